@@ -1,0 +1,50 @@
+package dev.gatehouse.config;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Which requests match, and what is done to them before they go to the service.
+ *
+ * @param id           {@code namespace/name}
+ * @param source       the GatewayRoute it was made from
+ * @param service      id of the service matched requests go to
+ * @param hosts        exact names or {@code *.suffix} wildcards, lower case; empty matches any host
+ * @param paths        prefixes, or regexes marked by a leading {@code ~}; empty matches any path
+ * @param methods      upper case; empty matches any method
+ * @param headers      lower-case header name to accepted values; every name must match one value
+ * @param stripPath    remove the matched prefix before forwarding (Kong's default: true)
+ * @param preserveHost send the client's Host upstream instead of the target's
+ * @param priority     higher wins among otherwise equal matches
+ * @param keyAuth      the effective key-auth settings (route settings over service ones); null when off
+ */
+public record Route(String id, Source source, String service, List<String> hosts, List<String> paths,
+                    List<String> methods, Map<String, List<String>> headers, boolean stripPath,
+                    boolean preserveHost, int priority, KeyAuth keyAuth) {
+    public Route {
+        Objects.requireNonNull(id, "id");
+        hosts = List.copyOf(Objects.requireNonNullElse(hosts, List.of()));
+        paths = List.copyOf(Objects.requireNonNullElse(paths, List.of()));
+        methods = List.copyOf(Objects.requireNonNullElse(methods, List.of()));
+        headers = Map.copyOf(Objects.requireNonNullElse(headers, Map.of()));
+    }
+
+    /**
+     * Kong's key-auth plugin settings.
+     *
+     * @param keyNames        header names, and query parameter names when {@code keyInQuery}
+     * @param keyInHeader     look for the key in request headers
+     * @param keyInQuery      look for the key in the query string
+     * @param hideCredentials remove the key before the request goes upstream
+     * @param anonymous       id of the consumer used when no key is given; null for none
+     */
+    public record KeyAuth(List<String> keyNames, boolean keyInHeader, boolean keyInQuery,
+                          boolean hideCredentials, String anonymous) {
+        public static final List<String> DEFAULT_KEY_NAMES = List.of("apikey");
+
+        public KeyAuth {
+            keyNames = keyNames == null || keyNames.isEmpty() ? DEFAULT_KEY_NAMES : List.copyOf(keyNames);
+        }
+    }
+}

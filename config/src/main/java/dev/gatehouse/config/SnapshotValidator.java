@@ -1,0 +1,184 @@
+package dev.gatehouse.config;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Checks a whole snapshot: every reference resolves, every number is in range, every regex
+ * compiles, no key digest is claimed twice in a namespace. The controller runs it before a
+ * push and the proxy on receipt; each problem names its object and field.
+ */
+final class SnapshotValidator {
+    private final List<Problem> problems = new ArrayList<>();
+
+    private SnapshotValidator() {
+    }
+
+    static List<Problem> validate(Snapshot s) {
+        SnapshotValidator v = new SnapshotValidator();
+        v.check(s);
+        return List.copyOf(v.problems);
+    }
+
+    private void check(Snapshot s) {
+        Set<String> upstreamIds = ids(s.upstreams().stream().map(Upstream::id).toList(), "upstreams");
+        Set<String> serviceIds = ids(s.services().stream().map(Service::id).toList(), "services");
+        ids(s.routes().stream().map(Route::id).toList(), "routes");
+        Set<String> consumerIds = ids(s.consumers().stream().map(Consumer::id).toList(), "consumers");
+
+        for (int i = 0; i < s.upstreams().size(); i++) {
+            checkUpstream(s.upstreams().get(i), "upstreams[" + i + "]");
+        }
+        for (int i = 0; i < s.services().size(); i++) {
+            Service svc = s.services().get(i);
+            String at = "services[" + i + "]";
+            if (!upstreamIds.contains(svc.upstream())) {
+                add(svc.source(), at + ".upstream", "\"" + svc.upstream() + "\" is not an upstream of this snapshot");
+            }
+            if (svc.retries() < 0) {
+                add(svc.source(), at + ".retries", svc.retries() + " (expected: >= 0)");
+            }
+            if (!svc.path().startsWith("/")) {
+                add(svc.source(), at + ".path", "\"" + svc.path() + "\" (expected: a path starting with /)");
+            }
+            Service.Timeouts t = svc.timeouts();
+            if (t.connectMillis() <= 0 || t.readMillis() <= 0 || t.writeMillis() <= 0) {
+                add(svc.source(), at + ".timeouts", t + " (expected: every timeout > 0)");
+            }
+        }
+        for (int i = 0; i < s.routes().size(); i++) {
+            checkRoute(s.routes().get(i), "routes[" + i + "]", serviceIds, consumerIds);
+        }
+        checkConsumers(s.consumers());
+    }
+
+    private void checkUpstream(Upstream u, String at) {
+        for (int j = 0; j < u.targets().size(); j++) {
+            Upstream.Target t = u.targets().get(j);
+            String tat = at + ".targets[" + j + "]";
+            if (t.host() == null || t.host().isBlank()) {
+                add(u.source(), tat + ".host", "empty (expected: an IP address or a DNS name)");
+            }
+            if (t.port() < 1 || t.port() > 65535) {
+                add(u.source(), tat + ".port", t.port() + " (expected: 1..65535)");
+            }
+            if (t.weight() < 0 || t.weight() > 65535) {
+                add(u.source(), tat + ".weight", t.weight() + " (expected: 0..65535)");
+            }
+        }
+        if (u.algorithm() == Upstream.Algorithm.CONSISTENT_HASH && u.hashOn() == null) {
+            add(u.source(), at + ".hashOn", "missing (expected: a hash source for ConsistentHash)");
+        }
+        checkHashOn(u, u.hashOn(), at + ".hashOn");
+        checkHashOn(u, u.hashFallback(), at + ".hashFallback");
+        if (u.slowStartMillis() < 0) {
+            add(u.source(), at + ".slowStartMillis", u.slowStartMillis() + " (expected: >= 0)");
+        }
+        if (u.healthChecks() != null) {
+            Upstream.Active a = u.healthChecks().active();
+            if (a != null) {
+                if (a.path() == null || !a.path().startsWith("/")) {
+                    add(u.source(), at + ".healthChecks.active.path", "\"" + a.path() + "\" (expected: a path starting with /)");
+                }
+                if (a.intervalMillis() <= 0 || a.timeoutMillis() <= 0) {
+                    add(u.source(), at + ".healthChecks.active", "interval and timeout must be > 0");
+                }
+                if (a.healthyThreshold() < 1 || a.unhealthyThreshold() < 1) {
+                    add(u.source(), at + ".healthChecks.active", "thresholds must be >= 1");
+                }
+            }
+            Upstream.Passive p = u.healthChecks().passive();
+            if (p != null) {
+                if (p.consecutiveFailures() < 1) {
+                    add(u.source(), at + ".healthChecks.passive.consecutiveFailures", p.consecutiveFailures() + " (expected: >= 1)");
+                }
+                if (p.maxEjectionPercent() < 0 || p.maxEjectionPercent() > 100) {
+                    add(u.source(), at + ".healthChecks.passive.maxEjectionPercent", p.maxEjectionPercent() + " (expected: 0..100)");
+                }
+            }
+        }
+    }
+
+    private void checkHashOn(Upstream u, Upstream.HashOn h, String at) {
+        if (h == null) {
+            return;
+        }
+        boolean named = h.source() == Upstream.HashSource.HEADER || h.source() == Upstream.HashSource.COOKIE
+                || h.source() == Upstream.HashSource.QUERY_PARAM;
+        if (named && (h.name() == null || h.name().isBlank())) {
+            add(u.source(), at + ".name", "missing (expected: the " + h.source() + " name to hash on)");
+        }
+    }
+
+    private void checkRoute(Route r, String at, Set<String> serviceIds, Set<String> consumerIds) {
+        if (!serviceIds.contains(r.service())) {
+            add(r.source(), at + ".service", "\"" + r.service() + "\" is not a service of this snapshot");
+        }
+        for (int j = 0; j < r.paths().size(); j++) {
+            String p = r.paths().get(j);
+            if (p.startsWith("~")) {
+                try {
+                    Pattern.compile(p.substring(1));
+                } catch (PatternSyntaxException e) {
+                    add(r.source(), at + ".paths[" + j + "]", "invalid regex: " + e.getDescription());
+                }
+            } else if (!p.startsWith("/")) {
+                add(r.source(), at + ".paths[" + j + "]", "\"" + p + "\" (expected: a prefix starting with / or a regex starting with ~)");
+            }
+        }
+        for (int j = 0; j < r.hosts().size(); j++) {
+            String h = r.hosts().get(j);
+            String bare = h.startsWith("*.") ? h.substring(2) : h;
+            if (bare.isEmpty() || bare.contains("*") || !bare.equals(bare.toLowerCase(java.util.Locale.ROOT))) {
+                add(r.source(), at + ".hosts[" + j + "]", "\"" + h + "\" (expected: a lower-case host name or *.suffix)");
+            }
+        }
+        Route.KeyAuth ka = r.keyAuth();
+        if (ka != null) {
+            if (!ka.keyInHeader() && !ka.keyInQuery()) {
+                add(r.source(), at + ".keyAuth", "neither keyInHeader nor keyInQuery (expected: at least one place to find a key)");
+            }
+            if (ka.anonymous() != null && !consumerIds.contains(ka.anonymous())) {
+                add(r.source(), at + ".keyAuth.anonymous", "\"" + ka.anonymous() + "\" is not a consumer of this snapshot");
+            }
+        }
+    }
+
+    private void checkConsumers(List<Consumer> consumers) {
+        Map<String, Map<KeyDigest, String>> byNamespace = new HashMap<>();
+        for (int i = 0; i < consumers.size(); i++) {
+            Consumer c = consumers.get(i);
+            if (c.username() == null || c.username().isBlank()) {
+                add(c.source(), "consumers[" + i + "].username", "empty (expected: a user name)");
+            }
+            Map<KeyDigest, String> seen = byNamespace.computeIfAbsent(c.namespace(), ns -> new HashMap<>());
+            for (int j = 0; j < c.credentials().size(); j++) {
+                String owner = seen.putIfAbsent(c.credentials().get(j).digest(), c.id());
+                if (owner != null && !owner.equals(c.id())) {
+                    add(c.source(), "consumers[" + i + "].credentials[" + j + "]",
+                            "key also belongs to consumer " + owner + " (expected: a key unique in its namespace)");
+                }
+            }
+        }
+    }
+
+    private Set<String> ids(List<String> ids, String list) {
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < ids.size(); i++) {
+            if (!seen.add(ids.get(i))) {
+                add(null, list + "[" + i + "].id", "\"" + ids.get(i) + "\" appears twice (expected: unique ids)");
+            }
+        }
+        return seen;
+    }
+
+    private void add(Source source, String field, String message) {
+        problems.add(new Problem(source, field, message));
+    }
+}

@@ -1,0 +1,48 @@
+package dev.gatehouse.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SnapshotValidatorTest {
+
+    @Test
+    void aValidSnapshotHasNoProblems() {
+        assertThat(SnapshotCodecTest.sample(1).validate()).isEmpty();
+        assertThat(Snapshot.EMPTY.validate()).isEmpty();
+    }
+
+    @Test
+    void everyProblemIsReportedWithItsPath() {
+        Source us = new Source("Upstream", "default", "u", "u-1", 1);
+        Source rs = new Source("GatewayRoute", "default", "r", "r-1", 1);
+        Source ss = new Source("GatewayService", "default", "s", "s-1", 1);
+        Source c1 = new Source("Consumer", "default", "a", "c-1", 1);
+        Source c2 = new Source("Consumer", "default", "b", "c-2", 1);
+        KeyDigest shared = KeyDigest.of("k");
+        Snapshot bad = new Snapshot(1,
+                List.of(new Service("default/s", ss, "default/missing", null, "/", null, -1, null)),
+                List.of(new Route("default/r", rs, "default/nope", List.of("API.example.com"), List.of("~(", "x"), null,
+                        Map.of(), true, false, 0, new Route.KeyAuth(null, false, false, false, "ghost"))),
+                List.of(new Upstream("default/u", us, Upstream.Algorithm.CONSISTENT_HASH, null, null,
+                        List.of(new Upstream.Target("h", 0, 70000)), null, 0)),
+                List.of(new Consumer("c-1", c1, "a", null, List.of(new Consumer.Credential("x", shared))),
+                        new Consumer("c-2", c2, "b", null, List.of(new Consumer.Credential("y", shared)))));
+        assertThat(bad.validate()).extracting(Problem::toString).containsExactlyInAnyOrder(
+                "Upstream/default/u: upstreams[0].targets[0].port: 0 (expected: 1..65535)",
+                "Upstream/default/u: upstreams[0].targets[0].weight: 70000 (expected: 0..65535)",
+                "Upstream/default/u: upstreams[0].hashOn: missing (expected: a hash source for ConsistentHash)",
+                "GatewayService/default/s: services[0].upstream: \"default/missing\" is not an upstream of this snapshot",
+                "GatewayService/default/s: services[0].retries: -1 (expected: >= 0)",
+                "GatewayRoute/default/r: routes[0].service: \"default/nope\" is not a service of this snapshot",
+                "GatewayRoute/default/r: routes[0].paths[0]: invalid regex: Unclosed group",
+                "GatewayRoute/default/r: routes[0].paths[1]: \"x\" (expected: a prefix starting with / or a regex starting with ~)",
+                "GatewayRoute/default/r: routes[0].hosts[0]: \"API.example.com\" (expected: a lower-case host name or *.suffix)",
+                "GatewayRoute/default/r: routes[0].keyAuth: neither keyInHeader nor keyInQuery (expected: at least one place to find a key)",
+                "GatewayRoute/default/r: routes[0].keyAuth.anonymous: \"ghost\" is not a consumer of this snapshot",
+                "Consumer/default/b: consumers[1].credentials[0]: key also belongs to consumer c-1 (expected: a key unique in its namespace)");
+    }
+}
