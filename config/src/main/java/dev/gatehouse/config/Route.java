@@ -9,7 +9,9 @@ import java.util.Objects;
  *
  * @param id           {@code namespace/name}
  * @param source       the GatewayRoute it was made from
- * @param service      id of the service matched requests go to
+ * @param service      id of the service matched requests go to; null when the route's service
+ *                     reference is unresolved: matched requests then get 503 rather than falling
+ *                     through to a less specific route (which might not check keys)
  * @param hosts        exact names or {@code *.suffix} wildcards, lower case; empty matches any host
  * @param paths        prefixes, or regexes marked by a leading {@code ~}; empty matches any path
  * @param methods      upper case; empty matches any method

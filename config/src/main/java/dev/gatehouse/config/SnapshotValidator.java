@@ -117,7 +117,7 @@ final class SnapshotValidator {
     }
 
     private void checkRoute(Route r, String at, Set<String> serviceIds, Set<String> consumerIds) {
-        if (!serviceIds.contains(r.service())) {
+        if (r.service() != null && !serviceIds.contains(r.service())) {
             add(r.source(), at + ".service", "\"" + r.service() + "\" is not a service of this snapshot");
         }
         for (int j = 0; j < r.paths().size(); j++) {
@@ -154,8 +154,8 @@ final class SnapshotValidator {
         Map<String, Map<KeyDigest, String>> byNamespace = new HashMap<>();
         for (int i = 0; i < consumers.size(); i++) {
             Consumer c = consumers.get(i);
-            if (c.username() == null || c.username().isBlank()) {
-                add(c.source(), "consumers[" + i + "].username", "empty (expected: a user name)");
+            if ((c.username() == null || c.username().isBlank()) && (c.customId() == null || c.customId().isBlank())) {
+                add(c.source(), "consumers[" + i + "].username", "empty (expected: a username or a customId)");
             }
             Map<KeyDigest, String> seen = byNamespace.computeIfAbsent(c.namespace(), ns -> new HashMap<>());
             for (int j = 0; j < c.credentials().size(); j++) {

@@ -11,6 +11,9 @@ public class ObjectRef {
     @JsonPropertyDescription("Name of the object, in the same namespace.")
     public String name;
 
+    @JsonPropertyDescription("Must be empty or the referring object's own namespace: cross-namespace references are refused.")
+    public String namespace;
+
     public ObjectRef() {
     }
 

@@ -62,6 +62,9 @@ public class UpstreamSpec {
         @JsonPropertyDescription("Name of the Service, in the same namespace.")
         public String name;
 
+        @JsonPropertyDescription("Must be empty or the Upstream's own namespace: cross-namespace references are refused.")
+        public String namespace;
+
         @Required
         @JsonPropertyDescription("The Service port, by name or number.")
         public IntOrString port;

@@ -1,0 +1,177 @@
+package dev.gatehouse.controller.files;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.gatehouse.api.v1alpha1.Consumer;
+import dev.gatehouse.api.v1alpha1.GatewayRoute;
+import dev.gatehouse.api.v1alpha1.GatewayService;
+import dev.gatehouse.api.v1alpha1.Upstream;
+import dev.gatehouse.controller.translate.ClusterState;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Reads Kubernetes-style YAML (several documents per file, {@code ---} separated) into the
+ * objects the translator understands: the four Gatehouse kinds, Secrets (with {@code data} or
+ * {@code stringData}), Services and EndpointSlices. Other kinds are skipped. A document that
+ * cannot be read is reported with its kind, name, field and what was expected, and the rest of
+ * the file is still read.
+ */
+public final class ManifestReader {
+    private static final ObjectMapper YAML = YAMLMapper.builder(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
+            "gatehouse.dev/v1alpha1/Upstream", Upstream.class,
+            "gatehouse.dev/v1alpha1/GatewayService", GatewayService.class,
+            "gatehouse.dev/v1alpha1/GatewayRoute", GatewayRoute.class,
+            "gatehouse.dev/v1alpha1/Consumer", Consumer.class,
+            "v1/Secret", Secret.class,
+            "v1/Service", Service.class,
+            "discovery.k8s.io/v1/EndpointSlice", EndpointSlice.class);
+
+    /**
+     * @param file     the file name, used in errors
+     * @param objects  every object read, in file order
+     * @param errors   every document that could not be read
+     * @param skipped  {@code Kind/namespace/name} of documents of kinds Gatehouse does not read
+     */
+    public record Result(String file, List<HasMetadata> objects, List<FileError> errors, List<String> skipped) {
+    }
+
+    /** One unreadable document: {@code file: Kind/namespace/name: field: message}. */
+    public record FileError(String file, String object, String field, String message) {
+        @Override
+        public String toString() {
+            return file + ": " + object + ": " + field + ": " + message;
+        }
+    }
+
+    private ManifestReader() {
+    }
+
+    public static Result read(String file, String yaml) {
+        List<HasMetadata> objects = new ArrayList<>();
+        List<FileError> errors = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        List<JsonNode> docs;
+        try {
+            docs = YAML.readerFor(JsonNode.class).<JsonNode>readValues(yaml).readAll();
+        } catch (IOException e) {
+            String where = e instanceof JsonProcessingException j && j.getLocation() != null
+                    ? "line " + j.getLocation().getLineNr() : "file";
+            errors.add(new FileError(file, "(file)", where, "not valid YAML: " + firstLine(e.getMessage())));
+            return new Result(file, objects, errors, skipped);
+        }
+        int index = 0;
+        for (JsonNode doc : docs) {
+            index++;
+            if (doc == null || doc.isNull() || doc.isMissingNode() || (doc.isObject() && doc.isEmpty())) {
+                continue;
+            }
+            String apiVersion = doc.path("apiVersion").asText("");
+            String kind = doc.path("kind").asText("");
+            String name = doc.path("metadata").path("name").asText("");
+            String namespace = doc.path("metadata").path("namespace").asText("default");
+            String object = (kind.isEmpty() ? "(document " + index + ")" : kind) + "/" + namespace + "/" + name;
+            if (apiVersion.isEmpty() || kind.isEmpty()) {
+                errors.add(new FileError(file, object, apiVersion.isEmpty() ? "apiVersion" : "kind",
+                        "missing (expected: a Kubernetes object with apiVersion and kind)"));
+                continue;
+            }
+            Class<? extends HasMetadata> type = KINDS.get(apiVersion + "/" + kind);
+            if (type == null) {
+                if (apiVersion.startsWith("gatehouse.dev/")) {
+                    errors.add(new FileError(file, object, "kind", "\"" + apiVersion + " " + kind
+                            + "\" is not a Gatehouse kind (expected: gatehouse.dev/v1alpha1 Upstream, GatewayService, GatewayRoute or Consumer)"));
+                } else {
+                    skipped.add(object);
+                }
+                continue;
+            }
+            if (name.isEmpty()) {
+                errors.add(new FileError(file, object, "metadata.name", "missing (expected: a name)"));
+                continue;
+            }
+            try {
+                objects.add(YAML.treeToValue(doc, type));
+            } catch (JsonProcessingException e) {
+                errors.add(new FileError(file, object, path(e), describe(e)));
+            } catch (IllegalArgumentException e) {
+                errors.add(new FileError(file, object, "(document)", firstLine(e.getMessage())));
+            }
+        }
+        return new Result(file, objects, errors, skipped);
+    }
+
+    /** The cluster state of every object read, whatever file it came from. */
+    public static ClusterState state(Collection<HasMetadata> objects) {
+        return new ClusterState(
+                of(objects, Upstream.class), of(objects, GatewayService.class), of(objects, GatewayRoute.class),
+                of(objects, Consumer.class), of(objects, Service.class), of(objects, EndpointSlice.class),
+                of(objects, Secret.class));
+    }
+
+    private static <T> List<T> of(Collection<HasMetadata> objects, Class<T> type) {
+        return objects.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+
+    private static String path(JsonProcessingException e) {
+        if (e instanceof JsonMappingException m && !m.getPath().isEmpty()) {
+            StringBuilder sb = new StringBuilder();
+            for (JsonMappingException.Reference r : m.getPath()) {
+                if (r.getFieldName() != null) {
+                    if (!sb.isEmpty()) {
+                        sb.append('.');
+                    }
+                    sb.append(r.getFieldName());
+                } else if (r.getIndex() >= 0) {
+                    sb.append('[').append(r.getIndex()).append(']');
+                }
+            }
+            return sb.toString();
+        }
+        return "(document)";
+    }
+
+    private static String describe(JsonProcessingException e) {
+        if (e instanceof UnrecognizedPropertyException u) {
+            return "unknown field \"" + u.getPropertyName() + "\" (expected one of: "
+                    + u.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", ")) + ")";
+        }
+        if (e instanceof InvalidFormatException f) {
+            Class<?> target = f.getTargetType();
+            String expected = target != null && target.isEnum()
+                    ? "one of " + Arrays.stream(target.getEnumConstants()).map(Object::toString).collect(Collectors.joining(", "))
+                    : target == null ? "another value" : "a " + target.getSimpleName().toLowerCase(java.util.Locale.ROOT);
+            return "\"" + f.getValue() + "\" (expected: " + expected + ")";
+        }
+        return firstLine(e.getOriginalMessage());
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "unreadable";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

@@ -1,0 +1,33 @@
+package dev.gatehouse.controller.translate;
+
+import dev.gatehouse.api.v1alpha1.Consumer;
+import dev.gatehouse.api.v1alpha1.GatewayRoute;
+import dev.gatehouse.api.v1alpha1.GatewayService;
+import dev.gatehouse.api.v1alpha1.Upstream;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything the translator reads: the four custom resources, the Kubernetes Services and
+ * EndpointSlices that Upstreams reference, and the credential Secrets. Filled from informer
+ * caches in a cluster, or from files in local mode.
+ */
+public record ClusterState(List<Upstream> upstreams, List<GatewayService> services, List<GatewayRoute> routes,
+                           List<Consumer> consumers, List<Service> kubeServices, List<EndpointSlice> endpointSlices,
+                           List<Secret> secrets) {
+    public static final ClusterState EMPTY = new ClusterState(null, null, null, null, null, null, null);
+
+    public ClusterState {
+        upstreams = List.copyOf(Objects.requireNonNullElse(upstreams, List.of()));
+        services = List.copyOf(Objects.requireNonNullElse(services, List.of()));
+        routes = List.copyOf(Objects.requireNonNullElse(routes, List.of()));
+        consumers = List.copyOf(Objects.requireNonNullElse(consumers, List.of()));
+        kubeServices = List.copyOf(Objects.requireNonNullElse(kubeServices, List.of()));
+        endpointSlices = List.copyOf(Objects.requireNonNullElse(endpointSlices, List.of()));
+        secrets = List.copyOf(Objects.requireNonNullElse(secrets, List.of()));
+    }
+}

@@ -1,0 +1,57 @@
+package dev.gatehouse.controller.translate;
+
+import dev.gatehouse.config.Source;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Collects what the steps find about one object; becomes its {@link ObjectStatus}. */
+final class ObjectReport {
+    final Source source;
+    private final List<String> invalid = new ArrayList<>();
+    private Reason invalidReason = Reason.Invalid;
+    private final List<String> unresolved = new ArrayList<>();
+    private Reason unresolvedReason = Reason.RefNotFound;
+    Integer targets;
+
+    ObjectReport(Source source) {
+        this.source = source;
+    }
+
+    /** The object cannot be used: it is left out of the snapshot. */
+    void invalid(String field, String message) {
+        invalid.add(field + ": " + message);
+    }
+
+    /** Another object claims the same thing: this one is left out. */
+    void conflict(String field, String message) {
+        invalidReason = Reason.Conflict;
+        invalid.add(field + ": " + message);
+    }
+
+    /** A reference is missing or not permitted; the object may still be used in part. */
+    void unresolved(Reason reason, String field, String message) {
+        if (unresolved.isEmpty()) {
+            unresolvedReason = reason;
+        }
+        unresolved.add(field + ": " + message);
+    }
+
+    boolean isInvalid() {
+        return !invalid.isEmpty();
+    }
+
+    boolean isUnresolved() {
+        return !unresolved.isEmpty();
+    }
+
+    ObjectStatus toStatus() {
+        StatusCondition accepted = invalid.isEmpty()
+                ? new StatusCondition(StatusCondition.ACCEPTED, true, Reason.Accepted, "accepted")
+                : new StatusCondition(StatusCondition.ACCEPTED, false, invalidReason, String.join("; ", invalid));
+        StatusCondition refs = unresolved.isEmpty()
+                ? new StatusCondition(StatusCondition.RESOLVED_REFS, true, Reason.ResolvedRefs, "all references resolved")
+                : new StatusCondition(StatusCondition.RESOLVED_REFS, false, unresolvedReason, String.join("; ", unresolved));
+        return new ObjectStatus(source, List.of(accepted, refs), targets);
+    }
+}

@@ -1,0 +1,28 @@
+package dev.gatehouse.controller.translate;
+
+/**
+ * Typed reasons of the status conditions. Every reason is listed in docs/status.md with what
+ * to do about it.
+ */
+public enum Reason {
+    /** Accepted=True: the object is valid and part of the snapshot. */
+    Accepted,
+    /** Accepted=False: a field has a value the translator cannot use; the message names it. */
+    Invalid,
+    /** Accepted=False: another object claims the same thing (the same route match, the same key). */
+    Conflict,
+    /** ResolvedRefs=True: every reference was found. */
+    ResolvedRefs,
+    /** ResolvedRefs=False: a referenced object does not exist or is not accepted. */
+    RefNotFound,
+    /** ResolvedRefs=False: a reference points into another namespace. */
+    RefNotPermitted,
+    /** ResolvedRefs=False: a referenced Secret exists but cannot be used (label, data key). */
+    InvalidSecret,
+    /** Programmed=True: every connected proxy applied the snapshot holding this generation. */
+    Programmed,
+    /** Programmed=False: not yet applied by every connected proxy, or no proxy is connected. */
+    Pending,
+    /** Programmed=False: a proxy refused the snapshot because of this object. */
+    Rejected
+}

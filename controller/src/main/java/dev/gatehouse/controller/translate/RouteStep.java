@@ -1,0 +1,193 @@
+package dev.gatehouse.controller.translate;
+
+import dev.gatehouse.api.v1alpha1.GatewayRoute;
+import dev.gatehouse.api.v1alpha1.GatewayRouteSpec;
+import dev.gatehouse.api.v1alpha1.ObjectRef;
+import dev.gatehouse.api.v1alpha1.Plugins;
+import dev.gatehouse.config.Consumer;
+import dev.gatehouse.config.Route;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * GatewayRoute objects → snapshot routes, oldest first. A route whose service cannot take
+ * traffic is kept with no service (its requests get 503) so they never fall through to a
+ * less specific route that might not check keys. Two routes with the same match: the older
+ * one wins, the newer one is refused with a Conflict naming the older.
+ */
+final class RouteStep {
+    private static final Pattern HOST = Pattern.compile(dev.gatehouse.api.v1alpha1.Schema.HOST);
+    private static final Pattern METHOD = Pattern.compile(dev.gatehouse.api.v1alpha1.Schema.METHOD);
+    private static final Pattern HEADER_NAME = Pattern.compile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$");
+
+    private RouteStep() {
+    }
+
+    static void run(ClusterState state, TranslationContext ctx) {
+        List<GatewayRoute> routes = new ArrayList<>(state.routes());
+        routes.sort(Sources.CREATION_ORDER);
+        Map<String, String> matchOwners = new HashMap<>();
+        for (GatewayRoute r : routes) {
+            ObjectReport report = ctx.report(r);
+            Route built = build(r.getSpec(), report, ctx);
+            if (report.isInvalid()) {
+                continue;
+            }
+            String owner = matchOwners.putIfAbsent(matchKey(built), report.source.display());
+            if (owner != null) {
+                report.conflict("spec", "same hosts, paths, methods, headers and priority as " + owner
+                        + ", which is older and wins (expected: a distinct match; change one of them or delete one)");
+                continue;
+            }
+            ctx.routes.add(built);
+        }
+    }
+
+    private static Route build(GatewayRouteSpec spec, ObjectReport report, TranslationContext ctx) {
+        if (spec == null) {
+            report.invalid("spec", "missing (expected: serviceRef and a match)");
+            return null;
+        }
+        List<String> hosts = new ArrayList<>();
+        List<String> declaredHosts = Objects.requireNonNullElse(spec.hosts, List.of());
+        for (int i = 0; i < declaredHosts.size(); i++) {
+            String h = declaredHosts.get(i);
+            if (h == null || !HOST.matcher(h).matches()) {
+                report.invalid("spec.hosts[" + i + "]", "\"" + h + "\" (expected: a lower-case host name, or *. and one)");
+            } else if (!hosts.contains(h)) {
+                hosts.add(h);
+            }
+        }
+        List<String> paths = new ArrayList<>();
+        List<String> declaredPaths = Objects.requireNonNullElse(spec.paths, List.of());
+        for (int i = 0; i < declaredPaths.size(); i++) {
+            String p = declaredPaths.get(i);
+            String field = "spec.paths[" + i + "]";
+            if (p == null || p.isEmpty()) {
+                report.invalid(field, "empty (expected: a prefix starting with / or a regex starting with ~)");
+            } else if (p.startsWith("~")) {
+                try {
+                    Pattern.compile(p.substring(1));
+                    paths.add(p);
+                } catch (PatternSyntaxException e) {
+                    report.invalid(field, "invalid regex \"" + p.substring(1) + "\": " + e.getDescription()
+                            + " near index " + e.getIndex() + " (expected: a Java regular expression after ~)");
+                }
+            } else if (!p.startsWith("/")) {
+                report.invalid(field, "\"" + p + "\" (expected: a prefix starting with / or a regex starting with ~)");
+            } else if (!paths.contains(p)) {
+                paths.add(p);
+            }
+        }
+        List<String> methods = new ArrayList<>();
+        List<String> declaredMethods = Objects.requireNonNullElse(spec.methods, List.of());
+        for (int i = 0; i < declaredMethods.size(); i++) {
+            String m = declaredMethods.get(i);
+            if (m == null || !METHOD.matcher(m).matches()) {
+                report.invalid("spec.methods[" + i + "]", "\"" + m + "\" (expected: an upper-case method such as GET)");
+            } else if (!methods.contains(m)) {
+                methods.add(m);
+            }
+        }
+        Map<String, List<String>> headers = new TreeMap<>();
+        Objects.requireNonNullElse(spec.headers, Map.<String, List<String>>of()).forEach((name, values) -> {
+            if (name == null || !HEADER_NAME.matcher(name).matches()) {
+                report.invalid("spec.headers", "\"" + name + "\" is not a header name (expected: an HTTP token)");
+            } else if (values == null || values.isEmpty()) {
+                report.invalid("spec.headers." + name, "no values (expected: at least one accepted value)");
+            } else {
+                headers.put(name.toLowerCase(Locale.ROOT), List.copyOf(values));
+            }
+        });
+        Plugins.KeyAuth declaredKeyAuth = spec.plugins == null ? null : spec.plugins.keyAuth;
+        checkKeyAuth(declaredKeyAuth, report);
+
+        ObjectRef ref = spec.serviceRef;
+        String service = null;
+        Plugins.KeyAuth inherited = null;
+        if (ref == null || ref.name == null || ref.name.isEmpty()) {
+            report.invalid("spec.serviceRef.name", "missing (expected: the name of a GatewayService)");
+        } else if (sameNamespace(ref, "spec.serviceRef", report)) {
+            String key = report.source.namespace() + "/" + ref.name;
+            if (ctx.services.containsKey(key)) {
+                service = key;
+                Plugins p = ctx.servicePlugins.get(key);
+                inherited = p == null ? null : p.keyAuth;
+            } else {
+                report.unresolved(Reason.RefNotFound, "spec.serviceRef.name",
+                        Objects.requireNonNullElse(ctx.unusableServices.get(key), "GatewayService " + key + " not found")
+                                + " (requests matching this route get 503 until it is)");
+            }
+        }
+        if (report.isInvalid()) {
+            return null;
+        }
+        Plugins.KeyAuth effective = declaredKeyAuth != null ? declaredKeyAuth : inherited;
+        Route.KeyAuth keyAuth = effective == null ? null : keyAuth(effective, report, ctx);
+        return new Route(report.source.key(), report.source, service, hosts, paths, methods, headers,
+                !Boolean.FALSE.equals(spec.stripPath), Boolean.TRUE.equals(spec.preserveHost),
+                Objects.requireNonNullElse(spec.priority, 0), keyAuth);
+    }
+
+    private static Route.KeyAuth keyAuth(Plugins.KeyAuth k, ObjectReport report, TranslationContext ctx) {
+        String anonymous = null;
+        if (k.anonymous != null && !k.anonymous.isEmpty()) {
+            String key = report.source.namespace() + "/" + k.anonymous;
+            Consumer c = ctx.consumers.get(key);
+            if (c == null) {
+                report.unresolved(Reason.RefNotFound, "spec.plugins.keyAuth.anonymous", "Consumer " + key
+                        + " not found or not accepted (requests without a key get 401 until it is)");
+            } else {
+                anonymous = c.id();
+            }
+        }
+        List<String> names = Objects.requireNonNullElse(k.keyNames, List.<String>of()).stream()
+                .map(n -> n.toLowerCase(Locale.ROOT)).distinct().toList();
+        return new Route.KeyAuth(names, !Boolean.FALSE.equals(k.keyInHeader), !Boolean.FALSE.equals(k.keyInQuery),
+                Boolean.TRUE.equals(k.hideCredentials), anonymous);
+    }
+
+    /** Checks of a key-auth block that make its owner invalid. */
+    static void checkKeyAuth(Plugins.KeyAuth k, ObjectReport report) {
+        if (k == null) {
+            return;
+        }
+        if (Boolean.FALSE.equals(k.keyInHeader) && Boolean.FALSE.equals(k.keyInQuery)) {
+            report.invalid("spec.plugins.keyAuth", "keyInHeader and keyInQuery are both false (expected: at least one place to look for a key)");
+        }
+        List<String> names = Objects.requireNonNullElse(k.keyNames, List.of());
+        for (int i = 0; i < names.size(); i++) {
+            if (names.get(i) == null || !HEADER_NAME.matcher(names.get(i)).matches()) {
+                report.invalid("spec.plugins.keyAuth.keyNames[" + i + "]", "\"" + names.get(i) + "\" (expected: a header name token)");
+            }
+        }
+    }
+
+    /** False (and reported) when the reference names another namespace. */
+    static boolean sameNamespace(ObjectRef ref, String field, ObjectReport report) {
+        if (ref.namespace != null && !ref.namespace.isEmpty() && !ref.namespace.equals(report.source.namespace())) {
+            report.unresolved(Reason.RefNotPermitted, field + ".namespace", "\"" + ref.namespace
+                    + "\" is another namespace (expected: empty or " + report.source.namespace()
+                    + "; cross-namespace references are refused)");
+            return false;
+        }
+        return true;
+    }
+
+    /** Two routes with equal keys match exactly the same requests with the same priority. */
+    private static String matchKey(Route r) {
+        return String.join(",", r.hosts().stream().sorted().toList()) + "|"
+                + String.join(",", r.paths().stream().sorted().toList()) + "|"
+                + String.join(",", r.methods().stream().sorted().toList()) + "|"
+                + new TreeMap<>(r.headers().entrySet().stream().collect(java.util.stream.Collectors.toMap(
+                Map.Entry::getKey, e -> e.getValue().stream().sorted().toList()))) + "|" + r.priority();
+    }
+}

@@ -1,0 +1,138 @@
+package dev.gatehouse.controller.translate;
+
+import dev.gatehouse.api.v1alpha1.GatewayService;
+import dev.gatehouse.api.v1alpha1.GatewayServiceSpec;
+import dev.gatehouse.api.v1alpha1.ObjectRef;
+import dev.gatehouse.config.Service;
+import dev.gatehouse.config.Source;
+import dev.gatehouse.config.Upstream;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.List;
+import java.util.Objects;
+
+/** GatewayService objects → snapshot services; a {@code url} service gets an upstream of its own. */
+final class ServiceStep {
+    private ServiceStep() {
+    }
+
+    static void run(ClusterState state, TranslationContext ctx) {
+        for (GatewayService gs : ctx.sorted(state.services())) {
+            ObjectReport report = ctx.report(gs);
+            String key = report.source.key();
+            Service built = build(gs.getSpec(), report, ctx);
+            if (report.isInvalid()) {
+                ctx.unusableServices.put(key, "GatewayService " + key + " is not accepted");
+            } else if (built == null) {
+                ctx.unusableServices.put(key, "GatewayService " + key + " has an unresolved reference");
+            } else {
+                ctx.services.put(key, built);
+                ctx.servicePlugins.put(key, gs.getSpec().plugins);
+            }
+        }
+    }
+
+    private static Service build(GatewayServiceSpec spec, ObjectReport report, TranslationContext ctx) {
+        Source source = report.source;
+        if (spec == null) {
+            report.invalid("spec", "missing (expected: upstreamRef or url)");
+            return null;
+        }
+        if ((spec.upstreamRef == null) == (spec.url == null)) {
+            report.invalid("spec", "exactly one of upstreamRef or url must be set (found "
+                    + (spec.url == null ? "neither" : "both") + ")");
+            return null;
+        }
+        int retries = Objects.requireNonNullElse(spec.retries, Service.DEFAULT_RETRIES);
+        if (retries < 0) {
+            report.invalid("spec.retries", retries + " (expected: >= 0)");
+        }
+        Service.Timeouts timeouts = Service.Timeouts.DEFAULT;
+        if (spec.timeouts != null) {
+            timeouts = new Service.Timeouts(
+                    positive(spec.timeouts.connect, "spec.timeouts.connect", report),
+                    positive(spec.timeouts.read, "spec.timeouts.read", report),
+                    positive(spec.timeouts.write, "spec.timeouts.write", report));
+        }
+        if (spec.path != null && !spec.path.startsWith("/")) {
+            report.invalid("spec.path", "\"" + spec.path + "\" (expected: a path starting with /)");
+        }
+        if (spec.plugins != null) {
+            RouteStep.checkKeyAuth(spec.plugins.keyAuth, report);
+        }
+        Service.Protocol protocol = spec.protocol == GatewayServiceSpec.Protocol.https ? Service.Protocol.HTTPS : Service.Protocol.HTTP;
+
+        if (spec.url != null) {
+            URI uri = parseUrl(spec.url, report);
+            if (uri == null || report.isInvalid()) {
+                return null;
+            }
+            boolean https = "https".equalsIgnoreCase(uri.getScheme());
+            int port = uri.getPort() > 0 ? uri.getPort() : https ? 443 : 80;
+            String upstreamId = source.key() + "#url";
+            ctx.upstreams.put(upstreamId, new Upstream(upstreamId, source, Upstream.Algorithm.ROUND_ROBIN, null, null,
+                    List.of(new Upstream.Target(uri.getHost(), port, Upstream.Target.DEFAULT_WEIGHT)), null, 0));
+            String path = spec.path != null ? spec.path : uri.getRawPath();
+            String hostHeader = uri.getPort() > 0 && uri.getPort() != (https ? 443 : 80) ? uri.getHost() + ":" + port : uri.getHost();
+            return new Service(source.key(), source, upstreamId, spec.protocol != null ? protocol
+                    : https ? Service.Protocol.HTTPS : Service.Protocol.HTTP, normalizePath(path), hostHeader, retries, timeouts);
+        }
+
+        ObjectRef ref = spec.upstreamRef;
+        if (!RouteStep.sameNamespace(ref, "spec.upstreamRef", report)) {
+            return null;
+        }
+        String upstreamId = source.namespace() + "/" + ref.name;
+        if (!ctx.upstreams.containsKey(upstreamId)) {
+            report.unresolved(Reason.RefNotFound, "spec.upstreamRef.name",
+                    "Upstream " + upstreamId + " not found or not accepted");
+            return null;
+        }
+        if (report.isInvalid()) {
+            return null;
+        }
+        return new Service(source.key(), source, upstreamId, protocol, normalizePath(spec.path), null, retries, timeouts);
+    }
+
+    private static URI parseUrl(String url, ObjectReport report) {
+        String expected = " (expected: http(s)://host[:port][/path], e.g. http://httpbin.internal:80/base)";
+        try {
+            URI uri = new URI(url);
+            String scheme = uri.getScheme();
+            if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
+                report.invalid("spec.url", "\"" + url + "\": scheme must be http or https" + expected);
+            } else if (uri.getHost() == null) {
+                report.invalid("spec.url", "\"" + url + "\" has no host" + expected);
+            } else if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+                report.invalid("spec.url", "\"" + url + "\" has a query, fragment or user info" + expected);
+            } else {
+                return uri;
+            }
+        } catch (URISyntaxException e) {
+            report.invalid("spec.url", "\"" + url + "\" is not a URL: " + e.getReason() + expected);
+        }
+        return null;
+    }
+
+    private static long positive(String text, String field, ObjectReport report) {
+        long millis = UpstreamStep.duration(text, 60_000, field, report);
+        if (millis <= 0) {
+            report.invalid(field, "\"" + text + "\" (expected: a duration > 0)");
+            return 60_000;
+        }
+        return millis;
+    }
+
+    /** {@code /} when empty; otherwise without trailing slashes, so joining never doubles one. */
+    static String normalizePath(String path) {
+        if (path == null || path.isEmpty()) {
+            return "/";
+        }
+        String p = path;
+        while (p.length() > 1 && p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        return p;
+    }
+}

@@ -1,0 +1,263 @@
+package dev.gatehouse.controller.translate;
+
+import dev.gatehouse.api.v1alpha1.UpstreamSpec;
+import dev.gatehouse.config.Durations;
+import dev.gatehouse.config.Source;
+import dev.gatehouse.config.Upstream;
+import dev.gatehouse.config.Upstream.Target;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/** Upstream objects → snapshot upstreams; targets from {@code spec.targets} and EndpointSlices. */
+final class UpstreamStep {
+    /** The label EndpointSlices carry naming their Service (discovery.k8s.io/v1). */
+    static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+
+    private UpstreamStep() {
+    }
+
+    static void run(ClusterState state, TranslationContext ctx) {
+        for (dev.gatehouse.api.v1alpha1.Upstream u : ctx.sorted(state.upstreams())) {
+            ObjectReport report = ctx.report(u);
+            Upstream built = build(u, state, report);
+            if (!report.isInvalid()) {
+                ctx.upstreams.put(report.source.key(), built);
+                report.targets = built.targets().size();
+            }
+        }
+    }
+
+    private static Upstream build(dev.gatehouse.api.v1alpha1.Upstream u, ClusterState state, ObjectReport report) {
+        UpstreamSpec spec = u.getSpec();
+        Source source = report.source;
+        if (spec == null) {
+            report.invalid("spec", "missing (expected: targets or serviceRef)");
+            return null;
+        }
+        Upstream.Algorithm algorithm = switch (Objects.requireNonNullElse(spec.algorithm, UpstreamSpec.Algorithm.RoundRobin)) {
+            case RoundRobin -> Upstream.Algorithm.ROUND_ROBIN;
+            case LeastConnections -> Upstream.Algorithm.LEAST_CONNECTIONS;
+            case ConsistentHash -> Upstream.Algorithm.CONSISTENT_HASH;
+            case LeastLatency -> Upstream.Algorithm.LEAST_LATENCY;
+        };
+        Upstream.HashOn hashOn = hashOn(spec.hashOn, "spec.hashOn", report);
+        Upstream.HashOn fallback = hashOn(spec.hashFallback, "spec.hashFallback", report);
+        if (algorithm == Upstream.Algorithm.CONSISTENT_HASH && hashOn == null) {
+            report.invalid("spec.hashOn", "missing (expected: a hash source when algorithm is ConsistentHash)");
+        }
+
+        Map<String, Target> targets = new LinkedHashMap<>();
+        List<UpstreamSpec.Target> declared = Objects.requireNonNullElse(spec.targets, List.of());
+        for (int i = 0; i < declared.size(); i++) {
+            UpstreamSpec.Target t = declared.get(i);
+            int weight = t.weight == null ? Target.DEFAULT_WEIGHT : t.weight;
+            if (weight < 0 || weight > 65535) {
+                report.invalid("spec.targets[" + i + "].weight", weight + " (expected: 0..65535)");
+                continue;
+            }
+            try {
+                Target target = Addresses.parse(t.address, weight);
+                if (targets.putIfAbsent(target.address(), target) != null) {
+                    report.invalid("spec.targets[" + i + "].address", "\"" + t.address + "\" is listed twice (expected: each target once)");
+                }
+            } catch (IllegalArgumentException e) {
+                report.invalid("spec.targets[" + i + "].address", e.getMessage());
+            }
+        }
+        if (spec.serviceRef != null) {
+            for (Target t : endpointTargets(spec.serviceRef, source, state, report)) {
+                targets.putIfAbsent(t.address(), t);
+            }
+        }
+
+        long slowStart = duration(spec.slowStart, 0, "spec.slowStart", report);
+        Upstream.HealthChecks checks = healthChecks(spec.healthChecks, report);
+        List<Target> sorted = new ArrayList<>(targets.values());
+        sorted.sort(Comparator.comparing(Target::host).thenComparingInt(Target::port));
+        return new Upstream(source.key(), source, algorithm, hashOn, fallback, sorted, checks, slowStart);
+    }
+
+    private static Upstream.HashOn hashOn(UpstreamSpec.HashOn h, String field, ObjectReport report) {
+        if (h == null) {
+            return null;
+        }
+        if (h.source == null) {
+            report.invalid(field + ".source", "missing (expected: ClientIP, Header, Cookie, Consumer, Path or QueryParam)");
+            return null;
+        }
+        Upstream.HashSource source = switch (h.source) {
+            case ClientIP -> Upstream.HashSource.CLIENT_IP;
+            case Header -> Upstream.HashSource.HEADER;
+            case Cookie -> Upstream.HashSource.COOKIE;
+            case Consumer -> Upstream.HashSource.CONSUMER;
+            case Path -> Upstream.HashSource.PATH;
+            case QueryParam -> Upstream.HashSource.QUERY_PARAM;
+        };
+        boolean named = source == Upstream.HashSource.HEADER || source == Upstream.HashSource.COOKIE
+                || source == Upstream.HashSource.QUERY_PARAM;
+        if (named && (h.name == null || h.name.isBlank())) {
+            report.invalid(field + ".name", "missing (expected: the name to hash on when source is " + h.source + ")");
+            return null;
+        }
+        String name = named ? (source == Upstream.HashSource.HEADER ? h.name.toLowerCase(Locale.ROOT) : h.name) : null;
+        return new Upstream.HashOn(source, name);
+    }
+
+    private static List<Target> endpointTargets(UpstreamSpec.ServiceRef ref, Source source, ClusterState state,
+                                                ObjectReport report) {
+        if (ref.namespace != null && !ref.namespace.isEmpty() && !ref.namespace.equals(source.namespace())) {
+            report.unresolved(Reason.RefNotPermitted, "spec.serviceRef.namespace",
+                    "\"" + ref.namespace + "\" is another namespace (expected: empty or " + source.namespace() + ")");
+            return List.of();
+        }
+        String serviceKey = source.namespace() + "/" + ref.name;
+        Service svc = state.kubeServices().stream()
+                .filter(s -> Sources.key(s).equals(serviceKey)).findFirst().orElse(null);
+        if (svc == null) {
+            report.unresolved(Reason.RefNotFound, "spec.serviceRef.name", "Service " + serviceKey + " not found");
+            return List.of();
+        }
+        String portName = portName(ref.port, svc);
+        if (portName == null) {
+            report.unresolved(Reason.RefNotFound, "spec.serviceRef.port",
+                    "Service " + serviceKey + " has no port " + (ref.port == null ? "" : portText(ref.port)));
+            return List.of();
+        }
+        Map<String, Target> out = new LinkedHashMap<>();
+        for (EndpointSlice slice : state.endpointSlices()) {
+            if (!Sources.namespace(slice).equals(source.namespace())
+                    || slice.getMetadata().getLabels() == null
+                    || !ref.name.equals(slice.getMetadata().getLabels().get(SERVICE_NAME_LABEL))
+                    || "FQDN".equals(slice.getAddressType())) {
+                continue;
+            }
+            Integer port = Objects.requireNonNullElse(slice.getPorts(), List.<EndpointPort>of()).stream()
+                    .filter(p -> portName.equals(Objects.requireNonNullElse(p.getName(), "")))
+                    .map(EndpointPort::getPort).filter(Objects::nonNull).findFirst().orElse(null);
+            if (port == null) {
+                continue;
+            }
+            for (Endpoint e : Objects.requireNonNullElse(slice.getEndpoints(), List.<Endpoint>of())) {
+                int weight = endpointWeight(e);
+                if (weight < 0) {
+                    continue;
+                }
+                for (String address : Objects.requireNonNullElse(e.getAddresses(), List.<String>of())) {
+                    Target t = new Target(address, port, weight);
+                    Target previous = out.get(t.address());
+                    if (previous == null || previous.weight() < weight) {
+                        out.put(t.address(), t);
+                    }
+                }
+            }
+        }
+        return List.copyOf(out.values());
+    }
+
+    /**
+     * Ready and not terminating: full weight. Terminating but still serving: weight 0, so
+     * in-flight requests finish and no new one is sent (drain). Otherwise: -1, left out.
+     * A nil {@code ready} means ready (discovery.k8s.io/v1 EndpointConditions).
+     */
+    private static int endpointWeight(Endpoint e) {
+        var c = e.getConditions();
+        boolean ready = c == null || c.getReady() == null || c.getReady();
+        boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
+        boolean serving = c == null || c.getServing() == null ? ready : c.getServing();
+        if (!terminating && ready) {
+            return Target.DEFAULT_WEIGHT;
+        }
+        return terminating && serving ? 0 : -1;
+    }
+
+    /** The Service port's name ("" for an unnamed one) that EndpointSlice ports carry; null if none. */
+    private static String portName(IntOrString port, Service svc) {
+        if (port == null) {
+            return null;
+        }
+        List<ServicePort> ports = svc.getSpec() == null || svc.getSpec().getPorts() == null
+                ? List.of() : svc.getSpec().getPorts();
+        for (ServicePort p : ports) {
+            String name = Objects.requireNonNullElse(p.getName(), "");
+            if (port.getStrVal() != null ? port.getStrVal().equals(name) : Objects.equals(port.getIntVal(), p.getPort())) {
+                return name;
+            }
+        }
+        return null;
+    }
+
+    private static String portText(IntOrString port) {
+        return port.getStrVal() != null ? "named \"" + port.getStrVal() + "\"" : String.valueOf(port.getIntVal());
+    }
+
+    private static Upstream.HealthChecks healthChecks(UpstreamSpec.HealthChecks h, ObjectReport report) {
+        if (h == null || (h.active == null && h.passive == null)) {
+            return null;
+        }
+        Upstream.Active active = null;
+        if (h.active != null) {
+            UpstreamSpec.ActiveCheck a = h.active;
+            String path = Objects.requireNonNullElse(a.path, "/");
+            if (!path.startsWith("/")) {
+                report.invalid("spec.healthChecks.active.path", "\"" + path + "\" (expected: a path starting with /)");
+            }
+            int healthy = Objects.requireNonNullElse(a.healthyThreshold, 2);
+            int unhealthy = Objects.requireNonNullElse(a.unhealthyThreshold, 3);
+            if (healthy < 1) {
+                report.invalid("spec.healthChecks.active.healthyThreshold", healthy + " (expected: >= 1)");
+            }
+            if (unhealthy < 1) {
+                report.invalid("spec.healthChecks.active.unhealthyThreshold", unhealthy + " (expected: >= 1)");
+            }
+            List<Integer> statuses = Objects.requireNonNullElse(a.healthyStatuses, List.of());
+            for (int i = 0; i < statuses.size(); i++) {
+                Integer s = statuses.get(i);
+                if (s == null || s < 100 || s > 599) {
+                    report.invalid("spec.healthChecks.active.healthyStatuses[" + i + "]", s + " (expected: 100..599)");
+                }
+            }
+            active = new Upstream.Active(path, duration(a.interval, 5_000, "spec.healthChecks.active.interval", report),
+                    duration(a.timeout, 1_000, "spec.healthChecks.active.timeout", report), healthy, unhealthy,
+                    statuses.stream().filter(Objects::nonNull).sorted().toList());
+        }
+        Upstream.Passive passive = null;
+        if (h.passive != null) {
+            UpstreamSpec.PassiveCheck p = h.passive;
+            int failures = Objects.requireNonNullElse(p.consecutiveFailures, 5);
+            int maxPercent = Objects.requireNonNullElse(p.maxEjectionPercent, 50);
+            if (failures < 1) {
+                report.invalid("spec.healthChecks.passive.consecutiveFailures", failures + " (expected: >= 1)");
+            }
+            if (maxPercent < 0 || maxPercent > 100) {
+                report.invalid("spec.healthChecks.passive.maxEjectionPercent", maxPercent + " (expected: 0..100)");
+            }
+            passive = new Upstream.Passive(failures,
+                    duration(p.ejectionTime, 30_000, "spec.healthChecks.passive.ejectionTime", report), maxPercent);
+        }
+        return new Upstream.HealthChecks(active, passive);
+    }
+
+    static long duration(String text, long defaultMillis, String field, ObjectReport report) {
+        if (text == null) {
+            return defaultMillis;
+        }
+        try {
+            return Durations.parseMillis(text);
+        } catch (IllegalArgumentException e) {
+            report.invalid(field, e.getMessage());
+            return defaultMillis;
+        }
+    }
+}

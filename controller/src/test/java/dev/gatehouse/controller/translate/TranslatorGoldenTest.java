@@ -1,0 +1,75 @@
+package dev.gatehouse.controller.translate;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatehouse.config.SnapshotCodec;
+import dev.gatehouse.controller.files.ManifestReader;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Golden files: {@code translator/<case>.in.yaml} → {@code <case>.out.json} holding the snapshot
+ * and the status of every object. The {@code seed} case reads {@code examples/seed/}, so the
+ * example can never drift from what is tested. Regenerate with
+ * {@code ./mvnw -B -pl controller -am verify -Dgatehouse.regenerate=true} and review the diff.
+ */
+class TranslatorGoldenTest {
+    static final Path DIR = Path.of("src/test/resources/translator");
+    static final Path SEED = Path.of("../examples/seed");
+
+    @TestFactory
+    Stream<DynamicTest> goldenFiles() throws IOException {
+        List<DynamicTest> tests = new ArrayList<>();
+        tests.add(DynamicTest.dynamicTest("seed", () -> check("seed", readDir(SEED))));
+        try (Stream<Path> files = Files.list(DIR)) {
+            for (Path in : files.filter(p -> p.toString().endsWith(".in.yaml")).sorted().toList()) {
+                String name = in.getFileName().toString().replace(".in.yaml", "");
+                tests.add(DynamicTest.dynamicTest(name, () -> check(name, read(in))));
+            }
+        }
+        assertThat(tests).hasSizeGreaterThanOrEqualTo(9);
+        return tests.stream();
+    }
+
+    static List<HasMetadata> read(Path file) throws IOException {
+        ManifestReader.Result r = ManifestReader.read(file.getFileName().toString(), Files.readString(file));
+        assertThat(r.errors()).as("read errors in " + file).isEmpty();
+        return r.objects();
+    }
+
+    static List<HasMetadata> readDir(Path dir) throws IOException {
+        List<HasMetadata> all = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
+                all.addAll(read(f));
+            }
+        }
+        return all;
+    }
+
+    private static void check(String name, List<HasMetadata> objects) throws IOException {
+        Translation t = Translator.translate(ManifestReader.state(objects));
+        ObjectNode out = SnapshotCodec.mapper().createObjectNode();
+        out.set("snapshot", SnapshotCodec.mapper().valueToTree(t.snapshot()));
+        out.set("statuses", SnapshotCodec.mapper().valueToTree(t.statuses()));
+        String actual = SnapshotCodec.toPrettyJson(out) + "\n";
+        // same input, same bytes
+        assertThat(SnapshotCodec.toJson(Translator.translate(ManifestReader.state(objects)).snapshot()))
+                .isEqualTo(SnapshotCodec.toJson(t.snapshot()));
+        Path golden = DIR.resolve(name + ".out.json");
+        if (Boolean.getBoolean("gatehouse.regenerate") || !Files.exists(golden)) {
+            Files.writeString(golden, actual);
+        }
+        assertThat(actual).as("%s differs; regenerate with -Dgatehouse.regenerate=true and review the diff", golden)
+                .isEqualTo(Files.readString(golden));
+    }
+}
