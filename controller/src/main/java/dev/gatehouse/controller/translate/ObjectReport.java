@@ -52,6 +52,8 @@ final class ObjectReport {
         StatusCondition refs = unresolved.isEmpty()
                 ? new StatusCondition(StatusCondition.RESOLVED_REFS, true, Reason.ResolvedRefs, "all references resolved")
                 : new StatusCondition(StatusCondition.RESOLVED_REFS, false, unresolvedReason, String.join("; ", unresolved));
-        return new ObjectStatus(source, List.of(accepted, refs), targets);
+        List<String> problems = new ArrayList<>(invalid);
+        problems.addAll(unresolved);
+        return new ObjectStatus(source, List.of(accepted, refs), targets, problems);
     }
 }

@@ -10,18 +10,16 @@ import java.util.List;
  * @param source     the object
  * @param conditions Accepted and ResolvedRefs, in that order
  * @param targets    for an Upstream: the number of targets resolved; null for other kinds
+ * @param problems   each problem on its own, {@code field: message}; the false conditions' messages
+ *                   join them
  */
-public record ObjectStatus(Source source, List<StatusCondition> conditions, Integer targets) {
+public record ObjectStatus(Source source, List<StatusCondition> conditions, Integer targets, List<String> problems) {
     public ObjectStatus {
         conditions = List.copyOf(conditions);
+        problems = List.copyOf(problems);
     }
 
     public boolean accepted() {
         return conditions.stream().noneMatch(c -> c.type().equals(StatusCondition.ACCEPTED) && !c.status());
-    }
-
-    /** The messages of every false condition; each names its field. */
-    public List<String> problems() {
-        return conditions.stream().filter(c -> !c.status()).map(StatusCondition::message).toList();
     }
 }

@@ -1,0 +1,37 @@
+package dev.gatehouse.app;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The single executable: {@code gatehouse <subcommand>}. */
+@Command(name = "gatehouse", mixinStandardHelpOptions = true, versionProvider = Gatehouse.Version.class,
+        description = "A Kubernetes-native API gateway: services, routes, upstreams and consumers, "
+                + "driven by kubectl apply.",
+        subcommands = {LocalCommand.class, CommandLine.HelpCommand.class})
+public final class Gatehouse implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line, also used by tests. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new Gatehouse()).setCaseInsensitiveEnumValuesAllowed(true);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Gatehouse.class.getPackage().getImplementationVersion();
+            return new String[] {"gatehouse " + (v == null ? "dev" : v)};
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.gatehouse.app;
+
+import dev.gatehouse.controller.files.LocalDirectory;
+import dev.gatehouse.controller.files.ManifestReader;
+import dev.gatehouse.controller.translate.ObjectStatus;
+import dev.gatehouse.controller.translate.Translation;
+import dev.gatehouse.controller.translate.Translator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code gatehouse local}: no cluster; the YAML you would {@code kubectl apply}, read from a directory. */
+@Command(name = "local", mixinStandardHelpOptions = true,
+        description = {"Run Gatehouse without a cluster on the YAML files of a directory "
+                + "(GatewayService, GatewayRoute, Upstream, Consumer, Secret), as kubectl apply -f DIR would read them.",
+                "With --check: translate once, print what is accepted and every refused object as "
+                        + "'file: Kind/namespace/name: field: message', exit 0 only if nothing was refused."})
+public final class LocalCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--dir", required = true, paramLabel = "DIR", description = "Directory of YAML files.")
+    Path dir;
+
+    @Option(names = "--check", description = "Check the directory and exit; serve nothing.")
+    boolean check;
+
+    @Override
+    public Integer call() throws IOException {
+        if (check) {
+            return check(dir, spec.commandLine().getOut(), spec.commandLine().getErr());
+        }
+        spec.commandLine().getErr().println("gatehouse local: serving is not built yet; use --check");
+        return 2;
+    }
+
+    /**
+     * Reads and translates DIR; prints accepted objects on {@code out} and problems on {@code err}.
+     *
+     * @return 0 when every object is accepted with every reference resolved, 1 otherwise
+     */
+    static int check(Path dir, PrintWriter out, PrintWriter err) throws IOException {
+        LocalDirectory local = LocalDirectory.read(dir);
+        Translation t = Translator.translate(ManifestReader.state(local.objects()));
+        int problems = local.errors().size();
+        for (ManifestReader.FileError e : local.errors()) {
+            err.println(e);
+        }
+        for (ObjectStatus s : t.statuses()) {
+            String id = s.source().display();
+            if (s.problems().isEmpty()) {
+                out.println("accepted: " + id + (s.targets() == null ? "" : " (" + s.targets() + " targets)"));
+            } else {
+                String file = local.fileOf().getOrDefault(id, "?");
+                for (String p : s.problems()) {
+                    err.println(file + ": " + id + ": " + p);
+                    problems++;
+                }
+            }
+        }
+        for (String skipped : local.skipped()) {
+            out.println("skipped: " + skipped + " (not a kind Gatehouse reads)");
+        }
+        out.printf("%d objects in %d files: %d routes, %d services, %d upstreams, %d consumers in the snapshot; %d problems%n",
+                local.objects().size(), local.files().size(), t.snapshot().routes().size(), t.snapshot().services().size(),
+                t.snapshot().upstreams().size(), t.snapshot().consumers().size(), problems);
+        out.flush();
+        err.flush();
+        return problems == 0 ? 0 : 1;
+    }
+}

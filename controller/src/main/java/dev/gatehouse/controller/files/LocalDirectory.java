@@ -1,0 +1,72 @@
+package dev.gatehouse.controller.files;
+
+import dev.gatehouse.controller.translate.Sources;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The YAML files of one directory, as {@code kubectl apply -f DIR} reads them: every
+ * {@code *.yaml}, {@code *.yml} and {@code *.json} file directly in it (not recursive; hidden
+ * files skipped), sorted by name.
+ *
+ * @param dir     the directory
+ * @param files   the files read
+ * @param objects every object read
+ * @param fileOf  {@code Kind/namespace/name} → the file it came from
+ * @param errors  documents that could not be read, and objects defined twice
+ * @param skipped objects of kinds Gatehouse does not read
+ */
+public record LocalDirectory(Path dir, List<Path> files, List<HasMetadata> objects, Map<String, String> fileOf,
+                             List<ManifestReader.FileError> errors, List<String> skipped) {
+
+    public static LocalDirectory read(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new IOException(dir + " is not a directory (expected: a directory of YAML files)");
+        }
+        List<Path> files;
+        try (Stream<Path> list = Files.list(dir)) {
+            files = list.filter(Files::isRegularFile).filter(LocalDirectory::isManifest).sorted().toList();
+        }
+        List<HasMetadata> objects = new ArrayList<>();
+        Map<String, String> fileOf = new LinkedHashMap<>();
+        List<ManifestReader.FileError> errors = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        for (Path f : files) {
+            String name = dir.relativize(f).toString();
+            String text;
+            try {
+                text = Files.readString(f);
+            } catch (IOException e) {
+                errors.add(new ManifestReader.FileError(name, "(file)", "(file)", "cannot read: " + e.getMessage()));
+                continue;
+            }
+            ManifestReader.Result r = ManifestReader.read(name, text);
+            errors.addAll(r.errors());
+            skipped.addAll(r.skipped());
+            for (HasMetadata o : r.objects()) {
+                String id = o.getKind() + "/" + Sources.key(o);
+                String first = fileOf.putIfAbsent(id, name);
+                if (first != null) {
+                    errors.add(new ManifestReader.FileError(name, id, "metadata.name",
+                            "already defined in " + first + " (expected: each object once; the first one is used)"));
+                } else {
+                    objects.add(o);
+                }
+            }
+        }
+        return new LocalDirectory(dir, files, objects, fileOf, errors, skipped);
+    }
+
+    static boolean isManifest(Path p) {
+        String n = p.getFileName().toString();
+        return !n.startsWith(".") && (n.endsWith(".yaml") || n.endsWith(".yml") || n.endsWith(".json"));
+    }
+}
