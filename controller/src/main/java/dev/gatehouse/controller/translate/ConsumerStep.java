@@ -4,6 +4,7 @@ import dev.gatehouse.api.v1alpha1.ConsumerSpec;
 import dev.gatehouse.api.v1alpha1.ObjectRef;
 import dev.gatehouse.config.Consumer;
 import dev.gatehouse.config.KeyDigest;
+import dev.gatehouse.controller.keys.ApiKeys;
 import io.fabric8.kubernetes.api.model.Secret;
 
 import java.nio.charset.StandardCharsets;
@@ -21,18 +22,11 @@ import java.util.TreeMap;
  * the other, and the message names both (never the key).
  */
 final class ConsumerStep {
-    /** Secrets carrying keys must have this label with value {@link #CREDENTIAL_KEY_AUTH}. */
-    static final String CREDENTIAL_LABEL = "gatehouse.dev/credential";
-    static final String CREDENTIAL_KEY_AUTH = "key-auth";
-    /** The data key of the Secret that holds the API key. */
-    static final String KEY_FIELD = "key";
+    private static final String CREDENTIAL_LABEL = ApiKeys.CREDENTIAL_LABEL;
+    private static final String CREDENTIAL_KEY_AUTH = ApiKeys.KEY_AUTH;
+    private static final String KEY_FIELD = ApiKeys.KEY_FIELD;
 
     private ConsumerStep() {
-    }
-
-    /** Name of the Secret made for {@code keyAuth.generate: true}. */
-    static String generatedSecretName(String consumerName) {
-        return consumerName + "-key-auth";
     }
 
     static void run(ClusterState state, TranslationContext ctx) {
@@ -101,7 +95,7 @@ final class ConsumerStep {
                 }
             }
             if (Boolean.TRUE.equals(keyAuth.generate)) {
-                credential(generatedSecretName(report.source.name()), "spec.keyAuth.generate", report, secrets, credentials);
+                credential(ApiKeys.secretName(report.source.name()), "spec.keyAuth.generate", report, secrets, credentials);
             }
         }
         return new Consumer(report.source.uid(), report.source, hasUsername ? spec.username : null,

@@ -1,0 +1,146 @@
+package dev.gatehouse.controller.files;
+
+import dev.gatehouse.config.Snapshot;
+import dev.gatehouse.controller.publish.SnapshotPublisher;
+import dev.gatehouse.controller.publish.SnapshotVersions;
+import dev.gatehouse.controller.translate.ObjectStatus;
+import dev.gatehouse.controller.translate.Translation;
+import dev.gatehouse.controller.translate.Translator;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Local mode's stand-in for the informers: polls a directory, and on any change reads it,
+ * adds the generated keys, translates and publishes the snapshot (unchanged snapshots are not
+ * published). Polling (every {@link #POLL}) sees changed, added and removed files within a
+ * second whatever editor wrote them. A file that is not valid YAML keeps its last good
+ * objects, so a half-saved file never takes routes down; every problem is logged once.
+ */
+public final class LocalSource implements AutoCloseable {
+    public static final Duration POLL = Duration.ofMillis(200);
+    private static final Logger log = LoggerFactory.getLogger(LocalSource.class);
+
+    private final Path dir;
+    private final SnapshotPublisher publisher;
+    private final LocalKeys keys;
+    private final SnapshotVersions versions = new SnapshotVersions(System::currentTimeMillis);
+    private final ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "gatehouse-local-source");
+        t.setDaemon(true);
+        return t;
+    });
+    private DirectoryState last;
+    private LocalDirectory lastGood;
+    private Set<String> reported = Set.of();
+    private volatile Translation translation;
+
+    public LocalSource(Path dir, SnapshotPublisher publisher) {
+        this.dir = dir;
+        this.publisher = publisher;
+        this.keys = new LocalKeys(dir.resolve(".gatehouse"));
+    }
+
+    /** Loads the directory once (failing if it cannot be read at all), then polls it. */
+    public LocalSource start() throws IOException {
+        reload(DirectoryState.of(dir));
+        poller.scheduleWithFixedDelay(this::poll, POLL.toMillis(), POLL.toMillis(), TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /** The last translation, with every object's status. */
+    public Translation translation() {
+        return translation;
+    }
+
+    private void poll() {
+        try {
+            DirectoryState now = DirectoryState.of(dir);
+            if (!now.equals(last)) {
+                reload(now);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("event=local.read_failed dir={} error=\"{}\"", dir, e.getMessage());
+        }
+    }
+
+    private synchronized void reload(DirectoryState state) throws IOException {
+        last = state;
+        LocalDirectory read = LocalDirectory.read(dir);
+        LocalDirectory merged = keepLastGoodOfBrokenFiles(read);
+        lastGood = merged;
+        List<HasMetadata> objects = new ArrayList<>(merged.objects());
+        objects.addAll(keys.secretsFor(merged.objects()));
+        Translation t = Translator.translate(ManifestReader.state(objects));
+        translation = t;
+        report(merged, t);
+        Snapshot next = versions.next(t.snapshot());
+        if (next != null) {
+            log.info("event=local.snapshot version={} routes={} services={} upstreams={} consumers={} refused={}",
+                    next.version(), next.routes().size(), next.services().size(), next.upstreams().size(),
+                    next.consumers().size(), t.rejected().size());
+            publisher.publish(next);
+        }
+    }
+
+    /** Files that are not YAML at all keep the objects they had in the last good read. */
+    private LocalDirectory keepLastGoodOfBrokenFiles(LocalDirectory read) {
+        if (lastGood == null) {
+            return read;
+        }
+        Set<String> broken = new HashSet<>();
+        for (ManifestReader.FileError e : read.errors()) {
+            if (e.object().equals("(file)")) {
+                broken.add(e.file());
+            }
+        }
+        if (broken.isEmpty()) {
+            return read;
+        }
+        List<HasMetadata> objects = new ArrayList<>(read.objects());
+        var fileOf = new java.util.LinkedHashMap<>(read.fileOf());
+        for (HasMetadata o : lastGood.objects()) {
+            String id = o.getKind() + "/" + dev.gatehouse.controller.translate.Sources.key(o);
+            String file = lastGood.fileOf().get(id);
+            if (broken.contains(file) && fileOf.putIfAbsent(id, file) == null) {
+                objects.add(o);
+            }
+        }
+        return new LocalDirectory(read.dir(), read.files(), objects, fileOf, read.errors(), read.skipped());
+    }
+
+    private void report(LocalDirectory d, Translation t) {
+        Set<String> now = new HashSet<>();
+        for (ManifestReader.FileError e : d.errors()) {
+            now.add(e.toString());
+        }
+        for (ObjectStatus s : t.statuses()) {
+            String file = d.fileOf().getOrDefault(s.source().display(), "?");
+            for (String p : s.problems()) {
+                now.add(file + ": " + s.source().display() + ": " + p);
+            }
+        }
+        for (String p : now) {
+            if (!reported.contains(p)) {
+                log.warn("event=local.problem problem=\"{}\"", p.replace("\"", "'"));
+            }
+        }
+        reported = now;
+    }
+
+    @Override
+    public void close() {
+        poller.shutdownNow();
+    }
+}

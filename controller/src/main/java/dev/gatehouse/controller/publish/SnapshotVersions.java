@@ -1,0 +1,37 @@
+package dev.gatehouse.controller.publish;
+
+import dev.gatehouse.config.Snapshot;
+import dev.gatehouse.config.SnapshotCodec;
+
+import java.util.function.LongSupplier;
+
+/**
+ * Numbers snapshots and drops unchanged ones. A version is {@code max(previous + 1, now in ms)}:
+ * increasing within a run and, because it follows the clock, across controller restarts and
+ * leader changes, so a proxy never sees a version go backwards. A snapshot whose content hash
+ * equals the last one gets no version and is not published.
+ */
+public final class SnapshotVersions {
+    private final LongSupplier clock;
+    private long version;
+    private String hash;
+
+    public SnapshotVersions(LongSupplier clock) {
+        this.clock = clock;
+    }
+
+    /** @return the versioned snapshot, or null when its content equals the last one */
+    public synchronized Snapshot next(Snapshot unversioned) {
+        String h = SnapshotCodec.contentHash(unversioned);
+        if (h.equals(hash)) {
+            return null;
+        }
+        hash = h;
+        version = Math.max(version + 1, clock.getAsLong());
+        return unversioned.withVersion(version);
+    }
+
+    public synchronized long version() {
+        return version;
+    }
+}

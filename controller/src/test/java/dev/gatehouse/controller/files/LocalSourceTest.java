@@ -1,0 +1,122 @@
+package dev.gatehouse.controller.files;
+
+import dev.gatehouse.config.KeyDigest;
+import dev.gatehouse.config.Snapshot;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class LocalSourceTest {
+    static final String UPSTREAM = """
+            apiVersion: gatehouse.dev/v1alpha1
+            kind: Upstream
+            metadata: {name: u}
+            spec: {targets: [{address: "127.0.0.1:9001"}]}
+            ---
+            apiVersion: gatehouse.dev/v1alpha1
+            kind: GatewayService
+            metadata: {name: s}
+            spec: {upstreamRef: {name: u}}
+            """;
+
+    static String route(String name, String path) {
+        return """
+                apiVersion: gatehouse.dev/v1alpha1
+                kind: GatewayRoute
+                metadata: {name: %s}
+                spec: {serviceRef: {name: s}, paths: ["%s"]}
+                """.formatted(name, path);
+    }
+
+    final List<Snapshot> published = new CopyOnWriteArrayList<>();
+
+    static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + 1_000_000_000L; // the promise: within a second
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 1 s: " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    Snapshot latest() {
+        return published.get(published.size() - 1);
+    }
+
+    @Test
+    void picksUpChangedAddedAndRemovedFilesWithinASecond(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("base.yaml"), UPSTREAM);
+        Files.writeString(dir.resolve("a.yaml"), route("a", "/a"));
+        try (LocalSource source = new LocalSource(dir, published::add).start()) {
+            assertThat(published).hasSize(1);
+            assertThat(latest().routes()).extracting(r -> r.paths().get(0)).containsExactly("/a");
+
+            Files.writeString(dir.resolve("b.yaml"), route("b", "/b"));
+            await(() -> latest().routes().size() == 2, "added file");
+
+            Files.writeString(dir.resolve("a.yaml"), route("a", "/a2"));
+            await(() -> latest().routes().stream().anyMatch(r -> r.paths().contains("/a2")), "changed file");
+
+            Files.delete(dir.resolve("b.yaml"));
+            await(() -> latest().routes().size() == 1, "removed file");
+
+            long versions = published.stream().map(Snapshot::version).distinct().count();
+            assertThat(versions).as("every publish has a new, increasing version").isEqualTo(published.size());
+            assertThat(published).extracting(Snapshot::version).isSorted();
+        }
+    }
+
+    @Test
+    void aBrokenFileKeepsItsLastGoodObjectsAndTheRestKeepsChanging(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("base.yaml"), UPSTREAM);
+        Files.writeString(dir.resolve("a.yaml"), route("a", "/a"));
+        try (LocalSource source = new LocalSource(dir, published::add).start()) {
+            Files.writeString(dir.resolve("a.yaml"), "apiVersion: [not yaml");
+            Files.writeString(dir.resolve("c.yaml"), route("c", "/c"));
+            await(() -> latest().routes().size() == 2, "the other file's change applies");
+            assertThat(latest().routes()).extracting(r -> r.paths().get(0)).containsExactlyInAnyOrder("/a", "/c");
+        }
+    }
+
+    @Test
+    void anUnchangedSnapshotIsNotPublishedAgain(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("base.yaml"), UPSTREAM);
+        try (LocalSource source = new LocalSource(dir, published::add).start()) {
+            Files.writeString(dir.resolve("base.yaml"), "# a comment changes the file, not the snapshot\n" + UPSTREAM);
+            Thread.sleep(3 * LocalSource.POLL.toMillis());
+            assertThat(published).hasSize(1);
+        }
+    }
+
+    @Test
+    void aGeneratedKeyIsMadeOnceAndKeptAcrossRestarts(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("c.yaml"), """
+                apiVersion: gatehouse.dev/v1alpha1
+                kind: Consumer
+                metadata: {name: gen}
+                spec: {username: gen, keyAuth: {generate: true}}
+                """);
+        KeyDigest first;
+        try (LocalSource source = new LocalSource(dir, published::add).start()) {
+            first = latest().consumers().get(0).credentials().get(0).digest();
+        }
+        Path keyFile = dir.resolve(".gatehouse/default.gen-key-auth.key");
+        assertThat(keyFile).exists();
+        String key = Files.readString(keyFile).strip();
+        assertThat(key).hasSize(43).matches("[A-Za-z0-9_-]+");
+        assertThat(first.matches(KeyDigest.of(key))).isTrue();
+        published.clear();
+        try (LocalSource source = new LocalSource(dir, published::add).start()) {
+            assertThat(latest().consumers().get(0).credentials().get(0).digest()).isEqualTo(first);
+        }
+    }
+}
