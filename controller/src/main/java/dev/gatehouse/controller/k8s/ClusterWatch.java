@@ -1,0 +1,127 @@
+package dev.gatehouse.controller.k8s;
+
+import dev.gatehouse.api.v1alpha1.Consumer;
+import dev.gatehouse.api.v1alpha1.GatewayRoute;
+import dev.gatehouse.api.v1alpha1.GatewayService;
+import dev.gatehouse.api.v1alpha1.Upstream;
+import dev.gatehouse.controller.keys.ApiKeys;
+import dev.gatehouse.controller.translate.ClusterState;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The informers: the four Gatehouse kinds, Services, EndpointSlices and the Secrets labelled
+ * {@code gatehouse.dev/credential=key-auth}, in every namespace or in the given ones. Handlers
+ * only call {@code onChange} (mark dirty); the state is read from the caches when rebuilding.
+ */
+public final class ClusterWatch implements AutoCloseable {
+    private final List<SharedIndexInformer<? extends HasMetadata>> upstreams = new ArrayList<>();
+    private final List<SharedIndexInformer<? extends HasMetadata>> services = new ArrayList<>();
+    private final List<SharedIndexInformer<? extends HasMetadata>> routes = new ArrayList<>();
+    private final List<SharedIndexInformer<? extends HasMetadata>> consumers = new ArrayList<>();
+    private final List<SharedIndexInformer<? extends HasMetadata>> kubeServices = new ArrayList<>();
+    private final List<SharedIndexInformer<? extends HasMetadata>> slices = new ArrayList<>();
+    private final List<SharedIndexInformer<? extends HasMetadata>> secrets = new ArrayList<>();
+    private final List<SharedIndexInformer<? extends HasMetadata>> all = new ArrayList<>();
+
+    /**
+     * @param namespaces empty: every namespace
+     * @param onChange   called on every add, update and delete; must be cheap
+     */
+    public ClusterWatch(KubernetesClient client, List<String> namespaces, Runnable onChange) {
+        ResourceEventHandler<HasMetadata> handler = new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(HasMetadata obj) {
+                onChange.run();
+            }
+
+            @Override
+            public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
+                // A status-only write by this controller bumps resourceVersion but not generation:
+                // it needs no rebuild. Everything else (spec, labels, endpoints, data) does.
+                if (oldObj.getMetadata().getGeneration() != null
+                        && oldObj.getMetadata().getGeneration().equals(newObj.getMetadata().getGeneration())
+                        && sameLabels(oldObj, newObj) && isCustom(newObj)) {
+                    return;
+                }
+                onChange.run();
+            }
+
+            @Override
+            public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
+                onChange.run();
+            }
+        };
+        List<String> scopes = namespaces.isEmpty() ? java.util.Collections.singletonList(null) : namespaces;
+        for (String ns : scopes) {
+            add(upstreams, scoped(client.resources(Upstream.class), ns).inform(), handler);
+            add(services, scoped(client.resources(GatewayService.class), ns).inform(), handler);
+            add(routes, scoped(client.resources(GatewayRoute.class), ns).inform(), handler);
+            add(consumers, scoped(client.resources(Consumer.class), ns).inform(), handler);
+            add(kubeServices, scoped(client.services(), ns).inform(), handler);
+            add(slices, scoped(client.discovery().v1().endpointSlices(), ns).inform(), handler);
+            add(secrets, ns == null
+                    ? client.secrets().inAnyNamespace().withLabel(ApiKeys.CREDENTIAL_LABEL, ApiKeys.KEY_AUTH).inform()
+                    : client.secrets().inNamespace(ns).withLabel(ApiKeys.CREDENTIAL_LABEL, ApiKeys.KEY_AUTH).inform(), handler);
+        }
+    }
+
+    private static <T extends HasMetadata, L extends KubernetesResourceList<T>>
+    io.fabric8.kubernetes.client.dsl.Informable<T> scoped(MixedOperation<T, L, ? extends Resource<T>> op, String ns) {
+        return ns == null ? op.inAnyNamespace() : op.inNamespace(ns);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void add(List<SharedIndexInformer<? extends HasMetadata>> group, SharedIndexInformer<? extends HasMetadata> informer,
+                     ResourceEventHandler<HasMetadata> handler) {
+        ((SharedIndexInformer) informer).addEventHandler(handler);
+        group.add(informer);
+        all.add(informer);
+    }
+
+    private static boolean sameLabels(HasMetadata a, HasMetadata b) {
+        return java.util.Objects.equals(a.getMetadata().getLabels(), b.getMetadata().getLabels());
+    }
+
+    private static boolean isCustom(HasMetadata o) {
+        return o instanceof Upstream || o instanceof GatewayService || o instanceof GatewayRoute || o instanceof Consumer;
+    }
+
+    /** True once every informer has listed its objects. */
+    public boolean synced() {
+        return all.stream().allMatch(SharedIndexInformer::hasSynced);
+    }
+
+    /** The cluster state from the informer caches. */
+    public ClusterState state() {
+        return new ClusterState(list(upstreams, Upstream.class), list(services, GatewayService.class),
+                list(routes, GatewayRoute.class), list(consumers, Consumer.class), list(kubeServices, Service.class),
+                list(slices, EndpointSlice.class), list(secrets, Secret.class));
+    }
+
+    private static <T> List<T> list(List<SharedIndexInformer<? extends HasMetadata>> group, Class<T> type) {
+        List<T> out = new ArrayList<>();
+        for (SharedIndexInformer<? extends HasMetadata> i : group) {
+            for (Object o : i.getStore().list()) {
+                out.add(type.cast(o));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        all.forEach(SharedIndexInformer::close);
+    }
+}

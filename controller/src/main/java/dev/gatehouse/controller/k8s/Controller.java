@@ -1,0 +1,135 @@
+package dev.gatehouse.controller.k8s;
+
+import dev.gatehouse.config.Snapshot;
+import dev.gatehouse.controller.publish.SnapshotPublisher;
+import dev.gatehouse.controller.publish.SnapshotVersions;
+import dev.gatehouse.controller.translate.ClusterState;
+import dev.gatehouse.controller.translate.Translation;
+import dev.gatehouse.controller.translate.Translator;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The controller loop: informers mark dirty → a debounced rebuild translates the cached state,
+ * publishes the snapshot when its content changed, and — on the leader only — generates keys
+ * and writes status. Every replica serves the channel from its own cache.
+ */
+public final class Controller implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Controller.class);
+    private final KubernetesClient client;
+    private final ControllerConfig config;
+    private final SnapshotPublisher publisher;
+    private final SnapshotVersions versions = new SnapshotVersions(System::currentTimeMillis);
+    private final StatusWriter statusWriter;
+    private final KeyGenerator keyGenerator;
+    private final Debouncer debouncer;
+    private volatile ProxyFleet fleet = ProxyFleet.NONE;
+    private volatile ClusterWatch watch;
+    private volatile boolean leader;
+    private volatile Snapshot published;
+    private CompletableFuture<?> election;
+
+    public Controller(KubernetesClient client, ControllerConfig config, SnapshotPublisher publisher) {
+        this.client = client;
+        this.config = config;
+        this.publisher = publisher;
+        this.statusWriter = new StatusWriter(client, Clock.systemUTC());
+        this.keyGenerator = new KeyGenerator(client);
+        this.debouncer = new Debouncer("gatehouse-rebuild", Duration.ofMillis(50), Duration.ofMillis(250), this::rebuild);
+    }
+
+    /** The proxies, for Programmed; a change in it (connect, ack, nack) should call {@link #changed()}. */
+    public void fleet(ProxyFleet fleet) {
+        this.fleet = fleet;
+    }
+
+    public Controller start() {
+        watch = new ClusterWatch(client, config.namespaces(), debouncer::mark);
+        election = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
+                .withName(config.leaseName())
+                .withLock(new LeaseLock(config.leaseNamespace(), config.leaseName(), config.identity()))
+                .withLeaseDuration(config.leaseDuration()).withRenewDeadline(config.renewDeadline())
+                .withRetryPeriod(config.retryPeriod()).withReleaseOnCancel()
+                .withLeaderCallbacks(new LeaderCallbacks(this::startLeading, this::stopLeading,
+                        id -> log.info("event=leader.observed leader={}", id)))
+                .build()).build().start();
+        debouncer.mark();
+        return this;
+    }
+
+    /** Something outside the informers changed (proxies connected, acked): recompute status. */
+    public void changed() {
+        debouncer.mark();
+    }
+
+    public boolean leader() {
+        return leader;
+    }
+
+    /** True once the caches are synced and a snapshot was published. */
+    public boolean ready() {
+        return watch != null && watch.synced() && published != null;
+    }
+
+    public Snapshot published() {
+        return published;
+    }
+
+    private void startLeading() {
+        leader = true;
+        log.info("event=leader.acquired identity={}", config.identity());
+        debouncer.mark();
+    }
+
+    private void stopLeading() {
+        leader = false;
+        log.info("event=leader.lost identity={}", config.identity());
+    }
+
+    private void rebuild() {
+        ClusterWatch w = watch;
+        if (w == null || !w.synced()) {
+            debouncer.mark(); // informers still listing: try again shortly
+            return;
+        }
+        ClusterState state = w.state();
+        Translation t = Translator.translate(state);
+        Snapshot next = versions.next(t.snapshot());
+        if (next != null) {
+            published = next;
+            log.info("event=snapshot.published version={} routes={} services={} upstreams={} consumers={} refused={}",
+                    next.version(), next.routes().size(), next.services().size(), next.upstreams().size(),
+                    next.consumers().size(), t.rejected().size());
+            publisher.publish(next);
+        }
+        if (leader) {
+            if (keyGenerator.run(state) > 0) {
+                return; // the new Secrets come back through the informer and trigger the next rebuild
+            }
+            StatusWriter.Pass pass = statusWriter.write(state, t, versions.version(), fleet);
+            if (pass.written() > 0 || pass.failed() > 0) {
+                log.info("event=status.pass written={} unchanged={} failed={}", pass.written(), pass.unchanged(), pass.failed());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (election != null) {
+            election.cancel(true);
+        }
+        debouncer.close();
+        if (watch != null) {
+            watch.close();
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package dev.gatehouse.controller.k8s;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * @param namespaces     namespaces to watch; empty: all
+ * @param leaseNamespace namespace of the leader-election Lease
+ * @param leaseName      name of the Lease
+ * @param identity       this replica's identity in the Lease (pod name)
+ * @param leaseDuration  how long a lease lasts without renewal
+ * @param renewDeadline  the leader gives up when it cannot renew within this
+ * @param retryPeriod    how often candidates try
+ */
+public record ControllerConfig(List<String> namespaces, String leaseNamespace, String leaseName, String identity,
+                               Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
+    public ControllerConfig {
+        namespaces = List.copyOf(namespaces);
+    }
+
+    public static ControllerConfig defaults(List<String> namespaces, String leaseNamespace, String identity) {
+        return new ControllerConfig(namespaces, leaseNamespace, "gatehouse-controller", identity,
+                Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2));
+    }
+}

@@ -1,0 +1,66 @@
+package dev.gatehouse.controller.k8s;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Coalesces bursts of "something changed" into one run: a run starts {@code holdOff} after the
+ * last mark, but never later than {@code maxDelay} after the first unserved mark (Contour's
+ * 100 ms / 500 ms). Runs are serial on one thread; a mark during a run schedules another.
+ */
+public final class Debouncer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Debouncer.class);
+    private final Runnable action;
+    private final long holdOffNanos;
+    private final long maxDelayNanos;
+    private final ScheduledExecutorService executor;
+    private long firstMark = -1;
+    private ScheduledFuture<?> pending;
+
+    public Debouncer(String name, Duration holdOff, Duration maxDelay, Runnable action) {
+        this.action = action;
+        this.holdOffNanos = holdOff.toNanos();
+        this.maxDelayNanos = maxDelay.toNanos();
+        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Something changed: run the action soon. Cheap; safe from any thread (informer handlers). */
+    public synchronized void mark() {
+        long now = System.nanoTime();
+        if (firstMark < 0) {
+            firstMark = now;
+        }
+        long due = Math.min(now + holdOffNanos, firstMark + maxDelayNanos);
+        if (pending != null) {
+            pending.cancel(false);
+        }
+        pending = executor.schedule(this::fire, Math.max(0, due - now), TimeUnit.NANOSECONDS);
+    }
+
+    private void fire() {
+        synchronized (this) {
+            firstMark = -1;
+            pending = null;
+        }
+        try {
+            action.run();
+        } catch (RuntimeException e) {
+            log.error("event=debounced_run_failed error=\"{}\"", e.toString(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+    }
+}

@@ -1,0 +1,182 @@
+package dev.gatehouse.controller.k8s;
+
+import dev.gatehouse.api.v1alpha1.Consumer;
+import dev.gatehouse.api.v1alpha1.GatewayRoute;
+import dev.gatehouse.api.v1alpha1.GatewayService;
+import dev.gatehouse.api.v1alpha1.GatewayStatus;
+import dev.gatehouse.api.v1alpha1.Upstream;
+import dev.gatehouse.api.v1alpha1.UpstreamStatus;
+import dev.gatehouse.controller.translate.ClusterState;
+import dev.gatehouse.controller.translate.ObjectStatus;
+import dev.gatehouse.controller.translate.Reason;
+import dev.gatehouse.controller.translate.StatusCondition;
+import dev.gatehouse.controller.translate.Translation;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Writes {@code status} of every Gatehouse object through the status subresource (PUT with the
+ * cached resourceVersion, re-read and retried on a 409 conflict), and only when something a
+ * user sees changed. A newly refused object also gets a Warning Event. Only the leader writes.
+ */
+public final class StatusWriter {
+    private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
+    private static final int ATTEMPTS = 3;
+    private final KubernetesClient client;
+    private final Clock clock;
+
+    public StatusWriter(KubernetesClient client, Clock clock) {
+        this.client = client;
+        this.clock = clock;
+    }
+
+    /** Counts of one pass, for logs and tests. */
+    public record Pass(int written, int unchanged, int failed) {
+    }
+
+    /**
+     * @param state       the objects as cached (their current status is compared against)
+     * @param translation what the translator decided
+     * @param version     the snapshot version published for this translation
+     * @param fleet       the connected proxies, for Programmed
+     */
+    public Pass write(ClusterState state, Translation translation, long version, ProxyFleet fleet) {
+        Map<String, HasMetadata> objects = new HashMap<>();
+        for (List<? extends HasMetadata> list : List.of(state.upstreams(), state.services(), state.routes(), state.consumers())) {
+            for (HasMetadata o : list) {
+                objects.put(o.getKind() + "/" + dev.gatehouse.controller.translate.Sources.key(o), o);
+            }
+        }
+        Map<String, String> rejections = fleet.rejections(version);
+        String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
+        int written = 0;
+        int unchanged = 0;
+        int failed = 0;
+        for (ObjectStatus s : translation.statuses()) {
+            HasMetadata o = objects.get(s.source().display());
+            if (!(o instanceof CustomResource<?, ?> cr)) {
+                continue;
+            }
+            List<StatusCondition> desired = new ArrayList<>(s.conditions());
+            desired.add(programmed(s, version, fleet, rejections));
+            try {
+                switch (write(cr, desired, s.targets(), now)) {
+                    case WRITTEN -> written++;
+                    case UNCHANGED -> unchanged++;
+                }
+            } catch (KubernetesClientException e) {
+                failed++;
+                log.warn("event=status.write_failed object={} code={} error=\"{}\"", s.source().display(), e.getCode(),
+                        e.getMessage() == null ? "" : e.getMessage().replace('"', '\''));
+            }
+        }
+        return new Pass(written, unchanged, failed);
+    }
+
+    static StatusCondition programmed(ObjectStatus s, long version, ProxyFleet fleet, Map<String, String> rejections) {
+        String type = StatusCondition.PROGRAMMED;
+        if (!s.accepted()) {
+            return new StatusCondition(type, false, Reason.Invalid, "not programmed: the object is not accepted");
+        }
+        String rejected = rejections.get(s.source().uid());
+        if (rejected != null) {
+            return new StatusCondition(type, false, Reason.Rejected, "a proxy refused it: " + rejected);
+        }
+        int connected = fleet.connected();
+        if (connected == 0) {
+            return new StatusCondition(type, false, Reason.Pending, "no proxy is connected");
+        }
+        int acked = fleet.ackedAtLeast(version);
+        if (acked < connected) {
+            return new StatusCondition(type, false, Reason.Pending, "applied by " + acked + " of " + connected + " connected proxies");
+        }
+        return new StatusCondition(type, true, Reason.Programmed, "applied by " + connected + " of " + connected + " connected proxies");
+    }
+
+    private enum Outcome { WRITTEN, UNCHANGED }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private Outcome write(CustomResource cached, List<StatusCondition> desired, Integer targets, String now) {
+        CustomResource current = cached;
+        for (int attempt = 1; ; attempt++) {
+            GatewayStatus old = (GatewayStatus) current.getStatus();
+            List<Condition> merged = Conditions.merge(old == null ? null : old.conditions, desired,
+                    current.getMetadata().getGeneration(), now);
+            boolean sameTargets = !(current instanceof Upstream)
+                    || (old instanceof UpstreamStatus us && Objects.equals(us.targets, targets));
+            if (old != null && sameTargets && Conditions.same(old.conditions, merged)) {
+                return Outcome.UNCHANGED;
+            }
+            GatewayStatus status = current instanceof Upstream ? new UpstreamStatus() : new GatewayStatus();
+            status.conditions = merged;
+            if (status instanceof UpstreamStatus us) {
+                us.targets = targets;
+            }
+            CustomResource copy = client.getKubernetesSerialization().clone(current);
+            copy.setStatus(status);
+            try {
+                client.resource(copy).updateStatus();
+                warnIfNewlyRefused(current, old, merged);
+                return Outcome.WRITTEN;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 404) {
+                    return Outcome.UNCHANGED; // deleted meanwhile
+                }
+                if (e.getCode() != 409 || attempt >= ATTEMPTS) {
+                    throw e;
+                }
+                CustomResource fresh = (CustomResource) client.resources(current.getClass())
+                        .inNamespace(current.getMetadata().getNamespace()).withName(current.getMetadata().getName()).get();
+                if (fresh == null) {
+                    return Outcome.UNCHANGED;
+                }
+                current = fresh;
+            }
+        }
+    }
+
+    private void warnIfNewlyRefused(HasMetadata o, GatewayStatus old, List<Condition> merged) {
+        Condition accepted = merged.stream().filter(c -> StatusCondition.ACCEPTED.equals(c.getType())).findFirst().orElse(null);
+        if (accepted == null || !"False".equals(accepted.getStatus())) {
+            return;
+        }
+        Condition before = old == null || old.conditions == null ? null : old.conditions.stream()
+                .filter(c -> StatusCondition.ACCEPTED.equals(c.getType())).findFirst().orElse(null);
+        if (before != null && "False".equals(before.getStatus()) && Objects.equals(before.getMessage(), accepted.getMessage())) {
+            return;
+        }
+        String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
+        try {
+            client.v1().events().inNamespace(o.getMetadata().getNamespace()).resource(new EventBuilder()
+                    .withNewMetadata().withNamespace(o.getMetadata().getNamespace())
+                    .withName(o.getMetadata().getName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()))
+                    .endMetadata()
+                    .withNewInvolvedObject().withApiVersion(o.getApiVersion()).withKind(o.getKind())
+                    .withName(o.getMetadata().getName()).withNamespace(o.getMetadata().getNamespace())
+                    .withUid(o.getMetadata().getUid()).endInvolvedObject()
+                    .withType("Warning").withReason(accepted.getReason()).withMessage(accepted.getMessage())
+                    .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
+                    .withNewSource().withComponent("gatehouse-controller").endSource()
+                    .build()).create();
+        } catch (KubernetesClientException e) {
+            log.warn("event=status.event_failed object={}/{} code={}", o.getKind(), o.getMetadata().getName(), e.getCode());
+        }
+    }
+
+}

@@ -1,0 +1,158 @@
+package dev.gatehouse.controller.k8s;
+
+import dev.gatehouse.api.v1alpha1.Consumer;
+import dev.gatehouse.api.v1alpha1.GatewayRoute;
+import dev.gatehouse.api.v1alpha1.GatewayService;
+import dev.gatehouse.api.v1alpha1.Upstream;
+import dev.gatehouse.config.Snapshot;
+import dev.gatehouse.controller.files.ManifestReader;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The real controller against the Fabric8 mock API server (CRUD mode). */
+@EnableKubernetesMockClient(crud = true)
+class ControllerMockServerTest {
+    KubernetesMockServer server;
+    KubernetesClient client;
+
+    static ControllerConfig fast(String identity) {
+        return new ControllerConfig(List.of(), "default", "gatehouse-controller", identity,
+                Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(200));
+    }
+
+    static <T> T await(Supplier<T> value, java.util.function.Predicate<T> done, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        T v = value.get();
+        while (!done.test(v)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what + "; last: " + v);
+            }
+            Thread.sleep(20);
+            v = value.get();
+        }
+        return v;
+    }
+
+    void applySeed() throws Exception {
+        String seed = Files.readString(Path.of("../examples/seed/seed.yaml"))
+                // the mock server never folds stringData into data (a real API server does)
+                .replace("stringData: {key: my-secret-key}", "data: {key: bXktc2VjcmV0LWtleQ==}");
+        for (HasMetadata o : ManifestReader.read("seed.yaml", seed).objects()) {
+            o.getMetadata().setNamespace("default");
+            client.resource(o).create();
+        }
+    }
+
+    static Condition condition(HasMetadata o, String type) {
+        dev.gatehouse.api.v1alpha1.GatewayStatus status = o instanceof io.fabric8.kubernetes.client.CustomResource<?, ?> cr
+                ? (dev.gatehouse.api.v1alpha1.GatewayStatus) cr.getStatus() : null;
+        return status == null || status.conditions == null ? null
+                : status.conditions.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
+    }
+
+    GatewayRoute route(String name) {
+        return client.resources(GatewayRoute.class).inNamespace("default").withName(name).get();
+    }
+
+    @Test
+    void translatesPublishesAndWritesStatus() throws Exception {
+        List<Snapshot> published = new CopyOnWriteArrayList<>();
+        applySeed();
+        try (Controller controller = new Controller(client, fast("a"), published::add).start()) {
+            await(() -> published.isEmpty() ? null : published.get(published.size() - 1),
+                    s -> s != null && s.routes().size() == 2 && s.consumers().size() == 1, "the seed snapshot");
+            GatewayRoute profile = await(() -> route("profile"), r -> condition(r, "Programmed") != null, "status on profile");
+            assertThat(condition(profile, "Accepted").getStatus()).isEqualTo("True");
+            assertThat(condition(profile, "ResolvedRefs").getStatus()).isEqualTo("True");
+            assertThat(condition(profile, "Programmed").getStatus()).isEqualTo("False");
+            assertThat(condition(profile, "Programmed").getMessage()).isEqualTo("no proxy is connected");
+            Upstream upstream = await(() -> client.resources(Upstream.class).inNamespace("default").withName("moesif").get(),
+                    u -> u.getStatus() != null && u.getStatus().targets != null, "upstream target count");
+            assertThat(upstream.getStatus().targets).isEqualTo(2);
+
+            // nothing changed: no write (resourceVersion stays)
+            String rv = route("profile").getMetadata().getResourceVersion();
+            controller.changed();
+            Thread.sleep(500);
+            assertThat(route("profile").getMetadata().getResourceVersion()).isEqualTo(rv);
+
+            // an invalid route: refused with a message naming the field, an Event, the rest still served
+            GatewayRoute bad = new GatewayRoute();
+            bad.getMetadata().setName("bad");
+            bad.getMetadata().setNamespace("default");
+            bad.setSpec(new dev.gatehouse.api.v1alpha1.GatewayRouteSpec());
+            bad.getSpec().serviceRef = new dev.gatehouse.api.v1alpha1.ObjectRef("moesif-service");
+            bad.getSpec().paths = List.of("~/users/(\\d+");
+            client.resource(bad).create();
+            GatewayRoute refused = await(() -> route("bad"), r -> condition(r, "Accepted") != null, "status on bad");
+            assertThat(condition(refused, "Accepted").getStatus()).isEqualTo("False");
+            assertThat(condition(refused, "Accepted").getReason()).isEqualTo("Invalid");
+            assertThat(condition(refused, "Accepted").getMessage()).startsWith("spec.paths[0]: invalid regex");
+            await(() -> client.v1().events().inNamespace("default").list().getItems(),
+                    events -> events.stream().anyMatch(e -> "bad".equals(e.getInvolvedObject().getName())
+                            && "Warning".equals(e.getType()) && e.getMessage().contains("spec.paths[0]")), "a Warning event");
+            assertThat(published.get(published.size() - 1).routes()).hasSize(2);
+        }
+    }
+
+    @Test
+    void generatesAKeySecretOnceOwnedByTheConsumer() throws Exception {
+        List<Snapshot> published = new CopyOnWriteArrayList<>();
+        Consumer c = new Consumer();
+        c.getMetadata().setName("gen");
+        c.getMetadata().setNamespace("default");
+        c.setSpec(new dev.gatehouse.api.v1alpha1.ConsumerSpec());
+        c.getSpec().username = "gen";
+        c.getSpec().keyAuth = new dev.gatehouse.api.v1alpha1.ConsumerSpec.KeyAuth();
+        c.getSpec().keyAuth.generate = true;
+        Consumer created = client.resource(c).create();
+        try (Controller controller = new Controller(client, fast("a"), published::add).start()) {
+            Secret secret = await(() -> client.secrets().inNamespace("default").withName("gen-key-auth").get(),
+                    s -> s != null, "the generated Secret");
+            assertThat(secret.getMetadata().getLabels()).containsEntry("gatehouse.dev/credential", "key-auth");
+            assertThat(secret.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {
+                assertThat(o.getKind()).isEqualTo("Consumer");
+                assertThat(o.getUid()).isEqualTo(created.getMetadata().getUid());
+            });
+            String key = new String(java.util.Base64.getDecoder().decode(secret.getData().get("key")));
+            assertThat(key).hasSize(43);
+            Snapshot s = await(() -> published.isEmpty() ? null : published.get(published.size() - 1),
+                    x -> x != null && x.consumers().size() == 1 && x.consumers().get(0).credentials().size() == 1, "the key in the snapshot");
+            assertThat(s.consumers().get(0).credentials().get(0).digest().matches(dev.gatehouse.config.KeyDigest.of(key))).isTrue();
+            Thread.sleep(500);
+            assertThat(client.secrets().inNamespace("default").withName("gen-key-auth").get().getData())
+                    .as("never overwritten").isEqualTo(secret.getData());
+        }
+    }
+
+    @Test
+    void twoControllersBothPublishButOnlyTheLeaderWritesStatus() throws Exception {
+        List<Snapshot> a = new CopyOnWriteArrayList<>();
+        List<Snapshot> b = new CopyOnWriteArrayList<>();
+        applySeed();
+        try (KubernetesClient other = server.createClient();
+             Controller first = new Controller(client, fast("a"), a::add).start();
+             Controller second = new Controller(other, fast("b"), b::add).start()) {
+            await(() -> a.size() + "/" + b.size(), s -> !a.isEmpty() && !b.isEmpty(), "both publish from their own cache");
+            await(() -> first.leader() || second.leader(), x -> x, "a leader");
+            Thread.sleep(1000);
+            assertThat(first.leader() && second.leader()).as("exactly one leader").isFalse();
+            assertThat(route("profile").getStatus()).isNotNull();
+            assertThat(a.get(a.size() - 1).routes()).isEqualTo(b.get(b.size() - 1).routes());
+        }
+    }
+}
