@@ -32,14 +32,28 @@ public final class Controller implements AutoCloseable {
     private final StatusWriter statusWriter;
     private final KeyGenerator keyGenerator;
     private final Debouncer debouncer;
+    private final Convergence convergence;
+    private final io.micrometer.core.instrument.Counter rebuilds;
+    private final io.micrometer.core.instrument.Counter pushes;
     private volatile ProxyFleet fleet = ProxyFleet.NONE;
     private volatile ClusterWatch watch;
     private volatile boolean leader;
     private volatile Snapshot published;
     private CompletableFuture<?> election;
 
-    public Controller(KubernetesClient client, ControllerConfig config, SnapshotPublisher publisher) {
+    public Controller(KubernetesClient client, ControllerConfig config, SnapshotPublisher publisher,
+                      io.micrometer.core.instrument.MeterRegistry registry) {
         this.client = client;
+        this.convergence = new Convergence(registry);
+        this.rebuilds = io.micrometer.core.instrument.Counter.builder("gatehouse.controller.reconciles")
+                .description("Rebuilds of the snapshot from the informer caches").register(registry);
+        this.pushes = io.micrometer.core.instrument.Counter.builder("gatehouse.controller.pushes")
+                .description("Snapshots published because their content changed").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("gatehouse.controller.leader", this, c -> c.leader ? 1 : 0)
+                .description("1 while this replica holds the leader Lease").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("gatehouse.controller.snapshot.version", this,
+                        c -> c.published == null ? 0 : c.published.version())
+                .description("Version of the last published snapshot").register(registry);
         this.config = config;
         this.publisher = publisher;
         this.statusWriter = new StatusWriter(client, Clock.systemUTC());
@@ -68,7 +82,12 @@ public final class Controller implements AutoCloseable {
 
     /** Something outside the informers changed (proxies connected, acked): recompute status. */
     public void changed() {
+        convergence.check(fleet);
         debouncer.mark();
+    }
+
+    public Convergence convergence() {
+        return convergence;
     }
 
     public boolean leader() {
@@ -95,12 +114,13 @@ public final class Controller implements AutoCloseable {
         log.info("event=leader.lost identity={}", config.identity());
     }
 
-    private void rebuild() {
+    private void rebuild(long changeNanos) {
         ClusterWatch w = watch;
         if (w == null || !w.synced()) {
             debouncer.mark(); // informers still listing: try again shortly
             return;
         }
+        rebuilds.increment();
         ClusterState state = w.state();
         Translation t = Translator.translate(state);
         Snapshot next = versions.next(t.snapshot());
@@ -109,6 +129,8 @@ public final class Controller implements AutoCloseable {
             log.info("event=snapshot.published version={} routes={} services={} upstreams={} consumers={} refused={}",
                     next.version(), next.routes().size(), next.services().size(), next.upstreams().size(),
                     next.consumers().size(), t.rejected().size());
+            pushes.increment();
+            convergence.published(next.version(), changeNanos);
             publisher.publish(next);
         }
         if (leader) {

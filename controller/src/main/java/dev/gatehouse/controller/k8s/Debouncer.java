@@ -16,14 +16,18 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Debouncer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Debouncer.class);
-    private final Runnable action;
+    private final java.util.function.LongConsumer action;
     private final long holdOffNanos;
     private final long maxDelayNanos;
     private final ScheduledExecutorService executor;
     private long firstMark = -1;
     private ScheduledFuture<?> pending;
 
-    public Debouncer(String name, Duration holdOff, Duration maxDelay, Runnable action) {
+    /**
+     * @param action runs with the {@link System#nanoTime()} of the first mark it serves, so a
+     *               caller can measure from the change that caused it
+     */
+    public Debouncer(String name, Duration holdOff, Duration maxDelay, java.util.function.LongConsumer action) {
         this.action = action;
         this.holdOffNanos = holdOff.toNanos();
         this.maxDelayNanos = maxDelay.toNanos();
@@ -48,12 +52,14 @@ public final class Debouncer implements AutoCloseable {
     }
 
     private void fire() {
+        long since;
         synchronized (this) {
+            since = firstMark;
             firstMark = -1;
             pending = null;
         }
         try {
-            action.run();
+            action.accept(since < 0 ? System.nanoTime() : since);
         } catch (RuntimeException e) {
             log.error("event=debounced_run_failed error=\"{}\"", e.toString(), e);
         }

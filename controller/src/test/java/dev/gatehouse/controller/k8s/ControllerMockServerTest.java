@@ -72,7 +72,7 @@ class ControllerMockServerTest {
     void translatesPublishesAndWritesStatus() throws Exception {
         List<Snapshot> published = new CopyOnWriteArrayList<>();
         applySeed();
-        try (Controller controller = new Controller(client, fast("a"), published::add).start()) {
+        try (Controller controller = new Controller(client, fast("a"), published::add, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()).start()) {
             await(() -> published.isEmpty() ? null : published.get(published.size() - 1),
                     s -> s != null && s.routes().size() == 2 && s.consumers().size() == 1, "the seed snapshot");
             GatewayRoute profile = await(() -> route("profile"), r -> condition(r, "Programmed") != null, "status on profile");
@@ -120,7 +120,7 @@ class ControllerMockServerTest {
         c.getSpec().keyAuth = new dev.gatehouse.api.v1alpha1.ConsumerSpec.KeyAuth();
         c.getSpec().keyAuth.generate = true;
         Consumer created = client.resource(c).create();
-        try (Controller controller = new Controller(client, fast("a"), published::add).start()) {
+        try (Controller controller = new Controller(client, fast("a"), published::add, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()).start()) {
             Secret secret = await(() -> client.secrets().inNamespace("default").withName("gen-key-auth").get(),
                     s -> s != null, "the generated Secret");
             assertThat(secret.getMetadata().getLabels()).containsEntry("gatehouse.dev/credential", "key-auth");
@@ -145,8 +145,8 @@ class ControllerMockServerTest {
         List<Snapshot> b = new CopyOnWriteArrayList<>();
         applySeed();
         try (KubernetesClient other = server.createClient();
-             Controller first = new Controller(client, fast("a"), a::add).start();
-             Controller second = new Controller(other, fast("b"), b::add).start()) {
+             Controller first = new Controller(client, fast("a"), a::add, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()).start();
+             Controller second = new Controller(other, fast("b"), b::add, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()).start()) {
             await(() -> a.size() + "/" + b.size(), s -> !a.isEmpty() && !b.isEmpty(), "both publish from their own cache");
             await(() -> first.leader() || second.leader(), x -> x, "a leader");
             Thread.sleep(1000);
