@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# Gatehouse against nginx as an equivalent gateway, on the same two replicas, in one run.
+#
+#   bench/run.sh [--rounds N] [--duration SECONDS] [--warmup SECONDS] [--connections C] [--out FILE]
+#
+# Layout (PERFORMANCE.md): the gateway under test is pinned to core 0; wrk and the two replicas
+# (nginx, one worker each) to core 1. Rounds are interleaved (direct, nginx, gatehouse, then
+# again) so drift on a shared machine hits every peer alike. Each figure is the median of the
+# rounds with min–max. "rps per core" divides by the gateway's measured CPU share (utime+stime
+# from /proc over the wall time of the run), because the load side can saturate its own core.
+# Installs nginx and wrk from Debian's packages when missing. Not a test: run it on demand.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+ROUNDS=3; DURATION=15; WARMUP=30; CONNECTIONS=32; OUT="$ROOT/docs/benchmarks.md"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) ROUNDS=$2; shift 2;; --duration) DURATION=$2; shift 2;; --warmup) WARMUP=$2; shift 2;;
+    --connections) CONNECTIONS=$2; shift 2;; --out) OUT=$2; shift 2;;
+    *) echo "unknown option $1" >&2; exit 2;;
+  esac
+done
+COMMAND="bench/run.sh --rounds $ROUNDS --duration $DURATION --warmup $WARMUP --connections $CONNECTIONS"
+
+need() { command -v "$1" >/dev/null 2>&1; }
+if ! need nginx || ! need wrk; then
+  echo "bench: installing nginx and wrk (Debian packages)" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light wrk >/dev/null
+fi
+[ -f app/target/gatehouse.jar ] || ./mvnw -B -q -DskipTests -pl app -am package
+
+WORK=$(mktemp -d /tmp/gatehouse-bench.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+R1=$(free_port); R2=$(free_port); NGX=$(free_port); GH=$(free_port); GHS=$(free_port)
+KEY=bench-secret-key
+
+nginx_conf() { # name body
+  mkdir -p "$WORK/$1/logs"
+  cat > "$WORK/$1/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $WORK/$1/nginx.pid;
+error_log $WORK/$1/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  $2
+}
+CONF
+}
+
+replica() { # port
+  nginx_conf "replica-$1" "
+  server {
+    listen 127.0.0.1:$1 reuseport;
+    location / { default_type text/plain; return 200 'Hello from my service'; }
+    location /profile {
+      if (\$http_x_consumer_id = '') { return 401 'Unauthorized\n'; }
+      default_type application/json;
+      return 200 '{\"id\":\"\$http_x_consumer_id\",\"username\":\"moesif\",\"description\":\"Advanced API Analytics platform\"}\n';
+    }
+  }"
+  taskset -c 1 nginx -c "$WORK/replica-$1/nginx.conf" -p "$WORK/replica-$1" &
+  PIDS+=($!)
+}
+
+replica "$R1"; replica "$R2"
+
+# nginx as the equivalent gateway: round robin over the two replicas with upstream keep-alive,
+# and the walkthrough's key check on /profile (known key -> X-Consumer-ID, else 401).
+nginx_conf gateway "
+  upstream replicas { server 127.0.0.1:$R1; server 127.0.0.1:$R2; keepalive 64; }
+  map \$http_apikey \$consumer_id { default ''; '$KEY' 'bench-consumer'; }
+  server {
+    listen 127.0.0.1:$NGX reuseport;
+    proxy_http_version 1.1;
+    proxy_set_header Connection '';
+    location / { proxy_pass http://replicas; }
+    location /profile {
+      if (\$http_apikey = '') { return 401 '{\"message\":\"No API key found in request\"}'; }
+      if (\$consumer_id = '') { return 401 '{\"message\":\"Unauthorized\"}'; }
+      proxy_set_header X-Consumer-ID \$consumer_id;
+      proxy_set_header apikey '';
+      proxy_pass http://replicas;
+    }
+  }"
+taskset -c 0 nginx -c "$WORK/gateway/nginx.conf" -p "$WORK/gateway" &
+NGX_PID=$!; PIDS+=($NGX_PID)
+
+mkdir -p "$WORK/gatehouse"
+cat > "$WORK/gatehouse/bench.yaml" <<YAML
+apiVersion: gatehouse.dev/v1alpha1
+kind: Upstream
+metadata: {name: replicas}
+spec: {targets: [{address: "127.0.0.1:$R1"}, {address: "127.0.0.1:$R2"}]}
+---
+apiVersion: gatehouse.dev/v1alpha1
+kind: GatewayService
+metadata: {name: replicas}
+spec: {upstreamRef: {name: replicas}}
+---
+apiVersion: gatehouse.dev/v1alpha1
+kind: GatewayRoute
+metadata: {name: root}
+spec: {serviceRef: {name: replicas}, paths: ["/"]}
+---
+apiVersion: gatehouse.dev/v1alpha1
+kind: GatewayRoute
+metadata: {name: profile}
+spec: {serviceRef: {name: replicas}, paths: ["/profile"], stripPath: false, plugins: {keyAuth: {hideCredentials: true}}}
+---
+apiVersion: gatehouse.dev/v1alpha1
+kind: Consumer
+metadata: {name: bench}
+spec: {username: bench, keyAuth: {secretRefs: [{name: bench-key}]}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: bench-key, labels: {gatehouse.dev/credential: key-auth}}
+stringData: {key: $KEY}
+YAML
+GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java -XX:+UseParallelGC -XX:ActiveProcessorCount=1 -Xms512m -Xmx512m \
+  -Dio.netty.leakDetection.level=disabled -jar app/target/gatehouse.jar local --dir "$WORK/gatehouse" \
+  --address 127.0.0.1 --port "$GH" --status-port "$GHS" > "$WORK/gatehouse.log" 2>&1 &
+GH_PID=$!; PIDS+=($GH_PID)
+
+for i in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$GHS/readyz" >/dev/null 2>&1 && curl -fs "http://127.0.0.1:$NGX/" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fs "http://127.0.0.1:$GH/profile" -H "apikey: $KEY" >/dev/null || { echo "gatehouse did not come up:"; cat "$WORK/gatehouse.log"; exit 1; }
+
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+HZ=$(getconf CLK_TCK)
+
+# wrk: prints "rps p50_ms p99_ms errors"
+load() { # url duration [header]
+  local out
+  if [ -n "${3:-}" ]; then
+    out=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$2"s --latency -H "$3" "$1")
+  else
+    out=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$2"s --latency "$1")
+  fi
+  local rps p50 p99 errs non2xx
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  errs=$(awk '/Socket errors/ {gsub(",",""); print $4+$6+$8+$10}' <<<"$out"); errs=${errs:-0}
+  non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out"); non2xx=${non2xx:-0}
+  echo "$rps $(ms "$p50") $(ms "$p99") $((errs + non2xx))"
+}
+ms() { # wrk latency (e.g. 512.00us, 1.20ms, 1.01s) -> ms
+  awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) n/=1000; else if (v ~ /ms$/) n=n; else if (v ~ /s$/) n*=1000; printf "%.3f", n }'
+}
+
+declare -A URL PID
+URL[direct]="http://127.0.0.1:$R1"; URL[nginx]="http://127.0.0.1:$NGX"; URL[gatehouse]="http://127.0.0.1:$GH"
+PID[nginx]=$NGX_PID; PID[gatehouse]=$GH_PID
+
+echo "bench: warming up gatehouse and nginx for ${WARMUP}s" >&2
+load "${URL[gatehouse]}/" "$WARMUP" >/dev/null
+load "${URL[gatehouse]}/profile" 5 "apikey: $KEY" >/dev/null
+load "${URL[nginx]}/" 5 >/dev/null
+
+RESULTS="$WORK/results.tsv"
+: > "$RESULTS"
+for round in $(seq 1 "$ROUNDS"); do
+  for peer in direct nginx gatehouse; do
+    for path in / /profile; do
+      header=""; [ "$path" = /profile ] && header="apikey: $KEY"
+      [ "$peer" = direct ] && [ "$path" = /profile ] && header="X-Consumer-ID: bench-consumer"
+      pid=${PID[$peer]:-}
+      t0=$(date +%s.%N); c0=0; [ -n "$pid" ] && c0=$(cpu_ticks "$pid")
+      read -r rps p50 p99 errors < <(load "${URL[$peer]}$path" "$DURATION" "$header")
+      t1=$(date +%s.%N); c1=0; [ -n "$pid" ] && c1=$(cpu_ticks "$pid")
+      share=$(awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$HZ" 'BEGIN { s=(c1-c0)/hz/(t1-t0); if (s<=0) s=1; printf "%.3f", s }')
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$peer" "$path" "$rps" "$p50" "$p99" "$errors" "$share" >> "$RESULTS"
+      echo "round $round $peer $path: rps=$rps p50=${p50}ms p99=${p99}ms errors=$errors cpu=$share" >&2
+    done
+  done
+done
+
+python3 - "$RESULTS" "$OUT" "$COMMAND" "$ROUNDS" "$DURATION" "$CONNECTIONS" <<'PY'
+import sys, statistics, datetime, platform, subprocess
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
+out, command, rounds, duration, conns = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
+def cell(vals, fmt):
+    return f"{fmt(statistics.median(vals))} ({fmt(min(vals))}–{fmt(max(vals))})"
+table = {}
+for r, peer, path, rps, p50, p99, err, share in rows:
+    t = table.setdefault((peer, path), {"rps": [], "p50": [], "p99": [], "err": 0, "rpc": []})
+    t["rps"].append(float(rps)); t["p50"].append(float(p50)); t["p99"].append(float(p99)); t["err"] += int(err)
+    t["rpc"].append(float(rps) / min(max(float(share), 0.05), 1.0) if peer != "direct" else float(rps))
+k = lambda v: f"{v/1000:.1f}k"
+m = lambda v: f"{v:.2f}"
+cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
+lines = [
+    "# Benchmarks", "",
+    "Gatehouse against nginx as an equivalent gateway (round robin over the same two replicas,",
+    "upstream keep-alive, the walkthrough's API-key check on `/profile`), measured in one run on one machine.", "",
+    f"- Made by: `{command}` on {datetime.date.today().isoformat()}, {cpu}, 2 cores, Java {platform.python_version() and subprocess.run(['java','-version'],capture_output=True,text=True).stderr.splitlines()[0]}",
+    f"- Gateway pinned to core 0; wrk (1 thread, {conns} connections, HTTP/1.1 keep-alive) and the two nginx replicas pinned to core 1.",
+    f"- {rounds} interleaved rounds of {duration} s per peer and path after a warm-up; medians with min–max.",
+    "- *rps per core* = rps ÷ the gateway's CPU share during the run (from /proc utime+stime). `direct` is wrk against one replica: the limit of the load side.",
+    "- Absolute numbers on these shared machines are noisy; read the ratios.", "",
+    "| peer | path | rps | rps per gateway core | p50 ms | p99 ms | errors | rps/core vs nginx |",
+    "|---|---|---|---|---|---|---|---|",
+]
+for path in ["/", "/profile"]:
+    base = statistics.median(table[("nginx", path)]["rpc"]) if ("nginx", path) in table else None
+    for peer in ["direct", "nginx", "gatehouse"]:
+        t = table.get((peer, path))
+        if not t: continue
+        ratio = "—" if peer == "direct" or not base else f"{statistics.median(t['rpc'])/base:.2f}"
+        lines.append(f"| {peer} | `{path}` | {cell(t['rps'], k)} | {'—' if peer=='direct' else cell(t['rpc'], k)} | {cell(t['p50'], m)} | {cell(t['p99'], m)} | {t['err']} | {ratio} |")
+lines += ["", "Raw rounds (round, peer, path, rps, p50 ms, p99 ms, errors, gateway CPU share):", "", "```"]
+lines += ["\t".join(r) for r in rows]
+lines += ["```", ""]
+open(out, "w").write("\n".join(lines))
+print("\n".join(lines))
+PY
