@@ -4,7 +4,12 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.ContentLengthNotAllowedException;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.InvalidChunkExtensionException;
+import io.netty.handler.codec.http.InvalidChunkTerminationException;
+import io.netty.handler.codec.http.InvalidLineSeparatorException;
+import io.netty.handler.codec.http.TransferEncodingNotAllowedException;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
@@ -22,13 +27,14 @@ import java.util.List;
 /**
  * The strict HTTP/1.1 gate between the decoder and the forwarder. A request the decoder failed
  * on, or one whose framing or target is in doubt, is answered here (400, 405, 414, 431, 501 with
- * a JSON body and {@code X-Request-Id}) and the connection is closed; nothing of it, and nothing
+ * 505 with a JSON body and {@code X-Request-Id}) and the connection is closed; nothing of it, and nothing
  * after it on the connection, goes further. A request that passes carries its final
  * {@code X-Request-Id} header (see {@link RequestId}).
  *
  * <p>Checks beyond the decoder's: exactly one Host in HTTP/1.1 (RFC 9112 §3.2); a
  * Transfer-Encoding of exactly {@code chunked} (other codings: 501, RFC 9112 §6.1); an
- * origin-form or absolute-form target (RFC 9112 §3.2), {@code *} for OPTIONS; no CONNECT.
+ * origin-form or absolute-form target (RFC 9112 §3.2), {@code *} for OPTIONS; no CONNECT;
+ * HTTP/1.0 or HTTP/1.1 only (505 otherwise).
  */
 public final class RequestGate extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(RequestGate.class);
@@ -55,6 +61,7 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
                 ReferenceCountUtil.release(msg);
                 HttpResponseStatus status = problem.startsWith("transfer coding") ? HttpResponseStatus.NOT_IMPLEMENTED
                         : problem.startsWith("method") ? HttpResponseStatus.METHOD_NOT_ALLOWED
+                        : problem.startsWith("version") ? HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED
                         : HttpResponseStatus.BAD_REQUEST;
                 reject(ctx, status, problem, id);
                 return;
@@ -70,6 +77,10 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
     /** Null when the request may go on, else what is wrong and what was expected. */
     static String problemOf(HttpRequest req) {
         HttpHeaders h = req.headers();
+        HttpVersion version = req.protocolVersion();
+        if (!version.equals(HttpVersion.HTTP_1_1) && !version.equals(HttpVersion.HTTP_1_0)) {
+            return "version " + version.text() + " not supported (expected: HTTP/1.1 or HTTP/1.0)";
+        }
         if (req.method() == HttpMethod.CONNECT) {
             return "method CONNECT not allowed (expected: a method other than CONNECT)";
         }
@@ -111,8 +122,27 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
         if (cause instanceof StrictRequestDecoder.ObsoleteLineFoldingException) {
             return cause.getMessage();
         }
-        if (cause instanceof TooLongFrameException) {
-            return "request too large";
+        if (cause instanceof ContentLengthNotAllowedException) {
+            return "both Content-Length and Transfer-Encoding (expected: one of them, RFC 9112 §6.3)";
+        }
+        if (cause instanceof TransferEncodingNotAllowedException) {
+            return "Transfer-Encoding in an HTTP/1.0 request (expected: Content-Length, RFC 9112 §6.1)";
+        }
+        if (cause instanceof InvalidLineSeparatorException) {
+            return "bare LF line ending (expected: CRLF, RFC 9112 §2.2)";
+        }
+        if (cause instanceof InvalidChunkExtensionException || cause instanceof InvalidChunkTerminationException) {
+            return "bad chunked framing (expected: chunk-size [ext] CRLF data CRLF, RFC 9112 §7.1)";
+        }
+        String text = String.valueOf(cause.getMessage());
+        if (text.contains("Content-Length")) {
+            return "invalid Content-Length (expected: a single non-negative decimal value, RFC 9110 §8.6)";
+        }
+        if (text.contains("coding") || text.contains("Transfer-Encoding")) {
+            return "bad Transfer-Encoding (expected: chunked as the final coding, RFC 9112 §6.1)";
+        }
+        if (text.contains("chunk") || cause instanceof NumberFormatException) {
+            return "bad chunked framing (expected: chunk-size [ext] CRLF data CRLF, RFC 9112 §7.1)";
         }
         return "bad request (expected: well-formed HTTP/1.1, RFC 9112)";
     }
