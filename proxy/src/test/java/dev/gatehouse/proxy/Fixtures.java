@@ -49,7 +49,7 @@ public final class Fixtures {
     }
 
     public static Consumer consumer(String id, String username, String key) {
-        return new Consumer(id, source("Consumer", id), username, null,
+        return new Consumer(id, source("Consumer", "default/" + username), username, null,
                 List.of(new Consumer.Credential("cred-" + username, KeyDigest.of(key))));
     }
 
