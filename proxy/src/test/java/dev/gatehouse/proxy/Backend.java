@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * method, path and query it got as the body.
  */
 public final class Backend implements AutoCloseable {
-    /** One request as the backend read it; header names lower case. */
-    public record Seen(String method, String uri, Map<String, List<String>> headers, long bodyBytes) {
+    /** One request as the backend read it; header names lower case; the port the proxy connected from. */
+    public record Seen(String method, String uri, Map<String, List<String>> headers, long bodyBytes, int remotePort) {
         public String header(String name) {
             List<String> v = headers.get(name.toLowerCase(Locale.ROOT));
             return v == null ? null : v.get(0);
@@ -77,7 +77,7 @@ public final class Backend implements AutoCloseable {
             }
             Map<String, List<String>> headers = new java.util.TreeMap<>();
             ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
-            Seen s = new Seen(ex.getRequestMethod(), ex.getRequestURI().toString(), headers, n);
+            Seen s = new Seen(ex.getRequestMethod(), ex.getRequestURI().toString(), headers, n, ex.getRemoteAddress().getPort());
             seen.add(s);
             ex.getResponseHeaders().set("X-Backend", name);
             handler.handle(ex, s);

@@ -1,12 +1,8 @@
 package dev.gatehouse.proxy.forward;
 
-import dev.gatehouse.proxy.auth.KeyAuth;
-import dev.gatehouse.proxy.auth.QueryParameters;
 import dev.gatehouse.proxy.balance.Peer;
 import dev.gatehouse.proxy.http.ErrorReply;
 import dev.gatehouse.proxy.http.ProxyHeaders;
-import dev.gatehouse.proxy.routing.RequestPath;
-import dev.gatehouse.proxy.routing.RouteMatch;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -22,7 +18,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +37,7 @@ import java.util.concurrent.TimeUnit;
  * not sent is also retried after the connection closed or went silent for the read timeout
  * before the response head. A request with body bytes sent is never replayed.
  */
-final class Exchange {
+final class Exchange implements Deadlines.Expiry {
     private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
 
     private final ClientHandler client;
@@ -51,7 +46,6 @@ final class Exchange {
     private final String requestId;
     private final boolean clientKeepAlive;
     private final boolean clientHttp11;
-    private final boolean chunked;
     private final boolean expectsBody;
     private final boolean idempotent;
     private final boolean head;
@@ -67,8 +61,8 @@ final class Exchange {
     private Channel upstream;
     private boolean headAcked;
     private long sentNanos;
-    private long lastReadNanos;
-    private ScheduledFuture<?> readTimer;
+    private final Deadlines deadlines;
+    private final ChannelFutureListener writeDone = this::writeDone;
     private HttpResponseStatus lastFailure = HttpResponseStatus.BAD_GATEWAY;
     private String lastMessage = ErrorReply.BAD_UPSTREAM;
 
@@ -86,11 +80,11 @@ final class Exchange {
         this.client = client;
         this.ctx = client.ctx();
         this.request = request;
+        this.deadlines = new Deadlines(ctx.executor(), this);
         this.requestId = request.headers().get(ProxyHeaders.X_REQUEST_ID);
         this.clientKeepAlive = HttpUtil.isKeepAlive(request);
         this.clientHttp11 = request.protocolVersion().equals(HttpVersion.HTTP_1_1);
-        this.chunked = HttpUtil.isTransferEncodingChunked(request);
-        this.expectsBody = chunked || HttpUtil.getContentLength(request, 0L) > 0;
+        this.expectsBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
         HttpMethod m = request.method();
         this.head = m == HttpMethod.HEAD;
         this.idempotent = m == HttpMethod.GET || head || m == HttpMethod.OPTIONS || m == HttpMethod.PUT
@@ -102,56 +96,15 @@ final class Exchange {
     }
 
     void start() {
-        HttpHeaders h = request.headers();
-        String uri = request.uri();
-        clientHost = h.get(HttpHeaderNames.HOST);
-        String target = uri;
-        int scheme = uri.startsWith("/") ? -1 : uri.indexOf("://");
-        if (scheme > 0) {
-            int slash = uri.indexOf('/', scheme + 3);
-            clientHost = slash < 0 ? uri.substring(scheme + 3) : uri.substring(scheme + 3, slash);
-            target = slash < 0 ? "/" : uri.substring(slash);
-        }
-        int hash = target.indexOf('#');
-        if (hash >= 0) {
-            target = target.substring(0, hash);
-        }
-        int q = target.indexOf('?');
-        String path = RequestPath.normalize(q < 0 ? target : target.substring(0, q));
-        String rawQuery = q < 0 ? null : target.substring(q + 1);
-
-        RouteMatch<CompiledRoute> match = client.plane().compiled().router().match(clientHost, request.method().name(), path, h);
-        if (match == null) {
-            reply(HttpResponseStatus.NOT_FOUND, ErrorReply.NO_ROUTE);
+        RequestPlan plan = RequestPlan.of(request, client.plane().compiled(), ctx.channel());
+        clientHost = plan.clientHost();
+        if (plan.status() != null) {
+            reply(plan.status(), plan.message());
             return;
         }
-        route = match.destination();
-        KeyAuth.Outcome auth = null;
-        String upstreamQuery = rawQuery;
-        if (route.keyAuth() != null) {
-            auth = route.keyAuth().authenticate(h, new QueryParameters(rawQuery));
-            if (!auth.accepted()) {
-                LOG.info("key-auth refused request_id={} route={}: {}", requestId, route.route().id(), auth.message());
-                reply(HttpResponseStatus.UNAUTHORIZED, auth.message());
-                return;
-            }
-            if (route.keyAuth().hideCredentials() && auth.keyParam() != null) {
-                upstreamQuery = new QueryParameters(rawQuery).without(auth.keyParam());
-            }
-        }
-        String upstreamUri = match.upstreamPath(route.service().path()) + (upstreamQuery == null ? "" : "?" + upstreamQuery);
-        String hostName = clientHost == null ? null : hostWithoutPort(clientHost);
-        UpstreamRequest.rewrite(request, upstreamUri, chunked, hostName, ctx.channel().remoteAddress(), ctx.channel().localAddress());
-        if (auth != null) {
-            UpstreamRequest.authenticated(h, auth, route.keyAuth().hideCredentials());
-        }
+        route = plan.route();
         attemptsLeft = 1 + route.service().retries();
         nextAttempt();
-    }
-
-    private static String hostWithoutPort(String host) {
-        int colon = host.lastIndexOf(':');
-        return colon >= 0 && host.indexOf(']') < colon ? host.substring(0, colon) : host;
     }
 
     private void nextAttempt() {
@@ -199,7 +152,6 @@ final class Exchange {
             h.set(HttpHeaderNames.HOST, clientHost);
         }
         sentNanos = System.nanoTime();
-        lastReadNanos = sentNanos;
         int thisAttempt = attempt;
         ch.writeAndFlush(request).addListener((ChannelFuture f) -> {
             if (thisAttempt != attempt || upstream != f.channel() || done) {
@@ -218,7 +170,7 @@ final class Exchange {
         });
         if (upstream == ch) {
             ch.read();
-            scheduleReadCheck(route.service().timeouts().readMillis());
+            deadlines.start(ch, route.service().timeouts());
         }
     }
 
@@ -237,7 +189,7 @@ final class Exchange {
             requestSent = true;
             if (!last.content().isReadable() && last.trailingHeaders().isEmpty()) {
                 last.release();
-                upstream.write(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+                upstream.write(LastHttpContent.EMPTY_LAST_CONTENT).addListener(writeDone);
                 return;
             }
         } else if (!c.content().isReadable()) {
@@ -245,7 +197,16 @@ final class Exchange {
             return;
         }
         bodySent = true;
-        upstream.write(c).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        upstream.write(c).addListener(writeDone);
+    }
+
+    /** Notes write progress for the write timeout; a failed write closes the connection. */
+    private void writeDone(ChannelFuture f) {
+        if (f.isSuccess()) {
+            deadlines.wrote();
+        } else {
+            f.channel().close();
+        }
     }
 
     void onClientContent(HttpContent c) {
@@ -279,6 +240,11 @@ final class Exchange {
         }
     }
 
+    /** The target stopped taking the body as fast as it comes: start the write timeout. */
+    void onUpstreamUnwritable() {
+        deadlines.unwritable();
+    }
+
     void onClientWritable() {
         if (upstream != null && responseStarted && !responseComplete) {
             upstream.read();
@@ -286,7 +252,7 @@ final class Exchange {
     }
 
     void onUpstreamResponse(HttpResponse res) {
-        lastReadNanos = System.nanoTime();
+        deadlines.read();
         int code = res.status().code();
         if (code >= 100 && code < 200) {
             informational = true;
@@ -297,16 +263,15 @@ final class Exchange {
         responseStarted = true;
         upstreamReusable = HttpUtil.isKeepAlive(res);
         boolean bodyAllowed = !head && code != 204 && code != 304;
-        closeAfter = ResponseHead.rewrite(res, bodyAllowed, clientHttp11, clientKeepAlive && !client.plane().draining());
         long now = System.nanoTime();
-        res.headers().set(ProxyHeaders.X_REQUEST_ID, requestId);
-        res.headers().set(ProxyHeaders.X_UPSTREAM_LATENCY, TimeUnit.NANOSECONDS.toMillis(now - sentNanos));
-        res.headers().set(ProxyHeaders.X_PROXY_LATENCY, TimeUnit.NANOSECONDS.toMillis(sentNanos - startNanos));
+        closeAfter = ResponseHead.rewrite(res, bodyAllowed, clientHttp11, clientKeepAlive && !client.plane().draining());
+        ResponseHead.annotate(res, requestId, TimeUnit.NANOSECONDS.toMillis(now - sentNanos),
+                TimeUnit.NANOSECONDS.toMillis(sentNanos - startNanos));
         ctx.write(res);
     }
 
     void onUpstreamContent(HttpContent c) {
-        lastReadNanos = System.nanoTime();
+        deadlines.read();
         if (informational) {
             informational = !(c instanceof LastHttpContent);
             ctx.write(c);
@@ -346,23 +311,22 @@ final class Exchange {
         attemptFailed(headAcked, HttpResponseStatus.BAD_GATEWAY, ErrorReply.BAD_UPSTREAM, null);
     }
 
-    private void scheduleReadCheck(long delayMillis) {
-        int thisAttempt = attempt;
-        readTimer = ctx.executor().schedule(() -> checkRead(thisAttempt), delayMillis, TimeUnit.MILLISECONDS);
+    @Override
+    public void readTimedOut(long silentMillis) {
+        timedOut("sent no response bytes", silentMillis);
     }
 
-    /** Read timeout: fires when the target sent nothing for {@code readMillis}. */
-    private void checkRead(int forAttempt) {
-        readTimer = null;
-        if (forAttempt != attempt || done || upstream == null || responseComplete) {
+    @Override
+    public void writeTimedOut(long stuckMillis) {
+        timedOut("took no request bytes", stuckMillis);
+    }
+
+    private void timedOut(String what, long millis) {
+        if (done || upstream == null || responseComplete) {
             return;
         }
-        long readMillis = route.service().timeouts().readMillis();
-        long silentMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastReadNanos);
-        if (silentMillis < readMillis) {
-            scheduleReadCheck(readMillis - silentMillis);
-        } else if (responseStarted) {
-            LOG.warn("upstream {} silent mid-response for {} ms request_id={}", peer.key(), silentMillis, requestId);
+        LOG.warn("upstream {} {} for {} ms request_id={}", peer.key(), what, millis, requestId);
+        if (responseStarted) {
             abortClient();
         } else {
             attemptFailed(true, HttpResponseStatus.GATEWAY_TIMEOUT, ErrorReply.TIMEOUT, null);
@@ -388,10 +352,7 @@ final class Exchange {
     }
 
     private void releaseUpstream(boolean reuse) {
-        if (readTimer != null) {
-            readTimer.cancel(false);
-            readTimer = null;
-        }
+        deadlines.cancel();
         Channel ch = upstream;
         upstream = null;
         headAcked = false;
@@ -420,9 +381,6 @@ final class Exchange {
         responseComplete = true;
         closeAfter = !clientKeepAlive || (expectsBody && !requestComplete) || client.plane().draining();
         FullHttpResponse res = ErrorReply.of(ctx.alloc(), status, message, requestId, closeAfter);
-        if (status == HttpResponseStatus.UNAUTHORIZED) {
-            res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, ProxyHeaders.KEY_REALM);
-        }
         if (!clientHttp11 && !closeAfter) {
             res.headers().set(HttpHeaderNames.CONNECTION, "keep-alive");
         }

@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy.forward;
 
 import dev.gatehouse.proxy.http.HopByHop;
+import dev.gatehouse.proxy.http.ProxyHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -36,6 +37,16 @@ final class ResponseHead {
         }
         UpstreamRequest.appendVia(h);
         return close;
+    }
+
+    /**
+     * @param upstreamMillis from the request head sent to the response head received
+     * @param proxyMillis    spent in the proxy before the request head was sent (retries included)
+     */
+    static void annotate(HttpResponse res, String requestId, long upstreamMillis, long proxyMillis) {
+        res.headers().set(ProxyHeaders.X_REQUEST_ID, requestId)
+                .set(ProxyHeaders.X_UPSTREAM_LATENCY, upstreamMillis)
+                .set(ProxyHeaders.X_PROXY_LATENCY, proxyMillis);
     }
 
     static void rewriteInformational(HttpResponse res) {

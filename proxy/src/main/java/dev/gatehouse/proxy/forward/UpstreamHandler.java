@@ -69,8 +69,13 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         Exchange e = exchange;
-        if (e != null && ctx.channel().isWritable()) {
+        if (e == null) {
+            return;
+        }
+        if (ctx.channel().isWritable()) {
             e.onUpstreamWritable();
+        } else {
+            e.onUpstreamUnwritable();
         }
     }
 

@@ -29,6 +29,9 @@ public final class ErrorReply {
     }
 
     /**
+     * A 401 also gets {@code WWW-Authenticate: Key realm="gatehouse"} (RFC 9110 §11.6.1): every
+     * 401 of the proxy comes from key-auth.
+     *
      * @param close add {@code Connection: close}; the caller closes the connection after the write
      */
     public static FullHttpResponse of(ByteBufAllocator alloc, HttpResponseStatus status, String message,
@@ -41,6 +44,9 @@ public final class ErrorReply {
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, json.length)
                 .set(ProxyHeaders.X_REQUEST_ID, requestId)
                 .set(HttpHeaderNames.VIA, ProxyHeaders.VIA_VALUE);
+        if (status.code() == 401) {
+            res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, ProxyHeaders.KEY_REALM);
+        }
         if (close) {
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
