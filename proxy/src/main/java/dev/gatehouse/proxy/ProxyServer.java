@@ -2,6 +2,7 @@ package dev.gatehouse.proxy;
 
 import dev.gatehouse.config.Problem;
 import dev.gatehouse.config.Snapshot;
+import dev.gatehouse.config.Upstream;
 import dev.gatehouse.proxy.forward.ClientHandler;
 import dev.gatehouse.proxy.forward.CompiledSnapshot;
 import dev.gatehouse.proxy.forward.DataPlane;
@@ -26,8 +27,10 @@ import java.net.InetSocketAddress;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * The data plane: accepts client connections and forwards their requests as the applied
@@ -126,6 +129,9 @@ public final class ProxyServer implements AutoCloseable {
             return List.of(new Problem(null, "snapshot", "cannot compile: " + e.getMessage()));
         }
         plane.publish(compiled);
+        Set<String> keys = snapshot.upstreams().stream().flatMap(u -> u.targets().stream())
+                .map(Upstream.Target::address).collect(Collectors.toSet());
+        pools.forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(keys)));
         LOG.info("snapshot {} applied: {} routes, {} services, {} upstreams, hash {}", snapshot.version(),
                 snapshot.routes().size(), snapshot.services().size(), snapshot.upstreams().size(), compiled.contentHash());
         return List.of();

@@ -160,4 +160,40 @@ class ProxyRoutingTest {
         }
         assertThat(api.seen.get(api.seen.size() - 1).bodyBytes()).isEqualTo(5);
     }
+
+    @Test
+    void absoluteFormTargetRoutesOnItsAuthority() throws Exception {
+        TestClient.Response r = TestClient.raw(proxy.port(), "GET http://web.example.com/abs?q=1 HTTP/1.1\r\n"
+                + "Host: other.example\r\nConnection: close\r\n\r\n");
+        assertThat(r.header("x-backend")).isEqualTo("web");
+        assertThat(r.body()).isEqualTo("GET /abs?q=1");
+    }
+
+    @Test
+    void chunkedUploadIsStreamedUpstream() throws Exception {
+        TestClient.Response r = TestClient.raw(proxy.port(), "POST /strip/c HTTP/1.1\r\nHost: a\r\n"
+                + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(api.seen.get(0).bodyBytes()).isEqualTo(11);
+    }
+
+    @Test
+    void requestIdIsSentBackOnEveryResponse() throws Exception {
+        assertThat(TestClient.get(proxy.port(), "/strip", "X-Request-Id", "mine-1").header("x-request-id")).isEqualTo("mine-1");
+        assertThat(api.seen.get(0).header("x-request-id")).isEqualTo("mine-1");
+        assertThat(TestClient.get(proxy.port(), "/nothing").header("x-request-id")).isNotBlank();
+    }
+
+    @Test
+    void httpsServiceIsRefusedRatherThanSentInClear() throws Exception {
+        assertThat(proxy.apply(Fixtures.snapshot(2,
+                List.of(new Service("default/tls", Fixtures.source("GatewayService", "default/tls"), "default/api",
+                        Service.Protocol.HTTPS, "/", null, 5, Service.Timeouts.DEFAULT)),
+                List.of(route("default/tls", "default/tls").build()),
+                List.of(upstream("default/api", api.port())), List.of()))).isEmpty();
+        TestClient.Response r = TestClient.get(proxy.port(), "/x");
+        assertThat(r.status()).isEqualTo(502);
+        assertThat(r.body()).contains("https to the upstream server is not supported yet");
+        assertThat(api.seen).isEmpty();
+    }
 }

@@ -12,6 +12,9 @@ import dev.gatehouse.proxy.balance.RoundRobin;
 import dev.gatehouse.proxy.balance.TargetSelector;
 import dev.gatehouse.proxy.routing.Router;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.HashMap;
 import java.util.Map;
 
@@ -20,10 +23,12 @@ import java.util.Map;
  * the service, the balancer of its upstream and the route's key-auth. Immutable; published
  * through one volatile reference. Target names are resolved here, off the event loops.
  *
- * <p>Every algorithm is balanced round robin for now; balancer state starts afresh with each
- * snapshot (connection pools, keyed by target address, survive).
+ * <p>Every algorithm is balanced round robin for now (a warning says so); requests to https
+ * services are refused with 502 rather than sent in clear until upstream TLS exists. Balancer state starts afresh with each snapshot (connection pools, keyed by
+ * target address, survive).
  */
 public final class CompiledSnapshot {
+    private static final Logger LOG = LoggerFactory.getLogger(CompiledSnapshot.class);
     public static final CompiledSnapshot EMPTY = compile(Snapshot.EMPTY);
 
     private final Snapshot snapshot;
@@ -41,9 +46,18 @@ public final class CompiledSnapshot {
         Map<String, TargetSelector> selectors = new HashMap<>();
         for (Upstream u : snapshot.upstreams()) {
             selectors.put(u.id(), new RoundRobin(u.targets().stream().map(Peer::of).toList()));
+            if (u.algorithm() != Upstream.Algorithm.ROUND_ROBIN || u.healthChecks() != null || u.slowStartMillis() > 0) {
+                LOG.warn("upstream {}: only weighted round robin without health checks or slow start is implemented;"
+                        + " {} balanced round robin", u.id(), u.algorithm());
+            }
         }
         Map<String, Service> services = new HashMap<>();
-        snapshot.services().forEach(s -> services.put(s.id(), s));
+        for (Service s : snapshot.services()) {
+            services.put(s.id(), s);
+            if (s.protocol() == Service.Protocol.HTTPS) {
+                LOG.warn("service {}: https to targets is not implemented yet; its requests get 502 (never sent in clear)", s.id());
+            }
+        }
         Credentials credentials = Credentials.of(snapshot.consumers());
         Router<CompiledRoute> router = Router.compile(snapshot.routes(), r -> {
             Service svc = services.get(r.service());

@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy.forward;
 
+import dev.gatehouse.config.Service;
 import dev.gatehouse.proxy.balance.Peer;
 import dev.gatehouse.proxy.http.ErrorReply;
 import dev.gatehouse.proxy.http.ProxyHeaders;
@@ -103,6 +104,10 @@ final class Exchange implements Deadlines.Expiry {
             return;
         }
         route = plan.route();
+        if (route.service().protocol() == Service.Protocol.HTTPS) {
+            reply(HttpResponseStatus.BAD_GATEWAY, ErrorReply.NO_TLS);
+            return;
+        }
         attemptsLeft = 1 + route.service().retries();
         nextAttempt();
     }

@@ -89,6 +89,20 @@ public final class UpstreamPool {
         ch.read();
     }
 
+    /**
+     * Closes the idle connections to targets no longer in {@code keys}; called on this pool's
+     * loop after a snapshot swap. Connections of targets that stay are kept.
+     */
+    public void retainOnly(java.util.Set<String> keys) {
+        for (Iterator<Map.Entry<String, ArrayDeque<Channel>>> it = idle.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, ArrayDeque<Channel>> e = it.next();
+            if (!keys.contains(e.getKey())) {
+                e.getValue().forEach(Channel::close);
+                it.remove();
+            }
+        }
+    }
+
     void forget(String key, Channel ch) {
         ArrayDeque<Channel> q = idle.get(key);
         if (q != null) {

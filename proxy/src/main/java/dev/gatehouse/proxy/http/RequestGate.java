@@ -96,10 +96,20 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
         boolean originForm = uri.startsWith("/");
         boolean absoluteForm = uri.regionMatches(true, 0, "http://", 0, 7) || uri.regionMatches(true, 0, "https://", 0, 8);
         boolean asterisk = uri.equals("*") && req.method() == HttpMethod.OPTIONS;
-        if (!originForm && !absoluteForm && !asterisk) {
-            return "invalid request target (expected: /path or an absolute http URI)";
+        if ((!originForm && !absoluteForm && !asterisk) || !visibleAscii(uri)) {
+            return "invalid request target (expected: /path or an absolute http URI, visible ASCII, RFC 9112 §3.2)";
         }
         return null;
+    }
+
+    private static boolean visibleAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x21 || c > 0x7e) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static HttpResponseStatus statusFor(Throwable cause) {
