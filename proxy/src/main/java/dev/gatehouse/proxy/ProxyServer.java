@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy;
 
+import dev.gatehouse.config.Durations;
 import dev.gatehouse.config.Problem;
 import dev.gatehouse.config.Snapshot;
 import dev.gatehouse.config.Upstream;
@@ -18,6 +19,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
@@ -40,12 +42,19 @@ import java.util.stream.Collectors;
  */
 public final class ProxyServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
+    /**
+     * System property: how long a client connection may stay silent while it waits for a
+     * request or sends a request body (a Kubernetes-style duration, default {@code 60s}, like
+     * nginx's keepalive and client body timeouts).
+     */
+    public static final String CLIENT_IDLE_TIMEOUT_PROPERTY = "gatehouse.proxy.clientIdleTimeout";
 
     private final ProxyConfig config;
     private final EventLoopGroup group;
     private final Map<EventLoop, UpstreamPool> pools;
     private final ChannelGroup clients = new DefaultChannelGroup("gatehouse-clients", GlobalEventExecutor.INSTANCE);
     private final DataPlane plane = new DataPlane();
+    private final long clientIdleMillis = Durations.parseMillis(System.getProperty(CLIENT_IDLE_TIMEOUT_PROPERTY, "60s"));
     private Channel listener;
     private boolean closed;
 
@@ -90,6 +99,7 @@ public final class ProxyServer implements AutoCloseable {
                     protected void initChannel(Channel ch) {
                         clients.add(ch);
                         ch.pipeline()
+                                .addLast("idle", new IdleStateHandler(0, 0, clientIdleMillis, TimeUnit.MILLISECONDS))
                                 .addLast("decoder", new StrictRequestDecoder())
                                 .addLast("encoder", new HttpResponseEncoder())
                                 .addLast("gate", new RequestGate())

@@ -121,4 +121,21 @@ class SnapshotSwapTest {
         assertThat(proxy.current()).isEqualTo(Snapshot.EMPTY);
         assertThat(TestClient.get(proxy.port(), "/").status()).isEqualTo(404);
     }
+
+    @Test
+    void pooledConnectionsOfTargetsThatStaySurviveASwap() throws Exception {
+        assertThat(proxy.apply(pointingAt(1, blue.port()))).isEmpty();
+        try (TestClient c = new TestClient(proxy.port())) {
+            c.write("GET /1 HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertThat(c.read(false).status()).isEqualTo(200);
+            assertThat(proxy.apply(pointingAt(2, blue.port(), green.port()))).isEmpty();
+            Thread.sleep(50);
+            for (int i = 0; i < 4; i++) {
+                c.write("GET /2 HTTP/1.1\r\nHost: a\r\n\r\n");
+                assertThat(c.read(false).status()).isEqualTo(200);
+            }
+        }
+        assertThat(blue.seen).hasSize(3);
+        assertThat(blue.seen.stream().map(Backend.Seen::remotePort).distinct()).as("blue's upstream connections").hasSize(1);
+    }
 }

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +17,8 @@ import java.util.ArrayDeque;
  * The last handler of a client connection (after the {@code RequestGate}): runs one
  * {@link Exchange} at a time. {@code AUTO_READ} is off; the connection reads when it waits for
  * a request, or when the exchange can take more request body. Pipelined requests that arrive
- * with the previous one wait in order until it is answered.
+ * with the previous one wait in order until it is answered. An {@code IdleStateHandler} in front
+ * reports a connection silent for the client idle timeout (see {@link #userEventTriggered}).
  */
 public final class ClientHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ClientHandler.class);
@@ -157,6 +159,24 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
         for (Object m = pending.poll(); m != null; m = pending.poll()) {
             ReferenceCountUtil.release(m);
         }
+    }
+
+    /**
+     * The connection saw no byte either way for the client idle timeout: close it when it waits
+     * for a request (keep-alive idle, or a head that never completes) or for request body that
+     * stopped coming. A request waiting on its target is left to the target's read timeout.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            if (current == null || !current.requestComplete()) {
+                LOG.debug("closing idle client connection {}{}", ctx.channel().remoteAddress(),
+                        current == null ? "" : " (request body stalled)");
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override
