@@ -19,12 +19,15 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLException;
 import java.net.InetSocketAddress;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -70,11 +73,12 @@ public final class ProxyServer implements AutoCloseable {
         EventLoopGroup group = transport.newGroup(config.ioThreads(), "gatehouse-io");
         Map<EventLoop, UpstreamPool> pools = new IdentityHashMap<>();
         try {
+            SslContext tls = SslContextBuilder.forClient().build();
             for (EventExecutor e : group) {
                 EventLoop loop = (EventLoop) e;
-                pools.put(loop, loop.submit(() -> new UpstreamPool(loop, transport)).get());
+                pools.put(loop, loop.submit(() -> new UpstreamPool(loop, transport, tls)).get());
             }
-        } catch (InterruptedException | ExecutionException e) {
+        } catch (InterruptedException | ExecutionException | SSLException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw new IllegalStateException("cannot start the upstream pools", e);
         }

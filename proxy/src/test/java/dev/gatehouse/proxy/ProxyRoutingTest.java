@@ -183,17 +183,4 @@ class ProxyRoutingTest {
         assertThat(api.seen.get(0).header("x-request-id")).isEqualTo("mine-1");
         assertThat(TestClient.get(proxy.port(), "/nothing").header("x-request-id")).isNotBlank();
     }
-
-    @Test
-    void httpsServiceIsRefusedRatherThanSentInClear() throws Exception {
-        assertThat(proxy.apply(Fixtures.snapshot(2,
-                List.of(new Service("default/tls", Fixtures.source("GatewayService", "default/tls"), "default/api",
-                        Service.Protocol.HTTPS, "/", null, 5, Service.Timeouts.DEFAULT)),
-                List.of(route("default/tls", "default/tls").build()),
-                List.of(upstream("default/api", api.port())), List.of()))).isEmpty();
-        TestClient.Response r = TestClient.get(proxy.port(), "/x");
-        assertThat(r.status()).isEqualTo(502);
-        assertThat(r.body()).contains("https to the upstream server is not supported yet");
-        assertThat(api.seen).isEmpty();
-    }
 }

@@ -23,8 +23,7 @@ import java.util.Map;
  * the service, the balancer of its upstream and the route's key-auth. Immutable; published
  * through one volatile reference. Target names are resolved here, off the event loops.
  *
- * <p>Every algorithm is balanced round robin for now (a warning says so); requests to https
- * services are refused with 502 rather than sent in clear until upstream TLS exists. Balancer state starts afresh with each snapshot (connection pools, keyed by
+ * <p>Every algorithm is balanced round robin for now (a warning says so). Balancer state starts afresh with each snapshot (connection pools, keyed by
  * target address, survive).
  */
 public final class CompiledSnapshot {
@@ -52,12 +51,7 @@ public final class CompiledSnapshot {
             }
         }
         Map<String, Service> services = new HashMap<>();
-        for (Service s : snapshot.services()) {
-            services.put(s.id(), s);
-            if (s.protocol() == Service.Protocol.HTTPS) {
-                LOG.warn("service {}: https to targets is not implemented yet; its requests get 502 (never sent in clear)", s.id());
-            }
-        }
+        snapshot.services().forEach(s -> services.put(s.id(), s));
         Credentials credentials = Credentials.of(snapshot.consumers());
         Router<CompiledRoute> router = Router.compile(snapshot.routes(), r -> {
             Service svc = services.get(r.service());

@@ -55,6 +55,7 @@ final class Exchange implements Deadlines.Expiry {
     private final BitSet tried = new BitSet();
 
     private CompiledRoute route;
+    private boolean https;
     private String clientHost;
     private int attemptsLeft;
     private int attempt;
@@ -104,10 +105,7 @@ final class Exchange implements Deadlines.Expiry {
             return;
         }
         route = plan.route();
-        if (route.service().protocol() == Service.Protocol.HTTPS) {
-            reply(HttpResponseStatus.BAD_GATEWAY, ErrorReply.NO_TLS);
-            return;
-        }
+        https = route.service().protocol() == Service.Protocol.HTTPS;
         attemptsLeft = 1 + route.service().retries();
         nextAttempt();
     }
@@ -127,13 +125,13 @@ final class Exchange implements Deadlines.Expiry {
         attemptsLeft--;
         attempt++;
         peer = route.targets().peers().get(index);
-        Channel pooled = client.pool().acquire(peer.key());
+        Channel pooled = client.pool().acquire(UpstreamPool.key(peer, https));
         if (pooled != null) {
             connected(pooled);
             return;
         }
         int thisAttempt = attempt;
-        client.pool().connect(peer, route.service().timeouts().connectMillis()).addListener((ChannelFuture f) -> {
+        client.pool().connect(peer, https, route.service().timeouts().connectMillis()).addListener((ChannelFuture f) -> {
             if (done || thisAttempt != attempt) {
                 f.channel().close();
             } else if (f.isSuccess()) {
@@ -348,7 +346,7 @@ final class Exchange implements Deadlines.Expiry {
         lastMessage = message;
         boolean retry = !bodySent && (!sent || idempotent) && attemptsLeft > 0;
         LOG.warn("upstream {} failed request_id={} ({}{}): {}", peer.key(), requestId, sent ? "sent" : "not sent",
-                cause == null ? "" : ", " + cause, retry ? "retrying" : "giving up");
+                cause == null ? "" : ", " + cause, retry ? "next untried target, if any" : "giving up");
         if (retry) {
             nextAttempt();
         } else {

@@ -11,6 +11,8 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.ArrayDeque;
@@ -31,13 +33,19 @@ public final class UpstreamPool {
     static final int MAX_REQUESTS = 10_000;
     public static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
 
+    /** Pool keys of targets reached over TLS start with this, so http and https never share. */
+    static final String TLS_KEY_PREFIX = "https://";
+
     private final EventLoop loop;
     private final Bootstrap bootstrap;
+    private final SslContext tls;
     private final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
     private final ScheduledFuture<?> reaper;
 
-    public UpstreamPool(EventLoop loop, Transport transport) {
+    /** @param tls the client TLS context for https services (JDK trust, hostname verification on) */
+    public UpstreamPool(EventLoop loop, Transport transport, SslContext tls) {
         this.loop = loop;
+        this.tls = tls;
         this.bootstrap = new Bootstrap().group(loop).channel(transport.socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.AUTO_READ, false)
@@ -60,17 +68,31 @@ public final class UpstreamPool {
         return null;
     }
 
-    /** A new connection to {@code peer}, on this pool's loop. */
-    ChannelFuture connect(Peer peer, long connectMillis) {
+    static String key(Peer peer, boolean https) {
+        return https ? TLS_KEY_PREFIX + peer.key() : peer.key();
+    }
+
+    /**
+     * A new connection to {@code peer}, on this pool's loop; over TLS (SNI and certificate
+     * checked against the target's host) when {@code https}, the handshake bounded by the
+     * connect timeout. A failed handshake fails the first write, so the request counts as not sent.
+     */
+    ChannelFuture connect(Peer peer, boolean https, long connectMillis) {
         UpstreamPool pool = this;
+        String key = key(peer, https);
         bootstrap.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectMillis));
         bootstrap.handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
+                if (https) {
+                    SslHandler handler = tls.newHandler(ch.alloc(), peer.target().host(), peer.target().port());
+                    handler.setHandshakeTimeoutMillis(connectMillis);
+                    ch.pipeline().addLast("tls", handler);
+                }
                 ch.pipeline().addLast("codec", new HttpClientCodec(new HttpDecoderConfig()
                         .setMaxInitialLineLength(8192).setMaxHeaderSize(65536).setMaxChunkSize(65536)
                         .setValidateHeaders(false), false, false));
-                ch.pipeline().addLast("upstream", new UpstreamHandler(pool, peer.key()));
+                ch.pipeline().addLast("upstream", new UpstreamHandler(pool, key));
             }
         });
         return bootstrap.connect(peer.address());
@@ -96,7 +118,8 @@ public final class UpstreamPool {
     public void retainOnly(java.util.Set<String> keys) {
         for (Iterator<Map.Entry<String, ArrayDeque<Channel>>> it = idle.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, ArrayDeque<Channel>> e = it.next();
-            if (!keys.contains(e.getKey())) {
+            String address = e.getKey().startsWith(TLS_KEY_PREFIX) ? e.getKey().substring(TLS_KEY_PREFIX.length()) : e.getKey();
+            if (!keys.contains(address)) {
                 e.getValue().forEach(Channel::close);
                 it.remove();
             }

@@ -24,7 +24,6 @@ public final class ErrorReply {
     public static final String BAD_UPSTREAM = "An invalid response was received from the upstream server";
     public static final String NO_PEER = "failure to get a peer from the ring-balancer";
     public static final String TIMEOUT = "The upstream server is timing out";
-    public static final String NO_TLS = "https to the upstream server is not supported yet";
 
     private ErrorReply() {
     }
