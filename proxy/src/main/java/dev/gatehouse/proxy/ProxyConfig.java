@@ -1,0 +1,37 @@
+package dev.gatehouse.proxy;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How the proxy listens.
+ *
+ * @param address       the address to bind, e.g. {@code 0.0.0.0}
+ * @param port          the port to bind; 0 picks an ephemeral port (see {@link ProxyServer#port()})
+ * @param ioThreads     event-loop threads; each owns its client connections and its upstream pools
+ * @param shutdownGrace how long {@link ProxyServer#close()} lets in-flight requests finish
+ */
+public record ProxyConfig(String address, int port, int ioThreads, Duration shutdownGrace) {
+    public ProxyConfig {
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
+        }
+        if (ioThreads < 1) {
+            throw new IllegalArgumentException("ioThreads: " + ioThreads + " (expected: >= 1)");
+        }
+        if (shutdownGrace.isNegative()) {
+            throw new IllegalArgumentException("shutdownGrace: " + shutdownGrace + " (expected: >= 0)");
+        }
+    }
+
+    /** 0.0.0.0:8000, one event loop per available processor, 10 s grace. */
+    public static ProxyConfig defaults() {
+        return new ProxyConfig("0.0.0.0", 8000, Runtime.getRuntime().availableProcessors(), Duration.ofSeconds(10));
+    }
+
+    public ProxyConfig withPort(int newPort) {
+        return new ProxyConfig(address, newPort, ioThreads, shutdownGrace);
+    }
+}

@@ -1,0 +1,207 @@
+package dev.gatehouse.proxy;
+
+import dev.gatehouse.config.Durations;
+import dev.gatehouse.config.Problem;
+import dev.gatehouse.config.Snapshot;
+import dev.gatehouse.config.Upstream;
+import dev.gatehouse.proxy.forward.ClientHandler;
+import dev.gatehouse.proxy.forward.CompiledSnapshot;
+import dev.gatehouse.proxy.forward.DataPlane;
+import dev.gatehouse.proxy.forward.UpstreamPool;
+import dev.gatehouse.proxy.http.RequestGate;
+import dev.gatehouse.proxy.http.StrictRequestDecoder;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLException;
+import java.net.InetSocketAddress;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * The data plane: accepts client connections and forwards their requests as the applied
+ * snapshot says. One event loop per I/O thread owns its client connections, their upstream
+ * connections and its upstream pool. Snapshots are validated, compiled and swapped atomically
+ * by {@link #apply(Snapshot)}; a bad one is refused and the previous one keeps serving.
+ */
+public final class ProxyServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
+    /**
+     * System property: how long a client connection may stay silent while it waits for a
+     * request or sends a request body (a Kubernetes-style duration, default {@code 60s}, like
+     * nginx's keepalive and client body timeouts).
+     */
+    public static final String CLIENT_IDLE_TIMEOUT_PROPERTY = "gatehouse.proxy.clientIdleTimeout";
+
+    private final ProxyConfig config;
+    private final EventLoopGroup group;
+    private final Map<EventLoop, UpstreamPool> pools;
+    private final ChannelGroup clients = new DefaultChannelGroup("gatehouse-clients", GlobalEventExecutor.INSTANCE);
+    private final DataPlane plane = new DataPlane();
+    private final long clientIdleMillis = Durations.parseMillis(System.getProperty(CLIENT_IDLE_TIMEOUT_PROPERTY, "60s"));
+    private Channel listener;
+    private boolean closed;
+
+    private ProxyServer(ProxyConfig config, EventLoopGroup group, Map<EventLoop, UpstreamPool> pools) {
+        this.config = config;
+        this.group = group;
+        this.pools = pools;
+    }
+
+    /** Binds and returns once listening. */
+    public static ProxyServer start(ProxyConfig config) {
+        Transport transport = Transport.best();
+        EventLoopGroup group = transport.newGroup(config.ioThreads(), "gatehouse-io");
+        Map<EventLoop, UpstreamPool> pools = new IdentityHashMap<>();
+        try {
+            SslContext tls = SslContextBuilder.forClient().build();
+            for (EventExecutor e : group) {
+                EventLoop loop = (EventLoop) e;
+                pools.put(loop, loop.submit(() -> new UpstreamPool(loop, transport, tls)).get());
+            }
+        } catch (InterruptedException | ExecutionException | SSLException e) {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw new IllegalStateException("cannot start the upstream pools", e);
+        }
+        ProxyServer server = new ProxyServer(config, group, Map.copyOf(pools));
+        server.bind(transport);
+        LOG.info("proxy listening on {}:{} ({} transport, {} event loops)", config.address(), server.port(),
+                transport.name(), config.ioThreads());
+        return server;
+    }
+
+    private void bind(Transport transport) {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, UpstreamPool.WATER_MARK)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        clients.add(ch);
+                        ch.pipeline()
+                                .addLast("idle", new IdleStateHandler(0, 0, clientIdleMillis, TimeUnit.MILLISECONDS))
+                                .addLast("decoder", new StrictRequestDecoder())
+                                .addLast("encoder", new HttpResponseEncoder())
+                                .addLast("gate", new RequestGate())
+                                .addLast("proxy", new ClientHandler(plane, pools.get(ch.eventLoop())));
+                    }
+                });
+        try {
+            listener = b.bind(config.address(), config.port()).sync().channel();
+        } catch (Exception e) {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw new IllegalStateException("cannot listen on " + config.address() + ":" + config.port(), e);
+        }
+    }
+
+    /** The bound port (the ephemeral one when started with port 0). */
+    public int port() {
+        return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    /**
+     * Validates, compiles and swaps in {@code snapshot}.
+     *
+     * @return the problems that made it refused (the previous snapshot keeps serving); empty
+     *         when it is applied
+     */
+    public List<Problem> apply(Snapshot snapshot) {
+        List<Problem> problems = snapshot.validate();
+        if (!problems.isEmpty()) {
+            LOG.warn("snapshot {} refused: {} problem(s), first: {}", snapshot.version(), problems.size(), problems.get(0));
+            return problems;
+        }
+        CompiledSnapshot compiled;
+        try {
+            compiled = CompiledSnapshot.compile(snapshot);
+        } catch (RuntimeException e) {
+            LOG.warn("snapshot {} refused: cannot compile: {}", snapshot.version(), e.toString());
+            return List.of(new Problem(null, "snapshot", "cannot compile: " + e.getMessage()));
+        }
+        plane.publish(compiled);
+        Set<String> keys = snapshot.upstreams().stream().flatMap(u -> u.targets().stream())
+                .map(Upstream.Target::address).collect(Collectors.toSet());
+        pools.forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(keys)));
+        LOG.info("snapshot {} applied: {} routes, {} services, {} upstreams, hash {}", snapshot.version(),
+                snapshot.routes().size(), snapshot.services().size(), snapshot.upstreams().size(), compiled.contentHash());
+        return List.of();
+    }
+
+    /** The applied snapshot; {@link Snapshot#EMPTY} before the first. */
+    public Snapshot current() {
+        return plane.compiled().snapshot();
+    }
+
+    /** The applied snapshot's content hash. */
+    public String currentContentHash() {
+        return plane.compiled().contentHash();
+    }
+
+    /** Requests in flight, across all connections. */
+    public int inFlight() {
+        return plane.inFlight();
+    }
+
+    /**
+     * Graceful: stops accepting, closes idle connections, lets in-flight requests finish (their
+     * connections close after the response) within the configured grace, then closes everything
+     * and shuts the event loops down.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        plane.startDraining();
+        listener.close().syncUninterruptibly();
+        for (Channel ch : clients) {
+            ch.eventLoop().execute(() -> {
+                ClientHandler h = ch.pipeline().get(ClientHandler.class);
+                if (h != null) {
+                    h.closeIfIdle();
+                }
+            });
+        }
+        long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+        while (plane.inFlight() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (plane.inFlight() > 0) {
+            LOG.warn("shutdown grace {} over with {} request(s) in flight; closing them", config.shutdownGrace(), plane.inFlight());
+        }
+        clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        pools.forEach((loop, pool) -> loop.execute(pool::close));
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        LOG.info("proxy on port {} closed", ((InetSocketAddress) listener.localAddress()).getPort());
+    }
+}

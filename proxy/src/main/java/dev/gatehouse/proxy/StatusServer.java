@@ -1,0 +1,188 @@
+package dev.gatehouse.proxy;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gatehouse.config.Route;
+import dev.gatehouse.config.Service;
+import dev.gatehouse.config.Snapshot;
+import dev.gatehouse.config.Upstream;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Read-only status endpoints of a proxy, on their own port and thread:
+ * {@code GET /healthz} (200 "ok" while the process runs), {@code GET /readyz} (200 once a
+ * non-empty snapshot is applied, else 503) and {@code GET /status} (JSON: the applied snapshot's
+ * version, content hash, routes, services, upstreams and targets). Never a key or key digest.
+ */
+public final class StatusServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StatusServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final EventLoopGroup group;
+    private final Channel listener;
+
+    private StatusServer(EventLoopGroup group, Channel listener) {
+        this.group = group;
+        this.listener = listener;
+    }
+
+    public static StatusServer start(String address, int port, ProxyServer proxy) {
+        Transport transport = Transport.best();
+        EventLoopGroup group = transport.newGroup(1, "gatehouse-status");
+        ServerBootstrap b = new ServerBootstrap().group(group).channel(transport.serverChannel())
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536), new Endpoints(proxy));
+                    }
+                });
+        try {
+            Channel ch = b.bind(address, port).sync().channel();
+            StatusServer server = new StatusServer(group, ch);
+            LOG.info("status listening on {}:{}", address, server.port());
+            return server;
+        } catch (Exception e) {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw new IllegalStateException("cannot listen on " + address + ":" + port, e);
+        }
+    }
+
+    public int port() {
+        return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    @Override
+    public void close() {
+        listener.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    static boolean isEmpty(Snapshot s) {
+        return s.routes().isEmpty() && s.services().isEmpty() && s.upstreams().isEmpty() && s.consumers().isEmpty();
+    }
+
+    static Map<String, Object> describe(Snapshot s, String contentHash) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("version", s.version());
+        out.put("contentHash", contentHash);
+        out.put("routes", s.routes().stream().map(StatusServer::route).toList());
+        out.put("services", s.services().stream().map(StatusServer::service).toList());
+        out.put("upstreams", s.upstreams().stream().map(StatusServer::upstream).toList());
+        out.put("consumers", s.consumers().size());
+        return out;
+    }
+
+    private static Map<String, Object> route(Route r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", r.id());
+        m.put("hosts", r.hosts());
+        m.put("paths", r.paths());
+        m.put("methods", r.methods());
+        m.put("service", r.service());
+        m.put("stripPath", r.stripPath());
+        m.put("preserveHost", r.preserveHost());
+        m.put("priority", r.priority());
+        m.put("keyAuth", r.keyAuth() != null);
+        return m;
+    }
+
+    private static Map<String, Object> service(Service s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", s.id());
+        m.put("upstream", s.upstream());
+        m.put("protocol", s.protocol().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("path", s.path());
+        m.put("retries", s.retries());
+        return m;
+    }
+
+    private static Map<String, Object> upstream(Upstream u) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", u.id());
+        m.put("algorithm", u.algorithm().name());
+        m.put("targets", u.targets().stream().map(t -> {
+            Map<String, Object> tm = new LinkedHashMap<>();
+            tm.put("address", t.address());
+            tm.put("weight", t.weight());
+            return tm;
+        }).toList());
+        return m;
+    }
+
+    /** Serves the three endpoints; anything else is 404, a method other than GET/HEAD 405. */
+    private static final class Endpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private final ProxyServer proxy;
+
+        Endpoints(ProxyServer proxy) {
+            this.proxy = proxy;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) throws JsonProcessingException {
+            String path = new QueryStringDecoder(req.uri()).path();
+            FullHttpResponse res;
+            if (!req.decoderResult().isSuccess()) {
+                res = text(ctx, HttpResponseStatus.BAD_REQUEST, "bad request\n");
+            } else if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) {
+                res = text(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed (expected: GET)\n");
+            } else if (path.equals("/healthz")) {
+                res = text(ctx, HttpResponseStatus.OK, "ok\n");
+            } else if (path.equals("/readyz")) {
+                boolean ready = !isEmpty(proxy.current());
+                res = ready ? text(ctx, HttpResponseStatus.OK, "ready\n")
+                        : text(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "no configuration applied yet\n");
+            } else if (path.equals("/status")) {
+                byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(
+                        describe(proxy.current(), proxy.currentContentHash()));
+                res = response(ctx, HttpResponseStatus.OK, json, HttpHeaderValues.APPLICATION_JSON);
+            } else {
+                res = text(ctx, HttpResponseStatus.NOT_FOUND, "not found (expected: /healthz, /readyz or /status)\n");
+            }
+            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            HttpUtil.setKeepAlive(res, keepAlive);
+            var f = ctx.writeAndFlush(res);
+            if (!keepAlive) {
+                f.addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        private static FullHttpResponse text(ChannelHandlerContext ctx, HttpResponseStatus status, String body) {
+            return response(ctx, status, body.getBytes(StandardCharsets.UTF_8), HttpHeaderValues.TEXT_PLAIN);
+        }
+
+        private static FullHttpResponse response(ChannelHandlerContext ctx, HttpResponseStatus status, byte[] body,
+                                                 CharSequence type) {
+            ByteBuf buf = ctx.alloc().buffer(body.length).writeBytes(body);
+            FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, buf);
+            res.headers().set(HttpHeaderNames.CONTENT_TYPE, type).setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+            return res;
+        }
+    }
+}

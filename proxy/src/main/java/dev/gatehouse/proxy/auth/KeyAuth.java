@@ -1,0 +1,102 @@
+package dev.gatehouse.proxy.auth;
+
+import dev.gatehouse.config.Consumer;
+import dev.gatehouse.config.KeyDigest;
+import dev.gatehouse.config.Route;
+import dev.gatehouse.proxy.http.ErrorReply;
+import io.netty.handler.codec.http.HttpHeaders;
+
+import java.util.List;
+
+/**
+ * Kong's key-auth for one route: finds the key in the headers and/or the query string under the
+ * configured names, and accepts it when it belongs to a consumer of the route's namespace.
+ *
+ * <ul>
+ *   <li>a key name present more than once (two headers, a header and a query parameter, two
+ *       parameters): 401 {@value ErrorReply#DUPLICATE_KEY};</li>
+ *   <li>no key: the anonymous consumer when configured, else 401 {@value ErrorReply#NO_KEY};</li>
+ *   <li>a key of no consumer of the namespace: 401 {@value ErrorReply#UNAUTHORIZED}, also when
+ *       anonymous is configured (a stricter choice than Kong, which falls back to anonymous).</li>
+ * </ul>
+ * The key itself is never logged nor put in a message.
+ */
+public final class KeyAuth {
+    private final Route.KeyAuth settings;
+    private final String namespace;
+    private final Credentials credentials;
+    private final Consumer anonymous;
+
+    public KeyAuth(Route.KeyAuth settings, String namespace, Credentials credentials) {
+        this.settings = settings;
+        this.namespace = namespace;
+        this.credentials = credentials;
+        this.anonymous = credentials.consumer(settings.anonymous());
+    }
+
+    /**
+     * The outcome of key-auth.
+     *
+     * @param message      null on success, else the 401 message
+     * @param consumer     the authenticated (or anonymous) consumer on success
+     * @param credentialId the credential used; null for anonymous
+     * @param anonymous    true when the anonymous consumer was used
+     * @param keyHeader    the header that held the key (to remove when hiding credentials), or null
+     * @param keyParam     the query parameter that held the key, or null
+     */
+    public record Outcome(String message, Consumer consumer, String credentialId, boolean anonymous,
+                          String keyHeader, String keyParam) {
+        public boolean accepted() {
+            return message == null;
+        }
+    }
+
+    public boolean hideCredentials() {
+        return settings.hideCredentials();
+    }
+
+    public Outcome authenticate(HttpHeaders headers, QueryParameters query) {
+        String key = null;
+        String keyHeader = null;
+        String keyParam = null;
+        int found = 0;
+        List<String> names = settings.keyNames();
+        for (int i = 0; i < names.size(); i++) {
+            String name = names.get(i);
+            if (settings.keyInHeader()) {
+                List<String> values = headers.getAll(name);
+                found += values.size();
+                if (!values.isEmpty()) {
+                    key = values.get(0);
+                    keyHeader = name;
+                }
+            }
+            if (settings.keyInQuery()) {
+                List<String> values = query.getAll(name);
+                found += values.size();
+                if (!values.isEmpty()) {
+                    key = values.get(0);
+                    keyParam = name;
+                }
+            }
+        }
+        if (found > 1) {
+            return reject(ErrorReply.DUPLICATE_KEY);
+        }
+        if (key == null || key.isEmpty()) {
+            if (anonymous != null) {
+                return new Outcome(null, anonymous, null, true, keyHeader, keyParam);
+            }
+            return reject(ErrorReply.NO_KEY);
+        }
+        Credentials.Holder holder = credentials.find(namespace, KeyDigest.of(key));
+        if (holder == null) {
+            return reject(ErrorReply.UNAUTHORIZED);
+        }
+        return new Outcome(null, holder.consumer(), holder.credential().id(), false, keyHeader, keyParam);
+    }
+
+    private static Outcome reject(String message) {
+        return new Outcome(message, null, null, false, null, null);
+    }
+}

@@ -1,0 +1,187 @@
+package dev.gatehouse.proxy.forward;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+
+/**
+ * The last handler of a client connection (after the {@code RequestGate}): runs one
+ * {@link Exchange} at a time. {@code AUTO_READ} is off; the connection reads when it waits for
+ * a request, or when the exchange can take more request body. Pipelined requests that arrive
+ * with the previous one wait in order until it is answered. An {@code IdleStateHandler} in front
+ * reports a connection silent for the client idle timeout (see {@link #userEventTriggered}).
+ */
+public final class ClientHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(ClientHandler.class);
+
+    private final DataPlane plane;
+    private final UpstreamPool pool;
+    private final ArrayDeque<Object> pending = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private Exchange current;
+    private boolean closed;
+
+    public ClientHandler(DataPlane plane, UpstreamPool pool) {
+        this.plane = plane;
+        this.pool = pool;
+    }
+
+    ChannelHandlerContext ctx() {
+        return ctx;
+    }
+
+    UpstreamPool pool() {
+        return pool;
+    }
+
+    DataPlane plane() {
+        return plane;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closed) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (!pending.isEmpty() || (current != null && current.requestComplete())) {
+            pending.add(msg);
+            return;
+        }
+        dispatch(msg);
+    }
+
+    private void dispatch(Object msg) {
+        if (msg instanceof HttpRequest req) {
+            plane.requestStarted();
+            current = new Exchange(this, req);
+            current.start();
+            if (msg instanceof HttpContent c) {
+                dispatch(c);
+            }
+        } else if (msg instanceof HttpContent c && current != null && !current.requestComplete()) {
+            current.onClientContent(c);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (current != null) {
+            current.onClientReadComplete();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (current != null && ctx.channel().isWritable()) {
+            current.onClientWritable();
+        }
+    }
+
+    /** Asks for more of the request body. */
+    void read() {
+        if (!closed) {
+            ctx.read();
+        }
+    }
+
+    /**
+     * Called by the exchange when its response is written and its request fully received (or
+     * when the connection must close).
+     */
+    void exchangeDone(Exchange e, boolean close) {
+        if (current != e) {
+            return;
+        }
+        current = null;
+        plane.requestEnded();
+        if (close || plane.draining()) {
+            LOG.debug("closing client connection {} after its response", ctx.channel().remoteAddress());
+            closed = true;
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            releasePending();
+            return;
+        }
+        ctx.flush();
+        while (!pending.isEmpty() && (current == null || !current.requestComplete())) {
+            dispatch(pending.poll());
+        }
+        if (current == null) {
+            ctx.read();
+        }
+    }
+
+    /** Closes the connection when it has no request in flight; for graceful shutdown. */
+    public void closeIfIdle() {
+        if (current == null && !closed) {
+            closed = true;
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        LOG.debug("client connection {} closed{}", ctx.channel().remoteAddress(), current == null ? "" : " mid-request");
+        closed = true;
+        Exchange e = current;
+        if (e != null) {
+            current = null;
+            plane.requestEnded();
+            e.abort();
+        }
+        releasePending();
+        ctx.fireChannelInactive();
+    }
+
+    private void releasePending() {
+        for (Object m = pending.poll(); m != null; m = pending.poll()) {
+            ReferenceCountUtil.release(m);
+        }
+    }
+
+    /**
+     * The connection saw no byte either way for the client idle timeout: close it when it waits
+     * for a request (keep-alive idle, or a head that never completes) or for request body that
+     * stopped coming. A request waiting on its target is left to the target's read timeout.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            if (current == null || !current.requestComplete()) {
+                LOG.debug("closing idle client connection {}{}", ctx.channel().remoteAddress(),
+                        current == null ? "" : " (request body stalled)");
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("client connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+}

@@ -1,0 +1,86 @@
+package dev.gatehouse.proxy.forward;
+
+import dev.gatehouse.config.Route;
+import dev.gatehouse.config.Service;
+import dev.gatehouse.config.Snapshot;
+import dev.gatehouse.config.SnapshotCodec;
+import dev.gatehouse.config.Upstream;
+import dev.gatehouse.proxy.auth.Credentials;
+import dev.gatehouse.proxy.auth.KeyAuth;
+import dev.gatehouse.proxy.balance.Peer;
+import dev.gatehouse.proxy.balance.RoundRobin;
+import dev.gatehouse.proxy.balance.TargetSelector;
+import dev.gatehouse.proxy.routing.Router;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A validated snapshot compiled into what the hot path reads: the router, whose matches carry
+ * the service, the balancer of its upstream and the route's key-auth. Immutable; published
+ * through one volatile reference. Target names are resolved here, off the event loops.
+ *
+ * <p>Every algorithm is balanced round robin for now (a warning says so). Balancer state starts afresh with each snapshot (connection pools, keyed by
+ * target address, survive).
+ */
+public final class CompiledSnapshot {
+    private static final Logger LOG = LoggerFactory.getLogger(CompiledSnapshot.class);
+    public static final CompiledSnapshot EMPTY = compile(Snapshot.EMPTY);
+
+    private final Snapshot snapshot;
+    private final String contentHash;
+    private final Router<CompiledRoute> router;
+
+    private CompiledSnapshot(Snapshot snapshot, String contentHash, Router<CompiledRoute> router) {
+        this.snapshot = snapshot;
+        this.contentHash = contentHash;
+        this.router = router;
+    }
+
+    /** @param snapshot a snapshot whose {@code validate()} found no problem */
+    public static CompiledSnapshot compile(Snapshot snapshot) {
+        Map<String, TargetSelector> selectors = new HashMap<>();
+        for (Upstream u : snapshot.upstreams()) {
+            selectors.put(u.id(), new RoundRobin(u.targets().stream().map(Peer::of).toList()));
+            if (u.algorithm() != Upstream.Algorithm.ROUND_ROBIN || u.healthChecks() != null || u.slowStartMillis() > 0) {
+                LOG.warn("upstream {}: only weighted round robin without health checks or slow start is implemented;"
+                        + " {} balanced round robin", u.id(), u.algorithm());
+            }
+        }
+        Map<String, Service> services = new HashMap<>();
+        snapshot.services().forEach(s -> services.put(s.id(), s));
+        Credentials credentials = Credentials.of(snapshot.consumers());
+        Router<CompiledRoute> router = Router.compile(snapshot.routes(), r -> {
+            Service svc = services.get(r.service());
+            if (svc == null || !selectors.containsKey(svc.upstream())) {
+                return null;
+            }
+            KeyAuth keyAuth = r.keyAuth() == null ? null : new KeyAuth(r.keyAuth(), namespaceOf(r), credentials);
+            return new CompiledRoute(r, svc, selectors.get(svc.upstream()), keyAuth);
+        });
+        return new CompiledSnapshot(snapshot, SnapshotCodec.contentHash(snapshot), router);
+    }
+
+    private static String namespaceOf(Route r) {
+        if (r.source() != null) {
+            return r.source().namespace();
+        }
+        int slash = r.id().indexOf('/');
+        return slash < 0 ? "default" : r.id().substring(0, slash);
+    }
+
+    public Snapshot snapshot() {
+        return snapshot;
+    }
+
+    public String contentHash() {
+        return contentHash;
+    }
+
+    public Router<CompiledRoute> router() {
+        return router;
+    }
+}

@@ -1,0 +1,422 @@
+package dev.gatehouse.proxy.forward;
+
+import dev.gatehouse.config.Service;
+import dev.gatehouse.proxy.balance.Peer;
+import dev.gatehouse.proxy.http.ErrorReply;
+import dev.gatehouse.proxy.http.ProxyHeaders;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.BitSet;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One request through the proxy: route, key-auth, then attempts on targets until a response
+ * head arrives. Everything runs on the client connection's event loop, upstream connection
+ * included. Request and response bodies stream; nothing of the body is buffered beyond what
+ * arrived before the upstream connection was ready.
+ *
+ * <p>Retries (DESIGN §8), at most {@code service.retries()} more attempts, each on a target not
+ * tried yet: a request not sent (connect failed, head write failed, connection closed before
+ * the head was written) is retried whatever its method; an idempotent request whose body was
+ * not sent is also retried after the connection closed or went silent for the read timeout
+ * before the response head. A request with body bytes sent is never replayed.
+ */
+final class Exchange implements Deadlines.Expiry {
+    private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
+
+    private final ClientHandler client;
+    private final ChannelHandlerContext ctx;
+    private final HttpRequest request;
+    private final String requestId;
+    private final boolean clientKeepAlive;
+    private final boolean clientHttp11;
+    private final boolean expectsBody;
+    private final boolean idempotent;
+    private final boolean head;
+    private final long startNanos = System.nanoTime();
+    private final ArrayDeque<HttpContent> queued = new ArrayDeque<>(2);
+    private final BitSet tried = new BitSet();
+
+    private CompiledRoute route;
+    private boolean https;
+    private String clientHost;
+    private int attemptsLeft;
+    private int attempt;
+    private Peer peer;
+    private Channel upstream;
+    private boolean headAcked;
+    private long sentNanos;
+    private final Deadlines deadlines;
+    private final ChannelFutureListener writeDone = this::writeDone;
+    private HttpResponseStatus lastFailure = HttpResponseStatus.BAD_GATEWAY;
+    private String lastMessage = ErrorReply.BAD_UPSTREAM;
+
+    private boolean requestComplete;
+    private boolean requestSent;
+    private boolean bodySent;
+    private boolean informational;
+    private boolean responseStarted;
+    private boolean responseComplete;
+    private boolean upstreamReusable;
+    private boolean closeAfter;
+    private boolean done;
+
+    Exchange(ClientHandler client, HttpRequest request) {
+        this.client = client;
+        this.ctx = client.ctx();
+        this.request = request;
+        this.deadlines = new Deadlines(ctx.executor(), this);
+        this.requestId = request.headers().get(ProxyHeaders.X_REQUEST_ID);
+        this.clientKeepAlive = HttpUtil.isKeepAlive(request);
+        this.clientHttp11 = request.protocolVersion().equals(HttpVersion.HTTP_1_1);
+        this.expectsBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+        HttpMethod m = request.method();
+        this.head = m == HttpMethod.HEAD;
+        this.idempotent = m == HttpMethod.GET || head || m == HttpMethod.OPTIONS || m == HttpMethod.PUT
+                || m == HttpMethod.DELETE || m == HttpMethod.TRACE;
+    }
+
+    boolean requestComplete() {
+        return requestComplete;
+    }
+
+    void start() {
+        RequestPlan plan = RequestPlan.of(request, client.plane().compiled(), ctx.channel());
+        clientHost = plan.clientHost();
+        if (plan.status() != null) {
+            reply(plan.status(), plan.message());
+            return;
+        }
+        route = plan.route();
+        https = route.service().protocol() == Service.Protocol.HTTPS;
+        attemptsLeft = 1 + route.service().retries();
+        nextAttempt();
+    }
+
+    private void nextAttempt() {
+        int index = attemptsLeft > 0 ? route.targets().pick(tried) : -1;
+        if (index < 0) {
+            if (tried.isEmpty()) {
+                LOG.warn("no target available request_id={} route={}", requestId, route.route().id());
+                fail(HttpResponseStatus.SERVICE_UNAVAILABLE, ErrorReply.NO_PEER);
+            } else {
+                fail(lastFailure, lastMessage);
+            }
+            return;
+        }
+        tried.set(index);
+        attemptsLeft--;
+        attempt++;
+        peer = route.targets().peers().get(index);
+        Channel pooled = client.pool().acquire(UpstreamPool.key(peer, https));
+        if (pooled != null) {
+            connected(pooled);
+            return;
+        }
+        int thisAttempt = attempt;
+        client.pool().connect(peer, https, route.service().timeouts().connectMillis()).addListener((ChannelFuture f) -> {
+            if (done || thisAttempt != attempt) {
+                f.channel().close();
+            } else if (f.isSuccess()) {
+                connected(f.channel());
+            } else {
+                attemptFailed(false, HttpResponseStatus.BAD_GATEWAY, ErrorReply.BAD_UPSTREAM, f.cause());
+            }
+        });
+    }
+
+    private void connected(Channel ch) {
+        upstream = ch;
+        headAcked = false;
+        requestSent = false;
+        ch.pipeline().get(UpstreamHandler.class).attach(this);
+        HttpHeaders h = request.headers();
+        if (!route.route().preserveHost() || clientHost == null) {
+            String hostHeader = route.service().hostHeader();
+            h.set(HttpHeaderNames.HOST, hostHeader != null ? hostHeader : peer.key());
+        } else {
+            h.set(HttpHeaderNames.HOST, clientHost);
+        }
+        sentNanos = System.nanoTime();
+        int thisAttempt = attempt;
+        ch.writeAndFlush(request).addListener((ChannelFuture f) -> {
+            if (thisAttempt != attempt || upstream != f.channel() || done) {
+                return;
+            }
+            if (!f.isSuccess()) {
+                attemptFailed(false, HttpResponseStatus.BAD_GATEWAY, ErrorReply.BAD_UPSTREAM, f.cause());
+                return;
+            }
+            headAcked = true;
+            writeQueuedBody();
+            upstream.flush();
+            if (!requestComplete && upstream.isWritable()) {
+                client.read();
+            }
+        });
+        if (upstream == ch) {
+            ch.read();
+            deadlines.start(ch, route.service().timeouts());
+        }
+    }
+
+    private void writeQueuedBody() {
+        for (HttpContent c = queued.poll(); c != null; c = queued.poll()) {
+            writeBody(c);
+        }
+        if (requestComplete && !requestSent) {
+            // a replayed request whose (empty) end was sent on an earlier attempt
+            writeBody(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+    }
+
+    private void writeBody(HttpContent c) {
+        if (c instanceof LastHttpContent last) {
+            requestSent = true;
+            if (!last.content().isReadable() && last.trailingHeaders().isEmpty()) {
+                last.release();
+                upstream.write(LastHttpContent.EMPTY_LAST_CONTENT).addListener(writeDone);
+                return;
+            }
+        } else if (!c.content().isReadable()) {
+            c.release();
+            return;
+        }
+        bodySent = true;
+        upstream.write(c).addListener(writeDone);
+    }
+
+    /** Notes write progress for the write timeout; a failed write closes the connection. */
+    private void writeDone(ChannelFuture f) {
+        if (f.isSuccess()) {
+            deadlines.wrote();
+        } else {
+            f.channel().close();
+        }
+    }
+
+    void onClientContent(HttpContent c) {
+        if (c instanceof LastHttpContent) {
+            requestComplete = true;
+        }
+        if (done || responseComplete || route == null) {
+            c.release();
+            maybeFinish();
+        } else if (upstream != null && headAcked) {
+            writeBody(c);
+        } else {
+            queued.add(c);
+        }
+    }
+
+    void onClientReadComplete() {
+        if (upstream != null && headAcked) {
+            upstream.flush();
+            if (!requestComplete && upstream.isWritable()) {
+                client.read();
+            }
+        } else if (responseComplete && !requestComplete) {
+            client.read();
+        }
+    }
+
+    void onUpstreamWritable() {
+        if (!requestComplete && headAcked) {
+            client.read();
+        }
+    }
+
+    /** The target stopped taking the body as fast as it comes: start the write timeout. */
+    void onUpstreamUnwritable() {
+        deadlines.unwritable();
+    }
+
+    void onClientWritable() {
+        if (upstream != null && responseStarted && !responseComplete) {
+            upstream.read();
+        }
+    }
+
+    void onUpstreamResponse(HttpResponse res) {
+        deadlines.read();
+        int code = res.status().code();
+        if (code >= 100 && code < 200) {
+            informational = true;
+            ResponseHead.rewriteInformational(res);
+            ctx.write(res);
+            return;
+        }
+        responseStarted = true;
+        upstreamReusable = HttpUtil.isKeepAlive(res);
+        boolean bodyAllowed = !head && code != 204 && code != 304;
+        long now = System.nanoTime();
+        closeAfter = ResponseHead.rewrite(res, bodyAllowed, clientHttp11, clientKeepAlive && !client.plane().draining());
+        ResponseHead.annotate(res, requestId, TimeUnit.NANOSECONDS.toMillis(now - sentNanos),
+                TimeUnit.NANOSECONDS.toMillis(sentNanos - startNanos));
+        ctx.write(res);
+    }
+
+    void onUpstreamContent(HttpContent c) {
+        deadlines.read();
+        if (informational) {
+            informational = !(c instanceof LastHttpContent);
+            ctx.write(c);
+            return;
+        }
+        if (!responseStarted || done) {
+            c.release();
+            return;
+        }
+        ctx.write(c);
+        if (c instanceof LastHttpContent) {
+            responseComplete = true;
+            releaseUpstream(upstreamReusable && requestSent);
+            if (!requestComplete) {
+                closeAfter = true;
+            }
+            maybeFinish();
+        }
+    }
+
+    void onUpstreamReadComplete() {
+        ctx.flush();
+        if (upstream != null && (!responseStarted || ctx.channel().isWritable())) {
+            upstream.read();
+        }
+    }
+
+    void onUpstreamClosed(Channel ch) {
+        if (ch != upstream || done || responseComplete) {
+            return;
+        }
+        if (responseStarted) {
+            LOG.warn("upstream {} closed mid-response request_id={}", peer.key(), requestId);
+            abortClient();
+            return;
+        }
+        attemptFailed(headAcked, HttpResponseStatus.BAD_GATEWAY, ErrorReply.BAD_UPSTREAM, null);
+    }
+
+    @Override
+    public void readTimedOut(long silentMillis) {
+        timedOut("sent no response bytes", silentMillis);
+    }
+
+    @Override
+    public void writeTimedOut(long stuckMillis) {
+        timedOut("took no request bytes", stuckMillis);
+    }
+
+    private void timedOut(String what, long millis) {
+        if (done || upstream == null || responseComplete) {
+            return;
+        }
+        LOG.warn("upstream {} {} for {} ms request_id={}", peer.key(), what, millis, requestId);
+        if (responseStarted) {
+            abortClient();
+        } else {
+            attemptFailed(true, HttpResponseStatus.GATEWAY_TIMEOUT, ErrorReply.TIMEOUT, null);
+        }
+    }
+
+    /**
+     * @param sent whether the request head reached the target's connection; a request not sent
+     *             is retried whatever its method
+     */
+    private void attemptFailed(boolean sent, HttpResponseStatus status, String message, Throwable cause) {
+        releaseUpstream(false);
+        lastFailure = status;
+        lastMessage = message;
+        boolean retry = !bodySent && (!sent || idempotent) && attemptsLeft > 0;
+        LOG.warn("upstream {} failed request_id={} ({}{}): {}", peer.key(), requestId, sent ? "sent" : "not sent",
+                cause == null ? "" : ", " + cause, retry ? "next untried target, if any" : "giving up");
+        if (retry) {
+            nextAttempt();
+        } else {
+            fail(status, message);
+        }
+    }
+
+    private void releaseUpstream(boolean reuse) {
+        deadlines.cancel();
+        Channel ch = upstream;
+        upstream = null;
+        headAcked = false;
+        if (ch == null) {
+            return;
+        }
+        if (reuse) {
+            client.pool().release(ch);
+        } else {
+            ch.pipeline().get(UpstreamHandler.class).detach();
+            ch.close();
+        }
+    }
+
+    private void fail(HttpResponseStatus status, String message) {
+        if (responseStarted) {
+            abortClient();
+            return;
+        }
+        reply(status, message);
+    }
+
+    /** Answers the request from the proxy itself. */
+    private void reply(HttpResponseStatus status, String message) {
+        responseStarted = true;
+        responseComplete = true;
+        closeAfter = !clientKeepAlive || (expectsBody && !requestComplete) || client.plane().draining();
+        FullHttpResponse res = ErrorReply.of(ctx.alloc(), status, message, requestId, closeAfter);
+        if (!clientHttp11 && !closeAfter) {
+            res.headers().set(HttpHeaderNames.CONNECTION, "keep-alive");
+        }
+        ctx.write(res);
+        for (HttpContent c = queued.poll(); c != null; c = queued.poll()) {
+            c.release();
+        }
+        maybeFinish();
+        if (!done) {
+            ctx.flush();
+        }
+    }
+
+    private void maybeFinish() {
+        if (done || !responseComplete || !(requestComplete || closeAfter)) {
+            return;
+        }
+        done = true;
+        ctx.flush();
+        client.exchangeDone(this, closeAfter);
+    }
+
+    /** The response cannot be completed: close the client connection (it sees a truncated response). */
+    private void abortClient() {
+        ctx.channel().close();
+    }
+
+    /** The client connection closed: give up, and never reuse the upstream connection. */
+    void abort() {
+        done = true;
+        releaseUpstream(false);
+        for (HttpContent c = queued.poll(); c != null; c = queued.poll()) {
+            c.release();
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package dev.gatehouse.proxy.forward;
+
+import dev.gatehouse.proxy.http.HopByHop;
+import dev.gatehouse.proxy.http.ProxyHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+
+/**
+ * Turns the target's response head into the one sent to the client: hop-by-hop fields removed,
+ * the body re-framed for the client (chunked for HTTP/1.1 when the length is unknown,
+ * close-delimited for HTTP/1.0), {@code Via} appended.
+ */
+final class ResponseHead {
+    private ResponseHead() {
+    }
+
+    /** @return whether the client connection must close after this response */
+    static boolean rewrite(HttpResponse res, boolean bodyAllowed, boolean clientHttp11, boolean keepAlive) {
+        HttpHeaders h = res.headers();
+        HopByHop.strip(h);
+        res.setProtocolVersion(HttpVersion.HTTP_1_1);
+        boolean close = !keepAlive;
+        if (bodyAllowed && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            if (clientHttp11) {
+                h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            } else {
+                close = true;
+            }
+        }
+        if (close) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (!clientHttp11) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        UpstreamRequest.appendVia(h);
+        return close;
+    }
+
+    /**
+     * @param upstreamMillis from the request head sent to the response head received
+     * @param proxyMillis    spent in the proxy before the request head was sent (retries included)
+     */
+    static void annotate(HttpResponse res, String requestId, long upstreamMillis, long proxyMillis) {
+        res.headers().set(ProxyHeaders.X_REQUEST_ID, requestId)
+                .set(ProxyHeaders.X_UPSTREAM_LATENCY, upstreamMillis)
+                .set(ProxyHeaders.X_PROXY_LATENCY, proxyMillis);
+    }
+
+    static void rewriteInformational(HttpResponse res) {
+        HopByHop.strip(res.headers());
+        res.setProtocolVersion(HttpVersion.HTTP_1_1);
+    }
+}

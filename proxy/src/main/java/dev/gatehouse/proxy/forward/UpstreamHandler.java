@@ -1,0 +1,98 @@
+package dev.gatehouse.proxy.forward;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last handler of an upstream connection: hands the response to the {@link Exchange} that
+ * holds the connection, or, while the connection idles in its {@link UpstreamPool}, closes it on
+ * any unexpected byte and drops it from the pool when the target closes it.
+ */
+final class UpstreamHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(UpstreamHandler.class);
+
+    private final UpstreamPool pool;
+    private final String key;
+    private Exchange exchange;
+    long idleSinceNanos;
+    int requests;
+
+    UpstreamHandler(UpstreamPool pool, String key) {
+        this.pool = pool;
+        this.key = key;
+    }
+
+    String key() {
+        return key;
+    }
+
+    void attach(Exchange e) {
+        exchange = e;
+        requests++;
+    }
+
+    void detach() {
+        exchange = null;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        Exchange e = exchange;
+        if (e == null) {
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+            return;
+        }
+        if (msg instanceof HttpResponse res) {
+            e.onUpstreamResponse(res);
+        }
+        if (msg instanceof HttpContent c) {
+            e.onUpstreamContent(c);
+        } else if (!(msg instanceof HttpResponse)) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        Exchange e = exchange;
+        if (e != null) {
+            e.onUpstreamReadComplete();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        Exchange e = exchange;
+        if (e == null) {
+            return;
+        }
+        if (ctx.channel().isWritable()) {
+            e.onUpstreamWritable();
+        } else {
+            e.onUpstreamUnwritable();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        Exchange e = exchange;
+        exchange = null;
+        if (e != null) {
+            e.onUpstreamClosed(ctx.channel());
+        } else {
+            pool.forget(key, ctx.channel());
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("upstream connection to {} failed: {}", key, cause.toString());
+        ctx.close();
+    }
+}

@@ -1,0 +1,167 @@
+package dev.gatehouse.proxy.forward;
+
+import dev.gatehouse.proxy.Transport;
+import dev.gatehouse.proxy.balance.Peer;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keep-alive connections to targets, for one event loop: every method runs on that loop, so
+ * there are no locks. Connections are keyed by target address ({@code host:port}), so targets
+ * that stay across snapshot swaps keep theirs. An idle connection keeps one read pending, so a
+ * close by the target removes it at once; one idle longer than {@link #IDLE_TIMEOUT_NANOS}, or
+ * one that served {@link #MAX_REQUESTS} requests, is closed.
+ */
+public final class UpstreamPool {
+    static final long IDLE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
+    static final int MAX_REQUESTS = 10_000;
+    public static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
+
+    /** Pool keys of targets reached over TLS start with this, so http and https never share. */
+    static final String TLS_KEY_PREFIX = "https://";
+
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final SslContext tls;
+    private final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
+    private final ScheduledFuture<?> reaper;
+
+    /** @param tls the client TLS context for https services (JDK trust, hostname verification on) */
+    public UpstreamPool(EventLoop loop, Transport transport, SslContext tls) {
+        this.loop = loop;
+        this.tls = tls;
+        this.bootstrap = new Bootstrap().group(loop).channel(transport.socketChannel())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
+        this.reaper = loop.scheduleAtFixedRate(this::reapIdle, 5, 5, TimeUnit.SECONDS);
+    }
+
+    /** An idle open connection to {@code key}, or null. */
+    Channel acquire(String key) {
+        ArrayDeque<Channel> q = idle.get(key);
+        if (q == null) {
+            return null;
+        }
+        for (Channel ch = q.pollLast(); ch != null; ch = q.pollLast()) {
+            if (ch.isActive()) {
+                return ch;
+            }
+            ch.close();
+        }
+        return null;
+    }
+
+    static String key(Peer peer, boolean https) {
+        return https ? TLS_KEY_PREFIX + peer.key() : peer.key();
+    }
+
+    /**
+     * A new connection to {@code peer}, on this pool's loop; over TLS (SNI and certificate
+     * checked against the target's host) when {@code https}, the handshake bounded by the
+     * connect timeout. A failed handshake fails the first write, so the request counts as not sent.
+     */
+    ChannelFuture connect(Peer peer, boolean https, long connectMillis) {
+        UpstreamPool pool = this;
+        String key = key(peer, https);
+        bootstrap.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectMillis));
+        bootstrap.handler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                if (https) {
+                    SslHandler handler = tls.newHandler(ch.alloc(), peer.target().host(), peer.target().port());
+                    handler.setHandshakeTimeoutMillis(connectMillis);
+                    ch.pipeline().addLast("tls", handler);
+                }
+                ch.pipeline().addLast("codec", new HttpClientCodec(new HttpDecoderConfig()
+                        .setMaxInitialLineLength(8192).setMaxHeaderSize(65536).setMaxChunkSize(65536)
+                        .setValidateHeaders(false), false, false));
+                ch.pipeline().addLast("upstream", new UpstreamHandler(pool, key));
+            }
+        });
+        return bootstrap.connect(peer.address());
+    }
+
+    /** Takes back a connection whose exchange completed cleanly. */
+    void release(Channel ch) {
+        UpstreamHandler h = ch.pipeline().get(UpstreamHandler.class);
+        if (h == null || !ch.isActive() || h.requests >= MAX_REQUESTS || !ch.eventLoop().equals(loop)) {
+            ch.close();
+            return;
+        }
+        h.detach();
+        h.idleSinceNanos = System.nanoTime();
+        idle.computeIfAbsent(h.key(), k -> new ArrayDeque<>()).addLast(ch);
+        ch.read();
+    }
+
+    /**
+     * Closes the idle connections to targets no longer in {@code keys}; called on this pool's
+     * loop after a snapshot swap. Connections of targets that stay are kept.
+     */
+    public void retainOnly(java.util.Set<String> keys) {
+        for (Iterator<Map.Entry<String, ArrayDeque<Channel>>> it = idle.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, ArrayDeque<Channel>> e = it.next();
+            String address = e.getKey().startsWith(TLS_KEY_PREFIX) ? e.getKey().substring(TLS_KEY_PREFIX.length()) : e.getKey();
+            if (!keys.contains(address)) {
+                e.getValue().forEach(Channel::close);
+                it.remove();
+            }
+        }
+    }
+
+    void forget(String key, Channel ch) {
+        ArrayDeque<Channel> q = idle.get(key);
+        if (q != null) {
+            q.remove(ch);
+        }
+    }
+
+    private void reapIdle() {
+        long now = System.nanoTime();
+        for (Iterator<ArrayDeque<Channel>> it = idle.values().iterator(); it.hasNext(); ) {
+            ArrayDeque<Channel> q = it.next();
+            while (!q.isEmpty()) {
+                Channel oldest = q.peekFirst();
+                UpstreamHandler h = oldest.pipeline().get(UpstreamHandler.class);
+                if (h != null && oldest.isActive() && now - h.idleSinceNanos < IDLE_TIMEOUT_NANOS) {
+                    break;
+                }
+                q.pollFirst();
+                oldest.close();
+            }
+            if (q.isEmpty()) {
+                it.remove();
+            }
+        }
+    }
+
+    /** Idle connections to {@code key}, for tests and status. */
+    int idleCount(String key) {
+        ArrayDeque<Channel> q = idle.get(key);
+        return q == null ? 0 : q.size();
+    }
+
+    /** Closes every idle connection and stops reaping; runs on the pool's loop. */
+    public void close() {
+        reaper.cancel(false);
+        idle.values().forEach(q -> q.forEach(Channel::close));
+        idle.clear();
+    }
+}

@@ -1,0 +1,73 @@
+package dev.gatehouse.proxy.routing;
+
+import io.netty.handler.codec.http.HttpHeaders;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The routes of one host bucket, by path: regexes first (in {@link RouteEntry#ORDER}), then
+ * prefixes longest first (one hash lookup per distinct prefix length, no scan over all
+ * routes), then routes without paths.
+ */
+final class PathTable<T> {
+    private final List<RouteEntry<T>> regexes = new ArrayList<>();
+    private final Map<String, List<RouteEntry<T>>> prefixes = new HashMap<>();
+    private final List<RouteEntry<T>> anyPath = new ArrayList<>();
+    private int[] lengths = new int[0];
+
+    void add(RouteEntry<T> e) {
+        if (e.regex != null) {
+            regexes.add(e);
+        } else if (e.prefix != null) {
+            prefixes.computeIfAbsent(e.prefix, p -> new ArrayList<>()).add(e);
+        } else {
+            anyPath.add(e);
+        }
+    }
+
+    PathTable<T> seal() {
+        regexes.sort(RouteEntry.ORDER);
+        anyPath.sort(RouteEntry.ORDER);
+        prefixes.values().forEach(l -> l.sort(RouteEntry.ORDER));
+        TreeSet<Integer> distinct = new TreeSet<>(java.util.Comparator.reverseOrder());
+        prefixes.keySet().forEach(p -> distinct.add(p.length()));
+        lengths = distinct.stream().mapToInt(Integer::intValue).toArray();
+        return this;
+    }
+
+    RouteMatch<T> match(String method, String path, HttpHeaders headers) {
+        for (int i = 0; i < regexes.size(); i++) {
+            RouteEntry<T> e = regexes.get(i);
+            int end = e.regexMatch(path);
+            if (end >= 0 && e.conditionsMatch(method, headers)) {
+                return new RouteMatch<>(e.route, e.destination, path, end);
+            }
+        }
+        for (int length : lengths) {
+            if (length > path.length()) {
+                continue;
+            }
+            List<RouteEntry<T>> candidates = prefixes.get(path.substring(0, length));
+            if (candidates == null) {
+                continue;
+            }
+            for (int i = 0; i < candidates.size(); i++) {
+                RouteEntry<T> e = candidates.get(i);
+                if (e.conditionsMatch(method, headers)) {
+                    return new RouteMatch<>(e.route, e.destination, path, length);
+                }
+            }
+        }
+        for (int i = 0; i < anyPath.size(); i++) {
+            RouteEntry<T> e = anyPath.get(i);
+            if (e.conditionsMatch(method, headers)) {
+                return new RouteMatch<>(e.route, e.destination, path, 0);
+            }
+        }
+        return null;
+    }
+}

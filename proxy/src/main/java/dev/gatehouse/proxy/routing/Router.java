@@ -1,0 +1,110 @@
+package dev.gatehouse.proxy.routing;
+
+import dev.gatehouse.config.Route;
+import io.netty.handler.codec.http.HttpHeaders;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Routes compiled into lookup structures: host map → {@link PathTable}. Precedence (see
+ * docs/routing.md): the most specific host bucket that has a match wins (exact host, then
+ * wildcards longest suffix first, then routes without hosts); inside a bucket regex paths
+ * before prefixes, longer prefixes first, then more conditions (methods, headers), then higher
+ * priority, then snapshot order. Immutable once compiled; safe to share between event loops.
+ *
+ * @param <T> what a match resolves to (the compiled service, balancer and key-auth of a route)
+ */
+public final class Router<T> {
+    private final Map<String, PathTable<T>> exact;
+    /** Keyed by the suffix with its leading dot: {@code *.example.com} → {@code .example.com}. */
+    private final Map<String, PathTable<T>> wildcard;
+    private final PathTable<T> anyHost;
+
+    private Router(Map<String, PathTable<T>> exact, Map<String, PathTable<T>> wildcard, PathTable<T> anyHost) {
+        this.exact = exact;
+        this.wildcard = wildcard;
+        this.anyHost = anyHost;
+    }
+
+    /**
+     * @param routes      in snapshot order, the final tie-break
+     * @param destination what each route resolves to; a route mapped to null is left out
+     */
+    public static <T> Router<T> compile(List<Route> routes, Function<Route, T> destination) {
+        Map<String, PathTable<T>> exact = new HashMap<>();
+        Map<String, PathTable<T>> wildcard = new HashMap<>();
+        PathTable<T> anyHost = new PathTable<>();
+        for (int order = 0; order < routes.size(); order++) {
+            Route r = routes.get(order);
+            T dest = destination.apply(r);
+            if (dest == null) {
+                continue;
+            }
+            List<String> paths = r.paths().isEmpty() ? java.util.Collections.singletonList(null) : r.paths();
+            for (String path : paths) {
+                if (r.hosts().isEmpty()) {
+                    anyHost.add(new RouteEntry<>(r, dest, order, path));
+                }
+                for (String host : r.hosts()) {
+                    String h = host.toLowerCase(Locale.ROOT);
+                    PathTable<T> table = h.startsWith("*.")
+                            ? wildcard.computeIfAbsent(h.substring(1), k -> new PathTable<>())
+                            : exact.computeIfAbsent(h, k -> new PathTable<>());
+                    table.add(new RouteEntry<>(r, dest, order, path));
+                }
+            }
+        }
+        exact.values().forEach(PathTable::seal);
+        wildcard.values().forEach(PathTable::seal);
+        anyHost.seal();
+        return new Router<>(Map.copyOf(exact), Map.copyOf(wildcard), anyHost);
+    }
+
+    /**
+     * @param host   the Host header (any case, port allowed) or null
+     * @param method the request method, upper case
+     * @param path   the normalized path, without the query
+     * @return the match, or null for none
+     */
+    public RouteMatch<T> match(String host, String method, String path, HttpHeaders headers) {
+        String h = host == null ? "" : hostName(host);
+        if (!h.isEmpty()) {
+            PathTable<T> table = exact.get(h);
+            if (table != null) {
+                RouteMatch<T> m = table.match(method, path, headers);
+                if (m != null) {
+                    return m;
+                }
+            }
+            if (!wildcard.isEmpty()) {
+                for (int dot = h.indexOf('.'); dot >= 0; dot = h.indexOf('.', dot + 1)) {
+                    PathTable<T> wt = wildcard.get(h.substring(dot));
+                    if (wt != null) {
+                        RouteMatch<T> m = wt.match(method, path, headers);
+                        if (m != null) {
+                            return m;
+                        }
+                    }
+                }
+            }
+        }
+        return anyHost.match(method, path, headers);
+    }
+
+    /** Lower case, without the port; an IPv6 literal keeps its brackets. */
+    static String hostName(String host) {
+        String h = host.trim();
+        int colon = h.lastIndexOf(':');
+        if (colon >= 0 && h.indexOf(']') < colon) {
+            h = h.substring(0, colon);
+        }
+        if (h.endsWith(".")) {
+            h = h.substring(0, h.length() - 1);
+        }
+        return h.toLowerCase(Locale.ROOT);
+    }
+}

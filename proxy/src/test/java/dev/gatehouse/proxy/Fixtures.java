@@ -1,0 +1,128 @@
+package dev.gatehouse.proxy;
+
+import dev.gatehouse.config.Consumer;
+import dev.gatehouse.config.KeyDigest;
+import dev.gatehouse.config.Route;
+import dev.gatehouse.config.Service;
+import dev.gatehouse.config.Snapshot;
+import dev.gatehouse.config.Source;
+import dev.gatehouse.config.Upstream;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Snapshot building blocks for tests. Everything lives in namespace {@code default}. */
+public final class Fixtures {
+    private Fixtures() {
+    }
+
+    public static ProxyConfig config() {
+        return new ProxyConfig("127.0.0.1", 0, 2, Duration.ofSeconds(5));
+    }
+
+    public static Source source(String kind, String id) {
+        String[] parts = id.split("/");
+        return new Source(kind, parts[0], parts[1], "uid-" + parts[0] + "-" + parts[1], 1);
+    }
+
+    public static Upstream upstream(String id, int... ports) {
+        List<Upstream.Target> targets = new ArrayList<>();
+        for (int p : ports) {
+            targets.add(new Upstream.Target("127.0.0.1", p, Upstream.Target.DEFAULT_WEIGHT));
+        }
+        return upstream(id, targets);
+    }
+
+    public static Upstream upstream(String id, List<Upstream.Target> targets) {
+        return new Upstream(id, source("Upstream", id), Upstream.Algorithm.ROUND_ROBIN, null, null, targets, null, 0);
+    }
+
+    public static Service service(String id, String upstream) {
+        return service(id, upstream, "/", Service.DEFAULT_RETRIES, Service.Timeouts.DEFAULT);
+    }
+
+    public static Service service(String id, String upstream, String path, int retries, Service.Timeouts timeouts) {
+        return new Service(id, source("GatewayService", id), upstream, Service.Protocol.HTTP, path, null, retries, timeouts);
+    }
+
+    public static Consumer consumer(String id, String username, String key) {
+        return new Consumer(id, source("Consumer", "default/" + username), username, null,
+                List.of(new Consumer.Credential("cred-" + username, KeyDigest.of(key))));
+    }
+
+    public static RouteBuilder route(String id, String service) {
+        return new RouteBuilder(id, service);
+    }
+
+    public static Snapshot snapshot(long version, List<Service> services, List<Route> routes, List<Upstream> upstreams,
+                                    List<Consumer> consumers) {
+        return new Snapshot(version, services, routes, upstreams, consumers);
+    }
+
+    /** A route with Kong's defaults (stripPath true). */
+    public static final class RouteBuilder {
+        private final String id;
+        private final String service;
+        private List<String> hosts = List.of();
+        private List<String> paths = List.of();
+        private List<String> methods = List.of();
+        private final Map<String, List<String>> headers = new LinkedHashMap<>();
+        private boolean stripPath = true;
+        private boolean preserveHost;
+        private int priority;
+        private Route.KeyAuth keyAuth;
+
+        RouteBuilder(String id, String service) {
+            this.id = id;
+            this.service = service;
+        }
+
+        public RouteBuilder hosts(String... h) {
+            hosts = List.of(h);
+            return this;
+        }
+
+        public RouteBuilder paths(String... p) {
+            paths = List.of(p);
+            return this;
+        }
+
+        public RouteBuilder methods(String... m) {
+            methods = List.of(m);
+            return this;
+        }
+
+        public RouteBuilder header(String name, String... values) {
+            headers.put(name, List.of(values));
+            return this;
+        }
+
+        public RouteBuilder stripPath(boolean s) {
+            stripPath = s;
+            return this;
+        }
+
+        public RouteBuilder preserveHost(boolean p) {
+            preserveHost = p;
+            return this;
+        }
+
+        public RouteBuilder priority(int p) {
+            priority = p;
+            return this;
+        }
+
+        public RouteBuilder keyAuth(Route.KeyAuth k) {
+            keyAuth = k;
+            return this;
+        }
+
+        public Route build() {
+            return new Route(id, source("GatewayRoute", id), service, hosts, paths, methods, headers, stripPath,
+                    preserveHost, priority, keyAuth);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package dev.gatehouse.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.ResourceLeakDetector;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The leak check itself: paranoid detection is on, and a dropped buffer is reported. */
+class LeakCheckTest {
+    @Test
+    void aDroppedBufferIsReported() throws Exception {
+        assertThat(ResourceLeakDetector.getLevel()).isEqualTo(ResourceLeakDetector.Level.PARANOID);
+        leak();
+        LeakCheck.collect();
+        assertThat(LeakCheck.LEAKS).isNotEmpty();
+        LeakCheck.LEAKS.clear();
+    }
+
+    private static void leak() {
+        ByteBuf dropped = ByteBufAllocator.DEFAULT.buffer(16);
+        dropped.writeInt(42);
+    }
+}

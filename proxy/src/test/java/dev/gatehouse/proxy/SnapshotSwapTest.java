@@ -1,0 +1,141 @@
+package dev.gatehouse.proxy;
+
+import dev.gatehouse.config.Problem;
+import dev.gatehouse.config.Snapshot;
+import dev.gatehouse.config.Upstream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.gatehouse.proxy.Fixtures.route;
+import static dev.gatehouse.proxy.Fixtures.service;
+import static dev.gatehouse.proxy.Fixtures.upstream;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Snapshots swap atomically under traffic; a bad one is refused and the previous one keeps serving. */
+class SnapshotSwapTest {
+    private Backend blue;
+    private Backend green;
+    private ProxyServer proxy;
+
+    @BeforeEach
+    void start() throws Exception {
+        blue = new Backend("blue");
+        green = new Backend("green");
+        proxy = ProxyServer.start(Fixtures.config());
+    }
+
+    @AfterEach
+    void stop() {
+        proxy.close();
+        blue.close();
+        green.close();
+    }
+
+    private static Snapshot pointingAt(long version, int... ports) {
+        return Fixtures.snapshot(version, List.of(service("default/s", "default/u")),
+                List.of(route("default/r", "default/s").paths("/").build()),
+                List.of(upstream("default/u", ports)), List.of());
+    }
+
+    @Test
+    void swapsUnderContinuousTrafficWithoutAFailedRequest() throws Exception {
+        assertThat(proxy.apply(pointingAt(1, blue.port()))).isEmpty();
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        URI uri = URI.create("http://127.0.0.1:" + proxy.port() + "/x");
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicInteger ok = new AtomicInteger();
+        ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        int clients = 4;
+        CountDownLatch finished = new CountDownLatch(clients);
+        for (int c = 0; c < clients; c++) {
+            Thread t = new Thread(() -> {
+                try {
+                    while (running.get()) {
+                        try {
+                            HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
+                                    HttpResponse.BodyHandlers.ofString());
+                            if (r.statusCode() == 200) {
+                                ok.incrementAndGet();
+                            } else {
+                                failures.add(r.statusCode() + " " + r.body());
+                            }
+                        } catch (Exception e) {
+                            failures.add(e.toString());
+                        }
+                    }
+                } finally {
+                    finished.countDown();
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+        }
+        for (int v = 2; v <= 60; v++) {
+            int[] ports = v % 3 == 0 ? new int[]{blue.port(), green.port()} : v % 3 == 1 ? new int[]{blue.port()} : new int[]{green.port()};
+            assertThat(proxy.apply(pointingAt(v, ports))).isEmpty();
+            Thread.sleep(15);
+        }
+        assertThat(proxy.apply(pointingAt(61, green.port()))).isEmpty();
+        Thread.sleep(50);
+        int greenBefore = green.seen.size();
+        int blueBefore = blue.seen.size();
+        Thread.sleep(200);
+        running.set(false);
+        finished.await();
+        assertThat(failures).isEmpty();
+        assertThat(ok.get()).isGreaterThan(100);
+        assertThat(green.seen.size()).isGreaterThan(greenBefore);
+        assertThat(blue.seen.size() - blueBefore).as("requests to blue after the last swap").isLessThanOrEqualTo(clients);
+        assertThat(proxy.current().version()).isEqualTo(61);
+    }
+
+    @Test
+    void badSnapshotIsRefusedAndThePreviousOneKeepsServing() throws Exception {
+        assertThat(proxy.apply(pointingAt(1, blue.port()))).isEmpty();
+        Snapshot bad = Fixtures.snapshot(2, List.of(service("default/s", "default/missing")),
+                List.of(route("default/r", "default/s").paths("/").build()),
+                List.of(upstream("default/u", List.of(new Upstream.Target("127.0.0.1", green.port(), 70000)))), List.of());
+        List<Problem> problems = proxy.apply(bad);
+        assertThat(problems).extracting(Problem::field).contains("services[0].upstream", "upstreams[0].targets[0].weight");
+        assertThat(proxy.current().version()).isEqualTo(1);
+        TestClient.Response r = TestClient.get(proxy.port(), "/");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.header("x-backend")).isEqualTo("blue");
+    }
+
+    @Test
+    void beforeAnySnapshotEveryRequestIs404() throws Exception {
+        assertThat(proxy.current()).isEqualTo(Snapshot.EMPTY);
+        assertThat(TestClient.get(proxy.port(), "/").status()).isEqualTo(404);
+    }
+
+    @Test
+    void pooledConnectionsOfTargetsThatStaySurviveASwap() throws Exception {
+        assertThat(proxy.apply(pointingAt(1, blue.port()))).isEmpty();
+        try (TestClient c = new TestClient(proxy.port())) {
+            c.write("GET /1 HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertThat(c.read(false).status()).isEqualTo(200);
+            assertThat(proxy.apply(pointingAt(2, blue.port(), green.port()))).isEmpty();
+            Thread.sleep(50);
+            for (int i = 0; i < 4; i++) {
+                c.write("GET /2 HTTP/1.1\r\nHost: a\r\n\r\n");
+                assertThat(c.read(false).status()).isEqualTo(200);
+            }
+        }
+        assertThat(blue.seen).hasSize(3);
+        assertThat(blue.seen.stream().map(Backend.Seen::remotePort).distinct()).as("blue's upstream connections").hasSize(1);
+    }
+}
