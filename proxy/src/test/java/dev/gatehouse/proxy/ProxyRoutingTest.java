@@ -32,7 +32,8 @@ class ProxyRoutingTest {
                 route("default/regex", "default/api").paths("~/users/\\d+").build(),
                 route("default/host", "default/web").hosts("web.example.com").paths("/").build(),
                 route("default/wild", "default/web").hosts("*.wild.test").paths("/w").stripPath(false).build(),
-                route("default/preserve", "default/web").hosts("keep.example.com").preserveHost(true).build());
+                route("default/preserve", "default/web").hosts("keep.example.com").preserveHost(true).build(),
+                route("default/unresolved", null).paths("/private").build());
         List<Service> services = List.of(
                 service("default/api", "default/api"),
                 service("default/web", "default/web"),
@@ -57,6 +58,16 @@ class ProxyRoutingTest {
         assertThat(r.body()).isEqualTo("GET /a/b?x=1&y=2");
         assertThat(TestClient.get(proxy.port(), "/strip").body()).isEqualTo("GET /");
         assertThat(TestClient.get(proxy.port(), "/stripx").body()).isEqualTo("GET /x");
+    }
+
+    @Test
+    void aRouteWithAnUnresolvedServiceAnswers503InsteadOfFallingThrough() throws Exception {
+        TestClient.Response r = TestClient.get(proxy.port(), "/private/data");
+        assertThat(r.status()).isEqualTo(503);
+        assertThat(r.header("content-type")).startsWith("application/json");
+        assertThat(r.body()).startsWith("{\"message\":\"the route's service is not available\",\"request_id\":\"");
+        assertThat(r.header("x-backend")).isNull();
+        assertThat(TestClient.get(proxy.port(), "/strip/a").header("x-backend")).as("other routes still serve").isEqualTo("api");
     }
 
     @Test

@@ -54,11 +54,11 @@ public final class CompiledSnapshot {
         snapshot.services().forEach(s -> services.put(s.id(), s));
         Credentials credentials = Credentials.of(snapshot.consumers());
         Router<CompiledRoute> router = Router.compile(snapshot.routes(), r -> {
-            Service svc = services.get(r.service());
-            if (svc == null || !selectors.containsKey(svc.upstream())) {
-                return null;
-            }
             KeyAuth keyAuth = r.keyAuth() == null ? null : new KeyAuth(r.keyAuth(), namespaceOf(r), credentials);
+            Service svc = r.service() == null ? null : services.get(r.service());
+            if (svc == null || !selectors.containsKey(svc.upstream())) {
+                return new CompiledRoute(r, null, null, keyAuth); // unresolved service: 503
+            }
             return new CompiledRoute(r, svc, selectors.get(svc.upstream()), keyAuth);
         });
         return new CompiledSnapshot(snapshot, SnapshotCodec.contentHash(snapshot), router);

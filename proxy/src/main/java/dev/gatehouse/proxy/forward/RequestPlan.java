@@ -52,6 +52,11 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
             return new RequestPlan(null, clientHost, HttpResponseStatus.NOT_FOUND, ErrorReply.NO_ROUTE);
         }
         CompiledRoute route = match.destination();
+        if (route.service() == null) {
+            // The route's service reference is unresolved: answer here rather than let the
+            // request fall through to a less specific route that might not check keys.
+            return new RequestPlan(route, clientHost, HttpResponseStatus.SERVICE_UNAVAILABLE, ErrorReply.NO_SERVICE);
+        }
         KeyAuth.Outcome auth = null;
         String upstreamQuery = rawQuery;
         if (route.keyAuth() != null) {

@@ -22,6 +22,7 @@ public final class ErrorReply {
     public static final String DUPLICATE_KEY = "Duplicate API key found";
     public static final String UNAUTHORIZED = "Unauthorized";
     public static final String BAD_UPSTREAM = "An invalid response was received from the upstream server";
+    public static final String NO_SERVICE = "the route's service is not available";
     public static final String NO_PEER = "failure to get a peer from the ring-balancer";
     public static final String TIMEOUT = "The upstream server is timing out";
 
