@@ -19,6 +19,8 @@ import java.util.concurrent.Callable;
 @Command(name = "local", mixinStandardHelpOptions = true,
         description = {"Run Gatehouse without a cluster on the YAML files of a directory "
                 + "(GatewayService, GatewayRoute, Upstream, Consumer, Secret), as kubectl apply -f DIR would read them.",
+                "Serves on --port and reloads the directory within a second of a change, without dropping a "
+                        + "connection; an invalid file or object is reported and skipped while the rest keeps serving.",
                 "With --check: translate once, print what is accepted and every refused object as "
                         + "'file: Kind/namespace/name: field: message', exit 0 only if nothing was refused."})
 public final class LocalCommand implements Callable<Integer> {
@@ -31,13 +33,22 @@ public final class LocalCommand implements Callable<Integer> {
     @Option(names = "--check", description = "Check the directory and exit; serve nothing.")
     boolean check;
 
+    @picocli.CommandLine.Mixin
+    ProxyOptions proxy;
+
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, InterruptedException {
         if (check) {
             return check(dir, spec.commandLine().getOut(), spec.commandLine().getErr());
         }
-        spec.commandLine().getErr().println("gatehouse local: serving is not built yet; use --check");
-        return 2;
+        try (Shutdown shutdown = Shutdown.register();
+             LocalRuntime runtime = LocalRuntime.start(dir, proxy.config(), proxy.statusPort)) {
+            spec.commandLine().getOut().printf("Gatehouse serves %s on %s:%d (status on :%d). Ctrl-C stops it.%n",
+                    dir, proxy.address, runtime.port(), runtime.statusPort());
+            spec.commandLine().getOut().flush();
+            shutdown.await();
+        }
+        return 0;
     }
 
     /**

@@ -1,0 +1,48 @@
+package dev.gatehouse.app;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * SIGTERM / SIGINT (Ctrl-C) handling. Open it first in a try-with-resources, then what it
+ * guards: on a signal {@link #await()} returns, the resources close in reverse order (the
+ * proxy finishing in-flight requests within its grace), and only then does the JVM exit.
+ *
+ * <pre>{@code
+ * try (Shutdown shutdown = Shutdown.register(); LocalRuntime runtime = LocalRuntime.start(...)) {
+ *     shutdown.await();
+ * }
+ * }</pre>
+ */
+final class Shutdown implements AutoCloseable {
+    /** A close that hangs must not keep the JVM alive forever. */
+    private static final long MAX_CLOSE_SECONDS = 120;
+    private final CountDownLatch signalled = new CountDownLatch(1);
+    private final CountDownLatch closed = new CountDownLatch(1);
+
+    private Shutdown() {
+    }
+
+    static Shutdown register() {
+        Shutdown s = new Shutdown();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            s.signalled.countDown();
+            try {
+                s.closed.await(MAX_CLOSE_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "gatehouse-shutdown"));
+        return s;
+    }
+
+    /** Blocks until a termination signal arrives. */
+    void await() throws InterruptedException {
+        signalled.await();
+    }
+
+    @Override
+    public void close() {
+        closed.countDown();
+    }
+}
