@@ -135,7 +135,13 @@ for i in $(seq 1 100); do
 done
 curl -fs "http://127.0.0.1:$GH/profile" -H "apikey: $KEY" >/dev/null || { echo "gatehouse did not come up:"; cat "$WORK/gatehouse.log"; exit 1; }
 
-cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+cpu_ticks() { # utime+stime of a process and its children (nginx's master and its worker)
+  local total=0 p
+  for p in "$1" $(pgrep -P "$1"); do
+    total=$((total + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
 HZ=$(getconf CLK_TCK)
 
 # wrk: prints "rps p50_ms p99_ms errors"
