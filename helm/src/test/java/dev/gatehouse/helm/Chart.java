@@ -48,6 +48,12 @@ final class Chart {
 
     static Helm helm() {
         FakeKubeApi.start();
+        String kubeconfig = System.getenv("KUBECONFIG");
+        if (kubeconfig == null || !Path.of(kubeconfig).toAbsolutePath().normalize()
+                .equals(FakeKubeApi.KUBECONFIG.toAbsolutePath().normalize())) {
+            throw new AssertionError("KUBECONFIG must be " + FakeKubeApi.KUBECONFIG.toAbsolutePath()
+                    + " (Surefire sets it; from an IDE, set it in the run configuration), was " + kubeconfig);
+        }
         return new Helm(DIR);
     }
 

@@ -33,6 +33,7 @@ class NotesTest {
         assertThat(notes)
                 .contains("get service gatehouse-proxy -o jsonpath='{.status.loadBalancer.ingress[0].ip}")
                 .contains("the namespaces team-a, team-b")
+                .contains("kubectl apply -n team-a -f manifests/examples/")
                 .doesNotContain("port-forward service/");
     }
 

@@ -131,6 +131,10 @@ class RenderedObjectsTest {
             assertThat(podContext.getRunAsUser()).isEqualTo(10001L);
             assertThat(podContext.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
             assertThat(pod.getHostNetwork()).isNull();
+            assertThat(pod.getHostPID()).isNull();
+            assertThat(pod.getHostIPC()).isNull();
+            assertThat(pod.getVolumes()).as("only secret and emptyDir volumes").allSatisfy(v ->
+                    assertThat(v.getSecret() != null || v.getEmptyDir() != null).as(v.getName()).isTrue());
             assertThat(pod.getInitContainers()).isEmpty();
             for (Container c : pod.getContainers()) {
                 SecurityContext sc = c.getSecurityContext();
@@ -143,6 +147,7 @@ class RenderedObjectsTest {
                 assertThat(sc.getCapabilities().getDrop()).as(what).containsExactly("ALL");
                 assertThat(sc.getCapabilities().getAdd()).as(what).isEmpty();
                 assertThat(sc.getSeccompProfile().getType()).as(what).isEqualTo("RuntimeDefault");
+                assertThat(c.getPorts()).as(what).allSatisfy(p -> assertThat(p.getHostPort()).isNull());
                 assertThat(mountPath(d, c, "tmp")).as(what + " writable /tmp").isEqualTo("/tmp");
                 assertThat(volume(d, "tmp").getEmptyDir()).as(what).isNotNull();
             }
