@@ -297,6 +297,56 @@ class RenderedObjectsTest {
         assertThat(proxy(custom).getSpec().getReplicas()).isEqualTo(4);
     }
 
+    @Test
+    void anotherReleaseNameRenamesEverythingConsistently() {
+        List<HasMetadata> objects = Chart.parse(Chart.helm().template().withName("edge").withNamespace("ingress").call());
+        assertThat(objects).extracting(o -> o.getMetadata().getName()).allMatch(n -> n.startsWith("edge-gatehouse-"));
+        Deployment proxy = Chart.one(objects, Deployment.class, "edge-gatehouse-proxy");
+        Deployment controller = Chart.one(objects, Deployment.class, "edge-gatehouse-controller");
+        assertThat(only(proxy).getArgs()).contains("ws://edge-gatehouse-channel.ingress.svc:18000");
+        assertThat(Chart.one(objects, Service.class, "edge-gatehouse-channel").getSpec().getSelector())
+                .isEqualTo(controller.getSpec().getSelector().getMatchLabels());
+        Chart.one(objects, Secret.class, "edge-gatehouse-channel-token");
+        for (Deployment d : List.of(proxy, controller)) {
+            assertThat(volume(d, "channel-token").getSecret().getSecretName()).isEqualTo("edge-gatehouse-channel-token");
+        }
+        assertThat(controller.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo("edge-gatehouse-controller");
+        assertThat(proxy.getSpec().getSelector().getMatchLabels())
+                .containsEntry("app.kubernetes.io/instance", "edge").containsEntry("app.kubernetes.io/component", "proxy");
+    }
+
+    @Test
+    void everyValueSetAtOnceRendersValidObjects() {
+        List<HasMetadata> objects = Chart.parse(Chart.template()
+                .withValuesFile(java.nio.file.Path.of("src/test/resources/values-everything.yaml")).call());
+        assertThat(Chart.ofKind(objects, Secret.class)).isEmpty();
+        Deployment controller = Chart.one(objects, Deployment.class, "edge-controller");
+        Deployment proxy = Chart.one(objects, Deployment.class, "edge-proxy");
+        for (Deployment d : List.of(controller, proxy)) {
+            PodSpec pod = d.getSpec().getTemplate().getSpec();
+            assertThat(only(d).getImage()).isEqualTo("registry.example/gatehouse:0.1.0-rc1");
+            assertThat(pod.getImagePullSecrets()).extracting(r -> r.getName()).containsExactly("regcred");
+            assertThat(pod.getTolerations()).hasSize(1);
+            assertThat(pod.getNodeSelector()).hasSize(1);
+            assertThat(volume(d, "channel-token").getSecret().getSecretName()).isEqualTo("edge-token");
+            assertThat(d.getSpec().getTemplate().getMetadata().getAnnotations())
+                    .containsEntry("prometheus.io/path", "/prometheus").containsKey("team");
+            assertThat(d.getSpec().getSelector().getMatchLabels()).containsEntry("app.kubernetes.io/name", "gh");
+        }
+        assertThat(controller.getSpec().getReplicas()).isEqualTo(3);
+        assertThat(controller.getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity())
+                .as("a given affinity replaces the default").isNull();
+        assertThat(proxy.getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity()
+                .getRequiredDuringSchedulingIgnoredDuringExecution()).hasSize(1);
+        assertThat(only(proxy).getArgs()).contains("ws://edge-channel.gatehouse-system.svc:18000");
+        Service service = Chart.one(objects, Service.class, "edge-proxy");
+        assertThat(service.getSpec().getPorts()).extracting(p -> p.getPort(), p -> p.getNodePort())
+                .containsExactly(tuple(8080, 30080));
+        assertThat(Chart.one(objects, PodDisruptionBudget.class, "edge-proxy").getSpec().getMinAvailable().getStrVal())
+                .isEqualTo("50%");
+        assertThat(Chart.one(objects, HorizontalPodAutoscaler.class, "edge-proxy").getSpec().getMinReplicas()).isEqualTo(4);
+    }
+
     static Container only(Deployment d) {
         assertThat(d.getSpec().getTemplate().getSpec().getContainers()).hasSize(1);
         return d.getSpec().getTemplate().getSpec().getContainers().get(0);
