@@ -1,0 +1,25 @@
+# syntax=docker/dockerfile:1
+# The gatehouse image: one executable for both Deployments (`gatehouse controller`, `gatehouse proxy`).
+#   docker build -t gatehouse:0.1.0 .
+# The chart (helm/gatehouse) and manifests/gatehouse.yaml run it as user 10001 with a read-only root.
+
+# Build stage: the Maven Wrapper builds the fat jar app/target/gatehouse.jar. Tests run in CI, not
+# here. The Maven repository is a BuildKit cache, so a rebuild after a source change downloads nothing.
+FROM eclipse-temurin:17-jdk AS build
+WORKDIR /src
+COPY . .
+RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -q -DskipTests -pl app -am package
+
+# Run stage: the JRE, the jar and a non-root user. The proxy writes only to --state-dir
+# (/var/lib/gatehouse) and the JVM to /tmp; the chart mounts both as emptyDir volumes.
+FROM eclipse-temurin:17-jre
+RUN groupadd --system --gid 10001 gatehouse \
+ && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin gatehouse \
+ && mkdir -p /opt/gatehouse /var/lib/gatehouse \
+ && chown 10001:10001 /var/lib/gatehouse
+COPY --from=build /src/app/target/gatehouse.jar /opt/gatehouse/gatehouse.jar
+USER 10001:10001
+WORKDIR /opt/gatehouse
+# proxy HTTP, status and metrics, controller channel
+EXPOSE 8000 8100 18000
+ENTRYPOINT ["java", "-XX:+UseParallelGC", "-XX:MaxRAMPercentage=75", "-jar", "/opt/gatehouse/gatehouse.jar"]

@@ -1,0 +1,155 @@
+{{/*
+Names, labels and the pieces both Deployments share. Ports are fixed by the executable's
+contract (DESIGN §6): proxy HTTP 8000, status/metrics 8100, channel 18000.
+*/}}
+
+{{- define "gatehouse.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* <release>-<chart>, or the release name alone when it already holds the chart name. */}}
+{{- define "gatehouse.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "gatehouse.controllerName" -}}
+{{- printf "%s-controller" (include "gatehouse.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "gatehouse.proxyName" -}}
+{{- printf "%s-proxy" (include "gatehouse.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "gatehouse.channelName" -}}
+{{- printf "%s-channel" (include "gatehouse.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "gatehouse.tokenSecretName" -}}
+{{- default (printf "%s-channel-token" (include "gatehouse.fullname" .)) .Values.channel.token.secretName }}
+{{- end }}
+
+{{- define "gatehouse.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+
+{{- define "gatehouse.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/name: {{ include "gatehouse.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: gatehouse
+{{- end }}
+
+{{/* Selector labels of one component: call with (dict "root" $ "component" "proxy"). */}}
+{{- define "gatehouse.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "gatehouse.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{- define "gatehouse.componentLabels" -}}
+{{ include "gatehouse.labels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/* Pod annotations: prometheus.io/* when metrics are on, then the component's own. */}}
+{{- define "gatehouse.podAnnotations" -}}
+{{- $annotations := dict }}
+{{- if .root.Values.metrics.enabled }}
+{{- $_ := set $annotations "prometheus.io/scrape" "true" }}
+{{- $_ := set $annotations "prometheus.io/port" "8100" }}
+{{- $_ := set $annotations "prometheus.io/path" (default "/metrics" .root.Values.metrics.path) }}
+{{- end }}
+{{- $annotations = merge (deepCopy (default dict .values.podAnnotations)) $annotations }}
+{{- if $annotations }}
+annotations:
+  {{- toYaml $annotations | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/* Pod Security "restricted": non-root user 10001, RuntimeDefault seccomp. */}}
+{{- define "gatehouse.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 10001
+runAsGroup: 10001
+fsGroup: 10001
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{- define "gatehouse.containerSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 10001
+runAsGroup: 10001
+readOnlyRootFilesystem: true
+allowPrivilegeEscalation: false
+privileged: false
+capabilities:
+  drop: ["ALL"]
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/* Probes on the status port: /healthz (startup, liveness) and /readyz (readiness). */}}
+{{- define "gatehouse.probes" -}}
+startupProbe:
+  httpGet: {path: /healthz, port: status}
+  periodSeconds: 2
+  failureThreshold: 60
+livenessProbe:
+  httpGet: {path: /healthz, port: status}
+  periodSeconds: 10
+  timeoutSeconds: 2
+  failureThreshold: 3
+readinessProbe:
+  httpGet: {path: /readyz, port: status}
+  periodSeconds: 5
+  timeoutSeconds: 2
+  failureThreshold: 2
+{{- end }}
+
+{{/* Scheduling: nodeSelector, tolerations and affinity (default: prefer one replica per node). */}}
+{{- define "gatehouse.scheduling" -}}
+{{- with .values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+affinity:
+{{- if .values.affinity }}
+  {{- toYaml .values.affinity | nindent 2 }}
+{{- else }}
+  podAntiAffinity:
+    preferredDuringSchedulingIgnoredDuringExecution:
+      - weight: 100
+        podAffinityTerm:
+          topologyKey: kubernetes.io/hostname
+          labelSelector:
+            matchLabels:
+              {{- include "gatehouse.selectorLabels" . | nindent 14 }}
+{{- end }}
+{{- end }}
+
+{{/* The channel token, mounted read-only at /etc/gatehouse/token/token in both Deployments. */}}
+{{- define "gatehouse.tokenVolume" -}}
+- name: channel-token
+  secret:
+    secretName: {{ include "gatehouse.tokenSecretName" . }}
+    defaultMode: 288 # 0440, readable by the pod's group 10001
+    items:
+      - key: token
+        path: token
+{{- end }}

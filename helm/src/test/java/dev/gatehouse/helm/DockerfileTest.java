@@ -1,0 +1,48 @@
+package dev.gatehouse.helm;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The image both Deployments run (Docker is not available to tests; the file is checked as text). */
+class DockerfileTest {
+
+    static List<String> instructions() throws IOException {
+        return Files.readAllLines(Chart.REPO.resolve("Dockerfile")).stream()
+                .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+    }
+
+    @Test
+    void buildsWithTheJdkAndRunsOnTheJreAsUser10001() throws IOException {
+        List<String> lines = instructions();
+        assertThat(lines).filteredOn(l -> l.startsWith("FROM ")).extracting(l -> l.split("\\s+")[1])
+                .containsExactly("eclipse-temurin:17-jdk", "eclipse-temurin:17-jre");
+        assertThat(lines).filteredOn(l -> l.startsWith("RUN ") && l.contains("./mvnw"))
+                .singleElement().asString().endsWith("./mvnw -B -q -DskipTests -pl app -am package");
+        assertThat(lines).filteredOn(l -> l.startsWith("USER ")).last().isEqualTo("USER 10001:10001");
+        assertThat(lines).filteredOn(l -> l.startsWith("ENTRYPOINT ")).containsExactly(
+                "ENTRYPOINT [\"java\", \"-XX:+UseParallelGC\", \"-XX:MaxRAMPercentage=75\", \"-jar\", \"/opt/gatehouse/gatehouse.jar\"]");
+        assertThat(lines).anyMatch(l -> l.startsWith("COPY --from=build") && l.contains("app/target/gatehouse.jar")
+                && l.endsWith("/opt/gatehouse/gatehouse.jar"));
+    }
+
+    @Test
+    void theBuildContextKeepsEveryModulePom() throws IOException {
+        List<String> ignored = Files.readAllLines(Chart.REPO.resolve(".dockerignore")).stream()
+                .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        for (String module : List.of("crds", "config", "controller", "proxy", "app", "helm", "e2e")) {
+            assertThat(ignored).as("Maven needs %s/pom.xml in the build context", module)
+                    .doesNotContain(module, module + "/", module + "/pom.xml");
+        }
+    }
+
+    @Test
+    void theChartRunsThisImageAsTheSameUser() throws IOException {
+        assertThat(Files.readString(Chart.DIR.resolve("values.yaml"))).contains("repository: gatehouse");
+        assertThat(Files.readString(Chart.DIR.resolve("templates/_helpers.tpl"))).contains("runAsUser: 10001");
+    }
+}
