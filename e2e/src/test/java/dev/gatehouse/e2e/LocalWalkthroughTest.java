@@ -70,7 +70,11 @@ class LocalWalkthroughTest {
             assertThat(r.headers().firstValue("Via")).contains("1.1 gatehouse");
             served.add(Http.servedBy(r));
         }
-        assertThat(served).containsExactly("replica-1", "replica-2", "replica-1", "replica-2", "replica-1", "replica-2");
+        // strict alternation (which replica starts depends on the order of their ephemeral ports)
+        assertThat(served).containsOnly("replica-1", "replica-2");
+        for (int i = 1; i < served.size(); i++) {
+            assertThat(served.get(i)).as("request %d", i).isNotEqualTo(served.get(i - 1));
+        }
     }
 
     @Test
