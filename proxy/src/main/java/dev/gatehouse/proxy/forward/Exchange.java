@@ -2,6 +2,7 @@ package dev.gatehouse.proxy.forward;
 
 import dev.gatehouse.config.Service;
 import dev.gatehouse.proxy.balance.Peer;
+import dev.gatehouse.proxy.http.BadRequest;
 import dev.gatehouse.proxy.http.ErrorReply;
 import dev.gatehouse.proxy.http.ProxyHeaders;
 import io.netty.channel.Channel;
@@ -226,6 +227,20 @@ final class Exchange implements Deadlines.Expiry {
         }
     }
 
+    /** The rest of this request's body is malformed (the gate refused a chunk). */
+    void onBadBody(BadRequest bad) {
+        requestComplete = true;
+        if (done) {
+            return;
+        }
+        if (responseStarted) {
+            abortClient();
+            return;
+        }
+        releaseUpstream(false);
+        reply(bad.status(), bad.message(), true);
+    }
+
     void onClientReadComplete() {
         if (upstream != null && headAcked) {
             upstream.flush();
@@ -380,9 +395,13 @@ final class Exchange implements Deadlines.Expiry {
 
     /** Answers the request from the proxy itself. */
     private void reply(HttpResponseStatus status, String message) {
+        reply(status, message, false);
+    }
+
+    private void reply(HttpResponseStatus status, String message, boolean mustClose) {
         responseStarted = true;
         responseComplete = true;
-        closeAfter = !clientKeepAlive || (expectsBody && !requestComplete) || client.plane().draining();
+        closeAfter = mustClose || !clientKeepAlive || (expectsBody && !requestComplete) || client.plane().draining();
         FullHttpResponse res = ErrorReply.of(ctx.alloc(), status, message, requestId, closeAfter);
         if (!clientHttp11 && !closeAfter) {
             res.headers().set(HttpHeaderNames.CONNECTION, "keep-alive");

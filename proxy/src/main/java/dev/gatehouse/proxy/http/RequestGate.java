@@ -1,6 +1,5 @@
 package dev.gatehouse.proxy.http;
 
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
@@ -16,6 +15,7 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
@@ -39,6 +39,8 @@ import java.util.List;
 public final class RequestGate extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(RequestGate.class);
     private boolean rejected;
+    /** The id of the request whose body is being decoded, for a failure in its chunks. */
+    private String currentId;
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -47,7 +49,7 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
             return;
         }
         if (msg instanceof HttpObject obj && obj.decoderResult().isFailure()) {
-            String id = msg instanceof HttpRequest req ? requestIdOf(req) : RequestId.generate();
+            String id = msg instanceof HttpRequest req ? requestIdOf(req) : currentId != null ? currentId : RequestId.generate();
             ReferenceCountUtil.release(msg);
             Throwable cause = obj.decoderResult().cause();
             reject(ctx, statusFor(cause), messageFor(cause), id);
@@ -56,6 +58,7 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
         if (msg instanceof HttpRequest req) {
             String id = requestIdOf(req);
             req.headers().set(ProxyHeaders.X_REQUEST_ID, id);
+            currentId = id;
             String problem = problemOf(req);
             if (problem != null) {
                 ReferenceCountUtil.release(msg);
@@ -66,6 +69,9 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
                 reject(ctx, status, problem, id);
                 return;
             }
+        }
+        if (msg instanceof LastHttpContent) {
+            currentId = null;
         }
         ctx.fireChannelRead(msg);
     }
@@ -160,14 +166,6 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
     private void reject(ChannelHandlerContext ctx, HttpResponseStatus status, String message, String requestId) {
         rejected = true;
         LOG.info("rejected request from {}: {} {} request_id={}", ctx.channel().remoteAddress(), status.code(), message, requestId);
-        ctx.writeAndFlush(ErrorReply.of(ctx.alloc(), status, message, requestId, true))
-                .addListener(ChannelFutureListener.CLOSE);
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (!rejected) {
-            ctx.fireChannelReadComplete();
-        }
+        ctx.fireChannelRead(new BadRequest(status, message, requestId));
     }
 }
