@@ -161,6 +161,11 @@ public final class ProxyServer implements AutoCloseable {
         return plane.compiled().contentHash();
     }
 
+    /** True once {@link #close()} started: no new connections, in-flight requests finishing. */
+    public boolean draining() {
+        return plane.draining();
+    }
+
     /** Requests in flight, across all connections. */
     public int inFlight() {
         return plane.inFlight();
