@@ -2,7 +2,6 @@ package dev.gatehouse.proxy.http;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.ContentLengthNotAllowedException;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.InvalidChunkExtensionException;
@@ -59,14 +58,10 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
             String id = requestIdOf(req);
             req.headers().set(ProxyHeaders.X_REQUEST_ID, id);
             currentId = id;
-            String problem = problemOf(req);
-            if (problem != null) {
+            Refusal refusal = refusalOf(req);
+            if (refusal != null) {
                 ReferenceCountUtil.release(msg);
-                HttpResponseStatus status = problem.startsWith("transfer coding") ? HttpResponseStatus.NOT_IMPLEMENTED
-                        : problem.startsWith("method") ? HttpResponseStatus.METHOD_NOT_ALLOWED
-                        : problem.startsWith("version") ? HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED
-                        : HttpResponseStatus.BAD_REQUEST;
-                reject(ctx, status, problem, id);
+                reject(ctx, refusal.status(), refusal.message(), id);
                 return;
             }
         }
@@ -80,30 +75,39 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
         return RequestId.accept(req.headers().get(ProxyHeaders.X_REQUEST_ID));
     }
 
-    /** Null when the request may go on, else what is wrong and what was expected. */
-    static String problemOf(HttpRequest req) {
+    /** Why a decoded request head is refused: the status and what was expected. */
+    record Refusal(HttpResponseStatus status, String message) {
+    }
+
+    /** Null when the request may go on. */
+    static Refusal refusalOf(HttpRequest req) {
         HttpHeaders h = req.headers();
         HttpVersion version = req.protocolVersion();
         if (!version.equals(HttpVersion.HTTP_1_1) && !version.equals(HttpVersion.HTTP_1_0)) {
-            return "version " + version.text() + " not supported (expected: HTTP/1.1 or HTTP/1.0)";
+            return new Refusal(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+                    "version " + version.text() + " not supported (expected: HTTP/1.1 or HTTP/1.0)");
         }
         if (req.method() == HttpMethod.CONNECT) {
-            return "method CONNECT not allowed (expected: a method other than CONNECT)";
+            return new Refusal(HttpResponseStatus.METHOD_NOT_ALLOWED,
+                    "method CONNECT not allowed (expected: a method other than CONNECT)");
         }
         List<String> hosts = h.getAll(HttpHeaderNames.HOST);
         if (hosts.size() > 1 || (hosts.isEmpty() && req.protocolVersion().equals(HttpVersion.HTTP_1_1))) {
-            return "Host header missing or repeated (expected: exactly one, RFC 9112 §3.2)";
+            return new Refusal(HttpResponseStatus.BAD_REQUEST,
+                    "Host header missing or repeated (expected: exactly one, RFC 9112 §3.2)");
         }
         List<String> codings = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
         if (!codings.isEmpty() && !(codings.size() == 1 && codings.get(0).trim().equalsIgnoreCase("chunked"))) {
-            return "transfer coding " + String.join(", ", codings).trim() + " not supported (expected: chunked)";
+            return new Refusal(HttpResponseStatus.NOT_IMPLEMENTED,
+                    "transfer coding " + String.join(", ", codings).trim() + " not supported (expected: chunked)");
         }
         String uri = req.uri();
         boolean originForm = uri.startsWith("/");
         boolean absoluteForm = uri.regionMatches(true, 0, "http://", 0, 7) || uri.regionMatches(true, 0, "https://", 0, 8);
         boolean asterisk = uri.equals("*") && req.method() == HttpMethod.OPTIONS;
         if ((!originForm && !absoluteForm && !asterisk) || !visibleAscii(uri)) {
-            return "invalid request target (expected: /path or an absolute http URI, visible ASCII, RFC 9112 §3.2)";
+            return new Refusal(HttpResponseStatus.BAD_REQUEST,
+                    "invalid request target (expected: /path or an absolute http URI, visible ASCII, RFC 9112 §3.2)");
         }
         return null;
     }
