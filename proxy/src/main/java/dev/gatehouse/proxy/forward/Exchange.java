@@ -149,6 +149,7 @@ final class Exchange implements Deadlines.Expiry {
             h.set(HttpHeaderNames.HOST, clientHost);
         }
         sentNanos = System.nanoTime();
+        deadlines.start(ch, route.service().timeouts());
         int thisAttempt = attempt;
         ch.writeAndFlush(request).addListener((ChannelFuture f) -> {
             if (thisAttempt != attempt || upstream != f.channel() || done) {
@@ -167,7 +168,6 @@ final class Exchange implements Deadlines.Expiry {
         });
         if (upstream == ch) {
             ch.read();
-            deadlines.start(ch, route.service().timeouts());
         }
     }
 
