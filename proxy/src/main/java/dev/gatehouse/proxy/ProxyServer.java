@@ -127,9 +127,9 @@ public final class ProxyServer implements AutoCloseable {
      * Validates, compiles and swaps in {@code snapshot}.
      *
      * @return the problems that made it refused (the previous snapshot keeps serving); empty
-     *         when it is applied
+     *         when it is applied. Calls are serialized; request handling never waits for one.
      */
-    public List<Problem> apply(Snapshot snapshot) {
+    public synchronized List<Problem> apply(Snapshot snapshot) {
         List<Problem> problems = snapshot.validate();
         if (!problems.isEmpty()) {
             LOG.warn("snapshot {} refused: {} problem(s), first: {}", snapshot.version(), problems.size(), problems.get(0));
@@ -159,6 +159,11 @@ public final class ProxyServer implements AutoCloseable {
     /** The applied snapshot's content hash. */
     public String currentContentHash() {
         return plane.compiled().contentHash();
+    }
+
+    /** True once {@link #close()} started: no new connections, in-flight requests finishing. */
+    public boolean draining() {
+        return plane.draining();
     }
 
     /** Requests in flight, across all connections. */

@@ -38,8 +38,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Read-only status endpoints of a proxy, on their own port and thread:
  * {@code GET /healthz} (200 "ok" while the process runs), {@code GET /readyz} (200 once a
- * non-empty snapshot is applied, else 503) and {@code GET /status} (JSON: the applied snapshot's
- * version, content hash, routes, services, upstreams and targets). Never a key or key digest.
+ * non-empty snapshot is applied and until the proxy starts draining, else 503) and
+ * {@code GET /status} (JSON: the applied snapshot's version, content hash, routes, services,
+ * upstreams and targets, whether the proxy is draining, requests in flight). Never a key or key
+ * digest.
  */
 public final class StatusServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StatusServer.class);
@@ -155,12 +157,14 @@ public final class StatusServer implements AutoCloseable {
             } else if (path.equals("/healthz")) {
                 res = text(ctx, HttpResponseStatus.OK, "ok\n");
             } else if (path.equals("/readyz")) {
-                boolean ready = !isEmpty(proxy.current());
-                res = ready ? text(ctx, HttpResponseStatus.OK, "ready\n")
-                        : text(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "no configuration applied yet\n");
+                res = proxy.draining() ? text(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "draining\n")
+                        : isEmpty(proxy.current()) ? text(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "no configuration applied yet\n")
+                        : text(ctx, HttpResponseStatus.OK, "ready\n");
             } else if (path.equals("/status")) {
-                byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(
-                        describe(proxy.current(), proxy.currentContentHash()));
+                Map<String, Object> doc = describe(proxy.current(), proxy.currentContentHash());
+                doc.put("draining", proxy.draining());
+                doc.put("inFlight", proxy.inFlight());
+                byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc);
                 res = response(ctx, HttpResponseStatus.OK, json, HttpHeaderValues.APPLICATION_JSON);
             } else {
                 res = text(ctx, HttpResponseStatus.NOT_FOUND, "not found (expected: /healthz, /readyz or /status)\n");

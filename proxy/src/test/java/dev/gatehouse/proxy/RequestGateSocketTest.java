@@ -2,6 +2,7 @@ package dev.gatehouse.proxy;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -101,5 +102,44 @@ class RequestGateSocketTest {
         Thread.sleep(20);
         assertThat(backend.started.get()).as("requests the backend saw").isEqualTo(before);
         assertThat(backend.seen).isEmpty();
+    }
+
+    @Test
+    void aMalformedPipelinedRequestIsAnsweredAfterTheOneBeforeIt() throws Exception {
+        backend.handler((ex, s) -> {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            Backend.respond(ex, 200, "first");
+        });
+        try (TestClient c = new TestClient(proxy.port())) {
+            c.write("GET /first HTTP/1.1\r\nHost: a\r\n\r\nGET /second HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+            TestClient.Response first = c.read(false);
+            assertThat(first.status()).isEqualTo(200);
+            assertThat(first.body()).isEqualTo("first");
+            TestClient.Response second = c.read(false);
+            assertThat(second.status()).isEqualTo(400);
+            assertThat(c.closedByServer()).isTrue();
+        } finally {
+            backend.handler(Backend::echo);
+            backend.seen.clear();
+        }
+    }
+
+    @Test
+    void aBadChunkMidBodyIsAnsweredWithTheRequestsIdAndTheUpstreamConnectionDropped() throws Exception {
+        try (TestClient c = new TestClient(proxy.port())) {
+            c.write("POST /x HTTP/1.1\r\nHost: a\r\nX-Request-Id: chunky\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+            Thread.sleep(200);
+            c.write("zz\r\n");
+            TestClient.Response r = c.read(false);
+            assertThat(r.status()).isEqualTo(400);
+            assertThat(r.header("x-request-id")).isEqualTo("chunky");
+            assertThat(c.closedByServer()).isTrue();
+        }
+        Thread.sleep(100);
+        assertThat(backend.seen).as("the backend never completed reading a malformed body").isEmpty();
     }
 }

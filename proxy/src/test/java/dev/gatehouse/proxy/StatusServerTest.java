@@ -42,4 +42,19 @@ class StatusServerTest {
                     .status()).isEqualTo(405);
         }
     }
+
+    @Test
+    void readinessFailsOnceTheProxyDrains() throws Exception {
+        ProxyServer proxy = ProxyServer.start(Fixtures.config());
+        try (StatusServer status = StatusServer.start("127.0.0.1", 0, proxy)) {
+            assertThat(proxy.apply(Fixtures.snapshot(1, List.of(service("default/s", "default/u")),
+                    List.of(route("default/r", "default/s").build()), List.of(upstream("default/u", 9001)), List.of()))).isEmpty();
+            assertThat(TestClient.get(status.port(), "/readyz").status()).isEqualTo(200);
+            proxy.close();
+            TestClient.Response r = TestClient.get(status.port(), "/readyz");
+            assertThat(r.status()).isEqualTo(503);
+            assertThat(r.body().trim()).isEqualTo("draining");
+            assertThat(TestClient.get(status.port(), "/status").body()).contains("\"draining\" : true");
+        }
+    }
 }

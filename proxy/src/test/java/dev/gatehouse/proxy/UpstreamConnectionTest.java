@@ -140,6 +140,59 @@ class UpstreamConnectionTest {
         assertThat(b.connections.get()).as("never retried once body bytes were sent").isEqualTo(1);
     }
 
+    @Test
+    void postAfterTheTargetDroppedAnIdleKeepAliveConnectionGoesOnAFreshOne() throws Exception {
+        DroppingBackend b = new DroppingBackend();
+        closeables.add(b);
+        serve(service("default/s", "default/u", "/", 0, new Service.Timeouts(1000, 2000, 1000)), b.port());
+        try (TestClient c = new TestClient(proxy.port())) {
+            for (int i = 0; i < 5; i++) {
+                c.write("POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc");
+                assertThat(c.read(false).status()).as("POST " + i).isEqualTo(200);
+                Thread.sleep(100);
+            }
+        }
+        assertThat(b.connections.get()).isEqualTo(5);
+        assertThat(b.requests.get()).isEqualTo(5);
+    }
+
+    /** Answers one request per connection as keep-alive, then closes the connection without a word. */
+    static final class DroppingBackend extends RawBackend {
+        final AtomicInteger requests = new AtomicInteger();
+
+        DroppingBackend() throws IOException {
+            super();
+        }
+
+        @Override
+        void serve(Socket s) throws IOException {
+            try (s) {
+                InputStream in = s.getInputStream();
+                StringBuilder head = new StringBuilder();
+                while (!head.toString().endsWith("\r\n\r\n")) {
+                    int ch = in.read();
+                    if (ch < 0) {
+                        return;
+                    }
+                    head.append((char) ch);
+                }
+                int length = 0;
+                for (String line : head.toString().split("\r\n")) {
+                    if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                        length = Integer.parseInt(line.substring(15).trim());
+                    }
+                }
+                in.readNBytes(length);
+                requests.incrementAndGet();
+                s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** Answers every request with Connection: close but leaves the socket open. */
     static final class CloseSayingBackend extends RawBackend {
         CloseSayingBackend() throws IOException {

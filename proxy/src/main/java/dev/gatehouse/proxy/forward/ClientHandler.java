@@ -1,5 +1,7 @@
 package dev.gatehouse.proxy.forward;
 
+import dev.gatehouse.proxy.http.BadRequest;
+import dev.gatehouse.proxy.http.ErrorReply;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -81,6 +83,15 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
             }
         } else if (msg instanceof HttpContent c && current != null && !current.requestComplete()) {
             current.onClientContent(c);
+        } else if (msg instanceof BadRequest bad) {
+            if (current != null && !current.requestComplete()) {
+                current.onBadBody(bad);
+            } else {
+                closed = true;
+                ctx.writeAndFlush(ErrorReply.of(ctx.alloc(), bad.status(), bad.message(), bad.requestId(), true))
+                        .addListener(ChannelFutureListener.CLOSE);
+                releasePending();
+            }
         } else {
             ReferenceCountUtil.release(msg);
         }

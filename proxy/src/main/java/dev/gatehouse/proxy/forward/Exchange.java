@@ -2,11 +2,11 @@ package dev.gatehouse.proxy.forward;
 
 import dev.gatehouse.config.Service;
 import dev.gatehouse.proxy.balance.Peer;
+import dev.gatehouse.proxy.http.BadRequest;
 import dev.gatehouse.proxy.http.ErrorReply;
 import dev.gatehouse.proxy.http.ProxyHeaders;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -22,7 +22,6 @@ import io.netty.handler.codec.http.LastHttpContent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayDeque;
 import java.util.BitSet;
 import java.util.concurrent.TimeUnit;
 
@@ -51,7 +50,6 @@ final class Exchange implements Deadlines.Expiry {
     private final boolean idempotent;
     private final boolean head;
     private final long startNanos = System.nanoTime();
-    private final ArrayDeque<HttpContent> queued = new ArrayDeque<>(2);
     private final BitSet tried = new BitSet();
 
     private CompiledRoute route;
@@ -64,13 +62,10 @@ final class Exchange implements Deadlines.Expiry {
     private boolean headAcked;
     private long sentNanos;
     private final Deadlines deadlines;
-    private final ChannelFutureListener writeDone = this::writeDone;
+    private final RequestBody body = new RequestBody(this::writeDone);
     private HttpResponseStatus lastFailure = HttpResponseStatus.BAD_GATEWAY;
     private String lastMessage = ErrorReply.BAD_UPSTREAM;
 
-    private boolean requestComplete;
-    private boolean requestSent;
-    private boolean bodySent;
     private boolean informational;
     private boolean responseStarted;
     private boolean responseComplete;
@@ -94,7 +89,7 @@ final class Exchange implements Deadlines.Expiry {
     }
 
     boolean requestComplete() {
-        return requestComplete;
+        return body.complete();
     }
 
     void start() {
@@ -145,7 +140,6 @@ final class Exchange implements Deadlines.Expiry {
     private void connected(Channel ch) {
         upstream = ch;
         headAcked = false;
-        requestSent = false;
         ch.pipeline().get(UpstreamHandler.class).attach(this);
         HttpHeaders h = request.headers();
         if (!route.route().preserveHost() || clientHost == null) {
@@ -155,6 +149,7 @@ final class Exchange implements Deadlines.Expiry {
             h.set(HttpHeaderNames.HOST, clientHost);
         }
         sentNanos = System.nanoTime();
+        deadlines.start(ch, route.service().timeouts());
         int thisAttempt = attempt;
         ch.writeAndFlush(request).addListener((ChannelFuture f) -> {
             if (thisAttempt != attempt || upstream != f.channel() || done) {
@@ -165,42 +160,15 @@ final class Exchange implements Deadlines.Expiry {
                 return;
             }
             headAcked = true;
-            writeQueuedBody();
+            body.startAttempt(upstream);
             upstream.flush();
-            if (!requestComplete && upstream.isWritable()) {
+            if (!body.complete() && upstream.isWritable()) {
                 client.read();
             }
         });
         if (upstream == ch) {
             ch.read();
-            deadlines.start(ch, route.service().timeouts());
         }
-    }
-
-    private void writeQueuedBody() {
-        for (HttpContent c = queued.poll(); c != null; c = queued.poll()) {
-            writeBody(c);
-        }
-        if (requestComplete && !requestSent) {
-            // a replayed request whose (empty) end was sent on an earlier attempt
-            writeBody(LastHttpContent.EMPTY_LAST_CONTENT);
-        }
-    }
-
-    private void writeBody(HttpContent c) {
-        if (c instanceof LastHttpContent last) {
-            requestSent = true;
-            if (!last.content().isReadable() && last.trailingHeaders().isEmpty()) {
-                last.release();
-                upstream.write(LastHttpContent.EMPTY_LAST_CONTENT).addListener(writeDone);
-                return;
-            }
-        } else if (!c.content().isReadable()) {
-            c.release();
-            return;
-        }
-        bodySent = true;
-        upstream.write(c).addListener(writeDone);
     }
 
     /** Notes write progress for the write timeout; a failed write closes the connection. */
@@ -213,32 +181,41 @@ final class Exchange implements Deadlines.Expiry {
     }
 
     void onClientContent(HttpContent c) {
-        if (c instanceof LastHttpContent) {
-            requestComplete = true;
-        }
         if (done || responseComplete || route == null) {
-            c.release();
+            body.drop(c);
             maybeFinish();
-        } else if (upstream != null && headAcked) {
-            writeBody(c);
         } else {
-            queued.add(c);
+            body.offer(c, upstream != null && headAcked ? upstream : null);
         }
+    }
+
+    /** The rest of this request's body is malformed (the gate refused a chunk). */
+    void onBadBody(BadRequest bad) {
+        body.markComplete();
+        if (done) {
+            return;
+        }
+        if (responseStarted) {
+            abortClient();
+            return;
+        }
+        releaseUpstream(false);
+        reply(bad.status(), bad.message(), true);
     }
 
     void onClientReadComplete() {
         if (upstream != null && headAcked) {
             upstream.flush();
-            if (!requestComplete && upstream.isWritable()) {
+            if (!body.complete() && upstream.isWritable()) {
                 client.read();
             }
-        } else if (responseComplete && !requestComplete) {
+        } else if (responseComplete && !body.complete()) {
             client.read();
         }
     }
 
     void onUpstreamWritable() {
-        if (!requestComplete && headAcked) {
+        if (!body.complete() && headAcked) {
             client.read();
         }
     }
@@ -287,8 +264,8 @@ final class Exchange implements Deadlines.Expiry {
         ctx.write(c);
         if (c instanceof LastHttpContent) {
             responseComplete = true;
-            releaseUpstream(upstreamReusable && requestSent);
-            if (!requestComplete) {
+            releaseUpstream(upstreamReusable && body.fullySent());
+            if (!body.complete()) {
                 closeAfter = true;
             }
             maybeFinish();
@@ -344,7 +321,7 @@ final class Exchange implements Deadlines.Expiry {
         releaseUpstream(false);
         lastFailure = status;
         lastMessage = message;
-        boolean retry = !bodySent && (!sent || idempotent) && attemptsLeft > 0;
+        boolean retry = !body.bytesSent() && (!sent || idempotent) && attemptsLeft > 0;
         LOG.warn("upstream {} failed request_id={} ({}{}): {}", peer.key(), requestId, sent ? "sent" : "not sent",
                 cause == null ? "" : ", " + cause, retry ? "next untried target, if any" : "giving up");
         if (retry) {
@@ -380,17 +357,19 @@ final class Exchange implements Deadlines.Expiry {
 
     /** Answers the request from the proxy itself. */
     private void reply(HttpResponseStatus status, String message) {
+        reply(status, message, false);
+    }
+
+    private void reply(HttpResponseStatus status, String message, boolean mustClose) {
         responseStarted = true;
         responseComplete = true;
-        closeAfter = !clientKeepAlive || (expectsBody && !requestComplete) || client.plane().draining();
+        closeAfter = mustClose || !clientKeepAlive || (expectsBody && !body.complete()) || client.plane().draining();
         FullHttpResponse res = ErrorReply.of(ctx.alloc(), status, message, requestId, closeAfter);
         if (!clientHttp11 && !closeAfter) {
             res.headers().set(HttpHeaderNames.CONNECTION, "keep-alive");
         }
         ctx.write(res);
-        for (HttpContent c = queued.poll(); c != null; c = queued.poll()) {
-            c.release();
-        }
+        body.discard();
         maybeFinish();
         if (!done) {
             ctx.flush();
@@ -398,7 +377,7 @@ final class Exchange implements Deadlines.Expiry {
     }
 
     private void maybeFinish() {
-        if (done || !responseComplete || !(requestComplete || closeAfter)) {
+        if (done || !responseComplete || !(body.complete() || closeAfter)) {
             return;
         }
         done = true;
@@ -415,8 +394,6 @@ final class Exchange implements Deadlines.Expiry {
     void abort() {
         done = true;
         releaseUpstream(false);
-        for (HttpContent c = queued.poll(); c != null; c = queued.poll()) {
-            c.release();
-        }
+        body.discard();
     }
 }

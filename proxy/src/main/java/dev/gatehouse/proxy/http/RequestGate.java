@@ -1,9 +1,7 @@
 package dev.gatehouse.proxy.http;
 
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.ContentLengthNotAllowedException;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.InvalidChunkExtensionException;
@@ -16,6 +14,7 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
@@ -39,6 +38,8 @@ import java.util.List;
 public final class RequestGate extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(RequestGate.class);
     private boolean rejected;
+    /** The id of the request whose body is being decoded, for a failure in its chunks. */
+    private String currentId;
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -47,7 +48,7 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
             return;
         }
         if (msg instanceof HttpObject obj && obj.decoderResult().isFailure()) {
-            String id = msg instanceof HttpRequest req ? requestIdOf(req) : RequestId.generate();
+            String id = msg instanceof HttpRequest req ? requestIdOf(req) : currentId != null ? currentId : RequestId.generate();
             ReferenceCountUtil.release(msg);
             Throwable cause = obj.decoderResult().cause();
             reject(ctx, statusFor(cause), messageFor(cause), id);
@@ -56,16 +57,16 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
         if (msg instanceof HttpRequest req) {
             String id = requestIdOf(req);
             req.headers().set(ProxyHeaders.X_REQUEST_ID, id);
-            String problem = problemOf(req);
-            if (problem != null) {
+            currentId = id;
+            Refusal refusal = refusalOf(req);
+            if (refusal != null) {
                 ReferenceCountUtil.release(msg);
-                HttpResponseStatus status = problem.startsWith("transfer coding") ? HttpResponseStatus.NOT_IMPLEMENTED
-                        : problem.startsWith("method") ? HttpResponseStatus.METHOD_NOT_ALLOWED
-                        : problem.startsWith("version") ? HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED
-                        : HttpResponseStatus.BAD_REQUEST;
-                reject(ctx, status, problem, id);
+                reject(ctx, refusal.status(), refusal.message(), id);
                 return;
             }
+        }
+        if (msg instanceof LastHttpContent) {
+            currentId = null;
         }
         ctx.fireChannelRead(msg);
     }
@@ -74,30 +75,39 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
         return RequestId.accept(req.headers().get(ProxyHeaders.X_REQUEST_ID));
     }
 
-    /** Null when the request may go on, else what is wrong and what was expected. */
-    static String problemOf(HttpRequest req) {
+    /** Why a decoded request head is refused: the status and what was expected. */
+    record Refusal(HttpResponseStatus status, String message) {
+    }
+
+    /** Null when the request may go on. */
+    static Refusal refusalOf(HttpRequest req) {
         HttpHeaders h = req.headers();
         HttpVersion version = req.protocolVersion();
         if (!version.equals(HttpVersion.HTTP_1_1) && !version.equals(HttpVersion.HTTP_1_0)) {
-            return "version " + version.text() + " not supported (expected: HTTP/1.1 or HTTP/1.0)";
+            return new Refusal(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+                    "version " + version.text() + " not supported (expected: HTTP/1.1 or HTTP/1.0)");
         }
         if (req.method() == HttpMethod.CONNECT) {
-            return "method CONNECT not allowed (expected: a method other than CONNECT)";
+            return new Refusal(HttpResponseStatus.METHOD_NOT_ALLOWED,
+                    "method CONNECT not allowed (expected: a method other than CONNECT)");
         }
         List<String> hosts = h.getAll(HttpHeaderNames.HOST);
         if (hosts.size() > 1 || (hosts.isEmpty() && req.protocolVersion().equals(HttpVersion.HTTP_1_1))) {
-            return "Host header missing or repeated (expected: exactly one, RFC 9112 §3.2)";
+            return new Refusal(HttpResponseStatus.BAD_REQUEST,
+                    "Host header missing or repeated (expected: exactly one, RFC 9112 §3.2)");
         }
         List<String> codings = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
         if (!codings.isEmpty() && !(codings.size() == 1 && codings.get(0).trim().equalsIgnoreCase("chunked"))) {
-            return "transfer coding " + String.join(", ", codings).trim() + " not supported (expected: chunked)";
+            return new Refusal(HttpResponseStatus.NOT_IMPLEMENTED,
+                    "transfer coding " + String.join(", ", codings).trim() + " not supported (expected: chunked)");
         }
         String uri = req.uri();
         boolean originForm = uri.startsWith("/");
         boolean absoluteForm = uri.regionMatches(true, 0, "http://", 0, 7) || uri.regionMatches(true, 0, "https://", 0, 8);
         boolean asterisk = uri.equals("*") && req.method() == HttpMethod.OPTIONS;
         if ((!originForm && !absoluteForm && !asterisk) || !visibleAscii(uri)) {
-            return "invalid request target (expected: /path or an absolute http URI, visible ASCII, RFC 9112 §3.2)";
+            return new Refusal(HttpResponseStatus.BAD_REQUEST,
+                    "invalid request target (expected: /path or an absolute http URI, visible ASCII, RFC 9112 §3.2)");
         }
         return null;
     }
@@ -160,14 +170,6 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
     private void reject(ChannelHandlerContext ctx, HttpResponseStatus status, String message, String requestId) {
         rejected = true;
         LOG.info("rejected request from {}: {} {} request_id={}", ctx.channel().remoteAddress(), status.code(), message, requestId);
-        ctx.writeAndFlush(ErrorReply.of(ctx.alloc(), status, message, requestId, true))
-                .addListener(ChannelFutureListener.CLOSE);
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (!rejected) {
-            ctx.fireChannelReadComplete();
-        }
+        ctx.fireChannelRead(new BadRequest(status, message, requestId));
     }
 }

@@ -2,7 +2,6 @@ package dev.gatehouse.proxy.http;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.api.Test;
@@ -29,16 +28,28 @@ class RequestGateTest {
     }
 
     @Test
-    void badRequestIsAnsweredAndTheChannelClosed() {
+    void badRequestIsReplacedByABadRequestAndNothingAfterItPasses() {
         EmbeddedChannel ch = channel();
-        ch.writeInbound(Unpooled.copiedBuffer("GET /\u00e9 HTTP/1.1\r\nHost: a\r\nX-Request-Id: r1\r\n\r\n", StandardCharsets.ISO_8859_1));
+        ch.writeInbound(Unpooled.copiedBuffer("GET /\u00e9 HTTP/1.1\r\nHost: a\r\nX-Request-Id: r1\r\n\r\n"
+                + "GET /next HTTP/1.1\r\nHost: a\r\n\r\n", StandardCharsets.ISO_8859_1));
+        BadRequest bad = ch.readInbound();
+        assertThat(bad.status().code()).isEqualTo(400);
+        assertThat(bad.requestId()).isEqualTo("r1");
+        assertThat(bad.message()).contains("invalid request target");
         assertThat((Object) ch.readInbound()).isNull();
-        FullHttpResponse res = ch.readOutbound();
-        assertThat(res.status().code()).isEqualTo(400);
-        assertThat(res.headers().get("x-request-id")).isEqualTo("r1");
-        assertThat(res.content().toString(StandardCharsets.UTF_8)).contains("invalid request target");
-        res.release();
-        assertThat(ch.isOpen()).isFalse();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void badChunkCarriesTheIdOfItsRequest() {
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(Unpooled.copiedBuffer("POST / HTTP/1.1\r\nHost: a\r\nX-Request-Id: r2\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\nzz\r\n", StandardCharsets.ISO_8859_1));
+        HttpRequest req = ch.readInbound();
+        assertThat(req.uri()).isEqualTo("/");
+        BadRequest bad = ch.readInbound();
+        assertThat(bad.requestId()).isEqualTo("r2");
+        assertThat(bad.message()).contains("chunked framing");
         ch.finishAndReleaseAll();
     }
 
