@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -85,7 +86,7 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
             try (ByteBufInputStream in = new ByteBufInputStream(frame.content())) {
                 message = ChannelCodec.decode(in);
             } catch (ChannelCodecException e) {
-                LOG.warn("event=channel.bad-message proxy={} remote={} error=\"{}\"", proxyId, remote, e.getMessage());
+                LOG.warn("event=channel.bad-message proxy={} remote={} error=\"{}\"", who(), remote, e.getMessage());
                 close(WebSocketCloseStatus.PROTOCOL_ERROR, e.getMessage());
                 return;
             } catch (java.io.IOException e) {
@@ -196,7 +197,7 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
                 .addListener((ChannelFuture f) -> {
                     if (!f.isSuccess()) {
                         LOG.warn("event=channel.push-failed proxy={} version={} error=\"{}\"",
-                                proxyId, latest.version(), f.cause().toString());
+                                proxyId, latest.version(), describe(f.cause()));
                         f.channel().close();
                     }
                 });
@@ -211,7 +212,7 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent idle) {
             if (idle.state() == IdleState.READER_IDLE) {
-                LOG.warn("event=channel.idle-timeout proxy={} remote={}", proxyId, remote);
+                LOG.warn("event=channel.idle-timeout proxy={} remote={}", who(), remote);
                 ctx.close();
             } else if (idle.state() == IdleState.WRITER_IDLE) {
                 ctx.writeAndFlush(new PingWebSocketFrame());
@@ -234,13 +235,39 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.warn("event=channel.error proxy={} remote={} error=\"{}\"", proxyId, remote, cause.toString());
+        LOG.warn("event=channel.error proxy={} remote={} error=\"{}\"", who(), remote, describe(cause));
         ctx.close();
+    }
+
+    /**
+     * A one-line, secret-free description. Some exceptions carry the bytes received: Netty's
+     * {@link NotSslRecordException} hex-dumps a plain-text request, bearer token included, so
+     * only its kind is told.
+     */
+    static String describe(Throwable cause) {
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root instanceof NotSslRecordException) {
+            return "not-tls: the peer sent plain text to the TLS port";
+        }
+        String message = root.getMessage();
+        if (message == null) {
+            return root.getClass().getSimpleName();
+        }
+        message = message.replaceAll("\\s+", " ");
+        return root.getClass().getSimpleName() + ": " + (message.length() > 200 ? message.substring(0, 200) + "…" : message);
     }
 
     private void close(WebSocketCloseStatus status, String reason) {
         String text = reason.length() > 100 ? reason.substring(0, 100) : reason;
         channel.writeAndFlush(new CloseWebSocketFrame(status.code(), text)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** The proxy's id for a log line; {@code -} before its hello. */
+    private String who() {
+        return proxyId == null ? "-" : proxyId;
     }
 
     private void updateState() {

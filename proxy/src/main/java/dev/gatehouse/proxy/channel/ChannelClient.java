@@ -372,7 +372,15 @@ public final class ChannelClient implements AutoCloseable {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
+        if (root instanceof io.netty.handler.ssl.NotSslRecordException) {
+            // its message hex-dumps the bytes received
+            return "not-tls: the controller answered in plain text";
+        }
         String message = root.getMessage();
-        return root.getClass().getSimpleName() + (message == null ? "" : ": " + message.replaceAll("\\s+", " "));
+        if (message == null) {
+            return root.getClass().getSimpleName();
+        }
+        message = message.replaceAll("\\s+", " ");
+        return root.getClass().getSimpleName() + ": " + (message.length() > 200 ? message.substring(0, 200) + "…" : message);
     }
 }

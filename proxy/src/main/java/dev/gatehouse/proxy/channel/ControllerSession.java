@@ -94,7 +94,7 @@ final class ControllerSession extends ChannelInboundHandlerAdapter {
         try {
             if (frame instanceof CloseWebSocketFrame close) {
                 endReason = "closed-by-controller status=" + close.statusCode()
-                        + (close.reasonText().isEmpty() ? "" : " text=\"" + close.reasonText() + "\"");
+                        + (close.reasonText().isEmpty() ? "" : " text='" + close.reasonText() + "'");
                 // RFC 6455 §5.5.1: answer with a close frame, then the connection is done
                 int code = close.statusCode();
                 ctx.writeAndFlush(WebSocketCloseStatus.isValidStatusCode(code)
