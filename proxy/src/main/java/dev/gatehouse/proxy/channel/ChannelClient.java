@@ -1,13 +1,8 @@
 package dev.gatehouse.proxy.channel;
 
-import dev.gatehouse.config.Problem;
 import dev.gatehouse.config.Snapshot;
-import dev.gatehouse.config.SnapshotCodec;
-import dev.gatehouse.config.channel.Ack;
 import dev.gatehouse.config.channel.ChannelMessage;
 import dev.gatehouse.config.channel.Hello;
-import dev.gatehouse.config.channel.Nack;
-import dev.gatehouse.config.channel.ObjectError;
 import dev.gatehouse.config.channel.SnapshotPush;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -40,12 +35,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLException;
-import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
@@ -88,7 +80,7 @@ public final class ChannelClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChannelClient.class);
 
     private final ChannelClientConfig config;
-    private final SnapshotSink sink;
+    private final SnapshotApplier applier;
     private final SslContext ssl;
     private final Backoff backoff;
     private final EventLoopGroup group;
@@ -98,20 +90,15 @@ public final class ChannelClient implements AutoCloseable {
     private ScheduledFuture<?> retry;
     private int failures;
     private String lastFailure;
-    private Snapshot hashedSnapshot;
-    private String hashedValue;
 
     private volatile boolean connected;
     private volatile boolean closed;
-    private volatile long lastAppliedVersion;
 
     private ChannelClient(ChannelClientConfig config, SnapshotSink sink, Backoff backoff) {
         this.config = config;
-        this.sink = sink;
+        this.applier = new SnapshotApplier(sink, config.stateDir());
         this.backoff = backoff;
         this.ssl = config.tls() ? sslContext(config) : null;
-        Snapshot current = sink.current();
-        this.lastAppliedVersion = current == null ? 0 : current.version();
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gatehouse-channel-client", true),
                 NioIoHandler.newFactory());
     }
@@ -146,7 +133,7 @@ public final class ChannelClient implements AutoCloseable {
 
     /** The version of the snapshot last applied through this client (initially the sink's current one; 0 for none). */
     public long lastAppliedVersion() {
-        return lastAppliedVersion;
+        return applier.lastAppliedVersion();
     }
 
     /** Stops retrying, says goodbye to the controller (close 1000) and stops the event loop. */
@@ -225,71 +212,18 @@ public final class ChannelClient implements AutoCloseable {
     }
 
     /** The handshake completed: log the change and return the hello to send. */
-    Hello connected(Channel ch) {
+    Hello handshaken() {
         connected = true;
-        Snapshot current = sink.current();
-        long version = current == null ? 0 : current.version();
-        String hash = current == null ? null : hash(current);
+        Hello hello = applier.hello(config.proxyId());
         LOG.info("event=channel.connected controller={} proxy={} version={} after-failures={}",
-                config.controller(), config.proxyId(), version, failures);
+                config.controller(), config.proxyId(), hello.lastVersion(), failures);
         lastFailure = null;
-        return Hello.of(config.proxyId(), version, hash);
+        return hello;
     }
 
     /** Applies one push through the sink; returns the answer to send. */
     ChannelMessage receive(SnapshotPush push) {
-        Snapshot snapshot = push.snapshot();
-        String hash = SnapshotCodec.contentHash(snapshot);
-        List<ObjectError> errors = new ArrayList<>();
-        if (!hash.equals(push.hash())) {
-            errors.add(ObjectError.snapshotWide("hash", push.hash() + " (expected: " + hash
-                    + ", the content hash of the snapshot sent)"));
-        }
-        if (push.version() != snapshot.version()) {
-            errors.add(ObjectError.snapshotWide("version", push.version() + " (expected: "
-                    + snapshot.version() + ", the version of the snapshot sent)"));
-        }
-        if (errors.isEmpty()) {
-            List<Problem> problems;
-            try {
-                problems = Objects.requireNonNullElse(sink.apply(snapshot), List.of());
-            } catch (RuntimeException e) {
-                LOG.error("event=channel.apply-failed version={} error=\"{}\"", push.version(), e.toString(), e);
-                problems = List.of(new Problem(null, "snapshot", "the proxy failed to apply it: " + e));
-            }
-            problems.forEach(p -> errors.add(ObjectError.of(p)));
-        }
-        if (!errors.isEmpty()) {
-            LOG.warn("event=channel.nack version={} errors={} first=\"{}\"", push.version(), errors.size(), errors.get(0));
-            return Nack.of(push.version(), push.hash(), errors);
-        }
-        hashedSnapshot = snapshot;
-        hashedValue = hash;
-        lastAppliedVersion = push.version();
-        persist(snapshot);
-        LOG.info("event=channel.applied version={} hash={}", push.version(), hash);
-        return Ack.of(push.version(), hash);
-    }
-
-    private void persist(Snapshot snapshot) {
-        if (config.stateDir() == null) {
-            return;
-        }
-        try {
-            SnapshotStore.write(config.stateDir(), snapshot);
-        } catch (IOException | RuntimeException e) {
-            // still acknowledged: the proxy serves it; only a restart without controller loses it
-            LOG.warn("event=channel.persist-failed dir={} version={} error=\"{}\"", config.stateDir(),
-                    snapshot.version(), e.toString());
-        }
-    }
-
-    private String hash(Snapshot snapshot) {
-        if (snapshot != hashedSnapshot) {
-            hashedSnapshot = snapshot;
-            hashedValue = SnapshotCodec.contentHash(snapshot);
-        }
-        return hashedValue;
+        return applier.receive(push);
     }
 
     /** A connection ended, after or before its handshake. */

@@ -66,7 +66,7 @@ final class ControllerSession extends ChannelInboundHandlerAdapter {
         if (evt == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
             handshaken = true;
             handshakenAtNanos = System.nanoTime();
-            ctx.writeAndFlush(frame(client.connected(ctx.channel())));
+            ctx.writeAndFlush(frame(client.handshaken()));
             return;
         }
         if (evt == ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
