@@ -77,6 +77,7 @@ public final class ChannelServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChannelServer.class);
 
     private final ChannelServerConfig config;
+    private final KeepAlive keepAlive;
     private final EventLoopGroup acceptor;
     private final EventLoopGroup workers;
     private final ChannelGroup connections = new DefaultChannelGroup("channel-connections", GlobalEventExecutor.INSTANCE);
@@ -90,8 +91,9 @@ public final class ChannelServer implements AutoCloseable {
     private Channel listening;
     private int port;
 
-    private ChannelServer(ChannelServerConfig config) {
+    private ChannelServer(ChannelServerConfig config, KeepAlive keepAlive) {
         this.config = config;
+        this.keepAlive = keepAlive;
         this.acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gatehouse-channel-accept", true),
                 NioIoHandler.newFactory());
         this.workers = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("gatehouse-channel", true),
@@ -100,8 +102,13 @@ public final class ChannelServer implements AutoCloseable {
 
     /** Binds and starts serving; fails (and leaves nothing running) when the address is taken or TLS files are bad. */
     public static ChannelServer start(ChannelServerConfig config) {
+        return start(config, KeepAlive.DEFAULT);
+    }
+
+    static ChannelServer start(ChannelServerConfig config, KeepAlive keepAlive) {
         Objects.requireNonNull(config, "config");
-        ChannelServer server = new ChannelServer(config);
+        Objects.requireNonNull(keepAlive, "keepAlive");
+        ChannelServer server = new ChannelServer(config, keepAlive);
         try {
             server.bind();
         } catch (RuntimeException e) {
@@ -132,7 +139,8 @@ public final class ChannelServer implements AutoCloseable {
                         if (ssl != null) {
                             p.addLast("tls", ssl.newHandler(ch.alloc()));
                         }
-                        p.addLast("idle", new IdleStateHandler(IDLE_SECONDS, PING_SECONDS, 0, TimeUnit.SECONDS));
+                        p.addLast("idle", new IdleStateHandler(keepAlive.idle().toMillis(), keepAlive.ping().toMillis(),
+                                0, TimeUnit.MILLISECONDS));
                         p.addLast("http", new HttpServerCodec());
                         p.addLast("upgrade-request", new HttpObjectAggregator(MAX_UPGRADE_REQUEST_BYTES));
                         p.addLast("gate", new UpgradeGate(tokenDigest));
@@ -165,9 +173,14 @@ public final class ChannelServer implements AutoCloseable {
     /**
      * Makes {@code snapshot} the latest and pushes it to every connected proxy that does not have
      * it. The caller versions snapshots; a version lower than the latest published is refused.
+     * After {@link #close()} it does nothing.
      */
     public void publish(Snapshot snapshot) {
         Objects.requireNonNull(snapshot, "snapshot");
+        if (closed) {
+            LOG.debug("event=channel.publish-skipped version={} reason=stopped", snapshot.version());
+            return;
+        }
         Published next = Published.of(snapshot);
         synchronized (publishLock) {
             Published current = latest;

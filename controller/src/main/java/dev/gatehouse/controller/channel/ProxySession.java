@@ -26,6 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * One proxy's connection, after the WebSocket upgrade. Every field but {@link #state} is
@@ -172,7 +173,11 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
     /** Pushes the server's latest snapshot if this proxy needs it; callable from any thread. */
     void offer() {
         if (!channel.eventLoop().inEventLoop()) {
-            channel.eventLoop().execute(this::offer);
+            try {
+                channel.eventLoop().execute(this::offer);
+            } catch (RejectedExecutionException e) {
+                // the server is stopping; the connection goes with it
+            }
             return;
         }
         if (proxyId == null || awaitingAnswer || !channel.isActive()) {
