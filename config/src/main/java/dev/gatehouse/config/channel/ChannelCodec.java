@@ -109,7 +109,11 @@ public final class ChannelCodec {
             return SnapshotCodec.mapper().treeToValue(node, cls);
         } catch (JsonProcessingException | IllegalArgumentException e) {
             String why = e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();
-            throw new ChannelCodecException("not a valid " + type + " message: " + why, e);
+            JsonNode version = node.get("version");
+            JsonNode hash = node.get("hash");
+            throw new ChannelCodecException("not a valid " + type + " message: " + why, e, type,
+                    version != null && version.canConvertToLong() && version.isIntegralNumber() ? version.longValue() : -1,
+                    hash != null && hash.isTextual() ? hash.asText() : null);
         }
     }
 

@@ -142,6 +142,25 @@ class ChannelCodecTest {
     }
 
     @Test
+    void aSnapshotThatDoesNotFitStillTellsItsVersionAndHash() {
+        // e.g. a newer controller's enum value this proxy does not know
+        String json = "{\"type\":\"snapshot\",\"protocol\":1,\"version\":9,\"hash\":\"abc\","
+                + "\"snapshot\":{\"version\":9,\"upstreams\":[{\"id\":\"a/b\",\"algorithm\":\"QUANTUM\"}]}}";
+        assertThatThrownBy(() -> ChannelCodec.decode(utf8(json)))
+                .isInstanceOfSatisfying(ChannelCodecException.class, e -> {
+                    assertThat(e.type()).isEqualTo("snapshot");
+                    assertThat(e.version()).isEqualTo(9);
+                    assertThat(e.hash()).isEqualTo("abc");
+                    assertThat(e.getMessage()).startsWith("not a valid snapshot message:").contains("QUANTUM");
+                });
+        assertThatThrownBy(() -> ChannelCodec.decode(utf8("{\"type\":\"delta\",\"protocol\":1}")))
+                .isInstanceOfSatisfying(ChannelCodecException.class, e -> {
+                    assertThat(e.type()).isNull();
+                    assertThat(e.version()).isEqualTo(-1);
+                });
+    }
+
+    @Test
     void unknownPropertiesAreIgnored() {
         ChannelMessage m = ChannelCodec.decode(utf8(
                 "{\"type\":\"ack\",\"protocol\":1,\"version\":5,\"hash\":\"h\",\"since\":\"later\"}"));

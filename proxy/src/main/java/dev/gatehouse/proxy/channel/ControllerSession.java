@@ -3,6 +3,8 @@ package dev.gatehouse.proxy.channel;
 import dev.gatehouse.config.channel.ChannelCodec;
 import dev.gatehouse.config.channel.ChannelCodecException;
 import dev.gatehouse.config.channel.ChannelMessage;
+import dev.gatehouse.config.channel.Nack;
+import dev.gatehouse.config.channel.ObjectError;
 import dev.gatehouse.config.channel.SnapshotPush;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.Unpooled;
@@ -24,6 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.List;
 
 /**
  * One connection to the controller: says hello once the WebSocket handshake completes, hands
@@ -110,6 +113,12 @@ final class ControllerSession extends ChannelInboundHandlerAdapter {
                 message = ChannelCodec.decode(in);
             } catch (ChannelCodecException e) {
                 LOG.warn("event=channel.bad-message error=\"{}\"", e.getMessage());
+                if ("snapshot".equals(e.type()) && e.version() >= 0) {
+                    // a snapshot this proxy cannot read is refused like an invalid one: the
+                    // controller hears why, and the proxy keeps what it serves
+                    ctx.writeAndFlush(frame(Nack.of(e.version(), e.hash() == null ? "" : e.hash(),
+                            List.of(ObjectError.snapshotWide("snapshot", e.getMessage())))));
+                }
                 return;
             } catch (IOException e) {
                 throw new IllegalStateException("reading an in-memory buffer", e);
