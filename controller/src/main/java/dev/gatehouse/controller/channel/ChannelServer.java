@@ -224,6 +224,18 @@ public final class ChannelServer implements AutoCloseable {
         return true;
     }
 
+    /** How many connected proxies acknowledged {@code version} or a newer one (or already had equal content). */
+    public int ackedAtLeast(long version) {
+        int n = 0;
+        for (ProxySession session : sessions.values()) {
+            ProxyState s = session.state();
+            if (s != null && s.lastAckedVersion() >= version) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** How many proxies said hello and are still connected. */
     public int connectedCount() {
         return sessions.size();

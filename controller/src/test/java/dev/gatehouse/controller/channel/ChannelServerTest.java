@@ -205,6 +205,8 @@ class ChannelServerTest extends ChannelTestBase {
         Poll.until("all connected", () -> server.connectedCount() == 5);
         server.publish(Snapshots.v(1));
         Poll.until("all acked", () -> server.allAcked(1));
+        assertThat(server.ackedAtLeast(1)).isEqualTo(5);
+        assertThat(server.ackedAtLeast(2)).isZero();
         assertThat(server.proxies()).extracting(ProxyState::proxyId).containsExactly("p0", "p1", "p2", "p3", "p4");
         for (MemorySink s : sinks) {
             assertThat(s.current()).isEqualTo(Snapshots.v(1));
