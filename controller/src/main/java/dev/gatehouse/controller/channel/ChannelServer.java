@@ -260,7 +260,7 @@ public final class ChannelServer implements AutoCloseable {
             listening.close().syncUninterruptibly();
         }
         for (ProxySession session : sessions.values()) {
-            session.goAway().awaitUninterruptibly(1, TimeUnit.SECONDS);
+            session.goAway(); // queued on the connection's loop ahead of the close below
         }
         connections.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         acceptor.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

@@ -118,12 +118,18 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
             LOG.warn("event=channel.bad-message proxy={} remote={} error=\"second hello ignored\"", proxyId, remote);
             return;
         }
+        if (!validProxyId(hello.proxyId())) {
+            LOG.warn("event=channel.bad-message proxy=- remote={} error=\"proxyId not printable or too long\"", remote);
+            close(WebSocketCloseStatus.POLICY_VIOLATION, "proxyId: expected 1..253 printable ASCII characters");
+            return;
+        }
         proxyId = hello.proxyId();
         since = Instant.now();
         updateState();
         server.register(channel, this);
         LOG.info("event=channel.connected proxy={} remote={} version={}", proxyId, remote, hello.lastVersion());
-        server.notify(l -> l.onConnect(proxyId));
+        String id = proxyId;
+        server.notify(l -> l.onConnect(id));
         Published latest = server.latest();
         if (latest != null && latest.hash().equals(hello.lastHash())) {
             // it serves this content already: nothing to send, and it counts as acknowledged
@@ -209,8 +215,8 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
     }
 
     /** Says goodbye with 1001 (going away); the server closes the connection after. */
-    ChannelFuture goAway() {
-        return channel.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE));
+    void goAway() {
+        channel.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE));
     }
 
     @Override
@@ -268,6 +274,20 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
     private void close(WebSocketCloseStatus status, String reason) {
         String text = reason.length() > 100 ? reason.substring(0, 100) : reason;
         channel.writeAndFlush(new CloseWebSocketFrame(status.code(), text)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** A pod name fits (DNS subdomain, 253); printable ASCII keeps log lines whole. */
+    static boolean validProxyId(String id) {
+        if (id.isEmpty() || id.length() > 253) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (c <= ' ' || c > '~') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The proxy's id for a log line; {@code -} before its hello. */

@@ -58,6 +58,16 @@ class ChannelProtocolTest extends ChannelTestBase {
     }
 
     @Test
+    void aProxyIdThatWouldBreakALogLineIsRefused() {
+        ChannelServer server = server();
+        RawPeer peer = peer(server);
+        peer.sendText("{\"type\":\"hello\",\"protocol\":1,\"proxyId\":\"p1\\nevent=forged\",\"lastVersion\":0}");
+        Poll.until("closed", () -> !peer.open());
+        assertThat(peer.closeFrame).isEqualTo("1008 proxyId: expected 1..253 printable ASCII characters");
+        assertThat(server.connectedCount()).isZero();
+    }
+
+    @Test
     void binaryFramesAreRefusedWith1003() {
         ChannelServer server = server();
         RawPeer peer = peer(server);

@@ -136,7 +136,10 @@ public final class ChannelClient implements AutoCloseable {
         return applier.lastAppliedVersion();
     }
 
-    /** Stops retrying, says goodbye to the controller (close 1000) and stops the event loop. */
+    /**
+     * Stops retrying, says goodbye to the controller (close 1000) and stops the event loop; waits
+     * up to about 3 s. Not to be called from {@link SnapshotSink#apply}, which runs on that loop.
+     */
     @Override
     public void close() {
         if (closed) {
@@ -147,8 +150,8 @@ public final class ChannelClient implements AutoCloseable {
             if (retry != null) {
                 retry.cancel(false);
             }
-            if (channel != null && channel.isActive()) {
-                if (connected) {
+            if (channel != null) {
+                if (connected && channel.isActive()) {
                     channel.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE));
                 }
                 channel.close();
