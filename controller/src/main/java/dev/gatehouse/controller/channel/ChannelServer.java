@@ -111,9 +111,13 @@ public final class ChannelServer implements AutoCloseable {
         ChannelServer server = new ChannelServer(config, keepAlive);
         try {
             server.bind();
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Netty rethrows the bind's checked exception unchecked
             server.close();
-            throw e;
+            if (e instanceof IllegalArgumentException iae) {
+                throw iae;
+            }
+            throw new IllegalStateException("cannot listen on " + config.address() + ":" + config.port()
+                    + " (expected: a free address and port): " + e.getMessage(), e);
         }
         return server;
     }

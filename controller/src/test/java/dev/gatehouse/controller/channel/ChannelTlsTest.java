@@ -53,6 +53,19 @@ class ChannelTlsTest extends ChannelTestBase {
     }
 
     @Test
+    void aTrustedCertificateForAnotherHostIsRefused(@TempDir Path dir) throws Exception {
+        SelfSignedPem other = SelfSignedPem.create(dir, "other.example", "dns:other.example");
+        ChannelServer server = server(new ChannelServerConfig("127.0.0.1", 0, TOKEN, other.cert(), other.key()));
+        MemorySink sink = new MemorySink();
+        ChannelClient client = client(new ChannelClientConfig(wss(server, "127.0.0.1"), TOKEN, "p1", null, false,
+                other.cert()), sink);
+        Poll.until(Duration.ofSeconds(10), "hostname check failed",
+                () -> !logs.containing("event=channel.connect-failed").isEmpty());
+        assertThat(logs.containing("event=channel.connect-failed").get(0)).contains("CertificateException");
+        assertThat(client.connected()).isFalse();
+    }
+
+    @Test
     void anUntrustedCertificateIsRefusedAndRetried() {
         ChannelServer server = tlsServer();
         MemorySink sink = new MemorySink();

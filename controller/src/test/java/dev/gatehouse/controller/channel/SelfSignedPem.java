@@ -14,18 +14,25 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A self-signed certificate for 127.0.0.1 and localhost, made with the JDK's {@code keytool}
+ * A self-signed certificate (by default for 127.0.0.1 and localhost), made with the JDK's {@code keytool}
  * (no extra dependencies), written as PEM: {@code cert.pem} and a PKCS#8 {@code key.pem}.
  */
 record SelfSignedPem(Path cert, Path key) {
     private static final char[] PASSWORD = "changeit".toCharArray();
 
     static SelfSignedPem create(Path dir) throws IOException, InterruptedException, GeneralSecurityException {
+        return create(dir, "127.0.0.1", "ip:127.0.0.1,dns:localhost");
+    }
+
+    /** A certificate for {@code cn} with the subject alternative names {@code san}, e.g. {@code dns:a.example}. */
+    static SelfSignedPem create(Path dir, String cn, String san)
+            throws IOException, InterruptedException, GeneralSecurityException {
+        Files.createDirectories(dir);
         Path store = dir.resolve("channel.p12");
         String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
         Process p = new ProcessBuilder(List.of(keytool, "-genkeypair", "-alias", "channel", "-keyalg", "RSA",
-                "-keysize", "2048", "-validity", "2", "-dname", "CN=127.0.0.1",
-                "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-keystore", store.toString(), "-storetype", "PKCS12",
+                "-keysize", "2048", "-validity", "2", "-dname", "CN=" + cn,
+                "-ext", "SAN=" + san, "-keystore", store.toString(), "-storetype", "PKCS12",
                 "-storepass", new String(PASSWORD), "-keypass", new String(PASSWORD)))
                 .redirectErrorStream(true)
                 .start();
