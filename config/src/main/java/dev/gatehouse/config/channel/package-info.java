@@ -1,0 +1,15 @@
+/**
+ * The messages of the snapshot channel between the controller and the proxies, and their JSON.
+ *
+ * <p>The exchange, over one WebSocket text frame per message (see {@link dev.gatehouse.config.channel.ChannelCodec}):
+ * <pre>
+ *   proxy                                controller
+ *     │ ── hello(proxyId, lastVersion, lastHash) ──▶
+ *     │ ◀── snapshot(version, hash, snapshot) ──────   at once, unless lastHash is the latest hash
+ *     │ ── ack(version, hash) | nack(…, errors) ───▶   one answer per applied push
+ *     │ ◀── snapshot(…) ────────────────────────────   on every publish; only the newest when behind
+ * </pre>
+ * Every message carries {@code protocol} ({@value dev.gatehouse.config.channel.ChannelMessage#PROTOCOL});
+ * a peer refuses a message with another version rather than guess its meaning.
+ */
+package dev.gatehouse.config.channel;

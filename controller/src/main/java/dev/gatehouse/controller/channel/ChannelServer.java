@@ -1,0 +1,324 @@
+package dev.gatehouse.controller.channel;
+
+import dev.gatehouse.config.Snapshot;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelId;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The controller's end of the snapshot channel: a WebSocket server at {@value #PATH} that proxies
+ * dial, say hello to, and receive snapshots from (see {@link dev.gatehouse.config.channel}).
+ *
+ * <p>Pipeline per connection, in order: TLS (when configured), idle detection, HTTP/1.1 codec,
+ * aggregation of the upgrade request (at most {@value #MAX_UPGRADE_REQUEST_BYTES} bytes), the
+ * {@link UpgradeGate} (path and bearer token), the WebSocket handshake and protocol handler
+ * (RFC 6455; pings answered, close frames handled), aggregation of fragmented messages, and the
+ * {@link ProxySession}.
+ *
+ * <table>
+ *   <caption>Limits</caption>
+ *   <tr><th>what</th><th>value</th></tr>
+ *   <tr><td>largest message (one snapshot)</td><td>{@value #MAX_MESSAGE_BYTES} bytes</td></tr>
+ *   <tr><td>ping when nothing was written for</td><td>{@value #PING_SECONDS} s</td></tr>
+ *   <tr><td>close when nothing was read for</td><td>{@value #IDLE_SECONDS} s</td></tr>
+ *   <tr><td>WebSocket handshake must complete within</td><td>{@value #HANDSHAKE_MILLIS} ms</td></tr>
+ * </table>
+ *
+ * <p>Thread-safe. {@link #publish} returns at once; writes happen on the connections' event
+ * loops. Listener calls come from one thread of the server's own.
+ */
+public final class ChannelServer implements AutoCloseable {
+    public static final String PATH = "/v1/channel";
+    public static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+    static final int MAX_UPGRADE_REQUEST_BYTES = 64 * 1024;
+    static final int PING_SECONDS = 10;
+    static final int IDLE_SECONDS = 30;
+    static final long HANDSHAKE_MILLIS = 10_000;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChannelServer.class);
+
+    private final ChannelServerConfig config;
+    private final KeepAlive keepAlive;
+    private final EventLoopGroup acceptor;
+    private final EventLoopGroup workers;
+    private final ChannelGroup connections = new DefaultChannelGroup("channel-connections", GlobalEventExecutor.INSTANCE);
+    private final ConcurrentMap<ChannelId, ProxySession> sessions = new ConcurrentHashMap<>();
+    private final List<ChannelListener> listeners = new CopyOnWriteArrayList<>();
+    private final ExecutorService events = Executors.newSingleThreadExecutor(
+            new DefaultThreadFactory("gatehouse-channel-events", true));
+    private final Object publishLock = new Object();
+    private volatile Published latest;
+    private volatile boolean closed;
+    private Channel listening;
+    private int port;
+
+    private ChannelServer(ChannelServerConfig config, KeepAlive keepAlive) {
+        this.config = config;
+        this.keepAlive = keepAlive;
+        this.acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gatehouse-channel-accept", true),
+                NioIoHandler.newFactory());
+        this.workers = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("gatehouse-channel", true),
+                NioIoHandler.newFactory());
+    }
+
+    /** Binds and starts serving; fails (and leaves nothing running) when the address is taken or TLS files are bad. */
+    public static ChannelServer start(ChannelServerConfig config) {
+        return start(config, KeepAlive.DEFAULT);
+    }
+
+    static ChannelServer start(ChannelServerConfig config, KeepAlive keepAlive) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(keepAlive, "keepAlive");
+        ChannelServer server = new ChannelServer(config, keepAlive);
+        try {
+            server.bind();
+        } catch (Exception e) { // Netty rethrows the bind's checked exception unchecked
+            server.close();
+            if (e instanceof IllegalArgumentException iae) {
+                throw iae;
+            }
+            throw new IllegalStateException("cannot listen on " + config.address() + ":" + config.port()
+                    + " (expected: a free address and port): " + e.getMessage(), e);
+        }
+        return server;
+    }
+
+    private void bind() {
+        SslContext ssl = config.tls() ? sslContext(config) : null;
+        byte[] tokenDigest = UpgradeGate.digest(config.token());
+        WebSocketServerProtocolConfig ws = WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(PATH)
+                .maxFramePayloadLength(MAX_MESSAGE_BYTES)
+                .handshakeTimeoutMillis(HANDSHAKE_MILLIS)
+                .build();
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(acceptor, workers)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        connections.add(ch);
+                        ChannelPipeline p = ch.pipeline();
+                        if (ssl != null) {
+                            p.addLast("tls", ssl.newHandler(ch.alloc()));
+                        }
+                        p.addLast("idle", new IdleStateHandler(keepAlive.idle().toMillis(), keepAlive.ping().toMillis(),
+                                0, TimeUnit.MILLISECONDS));
+                        p.addLast("http", new HttpServerCodec());
+                        p.addLast("upgrade-request", new HttpObjectAggregator(MAX_UPGRADE_REQUEST_BYTES));
+                        p.addLast("gate", new UpgradeGate(tokenDigest));
+                        p.addLast("websocket", new WebSocketServerProtocolHandler(ws));
+                        p.addLast("messages", new WebSocketFrameAggregator(MAX_MESSAGE_BYTES));
+                        p.addLast("session", new ProxySession(ChannelServer.this));
+                    }
+                });
+        ChannelFuture bound = bootstrap.bind(config.address(), config.port()).syncUninterruptibly();
+        listening = bound.channel();
+        port = ((InetSocketAddress) listening.localAddress()).getPort();
+        LOG.info("event=channel.listening address={} port={} tls={} auth={}", config.address(), port(),
+                config.tls(), config.token() != null);
+    }
+
+    private static SslContext sslContext(ChannelServerConfig config) {
+        try {
+            return SslContextBuilder.forServer(config.tlsCert().toFile(), config.tlsKey().toFile()).build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("tlsCert, tlsKey: cannot load " + config.tlsCert() + " and "
+                    + config.tlsKey() + " (expected: a PEM certificate chain and its PKCS#8 PEM key): " + e.getMessage(), e);
+        }
+    }
+
+    /** The bound port; the one picked when the config said 0. */
+    public int port() {
+        return port;
+    }
+
+    /**
+     * Makes {@code snapshot} the latest and pushes it to every connected proxy that does not have
+     * it. The caller versions snapshots; a version lower than the latest published is refused.
+     * After {@link #close()} it does nothing.
+     */
+    public void publish(Snapshot snapshot) {
+        Objects.requireNonNull(snapshot, "snapshot");
+        if (closed) {
+            LOG.debug("event=channel.publish-skipped version={} reason=stopped", snapshot.version());
+            return;
+        }
+        Published next = Published.of(snapshot);
+        synchronized (publishLock) {
+            Published current = latest;
+            if (current != null && next.version() < current.version()) {
+                throw new IllegalArgumentException("version: " + next.version()
+                        + " (expected: >= " + current.version() + ", the latest published)");
+            }
+            latest = next;
+        }
+        LOG.info("event=channel.publish version={} hash={} bytes={} proxies={}", next.version(), next.hash(),
+                next.frame().length, sessions.size());
+        for (ProxySession session : sessions.values()) {
+            session.offer();
+        }
+    }
+
+    /** The connected proxies (those that said hello), ordered by id. */
+    public List<ProxyState> proxies() {
+        List<ProxyState> out = new ArrayList<>(sessions.size());
+        for (ProxySession session : sessions.values()) {
+            ProxyState s = session.state();
+            if (s != null) {
+                out.add(s);
+            }
+        }
+        out.sort(Comparator.comparing(ProxyState::proxyId).thenComparing(ProxyState::remoteAddress));
+        return List.copyOf(out);
+    }
+
+    /**
+     * True when every connected proxy acknowledged {@code version} or a newer one (or already had
+     * equal content). Also true when no proxy is connected: check {@link #connectedCount()} for that.
+     */
+    public boolean allAcked(long version) {
+        for (ProxySession session : sessions.values()) {
+            ProxyState s = session.state();
+            if (s == null || s.lastAckedVersion() < version) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** How many connected proxies acknowledged {@code version} or a newer one (or already had equal content). */
+    public int ackedAtLeast(long version) {
+        int n = 0;
+        for (ProxySession session : sessions.values()) {
+            ProxyState s = session.state();
+            if (s != null && s.lastAckedVersion() >= version) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** How many proxies said hello and are still connected. */
+    public int connectedCount() {
+        return sessions.size();
+    }
+
+    public void addListener(ChannelListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    public void removeListener(ChannelListener listener) {
+        listeners.remove(listener);
+    }
+
+    /** Says goodbye to every proxy (close 1001), closes every connection and stops the event loops. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (listening != null) {
+            listening.close().syncUninterruptibly();
+        }
+        for (ProxySession session : sessions.values()) {
+            session.goAway(); // queued on the connection's loop ahead of the close below
+        }
+        connections.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        acceptor.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        events.shutdown();
+        try {
+            if (!events.awaitTermination(2, TimeUnit.SECONDS)) {
+                events.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            events.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        LOG.info("event=channel.stopped port={}", port);
+    }
+
+    Published latest() {
+        return latest;
+    }
+
+    void register(Channel channel, ProxySession session) {
+        sessions.put(channel.id(), session);
+    }
+
+    void unregister(Channel channel) {
+        sessions.remove(channel.id());
+    }
+
+    /** Calls every listener on the events thread, in order; a throwing listener is logged and skipped. */
+    void notify(Consumer<ChannelListener> call) {
+        if (listeners.isEmpty()) {
+            return;
+        }
+        try {
+            events.execute(() -> {
+                for (ChannelListener listener : listeners) {
+                    try {
+                        call.accept(listener);
+                    } catch (RuntimeException e) {
+                        LOG.warn("event=channel.listener-failed listener={} error=\"{}\"",
+                                listener.getClass().getName(), e.toString());
+                    }
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            LOG.debug("event=channel.listener-skipped reason=stopped");
+        }
+    }
+
+    static String remote(Channel channel) {
+        SocketAddress a = channel.remoteAddress();
+        if (a instanceof InetSocketAddress inet) {
+            return inet.getHostString() + ":" + inet.getPort();
+        }
+        return String.valueOf(a);
+    }
+}

@@ -1,0 +1,301 @@
+package dev.gatehouse.controller.channel;
+
+import dev.gatehouse.config.channel.Ack;
+import dev.gatehouse.config.channel.ChannelCodec;
+import dev.gatehouse.config.channel.ChannelCodecException;
+import dev.gatehouse.config.channel.ChannelMessage;
+import dev.gatehouse.config.channel.Hello;
+import dev.gatehouse.config.channel.Nack;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * One proxy's connection, after the WebSocket upgrade. Every field but {@link #state} is
+ * confined to the connection's event loop, so there are no locks.
+ *
+ * <p>Latest wins: at most one push per proxy is unanswered. When the proxy answers it (ack or
+ * nack), or says hello, the session looks at the server's latest snapshot and pushes it if it is
+ * not what was pushed last; publishes in between only replace the latest, so a slow proxy gets
+ * the newest snapshot next and never a backlog, neither in memory nor in socket buffers. A proxy that already acknowledged equal
+ * content (same hash) is recorded as acknowledging the new version without a push.
+ */
+final class ProxySession extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(ProxySession.class);
+
+    private final ChannelServer server;
+    private Channel channel;
+    private String remote;
+    private String proxyId;
+    private Instant since;
+    /** A push was written (or is being written) and its ack or nack has not come yet. */
+    private boolean awaitingAnswer;
+    private long pushedVersion;
+    private String pushedHash;
+    private long ackedVersion;
+    private String ackedHash;
+    private Nack lastNack;
+    /** The copy others read; replaced on the event loop after every change. */
+    private volatile ProxyState state;
+
+    ProxySession(ChannelServer server) {
+        this.server = server;
+    }
+
+    /** Null until the proxy said hello. */
+    ProxyState state() {
+        return state;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        remote = ChannelServer.remote(channel);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof WebSocketFrame frame)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        try {
+            if (!(frame instanceof TextWebSocketFrame)) {
+                // ping and close are answered by the protocol handler; pong is dropped there
+                close(WebSocketCloseStatus.INVALID_MESSAGE_TYPE, "expected: text frames with JSON messages");
+                return;
+            }
+            ChannelMessage message;
+            try (ByteBufInputStream in = new ByteBufInputStream(frame.content())) {
+                message = ChannelCodec.decode(in);
+            } catch (ChannelCodecException e) {
+                LOG.warn("event=channel.bad-message proxy={} remote={} error=\"{}\"", who(), remote, e.getMessage());
+                close(WebSocketCloseStatus.PROTOCOL_ERROR, e.getMessage());
+                return;
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("reading an in-memory buffer", e);
+            }
+            receive(message);
+        } finally {
+            ReferenceCountUtil.release(frame);
+        }
+    }
+
+    private void receive(ChannelMessage message) {
+        if (message instanceof Hello hello) {
+            hello(hello);
+        } else if (proxyId == null) {
+            close(WebSocketCloseStatus.POLICY_VIOLATION, "expected: hello first");
+        } else if (message instanceof Ack ack) {
+            ack(ack);
+        } else if (message instanceof Nack nack) {
+            nack(nack);
+        } else {
+            close(WebSocketCloseStatus.POLICY_VIOLATION, "expected: hello, ack or nack from a proxy");
+        }
+    }
+
+    private void hello(Hello hello) {
+        if (proxyId != null) {
+            LOG.warn("event=channel.bad-message proxy={} remote={} error=\"second hello ignored\"", proxyId, remote);
+            return;
+        }
+        if (!validProxyId(hello.proxyId())) {
+            LOG.warn("event=channel.bad-message proxy=- remote={} error=\"proxyId not printable or too long\"", remote);
+            close(WebSocketCloseStatus.POLICY_VIOLATION, "proxyId: expected 1..253 printable ASCII characters");
+            return;
+        }
+        proxyId = hello.proxyId();
+        since = Instant.now();
+        updateState();
+        server.register(channel, this);
+        LOG.info("event=channel.connected proxy={} remote={} version={}", proxyId, remote, hello.lastVersion());
+        String id = proxyId;
+        server.notify(l -> l.onConnect(id));
+        Published latest = server.latest();
+        if (latest != null && latest.hash().equals(hello.lastHash())) {
+            // it serves this content already: nothing to send, and it counts as acknowledged
+            LOG.info("event=channel.up-to-date proxy={} version={} hash={}", proxyId, latest.version(), latest.hash());
+            pushedVersion = latest.version();
+            pushedHash = latest.hash();
+            acked(latest.version(), latest.hash());
+            return;
+        }
+        offer();
+    }
+
+    private void ack(Ack ack) {
+        LOG.info("event=channel.ack proxy={} version={}", proxyId, ack.version());
+        acked(ack.version(), ack.hash());
+        answered(ack.version());
+    }
+
+    /** The proxy answered a push: when it was the last one, the latest may go out now. */
+    private void answered(long version) {
+        if (awaitingAnswer && version >= pushedVersion) {
+            awaitingAnswer = false;
+            offer();
+        }
+    }
+
+    private void acked(long version, String hash) {
+        if (version >= ackedVersion) {
+            ackedVersion = version;
+            ackedHash = hash;
+        }
+        updateState();
+        String id = proxyId;
+        server.notify(l -> l.onAck(id, version));
+    }
+
+    private void nack(Nack nack) {
+        lastNack = nack;
+        updateState();
+        LOG.warn("event=channel.nack proxy={} version={} errors={} first=\"{}\"", proxyId, nack.version(),
+                nack.errors().size(), nack.errors().isEmpty() ? "" : nack.errors().get(0));
+        String id = proxyId;
+        server.notify(l -> l.onNack(id, nack.version(), nack.errors()));
+        answered(nack.version());
+    }
+
+    /** Pushes the server's latest snapshot if this proxy needs it; callable from any thread. */
+    void offer() {
+        if (!channel.eventLoop().inEventLoop()) {
+            try {
+                channel.eventLoop().execute(this::offer);
+            } catch (RejectedExecutionException e) {
+                // the server is stopping; the connection goes with it
+            }
+            return;
+        }
+        if (proxyId == null || awaitingAnswer || !channel.isActive()) {
+            return;
+        }
+        Published latest = server.latest();
+        if (latest == null || latest.sameAs(pushedVersion, pushedHash) || latest.version() < ackedVersion) {
+            return;
+        }
+        if (latest.hash().equals(ackedHash)) {
+            pushedVersion = latest.version();
+            pushedHash = latest.hash();
+            acked(latest.version(), latest.hash());
+            return;
+        }
+        awaitingAnswer = true;
+        pushedVersion = latest.version();
+        pushedHash = latest.hash();
+        updateState();
+        LOG.info("event=channel.push proxy={} version={} bytes={}", proxyId, latest.version(), latest.frame().length);
+        channel.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(latest.frame())))
+                .addListener((ChannelFuture f) -> {
+                    if (!f.isSuccess()) {
+                        LOG.warn("event=channel.push-failed proxy={} version={} error=\"{}\"",
+                                proxyId, latest.version(), describe(f.cause()));
+                        f.channel().close();
+                    }
+                });
+    }
+
+    /** Says goodbye with 1001 (going away); the server closes the connection after. */
+    void goAway() {
+        channel.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE));
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent idle) {
+            if (idle.state() == IdleState.READER_IDLE) {
+                LOG.warn("event=channel.idle-timeout proxy={} remote={}", who(), remote);
+                ctx.close();
+            } else if (idle.state() == IdleState.WRITER_IDLE) {
+                ctx.writeAndFlush(new PingWebSocketFrame());
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (proxyId != null) {
+            server.unregister(channel);
+            LOG.info("event=channel.disconnected proxy={} remote={} acked={}", proxyId, remote, ackedVersion);
+            String id = proxyId;
+            server.notify(l -> l.onDisconnect(id));
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.warn("event=channel.error proxy={} remote={} error=\"{}\"", who(), remote, describe(cause));
+        ctx.close();
+    }
+
+    /**
+     * A one-line, secret-free description. Some exceptions carry the bytes received: Netty's
+     * {@link NotSslRecordException} hex-dumps a plain-text request, bearer token included, so
+     * only its kind is told.
+     */
+    static String describe(Throwable cause) {
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root instanceof NotSslRecordException) {
+            return "not-tls: the peer sent plain text to the TLS port";
+        }
+        String message = root.getMessage();
+        if (message == null) {
+            return root.getClass().getSimpleName();
+        }
+        message = message.replaceAll("\\s+", " ");
+        return root.getClass().getSimpleName() + ": " + (message.length() > 200 ? message.substring(0, 200) + "…" : message);
+    }
+
+    private void close(WebSocketCloseStatus status, String reason) {
+        String text = reason.length() > 100 ? reason.substring(0, 100) : reason;
+        channel.writeAndFlush(new CloseWebSocketFrame(status.code(), text)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** A pod name fits (DNS subdomain, 253); printable ASCII keeps log lines whole. */
+    static boolean validProxyId(String id) {
+        if (id.isEmpty() || id.length() > 253) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (c <= ' ' || c > '~') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The proxy's id for a log line; {@code -} before its hello. */
+    private String who() {
+        return proxyId == null ? "-" : proxyId;
+    }
+
+    private void updateState() {
+        state = new ProxyState(proxyId, remote, since, pushedVersion, ackedVersion, lastNack);
+    }
+}

@@ -1,0 +1,110 @@
+package dev.gatehouse.controller.channel;
+
+import dev.gatehouse.config.Snapshot;
+import dev.gatehouse.proxy.channel.ChannelClient;
+import dev.gatehouse.proxy.channel.ChannelClientConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ChannelResilienceTest extends ChannelTestBase {
+
+    @Test
+    void aRestartedServerOnTheSamePortIsRejoinedWithinTwoSeconds() {
+        ChannelServer first = server();
+        int port = first.port();
+        MemorySink sink = new MemorySink();
+        ChannelClient client = client(first, "p1", sink);
+        first.publish(Snapshots.v(1));
+        Poll.until("v1 acked", () -> first.allAcked(1) && first.connectedCount() == 1);
+
+        first.close();
+        Poll.until("client noticed", () -> !client.connected());
+        assertThat(sink.current()).as("kept while disconnected").isEqualTo(Snapshots.v(1));
+
+        ChannelServer second = server(new ChannelServerConfig("127.0.0.1", port, null, null, null));
+        second.publish(Snapshots.v(2));
+        Poll.until(Duration.ofSeconds(2), "reconnected and applied v2", () -> sink.currentVersion() == 2);
+        Poll.until("v2 acked", () -> second.allAcked(2) && second.connectedCount() == 1);
+        assertThat(logs.containing("event=channel.disconnected controller=")).hasSize(1);
+        assertThat(logs.containing("event=channel.connected controller=")).hasSize(2);
+    }
+
+    @Test
+    void aLongOutageIsLoggedOnceNotPerRetry() {
+        ChannelServer first = server();
+        int port = first.port();
+        MemorySink sink = new MemorySink();
+        ChannelClient client = client(first, "p1", sink);
+        Poll.until("connected", () -> first.connectedCount() == 1);
+        first.close();
+        Poll.until("client noticed", () -> !client.connected());
+        Poll.sleep(1_500);
+        // several refused attempts by now; the first is logged, the next with the same reason is not
+        assertThat(logs.containing("event=channel.connect-failed")).hasSize(1)
+                .allSatisfy(l -> assertThat(l).contains("reason=\"connection-refused\""));
+        assertThat(logs.containing("event=channel.disconnected controller=")).hasSize(1);
+
+        ChannelServer second = server(new ChannelServerConfig("127.0.0.1", port, null, null, null));
+        Poll.until(Duration.ofSeconds(6), "reconnected", () -> second.connectedCount() == 1 && client.connected());
+        assertThat(logs.containing("event=channel.connected controller=").get(1)).doesNotContain("after-failures=0");
+    }
+
+    @Test
+    void theAcknowledgedSnapshotIsPersistedAndLoadsBackEqual(@TempDir Path dir) throws Exception {
+        Path state = dir.resolve("state");
+        ChannelServer server = server();
+        MemorySink sink = new MemorySink().judge(s -> s.version() == 2
+                ? java.util.List.of(new dev.gatehouse.config.Problem(null, "routes", "refused on purpose"))
+                : java.util.List.of());
+        client(ChannelClientConfig.of(uri(server), null, "p1").withStateDir(state), sink);
+        assertThat(ChannelClient.loadPersisted(state)).isNull();
+
+        server.publish(Snapshots.v(1));
+        Poll.until("v1 acked", () -> server.allAcked(1) && server.connectedCount() == 1);
+        assertThat(ChannelClient.loadPersisted(state)).isEqualTo(Snapshots.v(1));
+
+        server.publish(Snapshots.v(2));
+        Poll.until("v2 refused", () -> server.proxies().get(0).lastNack() != null);
+        assertThat(ChannelClient.loadPersisted(state)).as("a refused snapshot is not persisted").isEqualTo(Snapshots.v(1));
+
+        server.publish(Snapshots.v(3));
+        Poll.until("v3 acked", () -> server.allAcked(3));
+        assertThat(ChannelClient.loadPersisted(state)).isEqualTo(Snapshots.v(3));
+        try (var files = Files.list(state)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("snapshot.json");
+        }
+    }
+
+    @Test
+    void aRestartedProxyWithoutControllerServesThePersistedSnapshotAndSkipsTheResend(@TempDir Path dir) {
+        Path state = dir.resolve("state");
+        ChannelServer server = server();
+        server.publish(Snapshots.v(4));
+        ChannelClient first = client(ChannelClientConfig.of(uri(server), null, "p1").withStateDir(state), new MemorySink());
+        Poll.until("v4 acked", () -> server.allAcked(4) && server.connectedCount() == 1);
+        first.close();
+        Poll.until("gone", () -> server.connectedCount() == 0);
+
+        // a new proxy process: starts from disk, then says hello with that hash
+        Snapshot persisted = ChannelClient.loadPersisted(state);
+        assertThat(persisted).isEqualTo(Snapshots.v(4));
+        MemorySink restarted = new MemorySink(persisted);
+        client(ChannelClientConfig.of(uri(server), null, "p1").withStateDir(state), restarted);
+        Poll.until("recorded as acked", () -> server.connectedCount() == 1 && server.allAcked(4));
+        Poll.never(Duration.ofMillis(300), "a resend", () -> !restarted.offered().isEmpty());
+    }
+
+    @Test
+    void aCorruptStateFileIsIgnored(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("snapshot.json"), "{\"version\": 3, \"services\": [ {");
+        assertThat(ChannelClient.loadPersisted(dir)).isNull();
+        assertThat(logs.containing("event=channel.persisted-ignored")).hasSize(1)
+                .allSatisfy(l -> assertThat(l).contains("reason=corrupt"));
+    }
+}

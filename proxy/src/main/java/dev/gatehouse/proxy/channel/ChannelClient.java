@@ -1,0 +1,323 @@
+package dev.gatehouse.proxy.channel;
+
+import dev.gatehouse.config.Snapshot;
+import dev.gatehouse.config.channel.ChannelMessage;
+import dev.gatehouse.config.channel.Hello;
+import dev.gatehouse.config.channel.SnapshotPush;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLException;
+import java.net.ConnectException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The proxy's end of the snapshot channel: dials the controller, says hello with what it serves,
+ * applies every pushed snapshot through the {@link SnapshotSink}, answers ack or nack, and keeps
+ * the last acknowledged snapshot on disk (see {@link #loadPersisted}).
+ *
+ * <p>Never gives up: when the connection fails or drops it retries forever with {@link Backoff}
+ * (100 ms doubling to 5 s, full jitter), and the sink keeps serving what it has meanwhile. Logs
+ * one line per change ({@code event=channel.connected}, {@code event=channel.disconnected}); of a
+ * run of failed attempts, the first, every {@value #LOG_EVERY}th and any whose reason changed. A 401
+ * is {@code event=channel.refused reason=unauthorized} and retried like any failure, since the
+ * token Secret may be fixed later.
+ *
+ * <p>Everything runs on one event loop of the client's own, including {@link SnapshotSink#apply}
+ * and the write to disk: pushes are applied one at a time, in order, and while one is applied the
+ * next waits in the socket (the controller then sends only the newest).
+ *
+ * <table>
+ *   <caption>Limits</caption>
+ *   <tr><th>what</th><th>value</th></tr>
+ *   <tr><td>largest message (one snapshot)</td><td>{@value #MAX_MESSAGE_BYTES} bytes</td></tr>
+ *   <tr><td>TCP connect timeout</td><td>{@value #CONNECT_TIMEOUT_MILLIS} ms</td></tr>
+ *   <tr><td>WebSocket handshake timeout</td><td>{@value #HANDSHAKE_MILLIS} ms</td></tr>
+ *   <tr><td>ping when nothing was written for</td><td>{@value #PING_SECONDS} s</td></tr>
+ *   <tr><td>close when nothing was read for (the controller pings every 10 s)</td><td>{@value #IDLE_SECONDS} s</td></tr>
+ *   <tr><td>a connection that lasted this long resets the backoff</td><td>{@value #STABLE_SECONDS} s</td></tr>
+ * </table>
+ */
+public final class ChannelClient implements AutoCloseable {
+    public static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+    static final int CONNECT_TIMEOUT_MILLIS = 5_000;
+    static final long HANDSHAKE_MILLIS = 10_000;
+    static final int PING_SECONDS = 10;
+    static final int IDLE_SECONDS = 30;
+    static final int STABLE_SECONDS = 5;
+    static final int LOG_EVERY = 10;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChannelClient.class);
+
+    private final ChannelClientConfig config;
+    private final SnapshotApplier applier;
+    private final SslContext ssl;
+    private final Backoff backoff;
+    private final EventLoopGroup group;
+
+    // confined to the event loop
+    private Channel channel;
+    private ScheduledFuture<?> retry;
+    private int failures;
+    private String lastFailure;
+
+    private volatile boolean connected;
+    private volatile boolean closed;
+
+    private ChannelClient(ChannelClientConfig config, SnapshotSink sink, Backoff backoff) {
+        this.config = config;
+        this.applier = new SnapshotApplier(sink, config.stateDir());
+        this.backoff = backoff;
+        this.ssl = config.tls() ? sslContext(config) : null;
+        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gatehouse-channel-client", true),
+                NioIoHandler.newFactory());
+    }
+
+    /** Starts dialing {@code config.controller()} in the background and returns at once. */
+    public static ChannelClient start(ChannelClientConfig config, SnapshotSink sink) {
+        return start(config, sink, Backoff.standard());
+    }
+
+    static ChannelClient start(ChannelClientConfig config, SnapshotSink sink, Backoff backoff) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(sink, "sink");
+        ChannelClient client = new ChannelClient(config, sink, backoff);
+        LOG.info("event=channel.starting controller={} proxy={} stateDir={}", config.controller(), config.proxyId(),
+                config.stateDir());
+        client.group.execute(client::connect);
+        return client;
+    }
+
+    /**
+     * The snapshot last acknowledged by a proxy with {@code stateDir}; null when there is none, or
+     * when the file cannot be read or parsed (logged as {@code event=channel.persisted-ignored}).
+     */
+    public static Snapshot loadPersisted(Path stateDir) {
+        return SnapshotStore.load(stateDir);
+    }
+
+    /** True between a completed WebSocket handshake and the connection's end. */
+    public boolean connected() {
+        return connected;
+    }
+
+    /** The version of the snapshot last applied through this client (initially the sink's current one; 0 for none). */
+    public long lastAppliedVersion() {
+        return applier.lastAppliedVersion();
+    }
+
+    /**
+     * Stops retrying, says goodbye to the controller (close 1000) and stops the event loop; waits
+     * up to about 3 s. Not to be called from {@link SnapshotSink#apply}, which runs on that loop.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        group.submit(() -> {
+            if (retry != null) {
+                retry.cancel(false);
+            }
+            if (channel != null) {
+                if (connected && channel.isActive()) {
+                    channel.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE));
+                }
+                channel.close();
+            }
+        }).awaitUninterruptibly(1, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        LOG.info("event=channel.stopped controller={} proxy={}", config.controller(), config.proxyId());
+    }
+
+    private void connect() {
+        retry = null;
+        if (closed) {
+            return;
+        }
+        ControllerSession session = new ControllerSession(this);
+        ChannelFuture connecting = new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        pipeline(ch, session);
+                    }
+                })
+                .connect(config.controller().getHost(), config.port());
+        channel = connecting.channel();
+        connecting.addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                channel = null;
+                attemptFailed(describe(f.cause()));
+                return;
+            }
+            f.channel().closeFuture().addListener(closedFuture -> ended(session));
+        });
+    }
+
+    private void pipeline(SocketChannel ch, ControllerSession session) {
+        HttpHeaders headers = new DefaultHttpHeaders();
+        if (config.token() != null) {
+            headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + config.token());
+        }
+        WebSocketClientProtocolConfig ws = WebSocketClientProtocolConfig.newBuilder()
+                .webSocketUri(config.controller())
+                .customHeaders(headers)
+                .maxFramePayloadLength(MAX_MESSAGE_BYTES)
+                .handshakeTimeoutMillis(HANDSHAKE_MILLIS)
+                .handleCloseFrames(false)
+                .build();
+        ChannelPipeline p = ch.pipeline();
+        if (ssl != null) {
+            p.addLast("tls", ssl.newHandler(ch.alloc(), config.controller().getHost(), config.port()));
+        }
+        p.addLast("idle", new IdleStateHandler(IDLE_SECONDS, PING_SECONDS, 0, TimeUnit.SECONDS));
+        p.addLast("http", new HttpClientCodec());
+        p.addLast("upgrade-response", new HttpObjectAggregator(64 * 1024));
+        p.addLast("websocket", new WebSocketClientProtocolHandler(ws));
+        p.addLast("messages", new WebSocketFrameAggregator(MAX_MESSAGE_BYTES));
+        p.addLast("session", session);
+    }
+
+    /** The handshake completed: log the change and return the hello to send. */
+    Hello handshaken() {
+        connected = true;
+        Hello hello = applier.hello(config.proxyId());
+        LOG.info("event=channel.connected controller={} proxy={} version={} after-failures={}",
+                config.controller(), config.proxyId(), hello.lastVersion(), failures);
+        lastFailure = null;
+        return hello;
+    }
+
+    /** Applies one push through the sink; returns the answer to send. */
+    ChannelMessage receive(SnapshotPush push) {
+        return applier.receive(push);
+    }
+
+    /** A connection ended, after or before its handshake. */
+    private void ended(ControllerSession session) {
+        channel = null;
+        if (!session.handshaken()) {
+            attemptFailed(session.endReason() == null ? "closed-before-handshake" : session.endReason());
+            return;
+        }
+        connected = false;
+        if (closed) {
+            return;
+        }
+        long lived = System.nanoTime() - session.handshakenAtNanos();
+        if (lived >= TimeUnit.SECONDS.toNanos(STABLE_SECONDS)) {
+            failures = 0;
+        }
+        long delay = backoff.delayMillis(failures);
+        failures++;
+        LOG.warn("event=channel.disconnected controller={} proxy={} reason=\"{}\" retry-in-ms={}", config.controller(),
+                config.proxyId(), session.endReason() == null ? "connection-closed" : session.endReason(), delay);
+        schedule(delay);
+    }
+
+    private void attemptFailed(String reason) {
+        if (closed) {
+            return;
+        }
+        long delay = backoff.delayMillis(failures);
+        failures++;
+        if (failures == 1 || failures % LOG_EVERY == 0 || !reason.equals(lastFailure)) {
+            if ("unauthorized".equals(reason)) {
+                LOG.warn("event=channel.refused reason=unauthorized controller={} proxy={} failures={} retry-in-ms={}",
+                        config.controller(), config.proxyId(), failures, delay);
+            } else {
+                LOG.warn("event=channel.connect-failed controller={} proxy={} reason=\"{}\" failures={} retry-in-ms={}",
+                        config.controller(), config.proxyId(), reason, failures, delay);
+            }
+        }
+        lastFailure = reason;
+        schedule(delay);
+    }
+
+    private void schedule(long delayMillis) {
+        if (closed || group.isShuttingDown()) {
+            return;
+        }
+        retry = group.schedule(this::connect, delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private static SslContext sslContext(ChannelClientConfig config) {
+        try {
+            SslContextBuilder b = SslContextBuilder.forClient();
+            if (config.insecureSkipVerify()) {
+                b.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
+            } else if (config.caFile() != null) {
+                b.trustManager(config.caFile().toFile()).endpointIdentificationAlgorithm("HTTPS");
+            } else {
+                b.endpointIdentificationAlgorithm("HTTPS");
+            }
+            return b.build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("caFile: cannot load " + config.caFile()
+                    + " (expected: PEM CA certificates): " + e.getMessage(), e);
+        }
+    }
+
+    /** A short, token-free reason for a failure, e.g. {@code connection-refused}. */
+    static String describe(Throwable cause) {
+        if (cause instanceof io.netty.channel.ConnectTimeoutException) {
+            return "connect-timeout";
+        }
+        if (cause instanceof ConnectException) {
+            return "connection-refused";
+        }
+        if (cause instanceof ClosedChannelException) {
+            return "connection-closed";
+        }
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root instanceof io.netty.handler.ssl.NotSslRecordException) {
+            // its message hex-dumps the bytes received
+            return "not-tls: the controller answered in plain text";
+        }
+        String message = root.getMessage();
+        if (message == null) {
+            return root.getClass().getSimpleName();
+        }
+        message = message.replaceAll("\\s+", " ");
+        return root.getClass().getSimpleName() + ": " + (message.length() > 200 ? message.substring(0, 200) + "…" : message);
+    }
+}
