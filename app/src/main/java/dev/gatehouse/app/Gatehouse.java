@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "gatehouse", mixinStandardHelpOptions = true, versionProvider = Gatehouse.Version.class,
         description = "A Kubernetes-native API gateway: services, routes, upstreams and consumers, "
                 + "driven by kubectl apply.",
-        subcommands = {LocalCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ControllerCommand.class, ProxyCommand.class, LocalCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Gatehouse implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -1,59 +1,84 @@
 package dev.gatehouse.app;
 
-import dev.gatehouse.config.Problem;
-import dev.gatehouse.config.Snapshot;
+import dev.gatehouse.controller.channel.ChannelServer;
+import dev.gatehouse.controller.channel.ChannelServerConfig;
 import dev.gatehouse.controller.files.LocalSource;
+import dev.gatehouse.controller.keys.ApiKeys;
 import dev.gatehouse.proxy.ProxyConfig;
 import dev.gatehouse.proxy.ProxyServer;
 import dev.gatehouse.proxy.StatusServer;
+import dev.gatehouse.proxy.channel.ChannelClient;
+import dev.gatehouse.proxy.channel.ChannelClientConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
- * Local mode: the directory source, the translator and an in-process proxy with its status
- * server. Closing stops reading the directory, then lets in-flight requests finish.
+ * Local mode: the directory source and translator on one side, an in-process proxy on the
+ * other, joined by the same snapshot channel a cluster uses (on loopback, with a one-time
+ * token). Closing stops reading the directory, then lets in-flight requests finish.
  */
 public final class LocalRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalRuntime.class);
+    private static final Duration FIRST_SNAPSHOT = Duration.ofSeconds(10);
+    private final List<AutoCloseable> closeInOrder;
     private final ProxyServer proxy;
     private final StatusServer status;
-    private final LocalSource source;
 
-    private LocalRuntime(ProxyServer proxy, StatusServer status, LocalSource source) {
+    private LocalRuntime(List<AutoCloseable> closeInOrder, ProxyServer proxy, StatusServer status) {
+        this.closeInOrder = closeInOrder;
         this.proxy = proxy;
         this.status = status;
-        this.source = source;
     }
 
+    /** Starts everything and returns once the proxy serves the directory's first snapshot. */
     public static LocalRuntime start(Path dir, ProxyConfig config, int statusPort) throws IOException {
-        ProxyServer proxy = ProxyServer.start(config);
-        StatusServer status = null;
+        List<AutoCloseable> started = new ArrayList<>();
         try {
-            status = StatusServer.start(config.address(), statusPort, proxy);
-            LocalSource source = new LocalSource(dir, snapshot -> apply(proxy, snapshot)).start();
+            String token = ApiKeys.generate();
+            ChannelServer channel = ChannelServer.start(new ChannelServerConfig("127.0.0.1", 0, token, null, null));
+            started.add(channel);
+            LocalSource source = new LocalSource(dir, channel::publish).start();
+            started.add(source);
+            ProxyServer proxy = ProxyServer.start(config);
+            started.add(proxy);
+            StatusServer status = StatusServer.start(config.address(), statusPort, proxy);
+            started.add(status);
+            ChannelClient client = ChannelClient.start(ChannelClientConfig.of(
+                    URI.create("ws://127.0.0.1:" + channel.port() + ChannelServer.PATH), token, "local"), proxy);
+            started.add(client);
+            awaitFirstSnapshot(proxy, channel);
             log.info("event=local.started dir={} proxy={}:{} status={}:{}", dir, config.address(), proxy.port(),
                     config.address(), status.port());
-            return new LocalRuntime(proxy, status, source);
+            // close order: stop reading files, drop the channel, then drain the proxy
+            List<AutoCloseable> order = new ArrayList<>(List.of(source, client, channel, proxy, status));
+            return new LocalRuntime(order, proxy, status);
         } catch (IOException | RuntimeException e) {
-            if (status != null) {
-                status.close();
-            }
-            proxy.close();
+            Collections.reverse(started);
+            closeAll(started);
             throw e;
         }
     }
 
-    private static void apply(ProxyServer proxy, Snapshot snapshot) {
-        List<Problem> problems = proxy.apply(snapshot);
-        if (problems.isEmpty()) {
-            log.info("event=snapshot.applied version={}", snapshot.version());
-        } else {
-            problems.forEach(p -> log.warn("event=snapshot.refused version={} problem=\"{}\"", snapshot.version(),
-                    p.toString().replace('"', '\'')));
+    private static void awaitFirstSnapshot(ProxyServer proxy, ChannelServer channel) throws IOException {
+        long deadline = System.nanoTime() + FIRST_SNAPSHOT.toNanos();
+        while (channel.proxies().isEmpty() || channel.proxies().get(0).lastAckedVersion() <= 0) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("the in-process proxy did not apply the first snapshot within " + FIRST_SNAPSHOT.toSeconds() + " s");
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while starting", e);
+            }
         }
     }
 
@@ -71,9 +96,17 @@ public final class LocalRuntime implements AutoCloseable {
 
     @Override
     public void close() {
-        source.close();
-        proxy.close();
-        status.close();
+        closeAll(closeInOrder);
         log.info("event=local.stopped");
+    }
+
+    private static void closeAll(List<AutoCloseable> resources) {
+        for (AutoCloseable r : resources) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                log.warn("event=local.close_failed resource={} error=\"{}\"", r.getClass().getSimpleName(), e.toString());
+            }
+        }
     }
 }

@@ -43,7 +43,7 @@ import java.util.stream.Collectors;
  * connections and its upstream pool. Snapshots are validated, compiled and swapped atomically
  * by {@link #apply(Snapshot)}; a bad one is refused and the previous one keeps serving.
  */
-public final class ProxyServer implements AutoCloseable {
+public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.channel.SnapshotSink {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
     /**
      * System property: how long a client connection may stay silent while it waits for a
@@ -152,6 +152,7 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /** The applied snapshot; {@link Snapshot#EMPTY} before the first. */
+    @Override
     public Snapshot current() {
         return plane.compiled().snapshot();
     }

@@ -7,7 +7,8 @@ import java.util.Objects;
 /**
  * How a proxy reaches its controller.
  *
- * @param controller         {@code ws://host:port/v1/channel} or {@code wss://…}
+ * @param controller         {@code ws://host:port/v1/channel} or {@code wss://…}; a URI without a
+ *                           path gets {@value #DEFAULT_PATH}, so {@code ws://host:port} is enough
  * @param token              the bearer token; null sends none (a controller without authentication).
  *                           Never printed: {@link #toString()} redacts it.
  * @param proxyId            this proxy's name, e.g. its pod name
@@ -20,8 +21,15 @@ import java.util.Objects;
  */
 public record ChannelClientConfig(URI controller, String token, String proxyId, Path stateDir,
                                   boolean insecureSkipVerify, Path caFile) {
+    /** The controller's channel path (the server's {@code ChannelServer.PATH}). */
+    public static final String DEFAULT_PATH = "/v1/channel";
+
     public ChannelClientConfig {
         Objects.requireNonNull(controller, "controller");
+        String path = controller.getRawPath();
+        if (path == null || path.isEmpty() || path.equals("/")) {
+            controller = controller.resolve(DEFAULT_PATH);
+        }
         Objects.requireNonNull(proxyId, "proxyId");
         String scheme = controller.getScheme();
         if (!"ws".equalsIgnoreCase(scheme) && !"wss".equalsIgnoreCase(scheme)) {

@@ -1,0 +1,147 @@
+package dev.gatehouse.app;
+
+import dev.gatehouse.controller.channel.ChannelFleet;
+import dev.gatehouse.controller.channel.ChannelListener;
+import dev.gatehouse.controller.channel.ChannelServer;
+import dev.gatehouse.controller.channel.ChannelServerConfig;
+import dev.gatehouse.controller.k8s.Controller;
+import dev.gatehouse.controller.k8s.ControllerConfig;
+import dev.gatehouse.controller.status.StatusEndpoint;
+import dev.gatehouse.config.channel.ObjectError;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code gatehouse controller}: watches the cluster, pushes snapshots to proxies, writes status. */
+@Command(name = "controller", mixinStandardHelpOptions = true,
+        description = {"Watch Upstreams, GatewayServices, GatewayRoutes, Consumers, EndpointSlices and credential Secrets; "
+                + "push snapshots to the proxies over the channel; write status (leader only).",
+                "Uses the standard Kubernetes client configuration: in-cluster service account, KUBECONFIG, or ~/.kube/config."})
+public final class ControllerCommand implements Callable<Integer> {
+    @Option(names = "--namespace", paramLabel = "NS", description = "Namespace to watch (repeatable). Default: all.")
+    List<String> namespaces = new ArrayList<>();
+
+    @Option(names = "--channel-address", paramLabel = "ADDR", defaultValue = "0.0.0.0",
+            description = "Address of the channel port. Default: ${DEFAULT-VALUE}.")
+    String channelAddress;
+
+    @Option(names = "--channel-port", paramLabel = "PORT", defaultValue = "18000",
+            description = "Port proxies connect to (WebSocket). Default: ${DEFAULT-VALUE}.")
+    int channelPort;
+
+    @Option(names = "--token-file", paramLabel = "FILE", required = true,
+            description = "File holding the channel's bearer token; proxies must present it.")
+    Path tokenFile;
+
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "Serve the channel over TLS with this certificate (with --tls-key).")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "Private key (PKCS#8 PEM) for --tls-cert.")
+    Path tlsKey;
+
+    @Option(names = "--status-address", paramLabel = "ADDR", defaultValue = "0.0.0.0",
+            description = "Address of the status port. Default: ${DEFAULT-VALUE}.")
+    String statusAddress;
+
+    @Option(names = "--status-port", paramLabel = "PORT", defaultValue = "8100",
+            description = "Status port: /healthz, /readyz, /metrics. Default: ${DEFAULT-VALUE}.")
+    int statusPort;
+
+    @Option(names = "--lease-namespace", paramLabel = "NS",
+            description = "Namespace of the leader-election Lease. Default: $POD_NAMESPACE, else the client's namespace.")
+    String leaseNamespace;
+
+    @Override
+    public Integer call() throws Exception {
+        String token = Identity.token(tokenFile);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (Shutdown shutdown = Shutdown.register();
+             KubernetesClient client = new KubernetesClientBuilder().build();
+             Running running = Running.start(client, ControllerConfig.defaults(namespaces, leaseNamespace(client), Identity.podName()),
+                     new ChannelServerConfig(channelAddress, channelPort, token, tlsCert, tlsKey), registry);
+             StatusEndpoint status = StatusEndpoint.start(statusAddress, statusPort, running.controller::ready, registry)) {
+            shutdown.await();
+        }
+        return 0;
+    }
+
+    private String leaseNamespace(KubernetesClient client) {
+        if (leaseNamespace != null) {
+            return leaseNamespace;
+        }
+        String pod = System.getenv("POD_NAMESPACE");
+        if (pod != null && !pod.isBlank()) {
+            return pod;
+        }
+        String ns = client.getNamespace();
+        return ns == null ? "default" : ns;
+    }
+
+    /** The controller and its channel server, wired; also used by the end-to-end tests. */
+    public static final class Running implements AutoCloseable {
+        public final ChannelServer channel;
+        public final Controller controller;
+
+        private Running(ChannelServer channel, Controller controller) {
+            this.channel = channel;
+            this.controller = controller;
+        }
+
+        public static Running start(KubernetesClient client, ControllerConfig config, ChannelServerConfig channelConfig,
+                                    io.micrometer.core.instrument.MeterRegistry registry) {
+            ChannelServer channel = ChannelServer.start(channelConfig);
+            try {
+                Controller controller = new Controller(client, config, channel::publish, registry);
+                controller.fleet(new ChannelFleet(channel));
+                io.micrometer.core.instrument.Counter acks = io.micrometer.core.instrument.Counter
+                        .builder("gatehouse.controller.channel.acks").description("ACKs received from proxies").register(registry);
+                io.micrometer.core.instrument.Counter nacks = io.micrometer.core.instrument.Counter
+                        .builder("gatehouse.controller.channel.nacks").description("NACKs received from proxies").register(registry);
+                io.micrometer.core.instrument.Gauge.builder("gatehouse.controller.proxies.connected", channel, ChannelServer::connectedCount)
+                        .description("Proxies connected to this replica's channel").register(registry);
+                channel.addListener(new ChannelListener() {
+                    @Override
+                    public void onAck(String proxyId, long version) {
+                        acks.increment();
+                        controller.changed();
+                    }
+
+                    @Override
+                    public void onNack(String proxyId, long version, List<ObjectError> errors) {
+                        nacks.increment();
+                        controller.changed();
+                    }
+
+                    @Override
+                    public void onConnect(String proxyId) {
+                        controller.changed();
+                    }
+
+                    @Override
+                    public void onDisconnect(String proxyId) {
+                        controller.changed();
+                    }
+                });
+                controller.start();
+                return new Running(channel, controller);
+            } catch (RuntimeException e) {
+                channel.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            controller.close();
+            channel.close();
+        }
+    }
+}

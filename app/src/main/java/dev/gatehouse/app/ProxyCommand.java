@@ -1,0 +1,105 @@
+package dev.gatehouse.app;
+
+import dev.gatehouse.config.Problem;
+import dev.gatehouse.config.Snapshot;
+import dev.gatehouse.proxy.ProxyServer;
+import dev.gatehouse.proxy.StatusServer;
+import dev.gatehouse.proxy.channel.ChannelClient;
+import dev.gatehouse.proxy.channel.ChannelClientConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code gatehouse proxy}: the data plane, fed by the controller over the channel. */
+@Command(name = "proxy", mixinStandardHelpOptions = true,
+        description = {"Serve traffic with the snapshots the controller pushes. Keeps serving the last snapshot while "
+                + "the controller is away, and with --state-dir serves it after a restart even when no controller is reachable."})
+public final class ProxyCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(ProxyCommand.class);
+
+    @Option(names = "--controller", paramLabel = "URI", required = true,
+            description = "The controller's channel, ws://HOST:PORT or wss://HOST:PORT.")
+    URI controller;
+
+    @Option(names = "--token-file", paramLabel = "FILE", required = true, description = "File holding the channel's bearer token.")
+    Path tokenFile;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Where the last applied snapshot is kept, and read back at start.")
+    Path stateDir;
+
+    @Option(names = "--ca-file", paramLabel = "PEM", description = "CA certificate that signed the controller's channel certificate.")
+    Path caFile;
+
+    @Option(names = "--proxy-id", paramLabel = "ID", description = "This proxy's name on the channel. Default: $POD_NAME, else the host name.")
+    String proxyId;
+
+    @Mixin
+    ProxyOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+        String token = Identity.token(tokenFile);
+        try (Shutdown shutdown = Shutdown.register();
+             Running running = Running.start(options, new ChannelClientConfig(controller, token,
+                     proxyId == null ? Identity.podName() : proxyId, stateDir, false, caFile))) {
+            shutdown.await();
+        }
+        return 0;
+    }
+
+    /** A proxy, its status server and its channel client, wired; also used by the end-to-end tests. */
+    public static final class Running implements AutoCloseable {
+        public final ProxyServer proxy;
+        public final StatusServer status;
+        public final ChannelClient channel;
+
+        private Running(ProxyServer proxy, StatusServer status, ChannelClient channel) {
+            this.proxy = proxy;
+            this.status = status;
+            this.channel = channel;
+        }
+
+        public static Running start(ProxyOptions options, ChannelClientConfig channelConfig) {
+            return start(options.config(), options.statusPort, channelConfig);
+        }
+
+        public static Running start(dev.gatehouse.proxy.ProxyConfig config, int statusPort, ChannelClientConfig channelConfig) {
+            ProxyServer proxy = ProxyServer.start(config);
+            StatusServer status = null;
+            try {
+                if (channelConfig.stateDir() != null) {
+                    Snapshot persisted = ChannelClient.loadPersisted(channelConfig.stateDir());
+                    if (persisted != null) {
+                        List<Problem> problems = proxy.apply(persisted);
+                        log.info("event=snapshot.restored version={} from={} problems={}", persisted.version(),
+                                channelConfig.stateDir(), problems.size());
+                    }
+                }
+                status = StatusServer.start(config.address(), statusPort, proxy);
+                ChannelClient channel = ChannelClient.start(channelConfig, proxy);
+                return new Running(proxy, status, channel);
+            } catch (RuntimeException e) {
+                if (status != null) {
+                    status.close();
+                }
+                proxy.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            channel.close();
+            proxy.close();
+            status.close();
+        }
+    }
+}
