@@ -84,6 +84,9 @@ nginx_conf gateway "
     location /profile {
       if (\$http_apikey = '') { return 401 '{\"message\":\"No API key found in request\"}'; }
       if (\$consumer_id = '') { return 401 '{\"message\":\"Unauthorized\"}'; }
+      # proxy_set_header at this level replaces the server's: repeat Connection '' or nginx
+      # closes every upstream connection on this path
+      proxy_set_header Connection '';
       proxy_set_header X-Consumer-ID \$consumer_id;
       proxy_set_header apikey '';
       proxy_pass http://replicas;

@@ -138,10 +138,11 @@ public final class ControllerCommand implements Callable<Integer> {
             }
         }
 
+        /** The channel first (proxies keep serving what they have), then the controller. */
         @Override
         public void close() {
-            controller.close();
             channel.close();
+            controller.close();
         }
     }
 }

@@ -26,6 +26,18 @@ final class Http {
         return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** The status of a GET, for polling in lambdas; an I/O failure is a test failure. */
+    int status(String path, String... headers) {
+        try {
+            return get(path, headers).statusCode();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     static String servedBy(HttpResponse<?> r) {
         return r.headers().firstValue("X-Served-By").orElse(null);
     }

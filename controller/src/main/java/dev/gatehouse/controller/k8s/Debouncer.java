@@ -40,6 +40,9 @@ public final class Debouncer implements AutoCloseable {
 
     /** Something changed: run the action soon. Cheap; safe from any thread (informer handlers). */
     public synchronized void mark() {
+        if (executor.isShutdown()) {
+            return; // closed: late events (a proxy disconnecting during shutdown) are dropped
+        }
         long now = System.nanoTime();
         if (firstMark < 0) {
             firstMark = now;
@@ -65,8 +68,23 @@ public final class Debouncer implements AutoCloseable {
         }
     }
 
+    /** Drops what is pending and lets a run in progress finish (never interrupts an API call mid-flight). */
     @Override
     public void close() {
-        executor.shutdownNow();
+        synchronized (this) {
+            if (pending != null) {
+                pending.cancel(false);
+            }
+            executor.shutdown();
+        }
+        try {
+            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+                log.warn("event=debouncer.close_timeout name={}", Thread.currentThread().getName());
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            executor.shutdownNow();
+        }
     }
 }

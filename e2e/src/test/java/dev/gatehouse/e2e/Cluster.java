@@ -1,0 +1,97 @@
+package dev.gatehouse.e2e;
+
+import dev.gatehouse.app.ControllerCommand;
+import dev.gatehouse.app.DemoBackend;
+import dev.gatehouse.app.ProxyCommand;
+import dev.gatehouse.api.v1alpha1.Consumer;
+import dev.gatehouse.api.v1alpha1.GatewayRoute;
+import dev.gatehouse.controller.channel.ChannelServer;
+import dev.gatehouse.controller.channel.ChannelServerConfig;
+import dev.gatehouse.controller.k8s.ControllerConfig;
+import dev.gatehouse.proxy.ProxyConfig;
+import dev.gatehouse.proxy.channel.ChannelClientConfig;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/** Helpers of the cluster end-to-end tests: objects as a user would apply them, and waiting. */
+final class Cluster {
+    static final String NS = "default";
+    static final String TOKEN = "e2e-channel-token-0123456789";
+
+    private Cluster() {
+    }
+
+    static ControllerCommand.Running controller(KubernetesClient client, String identity, int channelPort) {
+        return ControllerCommand.Running.start(client,
+                new ControllerConfig(java.util.List.of(), NS, "gatehouse-controller", identity,
+                        Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(200)),
+                new ChannelServerConfig("127.0.0.1", channelPort, TOKEN, null, null), new SimpleMeterRegistry());
+    }
+
+    static ProxyCommand.Running proxy(int channelPort, String id, Path stateDir) {
+        return ProxyCommand.Running.start(new ProxyConfig("127.0.0.1", 0, 2, Duration.ofSeconds(5)), 0,
+                new ChannelClientConfig(java.net.URI.create("ws://127.0.0.1:" + channelPort + ChannelServer.PATH), TOKEN,
+                        id, stateDir, false, null));
+    }
+
+    /** A Kubernetes Service {@code name} with one port named http. */
+    static io.fabric8.kubernetes.api.model.Service service(String name) {
+        return new ServiceBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
+                .withNewSpec().addNewPort().withName("http").withPort(80).withTargetPort(new IntOrString(8080)).endPort().endSpec()
+                .build();
+    }
+
+    /** An EndpointSlice of {@code service} holding one endpoint: a backend on loopback. */
+    static EndpointSlice slice(String name, String service, DemoBackend backend, boolean ready, boolean terminating) {
+        return new EndpointSliceBuilder().withNewMetadata().withName(name).withNamespace(NS)
+                .addToLabels("kubernetes.io/service-name", service).endMetadata()
+                .withAddressType("IPv4")
+                .addNewPort().withName("http").withPort(backend.port()).withProtocol("TCP").endPort()
+                .addNewEndpoint().withAddresses("127.0.0.1")
+                .withNewConditions().withReady(ready).withServing(ready || terminating).withTerminating(terminating).endConditions()
+                .endEndpoint()
+                .build();
+    }
+
+    static Condition condition(HasMetadata o, String type) {
+        if (!(o instanceof CustomResource<?, ?> cr) || cr.getStatus() == null) {
+            return null;
+        }
+        var status = (dev.gatehouse.api.v1alpha1.GatewayStatus) cr.getStatus();
+        return status.conditions == null ? null
+                : status.conditions.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
+    }
+
+    static GatewayRoute route(KubernetesClient client, String name) {
+        return client.resources(GatewayRoute.class).inNamespace(NS).withName(name).get();
+    }
+
+    static Consumer consumer(KubernetesClient client, String name) {
+        return client.resources(Consumer.class).inNamespace(NS).withName(name).get();
+    }
+
+    static <T> T await(Duration within, Supplier<T> value, Predicate<T> done, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        T v = value.get();
+        while (!done.test(v)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + within.toMillis() + " ms: " + what + "; last: " + v);
+            }
+            Thread.sleep(10);
+            v = value.get();
+        }
+        return v;
+    }
+}

@@ -1,0 +1,306 @@
+package dev.gatehouse.e2e;
+
+import dev.gatehouse.app.ControllerCommand;
+import dev.gatehouse.app.DemoBackend;
+import dev.gatehouse.app.ProxyCommand;
+import dev.gatehouse.api.v1alpha1.Consumer;
+import dev.gatehouse.api.v1alpha1.ConsumerSpec;
+import dev.gatehouse.api.v1alpha1.GatewayRoute;
+import dev.gatehouse.api.v1alpha1.GatewayRouteSpec;
+import dev.gatehouse.api.v1alpha1.ObjectRef;
+import dev.gatehouse.api.v1alpha1.Upstream;
+import dev.gatehouse.api.v1alpha1.UpstreamSpec;
+import dev.gatehouse.controller.files.ManifestReader;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.gatehouse.e2e.Cluster.NS;
+import static dev.gatehouse.e2e.Cluster.await;
+import static dev.gatehouse.e2e.Cluster.condition;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The Kubernetes half end to end: the Fabric8 mock API server (CRUD mode) stands in for the
+ * cluster; the real controller watches it and pushes over the real channel to two real proxies;
+ * traffic goes to real backends that an EndpointSlice names (pods as targets).
+ *
+ * <p>Mock-server differences worked around here, in the test only: Secrets are written with
+ * {@code data} (the mock never folds {@code stringData}).
+ */
+@EnableKubernetesMockClient(crud = true)
+class ClusterE2ETest {
+    static final Duration SECOND = Duration.ofSeconds(1);
+    KubernetesMockServer server;
+    KubernetesClient client;
+    @TempDir
+    Path state;
+
+    DemoBackend one;
+    DemoBackend two;
+    ControllerCommand.Running controller;
+    ProxyCommand.Running proxyA;
+    ProxyCommand.Running proxyB;
+    int channelPort;
+    final List<AutoCloseable> extra = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        one = DemoBackend.start("127.0.0.1", 0, "pod-1");
+        two = DemoBackend.start("127.0.0.1", 0, "pod-2");
+        client.resource(Cluster.service("echo")).create();
+        client.resource(Cluster.slice("echo-1", "echo", one, true, false)).create();
+        client.resource(Cluster.slice("echo-2", "echo", two, true, false)).create();
+        String seed = Files.readString(Path.of("../examples/seed/seed.yaml"))
+                .replace("stringData: {key: my-secret-key}", "data: {key: " + b64("my-secret-key") + "}");
+        for (HasMetadata o : ManifestReader.read("seed.yaml", seed).objects()) {
+            o.getMetadata().setNamespace(NS);
+            if (o instanceof Upstream u) {
+                // pods as targets: the Service's ready endpoints instead of localhost:9001/9002
+                u.getSpec().targets = null;
+                u.getSpec().serviceRef = new UpstreamSpec.ServiceRef();
+                u.getSpec().serviceRef.name = "echo";
+                u.getSpec().serviceRef.port = new IntOrString("http");
+            }
+            client.resource(o).create();
+        }
+        controller = Cluster.controller(client, "controller-a", 0);
+        channelPort = controller.channel.port();
+        proxyA = Cluster.proxy(channelPort, "proxy-a", Files.createDirectories(state.resolve("a")));
+        proxyB = Cluster.proxy(channelPort, "proxy-b", Files.createDirectories(state.resolve("b")));
+        await(Duration.ofSeconds(10), () -> proxyA.proxy.current().routes().size() + proxyB.proxy.current().routes().size(),
+                n -> n == 4, "both proxies serve the seed");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        Collections.reverse(extra);
+        for (AutoCloseable c : extra) {
+            c.close();
+        }
+        for (AutoCloseable c : new AutoCloseable[] {proxyA, proxyB, controller, one, two}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
+    static String b64(String s) {
+        return Base64.getEncoder().encodeToString(s.getBytes());
+    }
+
+    @Test
+    void theWalkthroughThroughEveryProxyWithPodsAsTargets() throws Exception {
+        String consumerUid = Cluster.consumer(client, "moesif").getMetadata().getUid();
+        for (ProxyCommand.Running p : List.of(proxyA, proxyB)) {
+            Http http = new Http(p.proxy.port());
+            Set<String> servedBy = new HashSet<>();
+            String previous = null;
+            for (int i = 0; i < 6; i++) {
+                HttpResponse<String> r = http.get("/");
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.body()).isEqualTo("Hello from my service");
+                assertThat(Http.servedBy(r)).isNotEqualTo(previous);
+                previous = Http.servedBy(r);
+                servedBy.add(previous);
+            }
+            assertThat(servedBy).containsExactlyInAnyOrder("pod-1", "pod-2");
+            assertThat(http.get("/profile").statusCode()).isEqualTo(401);
+            assertThat(http.get("/profile", "apikey", "wrong").statusCode()).isEqualTo(401);
+            HttpResponse<String> ok = http.get("/profile", "apikey", "my-secret-key", "X-Consumer-ID", "spoofed");
+            assertThat(ok.statusCode()).isEqualTo(200);
+            assertThat(ok.body()).contains("\"id\":\"" + (consumerUid != null ? consumerUid : "")).doesNotContain("spoofed");
+        }
+        // status: Accepted, ResolvedRefs and Programmed by both proxies, as kubectl would show
+        GatewayRoute profile = await(Duration.ofSeconds(5), () -> Cluster.route(client, "profile"),
+                r -> condition(r, "Programmed") != null && "True".equals(condition(r, "Programmed").getStatus()), "Programmed=True");
+        assertThat(condition(profile, "Programmed").getMessage()).isEqualTo("applied by 2 of 2 connected proxies");
+        assertThat(condition(profile, "Accepted").getStatus()).isEqualTo("True");
+        Upstream up = client.resources(Upstream.class).inNamespace(NS).withName("moesif").get();
+        assertThat(up.getStatus().targets).isEqualTo(2);
+    }
+
+    @Test
+    void trafficFollowsEndpointsWithinASecond() throws Exception {
+        DemoBackend three = DemoBackend.start("127.0.0.1", 0, "pod-3");
+        extra.add(three);
+        Http http = new Http(proxyA.proxy.port());
+        client.resource(Cluster.slice("echo-3", "echo", three, true, false)).create();
+        await(SECOND, () -> servedBy(http, 9), s -> s.contains("pod-3"), "a new endpoint gets traffic");
+
+        client.resource(Cluster.slice("echo-1", "echo", one, false, false)).update();
+        await(SECOND, () -> servedBy(http, 9), s -> !s.contains("pod-1") && s.size() == 2, "a not-ready endpoint gets none");
+
+        client.resource(Cluster.slice("echo-2", "echo", two, false, true)).update(); // terminating, still serving: drained
+        await(SECOND, () -> servedBy(http, 9), s -> s.equals(Set.of("pod-3")), "a terminating endpoint is drained");
+
+        client.resource(Cluster.slice("echo-3", "echo", three, true, false)).delete();
+        await(SECOND, () -> http.status("/"), s -> s == 503, "no endpoint left: 503");
+    }
+
+    @Test
+    void aDeletedRouteIs404AndAnInvalidObjectIsRefusedAlone() throws Exception {
+        Http http = new Http(proxyB.proxy.port());
+        GatewayRoute bad = new GatewayRoute();
+        bad.getMetadata().setName("bad");
+        bad.getMetadata().setNamespace(NS);
+        bad.setSpec(new GatewayRouteSpec());
+        bad.getSpec().serviceRef = new ObjectRef("moesif-service");
+        bad.getSpec().paths = List.of("~/users/(\\d+");
+        client.resource(bad).create();
+        GatewayRoute refused = await(Duration.ofSeconds(5), () -> Cluster.route(client, "bad"),
+                r -> condition(r, "Accepted") != null, "Accepted on the bad route");
+        assertThat(condition(refused, "Accepted").getStatus()).isEqualTo("False");
+        assertThat(condition(refused, "Accepted").getMessage()).startsWith("spec.paths[0]: invalid regex");
+        assertThat(http.get("/").statusCode()).isEqualTo(200);
+
+        client.resources(GatewayRoute.class).inNamespace(NS).withName("root").delete();
+        await(SECOND, () -> http.status("/"), s -> s == 404, "deleted route: 404");
+        assertThat(http.get("/").body()).startsWith("{\"message\":\"no Route matched with those values\"");
+        assertThat(http.get("/profile", "apikey", "my-secret-key").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aControllerRestartUnderTrafficFailsNoRequest() throws Exception {
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicInteger ok = new AtomicInteger();
+        List<String> failures = Collections.synchronizedList(new ArrayList<>());
+        Thread load = new Thread(() -> {
+            Http http = new Http(proxyA.proxy.port());
+            while (running.get()) {
+                try {
+                    int s = http.get("/").statusCode();
+                    if (s == 200) {
+                        ok.incrementAndGet();
+                    } else {
+                        failures.add("status " + s);
+                    }
+                } catch (Exception e) {
+                    failures.add(e.toString());
+                }
+            }
+        });
+        load.start();
+        Thread.sleep(300);
+        controller.close();
+        Thread.sleep(500);
+        controller = Cluster.controller(client, "controller-a", channelPort);
+        await(Duration.ofSeconds(10), () -> proxyA.channel.connected() && proxyB.channel.connected(), c -> c, "proxies reconnect");
+        Thread.sleep(300);
+        running.set(false);
+        load.join(5_000);
+        assertThat(failures).isEmpty();
+        assertThat(ok.get()).isGreaterThan(20);
+    }
+
+    @Test
+    void aProxyRestartedWhileTheControllerIsDownServesThePersistedSnapshot() throws Exception {
+        controller.close();
+        controller = null;
+        proxyA.close();
+        proxyA = Cluster.proxy(channelPort, "proxy-a", state.resolve("a"));
+        Http http = new Http(proxyA.proxy.port());
+        assertThat(proxyA.channel.connected()).isFalse();
+        assertThat(http.get("/").statusCode()).isEqualTo(200);
+        assertThat(http.get("/profile", "apikey", "my-secret-key").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aGeneratedKeyWorksEndToEnd() throws Exception {
+        Consumer c = new Consumer();
+        c.getMetadata().setName("gen");
+        c.getMetadata().setNamespace(NS);
+        c.setSpec(new ConsumerSpec());
+        c.getSpec().username = "gen";
+        c.getSpec().keyAuth = new ConsumerSpec.KeyAuth();
+        c.getSpec().keyAuth.generate = true;
+        client.resource(c).create();
+        Secret secret = await(Duration.ofSeconds(5), () -> client.secrets().inNamespace(NS).withName("gen-key-auth").get(),
+                s -> s != null, "the generated Secret");
+        String key = new String(Base64.getDecoder().decode(secret.getData().get("key")));
+        Http http = new Http(proxyA.proxy.port());
+        HttpResponse<String> r = await(Duration.ofSeconds(2), () -> {
+            try {
+                return http.get("/profile", "apikey", key);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, x -> x.statusCode() == 200, "the generated key is accepted");
+        assertThat(r.body()).contains("\"id\":\"" + Cluster.consumer(client, "gen").getMetadata().getUid() + "\"");
+    }
+
+    @Test
+    void twoControllersExactlyOneLeads() throws Exception {
+        try (KubernetesClient other = server.createClient();
+             ControllerCommand.Running second = Cluster.controller(other, "controller-b", 0)) {
+            await(Duration.ofSeconds(10), () -> controller.controller.leader() || second.controller.leader(), x -> x, "a leader");
+            Thread.sleep(1000);
+            assertThat(controller.controller.leader() ^ second.controller.leader()).as("exactly one leader").isTrue();
+            // a proxy of the second replica is served from that replica's own cache
+            try (ProxyCommand.Running p = Cluster.proxy(second.channel.port(), "proxy-c", null)) {
+                await(Duration.ofSeconds(5), () -> p.proxy.current().routes().size(), n -> n == 2, "served by the other replica");
+            }
+        }
+    }
+
+    @Test
+    void convergenceOf100ConsecutiveChanges() throws Exception {
+        List<Long> millis = new ArrayList<>();
+        for (int i = 1; i <= 100; i++) {
+            final int expected = i;
+            long t0 = System.nanoTime();
+            // a merge patch, as kubectl patch sends: no resourceVersion, so no conflict with status writes
+            client.resources(GatewayRoute.class).inNamespace(NS).withName("root").patch(
+                    io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                    "{\"spec\":{\"priority\":" + expected + "}}");
+            await(Duration.ofSeconds(5), () -> proxyA.proxy.current().routes().stream().anyMatch(x -> x.priority() == expected)
+                    && proxyB.proxy.current().routes().stream().anyMatch(x -> x.priority() == expected), ok -> ok, "change " + i);
+            millis.add((System.nanoTime() - t0) / 1_000_000);
+        }
+        List<Long> sorted = millis.stream().sorted().toList();
+        long p50 = sorted.get(49);
+        long p99 = sorted.get(98);
+        System.out.printf("CONVERGENCE write -> both proxies applied, 100 changes: p50=%d ms p99=%d ms max=%d ms%n",
+                p50, p99, sorted.get(99));
+        var timer = controller.controller.convergence().timer();
+        System.out.printf("CONVERGENCE controller histogram (event -> every ACK): count=%d mean=%.1f ms max=%.1f ms%n",
+                timer.count(), timer.mean(java.util.concurrent.TimeUnit.MILLISECONDS), timer.max(java.util.concurrent.TimeUnit.MILLISECONDS));
+        assertThat(p99).isLessThan(1000);
+        assertThat(timer.count()).isGreaterThanOrEqualTo(90);
+    }
+
+    static Set<String> servedBy(Http http, int requests) {
+        Set<String> out = new HashSet<>();
+        for (int i = 0; i < requests; i++) {
+            try {
+                HttpResponse<String> r = http.get("/");
+                if (r.statusCode() == 200) {
+                    out.add(Http.servedBy(r));
+                }
+            } catch (Exception e) {
+                out.add("error: " + e);
+            }
+        }
+        return out;
+    }
+}
