@@ -84,13 +84,25 @@ class ClusterE2ETest {
             }
             client.resource(o).create();
         }
-        controller = Cluster.controller(client, "controller-a", 0);
+        controller = Cluster.controller(newClient(), "controller-a", 0);
         channelPort = controller.channel.port();
         proxyA = Cluster.proxy(channelPort, "proxy-a", Files.createDirectories(state.resolve("a")));
         proxyB = Cluster.proxy(channelPort, "proxy-b", Files.createDirectories(state.resolve("b")));
         await(Duration.ofSeconds(10), () -> proxyA.proxy.current().routes().size() + proxyB.proxy.current().routes().size(),
                 n -> n == 4, "both proxies serve the seed");
     }
+
+    /**
+     * Each controller gets its own client, as each controller process has, closed after the test
+     * so no connection of it outlives the mock server.
+     */
+    KubernetesClient newClient() {
+        KubernetesClient c = server.createClient();
+        clients.add(c);
+        return c;
+    }
+
+    final List<KubernetesClient> clients = new ArrayList<>();
 
     @AfterEach
     void stop() throws Exception {
@@ -103,6 +115,7 @@ class ClusterE2ETest {
                 c.close();
             }
         }
+        clients.forEach(KubernetesClient::close);
     }
 
     static String b64(String s) {
@@ -204,7 +217,7 @@ class ClusterE2ETest {
         Thread.sleep(300);
         controller.close();
         Thread.sleep(500);
-        controller = Cluster.controller(client, "controller-a", channelPort);
+        controller = Cluster.controller(newClient(), "controller-a", channelPort);
         await(Duration.ofSeconds(10), () -> proxyA.channel.connected() && proxyB.channel.connected(), c -> c, "proxies reconnect");
         Thread.sleep(300);
         running.set(false);
@@ -251,8 +264,7 @@ class ClusterE2ETest {
 
     @Test
     void twoControllersExactlyOneLeads() throws Exception {
-        try (KubernetesClient other = server.createClient();
-             ControllerCommand.Running second = Cluster.controller(other, "controller-b", 0)) {
+        try (ControllerCommand.Running second = Cluster.controller(newClient(), "controller-b", 0)) {
             await(Duration.ofSeconds(10), () -> controller.controller.leader() || second.controller.leader(), x -> x, "a leader");
             Thread.sleep(1000);
             assertThat(controller.controller.leader() ^ second.controller.leader()).as("exactly one leader").isTrue();
