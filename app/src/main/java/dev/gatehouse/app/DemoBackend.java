@@ -61,7 +61,7 @@ public final class DemoBackend implements AutoCloseable {
                     send(ex, 401, "text/plain", "Unauthorized\n");
                     return;
                 }
-                send(ex, 200, "application/json", "{\"id\":\"" + jsonEscape(consumer)
+                send(ex, 200, "application/json", "{\"id\":\"" + new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(consumer))
                         + "\",\"username\":\"moesif\",\"description\":\"Advanced API Analytics platform\"}\n");
                 return;
             }
@@ -74,20 +74,6 @@ public final class DemoBackend implements AutoCloseable {
         ex.getResponseHeaders().set("Content-Type", type);
         ex.sendResponseHeaders(status, bytes.length);
         ex.getResponseBody().write(bytes);
-    }
-
-    private static String jsonEscape(String s) {
-        StringBuilder sb = new StringBuilder();
-        for (char c : s.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                sb.append('\\').append(c);
-            } else if (c < 0x20) {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.toString();
     }
 
     @Override
