@@ -171,6 +171,49 @@ class ClusterE2ETest {
         await(SECOND, () -> http.status("/"), s -> s == 503, "no endpoint left: 503");
     }
 
+    /**
+     * A proxy of another build that cannot take one object NACKs the snapshot with that object's
+     * UID and generation: exactly that object shows Programmed=False with the proxy's reason.
+     * (Controller and proxy run the same validation, so a NACK needs a proxy that differs; this
+     * one wraps a real ProxyServer and refuses any snapshot holding the route "profile".)
+     */
+    @Test
+    void aNackMarksExactlyTheObjectAtFaultNotProgrammed() throws Exception {
+        try (dev.gatehouse.proxy.ProxyServer real = dev.gatehouse.proxy.ProxyServer.start(
+                new dev.gatehouse.proxy.ProxyConfig("127.0.0.1", 0, 1, Duration.ofSeconds(1)));
+             dev.gatehouse.proxy.channel.ChannelClient picky = dev.gatehouse.proxy.channel.ChannelClient.start(
+                     dev.gatehouse.proxy.channel.ChannelClientConfig.of(java.net.URI.create("ws://127.0.0.1:" + channelPort),
+                             Cluster.TOKEN, "proxy-old"), new dev.gatehouse.proxy.channel.SnapshotSink() {
+                         @Override
+                         public List<dev.gatehouse.config.Problem> apply(dev.gatehouse.config.Snapshot snapshot) {
+                             for (dev.gatehouse.config.Route r : snapshot.routes()) {
+                                 if (r.source().name().equals("profile")) {
+                                     return List.of(new dev.gatehouse.config.Problem(r.source(), "spec.plugins.keyAuth",
+                                             "key-auth is not supported by this proxy build"));
+                                 }
+                             }
+                             return real.apply(snapshot);
+                         }
+
+                         @Override
+                         public dev.gatehouse.config.Snapshot current() {
+                             return real.current();
+                         }
+                     })) {
+            GatewayRoute profile = await(Duration.ofSeconds(5), () -> Cluster.route(client, "profile"),
+                    r -> condition(r, "Programmed") != null && "Rejected".equals(condition(r, "Programmed").getReason()),
+                    "Programmed=False/Rejected on profile");
+            assertThat(condition(profile, "Programmed").getStatus()).isEqualTo("False");
+            assertThat(condition(profile, "Programmed").getMessage())
+                    .isEqualTo("a proxy refused it: proxy proxy-old: spec.plugins.keyAuth: key-auth is not supported by this proxy build");
+            GatewayRoute root = Cluster.route(client, "root");
+            assertThat(condition(root, "Programmed").getReason()).as("other objects are not blamed").isNotEqualTo("Rejected");
+            assertThat(condition(root, "Programmed").getMessage()).isEqualTo("applied by 2 of 3 connected proxies");
+            // the good proxies keep serving the snapshot
+            assertThat(new Http(proxyA.proxy.port()).status("/profile", "apikey", "my-secret-key")).isEqualTo(200);
+        }
+    }
+
     @Test
     void aDeletedRouteIs404AndAnInvalidObjectIsRefusedAlone() throws Exception {
         Http http = new Http(proxyB.proxy.port());
