@@ -42,7 +42,7 @@ public final class AccessLog implements AutoCloseable {
     private final Thread writer;
     private volatile boolean closed;
 
-    private AccessLog(Writer out, boolean closeOut, Counter dropped, int capacity) {
+    AccessLog(Writer out, boolean closeOut, Counter dropped, int capacity) {
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.out = out;
         this.closeOut = closeOut;
