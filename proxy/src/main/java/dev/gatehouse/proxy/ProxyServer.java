@@ -173,7 +173,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         long startNanos = System.nanoTime();
         List<Problem> problems = snapshot.validate();
         if (!problems.isEmpty()) {
-            LOG.warn("snapshot {} refused: {} problem(s), first: {}", snapshot.version(), problems.size(), problems.get(0));
+            LOG.warn("event=snapshot.refused version={} problems={} first=\"{}\"", snapshot.version(), problems.size(), problems.get(0));
             metrics.snapshotRefused(System.nanoTime() - startNanos);
             return problems;
         }
@@ -183,7 +183,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             compiled = CompiledSnapshot.compile(snapshot, meters);
         } catch (RuntimeException e) {
             meters.abandon();
-            LOG.warn("snapshot {} refused: cannot compile: {}", snapshot.version(), e.toString());
+            LOG.warn("event=snapshot.refused version={} problems=1 first=\"cannot compile: {}\"", snapshot.version(), e.toString());
             metrics.snapshotRefused(System.nanoTime() - startNanos);
             return List.of(new Problem(null, "snapshot", "cannot compile: " + e.getMessage()));
         }
@@ -193,7 +193,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         Set<String> keys = snapshot.upstreams().stream().flatMap(u -> u.targets().stream())
                 .map(Upstream.Target::address).collect(Collectors.toSet());
         pools.forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(keys)));
-        LOG.info("snapshot {} applied: {} routes, {} services, {} upstreams, hash {}", snapshot.version(),
+        LOG.info("event=snapshot.applied version={} routes={} services={} upstreams={} hash={}", snapshot.version(),
                 snapshot.routes().size(), snapshot.services().size(), snapshot.upstreams().size(), compiled.contentHash());
         return List.of();
     }
