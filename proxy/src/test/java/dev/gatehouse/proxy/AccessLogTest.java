@@ -68,6 +68,8 @@ class AccessLogTest {
                 assertThat(TestClient.get(proxy.port(), "/k/d?apikey=wrong-" + KEY, "X-Request-Id", "req-4").status())
                         .isEqualTo(401);
                 assertThat(TestClient.get(proxy.port(), "/nothing", "X-Request-Id", "req-5").status()).isEqualTo(404);
+                assertThat(TestClient.raw(proxy.port(), "GET /k?apikey=" + KEY + " HTTP/1.1\r\nHost: h\r\nX-Request-Id: req-6\r\n"
+                        + "Content-Length: 1\r\nContent-Length: 2\r\n\r\nab").status()).isEqualTo(400);
             } finally {
                 proxy.close(); // writes what is queued
             }
@@ -75,7 +77,7 @@ class AccessLogTest {
         String text = Files.readString(file);
         assertThat(text).doesNotContain(KEY);
         List<JsonNode> log = lines(text);
-        assertThat(log).hasSize(5);
+        assertThat(log).hasSize(6);
 
         JsonNode post = log.stream().filter(n -> n.get("request_id").asText().equals("req-1")).findFirst().orElseThrow();
         assertThat(post.fieldNames()).toIterable().containsExactly("time", "request_id", "client", "method", "path", "route",
@@ -110,6 +112,10 @@ class AccessLogTest {
         JsonNode unmatched = log.stream().filter(n -> n.get("request_id").asText().equals("req-5")).findFirst().orElseThrow();
         assertThat(unmatched.get("status").asInt()).isEqualTo(404);
         assertThat(unmatched.get("route").isNull()).isTrue();
+        JsonNode bad = log.stream().filter(n -> n.get("request_id").asText().equals("req-6")).findFirst().orElseThrow();
+        assertThat(bad.get("status").asInt()).isEqualTo(400);
+        assertThat(bad.get("path").isNull()).isTrue();
+        assertThat(bad.get("bytes_out").asLong()).isPositive();
     }
 
     @Test

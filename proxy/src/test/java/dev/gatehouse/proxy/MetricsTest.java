@@ -82,6 +82,8 @@ class MetricsTest {
         assertThat(TestClient.get(proxy.port(), "/k?apikey=a&apikey=b").status()).isEqualTo(401);
         assertThat(TestClient.get(proxy.port(), "/k", "apikey", "alice-key").status()).isEqualTo(200);
         assertThat(TestClient.get(proxy.port(), "/nowhere").status()).isEqualTo(404);
+        assertThat(TestClient.raw(proxy.port(), "POST /open HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!")
+                .status()).isEqualTo(400);
 
         PrometheusText m = scrape();
         String[] open = {"route", "default/open", "service", "default/s"};
@@ -93,7 +95,8 @@ class MetricsTest {
                 .isEqualTo(3.0);
         assertThat(m.value("gatehouse_requests_total", "route", "default/keyed", "service", "default/s", "status_class", "2xx"))
                 .isEqualTo(1.0);
-        assertThat(m.value("gatehouse_requests_total", "route", "none", "service", "none", "status_class", "4xx")).isEqualTo(1.0);
+        // the 404 and the 400 of the HTTP gate
+        assertThat(m.value("gatehouse_requests_total", "route", "none", "service", "none", "status_class", "4xx")).isEqualTo(2.0);
         assertThat(m.value("gatehouse_keyauth_failures_total", "route", "default/keyed", "reason", "no_key")).isEqualTo(1.0);
         assertThat(m.value("gatehouse_keyauth_failures_total", "route", "default/keyed", "reason", "unknown_key")).isEqualTo(1.0);
         assertThat(m.value("gatehouse_keyauth_failures_total", "route", "default/keyed", "reason", "duplicate_key")).isEqualTo(1.0);

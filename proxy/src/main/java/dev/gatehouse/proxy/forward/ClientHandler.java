@@ -95,8 +95,9 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
                 current.onBadBody(bad);
             } else {
                 closed = true;
-                ctx.writeAndFlush(ErrorReply.of(ctx.alloc(), bad.status(), bad.message(), bad.requestId(), true))
-                        .addListener(ChannelFutureListener.CLOSE);
+                var reply = ErrorReply.of(ctx.alloc(), bad.status(), bad.message(), bad.requestId(), true);
+                observer.refused(bad.requestId(), ctx.channel().remoteAddress(), bad.status().code(), reply.content().readableBytes());
+                ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
                 releasePending();
             }
         } else {

@@ -10,6 +10,7 @@ import dev.gatehouse.proxy.auth.KeyAuth;
 import dev.gatehouse.proxy.balance.Peer;
 import dev.gatehouse.proxy.balance.RoundRobin;
 import dev.gatehouse.proxy.balance.TargetSelector;
+import dev.gatehouse.proxy.observe.RouteMeters;
 import dev.gatehouse.proxy.observe.RouteMetersFactory;
 import dev.gatehouse.proxy.routing.Router;
 
@@ -66,7 +67,8 @@ public final class CompiledSnapshot {
             KeyAuth keyAuth = r.keyAuth() == null ? null : new KeyAuth(r.keyAuth(), namespaceOf(r), credentials);
             Service svc = r.service() == null ? null : services.get(r.service());
             if (svc == null || !selectors.containsKey(svc.upstream())) {
-                return new CompiledRoute(r, null, null, keyAuth, meters.route(r.id(), null, keyAuth != null, null, null)); // unresolved service: 503
+                RouteMeters unresolved = meters.route(r.id(), null, keyAuth != null, null, null);
+                return new CompiledRoute(r, null, null, keyAuth, unresolved); // unresolved service: 503
             }
             return new CompiledRoute(r, svc, selectors.get(svc.upstream()), keyAuth, meters.route(r.id(), svc.id(), keyAuth != null,
                     svc.upstream(), selectors.get(svc.upstream()).peers()));

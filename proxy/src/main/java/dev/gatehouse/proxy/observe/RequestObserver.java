@@ -22,6 +22,16 @@ public final class RequestObserver implements AutoCloseable {
         return new RequestRecord(this, request.method().name(), request.uri(), requestId, client);
     }
 
+    /**
+     * The HTTP gate refused a request before it became an exchange (400, 405, 413, 414, 431,
+     * 501, 505): counted with the unmatched requests and logged without method and path.
+     */
+    public void refused(String requestId, SocketAddress client, int status, long bytesOut) {
+        RequestRecord r = new RequestRecord(this, null, null, requestId, client);
+        r.replied(status, bytesOut);
+        r.finish(0);
+    }
+
     RouteMeters unmatched() {
         return metrics.unmatched();
     }

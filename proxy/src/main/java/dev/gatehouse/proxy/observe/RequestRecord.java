@@ -129,6 +129,9 @@ public final class RequestRecord {
 
     /** The path of a request-target: the query (which may hold a key) and any fragment cut off. */
     static String path(String uri) {
+        if (uri == null) {
+            return null;
+        }
         int end = uri.length();
         for (int i = 0; i < uri.length(); i++) {
             char c = uri.charAt(i);
