@@ -173,7 +173,8 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         long startNanos = System.nanoTime();
         List<Problem> problems = snapshot.validate();
         if (!problems.isEmpty()) {
-            LOG.warn("event=snapshot.refused version={} problems={} first=\"{}\"", snapshot.version(), problems.size(), problems.get(0));
+            LOG.warn("event=snapshot.refused version={} problems={} first=\"{}\"", snapshot.version(), problems.size(),
+                    problems.get(0));
             metrics.snapshotRefused(System.nanoTime() - startNanos);
             return problems;
         }

@@ -185,7 +185,8 @@ public final class StatusServer implements AutoCloseable {
             if (scrape == null) {
                 return text(ctx, HttpResponseStatus.NOT_FOUND, "no Prometheus registry (expected: the proxy started with one)\n");
             }
-            return response(ctx, HttpResponseStatus.OK, scrape.getBytes(StandardCharsets.UTF_8), "text/plain; version=0.0.4; charset=utf-8");
+            return response(ctx, HttpResponseStatus.OK, scrape.getBytes(StandardCharsets.UTF_8),
+                    "text/plain; version=0.0.4; charset=utf-8");
         }
 
         private static FullHttpResponse text(ChannelHandlerContext ctx, HttpResponseStatus status, String body) {

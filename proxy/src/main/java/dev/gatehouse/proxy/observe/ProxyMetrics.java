@@ -30,7 +30,8 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>{@code gatehouse_upstream_target_in_flight{upstream,target}}</td><td>requests on a target now</td></tr>
  *   <tr><td>{@code gatehouse_snapshot_version}</td><td>version of the applied snapshot</td></tr>
  *   <tr><td>{@code gatehouse_snapshot_apply_seconds}</td><td>validate + compile + swap time (summary)</td></tr>
- *   <tr><td>{@code gatehouse_snapshots_applied_total}, {@code gatehouse_snapshots_refused_total}</td><td>ACKed / NACKed snapshots</td></tr>
+ *   <tr><td>{@code gatehouse_snapshots_applied_total}, {@code gatehouse_snapshots_refused_total}</td>
+ *       <td>ACKed / NACKed snapshots</td></tr>
  *   <tr><td>{@code gatehouse_channel_connected}</td><td>1 while connected to the controller (when a channel is bound)</td></tr>
  *   <tr><td>{@code gatehouse_access_log_dropped_total}</td><td>access-log lines dropped because the queue was full</td></tr>
  * </table>

@@ -20,11 +20,16 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <table>
  *   <caption>Series (Prometheus names)</caption>
- *   <tr><td>{@code gatehouse_requests_total{route,service,status_class}}</td><td>responses, by class 1xx..5xx</td></tr>
- *   <tr><td>{@code gatehouse_request_duration_seconds{route,service}}</td><td>first request byte to last response byte (histogram)</td></tr>
- *   <tr><td>{@code gatehouse_upstream_duration_seconds{route,service}}</td><td>request head written to the target until its response head (histogram)</td></tr>
- *   <tr><td>{@code gatehouse_retries_total{route,service}}</td><td>attempts beyond the first</td></tr>
- *   <tr><td>{@code gatehouse_keyauth_failures_total{route,reason}}</td><td>401s of key-auth: no_key, unknown_key, duplicate_key (routes with key-auth only)</td></tr>
+ *   <tr><td>{@code gatehouse_requests_total{route,service,status_class}}</td>
+ *       <td>responses, by class 1xx..5xx</td></tr>
+ *   <tr><td>{@code gatehouse_request_duration_seconds{route,service}}</td>
+ *       <td>request head received to last response byte written (histogram)</td></tr>
+ *   <tr><td>{@code gatehouse_upstream_duration_seconds{route,service}}</td>
+ *       <td>request head written to the target until its response head (histogram)</td></tr>
+ *   <tr><td>{@code gatehouse_retries_total{route,service}}</td>
+ *       <td>attempts beyond the first</td></tr>
+ *   <tr><td>{@code gatehouse_keyauth_failures_total{route,reason}}</td>
+ *       <td>key-auth 401s: no_key, unknown_key, duplicate_key (routes with key-auth only)</td></tr>
  * </table>
  */
 public final class RouteMeters {
@@ -35,7 +40,8 @@ public final class RouteMeters {
     static final Duration MAX = Duration.ofSeconds(60);
 
     /** Meters in a private registry, for routes compiled without a metrics registry. */
-    public static final RouteMeters DETACHED = new RouteMeters(new SimpleMeterRegistry(), NONE, NONE, false, List.of(), new ArrayList<>());
+    public static final RouteMeters DETACHED =
+            new RouteMeters(new SimpleMeterRegistry(), NONE, NONE, false, List.of(), new ArrayList<>());
 
     private final String route;
     private final String service;
@@ -54,8 +60,8 @@ public final class RouteMeters {
         this.service = service;
         Tags tags = Tags.of("route", route, "service", service);
         for (int i = 0; i < requests.length; i++) {
-            requests[i] = keep(registered, Counter.builder("gatehouse.requests").description("Requests answered, by route, service and status class")
-                    .tags(tags).tag("status_class", (i + 1) + "xx").register(registry));
+            requests[i] = keep(registered, Counter.builder("gatehouse.requests")
+                    .description("Requests answered, by route, service and status class").tags(tags).tag("status_class", (i + 1) + "xx").register(registry));
         }
         latency = keep(registered, Timer.builder("gatehouse.request.duration")
                 .description("From the request head to the last response byte, as the client sees it")
@@ -78,8 +84,8 @@ public final class RouteMeters {
     }
 
     private Counter keyAuthCounter(MeterRegistry registry, List<Meter.Id> registered, String reason) {
-        return keep(registered, Counter.builder("gatehouse.keyauth.failures").description("Requests refused by key-auth (401), by reason")
-                .tag("route", route).tag("reason", reason).register(registry));
+        return keep(registered, Counter.builder("gatehouse.keyauth.failures")
+                .description("Requests refused by key-auth (401), by reason").tag("route", route).tag("reason", reason).register(registry));
     }
 
     private static <M extends Meter> M keep(List<Meter.Id> registered, M meter) {
