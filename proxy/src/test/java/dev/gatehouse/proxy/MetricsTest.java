@@ -170,6 +170,33 @@ class MetricsTest {
     }
 
     @Test
+    void inFlightGaugeCountsARequestWaitingOnItsTarget() throws Exception {
+        java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        backend.handler((ex, seen) -> {
+            arrived.countDown();
+            try {
+                release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            Backend.respond(ex, 200, "late");
+        });
+        assertThat(proxy.apply(snapshot(1, false))).isEmpty();
+        String[] target = {"upstream", "default/u", "target", "127.0.0.1:" + backend.port()};
+        try (TestClient slow = new TestClient(proxy.port())) {
+            slow.write("GET /open HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertThat(arrived.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(scrape().value("gatehouse_upstream_target_in_flight", target)).isEqualTo(1.0);
+            release.countDown();
+            assertThat(slow.read(false).status()).isEqualTo(200);
+        } finally {
+            release.countDown();
+        }
+        assertThat(scrape().value("gatehouse_upstream_target_in_flight", target)).isEqualTo(0.0);
+    }
+
+    @Test
     void channelGaugeFollowsTheBoundState() throws Exception {
         java.util.concurrent.atomic.AtomicBoolean connected = new java.util.concurrent.atomic.AtomicBoolean();
         proxy.metrics().channelConnected(connected::get);
