@@ -52,7 +52,8 @@ public final class ProxyCommand implements Callable<Integer> {
         String token = Identity.token(tokenFile);
         try (Shutdown shutdown = Shutdown.register();
              Running running = Running.start(options, new ChannelClientConfig(controller, token,
-                     proxyId == null ? Identity.podName() : proxyId, stateDir, false, caFile))) {
+                     proxyId == null ? Identity.podName() : proxyId, stateDir, false, caFile));
+             ProcessMeters jvm = ProcessMeters.bind(running.proxy.metrics().registry())) {
             shutdown.await();
         }
         return 0;
