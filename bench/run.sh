@@ -129,7 +129,7 @@ stringData: {key: $KEY}
 YAML
 GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java -XX:+UseParallelGC -XX:ActiveProcessorCount=1 -Xms512m -Xmx512m \
   -Dio.netty.leakDetection.level=disabled -jar app/target/gatehouse.jar local --dir "$WORK/gatehouse" \
-  --address 127.0.0.1 --port "$GH" --status-port "$GHS" > "$WORK/gatehouse.log" 2>&1 &
+  --address 127.0.0.1 --port "$GH" --status-port "$GHS" --access-log off > "$WORK/gatehouse.log" 2>&1 &
 GH_PID=$!; PIDS+=($GH_PID)
 
 for i in $(seq 1 100); do

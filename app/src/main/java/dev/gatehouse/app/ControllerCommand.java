@@ -67,6 +67,7 @@ public final class ControllerCommand implements Callable<Integer> {
              KubernetesClient client = new KubernetesClientBuilder().build();
              Running running = Running.start(client, ControllerConfig.defaults(namespaces, leaseNamespace(client), Identity.podName()),
                      new ChannelServerConfig(channelAddress, channelPort, token, tlsCert, tlsKey), registry);
+             ProcessMeters jvm = ProcessMeters.bind(registry);
              StatusEndpoint status = StatusEndpoint.start(statusAddress, statusPort, running.controller::ready, registry)) {
             shutdown.await();
         }

@@ -48,7 +48,8 @@ public final class DemoCommand implements Callable<Integer> {
             for (int i = 0; i < backendPorts.size(); i++) {
                 backends.add(DemoBackend.start("127.0.0.1", backendPorts.get(i), "replica-" + (i + 1) + " (port " + backendPorts.get(i) + ")"));
             }
-            try (LocalRuntime runtime = LocalRuntime.start(dir, proxy.config(), proxy.statusPort)) {
+            try (LocalRuntime runtime = LocalRuntime.start(dir, proxy.config(), proxy.statusPort, proxy.accessLog);
+                 ProcessMeters jvm = ProcessMeters.bind(runtime.proxy().metrics().registry())) {
                 printWalkthrough(out, runtime.port(), runtime.statusPort(), backends);
                 shutdown.await();
             }

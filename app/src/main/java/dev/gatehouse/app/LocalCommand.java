@@ -42,7 +42,8 @@ public final class LocalCommand implements Callable<Integer> {
             return check(dir, spec.commandLine().getOut(), spec.commandLine().getErr());
         }
         try (Shutdown shutdown = Shutdown.register();
-             LocalRuntime runtime = LocalRuntime.start(dir, proxy.config(), proxy.statusPort)) {
+             LocalRuntime runtime = LocalRuntime.start(dir, proxy.config(), proxy.statusPort, proxy.accessLog);
+             ProcessMeters jvm = ProcessMeters.bind(runtime.proxy().metrics().registry())) {
             spec.commandLine().getOut().printf("Gatehouse serves %s on %s:%d (status on :%d). Ctrl-C stops it.%n",
                     dir, proxy.address, runtime.port(), runtime.statusPort());
             spec.commandLine().getOut().flush();

@@ -9,6 +9,9 @@ import dev.gatehouse.proxy.ProxyServer;
 import dev.gatehouse.proxy.StatusServer;
 import dev.gatehouse.proxy.channel.ChannelClient;
 import dev.gatehouse.proxy.channel.ChannelClientConfig;
+import dev.gatehouse.proxy.observe.AccessLogDestination;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,8 +41,13 @@ public final class LocalRuntime implements AutoCloseable {
         this.status = status;
     }
 
-    /** Starts everything and returns once the proxy serves the directory's first snapshot. */
+    /** Starts everything, without an access log, and returns once the proxy serves the directory's first snapshot. */
     public static LocalRuntime start(Path dir, ProxyConfig config, int statusPort) throws IOException {
+        return start(dir, config, statusPort, AccessLogDestination.OFF);
+    }
+
+    /** Starts everything and returns once the proxy serves the directory's first snapshot. */
+    public static LocalRuntime start(Path dir, ProxyConfig config, int statusPort, AccessLogDestination accessLog) throws IOException {
         List<AutoCloseable> started = new ArrayList<>();
         try {
             String token = ApiKeys.generate();
@@ -47,13 +55,14 @@ public final class LocalRuntime implements AutoCloseable {
             started.add(channel);
             LocalSource source = new LocalSource(dir, channel::publish).start();
             started.add(source);
-            ProxyServer proxy = ProxyServer.start(config);
+            ProxyServer proxy = ProxyServer.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), accessLog);
             started.add(proxy);
             StatusServer status = StatusServer.start(config.address(), statusPort, proxy);
             started.add(status);
             ChannelClient client = ChannelClient.start(ChannelClientConfig.of(
                     URI.create("ws://127.0.0.1:" + channel.port() + ChannelServer.PATH), token, "local"), proxy);
             started.add(client);
+            proxy.metrics().channelConnected(client::connected);
             awaitFirstSnapshot(proxy, channel);
             log.info("event=local.started dir={} proxy={}:{} status={}:{}", dir, config.address(), proxy.port(),
                     config.address(), status.port());

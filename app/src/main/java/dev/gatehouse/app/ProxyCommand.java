@@ -6,6 +6,9 @@ import dev.gatehouse.proxy.ProxyServer;
 import dev.gatehouse.proxy.StatusServer;
 import dev.gatehouse.proxy.channel.ChannelClient;
 import dev.gatehouse.proxy.channel.ChannelClientConfig;
+import dev.gatehouse.proxy.observe.AccessLogDestination;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -49,7 +52,8 @@ public final class ProxyCommand implements Callable<Integer> {
         String token = Identity.token(tokenFile);
         try (Shutdown shutdown = Shutdown.register();
              Running running = Running.start(options, new ChannelClientConfig(controller, token,
-                     proxyId == null ? Identity.podName() : proxyId, stateDir, false, caFile))) {
+                     proxyId == null ? Identity.podName() : proxyId, stateDir, false, caFile));
+             ProcessMeters jvm = ProcessMeters.bind(running.proxy.metrics().registry())) {
             shutdown.await();
         }
         return 0;
@@ -68,11 +72,17 @@ public final class ProxyCommand implements Callable<Integer> {
         }
 
         public static Running start(ProxyOptions options, ChannelClientConfig channelConfig) {
-            return start(options.config(), options.statusPort, channelConfig);
+            return start(options.config(), options.statusPort, channelConfig, options.accessLog);
         }
 
+        /** Without an access log. */
         public static Running start(dev.gatehouse.proxy.ProxyConfig config, int statusPort, ChannelClientConfig channelConfig) {
-            ProxyServer proxy = ProxyServer.start(config);
+            return start(config, statusPort, channelConfig, AccessLogDestination.OFF);
+        }
+
+        public static Running start(dev.gatehouse.proxy.ProxyConfig config, int statusPort, ChannelClientConfig channelConfig,
+                                    AccessLogDestination accessLog) {
+            ProxyServer proxy = ProxyServer.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), accessLog);
             StatusServer status = null;
             try {
                 if (channelConfig.stateDir() != null) {
@@ -85,6 +95,7 @@ public final class ProxyCommand implements Callable<Integer> {
                 }
                 status = StatusServer.start(config.address(), statusPort, proxy);
                 ChannelClient channel = ChannelClient.start(channelConfig, proxy);
+                proxy.metrics().channelConnected(channel::connected);
                 return new Running(proxy, status, channel);
             } catch (RuntimeException e) {
                 if (status != null) {

@@ -107,7 +107,7 @@ class RenderedObjectsTest {
         assertThat(only(proxy).getArgs()).containsExactly("proxy",
                 "--controller", "ws://gatehouse-channel.gatehouse-system.svc:18000",
                 "--token-file", "/etc/gatehouse/token/token", "--port", "8000", "--status-port", "8100",
-                "--state-dir", "/var/lib/gatehouse");
+                "--state-dir", "/var/lib/gatehouse", "--access-log", "stdout");
         PodSpec pod = proxy.getSpec().getTemplate().getSpec();
         assertThat(pod.getAutomountServiceAccountToken()).isFalse();
         assertThat(pod.getServiceAccountName()).isEqualTo("gatehouse-proxy");
@@ -270,6 +270,14 @@ class RenderedObjectsTest {
         List<HasMetadata> off = Chart.parse(Chart.template().set("metrics.enabled", false).call());
         assertThat(Chart.ofKind(off, Deployment.class))
                 .allSatisfy(d -> assertThat(d.getSpec().getTemplate().getMetadata().getAnnotations()).isEmpty());
+    }
+
+    @Test
+    void theAccessLogCanBeTurnedOffOrSentToAFile() {
+        assertThat(only(proxy(Chart.parse(Chart.template().set("proxy.accessLog", "off").call()))).getArgs())
+                .endsWith("--access-log", "off");
+        assertThat(only(proxy(Chart.parse(Chart.template().set("proxy.accessLog", "/tmp/access.log").call()))).getArgs())
+                .endsWith("--access-log", "/tmp/access.log");
     }
 
     @Test

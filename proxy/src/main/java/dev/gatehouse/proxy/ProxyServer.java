@@ -10,6 +10,14 @@ import dev.gatehouse.proxy.forward.DataPlane;
 import dev.gatehouse.proxy.forward.UpstreamPool;
 import dev.gatehouse.proxy.http.RequestGate;
 import dev.gatehouse.proxy.http.StrictRequestDecoder;
+import dev.gatehouse.proxy.observe.AccessLog;
+import dev.gatehouse.proxy.observe.AccessLogDestination;
+import dev.gatehouse.proxy.observe.ProxyMetrics;
+import dev.gatehouse.proxy.observe.RequestObserver;
+import dev.gatehouse.proxy.observe.RouteMetersFactory;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -28,6 +36,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLException;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -57,18 +66,47 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     private final Map<EventLoop, UpstreamPool> pools;
     private final ChannelGroup clients = new DefaultChannelGroup("gatehouse-clients", GlobalEventExecutor.INSTANCE);
     private final DataPlane plane = new DataPlane();
+    private final ProxyMetrics metrics;
+    private final RequestObserver observer;
     private final long clientIdleMillis = Durations.parseMillis(System.getProperty(CLIENT_IDLE_TIMEOUT_PROPERTY, "60s"));
     private Channel listener;
     private boolean closed;
 
-    private ProxyServer(ProxyConfig config, EventLoopGroup group, Map<EventLoop, UpstreamPool> pools) {
+    private ProxyServer(ProxyConfig config, EventLoopGroup group, Map<EventLoop, UpstreamPool> pools, ProxyMetrics metrics,
+                        RequestObserver observer) {
         this.config = config;
         this.group = group;
         this.pools = pools;
+        this.metrics = metrics;
+        this.observer = observer;
+        metrics.connections(clients::size);
     }
 
-    /** Binds and returns once listening. */
+    /** Binds and returns once listening; metrics in a fresh Prometheus registry, no access log. */
     public static ProxyServer start(ProxyConfig config) {
+        return start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    /** Binds and returns once listening; metrics in {@code registry}, no access log. */
+    public static ProxyServer start(ProxyConfig config, MeterRegistry registry) {
+        return start(config, registry, AccessLogDestination.OFF);
+    }
+
+    /**
+     * Binds and returns once listening.
+     *
+     * @param registry  where the proxy's meters go; {@code /metrics} of the status server
+     *                  serves it when it is (or holds) a {@link PrometheusMeterRegistry}
+     * @param accessLog where the access log goes (one JSON line per request)
+     */
+    public static ProxyServer start(ProxyConfig config, MeterRegistry registry, AccessLogDestination accessLog) {
+        ProxyMetrics metrics = new ProxyMetrics(registry);
+        RequestObserver observer;
+        try {
+            observer = new RequestObserver(metrics, AccessLog.open(accessLog, metrics));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot open the access log " + accessLog, e);
+        }
         Transport transport = Transport.best();
         EventLoopGroup group = transport.newGroup(config.ioThreads(), "gatehouse-io");
         Map<EventLoop, UpstreamPool> pools = new IdentityHashMap<>();
@@ -80,9 +118,10 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             }
         } catch (InterruptedException | ExecutionException | SSLException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            observer.close();
             throw new IllegalStateException("cannot start the upstream pools", e);
         }
-        ProxyServer server = new ProxyServer(config, group, Map.copyOf(pools));
+        ProxyServer server = new ProxyServer(config, group, Map.copyOf(pools), metrics, observer);
         server.bind(transport);
         LOG.info("proxy listening on {}:{} ({} transport, {} event loops)", config.address(), server.port(),
                 transport.name(), config.ioThreads());
@@ -107,13 +146,14 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
                                 .addLast("decoder", new StrictRequestDecoder())
                                 .addLast("encoder", new HttpResponseEncoder())
                                 .addLast("gate", new RequestGate())
-                                .addLast("proxy", new ClientHandler(plane, pools.get(ch.eventLoop())));
+                                .addLast("proxy", new ClientHandler(plane, pools.get(ch.eventLoop()), observer));
                     }
                 });
         try {
             listener = b.bind(config.address(), config.port()).sync().channel();
         } catch (Exception e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            observer.close();
             throw new IllegalStateException("cannot listen on " + config.address() + ":" + config.port(), e);
         }
     }
@@ -130,23 +170,31 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
      *         when it is applied. Calls are serialized; request handling never waits for one.
      */
     public synchronized List<Problem> apply(Snapshot snapshot) {
+        long startNanos = System.nanoTime();
         List<Problem> problems = snapshot.validate();
         if (!problems.isEmpty()) {
-            LOG.warn("snapshot {} refused: {} problem(s), first: {}", snapshot.version(), problems.size(), problems.get(0));
+            LOG.warn("event=snapshot.refused version={} problems={} first=\"{}\"", snapshot.version(), problems.size(),
+                    problems.get(0));
+            metrics.snapshotRefused(System.nanoTime() - startNanos);
             return problems;
         }
         CompiledSnapshot compiled;
+        RouteMetersFactory meters = metrics.factory();
         try {
-            compiled = CompiledSnapshot.compile(snapshot);
+            compiled = CompiledSnapshot.compile(snapshot, meters);
         } catch (RuntimeException e) {
-            LOG.warn("snapshot {} refused: cannot compile: {}", snapshot.version(), e.toString());
+            meters.abandon();
+            LOG.warn("event=snapshot.refused version={} problems=1 first=\"cannot compile: {}\"", snapshot.version(), e.toString());
+            metrics.snapshotRefused(System.nanoTime() - startNanos);
             return List.of(new Problem(null, "snapshot", "cannot compile: " + e.getMessage()));
         }
         plane.publish(compiled);
+        meters.commit();
+        metrics.snapshotApplied(snapshot.version(), System.nanoTime() - startNanos);
         Set<String> keys = snapshot.upstreams().stream().flatMap(u -> u.targets().stream())
                 .map(Upstream.Target::address).collect(Collectors.toSet());
         pools.forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(keys)));
-        LOG.info("snapshot {} applied: {} routes, {} services, {} upstreams, hash {}", snapshot.version(),
+        LOG.info("event=snapshot.applied version={} routes={} services={} upstreams={} hash={}", snapshot.version(),
                 snapshot.routes().size(), snapshot.services().size(), snapshot.upstreams().size(), compiled.contentHash());
         return List.of();
     }
@@ -165,6 +213,11 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     /** True once {@link #close()} started: no new connections, in-flight requests finishing. */
     public boolean draining() {
         return plane.draining();
+    }
+
+    /** The proxy's meters; also where the channel and target health gauges are registered. */
+    public ProxyMetrics metrics() {
+        return metrics;
     }
 
     /** Requests in flight, across all connections. */
@@ -208,6 +261,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         pools.forEach((loop, pool) -> loop.execute(pool::close));
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        observer.close();
         LOG.info("proxy on port {} closed", ((InetSocketAddress) listener.localAddress()).getPort());
     }
 }

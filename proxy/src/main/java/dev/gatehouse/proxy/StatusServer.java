@@ -156,6 +156,8 @@ public final class StatusServer implements AutoCloseable {
                 res = text(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed (expected: GET)\n");
             } else if (path.equals("/healthz")) {
                 res = text(ctx, HttpResponseStatus.OK, "ok\n");
+            } else if (path.equals("/metrics")) {
+                res = metrics(ctx, proxy);
             } else if (path.equals("/readyz")) {
                 res = proxy.draining() ? text(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "draining\n")
                         : isEmpty(proxy.current()) ? text(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "no configuration applied yet\n")
@@ -175,6 +177,16 @@ public final class StatusServer implements AutoCloseable {
             if (!keepAlive) {
                 f.addListener(ChannelFutureListener.CLOSE);
             }
+        }
+
+        /** {@code GET /metrics}: the Prometheus text format (version 0.0.4) of the proxy's registry. */
+        private static FullHttpResponse metrics(ChannelHandlerContext ctx, ProxyServer proxy) {
+            String scrape = proxy.metrics().scrape();
+            if (scrape == null) {
+                return text(ctx, HttpResponseStatus.NOT_FOUND, "no Prometheus registry (expected: the proxy started with one)\n");
+            }
+            return response(ctx, HttpResponseStatus.OK, scrape.getBytes(StandardCharsets.UTF_8),
+                    "text/plain; version=0.0.4; charset=utf-8");
         }
 
         private static FullHttpResponse text(ChannelHandlerContext ctx, HttpResponseStatus status, String body) {

@@ -2,6 +2,7 @@ package dev.gatehouse.proxy.forward;
 
 import dev.gatehouse.proxy.http.BadRequest;
 import dev.gatehouse.proxy.http.ErrorReply;
+import dev.gatehouse.proxy.observe.RequestObserver;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -27,14 +28,20 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     private final DataPlane plane;
     private final UpstreamPool pool;
+    private final RequestObserver observer;
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private Exchange current;
     private boolean closed;
 
-    public ClientHandler(DataPlane plane, UpstreamPool pool) {
+    public ClientHandler(DataPlane plane, UpstreamPool pool, RequestObserver observer) {
         this.plane = plane;
         this.pool = pool;
+        this.observer = observer;
+    }
+
+    RequestObserver observer() {
+        return observer;
     }
 
     ChannelHandlerContext ctx() {
@@ -88,8 +95,9 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
                 current.onBadBody(bad);
             } else {
                 closed = true;
-                ctx.writeAndFlush(ErrorReply.of(ctx.alloc(), bad.status(), bad.message(), bad.requestId(), true))
-                        .addListener(ChannelFutureListener.CLOSE);
+                var reply = ErrorReply.of(ctx.alloc(), bad.status(), bad.message(), bad.requestId(), true);
+                observer.refused(bad.requestId(), ctx.channel().remoteAddress(), bad.status().code(), reply.content().readableBytes());
+                ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
                 releasePending();
             }
         } else {

@@ -10,6 +10,8 @@ import dev.gatehouse.proxy.auth.KeyAuth;
 import dev.gatehouse.proxy.balance.Peer;
 import dev.gatehouse.proxy.balance.RoundRobin;
 import dev.gatehouse.proxy.balance.TargetSelector;
+import dev.gatehouse.proxy.observe.RouteMeters;
+import dev.gatehouse.proxy.observe.RouteMetersFactory;
 import dev.gatehouse.proxy.routing.Router;
 
 import org.slf4j.Logger;
@@ -42,6 +44,14 @@ public final class CompiledSnapshot {
 
     /** @param snapshot a snapshot whose {@code validate()} found no problem */
     public static CompiledSnapshot compile(Snapshot snapshot) {
+        return compile(snapshot, RouteMetersFactory.detached());
+    }
+
+    /**
+     * @param snapshot a snapshot whose {@code validate()} found no problem
+     * @param meters   resolves each route's meters; the caller commits or abandons it
+     */
+    public static CompiledSnapshot compile(Snapshot snapshot, RouteMetersFactory meters) {
         Map<String, TargetSelector> selectors = new HashMap<>();
         for (Upstream u : snapshot.upstreams()) {
             selectors.put(u.id(), new RoundRobin(u.targets().stream().map(Peer::of).toList()));
@@ -57,9 +67,11 @@ public final class CompiledSnapshot {
             KeyAuth keyAuth = r.keyAuth() == null ? null : new KeyAuth(r.keyAuth(), namespaceOf(r), credentials);
             Service svc = r.service() == null ? null : services.get(r.service());
             if (svc == null || !selectors.containsKey(svc.upstream())) {
-                return new CompiledRoute(r, null, null, keyAuth); // unresolved service: 503
+                RouteMeters unresolved = meters.route(r.id(), null, keyAuth != null, null, null);
+                return new CompiledRoute(r, null, null, keyAuth, unresolved); // unresolved service: 503
             }
-            return new CompiledRoute(r, svc, selectors.get(svc.upstream()), keyAuth);
+            return new CompiledRoute(r, svc, selectors.get(svc.upstream()), keyAuth, meters.route(r.id(), svc.id(), keyAuth != null,
+                    svc.upstream(), selectors.get(svc.upstream()).peers()));
         });
         return new CompiledSnapshot(snapshot, SnapshotCodec.contentHash(snapshot), router);
     }

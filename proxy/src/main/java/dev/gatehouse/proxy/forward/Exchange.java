@@ -5,6 +5,7 @@ import dev.gatehouse.proxy.balance.Peer;
 import dev.gatehouse.proxy.http.BadRequest;
 import dev.gatehouse.proxy.http.ErrorReply;
 import dev.gatehouse.proxy.http.ProxyHeaders;
+import dev.gatehouse.proxy.observe.RequestRecord;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -51,6 +52,7 @@ final class Exchange implements Deadlines.Expiry {
     private final boolean head;
     private final long startNanos = System.nanoTime();
     private final BitSet tried = new BitSet();
+    private final RequestRecord record;
 
     private CompiledRoute route;
     private boolean https;
@@ -79,6 +81,7 @@ final class Exchange implements Deadlines.Expiry {
         this.request = request;
         this.deadlines = new Deadlines(ctx.executor(), this);
         this.requestId = request.headers().get(ProxyHeaders.X_REQUEST_ID);
+        this.record = client.observer().begin(request, requestId, ctx.channel().remoteAddress());
         this.clientKeepAlive = HttpUtil.isKeepAlive(request);
         this.clientHttp11 = request.protocolVersion().equals(HttpVersion.HTTP_1_1);
         this.expectsBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
@@ -95,6 +98,7 @@ final class Exchange implements Deadlines.Expiry {
     void start() {
         RequestPlan plan = RequestPlan.of(request, client.plane().compiled(), ctx.channel());
         clientHost = plan.clientHost();
+        record.routed(plan.route() == null ? null : plan.route().meters(), plan.consumer());
         if (plan.status() != null) {
             reply(plan.status(), plan.message());
             return;
@@ -120,6 +124,7 @@ final class Exchange implements Deadlines.Expiry {
         attemptsLeft--;
         attempt++;
         peer = route.targets().peers().get(index);
+        record.target(index, peer.key());
         Channel pooled = client.pool().acquire(UpstreamPool.key(peer, https));
         if (pooled != null) {
             connected(pooled);
@@ -181,6 +186,7 @@ final class Exchange implements Deadlines.Expiry {
     }
 
     void onClientContent(HttpContent c) {
+        record.bytesIn(c.content().readableBytes());
         if (done || responseComplete || route == null) {
             body.drop(c);
             maybeFinish();
@@ -244,6 +250,7 @@ final class Exchange implements Deadlines.Expiry {
         upstreamReusable = HttpUtil.isKeepAlive(res);
         boolean bodyAllowed = !head && code != 204 && code != 304;
         long now = System.nanoTime();
+        record.responded(code, now - sentNanos);
         closeAfter = ResponseHead.rewrite(res, bodyAllowed, clientHttp11, clientKeepAlive && !client.plane().draining());
         ResponseHead.annotate(res, requestId, TimeUnit.NANOSECONDS.toMillis(now - sentNanos),
                 TimeUnit.NANOSECONDS.toMillis(sentNanos - startNanos));
@@ -261,6 +268,7 @@ final class Exchange implements Deadlines.Expiry {
             c.release();
             return;
         }
+        record.bytesOut(c.content().readableBytes());
         ctx.write(c);
         if (c instanceof LastHttpContent) {
             responseComplete = true;
@@ -333,6 +341,7 @@ final class Exchange implements Deadlines.Expiry {
 
     private void releaseUpstream(boolean reuse) {
         deadlines.cancel();
+        record.released();
         Channel ch = upstream;
         upstream = null;
         headAcked = false;
@@ -365,6 +374,7 @@ final class Exchange implements Deadlines.Expiry {
         responseComplete = true;
         closeAfter = mustClose || !clientKeepAlive || (expectsBody && !body.complete()) || client.plane().draining();
         FullHttpResponse res = ErrorReply.of(ctx.alloc(), status, message, requestId, closeAfter);
+        record.replied(status.code(), res.content().readableBytes());
         if (!clientHttp11 && !closeAfter) {
             res.headers().set(HttpHeaderNames.CONNECTION, "keep-alive");
         }
@@ -381,6 +391,7 @@ final class Exchange implements Deadlines.Expiry {
             return;
         }
         done = true;
+        record.finish(attempt);
         ctx.flush();
         client.exchangeDone(this, closeAfter);
     }
@@ -395,5 +406,6 @@ final class Exchange implements Deadlines.Expiry {
         done = true;
         releaseUpstream(false);
         body.discard();
+        record.finish(attempt);
     }
 }

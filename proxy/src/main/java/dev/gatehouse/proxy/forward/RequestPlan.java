@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
  *                   wins, RFC 9112 §3.2.2); null when none
  * @param status     the proxy's own answer, or null
  * @param message    the JSON message of that answer
+ * @param consumer   the authenticated consumer's username, or null
  */
-record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus status, String message) {
+record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus status, String message, String consumer) {
     private static final Logger LOG = LoggerFactory.getLogger(RequestPlan.class);
 
     static RequestPlan of(HttpRequest request, CompiledSnapshot compiled, Channel client) {
@@ -49,13 +50,13 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
 
         RouteMatch<CompiledRoute> match = compiled.router().match(clientHost, request.method().name(), path, h);
         if (match == null) {
-            return new RequestPlan(null, clientHost, HttpResponseStatus.NOT_FOUND, ErrorReply.NO_ROUTE);
+            return new RequestPlan(null, clientHost, HttpResponseStatus.NOT_FOUND, ErrorReply.NO_ROUTE, null);
         }
         CompiledRoute route = match.destination();
         if (route.service() == null) {
             // The route's service reference is unresolved: answer here rather than let the
             // request fall through to a less specific route that might not check keys.
-            return new RequestPlan(route, clientHost, HttpResponseStatus.SERVICE_UNAVAILABLE, ErrorReply.NO_SERVICE);
+            return new RequestPlan(route, clientHost, HttpResponseStatus.SERVICE_UNAVAILABLE, ErrorReply.NO_SERVICE, null);
         }
         KeyAuth.Outcome auth = null;
         String upstreamQuery = rawQuery;
@@ -64,7 +65,8 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
             if (!auth.accepted()) {
                 LOG.info("key-auth refused request_id={} route={}: {}", h.get(dev.gatehouse.proxy.http.ProxyHeaders.X_REQUEST_ID),
                         route.route().id(), auth.message());
-                return new RequestPlan(route, clientHost, HttpResponseStatus.UNAUTHORIZED, auth.message());
+                route.meters().keyAuthFailed(auth.message());
+                return new RequestPlan(route, clientHost, HttpResponseStatus.UNAUTHORIZED, auth.message(), null);
             }
             if (route.keyAuth().hideCredentials() && auth.keyParam() != null) {
                 upstreamQuery = new QueryParameters(rawQuery).without(auth.keyParam());
@@ -77,7 +79,7 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
         if (auth != null) {
             UpstreamRequest.authenticated(h, auth, route.keyAuth().hideCredentials());
         }
-        return new RequestPlan(route, clientHost, null, null);
+        return new RequestPlan(route, clientHost, null, null, auth == null ? null : auth.consumer().username());
     }
 
     private static String hostWithoutPort(String host) {

@@ -1,0 +1,189 @@
+package dev.gatehouse.proxy.observe;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The proxy's meters outside the per-route ones ({@link RouteMeters}). Prometheus names:
+ *
+ * <table>
+ *   <caption>Proxy-wide series</caption>
+ *   <tr><td>{@code gatehouse_connections_active}</td><td>open client connections</td></tr>
+ *   <tr><td>{@code gatehouse_upstream_target_in_flight{upstream,target}}</td><td>requests on a target now</td></tr>
+ *   <tr><td>{@code gatehouse_snapshot_version}</td><td>version of the applied snapshot</td></tr>
+ *   <tr><td>{@code gatehouse_snapshot_apply_seconds}</td><td>validate + compile + swap time (summary)</td></tr>
+ *   <tr><td>{@code gatehouse_snapshots_applied_total}, {@code gatehouse_snapshots_refused_total}</td>
+ *       <td>ACKed / NACKed snapshots</td></tr>
+ *   <tr><td>{@code gatehouse_channel_connected}</td><td>1 while connected to the controller (when a channel is bound)</td></tr>
+ *   <tr><td>{@code gatehouse_access_log_dropped_total}</td><td>access-log lines dropped because the queue was full</td></tr>
+ * </table>
+ *
+ * <p>Registration point for target health ({@link #targetGauge}): the balancing work registers
+ * e.g. {@code gatehouse_upstream_target_healthy{upstream,target}} there, and it is removed with
+ * the target's other series when the target leaves.
+ */
+public final class ProxyMetrics {
+    private final MeterRegistry registry;
+    private final RouteMeters unmatched;
+    private final Timer applyTime;
+    private final Counter applied;
+    private final Counter refused;
+    private final Counter accessLogDropped;
+    private volatile long version;
+    /** in-flight adders by {@link #targetKey}; strongly held so a gauge never reads a collected one */
+    private final Map<String, LongAdder> inFlight = new HashMap<>();
+    /** target series by {@link #targetKey}: the in-flight gauge and whatever {@link #targetGauge} added */
+    private final Map<String, Set<Meter.Id>> targetSeries = new HashMap<>();
+    private Set<Meter.Id> live = new HashSet<>();
+
+    public ProxyMetrics(MeterRegistry registry) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.unmatched = new RouteMeters(registry, RouteMeters.NONE, RouteMeters.NONE, false, List.of(), new java.util.ArrayList<>());
+        this.applyTime = Timer.builder("gatehouse.snapshot.apply").description("Validating, compiling and swapping in a snapshot")
+                .register(registry);
+        this.applied = Counter.builder("gatehouse.snapshots.applied").description("Snapshots applied (ACK)").register(registry);
+        this.refused = Counter.builder("gatehouse.snapshots.refused").description("Snapshots refused (NACK)").register(registry);
+        this.accessLogDropped = Counter.builder("gatehouse.access.log.dropped")
+                .description("Access-log lines dropped because the writer fell behind").register(registry);
+        Gauge.builder("gatehouse.snapshot.version", this, m -> m.version).description("Version of the applied snapshot")
+                .register(registry);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** The meters of requests that matched no route (label values {@value RouteMeters#NONE}). */
+    public RouteMeters unmatched() {
+        return unmatched;
+    }
+
+    /** Starts resolving the meters of a snapshot about to be compiled. */
+    public RouteMetersFactory factory() {
+        return new RouteMetersFactory(this);
+    }
+
+    public void snapshotApplied(long snapshotVersion, long nanos) {
+        version = snapshotVersion;
+        applied.increment();
+        applyTime.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void snapshotRefused(long nanos) {
+        refused.increment();
+        applyTime.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void connections(IntSupplier open) {
+        Gauge.builder("gatehouse.connections.active", open, s -> s.getAsInt()).description("Open client connections")
+                .strongReference(true).register(registry);
+    }
+
+    /** Binds {@code gatehouse_channel_connected} to the channel client's state. */
+    public void channelConnected(BooleanSupplier connected) {
+        Gauge.builder("gatehouse.channel.connected", connected, c -> c.getAsBoolean() ? 1 : 0)
+                .description("1 while the snapshot channel to the controller is connected").strongReference(true).register(registry);
+    }
+
+    Counter accessLogDropped() {
+        return accessLogDropped;
+    }
+
+    /**
+     * Registers a gauge of one target, tagged {@code upstream} and {@code target}, removed when
+     * the target leaves the applied snapshot (or at once if it is not in it).
+     */
+    public synchronized <T> Gauge targetGauge(String name, String description, String upstream, String target, T state,
+                                              ToDoubleFunction<T> value) {
+        Gauge g = Gauge.builder(name, state, value).description(description).tags(Tags.of("upstream", upstream, "target", target))
+                .strongReference(true).register(registry);
+        targetSeries.computeIfAbsent(targetKey(upstream, target), k -> new HashSet<>()).add(g.getId());
+        return g;
+    }
+
+    static String targetKey(String upstream, String target) {
+        return upstream + " " + target;
+    }
+
+    synchronized LongAdder targetInFlight(String upstream, String target, List<Meter.Id> registered) {
+        String key = targetKey(upstream, target);
+        LongAdder adder = inFlight.get(key);
+        if (adder == null) {
+            adder = new LongAdder();
+            inFlight.put(key, adder);
+            Gauge g = Gauge.builder("gatehouse.upstream.target.in.flight", adder, LongAdder::sum)
+                    .description("Requests in flight on a target").tags(Tags.of("upstream", upstream, "target", target))
+                    .strongReference(true).register(registry);
+            targetSeries.computeIfAbsent(key, k -> new HashSet<>()).add(g.getId());
+        }
+        return adder;
+    }
+
+    /** After a swap: keeps the series in {@code routeIds} and of {@code targets}; removes the rest of the old ones. */
+    synchronized void retain(List<Meter.Id> routeIds, Set<String> targets) {
+        Set<Meter.Id> next = new HashSet<>(routeIds);
+        for (Meter.Id id : live) {
+            if (!next.contains(id)) {
+                registry.remove(id);
+            }
+        }
+        live = next;
+        targetSeries.entrySet().removeIf(e -> {
+            if (targets.contains(e.getKey())) {
+                return false;
+            }
+            e.getValue().forEach(registry::remove);
+            inFlight.remove(e.getKey());
+            return true;
+        });
+    }
+
+    /** A refused snapshot: removes what it registered that the applied one does not use. */
+    synchronized void forget(List<Meter.Id> routeIds) {
+        for (Meter.Id id : routeIds) {
+            if (!live.contains(id)) {
+                registry.remove(id);
+            }
+        }
+    }
+
+    /** The Prometheus text exposition, or null when the registry is not (and holds no) Prometheus registry. */
+    public String scrape() {
+        PrometheusMeterRegistry p = prometheus(registry);
+        return p == null ? null : p.scrape();
+    }
+
+    private static PrometheusMeterRegistry prometheus(MeterRegistry r) {
+        if (r instanceof PrometheusMeterRegistry p) {
+            return p;
+        }
+        if (r instanceof CompositeMeterRegistry c) {
+            for (MeterRegistry child : c.getRegistries()) {
+                PrometheusMeterRegistry p = prometheus(child);
+                if (p != null) {
+                    return p;
+                }
+            }
+        }
+        return null;
+    }
+
+}

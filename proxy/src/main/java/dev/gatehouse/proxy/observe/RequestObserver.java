@@ -1,0 +1,51 @@
+package dev.gatehouse.proxy.observe;
+
+import io.netty.handler.codec.http.HttpRequest;
+
+import java.net.SocketAddress;
+
+/**
+ * What every client connection of one proxy reports its requests to: the meters of unmatched
+ * requests and the access log (null when off). Shared by all event loops; holds no mutable state.
+ */
+public final class RequestObserver implements AutoCloseable {
+    private final ProxyMetrics metrics;
+    private final AccessLog accessLog;
+
+    public RequestObserver(ProxyMetrics metrics, AccessLog accessLog) {
+        this.metrics = metrics;
+        this.accessLog = accessLog;
+    }
+
+    /** A request head arrived: the record follows it to the end. Call on the event loop. */
+    public RequestRecord begin(HttpRequest request, String requestId, SocketAddress client) {
+        return new RequestRecord(this, request.method().name(), request.uri(), requestId, client);
+    }
+
+    /**
+     * The HTTP gate refused a request before it became an exchange (400, 405, 413, 414, 431,
+     * 501, 505): counted with the unmatched requests and logged without method and path.
+     */
+    public void refused(String requestId, SocketAddress client, int status, long bytesOut) {
+        RequestRecord r = new RequestRecord(this, null, null, requestId, client);
+        r.replied(status, bytesOut);
+        r.finish(0);
+    }
+
+    RouteMeters unmatched() {
+        return metrics.unmatched();
+    }
+
+    void finished(RequestRecord record) {
+        if (accessLog != null) {
+            accessLog.offer(record);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (accessLog != null) {
+            accessLog.close();
+        }
+    }
+}

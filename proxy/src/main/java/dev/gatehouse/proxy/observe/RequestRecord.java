@@ -1,0 +1,176 @@
+package dev.gatehouse.proxy.observe;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Instant;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One request as metrics and the access log see it: filled in on the event loop as the exchange
+ * goes, counted into the route's meters by {@link #finish}, then handed to the access log, whose
+ * thread alone formats it. The only per-request allocation of observing; no lookups, no locks.
+ */
+public final class RequestRecord {
+    private final RequestObserver observer;
+    private final long startMillis = System.currentTimeMillis();
+    private final long startNanos = System.nanoTime();
+    private final String method;
+    /** the request-target as received (the query is cut off when formatting, off the event loop) */
+    private final String uri;
+    private final String requestId;
+    private final SocketAddress client;
+
+    private RouteMeters meters;
+    private String consumer;
+    private String target;
+    private LongAdder targetInFlight;
+    private int status;
+    private long bytesIn;
+    private long bytesOut;
+    private long upstreamNanos = -1;
+    private long latencyNanos;
+    private int retries;
+    private boolean finished;
+
+    RequestRecord(RequestObserver observer, String method, String uri, String requestId, SocketAddress client) {
+        this.observer = observer;
+        this.method = method;
+        this.uri = uri;
+        this.requestId = requestId;
+        this.client = client;
+    }
+
+    /** The request matched a route (null meters: none matched); {@code consumer} is the authenticated username, or null. */
+    public void routed(RouteMeters routeMeters, String consumerName) {
+        this.meters = routeMeters;
+        this.consumer = consumerName;
+    }
+
+    /** An attempt goes to the target at {@code index} of the route's targets, named {@code key}. */
+    public void target(int index, String key) {
+        released();
+        target = key;
+        targetInFlight = meters == null ? null : meters.inFlight(index);
+        if (targetInFlight != null) {
+            targetInFlight.increment();
+        }
+    }
+
+    /** The attempt's target is done with the request (answered, failed or abandoned). */
+    public void released() {
+        if (targetInFlight != null) {
+            targetInFlight.decrement();
+            targetInFlight = null;
+        }
+    }
+
+    /** The target's response head arrived, {@code nanos} after the request head was written. */
+    public void responded(int code, long nanos) {
+        status = code;
+        upstreamNanos = nanos;
+    }
+
+    /** The proxy answered itself with {@code code} and a body of {@code bytes}. */
+    public void replied(int code, long bytes) {
+        status = code;
+        bytesOut += bytes;
+    }
+
+    public void bytesIn(long n) {
+        bytesIn += n;
+    }
+
+    public void bytesOut(long n) {
+        bytesOut += n;
+    }
+
+    /**
+     * The exchange is over (answered, or the client went away: status 499 when no status was
+     * sent). Counts it once and queues the access-log line.
+     *
+     * @param attempts how many targets were tried
+     */
+    public void finish(int attempts) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        released();
+        latencyNanos = System.nanoTime() - startNanos;
+        if (status == 0) {
+            status = 499;
+        }
+        retries = Math.max(0, attempts - 1);
+        (meters == null ? observer.unmatched() : meters).answered(status, latencyNanos, upstreamNanos, retries);
+        observer.finished(this);
+    }
+
+    /** The access-log line (without the newline). Runs on the access log's thread. */
+    void appendJson(StringBuilder b) {
+        RouteMeters m = meters;
+        b.append("{\"time\":\"").append(Instant.ofEpochMilli(startMillis)).append('"');
+        string(b, "request_id", requestId);
+        string(b, "client", client instanceof InetSocketAddress a ? a.getAddress().getHostAddress() + ":" + a.getPort()
+                : client == null ? null : client.toString());
+        string(b, "method", method);
+        string(b, "path", path(uri));
+        string(b, "route", m == null ? null : m.route());
+        string(b, "service", m == null || RouteMeters.NONE.equals(m.service()) ? null : m.service());
+        string(b, "target", target);
+        b.append(",\"status\":").append(status);
+        b.append(",\"bytes_in\":").append(bytesIn);
+        b.append(",\"bytes_out\":").append(bytesOut);
+        b.append(",\"latency_ms\":").append(millis(latencyNanos));
+        b.append(",\"upstream_latency_ms\":").append(upstreamNanos < 0 ? "null" : millis(upstreamNanos));
+        b.append(",\"retries\":").append(retries);
+        string(b, "consumer", consumer);
+        b.append('}');
+    }
+
+    /** The path of a request-target: the query (which may hold a key) and any fragment cut off. */
+    static String path(String uri) {
+        if (uri == null) {
+            return null;
+        }
+        int end = uri.length();
+        for (int i = 0; i < uri.length(); i++) {
+            char c = uri.charAt(i);
+            if (c == '?' || c == '#') {
+                end = i;
+                break;
+            }
+        }
+        return uri.substring(0, end);
+    }
+
+    private static String millis(long nanos) {
+        return Double.toString(Math.round(nanos / 1_000.0) / 1_000.0);
+    }
+
+    private static void string(StringBuilder b, String name, String value) {
+        b.append(",\"").append(name).append("\":");
+        if (value == null) {
+            b.append("null");
+            return;
+        }
+        b.append('"');
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        b.append('"');
+    }
+}

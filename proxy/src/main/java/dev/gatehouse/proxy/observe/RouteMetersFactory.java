@@ -1,0 +1,68 @@
+package dev.gatehouse.proxy.observe;
+
+import dev.gatehouse.proxy.balance.Peer;
+import io.micrometer.core.instrument.Meter;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Resolves the meters of one snapshot while it is compiled. A route that stays across swaps gets
+ * the very meters it had (the registry hands back a meter registered with the same name and
+ * tags), so its counts go on. After the swap, {@link #commit()} removes from the registry the
+ * series of routes and targets that left; a snapshot that failed to compile calls
+ * {@link #abandon()} instead. Not thread-safe: one compile at a time (ProxyServer.apply is serialized).
+ */
+public final class RouteMetersFactory {
+    private final ProxyMetrics metrics;
+    private final List<Meter.Id> registered = new ArrayList<>();
+    private final Set<String> targets = new HashSet<>();
+
+    RouteMetersFactory(ProxyMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    /**
+     * @param routeId   the route's id
+     * @param serviceId its service's id; null when unresolved
+     * @param keyAuth   whether the route runs key-auth (its failure counters are registered)
+     * @param upstream  the upstream's id; null when unresolved
+     * @param peers     the targets, in the order the route's selector indexes them
+     */
+    public RouteMeters route(String routeId, String serviceId, boolean keyAuth, String upstream, List<Peer> peers) {
+        if (metrics == null) {
+            return RouteMeters.DETACHED;
+        }
+        List<LongAdder> inFlight = new ArrayList<>();
+        if (upstream != null && peers != null) {
+            for (Peer p : peers) {
+                inFlight.add(metrics.targetInFlight(upstream, p.key(), registered));
+                targets.add(ProxyMetrics.targetKey(upstream, p.key()));
+            }
+        }
+        return new RouteMeters(metrics.registry(), routeId, serviceId == null ? RouteMeters.NONE : serviceId, keyAuth,
+                inFlight, registered);
+    }
+
+    /** The snapshot compiled with these meters is applied: drop the series nothing uses any more. */
+    public void commit() {
+        if (metrics != null) {
+            metrics.retain(registered, targets);
+        }
+    }
+
+    /** The snapshot was refused: drop the series only it had registered. */
+    public void abandon() {
+        if (metrics != null) {
+            metrics.forget(registered);
+        }
+    }
+
+    /** A factory whose meters belong to no registry (for compiling without metrics). */
+    public static RouteMetersFactory detached() {
+        return new RouteMetersFactory(null);
+    }
+}
