@@ -4,10 +4,12 @@ import dev.gatehouse.config.Durations;
 import dev.gatehouse.config.Problem;
 import dev.gatehouse.config.Snapshot;
 import dev.gatehouse.config.Upstream;
+import dev.gatehouse.proxy.balance.Balancers;
 import dev.gatehouse.proxy.forward.ClientHandler;
 import dev.gatehouse.proxy.forward.CompiledSnapshot;
 import dev.gatehouse.proxy.forward.DataPlane;
 import dev.gatehouse.proxy.forward.UpstreamPool;
+import dev.gatehouse.proxy.health.HealthChecker;
 import dev.gatehouse.proxy.http.RequestGate;
 import dev.gatehouse.proxy.http.StrictRequestDecoder;
 import io.netty.bootstrap.ServerBootstrap;
@@ -57,6 +59,8 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     private final Map<EventLoop, UpstreamPool> pools;
     private final ChannelGroup clients = new DefaultChannelGroup("gatehouse-clients", GlobalEventExecutor.INSTANCE);
     private final DataPlane plane = new DataPlane();
+    private final Balancers balancers = new Balancers();
+    private final HealthChecker health = new HealthChecker(balancers);
     private final long clientIdleMillis = Durations.parseMillis(System.getProperty(CLIENT_IDLE_TIMEOUT_PROPERTY, "60s"));
     private Channel listener;
     private boolean closed;
@@ -137,12 +141,14 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         }
         CompiledSnapshot compiled;
         try {
-            compiled = CompiledSnapshot.compile(snapshot);
+            compiled = CompiledSnapshot.compile(snapshot, balancers);
         } catch (RuntimeException e) {
             LOG.warn("snapshot {} refused: cannot compile: {}", snapshot.version(), e.toString());
             return List.of(new Problem(null, "snapshot", "cannot compile: " + e.getMessage()));
         }
         plane.publish(compiled);
+        balancers.retain(snapshot.upstreams());
+        health.reconcile();
         Set<String> keys = snapshot.upstreams().stream().flatMap(u -> u.targets().stream())
                 .map(Upstream.Target::address).collect(Collectors.toSet());
         pools.forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(keys)));
@@ -160,6 +166,11 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     /** The applied snapshot's content hash. */
     public String currentContentHash() {
         return plane.compiled().contentHash();
+    }
+
+    /** Balancing and health state per upstream and target, for {@code GET /upstreams}. */
+    public Balancers balancers() {
+        return balancers;
     }
 
     /** True once {@link #close()} started: no new connections, in-flight requests finishing. */
@@ -206,6 +217,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             LOG.warn("shutdown grace {} over with {} request(s) in flight; closing them", config.shutdownGrace(), plane.inFlight());
         }
         clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        health.close();
         pools.forEach((loop, pool) -> loop.execute(pool::close));
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         LOG.info("proxy on port {} closed", ((InetSocketAddress) listener.localAddress()).getPort());

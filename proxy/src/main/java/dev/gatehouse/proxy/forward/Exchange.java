@@ -2,6 +2,7 @@ package dev.gatehouse.proxy.forward;
 
 import dev.gatehouse.config.Service;
 import dev.gatehouse.proxy.balance.Peer;
+import dev.gatehouse.proxy.balance.TargetState;
 import dev.gatehouse.proxy.http.BadRequest;
 import dev.gatehouse.proxy.http.ErrorReply;
 import dev.gatehouse.proxy.http.ProxyHeaders;
@@ -58,6 +59,10 @@ final class Exchange implements Deadlines.Expiry {
     private int attemptsLeft;
     private int attempt;
     private Peer peer;
+    /** The balancer state of the target of the current attempt; null between attempts. */
+    private TargetState target;
+    /** Set-Cookie for a new sticky-session cookie, or null. */
+    private String stickyCookie;
     private Channel upstream;
     private boolean headAcked;
     private long sentNanos;
@@ -102,11 +107,12 @@ final class Exchange implements Deadlines.Expiry {
         route = plan.route();
         https = route.service().protocol() == Service.Protocol.HTTPS;
         attemptsLeft = 1 + route.service().retries();
+        stickyCookie = route.targets().stickyCookie(request);
         nextAttempt();
     }
 
     private void nextAttempt() {
-        int index = attemptsLeft > 0 ? route.targets().pick(tried) : -1;
+        int index = attemptsLeft > 0 ? route.targets().pick(request, ctx.channel(), tried) : -1;
         if (index < 0) {
             if (tried.isEmpty()) {
                 LOG.warn("no target available request_id={} route={}", requestId, route.route().id());
@@ -120,6 +126,10 @@ final class Exchange implements Deadlines.Expiry {
         attemptsLeft--;
         attempt++;
         peer = route.targets().peers().get(index);
+        target = route.targets().state(index);
+        if (target != null) {
+            target.begin();
+        }
         Channel pooled = client.pool().acquire(UpstreamPool.key(peer, https));
         if (pooled != null) {
             connected(pooled);
@@ -244,6 +254,12 @@ final class Exchange implements Deadlines.Expiry {
         upstreamReusable = HttpUtil.isKeepAlive(res);
         boolean bodyAllowed = !head && code != 204 && code != 304;
         long now = System.nanoTime();
+        if (target != null) {
+            target.responded(now - sentNanos, code);
+        }
+        if (stickyCookie != null) {
+            res.headers().add(HttpHeaderNames.SET_COOKIE, stickyCookie);
+        }
         closeAfter = ResponseHead.rewrite(res, bodyAllowed, clientHttp11, clientKeepAlive && !client.plane().draining());
         ResponseHead.annotate(res, requestId, TimeUnit.NANOSECONDS.toMillis(now - sentNanos),
                 TimeUnit.NANOSECONDS.toMillis(sentNanos - startNanos));
@@ -318,6 +334,9 @@ final class Exchange implements Deadlines.Expiry {
      *             is retried whatever its method
      */
     private void attemptFailed(boolean sent, HttpResponseStatus status, String message, Throwable cause) {
+        if (target != null) {
+            target.failed();
+        }
         releaseUpstream(false);
         lastFailure = status;
         lastMessage = message;
@@ -332,6 +351,10 @@ final class Exchange implements Deadlines.Expiry {
     }
 
     private void releaseUpstream(boolean reuse) {
+        if (target != null) {
+            target.end();
+            target = null;
+        }
         deadlines.cancel();
         Channel ch = upstream;
         upstream = null;

@@ -1,0 +1,93 @@
+package dev.gatehouse.proxy.balance;
+
+import dev.gatehouse.config.Upstream;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The balancing state of one proxy across snapshots: one {@link UpstreamState} per upstream id.
+ * {@link #balancer} (at compile time) reuses the state of targets that stay, so round robin
+ * position, counters, EWMAs, health and ejections survive a swap; {@link #retain} (after the
+ * swap) forgets upstreams and targets that left. A target that left is drained: requests in
+ * flight finish on the state they hold, no new request picks it.
+ */
+public final class Balancers {
+    /**
+     * System property: when every target of an upstream is unhealthy or ejected, {@code true}
+     * (the default) balances over all of them anyway (fail open); {@code false} answers 503.
+     */
+    public static final String FAIL_OPEN_PROPERTY = "gatehouse.proxy.failOpen";
+
+    private final Map<String, UpstreamState> upstreams = new ConcurrentHashMap<>();
+    private final boolean failOpen = Boolean.parseBoolean(System.getProperty(FAIL_OPEN_PROPERTY, "true"));
+
+    /** The balancer of {@code u} for a snapshot being compiled; creates state for new targets. */
+    public synchronized Balancer balancer(Upstream u) {
+        UpstreamState state = upstreams.computeIfAbsent(u.id(), UpstreamState::new);
+        state.configure(u);
+        long now = System.nanoTime();
+        List<Peer> peers = new ArrayList<>(u.targets().size());
+        TargetState[] targets = new TargetState[u.targets().size()];
+        for (int i = 0; i < targets.length; i++) {
+            Upstream.Target t = u.targets().get(i);
+            peers.add(Peer.of(t));
+            targets[i] = state.target(t.address(), t.weight(), now);
+        }
+        return new Balancer(state, u, peers, targets, failOpen);
+    }
+
+    /** Forgets what is not in {@code applied} (the snapshot now serving). */
+    public synchronized void retain(List<Upstream> applied) {
+        Map<String, Set<String>> keep = new LinkedHashMap<>();
+        for (Upstream u : applied) {
+            Set<String> keys = new HashSet<>();
+            u.targets().forEach(t -> keys.add(t.address()));
+            keep.put(u.id(), keys);
+        }
+        upstreams.keySet().retainAll(keep.keySet());
+        upstreams.forEach((id, s) -> {
+            s.retain(keep.get(id));
+            s.configure(applied.stream().filter(u -> u.id().equals(id)).findFirst().orElseThrow());
+        });
+    }
+
+    /** Upstream states by id. */
+    public Map<String, UpstreamState> upstreams() {
+        return Map.copyOf(upstreams);
+    }
+
+    /** For {@code GET /upstreams}: per upstream, per target its address, weight, health and counters. */
+    public List<Map<String, Object>> describe() {
+        long now = System.nanoTime();
+        List<Map<String, Object>> out = new ArrayList<>();
+        upstreams.values().stream().sorted(java.util.Comparator.comparing(UpstreamState::id)).forEach(s -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", s.id());
+            Upstream c = s.config();
+            m.put("algorithm", c == null ? null : c.algorithm().name());
+            List<Map<String, Object>> ts = new ArrayList<>();
+            for (TargetState t : s.targets()) {
+                Map<String, Object> tm = new LinkedHashMap<>();
+                tm.put("address", t.key());
+                tm.put("weight", t.weight());
+                tm.put("health", t.weight() == 0 ? "DRAINED" : !t.healthy() ? "UNHEALTHY" : t.ejected(now) ? "EJECTED" : "HEALTHY");
+                tm.put("ejectedForMillis", t.ejected(now) ? TimeUnit.NANOSECONDS.toMillis(t.ejectedUntilNanos() - now) : 0);
+                tm.put("inFlight", t.inFlight());
+                tm.put("ewmaMillis", Math.round(t.ewmaNanos(now) / 1_000) / 1_000.0);
+                tm.put("requests", t.requests());
+                tm.put("failures", t.failures());
+                ts.add(tm);
+            }
+            m.put("targets", ts);
+            out.add(m);
+        });
+        return out;
+    }
+}
