@@ -13,8 +13,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * position, guarded by the owning {@link UpstreamState}'s monitor.
  */
 public final class TargetState {
-    /** Decay time of the latency EWMA (Finagle's peak EWMA uses 10 s). */
-    static final long EWMA_TAU_NANOS = 10_000_000_000L;
+    /**
+     * Decay time of the latency EWMA. Finagle's peak EWMA uses 10 s, but a peak then holds for
+     * seconds at any request rate, so one hiccup of a fast target makes it look as slow as a
+     * really slow one. 500 ms lets peaks fade within about a second, and a target that had one
+     * slow answer (losing every P2C comparison, it gets no new sample) is tried again soon.
+     */
+    static final long EWMA_TAU_NANOS = 500_000_000L;
     /** A repeated ejection doubles the ejection time, up to this many times the configured one. */
     static final int MAX_EJECTION_MULTIPLIER = 8;
 
