@@ -40,9 +40,8 @@ import java.util.concurrent.TimeUnit;
  * {@code GET /healthz} (200 "ok" while the process runs), {@code GET /readyz} (200 once a
  * non-empty snapshot is applied and until the proxy starts draining, else 503) and
  * {@code GET /status} (JSON: the applied snapshot's version, content hash, routes, services,
- * upstreams and targets, whether the proxy is draining, requests in flight) and {@code GET /upstreams}
- * (JSON: per target its address, weight, health, ejection, in-flight, latency EWMA, requests,
- * failures). Never a key or key digest.
+ * upstreams and targets, whether the proxy is draining, requests in flight). Never a key or key
+ * digest.
  */
 public final class StatusServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StatusServer.class);
@@ -168,6 +167,7 @@ public final class StatusServer implements AutoCloseable {
                 byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc);
                 res = response(ctx, HttpResponseStatus.OK, json, HttpHeaderValues.APPLICATION_JSON);
             } else if (path.equals("/upstreams")) {
+                // per upstream and target: address, weight, health, ejection, in-flight, EWMA, counters (docs/balancing.md)
                 byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(Map.of("upstreams", proxy.balancers().describe()));
                 res = response(ctx, HttpResponseStatus.OK, json, HttpHeaderValues.APPLICATION_JSON);
             } else {

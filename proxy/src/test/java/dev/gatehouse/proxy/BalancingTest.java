@@ -181,7 +181,7 @@ class BalancingTest {
         Map<String, AtomicInteger> delays = new HashMap<>();
         List<Backend> backends = new ArrayList<>();
         for (String name : List.of("a", "b", "c")) {
-            AtomicInteger delay = new AtomicInteger(3);
+            AtomicInteger delay = new AtomicInteger(10);
             delays.put(name, delay);
             Backend b = backend(name);
             b.handler((ex, s) -> {
@@ -200,7 +200,7 @@ class BalancingTest {
         double shareBefore = before.getOrDefault("c", 0) / (double) beforeTotal;
         assertThat(shareBefore).as("c's share before: " + before).isGreaterThan(0.1);
 
-        delays.get("c").set(30);
+        delays.get("c").set(100);
         Map<String, Integer> after = load(2, 2_000);
         int total = after.values().stream().mapToInt(Integer::intValue).sum();
         int toC = after.getOrDefault("c", 0);

@@ -2,7 +2,6 @@ package dev.gatehouse.proxy;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.gatehouse.config.Upstream;
-import dev.gatehouse.proxy.balance.Balancers;
 import dev.gatehouse.proxy.balance.TargetState;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -137,12 +136,8 @@ class HealthCheckTest {
         proxy.close();
         proxy = null;
 
-        System.setProperty(Balancers.FAIL_OPEN_PROPERTY, "false");
-        try {
-            serve(u);
-        } finally {
-            System.clearProperty(Balancers.FAIL_OPEN_PROPERTY);
-        }
+        serve(BalancingTest.upstream(Upstream.Algorithm.ROUND_ROBIN, null,
+                new Upstream.HealthChecks(u.healthChecks().active(), null, false), List.of(target(a, 100))));
         TargetState closed = proxy.balancers().upstreams().get("default/u").find("127.0.0.1:" + a.port());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
         while (closed.healthy() && System.nanoTime() < deadline) {

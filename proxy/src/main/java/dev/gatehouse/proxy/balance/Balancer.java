@@ -16,8 +16,9 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Every algorithm is weighted, never picks a weight 0 (drained) target nor one this request
  * already tried, and skips unhealthy and ejected targets. When no target is healthy it fails
- * open (picks among all targets with weight &gt; 0) unless {@code failOpen} is false, then the
- * request gets 503. Slow start scales a returning target's weight, from 10% up.
+ * open (picks among all targets with weight &gt; 0) unless the upstream's
+ * {@code healthChecks.failOpen} (or, when unset, the proxy's {@link Balancers#FAIL_OPEN_PROPERTY})
+ * is false, then the request gets 503. Slow start scales a returning target's weight, from 10% up.
  * <ul>
  * <li>{@code RoundRobin}: smooth weighted round robin (nginx), under the upstream's monitor.</li>
  * <li>{@code LeastConnections}: fewest in-flight per unit of weight; the scan starts at a
@@ -40,6 +41,8 @@ public final class Balancer implements TargetSelector {
     private final int[] maglev;
     private final long slowStartNanos;
     private final boolean failOpen;
+    /** The attributes after {@code name=value} of a new sticky cookie. */
+    private final String cookieAttributes;
 
     Balancer(UpstreamState state, Upstream upstream, List<Peer> peers, TargetState[] targets, boolean failOpen) {
         this.state = state;
@@ -47,7 +50,9 @@ public final class Balancer implements TargetSelector {
         this.peers = List.copyOf(peers);
         this.targets = targets;
         this.slowStartNanos = upstream.slowStartMillis() * 1_000_000L;
-        this.failOpen = failOpen;
+        Upstream.HealthChecks checks = upstream.healthChecks();
+        this.failOpen = checks == null || checks.failOpen() == null ? failOpen : checks.failOpen();
+        this.cookieAttributes = cookieAttributes(upstream.stickyCookie());
         if (upstream.algorithm() == Upstream.Algorithm.CONSISTENT_HASH) {
             String[] keys = new String[targets.length];
             int[] weights = new int[targets.length];
@@ -241,6 +246,19 @@ public final class Balancer implements TargetSelector {
             value.append(Character.forDigit(random.nextInt(16), 16));
         }
         request.headers().add(HttpHeaderNames.COOKIE, on.name() + "=" + value);
-        return on.name() + "=" + value + "; Path=/; HttpOnly; SameSite=Lax";
+        return on.name() + "=" + value + cookieAttributes;
+    }
+
+    /** RFC 6265 §4.1 attributes: Path (default /), Max-Age when a TTL is set, HttpOnly, SameSite (default Lax), Secure. */
+    static String cookieAttributes(Upstream.StickyCookie c) {
+        StringBuilder sb = new StringBuilder("; Path=").append(c == null || c.path() == null ? "/" : c.path());
+        if (c != null && c.ttlMillis() > 0) {
+            sb.append("; Max-Age=").append((c.ttlMillis() + 999) / 1000);
+        }
+        sb.append("; HttpOnly; SameSite=").append(c == null || c.sameSite() == null ? "Lax" : c.sameSite());
+        if (c != null && c.secure()) {
+            sb.append("; Secure");
+        }
+        return sb.toString();
     }
 }

@@ -22,6 +22,7 @@ public final class Balancers {
     /**
      * System property: when every target of an upstream is unhealthy or ejected, {@code true}
      * (the default) balances over all of them anyway (fail open); {@code false} answers 503.
+     * An upstream's {@code healthChecks.failOpen} wins over it.
      */
     public static final String FAIL_OPEN_PROPERTY = "gatehouse.proxy.failOpen";
 
@@ -45,16 +46,15 @@ public final class Balancers {
 
     /** Forgets what is not in {@code applied} (the snapshot now serving). */
     public synchronized void retain(List<Upstream> applied) {
-        Map<String, Set<String>> keep = new LinkedHashMap<>();
-        for (Upstream u : applied) {
+        Map<String, Upstream> byId = new LinkedHashMap<>();
+        applied.forEach(u -> byId.put(u.id(), u));
+        upstreams.keySet().retainAll(byId.keySet());
+        upstreams.forEach((id, s) -> {
+            Upstream u = byId.get(id);
             Set<String> keys = new HashSet<>();
             u.targets().forEach(t -> keys.add(t.address()));
-            keep.put(u.id(), keys);
-        }
-        upstreams.keySet().retainAll(keep.keySet());
-        upstreams.forEach((id, s) -> {
-            s.retain(keep.get(id));
-            s.configure(applied.stream().filter(u -> u.id().equals(id)).findFirst().orElseThrow());
+            s.retain(keys);
+            s.configure(u);
         });
     }
 

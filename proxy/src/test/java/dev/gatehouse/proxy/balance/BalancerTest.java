@@ -124,6 +124,13 @@ class BalancerTest {
     }
 
     @Test
+    void stickyCookieAttributesComeFromTheUpstream() {
+        assertThat(Balancer.cookieAttributes(null)).isEqualTo("; Path=/; HttpOnly; SameSite=Lax");
+        assertThat(Balancer.cookieAttributes(new Upstream.StickyCookie(3_600_000, "/app", "Strict", true)))
+                .isEqualTo("; Path=/app; Max-Age=3600; HttpOnly; SameSite=Strict; Secure");
+    }
+
+    @Test
     void whenEveryTargetIsUnhealthyItFailsOpen() {
         Upstream.Active active = new Upstream.Active("/h", 1000, 100, 1, 1, List.of());
         Balancer b = new Balancers().balancer(upstream(Upstream.Algorithm.LEAST_LATENCY,
