@@ -3,7 +3,6 @@ package dev.gatehouse.proxy;
 import dev.gatehouse.config.Durations;
 import dev.gatehouse.config.Problem;
 import dev.gatehouse.config.Snapshot;
-import dev.gatehouse.config.Upstream;
 import dev.gatehouse.proxy.balance.Balancers;
 import dev.gatehouse.proxy.forward.ClientHandler;
 import dev.gatehouse.proxy.forward.CompiledSnapshot;
@@ -37,7 +36,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 /**
  * The data plane: accepts client connections and forwards their requests as the applied
@@ -59,7 +57,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     private final Map<EventLoop, UpstreamPool> pools;
     private final ChannelGroup clients = new DefaultChannelGroup("gatehouse-clients", GlobalEventExecutor.INSTANCE);
     private final DataPlane plane = new DataPlane();
-    private final Balancers balancers = new Balancers();
+    private final Balancers balancers = new Balancers(this::reapply);
     private final HealthChecker health = new HealthChecker(balancers);
     private final long clientIdleMillis = Durations.parseMillis(System.getProperty(CLIENT_IDLE_TIMEOUT_PROPERTY, "60s"));
     private Channel listener;
@@ -149,8 +147,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         plane.publish(compiled);
         balancers.retain(snapshot.upstreams());
         health.reconcile();
-        Set<String> keys = snapshot.upstreams().stream().flatMap(u -> u.targets().stream())
-                .map(Upstream.Target::address).collect(Collectors.toSet());
+        Set<String> keys = balancers.poolKeys();
         pools.forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(keys)));
         LOG.info("snapshot {} applied: {} routes, {} services, {} upstreams, hash {}", snapshot.version(),
                 snapshot.routes().size(), snapshot.services().size(), snapshot.upstreams().size(), compiled.contentHash());
@@ -166,6 +163,13 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     /** The applied snapshot's content hash. */
     public String currentContentHash() {
         return plane.compiled().contentHash();
+    }
+
+    /** Recompiles the applied snapshot: a target name resolved differently (DNS-based balancing). */
+    private synchronized void reapply() {
+        if (!closed) {
+            apply(current());
+        }
     }
 
     /** Balancing and health state per upstream and target, for {@code GET /upstreams}. */
@@ -218,6 +222,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         }
         clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         health.close();
+        balancers.close();
         pools.forEach((loop, pool) -> loop.execute(pool::close));
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         LOG.info("proxy on port {} closed", ((InetSocketAddress) listener.localAddress()).getPort());

@@ -28,6 +28,8 @@ public final class TargetState {
     private final int slot;
     final long createdNanos;
     volatile int weight;
+    /** Where to connect: set when a snapshot is compiled. */
+    volatile Peer peer;
     int rrCurrent;
 
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -69,6 +71,11 @@ public final class TargetState {
 
     public int weight() {
         return weight;
+    }
+
+    /** The target as last compiled: configured target, key and address to connect to. */
+    public Peer peer() {
+        return peer;
     }
 
     public int inFlight() {

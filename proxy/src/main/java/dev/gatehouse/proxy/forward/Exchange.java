@@ -154,7 +154,7 @@ final class Exchange implements Deadlines.Expiry {
         HttpHeaders h = request.headers();
         if (!route.route().preserveHost() || clientHost == null) {
             String hostHeader = route.service().hostHeader();
-            h.set(HttpHeaderNames.HOST, hostHeader != null ? hostHeader : peer.key());
+            h.set(HttpHeaderNames.HOST, hostHeader != null ? hostHeader : peer.target().address());
         } else {
             h.set(HttpHeaderNames.HOST, clientHost);
         }

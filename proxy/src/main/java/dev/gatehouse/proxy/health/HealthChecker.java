@@ -3,6 +3,7 @@ package dev.gatehouse.proxy.health;
 import dev.gatehouse.config.Upstream;
 import dev.gatehouse.proxy.Transport;
 import dev.gatehouse.proxy.balance.Balancers;
+import dev.gatehouse.proxy.balance.Peer;
 import dev.gatehouse.proxy.balance.TargetState;
 import dev.gatehouse.proxy.balance.UpstreamState;
 import io.netty.bootstrap.Bootstrap;
@@ -25,7 +26,6 @@ import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -66,12 +66,12 @@ public final class HealthChecker implements AutoCloseable {
             if (active == null) {
                 continue;
             }
-            for (Upstream.Target t : u.targets()) {
-                TargetState state = s.find(t.address());
-                if (state == null) {
+            for (TargetState state : s.targets()) {
+                Peer t = state.peer();
+                if (t == null) {
                     continue;
                 }
-                String id = u.id() + " " + t.address();
+                String id = u.id() + " " + t.key();
                 wanted.add(id);
                 Probe p = probes.get(id);
                 if (p != null && p.active.equals(active) && p.state == state) {
@@ -114,12 +114,12 @@ public final class HealthChecker implements AutoCloseable {
 
     /** The periodic probe of one target. */
     private final class Probe {
-        final Upstream.Target target;
+        final Peer target;
         final TargetState state;
         final Upstream.Active active;
         final ScheduledFuture<?> timer;
 
-        Probe(Upstream.Target target, TargetState state, Upstream.Active active) {
+        Probe(Peer target, TargetState state, Upstream.Active active) {
             this.target = target;
             this.state = state;
             this.active = active;
@@ -164,7 +164,7 @@ public final class HealthChecker implements AutoCloseable {
                             });
                         }
                     });
-            ChannelFuture f = b.connect(new InetSocketAddress(target.host(), target.port()));
+            ChannelFuture f = b.connect(target.address());
             Channel ch = f.channel();
             ch.eventLoop().schedule(() -> {
                 report(reported, false, "timed out after " + timeout + " ms");
@@ -176,7 +176,7 @@ public final class HealthChecker implements AutoCloseable {
                     return;
                 }
                 DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, active.path());
-                req.headers().set(HttpHeaderNames.HOST, target.address())
+                req.headers().set(HttpHeaderNames.HOST, target.target().address())
                         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
                         .set(HttpHeaderNames.USER_AGENT, "gatehouse-health")
                         .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
@@ -196,7 +196,7 @@ public final class HealthChecker implements AutoCloseable {
             boolean was = state.healthy();
             state.probed(ok, active);
             if (was != state.healthy()) {
-                LOG.warn("target {} is now {} ({})", target.address(), state.healthy() ? "healthy" : "unhealthy", what);
+                LOG.warn("target {} is now {} ({})", target.key(), state.healthy() ? "healthy" : "unhealthy", what);
             }
         }
     }
