@@ -27,6 +27,41 @@ class BalancerTest {
         return sb.toString();
     }
 
+    private static Balancer rr(int... weights) {
+        return new Balancers().balancer(upstream(Upstream.Algorithm.ROUND_ROBIN, null, 0, weights));
+    }
+
+    @Test
+    void smoothWeightedOrderIsNginxs() {
+        assertThat(picks(rr(5, 1, 1), 14)).isEqualTo("aabacaa" + "aabacaa");
+        assertThat(picks(rr(100, 100), 6)).isEqualTo("ababab");
+    }
+
+    @Test
+    void weightZeroIsNeverPickedByAnyAlgorithm() {
+        for (Upstream.Algorithm a : Upstream.Algorithm.values()) {
+            Balancer b = new Balancers().balancer(upstream(a, null, 0, 0, 100, 0));
+            assertThat(picks(b, 4)).as(a.name()).isEqualTo("bbbb");
+            assertThat(new Balancers().balancer(upstream(a, null, 0, 0, 0)).pick(new BitSet())).as(a.name()).isEqualTo(-1);
+            assertThat(new Balancers().balancer(upstream(a, null, 0)).pick(new BitSet())).as(a.name()).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void triedTargetsAreSkippedUntilNoneIsLeft() {
+        for (Upstream.Algorithm a : Upstream.Algorithm.values()) {
+            Balancer b = new Balancers().balancer(upstream(a, null, 0, 100, 100, 100));
+            BitSet tried = new BitSet();
+            for (int i = 0; i < 3; i++) {
+                int pick = b.pick(tried);
+                assertThat(pick).as(a.name()).isGreaterThanOrEqualTo(0);
+                assertThat(tried.get(pick)).as(a.name()).isFalse();
+                tried.set(pick);
+            }
+            assertThat(b.pick(tried)).as(a.name()).isEqualTo(-1);
+        }
+    }
+
     @Test
     void leastConnectionsBreaksTiesRoundRobinNotByListOrder() {
         Balancer b = new Balancers().balancer(upstream(Upstream.Algorithm.LEAST_CONNECTIONS, null, 0, 100, 100, 100));
