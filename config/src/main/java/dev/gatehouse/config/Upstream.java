@@ -14,13 +14,32 @@ import java.util.Objects;
  * @param targets       static targets and ready endpoints of the referenced Service, sorted
  * @param healthChecks  active and passive checks; null for none
  * @param slowStartMillis a new or returning target's weight ramps up over this time; 0 for none
+ * @param stickyCookie    attributes of the cookie the proxy sets when it hashes on a cookie the
+ *                        request lacks; null for the defaults
  */
 public record Upstream(String id, Source source, Algorithm algorithm, HashOn hashOn, HashOn hashFallback,
-                       List<Target> targets, HealthChecks healthChecks, long slowStartMillis) {
+                       List<Target> targets, HealthChecks healthChecks, long slowStartMillis, StickyCookie stickyCookie) {
     public Upstream {
         Objects.requireNonNull(id, "id");
         algorithm = Objects.requireNonNullElse(algorithm, Algorithm.ROUND_ROBIN);
         targets = List.copyOf(Objects.requireNonNullElse(targets, List.of()));
+    }
+
+    /** An upstream with the default sticky cookie. */
+    public Upstream(String id, Source source, Algorithm algorithm, HashOn hashOn, HashOn hashFallback,
+                    List<Target> targets, HealthChecks healthChecks, long slowStartMillis) {
+        this(id, source, algorithm, hashOn, hashFallback, targets, healthChecks, slowStartMillis, null);
+    }
+
+    /**
+     * The cookie set for {@code hashOn: Cookie} when a request has none (RFC 6265 §4.1).
+     *
+     * @param ttlMillis {@code Max-Age}; 0 for a session cookie
+     * @param path      {@code Path}; null for {@code /}
+     * @param sameSite  {@code Strict}, {@code Lax} or {@code None}; null for {@code Lax}
+     * @param secure    whether {@code Secure} is set
+     */
+    public record StickyCookie(long ttlMillis, String path, String sameSite, boolean secure) {
     }
 
     public enum Algorithm { ROUND_ROBIN, LEAST_CONNECTIONS, CONSISTENT_HASH, LEAST_LATENCY }
@@ -50,7 +69,14 @@ public record Upstream(String id, Source source, Algorithm algorithm, HashOn has
         }
     }
 
-    public record HealthChecks(Active active, Passive passive) {
+    /**
+     * @param failOpen what happens when every target is unhealthy or ejected: null or true
+     *                 balances over all of them anyway; false answers 503
+     */
+    public record HealthChecks(Active active, Passive passive, Boolean failOpen) {
+        public HealthChecks(Active active, Passive passive) {
+            this(active, passive, null);
+        }
     }
 
     /**

@@ -3,11 +3,12 @@ package dev.gatehouse.proxy;
 import dev.gatehouse.config.Durations;
 import dev.gatehouse.config.Problem;
 import dev.gatehouse.config.Snapshot;
-import dev.gatehouse.config.Upstream;
+import dev.gatehouse.proxy.balance.Balancers;
 import dev.gatehouse.proxy.forward.ClientHandler;
 import dev.gatehouse.proxy.forward.CompiledSnapshot;
 import dev.gatehouse.proxy.forward.DataPlane;
 import dev.gatehouse.proxy.forward.UpstreamPool;
+import dev.gatehouse.proxy.health.HealthChecker;
 import dev.gatehouse.proxy.http.RequestGate;
 import dev.gatehouse.proxy.http.StrictRequestDecoder;
 import dev.gatehouse.proxy.observe.AccessLog;
@@ -44,7 +45,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 /**
  * The data plane: accepts client connections and forwards their requests as the applied
@@ -68,6 +68,8 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     private final DataPlane plane = new DataPlane();
     private final ProxyMetrics metrics;
     private final RequestObserver observer;
+    private final Balancers balancers = new Balancers(this::reapply);
+    private final HealthChecker health = new HealthChecker(balancers);
     private final long clientIdleMillis = Durations.parseMillis(System.getProperty(CLIENT_IDLE_TIMEOUT_PROPERTY, "60s"));
     private Channel listener;
     private boolean closed;
@@ -181,7 +183,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         CompiledSnapshot compiled;
         RouteMetersFactory meters = metrics.factory();
         try {
-            compiled = CompiledSnapshot.compile(snapshot, meters);
+            compiled = CompiledSnapshot.compile(snapshot, meters, balancers);
         } catch (RuntimeException e) {
             meters.abandon();
             LOG.warn("event=snapshot.refused version={} problems=1 first=\"cannot compile: {}\"", snapshot.version(), e.toString());
@@ -191,8 +193,9 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         plane.publish(compiled);
         meters.commit();
         metrics.snapshotApplied(snapshot.version(), System.nanoTime() - startNanos);
-        Set<String> keys = snapshot.upstreams().stream().flatMap(u -> u.targets().stream())
-                .map(Upstream.Target::address).collect(Collectors.toSet());
+        balancers.retain(snapshot.upstreams());
+        health.reconcile();
+        Set<String> keys = balancers.poolKeys();
         pools.forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(keys)));
         LOG.info("event=snapshot.applied version={} routes={} services={} upstreams={} hash={}", snapshot.version(),
                 snapshot.routes().size(), snapshot.services().size(), snapshot.upstreams().size(), compiled.contentHash());
@@ -208,6 +211,18 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     /** The applied snapshot's content hash. */
     public String currentContentHash() {
         return plane.compiled().contentHash();
+    }
+
+    /** Recompiles the applied snapshot: a target name resolved differently (DNS-based balancing). */
+    private synchronized void reapply() {
+        if (!closed) {
+            apply(current());
+        }
+    }
+
+    /** Balancing and health state per upstream and target, for {@code GET /upstreams}. */
+    public Balancers balancers() {
+        return balancers;
     }
 
     /** True once {@link #close()} started: no new connections, in-flight requests finishing. */
@@ -259,6 +274,8 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             LOG.warn("shutdown grace {} over with {} request(s) in flight; closing them", config.shutdownGrace(), plane.inFlight());
         }
         clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        health.close();
+        balancers.close();
         pools.forEach((loop, pool) -> loop.execute(pool::close));
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         observer.close();

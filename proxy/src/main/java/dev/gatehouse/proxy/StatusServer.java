@@ -168,6 +168,10 @@ public final class StatusServer implements AutoCloseable {
                 doc.put("inFlight", proxy.inFlight());
                 byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc);
                 res = response(ctx, HttpResponseStatus.OK, json, HttpHeaderValues.APPLICATION_JSON);
+            } else if (path.equals("/upstreams")) {
+                // per upstream and target: address, weight, health, ejection, in-flight, EWMA, counters (docs/balancing.md)
+                byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(Map.of("upstreams", proxy.balancers().describe()));
+                res = response(ctx, HttpResponseStatus.OK, json, HttpHeaderValues.APPLICATION_JSON);
             } else {
                 res = text(ctx, HttpResponseStatus.NOT_FOUND, "not found (expected: /healthz, /readyz or /status)\n");
             }

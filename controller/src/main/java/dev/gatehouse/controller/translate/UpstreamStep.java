@@ -86,7 +86,21 @@ final class UpstreamStep {
         Upstream.HealthChecks checks = healthChecks(spec.healthChecks, report);
         List<Target> sorted = new ArrayList<>(targets.values());
         sorted.sort(Comparator.comparing(Target::host).thenComparingInt(Target::port));
-        return new Upstream(source.key(), source, algorithm, hashOn, fallback, sorted, checks, slowStart);
+        return new Upstream(source.key(), source, algorithm, hashOn, fallback, sorted, checks, slowStart,
+                stickyCookie(spec.hashOn, report));
+    }
+
+    /** The sticky cookie's attributes when {@code hashOn} is a cookie and sets any; else null (defaults). */
+    private static Upstream.StickyCookie stickyCookie(UpstreamSpec.HashOn h, ObjectReport report) {
+        if (h == null || h.source != UpstreamSpec.HashSource.Cookie
+                || (h.cookieTtl == null && h.cookiePath == null && h.cookieSameSite == null && h.cookieSecure == null)) {
+            return null;
+        }
+        if (h.cookiePath != null && !h.cookiePath.startsWith("/")) {
+            report.invalid("spec.hashOn.cookiePath", "\"" + h.cookiePath + "\" (expected: a path starting with /)");
+        }
+        return new Upstream.StickyCookie(duration(h.cookieTtl, 0, "spec.hashOn.cookieTtl", report), h.cookiePath,
+                h.cookieSameSite == null ? null : h.cookieSameSite.name(), Boolean.TRUE.equals(h.cookieSecure));
     }
 
     private static Upstream.HashOn hashOn(UpstreamSpec.HashOn h, String field, ObjectReport report) {
@@ -203,7 +217,7 @@ final class UpstreamStep {
     }
 
     private static Upstream.HealthChecks healthChecks(UpstreamSpec.HealthChecks h, ObjectReport report) {
-        if (h == null || (h.active == null && h.passive == null)) {
+        if (h == null || (h.active == null && h.passive == null && h.failOpen == null)) {
             return null;
         }
         Upstream.Active active = null;
@@ -246,7 +260,7 @@ final class UpstreamStep {
             passive = new Upstream.Passive(failures,
                     duration(p.ejectionTime, 30_000, "spec.healthChecks.passive.ejectionTime", report), maxPercent);
         }
-        return new Upstream.HealthChecks(active, passive);
+        return new Upstream.HealthChecks(active, passive, h.failOpen);
     }
 
     static long duration(String text, long defaultMillis, String field, ObjectReport report) {

@@ -54,7 +54,24 @@ public class UpstreamSpec {
 
         @JsonPropertyDescription("Header, cookie or query parameter name.")
         public String name;
+
+        @Pattern(Schema.DURATION)
+        @JsonPropertyDescription("Cookie source only: Max-Age of the cookie the proxy sets when a request has none, "
+                + "e.g. 1h. Default: a session cookie.")
+        public String cookieTtl;
+
+        @Pattern("^/.*$")
+        @JsonPropertyDescription("Cookie source only: Path of the cookie the proxy sets. Default /.")
+        public String cookiePath;
+
+        @JsonPropertyDescription("Cookie source only: SameSite of the cookie the proxy sets, Strict, Lax or None. Default Lax.")
+        public SameSite cookieSameSite;
+
+        @JsonPropertyDescription("Cookie source only: whether the cookie the proxy sets is Secure. Default false.")
+        public Boolean cookieSecure;
     }
+
+    public enum SameSite { Strict, Lax, None }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class ServiceRef {
@@ -96,6 +113,11 @@ public class UpstreamSpec {
     public static class HealthChecks {
         public ActiveCheck active;
         public PassiveCheck passive;
+
+        @Default("true")
+        @JsonPropertyDescription("When every target is unhealthy or ejected: true balances over all of them anyway "
+                + "(fail open), false answers 503. Default true.")
+        public Boolean failOpen;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

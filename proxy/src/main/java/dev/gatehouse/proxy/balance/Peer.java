@@ -10,8 +10,9 @@ import java.net.UnknownHostException;
  * A target ready to connect to.
  *
  * @param target  the target as configured
- * @param key     {@code host:port}; upstream connection pools are keyed by it, so a target that
- *                stays across snapshots keeps its pooled connections
+ * @param key     {@code host:port}, or {@code host:port@address} for one DNS record of a named
+ *                target; upstream connection pools and balancer state are keyed by it, so a
+ *                target that stays across snapshots keeps its pooled connections
  * @param address resolved when the snapshot is compiled (off the event loops); unresolved when
  *                the name did not resolve then, in which case connecting fails and is retried elsewhere
  */

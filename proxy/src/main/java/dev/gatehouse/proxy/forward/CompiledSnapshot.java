@@ -7,8 +7,7 @@ import dev.gatehouse.config.SnapshotCodec;
 import dev.gatehouse.config.Upstream;
 import dev.gatehouse.proxy.auth.Credentials;
 import dev.gatehouse.proxy.auth.KeyAuth;
-import dev.gatehouse.proxy.balance.Peer;
-import dev.gatehouse.proxy.balance.RoundRobin;
+import dev.gatehouse.proxy.balance.Balancers;
 import dev.gatehouse.proxy.balance.TargetSelector;
 import dev.gatehouse.proxy.observe.RouteMeters;
 import dev.gatehouse.proxy.observe.RouteMetersFactory;
@@ -25,8 +24,8 @@ import java.util.Map;
  * the service, the balancer of its upstream and the route's key-auth. Immutable; published
  * through one volatile reference. Target names are resolved here, off the event loops.
  *
- * <p>Every algorithm is balanced round robin for now (a warning says so). Balancer state starts afresh with each snapshot (connection pools, keyed by
- * target address, survive).
+ * <p>Balancers come from {@link Balancers}, which keeps per-target state (position, counters,
+ * health) across snapshots; connection pools, keyed by target address, survive too.
  */
 public final class CompiledSnapshot {
     private static final Logger LOG = LoggerFactory.getLogger(CompiledSnapshot.class);
@@ -44,21 +43,18 @@ public final class CompiledSnapshot {
 
     /** @param snapshot a snapshot whose {@code validate()} found no problem */
     public static CompiledSnapshot compile(Snapshot snapshot) {
-        return compile(snapshot, RouteMetersFactory.detached());
+        return compile(snapshot, RouteMetersFactory.detached(), new Balancers());
     }
 
     /**
-     * @param snapshot a snapshot whose {@code validate()} found no problem
-     * @param meters   resolves each route's meters; the caller commits or abandons it
+     * @param snapshot  a snapshot whose {@code validate()} found no problem
+     * @param meters    resolves each route's meters; the caller commits or abandons it
+     * @param balancers the proxy's balancing state, reused for targets that stay
      */
-    public static CompiledSnapshot compile(Snapshot snapshot, RouteMetersFactory meters) {
+    public static CompiledSnapshot compile(Snapshot snapshot, RouteMetersFactory meters, Balancers balancers) {
         Map<String, TargetSelector> selectors = new HashMap<>();
         for (Upstream u : snapshot.upstreams()) {
-            selectors.put(u.id(), new RoundRobin(u.targets().stream().map(Peer::of).toList()));
-            if (u.algorithm() != Upstream.Algorithm.ROUND_ROBIN || u.healthChecks() != null || u.slowStartMillis() > 0) {
-                LOG.warn("upstream {}: only weighted round robin without health checks or slow start is implemented;"
-                        + " {} balanced round robin", u.id(), u.algorithm());
-            }
+            selectors.put(u.id(), balancers.balancer(u));
         }
         Map<String, Service> services = new HashMap<>();
         snapshot.services().forEach(s -> services.put(s.id(), s));

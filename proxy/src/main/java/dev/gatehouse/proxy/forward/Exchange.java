@@ -2,6 +2,7 @@ package dev.gatehouse.proxy.forward;
 
 import dev.gatehouse.config.Service;
 import dev.gatehouse.proxy.balance.Peer;
+import dev.gatehouse.proxy.balance.TargetState;
 import dev.gatehouse.proxy.http.BadRequest;
 import dev.gatehouse.proxy.http.ErrorReply;
 import dev.gatehouse.proxy.http.ProxyHeaders;
@@ -60,6 +61,10 @@ final class Exchange implements Deadlines.Expiry {
     private int attemptsLeft;
     private int attempt;
     private Peer peer;
+    /** The balancer state of the target of the current attempt; null between attempts. */
+    private TargetState target;
+    /** Set-Cookie for a new sticky-session cookie, or null. */
+    private String stickyCookie;
     private Channel upstream;
     private boolean headAcked;
     private long sentNanos;
@@ -106,11 +111,12 @@ final class Exchange implements Deadlines.Expiry {
         route = plan.route();
         https = route.service().protocol() == Service.Protocol.HTTPS;
         attemptsLeft = 1 + route.service().retries();
+        stickyCookie = route.targets().stickyCookie(request);
         nextAttempt();
     }
 
     private void nextAttempt() {
-        int index = attemptsLeft > 0 ? route.targets().pick(tried) : -1;
+        int index = attemptsLeft > 0 ? route.targets().pick(request, ctx.channel(), tried) : -1;
         if (index < 0) {
             if (tried.isEmpty()) {
                 LOG.warn("no target available request_id={} route={}", requestId, route.route().id());
@@ -125,6 +131,10 @@ final class Exchange implements Deadlines.Expiry {
         attempt++;
         peer = route.targets().peers().get(index);
         record.target(index, peer.key());
+        target = route.targets().state(index);
+        if (target != null) {
+            target.begin();
+        }
         Channel pooled = client.pool().acquire(UpstreamPool.key(peer, https));
         if (pooled != null) {
             connected(pooled);
@@ -149,7 +159,7 @@ final class Exchange implements Deadlines.Expiry {
         HttpHeaders h = request.headers();
         if (!route.route().preserveHost() || clientHost == null) {
             String hostHeader = route.service().hostHeader();
-            h.set(HttpHeaderNames.HOST, hostHeader != null ? hostHeader : peer.key());
+            h.set(HttpHeaderNames.HOST, hostHeader != null ? hostHeader : peer.target().address());
         } else {
             h.set(HttpHeaderNames.HOST, clientHost);
         }
@@ -251,6 +261,12 @@ final class Exchange implements Deadlines.Expiry {
         boolean bodyAllowed = !head && code != 204 && code != 304;
         long now = System.nanoTime();
         record.responded(code, now - sentNanos);
+        if (target != null) {
+            target.responded(now - sentNanos, code);
+        }
+        if (stickyCookie != null) {
+            res.headers().add(HttpHeaderNames.SET_COOKIE, stickyCookie);
+        }
         closeAfter = ResponseHead.rewrite(res, bodyAllowed, clientHttp11, clientKeepAlive && !client.plane().draining());
         ResponseHead.annotate(res, requestId, TimeUnit.NANOSECONDS.toMillis(now - sentNanos),
                 TimeUnit.NANOSECONDS.toMillis(sentNanos - startNanos));
@@ -326,6 +342,9 @@ final class Exchange implements Deadlines.Expiry {
      *             is retried whatever its method
      */
     private void attemptFailed(boolean sent, HttpResponseStatus status, String message, Throwable cause) {
+        if (target != null) {
+            target.failed();
+        }
         releaseUpstream(false);
         lastFailure = status;
         lastMessage = message;
@@ -340,6 +359,10 @@ final class Exchange implements Deadlines.Expiry {
     }
 
     private void releaseUpstream(boolean reuse) {
+        if (target != null) {
+            target.end();
+            target = null;
+        }
         deadlines.cancel();
         record.released();
         Channel ch = upstream;
