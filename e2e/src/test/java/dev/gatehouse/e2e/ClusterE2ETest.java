@@ -151,6 +151,7 @@ class ClusterE2ETest {
         assertThat(condition(profile, "Accepted").getStatus()).isEqualTo("True");
         Upstream up = client.resources(Upstream.class).inNamespace(NS).withName("moesif").get();
         assertThat(up.getStatus().targets).isEqualTo(2);
+        assertThat(up.getStatus().readyTargets).isEqualTo(2);
     }
 
     @Test
@@ -166,6 +167,9 @@ class ClusterE2ETest {
 
         client.resource(Cluster.slice("echo-2", "echo", two, false, true)).update(); // terminating, still serving: drained
         await(SECOND, () -> servedBy(http, 9), s -> s.equals(Set.of("pod-3")), "a terminating endpoint is drained");
+        Upstream shown = await(Duration.ofSeconds(5), () -> client.resources(Upstream.class).inNamespace(NS).withName("moesif").get(),
+                u -> u.getStatus() != null && Integer.valueOf(1).equals(u.getStatus().readyTargets), "kubectl get upstreams: 1 ready");
+        assertThat(shown.getStatus().targets).as("pod-2 drained, pod-3 ready, pod-1 not ready: not a target").isEqualTo(2);
 
         client.resource(Cluster.slice("echo-3", "echo", three, true, false)).delete();
         await(SECOND, () -> http.status("/"), s -> s == 503, "no endpoint left: 503");

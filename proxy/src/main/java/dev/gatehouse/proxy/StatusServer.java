@@ -40,8 +40,9 @@ import java.util.concurrent.TimeUnit;
  * {@code GET /healthz} (200 "ok" while the process runs), {@code GET /readyz} (200 once a
  * non-empty snapshot is applied and until the proxy starts draining, else 503) and
  * {@code GET /status} (JSON: the applied snapshot's version, content hash, routes, services,
- * upstreams and targets, whether the proxy is draining, requests in flight). Never a key or key
- * digest.
+ * upstreams and targets, whether the proxy is draining, requests in flight), {@code GET /upstreams}
+ * (per target: weight, health, ejection, in-flight, EWMA latency, requests, failures) and
+ * {@code GET /metrics} (Prometheus text format). Never a key or key digest.
  */
 public final class StatusServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StatusServer.class);
@@ -138,7 +139,7 @@ public final class StatusServer implements AutoCloseable {
         return m;
     }
 
-    /** Serves the three endpoints; anything else is 404, a method other than GET/HEAD 405. */
+    /** Serves the endpoints above; anything else is 404, a method other than GET/HEAD 405. */
     private static final class Endpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final ProxyServer proxy;
 
@@ -173,7 +174,7 @@ public final class StatusServer implements AutoCloseable {
                 byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(Map.of("upstreams", proxy.balancers().describe()));
                 res = response(ctx, HttpResponseStatus.OK, json, HttpHeaderValues.APPLICATION_JSON);
             } else {
-                res = text(ctx, HttpResponseStatus.NOT_FOUND, "not found (expected: /healthz, /readyz or /status)\n");
+                res = text(ctx, HttpResponseStatus.NOT_FOUND, "not found (expected: /healthz, /readyz, /status, /upstreams or /metrics)\n");
             }
             boolean keepAlive = HttpUtil.isKeepAlive(req);
             HttpUtil.setKeepAlive(res, keepAlive);

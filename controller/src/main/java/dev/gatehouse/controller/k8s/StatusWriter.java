@@ -76,7 +76,7 @@ public final class StatusWriter {
             List<StatusCondition> desired = new ArrayList<>(s.conditions());
             desired.add(programmed(s, version, fleet, rejections));
             try {
-                switch (write(cr, desired, s.targets(), now)) {
+                switch (write(cr, desired, s.targets(), s.readyTargets(), now)) {
                     case WRITTEN -> written++;
                     case UNCHANGED -> unchanged++;
                 }
@@ -112,14 +112,14 @@ public final class StatusWriter {
     private enum Outcome { WRITTEN, UNCHANGED }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private Outcome write(CustomResource cached, List<StatusCondition> desired, Integer targets, String now) {
+    private Outcome write(CustomResource cached, List<StatusCondition> desired, Integer targets, Integer ready, String now) {
         CustomResource current = cached;
         for (int attempt = 1; ; attempt++) {
             GatewayStatus old = (GatewayStatus) current.getStatus();
             List<Condition> merged = Conditions.merge(old == null ? null : old.conditions, desired,
                     current.getMetadata().getGeneration(), now);
             boolean sameTargets = !(current instanceof Upstream)
-                    || (old instanceof UpstreamStatus us && Objects.equals(us.targets, targets));
+                    || (old instanceof UpstreamStatus us && Objects.equals(us.targets, targets) && Objects.equals(us.readyTargets, ready));
             if (old != null && sameTargets && Conditions.same(old.conditions, merged)) {
                 return Outcome.UNCHANGED;
             }
@@ -127,6 +127,7 @@ public final class StatusWriter {
             status.conditions = merged;
             if (status instanceof UpstreamStatus us) {
                 us.targets = targets;
+                us.readyTargets = ready;
             }
             CustomResource copy = client.getKubernetesSerialization().clone(current);
             copy.setStatus(status);

@@ -13,6 +13,7 @@ final class ObjectReport {
     private final List<String> unresolved = new ArrayList<>();
     private Reason unresolvedReason = Reason.RefNotFound;
     Integer targets;
+    Integer readyTargets;
 
     ObjectReport(Source source) {
         this.source = source;
@@ -54,6 +55,6 @@ final class ObjectReport {
                 : new StatusCondition(StatusCondition.RESOLVED_REFS, false, unresolvedReason, String.join("; ", unresolved));
         List<String> problems = new ArrayList<>(invalid);
         problems.addAll(unresolved);
-        return new ObjectStatus(source, List.of(accepted, refs), targets, problems);
+        return new ObjectStatus(source, List.of(accepted, refs), targets, readyTargets, problems);
     }
 }

@@ -35,6 +35,7 @@ final class UpstreamStep {
             if (!report.isInvalid()) {
                 ctx.upstreams.put(report.source.key(), built);
                 report.targets = built.targets().size();
+                report.readyTargets = (int) built.targets().stream().filter(t -> t.weight() > 0).count();
             }
         }
     }

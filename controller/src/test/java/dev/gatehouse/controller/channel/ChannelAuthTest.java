@@ -86,7 +86,7 @@ class ChannelAuthTest extends ChannelTestBase {
         server.close();
         server = server(new ChannelServerConfig("127.0.0.1", port, "old-token", null, null));
         server.publish(Snapshots.v(1));
-        Poll.until(Duration.ofSeconds(10), "connected with the rotated token", () -> server.allAcked(1)
+        Poll.until(Duration.ofSeconds(20), "connected with the rotated token", () -> server.allAcked(1)
                 && server.connectedCount() == 1);
     }
 

@@ -106,7 +106,7 @@ class CrdSchemaTest {
     void printerColumnsMakeKubectlGetInformative() throws IOException {
         assertThat(columns("gatewayroutes")).contains("Paths=.spec.paths", "Service=.spec.serviceRef.name",
                 "Accepted=.status.conditions[?(@.type==\"Accepted\")].status");
-        assertThat(columns("upstreams")).contains("Algorithm=.spec.algorithm", "Targets=.status.targets");
+        assertThat(columns("upstreams")).contains("Algorithm=.spec.algorithm", "Ready=.status.readyTargets", "Targets=.status.targets");
         assertThat(columns("consumers")).contains("Username=.spec.username");
         assertThat(columns("gatewayservices")).contains("Upstream=.spec.upstreamRef.name", "URL=.spec.url");
     }
