@@ -33,6 +33,26 @@ final class Cluster {
     private Cluster() {
     }
 
+    /**
+     * Applies examples/seed as a user would, with the Upstream pointed at Service {@code echo}'s
+     * ready endpoints (pods as targets) instead of localhost:9001/9002. The Secret is written with
+     * {@code data}: the mock server never folds {@code stringData} (a real API server does).
+     */
+    static void applySeedWithPods(KubernetesClient client) throws java.io.IOException {
+        String seed = java.nio.file.Files.readString(Path.of("../examples/seed/seed.yaml")).replace("stringData: {key: my-secret-key}",
+                "data: {key: " + java.util.Base64.getEncoder().encodeToString("my-secret-key".getBytes()) + "}");
+        for (HasMetadata o : dev.gatehouse.controller.files.ManifestReader.read("seed.yaml", seed).objects()) {
+            o.getMetadata().setNamespace(NS);
+            if (o instanceof dev.gatehouse.api.v1alpha1.Upstream u) {
+                u.getSpec().targets = null;
+                u.getSpec().serviceRef = new dev.gatehouse.api.v1alpha1.UpstreamSpec.ServiceRef();
+                u.getSpec().serviceRef.name = "echo";
+                u.getSpec().serviceRef.port = new IntOrString("http");
+            }
+            client.resource(o).create();
+        }
+    }
+
     static ControllerCommand.Running controller(KubernetesClient client, String identity, int channelPort) {
         return ControllerCommand.Running.start(client,
                 new ControllerConfig(java.util.List.of(), NS, "gatehouse-controller", identity,

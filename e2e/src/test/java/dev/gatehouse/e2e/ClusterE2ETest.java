@@ -9,13 +9,8 @@ import dev.gatehouse.api.v1alpha1.GatewayRoute;
 import dev.gatehouse.api.v1alpha1.GatewayRouteSpec;
 import dev.gatehouse.api.v1alpha1.ObjectRef;
 import dev.gatehouse.api.v1alpha1.Upstream;
-import dev.gatehouse.api.v1alpha1.UpstreamSpec;
-import dev.gatehouse.controller.files.ManifestReader;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,16 +39,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * cluster; the real controller watches it and pushes over the real channel to two real proxies;
  * traffic goes to real backends that an EndpointSlice names (pods as targets).
  *
- * <p>Mock-server differences worked around here, in the test only: Secrets are written with
- * {@code data} (the mock never folds {@code stringData}); and the mock server's own shutdown
- * (Vert.x 5, a graceful close awaited for only 10 s) sometimes times out on a watch connection
- * closed by a stopped controller: the test owns the server's lifecycle and logs that timeout
- * instead of failing on it.
+ * <p>Mock-server differences are worked around in the test environment only: see
+ * {@link Cluster#applySeedWithPods} and {@link MockApiServer}.
  */
 class ClusterE2ETest {
     static final Duration SECOND = Duration.ofSeconds(1);
-    static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterE2ETest.class);
-    KubernetesMockServer server;
+    MockApiServer server;
     KubernetesClient client;
     @TempDir
     Path state;
@@ -68,28 +59,14 @@ class ClusterE2ETest {
 
     @BeforeEach
     void start() throws Exception {
-        server = new KubernetesMockServer(new io.fabric8.mockwebserver.Context(), new io.fabric8.mockwebserver.MockWebServer(),
-                new java.util.HashMap<>(), new io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher(), false);
-        server.init();
-        client = newClient();
+        server = new MockApiServer();
+        client = server.newClient();
         one = DemoBackend.start("127.0.0.1", 0, "pod-1");
         two = DemoBackend.start("127.0.0.1", 0, "pod-2");
         client.resource(Cluster.service("echo")).create();
         client.resource(Cluster.slice("echo-1", "echo", one, true, false)).create();
         client.resource(Cluster.slice("echo-2", "echo", two, true, false)).create();
-        String seed = Files.readString(Path.of("../examples/seed/seed.yaml"))
-                .replace("stringData: {key: my-secret-key}", "data: {key: " + b64("my-secret-key") + "}");
-        for (HasMetadata o : ManifestReader.read("seed.yaml", seed).objects()) {
-            o.getMetadata().setNamespace(NS);
-            if (o instanceof Upstream u) {
-                // pods as targets: the Service's ready endpoints instead of localhost:9001/9002
-                u.getSpec().targets = null;
-                u.getSpec().serviceRef = new UpstreamSpec.ServiceRef();
-                u.getSpec().serviceRef.name = "echo";
-                u.getSpec().serviceRef.port = new IntOrString("http");
-            }
-            client.resource(o).create();
-        }
+        Cluster.applySeedWithPods(client);
         controller = Cluster.controller(newClient(), "controller-a", 0);
         channelPort = controller.channel.port();
         proxyA = Cluster.proxy(channelPort, "proxy-a", Files.createDirectories(state.resolve("a")));
@@ -98,17 +75,9 @@ class ClusterE2ETest {
                 n -> n == 4, "both proxies serve the seed");
     }
 
-    /**
-     * Each controller gets its own client, as each controller process has, closed after the test
-     * so no connection of it outlives the mock server.
-     */
     KubernetesClient newClient() {
-        KubernetesClient c = server.createClient();
-        clients.add(c);
-        return c;
+        return server.newClient();
     }
-
-    final List<KubernetesClient> clients = new ArrayList<>();
 
     @AfterEach
     void stop() throws Exception {
@@ -121,12 +90,7 @@ class ClusterE2ETest {
                 c.close();
             }
         }
-        clients.forEach(KubernetesClient::close);
-        try {
-            server.destroy();
-        } catch (IllegalStateException e) {
-            LOG.warn("event=test.mock_server_close_timeout error=\"{}\"", e.getMessage());
-        }
+        server.close();
     }
 
     static String b64(String s) {

@@ -3,20 +3,13 @@ package dev.gatehouse.e2e;
 import dev.gatehouse.app.ControllerCommand;
 import dev.gatehouse.app.DemoBackend;
 import dev.gatehouse.app.ProxyCommand;
-import dev.gatehouse.api.v1alpha1.Upstream;
-import dev.gatehouse.api.v1alpha1.UpstreamSpec;
 import dev.gatehouse.controller.channel.ChannelServer;
 import dev.gatehouse.controller.channel.ChannelServerConfig;
-import dev.gatehouse.controller.files.ManifestReader;
 import dev.gatehouse.controller.k8s.ControllerConfig;
 import dev.gatehouse.controller.status.StatusEndpoint;
 import dev.gatehouse.proxy.ProxyConfig;
 import dev.gatehouse.proxy.channel.ChannelClientConfig;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -25,10 +18,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 
 import static dev.gatehouse.e2e.Cluster.NS;
@@ -40,10 +30,20 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (its {@link StatusEndpoint}) and a proxy's, each scraped over a socket and read as the
  * Prometheus text format.
  */
-@EnableKubernetesMockClient(crud = true)
 class ObservabilityE2ETest {
-    KubernetesMockServer server;
+    MockApiServer server;
     KubernetesClient client;
+
+    @org.junit.jupiter.api.BeforeEach
+    void start() {
+        server = new MockApiServer();
+        client = server.newClient();
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void stop() {
+        server.close();
+    }
 
     /** The value of the sample line {@code series} (name and labels exactly as exposed); fails when absent. */
     static double sample(String scrape, String series) {
@@ -64,21 +64,10 @@ class ObservabilityE2ETest {
     void controllerAndProxyMetricsAfterTraffic() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         try (DemoBackend one = DemoBackend.start("127.0.0.1", 0, "pod-1");
-             KubernetesClient controllerClient = server.createClient()) {
+             KubernetesClient controllerClient = server.newClient()) {
             client.resource(Cluster.service("echo")).create();
             client.resource(Cluster.slice("echo-1", "echo", one, true, false)).create();
-            String seed = Files.readString(Path.of("../examples/seed/seed.yaml")).replace("stringData: {key: my-secret-key}",
-                    "data: {key: " + Base64.getEncoder().encodeToString("my-secret-key".getBytes()) + "}");
-            for (HasMetadata o : ManifestReader.read("seed.yaml", seed).objects()) {
-                o.getMetadata().setNamespace(NS);
-                if (o instanceof Upstream u) {
-                    u.getSpec().targets = null;
-                    u.getSpec().serviceRef = new UpstreamSpec.ServiceRef();
-                    u.getSpec().serviceRef.name = "echo";
-                    u.getSpec().serviceRef.port = new IntOrString("http");
-                }
-                client.resource(o).create();
-            }
+            Cluster.applySeedWithPods(client);
             try (ControllerCommand.Running controller = ControllerCommand.Running.start(controllerClient,
                     new ControllerConfig(List.of(), NS, "gatehouse-controller", "controller-m",
                             Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(200)),
