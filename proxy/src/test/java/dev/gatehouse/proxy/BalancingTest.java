@@ -6,7 +6,6 @@ import dev.gatehouse.config.Snapshot;
 import dev.gatehouse.config.Upstream;
 import dev.gatehouse.proxy.balance.TargetState;
 import dev.gatehouse.proxy.balance.UpstreamState;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -27,26 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 /** The balancing algorithms through a real proxy to real backends; counts are exact or bounded. */
-class BalancingTest {
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private ProxyServer proxy;
+class BalancingTest extends ProxyTestBase {
     private long version;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        for (AutoCloseable c : closeables) {
-            c.close();
-        }
-    }
-
-    private Backend backend(String name) throws IOException {
-        Backend b = new Backend(name);
-        closeables.add(b);
-        return b;
-    }
 
     static Upstream upstream(Upstream.Algorithm algorithm, Upstream.HashOn hashOn, Upstream.HealthChecks checks,
                              List<Upstream.Target> targets) {

@@ -29,7 +29,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,20 +43,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * every A record is a target, a changed answer is picked up after the TTL, a silent server
  * leaves the last good answer in use.
  */
-class DnsTargetsTest {
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private ProxyServer proxy;
+class DnsTargetsTest extends ProxyTestBase {
 
     @AfterEach
-    void stop() throws Exception {
+    void clearResolverProperties() {
         System.clearProperty(TargetResolver.DNS_SERVER_PROPERTY);
         System.clearProperty(TargetResolver.TTL_FLOOR_PROPERTY);
-        if (proxy != null) {
-            proxy.close();
-        }
-        for (AutoCloseable c : closeables) {
-            c.close();
-        }
     }
 
     /** Answers A queries for {@code svc.test} with {@link #answers} (TTL 1 s), nothing else. */

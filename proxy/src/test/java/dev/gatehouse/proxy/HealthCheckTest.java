@@ -3,13 +3,11 @@ package dev.gatehouse.proxy;
 import com.sun.net.httpserver.HttpServer;
 import dev.gatehouse.config.Upstream;
 import dev.gatehouse.proxy.balance.TargetState;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -20,26 +18,8 @@ import static dev.gatehouse.proxy.Fixtures.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Active health checks against real backends that die and come back; the status page shows it. */
-class HealthCheckTest {
+class HealthCheckTest extends ProxyTestBase {
     private static final Upstream.Active ACTIVE = new Upstream.Active("/healthz", 200, 200, 2, 2, List.of());
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private ProxyServer proxy;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        for (AutoCloseable c : closeables) {
-            c.close();
-        }
-    }
-
-    private Backend backend(String name) throws IOException {
-        Backend b = new Backend(name);
-        closeables.add(b);
-        return b;
-    }
 
     private void serve(Upstream u) {
         proxy = ProxyServer.start(Fixtures.config());

@@ -2,7 +2,6 @@ package dev.gatehouse.proxy;
 
 import dev.gatehouse.config.Service;
 import dev.gatehouse.config.Upstream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -20,30 +19,12 @@ import static dev.gatehouse.proxy.Fixtures.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Retries, balancing and upstream failures as a client sees them. */
-class RetryTest {
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private ProxyServer proxy;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        for (AutoCloseable c : closeables) {
-            c.close();
-        }
-    }
+class RetryTest extends ProxyTestBase {
 
     private void serve(Service service, Upstream upstream) {
         proxy = ProxyServer.start(Fixtures.config());
         assertThat(proxy.apply(Fixtures.snapshot(1, List.of(service), List.of(route("default/r", service.id()).build()),
                 List.of(upstream), List.of()))).isEmpty();
-    }
-
-    private Backend backend(String name) throws IOException {
-        Backend b = new Backend(name);
-        closeables.add(b);
-        return b;
     }
 
     private static int deadPort() throws IOException {

@@ -1,7 +1,6 @@
 package dev.gatehouse.proxy;
 
 import dev.gatehouse.config.Service;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -11,7 +10,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -24,19 +22,7 @@ import static dev.gatehouse.proxy.Fixtures.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Upstream keep-alive, Connection: close, HTTP/1.0 clients, 100-continue and the write timeout. */
-class UpstreamConnectionTest {
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private ProxyServer proxy;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        for (AutoCloseable c : closeables) {
-            c.close();
-        }
-    }
+class UpstreamConnectionTest extends ProxyTestBase {
 
     private void serve(Service service, int port) {
         proxy = ProxyServer.start(Fixtures.config());
