@@ -13,11 +13,6 @@ public record Translation(Snapshot snapshot, List<ObjectStatus> statuses) {
         statuses = List.copyOf(statuses);
     }
 
-    /** The objects left out of the snapshot or with an unresolved reference. */
-    public List<ObjectStatus> withProblems() {
-        return statuses.stream().filter(s -> !s.problems().isEmpty()).toList();
-    }
-
     /** The objects refused (Accepted=False) and so left out of the snapshot. */
     public List<ObjectStatus> rejected() {
         return statuses.stream().filter(s -> !s.accepted()).toList();

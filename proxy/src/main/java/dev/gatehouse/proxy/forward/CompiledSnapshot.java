@@ -13,8 +13,6 @@ import dev.gatehouse.proxy.observe.RouteMeters;
 import dev.gatehouse.proxy.observe.RouteMetersFactory;
 import dev.gatehouse.proxy.routing.Router;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -28,7 +26,6 @@ import java.util.Map;
  * health) across snapshots; connection pools, keyed by target address, survive too.
  */
 public final class CompiledSnapshot {
-    private static final Logger LOG = LoggerFactory.getLogger(CompiledSnapshot.class);
     public static final CompiledSnapshot EMPTY = compile(Snapshot.EMPTY);
 
     private final Snapshot snapshot;
