@@ -20,16 +20,28 @@ import java.util.Objects;
  * @param preserveHost send the client's Host upstream instead of the target's
  * @param priority     higher wins among otherwise equal matches
  * @param keyAuth      the effective key-auth settings (route settings over service ones); null when off
+ * @param maxBodySize  the largest request body accepted, in bytes (413 above it); null for no limit
+ * @param allowEncodedSlashes keep {@code %2F} and {@code %5C} in the path; by default such a
+ *                     request is refused with 400, as a backend that decodes them would see a
+ *                     different path than the one the route matched
  */
 public record Route(String id, Source source, String service, List<String> hosts, List<String> paths,
                     List<String> methods, Map<String, List<String>> headers, boolean stripPath,
-                    boolean preserveHost, int priority, KeyAuth keyAuth) {
+                    boolean preserveHost, int priority, KeyAuth keyAuth, Long maxBodySize,
+                    boolean allowEncodedSlashes) {
     public Route {
         Objects.requireNonNull(id, "id");
         hosts = List.copyOf(Objects.requireNonNullElse(hosts, List.of()));
         paths = List.copyOf(Objects.requireNonNullElse(paths, List.of()));
         methods = List.copyOf(Objects.requireNonNullElse(methods, List.of()));
         headers = Map.copyOf(Objects.requireNonNullElse(headers, Map.of()));
+    }
+
+    /** A route without a body limit that refuses encoded slashes. */
+    public Route(String id, Source source, String service, List<String> hosts, List<String> paths,
+                 List<String> methods, Map<String, List<String>> headers, boolean stripPath,
+                 boolean preserveHost, int priority, KeyAuth keyAuth) {
+        this(id, source, service, hosts, paths, methods, headers, stripPath, preserveHost, priority, keyAuth, null, false);
     }
 
     /**

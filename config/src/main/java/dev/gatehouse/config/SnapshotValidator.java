@@ -139,6 +139,9 @@ final class SnapshotValidator {
                 add(r.source(), at + ".hosts[" + j + "]", "\"" + h + "\" (expected: a lower-case host name or *.suffix)");
             }
         }
+        if (r.maxBodySize() != null && r.maxBodySize() < 0) {
+            add(r.source(), at + ".maxBodySize", r.maxBodySize() + " (expected: >= 0 bytes, or none for no limit)");
+        }
         Route.KeyAuth ka = r.keyAuth();
         if (ka != null) {
             if (!ka.keyInHeader() && !ka.keyInQuery()) {
