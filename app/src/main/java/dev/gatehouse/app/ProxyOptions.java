@@ -1,5 +1,6 @@
 package dev.gatehouse.app;
 
+import dev.gatehouse.proxy.ClientLimits;
 import dev.gatehouse.proxy.ProxyConfig;
 import dev.gatehouse.proxy.observe.AccessLogDestination;
 import picocli.CommandLine.ITypeConverter;
@@ -33,6 +34,42 @@ final class ProxyOptions {
             description = "Access log, one JSON line per request: off, stdout, or a file to append to. Default: ${DEFAULT-VALUE}.")
     AccessLogDestination accessLog;
 
+    @Option(names = "--request-head-timeout", paramLabel = "DURATION", defaultValue = "10s", converter = DurationOption.class,
+            description = "From the first byte of a request to the end of its head; a slower client gets 408. Default: ${DEFAULT-VALUE}.")
+    Duration requestHeadTimeout;
+
+    @Option(names = "--client-idle-timeout", paramLabel = "DURATION", defaultValue = "60s", converter = DurationOption.class,
+            description = "A client connection silent this long between requests, or in a request body, is closed. Default: ${DEFAULT-VALUE}.")
+    Duration clientIdleTimeout;
+
+    @Option(names = "--max-requests-per-connection", paramLabel = "N", defaultValue = "1000",
+            description = "The response to a connection's N-th request carries Connection: close. Default: ${DEFAULT-VALUE}.")
+    int maxRequestsPerConnection;
+
+    @Option(names = "--max-request-line", paramLabel = "BYTES", defaultValue = "8192",
+            description = "Longest request line (method, target, version); longer gets 414. Default: ${DEFAULT-VALUE}.")
+    int maxRequestLine;
+
+    @Option(names = "--max-header-size", paramLabel = "BYTES", defaultValue = "61440",
+            description = "Largest request header block; larger gets 431. Default: ${DEFAULT-VALUE} (60 KiB).")
+    int maxHeaderSize;
+
+    @Option(names = "--max-headers", paramLabel = "N", defaultValue = "100",
+            description = "Most header fields in one request; more gets 431. Default: ${DEFAULT-VALUE}.")
+    int maxHeaders;
+
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "10000",
+            description = "Client connections open at once; beyond it new ones are closed at accept and counted. Default: ${DEFAULT-VALUE}.")
+    int maxConnections;
+
+    /** A Kubernetes-style duration: {@code 10s}, {@code 500ms}, {@code 1m}. */
+    static final class DurationOption implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return Duration.ofMillis(dev.gatehouse.config.Durations.parseMillis(value));
+        }
+    }
+
     /** {@code off}, {@code stdout} or a file path. */
     static final class AccessLogOption implements ITypeConverter<AccessLogDestination> {
         @Override
@@ -43,6 +80,11 @@ final class ProxyOptions {
 
     ProxyConfig config() {
         return new ProxyConfig(address, port, ioThreads == null ? Runtime.getRuntime().availableProcessors() : ioThreads,
-                Duration.ofSeconds(shutdownGraceSeconds));
+                Duration.ofSeconds(shutdownGraceSeconds), limits());
+    }
+
+    ClientLimits limits() {
+        return new ClientLimits(requestHeadTimeout, clientIdleTimeout, maxRequestsPerConnection, maxRequestLine, maxHeaderSize,
+                maxHeaders, maxConnections);
     }
 }

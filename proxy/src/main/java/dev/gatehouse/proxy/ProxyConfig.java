@@ -10,11 +10,13 @@ import java.util.Objects;
  * @param port          the port to bind; 0 picks an ephemeral port (see {@link ProxyServer#port()})
  * @param ioThreads     event-loop threads; each owns its client connections and its upstream pools
  * @param shutdownGrace how long {@link ProxyServer#close()} lets in-flight requests finish
+ * @param limits        what one client may hold (deadlines, sizes, connections)
  */
-public record ProxyConfig(String address, int port, int ioThreads, Duration shutdownGrace) {
+public record ProxyConfig(String address, int port, int ioThreads, Duration shutdownGrace, ClientLimits limits) {
     public ProxyConfig {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+        Objects.requireNonNull(limits, "limits");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
         }
@@ -26,12 +28,21 @@ public record ProxyConfig(String address, int port, int ioThreads, Duration shut
         }
     }
 
-    /** 0.0.0.0:8000, one event loop per available processor, 10 s grace. */
+    /** With the default {@link ClientLimits}. */
+    public ProxyConfig(String address, int port, int ioThreads, Duration shutdownGrace) {
+        this(address, port, ioThreads, shutdownGrace, ClientLimits.DEFAULTS);
+    }
+
+    /** 0.0.0.0:8000, one event loop per available processor, 10 s grace, default limits. */
     public static ProxyConfig defaults() {
         return new ProxyConfig("0.0.0.0", 8000, Runtime.getRuntime().availableProcessors(), Duration.ofSeconds(10));
     }
 
     public ProxyConfig withPort(int newPort) {
-        return new ProxyConfig(address, newPort, ioThreads, shutdownGrace);
+        return new ProxyConfig(address, newPort, ioThreads, shutdownGrace, limits);
+    }
+
+    public ProxyConfig withLimits(ClientLimits newLimits) {
+        return new ProxyConfig(address, port, ioThreads, shutdownGrace, newLimits);
     }
 }
