@@ -142,13 +142,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        clients.add(ch);
-                        ch.pipeline()
-                                .addLast("idle", new IdleStateHandler(0, 0, clientIdleMillis, TimeUnit.MILLISECONDS))
-                                .addLast("decoder", new StrictRequestDecoder())
-                                .addLast("encoder", new HttpResponseEncoder())
-                                .addLast("gate", new RequestGate())
-                                .addLast("proxy", new ClientHandler(plane, pools.get(ch.eventLoop()), observer));
+                        initClientChannel(ch);
                     }
                 });
         try {
@@ -158,6 +152,17 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             observer.close();
             throw new IllegalStateException("cannot listen on " + config.address() + ":" + config.port(), e);
         }
+    }
+
+    /** The pipeline of one client connection. */
+    private void initClientChannel(Channel ch) {
+        clients.add(ch);
+        ch.pipeline()
+                .addLast("idle", new IdleStateHandler(0, 0, clientIdleMillis, TimeUnit.MILLISECONDS))
+                .addLast("decoder", new StrictRequestDecoder())
+                .addLast("encoder", new HttpResponseEncoder())
+                .addLast("gate", new RequestGate())
+                .addLast("proxy", new ClientHandler(plane, pools.get(ch.eventLoop()), observer));
     }
 
     /** The bound port (the ephemeral one when started with port 0). */
