@@ -1,6 +1,5 @@
 package dev.gatehouse.proxy;
 
-import dev.gatehouse.config.Durations;
 import dev.gatehouse.config.Problem;
 import dev.gatehouse.config.Snapshot;
 import dev.gatehouse.proxy.balance.Balancers;
@@ -13,6 +12,7 @@ import dev.gatehouse.proxy.http.RequestGate;
 import dev.gatehouse.proxy.http.StrictRequestDecoder;
 import dev.gatehouse.proxy.observe.AccessLog;
 import dev.gatehouse.proxy.observe.AccessLogDestination;
+import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.ProxyMetrics;
 import dev.gatehouse.proxy.observe.RequestObserver;
 import dev.gatehouse.proxy.observe.RouteMetersFactory;
@@ -45,6 +45,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The data plane: accepts client connections and forwards their requests as the applied
@@ -54,12 +56,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.channel.SnapshotSink {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
-    /**
-     * System property: how long a client connection may stay silent while it waits for a
-     * request or sends a request body (a Kubernetes-style duration, default {@code 60s}, like
-     * nginx's keepalive and client body timeouts).
-     */
-    public static final String CLIENT_IDLE_TIMEOUT_PROPERTY = "gatehouse.proxy.clientIdleTimeout";
 
     private final ProxyConfig config;
     private final EventLoopGroup group;
@@ -70,7 +66,11 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     private final RequestObserver observer;
     private final Balancers balancers = new Balancers(this::reapply);
     private final HealthChecker health = new HealthChecker(balancers);
-    private final long clientIdleMillis = Durations.parseMillis(System.getProperty(CLIENT_IDLE_TIMEOUT_PROPERTY, "60s"));
+    private final EdgeMeters edge;
+    /** Client connections open now, for --max-connections. */
+    private final AtomicInteger openConnections = new AtomicInteger();
+    private final AtomicLong lastRefusalLogNanos = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(2));
+    private final AtomicLong refusedSinceLog = new AtomicLong();
     private Channel listener;
     private boolean closed;
 
@@ -81,6 +81,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         this.pools = pools;
         this.metrics = metrics;
         this.observer = observer;
+        this.edge = new EdgeMeters(metrics.registry());
         metrics.connections(clients::size);
     }
 
@@ -154,15 +155,39 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         }
     }
 
-    /** The pipeline of one client connection. */
+    /**
+     * The pipeline of one client connection; beyond {@code maxConnections} open ones the new
+     * connection is closed at once (no response: the proxy is full, not the request bad),
+     * counted, and logged at most once a second with the count since the last line.
+     */
     private void initClientChannel(Channel ch) {
+        ClientLimits limits = config.limits();
+        if (openConnections.incrementAndGet() > limits.maxConnections()) {
+            openConnections.decrementAndGet();
+            edge.count(EdgeMeters.Reason.MAX_CONNECTIONS);
+            logConnectionRefused(limits.maxConnections());
+            ch.close();
+            return;
+        }
+        ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
         clients.add(ch);
         ch.pipeline()
-                .addLast("idle", new IdleStateHandler(0, 0, clientIdleMillis, TimeUnit.MILLISECONDS))
-                .addLast("decoder", new StrictRequestDecoder())
+                .addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
+                .addLast("decoder", new StrictRequestDecoder(limits))
                 .addLast("encoder", new HttpResponseEncoder())
-                .addLast("gate", new RequestGate())
-                .addLast("proxy", new ClientHandler(plane, pools.get(ch.eventLoop()), observer));
+                .addLast("gate", new RequestGate(limits, edge))
+                .addLast("proxy", new ClientHandler(plane, pools.get(ch.eventLoop()), observer, limits, edge));
+    }
+
+    private void logConnectionRefused(int max) {
+        long refused = refusedSinceLog.incrementAndGet();
+        long last = lastRefusalLogNanos.get();
+        long now = System.nanoTime();
+        if (now - last >= TimeUnit.SECONDS.toNanos(1) && lastRefusalLogNanos.compareAndSet(last, now)) {
+            refusedSinceLog.addAndGet(-refused);
+            LOG.warn("event=connection.refused reason=max_connections max={} refused={} (raise --max-connections or add replicas)",
+                    max, refused);
+        }
     }
 
     /** The bound port (the ephemeral one when started with port 0). */

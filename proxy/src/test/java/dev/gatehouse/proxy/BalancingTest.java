@@ -53,21 +53,31 @@ class BalancingTest extends ProxyTestBase {
         return proxy.balancers().upstreams().get("default/u");
     }
 
-    /** {@code n} GETs on one keep-alive connection; answers by backend name. */
+    /**
+     * {@code n} GETs on keep-alive connections, one at a time, a new one when the proxy closes
+     * the last (after --max-requests-per-connection); answers by backend name.
+     */
     private Map<String, Integer> spread(int n, String... headers) throws IOException {
         Map<String, Integer> out = new HashMap<>();
-        try (TestClient c = new TestClient(proxy.port())) {
-            StringBuilder req = new StringBuilder("GET / HTTP/1.1\r\nHost: localhost\r\n");
-            for (int i = 0; i < headers.length; i += 2) {
-                req.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
-            }
-            String r = req.append("\r\n").toString();
+        StringBuilder req = new StringBuilder("GET / HTTP/1.1\r\nHost: localhost\r\n");
+        for (int i = 0; i < headers.length; i += 2) {
+            req.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
+        }
+        String r = req.append("\r\n").toString();
+        TestClient c = new TestClient(proxy.port());
+        try {
             for (int i = 0; i < n; i++) {
                 c.write(r);
                 TestClient.Response res = c.read(false);
                 assertThat(res.status()).isEqualTo(200);
                 out.merge(res.header("x-backend"), 1, Integer::sum);
+                if ("close".equals(res.header("connection"))) {
+                    c.close();
+                    c = new TestClient(proxy.port());
+                }
             }
+        } finally {
+            c.close();
         }
         return out;
     }
@@ -81,13 +91,20 @@ class BalancingTest extends ProxyTestBase {
             for (int t = 0; t < threads; t++) {
                 parts.add(pool.submit(() -> {
                     Map<String, Integer> out = new HashMap<>();
-                    try (TestClient c = new TestClient(proxy.port())) {
+                    TestClient c = new TestClient(proxy.port());
+                    try {
                         while (System.nanoTime() < end) {
                             c.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
                             TestClient.Response r = c.read(false);
                             assertThat(r.status()).isEqualTo(200);
                             out.merge(r.header("x-backend"), 1, Integer::sum);
+                            if ("close".equals(r.header("connection"))) {
+                                c.close();
+                                c = new TestClient(proxy.port());
+                            }
                         }
+                    } finally {
+                        c.close();
                     }
                     return out;
                 }));

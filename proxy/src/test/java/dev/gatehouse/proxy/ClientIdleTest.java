@@ -18,7 +18,6 @@ class ClientIdleTest {
 
     @BeforeEach
     void start() throws Exception {
-        System.setProperty(ProxyServer.CLIENT_IDLE_TIMEOUT_PROPERTY, "300ms");
         backend = new Backend("b", (ex, s) -> {
             if (s.uri().startsWith("/slow")) {
                 try {
@@ -29,14 +28,13 @@ class ClientIdleTest {
             }
             Backend.respond(ex, 200, "done");
         });
-        proxy = ProxyServer.start(Fixtures.config());
+        proxy = ProxyServer.start(Fixtures.config().withLimits(ClientLimits.DEFAULTS.withIdleTimeout(java.time.Duration.ofMillis(300))));
         assertThat(proxy.apply(Fixtures.snapshot(1, List.of(service("default/s", "default/u")),
                 List.of(route("default/r", "default/s").build()), List.of(upstream("default/u", backend.port())), List.of()))).isEmpty();
     }
 
     @AfterEach
     void stop() {
-        System.clearProperty(ProxyServer.CLIENT_IDLE_TIMEOUT_PROPERTY);
         proxy.close();
         backend.close();
     }

@@ -74,6 +74,8 @@ public final class Fixtures {
         private boolean preserveHost;
         private int priority;
         private Route.KeyAuth keyAuth;
+        private Long maxBodySize;
+        private boolean allowEncodedSlashes;
 
         RouteBuilder(String id, String service) {
             this.id = id;
@@ -120,9 +122,19 @@ public final class Fixtures {
             return this;
         }
 
+        public RouteBuilder maxBodySize(long bytes) {
+            maxBodySize = bytes;
+            return this;
+        }
+
+        public RouteBuilder allowEncodedSlashes(boolean allow) {
+            allowEncodedSlashes = allow;
+            return this;
+        }
+
         public Route build() {
             return new Route(id, source("GatewayRoute", id), service, hosts, paths, methods, headers, stripPath,
-                    preserveHost, priority, keyAuth);
+                    preserveHost, priority, keyAuth, maxBodySize, allowEncodedSlashes);
         }
     }
 }

@@ -1,7 +1,9 @@
 package dev.gatehouse.proxy.forward;
 
+import dev.gatehouse.proxy.ClientLimits;
 import dev.gatehouse.proxy.http.BadRequest;
 import dev.gatehouse.proxy.http.ErrorReply;
+import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RequestObserver;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -9,6 +11,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
@@ -29,15 +32,26 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
     private final DataPlane plane;
     private final UpstreamPool pool;
     private final RequestObserver observer;
+    private final EdgeMeters edge;
+    private final int maxRequests;
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private Exchange current;
     private boolean closed;
+    /** True while {@link #dispatchPending} runs, so an exchange finishing inside it does not recurse. */
+    private boolean dispatching;
+    private int requests;
 
-    public ClientHandler(DataPlane plane, UpstreamPool pool, RequestObserver observer) {
+    public ClientHandler(DataPlane plane, UpstreamPool pool, RequestObserver observer, ClientLimits limits, EdgeMeters edge) {
         this.plane = plane;
         this.pool = pool;
         this.observer = observer;
+        this.edge = edge;
+        this.maxRequests = limits.maxRequestsPerConnection();
+    }
+
+    EdgeMeters edge() {
+        return edge;
     }
 
     RequestObserver observer() {
@@ -82,6 +96,12 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     private void dispatch(Object msg) {
         if (msg instanceof HttpRequest req) {
+            if (++requests >= maxRequests) {
+                // the connection's last request: its response says Connection: close
+                HttpUtil.setKeepAlive(req, false);
+                edge.count(EdgeMeters.Reason.MAX_REQUESTS);
+                LOG.debug("event=connection.max_requests client={} requests={}", ctx.channel().remoteAddress(), requests);
+            }
             plane.requestStarted();
             current = new Exchange(this, req);
             current.start();
@@ -144,10 +164,29 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.flush();
-        while (!pending.isEmpty() && (current == null || !current.requestComplete())) {
-            dispatch(pending.poll());
+        dispatchPending();
+    }
+
+    /**
+     * Starts the pipelined requests that waited, one after the other, in a loop: an exchange the
+     * proxy answers at once (404, 401) finishes inside {@code dispatch}, and its
+     * {@link #exchangeDone} returns here instead of recursing, so a long pipeline cannot grow
+     * the stack.
+     */
+    private void dispatchPending() {
+        if (dispatching) {
+            return;
         }
-        if (current == null) {
+        dispatching = true;
+        try {
+            while (!closed && !pending.isEmpty() && (current == null || !current.requestComplete())) {
+                dispatch(pending.poll());
+            }
+        } finally {
+            dispatching = false;
+        }
+        if (!closed && current == null) {
+            ctx.flush();
             ctx.read();
         }
     }
@@ -189,6 +228,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent) {
             if (current == null || !current.requestComplete()) {
+                edge.count(EdgeMeters.Reason.IDLE_TIMEOUT);
                 LOG.debug("closing idle client connection {}{}", ctx.channel().remoteAddress(),
                         current == null ? "" : " (request body stalled)");
                 ctx.close();

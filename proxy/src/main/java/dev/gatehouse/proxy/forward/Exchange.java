@@ -6,6 +6,7 @@ import dev.gatehouse.proxy.balance.TargetState;
 import dev.gatehouse.proxy.http.BadRequest;
 import dev.gatehouse.proxy.http.ErrorReply;
 import dev.gatehouse.proxy.http.ProxyHeaders;
+import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RequestRecord;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -73,6 +74,8 @@ final class Exchange implements Deadlines.Expiry {
     private HttpResponseStatus lastFailure = HttpResponseStatus.BAD_GATEWAY;
     private String lastMessage = ErrorReply.BAD_UPSTREAM;
 
+    private long maxBodyBytes = Long.MAX_VALUE;
+    private long bodyBytes;
     private boolean informational;
     private boolean responseStarted;
     private boolean responseComplete;
@@ -101,7 +104,7 @@ final class Exchange implements Deadlines.Expiry {
     }
 
     void start() {
-        RequestPlan plan = RequestPlan.of(request, client.plane().compiled(), ctx.channel());
+        RequestPlan plan = RequestPlan.of(request, client.plane().compiled(), ctx.channel(), client.edge());
         clientHost = plan.clientHost();
         record.routed(plan.route() == null ? null : plan.route().meters(), plan.consumer());
         if (plan.status() != null) {
@@ -109,6 +112,8 @@ final class Exchange implements Deadlines.Expiry {
             return;
         }
         route = plan.route();
+        Long max = route.route().maxBodySize();
+        maxBodyBytes = max == null ? Long.MAX_VALUE : max;
         https = route.service().protocol() == Service.Protocol.HTTPS;
         attemptsLeft = 1 + route.service().retries();
         stickyCookie = route.targets().stickyCookie(request);
@@ -196,13 +201,36 @@ final class Exchange implements Deadlines.Expiry {
     }
 
     void onClientContent(HttpContent c) {
-        record.bytesIn(c.content().readableBytes());
+        int n = c.content().readableBytes();
+        record.bytesIn(n);
+        bodyBytes += n;
         if (done || responseComplete || route == null) {
             body.drop(c);
             maybeFinish();
+        } else if (bodyBytes > maxBodyBytes) {
+            body.drop(c);
+            bodyTooLarge();
         } else {
             body.offer(c, upstream != null && headAcked ? upstream : null);
         }
+    }
+
+    /**
+     * A chunked body passed the route's maxBodySize: the upstream exchange is aborted (its
+     * connection closed, so the target never sees a complete request), and the client gets 413
+     * if nothing of the response was sent yet; the connection closes either way.
+     */
+    private void bodyTooLarge() {
+        client.edge().count(EdgeMeters.Reason.BODY_SIZE);
+        LOG.info("event=request.refused status=413 request_id={} route={} reason=\"body above maxBodySize {}\"", requestId,
+                route.route().id(), maxBodyBytes);
+        if (responseStarted) {
+            abortClient();
+            return;
+        }
+        releaseUpstream(false);
+        body.discard();
+        reply(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, RequestPlan.bodyTooLarge(maxBodyBytes), true);
     }
 
     /** The rest of this request's body is malformed (the gate refused a chunk). */
@@ -301,6 +329,26 @@ final class Exchange implements Deadlines.Expiry {
         if (upstream != null && (!responseStarted || ctx.channel().isWritable())) {
             upstream.read();
         }
+    }
+
+    /**
+     * The target's response could not be decoded (bad status line, bad chunked framing): the
+     * connection is closed, never pooled; before the head this is a failed attempt (502, or a
+     * retry when the request may be replayed), after it the client's response is cut short so
+     * it is never taken as complete.
+     */
+    void onUpstreamMalformed(Channel ch, Throwable cause) {
+        if (ch != upstream || done) {
+            ch.close();
+            return;
+        }
+        LOG.warn("event=upstream.malformed target={} request_id={} cause=\"{}\"", peer.key(), requestId, cause);
+        if (responseStarted && !responseComplete) {
+            releaseUpstream(false);
+            abortClient();
+            return;
+        }
+        attemptFailed(true, HttpResponseStatus.BAD_GATEWAY, ErrorReply.BAD_UPSTREAM, cause);
     }
 
     void onUpstreamClosed(Channel ch) {

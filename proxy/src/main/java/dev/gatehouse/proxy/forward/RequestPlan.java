@@ -3,6 +3,9 @@ package dev.gatehouse.proxy.forward;
 import dev.gatehouse.proxy.auth.KeyAuth;
 import dev.gatehouse.proxy.auth.QueryParameters;
 import dev.gatehouse.proxy.http.ErrorReply;
+import dev.gatehouse.proxy.http.ProxyHeaders;
+import dev.gatehouse.proxy.observe.EdgeMeters;
+import dev.gatehouse.proxy.routing.PathRewrite;
 import dev.gatehouse.proxy.routing.RequestPath;
 import dev.gatehouse.proxy.routing.RouteMatch;
 import io.netty.channel.Channel;
@@ -16,8 +19,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What to do with a request head, decided before any upstream work: route it, run key-auth, and
- * rewrite the head for upstream (path, query, forwarded and consumer headers). Either the proxy
- * answers itself ({@link #status} set: 404, 401) or the request goes to {@link #route}.
+ * rewrite the head for upstream (path, query, framing, forwarded and consumer headers). Either
+ * the proxy answers itself ({@link #status} set: 400 for a refused path, 404, 413, 401, 503) or
+ * the request goes to {@link #route}. The path is normalised once, here, before routing and
+ * key-auth ({@link RequestPath}); the rewritten upstream path must stay under the service path.
  *
  * @param route      the matched route; null when the proxy answers itself
  * @param clientHost the Host the client asked for (the authority of an absolute-form target
@@ -29,41 +34,59 @@ import org.slf4j.LoggerFactory;
 record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus status, String message, String consumer) {
     private static final Logger LOG = LoggerFactory.getLogger(RequestPlan.class);
 
-    static RequestPlan of(HttpRequest request, CompiledSnapshot compiled, Channel client) {
+    static RequestPlan of(HttpRequest request, CompiledSnapshot compiled, Channel client, EdgeMeters edge) {
         HttpHeaders h = request.headers();
         String uri = request.uri();
         String clientHost = h.get(HttpHeaderNames.HOST);
         String target = uri;
         int scheme = uri.startsWith("/") ? -1 : uri.indexOf("://");
         if (scheme > 0) {
+            // absolute-form: its authority wins over Host (RFC 9112 §3.2.2); the gate checked its shape
             int slash = uri.indexOf('/', scheme + 3);
-            clientHost = slash < 0 ? uri.substring(scheme + 3) : uri.substring(scheme + 3, slash);
-            target = slash < 0 ? "/" : uri.substring(slash);
-        }
-        int hash = target.indexOf('#');
-        if (hash >= 0) {
-            target = target.substring(0, hash);
+            int q = uri.indexOf('?', scheme + 3);
+            int end = slash < 0 ? (q < 0 ? uri.length() : q) : (q >= 0 && q < slash ? q : slash);
+            clientHost = uri.substring(scheme + 3, end);
+            target = end == uri.length() ? "/" : uri.charAt(end) == '?' ? "/" + uri.substring(end) : uri.substring(end);
+        } else if (uri.equals("*")) {
+            target = "/";
         }
         int q = target.indexOf('?');
-        String path = RequestPath.normalize(q < 0 ? target : target.substring(0, q));
         String rawQuery = q < 0 ? null : target.substring(q + 1);
+        String path;
+        try {
+            path = RequestPath.normalize(q < 0 ? target : target.substring(0, q));
+        } catch (RequestPath.Refused e) {
+            edge.count(EdgeMeters.Reason.BAD_PATH);
+            return new RequestPlan(null, clientHost, HttpResponseStatus.BAD_REQUEST, e.getMessage(), null);
+        }
 
         RouteMatch<CompiledRoute> match = compiled.router().match(clientHost, request.method().name(), path, h);
         if (match == null) {
             return new RequestPlan(null, clientHost, HttpResponseStatus.NOT_FOUND, ErrorReply.NO_ROUTE, null);
         }
         CompiledRoute route = match.destination();
+        if (!route.route().allowEncodedSlashes() && RequestPath.hasEncodedSlash(path)) {
+            edge.count(EdgeMeters.Reason.BAD_PATH);
+            return new RequestPlan(route, clientHost, HttpResponseStatus.BAD_REQUEST, ENCODED_SLASH, null);
+        }
         if (route.service() == null) {
             // The route's service reference is unresolved: answer here rather than let the
             // request fall through to a less specific route that might not check keys.
             return new RequestPlan(route, clientHost, HttpResponseStatus.SERVICE_UNAVAILABLE, ErrorReply.NO_SERVICE, null);
+        }
+        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
+        long contentLength = chunked ? -1 : declaredLength(h);
+        Long max = route.route().maxBodySize();
+        if (max != null && contentLength > max) {
+            edge.count(EdgeMeters.Reason.BODY_SIZE);
+            return new RequestPlan(route, clientHost, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, bodyTooLarge(max), null);
         }
         KeyAuth.Outcome auth = null;
         String upstreamQuery = rawQuery;
         if (route.keyAuth() != null) {
             auth = route.keyAuth().authenticate(h, new QueryParameters(rawQuery));
             if (!auth.accepted()) {
-                LOG.info("key-auth refused request_id={} route={}: {}", h.get(dev.gatehouse.proxy.http.ProxyHeaders.X_REQUEST_ID),
+                LOG.info("event=keyauth.refused request_id={} route={} reason=\"{}\"", h.get(ProxyHeaders.X_REQUEST_ID),
                         route.route().id(), auth.message());
                 route.meters().keyAuthFailed(auth.message());
                 return new RequestPlan(route, clientHost, HttpResponseStatus.UNAUTHORIZED, auth.message(), null);
@@ -72,14 +95,36 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
                 upstreamQuery = new QueryParameters(rawQuery).without(auth.keyParam());
             }
         }
-        String upstreamUri = match.upstreamPath(route.service().path()) + (upstreamQuery == null ? "" : "?" + upstreamQuery);
+        String base = route.service().path();
+        String upstreamPath = PathRewrite.confined(base, match.upstreamPath(base));
+        if (upstreamPath == null) {
+            edge.count(EdgeMeters.Reason.BAD_PATH);
+            return new RequestPlan(route, clientHost, HttpResponseStatus.BAD_REQUEST, ESCAPES_SERVICE_PATH, null);
+        }
+        String upstreamUri = upstreamQuery == null ? upstreamPath : upstreamPath + "?" + upstreamQuery;
         String hostName = clientHost == null ? null : hostWithoutPort(clientHost);
-        UpstreamRequest.rewrite(request, upstreamUri, HttpUtil.isTransferEncodingChunked(request), hostName,
-                client.remoteAddress(), client.localAddress());
+        UpstreamRequest.rewrite(request, upstreamUri, chunked, contentLength, hostName, client.remoteAddress(), client.localAddress());
         if (auth != null) {
             UpstreamRequest.authenticated(h, auth, route.keyAuth().hideCredentials());
         }
         return new RequestPlan(route, clientHost, null, null, auth == null ? null : auth.consumer().username());
+    }
+
+    static final String ENCODED_SLASH = "encoded slash (%2F or %5C) in the path (expected: plain / separators;"
+            + " the route may set allowEncodedSlashes)";
+    static final String ESCAPES_SERVICE_PATH = "the rewritten path leaves the service path (expected: a path that stays under it)";
+
+    static String bodyTooLarge(long max) {
+        return "request body too large (expected: at most " + max + " bytes, the route's maxBodySize)";
+    }
+
+    /**
+     * The body length the decoder framed the request with: the single Content-Length the gate let
+     * through, or -1 without one (no body).
+     */
+    static long declaredLength(HttpHeaders h) {
+        String value = h.get(HttpHeaderNames.CONTENT_LENGTH);
+        return value == null ? -1 : Long.parseLong(value.trim());
     }
 
     private static String hostWithoutPort(String host) {

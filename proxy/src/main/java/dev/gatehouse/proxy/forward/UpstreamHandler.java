@@ -3,6 +3,7 @@ package dev.gatehouse.proxy.forward;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
@@ -11,7 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The last handler of an upstream connection: hands the response to the {@link Exchange} that
  * holds the connection, or, while the connection idles in its {@link UpstreamPool}, closes it on
- * any unexpected byte and drops it from the pool when the target closes it.
+ * any unexpected byte and drops it from the pool when the target closes it. A response the
+ * decoder refused goes to {@link Exchange#onUpstreamMalformed}, which closes the connection.
  */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamHandler.class);
@@ -46,6 +48,11 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         if (e == null) {
             ReferenceCountUtil.release(msg);
             ctx.close();
+            return;
+        }
+        if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(msg);
+            e.onUpstreamMalformed(ctx.channel(), o.decoderResult().cause());
             return;
         }
         if (msg instanceof HttpResponse res) {

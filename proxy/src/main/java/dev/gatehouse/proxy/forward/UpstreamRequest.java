@@ -16,7 +16,8 @@ import java.util.List;
 
 /**
  * Turns the client's request head into the head sent upstream (in place: the decoded head is
- * ours). Always HTTP/1.1 upstream; hop-by-hop fields removed and the body re-framed;
+ * ours). Always HTTP/1.1 upstream; hop-by-hop fields removed and the body framed as the proxy
+ * decoded it (never by a header the client could have had dropped);
  * client-sent consumer headers removed on every request; {@code X-Forwarded-*} and {@code Via}
  * set as nginx and Kong do.
  */
@@ -24,12 +25,21 @@ final class UpstreamRequest {
     private UpstreamRequest() {
     }
 
-    static void rewrite(HttpRequest req, String uri, boolean chunked, String hostName, SocketAddress client,
-                        SocketAddress local) {
+    /**
+     * @param chunked       the decoder read the body as chunked
+     * @param contentLength the length the decoder read the body with, or -1 for none; the
+     *                      upstream head declares exactly the framing the proxy decoded, whatever
+     *                      else the client's headers said
+     */
+    static void rewrite(HttpRequest req, String uri, boolean chunked, long contentLength, String hostName,
+                        SocketAddress client, SocketAddress local) {
         HttpHeaders h = req.headers();
         HopByHop.strip(h);
+        h.remove(HttpHeaderNames.CONTENT_LENGTH);
         if (chunked) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        } else if (contentLength >= 0) {
+            h.set(HttpHeaderNames.CONTENT_LENGTH, Long.toString(contentLength));
         }
         h.remove(ProxyHeaders.X_CONSUMER_ID);
         h.remove(ProxyHeaders.X_CONSUMER_CUSTOM_ID);

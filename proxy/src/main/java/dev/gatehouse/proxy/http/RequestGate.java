@@ -1,45 +1,77 @@
 package dev.gatehouse.proxy.http;
 
+import dev.gatehouse.proxy.ClientLimits;
+import dev.gatehouse.proxy.observe.EdgeMeters;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.ContentLengthNotAllowedException;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.InvalidChunkExtensionException;
-import io.netty.handler.codec.http.InvalidChunkTerminationException;
-import io.netty.handler.codec.http.InvalidLineSeparatorException;
-import io.netty.handler.codec.http.TransferEncodingNotAllowedException;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.InvalidChunkExtensionException;
+import io.netty.handler.codec.http.InvalidChunkTerminationException;
+import io.netty.handler.codec.http.InvalidLineSeparatorException;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http.TransferEncodingNotAllowedException;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 
 /**
  * The strict HTTP/1.1 gate between the decoder and the forwarder. A request the decoder failed
- * on, or one whose framing or target is in doubt, is answered here (400, 405, 414, 431, 501 with
- * 505 with a JSON body and {@code X-Request-Id}) and the connection is closed; nothing of it, and nothing
- * after it on the connection, goes further. A request that passes carries its final
- * {@code X-Request-Id} header (see {@link RequestId}).
+ * on, or one whose framing or target is in doubt, is answered here (400, 405, 408, 414, 431,
+ * 501 or 505, with a JSON body and {@code X-Request-Id}) and the connection is closed; nothing
+ * of it, and nothing after it on the connection, goes further. A request that passes carries
+ * its final {@code X-Request-Id} header (see {@link RequestId}). The table of every case is in
+ * docs/proxy.md ("The strict gate") and {@code RequestGateSocketTest}.
  *
- * <p>Checks beyond the decoder's: exactly one Host in HTTP/1.1 (RFC 9112 §3.2); a
- * Transfer-Encoding of exactly {@code chunked} (other codings: 501, RFC 9112 §6.1); an
- * origin-form or absolute-form target (RFC 9112 §3.2), {@code *} for OPTIONS; no CONNECT;
- * HTTP/1.0 or HTTP/1.1 only (505 otherwise).
+ * <p>Checks beyond the decoder's ({@link StrictRequestDecoder}): HTTP/1.0 or HTTP/1.1 only
+ * (505; the HTTP/2 preface gets its own message); a method of token characters (RFC 9110 §9.1),
+ * not CONNECT (405); exactly one Host in HTTP/1.1 (RFC 9112 §3.2); a Transfer-Encoding of
+ * exactly {@code chunked} (other codings: 501, RFC 9112 §6.1); a {@code Connection} header
+ * that names only hop-by-hop fields — never Content-Length, Transfer-Encoding, Host or an
+ * identity header the proxy sets (400: dropping them would let a body travel unframed or a
+ * forged identity through); no Hixie-76 WebSocket keys (their 8-byte body has no framing
+ * header); an origin-form or absolute-form target (RFC 9112 §3.2) without fragment or
+ * userinfo, {@code *} for OPTIONS.
  */
 public final class RequestGate extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(RequestGate.class);
+
+    /** Fields a {@code Connection} header may not name (lower case). */
+    static final Set<String> PROTECTED = Set.of(
+            "content-length", "transfer-encoding", "host",
+            ProxyHeaders.X_CONSUMER_ID.toString(), ProxyHeaders.X_CONSUMER_CUSTOM_ID.toString(),
+            ProxyHeaders.X_CONSUMER_USERNAME.toString(), ProxyHeaders.X_CREDENTIAL_IDENTIFIER.toString(),
+            ProxyHeaders.X_ANONYMOUS_CONSUMER.toString(), ProxyHeaders.X_REQUEST_ID.toString(),
+            ProxyHeaders.X_FORWARDED_FOR.toString(), ProxyHeaders.X_FORWARDED_PROTO.toString(),
+            ProxyHeaders.X_FORWARDED_HOST.toString(), ProxyHeaders.X_FORWARDED_PORT.toString());
+
+    private final ClientLimits limits;
+    private final EdgeMeters meters;
     private boolean rejected;
     /** The id of the request whose body is being decoded, for a failure in its chunks. */
     private String currentId;
+
+    public RequestGate() {
+        this(ClientLimits.DEFAULTS, EdgeMeters.NONE);
+    }
+
+    public RequestGate(ClientLimits limits, EdgeMeters meters) {
+        this.limits = limits;
+        this.meters = meters;
+    }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -84,8 +116,15 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
         HttpHeaders h = req.headers();
         HttpVersion version = req.protocolVersion();
         if (!version.equals(HttpVersion.HTTP_1_1) && !version.equals(HttpVersion.HTTP_1_0)) {
+            if (req.method().name().equals("PRI") && version.majorVersion() == 2) {
+                return new Refusal(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+                        "HTTP/2 with prior knowledge on an HTTP/1.1 port (expected: HTTP/1.1 or HTTP/1.0)");
+            }
             return new Refusal(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
                     "version " + version.text() + " not supported (expected: HTTP/1.1 or HTTP/1.0)");
+        }
+        if (!isToken(req.method().name())) {
+            return new Refusal(HttpResponseStatus.BAD_REQUEST, "invalid method (expected: a token, RFC 9110 §9.1)");
         }
         if (req.method() == HttpMethod.CONNECT) {
             return new Refusal(HttpResponseStatus.METHOD_NOT_ALLOWED,
@@ -101,21 +140,84 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
             return new Refusal(HttpResponseStatus.NOT_IMPLEMENTED,
                     "transfer coding " + String.join(", ", codings).trim() + " not supported (expected: chunked)");
         }
-        String uri = req.uri();
-        boolean originForm = uri.startsWith("/");
-        boolean absoluteForm = uri.regionMatches(true, 0, "http://", 0, 7) || uri.regionMatches(true, 0, "https://", 0, 8);
-        boolean asterisk = uri.equals("*") && req.method() == HttpMethod.OPTIONS;
-        if ((!originForm && !absoluteForm && !asterisk) || !visibleAscii(uri)) {
+        String named = protectedConnectionToken(h);
+        if (named != null) {
+            return new Refusal(HttpResponseStatus.BAD_REQUEST, "Connection names " + named
+                    + " (expected: only hop-by-hop fields; framing, Host and identity headers cannot be dropped)");
+        }
+        if (h.contains(HttpHeaderNames.SEC_WEBSOCKET_KEY1) || h.contains(HttpHeaderNames.SEC_WEBSOCKET_KEY2)) {
             return new Refusal(HttpResponseStatus.BAD_REQUEST,
-                    "invalid request target (expected: /path or an absolute http URI, visible ASCII, RFC 9112 §3.2)");
+                    "Hixie-76 WebSocket handshake (expected: RFC 6455 with Sec-WebSocket-Key)");
+        }
+        String uri = req.uri();
+        if (!validTarget(uri, req.method())) {
+            return new Refusal(HttpResponseStatus.BAD_REQUEST,
+                    "invalid request target (expected: /path or an absolute http URI, visible ASCII, no fragment or userinfo, RFC 9112 §3.2)");
         }
         return null;
     }
 
-    private static boolean visibleAscii(String s) {
+    /** The first protected field a Connection header names, or null. */
+    private static String protectedConnectionToken(HttpHeaders h) {
+        List<String> connection = h.getAll(HttpHeaderNames.CONNECTION);
+        for (int i = 0; i < connection.size(); i++) {
+            String value = connection.get(i);
+            if (value.length() <= 10 && (AsciiString.contentEqualsIgnoreCase(value, "keep-alive")
+                    || AsciiString.contentEqualsIgnoreCase(value, "close"))) {
+                continue;
+            }
+            for (String token : value.split(",")) {
+                String name = token.trim().toLowerCase(Locale.ROOT);
+                if (PROTECTED.contains(name)) {
+                    return name;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static boolean validTarget(String uri, HttpMethod method) {
+        if (uri.equals("*")) {
+            return method == HttpMethod.OPTIONS;
+        }
+        int pathStart;
+        if (uri.startsWith("/")) {
+            pathStart = 0;
+        } else {
+            int authority = uri.regionMatches(true, 0, "http://", 0, 7) ? 7 : uri.regionMatches(true, 0, "https://", 0, 8) ? 8 : -1;
+            if (authority < 0) {
+                return false;
+            }
+            int slash = uri.indexOf('/', authority);
+            int end = slash < 0 ? uri.length() : slash;
+            int q = uri.indexOf('?', authority);
+            if (q >= 0 && q < end) {
+                end = q;
+            }
+            if (end == authority || uri.lastIndexOf('@', end - 1) >= authority) {
+                return false;
+            }
+            pathStart = end;
+        }
+        for (int i = pathStart; i < uri.length(); i++) {
+            char c = uri.charAt(i);
+            if (c < 0x21 || c > 0x7e || c == '#') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** RFC 9110 §5.6.2 tchar. */
+    static boolean isToken(String s) {
+        if (s.isEmpty()) {
+            return false;
+        }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c < 0x21 || c > 0x7e) {
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+            if (!ok) {
                 return false;
             }
         }
@@ -123,6 +225,9 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
     }
 
     static HttpResponseStatus statusFor(Throwable cause) {
+        if (cause instanceof StrictRequestDecoder.HeadTimeoutException) {
+            return HttpResponseStatus.REQUEST_TIMEOUT;
+        }
         if (cause instanceof TooLongHttpLineException) {
             return HttpResponseStatus.REQUEST_URI_TOO_LONG;
         }
@@ -132,14 +237,16 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
         return HttpResponseStatus.BAD_REQUEST;
     }
 
-    static String messageFor(Throwable cause) {
+    String messageFor(Throwable cause) {
         if (cause instanceof TooLongHttpLineException) {
-            return "request line too long (expected: at most " + StrictRequestDecoder.MAX_REQUEST_LINE + " bytes)";
+            return "request line too long (expected: at most " + limits.maxRequestLine() + " bytes)";
         }
         if (cause instanceof TooLongHttpHeaderException) {
-            return "request headers too large (expected: at most " + StrictRequestDecoder.MAX_HEADER_SIZE + " bytes)";
+            return String.valueOf(cause.getMessage()).startsWith("more than")
+                    ? "too many header fields (expected: at most " + limits.maxHeaders() + ")"
+                    : "request headers too large (expected: at most " + limits.maxHeaderSize() + " bytes)";
         }
-        if (cause instanceof StrictRequestDecoder.ObsoleteLineFoldingException) {
+        if (cause instanceof StrictRequestDecoder.HeadRefusedException || cause instanceof StrictRequestDecoder.HeadTimeoutException) {
             return cause.getMessage();
         }
         if (cause instanceof ContentLengthNotAllowedException) {
@@ -169,7 +276,14 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
 
     private void reject(ChannelHandlerContext ctx, HttpResponseStatus status, String message, String requestId) {
         rejected = true;
-        LOG.info("rejected request from {}: {} {} request_id={}", ctx.channel().remoteAddress(), status.code(), message, requestId);
+        meters.count(switch (status.code()) {
+            case 408 -> EdgeMeters.Reason.HEAD_TIMEOUT;
+            case 414 -> EdgeMeters.Reason.REQUEST_LINE;
+            case 431 -> EdgeMeters.Reason.HEADER_SIZE;
+            default -> EdgeMeters.Reason.BAD_REQUEST;
+        });
+        LOG.info("event=request.refused client={} status={} request_id={} reason=\"{}\"", ctx.channel().remoteAddress(),
+                status.code(), requestId, message);
         ctx.fireChannelRead(new BadRequest(status, message, requestId));
     }
 }

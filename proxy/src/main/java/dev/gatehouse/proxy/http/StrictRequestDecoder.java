@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy.http;
 
+import dev.gatehouse.proxy.ClientLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -11,52 +12,106 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Netty's request decoder with one more refusal: obsolete line folding (a header line starting
- * with SP or HT, RFC 9112 §5.2), which Netty would silently unfold. The head of every request
- * is scanned once, byte by byte, before Netty parses it; a fold yields a failed request (the
- * {@link RequestGate} answers 400) and the rest of the connection is discarded.
+ * Netty's request decoder in strict mode, behind one byte-by-byte scan of every request head
+ * that refuses what Netty would accept or silently repair. The scan runs once per head byte,
+ * before Netty parses it; a refusal yields one failed request (the {@link RequestGate} answers
+ * it) and the rest of the connection is discarded.
  *
- * <p>Everything else is Netty's strict mode (see {@link #config()}): both Content-Length and
- * Transfer-Encoding, differing or invalid Content-Length, a final coding other than chunked,
- * bare LF, invalid header names and bad chunk sizes are failures; a request line longer than
- * {@link #MAX_REQUEST_LINE} raises {@code TooLongHttpLineException} (414) and headers larger
- * than {@link #MAX_HEADER_SIZE} {@code TooLongHttpHeaderException} (431).
+ * <table>
+ * <caption>What the scan refuses</caption>
+ * <tr><th>input</th><th>answer</th><th>reference</th></tr>
+ * <tr><td>obsolete line folding (a header line starting with SP or HT)</td><td>400</td><td>RFC 9112 §5.2</td></tr>
+ * <tr><td>a control character (0x00–0x1F but HT, CR, LF; 0x7F) anywhere in the head</td><td>400</td><td>RFC 9110 §5.5</td></tr>
+ * <tr><td>a CR not followed by LF</td><td>400</td><td>RFC 9112 §2.2</td></tr>
+ * <tr><td>more than {@code maxHeaders} header fields</td><td>431</td><td>RFC 6585 §5</td></tr>
+ * <tr><td>Content-Length given as more than one field (also in HTTP/1.0)</td><td>400</td><td>RFC 9112 §6.3</td></tr>
+ * <tr><td>a head not complete {@code requestHeadTimeout} after its first byte</td><td>408</td><td>RFC 9110 §15.5.9</td></tr>
+ * </table>
+ *
+ * <p>Everything else is Netty's strict mode (see {@link #config}): both Content-Length and
+ * Transfer-Encoding, invalid Content-Length (signs, lists, overflow), a final coding other
+ * than chunked, bare LF, invalid header names and bad chunk sizes are failures; a request line
+ * longer than {@code maxRequestLine} raises {@code TooLongHttpLineException} (414) and a
+ * header block larger than {@code maxHeaderSize} {@code TooLongHttpHeaderException} (431).
  */
 public final class StrictRequestDecoder extends HttpRequestDecoder {
-    public static final int MAX_REQUEST_LINE = 8192;
-    public static final int MAX_HEADER_SIZE = 16384;
     public static final int MAX_CHUNK_SIZE = 65536;
 
-    /** Raised for a header line that starts with whitespace. */
-    public static final class ObsoleteLineFoldingException extends IllegalArgumentException {
+    /** A head the scan refused; the message says what was expected. */
+    public static final class HeadRefusedException extends IllegalArgumentException {
         private static final long serialVersionUID = 1L;
 
-        ObsoleteLineFoldingException() {
-            super("obsolete line folding (expected: every header on one line, RFC 9112 §5.2)");
+        HeadRefusedException(String message) {
+            super(message);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
         }
     }
 
+    /** A head that did not arrive within the deadline (408). */
+    public static final class HeadTimeoutException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        HeadTimeoutException(long millis) {
+            super("request head not received within " + millis + " ms (expected: the whole head sooner)");
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+
+    static final String OBS_FOLD = "obsolete line folding (expected: every header on one line, RFC 9112 §5.2)";
+    static final String CONTROL = "control character in the request head (expected: visible characters, SP and HT, RFC 9110 §5.5)";
+    static final String BARE_CR = "bare CR in the request head (expected: CRLF line endings, RFC 9112 §2.2)";
+    static final String CL_REPEATED = "Content-Length repeated (expected: exactly one Content-Length field, RFC 9112 §6.3)";
+
+    private static final byte[] CONTENT_LENGTH = "content-length".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private final ClientLimits limits;
+    private ChannelHandlerContext ctx;
+
     private boolean inHead = true;
+    private boolean headStarted;
     private boolean sawRequestLine;
     private boolean afterLf;
+    private boolean afterCr;
     private int lineLength;
+    private int headerLines;
+    /** Progress matching "content-length:" at the start of the current line; -1 when it cannot match. */
+    private int nameMatch;
+    private int contentLengthFields;
     private boolean rejected;
     /** Stream offset of the decoder's reader index, and of the first byte not yet scanned. */
     private long consumed;
     private long scannedTo;
+    private long headStartNanos;
+    private ScheduledFuture<?> headDeadline;
 
     public StrictRequestDecoder() {
-        super(config());
+        this(ClientLimits.DEFAULTS);
     }
 
-    public static HttpDecoderConfig config() {
+    public StrictRequestDecoder(ClientLimits limits) {
+        super(config(limits));
+        this.limits = limits;
+    }
+
+    public static HttpDecoderConfig config(ClientLimits limits) {
         return new HttpDecoderConfig()
-                .setMaxInitialLineLength(MAX_REQUEST_LINE)
-                .setMaxHeaderSize(MAX_HEADER_SIZE)
+                .setMaxInitialLineLength(limits.maxRequestLine())
+                .setMaxHeaderSize(limits.maxHeaderSize())
                 .setMaxChunkSize(MAX_CHUNK_SIZE)
                 .setValidateHeaders(true)
                 .setAllowDuplicateContentLengths(false)
@@ -66,64 +121,182 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
     }
 
     @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        this.ctx = ctx;
+        super.handlerAdded(ctx);
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) throws Exception {
+        cancelDeadline();
+        super.handlerRemoved0(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        cancelDeadline();
+        super.channelInactive(ctx);
+    }
+
+    @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
         if (rejected) {
             in.skipBytes(in.readableBytes());
             return;
         }
-        if (inHead && scanHead(in)) {
-            rejected = true;
-            in.skipBytes(in.readableBytes());
-            HttpRequest bad = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/", Unpooled.EMPTY_BUFFER);
-            bad.setDecoderResult(DecoderResult.failure(new ObsoleteLineFoldingException()));
-            out.add(bad);
-            return;
+        String deferred = null;
+        if (inHead) {
+            String refusal = scanHead(in);
+            if (refusal == CL_REPEATED) {
+                // Netty can parse this head: refuse the parsed request, so its X-Request-Id is kept
+                deferred = refusal;
+            } else if (refusal != null) {
+                refuse(in, out, refusal == TOO_MANY_HEADERS
+                        ? new TooLongHttpHeaderException("more than " + limits.maxHeaders() + " header fields")
+                        : new HeadRefusedException(refusal));
+                return;
+            }
         }
         int before = in.readerIndex();
         int produced = out.size();
         super.decode(ctx, in, out);
         consumed += in.readerIndex() - before;
+        if (deferred != null) {
+            refuseParsed(in, out, produced, deferred);
+            return;
+        }
         for (int i = produced; i < out.size(); i++) {
             if (out.get(i) instanceof LastHttpContent) {
                 startHead();
             }
         }
+        if (inHead && headStarted && headDeadline == null && !rejected) {
+            long left = limits.requestHeadTimeout().toNanos() - (System.nanoTime() - headStartNanos);
+            headDeadline = ctx.executor().schedule(this::headTimedOut, Math.max(0, left), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private static final String TOO_MANY_HEADERS = "too many headers";
+
+    private void refuse(ByteBuf in, List<Object> out, Exception cause) {
+        rejected = true;
+        cancelDeadline();
+        in.skipBytes(in.readableBytes());
+        out.add(failed(cause));
+    }
+
+    /** Marks the request just parsed as failed and drops everything after it. */
+    private void refuseParsed(ByteBuf in, List<Object> out, int produced, String message) {
+        HeadRefusedException cause = new HeadRefusedException(message);
+        for (int i = out.size() - 1; i > produced; i--) {
+            io.netty.util.ReferenceCountUtil.release(out.remove(i));
+        }
+        if (out.size() > produced && out.get(produced) instanceof HttpRequest req) {
+            req.setDecoderResult(DecoderResult.failure(cause));
+        } else {
+            for (int i = out.size() - 1; i >= produced; i--) {
+                io.netty.util.ReferenceCountUtil.release(out.remove(i));
+            }
+            out.add(failed(cause));
+        }
+        rejected = true;
+        cancelDeadline();
+        in.skipBytes(in.readableBytes());
+    }
+
+    private static HttpRequest failed(Exception cause) {
+        HttpRequest bad = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/", Unpooled.EMPTY_BUFFER);
+        bad.setDecoderResult(DecoderResult.failure(cause));
+        return bad;
+    }
+
+    private void headTimedOut() {
+        headDeadline = null;
+        if (rejected || !inHead || !headStarted || !ctx.channel().isActive()) {
+            return;
+        }
+        rejected = true;
+        ctx.fireChannelRead(failed(new HeadTimeoutException(limits.requestHeadTimeout().toMillis())));
+        ctx.fireChannelReadComplete();
+    }
+
+    private void cancelDeadline() {
+        if (headDeadline != null) {
+            headDeadline.cancel(false);
+            headDeadline = null;
+        }
     }
 
     private void startHead() {
+        cancelDeadline();
         inHead = true;
+        headStarted = false;
         sawRequestLine = false;
         afterLf = false;
+        afterCr = false;
         lineLength = 0;
+        headerLines = 0;
+        nameMatch = 0;
+        contentLengthFields = 0;
         scannedTo = consumed;
     }
 
-    /** Scans the unscanned part of the head; true when a folded line is found. */
-    private boolean scanHead(ByteBuf in) {
+    /** Scans the unscanned part of the head; the refusal message, or null. */
+    private String scanHead(ByteBuf in) {
         int from = in.readerIndex() + (int) Math.max(0, scannedTo - consumed);
         int to = in.writerIndex();
+        if (from < to && !headStarted) {
+            headStarted = true;
+            headStartNanos = System.nanoTime();
+        }
         for (int i = from; i < to; i++) {
-            byte b = in.getByte(i);
+            int b = in.getByte(i) & 0xff;
+            if (afterCr && b != '\n') {
+                return BARE_CR;
+            }
             if (b == '\n') {
+                afterCr = false;
                 if (sawRequestLine && lineLength == 0) {
                     inHead = false;
+                    cancelDeadline();
                     scannedTo = consumed + (i + 1 - in.readerIndex());
-                    return false;
+                    return null;
                 }
                 if (lineLength > 0) {
+                    if (sawRequestLine && ++headerLines > limits.maxHeaders()) {
+                        return TOO_MANY_HEADERS;
+                    }
                     sawRequestLine = true;
                 }
                 lineLength = 0;
+                nameMatch = 0;
                 afterLf = true;
-            } else if (b != '\r') {
+            } else if (b == '\r') {
+                afterCr = true;
+            } else {
+                if ((b < 0x20 && b != '\t') || b == 0x7f) {
+                    return CONTROL;
+                }
                 if (afterLf && sawRequestLine && (b == ' ' || b == '\t')) {
-                    return true;
+                    return OBS_FOLD;
                 }
                 afterLf = false;
+                if (sawRequestLine && nameMatch >= 0) {
+                    if (nameMatch == CONTENT_LENGTH.length) {
+                        nameMatch = -1;
+                        if (b == ':' && ++contentLengthFields > 1) {
+                            return CL_REPEATED;
+                        }
+                    } else if ((b | 0x20) == CONTENT_LENGTH[nameMatch] || b == CONTENT_LENGTH[nameMatch]) {
+                        nameMatch++;
+                    } else {
+                        nameMatch = -1;
+                    }
+                }
                 lineLength++;
             }
         }
         scannedTo = consumed + (to - in.readerIndex());
-        return false;
+        return null;
     }
 }

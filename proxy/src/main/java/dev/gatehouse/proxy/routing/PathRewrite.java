@@ -52,4 +52,26 @@ public final class PathRewrite {
         }
         return rest.charAt(0) == '/' ? base + rest : base + "/" + rest;
     }
+
+    /**
+     * The upstream path in normal form if it stays under the service path {@code base}, else
+     * null (the request is refused). The request path is normal, so this only catches a
+     * rewrite whose join made a new dot segment: a regex route that strips mid-segment, for
+     * instance ({@code /a..} stripped by {@code ~/a} behind {@code /public/} would be
+     * {@code /public/../}).
+     */
+    public static String confined(String base, String upstream) {
+        String normal;
+        try {
+            normal = RequestPath.normalize(upstream);
+        } catch (RequestPath.Refused e) {
+            return null;
+        }
+        if (base.length() <= 1 || normal.equals(base)) {
+            return normal;
+        }
+        String dir = base.endsWith("/") ? base : base + "/";
+        String bare = dir.substring(0, dir.length() - 1);
+        return normal.startsWith(dir) || normal.equals(bare) ? normal : null;
+    }
 }

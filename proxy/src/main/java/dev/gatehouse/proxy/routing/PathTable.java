@@ -10,8 +10,8 @@ import java.util.TreeSet;
 
 /**
  * The routes of one host bucket, by path: regexes first (in {@link RouteEntry#ORDER}), then
- * prefixes longest first (one hash lookup per distinct prefix length, no scan over all
- * routes), then routes without paths.
+ * prefixes longest first on segment boundaries (one hash lookup per distinct prefix length, no
+ * scan over all routes), then routes without paths.
  */
 final class PathTable<T> {
     private final List<RouteEntry<T>> regexes = new ArrayList<>();
@@ -39,6 +39,20 @@ final class PathTable<T> {
         return this;
     }
 
+    /**
+     * Whether a prefix of {@code length} characters ends on a segment boundary of {@code path}:
+     * at its end, before a {@code /} or a {@code ;} (path parameters, which servlet containers
+     * strip), or after a {@code /} (a prefix that ends with one). {@code /profile} matches
+     * {@code /profile}, {@code /profile/x} and {@code /profile;v=1}, never {@code /profilex}.
+     */
+    static boolean segmentBoundary(String path, int length) {
+        if (length == path.length() || path.charAt(length - 1) == '/') {
+            return true;
+        }
+        char next = path.charAt(length);
+        return next == '/' || next == ';';
+    }
+
     RouteMatch<T> match(String method, String path, HttpHeaders headers) {
         for (int i = 0; i < regexes.size(); i++) {
             RouteEntry<T> e = regexes.get(i);
@@ -48,7 +62,7 @@ final class PathTable<T> {
             }
         }
         for (int length : lengths) {
-            if (length > path.length()) {
+            if (length > path.length() || !segmentBoundary(path, length)) {
                 continue;
             }
             List<RouteEntry<T>> candidates = prefixes.get(path.substring(0, length));

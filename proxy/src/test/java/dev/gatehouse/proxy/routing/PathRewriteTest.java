@@ -35,7 +35,15 @@ class PathRewriteTest {
             /a/b          | /a/b
             /a/./b        | /a/b
             /a/../b       | /b
-            /../../a      | /a
+            //a//b//      | /a/b/
+            ///profile    | /profile
+            /a/./../b     | /b
+            /a/%2f/b      | /a/%2F/b
+            /a/%41%5a     | /a/AZ
+            /a/%c3%a9     | /a/%C3%A9
+            /.well-known/x | /.well-known/x
+            /a/b;c=d      | /a/b;c=d
+            /a/..b/c      | /a/..b/c
             /a/%2e%2e/b   | /b
             /a/%2E/b      | /a/b
             /a/%7euser    | /a/~user
@@ -46,5 +54,38 @@ class PathRewriteTest {
             """)
     void normalizesPaths(String raw, String expected) {
         assertThat(RequestPath.normalize(raw)).isEqualTo(expected);
+        assertThat(RequestPath.normalize(expected)).as("idempotent").isEqualTo(expected);
+    }
+
+    @ParameterizedTest(name = "{0} refused")
+    @CsvSource(delimiter = '|', textBlock = """
+            /../a         | climbs above the root
+            /a/../../b    | climbs above the root
+            /%2e%2e/a     | climbs above the root
+            /a/%zz        | malformed percent-encoding
+            /a/%2         | malformed percent-encoding
+            /a/%          | malformed percent-encoding
+            /a/%00b       | %00
+            /a\\b        | backslash
+            /a/..;/b      | dot segment with parameters
+            /a/.;x/b      | dot segment with parameters
+            """)
+    void refusesPaths(String raw, String why) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> RequestPath.normalize(raw))
+                .isInstanceOf(RequestPath.Refused.class).hasMessageContaining(why);
+    }
+
+    @ParameterizedTest(name = "{0} under {1} -> {2}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            /         | /a/../b      | /b
+            /public/  | /public/x    | /public/x
+            /public/  | /public      | /public
+            /public/  | /public/../x | -
+            /public   | /public/./x  | /public/x
+            /public   | /publicx     | -
+            /public   | /public/..   | -
+            """)
+    void confinesTheUpstreamPathUnderTheServicePath(String base, String upstream, String expected) {
+        assertThat(PathRewrite.confined(base, upstream)).isEqualTo(expected);
     }
 }

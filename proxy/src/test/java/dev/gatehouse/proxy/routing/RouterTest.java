@@ -44,7 +44,10 @@ class RouterTest {
             # host               | method | path                  | header x-version | expected route       | matched
             -                    | GET    | /                     | -                | default/root         | 1
             -                    | GET    | /profile              | -                | default/profile      | 8
-            -                    | GET    | /profilex             | -                | default/profile      | 8
+            -                    | GET    | /profilex             | -                | default/root         | 1
+            -                    | GET    | /profile/             | -                | default/profile      | 8
+            -                    | GET    | /profile;v=1          | -                | default/profile      | 8
+            -                    | GET    | /profile/settingsx    | -                | default/profile      | 8
             -                    | GET    | /profile/settings/x   | -                | default/profile-settings | 17
             -                    | GET    | /users/42             | -                | default/users-regex  | 9
             -                    | GET    | /users/42/orders      | -                | default/users        | 6

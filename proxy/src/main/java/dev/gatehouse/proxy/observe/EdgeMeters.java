@@ -1,0 +1,61 @@
+package dev.gatehouse.proxy.observe;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What the edge refused or cut, one counter per reason, registered once:
+ * {@code gatehouse_client_refused_total{reason}}. Every client-side limit and every refusal of
+ * the strict gate lands here, so an operator sees an attack or a misconfigured client as a rate
+ * without reading logs.
+ */
+public final class EdgeMeters {
+    /** Why a request or connection was refused or cut. */
+    public enum Reason {
+        /** malformed request refused by the strict gate (400, 405, 501, 505) */
+        BAD_REQUEST,
+        /** request path refused by normalisation, or an encoded slash on a route without allowEncodedSlashes (400) */
+        BAD_PATH,
+        /** request head not complete in time (408) */
+        HEAD_TIMEOUT,
+        /** request line too long (414) */
+        REQUEST_LINE,
+        /** header block too large or too many headers (431) */
+        HEADER_SIZE,
+        /** request body above the route's maxBodySize (413) */
+        BODY_SIZE,
+        /** keep-alive or request-body idle timeout: closed without a response */
+        IDLE_TIMEOUT,
+        /** a connection reached its request cap: its last response carried Connection: close */
+        MAX_REQUESTS,
+        /** a connection beyond --max-connections, closed at accept */
+        MAX_CONNECTIONS;
+
+        final String tag = name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Counts nothing: for handlers built outside a proxy (tests). */
+    public static final EdgeMeters NONE = new EdgeMeters(null);
+
+    private final Map<Reason, Counter> counters = new EnumMap<>(Reason.class);
+
+    public EdgeMeters(MeterRegistry registry) {
+        if (registry != null) {
+            for (Reason r : Reason.values()) {
+                counters.put(r, Counter.builder("gatehouse.client.refused").tag("reason", r.tag)
+                        .description("Requests and connections the edge refused or cut, by reason").register(registry));
+            }
+        }
+    }
+
+    public void count(Reason reason) {
+        Counter c = counters.get(reason);
+        if (c != null) {
+            c.increment();
+        }
+    }
+}
