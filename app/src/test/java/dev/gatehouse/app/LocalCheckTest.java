@@ -9,6 +9,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -66,6 +70,56 @@ class LocalCheckTest {
                 "extra.yml: Upstream/default/typo: spec.targetz: unknown field \"targetz\" (expected one of: algorithm, "
                         + "hashFallback, hashOn, healthChecks, serviceRef, slowStart, targets)");
         assertThat(r.out()).contains("accepted: GatewayRoute/default/root", "skipped: Deployment/default/unrelated");
+    }
+
+    @Test
+    void aBadMaxBodySizeNamesFileObjectAndField(@TempDir Path dir) throws IOException {
+        Files.copy(SEED.resolve("seed.yaml"), dir.resolve("seed.yaml"));
+        Files.writeString(dir.resolve("uploads.yaml"), """
+                apiVersion: gatehouse.dev/v1alpha1
+                kind: GatewayRoute
+                metadata: {name: uploads}
+                spec: {serviceRef: {name: moesif-service}, paths: ["/uploads"], maxBodySize: "10MB"}
+                """);
+        Run r = run("local", "--dir", dir.toString(), "--check");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err().lines()).containsExactly("uploads.yaml: GatewayRoute/default/uploads: spec.maxBodySize: "
+                + "\"10MB\" is not a byte size (expected: a byte size such as 1048576, 512Ki, 10Mi, 1M or 1Gi: digits and "
+                + "an optional suffix Ki, Mi, Gi, Ti (powers of 1024) or k, M, G, T (powers of 1000))");
+        assertThat(r.out()).contains("accepted: GatewayRoute/default/root", "accepted: GatewayRoute/default/profile");
+    }
+
+    /** Every YAML example in docs/routing.md, added to the seed, passes the check. */
+    @Test
+    void theRoutingDocExamplesPass(@TempDir Path dir) throws IOException {
+        Files.copy(SEED.resolve("seed.yaml"), dir.resolve("seed.yaml"));
+        List<String> examples = yamlBlocks(Files.readString(ROUTING_DOC));
+        assertThat(examples).as("YAML examples in " + ROUTING_DOC).isNotEmpty();
+        for (int i = 0; i < examples.size(); i++) {
+            Files.writeString(dir.resolve("routing-" + i + ".yaml"), examples.get(i));
+        }
+        Run r = run("local", "--dir", dir.toString(), "--check");
+        assertThat(r.err()).isEmpty();
+        assertThat(r.exit()).isZero();
+        Matcher named = Pattern.compile("(?m)^kind: (\\w+)\\nmetadata: \\{name: ([a-z0-9-]+)\\}").matcher(String.join("\n", examples));
+        int objects = 0;
+        while (named.find()) {
+            objects++;
+            assertThat(r.out()).contains("accepted: " + named.group(1) + "/default/" + named.group(2));
+        }
+        assertThat(objects).as("objects named as `kind: K` then `metadata: {name: n}` in the examples").isPositive();
+    }
+
+    static final Path ROUTING_DOC = Path.of("../docs/routing.md");
+
+    /** The bodies of the ```yaml fenced blocks of a Markdown text. */
+    static List<String> yamlBlocks(String markdown) {
+        List<String> blocks = new ArrayList<>();
+        Matcher m = Pattern.compile("(?m)^```yaml\n(.*?)^```$", Pattern.DOTALL).matcher(markdown);
+        while (m.find()) {
+            blocks.add(m.group(1));
+        }
+        return blocks;
     }
 
     @Test

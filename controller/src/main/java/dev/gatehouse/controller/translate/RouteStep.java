@@ -4,6 +4,7 @@ import dev.gatehouse.api.v1alpha1.GatewayRoute;
 import dev.gatehouse.api.v1alpha1.GatewayRouteSpec;
 import dev.gatehouse.api.v1alpha1.ObjectRef;
 import dev.gatehouse.api.v1alpha1.Plugins;
+import dev.gatehouse.config.ByteSizes;
 import dev.gatehouse.config.Consumer;
 import dev.gatehouse.config.Route;
 
@@ -21,7 +22,8 @@ import java.util.regex.PatternSyntaxException;
  * GatewayRoute objects → snapshot routes, oldest first. A route whose service cannot take
  * traffic is kept with no service (its requests get 503) so they never fall through to a
  * less specific route that might not check keys. Two routes with the same match: the older
- * one wins, the newer one is refused with a Conflict naming the older.
+ * one wins, the newer one is refused with a Conflict naming the older. A prefix path that is
+ * not in its {@link NormalPath normal form} is refused: it could never match.
  */
 final class RouteStep {
     private static final Pattern HOST = Pattern.compile(dev.gatehouse.api.v1alpha1.Schema.HOST);
@@ -83,6 +85,10 @@ final class RouteStep {
                 }
             } else if (!p.startsWith("/")) {
                 report.invalid(field, "\"" + p + "\" (expected: a prefix starting with / or a regex starting with ~)");
+            } else if (!NormalPath.of(p).equals(p)) {
+                report.invalid(field, "\"" + p + "\" never matches, as request paths are normalized before routing "
+                        + "(expected: a normalized path such as \"" + NormalPath.of(p) + "\": no empty, \".\" or \"..\" "
+                        + "segments, no percent-encoded unreserved characters)");
             } else if (!paths.contains(p)) {
                 paths.add(p);
             }
@@ -107,6 +113,7 @@ final class RouteStep {
                 headers.put(name.toLowerCase(Locale.ROOT), List.copyOf(values));
             }
         });
+        Long maxBodySize = maxBodySize(spec.maxBodySize, report);
         Plugins.KeyAuth declaredKeyAuth = spec.plugins == null ? null : spec.plugins.keyAuth;
         checkKeyAuth(declaredKeyAuth, report);
 
@@ -134,7 +141,20 @@ final class RouteStep {
         Route.KeyAuth keyAuth = effective == null ? null : keyAuth(effective, report, ctx);
         return new Route(report.source.key(), report.source, service, hosts, paths, methods, headers,
                 !Boolean.FALSE.equals(spec.stripPath), Boolean.TRUE.equals(spec.preserveHost),
-                Objects.requireNonNullElse(spec.priority, 0), keyAuth);
+                Objects.requireNonNullElse(spec.priority, 0), keyAuth, maxBodySize, Boolean.TRUE.equals(spec.allowEncodedSlashes));
+    }
+
+    /** Bytes; null (no limit) when absent or empty, and when invalid (then reported). */
+    private static Long maxBodySize(String text, ObjectReport report) {
+        if (text == null || text.isEmpty()) {
+            return null;
+        }
+        try {
+            return ByteSizes.parse(text);
+        } catch (IllegalArgumentException e) {
+            report.invalid("spec.maxBodySize", e.getMessage());
+            return null;
+        }
     }
 
     private static Route.KeyAuth keyAuth(Plugins.KeyAuth k, ObjectReport report, TranslationContext ctx) {

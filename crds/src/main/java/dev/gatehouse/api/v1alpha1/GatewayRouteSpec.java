@@ -18,7 +18,9 @@ public class GatewayRouteSpec {
     @JsonPropertyDescription("Exact host names or *.suffix wildcards. Empty matches any host.")
     public List<@Pattern(Schema.HOST) String> hosts;
 
-    @JsonPropertyDescription("Path prefixes, or regexes marked by a leading ~ (Kong 3 style). Empty matches any path.")
+    @JsonPropertyDescription("Path prefixes, or regexes marked by a leading ~ (Kong 3 style). Empty matches any path. "
+            + "A prefix must be in normal form (no empty, . or .. segments, no percent-encoded unreserved characters; "
+            + "a trailing / is fine), as request paths are normalized before matching.")
     public List<@Pattern(Schema.ROUTE_PATH) String> paths;
 
     @JsonPropertyDescription("HTTP methods, upper case. Empty matches any method.")
@@ -38,6 +40,18 @@ public class GatewayRouteSpec {
     @Default("0")
     @JsonPropertyDescription("Higher wins among otherwise equal matches. Default 0.")
     public Integer priority;
+
+    @Pattern(Schema.BYTE_SIZE)
+    @JsonPropertyDescription("The largest request body accepted, as a byte quantity: 10Mi, 512Ki, 1M, 1048576 "
+            + "(Ki Mi Gi Ti are powers of 1024, k M G T powers of 1000). A larger body gets 413 before anything "
+            + "is sent upstream when Content-Length says so; a chunked body that goes past it aborts the upstream "
+            + "exchange. Empty or absent: no limit.")
+    public String maxBodySize;
+
+    @Default("false")
+    @JsonPropertyDescription("Keep %2F and %5C (an encoded / or \\) in the request path. Default false: such a "
+            + "request gets 400, as a backend that decodes them would see another path than the one matched.")
+    public Boolean allowEncodedSlashes;
 
     public Plugins plugins;
 }

@@ -83,6 +83,9 @@ class CrdSchemaTest {
         assertThat("~/users/\\d+$").matches(path);
         assertThat("profile").doesNotMatch(path);
         assertThat("get").doesNotMatch(spec.at("/properties/methods/items/pattern").asText());
+        assertThat(spec.at("/properties/maxBodySize/pattern").asText()).isEqualTo(Schema.BYTE_SIZE);
+        assertThat(spec.at("/properties/allowEncodedSlashes/default").asBoolean()).isFalse();
+        assertThat(spec.at("/properties/allowEncodedSlashes/type").asText()).isEqualTo("boolean");
     }
 
     @Test
@@ -99,6 +102,16 @@ class CrdSchemaTest {
         }
         for (String bad : List.of("5", "5 s", "-1s", "5d", "")) {
             assertThat(bad).doesNotMatch(Schema.DURATION);
+        }
+    }
+
+    @Test
+    void byteSizePatternAdmitsQuantitiesAndEmptyOnly() {
+        for (String ok : List.of("10Mi", "512Ki", "1Gi", "2Ti", "1k", "1M", "3G", "1T", "1048576", "0", "")) {
+            assertThat(ok).matches(Schema.BYTE_SIZE);
+        }
+        for (String bad : List.of("1.5Mi", "-1", "1K", "1MB", "10mi", "1e3", " 1", "Mi", "1Pi")) {
+            assertThat(bad).doesNotMatch(Schema.BYTE_SIZE);
         }
     }
 
