@@ -4,6 +4,7 @@ import dev.gatehouse.api.v1alpha1.GatewayRoute;
 import dev.gatehouse.api.v1alpha1.GatewayRouteSpec;
 import dev.gatehouse.api.v1alpha1.ObjectRef;
 import dev.gatehouse.api.v1alpha1.Plugins;
+import dev.gatehouse.config.RequestPath;
 import dev.gatehouse.config.ByteSizes;
 import dev.gatehouse.config.Consumer;
 import dev.gatehouse.config.Route;
@@ -23,7 +24,7 @@ import java.util.regex.PatternSyntaxException;
  * traffic is kept with no service (its requests get 503) so they never fall through to a
  * less specific route that might not check keys. Two routes with the same match: the older
  * one wins, the newer one is refused with a Conflict naming the older. A prefix path that is
- * not in its {@link NormalPath normal form} is refused: it could never match.
+ * not in its {@link RequestPath normal form} is refused: it could never match.
  */
 final class RouteStep {
     private static final Pattern HOST = Pattern.compile(dev.gatehouse.api.v1alpha1.Schema.HOST);
@@ -85,10 +86,8 @@ final class RouteStep {
                 }
             } else if (!p.startsWith("/")) {
                 report.invalid(field, "\"" + p + "\" (expected: a prefix starting with / or a regex starting with ~)");
-            } else if (!NormalPath.of(p).equals(p)) {
-                report.invalid(field, "\"" + p + "\" never matches, as request paths are normalized before routing "
-                        + "(expected: a normalized path such as \"" + NormalPath.of(p) + "\": no empty, \".\" or \"..\" "
-                        + "segments, no percent-encoded unreserved characters)");
+            } else if (notNormal(p) != null) {
+                report.invalid(field, notNormal(p));
             } else if (!paths.contains(p)) {
                 paths.add(p);
             }
@@ -209,5 +208,24 @@ final class RouteStep {
                 + String.join(",", r.methods().stream().sorted().toList()) + "|"
                 + new TreeMap<>(r.headers().entrySet().stream().collect(java.util.stream.Collectors.toMap(
                 Map.Entry::getKey, e -> e.getValue().stream().sorted().toList()))) + "|" + r.priority();
+    }
+
+    /**
+     * Why a prefix can never match a request path, which the proxy normalises before routing
+     * ({@link RequestPath}, the one normaliser both sides use); null when it is normal.
+     */
+    static String notNormal(String prefix) {
+        String normal;
+        try {
+            normal = RequestPath.normalize(prefix);
+        } catch (RequestPath.Refused e) {
+            return "\"" + prefix + "\" never matches: a request path like it is refused with 400 (" + e.getMessage() + ")";
+        }
+        if (normal.equals(prefix)) {
+            return null;
+        }
+        return "\"" + prefix + "\" never matches, as request paths are normalized before routing "
+                + "(expected: a normalized path such as \"" + normal + "\": no empty, \".\" or \"..\" "
+                + "segments, no percent-encoded unreserved characters, upper-case hex in escapes)";
     }
 }

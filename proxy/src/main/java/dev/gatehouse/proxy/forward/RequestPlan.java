@@ -6,7 +6,7 @@ import dev.gatehouse.proxy.http.ErrorReply;
 import dev.gatehouse.proxy.http.ProxyHeaders;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.routing.PathRewrite;
-import dev.gatehouse.proxy.routing.RequestPath;
+import dev.gatehouse.config.RequestPath;
 import dev.gatehouse.proxy.routing.RouteMatch;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpHeaderNames;

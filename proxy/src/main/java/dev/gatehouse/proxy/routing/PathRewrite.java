@@ -1,5 +1,7 @@
 package dev.gatehouse.proxy.routing;
 
+import dev.gatehouse.config.RequestPath;
+
 /**
  * The path sent upstream: the service's path joined with what is left of the request path, as
  * Kong's router does it ({@code get_upstream_uri_v0}): never a doubled slash, a trailing slash of

@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy.routing;
 
+import dev.gatehouse.config.RequestPath;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 

@@ -1,4 +1,4 @@
-package dev.gatehouse.proxy.routing;
+package dev.gatehouse.config;
 
 /**
  * The path a request is routed on, made once, before routing and before key-auth; it is also
@@ -20,7 +20,8 @@ package dev.gatehouse.proxy.routing;
  * ({@code %2F}, {@code %5C}) survive normalisation; {@link #hasEncodedSlash} lets the caller
  * refuse them unless the matched route allows them.
  *
- * <p>The result is idempotent: {@code normalize(normalize(p)).equals(normalize(p))}.
+ * <p>The proxy routes on this path; the translator refuses a route prefix that is not already in
+ * this form, as it could never match. The result is idempotent: {@code normalize(normalize(p)).equals(normalize(p))}.
  */
 public final class RequestPath {
     /** Why a path is refused; carries no stack trace, as it answers bad input. */
@@ -32,11 +33,11 @@ public final class RequestPath {
         }
     }
 
-    static final String BAD_ESCAPE = "malformed percent-encoding in the path (expected: % followed by two hex digits, RFC 3986 §2.1)";
-    static final String ENCODED_NUL = "%00 in the path (expected: no NUL character)";
-    static final String BACKSLASH = "backslash in the path (expected: / as the only separator)";
-    static final String ABOVE_ROOT = "the path climbs above the root with .. (expected: a path inside /)";
-    static final String DOT_PARAMS = "a dot segment with parameters in the path, such as /..;/ (expected: plain segments)";
+    public static final String BAD_ESCAPE = "malformed percent-encoding in the path (expected: % followed by two hex digits, RFC 3986 §2.1)";
+    public static final String ENCODED_NUL = "%00 in the path (expected: no NUL character)";
+    public static final String BACKSLASH = "backslash in the path (expected: / as the only separator)";
+    public static final String ABOVE_ROOT = "the path climbs above the root with .. (expected: a path inside /)";
+    public static final String DOT_PARAMS = "a dot segment with parameters in the path, such as /..;/ (expected: plain segments)";
 
     private RequestPath() {
     }
@@ -57,7 +58,7 @@ public final class RequestPath {
      * True when nothing in {@code path} needs work: no {@code %}, no {@code \}, no {@code //}, no
      * segment starting with a dot. One pass over the characters, no allocation.
      */
-    static boolean isPlain(String path) {
+    public static boolean isPlain(String path) {
         char prev = 0;
         for (int i = 0; i < path.length(); i++) {
             char c = path.charAt(i);
@@ -81,7 +82,7 @@ public final class RequestPath {
         return false;
     }
 
-    static String decodeUnreserved(String path) {
+    public static String decodeUnreserved(String path) {
         if (path.indexOf('%') < 0 && path.indexOf('\\') < 0) {
             return path;
         }
@@ -124,7 +125,7 @@ public final class RequestPath {
      * {@code ..} above the root is refused rather than dropped, as it can only be an attempt
      * to leave the tree the route stands for.
      */
-    static String removeDotSegments(String path) {
+    public static String removeDotSegments(String path) {
         String[] segments = path.split("/", -1);
         String[] out = new String[segments.length];
         int n = 0;
