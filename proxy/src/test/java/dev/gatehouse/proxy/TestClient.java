@@ -63,6 +63,11 @@ public final class TestClient implements AutoCloseable {
         out.flush();
     }
 
+    /** Bytes that can be read without blocking. */
+    public int available() throws IOException {
+        return in.available();
+    }
+
     public OutputStream output() {
         return out;
     }
