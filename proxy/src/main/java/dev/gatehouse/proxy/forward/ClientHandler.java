@@ -240,7 +240,8 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.debug("client connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        // the exception's class only: a decoder's message can quote the client's bytes, keys included
+        LOG.debug("event=client.failed client={} cause={}", ctx.channel().remoteAddress(), cause.getClass().getSimpleName());
         ctx.close();
     }
 }
