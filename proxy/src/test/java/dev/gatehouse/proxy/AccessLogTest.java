@@ -59,7 +59,7 @@ class AccessLogTest {
             ProxyServer proxy = ProxyServer.start(Fixtures.config(), new SimpleMeterRegistry(), AccessLogDestination.file(file));
             try {
                 assertThat(proxy.apply(snapshot(backend.port()))).isEmpty();
-                TestClient.Response open = TestClient.raw(proxy.port(), "POST /open/a?x=1 HTTP/1.1\r\nHost: h\r\n"
+                TestClient.Response open = TestClient.raw(proxy.port(), "POST /open/a?x=1&apikey=" + KEY + " HTTP/1.1\r\nHost: h\r\n"
                         + "X-Request-Id: req-1\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
                 assertThat(open.status()).isEqualTo(200);
                 assertThat(TestClient.get(proxy.port(), "/k/b", "apikey", KEY, "X-Request-Id", "req-2").status()).isEqualTo(200);
@@ -67,7 +67,7 @@ class AccessLogTest {
                         .isEqualTo(200);
                 assertThat(TestClient.get(proxy.port(), "/k/d?apikey=wrong-" + KEY, "X-Request-Id", "req-4").status())
                         .isEqualTo(401);
-                assertThat(TestClient.get(proxy.port(), "/nothing", "X-Request-Id", "req-5").status()).isEqualTo(404);
+                assertThat(TestClient.get(proxy.port(), "/nothing?apikey=" + KEY, "X-Request-Id", "req-5").status()).isEqualTo(404);
                 assertThat(TestClient.raw(proxy.port(), "GET /k?apikey=" + KEY + " HTTP/1.1\r\nHost: h\r\nX-Request-Id: req-6\r\n"
                         + "Content-Length: 1\r\nContent-Length: 2\r\n\r\nab").status()).isEqualTo(400);
             } finally {
@@ -85,7 +85,7 @@ class AccessLogTest {
         assertThat(Instant.parse(post.get("time").asText())).isBefore(Instant.now());
         assertThat(post.get("client").asText()).startsWith("127.0.0.1:");
         assertThat(post.get("method").asText()).isEqualTo("POST");
-        assertThat(post.get("path").asText()).isEqualTo("/open/a");
+        assertThat(post.get("path").asText()).isEqualTo("/open/a?x=1&apikey=REDACTED"); // no key-auth here, redacted all the same
         assertThat(post.get("route").asText()).isEqualTo("default/open");
         assertThat(post.get("service").asText()).isEqualTo("default/s");
         assertThat(post.get("target").asText()).isEqualTo("127.0.0.1:" + backendPort);
@@ -103,15 +103,18 @@ class AccessLogTest {
             assertThat(keyed.get("route").asText()).isEqualTo("default/keyed");
             assertThat(keyed.get("status").asInt()).isEqualTo(200);
         }
+        assertThat(log.stream().filter(n -> n.get("request_id").asText().equals("req-3")).findFirst().orElseThrow()
+                .get("path").asText()).isEqualTo("/k/c?apikey=REDACTED&y=2");
         JsonNode refused = log.stream().filter(n -> n.get("request_id").asText().equals("req-4")).findFirst().orElseThrow();
         assertThat(refused.get("status").asInt()).isEqualTo(401);
-        assertThat(refused.get("path").asText()).isEqualTo("/k/d");
+        assertThat(refused.get("path").asText()).isEqualTo("/k/d?apikey=REDACTED");
         assertThat(refused.get("target").isNull()).isTrue();
         assertThat(refused.get("upstream_latency_ms").isNull()).isTrue();
         assertThat(refused.get("consumer").isNull()).isTrue();
         JsonNode unmatched = log.stream().filter(n -> n.get("request_id").asText().equals("req-5")).findFirst().orElseThrow();
         assertThat(unmatched.get("status").asInt()).isEqualTo(404);
         assertThat(unmatched.get("route").isNull()).isTrue();
+        assertThat(unmatched.get("path").asText()).isEqualTo("/nothing?apikey=REDACTED");
         JsonNode bad = log.stream().filter(n -> n.get("request_id").asText().equals("req-6")).findFirst().orElseThrow();
         assertThat(bad.get("status").asInt()).isEqualTo(400);
         assertThat(bad.get("path").isNull()).isTrue();

@@ -23,6 +23,8 @@ import java.util.stream.Stream;
  * @param fileOf  {@code Kind/namespace/name} → the file it came from
  * @param errors  documents that could not be read, and objects defined twice
  * @param skipped objects of kinds Gatehouse does not read
+ *
+ * <p>{@link #toString()} names the objects and never prints them: a Secret's data is an API key.
  */
 public record LocalDirectory(Path dir, List<Path> files, List<HasMetadata> objects, Map<String, String> fileOf,
                              List<ManifestReader.FileError> errors, List<String> skipped) {
@@ -68,5 +70,11 @@ public record LocalDirectory(Path dir, List<Path> files, List<HasMetadata> objec
     static boolean isManifest(Path p) {
         String n = p.getFileName().toString();
         return !n.startsWith(".") && (n.endsWith(".yaml") || n.endsWith(".yml") || n.endsWith(".json"));
+    }
+
+    @Override
+    public String toString() {
+        return "LocalDirectory[dir=" + dir + ", files=" + files + ", objects=" + ManifestReader.names(objects) + ", errors="
+                + errors + ", skipped=" + skipped + "]";
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -39,6 +40,8 @@ public final class ManifestReader {
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
 
+    private static final String NOT_SHOWN = "; the value is not shown, a Secret's values never are";
+
     private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
             "gatehouse.dev/v1alpha1/Upstream", Upstream.class,
             "gatehouse.dev/v1alpha1/GatewayService", GatewayService.class,
@@ -55,6 +58,16 @@ public final class ManifestReader {
      * @param skipped  {@code Kind/namespace/name} of documents of kinds Gatehouse does not read
      */
     public record Result(String file, List<HasMetadata> objects, List<FileError> errors, List<String> skipped) {
+        /** Names the objects and never prints them: a Secret's data is an API key. */
+        @Override
+        public String toString() {
+            return "Result[file=" + file + ", objects=" + names(objects) + ", errors=" + errors + ", skipped=" + skipped + "]";
+        }
+    }
+
+    /** {@code Kind/namespace/name} of each object, in order. */
+    static List<String> names(List<HasMetadata> objects) {
+        return objects.stream().map(o -> o.getKind() + "/" + dev.gatehouse.controller.translate.Sources.key(o)).toList();
     }
 
     /** One unreadable document: {@code file: Kind/namespace/name: field: message}. */
@@ -111,12 +124,13 @@ public final class ManifestReader {
                 errors.add(new FileError(file, object, "metadata.name", "missing (expected: a name)"));
                 continue;
             }
+            boolean secret = type == Secret.class;
             try {
                 objects.add(YAML.treeToValue(doc, type));
             } catch (JsonProcessingException e) {
-                errors.add(new FileError(file, object, path(e), describe(e)));
+                errors.add(new FileError(file, object, path(e), secret ? describeWithoutValue(e) : describe(e)));
             } catch (IllegalArgumentException e) {
-                errors.add(new FileError(file, object, "(document)", firstLine(e.getMessage())));
+                errors.add(new FileError(file, object, "(document)", secret ? "unreadable" + NOT_SHOWN : firstLine(e.getMessage())));
             }
         }
         return new Result(file, objects, errors, skipped);
@@ -165,6 +179,22 @@ public final class ManifestReader {
             return "\"" + f.getValue() + "\" (expected: " + expected + ")";
         }
         return firstLine(e.getOriginalMessage());
+    }
+
+    /**
+     * An error in a Secret never quotes a value: Jackson's messages do ("from String value
+     * ('my-secret-key')" for {@code stringData: my-secret-key}), and that value may be the key.
+     * Field names are kept; they are not secret.
+     */
+    private static String describeWithoutValue(JsonProcessingException e) {
+        if (e instanceof UnrecognizedPropertyException) {
+            return describe(e);
+        }
+        Class<?> target = e instanceof MismatchedInputException m ? m.getTargetType() : null;
+        String expected = target == null ? "another value"
+                : Map.class.isAssignableFrom(target) ? "a map, e.g. {key: ...}"
+                : "a " + target.getSimpleName().toLowerCase(java.util.Locale.ROOT);
+        return "wrong type (expected: " + expected + ")" + NOT_SHOWN;
     }
 
     private static String firstLine(String s) {

@@ -14,7 +14,8 @@ import java.util.Objects;
 /**
  * Everything the translator reads: the four custom resources, the Kubernetes Services and
  * EndpointSlices that Upstreams reference, and the credential Secrets. Filled from informer
- * caches in a cluster, or from files in local mode.
+ * caches in a cluster, or from files in local mode. {@link #toString()} gives counts only: a
+ * Fabric8 Secret prints its data, which holds the API key.
  */
 public record ClusterState(List<Upstream> upstreams, List<GatewayService> services, List<GatewayRoute> routes,
                            List<Consumer> consumers, List<Service> kubeServices, List<EndpointSlice> endpointSlices,
@@ -29,5 +30,12 @@ public record ClusterState(List<Upstream> upstreams, List<GatewayService> servic
         kubeServices = List.copyOf(Objects.requireNonNullElse(kubeServices, List.of()));
         endpointSlices = List.copyOf(Objects.requireNonNullElse(endpointSlices, List.of()));
         secrets = List.copyOf(Objects.requireNonNullElse(secrets, List.of()));
+    }
+
+    @Override
+    public String toString() {
+        return "ClusterState[upstreams=" + upstreams.size() + ", services=" + services.size() + ", routes=" + routes.size()
+                + ", consumers=" + consumers.size() + ", kubeServices=" + kubeServices.size() + ", endpointSlices="
+                + endpointSlices.size() + ", secrets=" + secrets.size() + " (data not shown)]";
     }
 }

@@ -60,10 +60,10 @@ public final class CompiledSnapshot {
             KeyAuth keyAuth = r.keyAuth() == null ? null : new KeyAuth(r.keyAuth(), namespaceOf(r), credentials);
             Service svc = r.service() == null ? null : services.get(r.service());
             if (svc == null || !selectors.containsKey(svc.upstream())) {
-                RouteMeters unresolved = meters.route(r.id(), null, keyAuth != null, null, null);
+                RouteMeters unresolved = meters.route(r.id(), null, r.keyAuth(), null, null);
                 return new CompiledRoute(r, null, null, keyAuth, unresolved); // unresolved service: 503
             }
-            return new CompiledRoute(r, svc, selectors.get(svc.upstream()), keyAuth, meters.route(r.id(), svc.id(), keyAuth != null,
+            return new CompiledRoute(r, svc, selectors.get(svc.upstream()), keyAuth, meters.route(r.id(), svc.id(), r.keyAuth(),
                     svc.upstream(), selectors.get(svc.upstream()).peers()));
         });
         return new CompiledSnapshot(snapshot, SnapshotCodec.contentHash(snapshot), router);

@@ -24,8 +24,8 @@ import java.util.concurrent.TimeUnit;
  * thread formats and writes the lines, flushing whenever the queue runs empty.
  *
  * <p>Fields: {@code time} (ISO-8601 UTC, when the request arrived), {@code request_id},
- * {@code client}, {@code method}, {@code path} (without the query string, so a key given as a
- * query parameter never appears), {@code route}, {@code service}, {@code target} (the last one
+ * {@code client}, {@code method}, {@code path} (the request-target as received, the value of a
+ * key-auth parameter replaced: see {@link QueryRedaction}), {@code route}, {@code service}, {@code target} (the last one
  * tried), {@code status}, {@code bytes_in} / {@code bytes_out} (bodies), {@code latency_ms},
  * {@code upstream_latency_ms} (null when no target answered), {@code retries} and
  * {@code consumer} (the username; never a key).

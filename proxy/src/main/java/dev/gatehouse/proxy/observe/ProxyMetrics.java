@@ -47,6 +47,7 @@ public final class ProxyMetrics {
     private final Counter applied;
     private final Counter refused;
     private final Counter accessLogDropped;
+    private final QueryRedaction redaction = new QueryRedaction();
     private volatile long version;
     /** in-flight adders by {@link #targetKey}; strongly held so a gauge never reads a collected one */
     private final Map<String, LongAdder> inFlight = new HashMap<>();
@@ -101,6 +102,11 @@ public final class ProxyMetrics {
     public void channelConnected(BooleanSupplier connected) {
         Gauge.builder("gatehouse.channel.connected", connected, c -> c.getAsBoolean() ? 1 : 0)
                 .description("1 while the snapshot channel to the controller is connected").strongReference(true).register(registry);
+    }
+
+    /** The key-auth parameter names the access log redacts; widened as snapshots compile. */
+    QueryRedaction redaction() {
+        return redaction;
     }
 
     Counter accessLogDropped() {

@@ -32,6 +32,11 @@ public final class RequestObserver implements AutoCloseable {
         r.finish(0);
     }
 
+    /** What the access log writes for a request-target (key parameters redacted). */
+    QueryRedaction redaction() {
+        return metrics.redaction();
+    }
+
     RouteMeters unmatched() {
         return metrics.unmatched();
     }

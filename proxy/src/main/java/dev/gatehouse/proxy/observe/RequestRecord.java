@@ -15,7 +15,7 @@ public final class RequestRecord {
     private final long startMillis = System.currentTimeMillis();
     private final long startNanos = System.nanoTime();
     private final String method;
-    /** the request-target as received (the query is cut off when formatting, off the event loop) */
+    /** the request-target as received; key parameters are redacted when formatting, off the event loop */
     private final String uri;
     private final String requestId;
     private final SocketAddress client;
@@ -113,7 +113,7 @@ public final class RequestRecord {
         string(b, "client", client instanceof InetSocketAddress a ? a.getAddress().getHostAddress() + ":" + a.getPort()
                 : client == null ? null : client.toString());
         string(b, "method", method);
-        string(b, "path", path(uri));
+        string(b, "path", observer.redaction().apply(uri));
         string(b, "route", m == null ? null : m.route());
         string(b, "service", m == null || RouteMeters.NONE.equals(m.service()) ? null : m.service());
         string(b, "target", target);
@@ -125,22 +125,6 @@ public final class RequestRecord {
         b.append(",\"retries\":").append(retries);
         string(b, "consumer", consumer);
         b.append('}');
-    }
-
-    /** The path of a request-target: the query (which may hold a key) and any fragment cut off. */
-    static String path(String uri) {
-        if (uri == null) {
-            return null;
-        }
-        int end = uri.length();
-        for (int i = 0; i < uri.length(); i++) {
-            char c = uri.charAt(i);
-            if (c == '?' || c == '#') {
-                end = i;
-                break;
-            }
-        }
-        return uri.substring(0, end);
     }
 
     private static String millis(long nanos) {

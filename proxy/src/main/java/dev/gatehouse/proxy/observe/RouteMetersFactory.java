@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy.observe;
 
+import dev.gatehouse.config.Route;
 import dev.gatehouse.proxy.balance.Peer;
 import io.micrometer.core.instrument.Meter;
 
@@ -28,13 +29,17 @@ public final class RouteMetersFactory {
     /**
      * @param routeId   the route's id
      * @param serviceId its service's id; null when unresolved
-     * @param keyAuth   whether the route runs key-auth (its failure counters are registered)
+     * @param keyAuth   the route's key-auth, or null: with it, its failure counters are registered and
+     *                  its key names are redacted from the access log from now on
      * @param upstream  the upstream's id; null when unresolved
      * @param peers     the targets, in the order the route's selector indexes them
      */
-    public RouteMeters route(String routeId, String serviceId, boolean keyAuth, String upstream, List<Peer> peers) {
+    public RouteMeters route(String routeId, String serviceId, Route.KeyAuth keyAuth, String upstream, List<Peer> peers) {
         if (metrics == null) {
             return RouteMeters.DETACHED;
+        }
+        if (keyAuth != null) {
+            metrics.redaction().add(keyAuth.keyNames()); // before the snapshot serves: see QueryRedaction
         }
         List<LongAdder> inFlight = new ArrayList<>();
         if (upstream != null && peers != null) {
@@ -43,7 +48,7 @@ public final class RouteMetersFactory {
                 targets.add(ProxyMetrics.targetKey(upstream, p.key()));
             }
         }
-        return new RouteMeters(metrics.registry(), routeId, serviceId == null ? RouteMeters.NONE : serviceId, keyAuth,
+        return new RouteMeters(metrics.registry(), routeId, serviceId == null ? RouteMeters.NONE : serviceId, keyAuth != null,
                 inFlight, registered);
     }
 

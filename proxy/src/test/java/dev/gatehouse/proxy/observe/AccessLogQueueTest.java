@@ -65,11 +65,4 @@ class AccessLogQueueTest {
         r.replied(404, 10);
         return r;
     }
-
-    @Test
-    void pathDropsQueryAndFragment() {
-        assertThat(RequestRecord.path("/a/b?apikey=secret&x=1")).isEqualTo("/a/b");
-        assertThat(RequestRecord.path("/a#frag")).isEqualTo("/a");
-        assertThat(RequestRecord.path("/plain")).isEqualTo("/plain");
-    }
 }

@@ -1,0 +1,69 @@
+package dev.gatehouse.proxy.observe;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.List;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class QueryRedactionTest {
+    private static QueryRedaction redaction() {
+        QueryRedaction r = new QueryRedaction();
+        r.add(List.of("apikey", "X-API-Key"));
+        return r;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '\'', value = {
+            "/a/b                                   | /a/b",
+            "/a/b?                                  | /a/b?",
+            "/a?x=1&y=2                             | /a?x=1&y=2",
+            "/a?apikey=k3y-1                        | /a?apikey=REDACTED",
+            "/a?x=1&apikey=k3y-1&y=2                | /a?x=1&apikey=REDACTED&y=2",
+            "/a?apikey=k3y-1&apikey=k3y-2           | /a?apikey=REDACTED&apikey=REDACTED",
+            "/a?APIKEY=k3y-1                        | /a?APIKEY=REDACTED",
+            "/a?api%6Bey=k3y-1                      | /a?api%6Bey=REDACTED",
+            "/a?x-api-key=k3y-1                     | /a?x-api-key=REDACTED",
+            "/a?x=1;apikey=k3y-1                    | /a?x=1;apikey=REDACTED",
+            "/a?apikey=k3y=with=equals              | /a?apikey=REDACTED",
+            "/a?apikey                              | /a?apikey",
+            "/a?apikey=                             | /a?apikey=",
+            "/a?apikey=k3y-1&                       | /a?apikey=REDACTED&",
+            "/a?apikeyx=1&xapikey=2                 | /a?apikeyx=1&xapikey=2",
+            "/a?api%zzkey=k3y-1                     | /a?api%zzkey=k3y-1",
+            "/a?apikey=k3y-1#frag                   | /a?apikey=REDACTED",
+            "/a#frag?apikey=k3y-1                   | /a",
+            "http://h:1/a?apikey=k3y-1              | http://h:1/a?apikey=REDACTED",
+            "http://user:pw@h/a?x=1                 | http://REDACTED@h/a?x=1",
+            "http://user:pw@h?apikey=k3y-1          | http://REDACTED@h?apikey=REDACTED",
+            "/a/b@c?x=1                             | /a/b@c?x=1",
+    })
+    void redactsTheValuesOfKeyParameters(String target, String logged) {
+        assertThat(redaction().apply(target)).isEqualTo(logged);
+    }
+
+    @Test
+    void nullStaysNull() {
+        assertThat(redaction().apply(null)).isNull();
+    }
+
+    @Test
+    void withoutNamesOnlyTheFragmentAndUserinfoGo() {
+        QueryRedaction none = new QueryRedaction();
+        assertThat(none.apply("/a?apikey=k3y-1#f")).isEqualTo("/a?apikey=k3y-1");
+        assertThat(none.apply("http://u:p@h/a")).isEqualTo("http://REDACTED@h/a");
+    }
+
+    @Test
+    void namesOnlyWiden() {
+        QueryRedaction r = new QueryRedaction();
+        r.add(List.of("apikey"));
+        r.add(List.of("Token"));
+        r.add(List.of("apikey"));
+        assertThat(r.names()).isEqualTo(Set.of("apikey", "token"));
+        assertThat(r.apply("/a?token=t&apikey=k")).isEqualTo("/a?token=REDACTED&apikey=REDACTED");
+    }
+}
