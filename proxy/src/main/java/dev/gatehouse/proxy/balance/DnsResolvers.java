@@ -43,7 +43,9 @@ public final class DnsResolvers {
 
     /**
      * The resolver for a {@code Bootstrap} whose channels run on event loops of the transport of
-     * {@code datagram}: one asynchronous resolver per event loop, on that loop. Close it with the
+     * {@code datagram}: one asynchronous resolver per event loop, on that loop, created on the
+     * loop's first connect (call {@code getResolver(loop)} to create it earlier: creating the
+     * first one reads {@code /etc/hosts} and {@code /etc/resolv.conf}). Close it with the
      * Bootstrap's owner.
      */
     public static AddressResolverGroup<InetSocketAddress> forBootstrap(Class<? extends DatagramChannel> datagram) {

@@ -110,6 +110,7 @@ public final class ChannelClient implements AutoCloseable {
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gatehouse-channel-client", true),
                 NioIoHandler.newFactory());
         this.dns = DnsResolvers.forBootstrap(NioDatagramChannel.class);
+        dns.getResolver(group.next()); // built here, off the client's loop
     }
 
     /** Starts dialing {@code config.controller()} in the background and returns at once. */

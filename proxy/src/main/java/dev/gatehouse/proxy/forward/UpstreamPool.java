@@ -52,6 +52,7 @@ public final class UpstreamPool {
         this.loop = loop;
         this.tls = tls;
         this.dns = DnsResolvers.forBootstrap(transport.datagramChannel());
+        dns.getResolver(loop); // built now, at start-up, rather than by the first connect
         this.bootstrap = new Bootstrap().group(loop).channel(transport.socketChannel())
                 .resolver(dns)
                 .option(ChannelOption.TCP_NODELAY, true)

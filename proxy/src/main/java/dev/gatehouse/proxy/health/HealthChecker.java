@@ -102,6 +102,7 @@ public final class HealthChecker implements AutoCloseable {
             Transport transport = Transport.best();
             group = transport.newGroup(1, "gatehouse-health");
             dns = DnsResolvers.forBootstrap(transport.datagramChannel());
+            dns.getResolver(group.next()); // built here, off the checker's loop
             bootstrap = new Bootstrap().group(group).channel(transport.socketChannel())
                     .resolver(dns)
                     .option(ChannelOption.TCP_NODELAY, true);
