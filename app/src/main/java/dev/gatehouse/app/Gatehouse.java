@@ -13,7 +13,9 @@ public final class Gatehouse implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        int code = commandLine().execute(args);
+        Shutdown.flushLogs();
+        System.exit(code);
     }
 
     /** The configured command line, also used by tests. */

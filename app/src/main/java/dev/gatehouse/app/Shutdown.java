@@ -1,5 +1,8 @@
 package dev.gatehouse.app;
 
+import ch.qos.logback.classic.LoggerContext;
+import org.slf4j.LoggerFactory;
+
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -13,6 +16,10 @@ import java.util.concurrent.TimeUnit;
  *     shutdown.await();
  * }
  * }</pre>
+ *
+ * <p>Logging is asynchronous (logback's AsyncAppender, see logback.xml): {@link #flushLogs()}
+ * writes out what is queued, and runs last, after a signal's resources closed and before a
+ * normal exit.
  */
 final class Shutdown implements AutoCloseable {
     /** A close that hangs must not keep the JVM alive forever. */
@@ -32,8 +39,19 @@ final class Shutdown implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            flushLogs();
         }, "gatehouse-shutdown"));
         return s;
+    }
+
+    /**
+     * Stops logback, which writes out the lines still queued (up to the appender's
+     * maxFlushTime); lines logged after it are lost, so call it last.
+     */
+    static void flushLogs() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback) {
+            logback.stop();
+        }
     }
 
     /** Blocks until a termination signal arrives. */

@@ -2,6 +2,7 @@ package dev.gatehouse.proxy;
 
 import dev.gatehouse.config.Problem;
 import dev.gatehouse.config.Snapshot;
+import dev.gatehouse.proxy.balance.BalancerPlan;
 import dev.gatehouse.proxy.balance.Balancers;
 import dev.gatehouse.proxy.forward.ClientHandler;
 import dev.gatehouse.proxy.forward.CompiledSnapshot;
@@ -196,7 +197,10 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     }
 
     /**
-     * Validates, compiles and swaps in {@code snapshot}.
+     * Validates, compiles and swaps in {@code snapshot}. Everything new (router, balancers,
+     * meters) is built aside and committed together with the swap, so a refused snapshot leaves
+     * no trace in balancing, health, pools or metrics. Never waits on DNS: names are looked up
+     * asynchronously once the snapshot is committed, and a first or changed answer recompiles.
      *
      * @return the problems that made it refused (the previous snapshot keeps serving); empty
      *         when it is applied. Calls are serialized; request handling never waits for one.
@@ -212,8 +216,9 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         }
         CompiledSnapshot compiled;
         RouteMetersFactory meters = metrics.factory();
+        BalancerPlan plan = balancers.plan();
         try {
-            compiled = CompiledSnapshot.compile(snapshot, meters, balancers);
+            compiled = CompiledSnapshot.compile(snapshot, meters, plan);
         } catch (RuntimeException e) {
             meters.abandon();
             LOG.warn("event=snapshot.refused version={} problems=1 first=\"cannot compile: {}\"", snapshot.version(), e.toString());
@@ -221,9 +226,9 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             return List.of(new Problem(null, "snapshot", "cannot compile: " + e.getMessage()));
         }
         plane.publish(compiled);
+        balancers.commit(plan);
         meters.commit();
         metrics.snapshotApplied(snapshot.version(), System.nanoTime() - startNanos);
-        balancers.retain(snapshot.upstreams());
         health.reconcile();
         Set<String> keys = balancers.poolKeys();
         pools.forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(keys)));
@@ -243,7 +248,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         return plane.compiled().contentHash();
     }
 
-    /** Recompiles the applied snapshot: a target name resolved differently (DNS-based balancing). */
+    /** Recompiles the applied snapshot: a target name resolved for the first time or differently (DNS-based balancing). */
     private synchronized void reapply() {
         if (!closed) {
             apply(current());

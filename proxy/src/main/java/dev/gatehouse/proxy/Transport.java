@@ -5,11 +5,14 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -28,6 +31,11 @@ public record Transport(String name, Class<? extends ServerSocketChannel> server
                     EpollIoHandler.newFactory());
         }
         return new Transport("nio", NioServerSocketChannel.class, NioSocketChannel.class, NioIoHandler.newFactory());
+    }
+
+    /** The UDP channel of this transport, for the DNS resolver that runs on its event loops. */
+    public Class<? extends DatagramChannel> datagramChannel() {
+        return socketChannel == EpollSocketChannel.class ? EpollDatagramChannel.class : NioDatagramChannel.class;
     }
 
     public EventLoopGroup newGroup(int threads, String threadPrefix) {

@@ -10,9 +10,11 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The balancer of one upstream in one compiled snapshot: an immutable target list and, for
- * {@code ConsistentHash}, a Maglev table, both built at compile time; the per-target state it
- * reads and updates ({@link TargetState}) is shared with the snapshots before and after it.
+ * The balancer of one upstream in one compiled snapshot: an immutable target list with its
+ * weights and, for {@code ConsistentHash}, a Maglev table, all built at compile time; the
+ * per-target state it reads and updates ({@link TargetState}: counters, health, ejection) is
+ * shared with the snapshots before and after it. The weights are this snapshot's own, so a
+ * balancer built for a snapshot that is refused changes nothing that serves.
  *
  * <p>Every algorithm is weighted, never picks a weight 0 (drained) target nor one this request
  * already tried, and skips unhealthy and ejected targets. When no target is healthy it fails
@@ -38,6 +40,8 @@ public final class Balancer implements TargetSelector {
     private final Upstream upstream;
     private final List<Peer> peers;
     private final TargetState[] targets;
+    /** Configured weight of each target in this snapshot. */
+    private final int[] weights;
     private final int[] maglev;
     private final long slowStartNanos;
     private final boolean failOpen;
@@ -49,18 +53,17 @@ public final class Balancer implements TargetSelector {
         this.upstream = upstream;
         this.peers = List.copyOf(peers);
         this.targets = targets;
+        this.weights = this.peers.stream().mapToInt(Peer::weight).toArray();
         this.slowStartNanos = upstream.slowStartMillis() * 1_000_000L;
         Upstream.HealthChecks checks = upstream.healthChecks();
         this.failOpen = checks == null || checks.failOpen() == null ? failOpen : checks.failOpen();
         this.cookieAttributes = cookieAttributes(upstream.stickyCookie());
         if (upstream.algorithm() == Upstream.Algorithm.CONSISTENT_HASH) {
             String[] keys = new String[targets.length];
-            int[] weights = new int[targets.length];
             for (int i = 0; i < keys.length; i++) {
                 keys[i] = targets[i].key();
-                weights[i] = targets[i].weight();
             }
-            maglev = Maglev.build(keys, weights);
+            maglev = Maglev.build(keys, this.weights);
         } else {
             maglev = null;
         }
@@ -96,8 +99,8 @@ public final class Balancer implements TargetSelector {
     }
 
     private boolean noneAvailable(long now) {
-        for (TargetState t : targets) {
-            if (t.available(now)) {
+        for (int i = 0; i < targets.length; i++) {
+            if (weights[i] > 0 && targets[i].up(now)) {
                 return false;
             }
         }
@@ -105,8 +108,7 @@ public final class Balancer implements TargetSelector {
     }
 
     private boolean eligible(int i, BitSet tried, long now, boolean strict) {
-        TargetState t = targets[i];
-        return t.weight() > 0 && (tried == null || !tried.get(i)) && (!strict || t.available(now));
+        return weights[i] > 0 && (tried == null || !tried.get(i)) && (!strict || targets[i].up(now));
     }
 
     private int pick(HttpRequest request, Channel client, BitSet tried, long now, boolean strict) {
@@ -127,7 +129,7 @@ public final class Balancer implements TargetSelector {
                     continue;
                 }
                 TargetState t = targets[i];
-                int w = Math.max(1, (int) t.effectiveWeight(now, slowStartNanos));
+                int w = Math.max(1, (int) t.effectiveWeight(weights[i], now, slowStartNanos));
                 t.rrCurrent += w;
                 total += w;
                 if (best < 0 || t.rrCurrent > targets[best].rrCurrent) {
@@ -155,7 +157,7 @@ public final class Balancer implements TargetSelector {
                 continue;
             }
             TargetState t = targets[i];
-            double score = (t.inFlight() + 1) / t.effectiveWeight(now, slowStartNanos);
+            double score = (t.inFlight() + 1) / t.effectiveWeight(weights[i], now, slowStartNanos);
             if (score < bestScore) {
                 bestScore = score;
                 best = i;
@@ -187,7 +189,7 @@ public final class Balancer implements TargetSelector {
 
     private double cost(int i, long now) {
         TargetState t = targets[i];
-        return (t.ewmaNanos(now) + 1) * (t.inFlight() + 1) / t.effectiveWeight(now, slowStartNanos);
+        return (t.ewmaNanos(now) + 1) * (t.inFlight() + 1) / t.effectiveWeight(weights[i], now, slowStartNanos);
     }
 
     private int nth(int nth, BitSet tried, long now, boolean strict) {

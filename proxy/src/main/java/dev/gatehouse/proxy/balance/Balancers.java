@@ -2,11 +2,8 @@ package dev.gatehouse.proxy.balance;
 
 import dev.gatehouse.config.Upstream;
 
-import io.netty.util.NetUtil;
-
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,10 +14,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The balancing state of one proxy across snapshots: one {@link UpstreamState} per upstream id.
- * {@link #balancer} (at compile time) reuses the state of targets that stay, so round robin
- * position, counters, EWMAs, health and ejections survive a swap; {@link #retain} (after the
- * swap) forgets upstreams and targets that left. A target that left is drained: requests in
- * flight finish on the state they hold, no new request picks it.
+ * A snapshot's balancers are built aside in a {@link #plan()} (reusing the state of targets that
+ * stay, so round robin position, counters, EWMAs, health and ejections survive a swap) and
+ * {@link #commit committed} after the swap, which also forgets upstreams and targets that left.
+ * A target that left is drained: requests in flight finish on the state they hold, no new
+ * request picks it. A plan that is not committed changes nothing here.
  */
 public final class Balancers implements AutoCloseable {
     /**
@@ -33,10 +31,12 @@ public final class Balancers implements AutoCloseable {
     private final Map<String, UpstreamState> upstreams = new ConcurrentHashMap<>();
     private final boolean failOpen = Boolean.parseBoolean(System.getProperty(FAIL_OPEN_PROPERTY, "true"));
     private final TargetResolver resolver;
-    /** Target keys of each upstream's most recently built balancer. */
-    private final Map<String, Set<String>> built = new ConcurrentHashMap<>();
+    /** Target keys of each upstream as last committed. */
+    private volatile Map<String, Set<String>> built = Map.of();
+    /** Commits so far; a plan commits only on the generation it was built on. */
+    private long generation;
 
-    /** Without DNS re-resolution: names are resolved once per compile, as {@link Peer#of} does. */
+    /** Without DNS re-resolution: a named target stays one target, resolved when connecting. */
     public Balancers() {
         this.resolver = null;
     }
@@ -46,37 +46,46 @@ public final class Balancers implements AutoCloseable {
         this.resolver = new TargetResolver(onDnsChange);
     }
 
-    /** The balancer of {@code u} for a snapshot being compiled; creates state for new targets. */
-    public synchronized Balancer balancer(Upstream u) {
-        UpstreamState state = upstreams.computeIfAbsent(u.id(), UpstreamState::new);
-        state.configure(u);
-        long now = System.nanoTime();
-        List<Peer> peers = new ArrayList<>(u.targets().size());
-        for (Upstream.Target t : u.targets()) {
-            List<InetAddress> addresses = resolver == null || TargetResolver.isLiteral(t.host()) ? null : resolver.addresses(t.host());
-            if (addresses == null || addresses.isEmpty()) {
-                peers.add(Peer.of(t));
-            } else {
-                for (InetAddress a : addresses) {
-                    // One target per DNS record; its key keeps the name for the Host header's sake and
-                    // the address apart for pools and state.
-                    peers.add(new Peer(t, t.address() + "@" + NetUtil.toAddressString(a), new InetSocketAddress(a, t.port())));
-                }
-            }
-        }
-        TargetState[] targets = new TargetState[peers.size()];
-        Set<String> keys = new HashSet<>();
-        for (int i = 0; i < targets.length; i++) {
-            Peer p = peers.get(i);
-            targets[i] = state.target(p.key(), p.weight(), now);
-            targets[i].peer = p;
-            keys.add(p.key());
-        }
-        built.put(u.id(), keys);
-        return new Balancer(state, u, peers, targets, failOpen);
+    /** Starts the balancers of a snapshot to compile, aside from the live state. */
+    public synchronized BalancerPlan plan() {
+        return new BalancerPlan(this, generation, resolver, failOpen);
     }
 
-    /** Pool keys ({@code host:port}, or {@code host:port@address} for a DNS record) of the last compile. */
+    UpstreamState live(String id) {
+        return upstreams.get(id);
+    }
+
+    /**
+     * Makes {@code plan} the live state; call right after the snapshot compiled with it is
+     * published. Upstreams and targets not in the plan are forgotten; DNS names not in it are no
+     * longer re-resolved, and new names are looked up (asynchronously).
+     *
+     * @throws IllegalStateException when another plan was committed since this one was started
+     *         (plans must be compiled and committed one at a time, as ProxyServer.apply does)
+     */
+    public synchronized void commit(BalancerPlan plan) {
+        if (plan.owner != this) {
+            throw new IllegalArgumentException("plan: of another Balancers (expected: one from this.plan())");
+        }
+        if (plan.generation != generation) {
+            throw new IllegalStateException("plan: started at generation " + plan.generation + ", now " + generation
+                    + " (expected: plan, compile and commit one snapshot at a time)");
+        }
+        generation++;
+        upstreams.keySet().retainAll(plan.upstreams.keySet());
+        Map<String, Set<String>> keys = new HashMap<>();
+        plan.upstreams.forEach((id, s) -> {
+            s.state().adopt(s.config(), s.targets(), s.peers(), s.nextSlot());
+            upstreams.put(id, s.state());
+            keys.put(id, Set.copyOf(s.targets().keySet()));
+        });
+        built = Map.copyOf(keys);
+        if (resolver != null) {
+            resolver.use(plan.names);
+        }
+    }
+
+    /** Pool keys ({@code host:port}, or {@code host:port@address} for a DNS record) as last committed. */
     public Set<String> poolKeys() {
         Set<String> out = new HashSet<>();
         built.values().forEach(out::addAll);
@@ -88,23 +97,6 @@ public final class Balancers implements AutoCloseable {
     public void close() {
         if (resolver != null) {
             resolver.close();
-        }
-    }
-
-    /** Forgets what is not in {@code applied} (the snapshot now serving). */
-    public synchronized void retain(List<Upstream> applied) {
-        Map<String, Upstream> byId = new LinkedHashMap<>();
-        applied.forEach(u -> byId.put(u.id(), u));
-        upstreams.keySet().retainAll(byId.keySet());
-        built.keySet().retainAll(byId.keySet());
-        upstreams.forEach((id, s) -> {
-            s.retain(built.getOrDefault(id, Set.of()));
-            s.configure(byId.get(id));
-        });
-        if (resolver != null) {
-            Set<String> names = new HashSet<>();
-            applied.forEach(u -> u.targets().forEach(t -> names.add(t.host())));
-            resolver.retain(names);
         }
     }
 

@@ -1,10 +1,10 @@
 package dev.gatehouse.proxy.balance;
 
 import dev.gatehouse.config.Upstream;
+import io.netty.util.NetUtil;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 
 /**
  * A target ready to connect to.
@@ -13,18 +13,25 @@ import java.net.UnknownHostException;
  * @param key     {@code host:port}, or {@code host:port@address} for one DNS record of a named
  *                target; upstream connection pools and balancer state are keyed by it, so a
  *                target that stays across snapshots keeps its pooled connections
- * @param address resolved when the snapshot is compiled (off the event loops); unresolved when
- *                the name did not resolve then, in which case connecting fails and is retried elsewhere
+ * @param address an IP literal or {@code localhost} as is; a DNS name either one record of its
+ *                last answer or, before the first answer, unresolved: every {@code Bootstrap}
+ *                of the proxy resolves it with the asynchronous DNS resolver when connecting
  */
 public record Peer(Upstream.Target target, String key, InetSocketAddress address) {
+    /** The target by itself, without any lookup: a literal, {@code localhost}, or an unresolved name. */
     public static Peer of(Upstream.Target target) {
-        InetSocketAddress address;
-        try {
-            address = new InetSocketAddress(InetAddress.getByName(target.host()), target.port());
-        } catch (UnknownHostException e) {
-            address = InetSocketAddress.createUnresolved(target.host(), target.port());
+        return new Peer(target, target.address(), address(target.host(), target.port()));
+    }
+
+    private static InetSocketAddress address(String host, int port) {
+        InetAddress literal = NetUtil.createInetAddressFromIpAddressString(host);
+        if (literal != null) {
+            return new InetSocketAddress(literal, port);
         }
-        return new Peer(target, target.address(), address);
+        if (host.equalsIgnoreCase("localhost")) {
+            return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+        }
+        return InetSocketAddress.createUnresolved(host, port);
     }
 
     public int weight() {

@@ -1,22 +1,21 @@
 package dev.gatehouse.proxy.balance;
 
 import dev.gatehouse.config.Durations;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.resolver.dns.DnsNameResolver;
-import io.netty.resolver.dns.DnsNameResolverBuilder;
-import io.netty.resolver.dns.SingletonDnsServerAddressStreamProvider;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -27,137 +26,155 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * DNS-based balancing (Kong's): a target named by DNS becomes one target per A/AAAA record.
- * Names are resolved with Netty's asynchronous resolver on a thread of its own, never on the
- * request path: once when a snapshot first names them (compile time, bounded wait), then every
- * {@link #TTL_FLOOR_PROPERTY} — the resolver's cache answers until the record's TTL, clamped to
- * [floor, ceiling], runs out, then asks again. A changed answer recompiles the snapshot (the
- * {@code onChange} callback, run off the resolver's thread); a failed lookup keeps the last good
- * answer.
+ * Names are resolved with Netty's asynchronous resolver on a thread of its own; nothing ever
+ * waits for an answer, and no lock is held across a lookup. A snapshot is compiled with the
+ * answers known then ({@link #known}); a name without one is a single target by name, which the
+ * data plane's resolver resolves when it connects. When a snapshot is committed
+ * ({@link #use}), names without an answer are looked up at once, and every
+ * {@link #TTL_FLOOR_PROPERTY} each name in use is asked again — the resolver's cache answers
+ * until the record's TTL, clamped to [floor, ceiling], runs out. A first or changed answer
+ * recompiles the snapshot (the {@code onChange} callback, run off the resolver's thread); a
+ * failed lookup keeps the last good answer.
  */
 public final class TargetResolver implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TargetResolver.class);
-    /** System property: {@code host:port} of the DNS server to ask; default: the system's ({@code /etc/resolv.conf}). */
+    /** System property: {@code ip:port} of the DNS server to ask; default: the system's ({@code /etc/resolv.conf}). */
     public static final String DNS_SERVER_PROPERTY = "gatehouse.proxy.dnsServer";
     /** System property: shortest TTL honoured, and how often names are re-checked; default {@code 1s}. */
     public static final String TTL_FLOOR_PROPERTY = "gatehouse.proxy.dnsTtlFloor";
     /** System property: longest TTL honoured; default {@code 300s}. */
     public static final String TTL_CEILING_PROPERTY = "gatehouse.proxy.dnsTtlCeiling";
-    private static final long FIRST_LOOKUP_MILLIS = 5_000;
 
     private final Runnable onChange;
     private final Map<String, List<InetAddress>> answers = new ConcurrentHashMap<>();
-    private final Set<String> names = ConcurrentHashMap.newKeySet();
+    /** Names of the committed snapshot. */
+    private volatile Set<String> names = Set.of();
+    /** Names with a lookup under way: a silent server never piles up queries. */
+    private final Set<String> asking = ConcurrentHashMap.newKeySet();
+    /** Names whose failure was logged at warn; the next failures go to debug until one succeeds. */
+    private final Set<String> failing = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean changePending = new AtomicBoolean();
+    /** Guards starting and stopping the resolver's thread; never held across a lookup. */
+    private final Object lifecycle = new Object();
     private EventLoopGroup group;
     private DnsNameResolver resolver;
     private ScheduledFuture<?> poller;
-    private boolean closed;
+    private volatile boolean closed;
 
-    /** @param onChange called (on another thread) when a name's answer changed */
+    /** @param onChange called (on another thread) when a name's answer arrived or changed */
     public TargetResolver(Runnable onChange) {
         this.onChange = onChange;
     }
 
     /**
      * True for an IPv4 or IPv6 literal and for {@code localhost}: such a target is used as it is
-     * ({@code localhost} as the JVM resolves it, one address, so {@code localhost:9001} does not
+     * ({@code localhost} as the loopback address, one address, so {@code localhost:9001} does not
      * become a second target on {@code ::1} that a backend bound to 127.0.0.1 refuses).
      */
     static boolean isLiteral(String host) {
         return NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host) || host.equalsIgnoreCase("localhost");
     }
 
+    /** The last answer for {@code host}, sorted; null before the first. Never waits. */
+    List<InetAddress> known(String host) {
+        return answers.get(host);
+    }
+
     /**
-     * The addresses of {@code host}: the last answer, or (first time) a lookup waited for up to
-     * 5 s; null when it never resolved. Compile time only, never on an event loop.
+     * The names the snapshot just committed uses: looks up (asynchronously) those without an
+     * answer, forgets the others' answers and stops re-checking them. Never waits.
      */
-    synchronized List<InetAddress> addresses(String host) {
-        names.add(host);
-        List<InetAddress> known = answers.get(host);
-        if (known != null || closed) {
-            return known;
+    void use(Set<String> used) {
+        names = Set.copyOf(used);
+        answers.keySet().retainAll(names);
+        failing.retainAll(names);
+        if (closed || used.isEmpty()) {
+            return;
         }
-        try {
-            List<InetAddress> found = sorted(resolver().resolveAll(host).get(FIRST_LOOKUP_MILLIS, TimeUnit.MILLISECONDS));
-            answers.put(host, found);
-            return found;
-        } catch (Exception e) {
-            LOG.warn("cannot resolve target host {}: {}", host, e.toString());
-            return null;
-        } finally {
-            if (Thread.interrupted()) {
-                Thread.currentThread().interrupt();
+        EventLoop loop = started();
+        if (loop != null) {
+            for (String host : names) {
+                if (!answers.containsKey(host)) {
+                    loop.execute(() -> lookup(host));
+                }
             }
         }
     }
 
-    /** Stops re-checking names no longer used. */
-    synchronized void retain(Set<String> used) {
-        names.retainAll(used);
-        answers.keySet().retainAll(used);
-    }
-
-    private DnsNameResolver resolver() {
-        if (resolver == null) {
-            long floor = Durations.parseMillis(System.getProperty(TTL_FLOOR_PROPERTY, "1s"));
-            long ceiling = Durations.parseMillis(System.getProperty(TTL_CEILING_PROPERTY, "300s"));
-            group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gatehouse-dns", true), NioIoHandler.newFactory());
-            DnsNameResolverBuilder b = new DnsNameResolverBuilder(group.next())
-                    .datagramChannelType(NioDatagramChannel.class)
-                    .ttl((int) Math.max(1, floor / 1000), (int) Math.max(1, ceiling / 1000))
-                    .negativeTtl(1)
-                    .queryTimeoutMillis(2_000);
-            String server = System.getProperty(DNS_SERVER_PROPERTY);
-            if (server != null) {
-                int colon = server.lastIndexOf(':');
-                b.nameServerProvider(new SingletonDnsServerAddressStreamProvider(
-                        new InetSocketAddress(server.substring(0, colon), Integer.parseInt(server.substring(colon + 1)))))
-                        .searchDomains(List.of()).ndots(1);
+    /** The resolver's loop, starting it on first use; null once closed. */
+    private EventLoop started() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return null;
             }
-            resolver = b.build();
-            long every = Math.max(100, floor);
-            poller = group.next().scheduleWithFixedDelay(this::recheck, every, every, TimeUnit.MILLISECONDS);
+            if (group == null) {
+                long floor = Durations.parseMillis(System.getProperty(TTL_FLOOR_PROPERTY, "1s"));
+                long ceiling = Durations.parseMillis(System.getProperty(TTL_CEILING_PROPERTY, "300s"));
+                group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gatehouse-dns", true), NioIoHandler.newFactory());
+                resolver = DnsResolvers.builder()
+                        .eventLoop(group.next())
+                        .datagramChannelType(NioDatagramChannel.class)
+                        .ttl((int) Math.max(1, floor / 1000), (int) Math.max(1, ceiling / 1000))
+                        .negativeTtl(1)
+                        .build();
+                long every = Math.max(100, floor);
+                poller = group.next().scheduleWithFixedDelay(this::recheck, every, every, TimeUnit.MILLISECONDS);
+            }
+            return group.next();
         }
-        return resolver;
     }
 
     /** On the resolver's thread: asks again for every name in use; the cache makes that free until the TTL. */
     private void recheck() {
-        for (String host : names) {
-            resolver.resolveAll(host).addListener(f -> {
-                if (!f.isSuccess()) {
-                    LOG.debug("re-resolving {} failed, keeping the last answer: {}", host, String.valueOf(f.cause()));
-                    return;
-                }
-                @SuppressWarnings("unchecked")
-                List<InetAddress> found = sorted((List<InetAddress>) f.getNow());
-                List<InetAddress> before = answers.get(host);
-                if (names.contains(host) && !found.isEmpty() && !found.equals(before)) {
-                    answers.put(host, found);
-                    LOG.info("target host {} now resolves to {}", host, found);
-                    if (changePending.compareAndSet(false, true)) {
-                        GlobalEventExecutor.INSTANCE.execute(() -> {
-                            changePending.set(false);
-                            onChange.run();
-                        });
-                    }
-                }
+        names.forEach(this::lookup);
+    }
+
+    /** On the resolver's thread. */
+    private void lookup(String host) {
+        if (closed || !names.contains(host) || !asking.add(host)) {
+            return;
+        }
+        resolver.resolveAll(host).addListener((Future<List<InetAddress>> f) -> {
+            asking.remove(host);
+            answered(host, f);
+        });
+    }
+
+    private void answered(String host, Future<List<InetAddress>> f) {
+        if (!f.isSuccess()) {
+            String kept = answers.containsKey(host) ? "last-answer" : "name-at-connect";
+            if (failing.add(host)) {
+                LOG.warn("event=dns.lookup-failed host={} using={} error=\"{}\"", host, kept, String.valueOf(f.cause()));
+            } else {
+                LOG.debug("event=dns.lookup-failed host={} using={} error=\"{}\"", host, kept, String.valueOf(f.cause()));
+            }
+            return;
+        }
+        failing.remove(host);
+        List<InetAddress> found = f.getNow().stream().sorted(Comparator.comparing(InetAddress::getHostAddress)).toList();
+        if (!names.contains(host) || found.isEmpty() || found.equals(answers.get(host))) {
+            return;
+        }
+        List<InetAddress> before = answers.put(host, found);
+        LOG.info("event=dns.answer host={} addresses={} before={}", host, found, before);
+        if (changePending.compareAndSet(false, true)) {
+            GlobalEventExecutor.INSTANCE.execute(() -> {
+                changePending.set(false);
+                onChange.run();
             });
         }
     }
 
-    private static List<InetAddress> sorted(List<InetAddress> addresses) {
-        return addresses.stream().sorted(Comparator.comparing(InetAddress::getHostAddress)).toList();
-    }
-
     @Override
-    public synchronized void close() {
-        closed = true;
-        if (poller != null) {
-            poller.cancel(false);
-        }
-        if (resolver != null) {
-            resolver.close();
+    public void close() {
+        synchronized (lifecycle) {
+            closed = true;
+            if (poller != null) {
+                poller.cancel(false);
+            }
+            if (resolver != null) {
+                resolver.close();
+            }
         }
         if (group != null) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();

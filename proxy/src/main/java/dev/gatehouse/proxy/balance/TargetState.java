@@ -27,8 +27,9 @@ public final class TargetState {
     private final String key;
     private final int slot;
     final long createdNanos;
+    /** The weight as last committed, for status; each {@link Balancer} balances with its snapshot's own. */
     volatile int weight;
-    /** Where to connect: set when a snapshot is compiled. */
+    /** Where to connect, as last committed (health probes read it). */
     volatile Peer peer;
     int rrCurrent;
 
@@ -189,17 +190,16 @@ public final class TargetState {
         }
     }
 
-    /** Healthy, not ejected and weight > 0. */
-    boolean available(long now) {
-        return weight > 0 && healthy && !ejected(now);
+    /** Healthy and not ejected (weight is the balancer's business). */
+    boolean up(long now) {
+        return healthy && !ejected(now);
     }
 
     /**
-     * The weight to balance with: the configured weight, ramped linearly from 10% over
-     * {@code slowStartNanos} after the target was added or came back.
+     * The weight to balance with: {@code w}, the configured weight, ramped linearly from 10%
+     * over {@code slowStartNanos} after the target was added or came back.
      */
-    double effectiveWeight(long now, long slowStartNanos) {
-        int w = weight;
+    double effectiveWeight(int w, long now, long slowStartNanos) {
         if (slowStartNanos <= 0) {
             return w;
         }

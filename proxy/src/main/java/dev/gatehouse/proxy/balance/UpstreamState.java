@@ -6,14 +6,14 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The state of one upstream that outlives compiled snapshots: its targets' {@link TargetState}s
  * by {@code host:port} and the configuration last applied. Its monitor guards the smooth round
- * robin position (a few dozen instructions per pick).
+ * robin position (a few dozen instructions per pick). Targets and configuration change only in
+ * {@link #adopt}, when a {@link BalancerPlan} is committed.
  */
 public final class UpstreamState {
     private final String id;
@@ -22,8 +22,10 @@ public final class UpstreamState {
     final AtomicInteger cursor = new AtomicInteger();
     private volatile Upstream config;
 
-    UpstreamState(String id) {
+    /** @param config the configuration it is created with; not live before its plan is committed */
+    UpstreamState(String id, Upstream config) {
         this.id = id;
+        this.config = config;
     }
 
     public String id() {
@@ -39,33 +41,31 @@ public final class UpstreamState {
         return c == null || c.healthChecks() == null ? null : c.healthChecks().passive();
     }
 
-    /**
-     * The state of {@code key}, created on first sight. A target added to an upstream that
-     * already had targets ramps up under slow start; the targets of a new upstream do not.
-     */
-    TargetState target(String key, int weight, long now) {
-        TargetState t = targets.get(key);
-        if (t == null) {
-            boolean rampUp = !targets.isEmpty();
-            t = new TargetState(this, key, nextSlot.getAndIncrement(), weight, now, rampUp);
-            targets.put(key, t);
-        }
-        t.weight = weight;
-        return t;
-    }
-
     /** The state of target {@code key} ({@code host:port}), or null. */
     public TargetState find(String key) {
         return targets.get(key);
     }
 
-    void configure(Upstream u) {
-        config = u;
+    /** The slot the next new target gets. */
+    int nextSlot() {
+        return nextSlot.get();
     }
 
-    /** Forgets targets not in {@code keys}; their in-flight requests finish on the state they hold. */
-    void retain(Set<String> keys) {
-        targets.keySet().retainAll(keys);
+    /**
+     * Commits a plan: {@code next} becomes the target set (targets not in it are forgotten;
+     * their in-flight requests finish on the state they hold), each target takes the weight and
+     * address of its {@code peers} entry, and {@code config} becomes the configuration.
+     */
+    void adopt(Upstream config, Map<String, TargetState> next, Map<String, Peer> peers, int nextFreeSlot) {
+        next.forEach((key, t) -> {
+            Peer p = peers.get(key);
+            t.weight = p.weight();
+            t.peer = p;
+        });
+        targets.keySet().retainAll(next.keySet());
+        targets.putAll(next);
+        nextSlot.accumulateAndGet(nextFreeSlot, Math::max);
+        this.config = config;
     }
 
     /** Whether one more target may be ejected: never more than {@code maxEjectionPercent} (at least one when > 0). */

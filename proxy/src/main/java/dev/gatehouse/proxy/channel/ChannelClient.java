@@ -4,6 +4,7 @@ import dev.gatehouse.config.Snapshot;
 import dev.gatehouse.config.channel.ChannelMessage;
 import dev.gatehouse.config.channel.Hello;
 import dev.gatehouse.config.channel.SnapshotPush;
+import dev.gatehouse.proxy.balance.DnsResolvers;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -14,6 +15,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -29,6 +31,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
@@ -36,6 +39,7 @@ import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLException;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -55,7 +59,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Everything runs on one event loop of the client's own, including {@link SnapshotSink#apply}
  * and the write to disk: pushes are applied one at a time, in order, and while one is applied the
- * next waits in the socket (the controller then sends only the newest).
+ * next waits in the socket (the controller then sends only the newest). So nothing on it may
+ * wait on the network: the controller's name is resolved by the asynchronous DNS resolver, and
+ * the proxy's apply never waits for DNS (names of targets are looked up after it returns).
  *
  * <table>
  *   <caption>Limits</caption>
@@ -84,6 +90,8 @@ public final class ChannelClient implements AutoCloseable {
     private final SslContext ssl;
     private final Backoff backoff;
     private final EventLoopGroup group;
+    /** Resolves the controller's name without blocking the loop. */
+    private final AddressResolverGroup<InetSocketAddress> dns;
 
     // confined to the event loop
     private Channel channel;
@@ -101,6 +109,8 @@ public final class ChannelClient implements AutoCloseable {
         this.ssl = config.tls() ? sslContext(config) : null;
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gatehouse-channel-client", true),
                 NioIoHandler.newFactory());
+        this.dns = DnsResolvers.forBootstrap(NioDatagramChannel.class);
+        dns.getResolver(group.next()); // built here, off the client's loop
     }
 
     /** Starts dialing {@code config.controller()} in the background and returns at once. */
@@ -157,6 +167,7 @@ public final class ChannelClient implements AutoCloseable {
                 channel.close();
             }
         }).awaitUninterruptibly(1, TimeUnit.SECONDS);
+        dns.close();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         LOG.info("event=channel.stopped controller={} proxy={}", config.controller(), config.proxyId());
     }
@@ -170,6 +181,7 @@ public final class ChannelClient implements AutoCloseable {
         ChannelFuture connecting = new Bootstrap()
                 .group(group)
                 .channel(NioSocketChannel.class)
+                .resolver(dns)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .handler(new ChannelInitializer<SocketChannel>() {

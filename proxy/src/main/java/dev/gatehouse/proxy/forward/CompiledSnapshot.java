@@ -7,6 +7,7 @@ import dev.gatehouse.config.SnapshotCodec;
 import dev.gatehouse.config.Upstream;
 import dev.gatehouse.proxy.auth.Credentials;
 import dev.gatehouse.proxy.auth.KeyAuth;
+import dev.gatehouse.proxy.balance.BalancerPlan;
 import dev.gatehouse.proxy.balance.Balancers;
 import dev.gatehouse.proxy.balance.TargetSelector;
 import dev.gatehouse.proxy.observe.RouteMeters;
@@ -20,10 +21,12 @@ import java.util.Map;
 /**
  * A validated snapshot compiled into what the hot path reads: the router, whose matches carry
  * the service, the balancer of its upstream and the route's key-auth. Immutable; published
- * through one volatile reference. Target names are resolved here, off the event loops.
+ * through one volatile reference. Compiling changes nothing live and never waits on DNS.
  *
- * <p>Balancers come from {@link Balancers}, which keeps per-target state (position, counters,
- * health) across snapshots; connection pools, keyed by target address, survive too.
+ * <p>Balancers come from a {@link BalancerPlan}: built aside from the proxy's {@link Balancers},
+ * reusing the per-target state (position, counters, health) of targets that stay, and
+ * committed by the caller only once this snapshot is published. Connection pools, keyed by
+ * target address, survive too.
  */
 public final class CompiledSnapshot {
     public static final CompiledSnapshot EMPTY = compile(Snapshot.EMPTY);
@@ -40,15 +43,20 @@ public final class CompiledSnapshot {
 
     /** @param snapshot a snapshot whose {@code validate()} found no problem */
     public static CompiledSnapshot compile(Snapshot snapshot) {
-        return compile(snapshot, RouteMetersFactory.detached(), new Balancers());
+        Balancers balancers = new Balancers();
+        BalancerPlan plan = balancers.plan();
+        CompiledSnapshot compiled = compile(snapshot, RouteMetersFactory.detached(), plan);
+        balancers.commit(plan);
+        return compiled;
     }
 
     /**
      * @param snapshot  a snapshot whose {@code validate()} found no problem
      * @param meters    resolves each route's meters; the caller commits or abandons it
-     * @param balancers the proxy's balancing state, reused for targets that stay
+     * @param balancers the balancers of this snapshot, built aside; the caller commits them
+     *                  after publishing the result, or drops them when it is refused
      */
-    public static CompiledSnapshot compile(Snapshot snapshot, RouteMetersFactory meters, Balancers balancers) {
+    public static CompiledSnapshot compile(Snapshot snapshot, RouteMetersFactory meters, BalancerPlan balancers) {
         Map<String, TargetSelector> selectors = new HashMap<>();
         for (Upstream u : snapshot.upstreams()) {
             selectors.put(u.id(), balancers.balancer(u));

@@ -7,6 +7,7 @@ import dev.gatehouse.proxy.http.BadRequest;
 import dev.gatehouse.proxy.http.ErrorReply;
 import dev.gatehouse.proxy.http.ProxyHeaders;
 import dev.gatehouse.proxy.observe.EdgeMeters;
+import dev.gatehouse.proxy.observe.RateLimitedLog;
 import dev.gatehouse.proxy.observe.RequestRecord;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -42,6 +43,12 @@ import java.util.concurrent.TimeUnit;
  */
 final class Exchange implements Deadlines.Expiry {
     private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
+    private static final RateLimitedLog NO_TARGET = RateLimitedLog.of(LOG, "upstream.no-target");
+    private static final RateLimitedLog ATTEMPT_FAILED = RateLimitedLog.of(LOG, "upstream.attempt-failed");
+    private static final RateLimitedLog TIMEOUT = RateLimitedLog.of(LOG, "upstream.timeout");
+    private static final RateLimitedLog CLOSED_MID_RESPONSE = RateLimitedLog.of(LOG, "upstream.closed-mid-response");
+    private static final RateLimitedLog MALFORMED = RateLimitedLog.of(LOG, "upstream.malformed");
+    private static final RateLimitedLog REFUSED = RateLimitedLog.of(LOG, "request.refused");
 
     private final ClientHandler client;
     private final ChannelHandlerContext ctx;
@@ -124,7 +131,7 @@ final class Exchange implements Deadlines.Expiry {
         int index = attemptsLeft > 0 ? route.targets().pick(request, ctx.channel(), tried) : -1;
         if (index < 0) {
             if (tried.isEmpty()) {
-                LOG.warn("no target available request_id={} route={}", requestId, route.route().id());
+                NO_TARGET.warn("request_id={} route={}", requestId, route.route().id());
                 fail(HttpResponseStatus.SERVICE_UNAVAILABLE, ErrorReply.NO_PEER);
             } else {
                 fail(lastFailure, lastMessage);
@@ -222,7 +229,7 @@ final class Exchange implements Deadlines.Expiry {
      */
     private void bodyTooLarge() {
         client.edge().count(EdgeMeters.Reason.BODY_SIZE);
-        LOG.info("event=request.refused status=413 request_id={} route={} reason=\"body above maxBodySize {}\"", requestId,
+        REFUSED.info("status=413 request_id={} route={} reason=\"body above maxBodySize {}\"", requestId,
                 route.route().id(), maxBodyBytes);
         if (responseStarted) {
             abortClient();
@@ -342,7 +349,7 @@ final class Exchange implements Deadlines.Expiry {
             ch.close();
             return;
         }
-        LOG.warn("event=upstream.malformed target={} request_id={} cause=\"{}\"", peer.key(), requestId, cause);
+        MALFORMED.warn("target={} request_id={} cause=\"{}\"", peer.key(), requestId, cause.getClass().getSimpleName());
         if (responseStarted && !responseComplete) {
             releaseUpstream(false);
             abortClient();
@@ -356,7 +363,7 @@ final class Exchange implements Deadlines.Expiry {
             return;
         }
         if (responseStarted) {
-            LOG.warn("upstream {} closed mid-response request_id={}", peer.key(), requestId);
+            CLOSED_MID_RESPONSE.warn("target={} request_id={}", peer.key(), requestId);
             abortClient();
             return;
         }
@@ -377,7 +384,7 @@ final class Exchange implements Deadlines.Expiry {
         if (done || upstream == null || responseComplete) {
             return;
         }
-        LOG.warn("upstream {} {} for {} ms request_id={}", peer.key(), what, millis, requestId);
+        TIMEOUT.warn("target={} what=\"{}\" ms={} request_id={}", peer.key(), what, millis, requestId);
         if (responseStarted) {
             abortClient();
         } else {
@@ -397,8 +404,8 @@ final class Exchange implements Deadlines.Expiry {
         lastFailure = status;
         lastMessage = message;
         boolean retry = !body.bytesSent() && (!sent || idempotent) && attemptsLeft > 0;
-        LOG.warn("upstream {} failed request_id={} ({}{}): {}", peer.key(), requestId, sent ? "sent" : "not sent",
-                cause == null ? "" : ", " + cause, retry ? "next untried target, if any" : "giving up");
+        ATTEMPT_FAILED.warn("target={} request_id={} sent={} retry={} error=\"{}\"", peer.key(), requestId, sent, retry,
+                cause == null ? "closed" : cause.toString());
         if (retry) {
             nextAttempt();
         } else {

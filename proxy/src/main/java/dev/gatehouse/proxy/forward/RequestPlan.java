@@ -5,6 +5,7 @@ import dev.gatehouse.proxy.auth.QueryParameters;
 import dev.gatehouse.proxy.http.ErrorReply;
 import dev.gatehouse.proxy.http.ProxyHeaders;
 import dev.gatehouse.proxy.observe.EdgeMeters;
+import dev.gatehouse.proxy.observe.RateLimitedLog;
 import dev.gatehouse.proxy.routing.PathRewrite;
 import dev.gatehouse.config.RequestPath;
 import dev.gatehouse.proxy.routing.RouteMatch;
@@ -33,6 +34,7 @@ import org.slf4j.LoggerFactory;
  */
 record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus status, String message, String consumer) {
     private static final Logger LOG = LoggerFactory.getLogger(RequestPlan.class);
+    private static final RateLimitedLog KEYAUTH_REFUSED = RateLimitedLog.of(LOG, "keyauth.refused");
 
     static RequestPlan of(HttpRequest request, CompiledSnapshot compiled, Channel client, EdgeMeters edge) {
         HttpHeaders h = request.headers();
@@ -86,7 +88,7 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
         if (route.keyAuth() != null) {
             auth = route.keyAuth().authenticate(h, new QueryParameters(rawQuery));
             if (!auth.accepted()) {
-                LOG.info("event=keyauth.refused request_id={} route={} reason=\"{}\"", h.get(ProxyHeaders.X_REQUEST_ID),
+                KEYAUTH_REFUSED.info("request_id={} route={} reason=\"{}\"", h.get(ProxyHeaders.X_REQUEST_ID),
                         route.route().id(), auth.message());
                 route.meters().keyAuthFailed(auth.message());
                 return new RequestPlan(route, clientHost, HttpResponseStatus.UNAUTHORIZED, auth.message(), null);

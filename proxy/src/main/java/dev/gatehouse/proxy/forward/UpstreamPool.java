@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy.forward;
 
 import dev.gatehouse.proxy.Transport;
+import dev.gatehouse.proxy.balance.DnsResolvers;
 import dev.gatehouse.proxy.balance.Peer;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -13,8 +14,10 @@ import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.ScheduledFuture;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -38,6 +41,8 @@ public final class UpstreamPool {
 
     private final EventLoop loop;
     private final Bootstrap bootstrap;
+    /** Resolves a target known by name only, asynchronously on this loop (never the JDK's blocking lookup). */
+    private final AddressResolverGroup<InetSocketAddress> dns;
     private final SslContext tls;
     private final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
     private final ScheduledFuture<?> reaper;
@@ -46,7 +51,10 @@ public final class UpstreamPool {
     public UpstreamPool(EventLoop loop, Transport transport, SslContext tls) {
         this.loop = loop;
         this.tls = tls;
+        this.dns = DnsResolvers.forBootstrap(transport.datagramChannel());
+        dns.getResolver(loop); // built now, at start-up, rather than by the first connect
         this.bootstrap = new Bootstrap().group(loop).channel(transport.socketChannel())
+                .resolver(dns)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
@@ -163,5 +171,6 @@ public final class UpstreamPool {
         reaper.cancel(false);
         idle.values().forEach(q -> q.forEach(Channel::close));
         idle.clear();
+        dns.close();
     }
 }

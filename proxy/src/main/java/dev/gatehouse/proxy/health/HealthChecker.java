@@ -3,6 +3,7 @@ package dev.gatehouse.proxy.health;
 import dev.gatehouse.config.Upstream;
 import dev.gatehouse.proxy.Transport;
 import dev.gatehouse.proxy.balance.Balancers;
+import dev.gatehouse.proxy.balance.DnsResolvers;
 import dev.gatehouse.proxy.balance.Peer;
 import dev.gatehouse.proxy.balance.TargetState;
 import dev.gatehouse.proxy.balance.UpstreamState;
@@ -22,10 +23,12 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -39,7 +42,8 @@ import java.util.concurrent.TimeUnit;
  * request path). A probe succeeds on an expected status (default 200..399) within
  * {@code timeout}; anything else (refused, reset, timeout, other status) fails it. The results
  * go to the target's {@link TargetState}, which flips after the thresholds. Probes are plain
- * HTTP, also for https services. The thread starts with the first upstream that needs it.
+ * HTTP, also for https services. The thread starts with the first upstream that needs it; a
+ * target known by name only is resolved by the asynchronous DNS resolver, never a blocking lookup.
  */
 public final class HealthChecker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HealthChecker.class);
@@ -48,6 +52,7 @@ public final class HealthChecker implements AutoCloseable {
     private final Map<String, Probe> probes = new HashMap<>();
     private EventLoopGroup group;
     private Bootstrap bootstrap;
+    private AddressResolverGroup<InetSocketAddress> dns;
     private boolean closed;
 
     public HealthChecker(Balancers balancers) {
@@ -80,7 +85,7 @@ public final class HealthChecker implements AutoCloseable {
                 if (p != null) {
                     p.cancel();
                 }
-                probes.put(id, new Probe(t, state, active));
+                probes.put(id, new Probe(u.id(), t, state, active));
             }
         }
         for (Iterator<Map.Entry<String, Probe>> it = probes.entrySet().iterator(); it.hasNext(); ) {
@@ -96,7 +101,10 @@ public final class HealthChecker implements AutoCloseable {
         if (group == null) {
             Transport transport = Transport.best();
             group = transport.newGroup(1, "gatehouse-health");
+            dns = DnsResolvers.forBootstrap(transport.datagramChannel());
+            dns.getResolver(group.next()); // built here, off the checker's loop
             bootstrap = new Bootstrap().group(group).channel(transport.socketChannel())
+                    .resolver(dns)
                     .option(ChannelOption.TCP_NODELAY, true);
         }
         return bootstrap;
@@ -108,18 +116,21 @@ public final class HealthChecker implements AutoCloseable {
         probes.values().forEach(Probe::cancel);
         probes.clear();
         if (group != null) {
+            dns.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
     }
 
     /** The periodic probe of one target. */
     private final class Probe {
+        final String upstream;
         final Peer target;
         final TargetState state;
         final Upstream.Active active;
         final ScheduledFuture<?> timer;
 
-        Probe(Peer target, TargetState state, Upstream.Active active) {
+        Probe(String upstream, Peer target, TargetState state, Upstream.Active active) {
+            this.upstream = upstream;
             this.target = target;
             this.state = state;
             this.active = active;
@@ -196,7 +207,8 @@ public final class HealthChecker implements AutoCloseable {
             boolean was = state.healthy();
             state.probed(ok, active);
             if (was != state.healthy()) {
-                LOG.warn("target {} is now {} ({})", target.key(), state.healthy() ? "healthy" : "unhealthy", what);
+                LOG.warn("event=target.health-changed upstream={} target={} health={} reason=\"{}\"",
+                        upstream, target.key(), state.healthy() ? "healthy" : "unhealthy", what);
             }
         }
     }

@@ -2,6 +2,7 @@ package dev.gatehouse.proxy.http;
 
 import dev.gatehouse.proxy.ClientLimits;
 import dev.gatehouse.proxy.observe.EdgeMeters;
+import dev.gatehouse.proxy.observe.RateLimitedLog;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.ContentLengthNotAllowedException;
@@ -48,6 +49,7 @@ import java.util.Set;
  */
 public final class RequestGate extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(RequestGate.class);
+    private static final RateLimitedLog REFUSED = RateLimitedLog.of(LOG, "request.refused");
 
     /** Fields a {@code Connection} header may not name (lower case). */
     static final Set<String> PROTECTED = Set.of(
@@ -282,7 +284,7 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
             case 431 -> EdgeMeters.Reason.HEADER_SIZE;
             default -> EdgeMeters.Reason.BAD_REQUEST;
         });
-        LOG.info("event=request.refused client={} status={} request_id={} reason=\"{}\"", ctx.channel().remoteAddress(),
+        REFUSED.info("client={} status={} request_id={} reason=\"{}\"", ctx.channel().remoteAddress(),
                 status.code(), requestId, message);
         ctx.fireChannelRead(new BadRequest(status, message, requestId));
     }

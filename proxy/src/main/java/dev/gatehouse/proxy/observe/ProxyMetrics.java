@@ -34,6 +34,8 @@ import java.util.function.ToDoubleFunction;
  *       <td>ACKed / NACKed snapshots</td></tr>
  *   <tr><td>{@code gatehouse_channel_connected}</td><td>1 while connected to the controller (when a channel is bound)</td></tr>
  *   <tr><td>{@code gatehouse_access_log_dropped_total}</td><td>access-log lines dropped because the queue was full</td></tr>
+ *   <tr><td>{@code gatehouse_log_events_total{event}}</td><td>occurrences of a rate-limited log event ({@link RateLimitedLog}), written or not</td></tr>
+ *   <tr><td>{@code gatehouse_log_suppressed_total{event}}</td><td>its lines not written because of the per-second limit</td></tr>
  * </table>
  *
  * <p>Registration point for target health ({@link #targetGauge}): the balancing work registers
@@ -66,6 +68,7 @@ public final class ProxyMetrics {
                 .description("Access-log lines dropped because the writer fell behind").register(registry);
         Gauge.builder("gatehouse.snapshot.version", this, m -> m.version).description("Version of the applied snapshot")
                 .register(registry);
+        RateLimitedLog.bindTo(registry);
     }
 
     public MeterRegistry registry() {

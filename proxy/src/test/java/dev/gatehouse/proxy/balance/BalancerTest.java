@@ -28,7 +28,7 @@ class BalancerTest {
     }
 
     private static Balancer rr(int... weights) {
-        return new Balancers().balancer(upstream(Upstream.Algorithm.ROUND_ROBIN, null, 0, weights));
+        return Plans.fresh(upstream(Upstream.Algorithm.ROUND_ROBIN, null, 0, weights));
     }
 
     @Test
@@ -40,17 +40,17 @@ class BalancerTest {
     @Test
     void weightZeroIsNeverPickedByAnyAlgorithm() {
         for (Upstream.Algorithm a : Upstream.Algorithm.values()) {
-            Balancer b = new Balancers().balancer(upstream(a, null, 0, 0, 100, 0));
+            Balancer b = Plans.fresh(upstream(a, null, 0, 0, 100, 0));
             assertThat(picks(b, 4)).as(a.name()).isEqualTo("bbbb");
-            assertThat(new Balancers().balancer(upstream(a, null, 0, 0, 0)).pick(new BitSet())).as(a.name()).isEqualTo(-1);
-            assertThat(new Balancers().balancer(upstream(a, null, 0)).pick(new BitSet())).as(a.name()).isEqualTo(-1);
+            assertThat(Plans.fresh(upstream(a, null, 0, 0, 0)).pick(new BitSet())).as(a.name()).isEqualTo(-1);
+            assertThat(Plans.fresh(upstream(a, null, 0)).pick(new BitSet())).as(a.name()).isEqualTo(-1);
         }
     }
 
     @Test
     void triedTargetsAreSkippedUntilNoneIsLeft() {
         for (Upstream.Algorithm a : Upstream.Algorithm.values()) {
-            Balancer b = new Balancers().balancer(upstream(a, null, 0, 100, 100, 100));
+            Balancer b = Plans.fresh(upstream(a, null, 0, 100, 100, 100));
             BitSet tried = new BitSet();
             for (int i = 0; i < 3; i++) {
                 int pick = b.pick(tried);
@@ -64,7 +64,7 @@ class BalancerTest {
 
     @Test
     void leastConnectionsBreaksTiesRoundRobinNotByListOrder() {
-        Balancer b = new Balancers().balancer(upstream(Upstream.Algorithm.LEAST_CONNECTIONS, null, 0, 100, 100, 100));
+        Balancer b = Plans.fresh(upstream(Upstream.Algorithm.LEAST_CONNECTIONS, null, 0, 100, 100, 100));
         assertThat(picks(b, 6)).isEqualTo("abcabc");
         b.state(0).begin();
         b.state(1).begin();
@@ -73,7 +73,7 @@ class BalancerTest {
 
     @Test
     void leastConnectionsWeighsInFlightByWeight() {
-        Balancer b = new Balancers().balancer(upstream(Upstream.Algorithm.LEAST_CONNECTIONS, null, 0, 100, 300));
+        Balancer b = Plans.fresh(upstream(Upstream.Algorithm.LEAST_CONNECTIONS, null, 0, 100, 300));
         b.state(1).begin();
         b.state(1).begin();
         assertThat(b.pick(new BitSet())).as("3/300 < 1/100 ... equal: (2+1)/300 = 0.01 = (0+1)/100, tie").isIn(0, 1);
@@ -85,9 +85,9 @@ class BalancerTest {
     void roundRobinPositionSurvivesASwap() {
         Balancers balancers = new Balancers();
         Upstream u = upstream(Upstream.Algorithm.ROUND_ROBIN, null, 0, 100, 100);
-        Balancer first = balancers.balancer(u);
+        Balancer first = Plans.committed(balancers, u);
         assertThat(picks(first, 3)).isEqualTo("aba");
-        Balancer second = balancers.balancer(u);
+        Balancer second = Plans.committed(balancers, u);
         assertThat(picks(second, 3)).isEqualTo("bab");
         assertThat(second.state(0)).isSameAs(first.state(0));
     }
@@ -96,29 +96,73 @@ class BalancerTest {
     void aTargetThatLeavesIsForgottenAndOneThatComesBackStartsAfresh() {
         Balancers balancers = new Balancers();
         Upstream two = upstream(Upstream.Algorithm.ROUND_ROBIN, null, 0, 100, 100);
-        Balancer first = balancers.balancer(two);
+        Balancer first = Plans.committed(balancers, two);
         first.state(1).failed();
         Upstream one = new Upstream("default/u", null, Upstream.Algorithm.ROUND_ROBIN, null, null,
                 two.targets().subList(0, 1), null, 0);
-        balancers.balancer(one);
-        balancers.retain(List.of(one));
+        Plans.committed(balancers, one);
         assertThat(balancers.upstreams().get("default/u").targets()).hasSize(1);
-        Balancer again = balancers.balancer(two);
+        Balancer again = Plans.committed(balancers, two);
         assertThat(again.state(1)).isNotSameAs(first.state(1));
         assertThat(again.state(1).failures()).isZero();
+    }
+
+    @Test
+    void aPlanThatIsNeverCommittedChangesNothingLive() {
+        Balancers balancers = new Balancers();
+        Balancer live = Plans.committed(balancers, upstream(Upstream.Algorithm.ROUND_ROBIN, null, 0, 100, 100));
+        live.state(0).failed();
+        String before = balancers.describe().toString();
+
+        BalancerPlan refused = balancers.plan();
+        Balancer aside = refused.balancer(upstream(Upstream.Algorithm.ROUND_ROBIN, null, 0, 0, 300, 100));
+        refused.balancer(new Upstream("default/other", null, Upstream.Algorithm.ROUND_ROBIN, null, null,
+                List.of(new Upstream.Target("127.0.0.1", 8000, 100)), null, 0));
+        assertThat(aside.state(1)).as("a target that stays shares its state").isSameAs(live.state(1));
+
+        assertThat(balancers.describe().toString()).isEqualTo(before);
+        assertThat(balancers.upstreams()).containsOnlyKeys("default/u");
+        assertThat(live.state(0).weight()).isEqualTo(100);
+        assertThat(picks(live, 4)).as("the live balancer keeps its weights").isEqualTo("abab");
+        assertThat(balancers.poolKeys()).containsExactlyInAnyOrder("127.0.0.1:9000", "127.0.0.1:9001");
+    }
+
+    @Test
+    void aCommittedPlanCarriesStateOverAndAStalePlanIsRefused() {
+        Balancers balancers = new Balancers();
+        Balancer live = Plans.committed(balancers, upstream(Upstream.Algorithm.ROUND_ROBIN, null, 0, 100, 100));
+        live.state(1).failed();
+        BalancerPlan stale = balancers.plan();
+        stale.balancer(upstream(Upstream.Algorithm.ROUND_ROBIN, null, 0, 100));
+
+        BalancerPlan next = balancers.plan();
+        Balancer committed = next.balancer(upstream(Upstream.Algorithm.ROUND_ROBIN, null, 0, 0, 300, 100));
+        balancers.commit(next);
+        UpstreamState u = balancers.upstreams().get("default/u");
+        assertThat(u.targets()).extracting(TargetState::key)
+                .containsExactly("127.0.0.1:9000", "127.0.0.1:9001", "127.0.0.1:9002");
+        assertThat(u.find("127.0.0.1:9001")).isSameAs(live.state(1));
+        assertThat(u.find("127.0.0.1:9001").failures()).isEqualTo(1);
+        assertThat(u.find("127.0.0.1:9001").weight()).isEqualTo(300);
+        assertThat(u.find("127.0.0.1:9000").weight()).isZero();
+        assertThat(committed.state(2).peer()).isNotNull();
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> balancers.commit(stale))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("one snapshot at a time");
+        assertThat(balancers.upstreams().get("default/u").targets()).hasSize(3);
     }
 
     @Test
     void slowStartRampsANewTargetFromTenPercent() {
         Balancers balancers = new Balancers();
         Upstream one = upstream(Upstream.Algorithm.ROUND_ROBIN, null, 10_000, 100);
-        balancers.balancer(one);
-        Balancer two = balancers.balancer(upstream(Upstream.Algorithm.ROUND_ROBIN, null, 10_000, 100, 100));
+        Plans.committed(balancers, one);
+        Balancer two = Plans.committed(balancers, upstream(Upstream.Algorithm.ROUND_ROBIN, null, 10_000, 100, 100));
         long now = System.nanoTime();
-        assertThat(two.state(0).effectiveWeight(now, 10_000_000_000L)).as("there before").isEqualTo(100);
-        assertThat(two.state(1).effectiveWeight(now, 10_000_000_000L)).as("new").isBetween(10.0, 11.0);
-        assertThat(two.state(1).effectiveWeight(now + 5_000_000_000L, 10_000_000_000L)).isBetween(49.0, 51.0);
-        assertThat(two.state(1).effectiveWeight(now + 11_000_000_000L, 10_000_000_000L)).isEqualTo(100);
+        assertThat(two.state(0).effectiveWeight(100, now, 10_000_000_000L)).as("there before").isEqualTo(100);
+        assertThat(two.state(1).effectiveWeight(100, now, 10_000_000_000L)).as("new").isBetween(10.0, 11.0);
+        assertThat(two.state(1).effectiveWeight(100, now + 5_000_000_000L, 10_000_000_000L)).isBetween(49.0, 51.0);
+        assertThat(two.state(1).effectiveWeight(100, now + 11_000_000_000L, 10_000_000_000L)).isEqualTo(100);
         int toNew = 0;
         for (int i = 0; i < 1100; i++) {
             if (two.pick(new BitSet()) == 1) {
@@ -131,7 +175,7 @@ class BalancerTest {
     @Test
     void passiveEjectionNeverEjectsMoreThanTheMaximumShare() {
         Upstream.HealthChecks checks = new Upstream.HealthChecks(null, new Upstream.Passive(2, 10_000, 50));
-        Balancer b = new Balancers().balancer(upstream(Upstream.Algorithm.ROUND_ROBIN, checks, 0, 100, 100, 100, 100));
+        Balancer b = Plans.fresh(upstream(Upstream.Algorithm.ROUND_ROBIN, checks, 0, 100, 100, 100, 100));
         for (int i = 0; i < 4; i++) {
             b.state(i).failed();
             b.state(i).failed();
@@ -151,7 +195,7 @@ class BalancerTest {
     @Test
     void aRepeatedEjectionLastsLonger() {
         Upstream.HealthChecks checks = new Upstream.HealthChecks(null, new Upstream.Passive(1, 1_000, 100));
-        Balancer b = new Balancers().balancer(upstream(Upstream.Algorithm.ROUND_ROBIN, checks, 0, 100, 100));
+        Balancer b = Plans.fresh(upstream(Upstream.Algorithm.ROUND_ROBIN, checks, 0, 100, 100));
         long t0 = System.nanoTime();
         b.state(0).failed();
         long first = b.state(0).ejectedUntilNanos() - t0;
@@ -168,7 +212,7 @@ class BalancerTest {
     @Test
     void whenEveryTargetIsUnhealthyItFailsOpen() {
         Upstream.Active active = new Upstream.Active("/h", 1000, 100, 1, 1, List.of());
-        Balancer b = new Balancers().balancer(upstream(Upstream.Algorithm.LEAST_LATENCY,
+        Balancer b = Plans.fresh(upstream(Upstream.Algorithm.LEAST_LATENCY,
                 new Upstream.HealthChecks(active, null), 0, 100, 100));
         b.state(0).probed(false, active);
         assertThat(b.pick(new BitSet())).isEqualTo(1);

@@ -45,10 +45,10 @@ class ConsistentHashTest {
     void oneOfTenLeavingKeepsMostKeysAndTheLoadEven() {
         long[] keys = keys();
         List<Upstream.Target> ten = targets(10);
-        Balancer before = new Balancers().balancer(upstream(new Upstream.HashOn(Upstream.HashSource.HEADER, "x-user"), ten));
+        Balancer before = Plans.fresh(upstream(new Upstream.HashOn(Upstream.HashSource.HEADER, "x-user"), ten));
         List<Upstream.Target> nine = new ArrayList<>(ten);
         nine.remove(3);
-        Balancer after = new Balancers().balancer(upstream(new Upstream.HashOn(Upstream.HashSource.HEADER, "x-user"), nine));
+        Balancer after = Plans.fresh(upstream(new Upstream.HashOn(Upstream.HashSource.HEADER, "x-user"), nine));
 
         int kept = 0;
         int[] load = new int[9];
@@ -80,7 +80,7 @@ class ConsistentHashTest {
 
     @Test
     void weightsShareTheTable() {
-        Balancer b = new Balancers().balancer(upstream(new Upstream.HashOn(Upstream.HashSource.PATH, null), targets(3, 1, 2, 3)));
+        Balancer b = Plans.fresh(upstream(new Upstream.HashOn(Upstream.HashSource.PATH, null), targets(3, 1, 2, 3)));
         int[] load = new int[3];
         for (long k : keys()) {
             load[b.lookup(k)]++;
@@ -93,7 +93,7 @@ class ConsistentHashTest {
 
     @Test
     void aRetryWalksOnToTheNextDistinctTarget() {
-        Balancer b = new Balancers().balancer(upstream(new Upstream.HashOn(Upstream.HashSource.HEADER, "x-user"), targets(5)));
+        Balancer b = Plans.fresh(upstream(new Upstream.HashOn(Upstream.HashSource.HEADER, "x-user"), targets(5)));
         HttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
         req.headers().set("x-user", "alice");
         BitSet tried = new BitSet();
@@ -110,7 +110,7 @@ class ConsistentHashTest {
 
     @Test
     void aDrainedTargetTakesNoKeys() {
-        Balancer b = new Balancers().balancer(upstream(new Upstream.HashOn(Upstream.HashSource.PATH, null), targets(3, 100, 0, 100)));
+        Balancer b = Plans.fresh(upstream(new Upstream.HashOn(Upstream.HashSource.PATH, null), targets(3, 100, 0, 100)));
         for (long k : keys()) {
             assertThat(b.lookup(k)).isNotEqualTo(1);
         }

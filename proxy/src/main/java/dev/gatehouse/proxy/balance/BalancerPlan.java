@@ -1,0 +1,101 @@
+package dev.gatehouse.proxy.balance;
+
+import dev.gatehouse.config.Upstream;
+
+import io.netty.util.NetUtil;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The balancers of one snapshot being compiled, built aside from the live state (STYLE 14).
+ * A target that stays shares its live {@link TargetState} (read here, never written: weight,
+ * address and configuration change only when the plan is committed); a new upstream or target
+ * gets fresh state that nothing live refers to. {@link Balancers#commit} adopts the plan right
+ * after the swap; a plan that is never committed (the snapshot was refused) leaves no trace.
+ * Built by one thread; never waits on DNS (a name without an answer yet is a target by name,
+ * resolved asynchronously at connect time).
+ */
+public final class BalancerPlan {
+    final Balancers owner;
+    final long generation;
+    private final TargetResolver resolver;
+    private final boolean failOpen;
+    final Map<String, Staged> upstreams = new LinkedHashMap<>();
+    /** DNS names the planned targets use (literals and {@code localhost} excluded). */
+    final Set<String> names = new HashSet<>();
+
+    /** One upstream as planned: its state (live or new), configuration and targets by key. */
+    record Staged(UpstreamState state, Upstream config, Map<String, TargetState> targets, Map<String, Peer> peers,
+                  int nextSlot) {
+    }
+
+    BalancerPlan(Balancers owner, long generation, TargetResolver resolver, boolean failOpen) {
+        this.owner = owner;
+        this.generation = generation;
+        this.resolver = resolver;
+        this.failOpen = failOpen;
+    }
+
+    /** The balancer of {@code u} in the snapshot being compiled; each upstream id once per plan. */
+    public Balancer balancer(Upstream u) {
+        Objects.requireNonNull(u, "u");
+        if (upstreams.containsKey(u.id())) {
+            throw new IllegalArgumentException("upstream " + u.id() + " appears twice (expected: unique upstream ids)");
+        }
+        UpstreamState live = owner.live(u.id());
+        UpstreamState state = live != null ? live : new UpstreamState(u.id(), u);
+        boolean rampUp = live != null && !live.targets().isEmpty();
+        int slot = state.nextSlot();
+        long now = System.nanoTime();
+        List<Peer> peers = peers(u);
+        Map<String, TargetState> targets = new LinkedHashMap<>();
+        Map<String, Peer> byKey = new LinkedHashMap<>();
+        TargetState[] states = new TargetState[peers.size()];
+        for (int i = 0; i < states.length; i++) {
+            Peer p = peers.get(i);
+            TargetState t = targets.get(p.key());
+            if (t == null) {
+                t = state.find(p.key());
+                if (t == null) {
+                    t = new TargetState(state, p.key(), slot++, p.weight(), now, rampUp);
+                }
+                targets.put(p.key(), t);
+            }
+            byKey.put(p.key(), p);
+            states[i] = t;
+        }
+        upstreams.put(u.id(), new Staged(state, u, targets, byKey, slot));
+        return new Balancer(state, u, peers, states, failOpen);
+    }
+
+    /** One peer per target; a DNS name with a known answer becomes one peer per record. */
+    private List<Peer> peers(Upstream u) {
+        List<Peer> peers = new ArrayList<>(u.targets().size());
+        for (Upstream.Target t : u.targets()) {
+            if (TargetResolver.isLiteral(t.host())) {
+                peers.add(Peer.of(t));
+                continue;
+            }
+            names.add(t.host());
+            List<InetAddress> addresses = resolver == null ? null : resolver.known(t.host());
+            if (addresses == null || addresses.isEmpty()) {
+                peers.add(Peer.of(t));
+                continue;
+            }
+            for (InetAddress a : addresses) {
+                // One target per DNS record; its key keeps the name for the Host header's sake and
+                // the address apart for pools and state.
+                peers.add(new Peer(t, t.address() + "@" + NetUtil.toAddressString(a), new InetSocketAddress(a, t.port())));
+            }
+        }
+        return peers;
+    }
+}
