@@ -33,6 +33,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * strict gate fed random request heads built from the pieces attackers use.
  */
 class EdgePropertiesTest {
+    static {
+        dev.gatehouse.proxy.LeakCheck.install();
+    }
+
+    @net.jqwik.api.lifecycle.AfterContainer
+    static void noBufferLeaked() throws InterruptedException {
+        dev.gatehouse.proxy.LeakCheck.assertNone("EdgePropertiesTest");
+    }
+
     private static final List<String> SEGMENTS = List.of("a", "b", "profile", "PROFILE", "api", ".", "..", "", "%2e", "%2E%2e",
             "%2f", "%2F", "%5c", "%41", "%70rofile", "profilex", "profile;v=1", "profile..", "apix", ";x", "..;", ".;a", "a;b", "%", "%z", "%00", "%25", "\\", "~u", "%7E", "x..");
 
