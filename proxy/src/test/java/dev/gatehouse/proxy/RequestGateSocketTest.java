@@ -142,6 +142,10 @@ class RequestGateSocketTest {
                 Arguments.of("userinfo in an absolute target", "GET http://user@a/ HTTP/1.1\r\n" + h + "\r\n", 400),
                 Arguments.of("absolute target without host", "GET http:///x HTTP/1.1\r\n" + h + "\r\n", 400),
                 Arguments.of("absolute target of another scheme", "GET ftp://a/x HTTP/1.1\r\n" + h + "\r\n", 400),
+                Arguments.of("Host with a space", "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
+                Arguments.of("Host with a slash", "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400),
+                Arguments.of("Host with userinfo", "GET / HTTP/1.1\r\nHost: u@a\r\n\r\n", 400),
+                Arguments.of("Host with a non-numeric port", "GET / HTTP/1.1\r\nHost: a:80x\r\n\r\n", 400),
                 Arguments.of("asterisk target for GET", "GET * HTTP/1.1\r\n" + h + "\r\n", 400),
                 Arguments.of("space in the target", "GET /a b HTTP/1.1\r\n" + h + "\r\n", 400));
     }

@@ -137,6 +137,10 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
             return new Refusal(HttpResponseStatus.BAD_REQUEST,
                     "Host header missing or repeated (expected: exactly one, RFC 9112 §3.2)");
         }
+        if (!hosts.isEmpty() && !validHost(hosts.get(0))) {
+            return new Refusal(HttpResponseStatus.BAD_REQUEST,
+                    "invalid Host (expected: a host name or IP literal and an optional numeric port, RFC 9110 §7.2)");
+        }
         List<String> codings = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
         if (!codings.isEmpty() && !(codings.size() == 1 && codings.get(0).trim().equalsIgnoreCase("chunked"))) {
             return new Refusal(HttpResponseStatus.NOT_IMPLEMENTED,
@@ -204,6 +208,47 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
         for (int i = pathStart; i < uri.length(); i++) {
             char c = uri.charAt(i);
             if (c < 0x21 || c > 0x7e || c == '#') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * RFC 9110 §7.2: {@code uri-host [ ":" port ]}, where uri-host is a reg-name (unreserved,
+     * sub-delims, pct-encoded) or an IP literal in brackets; empty is allowed (RFC 9112 §3.2).
+     */
+    static boolean validHost(String host) {
+        int end = host.length();
+        int colon = host.lastIndexOf(':');
+        if (colon >= 0 && host.indexOf(']') < colon) {
+            for (int i = colon + 1; i < host.length(); i++) {
+                if (host.charAt(i) < '0' || host.charAt(i) > '9') {
+                    return false;
+                }
+            }
+            if (colon + 1 == host.length() || host.length() - colon - 1 > 5) {
+                return false;
+            }
+            end = colon;
+        }
+        if (end > 0 && host.charAt(0) == '[') {
+            if (host.charAt(end - 1) != ']') {
+                return false;
+            }
+            for (int i = 1; i < end - 1; i++) {
+                char c = host.charAt(i);
+                if (!(Character.digit(c, 16) >= 0 || c == ':' || c == '.')) {
+                    return false;
+                }
+            }
+            return end > 2;
+        }
+        for (int i = 0; i < end; i++) {
+            char c = host.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || "-._~%!$&'()*+,;=".indexOf(c) >= 0;
+            if (!ok) {
                 return false;
             }
         }
