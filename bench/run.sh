@@ -27,7 +27,15 @@ if ! need nginx || ! need wrk; then
   echo "bench: installing nginx and wrk (Debian packages)" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light wrk >/dev/null
 fi
-[ -f app/target/gatehouse.jar ] || ./mvnw -B -q -DskipTests -pl app -am package
+# GATEHOUSE_JAR picks another build (a before/after pair); the default is this checkout's.
+JAR=${GATEHOUSE_JAR:-app/target/gatehouse.jar}
+[ -f "$JAR" ] || ./mvnw -B -q -DskipTests -pl app -am package
+# nginx runs with keepalive_requests 1000000: give Gatehouse the same per-connection cap when the
+# build has the flag (its default, 1000, would make wrk reconnect every 1000 requests).
+EXTRA=()
+if java -jar "$JAR" local --help 2>/dev/null | grep -q -- --max-requests-per-connection; then
+  EXTRA+=(--max-requests-per-connection 1000000)
+fi
 
 WORK=$(mktemp -d /tmp/gatehouse-bench.XXXXXX)
 PIDS=()
@@ -128,7 +136,7 @@ metadata: {name: bench-key, labels: {gatehouse.dev/credential: key-auth}}
 stringData: {key: $KEY}
 YAML
 GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java -XX:+UseParallelGC -XX:ActiveProcessorCount=1 -Xms512m -Xmx512m \
-  -Dio.netty.leakDetection.level=disabled -jar app/target/gatehouse.jar local --dir "$WORK/gatehouse" \
+  -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse" "${EXTRA[@]}" \
   --address 127.0.0.1 --port "$GH" --status-port "$GHS" --access-log off > "$WORK/gatehouse.log" 2>&1 &
 GH_PID=$!; PIDS+=($GH_PID)
 
