@@ -229,8 +229,8 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
         if (evt instanceof IdleStateEvent) {
             if (current == null || !current.requestComplete()) {
                 edge.count(EdgeMeters.Reason.IDLE_TIMEOUT);
-                LOG.debug("closing idle client connection {}{}", ctx.channel().remoteAddress(),
-                        current == null ? "" : " (request body stalled)");
+                LOG.debug("event=client.idle client={} waiting_for={}", ctx.channel().remoteAddress(),
+                        current == null ? "request" : "request-body");
                 ctx.close();
             }
             return;
