@@ -37,10 +37,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Read-only status endpoints of a proxy, on their own port and thread:
- * {@code GET /healthz} (200 "ok" while the process runs), {@code GET /readyz} (200 once a
- * non-empty snapshot is applied and until the proxy starts draining, else 503) and
+ * {@code GET /healthz} (200 "ok" while the process runs), {@code GET /readyz} (see
+ * {@link #notReady}: 200 "ready" once the first snapshot is applied, the data port is open and the
+ * snapshot is not empty, until the proxy starts draining; else 503 with the reason) and
  * {@code GET /status} (JSON: the applied snapshot's version, content hash, routes, services,
- * upstreams and targets, whether the proxy is draining, requests in flight), {@code GET /upstreams}
+ * upstreams and targets, whether the data port listens, whether the proxy is draining, requests
+ * in flight), {@code GET /upstreams}
  * (per target: weight, health, ejection, in-flight, EWMA latency, requests, failures) and
  * {@code GET /metrics} (Prometheus text format). Never a key or key digest.
  */
@@ -85,6 +87,35 @@ public final class StatusServer implements AutoCloseable {
     public void close() {
         listener.close().syncUninterruptibly();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /**
+     * Why the proxy is not ready, first match wins; null when it is. The text is the body of the
+     * 503 on {@code /readyz}, for whoever reads the probe:
+     * <ol>
+     *   <li>{@code draining}: {@link ProxyServer#close()} started (SIGTERM);</li>
+     *   <li>the bind failure ({@code cannot listen on ADDR:PORT: ...}): the data port cannot open;</li>
+     *   <li>{@code waiting for the first snapshot}: none applied yet, the data port is closed;</li>
+     *   <li>{@code the applied snapshot is empty (version N)}: no routes, services, upstreams or
+     *       consumers; the port is open and answers 404.</li>
+     * </ol>
+     */
+    static String notReady(ProxyServer proxy) {
+        if (proxy.draining()) {
+            return "draining";
+        }
+        String failure = proxy.listenFailure();
+        if (failure != null) {
+            return failure;
+        }
+        if (!proxy.listening()) {
+            return "waiting for the first snapshot";
+        }
+        Snapshot current = proxy.current();
+        if (isEmpty(current)) {
+            return "the applied snapshot is empty (version " + current.version() + ")";
+        }
+        return null;
     }
 
     static boolean isEmpty(Snapshot s) {
@@ -160,11 +191,12 @@ public final class StatusServer implements AutoCloseable {
             } else if (path.equals("/metrics")) {
                 res = metrics(ctx, proxy);
             } else if (path.equals("/readyz")) {
-                res = proxy.draining() ? text(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "draining\n")
-                        : isEmpty(proxy.current()) ? text(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "no configuration applied yet\n")
-                        : text(ctx, HttpResponseStatus.OK, "ready\n");
+                String reason = notReady(proxy);
+                res = reason == null ? text(ctx, HttpResponseStatus.OK, "ready\n")
+                        : text(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, reason + "\n");
             } else if (path.equals("/status")) {
                 Map<String, Object> doc = describe(proxy.current(), proxy.currentContentHash());
+                doc.put("listening", proxy.listening());
                 doc.put("draining", proxy.draining());
                 doc.put("inFlight", proxy.inFlight());
                 byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc);
