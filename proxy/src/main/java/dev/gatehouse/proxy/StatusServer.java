@@ -38,8 +38,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Read-only status endpoints of a proxy, on their own port and thread:
  * {@code GET /healthz} (200 "ok" while the process runs), {@code GET /readyz} (see
- * {@link #notReady}: 200 "ready" once the first snapshot is applied, the data port is open and the
- * snapshot is not empty, until the proxy starts draining; else 503 with the reason) and
+ * {@link #notReady}: 200 "ready" once the first snapshot is applied and the data port open, until
+ * the proxy starts draining; else 503 with the reason) and
  * {@code GET /status} (JSON: the applied snapshot's version, content hash, routes, services,
  * upstreams and targets, whether the data port listens, whether the proxy is draining, requests
  * in flight), {@code GET /upstreams}
@@ -95,10 +95,11 @@ public final class StatusServer implements AutoCloseable {
      * <ol>
      *   <li>{@code draining}: {@link ProxyServer#close()} started (SIGTERM);</li>
      *   <li>the bind failure ({@code cannot listen on ADDR:PORT: ...}): the data port cannot open;</li>
-     *   <li>{@code waiting for the first snapshot}: none applied yet, the data port is closed;</li>
-     *   <li>{@code the applied snapshot is empty (version N)}: no routes, services, upstreams or
-     *       consumers; the port is open and answers 404.</li>
+     *   <li>{@code waiting for the first snapshot}: none applied yet, the data port is closed.</li>
      * </ol>
+     * An applied snapshot without routes is ready: it is the truth (the controller publishes only
+     * once its caches are synced), its 404s are the right answers, and a fresh install with no
+     * objects yet must still roll out.
      */
     static String notReady(ProxyServer proxy) {
         if (proxy.draining()) {
@@ -111,15 +112,7 @@ public final class StatusServer implements AutoCloseable {
         if (!proxy.listening()) {
             return "waiting for the first snapshot";
         }
-        Snapshot current = proxy.current();
-        if (isEmpty(current)) {
-            return "the applied snapshot is empty (version " + current.version() + ")";
-        }
         return null;
-    }
-
-    static boolean isEmpty(Snapshot s) {
-        return s.routes().isEmpty() && s.services().isEmpty() && s.upstreams().isEmpty() && s.consumers().isEmpty();
     }
 
     static Map<String, Object> describe(Snapshot s, String contentHash) {
