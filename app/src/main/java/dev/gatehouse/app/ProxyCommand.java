@@ -60,25 +60,33 @@ public final class ProxyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String token = Identity.token(tokenFile);
         String failure;
-        try (Shutdown shutdown = Shutdown.register();
-             Running running = Running.start(options, new ChannelClientConfig(controller, token,
-                     proxyId == null ? Identity.podName() : proxyId, stateDir, false, caFile));
-             ProcessMeters jvm = ProcessMeters.bind(running.proxy.metrics().registry())) {
-            // the port opens with the first snapshot applied; if it cannot, serving is over
-            running.proxy.whenListening().whenComplete((address, e) -> {
-                if (e != null && !(e instanceof CancellationException)) {
-                    shutdown.fail(e.getMessage());
-                }
-            });
-            shutdown.await();
-            failure = shutdown.failure();
+        try (Shutdown shutdown = Shutdown.register()) {
+            Running running;
+            try {
+                running = Running.start(options, new ChannelClientConfig(controller, token,
+                        proxyId == null ? Identity.podName() : proxyId, stateDir, false, caFile));
+            } catch (IllegalStateException e) { // a port that cannot open, the persisted snapshot's included
+                return failed(e.getMessage());
+            }
+            try (running; ProcessMeters jvm = ProcessMeters.bind(running.proxy.metrics().registry())) {
+                // the port opens with the first snapshot applied; if it cannot, serving is over
+                running.proxy.whenListening().whenComplete((address, e) -> {
+                    if (e != null && !(e instanceof CancellationException)) {
+                        shutdown.fail(e.getMessage());
+                    }
+                });
+                shutdown.await();
+                failure = shutdown.failure();
+            }
         }
-        if (failure != null) {
-            spec.commandLine().getErr().println("gatehouse proxy: " + failure);
-            spec.commandLine().getErr().flush();
-            return 1;
-        }
-        return 0;
+        return failure == null ? 0 : failed(failure);
+    }
+
+    /** One line on stderr, exit code 1. */
+    private int failed(String message) {
+        spec.commandLine().getErr().println("gatehouse proxy: " + message);
+        spec.commandLine().getErr().flush();
+        return 1;
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.gatehouse.app;
 
 import dev.gatehouse.config.Snapshot;
+import dev.gatehouse.config.SnapshotCodec;
 import dev.gatehouse.controller.channel.ChannelServer;
 import dev.gatehouse.controller.channel.ChannelServerConfig;
 import dev.gatehouse.proxy.ProxyConfig;
@@ -124,6 +125,23 @@ class StartupTest {
             Running proxy = Running.start("", "proxy", "--controller", "ws://127.0.0.1:" + controller.port() + ChannelServer.PATH,
                     "--token-file", tokenFile.toString(), "--proxy-id", "startup-test", "--address", "127.0.0.1",
                     "--port", Integer.toString(port), "--status-port", "0", "--access-log", "off");
+            proxy.awaitExit();
+            assertThat(proxy.exit).isEqualTo(1);
+            assertThat(proxy.err()).startsWith("gatehouse proxy: cannot listen on 127.0.0.1:" + port + ": ");
+        }
+    }
+
+    @Test
+    void proxyExitsWhenItsPersistedSnapshotCannotOpenItsPort(@TempDir Path tmp) throws Exception {
+        Path tokenFile = Files.writeString(tmp.resolve("token"), "startup-test-token-0123456789");
+        Path stateDir = Files.createDirectories(tmp.resolve("state"));
+        Files.write(stateDir.resolve("snapshot.json"), SnapshotCodec.toJson(new Snapshot(7, List.of(), List.of(), List.of(), List.of())));
+        int noController = reserveFreePort();
+        try (ServerSocket holder = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            int port = holder.getLocalPort();
+            Running proxy = Running.start("", "proxy", "--controller", "ws://127.0.0.1:" + noController + ChannelServer.PATH,
+                    "--token-file", tokenFile.toString(), "--state-dir", stateDir.toString(), "--proxy-id", "startup-test",
+                    "--address", "127.0.0.1", "--port", Integer.toString(port), "--status-port", "0", "--access-log", "off");
             proxy.awaitExit();
             assertThat(proxy.exit).isEqualTo(1);
             assertThat(proxy.err()).startsWith("gatehouse proxy: cannot listen on 127.0.0.1:" + port + ": ");

@@ -40,7 +40,7 @@ final class DataPort {
         this.clientChannel = clientChannel;
     }
 
-    /** True once bound (the first snapshot is being or has been applied), until closed. */
+    /** True once bound (the first snapshot is being or has been applied); stays true after close. */
     boolean bound() {
         return channel != null;
     }
