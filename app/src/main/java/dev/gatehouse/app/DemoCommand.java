@@ -48,8 +48,16 @@ public final class DemoCommand implements Callable<Integer> {
             for (int i = 0; i < backendPorts.size(); i++) {
                 backends.add(DemoBackend.start("127.0.0.1", backendPorts.get(i), "replica-" + (i + 1) + " (port " + backendPorts.get(i) + ")"));
             }
-            try (LocalRuntime runtime = LocalRuntime.start(dir, proxy.config(), proxy.statusPort, proxy.accessLog);
-                 ProcessMeters jvm = ProcessMeters.bind(runtime.proxy().metrics().registry())) {
+            LocalRuntime runtime;
+            try {
+                runtime = LocalRuntime.start(dir, proxy.config(), proxy.statusPort, proxy.accessLog);
+            } catch (java.io.IOException e) {
+                spec.commandLine().getErr().println("gatehouse demo: " + e.getMessage());
+                spec.commandLine().getErr().flush();
+                return 1;
+            }
+            // the walkthrough only once the port is open and serves the seed
+            try (runtime; ProcessMeters jvm = ProcessMeters.bind(runtime.proxy().metrics().registry())) {
                 printWalkthrough(out, runtime.port(), runtime.statusPort(), backends);
                 shutdown.await();
             }

@@ -19,7 +19,8 @@ import java.util.concurrent.Callable;
 @Command(name = "local", mixinStandardHelpOptions = true,
         description = {"Run Gatehouse without a cluster on the YAML files of a directory "
                 + "(GatewayService, GatewayRoute, Upstream, Consumer, Secret), as kubectl apply -f DIR would read them.",
-                "Serves on --port and reloads the directory within a second of a change, without dropping a "
+                "Opens --port once the directory's first snapshot is applied (never answering before it knows its routes), "
+                        + "then prints where it serves. Reloads the directory within a second of a change, without dropping a "
                         + "connection; an invalid file or object is reported and skipped while the rest keeps serving.",
                 "With --check: translate once, print what is accepted and every refused object as "
                         + "'file: Kind/namespace/name: field: message', exit 0 only if nothing was refused."})
@@ -41,13 +42,22 @@ public final class LocalCommand implements Callable<Integer> {
         if (check) {
             return check(dir, spec.commandLine().getOut(), spec.commandLine().getErr());
         }
-        try (Shutdown shutdown = Shutdown.register();
-             LocalRuntime runtime = LocalRuntime.start(dir, proxy.config(), proxy.statusPort, proxy.accessLog);
-             ProcessMeters jvm = ProcessMeters.bind(runtime.proxy().metrics().registry())) {
-            spec.commandLine().getOut().printf("Gatehouse serves %s on %s:%d (status on :%d). Ctrl-C stops it.%n",
-                    dir, proxy.address, runtime.port(), runtime.statusPort());
-            spec.commandLine().getOut().flush();
-            shutdown.await();
+        try (Shutdown shutdown = Shutdown.register()) {
+            LocalRuntime runtime;
+            try {
+                runtime = LocalRuntime.start(dir, proxy.config(), proxy.statusPort, proxy.accessLog);
+            } catch (IOException e) {
+                spec.commandLine().getErr().println("gatehouse local: " + e.getMessage());
+                spec.commandLine().getErr().flush();
+                return 1;
+            }
+            // the banner only once the port is open and serves the directory's first snapshot
+            try (runtime; ProcessMeters jvm = ProcessMeters.bind(runtime.proxy().metrics().registry())) {
+                spec.commandLine().getOut().printf("Gatehouse serves %s on %s:%d (status on :%d). Ctrl-C stops it.%n",
+                        dir, proxy.address, runtime.port(), runtime.statusPort());
+                spec.commandLine().getOut().flush();
+                shutdown.await();
+            }
         }
         return 0;
     }

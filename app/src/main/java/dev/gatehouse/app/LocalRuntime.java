@@ -1,7 +1,9 @@
 package dev.gatehouse.app;
 
+import dev.gatehouse.config.channel.Nack;
 import dev.gatehouse.controller.channel.ChannelServer;
 import dev.gatehouse.controller.channel.ChannelServerConfig;
+import dev.gatehouse.controller.channel.ProxyState;
 import dev.gatehouse.controller.files.LocalSource;
 import dev.gatehouse.controller.keys.ApiKeys;
 import dev.gatehouse.proxy.ProxyConfig;
@@ -22,11 +24,19 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Local mode: the directory source and translator on one side, an in-process proxy on the
  * other, joined by the same snapshot channel a cluster uses (on loopback, with a one-time
  * token). Closing stops reading the directory, then lets in-flight requests finish.
+ *
+ * <p>The proxy port opens only when the directory's first snapshot is applied (see
+ * {@link ProxyServer}), and {@link #start} returns only then: whatever a caller prints after it
+ * (the banner of {@code local} and {@code demo}) is true, and the first connection is served by
+ * the files' routes.
  */
 public final class LocalRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalRuntime.class);
@@ -41,12 +51,18 @@ public final class LocalRuntime implements AutoCloseable {
         this.status = status;
     }
 
-    /** Starts everything, without an access log, and returns once the proxy serves the directory's first snapshot. */
+    /**
+     * Starts everything, without an access log, and returns once the proxy serves the directory's
+     * first snapshot (its port open).
+     *
+     * @throws IOException when the first snapshot is not applied within 10 s (with the proxy's
+     *         refusal, when it refused it), or the proxy port cannot open (the bind failure)
+     */
     public static LocalRuntime start(Path dir, ProxyConfig config, int statusPort) throws IOException {
         return start(dir, config, statusPort, AccessLogDestination.OFF);
     }
 
-    /** Starts everything and returns once the proxy serves the directory's first snapshot. */
+    /** As {@link #start(Path, ProxyConfig, int)}, with an access log. */
     public static LocalRuntime start(Path dir, ProxyConfig config, int statusPort, AccessLogDestination accessLog) throws IOException {
         List<AutoCloseable> started = new ArrayList<>();
         try {
@@ -63,7 +79,7 @@ public final class LocalRuntime implements AutoCloseable {
                     URI.create("ws://127.0.0.1:" + channel.port() + ChannelServer.PATH), token, "local"), proxy);
             started.add(client);
             proxy.metrics().channelConnected(client::connected);
-            awaitFirstSnapshot(proxy, channel);
+            awaitServing(proxy, channel);
             log.info("event=local.started dir={} proxy={}:{} status={}:{}", dir, config.address(), proxy.port(),
                     config.address(), status.port());
             // close order: stop reading files, drop the channel, then drain the proxy
@@ -76,19 +92,30 @@ public final class LocalRuntime implements AutoCloseable {
         }
     }
 
-    private static void awaitFirstSnapshot(ProxyServer proxy, ChannelServer channel) throws IOException {
-        long deadline = System.nanoTime() + FIRST_SNAPSHOT.toNanos();
-        while (channel.proxies().isEmpty() || channel.proxies().get(0).lastAckedVersion() <= 0) {
-            if (System.nanoTime() > deadline) {
-                throw new IOException("the in-process proxy did not apply the first snapshot within " + FIRST_SNAPSHOT.toSeconds() + " s");
-            }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while starting", e);
+    /** Waits for the proxy port to open, which applying the first snapshot does. */
+    private static void awaitServing(ProxyServer proxy, ChannelServer channel) throws IOException {
+        try {
+            proxy.whenListening().get(FIRST_SNAPSHOT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IOException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("the in-process proxy did not apply the first snapshot within " + FIRST_SNAPSHOT.toSeconds()
+                    + " s" + refusal(channel));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting", e);
+        }
+    }
+
+    /** The proxy's last refusal, as " (it refused version N: first error)", or "". */
+    private static String refusal(ChannelServer channel) {
+        for (ProxyState p : channel.proxies()) {
+            Nack nack = p.lastNack();
+            if (nack != null && !nack.errors().isEmpty()) {
+                return " (it refused version " + nack.version() + ": " + nack.errors().get(0) + ")";
             }
         }
+        return "";
     }
 
     public int port() {

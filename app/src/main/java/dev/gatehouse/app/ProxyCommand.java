@@ -13,19 +13,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 
 /** {@code gatehouse proxy}: the data plane, fed by the controller over the channel. */
 @Command(name = "proxy", mixinStandardHelpOptions = true,
         description = {"Serve traffic with the snapshots the controller pushes. Keeps serving the last snapshot while "
-                + "the controller is away, and with --state-dir serves it after a restart even when no controller is reachable."})
+                + "the controller is away, and with --state-dir serves it after a restart even when no controller is reachable.",
+                "The proxy port opens only once a first snapshot is applied (from --state-dir or from the controller); "
+                        + "until then /readyz answers 503 'waiting for the first snapshot'. When the port cannot be opened "
+                        + "the command exits 1, naming address, port and cause."})
 public final class ProxyCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ProxyCommand.class);
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--controller", paramLabel = "URI", required = true,
             description = "The controller's channel, ws://HOST:PORT or wss://HOST:PORT.")
@@ -50,16 +59,42 @@ public final class ProxyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String token = Identity.token(tokenFile);
-        try (Shutdown shutdown = Shutdown.register();
-             Running running = Running.start(options, new ChannelClientConfig(controller, token,
-                     proxyId == null ? Identity.podName() : proxyId, stateDir, false, caFile));
-             ProcessMeters jvm = ProcessMeters.bind(running.proxy.metrics().registry())) {
-            shutdown.await();
+        String failure;
+        try (Shutdown shutdown = Shutdown.register()) {
+            Running running;
+            try {
+                running = Running.start(options, new ChannelClientConfig(controller, token,
+                        proxyId == null ? Identity.podName() : proxyId, stateDir, false, caFile));
+            } catch (IllegalStateException e) { // a port that cannot open, the persisted snapshot's included
+                return failed(e.getMessage());
+            }
+            try (running; ProcessMeters jvm = ProcessMeters.bind(running.proxy.metrics().registry())) {
+                // the port opens with the first snapshot applied; if it cannot, serving is over
+                running.proxy.whenListening().whenComplete((address, e) -> {
+                    if (e != null && !(e instanceof CancellationException)) {
+                        shutdown.fail(e.getMessage());
+                    }
+                });
+                shutdown.await();
+                failure = shutdown.failure();
+            }
         }
-        return 0;
+        return failure == null ? 0 : failed(failure);
     }
 
-    /** A proxy, its status server and its channel client, wired; also used by the end-to-end tests. */
+    /** One line on stderr, exit code 1. */
+    private int failed(String message) {
+        spec.commandLine().getErr().println("gatehouse proxy: " + message);
+        spec.commandLine().getErr().flush();
+        return 1;
+    }
+
+    /**
+     * A proxy, its status server and its channel client, wired; also used by the end-to-end tests.
+     * {@link #start} returns with the proxy port open when the state dir held a snapshot the proxy
+     * took; else the port opens with the controller's first push. Applying the persisted snapshot
+     * throws (and the start fails) when the port cannot be opened.
+     */
     public static final class Running implements AutoCloseable {
         public final ProxyServer proxy;
         public final StatusServer status;
@@ -88,9 +123,10 @@ public final class ProxyCommand implements Callable<Integer> {
                 if (channelConfig.stateDir() != null) {
                     Snapshot persisted = ChannelClient.loadPersisted(channelConfig.stateDir());
                     if (persisted != null) {
+                        // a good one opens the port at once; a bind failure throws and ends the start
                         List<Problem> problems = proxy.apply(persisted);
-                        log.info("event=snapshot.restored version={} from={} problems={}", persisted.version(),
-                                channelConfig.stateDir(), problems.size());
+                        log.info("event=snapshot.restored version={} from={} problems={} listening={}", persisted.version(),
+                                channelConfig.stateDir(), problems.size(), proxy.listening());
                     }
                 }
                 status = StatusServer.start(config.address(), statusPort, proxy);

@@ -26,6 +26,7 @@ final class Shutdown implements AutoCloseable {
     private static final long MAX_CLOSE_SECONDS = 120;
     private final CountDownLatch signalled = new CountDownLatch(1);
     private final CountDownLatch closed = new CountDownLatch(1);
+    private volatile String failure;
 
     private Shutdown() {
     }
@@ -54,9 +55,23 @@ final class Shutdown implements AutoCloseable {
         }
     }
 
-    /** Blocks until a termination signal arrives. */
+    /** Blocks until a termination signal arrives, or {@link #fail} is called. */
     void await() throws InterruptedException {
         signalled.await();
+    }
+
+    /**
+     * Ends {@link #await()} as a signal does, for a fault the command cannot serve through (the
+     * proxy port cannot open); the command then closes its resources and exits non-zero.
+     */
+    void fail(String reason) {
+        failure = reason;
+        signalled.countDown();
+    }
+
+    /** The reason given to {@link #fail}; null when {@link #await()} ended by a signal (or has not). */
+    String failure() {
+        return failure;
     }
 
     @Override

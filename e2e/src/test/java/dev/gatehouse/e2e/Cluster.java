@@ -61,9 +61,31 @@ final class Cluster {
     }
 
     static ProxyCommand.Running proxy(int channelPort, String id, Path stateDir) {
-        return ProxyCommand.Running.start(new ProxyConfig("127.0.0.1", 0, 2, Duration.ofSeconds(5)), 0,
+        return proxy(channelPort, id, stateDir, 0);
+    }
+
+    /** A proxy that will listen on {@code port} (0: ephemeral) once it has a snapshot. */
+    static ProxyCommand.Running proxy(int channelPort, String id, Path stateDir, int port) {
+        return ProxyCommand.Running.start(new ProxyConfig("127.0.0.1", port, 2, Duration.ofSeconds(5)), 0,
                 new ChannelClientConfig(java.net.URI.create("ws://127.0.0.1:" + channelPort + ChannelServer.PATH), TOKEN,
                         id, stateDir, false, null));
+    }
+
+    /** A port that was free a moment ago (bound to 0 on loopback, read, closed): a proxy's port is known only once open. */
+    static int reserveFreePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** True when a connect to {@code port} on loopback is refused: nothing listens. */
+    static boolean refuses(int port) throws java.io.IOException {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 1_000);
+            return false;
+        } catch (java.net.ConnectException e) {
+            return true;
+        }
     }
 
     /** A Kubernetes Service {@code name} with one port named http. */

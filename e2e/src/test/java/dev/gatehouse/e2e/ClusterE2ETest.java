@@ -249,16 +249,47 @@ class ClusterE2ETest {
         assertThat(ok.get()).isGreaterThan(20);
     }
 
+    /** With --state-dir the port opens at once, from the persisted snapshot, and the proxy is ready. */
     @Test
     void aProxyRestartedWhileTheControllerIsDownServesThePersistedSnapshot() throws Exception {
         controller.close();
         controller = null;
         proxyA.close();
-        proxyA = Cluster.proxy(channelPort, "proxy-a", state.resolve("a"));
-        Http http = new Http(proxyA.proxy.port());
+        int port = Cluster.reserveFreePort();
+        proxyA = Cluster.proxy(channelPort, "proxy-a", state.resolve("a"), port);
+        assertThat(proxyA.proxy.listening()).as("open when start returns").isTrue();
+        assertThat(proxyA.proxy.port()).isEqualTo(port);
+        Http http = new Http(port);
         assertThat(proxyA.channel.connected()).isFalse();
         assertThat(http.get("/").statusCode()).isEqualTo(200);
         assertThat(http.get("/profile", "apikey", "my-secret-key").statusCode()).isEqualTo(200);
+        HttpResponse<String> readyz = new Http(proxyA.status.port()).get("/readyz");
+        assertThat(readyz.statusCode()).isEqualTo(200);
+        assertThat(readyz.body().trim()).isEqualTo("ready");
+    }
+
+    /**
+     * Without a state dir and with no controller reachable a new proxy has nothing to serve: its
+     * port stays closed and /readyz says why, until the controller is back and pushes.
+     */
+    @Test
+    void aProxyWithNothingToServeKeepsItsPortClosedUntilTheControllerPushes() throws Exception {
+        controller.close();
+        controller = null;
+        int port = Cluster.reserveFreePort();
+        ProxyCommand.Running fresh = Cluster.proxy(channelPort, "proxy-fresh", null, port);
+        extra.add(fresh);
+        Http status = new Http(fresh.status.port());
+        assertThat(Cluster.refuses(port)).as("the data port without any snapshot").isTrue();
+        HttpResponse<String> waiting = status.get("/readyz");
+        assertThat(waiting.statusCode()).isEqualTo(503);
+        assertThat(waiting.body().trim()).isEqualTo("waiting for the first snapshot");
+
+        controller = Cluster.controller(newClient(), "controller-a", channelPort);
+        await(Duration.ofSeconds(10), () -> fresh.proxy.listening(), x -> x, "the port opens with the controller's push");
+        assertThat(fresh.proxy.port()).isEqualTo(port);
+        assertThat(new Http(port).get("/").statusCode()).isEqualTo(200);
+        assertThat(status.get("/readyz").statusCode()).isEqualTo(200);
     }
 
     @Test

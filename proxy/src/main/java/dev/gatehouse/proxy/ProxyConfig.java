@@ -7,7 +7,8 @@ import java.util.Objects;
  * How the proxy listens.
  *
  * @param address       the address to bind, e.g. {@code 0.0.0.0}
- * @param port          the port to bind; 0 picks an ephemeral port (see {@link ProxyServer#port()})
+ * @param port          the port to bind once the first snapshot is applied; 0 picks an ephemeral
+ *                      port (see {@link ProxyServer#port()})
  * @param ioThreads     event-loop threads; each owns its client connections and its upstream pools
  * @param shutdownGrace how long {@link ProxyServer#close()} lets in-flight requests finish
  * @param limits        what one client may hold (deadlines, sizes, connections)

@@ -20,10 +20,8 @@ import dev.gatehouse.proxy.observe.RouteMetersFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
@@ -44,6 +42,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -54,12 +53,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * snapshot says. One event loop per I/O thread owns its client connections, their upstream
  * connections and its upstream pool. Snapshots are validated, compiled and swapped atomically
  * by {@link #apply(Snapshot)}; a bad one is refused and the previous one keeps serving.
+ *
+ * <p><b>No traffic before config.</b> {@link #start} prepares the event loops, upstream pools and
+ * meters but does not bind: the data port stays closed (a client's connect is refused) until the
+ * first snapshot is applied, so nothing is answered {@code 404} for want of a snapshot and a load
+ * balancer probing the port does not see it up early. The first successful {@link #apply} binds
+ * the port before it returns (so {@link #port()} is valid then) and accepts connections only once
+ * that snapshot is in place ({@link DataPort}); it logs {@code event=proxy.listening}. A refused
+ * snapshot leaves the port closed. A failed bind is final: see {@link #apply}.
  */
 public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.channel.SnapshotSink {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
 
     private final ProxyConfig config;
     private final EventLoopGroup group;
+    private final DataPort dataPort;
     private final Map<EventLoop, UpstreamPool> pools;
     private final ChannelGroup clients = new DefaultChannelGroup("gatehouse-clients", GlobalEventExecutor.INSTANCE);
     private final DataPlane plane = new DataPlane();
@@ -72,32 +80,38 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     private final AtomicInteger openConnections = new AtomicInteger();
     private final AtomicLong lastRefusalLogNanos = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(2));
     private final AtomicLong refusedSinceLog = new AtomicLong();
-    private Channel listener;
     private boolean closed;
 
-    private ProxyServer(ProxyConfig config, EventLoopGroup group, Map<EventLoop, UpstreamPool> pools, ProxyMetrics metrics,
-                        RequestObserver observer) {
+    private ProxyServer(ProxyConfig config, Transport transport, EventLoopGroup group, Map<EventLoop, UpstreamPool> pools,
+                        ProxyMetrics metrics, RequestObserver observer) {
         this.config = config;
         this.group = group;
         this.pools = pools;
         this.metrics = metrics;
         this.observer = observer;
         this.edge = new EdgeMeters(metrics.registry());
+        this.dataPort = new DataPort(config, transport, group, new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                initClientChannel(ch);
+            }
+        });
         metrics.connections(clients::size);
     }
 
-    /** Binds and returns once listening; metrics in a fresh Prometheus registry, no access log. */
+    /** Prepares the proxy (the port opens with the first snapshot); metrics in a fresh Prometheus registry, no access log. */
     public static ProxyServer start(ProxyConfig config) {
         return start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     }
 
-    /** Binds and returns once listening; metrics in {@code registry}, no access log. */
+    /** Prepares the proxy (the port opens with the first snapshot); metrics in {@code registry}, no access log. */
     public static ProxyServer start(ProxyConfig config, MeterRegistry registry) {
         return start(config, registry, AccessLogDestination.OFF);
     }
 
     /**
-     * Binds and returns once listening.
+     * Prepares the proxy: event loops, upstream pools, meters and the access log. Does not bind:
+     * the data port opens when the first snapshot is applied ({@link #apply}).
      *
      * @param registry  where the proxy's meters go; {@code /metrics} of the status server
      *                  serves it when it is (or holds) a {@link PrometheusMeterRegistry}
@@ -125,35 +139,10 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             observer.close();
             throw new IllegalStateException("cannot start the upstream pools", e);
         }
-        ProxyServer server = new ProxyServer(config, group, Map.copyOf(pools), metrics, observer);
-        server.bind(transport);
-        LOG.info("proxy listening on {}:{} ({} transport, {} event loops)", config.address(), server.port(),
-                transport.name(), config.ioThreads());
+        ProxyServer server = new ProxyServer(config, transport, group, Map.copyOf(pools), metrics, observer);
+        LOG.info("event=proxy.waiting address={} port={} transport={} eventLoops={} until=\"the first snapshot is applied\"",
+                config.address(), config.port(), transport.name(), config.ioThreads());
         return server;
-    }
-
-    private void bind(Transport transport) {
-        ServerBootstrap b = new ServerBootstrap()
-                .group(group)
-                .channel(transport.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, UpstreamPool.WATER_MARK)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        initClientChannel(ch);
-                    }
-                });
-        try {
-            listener = b.bind(config.address(), config.port()).sync().channel();
-        } catch (Exception e) {
-            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-            observer.close();
-            throw new IllegalStateException("cannot listen on " + config.address() + ":" + config.port(), e);
-        }
     }
 
     /**
@@ -191,21 +180,56 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         }
     }
 
-    /** The bound port (the ephemeral one when started with port 0). */
+    /**
+     * The bound port (the ephemeral one when configured with port 0).
+     *
+     * @throws IllegalStateException before the first snapshot is applied: the port is not open yet
+     */
     public int port() {
-        return ((InetSocketAddress) listener.localAddress()).getPort();
+        return dataPort.port();
+    }
+
+    /** True once the data port accepts connections: the first snapshot is applied. */
+    public boolean listening() {
+        return dataPort.accepting();
+    }
+
+    /** Why the data port could not be opened (see {@link #apply}); null when no bind failed. */
+    public String listenFailure() {
+        return dataPort.failure();
     }
 
     /**
-     * Validates, compiles and swaps in {@code snapshot}. Everything new (router, balancers,
-     * meters) is built aside and committed together with the swap, so a refused snapshot leaves
-     * no trace in balancing, health, pools or metrics. Never waits on DNS: names are looked up
-     * asynchronously once the snapshot is committed, and a first or changed answer recompiles.
+     * The data port opening: completes with the bound address once the first snapshot is applied,
+     * exceptionally with the {@link IllegalStateException} of a failed bind, and is cancelled by a
+     * {@link #close()} before either. Each call returns a new future; completing it changes nothing here.
+     */
+    public CompletableFuture<InetSocketAddress> whenListening() {
+        return dataPort.whenListening();
+    }
+
+    /**
+     * Validates, compiles and swaps in {@code snapshot}; the first one applied also opens the data
+     * port (bound before this returns, accepting once the snapshot is in place). Everything new
+     * (router, balancers, meters) is built aside and committed together with the swap, so a
+     * refused snapshot leaves no trace in balancing, health, pools or metrics. Never waits on DNS:
+     * names are looked up asynchronously once the snapshot is committed, and a first or changed
+     * answer recompiles.
      *
-     * @return the problems that made it refused (the previous snapshot keeps serving); empty
-     *         when it is applied. Calls are serialized; request handling never waits for one.
+     * <p>A wrong snapshot is answered with problems; a proxy that cannot serve at all throws. A
+     * failed bind (port taken, address not of this host) is not the snapshot's fault, so it is no
+     * problem of it: it throws an {@link IllegalStateException} naming the address, the port and
+     * the cause, logs {@code event=proxy.listen-failed}, leaves the snapshot unapplied, completes
+     * {@link #whenListening()} exceptionally and shows on {@code /readyz}. It is final: every later
+     * call throws it again, and the proxy is to be closed (the {@code gatehouse} commands exit 1).
+     *
+     * @return the problems that made it refused (the previous snapshot keeps serving; a proxy
+     *         that had none keeps its port closed); empty when it is applied. Calls are
+     *         serialized; request handling never waits for one.
+     * @throws IllegalStateException when the data port cannot be opened
      */
     public synchronized List<Problem> apply(Snapshot snapshot) {
+        dataPort.throwIfFailed();
         long startNanos = System.nanoTime();
         List<Problem> problems = snapshot.validate();
         if (!problems.isEmpty()) {
@@ -225,6 +249,15 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             metrics.snapshotRefused(System.nanoTime() - startNanos);
             return List.of(new Problem(null, "snapshot", "cannot compile: " + e.getMessage()));
         }
+        boolean opening = !dataPort.bound() && !closed;
+        if (opening) {
+            try {
+                dataPort.bind(snapshot.version());
+            } catch (IllegalStateException e) {
+                meters.abandon();
+                throw e;
+            }
+        }
         plane.publish(compiled);
         balancers.commit(plan);
         meters.commit();
@@ -234,6 +267,9 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         pools.forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(keys)));
         LOG.info("event=snapshot.applied version={} routes={} services={} upstreams={} hash={}", snapshot.version(),
                 snapshot.routes().size(), snapshot.services().size(), snapshot.upstreams().size(), compiled.contentHash());
+        if (opening) {
+            dataPort.accept(snapshot.version());
+        }
         return List.of();
     }
 
@@ -250,7 +286,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
 
     /** Recompiles the applied snapshot: a target name resolved for the first time or differently (DNS-based balancing). */
     private synchronized void reapply() {
-        if (!closed) {
+        if (!closed && dataPort.bound()) {
             apply(current());
         }
     }
@@ -287,7 +323,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         }
         closed = true;
         plane.startDraining();
-        listener.close().syncUninterruptibly();
+        String port = dataPort.close();
         for (Channel ch : clients) {
             ch.eventLoop().execute(() -> {
                 ClientHandler h = ch.pipeline().get(ClientHandler.class);
@@ -314,6 +350,6 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         pools.forEach((loop, pool) -> loop.execute(pool::close));
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         observer.close();
-        LOG.info("proxy on port {} closed", ((InetSocketAddress) listener.localAddress()).getPort());
+        LOG.info("event=proxy.closed address={} port={}", config.address(), port);
     }
 }

@@ -37,10 +37,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Read-only status endpoints of a proxy, on their own port and thread:
- * {@code GET /healthz} (200 "ok" while the process runs), {@code GET /readyz} (200 once a
- * non-empty snapshot is applied and until the proxy starts draining, else 503) and
+ * {@code GET /healthz} (200 "ok" while the process runs), {@code GET /readyz} (see
+ * {@link #notReady}: 200 "ready" once the first snapshot is applied and the data port open, until
+ * the proxy starts draining; else 503 with the reason) and
  * {@code GET /status} (JSON: the applied snapshot's version, content hash, routes, services,
- * upstreams and targets, whether the proxy is draining, requests in flight), {@code GET /upstreams}
+ * upstreams and targets, whether the data port listens, whether the proxy is draining, requests
+ * in flight), {@code GET /upstreams}
  * (per target: weight, health, ejection, in-flight, EWMA latency, requests, failures) and
  * {@code GET /metrics} (Prometheus text format). Never a key or key digest.
  */
@@ -87,8 +89,30 @@ public final class StatusServer implements AutoCloseable {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
-    static boolean isEmpty(Snapshot s) {
-        return s.routes().isEmpty() && s.services().isEmpty() && s.upstreams().isEmpty() && s.consumers().isEmpty();
+    /**
+     * Why the proxy is not ready, first match wins; null when it is. The text is the body of the
+     * 503 on {@code /readyz}, for whoever reads the probe:
+     * <ol>
+     *   <li>{@code draining}: {@link ProxyServer#close()} started (SIGTERM);</li>
+     *   <li>the bind failure ({@code cannot listen on ADDR:PORT: ...}): the data port cannot open;</li>
+     *   <li>{@code waiting for the first snapshot}: none applied yet, the data port is closed.</li>
+     * </ol>
+     * An applied snapshot without routes is ready: it is the truth (the controller publishes only
+     * once its caches are synced), its 404s are the right answers, and a fresh install with no
+     * objects yet must still roll out.
+     */
+    static String notReady(ProxyServer proxy) {
+        if (proxy.draining()) {
+            return "draining";
+        }
+        String failure = proxy.listenFailure();
+        if (failure != null) {
+            return failure;
+        }
+        if (!proxy.listening()) {
+            return "waiting for the first snapshot";
+        }
+        return null;
     }
 
     static Map<String, Object> describe(Snapshot s, String contentHash) {
@@ -160,11 +184,12 @@ public final class StatusServer implements AutoCloseable {
             } else if (path.equals("/metrics")) {
                 res = metrics(ctx, proxy);
             } else if (path.equals("/readyz")) {
-                res = proxy.draining() ? text(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "draining\n")
-                        : isEmpty(proxy.current()) ? text(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "no configuration applied yet\n")
-                        : text(ctx, HttpResponseStatus.OK, "ready\n");
+                String reason = notReady(proxy);
+                res = reason == null ? text(ctx, HttpResponseStatus.OK, "ready\n")
+                        : text(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, reason + "\n");
             } else if (path.equals("/status")) {
                 Map<String, Object> doc = describe(proxy.current(), proxy.currentContentHash());
+                doc.put("listening", proxy.listening());
                 doc.put("draining", proxy.draining());
                 doc.put("inFlight", proxy.inFlight());
                 byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc);

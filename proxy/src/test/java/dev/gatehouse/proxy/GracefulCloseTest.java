@@ -31,9 +31,9 @@ class GracefulCloseTest {
             Backend.respond(ex, 200, "finally");
         })) {
             ProxyServer proxy = ProxyServer.start(Fixtures.config());
-            int port = proxy.port();
             assertThat(proxy.apply(Fixtures.snapshot(1, List.of(service("default/s", "default/u")),
                     List.of(route("default/r", "default/s").build()), List.of(upstream("default/u", slow.port())), List.of()))).isEmpty();
+            int port = proxy.port();
             try (TestClient idle = new TestClient(port)) {
                 CompletableFuture<TestClient.Response> inFlight = CompletableFuture.supplyAsync(() -> {
                     try {

@@ -116,10 +116,15 @@ class SnapshotSwapTest {
         assertThat(r.header("x-backend")).isEqualTo("blue");
     }
 
+    /** Before any snapshot the port is closed (FirstSnapshotTest); a snapshot without routes answers 404. */
     @Test
-    void beforeAnySnapshotEveryRequestIs404() throws Exception {
+    void aSnapshotWithoutRoutesIs404ForEveryRequest() throws Exception {
         assertThat(proxy.current()).isEqualTo(Snapshot.EMPTY);
-        assertThat(TestClient.get(proxy.port(), "/").status()).isEqualTo(404);
+        assertThat(proxy.listening()).isFalse();
+        assertThat(proxy.apply(new Snapshot(1, List.of(), List.of(), List.of(), List.of()))).isEmpty();
+        TestClient.Response r = TestClient.get(proxy.port(), "/");
+        assertThat(r.status()).isEqualTo(404);
+        assertThat(r.body()).contains("no Route matched with those values");
     }
 
     @Test

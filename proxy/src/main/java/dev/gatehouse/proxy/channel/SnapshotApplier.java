@@ -43,10 +43,14 @@ final class SnapshotApplier {
         return lastAppliedVersion;
     }
 
-    /** The hello for a new connection: the version and content hash the sink serves now. */
+    /**
+     * The hello for a new connection: the version and content hash the sink serves now; no hash
+     * while it serves none ({@code null} or {@link Snapshot#EMPTY}), so a controller whose snapshot
+     * is empty too still pushes it (a proxy opens its port only once a snapshot is applied).
+     */
     Hello hello(String proxyId) {
         Snapshot current = sink.current();
-        if (current == null) {
+        if (current == null || Snapshot.EMPTY.equals(current)) {
             return Hello.of(proxyId, 0, null);
         }
         return Hello.of(proxyId, current.version(), hash(current));

@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy.channel;
 
 import dev.gatehouse.config.Problem;
+import dev.gatehouse.config.Snapshot;
 import dev.gatehouse.config.SnapshotCodec;
 import dev.gatehouse.config.channel.Ack;
 import dev.gatehouse.config.channel.ChannelMessage;
@@ -21,6 +22,9 @@ class SnapshotApplierTest {
     @Test
     void helloTellsWhatTheSinkServes() {
         assertThat(new SnapshotApplier(new TestSnapshots.Sink(null), null).hello("p1"))
+                .isEqualTo(Hello.of("p1", 0, null));
+        assertThat(new SnapshotApplier(new TestSnapshots.Sink(Snapshot.EMPTY), null).hello("p1"))
+                .as("a proxy before its first snapshot serves nothing, not the empty snapshot's content")
                 .isEqualTo(Hello.of("p1", 0, null));
         TestSnapshots.Sink sink = new TestSnapshots.Sink(TestSnapshots.v(5));
         SnapshotApplier applier = new SnapshotApplier(sink, null);

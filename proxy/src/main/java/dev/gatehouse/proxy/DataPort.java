@@ -1,0 +1,149 @@
+package dev.gatehouse.proxy;
+
+import dev.gatehouse.proxy.forward.UpstreamPool;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The proxy's data port, in the three steps that keep traffic out until a snapshot is in place:
+ * closed (nothing bound, a client's connect is refused); {@link #bind bound} with accepting
+ * paused ({@code AUTO_READ} off on the server channel: the kernel may queue connections in the
+ * backlog, none is accepted); {@link #accept accepting}. {@link ProxyServer#apply} binds before it
+ * publishes the first snapshot and accepts after, so no connection is ever read without one.
+ *
+ * <p>A failed bind is final and kept: {@link #failure()} names it, {@link #whenListening()}
+ * completes with it. Steps are called under the proxy's lock; the getters are safe from any thread.
+ */
+final class DataPort {
+    private static final Logger LOG = LoggerFactory.getLogger(DataPort.class);
+
+    private final ProxyConfig config;
+    private final Transport transport;
+    private final EventLoopGroup group;
+    private final ChannelInitializer<Channel> clientChannel;
+    private final CompletableFuture<InetSocketAddress> listening = new CompletableFuture<>();
+    private volatile Channel channel;
+    private volatile IllegalStateException failure;
+
+    DataPort(ProxyConfig config, Transport transport, EventLoopGroup group, ChannelInitializer<Channel> clientChannel) {
+        this.config = config;
+        this.transport = transport;
+        this.group = group;
+        this.clientChannel = clientChannel;
+    }
+
+    /** True once bound (the first snapshot is being or has been applied); stays true after close. */
+    boolean bound() {
+        return channel != null;
+    }
+
+    /** True once accepting (the first snapshot is applied); stays true after close. */
+    boolean accepting() {
+        return listening.isDone() && !listening.isCompletedExceptionally();
+    }
+
+    /**
+     * Binds {@code config.address():config.port()} without accepting yet.
+     *
+     * @param version the snapshot that opens it, for the log
+     * @throws IllegalStateException naming the address, the port and the cause when the bind
+     *         fails (then also {@link #failure()}, for good)
+     */
+    void bind(long version) {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, UpstreamPool.WATER_MARK)
+                .childHandler(clientChannel);
+        try {
+            channel = b.bind(config.address(), config.port()).sync().channel();
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            IllegalStateException failed = new IllegalStateException("cannot listen on " + config.address() + ":" + config.port()
+                    + ": " + e.getMessage() + " (expected: an address of this host and a port no other process listens on; "
+                    + "free the port or choose another one)", e);
+            failure = failed;
+            LOG.error("event=proxy.listen-failed address={} port={} version={} error=\"{}\"", config.address(), config.port(),
+                    version, String.valueOf(e));
+            listening.completeExceptionally(failed);
+            throw failed;
+        }
+    }
+
+    /** Starts accepting on the bound port; logs {@code event=proxy.listening}. */
+    void accept(long version) {
+        Channel bound = channel;
+        bound.config().setAutoRead(true);
+        InetSocketAddress address = (InetSocketAddress) bound.localAddress();
+        LOG.info("event=proxy.listening address={} port={} transport={} eventLoops={} version={}", config.address(),
+                address.getPort(), transport.name(), config.ioThreads(), version);
+        listening.complete(address);
+    }
+
+    /** @throws IllegalStateException the bind failure again, when there was one */
+    void throwIfFailed() {
+        IllegalStateException failed = failure;
+        if (failed != null) {
+            throw new IllegalStateException(failed.getMessage(), failed);
+        }
+    }
+
+    /** The bound port; throws before the bind. */
+    int port() {
+        Channel bound = channel;
+        if (bound == null) {
+            throw new IllegalStateException("the proxy does not listen on " + config.address() + ":" + config.port()
+                    + " yet (expected: port() after the first successful apply, which opens it)");
+        }
+        return ((InetSocketAddress) bound.localAddress()).getPort();
+    }
+
+    /** The failed bind's message; null when none failed. */
+    String failure() {
+        IllegalStateException failed = failure;
+        return failed == null ? null : failed.getMessage();
+    }
+
+    /** See {@link ProxyServer#whenListening()}. */
+    CompletableFuture<InetSocketAddress> whenListening() {
+        CompletableFuture<InetSocketAddress> copy = new CompletableFuture<>();
+        listening.whenComplete((address, failed) -> {
+            if (failed != null) {
+                copy.completeExceptionally(failed);
+            } else {
+                copy.complete(address);
+            }
+        });
+        return copy;
+    }
+
+    /**
+     * Stops accepting and unbinds; cancels {@link #whenListening()} when the port never opened.
+     *
+     * @return the port it had, for the log, or the configured one with "(never opened)"
+     */
+    String close() {
+        listening.cancel(false);
+        Channel bound = channel;
+        if (bound == null) {
+            return config.port() + " (never opened)";
+        }
+        bound.close().syncUninterruptibly();
+        return Integer.toString(((InetSocketAddress) bound.localAddress()).getPort());
+    }
+}
