@@ -173,6 +173,18 @@ class RequestGateSocketTest {
     }
 
     @Test
+    void aRefusedHeadKeepsTheClientsRequestId() throws Exception {
+        for (String bad : List.of("X-A: a\u0001b\r\n", "X-A: a\r\n folded\r\n", "Content-Length: 1\r\nContent-Length: 1\r\n")) {
+            try (TestClient c = new TestClient(proxy.port())) {
+                c.write("GET / HTTP/1.1\r\nHost: a\r\nX-Request-Id: keep-me\r\n" + bad + "\r\n");
+                TestClient.Response r = c.read(false);
+                assertThat(r.status()).as(bad).isEqualTo(400);
+                assertThat(r.header("x-request-id")).as(bad).isEqualTo("keep-me");
+            }
+        }
+    }
+
+    @Test
     void aMalformedPipelinedRequestIsAnsweredAfterTheOneBeforeIt() throws Exception {
         backend.handler((ex, s) -> {
             try {

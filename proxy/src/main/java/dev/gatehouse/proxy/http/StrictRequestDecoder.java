@@ -144,17 +144,20 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
             in.skipBytes(in.readableBytes());
             return;
         }
-        String deferred = null;
+        Exception deferred = null;
         if (inHead) {
             String refusal = scanHead(in);
-            if (refusal == CL_REPEATED) {
-                // Netty can parse this head: refuse the parsed request, so its X-Request-Id is kept
-                deferred = refusal;
-            } else if (refusal != null) {
-                refuse(in, out, refusal == TOO_MANY_HEADERS
+            if (refusal != null) {
+                Exception cause = refusal == TOO_MANY_HEADERS
                         ? new TooLongHttpHeaderException("more than " + limits.maxHeaders() + " header fields")
-                        : new HeadRefusedException(refusal));
-                return;
+                        : new HeadRefusedException(refusal);
+                if (!sawRequestLine) {
+                    refuse(in, out, cause);
+                    return;
+                }
+                // Let Netty parse what it can of this head, only so that the refusal carries the
+                // request's own X-Request-Id; the parsed request is marked failed either way.
+                deferred = cause;
             }
         }
         int before = in.readerIndex();
@@ -185,9 +188,11 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
         out.add(failed(cause));
     }
 
-    /** Marks the request just parsed as failed and drops everything after it. */
-    private void refuseParsed(ByteBuf in, List<Object> out, int produced, String message) {
-        HeadRefusedException cause = new HeadRefusedException(message);
+    /**
+     * Marks the request just parsed as failed with {@code cause} and drops everything after it;
+     * when this read parsed no request, a stand-in carries the failure (no waiting for more).
+     */
+    private void refuseParsed(ByteBuf in, List<Object> out, int produced, Exception cause) {
         for (int i = out.size() - 1; i > produced; i--) {
             io.netty.util.ReferenceCountUtil.release(out.remove(i));
         }
