@@ -99,8 +99,10 @@ public final class ControllerCommand implements Callable<Integer> {
         public static Running start(KubernetesClient client, ControllerConfig config, ChannelServerConfig channelConfig,
                                     io.micrometer.core.instrument.MeterRegistry registry) {
             ChannelServer channel = ChannelServer.start(channelConfig);
+            Controller created = null;
             try {
                 Controller controller = new Controller(client, config, channel::publish, registry);
+                created = controller;
                 controller.fleet(new ChannelFleet(channel));
                 io.micrometer.core.instrument.Counter acks = io.micrometer.core.instrument.Counter
                         .builder("gatehouse.controller.channel.acks").description("ACKs received from proxies").register(registry);
@@ -135,6 +137,9 @@ public final class ControllerCommand implements Callable<Integer> {
                 return new Running(channel, controller);
             } catch (RuntimeException e) {
                 channel.close();
+                if (created != null) {
+                    created.close(); // informers started before the failure stop with it
+                }
                 throw e;
             }
         }

@@ -54,10 +54,41 @@ final class Cluster {
     }
 
     static ControllerCommand.Running controller(KubernetesClient client, String identity, int channelPort) {
+        awaitResponsive(client);
+        try {
+            return startController(client, identity, channelPort);
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException stalledMock) {
+            // the stall below can begin just after the probe: wait it out once more, then retry
+            awaitResponsive(client);
+            return startController(client, identity, channelPort);
+        }
+    }
+
+    private static ControllerCommand.Running startController(KubernetesClient client, String identity, int channelPort) {
         return ControllerCommand.Running.start(client,
                 new ControllerConfig(java.util.List.of(), NS, "gatehouse-controller", identity,
                         Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(200)),
                 new ChannelServerConfig("127.0.0.1", channelPort, TOKEN, null, null), new SimpleMeterRegistry());
+    }
+
+    /**
+     * Test environment, not product: the Fabric8 mock server (8.0.0) blocks its event loop for
+     * up to 10 s in {@code WatchEventsListener.onClosed} after a controller's watches close, and
+     * a controller started meanwhile fails its first list on the client's 10 s request timeout.
+     * A real API server does not stall; here we wait, bounded, until the mock answers a list.
+     */
+    static void awaitResponsive(KubernetesClient client) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try {
+                client.resources(dev.gatehouse.api.v1alpha1.Upstream.class).inNamespace(NS).list();
+                return;
+            } catch (RuntimeException stalled) {
+                if (System.nanoTime() > deadline) {
+                    throw stalled;
+                }
+            }
+        }
     }
 
     static ProxyCommand.Running proxy(int channelPort, String id, Path stateDir) {
