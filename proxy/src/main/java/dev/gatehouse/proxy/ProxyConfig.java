@@ -1,5 +1,7 @@
 package dev.gatehouse.proxy;
 
+import dev.gatehouse.proxy.http.TrustedProxies;
+
 import java.time.Duration;
 import java.util.Objects;
 
@@ -12,10 +14,14 @@ import java.util.Objects;
  * @param ioThreads     event-loop threads; each owns its client connections and its upstream pools
  * @param shutdownGrace how long {@link ProxyServer#close()} lets in-flight requests finish
  * @param limits        what one client may hold (deadlines, sizes, connections)
+ * @param trustedProxies peers whose X-Forwarded-* headers are believed ({@code --trusted-proxies};
+ *                      default none: every peer is the client)
  */
-public record ProxyConfig(String address, int port, int ioThreads, Duration shutdownGrace, ClientLimits limits) {
+public record ProxyConfig(String address, int port, int ioThreads, Duration shutdownGrace, ClientLimits limits,
+                          TrustedProxies trustedProxies) {
     public ProxyConfig {
         Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(trustedProxies, "trustedProxies");
         Objects.requireNonNull(shutdownGrace, "shutdownGrace");
         Objects.requireNonNull(limits, "limits");
         if (port < 0 || port > 65535) {
@@ -29,7 +35,12 @@ public record ProxyConfig(String address, int port, int ioThreads, Duration shut
         }
     }
 
-    /** With the default {@link ClientLimits}. */
+    /** Trusting no proxy. */
+    public ProxyConfig(String address, int port, int ioThreads, Duration shutdownGrace, ClientLimits limits) {
+        this(address, port, ioThreads, shutdownGrace, limits, TrustedProxies.NONE);
+    }
+
+    /** With the default {@link ClientLimits}, trusting no proxy. */
     public ProxyConfig(String address, int port, int ioThreads, Duration shutdownGrace) {
         this(address, port, ioThreads, shutdownGrace, ClientLimits.DEFAULTS);
     }
@@ -40,10 +51,14 @@ public record ProxyConfig(String address, int port, int ioThreads, Duration shut
     }
 
     public ProxyConfig withPort(int newPort) {
-        return new ProxyConfig(address, newPort, ioThreads, shutdownGrace, limits);
+        return new ProxyConfig(address, newPort, ioThreads, shutdownGrace, limits, trustedProxies);
     }
 
     public ProxyConfig withLimits(ClientLimits newLimits) {
-        return new ProxyConfig(address, port, ioThreads, shutdownGrace, newLimits);
+        return new ProxyConfig(address, port, ioThreads, shutdownGrace, newLimits, trustedProxies);
+    }
+
+    public ProxyConfig withTrustedProxies(TrustedProxies trusted) {
+        return new ProxyConfig(address, port, ioThreads, shutdownGrace, limits, trusted);
     }
 }

@@ -140,8 +140,9 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             throw new IllegalStateException("cannot start the upstream pools", e);
         }
         ProxyServer server = new ProxyServer(config, transport, group, Map.copyOf(pools), metrics, observer);
-        LOG.info("event=proxy.waiting address={} port={} transport={} eventLoops={} until=\"the first snapshot is applied\"",
-                config.address(), config.port(), transport.name(), config.ioThreads());
+        LOG.info("event=proxy.waiting address={} port={} transport={} eventLoops={} trusted_proxies={}"
+                        + " until=\"the first snapshot is applied\"",
+                config.address(), config.port(), transport.name(), config.ioThreads(), config.trustedProxies());
         return server;
     }
 
@@ -166,7 +167,8 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
                 .addLast("decoder", new StrictRequestDecoder(limits))
                 .addLast("encoder", new HttpResponseEncoder())
                 .addLast("gate", new RequestGate(limits, edge))
-                .addLast("proxy", new ClientHandler(plane, pools.get(ch.eventLoop()), observer, limits, edge));
+                .addLast("proxy", new ClientHandler(plane, pools.get(ch.eventLoop()), observer, limits, edge,
+                        config.trustedProxies()));
     }
 
     private void logConnectionRefused(int max) {

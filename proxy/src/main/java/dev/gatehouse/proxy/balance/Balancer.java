@@ -1,7 +1,7 @@
 package dev.gatehouse.proxy.balance;
 
 import dev.gatehouse.config.Upstream;
-import io.netty.channel.Channel;
+import dev.gatehouse.proxy.http.ClientAddress;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 
@@ -89,7 +89,7 @@ public final class Balancer implements TargetSelector {
     }
 
     @Override
-    public int pick(HttpRequest request, Channel client, BitSet tried) {
+    public int pick(HttpRequest request, ClientAddress client, BitSet tried) {
         long now = System.nanoTime();
         int i = pick(request, client, tried, now, true);
         if (i < 0 && failOpen && noneAvailable(now)) {
@@ -111,7 +111,7 @@ public final class Balancer implements TargetSelector {
         return weights[i] > 0 && (tried == null || !tried.get(i)) && (!strict || targets[i].up(now));
     }
 
-    private int pick(HttpRequest request, Channel client, BitSet tried, long now, boolean strict) {
+    private int pick(HttpRequest request, ClientAddress client, BitSet tried, long now, boolean strict) {
         return switch (upstream.algorithm()) {
             case ROUND_ROBIN -> roundRobin(tried, now, strict);
             case LEAST_CONNECTIONS -> leastConnections(tried, now, strict);
@@ -201,13 +201,13 @@ public final class Balancer implements TargetSelector {
         return -1;
     }
 
-    private int consistentHash(HttpRequest request, Channel client, BitSet tried, long now, boolean strict) {
+    private int consistentHash(HttpRequest request, ClientAddress client, BitSet tried, long now, boolean strict) {
         if (maglev == null) {
             return -1;
         }
-        long hash = request == null ? HashKey.ABSENT : HashKey.of(upstream.hashOn(), request, client == null ? null : client.remoteAddress());
+        long hash = request == null ? HashKey.ABSENT : HashKey.of(upstream.hashOn(), request, client);
         if (hash == HashKey.ABSENT && request != null) {
-            hash = HashKey.of(upstream.hashFallback(), request, client == null ? null : client.remoteAddress());
+            hash = HashKey.of(upstream.hashFallback(), request, client);
         }
         if (hash == HashKey.ABSENT) {
             return roundRobin(tried, now, strict);

@@ -1,18 +1,18 @@
 package dev.gatehouse.proxy.balance;
 
 import dev.gatehouse.config.Upstream;
+import dev.gatehouse.proxy.http.ClientAddress;
 import dev.gatehouse.proxy.http.ProxyHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-
 /**
  * The hash of a request's {@code hashOn} value, read without copying where the value is a
  * header. Called on the request as it goes upstream: the path is the upstream path, the
- * consumer is the {@code X-Consumer-ID} key-auth set (clients cannot send their own).
+ * consumer is the {@code X-Consumer-ID} key-auth set (clients cannot send their own); the client
+ * IP is the real client's by the trusted-proxies rule ({@link ClientAddress}), so a client keeps
+ * its target whether it comes directly or through a trusted load balancer.
  */
 final class HashKey {
     /** No value to hash on. */
@@ -21,14 +21,13 @@ final class HashKey {
     private HashKey() {
     }
 
-    static long of(Upstream.HashOn on, HttpRequest request, SocketAddress client) {
+    static long of(Upstream.HashOn on, HttpRequest request, ClientAddress client) {
         if (on == null) {
             return ABSENT;
         }
         HttpHeaders h = request.headers();
         return switch (on.source()) {
-            case CLIENT_IP -> client instanceof InetSocketAddress a && a.getAddress() != null
-                    ? nonZero(Hashing.mix(a.getAddress().hashCode() * 0x9E3779B97F4A7C15L)) : ABSENT;
+            case CLIENT_IP -> clientIp(client);
             case HEADER -> of(h.get(on.name()));
             case CONSUMER -> of(h.get(ProxyHeaders.X_CONSUMER_ID));
             case COOKIE -> cookie(h, on.name());
@@ -39,6 +38,18 @@ final class HashKey {
             }
             case QUERY_PARAM -> query(request.uri(), on.name());
         };
+    }
+
+    /**
+     * An IPv4 client hashes its 32-bit address (the value {@code Inet4Address.hashCode()} gave
+     * before, so IPv4 clients keep their targets across the upgrade); an IPv6 client both halves.
+     */
+    static long clientIp(ClientAddress client) {
+        if (client == null || !client.known()) {
+            return ABSENT;
+        }
+        long x = client.isV4() ? (int) client.lo() : client.hi() * 0xC2B2AE3D27D4EB4FL + client.lo();
+        return nonZero(Hashing.mix(x * 0x9E3779B97F4A7C15L));
     }
 
     private static long of(String value) {

@@ -1,6 +1,6 @@
 package dev.gatehouse.proxy.balance;
 
-import io.netty.channel.Channel;
+import dev.gatehouse.proxy.http.ClientAddress;
 import io.netty.handler.codec.http.HttpRequest;
 
 import java.util.BitSet;
@@ -18,10 +18,11 @@ public interface TargetSelector {
     int pick(BitSet tried);
 
     /**
-     * As {@link #pick(BitSet)}, for {@code request} (as it goes upstream) from {@code client};
-     * algorithms that hash on the request read it here.
+     * As {@link #pick(BitSet)}, for {@code request} (as it goes upstream) from {@code client} (the
+     * real client by the trusted-proxies rule, the {@code ClientIP} hash key); algorithms that
+     * hash on the request read it here.
      */
-    default int pick(HttpRequest request, Channel client, BitSet tried) {
+    default int pick(HttpRequest request, ClientAddress client, BitSet tried) {
         return pick(tried);
     }
 

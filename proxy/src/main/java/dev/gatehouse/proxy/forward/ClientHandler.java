@@ -3,6 +3,8 @@ package dev.gatehouse.proxy.forward;
 import dev.gatehouse.proxy.ClientLimits;
 import dev.gatehouse.proxy.http.BadRequest;
 import dev.gatehouse.proxy.http.ErrorReply;
+import dev.gatehouse.proxy.http.ForwardedFor;
+import dev.gatehouse.proxy.http.TrustedProxies;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RequestObserver;
 import io.netty.buffer.Unpooled;
@@ -34,6 +36,9 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
     private final RequestObserver observer;
     private final EdgeMeters edge;
     private final int maxRequests;
+    private final TrustedProxies trustedProxies;
+    /** The client-address rule for this connection's peer; see {@link #forwarded()}. */
+    private ForwardedFor forwarded;
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private Exchange current;
@@ -42,8 +47,10 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
     private boolean dispatching;
     private int requests;
 
-    public ClientHandler(DataPlane plane, UpstreamPool pool, RequestObserver observer, ClientLimits limits, EdgeMeters edge) {
+    public ClientHandler(DataPlane plane, UpstreamPool pool, RequestObserver observer, ClientLimits limits, EdgeMeters edge,
+                         TrustedProxies trustedProxies) {
         this.plane = plane;
+        this.trustedProxies = trustedProxies;
         this.pool = pool;
         this.observer = observer;
         this.edge = edge;
@@ -68,6 +75,16 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     DataPlane plane() {
         return plane;
+    }
+
+    /** The client-address rule of this connection (made once, on its first use: the peer never changes). */
+    ForwardedFor forwarded() {
+        ForwardedFor f = forwarded;
+        if (f == null) {
+            f = ForwardedFor.of(trustedProxies, ctx.channel().remoteAddress());
+            forwarded = f;
+        }
+        return f;
     }
 
     @Override
@@ -116,7 +133,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
             } else {
                 closed = true;
                 var reply = ErrorReply.of(ctx.alloc(), bad.status(), bad.message(), bad.requestId(), true);
-                observer.refused(bad.requestId(), ctx.channel().remoteAddress(), bad.status().code(), reply.content().readableBytes());
+                observer.refused(bad.requestId(), forwarded().peer(), bad.status().code(), reply.content().readableBytes());
                 ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
                 releasePending();
             }

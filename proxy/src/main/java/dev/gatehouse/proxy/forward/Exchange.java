@@ -4,6 +4,7 @@ import dev.gatehouse.config.Service;
 import dev.gatehouse.proxy.balance.Peer;
 import dev.gatehouse.proxy.balance.TargetState;
 import dev.gatehouse.proxy.http.BadRequest;
+import dev.gatehouse.proxy.http.ClientAddress;
 import dev.gatehouse.proxy.http.ErrorReply;
 import dev.gatehouse.proxy.http.ProxyHeaders;
 import dev.gatehouse.proxy.observe.EdgeMeters;
@@ -62,6 +63,8 @@ final class Exchange implements Deadlines.Expiry {
     private final long startNanos = System.nanoTime();
     private final BitSet tried = new BitSet();
     private final RequestRecord record;
+    /** Who sent the request (the trusted-proxies rule), read before the head is rewritten. */
+    private final ClientAddress clientAddress;
 
     private CompiledRoute route;
     private boolean https;
@@ -96,7 +99,8 @@ final class Exchange implements Deadlines.Expiry {
         this.request = request;
         this.deadlines = new Deadlines(ctx.executor(), this);
         this.requestId = request.headers().get(ProxyHeaders.X_REQUEST_ID);
-        this.record = client.observer().begin(request, requestId, ctx.channel().remoteAddress());
+        this.clientAddress = client.forwarded().resolve(request.headers());
+        this.record = client.observer().begin(request, requestId, clientAddress);
         this.clientKeepAlive = HttpUtil.isKeepAlive(request);
         this.clientHttp11 = request.protocolVersion().equals(HttpVersion.HTTP_1_1);
         this.expectsBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
@@ -111,7 +115,7 @@ final class Exchange implements Deadlines.Expiry {
     }
 
     void start() {
-        RequestPlan plan = RequestPlan.of(request, client.plane().compiled(), ctx.channel(), client.edge());
+        RequestPlan plan = RequestPlan.of(request, client.plane().compiled(), ctx.channel(), clientAddress, client.edge());
         clientHost = plan.clientHost();
         record.routed(plan.route() == null ? null : plan.route().meters(), plan.consumer());
         if (plan.status() != null) {
@@ -128,7 +132,7 @@ final class Exchange implements Deadlines.Expiry {
     }
 
     private void nextAttempt() {
-        int index = attemptsLeft > 0 ? route.targets().pick(request, ctx.channel(), tried) : -1;
+        int index = attemptsLeft > 0 ? route.targets().pick(request, clientAddress, tried) : -1;
         if (index < 0) {
             if (tried.isEmpty()) {
                 NO_TARGET.warn("request_id={} route={}", requestId, route.route().id());

@@ -2,6 +2,7 @@ package dev.gatehouse.proxy.forward;
 
 import dev.gatehouse.proxy.auth.KeyAuth;
 import dev.gatehouse.proxy.auth.QueryParameters;
+import dev.gatehouse.proxy.http.ClientAddress;
 import dev.gatehouse.proxy.http.ErrorReply;
 import dev.gatehouse.proxy.http.ProxyHeaders;
 import dev.gatehouse.proxy.observe.EdgeMeters;
@@ -36,7 +37,8 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
     private static final Logger LOG = LoggerFactory.getLogger(RequestPlan.class);
     private static final RateLimitedLog KEYAUTH_REFUSED = RateLimitedLog.of(LOG, "keyauth.refused");
 
-    static RequestPlan of(HttpRequest request, CompiledSnapshot compiled, Channel client, EdgeMeters edge) {
+    /** @param from who sent the request, by the trusted-proxies rule; {@code client} is its connection */
+    static RequestPlan of(HttpRequest request, CompiledSnapshot compiled, Channel client, ClientAddress from, EdgeMeters edge) {
         HttpHeaders h = request.headers();
         String uri = request.uri();
         String clientHost = h.get(HttpHeaderNames.HOST);
@@ -105,7 +107,7 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
         }
         String upstreamUri = upstreamQuery == null ? upstreamPath : upstreamPath + "?" + upstreamQuery;
         String hostName = clientHost == null ? null : hostWithoutPort(clientHost);
-        UpstreamRequest.rewrite(request, upstreamUri, chunked, contentLength, hostName, client.remoteAddress(), client.localAddress());
+        UpstreamRequest.rewrite(request, upstreamUri, chunked, contentLength, hostName, from, client.localAddress());
         if (auth != null) {
             UpstreamRequest.authenticated(h, auth, route.keyAuth().hideCredentials());
         }

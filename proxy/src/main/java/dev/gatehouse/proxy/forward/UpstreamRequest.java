@@ -2,6 +2,7 @@ package dev.gatehouse.proxy.forward;
 
 import dev.gatehouse.config.Consumer;
 import dev.gatehouse.proxy.auth.KeyAuth;
+import dev.gatehouse.proxy.http.ClientAddress;
 import dev.gatehouse.proxy.http.HopByHop;
 import dev.gatehouse.proxy.http.ProxyHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -19,7 +20,16 @@ import java.util.List;
  * ours). Always HTTP/1.1 upstream; hop-by-hop fields removed and the body framed as the proxy
  * decoded it (never by a header the client could have had dropped);
  * client-sent consumer headers removed on every request; {@code X-Forwarded-*} and {@code Via}
- * set as nginx and Kong do.
+ * set as nginx and Kong do, by the trusted-proxies rule ({@link dev.gatehouse.proxy.http.ForwardedFor}):
+ *
+ * <pre>
+ * header               peer not trusted (default)        peer trusted (--trusted-proxies)
+ * X-Forwarded-For      the peer's address, nothing else  what the peer sent + ", " + the peer
+ * X-Forwarded-Proto    http                              the peer's, else http
+ * X-Forwarded-Host     the Host asked for                the peer's, else the Host asked for
+ * X-Forwarded-Port     the port the client reached       the peer's, else the port reached
+ * Forwarded            removed                           the peer's, untouched
+ * </pre>
  */
 final class UpstreamRequest {
     private UpstreamRequest() {
@@ -30,9 +40,10 @@ final class UpstreamRequest {
      * @param contentLength the length the decoder read the body with, or -1 for none; the
      *                      upstream head declares exactly the framing the proxy decoded, whatever
      *                      else the client's headers said
+     * @param client        who sent the request, resolved from the head before this rewrite
      */
     static void rewrite(HttpRequest req, String uri, boolean chunked, long contentLength, String hostName,
-                        SocketAddress client, SocketAddress local) {
+                        ClientAddress client, SocketAddress local) {
         HttpHeaders h = req.headers();
         HopByHop.strip(h);
         h.remove(HttpHeaderNames.CONTENT_LENGTH);
@@ -47,19 +58,30 @@ final class UpstreamRequest {
         h.remove(ProxyHeaders.X_CREDENTIAL_IDENTIFIER);
         h.remove(ProxyHeaders.X_ANONYMOUS_CONSUMER);
 
-        String clientIp = client instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : "unknown";
-        List<String> forwarded = h.getAll(ProxyHeaders.X_FORWARDED_FOR);
-        h.set(ProxyHeaders.X_FORWARDED_FOR, forwarded.isEmpty() ? clientIp : String.join(", ", forwarded) + ", " + clientIp);
-        h.set(ProxyHeaders.X_FORWARDED_PROTO, ProxyHeaders.HTTP);
-        if (hostName != null) {
-            h.set(ProxyHeaders.X_FORWARDED_HOST, hostName);
-        }
-        if (local instanceof InetSocketAddress l) {
-            h.setInt(ProxyHeaders.X_FORWARDED_PORT, l.getPort());
-        }
+        forwarded(h, client, hostName, local);
         appendVia(h);
         req.setProtocolVersion(HttpVersion.HTTP_1_1);
         req.setUri(uri);
+    }
+
+    /** The {@code X-Forwarded-*} and {@code Forwarded} fields, as the table above says. */
+    private static void forwarded(HttpHeaders h, ClientAddress client, String hostName, SocketAddress local) {
+        h.set(ProxyHeaders.X_FORWARDED_FOR, client.forwardedFor());
+        boolean keep = client.peerTrusted();
+        if (!keep) {
+            h.remove(ProxyHeaders.FORWARDED);
+            h.remove(ProxyHeaders.X_FORWARDED_HOST);
+            h.remove(ProxyHeaders.X_FORWARDED_PORT);
+        }
+        if (!keep || !h.contains(ProxyHeaders.X_FORWARDED_PROTO)) {
+            h.set(ProxyHeaders.X_FORWARDED_PROTO, ProxyHeaders.HTTP);
+        }
+        if (hostName != null && (!keep || !h.contains(ProxyHeaders.X_FORWARDED_HOST))) {
+            h.set(ProxyHeaders.X_FORWARDED_HOST, hostName);
+        }
+        if (local instanceof InetSocketAddress l && (!keep || !h.contains(ProxyHeaders.X_FORWARDED_PORT))) {
+            h.setInt(ProxyHeaders.X_FORWARDED_PORT, l.getPort());
+        }
     }
 
     static void appendVia(HttpHeaders h) {

@@ -12,6 +12,8 @@ public final class ProxyHeaders {
     public static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     public static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
     public static final AsciiString X_FORWARDED_PORT = AsciiString.cached("x-forwarded-port");
+    /** RFC 7239; passed on from a trusted proxy, removed otherwise. */
+    public static final AsciiString FORWARDED = AsciiString.cached("forwarded");
     public static final AsciiString X_CONSUMER_ID = AsciiString.cached("x-consumer-id");
     public static final AsciiString X_CONSUMER_CUSTOM_ID = AsciiString.cached("x-consumer-custom-id");
     public static final AsciiString X_CONSUMER_USERNAME = AsciiString.cached("x-consumer-username");

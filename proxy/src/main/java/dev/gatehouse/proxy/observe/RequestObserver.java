@@ -1,8 +1,7 @@
 package dev.gatehouse.proxy.observe;
 
+import dev.gatehouse.proxy.http.ClientAddress;
 import io.netty.handler.codec.http.HttpRequest;
-
-import java.net.SocketAddress;
 
 /**
  * What every client connection of one proxy reports its requests to: the meters of unmatched
@@ -17,16 +16,21 @@ public final class RequestObserver implements AutoCloseable {
         this.accessLog = accessLog;
     }
 
-    /** A request head arrived: the record follows it to the end. Call on the event loop. */
-    public RequestRecord begin(HttpRequest request, String requestId, SocketAddress client) {
+    /**
+     * A request head arrived: the record follows it to the end. Call on the event loop.
+     *
+     * @param client the request's client by the trusted-proxies rule (the access log's {@code client} and {@code peer})
+     */
+    public RequestRecord begin(HttpRequest request, String requestId, ClientAddress client) {
         return new RequestRecord(this, request.method().name(), request.uri(), requestId, client);
     }
 
     /**
      * The HTTP gate refused a request before it became an exchange (400, 405, 413, 414, 431,
-     * 501, 505): counted with the unmatched requests and logged without method and path.
+     * 501, 505): counted with the unmatched requests and logged without method and path. Its
+     * headers were not read, so {@code client} is the connection's peer.
      */
-    public void refused(String requestId, SocketAddress client, int status, long bytesOut) {
+    public void refused(String requestId, ClientAddress client, int status, long bytesOut) {
         RequestRecord r = new RequestRecord(this, null, null, requestId, client);
         r.replied(status, bytesOut);
         r.finish(0);

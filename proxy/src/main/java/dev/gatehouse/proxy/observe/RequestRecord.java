@@ -1,7 +1,7 @@
 package dev.gatehouse.proxy.observe;
 
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
+import dev.gatehouse.proxy.http.ClientAddress;
+
 import java.time.Instant;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -18,7 +18,7 @@ public final class RequestRecord {
     /** the request-target as received; key parameters are redacted when formatting, off the event loop */
     private final String uri;
     private final String requestId;
-    private final SocketAddress client;
+    private final ClientAddress client;
 
     private RouteMeters meters;
     private String consumer;
@@ -32,7 +32,7 @@ public final class RequestRecord {
     private int retries;
     private boolean finished;
 
-    RequestRecord(RequestObserver observer, String method, String uri, String requestId, SocketAddress client) {
+    RequestRecord(RequestObserver observer, String method, String uri, String requestId, ClientAddress client) {
         this.observer = observer;
         this.method = method;
         this.uri = uri;
@@ -110,8 +110,8 @@ public final class RequestRecord {
         RouteMeters m = meters;
         b.append("{\"time\":\"").append(Instant.ofEpochMilli(startMillis)).append('"');
         string(b, "request_id", requestId);
-        string(b, "client", client instanceof InetSocketAddress a ? a.getAddress().getHostAddress() + ":" + a.getPort()
-                : client == null ? null : client.toString());
+        string(b, "client", client == null ? null : client.toString());
+        string(b, "peer", client == null ? null : client.trustedPeer());
         string(b, "method", method);
         string(b, "path", observer.redaction().apply(uri));
         string(b, "route", m == null ? null : m.route());

@@ -1,12 +1,16 @@
 package dev.gatehouse.proxy.balance;
 
 import dev.gatehouse.config.Upstream;
+import dev.gatehouse.proxy.http.ForwardedFor;
+import dev.gatehouse.proxy.http.TrustedProxies;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashSet;
@@ -128,6 +132,30 @@ class ConsistentHashTest {
         assertThat(HashKey.of(new Upstream.HashOn(Upstream.HashSource.PATH, null), req, null)).isEqualTo(Hashing.hash("/a/b", 0));
         assertThat(HashKey.of(new Upstream.HashOn(Upstream.HashSource.HEADER, "x-none"), req, null)).isEqualTo(HashKey.ABSENT);
         assertThat(HashKey.of(new Upstream.HashOn(Upstream.HashSource.CLIENT_IP, null), req,
-                new java.net.InetSocketAddress("127.0.0.1", 1))).isNotEqualTo(HashKey.ABSENT);
+                ForwardedFor.of(TrustedProxies.NONE, new InetSocketAddress("127.0.0.1", 1)).peer())).isNotEqualTo(HashKey.ABSENT);
+    }
+
+    /**
+     * The ClientIP key is the real client's address: the same whether the client connects itself
+     * or comes through a trusted proxy, whatever its port; an IPv4 client hashes as it did when
+     * the key was {@code InetAddress.hashCode()}, so an upgrade moves no IPv4 client.
+     */
+    @Test
+    void clientIpKeyIsTheRealClientWhicheverWayItComes() throws Exception {
+        HttpRequest direct = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+        long fromClient = HashKey.clientIp(ForwardedFor.of(TrustedProxies.NONE, new InetSocketAddress("203.0.113.7", 50000)).peer());
+        long otherPort = HashKey.clientIp(ForwardedFor.of(TrustedProxies.NONE, new InetSocketAddress("203.0.113.7", 50001)).peer());
+        HttpRequest viaLb = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+        viaLb.headers().add("X-Forwarded-For", "198.51.100.1, 203.0.113.7");
+        ForwardedFor lb = ForwardedFor.of(TrustedProxies.parse("10.0.0.0/8"), new InetSocketAddress("10.0.0.9", 40000));
+        assertThat(otherPort).isEqualTo(fromClient);
+        assertThat(HashKey.clientIp(lb.resolve(viaLb.headers()))).isEqualTo(fromClient);
+        assertThat(HashKey.clientIp(lb.resolve(direct.headers()))).as("the LB itself, no header").isNotEqualTo(fromClient);
+
+        long legacy = Hashing.mix(InetAddress.getByName("203.0.113.7").hashCode() * 0x9E3779B97F4A7C15L);
+        assertThat(fromClient).isEqualTo(legacy == HashKey.ABSENT ? 1 : legacy);
+        long v6 = HashKey.clientIp(ForwardedFor.of(TrustedProxies.NONE, new InetSocketAddress("2001:db8::7", 1)).peer());
+        long v6Other = HashKey.clientIp(ForwardedFor.of(TrustedProxies.NONE, new InetSocketAddress("2001:db8::8", 1)).peer());
+        assertThat(v6).isNotEqualTo(HashKey.ABSENT).isNotEqualTo(v6Other);
     }
 }
