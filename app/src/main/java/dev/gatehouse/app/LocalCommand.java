@@ -45,16 +45,18 @@ public final class LocalCommand implements Callable<Integer> {
         try (Shutdown shutdown = Shutdown.register()) {
             LocalRuntime runtime;
             try {
-                runtime = LocalRuntime.start(dir, proxy.config(), proxy.statusPort, proxy.accessLog);
-            } catch (IOException e) {
+                runtime = LocalRuntime.start(dir, proxy.config(), proxy.statusAddresses(LocalRuntime.STATUS_ADDRESS), proxy.statusPort,
+                        proxy.accessLog);
+            } catch (IOException | IllegalStateException e) { // a port that cannot open
                 spec.commandLine().getErr().println("gatehouse local: " + e.getMessage());
                 spec.commandLine().getErr().flush();
                 return 1;
             }
             // the banner only once the port is open and serves the directory's first snapshot
             try (runtime; ProcessMeters jvm = ProcessMeters.bind(runtime.proxy().metrics().registry())) {
-                spec.commandLine().getOut().printf("Gatehouse serves %s on %s:%d (status on :%d). Ctrl-C stops it.%n",
-                        dir, proxy.address, runtime.port(), runtime.statusPort());
+                spec.commandLine().getOut().printf("Gatehouse serves %s on %s:%d (status on %s:%d). Ctrl-C stops it.%n",
+                        dir, proxy.address, runtime.port(), String.join(",", proxy.statusAddresses(LocalRuntime.STATUS_ADDRESS)),
+                        runtime.statusPort());
                 spec.commandLine().getOut().flush();
                 shutdown.await();
             }

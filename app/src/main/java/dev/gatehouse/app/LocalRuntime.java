@@ -41,6 +41,8 @@ import java.util.concurrent.TimeoutException;
 public final class LocalRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalRuntime.class);
     private static final Duration FIRST_SNAPSHOT = Duration.ofSeconds(10);
+    /** Where {@code local} and {@code demo} serve their status port unless told otherwise: this machine only. */
+    public static final String STATUS_ADDRESS = "127.0.0.1";
     private final List<AutoCloseable> closeInOrder;
     private final ProxyServer proxy;
     private final StatusServer status;
@@ -62,8 +64,14 @@ public final class LocalRuntime implements AutoCloseable {
         return start(dir, config, statusPort, AccessLogDestination.OFF);
     }
 
-    /** As {@link #start(Path, ProxyConfig, int)}, with an access log. */
+    /** As {@link #start(Path, ProxyConfig, int)}, with an access log; the status port on {@link #STATUS_ADDRESS}. */
     public static LocalRuntime start(Path dir, ProxyConfig config, int statusPort, AccessLogDestination accessLog) throws IOException {
+        return start(dir, config, List.of(STATUS_ADDRESS), statusPort, accessLog);
+    }
+
+    /** As {@link #start(Path, ProxyConfig, int)}, with an access log and the status port on {@code statusAddresses}. */
+    public static LocalRuntime start(Path dir, ProxyConfig config, List<String> statusAddresses, int statusPort,
+                                     AccessLogDestination accessLog) throws IOException {
         List<AutoCloseable> started = new ArrayList<>();
         try {
             String token = ApiKeys.generate();
@@ -73,7 +81,7 @@ public final class LocalRuntime implements AutoCloseable {
             started.add(source);
             ProxyServer proxy = ProxyServer.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), accessLog);
             started.add(proxy);
-            StatusServer status = StatusServer.start(config.address(), statusPort, proxy);
+            StatusServer status = StatusServer.start(statusAddresses, statusPort, proxy);
             started.add(status);
             ChannelClient client = ChannelClient.start(ChannelClientConfig.of(
                     URI.create("ws://127.0.0.1:" + channel.port() + ChannelServer.PATH), token, "local"), proxy);
@@ -81,7 +89,7 @@ public final class LocalRuntime implements AutoCloseable {
             proxy.metrics().channelConnected(client::connected);
             awaitServing(proxy, channel);
             log.info("event=local.started dir={} proxy={}:{} status={}:{}", dir, config.address(), proxy.port(),
-                    config.address(), status.port());
+                    String.join(",", statusAddresses), status.port());
             // close order: stop reading files, drop the channel, then drain the proxy
             List<AutoCloseable> order = new ArrayList<>(List.of(source, client, channel, proxy, status));
             return new LocalRuntime(order, proxy, status);

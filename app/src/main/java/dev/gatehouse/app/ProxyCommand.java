@@ -106,8 +106,10 @@ public final class ProxyCommand implements Callable<Integer> {
             this.channel = channel;
         }
 
+        /** The status port on {@code --status-address}, by default the proxy's own {@code --address} (docs/decisions.md). */
         public static Running start(ProxyOptions options, ChannelClientConfig channelConfig) {
-            return start(options.config(), options.statusPort, channelConfig, options.accessLog);
+            return start(options.config(), options.statusAddresses(options.address), options.statusPort, channelConfig,
+                    options.accessLog);
         }
 
         /** Without an access log. */
@@ -115,8 +117,14 @@ public final class ProxyCommand implements Callable<Integer> {
             return start(config, statusPort, channelConfig, AccessLogDestination.OFF);
         }
 
+        /** The status port on the proxy's address. */
         public static Running start(dev.gatehouse.proxy.ProxyConfig config, int statusPort, ChannelClientConfig channelConfig,
                                     AccessLogDestination accessLog) {
+            return start(config, List.of(config.address()), statusPort, channelConfig, accessLog);
+        }
+
+        public static Running start(dev.gatehouse.proxy.ProxyConfig config, List<String> statusAddresses, int statusPort,
+                                    ChannelClientConfig channelConfig, AccessLogDestination accessLog) {
             ProxyServer proxy = ProxyServer.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), accessLog);
             StatusServer status = null;
             try {
@@ -129,7 +137,7 @@ public final class ProxyCommand implements Callable<Integer> {
                                 channelConfig.stateDir(), problems.size(), proxy.listening());
                     }
                 }
-                status = StatusServer.start(config.address(), statusPort, proxy);
+                status = StatusServer.start(statusAddresses, statusPort, proxy);
                 ChannelClient channel = ChannelClient.start(channelConfig, proxy);
                 proxy.metrics().channelConnected(channel::connected);
                 return new Running(proxy, status, channel);

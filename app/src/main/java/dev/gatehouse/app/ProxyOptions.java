@@ -2,11 +2,14 @@ package dev.gatehouse.app;
 
 import dev.gatehouse.proxy.ClientLimits;
 import dev.gatehouse.proxy.ProxyConfig;
+import dev.gatehouse.proxy.http.TrustedProxies;
 import dev.gatehouse.proxy.observe.AccessLogDestination;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 import java.time.Duration;
+import java.util.List;
 
 /** The listening options every command that runs a proxy shares. */
 final class ProxyOptions {
@@ -62,6 +65,49 @@ final class ProxyOptions {
             description = "Client connections open at once; beyond it new ones are closed at accept and counted. Default: ${DEFAULT-VALUE}.")
     int maxConnections;
 
+    // --- Exposure: where the status port listens, and whose X-Forwarded-* headers are believed ---
+
+    @Option(names = "--status-address", paramLabel = "ADDR[,ADDR...]", split = ",",
+            description = "Addresses the status port binds (it shows routes and targets). Default: 127.0.0.1 in local and demo; "
+                    + "the --address value in proxy (the Helm chart passes the pod IP and 127.0.0.1).")
+    List<String> statusAddresses;
+
+    @Option(names = "--trusted-proxies", paramLabel = "CIDR[,CIDR...]", defaultValue = "", converter = TrustedProxiesOption.class,
+            description = "Peers (IPv4/IPv6 CIDR blocks) whose X-Forwarded-For/-Proto/-Host/-Port are kept and appended to; "
+                    + "from any other peer they are replaced, and the peer is the client. Default: none.")
+    TrustedProxies trustedProxies;
+
+    /**
+     * Where the status port listens: {@code --status-address}, else {@code commandDefault}.
+     *
+     * @throws IllegalStateException for an empty entry (the commands report it as they report a bind failure)
+     */
+    List<String> statusAddresses(String commandDefault) {
+        if (statusAddresses == null || statusAddresses.isEmpty()) {
+            return List.of(commandDefault);
+        }
+        List<String> out = statusAddresses.stream().map(String::strip).toList();
+        if (out.stream().anyMatch(String::isEmpty)) {
+            throw new IllegalStateException("--status-address: an empty address in '" + String.join(",", statusAddresses)
+                    + "' (expected: e.g. 127.0.0.1 or 10.1.2.3,127.0.0.1)");
+        }
+        return out;
+    }
+
+    /** {@code CIDR[,CIDR...]}; the error names the entry and the fix (picocli prefixes the option). */
+    static final class TrustedProxiesOption implements ITypeConverter<TrustedProxies> {
+        @Override
+        public TrustedProxies convert(String value) {
+            try {
+                return TrustedProxies.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage().replaceFirst("^" + TrustedProxies.FLAG + ": ", ""));
+            }
+        }
+    }
+
+    // --- end of exposure options ---
+
     /** A Kubernetes-style duration: {@code 10s}, {@code 500ms}, {@code 1m}. */
     static final class DurationOption implements ITypeConverter<Duration> {
         @Override
@@ -80,7 +126,7 @@ final class ProxyOptions {
 
     ProxyConfig config() {
         return new ProxyConfig(address, port, ioThreads == null ? Runtime.getRuntime().availableProcessors() : ioThreads,
-                Duration.ofSeconds(shutdownGraceSeconds), limits());
+                Duration.ofSeconds(shutdownGraceSeconds), limits()).withTrustedProxies(trustedProxies);
     }
 
     ClientLimits limits() {

@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -45,20 +47,39 @@ import java.util.concurrent.TimeUnit;
  * in flight), {@code GET /upstreams}
  * (per target: weight, health, ejection, in-flight, EWMA latency, requests, failures) and
  * {@code GET /metrics} (Prometheus text format). Never a key or key digest.
+ *
+ * <p>It shows the topology (routes, targets), so it listens only where it is asked to
+ * ({@code --status-address}): loopback in {@code gatehouse local} and {@code demo}, the pod IP
+ * and loopback in the chart (kubelet probes and Prometheus reach the pod IP, {@code kubectl
+ * port-forward} reaches loopback), see docs/decisions.md. One port, on every address given.
  */
 public final class StatusServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StatusServer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final EventLoopGroup group;
-    private final Channel listener;
+    private final List<Channel> listeners;
 
-    private StatusServer(EventLoopGroup group, Channel listener) {
+    private StatusServer(EventLoopGroup group, List<Channel> listeners) {
         this.group = group;
-        this.listener = listener;
+        this.listeners = listeners;
     }
 
+    /** Listens on {@code address} alone. */
     public static StatusServer start(String address, int port, ProxyServer proxy) {
+        return start(List.of(address), port, proxy);
+    }
+
+    /**
+     * Listens on each of {@code addresses}, all on one port: {@code port}, or with 0 the ephemeral
+     * port the first bind got.
+     *
+     * @throws IllegalStateException naming the address and port that cannot be bound, and the fix
+     */
+    public static StatusServer start(List<String> addresses, int port, ProxyServer proxy) {
+        if (addresses.isEmpty()) {
+            throw new IllegalArgumentException("status addresses: none (expected: at least one, e.g. 127.0.0.1)");
+        }
         Transport transport = Transport.best();
         EventLoopGroup group = transport.newGroup(1, "gatehouse-status");
         ServerBootstrap b = new ServerBootstrap().group(group).channel(transport.serverChannel())
@@ -68,24 +89,40 @@ public final class StatusServer implements AutoCloseable {
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536), new Endpoints(proxy));
                     }
                 });
-        try {
-            Channel ch = b.bind(address, port).sync().channel();
-            StatusServer server = new StatusServer(group, ch);
-            LOG.info("status listening on {}:{}", address, server.port());
-            return server;
-        } catch (Exception e) {
-            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-            throw new IllegalStateException("cannot listen on " + address + ":" + port, e);
+        List<Channel> bound = new ArrayList<>();
+        int at = port;
+        for (String address : addresses) {
+            try {
+                Channel ch = b.bind(address, at).sync().channel();
+                bound.add(ch);
+                at = ((InetSocketAddress) ch.localAddress()).getPort();
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                bound.forEach(ch -> ch.close().syncUninterruptibly());
+                group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+                throw new IllegalStateException("cannot listen on " + address + ":" + at + " (status port): " + e.getMessage()
+                        + " (expected: addresses of this host in --status-address and a port no other process listens on)", e);
+            }
         }
+        StatusServer server = new StatusServer(group, List.copyOf(bound));
+        LOG.info("event=status.listening addresses={} port={}", String.join(",", addresses), server.port());
+        return server;
     }
 
     public int port() {
-        return ((InetSocketAddress) listener.localAddress()).getPort();
+        return ((InetSocketAddress) listeners.get(0).localAddress()).getPort();
+    }
+
+    /** The bound addresses, in the order given. */
+    public List<InetSocketAddress> addresses() {
+        return listeners.stream().map(ch -> (InetSocketAddress) ch.localAddress()).toList();
     }
 
     @Override
     public void close() {
-        listener.close().syncUninterruptibly();
+        listeners.forEach(ch -> ch.close().syncUninterruptibly());
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
