@@ -35,6 +35,7 @@ class ForwardedHeadersTest {
 
     private final List<AutoCloseable> started = new ArrayList<>();
     private ProxyServer proxy;
+    private SimpleMeterRegistry registry;
 
     @AfterEach
     void stop() throws Exception {
@@ -53,9 +54,14 @@ class ForwardedHeadersTest {
     }
 
     private void start(String trusted, Upstream upstream, AccessLogDestination log) {
-        proxy = ProxyServer.start(Fixtures.config().withTrustedProxies(TrustedProxies.parse(trusted)), new SimpleMeterRegistry(), log);
+        registry = new SimpleMeterRegistry();
+        proxy = ProxyServer.start(Fixtures.config().withTrustedProxies(TrustedProxies.parse(trusted)), registry, log);
         assertThat(proxy.apply(Fixtures.snapshot(1, List.of(service("default/s", upstream.id())),
                 List.of(route("default/r", "default/s").paths("/").build()), List.of(upstream), List.of()))).isEmpty();
+    }
+
+    private double forwardedFor(String peer) {
+        return registry.counter("gatehouse.forwarded.for", "peer", peer).count();
     }
 
     private RawBackend.Request only(RawBackend b) {
@@ -77,6 +83,8 @@ class ForwardedHeadersTest {
         assertThat(seen.header("x-forwarded-port")).containsExactly(String.valueOf(proxy.port()));
         assertThat(seen.header("forwarded")).isEmpty();
         assertThat(seen.head()).doesNotContain("1.2.3.4").doesNotContain("https").doesNotContain("evil.example");
+        assertThat(forwardedFor("untrusted")).as("counted as replaced").isEqualTo(1);
+        assertThat(forwardedFor("trusted")).isZero();
 
         proxy.close(); // writes what is queued
         proxy = null;
@@ -100,6 +108,8 @@ class ForwardedHeadersTest {
         assertThat(seen.header("x-forwarded-host")).containsExactly("shop.example");
         assertThat(seen.header("x-forwarded-port")).containsExactly("443");
         assertThat(seen.header("forwarded")).containsExactly("for=203.0.113.7;proto=https");
+        assertThat(forwardedFor("trusted")).isEqualTo(1);
+        assertThat(forwardedFor("untrusted")).isZero();
 
         proxy.close();
         proxy = null;

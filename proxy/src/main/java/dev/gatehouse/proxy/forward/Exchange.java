@@ -100,6 +100,9 @@ final class Exchange implements Deadlines.Expiry {
         this.deadlines = new Deadlines(ctx.executor(), this);
         this.requestId = request.headers().get(ProxyHeaders.X_REQUEST_ID);
         this.clientAddress = client.forwarded().resolve(request.headers());
+        if (request.headers().contains(ProxyHeaders.X_FORWARDED_FOR)) {
+            client.edge().forwardedFor(clientAddress.peerTrusted());
+        }
         this.record = client.observer().begin(request, requestId, clientAddress);
         this.clientKeepAlive = HttpUtil.isKeepAlive(request);
         this.clientHttp11 = request.protocolVersion().equals(HttpVersion.HTTP_1_1);

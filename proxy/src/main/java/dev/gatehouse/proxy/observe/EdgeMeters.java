@@ -42,13 +42,34 @@ public final class EdgeMeters {
     public static final EdgeMeters NONE = new EdgeMeters(null);
 
     private final Map<Reason, Counter> counters = new EnumMap<>(Reason.class);
+    private final Counter forwardedTrusted;
+    private final Counter forwardedReplaced;
 
     public EdgeMeters(MeterRegistry registry) {
+        forwardedTrusted = registry == null ? null : forwardedFor(registry, "trusted");
+        forwardedReplaced = registry == null ? null : forwardedFor(registry, "untrusted");
         if (registry != null) {
             for (Reason r : Reason.values()) {
                 counters.put(r, Counter.builder("gatehouse.client.refused").tag("reason", r.tag)
                         .description("Requests and connections the edge refused or cut, by reason").register(registry));
             }
+        }
+    }
+
+    private static Counter forwardedFor(MeterRegistry registry, String peer) {
+        return Counter.builder("gatehouse.forwarded.for").tag("peer", peer)
+                .description("Requests that arrived with X-Forwarded-For, by peer: trusted (kept, the peer appended) "
+                        + "or untrusted (replaced by the peer's address)").register(registry);
+    }
+
+    /**
+     * A request arrived with {@code X-Forwarded-For}: {@code gatehouse_forwarded_for_total{peer}}.
+     * Many {@code untrusted} ones behind a load balancer mean {@code --trusted-proxies} misses it.
+     */
+    public void forwardedFor(boolean trustedPeer) {
+        Counter c = trustedPeer ? forwardedTrusted : forwardedReplaced;
+        if (c != null) {
+            c.increment();
         }
     }
 
