@@ -63,6 +63,8 @@ public record Service(String id, Source source, String upstream, Protocol protoc
      *                       little traffic there is (Envoy's {@code min_retry_concurrency})
      */
     public record RetryBudget(int percent, int minConcurrency) {
+        /** The largest {@code percent}; the CRD schema's maximum (a controller test proves them equal). */
+        public static final int MAX_PERCENT = 100;
         public static final int DEFAULT_PERCENT = 20;
         public static final int DEFAULT_MIN_CONCURRENCY = 3;
         public static final RetryBudget DEFAULT = new RetryBudget(DEFAULT_PERCENT, DEFAULT_MIN_CONCURRENCY);

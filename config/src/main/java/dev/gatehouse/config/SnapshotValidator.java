@@ -48,8 +48,8 @@ final class SnapshotValidator {
                 add(svc.source(), at + ".path", "\"" + svc.path() + "\" (expected: a path starting with /)");
             }
             Service.RetryBudget b = svc.retryBudget();
-            if (b.percent() < 0 || b.percent() > 100) {
-                add(svc.source(), at + ".retryBudget.percent", b.percent() + " (expected: 0..100)");
+            if (b.percent() < 0 || b.percent() > Service.RetryBudget.MAX_PERCENT) {
+                add(svc.source(), at + ".retryBudget.percent", b.percent() + " (expected: 0.." + Service.RetryBudget.MAX_PERCENT + ")");
             }
             if (b.minConcurrency() < 0) {
                 add(svc.source(), at + ".retryBudget.minConcurrency", b.minConcurrency() + " (expected: >= 0)");
