@@ -47,6 +47,13 @@ final class SnapshotValidator {
             if (!svc.path().startsWith("/")) {
                 add(svc.source(), at + ".path", "\"" + svc.path() + "\" (expected: a path starting with /)");
             }
+            Service.RetryBudget b = svc.retryBudget();
+            if (b.percent() < 0 || b.percent() > Service.RetryBudget.MAX_PERCENT) {
+                add(svc.source(), at + ".retryBudget.percent", b.percent() + " (expected: 0.." + Service.RetryBudget.MAX_PERCENT + ")");
+            }
+            if (b.minConcurrency() < 0) {
+                add(svc.source(), at + ".retryBudget.minConcurrency", b.minConcurrency() + " (expected: >= 0)");
+            }
             Service.Timeouts t = svc.timeouts();
             if (t.connectMillis() <= 0 || t.readMillis() <= 0 || t.writeMillis() <= 0) {
                 add(svc.source(), at + ".timeouts", t + " (expected: every timeout > 0)");

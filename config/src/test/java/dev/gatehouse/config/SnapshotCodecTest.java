@@ -39,6 +39,21 @@ class SnapshotCodecTest {
     }
 
     @Test
+    void aServiceWithoutARetryBudgetGetsTheDefault() {
+        // a snapshot from a controller that predates the field
+        String json = new String(SnapshotCodec.toJson(sample(1)));
+        assertThat(json).contains(",\"retryBudget\":{\"percent\":20,\"minConcurrency\":3}");
+        Snapshot s = SnapshotCodec.snapshotFromJson(json.replace(",\"retryBudget\":{\"percent\":20,\"minConcurrency\":3}", "")
+                .getBytes());
+        assertThat(s).isEqualTo(sample(1));
+        assertThat(s.services().get(0).retryBudget()).isEqualTo(new Service.RetryBudget(20, 3))
+                .isEqualTo(Service.RetryBudget.DEFAULT);
+        Service set = new Service("default/s", null, "default/u", null, "/", null, 5, null, new Service.RetryBudget(50, 1));
+        assertThat(new String(SnapshotCodec.toJson(set))).contains("\"retryBudget\":{\"percent\":50,\"minConcurrency\":1}");
+        assertThat(SnapshotCodec.fromJson(SnapshotCodec.toJson(set), Service.class)).isEqualTo(set);
+    }
+
+    @Test
     void hashIgnoresVersionAndFollowsContent() {
         String h7 = SnapshotCodec.contentHash(sample(7));
         assertThat(h7).hasSize(64).isEqualTo(SnapshotCodec.contentHash(sample(8)));

@@ -45,4 +45,20 @@ class SnapshotValidatorTest {
                 "GatewayRoute/default/r: routes[0].keyAuth.anonymous: \"ghost\" is not a consumer of this snapshot",
                 "Consumer/default/b: consumers[1].credentials[0]: key also belongs to consumer c-1 (expected: a key unique in its namespace)");
     }
+
+    @Test
+    void retryBudgetOutOfRangeIsReported() {
+        Source ss = new Source("GatewayService", "default", "s", "s-1", 1);
+        Upstream u = new Upstream("default/u", null, Upstream.Algorithm.ROUND_ROBIN, null, null,
+                List.of(new Upstream.Target("127.0.0.1", 9001, 100)), null, 0);
+        Snapshot bad = new Snapshot(1, List.of(new Service("default/s", ss, "default/u", null, "/", null, 5, null,
+                new Service.RetryBudget(101, -1))), List.of(), List.of(u), List.of());
+        assertThat(bad.validate()).extracting(Problem::toString).containsExactlyInAnyOrder(
+                "GatewayService/default/s: services[0].retryBudget.percent: 101 (expected: 0..100)",
+                "GatewayService/default/s: services[0].retryBudget.minConcurrency: -1 (expected: >= 0)");
+        Snapshot edges = new Snapshot(1, List.of(new Service("default/s", ss, "default/u", null, "/", null, 5, null,
+                new Service.RetryBudget(0, 0)), new Service("default/t", ss, "default/u", null, "/", null, 5, null,
+                new Service.RetryBudget(100, Integer.MAX_VALUE))), List.of(), List.of(u), List.of());
+        assertThat(edges.validate()).isEmpty();
+    }
 }

@@ -7,6 +7,7 @@ import dev.gatehouse.proxy.balance.Balancers;
 import dev.gatehouse.proxy.forward.ClientHandler;
 import dev.gatehouse.proxy.forward.CompiledSnapshot;
 import dev.gatehouse.proxy.forward.DataPlane;
+import dev.gatehouse.proxy.forward.RetryBudgets;
 import dev.gatehouse.proxy.forward.UpstreamPool;
 import dev.gatehouse.proxy.health.HealthChecker;
 import dev.gatehouse.proxy.http.RequestGate;
@@ -74,6 +75,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     private final ProxyMetrics metrics;
     private final RequestObserver observer;
     private final Balancers balancers = new Balancers(this::reapply);
+    private final RetryBudgets retryBudgets = new RetryBudgets();
     private final HealthChecker health = new HealthChecker(balancers);
     private final EdgeMeters edge;
     /** Client connections open now, for --max-connections. */
@@ -243,8 +245,9 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         CompiledSnapshot compiled;
         RouteMetersFactory meters = metrics.factory();
         BalancerPlan plan = balancers.plan();
+        RetryBudgets.Plan budgets = retryBudgets.plan();
         try {
-            compiled = CompiledSnapshot.compile(snapshot, meters, plan);
+            compiled = CompiledSnapshot.compile(snapshot, meters, plan, budgets);
         } catch (RuntimeException e) {
             meters.abandon();
             LOG.warn("event=snapshot.refused version={} problems=1 first=\"cannot compile: {}\"", snapshot.version(), e.toString());
@@ -262,6 +265,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         }
         plane.publish(compiled);
         balancers.commit(plan);
+        retryBudgets.commit(budgets);
         meters.commit();
         metrics.snapshotApplied(snapshot.version(), System.nanoTime() - startNanos);
         health.reconcile();

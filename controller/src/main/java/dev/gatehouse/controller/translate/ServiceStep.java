@@ -48,6 +48,7 @@ final class ServiceStep {
         if (retries < 0) {
             report.invalid("spec.retries", retries + " (expected: >= 0)");
         }
+        Service.RetryBudget retryBudget = retryBudget(spec.retryBudget, report);
         Service.Timeouts timeouts = Service.Timeouts.DEFAULT;
         if (spec.timeouts != null) {
             timeouts = new Service.Timeouts(
@@ -76,7 +77,7 @@ final class ServiceStep {
             String path = spec.path != null ? spec.path : uri.getRawPath();
             String hostHeader = uri.getPort() > 0 && uri.getPort() != (https ? 443 : 80) ? uri.getHost() + ":" + port : uri.getHost();
             return new Service(source.key(), source, upstreamId, spec.protocol != null ? protocol
-                    : https ? Service.Protocol.HTTPS : Service.Protocol.HTTP, normalizePath(path), hostHeader, retries, timeouts);
+                    : https ? Service.Protocol.HTTPS : Service.Protocol.HTTP, normalizePath(path), hostHeader, retries, timeouts, retryBudget);
         }
 
         ObjectRef ref = spec.upstreamRef;
@@ -92,7 +93,26 @@ final class ServiceStep {
         if (report.isInvalid()) {
             return null;
         }
-        return new Service(source.key(), source, upstreamId, protocol, normalizePath(spec.path), null, retries, timeouts);
+        return new Service(source.key(), source, upstreamId, protocol, normalizePath(spec.path), null, retries, timeouts,
+                retryBudget);
+    }
+
+    /** {@code spec.retryBudget} with each missing field at its default (the CRD schema's defaults, for local mode). */
+    private static Service.RetryBudget retryBudget(GatewayServiceSpec.RetryBudget spec, ObjectReport report) {
+        if (spec == null) {
+            return Service.RetryBudget.DEFAULT;
+        }
+        int percent = Objects.requireNonNullElse(spec.percent, Service.RetryBudget.DEFAULT_PERCENT);
+        int min = Objects.requireNonNullElse(spec.minConcurrency, Service.RetryBudget.DEFAULT_MIN_CONCURRENCY);
+        if (percent < 0 || percent > Service.RetryBudget.MAX_PERCENT) {
+            report.invalid("spec.retryBudget.percent", percent + " (expected: 0.." + Service.RetryBudget.MAX_PERCENT
+                    + ", the share of requests in flight that may be retries; default " + Service.RetryBudget.DEFAULT_PERCENT + ")");
+        }
+        if (min < 0) {
+            report.invalid("spec.retryBudget.minConcurrency", min + " (expected: >= 0, the retries always allowed in flight; default "
+                    + Service.RetryBudget.DEFAULT_MIN_CONCURRENCY + ")");
+        }
+        return new Service.RetryBudget(percent, min);
     }
 
     private static URI parseUrl(String url, ObjectReport report) {

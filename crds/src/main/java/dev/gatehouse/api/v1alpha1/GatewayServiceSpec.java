@@ -3,6 +3,7 @@ package dev.gatehouse.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -32,9 +33,30 @@ public class GatewayServiceSpec {
     @JsonPropertyDescription("How many more targets to try after the first; a retry never reuses a tried target. Default 5.")
     public Integer retries;
 
+    @JsonPropertyDescription("Caps the retries in flight for this service, as Envoy's retry budget does, so a failing target"
+            + " cannot multiply the load on the healthy ones: a retry is made only while the retries in flight stay within"
+            + " max(minConcurrency, percent% of the requests in flight to its targets). A refused retry answers as the"
+            + " failed attempt did (502 or 504). Default {percent: 20, minConcurrency: 3}.")
+    public RetryBudget retryBudget;
+
     public Timeouts timeouts;
 
     public Plugins plugins;
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class RetryBudget {
+        @Min(0)
+        @Max(100)
+        @Default("20")
+        @JsonPropertyDescription("Share (0..100) of the requests in flight to the service's targets, retries included,"
+                + " that may be retries; 100 turns the cap off. Default 20.")
+        public Integer percent;
+
+        @Min(0)
+        @Default("3")
+        @JsonPropertyDescription("Retries always allowed in flight, however little traffic there is. Default 3.")
+        public Integer minConcurrency;
+    }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Timeouts {

@@ -61,6 +61,13 @@ class CrdSchemaTest {
         assertThat(texts(spec.at("/properties/protocol/enum"))).containsExactlyInAnyOrder("http", "https");
         assertThat(spec.at("/properties/retries/minimum").asInt()).isZero();
         assertThat(spec.at("/properties/retries/default").asInt()).isEqualTo(5);
+        JsonNode budget = spec.at("/properties/retryBudget/properties");
+        assertThat(budget.at("/percent/minimum").asInt()).isZero();
+        assertThat(budget.at("/percent/maximum").asInt()).isEqualTo(100);
+        assertThat(budget.at("/percent/default").asInt()).isEqualTo(20);
+        assertThat(budget.at("/minConcurrency/minimum").asInt()).isZero();
+        assertThat(budget.at("/minConcurrency/maximum").isMissingNode()).isTrue();
+        assertThat(budget.at("/minConcurrency/default").asInt()).isEqualTo(3);
         for (String t : List.of("connect", "read", "write")) {
             assertThat(spec.at("/properties/timeouts/properties/" + t + "/pattern").asText()).isEqualTo(Schema.DURATION);
         }

@@ -9,10 +9,24 @@ import dev.gatehouse.proxy.observe.RouteMeters;
 /**
  * What a matched route resolves to, all resolved when the snapshot is compiled.
  *
- * @param keyAuth null when key-auth is off for the route
- * @param meters  the route's meters, resolved with the snapshot
+ * @param keyAuth     null when key-auth is off for the route
+ * @param meters      the route's meters, resolved with the snapshot
+ * @param retryBudget its service's retry budget, shared by every route of the service; null when
+ *                    the service is unresolved; when not given, one of its own
  */
-public record CompiledRoute(Route route, Service service, TargetSelector targets, KeyAuth keyAuth, RouteMeters meters) {
+public record CompiledRoute(Route route, Service service, TargetSelector targets, KeyAuth keyAuth, RouteMeters meters,
+                            RetryBudget retryBudget) {
+    public CompiledRoute {
+        if (retryBudget == null && service != null) {
+            retryBudget = RetryBudget.detached(service);
+        }
+    }
+
+    /** A route with a retry budget of its own. */
+    public CompiledRoute(Route route, Service service, TargetSelector targets, KeyAuth keyAuth, RouteMeters meters) {
+        this(route, service, targets, keyAuth, meters, null);
+    }
+
     /** A route whose requests are counted nowhere. */
     public CompiledRoute(Route route, Service service, TargetSelector targets, KeyAuth keyAuth) {
         this(route, service, targets, keyAuth, RouteMeters.DETACHED);

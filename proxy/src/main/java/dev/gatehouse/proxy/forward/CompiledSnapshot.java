@@ -26,7 +26,8 @@ import java.util.Map;
  * <p>Balancers come from a {@link BalancerPlan}: built aside from the proxy's {@link Balancers},
  * reusing the per-target state (position, counters, health) of targets that stay, and
  * committed by the caller only once this snapshot is published. Connection pools, keyed by
- * target address, survive too.
+ * target address, survive too. So do the in-flight counts of each service's retry budget
+ * ({@link RetryBudgets}), planned and committed the same way.
  */
 public final class CompiledSnapshot {
     public static final CompiledSnapshot EMPTY = compile(Snapshot.EMPTY);
@@ -50,19 +51,30 @@ public final class CompiledSnapshot {
         return compiled;
     }
 
+    /** As {@link #compile(Snapshot, RouteMetersFactory, BalancerPlan, RetryBudgets.Plan)}, with retry budgets of its own. */
+    public static CompiledSnapshot compile(Snapshot snapshot, RouteMetersFactory meters, BalancerPlan balancers) {
+        return compile(snapshot, meters, balancers, new RetryBudgets().plan());
+    }
+
     /**
      * @param snapshot  a snapshot whose {@code validate()} found no problem
      * @param meters    resolves each route's meters; the caller commits or abandons it
      * @param balancers the balancers of this snapshot, built aside; the caller commits them
      *                  after publishing the result, or drops them when it is refused
+     * @param budgets   the retry budgets of this snapshot, built aside; committed like the balancers
      */
-    public static CompiledSnapshot compile(Snapshot snapshot, RouteMetersFactory meters, BalancerPlan balancers) {
+    public static CompiledSnapshot compile(Snapshot snapshot, RouteMetersFactory meters, BalancerPlan balancers,
+                                           RetryBudgets.Plan budgets) {
         Map<String, TargetSelector> selectors = new HashMap<>();
         for (Upstream u : snapshot.upstreams()) {
             selectors.put(u.id(), balancers.balancer(u));
         }
         Map<String, Service> services = new HashMap<>();
-        snapshot.services().forEach(s -> services.put(s.id(), s));
+        snapshot.services().forEach(s -> {
+            services.put(s.id(), s);
+            RetryBudget budget = budgets.budget(s); // every service keeps its counts, routed or not
+            meters.retriesInFlight(s.id(), budget, RetryBudget::retriesInFlight);
+        });
         Credentials credentials = Credentials.of(snapshot.consumers());
         Router<CompiledRoute> router = Router.compile(snapshot.routes(), r -> {
             KeyAuth keyAuth = r.keyAuth() == null ? null : new KeyAuth(r.keyAuth(), namespaceOf(r), credentials);
@@ -72,7 +84,7 @@ public final class CompiledSnapshot {
                 return new CompiledRoute(r, null, null, keyAuth, unresolved); // unresolved service: 503
             }
             return new CompiledRoute(r, svc, selectors.get(svc.upstream()), keyAuth, meters.route(r.id(), svc.id(), r.keyAuth(),
-                    svc.upstream(), selectors.get(svc.upstream()).peers()));
+                    svc.upstream(), selectors.get(svc.upstream()).peers()), budgets.budget(svc));
         });
         return new CompiledSnapshot(snapshot, SnapshotCodec.contentHash(snapshot), router);
     }

@@ -40,7 +40,9 @@ import java.util.concurrent.TimeUnit;
  * tried yet: a request not sent (connect failed, head write failed, connection closed before
  * the head was written) is retried whatever its method; an idempotent request whose body was
  * not sent is also retried after the connection closed or went silent for the read timeout
- * before the response head. A request with body bytes sent is never replayed.
+ * before the response head. A request with body bytes sent is never replayed. A retry that has
+ * a target to go to must also fit the service's {@link RetryBudget}; refused, the request gets
+ * the failed attempt's answer (502 or 504).
  */
 final class Exchange implements Deadlines.Expiry {
     private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
@@ -50,6 +52,10 @@ final class Exchange implements Deadlines.Expiry {
     private static final RateLimitedLog CLOSED_MID_RESPONSE = RateLimitedLog.of(LOG, "upstream.closed-mid-response");
     private static final RateLimitedLog MALFORMED = RateLimitedLog.of(LOG, "upstream.malformed");
     private static final RateLimitedLog REFUSED = RateLimitedLog.of(LOG, "request.refused");
+    /** What the current attempt holds of the service's retry budget. */
+    private static final int NO_ATTEMPT = 0;
+    private static final int FIRST_ATTEMPT = 1;
+    private static final int RETRY_ATTEMPT = 2;
 
     private final ClientHandler client;
     private final ChannelHandlerContext ctx;
@@ -74,6 +80,8 @@ final class Exchange implements Deadlines.Expiry {
     private Peer peer;
     /** The balancer state of the target of the current attempt; null between attempts. */
     private TargetState target;
+    /** NO_ATTEMPT, or the kind of attempt counted in the retry budget; back to NO_ATTEMPT when it is released. */
+    private int budgetHeld = NO_ATTEMPT;
     /** Set-Cookie for a new sticky-session cookie, or null. */
     private String stickyCookie;
     private Channel upstream;
@@ -143,6 +151,18 @@ final class Exchange implements Deadlines.Expiry {
             } else {
                 fail(lastFailure, lastMessage);
             }
+            return;
+        }
+        RetryBudget budget = route.retryBudget();
+        if (tried.isEmpty()) {
+            budget.attemptStarted();
+            budgetHeld = FIRST_ATTEMPT;
+        } else if (budget.tryRetry()) {
+            budgetHeld = RETRY_ATTEMPT;
+        } else {
+            // Checked after the pick, so a retry with no target left is never counted as refused.
+            budget.refused(route, requestId, lastFailure.code());
+            fail(lastFailure, lastMessage);
             return;
         }
         tried.set(index);
@@ -424,6 +444,10 @@ final class Exchange implements Deadlines.Expiry {
         if (target != null) {
             target.end();
             target = null;
+        }
+        if (budgetHeld != NO_ATTEMPT) {
+            route.retryBudget().attemptEnded(budgetHeld == RETRY_ATTEMPT);
+            budgetHeld = NO_ATTEMPT;
         }
         deadlines.cancel();
         record.released();

@@ -28,6 +28,11 @@ import java.util.concurrent.atomic.LongAdder;
  *       <td>request head written to the target until its response head (histogram)</td></tr>
  *   <tr><td>{@code gatehouse_retries_total{route,service}}</td>
  *       <td>attempts beyond the first</td></tr>
+ *   <tr><td>{@code gatehouse_retries_budget_exhausted_total{route,service}}</td>
+ *       <td>retries not made because the service's retry budget was spent (the request got the
+ *       failed attempt's 502 or 504)</td></tr>
+ *   <tr><td>{@code gatehouse_retries_in_flight{service}}</td>
+ *       <td>retries of the service's requests in flight now (registered by {@link RouteMetersFactory#retriesInFlight})</td></tr>
  *   <tr><td>{@code gatehouse_keyauth_failures_total{route,reason}}</td>
  *       <td>key-auth 401s: no_key, unknown_key, duplicate_key (routes with key-auth only)</td></tr>
  * </table>
@@ -49,6 +54,7 @@ public final class RouteMeters {
     private final Timer latency;
     private final Timer upstreamLatency;
     private final Counter retries;
+    private final Counter retryBudgetExhausted;
     private final Counter noKey;
     private final Counter unknownKey;
     private final Counter duplicateKey;
@@ -71,6 +77,8 @@ public final class RouteMeters {
                 .tags(tags).publishPercentileHistogram().minimumExpectedValue(MIN).maximumExpectedValue(MAX).register(registry));
         retries = keep(registered, Counter.builder("gatehouse.retries").description("Attempts on another target after a failed one")
                 .tags(tags).register(registry));
+        retryBudgetExhausted = keep(registered, Counter.builder("gatehouse.retries.budget.exhausted")
+                .description("Retries not made because the service's retry budget was spent").tags(tags).register(registry));
         if (keyAuth) {
             noKey = keyAuthCounter(registry, registered, "no_key");
             unknownKey = keyAuthCounter(registry, registered, "unknown_key");
@@ -108,6 +116,11 @@ public final class RouteMeters {
         if (c != null) {
             c.increment();
         }
+    }
+
+    /** A retry of this route's request was refused by its service's retry budget. */
+    public void retryBudgetExhausted() {
+        retryBudgetExhausted.increment();
     }
 
     /** The in-flight count of the target at {@code index} in the route's target list; null when unknown. */

@@ -2,6 +2,7 @@ package dev.gatehouse.proxy.observe;
 
 import dev.gatehouse.config.Route;
 import dev.gatehouse.proxy.balance.Peer;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 
 import java.util.ArrayList;
@@ -9,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Resolves the meters of one snapshot while it is compiled. A route that stays across swaps gets
@@ -50,6 +52,20 @@ public final class RouteMetersFactory {
         }
         return new RouteMeters(metrics.registry(), routeId, serviceId == null ? RouteMeters.NONE : serviceId, keyAuth != null,
                 inFlight, registered);
+    }
+
+    /**
+     * Registers {@code gatehouse_retries_in_flight{service}}, reading {@code state}; kept while the
+     * service stays in the applied snapshot. A service that stays keeps the gauge it had, so
+     * {@code state} must read counts that survive swaps (the retry budget's do).
+     */
+    public <T> void retriesInFlight(String serviceId, T state, ToDoubleFunction<T> value) {
+        if (metrics == null) {
+            return;
+        }
+        registered.add(Gauge.builder("gatehouse.retries.in.flight", state, value)
+                .description("Retries in flight for a service, capped by its retry budget").tag("service", serviceId)
+                .strongReference(true).register(metrics.registry()).getId());
     }
 
     /** The snapshot compiled with these meters is applied: drop the series nothing uses any more. */

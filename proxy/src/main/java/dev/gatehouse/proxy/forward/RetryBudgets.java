@@ -1,0 +1,64 @@
+package dev.gatehouse.proxy.forward;
+
+import dev.gatehouse.config.Service;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The retry budgets of one proxy across snapshots: the in-flight counts of each service by id.
+ * As with balancers (STYLE 14), a snapshot's budgets are built aside in a {@link Plan} (a service
+ * that stays gets its live counts, with this snapshot's limits; a new one gets fresh counts) and
+ * {@link #commit committed} right after the swap, which forgets the services that left. Requests
+ * in flight on a service that left finish on the counts they hold. A plan never committed (the
+ * snapshot was refused) leaves no trace.
+ */
+public final class RetryBudgets {
+    private volatile Map<String, RetryBudget.InFlight> live = Map.of();
+
+    /** Starts the budgets of a snapshot to compile, aside from the live ones. */
+    public Plan plan() {
+        return new Plan(this, live);
+    }
+
+    /** Makes {@code plan} the live budgets; call right after the snapshot compiled with it is published. */
+    public synchronized void commit(Plan plan) {
+        if (plan.owner != this) {
+            throw new IllegalArgumentException("plan: of other RetryBudgets (expected: one from this.plan())");
+        }
+        live = Map.copyOf(plan.counts);
+    }
+
+    /** Ids of the services whose counts are live. */
+    public Set<String> services() {
+        return live.keySet();
+    }
+
+    /** The budgets of one snapshot being compiled. Built by one thread. */
+    public static final class Plan {
+        private final RetryBudgets owner;
+        private final Map<String, RetryBudget.InFlight> from;
+        private final Map<String, RetryBudget.InFlight> counts = new HashMap<>();
+        private final Map<String, RetryBudget> budgets = new HashMap<>();
+
+        private Plan(RetryBudgets owner, Map<String, RetryBudget.InFlight> from) {
+            this.owner = owner;
+            this.from = from;
+        }
+
+        /** The budget of {@code service} in this snapshot; the same object for every route of the service. */
+        public RetryBudget budget(Service service) {
+            Objects.requireNonNull(service, "service");
+            return budgets.computeIfAbsent(service.id(), id -> {
+                RetryBudget.InFlight inFlight = from.get(id);
+                if (inFlight == null) {
+                    inFlight = new RetryBudget.InFlight();
+                }
+                counts.put(id, inFlight);
+                return new RetryBudget(id, service.retryBudget(), inFlight);
+            });
+        }
+    }
+}
