@@ -6,14 +6,19 @@ import dev.gatehouse.controller.channel.ChannelServer;
 import dev.gatehouse.controller.channel.ChannelServerConfig;
 import dev.gatehouse.controller.k8s.Controller;
 import dev.gatehouse.controller.k8s.ControllerConfig;
+import dev.gatehouse.controller.k8s.IngressConfig;
+import dev.gatehouse.controller.translate.IngressSelection;
 import dev.gatehouse.controller.status.StatusEndpoint;
 import dev.gatehouse.config.channel.ObjectError;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,8 +27,9 @@ import java.util.concurrent.Callable;
 
 /** {@code gatehouse controller}: watches the cluster, pushes snapshots to proxies, writes status. */
 @Command(name = "controller", mixinStandardHelpOptions = true,
-        description = {"Watch Upstreams, GatewayServices, GatewayRoutes, Consumers, EndpointSlices and credential Secrets; "
-                + "push snapshots to the proxies over the channel; write status (leader only).",
+        description = {"Watch Upstreams, GatewayServices, GatewayRoutes, Consumers, EndpointSlices, credential Secrets, "
+                + "and the Ingresses of its IngressClass; push snapshots to the proxies over the channel; write status "
+                + "(leader only).",
                 "Uses the standard Kubernetes client configuration: in-cluster service account, KUBECONFIG, or ~/.kube/config."})
 public final class ControllerCommand implements Callable<Integer> {
     @Option(names = "--namespace", paramLabel = "NS", description = "Namespace to watch (repeatable). Default: all.")
@@ -59,13 +65,51 @@ public final class ControllerCommand implements Callable<Integer> {
             description = "Namespace of the leader-election Lease. Default: $POD_NAMESPACE, else the client's namespace.")
     String leaseNamespace;
 
+    @Option(names = "--ingress", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Serve Ingresses (networking.k8s.io/v1) of --ingress-class. --no-ingress turns Ingress support off: "
+                    + "no Ingress or IngressClass is read, none is written. Default: on.")
+    boolean ingress;
+
+    @Option(names = "--ingress-class", paramLabel = "NAME", defaultValue = IngressSelection.DEFAULT_CLASS_NAME,
+            description = "The IngressClass this controller serves: an Ingress is taken when spec.ingressClassName names it, "
+                    + "else when the legacy annotation kubernetes.io/ingress.class does, else (no class) when this "
+                    + "IngressClass is the default. Every other Ingress is ignored and never written to. Default: ${DEFAULT-VALUE}.")
+    String ingressClass;
+
+    @Option(names = "--publish-service", paramLabel = "NS/NAME",
+            description = "The proxy Service whose address Ingresses show in status.loadBalancer.ingress: a LoadBalancer's "
+                    + "IP or hostname, else its external IPs, else its ClusterIP. Default: none (the chart sets it).")
+    String publishService;
+
+    @Option(names = "--publish-address", paramLabel = "ADDR", split = ",",
+            description = "Address(es) Ingresses show in status.loadBalancer.ingress instead of the --publish-service one "
+                    + "(repeatable or comma-separated; an IP or a DNS name). Default: none.")
+    List<String> publishAddresses = new ArrayList<>();
+
+    @Spec
+    CommandSpec spec;
+
+    /** The Ingress settings of the flags; a bad value is a usage error naming the flag. */
+    IngressConfig ingressConfig() {
+        if (!ingress) {
+            return IngressConfig.OFF;
+        }
+        try {
+            return new IngressConfig(ingressClass, publishService, publishAddresses);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
+        IngressConfig ingressConfig = ingressConfig();
         String token = Identity.token(tokenFile);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         try (Shutdown shutdown = Shutdown.register();
              KubernetesClient client = new KubernetesClientBuilder().build();
-             Running running = Running.start(client, ControllerConfig.defaults(namespaces, leaseNamespace(client), Identity.podName()),
+             Running running = Running.start(client, ControllerConfig.defaults(namespaces, leaseNamespace(client), Identity.podName())
+                             .withIngress(ingressConfig),
                      new ChannelServerConfig(channelAddress, channelPort, token, tlsCert, tlsKey), registry);
              ProcessMeters jvm = ProcessMeters.bind(registry);
              StatusEndpoint status = StatusEndpoint.start(statusAddress, statusPort, running.controller::ready, registry)) {

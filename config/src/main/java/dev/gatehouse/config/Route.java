@@ -12,8 +12,14 @@ import java.util.Objects;
  * @param service      id of the service matched requests go to; null when the route's service
  *                     reference is unresolved: matched requests then get 503 rather than falling
  *                     through to a less specific route (which might not check keys)
- * @param hosts        exact names or {@code *.suffix} wildcards, lower case; empty matches any host
- * @param paths        prefixes, or regexes marked by a leading {@code ~}; empty matches any path
+ * @param hosts        lower case: exact names, {@code *.suffix} wildcards (one or more labels before
+ *                     the suffix: {@code *.example.com} matches {@code a.example.com} and
+ *                     {@code a.b.example.com}), or {@code +.suffix} wildcards (exactly one label:
+ *                     {@code +.example.com} matches {@code a.example.com} only, as an Ingress
+ *                     {@code *.example.com} does); empty matches any host
+ * @param paths        prefixes matched on segment boundaries ({@code /a}), regexes marked by a
+ *                     leading {@code ~} ({@code ~/users/\d+}), or exact paths marked by a leading
+ *                     {@code =} ({@code =/a} matches {@code /a} only); empty matches any path
  * @param methods      upper case; empty matches any method
  * @param headers      lower-case header name to accepted values; every name must match one value
  * @param stripPath    remove the matched prefix before forwarding (Kong's default: true)
@@ -29,6 +35,15 @@ public record Route(String id, Source source, String service, List<String> hosts
                     List<String> methods, Map<String, List<String>> headers, boolean stripPath,
                     boolean preserveHost, int priority, KeyAuth keyAuth, Long maxBodySize,
                     boolean allowEncodedSlashes) {
+    /** Marks a regex path. */
+    public static final String REGEX = "~";
+    /** Marks an exact path. */
+    public static final String EXACT = "=";
+    /** Marks a wildcard host of any depth. */
+    public static final String ANY_LABELS = "*.";
+    /** Marks a wildcard host of exactly one label. */
+    public static final String ONE_LABEL = "+.";
+
     public Route {
         Objects.requireNonNull(id, "id");
         hosts = List.copyOf(Objects.requireNonNullElse(hosts, List.of()));

@@ -129,21 +129,22 @@ final class SnapshotValidator {
         }
         for (int j = 0; j < r.paths().size(); j++) {
             String p = r.paths().get(j);
-            if (p.startsWith("~")) {
+            if (p.startsWith(Route.REGEX)) {
                 try {
                     Pattern.compile(p.substring(1));
                 } catch (PatternSyntaxException e) {
                     add(r.source(), at + ".paths[" + j + "]", "invalid regex: " + e.getDescription());
                 }
-            } else if (!p.startsWith("/")) {
-                add(r.source(), at + ".paths[" + j + "]", "\"" + p + "\" (expected: a prefix starting with / or a regex starting with ~)");
+            } else if (p.startsWith(Route.EXACT) ? !p.startsWith("/", 1) : !p.startsWith("/")) {
+                add(r.source(), at + ".paths[" + j + "]", "\"" + p
+                        + "\" (expected: a prefix starting with /, a regex starting with ~ or an exact path starting with =/)");
             }
         }
         for (int j = 0; j < r.hosts().size(); j++) {
             String h = r.hosts().get(j);
-            String bare = h.startsWith("*.") ? h.substring(2) : h;
-            if (bare.isEmpty() || bare.contains("*") || !bare.equals(bare.toLowerCase(java.util.Locale.ROOT))) {
-                add(r.source(), at + ".hosts[" + j + "]", "\"" + h + "\" (expected: a lower-case host name or *.suffix)");
+            String bare = h.startsWith(Route.ANY_LABELS) || h.startsWith(Route.ONE_LABEL) ? h.substring(2) : h;
+            if (bare.isEmpty() || bare.contains("*") || bare.contains("+") || !bare.equals(bare.toLowerCase(java.util.Locale.ROOT))) {
+                add(r.source(), at + ".hosts[" + j + "]", "\"" + h + "\" (expected: a lower-case host name, *.suffix or +.suffix)");
             }
         }
         if (r.maxBodySize() != null && r.maxBodySize() < 0) {

@@ -25,7 +25,7 @@ class SnapshotValidatorTest {
         KeyDigest shared = KeyDigest.of("k");
         Snapshot bad = new Snapshot(1,
                 List.of(new Service("default/s", ss, "default/missing", null, "/", null, -1, null)),
-                List.of(new Route("default/r", rs, "default/nope", List.of("API.example.com"), List.of("~(", "x"), null,
+                List.of(new Route("default/r", rs, "default/nope", List.of("API.example.com", "+.*.example.com"), List.of("~(", "x", "=x", "=/exact"), null,
                         Map.of(), true, false, 0, new Route.KeyAuth(null, false, false, false, "ghost"))),
                 List.of(new Upstream("default/u", us, Upstream.Algorithm.CONSISTENT_HASH, null, null,
                         List.of(new Upstream.Target("h", 0, 70000)), null, 0)),
@@ -39,8 +39,10 @@ class SnapshotValidatorTest {
                 "GatewayService/default/s: services[0].retries: -1 (expected: >= 0)",
                 "GatewayRoute/default/r: routes[0].service: \"default/nope\" is not a service of this snapshot",
                 "GatewayRoute/default/r: routes[0].paths[0]: invalid regex: Unclosed group",
-                "GatewayRoute/default/r: routes[0].paths[1]: \"x\" (expected: a prefix starting with / or a regex starting with ~)",
-                "GatewayRoute/default/r: routes[0].hosts[0]: \"API.example.com\" (expected: a lower-case host name or *.suffix)",
+                "GatewayRoute/default/r: routes[0].paths[1]: \"x\" (expected: a prefix starting with /, a regex starting with ~ or an exact path starting with =/)",
+                "GatewayRoute/default/r: routes[0].paths[2]: \"=x\" (expected: a prefix starting with /, a regex starting with ~ or an exact path starting with =/)",
+                "GatewayRoute/default/r: routes[0].hosts[0]: \"API.example.com\" (expected: a lower-case host name, *.suffix or +.suffix)",
+                "GatewayRoute/default/r: routes[0].hosts[1]: \"+.*.example.com\" (expected: a lower-case host name, *.suffix or +.suffix)",
                 "GatewayRoute/default/r: routes[0].keyAuth: neither keyInHeader nor keyInQuery (expected: at least one place to find a key)",
                 "GatewayRoute/default/r: routes[0].keyAuth.anonymous: \"ghost\" is not a consumer of this snapshot",
                 "Consumer/default/b: consumers[1].credentials[0]: key also belongs to consumer c-1 (expected: a key unique in its namespace)");

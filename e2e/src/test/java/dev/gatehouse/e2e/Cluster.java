@@ -64,10 +64,27 @@ final class Cluster {
         }
     }
 
+    /** A controller serving Ingresses as {@code ingress} says (class, published addresses). */
+    static ControllerCommand.Running controller(KubernetesClient client, String identity, int channelPort,
+                                                dev.gatehouse.controller.k8s.IngressConfig ingress) {
+        awaitResponsive(client);
+        try {
+            return startController(client, identity, channelPort, ingress);
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException stalledMock) {
+            awaitResponsive(client); // as in controller(client, identity, channelPort)
+            return startController(client, identity, channelPort, ingress);
+        }
+    }
+
     private static ControllerCommand.Running startController(KubernetesClient client, String identity, int channelPort) {
+        return startController(client, identity, channelPort, dev.gatehouse.controller.k8s.IngressConfig.DEFAULT);
+    }
+
+    private static ControllerCommand.Running startController(KubernetesClient client, String identity, int channelPort,
+                                                             dev.gatehouse.controller.k8s.IngressConfig ingress) {
         return ControllerCommand.Running.start(client,
                 new ControllerConfig(java.util.List.of(), NS, "gatehouse-controller", identity,
-                        Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(200)),
+                        Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(200), ingress),
                 new ChannelServerConfig("127.0.0.1", channelPort, TOKEN, null, null), new SimpleMeterRegistry());
     }
 

@@ -35,6 +35,19 @@ final class MockApiServer implements AutoCloseable {
         return c;
     }
 
+    /**
+     * Every request the server received since the previous call, as {@code METHOD path}, in order
+     * (drains the server's own record of them).
+     */
+    List<String> drainRequests() throws InterruptedException {
+        List<String> out = new ArrayList<>();
+        for (var r = server.takeRequest(1, java.util.concurrent.TimeUnit.MILLISECONDS); r != null;
+             r = server.takeRequest(1, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            out.add(r.getMethod() + " " + r.getPath());
+        }
+        return out;
+    }
+
     @Override
     public void close() {
         clients.forEach(KubernetesClient::close);

@@ -38,6 +38,14 @@ class NotesTest {
     }
 
     @Test
+    void notesSayWhichIngressesAreServed() {
+        assertThat(notes(Chart.helm().install())).contains("Ingresses of IngressClass gatehouse are served;",
+                "curl -i -H 'Host: echo.example.com'").doesNotContain("it is the default");
+        assertThat(notes(Chart.helm().install().set("ingress.isDefaultClass", true))).contains("(it is the default)");
+        assertThat(notes(Chart.helm().install().set("ingress.enabled", false))).doesNotContain("Ingress");
+    }
+
+    @Test
     void nodePortNotesReadTheNodePort() {
         assertThat(notes(Chart.helm().install().set("proxy.service.type", "NodePort")))
                 .contains("{.spec.ports[?(@.name==\"http\")].nodePort}");

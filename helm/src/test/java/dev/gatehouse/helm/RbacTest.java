@@ -35,7 +35,12 @@ class RbacTest {
             Map.entry("/services", Set.of("get", "list", "watch")),
             Map.entry("discovery.k8s.io/endpointslices", Set.of("get", "list", "watch")),
             Map.entry("/secrets", Set.of("get", "list", "watch", "create")),
-            Map.entry("/events", Set.of("create", "patch")));
+            Map.entry("/events", Set.of("create", "patch")),
+            Map.entry("networking.k8s.io/ingresses", Set.of("get", "list", "watch")),
+            Map.entry("networking.k8s.io/ingresses/status", Set.of("update")));
+    /** IngressClasses are cluster-scoped: read through a ClusterRole of their own, in both modes. */
+    static final Map<String, Set<String>> INGRESS_CLASSES = Map.of("networking.k8s.io/ingressclasses", Set.of("get", "list", "watch"));
+    static final String CLASS_READER = "gatehouse-controller-gatehouse-system-ingressclasses";
     /** The leader-election Lease, in the release namespace only. */
     static final Map<String, Set<String>> LEADER = Map.of("coordination.k8s.io/leases", Set.of("get", "create", "update"));
 
@@ -79,9 +84,20 @@ class RbacTest {
                 .forEach(r -> assertThat(r.getAggregationRule()).as("no aggregation").isNull());
     }
 
+    static void assertIngressClassReader(List<HasMetadata> objects) {
+        ClusterRole reader = Chart.one(objects, ClusterRole.class, CLASS_READER);
+        assertThat(verbsByResource(reader.getRules())).isEqualTo(INGRESS_CLASSES);
+        ClusterRoleBinding binding = Chart.one(objects, ClusterRoleBinding.class, CLASS_READER);
+        assertThat(binding.getRoleRef().getName()).isEqualTo(CLASS_READER);
+        assertThat(binding.getSubjects()).extracting(Subject::getKind, Subject::getName, Subject::getNamespace)
+                .containsExactly(tuple("ServiceAccount", "gatehouse-controller", "gatehouse-system"));
+    }
+
     @Test
     void clusterModeGivesTheWatchPermissionsThroughOneClusterRole() {
-        List<ClusterRole> clusterRoles = Chart.ofKind(defaults, ClusterRole.class);
+        assertIngressClassReader(defaults);
+        List<ClusterRole> clusterRoles = Chart.ofKind(defaults, ClusterRole.class).stream()
+                .filter(r -> !r.getMetadata().getName().equals(CLASS_READER)).toList();
         assertThat(clusterRoles).hasSize(1);
         assertThat(verbsByResource(clusterRoles.get(0).getRules())).isEqualTo(WATCH);
         ClusterRoleBinding binding = Chart.one(defaults, ClusterRoleBinding.class, clusterRoles.get(0).getMetadata().getName());
@@ -95,8 +111,17 @@ class RbacTest {
 
     @Test
     void namespacedModeGivesTheWatchPermissionsThroughARolePerNamespace() {
-        assertThat(Chart.ofKind(namespaced, ClusterRole.class)).isEmpty();
-        assertThat(Chart.ofKind(namespaced, ClusterRoleBinding.class)).isEmpty();
+        assertThat(Chart.ofKind(namespaced, ClusterRole.class)).extracting(r -> r.getMetadata().getName())
+                .as("only the IngressClass reader is cluster-wide").containsExactly(CLASS_READER);
+        assertThat(Chart.ofKind(namespaced, ClusterRoleBinding.class)).hasSize(1);
+        assertIngressClassReader(namespaced);
+        // the proxy Service's address (--publish-service): that one Service, read by name
+        Role publish = Chart.one(namespaced, Role.class, "gatehouse-controller-publish-service");
+        assertThat(publish.getMetadata().getNamespace()).isEqualTo("gatehouse-system");
+        assertThat(verbsByResource(publish.getRules())).isEqualTo(Map.of("/services", Set.of("get", "list", "watch")));
+        assertThat(publish.getRules()).allSatisfy(r -> assertThat(r.getResourceNames()).containsExactly("gatehouse-proxy"));
+        assertThat(Chart.one(namespaced, RoleBinding.class, "gatehouse-controller-publish-service").getRoleRef().getName())
+                .isEqualTo("gatehouse-controller-publish-service");
         for (String ns : List.of("team-a", "team-b")) {
             List<Role> roles = Chart.ofKind(namespaced, Role.class).stream()
                     .filter(r -> ns.equals(r.getMetadata().getNamespace())).toList();
@@ -112,7 +137,7 @@ class RbacTest {
         }
         assertLeaderElection(namespaced);
         assertThat(Chart.ofKind(namespaced, Role.class)).extracting(r -> r.getMetadata().getNamespace())
-                .containsExactlyInAnyOrder("team-a", "team-b", "gatehouse-system");
+                .containsExactlyInAnyOrder("team-a", "team-b", "gatehouse-system", "gatehouse-system");
     }
 
     static void assertLeaderElection(List<HasMetadata> objects) {

@@ -2,6 +2,7 @@ package dev.gatehouse.helm;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressClass;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
@@ -55,7 +56,13 @@ class RenderedObjectsTest {
         assertThat(defaults).extracting(o -> o.getMetadata().getNamespace())
                 .containsOnly("gatehouse-system", null);
         assertThat(namespaced).extracting(o -> o.getMetadata().getNamespace())
-                .containsOnly("gatehouse-system", "team-a", "team-b");
+                .containsOnly("gatehouse-system", "team-a", "team-b", null);
+        assertThat(namespaced).filteredOn(o -> o.getMetadata().getNamespace() == null)
+                .as("cluster-scoped in namespaced mode: only what IngressClasses need")
+                .extracting(HasMetadata::getKind, o -> o.getMetadata().getName()).containsExactlyInAnyOrder(
+                        tuple("IngressClass", "gatehouse"),
+                        tuple("ClusterRole", "gatehouse-controller-gatehouse-system-ingressclasses"),
+                        tuple("ClusterRoleBinding", "gatehouse-controller-gatehouse-system-ingressclasses"));
     }
 
     @Test
@@ -66,6 +73,9 @@ class RenderedObjectsTest {
                 tuple("Secret", "gatehouse-channel-token"),
                 tuple("ClusterRole", "gatehouse-controller-gatehouse-system"),
                 tuple("ClusterRoleBinding", "gatehouse-controller-gatehouse-system"),
+                tuple("ClusterRole", "gatehouse-controller-gatehouse-system-ingressclasses"),
+                tuple("ClusterRoleBinding", "gatehouse-controller-gatehouse-system-ingressclasses"),
+                tuple("IngressClass", "gatehouse"),
                 tuple("Role", "gatehouse-controller-leader-election"),
                 tuple("RoleBinding", "gatehouse-controller-leader-election"),
                 tuple("Service", "gatehouse-channel"),
@@ -80,7 +90,8 @@ class RenderedObjectsTest {
         assertThat(controller.getSpec().getReplicas()).isEqualTo(2);
         Container c = only(controller);
         assertThat(c.getArgs()).containsExactly("controller", "--channel-port", "18000",
-                "--token-file", "/etc/gatehouse/token/token", "--status-port", "8100");
+                "--token-file", "/etc/gatehouse/token/token", "--status-port", "8100",
+                "--ingress-class", "gatehouse", "--publish-service", "gatehouse-system/gatehouse-proxy");
         assertThat(c.getEnv()).extracting(e -> e.getName(), e -> e.getValueFrom().getFieldRef().getFieldPath())
                 .containsExactlyInAnyOrder(tuple("POD_NAMESPACE", "metadata.namespace"), tuple("POD_NAME", "metadata.name"));
         List<WeightedPodAffinityTerm> preferred = controller.getSpec().getTemplate().getSpec().getAffinity()
@@ -97,7 +108,8 @@ class RenderedObjectsTest {
     void namespacedModePassesEachNamespaceToTheController() {
         assertThat(only(controller(namespaced)).getArgs()).containsExactly("controller",
                 "--namespace", "team-a", "--namespace", "team-b", "--channel-port", "18000",
-                "--token-file", "/etc/gatehouse/token/token", "--status-port", "8100");
+                "--token-file", "/etc/gatehouse/token/token", "--status-port", "8100",
+                "--ingress-class", "gatehouse", "--publish-service", "gatehouse-system/gatehouse-proxy");
     }
 
     @Test
@@ -308,7 +320,11 @@ class RenderedObjectsTest {
     @Test
     void anotherReleaseNameRenamesEverythingConsistently() {
         List<HasMetadata> objects = Chart.parse(Chart.helm().template().withName("edge").withNamespace("ingress").call());
-        assertThat(objects).extracting(o -> o.getMetadata().getName()).allMatch(n -> n.startsWith("edge-gatehouse-"));
+        assertThat(objects).filteredOn(o -> !(o instanceof IngressClass)).extracting(o -> o.getMetadata().getName())
+                .allMatch(n -> n.startsWith("edge-gatehouse-"));
+        assertThat(only(Chart.one(objects, Deployment.class, "edge-gatehouse-controller")).getArgs())
+                .as("the class is the user's name for it, not the release's").contains("--ingress-class", "gatehouse")
+                .contains("--publish-service", "ingress/edge-gatehouse-proxy");
         Deployment proxy = Chart.one(objects, Deployment.class, "edge-gatehouse-proxy");
         Deployment controller = Chart.one(objects, Deployment.class, "edge-gatehouse-controller");
         assertThat(only(proxy).getArgs()).contains("ws://edge-gatehouse-channel.ingress.svc:18000");
@@ -353,6 +369,39 @@ class RenderedObjectsTest {
         assertThat(Chart.one(objects, PodDisruptionBudget.class, "edge-proxy").getSpec().getMinAvailable().getStrVal())
                 .isEqualTo("50%");
         assertThat(Chart.one(objects, HorizontalPodAutoscaler.class, "edge-proxy").getSpec().getMinReplicas()).isEqualTo(4);
+        assertThat(Chart.one(objects, IngressClass.class, "edge-class").getMetadata().getAnnotations())
+                .containsEntry("ingressclass.kubernetes.io/is-default-class", "true");
+        assertThat(only(controller).getArgs()).containsSequence("--ingress-class", "edge-class")
+                .containsSequence("--publish-service", "gatehouse-system/edge-proxy")
+                .containsSequence("--publish-address", "lb.example.com");
+    }
+
+    @Test
+    void theIngressClassIsInstalledNotDefaultAndTheControllerServesIt() {
+        IngressClass ic = Chart.one(defaults, IngressClass.class, "gatehouse");
+        assertThat(ic.getSpec().getController()).isEqualTo("gatehouse.dev/ingress-controller");
+        assertThat(ic.getMetadata().getAnnotations()).as("not the default unless asked").isNullOrEmpty();
+        assertThat(ic.getMetadata().getNamespace()).isNull();
+
+        List<HasMetadata> custom = Chart.parse(Chart.template().set("ingress.className", "edge").set("ingress.isDefaultClass", true)
+                .set("ingress.publishAddresses[0]", "lb.example.com").set("ingress.publishAddresses[1]", "203.0.113.7").call());
+        IngressClass edge = Chart.one(custom, IngressClass.class, "edge");
+        assertThat(edge.getMetadata().getAnnotations()).containsEntry("ingressclass.kubernetes.io/is-default-class", "true");
+        assertThat(only(controller(custom)).getArgs()).containsSequence("--ingress-class", "edge")
+                .containsSequence("--publish-address", "lb.example.com,203.0.113.7");
+
+        List<HasMetadata> existing = Chart.parse(Chart.template().set("ingress.createClass", false).call());
+        assertThat(Chart.ofKind(existing, IngressClass.class)).as("createClass=false").isEmpty();
+        assertThat(only(controller(existing)).getArgs()).containsSequence("--ingress-class", "gatehouse");
+    }
+
+    @Test
+    void ingressSupportCanBeTurnedOffWithItsClassAndPermissions() {
+        List<HasMetadata> off = Chart.parse(Chart.template().set("ingress.enabled", false).call());
+        assertThat(Chart.ofKind(off, IngressClass.class)).isEmpty();
+        assertThat(only(controller(off)).getArgs()).endsWith("--no-ingress").doesNotContain("--ingress-class");
+        assertThat(RbacTest.allRules(off)).noneMatch(r -> r.getApiGroups().contains("networking.k8s.io"));
+        assertThat(Chart.ofKind(off, io.fabric8.kubernetes.api.model.rbac.ClusterRole.class)).hasSize(1);
     }
 
     static Container only(Deployment d) {

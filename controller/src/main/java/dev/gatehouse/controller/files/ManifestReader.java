@@ -19,6 +19,8 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressClass;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -31,7 +33,7 @@ import java.util.stream.Collectors;
 /**
  * Reads Kubernetes-style YAML (several documents per file, {@code ---} separated) into the
  * objects the translator understands: the four Gatehouse kinds, Secrets (with {@code data} or
- * {@code stringData}), Services and EndpointSlices. Other kinds are skipped. A document that
+ * {@code stringData}), Services, EndpointSlices, Ingresses and IngressClasses (networking.k8s.io/v1). Other kinds are skipped. A document that
  * cannot be read is reported with its kind, name, field and what was expected, and the rest of
  * the file is still read.
  */
@@ -49,7 +51,9 @@ public final class ManifestReader {
             "gatehouse.dev/v1alpha1/Consumer", Consumer.class,
             "v1/Secret", Secret.class,
             "v1/Service", Service.class,
-            "discovery.k8s.io/v1/EndpointSlice", EndpointSlice.class);
+            "discovery.k8s.io/v1/EndpointSlice", EndpointSlice.class,
+            "networking.k8s.io/v1/Ingress", Ingress.class,
+            "networking.k8s.io/v1/IngressClass", IngressClass.class);
 
     /**
      * @param file     the file name, used in errors
@@ -141,7 +145,7 @@ public final class ManifestReader {
         return new ClusterState(
                 of(objects, Upstream.class), of(objects, GatewayService.class), of(objects, GatewayRoute.class),
                 of(objects, Consumer.class), of(objects, Service.class), of(objects, EndpointSlice.class),
-                of(objects, Secret.class));
+                of(objects, Secret.class)).withIngress(of(objects, Ingress.class), of(objects, IngressClass.class));
     }
 
     private static <T> List<T> of(Collection<HasMetadata> objects, Class<T> type) {

@@ -37,6 +37,9 @@ public final class Controller implements AutoCloseable {
     private final io.micrometer.core.instrument.Counter pushes;
     private volatile ProxyFleet fleet = ProxyFleet.NONE;
     private volatile ClusterWatch watch;
+    private volatile IngressWatch ingressWatch;
+    private final IngressStatusWriter ingressStatus;
+    private String classConflict;
     private volatile boolean leader;
     private volatile Snapshot published;
     private CompletableFuture<?> election;
@@ -58,6 +61,7 @@ public final class Controller implements AutoCloseable {
         this.publisher = publisher;
         this.statusWriter = new StatusWriter(client, Clock.systemUTC());
         this.keyGenerator = new KeyGenerator(client);
+        this.ingressStatus = new IngressStatusWriter(client, Clock.systemUTC(), registry);
         this.debouncer = new Debouncer("gatehouse-rebuild", Duration.ofMillis(50), Duration.ofMillis(250), this::rebuild);
     }
 
@@ -68,6 +72,14 @@ public final class Controller implements AutoCloseable {
 
     public Controller start() {
         watch = new ClusterWatch(client, config.namespaces(), debouncer::mark);
+        if (config.ingress().enabled()) {
+            ingressWatch = new IngressWatch(client, config.namespaces(), config.ingress(), debouncer::mark);
+            log.info("event=ingress.watching class={} controller={} publish_service={} publish_addresses={}",
+                    config.ingress().className(), dev.gatehouse.controller.translate.IngressSelection.CONTROLLER,
+                    config.ingress().publishService(), String.join(",", config.ingress().publishAddresses()));
+        } else {
+            log.info("event=ingress.off");
+        }
         election = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
                 .withName(config.leaseName())
                 .withLock(new LeaseLock(config.leaseNamespace(), config.leaseName(), config.identity()))
@@ -96,7 +108,7 @@ public final class Controller implements AutoCloseable {
 
     /** True once the caches are synced and a snapshot was published. */
     public boolean ready() {
-        return watch != null && watch.synced() && published != null;
+        return watch != null && watch.synced() && (ingressWatch == null || ingressWatch.synced()) && published != null;
     }
 
     public Snapshot published() {
@@ -116,13 +128,15 @@ public final class Controller implements AutoCloseable {
 
     private void rebuild(long changeNanos) {
         ClusterWatch w = watch;
-        if (w == null || !w.synced()) {
+        IngressWatch iw = ingressWatch;
+        if (w == null || !w.synced() || (config.ingress().enabled() && (iw == null || !iw.synced()))) {
             debouncer.mark(); // informers still listing: try again shortly
             return;
         }
         rebuilds.increment();
-        ClusterState state = w.state();
-        Translation t = Translator.translate(state);
+        ClusterState state = iw == null ? w.state() : w.state().withIngress(iw.ingresses(), iw.classes());
+        Translation t = Translator.translate(state, config.ingress().selection());
+        logClassConflict(state);
         Snapshot next = versions.next(t.snapshot());
         if (next != null) {
             published = next;
@@ -141,6 +155,35 @@ public final class Controller implements AutoCloseable {
             if (pass.written() > 0 || pass.failed() > 0) {
                 log.info("event=status.pass written={} unchanged={} failed={}", pass.written(), pass.unchanged(), pass.failed());
             }
+            if (iw != null) {
+                IngressStatusWriter.Pass ip = ingressStatus.write(state, t, config.ingress().selection(), publishedAddresses(iw));
+                if (ip.written() > 0 || ip.failed() > 0 || ip.events() > 0) {
+                    log.info("event=ingress.status_pass written={} unchanged={} failed={} warnings={}", ip.written(),
+                            ip.unchanged(), ip.failed(), ip.events());
+                }
+            }
+        }
+    }
+
+    /** What Ingresses of our class show in status.loadBalancer.ingress; null: no status is written. */
+    private java.util.List<io.fabric8.kubernetes.api.model.networking.v1.IngressLoadBalancerIngress> publishedAddresses(IngressWatch iw) {
+        IngressConfig ic = config.ingress();
+        if (!ic.publishAddresses().isEmpty()) {
+            return PublishedAddresses.of(ic.publishAddresses());
+        }
+        return ic.publishService() == null ? null : PublishedAddresses.of(iw.publishService());
+    }
+
+    /** Logs once when the IngressClass of our name belongs to another controller, and once when that ends. */
+    private void logClassConflict(ClusterState state) {
+        String conflict = config.ingress().selection().conflict(state.ingressClasses());
+        if (!java.util.Objects.equals(conflict, classConflict)) {
+            if (conflict != null) {
+                log.warn("event=ingress.class_conflict class={} problem=\"{}\"", config.ingress().className(), conflict);
+            } else {
+                log.info("event=ingress.class_resolved class={}", config.ingress().className());
+            }
+            classConflict = conflict;
         }
     }
 
@@ -152,6 +195,9 @@ public final class Controller implements AutoCloseable {
         debouncer.close();
         if (watch != null) {
             watch.close();
+        }
+        if (ingressWatch != null) {
+            ingressWatch.close();
         }
     }
 }

@@ -11,15 +11,28 @@ import java.util.List;
  * @param leaseDuration  how long a lease lasts without renewal
  * @param renewDeadline  the leader gives up when it cannot renew within this
  * @param retryPeriod    how often candidates try
+ * @param ingress        which Ingresses are served and what their status shows
  */
 public record ControllerConfig(List<String> namespaces, String leaseNamespace, String leaseName, String identity,
-                               Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
+                               Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, IngressConfig ingress) {
     public ControllerConfig {
         namespaces = List.copyOf(namespaces);
+        ingress = java.util.Objects.requireNonNullElse(ingress, IngressConfig.DEFAULT);
+    }
+
+    /** With the default Ingress settings: class {@code gatehouse}, no published address. */
+    public ControllerConfig(List<String> namespaces, String leaseNamespace, String leaseName, String identity,
+                            Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
+        this(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, IngressConfig.DEFAULT);
     }
 
     public static ControllerConfig defaults(List<String> namespaces, String leaseNamespace, String identity) {
         return new ControllerConfig(namespaces, leaseNamespace, "gatehouse-controller", identity,
                 Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2));
+    }
+
+    public ControllerConfig withIngress(IngressConfig ingress) {
+        return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
+                ingress);
     }
 }

@@ -7,20 +7,36 @@ import dev.gatehouse.api.v1alpha1.Upstream;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressClass;
 
 import java.util.List;
 import java.util.Objects;
 
 /**
  * Everything the translator reads: the four custom resources, the Kubernetes Services and
- * EndpointSlices that Upstreams reference, and the credential Secrets. Filled from informer
+ * EndpointSlices that Upstreams and Ingress backends reference, the credential Secrets, and the
+ * Ingresses and IngressClasses (networking.k8s.io/v1). Filled from informer
  * caches in a cluster, or from files in local mode. {@link #toString()} gives counts only: a
  * Fabric8 Secret prints its data, which holds the API key.
  */
 public record ClusterState(List<Upstream> upstreams, List<GatewayService> services, List<GatewayRoute> routes,
                            List<Consumer> consumers, List<Service> kubeServices, List<EndpointSlice> endpointSlices,
-                           List<Secret> secrets) {
+                           List<Secret> secrets, List<Ingress> ingresses, List<IngressClass> ingressClasses) {
     public static final ClusterState EMPTY = new ClusterState(null, null, null, null, null, null, null);
+
+    /** The state without Ingress inputs. */
+    public ClusterState(List<Upstream> upstreams, List<GatewayService> services, List<GatewayRoute> routes,
+                        List<Consumer> consumers, List<Service> kubeServices, List<EndpointSlice> endpointSlices,
+                        List<Secret> secrets) {
+        this(upstreams, services, routes, consumers, kubeServices, endpointSlices, secrets, null, null);
+    }
+
+    /** This state with the given Ingresses and IngressClasses (every Ingress, of any class: the translator selects). */
+    public ClusterState withIngress(List<Ingress> ingresses, List<IngressClass> ingressClasses) {
+        return new ClusterState(upstreams, services, routes, consumers, kubeServices, endpointSlices, secrets,
+                ingresses, ingressClasses);
+    }
 
     public ClusterState {
         upstreams = List.copyOf(Objects.requireNonNullElse(upstreams, List.of()));
@@ -30,12 +46,15 @@ public record ClusterState(List<Upstream> upstreams, List<GatewayService> servic
         kubeServices = List.copyOf(Objects.requireNonNullElse(kubeServices, List.of()));
         endpointSlices = List.copyOf(Objects.requireNonNullElse(endpointSlices, List.of()));
         secrets = List.copyOf(Objects.requireNonNullElse(secrets, List.of()));
+        ingresses = List.copyOf(Objects.requireNonNullElse(ingresses, List.of()));
+        ingressClasses = List.copyOf(Objects.requireNonNullElse(ingressClasses, List.of()));
     }
 
     @Override
     public String toString() {
         return "ClusterState[upstreams=" + upstreams.size() + ", services=" + services.size() + ", routes=" + routes.size()
                 + ", consumers=" + consumers.size() + ", kubeServices=" + kubeServices.size() + ", endpointSlices="
-                + endpointSlices.size() + ", secrets=" + secrets.size() + " (data not shown)]";
+                + endpointSlices.size() + ", secrets=" + secrets.size() + " (data not shown), ingresses=" + ingresses.size()
+                + ", ingressClasses=" + ingressClasses.size() + "]";
     }
 }

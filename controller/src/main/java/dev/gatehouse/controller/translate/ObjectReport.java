@@ -12,6 +12,7 @@ final class ObjectReport {
     private Reason invalidReason = Reason.Invalid;
     private final List<String> unresolved = new ArrayList<>();
     private Reason unresolvedReason = Reason.RefNotFound;
+    private final List<Warning> warnings = new ArrayList<>();
     Integer targets;
     Integer readyTargets;
 
@@ -38,6 +39,14 @@ final class ObjectReport {
         unresolved.add(field + ": " + message);
     }
 
+    /**
+     * A part of the object (one path, one annotation) cannot be used as written; the rest is
+     * served. A warning about a reference also makes ResolvedRefs false.
+     */
+    void warn(Reason reason, String field, String message) {
+        warnings.add(new Warning(reason, field, message));
+    }
+
     boolean isInvalid() {
         return !invalid.isEmpty();
     }
@@ -50,11 +59,22 @@ final class ObjectReport {
         StatusCondition accepted = invalid.isEmpty()
                 ? new StatusCondition(StatusCondition.ACCEPTED, true, Reason.Accepted, "accepted")
                 : new StatusCondition(StatusCondition.ACCEPTED, false, invalidReason, String.join("; ", invalid));
-        StatusCondition refs = unresolved.isEmpty()
+        List<String> refProblems = new ArrayList<>(unresolved);
+        Reason refReason = unresolvedReason;
+        for (Warning w : warnings) {
+            if (w.reason().isReference()) {
+                if (refProblems.isEmpty()) {
+                    refReason = w.reason();
+                }
+                refProblems.add(w.toString());
+            }
+        }
+        StatusCondition refs = refProblems.isEmpty()
                 ? new StatusCondition(StatusCondition.RESOLVED_REFS, true, Reason.ResolvedRefs, "all references resolved")
-                : new StatusCondition(StatusCondition.RESOLVED_REFS, false, unresolvedReason, String.join("; ", unresolved));
+                : new StatusCondition(StatusCondition.RESOLVED_REFS, false, refReason, String.join("; ", refProblems));
         List<String> problems = new ArrayList<>(invalid);
         problems.addAll(unresolved);
-        return new ObjectStatus(source, List.of(accepted, refs), targets, readyTargets, problems);
+        warnings.forEach(w -> problems.add(w.toString()));
+        return new ObjectStatus(source, List.of(accepted, refs), targets, readyTargets, problems, warnings);
     }
 }

@@ -12,13 +12,24 @@ import java.util.List;
  * @param targets    for an Upstream: the number of targets resolved; null for other kinds
  * @param readyTargets for an Upstream: targets with a weight above 0; null for other kinds
  * @param problems   each problem on its own, {@code field: message}; the false conditions' messages
- *                   join them
+ *                   join them; the warnings are among them too
+ * @param warnings   the parts left out or served differently while the rest is served (an Ingress
+ *                   path whose Service is missing, a bad annotation), each with its reason
  */
 public record ObjectStatus(Source source, List<StatusCondition> conditions, Integer targets, Integer readyTargets,
-                           List<String> problems) {
+                           List<String> problems,
+                           @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
+                           List<Warning> warnings) {
     public ObjectStatus {
         conditions = List.copyOf(conditions);
         problems = List.copyOf(problems);
+        warnings = List.copyOf(java.util.Objects.requireNonNullElse(warnings, List.of()));
+    }
+
+    /** A status without warnings. */
+    public ObjectStatus(Source source, List<StatusCondition> conditions, Integer targets, Integer readyTargets,
+                        List<String> problems) {
+        this(source, conditions, targets, readyTargets, problems, List.of());
     }
 
     public boolean accepted() {

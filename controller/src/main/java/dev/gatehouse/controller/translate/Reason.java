@@ -19,10 +19,23 @@ public enum Reason {
     RefNotPermitted,
     /** ResolvedRefs=False: a referenced Secret exists but cannot be used (label, data key). */
     InvalidSecret,
+    /** Warning (Ingress): a backend names a Service, or a Service port, that does not exist. */
+    BackendNotFound,
+    /** Warning (Ingress): a backend of a kind Gatehouse cannot send traffic to (a resource backend). */
+    InvalidKind,
+    /** Warning (Ingress): a {@code gatehouse.dev/} annotation has a value Gatehouse cannot use; it is ignored. */
+    InvalidAnnotation,
+    /** Warning (Ingress): a field Gatehouse records but does not act on yet (TLS termination). */
+    NotYetSupported,
     /** Programmed=True: every connected proxy applied the snapshot holding this generation. */
     Programmed,
     /** Programmed=False: not yet applied by every connected proxy, or no proxy is connected. */
     Pending,
     /** Programmed=False: a proxy refused the snapshot because of this object. */
-    Rejected
+    Rejected;
+
+    /** Whether a warning of this reason is about a reference (and so makes ResolvedRefs false). */
+    boolean isReference() {
+        return this == BackendNotFound || this == InvalidKind || this == RefNotFound || this == RefNotPermitted;
+    }
 }

@@ -202,7 +202,7 @@ final class RouteStep {
     }
 
     /** Two routes with equal keys match exactly the same requests with the same priority. */
-    private static String matchKey(Route r) {
+    static String matchKey(Route r) {
         return String.join(",", r.hosts().stream().sorted().toList()) + "|"
                 + String.join(",", r.paths().stream().sorted().toList()) + "|"
                 + String.join(",", r.methods().stream().sorted().toList()) + "|"

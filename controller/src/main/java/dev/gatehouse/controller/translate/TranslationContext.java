@@ -28,6 +28,8 @@ final class TranslationContext {
     /** Consumers refused because of a conflict: their keys must not leave a gap another consumer fills. */
     final Set<String> refusedConsumers = new HashSet<>();
     final List<dev.gatehouse.config.Route> routes = new ArrayList<>();
+    /** What Ingresses ask of TLS, recorded for TLS termination. */
+    final List<IngressTls> ingressTls = new ArrayList<>();
 
     private final Map<String, ObjectReport> reports = new TreeMap<>();
 

@@ -5,12 +5,8 @@ import dev.gatehouse.config.Durations;
 import dev.gatehouse.config.Source;
 import dev.gatehouse.config.Upstream;
 import dev.gatehouse.config.Upstream.Target;
-import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
-import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -22,9 +18,6 @@ import java.util.Objects;
 
 /** Upstream objects → snapshot upstreams; targets from {@code spec.targets} and EndpointSlices. */
 final class UpstreamStep {
-    /** The label EndpointSlices carry naming their Service (discovery.k8s.io/v1). */
-    static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
-
     private UpstreamStep() {
     }
 
@@ -138,83 +131,18 @@ final class UpstreamStep {
             return List.of();
         }
         String serviceKey = source.namespace() + "/" + ref.name;
-        Service svc = state.kubeServices().stream()
-                .filter(s -> Sources.key(s).equals(serviceKey)).findFirst().orElse(null);
+        Service svc = EndpointTargets.service(state, source.namespace(), ref.name);
         if (svc == null) {
             report.unresolved(Reason.RefNotFound, "spec.serviceRef.name", "Service " + serviceKey + " not found");
             return List.of();
         }
-        String portName = portName(ref.port, svc);
-        if (portName == null) {
+        ServicePort port = EndpointTargets.port(ref.port, svc);
+        if (port == null) {
             report.unresolved(Reason.RefNotFound, "spec.serviceRef.port",
-                    "Service " + serviceKey + " has no port " + (ref.port == null ? "" : portText(ref.port)));
+                    "Service " + serviceKey + " has no port " + (ref.port == null ? "" : EndpointTargets.portText(ref.port)));
             return List.of();
         }
-        Map<String, Target> out = new LinkedHashMap<>();
-        for (EndpointSlice slice : state.endpointSlices()) {
-            if (!Sources.namespace(slice).equals(source.namespace())
-                    || slice.getMetadata().getLabels() == null
-                    || !ref.name.equals(slice.getMetadata().getLabels().get(SERVICE_NAME_LABEL))
-                    || "FQDN".equals(slice.getAddressType())) {
-                continue;
-            }
-            Integer port = Objects.requireNonNullElse(slice.getPorts(), List.<EndpointPort>of()).stream()
-                    .filter(p -> portName.equals(Objects.requireNonNullElse(p.getName(), "")))
-                    .map(EndpointPort::getPort).filter(Objects::nonNull).findFirst().orElse(null);
-            if (port == null) {
-                continue;
-            }
-            for (Endpoint e : Objects.requireNonNullElse(slice.getEndpoints(), List.<Endpoint>of())) {
-                int weight = endpointWeight(e);
-                if (weight < 0) {
-                    continue;
-                }
-                for (String address : Objects.requireNonNullElse(e.getAddresses(), List.<String>of())) {
-                    Target t = new Target(address, port, weight);
-                    Target previous = out.get(t.address());
-                    if (previous == null || previous.weight() < weight) {
-                        out.put(t.address(), t);
-                    }
-                }
-            }
-        }
-        return List.copyOf(out.values());
-    }
-
-    /**
-     * Ready and not terminating: full weight. Terminating but still serving: weight 0, so
-     * in-flight requests finish and no new one is sent (drain). Otherwise: -1, left out.
-     * A nil {@code ready} means ready (discovery.k8s.io/v1 EndpointConditions).
-     */
-    private static int endpointWeight(Endpoint e) {
-        var c = e.getConditions();
-        boolean ready = c == null || c.getReady() == null || c.getReady();
-        boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
-        boolean serving = c == null || c.getServing() == null ? ready : c.getServing();
-        if (!terminating && ready) {
-            return Target.DEFAULT_WEIGHT;
-        }
-        return terminating && serving ? 0 : -1;
-    }
-
-    /** The Service port's name ("" for an unnamed one) that EndpointSlice ports carry; null if none. */
-    private static String portName(IntOrString port, Service svc) {
-        if (port == null) {
-            return null;
-        }
-        List<ServicePort> ports = svc.getSpec() == null || svc.getSpec().getPorts() == null
-                ? List.of() : svc.getSpec().getPorts();
-        for (ServicePort p : ports) {
-            String name = Objects.requireNonNullElse(p.getName(), "");
-            if (port.getStrVal() != null ? port.getStrVal().equals(name) : Objects.equals(port.getIntVal(), p.getPort())) {
-                return name;
-            }
-        }
-        return null;
-    }
-
-    private static String portText(IntOrString port) {
-        return port.getStrVal() != null ? "named \"" + port.getStrVal() + "\"" : String.valueOf(port.getIntVal());
+        return EndpointTargets.of(state, source.namespace(), ref.name, Objects.requireNonNullElse(port.getName(), ""));
     }
 
     private static Upstream.HealthChecks healthChecks(UpstreamSpec.HealthChecks h, ObjectReport report) {

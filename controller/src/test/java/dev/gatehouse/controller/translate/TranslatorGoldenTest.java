@@ -61,6 +61,9 @@ class TranslatorGoldenTest {
         ObjectNode out = SnapshotCodec.mapper().createObjectNode();
         out.set("snapshot", SnapshotCodec.mapper().valueToTree(t.snapshot()));
         out.set("statuses", SnapshotCodec.mapper().valueToTree(t.statuses()));
+        if (!t.ingressTls().isEmpty()) {
+            out.set("ingressTls", SnapshotCodec.mapper().valueToTree(t.ingressTls()));
+        }
         String actual = SnapshotCodec.toPrettyJson(out) + "\n";
         // same input, same bytes
         assertThat(SnapshotCodec.toJson(Translator.translate(ManifestReader.state(objects)).snapshot()))

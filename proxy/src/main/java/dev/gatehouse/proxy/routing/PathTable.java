@@ -9,18 +9,23 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * The routes of one host bucket, by path: regexes first (in {@link RouteEntry#ORDER}), then
- * prefixes longest first on segment boundaries (one hash lookup per distinct prefix length, no
- * scan over all routes), then routes without paths.
+ * The routes of one host bucket, by path: exact paths first (one hash lookup of the whole path),
+ * then regexes (in {@link RouteEntry#ORDER}), then prefixes longest first on segment boundaries
+ * (one hash lookup per distinct prefix length, no scan over all routes), then routes without
+ * paths. An exact match is never shorter than a prefix match of the same path, so "exact
+ * first" is also Ingress's "longest path wins, Exact before Prefix on a tie".
  */
 final class PathTable<T> {
+    private final Map<String, List<RouteEntry<T>>> exacts = new HashMap<>();
     private final List<RouteEntry<T>> regexes = new ArrayList<>();
     private final Map<String, List<RouteEntry<T>>> prefixes = new HashMap<>();
     private final List<RouteEntry<T>> anyPath = new ArrayList<>();
     private int[] lengths = new int[0];
 
     void add(RouteEntry<T> e) {
-        if (e.regex != null) {
+        if (e.exact != null) {
+            exacts.computeIfAbsent(e.exact, p -> new ArrayList<>()).add(e);
+        } else if (e.regex != null) {
             regexes.add(e);
         } else if (e.prefix != null) {
             prefixes.computeIfAbsent(e.prefix, p -> new ArrayList<>()).add(e);
@@ -33,6 +38,7 @@ final class PathTable<T> {
         regexes.sort(RouteEntry.ORDER);
         anyPath.sort(RouteEntry.ORDER);
         prefixes.values().forEach(l -> l.sort(RouteEntry.ORDER));
+        exacts.values().forEach(l -> l.sort(RouteEntry.ORDER));
         TreeSet<Integer> distinct = new TreeSet<>(java.util.Comparator.reverseOrder());
         prefixes.keySet().forEach(p -> distinct.add(p.length()));
         lengths = distinct.stream().mapToInt(Integer::intValue).toArray();
@@ -54,6 +60,17 @@ final class PathTable<T> {
     }
 
     RouteMatch<T> match(String method, String path, HttpHeaders headers) {
+        if (!exacts.isEmpty()) {
+            List<RouteEntry<T>> candidates = exacts.get(path);
+            if (candidates != null) {
+                for (int i = 0; i < candidates.size(); i++) {
+                    RouteEntry<T> e = candidates.get(i);
+                    if (e.conditionsMatch(method, headers)) {
+                        return new RouteMatch<>(e.route, e.destination, path, path.length());
+                    }
+                }
+            }
+        }
         for (int i = 0; i < regexes.size(); i++) {
             RouteEntry<T> e = regexes.get(i);
             int end = e.regexMatch(path);

@@ -27,6 +27,8 @@ final class RouteEntry<T> {
     final int order;
     final String prefix;
     final Pattern regex;
+    /** The path an exact entry ({@code =/a}) matches, without its mark; null for other kinds. */
+    final String exact;
     private final Set<String> methods;
     /** Header name to accepted values, lower case. */
     private final Map<String, Set<String>> headers;
@@ -36,12 +38,18 @@ final class RouteEntry<T> {
         this.route = route;
         this.destination = destination;
         this.order = order;
-        if (path != null && path.startsWith("~")) {
+        if (path != null && path.startsWith(Route.REGEX)) {
             this.regex = Pattern.compile(path.substring(1));
             this.prefix = null;
+            this.exact = null;
+        } else if (path != null && path.startsWith(Route.EXACT)) {
+            this.regex = null;
+            this.prefix = null;
+            this.exact = path.substring(1);
         } else {
             this.regex = null;
             this.prefix = path;
+            this.exact = null;
         }
         this.methods = Set.copyOf(route.methods());
         this.headers = route.headers().entrySet().stream().collect(java.util.stream.Collectors.toUnmodifiableMap(

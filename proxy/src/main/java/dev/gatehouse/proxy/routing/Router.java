@@ -12,9 +12,10 @@ import java.util.function.Function;
 /**
  * Routes compiled into lookup structures: host map → {@link PathTable}. Precedence (see
  * docs/routing.md): the most specific host bucket that has a match wins (exact host, then
- * wildcards longest suffix first, then routes without hosts); inside a bucket regex paths
- * before prefixes, longer prefixes first, then more conditions (methods, headers), then higher
- * priority, then snapshot order. Immutable once compiled; safe to share between event loops.
+ * wildcards longest suffix first, a one-label {@code +.} wildcard before an any-depth {@code *.}
+ * one of the same suffix, then routes without hosts); inside a bucket exact paths, then regex
+ * paths, then prefixes, longer prefixes first, then more conditions (methods, headers), then
+ * higher priority, then snapshot order. Immutable once compiled; safe to share between event loops.
  *
  * @param <T> what a match resolves to (the compiled service, balancer and key-auth of a route)
  */
@@ -22,11 +23,15 @@ public final class Router<T> {
     private final Map<String, PathTable<T>> exact;
     /** Keyed by the suffix with its leading dot: {@code *.example.com} → {@code .example.com}. */
     private final Map<String, PathTable<T>> wildcard;
+    /** Keyed like {@link #wildcard}; matches only a host with exactly one label before the suffix. */
+    private final Map<String, PathTable<T>> oneLabel;
     private final PathTable<T> anyHost;
 
-    private Router(Map<String, PathTable<T>> exact, Map<String, PathTable<T>> wildcard, PathTable<T> anyHost) {
+    private Router(Map<String, PathTable<T>> exact, Map<String, PathTable<T>> wildcard, Map<String, PathTable<T>> oneLabel,
+                   PathTable<T> anyHost) {
         this.exact = exact;
         this.wildcard = wildcard;
+        this.oneLabel = oneLabel;
         this.anyHost = anyHost;
     }
 
@@ -37,6 +42,7 @@ public final class Router<T> {
     public static <T> Router<T> compile(List<Route> routes, Function<Route, T> destination) {
         Map<String, PathTable<T>> exact = new HashMap<>();
         Map<String, PathTable<T>> wildcard = new HashMap<>();
+        Map<String, PathTable<T>> oneLabel = new HashMap<>();
         PathTable<T> anyHost = new PathTable<>();
         for (int order = 0; order < routes.size(); order++) {
             Route r = routes.get(order);
@@ -51,8 +57,10 @@ public final class Router<T> {
                 }
                 for (String host : r.hosts()) {
                     String h = host.toLowerCase(Locale.ROOT);
-                    PathTable<T> table = h.startsWith("*.")
+                    PathTable<T> table = h.startsWith(Route.ANY_LABELS)
                             ? wildcard.computeIfAbsent(h.substring(1), k -> new PathTable<>())
+                            : h.startsWith(Route.ONE_LABEL)
+                            ? oneLabel.computeIfAbsent(h.substring(1), k -> new PathTable<>())
                             : exact.computeIfAbsent(h, k -> new PathTable<>());
                     table.add(new RouteEntry<>(r, dest, order, path));
                 }
@@ -60,8 +68,9 @@ public final class Router<T> {
         }
         exact.values().forEach(PathTable::seal);
         wildcard.values().forEach(PathTable::seal);
+        oneLabel.values().forEach(PathTable::seal);
         anyHost.seal();
-        return new Router<>(Map.copyOf(exact), Map.copyOf(wildcard), anyHost);
+        return new Router<>(Map.copyOf(exact), Map.copyOf(wildcard), Map.copyOf(oneLabel), anyHost);
     }
 
     /**
@@ -80,9 +89,20 @@ public final class Router<T> {
                     return m;
                 }
             }
-            if (!wildcard.isEmpty()) {
-                for (int dot = h.indexOf('.'); dot >= 0; dot = h.indexOf('.', dot + 1)) {
-                    PathTable<T> wt = wildcard.get(h.substring(dot));
+            if (!wildcard.isEmpty() || !oneLabel.isEmpty()) {
+                int first = h.indexOf('.');
+                for (int dot = first; dot >= 0; dot = h.indexOf('.', dot + 1)) {
+                    String suffix = h.substring(dot);
+                    if (dot == first && dot > 0 && !oneLabel.isEmpty()) {
+                        PathTable<T> ot = oneLabel.get(suffix);
+                        if (ot != null) {
+                            RouteMatch<T> m = ot.match(method, path, headers);
+                            if (m != null) {
+                                return m;
+                            }
+                        }
+                    }
+                    PathTable<T> wt = wildcard.isEmpty() ? null : wildcard.get(suffix);
                     if (wt != null) {
                         RouteMatch<T> m = wt.match(method, path, headers);
                         if (m != null) {

@@ -35,7 +35,17 @@ class RouterTest {
             route("default/exact-host-post", "s").hosts("api.example.com").paths("/deep").methods("POST").build(),
             route("default/wild", "s").hosts("*.example.com").paths("/").build(),
             route("default/wild-eu", "s").hosts("*.eu.example.com").paths("/").build(),
-            route("default/no-path", "s").hosts("nopath.test").build());
+            route("default/no-path", "s").hosts("nopath.test").build(),
+            route("default/exact", "s").paths("=/exact").build(),
+            route("default/exact-prefix", "s").paths("/exact").build(),
+            route("default/exact-long", "s").paths("=/exact/a/b").build(),
+            route("default/exact-users", "s").paths("=/users/7").build(),
+            route("default/exact-slash", "s").paths("=/slash/").build(),
+            route("default/exact-get", "s").paths("=/verb").methods("GET").build(),
+            route("default/one-label", "s").hosts("+.one.test").paths("/").build(),
+            route("default/any-depth", "s").hosts("*.one.test").paths("/").build(),
+            route("default/only-one", "s").hosts("+.only.test").paths("/").build(),
+            route("default/one-label-deep", "s").hosts("+.b.one.test").paths("/deep").build());
 
     private static final Router<String> ROUTER = Router.compile(ROUTES, Route::id);
 
@@ -69,6 +79,26 @@ class RouterTest {
             example.com          | GET    | /profile              | -                | default/profile      | 8
             example.com.         | GET    | /x                    | -                | default/root         | 1
             nopath.test          | DELETE | /anything/at/all      | -                | default/no-path      | 0
+            -                    | GET    | /exact                | -                | default/exact        | 6
+            -                    | GET    | /exact/               | -                | default/exact-prefix | 6
+            -                    | GET    | /exact/a              | -                | default/exact-prefix | 6
+            -                    | GET    | /exact/a/b            | -                | default/exact-long   | 10
+            -                    | GET    | /exact/a/b/c          | -                | default/exact-prefix | 6
+            -                    | GET    | /exactx               | -                | default/root         | 1
+            -                    | GET    | /EXACT                | -                | default/root         | 1
+            -                    | GET    | /users/7              | -                | default/exact-users  | 8
+            -                    | GET    | /users/8              | -                | default/users-regex  | 8
+            -                    | GET    | /slash/               | -                | default/exact-slash  | 7
+            -                    | GET    | /slash                | -                | default/root         | 1
+            -                    | GET    | /verb                 | -                | default/exact-get    | 5
+            -                    | POST   | /verb                 | -                | default/root         | 1
+            a.one.test           | GET    | /x                    | -                | default/one-label    | 1
+            a.b.one.test         | GET    | /x                    | -                | default/any-depth    | 1
+            a.b.one.test         | GET    | /deep/x               | -                | default/one-label-deep | 5
+            one.test             | GET    | /x                    | -                | default/root         | 1
+            a.only.test          | GET    | /x                    | -                | default/only-one     | 1
+            a.b.only.test        | GET    | /x                    | -                | default/root         | 1
+            .only.test           | GET    | /x                    | -                | default/root         | 1
             """)
     void precedence(String host, String method, String path, String version, String expected, int matched) {
         HttpHeaders headers = new DefaultHttpHeaders();

@@ -1,0 +1,71 @@
+package dev.gatehouse.e2e;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * A backend that says what it received: every answer is 200 with the body
+ * {@code <name> <path?query> host=<Host>}, so a test sees which backend a request reached, with
+ * which path and which Host. On loopback, an ephemeral port.
+ */
+final class EchoBackend implements AutoCloseable {
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final String name;
+
+    private EchoBackend(HttpServer server, ExecutorService executor, String name) {
+        this.server = server;
+        this.executor = executor;
+        this.name = name;
+    }
+
+    static EchoBackend start(String name) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "echo-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+        EchoBackend b = new EchoBackend(server, executor, name);
+        server.createContext("/", b::handle);
+        server.setExecutor(executor);
+        server.start();
+        return b;
+    }
+
+    int port() {
+        return server.getAddress().getPort();
+    }
+
+    String name() {
+        return name;
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex; InputStream in = ex.getRequestBody()) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+            String query = ex.getRequestURI().getRawQuery();
+            String body = name + " " + ex.getRequestURI().getRawPath() + (query == null ? "" : "?" + query)
+                    + " host=" + ex.getRequestHeaders().getFirst("Host");
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "text/plain");
+            ex.getResponseHeaders().set("X-Served-By", name);
+            ex.sendResponseHeaders(200, bytes.length);
+            ex.getResponseBody().write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}
