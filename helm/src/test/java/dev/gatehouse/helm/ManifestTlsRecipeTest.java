@@ -42,8 +42,10 @@ class ManifestTlsRecipeTest {
         assertThat(RenderedObjectsTest.volume(proxy, "channel-ca").getSecret().getSecretName()).isEqualTo("gatehouse-channel-tls");
         assertThat(RenderedObjectsTest.only(RenderedObjectsTest.controller(objects)).getArgs()).contains("--tls-cert", "--tls-key");
         Chart.one(objects, NetworkPolicy.class, "gatehouse-controller");
+        String docs = Files.readString(Chart.REPO.resolve("docs/channel.md"));
         for (String line : AllInOne.TLS_RECIPE.lines().toList()) {
             assertThat(manifest).contains("#   " + line + "\n");
+            assertThat(docs).as("docs/channel.md shows the same lines").contains("\n" + line + "\n");
         }
     }
 
