@@ -50,7 +50,8 @@ public final class ControllerCommand implements Callable<Integer> {
     @Option(names = "--tls-cert", paramLabel = "PEM", description = "Serve the channel over TLS with this certificate (with --tls-key).")
     Path tlsCert;
 
-    @Option(names = "--tls-key", paramLabel = "PEM", description = "Private key (PKCS#8 PEM) for --tls-cert.")
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "Private key for --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1). "
+            + "Both files are re-read every 10 s; a changed pair serves new connections.")
     Path tlsKey;
 
     @Option(names = "--status-address", paramLabel = "ADDR", defaultValue = "0.0.0.0",

@@ -47,7 +47,8 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "Where the last applied snapshot is kept, and read back at start.")
     Path stateDir;
 
-    @Option(names = "--ca-file", paramLabel = "PEM", description = "CA certificate that signed the controller's channel certificate.")
+    @Option(names = "--ca-file", paramLabel = "PEM", description = "CA certificate that signed the controller's channel "
+            + "certificate; the only one trusted on wss:// (required with wss://), re-read at each connection attempt.")
     Path caFile;
 
     @Option(names = "--proxy-id", paramLabel = "ID", description = "This proxy's name on the channel. Default: $POD_NAME, else the host name.")
@@ -65,7 +66,7 @@ public final class ProxyCommand implements Callable<Integer> {
             try {
                 running = Running.start(options, new ChannelClientConfig(controller, token,
                         proxyId == null ? Identity.podName() : proxyId, stateDir, false, caFile));
-            } catch (IllegalStateException e) { // a port that cannot open, the persisted snapshot's included
+            } catch (IllegalStateException | IllegalArgumentException e) { // a port that cannot open, a bad --ca-file
                 return failed(e.getMessage());
             }
             try (running; ProcessMeters jvm = ProcessMeters.bind(running.proxy.metrics().registry())) {
@@ -140,6 +141,7 @@ public final class ProxyCommand implements Callable<Integer> {
                 status = StatusServer.start(statusAddresses, statusPort, proxy);
                 ChannelClient channel = ChannelClient.start(channelConfig, proxy);
                 proxy.metrics().channelConnected(channel::connected);
+                channel.bindMeters(proxy.metrics().registry());
                 return new Running(proxy, status, channel);
             } catch (RuntimeException e) {
                 if (status != null) {

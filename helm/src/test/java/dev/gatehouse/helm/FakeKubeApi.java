@@ -68,6 +68,15 @@ final class FakeKubeApi {
                 """.formatted(name, namespace, data));
     }
 
+    /** Serves a Secret of {@code type} with these {@code data} entries (values already base64). */
+    void putSecret(String namespace, String name, String type, Map<String, String> data) {
+        StringBuilder json = new StringBuilder();
+        data.forEach((k, v) -> json.append(json.length() == 0 ? "" : ",").append('"').append(k).append("\":\"").append(v).append('"'));
+        secrets.put(namespace + "/" + name, """
+                {"apiVersion":"v1","kind":"Secret","metadata":{"name":"%s","namespace":"%s"},"type":"%s","data":{%s}}
+                """.formatted(name, namespace, type, json));
+    }
+
     void removeSecret(String namespace, String name) {
         secrets.remove(namespace + "/" + name);
     }

@@ -71,6 +71,8 @@ class RenderedObjectsTest {
                 tuple("ServiceAccount", "gatehouse-controller"),
                 tuple("ServiceAccount", "gatehouse-proxy"),
                 tuple("Secret", "gatehouse-channel-token"),
+                tuple("Secret", "gatehouse-channel-tls"),
+                tuple("NetworkPolicy", "gatehouse-controller"),
                 tuple("ClusterRole", "gatehouse-controller-gatehouse-system"),
                 tuple("ClusterRoleBinding", "gatehouse-controller-gatehouse-system"),
                 tuple("ClusterRole", "gatehouse-controller-gatehouse-system-ingressclasses"),
@@ -90,7 +92,9 @@ class RenderedObjectsTest {
         assertThat(controller.getSpec().getReplicas()).isEqualTo(2);
         Container c = only(controller);
         assertThat(c.getArgs()).containsExactly("controller", "--channel-port", "18000",
-                "--token-file", "/etc/gatehouse/token/token", "--status-port", "8100",
+                "--token-file", "/etc/gatehouse/token/token",
+                "--tls-cert", "/etc/gatehouse/channel-tls/tls.crt", "--tls-key", "/etc/gatehouse/channel-tls/tls.key",
+                "--status-port", "8100",
                 "--ingress-class", "gatehouse", "--publish-service", "gatehouse-system/gatehouse-proxy");
         assertThat(c.getEnv()).extracting(e -> e.getName(), e -> e.getValueFrom().getFieldRef().getFieldPath())
                 .containsExactlyInAnyOrder(tuple("POD_NAMESPACE", "metadata.namespace"), tuple("POD_NAME", "metadata.name"));
@@ -108,7 +112,9 @@ class RenderedObjectsTest {
     void namespacedModePassesEachNamespaceToTheController() {
         assertThat(only(controller(namespaced)).getArgs()).containsExactly("controller",
                 "--namespace", "team-a", "--namespace", "team-b", "--channel-port", "18000",
-                "--token-file", "/etc/gatehouse/token/token", "--status-port", "8100",
+                "--token-file", "/etc/gatehouse/token/token",
+                "--tls-cert", "/etc/gatehouse/channel-tls/tls.crt", "--tls-key", "/etc/gatehouse/channel-tls/tls.key",
+                "--status-port", "8100",
                 "--ingress-class", "gatehouse", "--publish-service", "gatehouse-system/gatehouse-proxy");
     }
 
@@ -117,8 +123,9 @@ class RenderedObjectsTest {
         Deployment proxy = proxy(defaults);
         assertThat(proxy.getSpec().getReplicas()).isEqualTo(2);
         assertThat(only(proxy).getArgs()).containsExactly("proxy",
-                "--controller", "ws://gatehouse-channel.gatehouse-system.svc:18000",
-                "--token-file", "/etc/gatehouse/token/token", "--port", "8000", "--status-port", "8100",
+                "--controller", "wss://gatehouse-channel.gatehouse-system.svc:18000",
+                "--token-file", "/etc/gatehouse/token/token", "--ca-file", "/etc/gatehouse/channel-ca/ca.crt",
+                "--port", "8000", "--status-port", "8100",
                 "--status-address", "$(POD_IP),127.0.0.1", "--state-dir", "/var/lib/gatehouse", "--access-log", "stdout");
         PodSpec pod = proxy.getSpec().getTemplate().getSpec();
         assertThat(pod.getAutomountServiceAccountToken()).isFalse();
@@ -218,7 +225,8 @@ class RenderedObjectsTest {
     void anExistingTokenSecretCanBeUsedInstead() {
         List<HasMetadata> objects = Chart.parse(Chart.template()
                 .set("channel.token.create", false).set("channel.token.secretName", "my-token").call());
-        assertThat(Chart.ofKind(objects, Secret.class)).isEmpty();
+        assertThat(Chart.ofKind(objects, Secret.class)).extracting(o -> o.getMetadata().getName())
+                .as("no token Secret").containsExactly("gatehouse-channel-tls");
         assertThat(Chart.ofKind(objects, Deployment.class)).allSatisfy(d ->
                 assertThat(volume(d, "channel-token").getSecret().getSecretName()).isEqualTo("my-token"));
     }
@@ -327,7 +335,8 @@ class RenderedObjectsTest {
                 .contains("--publish-service", "ingress/edge-gatehouse-proxy");
         Deployment proxy = Chart.one(objects, Deployment.class, "edge-gatehouse-proxy");
         Deployment controller = Chart.one(objects, Deployment.class, "edge-gatehouse-controller");
-        assertThat(only(proxy).getArgs()).contains("ws://edge-gatehouse-channel.ingress.svc:18000");
+        assertThat(only(proxy).getArgs()).contains("wss://edge-gatehouse-channel.ingress.svc:18000");
+        Chart.one(objects, Secret.class, "edge-gatehouse-channel-tls");
         assertThat(Chart.one(objects, Service.class, "edge-gatehouse-channel").getSpec().getSelector())
                 .isEqualTo(controller.getSpec().getSelector().getMatchLabels());
         Chart.one(objects, Secret.class, "edge-gatehouse-channel-token");
@@ -362,7 +371,11 @@ class RenderedObjectsTest {
                 .as("a given affinity replaces the default").isNull();
         assertThat(proxy.getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity()
                 .getRequiredDuringSchedulingIgnoredDuringExecution()).hasSize(1);
-        assertThat(only(proxy).getArgs()).contains("ws://edge-channel.gatehouse-system.svc:18000");
+        assertThat(only(proxy).getArgs()).contains("wss://edge-channel.gatehouse-system.svc:18000");
+        assertThat(volume(proxy, "channel-ca").getSecret().getSecretName()).isEqualTo("edge-tls");
+        assertThat(volume(controller, "channel-tls").getSecret().getSecretName()).isEqualTo("edge-tls");
+        assertThat(Chart.one(objects, io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class, "edge-controller")
+                .getSpec().getIngress().get(1).getFrom()).hasSize(1);
         Service service = Chart.one(objects, Service.class, "edge-proxy");
         assertThat(service.getSpec().getPorts()).extracting(p -> p.getPort(), p -> p.getNodePort())
                 .containsExactly(tuple(8080, 30080));

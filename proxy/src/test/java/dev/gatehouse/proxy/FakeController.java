@@ -73,7 +73,13 @@ final class FakeController implements AutoCloseable {
 
     /** Pushes {@code snapshot} to the connected proxy (after its hello). */
     void push(Snapshot snapshot) {
-        session.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(ChannelCodec.encode(SnapshotPush.of(snapshot)))));
+        push(snapshot, null);
+    }
+
+    /** Pushes {@code snapshot} as controller epoch {@code epoch} (null: none), in any order a test wants. */
+    void push(Snapshot snapshot, String epoch) {
+        session.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(
+                ChannelCodec.encode(SnapshotPush.of(snapshot, epoch)))));
     }
 
     @Override

@@ -4,12 +4,13 @@
  * <p>The exchange, over one WebSocket text frame per message (see {@link dev.gatehouse.config.channel.ChannelCodec}):
  * <pre>
  *   proxy                                controller
- *     │ ── hello(proxyId, lastVersion, lastHash) ──▶
- *     │ ◀── snapshot(version, hash, snapshot) ──────   at once, unless lastHash is the latest hash
+ *     │ ── hello(proxyId, lastVersion, lastHash, lastEpoch) ──▶
+ *     │ ◀── snapshot(version, hash, epoch, snapshot) ───   at once, unless lastHash is the latest hash
  *     │ ── ack(version, hash) | nack(…, errors) ───▶   one answer per applied push
  *     │ ◀── snapshot(…) ────────────────────────────   on every publish; only the newest when behind
  * </pre>
  * Every message carries {@code protocol} ({@value dev.gatehouse.config.channel.ChannelMessage#PROTOCOL});
- * a peer refuses a message with another version rather than guess its meaning.
+ * a peer refuses a message with another version rather than guess its meaning. Within one
+ * controller {@link dev.gatehouse.config.channel.Epochs epoch} snapshot versions never go back.
  */
 package dev.gatehouse.config.channel;

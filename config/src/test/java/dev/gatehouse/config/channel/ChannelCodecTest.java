@@ -78,6 +78,38 @@ class ChannelCodecTest {
     }
 
     @Test
+    void theEpochTravelsInHelloAndPushAndIsLeftOutWhenNull() {
+        Hello hello = Hello.of("proxy-0", 7, "abc", "9f3a1c0d22b4e5f6");
+        assertThat(roundTrip(hello)).isEqualTo(hello);
+        assertThat(new String(ChannelCodec.encode(hello), StandardCharsets.UTF_8)).endsWith(",\"lastEpoch\":\"9f3a1c0d22b4e5f6\"}");
+        SnapshotPush push = SnapshotPush.of(sample(3), "9f3a1c0d22b4e5f6");
+        assertThat(roundTrip(push)).isEqualTo(push);
+        assertThat(new String(ChannelCodec.encode(push), StandardCharsets.UTF_8))
+                .contains("\"hash\":\"" + push.hash() + "\",\"epoch\":\"9f3a1c0d22b4e5f6\",\"snapshot\":");
+        assertThat(new String(ChannelCodec.encode(SnapshotPush.of(sample(3))), StandardCharsets.UTF_8)).doesNotContain("epoch");
+    }
+
+    @Test
+    void aMessageWithoutEpochFromAnOlderPeerStillReads() {
+        String json = new String(ChannelCodec.encode(SnapshotPush.of(sample(5))), StandardCharsets.UTF_8);
+        assertThat(((SnapshotPush) ChannelCodec.decode(utf8(json))).epoch()).isNull();
+        assertThat(((Hello) ChannelCodec.decode(utf8("{\"type\":\"hello\",\"protocol\":1,\"proxyId\":\"p\",\"lastVersion\":0}")))
+                .lastEpoch()).isNull();
+    }
+
+    @Test
+    void aBadEpochIsRefusedNamingTheField() {
+        String json = new String(ChannelCodec.encode(SnapshotPush.of(sample(5), "e1")), StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> ChannelCodec.decode(utf8(json.replace("\"e1\"", "\"e 1\""))))
+                .isInstanceOf(ChannelCodecException.class)
+                .hasMessageContaining("snapshot.epoch: character 32 at 1 (expected: only 0-9, a-z, A-Z, '.', '_', '-')")
+                .satisfies(e -> assertThat(((ChannelCodecException) e).version()).isEqualTo(5));
+        assertThatThrownBy(() -> Hello.of("p", 0, null, "x".repeat(65)))
+                .hasMessage("hello.lastEpoch: 65 characters (expected: 1..64)");
+        assertThat(Epochs.random()).matches("[0-9a-f]{16}").isNotEqualTo(Epochs.random());
+    }
+
+    @Test
     void ackAndNackRoundTrip() {
         Ack ack = Ack.of(3, "h3");
         assertThat(roundTrip(ack)).isEqualTo(ack);

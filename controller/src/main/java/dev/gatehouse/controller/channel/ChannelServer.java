@@ -20,15 +20,14 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
+import dev.gatehouse.config.channel.Epochs;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.net.ssl.SSLException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
@@ -38,9 +37,9 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -63,8 +62,17 @@ import java.util.function.Consumer;
  *   <tr><td>WebSocket handshake must complete within</td><td>{@value #HANDSHAKE_MILLIS} ms</td></tr>
  * </table>
  *
+ * <p>Every push carries the server's {@linkplain #epoch() epoch}, random per start: versions
+ * published through one server never go back ({@link #publish} refuses a lower one), so proxies
+ * refuse an older version from the same epoch. The epoch names this server, not the leader:
+ * every replica serves the channel from its own cache and numbers its own snapshots, so two
+ * replicas' versions are not one sequence (see docs/decisions.md).
+ *
+ * <p>With TLS the certificate and key are re-read every {@value ServerTls#RELOAD_SECONDS} s and
+ * a changed pair serves new connections ({@link ServerTls}).
+ *
  * <p>Thread-safe. {@link #publish} returns at once; writes happen on the connections' event
- * loops. Listener calls come from one thread of the server's own.
+ * loops. Listener calls and TLS reloads come from one thread of the server's own.
  */
 public final class ChannelServer implements AutoCloseable {
     public static final String PATH = "/v1/channel";
@@ -78,18 +86,21 @@ public final class ChannelServer implements AutoCloseable {
 
     private final ChannelServerConfig config;
     private final KeepAlive keepAlive;
+    private final String epoch = Epochs.random();
     private final EventLoopGroup acceptor;
     private final EventLoopGroup workers;
     private final ChannelGroup connections = new DefaultChannelGroup("channel-connections", GlobalEventExecutor.INSTANCE);
     private final ConcurrentMap<ChannelId, ProxySession> sessions = new ConcurrentHashMap<>();
     private final List<ChannelListener> listeners = new CopyOnWriteArrayList<>();
-    private final ExecutorService events = Executors.newSingleThreadExecutor(
+    private final ScheduledExecutorService events = Executors.newSingleThreadScheduledExecutor(
             new DefaultThreadFactory("gatehouse-channel-events", true));
     private final Object publishLock = new Object();
     private volatile Published latest;
     private volatile boolean closed;
     private Channel listening;
     private int port;
+    /** Null without TLS. */
+    private volatile ServerTls tls;
 
     private ChannelServer(ChannelServerConfig config, KeepAlive keepAlive) {
         this.config = config;
@@ -123,7 +134,8 @@ public final class ChannelServer implements AutoCloseable {
     }
 
     private void bind() {
-        SslContext ssl = config.tls() ? sslContext(config) : null;
+        ServerTls tls = config.tls() ? ServerTls.load(config.tlsCert(), config.tlsKey()) : null;
+        this.tls = tls;
         byte[] tokenDigest = UpgradeGate.digest(config.token());
         WebSocketServerProtocolConfig ws = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(PATH)
@@ -140,8 +152,8 @@ public final class ChannelServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
                         ChannelPipeline p = ch.pipeline();
-                        if (ssl != null) {
-                            p.addLast("tls", ssl.newHandler(ch.alloc()));
+                        if (tls != null) {
+                            p.addLast("tls", tls.context().newHandler(ch.alloc()));
                         }
                         p.addLast("idle", new IdleStateHandler(keepAlive.idle().toMillis(), keepAlive.ping().toMillis(),
                                 0, TimeUnit.MILLISECONDS));
@@ -156,17 +168,34 @@ public final class ChannelServer implements AutoCloseable {
         ChannelFuture bound = bootstrap.bind(config.address(), config.port()).syncUninterruptibly();
         listening = bound.channel();
         port = ((InetSocketAddress) listening.localAddress()).getPort();
-        LOG.info("event=channel.listening address={} port={} tls={} auth={}", config.address(), port(),
-                config.tls(), config.token() != null);
+        LOG.info("event=channel.listening address={} port={} tls={} auth={} epoch={}", config.address(), port(),
+                config.tls(), config.token() != null, epoch);
+        if (tls != null) {
+            events.scheduleWithFixedDelay(tls::reload, ServerTls.RELOAD_SECONDS, ServerTls.RELOAD_SECONDS, TimeUnit.SECONDS);
+        } else if (!loopback(config.address())) {
+            LOG.warn("event=channel.plaintext address={} port={} risk=\"the bearer token and every snapshot cross the "
+                    + "network in clear and proxies cannot tell this controller from another\" fix=\"--tls-cert and --tls-key "
+                    + "(the Helm chart does it unless channel.tls.enabled=false)\"", config.address(), port());
+        }
     }
 
-    private static SslContext sslContext(ChannelServerConfig config) {
+    private static boolean loopback(String address) {
         try {
-            return SslContextBuilder.forServer(config.tlsCert().toFile(), config.tlsKey().toFile()).build();
-        } catch (SSLException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("tlsCert, tlsKey: cannot load " + config.tlsCert() + " and "
-                    + config.tlsKey() + " (expected: a PEM certificate chain and its PKCS#8 PEM key): " + e.getMessage(), e);
+            return InetAddress.getByName(address).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
         }
+    }
+
+    /** Re-reads the TLS files now rather than at the next periodic check; true when a new pair was loaded. */
+    boolean reloadTls() {
+        ServerTls t = tls;
+        return t != null && t.reload();
+    }
+
+    /** This server's epoch, sent with every push: 16 hex digits, new at every start. */
+    public String epoch() {
+        return epoch;
     }
 
     /** The bound port; the one picked when the config said 0. */
@@ -185,7 +214,7 @@ public final class ChannelServer implements AutoCloseable {
             LOG.debug("event=channel.publish-skipped version={} reason=stopped", snapshot.version());
             return;
         }
-        Published next = Published.of(snapshot);
+        Published next = Published.of(snapshot, epoch);
         synchronized (publishLock) {
             Published current = latest;
             if (current != null && next.version() < current.version()) {

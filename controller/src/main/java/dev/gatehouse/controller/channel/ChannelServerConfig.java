@@ -11,7 +11,8 @@ import java.util.Objects;
  * @param token   the bearer token every proxy must send; null turns authentication off (tests
  *                and local mode only). Never printed: {@link #toString()} redacts it.
  * @param tlsCert the server certificate chain (PEM); null with {@code tlsKey} for plain WebSocket
- * @param tlsKey  the certificate's private key (PKCS#8 PEM); null with {@code tlsCert}
+ * @param tlsKey  the certificate's private key (PEM: PKCS#8, PKCS#1 RSA or SEC1 EC); null with {@code tlsCert}.
+ *                Both files are re-read every 10 s; a changed pair serves new connections
  */
 public record ChannelServerConfig(String address, int port, String token, Path tlsCert, Path tlsKey) {
     public ChannelServerConfig {

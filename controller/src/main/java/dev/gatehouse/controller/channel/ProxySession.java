@@ -127,7 +127,8 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
         since = Instant.now();
         updateState();
         server.register(channel, this);
-        LOG.info("event=channel.connected proxy={} remote={} version={}", proxyId, remote, hello.lastVersion());
+        LOG.info("event=channel.connected proxy={} remote={} version={} epoch={} same-epoch={}", proxyId, remote,
+                hello.lastVersion(), hello.lastEpoch() == null ? "-" : hello.lastEpoch(), server.epoch().equals(hello.lastEpoch()));
         String id = proxyId;
         server.notify(l -> l.onConnect(id));
         Published latest = server.latest();

@@ -9,8 +9,8 @@ import dev.gatehouse.config.channel.SnapshotPush;
  * connection (each wraps {@link #frame} without copying).
  */
 record Published(long version, String hash, byte[] frame) {
-    static Published of(Snapshot snapshot) {
-        SnapshotPush push = SnapshotPush.of(snapshot);
+    static Published of(Snapshot snapshot, String epoch) {
+        SnapshotPush push = SnapshotPush.of(snapshot, epoch);
         return new Published(push.version(), push.hash(), ChannelCodec.encode(push));
     }
 

@@ -77,8 +77,10 @@ class ChannelResilienceTest extends ChannelTestBase {
         Poll.until("v3 acked", () -> server.allAcked(3));
         assertThat(ChannelClient.loadPersisted(state)).isEqualTo(Snapshots.v(3));
         try (var files = Files.list(state)) {
-            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("snapshot.json");
+            assertThat(files.map(p -> p.getFileName().toString())).as("no temporary file left")
+                    .containsExactlyInAnyOrder("snapshot.json", "origin");
         }
+        assertThat(Files.readString(state.resolve("origin"))).as("the epoch it came from").isEqualTo(server.epoch() + " 3\n");
     }
 
     @Test

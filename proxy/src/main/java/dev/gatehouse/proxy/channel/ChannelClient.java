@@ -27,9 +27,9 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -37,10 +37,8 @@ import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.net.ssl.SSLException;
-import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -55,7 +53,10 @@ import java.util.concurrent.TimeUnit;
  * one line per change ({@code event=channel.connected}, {@code event=channel.disconnected}); of a
  * run of failed attempts, the first, every {@value #LOG_EVERY}th and any whose reason changed. A 401
  * is {@code event=channel.refused reason=unauthorized} and retried like any failure, since the
- * token Secret may be fixed later.
+ * token Secret may be fixed later; so is a controller certificate the pinned CA did not sign
+ * ({@code reason=untrusted-certificate}) or that names another host ({@code reason=certificate-name-mismatch}).
+ *
+ * <p>On {@code wss://} the proxy trusts only {@link ChannelClientConfig#caFile()} ({@link ChannelTrust}).
  *
  * <p>Everything runs on one event loop of the client's own, including {@link SnapshotSink#apply}
  * and the write to disk: pushes are applied one at a time, in order, and while one is applied the
@@ -87,7 +88,8 @@ public final class ChannelClient implements AutoCloseable {
 
     private final ChannelClientConfig config;
     private final SnapshotApplier applier;
-    private final SslContext ssl;
+    /** Null for ws://. */
+    private final ChannelTrust trust;
     private final Backoff backoff;
     private final EventLoopGroup group;
     /** Resolves the controller's name without blocking the loop. */
@@ -106,7 +108,7 @@ public final class ChannelClient implements AutoCloseable {
         this.config = config;
         this.applier = new SnapshotApplier(sink, config.stateDir());
         this.backoff = backoff;
-        this.ssl = config.tls() ? sslContext(config) : null;
+        this.trust = ChannelTrust.of(config);
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gatehouse-channel-client", true),
                 NioIoHandler.newFactory());
         this.dns = DnsResolvers.forBootstrap(NioDatagramChannel.class);
@@ -122,8 +124,14 @@ public final class ChannelClient implements AutoCloseable {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(sink, "sink");
         ChannelClient client = new ChannelClient(config, sink, backoff);
-        LOG.info("event=channel.starting controller={} proxy={} stateDir={}", config.controller(), config.proxyId(),
-                config.stateDir());
+        LOG.info("event=channel.starting controller={} proxy={} stateDir={} tls={} ca-file={}", config.controller(),
+                config.proxyId(), config.stateDir(), client.trust == null ? "off" : client.trust.mode(),
+                config.caFile() == null ? "-" : config.caFile());
+        if (client.trust == null && !loopback(config.controller().getHost())) {
+            LOG.warn("event=channel.plaintext controller={} risk=\"the bearer token and every snapshot cross the network in "
+                    + "clear, and any host answering at this address is trusted\" fix=\"wss:// with --ca-file (the Helm chart "
+                    + "does it unless channel.tls.enabled=false)\"", config.controller());
+        }
         client.group.execute(client::connect);
         return client;
     }
@@ -134,6 +142,34 @@ public final class ChannelClient implements AutoCloseable {
      */
     public static Snapshot loadPersisted(Path stateDir) {
         return SnapshotStore.load(stateDir);
+    }
+
+    /** True for a literal loopback address or {@code localhost}; no lookup. */
+    private static boolean loopback(String host) {
+        if (host.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+        if (!h.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+            return false;
+        }
+        try {
+            return InetAddress.getByName(h).isLoopbackAddress(); // a literal: parsed, not resolved
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /** Pushes refused because their version went back within their controller epoch (NACKed). */
+    public long staleSnapshotsRefused() {
+        return applier.staleRefused();
+    }
+
+    /** Registers {@code gatehouse.channel.snapshots.stale}, the count of {@link #staleSnapshotsRefused()}. */
+    public void bindMeters(MeterRegistry registry) {
+        FunctionCounter.builder("gatehouse.channel.snapshots.stale", this, ChannelClient::staleSnapshotsRefused)
+                .description("Snapshots refused (NACKed) because their version went back within one controller epoch")
+                .register(registry);
     }
 
     /** True between a completed WebSocket handshake and the connection's end. */
@@ -178,6 +214,7 @@ public final class ChannelClient implements AutoCloseable {
             return;
         }
         ControllerSession session = new ControllerSession(this);
+        SslContext ssl = trust == null ? null : trust.current();
         ChannelFuture connecting = new Bootstrap()
                 .group(group)
                 .channel(NioSocketChannel.class)
@@ -187,7 +224,7 @@ public final class ChannelClient implements AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        pipeline(ch, session);
+                        pipeline(ch, session, ssl);
                     }
                 })
                 .connect(config.controller().getHost(), config.port());
@@ -195,14 +232,14 @@ public final class ChannelClient implements AutoCloseable {
         connecting.addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {
                 channel = null;
-                attemptFailed(describe(f.cause()));
+                attemptFailed(FailureReason.describe(f.cause()));
                 return;
             }
             f.channel().closeFuture().addListener(closedFuture -> ended(session));
         });
     }
 
-    private void pipeline(SocketChannel ch, ControllerSession session) {
+    private void pipeline(SocketChannel ch, ControllerSession session, SslContext ssl) {
         HttpHeaders headers = new DefaultHttpHeaders();
         if (config.token() != null) {
             headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + config.token());
@@ -273,6 +310,11 @@ public final class ChannelClient implements AutoCloseable {
             if ("unauthorized".equals(reason)) {
                 LOG.warn("event=channel.refused reason=unauthorized controller={} proxy={} failures={} retry-in-ms={}",
                         config.controller(), config.proxyId(), failures, delay);
+            } else if (FailureReason.certificateRefused(reason)) {
+                int colon = reason.indexOf(": ");
+                LOG.warn("event=channel.refused reason={} controller={} proxy={} ca-file={} failures={} retry-in-ms={} "
+                                + "detail=\"{}\" fix=\"{}\"", reason.substring(0, colon), config.controller(), config.proxyId(),
+                        config.caFile(), failures, delay, reason.substring(colon + 2), FailureReason.fix(reason));
             } else {
                 LOG.warn("event=channel.connect-failed controller={} proxy={} reason=\"{}\" failures={} retry-in-ms={}",
                         config.controller(), config.proxyId(), reason, failures, delay);
@@ -287,49 +329,5 @@ public final class ChannelClient implements AutoCloseable {
             return;
         }
         retry = group.schedule(this::connect, delayMillis, TimeUnit.MILLISECONDS);
-    }
-
-    private static SslContext sslContext(ChannelClientConfig config) {
-        try {
-            SslContextBuilder b = SslContextBuilder.forClient();
-            if (config.insecureSkipVerify()) {
-                b.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
-            } else if (config.caFile() != null) {
-                b.trustManager(config.caFile().toFile()).endpointIdentificationAlgorithm("HTTPS");
-            } else {
-                b.endpointIdentificationAlgorithm("HTTPS");
-            }
-            return b.build();
-        } catch (SSLException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("caFile: cannot load " + config.caFile()
-                    + " (expected: PEM CA certificates): " + e.getMessage(), e);
-        }
-    }
-
-    /** A short, token-free reason for a failure, e.g. {@code connection-refused}. */
-    static String describe(Throwable cause) {
-        if (cause instanceof io.netty.channel.ConnectTimeoutException) {
-            return "connect-timeout";
-        }
-        if (cause instanceof ConnectException) {
-            return "connection-refused";
-        }
-        if (cause instanceof ClosedChannelException) {
-            return "connection-closed";
-        }
-        Throwable root = cause;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        if (root instanceof io.netty.handler.ssl.NotSslRecordException) {
-            // its message hex-dumps the bytes received
-            return "not-tls: the controller answered in plain text";
-        }
-        String message = root.getMessage();
-        if (message == null) {
-            return root.getClass().getSimpleName();
-        }
-        message = message.replaceAll("\\s+", " ");
-        return root.getClass().getSimpleName() + ": " + (message.length() > 200 ? message.substring(0, 200) + "…" : message);
     }
 }

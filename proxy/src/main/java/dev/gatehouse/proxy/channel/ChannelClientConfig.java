@@ -15,9 +15,12 @@ import java.util.Objects;
  * @param stateDir           where the last acknowledged snapshot is kept ({@code snapshot.json});
  *                           null keeps nothing on disk
  * @param insecureSkipVerify for {@code wss}: trust any certificate and skip host name checks
- *                           (tests with self-signed certificates only)
- * @param caFile             for {@code wss}: the CA certificates (PEM) to trust instead of the
- *                           JDK's; null for the JDK's. Ignored when {@code insecureSkipVerify}.
+ *                           (tests with self-signed certificates only; no flag sets it)
+ * @param caFile             for {@code wss}: the pinned CA certificates (PEM), the only ones
+ *                           trusted (never the JDK's trust store); the controller's certificate
+ *                           must chain to one of them and name the URI's host. Required for
+ *                           {@code wss} unless {@code insecureSkipVerify}; re-read at every
+ *                           connection attempt, so a rotated CA needs no restart.
  */
 public record ChannelClientConfig(URI controller, String token, String proxyId, Path stateDir,
                                   boolean insecureSkipVerify, Path caFile) {
@@ -40,6 +43,10 @@ public record ChannelClientConfig(URI controller, String token, String proxyId, 
         }
         if (proxyId.isBlank()) {
             throw new IllegalArgumentException("proxyId: blank (expected: a name, e.g. the pod name)");
+        }
+        if ("wss".equalsIgnoreCase(scheme) && !insecureSkipVerify && caFile == null) {
+            throw new IllegalArgumentException("caFile: missing for " + controller + " (expected: the PEM file of the CA "
+                    + "that signed the controller's channel certificate, --ca-file; the JDK's trust store is never used)");
         }
     }
 

@@ -140,7 +140,7 @@ final class ControllerSession extends ChannelInboundHandlerAdapter {
             HttpResponseStatus status = hs.response().status();
             endReason = status.code() == 401 ? "unauthorized" : "handshake-status-" + status.code();
         } else {
-            endReason = ChannelClient.describe(cause);
+            endReason = FailureReason.describe(cause);
         }
         ctx.close();
     }

@@ -20,27 +20,44 @@ import java.util.Objects;
 
 /**
  * The proxy's side of the exchange, without networking: the hello to say, and for each push the
- * checks (hash, version), the {@link SnapshotSink#apply}, the write to disk and the answer.
- * Called from one thread at a time (the client's event loop).
+ * checks (hash, version, {@linkplain EpochGuard order within the controller's epoch}), the
+ * {@link SnapshotSink#apply}, the write to disk and the answer. Called from one thread at a time
+ * (the client's event loop).
+ *
+ * <p>A push older than what was applied from the same epoch is answered with a NACK (field
+ * {@code version}), not ignored: the controller then knows it was answered and sends the next
+ * one; the sink never sees it. It is logged ({@code event=channel.stale-snapshot}) and counted
+ * ({@link #staleRefused()}).
  */
 final class SnapshotApplier {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotApplier.class);
 
     private final SnapshotSink sink;
     private final Path stateDir;
+    private final EpochGuard epochs = new EpochGuard();
     private Snapshot hashedSnapshot;
     private String hashedValue;
     private volatile long lastAppliedVersion;
+    private volatile long staleRefused;
 
     SnapshotApplier(SnapshotSink sink, Path stateDir) {
         this.sink = Objects.requireNonNull(sink, "sink");
         this.stateDir = stateDir;
         Snapshot current = sink.current();
         this.lastAppliedVersion = current == null ? 0 : current.version();
+        SnapshotStore.Origin origin = SnapshotStore.loadOrigin(stateDir);
+        if (origin != null && current != null && origin.version() == current.version()) {
+            epochs.applied(origin.epoch(), origin.version()); // what the proxy serves, restored from disk
+        }
     }
 
     long lastAppliedVersion() {
         return lastAppliedVersion;
+    }
+
+    /** Pushes refused because their version went back within their epoch. */
+    long staleRefused() {
+        return staleRefused;
     }
 
     /**
@@ -53,7 +70,7 @@ final class SnapshotApplier {
         if (current == null || Snapshot.EMPTY.equals(current)) {
             return Hello.of(proxyId, 0, null);
         }
-        return Hello.of(proxyId, current.version(), hash(current));
+        return Hello.of(proxyId, current.version(), hash(current), epochs.lastEpoch());
     }
 
     /** Applies one push through the sink; returns the answer to send. */
@@ -68,6 +85,13 @@ final class SnapshotApplier {
         if (push.version() != snapshot.version()) {
             errors.add(ObjectError.snapshotWide("version", push.version() + " (expected: "
                     + snapshot.version() + ", the version of the snapshot sent)"));
+        }
+        String stale = epochs.refusal(push.epoch(), push.version());
+        if (stale != null) {
+            staleRefused++; // written on the client's loop only
+            LOG.warn("event=channel.stale-snapshot epoch={} version={} held={} action=nack", push.epoch(), push.version(),
+                    epochs.highest(push.epoch()));
+            return Nack.of(push.version(), push.hash(), List.of(ObjectError.snapshotWide("version", stale)));
         }
         if (errors.isEmpty()) {
             List<Problem> problems;
@@ -86,17 +110,20 @@ final class SnapshotApplier {
         hashedSnapshot = snapshot;
         hashedValue = hash;
         lastAppliedVersion = push.version();
-        persist(snapshot);
-        LOG.info("event=channel.applied version={} hash={}", push.version(), hash);
+        epochs.applied(push.epoch(), push.version());
+        persist(snapshot, push.epoch());
+        LOG.info("event=channel.applied version={} hash={} epoch={}", push.version(), hash,
+                push.epoch() == null ? "-" : push.epoch());
         return Ack.of(push.version(), hash);
     }
 
-    private void persist(Snapshot snapshot) {
+    private void persist(Snapshot snapshot, String epoch) {
         if (stateDir == null) {
             return;
         }
         try {
             SnapshotStore.write(stateDir, snapshot);
+            SnapshotStore.writeOrigin(stateDir, epoch, snapshot.version());
         } catch (IOException | RuntimeException e) {
             // still acknowledged: the proxy serves it; only a restart without a controller loses it
             LOG.warn("event=channel.persist-failed dir={} version={} error=\"{}\"", stateDir, snapshot.version(),

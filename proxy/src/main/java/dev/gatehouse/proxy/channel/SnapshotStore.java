@@ -18,21 +18,60 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * The last acknowledged snapshot on disk, {@code <stateDir>/snapshot.json}, so a proxy that
- * restarts while the controller is away still serves. Written atomically: a temporary file in
+ * restarts while the controller is away still serves; beside it {@code origin}, one line
+ * {@code <epoch> <version>} naming the controller epoch it came from, so the rule "never back
+ * within an epoch" holds across a restart. Each file is written atomically: a temporary file in
  * the same directory, fsync, rename over the old one, fsync of the directory; a crash leaves
- * the old file or the new one, never half of one.
+ * the old file or the new one, never half of one. The origin is written after the snapshot and
+ * trusted only when its version is the snapshot's.
  */
 final class SnapshotStore {
     static final String FILE = "snapshot.json";
+    static final String ORIGIN = "origin";
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotStore.class);
+
+    /** Where the persisted snapshot came from. */
+    record Origin(String epoch, long version) {
+    }
 
     private SnapshotStore() {
     }
 
     static void write(Path dir, Snapshot snapshot) throws IOException {
+        writeAtomically(dir, FILE, SnapshotCodec.toJson(snapshot));
+    }
+
+    /** Records the epoch of the snapshot just written; a null epoch removes the record. */
+    static void writeOrigin(Path dir, String epoch, long version) throws IOException {
+        if (epoch == null) {
+            Files.deleteIfExists(dir.resolve(ORIGIN));
+            return;
+        }
+        writeAtomically(dir, ORIGIN, (epoch + " " + version + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
+    /** The recorded origin; null when there is none or it cannot be read (then no epoch is assumed). */
+    static Origin loadOrigin(Path dir) {
+        if (dir == null) {
+            return null;
+        }
+        try {
+            String[] parts = Files.readString(dir.resolve(ORIGIN), java.nio.charset.StandardCharsets.US_ASCII).trim().split(" ");
+            if (parts.length == 2 && parts[0].matches("[0-9A-Za-z._-]{1,64}")) {
+                return new Origin(parts[0], Long.parseLong(parts[1]));
+            }
+            LOG.warn("event=channel.origin-ignored file={} reason=corrupt", dir.resolve(ORIGIN));
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException | NumberFormatException e) {
+            LOG.warn("event=channel.origin-ignored file={} reason=unreadable error=\"{}\"", dir.resolve(ORIGIN), e.toString());
+        }
+        return null;
+    }
+
+    private static void writeAtomically(Path dir, String name, byte[] json) throws IOException {
         Files.createDirectories(dir);
-        byte[] json = SnapshotCodec.toJson(snapshot);
-        Path tmp = Files.createTempFile(dir, ".snapshot-", ".json.tmp");
+        Path tmp = Files.createTempFile(dir, "." + name + "-", ".tmp");
         try {
             try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer buf = ByteBuffer.wrap(json);
@@ -42,9 +81,9 @@ final class SnapshotStore {
                 out.force(true);
             }
             try {
-                Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, dir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
             }
         } finally {
             Files.deleteIfExists(tmp);

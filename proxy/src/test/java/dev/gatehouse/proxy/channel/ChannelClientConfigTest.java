@@ -19,9 +19,22 @@ class ChannelClientConfigTest {
     @Test
     void portsDefaultByScheme() {
         assertThat(ChannelClientConfig.of(URI.create("ws://c/v1/channel"), null, "p").port()).isEqualTo(80);
-        assertThat(ChannelClientConfig.of(URI.create("wss://c/v1/channel"), null, "p").port()).isEqualTo(443);
-        assertThat(ChannelClientConfig.of(URI.create("wss://c:9443/v1/channel"), null, "p").port()).isEqualTo(9443);
-        assertThat(ChannelClientConfig.of(URI.create("wss://c/v1/channel"), null, "p").tls()).isTrue();
+        assertThat(wss("wss://c/v1/channel").port()).isEqualTo(443);
+        assertThat(wss("wss://c:9443/v1/channel").port()).isEqualTo(9443);
+        assertThat(wss("wss://c/v1/channel").tls()).isTrue();
+    }
+
+    private static ChannelClientConfig wss(String uri) {
+        return new ChannelClientConfig(URI.create(uri), null, "p", null, false, java.nio.file.Path.of("ca.crt"));
+    }
+
+    @Test
+    void wssNeedsAPinnedCaAndNeverFallsBackToTheJdkTrustStore() {
+        assertThatThrownBy(() -> ChannelClientConfig.of(URI.create("wss://c:18000/v1/channel"), null, "p"))
+                .hasMessage("caFile: missing for wss://c:18000/v1/channel (expected: the PEM file of the CA that signed the "
+                        + "controller's channel certificate, --ca-file; the JDK's trust store is never used)");
+        assertThat(new ChannelClientConfig(URI.create("wss://c/v1/channel"), null, "p", null, true, null).tls())
+                .as("tests may skip verification explicitly").isTrue();
     }
 
     @Test

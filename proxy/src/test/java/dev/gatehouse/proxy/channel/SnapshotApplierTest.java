@@ -65,7 +65,7 @@ class SnapshotApplierTest {
     void aHashThatDoesNotMatchIsRefusedBeforeTheSinkSeesIt() {
         TestSnapshots.Sink sink = new TestSnapshots.Sink(null);
         SnapshotApplier applier = new SnapshotApplier(sink, null);
-        SnapshotPush forged = new SnapshotPush(1, 3, "00ff", TestSnapshots.v(3));
+        SnapshotPush forged = new SnapshotPush(1, 3, "00ff", null, TestSnapshots.v(3));
         Nack nack = (Nack) applier.receive(forged);
         assertThat(nack.version()).isEqualTo(3);
         assertThat(nack.hash()).isEqualTo("00ff");
@@ -82,7 +82,7 @@ class SnapshotApplierTest {
         TestSnapshots.Sink sink = new TestSnapshots.Sink(null);
         SnapshotPush push = SnapshotPush.of(TestSnapshots.v(3));
         Nack nack = (Nack) new SnapshotApplier(sink, null)
-                .receive(new SnapshotPush(1, 4, push.hash(), push.snapshot()));
+                .receive(new SnapshotPush(1, 4, push.hash(), null, push.snapshot()));
         assertThat(nack.errors()).extracting(ObjectError::field).containsExactly("version");
         assertThat(sink.offered).isEmpty();
     }
@@ -104,5 +104,68 @@ class SnapshotApplierTest {
         java.nio.file.Files.writeString(file, "x");
         SnapshotApplier applier = new SnapshotApplier(new TestSnapshots.Sink(null), file);
         assertThat(applier.receive(SnapshotPush.of(TestSnapshots.v(1)))).isInstanceOf(Ack.class);
+    }
+
+    @Test
+    void anOlderVersionFromTheSameEpochIsNackedAndNeverReachesTheSink() {
+        TestSnapshots.Sink sink = new TestSnapshots.Sink(null);
+        SnapshotApplier applier = new SnapshotApplier(sink, null);
+        assertThat(applier.receive(SnapshotPush.of(TestSnapshots.v(5), "e1"))).isInstanceOf(Ack.class);
+        SnapshotPush older = SnapshotPush.of(TestSnapshots.v(4), "e1");
+        ChannelMessage answer = applier.receive(older);
+        assertThat(answer).isInstanceOf(Nack.class);
+        Nack nack = (Nack) answer;
+        assertThat(nack.version()).isEqualTo(4);
+        assertThat(nack.hash()).isEqualTo(older.hash());
+        assertThat(nack.errors()).singleElement().satisfies(e -> {
+            assertThat(e.isSnapshotWide()).isTrue();
+            assertThat(e.field()).isEqualTo("version");
+            assertThat(e.message()).startsWith("4 (expected: >= 5, the newest version this proxy applied from controller epoch e1");
+        });
+        assertThat(sink.offered).containsExactly(5L);
+        assertThat(sink.current).isEqualTo(TestSnapshots.v(5));
+        assertThat(applier.staleRefused()).isEqualTo(1);
+        assertThat(applier.receive(SnapshotPush.of(TestSnapshots.v(5), "e1"))).as("the same version again is not older")
+                .isInstanceOf(Ack.class);
+        assertThat(applier.receive(SnapshotPush.of(TestSnapshots.v(6), "e1"))).isInstanceOf(Ack.class);
+        assertThat(applier.staleRefused()).isEqualTo(1);
+    }
+
+    @Test
+    void aNewEpochStartsItsOwnSequenceAndAnOldOneIsStillRemembered() {
+        TestSnapshots.Sink sink = new TestSnapshots.Sink(null);
+        SnapshotApplier applier = new SnapshotApplier(sink, null);
+        assertThat(applier.receive(SnapshotPush.of(TestSnapshots.v(50), "replica-a"))).isInstanceOf(Ack.class);
+        assertThat(applier.receive(SnapshotPush.of(TestSnapshots.v(20), "replica-b")))
+                .as("another controller numbers its own snapshots").isInstanceOf(Ack.class);
+        assertThat(applier.hello("p1").lastEpoch()).isEqualTo("replica-b");
+        assertThat(applier.receive(SnapshotPush.of(TestSnapshots.v(40), "replica-a")))
+                .as("back to replica a, still older than what it sent before").isInstanceOf(Nack.class);
+        assertThat(applier.receive(SnapshotPush.of(TestSnapshots.v(3), null)))
+                .as("a controller before epochs is not ordered").isInstanceOf(Ack.class);
+        assertThat(sink.offered).containsExactly(50L, 20L, 3L);
+    }
+
+    @Test
+    void theEpochRuleHoldsAcrossARestartThroughTheStateDir(@TempDir Path dir) {
+        SnapshotApplier before = new SnapshotApplier(new TestSnapshots.Sink(null), dir);
+        assertThat(before.receive(SnapshotPush.of(TestSnapshots.v(7), "e1"))).isInstanceOf(Ack.class);
+
+        // a restart: the proxy serves the persisted snapshot, then a new client starts
+        TestSnapshots.Sink restored = new TestSnapshots.Sink(ChannelClient.loadPersisted(dir));
+        SnapshotApplier after = new SnapshotApplier(restored, dir);
+        assertThat(after.hello("p1")).isEqualTo(Hello.of("p1", 7, SnapshotCodec.contentHash(TestSnapshots.v(7)), "e1"));
+        assertThat(after.receive(SnapshotPush.of(TestSnapshots.v(6), "e1"))).isInstanceOf(Nack.class);
+        assertThat(restored.offered).isEmpty();
+        assertThat(after.receive(SnapshotPush.of(TestSnapshots.v(6), "e2"))).isInstanceOf(Ack.class);
+    }
+
+    @Test
+    void anOriginThatDoesNotMatchThePersistedSnapshotIsNotTrusted(@TempDir Path dir) throws Exception {
+        SnapshotStore.write(dir, TestSnapshots.v(9));
+        SnapshotStore.writeOrigin(dir, "e1", 8); // e.g. a crash between the two writes
+        SnapshotApplier applier = new SnapshotApplier(new TestSnapshots.Sink(TestSnapshots.v(9)), dir);
+        assertThat(applier.hello("p1").lastEpoch()).isNull();
+        assertThat(applier.receive(SnapshotPush.of(TestSnapshots.v(2), "e1"))).isInstanceOf(Ack.class);
     }
 }
