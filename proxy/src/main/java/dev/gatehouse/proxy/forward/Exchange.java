@@ -278,8 +278,14 @@ final class Exchange implements Deadlines.Expiry {
 
     void onClientWritable() {
         if (upstream != null && responseStarted && !responseComplete) {
+            deadlines.resume();
             upstream.read();
         }
+    }
+
+    /** True while the response waits for the client to take it (backpressure), not for the target. */
+    boolean waitingOnClient() {
+        return deadlines.heldBack();
     }
 
     void onUpstreamResponse(HttpResponse res) {
@@ -335,6 +341,8 @@ final class Exchange implements Deadlines.Expiry {
         ctx.flush();
         if (upstream != null && (!responseStarted || ctx.channel().isWritable())) {
             upstream.read();
+        } else if (upstream != null) {
+            deadlines.holdBack();
         }
     }
 
