@@ -105,7 +105,9 @@ class SlowReaderDrillTest {
             InputStream in = slow.getInputStream();
             long headLength = readHead(in, SIZE);
             SlowRead reader = SlowRead.start(in, SLOW, BYTES_PER_SECOND);
-            Thread.sleep(1_000); // the slow read is established: buffers on the way are full
+            // the slow read is established once the buffers on the way hold more than it read
+            Cluster.await(Duration.ofSeconds(10), () -> backend.bytesWritten() - reader.read(), n -> n > 2 * MB,
+                    "the target 2 MB ahead of the slow client");
             with = probe(port, PROBES);
             read = reader.await();
             long written = backend.bytesWritten();
@@ -276,6 +278,10 @@ class SlowReaderDrillTest {
 
         static SlowRead start(InputStream in, Duration duration, int bytesPerSecond) {
             return new SlowRead(in, duration, bytesPerSecond);
+        }
+
+        long read() {
+            return read.get();
         }
 
         long await() throws Exception {
