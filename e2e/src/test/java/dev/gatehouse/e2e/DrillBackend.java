@@ -55,6 +55,8 @@ final class DrillBackend implements AutoCloseable {
     });
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     final List<Arrival> arrivals = new CopyOnWriteArrayList<>();
+    /** Arrivals by X-Drill-Id, for {@link #count}. */
+    private final java.util.Map<String, AtomicInteger> byId = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong bytesWritten = new AtomicLong();
     private final AtomicInteger connections = new AtomicInteger();
     private final Consumer<Arrival> onArrival;
@@ -86,7 +88,8 @@ final class DrillBackend implements AutoCloseable {
 
     /** How many times the request with {@code id} arrived here. */
     long count(String id) {
-        return arrivals.stream().filter(a -> id.equals(a.id())).count();
+        AtomicInteger n = byId.get(id);
+        return n == null ? 0 : n.get();
     }
 
     /** Response body bytes this backend handed to its sockets (the kernel took them). */
@@ -128,6 +131,9 @@ final class DrillBackend implements AutoCloseable {
                 }
                 String[] line = head.substring(0, head.indexOf("\r\n")).split(" ");
                 Arrival a = new Arrival(header(head, "x-drill-id"), line[0], line[1]);
+                if (a.id() != null) {
+                    byId.computeIfAbsent(a.id(), k -> new AtomicInteger()).incrementAndGet();
+                }
                 arrivals.add(a); // a request reached this backend once its head did, body or not
                 onArrival.accept(a);
                 readBody(in, head);
