@@ -237,12 +237,13 @@ class ClusterE2ETest {
             }
         });
         load.start();
-        Thread.sleep(300);
+        LocalWalkthroughTest.awaitMoreAnswered(ok, 20);
         controller.close();
-        Thread.sleep(500);
+        await(Duration.ofSeconds(10), () -> !proxyA.channel.connected() && !proxyB.channel.connected(), c -> c, "proxies see it gone");
+        LocalWalkthroughTest.awaitMoreAnswered(ok, 20);
         controller = Cluster.controller(newClient(), "controller-a", channelPort);
         await(Duration.ofSeconds(10), () -> proxyA.channel.connected() && proxyB.channel.connected(), c -> c, "proxies reconnect");
-        Thread.sleep(300);
+        LocalWalkthroughTest.awaitMoreAnswered(ok, 20);
         running.set(false);
         load.join(5_000);
         assertThat(failures).isEmpty();
@@ -320,7 +321,12 @@ class ClusterE2ETest {
     void twoControllersExactlyOneLeads() throws Exception {
         try (ControllerCommand.Running second = Cluster.controller(newClient(), "controller-b", 0)) {
             await(Duration.ofSeconds(10), () -> controller.controller.leader() || second.controller.leader(), x -> x, "a leader");
-            Thread.sleep(1000);
+            // the leader renews every retry period, the other contends as often: three renewals
+            // give the other as many chances to (wrongly) lead
+            java.util.function.Supplier<java.time.ZonedDateTime> renewed = () -> client.leases().inNamespace(NS)
+                    .withName("gatehouse-controller").get().getSpec().getRenewTime();
+            java.time.ZonedDateTime first = renewed.get();
+            await(Duration.ofSeconds(10), renewed, t -> t.isAfter(first.plusNanos(3 * 200_000_000L)), "three more renewals");
             assertThat(controller.controller.leader() ^ second.controller.leader()).as("exactly one leader").isTrue();
             // a proxy of the second replica is served from that replica's own cache
             try (ProxyCommand.Running p = Cluster.proxy(second.channel.port(), "proxy-c", null)) {

@@ -161,12 +161,12 @@ class LocalWalkthroughTest {
         }
         String seed = Files.readString(Path.of("../examples/seed/seed.yaml"));
         for (int i = 0; i < 5; i++) {
-            Thread.sleep(300);
+            awaitMoreAnswered(ok, 50); // traffic on each snapshot
             // flip the weights back and forth: every reload swaps the snapshot under traffic
             writeSeed(i % 2 == 0 ? seed.replace("{address: \"localhost:9002\"}", "{address: \"localhost:9002\", weight: 5}") : seed);
             awaitVersionChange();
         }
-        Thread.sleep(300);
+        awaitMoreAnswered(ok, 50);
         running.set(false);
         for (Thread t : clients) {
             t.join(10_000);
@@ -184,9 +184,24 @@ class LocalWalkthroughTest {
                 spec: {serviceRef: {name: moesif-service}, paths: ["~/users/(\\\\d+"]}
                 """);
         Files.writeString(dir.resolve("garbage.yaml"), "this: [is not yaml");
-        Thread.sleep(600);
+        // a valid change written after them: once it is served, the bad files were read too
+        Files.writeString(dir.resolve("sentinel.yaml"), """
+                apiVersion: gatehouse.dev/v1alpha1
+                kind: GatewayRoute
+                metadata: {name: sentinel}
+                spec: {serviceRef: {name: moesif-service}, paths: ["/sentinel"]}
+                """);
+        Cluster.await(Duration.ofSeconds(5), () -> gatehouse.proxy().current().routes().stream().map(r -> r.id()).toList(),
+                ids -> ids.contains("default/sentinel"), "the change after the bad files served");
         assertThat(http.get("/").statusCode()).isEqualTo(200);
-        assertThat(gatehouse.proxy().current().routes()).extracting(r -> r.id()).containsExactlyInAnyOrder("default/profile", "default/root");
+        assertThat(gatehouse.proxy().current().routes()).extracting(r -> r.id())
+                .containsExactlyInAnyOrder("default/profile", "default/root", "default/sentinel");
+    }
+
+    /** Waits (bounded) until {@code n} more requests were answered. */
+    static void awaitMoreAnswered(AtomicInteger answered, int n) throws InterruptedException {
+        int from = answered.get();
+        Cluster.await(Duration.ofSeconds(10), answered::get, x -> x >= from + n, n + " more requests answered");
     }
 
     private long lastVersion = -1;

@@ -98,7 +98,15 @@ class DnsTargetsTest extends ProxyTestBase {
         assertThat(proxy.balancers().upstreams().get("default/u").find("svc.test:" + port + "@127.0.0.1")).isNull();
 
         dns.silent = true;
-        Thread.sleep(2_500);
+        // a lookup failed (its query unanswered for the query timeout) and the resolver asked
+        // again: the failure was handled by then, and the last answer must still be in use
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        long timeout = TimeUnit.MILLISECONDS.toNanos(dev.gatehouse.proxy.balance.DnsResolvers.QUERY_TIMEOUT_MILLIS);
+        while (dns.unansweredAtNanos.isEmpty()
+                || dns.unansweredAtNanos.get(dns.unansweredAtNanos.size() - 1) - dns.unansweredAtNanos.get(0) < timeout) {
+            assertThat(System.nanoTime()).as("a failed lookup, then another").isLessThan(until);
+            Thread.sleep(10);
+        }
         assertThat(spread(10)).containsExactly(Map.entry("b", 10));
     }
 }

@@ -107,38 +107,46 @@ class RetryTest extends ProxyTestBase {
         assertThat(closing.requests.get()).isEqualTo(2);
     }
 
+    /**
+     * A silent target holds each request until the test ends (or 10 s). The proxy decides to
+     * retry or to answer 504 when the read timeout (500 ms) fires, so a replayed POST would have
+     * reached a target before the 504 and made it wait a second read timeout: both are checked
+     * when the 504 arrives, counting requests whose head reached a target.
+     */
     @Test
     void silentTargetIs504AndAnIdempotentRequestTriesTheNextOne() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Backend.Handler silent = (ex, s) -> {
+            try {
+                release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            Backend.respond(ex, 200, "late");
+        };
         Backend slow = backend("slow");
-        slow.handler((ex, s) -> {
-            sleep(1500);
-            Backend.respond(ex, 200, "late");
-        });
+        slow.handler(silent);
         Backend fast = backend("fast");
-        serve(service("default/s", "default/u", "/", 5, new Service.Timeouts(1000, 300, 1000)),
-                upstream("default/u", slow.port(), fast.port()));
-        TestClient.Response r = TestClient.get(proxy.port(), "/");
-        assertThat(r.status()).isEqualTo(200);
-        assertThat(r.header("x-backend")).isEqualTo("fast");
-        fast.handler((ex, s) -> {
-            sleep(1500);
-            Backend.respond(ex, 200, "late");
-        });
-        r = TestClient.get(proxy.port(), "/");
-        assertThat(r.status()).isEqualTo(504);
-        assertThat(r.body()).startsWith("{\"message\":\"The upstream server is timing out\"");
-        TestClient.Response post = TestClient.raw(proxy.port(), "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n"
-                + "Connection: close\r\n\r\nhi");
-        assertThat(post.status()).isEqualTo(504);
-        Thread.sleep(1600);
-        assertThat(slow.seen.size() + fast.seen.size()).as("requests seen: GET 2 + GET 2 + POST once").isEqualTo(5);
-    }
-
-    private static void sleep(long ms) {
         try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            serve(service("default/s", "default/u", "/", 5, new Service.Timeouts(1000, 500, 1000)),
+                    upstream("default/u", slow.port(), fast.port()));
+            TestClient.Response r = TestClient.get(proxy.port(), "/");
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.header("x-backend")).isEqualTo("fast");
+            fast.handler(silent);
+            r = TestClient.get(proxy.port(), "/");
+            assertThat(r.status()).isEqualTo(504);
+            assertThat(r.body()).startsWith("{\"message\":\"The upstream server is timing out\"");
+            long t0 = System.nanoTime();
+            TestClient.Response post = TestClient.raw(proxy.port(), "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n"
+                    + "Connection: close\r\n\r\nhi");
+            long postMillis = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(post.status()).isEqualTo(504);
+            assertThat(postMillis).as("ms to the POST's 504: one read timeout (500 ms), not two").isBetween(450L, 950L);
+            assertThat(slow.started.get() + fast.started.get()).as("requests that reached a target: GET 2 + GET 2 + POST once")
+                    .isEqualTo(5);
+        } finally {
+            release.countDown();
         }
     }
 

@@ -86,20 +86,28 @@ class SnapshotSwapTest {
         for (int v = 2; v <= 60; v++) {
             int[] ports = v % 3 == 0 ? new int[]{blue.port(), green.port()} : v % 3 == 1 ? new int[]{blue.port()} : new int[]{green.port()};
             assertThat(proxy.apply(pointingAt(v, ports))).isEmpty();
-            Thread.sleep(15);
+            awaitAnswered(ok, ok.get() + 2); // requests under every snapshot
         }
-        assertThat(proxy.apply(pointingAt(61, green.port()))).isEmpty();
-        Thread.sleep(50);
-        int greenBefore = green.seen.size();
         int blueBefore = blue.seen.size();
-        Thread.sleep(200);
+        int greenBefore = green.seen.size();
+        assertThat(proxy.apply(pointingAt(61, green.port()))).isEmpty();
+        // enough traffic after the last swap that a request still going to blue would show
+        awaitAnswered(ok, ok.get() + 100);
         running.set(false);
         finished.await();
         assertThat(failures).isEmpty();
         assertThat(ok.get()).isGreaterThan(100);
-        assertThat(green.seen.size()).isGreaterThan(greenBefore);
-        assertThat(blue.seen.size() - blueBefore).as("requests to blue after the last swap").isLessThanOrEqualTo(clients);
+        assertThat(green.seen.size()).isGreaterThan(greenBefore + 50);
+        assertThat(blue.seen.size() - blueBefore).as("requests to blue after the last swap: those in flight at it").isLessThanOrEqualTo(clients);
         assertThat(proxy.current().version()).isEqualTo(61);
+    }
+
+    static void awaitAnswered(AtomicInteger answered, int atLeast) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (answered.get() < atLeast) {
+            assertThat(System.nanoTime()).as("%d requests answered within 10 s (%d)", atLeast, answered.get()).isLessThan(deadline);
+            Thread.sleep(1);
+        }
     }
 
     @Test
@@ -134,7 +142,8 @@ class SnapshotSwapTest {
             c.write("GET /1 HTTP/1.1\r\nHost: a\r\n\r\n");
             assertThat(c.read(false).status()).isEqualTo(200);
             assertThat(proxy.apply(pointingAt(2, blue.port(), green.port()))).isEmpty();
-            Thread.sleep(50);
+            // the swap hands each event loop's pool its new targets in a task queued before
+            // apply returns; the requests below run on this connection's loop after it
             for (int i = 0; i < 4; i++) {
                 c.write("GET /2 HTTP/1.1\r\nHost: a\r\n\r\n");
                 assertThat(c.read(false).status()).isEqualTo(200);

@@ -37,6 +37,8 @@ public final class TinyDns implements AutoCloseable {
     public volatile boolean silent;
     /** Queries received, answered or not. */
     public final AtomicInteger queries = new AtomicInteger();
+    /** When each query left unanswered (while {@link #silent}) arrived, in {@link System#nanoTime()}. */
+    public final java.util.List<Long> unansweredAtNanos = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel channel;
 
@@ -59,6 +61,7 @@ public final class TinyDns implements AutoCloseable {
 
     private void answer(ChannelHandlerContext ctx, DatagramDnsQuery q) throws IOException {
         if (silent) {
+            unansweredAtNanos.add(System.nanoTime());
             return;
         }
         DnsQuestion question = q.recordAt(DnsSection.QUESTION);

@@ -91,9 +91,13 @@ class LocalSourceTest {
     void anUnchangedSnapshotIsNotPublishedAgain(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("base.yaml"), UPSTREAM);
         try (LocalSource source = new LocalSource(dir, published::add).start()) {
+            var before = source.translation();
             Files.writeString(dir.resolve("base.yaml"), "# a comment changes the file, not the snapshot\n" + UPSTREAM);
-            Thread.sleep(3 * LocalSource.POLL.toMillis());
-            assertThat(published).hasSize(1);
+            await(() -> source.translation() != before, "the changed file read and translated");
+            // reloads are serial: a publish of the comment's reload would come before this one's
+            Files.writeString(dir.resolve("sentinel.yaml"), route("sentinel", "/sentinel"));
+            await(() -> latest().routes().size() == 1, "a real change after it published");
+            assertThat(published).as("the first snapshot and the sentinel's, nothing between").hasSize(2);
         }
     }
 

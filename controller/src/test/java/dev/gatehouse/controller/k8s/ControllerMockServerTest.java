@@ -9,9 +9,11 @@ import dev.gatehouse.controller.files.ManifestReader;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -19,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -84,11 +87,12 @@ class ControllerMockServerTest {
                     u -> u.getStatus() != null && u.getStatus().targets != null, "upstream target count");
             assertThat(upstream.getStatus().targets).isEqualTo(2);
 
-            // nothing changed: no write (resourceVersion stays)
-            String rv = route("profile").getMetadata().getResourceVersion();
+            // nothing changed for profile: no write. The status pass after changed() runs no later
+            // than the one that writes the bad route's status below; the mock server's record of
+            // requests shows whether any wrote profile's status (its resourceVersion would not:
+            // the mock keeps it on a write of identical content)
+            requests();
             controller.changed();
-            Thread.sleep(500);
-            assertThat(route("profile").getMetadata().getResourceVersion()).isEqualTo(rv);
 
             // an invalid route: refused with a message naming the field, an Event, the rest still served
             GatewayRoute bad = new GatewayRoute();
@@ -106,6 +110,8 @@ class ControllerMockServerTest {
                     events -> events.stream().anyMatch(e -> "bad".equals(e.getInvolvedObject().getName())
                             && "Warning".equals(e.getType()) && e.getMessage().contains("spec.paths[0]")), "a Warning event");
             assertThat(published.get(published.size() - 1).routes()).hasSize(2);
+            assertThat(requests()).as("writes of profile's unchanged status").noneMatch(r -> r.getMethod().equals("PUT")
+                    && r.getPath().contains("/gatewayroutes/profile/status"));
         }
     }
 
@@ -133,25 +139,84 @@ class ControllerMockServerTest {
             Snapshot s = await(() -> published.isEmpty() ? null : published.get(published.size() - 1),
                     x -> x != null && x.consumers().size() == 1 && x.consumers().get(0).credentials().size() == 1, "the key in the snapshot");
             assertThat(s.consumers().get(0).credentials().get(0).digest().matches(dev.gatehouse.config.KeyDigest.of(key))).isTrue();
-            Thread.sleep(500);
-            assertThat(client.secrets().inNamespace("default").withName("gen-key-auth").get().getData())
-                    .as("never overwritten").isEqualTo(secret.getData());
+            // another consumer's key: the generator has run again since gen's Secret existed
+            c.getMetadata().setName("gen2");
+            c.getMetadata().setResourceVersion(null);
+            c.getMetadata().setUid(null);
+            client.resource(c).create();
+            await(() -> client.secrets().inNamespace("default").withName("gen2-key-auth").get(), x -> x != null, "gen2's Secret");
+            Secret after = client.secrets().inNamespace("default").withName("gen-key-auth").get();
+            assertThat(after.getData()).as("never overwritten").isEqualTo(secret.getData());
+            assertThat(after.getMetadata().getResourceVersion()).as("never rewritten").isEqualTo(secret.getMetadata().getResourceVersion());
         }
     }
 
+    /** A client of the mock server whose requests say {@code agent} in User-Agent, so the server's record shows who sent what. */
+    KubernetesClient replica(String agent) {
+        return server.createClient(b -> b.editOrNewConfig().withUserAgent(agent).endConfig());
+    }
+
+    /** Every request the mock server received since the last call, in order. */
+    List<RecordedRequest> requests() throws InterruptedException {
+        List<RecordedRequest> out = new java.util.ArrayList<>();
+        for (RecordedRequest r = server.takeRequest(50, TimeUnit.MILLISECONDS); r != null; r = server.takeRequest(50, TimeUnit.MILLISECONDS)) {
+            out.add(r);
+        }
+        return out;
+    }
+
+    /**
+     * Each replica's requests carry its own User-Agent; the mock server's record of every request
+     * shows which replica wrote status. Leases long enough (15 s, renewed every 200 ms) that the
+     * leadership cannot move during the test; the Lease's transitions prove it did not.
+     */
     @Test
     void twoControllersBothPublishButOnlyTheLeaderWritesStatus() throws Exception {
         List<Snapshot> a = new CopyOnWriteArrayList<>();
         List<Snapshot> b = new CopyOnWriteArrayList<>();
         applySeed();
-        try (KubernetesClient other = server.createClient();
-             Controller first = new Controller(client, fast("a"), a::add, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()).start();
-             Controller second = new Controller(other, fast("b"), b::add, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()).start()) {
+        ControllerConfig lasting = new ControllerConfig(List.of(), "default", "gatehouse-controller", "a",
+                Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofMillis(200));
+        try (KubernetesClient clientA = replica("replica-a");
+             KubernetesClient clientB = replica("replica-b");
+             Controller first = new Controller(clientA, lasting, a::add, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()).start();
+             Controller second = new Controller(clientB, new ControllerConfig(List.of(), "default", "gatehouse-controller", "b",
+                     lasting.leaseDuration(), lasting.renewDeadline(), lasting.retryPeriod()), b::add,
+                     new io.micrometer.core.instrument.simple.SimpleMeterRegistry()).start()) {
             await(() -> a.size() + "/" + b.size(), s -> !a.isEmpty() && !b.isEmpty(), "both publish from their own cache");
-            await(() -> first.leader() || second.leader(), x -> x, "a leader");
-            Thread.sleep(1000);
-            assertThat(first.leader() && second.leader()).as("exactly one leader").isFalse();
-            assertThat(route("profile").getStatus()).isNotNull();
+            Controller leader = await(() -> first.leader() ? first : second.leader() ? second : null, x -> x != null, "a leader");
+            Controller follower = leader == first ? second : first;
+            List<Snapshot> followerPublished = leader == first ? b : a;
+            String leaderAgent = leader == first ? "replica-a" : "replica-b";
+            String followerAgent = leader == first ? "replica-b" : "replica-a";
+            Lease lease = client.leases().inNamespace("default").withName("gatehouse-controller").get();
+            requests(); // what came before the election settled is not looked at
+
+            // two changes: the follower's rebuild of the first one (where it would write status,
+            // right after publishing) is over once it published the second
+            for (int priority : new int[] {5, 6}) {
+                client.resources(GatewayRoute.class).inNamespace("default").withName("root").patch(
+                        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                        "{\"spec\":{\"priority\":" + priority + "}}");
+                await(() -> followerPublished.get(followerPublished.size() - 1), s -> s.routes().stream()
+                        .anyMatch(r -> r.id().equals("default/root") && r.priority() == priority), "the follower published priority " + priority);
+            }
+            GatewayRoute root = await(() -> route("root"), r -> condition(r, "Accepted") != null
+                    && Long.valueOf(r.getMetadata().getGeneration()).equals(condition(r, "Accepted").getObservedGeneration()),
+                    "root's status for its last generation");
+            List<RecordedRequest> seen = requests();
+            List<String> statusWriters = seen.stream().filter(r -> r.getPath().contains("/status")
+                            && (r.getMethod().equals("PUT") || r.getMethod().equals("PATCH")))
+                    .map(r -> r.getHeader("User-Agent")).toList();
+            assertThat(statusWriters).as("User-Agent of every status write").isNotEmpty().containsOnly(leaderAgent);
+            assertThat(seen).as("the follower kept contending for the Lease").anyMatch(r -> followerAgent.equals(r.getHeader("User-Agent"))
+                    && r.getPath().contains("/leases/gatehouse-controller"));
+            assertThat(follower.leader()).as("exactly one leader").isFalse();
+            assertThat(leader.leader()).isTrue();
+            Lease now = client.leases().inNamespace("default").withName("gatehouse-controller").get();
+            assertThat(now.getSpec().getHolderIdentity()).isEqualTo(lease.getSpec().getHolderIdentity());
+            assertThat(now.getSpec().getLeaseTransitions()).as("leadership never moved").isEqualTo(lease.getSpec().getLeaseTransitions());
+            assertThat(condition(root, "Programmed")).isNotNull();
             assertThat(a.get(a.size() - 1).routes()).isEqualTo(b.get(b.size() - 1).routes());
         }
     }

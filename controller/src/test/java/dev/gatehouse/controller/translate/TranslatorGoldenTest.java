@@ -37,7 +37,18 @@ class TranslatorGoldenTest {
             }
         }
         assertThat(tests).hasSizeGreaterThanOrEqualTo(9);
+        tests.add(DynamicTest.dynamicTest("no golden file without its input", TranslatorGoldenTest::noOrphans));
         return tests.stream();
+    }
+
+    /** A golden file whose input was renamed or removed would be checked by nothing: it fails instead. */
+    static void noOrphans() throws IOException {
+        try (Stream<Path> files = Files.list(DIR)) {
+            List<String> orphans = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".out.json"))
+                    .map(n -> n.replace(".out.json", ""))
+                    .filter(name -> !name.equals("seed") && !Files.exists(DIR.resolve(name + ".in.yaml"))).toList();
+            assertThat(orphans).as("golden files in %s without their .in.yaml: delete them or restore the input", DIR).isEmpty();
+        }
     }
 
     static List<HasMetadata> read(Path file) throws IOException {

@@ -238,16 +238,17 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * The connection saw no byte either way for the client idle timeout: close it when it waits
-     * for a request (keep-alive idle, or a head that never completes) or for request body that
-     * stopped coming. A request waiting on its target is left to the target's read timeout.
+     * for a request (keep-alive idle, or a head that never completes), for request body that
+     * stopped coming, or for the client to take the response it stopped reading (the proxy holds
+     * the target back meanwhile). A request waiting on its target is left to the target's read timeout.
      */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent) {
-            if (current == null || !current.requestComplete()) {
+            if (current == null || !current.requestComplete() || current.waitingOnClient()) {
                 edge.count(EdgeMeters.Reason.IDLE_TIMEOUT);
                 LOG.debug("event=client.idle client={} waiting_for={}", ctx.channel().remoteAddress(),
-                        current == null ? "request" : "request-body");
+                        current == null ? "request" : !current.requestComplete() ? "request-body" : "response-read");
                 ctx.close();
             }
             return;

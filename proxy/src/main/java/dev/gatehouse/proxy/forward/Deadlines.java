@@ -13,7 +13,11 @@ import java.util.concurrent.TimeUnit;
  * re-arms itself for the remainder.
  *
  * <ul>
- *   <li>read: the target sent no response byte for {@code readMillis};</li>
+ *   <li>read: the target sent no response byte for {@code readMillis} while the proxy was
+ *       reading it. While the proxy holds the target back because the client is not taking the
+ *       response ({@link #holdBack}), the target is not silent and the clock stops; it starts
+ *       afresh when the proxy reads again ({@link #resume}). A client that stops reading is the
+ *       client connection's idle timeout's to end;</li>
  *   <li>write: the connection stayed unwritable (the target took no request byte) for
  *       {@code writeMillis}.</li>
  * </ul>
@@ -36,6 +40,7 @@ final class Deadlines {
     private ScheduledFuture<?> readTimer;
     private ScheduledFuture<?> writeTimer;
     private int generation;
+    private boolean heldBack;
 
     Deadlines(EventExecutor executor, Expiry expiry) {
         this.executor = executor;
@@ -48,6 +53,7 @@ final class Deadlines {
         this.upstream = upstream;
         this.readMillis = timeouts.readMillis();
         this.writeMillis = timeouts.writeMillis();
+        heldBack = false;
         lastReadNanos = System.nanoTime();
         lastWriteNanos = lastReadNanos;
         scheduleRead(readMillis);
@@ -55,6 +61,22 @@ final class Deadlines {
 
     void read() {
         lastReadNanos = System.nanoTime();
+    }
+
+    /** The proxy stopped reading the target to let the client catch up: the read clock stops. */
+    void holdBack() {
+        heldBack = true;
+    }
+
+    /** The proxy reads the target again: the read clock starts afresh. */
+    void resume() {
+        heldBack = false;
+        lastReadNanos = System.nanoTime();
+    }
+
+    /** True while the proxy holds the target back for the client. */
+    boolean heldBack() {
+        return heldBack;
     }
 
     void wrote() {
@@ -70,6 +92,7 @@ final class Deadlines {
     void cancel() {
         generation++;
         upstream = null;
+        heldBack = false;
         if (readTimer != null) {
             readTimer.cancel(false);
             readTimer = null;
@@ -95,6 +118,10 @@ final class Deadlines {
             return;
         }
         readTimer = null;
+        if (heldBack) {
+            scheduleRead(readMillis);
+            return;
+        }
         long silentMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastReadNanos);
         if (silentMillis < readMillis) {
             scheduleRead(readMillis - silentMillis);

@@ -305,8 +305,14 @@ final class Exchange implements Deadlines.Expiry {
 
     void onClientWritable() {
         if (upstream != null && responseStarted && !responseComplete) {
+            deadlines.resume();
             upstream.read();
         }
+    }
+
+    /** True while the response waits for the client to take it (backpressure), not for the target. */
+    boolean waitingOnClient() {
+        return deadlines.heldBack();
     }
 
     void onUpstreamResponse(HttpResponse res) {
@@ -362,6 +368,8 @@ final class Exchange implements Deadlines.Expiry {
         ctx.flush();
         if (upstream != null && (!responseStarted || ctx.channel().isWritable())) {
             upstream.read();
+        } else if (upstream != null) {
+            deadlines.holdBack();
         }
     }
 

@@ -1,0 +1,102 @@
+package dev.gatehouse.e2e;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * A Java main of this test class path in a process of its own (the same java binary), so a
+ * drill can kill it as an operator's SIGKILL or an OOM kill would: {@link #kill()} is
+ * {@code destroyForcibly}, no shutdown hook runs, the kernel closes its sockets. Its output lines
+ * are kept ({@link #lines}) and copied to {@code log}; {@link #close()} kills what is left.
+ */
+final class ChildJvm implements AutoCloseable {
+    private final Process process;
+    private final Thread reader;
+    final List<String> lines = new CopyOnWriteArrayList<>();
+
+    private ChildJvm(Process process, Path log) throws IOException {
+        this.process = process;
+        java.io.Writer copy = log == null ? java.io.Writer.nullWriter()
+                : java.nio.file.Files.newBufferedWriter(log, StandardCharsets.UTF_8);
+        this.reader = new Thread(() -> {
+            try (copy; BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String l = r.readLine(); l != null; l = r.readLine()) {
+                    lines.add(l);
+                    copy.write(l);
+                    copy.write('\n');
+                    copy.flush();
+                }
+            } catch (IOException e) {
+                // the process is gone
+            }
+        }, "child-output");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /**
+     * Starts {@code main} with {@code args}, stderr merged into stdout.
+     *
+     * @param env added to this process's environment
+     * @param log where its output is copied; null for nowhere
+     */
+    static ChildJvm start(Class<?> main, Map<String, String> env, Path log, String... args) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                "-cp", System.getProperty("java.class.path"), main.getName()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        return new ChildJvm(pb.start(), log);
+    }
+
+    /** The first output line that {@code matches}, waiting for it (bounded); fails when the process ends first. */
+    String awaitLine(Duration within, Predicate<String> matches, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (true) {
+            for (String l : lines) {
+                if (matches.test(l)) {
+                    return l;
+                }
+            }
+            if (!process.isAlive()) {
+                throw new AssertionError("the child process ended (exit " + process.exitValue() + ") before " + what
+                        + "; its output: " + lines);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + within.toMillis() + " ms: " + what + "; output: " + lines);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** SIGKILL, and waits until the process is gone and its output read to the end. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            throw new AssertionError("process " + process.pid() + " still alive 10 s after SIGKILL");
+        }
+        reader.join(5_000);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            kill();
+        }
+    }
+}
