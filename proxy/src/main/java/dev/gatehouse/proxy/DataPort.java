@@ -32,6 +32,7 @@ final class DataPort {
     private final CompletableFuture<InetSocketAddress> listening = new CompletableFuture<>();
     private volatile Channel channel;
     private volatile IllegalStateException failure;
+    private volatile boolean closed;
 
     DataPort(ProxyConfig config, Transport transport, EventLoopGroup group, ChannelInitializer<Channel> clientChannel) {
         this.config = config;
@@ -95,6 +96,11 @@ final class DataPort {
         listening.complete(address);
     }
 
+    /** True once {@link #close()} was called: the port does not accept, and never will again. */
+    boolean closed() {
+        return closed;
+    }
+
     /** @throws IllegalStateException the bind failure again, when there was one */
     void throwIfFailed() {
         IllegalStateException failed = failure;
@@ -138,6 +144,7 @@ final class DataPort {
      * @return the port it had, for the log, or the configured one with "(never opened)"
      */
     String close() {
+        closed = true;
         listening.cancel(false);
         Channel bound = channel;
         if (bound == null) {
