@@ -55,8 +55,12 @@ class DrainTest {
     }
 
     private int start(Duration delay, Duration timeout, Backend.Handler handler) throws IOException {
+        return start(Fixtures.config().withDrain(delay, timeout), handler);
+    }
+
+    private int start(ProxyConfig config, Backend.Handler handler) throws IOException {
         backend = new Backend("b", handler);
-        proxy = ProxyServer.start(Fixtures.config().withDrain(delay, timeout));
+        proxy = ProxyServer.start(config);
         assertThat(proxy.apply(Fixtures.snapshot(1, List.of(service("default/s", "default/u")),
                 List.of(route("default/r", "default/s").build()), List.of(upstream("default/u", backend.port())), List.of())))
                 .isEmpty();
@@ -216,6 +220,55 @@ class DrainTest {
             String head = readHead(s.getInputStream());
             assertThat(head).startsWith("HTTP/1.1 200").containsIgnoringCase("connection: close");
         }
+    }
+
+    /**
+     * Closing a listening socket resets the connections the kernel queued but the proxy had not
+     * accepted yet. Made to happen: the one event loop is busy while three clients connect (the
+     * kernel completes their handshakes and queues them) and send a request, and the port's close
+     * is due meanwhile. The proxy accepts what is queued before it closes, and serves it.
+     */
+    @Test
+    void connectionsQueuedWhenThePortClosesAreServedNotReset() throws Exception {
+        int port = start(new ProxyConfig("127.0.0.1", 0, 1, Duration.ofMillis(300), Duration.ofSeconds(10),
+                ClientLimits.DEFAULTS), null);
+        io.netty.channel.EventLoop loop;
+        try (Socket first = connect(port)) {
+            send(first, GET);
+            assertThat(readHead(first.getInputStream())).startsWith("HTTP/1.1 200");
+            loop = proxy.clientChannels().iterator().next().eventLoop();
+        }
+        long t0 = startClosing();
+        awaitTrue(() -> millisSince(t0) >= 100, 5_000, "draining");
+        CountDownLatch busy = new CountDownLatch(1);
+        loop.execute(() -> {
+            busy.countDown();
+            while (millisSince(t0) < 700) {
+                Thread.onSpinWait();
+            }
+        });
+        assertThat(busy.await(5, TimeUnit.SECONDS)).isTrue();
+        List<Socket> queued = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                Socket s = connect(port);
+                queued.add(s);
+                send(s, GET);
+            }
+            assertThat(millisSince(t0)).as("the test's own timing: the clients queued before the close was due").isLessThan(300);
+            for (Socket s : queued) {
+                try {
+                    assertThat(readHead(s.getInputStream())).startsWith("HTTP/1.1 200").containsIgnoringCase("connection: close");
+                } catch (java.net.SocketException e) {
+                    throw new AssertionError("a connection queued when the port closed was reset: " + e, e);
+                }
+            }
+        } finally {
+            for (Socket s : queued) {
+                s.close();
+            }
+        }
+        awaitTrue(() -> refuses(port), 5_000, "the port closed");
     }
 
     @Test
