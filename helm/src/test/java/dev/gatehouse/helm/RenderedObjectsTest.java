@@ -107,7 +107,7 @@ class RenderedObjectsTest {
         assertThat(only(proxy).getArgs()).containsExactly("proxy",
                 "--controller", "ws://gatehouse-channel.gatehouse-system.svc:18000",
                 "--token-file", "/etc/gatehouse/token/token", "--port", "8000", "--status-port", "8100",
-                "--state-dir", "/var/lib/gatehouse", "--access-log", "stdout");
+                "--state-dir", "/var/lib/gatehouse", "--drain-delay", "5s", "--drain-timeout", "30s", "--access-log", "stdout");
         PodSpec pod = proxy.getSpec().getTemplate().getSpec();
         assertThat(pod.getAutomountServiceAccountToken()).isFalse();
         assertThat(pod.getServiceAccountName()).isEqualTo("gatehouse-proxy");
