@@ -44,7 +44,7 @@ public final class DemoCommand implements Callable<Integer> {
             return 2;
         }
         List<DemoBackend> backends = new ArrayList<>();
-        try (Shutdown shutdown = Shutdown.register()) {
+        try (Shutdown shutdown = Shutdown.register(proxy.shutdownBudget())) {
             for (int i = 0; i < backendPorts.size(); i++) {
                 backends.add(DemoBackend.start("127.0.0.1", backendPorts.get(i), "replica-" + (i + 1) + " (port " + backendPorts.get(i) + ")"));
             }
@@ -59,6 +59,7 @@ public final class DemoCommand implements Callable<Integer> {
             }
             // the walkthrough only once the port is open and serves the seed
             try (runtime; ProcessMeters jvm = ProcessMeters.bind(runtime.proxy().metrics().registry())) {
+                shutdown.onSignal(runtime.proxy()::startDraining);
                 printWalkthrough(out, runtime.port(), runtime.statusPort(), backends);
                 shutdown.await();
             }

@@ -42,7 +42,7 @@ public final class LocalCommand implements Callable<Integer> {
         if (check) {
             return check(dir, spec.commandLine().getOut(), spec.commandLine().getErr());
         }
-        try (Shutdown shutdown = Shutdown.register()) {
+        try (Shutdown shutdown = Shutdown.register(proxy.shutdownBudget())) {
             LocalRuntime runtime;
             try {
                 runtime = LocalRuntime.start(dir, proxy.config(), proxy.statusAddresses(LocalRuntime.STATUS_ADDRESS), proxy.statusPort,
@@ -54,6 +54,7 @@ public final class LocalCommand implements Callable<Integer> {
             }
             // the banner only once the port is open and serves the directory's first snapshot
             try (runtime; ProcessMeters jvm = ProcessMeters.bind(runtime.proxy().metrics().registry())) {
+                shutdown.onSignal(runtime.proxy()::startDraining);
                 spec.commandLine().getOut().printf("Gatehouse serves %s on %s:%d (status on %s:%d). Ctrl-C stops it.%n",
                         dir, proxy.address, runtime.port(), String.join(",", proxy.statusAddresses(LocalRuntime.STATUS_ADDRESS)),
                         runtime.statusPort());

@@ -31,7 +31,7 @@ import java.util.concurrent.TimeoutException;
 /**
  * Local mode: the directory source and translator on one side, an in-process proxy on the
  * other, joined by the same snapshot channel a cluster uses (on loopback, with a one-time
- * token). Closing stops reading the directory, then lets in-flight requests finish.
+ * token). Closing drains the proxy (see {@code ProxyServer#close()}), then stops reading the directory.
  *
  * <p>The proxy port opens only when the directory's first snapshot is applied (see
  * {@link ProxyServer}), and {@link #start} returns only then: whatever a caller prints after it
@@ -90,8 +90,9 @@ public final class LocalRuntime implements AutoCloseable {
             awaitServing(proxy, channel);
             log.info("event=local.started dir={} proxy={}:{} status={}:{}", dir, config.address(), proxy.port(),
                     String.join(",", statusAddresses), status.port());
-            // close order: stop reading files, drop the channel, then drain the proxy
-            List<AutoCloseable> order = new ArrayList<>(List.of(source, client, channel, proxy, status));
+            // close order: drain the proxy first (readiness off at once; the files keep applying while it
+            // drains), then stop reading files, drop the channel, and the status server last
+            List<AutoCloseable> order = new ArrayList<>(List.of(proxy, source, client, channel, status));
             return new LocalRuntime(order, proxy, status);
         } catch (IOException | RuntimeException e) {
             Collections.reverse(started);

@@ -61,7 +61,7 @@ public final class ProxyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String token = Identity.token(tokenFile);
         String failure;
-        try (Shutdown shutdown = Shutdown.register()) {
+        try (Shutdown shutdown = Shutdown.register(options.shutdownBudget())) {
             Running running;
             try {
                 running = Running.start(options, new ChannelClientConfig(controller, token,
@@ -70,6 +70,7 @@ public final class ProxyCommand implements Callable<Integer> {
                 return failed(e.getMessage());
             }
             try (running; ProcessMeters jvm = ProcessMeters.bind(running.proxy.metrics().registry())) {
+                shutdown.onSignal(running.proxy::startDraining);
                 // the port opens with the first snapshot applied; if it cannot, serving is over
                 running.proxy.whenListening().whenComplete((address, e) -> {
                     if (e != null && !(e instanceof CancellationException)) {
@@ -152,10 +153,15 @@ public final class ProxyCommand implements Callable<Integer> {
             }
         }
 
+        /**
+         * Drains the proxy first, with the channel still up (a snapshot pushed meanwhile, say a target
+         * gone, is still applied) and the status server still answering {@code /readyz} 503; then
+         * the channel, then the status server.
+         */
         @Override
         public void close() {
-            channel.close();
             proxy.close();
+            channel.close();
             status.close();
         }
     }

@@ -4,9 +4,13 @@ import dev.gatehouse.proxy.ClientLimits;
 import dev.gatehouse.proxy.ProxyConfig;
 import dev.gatehouse.proxy.http.TrustedProxies;
 import dev.gatehouse.proxy.observe.AccessLogDestination;
+import picocli.CommandLine;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.time.Duration;
 import java.util.List;
@@ -29,9 +33,24 @@ final class ProxyOptions {
             description = "Event-loop threads. Default: one per available processor.")
     Integer ioThreads;
 
-    @Option(names = "--shutdown-grace", paramLabel = "SECONDS", defaultValue = "10",
-            description = "On SIGTERM, how long in-flight requests may finish. Default: ${DEFAULT-VALUE}.")
-    int shutdownGraceSeconds;
+    @Option(names = "--drain-delay", paramLabel = "DURATION", defaultValue = "5s", converter = DurationOption.class,
+            description = "On SIGTERM /readyz answers 503 at once, and the proxy port keeps accepting this long (every "
+                    + "response saying Connection: close) so endpoint controllers and load balancers stop sending new "
+                    + "connections before it closes. Default: ${DEFAULT-VALUE}.")
+    Duration drainDelay;
+
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = DurationOption.class,
+            description = "Once the drain delay is over and the port closed, how long in-flight requests may finish; "
+                    + "then what is left is closed and the process exits. Default: 30s.")
+    Duration drainTimeout;
+
+    /** Deprecated: kept so existing command lines still start; see {@link #drainTimeout()}. */
+    @Option(names = "--shutdown-grace", paramLabel = "SECONDS", hidden = true,
+            description = "Deprecated alias of --drain-timeout, in seconds.")
+    Integer shutdownGraceSeconds;
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
     @Option(names = "--access-log", paramLabel = "off|stdout|FILE", defaultValue = "stdout", converter = AccessLogOption.class,
             description = "Access log, one JSON line per request: off, stdout, or a file to append to. Default: ${DEFAULT-VALUE}.")
@@ -126,7 +145,40 @@ final class ProxyOptions {
 
     ProxyConfig config() {
         return new ProxyConfig(address, port, ioThreads == null ? Runtime.getRuntime().availableProcessors() : ioThreads,
-                Duration.ofSeconds(shutdownGraceSeconds), limits()).withTrustedProxies(trustedProxies);
+                drainDelay, drainTimeout(), limits()).withTrustedProxies(trustedProxies);
+    }
+
+    /**
+     * {@code --drain-timeout}, or the deprecated {@code --shutdown-grace SECONDS} (same meaning
+     * since the drain delay exists: the time in-flight requests get once the port is closed), with
+     * a warning on stderr; both at once is refused.
+     */
+    Duration drainTimeout() {
+        if (shutdownGraceSeconds == null) {
+            return drainTimeout == null ? ProxyConfig.DEFAULT_DRAIN_TIMEOUT : drainTimeout;
+        }
+        CommandLine cli = command == null ? null : command.commandLine();
+        if (drainTimeout != null) {
+            throw new ParameterException(cli, "--shutdown-grace is a deprecated alias of --drain-timeout; give only "
+                    + "--drain-timeout " + drainTimeout.toSeconds() + "s");
+        }
+        if (shutdownGraceSeconds < 0) {
+            throw new ParameterException(cli, "--shutdown-grace: " + shutdownGraceSeconds + " (expected: >= 0 seconds)");
+        }
+        if (cli != null) {
+            cli.getErr().println("gatehouse: --shutdown-grace is deprecated and will be removed; use --drain-timeout "
+                    + shutdownGraceSeconds + "s");
+            cli.getErr().flush();
+        }
+        return Duration.ofSeconds(shutdownGraceSeconds);
+    }
+
+    /**
+     * The longest a signal's shutdown may take: the drain (delay + timeout) and a margin for the
+     * rest of the teardown; see {@link Shutdown#register(Duration)}.
+     */
+    Duration shutdownBudget() {
+        return drainDelay.plus(drainTimeout()).plus(Shutdown.TEARDOWN_MARGIN);
     }
 
     ClientLimits limits() {

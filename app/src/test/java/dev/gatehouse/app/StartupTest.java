@@ -53,7 +53,7 @@ class StartupTest {
             for (int round = 1; round <= ROUNDS; round++) {
                 int port = reserveFreePort();
                 try (Running local = Running.start("Gatehouse serves", "local", "--dir", dir.toString(), "--address", "127.0.0.1",
-                        "--port", Integer.toString(port), "--status-port", "0", "--access-log", "off")) {
+                        "--port", Integer.toString(port), "--status-port", "0", "--access-log", "off", "--drain-delay", "0s")) {
                     String reply = firstExchange(port, local);
                     assertThat(reply).as("round %d: the first answer", round).startsWith("HTTP/1.1 200 ")
                             .containsIgnoringCase("X-Served-By: replica-").endsWith("Hello from my service");
@@ -72,7 +72,8 @@ class StartupTest {
             writeSeed(dir, one, two);
             int port = reserveFreePort();
             try (Running demo = Running.start("Gatehouse demo:", "demo", "--dir", dir.toString(), "--backend-ports", one + "," + two,
-                    "--address", "127.0.0.1", "--port", Integer.toString(port), "--status-port", "0", "--access-log", "off")) {
+                    "--address", "127.0.0.1", "--port", Integer.toString(port), "--status-port", "0", "--access-log", "off",
+                    "--drain-delay", "0s")) {
                 String reply = firstExchange(port, demo);
                 assertThat(reply).as("round %d: the first answer", round).startsWith("HTTP/1.1 200 ")
                         .containsIgnoringCase("X-Served-By: replica-").endsWith("Hello from my service");

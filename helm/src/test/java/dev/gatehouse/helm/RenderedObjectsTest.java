@@ -126,7 +126,8 @@ class RenderedObjectsTest {
                 "--controller", "wss://gatehouse-channel.gatehouse-system.svc:18000",
                 "--token-file", "/etc/gatehouse/token/token", "--ca-file", "/etc/gatehouse/channel-ca/ca.crt",
                 "--port", "8000", "--status-port", "8100",
-                "--status-address", "$(POD_IP),127.0.0.1", "--state-dir", "/var/lib/gatehouse", "--access-log", "stdout");
+                "--status-address", "$(POD_IP),127.0.0.1", "--state-dir", "/var/lib/gatehouse",
+                "--drain-delay", "5s", "--drain-timeout", "30s", "--access-log", "stdout");
         PodSpec pod = proxy.getSpec().getTemplate().getSpec();
         assertThat(pod.getAutomountServiceAccountToken()).isFalse();
         assertThat(pod.getServiceAccountName()).isEqualTo("gatehouse-proxy");

@@ -3,14 +3,19 @@ package dev.gatehouse.proxy;
 import dev.gatehouse.proxy.forward.UpstreamPool;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MaxMessagesRecvByteBufAllocator;
+import io.netty.channel.ServerChannelRecvByteBufAllocator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The proxy's data port, in the three steps that keep traffic out until a snapshot is in place:
@@ -24,6 +29,8 @@ import java.util.concurrent.CompletableFuture;
  */
 final class DataPort {
     private static final Logger LOG = LoggerFactory.getLogger(DataPort.class);
+    /** Connections accepted per read of the listener while serving (Netty's default for server channels). */
+    private static final int ACCEPT_BATCH = 16;
 
     private final ProxyConfig config;
     private final Transport transport;
@@ -32,6 +39,8 @@ final class DataPort {
     private final CompletableFuture<InetSocketAddress> listening = new CompletableFuture<>();
     private volatile Channel channel;
     private volatile IllegalStateException failure;
+    private volatile boolean closed;
+    private final AcceptStop acceptStop = new AcceptStop();
 
     DataPort(ProxyConfig config, Transport transport, EventLoopGroup group, ChannelInitializer<Channel> clientChannel) {
         this.config = config;
@@ -64,9 +73,13 @@ final class DataPort {
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.AUTO_READ, false)
+                // accept batches end at an empty backlog (or 16), whatever the transport guesses: see AcceptStop
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new ServerChannelRecvByteBufAllocator().respectMaybeMoreData(false)
+                        .maxMessagesPerRead(ACCEPT_BATCH))
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, UpstreamPool.WATER_MARK)
+                .handler(acceptStop)
                 .childHandler(clientChannel);
         try {
             channel = b.bind(config.address(), config.port()).sync().channel();
@@ -93,6 +106,11 @@ final class DataPort {
         LOG.info("event=proxy.listening address={} port={} transport={} eventLoops={} version={}", config.address(),
                 address.getPort(), transport.name(), config.ioThreads(), version);
         listening.complete(address);
+    }
+
+    /** True once {@link #close()} was called: the port does not accept, and never will again. */
+    boolean closed() {
+        return closed;
     }
 
     /** @throws IllegalStateException the bind failure again, when there was one */
@@ -134,16 +152,62 @@ final class DataPort {
 
     /**
      * Stops accepting and unbinds; cancels {@link #whenListening()} when the port never opened.
+     * An accepting port is closed by {@link AcceptStop}: right after an accept batch, so the
+     * connections the kernel already queued are accepted and served rather than reset.
      *
      * @return the port it had, for the log, or the configured one with "(never opened)"
      */
     String close() {
+        closed = true;
         listening.cancel(false);
         Channel bound = channel;
         if (bound == null) {
             return config.port() + " (never opened)";
         }
+        if (bound.isOpen() && bound.config().isAutoRead()) {
+            bound.eventLoop().execute(() -> acceptStop.arm(bound));
+            if (!bound.closeFuture().awaitUninterruptibly(AcceptStop.FALLBACK_MILLIS * 50)) {
+                LOG.warn("event=proxy.listener-close-slow port={}", bound.localAddress());
+            }
+        }
         bound.close().syncUninterruptibly();
         return Integer.toString(((InetSocketAddress) bound.localAddress()).getPort());
+    }
+
+    /**
+     * The listening channel's own handler, the end of accepting. Closing a listening socket resets
+     * every connection the kernel completed but the proxy has not accepted yet (its backlog): a
+     * client that just connected and sent its request would see a reset. So, once armed, the
+     * listener is closed right after an accept batch, in the same event-loop step, the batch
+     * having been made unbounded so it ends only when the backlog is empty: what remains is the
+     * few microseconds between the last accept and the close, which no server closes (the drain
+     * delay, by taking the proxy out of load balancing first, is what keeps connects away). With
+     * no connect arriving, the listener closes after {@link #FALLBACK_MILLIS}. Runs on the
+     * listener's event loop.
+     */
+    private static final class AcceptStop extends ChannelInboundHandlerAdapter {
+        static final long FALLBACK_MILLIS = 20;
+        private boolean armed;
+
+        void arm(Channel listener) {
+            if (armed || !listener.isOpen()) {
+                return;
+            }
+            armed = true;
+            if (listener.config().getRecvByteBufAllocator() instanceof MaxMessagesRecvByteBufAllocator batch) {
+                batch.maxMessagesPerRead(Integer.MAX_VALUE);
+            }
+            listener.eventLoop().schedule(() -> {
+                listener.close();
+            }, FALLBACK_MILLIS, TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.fireChannelReadComplete();
+            if (armed) {
+                ctx.channel().close();
+            }
+        }
     }
 }

@@ -6,59 +6,86 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How the proxy listens.
+ * How the proxy listens, and how it drains on {@link ProxyServer#close()} (see {@link Drain}).
  *
- * @param address       the address to bind, e.g. {@code 0.0.0.0}
- * @param port          the port to bind once the first snapshot is applied; 0 picks an ephemeral
- *                      port (see {@link ProxyServer#port()})
- * @param ioThreads     event-loop threads; each owns its client connections and its upstream pools
- * @param shutdownGrace how long {@link ProxyServer#close()} lets in-flight requests finish
- * @param limits        what one client may hold (deadlines, sizes, connections)
+ * @param address      the address to bind, e.g. {@code 0.0.0.0}
+ * @param port         the port to bind once the first snapshot is applied; 0 picks an ephemeral
+ *                     port (see {@link ProxyServer#port()})
+ * @param ioThreads    event-loop threads; each owns its client connections and its upstream pools
+ * @param drainDelay   how long the port keeps accepting after the drain starts (readiness is 503
+ *                     from its first instant), so load balancers and endpoint controllers stop
+ *                     sending new connections before it closes; 0 closes it at once
+ * @param drainTimeout after the port stopped accepting, how long in-flight requests may finish
+ *                     before what is left is closed
+ * @param limits       what one client may hold (deadlines, sizes, connections)
  * @param trustedProxies peers whose X-Forwarded-* headers are believed ({@code --trusted-proxies};
- *                      default none: every peer is the client)
+ *                     default none: every peer is the client)
  */
-public record ProxyConfig(String address, int port, int ioThreads, Duration shutdownGrace, ClientLimits limits,
-                          TrustedProxies trustedProxies) {
+public record ProxyConfig(String address, int port, int ioThreads, Duration drainDelay, Duration drainTimeout,
+                          ClientLimits limits, TrustedProxies trustedProxies) {
+    /** The drain delay of {@link #defaults()} and of {@code gatehouse --drain-delay}. */
+    public static final Duration DEFAULT_DRAIN_DELAY = Duration.ofSeconds(5);
+    /** The drain timeout of {@link #defaults()} and of {@code gatehouse --drain-timeout}. */
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+
     public ProxyConfig {
         Objects.requireNonNull(address, "address");
-        Objects.requireNonNull(trustedProxies, "trustedProxies");
-        Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+        Objects.requireNonNull(drainDelay, "drainDelay");
+        Objects.requireNonNull(drainTimeout, "drainTimeout");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(trustedProxies, "trustedProxies");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
         }
         if (ioThreads < 1) {
             throw new IllegalArgumentException("ioThreads: " + ioThreads + " (expected: >= 1)");
         }
-        if (shutdownGrace.isNegative()) {
-            throw new IllegalArgumentException("shutdownGrace: " + shutdownGrace + " (expected: >= 0)");
+        if (drainDelay.isNegative()) {
+            throw new IllegalArgumentException("drainDelay: " + drainDelay + " (expected: >= 0)");
+        }
+        if (drainTimeout.isNegative()) {
+            throw new IllegalArgumentException("drainTimeout: " + drainTimeout + " (expected: >= 0)");
         }
     }
 
     /** Trusting no proxy. */
-    public ProxyConfig(String address, int port, int ioThreads, Duration shutdownGrace, ClientLimits limits) {
-        this(address, port, ioThreads, shutdownGrace, limits, TrustedProxies.NONE);
+    public ProxyConfig(String address, int port, int ioThreads, Duration drainDelay, Duration drainTimeout,
+                       ClientLimits limits) {
+        this(address, port, ioThreads, drainDelay, drainTimeout, limits, TrustedProxies.NONE);
     }
 
-    /** With the default {@link ClientLimits}, trusting no proxy. */
-    public ProxyConfig(String address, int port, int ioThreads, Duration shutdownGrace) {
-        this(address, port, ioThreads, shutdownGrace, ClientLimits.DEFAULTS);
+    /**
+     * With the default {@link ClientLimits} and no drain delay (the port closes as soon as
+     * {@link ProxyServer#close()} starts: for tests and embedders with no load balancer in front).
+     */
+    public ProxyConfig(String address, int port, int ioThreads, Duration drainTimeout) {
+        this(address, port, ioThreads, Duration.ZERO, drainTimeout, ClientLimits.DEFAULTS);
     }
 
-    /** 0.0.0.0:8000, one event loop per available processor, 10 s grace, default limits. */
+    /** No drain delay, as {@link #ProxyConfig(String, int, int, Duration)}. */
+    public ProxyConfig(String address, int port, int ioThreads, Duration drainTimeout, ClientLimits limits) {
+        this(address, port, ioThreads, Duration.ZERO, drainTimeout, limits);
+    }
+
+    /** 0.0.0.0:8000, one event loop per available processor, drain delay 5 s and timeout 30 s, default limits. */
     public static ProxyConfig defaults() {
-        return new ProxyConfig("0.0.0.0", 8000, Runtime.getRuntime().availableProcessors(), Duration.ofSeconds(10));
+        return new ProxyConfig("0.0.0.0", 8000, Runtime.getRuntime().availableProcessors(), DEFAULT_DRAIN_DELAY,
+                DEFAULT_DRAIN_TIMEOUT, ClientLimits.DEFAULTS);
     }
 
     public ProxyConfig withPort(int newPort) {
-        return new ProxyConfig(address, newPort, ioThreads, shutdownGrace, limits, trustedProxies);
+        return new ProxyConfig(address, newPort, ioThreads, drainDelay, drainTimeout, limits, trustedProxies);
     }
 
     public ProxyConfig withLimits(ClientLimits newLimits) {
-        return new ProxyConfig(address, port, ioThreads, shutdownGrace, newLimits, trustedProxies);
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, newLimits, trustedProxies);
+    }
+
+    public ProxyConfig withDrain(Duration newDelay, Duration newTimeout) {
+        return new ProxyConfig(address, port, ioThreads, newDelay, newTimeout, limits, trustedProxies);
     }
 
     public ProxyConfig withTrustedProxies(TrustedProxies trusted) {
-        return new ProxyConfig(address, port, ioThreads, shutdownGrace, limits, trusted);
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trusted);
     }
 }

@@ -46,6 +46,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -82,6 +83,10 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     private final AtomicInteger openConnections = new AtomicInteger();
     private final AtomicLong lastRefusalLogNanos = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(2));
     private final AtomicLong refusedSinceLog = new AtomicLong();
+    private final Drain drain;
+    /** Set by the first {@link #close()}; a second one returns at once. */
+    private final AtomicBoolean closing = new AtomicBoolean();
+    /** Set once the drain is over and the proxy is being torn down: snapshots are ignored from then on. */
     private boolean closed;
 
     private ProxyServer(ProxyConfig config, Transport transport, EventLoopGroup group, Map<EventLoop, UpstreamPool> pools,
@@ -99,6 +104,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             }
         });
         metrics.connections(clients::size);
+        this.drain = new Drain(config, plane, dataPort, clients, metrics.registry());
     }
 
     /** Prepares the proxy (the port opens with the first snapshot); metrics in a fresh Prometheus registry, no access log. */
@@ -233,6 +239,11 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
      * @throws IllegalStateException when the data port cannot be opened
      */
     public synchronized List<Problem> apply(Snapshot snapshot) {
+        if (closed) {
+            // the drain is over and the event loops are going: nothing left to serve it with
+            LOG.debug("event=snapshot.ignored version={} reason=closed", snapshot.version());
+            return List.of();
+        }
         dataPort.throwIfFailed();
         long startNanos = System.nanoTime();
         List<Problem> problems = snapshot.validate();
@@ -254,7 +265,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             metrics.snapshotRefused(System.nanoTime() - startNanos);
             return List.of(new Problem(null, "snapshot", "cannot compile: " + e.getMessage()));
         }
-        boolean opening = !dataPort.bound() && !closed;
+        boolean opening = !dataPort.bound() && !plane.draining();
         if (opening) {
             try {
                 dataPort.bind(snapshot.version());
@@ -302,14 +313,24 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         return balancers;
     }
 
-    /** True once {@link #close()} started: no new connections, in-flight requests finishing. */
+    /** True once the drain started ({@link #startDraining()} or {@link #close()}): {@code /readyz} answers 503. */
     public boolean draining() {
         return plane.draining();
+    }
+
+    /** Where the drain is: {@code serving}, {@code accepting}, {@code finishing} or {@code done} (see {@link Drain}). */
+    public String drainPhase() {
+        return drain.phase().name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** The proxy's meters; also where the channel and target health gauges are registered. */
     public ProxyMetrics metrics() {
         return metrics;
+    }
+
+    /** The open client connections; for tests that need one's event loop. */
+    ChannelGroup clientChannels() {
+        return clients;
     }
 
     /** Requests in flight, across all connections. */
@@ -318,37 +339,31 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     }
 
     /**
-     * Graceful: stops accepting, closes idle connections, lets in-flight requests finish (their
-     * connections close after the response) within the configured grace, then closes everything
-     * and shuts the event loops down.
+     * Starts the drain without waiting for it: {@code /readyz} answers 503 and every response from
+     * now on says {@code Connection: close}; the port keeps accepting. {@link #close()} runs the
+     * rest. Idempotent; safe from any thread.
+     */
+    public void startDraining() {
+        drain.start();
+    }
+
+    /**
+     * Graceful, in the phases of {@link Drain}: readiness off at once, the port accepting for
+     * {@code drainDelay}, then closed; in-flight requests finish (quiet connections closed) within
+     * {@code drainTimeout}; then everything left is closed and the event loops stop. Blocks for up
+     * to {@code drainDelay + drainTimeout} plus the teardown; snapshots keep being applied meanwhile
+     * (the lock is not held while it waits). A second call returns at once.
      */
     @Override
-    public synchronized void close() {
-        if (closed) {
+    public void close() {
+        if (!closing.compareAndSet(false, true)) {
             return;
         }
-        closed = true;
-        plane.startDraining();
-        String port = dataPort.close();
-        for (Channel ch : clients) {
-            ch.eventLoop().execute(() -> {
-                ClientHandler h = ch.pipeline().get(ClientHandler.class);
-                if (h != null) {
-                    h.closeIfIdle();
-                }
-            });
-        }
-        long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
-        while (plane.inFlight() > 0 && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        if (plane.inFlight() > 0) {
-            LOG.warn("shutdown grace {} over with {} request(s) in flight; closing them", config.shutdownGrace(), plane.inFlight());
+        drain.run();
+        String port;
+        synchronized (this) {
+            closed = true;
+            port = dataPort.close();
         }
         clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         health.close();

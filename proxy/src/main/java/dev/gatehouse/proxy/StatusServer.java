@@ -43,8 +43,8 @@ import java.util.concurrent.TimeUnit;
  * {@link #notReady}: 200 "ready" once the first snapshot is applied and the data port open, until
  * the proxy starts draining; else 503 with the reason) and
  * {@code GET /status} (JSON: the applied snapshot's version, content hash, routes, services,
- * upstreams and targets, whether the data port listens, whether the proxy is draining, requests
- * in flight), {@code GET /upstreams}
+ * upstreams and targets, whether the data port listens, whether the proxy is draining and its
+ * drain phase, requests in flight), {@code GET /upstreams}
  * (per target: weight, health, ejection, in-flight, EWMA latency, requests, failures) and
  * {@code GET /metrics} (Prometheus text format). Never a key or key digest.
  *
@@ -130,7 +130,9 @@ public final class StatusServer implements AutoCloseable {
      * Why the proxy is not ready, first match wins; null when it is. The text is the body of the
      * 503 on {@code /readyz}, for whoever reads the probe:
      * <ol>
-     *   <li>{@code draining}: {@link ProxyServer#close()} started (SIGTERM);</li>
+     *   <li>{@code draining}: the drain started ({@link ProxyServer#startDraining()} or
+     *       {@link ProxyServer#close()}, on SIGTERM), from its first instant, while the port still
+     *       accepts for the drain delay: load balancers take the pod out before the port closes;</li>
      *   <li>the bind failure ({@code cannot listen on ADDR:PORT: ...}): the data port cannot open;</li>
      *   <li>{@code waiting for the first snapshot}: none applied yet, the data port is closed.</li>
      * </ol>
@@ -228,6 +230,7 @@ public final class StatusServer implements AutoCloseable {
                 Map<String, Object> doc = describe(proxy.current(), proxy.currentContentHash());
                 doc.put("listening", proxy.listening());
                 doc.put("draining", proxy.draining());
+                doc.put("drainPhase", proxy.drainPhase());
                 doc.put("inFlight", proxy.inFlight());
                 byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc);
                 res = response(ctx, HttpResponseStatus.OK, json, HttpHeaderValues.APPLICATION_JSON);

@@ -8,9 +8,11 @@ import dev.gatehouse.proxy.http.TrustedProxies;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RequestObserver;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
@@ -20,6 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The last handler of a client connection (after the {@code RequestGate}): runs one
@@ -46,6 +49,10 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
     /** True while {@link #dispatchPending} runs, so an exchange finishing inside it does not recurse. */
     private boolean dispatching;
     private int requests;
+    /** Read batches and finished exchanges so far; the drain compares it between two sweeps ({@link #drainIfQuiet}). */
+    private long activity;
+    /** {@link #activity} at the drain's last sweep; -1 before the first, so a first sweep never closes. */
+    private long activityAtSweep = -1;
 
     public ClientHandler(DataPlane plane, UpstreamPool pool, RequestObserver observer, ClientLimits limits, EdgeMeters edge,
                          TrustedProxies trustedProxies) {
@@ -144,6 +151,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        activity++;
         if (current != null) {
             current.onClientReadComplete();
         }
@@ -172,8 +180,12 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         current = null;
+        activity++;
         plane.requestEnded();
-        if (close || plane.draining()) {
+        // While draining, a response whose head went out before the drain said keep-alive: the client
+        // may already be sending its next request, so the connection stays; that request is answered
+        // with Connection: close, or the drain closes the connection once it is quiet.
+        if (close) {
             LOG.debug("closing client connection {} after its response", ctx.channel().remoteAddress());
             closed = true;
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
@@ -208,12 +220,41 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Closes the connection when it has no request in flight; for graceful shutdown. */
-    public void closeIfIdle() {
-        if (current == null && !closed) {
-            closed = true;
-            ctx.close();
+    /**
+     * A sweep of the drain ({@code dev.gatehouse.proxy.Drain}), on this connection's event loop:
+     * takes a mark of its activity and, when {@code close}, closes it if it was quiet since the
+     * previous mark: no request in flight or waiting, no byte read, no response finished. A
+     * connection just opened (its first request on the way) or just answered keep-alive is thus
+     * left to its next request, which is answered with {@code Connection: close}.
+     *
+     * <p>The close is a half-close: FIN first (a pooled client sees the connection end and drops
+     * it), then everything that still arrives is read and dropped until the client closes its side
+     * or {@code lingerMillis} pass. A request that crossed the FIN sees an orderly end of stream
+     * before any response, which HTTP clients take as "server closed an idle connection" (RFC 9112
+     * §9.3.1: an idempotent request may be retried), never a reset: closing a socket with unread
+     * bytes in it would send RST.
+     *
+     * @return true when it started closing the connection
+     */
+    public boolean drainIfQuiet(boolean close, long lingerMillis) {
+        boolean quiet = !closed && current == null && pending.isEmpty() && activity == activityAtSweep;
+        activityAtSweep = activity;
+        if (!close || !quiet) {
+            return false;
         }
+        closed = true;
+        Channel ch = ctx.channel();
+        LOG.debug("event=drain.idle-close client={}", ch.remoteAddress());
+        ch.config().setAutoRead(true);
+        if (ch instanceof DuplexChannel duplex) {
+            duplex.shutdownOutput();
+            ctx.executor().schedule(() -> {
+                ch.close();
+            }, lingerMillis, TimeUnit.MILLISECONDS);
+        } else {
+            ch.close();
+        }
+        return true;
     }
 
     @Override
