@@ -51,9 +51,8 @@ public final class LeakCheck implements AfterAllCallback {
     }
 
     /**
-     * Installs the counting detector factory (by initializing this class). Test classes run by
-     * another engine than Jupiter (jqwik) call it first, as they may touch Netty's buffer
-     * classes before any Jupiter extension is loaded.
+     * Installs the counting detector factory (by initializing this class); called when the test
+     * run starts ({@link LeakCheckSession}), before any engine touches Netty's buffer classes.
      */
     public static void install() {
         // the static initializer did the work

@@ -15,13 +15,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * A throwaway CA and a server certificate it signed, made with the JDK's {@code keytool} (no
  * extra dependency): {@code ca.crt}, {@code tls.crt} and a PKCS#8 {@code tls.key}, as in the
- * channel's TLS Secret. EC P-256 keys, valid for two days.
+ * channel's TLS Secret. EC P-256 keys, valid for two days. Shared with the e2e tests (test-jar).
  */
-record TestCa(Path caCert, Path cert, Path key) {
+public record TestCa(Path caCert, Path cert, Path key) {
     private static final String PASSWORD = "changeit";
 
     /** A CA named {@code name} and a certificate for {@code san} (keytool syntax, e.g. {@code dns:localhost,ip:127.0.0.1}). */
-    static TestCa create(Path dir, String name, String san) throws IOException, InterruptedException, GeneralSecurityException {
+    public static TestCa create(Path dir, String name, String san) throws IOException, InterruptedException, GeneralSecurityException {
         Files.createDirectories(dir);
         Path ca = dir.resolve("ca.p12");
         Path leaf = dir.resolve("leaf.p12");
@@ -39,6 +39,17 @@ record TestCa(Path caCert, Path cert, Path key) {
         Files.writeString(caCrt, pem("CERTIFICATE", load(ca).getCertificate("ca").getEncoded()));
         Files.writeString(key, pem("PRIVATE KEY", load(leaf).getKey("leaf", PASSWORD.toCharArray()).getEncoded()));
         return new TestCa(caCrt, crt, key);
+    }
+
+    /** Only a CA certificate ({@code ca.crt}, the other paths null): what a proxy pinned to another CA holds. */
+    public static TestCa caOnly(Path dir, String name) throws IOException, InterruptedException, GeneralSecurityException {
+        Files.createDirectories(dir);
+        Path ca = dir.resolve("ca.p12");
+        keytool("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + name,
+                "-ext", "bc:c", "-validity", "2", "-keystore", ca.toString(), "-storetype", "PKCS12", "-storepass", PASSWORD);
+        Path caCrt = dir.resolve("ca.crt");
+        Files.writeString(caCrt, pem("CERTIFICATE", load(ca).getCertificate("ca").getEncoded()));
+        return new TestCa(caCrt, null, null);
     }
 
     private static KeyStore load(Path store) throws IOException, GeneralSecurityException {

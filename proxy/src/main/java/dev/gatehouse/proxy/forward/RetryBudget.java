@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The retry budget of one service in one compiled snapshot (Envoy's {@code retry_budget}): its
@@ -20,10 +21,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * with the limit before it; counting the retry on both sides makes {@code percent: 100} exactly
  * "no cap" (a retry is itself an attempt in flight, so retries never outnumber attempts).
  *
- * <p>Lock-free: one {@link AtomicInteger} increment and decrement per attempt, a
- * compare-and-set per retry. Every event loop shares the counts, so the cap holds for the whole
- * proxy, not per loop; under contention a decision may read the attempt count a moment stale
- * (never the retry count: the compare-and-set admits at most the limit it computed).
+ * <p>Lock-free, and cheap where it is paid on every request: attempts are a {@link LongAdder}
+ * (one uncontended cell increment and decrement per attempt, whatever the event loop), summed
+ * only when a retry asks; retries are one {@link AtomicInteger} compare-and-set per retry. Every
+ * event loop shares the counts, so the cap holds for the whole proxy, not per loop; a decision
+ * may read the attempt count a moment stale (never the retry count: the compare-and-set admits
+ * at most the limit it computed).
  */
 public final class RetryBudget {
     private static final RateLimitedLog EXHAUSTED =
@@ -68,7 +71,7 @@ public final class RetryBudget {
 
     /** A request's first attempt starts. */
     void attemptStarted() {
-        inFlight.attempts.incrementAndGet();
+        inFlight.attempts.increment();
     }
 
     /**
@@ -79,11 +82,11 @@ public final class RetryBudget {
         AtomicInteger retries = inFlight.retries;
         for (;;) {
             int r = retries.get();
-            if (!admits(percent, minConcurrency, inFlight.attempts.get(), r)) {
+            if (!admits(percent, minConcurrency, attemptsInFlight(), r)) {
                 return false;
             }
             if (retries.compareAndSet(r, r + 1)) {
-                inFlight.attempts.incrementAndGet();
+                inFlight.attempts.increment();
                 return true;
             }
         }
@@ -102,7 +105,7 @@ public final class RetryBudget {
 
     /** An attempt counted by {@link #attemptStarted} or admitted by {@link #tryRetry} ended. */
     void attemptEnded(boolean retry) {
-        inFlight.attempts.decrementAndGet();
+        inFlight.attempts.decrement();
         if (retry) {
             inFlight.retries.decrementAndGet();
         }
@@ -122,7 +125,7 @@ public final class RetryBudget {
 
     /** Attempts of this service's requests in flight now, across snapshots. */
     public int attemptsInFlight() {
-        return inFlight.attempts.get();
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(0, inFlight.attempts.sum()));
     }
 
     /** Retries of this service's requests in flight now, across snapshots. */
@@ -141,7 +144,7 @@ public final class RetryBudget {
 
     /** The counts of one service, outliving snapshots while the service stays. */
     static final class InFlight {
-        final AtomicInteger attempts = new AtomicInteger();
+        final LongAdder attempts = new LongAdder();
         final AtomicInteger retries = new AtomicInteger();
     }
 }

@@ -141,12 +141,14 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
             return new Refusal(HttpResponseStatus.BAD_REQUEST,
                     "invalid Host (expected: a host name or IP literal and an optional numeric port, RFC 9110 §7.2)");
         }
-        List<String> codings = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
-        if (!codings.isEmpty() && !(codings.size() == 1 && codings.get(0).trim().equalsIgnoreCase("chunked"))) {
-            return new Refusal(HttpResponseStatus.NOT_IMPLEMENTED,
-                    "transfer coding " + String.join(", ", codings).trim() + " not supported (expected: chunked)");
+        if (h.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+            List<String> codings = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+            if (!(codings.size() == 1 && codings.get(0).trim().equalsIgnoreCase("chunked"))) {
+                return new Refusal(HttpResponseStatus.NOT_IMPLEMENTED,
+                        "transfer coding " + String.join(", ", codings).trim() + " not supported (expected: chunked)");
+            }
         }
-        String named = protectedConnectionToken(h);
+        String named = h.contains(HttpHeaderNames.CONNECTION) ? protectedConnectionToken(h) : null;
         if (named != null) {
             return new Refusal(HttpResponseStatus.BAD_REQUEST, "Connection names " + named
                     + " (expected: only hop-by-hop fields; framing, Host and identity headers cannot be dropped)");

@@ -33,10 +33,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * strict gate fed random request heads built from the pieces attackers use.
  */
 class EdgePropertiesTest {
-    static {
-        dev.gatehouse.proxy.LeakCheck.install();
-    }
-
     @net.jqwik.api.lifecycle.AfterContainer
     static void noBufferLeaked() throws InterruptedException {
         dev.gatehouse.proxy.LeakCheck.assertNone("EdgePropertiesTest");
