@@ -181,8 +181,20 @@ final class ProxyOptions {
         return drainDelay.plus(drainTimeout()).plus(Shutdown.TEARDOWN_MARGIN);
     }
 
+    /** The client limits; a value out of range is a usage error naming its flag, not a stack trace. */
     ClientLimits limits() {
-        return new ClientLimits(requestHeadTimeout, clientIdleTimeout, maxRequestsPerConnection, maxRequestLine, maxHeaderSize,
-                maxHeaders, maxConnections);
+        try {
+            return new ClientLimits(requestHeadTimeout, clientIdleTimeout, maxRequestsPerConnection, maxRequestLine, maxHeaderSize,
+                    maxHeaders, maxConnections);
+        } catch (IllegalArgumentException e) {
+            // ClientLimits says "<component>: <value> (expected: …)"; the user wrote a flag
+            String message = String.valueOf(e.getMessage());
+            int colon = message.indexOf(':');
+            String component = colon < 0 ? "" : message.substring(0, colon);
+            String flag = component.equals("idleTimeout") ? "--client-idle-timeout"
+                    : "--" + component.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
+            throw new ParameterException(command == null ? null : command.commandLine(),
+                    colon < 0 ? message : flag + message.substring(colon));
+        }
     }
 }
