@@ -145,6 +145,7 @@ class ClientLimitsTest {
     @Test
     void aDeclaredBodyAboveMaxBodySizeIs413BeforeAnythingGoesUpstream() throws Exception {
         start(ClientLimits.DEFAULTS);
+        long logged = dev.gatehouse.proxy.http.RequestGate.REQUEST_REFUSED.occurrences();
         try (TestClient c = new TestClient(proxy.port())) {
             c.write("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world");
             assertProxyAnswer(c.read(false), 413, "at most 10 bytes, the route's maxBodySize");
@@ -157,6 +158,8 @@ class ClientLimitsTest {
         assertThat(backend.requests).hasSize(1);
         assertThat(backend.requests.get(0).body()).hasSize(10);
         assertThat(refused("body_size")).isEqualTo(1);
+        assertThat(dev.gatehouse.proxy.http.RequestGate.REQUEST_REFUSED.occurrences()).as("one event=request.refused line")
+                .isEqualTo(logged + 1);
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.gatehouse.proxy.balance.TargetState;
 import dev.gatehouse.proxy.http.BadRequest;
 import dev.gatehouse.proxy.http.ClientAddress;
 import dev.gatehouse.proxy.http.ErrorReply;
+import dev.gatehouse.proxy.http.RequestGate;
 import dev.gatehouse.proxy.http.ProxyHeaders;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RateLimitedLog;
@@ -51,7 +52,6 @@ final class Exchange implements Deadlines.Expiry {
     private static final RateLimitedLog TIMEOUT = RateLimitedLog.of(LOG, "upstream.timeout");
     private static final RateLimitedLog CLOSED_MID_RESPONSE = RateLimitedLog.of(LOG, "upstream.closed-mid-response");
     private static final RateLimitedLog MALFORMED = RateLimitedLog.of(LOG, "upstream.malformed");
-    private static final RateLimitedLog REFUSED = RateLimitedLog.of(LOG, "request.refused");
     /** What the current attempt holds of the service's retry budget. */
     private static final int NO_ATTEMPT = 0;
     private static final int FIRST_ATTEMPT = 1;
@@ -256,7 +256,7 @@ final class Exchange implements Deadlines.Expiry {
      */
     private void bodyTooLarge() {
         client.edge().count(EdgeMeters.Reason.BODY_SIZE);
-        REFUSED.info("status=413 request_id={} route={} reason=\"body above maxBodySize {}\"", requestId,
+        RequestGate.REQUEST_REFUSED.info("status=413 request_id={} route={} reason=\"body above maxBodySize {}\"", requestId,
                 route.route().id(), maxBodyBytes);
         if (responseStarted) {
             abortClient();

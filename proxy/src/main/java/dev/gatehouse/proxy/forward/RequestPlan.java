@@ -4,6 +4,7 @@ import dev.gatehouse.proxy.auth.KeyAuth;
 import dev.gatehouse.proxy.auth.QueryParameters;
 import dev.gatehouse.proxy.http.ClientAddress;
 import dev.gatehouse.proxy.http.ErrorReply;
+import dev.gatehouse.proxy.http.RequestGate;
 import dev.gatehouse.proxy.http.ProxyHeaders;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RateLimitedLog;
@@ -60,8 +61,7 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
         try {
             path = RequestPath.normalize(q < 0 ? target : target.substring(0, q));
         } catch (RequestPath.Refused e) {
-            edge.count(EdgeMeters.Reason.BAD_PATH);
-            return new RequestPlan(null, clientHost, HttpResponseStatus.BAD_REQUEST, e.getMessage(), null);
+            return refused(edge, EdgeMeters.Reason.BAD_PATH, null, clientHost, HttpResponseStatus.BAD_REQUEST, e.getMessage(), h);
         }
 
         RouteMatch<CompiledRoute> match = compiled.router().match(clientHost, request.method().name(), path, h);
@@ -70,8 +70,7 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
         }
         CompiledRoute route = match.destination();
         if (!route.route().allowEncodedSlashes() && RequestPath.hasEncodedSlash(path)) {
-            edge.count(EdgeMeters.Reason.BAD_PATH);
-            return new RequestPlan(route, clientHost, HttpResponseStatus.BAD_REQUEST, ENCODED_SLASH, null);
+            return refused(edge, EdgeMeters.Reason.BAD_PATH, route, clientHost, HttpResponseStatus.BAD_REQUEST, ENCODED_SLASH, h);
         }
         if (route.service() == null) {
             // The route's service reference is unresolved: answer here rather than let the
@@ -82,8 +81,8 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
         long contentLength = chunked ? -1 : declaredLength(h);
         Long max = route.route().maxBodySize();
         if (max != null && contentLength > max) {
-            edge.count(EdgeMeters.Reason.BODY_SIZE);
-            return new RequestPlan(route, clientHost, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, bodyTooLarge(max), null);
+            return refused(edge, EdgeMeters.Reason.BODY_SIZE, route, clientHost, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    bodyTooLarge(max), h);
         }
         KeyAuth.Outcome auth = null;
         String upstreamQuery = rawQuery;
@@ -102,8 +101,7 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
         String base = route.service().path();
         String upstreamPath = PathRewrite.confined(base, match.upstreamPath(base));
         if (upstreamPath == null) {
-            edge.count(EdgeMeters.Reason.BAD_PATH);
-            return new RequestPlan(route, clientHost, HttpResponseStatus.BAD_REQUEST, ESCAPES_SERVICE_PATH, null);
+            return refused(edge, EdgeMeters.Reason.BAD_PATH, route, clientHost, HttpResponseStatus.BAD_REQUEST, ESCAPES_SERVICE_PATH, h);
         }
         String upstreamUri = upstreamQuery == null ? upstreamPath : upstreamPath + "?" + upstreamQuery;
         String hostName = clientHost == null ? null : hostWithoutPort(clientHost);
@@ -112,6 +110,15 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
             UpstreamRequest.authenticated(h, auth, route.keyAuth().hideCredentials());
         }
         return new RequestPlan(route, clientHost, null, null, auth == null ? null : auth.consumer().username());
+    }
+
+    /** A request the edge refuses after its head was read: counted by reason, logged (rate-limited), answered. */
+    private static RequestPlan refused(EdgeMeters edge, EdgeMeters.Reason reason, CompiledRoute route, String clientHost,
+                                       HttpResponseStatus status, String message, HttpHeaders h) {
+        edge.count(reason);
+        RequestGate.REQUEST_REFUSED.info("status={} request_id={} route={} reason=\"{}\"", status.code(),
+                h.get(ProxyHeaders.X_REQUEST_ID), route == null ? "none" : route.route().id(), message);
+        return new RequestPlan(route, clientHost, status, message, null);
     }
 
     static final String ENCODED_SLASH = "encoded slash (%2F or %5C) in the path (expected: plain / separators;"

@@ -49,7 +49,11 @@ import java.util.Set;
  */
 public final class RequestGate extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(RequestGate.class);
-    private static final RateLimitedLog REFUSED = RateLimitedLog.of(LOG, "request.refused");
+    /**
+     * {@code event=request.refused}: every request the edge answers itself for being malformed or
+     * over a limit, here and after routing (RequestPlan, Exchange); one event, one rate limit.
+     */
+    public static final RateLimitedLog REQUEST_REFUSED = RateLimitedLog.of(LOG, "request.refused");
 
     /** Fields a {@code Connection} header may not name (lower case). */
     static final Set<String> PROTECTED = Set.of(
@@ -331,7 +335,7 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
             case 431 -> EdgeMeters.Reason.HEADER_SIZE;
             default -> EdgeMeters.Reason.BAD_REQUEST;
         });
-        REFUSED.info("client={} status={} request_id={} reason=\"{}\"", ctx.channel().remoteAddress(),
+        REQUEST_REFUSED.info("client={} status={} request_id={} reason=\"{}\"", ctx.channel().remoteAddress(),
                 status.code(), requestId, message);
         ctx.fireChannelRead(new BadRequest(status, message, requestId));
     }
