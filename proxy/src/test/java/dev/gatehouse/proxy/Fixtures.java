@@ -19,6 +19,14 @@ public final class Fixtures {
     private Fixtures() {
     }
 
+    /**
+     * One event loop: every request of a test shares one upstream pool, so a connection a bad
+     * exchange would leave poisoned is the one the next request is handed.
+     */
+    public static ProxyConfig oneLoopConfig() {
+        return new ProxyConfig("127.0.0.1", 0, 1, Duration.ofSeconds(5));
+    }
+
     public static ProxyConfig config() {
         return new ProxyConfig("127.0.0.1", 0, 2, Duration.ofSeconds(5));
     }

@@ -29,7 +29,7 @@ class SmugglingTest {
     @BeforeEach
     void start() throws Exception {
         backend = new RawBackend();
-        proxy = ProxyServer.start(new ProxyConfig("127.0.0.1", 0, 1, java.time.Duration.ofSeconds(5)));
+        proxy = ProxyServer.start(Fixtures.oneLoopConfig());
         assertThat(proxy.apply(Fixtures.snapshot(1, List.of(service("default/s", "default/u")),
                 List.of(route("default/root", "default/s").paths("/").build(),
                         route("default/profile", "default/s").paths("/profile").stripPath(false)

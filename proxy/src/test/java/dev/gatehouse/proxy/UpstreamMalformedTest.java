@@ -25,7 +25,7 @@ class UpstreamMalformedTest {
     @BeforeEach
     void start() throws Exception {
         backend = new RawBackend();
-        proxy = ProxyServer.start(new ProxyConfig("127.0.0.1", 0, 1, java.time.Duration.ofSeconds(5)));
+        proxy = ProxyServer.start(Fixtures.oneLoopConfig());
         assertThat(proxy.apply(Fixtures.snapshot(1, List.of(service("default/s", "default/u")),
                 List.of(route("default/r", "default/s").build()), List.of(upstream("default/u", backend.port())), List.of()))).isEmpty();
     }
