@@ -30,11 +30,18 @@ import java.util.Objects;
  * @param allowEncodedSlashes keep {@code %2F} and {@code %5C} in the path; by default such a
  *                     request is refused with 400, as a backend that decodes them would see a
  *                     different path than the one the route matched
+ * @param httpsRedirect answer requests that came in cleartext with {@code 308} to the same
+ *                     URL over {@code https://}; requests over TLS are served
+ * @param websocketIdleTimeoutMillis how long a WebSocket tunnel of this route may stay silent
+ *                     both ways before both sides are closed; null for the default
+ *                     ({@link #DEFAULT_WEBSOCKET_IDLE_TIMEOUT_MILLIS})
  */
 public record Route(String id, Source source, String service, List<String> hosts, List<String> paths,
                     List<String> methods, Map<String, List<String>> headers, boolean stripPath,
                     boolean preserveHost, int priority, KeyAuth keyAuth, Long maxBodySize,
-                    boolean allowEncodedSlashes) {
+                    boolean allowEncodedSlashes, boolean httpsRedirect, Long websocketIdleTimeoutMillis) {
+    /** One hour, as the tunnel idle timeout of Envoy's and Contour's WebSocket routes is long by default. */
+    public static final long DEFAULT_WEBSOCKET_IDLE_TIMEOUT_MILLIS = 3_600_000L;
     /** Marks a regex path. */
     public static final String REGEX = "~";
     /** Marks an exact path. */
@@ -57,6 +64,19 @@ public record Route(String id, Source source, String service, List<String> hosts
                  List<String> methods, Map<String, List<String>> headers, boolean stripPath,
                  boolean preserveHost, int priority, KeyAuth keyAuth) {
         this(id, source, service, hosts, paths, methods, headers, stripPath, preserveHost, priority, keyAuth, null, false);
+    }
+
+    /** A route without https redirect and with the default WebSocket idle timeout. */
+    public Route(String id, Source source, String service, List<String> hosts, List<String> paths,
+                 List<String> methods, Map<String, List<String>> headers, boolean stripPath,
+                 boolean preserveHost, int priority, KeyAuth keyAuth, Long maxBodySize, boolean allowEncodedSlashes) {
+        this(id, source, service, hosts, paths, methods, headers, stripPath, preserveHost, priority, keyAuth, maxBodySize,
+                allowEncodedSlashes, false, null);
+    }
+
+    /** The WebSocket tunnel idle timeout in effect. */
+    public long websocketIdleTimeout() {
+        return websocketIdleTimeoutMillis == null ? DEFAULT_WEBSOCKET_IDLE_TIMEOUT_MILLIS : websocketIdleTimeoutMillis;
     }
 
     /**

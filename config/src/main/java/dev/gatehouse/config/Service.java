@@ -9,7 +9,9 @@ import java.util.Objects;
  * @param source   the GatewayService it was made from
  * @param upstream id of the upstream whose targets receive the traffic; a {@code url} service
  *                 gets an upstream of its own with the URL's host and port as its one target
- * @param protocol {@link Protocol#HTTP} or {@link Protocol#HTTPS} towards the targets
+ * @param protocol how the targets are spoken to: HTTP/1.1 ({@link Protocol#HTTP}, over TLS
+ *                 {@link Protocol#HTTPS}) or HTTP/2 ({@link Protocol#H2C} cleartext, {@link Protocol#GRPC}
+ *                 cleartext and {@link Protocol#GRPCS} over TLS, the two with gRPC error mapping)
  * @param path     prefix added to the upstream path ({@code /} when none); never ends with {@code /}
  *                 unless it is {@code /}
  * @param hostHeader the Host sent upstream when the route does not preserve the client's; null
@@ -38,7 +40,24 @@ public record Service(String id, Source source, String upstream, Protocol protoc
         this(id, source, upstream, protocol, path, hostHeader, retries, timeouts, null);
     }
 
-    public enum Protocol { HTTP, HTTPS }
+    public enum Protocol {
+        HTTP, HTTPS, H2C, GRPC, GRPCS;
+
+        /** True when the targets are reached over TLS. */
+        public boolean tls() {
+            return this == HTTPS || this == GRPCS;
+        }
+
+        /** True when the targets speak HTTP/2 (one multiplexed connection per event loop and target). */
+        public boolean http2() {
+            return this == H2C || this == GRPC || this == GRPCS;
+        }
+
+        /** True when the gateway's own errors are answered as gRPC statuses. */
+        public boolean grpc() {
+            return this == GRPC || this == GRPCS;
+        }
+    }
 
     /**
      * @param connectMillis time to establish a TCP (and TLS) connection to a target

@@ -16,9 +16,10 @@ import java.util.Objects;
  * @param routes    which requests match
  * @param upstreams target pools; every service points at one (a {@code url} service at one of its own)
  * @param consumers API clients and the digests of their keys
+ * @param certificates what the TLS port serves, by SNI name; sorted by id
  */
 public record Snapshot(long version, List<Service> services, List<Route> routes,
-                       List<Upstream> upstreams, List<Consumer> consumers) {
+                       List<Upstream> upstreams, List<Consumer> consumers, List<Certificate> certificates) {
     public static final Snapshot EMPTY = new Snapshot(0, List.of(), List.of(), List.of(), List.of());
 
     public Snapshot {
@@ -26,10 +27,17 @@ public record Snapshot(long version, List<Service> services, List<Route> routes,
         routes = List.copyOf(Objects.requireNonNullElse(routes, List.of()));
         upstreams = List.copyOf(Objects.requireNonNullElse(upstreams, List.of()));
         consumers = List.copyOf(Objects.requireNonNullElse(consumers, List.of()));
+        certificates = List.copyOf(Objects.requireNonNullElse(certificates, List.of()));
+    }
+
+    /** A snapshot without certificates (the TLS port serves nothing). */
+    public Snapshot(long version, List<Service> services, List<Route> routes, List<Upstream> upstreams,
+                    List<Consumer> consumers) {
+        this(version, services, routes, upstreams, consumers, List.of());
     }
 
     public Snapshot withVersion(long newVersion) {
-        return new Snapshot(newVersion, services, routes, upstreams, consumers);
+        return new Snapshot(newVersion, services, routes, upstreams, consumers, certificates);
     }
 
     /** Every problem of this snapshot, each with its path; empty when it is valid. */
