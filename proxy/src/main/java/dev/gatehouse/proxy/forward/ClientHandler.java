@@ -13,9 +13,15 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
@@ -25,13 +31,13 @@ import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The last handler of a client connection (after the {@code RequestGate}): runs one
- * {@link Exchange} at a time. {@code AUTO_READ} is off; the connection reads when it waits for
+ * The last handler of an HTTP/1.1 client connection (after the {@code RequestGate}) and the
+ * exchange's {@link Downstream} for it: runs one {@link Exchange} at a time. {@code AUTO_READ} is off; the connection reads when it waits for
  * a request, or when the exchange can take more request body. Pipelined requests that arrive
  * with the previous one wait in order until it is answered. An {@code IdleStateHandler} in front
  * reports a connection silent for the client idle timeout (see {@link #userEventTriggered}).
  */
-public final class ClientHandler extends ChannelInboundHandlerAdapter {
+public final class ClientHandler extends ChannelInboundHandlerAdapter implements Downstream {
     private static final Logger LOG = LoggerFactory.getLogger(ClientHandler.class);
 
     private final DataPlane plane;
@@ -45,6 +51,9 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private Exchange current;
+    /** Whether the current request's client asked to keep the connection (read before its head is rewritten). */
+    private boolean keepAlive;
+    private boolean http11;
     private boolean closed;
     /** True while {@link #dispatchPending} runs, so an exchange finishing inside it does not recurse. */
     private boolean dispatching;
@@ -64,28 +73,34 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
         this.maxRequests = limits.maxRequestsPerConnection();
     }
 
-    EdgeMeters edge() {
+    @Override
+    public EdgeMeters edge() {
         return edge;
     }
 
-    RequestObserver observer() {
+    @Override
+    public RequestObserver observer() {
         return observer;
     }
 
-    ChannelHandlerContext ctx() {
+    @Override
+    public ChannelHandlerContext ctx() {
         return ctx;
     }
 
-    UpstreamPool pool() {
+    @Override
+    public UpstreamPool pool() {
         return pool;
     }
 
-    DataPlane plane() {
+    @Override
+    public DataPlane plane() {
         return plane;
     }
 
     /** The client-address rule of this connection (made once, on its first use: the peer never changes). */
-    ForwardedFor forwarded() {
+    @Override
+    public ForwardedFor forwarded() {
         ForwardedFor f = forwarded;
         if (f == null) {
             f = ForwardedFor.of(trustedProxies, ctx.channel().remoteAddress());
@@ -127,6 +142,8 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
                 LOG.debug("event=connection.max_requests client={} requests={}", ctx.channel().remoteAddress(), requests);
             }
             plane.requestStarted();
+            keepAlive = HttpUtil.isKeepAlive(req);
+            http11 = req.protocolVersion().equals(HttpVersion.HTTP_1_1);
             current = new Exchange(this, req);
             current.start();
             if (msg instanceof HttpContent c) {
@@ -164,8 +181,8 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Asks for more of the request body. */
-    void read() {
+    @Override
+    public void read() {
         if (!closed) {
             ctx.read();
         }
@@ -175,7 +192,8 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
      * Called by the exchange when its response is written and its request fully received (or
      * when the connection must close).
      */
-    void exchangeDone(Exchange e, boolean close) {
+    @Override
+    public void exchangeDone(Exchange e, boolean close) {
         if (current != e) {
             return;
         }
@@ -218,6 +236,34 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
             ctx.flush();
             ctx.read();
         }
+    }
+
+    @Override
+    public boolean rewriteHead(HttpRequest request, HttpResponse response, boolean bodyAllowed) {
+        return ResponseHead.rewrite(response, bodyAllowed, http11, keepAlive && !plane.draining());
+    }
+
+    /** Closes after the reply when asked to, when the client did not keep alive, when its body is still coming, or when draining. */
+    @Override
+    public FullHttpResponse reply(HttpRequest request, HttpResponseStatus status, String message, String requestId,
+                                  boolean mustClose, boolean bodyPending) {
+        boolean close = mustClose || !keepAlive || bodyPending || plane.draining();
+        FullHttpResponse res = ErrorReply.of(ctx.alloc(), status, message, requestId, close);
+        if (!http11 && !close) {
+            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        return res;
+    }
+
+    @Override
+    public boolean closesAfter(HttpResponse reply) {
+        return reply.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
+    }
+
+    /** The client sees the response cut short: the connection closes. */
+    @Override
+    public void abort() {
+        ctx.channel().close();
     }
 
     /**

@@ -8,21 +8,24 @@ import io.netty.handler.codec.http.LastHttpContent;
 import java.util.ArrayDeque;
 
 /**
- * A request body on its way to the target. Chunks that arrive before the upstream connection is
- * ready are queued — at most one read's worth, as the client is not read meanwhile — and the
- * rest streams. Once a body byte went out the request can no longer be replayed on another
- * target: nothing is kept for that.
+ * A request body on its way to the target, with backpressure: the client is read only while the
+ * attempt's connection takes what is written ({@link #readComplete}, {@link #writable}). Chunks
+ * that arrive before the upstream connection is ready are queued — at most one read's worth, as
+ * the client is not read meanwhile — and the rest streams. Once a body byte went out the
+ * request can no longer be replayed on another target: nothing is kept for that.
  */
 final class RequestBody {
     private final ArrayDeque<HttpContent> queued = new ArrayDeque<>(2);
-    private final ChannelFutureListener writeDone;
+    private final Downstream client;
+    /** The connection of the attempt whose head was written; null between attempts. */
+    private Channel target;
+    private ChannelFutureListener writeDone;
     private boolean complete;
     private boolean sent;
     private boolean bytesSent;
 
-    /** @param writeDone notified of every write to the target */
-    RequestBody(ChannelFutureListener writeDone) {
-        this.writeDone = writeDone;
+    RequestBody(Downstream client) {
+        this.client = client;
     }
 
     /** The client's last chunk arrived (or the rest of the body was refused). */
@@ -44,8 +47,8 @@ final class RequestBody {
         return bytesSent;
     }
 
-    /** @param target the upstream connection when it can take the chunk now, else null (queued) */
-    void offer(HttpContent c, Channel target) {
+    /** Writes {@code c} to the attempt's connection, or queues it while there is none. */
+    void offer(HttpContent c) {
         if (c instanceof LastHttpContent) {
             complete = true;
         }
@@ -64,8 +67,15 @@ final class RequestBody {
         c.release();
     }
 
-    /** Starts an attempt on {@code target} whose head was written: sends what was queued. */
-    void startAttempt(Channel target) {
+    /**
+     * Starts an attempt on {@code target} whose head was written: sends what was queued, and
+     * reads the client on while the target takes it.
+     *
+     * @param writeDone notified of every write to the target
+     */
+    void startAttempt(Channel target, ChannelFutureListener writeDone) {
+        this.target = target;
+        this.writeDone = writeDone;
         sent = false;
         for (HttpContent c = queued.poll(); c != null; c = queued.poll()) {
             write(target, c);
@@ -74,9 +84,42 @@ final class RequestBody {
             // a replayed request whose (empty) end was sent on an earlier attempt
             write(target, LastHttpContent.EMPTY_LAST_CONTENT);
         }
+        target.flush();
+        if (!complete && target.isWritable()) {
+            client.read();
+        }
+    }
+
+    /** The attempt ended: what comes next is queued for the next one (or dropped). */
+    void endAttempt() {
+        target = null;
+    }
+
+    /**
+     * The client's read batch ended: flushed to the target, and the client read on while the
+     * target takes more; with no attempt under way, read on only to drain the rest of a body
+     * nobody needs (the response is complete).
+     */
+    void readComplete(boolean responseComplete) {
+        if (target != null) {
+            target.flush();
+            if (!complete && target.isWritable()) {
+                client.read();
+            }
+        } else if (responseComplete && !complete) {
+            client.read();
+        }
+    }
+
+    /** The attempt's connection takes writes again. */
+    void writable() {
+        if (target != null && !complete) {
+            client.read();
+        }
     }
 
     void discard() {
+        target = null;
         for (HttpContent c = queued.poll(); c != null; c = queued.poll()) {
             c.release();
         }

@@ -10,8 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The last handler of an upstream connection: hands the response to the {@link Exchange} that
- * holds the connection, or, while the connection idles in its {@link UpstreamPool}, closes it on
+ * The last handler of an upstream connection: hands the response to the {@link Exchange} whose
+ * {@link UpstreamAttempt} holds the connection, or, while the connection idles in its {@link UpstreamPool}, closes it on
  * any unexpected byte and drops it from the pool when the target closes it. A response the
  * decoder refused goes to {@link Exchange#onUpstreamMalformed}, which closes the connection.
  */
@@ -20,7 +20,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     private final UpstreamPool pool;
     private final String key;
-    private Exchange exchange;
+    private UpstreamAttempt attempt;
     long idleSinceNanos;
     int requests;
 
@@ -33,33 +33,35 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         return key;
     }
 
-    void attach(Exchange e) {
-        exchange = e;
+    void attach(UpstreamAttempt a) {
+        attempt = a;
         requests++;
     }
 
     void detach() {
-        exchange = null;
+        attempt = null;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        Exchange e = exchange;
-        if (e == null) {
+        UpstreamAttempt a = attempt;
+        if (a == null) {
             ReferenceCountUtil.release(msg);
             ctx.close();
             return;
         }
+        Exchange e = a.exchange();
+        a.noteRead();
         if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
             ReferenceCountUtil.release(msg);
-            e.onUpstreamMalformed(ctx.channel(), o.decoderResult().cause());
+            e.onUpstreamMalformed(a, ctx.channel(), o.decoderResult().cause());
             return;
         }
         if (msg instanceof HttpResponse res) {
-            e.onUpstreamResponse(res);
+            e.onUpstreamResponse(a, res);
         }
         if (msg instanceof HttpContent c) {
-            e.onUpstreamContent(c);
+            e.onUpstreamContent(a, c);
         } else if (!(msg instanceof HttpResponse)) {
             ReferenceCountUtil.release(msg);
         }
@@ -67,31 +69,31 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        Exchange e = exchange;
-        if (e != null) {
-            e.onUpstreamReadComplete();
+        UpstreamAttempt a = attempt;
+        if (a != null) {
+            a.exchange().onUpstreamReadComplete(a);
         }
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        Exchange e = exchange;
-        if (e == null) {
+        UpstreamAttempt a = attempt;
+        if (a == null) {
             return;
         }
         if (ctx.channel().isWritable()) {
-            e.onUpstreamWritable();
+            a.exchange().onUpstreamWritable(a);
         } else {
-            e.onUpstreamUnwritable();
+            a.unwritable();
         }
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        Exchange e = exchange;
-        exchange = null;
-        if (e != null) {
-            e.onUpstreamClosed(ctx.channel());
+        UpstreamAttempt a = attempt;
+        attempt = null;
+        if (a != null) {
+            a.exchange().onUpstreamClosed(a);
         } else {
             pool.forget(key, ctx.channel());
         }

@@ -1,0 +1,142 @@
+package dev.gatehouse.proxy.forward;
+
+import dev.gatehouse.proxy.balance.Peer;
+import dev.gatehouse.proxy.balance.TargetState;
+import dev.gatehouse.proxy.http.ClientAddress;
+import dev.gatehouse.proxy.http.ErrorReply;
+import dev.gatehouse.proxy.observe.RateLimitedLog;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.BitSet;
+
+/**
+ * The attempts of one exchange on its route's targets, and the retry rule (DESIGN §8), written
+ * once for every protocol: at most {@code service.retries()} more attempts after the first,
+ * each on a target not tried yet and admitted by the service's {@link RetryBudget}. What an
+ * attempt holds (the target's in-flight count, a share of the budget) is given back exactly
+ * once by {@link #ended()}.
+ */
+final class Attempts {
+    private static final Logger LOG = LoggerFactory.getLogger(Attempts.class);
+    private static final RateLimitedLog NO_TARGET = RateLimitedLog.of(LOG, "upstream.no-target");
+    private static final RateLimitedLog ATTEMPT_FAILED = RateLimitedLog.of(LOG, "upstream.attempt-failed");
+    /** What the current attempt holds of the service's retry budget. */
+    private static final int NO_ATTEMPT = 0;
+    private static final int FIRST_ATTEMPT = 1;
+    private static final int RETRY_ATTEMPT = 2;
+
+    private final CompiledRoute route;
+    private final String requestId;
+    private final BitSet tried = new BitSet();
+    private int left;
+    private int count;
+    private int lastIndex = -1;
+    private int budgetHeld = NO_ATTEMPT;
+    /** The balancer state of the current attempt's target; null between attempts. */
+    private TargetState target;
+    private HttpResponseStatus lastFailure = HttpResponseStatus.BAD_GATEWAY;
+    private String lastMessage = ErrorReply.BAD_UPSTREAM;
+
+    Attempts(CompiledRoute route, String requestId) {
+        this.route = route;
+        this.requestId = requestId;
+        this.left = 1 + route.service().retries();
+    }
+
+    /**
+     * The target of the next attempt, or null when there is none: no target at all ({@link
+     * #failureStatus()} is then 503), none left untried, or the retry budget refused it (then the
+     * last attempt's failure stands).
+     */
+    Peer next(HttpRequest request, ClientAddress from) {
+        int index = left > 0 ? route.targets().pick(request, from, tried) : -1;
+        if (index < 0) {
+            if (tried.isEmpty()) {
+                NO_TARGET.warn("request_id={} route={}", requestId, route.route().id());
+                lastFailure = HttpResponseStatus.SERVICE_UNAVAILABLE;
+                lastMessage = ErrorReply.NO_PEER;
+            }
+            return null;
+        }
+        RetryBudget budget = route.retryBudget();
+        if (tried.isEmpty()) {
+            budget.attemptStarted();
+            budgetHeld = FIRST_ATTEMPT;
+        } else if (budget.tryRetry()) {
+            budgetHeld = RETRY_ATTEMPT;
+        } else {
+            // Checked after the pick, so a retry with no target left is never counted as refused.
+            budget.refused(route, requestId, lastFailure.code());
+            return null;
+        }
+        tried.set(index);
+        lastIndex = index;
+        left--;
+        count++;
+        target = route.targets().state(index);
+        if (target != null) {
+            target.begin();
+        }
+        return route.targets().peers().get(index);
+    }
+
+    /** The index of the current attempt's target among the route's peers, for the access log. */
+    int lastIndex() {
+        return lastIndex;
+    }
+
+    /** Attempts started so far. */
+    int count() {
+        return count;
+    }
+
+    /** The current attempt's target answered with a response head. */
+    void responded(long upstreamNanos, int code) {
+        if (target != null) {
+            target.responded(upstreamNanos, code);
+        }
+    }
+
+    /**
+     * The current attempt failed with {@code status}; ends it and says whether the request goes
+     * to another target: only while one is allowed, never once body bytes went out, and after
+     * the request may have reached the target ({@code sent}) only when it is idempotent.
+     */
+    boolean failed(Peer peer, boolean sent, boolean bodySent, boolean idempotent, HttpResponseStatus status, String message,
+                   Throwable cause) {
+        if (target != null) {
+            target.failed();
+        }
+        ended();
+        lastFailure = status;
+        lastMessage = message;
+        boolean retry = !bodySent && (!sent || idempotent) && left > 0;
+        ATTEMPT_FAILED.warn("target={} request_id={} sent={} retry={} error=\"{}\"", peer.key(), requestId, sent, retry,
+                cause == null ? "closed" : cause.toString());
+        return retry;
+    }
+
+    /** Gives back what the current attempt holds; idempotent. */
+    void ended() {
+        if (target != null) {
+            target.end();
+            target = null;
+        }
+        if (budgetHeld != NO_ATTEMPT) {
+            route.retryBudget().attemptEnded(budgetHeld == RETRY_ATTEMPT);
+            budgetHeld = NO_ATTEMPT;
+        }
+    }
+
+    /** The answer when no attempt succeeds: the last failure, or 503 when there was no target. */
+    HttpResponseStatus failureStatus() {
+        return lastFailure;
+    }
+
+    String failureMessage() {
+        return lastMessage;
+    }
+}

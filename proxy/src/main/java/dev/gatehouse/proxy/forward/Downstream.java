@@ -1,0 +1,68 @@
+package dev.gatehouse.proxy.forward;
+
+import dev.gatehouse.proxy.http.ErrorReply;
+import dev.gatehouse.proxy.http.ForwardedFor;
+import dev.gatehouse.proxy.observe.EdgeMeters;
+import dev.gatehouse.proxy.observe.RequestObserver;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+/**
+ * The client's side of one {@link Exchange}: what differs between a request that came on an
+ * HTTP/1.1 connection ({@link ClientHandler}) and one that came as an HTTP/2 stream. Both speak
+ * Netty's {@code HttpObject}s to the exchange ({@code HttpRequest}, {@code HttpContent},
+ * {@code LastHttpContent} with trailers), so routing, key-auth, attempts, retries and the relay
+ * are written once, in the exchange; what is left here is framing and connection management:
+ * keep-alive, how a response is cut short, how more request body is asked for.
+ *
+ * <p>Every method runs on the event loop of {@link #ctx()}, which is also the loop of the
+ * exchange's upstream connections.
+ */
+interface Downstream {
+    /** Where the response is written; its channel is the connection (HTTP/1.1) or the stream (HTTP/2). */
+    ChannelHandlerContext ctx();
+
+    DataPlane plane();
+
+    UpstreamPool pool();
+
+    EdgeMeters edge();
+
+    RequestObserver observer();
+
+    /** The client-address rule of the client's connection. */
+    ForwardedFor forwarded();
+
+    /** Asks for more of the request body (backpressure: nothing is read until asked). */
+    void read();
+
+    /**
+     * Rewrites the target's response head for this client (hop-by-hop fields, framing).
+     *
+     * @param bodyAllowed false for a response to HEAD, a 204 or a 304
+     * @return true when the client's connection must end after this response
+     */
+    boolean rewriteHead(HttpRequest request, HttpResponse response, boolean bodyAllowed);
+
+    /**
+     * The proxy's own answer ({@link ErrorReply}) to {@code request}.
+     *
+     * @param mustClose   the connection must end after it (a refused body, a malformed one)
+     * @param bodyPending the client has not sent all of its request body
+     * @return the response; {@link #closesAfter(HttpResponse)} tells whether the connection ends after it
+     */
+    FullHttpResponse reply(HttpRequest request, HttpResponseStatus status, String message, String requestId,
+                           boolean mustClose, boolean bodyPending);
+
+    /** Whether {@code reply} made a response after which the client's connection ends. */
+    boolean closesAfter(HttpResponse reply);
+
+    /** The exchange's response is written and its request fully received, or the connection must close. */
+    void exchangeDone(Exchange exchange, boolean close);
+
+    /** The response cannot be completed: the client must see it cut short, never taken as complete. */
+    void abort();
+}

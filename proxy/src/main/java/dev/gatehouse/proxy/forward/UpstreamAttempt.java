@@ -1,0 +1,175 @@
+package dev.gatehouse.proxy.forward;
+
+import dev.gatehouse.config.Service;
+import dev.gatehouse.proxy.balance.Peer;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.handler.codec.http.HttpRequest;
+
+/**
+ * One attempt of an {@link Exchange} on one target: the upstream connection (taken from the
+ * event loop's {@link UpstreamPool} or opened for it), the request head, then the body as the
+ * exchange streams it. The connection's {@link UpstreamHandler} reports the response back to
+ * the exchange through {@link #exchange()}, as long as this attempt holds it.
+ *
+ * <p>An attempt that is no longer the exchange's current one (it failed, a retry started, the
+ * client went away) ignores every late callback: its connect result is closed, its write
+ * results are dropped. Its read and write timeouts ({@link Deadlines}) run from the head's
+ * write to its release.
+ */
+final class UpstreamAttempt implements Deadlines.Expiry {
+    private final Exchange exchange;
+    private final Peer peer;
+    private final boolean tls;
+    private final Deadlines deadlines;
+    private Service.Timeouts timeouts;
+    private Channel channel;
+    private boolean headAcked;
+    private boolean released;
+    private long sentNanos;
+
+    UpstreamAttempt(Exchange exchange, Peer peer, boolean tls) {
+        this.exchange = exchange;
+        this.peer = peer;
+        this.tls = tls;
+        this.deadlines = new Deadlines(exchange.executor(), this);
+    }
+
+    Exchange exchange() {
+        return exchange;
+    }
+
+    Peer peer() {
+        return peer;
+    }
+
+    /** The upstream connection once connected; null before. */
+    Channel channel() {
+        return channel;
+    }
+
+    /** True once the request head was written to the target (a failure after it may have reached it). */
+    boolean headAcked() {
+        return headAcked;
+    }
+
+    /** When the request head was written. */
+    long sentNanos() {
+        return sentNanos;
+    }
+
+    /** Takes an idle pooled connection to the target, or opens one within the connect timeout. */
+    void start(UpstreamPool pool, Service.Timeouts timeouts) {
+        this.timeouts = timeouts;
+        Channel pooled = pool.acquire(UpstreamPool.key(peer, tls));
+        if (pooled != null) {
+            connected(pooled);
+            return;
+        }
+        pool.connect(peer, tls, timeouts.connectMillis()).addListener((ChannelFuture f) -> {
+            if (released || !exchange.isCurrent(this)) {
+                f.channel().close();
+            } else if (f.isSuccess()) {
+                connected(f.channel());
+            } else {
+                exchange.attemptFailed(this, false, f.cause());
+            }
+        });
+    }
+
+    private void connected(Channel ch) {
+        channel = ch;
+        ch.pipeline().get(UpstreamHandler.class).attach(this);
+        HttpRequest head = exchange.headFor(peer);
+        sentNanos = System.nanoTime();
+        deadlines.start(ch, timeouts);
+        ch.writeAndFlush(head).addListener((ChannelFuture f) -> {
+            if (released || channel != f.channel() || !exchange.isCurrent(this)) {
+                return;
+            }
+            if (!f.isSuccess()) {
+                exchange.attemptFailed(this, false, f.cause());
+                return;
+            }
+            headAcked = true;
+            exchange.headSent(this);
+        });
+        if (channel == ch && !released) {
+            ch.read();
+        }
+    }
+
+    /** Reads more of the response. */
+    void read() {
+        if (channel != null) {
+            channel.read();
+        }
+    }
+
+    /** The client took what came so far: the target is read again, its silence timed afresh. */
+    void resume() {
+        deadlines.resume();
+        read();
+    }
+
+    /** The client is not taking the response: the target is not read, and not timed while so. */
+    void holdBack() {
+        deadlines.holdBack();
+    }
+
+    /** True while the response waits for the client to take it, not for the target. */
+    boolean heldBack() {
+        return deadlines.heldBack();
+    }
+
+    /** Response bytes arrived. */
+    void noteRead() {
+        deadlines.read();
+    }
+
+    /** Notes write progress of the request body for the write timeout; a failed write closes the connection. */
+    void writeDone(ChannelFuture f) {
+        if (f.isSuccess()) {
+            deadlines.wrote();
+        } else {
+            f.channel().close();
+        }
+    }
+
+    /** The target stopped taking the body as fast as it comes: the write timeout starts. */
+    void unwritable() {
+        deadlines.unwritable();
+    }
+
+    @Override
+    public void readTimedOut(long silentMillis) {
+        exchange.attemptTimedOut(this, "sent no response bytes", silentMillis);
+    }
+
+    @Override
+    public void writeTimedOut(long stuckMillis) {
+        exchange.attemptTimedOut(this, "took no request bytes", stuckMillis);
+    }
+
+    /**
+     * Ends the attempt: the connection goes back to the pool when {@code reuse} (the exchange
+     * completed cleanly on it), else it is closed, so a half-sent request never reaches a target
+     * as complete and a half-read response is never taken by the next request.
+     */
+    void release(UpstreamPool pool, boolean reuse) {
+        released = true;
+        deadlines.cancel();
+        Channel ch = channel;
+        channel = null;
+        headAcked = false;
+        if (ch == null) {
+            return;
+        }
+        if (reuse) {
+            pool.release(ch);
+        } else {
+            ch.pipeline().get(UpstreamHandler.class).detach();
+            ch.close();
+        }
+    }
+}
