@@ -1,0 +1,69 @@
+# Shared by the bench scripts (sourced from the project root): tools, the Gatehouse jar, a work
+# directory cleaned on exit, nginx replicas pinned to core 1, CPU accounting. Not run on its own.
+
+need() { command -v "$1" >/dev/null 2>&1; }
+if ! need nginx || ! need wrk || ! need h2load; then
+  echo "bench: installing nginx, wrk and h2load (Debian packages)" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light wrk nghttp2-client >/dev/null
+fi
+# GATEHOUSE_JAR picks another build (a before/after pair); the default is this checkout's.
+JAR=${GATEHOUSE_JAR:-app/target/gatehouse.jar}
+[ -f "$JAR" ] || ./mvnw -B -q -DskipTests -pl app -am package
+# nginx runs with keepalive_requests 1000000: give Gatehouse the same per-connection cap when the
+# build has the flag (its default, 1000, would make wrk reconnect every 1000 requests).
+EXTRA=()
+if java -jar "$JAR" local --help 2>/dev/null | grep -q -- --max-requests-per-connection; then
+  EXTRA+=(--max-requests-per-connection 1000000)
+fi
+
+WORK=$(mktemp -d /tmp/gatehouse-bench.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+nginx_conf() { # name body
+  mkdir -p "$WORK/$1/logs"
+  cat > "$WORK/$1/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $WORK/$1/nginx.pid;
+error_log $WORK/$1/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  $2
+}
+CONF
+}
+
+replica() { # port
+  nginx_conf "replica-$1" "
+  server {
+    listen 127.0.0.1:$1 reuseport;
+    location / { default_type text/plain; return 200 'Hello from my service'; }
+    location /profile {
+      if (\$http_x_consumer_id = '') { return 401 'Unauthorized\n'; }
+      default_type application/json;
+      return 200 '{\"id\":\"\$http_x_consumer_id\",\"username\":\"moesif\",\"description\":\"Advanced API Analytics platform\"}\n';
+    }
+  }"
+  taskset -c 1 nginx -c "$WORK/replica-$1/nginx.conf" -p "$WORK/replica-$1" &
+  PIDS+=($!)
+}
+
+cpu_ticks() { # utime+stime of a process and its children (nginx's master and its worker)
+  local total=0 p
+  for p in "$1" $(pgrep -P "$1"); do
+    total=$((total + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+HZ=$(getconf CLK_TCK)
+
+ms() { # wrk latency (e.g. 512.00us, 1.20ms, 1.01s) -> ms
+  awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) n/=1000; else if (v ~ /ms$/) n=n; else if (v ~ /s$/) n*=1000; printf "%.3f", n }'
+}
+

@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Gatehouse's TLS port against nginx's, on the same two replicas and the same certificate, in one run:
+#
+#   bench/tls.sh [--rounds N] [--duration SECONDS] [--warmup SECONDS] [--connections C] [--out FILE]
+#
+# Three loads, each on every peer, rounds interleaved (nginx, gatehouse with OpenSSL, gatehouse
+# with the JDK's TLS, then again):
+#   https   wrk, HTTP/1.1 keep-alive over TLS: requests per second per gateway core;
+#   hs      wrk with "Connection: close": every request a new TCP connection and a full TLS
+#           handshake (wrk does not resume sessions): handshakes per second per gateway core;
+#   h2      h2load, HTTP/2 over TLS (ALPN h2), C connections x 10 concurrent streams.
+# Certificate: ECDSA P-256 made by openssl for this run, served by both. Layout as bench/run.sh:
+# the gateway pinned to core 0, the load and the replicas to core 1; "per core" divides by the
+# gateway's measured CPU share. Writes its table into the TLS section of docs/benchmarks.md
+# (between the tls markers), leaving the rest of the page alone. Not a test: run it on demand.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+ROUNDS=3; DURATION=10; WARMUP=15; CONNECTIONS=32; OUT="$ROOT/docs/benchmarks.md"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) ROUNDS=$2; shift 2;; --duration) DURATION=$2; shift 2;; --warmup) WARMUP=$2; shift 2;;
+    --connections) CONNECTIONS=$2; shift 2;; --out) OUT=$2; shift 2;;
+    *) echo "unknown option $1" >&2; exit 2;;
+  esac
+done
+COMMAND="bench/tls.sh --rounds $ROUNDS --duration $DURATION --warmup $WARMUP --connections $CONNECTIONS"
+
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+
+R1=$(free_port); R2=$(free_port); NGX=$(free_port)
+GH=$(free_port); GHT=$(free_port); GHS=$(free_port)
+GJ=$(free_port); GJT=$(free_port); GJS=$(free_port)
+
+# One ECDSA P-256 leaf for bench.local, signed by a CA made here.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench-ca \
+  -keyout "$WORK/ca.key" -out "$WORK/ca.crt" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=bench.local \
+  -keyout "$WORK/tls.key" -out "$WORK/tls.csr" 2>/dev/null
+printf 'subjectAltName=DNS:bench.local\n' > "$WORK/san.ext"
+openssl x509 -req -in "$WORK/tls.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" -CAcreateserial -days 2 \
+  -extfile "$WORK/san.ext" -out "$WORK/tls.crt" 2>/dev/null
+
+replica "$R1"; replica "$R2"
+
+nginx_conf gateway "
+  upstream replicas { server 127.0.0.1:$R1; server 127.0.0.1:$R2; keepalive 64; }
+  server {
+    listen 127.0.0.1:$NGX ssl http2 reuseport;
+    ssl_certificate $WORK/tls.crt;
+    ssl_certificate_key $WORK/tls.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    http2_max_concurrent_streams 100;
+    proxy_http_version 1.1;
+    proxy_set_header Connection '';
+    location / { proxy_pass http://replicas; }
+  }"
+taskset -c 0 nginx -c "$WORK/gateway/nginx.conf" -p "$WORK/gateway" &
+NGX_PID=$!; PIDS+=($NGX_PID)
+
+mkdir -p "$WORK/gatehouse"
+{
+  cat <<YAML
+apiVersion: gatehouse.dev/v1alpha1
+kind: Upstream
+metadata: {name: replicas}
+spec: {targets: [{address: "127.0.0.1:$R1"}, {address: "127.0.0.1:$R2"}]}
+---
+apiVersion: gatehouse.dev/v1alpha1
+kind: GatewayService
+metadata: {name: replicas}
+spec: {upstreamRef: {name: replicas}}
+---
+apiVersion: gatehouse.dev/v1alpha1
+kind: GatewayRoute
+metadata: {name: root}
+spec: {serviceRef: {name: replicas}, hosts: [bench.local], paths: ["/"], tls: {secretName: bench-tls}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: bench-tls}
+type: kubernetes.io/tls
+stringData:
+  tls.crt: |
+YAML
+  sed 's/^/    /' "$WORK/tls.crt"
+  echo "  tls.key: |"
+  sed 's/^/    /' "$WORK/tls.key"
+} > "$WORK/gatehouse/bench.yaml"
+
+gatehouse() { # provider port tls-port status-port
+  GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java -XX:+UseParallelGC -XX:ActiveProcessorCount=1 -Xms512m -Xmx512m \
+    -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse" "${EXTRA[@]}" \
+    --default-certificate-secret default/bench-tls --tls-provider "$1" \
+    --address 127.0.0.1 --port "$2" --tls-port "$3" --status-port "$4" --access-log off > "$WORK/gatehouse-$1.log" 2>&1 &
+  PIDS+=($!)
+  echo $!
+}
+GH_PID=$(gatehouse openssl "$GH" "$GHT" "$GHS")
+GJ_PID=$(gatehouse jdk "$GJ" "$GJT" "$GJS")
+
+for i in $(seq 1 150); do
+  curl -fsk "https://127.0.0.1:$GHT/" -H 'Host: bench.local' >/dev/null 2>&1 \
+    && curl -fsk "https://127.0.0.1:$GJT/" -H 'Host: bench.local' >/dev/null 2>&1 \
+    && curl -fsk "https://127.0.0.1:$NGX/" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+for p in "$GHT" "$GJT"; do
+  curl -fs --cacert "$WORK/ca.crt" --resolve "bench.local:$p:127.0.0.1" "https://bench.local:$p/" >/dev/null \
+    || { echo "gatehouse did not come up on $p:"; cat "$WORK"/gatehouse-*.log; exit 1; }
+done
+
+# wrk: prints "rps p50_ms p99_ms errors"
+wrk_load() { # url duration [header]
+  local out args=(-t1 -c"$CONNECTIONS" -d"$2"s --latency -H 'Host: bench.local')
+  [ -n "${3:-}" ] && args+=(-H "$3")
+  out=$(taskset -c 1 wrk "${args[@]}" "$1")
+  local rps p50 p99 errs non2xx
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  errs=$(awk '/Socket errors/ {gsub(",",""); print $4+$6+$8+$10}' <<<"$out"); errs=${errs:-0}
+  non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out"); non2xx=${non2xx:-0}
+  echo "$rps $(ms "$p50") $(ms "$p99") $((errs + non2xx))"
+}
+# h2load: prints "rps mean_ms max_ms errors" (h2load reports no percentiles: mean and max request time)
+h2_load() { # url duration
+  local out
+  out=$(taskset -c 1 h2load -c"$CONNECTIONS" -m10 -t1 -D"$2" --warm-up-time=1 -H ':authority: bench.local' "$1" 2>&1)
+  local rps mean max failed errored
+  rps=$(awk '/^finished in/ {gsub(",",""); print $4}' <<<"$out")
+  mean=$(awk '/^time for request:/ {print $6}' <<<"$out")
+  max=$(awk '/^time for request:/ {print $5}' <<<"$out")
+  failed=$(awk '/^requests:/ {gsub(",",""); print $8+$10}' <<<"$out")
+  echo "${rps:-0} $(ms "${mean:-0ms}") $(ms "${max:-0ms}") ${failed:-0}"
+}
+
+declare -A PORT PID
+PORT[nginx]=$NGX; PORT[gatehouse-openssl]=$GHT; PORT[gatehouse-jdk]=$GJT
+PID[nginx]=$NGX_PID; PID[gatehouse-openssl]=$GH_PID; PID[gatehouse-jdk]=$GJ_PID
+
+echo "bench: warming up for ${WARMUP}s per peer" >&2
+for peer in gatehouse-openssl gatehouse-jdk nginx; do
+  wrk_load "https://127.0.0.1:${PORT[$peer]}/" "$WARMUP" >/dev/null
+  h2_load "https://127.0.0.1:${PORT[$peer]}/" 3 >/dev/null
+done
+
+RESULTS="$WORK/results.tsv"
+: > "$RESULTS"
+for round in $(seq 1 "$ROUNDS"); do
+  for peer in nginx gatehouse-openssl gatehouse-jdk; do
+    for load in https hs h2; do
+      url="https://127.0.0.1:${PORT[$peer]}/"; pid=${PID[$peer]}
+      t0=$(date +%s.%N); c0=$(cpu_ticks "$pid")
+      case $load in
+        https) read -r rps a b errors < <(wrk_load "$url" "$DURATION");;
+        hs) read -r rps a b errors < <(wrk_load "$url" "$DURATION" 'Connection: close');;
+        h2) read -r rps a b errors < <(h2_load "$url" "$DURATION");;
+      esac
+      t1=$(date +%s.%N); c1=$(cpu_ticks "$pid")
+      share=$(awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$HZ" 'BEGIN { s=(c1-c0)/hz/(t1-t0); if (s<=0) s=1; printf "%.3f", s }')
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$peer" "$load" "$rps" "$a" "$b" "$errors" "$share" >> "$RESULTS"
+      echo "round $round $peer $load: rps=$rps lat=${a}/${b}ms errors=$errors cpu=$share" >&2
+    done
+  done
+done
+
+python3 - "$RESULTS" "$OUT" "$COMMAND" "$ROUNDS" "$DURATION" "$CONNECTIONS" <<'PY'
+import sys, statistics, datetime, os, re
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
+out, command, rounds, duration, conns = sys.argv[2:7]
+table = {}
+for r, peer, load, rps, a, b, err, share in rows:
+    t = table.setdefault((peer, load), {"rps": [], "a": [], "b": [], "err": 0, "rpc": []})
+    t["rps"].append(float(rps)); t["a"].append(float(a)); t["b"].append(float(b)); t["err"] += int(err)
+    t["rpc"].append(float(rps) / min(max(float(share), 0.05), 1.0))
+cell = lambda v, f: f"{f(statistics.median(v))} ({f(min(v))}–{f(max(v))})"
+k = lambda v: f"{v/1000:.1f}k"
+m = lambda v: f"{v:.2f}"
+names = {"https": "HTTPS keep-alive (wrk, HTTP/1.1)", "hs": "new TLS handshake per request (wrk, Connection: close)",
+         "h2": "HTTP/2 over TLS (h2load, 10 streams per connection)"}
+lat = {"https": "p50 / p99 ms", "hs": "p50 / p99 ms", "h2": "mean / max ms"}
+lines = ["<!-- tls:begin (written by bench/tls.sh) -->", "## TLS and HTTP/2", "",
+         f"- Made by: `{command}` on {datetime.date.today().isoformat()}; certificate ECDSA P-256, TLS 1.3 negotiated by both.",
+         f"- Gateway pinned to core 0; wrk / h2load (1 thread, {conns} connections) and the replicas on core 1; {rounds} interleaved rounds of {duration} s; medians with min–max.",
+         "- *per core* = rate ÷ the gateway's CPU share during the run. `gatehouse-openssl` is the default provider (BoringSSL via netty-tcnative); `gatehouse-jdk` is `--tls-provider jdk`.", ""]
+for load in ["https", "hs", "h2"]:
+    lines += [f"### {names[load]}", "", f"| peer | rate/s | per gateway core | {lat[load]} | errors | per core vs nginx |", "|---|---|---|---|---|---|"]
+    base = statistics.median(table[("nginx", load)]["rpc"]) if ("nginx", load) in table else None
+    for peer in ["nginx", "gatehouse-openssl", "gatehouse-jdk"]:
+        t = table.get((peer, load))
+        if not t: continue
+        ratio = f"{statistics.median(t['rpc'])/base:.2f}" if base else "—"
+        lines.append(f"| {peer} | {cell(t['rps'], k)} | {cell(t['rpc'], k)} | {m(statistics.median(t['a']))} / {m(statistics.median(t['b']))} | {t['err']} | {ratio} |")
+    lines.append("")
+lines += ["Raw rounds (round, peer, load, rate, latency a, latency b, errors, gateway CPU share):", "", "```"]
+lines += ["\t".join(r) for r in rows] + ["```", "<!-- tls:end -->"]
+block = "\n".join(lines)
+page = open(out).read() if os.path.exists(out) else "# Benchmarks\n"
+if "<!-- tls:begin" in page:
+    page = re.sub(r"<!-- tls:begin.*?<!-- tls:end -->", lambda _: block, page, flags=re.S)
+else:
+    page = page.rstrip("\n") + "\n\n" + block + "\n"
+open(out, "w").write(page)
+print(block)
+PY
