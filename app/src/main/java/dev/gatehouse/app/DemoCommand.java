@@ -38,15 +38,25 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        dir = resolveDir(dir, System.getenv("GATEHOUSE_HOME"));
         if (!Files.isDirectory(dir)) {
             spec.commandLine().getErr().println("gatehouse demo: " + dir + " is not a directory (expected: run it from the "
-                    + "repository root, or give --dir examples/seed)");
+                    + "repository root, or give --dir with the path of examples/seed)");
             return 2;
         }
         List<DemoBackend> backends = new ArrayList<>();
         try (Shutdown shutdown = Shutdown.register(proxy.shutdownBudget())) {
             for (int i = 0; i < backendPorts.size(); i++) {
-                backends.add(DemoBackend.start("127.0.0.1", backendPorts.get(i), "replica-" + (i + 1) + " (port " + backendPorts.get(i) + ")"));
+                int port = backendPorts.get(i);
+                try {
+                    backends.add(DemoBackend.start("127.0.0.1", port, "replica-" + (i + 1) + " (port " + port + ")"));
+                } catch (java.net.BindException e) {
+                    spec.commandLine().getErr().println("gatehouse demo: port " + port + " of replica-" + (i + 1)
+                            + " is taken (the seed's Upstream targets 127.0.0.1:9001 and :9002; stop what holds it, "
+                            + "e.g. a demo still running: ss -ltnp 'sport = :" + port + "')");
+                    spec.commandLine().getErr().flush();
+                    return 1;
+                }
             }
             LocalRuntime runtime;
             try {
@@ -67,6 +77,19 @@ public final class DemoCommand implements Callable<Integer> {
             backends.forEach(DemoBackend::close);
         }
         return 0;
+    }
+
+    /**
+     * A relative {@code --dir} that is not a directory here is looked up under the checkout the
+     * {@code ./gatehouse} script runs from ({@code GATEHOUSE_HOME}), so the demo starts from any
+     * working directory.
+     */
+    static Path resolveDir(Path dir, String home) {
+        if (Files.isDirectory(dir) || dir.isAbsolute() || home == null || home.isBlank()) {
+            return dir;
+        }
+        Path underHome = Path.of(home).resolve(dir);
+        return Files.isDirectory(underHome) ? underHome : dir;
     }
 
     static void printWalkthrough(PrintWriter out, int port, int statusPort, List<DemoBackend> backends) {

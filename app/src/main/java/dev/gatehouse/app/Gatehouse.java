@@ -1,6 +1,10 @@
 package dev.gatehouse.app;
 
 import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
 import picocli.CommandLine.Command;
 
 /** The single executable: {@code gatehouse <subcommand>}. */
@@ -29,11 +33,23 @@ public final class Gatehouse implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
     }
 
+    /** The build's version (the Maven project version, written into {@code version.properties} at build time). */
     static final class Version implements CommandLine.IVersionProvider {
+        static String version() {
+            Properties p = new Properties();
+            try (InputStream in = Gatehouse.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            } catch (IOException e) {
+                // unreadable resource: reported as unknown below
+            }
+            return p.getProperty("version", "unknown");
+        }
+
         @Override
         public String[] getVersion() {
-            String v = Gatehouse.class.getPackage().getImplementationVersion();
-            return new String[] {"gatehouse " + (v == null ? "dev" : v)};
+            return new String[] {"gatehouse " + version()};
         }
     }
 }
