@@ -48,7 +48,8 @@ final class UpstreamStep {
         };
         Upstream.HashOn hashOn = hashOn(spec.hashOn, "spec.hashOn", report);
         Upstream.HashOn fallback = hashOn(spec.hashFallback, "spec.hashFallback", report);
-        if (algorithm == Upstream.Algorithm.CONSISTENT_HASH && hashOn == null) {
+        // a hashOn that is there but wrong was reported above, field by field: not "missing" too
+        if (algorithm == Upstream.Algorithm.CONSISTENT_HASH && spec.hashOn == null) {
             report.invalid("spec.hashOn", "missing (expected: a hash source when algorithm is ConsistentHash)");
         }
 
