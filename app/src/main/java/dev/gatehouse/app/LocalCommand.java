@@ -72,7 +72,7 @@ public final class LocalCommand implements Callable<Integer> {
      */
     static int check(Path dir, PrintWriter out, PrintWriter err) throws IOException {
         LocalDirectory local = LocalDirectory.read(dir);
-        Translation t = Translator.translate(ManifestReader.state(local.objects()));
+        Translation t = Translator.translate(ManifestReader.state(local.objectsAsServed()));
         int problems = local.errors().size();
         for (ManifestReader.FileError e : local.errors()) {
             err.println(e);

@@ -44,6 +44,23 @@ class LocalCheckTest {
                 "2 routes, 1 services, 1 upstreams, 1 consumers in the snapshot; 0 problems");
     }
 
+    /** What the README and the seed recommend checks as it serves, and --check writes no key. */
+    @Test
+    void aConsumerWithAGeneratedKeyPassesAndNothingIsWritten(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("consumer.yaml"), """
+                apiVersion: gatehouse.dev/v1alpha1
+                kind: Consumer
+                metadata: {name: moesif}
+                spec: {username: moesif, keyAuth: {generate: true}}
+                """);
+        Run r = run("local", "--dir", dir.toString(), "--check");
+        assertThat(r.err()).isEmpty();
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("accepted: Consumer/default/moesif", "1 consumers in the snapshot; 0 problems")
+                .doesNotContain("Generated API key");
+        assertThat(dir.resolve(".gatehouse")).doesNotExist();
+    }
+
     @Test
     void aBrokenCopyFailsNamingFileObjectAndField(@TempDir Path dir) throws IOException {
         String seed = Files.readString(SEED.resolve("seed.yaml"));

@@ -67,6 +67,16 @@ public record LocalDirectory(Path dir, List<Path> files, List<HasMetadata> objec
         return new LocalDirectory(dir, files, objects, fileOf, errors, skipped);
     }
 
+    /**
+     * The objects as local mode serves them, for {@code --check}: with the key Secret of every
+     * Consumer that has {@code keyAuth.generate: true}. Writes nothing (see {@link LocalKeys}).
+     */
+    public List<HasMetadata> objectsAsServed() {
+        List<HasMetadata> all = new ArrayList<>(objects);
+        all.addAll(new LocalKeys(dir.resolve(LocalSource.KEY_STORE), false).secretsFor(objects));
+        return all;
+    }
+
     static boolean isManifest(Path p) {
         String n = p.getFileName().toString();
         return !n.startsWith(".") && (n.endsWith(".yaml") || n.endsWith(".yml") || n.endsWith(".json"));

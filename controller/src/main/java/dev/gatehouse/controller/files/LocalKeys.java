@@ -20,12 +20,19 @@ import java.util.List;
  * on standard output (never logged), and kept in {@code <dir>/.gatehouse/<namespace>.<name>-key-auth.key}
  * (mode 600) so a restart keeps it. The key joins the cluster state as the labelled Secret
  * {@code <name>-key-auth}, exactly as the controller would create it.
+ *
+ * <p>{@code --check} writes nothing: it reads a kept key when there is one and otherwise makes a
+ * throwaway one (neither kept nor printed), so a Consumer with {@code generate: true} checks as it
+ * will serve.
  */
 final class LocalKeys {
     private final Path store;
+    private final boolean keep;
 
-    LocalKeys(Path store) {
+    /** @param keep make and keep missing keys (serving); false for {@code --check} */
+    LocalKeys(Path store, boolean keep) {
         this.store = store;
+        this.keep = keep;
     }
 
     List<Secret> secretsFor(List<HasMetadata> objects) {
@@ -50,6 +57,9 @@ final class LocalKeys {
         try {
             if (Files.exists(file)) {
                 return Files.readString(file).strip();
+            }
+            if (!keep) {
+                return ApiKeys.generate();
             }
             Files.createDirectories(store);
             String key = ApiKeys.generate();

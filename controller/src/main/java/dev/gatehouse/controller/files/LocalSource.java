@@ -34,6 +34,8 @@ public final class LocalSource implements AutoCloseable {
 
     private final Path dir;
     private final SnapshotPublisher publisher;
+    /** Where generated keys are kept, under the directory. */
+    static final String KEY_STORE = ".gatehouse";
     private final LocalKeys keys;
     private final SnapshotVersions versions = new SnapshotVersions(System::currentTimeMillis);
     private final ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -49,7 +51,7 @@ public final class LocalSource implements AutoCloseable {
     public LocalSource(Path dir, SnapshotPublisher publisher) {
         this.dir = dir;
         this.publisher = publisher;
-        this.keys = new LocalKeys(dir.resolve(".gatehouse"));
+        this.keys = new LocalKeys(dir.resolve(KEY_STORE), true);
     }
 
     /** Loads the directory once (failing if it cannot be read at all), then polls it. */
