@@ -92,6 +92,8 @@ final class Chart {
     /**
      * Parses every document into its typed Fabric8 (or Gatehouse) class, strictly: an unknown kind,
      * an unknown field or a field of the wrong type fails with the object and the field's path.
+     * Prometheus Operator kinds, which have no typed class here, are checked against the operator's
+     * CRD schema instead ({@link MonitoringCrds}) and returned as {@link GenericKubernetesResource}.
      */
     static List<HasMetadata> parse(String yaml) {
         List<HasMetadata> out = new ArrayList<>();
@@ -106,6 +108,15 @@ final class Chart {
                     root = root.getCause();
                 }
                 throw new AssertionError(what + ": does not parse: " + root.getMessage(), e);
+            }
+            if (parsed instanceof GenericKubernetesResource monitoring
+                    && doc.path("apiVersion").asText().startsWith(MonitoringCrds.GROUP + "/")) {
+                List<String> problems = MonitoringCrds.problems(doc);
+                if (!problems.isEmpty()) {
+                    throw new AssertionError(what + ": refused by the Prometheus Operator's CRD schema: " + problems);
+                }
+                out.add(monitoring);
+                continue;
             }
             if (!(parsed instanceof HasMetadata resource) || parsed instanceof GenericKubernetesResource) {
                 throw new AssertionError(what + ": apiVersion/kind " + doc.path("apiVersion").asText()
