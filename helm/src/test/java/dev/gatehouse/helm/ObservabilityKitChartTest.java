@@ -103,6 +103,25 @@ class ObservabilityKitChartTest {
         assertThat(selects(pm.at("/spec/selector"), otherComponent)).isFalse();
     }
 
+    @Test
+    void theCrdCheckFindsWhatTheApiServerWouldPruneOrRefuse() {
+        JsonNode pm = Chart.documents(Chart.template().set("metrics.podMonitor.enabled", true).call()).stream()
+                .filter(d -> d.path("kind").asText().equals("PodMonitor")).findFirst().orElseThrow();
+        assertThat(MonitoringCrds.problems(pm)).isEmpty();
+        var endpoint = (com.fasterxml.jackson.databind.node.ObjectNode) pm.at("/spec/podMetricsEndpoints/0");
+        endpoint.put("intervall", "30s");
+        endpoint.put("scrapeTimeout", "10 seconds");
+        endpoint.put("port", 8100);
+        endpoint.putNull("path");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) pm.path("metadata")).put("lables", "x");
+        assertThat(MonitoringCrds.problems(pm)).containsExactlyInAnyOrder(
+                ".spec.podMetricsEndpoints[0].intervall: unknown field",
+                ".spec.podMetricsEndpoints[0].scrapeTimeout: 10 seconds (expected: to match ^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$)",
+                ".spec.podMetricsEndpoints[0].port: 8100 (expected: a string)",
+                ".spec.podMetricsEndpoints[0].path: null (expected: a value, or the field left out)",
+                ".metadata.lables");
+    }
+
     /** A LabelSelector's matchLabels and In/NotIn/Exists expressions, as the API server evaluates them. */
     static boolean selects(JsonNode selector, Map<String, String> labels) {
         for (var it = selector.path("matchLabels").fields(); it.hasNext(); ) {
