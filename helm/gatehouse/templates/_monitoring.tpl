@@ -1,6 +1,6 @@
 {{/*
 Pieces of the observability kit (metrics.podMonitor, metrics.prometheusRule, metrics.dashboard):
-docs/operations.md, "The observability kit".
+docs/operations.md, "The observability kit in the chart".
 */}}
 
 {{/* The chart's labels, then the user's (call with (dict "root" $ "extra" .labels)); a user label wins. */}}
