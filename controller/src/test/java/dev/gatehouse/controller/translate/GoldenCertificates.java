@@ -17,7 +17,7 @@ import static dev.gatehouse.controller.translate.TestCertificates.KeyType.RSA;
  * Writes the certificates the {@code tls-*} golden cases embed, once: golden files need fixed bytes,
  * so they are made here and pasted into the cases' Secrets, and {@link TranslatorGoldenTest} pins the
  * clock at {@link TranslatorGoldenTest#NOW}. Run with {@code -Dgatehouse.regenerateCerts=true}; the PEM
- * files land in {@code target/golden-certs/}.
+ * files land in {@code target/golden-certs/}. The example of {@code manifests/examples/tls.yaml} is made here too.
  */
 class GoldenCertificates {
     static final Instant FROM = Instant.parse("2025-01-01T00:00:00Z");
@@ -35,6 +35,9 @@ class GoldenCertificates {
                 Instant.parse("2026-01-01T00:00:00Z"), EC, PKCS8));
         write(dir, "expiring", TestCertificates.leaf(ca, List.of("soon.example.com"), FROM,
                 Instant.parse("2026-06-10T00:00:00Z"), EC, PKCS8));
+        // manifests/examples/tls.yaml (RSA, PKCS#1 as cert-manager writes it)
+        write(dir, "example", TestCertificates.leaf(TestCertificates.ca("Gatehouse example CA (not for production)", FROM, UNTIL),
+                List.of("secure.example.com"), FROM, UNTIL, RSA, TRADITIONAL));
         write(dir, "secure", TestCertificates.leaf(ca, List.of("secure.example.com", "*.shop.example.com"), FROM, UNTIL, EC, PKCS8));
     }
 
