@@ -36,8 +36,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A GatewayRoute's certificate from a kubernetes.io/tls Secret, end to end on the Fabric8 mock API
  * server: the real controller reads the Secret through its informer and pushes the certificate to a
  * real proxy over the real channel; a rotation of the Secret reaches the proxy; a broken Secret
- * turns the route's ResolvedRefs false, takes the certificate out of the proxy's snapshot, and the
- * route goes on answering over plain HTTP.
+ * turns the route's ResolvedRefs false (with a Warning Event), takes the certificate out of the
+ * proxy's snapshot, and the route goes on answering over plain HTTP.
  */
 class TlsSecretE2ETest {
     static final Duration WITHIN = Duration.ofSeconds(20);
@@ -122,6 +122,11 @@ class TlsSecretE2ETest {
         assertThat(broken.getMessage()).startsWith("spec.tls.secretName: Secret \"secure-tls\": tls.key does not match the certificate")
                 .contains("(fix:").doesNotContain(first.keyPem().split("\n")[1]);
         await(WITHIN, () -> proxy.proxy.current().certificates(), List::isEmpty, "the broken certificate leaves the proxy");
+        var event = await(WITHIN, () -> client.v1().events().inNamespace(NS).list().getItems().stream()
+                .filter(e -> "secure".equals(e.getInvolvedObject().getName()) && "InvalidCertificateRef".equals(e.getReason()))
+                .findFirst().orElse(null), e -> e != null, "a Warning Event on the route");
+        assertThat(event.getType()).isEqualTo("Warning");
+        assertThat(event.getMessage()).isEqualTo(broken.getMessage());
         assertThat(Cluster.condition(Cluster.route(client, "secure"), "Accepted").getStatus()).isEqualTo("True");
         assertThat(get().toString()).startsWith("200 echo /");
     }
