@@ -55,6 +55,8 @@ public final class LocalSource implements AutoCloseable {
     private final String defaultCertificate;
     private final Clock clock;
     private Instant translatedAt = Instant.EPOCH;
+    private final dev.gatehouse.controller.translate.CertificateCache certificateCache =
+            new dev.gatehouse.controller.translate.CertificateCache();
 
     public LocalSource(Path dir, SnapshotPublisher publisher) {
         this(dir, publisher, null, Clock.systemUTC());
@@ -105,7 +107,7 @@ public final class LocalSource implements AutoCloseable {
         objects.addAll(keys.secretsFor(merged.objects()));
         translatedAt = clock.instant();
         Translation t = Translator.translate(ManifestReader.state(objects), IngressSelection.DEFAULT,
-                new TlsSettings(defaultCertificate, translatedAt));
+                new TlsSettings(defaultCertificate, translatedAt, certificateCache));
         translation = t;
         report(merged, t);
         Snapshot next = versions.next(t.snapshot());

@@ -46,6 +46,9 @@ public final class Controller implements AutoCloseable {
     /** How often the state is translated again, unchanged, while certificates are in play (they expire). */
     static final Duration CERTIFICATE_RECHECK = Duration.ofMinutes(1);
     private final Clock clock = Clock.systemUTC();
+    /** Parsed TLS Secrets across rebuilds, used by the rebuild thread only. */
+    private final dev.gatehouse.controller.translate.CertificateCache certificateCache =
+            new dev.gatehouse.controller.translate.CertificateCache();
     private volatile java.time.Instant lastTranslation = java.time.Instant.EPOCH;
     private final java.util.concurrent.ScheduledExecutorService recheck = java.util.concurrent.Executors
             .newSingleThreadScheduledExecutor(r -> {
@@ -151,7 +154,7 @@ public final class Controller implements AutoCloseable {
         rebuilds.increment();
         ClusterState state = iw == null ? w.state() : w.state().withIngress(iw.ingresses(), iw.classes());
         Translation t = Translator.translate(state, config.ingress().selection(),
-                new TlsSettings(config.defaultCertificate(), clock.instant()));
+                new TlsSettings(config.defaultCertificate(), clock.instant(), certificateCache));
         lastTranslation = clock.instant();
         logClassConflict(state);
         logDefaultCertificate(t.defaultCertificate());

@@ -50,7 +50,7 @@ final class CertificateStep {
         Set<String> plainOnly = new HashSet<>();
         for (TranslationContext.TlsClaim claim : ctx.tlsClaims) {
             Read read = reads.computeIfAbsent(claim.secretKey(), k -> read(secrets.get(k), claim.secretName(),
-                    claim.namespace(), settings.now()));
+                    claim.namespace(), settings));
             String refusal = read.refusal();
             ServerNames cover = null;
             if (refusal == null) {
@@ -95,8 +95,11 @@ final class CertificateStep {
             }
         });
         if (fallback != null && fallback.served() && !ctx.certificates.containsKey(fallback.secret())) {
-            Read read = read(secrets.get(fallback.secret()), settings.defaultName(), settings.defaultNamespace(), settings.now());
+            Read read = read(secrets.get(fallback.secret()), settings.defaultName(), settings.defaultNamespace(), settings);
             ctx.certificates.put(fallback.secret(), certificate(fallback.secret(), List.of(), read.tls(), true));
+        }
+        if (settings.cache() != null) {
+            settings.cache().endPass();
         }
         if (!plainOnly.isEmpty()) {
             for (int i = 0; i < ctx.routes.size(); i++) {
@@ -108,13 +111,14 @@ final class CertificateStep {
         }
     }
 
-    private static Read read(Secret secret, String name, String namespace, Instant now) {
+    private static Read read(Secret secret, String name, String namespace, TlsSettings settings) {
         if (secret == null) {
             return new Read(null, "not found in namespace " + namespace + " (fix: create a kubernetes.io/tls Secret \""
                     + name + "\" there, or correct the name)");
         }
         try {
-            return new Read(TlsSecret.read(secret, now), null);
+            TlsSecret parsed = settings.cache() == null ? TlsSecret.parse(secret) : settings.cache().parse(secret);
+            return new Read(TlsSecret.checkExpiry(parsed, settings.now()), null);
         } catch (TlsSecret.Refused e) {
             return new Read(null, e.getMessage());
         }
@@ -135,7 +139,7 @@ final class CertificateStep {
             return null;
         }
         String key = settings.defaultCertificate();
-        Read read = read(secrets.get(key), settings.defaultName(), settings.defaultNamespace(), settings.now());
+        Read read = read(secrets.get(key), settings.defaultName(), settings.defaultNamespace(), settings);
         if (read.refusal() != null) {
             return new DefaultCertificate(key, false, TlsSettings.FLAG + " " + key + ": Secret \"" + settings.defaultName()
                     + "\": " + read.refusal() + "; clients without SNI or with an unknown name get no certificate until then");

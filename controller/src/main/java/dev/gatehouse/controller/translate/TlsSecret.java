@@ -68,10 +68,26 @@ record TlsSecret(String chainPem, String keyPem, List<String> dnsNames, Instant 
     }
 
     /**
+     * {@link #parse} and the expiry check.
+     *
      * @param secret the Secret as read from the cluster or a file
      * @param now    the translator's clock, for expiry
      */
     static TlsSecret read(Secret secret, Instant now) throws Refused {
+        return checkExpiry(parse(secret), now);
+    }
+
+    /** Refused when the leaf has expired at {@code now}. */
+    static TlsSecret checkExpiry(TlsSecret tls, Instant now) throws Refused {
+        if (!tls.notAfter().isAfter(now)) {
+            throw new Refused("the certificate in " + CERT + " expired at " + tls.notAfter()
+                    + " (fix: renew it and update the Secret)");
+        }
+        return tls;
+    }
+
+    /** Every check that does not depend on the time: what {@link CertificateCache} keeps. */
+    static TlsSecret parse(Secret secret) throws Refused {
         if (!TYPE.equals(secret.getType())) {
             throw new Refused("has type \"" + (secret.getType() == null ? "" : secret.getType()) + "\" (fix: a Secret of type "
                     + TYPE + ", e.g. kubectl create secret tls NAME --cert=tls.crt --key=tls.key)");
@@ -83,9 +99,6 @@ record TlsSecret(String chainPem, String keyPem, List<String> dnsNames, Instant 
         X509Certificate leaf = chain.get(0);
         checkPair(key, leaf);
         Instant notAfter = leaf.getNotAfter().toInstant();
-        if (!notAfter.isAfter(now)) {
-            throw new Refused("the certificate in " + CERT + " expired at " + notAfter + " (fix: renew it and update the Secret)");
-        }
         StringBuilder chainPem = new StringBuilder();
         try {
             for (X509Certificate c : chain) {
@@ -95,6 +108,29 @@ record TlsSecret(String chainPem, String keyPem, List<String> dnsNames, Instant 
         } catch (IOException | java.security.cert.CertificateEncodingException e) {
             throw new Refused("cannot be re-encoded (" + e.getClass().getSimpleName() + ") (fix: a certificate and key in PEM)");
         }
+    }
+
+    /**
+     * What the Secret's certificate and key are made of, for {@link CertificateCache}: its type and the
+     * raw values of both keys, so a change of either (a rotation) is a new entry.
+     */
+    static String contentKey(Secret secret) {
+        java.security.MessageDigest sha;
+        try {
+            sha = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+        for (String part : new String[] {secret.getType(), raw(secret.getStringData(), CERT), raw(secret.getStringData(), KEY),
+                raw(secret.getData(), CERT), raw(secret.getData(), KEY)}) {
+            sha.update(String.valueOf(part).getBytes(StandardCharsets.UTF_8));
+            sha.update((byte) 0);
+        }
+        return java.util.HexFormat.of().formatHex(sha.digest());
+    }
+
+    private static String raw(Map<String, String> values, String name) {
+        return values == null ? null : values.get(name);
     }
 
     /** The value of a data key: {@code stringData} (local files) wins over base64 {@code data}, as the API server folds it. */

@@ -10,8 +10,9 @@ import java.util.regex.Pattern;
  *
  * @param defaultCertificate the {@code --default-certificate-secret}, {@code namespace/name}; null for none
  * @param now                the time certificates are checked against (expiry, the 14-day warning)
+ * @param cache              a memo of parsed Secrets kept across translations; null for none
  */
-public record TlsSettings(String defaultCertificate, Instant now) {
+public record TlsSettings(String defaultCertificate, Instant now, CertificateCache cache) {
     /** The flag that names the default certificate, for messages that tell what to fix. */
     public static final String FLAG = "--default-certificate-secret";
     private static final Pattern NAME = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
@@ -24,13 +25,18 @@ public record TlsSettings(String defaultCertificate, Instant now) {
         }
     }
 
+    /** Without a memo: every Secret is parsed on every translation. */
+    public TlsSettings(String defaultCertificate, Instant now) {
+        this(defaultCertificate, now, null);
+    }
+
     /** No default certificate, checked against the given time. */
     public static TlsSettings at(Instant now) {
         return new TlsSettings(null, now);
     }
 
     public TlsSettings withDefaultCertificate(String namespaceAndName) {
-        return new TlsSettings(namespaceAndName, now);
+        return new TlsSettings(namespaceAndName, now, cache);
     }
 
     /**
