@@ -153,3 +153,12 @@ affinity:
       - key: token
         path: token
 {{- end }}
+
+{{/*
+The default certificate's Secret as NAMESPACE/NAME (a bare NAME is in the release namespace); empty when none.
+*/}}
+{{- define "gatehouse.defaultCertificateSecret" -}}
+{{- with .Values.controller.defaultCertificateSecret -}}
+{{- if contains "/" . }}{{ . }}{{ else }}{{ printf "%s/%s" $.Release.Namespace . }}{{ end -}}
+{{- end -}}
+{{- end }}

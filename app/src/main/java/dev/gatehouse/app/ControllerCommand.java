@@ -6,6 +6,7 @@ import dev.gatehouse.controller.channel.ChannelServer;
 import dev.gatehouse.controller.channel.ChannelServerConfig;
 import dev.gatehouse.controller.k8s.Controller;
 import dev.gatehouse.controller.k8s.ControllerConfig;
+import dev.gatehouse.controller.translate.TlsSettings;
 import dev.gatehouse.controller.k8s.IngressConfig;
 import dev.gatehouse.controller.translate.IngressSelection;
 import dev.gatehouse.controller.status.StatusEndpoint;
@@ -87,8 +88,26 @@ public final class ControllerCommand implements Callable<Integer> {
                     + "(repeatable or comma-separated; an IP or a DNS name). Default: none.")
     List<String> publishAddresses = new ArrayList<>();
 
+    @Option(names = TlsSettings.FLAG, paramLabel = "NS/NAME",
+            description = "A kubernetes.io/tls Secret served on the proxies' TLS port to clients that send no SNI name, or "
+                    + "one no route's certificate is for. A missing or unusable Secret is logged (event=tls.default_certificate) "
+                    + "and such clients get no certificate until it is fixed. Default: none.")
+    String defaultCertificate;
+
     @Spec
     CommandSpec spec;
+
+    /** The {@value TlsSettings#FLAG} value, checked; a malformed one is a usage error naming the flag. */
+    String defaultCertificate() {
+        if (defaultCertificate == null || defaultCertificate.isEmpty()) {
+            return null;
+        }
+        try {
+            return TlsSettings.checkSecretRef(defaultCertificate);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
 
     /** The Ingress settings of the flags; a bad value is a usage error naming the flag. */
     IngressConfig ingressConfig() {
@@ -105,12 +124,13 @@ public final class ControllerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         IngressConfig ingressConfig = ingressConfig();
+        String defaultCertificate = defaultCertificate();
         String token = Identity.token(tokenFile);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         try (Shutdown shutdown = Shutdown.register();
              KubernetesClient client = new KubernetesClientBuilder().build();
              Running running = Running.start(client, ControllerConfig.defaults(namespaces, leaseNamespace(client), Identity.podName())
-                             .withIngress(ingressConfig),
+                             .withIngress(ingressConfig).withDefaultCertificate(defaultCertificate),
                      new ChannelServerConfig(channelAddress, channelPort, token, tlsCert, tlsKey), registry);
              ProcessMeters jvm = ProcessMeters.bind(registry);
              StatusEndpoint status = StatusEndpoint.start(statusAddress, statusPort, running.controller::ready, registry)) {

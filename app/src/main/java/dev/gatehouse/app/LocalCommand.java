@@ -2,7 +2,10 @@ package dev.gatehouse.app;
 
 import dev.gatehouse.controller.files.LocalDirectory;
 import dev.gatehouse.controller.files.ManifestReader;
+import dev.gatehouse.controller.translate.DefaultCertificate;
+import dev.gatehouse.controller.translate.IngressSelection;
 import dev.gatehouse.controller.translate.ObjectStatus;
+import dev.gatehouse.controller.translate.TlsSettings;
 import dev.gatehouse.controller.translate.Translation;
 import dev.gatehouse.controller.translate.Translator;
 import picocli.CommandLine.Command;
@@ -13,6 +16,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.concurrent.Callable;
 
 /** {@code gatehouse local}: no cluster; the YAML you would {@code kubectl apply}, read from a directory. */
@@ -34,19 +38,38 @@ public final class LocalCommand implements Callable<Integer> {
     @Option(names = "--check", description = "Check the directory and exit; serve nothing.")
     boolean check;
 
+    @Option(names = TlsSettings.FLAG, paramLabel = "NS/NAME",
+            description = "A kubernetes.io/tls Secret of the directory (objects without a namespace are in default) served "
+                    + "on the TLS port to clients that send no SNI name, or one no route's certificate is for. A missing or "
+                    + "unusable Secret is reported (and fails --check); the rest is served. Default: none.")
+    String defaultCertificate;
+
     @picocli.CommandLine.Mixin
     ProxyOptions proxy;
 
+    /** The {@value TlsSettings#FLAG} value, checked; a malformed one is a usage error naming the flag. */
+    String defaultCertificate() {
+        if (defaultCertificate == null || defaultCertificate.isEmpty()) {
+            return null;
+        }
+        try {
+            return TlsSettings.checkSecretRef(defaultCertificate);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
     @Override
     public Integer call() throws IOException, InterruptedException {
+        String fallback = defaultCertificate();
         if (check) {
-            return check(dir, spec.commandLine().getOut(), spec.commandLine().getErr());
+            return check(dir, fallback, spec.commandLine().getOut(), spec.commandLine().getErr());
         }
         try (Shutdown shutdown = Shutdown.register(proxy.shutdownBudget())) {
             LocalRuntime runtime;
             try {
                 runtime = LocalRuntime.start(dir, proxy.config(), proxy.statusAddresses(LocalRuntime.STATUS_ADDRESS), proxy.statusPort,
-                        proxy.accessLog);
+                        proxy.accessLog, fallback);
             } catch (IOException | IllegalStateException e) { // a port that cannot open
                 spec.commandLine().getErr().println("gatehouse local: " + e.getMessage());
                 spec.commandLine().getErr().flush();
@@ -71,11 +94,27 @@ public final class LocalCommand implements Callable<Integer> {
      * @return 0 when every object is accepted with every reference resolved, 1 otherwise
      */
     static int check(Path dir, PrintWriter out, PrintWriter err) throws IOException {
+        return check(dir, null, out, err);
+    }
+
+    /**
+     * As {@link #check(Path, PrintWriter, PrintWriter)}, with the {@value TlsSettings#FLAG}: its Secret is
+     * checked as the controller checks it, and a problem with it counts.
+     */
+    static int check(Path dir, String defaultCertificate, PrintWriter out, PrintWriter err) throws IOException {
         LocalDirectory local = LocalDirectory.read(dir);
-        Translation t = Translator.translate(ManifestReader.state(local.objectsAsServed()));
+        Translation t = Translator.translate(ManifestReader.state(local.objectsAsServed()), IngressSelection.DEFAULT,
+                new TlsSettings(defaultCertificate, Instant.now()));
         int problems = local.errors().size();
         for (ManifestReader.FileError e : local.errors()) {
             err.println(e);
+        }
+        DefaultCertificate fallback = t.defaultCertificate();
+        if (fallback != null && fallback.message() != null) {
+            err.println(fallback.message());
+            if (!fallback.served()) {
+                problems++;
+            }
         }
         for (ObjectStatus s : t.statuses()) {
             String id = s.source().display();
@@ -92,9 +131,10 @@ public final class LocalCommand implements Callable<Integer> {
         for (String skipped : local.skipped()) {
             out.println("skipped: " + skipped + " (not a kind Gatehouse reads)");
         }
-        out.printf("%d objects in %d files: %d routes, %d services, %d upstreams, %d consumers in the snapshot; %d problems%n",
+        out.printf("%d objects in %d files: %d routes, %d services, %d upstreams, %d consumers, %d certificates in the "
+                        + "snapshot; %d problems%n",
                 local.objects().size(), local.files().size(), t.snapshot().routes().size(), t.snapshot().services().size(),
-                t.snapshot().upstreams().size(), t.snapshot().consumers().size(), problems);
+                t.snapshot().upstreams().size(), t.snapshot().consumers().size(), t.snapshot().certificates().size(), problems);
         out.flush();
         err.flush();
         return problems == 0 ? 0 : 1;

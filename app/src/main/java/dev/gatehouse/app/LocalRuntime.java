@@ -72,12 +72,21 @@ public final class LocalRuntime implements AutoCloseable {
     /** As {@link #start(Path, ProxyConfig, int)}, with an access log and the status port on {@code statusAddresses}. */
     public static LocalRuntime start(Path dir, ProxyConfig config, List<String> statusAddresses, int statusPort,
                                      AccessLogDestination accessLog) throws IOException {
+        return start(dir, config, statusAddresses, statusPort, accessLog, null);
+    }
+
+    /**
+     * As {@link #start(Path, ProxyConfig, List, int, AccessLogDestination)}, with the default certificate:
+     * {@code namespace/name} of a kubernetes.io/tls Secret of the directory, or null for none.
+     */
+    public static LocalRuntime start(Path dir, ProxyConfig config, List<String> statusAddresses, int statusPort,
+                                     AccessLogDestination accessLog, String defaultCertificate) throws IOException {
         List<AutoCloseable> started = new ArrayList<>();
         try {
             String token = ApiKeys.generate();
             ChannelServer channel = ChannelServer.start(new ChannelServerConfig("127.0.0.1", 0, token, null, null));
             started.add(channel);
-            LocalSource source = new LocalSource(dir, channel::publish).start();
+            LocalSource source = new LocalSource(dir, channel::publish, defaultCertificate, java.time.Clock.systemUTC()).start();
             started.add(source);
             ProxyServer proxy = ProxyServer.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), accessLog);
             started.add(proxy);

@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code gatehouse local --check} on the Ingress examples: manifests/examples/ as a whole, and every
- * YAML block of docs/ingress.md next to the echo Service of manifests/examples/ (a block that is a
+ * YAML block of docs/ingress.md next to the echo Service and the TLS Secret of manifests/examples/ (a block that is a
  * counter-example says so in its first line and is left out).
  */
 class IngressExamplesTest {
@@ -37,6 +37,7 @@ class IngressExamplesTest {
     @Test
     void theIngressDocExamplesPass(@TempDir Path dir) throws IOException {
         Files.copy(EXAMPLES.resolve("service-backed-upstream.yaml"), dir.resolve("service-backed-upstream.yaml"));
+        Files.copy(EXAMPLES.resolve("tls.yaml"), dir.resolve("tls.yaml")); // the Secret of the TLS example
         List<String> blocks = LocalCheckTest.yamlBlocks(Files.readString(DOC)).stream()
                 .filter(b -> !b.startsWith("# counter-example")).toList();
         assertThat(blocks).as("YAML examples in " + DOC).hasSizeGreaterThanOrEqualTo(3);

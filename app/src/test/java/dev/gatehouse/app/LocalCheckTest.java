@@ -41,7 +41,7 @@ class LocalCheckTest {
         assertThat(r.out()).contains("accepted: Upstream/default/moesif (2 targets)", "accepted: GatewayRoute/default/profile",
                 "accepted: GatewayRoute/default/root", "accepted: GatewayService/default/moesif-service",
                 "accepted: Consumer/default/moesif",
-                "2 routes, 1 services, 1 upstreams, 1 consumers in the snapshot; 0 problems");
+                "2 routes, 1 services, 1 upstreams, 1 consumers, 0 certificates in the snapshot; 0 problems");
     }
 
     /** What the README and the seed recommend checks as it serves, and --check writes no key. */

@@ -63,6 +63,58 @@ final class SnapshotValidator {
             checkRoute(s.routes().get(i), "routes[" + i + "]", serviceIds, consumerIds);
         }
         checkConsumers(s.consumers());
+        checkCertificates(s.certificates());
+    }
+
+    /**
+     * Ids unique and sorted, at most one fallback, every other certificate served for some name, no
+     * name served by two certificates (the proxy could not choose), names in the hosts' syntax, and
+     * PEM present. Whether the key matches and the SANs cover the names the controller checked; the
+     * proxy's TLS context building is the last word on the PEM itself.
+     */
+    private void checkCertificates(List<Certificate> certificates) {
+        Map<String, String> owners = new HashMap<>();
+        String fallback = null;
+        String previous = null;
+        for (int i = 0; i < certificates.size(); i++) {
+            Certificate c = certificates.get(i);
+            String at = "certificates[" + i + "]";
+            if (previous != null && previous.compareTo(c.id()) >= 0) {
+                add(null, at + ".id", "\"" + c.id() + "\" after \"" + previous + "\" (expected: unique ids, sorted)");
+            }
+            previous = c.id();
+            if (c.fallback()) {
+                if (fallback != null) {
+                    add(null, at + ".fallback", "also " + fallback + " (expected: at most one fallback certificate)");
+                }
+                fallback = c.id();
+            } else if (c.serverNames().isEmpty()) {
+                add(null, at + ".serverNames", "empty (expected: the names it is served for, or fallback)");
+            }
+            for (int j = 0; j < c.serverNames().size(); j++) {
+                String name = c.serverNames().get(j);
+                if (!validHost(name)) {
+                    add(null, at + ".serverNames[" + j + "]", "\"" + name + "\" (expected: a lower-case host name, *.suffix or +.suffix)");
+                }
+                String owner = owners.putIfAbsent(name, c.id());
+                if (owner != null && !owner.equals(c.id())) {
+                    add(null, at + ".serverNames[" + j + "]", "\"" + name + "\" is also served by " + owner
+                            + " (expected: each name served by one certificate)");
+                }
+            }
+            if (c.chainPem() == null || !c.chainPem().contains("-----BEGIN CERTIFICATE-----")) {
+                add(null, at + ".chainPem", "no PEM certificate (expected: the leaf first, then its intermediates)");
+            }
+            if (c.keyPem() == null || !c.keyPem().startsWith("-----BEGIN PRIVATE KEY-----")) {
+                add(null, at + ".keyPem", "not a PKCS#8 PEM key (expected: -----BEGIN PRIVATE KEY-----; the key is not shown)");
+            }
+        }
+    }
+
+    private static boolean validHost(String h) {
+        String bare = h.startsWith(Route.ANY_LABELS) || h.startsWith(Route.ONE_LABEL) ? h.substring(2) : h;
+        return !bare.isEmpty() && !bare.contains("*") && !bare.contains("+")
+                && bare.equals(bare.toLowerCase(java.util.Locale.ROOT));
     }
 
     private void checkUpstream(Upstream u, String at) {
@@ -142,10 +194,13 @@ final class SnapshotValidator {
         }
         for (int j = 0; j < r.hosts().size(); j++) {
             String h = r.hosts().get(j);
-            String bare = h.startsWith(Route.ANY_LABELS) || h.startsWith(Route.ONE_LABEL) ? h.substring(2) : h;
-            if (bare.isEmpty() || bare.contains("*") || bare.contains("+") || !bare.equals(bare.toLowerCase(java.util.Locale.ROOT))) {
+            if (!validHost(h)) {
                 add(r.source(), at + ".hosts[" + j + "]", "\"" + h + "\" (expected: a lower-case host name, *.suffix or +.suffix)");
             }
+        }
+        if (r.websocketIdleTimeoutMillis() != null && r.websocketIdleTimeoutMillis() <= 0) {
+            add(r.source(), at + ".websocketIdleTimeoutMillis", r.websocketIdleTimeoutMillis()
+                    + " (expected: > 0 milliseconds, or none for the default)");
         }
         if (r.maxBodySize() != null && r.maxBodySize() < 0) {
             add(r.source(), at + ".maxBodySize", r.maxBodySize() + " (expected: >= 0 bytes, or none for no limit)");

@@ -63,4 +63,25 @@ class SnapshotValidatorTest {
                 new Service.RetryBudget(100, Integer.MAX_VALUE))), List.of(), List.of(u), List.of());
         assertThat(edges.validate()).isEmpty();
     }
+
+    @Test
+    void certificatesAreUniqueSortedServedForNamesAndHoldPem() {
+        String chain = "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n";
+        String key = "-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n";
+        Snapshot bad = new Snapshot(1, List.of(), List.of(), List.of(), List.of(), List.of(
+                new Certificate("ns/b", List.of("a.example.com"), chain, key, 1, true),
+                new Certificate("ns/a", List.of("a.example.com", "A.example.com"), chain, "-----BEGIN RSA PRIVATE KEY-----", 1, true),
+                new Certificate("ns/c", List.of(), "", key, 1, false)));
+        assertThat(bad.validate()).extracting(Problem::toString).containsExactlyInAnyOrder(
+                "certificates[1].id: \"ns/a\" after \"ns/b\" (expected: unique ids, sorted)",
+                "certificates[1].fallback: also ns/b (expected: at most one fallback certificate)",
+                "certificates[1].serverNames[0]: \"a.example.com\" is also served by ns/b (expected: each name served by one certificate)",
+                "certificates[1].serverNames[1]: \"A.example.com\" (expected: a lower-case host name, *.suffix or +.suffix)",
+                "certificates[1].keyPem: not a PKCS#8 PEM key (expected: -----BEGIN PRIVATE KEY-----; the key is not shown)",
+                "certificates[2].serverNames: empty (expected: the names it is served for, or fallback)",
+                "certificates[2].chainPem: no PEM certificate (expected: the leaf first, then its intermediates)");
+        assertThat(new Snapshot(1, List.of(), List.of(), List.of(), List.of(), List.of(
+                new Certificate("ns/a", List.of("+.example.com"), chain, key, 1, false),
+                new Certificate("ns/b", List.of(), chain, key, 1, true))).validate()).isEmpty();
+    }
 }

@@ -56,7 +56,7 @@ class RefusedSnapshotDrillTest {
                 """.formatted(targets);
         ManifestReader.Result read = ManifestReader.read("drill.yaml", yaml);
         assertThat(read.errors()).isEmpty();
-        return Translator.translate(ManifestReader.state(read.objects())).snapshot();
+        return Translator.translate(ManifestReader.state(read.objects()), dev.gatehouse.controller.translate.TlsSettings.at(java.time.Instant.now())).snapshot();
     }
 
     @Test

@@ -3,7 +3,10 @@ package dev.gatehouse.controller.files;
 import dev.gatehouse.config.Snapshot;
 import dev.gatehouse.controller.publish.SnapshotPublisher;
 import dev.gatehouse.controller.publish.SnapshotVersions;
+import dev.gatehouse.controller.translate.DefaultCertificate;
+import dev.gatehouse.controller.translate.IngressSelection;
 import dev.gatehouse.controller.translate.ObjectStatus;
+import dev.gatehouse.controller.translate.TlsSettings;
 import dev.gatehouse.controller.translate.Translation;
 import dev.gatehouse.controller.translate.Translator;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -12,7 +15,9 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -30,6 +35,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LocalSource implements AutoCloseable {
     public static final Duration POLL = Duration.ofMillis(200);
+    /** How often the directory is translated again, unchanged, while certificates are in play (they expire). */
+    public static final Duration CERTIFICATE_RECHECK = Duration.ofMinutes(1);
     private static final Logger log = LoggerFactory.getLogger(LocalSource.class);
 
     private final Path dir;
@@ -47,11 +54,27 @@ public final class LocalSource implements AutoCloseable {
     private LocalDirectory lastGood;
     private Set<String> reported = Set.of();
     private volatile Translation translation;
+    private final String defaultCertificate;
+    private final Clock clock;
+    private Instant translatedAt = Instant.EPOCH;
+    private final dev.gatehouse.controller.translate.CertificateCache certificateCache =
+            new dev.gatehouse.controller.translate.CertificateCache();
 
     public LocalSource(Path dir, SnapshotPublisher publisher) {
+        this(dir, publisher, null, Clock.systemUTC());
+    }
+
+    /**
+     * @param defaultCertificate the {@code --default-certificate-secret}, {@code namespace/name} of a Secret in
+     *                           the directory; null for none
+     * @param clock              the time certificates are checked against
+     */
+    public LocalSource(Path dir, SnapshotPublisher publisher, String defaultCertificate, Clock clock) {
         this.dir = dir;
         this.publisher = publisher;
         this.keys = new LocalKeys(dir.resolve(KEY_STORE), true);
+        this.defaultCertificate = defaultCertificate == null ? null : TlsSettings.checkSecretRef(defaultCertificate);
+        this.clock = clock;
     }
 
     /** Loads the directory once (failing if it cannot be read at all), then polls it. */
@@ -69,7 +92,7 @@ public final class LocalSource implements AutoCloseable {
     private void poll() {
         try {
             DirectoryState now = DirectoryState.of(dir);
-            if (!now.equals(last)) {
+            if (!now.equals(last) || certificatesAged()) {
                 reload(now);
             }
         } catch (IOException | RuntimeException e) {
@@ -84,7 +107,9 @@ public final class LocalSource implements AutoCloseable {
         lastGood = merged;
         List<HasMetadata> objects = new ArrayList<>(merged.objects());
         objects.addAll(keys.secretsFor(merged.objects()));
-        Translation t = Translator.translate(ManifestReader.state(objects));
+        translatedAt = clock.instant();
+        Translation t = Translator.translate(ManifestReader.state(objects), IngressSelection.DEFAULT,
+                new TlsSettings(defaultCertificate, translatedAt, certificateCache));
         translation = t;
         report(merged, t);
         Snapshot next = versions.next(t.snapshot());
@@ -94,6 +119,16 @@ public final class LocalSource implements AutoCloseable {
                     next.consumers().size(), t.rejected().size());
             publisher.publish(next);
         }
+    }
+
+    /**
+     * Certificates expire with no file changing: with any certificate in play, the directory is translated
+     * again every {@link #CERTIFICATE_RECHECK}, so an expired one leaves the snapshot and a near expiry is told.
+     */
+    private boolean certificatesAged() {
+        Translation t = translation;
+        return t != null && (!t.snapshot().certificates().isEmpty() || defaultCertificate != null)
+                && Duration.between(translatedAt, clock.instant()).compareTo(CERTIFICATE_RECHECK) >= 0;
     }
 
     /** Files that are not YAML at all keep the objects they had in the last good read. */
@@ -132,6 +167,10 @@ public final class LocalSource implements AutoCloseable {
             for (String p : s.problems()) {
                 now.add(file + ": " + s.source().display() + ": " + p);
             }
+        }
+        DefaultCertificate dc = t.defaultCertificate();
+        if (dc != null && dc.message() != null) {
+            now.add(dc.message());
         }
         for (String p : now) {
             if (!reported.contains(p)) {

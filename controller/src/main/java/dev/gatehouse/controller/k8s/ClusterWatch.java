@@ -19,11 +19,20 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * The informers: the four Gatehouse kinds, Services, EndpointSlices and the Secrets labelled
  * {@code gatehouse.dev/credential=key-auth}, in every namespace or in the given ones. Handlers
  * only call {@code onChange} (mark dirty); the state is read from the caches when rebuilding.
+ *
+ * <p>TLS Secrets come from their own informers (field selector {@code type=kubernetes.io/tls}, so
+ * the API server sends no other type) into the same Secret list the translator reads. Their events
+ * mark dirty only when a route, an Ingress ({@link #alsoReferencedBy}) or the default certificate
+ * names the Secret — looked up in an index of the routes by the Secret they name — so churn of
+ * unrelated Secrets costs no rebuild, while a rotation of a named one does. The default
+ * certificate's Secret, when outside the watched namespaces, gets an informer of its own.
  */
 public final class ClusterWatch implements AutoCloseable {
     private final List<SharedIndexInformer<? extends HasMetadata>> upstreams = new ArrayList<>();
@@ -34,12 +43,26 @@ public final class ClusterWatch implements AutoCloseable {
     private final List<SharedIndexInformer<? extends HasMetadata>> slices = new ArrayList<>();
     private final List<SharedIndexInformer<? extends HasMetadata>> secrets = new ArrayList<>();
     private final List<SharedIndexInformer<? extends HasMetadata>> all = new ArrayList<>();
+    static final String TLS_SECRET_INDEX = "gatehouse.dev/tls-secret";
+    static final String TLS_TYPE = "kubernetes.io/tls";
+    private final String defaultCertificate;
+    private volatile Predicate<String> otherReferences = key -> false;
 
     /**
      * @param namespaces empty: every namespace
      * @param onChange   called on every add, update and delete; must be cheap
      */
     public ClusterWatch(KubernetesClient client, List<String> namespaces, Runnable onChange) {
+        this(client, namespaces, null, onChange);
+    }
+
+    /**
+     * @param namespaces         empty: every namespace
+     * @param defaultCertificate the {@code --default-certificate-secret}, {@code namespace/name}; null for none
+     * @param onChange           called on every add, update and delete that matters; must be cheap
+     */
+    public ClusterWatch(KubernetesClient client, List<String> namespaces, String defaultCertificate, Runnable onChange) {
+        this.defaultCertificate = defaultCertificate;
         ResourceEventHandler<HasMetadata> handler = new ResourceEventHandler<>() {
             @Override
             public void onAdd(HasMetadata obj) {
@@ -67,14 +90,76 @@ public final class ClusterWatch implements AutoCloseable {
         for (String ns : scopes) {
             add(upstreams, scoped(client.resources(Upstream.class), ns).inform(), handler);
             add(services, scoped(client.resources(GatewayService.class), ns).inform(), handler);
-            add(routes, scoped(client.resources(GatewayRoute.class), ns).inform(), handler);
+            add(routes, scoped(client.resources(GatewayRoute.class), ns)
+                    .withIndexers(Map.of(TLS_SECRET_INDEX, ClusterWatch::tlsSecretOf)).inform(), handler);
             add(consumers, scoped(client.resources(Consumer.class), ns).inform(), handler);
             add(kubeServices, scoped(client.services(), ns).inform(), handler);
             add(slices, scoped(client.discovery().v1().endpointSlices(), ns).inform(), handler);
             add(secrets, ns == null
                     ? client.secrets().inAnyNamespace().withLabel(ApiKeys.CREDENTIAL_LABEL, ApiKeys.KEY_AUTH).inform()
                     : client.secrets().inNamespace(ns).withLabel(ApiKeys.CREDENTIAL_LABEL, ApiKeys.KEY_AUTH).inform(), handler);
+            add(secrets, (ns == null ? client.secrets().inAnyNamespace() : client.secrets().inNamespace(ns))
+                    .withField("type", TLS_TYPE).inform(), tlsHandler(onChange));
         }
+        if (defaultCertificate != null && !namespaces.isEmpty()
+                && !namespaces.contains(defaultCertificate.substring(0, defaultCertificate.indexOf('/')))) {
+            add(secrets, client.secrets().inNamespace(defaultCertificate.substring(0, defaultCertificate.indexOf('/')))
+                    .withName(defaultCertificate.substring(defaultCertificate.indexOf('/') + 1)).inform(), tlsHandler(onChange));
+        }
+    }
+
+    /** The index of GatewayRoutes by the Secret their {@code spec.tls} names, {@code namespace/name}. */
+    static List<String> tlsSecretOf(GatewayRoute r) {
+        if (r.getSpec() == null || r.getSpec().tls == null || r.getSpec().tls.secretName == null) {
+            return List.of();
+        }
+        return List.of(dev.gatehouse.controller.translate.Sources.namespace(r) + "/" + r.getSpec().tls.secretName);
+    }
+
+    /** Ingresses (or other inputs) that name TLS Secrets, by {@code namespace/name}; consulted on every TLS Secret event. */
+    public void alsoReferencedBy(Predicate<String> references) {
+        this.otherReferences = java.util.Objects.requireNonNull(references, "references");
+    }
+
+    /** Whether anything the translator reads names this Secret as a certificate. */
+    boolean referenced(String key) {
+        if (key.equals(defaultCertificate) || otherReferences.test(key)) {
+            return true;
+        }
+        for (SharedIndexInformer<? extends HasMetadata> r : routes) {
+            if (!r.getIndexer().byIndex(TLS_SECRET_INDEX, key).isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private ResourceEventHandler<HasMetadata> tlsHandler(Runnable onChange) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(HasMetadata obj) {
+                if (referenced(dev.gatehouse.controller.translate.Sources.key(obj))) {
+                    onChange.run();
+                }
+            }
+
+            @Override
+            public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
+                Secret before = (Secret) oldObj;
+                Secret after = (Secret) newObj;
+                // a new annotation or label (cert-manager's bookkeeping) changes nothing served
+                if (java.util.Objects.equals(before.getData(), after.getData())
+                        && java.util.Objects.equals(before.getType(), after.getType())) {
+                    return;
+                }
+                onAdd(newObj);
+            }
+
+            @Override
+            public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
+                onAdd(obj);
+            }
+        };
     }
 
     private static <T extends HasMetadata, L extends KubernetesResourceList<T>>

@@ -4,6 +4,8 @@ import dev.gatehouse.config.Snapshot;
 import dev.gatehouse.controller.publish.SnapshotPublisher;
 import dev.gatehouse.controller.publish.SnapshotVersions;
 import dev.gatehouse.controller.translate.ClusterState;
+import dev.gatehouse.controller.translate.DefaultCertificate;
+import dev.gatehouse.controller.translate.TlsSettings;
 import dev.gatehouse.controller.translate.Translation;
 import dev.gatehouse.controller.translate.Translator;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -40,6 +42,20 @@ public final class Controller implements AutoCloseable {
     private volatile IngressWatch ingressWatch;
     private final IngressStatusWriter ingressStatus;
     private String classConflict;
+    private String defaultCertificateMessage;
+    /** How often the state is translated again, unchanged, while certificates are in play (they expire). */
+    static final Duration CERTIFICATE_RECHECK = Duration.ofMinutes(1);
+    private final Clock clock = Clock.systemUTC();
+    /** Parsed TLS Secrets across rebuilds, used by the rebuild thread only. */
+    private final dev.gatehouse.controller.translate.CertificateCache certificateCache =
+            new dev.gatehouse.controller.translate.CertificateCache();
+    private volatile java.time.Instant lastTranslation = java.time.Instant.EPOCH;
+    private final java.util.concurrent.ScheduledExecutorService recheck = java.util.concurrent.Executors
+            .newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "gatehouse-certificate-recheck");
+                t.setDaemon(true);
+                return t;
+            });
     private volatile boolean leader;
     private volatile Snapshot published;
     private CompletableFuture<?> election;
@@ -71,9 +87,10 @@ public final class Controller implements AutoCloseable {
     }
 
     public Controller start() {
-        watch = new ClusterWatch(client, config.namespaces(), debouncer::mark);
+        watch = new ClusterWatch(client, config.namespaces(), config.defaultCertificate(), debouncer::mark);
         if (config.ingress().enabled()) {
             ingressWatch = new IngressWatch(client, config.namespaces(), config.ingress(), debouncer::mark);
+            watch.alsoReferencedBy(ingressWatch::referencesSecret);
             log.info("event=ingress.watching class={} controller={} publish_service={} publish_addresses={}",
                     config.ingress().className(), dev.gatehouse.controller.translate.IngressSelection.CONTROLLER,
                     config.ingress().publishService(), String.join(",", config.ingress().publishAddresses()));
@@ -89,6 +106,7 @@ public final class Controller implements AutoCloseable {
                         id -> log.info("event=leader.observed leader={}", id)))
                 .build()).build().start();
         debouncer.mark();
+        recheck.scheduleWithFixedDelay(this::recheckCertificates, 10, 10, java.util.concurrent.TimeUnit.SECONDS);
         return this;
     }
 
@@ -135,14 +153,17 @@ public final class Controller implements AutoCloseable {
         }
         rebuilds.increment();
         ClusterState state = iw == null ? w.state() : w.state().withIngress(iw.ingresses(), iw.classes());
-        Translation t = Translator.translate(state, config.ingress().selection());
+        Translation t = Translator.translate(state, config.ingress().selection(),
+                new TlsSettings(config.defaultCertificate(), clock.instant(), certificateCache));
+        lastTranslation = clock.instant();
         logClassConflict(state);
+        logDefaultCertificate(t.defaultCertificate());
         Snapshot next = versions.next(t.snapshot());
         if (next != null) {
             published = next;
-            log.info("event=snapshot.published version={} routes={} services={} upstreams={} consumers={} refused={}",
+            log.info("event=snapshot.published version={} routes={} services={} upstreams={} consumers={} certificates={} refused={}",
                     next.version(), next.routes().size(), next.services().size(), next.upstreams().size(),
-                    next.consumers().size(), t.rejected().size());
+                    next.consumers().size(), next.certificates().size(), t.rejected().size());
             pushes.increment();
             convergence.published(next.version(), changeNanos);
             publisher.publish(next);
@@ -174,6 +195,34 @@ public final class Controller implements AutoCloseable {
         return ic.publishService() == null ? null : PublishedAddresses.of(iw.publishService());
     }
 
+    /**
+     * Certificates expire while nothing in the cluster changes: with any in play, the state is translated
+     * again every {@link #CERTIFICATE_RECHECK}, so an expired one leaves the snapshot and a near expiry is told.
+     */
+    private void recheckCertificates() {
+        Snapshot p = published;
+        if ((p != null && !p.certificates().isEmpty()) || config.defaultCertificate() != null) {
+            if (Duration.between(lastTranslation, clock.instant()).compareTo(CERTIFICATE_RECHECK) >= 0) {
+                debouncer.mark();
+            }
+        }
+    }
+
+    /** Logs the default certificate's trouble once per change of it, naming the flag and the fix; never fails. */
+    private void logDefaultCertificate(DefaultCertificate dc) {
+        String message = dc == null ? null : dc.message();
+        if (java.util.Objects.equals(message, defaultCertificateMessage)) {
+            return;
+        }
+        if (message != null) {
+            log.warn("event=tls.default_certificate secret={} served={} problem=\"{}\"", dc.secret(), dc.served(),
+                    message.replace('"', '\''));
+        } else if (dc != null) {
+            log.info("event=tls.default_certificate secret={} served=true", dc.secret());
+        }
+        defaultCertificateMessage = message;
+    }
+
     /** Logs once when the IngressClass of our name belongs to another controller, and once when that ends. */
     private void logClassConflict(ClusterState state) {
         String conflict = config.ingress().selection().conflict(state.ingressClasses());
@@ -192,6 +241,7 @@ public final class Controller implements AutoCloseable {
         if (election != null) {
             election.cancel(true);
         }
+        recheck.shutdownNow();
         debouncer.close();
         if (watch != null) {
             watch.close();

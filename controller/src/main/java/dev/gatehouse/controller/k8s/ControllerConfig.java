@@ -12,12 +12,22 @@ import java.util.List;
  * @param renewDeadline  the leader gives up when it cannot renew within this
  * @param retryPeriod    how often candidates try
  * @param ingress        which Ingresses are served and what their status shows
+ * @param defaultCertificate the {@code --default-certificate-secret}, {@code namespace/name}; null for none
  */
 public record ControllerConfig(List<String> namespaces, String leaseNamespace, String leaseName, String identity,
-                               Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, IngressConfig ingress) {
+                               Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, IngressConfig ingress,
+                               String defaultCertificate) {
     public ControllerConfig {
         namespaces = List.copyOf(namespaces);
         ingress = java.util.Objects.requireNonNullElse(ingress, IngressConfig.DEFAULT);
+        if (defaultCertificate != null) {
+            dev.gatehouse.controller.translate.TlsSettings.checkSecretRef(defaultCertificate);
+        }
+    }
+
+    public ControllerConfig(List<String> namespaces, String leaseNamespace, String leaseName, String identity,
+                            Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, IngressConfig ingress) {
+        this(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, ingress, null);
     }
 
     /** With the default Ingress settings: class {@code gatehouse}, no published address. */
@@ -33,6 +43,12 @@ public record ControllerConfig(List<String> namespaces, String leaseNamespace, S
 
     public ControllerConfig withIngress(IngressConfig ingress) {
         return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
-                ingress);
+                ingress, defaultCertificate);
+    }
+
+    /** With the proxy-wide default certificate, {@code namespace/name} of a kubernetes.io/tls Secret; null for none. */
+    public ControllerConfig withDefaultCertificate(String namespaceAndName) {
+        return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
+                ingress, namespaceAndName);
     }
 }

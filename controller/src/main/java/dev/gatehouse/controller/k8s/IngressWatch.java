@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -27,6 +28,7 @@ public final class IngressWatch implements AutoCloseable {
     private final SharedIndexInformer<IngressClass> classes;
     private final SharedIndexInformer<Service> publish;
     private final List<SharedIndexInformer<?>> all = new ArrayList<>();
+    private static final String TLS_SECRET_INDEX = "gatehouse.dev/tls-secrets";
 
     /**
      * @param namespaces empty: every namespace
@@ -40,8 +42,9 @@ public final class IngressWatch implements AutoCloseable {
             classes.addEventHandler(always(onChange));
             List<String> scopes = namespaces.isEmpty() ? java.util.Collections.singletonList(null) : namespaces;
             for (String ns : scopes) {
-                SharedIndexInformer<Ingress> i = ns == null ? client.network().v1().ingresses().inAnyNamespace().inform()
-                        : client.network().v1().ingresses().inNamespace(ns).inform();
+                SharedIndexInformer<Ingress> i = (ns == null ? client.network().v1().ingresses().inAnyNamespace()
+                        : client.network().v1().ingresses().inNamespace(ns))
+                        .withIndexers(Map.of(TLS_SECRET_INDEX, IngressWatch::tlsSecretsOf)).inform();
                 all.add(i);
                 i.addEventHandler(ingressHandler(onChange));
                 ingresses.add(i);
@@ -112,6 +115,26 @@ public final class IngressWatch implements AutoCloseable {
 
     private boolean ours(Ingress i) {
         return selection.takes(i, classes());
+    }
+
+    /** The index of Ingresses by the Secrets their {@code spec.tls} names, {@code namespace/name}. */
+    static List<String> tlsSecretsOf(Ingress i) {
+        if (i.getSpec() == null || i.getSpec().getTls() == null) {
+            return List.of();
+        }
+        String ns = dev.gatehouse.controller.translate.Sources.namespace(i);
+        return i.getSpec().getTls().stream().map(t -> t.getSecretName()).filter(n -> n != null && !n.isEmpty())
+                .map(n -> ns + "/" + n).distinct().toList();
+    }
+
+    /** Whether an Ingress (of any class) names this Secret, {@code namespace/name}, in its {@code spec.tls}. */
+    public boolean referencesSecret(String key) {
+        for (SharedIndexInformer<Ingress> i : ingresses) {
+            if (!i.getIndexer().byIndex(TLS_SECRET_INDEX, key).isEmpty()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public boolean synced() {

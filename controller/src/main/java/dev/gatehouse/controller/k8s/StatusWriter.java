@@ -11,6 +11,7 @@ import dev.gatehouse.controller.translate.ObjectStatus;
 import dev.gatehouse.controller.translate.Reason;
 import dev.gatehouse.controller.translate.StatusCondition;
 import dev.gatehouse.controller.translate.Translation;
+import dev.gatehouse.controller.translate.Warning;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -76,7 +77,7 @@ public final class StatusWriter {
             List<StatusCondition> desired = new ArrayList<>(s.conditions());
             desired.add(programmed(s, version, fleet, rejections));
             try {
-                switch (write(cr, desired, s.targets(), s.readyTargets(), now)) {
+                switch (write(cr, desired, s.targets(), s.readyTargets(), now, s.warnings())) {
                     case WRITTEN -> written++;
                     case UNCHANGED -> unchanged++;
                 }
@@ -112,7 +113,8 @@ public final class StatusWriter {
     private enum Outcome { WRITTEN, UNCHANGED }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private Outcome write(CustomResource cached, List<StatusCondition> desired, Integer targets, Integer ready, String now) {
+    private Outcome write(CustomResource cached, List<StatusCondition> desired, Integer targets, Integer ready, String now,
+                          List<Warning> warnings) {
         CustomResource current = cached;
         for (int attempt = 1; ; attempt++) {
             GatewayStatus old = (GatewayStatus) current.getStatus();
@@ -134,6 +136,7 @@ public final class StatusWriter {
             try {
                 client.resource(copy).updateStatus();
                 warnIfNewlyRefused(current, old, merged);
+                warnAboutCertificate(current, old, merged, warnings);
                 return Outcome.WRITTEN;
             } catch (KubernetesClientException e) {
                 if (e.getCode() == 404) {
@@ -152,6 +155,33 @@ public final class StatusWriter {
         }
     }
 
+    /**
+     * A route's certificate is an operational matter a user should hear about without reading
+     * status: a Warning Event when its Secret turns unusable (ResolvedRefs=False, InvalidCertificateRef,
+     * or a new reason for it) and when it comes within 14 days of expiry (again each time the message
+     * changes, so once a day while it lasts). Never for anything else on ResolvedRefs.
+     */
+    private void warnAboutCertificate(HasMetadata o, GatewayStatus old, List<Condition> merged, List<Warning> warnings) {
+        Condition refs = find(merged, StatusCondition.RESOLVED_REFS);
+        Condition before = old == null ? null : find(old.conditions, StatusCondition.RESOLVED_REFS);
+        if (refs == null || (before != null && Objects.equals(before.getMessage(), refs.getMessage()))) {
+            return;
+        }
+        if ("False".equals(refs.getStatus()) && Reason.InvalidCertificateRef.name().equals(refs.getReason())) {
+            event(o, refs.getReason(), refs.getMessage());
+            return;
+        }
+        for (Warning w : warnings) {
+            if (w.reason() == Reason.CertificateExpiring) {
+                event(o, w.reason().name(), w.toString());
+            }
+        }
+    }
+
+    private static Condition find(List<Condition> conditions, String type) {
+        return conditions == null ? null : conditions.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
+    }
+
     private void warnIfNewlyRefused(HasMetadata o, GatewayStatus old, List<Condition> merged) {
         Condition accepted = merged.stream().filter(c -> StatusCondition.ACCEPTED.equals(c.getType())).findFirst().orElse(null);
         if (accepted == null || !"False".equals(accepted.getStatus())) {
@@ -162,6 +192,10 @@ public final class StatusWriter {
         if (before != null && "False".equals(before.getStatus()) && Objects.equals(before.getMessage(), accepted.getMessage())) {
             return;
         }
+        event(o, accepted.getReason(), accepted.getMessage());
+    }
+
+    private void event(HasMetadata o, String reason, String message) {
         String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
         try {
             client.v1().events().inNamespace(o.getMetadata().getNamespace()).resource(new EventBuilder()
@@ -171,7 +205,7 @@ public final class StatusWriter {
                     .withNewInvolvedObject().withApiVersion(o.getApiVersion()).withKind(o.getKind())
                     .withName(o.getMetadata().getName()).withNamespace(o.getMetadata().getNamespace())
                     .withUid(o.getMetadata().getUid()).endInvolvedObject()
-                    .withType("Warning").withReason(accepted.getReason()).withMessage(accepted.getMessage())
+                    .withType("Warning").withReason(reason).withMessage(message)
                     .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
                     .withNewSource().withComponent("gatehouse-controller").endSource()
                     .build()).create();
@@ -179,5 +213,4 @@ public final class StatusWriter {
             log.warn("event=status.event_failed object={}/{} code={}", o.getKind(), o.getMetadata().getName(), e.getCode());
         }
     }
-
 }

@@ -20,7 +20,7 @@ import java.util.TreeMap;
  * @param algorithm     how each backend's pods are balanced; default round robin
  * @param retries       more targets to try after the first; default {@link Service#DEFAULT_RETRIES}
  * @param timeouts      connect and read from the annotations, write the default
- * @param httpsRedirect recorded for TLS termination, which is not built yet
+ * @param httpsRedirect answer cleartext requests with 308 to https:// (every route of the Ingress)
  * @param preserveHost  send the client's Host upstream; default true, as every Ingress controller does
  */
 record IngressSettings(Route.KeyAuth keyAuth, boolean stripPath, Upstream.Algorithm algorithm, int retries,

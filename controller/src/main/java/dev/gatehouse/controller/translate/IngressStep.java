@@ -28,7 +28,9 @@ import java.util.regex.Pattern;
  *   <li>host {@code *.example.com} → {@code +.example.com}, one DNS label; no host → any host;</li>
  *   <li>{@code spec.defaultBackend} → a route with no host and no path, the least specific there
  *       is, so it takes what nothing else matches;</li>
- *   <li>the path is forwarded unchanged unless {@code gatehouse.dev/strip-path: "true"}.</li>
+ *   <li>the path is forwarded unchanged unless {@code gatehouse.dev/strip-path: "true"};</li>
+ *   <li>{@code spec.tls} names the certificate for its hosts ({@link #tls}), and
+ *       {@code gatehouse.dev/https-redirect: "true"} redirects every route of the Ingress to https.</li>
  * </ul>
  * A part that cannot be used (a path, a host, a backend, an annotation) is a warning naming its
  * field; the rest of the Ingress is served. The same host and path twice (across Ingresses, or
@@ -68,6 +70,7 @@ final class IngressStep {
             return;
         }
         IngressBackends backends = new IngressBackends(state, ctx, report, settings);
+        int firstRoute = ctx.routes.size();
         List<IngressRule> rules = Objects.requireNonNullElse(spec.getRules(), List.of());
         for (int i = 0; i < rules.size(); i++) {
             IngressRule rule = rules.get(i);
@@ -86,17 +89,18 @@ final class IngressStep {
                 }
                 String service = backends.resolve(p.getBackend(), pathField + ".backend");
                 add(new Route(source.key() + "#rules[" + i + "].paths[" + j + "]", source, service, hosts, List.of(path),
-                        List.of(), Map.of(), settings.stripPath(), settings.preserveHost(), 0, settings.keyAuth(), null, false),
+                        List.of(), Map.of(), settings.stripPath(), settings.preserveHost(), 0, settings.keyAuth(), null, false,
+                        settings.httpsRedirect(), null),
                         pathField, report, ctx, owners);
             }
         }
         if (spec.getDefaultBackend() != null) {
             String service = backends.resolve(spec.getDefaultBackend(), "spec.defaultBackend");
             add(new Route(source.key() + "#defaultBackend", source, service, List.of(), List.of(), List.of(), Map.of(),
-                    settings.stripPath(), settings.preserveHost(), 0, settings.keyAuth(), null, false),
+                    settings.stripPath(), settings.preserveHost(), 0, settings.keyAuth(), null, false, settings.httpsRedirect(), null),
                     "spec.defaultBackend", report, ctx, owners);
         }
-        tls(spec, settings, report, ctx);
+        tls(spec, firstRoute, report, ctx);
     }
 
     private static void add(Route route, String field, ObjectReport report, TranslationContext ctx, Map<String, String> owners) {
@@ -169,23 +173,42 @@ final class IngressStep {
         return type.equals("Exact") ? Route.EXACT + matched : matched;
     }
 
-    private static void tls(IngressSpec spec, IngressSettings settings, ObjectReport report, TranslationContext ctx) {
+    /**
+     * {@code spec.tls} → claims on the Secrets, for {@link CertificateStep}. Each entry's hosts get
+     * its Secret ({@code *.example.com} as one label, like the rules' hosts); an entry without hosts
+     * covers the hosts of every rule, as the Ingress API's default "the wildcard host" reads for a
+     * controller serving named hosts; an entry without a secretName leaves its hosts to the default
+     * certificate.
+     */
+    private static void tls(IngressSpec spec, int firstRoute, ObjectReport report, TranslationContext ctx) {
         List<IngressTLS> tls = Objects.requireNonNullElse(spec.getTls(), List.of());
-        List<IngressTls.Block> blocks = new ArrayList<>();
+        List<Route> mine = ctx.routes.subList(firstRoute, ctx.routes.size());
         for (int k = 0; k < tls.size(); k++) {
             IngressTLS t = tls.get(k);
-            List<String> hosts = Objects.requireNonNullElse(t.getHosts(), List.of());
-            blocks.add(new IngressTls.Block(t.getSecretName(), hosts));
-            report.warn(Reason.NotYetSupported, "spec.tls[" + k + "]", "recorded (Secret " + t.getSecretName() + ", hosts "
-                    + hosts + "), but Gatehouse does not terminate TLS yet: these hosts are served over plain HTTP only");
-        }
-        if (settings.httpsRedirect()) {
-            report.warn(Reason.NotYetSupported, IngressSettings.field(IngressSettings.HTTPS_REDIRECT), "recorded, but the "
-                    + "redirect to https comes with TLS termination, which Gatehouse does not do yet: requests are served over "
-                    + "plain HTTP");
-        }
-        if (!blocks.isEmpty() || settings.httpsRedirect()) {
-            ctx.ingressTls.add(new IngressTls(report.source, blocks, settings.httpsRedirect()));
+            String field = "spec.tls[" + k + "]";
+            if (t.getSecretName() == null || t.getSecretName().isEmpty()) {
+                continue;
+            }
+            List<String> hosts = new ArrayList<>();
+            List<String> declared = Objects.requireNonNullElse(t.getHosts(), List.of());
+            for (int h = 0; h < declared.size(); h++) {
+                List<String> host = hosts(declared.get(h), field + ".hosts[" + h + "]", report);
+                if (host != null && !host.isEmpty() && !hosts.contains(host.get(0))) {
+                    hosts.add(host.get(0));
+                }
+            }
+            if (declared.isEmpty()) {
+                mine.forEach(r -> r.hosts().stream().filter(h -> !hosts.contains(h)).forEach(hosts::add));
+            }
+            if (hosts.isEmpty()) {
+                report.warn(Reason.InvalidCertificateRef, field + ".secretName", "Secret \"" + t.getSecretName() + "\" "
+                        + "is named but no host is (fix: list the hosts in " + field + ".hosts, or give the rules hosts)");
+                continue;
+            }
+            List<String> routeIds = mine.stream().filter(r -> r.hosts().stream().anyMatch(hosts::contains))
+                    .map(Route::id).toList();
+            ctx.tlsClaims.add(new TranslationContext.TlsClaim(report, field + ".secretName", report.source.namespace(),
+                    t.getSecretName(), List.copyOf(hosts), routeIds));
         }
     }
 }

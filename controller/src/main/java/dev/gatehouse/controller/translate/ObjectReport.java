@@ -55,6 +55,12 @@ final class ObjectReport {
         return !unresolved.isEmpty();
     }
 
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
     ObjectStatus toStatus() {
         StatusCondition accepted = invalid.isEmpty()
                 ? new StatusCondition(StatusCondition.ACCEPTED, true, Reason.Accepted, "accepted")
@@ -69,9 +75,13 @@ final class ObjectReport {
                 refProblems.add(w.toString());
             }
         }
+        // Notes about a certificate that is served (hosts it does not cover, near expiry) ride on the
+        // ResolvedRefs message: a GatewayRoute has no other place a user reads, and they change nothing else.
+        List<String> notes = warnings.stream().filter(w -> w.reason().isCertificateNote()).map(Warning::toString).toList();
         StatusCondition refs = refProblems.isEmpty()
-                ? new StatusCondition(StatusCondition.RESOLVED_REFS, true, Reason.ResolvedRefs, "all references resolved")
-                : new StatusCondition(StatusCondition.RESOLVED_REFS, false, refReason, String.join("; ", refProblems));
+                ? new StatusCondition(StatusCondition.RESOLVED_REFS, true, Reason.ResolvedRefs, notes.isEmpty()
+                        ? "all references resolved" : "all references resolved; " + String.join("; ", notes))
+                : new StatusCondition(StatusCondition.RESOLVED_REFS, false, refReason, String.join("; ", concat(refProblems, notes)));
         List<String> problems = new ArrayList<>(invalid);
         problems.addAll(unresolved);
         warnings.forEach(w -> problems.add(w.toString()));

@@ -25,8 +25,19 @@ public enum Reason {
     InvalidKind,
     /** Warning (Ingress): a {@code gatehouse.dev/} annotation has a value Gatehouse cannot use; it is ignored. */
     InvalidAnnotation,
-    /** Warning (Ingress): a field Gatehouse records but does not act on yet (TLS termination). */
-    NotYetSupported,
+    /**
+     * ResolvedRefs=False (a warning on an Ingress): the TLS Secret a route names is missing, is not of type
+     * kubernetes.io/tls, cannot be read, holds a key that is not the certificate's, is expired, or
+     * covers none of the route's hosts. The route is served over plain HTTP only, as Gateway API's
+     * reason of the same name.
+     */
+    InvalidCertificateRef,
+    /** A warning, shown with ResolvedRefs=True: some of the route's hosts are not among the certificate's SANs. */
+    HostNotCovered,
+    /** A warning, shown with ResolvedRefs=True: another route's Secret is served for a host of this route. */
+    CertificateConflict,
+    /** A warning, shown with ResolvedRefs=True: the certificate expires within 14 days. */
+    CertificateExpiring,
     /** Programmed=True: every connected proxy applied the snapshot holding this generation. */
     Programmed,
     /** Programmed=False: not yet applied by every connected proxy, or no proxy is connected. */
@@ -36,6 +47,12 @@ public enum Reason {
 
     /** Whether a warning of this reason is about a reference (and so makes ResolvedRefs false). */
     boolean isReference() {
-        return this == BackendNotFound || this == InvalidKind || this == RefNotFound || this == RefNotPermitted;
+        return this == BackendNotFound || this == InvalidKind || this == RefNotFound || this == RefNotPermitted
+                || this == InvalidCertificateRef;
+    }
+
+    /** Whether a warning of this reason is a note about a certificate that still serves (shown with ResolvedRefs=True). */
+    boolean isCertificateNote() {
+        return this == HostNotCovered || this == CertificateConflict || this == CertificateExpiring;
     }
 }

@@ -51,6 +51,26 @@ final class RouteStep {
                 continue;
             }
             ctx.routes.add(built);
+            claimCertificate(r.getSpec(), built, report, ctx);
+        }
+    }
+
+    /** Records the route's claim on its TLS Secret, read by {@link CertificateStep}. */
+    private static void claimCertificate(GatewayRouteSpec spec, Route route, ObjectReport report, TranslationContext ctx) {
+        if (spec.tls == null) {
+            return;
+        }
+        String field = "spec.tls.secretName";
+        if (spec.tls.secretName == null || spec.tls.secretName.isEmpty()) {
+            report.warn(Reason.InvalidCertificateRef, field, "missing (fix: the name of a kubernetes.io/tls Secret in namespace "
+                    + report.source.namespace() + "); the route is served over plain HTTP only");
+        } else if (route.hosts().isEmpty()) {
+            report.warn(Reason.InvalidCertificateRef, field, "Secret \"" + spec.tls.secretName + "\" is named but spec.hosts "
+                    + "is empty, and a certificate is chosen by the host a client asks for (fix: list the hosts the "
+                    + "certificate is for in spec.hosts); the route is served over plain HTTP only");
+        } else {
+            ctx.tlsClaims.add(new TranslationContext.TlsClaim(report, field, report.source.namespace(), spec.tls.secretName,
+                    route.hosts(), List.of(route.id())));
         }
     }
 
@@ -113,6 +133,7 @@ final class RouteStep {
             }
         });
         Long maxBodySize = maxBodySize(spec.maxBodySize, report);
+        Long websocketIdleTimeout = websocketIdleTimeout(spec.websocketIdleTimeout, report);
         Plugins.KeyAuth declaredKeyAuth = spec.plugins == null ? null : spec.plugins.keyAuth;
         checkKeyAuth(declaredKeyAuth, report);
 
@@ -140,7 +161,26 @@ final class RouteStep {
         Route.KeyAuth keyAuth = effective == null ? null : keyAuth(effective, report, ctx);
         return new Route(report.source.key(), report.source, service, hosts, paths, methods, headers,
                 !Boolean.FALSE.equals(spec.stripPath), Boolean.TRUE.equals(spec.preserveHost),
-                Objects.requireNonNullElse(spec.priority, 0), keyAuth, maxBodySize, Boolean.TRUE.equals(spec.allowEncodedSlashes));
+                Objects.requireNonNullElse(spec.priority, 0), keyAuth, maxBodySize, Boolean.TRUE.equals(spec.allowEncodedSlashes),
+                Boolean.TRUE.equals(spec.httpsRedirect), websocketIdleTimeout);
+    }
+
+    /** Milliseconds; null (the default) when absent, and when invalid (then reported). */
+    private static Long websocketIdleTimeout(String text, ObjectReport report) {
+        if (text == null || text.isEmpty()) {
+            return null;
+        }
+        try {
+            long millis = dev.gatehouse.config.Durations.parseMillis(text);
+            if (millis <= 0) {
+                report.invalid("spec.websocketIdleTimeout", "\"" + text + "\" (expected: a duration above 0, e.g. 30m)");
+                return null;
+            }
+            return millis;
+        } catch (IllegalArgumentException e) {
+            report.invalid("spec.websocketIdleTimeout", e.getMessage());
+            return null;
+        }
     }
 
     /** Bytes; null (no limit) when absent or empty, and when invalid (then reported). */

@@ -28,8 +28,29 @@ final class TranslationContext {
     /** Consumers refused because of a conflict: their keys must not leave a gap another consumer fills. */
     final Set<String> refusedConsumers = new HashSet<>();
     final List<dev.gatehouse.config.Route> routes = new ArrayList<>();
-    /** What Ingresses ask of TLS, recorded for TLS termination. */
-    final List<IngressTls> ingressTls = new ArrayList<>();
+    /** Claims of routes and Ingresses on TLS Secrets, in snapshot route order (the first claim of a host wins). */
+    final List<TlsClaim> tlsClaims = new ArrayList<>();
+    /** Accepted certificates by id; filled by {@link CertificateStep}. */
+    final Map<String, dev.gatehouse.config.Certificate> certificates = new TreeMap<>();
+    /** What became of the default certificate; null when none is configured. */
+    DefaultCertificate defaultCertificate;
+
+    /**
+     * A route's (or an Ingress {@code spec.tls} entry's) request for a certificate.
+     *
+     * @param report    the object whose status tells the outcome
+     * @param field     the field naming the Secret, e.g. {@code spec.tls.secretName}
+     * @param namespace the Secret's namespace (the object's own)
+     * @param secretName the Secret's name
+     * @param hosts     the hosts to serve it for, in {@link dev.gatehouse.config.Route#hosts()} syntax
+     * @param routeIds  the snapshot routes it serves; they lose their https redirect when it cannot be served
+     */
+    record TlsClaim(ObjectReport report, String field, String namespace, String secretName, List<String> hosts,
+                    List<String> routeIds) {
+        String secretKey() {
+            return namespace + "/" + secretName;
+        }
+    }
 
     private final Map<String, ObjectReport> reports = new TreeMap<>();
 

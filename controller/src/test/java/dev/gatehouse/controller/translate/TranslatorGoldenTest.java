@@ -10,8 +10,11 @@ import org.junit.jupiter.api.TestFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,16 +27,22 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class TranslatorGoldenTest {
     static final Path DIR = Path.of("src/test/resources/translator");
+    /** The clock of every case, so certificate expiry gives the same bytes on any day. */
+    static final Instant NOW = Instant.parse("2026-06-01T00:00:00Z");
+    /** A case's first lines may set {@code # default-certificate: NAMESPACE/NAME}, as the controller flag does. */
+    private static final Pattern DEFAULT_CERTIFICATE = Pattern.compile("(?m)^# default-certificate: (\\S+)$");
     static final Path SEED = Path.of("../examples/seed");
 
     @TestFactory
     Stream<DynamicTest> goldenFiles() throws IOException {
         List<DynamicTest> tests = new ArrayList<>();
-        tests.add(DynamicTest.dynamicTest("seed", () -> check("seed", readDir(SEED))));
+        tests.add(DynamicTest.dynamicTest("seed", () -> check("seed", readDir(SEED), TlsSettings.at(NOW))));
         try (Stream<Path> files = Files.list(DIR)) {
             for (Path in : files.filter(p -> p.toString().endsWith(".in.yaml")).sorted().toList()) {
                 String name = in.getFileName().toString().replace(".in.yaml", "");
-                tests.add(DynamicTest.dynamicTest(name, () -> check(name, read(in))));
+                Matcher m = DEFAULT_CERTIFICATE.matcher(Files.readString(in));
+                TlsSettings tls = new TlsSettings(m.find() ? m.group(1) : null, NOW);
+                tests.add(DynamicTest.dynamicTest(name, () -> check(name, read(in), tls)));
             }
         }
         assertThat(tests).hasSizeGreaterThanOrEqualTo(9);
@@ -67,17 +76,17 @@ class TranslatorGoldenTest {
         return all;
     }
 
-    private static void check(String name, List<HasMetadata> objects) throws IOException {
-        Translation t = Translator.translate(ManifestReader.state(objects));
+    private static void check(String name, List<HasMetadata> objects, TlsSettings tls) throws IOException {
+        Translation t = Translator.translate(ManifestReader.state(objects), tls);
         ObjectNode out = SnapshotCodec.mapper().createObjectNode();
         out.set("snapshot", SnapshotCodec.mapper().valueToTree(t.snapshot()));
         out.set("statuses", SnapshotCodec.mapper().valueToTree(t.statuses()));
-        if (!t.ingressTls().isEmpty()) {
-            out.set("ingressTls", SnapshotCodec.mapper().valueToTree(t.ingressTls()));
+        if (t.defaultCertificate() != null) {
+            out.set("defaultCertificate", SnapshotCodec.mapper().valueToTree(t.defaultCertificate()));
         }
         String actual = SnapshotCodec.toPrettyJson(out) + "\n";
         // same input, same bytes
-        assertThat(SnapshotCodec.toJson(Translator.translate(ManifestReader.state(objects)).snapshot()))
+        assertThat(SnapshotCodec.toJson(Translator.translate(ManifestReader.state(objects), tls).snapshot()))
                 .isEqualTo(SnapshotCodec.toJson(t.snapshot()));
         Path golden = DIR.resolve(name + ".out.json");
         if (Boolean.getBoolean("gatehouse.regenerate")) {

@@ -5,11 +5,14 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 
 import java.util.List;
 import java.util.Map;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "!has(self.tls) || (has(self.hosts) && size(self.hosts) > 0)",
+        message = "tls needs hosts: the certificate is chosen by the SNI name, which must be one of the route's hosts")
 public class GatewayRouteSpec {
     @Required
     @JsonPropertyDescription("The GatewayService matched requests go to, in the same namespace.")
@@ -53,5 +56,28 @@ public class GatewayRouteSpec {
             + "request gets 400, as a backend that decodes them would see another path than the one matched.")
     public Boolean allowEncodedSlashes;
 
+    @JsonPropertyDescription("Terminate TLS for this route's hosts on the proxy's TLS port with the certificate of a "
+            + "kubernetes.io/tls Secret in the route's namespace. Needs hosts.")
+    public Tls tls;
+
+    @Default("false")
+    @JsonPropertyDescription("Answer requests that arrive in cleartext with 308 to the same URL over https. Default false.")
+    public Boolean httpsRedirect;
+
+    @Pattern(Schema.DURATION)
+    @JsonPropertyDescription("How long a WebSocket tunnel of this route may stay silent both ways before both sides are "
+            + "closed, e.g. 30m. Default 1h.")
+    public String websocketIdleTimeout;
+
     public Plugins plugins;
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Tls {
+        @Required
+        @Pattern(Schema.SECRET_NAME)
+        @JsonPropertyDescription("A Secret of type kubernetes.io/tls in the route's namespace, with tls.crt (PEM, the leaf "
+                + "first, then its intermediates) and tls.key (PEM: PKCS#8, PKCS#1 RSA or SEC1 EC). Its SANs must cover "
+                + "the route's hosts; hosts they do not cover get no certificate from it.")
+        public String secretName;
+    }
 }

@@ -12,7 +12,8 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(value = "has(self.upstreamRef) != has(self.url)",
         message = "exactly one of upstreamRef or url must be set")
 public class GatewayServiceSpec {
-    public enum Protocol { http, https }
+    /** How the targets are spoken to: HTTP/1.1 (http, https over TLS) or HTTP/2 (h2c cleartext, grpc, grpcs over TLS). */
+    public enum Protocol { http, https, h2c, grpc, grpcs }
 
     @JsonPropertyDescription("The Upstream whose targets receive the traffic. Exactly one of upstreamRef and url.")
     public ObjectRef upstreamRef;
@@ -21,7 +22,9 @@ public class GatewayServiceSpec {
     @JsonPropertyDescription("http(s)://host[:port][/path]: a single target; the path becomes the service path.")
     public String url;
 
-    @JsonPropertyDescription("http or https towards the targets. Default http, or the scheme of url.")
+    @JsonPropertyDescription("How the targets are spoken to: http or https (HTTP/1.1, the latter over TLS), h2c (HTTP/2 "
+            + "cleartext with prior knowledge), grpc (h2c with gRPC error mapping) or grpcs (grpc over TLS). Default http, "
+            + "or the scheme of url.")
     public Protocol protocol;
 
     @Pattern("^/.*$")

@@ -15,6 +15,8 @@ public final class Schema {
     public static final String HOST = "^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
     /** {@code host:port} with a DNS name, an IPv4 address or a bracketed IPv6 address. */
     public static final String ADDRESS = "^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?):[0-9]{1,5}$";
+    /** A Kubernetes object name (DNS subdomain, RFC 1123), as a Secret's. */
+    public static final String SECRET_NAME = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
     /** An HTTP method token, upper case. */
     public static final String METHOD = "^[A-Z]+$";
     /** A path prefix, or a regex marked by a leading {@code ~}. */

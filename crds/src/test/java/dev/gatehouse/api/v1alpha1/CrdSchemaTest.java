@@ -58,7 +58,7 @@ class CrdSchemaTest {
         JsonNode spec = spec("gatewayservices");
         assertThat(spec.at("/x-kubernetes-validations/0/rule").asText()).isEqualTo("has(self.upstreamRef) != has(self.url)");
         assertThat(spec.at("/x-kubernetes-validations/0/message").asText()).isEqualTo("exactly one of upstreamRef or url must be set");
-        assertThat(texts(spec.at("/properties/protocol/enum"))).containsExactlyInAnyOrder("http", "https");
+        assertThat(texts(spec.at("/properties/protocol/enum"))).containsExactlyInAnyOrder("http", "https", "h2c", "grpc", "grpcs");
         assertThat(spec.at("/properties/retries/minimum").asInt()).isZero();
         assertThat(spec.at("/properties/retries/default").asInt()).isEqualTo(5);
         JsonNode budget = spec.at("/properties/retryBudget/properties");
@@ -89,6 +89,13 @@ class CrdSchemaTest {
         assertThat("/profile").matches(path);
         assertThat("~/users/\\d+$").matches(path);
         assertThat("profile").doesNotMatch(path);
+        assertThat(spec.at("/x-kubernetes-validations/0/rule").asText()).contains("self.tls").contains("self.hosts");
+        assertThat(texts(spec.at("/properties/tls/required"))).containsExactly("secretName");
+        String secret = spec.at("/properties/tls/properties/secretName/pattern").asText();
+        assertThat("api-tls").matches(secret);
+        assertThat("API_tls").doesNotMatch(secret);
+        assertThat(spec.at("/properties/httpsRedirect/default").asBoolean()).isFalse();
+        assertThat(spec.at("/properties/websocketIdleTimeout/pattern").asText()).isEqualTo(Schema.DURATION);
         assertThat("get").doesNotMatch(spec.at("/properties/methods/items/pattern").asText());
         assertThat(spec.at("/properties/maxBodySize/pattern").asText()).isEqualTo(Schema.BYTE_SIZE);
         assertThat(spec.at("/properties/allowEncodedSlashes/default").asBoolean()).isFalse();
