@@ -27,7 +27,8 @@ import java.util.concurrent.Callable;
                         + "then prints where it serves. Reloads the directory within a second of a change, without dropping a "
                         + "connection; an invalid file or object is reported and skipped while the rest keeps serving.",
                 "With --check: translate once, print what is accepted and every refused object as "
-                        + "'file: Kind/namespace/name: field: message', exit 0 only if nothing was refused."})
+                        + "'file: Kind/namespace/name: field: message'; exit 0 only if every object is accepted with every "
+                        + "reference resolved, 1 when anything is refused or unresolved, 2 for a usage error."})
 public final class LocalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -119,7 +120,7 @@ public final class LocalCommand implements Callable<Integer> {
         for (ObjectStatus s : t.statuses()) {
             String id = s.source().display();
             if (s.problems().isEmpty()) {
-                out.println("accepted: " + id + (s.targets() == null ? "" : " (" + s.targets() + " targets)"));
+                out.println("accepted: " + id + (s.targets() == null ? "" : " (" + count(s.targets(), "target") + ")"));
             } else {
                 String file = local.fileOf().getOrDefault(id, "?");
                 for (String p : s.problems()) {
@@ -131,12 +132,21 @@ public final class LocalCommand implements Callable<Integer> {
         for (String skipped : local.skipped()) {
             out.println("skipped: " + skipped + " (not a kind Gatehouse reads)");
         }
-        out.printf("%d objects in %d files: %d routes, %d services, %d upstreams, %d consumers, %d certificates in the "
-                        + "snapshot; %d problems%n",
-                local.objects().size(), local.files().size(), t.snapshot().routes().size(), t.snapshot().services().size(),
-                t.snapshot().upstreams().size(), t.snapshot().consumers().size(), t.snapshot().certificates().size(), problems);
+        long notRead = local.errors().stream()
+                .filter(e -> !"(file)".equals(e.object()) && !e.message().startsWith("already defined")).count();
+        out.println(count(local.objects().size(), "object") + " in " + count(local.files().size(), "file")
+                + (notRead == 0 ? "" : ", " + notRead + " more could not be read") + ": "
+                + count(t.snapshot().routes().size(), "route") + ", " + count(t.snapshot().services().size(), "service") + ", "
+                + count(t.snapshot().upstreams().size(), "upstream") + ", " + count(t.snapshot().consumers().size(), "consumer")
+                + ", " + count(t.snapshot().certificates().size(), "certificate") + " in the snapshot; "
+                + count(problems, "problem"));
         out.flush();
         err.flush();
         return problems == 0 ? 0 : 1;
+    }
+
+    /** "1 route", "2 routes". */
+    static String count(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 }

@@ -41,7 +41,7 @@ class LocalCheckTest {
         assertThat(r.out()).contains("accepted: Upstream/default/moesif (2 targets)", "accepted: GatewayRoute/default/profile",
                 "accepted: GatewayRoute/default/root", "accepted: GatewayService/default/moesif-service",
                 "accepted: Consumer/default/moesif",
-                "2 routes, 1 services, 1 upstreams, 1 consumers, 0 certificates in the snapshot; 0 problems");
+                "6 objects in 1 file: 2 routes, 1 service, 1 upstream, 1 consumer, 0 certificates in the snapshot; 0 problems");
     }
 
     /** What the README and the seed recommend checks as it serves, and --check writes no key. */
@@ -56,9 +56,31 @@ class LocalCheckTest {
         Run r = run("local", "--dir", dir.toString(), "--check");
         assertThat(r.err()).isEmpty();
         assertThat(r.exit()).isZero();
-        assertThat(r.out()).contains("accepted: Consumer/default/moesif", "1 consumers in the snapshot; 0 problems")
+        assertThat(r.out()).contains("accepted: Consumer/default/moesif", "1 object in 1 file: 0 routes, 0 services, 0 upstreams, 1 consumer, 0 certificates in the snapshot; 0 problems")
                 .doesNotContain("Generated API key");
         assertThat(dir.resolve(".gatehouse")).doesNotExist();
+    }
+
+    /** The summary counts what could not be read, and speaks in singular where it should. */
+    @Test
+    void theSummaryCountsObjectsThatCouldNotBeRead(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("two.yaml"), """
+                apiVersion: gatehouse.dev/v1alpha1
+                kind: Upstream
+                metadata: {name: u}
+                spec: {targets: [{address: "127.0.0.1:9001"}]}
+                ---
+                apiVersion: gatehouse.dev/v1alpha1
+                kind: Upstream
+                metadata: {name: v}
+                spec: {targetz: []}
+                """);
+        Run r = run("local", "--dir", dir.toString(), "--check");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).contains("accepted: Upstream/default/u (1 target)",
+                "1 object in 1 file, 1 more could not be read: 0 routes, 0 services, 1 upstream, 0 consumers, 0 certificates"
+                        + " in the snapshot; 1 problem");
+        assertThat(r.err()).contains("two.yaml: Upstream/default/v: spec.targetz: unknown field");
     }
 
     @Test

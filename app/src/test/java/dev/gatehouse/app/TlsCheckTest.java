@@ -39,7 +39,7 @@ class TlsCheckTest {
         assertThat(r.err()).isEmpty();
         assertThat(r.exit()).isZero();
         assertThat(r.out()).contains("accepted: GatewayRoute/default/echo-secure", "accepted: GatewayRoute/default/secure-api",
-                "skipped: Certificate/default/secure (not a kind Gatehouse reads)", "1 certificates in the snapshot; 0 problems");
+                "skipped: Certificate/default/secure (not a kind Gatehouse reads)", "1 certificate in the snapshot; 0 problems");
     }
 
     @Test
