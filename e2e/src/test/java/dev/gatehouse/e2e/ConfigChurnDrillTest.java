@@ -121,7 +121,9 @@ class ConfigChurnDrillTest {
         assertThat(loadB.failures).as("requests through proxy b that failed").isEmpty();
         assertThat(loadA.answered()).isEqualTo(loadA.sent.get());
         assertThat(loadB.answered()).isEqualTo(loadB.sent.get());
-        assertThat(changes / churnSeconds).as("changes per second").isGreaterThanOrEqualTo(PER_SECOND * 0.9);
+        // a precondition of the drill, not a speed claim: the API calls of the test's own loop take
+        // longer on a loaded machine; at half the rate the churn still outpaces the debouncer
+        assertThat(changes / churnSeconds).as("changes per second the drill delivered").isGreaterThanOrEqualTo(PER_SECOND * 0.5);
         assertThat(Math.min(snapshotsA, snapshotsB)).as("snapshots each proxy applied: the churn reached it")
                 .isGreaterThanOrEqualTo(changes * 0.5);
         assertThat(three.arrivals).as("the pod that came and went served traffic").isNotEmpty();
