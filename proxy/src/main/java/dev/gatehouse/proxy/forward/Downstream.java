@@ -36,6 +36,15 @@ interface Downstream {
     /** The client-address rule of the client's connection. */
     ForwardedFor forwarded();
 
+    /**
+     * Whether the client takes the response's trailers (gRPC's {@code grpc-status} among them): an
+     * HTTP/1.1 client only when its request said {@code TE: trailers} (RFC 9110 §10.1.4), they are
+     * dropped otherwise; HTTP/2 always carries them.
+     */
+    default boolean acceptsTrailers() {
+        return true;
+    }
+
     /** Asks for more of the request body (backpressure: nothing is read until asked). */
     void read();
 
