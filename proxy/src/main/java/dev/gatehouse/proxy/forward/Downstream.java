@@ -57,7 +57,8 @@ interface Downstream {
     boolean rewriteHead(HttpRequest request, HttpResponse response, boolean bodyAllowed);
 
     /**
-     * The proxy's own answer ({@link ErrorReply}) to {@code request}.
+     * The proxy's own answer to {@code request}: {@link ErrorReply#forRequest}, which answers a gRPC
+     * call with a gRPC status and anything else with the JSON body.
      *
      * @param mustClose   the connection must end after it (a refused body, a malformed one)
      * @param bodyPending the client has not sent all of its request body

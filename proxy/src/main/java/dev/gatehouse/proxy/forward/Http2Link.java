@@ -75,9 +75,12 @@ final class Http2Link extends ChannelInboundHandlerAdapter {
     /** The connection is being made on {@code ch}; it must be ready within the connect timeout. */
     void connecting(Channel ch) {
         channel = ch;
-        connectTimer = pool.loop().schedule(() -> fail(new ConnectTimeoutException(
-                "no HTTP/2 SETTINGS from " + key + " within the connect timeout of " + connectMillis + " ms")),
-                connectMillis, TimeUnit.MILLISECONDS);
+        connectTimer = pool.loop().schedule(() -> {
+            if (!ready) {
+                fail(new ConnectTimeoutException("no HTTP/2 SETTINGS from " + key + " within the connect timeout of "
+                        + connectMillis + " ms"));
+            }
+        }, connectMillis, TimeUnit.MILLISECONDS);
     }
 
     /** Ready, not going away, and below the target's stream limit. */
