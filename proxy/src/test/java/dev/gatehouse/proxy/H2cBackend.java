@@ -67,6 +67,8 @@ final class H2cBackend implements AutoCloseable {
     final AtomicInteger connections = new AtomicInteger();
     /** The most streams that were open at once on any one connection. */
     final AtomicInteger maxOpenPerConnection = new AtomicInteger();
+    /** Response body bytes of {@code /big…} answers written to the socket so far. */
+    final java.util.concurrent.atomic.AtomicLong bigSent = new java.util.concurrent.atomic.AtomicLong();
     private final List<Runnable> held = new ArrayList<>();
     volatile int holdUntil = Integer.MAX_VALUE;
     volatile boolean goAwayOnFirstStream;
@@ -117,6 +119,24 @@ final class H2cBackend implements AutoCloseable {
             this.first = first;
         }
 
+        /** Bytes of a {@code /big/N} answer still to write; written only while the stream takes them (flow control). */
+        private long big;
+
+        private void writeBig(ChannelHandlerContext ctx) {
+            while (big > 0 && ctx.channel().isWritable()) {
+                int n = (int) Math.min(16 * 1024, big);
+                big -= n;
+                ctx.write(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(new byte[n]), big == 0))
+                        .addListener(f -> bigSent.addAndGet(n));
+            }
+            ctx.flush();
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            writeBig(ctx);
+        }
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             try {
@@ -152,6 +172,12 @@ final class H2cBackend implements AutoCloseable {
 
         private void respond(ChannelHandlerContext ctx, Seen s) {
             String path = s.header(":path");
+            if (path.startsWith("/big/")) {
+                ctx.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200").set("x-backend", name)));
+                big = Long.parseLong(path.substring(5));
+                writeBig(ctx);
+                return;
+            }
             Runnable answer = () -> {
                 byte[] out = path.startsWith("/echo") ? s.body()
                         : (name + " " + s.header(":method") + " " + path).getBytes(StandardCharsets.UTF_8);

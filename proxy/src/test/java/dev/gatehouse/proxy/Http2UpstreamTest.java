@@ -189,6 +189,62 @@ class Http2UpstreamTest extends ProxyTestBase {
         assertThat(staying.seen).hasSize(6);
     }
 
+    /**
+     * A client that stops reading a 32 MiB response holds the target back through HTTP/2 flow
+     * control: the target can send only what the stream window and the socket buffers on the way
+     * hold (about 4.5 MiB here, most of it the kernel's send buffer towards the client), and the
+     * rest arrives intact once the client reads again.
+     */
+    @Test
+    void slowClientHoldsTheTargetBackThroughFlowControl() throws Exception {
+        H2cBackend b = h2c("b1", 0);
+        serve(Fixtures.oneLoopConfig(), upstream("default/up", b.port()));
+        long size = 32L * 1024 * 1024;
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", proxy.port())) {
+            s.setReceiveBufferSize(64 * 1024);
+            s.getOutputStream().write(("GET /big/" + size + " HTTP/1.1\r\nHost: a\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (b.bigSent.get() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            long last = -1;
+            while (b.bigSent.get() != last && System.nanoTime() < deadline) {
+                last = b.bigSent.get();
+                Thread.sleep(500); // bounded poll: the target stops once every window and buffer on the way is full
+            }
+            assertThat(b.bigSent.get()).as("bytes the target could send while the client read nothing")
+                    .isPositive().isLessThan(12L * 1024 * 1024);
+            java.io.InputStream in = new java.io.BufferedInputStream(s.getInputStream());
+            long body = 0;
+            String head = "";
+            while (!head.endsWith("\r\n\r\n")) {
+                head += (char) in.read();
+            }
+            assertThat(head).startsWith("HTTP/1.1 200").containsIgnoringCase("transfer-encoding: chunked");
+            for (long chunk = readChunkSize(in); chunk > 0; chunk = readChunkSize(in)) {
+                in.skipNBytes(chunk);
+                body += chunk;
+                in.read();
+                in.read();
+            }
+            assertThat(body).isEqualTo(size);
+        }
+        assertThat(b.bigSent.get()).isEqualTo(size);
+    }
+
+    private static long readChunkSize(java.io.InputStream in) throws java.io.IOException {
+        StringBuilder sb = new StringBuilder();
+        for (int c = in.read(); c != '\n'; c = in.read()) {
+            if (c < 0) {
+                throw new java.io.EOFException("response cut short");
+            }
+            if (c != '\r') {
+                sb.append((char) c);
+            }
+        }
+        return Long.parseLong(sb.toString().split(";")[0].trim(), 16);
+    }
+
     @Test
     void unreachableTargetIsRetriedOnTheNextOne() throws Exception {
         H2cBackend b = h2c("b1", 0);
