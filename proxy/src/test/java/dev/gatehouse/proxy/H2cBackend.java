@@ -44,7 +44,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * paths starting {@code /trailers} get trailers {@code x-checksum: <body bytes>} and
  * {@code grpc-status: 0}; {@code /hold…} answers wait until {@link #holdUntil} such streams are
  * open. In {@link #goAwayOnFirstStream} mode each connection answers its first stream with a
- * GOAWAY whose last-stream-id is below it (the stream was not processed) and nothing else.
+ * GOAWAY whose last-stream-id is below it (the stream was not processed) and nothing else; with
+ * {@link #resetWith} set every stream is reset with that error.
  */
 final class H2cBackend implements AutoCloseable {
     /** One stream as received; header names as on the wire (lower case). */
@@ -72,6 +73,8 @@ final class H2cBackend implements AutoCloseable {
     private final List<Runnable> held = new ArrayList<>();
     volatile int holdUntil = Integer.MAX_VALUE;
     volatile boolean goAwayOnFirstStream;
+    /** When set, every stream is answered with RST_STREAM carrying this error, and nothing else. */
+    volatile Http2Error resetWith;
 
     /** @param maxConcurrentStreams SETTINGS_MAX_CONCURRENT_STREAMS, or 0 for none sent */
     H2cBackend(String name, int maxConcurrentStreams) throws InterruptedException {
@@ -149,6 +152,11 @@ final class H2cBackend implements AutoCloseable {
                         streams.incrementAndGet();
                         if (first && goAwayOnFirstStream) {
                             goAway(ctx, (Http2StreamChannel) ctx.channel());
+                            return;
+                        }
+                        Http2Error reset = resetWith;
+                        if (reset != null) {
+                            ctx.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2ResetFrame(reset));
                             return;
                         }
                     }

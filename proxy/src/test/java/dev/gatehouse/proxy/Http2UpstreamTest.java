@@ -245,6 +245,42 @@ class Http2UpstreamTest extends ProxyTestBase {
         return Long.parseLong(sb.toString().split(";")[0].trim(), 16);
     }
 
+    /** REFUSED_STREAM means "not processed" (RFC 9113 §8.7): a POST goes to the other target. Any other reset of a sent POST is a 502. */
+    @Test
+    void refusedStreamIsRetriedElsewhereButOtherResetsOfAPostAreNot() throws Exception {
+        H2cBackend refusing = h2c("refusing", 0);
+        refusing.resetWith = io.netty.handler.codec.http2.Http2Error.REFUSED_STREAM;
+        H2cBackend staying = h2c("staying", 0);
+        serve(Fixtures.oneLoopConfig(), upstream("default/up", refusing.port(), staying.port()));
+        try (Http1Client c = new Http1Client(proxy.port())) {
+            for (int i = 0; i < 4; i++) {
+                c.write("POST /p/" + i + " HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n");
+                Http1Client.Reply r = c.read();
+                assertThat(r.status()).as("request " + i).isEqualTo(200);
+                assertThat(r.header("x-backend")).isEqualTo("staying");
+            }
+        }
+        assertThat(refusing.streams.get()).isPositive();
+        assertThat(staying.seen).hasSize(4);
+
+        refusing.resetWith = io.netty.handler.codec.http2.Http2Error.INTERNAL_ERROR;
+        int before = staying.seen.size();
+        int statuses502 = 0;
+        for (int i = 0; i < 4; i++) {
+            try (Http1Client c = new Http1Client(proxy.port())) {
+                c.write("POST /q/" + i + " HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n");
+                Http1Client.Reply r = c.read();
+                if (r.status() == 502) {
+                    statuses502++;
+                } else {
+                    assertThat(r.header("x-backend")).isEqualTo("staying");
+                }
+            }
+        }
+        assertThat(statuses502).as("POSTs the reset target took first").isPositive();
+        assertThat(staying.seen.size() - before).isEqualTo(4 - statuses502);
+    }
+
     @Test
     void unreachableTargetIsRetriedOnTheNextOne() throws Exception {
         H2cBackend b = h2c("b1", 0);
