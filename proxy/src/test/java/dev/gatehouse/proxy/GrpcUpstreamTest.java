@@ -37,6 +37,9 @@ class GrpcUpstreamTest {
     private static GrpcTestService plain;
     private static GrpcTestService secure;
     private static ProxyServer proxy;
+    /** A TLS server that speaks HTTP/1.1 only (no ALPN), with the same trusted certificate. */
+    private static com.sun.net.httpserver.HttpsServer http1Only;
+    private static final java.util.concurrent.atomic.AtomicInteger http1OnlyRequests = new java.util.concurrent.atomic.AtomicInteger();
 
     @BeforeAll
     static void start() throws Exception {
@@ -44,6 +47,16 @@ class GrpcUpstreamTest {
         Path keystore = TestKeystores.selfSigned(dir, "grpc");
         Path trust = TestKeystores.trustStore(dir, keystore, "grpc");
         secure = new GrpcTestService(TlsServerCredentials.newBuilder().keyManager(keyManagers(keystore)).build());
+        javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+        ssl.init(keyManagers(keystore), null, null);
+        http1Only = com.sun.net.httpserver.HttpsServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 10);
+        http1Only.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(ssl));
+        http1Only.createContext("/", ex -> {
+            http1OnlyRequests.incrementAndGet();
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+        });
+        http1Only.start();
         System.setProperty("javax.net.ssl.trustStore", trust.toString());
         System.setProperty("javax.net.ssl.trustStorePassword", TestKeystores.PASSWORD);
         System.setProperty("javax.net.ssl.trustStoreType", "PKCS12");
@@ -58,14 +71,15 @@ class GrpcUpstreamTest {
         int dead2 = TestKeystores.freePort();
         assertThat(proxy.apply(Fixtures.snapshot(1,
                 List.of(service("default/grpc", Service.Protocol.GRPC), service("default/grpcs", Service.Protocol.GRPCS),
-                        service("default/down", Service.Protocol.GRPC)),
+                        service("default/down", Service.Protocol.GRPC), service("default/http1tls", Service.Protocol.GRPCS)),
                 List.of(route("default/echo", "default/grpc").paths("/test.Echo/").stripPath(false).build(),
                         route("default/secure", "default/grpcs").paths("/secure/").build(),
                         route("default/keyed", "default/grpc").paths("/keyed/")
                                 .keyAuth(new Route.KeyAuth(List.of(), true, false, false, null)).build(),
-                        route("default/down", "default/down").paths("/down/").build()),
+                        route("default/down", "default/down").paths("/down/").build(),
+                        route("default/http1tls", "default/http1tls").paths("/http1tls/").build()),
                 List.of(upstream("default/grpc", plain.port()), upstream("default/grpcs", secure.port()),
-                        upstream("default/down", dead1, dead2)),
+                        upstream("default/down", dead1, dead2), upstream("default/http1tls", http1Only.getAddress().getPort())),
                 List.of()))).isEmpty();
     }
 
@@ -76,6 +90,7 @@ class GrpcUpstreamTest {
         }
         plain.close();
         secure.close();
+        http1Only.stop(0);
     }
 
     private static Service service(String id, Service.Protocol protocol) {
@@ -170,6 +185,14 @@ class GrpcUpstreamTest {
     void allTargetsDownIsUnavailable() throws Exception {
         assertGatewayStatus(call("/down/test.Echo/Unary", GrpcTestService.frame("x")), "14",
                 "An invalid response was received from the upstream server");
+    }
+
+    /** A grpcs target that does not choose h2 by ALPN is never sent the call: the attempt fails as not sent. */
+    @Test
+    void grpcsTargetWithoutAlpnH2IsUnavailable() throws Exception {
+        assertGatewayStatus(call("/http1tls/test.Echo/Unary", GrpcTestService.frame("x")), "14",
+                "An invalid response was received from the upstream server");
+        assertThat(http1OnlyRequests.get()).isZero();
     }
 
     /** A request without the gRPC content type still gets the JSON answer. */
