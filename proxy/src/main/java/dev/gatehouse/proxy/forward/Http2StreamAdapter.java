@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy.forward;
 
+import dev.gatehouse.proxy.http.GrpcReply;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -17,6 +18,7 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.netty.util.AsciiString;
 
 /**
  * Between an upstream HTTP/2 stream's frame codec and its {@link UpstreamHandler}: makes the
@@ -25,9 +27,16 @@ import io.netty.handler.codec.http2.HttpConversionUtil;
  * <ul>
  *   <li>request: {@code te: trailers} is sent (the only TE value HTTP/2 allows, RFC 9113
  *       §8.2.2; gRPC servers expect it): the proxy takes trailers from targets and relays them;</li>
- *   <li>response: a head that ends the stream (a gRPC "trailers-only" answer, a 100) becomes a
- *       head then a last content, and any other 1xx head is followed by an empty last content,
- *       as the HTTP/1.1 decoder delivers them; the codec's {@code x-http2-stream-id} is removed;</li>
+ *   <li>response: a head that ends the stream (a 100, a bodiless answer) becomes a head then a
+ *       last content, and any other 1xx head is followed by an empty last content, as the
+ *       HTTP/1.1 decoder delivers them; the codec's {@code x-http2-stream-id} is removed;</li>
+ *   <li>a gRPC "trailers-only" answer (one HEADERS frame carrying {@code grpc-status}, as servers
+ *       send for an immediate error) becomes a head and trailers: {@code grpc-status},
+ *       {@code grpc-message} and {@code grpc-status-details-bin} move, unchanged, to the last
+ *       content's trailers. The exchange relays a head then the rest, so an HTTP/2 client would
+ *       otherwise get the status in headers that do not end the stream, which gRPC clients refuse;
+ *       as trailers it is a plain gRPC response with no message, on HTTP/2 and on HTTP/1.1
+ *       ({@code TE: trailers}) alike;</li>
  *   <li>a GOAWAY whose last-stream-id is below this stream, or RST_STREAM(REFUSED_STREAM): the
  *       target did not process the request (RFC 9113 §8.7), so the attempt counts as not sent
  *       ({@link UpstreamAttempt#notProcessed}); the stream then closes and the exchange retries
@@ -38,6 +47,8 @@ import io.netty.handler.codec.http2.HttpConversionUtil;
 final class Http2StreamAdapter extends ChannelDuplexHandler {
     static final Http2StreamAdapter INSTANCE = new Http2StreamAdapter();
     private static final CharSequence STREAM_ID = HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text();
+    private static final CharSequence[] GRPC_TRAILERS = {GrpcReply.GRPC_STATUS, GrpcReply.GRPC_MESSAGE,
+            AsciiString.cached("grpc-status-details-bin")};
 
     private Http2StreamAdapter() {
     }
@@ -58,8 +69,18 @@ final class Http2StreamAdapter extends ChannelDuplexHandler {
         }
         res.headers().remove(STREAM_ID);
         if (res instanceof FullHttpResponse full) {
+            LastHttpContent last = new DefaultLastHttpContent(full.content(), full.trailingHeaders());
+            if (GrpcReply.isGrpc(full.headers()) && full.headers().contains(GrpcReply.GRPC_STATUS)) {
+                for (CharSequence name : GRPC_TRAILERS) {
+                    String value = full.headers().get(name);
+                    if (value != null) {
+                        last.trailingHeaders().set(name, value);
+                        full.headers().remove(name);
+                    }
+                }
+            }
             ctx.fireChannelRead(new DefaultHttpResponse(full.protocolVersion(), full.status(), full.headers()));
-            ctx.fireChannelRead(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
+            ctx.fireChannelRead(last);
         } else {
             ctx.fireChannelRead(res);
             if (res.status().codeClass() == HttpStatusClass.INFORMATIONAL) {

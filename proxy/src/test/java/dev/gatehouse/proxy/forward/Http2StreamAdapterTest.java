@@ -52,6 +52,27 @@ class Http2StreamAdapterTest {
         assertThat(ch.finish()).isFalse();
     }
 
+    /** A gRPC trailers-only answer: its status goes to the trailers, so it ends the response on HTTP/2 too. */
+    @Test
+    void grpcTrailersOnlyAnswerCarriesItsStatusAsTrailers() {
+        EmbeddedChannel ch = new EmbeddedChannel(Http2StreamAdapter.INSTANCE);
+        FullHttpResponse full = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        full.headers().set("content-type", "application/grpc").set("grpc-status", "5").set("grpc-message", "no%20such")
+                .set("grpc-status-details-bin", "CAU").set("x-other", "1");
+        ch.writeInbound(full);
+        HttpResponse head = ch.readInbound();
+        assertThat(head.headers().get("content-type")).isEqualTo("application/grpc");
+        assertThat(head.headers().get("x-other")).isEqualTo("1");
+        assertThat(head.headers().contains("grpc-status")).isFalse();
+        assertThat(head.headers().contains("grpc-message")).isFalse();
+        LastHttpContent last = ch.readInbound();
+        assertThat(last.trailingHeaders().get("grpc-status")).isEqualTo("5");
+        assertThat(last.trailingHeaders().get("grpc-message")).isEqualTo("no%20such");
+        assertThat(last.trailingHeaders().get("grpc-status-details-bin")).isEqualTo("CAU");
+        last.release();
+        assertThat(ch.finish()).isFalse();
+    }
+
     /** A 103 head is followed by an empty last content, as the HTTP/1.1 decoder ends every informational response. */
     @Test
     void informationalHeadIsClosedByAnEmptyLastContent() {
