@@ -75,6 +75,10 @@ final class Http2Link extends ChannelInboundHandlerAdapter {
     /** The connection is being made on {@code ch}; it must be ready within the connect timeout. */
     void connecting(Channel ch) {
         channel = ch;
+        if (closed) {
+            ch.close();
+            return;
+        }
         connectTimer = pool.loop().schedule(() -> {
             if (!ready) {
                 fail(new ConnectTimeoutException("no HTTP/2 SETTINGS from " + key + " within the connect timeout of "

@@ -118,15 +118,18 @@ final class Http2Pool implements Connector {
                 pending = link;
             }
         }
-        if (pending == null) {
-            pending = connect(attempt.peer(), tls, key, connectMillis);
-            list.add(pending);
+        if (pending != null) {
+            pending.await(attempt);
+            return;
         }
-        pending.await(attempt);
+        // in the pool and awaited before the connect starts: a connect that fails at once fails this attempt too
+        Http2Link link = new Http2Link(this, key, tls, connectMillis);
+        list.add(link);
+        link.await(attempt);
+        connect(link, attempt.peer(), tls, connectMillis);
     }
 
-    private Http2Link connect(Peer peer, boolean useTls, String key, long connectMillis) {
-        Http2Link link = new Http2Link(this, key, useTls, connectMillis);
+    private void connect(Http2Link link, Peer peer, boolean useTls, long connectMillis) {
         bootstrap.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectMillis));
         bootstrap.handler(new ChannelInitializer<Channel>() {
             @Override
@@ -153,7 +156,6 @@ final class Http2Pool implements Connector {
                 link.fail(done.cause());
             }
         });
-        return link;
     }
 
     /** The stream pipeline: frames to HttpObjects, the HTTP/2 details ({@link Http2StreamAdapter}), then the attempt's handler. */
@@ -220,12 +222,6 @@ final class Http2Pool implements Connector {
                 link.closeIfIdle(now, UpstreamPool.IDLE_TIMEOUT_NANOS);
             }
         }
-    }
-
-    /** Open connections to {@code key} (ready or being made), for tests. */
-    int connectionCount(String key) {
-        List<Http2Link> list = links.get(key);
-        return list == null ? 0 : list.size();
     }
 
     /** Closes every connection and stops reaping; runs on the pool's loop. */
