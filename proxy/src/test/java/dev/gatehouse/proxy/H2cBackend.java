@@ -66,6 +66,8 @@ final class H2cBackend implements AutoCloseable {
     /** Streams whose HEADERS arrived (processed or not). */
     final AtomicInteger streams = new AtomicInteger();
     final AtomicInteger connections = new AtomicInteger();
+    /** Connections the proxy closed (or lost) so far. */
+    final AtomicInteger closedConnections = new AtomicInteger();
     /** The most streams that were open at once on any one connection. */
     final AtomicInteger maxOpenPerConnection = new AtomicInteger();
     /** Response body bytes of {@code /big…} answers written to the socket so far. */
@@ -88,6 +90,7 @@ final class H2cBackend implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         int connection = connections.incrementAndGet();
+                        ch.closeFuture().addListener(f -> closedConnections.incrementAndGet());
                         AtomicInteger open = new AtomicInteger();
                         AtomicInteger streamsHere = new AtomicInteger();
                         ch.pipeline().addLast(Http2FrameCodecBuilder.forServer().initialSettings(settings).build(),

@@ -281,6 +281,34 @@ class Http2UpstreamTest extends ProxyTestBase {
         assertThat(staying.seen.size() - before).isEqualTo(4 - statuses502);
     }
 
+    /** A target that leaves the snapshot loses its HTTP/2 connection (GOAWAY, close); a target that stays keeps its own. */
+    @Test
+    void connectionOfATargetThatLeftTheSnapshotIsClosed() throws Exception {
+        H2cBackend leaving = h2c("leaving", 0);
+        H2cBackend staying = h2c("staying", 0);
+        serve(Fixtures.oneLoopConfig(), upstream("default/up", leaving.port(), staying.port()));
+        for (int i = 0; i < 2; i++) {
+            assertThat(TestClient.get(proxy.port(), "/x").status()).isEqualTo(200);
+        }
+        assertThat(leaving.connections.get()).isEqualTo(1);
+        assertThat(staying.connections.get()).isEqualTo(1);
+        Service svc = new Service("default/h2", Fixtures.source("GatewayService", "default/h2"), "default/up",
+                Service.Protocol.H2C, "/", null, 5, new Service.Timeouts(2_000, 10_000, 10_000));
+        assertThat(proxy.apply(Fixtures.snapshot(2, List.of(svc), List.of(route("default/r", "default/h2").paths("/").build()),
+                List.of(upstream("default/up", staying.port())), List.of()))).isEmpty();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (leaving.closedConnections.get() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(leaving.closedConnections.get()).isEqualTo(1);
+        for (int i = 0; i < 2; i++) {
+            TestClient.Response r = TestClient.get(proxy.port(), "/x");
+            assertThat(r.header("x-backend")).isEqualTo("staying");
+        }
+        assertThat(staying.connections.get()).isEqualTo(1);
+        assertThat(staying.closedConnections.get()).isZero();
+    }
+
     @Test
     void unreachableTargetIsRetriedOnTheNextOne() throws Exception {
         H2cBackend b = h2c("b1", 0);
