@@ -138,9 +138,10 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         Map<EventLoop, UpstreamPool> pools = new IdentityHashMap<>();
         try {
             SslContext tls = SslContextBuilder.forClient().build();
+            SslContext h2Tls = UpstreamPool.alpnH2(SslContextBuilder.forClient()).build();
             for (EventExecutor e : group) {
                 EventLoop loop = (EventLoop) e;
-                pools.put(loop, loop.submit(() -> new UpstreamPool(loop, transport, tls)).get());
+                pools.put(loop, loop.submit(() -> new UpstreamPool(loop, transport, tls, h2Tls)).get());
             }
         } catch (InterruptedException | ExecutionException | SSLException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);

@@ -62,7 +62,13 @@ final class ServiceStep {
         if (spec.plugins != null) {
             RouteStep.checkKeyAuth(spec.plugins.keyAuth, report);
         }
-        Service.Protocol protocol = spec.protocol == GatewayServiceSpec.Protocol.https ? Service.Protocol.HTTPS : Service.Protocol.HTTP;
+        Service.Protocol protocol = spec.protocol == null ? Service.Protocol.HTTP : switch (spec.protocol) {
+            case http -> Service.Protocol.HTTP;
+            case https -> Service.Protocol.HTTPS;
+            case h2c -> Service.Protocol.H2C;
+            case grpc -> Service.Protocol.GRPC;
+            case grpcs -> Service.Protocol.GRPCS;
+        };
 
         if (spec.url != null) {
             URI uri = parseUrl(spec.url, report);

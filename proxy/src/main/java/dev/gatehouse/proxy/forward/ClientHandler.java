@@ -54,6 +54,8 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
     /** Whether the current request's client asked to keep the connection (read before its head is rewritten). */
     private boolean keepAlive;
     private boolean http11;
+    /** Whether the current request said {@code TE: trailers} (read before its head is rewritten). */
+    private boolean trailers;
     private boolean closed;
     /** True while {@link #dispatchPending} runs, so an exchange finishing inside it does not recurse. */
     private boolean dispatching;
@@ -144,6 +146,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
             plane.requestStarted();
             keepAlive = HttpUtil.isKeepAlive(req);
             http11 = req.protocolVersion().equals(HttpVersion.HTTP_1_1);
+            trailers = http11 && req.headers().containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
             current = new Exchange(this, req);
             current.start();
             if (msg instanceof HttpContent c) {
@@ -179,6 +182,11 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         if (current != null && ctx.channel().isWritable()) {
             current.onClientWritable();
         }
+    }
+
+    @Override
+    public boolean acceptsTrailers() {
+        return trailers;
     }
 
     @Override
@@ -248,7 +256,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
     public FullHttpResponse reply(HttpRequest request, HttpResponseStatus status, String message, String requestId,
                                   boolean mustClose, boolean bodyPending) {
         boolean close = mustClose || !keepAlive || bodyPending || plane.draining();
-        FullHttpResponse res = ErrorReply.of(ctx.alloc(), status, message, requestId, close);
+        FullHttpResponse res = ErrorReply.forRequest(ctx.alloc(), request, status, message, requestId, close);
         if (!http11 && !close) {
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }

@@ -36,6 +36,15 @@ interface Downstream {
     /** The client-address rule of the client's connection. */
     ForwardedFor forwarded();
 
+    /**
+     * Whether the client takes the response's trailers (gRPC's {@code grpc-status} among them): an
+     * HTTP/1.1 client only when its request said {@code TE: trailers} (RFC 9110 §10.1.4), they are
+     * dropped otherwise; HTTP/2 always carries them.
+     */
+    default boolean acceptsTrailers() {
+        return true;
+    }
+
     /** Asks for more of the request body (backpressure: nothing is read until asked). */
     void read();
 
@@ -48,7 +57,8 @@ interface Downstream {
     boolean rewriteHead(HttpRequest request, HttpResponse response, boolean bodyAllowed);
 
     /**
-     * The proxy's own answer ({@link ErrorReply}) to {@code request}.
+     * The proxy's own answer to {@code request}: {@link ErrorReply#forRequest}, which answers a gRPC
+     * call with a gRPC status and anything else with the JSON body.
      *
      * @param mustClose   the connection must end after it (a refused body, a malformed one)
      * @param bodyPending the client has not sent all of its request body

@@ -125,7 +125,7 @@ final class Exchange {
             return;
         }
         record.target(attempts.lastIndex(), peer.key());
-        attempt = new UpstreamAttempt(this, peer, route.service().protocol().tls());
+        attempt = new UpstreamAttempt(this, peer, route.service().protocol());
         attempt.start(client.pool(), route.service().timeouts());
     }
 
@@ -256,7 +256,7 @@ final class Exchange {
             return;
         }
         record.bytesOut(c.content().readableBytes());
-        ctx.write(c);
+        ctx.write(client.acceptsTrailers() ? c : ResponseHead.withoutTrailers(c));
         if (c instanceof LastHttpContent) {
             responseComplete = true;
             releaseUpstream(upstreamReusable && body.fullySent());
@@ -351,7 +351,7 @@ final class Exchange {
         UpstreamAttempt a = attempt;
         attempt = null;
         if (a != null) {
-            a.release(client.pool(), reuse);
+            a.release(reuse);
         }
     }
 

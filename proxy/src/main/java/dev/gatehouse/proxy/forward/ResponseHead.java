@@ -2,11 +2,13 @@ package dev.gatehouse.proxy.forward;
 
 import dev.gatehouse.proxy.http.HopByHop;
 import dev.gatehouse.proxy.http.ProxyHeaders;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 
 /**
  * Turns the target's response head into the one sent to the client: hop-by-hop fields removed,
@@ -47,6 +49,17 @@ final class ResponseHead {
         res.headers().set(ProxyHeaders.X_REQUEST_ID, requestId)
                 .set(ProxyHeaders.X_UPSTREAM_LATENCY, upstreamMillis)
                 .set(ProxyHeaders.X_PROXY_LATENCY, proxyMillis);
+    }
+
+    /**
+     * {@code c} without its trailers, for a client that does not take them: a chunked HTTP/1.1
+     * response would carry them, and the client did not say {@code TE: trailers}.
+     */
+    static HttpContent withoutTrailers(HttpContent c) {
+        if (c instanceof LastHttpContent last && !last.trailingHeaders().isEmpty()) {
+            last.trailingHeaders().clear();
+        }
+        return c;
     }
 
     static void rewriteInformational(HttpResponse res) {

@@ -7,10 +7,11 @@ import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.HttpRequest;
 
 /**
- * One attempt of an {@link Exchange} on one target: the upstream connection (taken from the
- * event loop's {@link UpstreamPool} or opened for it), the request head, then the body as the
- * exchange streams it. The connection's {@link UpstreamHandler} reports the response back to
- * the exchange through {@link #exchange()}, as long as this attempt holds it.
+ * One attempt of an {@link Exchange} on one target: the upstream channel (from the event loop's
+ * {@link Connector} for the service's protocol: a pooled or new HTTP/1.1 connection, or a new
+ * stream on an HTTP/2 connection), the request head, then the body as the exchange streams it.
+ * The channel's {@link UpstreamHandler} reports the response back to the exchange through
+ * {@link #exchange()}, as long as this attempt holds it.
  *
  * <p>An attempt that is no longer the exchange's current one (it failed, a retry started, the
  * client went away) ignores every late callback: its connect result is closed, its write
@@ -20,18 +21,19 @@ import io.netty.handler.codec.http.HttpRequest;
 final class UpstreamAttempt implements Deadlines.Expiry {
     private final Exchange exchange;
     private final Peer peer;
-    private final boolean tls;
+    private final Service.Protocol protocol;
     private final Deadlines deadlines;
     private Service.Timeouts timeouts;
+    private Connector connector;
     private Channel channel;
     private boolean headAcked;
     private boolean released;
     private long sentNanos;
 
-    UpstreamAttempt(Exchange exchange, Peer peer, boolean tls) {
+    UpstreamAttempt(Exchange exchange, Peer peer, Service.Protocol protocol) {
         this.exchange = exchange;
         this.peer = peer;
-        this.tls = tls;
+        this.protocol = protocol;
         this.deadlines = new Deadlines(exchange.executor(), this);
     }
 
@@ -58,23 +60,38 @@ final class UpstreamAttempt implements Deadlines.Expiry {
         return sentNanos;
     }
 
-    /** Takes an idle pooled connection to the target, or opens one within the connect timeout. */
+    /** Asks the loop's connector for the service's protocol for a channel to the target (within the connect timeout). */
     void start(UpstreamPool pool, Service.Timeouts timeouts) {
         this.timeouts = timeouts;
-        Channel pooled = pool.acquire(UpstreamPool.key(peer, tls));
-        if (pooled != null) {
-            connected(pooled);
-            return;
-        }
-        pool.connect(peer, tls, timeouts.connectMillis()).addListener((ChannelFuture f) -> {
-            if (released || !exchange.isCurrent(this)) {
-                f.channel().close();
-            } else if (f.isSuccess()) {
-                connected(f.channel());
-            } else {
-                exchange.attemptFailed(this, false, f.cause());
+        this.connector = pool.connector(protocol);
+        connector.open(this, protocol.tls(), timeouts.connectMillis());
+    }
+
+    /** True once the attempt no longer wants a channel: it was released, or the exchange moved on. */
+    boolean abandoned() {
+        return released || !exchange.isCurrent(this);
+    }
+
+    /** The connector's answer: {@code ch} is this attempt's, or null when none could be had (nothing was sent). */
+    void opened(Channel ch, Throwable cause) {
+        if (abandoned()) {
+            if (ch != null) {
+                connector.release(ch, false);
             }
-        });
+        } else if (ch != null) {
+            connected(ch);
+        } else {
+            exchange.attemptFailed(this, false, cause);
+        }
+    }
+
+    /**
+     * The target said it did not process the request (an HTTP/2 GOAWAY below this stream, or
+     * REFUSED_STREAM; RFC 9113 §8.7): the attempt counts as not sent, so the request may go to
+     * another target even when it is not idempotent, unless body bytes went out.
+     */
+    void notProcessed() {
+        headAcked = false;
     }
 
     private void connected(Channel ch) {
@@ -151,12 +168,8 @@ final class UpstreamAttempt implements Deadlines.Expiry {
         exchange.attemptTimedOut(this, "took no request bytes", stuckMillis);
     }
 
-    /**
-     * Ends the attempt: the connection goes back to the pool when {@code reuse} (the exchange
-     * completed cleanly on it), else it is closed, so a half-sent request never reaches a target
-     * as complete and a half-read response is never taken by the next request.
-     */
-    void release(UpstreamPool pool, boolean reuse) {
+    /** Ends the attempt, its channel handed back to the connector ({@link Connector#release}). */
+    void release(boolean reuse) {
         released = true;
         deadlines.cancel();
         Channel ch = channel;
@@ -165,11 +178,6 @@ final class UpstreamAttempt implements Deadlines.Expiry {
         if (ch == null) {
             return;
         }
-        if (reuse) {
-            pool.release(ch);
-        } else {
-            ch.pipeline().get(UpstreamHandler.class).detach();
-            ch.close();
-        }
+        connector.release(ch, reuse);
     }
 }

@@ -11,20 +11,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The last handler of an upstream connection: hands the response to the {@link Exchange} whose
- * {@link UpstreamAttempt} holds the connection, or, while the connection idles in its {@link UpstreamPool}, closes it on
- * any unexpected byte and drops it from the pool when the target closes it. A response the
+ * {@link UpstreamAttempt} holds the connection (or HTTP/2 stream), or, while the connection idles in its
+ * {@link UpstreamPool}, closes it on any unexpected byte and drops it from the pool when the target closes it. A response the
  * decoder refused goes to {@link Exchange#onUpstreamMalformed}, which closes the connection.
  */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamHandler.class);
 
-    private final UpstreamPool pool;
+    private final Connector pool;
     private final String key;
     private UpstreamAttempt attempt;
     long idleSinceNanos;
     int requests;
 
-    UpstreamHandler(UpstreamPool pool, String key) {
+    UpstreamHandler(Connector pool, String key) {
         this.pool = pool;
         this.key = key;
     }
@@ -40,6 +40,11 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     void detach() {
         attempt = null;
+    }
+
+    /** The attempt holding the channel, or null. */
+    UpstreamAttempt attempt() {
+        return attempt;
     }
 
     @Override

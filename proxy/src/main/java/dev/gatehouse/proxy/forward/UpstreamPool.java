@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy.forward;
 
+import dev.gatehouse.config.Service;
 import dev.gatehouse.proxy.Transport;
 import dev.gatehouse.proxy.balance.DnsResolvers;
 import dev.gatehouse.proxy.balance.Peer;
@@ -13,6 +14,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -25,13 +27,15 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Keep-alive connections to targets, for one event loop: every method runs on that loop, so
- * there are no locks. Connections are keyed by target address ({@code host:port}), so targets
- * that stay across snapshot swaps keep theirs. An idle connection keeps one read pending, so a
- * close by the target removes it at once; one idle longer than {@link #IDLE_TIMEOUT_NANOS}, or
- * one that served {@link #MAX_REQUESTS} requests, is closed.
+ * Connections to targets, for one event loop: every method runs on that loop, so there are no
+ * locks. This class keeps the HTTP/1.1 keep-alive connections and holds the loop's
+ * {@link Http2Pool} for services that speak HTTP/2 ({@link #connector} picks by protocol).
+ * Connections are keyed by target address ({@code host:port}), so targets that stay across
+ * snapshot swaps keep theirs. An idle connection keeps one read pending, so a close by the target
+ * removes it at once; one idle longer than {@link #IDLE_TIMEOUT_NANOS}, or one that served
+ * {@link #MAX_REQUESTS} requests, is closed.
  */
-public final class UpstreamPool {
+public final class UpstreamPool implements Connector {
     static final long IDLE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
     static final int MAX_REQUESTS = 10_000;
     public static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
@@ -46,9 +50,13 @@ public final class UpstreamPool {
     private final SslContext tls;
     private final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
     private final ScheduledFuture<?> reaper;
+    private final Http2Pool http2;
 
-    /** @param tls the client TLS context for https services (JDK trust, hostname verification on) */
-    public UpstreamPool(EventLoop loop, Transport transport, SslContext tls) {
+    /**
+     * @param tls   the client TLS context for https services (JDK trust, hostname verification on)
+     * @param h2Tls the same trust offering only {@code h2} by ALPN, for grpcs services ({@link Http2Pool#alpn})
+     */
+    public UpstreamPool(EventLoop loop, Transport transport, SslContext tls, SslContext h2Tls) {
         this.loop = loop;
         this.tls = tls;
         this.dns = DnsResolvers.forBootstrap(transport.datagramChannel());
@@ -58,7 +66,30 @@ public final class UpstreamPool {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
+        this.http2 = new Http2Pool(loop, bootstrap.clone(), h2Tls);
         this.reaper = loop.scheduleAtFixedRate(this::reapIdle, 5, 5, TimeUnit.SECONDS);
+    }
+
+    /** Client TLS for grpcs targets: {@code builder}'s trust, offering only {@code h2} by ALPN. */
+    public static SslContextBuilder alpnH2(SslContextBuilder builder) {
+        return Http2Pool.alpn(builder);
+    }
+
+    /** The pool that reaches targets of {@code protocol}: this one for HTTP/1.1, the HTTP/2 one for h2c, grpc, grpcs. */
+    Connector connector(Service.Protocol protocol) {
+        return protocol.http2() ? http2 : this;
+    }
+
+    /** An idle connection to the attempt's target, else a new one. */
+    @Override
+    public void open(UpstreamAttempt attempt, boolean tls, long connectMillis) {
+        Channel pooled = acquire(key(attempt.peer(), tls));
+        if (pooled != null) {
+            attempt.opened(pooled, null);
+            return;
+        }
+        connect(attempt.peer(), tls, connectMillis).addListener((ChannelFuture f) ->
+                attempt.opened(f.isSuccess() ? f.channel() : null, f.cause()));
     }
 
     /** An idle open connection to {@code key}, or null. */
@@ -106,9 +137,16 @@ public final class UpstreamPool {
         return bootstrap.connect(peer.address());
     }
 
-    /** Takes back a connection whose exchange completed cleanly. */
-    void release(Channel ch) {
+    @Override
+    public void release(Channel ch, boolean reuse) {
         UpstreamHandler h = ch.pipeline().get(UpstreamHandler.class);
+        if (!reuse) {
+            if (h != null) {
+                h.detach();
+            }
+            ch.close();
+            return;
+        }
         if (h == null || !ch.isActive() || h.requests >= MAX_REQUESTS || !ch.eventLoop().equals(loop)) {
             ch.close();
             return;
@@ -132,9 +170,11 @@ public final class UpstreamPool {
                 it.remove();
             }
         }
+        http2.retainOnly(keys);
     }
 
-    void forget(String key, Channel ch) {
+    @Override
+    public void forget(String key, Channel ch) {
         ArrayDeque<Channel> q = idle.get(key);
         if (q != null) {
             q.remove(ch);
@@ -171,6 +211,7 @@ public final class UpstreamPool {
         reaper.cancel(false);
         idle.values().forEach(q -> q.forEach(Channel::close));
         idle.clear();
+        http2.close();
         dns.close();
     }
 }

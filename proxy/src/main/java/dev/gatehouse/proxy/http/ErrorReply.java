@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 
@@ -52,6 +53,18 @@ public final class ErrorReply {
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         return res;
+    }
+
+    /**
+     * The answer to {@code request}: a gRPC status ({@link GrpcReply}) when it is a gRPC call,
+     * else the JSON answer of {@link #of}. Every client side replies through this.
+     */
+    public static FullHttpResponse forRequest(ByteBufAllocator alloc, HttpRequest request, HttpResponseStatus status,
+                                              String message, String requestId, boolean close) {
+        if (GrpcReply.isGrpc(request.headers())) {
+            return GrpcReply.of(status, message, requestId, close);
+        }
+        return of(alloc, status, message, requestId, close);
     }
 
     static byte[] json(String message, String requestId) {
