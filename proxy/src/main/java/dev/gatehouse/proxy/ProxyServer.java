@@ -18,6 +18,10 @@ import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.ProxyMetrics;
 import dev.gatehouse.proxy.observe.RequestObserver;
 import dev.gatehouse.proxy.observe.RouteMetersFactory;
+import dev.gatehouse.proxy.tls.Listener;
+import dev.gatehouse.proxy.tls.ServerCertificates;
+import dev.gatehouse.proxy.tls.TlsConfig;
+import dev.gatehouse.proxy.tls.TlsHandshakes;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -70,6 +74,13 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     private final ProxyConfig config;
     private final EventLoopGroup group;
     private final DataPort dataPort;
+    /** The TLS port; null when the config has none. */
+    private final DataPort tlsPort;
+    /** The applied snapshot's certificates; null without a TLS port. */
+    private final ServerCertificates certificates;
+    private final TlsHandshakes handshakes;
+    /** What the cleartext port's connections are; it learns the TLS port once bound, for redirects. */
+    private final Listener cleartext;
     private final Map<EventLoop, UpstreamPool> pools;
     private final ChannelGroup clients = new DefaultChannelGroup("gatehouse-clients", GlobalEventExecutor.INSTANCE);
     private final DataPlane plane = new DataPlane();
@@ -90,21 +101,41 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     private boolean closed;
 
     private ProxyServer(ProxyConfig config, Transport transport, EventLoopGroup group, Map<EventLoop, UpstreamPool> pools,
-                        ProxyMetrics metrics, RequestObserver observer) {
+                        ProxyMetrics metrics, RequestObserver observer, ServerCertificates certificates) {
         this.config = config;
         this.group = group;
         this.pools = pools;
         this.metrics = metrics;
         this.observer = observer;
         this.edge = new EdgeMeters(metrics.registry());
-        this.dataPort = new DataPort(config, transport, group, new ChannelInitializer<>() {
-            @Override
-            protected void initChannel(Channel ch) {
-                initClientChannel(ch);
-            }
-        });
+        TlsConfig tls = config.tls();
+        this.cleartext = Listener.cleartext(tls.redirectPort() != 0 ? tls.redirectPort() : tls.enabled() ? tls.port() : 0);
+        this.dataPort = new DataPort("http", config.address(), config.port(), config.ioThreads(), cleartext, transport, group,
+                new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        initClientChannel(ch, false);
+                    }
+                });
+        this.certificates = certificates;
+        if (certificates != null) {
+            this.handshakes = new TlsHandshakes(certificates, tls, metrics.registry());
+            this.tlsPort = new DataPort("https", config.address(), tls.port(), config.ioThreads(), Listener.tls(), transport, group,
+                    new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            initClientChannel(ch, true);
+                        }
+                    });
+            // an applied certificate may come within 14 days of expiry while nothing changes
+            group.next().scheduleAtFixedRate(certificates::checkExpiry, 1, 1, TimeUnit.HOURS);
+        } else {
+            this.handshakes = null;
+            this.tlsPort = null;
+        }
         metrics.connections(clients::size);
-        this.drain = new Drain(config, plane, dataPort, clients, metrics.registry());
+        this.drain = new Drain(config, plane, tlsPort == null ? List.of(dataPort) : List.of(dataPort, tlsPort), clients,
+                metrics.registry());
     }
 
     /** Prepares the proxy (the port opens with the first snapshot); metrics in a fresh Prometheus registry, no access log. */
@@ -133,6 +164,17 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         } catch (IOException e) {
             throw new IllegalStateException("cannot open the access log " + accessLog, e);
         }
+        ServerCertificates certificates = null;
+        if (config.tls().enabled()) {
+            try {
+                certificates = ServerCertificates.of(config.tls().provider(), registry);
+            } catch (IllegalStateException e) {
+                observer.close();
+                throw e;
+            }
+            LOG.info("event=tls.provider provider={} requested={} openssl_available={}", certificates.provider(),
+                    config.tls().provider().flag(), io.netty.handler.ssl.OpenSsl.isAvailable());
+        }
         Transport transport = Transport.best();
         EventLoopGroup group = transport.newGroup(config.ioThreads(), "gatehouse-io");
         Map<EventLoop, UpstreamPool> pools = new IdentityHashMap<>();
@@ -147,10 +189,11 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             observer.close();
             throw new IllegalStateException("cannot start the upstream pools", e);
         }
-        ProxyServer server = new ProxyServer(config, transport, group, Map.copyOf(pools), metrics, observer);
-        LOG.info("event=proxy.waiting address={} port={} transport={} eventLoops={} trusted_proxies={}"
+        ProxyServer server = new ProxyServer(config, transport, group, Map.copyOf(pools), metrics, observer, certificates);
+        LOG.info("event=proxy.waiting address={} port={} tls_port={} transport={} eventLoops={} trusted_proxies={}"
                         + " until=\"the first snapshot is applied\"",
-                config.address(), config.port(), transport.name(), config.ioThreads(), config.trustedProxies());
+                config.address(), config.port(), config.tls().enabled() ? config.tls().port() : "off", transport.name(),
+                config.ioThreads(), config.trustedProxies());
         return server;
     }
 
@@ -159,7 +202,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
      * connection is closed at once (no response: the proxy is full, not the request bad),
      * counted, and logged at most once a second with the count since the last line.
      */
-    private void initClientChannel(Channel ch) {
+    private void initClientChannel(Channel ch, boolean tls) {
         ClientLimits limits = config.limits();
         if (openConnections.incrementAndGet() > limits.maxConnections()) {
             openConnections.decrementAndGet();
@@ -170,8 +213,19 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         }
         ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
         clients.add(ch);
+        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        if (tls) {
+            handshakes.addTlsHandlers(ch.pipeline());
+        }
+        addHttp1Handlers(ch, limits);
+    }
+
+    /**
+     * HTTP/1.1 behind the strict gate: the same on both ports (after the TLS steps on the TLS
+     * port, whose ALPN offers only {@code http/1.1}).
+     */
+    private void addHttp1Handlers(Channel ch, ClientLimits limits) {
         ch.pipeline()
-                .addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
                 .addLast("decoder", new StrictRequestDecoder(limits))
                 .addLast("encoder", new HttpResponseEncoder())
                 .addLast("gate", new RequestGate(limits, edge))
@@ -197,6 +251,35 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
      */
     public int port() {
         return dataPort.port();
+    }
+
+    /**
+     * The bound TLS port (the ephemeral one when configured with port 0).
+     *
+     * @throws IllegalStateException without a TLS port, or before it opened
+     */
+    public int tlsPort() {
+        if (tlsPort == null) {
+            throw new IllegalStateException("the proxy has no TLS port (expected: a ProxyConfig with TlsConfig.on(port))");
+        }
+        return tlsPort.port();
+    }
+
+    /** True once the TLS port accepts connections. */
+    public boolean tlsListening() {
+        return tlsPort != null && tlsPort.accepting();
+    }
+
+    /** For {@code /status}: the TLS port and the applied certificates (never a key); null without a TLS port. */
+    public Map<String, Object> describeTls() {
+        if (certificates == null) {
+            return null;
+        }
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("listening", tlsPort.accepting());
+        m.put("provider", certificates.provider());
+        m.put("certificates", certificates.describe());
+        return m;
     }
 
     /** True once the data port accepts connections: the first snapshot is applied. */
@@ -245,6 +328,9 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             return List.of();
         }
         dataPort.throwIfFailed();
+        if (tlsPort != null) {
+            tlsPort.throwIfFailed();
+        }
         long startNanos = System.nanoTime();
         List<Problem> problems = snapshot.validate();
         if (!problems.isEmpty()) {
@@ -265,16 +351,39 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             metrics.snapshotRefused(System.nanoTime() - startNanos);
             return List.of(new Problem(null, "snapshot", "cannot compile: " + e.getMessage()));
         }
+        ServerCertificates.Plan certs = certificates == null ? null : certificates.plan(snapshot.certificates());
+        if (certs != null && !certs.problems().isEmpty()) {
+            meters.abandon();
+            certificates.abandon(certs);
+            LOG.warn("event=snapshot.refused version={} problems={} first=\"{}\"", snapshot.version(), certs.problems().size(),
+                    certs.problems().get(0));
+            metrics.snapshotRefused(System.nanoTime() - startNanos);
+            return certs.problems();
+        }
         boolean opening = !dataPort.bound() && !plane.draining();
-        if (opening) {
-            try {
+        boolean openingTls = tlsPort != null && !tlsPort.bound() && !plane.draining()
+                && (config.tls().alwaysOpen() || !snapshot.certificates().isEmpty());
+        try {
+            if (opening) {
                 dataPort.bind(snapshot.version());
-            } catch (IllegalStateException e) {
-                meters.abandon();
-                throw e;
             }
+            if (openingTls) {
+                tlsPort.bind(snapshot.version());
+                if (config.tls().redirectPort() == 0) {
+                    cleartext.httpsPort(tlsPort.port());
+                }
+            }
+        } catch (IllegalStateException e) {
+            meters.abandon();
+            if (certs != null) {
+                certificates.abandon(certs);
+            }
+            throw e;
         }
         plane.publish(compiled);
+        if (certs != null) {
+            certificates.commit(certs);
+        }
         balancers.commit(plan);
         retryBudgets.commit(budgets);
         meters.commit();
@@ -286,6 +395,9 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
                 snapshot.routes().size(), snapshot.services().size(), snapshot.upstreams().size(), compiled.contentHash());
         if (opening) {
             dataPort.accept(snapshot.version());
+        }
+        if (openingTls) {
+            tlsPort.accept(snapshot.version());
         }
         return List.of();
     }
@@ -364,6 +476,9 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         synchronized (this) {
             closed = true;
             port = dataPort.close();
+            if (tlsPort != null) {
+                port += "," + tlsPort.close();
+            }
         }
         clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         health.close();
@@ -371,6 +486,11 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         pools.forEach((loop, pool) -> loop.execute(pool::close));
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         observer.close();
+        if (certificates != null) {
+            synchronized (this) {
+                certificates.close();
+            }
+        }
         LOG.info("event=proxy.closed address={} port={}", config.address(), port);
     }
 }
