@@ -4,14 +4,11 @@ import dev.gatehouse.config.Problem;
 import dev.gatehouse.config.Snapshot;
 import dev.gatehouse.proxy.balance.BalancerPlan;
 import dev.gatehouse.proxy.balance.Balancers;
-import dev.gatehouse.proxy.forward.ClientHandler;
 import dev.gatehouse.proxy.forward.CompiledSnapshot;
 import dev.gatehouse.proxy.forward.DataPlane;
 import dev.gatehouse.proxy.forward.RetryBudgets;
 import dev.gatehouse.proxy.forward.UpstreamPool;
 import dev.gatehouse.proxy.health.HealthChecker;
-import dev.gatehouse.proxy.http.RequestGate;
-import dev.gatehouse.proxy.http.StrictRequestDecoder;
 import dev.gatehouse.proxy.observe.AccessLog;
 import dev.gatehouse.proxy.observe.AccessLogDestination;
 import dev.gatehouse.proxy.observe.EdgeMeters;
@@ -20,21 +17,15 @@ import dev.gatehouse.proxy.observe.RequestObserver;
 import dev.gatehouse.proxy.observe.RouteMetersFactory;
 import dev.gatehouse.proxy.tls.Listener;
 import dev.gatehouse.proxy.tls.ServerCertificates;
-import dev.gatehouse.proxy.tls.TlsConfig;
-import dev.gatehouse.proxy.tls.TlsHandshakes;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
@@ -51,8 +42,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The data plane: accepts client connections and forwards their requests as the applied
@@ -74,13 +63,8 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     private final ProxyConfig config;
     private final EventLoopGroup group;
     private final DataPort dataPort;
-    /** The TLS port; null when the config has none. */
-    private final DataPort tlsPort;
-    /** The applied snapshot's certificates; null without a TLS port. */
-    private final ServerCertificates certificates;
-    private final TlsHandshakes handshakes;
-    /** What the cleartext port's connections are; it learns the TLS port once bound, for redirects. */
-    private final Listener cleartext;
+    /** The TLS port and its certificates; null when the config has none. */
+    private final TlsPort tls;
     private final Map<EventLoop, UpstreamPool> pools;
     private final ChannelGroup clients = new DefaultChannelGroup("gatehouse-clients", GlobalEventExecutor.INSTANCE);
     private final DataPlane plane = new DataPlane();
@@ -90,10 +74,6 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     private final RetryBudgets retryBudgets = new RetryBudgets();
     private final HealthChecker health = new HealthChecker(balancers);
     private final EdgeMeters edge;
-    /** Client connections open now, for --max-connections. */
-    private final AtomicInteger openConnections = new AtomicInteger();
-    private final AtomicLong lastRefusalLogNanos = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(2));
-    private final AtomicLong refusedSinceLog = new AtomicLong();
     private final Drain drain;
     /** Set by the first {@link #close()}; a second one returns at once. */
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -108,33 +88,14 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         this.metrics = metrics;
         this.observer = observer;
         this.edge = new EdgeMeters(metrics.registry());
-        TlsConfig tls = config.tls();
-        this.cleartext = Listener.cleartext(tls.redirectPort() != 0 ? tls.redirectPort() : tls.enabled() ? tls.port() : 0);
+        Listener cleartext = TlsPort.cleartextListener(config.tls());
+        ClientPipeline pipeline = new ClientPipeline(config, clients, plane, pools, observer, edge);
         this.dataPort = new DataPort("http", config.address(), config.port(), config.ioThreads(), cleartext, transport, group,
-                new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        initClientChannel(ch, false);
-                    }
-                });
-        this.certificates = certificates;
-        if (certificates != null) {
-            this.handshakes = new TlsHandshakes(certificates, tls, metrics.registry());
-            this.tlsPort = new DataPort("https", config.address(), tls.port(), config.ioThreads(), Listener.tls(), transport, group,
-                    new ChannelInitializer<>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            initClientChannel(ch, true);
-                        }
-                    });
-            // an applied certificate may come within 14 days of expiry while nothing changes
-            group.next().scheduleAtFixedRate(certificates::checkExpiry, 1, 1, TimeUnit.HOURS);
-        } else {
-            this.handshakes = null;
-            this.tlsPort = null;
-        }
+                pipeline.cleartext());
+        this.tls = certificates == null ? null : new TlsPort(config, certificates, cleartext, transport, group,
+                pipeline, metrics.registry());
         metrics.connections(clients::size);
-        this.drain = new Drain(config, plane, tlsPort == null ? List.of(dataPort) : List.of(dataPort, tlsPort), clients,
+        this.drain = new Drain(config, plane, tls == null ? List.of(dataPort) : List.of(dataPort, tls.port()), clients,
                 metrics.registry());
     }
 
@@ -164,16 +125,12 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         } catch (IOException e) {
             throw new IllegalStateException("cannot open the access log " + accessLog, e);
         }
-        ServerCertificates certificates = null;
-        if (config.tls().enabled()) {
-            try {
-                certificates = ServerCertificates.of(config.tls().provider(), registry);
-            } catch (IllegalStateException e) {
-                observer.close();
-                throw e;
-            }
-            LOG.info("event=tls.provider provider={} requested={} openssl_available={}", certificates.provider(),
-                    config.tls().provider().flag(), io.netty.handler.ssl.OpenSsl.isAvailable());
+        ServerCertificates certificates;
+        try {
+            certificates = TlsPort.certificates(config.tls(), registry);
+        } catch (IllegalStateException e) {
+            observer.close();
+            throw e;
         }
         Transport transport = Transport.best();
         EventLoopGroup group = transport.newGroup(config.ioThreads(), "gatehouse-io");
@@ -198,53 +155,6 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     }
 
     /**
-     * The pipeline of one client connection; beyond {@code maxConnections} open ones the new
-     * connection is closed at once (no response: the proxy is full, not the request bad),
-     * counted, and logged at most once a second with the count since the last line.
-     */
-    private void initClientChannel(Channel ch, boolean tls) {
-        ClientLimits limits = config.limits();
-        if (openConnections.incrementAndGet() > limits.maxConnections()) {
-            openConnections.decrementAndGet();
-            edge.count(EdgeMeters.Reason.MAX_CONNECTIONS);
-            logConnectionRefused(limits.maxConnections());
-            ch.close();
-            return;
-        }
-        ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
-        clients.add(ch);
-        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
-        if (tls) {
-            handshakes.addTlsHandlers(ch.pipeline());
-        }
-        addHttp1Handlers(ch, limits);
-    }
-
-    /**
-     * HTTP/1.1 behind the strict gate: the same on both ports (after the TLS steps on the TLS
-     * port, whose ALPN offers only {@code http/1.1}).
-     */
-    private void addHttp1Handlers(Channel ch, ClientLimits limits) {
-        ch.pipeline()
-                .addLast("decoder", new StrictRequestDecoder(limits))
-                .addLast("encoder", new HttpResponseEncoder())
-                .addLast("gate", new RequestGate(limits, edge))
-                .addLast("proxy", new ClientHandler(plane, pools.get(ch.eventLoop()), observer, limits, edge,
-                        config.trustedProxies()));
-    }
-
-    private void logConnectionRefused(int max) {
-        long refused = refusedSinceLog.incrementAndGet();
-        long last = lastRefusalLogNanos.get();
-        long now = System.nanoTime();
-        if (now - last >= TimeUnit.SECONDS.toNanos(1) && lastRefusalLogNanos.compareAndSet(last, now)) {
-            refusedSinceLog.addAndGet(-refused);
-            LOG.warn("event=connection.refused reason=max_connections max={} refused={} (raise --max-connections or add replicas)",
-                    max, refused);
-        }
-    }
-
-    /**
      * The bound port (the ephemeral one when configured with port 0).
      *
      * @throws IllegalStateException before the first snapshot is applied: the port is not open yet
@@ -259,27 +169,20 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
      * @throws IllegalStateException without a TLS port, or before it opened
      */
     public int tlsPort() {
-        if (tlsPort == null) {
+        if (tls == null) {
             throw new IllegalStateException("the proxy has no TLS port (expected: a ProxyConfig with TlsConfig.on(port))");
         }
-        return tlsPort.port();
+        return tls.port().port();
     }
 
     /** True once the TLS port accepts connections. */
     public boolean tlsListening() {
-        return tlsPort != null && tlsPort.accepting();
+        return tls != null && tls.port().accepting();
     }
 
     /** For {@code /status}: the TLS port and the applied certificates (never a key); null without a TLS port. */
     public Map<String, Object> describeTls() {
-        if (certificates == null) {
-            return null;
-        }
-        Map<String, Object> m = new java.util.LinkedHashMap<>();
-        m.put("listening", tlsPort.accepting());
-        m.put("provider", certificates.provider());
-        m.put("certificates", certificates.describe());
-        return m;
+        return tls == null ? null : tls.describe();
     }
 
     /** True once the data port accepts connections: the first snapshot is applied. */
@@ -328,8 +231,8 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             return List.of();
         }
         dataPort.throwIfFailed();
-        if (tlsPort != null) {
-            tlsPort.throwIfFailed();
+        if (tls != null) {
+            tls.port().throwIfFailed();
         }
         long startNanos = System.nanoTime();
         List<Problem> problems = snapshot.validate();
@@ -351,38 +254,32 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             metrics.snapshotRefused(System.nanoTime() - startNanos);
             return List.of(new Problem(null, "snapshot", "cannot compile: " + e.getMessage()));
         }
-        ServerCertificates.Plan certs = certificates == null ? null : certificates.plan(snapshot.certificates());
+        ServerCertificates.Plan certs = tls == null ? null : tls.plan(snapshot);
         if (certs != null && !certs.problems().isEmpty()) {
             meters.abandon();
-            certificates.abandon(certs);
+            tls.abandon(certs);
             LOG.warn("event=snapshot.refused version={} problems={} first=\"{}\"", snapshot.version(), certs.problems().size(),
                     certs.problems().get(0));
             metrics.snapshotRefused(System.nanoTime() - startNanos);
             return certs.problems();
         }
         boolean opening = !dataPort.bound() && !plane.draining();
-        boolean openingTls = tlsPort != null && !tlsPort.bound() && !plane.draining()
-                && (config.tls().alwaysOpen() || !snapshot.certificates().isEmpty());
+        boolean openingTls;
         try {
             if (opening) {
                 dataPort.bind(snapshot.version());
             }
-            if (openingTls) {
-                tlsPort.bind(snapshot.version());
-                if (config.tls().redirectPort() == 0) {
-                    cleartext.httpsPort(tlsPort.port());
-                }
-            }
+            openingTls = tls != null && tls.bindIfOpening(snapshot, plane.draining());
         } catch (IllegalStateException e) {
             meters.abandon();
             if (certs != null) {
-                certificates.abandon(certs);
+                tls.abandon(certs);
             }
             throw e;
         }
         plane.publish(compiled);
         if (certs != null) {
-            certificates.commit(certs);
+            tls.commit(certs);
         }
         balancers.commit(plan);
         retryBudgets.commit(budgets);
@@ -397,7 +294,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             dataPort.accept(snapshot.version());
         }
         if (openingTls) {
-            tlsPort.accept(snapshot.version());
+            tls.accept(snapshot.version());
         }
         return List.of();
     }
@@ -476,8 +373,8 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         synchronized (this) {
             closed = true;
             port = dataPort.close();
-            if (tlsPort != null) {
-                port += "," + tlsPort.close();
+            if (tls != null) {
+                port += "," + tls.port().close();
             }
         }
         clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
@@ -486,9 +383,9 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         pools.forEach((loop, pool) -> loop.execute(pool::close));
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         observer.close();
-        if (certificates != null) {
+        if (tls != null) {
             synchronized (this) {
-                certificates.close();
+                tls.releaseCertificates();
             }
         }
         LOG.info("event=proxy.closed address={} port={}", config.address(), port);
