@@ -121,7 +121,7 @@ class TlsRotationTest {
         TestCerts ca = new TestCerts("expiry-ca");
         TestCerts.Leaf soon = ca.leaf("soon", Duration.ofDays(5).plusHours(1), "api.example.com");
         TestCerts.Leaf renewedSoon = ca.leaf("renewed", Duration.ofDays(3).plusHours(1), "api.example.com");
-        TestCerts.Leaf expired = ca.leaf("expired", Duration.ofDays(-2), "old.example.com");
+        TestCerts.Leaf expired = ca.leaf("expired", Duration.ofDays(-2).minusHours(1), "old.example.com");
         backend = new Backend("b");
         PrintStream original = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();

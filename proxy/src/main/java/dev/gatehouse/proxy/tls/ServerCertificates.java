@@ -159,7 +159,7 @@ public final class ServerCertificates implements AutoCloseable {
             long left = e.certificate.notAfterEpochSecond() - now;
             if (left < TimeUnit.DAYS.toSeconds(EXPIRY_WARNING_DAYS) && e.warned.compareAndSet(false, true)) {
                 LOG.warn("event=tls.certificate-expiring secret={} days={} not_after={} (renew the Secret's certificate;"
-                                + " clients refuse it once expired)", e.certificate.id(), Math.floorDiv(left, 86_400L),
+                                + " clients refuse it once expired)", e.certificate.id(), left / 86_400L,
                         Instant.ofEpochSecond(e.certificate.notAfterEpochSecond()));
             }
         }
