@@ -78,8 +78,13 @@ public final class TestCerts {
         return leaf(cn, Duration.ofDays(30), dnsNames);
     }
 
-    /** A client context trusting this CA only, for TLS 1.2 and 1.3. */
-    public SSLContext clientContext() throws Exception {
+    private SSLContext client;
+
+    /** A client context trusting this CA only, for TLS 1.2 and 1.3 (made once). */
+    public synchronized SSLContext clientContext() throws Exception {
+        if (client != null) {
+            return client;
+        }
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         trust.setCertificateEntry("ca", ca);
@@ -87,6 +92,7 @@ public final class TestCerts {
         tmf.init(trust);
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(null, tmf.getTrustManagers(), null);
+        client = ctx;
         return ctx;
     }
 

@@ -12,16 +12,26 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** TLS clients for tests: the JDK's SSLSocket, and a raw ClientHello to see the exact alert the proxy answers. */
 final class TlsClient {
     private TlsClient() {
     }
 
-    /** A handshaken socket to 127.0.0.1:{@code port} sending SNI {@code sni} (null: none). */
+    private static final AtomicInteger CONNECTIONS = new AtomicInteger();
+
+    /**
+     * A handshaken socket to 127.0.0.1:{@code port} sending SNI {@code sni} (null: none). Always a
+     * full handshake: the JDK's client caches sessions by peer host and port and, resuming one,
+     * sends that session's SNI name again, which would hide which certificate the proxy picks;
+     * so each connection gets a peer host name of its own (only the cache sees it).
+     */
     static SSLSocket connect(SSLContext ctx, int port, String sni, String... protocols) throws IOException {
-        SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket();
-        s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+        Socket plain = new Socket();
+        plain.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+        SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(plain, "connection-" + CONNECTIONS.incrementAndGet(), port,
+                true);
         s.setSoTimeout(10_000);
         SSLParameters p = s.getSSLParameters();
         p.setServerNames(sni == null ? List.of() : List.of(new SNIHostName(sni)));

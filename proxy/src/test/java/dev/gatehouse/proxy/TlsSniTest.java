@@ -31,8 +31,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
  * Which certificate a client gets, over real handshakes with both providers: exact before
  * wildcard, {@code +.} one label against {@code *.} any depth, case-insensitive SNI, an unknown
  * name and no SNI with and without a fallback (then the exact alert on the wire), TLS 1.1 refused.
- * Each handshake uses a new client context: the JDK's client resumes a cached session per
- * host and port, sending that session's SNI name again, which would hide the selection.
+ * Every handshake is a full one ({@link TlsClient#connect}).
  */
 class TlsSniTest {
     private static TestCerts ca;

@@ -119,7 +119,7 @@ public final class ServerCertificates implements AutoCloseable {
     public void commit(Plan plan) {
         Map<String, Entry> previous = entries;
         table = plan.table;
-        entries = Map.copyOf(plan.entries);
+        entries = java.util.Collections.unmodifiableMap(plan.entries); // the snapshot's order (by Secret id)
         List<SslContext> gone = new ArrayList<>();
         previous.forEach((id, e) -> {
             Entry kept = plan.entries.get(id);
