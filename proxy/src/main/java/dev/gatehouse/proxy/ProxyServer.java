@@ -56,6 +56,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the port before it returns (so {@link #port()} is valid then) and accepts connections only once
  * that snapshot is in place ({@link DataPort}); it logs {@code event=proxy.listening}. A refused
  * snapshot leaves the port closed. A failed bind is final: see {@link #apply}.
+ *
+ * <p>With {@link ProxyConfig#tls()} on, a second data port serves the same proxy over TLS
+ * ({@link TlsPort}, docs/tls.md): it opens the same way (with the first snapshot, or the first
+ * holding a certificate), its certificates are planned and committed with each snapshot, and
+ * the drain closes both ports together.
  */
 public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.channel.SnapshotSink {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);

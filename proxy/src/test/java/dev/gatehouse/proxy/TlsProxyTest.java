@@ -138,6 +138,10 @@ class TlsProxyTest {
             assertThat(r.header("connection")).isEqualTo("close");
             assertThat(c.closedByServer()).isTrue();
         }
+        // HTTP/1.0 without a Host: nowhere to redirect to
+        TestClient.Response noHost = TestClient.raw(proxy.port(), "GET /secure HTTP/1.0\r\n\r\n");
+        assertThat(noHost.status()).isEqualTo(400);
+        assertThat(noHost.body()).contains("no Host to redirect to https://");
         assertThat(b.seen).as("the backend got nothing").isEmpty();
         // over TLS the same route is served (and key-auth runs)
         TestClient c = tls("api.example.com");

@@ -129,7 +129,7 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
     private static RequestPlan redirect(CompiledRoute route, String clientHost, String target, int httpsPort, EdgeMeters edge,
                                         HttpHeaders h) {
         if (clientHost == null || clientHost.isEmpty()) {
-            return refused(edge, EdgeMeters.Reason.BAD_PATH, route, null, HttpResponseStatus.BAD_REQUEST, NO_HOST_TO_REDIRECT, h);
+            return refused(edge, EdgeMeters.Reason.BAD_REQUEST, route, null, HttpResponseStatus.BAD_REQUEST, NO_HOST_TO_REDIRECT, h);
         }
         String host = hostWithoutPort(clientHost);
         String port = httpsPort == 0 || httpsPort == 443 ? "" : ":" + httpsPort;
