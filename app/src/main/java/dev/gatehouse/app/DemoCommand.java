@@ -60,7 +60,7 @@ public final class DemoCommand implements Callable<Integer> {
             }
             LocalRuntime runtime;
             try {
-                runtime = LocalRuntime.start(dir, proxy.config(), proxy.statusAddresses(LocalRuntime.STATUS_ADDRESS), proxy.statusPort,
+                runtime = LocalRuntime.start(dir, proxy.localConfig(), proxy.statusAddresses(LocalRuntime.STATUS_ADDRESS), proxy.statusPort,
                         proxy.accessLog);
             } catch (java.io.IOException | IllegalStateException e) { // a port that cannot open
                 spec.commandLine().getErr().println("gatehouse demo: " + e.getMessage());

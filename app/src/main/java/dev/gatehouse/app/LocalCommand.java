@@ -69,7 +69,7 @@ public final class LocalCommand implements Callable<Integer> {
         try (Shutdown shutdown = Shutdown.register(proxy.shutdownBudget())) {
             LocalRuntime runtime;
             try {
-                runtime = LocalRuntime.start(dir, proxy.config(), proxy.statusAddresses(LocalRuntime.STATUS_ADDRESS), proxy.statusPort,
+                runtime = LocalRuntime.start(dir, proxy.localConfig(), proxy.statusAddresses(LocalRuntime.STATUS_ADDRESS), proxy.statusPort,
                         proxy.accessLog, fallback);
             } catch (IOException | IllegalStateException e) { // a port that cannot open
                 spec.commandLine().getErr().println("gatehouse local: " + e.getMessage());
@@ -79,9 +79,10 @@ public final class LocalCommand implements Callable<Integer> {
             // the banner only once the port is open and serves the directory's first snapshot
             try (runtime; ProcessMeters jvm = ProcessMeters.bind(runtime.proxy().metrics().registry())) {
                 shutdown.onSignal(runtime.proxy()::startDraining);
-                spec.commandLine().getOut().printf("Gatehouse serves %s on %s:%d (status on %s:%d). Ctrl-C stops it.%n",
-                        dir, proxy.address, runtime.port(), String.join(",", proxy.statusAddresses(LocalRuntime.STATUS_ADDRESS)),
-                        runtime.statusPort());
+                spec.commandLine().getOut().printf("Gatehouse serves %s on %s:%d%s (status on %s:%d). Ctrl-C stops it.%n",
+                        dir, proxy.address, runtime.port(),
+                        runtime.proxy().tlsListening() ? " and TLS on " + runtime.proxy().tlsPort() : "",
+                        String.join(",", proxy.statusAddresses(LocalRuntime.STATUS_ADDRESS)), runtime.statusPort());
                 spec.commandLine().getOut().flush();
                 shutdown.await();
             }

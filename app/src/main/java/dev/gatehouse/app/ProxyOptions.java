@@ -4,6 +4,8 @@ import dev.gatehouse.proxy.ClientLimits;
 import dev.gatehouse.proxy.ProxyConfig;
 import dev.gatehouse.proxy.http.TrustedProxies;
 import dev.gatehouse.proxy.observe.AccessLogDestination;
+import dev.gatehouse.proxy.tls.TlsConfig;
+import dev.gatehouse.proxy.tls.TlsProvider;
 import picocli.CommandLine;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,6 +26,27 @@ final class ProxyOptions {
     @Option(names = "--port", paramLabel = "PORT", defaultValue = "8000",
             description = "Proxy (HTTP) port. Default: ${DEFAULT-VALUE}.")
     int port;
+
+    // --- The TLS port (docs/tls.md) ---
+
+    @Option(names = "--tls-port", paramLabel = "PORT", defaultValue = "8443",
+            description = "TLS port (HTTP/1.1 over TLS 1.2/1.3, certificates by SNI). proxy opens it with the first snapshot; "
+                    + "local and demo once a snapshot holds a certificate. Default: ${DEFAULT-VALUE}.")
+    int tlsPort;
+
+    @Option(names = "--tls-provider", paramLabel = "auto|openssl|jdk", defaultValue = "auto", converter = TlsProviderOption.class,
+            description = "TLS implementation: openssl (BoringSSL, bundled for linux-x86_64), jdk, or auto (openssl when it "
+                    + "loads, else jdk). Default: ${DEFAULT-VALUE}.")
+    TlsProvider tlsProvider;
+
+    @Option(names = "--tls-handshake-timeout", paramLabel = "DURATION", defaultValue = "10s", converter = DurationOption.class,
+            description = "From accept to the end of the TLS handshake; a slower client is closed. Default: ${DEFAULT-VALUE}.")
+    Duration tlsHandshakeTimeout;
+
+    @Option(names = "--https-redirect-port", paramLabel = "PORT", defaultValue = "0",
+            description = "Port in the Location of a route's httpsRedirect: the port clients reach the TLS port on (e.g. 443 "
+                    + "when a Service maps 443 to --tls-port); 443 is left out of the URL. Default: the TLS port.")
+    int httpsRedirectPort;
 
     @Option(names = "--status-port", paramLabel = "PORT", defaultValue = "8100",
             description = "Status port: /healthz, /readyz, /status, /metrics. Read-only, no secrets. Default: ${DEFAULT-VALUE}.")
@@ -135,6 +158,18 @@ final class ProxyOptions {
         }
     }
 
+    /** {@code auto}, {@code openssl} or {@code jdk}. */
+    static final class TlsProviderOption implements ITypeConverter<TlsProvider> {
+        @Override
+        public TlsProvider convert(String value) {
+            try {
+                return TlsProvider.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage().replaceFirst("^tlsProvider: ", ""));
+            }
+        }
+    }
+
     /** {@code off}, {@code stdout} or a file path. */
     static final class AccessLogOption implements ITypeConverter<AccessLogDestination> {
         @Override
@@ -143,9 +178,28 @@ final class ProxyOptions {
         }
     }
 
+    /** For {@code gatehouse proxy}: the TLS port opens with the first snapshot. */
     ProxyConfig config() {
         return new ProxyConfig(address, port, ioThreads == null ? Runtime.getRuntime().availableProcessors() : ioThreads,
-                drainDelay, drainTimeout(), limits()).withTrustedProxies(trustedProxies);
+                drainDelay, drainTimeout(), limits()).withTrustedProxies(trustedProxies).withTls(tls(true));
+    }
+
+    /** For {@code local} and {@code demo}: the TLS port opens once a snapshot holds a certificate. */
+    ProxyConfig localConfig() {
+        return config().withTls(tls(false));
+    }
+
+    /** The TLS flags; a value out of range is a usage error naming its flag. */
+    TlsConfig tls(boolean alwaysOpen) {
+        try {
+            return new TlsConfig(true, tlsPort, tlsProvider, tlsHandshakeTimeout, alwaysOpen, httpsRedirectPort);
+        } catch (IllegalArgumentException e) {
+            String message = String.valueOf(e.getMessage())
+                    .replaceFirst("^tlsPort:", "--tls-port:")
+                    .replaceFirst("^httpsRedirectPort:", "--https-redirect-port:")
+                    .replaceFirst("^tlsHandshakeTimeout:", "--tls-handshake-timeout:");
+            throw new ParameterException(command == null ? null : command.commandLine(), message);
+        }
     }
 
     /**

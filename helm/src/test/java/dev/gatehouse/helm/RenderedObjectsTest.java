@@ -125,7 +125,8 @@ class RenderedObjectsTest {
         assertThat(only(proxy).getArgs()).containsExactly("proxy",
                 "--controller", "wss://gatehouse-channel.gatehouse-system.svc:18000",
                 "--token-file", "/etc/gatehouse/token/token", "--ca-file", "/etc/gatehouse/channel-ca/ca.crt",
-                "--port", "8000", "--status-port", "8100",
+                "--port", "8000", "--tls-port", "8443", "--https-redirect-port", "443", "--tls-provider", "auto",
+                "--status-port", "8100",
                 "--status-address", "$(POD_IP),127.0.0.1", "--state-dir", "/var/lib/gatehouse",
                 "--drain-delay", "5s", "--drain-timeout", "30s", "--access-log", "stdout");
         PodSpec pod = proxy.getSpec().getTemplate().getSpec();
@@ -233,13 +234,15 @@ class RenderedObjectsTest {
     }
 
     @Test
-    void proxyServiceMapsPort80ToTheProxysHttpPort() {
+    void proxyServiceMapsPort80ToTheProxysHttpPortAnd443ToItsTlsPort() {
         Service service = Chart.one(defaults, Service.class, "gatehouse-proxy");
         assertThat(service.getSpec().getType()).isEqualTo("ClusterIP");
         assertThat(service.getSpec().getPorts()).extracting(p -> p.getName(), p -> p.getPort(), p -> p.getTargetPort().getStrVal())
-                .containsExactly(tuple("http", 80, "http"));
+                .containsExactly(tuple("http", 80, "http"), tuple("https", 443, "https"));
         assertThat(only(proxy(defaults)).getPorts()).extracting(p -> p.getName(), p -> p.getContainerPort())
-                .contains(tuple("http", 8000));
+                .contains(tuple("http", 8000), tuple("https", 8443));
+        assertThat(only(proxy(defaults)).getArgs()).containsSequence("--tls-port", "8443")
+                .as("redirects name the Service's port, not the container's").containsSequence("--https-redirect-port", "443");
         assertThat(service.getSpec().getSelector()).isEqualTo(proxy(defaults).getSpec().getSelector().getMatchLabels());
         assertThat(service.getMetadata().getAnnotations()).isEmpty();
     }
@@ -379,7 +382,7 @@ class RenderedObjectsTest {
                 .getSpec().getIngress().get(1).getFrom()).hasSize(1);
         Service service = Chart.one(objects, Service.class, "edge-proxy");
         assertThat(service.getSpec().getPorts()).extracting(p -> p.getPort(), p -> p.getNodePort())
-                .containsExactly(tuple(8080, 30080));
+                .containsExactly(tuple(8080, 30080), tuple(8444, 30443));
         assertThat(Chart.one(objects, PodDisruptionBudget.class, "edge-proxy").getSpec().getMinAvailable().getStrVal())
                 .isEqualTo("50%");
         assertThat(Chart.one(objects, HorizontalPodAutoscaler.class, "edge-proxy").getSpec().getMinReplicas()).isEqualTo(4);

@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy;
 
 import dev.gatehouse.proxy.forward.UpstreamPool;
+import dev.gatehouse.proxy.tls.Listener;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -18,7 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The proxy's data port, in the three steps that keep traffic out until a snapshot is in place:
+ * One of the proxy's data ports (the cleartext port, or the TLS port), in the three steps that keep traffic out until a snapshot is in place:
  * closed (nothing bound, a client's connect is refused); {@link #bind bound} with accepting
  * paused ({@code AUTO_READ} off on the server channel: the kernel may queue connections in the
  * backlog, none is accepted); {@link #accept accepting}. {@link ProxyServer#apply} binds before it
@@ -32,7 +33,11 @@ final class DataPort {
     /** Connections accepted per read of the listener while serving (Netty's default for server channels). */
     private static final int ACCEPT_BATCH = 16;
 
-    private final ProxyConfig config;
+    private final String name;
+    private final String address;
+    private final int configuredPort;
+    private final int ioThreads;
+    private final Listener listener;
     private final Transport transport;
     private final EventLoopGroup group;
     private final ChannelInitializer<Channel> clientChannel;
@@ -42,8 +47,17 @@ final class DataPort {
     private volatile boolean closed;
     private final AcceptStop acceptStop = new AcceptStop();
 
-    DataPort(ProxyConfig config, Transport transport, EventLoopGroup group, ChannelInitializer<Channel> clientChannel) {
-        this.config = config;
+    /**
+     * @param name     {@code http} or {@code https}, for the logs
+     * @param listener what connections of this port are ({@link Listener#of}), held by the listening channel
+     */
+    DataPort(String name, String address, int port, int ioThreads, Listener listener, Transport transport, EventLoopGroup group,
+             ChannelInitializer<Channel> clientChannel) {
+        this.name = name;
+        this.address = address;
+        this.configuredPort = port;
+        this.ioThreads = ioThreads;
+        this.listener = listener;
         this.transport = transport;
         this.group = group;
         this.clientChannel = clientChannel;
@@ -60,7 +74,7 @@ final class DataPort {
     }
 
     /**
-     * Binds {@code config.address():config.port()} without accepting yet.
+     * Binds {@code address:port} without accepting yet.
      *
      * @param version the snapshot that opens it, for the log
      * @throws IllegalStateException naming the address, the port and the cause when the bind
@@ -79,20 +93,21 @@ final class DataPort {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, UpstreamPool.WATER_MARK)
+                .attr(Listener.KEY, listener)
                 .handler(acceptStop)
                 .childHandler(clientChannel);
         try {
-            channel = b.bind(config.address(), config.port()).sync().channel();
+            channel = b.bind(address, configuredPort).sync().channel();
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            IllegalStateException failed = new IllegalStateException("cannot listen on " + config.address() + ":" + config.port()
+            IllegalStateException failed = new IllegalStateException("cannot listen on " + address + ":" + configuredPort + (name.equals("https") ? " (TLS port)" : "")
                     + ": " + e.getMessage() + " (expected: an address of this host and a port no other process listens on; "
                     + "free the port or choose another one)", e);
             failure = failed;
-            LOG.error("event=proxy.listen-failed address={} port={} version={} error=\"{}\"", config.address(), config.port(),
-                    version, String.valueOf(e));
+            LOG.error("event=proxy.listen-failed listener={} address={} port={} version={} error=\"{}\"", name, address,
+                    configuredPort, version, String.valueOf(e));
             listening.completeExceptionally(failed);
             throw failed;
         }
@@ -102,10 +117,10 @@ final class DataPort {
     void accept(long version) {
         Channel bound = channel;
         bound.config().setAutoRead(true);
-        InetSocketAddress address = (InetSocketAddress) bound.localAddress();
-        LOG.info("event=proxy.listening address={} port={} transport={} eventLoops={} version={}", config.address(),
-                address.getPort(), transport.name(), config.ioThreads(), version);
-        listening.complete(address);
+        InetSocketAddress local = (InetSocketAddress) bound.localAddress();
+        LOG.info("event=proxy.listening listener={} address={} port={} transport={} eventLoops={} version={}", name, address,
+                local.getPort(), transport.name(), ioThreads, version);
+        listening.complete(local);
     }
 
     /** True once {@link #close()} was called: the port does not accept, and never will again. */
@@ -125,10 +140,15 @@ final class DataPort {
     int port() {
         Channel bound = channel;
         if (bound == null) {
-            throw new IllegalStateException("the proxy does not listen on " + config.address() + ":" + config.port()
+            throw new IllegalStateException("the proxy does not listen on " + address + ":" + configuredPort + (name.equals("https") ? " (TLS port)" : "")
                     + " yet (expected: port() after the first successful apply, which opens it)");
         }
         return ((InetSocketAddress) bound.localAddress()).getPort();
+    }
+
+    /** {@code http} or {@code https}. */
+    String name() {
+        return name;
     }
 
     /** The failed bind's message; null when none failed. */
@@ -162,7 +182,7 @@ final class DataPort {
         listening.cancel(false);
         Channel bound = channel;
         if (bound == null) {
-            return config.port() + " (never opened)";
+            return configuredPort + " (never opened)";
         }
         if (bound.isOpen() && bound.config().isAutoRead()) {
             bound.eventLoop().execute(() -> acceptStop.arm(bound));

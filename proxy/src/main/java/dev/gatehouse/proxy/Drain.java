@@ -11,6 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,8 +25,8 @@ import java.util.concurrent.TimeUnit;
  *       endpoint controllers and load balancers stop sending new connections before it closes.
  *       Every response whose head is written from now on says {@code Connection: close} and its
  *       connection closes after it: keep-alive clients leave by themselves, race-free.</li>
- *   <li>{@link Phase#FINISHING} ({@code event=drain.accepting-stopped}): the listener is closed
- *       (a new connect is refused). Requests in flight finish; a request that still arrives on an
+ *   <li>{@link Phase#FINISHING} ({@code event=drain.accepting-stopped}): every listener is closed,
+ *       the cleartext and the TLS port alike (a new connect is refused). Requests in flight finish; a request that still arrives on an
  *       open connection is served, with {@code Connection: close}. A connection that stayed quiet
  *       for a whole {@link #SWEEP} is closed by {@link ClientHandler#drainIfQuiet} (half-close,
  *       then {@link #LINGER}). Ends when no request is in flight and no connection is open, or
@@ -52,7 +54,8 @@ final class Drain {
 
     private final ProxyConfig config;
     private final DataPlane plane;
-    private final DataPort port;
+    /** The data ports, the cleartext one first; the TLS one too when there is one. */
+    private final List<DataPort> ports;
     private final ChannelGroup clients;
     private final Counter idleClosed;
     private final Counter forcedClosed;
@@ -61,10 +64,10 @@ final class Drain {
     /** Whether the port accepted when the drain started: only then is the delay waited out. */
     private boolean wasAccepting;
 
-    Drain(ProxyConfig config, DataPlane plane, DataPort port, ChannelGroup clients, MeterRegistry registry) {
+    Drain(ProxyConfig config, DataPlane plane, List<DataPort> ports, ChannelGroup clients, MeterRegistry registry) {
         this.config = config;
         this.plane = plane;
-        this.port = port;
+        this.ports = List.copyOf(ports);
         this.clients = clients;
         Gauge.builder("gatehouse.drain.phase", this, d -> d.phase.ordinal())
                 .description("Graceful drain: 0 serving, 1 draining and still accepting, 2 accepting stopped, 3 done")
@@ -89,7 +92,7 @@ final class Drain {
             return;
         }
         startedNanos = System.nanoTime();
-        wasAccepting = port.accepting() && !port.closed();
+        wasAccepting = ports.stream().anyMatch(p -> p.accepting() && !p.closed());
         plane.startDraining();
         phase = Phase.ACCEPTING;
         LOG.info("event=drain.started delay_ms={} timeout_ms={} accepting={} in_flight={} connections={}",
@@ -152,9 +155,10 @@ final class Drain {
     }
 
     private void stopAccepting(long now) {
-        String closedPort = port.close();
+        // every port, each right after an accept batch (DataPort.close): no listener left accepting
+        String closedPorts = ports.stream().map(DataPort::close).collect(Collectors.joining(","));
         phase = Phase.FINISHING;
-        LOG.info("event=drain.accepting-stopped port={} after_ms={} in_flight={} connections={}", closedPort,
+        LOG.info("event=drain.accepting-stopped port={} after_ms={} in_flight={} connections={}", closedPorts,
                 TimeUnit.NANOSECONDS.toMillis(now - startedNanos), plane.inFlight(), clients.size());
     }
 

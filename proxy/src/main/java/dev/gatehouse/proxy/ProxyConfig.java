@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy;
 
 import dev.gatehouse.proxy.http.TrustedProxies;
+import dev.gatehouse.proxy.tls.TlsConfig;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -20,9 +21,10 @@ import java.util.Objects;
  * @param limits       what one client may hold (deadlines, sizes, connections)
  * @param trustedProxies peers whose X-Forwarded-* headers are believed ({@code --trusted-proxies};
  *                     default none: every peer is the client)
+ * @param tls          the TLS port ({@link TlsConfig#OFF}: none)
  */
 public record ProxyConfig(String address, int port, int ioThreads, Duration drainDelay, Duration drainTimeout,
-                          ClientLimits limits, TrustedProxies trustedProxies) {
+                          ClientLimits limits, TrustedProxies trustedProxies, TlsConfig tls) {
     /** The drain delay of {@link #defaults()} and of {@code gatehouse --drain-delay}. */
     public static final Duration DEFAULT_DRAIN_DELAY = Duration.ofSeconds(5);
     /** The drain timeout of {@link #defaults()} and of {@code gatehouse --drain-timeout}. */
@@ -34,6 +36,7 @@ public record ProxyConfig(String address, int port, int ioThreads, Duration drai
         Objects.requireNonNull(drainTimeout, "drainTimeout");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(trustedProxies, "trustedProxies");
+        Objects.requireNonNull(tls, "tls");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
         }
@@ -46,6 +49,12 @@ public record ProxyConfig(String address, int port, int ioThreads, Duration drai
         if (drainTimeout.isNegative()) {
             throw new IllegalArgumentException("drainTimeout: " + drainTimeout + " (expected: >= 0)");
         }
+    }
+
+    /** Without a TLS port. */
+    public ProxyConfig(String address, int port, int ioThreads, Duration drainDelay, Duration drainTimeout,
+                       ClientLimits limits, TrustedProxies trustedProxies) {
+        this(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, TlsConfig.OFF);
     }
 
     /** Trusting no proxy. */
@@ -74,18 +83,23 @@ public record ProxyConfig(String address, int port, int ioThreads, Duration drai
     }
 
     public ProxyConfig withPort(int newPort) {
-        return new ProxyConfig(address, newPort, ioThreads, drainDelay, drainTimeout, limits, trustedProxies);
+        return new ProxyConfig(address, newPort, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls);
     }
 
     public ProxyConfig withLimits(ClientLimits newLimits) {
-        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, newLimits, trustedProxies);
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, newLimits, trustedProxies, tls);
     }
 
     public ProxyConfig withDrain(Duration newDelay, Duration newTimeout) {
-        return new ProxyConfig(address, port, ioThreads, newDelay, newTimeout, limits, trustedProxies);
+        return new ProxyConfig(address, port, ioThreads, newDelay, newTimeout, limits, trustedProxies, tls);
     }
 
     public ProxyConfig withTrustedProxies(TrustedProxies trusted) {
-        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trusted);
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trusted, tls);
+    }
+
+    /** With the TLS port {@code newTls} ({@link TlsConfig#OFF}: none). */
+    public ProxyConfig withTls(TlsConfig newTls) {
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, newTls);
     }
 }

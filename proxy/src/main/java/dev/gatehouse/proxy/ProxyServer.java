@@ -4,33 +4,28 @@ import dev.gatehouse.config.Problem;
 import dev.gatehouse.config.Snapshot;
 import dev.gatehouse.proxy.balance.BalancerPlan;
 import dev.gatehouse.proxy.balance.Balancers;
-import dev.gatehouse.proxy.forward.ClientHandler;
 import dev.gatehouse.proxy.forward.CompiledSnapshot;
 import dev.gatehouse.proxy.forward.DataPlane;
 import dev.gatehouse.proxy.forward.RetryBudgets;
 import dev.gatehouse.proxy.forward.UpstreamPool;
 import dev.gatehouse.proxy.health.HealthChecker;
-import dev.gatehouse.proxy.http.RequestGate;
-import dev.gatehouse.proxy.http.StrictRequestDecoder;
 import dev.gatehouse.proxy.observe.AccessLog;
 import dev.gatehouse.proxy.observe.AccessLogDestination;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.ProxyMetrics;
 import dev.gatehouse.proxy.observe.RequestObserver;
 import dev.gatehouse.proxy.observe.RouteMetersFactory;
+import dev.gatehouse.proxy.tls.Listener;
+import dev.gatehouse.proxy.tls.ServerCertificates;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
@@ -47,8 +42,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The data plane: accepts client connections and forwards their requests as the applied
@@ -63,6 +56,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * the port before it returns (so {@link #port()} is valid then) and accepts connections only once
  * that snapshot is in place ({@link DataPort}); it logs {@code event=proxy.listening}. A refused
  * snapshot leaves the port closed. A failed bind is final: see {@link #apply}.
+ *
+ * <p>With {@link ProxyConfig#tls()} on, a second data port serves the same proxy over TLS
+ * ({@link TlsPort}, docs/tls.md): it opens the same way (with the first snapshot, or the first
+ * holding a certificate), its certificates are planned and committed with each snapshot, and
+ * the drain closes both ports together.
  */
 public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.channel.SnapshotSink {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
@@ -70,6 +68,8 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     private final ProxyConfig config;
     private final EventLoopGroup group;
     private final DataPort dataPort;
+    /** The TLS port and its certificates; null when the config has none. */
+    private final TlsPort tls;
     private final Map<EventLoop, UpstreamPool> pools;
     private final ChannelGroup clients = new DefaultChannelGroup("gatehouse-clients", GlobalEventExecutor.INSTANCE);
     private final DataPlane plane = new DataPlane();
@@ -79,10 +79,6 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     private final RetryBudgets retryBudgets = new RetryBudgets();
     private final HealthChecker health = new HealthChecker(balancers);
     private final EdgeMeters edge;
-    /** Client connections open now, for --max-connections. */
-    private final AtomicInteger openConnections = new AtomicInteger();
-    private final AtomicLong lastRefusalLogNanos = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(2));
-    private final AtomicLong refusedSinceLog = new AtomicLong();
     private final Drain drain;
     /** Set by the first {@link #close()}; a second one returns at once. */
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -90,21 +86,22 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     private boolean closed;
 
     private ProxyServer(ProxyConfig config, Transport transport, EventLoopGroup group, Map<EventLoop, UpstreamPool> pools,
-                        ProxyMetrics metrics, RequestObserver observer) {
+                        ProxyMetrics metrics, RequestObserver observer, ServerCertificates certificates) {
         this.config = config;
         this.group = group;
         this.pools = pools;
         this.metrics = metrics;
         this.observer = observer;
         this.edge = new EdgeMeters(metrics.registry());
-        this.dataPort = new DataPort(config, transport, group, new ChannelInitializer<>() {
-            @Override
-            protected void initChannel(Channel ch) {
-                initClientChannel(ch);
-            }
-        });
+        Listener cleartext = TlsPort.cleartextListener(config.tls());
+        ClientPipeline pipeline = new ClientPipeline(config, clients, plane, pools, observer, edge);
+        this.dataPort = new DataPort("http", config.address(), config.port(), config.ioThreads(), cleartext, transport, group,
+                pipeline.cleartext());
+        this.tls = certificates == null ? null : new TlsPort(config, certificates, cleartext, transport, group,
+                pipeline, metrics.registry());
         metrics.connections(clients::size);
-        this.drain = new Drain(config, plane, dataPort, clients, metrics.registry());
+        this.drain = new Drain(config, plane, tls == null ? List.of(dataPort) : List.of(dataPort, tls.port()), clients,
+                metrics.registry());
     }
 
     /** Prepares the proxy (the port opens with the first snapshot); metrics in a fresh Prometheus registry, no access log. */
@@ -133,6 +130,13 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         } catch (IOException e) {
             throw new IllegalStateException("cannot open the access log " + accessLog, e);
         }
+        ServerCertificates certificates;
+        try {
+            certificates = TlsPort.certificates(config.tls(), registry);
+        } catch (IllegalStateException e) {
+            observer.close();
+            throw e;
+        }
         Transport transport = Transport.best();
         EventLoopGroup group = transport.newGroup(config.ioThreads(), "gatehouse-io");
         Map<EventLoop, UpstreamPool> pools = new IdentityHashMap<>();
@@ -148,47 +152,12 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             observer.close();
             throw new IllegalStateException("cannot start the upstream pools", e);
         }
-        ProxyServer server = new ProxyServer(config, transport, group, Map.copyOf(pools), metrics, observer);
-        LOG.info("event=proxy.waiting address={} port={} transport={} eventLoops={} trusted_proxies={}"
+        ProxyServer server = new ProxyServer(config, transport, group, Map.copyOf(pools), metrics, observer, certificates);
+        LOG.info("event=proxy.waiting address={} port={} tls_port={} transport={} eventLoops={} trusted_proxies={}"
                         + " until=\"the first snapshot is applied\"",
-                config.address(), config.port(), transport.name(), config.ioThreads(), config.trustedProxies());
+                config.address(), config.port(), config.tls().enabled() ? config.tls().port() : "off", transport.name(),
+                config.ioThreads(), config.trustedProxies());
         return server;
-    }
-
-    /**
-     * The pipeline of one client connection; beyond {@code maxConnections} open ones the new
-     * connection is closed at once (no response: the proxy is full, not the request bad),
-     * counted, and logged at most once a second with the count since the last line.
-     */
-    private void initClientChannel(Channel ch) {
-        ClientLimits limits = config.limits();
-        if (openConnections.incrementAndGet() > limits.maxConnections()) {
-            openConnections.decrementAndGet();
-            edge.count(EdgeMeters.Reason.MAX_CONNECTIONS);
-            logConnectionRefused(limits.maxConnections());
-            ch.close();
-            return;
-        }
-        ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
-        clients.add(ch);
-        ch.pipeline()
-                .addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
-                .addLast("decoder", new StrictRequestDecoder(limits))
-                .addLast("encoder", new HttpResponseEncoder())
-                .addLast("gate", new RequestGate(limits, edge))
-                .addLast("proxy", new ClientHandler(plane, pools.get(ch.eventLoop()), observer, limits, edge,
-                        config.trustedProxies()));
-    }
-
-    private void logConnectionRefused(int max) {
-        long refused = refusedSinceLog.incrementAndGet();
-        long last = lastRefusalLogNanos.get();
-        long now = System.nanoTime();
-        if (now - last >= TimeUnit.SECONDS.toNanos(1) && lastRefusalLogNanos.compareAndSet(last, now)) {
-            refusedSinceLog.addAndGet(-refused);
-            LOG.warn("event=connection.refused reason=max_connections max={} refused={} (raise --max-connections or add replicas)",
-                    max, refused);
-        }
     }
 
     /**
@@ -198,6 +167,28 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
      */
     public int port() {
         return dataPort.port();
+    }
+
+    /**
+     * The bound TLS port (the ephemeral one when configured with port 0).
+     *
+     * @throws IllegalStateException without a TLS port, or before it opened
+     */
+    public int tlsPort() {
+        if (tls == null) {
+            throw new IllegalStateException("the proxy has no TLS port (expected: a ProxyConfig with TlsConfig.on(port))");
+        }
+        return tls.port().port();
+    }
+
+    /** True once the TLS port accepts connections. */
+    public boolean tlsListening() {
+        return tls != null && tls.port().accepting();
+    }
+
+    /** For {@code /status}: the TLS port and the applied certificates (never a key); null without a TLS port. */
+    public Map<String, Object> describeTls() {
+        return tls == null ? null : tls.describe();
     }
 
     /** True once the data port accepts connections: the first snapshot is applied. */
@@ -246,6 +237,9 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             return List.of();
         }
         dataPort.throwIfFailed();
+        if (tls != null) {
+            tls.port().throwIfFailed();
+        }
         long startNanos = System.nanoTime();
         List<Problem> problems = snapshot.validate();
         if (!problems.isEmpty()) {
@@ -266,16 +260,33 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             metrics.snapshotRefused(System.nanoTime() - startNanos);
             return List.of(new Problem(null, "snapshot", "cannot compile: " + e.getMessage()));
         }
+        ServerCertificates.Plan certs = tls == null ? null : tls.plan(snapshot);
+        if (certs != null && !certs.problems().isEmpty()) {
+            meters.abandon();
+            tls.abandon(certs);
+            LOG.warn("event=snapshot.refused version={} problems={} first=\"{}\"", snapshot.version(), certs.problems().size(),
+                    certs.problems().get(0));
+            metrics.snapshotRefused(System.nanoTime() - startNanos);
+            return certs.problems();
+        }
         boolean opening = !dataPort.bound() && !plane.draining();
-        if (opening) {
-            try {
+        boolean openingTls;
+        try {
+            if (opening) {
                 dataPort.bind(snapshot.version());
-            } catch (IllegalStateException e) {
-                meters.abandon();
-                throw e;
             }
+            openingTls = tls != null && tls.bindIfOpening(snapshot, plane.draining());
+        } catch (IllegalStateException e) {
+            meters.abandon();
+            if (certs != null) {
+                tls.abandon(certs);
+            }
+            throw e;
         }
         plane.publish(compiled);
+        if (certs != null) {
+            tls.commit(certs);
+        }
         balancers.commit(plan);
         retryBudgets.commit(budgets);
         meters.commit();
@@ -287,6 +298,9 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
                 snapshot.routes().size(), snapshot.services().size(), snapshot.upstreams().size(), compiled.contentHash());
         if (opening) {
             dataPort.accept(snapshot.version());
+        }
+        if (openingTls) {
+            tls.accept(snapshot.version());
         }
         return List.of();
     }
@@ -365,6 +379,9 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         synchronized (this) {
             closed = true;
             port = dataPort.close();
+            if (tls != null) {
+                port += "," + tls.port().close();
+            }
         }
         clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         health.close();
@@ -372,6 +389,11 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         pools.forEach((loop, pool) -> loop.execute(pool::close));
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         observer.close();
+        if (tls != null) {
+            synchronized (this) {
+                tls.releaseCertificates();
+            }
+        }
         LOG.info("event=proxy.closed address={} port={}", config.address(), port);
     }
 }

@@ -232,6 +232,10 @@ public final class StatusServer implements AutoCloseable {
                 doc.put("draining", proxy.draining());
                 doc.put("drainPhase", proxy.drainPhase());
                 doc.put("inFlight", proxy.inFlight());
+                Map<String, Object> tls = proxy.describeTls();
+                if (tls != null) {
+                    doc.put("tls", tls); // names, fallback and notAfter per certificate; never a key
+                }
                 byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc);
                 res = response(ctx, HttpResponseStatus.OK, json, HttpHeaderValues.APPLICATION_JSON);
             } else if (path.equals("/upstreams")) {

@@ -81,7 +81,8 @@ class AccessLogTest {
 
         JsonNode post = log.stream().filter(n -> n.get("request_id").asText().equals("req-1")).findFirst().orElseThrow();
         assertThat(post.fieldNames()).toIterable().containsExactly("time", "request_id", "client", "peer", "method", "path", "route",
-                "service", "target", "status", "bytes_in", "bytes_out", "latency_ms", "upstream_latency_ms", "retries", "consumer");
+                "service", "target", "status", "bytes_in", "bytes_out", "latency_ms", "upstream_latency_ms", "retries", "consumer",
+                "tls_version", "sni");
         assertThat(Instant.parse(post.get("time").asText())).isBefore(Instant.now());
         assertThat(post.get("client").asText()).startsWith("127.0.0.1:");
         assertThat(post.get("peer").isNull()).as("no trusted proxy in between").isTrue();

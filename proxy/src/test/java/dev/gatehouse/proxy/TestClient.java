@@ -26,11 +26,21 @@ public final class TestClient implements AutoCloseable {
     }
 
     private final Socket socket;
+
+    public Socket socket() {
+        return socket;
+    }
+
     private final InputStream in;
     private final OutputStream out;
 
     public TestClient(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this(new Socket("127.0.0.1", port));
+    }
+
+    /** Over a connected socket, e.g. a TLS one whose handshake is done ({@link TlsClient}). */
+    public TestClient(Socket connected) throws IOException {
+        socket = connected;
         socket.setSoTimeout(10_000);
         in = new java.io.BufferedInputStream(socket.getInputStream());
         out = socket.getOutputStream();

@@ -15,6 +15,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
  * The last acknowledged snapshot on disk, {@code <stateDir>/snapshot.json}, so a proxy that
@@ -24,11 +27,18 @@ import java.nio.file.StandardOpenOption;
  * the same directory, fsync, rename over the old one, fsync of the directory; a crash leaves
  * the old file or the new one, never half of one. The origin is written after the snapshot and
  * trusted only when its version is the snapshot's.
+ *
+ * <p>The snapshot holds the private keys of the TLS certificates: the directory is made
+ * owner-only ({@code 0700}) and every file is created owner-only ({@code 0600}) before a byte is
+ * written, on file systems with POSIX permissions. A log line about an unreadable file never
+ * quotes its content.
  */
 final class SnapshotStore {
     static final String FILE = "snapshot.json";
     static final String ORIGIN = "origin";
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotStore.class);
+    static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
+    static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
 
     /** Where the persisted snapshot came from. */
     record Origin(String epoch, long version) {
@@ -70,8 +80,10 @@ final class SnapshotStore {
     }
 
     private static void writeAtomically(Path dir, String name, byte[] json) throws IOException {
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + name + "-", ".tmp");
+        ownerOnlyDirectory(dir);
+        Path tmp = posix(dir)
+                ? Files.createTempFile(dir, "." + name + "-", ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE))
+                : Files.createTempFile(dir, "." + name + "-", ".tmp");
         try {
             try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer buf = ByteBuffer.wrap(json);
@@ -89,6 +101,18 @@ final class SnapshotStore {
             Files.deleteIfExists(tmp);
         }
         syncDirectory(dir);
+    }
+
+    /** Creates {@code dir} (and parents) and makes it {@code 0700}, also when it existed with wider rights. */
+    static void ownerOnlyDirectory(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        if (posix(dir)) {
+            Files.setPosixFilePermissions(dir, OWNER_ONLY_DIR);
+        }
+    }
+
+    private static boolean posix(Path dir) {
+        return dir.getFileSystem().supportedFileAttributeViews().contains("posix");
     }
 
     /** Makes the rename durable; not every platform can open a directory, which is fine. */
@@ -123,16 +147,19 @@ final class SnapshotStore {
             }
             return snapshot;
         } catch (UncheckedIOException | IllegalArgumentException e) {
-            LOG.warn("event=channel.persisted-ignored file={} reason=corrupt error=\"{}\"", file, oneLine(e.getMessage()));
+            // the class and where, never the message: a parser may quote the text it choked on, and the file holds keys
+            LOG.warn("event=channel.persisted-ignored file={} reason=corrupt error=\"{}{}\"", file, e.getClass().getSimpleName(),
+                    location(e));
             return null;
         }
     }
 
-    private static String oneLine(String s) {
-        if (s == null) {
-            return "";
+    private static String location(Exception e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null) {
+                return " at line " + j.getLocation().getLineNr() + " column " + j.getLocation().getColumnNr();
+            }
         }
-        String line = s.replaceAll("\\s+", " ");
-        return line.length() > 200 ? line.substring(0, 200) + "…" : line;
+        return "";
     }
 }

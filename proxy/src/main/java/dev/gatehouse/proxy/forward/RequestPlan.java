@@ -11,6 +11,7 @@ import dev.gatehouse.proxy.observe.RateLimitedLog;
 import dev.gatehouse.proxy.routing.PathRewrite;
 import dev.gatehouse.config.RequestPath;
 import dev.gatehouse.proxy.routing.RouteMatch;
+import dev.gatehouse.proxy.tls.Listener;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -21,9 +22,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What to do with a request head, decided before any upstream work: route it, run key-auth, and
+ * What to do with a request head, decided before any upstream work: route it, redirect it to
+ * {@code https://} (a route's {@code httpsRedirect}, for a request on the cleartext port), run
+ * key-auth, and
  * rewrite the head for upstream (path, query, framing, forwarded and consumer headers). Either
- * the proxy answers itself ({@link #status} set: 400 for a refused path, 404, 413, 401, 503) or
+ * the proxy answers itself ({@link #status} set: 400 for a refused path, 404, 308, 413, 401, 503) or
  * the request goes to {@link #route}. The path is normalised once, here, before routing and
  * key-auth ({@link RequestPath}); the rewritten upstream path must stay under the service path.
  *
@@ -31,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * @param clientHost the Host the client asked for (the authority of an absolute-form target
  *                   wins, RFC 9112 §3.2.2); null when none
  * @param status     the proxy's own answer, or null
- * @param message    the JSON message of that answer
+ * @param message    the JSON message of that answer; for a 308, the {@code Location} ({@link ErrorReply})
  * @param consumer   the authenticated consumer's username, or null
  */
 record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus status, String message, String consumer) {
@@ -69,6 +72,11 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
             return new RequestPlan(null, clientHost, HttpResponseStatus.NOT_FOUND, ErrorReply.NO_ROUTE, null);
         }
         CompiledRoute route = match.destination();
+        Listener listener = Listener.of(client);
+        if (route.route().httpsRedirect() && !listener.isTls()) {
+            // before key-auth and body limits: a redirect says nothing about a key, and no body is read for it
+            return redirect(route, clientHost, target, listener.httpsPort(), edge, h);
+        }
         if (!route.route().allowEncodedSlashes() && RequestPath.hasEncodedSlash(path)) {
             return refused(edge, EdgeMeters.Reason.BAD_PATH, route, clientHost, HttpResponseStatus.BAD_REQUEST, ENCODED_SLASH, h);
         }
@@ -105,12 +113,31 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
         }
         String upstreamUri = upstreamQuery == null ? upstreamPath : upstreamPath + "?" + upstreamQuery;
         String hostName = clientHost == null ? null : hostWithoutPort(clientHost);
-        UpstreamRequest.rewrite(request, upstreamUri, chunked, contentLength, hostName, from, client.localAddress());
+        UpstreamRequest.rewrite(request, upstreamUri, chunked, contentLength, hostName, from, client.localAddress(),
+                listener.isTls());
         if (auth != null) {
             UpstreamRequest.authenticated(h, auth, route.keyAuth().hideCredentials());
         }
         return new RequestPlan(route, clientHost, null, null, auth == null ? null : auth.consumer().username());
     }
+
+    /**
+     * {@code 308 Permanent Redirect} (RFC 9110 §15.4.9: the method and body are kept by the client)
+     * to {@code https://host[:port]target}; the port is left out when it is 443 or unknown. A
+     * request without a Host cannot be sent anywhere: 400.
+     */
+    private static RequestPlan redirect(CompiledRoute route, String clientHost, String target, int httpsPort, EdgeMeters edge,
+                                        HttpHeaders h) {
+        if (clientHost == null || clientHost.isEmpty()) {
+            return refused(edge, EdgeMeters.Reason.BAD_REQUEST, route, null, HttpResponseStatus.BAD_REQUEST, NO_HOST_TO_REDIRECT, h);
+        }
+        String host = hostWithoutPort(clientHost);
+        String port = httpsPort == 0 || httpsPort == 443 ? "" : ":" + httpsPort;
+        return new RequestPlan(route, clientHost, HttpResponseStatus.PERMANENT_REDIRECT, "https://" + host + port + target, null);
+    }
+
+    static final String NO_HOST_TO_REDIRECT = "no Host to redirect to https:// (expected: a Host header; the route sets"
+            + " httpsRedirect)";
 
     /** A request the edge refuses after its head was read: counted by reason, logged (rate-limited), answered. */
     private static RequestPlan refused(EdgeMeters edge, EdgeMeters.Reason reason, CompiledRoute route, String clientHost,

@@ -25,7 +25,7 @@ import java.util.List;
  * <pre>
  * header               peer not trusted (default)        peer trusted (--trusted-proxies)
  * X-Forwarded-For      the peer's address, nothing else  what the peer sent + ", " + the peer
- * X-Forwarded-Proto    http                              the peer's, else http
+ * X-Forwarded-Proto    http, https on the TLS port       the peer's, else http or https
  * X-Forwarded-Host     the Host asked for                the peer's, else the Host asked for
  * X-Forwarded-Port     the port the client reached       the peer's, else the port reached
  * Forwarded            removed                           the peer's, untouched
@@ -41,9 +41,11 @@ final class UpstreamRequest {
      *                      upstream head declares exactly the framing the proxy decoded, whatever
      *                      else the client's headers said
      * @param client        who sent the request, resolved from the head before this rewrite
+     * @param local         the proxy's end of the connection: its port is {@code X-Forwarded-Port}
+     * @param tls           the request came in on the TLS port
      */
     static void rewrite(HttpRequest req, String uri, boolean chunked, long contentLength, String hostName,
-                        ClientAddress client, SocketAddress local) {
+                        ClientAddress client, SocketAddress local, boolean tls) {
         HttpHeaders h = req.headers();
         HopByHop.strip(h);
         h.remove(HttpHeaderNames.CONTENT_LENGTH);
@@ -58,14 +60,14 @@ final class UpstreamRequest {
         h.remove(ProxyHeaders.X_CREDENTIAL_IDENTIFIER);
         h.remove(ProxyHeaders.X_ANONYMOUS_CONSUMER);
 
-        forwarded(h, client, hostName, local);
+        forwarded(h, client, hostName, local, tls);
         appendVia(h);
         req.setProtocolVersion(HttpVersion.HTTP_1_1);
         req.setUri(uri);
     }
 
     /** The {@code X-Forwarded-*} and {@code Forwarded} fields, as the table above says. */
-    private static void forwarded(HttpHeaders h, ClientAddress client, String hostName, SocketAddress local) {
+    private static void forwarded(HttpHeaders h, ClientAddress client, String hostName, SocketAddress local, boolean tls) {
         h.set(ProxyHeaders.X_FORWARDED_FOR, client.forwardedFor());
         boolean keep = client.peerTrusted();
         if (!keep) {
@@ -74,7 +76,7 @@ final class UpstreamRequest {
             h.remove(ProxyHeaders.X_FORWARDED_PORT);
         }
         if (!keep || !h.contains(ProxyHeaders.X_FORWARDED_PROTO)) {
-            h.set(ProxyHeaders.X_FORWARDED_PROTO, ProxyHeaders.HTTP);
+            h.set(ProxyHeaders.X_FORWARDED_PROTO, tls ? ProxyHeaders.HTTPS : ProxyHeaders.HTTP);
         }
         if (hostName != null && (!keep || !h.contains(ProxyHeaders.X_FORWARDED_HOST))) {
             h.set(ProxyHeaders.X_FORWARDED_HOST, hostName);

@@ -31,7 +31,8 @@ public final class ErrorReply {
     }
 
     /**
-     * A 401 also gets {@code WWW-Authenticate: Key realm="gatehouse"} (RFC 9110 §11.6.1): every
+     * A redirect (3xx: {@code httpsRedirect}'s 308) takes {@code message} as its {@code Location},
+     * and its body says where it points. A 401 also gets {@code WWW-Authenticate: Key realm="gatehouse"} (RFC 9110 §11.6.1): every
      * 401 of the proxy comes from key-auth.
      *
      * @param close add {@code Connection: close}; the caller closes the connection after the write
@@ -46,6 +47,9 @@ public final class ErrorReply {
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, json.length)
                 .set(ProxyHeaders.X_REQUEST_ID, requestId)
                 .set(HttpHeaderNames.VIA, ProxyHeaders.VIA_VALUE);
+        if (status.code() / 100 == 3) {
+            res.headers().set(HttpHeaderNames.LOCATION, message);
+        }
         if (status.code() == 401) {
             res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, ProxyHeaders.KEY_REALM);
         }

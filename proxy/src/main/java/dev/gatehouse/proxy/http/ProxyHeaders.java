@@ -25,6 +25,7 @@ public final class ProxyHeaders {
 
     public static final AsciiString VIA_VALUE = AsciiString.cached("1.1 gatehouse");
     public static final AsciiString HTTP = AsciiString.cached("http");
+    public static final AsciiString HTTPS = AsciiString.cached("https");
     public static final AsciiString TRUE = AsciiString.cached("true");
     public static final AsciiString KEY_REALM = AsciiString.cached("Key realm=\"gatehouse\"");
 

@@ -1,12 +1,14 @@
 package dev.gatehouse.proxy.http;
 
 import dev.gatehouse.proxy.ClientLimits;
+import dev.gatehouse.proxy.tls.ClientTls;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
@@ -81,6 +83,8 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
 
     private final ClientLimits limits;
     private ChannelHandlerContext ctx;
+    /** The connection's handshake, once done on a TLS connection: heads are then {@link TlsRequest}s. */
+    private ClientTls tls;
 
     private boolean inHead = true;
     private boolean headStarted;
@@ -118,6 +122,22 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
                 .setStrictLineParsing(true)
                 .setUseRfc9112TransferEncoding(true)
                 .setAllowPartialChunks(true);
+    }
+
+    /** The connection's TLS handshake completed: every head from now on carries it. Event loop only. */
+    public void tls(ClientTls handshake) {
+        this.tls = handshake;
+    }
+
+    @Override
+    protected HttpMessage createMessage(String[] initialLine) throws Exception {
+        HttpMessage head = super.createMessage(initialLine); // Netty's strict version check
+        ClientTls t = tls;
+        if (t == null) {
+            return head;
+        }
+        HttpRequest req = (HttpRequest) head;
+        return new TlsRequest(req.protocolVersion(), req.method(), req.uri(), req.headers(), t);
     }
 
     @Override

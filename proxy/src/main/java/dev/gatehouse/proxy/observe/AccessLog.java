@@ -30,7 +30,9 @@ import java.util.concurrent.TimeUnit;
  * key-auth parameter replaced: see {@link QueryRedaction}), {@code route}, {@code service}, {@code target} (the last one
  * tried), {@code status}, {@code bytes_in} / {@code bytes_out} (bodies), {@code latency_ms},
  * {@code upstream_latency_ms} (null when no target answered), {@code retries} and
- * {@code consumer} (the username; never a key).
+ * {@code consumer} (the username; never a key), {@code tls_version} and {@code sni} (the
+ * connection's TLS version, e.g. {@code TLSv1.3}, and the server name its client asked for;
+ * both null for cleartext, {@code sni} also when the client sent none).
  */
 public final class AccessLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AccessLog.class);

@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy.observe;
 
 import dev.gatehouse.proxy.http.ClientAddress;
+import dev.gatehouse.proxy.http.TlsRequest;
 import io.netty.handler.codec.http.HttpRequest;
 
 /**
@@ -22,7 +23,11 @@ public final class RequestObserver implements AutoCloseable {
      * @param client the request's client by the trusted-proxies rule (the access log's {@code client} and {@code peer})
      */
     public RequestRecord begin(HttpRequest request, String requestId, ClientAddress client) {
-        return new RequestRecord(this, request.method().name(), request.uri(), requestId, client);
+        RequestRecord r = new RequestRecord(this, request.method().name(), request.uri(), requestId, client);
+        if (request instanceof TlsRequest tls) {
+            r.tls(tls.tls());
+        }
+        return r;
     }
 
     /**

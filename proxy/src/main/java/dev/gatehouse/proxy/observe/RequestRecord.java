@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy.observe;
 
 import dev.gatehouse.proxy.http.ClientAddress;
+import dev.gatehouse.proxy.tls.ClientTls;
 
 import java.time.Instant;
 import java.util.concurrent.atomic.LongAdder;
@@ -20,6 +21,8 @@ public final class RequestRecord {
     private final String requestId;
     private final ClientAddress client;
 
+    /** The connection's handshake; null for cleartext. */
+    private ClientTls tls;
     private RouteMeters meters;
     private String consumer;
     private String target;
@@ -38,6 +41,11 @@ public final class RequestRecord {
         this.uri = uri;
         this.requestId = requestId;
         this.client = client;
+    }
+
+    /** The request came over TLS. */
+    void tls(ClientTls handshake) {
+        this.tls = handshake;
     }
 
     /** The request matched a route (null meters: none matched); {@code consumer} is the authenticated username, or null. */
@@ -124,6 +132,8 @@ public final class RequestRecord {
         b.append(",\"upstream_latency_ms\":").append(upstreamNanos < 0 ? "null" : millis(upstreamNanos));
         b.append(",\"retries\":").append(retries);
         string(b, "consumer", consumer);
+        string(b, "tls_version", tls == null ? null : tls.protocol());
+        string(b, "sni", tls == null ? null : tls.sni());
         b.append('}');
     }
 

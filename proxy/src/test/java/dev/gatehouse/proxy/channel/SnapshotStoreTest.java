@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -56,5 +57,20 @@ class SnapshotStoreTest {
     void theEmptySnapshotRoundTrips(@TempDir Path dir) throws Exception {
         SnapshotStore.write(dir, Snapshot.EMPTY);
         assertThat(ChannelClient.loadPersisted(dir)).isEqualTo(Snapshot.EMPTY);
+    }
+
+    @Test
+    void theStateHoldsKeysSoItIsOwnerOnly(@TempDir Path dir) throws Exception {
+        Path state = dir.resolve("state");
+        Files.createDirectories(state);
+        Files.setPosixFilePermissions(state, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        SnapshotStore.write(state, TestSnapshots.v(3));
+        SnapshotStore.writeOrigin(state, "epoch-1", 3);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(state)))
+                .isEqualTo("rwx------");
+        for (String name : List.of(SnapshotStore.FILE, SnapshotStore.ORIGIN)) {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(state.resolve(name))))
+                    .as(name).isEqualTo("rw-------");
+        }
     }
 }

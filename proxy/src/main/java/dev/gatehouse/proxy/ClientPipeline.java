@@ -1,0 +1,126 @@
+package dev.gatehouse.proxy;
+
+import dev.gatehouse.proxy.forward.ClientHandler;
+import dev.gatehouse.proxy.forward.DataPlane;
+import dev.gatehouse.proxy.forward.UpstreamPool;
+import dev.gatehouse.proxy.http.RequestGate;
+import dev.gatehouse.proxy.http.StrictRequestDecoder;
+import dev.gatehouse.proxy.observe.EdgeMeters;
+import dev.gatehouse.proxy.observe.RequestObserver;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.timeout.IdleStateHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * The pipeline of a client connection, in named steps (after Zuul's
+ * {@code addTcpRelatedHandlers}/{@code addHttp1Handlers}): the connection limit and the idle
+ * handler; on the TLS port the TLS steps ({@code TlsHandshakes}); then HTTP/1.1 behind the strict
+ * gate, the same on both ports. ALPN offers only {@code http/1.1} today, so the HTTP/1 steps follow
+ * the TLS ones directly; an ALPN branch would add them (or HTTP/2's) once the protocol is chosen.
+ */
+final class ClientPipeline {
+    private static final Logger LOG = LoggerFactory.getLogger(ClientPipeline.class);
+
+    private final ProxyConfig config;
+    private final ChannelGroup clients;
+    private final DataPlane plane;
+    private final Map<EventLoop, UpstreamPool> pools;
+    private final RequestObserver observer;
+    private final EdgeMeters edge;
+    /** Client connections open now, for --max-connections. */
+    private final AtomicInteger openConnections = new AtomicInteger();
+    private final AtomicLong lastRefusalLogNanos = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(2));
+    private final AtomicLong refusedSinceLog = new AtomicLong();
+
+    ClientPipeline(ProxyConfig config, ChannelGroup clients, DataPlane plane, Map<EventLoop, UpstreamPool> pools,
+                   RequestObserver observer, EdgeMeters edge) {
+        this.config = config;
+        this.clients = clients;
+        this.plane = plane;
+        this.pools = pools;
+        this.observer = observer;
+        this.edge = edge;
+    }
+
+    /** The cleartext port's connections. */
+    ChannelInitializer<Channel> cleartext() {
+        return initializer(null);
+    }
+
+    /** The TLS port's connections: {@code tlsSteps} add the TLS handlers. */
+    ChannelInitializer<Channel> tls(Consumer<ChannelPipeline> tlsSteps) {
+        return initializer(tlsSteps);
+    }
+
+    private ChannelInitializer<Channel> initializer(Consumer<ChannelPipeline> tlsSteps) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                if (!addConnectionHandlers(ch)) {
+                    return;
+                }
+                if (tlsSteps != null) {
+                    tlsSteps.accept(ch.pipeline());
+                }
+                addHttp1Handlers(ch);
+            }
+        };
+    }
+
+    /**
+     * Beyond {@code maxConnections} open ones the new connection is closed at once (no response:
+     * the proxy is full, not the request bad), counted, and logged at most once a second with
+     * the count since the last line; otherwise the idle handler, first, so it also covers a
+     * handshake.
+     *
+     * @return false when the connection was refused
+     */
+    private boolean addConnectionHandlers(Channel ch) {
+        ClientLimits limits = config.limits();
+        if (openConnections.incrementAndGet() > limits.maxConnections()) {
+            openConnections.decrementAndGet();
+            edge.count(EdgeMeters.Reason.MAX_CONNECTIONS);
+            logConnectionRefused(limits.maxConnections());
+            ch.close();
+            return false;
+        }
+        ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
+        clients.add(ch);
+        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        return true;
+    }
+
+    /** HTTP/1.1 behind the strict gate. */
+    private void addHttp1Handlers(Channel ch) {
+        ClientLimits limits = config.limits();
+        ch.pipeline()
+                .addLast("decoder", new StrictRequestDecoder(limits))
+                .addLast("encoder", new HttpResponseEncoder())
+                .addLast("gate", new RequestGate(limits, edge))
+                .addLast("proxy", new ClientHandler(plane, pools.get(ch.eventLoop()), observer, limits, edge,
+                        config.trustedProxies()));
+    }
+
+    private void logConnectionRefused(int max) {
+        long refused = refusedSinceLog.incrementAndGet();
+        long last = lastRefusalLogNanos.get();
+        long now = System.nanoTime();
+        if (now - last >= TimeUnit.SECONDS.toNanos(1) && lastRefusalLogNanos.compareAndSet(last, now)) {
+            refusedSinceLog.addAndGet(-refused);
+            LOG.warn("event=connection.refused reason=max_connections max={} refused={} (raise --max-connections or add replicas)",
+                    max, refused);
+        }
+    }
+}

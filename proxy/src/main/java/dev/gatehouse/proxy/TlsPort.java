@@ -1,0 +1,125 @@
+package dev.gatehouse.proxy;
+
+import dev.gatehouse.config.Snapshot;
+import dev.gatehouse.proxy.tls.Listener;
+import dev.gatehouse.proxy.tls.ServerCertificates;
+import dev.gatehouse.proxy.tls.TlsConfig;
+import dev.gatehouse.proxy.tls.TlsHandshakes;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.OpenSsl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The proxy's TLS port (docs/tls.md): a second {@link DataPort} that opens like the cleartext one,
+ * with the first snapshot ({@code gatehouse proxy}) or with the first snapshot that holds a
+ * certificate ({@code local}, {@code demo}: {@link TlsConfig#alwaysOpen()} false), and stays open
+ * from then on; the certificates it serves ({@link ServerCertificates}), planned with each
+ * snapshot and committed with its swap; and the TLS steps of its connections
+ * ({@link TlsHandshakes}). Steps run under the proxy's apply lock, like the data port's.
+ */
+final class TlsPort {
+    private static final Logger LOG = LoggerFactory.getLogger(TlsPort.class);
+
+    private final TlsConfig config;
+    private final DataPort port;
+    private final ServerCertificates certificates;
+    private final TlsHandshakes handshakes;
+    private final Listener cleartext;
+
+    TlsPort(ProxyConfig proxy, ServerCertificates certificates, Listener cleartext, Transport transport, EventLoopGroup group,
+            ClientPipeline pipeline, MeterRegistry registry) {
+        this.config = proxy.tls();
+        this.certificates = certificates;
+        this.cleartext = cleartext;
+        this.handshakes = new TlsHandshakes(certificates, config, registry);
+        this.port = new DataPort("https", proxy.address(), config.port(), proxy.ioThreads(), Listener.tls(), transport, group,
+                pipeline.tls(this::addTlsHandlers));
+        // an applied certificate may come within 14 days of its expiry while nothing changes
+        group.next().scheduleAtFixedRate(certificates::checkExpiry, 1, 1, TimeUnit.HOURS);
+    }
+
+    /**
+     * The certificates of a proxy with a TLS port, for the provider it asks for; logs the choice.
+     *
+     * @return null when {@code config} has no TLS port
+     * @throws IllegalStateException when OpenSSL is asked for and does not load
+     */
+    static ServerCertificates certificates(TlsConfig config, MeterRegistry registry) {
+        if (!config.enabled()) {
+            return null;
+        }
+        ServerCertificates certificates = ServerCertificates.of(config.provider(), registry);
+        LOG.info("event=tls.provider provider={} requested={} openssl_available={}{}", certificates.provider(),
+                config.provider().flag(), OpenSsl.isAvailable(),
+                OpenSsl.isAvailable() ? " openssl_version=\"" + OpenSsl.versionString() + "\"" : "");
+        return certificates;
+    }
+
+    /** What the cleartext port's connections are: where {@code httpsRedirect} points until the TLS port is bound. */
+    static Listener cleartextListener(TlsConfig config) {
+        return Listener.cleartext(config.redirectPort() != 0 ? config.redirectPort() : config.enabled() ? config.port() : 0);
+    }
+
+    DataPort port() {
+        return port;
+    }
+
+    void addTlsHandlers(ChannelPipeline p) {
+        handshakes.addTlsHandlers(p);
+    }
+
+    /** The snapshot's certificates, built aside; see {@link ServerCertificates#plan}. */
+    ServerCertificates.Plan plan(Snapshot snapshot) {
+        return certificates.plan(snapshot.certificates());
+    }
+
+    void abandon(ServerCertificates.Plan plan) {
+        certificates.abandon(plan);
+    }
+
+    /**
+     * Binds the port, not accepting yet, when {@code snapshot} opens it.
+     *
+     * @return true when it bound now ({@link #accept} follows the swap)
+     * @throws IllegalStateException when the bind fails (final, as the data port's)
+     */
+    boolean bindIfOpening(Snapshot snapshot, boolean draining) {
+        if (port.bound() || draining || (!config.alwaysOpen() && snapshot.certificates().isEmpty())) {
+            return false;
+        }
+        port.bind(snapshot.version());
+        if (config.redirectPort() == 0) {
+            cleartext.httpsPort(port.port());
+        }
+        return true;
+    }
+
+    void commit(ServerCertificates.Plan plan) {
+        certificates.commit(plan);
+    }
+
+    void accept(long version) {
+        port.accept(version);
+    }
+
+    /** For {@code /status}: whether it listens, the provider and the certificates (never a key). */
+    Map<String, Object> describe() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("listening", port.accepting());
+        m.put("provider", certificates.provider());
+        m.put("certificates", certificates.describe());
+        return m;
+    }
+
+    /** Releases the certificates; the port itself is closed by the drain. */
+    void releaseCertificates() {
+        certificates.close();
+    }
+}

@@ -1,0 +1,197 @@
+package dev.gatehouse.proxy.tls;
+
+import dev.gatehouse.proxy.http.StrictRequestDecoder;
+import dev.gatehouse.proxy.observe.RateLimitedLog;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SniCompletionEvent;
+import io.netty.handler.ssl.SniHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import java.nio.channels.ClosedChannelException;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The TLS steps of a TLS-port connection, in front of the HTTP ones ({@link #addTlsHandlers}):
+ * an {@link SniHandler} that picks the certificate from the applied snapshot's
+ * {@link CertificateTable} (a volatile read, nothing built per handshake) and then makes way for
+ * the {@link SslHandler}, and an observer that counts the handshake's outcome in
+ * {@code gatehouse_tls_handshakes_total{result}}, logs a failure (rate-limited, per kind), and
+ * on success hands the version and SNI name to the HTTP decoder. The whole handshake, ClientHello
+ * included, must finish within the handshake timeout.
+ *
+ * <p>No certificate for the name and no fallback: the proxy answers the ClientHello with a fatal
+ * {@code unrecognized_name} alert (RFC 6066 §3), or {@code handshake_failure} when the client
+ * sent no name, and closes.
+ */
+public final class TlsHandshakes {
+    private static final Logger LOG = LoggerFactory.getLogger(TlsHandshakes.class);
+
+    /** The {@code result} of {@code gatehouse_tls_handshakes_total}. */
+    enum Result {
+        SUCCESS, UNRECOGNIZED_NAME, NO_CERTIFICATE, PROTOCOL_VERSION, NO_SHARED_CIPHER, CERTIFICATE_REJECTED, TIMEOUT,
+        NOT_TLS, CLOSED, OTHER;
+
+        final String label = name().toLowerCase(Locale.ROOT);
+        final RateLimitedLog log = RateLimitedLog.of(LOG, "tls.handshake-failed." + label);
+    }
+
+    /** Alert records, TLS 1.2 record layer (TLS 1.3 uses the same): type 21, version 3.3, length 2, fatal, description. */
+    private static final byte[] UNRECOGNIZED_NAME_ALERT = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 112};
+    private static final byte[] HANDSHAKE_FAILURE_ALERT = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 40};
+
+    private final ServerCertificates certificates;
+    private final long timeoutMillis;
+    private final boolean jdk;
+    private final Map<Result, Counter> counters = new EnumMap<>(Result.class);
+
+    public TlsHandshakes(ServerCertificates certificates, TlsConfig config, MeterRegistry registry) {
+        this.certificates = certificates;
+        this.timeoutMillis = config.handshakeTimeout().toMillis();
+        this.jdk = certificates.provider().equals(TlsProvider.describe(SslProvider.JDK));
+        for (Result r : Result.values()) {
+            counters.put(r, Counter.builder("gatehouse.tls.handshakes").tag("result", r.label)
+                    .description("TLS handshakes on the TLS port, by result: success or why it failed")
+                    .register(registry));
+        }
+    }
+
+    /** The TLS steps, added after the connection's first handlers; the HTTP ones follow. */
+    public void addTlsHandlers(ChannelPipeline p) {
+        p.addLast("sni", new CertificateSelector());
+        p.addLast("tls-handshake", new HandshakeObserver());
+    }
+
+    long count(Result r) {
+        return (long) counters.get(r).count();
+    }
+
+    private void failed(ChannelHandlerContext ctx, Result r, String sni, Throwable cause) {
+        counters.get(r).increment();
+        r.log.info("client={} sni={} error=\"{}\"", ctx.channel().remoteAddress(), sni == null ? "none" : sni,
+                cause == null ? r.label : TlsContexts.describe(cause).replace('"', '\''));
+    }
+
+    static Result classify(Throwable cause) {
+        if (cause instanceof SslHandshakeTimeoutException) {
+            return Result.TIMEOUT;
+        }
+        if (cause instanceof NotSslRecordException) {
+            return Result.NOT_TLS;
+        }
+        if (cause instanceof ClosedChannelException) {
+            return Result.CLOSED;
+        }
+        String m = TlsContexts.describe(cause).toLowerCase(Locale.ROOT);
+        if (m.contains("protocol") && (m.contains("unsupported") || m.contains("not enabled") || m.contains("no appropriate")
+                || m.contains("wrong_version"))) {
+            return Result.PROTOCOL_VERSION;
+        }
+        if (m.contains("cipher")) {
+            return Result.NO_SHARED_CIPHER;
+        }
+        if (m.contains("certificate") || m.contains("unknown_ca") || m.contains("unknown ca")) {
+            return Result.CERTIFICATE_REJECTED;
+        }
+        if (m.contains("closed") || m.contains("connection reset")) {
+            return Result.CLOSED;
+        }
+        return Result.OTHER;
+    }
+
+    /** Picks the certificate by SNI; without one, refuses the handshake with the alert. */
+    private final class CertificateSelector extends SniHandler {
+        CertificateSelector() {
+            super(certificates::select, timeoutMillis);
+        }
+
+        @Override
+        protected void replaceHandler(ChannelHandlerContext ctx, String hostname, SslContext context) throws Exception {
+            if (context != null) {
+                super.replaceHandler(ctx, hostname, context);
+                return;
+            }
+            Result r = hostname == null ? Result.NO_CERTIFICATE : Result.UNRECOGNIZED_NAME;
+            failed(ctx, r, hostname, null);
+            // what is left of the ClientHello and anything after it is dropped; the client gets the alert and a close
+            ctx.pipeline().replace(this, "tls-refused", new Discard());
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(r == Result.UNRECOGNIZED_NAME ? UNRECOGNIZED_NAME_ALERT
+                    : HANDSHAKE_FAILURE_ALERT)).addListener(ChannelFutureListener.CLOSE);
+        }
+
+        @Override
+        protected SslHandler newSslHandler(SslContext context, ByteBufAllocator allocator) {
+            SslHandler h = super.newSslHandler(context, allocator);
+            if (jdk) {
+                // OpenSSL server contexts prefer the server's order already (SSL_OP_CIPHER_SERVER_PREFERENCE)
+                SSLEngine engine = h.engine();
+                SSLParameters params = engine.getSSLParameters();
+                params.setUseCipherSuitesOrder(true);
+                engine.setSSLParameters(params);
+            }
+            return h;
+        }
+    }
+
+    /** Counts the outcome; on success tells the HTTP decoder, then leaves the pipeline. */
+    private final class HandshakeObserver extends ChannelInboundHandlerAdapter {
+        private String sni;
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof SniCompletionEvent e) {
+                sni = e.hostname();
+                if (e.cause() instanceof SslHandshakeTimeoutException t) {
+                    failed(ctx, Result.TIMEOUT, null, t);
+                    ctx.pipeline().remove(this);
+                }
+            } else if (evt instanceof SslHandshakeCompletionEvent e) {
+                if (e.isSuccess()) {
+                    counters.get(Result.SUCCESS).increment();
+                    SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+                    ClientTls tls = new ClientTls(ssl == null ? null : ssl.engine().getSession().getProtocol(),
+                            sni == null ? null : CertificateTable.normalize(sni));
+                    StrictRequestDecoder decoder = ctx.pipeline().get(StrictRequestDecoder.class);
+                    if (decoder != null) {
+                        decoder.tls(tls);
+                    }
+                } else {
+                    failed(ctx, classify(e.cause()), sni, e.cause());
+                }
+                ctx.pipeline().remove(this);
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    /** Drops whatever a refused connection still sends. */
+    private static final class Discard extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}
