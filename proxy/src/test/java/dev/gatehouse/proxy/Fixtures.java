@@ -84,6 +84,7 @@ public final class Fixtures {
         private Route.KeyAuth keyAuth;
         private Long maxBodySize;
         private boolean allowEncodedSlashes;
+        private Long websocketIdleTimeoutMillis;
 
         RouteBuilder(String id, String service) {
             this.id = id;
@@ -140,9 +141,14 @@ public final class Fixtures {
             return this;
         }
 
+        public RouteBuilder websocketIdleTimeout(Duration d) {
+            websocketIdleTimeoutMillis = d.toMillis();
+            return this;
+        }
+
         public Route build() {
             return new Route(id, source("GatewayRoute", id), service, hosts, paths, methods, headers, stripPath,
-                    preserveHost, priority, keyAuth, maxBodySize, allowEncodedSlashes);
+                    preserveHost, priority, keyAuth, maxBodySize, allowEncodedSlashes, false, websocketIdleTimeoutMillis);
         }
     }
 }

@@ -4,7 +4,9 @@ import dev.gatehouse.proxy.ClientLimits;
 import dev.gatehouse.proxy.http.BadRequest;
 import dev.gatehouse.proxy.http.ErrorReply;
 import dev.gatehouse.proxy.http.ForwardedFor;
+import dev.gatehouse.proxy.http.StrictRequestDecoder;
 import dev.gatehouse.proxy.http.TrustedProxies;
+import dev.gatehouse.proxy.http.WebSocketUpgrade;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RequestObserver;
 import io.netty.buffer.Unpooled;
@@ -54,6 +56,8 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
     /** Whether the current request's client asked to keep the connection (read before its head is rewritten). */
     private boolean keepAlive;
     private boolean http11;
+    /** The current request asks for WebSocket: the decoder holds what follows it until the answer is known. */
+    private boolean upgradeAsked;
     private boolean closed;
     /** True while {@link #dispatchPending} runs, so an exchange finishing inside it does not recurse. */
     private boolean dispatching;
@@ -144,6 +148,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
             plane.requestStarted();
             keepAlive = HttpUtil.isKeepAlive(req);
             http11 = req.protocolVersion().equals(HttpVersion.HTTP_1_1);
+            upgradeAsked = WebSocketUpgrade.requested(req.headers());
             current = new Exchange(this, req);
             current.start();
             if (msg instanceof HttpContent c) {
@@ -234,8 +239,39 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         }
         if (!closed && current == null) {
             ctx.flush();
-            ctx.read();
+            readNextRequest();
         }
+    }
+
+    /**
+     * Reads on for the next request. After a WebSocket upgrade that did not become a tunnel (the
+     * target or the proxy answered it otherwise), the decoder first decodes what it held back.
+     */
+    private void readNextRequest() {
+        StrictRequestDecoder decoder = upgradeAsked ? ctx.pipeline().get(StrictRequestDecoder.class) : null;
+        upgradeAsked = false;
+        if (decoder == null) {
+            ctx.read();
+            return;
+        }
+        try {
+            decoder.resume();
+        } catch (Exception e) {
+            exceptionCaught(ctx, e);
+        }
+    }
+
+    /**
+     * The exchange's connection became a WebSocket {@link Tunnel}, which replaces this handler:
+     * the request is over as far as this connection is concerned (in-flight count, drain sweeps).
+     */
+    void tunnelled() {
+        if (current != null) {
+            current = null;
+            plane.requestEnded();
+        }
+        closed = true;
+        releasePending();
     }
 
     @Override

@@ -152,6 +152,19 @@ final class UpstreamAttempt implements Deadlines.Expiry {
     }
 
     /**
+     * Ends the attempt and gives its connection to a {@link Tunnel}: no more timeouts, no more
+     * callbacks to the exchange, never back to the pool.
+     */
+    Channel handOver() {
+        released = true;
+        deadlines.cancel();
+        Channel ch = channel;
+        channel = null;
+        ch.pipeline().get(UpstreamHandler.class).detach();
+        return ch;
+    }
+
+    /**
      * Ends the attempt: the connection goes back to the pool when {@code reuse} (the exchange
      * completed cleanly on it), else it is closed, so a half-sent request never reaches a target
      * as complete and a half-read response is never taken by the next request.
