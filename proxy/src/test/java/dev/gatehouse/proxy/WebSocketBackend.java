@@ -3,6 +3,7 @@ package dev.gatehouse.proxy;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -65,6 +66,9 @@ final class WebSocketBackend implements AutoCloseable {
         this.floodBytes = floodBytes;
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.SO_SNDBUF, 64 * 1024)
+                // the backend is the test's tool, not under test: paranoid leak detection would record
+                // every 4-byte unmasking step of a 1 MiB frame; the proxy's buffers stay tracked
+                .childOption(ChannelOption.ALLOCATOR, new UnpooledByteBufAllocator(false, true))
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -147,10 +151,11 @@ final class WebSocketBackend implements AutoCloseable {
                     return;
                 }
                 int n = (int) Math.min(FLOOD_FRAME, floodBytes - offset);
-                ByteBuf payload = ctx.alloc().buffer(n);
+                byte[] bytes = new byte[n];
                 for (int i = 0; i < n; i++) {
-                    payload.writeByte(patternByte(offset + i));
+                    bytes[i] = patternByte(offset + i);
                 }
+                ByteBuf payload = ctx.alloc().buffer(n).writeBytes(bytes);
                 offset += n;
                 floodSent.set(offset);
                 ctx.writeAndFlush(new BinaryWebSocketFrame(payload));
