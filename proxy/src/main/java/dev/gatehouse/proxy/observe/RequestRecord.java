@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * One request as metrics and the access log see it: filled in on the event loop as the exchange
  * goes, counted into the route's meters by {@link #finish}, then handed to the access log, whose
- * thread alone formats it. The only per-request allocation of observing; no lookups, no locks.
+ * thread alone formats it. A request that became a WebSocket tunnel is counted by
+ * {@link #tunnelled} and handed to the access log by {@link #tunnelClosed}. The only per-request allocation of observing; no lookups, no locks.
  */
 public final class RequestRecord {
     private final RequestObserver observer;
