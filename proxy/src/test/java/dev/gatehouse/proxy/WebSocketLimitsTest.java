@@ -134,6 +134,20 @@ class WebSocketLimitsTest extends ProxyTestBase {
     }
 
     @Test
+    void theLastRequestAConnectionMayCarryCanStillBeAnUpgrade() throws Exception {
+        WebSocketBackend backend = new WebSocketBackend();
+        start(Fixtures.config().withLimits(ClientLimits.DEFAULTS.withMaxRequestsPerConnection(1)), AccessLogDestination.OFF,
+                backend, null);
+        try (RawWebSocket c = new RawWebSocket(proxy.port())) {
+            c.write(RawWebSocket.upgrade("/chat", ""));
+            assertThat(c.readHead()).startsWith("HTTP/1.1 101 ").doesNotContainIgnoringCase("connection: close");
+            c.write(RawWebSocket.text("one request, then a tunnel"));
+            assertThat(c.readFrame().text()).isEqualTo("one request, then a tunnel");
+        }
+        assertThat(backend.heads.get(0)).containsIgnoringCase("\r\nconnection: upgrade\r\n");
+    }
+
+    @Test
     void theDrainLeavesATunnelOpenUntilItsTimeoutThenClosesIt() throws Exception {
         WebSocketBackend backend = new WebSocketBackend();
         start(Fixtures.config().withDrain(Duration.ZERO, Duration.ofMillis(600)), AccessLogDestination.OFF, backend, null);

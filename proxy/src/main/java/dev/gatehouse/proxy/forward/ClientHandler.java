@@ -139,16 +139,20 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
 
     private void dispatch(Object msg) {
         if (msg instanceof HttpRequest req) {
-            if (++requests >= maxRequests) {
-                // the connection's last request: its response says Connection: close
-                HttpUtil.setKeepAlive(req, false);
+            upgradeAsked = WebSocketUpgrade.requested(req.headers());
+            boolean last = ++requests >= maxRequests;
+            if (last) {
+                // the connection's last request: its response says Connection: close (an upgrade keeps
+                // its Connection header, which asks for the switch: a 101 ends HTTP on the connection anyway)
+                if (!upgradeAsked) {
+                    HttpUtil.setKeepAlive(req, false);
+                }
                 edge.count(EdgeMeters.Reason.MAX_REQUESTS);
                 LOG.debug("event=connection.max_requests client={} requests={}", ctx.channel().remoteAddress(), requests);
             }
             plane.requestStarted();
-            keepAlive = HttpUtil.isKeepAlive(req);
+            keepAlive = HttpUtil.isKeepAlive(req) && !last;
             http11 = req.protocolVersion().equals(HttpVersion.HTTP_1_1);
-            upgradeAsked = WebSocketUpgrade.requested(req.headers());
             current = new Exchange(this, req);
             current.start();
             if (msg instanceof HttpContent c) {
