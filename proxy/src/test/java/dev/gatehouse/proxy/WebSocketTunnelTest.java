@@ -54,8 +54,13 @@ class WebSocketTunnelTest extends ProxyTestBase {
     private PrometheusMeterRegistry registry;
     private final ExecutorService clientPool = Executors.newCachedThreadPool();
 
+    private int deadPort;
+
     @BeforeEach
     void start() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            deadPort = s.getLocalPort();
+        }
         ws = new WebSocketBackend();
         closeables.add(ws);
         plain = new RawBackend();
@@ -65,12 +70,15 @@ class WebSocketTunnelTest extends ProxyTestBase {
         Consumer alice = new Consumer("uid-alice", Fixtures.source("Consumer", "default/alice"), "alice", "crm-42",
                 List.of(new Consumer.Credential("cred-alice", KeyDigest.of(KEY))));
         assertThat(proxy.apply(Fixtures.snapshot(1,
-                List.of(service("default/ws", "default/ws-up"), service("default/plain", "default/plain-up")),
+                List.of(service("default/ws", "default/ws-up"), service("default/plain", "default/plain-up"),
+                        service("default/retry", "default/retry-up")),
                 List.of(route("default/chat", "default/ws").paths("/chat").stripPath(false)
                                 .keyAuth(new Route.KeyAuth(List.of("apikey"), true, true, true, null)).build(),
                         route("default/open", "default/ws").paths("/open").build(),
-                        route("default/plain", "default/plain").paths("/plain").build()),
-                List.of(upstream("default/ws-up", ws.port()), upstream("default/plain-up", plain.port())),
+                        route("default/plain", "default/plain").paths("/plain").build(),
+                        route("default/retry", "default/retry").paths("/retry").build()),
+                List.of(upstream("default/ws-up", ws.port()), upstream("default/plain-up", plain.port()),
+                        upstream("default/retry-up", deadPort, ws.port())),
                 List.of(alice)))).isEmpty();
     }
 
@@ -153,6 +161,9 @@ class WebSocketTunnelTest extends ProxyTestBase {
         Collector c = new Collector();
         WebSocket socket = connect("/chat/room", c, "apikey", KEY).get(10, TimeUnit.SECONDS);
         assertThat(metrics().value("gatehouse_websocket_tunnels")).isEqualTo(1.0);
+        String target = "127.0.0.1:" + ws.port();
+        assertThat(metrics().value("gatehouse_upstream_target_in_flight", "upstream", "default/ws-up", "target", target))
+                .as("the target is busy with the tunnel while it is open").isEqualTo(1.0);
         socket.sendText("hello through the proxy", true).get(5, TimeUnit.SECONDS);
         assertThat(c.messages.poll(5, TimeUnit.SECONDS)).isEqualTo("hello through the proxy");
         socket.sendBinary(ByteBuffer.wrap(new byte[] {0, 1, 2, (byte) 0xff}), true).get(5, TimeUnit.SECONDS);
@@ -173,6 +184,7 @@ class WebSocketTunnelTest extends ProxyTestBase {
         ws.closed.get(0).get(5, TimeUnit.SECONDS);
         awaitNoTunnel();
         PrometheusText m = metrics();
+        assertThat(m.value("gatehouse_upstream_target_in_flight", "upstream", "default/ws-up", "target", target)).isEqualTo(0.0);
         // after the close handshake both close TCP at about the same time (the target first, RFC 6455 §7.1.1)
         assertThat(closed(m, "default/chat", "upstream_closed") + closed(m, "default/chat", "client_closed")).isEqualTo(1.0);
         assertThat(m.value("gatehouse_requests_total", "route", "default/chat", "service", "default/ws", "status_class", "1xx"))
@@ -310,6 +322,20 @@ class WebSocketTunnelTest extends ProxyTestBase {
         assertThat(switched.status()).as("a 101 nobody asked for is a malformed answer").isEqualTo(502);
         TestClient.Response toH2c = TestClient.raw(proxy.port(), RawWebSocket.upgrade("/plain/switch", ""));
         assertThat(toH2c.status()).as("a 101 to another protocol than the one asked for").isEqualTo(502);
+    }
+
+    @Test
+    void anUpgradeIsRetriedOnAnotherTargetBeforeThe101() throws Exception {
+        for (int i = 0; i < 2; i++) {
+            try (RawWebSocket c = new RawWebSocket(proxy.port())) {
+                c.write(RawWebSocket.upgrade("/retry", ""));
+                assertThat(c.readHead()).as("one of the two goes to the dead target first").startsWith("HTTP/1.1 101 ");
+                c.write(RawWebSocket.text("after a retry " + i));
+                assertThat(c.readFrame().text()).isEqualTo("after a retry " + i);
+            }
+        }
+        assertThat(metrics().value("gatehouse_retries_total", "route", "default/retry", "service", "default/retry"))
+                .isGreaterThanOrEqualTo(1.0);
     }
 
     @Test
