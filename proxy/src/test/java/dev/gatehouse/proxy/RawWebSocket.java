@@ -52,6 +52,14 @@ final class RawWebSocket implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    /** Over a connected socket (a TLS one for {@code wss}). */
+    RawWebSocket(Socket connected) throws IOException {
+        socket = connected;
+        socket.setSoTimeout(10_000);
+        in = new BufferedInputStream(socket.getInputStream());
+        out = socket.getOutputStream();
+    }
+
     /** The opening handshake of RFC 6455 §1.3 on {@code path}, with {@code extra} header lines (CRLF-terminated). */
     static String upgrade(String path, String extra) {
         return "GET " + path + " HTTP/1.1\r\nHost: chat.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
