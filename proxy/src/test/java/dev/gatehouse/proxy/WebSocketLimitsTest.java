@@ -41,6 +41,15 @@ class WebSocketLimitsTest extends ProxyTestBase {
                 List.of(upstream("default/ws-up", backend.port())), List.of()))).isEmpty();
     }
 
+    /** The counters move once both connections' close events ran on the proxy's loop: waits (bounded) for the gauge. */
+    private void awaitNoTunnel() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (PrometheusText.parse(registry.scrape()).value("gatehouse_websocket_tunnels") != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(PrometheusText.parse(registry.scrape()).value("gatehouse_websocket_tunnels")).isEqualTo(0.0);
+    }
+
     private double closedTotal(String outcome) {
         return PrometheusText.parse(registry.scrape()).value("gatehouse_websocket_tunnels_closed_total", "route", "default/chat",
                 "service", "default/ws", "outcome", outcome);
@@ -112,8 +121,8 @@ class WebSocketLimitsTest extends ProxyTestBase {
         long silentMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - silentFrom);
         assertThat(silentMillis).as("the route's 1 s, not the client's 200 ms").isBetween(800L, 5_000L);
         backend.closed.get(0).get(5, TimeUnit.SECONDS);
+        awaitNoTunnel();
         assertThat(closedTotal("idle_timeout")).isEqualTo(1.0);
-        assertThat(PrometheusText.parse(registry.scrape()).value("gatehouse_websocket_tunnels")).isEqualTo(0.0);
 
         proxy.close(); // writes the access log
         JsonNode line = null;
@@ -166,6 +175,7 @@ class WebSocketLimitsTest extends ProxyTestBase {
             closing.get(10, TimeUnit.SECONDS);
         }
         backend.closed.get(0).get(5, TimeUnit.SECONDS);
+        awaitNoTunnel();
         assertThat(closedTotal("drain")).isEqualTo(1.0);
     }
 }
