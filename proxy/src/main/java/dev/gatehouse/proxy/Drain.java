@@ -2,6 +2,7 @@ package dev.gatehouse.proxy;
 
 import dev.gatehouse.proxy.forward.ClientHandler;
 import dev.gatehouse.proxy.forward.DataPlane;
+import dev.gatehouse.proxy.forward.Tunnel;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -29,11 +30,13 @@ import java.util.concurrent.TimeUnit;
  *       the cleartext and the TLS port alike (a new connect is refused). Requests in flight finish; a request that still arrives on an
  *       open connection is served, with {@code Connection: close}. A connection that stayed quiet
  *       for a whole {@link #SWEEP} is closed by {@link ClientHandler#drainIfQuiet} (half-close,
- *       then {@link #LINGER}). Ends when no request is in flight and no connection is open, or
- *       when {@code drainTimeout} has passed since the listener closed.</li>
- *   <li>{@link Phase#DONE} ({@code event=drain.done in_flight_left=N}): the caller closes what is
- *       left, cutting {@code in_flight_left} requests ({@code reason="forced"} in
- *       {@code gatehouse_drain_connections_closed_total}).</li>
+ *       then {@link #LINGER}). WebSocket tunnels are left open: they have no request boundary to
+ *       close at. Ends when no request is in flight and no connection is open, or when
+ *       {@code drainTimeout} has passed since the listener closed.</li>
+ *   <li>{@link Phase#DONE} ({@code event=drain.done in_flight_left=N tunnels_left=T}): the tunnels
+ *       left are closed, both sides, after flushing what is pending ({@link Tunnel#closeForDrain},
+ *       {@code outcome="drain"}); the caller closes what is left, cutting {@code in_flight_left}
+ *       requests ({@code reason="forced"} in {@code gatehouse_drain_connections_closed_total}).</li>
  * </ol>
  * A port that never opened (no snapshot yet) has no load balancer to wait for: the delay is skipped.
  */
@@ -74,6 +77,8 @@ final class Drain {
                 .register(registry);
         Gauge.builder("gatehouse.requests.in.flight", plane, DataPlane::inFlight)
                 .description("Requests in flight, across all client connections").register(registry);
+        Gauge.builder("gatehouse.websocket.tunnels", plane, DataPlane::tunnels)
+                .description("WebSocket tunnels open now, across all client connections").register(registry);
         idleClosed = Counter.builder("gatehouse.drain.connections.closed").tag("reason", "idle")
                 .description("Client connections the drain closed: idle (quiet, half-closed) or forced (left at the drain timeout)")
                 .register(registry);
@@ -140,16 +145,23 @@ final class Drain {
         }
         int inFlightLeft = plane.inFlight();
         int connectionsLeft = clients.size();
+        int tunnelsLeft = plane.tunnels();
+        if (tunnelsLeft > 0) {
+            for (Channel ch : clients) {
+                ch.eventLoop().execute(() -> Tunnel.closeForDrain(ch));
+            }
+        }
         forcedClosed.increment(connectionsLeft);
         phase = Phase.DONE;
         long afterMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
         if (inFlightLeft > 0) {
-            LOG.warn("event=drain.done in_flight_left={} connections_left={} idle_closed={} after_ms={} "
+            LOG.warn("event=drain.done in_flight_left={} tunnels_left={} connections_left={} idle_closed={} after_ms={} "
                             + "(the drain timeout {} ms passed first; raise --drain-timeout if these requests must finish)",
-                    inFlightLeft, connectionsLeft, (long) idleClosed.count(), afterMillis, config.drainTimeout().toMillis());
+                    inFlightLeft, tunnelsLeft, connectionsLeft, (long) idleClosed.count(), afterMillis,
+                    config.drainTimeout().toMillis());
         } else {
-            LOG.info("event=drain.done in_flight_left=0 connections_left={} idle_closed={} after_ms={}", connectionsLeft,
-                    (long) idleClosed.count(), afterMillis);
+            LOG.info("event=drain.done in_flight_left=0 tunnels_left={} connections_left={} idle_closed={} after_ms={}", tunnelsLeft,
+                    connectionsLeft, (long) idleClosed.count(), afterMillis);
         }
         return inFlightLeft;
     }

@@ -85,6 +85,7 @@ public final class Fixtures {
         private Long maxBodySize;
         private boolean allowEncodedSlashes;
         private boolean httpsRedirect;
+        private Long websocketIdleTimeoutMillis;
 
         RouteBuilder(String id, String service) {
             this.id = id;
@@ -146,9 +147,14 @@ public final class Fixtures {
             return this;
         }
 
+        public RouteBuilder websocketIdleTimeout(Duration d) {
+            websocketIdleTimeoutMillis = d.toMillis();
+            return this;
+        }
+
         public Route build() {
             return new Route(id, source("GatewayRoute", id), service, hosts, paths, methods, headers, stripPath,
-                    preserveHost, priority, keyAuth, maxBodySize, allowEncodedSlashes, httpsRedirect, null);
+                    preserveHost, priority, keyAuth, maxBodySize, allowEncodedSlashes, httpsRedirect, websocketIdleTimeoutMillis);
         }
     }
 }

@@ -133,6 +133,11 @@ class RequestGateSocketTest {
                 Arguments.of("Hixie-76 WebSocket keys",
                         "GET / HTTP/1.1\r\n" + h + "Upgrade: WebSocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key1: 4 @1  46546xW%0l 1 5\r\n"
                                 + "Sec-WebSocket-Key2: 12998 5 Y3 1  .P00\r\n\r\n^n:ds[4U", 400),
+                Arguments.of("WebSocket upgrade without Sec-WebSocket-Key",
+                        "GET / HTTP/1.1\r\n" + h + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n", 400),
+                Arguments.of("WebSocket upgrade with a body",
+                        "GET / HTTP/1.1\r\n" + h + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nContent-Length: 4\r\n\r\nbody", 400),
                 // request line and target (RFC 9112 §3)
                 Arguments.of("method outside the token grammar", "G@T / HTTP/1.1\r\n" + h + "\r\n", 400),
                 Arguments.of("HTTP/0.9 request", "GET /\r\n\r\n", 400),

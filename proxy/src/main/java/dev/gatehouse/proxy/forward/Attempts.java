@@ -5,6 +5,7 @@ import dev.gatehouse.proxy.balance.TargetState;
 import dev.gatehouse.proxy.http.ClientAddress;
 import dev.gatehouse.proxy.http.ErrorReply;
 import dev.gatehouse.proxy.observe.RateLimitedLog;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import org.slf4j.Logger;
@@ -44,6 +45,12 @@ final class Attempts {
         this.route = route;
         this.requestId = requestId;
         this.left = 1 + route.service().retries();
+    }
+
+    /** Methods whose request may be sent again after it may have reached a target (RFC 9110 §9.2.2). */
+    static boolean idempotent(HttpMethod m) {
+        return m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS || m == HttpMethod.PUT
+                || m == HttpMethod.DELETE || m == HttpMethod.TRACE;
     }
 
     /**

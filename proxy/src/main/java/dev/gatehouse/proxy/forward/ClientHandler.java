@@ -4,7 +4,9 @@ import dev.gatehouse.proxy.ClientLimits;
 import dev.gatehouse.proxy.http.BadRequest;
 import dev.gatehouse.proxy.http.ErrorReply;
 import dev.gatehouse.proxy.http.ForwardedFor;
+import dev.gatehouse.proxy.http.StrictRequestDecoder;
 import dev.gatehouse.proxy.http.TrustedProxies;
+import dev.gatehouse.proxy.http.WebSocketUpgrade;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RequestObserver;
 import io.netty.buffer.Unpooled;
@@ -56,6 +58,8 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
     private boolean http11;
     /** Whether the current request said {@code TE: trailers} (read before its head is rewritten). */
     private boolean trailers;
+    /** The current request asks for WebSocket: the decoder holds what follows it until the answer is known. */
+    private boolean upgradeAsked;
     private boolean closed;
     /** True while {@link #dispatchPending} runs, so an exchange finishing inside it does not recurse. */
     private boolean dispatching;
@@ -137,14 +141,19 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
 
     private void dispatch(Object msg) {
         if (msg instanceof HttpRequest req) {
-            if (++requests >= maxRequests) {
-                // the connection's last request: its response says Connection: close
-                HttpUtil.setKeepAlive(req, false);
+            upgradeAsked = WebSocketUpgrade.requested(req.headers());
+            boolean last = ++requests >= maxRequests;
+            if (last) {
+                // the connection's last request: its response says Connection: close (an upgrade keeps
+                // its Connection header, which asks for the switch: a 101 ends HTTP on the connection anyway)
+                if (!upgradeAsked) {
+                    HttpUtil.setKeepAlive(req, false);
+                }
                 edge.count(EdgeMeters.Reason.MAX_REQUESTS);
                 LOG.debug("event=connection.max_requests client={} requests={}", ctx.channel().remoteAddress(), requests);
             }
             plane.requestStarted();
-            keepAlive = HttpUtil.isKeepAlive(req);
+            keepAlive = HttpUtil.isKeepAlive(req) && !last;
             http11 = req.protocolVersion().equals(HttpVersion.HTTP_1_1);
             trailers = http11 && req.headers().containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
             current = new Exchange(this, req);
@@ -242,8 +251,39 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         }
         if (!closed && current == null) {
             ctx.flush();
-            ctx.read();
+            readNextRequest();
         }
+    }
+
+    /**
+     * Reads on for the next request. After a WebSocket upgrade that did not become a tunnel (the
+     * target or the proxy answered it otherwise), the decoder first decodes what it held back.
+     */
+    private void readNextRequest() {
+        StrictRequestDecoder decoder = upgradeAsked ? ctx.pipeline().get(StrictRequestDecoder.class) : null;
+        upgradeAsked = false;
+        if (decoder == null) {
+            ctx.read();
+            return;
+        }
+        try {
+            decoder.resume();
+        } catch (Exception e) {
+            exceptionCaught(ctx, e);
+        }
+    }
+
+    /**
+     * The exchange's connection became a WebSocket {@link Tunnel}, which replaces this handler:
+     * the request is over as far as this connection is concerned (in-flight count, drain sweeps).
+     */
+    void tunnelled() {
+        if (current != null) {
+            current = null;
+            plane.requestEnded();
+        }
+        closed = true;
+        releasePending();
     }
 
     @Override

@@ -79,15 +79,10 @@ final class Exchange {
         this.request = request;
         this.requestId = request.headers().get(ProxyHeaders.X_REQUEST_ID);
         this.clientAddress = client.forwarded().resolve(request.headers());
-        if (request.headers().contains(ProxyHeaders.X_FORWARDED_FOR)) {
-            client.edge().forwardedFor(clientAddress.peerTrusted());
-        }
         this.record = client.observer().begin(request, requestId, clientAddress);
         this.expectsBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
-        HttpMethod m = request.method();
-        this.head = m == HttpMethod.HEAD;
-        this.idempotent = m == HttpMethod.GET || head || m == HttpMethod.OPTIONS || m == HttpMethod.PUT
-                || m == HttpMethod.DELETE || m == HttpMethod.TRACE;
+        this.head = request.method() == HttpMethod.HEAD;
+        this.idempotent = Attempts.idempotent(request.method());
     }
 
     EventExecutor executor() {
@@ -219,7 +214,10 @@ final class Exchange {
             return;
         }
         int code = res.status().code();
-        if (code >= 100 && code < 200) {
+        if (code == 101 && Tunnel.refused(a, client, request, res)) {
+            return;
+        }
+        if (code >= 100 && code < 200 && code != 101) {
             informational = true;
             ResponseHead.rewriteInformational(res);
             ctx.write(res);
@@ -227,18 +225,21 @@ final class Exchange {
         }
         responseStarted = true;
         upstreamReusable = HttpUtil.isKeepAlive(res);
-        boolean bodyAllowed = !head && code != 204 && code != 304;
-        long now = System.nanoTime();
-        long upstreamNanos = now - a.sentNanos();
+        long upstreamNanos = System.nanoTime() - a.sentNanos();
         record.responded(code, upstreamNanos);
         attempts.responded(upstreamNanos, code);
         if (stickyCookie != null) {
             res.headers().add(HttpHeaderNames.SET_COOKIE, stickyCookie);
         }
-        closeAfter = client.rewriteHead(request, res, bodyAllowed);
+        closeAfter = code == 101 ? Tunnel.rewriteHead(res) : client.rewriteHead(request, res, !head && code != 204 && code != 304);
         ResponseHead.annotate(res, requestId, TimeUnit.NANOSECONDS.toMillis(upstreamNanos),
                 TimeUnit.NANOSECONDS.toMillis(a.sentNanos() - startNanos));
         ctx.write(res);
+        if (code == 101) {
+            done = true;
+            attempt = null;
+            Tunnel.open((ClientHandler) client, a.handOver(), route, record, attempts);
+        }
     }
 
     void onUpstreamContent(UpstreamAttempt a, HttpContent c) {

@@ -44,6 +44,9 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
     /** @param from who sent the request, by the trusted-proxies rule; {@code client} is its connection */
     static RequestPlan of(HttpRequest request, CompiledSnapshot compiled, Channel client, ClientAddress from, EdgeMeters edge) {
         HttpHeaders h = request.headers();
+        if (h.contains(ProxyHeaders.X_FORWARDED_FOR)) {
+            edge.forwardedFor(from.peerTrusted());
+        }
         String uri = request.uri();
         String clientHost = h.get(HttpHeaderNames.HOST);
         String target = uri;

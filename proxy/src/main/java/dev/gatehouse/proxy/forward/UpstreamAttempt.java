@@ -168,6 +168,19 @@ final class UpstreamAttempt implements Deadlines.Expiry {
         exchange.attemptTimedOut(this, "took no request bytes", stuckMillis);
     }
 
+    /**
+     * Ends the attempt and gives its connection to a {@link Tunnel}: no more timeouts, no more
+     * callbacks to the exchange, never back to the pool.
+     */
+    Channel handOver() {
+        released = true;
+        deadlines.cancel();
+        Channel ch = channel;
+        channel = null;
+        ch.pipeline().get(UpstreamHandler.class).detach();
+        return ch;
+    }
+
     /** Ends the attempt, its channel handed back to the connector ({@link Connector#release}). */
     void release(boolean reuse) {
         released = true;

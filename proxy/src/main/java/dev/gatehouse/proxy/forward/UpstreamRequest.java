@@ -5,6 +5,7 @@ import dev.gatehouse.proxy.auth.KeyAuth;
 import dev.gatehouse.proxy.http.ClientAddress;
 import dev.gatehouse.proxy.http.HopByHop;
 import dev.gatehouse.proxy.http.ProxyHeaders;
+import dev.gatehouse.proxy.http.WebSocketUpgrade;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -17,7 +18,8 @@ import java.util.List;
 
 /**
  * Turns the client's request head into the head sent upstream (in place: the decoded head is
- * ours). Always HTTP/1.1 upstream; hop-by-hop fields removed and the body framed as the proxy
+ * ours). Always HTTP/1.1 upstream; hop-by-hop fields removed (a WebSocket upgrade keeps
+ * {@code Connection: upgrade} and {@code Upgrade: websocket}) and the body framed as the proxy
  * decoded it (never by a header the client could have had dropped);
  * client-sent consumer headers removed on every request; {@code X-Forwarded-*} and {@code Via}
  * set as nginx and Kong do, by the trusted-proxies rule ({@link dev.gatehouse.proxy.http.ForwardedFor}):
@@ -47,7 +49,11 @@ final class UpstreamRequest {
     static void rewrite(HttpRequest req, String uri, boolean chunked, long contentLength, String hostName,
                         ClientAddress client, SocketAddress local, boolean tls) {
         HttpHeaders h = req.headers();
+        boolean websocket = WebSocketUpgrade.requested(h);
         HopByHop.strip(h);
+        if (websocket) {
+            WebSocketUpgrade.forward(h);
+        }
         h.remove(HttpHeaderNames.CONTENT_LENGTH);
         if (chunked) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);

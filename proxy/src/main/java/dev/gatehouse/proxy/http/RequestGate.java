@@ -44,8 +44,9 @@ import java.util.Set;
  * that names only hop-by-hop fields — never Content-Length, Transfer-Encoding, Host or an
  * identity header the proxy sets (400: dropping them would let a body travel unframed or a
  * forged identity through); no Hixie-76 WebSocket keys (their 8-byte body has no framing
- * header); an origin-form or absolute-form target (RFC 9112 §3.2) without fragment or
- * userinfo, {@code *} for OPTIONS.
+ * header) and no WebSocket upgrade but a valid RFC 6455 opening handshake
+ * ({@link WebSocketUpgrade}); an origin-form or absolute-form target (RFC 9112 §3.2) without
+ * fragment or userinfo, {@code *} for OPTIONS.
  */
 public final class RequestGate extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(RequestGate.class);
@@ -160,6 +161,10 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
         if (h.contains(HttpHeaderNames.SEC_WEBSOCKET_KEY1) || h.contains(HttpHeaderNames.SEC_WEBSOCKET_KEY2)) {
             return new Refusal(HttpResponseStatus.BAD_REQUEST,
                     "Hixie-76 WebSocket handshake (expected: RFC 6455 with Sec-WebSocket-Key)");
+        }
+        String websocket = WebSocketUpgrade.requested(h) ? WebSocketUpgrade.refusal(req) : null;
+        if (websocket != null) {
+            return new Refusal(HttpResponseStatus.BAD_REQUEST, websocket);
         }
         String uri = req.uri();
         if (!validTarget(uri, req.method())) {

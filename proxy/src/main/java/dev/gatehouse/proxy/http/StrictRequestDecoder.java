@@ -42,6 +42,10 @@ import java.util.concurrent.TimeUnit;
  * than chunked, bare LF, invalid header names and bad chunk sizes are failures; a request line
  * longer than {@code maxRequestLine} raises {@code TooLongHttpLineException} (414) and a
  * header block larger than {@code maxHeaderSize} {@code TooLongHttpHeaderException} (431).
+ *
+ * <p>After a WebSocket upgrade request ({@link WebSocketUpgrade}) nothing more is decoded until
+ * {@link #resume()}: what follows it is either the client's first frames (the connection becomes a
+ * tunnel) or, when the target does not switch, the next request.
  */
 public final class StrictRequestDecoder extends HttpRequestDecoder {
     public static final int MAX_CHUNK_SIZE = 65536;
@@ -97,6 +101,10 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
     private int nameMatch;
     private int contentLengthFields;
     private boolean rejected;
+    /** The request being decoded asks for WebSocket ({@link WebSocketUpgrade#requested}). */
+    private boolean upgradeAsked;
+    /** Decoding stopped after a WebSocket upgrade request; see {@link #resume()}. */
+    private boolean held;
     /** Stream offset of the decoder's reader index, and of the first byte not yet scanned. */
     private long consumed;
     private long scannedTo;
@@ -164,6 +172,9 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
             in.skipBytes(in.readableBytes());
             return;
         }
+        if (held) {
+            return;
+        }
         Exception deferred = null;
         if (inHead) {
             String refusal = scanHead(in);
@@ -189,8 +200,14 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
             return;
         }
         for (int i = produced; i < out.size(); i++) {
-            if (out.get(i) instanceof LastHttpContent) {
+            Object o = out.get(i);
+            if (o instanceof HttpRequest req && WebSocketUpgrade.requested(req.headers())) {
+                upgradeAsked = true;
+            }
+            if (o instanceof LastHttpContent) {
                 startHead();
+                held = upgradeAsked;
+                upgradeAsked = false;
             }
         }
         if (inHead && headStarted && headDeadline == null && !rejected) {
@@ -200,6 +217,23 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
     }
 
     private static final String TOO_MANY_HEADERS = "too many headers";
+
+    /**
+     * Decodes on after a WebSocket upgrade request that was not switched (the target answered
+     * other than 101): what came after it on the connection (a pipelined request) is decoded now,
+     * or the next read is asked for when nothing did. Until then, bytes after such a request stay
+     * in this decoder: if the connection becomes a tunnel they are handed to it when the decoder
+     * is removed, never parsed as HTTP.
+     */
+    public void resume() throws Exception {
+        if (!held) {
+            ctx.read();
+            return;
+        }
+        held = false;
+        channelRead(ctx, Unpooled.EMPTY_BUFFER);
+        channelReadComplete(ctx);
+    }
 
     private void refuse(ByteBuf in, List<Object> out, Exception cause) {
         rejected = true;

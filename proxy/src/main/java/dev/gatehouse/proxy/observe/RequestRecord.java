@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * One request as metrics and the access log see it: filled in on the event loop as the exchange
  * goes, counted into the route's meters by {@link #finish}, then handed to the access log, whose
- * thread alone formats it. The only per-request allocation of observing; no lookups, no locks.
+ * thread alone formats it. A request that became a WebSocket tunnel is counted by
+ * {@link #tunnelled} and handed to the access log by {@link #tunnelClosed}. The only per-request allocation of observing; no lookups, no locks.
  */
 public final class RequestRecord {
     private final RequestObserver observer;
@@ -34,6 +35,10 @@ public final class RequestRecord {
     private long latencyNanos;
     private int retries;
     private boolean finished;
+    /** Set when the connection became a WebSocket tunnel: counted already, logged when it closes. */
+    private boolean tunnelled;
+    private RouteMeters.TunnelOutcome tunnelOutcome;
+    private long tunnelNanos;
 
     RequestRecord(RequestObserver observer, String method, String uri, String requestId, ClientAddress client) {
         this.observer = observer;
@@ -99,17 +104,57 @@ public final class RequestRecord {
      * @param attempts how many targets were tried
      */
     public void finish(int attempts) {
-        if (finished) {
+        if (finished || tunnelled) {
             return;
         }
         finished = true;
         released();
+        count(attempts);
+        observer.finished(this);
+    }
+
+    private void count(int attempts) {
         latencyNanos = System.nanoTime() - startNanos;
         if (status == 0) {
             status = 499;
         }
         retries = Math.max(0, attempts - 1);
         (meters == null ? observer.unmatched() : meters).answered(status, latencyNanos, upstreamNanos, retries);
+    }
+
+    /**
+     * The target switched protocols (101) and the connection became a WebSocket tunnel: the
+     * request is counted now, its latency the handshake's; the target stays in flight and the
+     * access-log line waits for {@link #tunnelClosed}.
+     */
+    public void tunnelled(int attempts) {
+        if (finished || tunnelled) {
+            return;
+        }
+        tunnelled = true;
+        count(attempts);
+    }
+
+    /**
+     * The tunnel closed, both sides: counted by {@code outcome} and logged with the bytes that
+     * went each way and how long it was open.
+     *
+     * @param fromClient bytes the client sent through the tunnel ({@code bytes_in})
+     * @param toClient   bytes the target sent through it ({@code bytes_out})
+     */
+    public void tunnelClosed(RouteMeters.TunnelOutcome outcome, long fromClient, long toClient) {
+        if (finished || !tunnelled) {
+            return;
+        }
+        finished = true;
+        released();
+        tunnelOutcome = outcome;
+        tunnelNanos = System.nanoTime() - startNanos - latencyNanos;
+        bytesIn += fromClient;
+        bytesOut += toClient;
+        if (meters != null) {
+            meters.tunnelClosed(outcome);
+        }
         observer.finished(this);
     }
 
@@ -134,6 +179,10 @@ public final class RequestRecord {
         string(b, "consumer", consumer);
         string(b, "tls_version", tls == null ? null : tls.protocol());
         string(b, "sni", tls == null ? null : tls.sni());
+        if (tunnelOutcome != null) {
+            string(b, "tunnel_outcome", tunnelOutcome.tag);
+            b.append(",\"tunnel_duration_ms\":").append(millis(tunnelNanos));
+        }
         b.append('}');
     }
 

@@ -35,6 +35,9 @@ import java.util.concurrent.atomic.LongAdder;
  *       <td>retries of the service's requests in flight now (registered by {@link RouteMetersFactory#retriesInFlight})</td></tr>
  *   <tr><td>{@code gatehouse_keyauth_failures_total{route,reason}}</td>
  *       <td>key-auth 401s: no_key, unknown_key, duplicate_key (routes with key-auth only)</td></tr>
+ *   <tr><td>{@code gatehouse_websocket_tunnels_closed_total{route,service,outcome}}</td>
+ *       <td>WebSocket tunnels closed, by who ended them ({@link TunnelOutcome}); the 101 that opened
+ *       each is in {@code gatehouse_requests_total{status_class="1xx"}}</td></tr>
  * </table>
  */
 public final class RouteMeters {
@@ -59,6 +62,21 @@ public final class RouteMeters {
     private final Counter unknownKey;
     private final Counter duplicateKey;
     private final LongAdder[] inFlight;
+    private final Counter[] tunnels = new Counter[TunnelOutcome.values().length];
+
+    /** Who ended a WebSocket tunnel: the {@code outcome} label and the access log's {@code tunnel_outcome}. */
+    public enum TunnelOutcome {
+        /** the client closed its connection (FIN or reset) first */
+        CLIENT_CLOSED,
+        /** the target closed its connection first */
+        UPSTREAM_CLOSED,
+        /** no byte either way for the route's websocketIdleTimeout */
+        IDLE_TIMEOUT,
+        /** still open when the proxy's drain timeout ran out */
+        DRAIN;
+
+        public final String tag = name().toLowerCase(java.util.Locale.ROOT);
+    }
 
     RouteMeters(MeterRegistry registry, String route, String service, boolean keyAuth, List<LongAdder> inFlight,
                 List<Meter.Id> registered) {
@@ -89,6 +107,11 @@ public final class RouteMeters {
             duplicateKey = null;
         }
         this.inFlight = inFlight.toArray(new LongAdder[0]);
+        for (TunnelOutcome o : TunnelOutcome.values()) {
+            tunnels[o.ordinal()] = keep(registered, Counter.builder("gatehouse.websocket.tunnels.closed")
+                    .description("WebSocket tunnels closed, by route, service and who ended them").tags(tags)
+                    .tag("outcome", o.tag).register(registry));
+        }
     }
 
     private Counter keyAuthCounter(MeterRegistry registry, List<Meter.Id> registered, String reason) {
@@ -126,6 +149,10 @@ public final class RouteMeters {
     /** The in-flight count of the target at {@code index} in the route's target list; null when unknown. */
     LongAdder inFlight(int index) {
         return index >= 0 && index < inFlight.length ? inFlight[index] : null;
+    }
+
+    void tunnelClosed(TunnelOutcome outcome) {
+        tunnels[outcome.ordinal()].increment();
     }
 
     void answered(int status, long nanos, long upstreamNanos, int retryCount) {
