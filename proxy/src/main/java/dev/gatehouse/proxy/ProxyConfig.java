@@ -20,9 +20,10 @@ import java.util.Objects;
  * @param limits       what one client may hold (deadlines, sizes, connections)
  * @param trustedProxies peers whose X-Forwarded-* headers are believed ({@code --trusted-proxies};
  *                     default none: every peer is the client)
+ * @param http2        HTTP/2 towards clients (h2c with prior knowledge; its limits)
  */
 public record ProxyConfig(String address, int port, int ioThreads, Duration drainDelay, Duration drainTimeout,
-                          ClientLimits limits, TrustedProxies trustedProxies) {
+                          ClientLimits limits, TrustedProxies trustedProxies, Http2Config http2) {
     /** The drain delay of {@link #defaults()} and of {@code gatehouse --drain-delay}. */
     public static final Duration DEFAULT_DRAIN_DELAY = Duration.ofSeconds(5);
     /** The drain timeout of {@link #defaults()} and of {@code gatehouse --drain-timeout}. */
@@ -34,6 +35,7 @@ public record ProxyConfig(String address, int port, int ioThreads, Duration drai
         Objects.requireNonNull(drainTimeout, "drainTimeout");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(trustedProxies, "trustedProxies");
+        Objects.requireNonNull(http2, "http2");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
         }
@@ -46,6 +48,12 @@ public record ProxyConfig(String address, int port, int ioThreads, Duration drai
         if (drainTimeout.isNegative()) {
             throw new IllegalArgumentException("drainTimeout: " + drainTimeout + " (expected: >= 0)");
         }
+    }
+
+    /** With HTTP/2 at its defaults ({@link Http2Config#DEFAULTS}). */
+    public ProxyConfig(String address, int port, int ioThreads, Duration drainDelay, Duration drainTimeout,
+                       ClientLimits limits, TrustedProxies trustedProxies) {
+        this(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, Http2Config.DEFAULTS);
     }
 
     /** Trusting no proxy. */
@@ -74,18 +82,22 @@ public record ProxyConfig(String address, int port, int ioThreads, Duration drai
     }
 
     public ProxyConfig withPort(int newPort) {
-        return new ProxyConfig(address, newPort, ioThreads, drainDelay, drainTimeout, limits, trustedProxies);
+        return new ProxyConfig(address, newPort, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, http2);
     }
 
     public ProxyConfig withLimits(ClientLimits newLimits) {
-        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, newLimits, trustedProxies);
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, newLimits, trustedProxies, http2);
     }
 
     public ProxyConfig withDrain(Duration newDelay, Duration newTimeout) {
-        return new ProxyConfig(address, port, ioThreads, newDelay, newTimeout, limits, trustedProxies);
+        return new ProxyConfig(address, port, ioThreads, newDelay, newTimeout, limits, trustedProxies, http2);
     }
 
     public ProxyConfig withTrustedProxies(TrustedProxies trusted) {
-        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trusted);
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trusted, http2);
+    }
+
+    public ProxyConfig withHttp2(Http2Config newHttp2) {
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, newHttp2);
     }
 }

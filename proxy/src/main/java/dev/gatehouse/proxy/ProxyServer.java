@@ -7,6 +7,7 @@ import dev.gatehouse.proxy.balance.Balancers;
 import dev.gatehouse.proxy.forward.ClientHandler;
 import dev.gatehouse.proxy.forward.CompiledSnapshot;
 import dev.gatehouse.proxy.forward.DataPlane;
+import dev.gatehouse.proxy.forward.Http2Front;
 import dev.gatehouse.proxy.forward.RetryBudgets;
 import dev.gatehouse.proxy.forward.UpstreamPool;
 import dev.gatehouse.proxy.health.HealthChecker;
@@ -79,6 +80,8 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     private final RetryBudgets retryBudgets = new RetryBudgets();
     private final HealthChecker health = new HealthChecker(balancers);
     private final EdgeMeters edge;
+    /** HTTP/2 towards clients: h2c with prior knowledge here, ALPN h2 on a TLS port. */
+    private final Http2Front http2;
     /** Client connections open now, for --max-connections. */
     private final AtomicInteger openConnections = new AtomicInteger();
     private final AtomicLong lastRefusalLogNanos = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(2));
@@ -97,6 +100,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         this.metrics = metrics;
         this.observer = observer;
         this.edge = new EdgeMeters(metrics.registry());
+        this.http2 = new Http2Front(plane, observer, config.limits(), config.http2(), edge, config.trustedProxies());
         this.dataPort = new DataPort(config, transport, group, new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
@@ -170,13 +174,28 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         }
         ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
         clients.add(ch);
+        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        if (config.http2().cleartext()) {
+            ch.pipeline().addLast("protocol", new PrefaceSniffer(this::addHttp1Handlers, this::addHttp2Handlers, edge));
+        } else {
+            addHttp1Handlers(ch);
+        }
+    }
+
+    /** HTTP/1.1 behind the strict gate. */
+    private void addHttp1Handlers(Channel ch) {
+        ClientLimits limits = config.limits();
         ch.pipeline()
-                .addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
                 .addLast("decoder", new StrictRequestDecoder(limits))
                 .addLast("encoder", new HttpResponseEncoder())
                 .addLast("gate", new RequestGate(limits, edge))
                 .addLast("proxy", new ClientHandler(plane, pools.get(ch.eventLoop()), observer, limits, edge,
                         config.trustedProxies()));
+    }
+
+    /** HTTP/2 ({@link Http2Front}): the pipeline step a TLS port's ALPN {@code h2} takes too. */
+    private void addHttp2Handlers(Channel ch) {
+        http2.addHandlers(ch, pools.get(ch.eventLoop()));
     }
 
     private void logConnectionRefused(int max) {
