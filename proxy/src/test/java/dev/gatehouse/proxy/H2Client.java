@@ -45,6 +45,9 @@ final class H2Client implements AutoCloseable {
     static final int KEEP = 1 << 20;
 
     /** One stream's end: a response, or a reset ({@code resetError} non-null). */
+    record GoAway(int lastStreamId, long errorCode) {
+    }
+
     record Response(int status, Http2Headers headers, byte[] body, long bodyBytes, Http2Headers trailers, Long resetError) {
         String text() {
             return new String(body, StandardCharsets.UTF_8);
@@ -58,7 +61,8 @@ final class H2Client implements AutoCloseable {
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel channel;
-    final CompletableFuture<Http2GoAwayFrame> goAway = new CompletableFuture<>();
+    /** Every GOAWAY the server sent, in order. */
+    final java.util.concurrent.BlockingQueue<GoAway> goAways = new java.util.concurrent.LinkedBlockingQueue<>();
     final CompletableFuture<Http2Settings> settings = new CompletableFuture<>();
 
     H2Client(int port) throws InterruptedException {
@@ -77,7 +81,7 @@ final class H2Client implements AutoCloseable {
                                     @Override
                                     public void channelRead(ChannelHandlerContext ctx, Object msg) {
                                         if (msg instanceof Http2GoAwayFrame g) {
-                                            goAway.complete(g.retainedDuplicate());
+                                            goAways.add(new GoAway(g.lastStreamId(), g.errorCode()));
                                         } else if (msg instanceof Http2SettingsFrame s) {
                                             settings.complete(s.settings());
                                         }
@@ -90,10 +94,6 @@ final class H2Client implements AutoCloseable {
                                         ctx.close();
                                     }
 
-                                    @Override
-                                    public void channelInactive(ChannelHandlerContext ctx) {
-                                        goAway.completeExceptionally(new IllegalStateException("closed without GOAWAY"));
-                                    }
                                 });
                     }
                 })
@@ -189,6 +189,39 @@ final class H2Client implements AutoCloseable {
         public void channelInactive(ChannelHandlerContext ctx) {
             response.completeExceptionally(new IllegalStateException("stream closed without an answer"));
             head.completeExceptionally(new IllegalStateException("stream closed without a head"));
+        }
+
+        private long toSend;
+        private boolean pumping;
+        private static final byte[] BLOCK = new byte[16 * 1024];
+
+        /** Sends {@code bytes} of request body as the stream's window allows (END_STREAM on the last); from any thread. */
+        void upload(long bytes) {
+            channel.eventLoop().execute(() -> {
+                toSend = bytes;
+                pumping = true;
+                pump();
+            });
+        }
+
+        private void pump() {
+            while (pumping && channel.isWritable()) {
+                int n = (int) Math.min(BLOCK.length, toSend);
+                toSend -= n;
+                boolean end = toSend == 0;
+                channel.write(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(BLOCK, 0, n), end));
+                if (end) {
+                    pumping = false;
+                }
+            }
+            channel.flush();
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (ctx.channel().isWritable()) {
+                pump();
+            }
         }
 
         /** Resets the stream from the client's side ({@code CANCEL}). */
