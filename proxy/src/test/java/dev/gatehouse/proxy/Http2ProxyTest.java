@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy;
 
 import dev.gatehouse.config.Route;
+import dev.gatehouse.proxy.observe.AccessLogDestination;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -35,13 +36,15 @@ class Http2ProxyTest {
     private static Backend backend;
     private static SimpleMeterRegistry registry;
     private static ProxyServer proxy;
+    private static java.nio.file.Path accessLog;
 
     @BeforeAll
     static void start() throws Exception {
         raw = new RawBackend();
         backend = new Backend("b");
         registry = new SimpleMeterRegistry();
-        proxy = ProxyServer.start(Fixtures.config(), registry);
+        accessLog = java.nio.file.Files.createTempFile("h2-access", ".log");
+        proxy = ProxyServer.start(Fixtures.config(), registry, AccessLogDestination.file(accessLog));
         assertThat(proxy.apply(Fixtures.snapshot(1,
                 List.of(service("default/raw", "default/uraw"), service("default/b", "default/ub")),
                 List.of(route("default/raw", "default/raw").paths("/raw").stripPath(false).preserveHost(true).build(),
@@ -53,8 +56,9 @@ class Http2ProxyTest {
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws java.io.IOException {
         proxy.close();
+        java.nio.file.Files.deleteIfExists(accessLog);
         backend.close();
         raw.close();
     }
@@ -182,6 +186,60 @@ class Http2ProxyTest {
             assertThat(after.status()).isEqualTo(200);
         }
         assertThat(raw.requests).extracting(RawBackend.Request::path).containsExactly("/raw/ok");
+    }
+
+    @Test
+    void tooManyHeaderFieldsIs431AndAContentLengthTheDataBeliesIsReset() throws Exception {
+        try (H2Client c = new H2Client(proxy.port())) {
+            Http2Headers many = H2Client.headers("GET", "/raw/many", "a");
+            for (int i = 0; i <= ClientLimits.DEFAULTS.maxHeaders(); i++) {
+                many.add("x-f" + i, "v");
+            }
+            H2Client.Response r = c.exchange(many, null);
+            assertThat(r.status()).isEqualTo(431);
+            assertThat(r.text()).contains("too many header fields");
+            H2Client.Response lying = c.exchange(H2Client.headers("POST", "/raw/lying", "a").add("content-length", "10"),
+                    "hello".getBytes(StandardCharsets.US_ASCII));
+            assertThat(lying.resetError()).isEqualTo(Http2Error.PROTOCOL_ERROR.code());
+        }
+        assertThat(raw.requests.stream().filter(r -> r.path().equals("/raw/lying") && r.body().length == 10)).isEmpty();
+        assertThat(raw.requests).noneMatch(r -> r.path().equals("/raw/many"));
+    }
+
+    @Test
+    void anInterimResponseIsRelayedBeforeTheFinalOne() throws Exception {
+        raw.responder(r -> ("HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+                + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").getBytes(StandardCharsets.ISO_8859_1));
+        try (H2Client c = new H2Client(proxy.port())) {
+            H2Client.Stream s = c.open();
+            s.channel.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2HeadersFrame(
+                    H2Client.headers("GET", "/raw/hints", "a"), true));
+            assertThat(s.head.get(10, TimeUnit.SECONDS).status().toString()).isEqualTo("103");
+            H2Client.Response r = s.response.get(10, TimeUnit.SECONDS);
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.text()).isEqualTo("ok");
+        } finally {
+            raw.responder(RawBackend::echo);
+        }
+    }
+
+    @Test
+    void theAccessLogSaysHttp2() throws Exception {
+        try (H2Client c = new H2Client(proxy.port())) {
+            assertThat(c.exchange(H2Client.headers("GET", "/logged", "a").add("x-request-id", "req-logged-h2"), null)
+                    .status()).isEqualTo(200);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String line = null;
+        while (line == null && System.nanoTime() < deadline) {
+            line = java.nio.file.Files.readAllLines(accessLog).stream().filter(l -> l.contains("req-logged-h2")).findFirst()
+                    .orElse(null);
+            if (line == null) {
+                Thread.onSpinWait();
+            }
+        }
+        assertThat(line).contains("\"method\":\"GET\",\"protocol\":\"HTTP/2\",\"path\":\"/logged\"")
+                .contains("\"status\":200");
     }
 
     @Test

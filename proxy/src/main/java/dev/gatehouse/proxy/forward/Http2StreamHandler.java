@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -297,12 +298,17 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
 
     /**
      * A head the codec could not convert (a stream error of the request): the stream is reset
-     * with {@code PROTOCOL_ERROR}. A stream error of the connection's codec was already answered.
+     * with {@code PROTOCOL_ERROR}. A stream error the connection's codec found (a Content-Length
+     * the DATA frames belie) arrives as an {@code Http2Exception}: the multiplexer resets the
+     * stream with its error right after. Anything else closes the stream ({@code CANCEL}).
      */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.debug("event=http2.stream-failed client={} cause={}", ctx.channel().parent().remoteAddress(),
-                cause.getClass().getSimpleName(), cause);
+                cause.getClass().getSimpleName());
+        if (cause instanceof Http2Exception) {
+            return;
+        }
         if (cause instanceof DecoderException && ctx.channel().isActive()) {
             ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR));
         }
