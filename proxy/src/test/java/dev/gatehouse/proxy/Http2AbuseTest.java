@@ -103,6 +103,30 @@ class Http2AbuseTest {
     }
 
     @Test
+    void emptyContinuationFloodIsClosed() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (Backend backend = new Backend("b");
+             ProxyServer proxy = proxy(backend, Http2Config.DEFAULTS, registry);
+             RawH2 abuser = new RawH2(proxy.port())) {
+            abuser.handshake();
+            abuser.frame(RawH2.HEADERS, 1, 0x1 /* END_STREAM, no END_HEADERS */, new byte[16]);
+            try {
+                for (int i = 0; i < 1000; i++) {
+                    abuser.frame(RawH2.CONTINUATION, 1, 0, new byte[0]);
+                }
+                abuser.send();
+            } catch (IOException e) {
+                // closed mid-flood
+            }
+            RawH2.Frame goAway = abuser.until(f -> f.type() == RawH2.GOAWAY);
+            assertThat(goAway).isNotNull();
+            assertThat(goAway.errorCode()).isEqualTo(Http2Error.ENHANCE_YOUR_CALM.code());
+            assertThat(abuser.until(f -> false)).isNull();
+            assertThat(refused(registry, "http2_header_flood")).isEqualTo(1);
+        }
+    }
+
+    @Test
     void streamsBeyondTheLimitAreRefused() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (Backend backend = new Backend("b");

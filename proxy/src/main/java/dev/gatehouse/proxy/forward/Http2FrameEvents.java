@@ -69,7 +69,7 @@ final class Http2FrameEvents extends Http2FrameLogger {
         if (message.contains("RST frames")) {
             return EdgeMeters.Reason.HTTP2_RAPID_RESET;
         }
-        if (message.contains("Header size exceeded")) {
+        if (message.contains("Header size exceeded") || message.contains("CONTINUATION")) {
             return EdgeMeters.Reason.HTTP2_HEADER_FLOOD;
         }
         if (message.contains("control frames") || message.contains("empty data frames")) {

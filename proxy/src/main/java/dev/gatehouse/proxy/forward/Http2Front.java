@@ -20,7 +20,7 @@ import static java.util.Objects.requireNonNull;
  * {@code h2} on the TLS port. The pipeline:
  *
  * <pre>
- * idle (IdleStateHandler) → h2 (Http2FrameCodec) → h2-streams (Http2MultiplexHandler) → h2-connection ({@link Http2ClientConnection})
+ * idle (IdleStateHandler) → h2-guard ({@link Http2FrameGuard}) → h2 (Http2FrameCodec) → h2-streams (Http2MultiplexHandler) → h2-connection ({@link Http2ClientConnection})
  *   each stream, a child channel on the connection's event loop, AUTO_READ off:
  *   idle → h2-http (Http2StreamFrameToHttpObjectCodec) → h2-writes ({@link Http2ResponseWrites}) → h2-stream ({@link Http2StreamHandler})
  * </pre>
@@ -31,6 +31,7 @@ import static java.util.Objects.requireNonNull;
  * it is buffered), a cap on RST_STREAM frames received per window (rapid reset,
  * CVE-2023-44487) and sent, on queued control frames and on empty DATA frames; header
  * validation (connection-specific fields, pseudo-headers) answers RST_STREAM PROTOCOL_ERROR.
+ * {@link Http2FrameGuard} adds what the codec lacks: a cap on empty CONTINUATION frames.
  */
 public final class Http2Front {
     /**
@@ -84,6 +85,7 @@ public final class Http2Front {
                 .build();
         Http2ClientConnection connection = new Http2ClientConnection(this, pool);
         ch.pipeline()
+                .addLast("h2-guard", new Http2FrameGuard(codec))
                 .addLast("h2", codec)
                 .addLast("h2-streams", new Http2MultiplexHandler(connection.streamInitializer()))
                 .addLast("h2-connection", connection);
