@@ -136,6 +136,8 @@ final class H2Client implements AutoCloseable {
         Http2StreamChannel channel;
         final CompletableFuture<Http2Headers> head = new CompletableFuture<>();
         final CompletableFuture<Response> response = new CompletableFuture<>();
+        /** The error code of a RST_STREAM from the server, whenever it came. */
+        final CompletableFuture<Long> reset = new CompletableFuture<>();
         private final ByteArrayOutputStream body = new ByteArrayOutputStream();
         private long bodyBytes;
         private Http2Headers headers;
@@ -178,6 +180,7 @@ final class H2Client implements AutoCloseable {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof Http2ResetFrame r) {
+                reset.complete(r.errorCode());
                 response.complete(new Response(headers == null ? 0 : Integer.parseInt(headers.status().toString()), headers,
                         body.toByteArray(), bodyBytes, null, r.errorCode()));
                 head.completeExceptionally(new IllegalStateException("reset " + r.errorCode()));

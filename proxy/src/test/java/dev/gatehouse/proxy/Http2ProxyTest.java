@@ -145,6 +145,21 @@ class Http2ProxyTest {
     }
 
     @Test
+    void anAnswerBeforeTheBodyIsWholeThenTheStreamIsResetNoError() throws Exception {
+        try (H2Client c = new H2Client(proxy.port())) {
+            H2Client.Stream s = c.open();
+            s.channel.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2HeadersFrame(
+                    H2Client.headers("POST", "/keyed", "a").add("content-length", "100000"), false));
+            H2Client.Response r = s.response.get(10, TimeUnit.SECONDS);
+            assertThat(r.status()).isEqualTo(401);
+            assertThat(r.text()).startsWith("{\"message\":\"No API key found in request\"").endsWith("}");
+            assertThat(r.bodyBytes()).isEqualTo(Long.parseLong(r.header("content-length")));
+            assertThat(s.reset.get(10, TimeUnit.SECONDS)).as("the client may stop sending").isEqualTo(Http2Error.NO_ERROR.code());
+            assertThat(c.exchange(H2Client.headers("GET", "/keyed", "a").add("apikey", "anns-key"), null).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void authorityAndADifferentHostResetTheStreamTheSameOneIsOneHost() throws Exception {
         try (H2Client c = new H2Client(proxy.port())) {
             // RFC 9113 §8.3.1: malformed, a stream error

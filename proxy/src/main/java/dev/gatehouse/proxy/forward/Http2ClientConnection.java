@@ -59,11 +59,12 @@ public final class Http2ClientConnection extends ChannelInboundHandlerAdapter {
             @Override
             protected void initChannel(Http2StreamChannel ch) {
                 ch.config().setAutoRead(false);
+                Http2ResponseWrites writes = new Http2ResponseWrites();
                 ch.pipeline()
                         .addLast("idle", new IdleStateHandler(0, 0, front.limits().idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
                         .addLast("h2-http", front.httpCodec())
-                        .addLast("h2-writes", new Http2ResponseWrites())
-                        .addLast("h2-stream", new Http2StreamHandler(Http2ClientConnection.this));
+                        .addLast("h2-writes", writes)
+                        .addLast("h2-stream", new Http2StreamHandler(Http2ClientConnection.this, writes));
                 streamOpened();
             }
         };

@@ -9,7 +9,6 @@ import dev.gatehouse.proxy.http.RequestGate;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RequestObserver;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
@@ -56,6 +55,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
     static final HttpVersion HTTP_2 = new HttpVersion("HTTP", 2, 0, true);
 
     private final Http2ClientConnection connection;
+    private final Http2ResponseWrites writes;
     private ChannelHandlerContext ctx;
     private Exchange current;
     private boolean headSeen;
@@ -63,8 +63,9 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
     /** Set by {@link #reply}: the proxy's answer leaves request body unread, or must end the stream. */
     private boolean resetAfterReply;
 
-    Http2StreamHandler(Http2ClientConnection connection) {
+    Http2StreamHandler(Http2ClientConnection connection, Http2ResponseWrites writes) {
         this.connection = connection;
+        this.writes = writes;
     }
 
     @Override
@@ -223,28 +224,24 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
         if (close && !e.requestComplete()) {
             closed = true;
             ctx.flush();
-            resetWhenWritten(ctx.pipeline().get(Http2ResponseWrites.class).lastWrite());
+            resetWhenWritten(writes.lastWrite());
             return;
         }
         ctx.flush();
     }
 
+    /** {@code RST_STREAM NO_ERROR} once {@code lastWrite} (the response's end) left; at once without one. */
     private void resetWhenWritten(ChannelFuture lastWrite) {
-        ChannelFutureListener reset = f -> {
-            if (ctx.channel().isActive()) {
-                ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR));
-            }
-        };
         if (lastWrite == null) {
-            ctx.executor().execute(() -> {
-                try {
-                    reset.operationComplete(null);
-                } catch (Exception ex) {
-                    ctx.channel().close();
-                }
-            });
+            resetNoError();
         } else {
-            lastWrite.addListener(reset);
+            lastWrite.addListener(f -> resetNoError());
+        }
+    }
+
+    private void resetNoError() {
+        if (ctx.channel().isActive()) {
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR));
         }
     }
 
