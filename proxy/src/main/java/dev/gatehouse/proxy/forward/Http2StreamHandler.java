@@ -8,6 +8,7 @@ import dev.gatehouse.proxy.http.ProxyHeaders;
 import dev.gatehouse.proxy.http.RequestGate;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RequestObserver;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -71,6 +72,12 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
     @Override
     public ChannelHandlerContext ctx() {
         return ctx;
+    }
+
+    /** The HTTP/2 connection, not the stream: its listener and local port are the request's. */
+    @Override
+    public Channel connection() {
+        return ctx.channel().parent();
     }
 
     @Override
