@@ -1,6 +1,7 @@
 package dev.gatehouse.app;
 
 import dev.gatehouse.proxy.ClientLimits;
+import dev.gatehouse.proxy.Http2Config;
 import dev.gatehouse.proxy.ProxyConfig;
 import dev.gatehouse.proxy.http.TrustedProxies;
 import dev.gatehouse.proxy.observe.AccessLogDestination;
@@ -107,6 +108,25 @@ final class ProxyOptions {
             description = "Client connections open at once; beyond it new ones are closed at accept and counted. Default: ${DEFAULT-VALUE}.")
     int maxConnections;
 
+    // --- HTTP/2 towards clients (docs/proxy.md, "HTTP/2") ---
+
+    @Option(names = "--http2", negatable = true, defaultValue = "true", fallbackValue = "true", arity = "0..1",
+            paramLabel = "true|false",
+            description = "Accept HTTP/2 with prior knowledge (h2c) on the proxy port; --no-http2 answers the HTTP/2 "
+                    + "preface 505 like any unknown version. Default: ${DEFAULT-VALUE}.")
+    boolean http2;
+
+    @Option(names = "--http2-max-concurrent-streams", paramLabel = "N", defaultValue = "100",
+            description = "Streams one HTTP/2 connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS); "
+                    + "one more is refused with RST_STREAM REFUSED_STREAM. Default: ${DEFAULT-VALUE}.")
+    int http2MaxConcurrentStreams;
+
+    @Option(names = "--http2-initial-window-size", paramLabel = "BYTES", defaultValue = "65535",
+            description = "Request body bytes an HTTP/2 stream may send ahead of the target taking them "
+                    + "(SETTINGS_INITIAL_WINDOW_SIZE); a connection may send this times the stream limit. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    int http2InitialWindowSize;
+
     // --- Exposure: where the status port listens, and whose X-Forwarded-* headers are believed ---
 
     @Option(names = "--status-address", paramLabel = "ADDR[,ADDR...]", split = ",",
@@ -181,7 +201,7 @@ final class ProxyOptions {
     /** For {@code gatehouse proxy}: the TLS port opens with the first snapshot. */
     ProxyConfig config() {
         return new ProxyConfig(address, port, ioThreads == null ? Runtime.getRuntime().availableProcessors() : ioThreads,
-                drainDelay, drainTimeout(), limits()).withTrustedProxies(trustedProxies).withTls(tls(true));
+                drainDelay, drainTimeout(), limits()).withTrustedProxies(trustedProxies).withTls(tls(true)).withHttp2(http2Config());
     }
 
     /** For {@code local} and {@code demo}: the TLS port opens once a snapshot holds a certificate. */
@@ -199,6 +219,21 @@ final class ProxyOptions {
                     .replaceFirst("^httpsRedirectPort:", "--https-redirect-port:")
                     .replaceFirst("^tlsHandshakeTimeout:", "--tls-handshake-timeout:");
             throw new ParameterException(command == null ? null : command.commandLine(), message);
+        }
+    }
+
+    /** The HTTP/2 settings; a value out of range is a usage error naming its flag. */
+    Http2Config http2Config() {
+        try {
+            return Http2Config.DEFAULTS.withCleartext(http2).withMaxConcurrentStreams(http2MaxConcurrentStreams)
+                    .withInitialWindowSize(http2InitialWindowSize);
+        } catch (IllegalArgumentException e) {
+            String message = String.valueOf(e.getMessage());
+            String flag = message.startsWith("maxConcurrentStreams") ? "--http2-max-concurrent-streams"
+                    : "--http2-initial-window-size";
+            int colon = message.indexOf(':');
+            throw new ParameterException(command == null ? null : command.commandLine(),
+                    flag + (colon < 0 ? ": " + message : message.substring(colon)));
         }
     }
 

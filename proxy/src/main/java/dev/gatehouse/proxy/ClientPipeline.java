@@ -2,6 +2,7 @@ package dev.gatehouse.proxy;
 
 import dev.gatehouse.proxy.forward.ClientHandler;
 import dev.gatehouse.proxy.forward.DataPlane;
+import dev.gatehouse.proxy.forward.Http2Front;
 import dev.gatehouse.proxy.forward.UpstreamPool;
 import dev.gatehouse.proxy.http.RequestGate;
 import dev.gatehouse.proxy.http.StrictRequestDecoder;
@@ -27,8 +28,10 @@ import java.util.function.Consumer;
  * The pipeline of a client connection, in named steps (after Zuul's
  * {@code addTcpRelatedHandlers}/{@code addHttp1Handlers}): the connection limit and the idle
  * handler; on the TLS port the TLS steps ({@code TlsHandshakes}); then HTTP/1.1 behind the strict
- * gate, the same on both ports. ALPN offers only {@code http/1.1} today, so the HTTP/1 steps follow
- * the TLS ones directly; an ALPN branch would add them (or HTTP/2's) once the protocol is chosen.
+ * gate, the same on both ports. On the cleartext port a connection that opens with the HTTP/2
+ * preface takes the HTTP/2 steps instead ({@link Http2Front}: h2c with prior knowledge). ALPN
+ * offers only {@code http/1.1} on the TLS port today, so the HTTP/1 steps follow the TLS ones
+ * directly; an ALPN branch would add them (or HTTP/2's) once the protocol is chosen.
  */
 final class ClientPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(ClientPipeline.class);
@@ -39,6 +42,8 @@ final class ClientPipeline {
     private final Map<EventLoop, UpstreamPool> pools;
     private final RequestObserver observer;
     private final EdgeMeters edge;
+    /** HTTP/2 towards clients. */
+    private final Http2Front http2;
     /** Client connections open now, for --max-connections. */
     private final AtomicInteger openConnections = new AtomicInteger();
     private final AtomicLong lastRefusalLogNanos = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(2));
@@ -52,6 +57,7 @@ final class ClientPipeline {
         this.pools = pools;
         this.observer = observer;
         this.edge = edge;
+        this.http2 = new Http2Front(plane, observer, config.limits(), config.http2(), edge, config.trustedProxies());
     }
 
     /** The cleartext port's connections. */
@@ -73,8 +79,13 @@ final class ClientPipeline {
                 }
                 if (tlsSteps != null) {
                     tlsSteps.accept(ch.pipeline());
+                    addHttp1Handlers(ch);
+                } else if (config.http2().cleartext()) {
+                    ch.pipeline().addLast("protocol", new PrefaceSniffer(ClientPipeline.this::addHttp1Handlers,
+                            ClientPipeline.this::addHttp2Handlers, edge));
+                } else {
+                    addHttp1Handlers(ch);
                 }
-                addHttp1Handlers(ch);
             }
         };
     }
@@ -111,6 +122,11 @@ final class ClientPipeline {
                 .addLast("gate", new RequestGate(limits, edge))
                 .addLast("proxy", new ClientHandler(plane, pools.get(ch.eventLoop()), observer, limits, edge,
                         config.trustedProxies()));
+    }
+
+    /** HTTP/2 ({@link Http2Front}): the step an ALPN {@code h2} on the TLS port would take too. */
+    private void addHttp2Handlers(Channel ch) {
+        http2.addHandlers(ch, pools.get(ch.eventLoop()));
     }
 
     private void logConnectionRefused(int max) {

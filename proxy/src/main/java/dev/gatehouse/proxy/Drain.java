@@ -3,6 +3,7 @@ package dev.gatehouse.proxy;
 import dev.gatehouse.proxy.forward.ClientHandler;
 import dev.gatehouse.proxy.forward.DataPlane;
 import dev.gatehouse.proxy.forward.Tunnel;
+import dev.gatehouse.proxy.forward.Http2ClientConnection;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -30,9 +31,12 @@ import java.util.concurrent.TimeUnit;
  *       the cleartext and the TLS port alike (a new connect is refused). Requests in flight finish; a request that still arrives on an
  *       open connection is served, with {@code Connection: close}. A connection that stayed quiet
  *       for a whole {@link #SWEEP} is closed by {@link ClientHandler#drainIfQuiet} (half-close,
- *       then {@link #LINGER}). WebSocket tunnels are left open: they have no request boundary to
- *       close at. Ends when no request is in flight and no connection is open, or when
- *       {@code drainTimeout} has passed since the listener closed.</li>
+ *       then {@link #LINGER}). An HTTP/2 connection gets {@code GOAWAY} at the first sweep (a
+ *       notice) and the second (the last stream taken; later ones are refused), and is closed
+ *       once no stream is open and it was quiet for a sweep ({@link Http2ClientConnection#drainIfQuiet}).
+ *       WebSocket tunnels are left open: they have no request boundary to close at. Ends when no
+ *       request is in flight and no connection is open, or when {@code drainTimeout} has passed
+ *       since the listener closed.</li>
  *   <li>{@link Phase#DONE} ({@code event=drain.done in_flight_left=N tunnels_left=T}): the tunnels
  *       left are closed, both sides, after flushing what is pending ({@link Tunnel#closeForDrain},
  *       {@code outcome="drain"}); the caller closes what is left, cutting {@code in_flight_left}
@@ -174,13 +178,26 @@ final class Drain {
                 TimeUnit.NANOSECONDS.toMillis(now - startedNanos), plane.inFlight(), clients.size());
     }
 
+    /** One connection's sweep, by what it speaks: HTTP/1.1, HTTP/2 (GOAWAY first), or nothing yet. */
+    private static boolean drainIfQuiet(Channel ch, boolean close, long lingerMillis) {
+        ClientHandler h1 = ch.pipeline().get(ClientHandler.class);
+        if (h1 != null) {
+            return h1.drainIfQuiet(close, lingerMillis);
+        }
+        Http2ClientConnection h2 = ch.pipeline().get(Http2ClientConnection.class);
+        if (h2 != null) {
+            return h2.drainIfQuiet(close, lingerMillis);
+        }
+        PrefaceSniffer first = ch.pipeline().get(PrefaceSniffer.class);
+        return first != null && first.drainIfQuiet(ch, close, lingerMillis);
+    }
+
     /** Asks every connection, on its own event loop, to mark its activity and (when {@code close}) close if quiet since the last mark. */
     private void sweep(boolean close) {
         long lingerMillis = LINGER.toMillis();
         for (Channel ch : clients) {
             ch.eventLoop().execute(() -> {
-                ClientHandler h = ch.pipeline().get(ClientHandler.class);
-                if (h != null && h.drainIfQuiet(close, lingerMillis)) {
+                if (drainIfQuiet(ch, close, lingerMillis)) {
                     idleClosed.increment();
                 }
             });

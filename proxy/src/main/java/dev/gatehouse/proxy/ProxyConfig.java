@@ -22,9 +22,10 @@ import java.util.Objects;
  * @param trustedProxies peers whose X-Forwarded-* headers are believed ({@code --trusted-proxies};
  *                     default none: every peer is the client)
  * @param tls          the TLS port ({@link TlsConfig#OFF}: none)
+ * @param http2        HTTP/2 towards clients (h2c with prior knowledge; its limits)
  */
 public record ProxyConfig(String address, int port, int ioThreads, Duration drainDelay, Duration drainTimeout,
-                          ClientLimits limits, TrustedProxies trustedProxies, TlsConfig tls) {
+                          ClientLimits limits, TrustedProxies trustedProxies, TlsConfig tls, Http2Config http2) {
     /** The drain delay of {@link #defaults()} and of {@code gatehouse --drain-delay}. */
     public static final Duration DEFAULT_DRAIN_DELAY = Duration.ofSeconds(5);
     /** The drain timeout of {@link #defaults()} and of {@code gatehouse --drain-timeout}. */
@@ -37,6 +38,7 @@ public record ProxyConfig(String address, int port, int ioThreads, Duration drai
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(trustedProxies, "trustedProxies");
         Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(http2, "http2");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
         }
@@ -51,10 +53,10 @@ public record ProxyConfig(String address, int port, int ioThreads, Duration drai
         }
     }
 
-    /** Without a TLS port. */
+    /** Without a TLS port, HTTP/2 at its defaults ({@link Http2Config#DEFAULTS}). */
     public ProxyConfig(String address, int port, int ioThreads, Duration drainDelay, Duration drainTimeout,
                        ClientLimits limits, TrustedProxies trustedProxies) {
-        this(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, TlsConfig.OFF);
+        this(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, TlsConfig.OFF, Http2Config.DEFAULTS);
     }
 
     /** Trusting no proxy. */
@@ -83,23 +85,27 @@ public record ProxyConfig(String address, int port, int ioThreads, Duration drai
     }
 
     public ProxyConfig withPort(int newPort) {
-        return new ProxyConfig(address, newPort, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls);
+        return new ProxyConfig(address, newPort, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, http2);
     }
 
     public ProxyConfig withLimits(ClientLimits newLimits) {
-        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, newLimits, trustedProxies, tls);
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, newLimits, trustedProxies, tls, http2);
     }
 
     public ProxyConfig withDrain(Duration newDelay, Duration newTimeout) {
-        return new ProxyConfig(address, port, ioThreads, newDelay, newTimeout, limits, trustedProxies, tls);
+        return new ProxyConfig(address, port, ioThreads, newDelay, newTimeout, limits, trustedProxies, tls, http2);
     }
 
     public ProxyConfig withTrustedProxies(TrustedProxies trusted) {
-        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trusted, tls);
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trusted, tls, http2);
     }
 
     /** With the TLS port {@code newTls} ({@link TlsConfig#OFF}: none). */
     public ProxyConfig withTls(TlsConfig newTls) {
-        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, newTls);
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, newTls, http2);
+    }
+
+    public ProxyConfig withHttp2(Http2Config newHttp2) {
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, newHttp2);
     }
 }

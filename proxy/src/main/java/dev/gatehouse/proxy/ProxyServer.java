@@ -6,6 +6,7 @@ import dev.gatehouse.proxy.balance.BalancerPlan;
 import dev.gatehouse.proxy.balance.Balancers;
 import dev.gatehouse.proxy.forward.CompiledSnapshot;
 import dev.gatehouse.proxy.forward.DataPlane;
+import dev.gatehouse.proxy.forward.Http2Front;
 import dev.gatehouse.proxy.forward.RetryBudgets;
 import dev.gatehouse.proxy.forward.UpstreamPool;
 import dev.gatehouse.proxy.health.HealthChecker;

@@ -80,13 +80,14 @@ class AccessLogTest {
         assertThat(log).hasSize(6);
 
         JsonNode post = log.stream().filter(n -> n.get("request_id").asText().equals("req-1")).findFirst().orElseThrow();
-        assertThat(post.fieldNames()).toIterable().containsExactly("time", "request_id", "client", "peer", "method", "path", "route",
-                "service", "target", "status", "bytes_in", "bytes_out", "latency_ms", "upstream_latency_ms", "retries", "consumer",
-                "tls_version", "sni");
+        assertThat(post.fieldNames()).toIterable().containsExactly("time", "request_id", "client", "peer", "method", "protocol",
+                "path", "route", "service", "target", "status", "bytes_in", "bytes_out", "latency_ms", "upstream_latency_ms", "retries",
+                "consumer", "tls_version", "sni");
         assertThat(Instant.parse(post.get("time").asText())).isBefore(Instant.now());
         assertThat(post.get("client").asText()).startsWith("127.0.0.1:");
         assertThat(post.get("peer").isNull()).as("no trusted proxy in between").isTrue();
         assertThat(post.get("method").asText()).isEqualTo("POST");
+        assertThat(post.get("protocol").asText()).isEqualTo("HTTP/1.1");
         assertThat(post.get("path").asText()).isEqualTo("/open/a?x=1&apikey=REDACTED"); // no key-auth here, redacted all the same
         assertThat(post.get("route").asText()).isEqualTo("default/open");
         assertThat(post.get("service").asText()).isEqualTo("default/s");

@@ -141,7 +141,7 @@ class RequestGateSocketTest {
                 // request line and target (RFC 9112 §3)
                 Arguments.of("method outside the token grammar", "G@T / HTTP/1.1\r\n" + h + "\r\n", 400),
                 Arguments.of("HTTP/0.9 request", "GET /\r\n\r\n", 400),
-                Arguments.of("HTTP/2 preface on the HTTP/1 port", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505),
+                Arguments.of("HTTP/2 preface cut short (not h2c)", "PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n", 505),
                 Arguments.of("HTTP/1.2", "GET / HTTP/1.2\r\n" + h + "\r\n", 505),
                 Arguments.of("fragment in the target", "GET /a#b HTTP/1.1\r\n" + h + "\r\n", 400),
                 Arguments.of("userinfo in an absolute target", "GET http://user@a/ HTTP/1.1\r\n" + h + "\r\n", 400),

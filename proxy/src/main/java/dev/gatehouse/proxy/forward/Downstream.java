@@ -4,6 +4,7 @@ import dev.gatehouse.proxy.http.ErrorReply;
 import dev.gatehouse.proxy.http.ForwardedFor;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RequestObserver;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpRequest;
@@ -24,6 +25,14 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 interface Downstream {
     /** Where the response is written; its channel is the connection (HTTP/1.1) or the stream (HTTP/2). */
     ChannelHandlerContext ctx();
+
+    /**
+     * The client's connection (for HTTP/2, the connection the stream belongs to): what the
+     * request came in on, its local port ({@code X-Forwarded-Port}) and its listener.
+     */
+    default Channel connection() {
+        return ctx().channel();
+    }
 
     DataPlane plane();
 

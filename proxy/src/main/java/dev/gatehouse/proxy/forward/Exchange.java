@@ -94,7 +94,7 @@ final class Exchange {
     }
 
     void start() {
-        RequestPlan plan = RequestPlan.of(request, client.plane().compiled(), ctx.channel(), clientAddress, client.edge());
+        RequestPlan plan = RequestPlan.of(request, client.plane().compiled(), client.connection(), clientAddress, client.edge());
         clientHost = plan.clientHost();
         record.routed(plan.route() == null ? null : plan.route().meters(), plan.consumer());
         if (plan.status() != null) {

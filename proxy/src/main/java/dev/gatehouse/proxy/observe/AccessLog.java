@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Fields: {@code time} (ISO-8601 UTC, when the request arrived), {@code request_id},
  * {@code client} (the real client by the trusted-proxies rule: {@code ip:port} of the peer, or the
  * address taken from {@code X-Forwarded-For} when the peer is a trusted proxy), {@code peer} (that
- * trusted proxy's {@code ip:port}; null when the peer is not trusted), {@code method}, {@code path} (the request-target as received, the value of a
+ * trusted proxy's {@code ip:port}; null when the peer is not trusted), {@code method}, {@code protocol}
+ * ({@code HTTP/1.1}, {@code HTTP/1.0} or {@code HTTP/2}; null for a request refused before its head was read), {@code path} (the request-target as received, the value of a
  * key-auth parameter replaced: see {@link QueryRedaction}), {@code route}, {@code service}, {@code target} (the last one
  * tried), {@code status}, {@code bytes_in} / {@code bytes_out} (bodies), {@code latency_ms},
  * {@code upstream_latency_ms} (null when no target answered), {@code retries} and

@@ -33,7 +33,19 @@ public final class EdgeMeters {
         /** a connection reached its request cap: its last response carried Connection: close */
         MAX_REQUESTS,
         /** a connection beyond --max-connections, closed at accept */
-        MAX_CONNECTIONS;
+        MAX_CONNECTIONS,
+        /** HTTP/2: more RST_STREAM frames than allowed per window (CVE-2023-44487): GOAWAY ENHANCE_YOUR_CALM, closed */
+        HTTP2_RAPID_RESET,
+        /** HTTP/2: a header block (HEADERS + CONTINUATION) past the header list limit: GOAWAY, closed */
+        HTTP2_HEADER_FLOOD,
+        /** HTTP/2: a flood of control frames (SETTINGS, PING) or empty DATA frames: GOAWAY ENHANCE_YOUR_CALM, closed */
+        HTTP2_FRAME_FLOOD,
+        /** HTTP/2: any other connection error of the client (bad frame, bad preface): GOAWAY, closed */
+        HTTP2_PROTOCOL_ERROR,
+        /** HTTP/2: a stream beyond SETTINGS_MAX_CONCURRENT_STREAMS: RST_STREAM REFUSED_STREAM */
+        HTTP2_REFUSED_STREAM,
+        /** HTTP/2: a malformed request (a connection-specific header, a bad pseudo-header): RST_STREAM PROTOCOL_ERROR */
+        HTTP2_MALFORMED;
 
         final String tag = name().toLowerCase(Locale.ROOT);
     }

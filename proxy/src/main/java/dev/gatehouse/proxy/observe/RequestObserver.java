@@ -23,11 +23,17 @@ public final class RequestObserver implements AutoCloseable {
      * @param client the request's client by the trusted-proxies rule (the access log's {@code client} and {@code peer})
      */
     public RequestRecord begin(HttpRequest request, String requestId, ClientAddress client) {
-        RequestRecord r = new RequestRecord(this, request.method().name(), request.uri(), requestId, client);
+        RequestRecord r = new RequestRecord(this, request.method().name(), protocolOf(request), request.uri(), requestId,
+                client);
         if (request instanceof TlsRequest tls) {
             r.tls(tls.tls());
         }
         return r;
+    }
+
+    /** An HTTP/2 stream's head carries version 2.0 ({@code Http2StreamHandler}); the log says {@code HTTP/2} (RFC 9113). */
+    private static String protocolOf(HttpRequest request) {
+        return request.protocolVersion().majorVersion() == 2 ? "HTTP/2" : request.protocolVersion().text();
     }
 
     /**
@@ -36,7 +42,7 @@ public final class RequestObserver implements AutoCloseable {
      * headers were not read, so {@code client} is the connection's peer.
      */
     public void refused(String requestId, ClientAddress client, int status, long bytesOut) {
-        RequestRecord r = new RequestRecord(this, null, null, requestId, client);
+        RequestRecord r = new RequestRecord(this, null, null, null, requestId, client);
         r.replied(status, bytesOut);
         r.finish(0);
     }

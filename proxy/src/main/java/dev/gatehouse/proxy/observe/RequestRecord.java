@@ -17,6 +17,8 @@ public final class RequestRecord {
     private final long startMillis = System.currentTimeMillis();
     private final long startNanos = System.nanoTime();
     private final String method;
+    /** {@code HTTP/1.1}, {@code HTTP/1.0} or {@code HTTP/2}; null for a request the gate refused before reading it. */
+    private final String protocol;
     /** the request-target as received; key parameters are redacted when formatting, off the event loop */
     private final String uri;
     private final String requestId;
@@ -40,9 +42,10 @@ public final class RequestRecord {
     private RouteMeters.TunnelOutcome tunnelOutcome;
     private long tunnelNanos;
 
-    RequestRecord(RequestObserver observer, String method, String uri, String requestId, ClientAddress client) {
+    RequestRecord(RequestObserver observer, String method, String protocol, String uri, String requestId, ClientAddress client) {
         this.observer = observer;
         this.method = method;
+        this.protocol = protocol;
         this.uri = uri;
         this.requestId = requestId;
         this.client = client;
@@ -166,6 +169,7 @@ public final class RequestRecord {
         string(b, "client", client == null ? null : client.toString());
         string(b, "peer", client == null ? null : client.trustedPeer());
         string(b, "method", method);
+        string(b, "protocol", protocol);
         string(b, "path", observer.redaction().apply(uri));
         string(b, "route", m == null ? null : m.route());
         string(b, "service", m == null || RouteMeters.NONE.equals(m.service()) ? null : m.service());

@@ -61,7 +61,7 @@ class AccessLogQueueTest {
     }
 
     private static RequestRecord record(RequestObserver observer, String id) {
-        RequestRecord r = new RequestRecord(observer, "GET", "/p?apikey=k", id, null);
+        RequestRecord r = new RequestRecord(observer, "GET", "HTTP/1.1", "/p?apikey=k", id, null);
         r.replied(404, 10);
         return r;
     }
