@@ -9,11 +9,14 @@ import dev.gatehouse.proxy.http.StrictRequestDecoder;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RequestObserver;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,9 +32,9 @@ import java.util.function.Consumer;
  * {@code addTcpRelatedHandlers}/{@code addHttp1Handlers}): the connection limit and the idle
  * handler; on the TLS port the TLS steps ({@code TlsHandshakes}); then HTTP/1.1 behind the strict
  * gate, the same on both ports. On the cleartext port a connection that opens with the HTTP/2
- * preface takes the HTTP/2 steps instead ({@link Http2Front}: h2c with prior knowledge). ALPN
- * offers only {@code http/1.1} on the TLS port today, so the HTTP/1 steps follow the TLS ones
- * directly; an ALPN branch would add them (or HTTP/2's) once the protocol is chosen.
+ * preface takes the HTTP/2 steps instead ({@link Http2Front}: h2c with prior knowledge); on the
+ * TLS port ALPN chooses ({@code h2} or {@code http/1.1}, HTTP/1.1 without ALPN) once the handshake
+ * is done.
  */
 final class ClientPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(ClientPipeline.class);
@@ -79,7 +82,7 @@ final class ClientPipeline {
                 }
                 if (tlsSteps != null) {
                     tlsSteps.accept(ch.pipeline());
-                    addHttp1Handlers(ch);
+                    ch.pipeline().addLast("alpn", new Alpn());
                 } else if (config.http2().cleartext()) {
                     ch.pipeline().addLast("protocol", new PrefaceSniffer(ClientPipeline.this::addHttp1Handlers,
                             ClientPipeline.this::addHttp2Handlers, edge));
@@ -124,7 +127,39 @@ final class ClientPipeline {
                         config.trustedProxies()));
     }
 
-    /** HTTP/2 ({@link Http2Front}): the step an ALPN {@code h2} on the TLS port would take too. */
+    /**
+     * After the TLS handshake: HTTP/2 when ALPN chose {@code h2}, else HTTP/1.1. It reads the
+     * connection once at the start (AUTO_READ is off and the HTTP handlers that would come later),
+     * so the handshake can begin; the HTTP/1 handlers it adds then ask for the first request.
+     */
+    private final class Alpn extends ApplicationProtocolNegotiationHandler {
+        Alpn() {
+            super(ApplicationProtocolNames.HTTP_1_1);
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            ctx.read();
+            super.channelActive(ctx);
+        }
+
+        @Override
+        protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+            if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                addHttp2Handlers(ctx.channel());
+            } else {
+                addHttp1Handlers(ctx.channel());
+                ctx.read();
+            }
+        }
+
+        @Override
+        protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close(); // counted and logged by TlsHandshakes
+        }
+    }
+
+    /** HTTP/2 ({@link Http2Front}): h2c on the cleartext port, ALPN {@code h2} on the TLS port. */
     private void addHttp2Handlers(Channel ch) {
         http2.addHandlers(ch, pools.get(ch.eventLoop()));
     }

@@ -70,10 +70,21 @@ final class H2Client implements AutoCloseable {
     }
 
     H2Client(int port, Http2Settings initial) throws InterruptedException {
+        this(port, initial, null, null);
+    }
+
+    /**
+     * Over TLS when {@code tls} is given (its ALPN must offer {@code h2}), with SNI {@code sni};
+     * the handshake is done and {@code h2} chosen before this returns.
+     */
+    H2Client(int port, Http2Settings initial, io.netty.handler.ssl.SslContext tls, String sni) throws InterruptedException {
         channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (tls != null) {
+                            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(), sni, port));
+                        }
                         ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().initialSettings(initial)
                                         .encoderIgnoreMaxHeaderListSize(true).build(),
                                 new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()),
@@ -98,6 +109,14 @@ final class H2Client implements AutoCloseable {
                     }
                 })
                 .connect("127.0.0.1", port).sync().channel();
+        if (tls != null) {
+            io.netty.handler.ssl.SslHandler handler = channel.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+            handler.handshakeFuture().sync();
+            if (!"h2".equals(handler.applicationProtocol())) {
+                channel.close();
+                throw new IllegalStateException("ALPN chose " + handler.applicationProtocol() + ", not h2");
+            }
+        }
     }
 
     Channel channel() {

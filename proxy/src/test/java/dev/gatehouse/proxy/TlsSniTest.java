@@ -69,6 +69,7 @@ class TlsSniTest {
         if (withFallback) {
             certs.add(fallback.fallback("default/fallback"));
         }
+        certs.sort(java.util.Comparator.comparing(Certificate::id)); // as the controller sends them
         assertThat(p.apply(new Snapshot(1, List.of(service("default/s", "default/u")), List.of(route("default/r", "default/s").build()),
                 List.of(upstream("default/u", 9)), List.of(), certs))).isEmpty();
         return p;

@@ -151,6 +151,10 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
         this.ctx = ctx;
+        ClientTls done = ctx.channel().attr(ClientTls.KEY).get();
+        if (done != null) {
+            tls = done; // added by ALPN after the handshake
+        }
         super.handlerAdded(ctx);
     }
 

@@ -19,7 +19,7 @@ import javax.net.ssl.SSLException;
  * The TLS policy of the TLS port, in one place (docs/tls.md, "Protocols, ciphers and the
  * provider"): TLS 1.3 and 1.2 only; for TLS 1.2 the ECDHE suites with AES-GCM or ChaCha20-Poly1305
  * of Mozilla's "intermediate" configuration (v5.7), without its DHE ones; the server's order
- * wins; ALPN offers {@code http/1.1} only.
+ * wins; ALPN offers {@code h2} and {@code http/1.1}.
  */
 final class TlsContexts {
     static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
@@ -34,10 +34,14 @@ final class TlsContexts {
             "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
             "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
             "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
-    /** ALPN: HTTP/1.1 only for now; a client that offers only other protocols still gets HTTP/1.1 (no ALPN answer). */
+    /**
+     * ALPN: {@code h2} first, then {@code http/1.1} (RFC 7301: the server picks by its order); a
+     * client that offers neither, or no ALPN at all, gets HTTP/1.1.
+     */
     static final ApplicationProtocolConfig ALPN = new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ApplicationProtocolNames.HTTP_1_1);
+            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ApplicationProtocolNames.HTTP_2,
+            ApplicationProtocolNames.HTTP_1_1);
     /** Base64 runs long enough to be key or certificate material: never quoted in a message. */
     private static final Pattern BASE64_RUN = Pattern.compile("[A-Za-z0-9+/=]{40,}");
 

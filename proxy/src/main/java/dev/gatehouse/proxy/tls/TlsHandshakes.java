@@ -169,6 +169,7 @@ public final class TlsHandshakes {
                     SslHandler ssl = ctx.pipeline().get(SslHandler.class);
                     ClientTls tls = new ClientTls(ssl == null ? null : ssl.engine().getSession().getProtocol(),
                             sni == null ? null : CertificateTable.normalize(sni));
+                    ctx.channel().attr(ClientTls.KEY).set(tls);
                     StrictRequestDecoder decoder = ctx.pipeline().get(StrictRequestDecoder.class);
                     if (decoder != null) {
                         decoder.tls(tls);

@@ -1,0 +1,105 @@
+package dev.gatehouse.proxy;
+
+import dev.gatehouse.config.Snapshot;
+import dev.gatehouse.proxy.tls.TlsConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import javax.net.ssl.SSLSocket;
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.gatehouse.proxy.Fixtures.route;
+import static dev.gatehouse.proxy.Fixtures.service;
+import static dev.gatehouse.proxy.Fixtures.upstream;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * ALPN on the TLS port: a client offering {@code h2} gets HTTP/2, one offering only
+ * {@code http/1.1} (or no ALPN) gets HTTP/1.1 behind the strict gate, and both reach the target
+ * as HTTP/1.1 with the HTTPS forwarded headers.
+ */
+class Http2TlsTest {
+    private static TestCerts ca;
+    private static TestCerts.Leaf leaf;
+
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private ProxyServer proxy;
+
+    @BeforeAll
+    static void certificates() throws Exception {
+        ca = new TestCerts("h2-ca");
+        leaf = ca.leaf("api", "api.example.com");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+        for (AutoCloseable c : closeables) {
+            c.close();
+        }
+    }
+
+    private Backend start() throws Exception {
+        Backend b = new Backend("b");
+        closeables.add(b);
+        proxy = ProxyServer.start(Fixtures.config().withTls(TlsConfig.on(0)), new SimpleMeterRegistry());
+        assertThat(proxy.apply(new Snapshot(1, List.of(service("default/s", "default/u")),
+                List.of(route("default/open", "default/s").paths("/open").stripPath(false).build()),
+                List.of(upstream("default/u", b.port())), List.of(),
+                List.of(leaf.certificate("default/api-tls", "api.example.com"))))).isEmpty();
+        return b;
+    }
+
+    private static SslContext h2Client() throws Exception {
+        return SslContextBuilder.forClient().trustManager(ca.ca())
+                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                        ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1))
+                .build();
+    }
+
+    @Test
+    void alpnH2GetsHttp2AndTheTargetSeesHttps() throws Exception {
+        Backend b = start();
+        try (H2Client c = new H2Client(proxy.tlsPort(), Http2Settings.defaultSettings(), h2Client(), "api.example.com")) {
+            for (int i = 0; i < 3; i++) {
+                H2Client.Response r = c.exchange(H2Client.headers("GET", "/open/" + i, "api.example.com"), null);
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.text()).isEqualTo("GET /open/" + i);
+            }
+        }
+        assertThat(b.seen).hasSize(3);
+        Backend.Seen seen = b.seen.get(0);
+        assertThat(seen.header("x-forwarded-proto")).isEqualTo("https");
+        assertThat(seen.header("x-forwarded-port")).isEqualTo(String.valueOf(proxy.tlsPort()));
+        assertThat(seen.header("host")).isNotNull();
+    }
+
+    @Test
+    void aClientWithoutH2StillGetsHttp11OverTls() throws Exception {
+        Backend b = start();
+        SSLSocket s = TlsClient.connect(ca.clientContext(), proxy.tlsPort(), "api.example.com", "http/1.1");
+        TestClient c = new TestClient(s);
+        closeables.add(c);
+        assertThat(s.getApplicationProtocol()).isEqualTo("http/1.1");
+        c.write("GET /open/x HTTP/1.1\r\nHost: api.example.com\r\n\r\n");
+        TestClient.Response r = c.read(false);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(b.seen.get(0).header("x-forwarded-proto")).isEqualTo("https");
+        // the strict gate is in front of HTTP/1.1 here too
+        c.write("GET /open/y HTTP/1.1\r\nHost: api.example.com\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+        assertThat(c.read(false).status()).isEqualTo(400);
+        assertThat(b.seen).hasSize(1);
+    }
+}
