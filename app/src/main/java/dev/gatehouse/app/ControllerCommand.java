@@ -7,6 +7,7 @@ import dev.gatehouse.controller.channel.ChannelServerConfig;
 import dev.gatehouse.controller.k8s.Controller;
 import dev.gatehouse.controller.k8s.ControllerConfig;
 import dev.gatehouse.controller.k8s.IngressConfig;
+import dev.gatehouse.controller.translate.GatewaySelection;
 import dev.gatehouse.controller.translate.IngressSelection;
 import dev.gatehouse.controller.status.StatusEndpoint;
 import dev.gatehouse.config.channel.ObjectError;
@@ -87,8 +88,35 @@ public final class ControllerCommand implements Callable<Integer> {
                     + "(repeatable or comma-separated; an IP or a DNS name). Default: none.")
     List<String> publishAddresses = new ArrayList<>();
 
+    @Option(names = "--gateway-api", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Serve the Gateway API (gateway.networking.k8s.io/v1: GatewayClass, Gateway, HTTPRoute, "
+                    + "ReferenceGrant) for GatewayClasses of --gateway-controller-name. --no-gateway-api turns it off: "
+                    + "none is read or written. Without the Gateway API CRDs in the cluster it is off, with a log line. Default: on.")
+    boolean gatewayApi;
+
+    @Option(names = "--gateway-controller-name", paramLabel = "NAME", defaultValue = GatewaySelection.DEFAULT_CONTROLLER,
+            description = "The spec.controllerName of the GatewayClasses this controller serves; every other GatewayClass, "
+                    + "its Gateways and their routes are ignored and never written to. Default: ${DEFAULT-VALUE}.")
+    String gatewayControllerName;
+
+    @Option(names = "--gateway-http-port", paramLabel = "PORT", defaultValue = "80",
+            description = "The proxy Service's HTTP port: the one port a Gateway's HTTP listener may have, since one proxy "
+                    + "fleet serves every Gateway of the class (other ports: listener Accepted=False, PortUnavailable). "
+                    + "Default: ${DEFAULT-VALUE} (the chart passes proxy.service.ports.http).")
+    int gatewayHttpPort;
+
     @Spec
     CommandSpec spec;
+
+    /** The Gateway API settings of the flags; a bad value is a usage error naming the flag. */
+    GatewaySelection gatewaySelection() {
+        try {
+            GatewaySelection s = new GatewaySelection(gatewayControllerName, gatewayHttpPort);
+            return gatewayApi ? s : GatewaySelection.OFF;
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
 
     /** The Ingress settings of the flags; a bad value is a usage error naming the flag. */
     IngressConfig ingressConfig() {
@@ -105,12 +133,13 @@ public final class ControllerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         IngressConfig ingressConfig = ingressConfig();
+        GatewaySelection gatewaySelection = gatewaySelection();
         String token = Identity.token(tokenFile);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         try (Shutdown shutdown = Shutdown.register();
              KubernetesClient client = new KubernetesClientBuilder().build();
              Running running = Running.start(client, ControllerConfig.defaults(namespaces, leaseNamespace(client), Identity.podName())
-                             .withIngress(ingressConfig),
+                             .withIngress(ingressConfig).withGateway(gatewaySelection),
                      new ChannelServerConfig(channelAddress, channelPort, token, tlsCert, tlsKey), registry);
              ProcessMeters jvm = ProcessMeters.bind(registry);
              StatusEndpoint status = StatusEndpoint.start(statusAddress, statusPort, running.controller::ready, registry)) {

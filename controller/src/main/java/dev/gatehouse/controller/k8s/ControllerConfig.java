@@ -1,5 +1,7 @@
 package dev.gatehouse.controller.k8s;
 
+import dev.gatehouse.controller.translate.GatewaySelection;
+
 import java.time.Duration;
 import java.util.List;
 
@@ -12,12 +14,23 @@ import java.util.List;
  * @param renewDeadline  the leader gives up when it cannot renew within this
  * @param retryPeriod    how often candidates try
  * @param ingress        which Ingresses are served and what their status shows
+ * @param gateway        which GatewayClasses are served ({@code --gateway-controller-name}) and the proxy's
+ *                       HTTP port their listeners are matched to ({@code --gateway-http-port});
+ *                       {@link GatewaySelection#OFF}: no Gateway API object is read or written
  */
 public record ControllerConfig(List<String> namespaces, String leaseNamespace, String leaseName, String identity,
-                               Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, IngressConfig ingress) {
+                               Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, IngressConfig ingress,
+                               GatewaySelection gateway) {
     public ControllerConfig {
         namespaces = List.copyOf(namespaces);
         ingress = java.util.Objects.requireNonNullElse(ingress, IngressConfig.DEFAULT);
+        gateway = java.util.Objects.requireNonNullElse(gateway, GatewaySelection.DEFAULT);
+    }
+
+    /** With the default Gateway API settings. */
+    public ControllerConfig(List<String> namespaces, String leaseNamespace, String leaseName, String identity,
+                            Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, IngressConfig ingress) {
+        this(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, ingress, null);
     }
 
     /** With the default Ingress settings: class {@code gatehouse}, no published address. */
@@ -33,6 +46,11 @@ public record ControllerConfig(List<String> namespaces, String leaseNamespace, S
 
     public ControllerConfig withIngress(IngressConfig ingress) {
         return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
-                ingress);
+                ingress, gateway);
+    }
+
+    public ControllerConfig withGateway(GatewaySelection gateway) {
+        return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
+                ingress, gateway);
     }
 }
