@@ -120,11 +120,9 @@ public final class ControllerCommand implements Callable<Integer> {
 
     /** The Ingress settings of the flags; a bad value is a usage error naming the flag. */
     IngressConfig ingressConfig() {
-        if (!ingress) {
-            return IngressConfig.OFF;
-        }
         try {
-            return new IngressConfig(ingressClass, publishService, publishAddresses);
+            // the published addresses serve Gateway status too, with Ingress support off
+            return new IngressConfig(ingress ? ingressClass : null, publishService, publishAddresses);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
