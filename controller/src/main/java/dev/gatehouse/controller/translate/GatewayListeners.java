@@ -101,8 +101,10 @@ final class GatewayListeners {
             conditions.add(new Condition("Programmed", false, "Invalid", "no listener can be served"));
         } else {
             accepted = true;
-            conditions.add(new Condition("Accepted", true, "Accepted", refused.isEmpty() ? "accepted"
-                    : "accepted; listeners not served: " + String.join("; ", refused)));
+            // the spec: Accepted stays True with reason ListenersNotValid while some listeners are invalid
+            conditions.add(refused.isEmpty() ? new Condition("Accepted", true, "Accepted", "accepted")
+                    : new Condition("Accepted", true, "ListenersNotValid", "accepted; listeners not served: "
+                    + String.join("; ", refused)));
             conditions.add(new Condition("Programmed", true, "Programmed", "in the snapshot"));
         }
         if (!accepted) {
