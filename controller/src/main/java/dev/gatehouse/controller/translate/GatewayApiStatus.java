@@ -25,6 +25,49 @@ public record GatewayApiStatus(List<ClassResult> classes, List<GatewayResult> ga
     }
 
     /**
+     * What a user must look at, one line each ({@code Kind/namespace/name[ where]: Type=status reason: message}):
+     * a condition that says something is wrong ({@code Accepted}, {@code ResolvedRefs} or {@code Programmed}
+     * False, {@code PartiallyInvalid} or {@code Conflicted} True). Empty when everything is served as written.
+     */
+    public List<String> problems() {
+        List<String> out = new java.util.ArrayList<>();
+        classes.forEach(c -> problems(c.source().display(), c.conditions(), out));
+        for (GatewayResult g : gateways) {
+            problems(g.source().display(), g.conditions(), out);
+            g.listeners().forEach(l -> problems(g.source().display() + " listener " + l.name(), l.conditions(), out));
+        }
+        for (RouteResult r : routes) {
+            r.parents().forEach(p -> problems(r.source().display() + " parent " + p.name(), p.conditions(), out));
+        }
+        return out;
+    }
+
+    /** The objects with no problem, as {@code Kind/namespace/name}. */
+    public List<String> accepted() {
+        List<String> out = new java.util.ArrayList<>();
+        java.util.Set<String> troubled = new java.util.HashSet<>();
+        problems().forEach(p -> troubled.add(p.substring(0, p.indexOf(p.contains(" listener ") ? " listener "
+                : p.contains(" parent ") ? " parent " : ":"))));
+        classes.forEach(c -> out.add(c.source().display()));
+        gateways.forEach(g -> out.add(g.source().display()));
+        routes.forEach(r -> out.add(r.source().display()));
+        out.removeIf(troubled::contains);
+        return out;
+    }
+
+    private static void problems(String where, List<Condition> conditions, List<String> out) {
+        for (Condition c : conditions) {
+            boolean bad = switch (c.type()) {
+                case "PartiallyInvalid", "Conflicted" -> c.status();
+                default -> !c.status();
+            };
+            if (bad) {
+                out.add(where + ": " + c.type() + "=" + (c.status() ? "True" : "False") + " " + c.reason() + ": " + c.message());
+            }
+        }
+    }
+
+    /**
      * A Gateway API condition; its reasons are the spec's strings ({@code NoMatchingParent},
      * {@code PortUnavailable}, …) or Gatehouse's own where the spec has none, each listed in
      * docs/gateway-api.md.
