@@ -31,40 +31,49 @@ public record GatewayApiStatus(List<ClassResult> classes, List<GatewayResult> ga
      */
     public List<String> problems() {
         List<String> out = new java.util.ArrayList<>();
-        classes.forEach(c -> problems(c.source().display(), c.conditions(), out));
+        forEachCondition((object, where, c) -> {
+            if (wrong(c)) {
+                out.add(object + where + ": " + c.type() + "=" + (c.status() ? "True" : "False") + " " + c.reason() + ": "
+                        + c.message());
+            }
+        });
+        return out;
+    }
+
+    /** The objects without a problem, as {@code Kind/namespace/name}. */
+    public List<String> accepted() {
+        java.util.Set<String> all = new java.util.LinkedHashSet<>();
+        java.util.Set<String> troubled = new java.util.HashSet<>();
+        forEachCondition((object, where, c) -> {
+            all.add(object);
+            if (wrong(c)) {
+                troubled.add(object);
+            }
+        });
+        all.removeAll(troubled);
+        return List.copyOf(all);
+    }
+
+    private interface ConditionVisitor {
+        void visit(String object, String where, Condition c);
+    }
+
+    private void forEachCondition(ConditionVisitor v) {
+        classes.forEach(c -> c.conditions().forEach(x -> v.visit(c.source().display(), "", x)));
         for (GatewayResult g : gateways) {
-            problems(g.source().display(), g.conditions(), out);
-            g.listeners().forEach(l -> problems(g.source().display() + " listener " + l.name(), l.conditions(), out));
+            g.conditions().forEach(x -> v.visit(g.source().display(), "", x));
+            g.listeners().forEach(l -> l.conditions().forEach(x -> v.visit(g.source().display(), " listener " + l.name(), x)));
         }
         for (RouteResult r : routes) {
-            r.parents().forEach(p -> problems(r.source().display() + " parent " + p.name(), p.conditions(), out));
+            r.parents().forEach(p -> p.conditions().forEach(x -> v.visit(r.source().display(), " parent " + p.name(), x)));
         }
-        return out;
     }
 
-    /** The objects with no problem, as {@code Kind/namespace/name}. */
-    public List<String> accepted() {
-        List<String> out = new java.util.ArrayList<>();
-        java.util.Set<String> troubled = new java.util.HashSet<>();
-        problems().forEach(p -> troubled.add(p.substring(0, p.indexOf(p.contains(" listener ") ? " listener "
-                : p.contains(" parent ") ? " parent " : ":"))));
-        classes.forEach(c -> out.add(c.source().display()));
-        gateways.forEach(g -> out.add(g.source().display()));
-        routes.forEach(r -> out.add(r.source().display()));
-        out.removeIf(troubled::contains);
-        return out;
-    }
-
-    private static void problems(String where, List<Condition> conditions, List<String> out) {
-        for (Condition c : conditions) {
-            boolean bad = switch (c.type()) {
-                case "PartiallyInvalid", "Conflicted" -> c.status();
-                default -> !c.status();
-            };
-            if (bad) {
-                out.add(where + ": " + c.type() + "=" + (c.status() ? "True" : "False") + " " + c.reason() + ": " + c.message());
-            }
-        }
+    private static boolean wrong(Condition c) {
+        return switch (c.type()) {
+            case "PartiallyInvalid", "Conflicted" -> c.status();
+            default -> !c.status();
+        };
     }
 
     /**

@@ -35,6 +35,8 @@ import java.util.Objects;
  * answer yet).
  */
 final class GatewayBackends {
+    /** The largest backendRef weight the Gateway API allows. */
+    static final long MAX_ROUTE_WEIGHT = 1_000_000;
     /** The largest target weight a snapshot takes (config.Upstream.Target). */
     static final int MAX_WEIGHT = 65535;
 
@@ -84,6 +86,10 @@ final class GatewayBackends {
         }
         String ns = ref.getNamespace() == null || ref.getNamespace().isEmpty() ? source.namespace() : ref.getNamespace();
         String name = ref.getName();
+        if (name == null || name.isEmpty()) {
+            problems.ref("BackendNotFound", field + ".name", "missing (expected: the name of a Service)");
+            return null;
+        }
         if (!ReferenceGrants.permits(state.gatewayApi(), ReferenceGrants.GATEWAY_GROUP, "HTTPRoute", source.namespace(),
                 "", "Service", ns, name)) {
             problems.ref("RefNotPermitted", field, "Service " + ns + "/" + name + " is in another namespace and no "
@@ -91,16 +97,25 @@ final class GatewayBackends {
                     + "(expected: a ReferenceGrant in " + ns + " from HTTPRoute in " + source.namespace() + " to Service)");
             return null;
         }
+        if (ref.getPort() == null) {
+            problems.ref("BackendNotFound", field + ".port", "missing (expected: a port of Service " + ns + "/" + name + ")");
+            return null;
+        }
         io.fabric8.kubernetes.api.model.Service svc = EndpointTargets.service(state, ns, name);
         if (svc == null) {
             problems.ref("BackendNotFound", field, "Service " + ns + "/" + name + " not found");
             return null;
         }
-        if (ref.getPort() == null) {
-            problems.ref("BackendNotFound", field + ".port", "missing (expected: a port of Service " + ns + "/" + name + ")");
+        if (ref.getPort() < 1 || ref.getPort() > 65535) {
+            problems.ref("BackendNotFound", field + ".port", ref.getPort() + " (expected: 1..65535)");
             return null;
         }
         long weight = ref.getWeight() == null ? 1 : ref.getWeight();
+        if (weight < 0 || weight > MAX_ROUTE_WEIGHT) {
+            problems.ref("UnsupportedValue", field + ".weight", weight + " (expected: 0.." + MAX_ROUTE_WEIGHT
+                    + "); its share of requests is not served");
+            return null;
+        }
         boolean external = svc.getSpec() != null && "ExternalName".equals(svc.getSpec().getType());
         ServicePort sp = EndpointTargets.port(new IntOrString(ref.getPort()), svc);
         if (external) {

@@ -89,8 +89,8 @@ final class GatewayStep {
         Source source = Sources.of(r);
         List<ParentReference> refs = r.getSpec() == null || r.getSpec().getParentRefs() == null
                 ? List.of() : r.getSpec().getParentRefs();
-        List<String> hostnames = r.getSpec() == null || r.getSpec().getHostnames() == null
-                ? List.of() : r.getSpec().getHostnames();
+        List<String> hostnames = r.getSpec() == null || r.getSpec().getHostnames() == null ? List.of()
+                : r.getSpec().getHostnames().stream().filter(h -> h != null && !h.isEmpty()).toList();
         List<Parent> parents = new ArrayList<>();
         List<List<String>> hostSets = new ArrayList<>();
         for (ParentReference ref : refs) {

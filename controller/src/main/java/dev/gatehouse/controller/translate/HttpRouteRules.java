@@ -144,6 +144,11 @@ final class HttpRouteRules {
         List<HTTPHeaderMatch> hs = Objects.requireNonNullElse(m.getHeaders(), List.of());
         for (int k = 0; k < hs.size(); k++) {
             HTTPHeaderMatch h = hs.get(k);
+            if (h.getName() == null || h.getName().isEmpty()) {
+                problems.unsupported(field + ".headers[" + k + "].name", "missing (expected: a header name); this match is "
+                        + "left out");
+                return null;
+            }
             String type = Objects.requireNonNullElse(h.getType(), "Exact");
             if (!type.equals("Exact")) {
                 problems.unsupported(field + ".headers[" + k + "].type", type + " header matches are not supported yet "
