@@ -75,14 +75,16 @@ final class GatewayListeners {
                 ? List.of() : gateway.getSpec().getListeners();
         int usable = 0;
         List<String> refused = new ArrayList<>();
+        List<String> waiting = new ArrayList<>();
         for (Listener l : specs) {
             Entry e = check(new Entry(l), selection);
             listeners.add(e);
-            if (e.usable || e.protocol.equals("HTTPS")) {
+            boolean https = e.protocol.equals("HTTPS");
+            if (e.usable || https) {
                 usable++;
             }
             if (!e.usable) {
-                refused.add(e.name + ": " + e.notUsable);
+                (https ? waiting : refused).add(e.name + ": " + e.notUsable);
             }
         }
         boolean addresses = gateway.getSpec() != null && gateway.getSpec().getAddresses() != null
@@ -101,10 +103,12 @@ final class GatewayListeners {
             conditions.add(new Condition("Programmed", false, "Invalid", "no listener can be served"));
         } else {
             accepted = true;
-            // the spec: Accepted stays True with reason ListenersNotValid while some listeners are invalid
-            conditions.add(refused.isEmpty() ? new Condition("Accepted", true, "Accepted", "accepted")
-                    : new Condition("Accepted", true, "ListenersNotValid", "accepted; listeners not served: "
-                    + String.join("; ", refused)));
+            // the spec: Accepted stays True with reason ListenersNotValid while some listeners are invalid;
+            // an HTTPS listener is valid, only not programmed yet
+            List<String> notServed = new ArrayList<>(refused);
+            notServed.addAll(waiting);
+            String message = notServed.isEmpty() ? "accepted" : "accepted; listeners not served: " + String.join("; ", notServed);
+            conditions.add(new Condition("Accepted", true, refused.isEmpty() ? "Accepted" : "ListenersNotValid", message));
             conditions.add(new Condition("Programmed", true, "Programmed", "in the snapshot"));
         }
         if (!accepted) {
