@@ -8,6 +8,7 @@ import dev.gatehouse.controller.k8s.Controller;
 import dev.gatehouse.controller.k8s.ControllerConfig;
 import dev.gatehouse.controller.translate.TlsSettings;
 import dev.gatehouse.controller.k8s.IngressConfig;
+import dev.gatehouse.controller.translate.GatewaySelection;
 import dev.gatehouse.controller.translate.IngressSelection;
 import dev.gatehouse.controller.status.StatusEndpoint;
 import dev.gatehouse.config.channel.ObjectError;
@@ -94,6 +95,23 @@ public final class ControllerCommand implements Callable<Integer> {
                     + "and such clients get no certificate until it is fixed. Default: none.")
     String defaultCertificate;
 
+    @Option(names = "--gateway-api", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Serve the Gateway API (gateway.networking.k8s.io/v1: GatewayClass, Gateway, HTTPRoute, "
+                    + "ReferenceGrant) for GatewayClasses of --gateway-controller-name. --no-gateway-api turns it off: "
+                    + "none is read or written. Without the Gateway API CRDs in the cluster it is off, with a log line. Default: on.")
+    boolean gatewayApi;
+
+    @Option(names = "--gateway-controller-name", paramLabel = "NAME", defaultValue = GatewaySelection.DEFAULT_CONTROLLER,
+            description = "The spec.controllerName of the GatewayClasses this controller serves; every other GatewayClass, "
+                    + "its Gateways and their routes are ignored and never written to. Default: ${DEFAULT-VALUE}.")
+    String gatewayControllerName;
+
+    @Option(names = "--gateway-http-port", paramLabel = "PORT", defaultValue = "80",
+            description = "The proxy Service's HTTP port: the one port a Gateway's HTTP listener may have, since one proxy "
+                    + "fleet serves every Gateway of the class (other ports: listener Accepted=False, PortUnavailable). "
+                    + "Default: ${DEFAULT-VALUE} (the chart passes proxy.service.ports.http).")
+    int gatewayHttpPort;
+
     @Spec
     CommandSpec spec;
 
@@ -109,13 +127,21 @@ public final class ControllerCommand implements Callable<Integer> {
         }
     }
 
+    /** The Gateway API settings of the flags; a bad value is a usage error naming the flag. */
+    GatewaySelection gatewaySelection() {
+        try {
+            GatewaySelection s = new GatewaySelection(gatewayControllerName, gatewayHttpPort);
+            return gatewayApi ? s : GatewaySelection.OFF;
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
     /** The Ingress settings of the flags; a bad value is a usage error naming the flag. */
     IngressConfig ingressConfig() {
-        if (!ingress) {
-            return IngressConfig.OFF;
-        }
         try {
-            return new IngressConfig(ingressClass, publishService, publishAddresses);
+            // the published addresses serve Gateway status too, with Ingress support off
+            return new IngressConfig(ingress ? ingressClass : null, publishService, publishAddresses);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -125,12 +151,13 @@ public final class ControllerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         IngressConfig ingressConfig = ingressConfig();
         String defaultCertificate = defaultCertificate();
+        GatewaySelection gatewaySelection = gatewaySelection();
         String token = Identity.token(tokenFile);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         try (Shutdown shutdown = Shutdown.register();
              KubernetesClient client = new KubernetesClientBuilder().build();
              Running running = Running.start(client, ControllerConfig.defaults(namespaces, leaseNamespace(client), Identity.podName())
-                             .withIngress(ingressConfig).withDefaultCertificate(defaultCertificate),
+                             .withIngress(ingressConfig).withDefaultCertificate(defaultCertificate).withGateway(gatewaySelection),
                      new ChannelServerConfig(channelAddress, channelPort, token, tlsCert, tlsKey), registry);
              ProcessMeters jvm = ProcessMeters.bind(registry);
              StatusEndpoint status = StatusEndpoint.start(statusAddress, statusPort, running.controller::ready, registry)) {

@@ -130,6 +130,15 @@ public final class LocalCommand implements Callable<Integer> {
                 }
             }
         }
+        for (String id : t.gatewayApi().accepted()) {
+            out.println("accepted: " + id);
+        }
+        for (String p : t.gatewayApi().problems()) {
+            String id = p.substring(0, p.indexOf(':'));
+            String object = id.contains(" ") ? id.substring(0, id.indexOf(' ')) : id;
+            err.println(local.fileOf().getOrDefault(object, "?") + ": " + p);
+            problems++;
+        }
         for (String skipped : local.skipped()) {
             out.println("skipped: " + skipped + " (not a kind Gatehouse reads)");
         }

@@ -37,7 +37,18 @@ class RbacTest {
             Map.entry("/secrets", Set.of("get", "list", "watch", "create")),
             Map.entry("/events", Set.of("create", "patch")),
             Map.entry("networking.k8s.io/ingresses", Set.of("get", "list", "watch")),
-            Map.entry("networking.k8s.io/ingresses/status", Set.of("update")));
+            Map.entry("networking.k8s.io/ingresses/status", Set.of("update")),
+            Map.entry("gateway.networking.k8s.io/gateways", Set.of("get", "list", "watch")),
+            Map.entry("gateway.networking.k8s.io/httproutes", Set.of("get", "list", "watch")),
+            Map.entry("gateway.networking.k8s.io/referencegrants", Set.of("get", "list", "watch")),
+            Map.entry("gateway.networking.k8s.io/gateways/status", Set.of("update")),
+            Map.entry("gateway.networking.k8s.io/httproutes/status", Set.of("update")));
+    /** Cluster-scoped Gateway API reads (GatewayClasses, Namespaces for selectors) and the GatewayClass status write. */
+    static final Map<String, Set<String>> GATEWAY_CLUSTER = Map.of(
+            "gateway.networking.k8s.io/gatewayclasses", Set.of("get", "list", "watch"),
+            "gateway.networking.k8s.io/gatewayclasses/status", Set.of("update"),
+            "/namespaces", Set.of("get", "list", "watch"));
+    static final String GATEWAY_READER = "gatehouse-controller-gatehouse-system-gatewayapi";
     /** IngressClasses are cluster-scoped: read through a ClusterRole of their own, in both modes. */
     static final Map<String, Set<String>> INGRESS_CLASSES = Map.of("networking.k8s.io/ingressclasses", Set.of("get", "list", "watch"));
     static final String CLASS_READER = "gatehouse-controller-gatehouse-system-ingressclasses";
@@ -93,11 +104,29 @@ class RbacTest {
                 .containsExactly(tuple("ServiceAccount", "gatehouse-controller", "gatehouse-system"));
     }
 
+    static void assertGatewayReader(List<HasMetadata> objects) {
+        ClusterRole reader = Chart.one(objects, ClusterRole.class, GATEWAY_READER);
+        assertThat(verbsByResource(reader.getRules())).isEqualTo(GATEWAY_CLUSTER);
+        ClusterRoleBinding binding = Chart.one(objects, ClusterRoleBinding.class, GATEWAY_READER);
+        assertThat(binding.getRoleRef().getName()).isEqualTo(GATEWAY_READER);
+        assertThat(binding.getSubjects()).extracting(Subject::getKind, Subject::getName, Subject::getNamespace)
+                .containsExactly(tuple("ServiceAccount", "gatehouse-controller", "gatehouse-system"));
+    }
+
+    @Test
+    void gatewayApiOffTakesItsPermissionsAway() {
+        List<HasMetadata> off = Chart.parse(Chart.template().set("gatewayApi.enabled", false).call());
+        assertThat(allRules(off)).noneMatch(r -> r.getApiGroups().contains("gateway.networking.k8s.io"));
+        assertThat(Chart.ofKind(off, ClusterRole.class)).extracting(r -> r.getMetadata().getName()).doesNotContain(GATEWAY_READER);
+    }
+
     @Test
     void clusterModeGivesTheWatchPermissionsThroughOneClusterRole() {
         assertIngressClassReader(defaults);
+        assertGatewayReader(defaults);
         List<ClusterRole> clusterRoles = Chart.ofKind(defaults, ClusterRole.class).stream()
-                .filter(r -> !r.getMetadata().getName().equals(CLASS_READER)).toList();
+                .filter(r -> !r.getMetadata().getName().equals(CLASS_READER))
+                .filter(r -> !r.getMetadata().getName().equals(GATEWAY_READER)).toList();
         assertThat(clusterRoles).hasSize(1);
         assertThat(verbsByResource(clusterRoles.get(0).getRules())).isEqualTo(WATCH);
         ClusterRoleBinding binding = Chart.one(defaults, ClusterRoleBinding.class, clusterRoles.get(0).getMetadata().getName());
@@ -112,9 +141,11 @@ class RbacTest {
     @Test
     void namespacedModeGivesTheWatchPermissionsThroughARolePerNamespace() {
         assertThat(Chart.ofKind(namespaced, ClusterRole.class)).extracting(r -> r.getMetadata().getName())
-                .as("only the IngressClass reader is cluster-wide").containsExactly(CLASS_READER);
-        assertThat(Chart.ofKind(namespaced, ClusterRoleBinding.class)).hasSize(1);
+                .as("only the IngressClass and Gateway API readers are cluster-wide")
+                .containsExactlyInAnyOrder(CLASS_READER, GATEWAY_READER);
+        assertThat(Chart.ofKind(namespaced, ClusterRoleBinding.class)).hasSize(2);
         assertIngressClassReader(namespaced);
+        assertGatewayReader(namespaced);
         // the proxy Service's address (--publish-service): that one Service, read by name
         Role publish = Chart.one(namespaced, Role.class, "gatehouse-controller-publish-service");
         assertThat(publish.getMetadata().getNamespace()).isEqualTo("gatehouse-system");

@@ -58,11 +58,13 @@ class RenderedObjectsTest {
         assertThat(namespaced).extracting(o -> o.getMetadata().getNamespace())
                 .containsOnly("gatehouse-system", "team-a", "team-b", null);
         assertThat(namespaced).filteredOn(o -> o.getMetadata().getNamespace() == null)
-                .as("cluster-scoped in namespaced mode: only what IngressClasses need")
+                .as("cluster-scoped in namespaced mode: only what IngressClasses and the Gateway API need")
                 .extracting(HasMetadata::getKind, o -> o.getMetadata().getName()).containsExactlyInAnyOrder(
                         tuple("IngressClass", "gatehouse"),
                         tuple("ClusterRole", "gatehouse-controller-gatehouse-system-ingressclasses"),
-                        tuple("ClusterRoleBinding", "gatehouse-controller-gatehouse-system-ingressclasses"));
+                        tuple("ClusterRoleBinding", "gatehouse-controller-gatehouse-system-ingressclasses"),
+                        tuple("ClusterRole", "gatehouse-controller-gatehouse-system-gatewayapi"),
+                        tuple("ClusterRoleBinding", "gatehouse-controller-gatehouse-system-gatewayapi"));
     }
 
     @Test
@@ -77,6 +79,8 @@ class RenderedObjectsTest {
                 tuple("ClusterRoleBinding", "gatehouse-controller-gatehouse-system"),
                 tuple("ClusterRole", "gatehouse-controller-gatehouse-system-ingressclasses"),
                 tuple("ClusterRoleBinding", "gatehouse-controller-gatehouse-system-ingressclasses"),
+                tuple("ClusterRole", "gatehouse-controller-gatehouse-system-gatewayapi"),
+                tuple("ClusterRoleBinding", "gatehouse-controller-gatehouse-system-gatewayapi"),
                 tuple("IngressClass", "gatehouse"),
                 tuple("Role", "gatehouse-controller-leader-election"),
                 tuple("RoleBinding", "gatehouse-controller-leader-election"),
@@ -95,7 +99,8 @@ class RenderedObjectsTest {
                 "--token-file", "/etc/gatehouse/token/token",
                 "--tls-cert", "/etc/gatehouse/channel-tls/tls.crt", "--tls-key", "/etc/gatehouse/channel-tls/tls.key",
                 "--status-port", "8100",
-                "--ingress-class", "gatehouse", "--publish-service", "gatehouse-system/gatehouse-proxy");
+                "--ingress-class", "gatehouse", "--publish-service", "gatehouse-system/gatehouse-proxy",
+                "--gateway-controller-name", "gatehouse.dev/gateway-controller", "--gateway-http-port", "80");
         assertThat(c.getEnv()).extracting(e -> e.getName(), e -> e.getValueFrom().getFieldRef().getFieldPath())
                 .containsExactlyInAnyOrder(tuple("POD_NAMESPACE", "metadata.namespace"), tuple("POD_NAME", "metadata.name"));
         List<WeightedPodAffinityTerm> preferred = controller.getSpec().getTemplate().getSpec().getAffinity()
@@ -115,7 +120,8 @@ class RenderedObjectsTest {
                 "--token-file", "/etc/gatehouse/token/token",
                 "--tls-cert", "/etc/gatehouse/channel-tls/tls.crt", "--tls-key", "/etc/gatehouse/channel-tls/tls.key",
                 "--status-port", "8100",
-                "--ingress-class", "gatehouse", "--publish-service", "gatehouse-system/gatehouse-proxy");
+                "--ingress-class", "gatehouse", "--publish-service", "gatehouse-system/gatehouse-proxy",
+                "--gateway-controller-name", "gatehouse.dev/gateway-controller", "--gateway-http-port", "80");
     }
 
     @Test
@@ -416,9 +422,11 @@ class RenderedObjectsTest {
     void ingressSupportCanBeTurnedOffWithItsClassAndPermissions() {
         List<HasMetadata> off = Chart.parse(Chart.template().set("ingress.enabled", false).call());
         assertThat(Chart.ofKind(off, IngressClass.class)).isEmpty();
-        assertThat(only(controller(off)).getArgs()).endsWith("--no-ingress").doesNotContain("--ingress-class");
+        assertThat(only(controller(off)).getArgs()).contains("--no-ingress").doesNotContain("--ingress-class")
+                .as("the published address still serves Gateway status").contains("--publish-service");
         assertThat(RbacTest.allRules(off)).noneMatch(r -> r.getApiGroups().contains("networking.k8s.io"));
-        assertThat(Chart.ofKind(off, io.fabric8.kubernetes.api.model.rbac.ClusterRole.class)).hasSize(1);
+        assertThat(Chart.ofKind(off, io.fabric8.kubernetes.api.model.rbac.ClusterRole.class))
+                .extracting(r -> r.getMetadata().getName()).doesNotContain(RbacTest.CLASS_READER).hasSize(2);
     }
 
     static Container only(Deployment d) {

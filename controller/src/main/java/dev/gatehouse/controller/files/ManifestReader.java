@@ -15,10 +15,15 @@ import dev.gatehouse.api.v1alpha1.GatewayRoute;
 import dev.gatehouse.api.v1alpha1.GatewayService;
 import dev.gatehouse.api.v1alpha1.Upstream;
 import dev.gatehouse.controller.translate.ClusterState;
+import dev.gatehouse.controller.translate.GatewayApiState;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.ReferenceGrant;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressClass;
 
@@ -33,7 +38,8 @@ import java.util.stream.Collectors;
 /**
  * Reads Kubernetes-style YAML (several documents per file, {@code ---} separated) into the
  * objects the translator understands: the four Gatehouse kinds, Secrets (with {@code data} or
- * {@code stringData}), Services, EndpointSlices, Ingresses and IngressClasses (networking.k8s.io/v1). Other kinds are skipped. A document that
+ * {@code stringData}), Services, EndpointSlices, Ingresses and IngressClasses (networking.k8s.io/v1),
+ * Namespaces, and the Gateway API's GatewayClass, Gateway, HTTPRoute and ReferenceGrant. Other kinds are skipped. A document that
  * cannot be read is reported with its kind, name, field and what was expected, and the rest of
  * the file is still read.
  */
@@ -53,7 +59,16 @@ public final class ManifestReader {
             "v1/Service", Service.class,
             "discovery.k8s.io/v1/EndpointSlice", EndpointSlice.class,
             "networking.k8s.io/v1/Ingress", Ingress.class,
-            "networking.k8s.io/v1/IngressClass", IngressClass.class);
+            "networking.k8s.io/v1/IngressClass", IngressClass.class,
+            "v1/Namespace", io.fabric8.kubernetes.api.model.Namespace.class);
+
+    /** The Gateway API kinds (gateway.networking.k8s.io/v1), read beside {@link #KINDS}. */
+    private static final Map<String, Class<? extends HasMetadata>> GATEWAY_KINDS = Map.of(
+            "gateway.networking.k8s.io/v1/GatewayClass", GatewayClass.class,
+            "gateway.networking.k8s.io/v1/Gateway", Gateway.class,
+            "gateway.networking.k8s.io/v1/HTTPRoute", HTTPRoute.class,
+            "gateway.networking.k8s.io/v1/ReferenceGrant", ReferenceGrant.class,
+            "gateway.networking.k8s.io/v1beta1/ReferenceGrant", ReferenceGrant.class);
 
     /**
      * @param file     the file name, used in errors
@@ -114,7 +129,8 @@ public final class ManifestReader {
                         "missing (expected: a Kubernetes object with apiVersion and kind)"));
                 continue;
             }
-            Class<? extends HasMetadata> type = KINDS.get(apiVersion + "/" + kind);
+            Class<? extends HasMetadata> type = KINDS.getOrDefault(apiVersion + "/" + kind,
+                    GATEWAY_KINDS.get(apiVersion + "/" + kind));
             if (type == null) {
                 if (apiVersion.startsWith("gatehouse.dev/")) {
                     errors.add(new FileError(file, object, "kind", "\"" + apiVersion + " " + kind
@@ -145,7 +161,10 @@ public final class ManifestReader {
         return new ClusterState(
                 of(objects, Upstream.class), of(objects, GatewayService.class), of(objects, GatewayRoute.class),
                 of(objects, Consumer.class), of(objects, Service.class), of(objects, EndpointSlice.class),
-                of(objects, Secret.class)).withIngress(of(objects, Ingress.class), of(objects, IngressClass.class));
+                of(objects, Secret.class)).withIngress(of(objects, Ingress.class), of(objects, IngressClass.class))
+                .withGatewayApi(new GatewayApiState(of(objects, GatewayClass.class), of(objects, Gateway.class),
+                        of(objects, HTTPRoute.class), of(objects, ReferenceGrant.class),
+                        of(objects, io.fabric8.kubernetes.api.model.Namespace.class)));
     }
 
     private static <T> List<T> of(Collection<HasMetadata> objects, Class<T> type) {

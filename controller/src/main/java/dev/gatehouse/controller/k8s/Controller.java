@@ -6,6 +6,7 @@ import dev.gatehouse.controller.publish.SnapshotVersions;
 import dev.gatehouse.controller.translate.ClusterState;
 import dev.gatehouse.controller.translate.DefaultCertificate;
 import dev.gatehouse.controller.translate.TlsSettings;
+import dev.gatehouse.controller.translate.GatewaySelection;
 import dev.gatehouse.controller.translate.Translation;
 import dev.gatehouse.controller.translate.Translator;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -41,6 +42,8 @@ public final class Controller implements AutoCloseable {
     private volatile ClusterWatch watch;
     private volatile IngressWatch ingressWatch;
     private final IngressStatusWriter ingressStatus;
+    private volatile GatewayWatch gatewayWatch;
+    private final GatewayStatusWriter gatewayStatus;
     private String classConflict;
     private String defaultCertificateMessage;
     /** How often the state is translated again, unchanged, while certificates are in play (they expire). */
@@ -78,6 +81,8 @@ public final class Controller implements AutoCloseable {
         this.statusWriter = new StatusWriter(client, Clock.systemUTC());
         this.keyGenerator = new KeyGenerator(client);
         this.ingressStatus = new IngressStatusWriter(client, Clock.systemUTC(), registry);
+        this.gatewayStatus = config.gateway().enabled()
+                ? new GatewayStatusWriter(client, Clock.systemUTC(), config.gateway().controllerName(), registry) : null;
         this.debouncer = new Debouncer("gatehouse-rebuild", Duration.ofMillis(50), Duration.ofMillis(250), this::rebuild);
     }
 
@@ -97,6 +102,7 @@ public final class Controller implements AutoCloseable {
         } else {
             log.info("event=ingress.off");
         }
+        gatewayWatch = GatewayApiHook.start(client, config, debouncer::mark);
         election = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
                 .withName(config.leaseName())
                 .withLock(new LeaseLock(config.leaseNamespace(), config.leaseName(), config.identity()))
@@ -126,7 +132,8 @@ public final class Controller implements AutoCloseable {
 
     /** True once the caches are synced and a snapshot was published. */
     public boolean ready() {
-        return watch != null && watch.synced() && (ingressWatch == null || ingressWatch.synced()) && published != null;
+        return watch != null && watch.synced() && (ingressWatch == null || ingressWatch.synced())
+                && (gatewayWatch == null || gatewayWatch.synced()) && published != null;
     }
 
     public Snapshot published() {
@@ -147,13 +154,19 @@ public final class Controller implements AutoCloseable {
     private void rebuild(long changeNanos) {
         ClusterWatch w = watch;
         IngressWatch iw = ingressWatch;
-        if (w == null || !w.synced() || (config.ingress().enabled() && (iw == null || !iw.synced()))) {
+        GatewayWatch gw = gatewayWatch;
+        if (w == null || !w.synced() || (config.ingress().enabled() && (iw == null || !iw.synced()))
+                || (gw != null && !gw.synced())) {
             debouncer.mark(); // informers still listing: try again shortly
             return;
         }
         rebuilds.increment();
         ClusterState state = iw == null ? w.state() : w.state().withIngress(iw.ingresses(), iw.classes());
+        if (gw != null) {
+            state = state.withGatewayApi(gw.state());
+        }
         Translation t = Translator.translate(state, config.ingress().selection(),
+                gw == null ? GatewaySelection.OFF : config.gateway(),
                 new TlsSettings(config.defaultCertificate(), clock.instant(), certificateCache));
         lastTranslation = clock.instant();
         logClassConflict(state);
@@ -181,6 +194,14 @@ public final class Controller implements AutoCloseable {
                 if (ip.written() > 0 || ip.failed() > 0 || ip.events() > 0) {
                     log.info("event=ingress.status_pass written={} unchanged={} failed={} warnings={}", ip.written(),
                             ip.unchanged(), ip.failed(), ip.events());
+                }
+            }
+            if (gw != null) {
+                GatewayStatusWriter.Pass gp = gatewayStatus.write(state.gatewayApi(), t.gatewayApi(),
+                        GatewayApiHook.addresses(config.ingress(), gw), versions.version(), fleet);
+                if (gp.written() > 0 || gp.failed() > 0) {
+                    log.info("event=gatewayapi.status_pass written={} unchanged={} failed={}", gp.written(), gp.unchanged(),
+                            gp.failed());
                 }
             }
         }
@@ -248,6 +269,9 @@ public final class Controller implements AutoCloseable {
         }
         if (ingressWatch != null) {
             ingressWatch.close();
+        }
+        if (gatewayWatch != null) {
+            gatewayWatch.close();
         }
     }
 }

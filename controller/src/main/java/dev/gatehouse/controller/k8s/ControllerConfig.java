@@ -1,5 +1,7 @@
 package dev.gatehouse.controller.k8s;
 
+import dev.gatehouse.controller.translate.GatewaySelection;
+
 import java.time.Duration;
 import java.util.List;
 
@@ -13,21 +15,26 @@ import java.util.List;
  * @param retryPeriod    how often candidates try
  * @param ingress        which Ingresses are served and what their status shows
  * @param defaultCertificate the {@code --default-certificate-secret}, {@code namespace/name}; null for none
+ * @param gateway        which GatewayClasses are served ({@code --gateway-controller-name}) and the proxy's
+ *                       HTTP port their listeners are matched to ({@code --gateway-http-port});
+ *                       {@link GatewaySelection#OFF}: no Gateway API object is read or written
  */
 public record ControllerConfig(List<String> namespaces, String leaseNamespace, String leaseName, String identity,
                                Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, IngressConfig ingress,
-                               String defaultCertificate) {
+                               String defaultCertificate, GatewaySelection gateway) {
     public ControllerConfig {
         namespaces = List.copyOf(namespaces);
         ingress = java.util.Objects.requireNonNullElse(ingress, IngressConfig.DEFAULT);
+        gateway = java.util.Objects.requireNonNullElse(gateway, GatewaySelection.DEFAULT);
         if (defaultCertificate != null) {
             dev.gatehouse.controller.translate.TlsSettings.checkSecretRef(defaultCertificate);
         }
     }
 
+    /** No default certificate, the default Gateway API settings. */
     public ControllerConfig(List<String> namespaces, String leaseNamespace, String leaseName, String identity,
                             Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, IngressConfig ingress) {
-        this(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, ingress, null);
+        this(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, ingress, null, null);
     }
 
     /** With the default Ingress settings: class {@code gatehouse}, no published address. */
@@ -43,12 +50,17 @@ public record ControllerConfig(List<String> namespaces, String leaseNamespace, S
 
     public ControllerConfig withIngress(IngressConfig ingress) {
         return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
-                ingress, defaultCertificate);
+                ingress, defaultCertificate, gateway);
     }
 
     /** With the proxy-wide default certificate, {@code namespace/name} of a kubernetes.io/tls Secret; null for none. */
     public ControllerConfig withDefaultCertificate(String namespaceAndName) {
         return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
-                ingress, namespaceAndName);
+                ingress, namespaceAndName, gateway);
+    }
+
+    public ControllerConfig withGateway(GatewaySelection gateway) {
+        return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
+                ingress, defaultCertificate, gateway);
     }
 }

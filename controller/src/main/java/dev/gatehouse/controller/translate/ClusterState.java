@@ -16,14 +16,22 @@ import java.util.Objects;
 /**
  * Everything the translator reads: the four custom resources, the Kubernetes Services and
  * EndpointSlices that Upstreams and Ingress backends reference, the credential Secrets, and the
- * Ingresses and IngressClasses (networking.k8s.io/v1). Filled from informer
+ * Ingresses and IngressClasses (networking.k8s.io/v1), and the Gateway API objects. Filled from informer
  * caches in a cluster, or from files in local mode. {@link #toString()} gives counts only: a
  * Fabric8 Secret prints its data, which holds the API key.
  */
 public record ClusterState(List<Upstream> upstreams, List<GatewayService> services, List<GatewayRoute> routes,
                            List<Consumer> consumers, List<Service> kubeServices, List<EndpointSlice> endpointSlices,
-                           List<Secret> secrets, List<Ingress> ingresses, List<IngressClass> ingressClasses) {
+                           List<Secret> secrets, List<Ingress> ingresses, List<IngressClass> ingressClasses,
+                           GatewayApiState gatewayApi) {
     public static final ClusterState EMPTY = new ClusterState(null, null, null, null, null, null, null);
+
+    /** The state without Gateway API inputs. */
+    public ClusterState(List<Upstream> upstreams, List<GatewayService> services, List<GatewayRoute> routes,
+                        List<Consumer> consumers, List<Service> kubeServices, List<EndpointSlice> endpointSlices,
+                        List<Secret> secrets, List<Ingress> ingresses, List<IngressClass> ingressClasses) {
+        this(upstreams, services, routes, consumers, kubeServices, endpointSlices, secrets, ingresses, ingressClasses, null);
+    }
 
     /** The state without Ingress inputs. */
     public ClusterState(List<Upstream> upstreams, List<GatewayService> services, List<GatewayRoute> routes,
@@ -35,7 +43,13 @@ public record ClusterState(List<Upstream> upstreams, List<GatewayService> servic
     /** This state with the given Ingresses and IngressClasses (every Ingress, of any class: the translator selects). */
     public ClusterState withIngress(List<Ingress> ingresses, List<IngressClass> ingressClasses) {
         return new ClusterState(upstreams, services, routes, consumers, kubeServices, endpointSlices, secrets,
-                ingresses, ingressClasses);
+                ingresses, ingressClasses, gatewayApi);
+    }
+
+    /** This state with the given Gateway API objects (of every class: the translator selects). */
+    public ClusterState withGatewayApi(GatewayApiState gatewayApi) {
+        return new ClusterState(upstreams, services, routes, consumers, kubeServices, endpointSlices, secrets,
+                ingresses, ingressClasses, gatewayApi);
     }
 
     public ClusterState {
@@ -48,6 +62,7 @@ public record ClusterState(List<Upstream> upstreams, List<GatewayService> servic
         secrets = List.copyOf(Objects.requireNonNullElse(secrets, List.of()));
         ingresses = List.copyOf(Objects.requireNonNullElse(ingresses, List.of()));
         ingressClasses = List.copyOf(Objects.requireNonNullElse(ingressClasses, List.of()));
+        gatewayApi = Objects.requireNonNullElse(gatewayApi, GatewayApiState.EMPTY);
     }
 
     @Override
@@ -55,6 +70,6 @@ public record ClusterState(List<Upstream> upstreams, List<GatewayService> servic
         return "ClusterState[upstreams=" + upstreams.size() + ", services=" + services.size() + ", routes=" + routes.size()
                 + ", consumers=" + consumers.size() + ", kubeServices=" + kubeServices.size() + ", endpointSlices="
                 + endpointSlices.size() + ", secrets=" + secrets.size() + " (data not shown), ingresses=" + ingresses.size()
-                + ", ingressClasses=" + ingressClasses.size() + "]";
+                + ", ingressClasses=" + ingressClasses.size() + ", gatewayApi=" + gatewayApi + "]";
     }
 }

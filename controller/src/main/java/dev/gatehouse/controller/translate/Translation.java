@@ -6,12 +6,20 @@ import java.util.List;
 
 /**
  * The result of one translation: the snapshot (version 0; the caller versions it), the status of
- * every input object, sorted by kind, namespace and name, and what became of the default
- * certificate (null when none is configured), which has no object of its own to report on.
+ * every input object, sorted by kind, namespace and name, what became of the default certificate
+ * (null when none is configured), which has no object of its own to report on, and the status of
+ * the Gateway API objects that are Gatehouse's.
  */
-public record Translation(Snapshot snapshot, List<ObjectStatus> statuses, DefaultCertificate defaultCertificate) {
+public record Translation(Snapshot snapshot, List<ObjectStatus> statuses, DefaultCertificate defaultCertificate,
+                          GatewayApiStatus gatewayApi) {
     public Translation {
         statuses = List.copyOf(statuses);
+        gatewayApi = java.util.Objects.requireNonNullElse(gatewayApi, GatewayApiStatus.EMPTY);
+    }
+
+    /** A translation without Gateway API objects. */
+    public Translation(Snapshot snapshot, List<ObjectStatus> statuses, DefaultCertificate defaultCertificate) {
+        this(snapshot, statuses, defaultCertificate, GatewayApiStatus.EMPTY);
     }
 
     public Translation(Snapshot snapshot, List<ObjectStatus> statuses) {

@@ -2,6 +2,7 @@ package dev.gatehouse.controller.translate;
 
 import dev.gatehouse.config.Snapshot;
 
+import java.time.Instant;
 import java.util.ArrayList;
 
 /**
@@ -10,30 +11,52 @@ import java.util.ArrayList;
  * gives the same snapshot bytes.
  *
  * <p>Ordered steps over one context (upstreams, services, consumers, routes, then the standard
- * inputs: Ingresses, then the certificates those routes name), each reading what earlier steps accepted. A step for another source (Gateway
- * API) sits beside the Ingress one: it adds routes, services and upstreams of its own ids. One bad object is reported on its own status and left out; it
- * never blocks the rest.
+ * inputs: Ingresses, then the Gateway API, then the certificates the routes name), each reading what earlier steps accepted; the standard
+ * inputs add routes, services and upstreams of their own ids. One bad object is reported on its
+ * own status and left out; it never blocks the rest.
  */
 public final class Translator {
     private Translator() {
     }
 
-    /** Translates with the default Ingress class, {@code gatehouse}, and no default certificate. */
+    /** Translates with the default Ingress class and GatewayClass controller, no default certificate, certificates checked now. */
+    public static Translation translate(ClusterState state) {
+        return translate(state, IngressSelection.DEFAULT);
+    }
+
+    /** As {@link #translate(ClusterState, IngressSelection, GatewaySelection, TlsSettings)}, no default certificate, checked now. */
+    public static Translation translate(ClusterState state, IngressSelection ingress) {
+        return translate(state, ingress, GatewaySelection.DEFAULT);
+    }
+
+    /** As {@link #translate(ClusterState, IngressSelection, GatewaySelection, TlsSettings)}, no default certificate, checked now. */
+    public static Translation translate(ClusterState state, IngressSelection ingress, GatewaySelection gateway) {
+        return translate(state, ingress, gateway, new TlsSettings(null, Instant.now()));
+    }
+
+    /** Translates with the default Ingress class and GatewayClass controller. */
     public static Translation translate(ClusterState state, TlsSettings tls) {
         return translate(state, IngressSelection.DEFAULT, tls);
     }
 
+    /** Translates with the default GatewayClass controller. */
+    public static Translation translate(ClusterState state, IngressSelection ingress, TlsSettings tls) {
+        return translate(state, ingress, GatewaySelection.DEFAULT, tls);
+    }
+
     /**
      * @param ingress which Ingresses are Gatehouse's ({@code --ingress-class})
+     * @param gateway which GatewayClasses are Gatehouse's, and the proxy's HTTP port for their listeners
      * @param tls     the default certificate and the time certificates are checked against
      */
-    public static Translation translate(ClusterState state, IngressSelection ingress, TlsSettings tls) {
+    public static Translation translate(ClusterState state, IngressSelection ingress, GatewaySelection gateway, TlsSettings tls) {
         TranslationContext ctx = new TranslationContext();
         UpstreamStep.run(state, ctx);
         ServiceStep.run(state, ctx);
         ConsumerStep.run(state, ctx);
         RouteStep.run(state, ctx);
         IngressStep.run(state, ingress, ctx);
+        GatewayApiStatus gatewayApi = GatewayStep.run(state, gateway, ctx);
         CertificateStep.run(state, tls, ctx);
         Snapshot snapshot = new Snapshot(0, new ArrayList<>(ctx.services.values()), ctx.routes,
                 new ArrayList<>(ctx.upstreams.values()), new ArrayList<>(ctx.consumers.values()),
@@ -43,6 +66,6 @@ public final class Translator {
             // The steps check everything validate() does; reaching here is a translator bug.
             throw new IllegalStateException("translator produced an invalid snapshot: " + problems);
         }
-        return new Translation(snapshot, ctx.statuses(), ctx.defaultCertificate);
+        return new Translation(snapshot, ctx.statuses(), ctx.defaultCertificate, gatewayApi);
     }
 }

@@ -1,0 +1,177 @@
+package dev.gatehouse.controller.translate;
+
+import dev.gatehouse.config.Route;
+import dev.gatehouse.config.Source;
+import dev.gatehouse.controller.translate.GatewayApiStatus.ClassResult;
+import dev.gatehouse.controller.translate.GatewayApiStatus.Condition;
+import dev.gatehouse.controller.translate.GatewayApiStatus.GatewayResult;
+import dev.gatehouse.controller.translate.GatewayApiStatus.ParentResult;
+import dev.gatehouse.controller.translate.GatewayApiStatus.RouteResult;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Gateway API (v1, standard channel) → snapshot routes, services and upstreams, and the status of
+ * every GatewayClass, Gateway and HTTPRoute that is Gatehouse's (docs/gateway-api.md):
+ * <ol>
+ *   <li>GatewayClasses whose {@code controllerName} is Gatehouse's are accepted; others are ignored;</li>
+ *   <li>their Gateways' listeners are checked ({@link GatewayListeners});</li>
+ *   <li>HTTPRoutes, oldest first then by namespace and name (the spec's order among equal matches),
+ *       attach to listeners by {@code parentRefs} (sectionName, port), {@code allowedRoutes} and
+ *       hostname intersection; an attached route's rules become snapshot routes
+ *       ({@link HttpRouteRules}) for the hostnames it shares with its listeners.</li>
+ * </ol>
+ * An HTTPRoute with no parentRef to one of these Gateways is another controller's: no route and no
+ * status. Runs after every other step; its ids carry a {@code #} and never collide with theirs.
+ */
+final class GatewayStep {
+    private GatewayStep() {
+    }
+
+    static GatewayApiStatus run(ClusterState state, GatewaySelection selection, TranslationContext ctx) {
+        GatewayApiState in = state.gatewayApi();
+        if (!selection.enabled() || in.classes().isEmpty()) {
+            return GatewayApiStatus.EMPTY;
+        }
+        List<ClassResult> classes = new ArrayList<>();
+        Set<String> ours = new HashSet<>();
+        List<GatewayClass> sortedClasses = new ArrayList<>(in.classes());
+        sortedClasses.sort(Sources.NAME_ORDER);
+        for (GatewayClass c : sortedClasses) {
+            if (!selection.ours(c)) {
+                continue;
+            }
+            ours.add(c.getMetadata().getName());
+            String note = c.getSpec().getParametersRef() == null ? "" : "; spec.parametersRef is ignored (Gatehouse takes none)";
+            classes.add(new ClassResult(Sources.of(c), List.of(new Condition("Accepted", true, "Accepted",
+                    "served by Gatehouse: one proxy fleet serves every Gateway of this class" + note))));
+        }
+        Map<String, GatewayListeners> gateways = new LinkedHashMap<>();
+        for (Gateway g : ctx.sorted(in.gateways())) {
+            if (g.getSpec() != null && ours.contains(g.getSpec().getGatewayClassName())) {
+                gateways.put(Sources.key(g), new GatewayListeners(g, selection));
+            }
+        }
+        List<RouteResult> routes = new ArrayList<>();
+        List<HTTPRoute> sortedRoutes = new ArrayList<>(in.httpRoutes());
+        sortedRoutes.sort(Sources.CREATION_ORDER);
+        for (HTTPRoute r : sortedRoutes) {
+            RouteResult result = route(r, gateways, state, ctx);
+            if (result != null) {
+                routes.add(result);
+            }
+        }
+        routes.sort((a, b) -> a.source().key().compareTo(b.source().key()));
+        List<GatewayResult> gatewayResults = new ArrayList<>();
+        for (GatewayListeners g : gateways.values()) {
+            gatewayResults.add(new GatewayResult(Sources.of(g.gateway), g.conditions,
+                    g.listeners.stream().map(GatewayListeners.Entry::result).toList()));
+        }
+        return new GatewayApiStatus(classes, gatewayResults, routes);
+    }
+
+    /** One parentRef that names a Gateway of ours, and the listeners it attached to. */
+    private record Parent(ParentReference ref, List<GatewayListeners.Entry> attached, Condition accepted) {
+    }
+
+    private static RouteResult route(HTTPRoute r, Map<String, GatewayListeners> gateways, ClusterState state,
+                                     TranslationContext ctx) {
+        Source source = Sources.of(r);
+        List<ParentReference> refs = r.getSpec() == null || r.getSpec().getParentRefs() == null
+                ? List.of() : r.getSpec().getParentRefs();
+        List<String> hostnames = r.getSpec() == null || r.getSpec().getHostnames() == null ? List.of()
+                : r.getSpec().getHostnames().stream().filter(h -> h != null && !h.isEmpty()).toList();
+        List<Parent> parents = new ArrayList<>();
+        List<List<String>> hostSets = new ArrayList<>();
+        for (ParentReference ref : refs) {
+            String group = Objects.requireNonNullElse(ref.getGroup(), ReferenceGrants.GATEWAY_GROUP);
+            String kind = Objects.requireNonNullElse(ref.getKind(), "Gateway");
+            String ns = ref.getNamespace() == null || ref.getNamespace().isEmpty() ? source.namespace() : ref.getNamespace();
+            GatewayListeners g = gateways.get(ns + "/" + ref.getName());
+            if (!group.equals(ReferenceGrants.GATEWAY_GROUP) || !kind.equals("Gateway") || g == null) {
+                continue; // not a Gateway of ours: another controller's parent, left alone
+            }
+            parents.add(attach(ref, g, source.namespace(), hostnames, state, hostSets));
+        }
+        if (parents.isEmpty()) {
+            return null;
+        }
+        boolean attached = parents.stream().anyMatch(p -> !p.attached().isEmpty());
+        RouteProblems problems = new RouteProblems();
+        List<String> hosts = attached ? GatewayHostnames.union(hostSets) : List.of();
+        List<Route> made = HttpRouteRules.translate(r, source, hosts, state, attached ? ctx : new TranslationContext(), problems);
+        if (attached && !made.isEmpty()) {
+            ctx.routes.addAll(made);
+            parents.forEach(p -> p.attached().forEach(e -> e.attached++));
+        }
+        List<ParentResult> results = new ArrayList<>();
+        for (Parent p : parents) {
+            Condition accepted = p.accepted();
+            if (accepted.status() && made.isEmpty()) {
+                accepted = new Condition("Accepted", false, "UnsupportedValue", "no rule can be served: "
+                        + problems.unsupportedText());
+            }
+            List<Condition> conditions = new ArrayList<>(List.of(accepted, problems.resolvedRefs()));
+            Condition partial = problems.partiallyInvalid();
+            if (partial != null && accepted.status()) {
+                conditions.add(partial);
+            }
+            ParentReference ref = p.ref();
+            results.add(new ParentResult(Objects.requireNonNullElse(ref.getGroup(), ReferenceGrants.GATEWAY_GROUP),
+                    Objects.requireNonNullElse(ref.getKind(), "Gateway"), ref.getNamespace(), ref.getName(),
+                    ref.getSectionName(), ref.getPort(), conditions));
+        }
+        return new RouteResult(source, results);
+    }
+
+    /** Which listeners of {@code g} the parentRef attaches the route to, and its Accepted condition. */
+    private static Parent attach(ParentReference ref, GatewayListeners g, String routeNamespace, List<String> hostnames,
+                                 ClusterState state, List<List<String>> hostSets) {
+        String section = ref.getSectionName();
+        List<GatewayListeners.Entry> named = g.listeners.stream()
+                .filter(e -> section == null || section.isEmpty() || section.equals(e.name))
+                .filter(e -> ref.getPort() == null || ref.getPort().equals(e.port)).toList();
+        String gw = "Gateway " + g.key;
+        if (named.isEmpty()) {
+            return new Parent(ref, List.of(), new Condition("Accepted", false, "NoMatchingParent", gw + " has no listener"
+                    + (section == null ? "" : " named " + section) + (ref.getPort() == null ? "" : " on port " + ref.getPort())));
+        }
+        List<GatewayListeners.Entry> usable = named.stream().filter(e -> e.usable).toList();
+        if (usable.isEmpty()) {
+            return new Parent(ref, List.of(), new Condition("Accepted", false, "NoMatchingParent", gw + ": no listener "
+                    + "can take routes: " + String.join("; ", named.stream().map(e -> e.name + ": " + e.notUsable).toList())));
+        }
+        List<GatewayListeners.Entry> allowed = usable.stream()
+                .filter(e -> e.supportedKinds.contains(GatewayListeners.HTTP_ROUTE))
+                .filter(e -> g.allows(e, routeNamespace, state.gatewayApi())).toList();
+        if (allowed.isEmpty()) {
+            return new Parent(ref, List.of(), new Condition("Accepted", false, "NotAllowedByListeners", gw + ": the "
+                    + "allowedRoutes of its listeners do not admit HTTPRoutes of namespace " + routeNamespace));
+        }
+        List<GatewayListeners.Entry> attached = new ArrayList<>();
+        for (GatewayListeners.Entry e : allowed) {
+            List<String> common = GatewayHostnames.intersect(e.hostname, hostnames);
+            if (common != null) {
+                attached.add(e);
+                hostSets.add(common);
+            }
+        }
+        if (attached.isEmpty()) {
+            return new Parent(ref, List.of(), new Condition("Accepted", false, "NoMatchingListenerHostname", gw + ": "
+                    + "spec.hostnames " + hostnames + " share no hostname with its listeners "
+                    + allowed.stream().map(e -> e.name + " (" + (e.hostname == null ? "any host" : e.hostname) + ")").toList()));
+        }
+        return new Parent(ref, attached, new Condition("Accepted", true, "Accepted", "accepted by " + gw + " on listener"
+                + (attached.size() == 1 ? " " : "s ") + String.join(", ", attached.stream().map(e -> e.name).toList())));
+    }
+}
