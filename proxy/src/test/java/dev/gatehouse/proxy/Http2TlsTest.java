@@ -12,6 +12,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,7 +91,13 @@ class Http2TlsTest {
     @Test
     void aClientWithoutH2StillGetsHttp11OverTls() throws Exception {
         Backend b = start();
-        SSLSocket s = TlsClient.connect(ca.clientContext(), proxy.tlsPort(), "api.example.com", "http/1.1");
+        SSLSocket s = (SSLSocket) ca.clientContext().getSocketFactory().createSocket("127.0.0.1", proxy.tlsPort());
+        s.setSoTimeout(10_000);
+        SSLParameters p = s.getSSLParameters();
+        p.setServerNames(List.of(new SNIHostName("api.example.com")));
+        p.setApplicationProtocols(new String[] {"http/1.1"});
+        s.setSSLParameters(p);
+        s.startHandshake();
         TestClient c = new TestClient(s);
         closeables.add(c);
         assertThat(s.getApplicationProtocol()).isEqualTo("http/1.1");
