@@ -67,3 +67,15 @@ ms() { # wrk latency (e.g. 512.00us, 1.20ms, 1.01s) -> ms
   awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) n/=1000; else if (v ~ /ms$/) n=n; else if (v ~ /s$/) n*=1000; printf "%.3f", n }'
 }
 
+
+# wrk's report on stdin -> "rps p50_ms p99_ms errors" (errors: socket errors + non-2xx answers)
+wrk_stats() {
+  local out rps p50 p99 errs non2xx
+  out=$(cat)
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  errs=$(awk '/Socket errors/ {gsub(",",""); print $4+$6+$8+$10}' <<<"$out"); errs=${errs:-0}
+  non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out"); non2xx=${non2xx:-0}
+  echo "$rps $(ms "$p50") $(ms "$p99") $((errs + non2xx))"
+}

@@ -99,20 +99,13 @@ curl -fs "http://127.0.0.1:$GH/profile" -H "apikey: $KEY" >/dev/null || { echo "
 
 # wrk: prints "rps p50_ms p99_ms errors"
 load() { # url duration [header]
-  local out
   if [ -n "${3:-}" ]; then
-    out=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$2"s --latency -H "$3" "$1")
+    taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$2"s --latency -H "$3" "$1" | wrk_stats
   else
-    out=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$2"s --latency "$1")
+    taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$2"s --latency "$1" | wrk_stats
   fi
-  local rps p50 p99 errs non2xx
-  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
-  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  errs=$(awk '/Socket errors/ {gsub(",",""); print $4+$6+$8+$10}' <<<"$out"); errs=${errs:-0}
-  non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out"); non2xx=${non2xx:-0}
-  echo "$rps $(ms "$p50") $(ms "$p99") $((errs + non2xx))"
 }
+
 declare -A URL PID
 URL[direct]="http://127.0.0.1:$R1"; URL[nginx]="http://127.0.0.1:$NGX"; URL[gatehouse]="http://127.0.0.1:$GH"
 PID[nginx]=$NGX_PID; PID[gatehouse]=$GH_PID

@@ -113,16 +113,9 @@ done
 
 # wrk: prints "rps p50_ms p99_ms errors"
 wrk_load() { # url duration [header]
-  local out args=(-t1 -c"$CONNECTIONS" -d"$2"s --latency -H 'Host: bench.local')
+  local args=(-t1 -c"$CONNECTIONS" -d"$2"s --latency -H 'Host: bench.local')
   [ -n "${3:-}" ] && args+=(-H "$3")
-  out=$(taskset -c 1 wrk "${args[@]}" "$1")
-  local rps p50 p99 errs non2xx
-  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
-  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  errs=$(awk '/Socket errors/ {gsub(",",""); print $4+$6+$8+$10}' <<<"$out"); errs=${errs:-0}
-  non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out"); non2xx=${non2xx:-0}
-  echo "$rps $(ms "$p50") $(ms "$p99") $((errs + non2xx))"
+  taskset -c 1 wrk "${args[@]}" "$1" | wrk_stats
 }
 # h2load: prints "rps mean_ms max_ms errors" (h2load reports no percentiles: mean and max request time)
 h2_load() { # url duration
@@ -132,7 +125,7 @@ h2_load() { # url duration
   rps=$(awk '/^finished in/ {gsub(",",""); print $4}' <<<"$out")
   mean=$(awk '/^time for request:/ {print $6}' <<<"$out")
   max=$(awk '/^time for request:/ {print $5}' <<<"$out")
-  failed=$(awk '/^requests:/ {gsub(",",""); print $8+$10}' <<<"$out")
+  failed=$(awk '/^requests:/ {gsub(",",""); print $10}' <<<"$out")  # failed includes errored and timed out
   echo "${rps:-0} $(ms "${mean:-0ms}") $(ms "${max:-0ms}") ${failed:-0}"
 }
 
