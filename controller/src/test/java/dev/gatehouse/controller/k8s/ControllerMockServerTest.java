@@ -204,7 +204,14 @@ class ControllerMockServerTest {
             GatewayRoute root = await(() -> route("root"), r -> condition(r, "Accepted") != null
                     && Long.valueOf(r.getMetadata().getGeneration()).equals(condition(r, "Accepted").getObservedGeneration()),
                     "root's status for its last generation");
-            List<RecordedRequest> seen = requests();
+            // the follower retries the Lease every retryPeriod: wait for one such request rather than
+            // assume the window above was long enough to hold one
+            List<RecordedRequest> seen = new java.util.ArrayList<>(requests());
+            await(() -> {
+                seen.addAll(requests());
+                return seen.stream().anyMatch(r -> followerAgent.equals(r.getHeader("User-Agent"))
+                        && r.getPath().contains("/leases/gatehouse-controller"));
+            }, contending -> contending, "the follower contending for the Lease");
             List<String> statusWriters = seen.stream().filter(r -> r.getPath().contains("/status")
                             && (r.getMethod().equals("PUT") || r.getMethod().equals("PATCH")))
                     .map(r -> r.getHeader("User-Agent")).toList();
