@@ -208,7 +208,12 @@ class ControllerMockServerTest {
             // assume the window above was long enough to hold one
             List<RecordedRequest> seen = new java.util.ArrayList<>(requests());
             await(() -> {
-                seen.addAll(requests());
+                try {
+                    seen.addAll(requests());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
                 return seen.stream().anyMatch(r -> followerAgent.equals(r.getHeader("User-Agent"))
                         && r.getPath().contains("/leases/gatehouse-controller"));
             }, contending -> contending, "the follower contending for the Lease");
