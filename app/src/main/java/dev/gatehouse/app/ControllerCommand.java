@@ -117,11 +117,8 @@ public final class ControllerCommand implements Callable<Integer> {
 
     /** The {@value TlsSettings#FLAG} value, checked; a malformed one is a usage error naming the flag. */
     String defaultCertificate() {
-        if (defaultCertificate == null || defaultCertificate.isEmpty()) {
-            return null;
-        }
         try {
-            return TlsSettings.checkSecretRef(defaultCertificate);
+            return TlsSettings.flagValue(defaultCertificate);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

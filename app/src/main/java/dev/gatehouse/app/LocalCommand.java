@@ -50,11 +50,8 @@ public final class LocalCommand implements Callable<Integer> {
 
     /** The {@value TlsSettings#FLAG} value, checked; a malformed one is a usage error naming the flag. */
     String defaultCertificate() {
-        if (defaultCertificate == null || defaultCertificate.isEmpty()) {
-            return null;
-        }
         try {
-            return TlsSettings.checkSecretRef(defaultCertificate);
+            return TlsSettings.flagValue(defaultCertificate);
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

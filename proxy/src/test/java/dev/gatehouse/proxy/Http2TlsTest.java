@@ -1,6 +1,9 @@
 package dev.gatehouse.proxy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.config.Snapshot;
+import dev.gatehouse.proxy.observe.AccessLogDestination;
 import dev.gatehouse.proxy.tls.TlsConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -11,10 +14,13 @@ import io.netty.handler.ssl.SslContextBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -52,9 +58,13 @@ class Http2TlsTest {
     }
 
     private Backend start() throws Exception {
+        return start(AccessLogDestination.OFF);
+    }
+
+    private Backend start(AccessLogDestination log) throws Exception {
         Backend b = new Backend("b");
         closeables.add(b);
-        proxy = ProxyServer.start(Fixtures.config().withTls(TlsConfig.on(0)), new SimpleMeterRegistry());
+        proxy = ProxyServer.start(Fixtures.config().withTls(TlsConfig.on(0)), new SimpleMeterRegistry(), log);
         assertThat(proxy.apply(new Snapshot(1, List.of(service("default/s", "default/u")),
                 List.of(route("default/open", "default/s").paths("/open").stripPath(false).build()),
                 List.of(upstream("default/u", b.port())), List.of(),
@@ -86,6 +96,22 @@ class Http2TlsTest {
         assertThat(seen.header("x-forwarded-proto")).isEqualTo("https");
         assertThat(seen.header("x-forwarded-port")).isEqualTo(String.valueOf(proxy.tlsPort()));
         assertThat(seen.header("host")).isNotNull();
+    }
+
+    /** The access log's TLS fields come from the connection, so HTTP/2 streams over TLS carry them too. */
+    @Test
+    void theAccessLogRecordsTlsVersionSniAndProtocolForHttp2OverTls(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("access.log");
+        start(AccessLogDestination.file(file));
+        try (H2Client c = new H2Client(proxy.tlsPort(), Http2Settings.defaultSettings(), h2Client(), "api.example.com")) {
+            assertThat(c.exchange(H2Client.headers("GET", "/open/logged", "api.example.com"), null).status()).isEqualTo(200);
+        }
+        proxy.close();
+        proxy = null;
+        JsonNode line = new ObjectMapper().readTree(Files.readAllLines(file).get(0));
+        assertThat(line.get("protocol").asText()).isEqualTo("HTTP/2");
+        assertThat(line.get("tls_version").asText()).isEqualTo("TLSv1.3");
+        assertThat(line.get("sni").asText()).isEqualTo("api.example.com");
     }
 
     @Test

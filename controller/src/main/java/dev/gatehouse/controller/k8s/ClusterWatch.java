@@ -44,7 +44,6 @@ public final class ClusterWatch implements AutoCloseable {
     private final List<SharedIndexInformer<? extends HasMetadata>> secrets = new ArrayList<>();
     private final List<SharedIndexInformer<? extends HasMetadata>> all = new ArrayList<>();
     static final String TLS_SECRET_INDEX = "gatehouse.dev/tls-secret";
-    static final String TLS_TYPE = "kubernetes.io/tls";
     private final String defaultCertificate;
     private volatile Predicate<String> otherReferences = key -> false;
 
@@ -99,7 +98,7 @@ public final class ClusterWatch implements AutoCloseable {
                     ? client.secrets().inAnyNamespace().withLabel(ApiKeys.CREDENTIAL_LABEL, ApiKeys.KEY_AUTH).inform()
                     : client.secrets().inNamespace(ns).withLabel(ApiKeys.CREDENTIAL_LABEL, ApiKeys.KEY_AUTH).inform(), handler);
             add(secrets, (ns == null ? client.secrets().inAnyNamespace() : client.secrets().inNamespace(ns))
-                    .withField("type", TLS_TYPE).inform(), tlsHandler(onChange));
+                    .withField("type", dev.gatehouse.controller.translate.TlsSettings.SECRET_TYPE).inform(), tlsHandler(onChange));
         }
         if (defaultCertificate != null && !namespaces.isEmpty()
                 && !namespaces.contains(defaultCertificate.substring(0, defaultCertificate.indexOf('/')))) {

@@ -49,7 +49,7 @@ import java.util.Map;
  * @param notAfter  when the leaf expires
  */
 record TlsSecret(String chainPem, String keyPem, List<String> dnsNames, Instant notAfter) {
-    static final String TYPE = "kubernetes.io/tls";
+    static final String TYPE = TlsSettings.SECRET_TYPE;
     static final String CERT = "tls.crt";
     static final String KEY = "tls.key";
     /** A certificate expiring within this is reported, 14 days ahead as cert-manager's default renewal leaves 30. */

@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
 public record TlsSettings(String defaultCertificate, Instant now, CertificateCache cache) {
     /** The flag that names the default certificate, for messages that tell what to fix. */
     public static final String FLAG = "--default-certificate-secret";
+    /** The Secret type a certificate must have (the informer's field selector and the check of {@code TlsSecret}). */
+    public static final String SECRET_TYPE = "kubernetes.io/tls";
     private static final Pattern NAME = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
     private static final Pattern SECRET = Pattern.compile(dev.gatehouse.api.v1alpha1.Schema.SECRET_NAME);
 
@@ -26,6 +28,16 @@ public record TlsSettings(String defaultCertificate, Instant now, CertificateCac
     }
 
     /** Without a memo: every Secret is parsed on every translation. */
+    /**
+     * The {@value #FLAG} value as given on a command line: null when absent or empty, else checked
+     * ({@link #checkSecretRef}).
+     *
+     * @throws IllegalArgumentException naming the flag and the expected form
+     */
+    public static String flagValue(String value) {
+        return value == null || value.isEmpty() ? null : checkSecretRef(value);
+    }
+
     public TlsSettings(String defaultCertificate, Instant now) {
         this(defaultCertificate, now, null);
     }

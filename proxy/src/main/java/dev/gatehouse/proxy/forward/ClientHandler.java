@@ -293,19 +293,18 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
 
     /** Closes after the reply when asked to, when the client did not keep alive, when its body is still coming, or when draining. */
     @Override
+    public boolean closesAfterReply(boolean mustClose, boolean bodyPending) {
+        return mustClose || !keepAlive || bodyPending || plane.draining();
+    }
+
+    @Override
     public FullHttpResponse reply(HttpRequest request, HttpResponseStatus status, String message, String requestId,
-                                  boolean mustClose, boolean bodyPending) {
-        boolean close = mustClose || !keepAlive || bodyPending || plane.draining();
+                                  boolean close) {
         FullHttpResponse res = ErrorReply.forRequest(ctx.alloc(), request, status, message, requestId, close);
         if (!http11 && !close) {
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         return res;
-    }
-
-    @Override
-    public boolean closesAfter(HttpResponse reply) {
-        return reply.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
     }
 
     /** The client sees the response cut short: the connection closes. */

@@ -69,15 +69,18 @@ interface Downstream {
      * The proxy's own answer to {@code request}: {@link ErrorReply#forRequest}, which answers a gRPC
      * call with a gRPC status and anything else with the JSON body.
      *
+     * @param close what {@link #closesAfterReply} decided for it
+     */
+    FullHttpResponse reply(HttpRequest request, HttpResponseStatus status, String message, String requestId, boolean close);
+
+    /**
+     * Whether the client's connection (HTTP/1.1) or stream (HTTP/2) ends after the proxy's own
+     * answer; asked once, before {@link #reply}.
+     *
      * @param mustClose   the connection must end after it (a refused body, a malformed one)
      * @param bodyPending the client has not sent all of its request body
-     * @return the response; {@link #closesAfter(HttpResponse)} tells whether the connection ends after it
      */
-    FullHttpResponse reply(HttpRequest request, HttpResponseStatus status, String message, String requestId,
-                           boolean mustClose, boolean bodyPending);
-
-    /** Whether {@code reply} made a response after which the client's connection ends. */
-    boolean closesAfter(HttpResponse reply);
+    boolean closesAfterReply(boolean mustClose, boolean bodyPending);
 
     /** The exchange's response is written and its request fully received, or the connection must close. */
     void exchangeDone(Exchange exchange, boolean close);

@@ -9,6 +9,7 @@ import dev.gatehouse.proxy.http.RequestGate;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RateLimitedLog;
 import dev.gatehouse.proxy.observe.RequestRecord;
+import dev.gatehouse.proxy.tls.ClientTls;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -79,7 +80,8 @@ final class Exchange {
         this.request = request;
         this.requestId = request.headers().get(ProxyHeaders.X_REQUEST_ID);
         this.clientAddress = client.forwarded().resolve(request.headers());
-        this.record = client.observer().begin(request, requestId, clientAddress);
+        // the connection's TLS handshake (ClientTls.KEY), HTTP/1.1 and HTTP/2 alike: one attribute read
+        this.record = client.observer().begin(request, requestId, clientAddress, client.connection().attr(ClientTls.KEY).get());
         this.expectsBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
         this.head = request.method() == HttpMethod.HEAD;
         this.idempotent = Attempts.idempotent(request.method());
@@ -368,8 +370,8 @@ final class Exchange {
     private void reply(HttpResponseStatus status, String message, boolean mustClose) {
         responseStarted = true;
         responseComplete = true;
-        FullHttpResponse res = client.reply(request, status, message, requestId, mustClose, expectsBody && !body.complete());
-        closeAfter = client.closesAfter(res);
+        closeAfter = client.closesAfterReply(mustClose, expectsBody && !body.complete());
+        FullHttpResponse res = client.reply(request, status, message, requestId, closeAfter);
         record.replied(status.code(), res.content().readableBytes());
         ctx.write(res);
         body.discard();

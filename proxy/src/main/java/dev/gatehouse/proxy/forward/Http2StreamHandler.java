@@ -61,8 +61,6 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
     private Exchange current;
     private boolean headSeen;
     private boolean closed;
-    /** Set by {@link #reply}: the proxy's answer leaves request body unread, or must end the stream. */
-    private boolean resetAfterReply;
 
     Http2StreamHandler(Http2ClientConnection connection, Http2ResponseWrites writes) {
         this.connection = connection;
@@ -205,17 +203,17 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
         return false;
     }
 
+    /** The stream (never the connection) is reset after the reply when the body is still coming or must not be read. */
     @Override
-    public FullHttpResponse reply(HttpRequest request, HttpResponseStatus status, String message, String requestId,
-                                  boolean mustClose, boolean bodyPending) {
-        resetAfterReply = mustClose || bodyPending;
-        // a gRPC call gets a trailers-only gRPC status, as on HTTP/1.1 (GrpcReply)
-        return ErrorReply.forRequest(ctx.alloc(), request, status, message, requestId, false);
+    public boolean closesAfterReply(boolean mustClose, boolean bodyPending) {
+        return mustClose || bodyPending;
     }
 
+    /** A gRPC call gets a trailers-only gRPC status, as on HTTP/1.1 ({@code GrpcReply}); never a Connection header. */
     @Override
-    public boolean closesAfter(HttpResponse reply) {
-        return resetAfterReply;
+    public FullHttpResponse reply(HttpRequest request, HttpResponseStatus status, String message, String requestId,
+                                  boolean close) {
+        return ErrorReply.forRequest(ctx.alloc(), request, status, message, requestId, false);
     }
 
     /**

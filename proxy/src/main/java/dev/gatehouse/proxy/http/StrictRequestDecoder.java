@@ -1,7 +1,6 @@
 package dev.gatehouse.proxy.http;
 
 import dev.gatehouse.proxy.ClientLimits;
-import dev.gatehouse.proxy.tls.ClientTls;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -87,8 +86,6 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
 
     private final ClientLimits limits;
     private ChannelHandlerContext ctx;
-    /** The connection's handshake, once done on a TLS connection: heads are then {@link TlsRequest}s. */
-    private ClientTls tls;
 
     private boolean inHead = true;
     private boolean headStarted;
@@ -132,29 +129,9 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
                 .setAllowPartialChunks(true);
     }
 
-    /** The connection's TLS handshake completed: every head from now on carries it. Event loop only. */
-    public void tls(ClientTls handshake) {
-        this.tls = handshake;
-    }
-
-    @Override
-    protected HttpMessage createMessage(String[] initialLine) throws Exception {
-        HttpMessage head = super.createMessage(initialLine); // Netty's strict version check
-        ClientTls t = tls;
-        if (t == null) {
-            return head;
-        }
-        HttpRequest req = (HttpRequest) head;
-        return new TlsRequest(req.protocolVersion(), req.method(), req.uri(), req.headers(), t);
-    }
-
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
         this.ctx = ctx;
-        ClientTls done = ctx.channel().attr(ClientTls.KEY).get();
-        if (done != null) {
-            tls = done; // added by ALPN after the handshake
-        }
         super.handlerAdded(ctx);
     }
 

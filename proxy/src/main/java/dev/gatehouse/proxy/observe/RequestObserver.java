@@ -1,7 +1,7 @@
 package dev.gatehouse.proxy.observe;
 
 import dev.gatehouse.proxy.http.ClientAddress;
-import dev.gatehouse.proxy.http.TlsRequest;
+import dev.gatehouse.proxy.tls.ClientTls;
 import io.netty.handler.codec.http.HttpRequest;
 
 /**
@@ -21,12 +21,13 @@ public final class RequestObserver implements AutoCloseable {
      * A request head arrived: the record follows it to the end. Call on the event loop.
      *
      * @param client the request's client by the trusted-proxies rule (the access log's {@code client} and {@code peer})
+     * @param tls    the connection's TLS handshake (the access log's {@code tls_version} and {@code sni}); null for cleartext
      */
-    public RequestRecord begin(HttpRequest request, String requestId, ClientAddress client) {
+    public RequestRecord begin(HttpRequest request, String requestId, ClientAddress client, ClientTls tls) {
         RequestRecord r = new RequestRecord(this, request.method().name(), protocolOf(request), request.uri(), requestId,
                 client);
-        if (request instanceof TlsRequest tls) {
-            r.tls(tls.tls());
+        if (tls != null) {
+            r.tls(tls);
         }
         return r;
     }

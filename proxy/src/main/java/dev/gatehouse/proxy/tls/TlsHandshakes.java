@@ -1,6 +1,5 @@
 package dev.gatehouse.proxy.tls;
 
-import dev.gatehouse.proxy.http.StrictRequestDecoder;
 import dev.gatehouse.proxy.observe.RateLimitedLog;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -151,7 +150,7 @@ public final class TlsHandshakes {
         }
     }
 
-    /** Counts the outcome; on success tells the HTTP decoder, then leaves the pipeline. */
+    /** Counts the outcome; on success keeps the handshake on the channel ({@link ClientTls#KEY}), then leaves the pipeline. */
     private final class HandshakeObserver extends ChannelInboundHandlerAdapter {
         private String sni;
 
@@ -169,11 +168,8 @@ public final class TlsHandshakes {
                     SslHandler ssl = ctx.pipeline().get(SslHandler.class);
                     ClientTls tls = new ClientTls(ssl == null ? null : ssl.engine().getSession().getProtocol(),
                             sni == null ? null : CertificateTable.normalize(sni));
+                    // read by the HTTP/1 decoder that ALPN adds after the handshake
                     ctx.channel().attr(ClientTls.KEY).set(tls);
-                    StrictRequestDecoder decoder = ctx.pipeline().get(StrictRequestDecoder.class);
-                    if (decoder != null) {
-                        decoder.tls(tls);
-                    }
                 } else {
                     failed(ctx, classify(e.cause()), sni, e.cause());
                 }
