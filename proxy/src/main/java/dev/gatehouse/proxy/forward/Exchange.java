@@ -80,7 +80,6 @@ final class Exchange {
         this.request = request;
         this.requestId = request.headers().get(ProxyHeaders.X_REQUEST_ID);
         this.clientAddress = client.forwarded().resolve(request.headers());
-        // the connection's TLS handshake (ClientTls.KEY), HTTP/1.1 and HTTP/2 alike: one attribute read
         this.record = client.observer().begin(request, requestId, clientAddress, client.connection().attr(ClientTls.KEY).get());
         this.expectsBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
         this.head = request.method() == HttpMethod.HEAD;
