@@ -1,5 +1,7 @@
 package dev.gatehouse.config;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -35,11 +37,20 @@ import java.util.Objects;
  * @param websocketIdleTimeoutMillis how long a WebSocket tunnel of this route may stay silent
  *                     both ways before both sides are closed; null for the default
  *                     ({@link #DEFAULT_WEBSOCKET_IDLE_TIMEOUT_MILLIS})
+ * @param queryParams  query parameters the request must carry, each with an exact value or a value
+ *                     matching a regex; every one must match (the first occurrence of a name in the
+ *                     request counts); empty matches any query
+ * @param filters      header edits, a redirect or a path rewrite ({@link RouteFilters}); null for none
+ * @param directStatus the route answers every request it takes with this status itself, no upstream
+ *                     (the Gateway API's 500 for a rule without a usable backend); null for none. Like
+ *                     a redirect, it is answered after key-auth
  */
 public record Route(String id, Source source, String service, List<String> hosts, List<String> paths,
                     List<String> methods, Map<String, List<String>> headers, boolean stripPath,
                     boolean preserveHost, int priority, KeyAuth keyAuth, Long maxBodySize,
-                    boolean allowEncodedSlashes, boolean httpsRedirect, Long websocketIdleTimeoutMillis) {
+                    boolean allowEncodedSlashes, boolean httpsRedirect, Long websocketIdleTimeoutMillis,
+                    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<QueryMatch> queryParams, RouteFilters filters,
+                    Integer directStatus) {
     /** One hour, as the tunnel idle timeout of Envoy's and Contour's WebSocket routes is long by default. */
     public static final long DEFAULT_WEBSOCKET_IDLE_TIMEOUT_MILLIS = 3_600_000L;
     /** Marks a regex path. */
@@ -57,6 +68,16 @@ public record Route(String id, Source source, String service, List<String> hosts
         paths = List.copyOf(Objects.requireNonNullElse(paths, List.of()));
         methods = List.copyOf(Objects.requireNonNullElse(methods, List.of()));
         headers = Map.copyOf(Objects.requireNonNullElse(headers, Map.of()));
+        queryParams = List.copyOf(Objects.requireNonNullElse(queryParams, List.of()));
+    }
+
+    /** A route without query parameter matches, filters or direct answer. */
+    public Route(String id, Source source, String service, List<String> hosts, List<String> paths,
+                 List<String> methods, Map<String, List<String>> headers, boolean stripPath,
+                 boolean preserveHost, int priority, KeyAuth keyAuth, Long maxBodySize, boolean allowEncodedSlashes,
+                 boolean httpsRedirect, Long websocketIdleTimeoutMillis) {
+        this(id, source, service, hosts, paths, methods, headers, stripPath, preserveHost, priority, keyAuth, maxBodySize,
+                allowEncodedSlashes, httpsRedirect, websocketIdleTimeoutMillis, null, null, null);
     }
 
     /** A route without a body limit that refuses encoded slashes. */
@@ -72,6 +93,29 @@ public record Route(String id, Source source, String service, List<String> hosts
                  boolean preserveHost, int priority, KeyAuth keyAuth, Long maxBodySize, boolean allowEncodedSlashes) {
         this(id, source, service, hosts, paths, methods, headers, stripPath, preserveHost, priority, keyAuth, maxBodySize,
                 allowEncodedSlashes, false, null);
+    }
+
+    /** This route sending its requests to {@code newService} (null: unresolved, 503). */
+    public Route withService(String newService) {
+        return new Route(id, source, newService, hosts, paths, methods, headers, stripPath, preserveHost, priority, keyAuth,
+                maxBodySize, allowEncodedSlashes, httpsRedirect, websocketIdleTimeoutMillis, queryParams, filters, directStatus);
+    }
+
+    /** This route with {@code httpsRedirect} set to {@code redirect}. */
+    public Route withHttpsRedirect(boolean redirect) {
+        return new Route(id, source, service, hosts, paths, methods, headers, stripPath, preserveHost, priority, keyAuth,
+                maxBodySize, allowEncodedSlashes, redirect, websocketIdleTimeoutMillis, queryParams, filters, directStatus);
+    }
+
+    /**
+     * One query parameter condition. Names and values are compared case-sensitively, after
+     * percent-decoding the request's ({@code +} is a space), as the Gateway API asks.
+     *
+     * @param name  the parameter name
+     * @param value the exact value, or a regex the whole value must match when {@code regex}
+     * @param regex whether {@code value} is a (Java) regular expression
+     */
+    public record QueryMatch(String name, String value, boolean regex) {
     }
 
     /** The WebSocket tunnel idle timeout in effect. */

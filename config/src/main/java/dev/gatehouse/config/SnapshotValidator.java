@@ -205,6 +205,33 @@ final class SnapshotValidator {
         if (r.maxBodySize() != null && r.maxBodySize() < 0) {
             add(r.source(), at + ".maxBodySize", r.maxBodySize() + " (expected: >= 0 bytes, or none for no limit)");
         }
+        for (int j = 0; j < r.queryParams().size(); j++) {
+            Route.QueryMatch q = r.queryParams().get(j);
+            String qat = at + ".queryParams[" + j + "]";
+            if (q.name() == null || q.name().isEmpty()) {
+                add(r.source(), qat + ".name", "empty (expected: a query parameter name)");
+            }
+            if (q.value() == null) {
+                add(r.source(), qat + ".value", "missing (expected: a value, or a regex when regex is set)");
+            } else if (q.regex()) {
+                try {
+                    Pattern.compile(q.value());
+                } catch (PatternSyntaxException e) {
+                    add(r.source(), qat + ".value", "invalid regex: " + e.getDescription());
+                }
+            }
+        }
+        if (r.filters() != null) {
+            checkFilters(r, r.filters(), at + ".filters");
+        }
+        if (r.directStatus() != null) {
+            if (r.directStatus() < 200 || r.directStatus() > 599) {
+                add(r.source(), at + ".directStatus", r.directStatus() + " (expected: 200..599)");
+            }
+            if (r.service() != null || (r.filters() != null && r.filters().redirect() != null)) {
+                add(r.source(), at + ".directStatus", "set beside a service or a redirect (expected: one answer per route)");
+            }
+        }
         Route.KeyAuth ka = r.keyAuth();
         if (ka != null) {
             if (!ka.keyInHeader() && !ka.keyInQuery()) {
@@ -213,6 +240,90 @@ final class SnapshotValidator {
             if (ka.anonymous() != null && !consumerIds.contains(ka.anonymous())) {
                 add(r.source(), at + ".keyAuth.anonymous", "\"" + ka.anonymous() + "\" is not a consumer of this snapshot");
             }
+        }
+    }
+
+    /** Header names and values a filter may write, a redirect the proxy can build, paths in normal form. */
+    private void checkFilters(Route r, RouteFilters f, String at) {
+        checkEdits(r, f.request(), at + ".request");
+        checkEdits(r, f.response(), at + ".response");
+        if (f.fullPath() != null) {
+            checkPath(r, f.fullPath(), at + ".fullPath");
+        }
+        RouteFilters.Redirect rd = f.redirect();
+        if (rd == null) {
+            return;
+        }
+        String rat = at + ".redirect";
+        if (r.service() != null || f.fullPath() != null) {
+            add(r.source(), rat, "set beside a service or a fullPath rewrite (expected: a redirect answers on its own)");
+        }
+        if (rd.scheme() != null && !rd.scheme().equals("http") && !rd.scheme().equals("https")) {
+            add(r.source(), rat + ".scheme", "\"" + rd.scheme() + "\" (expected: http, https, or none for the request's)");
+        }
+        if (rd.hostname() != null && (rd.hostname().isEmpty() || rd.hostname().startsWith(Route.ANY_LABELS)
+                || !validHost(rd.hostname()))) {
+            add(r.source(), rat + ".hostname", "\"" + rd.hostname() + "\" (expected: a lower-case host name)");
+        }
+        if (rd.port() != null && (rd.port() < 1 || rd.port() > 65535)) {
+            add(r.source(), rat + ".port", rd.port() + " (expected: 1..65535)");
+        }
+        if (!RouteFilters.REDIRECT_STATUSES.contains(rd.statusCode())) {
+            add(r.source(), rat + ".statusCode", rd.statusCode() + " (expected: 301, 302, 303, 307 or 308)");
+        }
+        if (rd.fullPath() != null && rd.prefix() != null) {
+            add(r.source(), rat, "both fullPath and prefix (expected: at most one)");
+        }
+        if (rd.fullPath() != null) {
+            checkPath(r, rd.fullPath(), rat + ".fullPath");
+        }
+        if (rd.prefix() != null) {
+            checkPath(r, rd.prefix(), rat + ".prefix");
+            if (r.paths().isEmpty() || r.paths().stream().anyMatch(p -> p.startsWith(Route.REGEX) || p.startsWith(Route.EXACT))) {
+                add(r.source(), rat + ".prefix", "the route's paths are not all prefixes (expected: a prefix replacement "
+                        + "on prefix paths only)");
+            }
+        }
+    }
+
+    private void checkEdits(Route r, RouteFilters.HeaderEdits e, String at) {
+        if (e == null) {
+            return;
+        }
+        for (int j = 0; j < e.set().size(); j++) {
+            checkHeader(r, e.set().get(j), at + ".set[" + j + "]");
+        }
+        for (int j = 0; j < e.add().size(); j++) {
+            checkHeader(r, e.add().get(j), at + ".add[" + j + "]");
+        }
+        for (int j = 0; j < e.remove().size(); j++) {
+            String refused = RouteFilters.refusedName(e.remove().get(j));
+            if (refused != null) {
+                add(r.source(), at + ".remove[" + j + "]", refused);
+            }
+        }
+    }
+
+    private void checkHeader(Route r, RouteFilters.Header h, String at) {
+        String name = RouteFilters.refusedName(h.name());
+        if (name != null) {
+            add(r.source(), at + ".name", name);
+        }
+        String value = RouteFilters.refusedValue(h.value());
+        if (value != null) {
+            add(r.source(), at + ".value", value);
+        }
+    }
+
+    private void checkPath(Route r, String path, String at) {
+        String normal;
+        try {
+            normal = path.startsWith("/") && path.indexOf('?') < 0 && path.indexOf('#') < 0 ? RequestPath.normalize(path) : null;
+        } catch (RequestPath.Refused e) {
+            normal = null;
+        }
+        if (!path.equals(normal) || path.chars().anyMatch(c -> c <= 0x20 || c >= 0x7f)) {
+            add(r.source(), at, "\"" + path + "\" (expected: an absolute path in normal form, without query)");
         }
     }
 

@@ -86,6 +86,9 @@ public final class Fixtures {
         private boolean allowEncodedSlashes;
         private boolean httpsRedirect;
         private Long websocketIdleTimeoutMillis;
+        private final List<Route.QueryMatch> queryParams = new ArrayList<>();
+        private dev.gatehouse.config.RouteFilters filters;
+        private Integer directStatus;
 
         RouteBuilder(String id, String service) {
             this.id = id;
@@ -152,9 +155,25 @@ public final class Fixtures {
             return this;
         }
 
+        public RouteBuilder query(String name, String value, boolean regex) {
+            queryParams.add(new Route.QueryMatch(name, value, regex));
+            return this;
+        }
+
+        public RouteBuilder filters(dev.gatehouse.config.RouteFilters f) {
+            filters = f;
+            return this;
+        }
+
+        public RouteBuilder directStatus(int status) {
+            directStatus = status;
+            return this;
+        }
+
         public Route build() {
             return new Route(id, source("GatewayRoute", id), service, hosts, paths, methods, headers, stripPath,
-                    preserveHost, priority, keyAuth, maxBodySize, allowEncodedSlashes, httpsRedirect, websocketIdleTimeoutMillis);
+                    preserveHost, priority, keyAuth, maxBodySize, allowEncodedSlashes, httpsRedirect, websocketIdleTimeoutMillis,
+                    queryParams, filters, directStatus);
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.gatehouse.config.Service;
 import dev.gatehouse.proxy.auth.KeyAuth;
 import dev.gatehouse.proxy.balance.TargetSelector;
 import dev.gatehouse.proxy.observe.RouteMeters;
+import dev.gatehouse.proxy.routing.CompiledFilters;
 
 /**
  * What a matched route resolves to, all resolved when the snapshot is compiled.
@@ -13,13 +14,20 @@ import dev.gatehouse.proxy.observe.RouteMeters;
  * @param meters      the route's meters, resolved with the snapshot
  * @param retryBudget its service's retry budget, shared by every route of the service; null when
  *                    the service is unresolved; when not given, one of its own
+ * @param filters     the route's filters and direct answer, compiled; null when it has none
  */
 public record CompiledRoute(Route route, Service service, TargetSelector targets, KeyAuth keyAuth, RouteMeters meters,
-                            RetryBudget retryBudget) {
+                            RetryBudget retryBudget, CompiledFilters filters) {
     public CompiledRoute {
         if (retryBudget == null && service != null) {
             retryBudget = RetryBudget.detached(service);
         }
+    }
+
+    /** A route whose filters are compiled from {@code route}. */
+    public CompiledRoute(Route route, Service service, TargetSelector targets, KeyAuth keyAuth, RouteMeters meters,
+                         RetryBudget retryBudget) {
+        this(route, service, targets, keyAuth, meters, retryBudget, CompiledFilters.of(route));
     }
 
     /** A route with a retry budget of its own. */

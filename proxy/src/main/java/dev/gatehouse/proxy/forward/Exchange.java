@@ -234,7 +234,7 @@ final class Exchange {
         }
         closeAfter = code == 101 ? Tunnel.rewriteHead(res) : client.rewriteHead(request, res, !head && code != 204 && code != 304);
         ResponseHead.annotate(res, requestId, TimeUnit.NANOSECONDS.toMillis(upstreamNanos),
-                TimeUnit.NANOSECONDS.toMillis(a.sentNanos() - startNanos));
+                TimeUnit.NANOSECONDS.toMillis(a.sentNanos() - startNanos), code == 101 ? null : route.filters());
         ctx.write(res);
         if (code == 101) {
             done = true;

@@ -8,6 +8,7 @@ import dev.gatehouse.proxy.http.RequestGate;
 import dev.gatehouse.proxy.http.ProxyHeaders;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RateLimitedLog;
+import dev.gatehouse.proxy.routing.CompiledFilters;
 import dev.gatehouse.proxy.routing.PathRewrite;
 import dev.gatehouse.config.RequestPath;
 import dev.gatehouse.proxy.routing.RouteMatch;
@@ -24,10 +25,11 @@ import org.slf4j.LoggerFactory;
 /**
  * What to do with a request head, decided before any upstream work: route it, redirect it to
  * {@code https://} (a route's {@code httpsRedirect}, for a request on the cleartext port), run
- * key-auth, and
- * rewrite the head for upstream (path, query, framing, forwarded and consumer headers). Either
- * the proxy answers itself ({@link #status} set: 400 for a refused path, 404, 308, 413, 401, 503) or
- * the request goes to {@link #route}. The path is normalised once, here, before routing and
+ * key-auth, answer it from the route itself (a filter's redirect or a direct status, after key-auth
+ * as Envoy Gateway does: docs/decisions.md), and rewrite the head for upstream (path, query,
+ * framing, forwarded and consumer headers, then the route's header edits). Either the proxy answers
+ * itself ({@link #status} set: 400 for a refused path, 404, 308, 413, 401, 503, a redirect, a direct
+ * status) or the request goes to {@link #route}. The path is normalised once, here, before routing and
  * key-auth ({@link RequestPath}); the rewritten upstream path must stay under the service path.
  *
  * @param route      the matched route; null when the proxy answers itself
@@ -70,7 +72,7 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
             return refused(edge, EdgeMeters.Reason.BAD_PATH, null, clientHost, HttpResponseStatus.BAD_REQUEST, e.getMessage(), h);
         }
 
-        RouteMatch<CompiledRoute> match = compiled.router().match(clientHost, request.method().name(), path, h);
+        RouteMatch<CompiledRoute> match = compiled.router().match(clientHost, request.method().name(), path, h, rawQuery);
         if (match == null) {
             return new RequestPlan(null, clientHost, HttpResponseStatus.NOT_FOUND, ErrorReply.NO_ROUTE, null);
         }
@@ -83,7 +85,8 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
         if (!route.route().allowEncodedSlashes() && RequestPath.hasEncodedSlash(path)) {
             return refused(edge, EdgeMeters.Reason.BAD_PATH, route, clientHost, HttpResponseStatus.BAD_REQUEST, ENCODED_SLASH, h);
         }
-        if (route.service() == null) {
+        CompiledFilters filters = route.filters();
+        if (route.service() == null && (filters == null || filters.answer() == null)) {
             // The route's service reference is unresolved: answer here rather than let the
             // request fall through to a less specific route that might not check keys.
             return new RequestPlan(route, clientHost, HttpResponseStatus.SERVICE_UNAVAILABLE, ErrorReply.NO_SERVICE, null);
@@ -109,8 +112,11 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
                 upstreamQuery = new QueryParameters(rawQuery).without(auth.keyParam());
             }
         }
+        if (filters != null && filters.answer() != null) {
+            return answer(route, filters, clientHost, match, upstreamQuery, listener.isTls(), edge, h, auth);
+        }
         String base = route.service().path();
-        String upstreamPath = PathRewrite.confined(base, match.upstreamPath(base));
+        String upstreamPath = PathRewrite.confined(base, filters == null ? match.upstreamPath(base) : filters.upstreamPath(base, match));
         if (upstreamPath == null) {
             return refused(edge, EdgeMeters.Reason.BAD_PATH, route, clientHost, HttpResponseStatus.BAD_REQUEST, ESCAPES_SERVICE_PATH, h);
         }
@@ -120,6 +126,9 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
                 listener.isTls());
         if (auth != null) {
             UpstreamRequest.authenticated(h, auth, route.keyAuth().hideCredentials());
+        }
+        if (filters != null) {
+            filters.editRequest(h);
         }
         return new RequestPlan(route, clientHost, null, null, auth == null ? null : auth.consumer().username());
     }
@@ -138,6 +147,27 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
         String port = httpsPort == 0 || httpsPort == 443 ? "" : ":" + httpsPort;
         return new RequestPlan(route, clientHost, HttpResponseStatus.PERMANENT_REDIRECT, "https://" + host + port + target, null);
     }
+
+    /**
+     * The route's own answer, after key-auth: its redirect (the query kept, without a hidden key) or its
+     * direct status. A redirect that keeps the request's host needs one: 400 without.
+     */
+    private static RequestPlan answer(CompiledRoute route, CompiledFilters filters, String clientHost,
+                                      RouteMatch<CompiledRoute> match, String query, boolean tls, EdgeMeters edge,
+                                      HttpHeaders h, KeyAuth.Outcome auth) {
+        String consumer = auth == null ? null : auth.consumer().username();
+        if (!filters.redirects()) {
+            return new RequestPlan(route, clientHost, filters.answer(), CompiledFilters.DIRECT, consumer);
+        }
+        String location = filters.location(tls, clientHost, match, query);
+        if (location == null) {
+            return refused(edge, EdgeMeters.Reason.BAD_REQUEST, route, null, HttpResponseStatus.BAD_REQUEST, NO_HOST_TO_KEEP, h);
+        }
+        return new RequestPlan(route, clientHost, filters.answer(), location, consumer);
+    }
+
+    static final String NO_HOST_TO_KEEP = "no Host to redirect to (expected: a Host header; the route's redirect keeps the"
+            + " request's host)";
 
     static final String NO_HOST_TO_REDIRECT = "no Host to redirect to https:// (expected: a Host header; the route sets"
             + " httpsRedirect)";

@@ -2,6 +2,7 @@ package dev.gatehouse.proxy.forward;
 
 import dev.gatehouse.proxy.http.HopByHop;
 import dev.gatehouse.proxy.http.ProxyHeaders;
+import dev.gatehouse.proxy.routing.CompiledFilters;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -42,10 +43,16 @@ final class ResponseHead {
     }
 
     /**
+     * The route's response header edits, then the proxy's own fields (which no edit may touch).
+     *
      * @param upstreamMillis from the request head sent to the response head received
      * @param proxyMillis    spent in the proxy before the request head was sent (retries included)
+     * @param filters        the route's filters; null for none (and for a 101, whose head is the tunnel's)
      */
-    static void annotate(HttpResponse res, String requestId, long upstreamMillis, long proxyMillis) {
+    static void annotate(HttpResponse res, String requestId, long upstreamMillis, long proxyMillis, CompiledFilters filters) {
+        if (filters != null) {
+            filters.editResponse(res.headers());
+        }
         res.headers().set(ProxyHeaders.X_REQUEST_ID, requestId)
                 .set(ProxyHeaders.X_UPSTREAM_LATENCY, upstreamMillis)
                 .set(ProxyHeaders.X_PROXY_LATENCY, proxyMillis);

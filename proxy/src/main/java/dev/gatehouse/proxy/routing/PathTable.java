@@ -59,13 +59,13 @@ final class PathTable<T> {
         return next == '/' || next == ';';
     }
 
-    RouteMatch<T> match(String method, String path, HttpHeaders headers) {
+    RouteMatch<T> match(String method, String path, HttpHeaders headers, String rawQuery) {
         if (!exacts.isEmpty()) {
             List<RouteEntry<T>> candidates = exacts.get(path);
             if (candidates != null) {
                 for (int i = 0; i < candidates.size(); i++) {
                     RouteEntry<T> e = candidates.get(i);
-                    if (e.conditionsMatch(method, headers)) {
+                    if (e.conditionsMatch(method, headers, rawQuery)) {
                         return new RouteMatch<>(e.route, e.destination, path, path.length());
                     }
                 }
@@ -74,7 +74,7 @@ final class PathTable<T> {
         for (int i = 0; i < regexes.size(); i++) {
             RouteEntry<T> e = regexes.get(i);
             int end = e.regexMatch(path);
-            if (end >= 0 && e.conditionsMatch(method, headers)) {
+            if (end >= 0 && e.conditionsMatch(method, headers, rawQuery)) {
                 return new RouteMatch<>(e.route, e.destination, path, end);
             }
         }
@@ -88,14 +88,14 @@ final class PathTable<T> {
             }
             for (int i = 0; i < candidates.size(); i++) {
                 RouteEntry<T> e = candidates.get(i);
-                if (e.conditionsMatch(method, headers)) {
+                if (e.conditionsMatch(method, headers, rawQuery)) {
                     return new RouteMatch<>(e.route, e.destination, path, length);
                 }
             }
         }
         for (int i = 0; i < anyPath.size(); i++) {
             RouteEntry<T> e = anyPath.get(i);
-            if (e.conditionsMatch(method, headers)) {
+            if (e.conditionsMatch(method, headers, rawQuery)) {
                 return new RouteMatch<>(e.route, e.destination, path, 0);
             }
         }

@@ -12,13 +12,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One path of one route in one host bucket, with the route's method and header conditions
- * compiled. Entries of a bucket are sorted by {@link #ORDER}: more conditions first, then
- * higher priority, then snapshot order.
+ * One path of one route in one host bucket, with the route's method, header and query conditions
+ * compiled. Entries of a bucket are sorted by {@link #ORDER}, the Gateway API's order among matches
+ * of equal path: a method condition first, then more header conditions, then more query parameter
+ * conditions; then higher priority, then snapshot order.
  */
 final class RouteEntry<T> {
     static final Comparator<RouteEntry<?>> ORDER = Comparator
-            .comparingInt((RouteEntry<?> e) -> -e.conditions)
+            .comparingInt((RouteEntry<?> e) -> e.methods.isEmpty() ? 1 : 0)
+            .thenComparingInt(e -> -e.headers.size())
+            .thenComparingInt(e -> -e.query.length)
             .thenComparingInt(e -> -e.route.priority())
             .thenComparingInt(e -> e.order);
 
@@ -32,7 +35,7 @@ final class RouteEntry<T> {
     private final Set<String> methods;
     /** Header name to accepted values, lower case. */
     private final Map<String, Set<String>> headers;
-    private final int conditions;
+    private final QueryCondition[] query;
 
     RouteEntry(Route route, T destination, int order, String path) {
         this.route = route;
@@ -55,12 +58,18 @@ final class RouteEntry<T> {
         this.headers = route.headers().entrySet().stream().collect(java.util.stream.Collectors.toUnmodifiableMap(
                 e -> e.getKey().toLowerCase(Locale.ROOT),
                 e -> Set.copyOf(e.getValue().stream().map(v -> v.toLowerCase(Locale.ROOT)).toList())));
-        this.conditions = (methods.isEmpty() ? 0 : 1) + headers.size();
+        this.query = route.queryParams().stream().map(QueryCondition::new).toArray(QueryCondition[]::new);
     }
 
-    boolean conditionsMatch(String method, HttpHeaders requestHeaders) {
+    /** @param rawQuery the request's query (after {@code ?}), or null; read only by routes with query conditions */
+    boolean conditionsMatch(String method, HttpHeaders requestHeaders, String rawQuery) {
         if (!methods.isEmpty() && !methods.contains(method)) {
             return false;
+        }
+        for (QueryCondition q : query) {
+            if (!q.matches(rawQuery)) {
+                return false;
+            }
         }
         for (Map.Entry<String, Set<String>> h : headers.entrySet()) {
             if (!anyValueAccepted(requestHeaders.getAll(h.getKey()), h.getValue())) {

@@ -14,8 +14,8 @@ import java.util.function.Function;
  * docs/routing.md): the most specific host bucket that has a match wins (exact host, then
  * wildcards longest suffix first, a one-label {@code +.} wildcard before an any-depth {@code *.}
  * one of the same suffix, then routes without hosts); inside a bucket exact paths, then regex
- * paths, then prefixes, longer prefixes first, then more conditions (methods, headers), then
- * higher priority, then snapshot order. Immutable once compiled; safe to share between event loops.
+ * paths, then prefixes, longer prefixes first, then a method condition, then more header conditions,
+ * then more query parameter conditions, then higher priority, then snapshot order. Immutable once compiled; safe to share between event loops.
  *
  * @param <T> what a match resolves to (the compiled service, balancer and key-auth of a route)
  */
@@ -80,11 +80,19 @@ public final class Router<T> {
      * @return the match, or null for none
      */
     public RouteMatch<T> match(String host, String method, String path, HttpHeaders headers) {
+        return match(host, method, path, headers, null);
+    }
+
+    /**
+     * @param rawQuery the request's query string (after {@code ?}, still encoded), or null for none
+     * @return the match, or null for none
+     */
+    public RouteMatch<T> match(String host, String method, String path, HttpHeaders headers, String rawQuery) {
         String h = host == null ? "" : hostName(host);
         if (!h.isEmpty()) {
             PathTable<T> table = exact.get(h);
             if (table != null) {
-                RouteMatch<T> m = table.match(method, path, headers);
+                RouteMatch<T> m = table.match(method, path, headers, rawQuery);
                 if (m != null) {
                     return m;
                 }
@@ -96,7 +104,7 @@ public final class Router<T> {
                     if (dot == first && dot > 0 && !oneLabel.isEmpty()) {
                         PathTable<T> ot = oneLabel.get(suffix);
                         if (ot != null) {
-                            RouteMatch<T> m = ot.match(method, path, headers);
+                            RouteMatch<T> m = ot.match(method, path, headers, rawQuery);
                             if (m != null) {
                                 return m;
                             }
@@ -104,7 +112,7 @@ public final class Router<T> {
                     }
                     PathTable<T> wt = wildcard.isEmpty() ? null : wildcard.get(suffix);
                     if (wt != null) {
-                        RouteMatch<T> m = wt.match(method, path, headers);
+                        RouteMatch<T> m = wt.match(method, path, headers, rawQuery);
                         if (m != null) {
                             return m;
                         }
@@ -112,7 +120,7 @@ public final class Router<T> {
                 }
             }
         }
-        return anyHost.match(method, path, headers);
+        return anyHost.match(method, path, headers, rawQuery);
     }
 
     /** Lower case, without the port; an IPv6 literal keeps its brackets. */
