@@ -39,6 +39,29 @@ class SnapshotCodecTest {
     }
 
     @Test
+    void filtersQueryMatchesAndDirectStatusRoundTrip() {
+        Snapshot a = sample(3);
+        Route r = a.routes().get(0);
+        RouteFilters f = new RouteFilters(new RouteFilters.HeaderEdits(List.of(new RouteFilters.Header("X-Set", "v")),
+                List.of(new RouteFilters.Header("X-Add", "w")), List.of("X-Remove")), new RouteFilters.HeaderEdits(null, null,
+                List.of("Server")), new RouteFilters.Redirect("https", "example.org", 8443, null, "/new", 301), null);
+        Route filtered = new Route(r.id(), r.source(), null, r.hosts(), List.of("/profile"), r.methods(), r.headers(),
+                r.stripPath(), r.preserveHost(), r.priority(), r.keyAuth(), null, false, false, null,
+                List.of(new Route.QueryMatch("id", "[0-9]+", true)), f, null);
+        Snapshot b = new Snapshot(3, a.services(), List.of(filtered, r.withService(null).withHttpsRedirect(true)), a.upstreams(),
+                a.consumers());
+        byte[] json = SnapshotCodec.toJson(b);
+        assertThat(SnapshotCodec.snapshotFromJson(json)).isEqualTo(b);
+        assertThat(new String(json, java.nio.charset.StandardCharsets.UTF_8))
+                .contains("\"queryParams\":[{\"name\":\"id\",\"value\":\"[0-9]+\",\"regex\":true}]")
+                .contains("\"redirect\":{\"scheme\":\"https\",\"hostname\":\"example.org\",\"port\":8443,\"prefix\":\"/new\","
+                        + "\"statusCode\":301}");
+        assertThat(new Snapshot(3, a.services(), List.of(filtered), a.upstreams(), a.consumers()).validate()).isEmpty();
+        assertThat(r.withService(null).withHttpsRedirect(true)).extracting(Route::service, Route::httpsRedirect, Route::paths)
+                .containsExactly(null, true, r.paths());
+    }
+
+    @Test
     void aServiceWithoutARetryBudgetGetsTheDefault() {
         // a snapshot from a controller that predates the field
         String json = new String(SnapshotCodec.toJson(sample(1)));

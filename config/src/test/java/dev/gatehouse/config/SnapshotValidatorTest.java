@@ -49,6 +49,73 @@ class SnapshotValidatorTest {
     }
 
     @Test
+    void badFiltersQueryMatchesAndDirectAnswersAreReported() {
+        Source rs = new Source("HTTPRoute", "default", "r", "r-1", 1);
+        Upstream u = new Upstream("default/u", null, Upstream.Algorithm.ROUND_ROBIN, null, null,
+                List.of(new Upstream.Target("127.0.0.1", 9001, 100)), null, 0);
+        Service svc = new Service("default/s", null, "default/u", null, "/", null, 5, null);
+        RouteFilters.HeaderEdits request = new RouteFilters.HeaderEdits(
+                List.of(new RouteFilters.Header("X-Forwarded-For", "1.2.3.4"), new RouteFilters.Header("X Bad", "v")),
+                List.of(new RouteFilters.Header("X-Ok", "line\r\nX-Injected: 1"), new RouteFilters.Header("x-consumer-id", "admin")),
+                List.of("Connection", "Host"));
+        RouteFilters.HeaderEdits response = new RouteFilters.HeaderEdits(null, List.of(new RouteFilters.Header("Content-Length", "0")),
+                List.of("Transfer-Encoding"));
+        Route edits = route(rs, "default/edits", "default/s", List.of("/"), List.of(new Route.QueryMatch("", "x", false),
+                new Route.QueryMatch("id", "(", true)), new RouteFilters(request, response, null, "/a/../b"), null);
+        Route redirect = route(rs, "default/redirect", "default/s", List.of("=/exact"), List.of(),
+                new RouteFilters(null, null, new RouteFilters.Redirect("ftp", "*.example.com", 0, "/a", "/b", 200), "/c"), 500);
+        Route direct = route(rs, "default/direct", null, List.of("/"), List.of(), null, 99);
+        Snapshot bad = new Snapshot(1, List.of(svc), List.of(edits, redirect, direct), List.of(u), List.of());
+        assertThat(bad.validate()).extracting(Problem::toString).containsExactlyInAnyOrder(
+                "HTTPRoute/default/r: routes[0].queryParams[0].name: empty (expected: a query parameter name)",
+                "HTTPRoute/default/r: routes[0].queryParams[1].value: invalid regex: Unclosed group",
+                "HTTPRoute/default/r: routes[0].filters.request.set[0].name: \"X-Forwarded-For\" is set by the proxy itself and "
+                        + "cannot be changed by a filter (hop-by-hop, framing, Host, X-Forwarded-*, Forwarded, Via, X-Request-Id "
+                        + "and key-auth identity headers are reserved)",
+                "HTTPRoute/default/r: routes[0].filters.request.set[1].name: \"X Bad\" (expected: a header name of letters, "
+                        + "digits and !#$%&'*+-.^_`|~)",
+                "HTTPRoute/default/r: routes[0].filters.request.add[0].value: a control or non-ASCII character at index 4 "
+                        + "(expected: visible ASCII, spaces and tabs)",
+                "HTTPRoute/default/r: routes[0].filters.request.add[1].name: \"x-consumer-id\" is set by the proxy itself and "
+                        + "cannot be changed by a filter (hop-by-hop, framing, Host, X-Forwarded-*, Forwarded, Via, X-Request-Id "
+                        + "and key-auth identity headers are reserved)",
+                "HTTPRoute/default/r: routes[0].filters.request.remove[0]: \"Connection\" is set by the proxy itself and "
+                        + "cannot be changed by a filter (hop-by-hop, framing, Host, X-Forwarded-*, Forwarded, Via, X-Request-Id "
+                        + "and key-auth identity headers are reserved)",
+                "HTTPRoute/default/r: routes[0].filters.request.remove[1]: \"Host\" is set by the proxy itself and "
+                        + "cannot be changed by a filter (hop-by-hop, framing, Host, X-Forwarded-*, Forwarded, Via, X-Request-Id "
+                        + "and key-auth identity headers are reserved)",
+                "HTTPRoute/default/r: routes[0].filters.response.add[0].name: \"Content-Length\" is set by the proxy itself and "
+                        + "cannot be changed by a filter (hop-by-hop, framing, Host, X-Forwarded-*, Forwarded, Via, X-Request-Id "
+                        + "and key-auth identity headers are reserved)",
+                "HTTPRoute/default/r: routes[0].filters.response.remove[0]: \"Transfer-Encoding\" is set by the proxy itself and "
+                        + "cannot be changed by a filter (hop-by-hop, framing, Host, X-Forwarded-*, Forwarded, Via, X-Request-Id "
+                        + "and key-auth identity headers are reserved)",
+                "HTTPRoute/default/r: routes[0].filters.fullPath: \"/a/../b\" (expected: an absolute path in normal form, without query)",
+                "HTTPRoute/default/r: routes[1].filters.redirect: set beside a service or a fullPath rewrite (expected: a redirect "
+                        + "answers on its own)",
+                "HTTPRoute/default/r: routes[1].filters.redirect.scheme: \"ftp\" (expected: http, https, or none for the request's)",
+                "HTTPRoute/default/r: routes[1].filters.redirect.hostname: \"*.example.com\" (expected: a lower-case host name)",
+                "HTTPRoute/default/r: routes[1].filters.redirect.port: 0 (expected: 1..65535)",
+                "HTTPRoute/default/r: routes[1].filters.redirect.statusCode: 200 (expected: 301, 302, 303, 307 or 308)",
+                "HTTPRoute/default/r: routes[1].filters.redirect: both fullPath and prefix (expected: at most one)",
+                "HTTPRoute/default/r: routes[1].filters.redirect.prefix: the route's paths are not all prefixes (expected: a prefix "
+                        + "replacement on prefix paths only)",
+                "HTTPRoute/default/r: routes[1].directStatus: set beside a service or a redirect (expected: one answer per route)",
+                "HTTPRoute/default/r: routes[2].directStatus: 99 (expected: 200..599)");
+        Route fine = route(rs, "default/fine", null, List.of("/a"), List.of(new Route.QueryMatch("id", "[0-9]+", true)),
+                new RouteFilters(new RouteFilters.HeaderEdits(List.of(new RouteFilters.Header("X-Set", "a\tb")), null,
+                        List.of("X-Remove")), null, new RouteFilters.Redirect("https", "example.org", 8443, null, "/b", 301), null), null);
+        assertThat(new Snapshot(1, List.of(svc), List.of(fine), List.of(u), List.of()).validate()).isEmpty();
+    }
+
+    private static Route route(Source rs, String id, String service, List<String> paths, List<Route.QueryMatch> query,
+                               RouteFilters filters, Integer direct) {
+        return new Route(id, rs, service, List.of(), paths, List.of(), Map.of(), false, false, 0, null, null, false, false, null,
+                query, filters, direct);
+    }
+
+    @Test
     void retryBudgetOutOfRangeIsReported() {
         Source ss = new Source("GatewayService", "default", "s", "s-1", 1);
         Upstream u = new Upstream("default/u", null, Upstream.Algorithm.ROUND_ROBIN, null, null,
