@@ -1,5 +1,7 @@
 package dev.gatehouse.config;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -71,10 +73,11 @@ public record RouteFilters(HeaderEdits request, HeaderEdits response, Redirect r
     }
 
     /**
-     * Header edits, applied in the Gateway API's order: {@code set} replaces every value of a name,
-     * {@code add} appends a value (a name already present keeps its values), {@code remove} drops a name.
-     * Names are case-insensitive.
+     * Header edits, applied in Envoy's order: every {@code remove} drops a name, then {@code set}
+     * replaces every value of a name, then {@code add} appends a value (a name already present keeps
+     * its values). Names are case-insensitive.
      */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
     public record HeaderEdits(List<Header> set, List<Header> add, List<String> remove) {
         public HeaderEdits {
             set = List.copyOf(Objects.requireNonNullElse(set, List.of()));

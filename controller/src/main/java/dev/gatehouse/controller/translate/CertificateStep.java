@@ -155,8 +155,6 @@ final class CertificateStep {
     }
 
     private static Route withoutRedirect(Route r) {
-        return new Route(r.id(), r.source(), r.service(), r.hosts(), r.paths(), r.methods(), r.headers(), r.stripPath(),
-                r.preserveHost(), r.priority(), r.keyAuth(), r.maxBodySize(), r.allowEncodedSlashes(), false,
-                r.websocketIdleTimeoutMillis());
+        return r.withHttpsRedirect(false);
     }
 }

@@ -31,8 +31,8 @@ import java.util.Objects;
  * <p>A reference that cannot be used (not a Service, missing, its port missing, into another
  * namespace without a ReferenceGrant) is reported with the spec's reason and left out, its share
  * with it. A rule with no usable backend, or whose usable weights are all 0, has no service: its
- * requests are answered by the proxy with 503 (the spec asks for 500; the proxy has no fixed-status
- * answer yet).
+ * routes answer 500 themselves, as the spec asks ({@link HttpRouteRules}). The share of an unusable
+ * backend beside usable ones goes to the usable ones (the spec asks 500 for it: docs/gateway-api.md).
  */
 final class GatewayBackends {
     /** The largest backendRef weight the Gateway API allows. */

@@ -1,22 +1,24 @@
 package dev.gatehouse.controller.translate;
 
 import dev.gatehouse.config.Route;
+import dev.gatehouse.config.RouteFilters;
 import dev.gatehouse.config.Source;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPBackendRef;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPHeaderMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPPathMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
-import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteFilter;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPQueryParamMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteRule;
-import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPURLRewriteFilter;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -28,21 +30,20 @@ import java.util.regex.PatternSyntaxException;
  *       {@code /} ignored; {@code RegularExpression} → a regex that must match the whole path
  *       (Java syntax);</li>
  *   <li>headers {@code Exact} (names case-insensitive; Gatehouse compares values case-insensitively
- *       too), method; the client's Host is kept and the path is forwarded unchanged;</li>
- *   <li>URLRewrite: {@code hostname}, {@code ReplacePrefixMatch} on PathPrefix matches and
- *       {@code ReplaceFullPath} on Exact matches.</li>
+ *       too), query parameters {@code Exact} and {@code RegularExpression} (case-sensitive; of
+ *       several on one name the first counts), method;</li>
+ *   <li>filters ({@link HttpRouteFilters}): header edits, redirects, URL rewrites.</li>
  * </ul>
- * What the snapshot cannot express is never served as if it were absent: a match with query
- * parameters or a regex header is left out (its requests are not taken by this rule); a rule
- * with a filter Gatehouse cannot apply keeps its matches with no service, so its requests get 503
- * instead of reaching the backend without the filter. Both are named in {@code PartiallyInvalid}.
+ * What the snapshot cannot express is never served as if it were absent: a match with a regex
+ * header is left out (its requests are not taken by this rule); a rule with a filter Gatehouse
+ * cannot apply answers 500 itself, as does a rule without a usable backend (none given, none
+ * resolved, or all weights 0), as the spec asks. Both are named in the route's status.
  */
 final class HttpRouteRules {
-    private HttpRouteRules() {
-    }
+    /** The spec's answer for a rule without a usable backend and for a filter that cannot be honoured. */
+    static final int NO_BACKEND = 500;
 
-    /** What a rule's filters do to its requests. */
-    private record Filters(String servicePath, boolean strip, String hostHeader, String blocked) {
+    private HttpRouteRules() {
     }
 
     /**
@@ -59,7 +60,7 @@ final class HttpRouteRules {
             String field = "spec.rules[" + i + "]";
             List<HTTPRouteMatch> matches = rule.getMatches() == null || rule.getMatches().isEmpty()
                     ? List.of(new HTTPRouteMatch()) : rule.getMatches();
-            Filters filters = filters(rule, matches, field);
+            HttpRouteFilters.Parsed filters = HttpRouteFilters.parse(rule, matches);
             List<Route> servable = new ArrayList<>();
             for (int j = 0; j < matches.size(); j++) {
                 Route r = match(matches.get(j), field + ".matches[" + j + "]", source, hosts, filters, problems,
@@ -68,76 +69,42 @@ final class HttpRouteRules {
                     servable.add(r);
                 }
             }
-            // a rule none of whose matches can be served adds no service: its backends are only checked
-            boolean serve = !servable.isEmpty() && filters.blocked() == null;
+            // a rule none of whose matches can be served, or one that redirects, adds no service: its backends are only checked
+            boolean serve = !servable.isEmpty() && filters.blocked() == null && !filters.redirects();
             List<HTTPBackendRef> refs = Objects.requireNonNullElse(rule.getBackendRefs(), List.of());
             String service = GatewayBackends.resolve(source.key() + "#rules[" + i + "]", source, refs, field,
                     filters.servicePath(), filters.hostHeader(), state, serve ? ctx : new TranslationContext(), problems);
+            RouteFilters routeFilters = filters.filters();
+            Integer direct = null;
             if (filters.blocked() != null) {
-                problems.unsupported(field, filters.blocked() + "; requests this rule matches get 503 rather than be "
-                        + "served without it");
+                problems.unsupported(field, filters.blocked() + "; requests this rule matches get " + NO_BACKEND
+                        + " rather than be served without it");
                 service = null;
+                routeFilters = null;
+                direct = NO_BACKEND;
+            } else if (filters.redirects()) {
+                service = null;
+            } else if (service == null) {
+                direct = NO_BACKEND; // no backendRefs, none usable, or all weights 0: the spec's 500
             }
             for (Route r : servable) {
                 out.add(new Route(r.id(), r.source(), service, r.hosts(), r.paths(), r.methods(), r.headers(), r.stripPath(),
-                        r.preserveHost(), r.priority(), r.keyAuth(), r.maxBodySize(), r.allowEncodedSlashes()));
+                        r.preserveHost(), r.priority(), r.keyAuth(), r.maxBodySize(), r.allowEncodedSlashes(), false, null,
+                        r.queryParams(), routeFilters, direct));
             }
         }
         return out;
     }
 
-    private static Filters filters(HTTPRouteRule rule, List<HTTPRouteMatch> matches, String field) {
-        String path = "/";
-        boolean strip = false;
-        String host = null;
-        List<HTTPRouteFilter> filters = Objects.requireNonNullElse(rule.getFilters(), List.of());
-        for (int f = 0; f < filters.size(); f++) {
-            HTTPRouteFilter filter = filters.get(f);
-            String at = "filters[" + f + "]";
-            String type = Objects.requireNonNullElse(filter.getType(), "");
-            if (!type.equals("URLRewrite") || filter.getUrlRewrite() == null) {
-                return new Filters(path, strip, host, at + ".type: " + type + " is not supported yet");
-            }
-            HTTPURLRewriteFilter rw = filter.getUrlRewrite();
-            if (rw.getHostname() != null && !rw.getHostname().isEmpty()) {
-                host = rw.getHostname();
-            }
-            if (rw.getPath() == null) {
-                continue;
-            }
-            String kind = Objects.requireNonNullElse(rw.getPath().getType(), "");
-            String needs = kind.equals("ReplacePrefixMatch") ? "PathPrefix" : kind.equals("ReplaceFullPath") ? "Exact" : null;
-            String value = kind.equals("ReplacePrefixMatch") ? rw.getPath().getReplacePrefixMatch() : rw.getPath().getReplaceFullPath();
-            if (needs == null) {
-                return new Filters(path, strip, host, at + ".urlRewrite.path.type: " + kind + " is not supported");
-            }
-            boolean fits = matches.stream().allMatch(m -> needs.equals(m.getPath() == null || m.getPath().getType() == null
-                    ? "PathPrefix" : m.getPath().getType()));
-            if (!fits) {
-                return new Filters(path, strip, host, at + ".urlRewrite.path: " + kind + " is supported on " + needs
-                        + " matches only");
-            }
-            value = value == null || value.isEmpty() ? "/" : value;
-            if (!value.startsWith("/") || RouteStep.notNormal(value) != null) {
-                return new Filters(path, strip, host, at + ".urlRewrite.path: \"" + value + "\" (expected: an absolute path "
-                        + "in normal form)");
-            }
-            path = value;
-            strip = true;
-        }
-        return new Filters(path, strip, host, null);
-    }
-
     /** The match as a route without its service; null (reported) when it cannot be expressed. */
     private static Route match(HTTPRouteMatch m, String field, Source source, List<String> hosts,
-                               Filters filters, RouteProblems problems, String id) {
+                               HttpRouteFilters.Parsed filters, RouteProblems problems, String id) {
         String path = path(m.getPath(), field + ".path", problems);
         if (path == null) {
             return null;
         }
-        if (m.getQueryParams() != null && !m.getQueryParams().isEmpty()) {
-            problems.unsupported(field + ".queryParams", "query parameter matches are not supported yet; this match is "
-                    + "left out");
+        List<Route.QueryMatch> query = query(m, field, problems);
+        if (query == null) {
             return null;
         }
         Map<String, List<String>> headers = new LinkedHashMap<>();
@@ -161,7 +128,43 @@ final class HttpRouteRules {
         List<String> methods = m.getMethod() == null || m.getMethod().isEmpty() ? List.of() : List.of(m.getMethod());
         boolean preserveHost = filters.hostHeader() == null;
         return new Route(id, source, null, hosts, List.of(path), methods, headers, filters.strip(), preserveHost, 0,
-                null, null, false);
+                null, null, false, false, null, query, null, null);
+    }
+
+    /** The query parameter conditions of a match; null (reported) when one cannot be served. */
+    private static List<Route.QueryMatch> query(HTTPRouteMatch m, String field, RouteProblems problems) {
+        List<Route.QueryMatch> out = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        List<HTTPQueryParamMatch> qs = Objects.requireNonNullElse(m.getQueryParams(), List.of());
+        for (int k = 0; k < qs.size(); k++) {
+            HTTPQueryParamMatch q = qs.get(k);
+            String at = field + ".queryParams[" + k + "]";
+            if (q.getName() == null || q.getName().isEmpty()) {
+                problems.unsupported(at + ".name", "missing (expected: a query parameter name); this match is left out");
+                return null;
+            }
+            String type = Objects.requireNonNullElse(q.getType(), "Exact");
+            String value = Objects.requireNonNullElse(q.getValue(), "");
+            boolean regex = type.equals("RegularExpression");
+            if (!regex && !type.equals("Exact")) {
+                problems.unsupported(at + ".type", "\"" + type + "\" (expected: Exact or RegularExpression); this match is "
+                        + "left out");
+                return null;
+            }
+            if (regex) {
+                try {
+                    Pattern.compile(value);
+                } catch (PatternSyntaxException e) {
+                    problems.unsupported(at + ".value", "not a regular expression Gatehouse can compile (Java syntax): "
+                            + e.getDescription() + "; this match is left out");
+                    return null;
+                }
+            }
+            if (seen.add(q.getName())) { // the spec: of several matches on one name, the first counts
+                out.add(new Route.QueryMatch(q.getName(), value, regex));
+            }
+        }
+        return out;
     }
 
     /** The snapshot path of a path match; null (reported) when it cannot be served. */
