@@ -103,7 +103,7 @@ abstract class ConformanceHarness {
     /** A backend for every Service of the base: one loopback pod behind all of its ports. */
     void backend(Service s) throws Exception {
         String ns = s.getMetadata().getNamespace();
-        EchoBackend b = EchoBackend.start(s.getMetadata().getName() + "@" + ns);
+        EchoBackend b = EchoBackend.startEchoingHeaders(s.getMetadata().getName() + "@" + ns);
         running.add(b);
         EndpointSliceBuilder slice = new EndpointSliceBuilder().withNewMetadata().withName(s.getMetadata().getName() + "-1")
                 .withNamespace(ns).addToLabels("kubernetes.io/service-name", s.getMetadata().getName()).endMetadata()

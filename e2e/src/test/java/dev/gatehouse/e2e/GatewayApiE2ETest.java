@@ -183,7 +183,7 @@ class GatewayApiE2ETest {
                 - matches: [{path: {type: Exact, value: /exact}}]
                   backendRefs: [{name: b, port: 80}]
                 - matches: [{path: {type: PathPrefix, value: /modify}}]
-                  filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: X-Added, value: "1"}]}}]
+                  filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: X-Forwarded-For, value: "1.2.3.4"}]}}]
                   backendRefs: [{name: a, port: 80}]
             ---
             apiVersion: gateway.networking.k8s.io/v1
@@ -215,7 +215,7 @@ class GatewayApiE2ETest {
         assertThat(get("shop.example.org", "/exact").status()).as("not a hostname of the listener").isEqualTo(404);
         assertThat(get("shop.example.com", "/exactly").status()).as("Exact is exact").isNotEqualTo(200);
         assertThat(get("shop.example.com", "/modify/x").status())
-                .as("a filter Gatehouse cannot apply: never served without it").isEqualTo(503);
+                .as("a filter Gatehouse refuses (a reserved header): never served without it").isEqualTo(500);
 
         GatewayClass cls = await(WITHIN, () -> client.resources(GatewayClass.class).withName("gatehouse").get(),
                 c -> c.getStatus() != null && condition(c.getStatus().getConditions(), "Accepted") != null, "class status");
@@ -244,7 +244,7 @@ class GatewayApiE2ETest {
         assertThat(text(condition(shop.getConditions(), "ResolvedRefs"))).isEqualTo("ResolvedRefs=True/ResolvedRefs");
         Condition partial = condition(shop.getConditions(), "PartiallyInvalid");
         assertThat(text(partial)).isEqualTo("PartiallyInvalid=True/UnsupportedValue");
-        assertThat(partial.getMessage()).contains("spec.rules[3]", "RequestHeaderModifier", "503");
+        assertThat(partial.getMessage()).contains("spec.rules[3]", "requestHeaderModifier.set[0].name", "X-Forwarded-For", "500");
 
         // another controller's class, Gateway and route: never written to
         assertThat(client.resources(GatewayClass.class).withName("other").get().getStatus()).isNull();

@@ -25,10 +25,15 @@ final class RawGet {
     }
 
     static Answer get(int port, String host, String path, String... headers) {
+        return request(port, "GET", host, path, headers);
+    }
+
+    /** As {@link #get}, with another method (no body). */
+    static Answer request(int port, String method, String host, String path, String... headers) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
             s.setSoTimeout(10_000);
-            StringBuilder req = new StringBuilder("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n");
+            StringBuilder req = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n");
             for (int i = 0; i < headers.length; i += 2) {
                 req.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
             }
@@ -43,7 +48,9 @@ final class RawGet {
             String head = end < 0 ? text : text.substring(0, end);
             String body = end < 0 ? "" : text.substring(end + 4);
             int status = Integer.parseInt(head.substring(9, 12));
-            if (head.toLowerCase(java.util.Locale.ROOT).contains("transfer-encoding: chunked")) {
+            if (method.equals("HEAD")) {
+                body = "";
+            } else if (head.toLowerCase(java.util.Locale.ROOT).contains("transfer-encoding: chunked")) {
                 body = dechunk(body);
             }
             return new Answer(status, head, body);
