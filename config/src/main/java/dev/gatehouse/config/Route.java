@@ -44,13 +44,17 @@ import java.util.Objects;
  * @param directStatus the route answers every request it takes with this status itself, no upstream
  *                     (the Gateway API's 500 for a rule without a usable backend); null for none. Like
  *                     a redirect, it is answered after key-auth
+ * @param directShare  with a {@code directStatus} and a service: only this share of the route's requests
+ *                     gets the direct status, exactly {@code part} of every {@code of} in arrival order;
+ *                     the rest go to the service (the Gateway API's 500 for the share of an unusable
+ *                     backendRef beside usable ones); null: every request gets it
  */
 public record Route(String id, Source source, String service, List<String> hosts, List<String> paths,
                     List<String> methods, Map<String, List<String>> headers, boolean stripPath,
                     boolean preserveHost, int priority, KeyAuth keyAuth, Long maxBodySize,
                     boolean allowEncodedSlashes, boolean httpsRedirect, Long websocketIdleTimeoutMillis,
                     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<QueryMatch> queryParams, RouteFilters filters,
-                    Integer directStatus) {
+                    Integer directStatus, Share directShare) {
     /** One hour, as the tunnel idle timeout of Envoy's and Contour's WebSocket routes is long by default. */
     public static final long DEFAULT_WEBSOCKET_IDLE_TIMEOUT_MILLIS = 3_600_000L;
     /** Marks a regex path. */
@@ -77,7 +81,7 @@ public record Route(String id, Source source, String service, List<String> hosts
                  boolean preserveHost, int priority, KeyAuth keyAuth, Long maxBodySize, boolean allowEncodedSlashes,
                  boolean httpsRedirect, Long websocketIdleTimeoutMillis) {
         this(id, source, service, hosts, paths, methods, headers, stripPath, preserveHost, priority, keyAuth, maxBodySize,
-                allowEncodedSlashes, httpsRedirect, websocketIdleTimeoutMillis, null, null, null);
+                allowEncodedSlashes, httpsRedirect, websocketIdleTimeoutMillis, null, null, null, null);
     }
 
     /** A route without a body limit that refuses encoded slashes. */
@@ -98,13 +102,13 @@ public record Route(String id, Source source, String service, List<String> hosts
     /** This route sending its requests to {@code newService} (null: unresolved, 503). */
     public Route withService(String newService) {
         return new Route(id, source, newService, hosts, paths, methods, headers, stripPath, preserveHost, priority, keyAuth,
-                maxBodySize, allowEncodedSlashes, httpsRedirect, websocketIdleTimeoutMillis, queryParams, filters, directStatus);
+                maxBodySize, allowEncodedSlashes, httpsRedirect, websocketIdleTimeoutMillis, queryParams, filters, directStatus, directShare);
     }
 
     /** This route with {@code httpsRedirect} set to {@code redirect}. */
     public Route withHttpsRedirect(boolean redirect) {
         return new Route(id, source, service, hosts, paths, methods, headers, stripPath, preserveHost, priority, keyAuth,
-                maxBodySize, allowEncodedSlashes, redirect, websocketIdleTimeoutMillis, queryParams, filters, directStatus);
+                maxBodySize, allowEncodedSlashes, redirect, websocketIdleTimeoutMillis, queryParams, filters, directStatus, directShare);
     }
 
     /**
@@ -116,6 +120,17 @@ public record Route(String id, Source source, String service, List<String> hosts
      * @param regex whether {@code value} is a (Java) regular expression
      */
     public record QueryMatch(String name, String value, boolean regex) {
+    }
+
+    /**
+     * A share of a route's requests: {@code part} of every {@code of}.
+     *
+     * @param part 1..of-1
+     * @param of   2..{@link #MAX_OF}
+     */
+    public record Share(long part, long of) {
+        /** The largest denominator: sums of Gateway API weights (each at most 1,000,000) stay far below it. */
+        public static final long MAX_OF = 1L << 31;
     }
 
     /** The WebSocket tunnel idle timeout in effect. */

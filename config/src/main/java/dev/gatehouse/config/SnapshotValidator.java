@@ -228,8 +228,20 @@ final class SnapshotValidator {
             if (r.directStatus() < 200 || r.directStatus() > 599) {
                 add(r.source(), at + ".directStatus", r.directStatus() + " (expected: 200..599)");
             }
-            if (r.service() != null || (r.filters() != null && r.filters().redirect() != null)) {
-                add(r.source(), at + ".directStatus", "set beside a service or a redirect (expected: one answer per route)");
+            if ((r.service() != null && r.directShare() == null) || (r.filters() != null && r.filters().redirect() != null)) {
+                add(r.source(), at + ".directStatus", "set beside a service or a redirect (expected: one answer per route, "
+                        + "or a directShare beside a service)");
+            }
+        }
+        Route.Share share = r.directShare();
+        if (share != null) {
+            if (r.directStatus() == null || r.service() == null) {
+                add(r.source(), at + ".directShare", "without a directStatus and a service (expected: the share of requests "
+                        + "answered with directStatus, the rest going to the service)");
+            }
+            if (share.of() < 2 || share.of() > Route.Share.MAX_OF || share.part() < 1 || share.part() >= share.of()) {
+                add(r.source(), at + ".directShare", share.part() + " of " + share.of() + " (expected: 1 <= part < of <= "
+                        + Route.Share.MAX_OF + ")");
             }
         }
         Route.KeyAuth ka = r.keyAuth();

@@ -47,7 +47,7 @@ class SnapshotCodecTest {
                 List.of("Server")), new RouteFilters.Redirect("https", "example.org", 8443, null, "/new", 301), null);
         Route filtered = new Route(r.id(), r.source(), null, r.hosts(), List.of("/profile"), r.methods(), r.headers(),
                 r.stripPath(), r.preserveHost(), r.priority(), r.keyAuth(), null, false, false, null,
-                List.of(new Route.QueryMatch("id", "[0-9]+", true)), f, null);
+                List.of(new Route.QueryMatch("id", "[0-9]+", true)), f, null, null);
         Snapshot b = new Snapshot(3, a.services(), List.of(filtered, r.withService(null).withHttpsRedirect(true)), a.upstreams(),
                 a.consumers());
         byte[] json = SnapshotCodec.toJson(b);

@@ -101,8 +101,18 @@ class SnapshotValidatorTest {
                 "HTTPRoute/default/r: routes[1].filters.redirect: both fullPath and prefix (expected: at most one)",
                 "HTTPRoute/default/r: routes[1].filters.redirect.prefix: the route's paths are not all prefixes (expected: a prefix "
                         + "replacement on prefix paths only)",
-                "HTTPRoute/default/r: routes[1].directStatus: set beside a service or a redirect (expected: one answer per route)",
+                "HTTPRoute/default/r: routes[1].directStatus: set beside a service or a redirect (expected: one answer per route, "
+                        + "or a directShare beside a service)",
                 "HTTPRoute/default/r: routes[2].directStatus: 99 (expected: 200..599)");
+        Route noService = new Route("default/share", rs, null, List.of(), List.of("/"), List.of(), Map.of(), false, false, 0,
+                null, null, false, false, null, null, null, 500, new Route.Share(1, 3));
+        Route badShare = new Route("default/share2", rs, "default/s", List.of(), List.of("/"), List.of(), Map.of(), false, false,
+                0, null, null, false, false, null, null, null, 500, new Route.Share(3, 3));
+        assertThat(new Snapshot(1, List.of(svc), List.of(noService, badShare), List.of(u), List.of()).validate())
+                .extracting(Problem::toString).containsExactlyInAnyOrder(
+                        "HTTPRoute/default/r: routes[0].directShare: without a directStatus and a service (expected: the share "
+                                + "of requests answered with directStatus, the rest going to the service)",
+                        "HTTPRoute/default/r: routes[1].directShare: 3 of 3 (expected: 1 <= part < of <= 2147483648)");
         Route fine = route(rs, "default/fine", null, List.of("/a"), List.of(new Route.QueryMatch("id", "[0-9]+", true)),
                 new RouteFilters(new RouteFilters.HeaderEdits(List.of(new RouteFilters.Header("X-Set", "a\tb")), null,
                         List.of("X-Remove")), null, new RouteFilters.Redirect("https", "example.org", 8443, null, "/b", 301), null), null);
@@ -112,7 +122,7 @@ class SnapshotValidatorTest {
     private static Route route(Source rs, String id, String service, List<String> paths, List<Route.QueryMatch> query,
                                RouteFilters filters, Integer direct) {
         return new Route(id, rs, service, List.of(), paths, List.of(), Map.of(), false, false, 0, null, null, false, false, null,
-                query, filters, direct);
+                query, filters, direct, null);
     }
 
     @Test

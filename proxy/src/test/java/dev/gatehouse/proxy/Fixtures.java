@@ -89,6 +89,7 @@ public final class Fixtures {
         private final List<Route.QueryMatch> queryParams = new ArrayList<>();
         private dev.gatehouse.config.RouteFilters filters;
         private Integer directStatus;
+        private Route.Share directShare;
 
         RouteBuilder(String id, String service) {
             this.id = id;
@@ -170,10 +171,16 @@ public final class Fixtures {
             return this;
         }
 
+        public RouteBuilder directShare(int status, long part, long of) {
+            directStatus = status;
+            directShare = new Route.Share(part, of);
+            return this;
+        }
+
         public Route build() {
             return new Route(id, source("GatewayRoute", id), service, hosts, paths, methods, headers, stripPath,
                     preserveHost, priority, keyAuth, maxBodySize, allowEncodedSlashes, httpsRedirect, websocketIdleTimeoutMillis,
-                    queryParams, filters, directStatus);
+                    queryParams, filters, directStatus, directShare);
         }
     }
 }

@@ -188,6 +188,20 @@ class RouteFiltersTest {
     }
 
     @Test
+    void aDirectShareAnswersExactlyItsPartOfTheRequests() throws Exception {
+        start(List.of(route("default/r", "default/s").paths("/").directShare(500, 1, 4).build()), List.of());
+
+        int direct = 0;
+        for (int i = 0; i < 100; i++) {
+            int status = TestClient.get(proxy.port(), "/" + i).status();
+            assertThat(status).isIn(200, 500);
+            direct += status == 500 ? 1 : 0;
+            assertThat(direct).as("after %d requests", i + 1).isEqualTo((i + 1) / 4);
+        }
+        assertThat(backend.requests).hasSize(75);
+    }
+
+    @Test
     void queryParameterConditionsChooseTheRoute() throws Exception {
         start(List.of(route("default/plain", null).paths("/").directStatus(404 + 100).build(),
                 route("default/animal", "default/s").paths("/").stripPath(false).query("animal", "whale", false).build(),

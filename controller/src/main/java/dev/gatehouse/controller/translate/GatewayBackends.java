@@ -31,8 +31,9 @@ import java.util.Objects;
  * <p>A reference that cannot be used (not a Service, missing, its port missing, into another
  * namespace without a ReferenceGrant) is reported with the spec's reason and left out, its share
  * with it. A rule with no usable backend, or whose usable weights are all 0, has no service: its
- * routes answer 500 themselves, as the spec asks ({@link HttpRouteRules}). The share of an unusable
- * backend beside usable ones goes to the usable ones (the spec asks 500 for it: docs/gateway-api.md).
+ * routes answer 500 themselves, as the spec asks ({@link HttpRouteRules}). The weight of unusable
+ * backends beside usable ones is {@link Resolved#unusableWeight}: the routes answer 500 for exactly that
+ * share of their requests.
  */
 final class GatewayBackends {
     /** The largest backendRef weight the Gateway API allows. */
@@ -44,6 +45,14 @@ final class GatewayBackends {
     record Backend(String key, long weight, List<Target> targets) {
     }
 
+    /**
+     * @param service        the service id, or null when the rule has no usable backend with a weight above 0
+     * @param usableWeight   the sum of the usable backends' weights
+     * @param unusableWeight the sum of the weights of the backendRefs that cannot be used
+     */
+    record Resolved(String service, long usableWeight, long unusableWeight) {
+    }
+
     private GatewayBackends() {
     }
 
@@ -51,29 +60,33 @@ final class GatewayBackends {
      * @param routeField e.g. {@code spec.rules[1]}
      * @param servicePath the prefix added upstream ({@code /} for none; a URLRewrite ReplacePrefixMatch sets it)
      * @param hostHeader  the Host sent upstream instead of the client's; null to keep the client's
-     * @return the service id, or null when the rule has no usable backend with a weight above 0
+     * @return the service, and the weights of usable and unusable backends
      */
-    static String resolve(String id, Source source, List<HTTPBackendRef> refs, String routeField, String servicePath,
+    static Resolved resolve(String id, Source source, List<HTTPBackendRef> refs, String routeField, String servicePath,
                           String hostHeader, ClusterState state, TranslationContext ctx, RouteProblems problems) {
         Map<String, Backend> usable = new LinkedHashMap<>();
+        long unusable = 0;
         for (int k = 0; k < refs.size(); k++) {
             HTTPBackendRef ref = refs.get(k);
             String field = routeField + ".backendRefs[" + k + "]";
             Backend b = backend(ref, field, source, state, problems);
             if (b != null) {
                 usable.merge(b.key(), b, (a, c) -> new Backend(a.key(), a.weight() + c.weight(), a.targets()));
+            } else if (ref.getWeight() == null || (ref.getWeight() > 0 && ref.getWeight() <= MAX_ROUTE_WEIGHT)) {
+                unusable += ref.getWeight() == null ? 1 : ref.getWeight();
             }
         }
         List<Backend> weighted = usable.values().stream().filter(b -> b.weight() > 0).toList();
+        long usableWeight = weighted.stream().mapToLong(Backend::weight).sum();
         if (weighted.isEmpty()) {
-            return null;
+            return new Resolved(null, 0, unusable);
         }
         List<Target> targets = new ArrayList<>(combine(weighted));
         targets.sort(Comparator.comparing(Target::host).thenComparingInt(Target::port));
         ctx.upstreams.put(id, new Upstream(id, source, Upstream.Algorithm.ROUND_ROBIN, null, null, targets, null, 0));
         ctx.services.put(id, new Service(id, source, id, Service.Protocol.HTTP, servicePath, hostHeader,
                 Service.DEFAULT_RETRIES, Service.Timeouts.DEFAULT));
-        return id;
+        return new Resolved(id, usableWeight, unusable);
     }
 
     private static Backend backend(HTTPBackendRef ref, String field, Source source, ClusterState state, RouteProblems problems) {

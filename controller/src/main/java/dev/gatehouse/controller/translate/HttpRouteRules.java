@@ -72,10 +72,12 @@ final class HttpRouteRules {
             // a rule none of whose matches can be served, or one that redirects, adds no service: its backends are only checked
             boolean serve = !servable.isEmpty() && filters.blocked() == null && !filters.redirects();
             List<HTTPBackendRef> refs = Objects.requireNonNullElse(rule.getBackendRefs(), List.of());
-            String service = GatewayBackends.resolve(source.key() + "#rules[" + i + "]", source, refs, field,
-                    filters.servicePath(), filters.hostHeader(), state, serve ? ctx : new TranslationContext(), problems);
+            GatewayBackends.Resolved backends = GatewayBackends.resolve(source.key() + "#rules[" + i + "]", source, refs,
+                    field, filters.servicePath(), filters.hostHeader(), state, serve ? ctx : new TranslationContext(), problems);
+            String service = backends.service();
             RouteFilters routeFilters = filters.filters();
             Integer direct = null;
+            Route.Share share = null;
             if (filters.blocked() != null) {
                 problems.unsupported(field, filters.blocked() + "; requests this rule matches get " + NO_BACKEND
                         + " rather than be served without it");
@@ -86,11 +88,15 @@ final class HttpRouteRules {
                 service = null;
             } else if (service == null) {
                 direct = NO_BACKEND; // no backendRefs, none usable, or all weights 0: the spec's 500
+            } else if (backends.unusableWeight() > 0) {
+                // the spec: the share of an unusable backendRef gets 500, the rest go to the usable ones
+                direct = NO_BACKEND;
+                share = share(backends.unusableWeight(), backends.usableWeight() + backends.unusableWeight());
             }
             for (Route r : servable) {
                 out.add(new Route(r.id(), r.source(), service, r.hosts(), r.paths(), r.methods(), r.headers(), r.stripPath(),
                         r.preserveHost(), r.priority(), r.keyAuth(), r.maxBodySize(), r.allowEncodedSlashes(), false, null,
-                        r.queryParams(), routeFilters, direct));
+                        r.queryParams(), routeFilters, direct, share));
             }
         }
         return out;
@@ -128,7 +134,13 @@ final class HttpRouteRules {
         List<String> methods = m.getMethod() == null || m.getMethod().isEmpty() ? List.of() : List.of(m.getMethod());
         boolean preserveHost = filters.hostHeader() == null;
         return new Route(id, source, null, hosts, List.of(path), methods, headers, filters.strip(), preserveHost, 0,
-                null, null, false, false, null, query, null, null);
+                null, null, false, false, null, query, null, null, null);
+    }
+
+    /** {@code part} of {@code of}, reduced by their greatest common divisor. */
+    static Route.Share share(long part, long of) {
+        long gcd = java.math.BigInteger.valueOf(part).gcd(java.math.BigInteger.valueOf(of)).longValueExact();
+        return new Route.Share(part / gcd, of / gcd);
     }
 
     /** The query parameter conditions of a match; null (reported) when one cannot be served. */

@@ -86,7 +86,7 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
             return refused(edge, EdgeMeters.Reason.BAD_PATH, route, clientHost, HttpResponseStatus.BAD_REQUEST, ENCODED_SLASH, h);
         }
         CompiledFilters filters = route.filters();
-        if (route.service() == null && (filters == null || filters.answer() == null)) {
+        if (route.service() == null && (filters == null || !filters.answersAll())) {
             // The route's service reference is unresolved: answer here rather than let the
             // request fall through to a less specific route that might not check keys.
             return new RequestPlan(route, clientHost, HttpResponseStatus.SERVICE_UNAVAILABLE, ErrorReply.NO_SERVICE, null);
@@ -112,8 +112,9 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
                 upstreamQuery = new QueryParameters(rawQuery).without(auth.keyParam());
             }
         }
-        if (filters != null && filters.answer() != null) {
-            return answer(route, filters, clientHost, match, upstreamQuery, listener.isTls(), edge, h, auth);
+        HttpResponseStatus own = filters == null ? null : filters.answer();
+        if (own != null) {
+            return answer(route, filters, own, clientHost, match, upstreamQuery, listener.isTls(), edge, h, auth);
         }
         String base = route.service().path();
         String upstreamPath = PathRewrite.confined(base, filters == null ? match.upstreamPath(base) : filters.upstreamPath(base, match));
@@ -152,18 +153,18 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
      * The route's own answer, after key-auth: its redirect (the query kept, without a hidden key) or its
      * direct status. A redirect that keeps the request's host needs one: 400 without.
      */
-    private static RequestPlan answer(CompiledRoute route, CompiledFilters filters, String clientHost,
+    private static RequestPlan answer(CompiledRoute route, CompiledFilters filters, HttpResponseStatus status, String clientHost,
                                       RouteMatch<CompiledRoute> match, String query, boolean tls, EdgeMeters edge,
                                       HttpHeaders h, KeyAuth.Outcome auth) {
         String consumer = auth == null ? null : auth.consumer().username();
         if (!filters.redirects()) {
-            return new RequestPlan(route, clientHost, filters.answer(), CompiledFilters.DIRECT, consumer);
+            return new RequestPlan(route, clientHost, status, CompiledFilters.DIRECT, consumer);
         }
         String location = filters.location(tls, clientHost, match, query);
         if (location == null) {
             return refused(edge, EdgeMeters.Reason.BAD_REQUEST, route, null, HttpResponseStatus.BAD_REQUEST, NO_HOST_TO_KEEP, h);
         }
-        return new RequestPlan(route, clientHost, filters.answer(), location, consumer);
+        return new RequestPlan(route, clientHost, status, location, consumer);
     }
 
     static final String NO_HOST_TO_KEEP = "no Host to redirect to (expected: a Host header; the route's redirect keeps the"

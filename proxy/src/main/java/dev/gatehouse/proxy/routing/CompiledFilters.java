@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.AsciiString;
 
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A route's filters and direct answer ({@link RouteFilters}, {@link Route#directStatus()}), compiled
@@ -25,24 +26,52 @@ public final class CompiledFilters {
     private final HttpResponseStatus redirectStatus;
     private final String fullPath;
     private final HttpResponseStatus directStatus;
+    /** With a share: {@code part} of every {@code of} requests get {@link #directStatus}; 0 and 0 otherwise. */
+    private final long part;
+    private final long of;
+    /** Requests seen by a route with a share; shared by every event loop, so an atomic (only such routes pay for it). */
+    private final AtomicLong arrivals = new AtomicLong();
 
-    private CompiledFilters(RouteFilters f, Integer direct) {
+    private CompiledFilters(RouteFilters f, Integer direct, Route.Share share) {
         this.request = f == null ? null : Edits.of(f.request());
         this.response = f == null ? null : Edits.of(f.response());
         this.redirect = f == null ? null : f.redirect();
         this.redirectStatus = redirect == null ? null : HttpResponseStatus.valueOf(redirect.statusCode());
         this.fullPath = f == null ? null : f.fullPath();
         this.directStatus = direct == null ? null : HttpResponseStatus.valueOf(direct);
+        this.part = share == null ? 0 : share.part();
+        this.of = share == null ? 0 : share.of();
     }
 
     /** The compiled filters of {@code r}; null when it has none. */
     public static CompiledFilters of(Route r) {
-        return r.filters() == null && r.directStatus() == null ? null : new CompiledFilters(r.filters(), r.directStatus());
+        return r.filters() == null && r.directStatus() == null ? null
+                : new CompiledFilters(r.filters(), r.directStatus(), r.directShare());
     }
 
-    /** The status the route answers with itself (a redirect's or a direct one), or null when it goes upstream. */
+    /** Whether the route answers every request itself (a redirect, or a direct status without a share). */
+    public boolean answersAll() {
+        return redirectStatus != null || (directStatus != null && of == 0);
+    }
+
+    /**
+     * The status this request gets from the route itself, or null when it goes upstream. With a share, the
+     * {@code n}-th request gets the direct status when {@code floor((k+1)·part/of) > floor(k·part/of)},
+     * {@code k = n mod of}: exactly {@code part} of every {@code of} consecutive requests, spread evenly
+     * (the Bresenham line), whatever the event loops.
+     */
     public HttpResponseStatus answer() {
-        return redirectStatus != null ? redirectStatus : directStatus;
+        if (redirectStatus != null) {
+            return redirectStatus;
+        }
+        if (directStatus == null) {
+            return null;
+        }
+        if (of == 0) {
+            return directStatus;
+        }
+        long k = Long.remainderUnsigned(arrivals.getAndIncrement(), of);
+        return (k + 1) * part / of > k * part / of ? directStatus : null;
     }
 
     public boolean redirects() {
