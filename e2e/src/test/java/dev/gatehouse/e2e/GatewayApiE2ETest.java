@@ -280,8 +280,8 @@ class GatewayApiE2ETest {
                     - backendRefs: [{name: a, port: 80}]
                 """);
         awaitAnswer("any.test", "/elsewhere", "200 a /elsewhere");
-        assertThat(get("any.test", "/data/1").status()).as("not permitted: the rule answers, never falls through")
-                .isEqualTo(503);
+        assertThat(get("any.test", "/data/1").status()).as("not permitted: the rule answers 500, never falls through")
+                .isEqualTo(500);
         RouteParentStatus cross = await(WITHIN, () -> parent("cross"),
                 p -> p != null && condition(p.getConditions(), "ResolvedRefs") != null, "status");
         assertThat(text(condition(cross.getConditions(), "ResolvedRefs"))).isEqualTo("ResolvedRefs=False/RefNotPermitted");

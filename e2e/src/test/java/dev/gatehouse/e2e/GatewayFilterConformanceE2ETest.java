@@ -143,6 +143,20 @@ class GatewayFilterConformanceE2ETest extends ConformanceHarness {
     }
 
     @Test
+    @DisplayName("HTTPRoute303Redirect, HTTPRoute307Redirect, HTTPRoute308Redirect")
+    void redirectStatuses() throws Exception {
+        apply("httproute-303-redirect");
+        apply("httproute-307-redirect");
+        apply("httproute-308-redirect");
+        accepted(INFRA, "303-redirect", "same-namespace");
+        accepted(INFRA, "307-redirect", "same-namespace");
+        accepted(INFRA, "308-redirect", "same-namespace");
+        check(get("/see-other").method("POST").redirect(303, null, null, null, "/see-other"),
+                get("/temporary").redirect(307, null, null, null, "/temporary"),
+                get("/permanent").redirect(308, null, null, null, "/permanent"));
+    }
+
+    @Test
     @DisplayName("HTTPRouteRewriteHost")
     void rewriteHost() throws Exception {
         apply("httproute-rewrite-host");
