@@ -59,6 +59,6 @@ class GatewayApiExamplesTest {
         LocalCheckTest.Run r = LocalCheckTest.run("local", "--dir", dir.toString(), "--check");
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).contains("counter.yaml: HTTPRoute/default/partly parent web: PartiallyInvalid=True UnsupportedValue: "
-                + "spec.rules[1]: filters[0].type: RequestHeaderModifier is not supported yet");
+                + "spec.rules[1]: filters[0].type: RequestMirror is not supported yet; requests this rule matches get 500");
     }
 }
