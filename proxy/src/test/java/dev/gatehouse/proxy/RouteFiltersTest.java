@@ -109,6 +109,27 @@ class RouteFiltersTest {
     }
 
     @Test
+    void editsAndRedirectsApplyOverHttp2Too() throws Exception {
+        RouteFilters f = new RouteFilters(edits(List.of(new Header("X-Set", "h2")), null, List.of("X-Remove")),
+                edits(null, List.of(new Header("X-Upstream-Add", "second")), List.of("X-Upstream-Remove")), null, null);
+        start(List.of(route("default/r", "default/s").paths("/").stripPath(false).filters(f).build(),
+                route("default/go", null).paths("/go").filters(redirect("https", null, null, null, null, 301)).build()), List.of());
+
+        try (H2Client c = new H2Client(proxy.port())) {
+            H2Client.Response r = c.exchange(H2Client.headers("GET", "/x", "gw.test").add("x-remove", "secret"), null);
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.headers().getAll("x-upstream-add")).extracting(CharSequence::toString).containsExactly("first", "second");
+            assertThat(r.header("x-upstream-remove")).isNull();
+            H2Client.Response go = c.exchange(H2Client.headers("GET", "/go/on?a=1", "gw.test:8000"), null);
+            assertThat(go.status()).isEqualTo(301);
+            assertThat(go.header("location")).isEqualTo("https://gw.test/go/on?a=1");
+        }
+        assertThat(backend.requests).hasSize(1);
+        assertThat(backend.requests.get(0).header("X-Set")).containsExactly("h2");
+        assertThat(backend.requests.get(0).header("X-Remove")).isEmpty();
+    }
+
+    @Test
     void aRouteWithoutFiltersPassesHeadersUntouched() throws Exception {
         start(List.of(route("default/r", "default/s").paths("/").build()), List.of());
 
