@@ -99,12 +99,6 @@ public record Route(String id, Source source, String service, List<String> hosts
                 allowEncodedSlashes, false, null);
     }
 
-    /** This route sending its requests to {@code newService} (null: unresolved, 503). */
-    public Route withService(String newService) {
-        return new Route(id, source, newService, hosts, paths, methods, headers, stripPath, preserveHost, priority, keyAuth,
-                maxBodySize, allowEncodedSlashes, httpsRedirect, websocketIdleTimeoutMillis, queryParams, filters, directStatus, directShare);
-    }
-
     /** This route with {@code httpsRedirect} set to {@code redirect}. */
     public Route withHttpsRedirect(boolean redirect) {
         return new Route(id, source, service, hosts, paths, methods, headers, stripPath, preserveHost, priority, keyAuth,
