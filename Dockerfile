@@ -22,4 +22,9 @@ USER 10001:10001
 WORKDIR /opt/gatehouse
 # proxy HTTP, status and metrics, controller channel
 EXPOSE 8000 8100 18000
-ENTRYPOINT ["java", "-XX:+UseParallelGC", "-XX:MaxRAMPercentage=75", "-jar", "/opt/gatehouse/gatehouse.jar"]
+# JVM options through the launcher's JDK_JAVA_OPTIONS, so that the chart's javaOpts (or `docker run
+# -e JDK_JAVA_OPTIONS=...`) replace them rather than conflict with flags fixed here: the heap a share
+# of the container's memory limit, the Parallel collector, exit on OutOfMemoryError. The chart's
+# default javaOpts are the same (DockerfileTest).
+ENV JDK_JAVA_OPTIONS="-XX:+UseParallelGC -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
+ENTRYPOINT ["java", "-jar", "/opt/gatehouse/gatehouse.jar"]

@@ -101,8 +101,10 @@ class RenderedObjectsTest {
                 "--status-port", "8100",
                 "--ingress-class", "gatehouse", "--publish-service", "gatehouse-system/gatehouse-proxy",
                 "--gateway-controller-name", "gatehouse.dev/gateway-controller", "--gateway-http-port", "80");
-        assertThat(c.getEnv()).extracting(e -> e.getName(), e -> e.getValueFrom().getFieldRef().getFieldPath())
-                .containsExactlyInAnyOrder(tuple("POD_NAMESPACE", "metadata.namespace"), tuple("POD_NAME", "metadata.name"));
+        assertThat(c.getEnv()).extracting(e -> e.getName(),
+                        e -> e.getValueFrom() == null ? e.getValue() : e.getValueFrom().getFieldRef().getFieldPath())
+                .containsExactlyInAnyOrder(tuple("POD_NAMESPACE", "metadata.namespace"), tuple("POD_NAME", "metadata.name"),
+                        tuple("JDK_JAVA_OPTIONS", TuningChartTest.DEFAULT_JAVA_OPTS));
         List<WeightedPodAffinityTerm> preferred = controller.getSpec().getTemplate().getSpec().getAffinity()
                 .getPodAntiAffinity().getPreferredDuringSchedulingIgnoredDuringExecution();
         assertThat(preferred).hasSize(1);
