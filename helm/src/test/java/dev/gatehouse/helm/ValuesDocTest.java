@@ -46,6 +46,26 @@ class ValuesDocTest {
         assertThat(table).contains("| `proxy.javaOpts` | `\"-Xmx1g\"` | the JVM |", "| `proxy.service.type` | `ClusterIP` |  |");
     }
 
+    /** Every "# chart values" block of the docs is a values file the chart takes (schema included) and renders. */
+    @Test
+    void everyValuesExampleOfTheDocsRenders(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        List<Path> pages;
+        try (var files = Files.list(Chart.REPO.resolve("docs"))) {
+            pages = files.filter(p -> p.toString().endsWith(".md")).sorted().toList();
+        }
+        int rendered = 0;
+        for (Path page : pages) {
+            Matcher m = Pattern.compile("(?m)^```yaml\n(# chart values.*?)^```$", Pattern.DOTALL).matcher(Files.readString(page));
+            while (m.find()) {
+                Path values = dir.resolve(page.getFileName() + "-" + rendered++ + ".yaml");
+                Files.writeString(values, m.group(1));
+                assertThat(Chart.parse(Chart.template().withValuesFile(values).call())).as("%s, block:%n%s", page, m.group(1))
+                        .isNotEmpty();
+            }
+        }
+        assertThat(rendered).as("values examples (docs/chart.md has one)").isPositive();
+    }
+
     /** One row per key: its dotted path, its default (empty for a block of keys) and its comment. */
     static String table(List<String> lines) {
         StringBuilder out = new StringBuilder("| value | default | what it does |\n|---|---|---|\n");
