@@ -5,7 +5,9 @@
 
 # Build stage: the Maven Wrapper builds the fat jar app/target/gatehouse.jar. Tests run in CI, not
 # here. The Maven repository is a BuildKit cache, so a rebuild after a source change downloads nothing.
-FROM eclipse-temurin:17-jdk AS build
+# It runs on the builder's own platform ($BUILDPLATFORM): the jar is the same for every platform, so a
+# multi-arch build (linux/amd64,linux/arm64) runs Maven once, natively, not under emulation.
+FROM --platform=$BUILDPLATFORM eclipse-temurin:17-jdk AS build
 WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -q -DskipTests -pl app -am package

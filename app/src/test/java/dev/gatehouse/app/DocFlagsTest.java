@@ -32,7 +32,8 @@ class DocFlagsTest {
             Map.entry("--type", "kubectl create secret / kubectl patch"), Map.entry("--server-side", "kubectl apply"),
             Map.entry("--replicas", "kubectl scale"), Map.entry("--cert", "kubectl create secret tls"),
             Map.entry("--key", "kubectl create secret tls"), Map.entry("--name", "kind"),
-            Map.entry("--http2-prior-knowledge", "curl"));
+            Map.entry("--http2-prior-knowledge", "curl"),
+            Map.entry("--platform", "docker buildx build"), Map.entry("--push", "docker buildx build"));
 
     /** Deprecated aliases, hidden from --help on purpose; the docs may name them as such. */
     static final Set<String> DEPRECATED = Set.of("--shutdown-grace");

@@ -315,7 +315,7 @@ class RenderedObjectsTest {
     @Test
     void imageDefaultsToTheAppVersionAndCanBeOverridden() {
         assertThat(Chart.ofKind(defaults, Deployment.class)).allSatisfy(d -> {
-            assertThat(only(d).getImage()).isEqualTo("gatehouse:0.1.0");
+            assertThat(only(d).getImage()).isEqualTo("ghcr.io/gatehouse-dev/gatehouse:0.1.0");
             assertThat(only(d).getImagePullPolicy()).isEqualTo("IfNotPresent");
         });
         List<HasMetadata> custom = Chart.parse(Chart.template().set("image.repository", "registry.example/gatehouse")

@@ -47,7 +47,7 @@ class TuningChartTest {
         for (String name : List.of("gatehouse-proxy", "gatehouse-controller")) {
             Container c = container(objects, name);
             assertThat(env(c, "JDK_JAVA_OPTIONS")).as(name).isEqualTo(DEFAULT_JAVA_OPTS);
-            assertThat(c.getImage()).isEqualTo("gatehouse:0.1.0");
+            assertThat(c.getImage()).isEqualTo("ghcr.io/gatehouse-dev/gatehouse:0.1.0");
             PodSpec pod = pod(objects, name);
             assertThat(pod.getPriorityClassName()).isNull();
             assertThat(pod.getTopologySpreadConstraints()).isEmpty();
@@ -79,7 +79,7 @@ class TuningChartTest {
     void everyTuningValueLandsWhereKubernetesReadsIt() {
         List<HasMetadata> objects = Chart.parse(Chart.template().withValuesFile(TUNING).call());
         Container proxy = container(objects, "gatehouse-proxy");
-        assertThat(proxy.getImage()).isEqualTo("gatehouse@" + DIGEST);
+        assertThat(proxy.getImage()).isEqualTo("ghcr.io/gatehouse-dev/gatehouse@" + DIGEST);
         assertThat(env(proxy, "JDK_JAVA_OPTIONS")).isEqualTo("-XX:+UseG1GC -XX:MaxRAMPercentage=60");
         assertThat(env(proxy, "GATEHOUSE_LOG_LEVEL")).isEqualTo("DEBUG");
         assertThat(proxy.getEnv()).as("the chart's own env stays, the extra comes last").extracting(EnvVar::getName)
@@ -102,7 +102,7 @@ class TuningChartTest {
 
         Container controller = container(objects, "gatehouse-controller");
         assertThat(controller.getArgs()).endsWith("--lease-namespace", "other");
-        assertThat(controller.getImage()).isEqualTo("gatehouse@" + DIGEST);
+        assertThat(controller.getImage()).isEqualTo("ghcr.io/gatehouse-dev/gatehouse@" + DIGEST);
         assertThat(env(controller, "JDK_JAVA_OPTIONS")).as("the controller keeps its own default").isEqualTo(DEFAULT_JAVA_OPTS);
         assertThat(pod(objects, "gatehouse-controller").getPriorityClassName()).isNull();
     }
