@@ -5,7 +5,9 @@
 
 # Build stage: the Maven Wrapper builds the fat jar app/target/gatehouse.jar. Tests run in CI, not
 # here. The Maven repository is a BuildKit cache, so a rebuild after a source change downloads nothing.
-FROM eclipse-temurin:17-jdk AS build
+# It runs on the builder's own platform ($BUILDPLATFORM): the jar is the same for every platform, so a
+# multi-arch build (linux/amd64,linux/arm64) runs Maven once, natively, not under emulation.
+FROM --platform=$BUILDPLATFORM eclipse-temurin:17-jdk AS build
 WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -q -DskipTests -pl app -am package
@@ -22,4 +24,9 @@ USER 10001:10001
 WORKDIR /opt/gatehouse
 # proxy HTTP, status and metrics, controller channel
 EXPOSE 8000 8100 18000
-ENTRYPOINT ["java", "-XX:+UseParallelGC", "-XX:MaxRAMPercentage=75", "-jar", "/opt/gatehouse/gatehouse.jar"]
+# JVM options through the launcher's JDK_JAVA_OPTIONS, so that the chart's javaOpts (or `docker run
+# -e JDK_JAVA_OPTIONS=...`) replace them rather than conflict with flags fixed here: the heap a share
+# of the container's memory limit, the Parallel collector, exit on OutOfMemoryError. The chart's
+# default javaOpts are the same (DockerfileTest).
+ENV JDK_JAVA_OPTIONS="-XX:+UseParallelGC -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
+ENTRYPOINT ["java", "-jar", "/opt/gatehouse/gatehouse.jar"]

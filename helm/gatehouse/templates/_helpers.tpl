@@ -37,8 +37,13 @@ contract (DESIGN §6): proxy HTTP 8000, status/metrics 8100, channel 18000.
 {{- default (printf "%s-channel-token" (include "gatehouse.fullname" .)) .Values.channel.token.secretName }}
 {{- end }}
 
+{{/* repository@digest when image.digest pins it, else repository:tag (tag default: the appVersion). */}}
 {{- define "gatehouse.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
 {{- end }}
 
 {{- define "gatehouse.labels" -}}
@@ -60,6 +65,32 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "gatehouse.componentLabels" -}}
 {{ include "gatehouse.labels" .root }}
 app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/* Pod labels: the component's, then its podLabels (the schema keeps them off app.kubernetes.io/). */}}
+{{- define "gatehouse.podLabels" -}}
+{{ include "gatehouse.componentLabels" . }}
+{{- with .values.podLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* The container's tuning: JDK_JAVA_OPTIONS from javaOpts, then extraEnv (env entries, no "env:" key). */}}
+{{- define "gatehouse.extraEnv" -}}
+{{- with .values.javaOpts }}
+- name: JDK_JAVA_OPTIONS
+  value: {{ . | quote }}
+{{- end }}
+{{- with .values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* extraArgs, appended to the chart's own (args entries). */}}
+{{- define "gatehouse.extraArgs" -}}
+{{- range .values.extraArgs }}
+- {{ . | quote }}
+{{- end }}
 {{- end }}
 
 {{/* Pod annotations: prometheus.io/* when metrics are on, then the component's own. */}}
@@ -118,8 +149,24 @@ readinessProbe:
   failureThreshold: 2
 {{- end }}
 
-{{/* Scheduling: nodeSelector, tolerations and affinity (default: prefer one replica per node). */}}
+{{/*
+Scheduling: priorityClassName, nodeSelector, tolerations, affinity (default: prefer one replica per
+node) and topologySpreadConstraints (a constraint without labelSelector gets the component's pods).
+*/}}
 {{- define "gatehouse.scheduling" -}}
+{{- with .values.priorityClassName }}
+priorityClassName: {{ . | quote }}
+{{- end }}
+{{- with .values.topologySpreadConstraints }}
+topologySpreadConstraints:
+{{- range . }}
+{{- $constraint := deepCopy . }}
+{{- if not (hasKey $constraint "labelSelector") }}
+{{- $_ := set $constraint "labelSelector" (dict "matchLabels" (include "gatehouse.selectorLabels" $ | fromYaml)) }}
+{{- end }}
+  - {{- toYaml $constraint | nindent 4 }}
+{{- end }}
+{{- end }}
 {{- with .values.nodeSelector }}
 nodeSelector:
   {{- toYaml . | nindent 2 }}

@@ -118,7 +118,8 @@ public final class LocalCommand implements Callable<Integer> {
         for (ObjectStatus s : t.statuses()) {
             String id = s.source().display();
             if (s.problems().isEmpty()) {
-                out.println("accepted: " + id + (s.targets() == null ? "" : " (" + count(s.targets(), "target") + ")"));
+                out.println("accepted: " + id + (s.targets() == null ? "" : " (" + count(s.targets(), "target") + ")")
+                        + (s.keys() == null ? "" : " (" + count(s.keys(), "key") + ")"));
             } else {
                 String file = local.fileOf().getOrDefault(id, "?");
                 for (String p : s.problems()) {

@@ -40,7 +40,7 @@ class LocalCheckTest {
         assertThat(r.exit()).isZero();
         assertThat(r.out()).contains("accepted: Upstream/default/moesif (2 targets)", "accepted: GatewayRoute/default/profile",
                 "accepted: GatewayRoute/default/root", "accepted: GatewayService/default/moesif-service",
-                "accepted: Consumer/default/moesif",
+                "accepted: Consumer/default/moesif (1 key)",
                 "6 objects in 1 file: 2 routes, 1 service, 1 upstream, 1 consumer, 0 certificates in the snapshot; 0 problems");
     }
 

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -19,15 +20,27 @@ class DockerfileTest {
     @Test
     void buildsWithTheJdkAndRunsOnTheJreAsUser10001() throws IOException {
         List<String> lines = instructions();
-        assertThat(lines).filteredOn(l -> l.startsWith("FROM ")).extracting(l -> l.split("\\s+")[1])
-                .containsExactly("eclipse-temurin:17-jdk", "eclipse-temurin:17-jre");
+        assertThat(lines).filteredOn(l -> l.startsWith("FROM ")).containsExactly(
+                "FROM --platform=$BUILDPLATFORM eclipse-temurin:17-jdk AS build", "FROM eclipse-temurin:17-jre");
         assertThat(lines).filteredOn(l -> l.startsWith("RUN ") && l.contains("./mvnw"))
                 .singleElement().asString().endsWith("./mvnw -B -q -DskipTests -pl app -am package");
         assertThat(lines).filteredOn(l -> l.startsWith("USER ")).last().isEqualTo("USER 10001:10001");
         assertThat(lines).filteredOn(l -> l.startsWith("ENTRYPOINT ")).containsExactly(
-                "ENTRYPOINT [\"java\", \"-XX:+UseParallelGC\", \"-XX:MaxRAMPercentage=75\", \"-jar\", \"/opt/gatehouse/gatehouse.jar\"]");
+                "ENTRYPOINT [\"java\", \"-jar\", \"/opt/gatehouse/gatehouse.jar\"]");
         assertThat(lines).anyMatch(l -> l.startsWith("COPY --from=build") && l.contains("app/target/gatehouse.jar")
                 && l.endsWith("/opt/gatehouse/gatehouse.jar"));
+    }
+
+    /** The image's JVM options are the chart's default javaOpts, so an empty javaOpts changes nothing. */
+    @Test
+    void theImageJvmOptionsAreTheChartDefaults() throws IOException {
+        assertThat(instructions()).filteredOn(l -> l.startsWith("ENV JDK_JAVA_OPTIONS=")).containsExactly(
+                "ENV JDK_JAVA_OPTIONS=\"" + TuningChartTest.DEFAULT_JAVA_OPTS + "\"");
+        Map<String, Object> values = Chart.yamlMap(Files.readString(Chart.DIR.resolve("values.yaml")));
+        for (String component : List.of("controller", "proxy")) {
+            assertThat(((Map<?, ?>) values.get(component)).get("javaOpts")).as(component + ".javaOpts")
+                    .isEqualTo(TuningChartTest.DEFAULT_JAVA_OPTS);
+        }
     }
 
     @Test
@@ -42,7 +55,7 @@ class DockerfileTest {
 
     @Test
     void theChartRunsThisImageAsTheSameUser() throws IOException {
-        assertThat(Files.readString(Chart.DIR.resolve("values.yaml"))).contains("repository: gatehouse");
+        assertThat(Files.readString(Chart.DIR.resolve("values.yaml"))).containsPattern("(?m)^  repository: [a-z0-9./-]+/gatehouse$");
         assertThat(Files.readString(Chart.DIR.resolve("templates/_helpers.tpl"))).contains("runAsUser: 10001");
     }
 }

@@ -101,8 +101,10 @@ class RenderedObjectsTest {
                 "--status-port", "8100",
                 "--ingress-class", "gatehouse", "--publish-service", "gatehouse-system/gatehouse-proxy",
                 "--gateway-controller-name", "gatehouse.dev/gateway-controller", "--gateway-http-port", "80");
-        assertThat(c.getEnv()).extracting(e -> e.getName(), e -> e.getValueFrom().getFieldRef().getFieldPath())
-                .containsExactlyInAnyOrder(tuple("POD_NAMESPACE", "metadata.namespace"), tuple("POD_NAME", "metadata.name"));
+        assertThat(c.getEnv()).extracting(e -> e.getName(),
+                        e -> e.getValueFrom() == null ? e.getValue() : e.getValueFrom().getFieldRef().getFieldPath())
+                .containsExactlyInAnyOrder(tuple("POD_NAMESPACE", "metadata.namespace"), tuple("POD_NAME", "metadata.name"),
+                        tuple("JDK_JAVA_OPTIONS", TuningChartTest.DEFAULT_JAVA_OPTS));
         List<WeightedPodAffinityTerm> preferred = controller.getSpec().getTemplate().getSpec().getAffinity()
                 .getPodAntiAffinity().getPreferredDuringSchedulingIgnoredDuringExecution();
         assertThat(preferred).hasSize(1);
@@ -313,7 +315,7 @@ class RenderedObjectsTest {
     @Test
     void imageDefaultsToTheAppVersionAndCanBeOverridden() {
         assertThat(Chart.ofKind(defaults, Deployment.class)).allSatisfy(d -> {
-            assertThat(only(d).getImage()).isEqualTo("gatehouse:0.1.0");
+            assertThat(only(d).getImage()).isEqualTo("ghcr.io/gatehouse-dev/gatehouse:0.1.0");
             assertThat(only(d).getImagePullPolicy()).isEqualTo("IfNotPresent");
         });
         List<HasMetadata> custom = Chart.parse(Chart.template().set("image.repository", "registry.example/gatehouse")

@@ -30,8 +30,10 @@ import java.util.concurrent.TimeUnit;
  * Local mode's stand-in for the informers: polls a directory, and on any change reads it,
  * adds the generated keys, translates and publishes the snapshot (unchanged snapshots are not
  * published). Polling (every {@link #POLL}) sees changed, added and removed files within a
- * second whatever editor wrote them. A file that is not valid YAML keeps its last good
- * objects, so a half-saved file never takes routes down; every problem is logged once.
+ * second whatever editor wrote them. A change is read once the directory has stayed the same for
+ * one poll, so a file caught between its truncation and its write (which is valid YAML: empty, or a
+ * prefix) is never served; a file that is not valid YAML keeps its last good objects, so a
+ * half-saved file never takes routes down; every problem is logged once.
  */
 public final class LocalSource implements AutoCloseable {
     public static final Duration POLL = Duration.ofMillis(200);
@@ -51,6 +53,8 @@ public final class LocalSource implements AutoCloseable {
         return t;
     });
     private DirectoryState last;
+    /** A changed state seen by the last poll, read when the next poll finds it unchanged. */
+    private DirectoryState settling;
     private LocalDirectory lastGood;
     private Set<String> reported = Set.of();
     private volatile Translation translation;
@@ -92,6 +96,11 @@ public final class LocalSource implements AutoCloseable {
     private void poll() {
         try {
             DirectoryState now = DirectoryState.of(dir);
+            if (!now.equals(last) && !now.equals(settling)) {
+                settling = now; // still being written, maybe: read it when it has stayed so for one poll
+                return;
+            }
+            settling = null;
             if (!now.equals(last) || certificatesAged()) {
                 reload(now);
             }

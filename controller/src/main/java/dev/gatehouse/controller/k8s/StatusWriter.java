@@ -1,6 +1,7 @@
 package dev.gatehouse.controller.k8s;
 
 import dev.gatehouse.api.v1alpha1.Consumer;
+import dev.gatehouse.api.v1alpha1.ConsumerStatus;
 import dev.gatehouse.api.v1alpha1.GatewayRoute;
 import dev.gatehouse.api.v1alpha1.GatewayService;
 import dev.gatehouse.api.v1alpha1.GatewayStatus;
@@ -77,7 +78,7 @@ public final class StatusWriter {
             List<StatusCondition> desired = new ArrayList<>(s.conditions());
             desired.add(programmed(s, version, fleet, rejections));
             try {
-                switch (write(cr, desired, s.targets(), s.readyTargets(), now, s.warnings())) {
+                switch (write(cr, desired, s, now)) {
                     case WRITTEN -> written++;
                     case UNCHANGED -> unchanged++;
                 }
@@ -113,30 +114,23 @@ public final class StatusWriter {
     private enum Outcome { WRITTEN, UNCHANGED }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private Outcome write(CustomResource cached, List<StatusCondition> desired, Integer targets, Integer ready, String now,
-                          List<Warning> warnings) {
+    private Outcome write(CustomResource cached, List<StatusCondition> desired, ObjectStatus decided, String now) {
         CustomResource current = cached;
         for (int attempt = 1; ; attempt++) {
             GatewayStatus old = (GatewayStatus) current.getStatus();
             List<Condition> merged = Conditions.merge(old == null ? null : old.conditions, desired,
                     current.getMetadata().getGeneration(), now);
-            boolean sameTargets = !(current instanceof Upstream)
-                    || (old instanceof UpstreamStatus us && Objects.equals(us.targets, targets) && Objects.equals(us.readyTargets, ready));
-            if (old != null && sameTargets && Conditions.same(old.conditions, merged)) {
-                return Outcome.UNCHANGED;
-            }
-            GatewayStatus status = current instanceof Upstream ? new UpstreamStatus() : new GatewayStatus();
+            GatewayStatus status = statusOf(current, decided);
             status.conditions = merged;
-            if (status instanceof UpstreamStatus us) {
-                us.targets = targets;
-                us.readyTargets = ready;
+            if (old != null && sameCounts(old, status) && Conditions.same(old.conditions, merged)) {
+                return Outcome.UNCHANGED;
             }
             CustomResource copy = client.getKubernetesSerialization().clone(current);
             copy.setStatus(status);
             try {
                 client.resource(copy).updateStatus();
                 warnIfNewlyRefused(current, old, merged);
-                warnAboutCertificate(current, old, merged, warnings);
+                warnAboutCertificate(current, old, merged, decided.warnings());
                 return Outcome.WRITTEN;
             } catch (KubernetesClientException e) {
                 if (e.getCode() == 404) {
@@ -153,6 +147,36 @@ public final class StatusWriter {
                 current = fresh;
             }
         }
+    }
+
+    /** The status class of the object's kind, with the counts kubectl get shows (Upstream targets, Consumer keys). */
+    static GatewayStatus statusOf(HasMetadata o, ObjectStatus decided) {
+        if (o instanceof Upstream) {
+            UpstreamStatus us = new UpstreamStatus();
+            us.targets = decided.targets();
+            us.readyTargets = decided.readyTargets();
+            return us;
+        }
+        if (o instanceof Consumer) {
+            ConsumerStatus cs = new ConsumerStatus();
+            cs.keys = decided.keys();
+            return cs;
+        }
+        return new GatewayStatus();
+    }
+
+    /** Whether the counts beside the conditions are what they should be (a status of another class never is). */
+    static boolean sameCounts(GatewayStatus old, GatewayStatus desired) {
+        if (old.getClass() != desired.getClass()) {
+            return false;
+        }
+        if (old instanceof UpstreamStatus o && desired instanceof UpstreamStatus d) {
+            return Objects.equals(o.targets, d.targets) && Objects.equals(o.readyTargets, d.readyTargets);
+        }
+        if (old instanceof ConsumerStatus o && desired instanceof ConsumerStatus d) {
+            return Objects.equals(o.keys, d.keys);
+        }
+        return true;
     }
 
     /**

@@ -39,6 +39,7 @@ final class ConsumerStep {
         for (dev.gatehouse.api.v1alpha1.Consumer c : ctx.sorted(state.consumers())) {
             ObjectReport report = ctx.report(c);
             Consumer built = build(c.getSpec(), report, secrets);
+            report.keys = 0;
             if (!report.isInvalid()) {
                 candidates.put(report.source.key(), built);
                 reports.put(report.source.key(), report);
@@ -69,6 +70,8 @@ final class ConsumerStep {
                 ctx.refusedConsumers.add(key);
             } else {
                 ctx.consumers.put(key, consumer);
+                // distinct keys: one Secret named twice, or two Secrets holding one key, is one key
+                reports.get(key).keys = (int) consumer.credentials().stream().map(cred -> cred.digest().toHex()).distinct().count();
             }
         });
     }

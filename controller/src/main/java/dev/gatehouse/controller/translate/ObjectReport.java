@@ -15,6 +15,7 @@ final class ObjectReport {
     private final List<Warning> warnings = new ArrayList<>();
     Integer targets;
     Integer readyTargets;
+    Integer keys;
 
     ObjectReport(Source source) {
         this.source = source;
@@ -85,6 +86,6 @@ final class ObjectReport {
         List<String> problems = new ArrayList<>(invalid);
         problems.addAll(unresolved);
         warnings.forEach(w -> problems.add(w.toString()));
-        return new ObjectStatus(source, List.of(accepted, refs), targets, readyTargets, problems, warnings);
+        return new ObjectStatus(source, List.of(accepted, refs), targets, readyTargets, keys, problems, warnings);
     }
 }

@@ -11,13 +11,14 @@ import java.util.List;
  * @param conditions Accepted and ResolvedRefs, in that order
  * @param targets    for an Upstream: the number of targets resolved; null for other kinds
  * @param readyTargets for an Upstream: targets with a weight above 0; null for other kinds
+ * @param keys       for a Consumer: the keys that authenticate as it (0 when it is refused); null for other kinds
  * @param problems   each problem on its own, {@code field: message}; the false conditions' messages
  *                   join them; the warnings are among them too
  * @param warnings   the parts left out or served differently while the rest is served (an Ingress
  *                   path whose Service is missing, a bad annotation), each with its reason
  */
 public record ObjectStatus(Source source, List<StatusCondition> conditions, Integer targets, Integer readyTargets,
-                           List<String> problems,
+                           Integer keys, List<String> problems,
                            @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
                            List<Warning> warnings) {
     public ObjectStatus {
@@ -29,7 +30,7 @@ public record ObjectStatus(Source source, List<StatusCondition> conditions, Inte
     /** A status without warnings. */
     public ObjectStatus(Source source, List<StatusCondition> conditions, Integer targets, Integer readyTargets,
                         List<String> problems) {
-        this(source, conditions, targets, readyTargets, problems, List.of());
+        this(source, conditions, targets, readyTargets, null, problems, List.of());
     }
 
     public boolean accepted() {

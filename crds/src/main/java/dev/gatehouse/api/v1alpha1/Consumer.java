@@ -13,7 +13,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @ShortNames("gconsumer")
 @AdditionalPrinterColumn(name = "Username", jsonPath = ".spec.username", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Custom-ID", jsonPath = ".spec.customId", type = AdditionalPrinterColumn.Type.STRING, priority = 1)
+@AdditionalPrinterColumn(name = "Keys", jsonPath = ".status.keys", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Accepted", jsonPath = ".status.conditions[?(@.type==\"Accepted\")].status", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Programmed", jsonPath = ".status.conditions[?(@.type==\"Programmed\")].status", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
-public class Consumer extends CustomResource<ConsumerSpec, GatewayStatus> implements Namespaced {
+public class Consumer extends CustomResource<ConsumerSpec, ConsumerStatus> implements Namespaced {
 }

@@ -136,6 +136,12 @@ class CrdSchemaTest {
         assertThat(columns("upstreams")).contains("Algorithm=.spec.algorithm", "Ready=.status.readyTargets", "Targets=.status.targets");
         assertThat(columns("consumers")).contains("Username=.spec.username");
         assertThat(columns("gatewayservices")).contains("Upstream=.spec.upstreamRef.name", "URL=.spec.url");
+        assertThat(columns("consumers")).contains("Keys=.status.keys");
+        for (String plural : List.of("upstreams", "gatewayservices", "gatewayroutes", "consumers")) {
+            assertThat(columns(plural)).as(plural).contains(
+                    "Accepted=.status.conditions[?(@.type==\"Accepted\")].status",
+                    "Programmed=.status.conditions[?(@.type==\"Programmed\")].status");
+        }
     }
 
     static List<String> columns(String plural) throws IOException {

@@ -1,0 +1,123 @@
+package dev.gatehouse.app;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every {@code --flag} the docs, the README and the chart's values name exists: in the
+ * {@code --help} of some gatehouse command, or, for the few other tools the docs show
+ * (helm, kubectl, kind, curl, the bench scripts), in the list below with the tool that owns it.
+ */
+class DocFlagsTest {
+    private static final Pattern FLAG = Pattern.compile("(?<![\\w-])--(?:\\[no-])?[a-z][a-z0-9]*(?:-[a-z0-9]+)*");
+
+    /** Flags of other tools that the docs use, and whose they are. */
+    static final Map<String, String> OTHER_TOOLS = Map.ofEntries(
+            Map.entry("--set", "helm"), Map.entry("--install", "helm upgrade"), Map.entry("--create-namespace", "helm"),
+            Map.entry("--reuse-values", "helm upgrade"), Map.entry("--reset-then-reuse-values", "helm upgrade"),
+            Map.entry("--from-file", "kubectl create secret"), Map.entry("--from-literal", "kubectl create secret"),
+            Map.entry("--type", "kubectl create secret / kubectl patch"), Map.entry("--server-side", "kubectl apply"),
+            Map.entry("--replicas", "kubectl scale"), Map.entry("--cert", "kubectl create secret tls"),
+            Map.entry("--key", "kubectl create secret tls"), Map.entry("--name", "kind"),
+            Map.entry("--http2-prior-knowledge", "curl"),
+            Map.entry("--platform", "docker buildx build"), Map.entry("--push", "docker buildx build"));
+
+    /** Deprecated aliases, hidden from --help on purpose; the docs may name them as such. */
+    static final Set<String> DEPRECATED = Set.of("--shutdown-grace");
+
+    /** The bench scripts' own flags: each must appear in a script of bench/. */
+    static final Set<String> BENCH = Set.of("--rounds", "--duration", "--warmup", "--connections", "--cpu");
+
+    /** Every long option in the usage help of every gatehouse command ({@code --[no-]x} gives both forms). */
+    static Set<String> gatehouseFlags() {
+        Set<String> flags = new TreeSet<>();
+        collect(Gatehouse.commandLine(), flags);
+        return flags;
+    }
+
+    private static void collect(CommandLine cli, Set<String> flags) {
+        Matcher m = FLAG.matcher(cli.getUsageMessage(CommandLine.Help.Ansi.OFF));
+        while (m.find()) {
+            String flag = m.group();
+            if (flag.startsWith("--[no-]")) {
+                flags.add("--" + flag.substring("--[no-]".length()));
+                flags.add("--no-" + flag.substring("--[no-]".length()));
+            } else {
+                flags.add(flag);
+            }
+        }
+        cli.getSubcommands().values().forEach(sub -> collect(sub, flags));
+    }
+
+    @Test
+    void theHelpListsTheFlagsTheChartPasses() {
+        assertThat(gatehouseFlags()).contains("--drain-delay", "--io-threads", "--no-ingress",
+                "--http2", "--no-http2", "--check", "--help", "--version");
+    }
+
+    @Test
+    void theDeprecatedFlagsAreHiddenOptionsThatStillExist() {
+        Set<String> hidden = new TreeSet<>();
+        collectHidden(Gatehouse.commandLine(), hidden);
+        assertThat(hidden).containsAll(DEPRECATED);
+        assertThat(gatehouseFlags()).doesNotContainAnyElementsOf(DEPRECATED);
+    }
+
+    private static void collectHidden(CommandLine cli, Set<String> hidden) {
+        cli.getCommandSpec().options().stream().filter(CommandLine.Model.OptionSpec::hidden)
+                .forEach(o -> hidden.addAll(java.util.List.of(o.names())));
+        cli.getSubcommands().values().forEach(sub -> collectHidden(sub, hidden));
+    }
+
+    @Test
+    void everyFlagTheDocsNameExists() throws IOException {
+        Set<String> known = gatehouseFlags();
+        String bench;
+        try (Stream<Path> scripts = Files.list(Path.of("../bench"))) {
+            StringBuilder all = new StringBuilder();
+            for (Path s : scripts.filter(p -> p.toString().endsWith(".sh")).toList()) {
+                all.append(Files.readString(s));
+            }
+            bench = all.toString();
+        }
+        Map<String, Set<String>> unknown = new TreeMap<>();
+        for (Path file : documents()) {
+            Matcher m = FLAG.matcher(Files.readString(file));
+            while (m.find()) {
+                String flag = m.group();
+                boolean ok = known.contains(flag) || OTHER_TOOLS.containsKey(flag) || DEPRECATED.contains(flag)
+                        || (BENCH.contains(flag) && bench.contains(flag));
+                if (!ok) {
+                    unknown.computeIfAbsent(flag, f -> new TreeSet<>()).add(file.toString());
+                }
+            }
+        }
+        assertThat(unknown).as("flags named in the docs that no gatehouse command's --help lists (a renamed or "
+                + "removed flag, or a typo; another tool's flag goes into OTHER_TOOLS with the tool)").isEmpty();
+    }
+
+    static Set<Path> documents() throws IOException {
+        Set<Path> files = new TreeSet<>();
+        try (Stream<Path> docs = Files.list(Path.of("../docs"))) {
+            docs.filter(p -> p.toString().endsWith(".md")).forEach(files::add);
+        }
+        files.add(Path.of("../README.md"));
+        files.add(Path.of("../helm/gatehouse/values.yaml"));
+        files.add(Path.of("../helm/gatehouse/templates/NOTES.txt"));
+        assertThat(files).hasSizeGreaterThan(10);
+        return files;
+    }
+}
