@@ -85,6 +85,19 @@ public final class Balancer implements TargetSelector {
         return targets[i].effectiveWeight(weights[i], now, slowStartNanos);
     }
 
+    /** Whether some target's weight is still ramping up after it was added or came back (slow start). */
+    boolean rampingUp(long now) {
+        if (slowStartNanos <= 0) {
+            return false;
+        }
+        for (int i = 0; i < targets.length; i++) {
+            if (weights[i] > 0 && targets[i].effectiveWeight(weights[i], now, slowStartNanos) < weights[i]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public int pick(BitSet tried) {
         return pick(null, null, tried);

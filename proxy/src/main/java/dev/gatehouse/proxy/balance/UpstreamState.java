@@ -22,6 +22,8 @@ public final class UpstreamState {
     private final AtomicInteger nextSlot = new AtomicInteger();
     /** Each event loop's view, by loop slot; copied on write, so a pick reads it without a lock. */
     private volatile LoopView[] views = new LoopView[0];
+    /** Round robin's place in the shared smooth sequence ({@link RoundRobin}); survives swaps, so the sequence goes on. */
+    private final java.util.concurrent.atomic.AtomicLong ticket = new java.util.concurrent.atomic.AtomicLong();
     /** The view of threads that are not event loops; locked by its users. */
     private final LoopView shared = new LoopView();
     private volatile Upstream config;
@@ -68,6 +70,11 @@ public final class UpstreamState {
         next[loop] = new LoopView();
         views = next;
         return next[loop];
+    }
+
+    /** The next position in round robin's shared sequence. */
+    long nextTicket() {
+        return ticket.getAndIncrement();
     }
 
     /** The view of threads that are not event loops; synchronize on it. */

@@ -3,7 +3,6 @@ package dev.gatehouse.proxy.observe;
 import dev.gatehouse.proxy.http.ClientAddress;
 import dev.gatehouse.proxy.tls.ClientTls;
 
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One request as metrics and the access log see it: filled in on the event loop as the exchange
@@ -28,7 +27,6 @@ public final class RequestRecord {
     private RouteMeters meters;
     private String consumer;
     private String target;
-    private LongAdder targetInFlight;
     private int status;
     private long bytesIn;
     private long bytesOut;
@@ -61,22 +59,12 @@ public final class RequestRecord {
         this.consumer = consumerName;
     }
 
-    /** An attempt goes to the target at {@code index} of the route's targets, named {@code key}. */
-    public void target(int index, String key) {
-        released();
+    /**
+     * An attempt goes to the target named {@code key} (the access log's {@code target}). Its
+     * in-flight count is the balancer's ({@code TargetState}), which the gauge reads.
+     */
+    public void target(String key) {
         target = key;
-        targetInFlight = meters == null ? null : meters.inFlight(index);
-        if (targetInFlight != null) {
-            targetInFlight.increment();
-        }
-    }
-
-    /** The attempt's target is done with the request (answered, failed or abandoned). */
-    public void released() {
-        if (targetInFlight != null) {
-            targetInFlight.decrement();
-            targetInFlight = null;
-        }
     }
 
     /** The target's response head arrived, {@code nanos} after the request head was written. */
@@ -110,7 +98,6 @@ public final class RequestRecord {
             return;
         }
         finished = true;
-        released();
         count(attempts);
         observer.finished(this);
     }
@@ -149,7 +136,6 @@ public final class RequestRecord {
             return;
         }
         finished = true;
-        released();
         tunnelOutcome = outcome;
         tunnelNanos = System.nanoTime() - startNanos - latencyNanos;
         bytesIn += fromClient;
