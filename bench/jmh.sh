@@ -26,18 +26,18 @@ while [ $# -gt 0 ]; do
     *) FILTER+=("$1"); shift;;
   esac
 done
-COMMAND="bench/jmh.sh$([ "$QUICK" = 1 ] && echo " --quick")$([ "$QUICK" = 0 ] && echo " --forks $FORKS --iterations $ITERATIONS --time $TIME")${FILTER:+ ${FILTER[*]}}"
+if [ "$QUICK" = 1 ]; then COMMAND="bench/jmh.sh --quick"; else COMMAND="bench/jmh.sh --forks $FORKS --iterations $ITERATIONS --time $TIME"; fi
+[ ${#FILTER[@]} -eq 0 ] || COMMAND="$COMMAND ${FILTER[*]}"
 
 ./mvnw -B -q -P bench -pl bench/jmh -am package -DskipTests
 JAR=bench/jmh/target/benchmarks.jar
-WORK=$(mktemp -d /tmp/gatehouse-jmh.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+RESULT=bench/jmh/target/jmh-result.json # kept for a closer look (JMH's JSON)
 
 java -jar "$JAR" -bm avgt -tu ns -f "$FORKS" -wi "$WARMUPS" -w "${TIME}s" -i "$ITERATIONS" -r "${TIME}s" \
   -jvmArgsAppend "-Djmh.executor=CUSTOM -Djmh.executor.class=dev.gatehouse.bench.LoopThreads -Dio.netty.leakDetection.level=disabled" \
-  -rf json -rff "$WORK/jmh.json" "${FILTER[@]}"
+  -rf json -rff "$RESULT" "${FILTER[@]}"
 
-python3 - "$WORK/jmh.json" "$OUT" "$COMMAND" "$QUICK" <<'PY'
+python3 - "$RESULT" "$OUT" "$COMMAND" "$QUICK" <<'PY'
 import json, sys, os, re, datetime, subprocess
 results, out, command, quick = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3], sys.argv[4] == "1"
 cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
@@ -51,10 +51,13 @@ for r in results:
     bench = ".".join(name[-2:])
     params = ", ".join(f"{k}={v}" for k, v in (r.get("params") or {}).items())
     m = r["primaryMetric"]
-    err = m.get("scoreError")
-    err = "—" if err is None or err != err else f"± {fmt(err)}"
-    rows.append(f"| `{bench}` | {params} | {fmt(m['score'])} | {err} |")
-    score[(bench, params)] = m["score"]
+    try:
+        err = float(m.get("scoreError"))
+    except (TypeError, ValueError):
+        err = float("nan")
+    err = "—" if err != err else f"± {fmt(err)}"  # NaN with a single iteration
+    rows.append(f"| `{bench}` | {params} | {fmt(float(m['score']))} | {err} |")
+    score[(bench, params)] = float(m["score"])
 def ratio(bench, lo, hi):
     a, b = score.get((bench, lo)), score.get((bench, hi))
     return f"{b / a:.2f}×" if a and b else "—"
