@@ -2,7 +2,7 @@ package dev.gatehouse.bench;
 
 import io.netty.util.concurrent.DefaultThreadFactory;
 
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -14,6 +14,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LoopThreads extends ThreadPoolExecutor {
     public LoopThreads(int maxThreads, String prefix) {
-        super(maxThreads, maxThreads, 1, TimeUnit.MINUTES, new SynchronousQueue<>(), new DefaultThreadFactory(prefix, true));
+        super(maxThreads, maxThreads, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(), new DefaultThreadFactory(prefix, true));
     }
 }
