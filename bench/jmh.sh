@@ -9,6 +9,8 @@
 #   KeyLookupBench.authenticate key-auth (SHA-256 + lookup) at 10 / 100 000 consumers
 #   BalancerPickBench.pick     one pick per algorithm at 2 / 100 / 1 000 targets
 #   StrictGateBench.decode     a typical 520-byte request head through the strict gate, and through plain Netty
+#   AccessLogBench.finish      observing one request (record, meters) with the access log on and off
+# With JMH's gc profiler: bytes allocated per operation next to the time.
 # JMH's worker threads are Netty FastThreadLocalThreads (dev.gatehouse.bench.LoopThreads), so picks
 # take the event-loop path. Defaults: 1 fork, 3 warm-up and 5 measured iterations of 2 s each.
 # --quick (1 × 1 s warm-up, 1 × 1 s measured) only shows the harness works: its figures mean little.
@@ -35,7 +37,7 @@ RESULT=bench/jmh/target/jmh-result.json # kept for a closer look (JMH's JSON)
 
 java -jar "$JAR" -bm avgt -tu ns -f "$FORKS" -wi "$WARMUPS" -w "${TIME}s" -i "$ITERATIONS" -r "${TIME}s" \
   -jvmArgsAppend "-Djmh.executor=CUSTOM -Djmh.executor.class=dev.gatehouse.bench.LoopThreads -Dio.netty.leakDetection.level=disabled" \
-  -rf json -rff "$RESULT" "${FILTER[@]}"
+  -prof gc -rf json -rff "$RESULT" "${FILTER[@]}"
 
 python3 - "$RESULT" "$OUT" "$COMMAND" "$QUICK" <<'PY'
 import json, sys, os, re, datetime, subprocess
@@ -56,7 +58,10 @@ for r in results:
     except (TypeError, ValueError):
         err = float("nan")
     err = "—" if err != err else f"± {fmt(err)}"  # NaN with a single iteration
-    rows.append(f"| `{bench}` | {params} | {fmt(float(m['score']))} | {err} |")
+    sec = r.get("secondaryMetrics") or {}
+    alloc = next((v for k, v in sec.items() if k.endswith("gc.alloc.rate.norm")), None)
+    alloc = "—" if alloc is None else f"{float(alloc['score']):,.0f}"
+    rows.append(f"| `{bench}` | {params} | {fmt(float(m['score']))} | {err} | {alloc} |")
     score[(bench, params)] = float(m["score"])
 def ratio(bench, lo, hi):
     a, b = score.get((bench, lo)), score.get((bench, hi))
@@ -69,7 +74,7 @@ lines = ["<!-- jmh:begin (written by bench/jmh.sh) -->", "## Micro-benchmarks (J
 if quick or float(load) > 1.0:
     lines.append("- **Indicative only**: " + ("a `--quick` run (1 s warm-up) " if quick else "")
                  + f"on a busy machine (load average {load} on {os.cpu_count()} cores); rerun on a quiet machine before quoting a figure.")
-lines += ["", "| benchmark | parameters | ns/op | error (99.9%) |", "|---|---|---|---|"] + rows + ["<!-- jmh:end -->"]
+lines += ["", "| benchmark | parameters | ns/op | error (99.9%) | bytes allocated/op |", "|---|---|---|---|---|"] + rows + ["<!-- jmh:end -->"]
 block = "\n".join(lines)
 page = open(out).read() if os.path.exists(out) else "# Benchmarks\n"
 if "<!-- jmh:begin" in page:

@@ -79,6 +79,8 @@ public final class AccessLog implements AutoCloseable {
     private final List<LoopBuffer> loops = new CopyOnWriteArrayList<>();
     private final Thread writer;
     private volatile boolean closed;
+    /** Set by {@link #close()} (nanoTime, never 0): until then a hand-over waits for room instead of dropping. */
+    private volatile long closingDeadline;
 
     /**
      * @param queueChunks how many full chunks may wait for the writer
@@ -178,6 +180,16 @@ public final class AccessLog implements AutoCloseable {
         if (!closed && queue.offer(c)) {
             return true;
         }
+        long deadline = closingDeadline;
+        if (!closed && deadline != 0) { // shutting down: the last buffers wait for the writer rather than drop
+            try {
+                if (queue.offer(c, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    return true;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         dropped.increment(c.lines);
         DROPPED.warn("lines={} reason={} queue_bytes={}", c.lines, closed ? "closed" : "queue_full", queueBytes());
         return false;
@@ -240,13 +252,14 @@ public final class AccessLog implements AutoCloseable {
     }
 
     /**
-     * Hands over every event loop's buffer, writes what is queued (waiting up to 2 s) and stops
-     * the writer. Lines finished afterwards are dropped and counted. Call after the event loops
+     * Hands over every event loop's buffer (waiting up to 2 s for room in the queue rather than
+     * dropping), writes what is queued (waiting up to 2 s) and stops the writer. Lines finished afterwards are dropped and counted. Call after the event loops
      * stopped (as {@code ProxyServer} does) or while they run; a loop still running hands over its
      * own buffer.
      */
     @Override
     public void close() {
+        closingDeadline = (System.nanoTime() + TimeUnit.SECONDS.toNanos(2)) | 1;
         for (LoopBuffer b : loops) {
             EventExecutor loop = b.loop;
             if (!loop.isShuttingDown()) {

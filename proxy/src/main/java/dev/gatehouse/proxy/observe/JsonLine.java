@@ -137,11 +137,36 @@ final class JsonLine {
         return this;
     }
 
+    /**
+     * {@code ,"name":"ip:port"} ({@code "[ip]:port"} for IPv6; {@code "ip"} when {@code port < 0}),
+     * as {@code ClientAddress.toString()} reads, without building that string.
+     */
+    JsonLine addressField(String name, String ip, int port) {
+        ascii(",\"").ascii(name).ascii("\":\"");
+        boolean v6 = port >= 0 && ip.indexOf(':') >= 0;
+        if (v6) {
+            ascii('[');
+        }
+        stringBody(ip);
+        if (v6) {
+            ascii(']');
+        }
+        if (port >= 0) {
+            ascii(':').number(port);
+        }
+        return ascii('"');
+    }
+
     /** A JSON string: quoted, escaped, UTF-8. */
     JsonLine string(String s) {
+        ascii('"');
+        stringBody(s);
+        return ascii('"');
+    }
+
+    private void stringBody(String s) {
         int n = s.length();
-        ensure(n + 2);
-        bytes[length++] = '"';
+        ensure(n);
         for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
             if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
@@ -169,7 +194,6 @@ final class JsonLine {
                 bytes[length++] = (byte) (0x80 | c & 0x3F);
             }
         }
-        return ascii('"');
     }
 
     private void escape(char c) {

@@ -151,7 +151,11 @@ public final class RequestRecord {
         RouteMeters m = meters;
         b.ascii("{\"time\":").time(startMillis);
         b.field("request_id", requestId);
-        b.field("client", client == null ? null : client.toString());
+        if (client == null) {
+            b.nullField("client");
+        } else {
+            b.addressField("client", client.ip(), client.port());
+        }
         b.field("peer", client == null ? null : client.trustedPeer());
         b.field("method", method);
         b.field("protocol", protocol);

@@ -57,4 +57,15 @@ class JsonLineTest {
             assertThat(text).hasSize(24).endsWith("Z");
         }
     }
+
+    @Test
+    void addressesReadAsClientAddressPrintsThem() throws Exception {
+        String[][] cases = {{"203.0.113.7", "51544", "203.0.113.7:51544"}, {"2001:db8::7", "443", "[2001:db8::7]:443"},
+                {"198.51.100.23", "-1", "198.51.100.23"}, {"unknown", "-1", "unknown"}};
+        for (String[] c : cases) {
+            JsonLine line = new JsonLine();
+            line.ascii("{\"x\":0").addressField("client", c[0], Integer.parseInt(c[1])).ascii('}');
+            assertThat(parse(line).get("client").asText()).isEqualTo(c[2]);
+        }
+    }
 }
