@@ -5,7 +5,9 @@
 #
 # Layout (PERFORMANCE.md): the gateway under test is pinned to core 0; wrk and the two replicas
 # (nginx, one worker each) to core 1. Rounds are interleaved (direct, nginx, haproxy, gatehouse,
-# then again) so drift on a shared machine hits every peer alike. Each figure is the median of the
+# gatehouse-log, then again) so drift on a shared machine hits every peer alike. gatehouse-log is
+# the same build with the access log on (JSON lines to a file); the page says how many lines it
+# wrote for how many requests, and how many it dropped. Each figure is the median of the
 # rounds with min–max. "rps per core" divides by the gateway's measured CPU share (utime+stime
 # from /proc over the wall time of the run), because the load side can saturate its own core.
 # Latency: p50, p99 and p99.9 (wrk's full histogram, read by a done() script).
@@ -27,6 +29,7 @@ COMMAND="bench/run.sh --rounds $ROUNDS --duration $DURATION --warmup $WARMUP --c
 . bench/lib.sh
 
 R1=$(free_port); R2=$(free_port); NGX=$(free_port); HAP=$(free_port); GH=$(free_port); GHS=$(free_port)
+GHL=$(free_port); GHLS=$(free_port)
 KEY=bench-secret-key
 
 replica "$R1"; replica "$R2"
@@ -127,15 +130,23 @@ GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java -XX:+UseParallelGC -XX:ActiveProcesso
   -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse" "${EXTRA[@]}" \
   --address 127.0.0.1 --port "$GH" --status-port "$GHS" --access-log off > "$WORK/gatehouse.log" 2>&1 &
 GH_PID=$!; PIDS+=($GH_PID)
+# the same with the access log on, JSON lines to a file (as the chart's default): its cost, and
+# whether every request got its line
+mkdir -p "$WORK/gatehouse-log"
+cp "$WORK/gatehouse/bench.yaml" "$WORK/gatehouse-log/"
+GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java -XX:+UseParallelGC -XX:ActiveProcessorCount=1 -Xms512m -Xmx512m \
+  -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse-log" "${EXTRA[@]}" \
+  --address 127.0.0.1 --port "$GHL" --status-port "$GHLS" --access-log "$WORK/access.log" > "$WORK/gatehouse-log.log" 2>&1 &
+GHL_PID=$!; PIDS+=($GHL_PID)
 
 for i in $(seq 1 100); do
   curl -fs "http://127.0.0.1:$GHS/readyz" >/dev/null 2>&1 && curl -fs "http://127.0.0.1:$NGX/" >/dev/null 2>&1 \
-    && curl -fs "http://127.0.0.1:$HAP/" >/dev/null 2>&1 && break
+    && curl -fs "http://127.0.0.1:$HAP/" >/dev/null 2>&1 && curl -fs "http://127.0.0.1:$GHLS/readyz" >/dev/null 2>&1 && break
   sleep 0.2
 done
 curl -fs "http://127.0.0.1:$GH/profile" -H "apikey: $KEY" >/dev/null || { echo "gatehouse did not come up:"; cat "$WORK/gatehouse.log"; exit 1; }
 # every gateway answers /profile alike: 401 without a key, 401 with a wrong one, the consumer's id with it
-for port in "$NGX" "$HAP" "$GH"; do
+for port in "$NGX" "$HAP" "$GH" "$GHL"; do
   [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/profile")" = 401 ] \
     && [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/profile" -H 'apikey: wrong')" = 401 ] \
     && curl -fs "http://127.0.0.1:$port/profile" -H "apikey: $KEY" | grep -q '"id":"' \
@@ -154,19 +165,21 @@ load() { # url duration [header]
 
 declare -A URL PID
 URL[direct]="http://127.0.0.1:$R1"; URL[nginx]="http://127.0.0.1:$NGX"; URL[haproxy]="http://127.0.0.1:$HAP"
-URL[gatehouse]="http://127.0.0.1:$GH"
-PID[nginx]=$NGX_PID; PID[haproxy]=$HAP_PID; PID[gatehouse]=$GH_PID
+URL[gatehouse]="http://127.0.0.1:$GH"; URL[gatehouse-log]="http://127.0.0.1:$GHL"
+PID[nginx]=$NGX_PID; PID[haproxy]=$HAP_PID; PID[gatehouse]=$GH_PID; PID[gatehouse-log]=$GHL_PID
 
-echo "bench: warming up gatehouse for ${WARMUP}s, nginx and haproxy briefly" >&2
-load "${URL[gatehouse]}/" "$WARMUP" >/dev/null
-load "${URL[gatehouse]}/profile" 5 "apikey: $KEY" >/dev/null
+echo "bench: warming up both gatehouses for ${WARMUP}s, nginx and haproxy briefly" >&2
+for gh in gatehouse gatehouse-log; do
+  load "${URL[$gh]}/" "$WARMUP" >/dev/null
+  load "${URL[$gh]}/profile" 5 "apikey: $KEY" >/dev/null
+done
 load "${URL[nginx]}/" 5 >/dev/null
 load "${URL[haproxy]}/" 5 >/dev/null
 
 RESULTS="$WORK/results.tsv"
 : > "$RESULTS"
 for round in $(seq 1 "$ROUNDS"); do
-  for peer in direct nginx haproxy gatehouse; do
+  for peer in direct nginx haproxy gatehouse gatehouse-log; do
     for path in / /profile; do
       header=""; [ "$path" = /profile ] && header="apikey: $KEY"
       [ "$peer" = direct ] && [ "$path" = /profile ] && header="X-Consumer-ID: bench-consumer"
@@ -181,10 +194,20 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-python3 - "$RESULTS" "$OUT" "$COMMAND" "$ROUNDS" "$DURATION" "$CONNECTIONS" <<'PY'
+# every request gatehouse-log answered (warm-up and checks included) against the lines in its file,
+# once its event loops handed their last buffers over (every 200 ms)
+sleep 1
+METRICS=$(curl -fs "http://127.0.0.1:$GHLS/metrics")
+ANSWERED=$(awk '/^gatehouse_requests_total/ {s += $NF} END {printf "%d", s}' <<<"$METRICS")
+DROPPED=$(awk '/^gatehouse_access_log_dropped_total/ {printf "%d", $NF}' <<<"$METRICS")
+LINES=$(wc -l < "$WORK/access.log")
+echo "bench: access log: $LINES lines for $ANSWERED requests, $DROPPED dropped" >&2
+
+python3 - "$RESULTS" "$OUT" "$COMMAND" "$ROUNDS" "$DURATION" "$CONNECTIONS" "$LINES" "$ANSWERED" "${DROPPED:-0}" <<'PY'
 import sys, statistics, datetime, platform, subprocess
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 out, command, rounds, duration, conns = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
+log_lines, log_requests, log_dropped = int(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9])
 def cell(vals, fmt):
     return f"{fmt(statistics.median(vals))} ({fmt(min(vals))}–{fmt(max(vals))})"
 table = {}
@@ -212,12 +235,19 @@ lines = [
 for path in ["/", "/profile"]:
     base = statistics.median(table[("nginx", path)]["rpc"]) if ("nginx", path) in table else None
     hap = statistics.median(table[("haproxy", path)]["rpc"]) if ("haproxy", path) in table else None
-    for peer in ["direct", "nginx", "haproxy", "gatehouse"]:
+    for peer in ["direct", "nginx", "haproxy", "gatehouse", "gatehouse-log"]:
         t = table.get((peer, path))
         if not t: continue
         ratio = "—" if peer == "direct" or not base else f"{statistics.median(t['rpc'])/base:.2f}"
         vs_hap = "—" if peer == "direct" or not hap else f"{statistics.median(t['rpc'])/hap:.2f}"
         lines.append(f"| {peer} | `{path}` | {cell(t['rps'], k)} | {'—' if peer=='direct' else cell(t['rpc'], k)} | {cell(t['p50'], m)} | {cell(t['p99'], m)} | {cell(t['p999'], m)} | {t['err']} | {ratio} | {vs_hap} |")
+def log_ratio(path):
+    on, off = table.get(("gatehouse-log", path)), table.get(("gatehouse", path))
+    return f"{statistics.median(on['rpc']) / statistics.median(off['rpc']):.2f}" if on and off else "—"
+lines += ["", f"`gatehouse-log` is the same build with the access log on (JSON lines to a file): rps per core "
+          f"{log_ratio('/')}× the log-off figure on `/`, {log_ratio('/profile')}× on `/profile`; "
+          f"{log_lines} lines written for {log_requests} requests it answered (warm-up included), "
+          f"{log_dropped} dropped (`gatehouse_access_log_dropped_total`)."]
 lines += ["", "Raw rounds (round, peer, path, rps, p50 ms, p99 ms, p99.9 ms, errors, gateway CPU share):", "", "```"]
 lines += ["\t".join(r) for r in rows]
 lines += ["```", ""]
