@@ -2,9 +2,9 @@
 # directory cleaned on exit, nginx replicas pinned to core 1, CPU accounting. Not run on its own.
 
 need() { command -v "$1" >/dev/null 2>&1; }
-if ! need nginx || ! need wrk || ! need h2load; then
-  echo "bench: installing nginx, wrk and h2load (Debian packages)" >&2
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light wrk nghttp2-client >/dev/null
+if ! need nginx || ! need wrk || ! need h2load || ! need haproxy; then
+  echo "bench: installing nginx, HAProxy, wrk and h2load (Debian packages)" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light haproxy wrk nghttp2-client >/dev/null
 fi
 # GATEHOUSE_JAR picks another build (a before/after pair); the default is this checkout's.
 JAR=${GATEHOUSE_JAR:-app/target/gatehouse.jar}
@@ -68,14 +68,27 @@ ms() { # wrk latency (e.g. 512.00us, 1.20ms, 1.01s) -> ms
 }
 
 
-# wrk's report on stdin -> "rps p50_ms p99_ms errors" (errors: socket errors + non-2xx answers)
+# wrk's report on stdin -> "rps p50_ms p99_ms errors [p99.9_ms]" (errors: socket errors + non-2xx
+# answers; p99.9 only when wrk ran with the script of wrk_p999_script, as --latency stops at 99%)
 wrk_stats() {
-  local out rps p50 p99 errs non2xx
+  local out rps p50 p99 p999 errs non2xx
   out=$(cat)
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  p999=$(awk '$1=="p99.9_us" {printf "%.3f", $2/1000}' <<<"$out")
   errs=$(awk '/Socket errors/ {gsub(",",""); print $4+$6+$8+$10}' <<<"$out"); errs=${errs:-0}
   non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out"); non2xx=${non2xx:-0}
-  echo "$rps $(ms "$p50") $(ms "$p99") $((errs + non2xx))"
+  echo "$rps $(ms "$p50") $(ms "$p99") $((errs + non2xx))${p999:+ $p999}"
+}
+
+# A wrk script (path on stdout) that prints the 99.9th latency percentile in microseconds once, at
+# the end of the run (no per-request Lua, so it does not slow wrk down).
+wrk_p999_script() {
+  cat > "$WORK/p999.lua" <<'LUA'
+done = function(summary, latency, requests)
+  io.write(string.format("p99.9_us %d\n", latency:percentile(99.9)))
+end
+LUA
+  echo "$WORK/p999.lua"
 }

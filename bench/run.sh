@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Gatehouse against nginx as an equivalent gateway, on the same two replicas, in one run.
+# Gatehouse against nginx and HAProxy as equivalent gateways, on the same two replicas, in one run.
 #
 #   bench/run.sh [--rounds N] [--duration SECONDS] [--warmup SECONDS] [--connections C] [--out FILE]
 #
 # Layout (PERFORMANCE.md): the gateway under test is pinned to core 0; wrk and the two replicas
-# (nginx, one worker each) to core 1. Rounds are interleaved (direct, nginx, gatehouse, then
-# again) so drift on a shared machine hits every peer alike. Each figure is the median of the
+# (nginx, one worker each) to core 1. Rounds are interleaved (direct, nginx, haproxy, gatehouse,
+# gatehouse-log, then again) so drift on a shared machine hits every peer alike. gatehouse-log is
+# the same build with the access log on (JSON lines to a file); the page says how many lines it
+# wrote for how many requests, and how many it dropped. Each figure is the median of the
 # rounds with min–max. "rps per core" divides by the gateway's measured CPU share (utime+stime
 # from /proc over the wall time of the run), because the load side can saturate its own core.
-# Installs nginx and wrk from Debian's packages when missing. Not a test: run it on demand.
+# Latency: p50, p99 and p99.9 (wrk's full histogram, read by a done() script).
+# Installs nginx, HAProxy and wrk from Debian's packages when missing. Not a test: run it on demand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -25,7 +28,8 @@ COMMAND="bench/run.sh --rounds $ROUNDS --duration $DURATION --warmup $WARMUP --c
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 
-R1=$(free_port); R2=$(free_port); NGX=$(free_port); GH=$(free_port); GHS=$(free_port)
+R1=$(free_port); R2=$(free_port); NGX=$(free_port); HAP=$(free_port); GH=$(free_port); GHS=$(free_port)
+GHL=$(free_port); GHLS=$(free_port)
 KEY=bench-secret-key
 
 replica "$R1"; replica "$R2"
@@ -53,6 +57,42 @@ nginx_conf gateway "
   }"
 taskset -c 0 nginx -c "$WORK/gateway/nginx.conf" -p "$WORK/gateway" &
 NGX_PID=$!; PIDS+=($NGX_PID)
+
+# HAProxy as the equivalent gateway: one thread, round robin over the two replicas, idle server
+# connections shared by every client (http-reuse always), the key check on /profile as an ACL on a
+# map (known key -> X-Consumer-ID, no key or an unknown one -> 401), the key not sent upstream; no
+# log, as nginx's access_log off.
+mkdir -p "$WORK/haproxy"
+printf '%s bench-consumer\n' "$KEY" > "$WORK/haproxy/keys.map"
+cat > "$WORK/haproxy/haproxy.cfg" <<CFG
+global
+  nbthread 1
+  maxconn 4096
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+  option http-keep-alive
+frontend gateway
+  bind 127.0.0.1:$HAP
+  acl profile path /profile
+  acl profile path_beg /profile/
+  http-request return status 401 content-type application/json string '{"message":"No API key found in request"}' if profile !{ req.hdr(apikey) -m found }
+  http-request set-var(txn.consumer) req.hdr(apikey),map($WORK/haproxy/keys.map) if profile
+  http-request return status 401 content-type application/json string '{"message":"Unauthorized"}' if profile !{ var(txn.consumer) -m found }
+  http-request set-header X-Consumer-ID %[var(txn.consumer)] if profile
+  http-request del-header apikey if profile
+  default_backend replicas
+backend replicas
+  balance roundrobin
+  http-reuse always
+  server r1 127.0.0.1:$R1
+  server r2 127.0.0.1:$R2
+CFG
+haproxy -c -q -f "$WORK/haproxy/haproxy.cfg"
+taskset -c 0 haproxy -db -f "$WORK/haproxy/haproxy.cfg" > "$WORK/haproxy/haproxy.log" 2>&1 &
+HAP_PID=$!; PIDS+=($HAP_PID)
 
 mkdir -p "$WORK/gatehouse"
 cat > "$WORK/gatehouse/bench.yaml" <<YAML
@@ -90,90 +130,134 @@ GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java -XX:+UseParallelGC -XX:ActiveProcesso
   -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse" "${EXTRA[@]}" \
   --address 127.0.0.1 --port "$GH" --status-port "$GHS" --access-log off > "$WORK/gatehouse.log" 2>&1 &
 GH_PID=$!; PIDS+=($GH_PID)
+# the same with the access log on, JSON lines to a file (as the chart's default): its cost, and
+# whether every request got its line
+mkdir -p "$WORK/gatehouse-log"
+cp "$WORK/gatehouse/bench.yaml" "$WORK/gatehouse-log/"
+GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java -XX:+UseParallelGC -XX:ActiveProcessorCount=1 -Xms512m -Xmx512m \
+  -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse-log" "${EXTRA[@]}" \
+  --address 127.0.0.1 --port "$GHL" --status-port "$GHLS" --access-log "$WORK/access.log" > "$WORK/gatehouse-log.log" 2>&1 &
+GHL_PID=$!; PIDS+=($GHL_PID)
 
 for i in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$GHS/readyz" >/dev/null 2>&1 && curl -fs "http://127.0.0.1:$NGX/" >/dev/null 2>&1 && break
+  curl -fs "http://127.0.0.1:$GHS/readyz" >/dev/null 2>&1 && curl -fs "http://127.0.0.1:$NGX/" >/dev/null 2>&1 \
+    && curl -fs "http://127.0.0.1:$HAP/" >/dev/null 2>&1 && curl -fs "http://127.0.0.1:$GHLS/readyz" >/dev/null 2>&1 && break
   sleep 0.2
 done
 curl -fs "http://127.0.0.1:$GH/profile" -H "apikey: $KEY" >/dev/null || { echo "gatehouse did not come up:"; cat "$WORK/gatehouse.log"; exit 1; }
+# every gateway answers /profile alike: 401 without a key, 401 with a wrong one, the consumer's id with it
+for port in "$NGX" "$HAP" "$GH" "$GHL"; do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/profile")" = 401 ] \
+    && [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/profile" -H 'apikey: wrong')" = 401 ] \
+    && curl -fs "http://127.0.0.1:$port/profile" -H "apikey: $KEY" | grep -q '"id":"' \
+    || { echo "the gateway on port $port does not check the key as the others do" >&2; cat "$WORK/haproxy/haproxy.log" >&2; exit 1; }
+done
 
-# wrk: prints "rps p50_ms p99_ms errors"
+# wrk: prints "rps p50_ms p99_ms errors p99.9_ms"
+P999=$(wrk_p999_script)
 load() { # url duration [header]
   if [ -n "${3:-}" ]; then
-    taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$2"s --latency -H "$3" "$1" | wrk_stats
+    taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$2"s --latency -s "$P999" -H "$3" "$1" | wrk_stats
   else
-    taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$2"s --latency "$1" | wrk_stats
+    taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$2"s --latency -s "$P999" "$1" | wrk_stats
   fi
 }
 
 declare -A URL PID
-URL[direct]="http://127.0.0.1:$R1"; URL[nginx]="http://127.0.0.1:$NGX"; URL[gatehouse]="http://127.0.0.1:$GH"
-PID[nginx]=$NGX_PID; PID[gatehouse]=$GH_PID
+URL[direct]="http://127.0.0.1:$R1"; URL[nginx]="http://127.0.0.1:$NGX"; URL[haproxy]="http://127.0.0.1:$HAP"
+URL[gatehouse]="http://127.0.0.1:$GH"; URL[gatehouse-log]="http://127.0.0.1:$GHL"
+PID[nginx]=$NGX_PID; PID[haproxy]=$HAP_PID; PID[gatehouse]=$GH_PID; PID[gatehouse-log]=$GHL_PID
 
-echo "bench: warming up gatehouse and nginx for ${WARMUP}s" >&2
-load "${URL[gatehouse]}/" "$WARMUP" >/dev/null
-load "${URL[gatehouse]}/profile" 5 "apikey: $KEY" >/dev/null
+echo "bench: warming up both gatehouses for ${WARMUP}s, nginx and haproxy briefly" >&2
+for gh in gatehouse gatehouse-log; do
+  load "${URL[$gh]}/" "$WARMUP" >/dev/null
+  load "${URL[$gh]}/profile" 5 "apikey: $KEY" >/dev/null
+done
 load "${URL[nginx]}/" 5 >/dev/null
+load "${URL[haproxy]}/" 5 >/dev/null
 
 RESULTS="$WORK/results.tsv"
 : > "$RESULTS"
 for round in $(seq 1 "$ROUNDS"); do
-  for peer in direct nginx gatehouse; do
+  for peer in direct nginx haproxy gatehouse gatehouse-log; do
     for path in / /profile; do
       header=""; [ "$path" = /profile ] && header="apikey: $KEY"
       [ "$peer" = direct ] && [ "$path" = /profile ] && header="X-Consumer-ID: bench-consumer"
       pid=${PID[$peer]:-}
       t0=$(date +%s.%N); c0=0; [ -n "$pid" ] && c0=$(cpu_ticks "$pid")
-      read -r rps p50 p99 errors < <(load "${URL[$peer]}$path" "$DURATION" "$header")
+      read -r rps p50 p99 errors p999 < <(load "${URL[$peer]}$path" "$DURATION" "$header")
       t1=$(date +%s.%N); c1=0; [ -n "$pid" ] && c1=$(cpu_ticks "$pid")
       share=$(awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$HZ" 'BEGIN { s=(c1-c0)/hz/(t1-t0); if (s<=0) s=1; printf "%.3f", s }')
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$peer" "$path" "$rps" "$p50" "$p99" "$errors" "$share" >> "$RESULTS"
-      echo "round $round $peer $path: rps=$rps p50=${p50}ms p99=${p99}ms errors=$errors cpu=$share" >&2
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$peer" "$path" "$rps" "$p50" "$p99" "$p999" "$errors" "$share" >> "$RESULTS"
+      echo "round $round $peer $path: rps=$rps p50=${p50}ms p99=${p99}ms p99.9=${p999}ms errors=$errors cpu=$share" >&2
     done
   done
 done
 
-python3 - "$RESULTS" "$OUT" "$COMMAND" "$ROUNDS" "$DURATION" "$CONNECTIONS" <<'PY'
+# every request gatehouse-log answered (warm-up and checks included) against the lines in its file,
+# once its event loops handed their last buffers over (every 200 ms)
+sleep 1
+METRICS=$(curl -fs "http://127.0.0.1:$GHLS/metrics")
+ANSWERED=$(awk '/^gatehouse_requests_total/ {s += $NF} END {printf "%d", s}' <<<"$METRICS")
+DROPPED=$(awk '/^gatehouse_access_log_dropped_total/ {printf "%d", $NF}' <<<"$METRICS")
+LINES=$(wc -l < "$WORK/access.log")
+echo "bench: access log: $LINES lines for $ANSWERED requests, $DROPPED dropped" >&2
+
+python3 - "$RESULTS" "$OUT" "$COMMAND" "$ROUNDS" "$DURATION" "$CONNECTIONS" "$LINES" "$ANSWERED" "${DROPPED:-0}" <<'PY'
 import sys, statistics, datetime, platform, subprocess
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 out, command, rounds, duration, conns = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
+log_lines, log_requests, log_dropped = int(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9])
 def cell(vals, fmt):
     return f"{fmt(statistics.median(vals))} ({fmt(min(vals))}–{fmt(max(vals))})"
 table = {}
-for r, peer, path, rps, p50, p99, err, share in rows:
-    t = table.setdefault((peer, path), {"rps": [], "p50": [], "p99": [], "err": 0, "rpc": []})
-    t["rps"].append(float(rps)); t["p50"].append(float(p50)); t["p99"].append(float(p99)); t["err"] += int(err)
+for r, peer, path, rps, p50, p99, p999, err, share in rows:
+    t = table.setdefault((peer, path), {"rps": [], "p50": [], "p99": [], "p999": [], "err": 0, "rpc": []})
+    t["rps"].append(float(rps)); t["p50"].append(float(p50)); t["p99"].append(float(p99)); t["p999"].append(float(p999))
+    t["err"] += int(err)
     t["rpc"].append(float(rps) / min(max(float(share), 0.05), 1.0) if peer != "direct" else float(rps))
 k = lambda v: f"{v/1000:.1f}k"
 m = lambda v: f"{v:.2f}"
 cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
 lines = [
     "# Benchmarks", "",
-    "Gatehouse against nginx as an equivalent gateway (round robin over the same two replicas,",
+    "Gatehouse against nginx and HAProxy as equivalent gateways (round robin over the same two replicas,",
     "upstream keep-alive, the walkthrough's API-key check on `/profile`), measured in one run on one machine.", "",
     f"- Made by: `{command}` on {datetime.date.today().isoformat()}, {cpu}, 2 cores, Java {platform.python_version() and subprocess.run(['java','-version'],capture_output=True,text=True).stderr.splitlines()[0]}",
     f"- Gateway pinned to core 0; wrk (1 thread, {conns} connections, HTTP/1.1 keep-alive) and the two nginx replicas pinned to core 1.",
+    "- nginx 1 worker with upstream keepalive; HAProxy 1 thread with `http-reuse always`, the key check an ACL on a map; Gatehouse with its metrics, strict gate and key-auth on, the access log off (as the others').",
     f"- {rounds} interleaved rounds of {duration} s per peer and path after a warm-up; medians with min–max.",
     "- *rps per core* = rps ÷ the gateway's CPU share during the run (from /proc utime+stime). `direct` is wrk against one replica: the limit of the load side.",
     "- Absolute numbers on these shared machines are noisy; read the ratios.", "",
-    "| peer | path | rps | rps per gateway core | p50 ms | p99 ms | errors | rps/core vs nginx |",
-    "|---|---|---|---|---|---|---|---|",
+    "| peer | path | rps | rps per gateway core | p50 ms | p99 ms | p99.9 ms | errors | rps/core vs nginx | vs HAProxy |",
+    "|---|---|---|---|---|---|---|---|---|---|",
 ]
 for path in ["/", "/profile"]:
     base = statistics.median(table[("nginx", path)]["rpc"]) if ("nginx", path) in table else None
-    for peer in ["direct", "nginx", "gatehouse"]:
+    hap = statistics.median(table[("haproxy", path)]["rpc"]) if ("haproxy", path) in table else None
+    for peer in ["direct", "nginx", "haproxy", "gatehouse", "gatehouse-log"]:
         t = table.get((peer, path))
         if not t: continue
         ratio = "—" if peer == "direct" or not base else f"{statistics.median(t['rpc'])/base:.2f}"
-        lines.append(f"| {peer} | `{path}` | {cell(t['rps'], k)} | {'—' if peer=='direct' else cell(t['rpc'], k)} | {cell(t['p50'], m)} | {cell(t['p99'], m)} | {t['err']} | {ratio} |")
-lines += ["", "Raw rounds (round, peer, path, rps, p50 ms, p99 ms, errors, gateway CPU share):", "", "```"]
+        vs_hap = "—" if peer == "direct" or not hap else f"{statistics.median(t['rpc'])/hap:.2f}"
+        lines.append(f"| {peer} | `{path}` | {cell(t['rps'], k)} | {'—' if peer=='direct' else cell(t['rpc'], k)} | {cell(t['p50'], m)} | {cell(t['p99'], m)} | {cell(t['p999'], m)} | {t['err']} | {ratio} | {vs_hap} |")
+def log_ratio(path):
+    on, off = table.get(("gatehouse-log", path)), table.get(("gatehouse", path))
+    return f"{statistics.median(on['rpc']) / statistics.median(off['rpc']):.2f}" if on and off else "—"
+lines += ["", f"`gatehouse-log` is the same build with the access log on (JSON lines to a file): rps per core "
+          f"{log_ratio('/')}× the log-off figure on `/`, {log_ratio('/profile')}× on `/profile`; "
+          f"{log_lines} lines written for {log_requests} requests it answered (warm-up included), "
+          f"{log_dropped} dropped (`gatehouse_access_log_dropped_total`)."]
+lines += ["", "Raw rounds (round, peer, path, rps, p50 ms, p99 ms, p99.9 ms, errors, gateway CPU share):", "", "```"]
 lines += ["\t".join(r) for r in rows]
 lines += ["```", ""]
-# keep the TLS section that bench/tls.sh writes into the same page
+# keep the sections that bench/tls.sh and bench/jmh.sh write into the same page
 import os, re
-kept = re.search(r"<!-- tls:begin.*?<!-- tls:end -->", open(out).read(), re.S) if os.path.exists(out) else None
-if kept:
-    lines += [kept.group(0), ""]
+page = open(out).read() if os.path.exists(out) else ""
+for name in ["tls", "jmh"]:
+    kept = re.search(rf"<!-- {name}:begin.*?<!-- {name}:end -->", page, re.S)
+    if kept:
+        lines += [kept.group(0), ""]
 open(out, "w").write("\n".join(lines))
 print("\n".join(lines))
 PY

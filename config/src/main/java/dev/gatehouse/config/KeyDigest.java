@@ -16,6 +16,12 @@ import java.util.Objects;
  */
 public final class KeyDigest {
     private static final HexFormat HEX = HexFormat.of();
+    /**
+     * One SHA-256 per thread: {@code MessageDigest.getInstance} looks the provider up and
+     * allocates an engine, about a microsecond per key-auth request on the proxy's event loops;
+     * {@code digest()} resets the engine, so each thread reuses its own.
+     */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(KeyDigest::newSha256);
     private final byte[] bytes;
 
     private KeyDigest(byte[] bytes) {
@@ -71,8 +77,12 @@ public final class KeyDigest {
     }
 
     private static byte[] sha256(byte[] in) {
+        return SHA256.get().digest(in);
+    }
+
+    private static MessageDigest newSha256() {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(in);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by every Java platform", e);
         }

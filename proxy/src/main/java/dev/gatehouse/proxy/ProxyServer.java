@@ -140,6 +140,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         }
         Transport transport = Transport.best();
         EventLoopGroup group = transport.newGroup(config.ioThreads(), "gatehouse-io");
+        observer.attach(group);
         Map<EventLoop, UpstreamPool> pools = new IdentityHashMap<>();
         try {
             SslContext tls = SslContextBuilder.forClient().build();

@@ -125,6 +125,33 @@ class AccessLogTest {
     }
 
     @Test
+    void everyRequestIsWrittenExactlyOnceByShutdown(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("access.log");
+        int connections = 6;
+        int perConnection = 150;
+        try (Backend backend = new Backend("b")) {
+            ProxyServer proxy = ProxyServer.start(Fixtures.config(), new SimpleMeterRegistry(), AccessLogDestination.file(file));
+            try {
+                assertThat(proxy.apply(snapshot(backend.port()))).isEmpty();
+                // keep-alive connections spread over both event loops; the lines sit in the loops' buffers
+                for (int c = 0; c < connections; c++) {
+                    try (TestClient client = new TestClient(proxy.port())) {
+                        for (int i = 0; i < perConnection; i++) {
+                            client.write("GET /open/" + i + " HTTP/1.1\r\nHost: h\r\nX-Request-Id: n-" + c + "-" + i + "\r\n\r\n");
+                            assertThat(client.read(false).status()).isEqualTo(200);
+                        }
+                    }
+                }
+            } finally {
+                proxy.close(); // hands every loop's buffer over and writes the queue
+            }
+        }
+        List<JsonNode> log = lines(Files.readString(file));
+        assertThat(log).hasSize(connections * perConnection);
+        assertThat(log.stream().map(n -> n.get("request_id").asText()).distinct()).hasSize(connections * perConnection);
+    }
+
+    @Test
     void stdoutGetsTheLinesAndOffWritesNothing() throws Exception {
         PrintStream original = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();

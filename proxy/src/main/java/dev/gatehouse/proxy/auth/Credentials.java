@@ -40,7 +40,16 @@ public final class Credentials {
 
     /** The consumer of {@code namespace} holding the key with this digest, or null. */
     public Holder find(String namespace, KeyDigest presented) {
-        Map<KeyDigest, Holder> keys = byNamespace.get(namespace);
+        return find(byNamespace.get(namespace), presented);
+    }
+
+    /** The keys of {@code namespace} (empty when it has none), resolved once when a route compiles. */
+    Map<KeyDigest, Holder> namespace(String namespace) {
+        return byNamespace.getOrDefault(namespace, Map.of());
+    }
+
+    /** The holder of the key with this digest among {@code keys} ({@link #namespace}), or null. */
+    static Holder find(Map<KeyDigest, Holder> keys, KeyDigest presented) {
         Holder candidate = keys == null ? null : keys.get(presented);
         return candidate != null && candidate.credential().digest().matches(presented) ? candidate : null;
     }

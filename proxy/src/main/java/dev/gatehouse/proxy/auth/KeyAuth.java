@@ -7,6 +7,7 @@ import dev.gatehouse.proxy.http.ErrorReply;
 import io.netty.handler.codec.http.HttpHeaders;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Kong's key-auth for one route: finds the key in the headers and/or the query string under the
@@ -23,14 +24,13 @@ import java.util.List;
  */
 public final class KeyAuth {
     private final Route.KeyAuth settings;
-    private final String namespace;
-    private final Credentials credentials;
+    /** The keys of the route's namespace, looked up once here rather than per request. */
+    private final Map<KeyDigest, Credentials.Holder> keys;
     private final Consumer anonymous;
 
     public KeyAuth(Route.KeyAuth settings, String namespace, Credentials credentials) {
         this.settings = settings;
-        this.namespace = namespace;
-        this.credentials = credentials;
+        this.keys = credentials.namespace(namespace);
         this.anonymous = credentials.consumer(settings.anonymous());
     }
 
@@ -89,7 +89,7 @@ public final class KeyAuth {
             }
             return reject(ErrorReply.NO_KEY);
         }
-        Credentials.Holder holder = credentials.find(namespace, KeyDigest.of(key));
+        Credentials.Holder holder = Credentials.find(keys, KeyDigest.of(key));
         if (holder == null) {
             return reject(ErrorReply.UNAUTHORIZED);
         }

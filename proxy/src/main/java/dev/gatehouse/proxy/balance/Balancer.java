@@ -11,26 +11,19 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The balancer of one upstream in one compiled snapshot: an immutable target list with its
- * weights and, for {@code ConsistentHash}, a Maglev table, all built at compile time; the
- * per-target state it reads and updates ({@link TargetState}: counters, health, ejection) is
- * shared with the snapshots before and after it. The weights are this snapshot's own, so a
- * balancer built for a snapshot that is refused changes nothing that serves.
+ * weights and its algorithm's {@link SelectionStrategy} (for {@code ConsistentHash} with its
+ * Maglev table), all built at compile time; the per-target state it reads and updates
+ * ({@link TargetState}: counters, health, ejection) and the per-event-loop positions
+ * ({@link LoopView}) are shared with the snapshots before and after it. The weights are this
+ * snapshot's own, so a balancer built for a snapshot that is refused changes nothing that serves.
  *
  * <p>Every algorithm is weighted, never picks a weight 0 (drained) target nor one this request
  * already tried, and skips unhealthy and ejected targets. When no target is healthy it fails
  * open (picks among all targets with weight &gt; 0) unless the upstream's
  * {@code healthChecks.failOpen} (or, when unset, the proxy's {@link Balancers#FAIL_OPEN_PROPERTY})
  * is false, then the request gets 503. Slow start scales a returning target's weight, from 10% up.
- * <ul>
- * <li>{@code RoundRobin}: smooth weighted round robin (nginx), under the upstream's monitor.</li>
- * <li>{@code LeastConnections}: fewest in-flight per unit of weight; the scan starts at a
- * rotating position, so ties go round robin.</li>
- * <li>{@code LeastLatency}: power of two random choices; cost = peak-EWMA latency × (in-flight
- * + 1) ÷ weight.</li>
- * <li>{@code ConsistentHash}: Maglev; a request without a hash value (neither {@code hashOn} nor
- * {@code hashFallback}) goes round robin; a retry, or an unavailable target, walks the table
- * on to the next distinct target.</li>
- * </ul>
+ * The algorithms: {@link RoundRobin}, {@link LeastConnections}, {@link LeastLatency},
+ * {@link ConsistentHash}. No pick takes a lock on an event loop.
  */
 public final class Balancer implements TargetSelector {
     /** Sticky cookies are 16 hex characters of randomness. */
@@ -42,11 +35,11 @@ public final class Balancer implements TargetSelector {
     private final TargetState[] targets;
     /** Configured weight of each target in this snapshot. */
     private final int[] weights;
-    private final int[] maglev;
     private final long slowStartNanos;
     private final boolean failOpen;
     /** The attributes after {@code name=value} of a new sticky cookie. */
     private final String cookieAttributes;
+    private final SelectionStrategy strategy;
 
     Balancer(UpstreamState state, Upstream upstream, List<Peer> peers, TargetState[] targets, boolean failOpen) {
         this.state = state;
@@ -58,15 +51,7 @@ public final class Balancer implements TargetSelector {
         Upstream.HealthChecks checks = upstream.healthChecks();
         this.failOpen = checks == null || checks.failOpen() == null ? failOpen : checks.failOpen();
         this.cookieAttributes = cookieAttributes(upstream.stickyCookie());
-        if (upstream.algorithm() == Upstream.Algorithm.CONSISTENT_HASH) {
-            String[] keys = new String[targets.length];
-            for (int i = 0; i < keys.length; i++) {
-                keys[i] = targets[i].key();
-            }
-            maglev = Maglev.build(keys, this.weights);
-        } else {
-            maglev = null;
-        }
+        this.strategy = SelectionStrategy.of(upstream, this);
     }
 
     @Override
@@ -83,6 +68,36 @@ public final class Balancer implements TargetSelector {
         return state;
     }
 
+    int size() {
+        return targets.length;
+    }
+
+    TargetState target(int i) {
+        return targets[i];
+    }
+
+    int weight(int i) {
+        return weights[i];
+    }
+
+    /** Target {@code i}'s weight now: its configured one, ramped up after it came back (slow start). */
+    double effectiveWeight(int i, long now) {
+        return targets[i].effectiveWeight(weights[i], now, slowStartNanos);
+    }
+
+    /** Whether some target's weight is still ramping up after it was added or came back (slow start). */
+    boolean rampingUp(long now) {
+        if (slowStartNanos <= 0) {
+            return false;
+        }
+        for (int i = 0; i < targets.length; i++) {
+            if (weights[i] > 0 && targets[i].effectiveWeight(weights[i], now, slowStartNanos) < weights[i]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public int pick(BitSet tried) {
         return pick(null, null, tried);
@@ -91,9 +106,9 @@ public final class Balancer implements TargetSelector {
     @Override
     public int pick(HttpRequest request, ClientAddress client, BitSet tried) {
         long now = System.nanoTime();
-        int i = pick(request, client, tried, now, true);
+        int i = strategy.pick(request, client, tried, now, true);
         if (i < 0 && failOpen && noneAvailable(now)) {
-            i = pick(request, client, tried, now, false);
+            i = strategy.pick(request, client, tried, now, false);
         }
         return i;
     }
@@ -107,135 +122,20 @@ public final class Balancer implements TargetSelector {
         return true;
     }
 
-    private boolean eligible(int i, BitSet tried, long now, boolean strict) {
+    /** Whether target {@code i} may take this attempt: weight &gt; 0, not tried, and (when {@code strict}) up. */
+    boolean eligible(int i, BitSet tried, long now, boolean strict) {
         return weights[i] > 0 && (tried == null || !tried.get(i)) && (!strict || targets[i].up(now));
     }
 
-    private int pick(HttpRequest request, ClientAddress client, BitSet tried, long now, boolean strict) {
-        return switch (upstream.algorithm()) {
-            case ROUND_ROBIN -> roundRobin(tried, now, strict);
-            case LEAST_CONNECTIONS -> leastConnections(tried, now, strict);
-            case LEAST_LATENCY -> leastLatency(tried, now, strict);
-            case CONSISTENT_HASH -> consistentHash(request, client, tried, now, strict);
-        };
-    }
-
-    private int roundRobin(BitSet tried, long now, boolean strict) {
-        synchronized (state) {
-            int best = -1;
-            long total = 0;
-            for (int i = 0; i < targets.length; i++) {
-                if (!eligible(i, tried, now, strict)) {
-                    continue;
-                }
-                TargetState t = targets[i];
-                int w = Math.max(1, (int) t.effectiveWeight(weights[i], now, slowStartNanos));
-                t.rrCurrent += w;
-                total += w;
-                if (best < 0 || t.rrCurrent > targets[best].rrCurrent) {
-                    best = i;
-                }
-            }
-            if (best >= 0) {
-                targets[best].rrCurrent -= (int) total;
-            }
-            return best;
-        }
-    }
-
-    private int leastConnections(BitSet tried, long now, boolean strict) {
-        int n = targets.length;
-        if (n == 0) {
-            return -1;
-        }
-        int start = Math.floorMod(state.cursor.getAndIncrement(), n);
-        int best = -1;
-        double bestScore = Double.MAX_VALUE;
-        for (int k = 0; k < n; k++) {
-            int i = (start + k) % n;
-            if (!eligible(i, tried, now, strict)) {
-                continue;
-            }
-            TargetState t = targets[i];
-            double score = (t.inFlight() + 1) / t.effectiveWeight(weights[i], now, slowStartNanos);
-            if (score < bestScore) {
-                bestScore = score;
-                best = i;
-            }
-        }
-        return best;
-    }
-
-    private int leastLatency(BitSet tried, long now, boolean strict) {
-        int m = 0;
-        for (int i = 0; i < targets.length; i++) {
-            if (eligible(i, tried, now, strict)) {
-                m++;
-            }
-        }
-        if (m <= 1) {
-            return m == 0 ? -1 : nth(0, tried, now, strict);
-        }
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        int r1 = random.nextInt(m);
-        int r2 = random.nextInt(m - 1);
-        if (r2 >= r1) {
-            r2++;
-        }
-        int a = nth(r1, tried, now, strict);
-        int b = nth(r2, tried, now, strict);
-        return cost(a, now) <= cost(b, now) ? a : b;
-    }
-
-    private double cost(int i, long now) {
-        TargetState t = targets[i];
-        return (t.ewmaNanos(now) + 1) * (t.inFlight() + 1) / t.effectiveWeight(weights[i], now, slowStartNanos);
-    }
-
-    private int nth(int nth, BitSet tried, long now, boolean strict) {
-        for (int i = 0; i < targets.length; i++) {
-            if (eligible(i, tried, now, strict) && nth-- == 0) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private int consistentHash(HttpRequest request, ClientAddress client, BitSet tried, long now, boolean strict) {
-        if (maglev == null) {
-            return -1;
-        }
-        long hash = request == null ? HashKey.ABSENT : HashKey.of(upstream.hashOn(), request, client);
-        if (hash == HashKey.ABSENT && request != null) {
-            hash = HashKey.of(upstream.hashFallback(), request, client);
-        }
-        if (hash == HashKey.ABSENT) {
-            return roundRobin(tried, now, strict);
-        }
-        return walk(hash, tried, now, strict);
-    }
-
-    /** The entry of {@code hash}, or the next entry onwards whose target is eligible. */
-    int walk(long hash, BitSet tried, long now, boolean strict) {
-        int pos = (int) Long.remainderUnsigned(hash, Maglev.SIZE);
-        for (int k = 0; k < Maglev.SIZE; k++) {
-            int i = maglev[(pos + k) % Maglev.SIZE];
-            if (eligible(i, tried, now, strict)) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    /** The target index a hash maps to with every target available; for tests and measurements. */
+    /** The target index a hash maps to with every target available ({@code ConsistentHash}); for tests and measurements. */
     int lookup(long hash) {
-        return maglev[(int) Long.remainderUnsigned(hash, Maglev.SIZE)];
+        return ((ConsistentHash) strategy).lookup(hash);
     }
 
     @Override
     public String stickyCookie(HttpRequest request) {
         Upstream.HashOn on = upstream.hashOn();
-        if (maglev == null || on == null || on.source() != Upstream.HashSource.COOKIE) {
+        if (!(strategy instanceof ConsistentHash hashing) || !hashing.hasTable() || on == null || on.source() != Upstream.HashSource.COOKIE) {
             return null;
         }
         String v = HashKey.cookieValue(request.headers(), on.name());

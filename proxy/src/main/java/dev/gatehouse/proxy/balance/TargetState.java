@@ -9,8 +9,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * What the proxy knows about one target of one upstream, shared by every event loop and kept
  * across snapshot swaps for as long as the target stays: in-flight count, request and failure
  * counters, the peak-EWMA of response time, active health and passive ejection. Every field is
- * an atomic or a volatile; nothing here locks. {@link #rrCurrent} is the smooth round robin
- * position, guarded by the owning {@link UpstreamState}'s monitor.
+ * an atomic or a volatile; nothing here locks. Round robin positions are per event loop
+ * ({@link LoopView}).
  */
 public final class TargetState {
     /**
@@ -31,7 +31,6 @@ public final class TargetState {
     volatile int weight;
     /** Where to connect, as last committed (health probes read it). */
     volatile Peer peer;
-    int rrCurrent;
 
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong requests = new AtomicLong();

@@ -11,15 +11,21 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The state of one upstream that outlives compiled snapshots: its targets' {@link TargetState}s
- * by {@code host:port} and the configuration last applied. Its monitor guards the smooth round
- * robin position (a few dozen instructions per pick). Targets and configuration change only in
+ * by {@code host:port}, the configuration last applied, and each event loop's balancing position
+ * ({@link LoopView}, by {@link LoopSlots} number; read without a lock, added under this
+ * object's monitor the first time a loop picks). Targets and configuration change only in
  * {@link #adopt}, when a {@link BalancerPlan} is committed.
  */
 public final class UpstreamState {
     private final String id;
     private final Map<String, TargetState> targets = new ConcurrentHashMap<>();
     private final AtomicInteger nextSlot = new AtomicInteger();
-    final AtomicInteger cursor = new AtomicInteger();
+    /** Each event loop's view, by loop slot; copied on write, so a pick reads it without a lock. */
+    private volatile LoopView[] views = new LoopView[0];
+    /** Round robin's place in the shared smooth sequence ({@link RoundRobin}); survives swaps, so the sequence goes on. */
+    private final java.util.concurrent.atomic.AtomicLong ticket = new java.util.concurrent.atomic.AtomicLong();
+    /** The view of threads that are not event loops; locked by its users. */
+    private final LoopView shared = new LoopView();
     private volatile Upstream config;
 
     /** @param config the configuration it is created with; not live before its plan is committed */
@@ -44,6 +50,36 @@ public final class UpstreamState {
     /** The state of target {@code key} ({@code host:port}), or null. */
     public TargetState find(String key) {
         return targets.get(key);
+    }
+
+    /** The view of event loop {@code loop} ({@link LoopSlots#current()}, {@code >= 0}); only that loop may use it. */
+    LoopView view(int loop) {
+        LoopView[] v = views;
+        if (loop < v.length && v[loop] != null) {
+            return v[loop];
+        }
+        return addView(loop);
+    }
+
+    private synchronized LoopView addView(int loop) {
+        LoopView[] v = views;
+        if (loop < v.length && v[loop] != null) {
+            return v[loop];
+        }
+        LoopView[] next = java.util.Arrays.copyOf(v, Math.max(v.length, loop + 1));
+        next[loop] = new LoopView();
+        views = next;
+        return next[loop];
+    }
+
+    /** The next position in round robin's shared sequence. */
+    long nextTicket() {
+        return ticket.getAndIncrement();
+    }
+
+    /** The view of threads that are not event loops; synchronize on it. */
+    LoopView sharedView() {
+        return shared;
     }
 
     /** The slot the next new target gets. */

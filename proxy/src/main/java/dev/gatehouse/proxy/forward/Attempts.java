@@ -34,7 +34,6 @@ final class Attempts {
     private final BitSet tried = new BitSet();
     private int left;
     private int count;
-    private int lastIndex = -1;
     private int budgetHeld = NO_ATTEMPT;
     /** The balancer state of the current attempt's target; null between attempts. */
     private TargetState target;
@@ -80,7 +79,6 @@ final class Attempts {
             return null;
         }
         tried.set(index);
-        lastIndex = index;
         left--;
         count++;
         target = route.targets().state(index);
@@ -88,11 +86,6 @@ final class Attempts {
             target.begin();
         }
         return route.targets().peers().get(index);
-    }
-
-    /** The index of the current attempt's target among the route's peers, for the access log. */
-    int lastIndex() {
-        return lastIndex;
     }
 
     /** Attempts started so far. */

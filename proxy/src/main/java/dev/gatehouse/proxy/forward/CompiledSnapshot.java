@@ -84,7 +84,7 @@ public final class CompiledSnapshot {
                 return new CompiledRoute(r, null, null, keyAuth, unresolved); // unresolved service: 503
             }
             return new CompiledRoute(r, svc, selectors.get(svc.upstream()), keyAuth, meters.route(r.id(), svc.id(), r.keyAuth(),
-                    svc.upstream(), selectors.get(svc.upstream()).peers()), budgets.budget(svc));
+                    svc.upstream(), selectors.get(svc.upstream())), budgets.budget(svc));
         });
         return new CompiledSnapshot(snapshot, SnapshotCodec.contentHash(snapshot), router);
     }

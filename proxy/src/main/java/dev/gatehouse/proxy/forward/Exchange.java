@@ -120,7 +120,7 @@ final class Exchange {
             fail(attempts.failureStatus(), attempts.failureMessage());
             return;
         }
-        record.target(attempts.lastIndex(), peer.key());
+        record.target(peer.key());
         attempt = new UpstreamAttempt(this, peer, route.service().protocol());
         attempt.start(client.pool(), route.service().timeouts());
     }
@@ -348,7 +348,6 @@ final class Exchange {
         if (attempts != null) {
             attempts.ended();
         }
-        record.released();
         body.endAttempt();
         UpstreamAttempt a = attempt;
         attempt = null;

@@ -1,27 +1,46 @@
 package dev.gatehouse.proxy.observe;
 
 import io.micrometer.core.instrument.Counter;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.FastThreadLocal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One JSON line per request, written off the event loops: the event loop hands a finished
- * {@link RequestRecord} to a bounded queue ({@link #offer} never blocks; when the queue is full
- * the line is dropped and {@code gatehouse_access_log_dropped_total} counts it), and one daemon
- * thread formats and writes the lines, flushing whenever the queue runs empty.
+ * One JSON line per request, batched per event loop and written by one thread with large writes.
+ *
+ * <p>How a line travels: the event loop that finishes a request formats it straight into UTF-8
+ * bytes ({@link JsonLine}) and appends them to its own buffer, a chunk of {@value #CHUNK_BYTES}
+ * bytes that only that loop touches (no lock, no atomic). A full chunk, or every
+ * {@link #flushMillis() flush interval} a partly filled one, is handed to a bounded queue of
+ * chunks — the only cross-thread step, once per chunk rather than once per line. One daemon
+ * thread writes each chunk with one {@code write} and gives it back for reuse. Formatting on the
+ * loop costs the same CPU as formatting on the writer (the gateway's threads share its cores) but
+ * keeps the per-line work to one copy into a warm buffer, and the record is garbage at once.
+ *
+ * <p>The limit: at most {@link #queueBytes()} bytes of chunks wait for the writer (default
+ * {@value #DEFAULT_QUEUE_BYTES}, system property {@value #QUEUE_BYTES_PROPERTY}); the flush
+ * interval is {@value #DEFAULT_FLUSH_MILLIS} ms by default (system property
+ * {@value #FLUSH_MILLIS_PROPERTY}). When the writer falls that far behind (a slow or full disk),
+ * the chunk a loop hands over is dropped: a request never waits for its log line. Every dropped
+ * line counts in {@code gatehouse_access_log_dropped_total} and the event is logged,
+ * rate-limited, as {@code event=access_log.dropped}. Lines that cannot be written (an I/O
+ * error) count there too. While the disk keeps up, no line is lost; {@link #close()} hands over
+ * every loop's buffer and writes what is queued.
  *
  * <p>Fields: {@code time} (ISO-8601 UTC, when the request arrived), {@code request_id},
  * {@code client} (the real client by the trusted-proxies rule: {@code ip:port} of the peer, or the
@@ -37,18 +56,50 @@ import java.util.concurrent.TimeUnit;
  */
 public final class AccessLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AccessLog.class);
-    /** Lines that may wait for the writer; beyond it lines are dropped. */
-    public static final int QUEUE_CAPACITY = 16_384;
+    private static final RateLimitedLog DROPPED = RateLimitedLog.of(LOG, "access_log.dropped");
+    private static final RateLimitedLog WRITE_FAILED = RateLimitedLog.of(LOG, "access_log.write_failed");
 
-    private final BlockingQueue<RequestRecord> queue;
-    private final Writer out;
+    public static final String QUEUE_BYTES_PROPERTY = "gatehouse.proxy.accessLogQueueBytes";
+    public static final int DEFAULT_QUEUE_BYTES = 8 << 20;
+    public static final String FLUSH_MILLIS_PROPERTY = "gatehouse.proxy.accessLogFlushMillis";
+    public static final long DEFAULT_FLUSH_MILLIS = 200;
+    /** One loop's buffer, and the size of one write. */
+    static final int CHUNK_BYTES = 64 * 1024;
+
+    /** The buffer of the event loop this thread runs, when it is attached to an access log. */
+    private static final FastThreadLocal<LoopBuffer> LOOP = new FastThreadLocal<>();
+
+    private final BlockingQueue<Chunk> queue;
+    private final BlockingQueue<Chunk> spare;
+    private final int chunkBytes;
+    private final long flushMillis;
+    private final OutputStream out;
     private final boolean closeOut;
     private final Counter dropped;
+    private final List<LoopBuffer> loops = new CopyOnWriteArrayList<>();
     private final Thread writer;
     private volatile boolean closed;
+    /** Set by {@link #close()} (nanoTime, never 0): until then a hand-over waits for room instead of dropping. */
+    private volatile long closingDeadline;
 
-    AccessLog(Writer out, boolean closeOut, Counter dropped, int capacity) {
-        this.queue = new ArrayBlockingQueue<>(capacity);
+    /**
+     * @param queueChunks how many full chunks may wait for the writer
+     * @param chunkBytes  the size of each loop's buffer
+     */
+    AccessLog(OutputStream out, boolean closeOut, Counter dropped, int queueChunks, int chunkBytes, long flushMillis) {
+        if (queueChunks < 1) {
+            throw new IllegalArgumentException("queueChunks: " + queueChunks + " (expected: >= 1)");
+        }
+        if (chunkBytes < 256) {
+            throw new IllegalArgumentException("chunkBytes: " + chunkBytes + " (expected: >= 256)");
+        }
+        if (flushMillis < 1) {
+            throw new IllegalArgumentException("flushMillis: " + flushMillis + " (expected: >= 1)");
+        }
+        this.queue = new ArrayBlockingQueue<>(queueChunks);
+        this.spare = new ArrayBlockingQueue<>(queueChunks);
+        this.chunkBytes = chunkBytes;
+        this.flushMillis = flushMillis;
         this.out = out;
         this.closeOut = closeOut;
         this.dropped = dropped;
@@ -59,53 +110,122 @@ public final class AccessLog implements AutoCloseable {
 
     /** @return the access log, or null when {@code destination} is off */
     public static AccessLog open(AccessLogDestination destination, ProxyMetrics metrics) throws IOException {
+        int queueBytes = Integer.getInteger(QUEUE_BYTES_PROPERTY, DEFAULT_QUEUE_BYTES);
+        if (queueBytes < CHUNK_BYTES) {
+            throw new IllegalArgumentException(QUEUE_BYTES_PROPERTY + ": " + queueBytes + " (expected: >= " + CHUNK_BYTES + ")");
+        }
+        long flush = Long.getLong(FLUSH_MILLIS_PROPERTY, DEFAULT_FLUSH_MILLIS);
+        if (flush < 1 || flush > 60_000) {
+            throw new IllegalArgumentException(FLUSH_MILLIS_PROPERTY + ": " + flush + " (expected: 1..60000)");
+        }
+        int chunks = queueBytes / CHUNK_BYTES;
         return switch (destination.kind()) {
             case OFF -> null;
-            case STDOUT -> new AccessLog(new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8)), false,
-                    metrics.accessLogDropped(), QUEUE_CAPACITY);
-            case FILE -> new AccessLog(Files.newBufferedWriter(destination.file(), StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE), true,
-                    metrics.accessLogDropped(), QUEUE_CAPACITY);
+            case STDOUT -> new AccessLog(System.out, false, metrics.accessLogDropped(), chunks, CHUNK_BYTES, flush);
+            case FILE -> new AccessLog(Files.newOutputStream(destination.file(), StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND, StandardOpenOption.WRITE), true, metrics.accessLogDropped(), chunks, CHUNK_BYTES, flush);
         };
     }
 
-    /** Queues the record's line; drops and counts it when the queue is full. Never blocks. */
-    void offer(RequestRecord record) {
-        if (closed || !queue.offer(record)) {
-            dropped.increment();
+    /** The bytes of lines that may wait for the writer. */
+    public long queueBytes() {
+        return (long) (queue.remainingCapacity() + queue.size()) * chunkBytes;
+    }
+
+    /** How long a line may sit in a quiet event loop's buffer. */
+    public long flushMillis() {
+        return flushMillis;
+    }
+
+    /**
+     * Gives every event loop of {@code group} its own buffer and its flush timer. Lines finished
+     * on any other thread (or before the loop ran this) are handed over one by one.
+     */
+    public void attach(EventExecutorGroup group) {
+        for (EventExecutor loop : group) {
+            loop.execute(() -> {
+                LoopBuffer b = new LoopBuffer(loop);
+                LOOP.set(b);
+                loops.add(b);
+            });
+            loop.scheduleAtFixedRate(this::flushCurrentLoop, flushMillis, flushMillis, TimeUnit.MILLISECONDS);
         }
     }
 
-    private void drain() {
-        List<RequestRecord> batch = new ArrayList<>(256);
-        StringBuilder line = new StringBuilder(512);
-        while (true) {
+    /** Formats the record's line into this loop's buffer. Never blocks. */
+    void offer(RequestRecord record) {
+        LoopBuffer b = LOOP.getIfExists();
+        if (b != null && b.log() == this) {
+            b.append(record);
+            return;
+        }
+        JsonLine line = new JsonLine();
+        record.appendJson(line);
+        line.ascii('\n');
+        Chunk c = new Chunk(Arrays.copyOf(line.bytes(), line.length()));
+        c.length = line.length();
+        c.lines = 1;
+        enqueue(c);
+    }
+
+    /** Hands this event loop's partly filled buffer to the writer (the flush timer; tests). */
+    void flushCurrentLoop() {
+        LoopBuffer b = LOOP.getIfExists();
+        if (b != null && b.log() == this) {
+            b.handOff();
+        }
+    }
+
+    private boolean enqueue(Chunk c) {
+        if (!closed && queue.offer(c)) {
+            return true;
+        }
+        long deadline = closingDeadline;
+        if (!closed && deadline != 0) { // shutting down: the last buffers wait for the writer rather than drop
             try {
-                RequestRecord first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    if (closed) {
-                        break;
-                    }
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch, 255);
-                for (RequestRecord r : batch) {
-                    line.setLength(0);
-                    r.appendJson(line);
-                    line.append('\n');
-                    out.append(line);
-                }
-                batch.clear();
-                if (queue.isEmpty()) {
-                    out.flush();
+                if (queue.offer(c, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    return true;
                 }
             } catch (InterruptedException e) {
-                break;
-            } catch (IOException | RuntimeException e) {
-                batch.clear();
-                LOG.warn("event=access_log.write_failed error=\"{}\"", e.toString());
+                Thread.currentThread().interrupt();
             }
+        }
+        dropped.increment(c.lines);
+        DROPPED.warn("lines={} reason={} queue_bytes={}", c.lines, closed ? "closed" : "queue_full", queueBytes());
+        return false;
+    }
+
+    private Chunk freshChunk() {
+        Chunk c = spare.poll();
+        return c != null ? c : new Chunk(new byte[chunkBytes]);
+    }
+
+    private void drain() {
+        List<Chunk> batch = new ArrayList<>();
+        while (true) {
+            Chunk first;
+            try {
+                first = queue.poll(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                break;
+            }
+            if (first == null) {
+                if (closed) {
+                    break;
+                }
+                continue;
+            }
+            batch.add(first);
+            queue.drainTo(batch, 15);
+            for (Chunk c : batch) {
+                write(c);
+            }
+            try {
+                out.flush();
+            } catch (IOException e) {
+                WRITE_FAILED.warn("error=\"{}\"", e.toString());
+            }
+            batch.clear();
         }
         try {
             out.flush();
@@ -117,14 +237,111 @@ public final class AccessLog implements AutoCloseable {
         }
     }
 
-    /** Writes what is queued (waiting up to 2 s) and stops the writer. */
+    private void write(Chunk c) {
+        try {
+            out.write(c.bytes, 0, c.length);
+        } catch (IOException | RuntimeException e) {
+            dropped.increment(c.lines);
+            WRITE_FAILED.warn("lines={} error=\"{}\"", c.lines, e.toString());
+        }
+        if (c.bytes.length == chunkBytes) {
+            c.length = 0;
+            c.lines = 0;
+            spare.offer(c);
+        }
+    }
+
+    /**
+     * Hands over every event loop's buffer (waiting up to 2 s for room in the queue rather than
+     * dropping), writes what is queued (waiting up to 2 s) and stops the writer. Lines finished afterwards are dropped and counted. Call after the event loops
+     * stopped (as {@code ProxyServer} does) or while they run; a loop still running hands over its
+     * own buffer.
+     */
     @Override
     public void close() {
+        closingDeadline = (System.nanoTime() + TimeUnit.SECONDS.toNanos(2)) | 1;
+        for (LoopBuffer b : loops) {
+            EventExecutor loop = b.loop;
+            if (!loop.isShuttingDown()) {
+                try {
+                    if (loop.submit(b::handOff).awaitUninterruptibly(2, TimeUnit.SECONDS)) {
+                        continue;
+                    }
+                } catch (RejectedExecutionException e) {
+                    // stopping: wait for it below
+                }
+            }
+            try {
+                if (loop.awaitTermination(2, TimeUnit.SECONDS)) {
+                    b.handOff(); // the loop is gone: its buffer is this thread's now
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         closed = true;
         try {
             writer.join(2000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Bytes of lines; {@code lines} of them. Full chunks of {@code chunkBytes} are reused. */
+    private static final class Chunk {
+        final byte[] bytes;
+        int length;
+        int lines;
+
+        Chunk(byte[] bytes) {
+            this.bytes = bytes;
+        }
+    }
+
+    /** One event loop's buffer: only that loop touches it while it runs. */
+    private final class LoopBuffer {
+        final EventExecutor loop;
+        final JsonLine line = new JsonLine();
+        Chunk chunk = freshChunk();
+
+        LoopBuffer(EventExecutor loop) {
+            this.loop = loop;
+        }
+
+        AccessLog log() {
+            return AccessLog.this;
+        }
+
+        void append(RequestRecord record) {
+            line.reset();
+            record.appendJson(line);
+            line.ascii('\n');
+            int n = line.length();
+            if (chunk.length + n > chunk.bytes.length) {
+                handOff();
+            }
+            if (n > chunk.bytes.length) { // longer than a chunk (a very long path): its own write
+                Chunk own = new Chunk(Arrays.copyOf(line.bytes(), n));
+                own.length = n;
+                own.lines = 1;
+                enqueue(own);
+                return;
+            }
+            System.arraycopy(line.bytes(), 0, chunk.bytes, chunk.length, n);
+            chunk.length += n;
+            chunk.lines++;
+        }
+
+        void handOff() {
+            if (chunk.lines == 0) {
+                return;
+            }
+            if (enqueue(chunk)) {
+                chunk = freshChunk();
+            } else {
+                chunk.length = 0;
+                chunk.lines = 0;
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy.observe;
 
+import dev.gatehouse.proxy.balance.TargetState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -16,7 +17,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.ToDoubleFunction;
@@ -52,14 +52,14 @@ public final class ProxyMetrics {
     private final QueryRedaction redaction = new QueryRedaction();
     private volatile long version;
     /** in-flight adders by {@link #targetKey}; strongly held so a gauge never reads a collected one */
-    private final Map<String, LongAdder> inFlight = new HashMap<>();
+    private final Map<String, InFlightGauge> inFlight = new HashMap<>();
     /** target series by {@link #targetKey}: the in-flight gauge and whatever {@link #targetGauge} added */
     private final Map<String, Set<Meter.Id>> targetSeries = new HashMap<>();
     private Set<Meter.Id> live = new HashSet<>();
 
     public ProxyMetrics(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
-        this.unmatched = new RouteMeters(registry, RouteMeters.NONE, RouteMeters.NONE, false, List.of(), new java.util.ArrayList<>());
+        this.unmatched = new RouteMeters(registry, RouteMeters.NONE, RouteMeters.NONE, false, new java.util.ArrayList<>());
         this.applyTime = Timer.builder("gatehouse.snapshot.apply").description("Validating, compiling and swapping in a snapshot")
                 .register(registry);
         this.applied = Counter.builder("gatehouse.snapshots.applied").description("Snapshots applied (ACK)").register(registry);
@@ -132,18 +132,34 @@ public final class ProxyMetrics {
         return upstream + " " + target;
     }
 
-    synchronized LongAdder targetInFlight(String upstream, String target, List<Meter.Id> registered) {
+    /**
+     * Points {@code gatehouse_upstream_target_in_flight{upstream,target}} at the balancer's count
+     * of the target ({@link TargetState#inFlight()}, the one count of attempts in flight), and
+     * registers the gauge the first time. The gauge reads through a holder, so a target whose
+     * state was replaced (it left and came back) is read from its new state.
+     */
+    synchronized void targetInFlight(String upstream, String target, TargetState state) {
         String key = targetKey(upstream, target);
-        LongAdder adder = inFlight.get(key);
-        if (adder == null) {
-            adder = new LongAdder();
-            inFlight.put(key, adder);
-            Gauge g = Gauge.builder("gatehouse.upstream.target.in.flight", adder, LongAdder::sum)
+        InFlightGauge holder = inFlight.get(key);
+        if (holder == null) {
+            holder = new InFlightGauge();
+            inFlight.put(key, holder);
+            Gauge g = Gauge.builder("gatehouse.upstream.target.in.flight", holder, InFlightGauge::value)
                     .description("Requests in flight on a target").tags(Tags.of("upstream", upstream, "target", target))
                     .strongReference(true).register(registry);
             targetSeries.computeIfAbsent(key, k -> new HashSet<>()).add(g.getId());
         }
-        return adder;
+        holder.state = state;
+    }
+
+    /** What the in-flight gauge of one target reads. */
+    private static final class InFlightGauge {
+        volatile TargetState state;
+
+        double value() {
+            TargetState s = state;
+            return s == null ? 0 : s.inFlight();
+        }
     }
 
     /** After a swap: keeps the series in {@code routeIds} and of {@code targets}; removes the rest of the old ones. */

@@ -58,6 +58,9 @@ public final class QueryRedaction {
             return null;
         }
         int end = target.indexOf('#');
+        if (end < 0 && target.startsWith("/") && target.indexOf('?') < 0) {
+            return target; // origin-form without a query (most requests): nothing to redact, nothing to copy
+        }
         if (end < 0) {
             end = target.length();
         }

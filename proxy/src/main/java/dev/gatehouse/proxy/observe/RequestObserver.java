@@ -17,6 +17,13 @@ public final class RequestObserver implements AutoCloseable {
         this.accessLog = accessLog;
     }
 
+    /** Gives each event loop of {@code group} its own access-log buffer (see {@link AccessLog}). */
+    public void attach(io.netty.util.concurrent.EventExecutorGroup group) {
+        if (accessLog != null) {
+            accessLog.attach(group);
+        }
+    }
+
     /**
      * A request head arrived: the record follows it to the end. Call on the event loop.
      *

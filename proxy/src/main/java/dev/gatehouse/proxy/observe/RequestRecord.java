@@ -3,13 +3,11 @@ package dev.gatehouse.proxy.observe;
 import dev.gatehouse.proxy.http.ClientAddress;
 import dev.gatehouse.proxy.tls.ClientTls;
 
-import java.time.Instant;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One request as metrics and the access log see it: filled in on the event loop as the exchange
- * goes, counted into the route's meters by {@link #finish}, then handed to the access log, whose
- * thread alone formats it. A request that became a WebSocket tunnel is counted by
+ * goes, counted into the route's meters by {@link #finish}, then formatted by the same event loop
+ * into its access-log buffer ({@link AccessLog}) and dropped. A request that became a WebSocket tunnel is counted by
  * {@link #tunnelled} and handed to the access log by {@link #tunnelClosed}. The only per-request allocation of observing; no lookups, no locks.
  */
 public final class RequestRecord {
@@ -29,7 +27,6 @@ public final class RequestRecord {
     private RouteMeters meters;
     private String consumer;
     private String target;
-    private LongAdder targetInFlight;
     private int status;
     private long bytesIn;
     private long bytesOut;
@@ -62,22 +59,12 @@ public final class RequestRecord {
         this.consumer = consumerName;
     }
 
-    /** An attempt goes to the target at {@code index} of the route's targets, named {@code key}. */
-    public void target(int index, String key) {
-        released();
+    /**
+     * An attempt goes to the target named {@code key} (the access log's {@code target}). Its
+     * in-flight count is the balancer's ({@code TargetState}), which the gauge reads.
+     */
+    public void target(String key) {
         target = key;
-        targetInFlight = meters == null ? null : meters.inFlight(index);
-        if (targetInFlight != null) {
-            targetInFlight.increment();
-        }
-    }
-
-    /** The attempt's target is done with the request (answered, failed or abandoned). */
-    public void released() {
-        if (targetInFlight != null) {
-            targetInFlight.decrement();
-            targetInFlight = null;
-        }
     }
 
     /** The target's response head arrived, {@code nanos} after the request head was written. */
@@ -111,7 +98,6 @@ public final class RequestRecord {
             return;
         }
         finished = true;
-        released();
         count(attempts);
         observer.finished(this);
     }
@@ -150,7 +136,6 @@ public final class RequestRecord {
             return;
         }
         finished = true;
-        released();
         tunnelOutcome = outcome;
         tunnelNanos = System.nanoTime() - startNanos - latencyNanos;
         bytesIn += fromClient;
@@ -161,63 +146,40 @@ public final class RequestRecord {
         observer.finished(this);
     }
 
-    /** The access-log line (without the newline). Runs on the access log's thread. */
-    void appendJson(StringBuilder b) {
+    /** The access-log line (without the newline), formatted by the event loop that finished the request. */
+    void appendJson(JsonLine b) {
         RouteMeters m = meters;
-        b.append("{\"time\":\"").append(Instant.ofEpochMilli(startMillis)).append('"');
-        string(b, "request_id", requestId);
-        string(b, "client", client == null ? null : client.toString());
-        string(b, "peer", client == null ? null : client.trustedPeer());
-        string(b, "method", method);
-        string(b, "protocol", protocol);
-        string(b, "path", observer.redaction().apply(uri));
-        string(b, "route", m == null ? null : m.route());
-        string(b, "service", m == null || RouteMeters.NONE.equals(m.service()) ? null : m.service());
-        string(b, "target", target);
-        b.append(",\"status\":").append(status);
-        b.append(",\"bytes_in\":").append(bytesIn);
-        b.append(",\"bytes_out\":").append(bytesOut);
-        b.append(",\"latency_ms\":").append(millis(latencyNanos));
-        b.append(",\"upstream_latency_ms\":").append(upstreamNanos < 0 ? "null" : millis(upstreamNanos));
-        b.append(",\"retries\":").append(retries);
-        string(b, "consumer", consumer);
-        string(b, "tls_version", tls == null ? null : tls.protocol());
-        string(b, "sni", tls == null ? null : tls.sni());
+        b.ascii("{\"time\":").time(startMillis);
+        b.field("request_id", requestId);
+        if (client == null) {
+            b.nullField("client");
+        } else {
+            b.addressField("client", client.ip(), client.port());
+        }
+        b.field("peer", client == null ? null : client.trustedPeer());
+        b.field("method", method);
+        b.field("protocol", protocol);
+        b.field("path", observer.redaction().apply(uri));
+        b.field("route", m == null ? null : m.route());
+        b.field("service", m == null || RouteMeters.NONE.equals(m.service()) ? null : m.service());
+        b.field("target", target);
+        b.field("status", status);
+        b.field("bytes_in", bytesIn);
+        b.field("bytes_out", bytesOut);
+        b.millisField("latency_ms", latencyNanos);
+        if (upstreamNanos < 0) {
+            b.nullField("upstream_latency_ms");
+        } else {
+            b.millisField("upstream_latency_ms", upstreamNanos);
+        }
+        b.field("retries", retries);
+        b.field("consumer", consumer);
+        b.field("tls_version", tls == null ? null : tls.protocol());
+        b.field("sni", tls == null ? null : tls.sni());
         if (tunnelOutcome != null) {
-            string(b, "tunnel_outcome", tunnelOutcome.tag);
-            b.append(",\"tunnel_duration_ms\":").append(millis(tunnelNanos));
+            b.field("tunnel_outcome", tunnelOutcome.tag);
+            b.millisField("tunnel_duration_ms", tunnelNanos);
         }
-        b.append('}');
-    }
-
-    private static String millis(long nanos) {
-        return Double.toString(Math.round(nanos / 1_000.0) / 1_000.0);
-    }
-
-    private static void string(StringBuilder b, String name, String value) {
-        b.append(",\"").append(name).append("\":");
-        if (value == null) {
-            b.append("null");
-            return;
-        }
-        b.append('"');
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        b.append('"');
+        b.ascii('}');
     }
 }

@@ -11,7 +11,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The meters of one route, resolved when the snapshot is compiled (by {@link RouteMetersFactory})
@@ -49,7 +48,7 @@ public final class RouteMeters {
 
     /** Meters in a private registry, for routes compiled without a metrics registry. */
     public static final RouteMeters DETACHED =
-            new RouteMeters(new SimpleMeterRegistry(), NONE, NONE, false, List.of(), new ArrayList<>());
+            new RouteMeters(new SimpleMeterRegistry(), NONE, NONE, false, new ArrayList<>());
 
     private final String route;
     private final String service;
@@ -61,7 +60,6 @@ public final class RouteMeters {
     private final Counter noKey;
     private final Counter unknownKey;
     private final Counter duplicateKey;
-    private final LongAdder[] inFlight;
     private final Counter[] tunnels = new Counter[TunnelOutcome.values().length];
 
     /** Who ended a WebSocket tunnel: the {@code outcome} label and the access log's {@code tunnel_outcome}. */
@@ -78,7 +76,7 @@ public final class RouteMeters {
         public final String tag = name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    RouteMeters(MeterRegistry registry, String route, String service, boolean keyAuth, List<LongAdder> inFlight,
+    RouteMeters(MeterRegistry registry, String route, String service, boolean keyAuth,
                 List<Meter.Id> registered) {
         this.route = route;
         this.service = service;
@@ -106,7 +104,6 @@ public final class RouteMeters {
             unknownKey = null;
             duplicateKey = null;
         }
-        this.inFlight = inFlight.toArray(new LongAdder[0]);
         for (TunnelOutcome o : TunnelOutcome.values()) {
             tunnels[o.ordinal()] = keep(registered, Counter.builder("gatehouse.websocket.tunnels.closed")
                     .description("WebSocket tunnels closed, by route, service and who ended them").tags(tags)
@@ -144,11 +141,6 @@ public final class RouteMeters {
     /** A retry of this route's request was refused by its service's retry budget. */
     public void retryBudgetExhausted() {
         retryBudgetExhausted.increment();
-    }
-
-    /** The in-flight count of the target at {@code index} in the route's target list; null when unknown. */
-    LongAdder inFlight(int index) {
-        return index >= 0 && index < inFlight.length ? inFlight[index] : null;
     }
 
     void tunnelClosed(TunnelOutcome outcome) {

@@ -1,7 +1,7 @@
 package dev.gatehouse.proxy.observe;
 
 import dev.gatehouse.config.Route;
-import dev.gatehouse.proxy.balance.Peer;
+import dev.gatehouse.proxy.balance.TargetSelector;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 
@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -34,24 +33,24 @@ public final class RouteMetersFactory {
      * @param keyAuth   the route's key-auth, or null: with it, its failure counters are registered and
      *                  its key names are redacted from the access log from now on
      * @param upstream  the upstream's id; null when unresolved
-     * @param peers     the targets, in the order the route's selector indexes them
+     * @param targets   the route's target selector (its targets' in-flight counts feed the gauge); null when unresolved
      */
-    public RouteMeters route(String routeId, String serviceId, Route.KeyAuth keyAuth, String upstream, List<Peer> peers) {
+    public RouteMeters route(String routeId, String serviceId, Route.KeyAuth keyAuth, String upstream, TargetSelector targets) {
         if (metrics == null) {
             return RouteMeters.DETACHED;
         }
         if (keyAuth != null) {
             metrics.redaction().add(keyAuth.keyNames()); // before the snapshot serves: see QueryRedaction
         }
-        List<LongAdder> inFlight = new ArrayList<>();
-        if (upstream != null && peers != null) {
-            for (Peer p : peers) {
-                inFlight.add(metrics.targetInFlight(upstream, p.key(), registered));
-                targets.add(ProxyMetrics.targetKey(upstream, p.key()));
+        if (upstream != null && targets != null) {
+            for (int i = 0; i < targets.peers().size(); i++) {
+                String key = targets.peers().get(i).key();
+                metrics.targetInFlight(upstream, key, targets.state(i));
+                this.targets.add(ProxyMetrics.targetKey(upstream, key));
             }
         }
         return new RouteMeters(metrics.registry(), routeId, serviceId == null ? RouteMeters.NONE : serviceId, keyAuth != null,
-                inFlight, registered);
+                registered);
     }
 
     /**

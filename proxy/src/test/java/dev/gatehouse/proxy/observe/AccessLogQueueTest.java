@@ -1,68 +1,184 @@
 package dev.gatehouse.proxy.observe;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.channel.DefaultEventLoopGroup;
+import io.netty.channel.EventLoop;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.StringWriter;
-import java.io.Writer;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+/** The batching writer: per-loop buffers, the bounded queue of chunks, the flush timer and the hand-over on close. */
 class AccessLogQueueTest {
-    /** A writer that blocks on its first write until released. */
-    private static final class StuckWriter extends Writer {
+    private final DefaultEventLoopGroup loops = new DefaultEventLoopGroup(2);
+    private final ProxyMetrics metrics = new ProxyMetrics(new SimpleMeterRegistry());
+
+    @AfterEach
+    void stop() {
+        loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** An output that blocks in its first write until released, then collects. */
+    private static final class StuckOutput extends OutputStream {
         final CountDownLatch entered = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
-        final StringWriter written = new StringWriter();
+        final ByteArrayOutputStream written = new ByteArrayOutputStream();
 
         @Override
-        public void write(char[] buf, int off, int len) throws IOException {
+        public void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
             entered.countDown();
             try {
                 release.await(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            written.write(buf, off, len);
+            synchronized (written) {
+                written.write(b, off, len);
+            }
         }
 
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
+        String text() {
+            synchronized (written) {
+                return written.toString(StandardCharsets.UTF_8);
+            }
         }
     }
 
-    @Test
-    void aFullQueueDropsAndCountsInsteadOfBlocking() throws Exception {
-        ProxyMetrics metrics = new ProxyMetrics(new SimpleMeterRegistry());
-        StuckWriter out = new StuckWriter();
-        AccessLog log = new AccessLog(out, false, metrics.accessLogDropped(), 1);
-        RequestObserver observer = new RequestObserver(metrics, log);
-        try {
-            record(observer, "r1").finish(1);
-            assertThat(out.entered.await(10, TimeUnit.SECONDS)).isTrue(); // the writer holds r1
-            record(observer, "r2").finish(1); // queued
-            long before = System.nanoTime();
-            record(observer, "r3").finish(1); // dropped, at once
-            assertThat(System.nanoTime() - before).isLessThan(TimeUnit.SECONDS.toNanos(1));
-            assertThat(metrics.accessLogDropped().count()).isEqualTo(1.0);
-        } finally {
-            out.release.countDown();
-            observer.close();
-        }
-        assertThat(out.written.toString()).contains("\"r1\"", "\"r2\"").doesNotContain("\"r3\"");
-        assertThat(metrics.unmatched()).isNotNull();
+    /** Finishes one record per id on {@code loop}, then hands the loop's buffer over when {@code flush}. */
+    private static void finishOn(EventLoop loop, RequestObserver observer, AccessLog log, boolean flush, String... ids) {
+        loop.submit(() -> {
+            for (String id : ids) {
+                record(observer, id).finish(1);
+            }
+            if (flush) {
+                log.flushCurrentLoop();
+            }
+        }).syncUninterruptibly();
     }
 
     private static RequestRecord record(RequestObserver observer, String id) {
         RequestRecord r = new RequestRecord(observer, "GET", "HTTP/1.1", "/p?apikey=k", id, null);
         r.replied(404, 10);
         return r;
+    }
+
+    @Test
+    void aFullQueueDropsAndCountsWholeChunksWithoutBlockingTheLoop() {
+        StuckOutput out = new StuckOutput();
+        AccessLog log = new AccessLog(out, false, metrics.accessLogDropped(), 1, 64 * 1024, 3_600_000);
+        RequestObserver observer = new RequestObserver(metrics, log);
+        observer.attach(loops);
+        EventLoop loop = loops.next();
+        try {
+            finishOn(loop, observer, log, true, "r1");
+            assertThat(awaitUninterruptibly(out.entered)).isTrue(); // the writer holds r1's chunk
+            finishOn(loop, observer, log, true, "r2", "r3"); // one chunk of two lines: queued
+            finishOn(loop, observer, log, true, "r4", "r5", "r6"); // the queue is full: three lines dropped
+            assertThat(metrics.accessLogDropped().count()).isEqualTo(3.0);
+            finishOn(loop, observer, log, false, "r7"); // waits in the loop's buffer
+        } finally {
+            out.release.countDown();
+            observer.close();
+        }
+        assertThat(out.text().lines().map(l -> l.replaceAll(".*\"request_id\":\"(r\\d)\".*", "$1")))
+                .containsExactly("r1", "r2", "r3", "r7");
+        assertThat(metrics.accessLogDropped().count()).isEqualTo(3.0);
+    }
+
+    @Test
+    void aQuietLoopsLinesAreWrittenWithinTheFlushInterval() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        AccessLog log = new AccessLog(synchronizedStream(out), false, metrics.accessLogDropped(), 4, 64 * 1024, 20);
+        RequestObserver observer = new RequestObserver(metrics, log);
+        observer.attach(loops);
+        try {
+            finishOn(loops.next(), observer, log, false, "q1");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!text(out).contains("\"q1\"") && System.nanoTime() < deadline) {
+                Thread.sleep(5); // polling the file a user tails; the timer, not this loop, writes it
+            }
+            assertThat(text(out)).contains("\"request_id\":\"q1\"");
+        } finally {
+            observer.close();
+        }
+    }
+
+    @Test
+    void closeHandsOverEveryLoopsBufferAndFullChunksRollOver() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        // small chunks: a few lines each, so lines roll over into new chunks many times
+        AccessLog log = new AccessLog(synchronizedStream(out), false, metrics.accessLogDropped(), 1024, 1024, 3_600_000);
+        RequestObserver observer = new RequestObserver(metrics, log);
+        observer.attach(loops);
+        int perLoop = 500;
+        for (int l = 0; l < 2; l++) {
+            String[] ids = new String[perLoop];
+            for (int i = 0; i < perLoop; i++) {
+                ids[i] = "l" + l + "-" + i;
+            }
+            finishOn(loops.next(), observer, log, false, ids);
+        }
+        observer.close(); // the loops still run: each hands over its own buffer
+        List<String> lines = text(out).lines().toList();
+        assertThat(lines).hasSize(2 * perLoop).allMatch(line -> line.startsWith("{\"time\":\"") && line.endsWith("}"));
+        assertThat(lines.stream().map(line -> line.replaceAll(".*\"request_id\":\"([^\"]+)\".*", "$1")).distinct()).hasSize(2 * perLoop);
+        assertThat(metrics.accessLogDropped().count()).isZero();
+    }
+
+    @Test
+    void aLineFinishedOffTheLoopsAndOneAfterCloseAreHandledToo() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        AccessLog log = new AccessLog(synchronizedStream(out), false, metrics.accessLogDropped(), 4, 64 * 1024, 3_600_000);
+        RequestObserver observer = new RequestObserver(metrics, log);
+        record(observer, "off-loop").finish(1); // no loop attached: handed over on its own
+        observer.close();
+        record(observer, "late").finish(1);
+        assertThat(text(out)).contains("\"off-loop\"").doesNotContain("\"late\"");
+        assertThat(metrics.accessLogDropped().count()).isEqualTo(1.0);
+    }
+
+    private static boolean awaitUninterruptibly(CountDownLatch latch) {
+        try {
+            return latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static OutputStream synchronizedStream(ByteArrayOutputStream out) {
+        return new OutputStream() {
+            @Override
+            public void write(int b) {
+                synchronized (out) {
+                    out.write(b);
+                }
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                synchronized (out) {
+                    out.write(b, off, len);
+                }
+            }
+        };
+    }
+
+    private static String text(ByteArrayOutputStream out) {
+        synchronized (out) {
+            return out.toString(StandardCharsets.UTF_8);
+        }
     }
 }

@@ -1,0 +1,230 @@
+package dev.gatehouse.proxy.observe;
+
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+
+/**
+ * One access-log line built straight into UTF-8 bytes: no {@code String}, no {@code char[]} and no
+ * encoder pass per line. One instance per event loop, reused for every line it formats; not
+ * thread-safe.
+ *
+ * <p>Strings are escaped as RFC 8259 §7 asks ({@code "}, {@code \}, control characters);
+ * characters outside ASCII are written as UTF-8, an unpaired surrogate as {@code ?}. Times are
+ * ISO-8601 UTC with milliseconds ({@code 2026-12-01T13:05:07.042Z}); the text of the current
+ * second is kept, so a line only formats its three millisecond digits.
+ */
+final class JsonLine {
+    private static final byte[] NULL = {'n', 'u', 'l', 'l'};
+    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private byte[] bytes = new byte[1024];
+    private int length;
+    /** The epoch second whose text {@link #secondText} holds ({@code yyyy-MM-ddTHH:mm:ss.}). */
+    private long cachedSecond = Long.MIN_VALUE;
+    private final byte[] secondText = new byte[20];
+
+    void reset() {
+        length = 0;
+    }
+
+    int length() {
+        return length;
+    }
+
+    byte[] bytes() {
+        return bytes;
+    }
+
+    JsonLine ascii(String s) {
+        int n = s.length();
+        ensure(n);
+        for (int i = 0; i < n; i++) {
+            bytes[length++] = (byte) s.charAt(i);
+        }
+        return this;
+    }
+
+    JsonLine ascii(char c) {
+        ensure(1);
+        bytes[length++] = (byte) c;
+        return this;
+    }
+
+    /** {@code ,"name":} then the value as a JSON string, or {@code null}. */
+    JsonLine field(String name, String value) {
+        ascii(",\"").ascii(name).ascii("\":");
+        if (value == null) {
+            return raw(NULL);
+        }
+        return string(value);
+    }
+
+    /** {@code ,"name":value} for a whole number. */
+    JsonLine field(String name, long value) {
+        return ascii(",\"").ascii(name).ascii("\":").number(value);
+    }
+
+    /** {@code ,"name":m.uuu}: nanoseconds as milliseconds with three decimals (microsecond precision). */
+    JsonLine millisField(String name, long nanos) {
+        ascii(",\"").ascii(name).ascii("\":");
+        long micros = Math.round(nanos / 1_000.0);
+        if (micros < 0) {
+            ascii('-');
+            micros = -micros;
+        }
+        number(micros / 1_000).ascii('.');
+        long frac = micros % 1_000;
+        ensure(3);
+        bytes[length++] = (byte) ('0' + frac / 100);
+        bytes[length++] = (byte) ('0' + frac / 10 % 10);
+        bytes[length++] = (byte) ('0' + frac % 10);
+        return this;
+    }
+
+    /** {@code ,"name":null}. */
+    JsonLine nullField(String name) {
+        return ascii(",\"").ascii(name).ascii("\":").raw(NULL);
+    }
+
+    /** The instant as a JSON string, ISO-8601 UTC with milliseconds. */
+    JsonLine time(long epochMillis) {
+        long second = Math.floorDiv(epochMillis, 1000);
+        if (second != cachedSecond) {
+            String text = LocalDateTime.ofEpochSecond(second, 0, ZoneOffset.UTC).toString();
+            // LocalDateTime prints "yyyy-MM-ddTHH:mm" when the seconds are zero: always write them
+            if (text.length() == 16) {
+                text += ":00";
+            }
+            if (text.length() != 19) { // years beyond 9999 or before 0: not a clock this proxy reads
+                return ascii('"').ascii(java.time.Instant.ofEpochMilli(epochMillis).toString()).ascii('"');
+            }
+            for (int i = 0; i < 19; i++) {
+                secondText[i] = (byte) text.charAt(i);
+            }
+            secondText[19] = '.';
+            cachedSecond = second;
+        }
+        ascii('"').raw(secondText);
+        int ms = (int) Math.floorMod(epochMillis, 1000);
+        ensure(5);
+        bytes[length++] = (byte) ('0' + ms / 100);
+        bytes[length++] = (byte) ('0' + ms / 10 % 10);
+        bytes[length++] = (byte) ('0' + ms % 10);
+        bytes[length++] = 'Z';
+        bytes[length++] = '"';
+        return this;
+    }
+
+    JsonLine number(long v) {
+        if (v == Long.MIN_VALUE) {
+            return ascii(Long.toString(v));
+        }
+        if (v < 0) {
+            ascii('-');
+            v = -v;
+        }
+        int digits = 1;
+        for (long t = v; t >= 10; t /= 10) {
+            digits++;
+        }
+        ensure(digits);
+        for (int i = length + digits - 1; i >= length; i--) {
+            bytes[i] = (byte) ('0' + v % 10);
+            v /= 10;
+        }
+        length += digits;
+        return this;
+    }
+
+    /**
+     * {@code ,"name":"ip:port"} ({@code "[ip]:port"} for IPv6; {@code "ip"} when {@code port < 0}),
+     * as {@code ClientAddress.toString()} reads, without building that string.
+     */
+    JsonLine addressField(String name, String ip, int port) {
+        ascii(",\"").ascii(name).ascii("\":\"");
+        boolean v6 = port >= 0 && ip.indexOf(':') >= 0;
+        if (v6) {
+            ascii('[');
+        }
+        stringBody(ip);
+        if (v6) {
+            ascii(']');
+        }
+        if (port >= 0) {
+            ascii(':').number(port);
+        }
+        return ascii('"');
+    }
+
+    /** A JSON string: quoted, escaped, UTF-8. */
+    JsonLine string(String s) {
+        ascii('"');
+        stringBody(s);
+        return ascii('"');
+    }
+
+    private void stringBody(String s) {
+        int n = s.length();
+        ensure(n);
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+                ensure(1);
+                bytes[length++] = (byte) c;
+            } else if (c < 0x80) {
+                escape(c);
+            } else if (c < 0x800) {
+                ensure(2);
+                bytes[length++] = (byte) (0xC0 | c >> 6);
+                bytes[length++] = (byte) (0x80 | c & 0x3F);
+            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                int cp = Character.toCodePoint(c, s.charAt(++i));
+                ensure(4);
+                bytes[length++] = (byte) (0xF0 | cp >> 18);
+                bytes[length++] = (byte) (0x80 | cp >> 12 & 0x3F);
+                bytes[length++] = (byte) (0x80 | cp >> 6 & 0x3F);
+                bytes[length++] = (byte) (0x80 | cp & 0x3F);
+            } else if (Character.isSurrogate(c)) {
+                ascii('?');
+            } else {
+                ensure(3);
+                bytes[length++] = (byte) (0xE0 | c >> 12);
+                bytes[length++] = (byte) (0x80 | c >> 6 & 0x3F);
+                bytes[length++] = (byte) (0x80 | c & 0x3F);
+            }
+        }
+    }
+
+    private void escape(char c) {
+        switch (c) {
+            case '"' -> ascii("\\\"");
+            case '\\' -> ascii("\\\\");
+            case '\n' -> ascii("\\n");
+            case '\r' -> ascii("\\r");
+            case '\t' -> ascii("\\t");
+            default -> {
+                ensure(6);
+                bytes[length++] = '\\';
+                bytes[length++] = 'u';
+                bytes[length++] = '0';
+                bytes[length++] = '0';
+                bytes[length++] = HEX[c >> 4 & 0xF];
+                bytes[length++] = HEX[c & 0xF];
+            }
+        }
+    }
+
+    private JsonLine raw(byte[] b) {
+        ensure(b.length);
+        System.arraycopy(b, 0, bytes, length, b.length);
+        length += b.length;
+        return this;
+    }
+
+    private void ensure(int more) {
+        if (length + more > bytes.length) {
+            bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + more));
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package dev.gatehouse.proxy.observe;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The access log's byte formatter: what a JSON parser reads back is what went in. */
+class JsonLineTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static JsonNode parse(JsonLine line) throws Exception {
+        return JSON.readTree(new String(line.bytes(), 0, line.length(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void stringsRoundTripWhateverTheyHold() throws Exception {
+        String[] values = {"plain", "quote\" back\\slash", "ctl\n\r\t\u0001\u001f", "é ü ñ", "€ 中文", "emoji \uD83D\uDE00",
+                "", "/p?a=1&b=%20"};
+        for (String v : values) {
+            JsonLine line = new JsonLine();
+            line.ascii("{\"x\":0").field("v", v).field("n", (String) null).ascii('}');
+            JsonNode n = parse(line);
+            assertThat(n.get("v").asText()).isEqualTo(v);
+            assertThat(n.get("n").isNull()).isTrue();
+        }
+        JsonLine lone = new JsonLine();
+        lone.ascii("{\"x\":0").field("v", "a\uD800b").ascii('}');
+        assertThat(parse(lone).get("v").asText()).isEqualTo("a?b");
+    }
+
+    @Test
+    void numbersMillisAndTimesReadBack() throws Exception {
+        long[] numbers = {0, 7, 10, 999, 1_000_000_007L, -42, Long.MAX_VALUE, Long.MIN_VALUE};
+        for (long v : numbers) {
+            JsonLine line = new JsonLine();
+            line.ascii("{\"x\":0").field("v", v).ascii('}');
+            assertThat(parse(line).get("v").asLong()).isEqualTo(v);
+        }
+        long[][] millis = {{0, 0}, {1_204_499, 1_204}, {1_204_500, 1_205}, {999, 1}, {12_345_678_901_234L, 12_345_678_901L}};
+        for (long[] m : millis) {
+            JsonLine line = new JsonLine();
+            line.ascii("{\"x\":0").millisField("v", m[0]).ascii('}');
+            assertThat(parse(line).get("v").decimalValue().movePointRight(3).longValueExact()).as("%d ns", m[0]).isEqualTo(m[1]);
+        }
+        JsonLine line = new JsonLine();
+        long[] instants = {0, 1_764_594_307_042L, 1_764_594_300_000L, 1_764_594_307_999L, 1_764_594_307_001L};
+        for (long t : instants) { // one formatter, so the cached second is reused and replaced
+            line.reset();
+            line.ascii("{\"t\":").time(t).ascii('}');
+            String text = parse(line).get("t").asText();
+            assertThat(Instant.parse(text).toEpochMilli()).as(text).isEqualTo(t);
+            assertThat(text).hasSize(24).endsWith("Z");
+        }
+    }
+
+    @Test
+    void addressesReadAsClientAddressPrintsThem() throws Exception {
+        String[][] cases = {{"203.0.113.7", "51544", "203.0.113.7:51544"}, {"2001:db8::7", "443", "[2001:db8::7]:443"},
+                {"198.51.100.23", "-1", "198.51.100.23"}, {"unknown", "-1", "unknown"}};
+        for (String[] c : cases) {
+            JsonLine line = new JsonLine();
+            line.ascii("{\"x\":0").addressField("client", c[0], Integer.parseInt(c[1])).ascii('}');
+            assertThat(parse(line).get("client").asText()).isEqualTo(c[2]);
+        }
+    }
+}
