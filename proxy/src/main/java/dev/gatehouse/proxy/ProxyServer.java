@@ -133,7 +133,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         }
         ServerCertificates certificates;
         try {
-            certificates = TlsPort.certificates(config.tls(), registry);
+            certificates = TlsPort.certificates(config.tls(), config.http2().enabled(), registry);
         } catch (IllegalStateException e) {
             observer.close();
             throw e;
