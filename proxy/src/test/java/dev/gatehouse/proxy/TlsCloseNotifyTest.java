@@ -19,6 +19,9 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -45,7 +48,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (RFC 8446 §6.1), so its TLS stack sees a closure, not a truncation. Netty's client
  * {@link SslHandler} completes {@link SslHandler#sslCloseFuture()} successfully only when
  * {@code close_notify} arrived; a bare FIN fails it. Over the drain's half-close of a quiet
- * keep-alive connection, and over the client idle timeout.
+ * keep-alive connection, the client idle timeout, and the drain's close of an HTTP/2 connection
+ * (after its GOAWAY).
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class TlsCloseNotifyTest {
@@ -138,5 +142,22 @@ class TlsCloseNotifyTest {
         Channel ch = connect(responses);
         assertClosedWithCloseNotify(ch);
         assertThat(proxy.draining()).isFalse();
+    }
+
+    @Test
+    void theDrainClosesAnHttp2ConnectionWithGoAwayThenCloseNotify() throws Exception {
+        start(Fixtures.config().withDrain(Duration.ofMillis(100), Duration.ofSeconds(10)));
+        SslContext tls = SslContextBuilder.forClient().trustManager(ca.ca())
+                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ApplicationProtocolNames.HTTP_2))
+                .build();
+        H2Client c = new H2Client(proxy.tlsPort(), Http2Settings.defaultSettings(), tls, "api.example.com");
+        closeables.add(c);
+        assertThat(c.exchange(H2Client.headers("GET", "/a", "api.example.com"), null).status()).isEqualTo(200);
+        closing = CompletableFuture.runAsync(proxy::close);
+        assertClosedWithCloseNotify(c.channel());
+        assertThat(c.goAways).as("GOAWAY before the close").isNotEmpty();
+        closing.get(20, TimeUnit.SECONDS);
     }
 }
