@@ -33,11 +33,15 @@ public final class DemoCommand implements Callable<Integer> {
     List<Integer> backendPorts;
 
     @Mixin
+    LocalCertificateOption defaultCertificate;
+
+    @Mixin
     ProxyOptions proxy;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        String fallback = defaultCertificate.value();
         dir = resolveDir(dir, System.getenv("GATEHOUSE_HOME"));
         if (!Files.isDirectory(dir)) {
             spec.commandLine().getErr().println("gatehouse demo: " + dir + " is not a directory (expected: run it from the "
@@ -61,7 +65,7 @@ public final class DemoCommand implements Callable<Integer> {
             LocalRuntime runtime;
             try {
                 runtime = LocalRuntime.start(dir, proxy.localConfig(), proxy.statusAddresses(LocalRuntime.STATUS_ADDRESS), proxy.statusPort,
-                        proxy.accessLog);
+                        proxy.accessLog, fallback);
             } catch (java.io.IOException | IllegalStateException e) { // a port that cannot open
                 spec.commandLine().getErr().println("gatehouse demo: " + e.getMessage());
                 spec.commandLine().getErr().flush();
@@ -71,6 +75,11 @@ public final class DemoCommand implements Callable<Integer> {
             try (runtime; ProcessMeters jvm = ProcessMeters.bind(runtime.proxy().metrics().registry())) {
                 shutdown.onSignal(runtime.proxy()::startDraining);
                 printWalkthrough(out, runtime.port(), runtime.statusPort(), backends);
+                if (runtime.proxy().tlsListening()) {
+                    out.println("TLS on https://localhost:" + runtime.proxy().tlsPort() + "/ for the hosts of the directory's "
+                            + "TLS routes (docs/tls.md)");
+                    out.flush();
+                }
                 shutdown.await();
             }
         } finally {

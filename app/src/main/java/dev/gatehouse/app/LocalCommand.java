@@ -39,27 +39,15 @@ public final class LocalCommand implements Callable<Integer> {
     @Option(names = "--check", description = "Check the directory and exit; serve nothing.")
     boolean check;
 
-    @Option(names = TlsSettings.FLAG, paramLabel = "NS/NAME",
-            description = "A kubernetes.io/tls Secret of the directory (objects without a namespace are in default) served "
-                    + "on the TLS port to clients that send no SNI name, or one no route's certificate is for. A missing or "
-                    + "unusable Secret is reported (and fails --check); the rest is served. Default: none.")
-    String defaultCertificate;
+    @picocli.CommandLine.Mixin
+    LocalCertificateOption defaultCertificate;
 
     @picocli.CommandLine.Mixin
     ProxyOptions proxy;
 
-    /** The {@value TlsSettings#FLAG} value, checked; a malformed one is a usage error naming the flag. */
-    String defaultCertificate() {
-        try {
-            return TlsSettings.flagValue(defaultCertificate);
-        } catch (IllegalArgumentException e) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-        }
-    }
-
     @Override
     public Integer call() throws IOException, InterruptedException {
-        String fallback = defaultCertificate();
+        String fallback = defaultCertificate.value();
         if (check) {
             return check(dir, fallback, spec.commandLine().getOut(), spec.commandLine().getErr());
         }

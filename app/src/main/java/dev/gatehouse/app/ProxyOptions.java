@@ -112,8 +112,9 @@ final class ProxyOptions {
 
     @Option(names = "--http2", negatable = true, defaultValue = "true", fallbackValue = "true", arity = "0..1",
             paramLabel = "true|false",
-            description = "Accept HTTP/2 with prior knowledge (h2c) on the proxy port; --no-http2 answers the HTTP/2 "
-                    + "preface 505 like any unknown version. Default: ${DEFAULT-VALUE}.")
+            description = "Speak HTTP/2 to clients: h2c with prior knowledge on the proxy port, h2 by ALPN on the TLS "
+                    + "port; --no-http2 answers the HTTP/2 preface 505 like any unknown version and offers only "
+                    + "http/1.1 in ALPN. Default: ${DEFAULT-VALUE}.")
     boolean http2;
 
     @Option(names = "--http2-max-concurrent-streams", paramLabel = "N", defaultValue = "100",
@@ -225,7 +226,7 @@ final class ProxyOptions {
     /** The HTTP/2 settings; a value out of range is a usage error naming its flag. */
     Http2Config http2Config() {
         try {
-            return Http2Config.DEFAULTS.withCleartext(http2).withMaxConcurrentStreams(http2MaxConcurrentStreams)
+            return Http2Config.DEFAULTS.withEnabled(http2).withMaxConcurrentStreams(http2MaxConcurrentStreams)
                     .withInitialWindowSize(http2InitialWindowSize);
         } catch (IllegalArgumentException e) {
             String message = String.valueOf(e.getMessage());

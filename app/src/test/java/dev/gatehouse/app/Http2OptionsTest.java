@@ -26,16 +26,16 @@ class Http2OptionsTest {
     @Test
     void defaultsAreTheDocumentedOnes() {
         assertThat(parse()).isEqualTo(Http2Config.DEFAULTS);
-        assertThat(Http2Config.DEFAULTS.cleartext()).isTrue();
+        assertThat(Http2Config.DEFAULTS.enabled()).isTrue();
         assertThat(Http2Config.DEFAULTS.maxConcurrentStreams()).isEqualTo(100);
         assertThat(Http2Config.DEFAULTS.initialWindowSize()).isEqualTo(65_535);
     }
 
     @Test
     void h2cCanBeSwitchedOffAndTheLimitsSet() {
-        assertThat(parse("--no-http2").cleartext()).isFalse();
-        assertThat(parse("--http2=false").cleartext()).isFalse();
-        assertThat(parse("--http2").cleartext()).isTrue();
+        assertThat(parse("--no-http2").enabled()).isFalse();
+        assertThat(parse("--http2=false").enabled()).isFalse();
+        assertThat(parse("--http2").enabled()).isTrue();
         Http2Config set = parse("--http2-max-concurrent-streams", "250", "--http2-initial-window-size", "1048576");
         assertThat(set.maxConcurrentStreams()).isEqualTo(250);
         assertThat(set.initialWindowSize()).isEqualTo(1 << 20);

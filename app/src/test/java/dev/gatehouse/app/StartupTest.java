@@ -200,7 +200,7 @@ class StartupTest {
      * One {@code gatehouse} command run on a thread of its own, as a user runs it; closing
      * interrupts it, which stops it as Ctrl-C does (its resources close in order).
      */
-    private static final class Running implements AutoCloseable {
+    static final class Running implements AutoCloseable {
         final String banner;
         final Thread thread;
         final StringWriter out = new StringWriter();

@@ -83,7 +83,7 @@ final class ClientPipeline {
                 if (tlsSteps != null) {
                     tlsSteps.accept(ch.pipeline());
                     ch.pipeline().addLast("alpn", new Alpn());
-                } else if (config.http2().cleartext()) {
+                } else if (config.http2().enabled()) {
                     ch.pipeline().addLast("protocol", new PrefaceSniffer(ClientPipeline.this::addHttp1Handlers,
                             ClientPipeline.this::addHttp2Handlers, edge));
                 } else {

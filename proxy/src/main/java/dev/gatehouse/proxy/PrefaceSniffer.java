@@ -1,18 +1,17 @@
 package dev.gatehouse.proxy;
 
+import dev.gatehouse.proxy.forward.HalfClose;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -135,15 +134,7 @@ final class PrefaceSniffer extends ChannelInboundHandlerAdapter {
         }
         closed = true;
         LOG.debug("event=drain.idle-close client={}", ch.remoteAddress());
-        ch.config().setAutoRead(true);
-        if (ch instanceof DuplexChannel duplex) {
-            duplex.shutdownOutput();
-            ch.eventLoop().schedule(() -> {
-                ch.close();
-            }, lingerMillis, TimeUnit.MILLISECONDS);
-        } else {
-            ch.close();
-        }
+        HalfClose.start(ch, lingerMillis);
         return true;
     }
 }

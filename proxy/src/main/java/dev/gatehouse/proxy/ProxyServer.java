@@ -133,7 +133,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         }
         ServerCertificates certificates;
         try {
-            certificates = TlsPort.certificates(config.tls(), registry);
+            certificates = TlsPort.certificates(config.tls(), config.http2().enabled(), registry);
         } catch (IllegalStateException e) {
             observer.close();
             throw e;
@@ -207,6 +207,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
      * The data port opening: completes with the bound address once the first snapshot is applied,
      * exceptionally with the {@link IllegalStateException} of a failed bind, and is cancelled by a
      * {@link #close()} before either. Each call returns a new future; completing it changes nothing here.
+     * When the same snapshot opens the TLS port, that port accepts before this completes.
      */
     public CompletableFuture<InetSocketAddress> whenListening() {
         return dataPort.whenListening();
@@ -298,11 +299,12 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         pools.forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(keys)));
         LOG.info("event=snapshot.applied version={} routes={} services={} upstreams={} hash={}", snapshot.version(),
                 snapshot.routes().size(), snapshot.services().size(), snapshot.upstreams().size(), compiled.contentHash());
-        if (opening) {
-            dataPort.accept(snapshot.version());
-        }
+        // the TLS port first: whenListening() (the data port) then means both accept when one snapshot opens both
         if (openingTls) {
             tls.accept(snapshot.version());
+        }
+        if (opening) {
+            dataPort.accept(snapshot.version());
         }
         return List.of();
     }

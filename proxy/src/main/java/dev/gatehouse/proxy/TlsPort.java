@@ -46,18 +46,19 @@ final class TlsPort {
     }
 
     /**
-     * The certificates of a proxy with a TLS port, for the provider it asks for; logs the choice.
+     * The certificates of a proxy with a TLS port, for the provider it asks for, with {@code h2} in
+     * ALPN when {@code http2}; logs the choice.
      *
      * @return null when {@code config} has no TLS port
      * @throws IllegalStateException when OpenSSL is asked for and does not load
      */
-    static ServerCertificates certificates(TlsConfig config, MeterRegistry registry) {
+    static ServerCertificates certificates(TlsConfig config, boolean http2, MeterRegistry registry) {
         if (!config.enabled()) {
             return null;
         }
-        ServerCertificates certificates = ServerCertificates.of(config.provider(), registry);
-        LOG.info("event=tls.provider provider={} requested={} openssl_available={}{}", certificates.provider(),
-                config.provider().flag(), OpenSsl.isAvailable(),
+        ServerCertificates certificates = ServerCertificates.of(config.provider(), http2, registry);
+        LOG.info("event=tls.provider provider={} requested={} alpn={} openssl_available={}{}", certificates.provider(),
+                config.provider().flag(), http2 ? "h2,http/1.1" : "http/1.1", OpenSsl.isAvailable(),
                 OpenSsl.isAvailable() ? " openssl_version=\"" + OpenSsl.versionString() + "\"" : "");
         return certificates;
     }

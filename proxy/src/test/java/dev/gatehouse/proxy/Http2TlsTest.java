@@ -32,7 +32,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * ALPN on the TLS port: a client offering {@code h2} gets HTTP/2, one offering only
  * {@code http/1.1} (or no ALPN) gets HTTP/1.1 behind the strict gate, and both reach the target
- * as HTTP/1.1 with the HTTPS forwarded headers.
+ * as HTTP/1.1 with the HTTPS forwarded headers. With HTTP/2 off ({@code --no-http2}) ALPN offers
+ * {@code http/1.1} alone, so a client offering both gets HTTP/1.1.
  */
 class Http2TlsTest {
     private static TestCerts ca;
@@ -62,9 +63,13 @@ class Http2TlsTest {
     }
 
     private Backend start(AccessLogDestination log) throws Exception {
+        return start(log, Http2Config.DEFAULTS);
+    }
+
+    private Backend start(AccessLogDestination log, Http2Config http2) throws Exception {
         Backend b = new Backend("b");
         closeables.add(b);
-        proxy = ProxyServer.start(Fixtures.config().withTls(TlsConfig.on(0)), new SimpleMeterRegistry(), log);
+        proxy = ProxyServer.start(Fixtures.config().withTls(TlsConfig.on(0)).withHttp2(http2), new SimpleMeterRegistry(), log);
         assertThat(proxy.apply(new Snapshot(1, List.of(service("default/s", "default/u")),
                 List.of(route("default/open", "default/s").paths("/open").stripPath(false).build()),
                 List.of(upstream("default/u", b.port())), List.of(),
@@ -135,5 +140,40 @@ class Http2TlsTest {
         c.write("GET /open/y HTTP/1.1\r\nHost: api.example.com\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
         assertThat(c.read(false).status()).isEqualTo(400);
         assertThat(b.seen).hasSize(1);
+    }
+
+    @Test
+    void withHttp2OffAlpnOffersOnlyHttp11() throws Exception {
+        Backend b = start(AccessLogDestination.OFF, Http2Config.OFF);
+        SSLSocket s = (SSLSocket) ca.clientContext().getSocketFactory().createSocket("127.0.0.1", proxy.tlsPort());
+        s.setSoTimeout(10_000);
+        SSLParameters p = s.getSSLParameters();
+        p.setServerNames(List.of(new SNIHostName("api.example.com")));
+        p.setApplicationProtocols(new String[] {"h2", "http/1.1"});
+        s.setSSLParameters(p);
+        s.startHandshake();
+        TestClient c = new TestClient(s);
+        closeables.add(c);
+        assertThat(s.getApplicationProtocol()).isEqualTo("http/1.1");
+        c.write("GET /open/x HTTP/1.1\r\nHost: api.example.com\r\n\r\n");
+        TestClient.Response r = c.read(false);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("GET /open/x");
+        assertThat(b.seen).hasSize(1);
+    }
+
+    /** The same client with HTTP/2 on gets {@code h2}: the test above is about the flag, not the client. */
+    @Test
+    void withHttp2OnTheSameClientGetsH2() throws Exception {
+        start();
+        SSLSocket s = (SSLSocket) ca.clientContext().getSocketFactory().createSocket("127.0.0.1", proxy.tlsPort());
+        closeables.add(s);
+        s.setSoTimeout(10_000);
+        SSLParameters p = s.getSSLParameters();
+        p.setServerNames(List.of(new SNIHostName("api.example.com")));
+        p.setApplicationProtocols(new String[] {"h2", "http/1.1"});
+        s.setSSLParameters(p);
+        s.startHandshake();
+        assertThat(s.getApplicationProtocol()).isEqualTo("h2");
     }
 }

@@ -27,6 +27,7 @@ import java.util.function.Predicate;
  * from the proxy are read as type, flags, stream and payload.
  */
 final class RawH2 implements AutoCloseable {
+    static final byte DATA = 0x0;
     static final byte HEADERS = 0x1;
     static final byte RST_STREAM = 0x3;
     static final byte SETTINGS = 0x4;
@@ -72,6 +73,11 @@ final class RawH2 implements AutoCloseable {
 
     RawH2 headers(int streamId, Http2Headers headers, boolean endStream) {
         writer.writeHeaders(ctx, streamId, headers, 0, endStream, ctx.newPromise());
+        return this;
+    }
+
+    RawH2 data(int streamId, byte[] payload, boolean endStream) {
+        writer.writeData(ctx, streamId, sink.alloc().buffer().writeBytes(payload), 0, endStream, ctx.newPromise());
         return this;
     }
 

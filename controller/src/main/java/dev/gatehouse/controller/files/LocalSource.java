@@ -131,12 +131,13 @@ public final class LocalSource implements AutoCloseable {
     }
 
     /**
-     * Certificates expire with no file changing: with any certificate in play, the directory is translated
-     * again every {@link #CERTIFICATE_RECHECK}, so an expired one leaves the snapshot and a near expiry is told.
+     * Certificates expire, and become valid (notBefore), with no file changing: with any certificate in
+     * play or refused, the directory is translated again every {@link #CERTIFICATE_RECHECK}, so an
+     * expired one leaves the snapshot, one valid from now on joins it, and a near expiry is told.
      */
     private boolean certificatesAged() {
         Translation t = translation;
-        return t != null && (!t.snapshot().certificates().isEmpty() || defaultCertificate != null)
+        return t != null && (!t.snapshot().certificates().isEmpty() || t.certificateRefused() || defaultCertificate != null)
                 && Duration.between(translatedAt, clock.instant()).compareTo(CERTIFICATE_RECHECK) >= 0;
     }
 

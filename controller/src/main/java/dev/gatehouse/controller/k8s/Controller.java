@@ -53,6 +53,8 @@ public final class Controller implements AutoCloseable {
     private final dev.gatehouse.controller.translate.CertificateCache certificateCache =
             new dev.gatehouse.controller.translate.CertificateCache();
     private volatile java.time.Instant lastTranslation = java.time.Instant.EPOCH;
+    /** The last translation refused a TLS Secret (one not valid yet is rechecked like one in play). */
+    private volatile boolean certificateRefused;
     private final java.util.concurrent.ScheduledExecutorService recheck = java.util.concurrent.Executors
             .newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "gatehouse-certificate-recheck");
@@ -169,6 +171,7 @@ public final class Controller implements AutoCloseable {
                 gw == null ? GatewaySelection.OFF : config.gateway(),
                 new TlsSettings(config.defaultCertificate(), clock.instant(), certificateCache));
         lastTranslation = clock.instant();
+        certificateRefused = t.certificateRefused();
         logClassConflict(state);
         logDefaultCertificate(t.defaultCertificate());
         Snapshot next = versions.next(t.snapshot());
@@ -217,12 +220,13 @@ public final class Controller implements AutoCloseable {
     }
 
     /**
-     * Certificates expire while nothing in the cluster changes: with any in play, the state is translated
-     * again every {@link #CERTIFICATE_RECHECK}, so an expired one leaves the snapshot and a near expiry is told.
+     * Certificates expire, and become valid (notBefore), while nothing in the cluster changes: with any
+     * in play or refused, the state is translated again every {@link #CERTIFICATE_RECHECK}, so an
+     * expired one leaves the snapshot, one valid from now on joins it, and a near expiry is told.
      */
     private void recheckCertificates() {
         Snapshot p = published;
-        if ((p != null && !p.certificates().isEmpty()) || config.defaultCertificate() != null) {
+        if ((p != null && !p.certificates().isEmpty()) || certificateRefused || config.defaultCertificate() != null) {
             if (Duration.between(lastTranslation, clock.instant()).compareTo(CERTIFICATE_RECHECK) >= 0) {
                 debouncer.mark();
             }

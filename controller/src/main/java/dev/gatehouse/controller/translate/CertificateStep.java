@@ -19,7 +19,7 @@ import java.util.TreeSet;
  * default certificate → snapshot certificates, one per Secret, sorted by id:
  * <ul>
  *   <li>a Secret that cannot be served (missing, wrong type, unreadable, key not the leaf's,
- *       expired, SANs covering none of the hosts) → the claim's {@code ResolvedRefs=False},
+ *       expired or not valid yet, SANs covering none of the hosts) → the claim's {@code ResolvedRefs=False},
  *       reason {@link Reason#InvalidCertificateRef}; the route stays, over plain HTTP, and loses
  *       its https redirect (it would send clients to a port with no certificate for them);</li>
  *   <li>hosts the SANs do not cover are left out of the certificate's names, with a warning;</li>
@@ -118,7 +118,7 @@ final class CertificateStep {
         }
         try {
             TlsSecret parsed = settings.cache() == null ? TlsSecret.parse(secret) : settings.cache().parse(secret);
-            return new Read(TlsSecret.checkExpiry(parsed, settings.now()), null);
+            return new Read(TlsSecret.checkValidity(parsed, settings.now()), null);
         } catch (TlsSecret.Refused e) {
             return new Read(null, e.getMessage());
         }

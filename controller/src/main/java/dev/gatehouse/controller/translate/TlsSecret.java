@@ -46,9 +46,10 @@ import java.util.Map;
  * @param chainPem  the certificates, leaf first, re-encoded as PEM
  * @param keyPem    PKCS#8 PEM
  * @param dnsNames  the leaf's DNS SANs, lower case, in certificate order
+ * @param notBefore when the leaf becomes valid
  * @param notAfter  when the leaf expires
  */
-record TlsSecret(String chainPem, String keyPem, List<String> dnsNames, Instant notAfter) {
+record TlsSecret(String chainPem, String keyPem, List<String> dnsNames, Instant notBefore, Instant notAfter) {
     static final String TYPE = TlsSettings.SECRET_TYPE;
     static final String CERT = "tls.crt";
     static final String KEY = "tls.key";
@@ -64,24 +65,32 @@ record TlsSecret(String chainPem, String keyPem, List<String> dnsNames, Instant 
 
     @Override
     public String toString() {
-        return "TlsSecret[dnsNames=" + dnsNames + ", notAfter=" + notAfter + ", keyPem=<redacted>]";
+        return "TlsSecret[dnsNames=" + dnsNames + ", notBefore=" + notBefore + ", notAfter=" + notAfter + ", keyPem=<redacted>]";
     }
 
     /**
-     * {@link #parse} and the expiry check.
+     * {@link #parse} and the validity check.
      *
      * @param secret the Secret as read from the cluster or a file
-     * @param now    the translator's clock, for expiry
+     * @param now    the translator's clock, for the validity period
      */
     static TlsSecret read(Secret secret, Instant now) throws Refused {
-        return checkExpiry(parse(secret), now);
+        return checkValidity(parse(secret), now);
     }
 
-    /** Refused when the leaf has expired at {@code now}. */
-    static TlsSecret checkExpiry(TlsSecret tls, Instant now) throws Refused {
+    /**
+     * Refused when the leaf is not valid at {@code now}: expired ({@code notAfter}), or not valid
+     * yet ({@code notBefore} in the future: clients refuse it as they refuse an expired one; a
+     * certificate issued ahead, or a clock that is wrong on the issuer or here).
+     */
+    static TlsSecret checkValidity(TlsSecret tls, Instant now) throws Refused {
         if (!tls.notAfter().isAfter(now)) {
             throw new Refused("the certificate in " + CERT + " expired at " + tls.notAfter()
                     + " (fix: renew it and update the Secret)");
+        }
+        if (tls.notBefore().isAfter(now)) {
+            throw new Refused("the certificate in " + CERT + " is not valid before " + tls.notBefore()
+                    + " (its notBefore) (fix: serve a certificate valid now, or check the issuer's clock)");
         }
         return tls;
     }
@@ -98,13 +107,14 @@ record TlsSecret(String chainPem, String keyPem, List<String> dnsNames, Instant 
         PrivateKeyInfo key = privateKey(keyText);
         X509Certificate leaf = chain.get(0);
         checkPair(key, leaf);
+        Instant notBefore = leaf.getNotBefore().toInstant();
         Instant notAfter = leaf.getNotAfter().toInstant();
         StringBuilder chainPem = new StringBuilder();
         try {
             for (X509Certificate c : chain) {
                 chainPem.append(pem("CERTIFICATE", c.getEncoded()));
             }
-            return new TlsSecret(chainPem.toString(), pem("PRIVATE KEY", key.getEncoded()), dnsNames(leaf), notAfter);
+            return new TlsSecret(chainPem.toString(), pem("PRIVATE KEY", key.getEncoded()), dnsNames(leaf), notBefore, notAfter);
         } catch (IOException | java.security.cert.CertificateEncodingException e) {
             throw new Refused("cannot be re-encoded (" + e.getClass().getSimpleName() + ") (fix: a certificate and key in PEM)");
         }

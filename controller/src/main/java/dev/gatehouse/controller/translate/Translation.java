@@ -26,6 +26,14 @@ public record Translation(Snapshot snapshot, List<ObjectStatus> statuses, Defaul
         this(snapshot, statuses, null);
     }
 
+    /**
+     * True when some TLS Secret was refused ({@link Reason#InvalidCertificateRef}): one not valid
+     * yet becomes valid with time alone, so its owner translates again on the certificate recheck.
+     */
+    public boolean certificateRefused() {
+        return statuses.stream().anyMatch(s -> s.warnings().stream().anyMatch(w -> w.reason() == Reason.InvalidCertificateRef));
+    }
+
     /** The objects refused (Accepted=False) and so left out of the snapshot. */
     public List<ObjectStatus> rejected() {
         return statuses.stream().filter(s -> !s.accepted()).toList();

@@ -2,12 +2,17 @@ package dev.gatehouse.controller.files;
 
 import dev.gatehouse.config.KeyDigest;
 import dev.gatehouse.config.Snapshot;
+import dev.gatehouse.controller.translate.TestCertificates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
@@ -121,6 +126,72 @@ class LocalSourceTest {
         published.clear();
         try (LocalSource source = new LocalSource(dir, published::add).start()) {
             assertThat(latest().consumers().get(0).credentials().get(0).digest()).isEqualTo(first);
+        }
+    }
+
+    /**
+     * A certificate not valid yet is refused, and served once its notBefore has passed with no file
+     * changing: the certificate recheck runs while a Secret is refused, not only while one is served.
+     */
+    @Test
+    void aCertificateNotValidYetIsServedOnceItsNotBeforePasses(@TempDir Path dir) throws Exception {
+        Instant now = Instant.parse("2026-06-01T00:00:00Z");
+        TestCertificates.Ca ca = TestCertificates.ca("local CA", now.minusSeconds(86_400), now.plusSeconds(86_400 * 365));
+        TestCertificates.Leaf leaf = TestCertificates.leaf(ca, List.of("a.example.com"), now.plusSeconds(3600),
+                now.plusSeconds(86_400 * 30), TestCertificates.KeyType.EC, TestCertificates.KeyFormat.PKCS8);
+        Files.writeString(dir.resolve("base.yaml"), UPSTREAM);
+        Files.writeString(dir.resolve("tls.yaml"), """
+                apiVersion: gatehouse.dev/v1alpha1
+                kind: GatewayRoute
+                metadata: {name: a}
+                spec: {serviceRef: {name: s}, hosts: [a.example.com], tls: {secretName: a-tls}}
+                ---
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: a-tls}
+                type: kubernetes.io/tls
+                stringData:
+                  tls.crt: |
+                %s
+                  tls.key: |
+                %s
+                """.formatted(indent(leaf.chainPem()), indent(leaf.keyPem())));
+        MovableClock clock = new MovableClock(now);
+        try (LocalSource source = new LocalSource(dir, published::add, null, clock).start()) {
+            assertThat(latest().certificates()).isEmpty();
+            assertThat(source.translation().certificateRefused()).isTrue();
+            clock.now = now.plusSeconds(7200);
+            await(() -> latest().certificates().size() == 1, "the certificate served once valid");
+            assertThat(latest().certificates().get(0).serverNames()).containsExactly("a.example.com");
+            assertThat(source.translation().certificateRefused()).isFalse();
+        }
+    }
+
+    private static String indent(String pem) {
+        return pem.strip().lines().map(l -> "    " + l).collect(java.util.stream.Collectors.joining("\n"));
+    }
+
+    /** A clock the test moves. */
+    static final class MovableClock extends Clock {
+        volatile Instant now;
+
+        MovableClock(Instant now) {
+            this.now = now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
         }
     }
 }

@@ -46,8 +46,8 @@ class CertificateCacheTest {
                 TestCertificates.KeyType.EC, TestCertificates.KeyFormat.TRADITIONAL);
         Secret s = TlsSecretTest.secret("kubernetes.io/tls", a.chainPem(), a.keyPem());
         CertificateCache cache = new CertificateCache();
-        assertThat(TlsSecret.checkExpiry(cache.parse(s), NOW).keyPem()).isEqualTo(TlsSecret.read(s, NOW).keyPem());
-        assertThatThrownBy(() -> TlsSecret.checkExpiry(cache.parse(s), NOW.plusSeconds(86_400)))
+        assertThat(TlsSecret.checkValidity(cache.parse(s), NOW).keyPem()).isEqualTo(TlsSecret.read(s, NOW).keyPem());
+        assertThatThrownBy(() -> TlsSecret.checkValidity(cache.parse(s), NOW.plusSeconds(86_400)))
                 .hasMessageContaining("expired at");
     }
 }

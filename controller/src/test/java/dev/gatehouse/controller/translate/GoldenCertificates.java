@@ -35,6 +35,8 @@ class GoldenCertificates {
                 Instant.parse("2026-01-01T00:00:00Z"), EC, PKCS8));
         write(dir, "expiring", TestCertificates.leaf(ca, List.of("soon.example.com"), FROM,
                 Instant.parse("2026-06-10T00:00:00Z"), EC, PKCS8));
+        write(dir, "future", TestCertificates.leaf(ca, List.of("new.example.com"), Instant.parse("2027-01-01T00:00:00Z"),
+                UNTIL, EC, PKCS8));
         // manifests/examples/tls.yaml (RSA, PKCS#1 as cert-manager writes it)
         write(dir, "example", TestCertificates.leaf(TestCertificates.ca("Gatehouse example CA (not for production)", FROM, UNTIL),
                 List.of("secure.example.com"), FROM, UNTIL, RSA, TRADITIONAL));

@@ -82,6 +82,20 @@ class TlsSecretTest {
         TestCertificates.Leaf expired = TestCertificates.leaf(ca, List.of("a.example.com"), NOW.minusSeconds(7200),
                 NOW.minusSeconds(1), EC, PKCS8);
         assertRefused(secret("kubernetes.io/tls", expired.chainPem(), expired.keyPem()), "expired at", expired);
+        TestCertificates.Leaf future = TestCertificates.leaf(ca, List.of("a.example.com"), NOW.plusSeconds(3600),
+                NOW.plusSeconds(86_400 * 30), EC, PKCS8);
+        assertRefused(secret("kubernetes.io/tls", future.chainPem(), future.keyPem()),
+                "the certificate in tls.crt is not valid before " + NOW.plusSeconds(3600) + " (its notBefore)", future);
+    }
+
+    /** Valid from the very instant of its notBefore, as X.509 says (RFC 5280 §4.1.2.5); expired at its notAfter. */
+    @Test
+    void theValidityPeriodIncludesNotBefore() throws Exception {
+        TestCertificates.Leaf leaf = TestCertificates.leaf(ca, List.of("a.example.com"), NOW, NOW.plusSeconds(3600), EC, PKCS8);
+        Secret s = secret("kubernetes.io/tls", leaf.chainPem(), leaf.keyPem());
+        assertThat(TlsSecret.read(s, NOW).notBefore()).isEqualTo(NOW);
+        assertThatThrownBy(() -> TlsSecret.read(s, NOW.minusSeconds(1))).hasMessageContaining("not valid before");
+        assertThatThrownBy(() -> TlsSecret.read(s, NOW.plusSeconds(3600))).hasMessageContaining("expired at");
     }
 
     /** What the proxy does with the PEM: the JDK loads it as PKCS#8, and it is the same key. */

@@ -14,7 +14,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -30,7 +29,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The last handler of an HTTP/1.1 client connection (after the {@code RequestGate}) and the
@@ -320,12 +318,10 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
      * connection just opened (its first request on the way) or just answered keep-alive is thus
      * left to its next request, which is answered with {@code Connection: close}.
      *
-     * <p>The close is a half-close: FIN first (a pooled client sees the connection end and drops
-     * it), then everything that still arrives is read and dropped until the client closes its side
-     * or {@code lingerMillis} pass. A request that crossed the FIN sees an orderly end of stream
-     * before any response, which HTTP clients take as "server closed an idle connection" (RFC 9112
-     * §9.3.1: an idempotent request may be retried), never a reset: closing a socket with unread
-     * bytes in it would send RST.
+     * <p>The close is a {@link HalfClose} ({@code close_notify} first over TLS, then FIN, then
+     * what still arrives is dropped for {@code lingerMillis}): a request that crossed the FIN sees
+     * an orderly end of stream before any response, which HTTP clients take as "server closed an
+     * idle connection" (RFC 9112 §9.3.1: an idempotent request may be retried), never a reset.
      *
      * @return true when it started closing the connection
      */
@@ -338,15 +334,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         closed = true;
         Channel ch = ctx.channel();
         LOG.debug("event=drain.idle-close client={}", ch.remoteAddress());
-        ch.config().setAutoRead(true);
-        if (ch instanceof DuplexChannel duplex) {
-            duplex.shutdownOutput();
-            ctx.executor().schedule(() -> {
-                ch.close();
-            }, lingerMillis, TimeUnit.MILLISECONDS);
-        } else {
-            ch.close();
-        }
+        HalfClose.start(ch, lingerMillis);
         return true;
     }
 

@@ -245,9 +245,17 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
         }
     }
 
+    /**
+     * Resets the stream, then reads it dry. DATA frames that arrived after the head but were not
+     * read (the exchange stopped asking) wait in the stream's channel, and with {@code AUTO_READ}
+     * off Netty closes a stream's channel only once its queue is read: left alone, the channel
+     * would stay open holding them for the connection's life. Read now, they are released
+     * ({@link #channelRead}, {@code closed}) and the channel closes with the stream.
+     */
     private void resetNoError() {
         if (ctx.channel().isActive()) {
-            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR));
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR))
+                    .addListener(f -> ctx.channel().config().setAutoRead(true));
         }
     }
 

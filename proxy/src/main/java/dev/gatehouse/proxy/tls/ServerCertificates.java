@@ -45,21 +45,30 @@ public final class ServerCertificates implements AutoCloseable {
     static final long RELEASE_GRACE_SECONDS = 30;
 
     private final SslProvider provider;
+    /** Whether ALPN offers {@code h2}. */
+    private final boolean http2;
     private final MeterRegistry registry;
     private volatile CertificateTable table = CertificateTable.EMPTY;
     /** By Secret id, as applied. */
     private volatile Map<String, Entry> entries = Map.of();
     private final Map<String, ExpiryGauge> gauges = new HashMap<>();
 
-    /** @param provider from {@link TlsProvider#resolve()} */
-    ServerCertificates(SslProvider provider, MeterRegistry registry) {
+    /**
+     * @param provider from {@link TlsProvider#resolve()}
+     * @param http2    offer {@code h2} in ALPN (before {@code http/1.1}); false offers {@code http/1.1} alone
+     */
+    ServerCertificates(SslProvider provider, boolean http2, MeterRegistry registry) {
         this.provider = provider;
+        this.http2 = http2;
         this.registry = registry;
     }
 
-    /** For the provider chosen by {@code choice}; throws when {@link TlsProvider#OPENSSL} cannot load. */
-    public static ServerCertificates of(TlsProvider choice, MeterRegistry registry) {
-        return new ServerCertificates(choice.resolve(), registry);
+    /**
+     * For the provider chosen by {@code choice}, {@code h2} in ALPN when {@code http2}; throws when
+     * {@link TlsProvider#OPENSSL} cannot load.
+     */
+    public static ServerCertificates of(TlsProvider choice, boolean http2, MeterRegistry registry) {
+        return new ServerCertificates(choice.resolve(), http2, registry);
     }
 
     /** {@code openssl} or {@code jdk}. */
@@ -94,7 +103,7 @@ public final class ServerCertificates implements AutoCloseable {
             Entry e = current.get(c.id());
             if (e == null || !e.sameBytes(c)) {
                 try {
-                    e = new Entry(c, TlsContexts.server(c, provider));
+                    e = new Entry(c, TlsContexts.server(c, provider, http2));
                     built.add(e);
                 } catch (Exception failure) {
                     problems.add(new Problem(null, "certificates[" + i + "]", "certificate " + c.id()

@@ -19,7 +19,7 @@ import javax.net.ssl.SSLException;
  * The TLS policy of the TLS port, in one place (docs/tls.md, "Protocols, ciphers and the
  * provider"): TLS 1.3 and 1.2 only; for TLS 1.2 the ECDHE suites with AES-GCM or ChaCha20-Poly1305
  * of Mozilla's "intermediate" configuration (v5.7), without its DHE ones; the server's order
- * wins; ALPN offers {@code h2} and {@code http/1.1}.
+ * wins; ALPN offers {@code h2} and {@code http/1.1}, or {@code http/1.1} alone with HTTP/2 off.
  */
 final class TlsContexts {
     static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
@@ -42,14 +42,18 @@ final class TlsContexts {
             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
             ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ApplicationProtocolNames.HTTP_2,
             ApplicationProtocolNames.HTTP_1_1);
+    /** ALPN with HTTP/2 off ({@code --no-http2}): a client offering {@code h2} and {@code http/1.1} gets the latter. */
+    static final ApplicationProtocolConfig ALPN_HTTP_1_1 = new ApplicationProtocolConfig(
+            ApplicationProtocolConfig.Protocol.ALPN, ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ApplicationProtocolNames.HTTP_1_1);
     /** Base64 runs long enough to be key or certificate material: never quoted in a message. */
     private static final Pattern BASE64_RUN = Pattern.compile("[A-Za-z0-9+/=]{40,}");
 
     private TlsContexts() {
     }
 
-    /** The server context of one certificate. */
-    static SslContext server(Certificate c, SslProvider provider) throws SSLException {
+    /** The server context of one certificate; {@code http2} puts {@code h2} in its ALPN list. */
+    static SslContext server(Certificate c, SslProvider provider, boolean http2) throws SSLException {
         Objects.requireNonNull(c.chainPem(), "chainPem");
         Objects.requireNonNull(c.keyPem(), "keyPem");
         return SslContextBuilder.forServer(
@@ -58,7 +62,7 @@ final class TlsContexts {
                 .sslProvider(provider)
                 .protocols(PROTOCOLS)
                 .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
-                .applicationProtocolConfig(ALPN)
+                .applicationProtocolConfig(http2 ? ALPN : ALPN_HTTP_1_1)
                 .build();
     }
 
