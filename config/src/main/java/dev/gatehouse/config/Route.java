@@ -79,6 +79,12 @@ public record Route(String id, Source source, String service, List<String> hosts
         return websocketIdleTimeoutMillis == null ? DEFAULT_WEBSOCKET_IDLE_TIMEOUT_MILLIS : websocketIdleTimeoutMillis;
     }
 
+    /** This route with {@code httpsRedirect} set as given, everything else unchanged. */
+    public Route withHttpsRedirect(boolean redirect) {
+        return redirect == httpsRedirect ? this : new Route(id, source, service, hosts, paths, methods, headers, stripPath,
+                preserveHost, priority, keyAuth, maxBodySize, allowEncodedSlashes, redirect, websocketIdleTimeoutMillis);
+    }
+
     /**
      * Kong's key-auth plugin settings.
      *

@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Golden files of the Gateway API step: {@code gateway-api/<case>.in.yaml} → {@code <case>.out.json}
  * holding the snapshot and the status of every GatewayClass, Gateway and HTTPRoute that is
- * Gatehouse's. Regenerate with {@code -Dgatehouse.regenerate=true} and review the diff. The
+ * Gatehouse's, certificates checked at {@link TranslatorGoldenTest#NOW}. Regenerate with {@code -Dgatehouse.regenerate=true} and review the diff. The
  * {@code manifests/examples/gateway-api} case reads the shipped example, so it cannot drift.
  */
 class GatewayApiGoldenTest {
@@ -49,12 +49,13 @@ class GatewayApiGoldenTest {
     }
 
     private static void check(String name, List<HasMetadata> objects) throws IOException {
-        Translation t = Translator.translate(ManifestReader.state(objects));
+        TlsSettings tls = TlsSettings.at(TranslatorGoldenTest.NOW);
+        Translation t = Translator.translate(ManifestReader.state(objects), tls);
         ObjectNode out = SnapshotCodec.mapper().createObjectNode();
         out.set("snapshot", SnapshotCodec.mapper().valueToTree(t.snapshot()));
         out.set("gatewayApi", SnapshotCodec.mapper().valueToTree(t.gatewayApi()));
         String actual = SnapshotCodec.toPrettyJson(out) + "\n";
-        assertThat(SnapshotCodec.toJson(Translator.translate(ManifestReader.state(objects)).snapshot()))
+        assertThat(SnapshotCodec.toJson(Translator.translate(ManifestReader.state(objects), tls).snapshot()))
                 .as("same input, same bytes").isEqualTo(SnapshotCodec.toJson(t.snapshot()));
         Path golden = DIR.resolve(name + ".out.json");
         if (Boolean.getBoolean("gatehouse.regenerate")) {
