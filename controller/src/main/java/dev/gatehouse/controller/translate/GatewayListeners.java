@@ -216,8 +216,9 @@ final class GatewayListeners {
     private static void programmed(Entry e, boolean kindsOk) {
         e.conditions.add(new Condition("Accepted", true, "Accepted", "accepted"));
         String resolved = e.certificate == null || e.certificate.ignored() == 0 ? "all references resolved"
-                : "all references resolved; only " + e.certificate.field() + " is served, the other " + e.certificate.ignored()
-                + " are checked but not served (one certificate per name)";
+                : "all references resolved; only " + e.certificate.field() + " is served, "
+                + (e.certificate.ignored() == 1 ? "the other one is" : "the other " + e.certificate.ignored() + " are")
+                + " checked but not served (one certificate per name)";
         e.conditions.add(kindsOk ? new Condition("ResolvedRefs", true, "ResolvedRefs", resolved)
                 : new Condition("ResolvedRefs", false, "InvalidRouteKinds", kindsProblem(e)));
         e.conditions.add(new Condition("Programmed", true, "Programmed", "in the snapshot"));
