@@ -61,6 +61,9 @@ final class ListenerCertificates {
             String field = "tls.certificateRefs[" + i + "]";
             String group = Objects.requireNonNullElse(ref.getGroup(), "");
             String kind = Objects.requireNonNullElse(ref.getKind(), "Secret");
+            if (ref.getName() == null || ref.getName().isEmpty()) {
+                return refused("InvalidCertificateRef", field + ".name: missing (fix: the name of a kubernetes.io/tls Secret)");
+            }
             if (!group.isEmpty() || !kind.equals("Secret")) {
                 return refused("InvalidCertificateRef", field + ": " + (group.isEmpty() ? "" : group + "/") + kind + " \""
                         + ref.getName() + "\" is not a Secret (expected: group \"\" and kind Secret, a kubernetes.io/tls Secret)");
