@@ -112,6 +112,12 @@ public final class ControllerCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE} (the chart passes proxy.service.ports.http).")
     int gatewayHttpPort;
 
+    @Option(names = "--gateway-https-port", paramLabel = "PORT", defaultValue = "443",
+            description = "The proxy Service's TLS port: the one port a Gateway's HTTPS listener may have (other ports: "
+                    + "listener Accepted=False, PortUnavailable); its certificate is served on the proxy's TLS port. "
+                    + "Default: ${DEFAULT-VALUE} (the chart passes proxy.service.ports.https).")
+    int gatewayHttpsPort;
+
     @Spec
     CommandSpec spec;
 
@@ -127,7 +133,7 @@ public final class ControllerCommand implements Callable<Integer> {
     /** The Gateway API settings of the flags; a bad value is a usage error naming the flag. */
     GatewaySelection gatewaySelection() {
         try {
-            GatewaySelection s = new GatewaySelection(gatewayControllerName, gatewayHttpPort);
+            GatewaySelection s = new GatewaySelection(gatewayControllerName, gatewayHttpPort, gatewayHttpsPort);
             return gatewayApi ? s : GatewaySelection.OFF;
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());

@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code gatehouse local --check} on every YAML block of docs/gateway-api.md, next to the echo
- * Services of manifests/examples/ (a block that is a counter-example says so in its first line and
+ * Services and the HTTPS example (for its Secret) of manifests/examples/ (a block that is a counter-example says so in its first line and
  * is checked on its own, for the route it shows). manifests/examples/gateway-api.yaml is checked
  * with the other examples by IngressExamplesTest and by the translator's golden files.
  */
@@ -23,6 +23,7 @@ class GatewayApiExamplesTest {
     @Test
     void theDocExamplesPass(@TempDir Path dir) throws IOException {
         Files.copy(EXAMPLES.resolve("service-backed-upstream.yaml"), dir.resolve("service-backed-upstream.yaml"));
+        Files.copy(EXAMPLES.resolve("gateway-api-https.yaml"), dir.resolve("gateway-api-https.yaml")); // its Secret
         Files.writeString(dir.resolve("canary.yaml"), """
                 apiVersion: v1
                 kind: Service
@@ -46,7 +47,7 @@ class GatewayApiExamplesTest {
         assertThat(r.err()).isEmpty();
         assertThat(r.exit()).isZero();
         assertThat(r.out()).contains("accepted: GatewayClass/default/gatehouse", "accepted: Gateway/default/web",
-                "accepted: HTTPRoute/default/shop");
+                "accepted: HTTPRoute/default/shop", "accepted: Gateway/default/web-tls", "accepted: HTTPRoute/default/tls-shop");
     }
 
     @Test

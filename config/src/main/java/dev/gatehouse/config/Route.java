@@ -101,7 +101,7 @@ public record Route(String id, Source source, String service, List<String> hosts
 
     /** This route with {@code httpsRedirect} set to {@code redirect}. */
     public Route withHttpsRedirect(boolean redirect) {
-        return new Route(id, source, service, hosts, paths, methods, headers, stripPath, preserveHost, priority, keyAuth,
+        return redirect == httpsRedirect ? this : new Route(id, source, service, hosts, paths, methods, headers, stripPath, preserveHost, priority, keyAuth,
                 maxBodySize, allowEncodedSlashes, redirect, websocketIdleTimeoutMillis, queryParams, filters, directStatus, directShare);
     }
 

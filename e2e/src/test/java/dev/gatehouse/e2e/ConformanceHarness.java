@@ -4,6 +4,16 @@ import dev.gatehouse.app.ControllerCommand;
 import dev.gatehouse.app.ProxyCommand;
 import dev.gatehouse.controller.files.ManifestReader;
 import dev.gatehouse.controller.k8s.IngressConfig;
+import dev.gatehouse.controller.channel.ChannelServer;
+import dev.gatehouse.controller.translate.TestCertificates;
+import dev.gatehouse.proxy.ClientLimits;
+import dev.gatehouse.proxy.Http2Config;
+import dev.gatehouse.proxy.ProxyConfig;
+import dev.gatehouse.proxy.channel.ChannelClientConfig;
+import dev.gatehouse.proxy.http.TrustedProxies;
+import dev.gatehouse.proxy.tls.TlsConfig;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
@@ -20,10 +30,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
@@ -34,8 +48,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The harness of {@link GatewayConformanceE2ETest}, as the upstream suite's is: the Fabric8 mock API
  * server with the upstream base manifests and a GatewayClass {@code gatehouse}; a real backend per
- * Service that echoes {@code <service>@<namespace> <path> host=<Host>}; the real controller and
- * proxy; each test's manifests applied and deleted again; the upstream helpers
+ * Service that echoes {@code <service>@<namespace> <path> host=<Host>}; the certificates the
+ * upstream suite makes at setup ({@code tls-validity-checks-certificate} in the infra namespace for
+ * {@code *}, {@code *.org}, {@code *.wildcard.org}; {@code certificate} in the web backend namespace
+ * for {@code *}), made here at start by a test CA the TLS requests trust; the real controller and a
+ * proxy with a TLS port; each test's manifests applied and deleted again; the upstream helpers
  * (MakeRequestAndExpectEventuallyConsistentResponse, HTTPRouteMustHaveCondition, ...) as methods.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -45,6 +62,7 @@ abstract class ConformanceHarness {
     static final String WEB = "gateway-conformance-web-backend";
     static final String APP = "gateway-conformance-app-backend";
     static final String CONTROLLER = "gatehouse.dev/gateway-controller";
+    static final String CERTIFICATE = "tls-validity-checks-certificate";
 
     MockApiServer server;
     KubernetesClient client;
@@ -53,6 +71,9 @@ abstract class ConformanceHarness {
     Path state;
     final List<AutoCloseable> running = new ArrayList<>();
     final List<HasMetadata> applied = new ArrayList<>();
+    /** The CA of the setup's certificates. */
+    TestCertificates.Ca ca;
+    TlsGet tls;
 
     @BeforeAll
     void start() throws Exception {
@@ -67,9 +88,16 @@ abstract class ConformanceHarness {
                 backend(s);
             }
         }
+        ca = TestCertificates.ca("Gatehouse conformance CA");
+        tls = new TlsGet(ca.certPem());
+        client.resource(tlsSecret(INFRA, CERTIFICATE, List.of("*", "*.org", "*.wildcard.org"))).create();
+        client.resource(tlsSecret(WEB, "certificate", List.of("*"))).create();
         controller = Cluster.controller(server.newClient(), "conformance", 0, IngressConfig.DEFAULT);
         running.add(controller);
-        proxy = Cluster.proxy(controller.channel.port(), "proxy-conformance", state);
+        proxy = ProxyCommand.Running.start(new ProxyConfig("127.0.0.1", 0, 2, Duration.ZERO, Duration.ofSeconds(5),
+                ClientLimits.DEFAULTS, TrustedProxies.NONE, TlsConfig.on(0), Http2Config.DEFAULTS), 0,
+                new ChannelClientConfig(java.net.URI.create("ws://127.0.0.1:" + controller.channel.port() + ChannelServer.PATH),
+                        Cluster.TOKEN, "proxy-conformance", state, false, null));
         running.add(proxy);
         await(WITHIN, () -> proxy.proxy.listening(), Boolean::booleanValue, "the proxy listening");
     }
@@ -115,6 +143,22 @@ abstract class ConformanceHarness {
                 .endEndpoint().build()).create();
     }
 
+    /**
+     * A kubernetes.io/tls Secret for {@code names}, signed by {@link #ca}, valid from a minute ago for
+     * 90 days; in {@code data} (the mock server never folds {@code stringData}).
+     */
+    Secret tlsSecret(String namespace, String name, List<String> names) throws Exception {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        TestCertificates.Leaf leaf = TestCertificates.leaf(ca, names, now.minusSeconds(60), now.plus(Duration.ofDays(90)),
+                TestCertificates.KeyType.EC, TestCertificates.KeyFormat.TRADITIONAL);
+        Base64.Encoder b64 = Base64.getEncoder();
+        return new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                .withType("kubernetes.io/tls")
+                .addToData("tls.crt", b64.encodeToString(leaf.chainPem().getBytes(StandardCharsets.US_ASCII)))
+                .addToData("tls.key", b64.encodeToString(leaf.keyPem().getBytes(StandardCharsets.US_ASCII)))
+                .build();
+    }
+
     static List<HasMetadata> read(String file) throws Exception {
         String yaml = new String(ConformanceHarness.class.getResourceAsStream("/conformance/" + file).readAllBytes(),
                 java.nio.charset.StandardCharsets.UTF_8).replace("{GATEWAY_CLASS_NAME}", "gatehouse")
@@ -156,6 +200,26 @@ abstract class ConformanceHarness {
             String host = e.host() == null ? "127.0.0.1:" + proxy.proxy.port() : e.host();
             await(WITHIN, () -> RawGet.get(proxy.proxy.port(), host, e.path(), e.headers()), e::matches,
                     host + e.path() + " " + List.of(e.headers()) + " answers " + e.status() + " from " + e.backend());
+        }
+    }
+
+    /**
+     * MakeTLSRequestAndExpectEventuallyConsistentResponse: over the proxy's TLS port with SNI and Host
+     * {@code e.host()}, the certificate checked against {@link #ca} and the host; polled until it
+     * answers so, bounded. A failed handshake counts as a wrong answer (status -1), so it is retried.
+     */
+    void expectTls(Expect... all) throws InterruptedException {
+        for (Expect e : all) {
+            await(WITHIN, () -> {
+                if (!proxy.proxy.tlsListening()) {
+                    return new RawGet.Answer(-1, "", "the TLS port is not open");
+                }
+                try {
+                    return tls.get(proxy.proxy.tlsPort(), e.host(), e.path());
+                } catch (java.io.UncheckedIOException failed) {
+                    return new RawGet.Answer(-1, "", String.valueOf(failed.getCause()));
+                }
+            }, e::matches, "https://" + e.host() + e.path() + " answers " + e.status() + " from " + e.backend());
         }
     }
 

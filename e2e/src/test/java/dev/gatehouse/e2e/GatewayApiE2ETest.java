@@ -224,7 +224,8 @@ class GatewayApiE2ETest {
         assertThat(await(WITHIN, () -> kubectlGetGateway("web"), s -> s.endsWith("True"), "the Gateway programmed"))
                 .isEqualTo("web gatehouse 203.0.113.7 True");
         Gateway web = gateway("web");
-        assertThat(text(condition(web.getStatus().getConditions(), "Accepted"))).isEqualTo("Accepted=True/Accepted");
+        assertThat(text(condition(web.getStatus().getConditions(), "Accepted")))
+                .as("its https listener names a Secret that does not exist").isEqualTo("Accepted=True/ListenersNotValid");
         assertThat(web.getStatus().getAddresses()).extracting(a -> a.getType() + "=" + a.getValue())
                 .containsExactly("IPAddress=203.0.113.7");
         Map<String, ListenerStatus> listeners = new TreeMap<>();
@@ -233,9 +234,9 @@ class GatewayApiE2ETest {
         assertThat(text(condition(listeners.get("http").getConditions(), "Programmed"))).isEqualTo("Programmed=True/Programmed");
         assertThat(listeners.get("https").getAttachedRoutes()).isZero();
         assertThat(text(condition(listeners.get("https").getConditions(), "Programmed")))
-                .isEqualTo("Programmed=False/TLSNotYetSupported");
+                .isEqualTo("Programmed=False/Invalid");
         assertThat(text(condition(listeners.get("https").getConditions(), "ResolvedRefs")))
-                .isEqualTo("ResolvedRefs=False/TLSNotYetSupported");
+                .isEqualTo("ResolvedRefs=False/InvalidCertificateRef");
 
         RouteParentStatus shop = await(WITHIN, () -> parent("shop"), p -> p != null, "the route's parents entry");
         assertThat(shop.getParentRef().getName()).isEqualTo("web");

@@ -12,10 +12,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class GatewayApiChartTest {
     @Test
     void listenersAreMatchedToTheProxyServicePort() {
-        List<HasMetadata> objects = Chart.parse(Chart.template().set("proxy.service.ports.http", 8080).call());
+        List<HasMetadata> objects = Chart.parse(Chart.template().set("proxy.service.ports.http", 8080)
+                .set("proxy.service.ports.https", 8443).call());
         assertThat(RenderedObjectsTest.only(RenderedObjectsTest.controller(objects)).getArgs())
                 .containsSequence("--gateway-controller-name", "gatehouse.dev/gateway-controller")
-                .containsSequence("--gateway-http-port", "8080");
+                .containsSequence("--gateway-http-port", "8080")
+                .containsSequence("--gateway-https-port", "8443");
         assertThat(objects).noneMatch(o -> "GatewayClass".equals(o.getKind())).as("no GatewayClass unless asked");
     }
 
@@ -37,7 +39,7 @@ class GatewayApiChartTest {
     void offMeansTheFlagAndNoClass() {
         List<HasMetadata> off = Chart.parse(Chart.template().set("gatewayApi.enabled", false).set("gatewayApi.className", "x").call());
         assertThat(RenderedObjectsTest.only(RenderedObjectsTest.controller(off)).getArgs()).contains("--no-gateway-api")
-                .doesNotContain("--gateway-controller-name", "--gateway-http-port");
+                .doesNotContain("--gateway-controller-name", "--gateway-http-port", "--gateway-https-port");
         assertThat(off).noneMatch(o -> "GatewayClass".equals(o.getKind()));
     }
 }

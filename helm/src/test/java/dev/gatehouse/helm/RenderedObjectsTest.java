@@ -100,7 +100,7 @@ class RenderedObjectsTest {
                 "--tls-cert", "/etc/gatehouse/channel-tls/tls.crt", "--tls-key", "/etc/gatehouse/channel-tls/tls.key",
                 "--status-port", "8100",
                 "--ingress-class", "gatehouse", "--publish-service", "gatehouse-system/gatehouse-proxy",
-                "--gateway-controller-name", "gatehouse.dev/gateway-controller", "--gateway-http-port", "80");
+                "--gateway-controller-name", "gatehouse.dev/gateway-controller", "--gateway-http-port", "80", "--gateway-https-port", "443");
         assertThat(c.getEnv()).extracting(e -> e.getName(),
                         e -> e.getValueFrom() == null ? e.getValue() : e.getValueFrom().getFieldRef().getFieldPath())
                 .containsExactlyInAnyOrder(tuple("POD_NAMESPACE", "metadata.namespace"), tuple("POD_NAME", "metadata.name"),
@@ -123,7 +123,7 @@ class RenderedObjectsTest {
                 "--tls-cert", "/etc/gatehouse/channel-tls/tls.crt", "--tls-key", "/etc/gatehouse/channel-tls/tls.key",
                 "--status-port", "8100",
                 "--ingress-class", "gatehouse", "--publish-service", "gatehouse-system/gatehouse-proxy",
-                "--gateway-controller-name", "gatehouse.dev/gateway-controller", "--gateway-http-port", "80");
+                "--gateway-controller-name", "gatehouse.dev/gateway-controller", "--gateway-http-port", "80", "--gateway-https-port", "443");
     }
 
     @Test

@@ -115,9 +115,12 @@ public final class ClusterWatch implements AutoCloseable {
         return List.of(dev.gatehouse.controller.translate.Sources.namespace(r) + "/" + r.getSpec().tls.secretName);
     }
 
-    /** Ingresses (or other inputs) that name TLS Secrets, by {@code namespace/name}; consulted on every TLS Secret event. */
+    /**
+     * Ingresses, Gateways (or other inputs) that name TLS Secrets, by {@code namespace/name};
+     * consulted on every TLS Secret event. Each call adds one: a Secret matters when any names it.
+     */
     public void alsoReferencedBy(Predicate<String> references) {
-        this.otherReferences = java.util.Objects.requireNonNull(references, "references");
+        this.otherReferences = this.otherReferences.or(java.util.Objects.requireNonNull(references, "references"));
     }
 
     /** Whether anything the translator reads names this Secret as a certificate. */

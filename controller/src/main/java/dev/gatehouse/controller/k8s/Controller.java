@@ -105,6 +105,9 @@ public final class Controller implements AutoCloseable {
             log.info("event=ingress.off");
         }
         gatewayWatch = GatewayApiHook.start(client, config, debouncer::mark);
+        if (gatewayWatch != null) {
+            watch.alsoReferencedBy(gatewayWatch::referencesSecret);
+        }
         election = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
                 .withName(config.leaseName())
                 .withLock(new LeaseLock(config.leaseNamespace(), config.leaseName(), config.identity()))

@@ -15,8 +15,9 @@ import java.util.List;
  * @param retryPeriod    how often candidates try
  * @param ingress        which Ingresses are served and what their status shows
  * @param defaultCertificate the {@code --default-certificate-secret}, {@code namespace/name}; null for none
- * @param gateway        which GatewayClasses are served ({@code --gateway-controller-name}) and the proxy's
- *                       HTTP port their listeners are matched to ({@code --gateway-http-port});
+ * @param gateway        which GatewayClasses are served ({@code --gateway-controller-name}) and the proxy
+ *                       Service's ports their listeners are matched to ({@code --gateway-http-port},
+ *                       {@code --gateway-https-port});
  *                       {@link GatewaySelection#OFF}: no Gateway API object is read or written
  */
 public record ControllerConfig(List<String> namespaces, String leaseNamespace, String leaseName, String identity,

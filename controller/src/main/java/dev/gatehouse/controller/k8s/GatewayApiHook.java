@@ -29,8 +29,8 @@ final class GatewayApiHook {
         }
         try {
             GatewayWatch w = new GatewayWatch(client, config.namespaces(), selection, config.ingress().publishService(), onChange);
-            log.info("event=gatewayapi.watching controller_name={} http_port={}", selection.controllerName(),
-                    selection.httpPort());
+            log.info("event=gatewayapi.watching controller_name={} http_port={} https_port={}", selection.controllerName(),
+                    selection.httpPort(), selection.httpsPort());
             return w;
         } catch (KubernetesClientException e) {
             log.warn("event=gatewayapi.unavailable code={} problem=\"cannot watch gateway.networking.k8s.io/v1: {}\" "

@@ -30,7 +30,8 @@ import java.util.function.Predicate;
  * into Gateway status). Only changes that can matter mark the state dirty: a status-only write
  * (ours or another controller's) bumps neither generation nor labels and causes no rebuild; a
  * Gateway of another class causes none; a Namespace only when its labels change (they feed
- * {@code allowedRoutes} selectors).
+ * {@code allowedRoutes} selectors). Gateways are indexed by the Secrets their HTTPS listeners name
+ * ({@link #referencesSecret}), so a change of such a Secret rebuilds and others do not.
  */
 public final class GatewayWatch implements AutoCloseable {
     private final GatewaySelection selection;
@@ -41,6 +42,7 @@ public final class GatewayWatch implements AutoCloseable {
     private final List<SharedIndexInformer<ReferenceGrant>> grants = new ArrayList<>();
     private final SharedIndexInformer<Service> publish;
     private final List<SharedIndexInformer<?>> all = new ArrayList<>();
+    static final String CERTIFICATE_INDEX = "gatehouse.dev/certificate-secrets";
 
     /**
      * @param namespaces    empty: every namespace
@@ -73,7 +75,9 @@ public final class GatewayWatch implements AutoCloseable {
             });
             List<String> scopes = namespaces.isEmpty() ? Collections.singletonList(null) : namespaces;
             for (String ns : scopes) {
-                gateways.add(track(scoped(client.resources(Gateway.class), ns).inform(), handler(onChange, this::ours)));
+                gateways.add(track(scoped(client.resources(Gateway.class), ns)
+                        .withIndexers(java.util.Map.of(CERTIFICATE_INDEX, GatewayWatch::certificatesOf)).inform(),
+                        handler(onChange, this::ours)));
                 routes.add(track(scoped(client.resources(HTTPRoute.class), ns).inform(), handler(onChange, o -> true)));
                 grants.add(track(scoped(client.resources(ReferenceGrant.class), ns).inform(), handler(onChange, o -> true)));
             }
@@ -132,6 +136,48 @@ public final class GatewayWatch implements AutoCloseable {
                 }
             }
         };
+    }
+
+    /**
+     * The index of Gateways by the Secrets their listeners' {@code tls.certificateRefs} name,
+     * {@code namespace/name} (a reference without namespace is to the Gateway's own); references to
+     * other kinds are left out, as they never name a Secret.
+     */
+    static List<String> certificatesOf(Gateway g) {
+        if (g.getSpec() == null || g.getSpec().getListeners() == null) {
+            return List.of();
+        }
+        String own = dev.gatehouse.controller.translate.Sources.namespace(g);
+        List<String> keys = new ArrayList<>();
+        for (var l : g.getSpec().getListeners()) {
+            if (l.getTls() == null || l.getTls().getCertificateRefs() == null) {
+                continue;
+            }
+            for (var ref : l.getTls().getCertificateRefs()) {
+                boolean secret = (ref.getGroup() == null || ref.getGroup().isEmpty())
+                        && (ref.getKind() == null || ref.getKind().equals("Secret"));
+                String key = (ref.getNamespace() == null || ref.getNamespace().isEmpty() ? own : ref.getNamespace()) + "/"
+                        + ref.getName();
+                if (secret && ref.getName() != null && !keys.contains(key)) {
+                    keys.add(key);
+                }
+            }
+        }
+        return keys;
+    }
+
+    /**
+     * Whether a Gateway (of any class: the index is kept per informer, and a Gateway that turns to
+     * our class must find its Secret's latest content anyway) names this Secret, {@code namespace/name},
+     * in a listener's {@code tls.certificateRefs}; for {@link ClusterWatch}'s TLS Secret informer.
+     */
+    public boolean referencesSecret(String key) {
+        for (SharedIndexInformer<Gateway> i : gateways) {
+            if (!i.getIndexer().byIndex(CERTIFICATE_INDEX, key).isEmpty()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether the Gateway's class is one of ours (as cached now). */

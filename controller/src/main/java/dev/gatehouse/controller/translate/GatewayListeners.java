@@ -21,10 +21,17 @@ import java.util.Objects;
  * <ul>
  *   <li>{@code HTTP} on the proxy Service's HTTP port: programmed;</li>
  *   <li>{@code HTTP} on another port: {@code Accepted=False, PortUnavailable} (no proxy listens there);</li>
- *   <li>{@code HTTPS}: accepted, but {@code ResolvedRefs=False} and {@code Programmed=False} with
- *       reason {@code TLSNotYetSupported}: TLS listeners are not programmed yet, no route attaches;</li>
+ *   <li>{@code HTTPS} on the proxy Service's TLS port, {@code tls.mode: Terminate}, with
+ *       {@code certificateRefs} that resolve ({@link ListenerCertificates}): programmed, its
+ *       certificate served on the proxy's TLS port for its hostname (see {@link CertificateStep});
+ *       a reference that does not resolve: {@code ResolvedRefs=False} ({@code InvalidCertificateRef},
+ *       {@code RefNotPermitted}), {@code Programmed=False, Invalid}, no route attaches;
+ *       {@code Passthrough}: {@code Accepted=False, UnsupportedProtocol};</li>
+ *   <li>{@code HTTPS} on another port: {@code Accepted=False, PortUnavailable};</li>
  *   <li>{@code TLS}, {@code TCP}, {@code UDP}: {@code Accepted=False, UnsupportedProtocol}.</li>
  * </ul>
+ * A Gateway with {@code spec.infrastructure.parametersRef} is refused ({@code Accepted=False,
+ * InvalidParameters}): Gatehouse takes no parameters.
  * {@code allowedRoutes.kinds} other than HTTPRoute make {@code ResolvedRefs=False, InvalidRouteKinds};
  * {@code allowedRoutes.namespaces} ({@code Same}, the default; {@code All}; {@code Selector} over
  * the Namespace's labels) decide which routes may attach.
@@ -48,6 +55,14 @@ final class GatewayListeners {
         /** Why it is not usable, for route status messages. */
         String notUsable;
         int attached;
+        /** HTTPS: accepted, but a certificateRef does not resolve. */
+        boolean certificateProblem;
+        /** HTTPS and fine: the Secret it serves. */
+        ListenerCertificates.Checked certificate;
+        /** HTTPS: the hostnames of the routes attached, for a listener without hostname. */
+        final List<String> routeHosts = new ArrayList<>();
+        /** HTTPS: notes about its served certificate (hosts it does not cover, expiry), by {@link CertificateStep}. */
+        ObjectReport certificateNotes;
 
         Entry(Listener l) {
             this.spec = l;
@@ -57,8 +72,21 @@ final class GatewayListeners {
             this.hostname = l.getHostname() == null || l.getHostname().isEmpty() ? null : l.getHostname();
         }
 
+        boolean https() {
+            return protocol.equals("HTTPS");
+        }
+
+        /** The listener's status; notes about its certificate ride on its ResolvedRefs=True message. */
         ListenerResult result() {
-            return new ListenerResult(name, supportedKinds, attached, conditions);
+            List<String> notes = certificateNotes == null ? List.of()
+                    : certificateNotes.toStatus().warnings().stream().map(w -> w.message()).toList();
+            if (notes.isEmpty()) {
+                return new ListenerResult(name, supportedKinds, attached, conditions);
+            }
+            List<Condition> out = new ArrayList<>(conditions);
+            out.replaceAll(c -> c.type().equals("ResolvedRefs") && c.status()
+                    ? new Condition(c.type(), true, c.reason(), c.message() + "; " + String.join("; ", notes)) : c);
+            return new ListenerResult(name, supportedKinds, attached, out);
         }
     }
 
@@ -68,28 +96,38 @@ final class GatewayListeners {
     final List<Condition> conditions = new ArrayList<>();
     final boolean accepted;
 
-    GatewayListeners(Gateway gateway, GatewaySelection selection) {
+    GatewayListeners(Gateway gateway, GatewaySelection selection, ClusterState state, TlsSettings tls, TranslationContext ctx) {
         this.gateway = gateway;
         this.key = Sources.key(gateway);
         List<Listener> specs = gateway.getSpec() == null || gateway.getSpec().getListeners() == null
                 ? List.of() : gateway.getSpec().getListeners();
         int usable = 0;
+        int served = 0;
         List<String> refused = new ArrayList<>();
         List<String> waiting = new ArrayList<>();
         for (Listener l : specs) {
-            Entry e = check(new Entry(l), selection);
+            Entry e = check(new Entry(l), selection, state, tls, ctx);
             listeners.add(e);
-            boolean https = e.protocol.equals("HTTPS");
-            if (e.usable || https) {
+            if (e.usable || e.certificateProblem) {
                 usable++;
             }
-            if (!e.usable) {
-                (https ? waiting : refused).add(e.name + ": " + e.notUsable);
+            if (e.usable) {
+                served++;
+            } else {
+                (e.certificateProblem ? waiting : refused).add(e.name + ": " + e.notUsable);
             }
         }
         boolean addresses = gateway.getSpec() != null && gateway.getSpec().getAddresses() != null
                 && !gateway.getSpec().getAddresses().isEmpty();
-        if (addresses) {
+        var infrastructure = gateway.getSpec() == null ? null : gateway.getSpec().getInfrastructure();
+        if (infrastructure != null && infrastructure.getParametersRef() != null) {
+            var ref = infrastructure.getParametersRef();
+            accepted = false;
+            conditions.add(new Condition("Accepted", false, "InvalidParameters", "spec.infrastructure.parametersRef: "
+                    + Objects.requireNonNullElse(ref.getGroup(), "") + "/" + ref.getKind() + " \"" + ref.getName() + "\" is "
+                    + "not taken: Gatehouse's Gateways have no parameters (expected: no parametersRef)"));
+            conditions.add(new Condition("Programmed", false, "Invalid", "not programmed: the Gateway is not accepted"));
+        } else if (addresses) {
             accepted = false;
             conditions.add(new Condition("Accepted", false, "UnsupportedAddress", "spec.addresses: Gatehouse does not assign "
                     + "addresses per Gateway; every Gateway of the class is served by the one proxy fleet at the proxy "
@@ -103,13 +141,14 @@ final class GatewayListeners {
             conditions.add(new Condition("Programmed", false, "Invalid", "no listener can be served"));
         } else {
             accepted = true;
-            // the spec: Accepted stays True with reason ListenersNotValid while some listeners are invalid;
-            // an HTTPS listener is valid, only not programmed yet
+            // the spec: Accepted stays True with reason ListenersNotValid while some listeners are invalid
+            // (refused, or an HTTPS listener whose certificateRefs do not resolve)
             List<String> notServed = new ArrayList<>(refused);
             notServed.addAll(waiting);
             String message = notServed.isEmpty() ? "accepted" : "accepted; listeners not served: " + String.join("; ", notServed);
-            conditions.add(new Condition("Accepted", true, refused.isEmpty() ? "Accepted" : "ListenersNotValid", message));
-            conditions.add(new Condition("Programmed", true, "Programmed", "in the snapshot"));
+            conditions.add(new Condition("Accepted", true, notServed.isEmpty() ? "Accepted" : "ListenersNotValid", message));
+            conditions.add(served > 0 || waiting.isEmpty() ? new Condition("Programmed", true, "Programmed", "in the snapshot")
+                    : new Condition("Programmed", false, "Invalid", "no listener can be served: " + String.join("; ", waiting)));
         }
         if (!accepted) {
             for (Entry e : listeners) {
@@ -123,49 +162,70 @@ final class GatewayListeners {
         }
     }
 
-    private static Entry check(Entry e, GatewaySelection selection) {
+    private Entry check(Entry e, GatewaySelection selection, ClusterState state, TlsSettings tls, TranslationContext ctx) {
         boolean kindsOk = kinds(e);
         switch (e.protocol) {
             case "HTTP" -> {
                 if (e.port == null || e.port != selection.httpPort()) {
-                    e.notUsable = "port " + e.port + " is not served: one proxy fleet serves every Gateway of the class, "
-                            + "and its HTTP port is " + selection.httpPort() + " (expected: port " + selection.httpPort()
-                            + ", the proxy Service's HTTP port, --gateway-http-port)";
-                    e.conditions.add(new Condition("Accepted", false, "PortUnavailable", e.notUsable));
-                    e.conditions.add(new Condition("ResolvedRefs", true, "ResolvedRefs", "no references"));
-                    e.conditions.add(new Condition("Programmed", false, "Invalid", "not programmed: the listener is not accepted"));
+                    portUnavailable(e, "HTTP", selection.httpPort(), "--gateway-http-port");
                 } else {
-                    e.conditions.add(new Condition("Accepted", true, "Accepted", "accepted"));
-                    e.conditions.add(kindsOk ? new Condition("ResolvedRefs", true, "ResolvedRefs", "all references resolved")
-                            : new Condition("ResolvedRefs", false, "InvalidRouteKinds", kindsProblem(e)));
-                    e.conditions.add(new Condition("Programmed", true, "Programmed", "in the snapshot"));
-                    e.usable = !e.supportedKinds.isEmpty();
-                    if (!e.usable) {
-                        e.notUsable = kindsProblem(e);
-                    }
+                    programmed(e, kindsOk);
                 }
             }
             case "HTTPS" -> {
-                // certificateRefs hook: resolve spec.tls.certificateRefs here (ReferenceGrants.permits for
-                // cross-namespace Secrets) once the snapshot's Certificate is made from kubernetes.io/tls Secrets.
-                e.notUsable = "TLS listeners are not programmed yet: Gatehouse does not terminate TLS for Gateway "
-                        + "listeners yet, so no route attaches here (serve this hostname on an HTTP listener meanwhile)";
-                e.conditions.add(new Condition("Accepted", true, "Accepted", "accepted"));
-                e.conditions.add(new Condition("ResolvedRefs", false, "TLSNotYetSupported", "tls.certificateRefs are not "
-                        + "resolved: " + e.notUsable));
-                e.conditions.add(new Condition("Programmed", false, "TLSNotYetSupported", e.notUsable));
+                if (e.port == null || e.port != selection.httpsPort()) {
+                    portUnavailable(e, "TLS", selection.httpsPort(), "--gateway-https-port");
+                    break;
+                }
+                ListenerCertificates.Checked c = ListenerCertificates.check(gateway, e.spec, state, tls, ctx);
+                if (c.unsupported() != null) {
+                    unsupported(e, c.unsupported());
+                } else if (c.refused() != null) {
+                    e.certificateProblem = true;
+                    e.notUsable = c.refused().message();
+                    e.conditions.add(new Condition("Accepted", true, "Accepted", "accepted"));
+                    e.conditions.add(c.refused());
+                    e.conditions.add(new Condition("Programmed", false, "Invalid", "not programmed: " + e.notUsable));
+                } else {
+                    e.certificate = c;
+                    programmed(e, kindsOk);
+                }
             }
-            default -> {
-                e.notUsable = "protocol \"" + e.protocol + "\" is not supported (expected: HTTP; HTTPS is accepted but not "
-                        + "programmed yet)";
-                e.supportedKinds.clear();
-                e.conditions.add(new Condition("Accepted", false, "UnsupportedProtocol", e.notUsable));
-                e.conditions.add(new Condition("ResolvedRefs", true, "ResolvedRefs", "no references"));
-                e.conditions.add(new Condition("Programmed", false, "Invalid", "not programmed: the listener is not accepted"));
-            }
+            default -> unsupported(e, "protocol \"" + e.protocol + "\" is not supported (expected: HTTP or HTTPS)");
         }
         e.conditions.add(new Condition("Conflicted", false, "NoConflicts", "no conflicts"));
         return e;
+    }
+
+    private static void portUnavailable(Entry e, String which, int port, String flag) {
+        e.notUsable = "port " + e.port + " is not served: one proxy fleet serves every Gateway of the class, and its "
+                + which + " port is " + port + " (expected: port " + port + ", the proxy Service's " + which + " port, " + flag + ")";
+        e.conditions.add(new Condition("Accepted", false, "PortUnavailable", e.notUsable));
+        e.conditions.add(new Condition("ResolvedRefs", true, "ResolvedRefs", "no references"));
+        e.conditions.add(new Condition("Programmed", false, "Invalid", "not programmed: the listener is not accepted"));
+    }
+
+    private static void unsupported(Entry e, String why) {
+        e.notUsable = why;
+        e.supportedKinds.clear();
+        e.conditions.add(new Condition("Accepted", false, "UnsupportedProtocol", e.notUsable));
+        e.conditions.add(new Condition("ResolvedRefs", true, "ResolvedRefs", "no references"));
+        e.conditions.add(new Condition("Programmed", false, "Invalid", "not programmed: the listener is not accepted"));
+    }
+
+    private static void programmed(Entry e, boolean kindsOk) {
+        e.conditions.add(new Condition("Accepted", true, "Accepted", "accepted"));
+        String resolved = e.certificate == null || e.certificate.ignored() == 0 ? "all references resolved"
+                : "all references resolved; only " + e.certificate.field() + " is served, "
+                + (e.certificate.ignored() == 1 ? "the other one is" : "the other " + e.certificate.ignored() + " are")
+                + " checked but not served (one certificate per name)";
+        e.conditions.add(kindsOk ? new Condition("ResolvedRefs", true, "ResolvedRefs", resolved)
+                : new Condition("ResolvedRefs", false, "InvalidRouteKinds", kindsProblem(e)));
+        e.conditions.add(new Condition("Programmed", true, "Programmed", "in the snapshot"));
+        e.usable = !e.supportedKinds.isEmpty();
+        if (!e.usable) {
+            e.notUsable = kindsProblem(e);
+        }
     }
 
     /** Fills the supported kinds; false when a kind other than HTTPRoute was asked for. */

@@ -29,7 +29,10 @@ import java.util.Set;
  *   <li>HTTPRoutes, oldest first then by namespace and name (the spec's order among equal matches),
  *       attach to listeners by {@code parentRefs} (sectionName, port), {@code allowedRoutes} and
  *       hostname intersection; an attached route's rules become snapshot routes
- *       ({@link HttpRouteRules}) for the hostnames it shares with its listeners.</li>
+ *       ({@link HttpRouteRules}) for the hostnames it shares with its listeners; a route attached to
+ *       HTTPS listeners only answers cleartext requests with a redirect to {@code https://} (the
+ *       proxy has one route table for both ports);</li>
+ *   <li>programmed HTTPS listeners claim their certificates for {@link CertificateStep}.</li>
  * </ol>
  * An HTTPRoute with no parentRef to one of these Gateways is another controller's: no route and no
  * status. Runs after every other step; its ids carry a {@code #} and never collide with theirs.
@@ -38,10 +41,39 @@ final class GatewayStep {
     private GatewayStep() {
     }
 
-    static GatewayApiStatus run(ClusterState state, GatewaySelection selection, TranslationContext ctx) {
+    /**
+     * What the step decided; its status is read after {@link CertificateStep} ran, which adds notes
+     * about the certificates HTTPS listeners serve.
+     */
+    static final class Outcome {
+        static final Outcome EMPTY = new Outcome(List.of(), Map.of(), List.of());
+        private final List<ClassResult> classes;
+        private final Map<String, GatewayListeners> gateways;
+        private final List<RouteResult> routes;
+
+        private Outcome(List<ClassResult> classes, Map<String, GatewayListeners> gateways, List<RouteResult> routes) {
+            this.classes = classes;
+            this.gateways = gateways;
+            this.routes = routes;
+        }
+
+        GatewayApiStatus status() {
+            if (this == EMPTY) {
+                return GatewayApiStatus.EMPTY;
+            }
+            List<GatewayResult> gatewayResults = new ArrayList<>();
+            for (GatewayListeners g : gateways.values()) {
+                gatewayResults.add(new GatewayResult(Sources.of(g.gateway), g.conditions,
+                        g.listeners.stream().map(GatewayListeners.Entry::result).toList()));
+            }
+            return new GatewayApiStatus(classes, gatewayResults, routes);
+        }
+    }
+
+    static Outcome run(ClusterState state, GatewaySelection selection, TlsSettings tls, TranslationContext ctx) {
         GatewayApiState in = state.gatewayApi();
         if (!selection.enabled() || in.classes().isEmpty()) {
-            return GatewayApiStatus.EMPTY;
+            return Outcome.EMPTY;
         }
         List<ClassResult> classes = new ArrayList<>();
         Set<String> ours = new HashSet<>();
@@ -59,7 +91,7 @@ final class GatewayStep {
         Map<String, GatewayListeners> gateways = new LinkedHashMap<>();
         for (Gateway g : ctx.sorted(in.gateways())) {
             if (g.getSpec() != null && ours.contains(g.getSpec().getGatewayClassName())) {
-                gateways.put(Sources.key(g), new GatewayListeners(g, selection));
+                gateways.put(Sources.key(g), new GatewayListeners(g, selection, state, tls, ctx));
             }
         }
         List<RouteResult> routes = new ArrayList<>();
@@ -72,12 +104,28 @@ final class GatewayStep {
             }
         }
         routes.sort((a, b) -> a.source().key().compareTo(b.source().key()));
-        List<GatewayResult> gatewayResults = new ArrayList<>();
         for (GatewayListeners g : gateways.values()) {
-            gatewayResults.add(new GatewayResult(Sources.of(g.gateway), g.conditions,
-                    g.listeners.stream().map(GatewayListeners.Entry::result).toList()));
+            for (GatewayListeners.Entry e : g.listeners) {
+                claimCertificate(g, e, ctx);
+            }
         }
-        return new GatewayApiStatus(classes, gatewayResults, routes);
+        return new Outcome(classes, gateways, routes);
+    }
+
+    /**
+     * A programmed HTTPS listener's claim on its Secret, after the routes attached: with a hostname,
+     * for that hostname; without one, for the hostnames of its routes, and as a fallback candidate.
+     */
+    private static void claimCertificate(GatewayListeners g, GatewayListeners.Entry e, TranslationContext ctx) {
+        if (!e.usable || e.certificate == null) {
+            return;
+        }
+        e.certificateNotes = new ObjectReport(Sources.of(g.gateway));
+        List<String> hosts = e.hostname != null ? List.of(e.hostname.toLowerCase(java.util.Locale.ROOT))
+                : e.routeHosts.stream().distinct().sorted().toList();
+        ctx.tlsClaims.add(new TranslationContext.TlsClaim(e.certificateNotes, e.certificate.field(), e.certificate.namespace(),
+                e.certificate.secretName(), hosts, List.of(), e.hostname != null ? TranslationContext.Scope.LISTENER
+                : TranslationContext.Scope.LISTENER_ANY_HOST));
     }
 
     /** One parentRef that names a Gateway of ours, and the listeners it attached to. */
@@ -111,7 +159,9 @@ final class GatewayStep {
         List<String> hosts = attached ? GatewayHostnames.union(hostSets) : List.of();
         List<Route> made = HttpRouteRules.translate(r, source, hosts, state, attached ? ctx : new TranslationContext(), problems);
         if (attached && !made.isEmpty()) {
-            ctx.routes.addAll(made);
+            // attached to HTTPS listeners only: a cleartext request is sent to https:// (308), never served
+            boolean tlsOnly = parents.stream().allMatch(p -> p.attached().stream().allMatch(GatewayListeners.Entry::https));
+            made.forEach(m -> ctx.routes.add(tlsOnly ? m.withHttpsRedirect(true) : m));
             parents.forEach(p -> p.attached().forEach(e -> e.attached++));
         }
         List<ParentResult> results = new ArrayList<>();
@@ -164,6 +214,7 @@ final class GatewayStep {
             if (common != null) {
                 attached.add(e);
                 hostSets.add(common);
+                e.routeHosts.addAll(common);
             }
         }
         if (attached.isEmpty()) {

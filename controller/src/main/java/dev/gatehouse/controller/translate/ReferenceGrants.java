@@ -12,8 +12,8 @@ import java.util.Objects;
  * namespace to an object in another is permitted only when a ReferenceGrant in the target's
  * namespace names the source's group, kind and namespace in {@code from}, and the target's group,
  * kind and (when given) name in {@code to}. A reference within one namespace needs none.
- * Used for HTTPRoute backendRefs to Services; Gateway listener certificateRefs to Secrets are the
- * next user.
+ * Used for HTTPRoute backendRefs to Services and Gateway listener certificateRefs to Secrets
+ * ({@link ListenerCertificates}).
  */
 final class ReferenceGrants {
     static final String GATEWAY_GROUP = "gateway.networking.k8s.io";

@@ -46,10 +46,52 @@ final class TranslationContext {
      * @param routeIds  the snapshot routes it serves; they lose their https redirect when it cannot be served
      */
     record TlsClaim(ObjectReport report, String field, String namespace, String secretName, List<String> hosts,
-                    List<String> routeIds) {
+                    List<String> routeIds, Scope scope) {
+        /** A route's or an Ingress's claim. */
+        TlsClaim(ObjectReport report, String field, String namespace, String secretName, List<String> hosts,
+                 List<String> routeIds) {
+            this(report, field, namespace, secretName, hosts, routeIds, Scope.ROUTE);
+        }
+
         String secretKey() {
             return namespace + "/" + secretName;
         }
+    }
+
+    /** Who claims a certificate, which decides what an uncovered host means. */
+    enum Scope {
+        /**
+         * A GatewayRoute or an Ingress: a certificate covering none of its hosts is refused, and its
+         * routes are served over plain HTTP only.
+         */
+        ROUTE,
+        /**
+         * A Gateway HTTPS listener with a hostname: the Secret was checked when the listener was
+         * ({@link ListenerCertificates}); hosts it does not cover are notes, never a refusal, as the
+         * listener names the certificate for its hostname.
+         */
+        LISTENER,
+        /**
+         * A Gateway HTTPS listener without a hostname: as {@link #LISTENER} for the hostnames of the
+         * routes attached to it, and a candidate for the fallback certificate (clients without SNI,
+         * or with a name no certificate is for) when no {@code --default-certificate-secret} is served.
+         */
+        LISTENER_ANY_HOST
+    }
+
+    /** Secrets read as certificates in this translation, by {@code namespace/name}: each is read once. */
+    final Map<String, CertificateStep.Read> certificateReads = new HashMap<>();
+    private Map<String, io.fabric8.kubernetes.api.model.Secret> secrets;
+
+    /** The state's Secrets by {@code namespace/name}, indexed once. */
+    Map<String, io.fabric8.kubernetes.api.model.Secret> secrets(ClusterState state) {
+        if (secrets == null) {
+            secrets = new HashMap<>();
+            for (io.fabric8.kubernetes.api.model.Secret s : state.secrets()) {
+                secrets.put(Sources.key(s), s);
+            }
+        }
+        return secrets;
     }
 
     private final Map<String, ObjectReport> reports = new TreeMap<>();

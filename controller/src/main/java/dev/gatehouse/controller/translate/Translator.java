@@ -56,7 +56,7 @@ public final class Translator {
         ConsumerStep.run(state, ctx);
         RouteStep.run(state, ctx);
         IngressStep.run(state, ingress, ctx);
-        GatewayApiStatus gatewayApi = GatewayStep.run(state, gateway, ctx);
+        GatewayStep.Outcome gatewayApi = GatewayStep.run(state, gateway, tls, ctx);
         CertificateStep.run(state, tls, ctx);
         Snapshot snapshot = new Snapshot(0, new ArrayList<>(ctx.services.values()), ctx.routes,
                 new ArrayList<>(ctx.upstreams.values()), new ArrayList<>(ctx.consumers.values()),
@@ -66,6 +66,6 @@ public final class Translator {
             // The steps check everything validate() does; reaching here is a translator bug.
             throw new IllegalStateException("translator produced an invalid snapshot: " + problems);
         }
-        return new Translation(snapshot, ctx.statuses(), ctx.defaultCertificate, gatewayApi);
+        return new Translation(snapshot, ctx.statuses(), ctx.defaultCertificate, gatewayApi.status());
     }
 }

@@ -19,7 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Golden files of the Gateway API step: {@code gateway-api/<case>.in.yaml} → {@code <case>.out.json}
  * holding the snapshot and the status of every GatewayClass, Gateway and HTTPRoute that is
- * Gatehouse's. Regenerate with {@code -Dgatehouse.regenerate=true} and review the diff. The
+ * Gatehouse's, certificates checked at {@link TranslatorGoldenTest#NOW}; a case's first line
+ * {@code # default-certificate: NS/NAME} sets the {@code --default-certificate-secret}. Regenerate with {@code -Dgatehouse.regenerate=true} and review the diff. The
  * {@code manifests/examples/gateway-api} case reads the shipped example, so it cannot drift.
  */
 class GatewayApiGoldenTest {
@@ -29,11 +30,14 @@ class GatewayApiGoldenTest {
     @TestFactory
     Stream<DynamicTest> goldenFiles() throws IOException {
         List<DynamicTest> tests = new ArrayList<>();
-        tests.add(DynamicTest.dynamicTest("example", () -> check("example", TranslatorGoldenTest.read(EXAMPLE))));
+        tests.add(DynamicTest.dynamicTest("example", () -> check("example", TranslatorGoldenTest.read(EXAMPLE),
+                TlsSettings.at(TranslatorGoldenTest.NOW))));
         try (Stream<Path> files = Files.list(DIR)) {
             for (Path in : files.filter(p -> p.toString().endsWith(".in.yaml")).sorted().toList()) {
                 String name = in.getFileName().toString().replace(".in.yaml", "");
-                tests.add(DynamicTest.dynamicTest(name, () -> check(name, TranslatorGoldenTest.read(in))));
+                java.util.regex.Matcher m = TranslatorGoldenTest.DEFAULT_CERTIFICATE.matcher(Files.readString(in));
+                TlsSettings tls = new TlsSettings(m.find() ? m.group(1) : null, TranslatorGoldenTest.NOW);
+                tests.add(DynamicTest.dynamicTest(name, () -> check(name, TranslatorGoldenTest.read(in), tls)));
             }
         }
         assertThat(tests).hasSizeGreaterThanOrEqualTo(7);
@@ -48,13 +52,13 @@ class GatewayApiGoldenTest {
         return tests.stream();
     }
 
-    private static void check(String name, List<HasMetadata> objects) throws IOException {
-        Translation t = Translator.translate(ManifestReader.state(objects));
+    private static void check(String name, List<HasMetadata> objects, TlsSettings tls) throws IOException {
+        Translation t = Translator.translate(ManifestReader.state(objects), tls);
         ObjectNode out = SnapshotCodec.mapper().createObjectNode();
         out.set("snapshot", SnapshotCodec.mapper().valueToTree(t.snapshot()));
         out.set("gatewayApi", SnapshotCodec.mapper().valueToTree(t.gatewayApi()));
         String actual = SnapshotCodec.toPrettyJson(out) + "\n";
-        assertThat(SnapshotCodec.toJson(Translator.translate(ManifestReader.state(objects)).snapshot()))
+        assertThat(SnapshotCodec.toJson(Translator.translate(ManifestReader.state(objects), tls).snapshot()))
                 .as("same input, same bytes").isEqualTo(SnapshotCodec.toJson(t.snapshot()));
         Path golden = DIR.resolve(name + ".out.json");
         if (Boolean.getBoolean("gatehouse.regenerate")) {

@@ -17,7 +17,8 @@ import static dev.gatehouse.controller.translate.TestCertificates.KeyType.RSA;
  * Writes the certificates the {@code tls-*} golden cases embed, once: golden files need fixed bytes,
  * so they are made here and pasted into the cases' Secrets, and {@link TranslatorGoldenTest} pins the
  * clock at {@link TranslatorGoldenTest#NOW}. Run with {@code -Dgatehouse.regenerateCerts=true}; the PEM
- * files land in {@code target/golden-certs/}. The example of {@code manifests/examples/tls.yaml} is made here too.
+ * files land in {@code target/golden-certs/}. The examples of {@code manifests/examples/tls.yaml} and
+ * {@code gateway-api-https.yaml} are made here too.
  */
 class GoldenCertificates {
     static final Instant FROM = Instant.parse("2025-01-01T00:00:00Z");
@@ -40,6 +41,9 @@ class GoldenCertificates {
         // manifests/examples/tls.yaml (RSA, PKCS#1 as cert-manager writes it)
         write(dir, "example", TestCertificates.leaf(TestCertificates.ca("Gatehouse example CA (not for production)", FROM, UNTIL),
                 List.of("secure.example.com"), FROM, UNTIL, RSA, TRADITIONAL));
+        // manifests/examples/gateway-api-https.yaml (EC, SEC1 as openssl writes it)
+        write(dir, "example-gateway", TestCertificates.leaf(TestCertificates.ca("Gatehouse example CA (not for production)",
+                FROM, UNTIL), List.of("shop.example.com"), FROM, UNTIL, EC, TRADITIONAL));
         write(dir, "secure", TestCertificates.leaf(ca, List.of("secure.example.com", "*.shop.example.com"), FROM, UNTIL, EC, PKCS8));
     }
 

@@ -30,7 +30,7 @@ class TranslatorGoldenTest {
     /** The clock of every case, so certificate expiry gives the same bytes on any day. */
     static final Instant NOW = Instant.parse("2026-06-01T00:00:00Z");
     /** A case's first lines may set {@code # default-certificate: NAMESPACE/NAME}, as the controller flag does. */
-    private static final Pattern DEFAULT_CERTIFICATE = Pattern.compile("(?m)^# default-certificate: (\\S+)$");
+    static final Pattern DEFAULT_CERTIFICATE = Pattern.compile("(?m)^# default-certificate: (\\S+)$");
     static final Path SEED = Path.of("../examples/seed");
 
     @TestFactory
