@@ -39,7 +39,7 @@ class DocFlagsTest {
     static final Set<String> DEPRECATED = Set.of("--shutdown-grace");
 
     /** The bench scripts' own flags: each must appear in a script of bench/. */
-    static final Set<String> BENCH = Set.of("--rounds", "--duration", "--warmup", "--connections", "--cpu");
+    static final Set<String> BENCH = Set.of("--rounds", "--duration", "--warmup", "--connections", "--cpu", "--quick", "--forks", "--iterations", "--time");
 
     /** Every long option in the usage help of every gatehouse command ({@code --[no-]x} gives both forms). */
     static Set<String> gatehouseFlags() {
