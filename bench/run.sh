@@ -251,10 +251,10 @@ lines += ["", f"`gatehouse-log` is the same build with the access log on (JSON l
 lines += ["", "Raw rounds (round, peer, path, rps, p50 ms, p99 ms, p99.9 ms, errors, gateway CPU share):", "", "```"]
 lines += ["\t".join(r) for r in rows]
 lines += ["```", ""]
-# keep the sections that bench/tls.sh and bench/jmh.sh write into the same page
+# keep the hand-written notes and the sections that bench/tls.sh and bench/jmh.sh write into the same page
 import os, re
 page = open(out).read() if os.path.exists(out) else ""
-for name in ["tls", "jmh"]:
+for name in ["notes", "tls", "jmh"]:
     kept = re.search(rf"<!-- {name}:begin.*?<!-- {name}:end -->", page, re.S)
     if kept:
         lines += [kept.group(0), ""]
