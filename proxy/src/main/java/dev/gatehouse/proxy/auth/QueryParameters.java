@@ -56,7 +56,14 @@ public final class QueryParameters {
         return sb.length() == 0 ? null : sb.toString();
     }
 
-    private static String decode(String s) {
+    /**
+     * A query name or value form-decoded ({@code +} is a space, {@code %XX} UTF-8), as key-auth, query
+     * conditions and the access log's redaction all read them; a malformed escape leaves it as sent.
+     */
+    public static String decode(String s) {
+        if (s.indexOf('%') < 0 && s.indexOf('+') < 0) {
+            return s;
+        }
         try {
             return URLDecoder.decode(s, StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {

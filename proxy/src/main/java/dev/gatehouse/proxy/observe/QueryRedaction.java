@@ -1,7 +1,6 @@
 package dev.gatehouse.proxy.observe;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
+import dev.gatehouse.proxy.auth.QueryParameters;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Locale;
@@ -110,22 +109,11 @@ public final class QueryRedaction {
     private static void appendPair(StringBuilder out, String target, int start, int stop, Set<String> redacted) {
         int eq = target.indexOf('=', start);
         if (eq < 0 || eq + 1 >= stop || redacted.isEmpty()
-                || !redacted.contains(decode(target.substring(start, eq)).toLowerCase(Locale.ROOT))) {
+                || !redacted.contains(QueryParameters.decode(target.substring(start, eq)).toLowerCase(Locale.ROOT))) {
             out.append(target, start, stop);
             return;
         }
         out.append(target, start, eq + 1).append(MARKER);
     }
 
-    /** As key-auth decodes a name; a malformed escape leaves the name as sent (key-auth does the same). */
-    private static String decode(String s) {
-        if (s.indexOf('%') < 0 && s.indexOf('+') < 0) {
-            return s;
-        }
-        try {
-            return URLDecoder.decode(s, StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return s;
-        }
-    }
 }

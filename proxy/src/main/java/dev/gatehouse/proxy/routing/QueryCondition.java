@@ -1,9 +1,8 @@
 package dev.gatehouse.proxy.routing;
 
 import dev.gatehouse.config.Route;
+import dev.gatehouse.proxy.auth.QueryParameters;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 
 /**
@@ -46,7 +45,7 @@ final class QueryCondition {
             int eq = raw.indexOf('=', start);
             int nameEnd = eq < 0 || eq > end ? end : eq;
             if (nameEnd > start && nameIs(raw, start, nameEnd, name)) {
-                return nameEnd == end ? "" : decode(raw.substring(nameEnd + 1, end));
+                return nameEnd == end ? "" : QueryParameters.decode(raw.substring(nameEnd + 1, end));
             }
             start = end + 1;
         }
@@ -58,20 +57,9 @@ final class QueryCondition {
         for (int i = from; i < to; i++) {
             char c = raw.charAt(i);
             if (c == '%' || c == '+') {
-                return decode(raw.substring(from, to)).equals(name);
+                return QueryParameters.decode(raw.substring(from, to)).equals(name);
             }
         }
         return to - from == name.length() && raw.regionMatches(from, name, 0, name.length());
-    }
-
-    private static String decode(String s) {
-        if (s.indexOf('%') < 0 && s.indexOf('+') < 0) {
-            return s;
-        }
-        try {
-            return URLDecoder.decode(s, StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return s; // a malformed escape is compared as sent
-        }
     }
 }
