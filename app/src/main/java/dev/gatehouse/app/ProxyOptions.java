@@ -5,6 +5,7 @@ import dev.gatehouse.proxy.Http2Config;
 import dev.gatehouse.proxy.ProxyConfig;
 import dev.gatehouse.proxy.http.TrustedProxies;
 import dev.gatehouse.proxy.observe.AccessLogDestination;
+import dev.gatehouse.proxy.observe.TracingConfig;
 import dev.gatehouse.proxy.tls.TlsConfig;
 import dev.gatehouse.proxy.tls.TlsProvider;
 import picocli.CommandLine;
@@ -15,6 +16,7 @@ import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 
@@ -140,6 +142,50 @@ final class ProxyOptions {
                     + "from any other peer they are replaced, and the peer is the client. Default: none.")
     TrustedProxies trustedProxies;
 
+    // --- Tracing (docs/tracing.md): off unless --tracing-endpoint is given ---
+
+    @Option(names = "--tracing-endpoint", paramLabel = "URL",
+            description = "OTLP/HTTP receiver for spans, e.g. http://otel-collector:4318 (/v1/traces is added to a URL "
+                    + "without a path). Turns tracing on: W3C traceparent/tracestate to targets, one span per request, "
+                    + "trace_id in the access log. Default: off.")
+    URI tracingEndpoint;
+
+    @Option(names = "--tracing-sample-ratio", paramLabel = "0..1", defaultValue = "1.0",
+            description = "Share of new traces that get a span; a client's traceparent decides for its own requests "
+                    + "(its sampled flag). Default: ${DEFAULT-VALUE}.")
+    double tracingSampleRatio;
+
+    @Option(names = "--tracing-service-name", paramLabel = "NAME", defaultValue = TracingConfig.DEFAULT_SERVICE_NAME,
+            description = "service.name of the spans. Default: ${DEFAULT-VALUE}.")
+    String tracingServiceName;
+
+    @Option(names = "--tracing-queue-size", paramLabel = "N", defaultValue = "2048",
+            description = "Spans waiting for export at most; more are dropped and counted in "
+                    + "gatehouse_tracing_spans_total{outcome=\"dropped\"}. Default: ${DEFAULT-VALUE}.")
+    int tracingQueueSize;
+
+    @Option(names = "--tracing-export-timeout", paramLabel = "DURATION", defaultValue = "10s", converter = DurationOption.class,
+            description = "How long one export of a batch of spans may take; then it counts as failed. Default: ${DEFAULT-VALUE}.")
+    Duration tracingExportTimeout;
+
+    /** The tracing flags ({@link TracingConfig#OFF} without an endpoint); a value out of range is a usage error naming its flag. */
+    TracingConfig tracing() {
+        if (tracingEndpoint == null) {
+            return TracingConfig.OFF;
+        }
+        try {
+            return TracingConfig.to(tracingEndpoint).withSampleRatio(tracingSampleRatio).withServiceName(tracingServiceName)
+                    .withQueueSize(tracingQueueSize).withExportTimeout(tracingExportTimeout);
+        } catch (IllegalArgumentException e) {
+            String message = String.valueOf(e.getMessage());
+            int colon = message.indexOf(':');
+            String component = colon < 0 ? "" : message.substring(0, colon);
+            String flag = "--tracing-" + component.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
+            throw new ParameterException(command == null ? null : command.commandLine(),
+                    colon < 0 ? message : flag + message.substring(colon));
+        }
+    }
+
     /**
      * Where the status port listens: {@code --status-address}, else {@code commandDefault}.
      *
@@ -202,7 +248,8 @@ final class ProxyOptions {
     /** For {@code gatehouse proxy}: the TLS port opens with the first snapshot. */
     ProxyConfig config() {
         return new ProxyConfig(address, port, ioThreads == null ? Runtime.getRuntime().availableProcessors() : ioThreads,
-                drainDelay, drainTimeout(), limits()).withTrustedProxies(trustedProxies).withTls(tls(true)).withHttp2(http2Config());
+                drainDelay, drainTimeout(), limits()).withTrustedProxies(trustedProxies).withTls(tls(true)).withHttp2(http2Config())
+                .withTracing(tracing());
     }
 
     /** For {@code local} and {@code demo}: the TLS port opens once a snapshot holds a certificate. */

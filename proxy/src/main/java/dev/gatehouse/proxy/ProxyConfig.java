@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy;
 
 import dev.gatehouse.proxy.http.TrustedProxies;
+import dev.gatehouse.proxy.observe.TracingConfig;
 import dev.gatehouse.proxy.tls.TlsConfig;
 
 import java.time.Duration;
@@ -23,9 +24,11 @@ import java.util.Objects;
  *                     default none: every peer is the client)
  * @param tls          the TLS port ({@link TlsConfig#OFF}: none)
  * @param http2        HTTP/2 towards clients (h2c with prior knowledge; its limits)
+ * @param tracing      spans exported over OTLP and W3C trace context upstream ({@link TracingConfig#OFF}: none)
  */
 public record ProxyConfig(String address, int port, int ioThreads, Duration drainDelay, Duration drainTimeout,
-                          ClientLimits limits, TrustedProxies trustedProxies, TlsConfig tls, Http2Config http2) {
+                          ClientLimits limits, TrustedProxies trustedProxies, TlsConfig tls, Http2Config http2,
+                          TracingConfig tracing) {
     /** The drain delay of {@link #defaults()} and of {@code gatehouse --drain-delay}. */
     public static final Duration DEFAULT_DRAIN_DELAY = Duration.ofSeconds(5);
     /** The drain timeout of {@link #defaults()} and of {@code gatehouse --drain-timeout}. */
@@ -39,6 +42,7 @@ public record ProxyConfig(String address, int port, int ioThreads, Duration drai
         Objects.requireNonNull(trustedProxies, "trustedProxies");
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(http2, "http2");
+        Objects.requireNonNull(tracing, "tracing");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
         }
@@ -51,6 +55,12 @@ public record ProxyConfig(String address, int port, int ioThreads, Duration drai
         if (drainTimeout.isNegative()) {
             throw new IllegalArgumentException("drainTimeout: " + drainTimeout + " (expected: >= 0)");
         }
+    }
+
+    /** Without tracing. */
+    public ProxyConfig(String address, int port, int ioThreads, Duration drainDelay, Duration drainTimeout,
+                       ClientLimits limits, TrustedProxies trustedProxies, TlsConfig tls, Http2Config http2) {
+        this(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, http2, TracingConfig.OFF);
     }
 
     /** Without a TLS port, HTTP/2 at its defaults ({@link Http2Config#DEFAULTS}). */
@@ -85,27 +95,32 @@ public record ProxyConfig(String address, int port, int ioThreads, Duration drai
     }
 
     public ProxyConfig withPort(int newPort) {
-        return new ProxyConfig(address, newPort, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, http2);
+        return new ProxyConfig(address, newPort, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, http2, tracing);
     }
 
     public ProxyConfig withLimits(ClientLimits newLimits) {
-        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, newLimits, trustedProxies, tls, http2);
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, newLimits, trustedProxies, tls, http2, tracing);
     }
 
     public ProxyConfig withDrain(Duration newDelay, Duration newTimeout) {
-        return new ProxyConfig(address, port, ioThreads, newDelay, newTimeout, limits, trustedProxies, tls, http2);
+        return new ProxyConfig(address, port, ioThreads, newDelay, newTimeout, limits, trustedProxies, tls, http2, tracing);
     }
 
     public ProxyConfig withTrustedProxies(TrustedProxies trusted) {
-        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trusted, tls, http2);
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trusted, tls, http2, tracing);
     }
 
     /** With the TLS port {@code newTls} ({@link TlsConfig#OFF}: none). */
     public ProxyConfig withTls(TlsConfig newTls) {
-        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, newTls, http2);
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, newTls, http2, tracing);
     }
 
     public ProxyConfig withHttp2(Http2Config newHttp2) {
-        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, newHttp2);
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, newHttp2, tracing);
+    }
+
+    /** With tracing {@code newTracing} ({@link TracingConfig#OFF}: none). */
+    public ProxyConfig withTracing(TracingConfig newTracing) {
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, http2, newTracing);
     }
 }

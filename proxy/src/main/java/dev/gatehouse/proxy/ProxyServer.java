@@ -16,6 +16,7 @@ import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.ProxyMetrics;
 import dev.gatehouse.proxy.observe.RequestObserver;
 import dev.gatehouse.proxy.observe.RouteMetersFactory;
+import dev.gatehouse.proxy.observe.Tracing;
 import dev.gatehouse.proxy.tls.Listener;
 import dev.gatehouse.proxy.tls.ServerCertificates;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -127,7 +128,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         ProxyMetrics metrics = new ProxyMetrics(registry);
         RequestObserver observer;
         try {
-            observer = new RequestObserver(metrics, AccessLog.open(accessLog, metrics));
+            observer = new RequestObserver(metrics, AccessLog.open(accessLog, metrics), Tracing.start(config.tracing(), registry));
         } catch (IOException e) {
             throw new IllegalStateException("cannot open the access log " + accessLog, e);
         }
@@ -156,9 +157,9 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         }
         ProxyServer server = new ProxyServer(config, transport, group, Map.copyOf(pools), metrics, observer, certificates);
         LOG.info("event=proxy.waiting address={} port={} tls_port={} transport={} eventLoops={} trusted_proxies={}"
-                        + " until=\"the first snapshot is applied\"",
+                        + " tracing={} until=\"the first snapshot is applied\"",
                 config.address(), config.port(), config.tls().enabled() ? config.tls().port() : "off", transport.name(),
-                config.ioThreads(), config.trustedProxies());
+                config.ioThreads(), config.trustedProxies(), config.tracing());
         return server;
     }
 

@@ -103,6 +103,7 @@ final class Exchange {
             return;
         }
         route = plan.route();
+        record.propagate(request.headers()); // after RequestPlan's rewrite and the route's header filters
         Long max = route.route().maxBodySize();
         maxBodyBytes = max == null ? Long.MAX_VALUE : max;
         attempts = new Attempts(route, requestId);

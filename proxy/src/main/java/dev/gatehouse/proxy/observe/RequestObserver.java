@@ -11,10 +11,18 @@ import io.netty.handler.codec.http.HttpRequest;
 public final class RequestObserver implements AutoCloseable {
     private final ProxyMetrics metrics;
     private final AccessLog accessLog;
+    /** Null when tracing is off: then no span, no trace header touched, no {@code trace_id} in the log. */
+    private final Tracing tracing;
 
     public RequestObserver(ProxyMetrics metrics, AccessLog accessLog) {
+        this(metrics, accessLog, null);
+    }
+
+    /** @param tracing spans and trace context (null: off); closed with this observer */
+    public RequestObserver(ProxyMetrics metrics, AccessLog accessLog, Tracing tracing) {
         this.metrics = metrics;
         this.accessLog = accessLog;
+        this.tracing = tracing;
     }
 
     /** Gives each event loop of {@code group} its own access-log buffer (see {@link AccessLog}). */
@@ -35,6 +43,9 @@ public final class RequestObserver implements AutoCloseable {
                 client);
         if (tls != null) {
             r.tls(tls);
+        }
+        if (tracing != null) {
+            tracing.begin(r, request.method().name(), request.headers());
         }
         return r;
     }
@@ -74,6 +85,9 @@ public final class RequestObserver implements AutoCloseable {
     public void close() {
         if (accessLog != null) {
             accessLog.close();
+        }
+        if (tracing != null) {
+            tracing.close();
         }
     }
 }

@@ -2,13 +2,16 @@ package dev.gatehouse.proxy.observe;
 
 import dev.gatehouse.proxy.http.ClientAddress;
 import dev.gatehouse.proxy.tls.ClientTls;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.opentelemetry.api.trace.Span;
 
 
 /**
  * One request as metrics and the access log see it: filled in on the event loop as the exchange
  * goes, counted into the route's meters by {@link #finish}, then formatted by the same event loop
  * into its access-log buffer ({@link AccessLog}) and dropped. A request that became a WebSocket tunnel is counted by
- * {@link #tunnelled} and handed to the access log by {@link #tunnelClosed}. The only per-request allocation of observing; no lookups, no locks.
+ * {@link #tunnelled} and handed to the access log by {@link #tunnelClosed}. The only per-request allocation of observing
+ * (with tracing on, the span too: {@link Tracing}); no lookups, no locks.
  */
 public final class RequestRecord {
     private final RequestObserver observer;
@@ -38,6 +41,10 @@ public final class RequestRecord {
     private boolean tunnelled;
     private RouteMeters.TunnelOutcome tunnelOutcome;
     private long tunnelNanos;
+    /** The request's span ({@link Tracing}); null when tracing is off. */
+    private Span span;
+    /** The client sent a valid traceparent: the span is its child. */
+    private boolean remoteParent;
 
     RequestRecord(RequestObserver observer, String method, String protocol, String uri, String requestId, ClientAddress client) {
         this.observer = observer;
@@ -51,6 +58,22 @@ public final class RequestRecord {
     /** The request came over TLS. */
     void tls(ClientTls handshake) {
         this.tls = handshake;
+    }
+
+    /** Tracing is on: the request's span, a child of the client's traceparent when {@code remote}. */
+    void traced(Span requestSpan, boolean remote) {
+        this.span = requestSpan;
+        this.remoteParent = remote;
+    }
+
+    /**
+     * The request goes upstream with these (rewritten) headers: with tracing on, the trace context
+     * the target is to see ({@link Tracing#propagate}); with it off, nothing is touched.
+     */
+    public void propagate(HttpHeaders upstream) {
+        if (span != null) {
+            Tracing.propagate(span, remoteParent, upstream);
+        }
     }
 
     /** The request matched a route (null meters: none matched); {@code consumer} is the authenticated username, or null. */
@@ -99,6 +122,7 @@ public final class RequestRecord {
         }
         finished = true;
         count(attempts);
+        endSpan();
         observer.finished(this);
     }
 
@@ -143,7 +167,16 @@ public final class RequestRecord {
         if (meters != null) {
             meters.tunnelClosed(outcome);
         }
+        endSpan();
         observer.finished(this);
+    }
+
+    private void endSpan() {
+        if (span != null) {
+            RouteMeters m = meters;
+            Tracing.end(span, method, m == null ? null : m.route(),
+                    m == null || RouteMeters.NONE.equals(m.service()) ? null : m.service(), target, status, retries, requestId);
+        }
     }
 
     /** The access-log line (without the newline), formatted by the event loop that finished the request. */
@@ -151,6 +184,9 @@ public final class RequestRecord {
         RouteMeters m = meters;
         b.ascii("{\"time\":").time(startMillis);
         b.field("request_id", requestId);
+        if (span != null) {
+            b.field("trace_id", span.getSpanContext().getTraceId());
+        }
         if (client == null) {
             b.nullField("client");
         } else {
