@@ -20,7 +20,11 @@ public final class ScaleBench {
     private ScaleBench() {
     }
 
+    /** Held: the mock server logs every request at INFO through java.util.logging; only its warnings are kept. */
+    private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
     public static void main(String[] args) throws Exception {
+        MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
         List<String> rest = new ArrayList<>();
         Shape shape;
         try {
