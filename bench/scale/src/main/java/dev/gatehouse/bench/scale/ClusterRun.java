@@ -112,9 +112,11 @@ final class ClusterRun {
             long waitFrom = System.currentTimeMillis() - start;
             long quiet = api.awaitQuiet(2_000, options.phaseMillis());
             report.line("controller's writes to the API after start (status), until none for 2 s",
-                    String.format("%,d status writes, %,d writes in all; the last %.1f s after start%s", api.statusWrites.get(),
-                            api.writes.get() - populatedWrites, (waitFrom + Math.max(0, quiet)) / 1000.0,
-                            quiet < 0 ? " (still writing when the phase ended)" : ""));
+                    quiet < 0 ? String.format("%,d status writes, %,d writes in all, and still writing %.1f s after start (the "
+                            + "phase's end): the changes below are measured during that pass", api.statusWrites.get(),
+                            api.writes.get() - populatedWrites, (System.currentTimeMillis() - start) / 1000.0)
+                            : String.format("%,d status writes, %,d writes in all; the last %.1f s after start", api.statusWrites.get(),
+                            api.writes.get() - populatedWrites, (waitFrom + quiet) / 1000.0));
             heaps("after initial sync", controller, proxyA, proxyB);
             routeEdits(api, controller, published, a, b);
             rollout(api, controller, published, a, b);
