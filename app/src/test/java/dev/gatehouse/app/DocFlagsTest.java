@@ -39,7 +39,9 @@ class DocFlagsTest {
     static final Set<String> DEPRECATED = Set.of("--shutdown-grace");
 
     /** The bench scripts' own flags: each must appear in a script of bench/. */
-    static final Set<String> BENCH = Set.of("--rounds", "--duration", "--warmup", "--connections", "--cpu", "--quick", "--forks", "--iterations", "--time");
+    static final Set<String> BENCH = Set.of("--rounds", "--duration", "--warmup", "--connections", "--cpu", "--quick", "--forks", "--iterations", "--time",
+            "--mode", "--small", "--services", "--routes", "--upstreams", "--endpoints", "--consumers", "--edits", "--rollout",
+            "--phase-seconds", "--sync-seconds", "--controller-heap", "--proxy-heap", "--local-heap", "--no-build", "--out");
 
     /** Every long option in the usage help of every gatehouse command ({@code --[no-]x} gives both forms). */
     static Set<String> gatehouseFlags() {

@@ -1,0 +1,267 @@
+package dev.gatehouse.bench.scale;
+
+import dev.gatehouse.api.v1alpha1.GatewayRoute;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Cluster mode: the generated cluster on the mock API server, then the controller and two proxies,
+ * each a {@code gatehouse.jar} process of its own, over the real channel. Measures initial sync,
+ * route edits and a rollout's endpoint changes (each: the API write → both proxies logged the
+ * snapshot applied), the bytes published, the controller's CPU and the API writes per change, and
+ * the heap after a full GC of each process. Between two changes it waits until the controller has
+ * stopped writing to the API (its status pass), so each figure is one change on a settled system;
+ * how long that pass takes is a figure of its own.
+ */
+final class ClusterRun {
+    /** The longest one change may take to reach both proxies before it counts as lost. */
+    static final long CHANGE_TIMEOUT_MS = 120_000;
+    private final Shape shape;
+    private final Generator gen;
+    private final Options options;
+    private final Report report;
+
+    record Options(Path jar, Path work, String controllerHeap, String proxyHeap, long phaseMillis, long syncMillis) {
+    }
+
+    ClusterRun(Shape shape, Options options, Report report) {
+        this.shape = shape;
+        this.gen = new Generator(shape);
+        this.options = options;
+        this.report = report;
+    }
+
+    void run() throws Exception {
+        try (MockCluster api = new MockCluster()) {
+            long t = System.currentTimeMillis();
+            populate(api);
+            long populated = System.currentTimeMillis() - t;
+            api.awaitQuiet(300, 10_000); // the drainer has counted every create
+            populatedWrites = api.writes.get();
+            report.line("API objects written (harness → mock API server, 8 writers)",
+                    String.format("%,d in %.1f s", api.writes.get(), populated / 1000.0));
+            measure(api);
+        }
+    }
+
+    private void populate(MockCluster api) throws Exception {
+        int w = 8;
+        api.createAll(shape.upstreams(), Generator::service, w);
+        List<EndpointSlice> slices = new ArrayList<>();
+        for (int i = 0; i < shape.upstreams(); i++) {
+            slices.addAll(gen.slices(i));
+        }
+        api.createAll(slices.size(), slices::get, w);
+        api.createAll(shape.upstreams(), i -> gen.upstream(i, false), w);
+        api.createAll(shape.services(), gen::gatewayService, w);
+        api.createAll(shape.routes(), gen::route, w);
+        api.createAll(shape.consumers(), Generator::secret, w);
+        api.createAll(shape.consumers(), Generator::consumer, w);
+    }
+
+    private void measure(MockCluster api) throws Exception {
+        Path token = options.work().resolve("token");
+        Files.writeString(token, "scale-bench-channel-token-0123456789\n");
+        int channelPort = Ports.free();
+        Versions published = new Versions(Versions.PUBLISHED);
+        Versions a = new Versions(Versions.APPLIED);
+        Versions b = new Versions(Versions.APPLIED);
+        Marks controllerMarks = new Marks("leader.acquired", "snapshot.published", "status.pass");
+        Marks marksA = new Marks("channel.connected");
+        Marks marksB = new Marks("channel.connected");
+        Map<String, String> env = Map.of("KUBERNETES_MASTER", api.url(), "KUBERNETES_AUTH_TRYKUBECONFIG", "false",
+                "KUBERNETES_AUTH_TRYSERVICEACCOUNT", "false", "KUBERNETES_NAMESPACE", Generator.NS,
+                "KUBERNETES_TRUST_CERTIFICATES", "true", "POD_NAME", "controller-0");
+        long start = System.currentTimeMillis();
+        try (Proc controller = Proc.start("controller", options.jar(), List.of("-Xmx" + options.controllerHeap()),
+                List.of("controller", "--namespace", Generator.NS, "--channel-address", "127.0.0.1", "--channel-port",
+                        Integer.toString(channelPort), "--token-file", token.toString(), "--status-address", "127.0.0.1",
+                        "--status-port", Integer.toString(Ports.free()), "--lease-namespace", Generator.NS, "--no-gateway-api"),
+                env, options.work().resolve("controller.log"), (t, l) -> {
+                    published.line(t, l);
+                    controllerMarks.line(t, l);
+                });
+             Proc proxyA = proxy("proxy-a", channelPort, token, a, marksA);
+             Proc proxyB = proxy("proxy-b", channelPort, token, b, marksB)) {
+            long va = a.awaitFigure(shape.routes(), options.syncMillis());
+            long vb = b.awaitFigure(shape.routes(), Math.max(1, options.syncMillis() - (System.currentTimeMillis() - start)));
+            if (va < 0 || vb < 0) {
+                report.line("initial sync", "not within " + options.syncMillis() / 1000 + " s: proxies applied "
+                        + a.latestFigure() + " and " + b.latestFigure() + " of " + shape.routes() + " routes (see the logs in "
+                        + options.work() + ")");
+                return;
+            }
+            long synced = Math.max(a.at(va), b.at(vb)) - start;
+            report.goal("initial sync: controller start → both proxies applied every route", String.format("%.1f s", synced / 1000.0),
+                    "< 30 s", synced < 30_000);
+            report.line("initial sync, where the time goes (from controller start)", "first snapshot published "
+                    + controllerMarks.since("snapshot.published", start) + " (JVM start, informer lists, translation); leader "
+                    + controllerMarks.since("leader.acquired", start) + "; proxies connected " + marksA.since("channel.connected", start)
+                    + " and " + marksB.since("channel.connected", start) + " (they retry with a backoff of up to 5 s until the "
+                    + "channel listens); applied " + String.format("%.1f and %.1f s", (a.at(va) - start) / 1000.0, (b.at(vb) - start) / 1000.0));
+            Long bytes = published.figure(va);
+            report.line("snapshot on the wire (full, one frame per proxy)", bytes == null ? "—" : String.format("%,d bytes", bytes));
+            long waitFrom = System.currentTimeMillis() - start;
+            long quiet = api.awaitQuiet(2_000, options.phaseMillis());
+            report.line("controller's writes to the API after start (status), until none for 2 s",
+                    quiet < 0 ? String.format("%,d status writes, %,d writes in all, and still writing %.1f s after start (the "
+                            + "phase's end): the changes below are measured during that pass", api.statusWrites.get(),
+                            api.writes.get() - populatedWrites, (System.currentTimeMillis() - start) / 1000.0)
+                            : String.format("%,d status writes, %,d writes in all; the last %.1f s after start", api.statusWrites.get(),
+                            api.writes.get() - populatedWrites, (waitFrom + quiet) / 1000.0));
+            heaps("after initial sync", controller, proxyA, proxyB);
+            routeEdits(api, controller, published, a, b);
+            rollout(api, controller, published, a, b);
+            heaps("at the end", controller, proxyA, proxyB);
+        }
+    }
+
+    private long populatedWrites;
+
+    private Proc proxy(String id, int channelPort, Path token, Versions applied, Marks marks) throws java.io.IOException {
+        return Proc.start(id, options.jar(), List.of("-Xmx" + options.proxyHeap()),
+                List.of("proxy", "--controller", "ws://127.0.0.1:" + channelPort + "/v1/channel", "--token-file", token.toString(),
+                        "--proxy-id", id, "--address", "127.0.0.1", "--port", Integer.toString(Ports.free()),
+                        "--tls-port", Integer.toString(Ports.free()), "--status-port", Integer.toString(Ports.free()),
+                        "--access-log", "off", "--drain-delay", "0s"),
+                Map.of(), options.work().resolve(id + ".log"), (t, l) -> {
+                    applied.line(t, l);
+                    marks.line(t, l);
+                });
+    }
+
+    private void heaps(String when, Proc controller, Proc proxyA, Proc proxyB) throws InterruptedException {
+        double c = controller.heapAfterGcMiB();
+        double pa = proxyA.heapAfterGcMiB();
+        double pb = proxyB.heapAfterGcMiB();
+        report.goal("controller heap after full GC, " + when, String.format("%.0f MiB (RSS %.0f MiB, -Xmx%s)", c, controller.rssMiB(),
+                options.controllerHeap()), "< 1 GiB", c >= 0 && c < 1024);
+        report.goal("proxy heap after full GC, " + when, String.format("%.0f and %.0f MiB (RSS %.0f and %.0f MiB, -Xmx%s)", pa, pb,
+                proxyA.rssMiB(), proxyB.rssMiB(), options.proxyHeap()), "< 256 MiB", pa >= 0 && pb >= 0 && Math.max(pa, pb) < 256);
+    }
+
+    /** One change: made by {@code change}, timed until both proxies logged a newer version applied. */
+    private final class Change {
+        final Stats latency = new Stats();
+        final Stats apiWrite = new Stats();
+        final Stats toPublish = new Stats();
+        final Stats publishToApplied = new Stats();
+        final Stats bytes = new Stats();
+        final Stats cpu = new Stats();
+        final Stats writes = new Stats();
+        final Stats settle = new Stats();
+        int lost;
+
+        void measure(MockCluster api, Proc controller, Versions published, Versions a, Versions b, Runnable change)
+                throws InterruptedException {
+            long before = Math.max(a.latest(), b.latest());
+            long cpu0 = controller.cpuMillis();
+            long writes0 = api.writes.get();
+            long t = System.currentTimeMillis();
+            change.run();
+            apiWrite.add(System.currentTimeMillis() - t);
+            long va = a.awaitAbove(before, CHANGE_TIMEOUT_MS);
+            long vb = b.awaitAbove(before, Math.max(1, CHANGE_TIMEOUT_MS - (System.currentTimeMillis() - t)));
+            if (va < 0 || vb < 0) {
+                lost++;
+            } else {
+                long applied = Math.max(a.at(va), b.at(vb));
+                latency.add(applied - t);
+                Long at = published.at(va);
+                if (at != null) {
+                    toPublish.add(at - t);
+                    publishToApplied.add(applied - at);
+                }
+                Long size = published.figure(va);
+                if (size != null) {
+                    bytes.add(size);
+                }
+            }
+            long quiet = api.awaitQuiet(500, CHANGE_TIMEOUT_MS);
+            settle.add(quiet < 0 ? CHANGE_TIMEOUT_MS : System.currentTimeMillis() - t - 500);
+            cpu.add(controller.cpuMillis() - cpu0);
+            writes.add(api.writes.get() - writes0);
+        }
+
+        void report(String what, String goal, long goalMs) {
+            double p99 = latency.percentile(99);
+            report.goal(what + " → both proxies applied", latency.describe("ms") + (lost > 0 ? ", " + lost + " not applied within "
+                    + CHANGE_TIMEOUT_MS / 1000 + " s" : ""), goal, lost == 0 && latency.count() > 0 && p99 < goalMs);
+            report.line(what + ": the API write itself (harness → mock API server, answered)", apiWrite.describe("ms"));
+            report.line(what + ": API write → controller published (debounce, translation, hash, encoding)", toPublish.describe("ms"));
+            report.line(what + ": published → both proxies applied (transfer, decode, validate, compile, swap)",
+                    publishToApplied.describe("ms"));
+            report.line(what + ": snapshot bytes per change (full snapshot each time)", bytes.describe("bytes"));
+            report.line(what + ": controller CPU per change (rebuild, publish, status pass)", cpu.describe("ms"));
+            report.line(what + ": API writes per change (the edit, then status)", writes.describe("writes"));
+            report.line(what + ": change → controller's API writes stop", settle.describe("ms"));
+        }
+    }
+
+    private void routeEdits(MockCluster api, Proc controller, Versions published, Versions a, Versions b) throws InterruptedException {
+        Change c = new Change();
+        long end = System.currentTimeMillis() + options.phaseMillis();
+        for (int e = 0; e < shape.edits() && System.currentTimeMillis() < end; e++) {
+            String name = "r-" + ((long) e * 7919 % shape.routes());
+            int priority = e + 1;
+            // kubectl patch gatehouseroute r-k --type merge -p '{"spec":{"priority":n}}'
+            c.measure(api, controller, published, a, b, () -> api.client.resources(GatewayRoute.class).inNamespace(Generator.NS)
+                    .withName(name).patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"priority\":" + priority + "}}"));
+        }
+        c.report("route edit", "p99 < 1 s", 1_000);
+    }
+
+    /**
+     * A rolling update, one pod at a time: a new endpoint joins its Service's first slice not ready
+     * (no snapshot change, not timed), becomes ready, the old one terminates (serving, weight 0),
+     * then leaves the slice — the three timed changes. The EndpointSlice is replaced whole
+     * (update), as the EndpointSlice controller writes it.
+     */
+    private void rollout(MockCluster api, Proc controller, Versions published, Versions a, Versions b) throws InterruptedException {
+        Change c = new Change();
+        long end = System.currentTimeMillis() + options.phaseMillis();
+        int replaced = 0;
+        for (int r = 0; r < shape.rollout() && System.currentTimeMillis() < end; r++) {
+            int upstream = r % shape.upstreams();
+            String name = "svc-" + upstream + "-0";
+            EndpointSlice slice = api.client.resources(EndpointSlice.class).inNamespace(Generator.NS).withName(name).get();
+            int index = (r / shape.upstreams()) % slice.getEndpoints().size();
+            String old = slice.getEndpoints().get(index).getAddresses().get(0);
+            String fresh = Shape.address(shape.endpoints() + r);
+            slice.getEndpoints().add(Generator.endpoint(fresh, false, false));
+            slice = update(api, slice);
+            final EndpointSlice[] current = {slice};
+            c.measure(api, controller, published, a, b, () -> current[0] = update(api, set(current[0], fresh, true, false)));
+            c.measure(api, controller, published, a, b, () -> current[0] = update(api, set(current[0], old, false, true)));
+            c.measure(api, controller, published, a, b, () -> {
+                current[0].getEndpoints().removeIf(ep -> ep.getAddresses().get(0).equals(old));
+                current[0] = update(api, current[0]);
+            });
+            replaced++;
+        }
+        report.line("rollout", replaced + " pods replaced, one at a time: 3 timed changes each (new endpoint ready, old one terminating, old one removed)");
+        c.report("rollout endpoint change", "p99 < 250 ms", 250);
+    }
+
+    private static EndpointSlice set(EndpointSlice slice, String address, boolean ready, boolean terminating) {
+        List<Endpoint> endpoints = slice.getEndpoints();
+        for (int i = 0; i < endpoints.size(); i++) {
+            if (endpoints.get(i).getAddresses().get(0).equals(address)) {
+                endpoints.set(i, Generator.endpoint(address, ready, terminating));
+            }
+        }
+        return slice;
+    }
+
+    private static EndpointSlice update(MockCluster api, EndpointSlice slice) {
+        return api.client.resource(slice).update();
+    }
+}

@@ -1,0 +1,87 @@
+package dev.gatehouse.bench.scale;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The snapshot versions one process logged, each with the time its line carries: a proxy's
+ * {@code event=snapshot.applied version=V routes=N} (validated, compiled and swapped in), or the
+ * controller's {@code event=channel.publish version=V ... bytes=B} (the frame every proxy is sent).
+ */
+final class Versions {
+    static final Pattern APPLIED = Pattern.compile("event=snapshot\\.applied version=(\\d+) routes=(\\d+)");
+    static final Pattern PUBLISHED = Pattern.compile("event=channel\\.publish version=(\\d+) \\S+ bytes=(\\d+)");
+    private final Pattern pattern;
+    private final Map<Long, Long> at = new ConcurrentHashMap<>();
+    private final Map<Long, Long> figure = new ConcurrentHashMap<>();
+    private long latest;
+    private long latestFigure;
+
+    Versions(Pattern pattern) {
+        this.pattern = pattern;
+    }
+
+    /** A log line of the process; lines that are not the event are ignored. */
+    void line(long stamp, String line) {
+        Matcher m = pattern.matcher(line);
+        if (!m.find()) {
+            return;
+        }
+        long v = Long.parseLong(m.group(1));
+        long f = Long.parseLong(m.group(2));
+        at.put(v, stamp);
+        figure.put(v, f);
+        synchronized (this) {
+            if (v > latest) {
+                latest = v;
+                latestFigure = f;
+            }
+            notifyAll();
+        }
+    }
+
+    synchronized long latest() {
+        return latest;
+    }
+
+    /** Routes (applied) or bytes (published) of the latest version. */
+    synchronized long latestFigure() {
+        return latestFigure;
+    }
+
+    Long at(long version) {
+        return at.get(version);
+    }
+
+    Long figure(long version) {
+        return figure.get(version);
+    }
+
+    /** Waits for a version above {@code after}; returns it, or -1 when none came within {@code millis}. */
+    synchronized long awaitAbove(long after, long millis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        while (latest <= after) {
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) {
+                return -1;
+            }
+            wait(left);
+        }
+        return latest;
+    }
+
+    /** Waits until the latest version's figure is {@code expected}; returns that version, or -1 on time out. */
+    synchronized long awaitFigure(long expected, long millis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        while (latestFigure != expected) {
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) {
+                return -1;
+            }
+            wait(left);
+        }
+        return latest;
+    }
+}
