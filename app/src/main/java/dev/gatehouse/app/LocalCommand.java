@@ -49,7 +49,13 @@ public final class LocalCommand implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         String fallback = defaultCertificate.value();
         if (check) {
-            return check(dir, fallback, spec.commandLine().getOut(), spec.commandLine().getErr());
+            try {
+                return check(dir, fallback, spec.commandLine().getOut(), spec.commandLine().getErr());
+            } catch (IOException e) { // --dir names no readable directory: a usage error, said in one line
+                spec.commandLine().getErr().println("gatehouse local --check: --dir: " + e.getMessage());
+                spec.commandLine().getErr().flush();
+                return 2;
+            }
         }
         try (Shutdown shutdown = Shutdown.register(proxy.shutdownBudget())) {
             LocalRuntime runtime;

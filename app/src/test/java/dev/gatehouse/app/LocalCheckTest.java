@@ -164,8 +164,8 @@ class LocalCheckTest {
     @Test
     void aMissingDirectoryIsAnErrorNotACrash() {
         Run r = run("local", "--dir", "/nonexistent/gatehouse", "--check");
-        assertThat(r.exit()).isNotZero();
-        assertThat(r.err()).contains("/nonexistent/gatehouse is not a directory");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--dir: /nonexistent/gatehouse is not a directory").doesNotContain("\tat ");
     }
 
     @Test
