@@ -185,6 +185,27 @@ class TracingTest extends ProxyTestBase {
     }
 
     @Test
+    void theTargetReceivesExactlyOneTraceparentOnTheWireAndTheHeadIsOtherwiseFramedAsDecoded() throws Exception {
+        try (RawBackend raw = new RawBackend()) {
+            serve(tracing(1.0), null, raw.port());
+            TestClient.Response r = TestClient.get(proxy.port(), "/orders/1", "traceparent", "00-" + TRACE + "-" + CLIENT_SPAN + "-01",
+                    "tracestate", "vendor=abc");
+            assertThat(r.status()).isEqualTo(200);
+            Span span = collector.next();
+            assertThat(raw.requests).hasSize(1);
+            RawBackend.Request seen = raw.requests.get(0);
+            assertThat(seen.requestLine()).isEqualTo("GET /orders/1 HTTP/1.1");
+            assertThat(seen.header("traceparent")).as("one field line: the client's trace, the proxy's span as parent")
+                    .containsExactly("00-" + TRACE + "-" + hex(span.getSpanId()) + "-01");
+            assertThat(seen.header("tracestate")).containsExactly("vendor=abc");
+            assertThat(seen.header("content-length")).as("a GET without a body stays without framing").isEmpty();
+            assertThat(seen.header("transfer-encoding")).isEmpty();
+            assertThat(seen.body()).isEmpty();
+            assertThat(raw.leftover()).as("nothing beyond the one framed request").isEmpty();
+        }
+    }
+
+    @Test
     void withoutATraceparentANewTraceStartsAndReachesTheTarget() throws Exception {
         Backend backend = backend("b");
         serve(tracing(1.0), null, backend.port());
