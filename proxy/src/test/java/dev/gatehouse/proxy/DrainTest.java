@@ -104,7 +104,10 @@ class DrainTest {
             awaitTrue(() -> refuses(port), 10_000, "the port refuses connections");
             long refusedMillis = millisSince(t0);
             closing.get(10, TimeUnit.SECONDS);
-            assertThat(readinessMillis).as("readiness off").isLessThan(200);
+            // readiness goes off at the start of the delay, not its end; a fixed bound in
+            // milliseconds would time the test machine, so the order is what is asserted
+            assertThat(readinessMillis).as("readiness off within the delay, before accepting stops")
+                    .isLessThan(1_500).isLessThan(refusedMillis);
             assertThat(refusedMillis).as("accepting stopped after the delay").isGreaterThanOrEqualTo(1_500);
             assertThat(gauge("gatehouse_drain_phase")).isEqualTo(3);
         }
