@@ -168,6 +168,11 @@ final class ProxyOptions {
             description = "How long one export of a batch of spans may take; then it counts as failed. Default: ${DEFAULT-VALUE}.")
     Duration tracingExportTimeout;
 
+    @Option(names = "--tracing-batch-delay", paramLabel = "DURATION", defaultValue = "5s", converter = DurationOption.class,
+            description = "How long a span may wait for its batch to fill before the batch is sent (sooner once 512 wait). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    Duration tracingBatchDelay;
+
     /** The tracing flags ({@link TracingConfig#OFF} without an endpoint); a value out of range is a usage error naming its flag. */
     TracingConfig tracing() {
         if (tracingEndpoint == null) {
@@ -175,7 +180,8 @@ final class ProxyOptions {
         }
         try {
             return TracingConfig.to(tracingEndpoint).withSampleRatio(tracingSampleRatio).withServiceName(tracingServiceName)
-                    .withQueueSize(tracingQueueSize).withExportTimeout(tracingExportTimeout);
+                    .withQueueSize(tracingQueueSize).withExportTimeout(tracingExportTimeout)
+                    .withBatchDelay(tracingBatchDelay);
         } catch (IllegalArgumentException e) {
             String message = String.valueOf(e.getMessage());
             int colon = message.indexOf(':');
