@@ -269,8 +269,9 @@ final class StatusUpdater implements AutoCloseable {
                 continue;
             }
             Long generation = cr.getMetadata().getGeneration();
-            GatewayStatusView view = GatewayStatusView.of(cr);
-            todo.add(new Pending(key, cr, s, !Objects.equals(view.acceptedGeneration(), generation == null ? 0L : generation)));
+            Condition accepted = StatusWriter.shown(cr, StatusCondition.ACCEPTED);
+            todo.add(new Pending(key, cr, s, accepted == null
+                    || !Objects.equals(accepted.getObservedGeneration(), generation == null ? 0L : generation)));
         }
         since.clear();
         since.putAll(seen);
@@ -354,7 +355,7 @@ final class StatusUpdater implements AutoCloseable {
         Since from = since.get(s.source().uid());
         List<StatusCondition> desired = new ArrayList<>(s.conditions());
         desired.add(StatusWriter.programmed(s, from == null ? version : from.version(), f, f.rejections(version),
-                GatewayStatusView.of(base).programmed(), base.getMetadata().getGeneration()));
+                StatusWriter.shown(base, StatusCondition.PROGRAMMED), base.getMetadata().getGeneration()));
         return StatusWriter.wanted(base, desired, s, "") == null ? null : desired;
     }
 
@@ -383,26 +384,6 @@ final class StatusUpdater implements AutoCloseable {
             thread.join(TimeUnit.SECONDS.toMillis(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** The parts of a cached status a pass looks at first. */
-    private record GatewayStatusView(Condition programmed, Long acceptedGeneration) {
-        @SuppressWarnings("rawtypes")
-        static GatewayStatusView of(CustomResource o) {
-            if (!(o.getStatus() instanceof dev.gatehouse.api.v1alpha1.GatewayStatus status) || status.conditions == null) {
-                return new GatewayStatusView(null, null);
-            }
-            Condition programmed = null;
-            Long accepted = null;
-            for (Condition c : status.conditions) {
-                if (StatusCondition.PROGRAMMED.equals(c.getType())) {
-                    programmed = c;
-                } else if (StatusCondition.ACCEPTED.equals(c.getType())) {
-                    accepted = c.getObservedGeneration();
-                }
-            }
-            return new GatewayStatusView(programmed, accepted);
         }
     }
 }

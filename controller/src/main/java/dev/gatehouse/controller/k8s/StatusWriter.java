@@ -143,6 +143,12 @@ final class StatusWriter {
         return new StatusCondition(type, true, Reason.Programmed, "applied by every connected proxy");
     }
 
+    /** The condition of {@code type} the object shows now, or null. */
+    @SuppressWarnings("rawtypes")
+    static Condition shown(CustomResource o, String type) {
+        return o.getStatus() instanceof GatewayStatus status ? find(status.conditions, type) : null;
+    }
+
     /** The status class of the object's kind, with the counts kubectl get shows (Upstream targets, Consumer keys). */
     static GatewayStatus statusOf(HasMetadata o, ObjectStatus decided) {
         if (o instanceof Upstream) {
