@@ -118,8 +118,22 @@ public final class ControllerCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE} (the chart passes proxy.service.ports.https).")
     int gatewayHttpsPort;
 
+    @Option(names = "--status-writes-per-second", paramLabel = "N", defaultValue = "50",
+            description = "Status writes the leader makes at most per second (bursts of up to twice that after a quiet "
+                    + "spell); only objects whose status changes are written. Default: ${DEFAULT-VALUE}.")
+    int statusWritesPerSecond;
+
     @Spec
     CommandSpec spec;
+
+    /** The status write rate of the flag; a bad value is a usage error naming the flag. */
+    ControllerConfig.StatusRate statusRate() {
+        try {
+            return ControllerConfig.StatusRate.of(statusWritesPerSecond);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
 
     /** The {@value TlsSettings#FLAG} value, checked; a malformed one is a usage error naming the flag. */
     String defaultCertificate() {
@@ -155,12 +169,14 @@ public final class ControllerCommand implements Callable<Integer> {
         IngressConfig ingressConfig = ingressConfig();
         String defaultCertificate = defaultCertificate();
         GatewaySelection gatewaySelection = gatewaySelection();
+        ControllerConfig.StatusRate statusRate = statusRate();
         String token = Identity.token(tokenFile);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         try (Shutdown shutdown = Shutdown.register();
              KubernetesClient client = new KubernetesClientBuilder().build();
              Running running = Running.start(client, ControllerConfig.defaults(namespaces, leaseNamespace(client), Identity.podName())
-                             .withIngress(ingressConfig).withDefaultCertificate(defaultCertificate).withGateway(gatewaySelection),
+                             .withIngress(ingressConfig).withDefaultCertificate(defaultCertificate).withGateway(gatewaySelection)
+                             .withStatusWrites(statusRate),
                      new ChannelServerConfig(channelAddress, channelPort, token, tlsCert, tlsKey), registry);
              ProcessMeters jvm = ProcessMeters.bind(registry);
              StatusEndpoint status = StatusEndpoint.start(statusAddress, statusPort, running.controller::ready, registry)) {

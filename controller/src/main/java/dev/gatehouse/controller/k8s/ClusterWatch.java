@@ -6,6 +6,7 @@ import dev.gatehouse.api.v1alpha1.GatewayService;
 import dev.gatehouse.api.v1alpha1.Upstream;
 import dev.gatehouse.controller.keys.ApiKeys;
 import dev.gatehouse.controller.translate.ClusterState;
+import dev.gatehouse.controller.translate.Sources;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -26,6 +27,11 @@ import java.util.function.Predicate;
  * The informers: the four Gatehouse kinds, Services, EndpointSlices and the Secrets labelled
  * {@code gatehouse.dev/credential=key-auth}, in every namespace or in the given ones. Handlers
  * only call {@code onChange} (mark dirty); the state is read from the caches when rebuilding.
+ * Events of Services and EndpointSlices mark dirty only for the Services the last translation
+ * looked up ({@link #servicesReferenced}): Upstream {@code serviceRef}s, Ingress and HTTPRoute
+ * backends. The caches still hold every Service and EndpointSlice of the watched namespaces (no
+ * label or field selector can say "the Services some Upstream names"); the translator finds a
+ * Service's slices through an index ({@link ClusterState}), not a scan.
  *
  * <p>TLS Secrets come from their own informers (field selector {@code type=kubernetes.io/tls}, so
  * the API server sends no other type) into the same Secret list the translator reads. Their events
@@ -46,6 +52,8 @@ public final class ClusterWatch implements AutoCloseable {
     static final String TLS_SECRET_INDEX = "gatehouse.dev/tls-secret";
     private final String defaultCertificate;
     private volatile Predicate<String> otherReferences = key -> false;
+    /** Services ({@code namespace/name}) the last translation looked up; null before the first. */
+    private volatile java.util.Set<String> servicesReferenced;
 
     /**
      * @param namespaces empty: every namespace
@@ -92,8 +100,9 @@ public final class ClusterWatch implements AutoCloseable {
             add(routes, scoped(client.resources(GatewayRoute.class), ns)
                     .withIndexers(Map.of(TLS_SECRET_INDEX, ClusterWatch::tlsSecretOf)).inform(), handler);
             add(consumers, scoped(client.resources(Consumer.class), ns).inform(), handler);
-            add(kubeServices, scoped(client.services(), ns).inform(), handler);
-            add(slices, scoped(client.discovery().v1().endpointSlices(), ns).inform(), handler);
+            add(kubeServices, scoped(client.services(), ns).inform(), referencedOnly(handler, Sources::key));
+            add(slices, scoped(client.discovery().v1().endpointSlices(), ns).inform(),
+                    referencedOnly(handler, o -> ClusterState.serviceOf((EndpointSlice) o)));
             add(secrets, ns == null
                     ? client.secrets().inAnyNamespace().withLabel(ApiKeys.CREDENTIAL_LABEL, ApiKeys.KEY_AUTH).inform()
                     : client.secrets().inNamespace(ns).withLabel(ApiKeys.CREDENTIAL_LABEL, ApiKeys.KEY_AUTH).inform(), handler);
@@ -105,6 +114,56 @@ public final class ClusterWatch implements AutoCloseable {
             add(secrets, client.secrets().inNamespace(defaultCertificate.substring(0, defaultCertificate.indexOf('/')))
                     .withName(defaultCertificate.substring(defaultCertificate.indexOf('/') + 1)).inform(), tlsHandler(onChange));
         }
+    }
+
+    /**
+     * Passes on an event of a Service or an EndpointSlice only when the last translation looked
+     * that Service up ({@link #servicesReferenced}); before the first one, every event. A Service
+     * nothing references (most of a large cluster's) costs no rebuild when its pods roll.
+     */
+    private ResourceEventHandler<HasMetadata> referencedOnly(ResourceEventHandler<HasMetadata> handler,
+                                                             java.util.function.Function<HasMetadata, String> serviceOf) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(HasMetadata obj) {
+                if (referenced(obj)) {
+                    handler.onAdd(obj);
+                }
+            }
+
+            @Override
+            public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
+                if (referenced(oldObj) || referenced(newObj)) {
+                    handler.onUpdate(oldObj, newObj);
+                }
+            }
+
+            @Override
+            public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
+                if (referenced(obj)) {
+                    handler.onDelete(obj, deletedFinalStateUnknown);
+                }
+            }
+
+            private boolean referenced(HasMetadata obj) {
+                java.util.Set<String> refs = servicesReferenced;
+                String service = serviceOf.apply(obj);
+                return refs == null || (service != null && refs.contains(service));
+            }
+        };
+    }
+
+    /**
+     * The Services (and so the EndpointSlices) the last translation looked up. Call after each
+     * translation, with {@link ClusterState#servicesReferenced()}.
+     *
+     * @return true when a Service is referenced now that was not before: its events until now
+     *         were passed over, so the caller rebuilds once more to read them
+     */
+    public boolean servicesReferenced(java.util.Set<String> services) {
+        java.util.Set<String> before = servicesReferenced;
+        servicesReferenced = java.util.Set.copyOf(services);
+        return before != null && !before.containsAll(services);
     }
 
     /** The index of GatewayRoutes by the Secret their {@code spec.tls} names, {@code namespace/name}. */

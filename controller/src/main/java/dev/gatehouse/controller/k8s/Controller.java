@@ -23,8 +23,11 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The controller loop: informers mark dirty → a debounced rebuild translates the cached state,
- * publishes the snapshot when its content changed, and — on the leader only — generates keys
- * and writes status. Every replica serves the channel from its own cache.
+ * publishes the snapshot when its content changed, generates keys (leader only) and hands the
+ * outcome to the {@link StatusUpdater}, which writes status on its own thread, paced, on the
+ * leader only. Proxies connecting, acknowledging or refusing cause no rebuild: they update the
+ * convergence measure and let the status updater decide Programmed again. Every replica serves
+ * the channel from its own cache.
  */
 public final class Controller implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Controller.class);
@@ -32,7 +35,7 @@ public final class Controller implements AutoCloseable {
     private final ControllerConfig config;
     private final SnapshotPublisher publisher;
     private final SnapshotVersions versions = new SnapshotVersions(System::currentTimeMillis);
-    private final StatusWriter statusWriter;
+    private final StatusUpdater statusUpdater;
     private final KeyGenerator keyGenerator;
     private final Debouncer debouncer;
     private final Convergence convergence;
@@ -48,6 +51,10 @@ public final class Controller implements AutoCloseable {
     private String defaultCertificateMessage;
     /** How often the state is translated again, unchanged, while certificates are in play (they expire). */
     static final Duration CERTIFICATE_RECHECK = Duration.ofMinutes(1);
+    /** A rebuild starts this long after the last informer event of a burst, */
+    static final Duration HOLD_OFF = Duration.ofMillis(50);
+    /** and no later than this after its first: a steady stream of events still publishes 4 times a second. */
+    static final Duration MAX_DELAY = Duration.ofMillis(250);
     private final Clock clock = Clock.systemUTC();
     /** Parsed TLS Secrets across rebuilds, used by the rebuild thread only. */
     private final dev.gatehouse.controller.translate.CertificateCache certificateCache =
@@ -80,17 +87,19 @@ public final class Controller implements AutoCloseable {
                 .description("Version of the last published snapshot").register(registry);
         this.config = config;
         this.publisher = publisher;
-        this.statusWriter = new StatusWriter(client, Clock.systemUTC());
+        this.statusUpdater = new StatusUpdater(new StatusWriter(client, Clock.systemUTC())::write, config.statusWrites(),
+                registry, StatusUpdater.Time.SYSTEM);
         this.keyGenerator = new KeyGenerator(client);
         this.ingressStatus = new IngressStatusWriter(client, Clock.systemUTC(), registry);
         this.gatewayStatus = config.gateway().enabled()
                 ? new GatewayStatusWriter(client, Clock.systemUTC(), config.gateway().controllerName(), registry) : null;
-        this.debouncer = new Debouncer("gatehouse-rebuild", Duration.ofMillis(50), Duration.ofMillis(250), this::rebuild);
+        this.debouncer = new Debouncer("gatehouse-rebuild", HOLD_OFF, MAX_DELAY, this::rebuild);
     }
 
-    /** The proxies, for Programmed; a change in it (connect, ack, nack) should call {@link #changed()}. */
+    /** The proxies, for Programmed; a change in it (connect, ack, nack, disconnect) should call {@link #changed()}. */
     public void fleet(ProxyFleet fleet) {
         this.fleet = fleet;
+        statusUpdater.fleet(fleet);
     }
 
     public Controller start() {
@@ -121,10 +130,14 @@ public final class Controller implements AutoCloseable {
         return this;
     }
 
-    /** Something outside the informers changed (proxies connected, acked): recompute status. */
+    /**
+     * The proxies changed (one connected, acknowledged, refused or left): convergence is measured
+     * and Programmed decided again by the status updater. No translation: nothing it reads changed.
+     * Cheap; called on the channel's event loops.
+     */
     public void changed() {
         convergence.check(fleet);
-        debouncer.mark();
+        statusUpdater.proxiesChanged();
     }
 
     public Convergence convergence() {
@@ -148,11 +161,13 @@ public final class Controller implements AutoCloseable {
     private void startLeading() {
         leader = true;
         log.info("event=leader.acquired identity={}", config.identity());
-        debouncer.mark();
+        statusUpdater.leading(true);
+        debouncer.mark(); // generate keys as leader
     }
 
     private void stopLeading() {
         leader = false;
+        statusUpdater.leading(false);
         log.info("event=leader.lost identity={}", config.identity());
     }
 
@@ -174,6 +189,9 @@ public final class Controller implements AutoCloseable {
                 gw == null ? GatewaySelection.OFF : config.gateway(),
                 new TlsSettings(config.defaultCertificate(), clock.instant(), certificateCache));
         lastTranslation = clock.instant();
+        if (w.servicesReferenced(state.servicesReferenced())) {
+            debouncer.mark(); // a Service referenced anew: its events so far were passed over
+        }
         certificateRefused = t.certificateRefused();
         logClassConflict(state);
         logDefaultCertificate(t.defaultCertificate());
@@ -187,28 +205,29 @@ public final class Controller implements AutoCloseable {
             convergence.published(next.version(), changeNanos);
             publisher.publish(next);
         }
-        if (leader) {
-            if (keyGenerator.run(state) > 0) {
-                return; // the new Secrets come back through the informer and trigger the next rebuild
+        if (leader && keyGenerator.run(state) > 0) {
+            return; // the new Secrets come back through the informer and trigger the next rebuild
+        }
+        long version = versions.version();
+        ClusterState translated = state;
+        statusUpdater.offer(new StatusUpdater.Desired(state, t, version, () -> otherStatus(translated, t, version, iw, gw)));
+    }
+
+    /** The Ingress and Gateway API status passes, on the status updater's thread (their writers skip no-op writes). */
+    private void otherStatus(ClusterState state, Translation t, long version, IngressWatch iw, GatewayWatch gw) {
+        if (iw != null) {
+            IngressStatusWriter.Pass ip = ingressStatus.write(state, t, config.ingress().selection(), publishedAddresses(iw));
+            if (ip.written() > 0 || ip.failed() > 0 || ip.events() > 0) {
+                log.info("event=ingress.status_pass written={} unchanged={} failed={} warnings={}", ip.written(),
+                        ip.unchanged(), ip.failed(), ip.events());
             }
-            StatusWriter.Pass pass = statusWriter.write(state, t, versions.version(), fleet);
-            if (pass.written() > 0 || pass.failed() > 0) {
-                log.info("event=status.pass written={} unchanged={} failed={}", pass.written(), pass.unchanged(), pass.failed());
-            }
-            if (iw != null) {
-                IngressStatusWriter.Pass ip = ingressStatus.write(state, t, config.ingress().selection(), publishedAddresses(iw));
-                if (ip.written() > 0 || ip.failed() > 0 || ip.events() > 0) {
-                    log.info("event=ingress.status_pass written={} unchanged={} failed={} warnings={}", ip.written(),
-                            ip.unchanged(), ip.failed(), ip.events());
-                }
-            }
-            if (gw != null) {
-                GatewayStatusWriter.Pass gp = gatewayStatus.write(state.gatewayApi(), t.gatewayApi(),
-                        GatewayApiHook.addresses(config.ingress(), gw), versions.version(), fleet);
-                if (gp.written() > 0 || gp.failed() > 0) {
-                    log.info("event=gatewayapi.status_pass written={} unchanged={} failed={}", gp.written(), gp.unchanged(),
-                            gp.failed());
-                }
+        }
+        if (gw != null) {
+            GatewayStatusWriter.Pass gp = gatewayStatus.write(state.gatewayApi(), t.gatewayApi(),
+                    GatewayApiHook.addresses(config.ingress(), gw), version, fleet);
+            if (gp.written() > 0 || gp.failed() > 0) {
+                log.info("event=gatewayapi.status_pass written={} unchanged={} failed={}", gp.written(), gp.unchanged(),
+                        gp.failed());
             }
         }
     }
@@ -271,6 +290,7 @@ public final class Controller implements AutoCloseable {
         }
         recheck.shutdownNow();
         debouncer.close();
+        statusUpdater.close();
         if (watch != null) {
             watch.close();
         }

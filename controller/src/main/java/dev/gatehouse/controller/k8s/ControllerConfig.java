@@ -19,17 +19,50 @@ import java.util.List;
  *                       Service's ports their listeners are matched to ({@code --gateway-http-port},
  *                       {@code --gateway-https-port});
  *                       {@link GatewaySelection#OFF}: no Gateway API object is read or written
+ * @param statusWrites   how fast the leader writes status ({@code --status-writes-per-second})
  */
 public record ControllerConfig(List<String> namespaces, String leaseNamespace, String leaseName, String identity,
                                Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, IngressConfig ingress,
-                               String defaultCertificate, GatewaySelection gateway) {
+                               String defaultCertificate, GatewaySelection gateway, StatusRate statusWrites) {
+    /**
+     * The status writes' rate limit: {@code perSecond} on average, up to {@code burst} at once.
+     * The default, 50 a second with a burst of 100, keeps a full status pass over 37 000 objects
+     * (the first start) from crowding out the API server, and is far above what a change needs.
+     */
+    public record StatusRate(int perSecond, int burst) {
+        public static final StatusRate DEFAULT = new StatusRate(50, 100);
+
+        public StatusRate {
+            if (perSecond < 1 || perSecond > 10_000) {
+                throw new IllegalArgumentException("--status-writes-per-second: " + perSecond + " (expected: 1..10000)");
+            }
+            if (burst < 1) {
+                throw new IllegalArgumentException("status write burst: " + burst + " (expected: >= 1)");
+            }
+        }
+
+        /** {@code perSecond} a second, with a burst of twice that. */
+        public static StatusRate of(int perSecond) {
+            return new StatusRate(perSecond, Math.max(1, perSecond * 2));
+        }
+    }
+
     public ControllerConfig {
+        statusWrites = java.util.Objects.requireNonNullElse(statusWrites, StatusRate.DEFAULT);
         namespaces = List.copyOf(namespaces);
         ingress = java.util.Objects.requireNonNullElse(ingress, IngressConfig.DEFAULT);
         gateway = java.util.Objects.requireNonNullElse(gateway, GatewaySelection.DEFAULT);
         if (defaultCertificate != null) {
             dev.gatehouse.controller.translate.TlsSettings.checkSecretRef(defaultCertificate);
         }
+    }
+
+    /** The default status write rate. */
+    public ControllerConfig(List<String> namespaces, String leaseNamespace, String leaseName, String identity,
+                            Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, IngressConfig ingress,
+                            String defaultCertificate, GatewaySelection gateway) {
+        this(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, ingress,
+                defaultCertificate, gateway, null);
     }
 
     /** No default certificate, the default Gateway API settings. */
@@ -51,17 +84,23 @@ public record ControllerConfig(List<String> namespaces, String leaseNamespace, S
 
     public ControllerConfig withIngress(IngressConfig ingress) {
         return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
-                ingress, defaultCertificate, gateway);
+                ingress, defaultCertificate, gateway, statusWrites);
     }
 
     /** With the proxy-wide default certificate, {@code namespace/name} of a kubernetes.io/tls Secret; null for none. */
     public ControllerConfig withDefaultCertificate(String namespaceAndName) {
         return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
-                ingress, namespaceAndName, gateway);
+                ingress, namespaceAndName, gateway, statusWrites);
     }
 
     public ControllerConfig withGateway(GatewaySelection gateway) {
         return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
-                ingress, defaultCertificate, gateway);
+                ingress, defaultCertificate, gateway, statusWrites);
+    }
+
+    /** With the status writes' rate limit ({@code --status-writes-per-second}). */
+    public ControllerConfig withStatusWrites(StatusRate rate) {
+        return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
+                ingress, defaultCertificate, gateway, rate);
     }
 }

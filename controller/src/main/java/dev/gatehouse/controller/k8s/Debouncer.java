@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Coalesces bursts of "something changed" into one run: a run starts {@code holdOff} after the
- * last mark, but never later than {@code maxDelay} after the first unserved mark (Contour's
+ * last mark, but never later than {@code maxDelay} after the first unserved mark (the controller
+ * uses 50 ms / 250 ms, {@link Controller#HOLD_OFF} and {@link Controller#MAX_DELAY}; Contour uses
  * 100 ms / 500 ms). Runs are serial on one thread; a mark during a run schedules another.
  */
 public final class Debouncer implements AutoCloseable {

@@ -7,11 +7,9 @@ import dev.gatehouse.api.v1alpha1.GatewayService;
 import dev.gatehouse.api.v1alpha1.GatewayStatus;
 import dev.gatehouse.api.v1alpha1.Upstream;
 import dev.gatehouse.api.v1alpha1.UpstreamStatus;
-import dev.gatehouse.controller.translate.ClusterState;
 import dev.gatehouse.controller.translate.ObjectStatus;
 import dev.gatehouse.controller.translate.Reason;
 import dev.gatehouse.controller.translate.StatusCondition;
-import dev.gatehouse.controller.translate.Translation;
 import dev.gatehouse.controller.translate.Warning;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.EventBuilder;
@@ -25,73 +23,103 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Writes {@code status} of every Gatehouse object through the status subresource (PUT with the
+ * Writes {@code status} of one Gatehouse object through the status subresource (PUT with the
  * cached resourceVersion, re-read and retried on a 409 conflict), and only when something a
- * user sees changed. A newly refused object also gets a Warning Event. Only the leader writes.
+ * user sees changed. A newly refused object also gets a Warning Event. Which objects are written,
+ * when and how fast is {@link StatusUpdater}'s business; only the leader writes.
  */
-public final class StatusWriter {
+final class StatusWriter {
     private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
     private static final int ATTEMPTS = 3;
     private final KubernetesClient client;
     private final Clock clock;
 
-    public StatusWriter(KubernetesClient client, Clock clock) {
+    StatusWriter(KubernetesClient client, Clock clock) {
         this.client = client;
         this.clock = clock;
     }
 
-    /** Counts of one pass, for logs and tests. */
-    public record Pass(int written, int unchanged, int failed) {
+    /**
+     * The status {@code current} should carry: the decided conditions merged over its own (a
+     * condition keeps its {@code lastTransitionTime} while its status stays) and the counts; null
+     * when it already carries exactly that (no write).
+     */
+    @SuppressWarnings("rawtypes")
+    static GatewayStatus wanted(CustomResource current, List<StatusCondition> desired, ObjectStatus decided, String now) {
+        GatewayStatus old = (GatewayStatus) current.getStatus();
+        List<Condition> merged = Conditions.merge(old == null ? null : old.conditions, desired,
+                current.getMetadata().getGeneration(), now);
+        GatewayStatus status = statusOf(current, decided);
+        status.conditions = merged;
+        if (old != null && sameCounts(old, status) && Conditions.same(old.conditions, merged)) {
+            return null;
+        }
+        return status;
     }
 
     /**
-     * @param state       the objects as cached (their current status is compared against)
-     * @param translation what the translator decided
-     * @param version     the snapshot version published for this translation
-     * @param fleet       the connected proxies, for Programmed
+     * Writes the decided status over {@code cached}'s unless it carries it already.
+     *
+     * @return the object as written (its new resourceVersion), or null when nothing was written
+     *         (unchanged, or deleted meanwhile)
+     * @throws KubernetesClientException when the API server refuses the write (not a conflict
+     *         that a re-read resolves within {@value #ATTEMPTS} attempts)
      */
-    public Pass write(ClusterState state, Translation translation, long version, ProxyFleet fleet) {
-        Map<String, HasMetadata> objects = new HashMap<>();
-        for (List<? extends HasMetadata> list : List.of(state.upstreams(), state.services(), state.routes(), state.consumers())) {
-            for (HasMetadata o : list) {
-                objects.put(o.getKind() + "/" + dev.gatehouse.controller.translate.Sources.key(o), o);
-            }
-        }
-        Map<String, String> rejections = fleet.rejections(version);
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    CustomResource write(CustomResource cached, List<StatusCondition> desired, ObjectStatus decided) {
         String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
-        int written = 0;
-        int unchanged = 0;
-        int failed = 0;
-        for (ObjectStatus s : translation.statuses()) {
-            HasMetadata o = objects.get(s.source().display());
-            if (!(o instanceof CustomResource<?, ?> cr)) {
-                continue;
+        CustomResource current = cached;
+        for (int attempt = 1; ; attempt++) {
+            GatewayStatus status = wanted(current, desired, decided, now);
+            if (status == null) {
+                return null;
             }
-            List<StatusCondition> desired = new ArrayList<>(s.conditions());
-            desired.add(programmed(s, version, fleet, rejections));
+            GatewayStatus old = (GatewayStatus) current.getStatus();
+            CustomResource copy = client.getKubernetesSerialization().clone(current);
+            copy.setStatus(status);
             try {
-                switch (write(cr, desired, s, now)) {
-                    case WRITTEN -> written++;
-                    case UNCHANGED -> unchanged++;
-                }
+                CustomResource written = (CustomResource) client.resource(copy).updateStatus();
+                warnIfNewlyRefused(current, old, status.conditions);
+                warnAboutCertificate(current, old, status.conditions, decided.warnings());
+                return written;
             } catch (KubernetesClientException e) {
-                failed++;
-                log.warn("event=status.write_failed object={} code={} error=\"{}\"", s.source().display(), e.getCode(),
-                        e.getMessage() == null ? "" : e.getMessage().replace('"', '\''));
+                if (e.getCode() == 404) {
+                    return null; // deleted meanwhile
+                }
+                if (e.getCode() != 409 || attempt >= ATTEMPTS) {
+                    throw e;
+                }
+                CustomResource fresh = (CustomResource) client.resources(current.getClass())
+                        .inNamespace(current.getMetadata().getNamespace()).withName(current.getMetadata().getName()).get();
+                if (fresh == null) {
+                    return null;
+                }
+                current = fresh;
             }
         }
-        return new Pass(written, unchanged, failed);
     }
 
-    static StatusCondition programmed(ObjectStatus s, long version, ProxyFleet fleet, Map<String, String> rejections) {
+    /**
+     * Programmed, from what the proxies report. {@code since} is the first snapshot version that
+     * held the object's current generation. Only proxies that have applied a snapshot of this
+     * controller count: one that just connected is still syncing (and not ready, so it serves
+     * nothing yet); counting it would flip every object to Pending and back on each connect. The
+     * message names no proxy count, so proxies coming and going rewrite no status (the counts are
+     * in the controller's metrics). With no proxy counting, a generation already reported
+     * programmed stays so — the proxies keep serving it while they reconnect, after a controller
+     * restart too — and anything else is Pending.
+     *
+     * @param existing the object's Programmed condition now, or null
+     * @param generation the object's {@code metadata.generation}
+     */
+    static StatusCondition programmed(ObjectStatus s, long since, ProxyFleet fleet, Map<String, String> rejections,
+                                      Condition existing, Long generation) {
         String type = StatusCondition.PROGRAMMED;
         if (!s.accepted()) {
             return new StatusCondition(type, false, Reason.Invalid, "not programmed: the object is not accepted");
@@ -100,53 +128,25 @@ public final class StatusWriter {
         if (rejected != null) {
             return new StatusCondition(type, false, Reason.Rejected, "a proxy refused it: " + rejected);
         }
-        int connected = fleet.connected();
-        if (connected == 0) {
-            return new StatusCondition(type, false, Reason.Pending, "no proxy is connected");
+        int serving = fleet.ackedAtLeast(1);
+        if (serving == 0) {
+            if (existing != null && "True".equals(existing.getStatus()) && Reason.Programmed.name().equals(existing.getReason())
+                    && Objects.equals(existing.getObservedGeneration(), generation == null ? 0L : generation)) {
+                return new StatusCondition(type, true, Reason.Programmed, existing.getMessage());
+            }
+            return new StatusCondition(type, false, Reason.Pending, fleet.connected() == 0
+                    ? "no proxy is connected" : "no connected proxy has applied a snapshot yet");
         }
-        int acked = fleet.ackedAtLeast(version);
-        if (acked < connected) {
-            return new StatusCondition(type, false, Reason.Pending, "applied by " + acked + " of " + connected + " connected proxies");
+        if (fleet.ackedAtLeast(since) < serving) {
+            return new StatusCondition(type, false, Reason.Pending, "not yet applied by every connected proxy");
         }
-        return new StatusCondition(type, true, Reason.Programmed, "applied by " + connected + " of " + connected + " connected proxies");
+        return new StatusCondition(type, true, Reason.Programmed, "applied by every connected proxy");
     }
 
-    private enum Outcome { WRITTEN, UNCHANGED }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private Outcome write(CustomResource cached, List<StatusCondition> desired, ObjectStatus decided, String now) {
-        CustomResource current = cached;
-        for (int attempt = 1; ; attempt++) {
-            GatewayStatus old = (GatewayStatus) current.getStatus();
-            List<Condition> merged = Conditions.merge(old == null ? null : old.conditions, desired,
-                    current.getMetadata().getGeneration(), now);
-            GatewayStatus status = statusOf(current, decided);
-            status.conditions = merged;
-            if (old != null && sameCounts(old, status) && Conditions.same(old.conditions, merged)) {
-                return Outcome.UNCHANGED;
-            }
-            CustomResource copy = client.getKubernetesSerialization().clone(current);
-            copy.setStatus(status);
-            try {
-                client.resource(copy).updateStatus();
-                warnIfNewlyRefused(current, old, merged);
-                warnAboutCertificate(current, old, merged, decided.warnings());
-                return Outcome.WRITTEN;
-            } catch (KubernetesClientException e) {
-                if (e.getCode() == 404) {
-                    return Outcome.UNCHANGED; // deleted meanwhile
-                }
-                if (e.getCode() != 409 || attempt >= ATTEMPTS) {
-                    throw e;
-                }
-                CustomResource fresh = (CustomResource) client.resources(current.getClass())
-                        .inNamespace(current.getMetadata().getNamespace()).withName(current.getMetadata().getName()).get();
-                if (fresh == null) {
-                    return Outcome.UNCHANGED;
-                }
-                current = fresh;
-            }
-        }
+    /** The condition of {@code type} the object shows now, or null. */
+    @SuppressWarnings("rawtypes")
+    static Condition shown(CustomResource o, String type) {
+        return o.getStatus() instanceof GatewayStatus status ? find(status.conditions, type) : null;
     }
 
     /** The status class of the object's kind, with the counts kubectl get shows (Upstream targets, Consumer keys). */

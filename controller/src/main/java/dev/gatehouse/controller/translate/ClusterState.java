@@ -24,6 +24,10 @@ public record ClusterState(List<Upstream> upstreams, List<GatewayService> servic
                            List<Consumer> consumers, List<Service> kubeServices, List<EndpointSlice> endpointSlices,
                            List<Secret> secrets, List<Ingress> ingresses, List<IngressClass> ingressClasses,
                            GatewayApiState gatewayApi) {
+    /** A Service's index key, {@code namespace/name}. */
+    private static final java.util.function.Function<Service, String> SERVICE_KEY = Sources::key;
+    /** An EndpointSlice's index key, its Service's {@code namespace/name} (null without the label). */
+    private static final java.util.function.Function<EndpointSlice, String> SLICE_SERVICE_KEY = EndpointTargets::serviceOf;
     public static final ClusterState EMPTY = new ClusterState(null, null, null, null, null, null, null);
 
     /** The state without Gateway API inputs. */
@@ -57,12 +61,40 @@ public record ClusterState(List<Upstream> upstreams, List<GatewayService> servic
         services = List.copyOf(Objects.requireNonNullElse(services, List.of()));
         routes = List.copyOf(Objects.requireNonNullElse(routes, List.of()));
         consumers = List.copyOf(Objects.requireNonNullElse(consumers, List.of()));
-        kubeServices = List.copyOf(Objects.requireNonNullElse(kubeServices, List.of()));
-        endpointSlices = List.copyOf(Objects.requireNonNullElse(endpointSlices, List.of()));
+        kubeServices = IndexedList.of(kubeServices, SERVICE_KEY);
+        endpointSlices = IndexedList.of(endpointSlices, SLICE_SERVICE_KEY);
         secrets = List.copyOf(Objects.requireNonNullElse(secrets, List.of()));
         ingresses = List.copyOf(Objects.requireNonNullElse(ingresses, List.of()));
         ingressClasses = List.copyOf(Objects.requireNonNullElse(ingressClasses, List.of()));
         gatewayApi = Objects.requireNonNullElse(gatewayApi, GatewayApiState.EMPTY);
+    }
+
+    /** The Service {@code namespace/name}, or null: one index lookup. */
+    Service kubeService(String namespace, String name) {
+        List<Service> found = ((IndexedList<Service>) kubeServices).get(namespace + "/" + name);
+        return found.isEmpty() ? null : found.get(0);
+    }
+
+    /** The EndpointSlices labelled with Service {@code namespace/name}, in list order: one index lookup. */
+    List<EndpointSlice> endpointSlicesOf(String namespace, String service) {
+        return ((IndexedList<EndpointSlice>) endpointSlices).get(namespace + "/" + service);
+    }
+
+    /**
+     * Every Service, {@code namespace/name}, that translations of this state looked up (as a
+     * Service or by its EndpointSlices), found or not: Upstream {@code serviceRef}s, Ingress and
+     * HTTPRoute backends alike. The controller passes over events of other Services and their
+     * EndpointSlices, which cannot change the snapshot.
+     */
+    public java.util.Set<String> servicesReferenced() {
+        java.util.Set<String> out = new java.util.HashSet<>(((IndexedList<Service>) kubeServices).asked());
+        out.addAll(((IndexedList<EndpointSlice>) endpointSlices).asked());
+        return out;
+    }
+
+    /** The Service an EndpointSlice belongs to, {@code namespace/name} (its {@code kubernetes.io/service-name} label); null without one. */
+    public static String serviceOf(EndpointSlice slice) {
+        return EndpointTargets.serviceOf(slice);
     }
 
     @Override

@@ -27,8 +27,14 @@ final class EndpointTargets {
 
     /** The Service {@code namespace/name}, or null. */
     static Service service(ClusterState state, String namespace, String name) {
-        String key = namespace + "/" + name;
-        return state.kubeServices().stream().filter(s -> Sources.key(s).equals(key)).findFirst().orElse(null);
+        return state.kubeService(namespace, name);
+    }
+
+    /** The Service an EndpointSlice belongs to, {@code namespace/name} from its label; null without one. */
+    static String serviceOf(EndpointSlice slice) {
+        Map<String, String> labels = slice.getMetadata() == null ? null : slice.getMetadata().getLabels();
+        String service = labels == null ? null : labels.get(SERVICE_NAME_LABEL);
+        return service == null ? null : Sources.namespace(slice) + "/" + service;
     }
 
     /** The Service port {@code port} names (by number, or by name when a string); null if none. */
@@ -58,11 +64,8 @@ final class EndpointTargets {
      */
     static List<Target> of(ClusterState state, String namespace, String service, String portName) {
         Map<String, Target> out = new LinkedHashMap<>();
-        for (EndpointSlice slice : state.endpointSlices()) {
-            if (!Sources.namespace(slice).equals(namespace)
-                    || slice.getMetadata().getLabels() == null
-                    || !service.equals(slice.getMetadata().getLabels().get(SERVICE_NAME_LABEL))
-                    || "FQDN".equals(slice.getAddressType())) {
+        for (EndpointSlice slice : state.endpointSlicesOf(namespace, service)) {
+            if ("FQDN".equals(slice.getAddressType())) {
                 continue;
             }
             Integer port = Objects.requireNonNullElse(slice.getPorts(), List.<EndpointPort>of()).stream()

@@ -1,0 +1,389 @@
+package dev.gatehouse.controller.k8s;
+
+import dev.gatehouse.controller.translate.ClusterState;
+import dev.gatehouse.controller.translate.ObjectStatus;
+import dev.gatehouse.controller.translate.StatusCondition;
+import dev.gatehouse.controller.translate.Translation;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Writes the status of the Gatehouse objects on its own thread, off the rebuild path: a rebuild
+ * hands over the latest (state, translation, version) with {@link #offer} and returns at once;
+ * a proxy connecting, acknowledging or refusing calls {@link #proxiesChanged()}, which re-decides
+ * Programmed without a translation.
+ *
+ * <p>One pass diffs what each object should show against what it shows (the informer cache, or
+ * this updater's own last write while the cache has not caught up with it) and writes only the
+ * objects that differ: after a restart the cache holds what the last leader wrote, so nothing
+ * unchanged is rewritten. Writes are paced by a {@link WriteBudget} ({@code --status-writes-per-second}),
+ * objects whose generation changed first. A newer offer ends the pass at the next write and
+ * starts over from it (the newest state wins; what is already written stays written). Each
+ * write re-decides Programmed against the proxies of that moment, so acknowledgements arriving
+ * during a long pass change what it writes rather than adding a pass. A failed write is retried
+ * with a backoff (1 s doubling to 60 s) per object. Only while leading.
+ *
+ * <p>Meters: {@code gatehouse_controller_status_queued} (writes waiting in the current pass),
+ * {@code gatehouse_controller_status_writes_total{result=written|unchanged|failed}},
+ * {@code gatehouse_controller_status_rate_limited_seconds} (waits for the budget),
+ * {@code gatehouse_controller_status_passes_total}.
+ */
+final class StatusUpdater implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(StatusUpdater.class);
+    static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+    static final Duration LAST_RETRY = Duration.ofSeconds(60);
+
+    /** What the statuses should show: one rebuild's outcome. {@code others} runs the Ingress and Gateway API passes. */
+    record Desired(ClusterState state, Translation translation, long version, Runnable others) {
+        Desired {
+            requireNonNull(state, "state");
+            requireNonNull(translation, "translation");
+            others = Objects.requireNonNullElse(others, () -> { });
+        }
+    }
+
+    /** Writes one object's status: {@link StatusWriter#write}. Returns the object as written, null when nothing was. */
+    @FunctionalInterface
+    interface ObjectWrite {
+        @SuppressWarnings("rawtypes")
+        CustomResource write(CustomResource base, List<StatusCondition> desired, ObjectStatus decided);
+    }
+
+    /** The updater's clock and its waits, so tests run the rate limit on a clock they drive. */
+    interface Time {
+        long nanoTime();
+
+        /** Waits up to {@code nanos} on {@code wake} (held), returning early when signalled. */
+        void park(java.util.concurrent.locks.Condition wake, long nanos) throws InterruptedException;
+
+        Time SYSTEM = new Time() {
+            @Override
+            public long nanoTime() {
+                return System.nanoTime();
+            }
+
+            @Override
+            public void park(java.util.concurrent.locks.Condition wake, long nanos) throws InterruptedException {
+                wake.awaitNanos(nanos);
+            }
+        };
+    }
+
+    private record Written(String before, @SuppressWarnings("rawtypes") CustomResource object) {
+    }
+
+    private record Failure(int count, long retryAt) {
+    }
+
+    private record Since(long generation, long version) {
+    }
+
+    @SuppressWarnings("rawtypes")
+    private record Pending(String key, CustomResource cached, ObjectStatus decided, boolean generationChanged) {
+    }
+
+    private final ObjectWrite writer;
+    private final WriteBudget budget;
+    private final Time time;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final java.util.concurrent.locks.Condition wake = lock.newCondition();
+    private final Thread thread;
+    private final AtomicInteger queued = new AtomicInteger();
+    private final Counter written;
+    private final Counter unchanged;
+    private final Counter failed;
+    private final Counter passes;
+    private final Timer rateLimited;
+    /** Guarded by {@link #lock}. */
+    private Desired latest;
+    private long offers;
+    private boolean dirty;
+    private boolean leading;
+    private boolean closed;
+    private volatile ProxyFleet fleet = ProxyFleet.NONE;
+    // the rest: the updater's thread only
+    private final Map<String, Written> lastWritten = new HashMap<>();
+    private final Map<String, Failure> failures = new HashMap<>();
+    private final Map<String, Since> since = new HashMap<>();
+
+    StatusUpdater(ObjectWrite writer, ControllerConfig.StatusRate rate, MeterRegistry registry, Time time) {
+        this.writer = requireNonNull(writer, "writer");
+        this.time = requireNonNull(time, "time");
+        this.budget = new WriteBudget(rate.perSecond(), rate.burst(), time::nanoTime);
+        io.micrometer.core.instrument.Gauge.builder("gatehouse.controller.status.queued", queued, AtomicInteger::get)
+                .description("Status writes waiting in the current pass").register(registry);
+        this.written = writes(registry, "written", "Status writes made");
+        this.unchanged = writes(registry, "unchanged", "Objects whose status already showed what it should (no write)");
+        this.failed = writes(registry, "failed", "Status writes the API server refused (retried with a backoff)");
+        this.passes = Counter.builder("gatehouse.controller.status.passes").description("Status passes over every object")
+                .register(registry);
+        this.rateLimited = Timer.builder("gatehouse.controller.status.rate_limited")
+                .description("Waits of the status writer for its budget (--status-writes-per-second)").register(registry);
+        this.thread = new Thread(this::run, "gatehouse-status");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    private static Counter writes(MeterRegistry registry, String result, String description) {
+        return Counter.builder("gatehouse.controller.status.writes").tag("result", result).description(description)
+                .register(registry);
+    }
+
+    void fleet(ProxyFleet fleet) {
+        this.fleet = requireNonNull(fleet, "fleet");
+    }
+
+    /** The latest outcome of a rebuild; replaces any not yet written. Never blocks on the API. */
+    void offer(Desired desired) {
+        requireNonNull(desired, "desired");
+        signal(() -> {
+            latest = desired;
+            offers++;
+        });
+    }
+
+    /** A proxy connected, disconnected, acknowledged or refused: Programmed is decided again. Cheap. */
+    void proxiesChanged() {
+        signal(() -> { });
+    }
+
+    /** Leading or not; only the leader writes. Becoming leader makes a pass over what is there. */
+    void leading(boolean leading) {
+        signal(() -> this.leading = leading);
+    }
+
+    private void signal(Runnable change) {
+        lock.lock();
+        try {
+            change.run();
+            dirty = true;
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void run() {
+        while (true) {
+            Desired d;
+            long serial;
+            lock.lock();
+            try {
+                while (!closed && !(leading && latest != null && (dirty || retryDue()))) {
+                    long retry = nextRetry();
+                    if (retry == Long.MAX_VALUE || !leading) {
+                        wake.await();
+                    } else {
+                        time.park(wake, Math.max(1, retry - time.nanoTime()));
+                    }
+                }
+                if (closed) {
+                    return;
+                }
+                d = latest;
+                serial = offers;
+                dirty = false;
+            } catch (InterruptedException e) {
+                return;
+            } finally {
+                lock.unlock();
+            }
+            try {
+                pass(d, serial);
+            } catch (RuntimeException e) {
+                log.error("event=status.pass_failed error=\"{}\"", e.toString(), e);
+            }
+        }
+    }
+
+    private boolean retryDue() {
+        return nextRetry() <= time.nanoTime();
+    }
+
+    private long nextRetry() {
+        long at = Long.MAX_VALUE;
+        for (Failure f : failures.values()) {
+            at = Math.min(at, f.retryAt());
+        }
+        return at;
+    }
+
+    /** True when a newer offer arrived, leadership ended or the updater closed: the pass stops. */
+    private boolean superseded(long serial) {
+        lock.lock();
+        try {
+            return closed || !leading || offers != serial;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @SuppressWarnings("rawtypes")
+    private void pass(Desired d, long serial) {
+        passes.increment();
+        Map<String, HasMetadata> objects = new HashMap<>();
+        for (List<? extends HasMetadata> list : List.of(d.state().upstreams(), d.state().services(), d.state().routes(),
+                d.state().consumers())) {
+            for (HasMetadata o : list) {
+                objects.put(o.getKind() + "/" + dev.gatehouse.controller.translate.Sources.key(o), o);
+            }
+        }
+        Map<String, Since> seen = new HashMap<>();
+        List<Pending> todo = new ArrayList<>();
+        long now = time.nanoTime();
+        for (ObjectStatus s : d.translation().statuses()) {
+            String key = s.source().display();
+            Since was = since.get(s.source().uid());
+            seen.put(s.source().uid(), was != null && was.generation() == s.source().generation()
+                    ? was : new Since(s.source().generation(), d.version()));
+            if (!(objects.get(key) instanceof CustomResource<?, ?> cr)) {
+                continue;
+            }
+            Failure f = failures.get(key);
+            if (f != null && f.retryAt() > now) {
+                continue;
+            }
+            if (wanted(key, cr, s, d.version(), seen) == null) {
+                unchanged.increment();
+                failures.remove(key);
+                continue;
+            }
+            Long generation = cr.getMetadata().getGeneration();
+            Condition accepted = StatusWriter.shown(cr, StatusCondition.ACCEPTED);
+            todo.add(new Pending(key, cr, s, accepted == null
+                    || !Objects.equals(accepted.getObservedGeneration(), generation == null ? 0L : generation)));
+        }
+        since.clear();
+        since.putAll(seen);
+        lastWritten.keySet().retainAll(objects.keySet());
+        failures.keySet().retainAll(objects.keySet());
+        todo.sort(Comparator.comparing((Pending p) -> !p.generationChanged()));
+        queued.set(todo.size());
+        int wrote = 0;
+        int refused = 0;
+        for (Pending p : todo) {
+            if (!awaitBudget(serial)) {
+                queued.set(0);
+                return; // a newer state (or the end of leading): the next pass starts from it
+            }
+            List<StatusCondition> desired = wanted(p.key(), p.cached(), p.decided(), d.version(), since);
+            queued.decrementAndGet();
+            if (desired == null) {
+                unchanged.increment(); // the proxies' acknowledgements made it so meanwhile
+                continue;
+            }
+            CustomResource base = base(p.key(), p.cached());
+            budget.take();
+            try {
+                CustomResource result = writer.write(base, desired, p.decided());
+                failures.remove(p.key());
+                if (result == null) {
+                    unchanged.increment();
+                } else {
+                    lastWritten.put(p.key(), new Written(p.cached().getMetadata().getResourceVersion(), result));
+                    written.increment();
+                    wrote++;
+                }
+            } catch (KubernetesClientException e) {
+                failed.increment();
+                refused++;
+                Failure f = failures.get(p.key());
+                int count = f == null ? 1 : f.count() + 1;
+                long backoff = Math.min(LAST_RETRY.toNanos(), FIRST_RETRY.toNanos() << Math.min(count - 1, 6));
+                failures.put(p.key(), new Failure(count, time.nanoTime() + backoff));
+                log.warn("event=status.write_failed object={} code={} attempt={} retry_in_ms={} error=\"{}\"", p.key(), e.getCode(),
+                        count, backoff / 1_000_000, e.getMessage() == null ? "" : e.getMessage().replace('"', '\''));
+            }
+        }
+        queued.set(0);
+        if (wrote > 0 || refused > 0) {
+            log.info("event=status.pass written={} failed={} objects={}", wrote, refused, d.translation().statuses().size());
+        }
+        d.others().run();
+    }
+
+    /** Waits for a write's budget; false when the pass should stop instead. */
+    private boolean awaitBudget(long serial) {
+        while (true) {
+            if (superseded(serial)) {
+                return false;
+            }
+            long wait = budget.waitNanos();
+            if (wait == 0) {
+                return true;
+            }
+            rateLimited.record(wait, TimeUnit.NANOSECONDS);
+            lock.lock();
+            try {
+                if (offers == serial && leading && !closed) {
+                    time.park(wake, wait);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** The conditions to write on {@code key} now, or null when it shows them already. */
+    @SuppressWarnings("rawtypes")
+    private List<StatusCondition> wanted(String key, CustomResource cached, ObjectStatus s, long version, Map<String, Since> since) {
+        CustomResource base = base(key, cached);
+        ProxyFleet f = fleet;
+        Since from = since.get(s.source().uid());
+        List<StatusCondition> desired = new ArrayList<>(s.conditions());
+        desired.add(StatusWriter.programmed(s, from == null ? version : from.version(), f, f.rejections(version),
+                StatusWriter.shown(base, StatusCondition.PROGRAMMED), base.getMetadata().getGeneration()));
+        return StatusWriter.wanted(base, desired, s, "") == null ? null : desired;
+    }
+
+    /**
+     * What {@code key} shows now: the cached object, or this updater's last write of it while the
+     * cache still holds the version that write replaced (the watch event is on its way).
+     */
+    @SuppressWarnings("rawtypes")
+    private CustomResource base(String key, CustomResource cached) {
+        Written w = lastWritten.get(key);
+        if (w == null) {
+            return cached;
+        }
+        String rv = cached.getMetadata().getResourceVersion();
+        if (Objects.equals(rv, w.before())) {
+            return w.object();
+        }
+        lastWritten.remove(key); // caught up, or written by someone else since: the cache tells
+        return cached;
+    }
+
+    @Override
+    public void close() {
+        signal(() -> closed = true);
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.gatehouse.controller.translate;
+
+import java.util.AbstractList;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.RandomAccess;
+import java.util.function.Function;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * An immutable list that also answers "the elements of key K" from an index built once, so a
+ * step that looks objects up by a reference (a Service by {@code namespace/name}, a Service's
+ * EndpointSlices by its name) costs one map lookup instead of a scan of every object: with 2 000
+ * Upstreams and 2 000 Services the scan made translation quadratic. Equal to any list with the
+ * same elements in the same order (it is a {@link List}), so {@link ClusterState} keeps its
+ * record equality. It also remembers which keys were asked for, so the controller knows which
+ * Services a translation referenced.
+ */
+final class IndexedList<T> extends AbstractList<T> implements RandomAccess {
+    private final List<T> items;
+    private final Function<? super T, String> key;
+    private final Map<String, List<T>> byKey;
+    /** Every key asked for through {@link #get(String)}, found or not: what the translation referenced. */
+    private final java.util.Set<String> asked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private IndexedList(List<T> items, Function<? super T, String> key) {
+        this.items = List.copyOf(items);
+        this.key = key;
+        Map<String, List<T>> index = new HashMap<>();
+        for (T item : this.items) {
+            String k = key.apply(item);
+            if (k != null) {
+                index.computeIfAbsent(k, x -> new ArrayList<>(1)).add(item);
+            }
+        }
+        index.replaceAll((k, v) -> List.copyOf(v));
+        this.byKey = index;
+    }
+
+    /**
+     * The elements of {@code items}, in their order, indexed by {@code key} (null: not indexed).
+     * A list already indexed by the same function is returned as it is.
+     */
+    static <T> IndexedList<T> of(List<T> items, Function<? super T, String> key) {
+        requireNonNull(key, "key");
+        if (items instanceof IndexedList<T> indexed && indexed.key == key) {
+            return indexed;
+        }
+        return new IndexedList<>(items == null ? List.of() : items, key);
+    }
+
+    /** The elements whose key is {@code k}, in list order; empty when none. */
+    List<T> get(String k) {
+        asked.add(k);
+        return byKey.getOrDefault(k, List.of());
+    }
+
+    /** The keys asked for so far (a live view). */
+    java.util.Set<String> asked() {
+        return java.util.Collections.unmodifiableSet(asked);
+    }
+
+    @Override
+    public T get(int index) {
+        return items.get(index);
+    }
+
+    @Override
+    public int size() {
+        return items.size();
+    }
+}
