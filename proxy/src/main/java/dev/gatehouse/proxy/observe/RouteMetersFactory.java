@@ -22,6 +22,8 @@ public final class RouteMetersFactory {
     private final ProxyMetrics metrics;
     private final List<Meter.Id> registered = new ArrayList<>();
     private final Set<String> targets = new HashSet<>();
+    /** Upstreams whose targets' gauges this factory has registered, with the selector they read: once per upstream, not per route. */
+    private final java.util.Map<String, TargetSelector> upstreams = new java.util.HashMap<>();
 
     RouteMetersFactory(ProxyMetrics metrics) {
         this.metrics = metrics;
@@ -42,15 +44,43 @@ public final class RouteMetersFactory {
         if (keyAuth != null) {
             metrics.redaction().add(keyAuth.keyNames()); // before the snapshot serves: see QueryRedaction
         }
-        if (upstream != null && targets != null) {
-            for (int i = 0; i < targets.peers().size(); i++) {
-                String key = targets.peers().get(i).key();
-                metrics.targetInFlight(upstream, key, targets.state(i));
-                this.targets.add(ProxyMetrics.targetKey(upstream, key));
-            }
-        }
+        targets(upstream, targets);
         return new RouteMeters(metrics.registry(), routeId, serviceId == null ? RouteMeters.NONE : serviceId, keyAuth != null,
                 registered);
+    }
+
+    /**
+     * Keeps {@code meters}, resolved for an equal route by the factory of the snapshot before, for
+     * this snapshot: its series stay registered on commit, as {@link #route} would have found them
+     * again, without resolving each one anew.
+     *
+     * @param meters   the route's meters in the snapshot before
+     * @param keyAuth  the route's key-auth, or null
+     * @param upstream the upstream's id; null when unresolved
+     * @param targets  the route's target selector; null when unresolved
+     */
+    public RouteMeters reuse(RouteMeters meters, Route.KeyAuth keyAuth, String upstream, TargetSelector targets) {
+        if (metrics == null) {
+            return meters;
+        }
+        if (keyAuth != null) {
+            metrics.redaction().add(keyAuth.keyNames());
+        }
+        targets(upstream, targets);
+        registered.addAll(meters.ids());
+        return meters;
+    }
+
+    /** Registers the in-flight gauge of each target of {@code upstream}, once per upstream and selector. */
+    private void targets(String upstream, TargetSelector targets) {
+        if (upstream == null || targets == null || upstreams.put(upstream, targets) == targets) {
+            return;
+        }
+        for (int i = 0; i < targets.peers().size(); i++) {
+            String key = targets.peers().get(i).key();
+            metrics.targetInFlight(upstream, key, targets.state(i));
+            this.targets.add(ProxyMetrics.targetKey(upstream, key));
+        }
     }
 
     /**
