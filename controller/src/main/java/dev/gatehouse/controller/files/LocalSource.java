@@ -56,6 +56,8 @@ public final class LocalSource implements AutoCloseable {
     /** A changed state seen by the last poll, read when the next poll finds it unchanged. */
     private DirectoryState settling;
     private LocalDirectory lastGood;
+    /** Each file's objects, parsed again only when its bytes change. */
+    private final ParsedFiles parsed = new ParsedFiles();
     private Set<String> reported = Set.of();
     private volatile Translation translation;
     private final String defaultCertificate;
@@ -111,7 +113,7 @@ public final class LocalSource implements AutoCloseable {
 
     private synchronized void reload(DirectoryState state) throws IOException {
         last = state;
-        LocalDirectory read = LocalDirectory.read(dir);
+        LocalDirectory read = LocalDirectory.read(dir, parsed);
         LocalDirectory merged = keepLastGoodOfBrokenFiles(read);
         lastGood = merged;
         List<HasMetadata> objects = new ArrayList<>(merged.objects());
@@ -137,8 +139,9 @@ public final class LocalSource implements AutoCloseable {
      */
     private boolean certificatesAged() {
         Translation t = translation;
-        return t != null && (!t.snapshot().certificates().isEmpty() || t.certificateRefused() || defaultCertificate != null)
-                && Duration.between(translatedAt, clock.instant()).compareTo(CERTIFICATE_RECHECK) >= 0;
+        // the clock first: certificateRefused() walks every status, and this runs on every poll
+        return t != null && Duration.between(translatedAt, clock.instant()).compareTo(CERTIFICATE_RECHECK) >= 0
+                && (!t.snapshot().certificates().isEmpty() || defaultCertificate != null || t.certificateRefused());
     }
 
     /** Files that are not YAML at all keep the objects they had in the last good read. */
@@ -188,6 +191,11 @@ public final class LocalSource implements AutoCloseable {
             }
         }
         reported = now;
+    }
+
+    /** Files parsed since start (an unchanged file is parsed once); for tests. */
+    public synchronized long parses() {
+        return parsed.parses();
     }
 
     @Override
