@@ -23,7 +23,7 @@ public final class RouteMetersFactory {
     private final List<Meter.Id> registered = new ArrayList<>();
     private final Set<String> targets = new HashSet<>();
     /** Upstreams whose targets' gauges this factory has registered, with the selector they read: once per upstream, not per route. */
-    private final java.util.Map<String, TargetSelector> upstreams = new java.util.HashMap<>();
+    private final java.util.Map<String, ProxyMetrics.CommittedTargets> upstreams = new java.util.HashMap<>();
 
     RouteMetersFactory(ProxyMetrics metrics) {
         this.metrics = metrics;
@@ -73,14 +73,25 @@ public final class RouteMetersFactory {
 
     /** Registers the in-flight gauge of each target of {@code upstream}, once per upstream and selector. */
     private void targets(String upstream, TargetSelector targets) {
-        if (upstream == null || targets == null || upstreams.put(upstream, targets) == targets) {
+        if (upstream == null || targets == null) {
             return;
         }
-        for (int i = 0; i < targets.peers().size(); i++) {
-            String key = targets.peers().get(i).key();
-            metrics.targetInFlight(upstream, key, targets.state(i));
-            this.targets.add(ProxyMetrics.targetKey(upstream, key));
+        ProxyMetrics.CommittedTargets done = upstreams.get(upstream);
+        if (done != null && done.selector() == targets) {
+            return;
         }
+        List<String> keys = metrics.committedTargetKeys(upstream, targets);
+        if (keys == null) { // a new or rebuilt balancer: point each target's gauge at its state
+            List<String> fresh = new ArrayList<>(targets.peers().size());
+            for (int i = 0; i < targets.peers().size(); i++) {
+                String key = targets.peers().get(i).key();
+                metrics.targetInFlight(upstream, key, targets.state(i));
+                fresh.add(ProxyMetrics.targetKey(upstream, key));
+            }
+            keys = List.copyOf(fresh);
+        }
+        this.targets.addAll(keys);
+        upstreams.put(upstream, new ProxyMetrics.CommittedTargets(targets, keys));
     }
 
     /**
@@ -100,7 +111,7 @@ public final class RouteMetersFactory {
     /** The snapshot compiled with these meters is applied: drop the series nothing uses any more. */
     public void commit() {
         if (metrics != null) {
-            metrics.retain(registered, targets);
+            metrics.retain(registered, targets, upstreams);
         }
     }
 
