@@ -43,7 +43,7 @@ public final class LocalCommand implements Callable<Integer> {
             converter = ProxyOptions.DurationOption.class,
             description = "How long to wait for the directory's first snapshot to be read, translated and applied before "
                     + "giving up (exit 1); progress is logged every 5 s meanwhile. A refused first snapshot ends the wait "
-                    + "at once. Default: ${DEFAULT-VALUE}.")
+                    + "within 5 s. Default: ${DEFAULT-VALUE}.")
     java.time.Duration firstSnapshotTimeout;
 
     @picocli.CommandLine.Mixin

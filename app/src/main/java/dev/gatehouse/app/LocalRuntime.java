@@ -141,8 +141,8 @@ public final class LocalRuntime implements AutoCloseable {
 
     /**
      * Waits for the proxy port to open, which applying the first snapshot does: up to {@code timeout},
-     * with an {@code event=local.waiting} line every {@code progress}, and not a moment longer once
-     * the proxy has refused the snapshot (nothing would change that but a restart).
+     * with an {@code event=local.waiting} line every {@code progress}, and no longer than one
+     * {@code progress} once the proxy has refused the snapshot (nothing would change that but a restart).
      *
      * @param refusal the proxy's refusal as " (it refused version N: first error)", or ""
      */

@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Local mode with many files: an edit of one file is parsed alone and served; the wait for the
- * first snapshot is a knob ({@code --first-snapshot-timeout}), not a fixed 10 s, and a refusal ends it at once.
+ * first snapshot is a knob ({@code --first-snapshot-timeout}), not a fixed 10 s, and a refusal ends it at the next progress check.
  */
 class LocalAtScaleTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -107,7 +107,7 @@ class LocalAtScaleTest {
     }
 
     @Test
-    void aRefusedFirstSnapshotEndsTheWaitAtOnce() {
+    void aRefusedFirstSnapshotEndsTheWaitAtTheNextProgressCheck() {
         CompletableFuture<Object> never = new CompletableFuture<>();
         long start = System.nanoTime();
         assertThatThrownBy(() -> LocalRuntime.awaitServing(never, Duration.ofMinutes(5), Duration.ofMillis(20),
