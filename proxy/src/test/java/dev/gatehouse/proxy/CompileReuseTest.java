@@ -99,6 +99,10 @@ class CompileReuseTest {
         TargetState stateOfA = rr.find("127.0.0.1:" + a.port());
         long requestsOfA = stateOfA.requests();
         CompiledSnapshot before = proxy.compiled();
+        for (int i = 0; i < 3; i++) {
+            assertThat(TestClient.get(proxy.port(), "/filler-7").status()).isEqualTo(200);
+        }
+        awaitRequests("default/filler-7", 3);
 
         // one regex route edited, round robin's targets changed (b out, c in); the rest equal
         Snapshot edited = snapshot(2, "~/members/\\d+$", List.of(a, c), "key-one");
@@ -113,6 +117,11 @@ class CompileReuseTest {
         assertThat(compiled(proxy, "default/rr").targets()).isNotSameAs(before.router().destination("default/rr").targets());
         assertThat(rr.find("127.0.0.1:" + a.port())).as("the state of a target that stays").isSameAs(stateOfA);
         assertThat(rr.find("127.0.0.1:" + b.port())).as("a target that left").isNull();
+        assertThat(inFlightGauge("default/u-rr", c)).as("a new target's gauge").isNotNull();
+        assertThat(inFlightGauge("default/u-rr", b)).as("a gone target's gauge").isNull();
+        assertThat(inFlightGauge("default/u-hash", b)).as("the gauges of a reused balancer stay").isNotNull();
+        assertThat(TestClient.get(proxy.port(), "/filler-7").status()).isEqualTo(200);
+        awaitRequests("default/filler-7", 4); // a reused route's series stayed registered, and counts on
 
         try (ProxyServer fresh = ProxyServer.start(Fixtures.oneLoopConfig())) {
             assertThat(fresh.apply(edited)).isEmpty();
@@ -160,6 +169,26 @@ class CompileReuseTest {
         }
         assertThat(TestClient.get(proxy.port(), "/users/3").status()).isEqualTo(200);
         assertThat(TestClient.get(proxy.port(), "/lc").status()).isEqualTo(200);
+    }
+
+    private io.micrometer.core.instrument.Gauge inFlightGauge(String upstream, Backend target) {
+        return proxy.metrics().registry().find("gatehouse.upstream.target.in.flight")
+                .tags("upstream", upstream, "target", "127.0.0.1:" + target.port()).gauge();
+    }
+
+    /** Waits (bounded) for the 2xx count of {@code route}: a request is counted as its answer ends. */
+    private void awaitRequests(String route, double count) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            io.micrometer.core.instrument.Counter counter = proxy.metrics().registry().find("gatehouse.requests")
+                    .tags("route", route, "status_class", "2xx").counter();
+            double now = counter == null ? -1 : counter.count();
+            if (now == count) {
+                return;
+            }
+            assertThat(System.nanoTime()).as("%s counted %s requests (now %s)", route, count, now).isLessThan(deadline);
+            Thread.sleep(5);
+        }
     }
 
     /** Which backend answered each of {@code n} requests to {@code path}, counted. */
