@@ -4,7 +4,7 @@
 #   bench/scale.sh [--mode cluster|local|both] [--small] [--services N] [--routes N] [--upstreams N]
 #                  [--endpoints N] [--consumers N] [--edits N] [--rollout N] [--phase-seconds N]
 #                  [--sync-seconds N] [--controller-heap SIZE] [--proxy-heap SIZE] [--local-heap SIZE]
-#                  [--out FILE] [--no-build]
+#                  [--local-jvm-options "OPTS"] [--out FILE] [--no-build]
 #
 # Builds the Gatehouse jar and the bench module (Maven profile `bench`, outside the default build
 # and `verify`), then:
@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
     --mode) MODE=$2; shift 2;;
     --small) SIZES+=(--services 100 --routes 200 --upstreams 40 --endpoints 1000 --consumers 200 --edits 20 --rollout 10); shift;;
     --services|--routes|--upstreams|--endpoints|--consumers|--edits|--rollout) SIZES+=("$1" "$2"); shift 2;;
-    --phase-seconds|--sync-seconds|--controller-heap|--proxy-heap|--local-heap) ARGS+=("$1" "$2"); shift 2;;
+    --phase-seconds|--sync-seconds|--controller-heap|--proxy-heap|--local-heap|--local-jvm-options) ARGS+=("$1" "$2"); shift 2;;
     --out) OUT=$2; shift 2;;
     --no-build) BUILD=0; shift;;
     *) echo "unknown option $1" >&2; exit 2;;

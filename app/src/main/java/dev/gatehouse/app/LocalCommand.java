@@ -39,6 +39,13 @@ public final class LocalCommand implements Callable<Integer> {
     @Option(names = "--check", description = "Check the directory and exit; serve nothing.")
     boolean check;
 
+    @Option(names = "--first-snapshot-timeout", paramLabel = "DURATION", defaultValue = "5m",
+            converter = ProxyOptions.DurationOption.class,
+            description = "How long to wait for the directory's first snapshot to be read, translated and applied before "
+                    + "giving up (exit 1); progress is logged every 5 s meanwhile. A refused first snapshot ends the wait "
+                    + "within 5 s. Default: ${DEFAULT-VALUE}.")
+    java.time.Duration firstSnapshotTimeout;
+
     @picocli.CommandLine.Mixin
     LocalCertificateOption defaultCertificate;
 
@@ -57,12 +64,19 @@ public final class LocalCommand implements Callable<Integer> {
                 return 2;
             }
         }
+        try {
+            LocalRuntime.requirePositive(firstSnapshotTimeout);
+        } catch (IllegalArgumentException e) { // a usage error
+            spec.commandLine().getErr().println("gatehouse local: " + e.getMessage());
+            spec.commandLine().getErr().flush();
+            return 2;
+        }
         try (Shutdown shutdown = Shutdown.register(proxy.shutdownBudget())) {
             LocalRuntime runtime;
             try {
                 runtime = LocalRuntime.start(dir, proxy.localConfig(), proxy.statusAddresses(LocalRuntime.STATUS_ADDRESS), proxy.statusPort,
-                        proxy.accessLog, fallback);
-            } catch (IOException | IllegalStateException e) { // a port that cannot open
+                        proxy.accessLog, fallback, firstSnapshotTimeout);
+            } catch (IOException | IllegalStateException e) { // a port that cannot open, a slow or refused first snapshot
                 spec.commandLine().getErr().println("gatehouse local: " + e.getMessage());
                 spec.commandLine().getErr().flush();
                 return 1;

@@ -40,25 +40,35 @@ import java.util.concurrent.TimeoutException;
  */
 public final class LocalRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalRuntime.class);
-    private static final Duration FIRST_SNAPSHOT = Duration.ofSeconds(10);
+    /**
+     * How long {@link #start} waits, by default, for the in-process proxy to apply the directory's
+     * first snapshot ({@code --first-snapshot-timeout}). The first apply compiles the whole
+     * config: at 10 000 routes and 50 000 targets that is seconds on a quiet machine and can be
+     * tens of seconds on a busy one, so the default is generous; a refusal ends the wait at once.
+     */
+    public static final Duration FIRST_SNAPSHOT_TIMEOUT = Duration.ofMinutes(5);
+    /** While waiting for the first snapshot, a progress line this often. */
+    static final Duration PROGRESS = Duration.ofSeconds(5);
     /** Where {@code local} and {@code demo} serve their status port unless told otherwise: this machine only. */
     public static final String STATUS_ADDRESS = "127.0.0.1";
     private final List<AutoCloseable> closeInOrder;
     private final ProxyServer proxy;
     private final StatusServer status;
+    private final LocalSource source;
 
-    private LocalRuntime(List<AutoCloseable> closeInOrder, ProxyServer proxy, StatusServer status) {
+    private LocalRuntime(List<AutoCloseable> closeInOrder, ProxyServer proxy, StatusServer status, LocalSource source) {
         this.closeInOrder = closeInOrder;
         this.proxy = proxy;
         this.status = status;
+        this.source = source;
     }
 
     /**
      * Starts everything, without an access log, and returns once the proxy serves the directory's
      * first snapshot (its port open).
      *
-     * @throws IOException when the first snapshot is not applied within 10 s (with the proxy's
-     *         refusal, when it refused it), or the proxy port cannot open (the bind failure)
+     * @throws IOException when the proxy refused the first snapshot (with its refusal), did not
+     *         apply it within {@link #FIRST_SNAPSHOT_TIMEOUT}, or the proxy port cannot open (the bind failure)
      */
     public static LocalRuntime start(Path dir, ProxyConfig config, int statusPort) throws IOException {
         return start(dir, config, statusPort, AccessLogDestination.OFF);
@@ -81,6 +91,17 @@ public final class LocalRuntime implements AutoCloseable {
      */
     public static LocalRuntime start(Path dir, ProxyConfig config, List<String> statusAddresses, int statusPort,
                                      AccessLogDestination accessLog, String defaultCertificate) throws IOException {
+        return start(dir, config, statusAddresses, statusPort, accessLog, defaultCertificate, FIRST_SNAPSHOT_TIMEOUT);
+    }
+
+    /**
+     * As {@link #start(Path, ProxyConfig, List, int, AccessLogDestination, String)}, waiting up to
+     * {@code firstSnapshotTimeout} for the first snapshot to be applied.
+     */
+    public static LocalRuntime start(Path dir, ProxyConfig config, List<String> statusAddresses, int statusPort,
+                                     AccessLogDestination accessLog, String defaultCertificate, Duration firstSnapshotTimeout)
+            throws IOException {
+        requirePositive(firstSnapshotTimeout);
         List<AutoCloseable> started = new ArrayList<>();
         try {
             String token = ApiKeys.generate();
@@ -96,13 +117,13 @@ public final class LocalRuntime implements AutoCloseable {
                     URI.create("ws://127.0.0.1:" + channel.port() + ChannelServer.PATH), token, "local"), proxy);
             started.add(client);
             proxy.metrics().channelConnected(client::connected);
-            awaitServing(proxy, channel);
+            awaitServing(proxy.whenListening(), firstSnapshotTimeout, PROGRESS, () -> refusal(channel));
             log.info("event=local.started dir={} proxy={}:{} status={}:{}", dir, config.address(), proxy.port(),
                     String.join(",", statusAddresses), status.port());
             // close order: drain the proxy first (readiness off at once; the files keep applying while it
             // drains), then stop reading files, drop the channel, and the status server last
             List<AutoCloseable> order = new ArrayList<>(List.of(proxy, source, client, channel, status));
-            return new LocalRuntime(order, proxy, status);
+            return new LocalRuntime(order, proxy, status, source);
         } catch (IOException | RuntimeException e) {
             Collections.reverse(started);
             closeAll(started);
@@ -110,18 +131,47 @@ public final class LocalRuntime implements AutoCloseable {
         }
     }
 
-    /** Waits for the proxy port to open, which applying the first snapshot does. */
-    private static void awaitServing(ProxyServer proxy, ChannelServer channel) throws IOException {
-        try {
-            proxy.whenListening().get(FIRST_SNAPSHOT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw new IOException(e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new IOException("the in-process proxy did not apply the first snapshot within " + FIRST_SNAPSHOT.toSeconds()
-                    + " s" + refusal(channel));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while starting", e);
+    static void requirePositive(Duration firstSnapshotTimeout) {
+        java.util.Objects.requireNonNull(firstSnapshotTimeout, "firstSnapshotTimeout");
+        if (firstSnapshotTimeout.isNegative() || firstSnapshotTimeout.isZero()) {
+            throw new IllegalArgumentException("--first-snapshot-timeout: " + firstSnapshotTimeout.toMillis()
+                    + " ms (expected: > 0, e.g. 5m)");
+        }
+    }
+
+    /**
+     * Waits for the proxy port to open, which applying the first snapshot does: up to {@code timeout},
+     * with an {@code event=local.waiting} line every {@code progress}, and no longer than one
+     * {@code progress} once the proxy has refused the snapshot (nothing would change that but a restart).
+     *
+     * @param refusal the proxy's refusal as " (it refused version N: first error)", or ""
+     */
+    static void awaitServing(java.util.concurrent.CompletableFuture<?> listening, Duration timeout, Duration progress,
+                             java.util.function.Supplier<String> refusal) throws IOException {
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            try {
+                listening.get(Math.max(1, Math.min(left, progress.toNanos())), TimeUnit.NANOSECONDS);
+                return;
+            } catch (ExecutionException e) {
+                throw new IOException(e.getCause().getMessage(), e.getCause());
+            } catch (TimeoutException e) {
+                String refused = refusal.get();
+                long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                if (!refused.isEmpty()) {
+                    throw new IOException("the in-process proxy refused the first snapshot" + refused);
+                }
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new IOException("the in-process proxy did not apply the first snapshot within " + timeout.toMillis()
+                            + " ms (--first-snapshot-timeout; a large directory on a busy machine may need more)");
+                }
+                log.info("event=local.waiting for=first_snapshot waited_ms={} timeout_ms={}", waited, timeout.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while starting", e);
+            }
         }
     }
 
@@ -146,6 +196,11 @@ public final class LocalRuntime implements AutoCloseable {
 
     public ProxyServer proxy() {
         return proxy;
+    }
+
+    /** Files parsed since start: an unchanged file is parsed once (see LocalSource). */
+    long parses() {
+        return source.parses();
     }
 
     @Override

@@ -70,10 +70,26 @@ public final class SnapshotCodec {
      * SHA-256 (hex) of the snapshot's canonical JSON without its version: two snapshots with the
      * same content have the same hash, whatever their version.
      */
+    /** One snapshot object and its hash; snapshots are immutable, so the object is the key. */
+    private record Hashed(Snapshot snapshot, String hash) {
+    }
+
+    /**
+     * The last snapshot hashed: hashing serialises the whole snapshot (an 11 MB document at 10 000
+     * routes), and the same object is hashed more than once on its way (received, then compiled).
+     */
+    private static volatile Hashed lastHashed;
+
     public static String contentHash(Snapshot snapshot) {
+        Hashed known = lastHashed;
+        if (known != null && known.snapshot() == snapshot) {
+            return known.hash(); // the same snapshot object again: a proxy hashes on receipt and again when it compiles
+        }
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(toJson(snapshot.withVersion(0)));
-            return HexFormat.of().formatHex(digest);
+            String hash = HexFormat.of().formatHex(digest);
+            lastHashed = new Hashed(snapshot, hash);
+            return hash;
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by every Java platform", e);
         }

@@ -124,11 +124,11 @@ final class SnapshotValidator {
             if (t.host() == null || t.host().isBlank()) {
                 add(u.source(), tat + ".host", "empty (expected: an IP address or a DNS name)");
             }
-            if (t.port() < 1 || t.port() > 65535) {
-                add(u.source(), tat + ".port", t.port() + " (expected: 1..65535)");
+            if (t.port() < 1 || t.port() > Upstream.Target.MAX_PORT) {
+                add(u.source(), tat + ".port", t.port() + " (expected: 1.." + Upstream.Target.MAX_PORT + ")");
             }
-            if (t.weight() < 0 || t.weight() > 65535) {
-                add(u.source(), tat + ".weight", t.weight() + " (expected: 0..65535)");
+            if (t.weight() < 0 || t.weight() > Upstream.Target.MAX_WEIGHT) {
+                add(u.source(), tat + ".weight", t.weight() + " (expected: 0.." + Upstream.Target.MAX_WEIGHT + ")");
             }
         }
         if (u.algorithm() == Upstream.Algorithm.CONSISTENT_HASH && u.hashOn() == null) {
@@ -157,8 +157,9 @@ final class SnapshotValidator {
                 if (p.consecutiveFailures() < 1) {
                     add(u.source(), at + ".healthChecks.passive.consecutiveFailures", p.consecutiveFailures() + " (expected: >= 1)");
                 }
-                if (p.maxEjectionPercent() < 0 || p.maxEjectionPercent() > 100) {
-                    add(u.source(), at + ".healthChecks.passive.maxEjectionPercent", p.maxEjectionPercent() + " (expected: 0..100)");
+                if (p.maxEjectionPercent() < 0 || p.maxEjectionPercent() > Upstream.Passive.MAX_EJECTION_PERCENT) {
+                    add(u.source(), at + ".healthChecks.passive.maxEjectionPercent", p.maxEjectionPercent()
+                            + " (expected: 0.." + Upstream.Passive.MAX_EJECTION_PERCENT + ")");
                 }
             }
         }

@@ -62,6 +62,10 @@ public record Upstream(String id, Source source, Algorithm algorithm, HashOn has
      */
     public record Target(String host, int port, int weight) {
         public static final int DEFAULT_WEIGHT = 100;
+        /** The largest weight; the CRD schema's maximum (a controller test proves them equal). */
+        public static final int MAX_WEIGHT = 65_535;
+        /** The largest port. */
+        public static final int MAX_PORT = 65_535;
 
         /** {@code host:port}, with brackets around an IPv6 literal. */
         public String address() {
@@ -100,5 +104,7 @@ public record Upstream(String id, Source source, Algorithm algorithm, HashOn has
      * @param maxEjectionPercent  never more than this share of targets ejected at once
      */
     public record Passive(int consecutiveFailures, long ejectionTimeMillis, int maxEjectionPercent) {
+        /** The largest {@code maxEjectionPercent}; the CRD schema's maximum (a controller test proves them equal). */
+        public static final int MAX_EJECTION_PERCENT = 100;
     }
 }

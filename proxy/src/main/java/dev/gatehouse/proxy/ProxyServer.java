@@ -257,7 +257,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         BalancerPlan plan = balancers.plan();
         RetryBudgets.Plan budgets = retryBudgets.plan();
         try {
-            compiled = CompiledSnapshot.compile(snapshot, meters, plan, budgets);
+            compiled = CompiledSnapshot.compile(snapshot, meters, plan, budgets, plane.compiled());
         } catch (RuntimeException e) {
             meters.abandon();
             LOG.warn("event=snapshot.refused version={} problems=1 first=\"cannot compile: {}\"", snapshot.version(), e.toString());
@@ -319,6 +319,11 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     /** The applied snapshot's content hash. */
     public String currentContentHash() {
         return plane.compiled().contentHash();
+    }
+
+    /** The applied snapshot as compiled; tests check what a compile reused. */
+    CompiledSnapshot compiled() {
+        return plane.compiled();
     }
 
     /** Recompiles the applied snapshot: a target name resolved for the first time or differently (DNS-based balancing). */

@@ -7,9 +7,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -30,6 +32,11 @@ public record LocalDirectory(Path dir, List<Path> files, List<HasMetadata> objec
                              List<ManifestReader.FileError> errors, List<String> skipped) {
 
     public static LocalDirectory read(Path dir) throws IOException {
+        return read(dir, new ParsedFiles());
+    }
+
+    /** As {@link #read(Path)}, parsing only the files whose bytes {@code parsed} has not seen (see {@link ParsedFiles}). */
+    static LocalDirectory read(Path dir, ParsedFiles parsed) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IOException(dir + " is not a directory (expected: a directory of YAML files)");
         }
@@ -41,16 +48,17 @@ public record LocalDirectory(Path dir, List<Path> files, List<HasMetadata> objec
         Map<String, String> fileOf = new LinkedHashMap<>();
         List<ManifestReader.FileError> errors = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
+        Set<String> names = new HashSet<>();
         for (Path f : files) {
             String name = dir.relativize(f).toString();
-            String text;
+            names.add(name);
+            ManifestReader.Result r;
             try {
-                text = Files.readString(f);
+                r = parsed.read(name, Files.readAllBytes(f));
             } catch (IOException e) {
                 errors.add(new ManifestReader.FileError(name, "(file)", "(file)", "cannot read: " + e.getMessage()));
                 continue;
             }
-            ManifestReader.Result r = ManifestReader.read(name, text);
             errors.addAll(r.errors());
             skipped.addAll(r.skipped());
             for (HasMetadata o : r.objects()) {
@@ -64,6 +72,7 @@ public record LocalDirectory(Path dir, List<Path> files, List<HasMetadata> objec
                 }
             }
         }
+        parsed.retain(names);
         return new LocalDirectory(dir, files, objects, fileOf, errors, skipped);
     }
 

@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * half-saved file never takes routes down; every problem is logged once.
  */
 public final class LocalSource implements AutoCloseable {
-    public static final Duration POLL = Duration.ofMillis(200);
+    public static final Duration POLL = Duration.ofMillis(100);
     /** How often the directory is translated again, unchanged, while certificates are in play (they expire). */
     public static final Duration CERTIFICATE_RECHECK = Duration.ofMinutes(1);
     private static final Logger log = LoggerFactory.getLogger(LocalSource.class);
@@ -56,6 +56,10 @@ public final class LocalSource implements AutoCloseable {
     /** A changed state seen by the last poll, read when the next poll finds it unchanged. */
     private DirectoryState settling;
     private LocalDirectory lastGood;
+    /** Fingerprints the directory on each poll, reading only files that may have changed. */
+    private final DirectoryScanner scanner;
+    /** Each file's objects, parsed again only when its bytes change. */
+    private final ParsedFiles parsed = new ParsedFiles();
     private Set<String> reported = Set.of();
     private volatile Translation translation;
     private final String defaultCertificate;
@@ -77,13 +81,14 @@ public final class LocalSource implements AutoCloseable {
         this.dir = dir;
         this.publisher = publisher;
         this.keys = new LocalKeys(dir.resolve(KEY_STORE), true);
+        this.scanner = new DirectoryScanner(dir);
         this.defaultCertificate = defaultCertificate == null ? null : TlsSettings.checkSecretRef(defaultCertificate);
         this.clock = clock;
     }
 
     /** Loads the directory once (failing if it cannot be read at all), then polls it. */
     public LocalSource start() throws IOException {
-        reload(DirectoryState.of(dir));
+        reload(scanner.scan());
         poller.scheduleWithFixedDelay(this::poll, POLL.toMillis(), POLL.toMillis(), TimeUnit.MILLISECONDS);
         return this;
     }
@@ -95,7 +100,7 @@ public final class LocalSource implements AutoCloseable {
 
     private void poll() {
         try {
-            DirectoryState now = DirectoryState.of(dir);
+            DirectoryState now = scanner.scan();
             if (!now.equals(last) && !now.equals(settling)) {
                 settling = now; // still being written, maybe: read it when it has stayed so for one poll
                 return;
@@ -111,7 +116,7 @@ public final class LocalSource implements AutoCloseable {
 
     private synchronized void reload(DirectoryState state) throws IOException {
         last = state;
-        LocalDirectory read = LocalDirectory.read(dir);
+        LocalDirectory read = LocalDirectory.read(dir, parsed);
         LocalDirectory merged = keepLastGoodOfBrokenFiles(read);
         lastGood = merged;
         List<HasMetadata> objects = new ArrayList<>(merged.objects());
@@ -137,8 +142,9 @@ public final class LocalSource implements AutoCloseable {
      */
     private boolean certificatesAged() {
         Translation t = translation;
-        return t != null && (!t.snapshot().certificates().isEmpty() || t.certificateRefused() || defaultCertificate != null)
-                && Duration.between(translatedAt, clock.instant()).compareTo(CERTIFICATE_RECHECK) >= 0;
+        // the clock first: certificateRefused() walks every status, and this runs on every poll
+        return t != null && Duration.between(translatedAt, clock.instant()).compareTo(CERTIFICATE_RECHECK) >= 0
+                && (!t.snapshot().certificates().isEmpty() || defaultCertificate != null || t.certificateRefused());
     }
 
     /** Files that are not YAML at all keep the objects they had in the last good read. */
@@ -188,6 +194,16 @@ public final class LocalSource implements AutoCloseable {
             }
         }
         reported = now;
+    }
+
+    /** Files parsed since start (an unchanged file is parsed once); for tests. */
+    public synchronized long parses() {
+        return parsed.parses();
+    }
+
+    /** Files read by the polls since start (an unchanged file is not read again); for tests. */
+    long pollReads() {
+        return scanner.reads();
     }
 
     @Override

@@ -81,6 +81,32 @@ class LocalSourceTest {
     }
 
     @Test
+    void anEditOfOneFileAmongManyParsesThatFileAlone(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("base.yaml"), UPSTREAM);
+        for (int i = 0; i < 20; i++) {
+            Files.writeString(dir.resolve("routes-" + i + ".yaml"), route("r" + i, "/r" + i) + "---\n" + route("q" + i, "/q" + i));
+        }
+        try (LocalSource source = new LocalSource(dir, published::add).start()) {
+            assertThat(source.parses()).isEqualTo(21);
+            assertThat(latest().routes()).hasSize(40);
+
+            Files.writeString(dir.resolve("routes-7.yaml"), route("r7", "/r7-edited") + "---\n" + route("q7", "/q7"));
+            await(() -> latest().routes().stream().anyMatch(r -> r.paths().contains("/r7-edited")), "the edit");
+            assertThat(source.parses()).as("the edited file parsed again, no other").isEqualTo(22);
+            assertThat(latest().routes()).hasSize(40);
+            assertThat(latest().routes()).extracting(r -> r.paths().get(0)).doesNotContain("/r7").contains("/r3", "/q7");
+
+            Files.delete(dir.resolve("routes-3.yaml"));
+            await(() -> latest().routes().size() == 38, "the removal");
+            assertThat(source.parses()).as("a removal parses nothing").isEqualTo(22);
+
+            Files.writeString(dir.resolve("routes-3.yaml"), route("r3", "/r3") + "---\n" + route("q3", "/q3"));
+            await(() -> latest().routes().size() == 40, "the file back");
+            assertThat(source.parses()).as("a file back after its removal is parsed again").isEqualTo(23);
+        }
+    }
+
+    @Test
     void aBrokenFileKeepsItsLastGoodObjectsAndTheRestKeepsChanging(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("base.yaml"), UPSTREAM);
         Files.writeString(dir.resolve("a.yaml"), route("a", "/a"));

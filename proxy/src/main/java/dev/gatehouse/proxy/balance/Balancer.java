@@ -64,6 +64,11 @@ public final class Balancer implements TargetSelector {
         return targets[index];
     }
 
+    /** The upstream as configured in the snapshot this balancer was built for. */
+    Upstream upstream() {
+        return upstream;
+    }
+
     public UpstreamState upstreamState() {
         return state;
     }

@@ -34,7 +34,7 @@ public final class BalancerPlan {
 
     /** One upstream as planned: its state (live or new), configuration and targets by key. */
     record Staged(UpstreamState state, Upstream config, Map<String, TargetState> targets, Map<String, Peer> peers,
-                  int nextSlot) {
+                  int nextSlot, Balancer balancer) {
     }
 
     BalancerPlan(Balancers owner, long generation, TargetResolver resolver, boolean failOpen) {
@@ -51,11 +51,22 @@ public final class BalancerPlan {
             throw new IllegalArgumentException("upstream " + u.id() + " appears twice (expected: unique upstream ids)");
         }
         UpstreamState live = owner.live(u.id());
+        List<Peer> peers = peers(u);
+        Balancer reused = reusable(live, u, peers);
+        if (reused != null) {
+            Map<String, TargetState> targets = new LinkedHashMap<>();
+            Map<String, Peer> byKey = new LinkedHashMap<>();
+            for (int i = 0; i < peers.size(); i++) {
+                targets.putIfAbsent(peers.get(i).key(), reused.target(i));
+                byKey.put(peers.get(i).key(), peers.get(i));
+            }
+            upstreams.put(u.id(), new Staged(live, u, targets, byKey, live.nextSlot(), reused));
+            return reused;
+        }
         UpstreamState state = live != null ? live : new UpstreamState(u.id(), u);
         boolean rampUp = live != null && !live.targets().isEmpty();
         int slot = state.nextSlot();
         long now = System.nanoTime();
-        List<Peer> peers = peers(u);
         Map<String, TargetState> targets = new LinkedHashMap<>();
         Map<String, Peer> byKey = new LinkedHashMap<>();
         TargetState[] states = new TargetState[peers.size()];
@@ -72,8 +83,28 @@ public final class BalancerPlan {
             byKey.put(p.key(), p);
             states[i] = t;
         }
-        upstreams.put(u.id(), new Staged(state, u, targets, byKey, slot));
-        return new Balancer(state, u, peers, states, failOpen);
+        Balancer balancer = new Balancer(state, u, peers, states, failOpen);
+        upstreams.put(u.id(), new Staged(state, u, targets, byKey, slot, balancer));
+        return balancer;
+    }
+
+    /**
+     * The live balancer of {@code u}, when this snapshot would build the very same one: the
+     * upstream's configuration and its peers (DNS answers included) equal, and every target's
+     * state still the live one. Its target list, weights and Maglev table are then taken over
+     * as they are, and its per-target state goes on as it would with a fresh build.
+     */
+    private Balancer reusable(UpstreamState live, Upstream u, List<Peer> peers) {
+        Balancer last = live == null ? null : live.balancer();
+        if (last == null || !last.upstream().equals(u) || !last.peers().equals(peers)) {
+            return null;
+        }
+        for (int i = 0; i < peers.size(); i++) {
+            if (live.find(peers.get(i).key()) != last.target(i)) {
+                return null;
+            }
+        }
+        return last;
     }
 
     /** One peer per target; a DNS name with a known answer becomes one peer per record. */

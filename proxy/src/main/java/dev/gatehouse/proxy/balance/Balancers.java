@@ -75,7 +75,7 @@ public final class Balancers implements AutoCloseable {
         upstreams.keySet().retainAll(plan.upstreams.keySet());
         Map<String, Set<String>> keys = new HashMap<>();
         plan.upstreams.forEach((id, s) -> {
-            s.state().adopt(s.config(), s.targets(), s.peers(), s.nextSlot());
+            s.state().adopt(s.config(), s.targets(), s.peers(), s.nextSlot(), s.balancer());
             upstreams.put(id, s.state());
             keys.put(id, Set.copyOf(s.targets().keySet()));
         });

@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * by {@code host:port}, the configuration last applied, and each event loop's balancing position
  * ({@link LoopView}, by {@link LoopSlots} number; read without a lock, added under this
  * object's monitor the first time a loop picks). Targets and configuration change only in
- * {@link #adopt}, when a {@link BalancerPlan} is committed.
+ * {@link #adopt}, when a {@link BalancerPlan} is committed, which also records the committed
+ * {@link Balancer} for the next plan to reuse.
  */
 public final class UpstreamState {
     private final String id;
@@ -27,6 +28,8 @@ public final class UpstreamState {
     /** The view of threads that are not event loops; locked by its users. */
     private final LoopView shared = new LoopView();
     private volatile Upstream config;
+    /** The balancer last committed; the next plan takes it over whole while the upstream and its peers stay equal. */
+    private volatile Balancer balancer;
 
     /** @param config the configuration it is created with; not live before its plan is committed */
     UpstreamState(String id, Upstream config) {
@@ -92,7 +95,7 @@ public final class UpstreamState {
      * their in-flight requests finish on the state they hold), each target takes the weight and
      * address of its {@code peers} entry, and {@code config} becomes the configuration.
      */
-    void adopt(Upstream config, Map<String, TargetState> next, Map<String, Peer> peers, int nextFreeSlot) {
+    void adopt(Upstream config, Map<String, TargetState> next, Map<String, Peer> peers, int nextFreeSlot, Balancer committed) {
         next.forEach((key, t) -> {
             Peer p = peers.get(key);
             t.weight = p.weight();
@@ -102,6 +105,12 @@ public final class UpstreamState {
         targets.putAll(next);
         nextSlot.accumulateAndGet(nextFreeSlot, Math::max);
         this.config = config;
+        this.balancer = committed;
+    }
+
+    /** The balancer of the snapshot last committed, or null before the first commit. */
+    Balancer balancer() {
+        return balancer;
     }
 
     /** Whether one more target may be ejected: never more than {@code maxEjectionPercent} (at least one when > 0). */

@@ -44,6 +44,15 @@ public final class RetryBudget {
         this.inFlight = Objects.requireNonNull(inFlight, "inFlight");
     }
 
+    /** Whether this budget has {@code limits} (its counts are whatever they are). */
+    boolean hasLimits(Service.RetryBudget limits) {
+        return percent == limits.percent() && minConcurrency == limits.minConcurrency();
+    }
+
+    InFlight inFlight() {
+        return inFlight;
+    }
+
     /** A budget whose counts nothing else shares (a service compiled without {@link RetryBudgets}). */
     static RetryBudget detached(Service service) {
         return new RetryBudget(service.id(), service.retryBudget(), new InFlight());

@@ -16,7 +16,7 @@ import java.util.Set;
  * snapshot was refused) leaves no trace.
  */
 public final class RetryBudgets {
-    private volatile Map<String, RetryBudget.InFlight> live = Map.of();
+    private volatile Map<String, RetryBudget> live = Map.of();
 
     /** Starts the budgets of a snapshot to compile, aside from the live ones. */
     public Plan plan() {
@@ -28,7 +28,7 @@ public final class RetryBudgets {
         if (plan.owner != this) {
             throw new IllegalArgumentException("plan: of other RetryBudgets (expected: one from this.plan())");
         }
-        live = Map.copyOf(plan.counts);
+        live = Map.copyOf(plan.budgets);
     }
 
     /** Ids of the services whose counts are live. */
@@ -39,25 +39,27 @@ public final class RetryBudgets {
     /** The budgets of one snapshot being compiled. Built by one thread. */
     public static final class Plan {
         private final RetryBudgets owner;
-        private final Map<String, RetryBudget.InFlight> from;
-        private final Map<String, RetryBudget.InFlight> counts = new HashMap<>();
+        private final Map<String, RetryBudget> from;
         private final Map<String, RetryBudget> budgets = new HashMap<>();
 
-        private Plan(RetryBudgets owner, Map<String, RetryBudget.InFlight> from) {
+        private Plan(RetryBudgets owner, Map<String, RetryBudget> from) {
             this.owner = owner;
             this.from = from;
         }
 
-        /** The budget of {@code service} in this snapshot; the same object for every route of the service. */
+        /**
+         * The budget of {@code service} in this snapshot; the same object for every route of the
+         * service, and the live one itself while the service's limits stay (so a route compiled
+         * with it can be reused as it is).
+         */
         public RetryBudget budget(Service service) {
             Objects.requireNonNull(service, "service");
             return budgets.computeIfAbsent(service.id(), id -> {
-                RetryBudget.InFlight inFlight = from.get(id);
-                if (inFlight == null) {
-                    inFlight = new RetryBudget.InFlight();
+                RetryBudget live = from.get(id);
+                if (live == null) {
+                    return new RetryBudget(id, service.retryBudget(), new RetryBudget.InFlight());
                 }
-                counts.put(id, inFlight);
-                return new RetryBudget(id, service.retryBudget(), inFlight);
+                return live.hasLimits(service.retryBudget()) ? live : new RetryBudget(id, service.retryBudget(), live.inFlight());
             });
         }
     }

@@ -55,7 +55,22 @@ public final class ProxyMetrics {
     private final Map<String, InFlightGauge> inFlight = new HashMap<>();
     /** target series by {@link #targetKey}: the in-flight gauge and whatever {@link #targetGauge} added */
     private final Map<String, Set<Meter.Id>> targetSeries = new HashMap<>();
-    private Set<Meter.Id> live = new HashSet<>();
+    /**
+     * The series of the applied snapshot's routes. By identity: the registry hands back the one
+     * meter (and so the one id) registered under a name and tags, and hashing 10^5 ids by their
+     * tags on every swap was most of the commit's cost.
+     */
+    private Set<Meter.Id> live = identitySet(0);
+    /** Of each upstream of the applied snapshot: the target selector its in-flight gauges read, and their target keys. */
+    private Map<String, CommittedTargets> committedTargets = Map.of();
+
+    /** The targets of one upstream as committed: the selector and its targets' keys ({@link #targetKey}). */
+    record CommittedTargets(Object selector, List<String> keys) {
+    }
+
+    private static Set<Meter.Id> identitySet(int size) {
+        return java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>(size));
+    }
 
     public ProxyMetrics(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -162,9 +177,20 @@ public final class ProxyMetrics {
         }
     }
 
+    /**
+     * The target keys of {@code upstream} when its in-flight gauges were committed reading {@code selector}
+     * itself (nothing to register again), else null.
+     */
+    synchronized List<String> committedTargetKeys(String upstream, Object selector) {
+        CommittedTargets c = committedTargets.get(upstream);
+        return c != null && c.selector() == selector ? c.keys() : null;
+    }
+
     /** After a swap: keeps the series in {@code routeIds} and of {@code targets}; removes the rest of the old ones. */
-    synchronized void retain(List<Meter.Id> routeIds, Set<String> targets) {
-        Set<Meter.Id> next = new HashSet<>(routeIds);
+    synchronized void retain(List<Meter.Id> routeIds, Set<String> targets, Map<String, CommittedTargets> byUpstream) {
+        committedTargets = Map.copyOf(byUpstream);
+        Set<Meter.Id> next = identitySet(routeIds.size());
+        next.addAll(routeIds);
         for (Meter.Id id : live) {
             if (!next.contains(id)) {
                 registry.remove(id);

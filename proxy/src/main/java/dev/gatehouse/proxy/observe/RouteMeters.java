@@ -52,6 +52,7 @@ public final class RouteMeters {
 
     private final String route;
     private final String service;
+    private final List<Meter.Id> ids;
     private final Counter[] requests = new Counter[5];
     private final Timer latency;
     private final Timer upstreamLatency;
@@ -78,6 +79,7 @@ public final class RouteMeters {
 
     RouteMeters(MeterRegistry registry, String route, String service, boolean keyAuth,
                 List<Meter.Id> registered) {
+        int first = registered.size();
         this.route = route;
         this.service = service;
         Tags tags = Tags.of("route", route, "service", service);
@@ -109,6 +111,12 @@ public final class RouteMeters {
                     .description("WebSocket tunnels closed, by route, service and who ended them").tags(tags)
                     .tag("outcome", o.tag).register(registry));
         }
+        this.ids = List.copyOf(registered.subList(first, registered.size()));
+    }
+
+    /** The ids of this route's series, for a route reused by the next snapshot to keep them (RouteMetersFactory#reuse). */
+    List<Meter.Id> ids() {
+        return ids;
     }
 
     private Counter keyAuthCounter(MeterRegistry registry, List<Meter.Id> registered, String reason) {

@@ -22,6 +22,8 @@ public final class RouteMetersFactory {
     private final ProxyMetrics metrics;
     private final List<Meter.Id> registered = new ArrayList<>();
     private final Set<String> targets = new HashSet<>();
+    /** Upstreams whose targets' gauges this factory has registered, with the selector they read: once per upstream, not per route. */
+    private final java.util.Map<String, ProxyMetrics.CommittedTargets> upstreams = new java.util.HashMap<>();
 
     RouteMetersFactory(ProxyMetrics metrics) {
         this.metrics = metrics;
@@ -42,15 +44,54 @@ public final class RouteMetersFactory {
         if (keyAuth != null) {
             metrics.redaction().add(keyAuth.keyNames()); // before the snapshot serves: see QueryRedaction
         }
-        if (upstream != null && targets != null) {
+        targets(upstream, targets);
+        return new RouteMeters(metrics.registry(), routeId, serviceId == null ? RouteMeters.NONE : serviceId, keyAuth != null,
+                registered);
+    }
+
+    /**
+     * Keeps {@code meters}, resolved for an equal route by the factory of the snapshot before, for
+     * this snapshot: its series stay registered on commit, as {@link #route} would have found them
+     * again, without resolving each one anew.
+     *
+     * @param meters   the route's meters in the snapshot before
+     * @param keyAuth  the route's key-auth, or null
+     * @param upstream the upstream's id; null when unresolved
+     * @param targets  the route's target selector; null when unresolved
+     */
+    public RouteMeters reuse(RouteMeters meters, Route.KeyAuth keyAuth, String upstream, TargetSelector targets) {
+        if (metrics == null) {
+            return meters;
+        }
+        if (keyAuth != null) {
+            metrics.redaction().add(keyAuth.keyNames());
+        }
+        targets(upstream, targets);
+        registered.addAll(meters.ids());
+        return meters;
+    }
+
+    /** Registers the in-flight gauge of each target of {@code upstream}, once per upstream and selector. */
+    private void targets(String upstream, TargetSelector targets) {
+        if (upstream == null || targets == null) {
+            return;
+        }
+        ProxyMetrics.CommittedTargets done = upstreams.get(upstream);
+        if (done != null && done.selector() == targets) {
+            return;
+        }
+        List<String> keys = metrics.committedTargetKeys(upstream, targets);
+        if (keys == null) { // a new or rebuilt balancer: point each target's gauge at its state
+            List<String> fresh = new ArrayList<>(targets.peers().size());
             for (int i = 0; i < targets.peers().size(); i++) {
                 String key = targets.peers().get(i).key();
                 metrics.targetInFlight(upstream, key, targets.state(i));
-                this.targets.add(ProxyMetrics.targetKey(upstream, key));
+                fresh.add(ProxyMetrics.targetKey(upstream, key));
             }
+            keys = List.copyOf(fresh);
         }
-        return new RouteMeters(metrics.registry(), routeId, serviceId == null ? RouteMeters.NONE : serviceId, keyAuth != null,
-                registered);
+        this.targets.addAll(keys);
+        upstreams.put(upstream, new ProxyMetrics.CommittedTargets(targets, keys));
     }
 
     /**
@@ -70,7 +111,7 @@ public final class RouteMetersFactory {
     /** The snapshot compiled with these meters is applied: drop the series nothing uses any more. */
     public void commit() {
         if (metrics != null) {
-            metrics.retain(registered, targets);
+            metrics.retain(registered, targets, upstreams);
         }
     }
 

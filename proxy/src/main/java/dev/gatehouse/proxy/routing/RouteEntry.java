@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 
 /**
  * One path of one route in one host bucket, with the route's method, header and query conditions
- * compiled. Entries of a bucket are sorted by {@link #ORDER}, the Gateway API's order among matches
+ * compiled (shared with the route's other entries through its {@link RouteMatcher}). Entries of a bucket are sorted by {@link #ORDER}, the Gateway API's order among matches
  * of equal path: a method condition first, then more header conditions, then more query parameter
  * conditions; then higher priority, then snapshot order.
  */
@@ -37,12 +37,13 @@ final class RouteEntry<T> {
     private final Map<String, Set<String>> headers;
     private final QueryCondition[] query;
 
-    RouteEntry(Route route, T destination, int order, String path) {
-        this.route = route;
+    /** @param path one of the matcher's route's paths, or null for a route without paths */
+    RouteEntry(RouteMatcher matcher, T destination, int order, String path) {
+        this.route = matcher.route;
         this.destination = destination;
         this.order = order;
         if (path != null && path.startsWith(Route.REGEX)) {
-            this.regex = Pattern.compile(path.substring(1));
+            this.regex = matcher.regex(path);
             this.prefix = null;
             this.exact = null;
         } else if (path != null && path.startsWith(Route.EXACT)) {
@@ -54,11 +55,10 @@ final class RouteEntry<T> {
             this.prefix = path;
             this.exact = null;
         }
-        this.methods = Set.copyOf(route.methods());
-        this.headers = route.headers().entrySet().stream().collect(java.util.stream.Collectors.toUnmodifiableMap(
-                e -> e.getKey().toLowerCase(Locale.ROOT),
-                e -> Set.copyOf(e.getValue().stream().map(v -> v.toLowerCase(Locale.ROOT)).toList())));
-        this.query = route.queryParams().stream().map(QueryCondition::new).toArray(QueryCondition[]::new);
+        // copied from the matcher, not read through it: one field read less per candidate on the request path
+        this.methods = matcher.methods;
+        this.headers = matcher.headers;
+        this.query = matcher.query;
     }
 
     /** @param rawQuery the request's query (after {@code ?}), or null; read only by routes with query conditions */

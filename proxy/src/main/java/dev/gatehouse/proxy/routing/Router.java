@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -26,13 +27,20 @@ public final class Router<T> {
     /** Keyed like {@link #wildcard}; matches only a host with exactly one label before the suffix. */
     private final Map<String, PathTable<T>> oneLabel;
     private final PathTable<T> anyHost;
+    /** Each route's compiled parts by id, for the next snapshot's router to take over. */
+    private final Map<String, Compiled<T>> byId;
+
+    /** One route as compiled here: its matcher and destination. */
+    private record Compiled<T>(RouteMatcher matcher, T destination) {
+    }
 
     private Router(Map<String, PathTable<T>> exact, Map<String, PathTable<T>> wildcard, Map<String, PathTable<T>> oneLabel,
-                   PathTable<T> anyHost) {
+                   PathTable<T> anyHost, Map<String, Compiled<T>> byId) {
         this.exact = exact;
         this.wildcard = wildcard;
         this.oneLabel = oneLabel;
         this.anyHost = anyHost;
+        this.byId = byId;
     }
 
     /**
@@ -40,20 +48,41 @@ public final class Router<T> {
      * @param destination what each route resolves to; a route mapped to null is left out
      */
     public static <T> Router<T> compile(List<Route> routes, Function<Route, T> destination) {
+        return compile(routes, null, (r, before) -> destination.apply(r));
+    }
+
+    /**
+     * Compiles {@code routes}, taking over from {@code previous} what did not change: a route equal
+     * to the one of the same id there keeps its compiled conditions and regexes, and its
+     * destination is offered back to {@code destination} to keep or replace. The host and path
+     * tables are rebuilt (cheap: hash inserts); nothing of {@code previous} is changed.
+     *
+     * @param routes      in snapshot order, the final tie-break
+     * @param previous    the router of the snapshot before, or null
+     * @param destination what each route resolves to, given the route and its destination in
+     *                    {@code previous} when the route is equal there (else null); a route mapped
+     *                    to null is left out
+     */
+    public static <T> Router<T> compile(List<Route> routes, Router<T> previous, BiFunction<Route, T, T> destination) {
         Map<String, PathTable<T>> exact = new HashMap<>();
         Map<String, PathTable<T>> wildcard = new HashMap<>();
         Map<String, PathTable<T>> oneLabel = new HashMap<>();
         PathTable<T> anyHost = new PathTable<>();
+        Map<String, Compiled<T>> byId = new HashMap<>(routes.size() * 4 / 3 + 1);
         for (int order = 0; order < routes.size(); order++) {
             Route r = routes.get(order);
-            T dest = destination.apply(r);
+            Compiled<T> before = previous == null ? null : previous.byId.get(r.id());
+            boolean same = before != null && before.matcher.route.equals(r);
+            T dest = destination.apply(r, same ? before.destination : null);
             if (dest == null) {
                 continue;
             }
+            RouteMatcher matcher = same ? before.matcher : new RouteMatcher(r);
+            byId.putIfAbsent(r.id(), new Compiled<>(matcher, dest));
             List<String> paths = r.paths().isEmpty() ? java.util.Collections.singletonList(null) : r.paths();
             for (String path : paths) {
                 if (r.hosts().isEmpty()) {
-                    anyHost.add(new RouteEntry<>(r, dest, order, path));
+                    anyHost.add(new RouteEntry<>(matcher, dest, order, path));
                 }
                 for (String host : r.hosts()) {
                     String h = host.toLowerCase(Locale.ROOT);
@@ -62,7 +91,7 @@ public final class Router<T> {
                             : h.startsWith(Route.ONE_LABEL)
                             ? oneLabel.computeIfAbsent(h.substring(1), k -> new PathTable<>())
                             : exact.computeIfAbsent(h, k -> new PathTable<>());
-                    table.add(new RouteEntry<>(r, dest, order, path));
+                    table.add(new RouteEntry<>(matcher, dest, order, path));
                 }
             }
         }
@@ -70,7 +99,19 @@ public final class Router<T> {
         wildcard.values().forEach(PathTable::seal);
         oneLabel.values().forEach(PathTable::seal);
         anyHost.seal();
-        return new Router<>(Map.copyOf(exact), Map.copyOf(wildcard), Map.copyOf(oneLabel), anyHost);
+        return new Router<>(Map.copyOf(exact), Map.copyOf(wildcard), Map.copyOf(oneLabel), anyHost, byId);
+    }
+
+    /** What route {@code routeId} resolves to in this router, or null when it is not in it. */
+    public T destination(String routeId) {
+        Compiled<T> c = byId.get(routeId);
+        return c == null ? null : c.destination;
+    }
+
+    /** The compiled conditions and regexes of route {@code routeId}, or null; tests check what is reused. */
+    RouteMatcher matcher(String routeId) {
+        Compiled<T> c = byId.get(routeId);
+        return c == null ? null : c.matcher;
     }
 
     /**

@@ -46,18 +46,21 @@ final class LocalRun {
     private final Path jar;
     private final Path work;
     private final String heap;
+    /** Extra JVM options for the {@code gatehouse local} process (e.g. a flight recording), after {@code -Xmx}. */
+    private final List<String> jvmOptions;
     private final long phaseMillis;
     private final Report report;
     private final KubernetesSerialization yaml = new KubernetesSerialization();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2)).build();
 
-    LocalRun(Shape shape, Path jar, Path work, String heap, long phaseMillis, Report report) {
+    LocalRun(Shape shape, Path jar, Path work, String heap, List<String> jvmOptions, long phaseMillis, Report report) {
         this.shape = shape;
         this.gen = new Generator(shape);
         this.jar = jar;
         this.work = work;
         this.heap = heap;
+        this.jvmOptions = List.copyOf(jvmOptions);
         this.phaseMillis = phaseMillis;
         this.report = report;
     }
@@ -81,7 +84,7 @@ final class LocalRun {
             writeEdit(dir, "/edit-0", targets[0]);
             int port = Ports.free();
             long start = System.currentTimeMillis();
-            try (Proc local = Proc.start("local", jar, List.of("-Xmx" + heap),
+            try (Proc local = Proc.start("local", jar, jvm(),
                     List.of("local", "--dir", dir.toString(), "--address", "127.0.0.1", "--port", Integer.toString(port),
                             "--tls-port", Integer.toString(Ports.free()), "--status-port", Integer.toString(Ports.free()),
                             "--access-log", "off", "--drain-delay", "0s"),
@@ -127,6 +130,13 @@ final class LocalRun {
             a.stop(0);
             b.stop(0);
         }
+    }
+
+    private List<String> jvm() {
+        List<String> options = new java.util.ArrayList<>();
+        options.add("-Xmx" + heap);
+        options.addAll(jvmOptions);
+        return options;
     }
 
     private void write(Path dir, String kind, int count, IntFunction<? extends HasMetadata> make) throws IOException {

@@ -11,7 +11,7 @@ import java.util.List;
  * java -jar bench/scale/target/scale-bench.jar --mode cluster|local --jar app/target/gatehouse.jar
  *      --work DIR --out FILE [--services N] [--routes N] [--upstreams N] [--endpoints N] [--consumers N]
  *      [--edits N] [--rollout N] [--controller-heap SIZE] [--proxy-heap SIZE] [--local-heap SIZE]
- *      [--phase-seconds N] [--sync-seconds N]
+ *      [--local-jvm-options "OPTS"] [--phase-seconds N] [--sync-seconds N]
  * </pre>
  * and writes the figures as a Markdown table into {@code --out}; the processes' logs stay in
  * {@code --work}.
@@ -41,6 +41,7 @@ public final class ScaleBench {
         String controllerHeap = "2g";
         String proxyHeap = "1g";
         String localHeap = "512m";
+        List<String> localJvmOptions = List.of();
         long phaseSeconds = 300;
         long syncSeconds = 600;
         for (int i = 0; i < rest.size(); i++) {
@@ -57,6 +58,7 @@ public final class ScaleBench {
                 case "--controller-heap" -> controllerHeap = v;
                 case "--proxy-heap" -> proxyHeap = v;
                 case "--local-heap" -> localHeap = v;
+                case "--local-jvm-options" -> localJvmOptions = v.isBlank() ? List.of() : List.of(v.trim().split("\\s+"));
                 case "--phase-seconds" -> phaseSeconds = Long.parseLong(v);
                 case "--sync-seconds" -> syncSeconds = Long.parseLong(v);
                 default -> usage("unknown option " + flag);
@@ -74,7 +76,7 @@ public final class ScaleBench {
         switch (mode) {
             case "cluster" -> new ClusterRun(shape, new ClusterRun.Options(jar, work, controllerHeap, proxyHeap,
                     phaseSeconds * 1000, syncSeconds * 1000), report).run();
-            case "local" -> new LocalRun(shape, jar, work, localHeap, phaseSeconds * 1000, report).run();
+            case "local" -> new LocalRun(shape, jar, work, localHeap, localJvmOptions, phaseSeconds * 1000, report).run();
             default -> usage("--mode: " + mode + " (expected: cluster or local)");
         }
         report.write(out, "Sizes: " + shape.describe() + ".");
