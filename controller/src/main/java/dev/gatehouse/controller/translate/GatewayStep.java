@@ -95,10 +95,11 @@ final class GatewayStep {
             }
         }
         List<RouteResult> routes = new ArrayList<>();
+        HttpRouteExtensions extensions = new HttpRouteExtensions(in, ctx.consumers, ctx.upstreams);
         List<HTTPRoute> sortedRoutes = new ArrayList<>(in.httpRoutes());
         sortedRoutes.sort(Sources.CREATION_ORDER);
         for (HTTPRoute r : sortedRoutes) {
-            RouteResult result = route(r, gateways, state, ctx);
+            RouteResult result = route(r, gateways, state, ctx, extensions);
             if (result != null) {
                 routes.add(result);
             }
@@ -133,7 +134,7 @@ final class GatewayStep {
     }
 
     private static RouteResult route(HTTPRoute r, Map<String, GatewayListeners> gateways, ClusterState state,
-                                     TranslationContext ctx) {
+                                     TranslationContext ctx, HttpRouteExtensions extensions) {
         Source source = Sources.of(r);
         List<ParentReference> refs = r.getSpec() == null || r.getSpec().getParentRefs() == null
                 ? List.of() : r.getSpec().getParentRefs();
@@ -157,7 +158,8 @@ final class GatewayStep {
         boolean attached = parents.stream().anyMatch(p -> !p.attached().isEmpty());
         RouteProblems problems = new RouteProblems();
         List<String> hosts = attached ? GatewayHostnames.union(hostSets) : List.of();
-        List<Route> made = HttpRouteRules.translate(r, source, hosts, state, attached ? ctx : new TranslationContext(), problems);
+        List<Route> made = HttpRouteRules.translate(r, source, hosts, state, attached ? ctx : new TranslationContext(), problems,
+                extensions);
         if (attached && !made.isEmpty()) {
             // attached to HTTPS listeners only: a cleartext request is sent to https:// (308), never served
             boolean tlsOnly = parents.stream().allMatch(p -> p.attached().stream().allMatch(GatewayListeners.Entry::https));
