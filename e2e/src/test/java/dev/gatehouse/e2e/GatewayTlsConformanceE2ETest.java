@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.Predicate;
 
+import static dev.gatehouse.e2e.Cluster.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -108,6 +109,36 @@ class GatewayTlsConformanceE2ETest extends ConformanceHarness {
     }
 
     @Test
+    @DisplayName("GatewayWithAttachedRoutes")
+    void withAttachedRoutes() throws Exception {
+        apply("gateway-with-attached-routes");
+        // one valid route attached
+        ListenerStatus one = listenerWhen("gateway-with-one-attached-route", "http", l -> l.getAttachedRoutes() == 1);
+        assertThat(conditions(one)).contains("Accepted=True", "ResolvedRefs=True");
+        assertThat(one.getSupportedKinds()).extracting(k -> k.getGroup() + "/" + k.getKind())
+                .containsExactly("gateway.networking.k8s.io/HTTPRoute");
+        // two valid routes attached; the third shares no hostname with the listener
+        ListenerStatus two = listenerWhen("gateway-with-two-attached-routes", "http", l -> l.getAttachedRoutes() == 2);
+        assertThat(conditions(two)).contains("Accepted=True", "ResolvedRefs=True");
+        routeCondition(INFRA, "http-route-not-accepted", "gateway-with-two-attached-routes", "Accepted",
+                "False/NoMatchingListenerHostname");
+        // AttachedRoutes counted even when the listener's certificate does not resolve (nothing is served there)
+        ListenerStatus unresolved = listenerWhen("unresolved-gateway-with-one-attached-unresolved-route", "tls",
+                l -> l.getAttachedRoutes() == 1);
+        assertThat(conditions(unresolved)).contains("Programmed=False", "ResolvedRefs=False");
+        assertThat(unresolved.getSupportedKinds()).extracting(k -> k.getGroup() + "/" + k.getKind())
+                .containsExactly("gateway.networking.k8s.io/HTTPRoute");
+        await(WITHIN, () -> {
+            var p = parent(INFRA, "http-route-4", "unresolved-gateway-with-one-attached-unresolved-route");
+            return p == null ? null : condition(p.getConditions(), "ResolvedRefs");
+        }, c -> c != null && c.startsWith("False/"), "http-route-4 ResolvedRefs False");
+    }
+
+    private static List<String> conditions(ListenerStatus l) {
+        return l.getConditions().stream().map(c -> c.getType() + "=" + c.getStatus()).toList();
+    }
+
+    @Test
     @DisplayName("GatewayInvalidParametersRef")
     void invalidParametersRef() throws Exception {
         apply("gateway-invalid-parameters-ref");
@@ -133,7 +164,12 @@ class GatewayTlsConformanceE2ETest extends ConformanceHarness {
         assertThat(listenerWhen("late-secret", "https", l -> condition(l.getConditions(), "ResolvedRefs") != null)
                 .getConditions()).extracting(c -> c.getType() + "=" + c.getStatus() + "/" + c.getReason())
                 .contains("ResolvedRefs=False/InvalidCertificateRef", "Programmed=False/Invalid");
-        routeCondition(INFRA, "late", "late-secret", "Accepted", "False/NoMatchingParent");
+        // attached (the spec counts it), but nothing is served through a listener without its certificate
+        assertThat(listenerWhen("late-secret", "https", l -> l.getAttachedRoutes() == 1).getAttachedRoutes()).isEqualTo(1);
+        routeCondition(INFRA, "late", "late-secret", "Accepted", "True/Accepted");
+        assertThat(parent(INFRA, "late", "late-secret").getConditions().stream().filter(c -> c.getType().equals("Accepted"))
+                .findFirst().orElseThrow().getMessage()).contains("not served on https", "until it is programmed");
+        assertThat(controller.controller.published().routes()).noneMatch(r -> r.id().startsWith(INFRA + "/late#"));
 
         Secret secret = tlsSecret(INFRA, "late-tls", List.of("late.example.net"));
         create(secret);
