@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * Gatehouse's own {@code ExtensionRef} filters of HTTPRoute rules (docs/gateway-api.md,
@@ -32,7 +31,6 @@ import java.util.regex.Pattern;
 final class HttpRouteExtensions {
     /** The group of Gatehouse's extensions. */
     static final String GROUP = Upstream.GROUP;
-    private static final Pattern HEADER_NAME = Pattern.compile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$");
 
     private final Map<String, KeyAuthFilter> filters = new HashMap<>();
     private final Map<String, Consumer> consumers;
@@ -100,7 +98,7 @@ final class HttpRouteExtensions {
         }
         List<String> names = Objects.requireNonNullElse(k.keyNames, List.of());
         for (int i = 0; i < names.size(); i++) {
-            if (names.get(i) == null || !HEADER_NAME.matcher(names.get(i)).matches()) {
+            if (names.get(i) == null || !RouteStep.HEADER_NAME.matcher(names.get(i)).matches()) {
                 return refused(null, at + ": " + where + "spec.keyNames[" + i + "]: \"" + names.get(i)
                         + "\" (expected: a header name token)");
             }
