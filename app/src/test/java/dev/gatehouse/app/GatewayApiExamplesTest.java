@@ -47,7 +47,8 @@ class GatewayApiExamplesTest {
         assertThat(r.err()).isEmpty();
         assertThat(r.exit()).isZero();
         assertThat(r.out()).contains("accepted: GatewayClass/default/gatehouse", "accepted: Gateway/default/web",
-                "accepted: HTTPRoute/default/shop", "accepted: Gateway/default/web-tls", "accepted: HTTPRoute/default/tls-shop");
+                "accepted: HTTPRoute/default/shop", "accepted: Gateway/default/web-tls", "accepted: HTTPRoute/default/tls-shop",
+                "accepted: HTTPRoute/default/keyed", "accepted: HTTPRoute/default/sticky", "accepted: Upstream/default/echo-by-user");
     }
 
     @Test

@@ -105,7 +105,22 @@ public record RouteFilters(HeaderEdits request, HeaderEdits response, Redirect r
      * @param prefix      replaces the part of the path the route's prefix matched; null unless
      *                    ReplacePrefixMatch (the route's paths are then prefixes)
      * @param statusCode  one of {@link #REDIRECT_STATUSES}
+     * @param listenerPort    with neither {@code scheme} nor {@code port}: the port of the listener a cleartext
+     *                        request came through (the Gateway API's rule: "If redirect scheme is empty, the
+     *                        redirect port MUST be the Gateway Listener port"), left out when it is 80; null
+     *                        when it is 80 anyway
+     * @param tlsListenerPort the same for a request over TLS, left out when it is 443; null when it is 443
      */
-    public record Redirect(String scheme, String hostname, Integer port, String fullPath, String prefix, int statusCode) {
+    public record Redirect(String scheme, String hostname, Integer port, String fullPath, String prefix, int statusCode,
+                           Integer listenerPort, Integer tlsListenerPort) {
+        /** A redirect on the well-known listener ports. */
+        public Redirect(String scheme, String hostname, Integer port, String fullPath, String prefix, int statusCode) {
+            this(scheme, hostname, port, fullPath, prefix, statusCode, null, null);
+        }
+
+        /** This redirect with the listener ports a request keeps when neither scheme nor port is set. */
+        public Redirect withListenerPorts(Integer listenerPort, Integer tlsListenerPort) {
+            return new Redirect(scheme, hostname, port, fullPath, prefix, statusCode, listenerPort, tlsListenerPort);
+        }
     }
 }

@@ -281,6 +281,12 @@ final class SnapshotValidator {
         if (rd.port() != null && (rd.port() < 1 || rd.port() > 65535)) {
             add(r.source(), rat + ".port", rd.port() + " (expected: 1..65535)");
         }
+        if (rd.listenerPort() != null && (rd.listenerPort() < 1 || rd.listenerPort() > 65535)) {
+            add(r.source(), rat + ".listenerPort", rd.listenerPort() + " (expected: 1..65535)");
+        }
+        if (rd.tlsListenerPort() != null && (rd.tlsListenerPort() < 1 || rd.tlsListenerPort() > 65535)) {
+            add(r.source(), rat + ".tlsListenerPort", rd.tlsListenerPort() + " (expected: 1..65535)");
+        }
         if (!RouteFilters.REDIRECT_STATUSES.contains(rd.statusCode())) {
             add(r.source(), rat + ".statusCode", rd.statusCode() + " (expected: 301, 302, 303, 307 or 308)");
         }

@@ -24,6 +24,7 @@ final class EchoBackend implements AutoCloseable {
     private final ExecutorService executor;
     private final String name;
     private final boolean echoHeaders;
+    private final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
 
     private EchoBackend(HttpServer server, ExecutorService executor, String name, boolean echoHeaders) {
         this.server = server;
@@ -62,7 +63,13 @@ final class EchoBackend implements AutoCloseable {
         return name;
     }
 
+    /** How many requests reached this backend so far. */
+    int requests() {
+        return requests.get();
+    }
+
     private void handle(HttpExchange ex) throws IOException {
+        requests.incrementAndGet();
         try (ex; InputStream in = ex.getRequestBody()) {
             in.transferTo(java.io.OutputStream.nullOutputStream());
             String query = ex.getRequestURI().getRawQuery();

@@ -37,10 +37,11 @@ class AllInOneManifestTest {
     @Test
     void crdsComeFirstThenTheNamespaceAndNoTokenSecret() throws IOException {
         List<HasMetadata> objects = Chart.parse(Files.readString(AllInOne.FILE));
-        assertThat(objects.subList(0, 4)).allSatisfy(o -> assertThat(o).isInstanceOf(CustomResourceDefinition.class));
-        assertThat(objects.get(4)).isInstanceOf(Namespace.class);
-        assertThat(objects.get(4).getMetadata().getName()).isEqualTo("gatehouse-system");
-        assertThat(objects.subList(5, objects.size())).allSatisfy(o -> {
+        int crds = 5; // Upstream, GatewayService, GatewayRoute, Consumer, KeyAuthFilter
+        assertThat(objects.subList(0, crds)).allSatisfy(o -> assertThat(o).isInstanceOf(CustomResourceDefinition.class));
+        assertThat(objects.get(crds)).isInstanceOf(Namespace.class);
+        assertThat(objects.get(crds).getMetadata().getName()).isEqualTo("gatehouse-system");
+        assertThat(objects.subList(crds + 1, objects.size())).allSatisfy(o -> {
             assertThat(o).isNotInstanceOf(CustomResourceDefinition.class).isNotInstanceOf(Namespace.class);
             if (o.getMetadata().getNamespace() != null) {
                 assertThat(o.getMetadata().getNamespace()).isEqualTo("gatehouse-system");

@@ -41,6 +41,7 @@ final class Chart {
         SERIALIZATION.registerKubernetesResource(GatewayService.class);
         SERIALIZATION.registerKubernetesResource(GatewayRoute.class);
         SERIALIZATION.registerKubernetesResource(Consumer.class);
+        SERIALIZATION.registerKubernetesResource(dev.gatehouse.api.v1alpha1.KeyAuthFilter.class);
     }
 
     private Chart() {

@@ -49,6 +49,6 @@ class ChartLintTest {
         }
         assertThat(Chart.parse(all.toString())).extracting(o -> o.getMetadata().getName()).containsExactlyInAnyOrder(
                 "upstreams.gatehouse.dev", "gatewayservices.gatehouse.dev", "gatewayroutes.gatehouse.dev",
-                "consumers.gatehouse.dev");
+                "consumers.gatehouse.dev", "keyauthfilters.gatehouse.dev");
     }
 }

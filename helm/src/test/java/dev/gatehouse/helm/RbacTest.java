@@ -28,6 +28,7 @@ class RbacTest {
             Map.entry("gatehouse.dev/gatewayservices", Set.of("get", "list", "watch")),
             Map.entry("gatehouse.dev/gatewayroutes", Set.of("get", "list", "watch")),
             Map.entry("gatehouse.dev/consumers", Set.of("get", "list", "watch")),
+            Map.entry("gatehouse.dev/keyauthfilters", Set.of("get", "list", "watch")),
             Map.entry("gatehouse.dev/upstreams/status", Set.of("get", "update", "patch")),
             Map.entry("gatehouse.dev/gatewayservices/status", Set.of("get", "update", "patch")),
             Map.entry("gatehouse.dev/gatewayroutes/status", Set.of("get", "update", "patch")),

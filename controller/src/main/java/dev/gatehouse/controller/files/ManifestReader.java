@@ -68,7 +68,8 @@ public final class ManifestReader {
             "gateway.networking.k8s.io/v1/Gateway", Gateway.class,
             "gateway.networking.k8s.io/v1/HTTPRoute", HTTPRoute.class,
             "gateway.networking.k8s.io/v1/ReferenceGrant", ReferenceGrant.class,
-            "gateway.networking.k8s.io/v1beta1/ReferenceGrant", ReferenceGrant.class);
+            "gateway.networking.k8s.io/v1beta1/ReferenceGrant", ReferenceGrant.class,
+            "gatehouse.dev/v1alpha1/KeyAuthFilter", dev.gatehouse.api.v1alpha1.KeyAuthFilter.class);
 
     /**
      * @param file     the file name, used in errors
@@ -134,7 +135,7 @@ public final class ManifestReader {
             if (type == null) {
                 if (apiVersion.startsWith("gatehouse.dev/")) {
                     errors.add(new FileError(file, object, "kind", "\"" + apiVersion + " " + kind
-                            + "\" is not a Gatehouse kind (expected: gatehouse.dev/v1alpha1 Upstream, GatewayService, GatewayRoute or Consumer)"));
+                            + "\" is not a Gatehouse kind (expected: gatehouse.dev/v1alpha1 Upstream, GatewayService, GatewayRoute, Consumer or KeyAuthFilter)"));
                 } else {
                     skipped.add(object);
                 }
@@ -164,7 +165,8 @@ public final class ManifestReader {
                 of(objects, Secret.class)).withIngress(of(objects, Ingress.class), of(objects, IngressClass.class))
                 .withGatewayApi(new GatewayApiState(of(objects, GatewayClass.class), of(objects, Gateway.class),
                         of(objects, HTTPRoute.class), of(objects, ReferenceGrant.class),
-                        of(objects, io.fabric8.kubernetes.api.model.Namespace.class)));
+                        of(objects, io.fabric8.kubernetes.api.model.Namespace.class),
+                        of(objects, dev.gatehouse.api.v1alpha1.KeyAuthFilter.class)));
     }
 
     private static <T> List<T> of(Collection<HasMetadata> objects, Class<T> type) {

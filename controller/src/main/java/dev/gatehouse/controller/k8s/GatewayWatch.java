@@ -1,5 +1,6 @@
 package dev.gatehouse.controller.k8s;
 
+import dev.gatehouse.api.v1alpha1.KeyAuthFilter;
 import dev.gatehouse.controller.translate.GatewayApiState;
 import dev.gatehouse.controller.translate.GatewaySelection;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -16,6 +17,8 @@ import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -31,15 +34,18 @@ import java.util.function.Predicate;
  * (ours or another controller's) bumps neither generation nor labels and causes no rebuild; a
  * Gateway of another class causes none; a Namespace only when its labels change (they feed
  * {@code allowedRoutes} selectors). Gateways are indexed by the Secrets their HTTPS listeners name
- * ({@link #referencesSecret}), so a change of such a Secret rebuilds and others do not.
+ * ({@link #referencesSecret}), so a change of such a Secret rebuilds and others do not. KeyAuthFilters
+ * (gatehouse.dev), which only HTTPRoutes read, are watched here too.
  */
 public final class GatewayWatch implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GatewayWatch.class);
     private final GatewaySelection selection;
     private final SharedIndexInformer<GatewayClass> classes;
     private final SharedIndexInformer<Namespace> namespaces;
     private final List<SharedIndexInformer<Gateway>> gateways = new ArrayList<>();
     private final List<SharedIndexInformer<HTTPRoute>> routes = new ArrayList<>();
     private final List<SharedIndexInformer<ReferenceGrant>> grants = new ArrayList<>();
+    private final List<SharedIndexInformer<KeyAuthFilter>> keyAuthFilters = new ArrayList<>();
     private final SharedIndexInformer<Service> publish;
     private final List<SharedIndexInformer<?>> all = new ArrayList<>();
     static final String CERTIFICATE_INDEX = "gatehouse.dev/certificate-secrets";
@@ -81,6 +87,7 @@ public final class GatewayWatch implements AutoCloseable {
                 routes.add(track(scoped(client.resources(HTTPRoute.class), ns).inform(), handler(onChange, o -> true)));
                 grants.add(track(scoped(client.resources(ReferenceGrant.class), ns).inform(), handler(onChange, o -> true)));
             }
+            informKeyAuthFilters(client, scopes, onChange);
             if (publishService != null) {
                 int slash = publishService.indexOf('/');
                 publish = track(client.services().inNamespace(publishService.substring(0, slash))
@@ -91,6 +98,29 @@ public final class GatewayWatch implements AutoCloseable {
         } catch (RuntimeException e) {
             close();
             throw e;
+        }
+    }
+
+    /**
+     * KeyAuthFilters (gatehouse.dev) are read beside the Gateway API, for HTTPRoute ExtensionRef filters.
+     * Helm does not upgrade the CRDs of an installed chart: without this CRD the rest of the Gateway
+     * API is still served, and a rule naming a KeyAuthFilter answers 500 (BackendNotFound on the route).
+     */
+    private void informKeyAuthFilters(KubernetesClient client, List<String> scopes, Runnable onChange) {
+        List<SharedIndexInformer<KeyAuthFilter>> started = new ArrayList<>();
+        try {
+            for (String ns : scopes) {
+                started.add(scoped(client.resources(KeyAuthFilter.class), ns).inform());
+            }
+        } catch (RuntimeException e) {
+            started.forEach(SharedIndexInformer::close);
+            log.warn("event=keyauthfilter.unavailable problem=\"cannot watch keyauthfilters.gatehouse.dev: {}\" "
+                    + "fix=\"apply the chart's CRDs (helm does not upgrade them): kubectl apply -f "
+                    + "crds/keyauthfilters.gatehouse.dev-v1.yml\"", e.getMessage());
+            return;
+        }
+        for (SharedIndexInformer<KeyAuthFilter> i : started) {
+            keyAuthFilters.add(track(i, handler(onChange, o -> true)));
         }
     }
 
@@ -194,7 +224,7 @@ public final class GatewayWatch implements AutoCloseable {
     /** Every cached Gateway API object, of any class (the translator selects). */
     public GatewayApiState state() {
         return new GatewayApiState(classes.getStore().list(), flat(gateways), flat(routes), flat(grants),
-                namespaces.getStore().list());
+                namespaces.getStore().list(), flat(keyAuthFilters));
     }
 
     private static <T> List<T> flat(List<SharedIndexInformer<T>> informers) {

@@ -34,15 +34,28 @@ import java.util.Objects;
  * routes answer 500 themselves, as the spec asks ({@link HttpRouteRules}). The weight of unusable
  * backends beside usable ones is {@link Resolved#unusableWeight}: the routes answer 500 for exactly that
  * share of their requests.
+ *
+ * <p>A backendRef of {@code group: gatehouse.dev, kind: Upstream} (the spec's "implementation-specific"
+ * backend) sends the rule to that Upstream as it is, with its algorithm, hashing, health checks and slow
+ * start, as a GatewayService's {@code upstreamRef} does; it must be the rule's only backendRef with a weight.
  */
 final class GatewayBackends {
     /** The largest backendRef weight the Gateway API allows. */
     static final long MAX_ROUTE_WEIGHT = 1_000_000;
     /** The largest target weight a snapshot takes (config.Upstream.Target). */
     static final int MAX_WEIGHT = 65535;
+    /** The kind of a backendRef to a Gatehouse Upstream (group {@code gatehouse.dev}). */
+    static final String UPSTREAM_KIND = "Upstream";
 
-    /** One usable backend: a Service port's targets and the weight the route gives it. */
-    record Backend(String key, long weight, List<Target> targets) {
+    /**
+     * One usable backend: a Service port's targets and the weight the route gives it; or an accepted
+     * Upstream ({@code upstream} its snapshot id, {@code targets} empty), which keeps its own algorithm,
+     * hashing and health checks and so cannot share a pool with other backends.
+     */
+    record Backend(String key, long weight, List<Target> targets, String upstream, String field) {
+        Backend(String key, long weight, List<Target> targets) {
+            this(key, weight, targets, null, null);
+        }
     }
 
     /**
@@ -64,12 +77,20 @@ final class GatewayBackends {
      */
     static Resolved resolve(String id, Source source, List<HTTPBackendRef> refs, String routeField, String servicePath,
                           String hostHeader, ClusterState state, TranslationContext ctx, RouteProblems problems) {
+        return resolve(id, source, refs, routeField, servicePath, hostHeader, state, ctx, problems, HttpRouteExtensions.NONE);
+    }
+
+    /** @param extensions the accepted Upstreams, for backendRefs of kind Upstream */
+    static Resolved resolve(String id, Source source, List<HTTPBackendRef> refs, String routeField, String servicePath,
+                          String hostHeader, ClusterState state, TranslationContext ctx, RouteProblems problems,
+                          HttpRouteExtensions extensions) {
         Map<String, Backend> usable = new LinkedHashMap<>();
         long unusable = 0;
         for (int k = 0; k < refs.size(); k++) {
             HTTPBackendRef ref = refs.get(k);
             String field = routeField + ".backendRefs[" + k + "]";
-            Backend b = backend(ref, field, source, state, problems);
+            Backend b = UPSTREAM_KIND.equals(ref.getKind()) && HttpRouteExtensions.GROUP.equals(ref.getGroup())
+                    ? upstream(ref, field, source, state, problems, extensions) : backend(ref, field, source, state, problems);
             if (b != null) {
                 usable.merge(b.key(), b, (a, c) -> new Backend(a.key(), a.weight() + c.weight(), a.targets()));
             } else if (ref.getWeight() == null || (ref.getWeight() > 0 && ref.getWeight() <= MAX_ROUTE_WEIGHT)) {
@@ -77,9 +98,26 @@ final class GatewayBackends {
             }
         }
         List<Backend> weighted = usable.values().stream().filter(b -> b.weight() > 0).toList();
+        if (weighted.size() > 1 && weighted.stream().anyMatch(b -> b.upstream() != null)) {
+            // an Upstream balances by its own algorithm and health checks: it cannot be one share of a pool
+            for (Backend b : weighted) {
+                if (b.upstream() != null) {
+                    problems.unsupported(b.field(), "Upstream " + b.upstream() + " beside other backendRefs with a weight "
+                            + "(expected: an Upstream as the rule's only backendRef; weighted splits across Services "
+                            + "are balanced round robin); its share of requests gets " + HttpRouteRules.NO_BACKEND);
+                    unusable += b.weight();
+                }
+            }
+            weighted = weighted.stream().filter(b -> b.upstream() == null).toList();
+        }
         long usableWeight = weighted.stream().mapToLong(Backend::weight).sum();
         if (weighted.isEmpty()) {
             return new Resolved(null, 0, unusable);
+        }
+        if (weighted.get(0).upstream() != null) {
+            ctx.services.put(id, new Service(id, source, weighted.get(0).upstream(), Service.Protocol.HTTP, servicePath,
+                    hostHeader, Service.DEFAULT_RETRIES, Service.Timeouts.DEFAULT));
+            return new Resolved(id, usableWeight, unusable);
         }
         List<Target> targets = new ArrayList<>(combine(weighted));
         targets.sort(Comparator.comparing(Target::host).thenComparingInt(Target::port));
@@ -87,6 +125,48 @@ final class GatewayBackends {
         ctx.services.put(id, new Service(id, source, id, Service.Protocol.HTTP, servicePath, hostHeader,
                 Service.DEFAULT_RETRIES, Service.Timeouts.DEFAULT));
         return new Resolved(id, usableWeight, unusable);
+    }
+
+    /**
+     * A backendRef {@code {group: gatehouse.dev, kind: Upstream, name}}: an accepted Upstream of the
+     * route's namespace, or of another one that a ReferenceGrant opens to HTTPRoutes of the route's.
+     * It has no {@code port}: its targets carry theirs.
+     */
+    private static Backend upstream(HTTPBackendRef ref, String field, Source source, ClusterState state,
+                                    RouteProblems problems, HttpRouteExtensions extensions) {
+        String ns = ref.getNamespace() == null || ref.getNamespace().isEmpty() ? source.namespace() : ref.getNamespace();
+        String name = ref.getName();
+        if (name == null || name.isEmpty()) {
+            problems.ref("BackendNotFound", field + ".name", "missing (expected: the name of an Upstream)");
+            return null;
+        }
+        if (!ReferenceGrants.permits(state.gatewayApi(), ReferenceGrants.GATEWAY_GROUP, "HTTPRoute", source.namespace(),
+                HttpRouteExtensions.GROUP, UPSTREAM_KIND, ns, name)) {
+            problems.ref("RefNotPermitted", field, "Upstream " + ns + "/" + name + " is in another namespace and no "
+                    + "ReferenceGrant in " + ns + " allows HTTPRoutes of " + source.namespace() + " to refer to it "
+                    + "(expected: a ReferenceGrant in " + ns + " from HTTPRoute in " + source.namespace()
+                    + " to gatehouse.dev Upstream)");
+            return null;
+        }
+        dev.gatehouse.config.Upstream u = extensions.upstream(ns + "/" + name);
+        if (u == null) {
+            boolean exists = state.upstreams().stream().anyMatch(o -> Sources.key(o).equals(ns + "/" + name));
+            problems.ref("BackendNotFound", field, "Upstream " + ns + "/" + name + (exists ? " is not accepted (its status "
+                    + "says why)" : " not found") + "; its share of requests gets " + HttpRouteRules.NO_BACKEND);
+            return null;
+        }
+        if (ref.getPort() != null) {
+            problems.unsupported(field + ".port", ref.getPort() + " (expected: no port: the targets of Upstream " + ns + "/"
+                    + name + " carry their ports); its share of requests gets " + HttpRouteRules.NO_BACKEND);
+            return null;
+        }
+        long weight = ref.getWeight() == null ? 1 : ref.getWeight();
+        if (weight < 0 || weight > MAX_ROUTE_WEIGHT) {
+            problems.ref("UnsupportedValue", field + ".weight", weight + " (expected: 0.." + MAX_ROUTE_WEIGHT
+                    + "); its share of requests is not served");
+            return null;
+        }
+        return new Backend("upstream:" + u.id(), weight, List.of(), u.id(), field);
     }
 
     private static Backend backend(HTTPBackendRef ref, String field, Source source, ClusterState state, RouteProblems problems) {

@@ -32,6 +32,8 @@ import java.util.Objects;
  * </ul>
  * A Gateway with {@code spec.infrastructure.parametersRef} is refused ({@code Accepted=False,
  * InvalidParameters}): Gatehouse takes no parameters.
+ * Listeners that are not distinct ({@link GatewayListenerConflicts}) are all refused,
+ * {@code Conflicted=True} with {@code HostnameConflict} or {@code ProtocolConflict}.
  * {@code allowedRoutes.kinds} other than HTTPRoute make {@code ResolvedRefs=False, InvalidRouteKinds};
  * {@code allowedRoutes.namespaces} ({@code Same}, the default; {@code All}; {@code Selector} over
  * the Namespace's labels) decide which routes may attach.
@@ -105,8 +107,11 @@ final class GatewayListeners {
         int served = 0;
         List<String> refused = new ArrayList<>();
         List<String> waiting = new ArrayList<>();
-        for (Listener l : specs) {
-            Entry e = check(new Entry(l), selection, state, tls, ctx);
+        Map<Integer, Condition> conflicts = GatewayListenerConflicts.of(specs);
+        for (int i = 0; i < specs.size(); i++) {
+            Listener l = specs.get(i);
+            Condition conflict = conflicts.get(i);
+            Entry e = conflict != null ? conflicted(new Entry(l), conflict) : check(new Entry(l), selection, state, tls, ctx);
             listeners.add(e);
             if (e.usable || e.certificateProblem) {
                 usable++;
@@ -194,6 +199,17 @@ final class GatewayListeners {
             default -> unsupported(e, "protocol \"" + e.protocol + "\" is not supported (expected: HTTP or HTTPS)");
         }
         e.conditions.add(new Condition("Conflicted", false, "NoConflicts", "no conflicts"));
+        return e;
+    }
+
+    /** A listener that is not distinct from another: none of them is accepted, as the spec asks. */
+    private static Entry conflicted(Entry e, Condition conflict) {
+        kinds(e);
+        e.notUsable = conflict.message();
+        e.conditions.add(new Condition("Accepted", false, conflict.reason(), "not accepted: " + conflict.message()));
+        e.conditions.add(new Condition("ResolvedRefs", true, "ResolvedRefs", "no references checked"));
+        e.conditions.add(new Condition("Programmed", false, "Invalid", "not programmed: the listener is conflicted"));
+        e.conditions.add(conflict);
         return e;
     }
 

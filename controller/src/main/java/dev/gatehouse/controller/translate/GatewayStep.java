@@ -1,6 +1,7 @@
 package dev.gatehouse.controller.translate;
 
 import dev.gatehouse.config.Route;
+import dev.gatehouse.config.RouteFilters;
 import dev.gatehouse.config.Source;
 import dev.gatehouse.controller.translate.GatewayApiStatus.ClassResult;
 import dev.gatehouse.controller.translate.GatewayApiStatus.Condition;
@@ -95,10 +96,11 @@ final class GatewayStep {
             }
         }
         List<RouteResult> routes = new ArrayList<>();
+        HttpRouteExtensions extensions = new HttpRouteExtensions(in, ctx.consumers, ctx.upstreams);
         List<HTTPRoute> sortedRoutes = new ArrayList<>(in.httpRoutes());
         sortedRoutes.sort(Sources.CREATION_ORDER);
         for (HTTPRoute r : sortedRoutes) {
-            RouteResult result = route(r, gateways, state, ctx);
+            RouteResult result = route(r, gateways, state, ctx, extensions, selection);
             if (result != null) {
                 routes.add(result);
             }
@@ -128,12 +130,33 @@ final class GatewayStep {
                 : TranslationContext.Scope.LISTENER_ANY_HOST));
     }
 
+    /**
+     * A redirect with neither scheme nor port keeps the port of the listener the request came through (the
+     * spec's rule): the proxy Service's HTTP port for cleartext, its TLS port over TLS; nothing to add when
+     * they are 80 and 443, which the scheme implies.
+     */
+    static Route listenerPorts(Route r, GatewaySelection selection) {
+        RouteFilters f = r.filters();
+        if (f == null || f.redirect() == null || f.redirect().scheme() != null || f.redirect().port() != null
+                || (selection.httpPort() == GatewaySelection.DEFAULT_HTTP_PORT
+                && selection.httpsPort() == GatewaySelection.DEFAULT_HTTPS_PORT)) {
+            return r;
+        }
+        RouteFilters.Redirect rd = f.redirect().withListenerPorts(
+                selection.httpPort() == GatewaySelection.DEFAULT_HTTP_PORT ? null : selection.httpPort(),
+                selection.httpsPort() == GatewaySelection.DEFAULT_HTTPS_PORT ? null : selection.httpsPort());
+        return new Route(r.id(), r.source(), r.service(), r.hosts(), r.paths(), r.methods(), r.headers(), r.stripPath(),
+                r.preserveHost(), r.priority(), r.keyAuth(), r.maxBodySize(), r.allowEncodedSlashes(), r.httpsRedirect(),
+                r.websocketIdleTimeoutMillis(), r.queryParams(), new RouteFilters(f.request(), f.response(), rd, f.fullPath()),
+                r.directStatus(), r.directShare());
+    }
+
     /** One parentRef that names a Gateway of ours, and the listeners it attached to. */
     private record Parent(ParentReference ref, List<GatewayListeners.Entry> attached, Condition accepted) {
     }
 
     private static RouteResult route(HTTPRoute r, Map<String, GatewayListeners> gateways, ClusterState state,
-                                     TranslationContext ctx) {
+                                     TranslationContext ctx, HttpRouteExtensions extensions, GatewaySelection selection) {
         Source source = Sources.of(r);
         List<ParentReference> refs = r.getSpec() == null || r.getSpec().getParentRefs() == null
                 ? List.of() : r.getSpec().getParentRefs();
@@ -154,14 +177,20 @@ final class GatewayStep {
         if (parents.isEmpty()) {
             return null;
         }
-        boolean attached = parents.stream().anyMatch(p -> !p.attached().isEmpty());
+        // served: attached to a listener that is programmed (one whose certificate does not resolve counts the
+        // route as attached, as the spec asks, but serves nothing)
+        boolean attached = parents.stream().anyMatch(p -> p.attached().stream().anyMatch(e -> e.usable));
         RouteProblems problems = new RouteProblems();
         List<String> hosts = attached ? GatewayHostnames.union(hostSets) : List.of();
-        List<Route> made = HttpRouteRules.translate(r, source, hosts, state, attached ? ctx : new TranslationContext(), problems);
+        List<Route> made = HttpRouteRules.translate(r, source, hosts, state, attached ? ctx : new TranslationContext(), problems,
+                extensions);
         if (attached && !made.isEmpty()) {
             // attached to HTTPS listeners only: a cleartext request is sent to https:// (308), never served
-            boolean tlsOnly = parents.stream().allMatch(p -> p.attached().stream().allMatch(GatewayListeners.Entry::https));
-            made.forEach(m -> ctx.routes.add(tlsOnly ? m.withHttpsRedirect(true) : m));
+            boolean tlsOnly = parents.stream().allMatch(p -> p.attached().stream().filter(e -> e.usable)
+                    .allMatch(GatewayListeners.Entry::https));
+            made.forEach(m -> ctx.routes.add(listenerPorts(tlsOnly ? m.withHttpsRedirect(true) : m, selection)));
+        }
+        if (!made.isEmpty()) {
             parents.forEach(p -> p.attached().forEach(e -> e.attached++));
         }
         List<ParentResult> results = new ArrayList<>();
@@ -196,7 +225,8 @@ final class GatewayStep {
             return new Parent(ref, List.of(), new Condition("Accepted", false, "NoMatchingParent", gw + " has no listener"
                     + (section == null ? "" : " named " + section) + (ref.getPort() == null ? "" : " on port " + ref.getPort())));
         }
-        List<GatewayListeners.Entry> usable = named.stream().filter(e -> e.usable).toList();
+        // a listener whose certificate does not resolve takes routes (they count in attachedRoutes) but serves none
+        List<GatewayListeners.Entry> usable = named.stream().filter(e -> e.usable || e.certificateProblem).toList();
         if (usable.isEmpty()) {
             return new Parent(ref, List.of(), new Condition("Accepted", false, "NoMatchingParent", gw + ": no listener "
                     + "can take routes: " + String.join("; ", named.stream().map(e -> e.name + ": " + e.notUsable).toList())));
@@ -213,8 +243,10 @@ final class GatewayStep {
             List<String> common = GatewayHostnames.intersect(e.hostname, hostnames);
             if (common != null) {
                 attached.add(e);
-                hostSets.add(common);
-                e.routeHosts.addAll(common);
+                if (e.usable) {
+                    hostSets.add(common);
+                    e.routeHosts.addAll(common);
+                }
             }
         }
         if (attached.isEmpty()) {
@@ -222,7 +254,9 @@ final class GatewayStep {
                     + "spec.hostnames " + hostnames + " share no hostname with its listeners "
                     + allowed.stream().map(e -> e.name + " (" + (e.hostname == null ? "any host" : e.hostname) + ")").toList()));
         }
+        List<String> waiting = attached.stream().filter(e -> !e.usable).map(e -> e.name + " (" + e.notUsable + ")").toList();
         return new Parent(ref, attached, new Condition("Accepted", true, "Accepted", "accepted by " + gw + " on listener"
-                + (attached.size() == 1 ? " " : "s ") + String.join(", ", attached.stream().map(e -> e.name).toList())));
+                + (attached.size() == 1 ? " " : "s ") + String.join(", ", attached.stream().map(e -> e.name).toList())
+                + (waiting.isEmpty() ? "" : "; not served on " + String.join(", ", waiting) + " until it is programmed")));
     }
 }

@@ -29,7 +29,8 @@ import java.util.Set;
  *   <li>RequestRedirect: {@code scheme}, {@code hostname}, {@code port}, {@code path}
  *       (ReplaceFullPath, ReplacePrefixMatch on a PathPrefix match), {@code statusCode} (302 by default);</li>
  *   <li>URLRewrite: {@code hostname} (the Host sent upstream), {@code path} ReplacePrefixMatch on a
- *       PathPrefix match (the service path, with the matched prefix stripped) or ReplaceFullPath.</li>
+ *       PathPrefix match (the service path, with the matched prefix stripped) or ReplaceFullPath;</li>
+ *   <li>ExtensionRef: Gatehouse's KeyAuthFilter ({@link HttpRouteExtensions}), at most one per rule.</li>
  * </ul>
  * A filter Gatehouse cannot apply, or one written wrongly, is never skipped: the rule is
  * {@link Parsed#blocked blocked} and its requests get 500, as the spec asks for filters that cannot
@@ -48,8 +49,13 @@ final class HttpRouteFilters {
      * @param strip       whether the matched prefix is removed upstream (ReplacePrefixMatch)
      * @param hostHeader  the Host sent upstream (URLRewrite {@code hostname}); null keeps the client's
      * @param blocked     why the rule cannot be served as written ({@code filters[f]...: message}); null when it can
+     * @param blockedReason the ResolvedRefs reason when a reference blocks the rule ({@code InvalidKind},
+     *                    {@code BackendNotFound}); null when it is a value Gatehouse cannot apply
+     * @param keyAuth     key-auth from a KeyAuthFilter extensionRef; null for none
+     * @param refNotes    reference problems that do not block the rule (a missing anonymous Consumer)
      */
-    record Parsed(RouteFilters filters, String servicePath, boolean strip, String hostHeader, String blocked) {
+    record Parsed(RouteFilters filters, String servicePath, boolean strip, String hostHeader, String blocked,
+                  String blockedReason, dev.gatehouse.config.Route.KeyAuth keyAuth, List<String> refNotes) {
         boolean redirects() {
             return filters != null && filters.redirect() != null;
         }
@@ -58,21 +64,39 @@ final class HttpRouteFilters {
     /** Thrown inside {@link #parse} to block the rule with a message naming the field. */
     private static final class Blocked extends Exception {
         private static final long serialVersionUID = 1L;
+        private final transient String reason;
 
         Blocked(String message) {
+            this(null, message);
+        }
+
+        Blocked(String reason, String message) {
             super(message, null, false, false);
+            this.reason = reason;
         }
     }
 
+    /** As {@link #parse(HTTPRouteRule, List, HttpRouteExtensions, String)} without Gatehouse's extensions. */
     static Parsed parse(HTTPRouteRule rule, List<HTTPRouteMatch> matches) {
+        return parse(rule, matches, HttpRouteExtensions.NONE, Sources.DEFAULT_NAMESPACE);
+    }
+
+    /**
+     * @param extensions resolves {@code ExtensionRef} filters
+     * @param namespace  the HTTPRoute's namespace
+     */
+    static Parsed parse(HTTPRouteRule rule, List<HTTPRouteMatch> matches, HttpRouteExtensions extensions, String namespace) {
+        List<String> notes = new ArrayList<>();
         try {
-            return parseOrThrow(rule, matches);
+            return parseOrThrow(rule, matches, extensions, namespace, notes);
         } catch (Blocked b) {
-            return new Parsed(null, "/", false, null, b.getMessage());
+            return new Parsed(null, "/", false, null, b.getMessage(), b.reason, null, notes);
         }
     }
 
-    private static Parsed parseOrThrow(HTTPRouteRule rule, List<HTTPRouteMatch> matches) throws Blocked {
+    private static Parsed parseOrThrow(HTTPRouteRule rule, List<HTTPRouteMatch> matches, HttpRouteExtensions extensions,
+                                       String namespace, List<String> notes) throws Blocked {
+        dev.gatehouse.config.Route.KeyAuth keyAuth = null;
         RouteFilters.HeaderEdits request = null;
         RouteFilters.HeaderEdits response = null;
         RouteFilters.Redirect redirect = null;
@@ -103,6 +127,17 @@ final class HttpRouteFilters {
                     }
                     rewrite = filter.getUrlRewrite();
                     rewriteAt = at + ".urlRewrite";
+                }
+                case "ExtensionRef" -> {
+                    HttpRouteExtensions.Resolved ext = extensions.resolve(filter.getExtensionRef(), at, namespace);
+                    if (ext.refused() != null) {
+                        throw new Blocked(ext.refused().reason(), ext.refused().message());
+                    }
+                    once(keyAuth, at, "KeyAuthFilter extensionRef");
+                    keyAuth = ext.keyAuth();
+                    if (ext.note() != null) {
+                        notes.add(ext.note());
+                    }
                 }
                 default -> throw new Blocked(at + ".type: " + type + " is not supported yet");
             }
@@ -137,7 +172,7 @@ final class HttpRouteFilters {
         }
         boolean none = request == null && response == null && redirect == null && fullPath == null;
         return new Parsed(none ? null : new RouteFilters(request, response, redirect, fullPath), servicePath, strip,
-                hostHeader, null);
+                hostHeader, null, null, keyAuth, notes);
     }
 
     private static void once(Object seen, String at, String type) throws Blocked {

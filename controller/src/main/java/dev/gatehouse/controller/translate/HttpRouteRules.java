@@ -52,6 +52,12 @@ final class HttpRouteRules {
      */
     static List<Route> translate(HTTPRoute route, Source source, List<String> hosts, ClusterState state,
                                  TranslationContext ctx, RouteProblems problems) {
+        return translate(route, source, hosts, state, ctx, problems, HttpRouteExtensions.NONE);
+    }
+
+    /** @param extensions resolves the rules' {@code ExtensionRef} filters (KeyAuthFilter) */
+    static List<Route> translate(HTTPRoute route, Source source, List<String> hosts, ClusterState state,
+                                 TranslationContext ctx, RouteProblems problems, HttpRouteExtensions extensions) {
         List<Route> out = new ArrayList<>();
         List<HTTPRouteRule> rules = route.getSpec() == null || route.getSpec().getRules() == null
                 ? List.of(new HTTPRouteRule()) : route.getSpec().getRules();
@@ -60,7 +66,8 @@ final class HttpRouteRules {
             String field = "spec.rules[" + i + "]";
             List<HTTPRouteMatch> matches = rule.getMatches() == null || rule.getMatches().isEmpty()
                     ? List.of(new HTTPRouteMatch()) : rule.getMatches();
-            HttpRouteFilters.Parsed filters = HttpRouteFilters.parse(rule, matches);
+            HttpRouteFilters.Parsed filters = HttpRouteFilters.parse(rule, matches, extensions, source.namespace());
+            filters.refNotes().forEach(n -> problems.ref("BackendNotFound", field, n));
             List<Route> servable = new ArrayList<>();
             for (int j = 0; j < matches.size(); j++) {
                 Route r = match(matches.get(j), field + ".matches[" + j + "]", source, hosts, filters, problems,
@@ -73,14 +80,20 @@ final class HttpRouteRules {
             boolean serve = !servable.isEmpty() && filters.blocked() == null && !filters.redirects();
             List<HTTPBackendRef> refs = Objects.requireNonNullElse(rule.getBackendRefs(), List.of());
             GatewayBackends.Resolved backends = GatewayBackends.resolve(source.key() + "#rules[" + i + "]", source, refs,
-                    field, filters.servicePath(), filters.hostHeader(), state, serve ? ctx : new TranslationContext(), problems);
+                    field, filters.servicePath(), filters.hostHeader(), state, serve ? ctx : new TranslationContext(), problems,
+                    extensions);
             String service = backends.service();
             RouteFilters routeFilters = filters.filters();
             Integer direct = null;
             Route.Share share = null;
             if (filters.blocked() != null) {
-                problems.unsupported(field, filters.blocked() + "; requests this rule matches get " + NO_BACKEND
-                        + " rather than be served without it");
+                String why = filters.blocked() + "; requests this rule matches get " + NO_BACKEND
+                        + " rather than be served without it";
+                if (filters.blockedReason() != null) {
+                    problems.ref(filters.blockedReason(), field, why);
+                } else {
+                    problems.unsupported(field, why);
+                }
                 service = null;
                 routeFilters = null;
                 direct = NO_BACKEND;
@@ -95,7 +108,7 @@ final class HttpRouteRules {
             }
             for (Route r : servable) {
                 out.add(new Route(r.id(), r.source(), service, r.hosts(), r.paths(), r.methods(), r.headers(), r.stripPath(),
-                        r.preserveHost(), r.priority(), r.keyAuth(), r.maxBodySize(), r.allowEncodedSlashes(), false, null,
+                        r.preserveHost(), r.priority(), filters.keyAuth(), r.maxBodySize(), r.allowEncodedSlashes(), false, null,
                         r.queryParams(), routeFilters, direct, share));
             }
         }

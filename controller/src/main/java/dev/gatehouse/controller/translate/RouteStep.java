@@ -29,7 +29,7 @@ import java.util.regex.PatternSyntaxException;
 final class RouteStep {
     private static final Pattern HOST = Pattern.compile(dev.gatehouse.api.v1alpha1.Schema.HOST);
     private static final Pattern METHOD = Pattern.compile(dev.gatehouse.api.v1alpha1.Schema.METHOD);
-    private static final Pattern HEADER_NAME = Pattern.compile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$");
+    static final Pattern HEADER_NAME = Pattern.compile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$");
 
     private RouteStep() {
     }

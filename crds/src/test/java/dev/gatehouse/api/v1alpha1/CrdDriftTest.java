@@ -31,7 +31,8 @@ class CrdDriftTest {
         List<Path> generated = generated();
         assertThat(generated).extracting(p -> p.getFileName().toString()).containsExactly(
                 "consumers.gatehouse.dev-v1.yml", "gatewayroutes.gatehouse.dev-v1.yml",
-                "gatewayservices.gatehouse.dev-v1.yml", "upstreams.gatehouse.dev-v1.yml");
+                "gatewayservices.gatehouse.dev-v1.yml", "keyauthfilters.gatehouse.dev-v1.yml",
+                "upstreams.gatehouse.dev-v1.yml");
         boolean regenerate = Boolean.getBoolean("gatehouse.regenerate");
         for (Path g : generated) {
             Path committed = COMMITTED.resolve(g.getFileName());

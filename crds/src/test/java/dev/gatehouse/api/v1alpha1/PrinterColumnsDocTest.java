@@ -24,7 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class PrinterColumnsDocTest {
     static final Path DOCS = Path.of("../docs");
-    static final List<String> PLURALS = List.of("upstreams", "gatewayservices", "gatewayroutes", "consumers");
+    static final List<String> PLURALS = List.of("upstreams", "gatewayservices", "gatewayroutes", "consumers",
+            "keyauthfilters");
     private static final Pattern UPPER = Pattern.compile("\\b[A-Z][A-Z-]+[A-Z]\\b");
 
     record Column(String header, int priority) {

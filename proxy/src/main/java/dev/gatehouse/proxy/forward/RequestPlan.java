@@ -12,6 +12,7 @@ import dev.gatehouse.proxy.routing.CompiledFilters;
 import dev.gatehouse.proxy.routing.PathRewrite;
 import dev.gatehouse.config.RequestPath;
 import dev.gatehouse.proxy.routing.RouteMatch;
+import dev.gatehouse.proxy.tls.ClientTls;
 import dev.gatehouse.proxy.tls.Listener;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -62,6 +63,10 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
             target = end == uri.length() ? "/" : uri.charAt(end) == '?' ? "/" + uri.substring(end) : uri.substring(end);
         } else if (uri.equals("*")) {
             target = "/";
+        }
+        ClientTls tls = client.attr(ClientTls.KEY).get();
+        if (tls != null && tls.misdirected(clientHost)) {
+            return refused(edge, EdgeMeters.Reason.MISDIRECTED, null, clientHost, MISDIRECTED, misdirected(tls), h);
         }
         int q = target.indexOf('?');
         String rawQuery = q < 0 ? null : target.substring(q + 1);
@@ -180,6 +185,14 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
         RequestGate.REQUEST_REFUSED.info("status={} request_id={} route={} reason=\"{}\"", status.code(),
                 h.get(ProxyHeaders.X_REQUEST_ID), route == null ? "none" : route.route().id(), message);
         return new RequestPlan(route, clientHost, status, message, null);
+    }
+
+    /** RFC 9110 §15.5.20. */
+    static final HttpResponseStatus MISDIRECTED = HttpResponseStatus.valueOf(421, "Misdirected Request");
+
+    static String misdirected(ClientTls tls) {
+        return "this connection was opened for " + tls.sni() + " (TLS server name), whose certificate does not serve the "
+                + "requested host (expected: a new connection with the host as server name)";
     }
 
     static final String ENCODED_SLASH = "encoded slash (%2F or %5C) in the path (expected: plain / separators;"

@@ -28,6 +28,8 @@ public final class EdgeMeters {
         HEADER_SIZE,
         /** request body above the route's maxBodySize (413) */
         BODY_SIZE,
+        /** over TLS, a host another certificate than the connection's SNI name is served for (421) */
+        MISDIRECTED,
         /** keep-alive or request-body idle timeout: closed without a response */
         IDLE_TIMEOUT,
         /** a connection reached its request cap: its last response carried Connection: close */

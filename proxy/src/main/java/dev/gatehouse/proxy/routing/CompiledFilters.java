@@ -97,6 +97,9 @@ public final class CompiledFilters {
             host = hostWithoutPort(clientHost);
         }
         Integer port = redirect.port();
+        if (port == null && redirect.scheme() == null) {
+            port = tls ? redirect.tlsListenerPort() : redirect.listenerPort(); // the Gateway API: the listener's port
+        }
         boolean defaultPort = port == null || (port == 80 && scheme.equals("http")) || (port == 443 && scheme.equals("https"));
         String path = redirect.fullPath() != null ? redirect.fullPath()
                 : redirect.prefix() != null ? PathRewrite.upstreamPath(redirect.prefix(), true, match.path(), match.matched())

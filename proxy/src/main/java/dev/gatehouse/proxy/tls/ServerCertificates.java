@@ -81,6 +81,12 @@ public final class ServerCertificates implements AutoCloseable {
         return table.select(sni);
     }
 
+    /** Whether the two names get the same certificate now (both none included); one read of the table. */
+    boolean servesAlike(String sni, String host) {
+        CertificateTable t = table;
+        return t.select(sni) == t.select(host);
+    }
+
     /** True when the applied snapshot holds a certificate. */
     public boolean any() {
         return !entries.isEmpty();

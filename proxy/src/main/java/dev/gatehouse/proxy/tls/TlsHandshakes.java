@@ -167,7 +167,7 @@ public final class TlsHandshakes {
                     counters.get(Result.SUCCESS).increment();
                     SslHandler ssl = ctx.pipeline().get(SslHandler.class);
                     ClientTls tls = new ClientTls(ssl == null ? null : ssl.engine().getSession().getProtocol(),
-                            sni == null ? null : CertificateTable.normalize(sni));
+                            sni == null ? null : CertificateTable.normalize(sni), certificates);
                     // read by the HTTP/1 decoder that ALPN adds after the handshake
                     ctx.channel().attr(ClientTls.KEY).set(tls);
                 } else {

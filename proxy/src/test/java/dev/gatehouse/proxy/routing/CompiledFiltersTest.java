@@ -44,6 +44,29 @@ class CompiledFiltersTest {
         assertThat(location(scheme, host, port, fullPath, prefix, tls, clientHost, path, matched, query)).isEqualTo(expected);
     }
 
+    /**
+     * The Gateway API: with neither scheme nor port, the port is the listener's the request came through
+     * (the proxy Service's HTTP or TLS port), left out when it is the scheme's well-known one.
+     */
+    @ParameterizedTest(name = "scheme {0} port {1} listeners {2}/{3} tls={4} -> {5}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # scheme | port | listener | tls listener | tls   | location
+            -        | -    | 8080     | 8443         | false | http://gw.test:8080/foo
+            -        | -    | 8080     | 8443         | true  | https://gw.test:8443/foo
+            -        | -    | 8080     | -            | true  | https://gw.test/foo
+            -        | -    | -        | 8443         | false | http://gw.test/foo
+            https    | -    | 8080     | 8443         | false | https://gw.test/foo
+            http     | -    | 8080     | 8443         | true  | http://gw.test/foo
+            -        | 9000 | 8080     | 8443         | false | http://gw.test:9000/foo
+            """)
+    void withoutSchemeAndPortTheListenersPortIsKept(String scheme, Integer port, Integer listener, Integer tlsListener,
+                                                    boolean tls, String expected) {
+        Route r = route("default/r", null).paths("/foo").filters(new RouteFilters(null, null,
+                new RouteFilters.Redirect(scheme, null, port, null, null, 302, listener, tlsListener), null)).build();
+        assertThat(CompiledFilters.of(r).location(tls, "gw.test:8000", new RouteMatch<>(r, "x", "/foo", 4), null))
+                .isEqualTo(expected);
+    }
+
     @ParameterizedTest(name = "Host {0}")
     @CsvSource(nullValues = "-", value = {"-", "''"})
     void aRedirectKeepingTheHostNeedsOne(String clientHost) {
