@@ -48,8 +48,8 @@ import java.util.function.Function;
  * ({@code lastTransitionTime} is kept while a condition's status stays), re-read and retried on a
  * 409 conflict.
  *
- * <p>{@code Programmed} comes from the proxies: True once every connected proxy applied the
- * snapshot version that holds the Gateway, Pending before that or while no proxy is connected.
+ * <p>{@code Programmed} comes from the proxies: True once every proxy serving a snapshot applied
+ * the version that holds the Gateway's generation, Pending before that; see {@link #programmed}.
  */
 public final class GatewayStatusWriter {
     private static final Logger log = LoggerFactory.getLogger(GatewayStatusWriter.class);
@@ -97,8 +97,8 @@ public final class GatewayStatusWriter {
                 GatewayStatus old = current.getStatus();
                 GatewayStatus next = new GatewayStatus();
                 next.setAddresses(published.isEmpty() ? null : published);
-                next.setConditions(merge(old == null ? null : old.getConditions(), programmed(g.conditions(), version, fleet),
-                        current, now));
+                next.setConditions(merge(old == null ? null : old.getConditions(), programmed(g.conditions(), version, fleet,
+                        old == null ? null : old.getConditions(), current.getMetadata().getGeneration()), current, now));
                 List<ListenerStatus> listeners = new ArrayList<>();
                 for (ListenerResult l : g.listeners()) {
                     ListenerStatus before = old == null || old.getListeners() == null ? null : old.getListeners().stream()
@@ -109,7 +109,8 @@ public final class GatewayStatusWriter {
                     ls.setSupportedKinds(l.supportedKinds().stream()
                             .map(k -> new RouteGroupKind("gateway.networking.k8s.io", k)).toList());
                     ls.setConditions(merge(before == null ? null : before.getConditions(),
-                            programmed(l.conditions(), version, fleet), current, now));
+                            programmed(l.conditions(), version, fleet, before == null ? null : before.getConditions(),
+                                    current.getMetadata().getGeneration()), current, now));
                     listeners.add(ls);
                 }
                 next.setListeners(listeners);
@@ -188,24 +189,37 @@ public final class GatewayStatusWriter {
         }
     }
 
-    /** Programmed from the proxies: a translator-True Programmed stays True only once every connected proxy applied it. */
-    static List<GatewayApiStatus.Condition> programmed(List<GatewayApiStatus.Condition> conditions, long version, ProxyFleet fleet) {
+    /**
+     * Programmed from the proxies, by the rule our own kinds follow ({@link StatusWriter#programmed}):
+     * a translator-True Programmed is True once every proxy that has applied a snapshot applied
+     * {@code version}; a generation already shown programmed stays so — the proxies keep serving
+     * it — so an edit elsewhere, or proxies coming, going or reconnecting, rewrites no Gateway.
+     * The message names no proxy count for the same reason (the counts are in the metrics).
+     *
+     * @param shown      the conditions the object (or listener) shows now, or null
+     * @param generation the Gateway's {@code metadata.generation}
+     */
+    static List<GatewayApiStatus.Condition> programmed(List<GatewayApiStatus.Condition> conditions, long version, ProxyFleet fleet,
+                                                       List<Condition> shown, Long generation) {
         List<GatewayApiStatus.Condition> out = new ArrayList<>();
         for (GatewayApiStatus.Condition c : conditions) {
             if (!c.type().equals("Programmed") || !c.status()) {
                 out.add(c);
                 continue;
             }
-            int connected = fleet.connected();
-            int acked = fleet.ackedAtLeast(version);
-            if (connected == 0) {
-                out.add(new GatewayApiStatus.Condition("Programmed", false, "Pending", "no proxy is connected"));
-            } else if (acked < connected) {
-                out.add(new GatewayApiStatus.Condition("Programmed", false, "Pending",
-                        "applied by " + acked + " of " + connected + " connected proxies"));
+            Condition now = shown == null ? null : shown.stream().filter(x -> "Programmed".equals(x.getType())).findFirst().orElse(null);
+            boolean stays = now != null && "True".equals(now.getStatus()) && "Programmed".equals(now.getReason())
+                    && Objects.equals(now.getObservedGeneration(), generation == null ? 0L : generation);
+            int serving = fleet.ackedAtLeast(1);
+            if (stays) {
+                out.add(new GatewayApiStatus.Condition("Programmed", true, "Programmed", now.getMessage()));
+            } else if (serving == 0) {
+                out.add(new GatewayApiStatus.Condition("Programmed", false, "Pending", fleet.connected() == 0
+                        ? "no proxy is connected" : "no connected proxy has applied a snapshot yet"));
+            } else if (fleet.ackedAtLeast(version) < serving) {
+                out.add(new GatewayApiStatus.Condition("Programmed", false, "Pending", "not yet applied by every connected proxy"));
             } else {
-                out.add(new GatewayApiStatus.Condition("Programmed", true, "Programmed",
-                        "applied by " + connected + " of " + connected + " connected proxies"));
+                out.add(new GatewayApiStatus.Condition("Programmed", true, "Programmed", "applied by every connected proxy"));
             }
         }
         return out;

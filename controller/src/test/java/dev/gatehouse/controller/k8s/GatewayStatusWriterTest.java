@@ -184,10 +184,49 @@ class GatewayStatusWriterTest {
         gw = client.resources(Gateway.class).inNamespace("default").withName("web").get();
         programmed = condition(gw.getStatus().getConditions(), "Programmed");
         assertThat(programmed.getStatus()).isEqualTo("True");
-        assertThat(programmed.getMessage()).isEqualTo("applied by 1 of 1 connected proxies");
+        assertThat(programmed.getMessage()).isEqualTo("applied by every connected proxy");
         assertThat(programmed.getLastTransitionTime()).isEqualTo("2026-12-01T10:01:00Z");
         assertThat(condition(gw.getStatus().getConditions(), "Accepted").getLastTransitionTime())
                 .as("unchanged conditions keep their time").isEqualTo("2026-12-01T10:00:00Z");
         assertThat(condition(gw.getStatus().getListeners().get(0).getConditions(), "Programmed").getStatus()).isEqualTo("True");
+
+        // an edit elsewhere (version 2) the proxy has not applied yet, then the proxies all gone:
+        // the Gateway's generation is still served, so neither rewrites it
+        ProxyFleet behind = new ProxyFleet() {
+            @Override
+            public int connected() {
+                return 2;
+            }
+
+            @Override
+            public int ackedAtLeast(long version) {
+                return version <= 1 ? 2 : 0;
+            }
+
+            @Override
+            public Map<String, String> rejections(long version) {
+                return Map.of();
+            }
+        };
+        for (ProxyFleet fleet : List.of(behind, ProxyFleet.NONE)) {
+            state = cached();
+            GatewayStatusWriter.Pass next = later.write(state, translate(state).gatewayApi(),
+                    List.of("203.0.113.7", "lb.example.com"), 2, fleet);
+            assertThat(next.written()).as("Gateway rewritten for an edit it is not in").isZero();
+        }
+        assertThat(statusWrites()).as("no status write for an edit elsewhere or proxies gone").isEmpty();
+        gw = client.resources(Gateway.class).inNamespace("default").withName("web").get();
+        assertThat(condition(gw.getStatus().getConditions(), "Programmed").getStatus()).isEqualTo("True");
+
+        // a new generation of the Gateway waits for the proxies again
+        gw.getSpec().getListeners().get(0).setHostname("other.example.com");
+        client.resource(gw).update();
+        state = cached();
+        later.write(state, translate(state).gatewayApi(), List.of("203.0.113.7", "lb.example.com"), 2, behind);
+        gw = client.resources(Gateway.class).inNamespace("default").withName("web").get();
+        programmed = condition(gw.getStatus().getConditions(), "Programmed");
+        assertThat(programmed.getStatus()).isEqualTo("False");
+        assertThat(programmed.getReason()).isEqualTo("Pending");
+        assertThat(programmed.getMessage()).isEqualTo("not yet applied by every connected proxy");
     }
 }
