@@ -92,3 +92,42 @@ end
 LUA
   echo "$WORK/p999.lua"
 }
+
+# The JVM flags Gatehouse runs with in the benchmarks: one core's worth of threads (the gateway is
+# pinned to one core), ParallelGC, a fixed 512 MiB heap. GATEHOUSE_BENCH_JVM overrides them (an A/B
+# of collectors or heap sizes).
+GATEHOUSE_BENCH_JVM=${GATEHOUSE_BENCH_JVM:--XX:+UseParallelGC -XX:ActiveProcessorCount=1 -Xms512m -Xmx512m}
+
+bench_yaml() { # replica1-port replica2-port key: the bench's config for `gatehouse local` (stdout)
+  cat <<YAML
+apiVersion: gatehouse.dev/v1alpha1
+kind: Upstream
+metadata: {name: replicas}
+spec: {targets: [{address: "127.0.0.1:$1"}, {address: "127.0.0.1:$2"}]}
+---
+apiVersion: gatehouse.dev/v1alpha1
+kind: GatewayService
+metadata: {name: replicas}
+spec: {upstreamRef: {name: replicas}}
+---
+apiVersion: gatehouse.dev/v1alpha1
+kind: GatewayRoute
+metadata: {name: root}
+spec: {serviceRef: {name: replicas}, paths: ["/"]}
+---
+apiVersion: gatehouse.dev/v1alpha1
+kind: GatewayRoute
+metadata: {name: profile}
+spec: {serviceRef: {name: replicas}, paths: ["/profile"], stripPath: false, plugins: {keyAuth: {hideCredentials: true}}}
+---
+apiVersion: gatehouse.dev/v1alpha1
+kind: Consumer
+metadata: {name: bench}
+spec: {username: bench, keyAuth: {secretRefs: [{name: bench-key}]}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: bench-key, labels: {gatehouse.dev/credential: key-auth}}
+stringData: {key: $3}
+YAML
+}

@@ -95,38 +95,8 @@ taskset -c 0 haproxy -db -f "$WORK/haproxy/haproxy.cfg" > "$WORK/haproxy/haproxy
 HAP_PID=$!; PIDS+=($HAP_PID)
 
 mkdir -p "$WORK/gatehouse"
-cat > "$WORK/gatehouse/bench.yaml" <<YAML
-apiVersion: gatehouse.dev/v1alpha1
-kind: Upstream
-metadata: {name: replicas}
-spec: {targets: [{address: "127.0.0.1:$R1"}, {address: "127.0.0.1:$R2"}]}
----
-apiVersion: gatehouse.dev/v1alpha1
-kind: GatewayService
-metadata: {name: replicas}
-spec: {upstreamRef: {name: replicas}}
----
-apiVersion: gatehouse.dev/v1alpha1
-kind: GatewayRoute
-metadata: {name: root}
-spec: {serviceRef: {name: replicas}, paths: ["/"]}
----
-apiVersion: gatehouse.dev/v1alpha1
-kind: GatewayRoute
-metadata: {name: profile}
-spec: {serviceRef: {name: replicas}, paths: ["/profile"], stripPath: false, plugins: {keyAuth: {hideCredentials: true}}}
----
-apiVersion: gatehouse.dev/v1alpha1
-kind: Consumer
-metadata: {name: bench}
-spec: {username: bench, keyAuth: {secretRefs: [{name: bench-key}]}}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: bench-key, labels: {gatehouse.dev/credential: key-auth}}
-stringData: {key: $KEY}
-YAML
-GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java -XX:+UseParallelGC -XX:ActiveProcessorCount=1 -Xms512m -Xmx512m \
+bench_yaml "$R1" "$R2" "$KEY" > "$WORK/gatehouse/bench.yaml"
+GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $GATEHOUSE_BENCH_JVM \
   -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse" "${EXTRA[@]}" \
   --address 127.0.0.1 --port "$GH" --status-port "$GHS" --access-log off > "$WORK/gatehouse.log" 2>&1 &
 GH_PID=$!; PIDS+=($GH_PID)
@@ -134,7 +104,7 @@ GH_PID=$!; PIDS+=($GH_PID)
 # whether every request got its line
 mkdir -p "$WORK/gatehouse-log"
 cp "$WORK/gatehouse/bench.yaml" "$WORK/gatehouse-log/"
-GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java -XX:+UseParallelGC -XX:ActiveProcessorCount=1 -Xms512m -Xmx512m \
+GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $GATEHOUSE_BENCH_JVM \
   -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse-log" "${EXTRA[@]}" \
   --address 127.0.0.1 --port "$GHL" --status-port "$GHLS" --access-log "$WORK/access.log" > "$WORK/gatehouse-log.log" 2>&1 &
 GHL_PID=$!; PIDS+=($GHL_PID)
