@@ -92,7 +92,12 @@ final class UpstreamRequest {
         }
     }
 
+    /** Adds the proxy to {@code Via}; without one (nearly every request) no list is made to find out. */
     static void appendVia(HttpHeaders h) {
+        if (!h.contains(HttpHeaderNames.VIA)) {
+            h.set(HttpHeaderNames.VIA, ProxyHeaders.VIA_VALUE);
+            return;
+        }
         List<String> via = h.getAll(HttpHeaderNames.VIA);
         if (via.isEmpty()) {
             h.set(HttpHeaderNames.VIA, ProxyHeaders.VIA_VALUE);
