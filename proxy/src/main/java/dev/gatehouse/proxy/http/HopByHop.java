@@ -23,8 +23,8 @@ public final class HopByHop {
 
     public static void strip(HttpHeaders headers) {
         if (headers.contains(HttpHeaderNames.CONNECTION)) {
-            for (Iterator<String> it = headers.valueStringIterator(HttpHeaderNames.CONNECTION); it.hasNext(); ) {
-                removeNamed(headers, it.next());
+            for (Iterator<? extends CharSequence> it = headers.valueCharSequenceIterator(HttpHeaderNames.CONNECTION); it.hasNext(); ) {
+                removeNamed(headers, it.next().toString());
             }
             headers.remove(HttpHeaderNames.CONNECTION);
         }
