@@ -70,8 +70,8 @@ for _ in range(runs):
     t0 = time.monotonic()
     p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=open(f"{work}/startup.log", "ab"), env=env)
     while not ok(port):
-        if p.poll() is not None or time.monotonic() - t0 > 30:
-            sys.exit(f"startup: the proxy did not serve within 30 s (exit {p.poll()}); see {work}/startup.log")
+        if p.poll() is not None or time.monotonic() - t0 > 60:
+            sys.exit(f"startup: the proxy did not serve within 60 s (exit {p.poll()}); see {work}/startup.log")
         time.sleep(0.005)
     times.append(time.monotonic() - t0)
     p.send_signal(signal.SIGTERM)
