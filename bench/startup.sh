@@ -9,7 +9,8 @@
 #   - start to first request: from the process's start (fork) to the first 200 on the data port,
 #     polled every 5 ms (the bench config: two targets, key-auth, four routes' worth of objects);
 #     min / median / max over --runs starts, without and with an AppCDS archive of the classes
-#     a start loads (made once by -XX:ArchiveClassesAtExit; JDK 17's dynamic archive);
+#     a start loads (made once by -XX:ArchiveClassesAtExit; JDK 17's dynamic archive), and the CPU
+#     time the process had used by then (all its threads: on a busy machine, steadier than wall time);
 #   - RSS under load: the proxy's resident memory (VmRSS, sampled every 500 ms, and its peak VmHWM)
 #     while wrk drives --connections keep-alive connections at `/` for --duration seconds.
 # Single-process figures, not compared to a peer: a busy machine makes them upper bounds (the load
@@ -61,7 +62,7 @@ def ok(port):
             return c.recv(16).startswith(b"HTTP/1.1 200")
     except OSError:
         return False
-times = []
+times, cpu = [], []
 for _ in range(runs):
     port, status = free(), free()
     argv = os.environ["GATEHOUSE_CMD"].replace("@PORT@", str(port)).replace("@STATUS@", str(status)).split()
@@ -74,10 +75,14 @@ for _ in range(runs):
             sys.exit(f"startup: the proxy did not serve within 60 s (exit {p.poll()}); see {work}/startup.log")
         time.sleep(0.005)
     times.append(time.monotonic() - t0)
+    with open(f"/proc/{p.pid}/stat") as f:  # the CPU the start took, every JVM thread: steadier than wall time on a busy machine
+        fields = f.read().rsplit(")", 1)[1].split()
+    cpu.append((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
     p.send_signal(signal.SIGTERM)
     p.wait(timeout=30)
 ms = [t * 1000 for t in times]
-print(f"start to first request ({label}): median {statistics.median(ms):.0f} ms (min {min(ms):.0f}, max {max(ms):.0f}, {runs} starts)")
+print(f"start to first request ({label}): median {statistics.median(ms):.0f} ms (min {min(ms):.0f}, max {max(ms):.0f}, {runs} starts);"
+      f" CPU used by then {statistics.median(cpu):.2f} s (min {min(cpu):.2f}, max {max(cpu):.2f})")
 PY
 }
 
