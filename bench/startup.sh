@@ -72,6 +72,7 @@ for _ in range(runs):
     p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=open(f"{work}/startup.log", "ab"), env=env)
     while not ok(port):
         if p.poll() is not None or time.monotonic() - t0 > 60:
+            p.kill()
             sys.exit(f"startup: the proxy did not serve within 60 s (exit {p.poll()}); see {work}/startup.log")
         time.sleep(0.005)
     times.append(time.monotonic() - t0)
