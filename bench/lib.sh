@@ -23,10 +23,10 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
-nginx_conf() { # name body
+nginx_conf() { # name body [workers]
   mkdir -p "$WORK/$1/logs"
   cat > "$WORK/$1/nginx.conf" <<CONF
-worker_processes 1;
+worker_processes ${3:-1};
 daemon off;
 pid $WORK/$1/nginx.pid;
 error_log $WORK/$1/logs/error.log warn;
@@ -37,6 +37,30 @@ http {
   $2
 }
 CONF
+}
+
+# nginx as the equivalent gateway: round robin over the two replicas with upstream keep-alive,
+# and the walkthrough's key check on /profile (known key -> X-Consumer-ID, else 401).
+nginx_gateway() { # name port replica1-port replica2-port key [workers]
+  nginx_conf "$1" "
+  upstream replicas { server 127.0.0.1:$3; server 127.0.0.1:$4; keepalive 64; }
+  map \$http_apikey \$consumer_id { default ''; '$5' 'bench-consumer'; }
+  server {
+    listen 127.0.0.1:$2 reuseport;
+    proxy_http_version 1.1;
+    proxy_set_header Connection '';
+    location / { proxy_pass http://replicas; }
+    location /profile {
+      if (\$http_apikey = '') { return 401 '{\"message\":\"No API key found in request\"}'; }
+      if (\$consumer_id = '') { return 401 '{\"message\":\"Unauthorized\"}'; }
+      # proxy_set_header at this level replaces the server's: repeat Connection '' or nginx
+      # closes every upstream connection on this path
+      proxy_set_header Connection '';
+      proxy_set_header X-Consumer-ID \$consumer_id;
+      proxy_set_header apikey '';
+      proxy_pass http://replicas;
+    }
+  }" "${6:-1}"
 }
 
 replica() { # port
@@ -91,4 +115,43 @@ done = function(summary, latency, requests)
 end
 LUA
   echo "$WORK/p999.lua"
+}
+
+# The JVM flags Gatehouse runs with in the benchmarks: one core's worth of threads (the gateway is
+# pinned to one core), ParallelGC, a fixed 512 MiB heap. GATEHOUSE_BENCH_JVM overrides them (an A/B
+# of collectors or heap sizes).
+GATEHOUSE_BENCH_JVM=${GATEHOUSE_BENCH_JVM:--XX:+UseParallelGC -XX:ActiveProcessorCount=1 -Xms512m -Xmx512m}
+
+bench_yaml() { # replica1-port replica2-port key: the bench's config for `gatehouse local` (stdout)
+  cat <<YAML
+apiVersion: gatehouse.dev/v1alpha1
+kind: Upstream
+metadata: {name: replicas}
+spec: {targets: [{address: "127.0.0.1:$1"}, {address: "127.0.0.1:$2"}]}
+---
+apiVersion: gatehouse.dev/v1alpha1
+kind: GatewayService
+metadata: {name: replicas}
+spec: {upstreamRef: {name: replicas}}
+---
+apiVersion: gatehouse.dev/v1alpha1
+kind: GatewayRoute
+metadata: {name: root}
+spec: {serviceRef: {name: replicas}, paths: ["/"]}
+---
+apiVersion: gatehouse.dev/v1alpha1
+kind: GatewayRoute
+metadata: {name: profile}
+spec: {serviceRef: {name: replicas}, paths: ["/profile"], stripPath: false, plugins: {keyAuth: {hideCredentials: true}}}
+---
+apiVersion: gatehouse.dev/v1alpha1
+kind: Consumer
+metadata: {name: bench}
+spec: {username: bench, keyAuth: {secretRefs: [{name: bench-key}]}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: bench-key, labels: {gatehouse.dev/credential: key-auth}}
+stringData: {key: $3}
+YAML
 }

@@ -11,6 +11,7 @@
 # rounds with min–max. "rps per core" divides by the gateway's measured CPU share (utime+stime
 # from /proc over the wall time of the run), because the load side can saturate its own core.
 # Latency: p50, p99 and p99.9 (wrk's full histogram, read by a done() script).
+# The same rounds are drawn as docs/benchmarks.svg (bench/plot.py), next to the page.
 # Installs nginx, HAProxy and wrk from Debian's packages when missing. Not a test: run it on demand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,27 +35,9 @@ KEY=bench-secret-key
 
 replica "$R1"; replica "$R2"
 
-# nginx as the equivalent gateway: round robin over the two replicas with upstream keep-alive,
-# and the walkthrough's key check on /profile (known key -> X-Consumer-ID, else 401).
-nginx_conf gateway "
-  upstream replicas { server 127.0.0.1:$R1; server 127.0.0.1:$R2; keepalive 64; }
-  map \$http_apikey \$consumer_id { default ''; '$KEY' 'bench-consumer'; }
-  server {
-    listen 127.0.0.1:$NGX reuseport;
-    proxy_http_version 1.1;
-    proxy_set_header Connection '';
-    location / { proxy_pass http://replicas; }
-    location /profile {
-      if (\$http_apikey = '') { return 401 '{\"message\":\"No API key found in request\"}'; }
-      if (\$consumer_id = '') { return 401 '{\"message\":\"Unauthorized\"}'; }
-      # proxy_set_header at this level replaces the server's: repeat Connection '' or nginx
-      # closes every upstream connection on this path
-      proxy_set_header Connection '';
-      proxy_set_header X-Consumer-ID \$consumer_id;
-      proxy_set_header apikey '';
-      proxy_pass http://replicas;
-    }
-  }"
+# nginx as the equivalent gateway (lib.sh): round robin over the two replicas with upstream keep-alive,
+# and the walkthrough's key check on /profile
+nginx_gateway gateway "$NGX" "$R1" "$R2" "$KEY"
 taskset -c 0 nginx -c "$WORK/gateway/nginx.conf" -p "$WORK/gateway" &
 NGX_PID=$!; PIDS+=($NGX_PID)
 
@@ -95,38 +78,8 @@ taskset -c 0 haproxy -db -f "$WORK/haproxy/haproxy.cfg" > "$WORK/haproxy/haproxy
 HAP_PID=$!; PIDS+=($HAP_PID)
 
 mkdir -p "$WORK/gatehouse"
-cat > "$WORK/gatehouse/bench.yaml" <<YAML
-apiVersion: gatehouse.dev/v1alpha1
-kind: Upstream
-metadata: {name: replicas}
-spec: {targets: [{address: "127.0.0.1:$R1"}, {address: "127.0.0.1:$R2"}]}
----
-apiVersion: gatehouse.dev/v1alpha1
-kind: GatewayService
-metadata: {name: replicas}
-spec: {upstreamRef: {name: replicas}}
----
-apiVersion: gatehouse.dev/v1alpha1
-kind: GatewayRoute
-metadata: {name: root}
-spec: {serviceRef: {name: replicas}, paths: ["/"]}
----
-apiVersion: gatehouse.dev/v1alpha1
-kind: GatewayRoute
-metadata: {name: profile}
-spec: {serviceRef: {name: replicas}, paths: ["/profile"], stripPath: false, plugins: {keyAuth: {hideCredentials: true}}}
----
-apiVersion: gatehouse.dev/v1alpha1
-kind: Consumer
-metadata: {name: bench}
-spec: {username: bench, keyAuth: {secretRefs: [{name: bench-key}]}}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: bench-key, labels: {gatehouse.dev/credential: key-auth}}
-stringData: {key: $KEY}
-YAML
-GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java -XX:+UseParallelGC -XX:ActiveProcessorCount=1 -Xms512m -Xmx512m \
+bench_yaml "$R1" "$R2" "$KEY" > "$WORK/gatehouse/bench.yaml"
+GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $GATEHOUSE_BENCH_JVM \
   -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse" "${EXTRA[@]}" \
   --address 127.0.0.1 --port "$GH" --status-port "$GHS" --access-log off > "$WORK/gatehouse.log" 2>&1 &
 GH_PID=$!; PIDS+=($GH_PID)
@@ -134,7 +87,7 @@ GH_PID=$!; PIDS+=($GH_PID)
 # whether every request got its line
 mkdir -p "$WORK/gatehouse-log"
 cp "$WORK/gatehouse/bench.yaml" "$WORK/gatehouse-log/"
-GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java -XX:+UseParallelGC -XX:ActiveProcessorCount=1 -Xms512m -Xmx512m \
+GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $GATEHOUSE_BENCH_JVM \
   -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse-log" "${EXTRA[@]}" \
   --address 127.0.0.1 --port "$GHL" --status-port "$GHLS" --access-log "$WORK/access.log" > "$WORK/gatehouse-log.log" 2>&1 &
 GHL_PID=$!; PIDS+=($GHL_PID)
@@ -204,7 +157,7 @@ LINES=$(wc -l < "$WORK/access.log")
 echo "bench: access log: $LINES lines for $ANSWERED requests, $DROPPED dropped" >&2
 
 python3 - "$RESULTS" "$OUT" "$COMMAND" "$ROUNDS" "$DURATION" "$CONNECTIONS" "$LINES" "$ANSWERED" "${DROPPED:-0}" <<'PY'
-import sys, statistics, datetime, platform, subprocess
+import sys, statistics, datetime, platform, subprocess, os
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 out, command, rounds, duration, conns = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
 log_lines, log_requests, log_dropped = int(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9])
@@ -229,6 +182,7 @@ lines = [
     f"- {rounds} interleaved rounds of {duration} s per peer and path after a warm-up; medians with min–max.",
     "- *rps per core* = rps ÷ the gateway's CPU share during the run (from /proc utime+stime). `direct` is wrk against one replica: the limit of the load side.",
     "- Absolute numbers on these shared machines are noisy; read the ratios.", "",
+    f"![rps per gateway core and latency percentiles per peer and path]({os.path.basename(out)[:-3]}.svg)", "",
     "| peer | path | rps | rps per gateway core | p50 ms | p99 ms | p99.9 ms | errors | rps/core vs nginx | vs HAProxy |",
     "|---|---|---|---|---|---|---|---|---|---|",
 ]
@@ -251,13 +205,15 @@ lines += ["", f"`gatehouse-log` is the same build with the access log on (JSON l
 lines += ["", "Raw rounds (round, peer, path, rps, p50 ms, p99 ms, p99.9 ms, errors, gateway CPU share):", "", "```"]
 lines += ["\t".join(r) for r in rows]
 lines += ["```", ""]
-# keep the hand-written notes and the sections that bench/tls.sh and bench/jmh.sh write into the same page
-import os, re
+# keep the hand-written notes and the sections that bench/loops.sh, bench/tls.sh and bench/jmh.sh write
+import re
 page = open(out).read() if os.path.exists(out) else ""
-for name in ["notes", "tls", "jmh"]:
+for name in ["notes", "loops", "tls", "jmh"]:
     kept = re.search(rf"<!-- {name}:begin.*?<!-- {name}:end -->", page, re.S)
     if kept:
         lines += [kept.group(0), ""]
 open(out, "w").write("\n".join(lines))
 print("\n".join(lines))
 PY
+# the plot of the same rounds, next to the page (docs/benchmarks.svg)
+python3 bench/plot.py "$RESULTS" "${OUT%.md}.svg"

@@ -31,7 +31,15 @@ final class Attempts {
 
     private final CompiledRoute route;
     private final String requestId;
-    private final BitSet tried = new BitSet();
+    /**
+     * The targets tried before this attempt: {@link #NONE_TRIED} (shared, never written: the
+     * balancers only read it) until a retry, which makes the set from {@link #firstTried}; most
+     * requests have one attempt and allocate no set.
+     */
+    private BitSet tried = NONE_TRIED;
+    private static final BitSet NONE_TRIED = new BitSet(0);
+    /** The first attempt's target index, or -1 before it. */
+    private int firstTried = -1;
     private int left;
     private int count;
     private int budgetHeld = NO_ATTEMPT;
@@ -58,9 +66,13 @@ final class Attempts {
      * last attempt's failure stands).
      */
     Peer next(HttpRequest request, ClientAddress from) {
+        if (firstTried >= 0 && tried == NONE_TRIED) {
+            tried = new BitSet();
+            tried.set(firstTried);
+        }
         int index = left > 0 ? route.targets().pick(request, from, tried) : -1;
         if (index < 0) {
-            if (tried.isEmpty()) {
+            if (count == 0) {
                 NO_TARGET.warn("request_id={} route={}", requestId, route.route().id());
                 lastFailure = HttpResponseStatus.SERVICE_UNAVAILABLE;
                 lastMessage = ErrorReply.NO_PEER;
@@ -68,7 +80,7 @@ final class Attempts {
             return null;
         }
         RetryBudget budget = route.retryBudget();
-        if (tried.isEmpty()) {
+        if (count == 0) {
             budget.attemptStarted();
             budgetHeld = FIRST_ATTEMPT;
         } else if (budget.tryRetry()) {
@@ -78,7 +90,11 @@ final class Attempts {
             budget.refused(route, requestId, lastFailure.code());
             return null;
         }
-        tried.set(index);
+        if (tried == NONE_TRIED) {
+            firstTried = index;
+        } else {
+            tried.set(index);
+        }
         left--;
         count++;
         target = route.targets().state(index);

@@ -131,11 +131,21 @@ final class Exchange {
         HttpHeaders h = request.headers();
         if (!route.route().preserveHost() || clientHost == null) {
             String hostHeader = route.service().hostHeader();
-            h.set(HttpHeaderNames.HOST, hostHeader != null ? hostHeader : peer.target().address());
+            h.set(HttpHeaderNames.HOST, hostHeader != null ? hostHeader : hostOf(peer));
         } else {
             h.set(HttpHeaderNames.HOST, clientHost);
         }
         return request;
+    }
+
+    /**
+     * The target's {@code host:port}: its key when that is all the key is (a literal or a name not
+     * looked up yet), so no string is built per request; {@code host:port@address} keys (one DNS
+     * record of a named target) give the configured {@code host:port}.
+     */
+    static String hostOf(Peer peer) {
+        String key = peer.key();
+        return key.indexOf('@') < 0 ? key : peer.target().address();
     }
 
     /** The current attempt's head was written: the body follows, the client is read as the target takes it. */

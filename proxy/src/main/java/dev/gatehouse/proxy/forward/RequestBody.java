@@ -15,7 +15,12 @@ import java.util.ArrayDeque;
  * request can no longer be replayed on another target: nothing is kept for that.
  */
 final class RequestBody {
-    private final ArrayDeque<HttpContent> queued = new ArrayDeque<>(2);
+    /**
+     * The first chunk queued, and the rest in {@link #more}: a bodiless request queues exactly one
+     * (its empty last content), so the deque is made only for a body that came in several pieces.
+     */
+    private HttpContent first;
+    private ArrayDeque<HttpContent> more;
     private final Downstream client;
     /** The connection of the attempt whose head was written; null between attempts. */
     private Channel target;
@@ -53,7 +58,7 @@ final class RequestBody {
             complete = true;
         }
         if (target == null) {
-            queued.add(c);
+            queue(c);
         } else {
             write(target, c);
         }
@@ -77,7 +82,7 @@ final class RequestBody {
         this.target = target;
         this.writeDone = writeDone;
         sent = false;
-        for (HttpContent c = queued.poll(); c != null; c = queued.poll()) {
+        for (HttpContent c = poll(); c != null; c = poll()) {
             write(target, c);
         }
         if (complete && !sent) {
@@ -88,6 +93,27 @@ final class RequestBody {
         if (!complete && target.isWritable()) {
             client.read();
         }
+    }
+
+    private void queue(HttpContent c) {
+        if (first == null && (more == null || more.isEmpty())) {
+            first = c;
+            return;
+        }
+        if (more == null) {
+            more = new ArrayDeque<>(4);
+        }
+        more.add(c);
+    }
+
+    /** The oldest chunk queued, or null. */
+    private HttpContent poll() {
+        HttpContent c = first;
+        if (c != null) {
+            first = null;
+            return c;
+        }
+        return more == null ? null : more.poll();
     }
 
     /** The attempt ended: what comes next is queued for the next one (or dropped). */
@@ -120,7 +146,7 @@ final class RequestBody {
 
     void discard() {
         target = null;
-        for (HttpContent c = queued.poll(); c != null; c = queued.poll()) {
+        for (HttpContent c = poll(); c != null; c = poll()) {
             c.release();
         }
     }

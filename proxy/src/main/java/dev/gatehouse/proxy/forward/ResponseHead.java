@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 
 /**
  * Turns the target's response head into the one sent to the client: hop-by-hop fields removed,
@@ -54,8 +55,23 @@ final class ResponseHead {
             filters.editResponse(res.headers());
         }
         res.headers().set(ProxyHeaders.X_REQUEST_ID, requestId)
-                .set(ProxyHeaders.X_UPSTREAM_LATENCY, upstreamMillis)
-                .set(ProxyHeaders.X_PROXY_LATENCY, proxyMillis);
+                .set(ProxyHeaders.X_UPSTREAM_LATENCY, millisText(upstreamMillis))
+                .set(ProxyHeaders.X_PROXY_LATENCY, millisText(proxyMillis));
+    }
+
+    /** The text of 0..{@value #CACHED_MILLIS} - 1 ms, made once: nearly every latency header is one of them. */
+    private static final int CACHED_MILLIS = 1024;
+    private static final AsciiString[] MILLIS = new AsciiString[CACHED_MILLIS];
+
+    static {
+        for (int i = 0; i < CACHED_MILLIS; i++) {
+            MILLIS[i] = AsciiString.cached(Integer.toString(i));
+        }
+    }
+
+    /** A latency header's value without a boxed Long or a new String for the common small values. */
+    static CharSequence millisText(long millis) {
+        return millis >= 0 && millis < CACHED_MILLIS ? MILLIS[(int) millis] : Long.toString(millis);
     }
 
     /**

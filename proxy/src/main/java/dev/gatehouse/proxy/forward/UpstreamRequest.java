@@ -88,11 +88,35 @@ final class UpstreamRequest {
             h.set(ProxyHeaders.X_FORWARDED_HOST, hostName);
         }
         if (local instanceof InetSocketAddress l && (!keep || !h.contains(ProxyHeaders.X_FORWARDED_PORT))) {
-            h.setInt(ProxyHeaders.X_FORWARDED_PORT, l.getPort());
+            h.set(ProxyHeaders.X_FORWARDED_PORT, portText(l.getPort()));
         }
     }
 
+    /**
+     * The last port written as {@code X-Forwarded-Port}, with its text: a proxy listens on one or
+     * two ports, so the text is made once rather than per request. Racy on purpose: a stale read
+     * only makes the text again.
+     */
+    private static volatile PortText lastPort = new PortText(-1, "");
+
+    private record PortText(int port, String text) {
+    }
+
+    static String portText(int port) {
+        PortText t = lastPort;
+        if (t.port() != port) {
+            t = new PortText(port, Integer.toString(port));
+            lastPort = t;
+        }
+        return t.text();
+    }
+
+    /** Adds the proxy to {@code Via}; without one (nearly every request) no list is made to find out. */
     static void appendVia(HttpHeaders h) {
+        if (!h.contains(HttpHeaderNames.VIA)) {
+            h.set(HttpHeaderNames.VIA, ProxyHeaders.VIA_VALUE);
+            return;
+        }
         List<String> via = h.getAll(HttpHeaderNames.VIA);
         if (via.isEmpty()) {
             h.set(HttpHeaderNames.VIA, ProxyHeaders.VIA_VALUE);

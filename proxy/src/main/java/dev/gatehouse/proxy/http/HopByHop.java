@@ -1,35 +1,68 @@
 package dev.gatehouse.proxy.http;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 
-import java.util.List;
+import java.util.Iterator;
 
 /**
  * Removes hop-by-hop fields (RFC 9110 §7.6.1): Connection and every field it names, Keep-Alive,
  * Proxy-Connection, TE, Trailer, Transfer-Encoding (the codec re-frames the body) and Upgrade.
  * Applied to requests going upstream and to responses going back to the client.
+ *
+ * <p>Runs on every request and every response: the {@code Connection} tokens are read in place
+ * (no list, no split), and the two tokens nearly every message carries, {@code keep-alive} and
+ * {@code close}, build no string: the first names a field removed anyway, the second is removed by
+ * a constant name.
  */
 public final class HopByHop {
     private HopByHop() {
     }
 
     public static void strip(HttpHeaders headers) {
-        List<String> connection = headers.getAll(HttpHeaderNames.CONNECTION);
-        for (int i = 0; i < connection.size(); i++) {
-            for (String token : connection.get(i).split(",")) {
-                String name = token.trim();
-                if (!name.isEmpty()) {
-                    headers.remove(name);
-                }
+        if (headers.contains(HttpHeaderNames.CONNECTION)) {
+            for (Iterator<? extends CharSequence> it = headers.valueCharSequenceIterator(HttpHeaderNames.CONNECTION); it.hasNext(); ) {
+                removeNamed(headers, it.next().toString());
             }
+            headers.remove(HttpHeaderNames.CONNECTION);
         }
-        headers.remove(HttpHeaderNames.CONNECTION);
         headers.remove(HttpHeaderNames.KEEP_ALIVE);
         headers.remove(ProxyHeaders.PROXY_CONNECTION);
         headers.remove(HttpHeaderNames.TE);
         headers.remove(HttpHeaderNames.TRAILER);
         headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
         headers.remove(HttpHeaderNames.UPGRADE);
+    }
+
+    /** Removes every field a {@code Connection} value names (comma-separated, optional whitespace). */
+    private static void removeNamed(HttpHeaders headers, String value) {
+        int n = value.length();
+        int i = 0;
+        while (i < n) {
+            int comma = value.indexOf(',', i);
+            int end = comma < 0 ? n : comma;
+            int from = i;
+            int to = end;
+            while (from < to && isSpace(value.charAt(from))) {
+                from++;
+            }
+            while (to > from && isSpace(value.charAt(to - 1))) {
+                to--;
+            }
+            if (to > from && !isToken(value, from, to, HttpHeaderValues.KEEP_ALIVE)) { // Keep-Alive goes below anyway
+                headers.remove(isToken(value, from, to, HttpHeaderValues.CLOSE) ? HttpHeaderValues.CLOSE : value.substring(from, to));
+            }
+            i = end + 1;
+        }
+    }
+
+    private static boolean isToken(String value, int from, int to, AsciiString token) {
+        return to - from == token.length() && token.regionMatches(true, 0, value, from, to - from);
+    }
+
+    private static boolean isSpace(char c) {
+        return c == ' ' || c == '\t';
     }
 }

@@ -25,6 +25,7 @@ import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -137,12 +138,14 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
             return new Refusal(HttpResponseStatus.METHOD_NOT_ALLOWED,
                     "method CONNECT not allowed (expected: a method other than CONNECT)");
         }
-        List<String> hosts = h.getAll(HttpHeaderNames.HOST);
-        if (hosts.size() > 1 || (hosts.isEmpty() && req.protocolVersion().equals(HttpVersion.HTTP_1_1))) {
+        // one iterator over the Host values rather than a list of them: this runs for every request
+        Iterator<? extends CharSequence> hosts = h.valueCharSequenceIterator(HttpHeaderNames.HOST);
+        CharSequence host = hosts.hasNext() ? hosts.next() : null;
+        if (hosts.hasNext() || (host == null && req.protocolVersion().equals(HttpVersion.HTTP_1_1))) {
             return new Refusal(HttpResponseStatus.BAD_REQUEST,
                     "Host header missing or repeated (expected: exactly one, RFC 9112 §3.2)");
         }
-        if (!hosts.isEmpty() && !validHost(hosts.get(0))) {
+        if (host != null && !validHost(host.toString())) {
             return new Refusal(HttpResponseStatus.BAD_REQUEST,
                     "invalid Host (expected: a host name or IP literal and an optional numeric port, RFC 9110 §7.2)");
         }

@@ -1,5 +1,8 @@
 package dev.gatehouse.proxy.http;
 
+import io.netty.util.concurrent.FastThreadLocal;
+
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -8,7 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class RequestId {
     static final int MAX_LENGTH = 200;
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private RequestId() {
     }
@@ -31,11 +34,12 @@ public final class RequestId {
         return true;
     }
 
+    /** A new random id; the text is built in bytes (Latin-1, as the String keeps it), one copy into the String. */
     public static String generate() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         long hi = random.nextLong();
         long lo = random.nextLong();
-        char[] out = new char[36];
+        byte[] out = SCRATCH.get();
         int p = 0;
         for (int i = 0; i < 32; i++) {
             if (i == 8 || i == 12 || i == 16 || i == 20) {
@@ -44,6 +48,14 @@ public final class RequestId {
             long word = i < 16 ? hi : lo;
             out[p++] = HEX[(int) (word >>> (60 - 4 * (i % 16))) & 0xf];
         }
-        return new String(out);
+        return new String(out, 0, 36, StandardCharsets.ISO_8859_1);
     }
+
+    /** Each thread's buffer for {@link #generate}: read into a new String before the method returns. */
+    private static final FastThreadLocal<byte[]> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected byte[] initialValue() {
+            return new byte[36];
+        }
+    };
 }

@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
@@ -118,7 +119,7 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
     }
 
     public static HttpDecoderConfig config(ClientLimits limits) {
-        return new HttpDecoderConfig()
+        HttpDecoderConfig config = new HttpDecoderConfig()
                 .setMaxInitialLineLength(limits.maxRequestLine())
                 .setMaxHeaderSize(limits.maxHeaderSize())
                 .setMaxChunkSize(MAX_CHUNK_SIZE)
@@ -127,6 +128,9 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
                 .setStrictLineParsing(true)
                 .setUseRfc9112TransferEncoding(true)
                 .setAllowPartialChunks(true);
+        // every name the client sent is checked as strictly as before; the proxy's own constant names are not re-checked
+        DefaultHttpHeadersFactory headers = (DefaultHttpHeadersFactory) config.getHeadersFactory();
+        return config.setHeadersFactory(headers.withNameValidator(OwnHeaderNames.validator(headers.getNameValidator())));
     }
 
     @Override

@@ -25,12 +25,13 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>How a line travels: the event loop that finishes a request formats it straight into UTF-8
  * bytes ({@link JsonLine}) and appends them to its own buffer, a chunk of {@value #CHUNK_BYTES}
- * bytes that only that loop touches (no lock, no atomic). A full chunk, or every
+ * bytes that only that loop touches (no lock, no atomic), in place: a line is formatted right
+ * after the previous one in that chunk, never copied on the loop. A full chunk, or every
  * {@link #flushMillis() flush interval} a partly filled one, is handed to a bounded queue of
  * chunks — the only cross-thread step, once per chunk rather than once per line. One daemon
  * thread writes each chunk with one {@code write} and gives it back for reuse. Formatting on the
  * loop costs the same CPU as formatting on the writer (the gateway's threads share its cores) but
- * keeps the per-line work to one copy into a warm buffer, and the record is garbage at once.
+ * keeps the per-line work to formatting into a warm buffer, and the record is garbage at once.
  *
  * <p>The limit: at most {@link #queueBytes()} bytes of chunks wait for the writer (default
  * {@value #DEFAULT_QUEUE_BYTES}, system property {@value #QUEUE_BYTES_PROPERTY}); the flush
@@ -162,7 +163,7 @@ public final class AccessLog implements AutoCloseable {
         JsonLine line = new JsonLine();
         record.appendJson(line);
         line.ascii('\n');
-        Chunk c = new Chunk(Arrays.copyOf(line.bytes(), line.length()));
+        Chunk c = new Chunk(Arrays.copyOfRange(line.bytes(), line.start(), line.length()));
         c.length = line.length();
         c.lines = 1;
         enqueue(c);
@@ -312,24 +313,32 @@ public final class AccessLog implements AutoCloseable {
             return AccessLog.this;
         }
 
+        /**
+         * Formats the line in place, after the chunk's last line. One that does not fit in what is
+         * left spilled into the line's own array: the chunk goes to the writer and the line starts
+         * the next one (or, longer than a chunk, is written on its own).
+         */
         void append(RequestRecord record) {
-            line.reset();
+            line.into(chunk.bytes, chunk.length);
             record.appendJson(line);
             line.ascii('\n');
-            int n = line.length();
-            if (chunk.length + n > chunk.bytes.length) {
-                handOff();
+            if (line.bytes() == chunk.bytes) {
+                chunk.length = line.length();
+                chunk.lines++;
+                return;
             }
+            int n = line.length() - line.start();
+            handOff();
             if (n > chunk.bytes.length) { // longer than a chunk (a very long path): its own write
-                Chunk own = new Chunk(Arrays.copyOf(line.bytes(), n));
+                Chunk own = new Chunk(Arrays.copyOfRange(line.bytes(), line.start(), line.length()));
                 own.length = n;
                 own.lines = 1;
                 enqueue(own);
                 return;
             }
-            System.arraycopy(line.bytes(), 0, chunk.bytes, chunk.length, n);
-            chunk.length += n;
-            chunk.lines++;
+            System.arraycopy(line.bytes(), line.start(), chunk.bytes, 0, n);
+            chunk.length = n;
+            chunk.lines = 1;
         }
 
         void handOff() {

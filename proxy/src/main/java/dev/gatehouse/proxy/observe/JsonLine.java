@@ -2,11 +2,10 @@ package dev.gatehouse.proxy.observe;
 
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
-import java.util.Arrays;
 
 /**
  * One access-log line built straight into UTF-8 bytes: no {@code String}, no {@code char[]} and no
- * encoder pass per line. One instance per event loop, reused for every line it formats; not
+ * encoder pass per line; on an event loop, straight into its access-log chunk ({@link #into}). One instance per event loop, reused for every line it formats; not
  * thread-safe.
  *
  * <p>Strings are escaped as RFC 8259 §7 asks ({@code "}, {@code \}, control characters);
@@ -18,22 +17,48 @@ final class JsonLine {
     private static final byte[] NULL = {'n', 'u', 'l', 'l'};
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
-    private byte[] bytes = new byte[1024];
+    /** This line's own array: where it is built after {@link #reset()}, and where it spills to. */
+    private byte[] own = new byte[1024];
+    /** Where the line is being built: {@link #own}, or a caller's buffer ({@link #into}). */
+    private byte[] bytes = own;
+    /** The line's first byte in {@link #bytes}. */
+    private int start;
+    /** One past the line's last byte in {@link #bytes}. */
     private int length;
     /** The epoch second whose text {@link #secondText} holds ({@code yyyy-MM-ddTHH:mm:ss.}). */
     private long cachedSecond = Long.MIN_VALUE;
     private final byte[] secondText = new byte[20];
 
+    /** Starts a line in this line's own array. */
     void reset() {
+        bytes = own;
+        start = 0;
         length = 0;
     }
 
-    int length() {
-        return length;
+    /**
+     * Starts a line at {@code at} in {@code target} (an event loop's access-log chunk), so a line
+     * that fits is formatted in place and never copied. A line that outgrows {@code target} moves
+     * to this line's own array: then {@link #bytes()} is no longer {@code target}.
+     */
+    void into(byte[] target, int at) {
+        bytes = target;
+        start = at;
+        length = at;
     }
 
+    /** Where the line is: {@code bytes()[start() .. length())}. */
     byte[] bytes() {
         return bytes;
+    }
+
+    int start() {
+        return start;
+    }
+
+    /** One past the line's last byte in {@link #bytes()}. */
+    int length() {
+        return length;
     }
 
     JsonLine ascii(String s) {
@@ -223,8 +248,17 @@ final class JsonLine {
     }
 
     private void ensure(int more) {
-        if (length + more > bytes.length) {
-            bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + more));
+        if (length + more <= bytes.length) {
+            return;
+        }
+        int n = length - start;
+        if (bytes != own || n + more > own.length) {
+            byte[] to = n + more > own.length ? new byte[Math.max(own.length * 2, n + more)] : own;
+            System.arraycopy(bytes, start, to, 0, n);
+            own = to;
+            bytes = to;
+            start = 0;
+            length = n;
         }
     }
 }

@@ -1,5 +1,8 @@
 package dev.gatehouse.proxy.observe;
 
+import dev.gatehouse.proxy.http.ClientAddress;
+import dev.gatehouse.proxy.http.ForwardedFor;
+import dev.gatehouse.proxy.http.TrustedProxies;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.DefaultEventLoopGroup;
 import io.netty.channel.EventLoop;
@@ -8,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -147,6 +151,45 @@ class AccessLogQueueTest {
         record(observer, "late").finish(1);
         assertThat(text(out)).contains("\"off-loop\"").doesNotContain("\"late\"");
         assertThat(metrics.accessLogDropped().count()).isEqualTo(1.0);
+    }
+
+    /**
+     * The exact line of a request whose path holds a quote, a backslash, a control character (as
+     * the decoder would never pass one, but the formatter must still escape it) and non-ASCII
+     * text; lines around one longer than a chunk stay whole and in order.
+     */
+    @Test
+    void linesAreExactlyTheJsonOfTheRecordAndALineLongerThanAChunkIsWrittenOnItsOwn() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        AccessLog log = new AccessLog(synchronizedStream(out), false, metrics.accessLogDropped(), 64, 1024, 3_600_000);
+        RequestObserver observer = new RequestObserver(metrics, log);
+        observer.attach(loops);
+        EventLoop loop = loops.next();
+        String odd = "/p/\"q\"/back\\slash/\u0001/é/中/\uD83D\uDE00?apikey=k&page=2";
+        String huge = "/" + "h".repeat(3000);
+        ClientAddress client = ForwardedFor.of(TrustedProxies.NONE, new InetSocketAddress("203.0.113.7", 51544)).peer();
+        metrics.redaction().add(List.of("apikey"));
+        loop.submit(() -> {
+            for (String path : new String[] {odd, huge, "/after"}) {
+                RequestRecord r = new RequestRecord(observer, "GET", "HTTP/1.1", path, "id-" + path.length(), client);
+                r.replied(404, 10);
+                r.finish(1);
+            }
+        }).syncUninterruptibly();
+        observer.close();
+        List<String> lines = text(out).lines()
+                .map(l -> l.replaceFirst("^\\{\"time\":\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\"", "{\"time\":T")
+                        .replaceFirst("\"latency_ms\":\\d+\\.\\d{3}", "\"latency_ms\":L"))
+                .toList();
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(0)).isEqualTo("{\"time\":T,\"request_id\":\"id-" + odd.length() + "\",\"client\":\"203.0.113.7:51544\","
+                + "\"peer\":null,\"method\":\"GET\",\"protocol\":\"HTTP/1.1\","
+                + "\"path\":\"/p/\\\"q\\\"/back\\\\slash/\\u0001/é/中/\uD83D\uDE00?apikey=REDACTED&page=2\","
+                + "\"route\":null,\"service\":null,\"target\":null,\"status\":404,\"bytes_in\":0,\"bytes_out\":10,"
+                + "\"latency_ms\":L,\"upstream_latency_ms\":null,\"retries\":0,\"consumer\":null,\"tls_version\":null,\"sni\":null}");
+        assertThat(lines.get(1)).contains("\"path\":\"" + huge + "\"").endsWith("}");
+        assertThat(lines.get(2)).contains("\"request_id\":\"id-6\"", "\"path\":\"/after\"");
+        assertThat(metrics.accessLogDropped().count()).isZero();
     }
 
     private static boolean awaitUninterruptibly(CountDownLatch latch) {

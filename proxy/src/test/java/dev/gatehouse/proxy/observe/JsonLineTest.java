@@ -68,4 +68,29 @@ class JsonLineTest {
             assertThat(parse(line).get("client").asText()).isEqualTo(c[2]);
         }
     }
+
+    @Test
+    void aLineBuiltInPlaceLeavesWhatPrecedesItAndSpillsWhenItOutgrowsTheBuffer() {
+        byte[] chunk = new byte[64];
+        byte[] before = "previous line\n".getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(before, 0, chunk, 0, before.length);
+        JsonLine line = new JsonLine();
+
+        line.into(chunk, before.length);
+        line.ascii("{\"x\":0").field("v", "é\"").ascii('}');
+        assertThat(line.bytes()).isSameAs(chunk); // fitted: formatted in place, nothing copied
+        assertThat(new String(chunk, 0, line.length(), StandardCharsets.UTF_8)).isEqualTo("previous line\n{\"x\":0,\"v\":\"é\\\"\"}");
+
+        line.into(chunk, line.length());
+        String longValue = "x".repeat(100);
+        line.ascii("{\"x\":1").field("v", longValue).ascii('}');
+        assertThat(line.bytes()).isNotSameAs(chunk); // outgrew the chunk: moved to the line's own array, whole
+        assertThat(new String(line.bytes(), line.start(), line.length() - line.start(), StandardCharsets.UTF_8))
+                .isEqualTo("{\"x\":1,\"v\":\"" + longValue + "\"}");
+        assertThat(new String(chunk, 0, before.length, StandardCharsets.US_ASCII)).isEqualTo("previous line\n");
+
+        line.reset(); // the next line after a spill starts clean
+        line.ascii("{}");
+        assertThat(new String(line.bytes(), line.start(), line.length() - line.start(), StandardCharsets.UTF_8)).isEqualTo("{}");
+    }
 }
