@@ -1,5 +1,7 @@
 package dev.gatehouse.e2e;
 
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerStatus;
@@ -330,6 +332,48 @@ class GatewayConformanceE2ETest extends ConformanceHarness {
         Gateway updated = Cluster.await(WITHIN, () -> latestGatewayNow("gateway-observed-generation-bump"),
                 g -> g != null && g.getStatus().getListeners().size() == 2, "both listeners at the latest generation");
         assertThat(updated.getMetadata().getGeneration()).isNotEqualTo(original.getMetadata().getGeneration());
+    }
+
+    @Test
+    @DisplayName("GatewayNameMaximumLength")
+    void gatewayNameMaximumLength() throws Exception {
+        apply("gateway-name-maximum-length");
+        String name = "gateway-name-maximum-length-" + "a".repeat(253 - "gateway-name-maximum-length-".length());
+        Gateway g = latestGateway(name);
+        assertThat(g.getMetadata().getName()).hasSize(253);
+        assertThat(condition(g.getStatus().getConditions(), "Accepted")).isEqualTo("True/Accepted");
+    }
+
+    /**
+     * The upstream test patches the manual EndpointSlices with the addresses of infra-backend-v1's
+     * pods; the headless Service's slice is the EndpointSlice controller's work, which the mock API
+     * server does not do, so the harness writes it as it does for the base Services. The pod here
+     * is infra-backend-v1's loopback backend, so the slices' port is that backend's port where the
+     * upstream pods listen on 3000 (the Services' targetPort); the IPv6 slices stay empty, as
+     * upstream on an IPv4-only cluster.
+     */
+    @Test
+    @DisplayName("HTTPRouteServiceTypes")
+    void serviceTypes() throws Exception {
+        apply("httproute-service-types");
+        var slices = client.resources(EndpointSlice.class).inNamespace(INFRA);
+        EndpointSlice pod = slices.withName("infra-backend-v1-1").get();
+        int port = pod.getPorts().get(0).getPort();
+        for (String name : List.of("manual-endpointslices-ip4", "headless-manual-endpointslices-ip4")) {
+            slices.withName(name).edit(s -> {
+                s.setEndpoints(pod.getEndpoints());
+                s.getPorts().get(0).setPort(port);
+                return s;
+            });
+        }
+        EndpointSlice headless = new EndpointSliceBuilder().withNewMetadata().withName("headless-1").withNamespace(INFRA)
+                .addToLabels("kubernetes.io/service-name", "headless").endMetadata().withAddressType("IPv4")
+                .addNewPort().withName("first-port").withPort(port).withProtocol("TCP").endPort()
+                .withEndpoints(pod.getEndpoints()).build();
+        applied.add(client.resource(headless).create());
+        accepted(INFRA, "service-types", "same-namespace");
+        expect(to("/manual-endpointslices", "infra-backend-v1", INFRA), to("/headless", "infra-backend-v1", INFRA),
+                to("/headless-manual-endpointslices", "infra-backend-v1", INFRA), status(null, "/headless/", 404));
     }
 
     @Test
