@@ -34,8 +34,11 @@ public final class BalancerPlan {
 
     /** One upstream as planned: its state (live or new), configuration and targets by key. */
     record Staged(UpstreamState state, Upstream config, Map<String, TargetState> targets, Map<String, Peer> peers,
-                  int nextSlot) {
+                  int nextSlot, Balancer balancer) {
     }
+
+    /** Selectors made by {@link #selector}, by upstream id; committed as the upstreams' live selectors. */
+    final Map<String, UpstreamSelector> selectors = new LinkedHashMap<>();
 
     BalancerPlan(Balancers owner, long generation, TargetResolver resolver, boolean failOpen) {
         this.owner = owner;
@@ -72,8 +75,19 @@ public final class BalancerPlan {
             byKey.put(p.key(), p);
             states[i] = t;
         }
-        upstreams.put(u.id(), new Staged(state, u, targets, byKey, slot));
-        return new Balancer(state, u, peers, states, failOpen);
+        Balancer balancer = new Balancer(state, u, peers, states, failOpen);
+        upstreams.put(u.id(), new Staged(state, u, targets, byKey, slot, balancer));
+        return balancer;
+    }
+
+    /**
+     * As {@link #balancer}, behind an {@link UpstreamSelector}: what a compiled route holds, so an
+     * endpoint delta can later replace this upstream's targets in place ({@link Balancers#replaceTargets}).
+     */
+    public UpstreamSelector selector(Upstream u) {
+        UpstreamSelector selector = new UpstreamSelector(balancer(u));
+        selectors.put(u.id(), selector);
+        return selector;
     }
 
     /** One peer per target; a DNS name with a known answer becomes one peer per record. */

@@ -76,6 +76,7 @@ public final class Balancers implements AutoCloseable {
         Map<String, Set<String>> keys = new HashMap<>();
         plan.upstreams.forEach((id, s) -> {
             s.state().adopt(s.config(), s.targets(), s.peers(), s.nextSlot());
+            s.state().selector(plan.selectors.get(id));
             upstreams.put(id, s.state());
             keys.put(id, Set.copyOf(s.targets().keySet()));
         });
@@ -83,6 +84,58 @@ public final class Balancers implements AutoCloseable {
         if (resolver != null) {
             resolver.use(plan.names);
         }
+    }
+
+    /**
+     * Replaces the targets of live upstreams in place (an endpoint delta): each gets a new
+     * balancer, built like a plan's (targets that stay keep their state: position, counters,
+     * EWMAs, health, ejection, in-flight count; new ones start fresh, with slow start), swapped
+     * into the {@link UpstreamSelector} the serving routes hold. Requests already running finish
+     * on the balancer they pinned, so a removed target drains. Nothing else changes: the routes,
+     * the other upstreams, each upstream's settings (the caller checked only targets differ).
+     * All or nothing: when one upstream cannot be replaced, none is.
+     *
+     * @param changed the upstreams as they are now; each must be live and compiled with a selector
+     * @return the new targets of each upstream, by key, for the caller's meters
+     * @throws IllegalArgumentException when an upstream is not live or has no selector (apply a whole snapshot then)
+     */
+    public synchronized Map<String, Map<String, TargetState>> replaceTargets(List<Upstream> changed) {
+        for (Upstream u : changed) {
+            UpstreamState live = upstreams.get(u.id());
+            if (live == null || live.selector() == null) {
+                throw new IllegalArgumentException("upstream " + u.id() + ": " + (live == null ? "not served" : "compiled without a selector")
+                        + " (expected: an upstream of the applied snapshot; apply the whole snapshot instead)");
+            }
+        }
+        BalancerPlan plan = new BalancerPlan(this, generation, resolver, failOpen);
+        for (Upstream u : changed) {
+            plan.balancer(u);
+        }
+        generation++;
+        Map<String, Set<String>> keys = new HashMap<>(built);
+        Map<String, Map<String, TargetState>> out = new LinkedHashMap<>();
+        plan.upstreams.forEach((id, s) -> {
+            s.state().adopt(s.config(), s.targets(), s.peers(), s.nextSlot());
+            s.state().selector().replace(s.balancer());
+            keys.put(id, Set.copyOf(s.targets().keySet()));
+            out.put(id, Map.copyOf(s.targets()));
+        });
+        built = Map.copyOf(keys);
+        if (resolver != null) {
+            Set<String> names = new HashSet<>();
+            for (UpstreamState s : upstreams.values()) {
+                Upstream c = s.config();
+                if (c != null) {
+                    c.targets().forEach(t -> {
+                        if (!TargetResolver.isLiteral(t.host())) {
+                            names.add(t.host());
+                        }
+                    });
+                }
+            }
+            resolver.use(names);
+        }
+        return out;
     }
 
     /** Pool keys ({@code host:port}, or {@code host:port@address} for a DNS record) as last committed. */

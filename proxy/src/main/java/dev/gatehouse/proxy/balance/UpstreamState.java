@@ -27,6 +27,8 @@ public final class UpstreamState {
     /** The view of threads that are not event loops; locked by its users. */
     private final LoopView shared = new LoopView();
     private volatile Upstream config;
+    /** The selector the serving routes hold; null when the upstream was compiled without one. */
+    private volatile UpstreamSelector selector;
 
     /** @param config the configuration it is created with; not live before its plan is committed */
     UpstreamState(String id, Upstream config) {
@@ -102,6 +104,14 @@ public final class UpstreamState {
         targets.putAll(next);
         nextSlot.accumulateAndGet(nextFreeSlot, Math::max);
         this.config = config;
+    }
+
+    UpstreamSelector selector() {
+        return selector;
+    }
+
+    void selector(UpstreamSelector s) {
+        selector = s;
     }
 
     /** Whether one more target may be ejected: never more than {@code maxEjectionPercent} (at least one when > 0). */

@@ -67,7 +67,7 @@ public final class CompiledSnapshot {
                                            RetryBudgets.Plan budgets) {
         Map<String, TargetSelector> selectors = new HashMap<>();
         for (Upstream u : snapshot.upstreams()) {
-            selectors.put(u.id(), balancers.balancer(u));
+            selectors.put(u.id(), balancers.selector(u)); // replaceable in place by an endpoint delta
         }
         Map<String, Service> services = new HashMap<>();
         snapshot.services().forEach(s -> {
@@ -87,6 +87,17 @@ public final class CompiledSnapshot {
                     svc.upstream(), selectors.get(svc.upstream())), budgets.budget(svc));
         });
         return new CompiledSnapshot(snapshot, SnapshotCodec.contentHash(snapshot), router);
+    }
+
+    /**
+     * This compiled snapshot serving {@code next}, whose routes, services, consumers and
+     * certificates are this one's and whose upstreams differ only in targets (an endpoint delta,
+     * applied to the balancers in place by {@code Balancers.replaceTargets}): the router is reused.
+     *
+     * @param contentHash {@code next}'s content hash, as the controller sent it
+     */
+    public CompiledSnapshot withEndpoints(Snapshot next, String contentHash) {
+        return new CompiledSnapshot(next, contentHash, router);
     }
 
     private static String namespaceOf(Route r) {

@@ -152,6 +152,23 @@ public final class ProxyMetrics {
         holder.state = state;
     }
 
+    /**
+     * An endpoint delta replaced the targets of {@code upstream}: each of {@code targets} (by key)
+     * gets its in-flight gauge, and the series of the upstream's targets not among them are removed.
+     */
+    public synchronized void upstreamTargets(String upstream, Map<String, TargetState> targets) {
+        targets.forEach((key, state) -> targetInFlight(upstream, key, state));
+        String prefix = targetKey(upstream, "");
+        targetSeries.entrySet().removeIf(e -> {
+            if (!e.getKey().startsWith(prefix) || targets.containsKey(e.getKey().substring(prefix.length()))) {
+                return false;
+            }
+            e.getValue().forEach(registry::remove);
+            inFlight.remove(e.getKey());
+            return true;
+        });
+    }
+
     /** What the in-flight gauge of one target reads. */
     private static final class InFlightGauge {
         volatile TargetState state;
