@@ -361,6 +361,11 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         return plane.compiled().snapshot();
     }
 
+    /** What the hot path reads now: the applied snapshot compiled (router, balancers, key maps). */
+    public CompiledSnapshot compiled() {
+        return plane.compiled();
+    }
+
     /** The applied snapshot's content hash. */
     public String currentContentHash() {
         return plane.compiled().contentHash();
