@@ -308,13 +308,13 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
 
     /** A message over the limit is not sent; the proxy keeps what it serves and the refusal shows as its last NACK. */
     private void refuseOversize(Published latest, int bytes) {
+        lastNack = Nack.of(latest.version(), latest.hash(), List.of(ObjectError.snapshotWide("snapshot",
+                bytes + " bytes (expected: <= " + maxMessageBytes + ", the channel's message limit); not sent")));
+        updateState();
         server.counters().oversizeRefused.increment();
         LOG.error("event=channel.oversize proxy={} version={} bytes={} limit={} fix=\"raise --channel-max-message-bytes "
                 + "(controller) and --max-message-bytes (proxy), or split the configuration\"", proxyId, latest.version(),
                 bytes, maxMessageBytes);
-        lastNack = Nack.of(latest.version(), latest.hash(), List.of(ObjectError.snapshotWide("snapshot",
-                bytes + " bytes (expected: <= " + maxMessageBytes + ", the channel's message limit); not sent")));
-        updateState();
     }
 
     /** Says goodbye with 1001 (going away); the server closes the connection after. */
