@@ -16,7 +16,8 @@ import java.util.Objects;
  *                    Informative: the controller logs it; order is enforced by the proxy.
  * @param maxMessageBytes the largest message the proxy takes (after decompression); the controller
  *                    sends nothing bigger to it. Null when not said (a proxy before the limit was told):
- *                    then only the controller's own limit applies.
+ *                    then only the controller's own limit applies, and the controller sends it no
+ *                    {@link EndpointDelta}s (a proxy that tells its limit takes them).
  */
 public record Hello(int protocol, String proxyId, long lastVersion, String lastHash, String lastEpoch,
                     Long maxMessageBytes) implements ChannelMessage {

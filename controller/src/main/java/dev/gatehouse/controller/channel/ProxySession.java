@@ -76,6 +76,8 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
     private boolean pushedDelta;
     /** min(the server's limit, the proxy's). */
     private long maxMessageBytes;
+    /** The proxy takes endpoint deltas: it told its message limit, which only proxies that know deltas do. */
+    private boolean takesDeltas;
     private Nack lastNack;
     /** The copy others read; replaced on the event loop after every change. */
     private volatile ProxyState state;
@@ -151,6 +153,7 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
         since = Instant.now();
         heldVersion = hello.lastVersion();
         heldHash = hello.lastHash();
+        takesDeltas = hello.maxMessageBytes() != null;
         maxMessageBytes = hello.maxMessageBytes() == null ? server.maxMessageBytes()
                 : Math.min(server.maxMessageBytes(), hello.maxMessageBytes());
         updateState();
@@ -261,7 +264,7 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
             acked(latest.version(), latest.hash());
             return;
         }
-        boolean delta = latest.deltaFrom(heldVersion, heldHash);
+        boolean delta = takesDeltas && latest.deltaFrom(heldVersion, heldHash);
         byte[] message = delta ? latest.delta() : latest.frame();
         pushedVersion = latest.version();
         pushedHash = latest.hash();
@@ -311,10 +314,10 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
         lastNack = Nack.of(latest.version(), latest.hash(), List.of(ObjectError.snapshotWide("snapshot",
                 bytes + " bytes (expected: <= " + maxMessageBytes + ", the channel's message limit); not sent")));
         updateState();
-        server.counters().oversizeRefused.increment();
         LOG.error("event=channel.oversize proxy={} version={} bytes={} limit={} fix=\"raise --channel-max-message-bytes "
                 + "(controller) and --max-message-bytes (proxy), or split the configuration\"", proxyId, latest.version(),
                 bytes, maxMessageBytes);
+        server.counters().oversizeRefused.increment(); // last: a reader of the counter sees the state and the log line
     }
 
     /** Says goodbye with 1001 (going away); the server closes the connection after. */

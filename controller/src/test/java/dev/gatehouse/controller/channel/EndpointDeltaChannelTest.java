@@ -169,7 +169,7 @@ class EndpointDeltaChannelTest extends ChannelTestBase {
         server.publish(v1);
         RawPeer peer = track(new RawPeer(uri(server)));
         peer.sendText("{\"type\":\"hello\",\"protocol\":1,\"proxyId\":\"raw\",\"lastVersion\":1,\"lastHash\":\""
-                + SnapshotCodec.contentHash(v1) + "\"}");
+                + SnapshotCodec.contentHash(v1) + "\",\"maxMessageBytes\":65536}");
         Poll.until("v1 counted as held", () -> server.allAcked(1) && server.connectedCount() == 1);
 
         server.publish(v2);
@@ -186,6 +186,21 @@ class EndpointDeltaChannelTest extends ChannelTestBase {
         assertThat(server.counters().resyncs.sum()).isEqualTo(1);
         assertThat(server.proxies().get(0).lastNack()).as("a resync is no refusal").isNull();
         assertThat(logs.containing("event=channel.resync proxy=raw version=2")).hasSize(1);
+    }
+
+    @Test
+    void aProxyThatDoesNotTellItsLimitIsOfABuildBeforeDeltasAndGetsWholeSnapshots() {
+        ChannelServer server = server();
+        Snapshot v1 = snapshot(1, List.of(target(9001)), 0);
+        server.publish(v1);
+        RawPeer peer = track(new RawPeer(uri(server)));
+        peer.sendText("{\"type\":\"hello\",\"protocol\":1,\"proxyId\":\"old\",\"lastVersion\":1,\"lastHash\":\""
+                + SnapshotCodec.contentHash(v1) + "\"}");
+        Poll.until("v1 counted as held", () -> server.allAcked(1) && server.connectedCount() == 1);
+        server.publish(snapshot(2, List.of(target(9002)), 0));
+        Poll.until("a push", () -> peer.texts.size() == 1);
+        assertThat(peer.texts.get(0)).startsWith("{\"type\":\"snapshot\",\"protocol\":1,\"version\":2,");
+        assertThat(server.counters().deltasSent.sum()).isZero();
     }
 
     @Test
