@@ -337,7 +337,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             metrics.snapshotRefused(System.nanoTime() - startNanos);
             return problems;
         }
-        Map<String, Map<String, dev.gatehouse.proxy.balance.TargetState>> targets;
+        Map<String, Balancers.Replaced> targets;
         try {
             targets = balancers.replaceTargets(changed);
         } catch (IllegalArgumentException e) {
@@ -345,11 +345,15 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             return apply(next);
         }
         plane.publish(plane.compiled().withEndpoints(next, contentHash));
-        targets.forEach(metrics::upstreamTargets);
+        targets.forEach((id, r) -> metrics.upstreamTargets(id, r.before(), r.after()));
         metrics.snapshotApplied(next.version(), System.nanoTime() - startNanos);
-        health.reconcile();
-        Set<String> keys = balancers.poolKeys();
-        pools.forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(keys)));
+        if (changed.stream().anyMatch(u -> u.healthChecks() != null && u.healthChecks().active() != null)) {
+            health.reconcile(); // probes start for new targets and stop for removed ones
+        }
+        if (targets.values().stream().anyMatch(Balancers.Replaced::poolDropped)) {
+            Set<String> keys = balancers.livePoolKeys(); // a live view: no copy of every key per delta
+            pools.forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(keys)));
+        }
         LOG.info("event=snapshot.applied version={} kind=endpoints upstreams={} hash={} micros={}", next.version(),
                 changed.size(), contentHash, (System.nanoTime() - startNanos) / 1_000);
         return List.of();

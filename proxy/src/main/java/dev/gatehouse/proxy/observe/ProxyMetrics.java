@@ -154,19 +154,22 @@ public final class ProxyMetrics {
 
     /**
      * An endpoint delta replaced the targets of {@code upstream}: each of {@code targets} (by key)
-     * gets its in-flight gauge, and the series of the upstream's targets not among them are removed.
+     * gets its in-flight gauge, and the series of the targets of {@code before} not among them are
+     * removed. Costs the change, not the number of series.
      */
-    public synchronized void upstreamTargets(String upstream, Map<String, TargetState> targets) {
+    public synchronized void upstreamTargets(String upstream, Set<String> before, Map<String, TargetState> targets) {
         targets.forEach((key, state) -> targetInFlight(upstream, key, state));
-        String prefix = targetKey(upstream, "");
-        targetSeries.entrySet().removeIf(e -> {
-            if (!e.getKey().startsWith(prefix) || targets.containsKey(e.getKey().substring(prefix.length()))) {
-                return false;
+        for (String gone : before) {
+            if (targets.containsKey(gone)) {
+                continue;
             }
-            e.getValue().forEach(registry::remove);
-            inFlight.remove(e.getKey());
-            return true;
-        });
+            String key = targetKey(upstream, gone);
+            Set<Meter.Id> series = targetSeries.remove(key);
+            if (series != null) {
+                series.forEach(registry::remove);
+            }
+            inFlight.remove(key);
+        }
     }
 
     /** What the in-flight gauge of one target reads. */
