@@ -234,7 +234,8 @@ public final class ChannelClient implements AutoCloseable {
 
     /**
      * Stops retrying, says goodbye to the controller (close 1000) and stops the event loop; waits
-     * up to about 3 s. Not to be called from {@link SnapshotSink#apply}, which runs on that loop.
+     * up to about 3 s, then lets the apply thread finish the message in hand and a trailing write
+     * to disk (up to 5 s more). Not to be called from {@link SnapshotSink#apply}, which runs on that thread.
      */
     @Override
     public void close() {
