@@ -1,16 +1,7 @@
 package dev.gatehouse.proxy.channel;
 
 import dev.gatehouse.config.Snapshot;
-import dev.gatehouse.config.channel.ChannelCodec;
-import dev.gatehouse.config.channel.ChannelCodecException;
-import dev.gatehouse.config.channel.ChannelMessage;
-import dev.gatehouse.config.channel.EndpointDelta;
-import dev.gatehouse.config.channel.Hello;
-import dev.gatehouse.config.channel.Nack;
-import dev.gatehouse.config.channel.ObjectError;
-import dev.gatehouse.config.channel.SnapshotPush;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufInputStream;
 import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketClientCompressionHandler;
 import dev.gatehouse.proxy.balance.DnsResolvers;
 import io.netty.bootstrap.Bootstrap;
@@ -48,10 +39,8 @@ import org.slf4j.LoggerFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -115,8 +104,7 @@ public final class ChannelClient implements AutoCloseable {
     private final EventLoopGroup group;
     /** Decodes and applies messages, off the event loop; one thread, so in order. */
     private final ScheduledExecutorService applyThread;
-    private final LongAdder oversize = new LongAdder();
-    private final LongAdder messageBytes = new LongAdder();
+    private final ApplyWorker worker;
     /** Resolves the controller's name without blocking the loop. */
     private final AddressResolverGroup<InetSocketAddress> dns;
 
@@ -133,6 +121,7 @@ public final class ChannelClient implements AutoCloseable {
         this.config = config;
         this.applyThread = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("gatehouse-channel-apply", true));
         this.applier = new SnapshotApplier(sink, config.stateDir(), applyThread, System::currentTimeMillis);
+        this.worker = new ApplyWorker(config, applier, applyThread);
         this.backoff = backoff;
         this.trust = ChannelTrust.of(config);
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gatehouse-channel-client", true),
@@ -206,9 +195,9 @@ public final class ChannelClient implements AutoCloseable {
         FunctionCounter.builder("gatehouse.channel.resyncs", applier, SnapshotApplier::resyncsRequested)
                 .description("Endpoint deltas not at this proxy's version, answered with a request for the whole snapshot")
                 .register(registry);
-        FunctionCounter.builder("gatehouse.channel.oversize", oversize, LongAdder::doubleValue)
+        FunctionCounter.builder("gatehouse.channel.oversize", worker.oversize, LongAdder::doubleValue)
                 .description("Channel messages refused (NACKed) for exceeding the message limit").register(registry);
-        FunctionCounter.builder("gatehouse.channel.message.bytes", messageBytes, LongAdder::doubleValue)
+        FunctionCounter.builder("gatehouse.channel.message.bytes", worker.messageBytes, LongAdder::doubleValue)
                 .description("Bytes of channel messages received, decompressed").baseUnit("bytes").register(registry);
     }
 
@@ -219,7 +208,7 @@ public final class ChannelClient implements AutoCloseable {
 
     /** Messages refused (NACKed) for their size so far. */
     public long oversizeRefused() {
-        return oversize.sum();
+        return worker.oversize.sum();
     }
 
     /** True between a completed WebSocket handshake and the connection's end. */
@@ -332,84 +321,17 @@ public final class ChannelClient implements AutoCloseable {
         connected = true;
         int afterFailures = failures;
         lastFailure = null;
-        onApplyThread(ch, () -> {
-            Hello hello = applier.hello(config.proxyId(), config.maxMessageBytes());
-            LOG.info("event=channel.connected controller={} proxy={} version={} after-failures={}",
-                    config.controller(), config.proxyId(), hello.lastVersion(), afterFailures);
-            return hello;
-        });
+        worker.hello(ch, afterFailures);
     }
 
-    /**
-     * Decodes and applies one message on the apply thread and writes the answer; takes ownership
-     * of {@code content} (released there).
-     */
+    /** Decodes and applies one message off the loop and writes the answer; takes ownership of {@code content}. */
     void receive(Channel ch, ByteBuf content) {
-        messageBytes.add(content.readableBytes());
-        onApplyThread(ch, () -> {
-            ChannelMessage message;
-            try (ByteBufInputStream in = new ByteBufInputStream(content, true)) {
-                message = ChannelCodec.decode(in);
-            } catch (ChannelCodecException e) {
-                LOG.warn("event=channel.bad-message error=\"{}\"", e.getMessage());
-                if (("snapshot".equals(e.type()) || "endpoints".equals(e.type())) && e.version() >= 0) {
-                    // a message this proxy cannot read is refused like an invalid one: the
-                    // controller hears why, and the proxy keeps what it serves
-                    return Nack.of(e.version(), e.hash() == null ? "" : e.hash(),
-                            List.of(ObjectError.snapshotWide("snapshot", e.getMessage())));
-                }
-                return null;
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException("reading an in-memory buffer", e);
-            }
-            if (message instanceof SnapshotPush push) {
-                return applier.receive(push);
-            }
-            if (message instanceof EndpointDelta delta) {
-                return applier.receive(delta);
-            }
-            LOG.warn("event=channel.bad-message error=\"unexpected {} from the controller\"", ChannelCodec.typeOf(message));
-            return null;
-        }, content);
+        worker.receive(ch, content);
     }
 
-    /** A message over the limit was dropped by the aggregator or the inflater: NACK it (version 0: the one outstanding). */
+    /** A message over the limit was dropped by the aggregator or the inflater: NACK it. */
     void oversize(Channel ch, String detail, boolean thenClose) {
-        oversize.increment();
-        LOG.warn("event=channel.oversize limit={} detail=\"{}\" action={}", config.maxMessageBytes(), detail,
-                thenClose ? "nack-and-reconnect" : "nack");
-        Nack nack = Nack.of(0, "", List.of(ObjectError.snapshotWide("message", "larger than " + config.maxMessageBytes()
-                + " bytes decompressed (expected: <= the proxy's --max-message-bytes); not applied")));
-        if (thenClose) {
-            ch.writeAndFlush(ControllerSession.frame(nack)).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
-            return;
-        }
-        onApplyThread(ch, () -> nack); // after any answer still being made, so answers keep their order
-    }
-
-    private void onApplyThread(Channel ch, java.util.function.Supplier<ChannelMessage> work) {
-        onApplyThread(ch, work, null);
-    }
-
-    private void onApplyThread(Channel ch, java.util.function.Supplier<ChannelMessage> work, ByteBuf owned) {
-        try {
-            applyThread.execute(() -> {
-                ChannelMessage answer;
-                try {
-                    answer = work.get();
-                } catch (RuntimeException e) {
-                    LOG.error("event=channel.apply-failed error=\"{}\"", e.toString(), e);
-                    return;
-                }
-                if (answer != null && ch.isActive()) {
-                    ch.writeAndFlush(ControllerSession.frame(answer));
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            if (owned != null) {
-                owned.release(); // stopping
-            }
-        }
+        worker.oversize(ch, detail, thenClose);
     }
 
     /** A connection ended, after or before its handshake. */
