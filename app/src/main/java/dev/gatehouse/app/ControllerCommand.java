@@ -1,5 +1,9 @@
 package dev.gatehouse.app;
 
+import dev.gatehouse.config.Snapshot;
+
+import dev.gatehouse.controller.publish.SnapshotPublisher;
+
 import dev.gatehouse.controller.channel.ChannelFleet;
 import dev.gatehouse.controller.channel.ChannelListener;
 import dev.gatehouse.controller.channel.ChannelServer;
@@ -44,6 +48,11 @@ public final class ControllerCommand implements Callable<Integer> {
     @Option(names = "--channel-port", paramLabel = "PORT", defaultValue = "18000",
             description = "Port proxies connect to (WebSocket). Default: ${DEFAULT-VALUE}.")
     int channelPort;
+
+    @Option(names = MessageLimitFlag.CONTROLLER, paramLabel = "SIZE", defaultValue = MessageLimitFlag.DEFAULT,
+            description = "Largest channel message, decompressed (e.g. 64Mi); a snapshot over it, or over a proxy's own limit, "
+                    + "is not sent. Default: ${DEFAULT-VALUE}.")
+    String channelMaxMessageBytes;
 
     @Option(names = "--token-file", paramLabel = "FILE", required = true,
             description = "File holding the channel's bearer token; proxies must present it.")
@@ -154,6 +163,15 @@ public final class ControllerCommand implements Callable<Integer> {
         }
     }
 
+    /** The {@value MessageLimitFlag#CONTROLLER} value; a bad one is a usage error naming the flag. */
+    int channelMaxMessageBytes() {
+        try {
+            return MessageLimitFlag.parse(MessageLimitFlag.CONTROLLER, channelMaxMessageBytes);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
     /** The Ingress settings of the flags; a bad value is a usage error naming the flag. */
     IngressConfig ingressConfig() {
         try {
@@ -170,6 +188,7 @@ public final class ControllerCommand implements Callable<Integer> {
         String defaultCertificate = defaultCertificate();
         GatewaySelection gatewaySelection = gatewaySelection();
         ControllerConfig.StatusRate statusRate = statusRate();
+        int maxMessageBytes = channelMaxMessageBytes();
         String token = Identity.token(tokenFile);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         try (Shutdown shutdown = Shutdown.register();
@@ -177,7 +196,7 @@ public final class ControllerCommand implements Callable<Integer> {
              Running running = Running.start(client, ControllerConfig.defaults(namespaces, leaseNamespace(client), Identity.podName())
                              .withIngress(ingressConfig).withDefaultCertificate(defaultCertificate).withGateway(gatewaySelection)
                              .withStatusWrites(statusRate),
-                     new ChannelServerConfig(channelAddress, channelPort, token, tlsCert, tlsKey), registry);
+                     new ChannelServerConfig(channelAddress, channelPort, token, tlsCert, tlsKey, maxMessageBytes), registry);
              ProcessMeters jvm = ProcessMeters.bind(registry);
              StatusEndpoint status = StatusEndpoint.start(statusAddress, statusPort, running.controller::ready, registry)) {
             shutdown.await();
@@ -212,7 +231,18 @@ public final class ControllerCommand implements Callable<Integer> {
             ChannelServer channel = ChannelServer.start(channelConfig);
             Controller created = null;
             try {
-                Controller controller = new Controller(client, config, channel::publish, registry);
+                Controller controller = new Controller(client, config, new SnapshotPublisher() {
+                    @Override
+                    public void publish(Snapshot snapshot) {
+                        channel.publish(snapshot);
+                    }
+
+                    @Override
+                    public void publish(Snapshot snapshot, String contentHash) {
+                        channel.publish(snapshot, contentHash); // hashed once, where it was versioned
+                    }
+                }, registry);
+                channel.bindMeters(registry);
                 created = controller;
                 controller.fleet(new ChannelFleet(channel));
                 io.micrometer.core.instrument.Counter acks = io.micrometer.core.instrument.Counter

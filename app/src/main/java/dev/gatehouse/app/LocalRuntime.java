@@ -107,7 +107,17 @@ public final class LocalRuntime implements AutoCloseable {
             String token = ApiKeys.generate();
             ChannelServer channel = ChannelServer.start(new ChannelServerConfig("127.0.0.1", 0, token, null, null));
             started.add(channel);
-            LocalSource source = new LocalSource(dir, channel::publish, defaultCertificate, java.time.Clock.systemUTC()).start();
+            LocalSource source = new LocalSource(dir, new dev.gatehouse.controller.publish.SnapshotPublisher() {
+                @Override
+                public void publish(dev.gatehouse.config.Snapshot snapshot) {
+                    channel.publish(snapshot);
+                }
+
+                @Override
+                public void publish(dev.gatehouse.config.Snapshot snapshot, String contentHash) {
+                    channel.publish(snapshot, contentHash); // hashed once, where it was versioned
+                }
+            }, defaultCertificate, java.time.Clock.systemUTC()).start();
             started.add(source);
             ProxyServer proxy = ProxyServer.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), accessLog);
             started.add(proxy);

@@ -51,6 +51,11 @@ public final class ProxyCommand implements Callable<Integer> {
             + "certificate; the only one trusted on wss:// (required with wss://), re-read at each connection attempt.")
     Path caFile;
 
+    @Option(names = MessageLimitFlag.PROXY, paramLabel = "SIZE", defaultValue = MessageLimitFlag.DEFAULT,
+            description = "Largest channel message taken, decompressed (e.g. 64Mi); a bigger one is refused (NACK) and the "
+                    + "proxy keeps serving what it has. Default: ${DEFAULT-VALUE}.")
+    String maxMessageBytes;
+
     @Option(names = "--proxy-id", paramLabel = "ID", description = "This proxy's name on the channel. Default: $POD_NAME, else the host name.")
     String proxyId;
 
@@ -65,7 +70,8 @@ public final class ProxyCommand implements Callable<Integer> {
             Running running;
             try {
                 running = Running.start(options, new ChannelClientConfig(controller, token,
-                        proxyId == null ? Identity.podName() : proxyId, stateDir, false, caFile));
+                        proxyId == null ? Identity.podName() : proxyId, stateDir, false, caFile,
+                        MessageLimitFlag.parse(MessageLimitFlag.PROXY, maxMessageBytes)));
             } catch (IllegalStateException | IllegalArgumentException e) { // a port that cannot open, a bad --ca-file
                 return failed(e.getMessage());
             }

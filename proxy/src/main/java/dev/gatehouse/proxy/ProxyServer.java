@@ -310,20 +310,69 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         return List.of();
     }
 
+    /**
+     * Applies an endpoint delta in place: {@code next} differs from the served snapshot only in
+     * the targets of {@code changedUpstreams}. Those upstreams are validated, their targets
+     * replaced in the live balancers ({@link Balancers#replaceTargets}: targets that stay keep
+     * balancing, health and in-flight state; new ones start fresh; removed ones drain), and the
+     * compiled snapshot re-published with the same router, so nothing is recompiled. Before the
+     * first snapshot, or when an upstream cannot be replaced in place, it is applied whole.
+     */
+    @Override
+    public synchronized List<Problem> applyEndpoints(Snapshot next, String contentHash, List<String> changedUpstreams) {
+        if (closed) {
+            LOG.debug("event=snapshot.ignored version={} reason=closed", next.version());
+            return List.of();
+        }
+        if (!dataPort.bound()) {
+            return apply(next);
+        }
+        long startNanos = System.nanoTime();
+        Set<String> ids = Set.copyOf(changedUpstreams);
+        List<dev.gatehouse.config.Upstream> changed = next.upstreams().stream().filter(u -> ids.contains(u.id())).toList();
+        List<Problem> problems = new Snapshot(next.version(), List.of(), List.of(), changed, List.of()).validate();
+        if (!problems.isEmpty()) {
+            LOG.warn("event=snapshot.refused version={} kind=endpoints problems={} first=\"{}\"", next.version(), problems.size(),
+                    problems.get(0));
+            metrics.snapshotRefused(System.nanoTime() - startNanos);
+            return problems;
+        }
+        Map<String, Balancers.Replaced> targets;
+        try {
+            targets = balancers.replaceTargets(changed);
+        } catch (IllegalArgumentException e) {
+            LOG.info("event=snapshot.endpoints-whole version={} reason=\"{}\"", next.version(), e.getMessage());
+            return apply(next);
+        }
+        plane.publish(plane.compiled().withEndpoints(next, contentHash));
+        targets.forEach((id, r) -> metrics.upstreamTargets(id, r.before(), r.after()));
+        metrics.snapshotApplied(next.version(), System.nanoTime() - startNanos);
+        if (changed.stream().anyMatch(u -> u.healthChecks() != null && u.healthChecks().active() != null)) {
+            health.reconcile(); // probes start for new targets and stop for removed ones
+        }
+        if (targets.values().stream().anyMatch(Balancers.Replaced::poolDropped)) {
+            Set<String> keys = balancers.livePoolKeys(); // a live view: no copy of every key per delta
+            pools.forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(keys)));
+        }
+        LOG.info("event=snapshot.applied version={} kind=endpoints upstreams={} hash={} micros={}", next.version(),
+                changed.size(), contentHash, (System.nanoTime() - startNanos) / 1_000);
+        return List.of();
+    }
+
     /** The applied snapshot; {@link Snapshot#EMPTY} before the first. */
     @Override
     public Snapshot current() {
         return plane.compiled().snapshot();
     }
 
+    /** What the hot path reads now: the applied snapshot compiled (router, balancers, key maps). */
+    public CompiledSnapshot compiled() {
+        return plane.compiled();
+    }
+
     /** The applied snapshot's content hash. */
     public String currentContentHash() {
         return plane.compiled().contentHash();
-    }
-
-    /** The applied snapshot as compiled; tests check what a compile reused. */
-    CompiledSnapshot compiled() {
-        return plane.compiled();
     }
 
     /** Recompiles the applied snapshot: a target name resolved for the first time or differently (DNS-based balancing). */

@@ -1,9 +1,13 @@
 package dev.gatehouse.config.channel;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.JsonParserSequence;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import dev.gatehouse.config.SnapshotCodec;
 
 import java.io.IOException;
@@ -20,14 +24,20 @@ import java.util.Objects;
  * Reading checks {@code type} and {@code protocol} before anything else, so a message of an
  * unknown type or another protocol version fails with a message that says so, not with a
  * field-mapping error. Unknown properties are ignored (a newer peer may add fields).
+ *
+ * <p>A message is parsed once: when {@code type} and {@code protocol} come first, as every
+ * message this codec writes has them, the two are read off the token stream and the rest is bound
+ * to the record straight from the same stream (a multi-megabyte snapshot is never held as a JSON
+ * tree). A message with another field order is read as a tree first, as before.
  */
 public final class ChannelCodec {
     private static final Map<String, Class<? extends ChannelMessage>> TYPES = Map.of(
             "hello", Hello.class,
             "snapshot", SnapshotPush.class,
+            "endpoints", EndpointDelta.class,
             "ack", Ack.class,
             "nack", Nack.class);
-    private static final String KNOWN = "hello, snapshot, ack, nack";
+    private static final String KNOWN = "hello, snapshot, endpoints, ack, nack";
 
     private ChannelCodec() {
     }
@@ -39,6 +49,8 @@ public final class ChannelCodec {
             return "hello";
         } else if (message instanceof SnapshotPush) {
             return "snapshot";
+        } else if (message instanceof EndpointDelta) {
+            return "endpoints";
         } else if (message instanceof Ack) {
             return "ack";
         }
@@ -60,8 +72,11 @@ public final class ChannelCodec {
 
     public static ChannelMessage decode(byte[] json) {
         Objects.requireNonNull(json, "json");
-        try {
-            return decode(SnapshotCodec.mapper().readTree(json));
+        try (JsonParser p = SnapshotCodec.mapper().createParser(json)) {
+            ChannelMessage streamed = stream(p);
+            return streamed != null ? streamed : decode(SnapshotCodec.mapper().readTree(json));
+        } catch (ChannelCodecException e) {
+            throw e;
         } catch (JsonProcessingException e) {
             throw new ChannelCodecException("not a channel message: not JSON (" + e.getOriginalMessage() + ")", e);
         } catch (IOException e) {
@@ -72,12 +87,87 @@ public final class ChannelCodec {
     /** Reads one message from {@code in}; the caller closes the stream. */
     public static ChannelMessage decode(InputStream in) {
         Objects.requireNonNull(in, "in");
-        try {
+        if (!in.markSupported()) {
+            in = new java.io.BufferedInputStream(in);
+        }
+        in.mark(Integer.MAX_VALUE); // for the tree fallback of a message not in canonical order
+        try (JsonParser p = SnapshotCodec.mapper().createParser(in)) {
+            p.disable(JsonParser.Feature.AUTO_CLOSE_SOURCE);
+            ChannelMessage streamed = stream(p);
+            if (streamed != null) {
+                return streamed;
+            }
+            in.reset();
             return decode(SnapshotCodec.mapper().readTree(in));
+        } catch (ChannelCodecException e) {
+            throw e;
         } catch (JsonProcessingException e) {
             throw new ChannelCodecException("not a channel message: not JSON (" + e.getOriginalMessage() + ")", e);
         } catch (IOException e) {
             throw new ChannelCodecException("not a channel message: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The single pass: when the object opens with {@code "type"} then {@code "protocol"}, checks
+     * both and binds the record from the rest of the same stream; null when the fields come in
+     * another order (the caller then reads a tree).
+     */
+    private static ChannelMessage stream(JsonParser p) throws IOException {
+        if (p.nextToken() != JsonToken.START_OBJECT || !"type".equals(p.nextFieldName())) {
+            return null;
+        }
+        if (p.nextToken() != JsonToken.VALUE_STRING) {
+            return null;
+        }
+        String type = p.getText();
+        if (!"protocol".equals(p.nextFieldName())) {
+            return null;
+        }
+        JsonToken protocolToken = p.nextToken();
+        Class<? extends ChannelMessage> cls = TYPES.get(type);
+        if (cls == null) {
+            throw new ChannelCodecException("type: '" + abbreviate(type) + "' (expected: one of " + KNOWN + ")");
+        }
+        if (protocolToken != JsonToken.VALUE_NUMBER_INT || p.getNumberType() != JsonParser.NumberType.INT) {
+            throw new ChannelCodecException(type + ".protocol: " + p.getText() + " (expected: " + ChannelMessage.PROTOCOL + ")");
+        }
+        int protocol = p.getIntValue();
+        if (protocol != ChannelMessage.PROTOCOL) {
+            throw new ChannelCodecException(type + ".protocol: " + protocol + " (expected: " + ChannelMessage.PROTOCOL + ")");
+        }
+        // The record binds "protocol" too: replay the opening, that field and the scalar fields
+        // after it (noting version and hash, for the error of a message that does not bind), then
+        // go on with the same stream from its first structured value.
+        TokenBuffer head = new TokenBuffer(p);
+        head.writeStartObject();
+        head.writeFieldName("protocol");
+        head.writeNumber(protocol);
+        long version = -1;
+        String hash = null;
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken value = p.nextToken();
+            head.writeFieldName(field);
+            if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
+                break;
+            }
+            head.copyCurrentEvent(p);
+            if ("version".equals(field) && value == JsonToken.VALUE_NUMBER_INT) {
+                version = p.getLongValue();
+            } else if ("hash".equals(field) && value == JsonToken.VALUE_STRING) {
+                hash = p.getText();
+            }
+        }
+        if (t == null) {
+            throw new ChannelCodecException("not a channel message: not JSON (unexpected end of input)");
+        }
+        try (JsonParser rest = JsonParserSequence.createFlattened(true, head.asParser(p.getCodec()), p)) {
+            return SnapshotCodec.mapper().readValue(rest, cls);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            String why = e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();
+            throw new ChannelCodecException("not a valid " + type + " message: " + why, e, type, version, hash);
         }
     }
 

@@ -20,6 +20,8 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
+import io.micrometer.core.instrument.MeterRegistry;
 import dev.gatehouse.config.channel.Epochs;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -49,14 +51,19 @@ import java.util.function.Consumer;
  *
  * <p>Pipeline per connection, in order: TLS (when configured), idle detection, HTTP/1.1 codec,
  * aggregation of the upgrade request (at most {@value #MAX_UPGRADE_REQUEST_BYTES} bytes), the
- * {@link UpgradeGate} (path and bearer token), the WebSocket handshake and protocol handler
- * (RFC 6455; pings answered, close frames handled), aggregation of fragmented messages, and the
- * {@link ProxySession}.
+ * {@link UpgradeGate} (path and bearer token), permessage-deflate (RFC 7692, when the proxy offers
+ * it), the WebSocket handshake and protocol handler (RFC 6455; pings answered, close frames
+ * handled), aggregation of fragmented messages, and the {@link ProxySession}.
+ *
+ * <p>Each publish is diffed against the one before ({@link Published}): when only upstream
+ * targets changed, a proxy known to serve the previous version gets an {@code endpoints} delta
+ * instead of the whole snapshot (docs/channel.md).
  *
  * <table>
  *   <caption>Limits</caption>
  *   <tr><th>what</th><th>value</th></tr>
- *   <tr><td>largest message (one snapshot)</td><td>{@value #MAX_MESSAGE_BYTES} bytes</td></tr>
+ *   <tr><td>largest message (one snapshot), decompressed</td><td>{@link ChannelServerConfig#maxMessageBytes()}, 64 MiB by default</td></tr>
+ *   <tr><td>fragment size of a large message</td><td>{@value ProxySession#FRAGMENT_BYTES} bytes</td></tr>
  *   <tr><td>ping when nothing was written for</td><td>{@value #PING_SECONDS} s</td></tr>
  *   <tr><td>close when nothing was read for</td><td>{@value #IDLE_SECONDS} s</td></tr>
  *   <tr><td>WebSocket handshake must complete within</td><td>{@value #HANDSHAKE_MILLIS} ms</td></tr>
@@ -76,7 +83,8 @@ import java.util.function.Consumer;
  */
 public final class ChannelServer implements AutoCloseable {
     public static final String PATH = "/v1/channel";
-    public static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+    /** The default message limit ({@link ChannelServerConfig#DEFAULT_MAX_MESSAGE_BYTES}). */
+    public static final int MAX_MESSAGE_BYTES = ChannelServerConfig.DEFAULT_MAX_MESSAGE_BYTES;
     static final int MAX_UPGRADE_REQUEST_BYTES = 64 * 1024;
     static final int PING_SECONDS = 10;
     static final int IDLE_SECONDS = 30;
@@ -95,6 +103,8 @@ public final class ChannelServer implements AutoCloseable {
     private final ScheduledExecutorService events = Executors.newSingleThreadScheduledExecutor(
             new DefaultThreadFactory("gatehouse-channel-events", true));
     private final Object publishLock = new Object();
+    private final ChannelCounters counters = new ChannelCounters();
+    private final ChannelCounters.WireBytes wireBytes = counters.new WireBytes();
     private volatile Published latest;
     private volatile boolean closed;
     private Channel listening;
@@ -139,7 +149,8 @@ public final class ChannelServer implements AutoCloseable {
         byte[] tokenDigest = UpgradeGate.digest(config.token());
         WebSocketServerProtocolConfig ws = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(PATH)
-                .maxFramePayloadLength(MAX_MESSAGE_BYTES)
+                .maxFramePayloadLength(config.maxMessageBytes())
+                .allowExtensions(true)
                 .handshakeTimeoutMillis(HANDSHAKE_MILLIS)
                 .build();
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -155,13 +166,16 @@ public final class ChannelServer implements AutoCloseable {
                         if (tls != null) {
                             p.addLast("tls", tls.context().newHandler(ch.alloc()));
                         }
+                        p.addLast("wire-bytes", wireBytes);
                         p.addLast("idle", new IdleStateHandler(keepAlive.idle().toMillis(), keepAlive.ping().toMillis(),
                                 0, TimeUnit.MILLISECONDS));
                         p.addLast("http", new HttpServerCodec());
                         p.addLast("upgrade-request", new HttpObjectAggregator(MAX_UPGRADE_REQUEST_BYTES));
                         p.addLast("gate", new UpgradeGate(tokenDigest));
+                        // the inflater never allocates more than the limit for one frame; the aggregator bounds the message
+                        p.addLast("compression", new WebSocketServerCompressionHandler(config.maxMessageBytes()));
                         p.addLast("websocket", new WebSocketServerProtocolHandler(ws));
-                        p.addLast("messages", new WebSocketFrameAggregator(MAX_MESSAGE_BYTES));
+                        p.addLast("messages", new WebSocketFrameAggregator(config.maxMessageBytes()));
                         p.addLast("session", new ProxySession(ChannelServer.this));
                     }
                 });
@@ -209,25 +223,58 @@ public final class ChannelServer implements AutoCloseable {
      * After {@link #close()} it does nothing.
      */
     public void publish(Snapshot snapshot) {
+        publish(snapshot, null);
+    }
+
+    /**
+     * As {@link #publish(Snapshot)}, with the snapshot's content hash as computed where it was
+     * versioned ({@code SnapshotVersions.lastHash()}), so it is not computed again; null computes it.
+     */
+    public void publish(Snapshot snapshot, String contentHash) {
         Objects.requireNonNull(snapshot, "snapshot");
         if (closed) {
             LOG.debug("event=channel.publish-skipped version={} reason=stopped", snapshot.version());
             return;
         }
-        Published next = Published.of(snapshot, epoch);
+        Published next;
         synchronized (publishLock) {
             Published current = latest;
-            if (current != null && next.version() < current.version()) {
-                throw new IllegalArgumentException("version: " + next.version()
+            if (current != null && snapshot.version() < current.version()) {
+                throw new IllegalArgumentException("version: " + snapshot.version()
                         + " (expected: >= " + current.version() + ", the latest published)");
             }
+            next = Published.of(snapshot, contentHash, epoch, current);
             latest = next;
         }
-        LOG.info("event=channel.publish version={} hash={} bytes={} proxies={}", next.version(), next.hash(),
-                next.frame().length, sessions.size());
+        LOG.info("event=channel.publish version={} hash={} bytes={} delta-bytes={} delta-upstreams={} proxies={}",
+                next.version(), next.hash(), next.frame().length, next.delta() == null ? "-" : next.delta().length,
+                next.deltaUpstreams(), sessions.size());
+        if (next.frame().length > config.maxMessageBytes()) {
+            LOG.error("event=channel.oversize version={} bytes={} limit={} fix=\"raise --channel-max-message-bytes on the "
+                    + "controller and the proxies, or split the configuration\"", next.version(), next.frame().length,
+                    config.maxMessageBytes());
+        }
         for (ProxySession session : sessions.values()) {
             session.offer();
         }
+    }
+
+    /**
+     * Registers the channel's counters: {@code gatehouse_controller_channel_pushes_total{kind=snapshot|endpoints}},
+     * {@code …_resyncs_total}, {@code …_oversize_total}, {@code …_message_bytes_total} (JSON) and
+     * {@code …_wire_bytes_total} (compressed, framed).
+     */
+    public void bindMeters(MeterRegistry registry) {
+        counters.bind(Objects.requireNonNull(registry, "registry"));
+    }
+
+    /** The largest message this server sends or takes, decompressed. */
+    public int maxMessageBytes() {
+        return config.maxMessageBytes();
+    }
+
+    ChannelCounters counters() {
+        return counters;
     }
 
     /** The connected proxies (those that said hello), ordered by id. */

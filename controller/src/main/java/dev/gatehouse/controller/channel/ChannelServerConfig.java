@@ -13,9 +13,21 @@ import java.util.Objects;
  * @param tlsCert the server certificate chain (PEM); null with {@code tlsKey} for plain WebSocket
  * @param tlsKey  the certificate's private key (PEM: PKCS#8, PKCS#1 RSA or SEC1 EC); null with {@code tlsCert}.
  *                Both files are re-read every 10 s; a changed pair serves new connections
+ * @param maxMessageBytes the largest message sent or taken, counted decompressed: a snapshot
+ *                bigger than this (or than a proxy's own limit, from its hello) is not sent
+ *                ({@code event=channel.oversize}); {@value #DEFAULT_MAX_MESSAGE_BYTES} by default
  */
-public record ChannelServerConfig(String address, int port, String token, Path tlsCert, Path tlsKey) {
+public record ChannelServerConfig(String address, int port, String token, Path tlsCert, Path tlsKey, int maxMessageBytes) {
+    /** 64 MiB: a snapshot of 10 000 routes and 50 000 endpoints is about 12 MiB. */
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+    /** Below this even a small cluster's snapshot would not fit. */
+    public static final int MIN_MAX_MESSAGE_BYTES = 64 * 1024;
+
     public ChannelServerConfig {
+        if (maxMessageBytes < MIN_MAX_MESSAGE_BYTES) {
+            throw new IllegalArgumentException("maxMessageBytes: " + maxMessageBytes + " (expected: >= " + MIN_MAX_MESSAGE_BYTES
+                    + ", the channel's message limit in bytes; default " + DEFAULT_MAX_MESSAGE_BYTES + ")");
+        }
         Objects.requireNonNull(address, "address");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
@@ -26,6 +38,15 @@ public record ChannelServerConfig(String address, int port, String token, Path t
         if ((tlsCert == null) != (tlsKey == null)) {
             throw new IllegalArgumentException("tlsCert, tlsKey: only one given (expected: both for TLS, neither for plain)");
         }
+    }
+
+    /** A server with the default message limit. */
+    public ChannelServerConfig(String address, int port, String token, Path tlsCert, Path tlsKey) {
+        this(address, port, token, tlsCert, tlsKey, DEFAULT_MAX_MESSAGE_BYTES);
+    }
+
+    public ChannelServerConfig withMaxMessageBytes(int bytes) {
+        return new ChannelServerConfig(address, port, token, tlsCert, tlsKey, bytes);
     }
 
     /** A plain, unauthenticated server on loopback: tests and local mode. */
@@ -41,6 +62,6 @@ public record ChannelServerConfig(String address, int port, String token, Path t
     public String toString() {
         return "ChannelServerConfig[address=" + address + ", port=" + port
                 + ", token=" + (token == null ? "none" : "[redacted]")
-                + ", tlsCert=" + tlsCert + ", tlsKey=" + tlsKey + "]";
+                + ", tlsCert=" + tlsCert + ", tlsKey=" + tlsKey + ", maxMessageBytes=" + maxMessageBytes + "]";
     }
 }

@@ -5,7 +5,11 @@ import dev.gatehouse.config.channel.ChannelCodec;
 import dev.gatehouse.config.channel.ChannelCodecException;
 import dev.gatehouse.config.channel.ChannelMessage;
 import dev.gatehouse.config.channel.Hello;
+import dev.gatehouse.config.channel.EndpointDelta;
 import dev.gatehouse.config.channel.Nack;
+import dev.gatehouse.config.channel.ObjectError;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -26,6 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
@@ -37,9 +42,21 @@ import java.util.concurrent.RejectedExecutionException;
  * not what was pushed last; publishes in between only replace the latest, so a slow proxy gets
  * the newest snapshot next and never a backlog, neither in memory nor in socket buffers. A proxy that already acknowledged equal
  * content (same hash) is recorded as acknowledging the new version without a push.
+ *
+ * <p>What the proxy serves (its hello, then each ACK) is {@code held}: when the latest carries an
+ * endpoint delta from exactly that version and hash, the delta goes out instead of the whole
+ * snapshot. A NACK of a delta that asks for a resync (field {@code baseVersion}: the proxy was not
+ * at its base) is not a refusal: the whole snapshot follows at once and nothing is reported. A
+ * NACK of a delta for what it holds (an invalid target) is a refusal like any other.
+ *
+ * <p>A message bigger than the server's limit or the proxy's (from its hello) is not sent:
+ * {@code event=channel.oversize}, counted, and shown as the proxy's last refusal. Messages are
+ * written in fragments of {@value #FRAGMENT_BYTES} bytes, so a large snapshot does not hold up
+ * pings, and the proxy's aggregator can refuse one over its limit without dropping the connection.
  */
 final class ProxySession extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ProxySession.class);
+    static final int FRAGMENT_BYTES = 1024 * 1024;
 
     private final ChannelServer server;
     private Channel channel;
@@ -52,6 +69,15 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
     private String pushedHash;
     private long ackedVersion;
     private String ackedHash;
+    /** What the proxy serves, as far as its hello and ACKs tell; 0 and null when unknown. */
+    private long heldVersion;
+    private String heldHash;
+    /** The push awaiting an answer is an endpoint delta. */
+    private boolean pushedDelta;
+    /** min(the server's limit, the proxy's). */
+    private long maxMessageBytes;
+    /** The proxy takes endpoint deltas: it told its message limit, which only proxies that know deltas do. */
+    private boolean takesDeltas;
     private Nack lastNack;
     /** The copy others read; replaced on the event loop after every change. */
     private volatile ProxyState state;
@@ -125,6 +151,11 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
         }
         proxyId = hello.proxyId();
         since = Instant.now();
+        heldVersion = hello.lastVersion();
+        heldHash = hello.lastHash();
+        takesDeltas = hello.maxMessageBytes() != null;
+        maxMessageBytes = hello.maxMessageBytes() == null ? server.maxMessageBytes()
+                : Math.min(server.maxMessageBytes(), hello.maxMessageBytes());
         updateState();
         server.register(channel, this);
         LOG.info("event=channel.connected proxy={} remote={} version={} epoch={} same-epoch={}", proxyId, remote,
@@ -145,6 +176,10 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
 
     private void ack(Ack ack) {
         LOG.info("event=channel.ack proxy={} version={}", proxyId, ack.version());
+        if (ack.version() >= heldVersion) {
+            heldVersion = ack.version();
+            heldHash = ack.hash();
+        }
         acked(ack.version(), ack.hash());
         answered(ack.version());
     }
@@ -167,14 +202,43 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
         server.notify(l -> l.onAck(id, version));
     }
 
-    private void nack(Nack nack) {
+    private void nack(Nack received) {
+        Nack nack = received;
+        if (awaitingAnswer && pushedDelta && nack.version() == pushedVersion && asksResync(nack)) {
+            // not a refusal of the configuration: the proxy could not take the delta; it gets the whole snapshot
+            server.counters().resyncs.increment();
+            LOG.info("event=channel.resync proxy={} version={} reason=\"{}\"", proxyId, nack.version(),
+                    nack.errors().isEmpty() ? "" : nack.errors().get(0));
+            heldVersion = 0;
+            heldHash = null;
+            pushedVersion = 0;
+            pushedHash = null;
+            awaitingAnswer = false;
+            offer();
+            return;
+        }
+        if (nack.version() == 0 && awaitingAnswer) {
+            // the proxy could not read the message at all (over its limit): it answers the push outstanding
+            nack = Nack.of(pushedVersion, pushedHash, nack.errors());
+        }
         lastNack = nack;
+        Nack refused = nack;
         updateState();
         LOG.warn("event=channel.nack proxy={} version={} errors={} first=\"{}\"", proxyId, nack.version(),
                 nack.errors().size(), nack.errors().isEmpty() ? "" : nack.errors().get(0));
         String id = proxyId;
-        server.notify(l -> l.onNack(id, nack.version(), nack.errors()));
-        answered(nack.version());
+        server.notify(l -> l.onNack(id, refused.version(), refused.errors()));
+        answered(refused.version());
+    }
+
+    /** A NACK of a delta whose proxy was not at its base (or could not replay it): it wants the whole snapshot. */
+    private static boolean asksResync(Nack nack) {
+        for (ObjectError e : nack.errors()) {
+            if (e.isSnapshotWide() && EndpointDelta.RESYNC_FIELD.equals(e.field())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Pushes the server's latest snapshot if this proxy needs it; callable from any thread. */
@@ -200,19 +264,60 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
             acked(latest.version(), latest.hash());
             return;
         }
-        awaitingAnswer = true;
+        boolean delta = takesDeltas && latest.deltaFrom(heldVersion, heldHash);
+        byte[] message = delta ? latest.delta() : latest.frame();
         pushedVersion = latest.version();
         pushedHash = latest.hash();
+        if (message.length > maxMessageBytes) {
+            refuseOversize(latest, message.length);
+            return;
+        }
+        awaitingAnswer = true;
+        pushedDelta = delta;
         updateState();
-        LOG.info("event=channel.push proxy={} version={} bytes={}", proxyId, latest.version(), latest.frame().length);
-        channel.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(latest.frame())))
-                .addListener((ChannelFuture f) -> {
+        ChannelCounters counters = server.counters();
+        (delta ? counters.deltasSent : counters.snapshotsSent).increment();
+        counters.messageBytes.add(message.length);
+        LOG.info("event=channel.push proxy={} version={} kind={} bytes={}", proxyId, latest.version(),
+                delta ? "endpoints" : "snapshot", message.length);
+        write(message).addListener((ChannelFuture f) -> {
                     if (!f.isSuccess()) {
                         LOG.warn("event=channel.push-failed proxy={} version={} error=\"{}\"",
                                 proxyId, latest.version(), describe(f.cause()));
                         f.channel().close();
                     }
                 });
+    }
+
+    /** Writes {@code message} as one text message in fragments of at most {@link #FRAGMENT_BYTES}. */
+    private ChannelFuture write(byte[] message) {
+        if (message.length <= FRAGMENT_BYTES) {
+            return channel.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(message)));
+        }
+        for (int off = 0; off < message.length; off += FRAGMENT_BYTES) {
+            int len = Math.min(FRAGMENT_BYTES, message.length - off);
+            ByteBuf part = Unpooled.wrappedBuffer(message, off, len);
+            boolean last = off + len == message.length;
+            if (off == 0) {
+                channel.write(new TextWebSocketFrame(false, 0, part));
+            } else if (!last) {
+                channel.write(new ContinuationWebSocketFrame(false, 0, part));
+            } else {
+                return channel.writeAndFlush(new ContinuationWebSocketFrame(true, 0, part));
+            }
+        }
+        throw new AssertionError("unreachable: the loop ends on the last fragment");
+    }
+
+    /** A message over the limit is not sent; the proxy keeps what it serves and the refusal shows as its last NACK. */
+    private void refuseOversize(Published latest, int bytes) {
+        lastNack = Nack.of(latest.version(), latest.hash(), List.of(ObjectError.snapshotWide("snapshot",
+                bytes + " bytes (expected: <= " + maxMessageBytes + ", the channel's message limit); not sent")));
+        updateState();
+        LOG.error("event=channel.oversize proxy={} version={} bytes={} limit={} fix=\"raise --channel-max-message-bytes "
+                + "(controller) and --max-message-bytes (proxy), or split the configuration\"", proxyId, latest.version(),
+                bytes, maxMessageBytes);
+        server.counters().oversizeRefused.increment(); // last: a reader of the counter sees the state and the log line
     }
 
     /** Says goodbye with 1001 (going away); the server closes the connection after. */

@@ -131,7 +131,7 @@ public final class LocalSource implements AutoCloseable {
             log.info("event=local.snapshot version={} routes={} services={} upstreams={} consumers={} refused={}",
                     next.version(), next.routes().size(), next.services().size(), next.upstreams().size(),
                     next.consumers().size(), t.rejected().size());
-            publisher.publish(next);
+            publisher.publish(next, versions.lastHash());
         }
     }
 

@@ -203,7 +203,7 @@ public final class Controller implements AutoCloseable {
                     next.consumers().size(), next.certificates().size(), t.rejected().size());
             pushes.increment();
             convergence.published(next.version(), changeNanos);
-            publisher.publish(next);
+            publisher.publish(next, versions.lastHash());
         }
         if (leader && keyGenerator.run(state) > 0) {
             return; // the new Secrets come back through the informer and trigger the next rebuild

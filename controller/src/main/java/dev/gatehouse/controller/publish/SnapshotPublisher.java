@@ -6,4 +6,12 @@ import dev.gatehouse.config.Snapshot;
 @FunctionalInterface
 public interface SnapshotPublisher {
     void publish(Snapshot snapshot);
+
+    /**
+     * As {@link #publish(Snapshot)}, with the snapshot's content hash as {@link SnapshotVersions#lastHash()}
+     * gave it; a publisher that sends hashes uses it instead of computing it again.
+     */
+    default void publish(Snapshot snapshot, String contentHash) {
+        publish(snapshot);
+    }
 }

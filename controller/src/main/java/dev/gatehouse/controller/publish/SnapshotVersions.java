@@ -34,4 +34,12 @@ public final class SnapshotVersions {
     public synchronized long version() {
         return version;
     }
+
+    /**
+     * The content hash of the snapshot last returned by {@link #next}: computed once here and
+     * handed on with it ({@link SnapshotPublisher#publish(Snapshot, String)}), so no one computes it again.
+     */
+    public synchronized String lastHash() {
+        return hash;
+    }
 }

@@ -37,6 +37,9 @@ public final class BalancerPlan {
                   int nextSlot, Balancer balancer) {
     }
 
+    /** Selectors made by {@link #selector}, by upstream id; committed as the upstreams' live selectors. */
+    final Map<String, UpstreamSelector> selectors = new LinkedHashMap<>();
+
     BalancerPlan(Balancers owner, long generation, TargetResolver resolver, boolean failOpen) {
         this.owner = owner;
         this.generation = generation;
@@ -105,6 +108,22 @@ public final class BalancerPlan {
             }
         }
         return last;
+    }
+
+    /**
+     * As {@link #balancer}, behind an {@link UpstreamSelector}: what a compiled route holds, so an
+     * endpoint delta can later replace this upstream's targets in place ({@link Balancers#replaceTargets}).
+     */
+    public UpstreamSelector selector(Upstream u) {
+        UpstreamState live = owner.live(u.id());
+        Balancer balancer = balancer(u);
+        // the live selector goes on when its balancer is taken over whole: routes compiled
+        // before and after hold one selector, so a route can be reused and a later delta
+        // reaches both; any other balancer gets a selector of its own, swapped in at commit
+        UpstreamSelector selector = live != null && live.selector() != null && live.selector().current() == balancer
+                ? live.selector() : new UpstreamSelector(balancer);
+        selectors.put(u.id(), selector);
+        return selector;
     }
 
     /** One peer per target; a DNS name with a known answer becomes one peer per record. */

@@ -33,6 +33,10 @@ public final class Balancers implements AutoCloseable {
     private final TargetResolver resolver;
     /** Target keys of each upstream as last committed. */
     private volatile Map<String, Set<String>> built = Map.of();
+    /** How many upstreams use each pool key, as last committed; its key set is {@link #livePoolKeys()}. */
+    private final ConcurrentHashMap<String, Integer> poolKeyRefs = new ConcurrentHashMap<>();
+    /** DNS names (not literals) by upstream, as last committed. */
+    private final Map<String, Set<String>> namesByUpstream = new HashMap<>();
     /** Commits so far; a plan commits only on the generation it was built on. */
     private long generation;
 
@@ -76,13 +80,100 @@ public final class Balancers implements AutoCloseable {
         Map<String, Set<String>> keys = new HashMap<>();
         plan.upstreams.forEach((id, s) -> {
             s.state().adopt(s.config(), s.targets(), s.peers(), s.nextSlot(), s.balancer());
+            s.state().selector(plan.selectors.get(id));
             upstreams.put(id, s.state());
             keys.put(id, Set.copyOf(s.targets().keySet()));
         });
         built = Map.copyOf(keys);
+        poolKeyRefs.clear();
+        keys.values().forEach(ks -> ks.forEach(k -> poolKeyRefs.merge(k, 1, Integer::sum)));
+        namesByUpstream.clear();
+        plan.upstreams.forEach((id, s) -> namesByUpstream.put(id, names(s.config())));
         if (resolver != null) {
             resolver.use(plan.names);
         }
+    }
+
+    private static Set<String> names(Upstream u) {
+        Set<String> out = new HashSet<>();
+        for (Upstream.Target t : u.targets()) {
+            if (!TargetResolver.isLiteral(t.host())) {
+                out.add(t.host());
+            }
+        }
+        return out.isEmpty() ? Set.of() : out;
+    }
+
+    /**
+     * Replaces the targets of live upstreams in place (an endpoint delta): each gets a new
+     * balancer, built like a plan's (targets that stay keep their state: position, counters,
+     * EWMAs, health, ejection, in-flight count; new ones start fresh, with slow start), swapped
+     * into the {@link UpstreamSelector} the serving routes hold. Requests already running finish
+     * on the balancer they pinned, so a removed target drains. Nothing else changes: the routes,
+     * the other upstreams, each upstream's settings (the caller checked only targets differ).
+     * All or nothing: when one upstream cannot be replaced, none is.
+     *
+     * Costs what changed, not what is served: only the changed upstreams' targets, pool keys and
+     * DNS names are looked at.
+     *
+     * @param changed the upstreams as they are now; each must be live and compiled with a selector
+     * @return per upstream, its targets before and after, for the caller's meters and pools
+     * @throws IllegalArgumentException when an upstream is not live or has no selector (apply a whole snapshot then)
+     */
+    public synchronized Map<String, Replaced> replaceTargets(List<Upstream> changed) {
+        for (Upstream u : changed) {
+            UpstreamState live = upstreams.get(u.id());
+            if (live == null || live.selector() == null) {
+                throw new IllegalArgumentException("upstream " + u.id() + ": " + (live == null ? "not served" : "compiled without a selector")
+                        + " (expected: an upstream of the applied snapshot; apply the whole snapshot instead)");
+            }
+        }
+        BalancerPlan plan = new BalancerPlan(this, generation, resolver, failOpen);
+        for (Upstream u : changed) {
+            plan.balancer(u);
+        }
+        generation++;
+        Map<String, Set<String>> keys = new HashMap<>(built);
+        Map<String, Replaced> out = new LinkedHashMap<>();
+        boolean namesChanged = false;
+        for (Map.Entry<String, BalancerPlan.Staged> e : plan.upstreams.entrySet()) {
+            String id = e.getKey();
+            BalancerPlan.Staged s = e.getValue();
+            s.state().adopt(s.config(), s.targets(), s.peers(), s.nextSlot(), s.balancer());
+            s.state().selector().replace(s.balancer());
+            Set<String> before = keys.getOrDefault(id, Set.of());
+            Set<String> after = Set.copyOf(s.targets().keySet());
+            keys.put(id, after);
+            before.forEach(k -> poolKeyRefs.computeIfPresent(k, (key, n) -> n == 1 ? null : n - 1));
+            after.forEach(k -> poolKeyRefs.merge(k, 1, Integer::sum));
+            boolean dropped = before.stream().anyMatch(k -> !poolKeyRefs.containsKey(k));
+            out.put(id, new Replaced(before, Map.copyOf(s.targets()), dropped));
+            Set<String> n = names(s.config());
+            namesChanged |= !n.equals(namesByUpstream.put(id, n));
+        }
+        built = Map.copyOf(keys);
+        if (resolver != null && namesChanged) {
+            Set<String> all = new HashSet<>();
+            namesByUpstream.values().forEach(all::addAll);
+            resolver.use(all);
+        }
+        return out;
+    }
+
+    /**
+     * One upstream's targets replaced by {@link #replaceTargets}.
+     *
+     * @param before      its target keys before
+     * @param after       its targets now, by key
+     * @param poolDropped whether some key of {@code before} is used by no upstream any more (its
+     *                    connections can go: {@link #livePoolKeys()})
+     */
+    public record Replaced(Set<String> before, Map<String, TargetState> after, boolean poolDropped) {
+    }
+
+    /** The pool keys in use now, as a live read-only view (no copy); safe to read from any thread. */
+    public Set<String> livePoolKeys() {
+        return java.util.Collections.unmodifiableSet(poolKeyRefs.keySet());
     }
 
     /** Pool keys ({@code host:port}, or {@code host:port@address} for a DNS record) as last committed. */

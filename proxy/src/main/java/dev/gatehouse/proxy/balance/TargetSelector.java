@@ -26,6 +26,15 @@ public interface TargetSelector {
         return pick(tried);
     }
 
+    /**
+     * The selector to ask for every attempt of one request: indexes from {@link #pick} stay valid
+     * for {@link #peers} and {@link #state} of the same pinned selector. This one itself unless its
+     * targets can be replaced while a request runs ({@link UpstreamSelector}).
+     */
+    default TargetSelector pin() {
+        return this;
+    }
+
     /** The shared state of target {@code index}, or null when this selector keeps none. */
     default TargetState state(int index) {
         return null;

@@ -30,6 +30,8 @@ public final class UpstreamState {
     private volatile Upstream config;
     /** The balancer last committed; the next plan takes it over whole while the upstream and its peers stay equal. */
     private volatile Balancer balancer;
+    /** The selector the serving routes hold; null when the upstream was compiled without one. */
+    private volatile UpstreamSelector selector;
 
     /** @param config the configuration it is created with; not live before its plan is committed */
     UpstreamState(String id, Upstream config) {
@@ -111,6 +113,14 @@ public final class UpstreamState {
     /** The balancer of the snapshot last committed, or null before the first commit. */
     Balancer balancer() {
         return balancer;
+    }
+
+    UpstreamSelector selector() {
+        return selector;
+    }
+
+    void selector(UpstreamSelector s) {
+        selector = s;
     }
 
     /** Whether one more target may be ejected: never more than {@code maxEjectionPercent} (at least one when > 0). */

@@ -1,9 +1,8 @@
 package dev.gatehouse.proxy.channel;
 
 import dev.gatehouse.config.Snapshot;
-import dev.gatehouse.config.channel.ChannelMessage;
-import dev.gatehouse.config.channel.Hello;
-import dev.gatehouse.config.channel.SnapshotPush;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketClientCompressionHandler;
 import dev.gatehouse.proxy.balance.DnsResolvers;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -41,7 +40,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The proxy's end of the snapshot channel: dials the controller, says hello with what it serves,
@@ -58,16 +60,23 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>On {@code wss://} the proxy trusts only {@link ChannelClientConfig#caFile()} ({@link ChannelTrust}).
  *
- * <p>Everything runs on one event loop of the client's own, including {@link SnapshotSink#apply}
- * and the write to disk: pushes are applied one at a time, in order, and while one is applied the
- * next waits in the socket (the controller then sends only the newest). So nothing on it may
- * wait on the network: the controller's name is resolved by the asynchronous DNS resolver, and
- * the proxy's apply never waits for DNS (names of targets are looked up after it returns).
+ * <p>The connection runs on one event loop of the client's own; decoding, {@link SnapshotSink#apply}
+ * and the write to disk run on one apply thread of its own, so a large snapshot never stalls pings
+ * or the socket. Messages are applied one at a time, in order (the controller has at most one
+ * unanswered, and sends only the newest). Nothing on the loop waits on the network: the
+ * controller's name is resolved by the asynchronous DNS resolver, and the proxy's apply never
+ * waits for DNS (names of targets are looked up after it returns).
+ *
+ * <p>Messages travel compressed (permessage-deflate, RFC 7692) and are limited to
+ * {@link ChannelClientConfig#maxMessageBytes()} decompressed: the inflater allocates at most
+ * that for one frame, the aggregator refuses a message that grows past it. A refused message is
+ * answered with a NACK ({@code event=channel.oversize}, {@code gatehouse_channel_oversize_total})
+ * and the proxy keeps serving what it has.
  *
  * <table>
  *   <caption>Limits</caption>
  *   <tr><th>what</th><th>value</th></tr>
- *   <tr><td>largest message (one snapshot)</td><td>{@value #MAX_MESSAGE_BYTES} bytes</td></tr>
+ *   <tr><td>largest message (one snapshot), decompressed</td><td>{@link ChannelClientConfig#maxMessageBytes()}, 64 MiB by default</td></tr>
  *   <tr><td>TCP connect timeout</td><td>{@value #CONNECT_TIMEOUT_MILLIS} ms</td></tr>
  *   <tr><td>WebSocket handshake timeout</td><td>{@value #HANDSHAKE_MILLIS} ms</td></tr>
  *   <tr><td>ping when nothing was written for</td><td>{@value #PING_SECONDS} s</td></tr>
@@ -76,7 +85,8 @@ import java.util.concurrent.TimeUnit;
  * </table>
  */
 public final class ChannelClient implements AutoCloseable {
-    public static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+    /** The default message limit ({@link ChannelClientConfig#DEFAULT_MAX_MESSAGE_BYTES}). */
+    public static final int MAX_MESSAGE_BYTES = ChannelClientConfig.DEFAULT_MAX_MESSAGE_BYTES;
     static final int CONNECT_TIMEOUT_MILLIS = 5_000;
     static final long HANDSHAKE_MILLIS = 10_000;
     static final int PING_SECONDS = 10;
@@ -92,6 +102,9 @@ public final class ChannelClient implements AutoCloseable {
     private final ChannelTrust trust;
     private final Backoff backoff;
     private final EventLoopGroup group;
+    /** Decodes and applies messages, off the event loop; one thread, so in order. */
+    private final ScheduledExecutorService applyThread;
+    private final ApplyWorker worker;
     /** Resolves the controller's name without blocking the loop. */
     private final AddressResolverGroup<InetSocketAddress> dns;
 
@@ -106,7 +119,9 @@ public final class ChannelClient implements AutoCloseable {
 
     private ChannelClient(ChannelClientConfig config, SnapshotSink sink, Backoff backoff) {
         this.config = config;
-        this.applier = new SnapshotApplier(sink, config.stateDir());
+        this.applyThread = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("gatehouse-channel-apply", true));
+        this.applier = new SnapshotApplier(sink, config.stateDir(), applyThread, System::currentTimeMillis);
+        this.worker = new ApplyWorker(config, applier, applyThread);
         this.backoff = backoff;
         this.trust = ChannelTrust.of(config);
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gatehouse-channel-client", true),
@@ -165,11 +180,35 @@ public final class ChannelClient implements AutoCloseable {
         return applier.staleRefused();
     }
 
-    /** Registers {@code gatehouse.channel.snapshots.stale}, the count of {@link #staleSnapshotsRefused()}. */
+    /**
+     * Registers {@code gatehouse.channel.snapshots.stale} ({@link #staleSnapshotsRefused()}),
+     * {@code gatehouse.channel.deltas.applied}, {@code gatehouse.channel.resyncs} (deltas answered
+     * with a resync request), {@code gatehouse.channel.oversize} (messages refused for their size)
+     * and {@code gatehouse.channel.message.bytes} (decompressed bytes of messages received).
+     */
     public void bindMeters(MeterRegistry registry) {
         FunctionCounter.builder("gatehouse.channel.snapshots.stale", this, ChannelClient::staleSnapshotsRefused)
                 .description("Snapshots refused (NACKed) because their version went back within one controller epoch")
                 .register(registry);
+        FunctionCounter.builder("gatehouse.channel.deltas.applied", applier, SnapshotApplier::deltasApplied)
+                .description("Endpoint deltas applied in place").register(registry);
+        FunctionCounter.builder("gatehouse.channel.resyncs", applier, SnapshotApplier::resyncsRequested)
+                .description("Endpoint deltas not at this proxy's version, answered with a request for the whole snapshot")
+                .register(registry);
+        FunctionCounter.builder("gatehouse.channel.oversize", worker.oversize, LongAdder::doubleValue)
+                .description("Channel messages refused (NACKed) for exceeding the message limit").register(registry);
+        FunctionCounter.builder("gatehouse.channel.message.bytes", worker.messageBytes, LongAdder::doubleValue)
+                .description("Bytes of channel messages received, decompressed").baseUnit("bytes").register(registry);
+    }
+
+    /** Endpoint deltas applied so far. */
+    public long deltasApplied() {
+        return applier.deltasApplied();
+    }
+
+    /** Messages refused (NACKed) for their size so far. */
+    public long oversizeRefused() {
+        return worker.oversize.sum();
     }
 
     /** True between a completed WebSocket handshake and the connection's end. */
@@ -184,7 +223,8 @@ public final class ChannelClient implements AutoCloseable {
 
     /**
      * Stops retrying, says goodbye to the controller (close 1000) and stops the event loop; waits
-     * up to about 3 s. Not to be called from {@link SnapshotSink#apply}, which runs on that loop.
+     * up to about 3 s, then lets the apply thread finish the message in hand and a trailing write
+     * to disk (up to 5 s more). Not to be called from {@link SnapshotSink#apply}, which runs on that thread.
      */
     @Override
     public void close() {
@@ -205,6 +245,16 @@ public final class ChannelClient implements AutoCloseable {
         }).awaitUninterruptibly(1, TimeUnit.SECONDS);
         dns.close();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        applyThread.execute(applier::persistPending); // the trailing write of a burst of deltas, if one is due
+        applyThread.shutdown();
+        try {
+            if (!applyThread.awaitTermination(5, TimeUnit.SECONDS)) {
+                applyThread.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            applyThread.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
         LOG.info("event=channel.stopped controller={} proxy={}", config.controller(), config.proxyId());
     }
 
@@ -247,7 +297,8 @@ public final class ChannelClient implements AutoCloseable {
         WebSocketClientProtocolConfig ws = WebSocketClientProtocolConfig.newBuilder()
                 .webSocketUri(config.controller())
                 .customHeaders(headers)
-                .maxFramePayloadLength(MAX_MESSAGE_BYTES)
+                .maxFramePayloadLength(config.maxMessageBytes())
+                .allowExtensions(true)
                 .handshakeTimeoutMillis(HANDSHAKE_MILLIS)
                 .handleCloseFrames(false)
                 .build();
@@ -258,24 +309,29 @@ public final class ChannelClient implements AutoCloseable {
         p.addLast("idle", new IdleStateHandler(IDLE_SECONDS, PING_SECONDS, 0, TimeUnit.SECONDS));
         p.addLast("http", new HttpClientCodec());
         p.addLast("upgrade-response", new HttpObjectAggregator(64 * 1024));
+        // the inflater allocates at most the limit for one frame; the aggregator bounds the whole message
+        p.addLast("compression", new WebSocketClientCompressionHandler(config.maxMessageBytes()));
         p.addLast("websocket", new WebSocketClientProtocolHandler(ws));
-        p.addLast("messages", new WebSocketFrameAggregator(MAX_MESSAGE_BYTES));
+        p.addLast("messages", new WebSocketFrameAggregator(config.maxMessageBytes()));
         p.addLast("session", session);
     }
 
-    /** The handshake completed: log the change and return the hello to send. */
-    Hello handshaken() {
+    /** The handshake completed: log the change and send the hello, made on the apply thread (it reads what is served). */
+    void handshaken(Channel ch) {
         connected = true;
-        Hello hello = applier.hello(config.proxyId());
-        LOG.info("event=channel.connected controller={} proxy={} version={} after-failures={}",
-                config.controller(), config.proxyId(), hello.lastVersion(), failures);
+        int afterFailures = failures;
         lastFailure = null;
-        return hello;
+        worker.hello(ch, afterFailures);
     }
 
-    /** Applies one push through the sink; returns the answer to send. */
-    ChannelMessage receive(SnapshotPush push) {
-        return applier.receive(push);
+    /** Decodes and applies one message off the loop and writes the answer; takes ownership of {@code content}. */
+    void receive(Channel ch, ByteBuf content) {
+        worker.receive(ch, content);
+    }
+
+    /** A message over the limit was dropped by the aggregator or the inflater: NACK it. */
+    void oversize(Channel ch, String detail, boolean thenClose) {
+        worker.oversize(ch, detail, thenClose);
     }
 
     /** A connection ended, after or before its handshake. */

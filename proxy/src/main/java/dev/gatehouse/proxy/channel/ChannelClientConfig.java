@@ -21,13 +21,30 @@ import java.util.Objects;
  *                           must chain to one of them and name the URI's host. Required for
  *                           {@code wss} unless {@code insecureSkipVerify}; re-read at every
  *                           connection attempt, so a rotated CA needs no restart.
+ * @param maxMessageBytes    the largest message taken, counted decompressed; told to the controller
+ *                           in the hello. A bigger one is refused with a NACK and the proxy keeps
+ *                           serving what it has. {@value #DEFAULT_MAX_MESSAGE_BYTES} by default
  */
 public record ChannelClientConfig(URI controller, String token, String proxyId, Path stateDir,
-                                  boolean insecureSkipVerify, Path caFile) {
+                                  boolean insecureSkipVerify, Path caFile, int maxMessageBytes) {
     /** The controller's channel path (the server's {@code ChannelServer.PATH}). */
     public static final String DEFAULT_PATH = "/v1/channel";
+    /** 64 MiB, as the controller's default. */
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+    /** The smallest limit accepted. */
+    public static final int MIN_MAX_MESSAGE_BYTES = 64 * 1024;
+
+    /** A config with the default message limit. */
+    public ChannelClientConfig(URI controller, String token, String proxyId, Path stateDir, boolean insecureSkipVerify,
+                               Path caFile) {
+        this(controller, token, proxyId, stateDir, insecureSkipVerify, caFile, DEFAULT_MAX_MESSAGE_BYTES);
+    }
 
     public ChannelClientConfig {
+        if (maxMessageBytes < MIN_MAX_MESSAGE_BYTES) {
+            throw new IllegalArgumentException("maxMessageBytes: " + maxMessageBytes + " (expected: >= " + MIN_MAX_MESSAGE_BYTES
+                    + ", the largest channel message in bytes; default " + DEFAULT_MAX_MESSAGE_BYTES + ")");
+        }
         Objects.requireNonNull(controller, "controller");
         String path = controller.getRawPath();
         if (path == null || path.isEmpty() || path.equals("/")) {
@@ -65,13 +82,17 @@ public record ChannelClientConfig(URI controller, String token, String proxyId, 
     }
 
     public ChannelClientConfig withStateDir(Path dir) {
-        return new ChannelClientConfig(controller, token, proxyId, dir, insecureSkipVerify, caFile);
+        return new ChannelClientConfig(controller, token, proxyId, dir, insecureSkipVerify, caFile, maxMessageBytes);
+    }
+
+    public ChannelClientConfig withMaxMessageBytes(int bytes) {
+        return new ChannelClientConfig(controller, token, proxyId, stateDir, insecureSkipVerify, caFile, bytes);
     }
 
     @Override
     public String toString() {
         return "ChannelClientConfig[controller=" + controller + ", token=" + (token == null ? "none" : "[redacted]")
                 + ", proxyId=" + proxyId + ", stateDir=" + stateDir + ", insecureSkipVerify=" + insecureSkipVerify
-                + ", caFile=" + caFile + "]";
+                + ", caFile=" + caFile + ", maxMessageBytes=" + maxMessageBytes + "]";
     }
 }

@@ -1,16 +1,13 @@
 package dev.gatehouse.proxy.channel;
 
 import dev.gatehouse.config.channel.ChannelCodec;
-import dev.gatehouse.config.channel.ChannelCodecException;
 import dev.gatehouse.config.channel.ChannelMessage;
-import dev.gatehouse.config.channel.Nack;
-import dev.gatehouse.config.channel.ObjectError;
-import dev.gatehouse.config.channel.SnapshotPush;
-import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.compression.DecompressionException;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
@@ -25,12 +22,11 @@ import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.util.List;
 
 /**
  * One connection to the controller: says hello once the WebSocket handshake completes, hands
- * each pushed snapshot to the {@link ChannelClient} and writes back its ack or nack, pings when
+ * each message to the {@link ChannelClient} (which decodes and applies it off this loop and writes back
+ * its ack or nack), refuses a message over the limit with a NACK, pings when
  * quiet and closes when the controller is silent. Records why the connection ended, so the
  * client can log it once. Confined to the client's event loop.
  */
@@ -69,7 +65,7 @@ final class ControllerSession extends ChannelInboundHandlerAdapter {
         if (evt == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
             handshaken = true;
             handshakenAtNanos = System.nanoTime();
-            ctx.writeAndFlush(frame(client.handshaken()));
+            client.handshaken(ctx.channel());
             return;
         }
         if (evt == ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
@@ -108,27 +104,7 @@ final class ControllerSession extends ChannelInboundHandlerAdapter {
             if (!(frame instanceof TextWebSocketFrame)) {
                 return;
             }
-            ChannelMessage message;
-            try (ByteBufInputStream in = new ByteBufInputStream(frame.content())) {
-                message = ChannelCodec.decode(in);
-            } catch (ChannelCodecException e) {
-                LOG.warn("event=channel.bad-message error=\"{}\"", e.getMessage());
-                if ("snapshot".equals(e.type()) && e.version() >= 0) {
-                    // a snapshot this proxy cannot read is refused like an invalid one: the
-                    // controller hears why, and the proxy keeps what it serves
-                    ctx.writeAndFlush(frame(Nack.of(e.version(), e.hash() == null ? "" : e.hash(),
-                            List.of(ObjectError.snapshotWide("snapshot", e.getMessage())))));
-                }
-                return;
-            } catch (IOException e) {
-                throw new IllegalStateException("reading an in-memory buffer", e);
-            }
-            if (message instanceof SnapshotPush push) {
-                ctx.writeAndFlush(frame(client.receive(push)));
-            } else {
-                LOG.warn("event=channel.bad-message error=\"unexpected {} from the controller\"",
-                        ChannelCodec.typeOf(message));
-            }
+            client.receive(ctx.channel(), frame.content().retain()); // decoded and applied off this loop
         } finally {
             ReferenceCountUtil.release(frame);
         }
@@ -136,6 +112,17 @@ final class ControllerSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongFrameException && handshaken) {
+            // the aggregator dropped a message over the limit and discards its remaining fragments: refuse it, stay connected
+            client.oversize(ctx.channel(), cause.getMessage(), false);
+            return;
+        }
+        if (cause instanceof DecompressionException && handshaken) {
+            // one frame inflated past the limit: refuse it; the inflater's state is lost, so reconnect after
+            endReason = "oversize-frame";
+            client.oversize(ctx.channel(), "a frame inflates past the limit: " + cause.getMessage(), true);
+            return;
+        }
         if (cause instanceof WebSocketClientHandshakeException hs && hs.response() != null) {
             HttpResponseStatus status = hs.response().status();
             endReason = status.code() == 401 ? "unauthorized" : "handshake-status-" + status.code();
@@ -145,7 +132,7 @@ final class ControllerSession extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    private static TextWebSocketFrame frame(ChannelMessage message) {
+    static TextWebSocketFrame frame(ChannelMessage message) {
         return new TextWebSocketFrame(Unpooled.wrappedBuffer(ChannelCodec.encode(message)));
     }
 }

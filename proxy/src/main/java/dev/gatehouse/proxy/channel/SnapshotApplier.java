@@ -5,6 +5,8 @@ import dev.gatehouse.config.Snapshot;
 import dev.gatehouse.config.SnapshotCodec;
 import dev.gatehouse.config.channel.Ack;
 import dev.gatehouse.config.channel.ChannelMessage;
+import dev.gatehouse.config.channel.EndpointDelta;
+import dev.gatehouse.config.channel.EndpointDiff;
 import dev.gatehouse.config.channel.Hello;
 import dev.gatehouse.config.channel.Nack;
 import dev.gatehouse.config.channel.ObjectError;
@@ -17,12 +19,25 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * The proxy's side of the exchange, without networking: the hello to say, and for each push the
  * checks (hash, version, {@linkplain EpochGuard order within the controller's epoch}), the
- * {@link SnapshotSink#apply}, the write to disk and the answer. Called from one thread at a time
- * (the client's event loop).
+ * {@link SnapshotSink#apply}, the write to disk and the answer. Called from one thread (the
+ * client's apply thread, never its event loop).
+ *
+ * <p>An {@link EndpointDelta} is applied only when the sink serves exactly its base (version and
+ * content hash); the new snapshot is {@link EndpointDiff#apply the base with the targets replaced},
+ * handed to {@link SnapshotSink#applyEndpoints}, and takes the delta's hash without hashing again.
+ * Otherwise the answer is a NACK whose error field is {@value EndpointDelta#RESYNC_FIELD}: the
+ * controller then sends the whole snapshot ({@code event=channel.resync-requested}).
+ *
+ * <p>On disk: a whole snapshot is written when applied; after deltas the file is rewritten at
+ * most once per {@value #PERSIST_EVERY_MILLIS} ms, the last delta of a burst always (a trailing
+ * write), so a restart without a controller serves the latest state but for that window.
  *
  * <p>A push older than what was applied from the same epoch is answered with a NACK (field
  * {@code version}), not ignored: the controller then knows it was answered and sends the next
@@ -34,15 +49,32 @@ final class SnapshotApplier {
 
     private final SnapshotSink sink;
     private final Path stateDir;
+    static final long PERSIST_EVERY_MILLIS = 1_000;
+
     private final EpochGuard epochs = new EpochGuard();
+    /** Runs the trailing write of a burst of deltas; the apply thread itself. Null: write at once. */
+    private final ScheduledExecutorService later;
+    private final LongSupplier clockMillis;
+    private long lastPersistMillis = Long.MIN_VALUE / 2;
+    private boolean persistScheduled;
+    private Snapshot unpersisted;
+    private String unpersistedEpoch;
+    private volatile long deltasApplied;
+    private volatile long resyncsRequested;
     private Snapshot hashedSnapshot;
     private String hashedValue;
     private volatile long lastAppliedVersion;
     private volatile long staleRefused;
 
     SnapshotApplier(SnapshotSink sink, Path stateDir) {
+        this(sink, stateDir, null, System::currentTimeMillis);
+    }
+
+    SnapshotApplier(SnapshotSink sink, Path stateDir, ScheduledExecutorService later, LongSupplier clockMillis) {
         this.sink = Objects.requireNonNull(sink, "sink");
         this.stateDir = stateDir;
+        this.later = later;
+        this.clockMillis = clockMillis;
         Snapshot current = sink.current();
         this.lastAppliedVersion = current == null ? 0 : current.version();
         SnapshotStore.Origin origin = SnapshotStore.loadOrigin(stateDir);
@@ -53,6 +85,16 @@ final class SnapshotApplier {
 
     long lastAppliedVersion() {
         return lastAppliedVersion;
+    }
+
+    /** Endpoint deltas applied. */
+    long deltasApplied() {
+        return deltasApplied;
+    }
+
+    /** Endpoint deltas answered with a resync request (the proxy was not at their base). */
+    long resyncsRequested() {
+        return resyncsRequested;
     }
 
     /** Pushes refused because their version went back within their epoch. */
@@ -66,11 +108,72 @@ final class SnapshotApplier {
      * is empty too still pushes it (a proxy opens its port only once a snapshot is applied).
      */
     Hello hello(String proxyId) {
+        return hello(proxyId, 0);
+    }
+
+    /** As {@link #hello(String)}, telling the proxy's message limit; 0 tells none. */
+    Hello hello(String proxyId, long maxMessageBytes) {
+        Long max = maxMessageBytes > 0 ? maxMessageBytes : null;
         Snapshot current = sink.current();
         if (current == null || Snapshot.EMPTY.equals(current)) {
-            return Hello.of(proxyId, 0, null);
+            return new Hello(Hello.PROTOCOL, proxyId, 0, null, null, max);
         }
-        return Hello.of(proxyId, current.version(), hash(current), epochs.lastEpoch());
+        return new Hello(Hello.PROTOCOL, proxyId, current.version(), hash(current), epochs.lastEpoch(), max);
+    }
+
+    /** Applies one endpoint delta when the sink serves its base; returns the answer to send. */
+    ChannelMessage receive(EndpointDelta delta) {
+        Snapshot current = sink.current();
+        String stale = epochs.refusal(delta.epoch(), delta.version());
+        if (stale != null) {
+            staleRefused++;
+            LOG.warn("event=channel.stale-snapshot kind=endpoints epoch={} version={} held={} action=nack", delta.epoch(),
+                    delta.version(), epochs.highest(delta.epoch()));
+            return Nack.of(delta.version(), delta.hash(), List.of(ObjectError.snapshotWide("version", stale)));
+        }
+        boolean atBase = current != null && !Snapshot.EMPTY.equals(current) && current.version() == delta.baseVersion()
+                && hash(current).equals(delta.baseHash());
+        Snapshot next = null;
+        String why = null;
+        if (!atBase) {
+            why = delta.baseVersion() + " (expected: " + (current == null ? 0 : current.version())
+                    + ", the version this proxy serves; send the whole snapshot)";
+        } else {
+            try {
+                next = EndpointDiff.apply(current, delta);
+            } catch (IllegalArgumentException e) {
+                why = delta.baseVersion() + ": " + e.getMessage() + " (send the whole snapshot)";
+            }
+        }
+        if (next == null) {
+            resyncsRequested++;
+            LOG.info("event=channel.resync-requested version={} base={} held={}", delta.version(), delta.baseVersion(),
+                    current == null ? 0 : current.version());
+            return Nack.of(delta.version(), delta.hash(), List.of(ObjectError.snapshotWide(EndpointDelta.RESYNC_FIELD, why)));
+        }
+        List<Problem> problems;
+        try {
+            problems = Objects.requireNonNullElse(sink.applyEndpoints(next, delta.hash(),
+                    delta.upstreams().stream().map(EndpointDelta.UpstreamTargets::id).toList()), List.of());
+        } catch (RuntimeException e) {
+            LOG.error("event=channel.apply-failed kind=endpoints version={} error=\"{}\"", delta.version(), e.toString(), e);
+            problems = List.of(new Problem(null, "snapshot", "the proxy failed to apply it: " + e));
+        }
+        if (!problems.isEmpty()) {
+            List<ObjectError> errors = problems.stream().map(ObjectError::of).toList();
+            LOG.warn("event=channel.nack kind=endpoints version={} errors={} first=\"{}\"", delta.version(), errors.size(),
+                    errors.get(0));
+            return Nack.of(delta.version(), delta.hash(), errors);
+        }
+        hashedSnapshot = sink.current(); // its content is next's, whose hash the controller sent
+        hashedValue = delta.hash();
+        lastAppliedVersion = delta.version();
+        deltasApplied++;
+        epochs.applied(delta.epoch(), delta.version());
+        persistSoon(next, delta.epoch());
+        LOG.info("event=channel.applied kind=endpoints version={} base={} upstreams={} hash={}", delta.version(),
+                delta.baseVersion(), delta.upstreams().size(), delta.hash());
+        return Ack.of(delta.version(), delta.hash());
     }
 
     /** Applies one push through the sink; returns the answer to send. */
@@ -111,16 +214,52 @@ final class SnapshotApplier {
         hashedValue = hash;
         lastAppliedVersion = push.version();
         epochs.applied(push.epoch(), push.version());
+        unpersisted = null; // a whole snapshot supersedes a pending delta write
         persist(snapshot, push.epoch());
         LOG.info("event=channel.applied version={} hash={} epoch={}", push.version(), hash,
                 push.epoch() == null ? "-" : push.epoch());
         return Ack.of(push.version(), hash);
     }
 
+    /** Writes {@code snapshot} now if the last write is {@value #PERSIST_EVERY_MILLIS} ms old, else once that much has passed. */
+    private void persistSoon(Snapshot snapshot, String epoch) {
+        if (stateDir == null) {
+            return;
+        }
+        long now = clockMillis.getAsLong();
+        if (later == null || now - lastPersistMillis >= PERSIST_EVERY_MILLIS) {
+            unpersisted = null;
+            persist(snapshot, epoch);
+            return;
+        }
+        unpersisted = snapshot;
+        unpersistedEpoch = epoch;
+        if (!persistScheduled) {
+            persistScheduled = true;
+            try {
+                later.schedule(this::persistPending, lastPersistMillis + PERSIST_EVERY_MILLIS - now, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                persistScheduled = false;
+                persistPending(); // stopping: write it now rather than lose it
+            }
+        }
+    }
+
+    /** The trailing write of a burst of deltas; on the apply thread. */
+    void persistPending() {
+        persistScheduled = false;
+        Snapshot s = unpersisted;
+        if (s != null) {
+            unpersisted = null;
+            persist(s, unpersistedEpoch);
+        }
+    }
+
     private void persist(Snapshot snapshot, String epoch) {
         if (stateDir == null) {
             return;
         }
+        lastPersistMillis = clockMillis.getAsLong();
         try {
             SnapshotStore.write(stateDir, snapshot);
             SnapshotStore.writeOrigin(stateDir, epoch, snapshot.version());

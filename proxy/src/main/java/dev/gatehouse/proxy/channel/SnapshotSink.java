@@ -18,6 +18,20 @@ public interface SnapshotSink {
      */
     List<Problem> apply(Snapshot snapshot);
 
+    /**
+     * Serves {@code next}, which differs from {@link #current()} only in the targets of
+     * {@code changedUpstreams} (an endpoint delta, already checked to apply to what is served):
+     * a sink that can replace targets in place does so, keeping routes, key maps and the state of
+     * targets that stay; by default it is applied as a whole snapshot. The result must be what
+     * {@link #apply} of {@code next} gives.
+     *
+     * @param contentHash {@code next}'s content hash, as the controller sent it
+     * @return what is wrong with it; empty when it was applied (as for {@link #apply})
+     */
+    default List<Problem> applyEndpoints(Snapshot next, String contentHash, List<String> changedUpstreams) {
+        return apply(next);
+    }
+
     /** The snapshot served now; null (or {@link Snapshot#EMPTY}) when there is none yet. */
     Snapshot current();
 }

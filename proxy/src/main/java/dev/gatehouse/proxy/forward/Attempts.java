@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy.forward;
 
 import dev.gatehouse.proxy.balance.Peer;
+import dev.gatehouse.proxy.balance.TargetSelector;
 import dev.gatehouse.proxy.balance.TargetState;
 import dev.gatehouse.proxy.http.ClientAddress;
 import dev.gatehouse.proxy.http.ErrorReply;
@@ -30,6 +31,8 @@ final class Attempts {
     private static final int RETRY_ATTEMPT = 2;
 
     private final CompiledRoute route;
+    /** The route's selector pinned for this request: every attempt's index refers to one target list. */
+    private final TargetSelector targets;
     private final String requestId;
     /**
      * The targets tried before this attempt: {@link #NONE_TRIED} (shared, never written: the
@@ -50,6 +53,7 @@ final class Attempts {
 
     Attempts(CompiledRoute route, String requestId) {
         this.route = route;
+        this.targets = route.targets().pin();
         this.requestId = requestId;
         this.left = 1 + route.service().retries();
     }
@@ -70,7 +74,7 @@ final class Attempts {
             tried = new BitSet();
             tried.set(firstTried);
         }
-        int index = left > 0 ? route.targets().pick(request, from, tried) : -1;
+        int index = left > 0 ? targets.pick(request, from, tried) : -1;
         if (index < 0) {
             if (count == 0) {
                 NO_TARGET.warn("request_id={} route={}", requestId, route.route().id());
@@ -97,11 +101,11 @@ final class Attempts {
         }
         left--;
         count++;
-        target = route.targets().state(index);
+        target = targets.state(index);
         if (target != null) {
             target.begin();
         }
-        return route.targets().peers().get(index);
+        return targets.peers().get(index);
     }
 
     /** Attempts started so far. */

@@ -86,7 +86,7 @@ public final class CompiledSnapshot {
                                            RetryBudgets.Plan budgets, CompiledSnapshot previous) {
         Map<String, TargetSelector> selectors = new HashMap<>();
         for (Upstream u : snapshot.upstreams()) {
-            selectors.put(u.id(), balancers.balancer(u));
+            selectors.put(u.id(), balancers.selector(u)); // replaceable in place by an endpoint delta
         }
         Map<String, Service> services = new HashMap<>();
         snapshot.services().forEach(s -> {
@@ -113,6 +113,17 @@ public final class CompiledSnapshot {
                     budgets.budget(svc));
         });
         return new CompiledSnapshot(snapshot, SnapshotCodec.contentHash(snapshot), router, credentials);
+    }
+
+    /**
+     * This compiled snapshot serving {@code next}, whose routes, services, consumers and
+     * certificates are this one's and whose upstreams differ only in targets (an endpoint delta,
+     * applied to the balancers in place by {@code Balancers.replaceTargets}): the router is reused.
+     *
+     * @param contentHash {@code next}'s content hash, as the controller sent it
+     */
+    public CompiledSnapshot withEndpoints(Snapshot next, String contentHash) {
+        return new CompiledSnapshot(next, contentHash, router, credentials);
     }
 
     private static String namespaceOf(Route r) {

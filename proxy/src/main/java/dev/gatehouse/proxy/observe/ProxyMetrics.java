@@ -167,6 +167,26 @@ public final class ProxyMetrics {
         holder.state = state;
     }
 
+    /**
+     * An endpoint delta replaced the targets of {@code upstream}: each of {@code targets} (by key)
+     * gets its in-flight gauge, and the series of the targets of {@code before} not among them are
+     * removed. Costs the change, not the number of series.
+     */
+    public synchronized void upstreamTargets(String upstream, Set<String> before, Map<String, TargetState> targets) {
+        targets.forEach((key, state) -> targetInFlight(upstream, key, state));
+        for (String gone : before) {
+            if (targets.containsKey(gone)) {
+                continue;
+            }
+            String key = targetKey(upstream, gone);
+            Set<Meter.Id> series = targetSeries.remove(key);
+            if (series != null) {
+                series.forEach(registry::remove);
+            }
+            inFlight.remove(key);
+        }
+    }
+
     /** What the in-flight gauge of one target reads. */
     private static final class InFlightGauge {
         volatile TargetState state;

@@ -51,8 +51,15 @@ class ControllerSessionTest {
         client.close();
     }
 
+    /** The next message written; answers are made on the client's apply thread, so it is awaited (bounded). */
     private ChannelMessage written() {
         Object out = ch.readOutbound();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (out == null && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+            ch.runPendingTasks();
+            out = ch.readOutbound();
+        }
         assertThat(out).isInstanceOf(TextWebSocketFrame.class);
         TextWebSocketFrame f = (TextWebSocketFrame) out;
         try {
@@ -65,7 +72,8 @@ class ControllerSessionTest {
     @Test
     void saysHelloWithWhatItServesOnceTheHandshakeCompletes() {
         ch.pipeline().fireUserEventTriggered(ClientHandshakeStateEvent.HANDSHAKE_COMPLETE);
-        assertThat(written()).isEqualTo(Hello.of("p1", 1, SnapshotCodec.contentHash(TestSnapshots.v(1))));
+        assertThat(written()).isEqualTo(Hello.of("p1", 1, SnapshotCodec.contentHash(TestSnapshots.v(1)), null,
+                ChannelClientConfig.DEFAULT_MAX_MESSAGE_BYTES));
         assertThat(session.handshaken()).isTrue();
     }
 

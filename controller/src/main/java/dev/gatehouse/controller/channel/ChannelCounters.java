@@ -1,0 +1,57 @@
+package dev.gatehouse.controller.channel;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What the channel server sent, for {@code /metrics}: pushes of whole snapshots and of endpoint
+ * deltas, resyncs (a proxy could not take a delta and got the whole snapshot), messages refused
+ * for their size, and bytes: as encoded (JSON) and as written to the socket (after
+ * permessage-deflate and framing). Counted on the event loops, read by the meters.
+ */
+final class ChannelCounters {
+    final LongAdder snapshotsSent = new LongAdder();
+    final LongAdder deltasSent = new LongAdder();
+    final LongAdder resyncs = new LongAdder();
+    final LongAdder oversizeRefused = new LongAdder();
+    final LongAdder messageBytes = new LongAdder();
+    final LongAdder wireBytes = new LongAdder();
+
+    /** Counts every byte written to a connection's socket (below TLS when there is none, above it otherwise). */
+    @ChannelHandler.Sharable
+    final class WireBytes extends ChannelOutboundHandlerAdapter {
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            if (msg instanceof ByteBuf b) {
+                wireBytes.add(b.readableBytes());
+            }
+            ctx.write(msg, promise);
+        }
+    }
+
+    void bind(MeterRegistry registry) {
+        FunctionCounter.builder("gatehouse.controller.channel.pushes", snapshotsSent, LongAdder::doubleValue)
+                .tag("kind", "snapshot").description("Whole snapshots sent to proxies").register(registry);
+        FunctionCounter.builder("gatehouse.controller.channel.pushes", deltasSent, LongAdder::doubleValue)
+                .tag("kind", "endpoints").description("Endpoint deltas sent to proxies").register(registry);
+        FunctionCounter.builder("gatehouse.controller.channel.resyncs", resyncs, LongAdder::doubleValue)
+                .description("Endpoint deltas a proxy could not apply (not at the base version), answered with the whole snapshot")
+                .register(registry);
+        FunctionCounter.builder("gatehouse.controller.channel.oversize", oversizeRefused, LongAdder::doubleValue)
+                .description("Messages not sent because they exceed the channel's or the proxy's message limit")
+                .register(registry);
+        FunctionCounter.builder("gatehouse.controller.channel.message.bytes", messageBytes, LongAdder::doubleValue)
+                .description("Bytes of channel messages sent, as encoded JSON before compression").baseUnit("bytes")
+                .register(registry);
+        FunctionCounter.builder("gatehouse.controller.channel.wire.bytes", wireBytes, LongAdder::doubleValue)
+                .description("Bytes written to proxy connections, after compression and WebSocket framing").baseUnit("bytes")
+                .register(registry);
+    }
+}
