@@ -168,6 +168,24 @@ abstract class ConformanceHarness {
         return r.objects();
     }
 
+    /**
+     * kubectl edit: the status writer may update the object between the read and the write (409
+     * Conflict); read again and retry, as kubectl does. {@code namespace} null for a cluster-scoped kind.
+     */
+    <T extends HasMetadata> void edit(Class<T> type, String namespace, String name, java.util.function.UnaryOperator<T> change) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                (namespace == null ? client.resources(type).withName(name)
+                        : client.resources(type).inNamespace(namespace).withName(name)).edit(change);
+                return;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     void apply(String test) throws Exception {
         for (HasMetadata o : read(test + ".yaml")) {
             client.resource(o).create();

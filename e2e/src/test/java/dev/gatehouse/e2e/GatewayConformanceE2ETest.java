@@ -296,11 +296,10 @@ class GatewayConformanceE2ETest extends ConformanceHarness {
         apply("httproute-observed-generation-bump");
         HTTPRoute original = latestConditions(INFRA, "observed-generation-bump", "same-namespace");
         expect(to("/", "infra-backend-v1", INFRA));
-        client.resources(HTTPRoute.class).inNamespace(INFRA).withName("observed-generation-bump")
-                .edit(r -> {
-                    r.getSpec().getRules().get(0).getBackendRefs().get(0).setName("infra-backend-v2");
-                    return r;
-                });
+        edit(HTTPRoute.class, INFRA, "observed-generation-bump", r -> {
+            r.getSpec().getRules().get(0).getBackendRefs().get(0).setName("infra-backend-v2");
+            return r;
+        });
         expect(to("/", "infra-backend-v2", INFRA));
         routeCondition(INFRA, "observed-generation-bump", "same-namespace", "Accepted", "True/Accepted");
         routeCondition(INFRA, "observed-generation-bump", "same-namespace", "ResolvedRefs", "True/ResolvedRefs");
@@ -323,7 +322,7 @@ class GatewayConformanceE2ETest extends ConformanceHarness {
     void gatewayObservedGenerationBump() throws Exception {
         apply("gateway-observed-generation-bump");
         Gateway original = latestGateway("gateway-observed-generation-bump");
-        client.resources(Gateway.class).inNamespace(INFRA).withName("gateway-observed-generation-bump").edit(g -> {
+        edit(Gateway.class, INFRA, "gateway-observed-generation-bump", g -> {
             g.getSpec().getListeners().add(new io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerBuilder()
                     .withName("alternate").withHostname("foo.com").withPort(80).withProtocol("HTTP")
                     .withNewAllowedRoutes().withNewNamespaces().withFrom("All").endNamespaces().endAllowedRoutes().build());
@@ -389,7 +388,7 @@ class GatewayConformanceE2ETest extends ConformanceHarness {
                     c.getMetadata().getGeneration())) ? c : null;
         };
         var original = Cluster.await(WITHIN, latest, Objects::nonNull, "the class accepted at its generation");
-        classes.withName("gatewayclass-observed-generation-bump").edit(c -> {
+        edit(io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass.class, null, "gatewayclass-observed-generation-bump", c -> {
             c.getSpec().setDescription("new");
             return c;
         });

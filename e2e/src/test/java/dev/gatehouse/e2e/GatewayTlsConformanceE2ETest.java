@@ -86,7 +86,7 @@ class GatewayTlsConformanceE2ETest extends ConformanceHarness {
     void modifyListeners() throws Exception {
         apply("gateway-modify-listeners");
         Gateway original = atLatestGeneration("gateway-add-listener", g -> true);
-        editGateway("gateway-add-listener", g -> {
+        edit(Gateway.class, INFRA, "gateway-add-listener", g -> {
             g.getSpec().getListeners().add(new ListenerBuilder().withName("http").withPort(80).withProtocol("HTTP")
                     .withHostname("data.test.com").withNewAllowedRoutes().withNewNamespaces().withFrom("All").endNamespaces()
                     .endAllowedRoutes().build());
@@ -98,7 +98,7 @@ class GatewayTlsConformanceE2ETest extends ConformanceHarness {
         assertThat(added.getMetadata().getGeneration()).isNotEqualTo(original.getMetadata().getGeneration());
 
         Gateway before = atLatestGeneration("gateway-remove-listener", g -> g.getStatus().getListeners().size() == 2);
-        editGateway("gateway-remove-listener", g -> {
+        edit(Gateway.class, INFRA, "gateway-remove-listener", g -> {
             g.getSpec().getListeners().removeIf(l -> !"http".equals(l.getName()));
             return g;
         });
@@ -182,20 +182,6 @@ class GatewayTlsConformanceE2ETest extends ConformanceHarness {
         listenerWhen("late-secret", "https", l -> "False/InvalidCertificateRef".equals(condition(l.getConditions(), "ResolvedRefs")));
         Cluster.await(WITHIN, () -> controller.controller.published().certificates().stream()
                 .anyMatch(c -> c.id().equals(INFRA + "/late-tls")), served -> !served, "the broken certificate out of the snapshot");
-    }
-
-    /** kubectl edit: the status writer may update the Gateway between read and write (409), then read again. */
-    private void editGateway(String name, java.util.function.UnaryOperator<Gateway> change) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                client.resources(Gateway.class).inNamespace(INFRA).withName(name).edit(change);
-                return;
-            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-                if (e.getCode() != 409 || attempt == 5) {
-                    throw e;
-                }
-            }
-        }
     }
 
     private void create(HasMetadata o) {
