@@ -199,7 +199,7 @@ final class ClusterRun {
             report.line(what + ": API write → controller published (debounce, translation, hash, encoding)", toPublish.describe("ms"));
             report.line(what + ": published → both proxies applied (transfer, decode, validate, compile, swap)",
                     publishToApplied.describe("ms"));
-            report.line(what + ": snapshot bytes per change (full snapshot each time)", bytes.describe("bytes"));
+            report.line(what + ": bytes per change on the channel (the whole snapshot, or the endpoint delta when only endpoints changed; before compression)", bytes.describe("bytes"));
             report.line(what + ": controller CPU per change (rebuild, publish, status pass)", cpu.describe("ms"));
             report.line(what + ": API writes per change (the edit, then status)", writes.describe("writes"));
             report.line(what + ": change → controller's API writes stop", settle.describe("ms"));

@@ -7,12 +7,15 @@ import java.util.regex.Pattern;
 
 /**
  * The snapshot versions one process logged, each with the time its line carries: a proxy's
- * {@code event=snapshot.applied version=V routes=N} (validated, compiled and swapped in), or the
- * controller's {@code event=channel.publish version=V ... bytes=B} (the frame every proxy is sent).
+ * {@code event=snapshot.applied version=V routes=N} (validated, compiled and swapped in) or
+ * {@code event=snapshot.applied version=V kind=endpoints} (an endpoint delta applied in place: the
+ * routes are the version's before), or the controller's {@code event=channel.publish version=V ...
+ * bytes=B delta-bytes=D} (the message every proxy at the base is sent: the delta's D when there is
+ * one, else the whole snapshot's B).
  */
 final class Versions {
-    static final Pattern APPLIED = Pattern.compile("event=snapshot\\.applied version=(\\d+) routes=(\\d+)");
-    static final Pattern PUBLISHED = Pattern.compile("event=channel\\.publish version=(\\d+) \\S+ bytes=(\\d+)");
+    static final Pattern APPLIED = Pattern.compile("event=snapshot\\.applied version=(\\d+) (?:routes=(\\d+)|kind=endpoints)");
+    static final Pattern PUBLISHED = Pattern.compile("event=channel\\.publish version=(\\d+) \\S+ bytes=(\\d+)(?: delta-bytes=(\\d+))?");
     private final Pattern pattern;
     private final Map<Long, Long> at = new ConcurrentHashMap<>();
     private final Map<Long, Long> figure = new ConcurrentHashMap<>();
@@ -30,10 +33,11 @@ final class Versions {
             return;
         }
         long v = Long.parseLong(m.group(1));
-        long f = Long.parseLong(m.group(2));
         at.put(v, stamp);
-        figure.put(v, f);
         synchronized (this) {
+            long f = m.groupCount() >= 3 && m.group(3) != null ? Long.parseLong(m.group(3)) // a delta's bytes
+                    : m.group(2) != null ? Long.parseLong(m.group(2)) : latestFigure; // a delta keeps the routes
+            figure.put(v, f);
             if (v > latest) {
                 latest = v;
                 latestFigure = f;
