@@ -33,6 +33,10 @@ public record ClientTls(String protocol, String sni, ServerCertificates certific
         if (sni == null || host == null || host.isEmpty() || certificates == null) {
             return false;
         }
+        int n = sni.length();
+        if (host.regionMatches(true, 0, sni, 0, n) && (host.length() == n || host.charAt(n) == ':')) {
+            return false; // the usual request: its host is the server name (a port at most); no copy made
+        }
         String name = CertificateTable.normalize(withoutPort(host));
         return !name.equals(sni) && !certificates.servesAlike(sni, name);
     }
