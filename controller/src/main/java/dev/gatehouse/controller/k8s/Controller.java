@@ -210,13 +210,20 @@ public final class Controller implements AutoCloseable {
         }
         long version = versions.version();
         ClusterState translated = state;
-        statusUpdater.offer(new StatusUpdater.Desired(state, t, version, () -> otherStatus(translated, t, version, iw, gw)));
+        statusUpdater.offer(new StatusUpdater.Desired(state, t, version, pace -> otherStatus(translated, t, version, iw, gw, pace)));
     }
 
-    /** The Ingress and Gateway API status passes, on the status updater's thread (their writers skip no-op writes). */
-    private void otherStatus(ClusterState state, Translation t, long version, IngressWatch iw, GatewayWatch gw) {
+    /**
+     * The Ingress and Gateway API status passes, on the status updater's thread and on its write
+     * budget (their writers skip no-op writes; a refused permit ends the pass, the next one starts
+     * from a newer state).
+     */
+    private void otherStatus(ClusterState state, Translation t, long version, IngressWatch iw, GatewayWatch gw, StatusPace pace) {
         if (iw != null) {
-            IngressStatusWriter.Pass ip = ingressStatus.write(state, t, config.ingress().selection(), publishedAddresses(iw));
+            IngressStatusWriter.Pass ip = ingressStatus.write(state, t, config.ingress().selection(), publishedAddresses(iw), pace);
+            if (ip.stopped()) {
+                return;
+            }
             if (ip.written() > 0 || ip.failed() > 0 || ip.events() > 0) {
                 log.info("event=ingress.status_pass written={} unchanged={} failed={} warnings={}", ip.written(),
                         ip.unchanged(), ip.failed(), ip.events());
@@ -224,7 +231,7 @@ public final class Controller implements AutoCloseable {
         }
         if (gw != null) {
             GatewayStatusWriter.Pass gp = gatewayStatus.write(state.gatewayApi(), t.gatewayApi(),
-                    GatewayApiHook.addresses(config.ingress(), gw), version, fleet);
+                    GatewayApiHook.addresses(config.ingress(), gw), version, fleet, pace);
             if (gp.written() > 0 || gp.failed() > 0) {
                 log.info("event=gatewayapi.status_pass written={} unchanged={} failed={}", gp.written(), gp.unchanged(),
                         gp.failed());

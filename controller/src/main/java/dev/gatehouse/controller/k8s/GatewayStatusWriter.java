@@ -67,19 +67,30 @@ public final class GatewayStatusWriter {
                 .description("Status writes of GatewayClasses, Gateways and HTTPRoutes").register(registry);
     }
 
-    /** Counts of one pass, for logs and tests. */
-    public record Pass(int written, int unchanged, int failed) {
+    /**
+     * Counts of one pass, for logs and tests.
+     *
+     * @param stopped true when the pace refused a write: the pass ended early and the next one
+     *                starts over from a newer state
+     */
+    public record Pass(int written, int unchanged, int failed, boolean stopped) {
     }
+
+    /** What became of one object. */
+    private enum Outcome { WRITTEN, UNCHANGED, STOPPED }
 
     /**
      * @param state     the Gateway API objects as cached (their current status is compared against)
      * @param decided   what the translator decided
      * @param addresses what Gateways show in {@code status.addresses}; empty when none is published
      * @param version   the snapshot version published for this translation
+     * @param pace      asked right before each write; the pass stops when it refuses
      */
-    public Pass write(GatewayApiState state, GatewayApiStatus decided, List<String> addresses, long version, ProxyFleet fleet) {
+    public Pass write(GatewayApiState state, GatewayApiStatus decided, List<String> addresses, long version, ProxyFleet fleet,
+                      StatusPace pace) {
+        java.util.Objects.requireNonNull(pace, "pace");
         String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
-        int[] counts = new int[3];
+        int[] counts = new int[4]; // written, unchanged, failed, stopped
         Map<String, GatewayClass> classes = index(state.classes());
         for (ClassResult c : decided.classes()) {
             count(counts, c.source().display(), () -> write(classes.get(c.source().key()), GatewayClass.class, current -> {
@@ -88,7 +99,7 @@ public final class GatewayStatusWriter {
                 next.setConditions(merge(old == null ? null : old.getConditions(), c.conditions(), current, now));
                 next.setSupportedFeatures(old == null ? null : old.getSupportedFeatures());
                 return Objects.equals(old, next) ? null : next;
-            }, GatewayClass::setStatus));
+            }, GatewayClass::setStatus, pace));
         }
         List<GatewayStatusAddress> published = addresses.stream().map(GatewayStatusWriter::address).toList();
         Map<String, Gateway> gateways = index(state.gateways());
@@ -116,7 +127,7 @@ public final class GatewayStatusWriter {
                 next.setListeners(listeners);
                 next.setAttachedListenerSets(old == null ? null : old.getAttachedListenerSets());
                 return Objects.equals(old, next) ? null : next;
-            }, Gateway::setStatus));
+            }, Gateway::setStatus, pace));
         }
         Map<String, HTTPRoute> routes = index(state.httpRoutes());
         for (RouteResult r : decided.routes()) {
@@ -134,14 +145,21 @@ public final class GatewayStatusWriter {
                 }
                 HTTPRouteStatus next = new HTTPRouteStatus(parents);
                 return Objects.equals(old, next) ? null : next;
-            }, HTTPRoute::setStatus));
+            }, HTTPRoute::setStatus, pace));
         }
-        return new Pass(counts[0], counts[1], counts[2]);
+        return new Pass(counts[0], counts[1], counts[2], counts[3] > 0);
     }
 
-    private void count(int[] counts, String object, java.util.function.Supplier<Boolean> write) {
+    private void count(int[] counts, String object, java.util.function.Supplier<Outcome> write) {
+        if (counts[3] > 0) {
+            return; // stopped: the next pass decides the rest
+        }
         try {
-            counts[write.get() ? 0 : 1]++;
+            switch (write.get()) {
+                case WRITTEN -> counts[0]++;
+                case UNCHANGED -> counts[1]++;
+                case STOPPED -> counts[3]++;
+            }
         } catch (KubernetesClientException e) {
             counts[2]++;
             log.warn("event=gatewayapi.status_write_failed object={} code={} error=\"{}\"", object, e.getCode(),
@@ -151,17 +169,21 @@ public final class GatewayStatusWriter {
 
     /**
      * @param status the new status for the object as it is now, or null when it already says so
-     * @return true when written
+     * @param pace   asked before each write (a retry after a conflict is a write too)
      */
-    private <T extends HasMetadata, S> boolean write(T cached, Class<T> type, Function<T, S> status, java.util.function.BiConsumer<T, S> set) {
+    private <T extends HasMetadata, S> Outcome write(T cached, Class<T> type, Function<T, S> status,
+                                                     java.util.function.BiConsumer<T, S> set, StatusPace pace) {
         if (cached == null) {
-            return false;
+            return Outcome.UNCHANGED;
         }
         T current = cached;
         for (int attempt = 1; ; attempt++) {
             S next = status.apply(current);
             if (next == null) {
-                return false;
+                return Outcome.UNCHANGED;
+            }
+            if (!pace.permit()) {
+                return Outcome.STOPPED;
             }
             T copy = client.getKubernetesSerialization().clone(current);
             set.accept(copy, next);
@@ -169,10 +191,10 @@ public final class GatewayStatusWriter {
                 client.resource(copy).updateStatus();
                 writes.increment();
                 log.info("event=gatewayapi.status_written object={}/{}", copy.getKind(), Sources.key(copy));
-                return true;
+                return Outcome.WRITTEN;
             } catch (KubernetesClientException e) {
                 if (e.getCode() == 404) {
-                    return false; // deleted meanwhile
+                    return Outcome.UNCHANGED; // deleted meanwhile
                 }
                 if (e.getCode() != 409 || attempt >= ATTEMPTS) {
                     throw e;
@@ -182,7 +204,7 @@ public final class GatewayStatusWriter {
                         ? op.withName(current.getMetadata().getName()).get()
                         : op.inNamespace(current.getMetadata().getNamespace()).withName(current.getMetadata().getName()).get();
                 if (fresh == null) {
-                    return false;
+                    return Outcome.UNCHANGED;
                 }
                 current = fresh;
             }

@@ -68,18 +68,28 @@ public final class IngressStatusWriter {
                 .description("Warning Events recorded on Ingresses (bad annotation, missing backend, ...)").register(registry);
     }
 
-    /** Counts of one pass, for logs and tests. */
-    public record Pass(int written, int unchanged, int failed, int events) {
+    /**
+     * Counts of one pass, for logs and tests.
+     *
+     * @param stopped true when the pace refused a write: the pass ended early and the next one
+     *                starts over from a newer state
+     */
+    public record Pass(int written, int unchanged, int failed, int events, boolean stopped) {
     }
+
+    /** What became of one Ingress's status. */
+    private enum Outcome { WRITTEN, UNCHANGED, STOPPED }
 
     /**
      * @param state       the cluster as cached (every Ingress, of any class)
      * @param translation what the translator decided, with the warnings of each Ingress
      * @param selection   which Ingresses are Gatehouse's
      * @param addresses   what {@code status.loadBalancer.ingress} should say; null: write no status
+     * @param pace        asked right before each write (a status or an Event); the pass stops when it refuses
      */
     public Pass write(ClusterState state, Translation translation, IngressSelection selection,
-                      List<IngressLoadBalancerIngress> addresses) {
+                      List<IngressLoadBalancerIngress> addresses, StatusPace pace) {
+        Objects.requireNonNull(pace, "pace");
         Map<String, ObjectStatus> statuses = new HashMap<>();
         for (ObjectStatus s : translation.statuses()) {
             if ("Ingress".equals(s.source().kind())) {
@@ -90,24 +100,33 @@ public final class IngressStatusWriter {
         int unchanged = 0;
         int failed = 0;
         int recorded = 0;
+        boolean stopped = false;
         Set<String> present = new HashSet<>();
         for (Ingress ingress : state.ingresses()) {
             if (!selection.takes(ingress, state.ingressClasses())) {
                 continue; // another controller's: never written to
             }
             present.add(ingress.getMetadata().getUid());
+            if (stopped) {
+                continue; // kept in what is remembered; the next pass decides it
+            }
             ObjectStatus s = statuses.get(Sources.key(ingress));
             if (s != null) {
-                recorded += recordWarnings(ingress, s.warnings());
+                int r = recordWarnings(ingress, s.warnings(), pace);
+                if (r < 0) {
+                    stopped = true;
+                    continue;
+                }
+                recorded += r;
             }
             if (addresses == null) {
                 continue;
             }
             try {
-                if (writeStatus(ingress, addresses)) {
-                    wrote++;
-                } else {
-                    unchanged++;
+                switch (writeStatus(ingress, addresses, pace)) {
+                    case WRITTEN -> wrote++;
+                    case UNCHANGED -> unchanged++;
+                    case STOPPED -> stopped = true;
                 }
             } catch (KubernetesClientException e) {
                 failed++;
@@ -117,24 +136,27 @@ public final class IngressStatusWriter {
         }
         warned.keySet().retainAll(present);
         written.keySet().retainAll(present);
-        return new Pass(wrote, unchanged, failed, recorded);
+        return new Pass(wrote, unchanged, failed, recorded, stopped);
     }
 
-    /** @return true when written; false when it already said so (or the Ingress is gone) */
-    private boolean writeStatus(Ingress cached, List<IngressLoadBalancerIngress> addresses) {
+    /** @return WRITTEN, UNCHANGED when it already said so (or the Ingress is gone), STOPPED when the pace refused */
+    private Outcome writeStatus(Ingress cached, List<IngressLoadBalancerIngress> addresses, StatusPace pace) {
         String uid = cached.getMetadata().getUid();
         Written mine = written.get(uid);
         if (mine != null) {
             if (Objects.equals(mine.resourceVersionBefore(), cached.getMetadata().getResourceVersion())
                     && mine.addresses().equals(addresses)) {
-                return false; // written already; the cache has not seen it yet
+                return Outcome.UNCHANGED; // written already; the cache has not seen it yet
             }
             written.remove(uid);
         }
         Ingress current = cached;
         for (int attempt = 1; ; attempt++) {
             if (Objects.equals(current(current), addresses)) {
-                return false;
+                return Outcome.UNCHANGED;
+            }
+            if (!pace.permit()) {
+                return Outcome.STOPPED;
             }
             Ingress copy = client.getKubernetesSerialization().clone(current);
             copy.setStatus(new IngressStatus(new IngressLoadBalancerStatus(addresses)));
@@ -145,10 +167,10 @@ public final class IngressStatusWriter {
                 }
                 writes.increment();
                 log.info("event=ingress.status_written ingress={} addresses={}", Sources.key(current), text(addresses));
-                return true;
+                return Outcome.WRITTEN;
             } catch (KubernetesClientException e) {
                 if (e.getCode() == 404) {
-                    return false; // deleted meanwhile
+                    return Outcome.UNCHANGED; // deleted meanwhile
                 }
                 if (e.getCode() != 409 || attempt >= ATTEMPTS) {
                     throw e;
@@ -156,7 +178,7 @@ public final class IngressStatusWriter {
                 Ingress fresh = client.network().v1().ingresses().inNamespace(current.getMetadata().getNamespace())
                         .withName(current.getMetadata().getName()).get();
                 if (fresh == null) {
-                    return false;
+                    return Outcome.UNCHANGED;
                 }
                 current = fresh;
             }
@@ -174,26 +196,36 @@ public final class IngressStatusWriter {
         return String.join(",", addresses.stream().map(a -> a.getIp() != null ? a.getIp() : a.getHostname()).toList());
     }
 
-    private int recordWarnings(Ingress ingress, List<Warning> warnings) {
+    /** @return the Events recorded, or -1 when the pace refused one (what is not recorded is tried next pass) */
+    private int recordWarnings(Ingress ingress, List<Warning> warnings, StatusPace pace) {
         String uid = Objects.requireNonNullElse(ingress.getMetadata().getUid(), Sources.key(ingress));
         Set<String> before = warned.getOrDefault(uid, Set.of());
         Set<String> now = new HashSet<>();
         int recorded = 0;
+        boolean capped = false;
         for (Warning w : warnings) {
             String key = w.reason() + "|" + w;
-            now.add(key);
             if (before.contains(key)) {
+                now.add(key);
                 continue;
+            }
+            if (capped) {
+                continue; // not recorded yet: the next pass does
             }
             if (recorded == MAX_EVENTS) {
                 log.warn("event=ingress.warnings_capped ingress={} warnings={} max={}", Sources.key(ingress), warnings.size(), MAX_EVENTS);
-                break;
+                capped = true;
+                continue;
+            }
+            if (!pace.permit()) {
+                warned.put(uid, now);
+                return -1;
             }
             if (event(ingress, w)) {
+                now.add(key);
                 recorded++;
-            } else {
-                now.remove(key); // try again next pass
             }
+            // else: not in now, so tried again next pass
         }
         warned.put(uid, now);
         return recorded;

@@ -41,7 +41,8 @@ import static java.util.Objects.requireNonNull;
  * starts over from it (the newest state wins; what is already written stays written). Each
  * write re-decides Programmed against the proxies of that moment, so acknowledgements arriving
  * during a long pass change what it writes rather than adding a pass. A failed write is retried
- * with a backoff (1 s doubling to 60 s) per object. Only while leading.
+ * with a backoff (1 s doubling to 60 s) per object. Only while leading. The Ingress and Gateway
+ * API passes run after this one on the same thread and the same budget ({@link StatusPace}).
  *
  * <p>Meters: {@code gatehouse_controller_status_queued} (writes waiting in the current pass),
  * {@code gatehouse_controller_status_writes_total{result=written|unchanged|failed}},
@@ -53,12 +54,15 @@ final class StatusUpdater implements AutoCloseable {
     static final Duration FIRST_RETRY = Duration.ofSeconds(1);
     static final Duration LAST_RETRY = Duration.ofSeconds(60);
 
-    /** What the statuses should show: one rebuild's outcome. {@code others} runs the Ingress and Gateway API passes. */
-    record Desired(ClusterState state, Translation translation, long version, Runnable others) {
+    /**
+     * What the statuses should show: one rebuild's outcome. {@code others} runs the Ingress and
+     * Gateway API passes after this updater's own, with a {@link StatusPace} on the same budget.
+     */
+    record Desired(ClusterState state, Translation translation, long version, java.util.function.Consumer<StatusPace> others) {
         Desired {
             requireNonNull(state, "state");
             requireNonNull(translation, "translation");
-            others = Objects.requireNonNullElse(others, () -> { });
+            others = Objects.requireNonNullElse(others, pace -> { });
         }
     }
 
@@ -319,7 +323,13 @@ final class StatusUpdater implements AutoCloseable {
         if (wrote > 0 || refused > 0) {
             log.info("event=status.pass written={} failed={} objects={}", wrote, refused, d.translation().statuses().size());
         }
-        d.others().run();
+        d.others().accept(() -> {
+            if (!awaitBudget(serial)) {
+                return false;
+            }
+            budget.take();
+            return true;
+        });
     }
 
     /** Waits for a write's budget; false when the pass should stop instead. */

@@ -127,7 +127,7 @@ class GatewayStatusWriterTest {
                 new SimpleMeterRegistry());
         GatewayApiState state = cached();
         GatewayStatusWriter.Pass first = writer.write(state, translate(state).gatewayApi(), List.of("203.0.113.7", "lb.example.com"),
-                1, ProxyFleet.NONE);
+                1, ProxyFleet.NONE, StatusPace.UNPACED);
         assertThat(first.written()).isEqualTo(3);
         assertThat(statusWrites()).containsExactlyInAnyOrder(
                 "/apis/gateway.networking.k8s.io/v1/gatewayclasses/gatehouse/status",
@@ -169,8 +169,10 @@ class GatewayStatusWriterTest {
         GatewayStatusWriter later = new GatewayStatusWriter(client, Clock.offset(clock, java.time.Duration.ofMinutes(1)),
                 "gatehouse.dev/gateway-controller", new SimpleMeterRegistry());
         state = cached();
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
         GatewayStatusWriter.Pass second = later.write(state, translate(state).gatewayApi(),
-                List.of("203.0.113.7", "lb.example.com"), 1, ProxyFleet.NONE);
+                List.of("203.0.113.7", "lb.example.com"), 1, ProxyFleet.NONE, () -> asked.incrementAndGet() > 0);
+        assertThat(asked).as("no permit asked for an object left as it is").hasValue(0);
         assertThat(second.written()).isZero();
         assertThat(second.unchanged()).isEqualTo(3);
         assertThat(statusWrites()).isEmpty();
@@ -178,7 +180,7 @@ class GatewayStatusWriterTest {
         // the proxies applied it: Gateway and listener Programmed turn True, the route is left alone
         state = cached();
         GatewayStatusWriter.Pass third = later.write(state, translate(state).gatewayApi(),
-                List.of("203.0.113.7", "lb.example.com"), 1, ONE_ACKED);
+                List.of("203.0.113.7", "lb.example.com"), 1, ONE_ACKED, StatusPace.UNPACED);
         assertThat(third.written()).isEqualTo(1);
         assertThat(statusWrites()).containsExactly("/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways/web/status");
         gw = client.resources(Gateway.class).inNamespace("default").withName("web").get();
@@ -211,7 +213,7 @@ class GatewayStatusWriterTest {
         for (ProxyFleet fleet : List.of(behind, ProxyFleet.NONE)) {
             state = cached();
             GatewayStatusWriter.Pass next = later.write(state, translate(state).gatewayApi(),
-                    List.of("203.0.113.7", "lb.example.com"), 2, fleet);
+                    List.of("203.0.113.7", "lb.example.com"), 2, fleet, StatusPace.UNPACED);
             assertThat(next.written()).as("Gateway rewritten for an edit it is not in").isZero();
         }
         assertThat(statusWrites()).as("no status write for an edit elsewhere or proxies gone").isEmpty();
@@ -222,11 +224,36 @@ class GatewayStatusWriterTest {
         gw.getSpec().getListeners().get(0).setHostname("other.example.com");
         client.resource(gw).update();
         state = cached();
-        later.write(state, translate(state).gatewayApi(), List.of("203.0.113.7", "lb.example.com"), 2, behind);
+        later.write(state, translate(state).gatewayApi(), List.of("203.0.113.7", "lb.example.com"), 2, behind, StatusPace.UNPACED);
         gw = client.resources(Gateway.class).inNamespace("default").withName("web").get();
         programmed = condition(gw.getStatus().getConditions(), "Programmed");
         assertThat(programmed.getStatus()).isEqualTo("False");
         assertThat(programmed.getReason()).isEqualTo("Pending");
         assertThat(programmed.getMessage()).isEqualTo("not yet applied by every connected proxy");
+    }
+
+    @Test
+    void writesOnlyWhatThePacePermitsAndTheNextPassWritesTheRest() throws Exception {
+        for (HasMetadata o : ManifestReader.read("in.yaml", YAML).objects()) {
+            client.resource(o).create();
+        }
+        statusWrites();
+        GatewayStatusWriter writer = new GatewayStatusWriter(client, Clock.fixed(Instant.parse("2026-12-01T10:00:00Z"),
+                ZoneOffset.UTC), "gatehouse.dev/gateway-controller", new SimpleMeterRegistry());
+        java.util.concurrent.atomic.AtomicInteger permits = new java.util.concurrent.atomic.AtomicInteger(1);
+        GatewayApiState state = cached();
+        GatewayStatusWriter.Pass paced = writer.write(state, translate(state).gatewayApi(), List.of("203.0.113.7"), 1,
+                ProxyFleet.NONE, () -> permits.getAndDecrement() > 0);
+        assertThat(paced.written()).isEqualTo(1);
+        assertThat(paced.stopped()).isTrue();
+        assertThat(statusWrites()).as("one write: the budget allowed one").hasSize(1);
+
+        state = cached();
+        GatewayStatusWriter.Pass rest = writer.write(state, translate(state).gatewayApi(), List.of("203.0.113.7"), 1,
+                ProxyFleet.NONE, StatusPace.UNPACED);
+        assertThat(rest.written()).isEqualTo(2);
+        assertThat(rest.unchanged()).as("the one written before is not written again").isEqualTo(1);
+        assertThat(rest.stopped()).isFalse();
+        assertThat(statusWrites()).hasSize(2);
     }
 }

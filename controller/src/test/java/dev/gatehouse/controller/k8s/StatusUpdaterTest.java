@@ -171,6 +171,59 @@ class StatusUpdaterTest {
     }
 
     @Test
+    void theIngressAndGatewayApiPassesDrawOnTheSameBudget() throws Exception {
+        updater = new StatusUpdater(this::record, new ControllerConfig.StatusRate(10, 5), registry, fakeTime);
+        updater.fleet(fleet(1, 1));
+        updater.leading(true);
+        List<Long> permitted = new CopyOnWriteArrayList<>();
+        CountDownLatch othersDone = new CountDownLatch(1);
+        StatusUpdater.Desired own = desired(routes(4), 7); // 4 routes and their service: the whole burst
+        updater.offer(new StatusUpdater.Desired(own.state(), own.translation(), 7, pace -> {
+            for (int i = 0; i < 20; i++) {
+                assertThat(pace.permit()).isTrue();
+                permitted.add(nanos.get());
+            }
+            othersDone.countDown();
+        }));
+        assertThat(othersDone.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(writes).hasSize(5);
+        long start = writes.get(0).at();
+        for (int i = 0; i < permitted.size(); i++) {
+            double seconds = (permitted.get(i) - start) / 1e9;
+            assertThat(5 + i + 1).as("writes of both passes up to the other pass's write %d, %.3f s after the first", i, seconds)
+                    .isLessThanOrEqualTo(5 + (int) Math.floor(10 * seconds + 1e-6));
+        }
+        assertThat((permitted.get(19) - start) / 1e9).as("20 more writes at 10/s after the burst went to the own pass")
+                .isGreaterThanOrEqualTo(2.0 - 0.01);
+    }
+
+    @Test
+    void aNewerStateEndsTheIngressAndGatewayApiPass() throws Exception {
+        updater = new StatusUpdater(this::record, new ControllerConfig.StatusRate(1000, 1000), registry, fakeTime);
+        updater.fleet(fleet(1, 1));
+        updater.leading(true);
+        CountDownLatch firstPermit = new CountDownLatch(1);
+        CountDownLatch newerOffered = new CountDownLatch(1);
+        List<Boolean> answers = new CopyOnWriteArrayList<>();
+        StatusUpdater.Desired own = desired(List.of(route("a", 1)), 7);
+        updater.offer(new StatusUpdater.Desired(own.state(), own.translation(), 7, pace -> {
+            answers.add(pace.permit());
+            firstPermit.countDown();
+            try {
+                newerOffered.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            answers.add(pace.permit());
+        }));
+        assertThat(firstPermit.await(10, TimeUnit.SECONDS)).isTrue();
+        updater.offer(desired(List.of(route("a", 2)), 8));
+        newerOffered.countDown();
+        await(() -> answers.size() == 2, "the second permit's answer");
+        assertThat(answers).containsExactly(true, false);
+    }
+
+    @Test
     void aBurstOf500ChangesCoalescesAndTheNewestWins() throws Exception {
         CountDownLatch hold = new CountDownLatch(1);
         updater = new StatusUpdater((base, desired, decided) -> {
