@@ -22,7 +22,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.concurrent.EventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,10 +83,6 @@ final class Exchange {
         this.expectsBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
         this.head = request.method() == HttpMethod.HEAD;
         this.idempotent = Attempts.idempotent(request.method());
-    }
-
-    EventExecutor executor() {
-        return ctx.executor();
     }
 
     boolean requestComplete() {
