@@ -191,6 +191,12 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         }
     }
 
+    /** HTTP/1.1: the decoder frames the body by the head (Content-Length or chunked, else none). */
+    @Override
+    public boolean headFramesBody() {
+        return true;
+    }
+
     @Override
     public boolean acceptsTrailers() {
         return trailers;

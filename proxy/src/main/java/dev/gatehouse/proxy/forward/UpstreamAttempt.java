@@ -5,6 +5,7 @@ import dev.gatehouse.proxy.balance.Peer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
 
 /**
  * One attempt of an {@link Exchange} on one target: the upstream channel (from the event loop's
@@ -28,6 +29,8 @@ final class UpstreamAttempt implements Deadlines.Expiry {
     private Connector connector;
     private Channel channel;
     private boolean headAcked;
+    /** The head written carried the request's end (a bodiless request to an HTTP/1.1 target). */
+    private boolean endInHead;
     private boolean released;
     private long sentNanos;
 
@@ -53,6 +56,11 @@ final class UpstreamAttempt implements Deadlines.Expiry {
     /** True once the request head was written to the target (a failure after it may have reached it). */
     boolean headAcked() {
         return headAcked;
+    }
+
+    /** True when the head written carried the request's end: no end is to follow it. */
+    boolean endInHead() {
+        return endInHead;
     }
 
     /** When the request head was written. */
@@ -97,7 +105,8 @@ final class UpstreamAttempt implements Deadlines.Expiry {
     private void connected(Channel ch) {
         channel = ch;
         deadlines = ch.pipeline().get(UpstreamHandler.class).attach(this);
-        HttpRequest head = exchange.headFor(peer);
+        HttpRequest head = exchange.headFor(peer, !protocol.http2());
+        endInHead = head instanceof LastHttpContent;
         sentNanos = System.nanoTime();
         deadlines.start(ch, timeouts, this);
         ch.writeAndFlush(head).addListener((ChannelFuture f) -> {
