@@ -231,8 +231,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
             releasePending();
             return;
         }
-        ctx.flush();
-        dispatchPending();
+        dispatchPending(); // the exchange flushed its response before it called this
     }
 
     /**
@@ -246,15 +245,19 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
             return;
         }
         dispatching = true;
+        boolean dispatched = false;
         try {
             while (!closed && !pending.isEmpty() && (current == null || !current.requestComplete())) {
+                dispatched = true;
                 dispatch(pending.poll());
             }
         } finally {
             dispatching = false;
         }
         if (!closed && current == null) {
-            ctx.flush();
+            if (dispatched) {
+                ctx.flush();
+            }
             readNextRequest();
         }
     }

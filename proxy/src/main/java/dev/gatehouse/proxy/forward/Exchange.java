@@ -295,11 +295,16 @@ final class Exchange {
         }
     }
 
+    /**
+     * The target's read batch ended: what it relayed is flushed to the client. An attempt that is
+     * no longer current wrote nothing left to flush (a complete response was flushed by
+     * {@link #maybeFinish}, a failed attempt relayed nothing, a tunnel flushes its own).
+     */
     void onUpstreamReadComplete(UpstreamAttempt a) {
-        ctx.flush();
         if (a != attempt) {
             return;
         }
+        ctx.flush();
         if (!responseStarted || ctx.channel().isWritable()) {
             a.read();
         } else {
