@@ -191,6 +191,12 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         }
     }
 
+    /** HTTP/1.1: the decoder frames the body by the head (Content-Length or chunked, else none). */
+    @Override
+    public boolean headFramesBody() {
+        return true;
+    }
+
     @Override
     public boolean acceptsTrailers() {
         return trailers;
@@ -225,8 +231,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
             releasePending();
             return;
         }
-        ctx.flush();
-        dispatchPending();
+        dispatchPending(); // the exchange flushed its response before it called this
     }
 
     /**
@@ -240,15 +245,19 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
             return;
         }
         dispatching = true;
+        boolean dispatched = false;
         try {
             while (!closed && !pending.isEmpty() && (current == null || !current.requestComplete())) {
+                dispatched = true;
                 dispatch(pending.poll());
             }
         } finally {
             dispatching = false;
         }
         if (!closed && current == null) {
-            ctx.flush();
+            if (dispatched) {
+                ctx.flush();
+            }
             readNextRequest();
         }
     }

@@ -8,9 +8,15 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The read and write timeouts of one attempt, on the attempt's event loop. No timer is
- * rescheduled per chunk: reads and writes only note the time, and a check that fires early
- * re-arms itself for the remainder.
+ * The read and write timeouts of the attempts on one upstream channel (an HTTP/1.1 connection,
+ * reused by one attempt after the other, or an HTTP/2 stream), on the channel's event loop. No
+ * timer is scheduled per request or rescheduled per chunk: reads and writes only note the time,
+ * and a check that fires early re-arms itself for the remainder. The read check outlives the
+ * attempt that armed it: the next attempt on a pooled connection finds it pending and only moves
+ * the clock ({@link #start}), so a keep-alive connection under load schedules one check per read
+ * timeout instead of one per request (a {@code ScheduledFutureTask}, a scheduled-queue insert and
+ * removal each). A check that finds no attempt (the connection idles in its pool) lapses, and
+ * {@link #close} cancels it with the channel, so no closed channel stays in the scheduled queue.
  *
  * <ul>
  *   <li>read: the target sent no response byte for {@code readMillis} while the proxy was
@@ -31,32 +37,49 @@ final class Deadlines {
     }
 
     private final EventExecutor executor;
-    private final Expiry expiry;
+    /** The attempt timed now; null between attempts. */
+    private Expiry expiry;
     private Channel upstream;
     private long readMillis;
     private long writeMillis;
     private long lastReadNanos;
     private long lastWriteNanos;
     private ScheduledFuture<?> readTimer;
+    /** When the pending read check runs ({@link System#nanoTime}); meaningful while {@link #readTimer} is set. */
+    private long readCheckNanos;
+    /** Tells the read check scheduled last from one cancelled when a shorter timeout came. */
+    private int readArm;
     private ScheduledFuture<?> writeTimer;
+    /** Tells the write check of the current attempt from one of an earlier attempt. */
     private int generation;
     private boolean heldBack;
 
-    Deadlines(EventExecutor executor, Expiry expiry) {
+    Deadlines(EventExecutor executor) {
         this.executor = executor;
-        this.expiry = expiry;
     }
 
-    /** Starts the clocks for an attempt whose head was just written to {@code upstream}. */
-    void start(Channel upstream, Service.Timeouts timeouts) {
-        cancel();
+    /**
+     * Starts the clocks for an attempt whose head is being written to {@code upstream}. The read
+     * check left by an earlier attempt on the channel stays when it runs no later than this
+     * attempt's deadline (it re-arms itself for the remainder); one that would run later (the
+     * earlier attempt had a longer read timeout) is replaced.
+     */
+    void start(Channel upstream, Service.Timeouts timeouts, Expiry expiry) {
+        stop();
         this.upstream = upstream;
+        this.expiry = expiry;
         this.readMillis = timeouts.readMillis();
         this.writeMillis = timeouts.writeMillis();
-        heldBack = false;
-        lastReadNanos = System.nanoTime();
-        lastWriteNanos = lastReadNanos;
-        scheduleRead(readMillis);
+        long now = System.nanoTime();
+        lastReadNanos = now;
+        lastWriteNanos = now;
+        if (readTimer != null && readCheckNanos - (now + TimeUnit.MILLISECONDS.toNanos(readMillis)) > 0) {
+            readTimer.cancel(false);
+            readTimer = null;
+        }
+        if (readTimer == null) {
+            scheduleRead(now, readMillis);
+        }
     }
 
     void read() {
@@ -89,23 +112,31 @@ final class Deadlines {
         }
     }
 
-    void cancel() {
+    /** The attempt ended: nothing is timed until the next {@link #start}; a pending read check lapses when it runs. */
+    void stop() {
         generation++;
+        expiry = null;
         upstream = null;
         heldBack = false;
-        if (readTimer != null) {
-            readTimer.cancel(false);
-            readTimer = null;
-        }
         if (writeTimer != null) {
             writeTimer.cancel(false);
             writeTimer = null;
         }
     }
 
-    private void scheduleRead(long delayMillis) {
-        int g = generation;
-        readTimer = executor.schedule(() -> checkRead(g), delayMillis, TimeUnit.MILLISECONDS);
+    /** The channel closed, or left the proxy's HTTP handling (a tunnel): every check is cancelled. */
+    void close() {
+        stop();
+        if (readTimer != null) {
+            readTimer.cancel(false);
+            readTimer = null;
+        }
+    }
+
+    private void scheduleRead(long now, long delayMillis) {
+        int arm = ++readArm;
+        readCheckNanos = now + TimeUnit.MILLISECONDS.toNanos(delayMillis);
+        readTimer = executor.schedule(() -> checkRead(arm), delayMillis, TimeUnit.MILLISECONDS);
     }
 
     private void scheduleWrite(long delayMillis) {
@@ -113,20 +144,25 @@ final class Deadlines {
         writeTimer = executor.schedule(() -> checkWrite(g), delayMillis, TimeUnit.MILLISECONDS);
     }
 
-    private void checkRead(int g) {
-        if (g != generation) {
+    private void checkRead(int arm) {
+        if (arm != readArm) {
             return;
         }
         readTimer = null;
-        if (heldBack) {
-            scheduleRead(readMillis);
+        Expiry e = expiry;
+        if (e == null) {
             return;
         }
-        long silentMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastReadNanos);
+        long now = System.nanoTime();
+        if (heldBack) {
+            scheduleRead(now, readMillis);
+            return;
+        }
+        long silentMillis = TimeUnit.NANOSECONDS.toMillis(now - lastReadNanos);
         if (silentMillis < readMillis) {
-            scheduleRead(readMillis - silentMillis);
+            scheduleRead(now, readMillis - silentMillis);
         } else {
-            expiry.readTimedOut(silentMillis);
+            e.readTimedOut(silentMillis);
         }
     }
 

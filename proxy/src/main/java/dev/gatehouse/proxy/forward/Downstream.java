@@ -46,6 +46,15 @@ interface Downstream {
     ForwardedFor forwarded();
 
     /**
+     * True when the request head alone says whether a body follows (HTTP/1.1: without a
+     * Content-Length above 0 and without chunked encoding there is none); false when the body's
+     * end comes with the stream whatever the head says (HTTP/2).
+     */
+    default boolean headFramesBody() {
+        return false;
+    }
+
+    /**
      * Whether the client takes the response's trailers (gRPC's {@code grpc-status} among them): an
      * HTTP/1.1 client only when its request said {@code TE: trailers} (RFC 9110 §10.1.4), they are
      * dropped otherwise; HTTP/2 always carries them.

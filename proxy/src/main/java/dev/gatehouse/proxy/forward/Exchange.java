@@ -12,6 +12,9 @@ import dev.gatehouse.proxy.observe.RequestRecord;
 import dev.gatehouse.proxy.tls.ClientTls;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -22,7 +25,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.concurrent.EventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +50,11 @@ final class Exchange {
     private final String requestId;
     private final boolean idempotent;
     private final boolean expectsBody;
+    /**
+     * The request has no body by its HTTP/1.1 framing (no Content-Length above 0, not chunked), so
+     * its head goes to an HTTP/1.1 target with its end in one message ({@link #headFor}).
+     */
+    private final boolean bodiless;
     private final boolean head;
     private final long startNanos = System.nanoTime();
     private final RequestRecord record;
@@ -82,12 +89,9 @@ final class Exchange {
         this.clientAddress = client.forwarded().resolve(request.headers());
         this.record = client.observer().begin(request, requestId, clientAddress, client.connection().attr(ClientTls.KEY).get());
         this.expectsBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+        this.bodiless = !expectsBody && client.headFramesBody();
         this.head = request.method() == HttpMethod.HEAD;
         this.idempotent = Attempts.idempotent(request.method());
-    }
-
-    EventExecutor executor() {
-        return ctx.executor();
     }
 
     boolean requestComplete() {
@@ -126,14 +130,25 @@ final class Exchange {
         attempt.start(client.pool(), route.service().timeouts());
     }
 
-    /** The request head for an attempt on {@code peer}: the Host the target is to see. */
-    HttpRequest headFor(Peer peer) {
+    /**
+     * The request head for an attempt on {@code peer}: the Host the target is to see. A bodiless
+     * request to an HTTP/1.1 target gets its head and its (empty) end as one message over the same
+     * headers, so the encoder makes one buffer and the attempt one write, one promise and one flush
+     * where a head and a separate empty end took two of each; the bytes on the wire are the same.
+     *
+     * @param http1 the target speaks HTTP/1.1 (an HTTP/2 stream takes the head and the end apart)
+     */
+    HttpRequest headFor(Peer peer, boolean http1) {
         HttpHeaders h = request.headers();
         if (!route.route().preserveHost() || clientHost == null) {
             String hostHeader = route.service().hostHeader();
             h.set(HttpHeaderNames.HOST, hostHeader != null ? hostHeader : hostOf(peer));
         } else {
             h.set(HttpHeaderNames.HOST, clientHost);
+        }
+        if (bodiless && http1) {
+            return new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(), Unpooled.EMPTY_BUFFER,
+                    h, EmptyHttpHeaders.INSTANCE);
         }
         return request;
     }
@@ -150,7 +165,7 @@ final class Exchange {
 
     /** The current attempt's head was written: the body follows, the client is read as the target takes it. */
     void headSent(UpstreamAttempt a) {
-        body.startAttempt(a.channel(), a::writeDone);
+        body.startAttempt(a.channel(), a::writeDone, a.endInHead());
     }
 
     void onClientContent(HttpContent c) {
@@ -280,11 +295,16 @@ final class Exchange {
         }
     }
 
+    /**
+     * The target's read batch ended: what it relayed is flushed to the client. An attempt that is
+     * no longer current wrote nothing left to flush (a complete response was flushed by
+     * {@link #maybeFinish}, a failed attempt relayed nothing, a tunnel flushes its own).
+     */
     void onUpstreamReadComplete(UpstreamAttempt a) {
-        ctx.flush();
         if (a != attempt) {
             return;
         }
+        ctx.flush();
         if (!responseStarted || ctx.channel().isWritable()) {
             a.read();
         } else {

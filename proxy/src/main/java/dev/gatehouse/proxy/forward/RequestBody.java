@@ -25,6 +25,10 @@ final class RequestBody {
     /** The connection of the attempt whose head was written; null between attempts. */
     private Channel target;
     private ChannelFutureListener writeDone;
+    /** The current attempt's head carried the request's end: the decoder's empty end is not written again. */
+    private boolean endInHead;
+    /** Something was written to {@link #target} since its last flush. */
+    private boolean unflushed;
     private boolean complete;
     private boolean sent;
     private boolean bytesSent;
@@ -77,11 +81,14 @@ final class RequestBody {
      * reads the client on while the target takes it.
      *
      * @param writeDone notified of every write to the target
+     * @param endInHead the head written carried the request's end (a bodiless request)
      */
-    void startAttempt(Channel target, ChannelFutureListener writeDone) {
+    void startAttempt(Channel target, ChannelFutureListener writeDone, boolean endInHead) {
         this.target = target;
         this.writeDone = writeDone;
-        sent = false;
+        this.endInHead = endInHead;
+        sent = endInHead;
+        unflushed = false;
         for (HttpContent c = poll(); c != null; c = poll()) {
             write(target, c);
         }
@@ -89,7 +96,7 @@ final class RequestBody {
             // a replayed request whose (empty) end was sent on an earlier attempt
             write(target, LastHttpContent.EMPTY_LAST_CONTENT);
         }
-        target.flush();
+        flush();
         if (!complete && target.isWritable()) {
             client.read();
         }
@@ -119,6 +126,15 @@ final class RequestBody {
     /** The attempt ended: what comes next is queued for the next one (or dropped). */
     void endAttempt() {
         target = null;
+        unflushed = false;
+    }
+
+    /** Flushes the target when something was written since the last flush (a read batch of a bodiless request writes nothing). */
+    private void flush() {
+        if (unflushed) {
+            unflushed = false;
+            target.flush();
+        }
     }
 
     /**
@@ -128,7 +144,7 @@ final class RequestBody {
      */
     void readComplete(boolean responseComplete) {
         if (target != null) {
-            target.flush();
+            flush();
             if (!complete && target.isWritable()) {
                 client.read();
             }
@@ -146,6 +162,7 @@ final class RequestBody {
 
     void discard() {
         target = null;
+        unflushed = false;
         for (HttpContent c = poll(); c != null; c = poll()) {
             c.release();
         }
@@ -153,9 +170,15 @@ final class RequestBody {
 
     private void write(Channel target, HttpContent c) {
         if (c instanceof LastHttpContent last) {
+            if (endInHead) {
+                // the head carried the end already; a bodiless request's decoder yields only this empty end
+                last.release();
+                return;
+            }
             sent = true;
             if (!last.content().isReadable() && last.trailingHeaders().isEmpty()) {
                 last.release();
+                unflushed = true;
                 target.write(LastHttpContent.EMPTY_LAST_CONTENT).addListener(writeDone);
                 return;
             }
@@ -164,6 +187,7 @@ final class RequestBody {
             return;
         }
         bytesSent = true;
+        unflushed = true;
         target.write(c).addListener(writeDone);
     }
 }

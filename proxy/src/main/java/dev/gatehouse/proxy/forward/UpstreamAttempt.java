@@ -5,6 +5,7 @@ import dev.gatehouse.proxy.balance.Peer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
 
 /**
  * One attempt of an {@link Exchange} on one target: the upstream channel (from the event loop's
@@ -15,18 +16,21 @@ import io.netty.handler.codec.http.HttpRequest;
  *
  * <p>An attempt that is no longer the exchange's current one (it failed, a retry started, the
  * client went away) ignores every late callback: its connect result is closed, its write
- * results are dropped. Its read and write timeouts ({@link Deadlines}) run from the head's
- * write to its release.
+ * results are dropped. Its read and write timeouts run from the head's write to its release, on
+ * the channel's {@link Deadlines} (kept by its {@link UpstreamHandler} from one attempt to the next).
  */
 final class UpstreamAttempt implements Deadlines.Expiry {
     private final Exchange exchange;
     private final Peer peer;
     private final Service.Protocol protocol;
-    private final Deadlines deadlines;
+    /** The channel's timeouts while this attempt holds it; null before and after. */
+    private Deadlines deadlines;
     private Service.Timeouts timeouts;
     private Connector connector;
     private Channel channel;
     private boolean headAcked;
+    /** The head written carried the request's end (a bodiless request to an HTTP/1.1 target). */
+    private boolean endInHead;
     private boolean released;
     private long sentNanos;
 
@@ -34,7 +38,6 @@ final class UpstreamAttempt implements Deadlines.Expiry {
         this.exchange = exchange;
         this.peer = peer;
         this.protocol = protocol;
-        this.deadlines = new Deadlines(exchange.executor(), this);
     }
 
     Exchange exchange() {
@@ -53,6 +56,11 @@ final class UpstreamAttempt implements Deadlines.Expiry {
     /** True once the request head was written to the target (a failure after it may have reached it). */
     boolean headAcked() {
         return headAcked;
+    }
+
+    /** True when the head written carried the request's end: no end is to follow it. */
+    boolean endInHead() {
+        return endInHead;
     }
 
     /** When the request head was written. */
@@ -96,10 +104,11 @@ final class UpstreamAttempt implements Deadlines.Expiry {
 
     private void connected(Channel ch) {
         channel = ch;
-        ch.pipeline().get(UpstreamHandler.class).attach(this);
-        HttpRequest head = exchange.headFor(peer);
+        deadlines = ch.pipeline().get(UpstreamHandler.class).attach(this);
+        HttpRequest head = exchange.headFor(peer, !protocol.http2());
+        endInHead = head instanceof LastHttpContent;
         sentNanos = System.nanoTime();
-        deadlines.start(ch, timeouts);
+        deadlines.start(ch, timeouts, this);
         ch.writeAndFlush(head).addListener((ChannelFuture f) -> {
             if (released || channel != f.channel() || !exchange.isCurrent(this)) {
                 return;
@@ -125,37 +134,45 @@ final class UpstreamAttempt implements Deadlines.Expiry {
 
     /** The client took what came so far: the target is read again, its silence timed afresh. */
     void resume() {
-        deadlines.resume();
+        if (deadlines != null) {
+            deadlines.resume();
+        }
         read();
     }
 
     /** The client is not taking the response: the target is not read, and not timed while so. */
     void holdBack() {
-        deadlines.holdBack();
+        if (deadlines != null) {
+            deadlines.holdBack();
+        }
     }
 
     /** True while the response waits for the client to take it, not for the target. */
     boolean heldBack() {
-        return deadlines.heldBack();
+        return deadlines != null && deadlines.heldBack();
     }
 
     /** Response bytes arrived. */
     void noteRead() {
-        deadlines.read();
+        if (deadlines != null) {
+            deadlines.read();
+        }
     }
 
     /** Notes write progress of the request body for the write timeout; a failed write closes the connection. */
     void writeDone(ChannelFuture f) {
-        if (f.isSuccess()) {
-            deadlines.wrote();
-        } else {
+        if (!f.isSuccess()) {
             f.channel().close();
+        } else if (deadlines != null) {
+            deadlines.wrote();
         }
     }
 
     /** The target stopped taking the body as fast as it comes: the write timeout starts. */
     void unwritable() {
-        deadlines.unwritable();
+        if (deadlines != null) {
+            deadlines.unwritable();
+        }
     }
 
     @Override
@@ -174,7 +191,10 @@ final class UpstreamAttempt implements Deadlines.Expiry {
      */
     Channel handOver() {
         released = true;
-        deadlines.cancel();
+        if (deadlines != null) {
+            deadlines.close();
+            deadlines = null;
+        }
         Channel ch = channel;
         channel = null;
         ch.pipeline().get(UpstreamHandler.class).detach();
@@ -184,7 +204,10 @@ final class UpstreamAttempt implements Deadlines.Expiry {
     /** Ends the attempt, its channel handed back to the connector ({@link Connector#release}). */
     void release(boolean reuse) {
         released = true;
-        deadlines.cancel();
+        if (deadlines != null) {
+            deadlines.stop(); // the read check stays with the connection for its next attempt
+            deadlines = null;
+        }
         Channel ch = channel;
         channel = null;
         headAcked = false;

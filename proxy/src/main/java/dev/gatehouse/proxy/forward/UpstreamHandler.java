@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * The last handler of an upstream connection: hands the response to the {@link Exchange} whose
  * {@link UpstreamAttempt} holds the connection (or HTTP/2 stream), or, while the connection idles in its
  * {@link UpstreamPool}, closes it on any unexpected byte and drops it from the pool when the target closes it. A response the
- * decoder refused goes to {@link Exchange#onUpstreamMalformed}, which closes the connection.
+ * decoder refused goes to {@link Exchange#onUpstreamMalformed}, which closes the connection. It keeps the
+ * channel's {@link Deadlines}, so the timeouts of successive attempts on one connection share its read check.
  */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamHandler.class);
@@ -21,6 +22,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private final Connector pool;
     private final String key;
     private UpstreamAttempt attempt;
+    private Deadlines deadlines;
     long idleSinceNanos;
     int requests;
 
@@ -33,9 +35,22 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         return key;
     }
 
-    void attach(UpstreamAttempt a) {
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        deadlines = new Deadlines(ctx.executor());
+    }
+
+    /** The channel's timeouts stop with it, or when a tunnel takes the channel over. */
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        deadlines.close();
+    }
+
+    /** Gives the channel to {@code a}; its timeouts are the returned ones, started by the attempt. */
+    Deadlines attach(UpstreamAttempt a) {
         attempt = a;
         requests++;
+        return deadlines;
     }
 
     void detach() {
@@ -95,6 +110,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        deadlines.close();
         UpstreamAttempt a = attempt;
         attempt = null;
         if (a != null) {
