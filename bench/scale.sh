@@ -5,7 +5,7 @@
 #                  [--endpoints N] [--consumers N] [--edits N] [--rollout N] [--phase-seconds N]
 #                  [--sync-seconds N] [--controller-heap SIZE] [--proxy-heap SIZE] [--local-heap SIZE]
 #                  [--local-jvm-options "OPTS"] [--api mock|standin] [--status-writes-per-second N]
-#                  [--full] [--fill-only] [--out FILE] [--no-build]
+#                  [--full] [--fill-only] [--baseline-proxy-jar JAR] [--out FILE] [--no-build]
 #
 # Builds the Gatehouse jar and the bench module (Maven profile `bench`, outside the default build
 # and `verify`), then:
@@ -22,7 +22,8 @@
 # (default 300) and reports how many changes it measured. --full is the issue's sizes with the
 # budgets a full-size run needs on 2 cores: --phase-seconds 600 --sync-seconds 900, and the
 # controller's status pass at --status-writes-per-second 500 (41 000 objects: about 80 s instead of
-# 14 minutes at its default 50); later flags override these.
+# 14 minutes at its default 50); later flags override these. --baseline-proxy-jar runs the second
+# proxy from another build's jar, to compare the two builds' proxy heaps in one run.
 # Figures depend on the machine: run it on a quiet one for figures worth quoting.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +36,7 @@ while [ $# -gt 0 ]; do
     --services|--routes|--upstreams|--endpoints|--consumers|--edits|--rollout) SIZES+=("$1" "$2"); shift 2;;
     --full) ARGS+=(--phase-seconds 600 --sync-seconds 900 --status-writes-per-second 500); shift;;
     --fill-only) ARGS+=("$1"); shift;;
-    --phase-seconds|--sync-seconds|--controller-heap|--proxy-heap|--local-heap|--local-jvm-options|--api|--status-writes-per-second) ARGS+=("$1" "$2"); shift 2;;
+    --phase-seconds|--sync-seconds|--controller-heap|--proxy-heap|--local-heap|--local-jvm-options|--api|--status-writes-per-second|--baseline-proxy-jar) ARGS+=("$1" "$2"); shift 2;;
     --out) OUT=$2; shift 2;;
     --no-build) BUILD=0; shift;;
     *) echo "unknown option $1" >&2; exit 2;;

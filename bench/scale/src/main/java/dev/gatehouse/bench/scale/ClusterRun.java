@@ -32,9 +32,10 @@ final class ClusterRun {
     /**
      * @param statusWritesPerSecond the controller's {@code --status-writes-per-second}, or 0 for its default
      * @param fillOnly              write the cluster into the API server and stop (the fill's time is the figure)
+     * @param baselineProxyJar      the jar proxy B runs (another build, to compare heaps in one run), or null: the same jar
      */
     record Options(Path jar, Path work, String controllerHeap, String proxyHeap, long phaseMillis, long syncMillis,
-                   MockCluster.Api api, int statusWritesPerSecond, boolean fillOnly) {
+                   MockCluster.Api api, int statusWritesPerSecond, boolean fillOnly, Path baselineProxyJar) {
     }
 
     ClusterRun(Shape shape, Options options, Report report) {
@@ -55,10 +56,13 @@ final class ClusterRun {
             report.line("API objects written (harness → API server, 8 writers)",
                     String.format("%,d in %.1f s (%.2f ms per object; each create is one HTTP request)", api.writes.get(),
                             populated / 1000.0, populated / (double) Math.max(1, api.writes.get())));
+            report.line("API server's own time per request while filling (dispatch: lookup, JSON, response; not the HTTP transfer)",
+                    api.dispatchCost());
             if (options.fillOnly()) {
                 return;
             }
             measure(api);
+            report.line("API server's own time per request over the whole run (dispatch; watches counted once, at open)", api.dispatchCost());
         }
     }
 
@@ -100,8 +104,13 @@ final class ClusterRun {
                     published.line(t, l);
                     controllerMarks.line(t, l);
                 });
-             Proc proxyA = proxy("proxy-a", channelPort, token, a, marksA);
-             Proc proxyB = proxy("proxy-b", channelPort, token, b, marksB)) {
+             Proc proxyA = proxy("proxy-a", options.jar(), channelPort, token, a, marksA);
+             Proc proxyB = proxy("proxy-b", options.baselineProxyJar() != null ? options.baselineProxyJar() : options.jar(),
+                     channelPort, token, b, marksB)) {
+            if (options.baselineProxyJar() != null) {
+                report.line("proxy B", "runs " + options.baselineProxyJar() + " (--baseline-proxy-jar), proxy A and the controller "
+                        + options.jar() + ": the two proxies' heaps compare the builds");
+            }
             long va = a.awaitFigure(shape.routes(), options.syncMillis());
             long vb = b.awaitFigure(shape.routes(), Math.max(1, options.syncMillis() - (System.currentTimeMillis() - start)));
             if (va < 0 || vb < 0) {
@@ -137,8 +146,8 @@ final class ClusterRun {
 
     private long populatedWrites;
 
-    private Proc proxy(String id, int channelPort, Path token, Versions applied, Marks marks) throws java.io.IOException {
-        return Proc.start(id, options.jar(), List.of("-Xmx" + options.proxyHeap()),
+    private Proc proxy(String id, Path jar, int channelPort, Path token, Versions applied, Marks marks) throws java.io.IOException {
+        return Proc.start(id, jar, List.of("-Xmx" + options.proxyHeap()),
                 List.of("proxy", "--controller", "ws://127.0.0.1:" + channelPort + "/v1/channel", "--token-file", token.toString(),
                         "--proxy-id", id, "--address", "127.0.0.1", "--port", Integer.toString(Ports.free()),
                         "--tls-port", Integer.toString(Ports.free()), "--status-port", Integer.toString(Ports.free()),

@@ -12,7 +12,7 @@ import java.util.List;
  *      --work DIR --out FILE [--services N] [--routes N] [--upstreams N] [--endpoints N] [--consumers N]
  *      [--edits N] [--rollout N] [--controller-heap SIZE] [--proxy-heap SIZE] [--local-heap SIZE]
  *      [--local-jvm-options "OPTS"] [--phase-seconds N] [--sync-seconds N] [--api mock|standin]
- *      [--status-writes-per-second N] [--fill-only]
+ *      [--status-writes-per-second N] [--fill-only] [--baseline-proxy-jar JAR]
  * </pre>
  * and writes the figures as a Markdown table into {@code --out}; the processes' logs stay in
  * {@code --work}.
@@ -51,6 +51,7 @@ public final class ScaleBench {
         String api = null;
         int statusWrites = 0;
         boolean fillOnly = false;
+        Path baselineProxyJar = null;
         for (int i = 0; i < rest.size(); i++) {
             String flag = rest.get(i);
             if (flag.equals("--fill-only")) {
@@ -73,6 +74,7 @@ public final class ScaleBench {
                 case "--phase-seconds" -> phaseSeconds = Long.parseLong(v);
                 case "--sync-seconds" -> syncSeconds = Long.parseLong(v);
                 case "--api" -> api = v;
+                case "--baseline-proxy-jar" -> baselineProxyJar = Path.of(v);
                 case "--status-writes-per-second" -> statusWrites = Integer.parseInt(v);
                 default -> usage("unknown option " + flag);
             }
@@ -96,7 +98,7 @@ public final class ScaleBench {
         System.out.println("scale: " + mode + " mode, " + shape.describe() + "; logs in " + work);
         switch (mode) {
             case "cluster" -> new ClusterRun(shape, new ClusterRun.Options(jar, work, controllerHeap, proxyHeap,
-                    phaseSeconds * 1000, syncSeconds * 1000, server, statusWrites, fillOnly), report).run();
+                    phaseSeconds * 1000, syncSeconds * 1000, server, statusWrites, fillOnly, baselineProxyJar), report).run();
             case "local" -> new LocalRun(shape, jar, work, localHeap, localJvmOptions, phaseSeconds * 1000, report).run();
             default -> usage("--mode: " + mode + " (expected: cluster or local)");
         }
