@@ -34,9 +34,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * no discovery: the bench's clients use typed resources, which need none of them.
  */
 public final class StandInDispatcher extends Dispatcher {
-    private final Store store = new Store();
+    private final Store store;
     /** Requests answered, writes (POST, PUT, PATCH, DELETE) and status writes, by the stand-in's count. */
     final AtomicLong requests = new AtomicLong();
+
+    public StandInDispatcher() {
+        this(Store.HISTORY);
+    }
+
+    /** With a history of {@code historySize} writes for watches opened at an older resourceVersion. */
+    StandInDispatcher(int historySize) {
+        this.store = new Store(historySize);
+    }
 
     /** A target parsed from the path: {@code /api/v1/...} or {@code /apis/GROUP/VERSION/...}. */
     private record Target(String resource, String namespace, String name, boolean status) {

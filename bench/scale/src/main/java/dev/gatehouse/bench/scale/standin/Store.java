@@ -26,8 +26,16 @@ import static java.util.Objects.requireNonNull;
  */
 final class Store {
     static final ObjectMapper JSON = new ObjectMapper();
-    /** Writes kept for watches opened at an older resourceVersion; older ones get 410 Gone and relist. */
+    /** Writes kept for watches opened at an older resourceVersion, by default; older ones get 410 Gone and relist. */
     static final int HISTORY = 50_000;
+    private final int historySize;
+
+    Store(int historySize) {
+        if (historySize < 1) {
+            throw new IllegalArgumentException("historySize: " + historySize + " (expected: >= 1)");
+        }
+        this.historySize = historySize;
+    }
 
     /** One stored object: never mutated once stored ({@code node} is a private copy). */
     record Obj(String namespace, String name, ObjectNode node, String json, long resourceVersion) {
@@ -44,8 +52,12 @@ final class Store {
         }
     }
 
-    /** One write as a watch sees it: the object before (null on create) and after (null on delete). */
-    record Event(String resource, Obj before, Obj after, long resourceVersion) {
+    /**
+     * One write as a watch sees it: the object before (null on create) and after (null on
+     * delete); {@code last} is what a DELETED event carries for a delete (the last state at the
+     * delete's resourceVersion), null otherwise.
+     */
+    record Event(String resource, Obj before, Obj after, Obj last, long resourceVersion) {
     }
 
     private final Object lock = new Object();
@@ -106,7 +118,7 @@ final class Store {
             }
             Obj stored = Obj.of(node, ++resourceVersion);
             objects.put(k, stored);
-            record(new Event(resource, current, stored, stored.resourceVersion()));
+            record(new Event(resource, current, stored, null, stored.resourceVersion()));
             return stored;
         }
     }
@@ -121,14 +133,14 @@ final class Store {
             }
             objects.remove(k);
             Obj last = Obj.of(expected.copy(), ++resourceVersion);
-            record(new Event(resource, expected, null, last.resourceVersion()));
+            record(new Event(resource, expected, null, last, last.resourceVersion()));
             return last;
         }
     }
 
     private void record(Event e) {
         history.addLast(e);
-        if (history.size() > HISTORY) {
+        if (history.size() > historySize) {
             history.removeFirst();
         }
         for (Watch w : watches) {
@@ -147,7 +159,7 @@ final class Store {
             if (from == null || from == 0) {
                 Map<String, Obj> objects = byResource.getOrDefault(watch.resource(), Map.of());
                 for (Obj o : objects.values()) {
-                    watch.offer(new Event(watch.resource(), null, o, o.resourceVersion()));
+                    watch.offer(new Event(watch.resource(), null, o, null, o.resourceVersion()));
                 }
             } else {
                 long oldest = history.isEmpty() ? resourceVersion + 1 : history.peekFirst().resourceVersion();
@@ -163,6 +175,10 @@ final class Store {
             watches.add(watch);
             return true;
         }
+    }
+
+    int historySize() {
+        return historySize;
     }
 
     void close(Watch watch) {

@@ -42,7 +42,7 @@ final class Watch extends WebSocketListener {
     static Watch gone(Store store, String resource, long from) {
         Watch w = new Watch(store, resource, null, Selector.ALL, Selector.ALL);
         w.pending.add("{\"type\":\"ERROR\",\"object\":" + StandInDispatcher.status(410, "Expired",
-                "too old resource version: " + from + " (the stand-in keeps the last " + Store.HISTORY + " writes)") + "}");
+                "too old resource version: " + from + " (the stand-in keeps the last " + store.historySize() + " writes)") + "}");
         w.closeOnOpen = true;
         return w;
     }
@@ -97,7 +97,7 @@ final class Watch extends WebSocketListener {
             pending = null;
             socket = webSocket;
         }
-        if (closeOnOpen) {
+        if (closeOnOpen) { // a gone watch: its one ERROR event is sent
             webSocket.close(1000, "resource version expired");
         }
     }

@@ -10,6 +10,10 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -82,7 +86,7 @@ class StandInDispatcherTest {
                 });
         try {
             assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo("add before 1"); // from the list
-            awaitWatches(1);
+            // whether or not its watch is open yet: it opens at the list's resourceVersion and gets what came after
             client.resource(map("after", "1", Map.of("app", "a"))).create();
             assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo("add after 1");
             ConfigMap current = client.configMaps().inNamespace("ns").withName("after").get();
@@ -93,17 +97,43 @@ class StandInDispatcherTest {
             assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo("delete after");
             assertThat(informer.getStore().list()).extracting(m -> m.getMetadata().getName()).containsExactly("before");
             assertThat(seen).isEmpty(); // the other label's object was never seen
+            assertThat(dispatcher.watchCount()).isEqualTo(1); // seen through one watch, not by listing again
         } finally {
             informer.close();
         }
     }
 
-    private void awaitWatches(int n) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (dispatcher.watchCount() < n && System.nanoTime() < end) {
-            Thread.sleep(10); // polled: the stand-in has no event for a watch opening
+    @Test
+    void aWatchFromAResourceVersionOlderThanTheHistoryIsToldItIsGone() throws Exception {
+        client.close();
+        server.destroy();
+        dispatcher = new StandInDispatcher(2);
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
+        server.init();
+        client = server.createClient();
+        for (int i = 0; i < 4; i++) {
+            client.resource(map("m" + i, "1", Map.of())).create(); // resourceVersions 1..4; the history keeps 3 and 4
         }
-        assertThat(dispatcher.watchCount()).isEqualTo(n);
+        BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+        Watcher<ConfigMap> watcher = new Watcher<>() {
+            @Override
+            public void eventReceived(Action action, ConfigMap m) {
+                seen.add(action + " " + m.getMetadata().getName());
+            }
+
+            @Override
+            public void onClose(WatcherException e) {
+                seen.add("closed gone=" + e.isHttpGone());
+            }
+        };
+        try (Watch fresh = client.configMaps().inNamespace("ns").watch(new ListOptionsBuilder().withResourceVersion("2").build(), watcher)) {
+            assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo("ADDED m2"); // rv 3: what came after 2
+            assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo("ADDED m3");
+        }
+        seen.clear();
+        try (Watch old = client.configMaps().inNamespace("ns").watch(new ListOptionsBuilder().withResourceVersion("1").build(), watcher)) {
+            assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo("closed gone=true");
+        }
     }
 
     private static GatewayRoute route() {
