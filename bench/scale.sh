@@ -21,8 +21,8 @@
 # divides every size by 50 (a run of seconds). Each measured phase stops after --phase-seconds
 # (default 300) and reports how many changes it measured. --full is the issue's sizes with the
 # budgets a full-size run needs on 2 cores: --phase-seconds 600 --sync-seconds 900, and the
-# controller's status pass at --status-writes-per-second 500 (41 000 objects: about 80 s instead of
-# 14 minutes at its default 50); later flags override these. --baseline-proxy-jar runs the second
+# controller's status pass at --status-writes-per-second 500 (27 000 Gatehouse objects' status:
+# about a minute instead of 9 at its default 50); later flags override these. --baseline-proxy-jar runs the second
 # proxy from another build's jar, to compare the two builds' proxy heaps in one run.
 # Figures depend on the machine: run it on a quiet one for figures worth quoting.
 set -euo pipefail
