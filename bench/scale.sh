@@ -4,19 +4,26 @@
 #   bench/scale.sh [--mode cluster|local|both] [--small] [--services N] [--routes N] [--upstreams N]
 #                  [--endpoints N] [--consumers N] [--edits N] [--rollout N] [--phase-seconds N]
 #                  [--sync-seconds N] [--controller-heap SIZE] [--proxy-heap SIZE] [--local-heap SIZE]
-#                  [--local-jvm-options "OPTS"] [--out FILE] [--no-build]
+#                  [--local-jvm-options "OPTS"] [--api mock|standin] [--status-writes-per-second N]
+#                  [--full] [--fill-only] [--baseline-proxy-jar JAR] [--out FILE] [--no-build]
 #
 # Builds the Gatehouse jar and the bench module (Maven profile `bench`, outside the default build
 # and `verify`), then:
-#   cluster  the Fabric8 mock API server (CRUD mode) in the harness's JVM holding the generated
-#            cluster; `gatehouse controller` and two `gatehouse proxy` processes on it, over the real
-#            channel. Initial sync, route edits, a rollout's endpoint changes, bytes, CPU, heaps.
+#   cluster  an API server in the harness's JVM holding the generated cluster — the indexed stand-in
+#            (--api standin, the default above 20 000 objects) or the Fabric8 mock server's CRUD mode
+#            (--api mock, O(objects) per request); `gatehouse controller` and two `gatehouse proxy`
+#            processes on it, over the real channel. Initial sync, route edits, a rollout's endpoint
+#            changes, bytes, CPU, heaps. --fill-only stops once the cluster is written (its time).
 #   local    the same config as YAML files for one `gatehouse local` process (-Xmx512m by default):
 #            start → first request, route edit → served, target edit → served, heap and RSS.
 # Default sizes are the issue's: 5 000 GatewayServices, 10 000 GatewayRoutes, 2 000 Upstreams,
 # 50 000 endpoints, 10 000 Consumers; 100 route edits; 500 pods replaced in the rollout. --small
 # divides every size by 50 (a run of seconds). Each measured phase stops after --phase-seconds
-# (default 300) and reports how many changes it measured.
+# (default 300) and reports how many changes it measured. --full is the issue's sizes with the
+# budgets a full-size run needs on 2 cores: --phase-seconds 600 --sync-seconds 900, and the
+# controller's status pass at --status-writes-per-second 500 (27 000 Gatehouse objects' status:
+# about a minute instead of 9 at its default 50); later flags override these. --baseline-proxy-jar runs the second
+# proxy from another build's jar, to compare the two builds' proxy heaps in one run.
 # Figures depend on the machine: run it on a quiet one for figures worth quoting.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +34,9 @@ while [ $# -gt 0 ]; do
     --mode) MODE=$2; shift 2;;
     --small) SIZES+=(--services 100 --routes 200 --upstreams 40 --endpoints 1000 --consumers 200 --edits 20 --rollout 10); shift;;
     --services|--routes|--upstreams|--endpoints|--consumers|--edits|--rollout) SIZES+=("$1" "$2"); shift 2;;
-    --phase-seconds|--sync-seconds|--controller-heap|--proxy-heap|--local-heap|--local-jvm-options) ARGS+=("$1" "$2"); shift 2;;
+    --full) ARGS+=(--phase-seconds 600 --sync-seconds 900 --status-writes-per-second 500); shift;;
+    --fill-only) ARGS+=("$1"); shift;;
+    --phase-seconds|--sync-seconds|--controller-heap|--proxy-heap|--local-heap|--local-jvm-options|--api|--status-writes-per-second|--baseline-proxy-jar) ARGS+=("$1" "$2"); shift 2;;
     --out) OUT=$2; shift 2;;
     --no-build) BUILD=0; shift;;
     *) echo "unknown option $1" >&2; exit 2;;
@@ -45,7 +54,7 @@ echo "scale: work directory (logs of every process) $WORK" >&2
 for mode in "${MODES[@]}"; do
   LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
   START=$(date -u +%FT%TZ)
-  # the harness holds the mock API server and every object in it
+  # the harness holds the API server and every object in it
   java -Xmx4g -jar bench/scale/target/scale-bench.jar --mode "$mode" --jar app/target/gatehouse.jar \
     --work "$WORK/$mode" --out "$WORK/$mode.md" "${SIZES[@]}" "${ARGS[@]}"
   LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -56,7 +65,7 @@ cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d:
 mem = subprocess.run(["sh", "-c", "free -g | awk '/Mem:/{print $2}'"], capture_output=True, text=True).stdout.strip()
 java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]
 cores = os.cpu_count()
-title = {"cluster": "Cluster mode: controller + 2 proxies on the mock API server",
+title = {"cluster": "Cluster mode: controller + 2 proxies on an in-process API server",
          "local": "Local mode: `gatehouse local` on the same config as files"}[mode]
 lines = [f"<!-- scale:{mode}:begin (written by bench/scale.sh) -->", f"### {title}", "",
          f"- Made by: `{command.strip()}`, started {start}.",

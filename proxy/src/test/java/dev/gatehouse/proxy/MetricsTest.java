@@ -169,6 +169,48 @@ class MetricsTest {
         assertThat(m.has("gatehouse_upstream_target_in_flight")).isFalse();
     }
 
+    /** 500 routes on one service; route {@code default/r<i>} serves {@code /r<i>}. */
+    private Snapshot manyRoutes(long version, int count) {
+        List<Route> routes = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            routes.add(route("default/r" + i, "default/s").paths("/r" + i).build());
+        }
+        return Fixtures.snapshot(version, List.of(service("default/s", "default/u")), routes,
+                List.of(upstream("default/u", backend.port())), List.of());
+    }
+
+    @Test
+    void aRoutesSeriesAppearOnItsFirstRequestAndGoWithTheRoute() throws Exception {
+        assertThat(proxy.apply(manyRoutes(1, 500))).isEmpty();
+        PrometheusText m = scrape();
+        // compiled, not requested: no series of any of the 500 routes
+        assertThat(m.has("gatehouse_requests_total", "route", "default/r7")).isFalse();
+        assertThat(m.has("gatehouse_request_duration_seconds_count", "service", "default/s")).isFalse();
+
+        assertThat(TestClient.get(proxy.port(), "/r7").status()).isEqualTo(200);
+        m = scrape();
+        assertThat(m.value("gatehouse_requests_total", "route", "default/r7", "service", "default/s", "status_class", "2xx"))
+                .isEqualTo(1.0);
+        assertThat(m.value("gatehouse_request_duration_seconds_count", "route", "default/r7", "service", "default/s")).isEqualTo(1.0);
+        assertThat(m.has("gatehouse_requests_total", "route", "default/r8")).isFalse();
+
+        // a new snapshot keeping r7 (and its holder): the count goes on, series of unrequested routes still absent
+        assertThat(proxy.apply(manyRoutes(2, 500))).isEmpty();
+        assertThat(TestClient.get(proxy.port(), "/r7").status()).isEqualTo(200);
+        m = scrape();
+        assertThat(m.value("gatehouse_requests_total", "route", "default/r7", "service", "default/s", "status_class", "2xx"))
+                .isEqualTo(2.0);
+        assertThat(m.has("gatehouse_requests_total", "route", "default/r499")).isFalse();
+
+        // r7 leaves: its series go; a request still holding it cannot bring them back
+        assertThat(proxy.apply(manyRoutes(3, 5))).isEmpty();
+        m = scrape();
+        assertThat(m.has("gatehouse_requests_total", "route", "default/r7")).isFalse();
+        assertThat(m.has("gatehouse_request_duration_seconds_count", "route", "default/r7")).isFalse();
+        assertThat(TestClient.get(proxy.port(), "/r7").status()).isEqualTo(404);
+        assertThat(scrape().has("gatehouse_requests_total", "route", "default/r7")).isFalse();
+    }
+
     @Test
     void inFlightGaugeCountsARequestWaitingOnItsTarget() throws Exception {
         java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(1);

@@ -56,11 +56,12 @@ public final class ProxyMetrics {
     /** target series by {@link #targetKey}: the in-flight gauge and whatever {@link #targetGauge} added */
     private final Map<String, Set<Meter.Id>> targetSeries = new HashMap<>();
     /**
-     * The series of the applied snapshot's routes. By identity: the registry hands back the one
-     * meter (and so the one id) registered under a name and tags, and hashing 10^5 ids by their
-     * tags on every swap was most of the commit's cost.
+     * The per-service series of the applied snapshot (retries in flight). By identity: the
+     * registry hands back the one meter (and so the one id) registered under a name and tags.
      */
     private Set<Meter.Id> live = identitySet(0);
+    /** The route meter holders of the applied snapshot, by {@link #holderKey}: a route that stays keeps its holder. */
+    private Map<String, RouteMeters.Holder> holders = Map.of();
     /** Of each upstream of the applied snapshot: the target selector its in-flight gauges read, and their target keys. */
     private Map<String, CommittedTargets> committedTargets = Map.of();
 
@@ -74,7 +75,7 @@ public final class ProxyMetrics {
 
     public ProxyMetrics(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
-        this.unmatched = new RouteMeters(registry, RouteMeters.NONE, RouteMeters.NONE, false, new java.util.ArrayList<>());
+        this.unmatched = new RouteMeters(new RouteMeters.Holder(registry, RouteMeters.NONE, RouteMeters.NONE), false);
         this.applyTime = Timer.builder("gatehouse.snapshot.apply").description("Validating, compiling and swapping in a snapshot")
                 .register(registry);
         this.applied = Counter.builder("gatehouse.snapshots.applied").description("Snapshots applied (ACK)").register(registry);
@@ -143,6 +144,16 @@ public final class ProxyMetrics {
         return g;
     }
 
+    static String holderKey(String route, String service) {
+        return route + " " + service;
+    }
+
+    /** The holder of the applied snapshot's route {@code route} of {@code service}, or a new one (registering nothing yet). */
+    synchronized RouteMeters.Holder holder(String route, String service) {
+        RouteMeters.Holder h = holders.get(holderKey(route, service));
+        return h != null ? h : new RouteMeters.Holder(registry, route, service);
+    }
+
     static String targetKey(String upstream, String target) {
         return upstream + " " + target;
     }
@@ -206,9 +217,19 @@ public final class ProxyMetrics {
         return c != null && c.selector() == selector ? c.keys() : null;
     }
 
-    /** After a swap: keeps the series in {@code routeIds} and of {@code targets}; removes the rest of the old ones. */
-    synchronized void retain(List<Meter.Id> routeIds, Set<String> targets, Map<String, CommittedTargets> byUpstream) {
+    /**
+     * After a swap: keeps the route holders {@code routes}, the series in {@code routeIds} and of
+     * {@code targets}; retires the other holders and removes the rest of the old series.
+     */
+    synchronized void retain(Map<String, RouteMeters.Holder> routes, List<Meter.Id> routeIds, Set<String> targets,
+                             Map<String, CommittedTargets> byUpstream) {
         committedTargets = Map.copyOf(byUpstream);
+        for (Map.Entry<String, RouteMeters.Holder> e : holders.entrySet()) {
+            if (routes.get(e.getKey()) != e.getValue()) {
+                e.getValue().retire();
+            }
+        }
+        holders = Map.copyOf(routes);
         Set<Meter.Id> next = identitySet(routeIds.size());
         next.addAll(routeIds);
         for (Meter.Id id : live) {

@@ -12,15 +12,19 @@ import java.util.Set;
 import java.util.function.ToDoubleFunction;
 
 /**
- * Resolves the meters of one snapshot while it is compiled. A route that stays across swaps gets
- * the very meters it had (the registry hands back a meter registered with the same name and
- * tags), so its counts go on. After the swap, {@link #commit()} removes from the registry the
- * series of routes and targets that left; a snapshot that failed to compile calls
+ * Resolves the meters of one snapshot while it is compiled, registering no route series (a route
+ * registers its own on its first request, {@link RouteMeters}). A route that stays across swaps,
+ * or is replaced by one of the same id and service, gets the holder it had, so its counts go on.
+ * After the swap, {@link #commit()} retires the holders of routes that left (removing their
+ * series) and removes the series of targets that left; a snapshot that failed to compile calls
  * {@link #abandon()} instead. Not thread-safe: one compile at a time (ProxyServer.apply is serialized).
  */
 public final class RouteMetersFactory {
     private final ProxyMetrics metrics;
+    /** The retries-in-flight gauges this snapshot registered or keeps. */
     private final List<Meter.Id> registered = new ArrayList<>();
+    /** The route meter holders this snapshot uses, by {@link ProxyMetrics#holderKey}. */
+    private final java.util.Map<String, RouteMeters.Holder> holders = new java.util.HashMap<>();
     private final Set<String> targets = new HashSet<>();
     /** Upstreams whose targets' gauges this factory has registered, with the selector they read: once per upstream, not per route. */
     private final java.util.Map<String, ProxyMetrics.CommittedTargets> upstreams = new java.util.HashMap<>();
@@ -45,8 +49,10 @@ public final class RouteMetersFactory {
             metrics.redaction().add(keyAuth.keyNames()); // before the snapshot serves: see QueryRedaction
         }
         targets(upstream, targets);
-        return new RouteMeters(metrics.registry(), routeId, serviceId == null ? RouteMeters.NONE : serviceId, keyAuth != null,
-                registered);
+        String service = serviceId == null ? RouteMeters.NONE : serviceId;
+        RouteMeters.Holder holder = metrics.holder(routeId, service); // registers nothing: the route's first request does
+        holders.put(ProxyMetrics.holderKey(routeId, service), holder);
+        return new RouteMeters(holder, keyAuth != null);
     }
 
     /**
@@ -67,7 +73,7 @@ public final class RouteMetersFactory {
             metrics.redaction().add(keyAuth.keyNames());
         }
         targets(upstream, targets);
-        registered.addAll(meters.ids());
+        holders.put(ProxyMetrics.holderKey(meters.route(), meters.service()), meters.holder());
         return meters;
     }
 
@@ -111,11 +117,11 @@ public final class RouteMetersFactory {
     /** The snapshot compiled with these meters is applied: drop the series nothing uses any more. */
     public void commit() {
         if (metrics != null) {
-            metrics.retain(registered, targets, upstreams);
+            metrics.retain(holders, registered, targets, upstreams);
         }
     }
 
-    /** The snapshot was refused: drop the series only it had registered. */
+    /** The snapshot was refused: drop the series only it had registered (its routes served no request: they have none). */
     public void abandon() {
         if (metrics != null) {
             metrics.forget(registered);

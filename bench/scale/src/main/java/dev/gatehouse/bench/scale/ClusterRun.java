@@ -29,7 +29,13 @@ final class ClusterRun {
     private final Options options;
     private final Report report;
 
-    record Options(Path jar, Path work, String controllerHeap, String proxyHeap, long phaseMillis, long syncMillis) {
+    /**
+     * @param statusWritesPerSecond the controller's {@code --status-writes-per-second}, or 0 for its default
+     * @param fillOnly              write the cluster into the API server and stop (the fill's time is the figure)
+     * @param baselineProxyJar      the jar proxy B runs (another build, to compare heaps in one run), or null: the same jar
+     */
+    record Options(Path jar, Path work, String controllerHeap, String proxyHeap, long phaseMillis, long syncMillis,
+                   MockCluster.Api api, int statusWritesPerSecond, boolean fillOnly, Path baselineProxyJar) {
     }
 
     ClusterRun(Shape shape, Options options, Report report) {
@@ -40,15 +46,23 @@ final class ClusterRun {
     }
 
     void run() throws Exception {
-        try (MockCluster api = new MockCluster()) {
+        try (MockCluster api = new MockCluster(options.api())) {
+            report.line("API server", options.api().describe() + ", in the harness's JVM, over HTTP and WebSocket on loopback");
             long t = System.currentTimeMillis();
             populate(api);
             long populated = System.currentTimeMillis() - t;
             api.awaitQuiet(300, 10_000); // the drainer has counted every create
             populatedWrites = api.writes.get();
-            report.line("API objects written (harness → mock API server, 8 writers)",
-                    String.format("%,d in %.1f s", api.writes.get(), populated / 1000.0));
+            report.line("API objects written (harness → API server, 8 writers)",
+                    String.format("%,d in %.1f s (%.2f ms per object; each create is one HTTP request)", api.writes.get(),
+                            populated / 1000.0, populated / (double) Math.max(1, api.writes.get())));
+            report.line("API server's own time per request while filling (dispatch: lookup, JSON, response; not the HTTP transfer)",
+                    api.dispatchCost());
+            if (options.fillOnly()) {
+                return;
+            }
             measure(api);
+            report.line("API server's own time per request over the whole run (dispatch; watches counted once, at open)", api.dispatchCost());
         }
     }
 
@@ -84,13 +98,19 @@ final class ClusterRun {
         try (Proc controller = Proc.start("controller", options.jar(), List.of("-Xmx" + options.controllerHeap()),
                 List.of("controller", "--namespace", Generator.NS, "--channel-address", "127.0.0.1", "--channel-port",
                         Integer.toString(channelPort), "--token-file", token.toString(), "--status-address", "127.0.0.1",
-                        "--status-port", Integer.toString(Ports.free()), "--lease-namespace", Generator.NS, "--no-gateway-api"),
+                        "--status-port", Integer.toString(Ports.free()), "--lease-namespace", Generator.NS, "--no-gateway-api",
+                        "--status-writes-per-second", Integer.toString(options.statusWritesPerSecond() > 0 ? options.statusWritesPerSecond() : 50)),
                 env, options.work().resolve("controller.log"), (t, l) -> {
                     published.line(t, l);
                     controllerMarks.line(t, l);
                 });
-             Proc proxyA = proxy("proxy-a", channelPort, token, a, marksA);
-             Proc proxyB = proxy("proxy-b", channelPort, token, b, marksB)) {
+             Proc proxyA = proxy("proxy-a", options.jar(), channelPort, token, a, marksA);
+             Proc proxyB = proxy("proxy-b", options.baselineProxyJar() != null ? options.baselineProxyJar() : options.jar(),
+                     channelPort, token, b, marksB)) {
+            if (options.baselineProxyJar() != null) {
+                report.line("proxy B", "runs " + options.baselineProxyJar() + " (--baseline-proxy-jar), proxy A and the controller "
+                        + options.jar() + ": the two proxies' heaps compare the builds");
+            }
             long va = a.awaitFigure(shape.routes(), options.syncMillis());
             long vb = b.awaitFigure(shape.routes(), Math.max(1, options.syncMillis() - (System.currentTimeMillis() - start)));
             if (va < 0 || vb < 0) {
@@ -126,8 +146,8 @@ final class ClusterRun {
 
     private long populatedWrites;
 
-    private Proc proxy(String id, int channelPort, Path token, Versions applied, Marks marks) throws java.io.IOException {
-        return Proc.start(id, options.jar(), List.of("-Xmx" + options.proxyHeap()),
+    private Proc proxy(String id, Path jar, int channelPort, Path token, Versions applied, Marks marks) throws java.io.IOException {
+        return Proc.start(id, jar, List.of("-Xmx" + options.proxyHeap()),
                 List.of("proxy", "--controller", "ws://127.0.0.1:" + channelPort + "/v1/channel", "--token-file", token.toString(),
                         "--proxy-id", id, "--address", "127.0.0.1", "--port", Integer.toString(Ports.free()),
                         "--tls-port", Integer.toString(Ports.free()), "--status-port", Integer.toString(Ports.free()),
@@ -144,6 +164,12 @@ final class ClusterRun {
         double pb = proxyB.heapAfterGcMiB();
         report.goal("controller heap after full GC, " + when, String.format("%.0f MiB (RSS %.0f MiB, -Xmx%s)", c, controller.rssMiB(),
                 options.controllerHeap()), "< 1 GiB", c >= 0 && c < 1024);
+        if (options.baselineProxyJar() != null) { // the goal is this build's: proxy A's
+            report.goal("proxy heap after full GC, " + when + ": A (this build) and B (--baseline-proxy-jar)",
+                    String.format("%.0f and %.0f MiB (RSS %.0f and %.0f MiB, -Xmx%s)", pa, pb, proxyA.rssMiB(), proxyB.rssMiB(),
+                            options.proxyHeap()), "< 256 MiB (A)", pa >= 0 && pa < 256);
+            return;
+        }
         report.goal("proxy heap after full GC, " + when, String.format("%.0f and %.0f MiB (RSS %.0f and %.0f MiB, -Xmx%s)", pa, pb,
                 proxyA.rssMiB(), proxyB.rssMiB(), options.proxyHeap()), "< 256 MiB", pa >= 0 && pb >= 0 && Math.max(pa, pb) < 256);
     }
@@ -195,7 +221,7 @@ final class ClusterRun {
             double p99 = latency.percentile(99);
             report.goal(what + " → both proxies applied", latency.describe("ms") + (lost > 0 ? ", " + lost + " not applied within "
                     + CHANGE_TIMEOUT_MS / 1000 + " s" : ""), goal, lost == 0 && latency.count() > 0 && p99 < goalMs);
-            report.line(what + ": the API write itself (harness → mock API server, answered)", apiWrite.describe("ms"));
+            report.line(what + ": the API write itself (harness → API server, answered)", apiWrite.describe("ms"));
             report.line(what + ": API write → controller published (debounce, translation, hash, encoding)", toPublish.describe("ms"));
             report.line(what + ": published → both proxies applied (transfer, decode, validate, compile, swap)",
                     publishToApplied.describe("ms"));

@@ -1,11 +1,14 @@
 package dev.gatehouse.bench.scale;
 
+import dev.gatehouse.bench.scale.standin.StandInDispatcher;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 
 import java.util.ArrayList;
@@ -19,10 +22,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
 
 /**
- * The Fabric8 mock API server (CRUD mode) standing in for the cluster, with the generated
- * objects written through the API as {@code kubectl apply} would, and a count of the requests it
- * served by kind (reads, watches, writes, status writes) — the mock keeps every request it
- * receives in a queue, drained here once a second so a long run does not grow the harness's heap.
+ * The API server the cluster runs on: the Fabric8 mock API server's HTTP and WebSocket layer
+ * with either its own CRUD dispatcher ({@code --api mock}) or the indexed stand-in
+ * ({@code --api standin}, {@link StandInDispatcher}), the generated objects written through the
+ * API as {@code kubectl apply} would, and a count of the requests it served by kind (reads,
+ * watches, writes, status writes) — the mock server keeps every request it receives in a queue,
+ * drained here so a long run does not grow the harness's heap.
  */
 final class MockCluster implements AutoCloseable {
     private final KubernetesMockServer server;
@@ -34,8 +39,72 @@ final class MockCluster implements AutoCloseable {
     final AtomicLong writes = new AtomicLong();
     private volatile boolean closed;
 
-    MockCluster() {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+    /** Which dispatcher answers: the mock server's CRUD mode, or the indexed stand-in. */
+    enum Api {
+        MOCK, STANDIN;
+
+        static Api parse(String v) {
+            return switch (v) {
+                case "mock" -> MOCK;
+                case "standin" -> STANDIN;
+                default -> throw new IllegalArgumentException("--api: " + v + " (expected: mock or standin)");
+            };
+        }
+
+        String describe() {
+            return this == MOCK ? "the Fabric8 mock API server (CRUD mode)" : "the indexed API stand-in (bench/scale StandInDispatcher)";
+        }
+    }
+
+    final Api api;
+    private final Timed timed;
+
+    /**
+     * The dispatcher's own time per request (routing, lookup, JSON, the response built; not the
+     * HTTP transfer nor the client): what the API server costs per request, apart from the wire.
+     */
+    private static final class Timed extends Dispatcher {
+        final Dispatcher delegate;
+        final AtomicLong nanos = new AtomicLong();
+        final AtomicLong count = new AtomicLong();
+
+        Timed(Dispatcher delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public MockResponse dispatch(RecordedRequest request) {
+            long t = System.nanoTime();
+            try {
+                return delegate.dispatch(request);
+            } finally {
+                nanos.addAndGet(System.nanoTime() - t);
+                count.incrementAndGet();
+            }
+        }
+
+        @Override
+        public void shutdown() {
+            delegate.shutdown();
+        }
+
+        @Override
+        public void releaseResources() {
+            delegate.releaseResources();
+        }
+    }
+
+    /** Requests dispatched so far and the mean dispatch time of each, in microseconds. */
+    String dispatchCost() {
+        long n = timed.count.get();
+        return String.format("%,d requests, %.0f µs each on average", n, n == 0 ? 0.0 : timed.nanos.get() / 1000.0 / n);
+    }
+
+    MockCluster(Api api) {
+        this.api = api;
+        Dispatcher dispatcher = api == Api.MOCK ? new KubernetesCrudDispatcher() : new StandInDispatcher();
+        timed = new Timed(dispatcher);
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), timed, false);
         server.init();
         client = server.createClient();
         drainer = new Thread(this::drain, "mock-request-drainer");

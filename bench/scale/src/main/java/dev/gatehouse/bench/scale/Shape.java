@@ -61,6 +61,15 @@ record Shape(int services, int routes, int upstreams, int endpoints, int consume
         return "10." + ((v >> 16) & 255) + "." + ((v >> 8) & 255) + "." + (v & 255);
     }
 
+    /** The objects written into the API server in cluster mode (Services, EndpointSlices, Upstreams, ..., Secrets). */
+    int objects() {
+        int slices = 0;
+        for (int i = 0; i < upstreams; i++) {
+            slices += (endpointsOf(i) + SLICE_SIZE - 1) / SLICE_SIZE;
+        }
+        return upstreams * 2 + slices + services + routes + consumers * 2;
+    }
+
     /** One line naming the sizes, for the report. */
     String describe() {
         return String.format("%,d GatewayServices, %,d GatewayRoutes (%,d hosts, %,d regex paths, %,d with key-auth), "
