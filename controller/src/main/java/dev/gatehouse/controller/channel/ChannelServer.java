@@ -246,14 +246,14 @@ public final class ChannelServer implements AutoCloseable {
             next = Published.of(snapshot, contentHash, epoch, current);
             latest = next;
         }
-        LOG.info("event=channel.publish version={} hash={} bytes={} delta-bytes={} delta-upstreams={} proxies={}",
-                next.version(), next.hash(), next.frame().length, next.delta() == null ? "-" : next.delta().length,
-                next.deltaUpstreams(), sessions.size());
-        if (next.frame().length > config.maxMessageBytes()) {
-            LOG.error("event=channel.oversize version={} bytes={} limit={} fix=\"raise --channel-max-message-bytes on the "
-                    + "controller and the proxies, or split the configuration\"", next.version(), next.frame().length,
-                    config.maxMessageBytes());
-        }
+        // the whole snapshot is encoded only when a proxy needs it (new, not at the base, from before deltas):
+        // bytes=- then; each push line tells what a proxy was sent
+        int frameBytes = next.frameBytesIfEncoded();
+        LOG.info("event=channel.publish version={} hash={} bytes={} delta-bytes={} delta-kind={} delta-changes={} delta-kinds={} "
+                        + "proxies={}", next.version(), next.hash(), frameBytes < 0 ? "-" : frameBytes,
+                next.delta() == null ? "-" : next.delta().length,
+                next.deltaKind() == null ? "-" : ProxySession.kindName(next.deltaKind()), next.deltaCount(),
+                next.deltaKinds() == null ? "-" : next.deltaKinds(), sessions.size());
         for (ProxySession session : sessions.values()) {
             session.offer();
         }

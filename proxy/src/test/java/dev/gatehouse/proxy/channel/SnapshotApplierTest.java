@@ -18,19 +18,23 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class SnapshotApplierTest {
+    /** The hello of this build: it says it takes object deltas. */
+    static Hello hello(String proxyId, long version, String hash, String epoch) {
+        return new Hello(Hello.PROTOCOL, proxyId, version, hash, epoch, null, List.of(Hello.FEATURE_OBJECTS));
+    }
 
     @Test
     void helloTellsWhatTheSinkServes() {
         assertThat(new SnapshotApplier(new TestSnapshots.Sink(null), null).hello("p1"))
-                .isEqualTo(Hello.of("p1", 0, null));
+                .isEqualTo(hello("p1", 0, null, null));
         assertThat(new SnapshotApplier(new TestSnapshots.Sink(Snapshot.EMPTY), null).hello("p1"))
                 .as("a proxy before its first snapshot serves nothing, not the empty snapshot's content")
-                .isEqualTo(Hello.of("p1", 0, null));
+                .isEqualTo(hello("p1", 0, null, null));
         TestSnapshots.Sink sink = new TestSnapshots.Sink(TestSnapshots.v(5));
         SnapshotApplier applier = new SnapshotApplier(sink, null);
         assertThat(applier.lastAppliedVersion()).isEqualTo(5);
         assertThat(applier.hello("p1"))
-                .isEqualTo(Hello.of("p1", 5, SnapshotCodec.contentHash(TestSnapshots.v(5))));
+                .isEqualTo(hello("p1", 5, SnapshotCodec.contentHash(TestSnapshots.v(5)), null));
     }
 
     @Test
@@ -154,7 +158,7 @@ class SnapshotApplierTest {
         // a restart: the proxy serves the persisted snapshot, then a new client starts
         TestSnapshots.Sink restored = new TestSnapshots.Sink(ChannelClient.loadPersisted(dir));
         SnapshotApplier after = new SnapshotApplier(restored, dir);
-        assertThat(after.hello("p1")).isEqualTo(Hello.of("p1", 7, SnapshotCodec.contentHash(TestSnapshots.v(7)), "e1"));
+        assertThat(after.hello("p1")).isEqualTo(hello("p1", 7, SnapshotCodec.contentHash(TestSnapshots.v(7)), "e1"));
         assertThat(after.receive(SnapshotPush.of(TestSnapshots.v(6), "e1"))).isInstanceOf(Nack.class);
         assertThat(restored.offered).isEmpty();
         assertThat(after.receive(SnapshotPush.of(TestSnapshots.v(6), "e2"))).isInstanceOf(Ack.class);
