@@ -77,6 +77,9 @@ final class SnapshotApplier {
     private volatile long deltasApplied;
     private volatile long resyncsRequested;
     private volatile long objectDeltasApplied;
+    private volatile long objectResyncsRequested;
+    private volatile long endpointDeltasRefused;
+    private volatile long objectDeltasRefused;
     /** The per-object digests of the snapshot served (or last hashed); the next hash starts from them. */
     private ContentHash.Digests digests;
     private volatile long lastAppliedVersion;
@@ -113,9 +116,24 @@ final class SnapshotApplier {
         return objectDeltasApplied;
     }
 
-    /** Deltas answered with a resync request (the proxy was not at their base). */
+    /** Endpoint deltas answered with a resync request (the proxy was not at their base). */
     long resyncsRequested() {
         return resyncsRequested;
+    }
+
+    /** Object deltas answered with a resync request (not at their base, or their hash did not come out). */
+    long objectResyncsRequested() {
+        return objectResyncsRequested;
+    }
+
+    /** Endpoint deltas refused for their content (NACKed with the problems). */
+    long endpointDeltasRefused() {
+        return endpointDeltasRefused;
+    }
+
+    /** Object deltas refused for their content (NACKed with the problems). */
+    long objectDeltasRefused() {
+        return objectDeltasRefused;
     }
 
     /** Pushes refused because their version went back within their epoch. */
@@ -187,6 +205,7 @@ final class SnapshotApplier {
             problems = List.of(new Problem(null, "snapshot", "the proxy failed to apply it: " + e));
         }
         if (!problems.isEmpty()) {
+            endpointDeltasRefused++;
             List<ObjectError> errors = problems.stream().map(ObjectError::of).toList();
             LOG.warn("event=channel.nack kind=endpoints version={} errors={} first=\"{}\"", delta.version(), errors.size(),
                     errors.get(0));
@@ -235,7 +254,7 @@ final class SnapshotApplier {
             next = null;
         }
         if (next == null) {
-            resyncsRequested++;
+            objectResyncsRequested++;
             LOG.info("event=channel.resync-requested kind=objects version={} base={} held={}", delta.version(),
                     delta.baseVersion(), current == null ? 0 : current.version());
             return Nack.of(delta.version(), delta.hash(), List.of(ObjectError.snapshotWide(EndpointDelta.RESYNC_FIELD, why)));
@@ -249,6 +268,7 @@ final class SnapshotApplier {
             problems = List.of(new Problem(null, "snapshot", "the proxy failed to apply it: " + e));
         }
         if (!problems.isEmpty()) {
+            objectDeltasRefused++;
             List<ObjectError> errors = problems.stream().map(ObjectError::of).toList();
             LOG.warn("event=channel.nack kind=objects version={} errors={} first=\"{}\"", delta.version(), errors.size(),
                     errors.get(0));
