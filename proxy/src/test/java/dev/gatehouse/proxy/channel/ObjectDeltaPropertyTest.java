@@ -109,7 +109,11 @@ class ObjectDeltaPropertyTest {
         for (Step step : steps) {
             long v = versions.size() + 1;
             step.changes().forEach(model::apply);
-            versions.add(model.snapshot(v));
+            Snapshot next = model.snapshot(v);
+            if (next.withVersion(0).equals(versions.get(versions.size() - 1).withVersion(0))) {
+                continue; // as SnapshotVersions: equal content gets no version and is not published
+            }
+            versions.add(next);
             byte[] message = controller.publish(v);
             switch (step.delivery()) {
                 case IN_ORDER -> controller.deliver(applier, message);
