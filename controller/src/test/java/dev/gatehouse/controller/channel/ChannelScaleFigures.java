@@ -18,13 +18,15 @@ import java.util.List;
  * Single-process figures for one route edit at the issue's full size (10 000 routes, 5 000
  * services, 2 000 upstreams with 50 000 targets, 10 000 consumers): before (whole snapshot,
  * whole-document hash) and after (object delta, per-object hash). Upper bounds: one JVM, shared
- * cores, no warm-up beyond {@value #ROUNDS} rounds; prints the median of the rounds. Not a test.
+ * cores, no warm-up beyond {@value #ROUNDS} rounds; prints the median of the rounds, as CPU time
+ * of the measuring thread (less sensitive to a loaded machine) and as wall time. Not a test.
  *
  * <p>Run: {@code java -cp <controller test classpath> dev.gatehouse.controller.channel.ChannelScaleFigures [scale]}
  * where scale 1 is full size, 5 is 1/5.
  */
 public final class ChannelScaleFigures {
     static final int ROUNDS = 7;
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
     public static void main(String[] args) {
         int div = args.length > 0 ? Integer.parseInt(args[0]) : 1;
@@ -43,6 +45,8 @@ public final class ChannelScaleFigures {
             ContentHash.Digests servedDigests = ContentHash.of(served, null);
             long[][] before = new long[ROUNDS][];
             long[][] after = new long[ROUNDS][];
+            long[][] beforeCpu = new long[ROUNDS][];
+            long[][] afterCpu = new long[ROUNDS][];
             long version = 1;
             Snapshot controllerPrev = base;
             ContentHash.Digests controllerDigests = baseDigests;
@@ -52,22 +56,30 @@ public final class ChannelScaleFigures {
                 // before: the whole snapshot, hashed whole, encoded, decoded, hashed whole, validated, compiled (with reuse), swapped
                 Snapshot edited = ScaleSnapshots.withRouteEdited(controllerPrev, ++version, 17, "/before-" + round);
                 long a = System.nanoTime();
+                long ac = CPU.getCurrentThreadCpuTime();
                 String legacy = ContentHash.legacy(edited);
                 long b = System.nanoTime();
+                long bc = CPU.getCurrentThreadCpuTime();
                 byte[] frame = ChannelCodec.encode(new SnapshotPush(ChannelMessage.PROTOCOL, version, legacy, null, edited));
                 long c = System.nanoTime();
+                long cc = CPU.getCurrentThreadCpuTime();
                 Snapshot decoded = ((SnapshotPush) ChannelCodec.decode(frame)).snapshot();
                 long d = System.nanoTime();
+                long dc = CPU.getCurrentThreadCpuTime();
                 ContentHash.legacy(decoded);
                 long e = System.nanoTime();
+                long ec = CPU.getCurrentThreadCpuTime();
                 decoded.validate();
                 long f = System.nanoTime();
+                long fc = CPU.getCurrentThreadCpuTime();
                 if (!proxy.apply(decoded).isEmpty()) {
                     throw new IllegalStateException("refused");
                 }
                 long g = System.nanoTime();
+                long gc = CPU.getCurrentThreadCpuTime();
                 frameBytes = frame.length;
                 before[round] = new long[]{b - a, c - b, d - c, e - d, f - e, g - f};
+                beforeCpu[round] = new long[]{bc - ac, cc - bc, dc - cc, ec - dc, fc - ec, gc - fc};
                 controllerPrev = edited;
                 controllerDigests = ContentHash.of(edited, null);
                 served = proxy.current();
@@ -76,28 +88,36 @@ public final class ChannelScaleFigures {
                 // after: per-object hash, object delta encoded, decoded, replayed, hashed incrementally, validated, compiled, swapped
                 Snapshot next = ScaleSnapshots.withRouteEdited(controllerPrev, ++version, 17, "/after-" + round);
                 long h = System.nanoTime();
+                long hc = CPU.getCurrentThreadCpuTime();
                 ContentHash.Digests nd = ContentHash.of(next, controllerDigests);
                 long i = System.nanoTime();
+                long ic = CPU.getCurrentThreadCpuTime();
                 ObjectDelta delta = ObjectDiff.between(controllerPrev, controllerPrev.version(), controllerDigests.hash(), next, nd.hash(),
                         null, Published.MAX_DELTA_SHARE);
                 byte[] message = ChannelCodec.encode(delta);
                 long j = System.nanoTime();
+                long jc = CPU.getCurrentThreadCpuTime();
                 ObjectDelta got = (ObjectDelta) ChannelCodec.decode(message);
                 long k = System.nanoTime();
+                long kc = CPU.getCurrentThreadCpuTime();
                 Snapshot patched = ObjectDiff.apply(served, got);
                 ContentHash.Digests pd = ContentHash.of(patched, servedDigests);
                 if (!pd.hash().equals(got.hash())) {
                     throw new IllegalStateException("hash after replay differs");
                 }
                 long l = System.nanoTime();
+                long lc = CPU.getCurrentThreadCpuTime();
                 patched.validate();
                 long m = System.nanoTime();
+                long mc = CPU.getCurrentThreadCpuTime();
                 if (!proxy.applyObjects(patched, pd.hash(), got).isEmpty()) {
                     throw new IllegalStateException("refused");
                 }
                 long n = System.nanoTime();
+                long nc = CPU.getCurrentThreadCpuTime();
                 deltaBytes = message.length;
                 after[round] = new long[]{i - h, j - i, k - j, l - k, m - l, n - m};
+                afterCpu[round] = new long[]{ic - hc, jc - ic, kc - jc, lc - kc, mc - lc, nc - mc};
                 controllerPrev = next;
                 controllerDigests = nd;
                 served = proxy.current();
@@ -105,9 +125,16 @@ public final class ChannelScaleFigures {
             }
             System.out.printf("snapshot: %d routes, whole message %d bytes; route edit as objects delta %d bytes (%.4f%%)%n",
                     base.routes().size(), frameBytes, deltaBytes, 100.0 * deltaBytes / frameBytes);
-            print("before", new String[]{"controller hash (whole JSON)", "controller encode (whole)", "proxy decode (whole)",
+            String[] beforeNames = {"controller hash (whole JSON)", "controller encode (whole)", "proxy decode (whole)",
+                    "proxy hash (whole JSON)", "proxy validate (alone)", "proxy validate+compile+swap"};
+            String[] afterNames = {"controller hash (per object, incremental)", "controller diff+encode (delta)",
+                    "proxy decode (delta)", "proxy replay+hash (incremental)", "proxy validate (alone)",
+                    "proxy validate+compile+swap"};
+            print("before, CPU time of the thread", beforeNames, beforeCpu);
+            print("after, CPU time of the thread", afterNames, afterCpu);
+            print("before, wall", new String[]{"controller hash (whole JSON)", "controller encode (whole)", "proxy decode (whole)",
                     "proxy hash (whole JSON)", "proxy validate (alone)", "proxy validate+compile+swap"}, before);
-            print("after", new String[]{"controller hash (per object, incremental)", "controller diff+encode (delta)",
+            print("after, wall", new String[]{"controller hash (per object, incremental)", "controller diff+encode (delta)",
                     "proxy decode (delta)", "proxy replay+hash (incremental)", "proxy validate (alone)",
                     "proxy validate+compile+swap"}, after);
             System.out.printf("load average at end: %s%n", loadAverage());
