@@ -154,6 +154,10 @@ class ObjectDeltaChannelTest extends ChannelTestBase {
         assertThat(counters.snapshotsSent.sum()).as("only v1 went whole").isEqualTo(1);
         assertThat(logs.containing("event=channel.push proxy=p1 version=2 kind=objects")).hasSize(1);
         assertThat(logs.containing("event=channel.applied kind=objects version=2 base=1 kinds=routes changes=1")).hasSize(1);
+        assertThat(server.latest().frameBytesIfEncoded()).as("every proxy took the delta: the whole v2 was never encoded")
+                .isEqualTo(-1);
+        assertThat(logs.containing("event=channel.publish version=2 ")).singleElement().asString()
+                .contains(" bytes=- delta-bytes=").contains(" delta-kind=objects delta-changes=1 delta-kinds=routes ");
         int delta = server.latest().delta().length;
         int whole = server.latest().frame().length;
         assertThat(whole).as("the whole snapshot, as JSON").isGreaterThan(40_000);

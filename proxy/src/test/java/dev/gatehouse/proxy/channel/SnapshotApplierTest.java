@@ -172,4 +172,22 @@ class SnapshotApplierTest {
         assertThat(applier.hello("p1").lastEpoch()).isNull();
         assertThat(applier.receive(SnapshotPush.of(TestSnapshots.v(2), "e1"))).isInstanceOf(Ack.class);
     }
+
+    @Test
+    void aPushFromAControllerBeforePerObjectHashingIsTakenWithItsLegacyHashAndAnsweredWithIt() {
+        TestSnapshots.Sink sink = new TestSnapshots.Sink(null);
+        SnapshotApplier applier = new SnapshotApplier(sink, null);
+        Snapshot v3 = TestSnapshots.v(3);
+        String legacy = SnapshotCodec.legacyContentHash(v3);
+        assertThat(legacy).isNotEqualTo(SnapshotCodec.contentHash(v3));
+        assertThat(applier.receive(new SnapshotPush(ChannelMessage.PROTOCOL, 3, legacy, null, v3))).isEqualTo(Ack.of(3, legacy));
+        assertThat(sink.offered).containsExactly(3L);
+        assertThat(applier.hello("p1").lastHash()).as("its own hello tells the per-object hash").isEqualTo(SnapshotCodec.contentHash(v3));
+
+        Snapshot v4 = TestSnapshots.v(4);
+        ChannelMessage wrong = applier.receive(new SnapshotPush(ChannelMessage.PROTOCOL, 4, legacy, null, v4));
+        assertThat(wrong).isInstanceOf(Nack.class);
+        assertThat(((Nack) wrong).errors().get(0).field()).as("a hash of neither definition is refused").isEqualTo("hash");
+        assertThat(sink.offered).containsExactly(3L);
+    }
 }
