@@ -10,9 +10,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * JSON for snapshots and channel messages. Output is canonical: record components in
@@ -67,31 +64,17 @@ public final class SnapshotCodec {
     }
 
     /**
-     * SHA-256 (hex) of the snapshot's canonical JSON without its version: two snapshots with the
-     * same content have the same hash, whatever their version.
+     * The snapshot's {@link ContentHash content hash}: per-object SHA-256 digests, ordered and
+     * kind-separated, under one SHA-256; the version is not in it, so equal content gives an equal
+     * hash whatever the version. Reuses the digests of the last snapshot hashed this way for
+     * objects that are the same instances.
      */
-    /** One snapshot object and its hash; snapshots are immutable, so the object is the key. */
-    private record Hashed(Snapshot snapshot, String hash) {
+    public static String contentHash(Snapshot snapshot) {
+        return ContentHash.hash(snapshot);
     }
 
-    /**
-     * The last snapshot hashed: hashing serialises the whole snapshot (an 11 MB document at 10 000
-     * routes), and the same object is hashed more than once on its way (received, then compiled).
-     */
-    private static volatile Hashed lastHashed;
-
-    public static String contentHash(Snapshot snapshot) {
-        Hashed known = lastHashed;
-        if (known != null && known.snapshot() == snapshot) {
-            return known.hash(); // the same snapshot object again: a proxy hashes on receipt and again when it compiles
-        }
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(toJson(snapshot.withVersion(0)));
-            String hash = HexFormat.of().formatHex(digest);
-            lastHashed = new Hashed(snapshot, hash);
-            return hash;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-        }
+    /** The hash of peers from before {@link ContentHash}: SHA-256 of the whole canonical JSON without the version. */
+    public static String legacyContentHash(Snapshot snapshot) {
+        return ContentHash.legacy(snapshot);
     }
 }

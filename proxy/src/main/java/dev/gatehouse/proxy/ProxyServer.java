@@ -235,6 +235,24 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
      * @throws IllegalStateException when the data port cannot be opened
      */
     public synchronized List<Problem> apply(Snapshot snapshot) {
+        return apply(snapshot, null, null);
+    }
+
+    /**
+     * Applies an object delta: {@code next} is the served snapshot with the delta's objects put and
+     * removed, every other object the served one's instance. Applied as a whole snapshot (validated,
+     * compiled, swapped), with two savings: the compile reuses every route whose route, service,
+     * balancer and consumers are unchanged (see {@link CompiledSnapshot#compile}), and the content
+     * hash is the one the channel checked, not made again.
+     */
+    @Override
+    public synchronized List<Problem> applyObjects(Snapshot next, String contentHash,
+                                                  dev.gatehouse.config.channel.ObjectDelta delta) {
+        return apply(next, contentHash, delta.changedKinds());
+    }
+
+    /** @param contentHash null to compute it; {@code kinds} the kinds an object delta changed, null for a whole snapshot */
+    private List<Problem> apply(Snapshot snapshot, String contentHash, String kinds) {
         if (closed) {
             // the drain is over and the event loops are going: nothing left to serve it with
             LOG.debug("event=snapshot.ignored version={} reason=closed", snapshot.version());
@@ -257,7 +275,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         BalancerPlan plan = balancers.plan();
         RetryBudgets.Plan budgets = retryBudgets.plan();
         try {
-            compiled = CompiledSnapshot.compile(snapshot, meters, plan, budgets, plane.compiled());
+            compiled = CompiledSnapshot.compile(snapshot, meters, plan, budgets, plane.compiled(), contentHash);
         } catch (RuntimeException e) {
             meters.abandon();
             LOG.warn("event=snapshot.refused version={} problems=1 first=\"cannot compile: {}\"", snapshot.version(), e.toString());
@@ -298,8 +316,9 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         health.reconcile();
         Set<String> keys = balancers.poolKeys();
         pools.forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(keys)));
-        LOG.info("event=snapshot.applied version={} routes={} services={} upstreams={} hash={}", snapshot.version(),
-                snapshot.routes().size(), snapshot.services().size(), snapshot.upstreams().size(), compiled.contentHash());
+        LOG.info("event=snapshot.applied version={} routes={} services={} upstreams={} hash={} kind={} micros={}",
+                snapshot.version(), snapshot.routes().size(), snapshot.services().size(), snapshot.upstreams().size(),
+                compiled.contentHash(), kinds == null ? "snapshot" : "objects", (System.nanoTime() - startNanos) / 1_000);
         // the TLS port first: whenListening() (the data port) then means both accept when one snapshot opens both
         if (openingTls) {
             tls.accept(snapshot.version());

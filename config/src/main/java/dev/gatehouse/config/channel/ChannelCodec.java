@@ -35,9 +35,10 @@ public final class ChannelCodec {
             "hello", Hello.class,
             "snapshot", SnapshotPush.class,
             "endpoints", EndpointDelta.class,
+            "objects", ObjectDelta.class,
             "ack", Ack.class,
             "nack", Nack.class);
-    private static final String KNOWN = "hello, snapshot, endpoints, ack, nack";
+    private static final String KNOWN = "hello, snapshot, endpoints, objects, ack, nack";
 
     private ChannelCodec() {
     }
@@ -51,6 +52,8 @@ public final class ChannelCodec {
             return "snapshot";
         } else if (message instanceof EndpointDelta) {
             return "endpoints";
+        } else if (message instanceof ObjectDelta) {
+            return "objects";
         } else if (message instanceof Ack) {
             return "ack";
         }

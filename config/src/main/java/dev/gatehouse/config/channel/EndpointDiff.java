@@ -82,6 +82,34 @@ public final class EndpointDiff {
         return new Snapshot(delta.version(), base.services(), base.routes(), upstreams, base.consumers(), base.certificates());
     }
 
+    /**
+     * The endpoint delta's upstreams when {@code delta} (from {@code previous}) changes only upstream
+     * targets, as {@link #between} would find them; null otherwise. Reads only the delta's objects,
+     * so it costs what changed, not a comparison of the whole snapshots.
+     */
+    public static List<EndpointDelta.UpstreamTargets> fromObjects(Snapshot previous, ObjectDelta delta) {
+        Objects.requireNonNull(previous, "previous");
+        Objects.requireNonNull(delta, "delta");
+        ObjectDelta.Changes<Upstream> u = delta.upstreams();
+        if (delta.services() != null || delta.routes() != null || delta.consumers() != null || delta.certificates() != null
+                || u == null || !u.removed().isEmpty() || u.size() != previous.upstreams().size()) {
+            return null;
+        }
+        List<EndpointDelta.UpstreamTargets> changed = new ArrayList<>(u.put().size());
+        for (ObjectDelta.Put<Upstream> p : u.put()) {
+            Upstream before = previous.upstreams().get(p.at());
+            Upstream after = p.object();
+            if (!before.id().equals(after.id()) || !withTargets(before, after.targets()).equals(after)) {
+                return null; // moved, or more than the targets changed
+            }
+            if (!before.targets().equals(after.targets())) {
+                changed.add(new EndpointDelta.UpstreamTargets(after.id(), after.targets()));
+            }
+        }
+        changed.sort(java.util.Comparator.comparing(EndpointDelta.UpstreamTargets::id));
+        return changed.isEmpty() ? null : List.copyOf(changed);
+    }
+
     static Upstream withTargets(Upstream u, List<Upstream.Target> targets) {
         return new Upstream(u.id(), u.source(), u.algorithm(), u.hashOn(), u.hashFallback(), targets, u.healthChecks(),
                 u.slowStartMillis(), u.stickyCookie());

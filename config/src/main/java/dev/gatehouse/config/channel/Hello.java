@@ -1,5 +1,6 @@
 package dev.gatehouse.config.channel;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -18,20 +19,39 @@ import java.util.Objects;
  *                    sends nothing bigger to it. Null when not said (a proxy before the limit was told):
  *                    then only the controller's own limit applies, and the controller sends it no
  *                    {@link EndpointDelta}s (a proxy that tells its limit takes them).
+ * @param features    what the proxy takes beyond the messages of its protocol: {@value #FEATURE_OBJECTS}
+ *                    ({@link ObjectDelta}s, and {@link dev.gatehouse.config.ContentHash content hashes}
+ *                    per object). Empty (left out) from a proxy from before: the controller then sends it
+ *                    whole snapshots with the {@link dev.gatehouse.config.ContentHash#legacy legacy hash}.
+ *                    Names it does not know are ignored by the controller.
  */
 public record Hello(int protocol, String proxyId, long lastVersion, String lastHash, String lastEpoch,
-                    Long maxMessageBytes) implements ChannelMessage {
+                    Long maxMessageBytes, List<String> features) implements ChannelMessage {
+    /** Takes {@link ObjectDelta}s and speaks the per-object {@link dev.gatehouse.config.ContentHash}. */
+    public static final String FEATURE_OBJECTS = "objects";
+
     public Hello {
         Objects.requireNonNull(proxyId, "proxyId");
         Epochs.check("hello.lastEpoch", lastEpoch);
         if (maxMessageBytes != null && maxMessageBytes <= 0) {
             throw new IllegalArgumentException("hello.maxMessageBytes: " + maxMessageBytes + " (expected: > 0, or absent)");
         }
+        features = features == null || features.isEmpty() ? null : List.copyOf(features);
+    }
+
+    /** A hello without features (a proxy from before object deltas). */
+    public Hello(int protocol, String proxyId, long lastVersion, String lastHash, String lastEpoch, Long maxMessageBytes) {
+        this(protocol, proxyId, lastVersion, lastHash, lastEpoch, maxMessageBytes, null);
+    }
+
+    /** True when the proxy said it takes {@code feature}. */
+    public boolean has(String feature) {
+        return features != null && features.contains(feature);
     }
 
     /** A hello that does not say the proxy's message limit. */
     public Hello(int protocol, String proxyId, long lastVersion, String lastHash, String lastEpoch) {
-        this(protocol, proxyId, lastVersion, lastHash, lastEpoch, null);
+        this(protocol, proxyId, lastVersion, lastHash, lastEpoch, null, null);
     }
 
     /** A hello without an epoch. */

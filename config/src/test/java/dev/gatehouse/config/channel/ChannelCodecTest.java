@@ -144,10 +144,10 @@ class ChannelCodecTest {
     void unknownTypeIsNamedWithTheKnownOnes() {
         assertThatThrownBy(() -> ChannelCodec.decode(utf8("{\"type\":\"delta\",\"protocol\":1}")))
                 .isInstanceOf(ChannelCodecException.class)
-                .hasMessage("type: 'delta' (expected: one of hello, snapshot, endpoints, ack, nack)");
+                .hasMessage("type: 'delta' (expected: one of hello, snapshot, endpoints, objects, ack, nack)");
         assertThatThrownBy(() -> ChannelCodec.decode(utf8("{\"protocol\":1}")))
                 .isInstanceOf(ChannelCodecException.class)
-                .hasMessage("type: missing (expected: one of hello, snapshot, endpoints, ack, nack)");
+                .hasMessage("type: missing (expected: one of hello, snapshot, endpoints, objects, ack, nack)");
     }
 
     @Test

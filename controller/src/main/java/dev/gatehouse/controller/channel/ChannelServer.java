@@ -55,9 +55,10 @@ import java.util.function.Consumer;
  * it), the WebSocket handshake and protocol handler (RFC 6455; pings answered, close frames
  * handled), aggregation of fragmented messages, and the {@link ProxySession}.
  *
- * <p>Each publish is diffed against the one before ({@link Published}): when only upstream
- * targets changed, a proxy known to serve the previous version gets an {@code endpoints} delta
- * instead of the whole snapshot (docs/channel.md).
+ * <p>Each publish is diffed against the one before ({@link Published}): a proxy known to serve the
+ * previous version gets an {@code endpoints} delta when only upstream targets changed, an
+ * {@code objects} delta (the objects put and removed) otherwise, instead of the whole snapshot,
+ * unless more than half the objects changed (docs/channel.md).
  *
  * <table>
  *   <caption>Limits</caption>
@@ -246,22 +247,25 @@ public final class ChannelServer implements AutoCloseable {
             next = Published.of(snapshot, contentHash, epoch, current);
             latest = next;
         }
-        LOG.info("event=channel.publish version={} hash={} bytes={} delta-bytes={} delta-upstreams={} proxies={}",
-                next.version(), next.hash(), next.frame().length, next.delta() == null ? "-" : next.delta().length,
-                next.deltaUpstreams(), sessions.size());
-        if (next.frame().length > config.maxMessageBytes()) {
-            LOG.error("event=channel.oversize version={} bytes={} limit={} fix=\"raise --channel-max-message-bytes on the "
-                    + "controller and the proxies, or split the configuration\"", next.version(), next.frame().length,
-                    config.maxMessageBytes());
+        if (next.delta() == null) {
+            next.frame(); // every proxy needs the whole snapshot: encode it here, once, not on a connection's loop
         }
+        // with a delta, the whole snapshot is encoded only when a proxy needs it (new, not at the base, from
+        // before deltas): bytes=- then; each push line tells what a proxy was sent
+        int frameBytes = next.frameBytesIfEncoded();
+        LOG.info("event=channel.publish version={} hash={} bytes={} delta-bytes={} delta-kind={} delta-changes={} delta-kinds={} "
+                        + "proxies={}", next.version(), next.hash(), frameBytes < 0 ? "-" : frameBytes,
+                next.delta() == null ? "-" : next.delta().length,
+                next.deltaKind() == null ? "-" : ProxySession.kindName(next.deltaKind()), next.deltaCount(),
+                next.deltaKinds() == null ? "-" : next.deltaKinds(), sessions.size());
         for (ProxySession session : sessions.values()) {
             session.offer();
         }
     }
 
     /**
-     * Registers the channel's counters: {@code gatehouse_controller_channel_pushes_total{kind=snapshot|endpoints}},
-     * {@code …_resyncs_total}, {@code …_oversize_total}, {@code …_message_bytes_total} (JSON) and
+     * Registers the channel's counters: {@code gatehouse_controller_channel_pushes_total{kind=snapshot|endpoints|objects}},
+     * {@code …_resyncs_total{kind}}, {@code …_delta_refusals_total{kind}}, {@code …_oversize_total}, {@code …_message_bytes_total} (JSON) and
      * {@code …_wire_bytes_total} (compressed, framed).
      */
     public void bindMeters(MeterRegistry registry) {

@@ -72,12 +72,17 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
     /** What the proxy serves, as far as its hello and ACKs tell; 0 and null when unknown. */
     private long heldVersion;
     private String heldHash;
-    /** The push awaiting an answer is an endpoint delta. */
-    private boolean pushedDelta;
+    /** The kind of delta awaiting an answer; null when it is a whole snapshot. */
+    private Published.DeltaKind pushedDelta;
     /** min(the server's limit, the proxy's). */
     private long maxMessageBytes;
     /** The proxy takes endpoint deltas: it told its message limit, which only proxies that know deltas do. */
     private boolean takesDeltas;
+    /**
+     * The proxy takes object deltas and speaks the per-object content hash ({@code hello.features});
+     * one that does not gets whole snapshots with the legacy hash.
+     */
+    private boolean objects;
     private Nack lastNack;
     /** The copy others read; replaced on the event loop after every change. */
     private volatile ProxyState state;
@@ -154,21 +159,23 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
         heldVersion = hello.lastVersion();
         heldHash = hello.lastHash();
         takesDeltas = hello.maxMessageBytes() != null;
+        objects = hello.has(Hello.FEATURE_OBJECTS);
         maxMessageBytes = hello.maxMessageBytes() == null ? server.maxMessageBytes()
                 : Math.min(server.maxMessageBytes(), hello.maxMessageBytes());
         updateState();
         server.register(channel, this);
-        LOG.info("event=channel.connected proxy={} remote={} version={} epoch={} same-epoch={}", proxyId, remote,
-                hello.lastVersion(), hello.lastEpoch() == null ? "-" : hello.lastEpoch(), server.epoch().equals(hello.lastEpoch()));
+        LOG.info("event=channel.connected proxy={} remote={} version={} epoch={} same-epoch={} objects={}", proxyId, remote,
+                hello.lastVersion(), hello.lastEpoch() == null ? "-" : hello.lastEpoch(), server.epoch().equals(hello.lastEpoch()),
+                objects);
         String id = proxyId;
         server.notify(l -> l.onConnect(id));
         Published latest = server.latest();
-        if (latest != null && latest.hash().equals(hello.lastHash())) {
+        if (latest != null && hello.lastHash() != null && hashFor(latest).equals(hello.lastHash())) {
             // it serves this content already: nothing to send, and it counts as acknowledged
-            LOG.info("event=channel.up-to-date proxy={} version={} hash={}", proxyId, latest.version(), latest.hash());
+            LOG.info("event=channel.up-to-date proxy={} version={} hash={}", proxyId, latest.version(), hello.lastHash());
             pushedVersion = latest.version();
-            pushedHash = latest.hash();
-            acked(latest.version(), latest.hash());
+            pushedHash = hello.lastHash();
+            acked(latest.version(), hello.lastHash());
             return;
         }
         offer();
@@ -204,11 +211,11 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
 
     private void nack(Nack received) {
         Nack nack = received;
-        if (awaitingAnswer && pushedDelta && nack.version() == pushedVersion && asksResync(nack)) {
+        if (awaitingAnswer && pushedDelta != null && nack.version() == pushedVersion && asksResync(nack)) {
             // not a refusal of the configuration: the proxy could not take the delta; it gets the whole snapshot
-            server.counters().resyncs.increment();
-            LOG.info("event=channel.resync proxy={} version={} reason=\"{}\"", proxyId, nack.version(),
-                    nack.errors().isEmpty() ? "" : nack.errors().get(0));
+            server.counters().resynced(pushedDelta);
+            LOG.info("event=channel.resync proxy={} version={} kind={} reason=\"{}\"", proxyId, nack.version(),
+                    kindName(pushedDelta), nack.errors().isEmpty() ? "" : nack.errors().get(0));
             heldVersion = 0;
             heldHash = null;
             pushedVersion = 0;
@@ -220,6 +227,9 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
         if (nack.version() == 0 && awaitingAnswer) {
             // the proxy could not read the message at all (over its limit): it answers the push outstanding
             nack = Nack.of(pushedVersion, pushedHash, nack.errors());
+        }
+        if (awaitingAnswer && pushedDelta != null && nack.version() == pushedVersion) {
+            server.counters().refused(pushedDelta);
         }
         lastNack = nack;
         Nack refused = nack;
@@ -255,31 +265,34 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
             return;
         }
         Published latest = server.latest();
-        if (latest == null || latest.sameAs(pushedVersion, pushedHash) || latest.version() < ackedVersion) {
+        if (latest == null || latest.version() < ackedVersion
+                || latest.version() == pushedVersion && hashFor(latest).equals(pushedHash)) {
             return;
         }
-        if (latest.hash().equals(ackedHash)) {
+        String hash = hashFor(latest);
+        if (hash.equals(ackedHash)) {
             pushedVersion = latest.version();
-            pushedHash = latest.hash();
-            acked(latest.version(), latest.hash());
+            pushedHash = hash;
+            acked(latest.version(), hash);
             return;
         }
-        boolean delta = takesDeltas && latest.deltaFrom(heldVersion, heldHash);
-        byte[] message = delta ? latest.delta() : latest.frame();
+        // a delta only to a proxy that takes its kind and serves its base; everyone else the whole snapshot
+        boolean delta = takesDeltas && objects && latest.deltaFrom(heldVersion, heldHash);
+        byte[] message = delta ? latest.delta() : objects ? latest.frame() : latest.legacyFrame();
         pushedVersion = latest.version();
-        pushedHash = latest.hash();
+        pushedHash = hash;
         if (message.length > maxMessageBytes) {
             refuseOversize(latest, message.length);
             return;
         }
         awaitingAnswer = true;
-        pushedDelta = delta;
+        pushedDelta = delta ? latest.deltaKind() : null;
         updateState();
         ChannelCounters counters = server.counters();
-        (delta ? counters.deltasSent : counters.snapshotsSent).increment();
+        counters.sent(pushedDelta);
         counters.messageBytes.add(message.length);
         LOG.info("event=channel.push proxy={} version={} kind={} bytes={}", proxyId, latest.version(),
-                delta ? "endpoints" : "snapshot", message.length);
+                delta ? kindName(pushedDelta) : "snapshot", message.length);
         write(message).addListener((ChannelFuture f) -> {
                     if (!f.isSuccess()) {
                         LOG.warn("event=channel.push-failed proxy={} version={} error=\"{}\"",
@@ -287,6 +300,15 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
                         f.channel().close();
                     }
                 });
+    }
+
+    /** The content hash of {@code p} as this proxy computes it. */
+    private String hashFor(Published p) {
+        return objects ? p.hash() : p.legacyHash();
+    }
+
+    static String kindName(Published.DeltaKind kind) {
+        return kind == Published.DeltaKind.ENDPOINTS ? "endpoints" : "objects";
     }
 
     /** Writes {@code message} as one text message in fragments of at most {@link #FRAGMENT_BYTES}. */
@@ -311,7 +333,7 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
 
     /** A message over the limit is not sent; the proxy keeps what it serves and the refusal shows as its last NACK. */
     private void refuseOversize(Published latest, int bytes) {
-        lastNack = Nack.of(latest.version(), latest.hash(), List.of(ObjectError.snapshotWide("snapshot",
+        lastNack = Nack.of(latest.version(), hashFor(latest), List.of(ObjectError.snapshotWide("snapshot",
                 bytes + " bytes (expected: <= " + maxMessageBytes + ", the channel's message limit); not sent")));
         updateState();
         LOG.error("event=channel.oversize proxy={} version={} bytes={} limit={} fix=\"raise --channel-max-message-bytes "

@@ -1,7 +1,7 @@
 package dev.gatehouse.controller.publish;
 
+import dev.gatehouse.config.ContentHash;
 import dev.gatehouse.config.Snapshot;
-import dev.gatehouse.config.SnapshotCodec;
 
 import java.util.function.LongSupplier;
 
@@ -10,11 +10,16 @@ import java.util.function.LongSupplier;
  * increasing within a run and, because it follows the clock, across controller restarts and
  * leader changes, so a proxy never sees a version go backwards. A snapshot whose content hash
  * equals the last one gets no version and is not published.
+ *
+ * <p>The hash is {@link ContentHash}'s, made from the last snapshot's per-object digests: an object
+ * that is the same instance as in the last snapshot (an incremental translation keeps them) is not
+ * serialised again, so the cost follows the change.
  */
 public final class SnapshotVersions {
     private final LongSupplier clock;
     private long version;
     private String hash;
+    private ContentHash.Digests digests;
 
     public SnapshotVersions(LongSupplier clock) {
         this.clock = clock;
@@ -22,7 +27,9 @@ public final class SnapshotVersions {
 
     /** @return the versioned snapshot, or null when its content equals the last one */
     public synchronized Snapshot next(Snapshot unversioned) {
-        String h = SnapshotCodec.contentHash(unversioned);
+        ContentHash.Digests d = ContentHash.of(unversioned, digests);
+        String h = d.hash();
+        digests = d;
         if (h.equals(hash)) {
             return null;
         }

@@ -45,7 +45,7 @@ class ChannelProtocolTest extends ChannelTestBase {
         RawPeer peer = peer(server);
         peer.sendText("{\"type\":\"delta\",\"protocol\":1}");
         Poll.until("closed", () -> !peer.open());
-        assertThat(peer.closeFrame).isEqualTo("1002 type: 'delta' (expected: one of hello, snapshot, endpoints, ack, nack)");
+        assertThat(peer.closeFrame).isEqualTo("1002 type: 'delta' (expected: one of hello, snapshot, endpoints, objects, ack, nack)");
     }
 
     @Test

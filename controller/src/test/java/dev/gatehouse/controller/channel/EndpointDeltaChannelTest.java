@@ -169,7 +169,7 @@ class EndpointDeltaChannelTest extends ChannelTestBase {
         server.publish(v1);
         RawPeer peer = track(new RawPeer(uri(server)));
         peer.sendText("{\"type\":\"hello\",\"protocol\":1,\"proxyId\":\"raw\",\"lastVersion\":1,\"lastHash\":\""
-                + SnapshotCodec.contentHash(v1) + "\",\"maxMessageBytes\":65536}");
+                + SnapshotCodec.contentHash(v1) + "\",\"maxMessageBytes\":65536,\"features\":[\"objects\"]}");
         Poll.until("v1 counted as held", () -> server.ackedAtLeast(1) == 1);
 
         server.publish(v2);
@@ -194,13 +194,37 @@ class EndpointDeltaChannelTest extends ChannelTestBase {
         Snapshot v1 = snapshot(1, List.of(target(9001)), 0);
         server.publish(v1);
         RawPeer peer = track(new RawPeer(uri(server)));
+        // a build from before deltas hashes the whole document (the legacy hash) and says no features
         peer.sendText("{\"type\":\"hello\",\"protocol\":1,\"proxyId\":\"old\",\"lastVersion\":1,\"lastHash\":\""
-                + SnapshotCodec.contentHash(v1) + "\"}");
+                + SnapshotCodec.legacyContentHash(v1) + "\"}");
         Poll.until("v1 counted as held", () -> server.ackedAtLeast(1) == 1);
-        server.publish(snapshot(2, List.of(target(9002)), 0));
+        Snapshot v2 = snapshot(2, List.of(target(9002)), 0);
+        server.publish(v2);
         Poll.until("a push", () -> peer.texts.size() == 1);
-        assertThat(peer.texts.get(0)).startsWith("{\"type\":\"snapshot\",\"protocol\":1,\"version\":2,");
+        assertThat(peer.texts.get(0)).startsWith("{\"type\":\"snapshot\",\"protocol\":1,\"version\":2,\"hash\":\""
+                + SnapshotCodec.legacyContentHash(v2) + "\"");
         assertThat(server.counters().deltasSent.sum()).isZero();
+    }
+
+    @Test
+    void aProxyFromBeforeObjectDeltasThatTakesEndpointDeltasGetsWholeSnapshotsWithTheHashItComputes() {
+        ChannelServer server = server();
+        Snapshot v1 = snapshot(1, List.of(target(9001)), 0);
+        server.publish(v1);
+        RawPeer peer = track(new RawPeer(uri(server)));
+        peer.sendText("{\"type\":\"hello\",\"protocol\":1,\"proxyId\":\"older\",\"lastVersion\":1,\"lastHash\":\""
+                + SnapshotCodec.legacyContentHash(v1) + "\",\"maxMessageBytes\":65536}");
+        Poll.until("v1 counted as held (legacy hash)", () -> server.ackedAtLeast(1) == 1);
+        assertThat(peer.texts).as("equal content: nothing sent").isEmpty();
+        Snapshot v2 = snapshot(2, List.of(target(9002)), 0);
+        server.publish(v2);
+        Poll.until("a push", () -> peer.texts.size() == 1);
+        String legacy2 = SnapshotCodec.legacyContentHash(v2);
+        assertThat(peer.texts.get(0)).startsWith("{\"type\":\"snapshot\",\"protocol\":1,\"version\":2,\"hash\":\"" + legacy2 + "\"");
+        peer.sendText("{\"type\":\"ack\",\"protocol\":1,\"version\":2,\"hash\":\"" + legacy2 + "\"}");
+        Poll.until("v2 acked", () -> server.ackedAtLeast(2) == 1);
+        assertThat(server.counters().deltasSent.sum() + server.counters().objectDeltasSent.sum()).isZero();
+        assertThat(server.proxies().get(0).lastNack()).isNull();
     }
 
     @Test

@@ -83,8 +83,9 @@ final class RawPeer implements AutoCloseable {
         return channel.isActive();
     }
 
+    /** The hello of a proxy of this build that serves nothing yet: it speaks the per-object content hash. */
     static String hello(String proxyId) {
-        return "{\"type\":\"hello\",\"protocol\":1,\"proxyId\":\"" + proxyId + "\",\"lastVersion\":0}";
+        return "{\"type\":\"hello\",\"protocol\":1,\"proxyId\":\"" + proxyId + "\",\"lastVersion\":0,\"features\":[\"objects\"]}";
     }
 
     static byte[] utf8(String s) {

@@ -6,6 +6,7 @@ import dev.gatehouse.config.channel.ChannelMessage;
 import dev.gatehouse.config.channel.EndpointDelta;
 import dev.gatehouse.config.channel.Hello;
 import dev.gatehouse.config.channel.Nack;
+import dev.gatehouse.config.channel.ObjectDelta;
 import dev.gatehouse.config.channel.ObjectError;
 import dev.gatehouse.config.channel.SnapshotPush;
 import io.netty.buffer.ByteBuf;
@@ -64,7 +65,7 @@ final class ApplyWorker {
                 message = ChannelCodec.decode(in);
             } catch (ChannelCodecException e) {
                 LOG.warn("event=channel.bad-message error=\"{}\"", e.getMessage());
-                if (("snapshot".equals(e.type()) || "endpoints".equals(e.type())) && e.version() >= 0) {
+                if (("snapshot".equals(e.type()) || "endpoints".equals(e.type()) || "objects".equals(e.type())) && e.version() >= 0) {
                     // a message this proxy cannot read is refused like an invalid one: the
                     // controller hears why, and the proxy keeps what it serves
                     return Nack.of(e.version(), e.hash() == null ? "" : e.hash(),
@@ -78,6 +79,9 @@ final class ApplyWorker {
                 return applier.receive(push);
             }
             if (message instanceof EndpointDelta delta) {
+                return applier.receive(delta);
+            }
+            if (message instanceof ObjectDelta delta) {
                 return applier.receive(delta);
             }
             LOG.warn("event=channel.bad-message error=\"unexpected {} from the controller\"", ChannelCodec.typeOf(message));

@@ -182,8 +182,9 @@ public final class ChannelClient implements AutoCloseable {
 
     /**
      * Registers {@code gatehouse.channel.snapshots.stale} ({@link #staleSnapshotsRefused()}),
-     * {@code gatehouse.channel.deltas.applied}, {@code gatehouse.channel.resyncs} (deltas answered
-     * with a resync request), {@code gatehouse.channel.oversize} (messages refused for their size)
+     * {@code gatehouse.channel.deltas.applied}, {@code gatehouse.channel.deltas.refused} (NACKed for
+     * their content), {@code gatehouse.channel.resyncs} (deltas answered with a resync request), each
+     * with {@code kind=endpoints|objects}, {@code gatehouse.channel.oversize} (messages refused for their size)
      * and {@code gatehouse.channel.message.bytes} (decompressed bytes of messages received).
      */
     public void bindMeters(MeterRegistry registry) {
@@ -191,9 +192,20 @@ public final class ChannelClient implements AutoCloseable {
                 .description("Snapshots refused (NACKed) because their version went back within one controller epoch")
                 .register(registry);
         FunctionCounter.builder("gatehouse.channel.deltas.applied", applier, SnapshotApplier::deltasApplied)
-                .description("Endpoint deltas applied in place").register(registry);
+                .tag("kind", "endpoints").description("Deltas applied").register(registry);
+        FunctionCounter.builder("gatehouse.channel.deltas.applied", applier, SnapshotApplier::objectDeltasApplied)
+                .tag("kind", "objects").description("Deltas applied").register(registry);
+        FunctionCounter.builder("gatehouse.channel.deltas.refused", applier, SnapshotApplier::endpointDeltasRefused)
+                .tag("kind", "endpoints").description("Deltas refused (NACKed) for their content").register(registry);
+        FunctionCounter.builder("gatehouse.channel.deltas.refused", applier, SnapshotApplier::objectDeltasRefused)
+                .tag("kind", "objects").description("Deltas refused (NACKed) for their content").register(registry);
         FunctionCounter.builder("gatehouse.channel.resyncs", applier, SnapshotApplier::resyncsRequested)
-                .description("Endpoint deltas not at this proxy's version, answered with a request for the whole snapshot")
+                .tag("kind", "endpoints")
+                .description("Deltas not at this proxy's version, answered with a request for the whole snapshot")
+                .register(registry);
+        FunctionCounter.builder("gatehouse.channel.resyncs", applier, SnapshotApplier::objectResyncsRequested)
+                .tag("kind", "objects")
+                .description("Deltas not at this proxy's version, answered with a request for the whole snapshot")
                 .register(registry);
         FunctionCounter.builder("gatehouse.channel.oversize", worker.oversize, LongAdder::doubleValue)
                 .description("Channel messages refused (NACKed) for exceeding the message limit").register(registry);
@@ -204,6 +216,11 @@ public final class ChannelClient implements AutoCloseable {
     /** Endpoint deltas applied so far. */
     public long deltasApplied() {
         return applier.deltasApplied();
+    }
+
+    /** Object deltas applied so far. */
+    public long objectDeltasApplied() {
+        return applier.objectDeltasApplied();
     }
 
     /** Messages refused (NACKed) for their size so far. */

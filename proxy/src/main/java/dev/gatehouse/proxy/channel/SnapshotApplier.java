@@ -1,14 +1,16 @@
 package dev.gatehouse.proxy.channel;
 
+import dev.gatehouse.config.ContentHash;
 import dev.gatehouse.config.Problem;
 import dev.gatehouse.config.Snapshot;
-import dev.gatehouse.config.SnapshotCodec;
 import dev.gatehouse.config.channel.Ack;
 import dev.gatehouse.config.channel.ChannelMessage;
 import dev.gatehouse.config.channel.EndpointDelta;
 import dev.gatehouse.config.channel.EndpointDiff;
 import dev.gatehouse.config.channel.Hello;
 import dev.gatehouse.config.channel.Nack;
+import dev.gatehouse.config.channel.ObjectDelta;
+import dev.gatehouse.config.channel.ObjectDiff;
 import dev.gatehouse.config.channel.ObjectError;
 import dev.gatehouse.config.channel.SnapshotPush;
 import org.slf4j.Logger;
@@ -35,6 +37,16 @@ import java.util.function.LongSupplier;
  * Otherwise the answer is a NACK whose error field is {@value EndpointDelta#RESYNC_FIELD}: the
  * controller then sends the whole snapshot ({@code event=channel.resync-requested}).
  *
+ * <p>An {@link ObjectDelta} likewise: the new snapshot is {@link ObjectDiff#apply the base with
+ * the objects put and removed} (unchanged objects are the base's instances, never decoded again),
+ * its {@link ContentHash} is made from the base's per-object digests and the put objects' alone,
+ * and must equal the delta's hash (else a resync: the proxy never serves content it cannot vouch
+ * for); then {@link SnapshotSink#applyObjects}.
+ *
+ * <p>Hashes: the per-object {@link ContentHash} (the hello says {@value Hello#FEATURE_OBJECTS}). A
+ * push from a controller from before it carries the legacy whole-document hash; it is accepted
+ * when it matches that, and acknowledged with it.
+ *
  * <p>On disk: a whole snapshot is written when applied; after deltas the file is rewritten at
  * most once per {@value #PERSIST_EVERY_MILLIS} ms, the last delta of a burst always (a trailing
  * write), so a restart without a controller serves the latest state but for that window.
@@ -51,6 +63,9 @@ final class SnapshotApplier {
     private final Path stateDir;
     static final long PERSIST_EVERY_MILLIS = 1_000;
 
+    /** What this proxy tells in its hello it takes beyond protocol 1's first messages. */
+    static final List<String> FEATURES = List.of(Hello.FEATURE_OBJECTS);
+
     private final EpochGuard epochs = new EpochGuard();
     /** Runs the trailing write of a burst of deltas; the apply thread itself. Null: write at once. */
     private final ScheduledExecutorService later;
@@ -61,8 +76,12 @@ final class SnapshotApplier {
     private String unpersistedEpoch;
     private volatile long deltasApplied;
     private volatile long resyncsRequested;
-    private Snapshot hashedSnapshot;
-    private String hashedValue;
+    private volatile long objectDeltasApplied;
+    private volatile long objectResyncsRequested;
+    private volatile long endpointDeltasRefused;
+    private volatile long objectDeltasRefused;
+    /** The per-object digests of the snapshot served (or last hashed); the next hash starts from them. */
+    private ContentHash.Digests digests;
     private volatile long lastAppliedVersion;
     private volatile long staleRefused;
 
@@ -92,9 +111,29 @@ final class SnapshotApplier {
         return deltasApplied;
     }
 
+    /** Object deltas applied. */
+    long objectDeltasApplied() {
+        return objectDeltasApplied;
+    }
+
     /** Endpoint deltas answered with a resync request (the proxy was not at their base). */
     long resyncsRequested() {
         return resyncsRequested;
+    }
+
+    /** Object deltas answered with a resync request (not at their base, or their hash did not come out). */
+    long objectResyncsRequested() {
+        return objectResyncsRequested;
+    }
+
+    /** Endpoint deltas refused for their content (NACKed with the problems). */
+    long endpointDeltasRefused() {
+        return endpointDeltasRefused;
+    }
+
+    /** Object deltas refused for their content (NACKed with the problems). */
+    long objectDeltasRefused() {
+        return objectDeltasRefused;
     }
 
     /** Pushes refused because their version went back within their epoch. */
@@ -116,9 +155,9 @@ final class SnapshotApplier {
         Long max = maxMessageBytes > 0 ? maxMessageBytes : null;
         Snapshot current = sink.current();
         if (current == null || Snapshot.EMPTY.equals(current)) {
-            return new Hello(Hello.PROTOCOL, proxyId, 0, null, null, max);
+            return new Hello(Hello.PROTOCOL, proxyId, 0, null, null, max, FEATURES);
         }
-        return new Hello(Hello.PROTOCOL, proxyId, current.version(), hash(current), epochs.lastEpoch(), max);
+        return new Hello(Hello.PROTOCOL, proxyId, current.version(), hash(current), epochs.lastEpoch(), max, FEATURES);
     }
 
     /** Applies one endpoint delta when the sink serves its base; returns the answer to send. */
@@ -145,6 +184,12 @@ final class SnapshotApplier {
                 why = delta.baseVersion() + ": " + e.getMessage() + " (send the whole snapshot)";
             }
         }
+        ContentHash.Digests nextDigests = next == null ? null : ContentHash.of(next, digests);
+        if (next != null && !nextDigests.hash().equals(delta.hash())) {
+            why = delta.baseVersion() + ": the content hash after the delta is " + nextDigests.hash() + " (expected: "
+                    + delta.hash() + "; send the whole snapshot)";
+            next = null;
+        }
         if (next == null) {
             resyncsRequested++;
             LOG.info("event=channel.resync-requested version={} base={} held={}", delta.version(), delta.baseVersion(),
@@ -160,13 +205,13 @@ final class SnapshotApplier {
             problems = List.of(new Problem(null, "snapshot", "the proxy failed to apply it: " + e));
         }
         if (!problems.isEmpty()) {
+            endpointDeltasRefused++;
             List<ObjectError> errors = problems.stream().map(ObjectError::of).toList();
             LOG.warn("event=channel.nack kind=endpoints version={} errors={} first=\"{}\"", delta.version(), errors.size(),
                     errors.get(0));
             return Nack.of(delta.version(), delta.hash(), errors);
         }
-        hashedSnapshot = sink.current(); // its content is next's, whose hash the controller sent
-        hashedValue = delta.hash();
+        digests = nextDigests;
         lastAppliedVersion = delta.version();
         deltasApplied++;
         epochs.applied(delta.epoch(), delta.version());
@@ -176,11 +221,80 @@ final class SnapshotApplier {
         return Ack.of(delta.version(), delta.hash());
     }
 
+    /** Applies one object delta when the sink serves its base; returns the answer to send. */
+    ChannelMessage receive(ObjectDelta delta) {
+        Snapshot current = sink.current();
+        String stale = epochs.refusal(delta.epoch(), delta.version());
+        if (stale != null) {
+            staleRefused++;
+            LOG.warn("event=channel.stale-snapshot kind=objects epoch={} version={} held={} action=nack", delta.epoch(),
+                    delta.version(), epochs.highest(delta.epoch()));
+            return Nack.of(delta.version(), delta.hash(), List.of(ObjectError.snapshotWide("version", stale)));
+        }
+        long startNanos = System.nanoTime();
+        boolean atBase = current != null && !Snapshot.EMPTY.equals(current) && current.version() == delta.baseVersion()
+                && hash(current).equals(delta.baseHash());
+        ContentHash.Digests base = digests;
+        Snapshot next = null;
+        String why = null;
+        if (!atBase) {
+            why = delta.baseVersion() + " (expected: " + (current == null ? 0 : current.version())
+                    + ", the version this proxy serves; send the whole snapshot)";
+        } else {
+            try {
+                next = ObjectDiff.apply(current, delta);
+            } catch (IllegalArgumentException e) {
+                why = delta.baseVersion() + ": " + e.getMessage() + " (send the whole snapshot)";
+            }
+        }
+        ContentHash.Digests nextDigests = next == null ? null : ContentHash.of(next, base);
+        if (next != null && !nextDigests.hash().equals(delta.hash())) {
+            why = delta.baseVersion() + ": the content hash after the delta is " + nextDigests.hash() + " (expected: "
+                    + delta.hash() + "; send the whole snapshot)";
+            next = null;
+        }
+        if (next == null) {
+            objectResyncsRequested++;
+            LOG.info("event=channel.resync-requested kind=objects version={} base={} held={}", delta.version(),
+                    delta.baseVersion(), current == null ? 0 : current.version());
+            return Nack.of(delta.version(), delta.hash(), List.of(ObjectError.snapshotWide(EndpointDelta.RESYNC_FIELD, why)));
+        }
+        long patchedNanos = System.nanoTime();
+        List<Problem> problems;
+        try {
+            problems = Objects.requireNonNullElse(sink.applyObjects(next, delta.hash(), delta), List.of());
+        } catch (RuntimeException e) {
+            LOG.error("event=channel.apply-failed kind=objects version={} error=\"{}\"", delta.version(), e.toString(), e);
+            problems = List.of(new Problem(null, "snapshot", "the proxy failed to apply it: " + e));
+        }
+        if (!problems.isEmpty()) {
+            objectDeltasRefused++;
+            List<ObjectError> errors = problems.stream().map(ObjectError::of).toList();
+            LOG.warn("event=channel.nack kind=objects version={} errors={} first=\"{}\"", delta.version(), errors.size(),
+                    errors.get(0));
+            return Nack.of(delta.version(), delta.hash(), errors);
+        }
+        digests = nextDigests;
+        lastAppliedVersion = delta.version();
+        objectDeltasApplied++;
+        epochs.applied(delta.epoch(), delta.version());
+        persistSoon(next, delta.epoch());
+        LOG.info("event=channel.applied kind=objects version={} base={} kinds={} changes={} hashed={} patch-micros={} "
+                        + "apply-micros={} hash={}", delta.version(), delta.baseVersion(), delta.changedKinds(), delta.count(),
+                nextDigests.computed(), (patchedNanos - startNanos) / 1_000, (System.nanoTime() - patchedNanos) / 1_000,
+                delta.hash());
+        return Ack.of(delta.version(), delta.hash());
+    }
+
     /** Applies one push through the sink; returns the answer to send. */
     ChannelMessage receive(SnapshotPush push) {
         Snapshot snapshot = push.snapshot();
-        String hash = SnapshotCodec.contentHash(snapshot);
+        ContentHash.Digests pushed = ContentHash.of(snapshot, digests);
+        String hash = pushed.hash();
         List<ObjectError> errors = new ArrayList<>();
+        if (!hash.equals(push.hash()) && ContentHash.legacy(snapshot).equals(push.hash())) {
+            hash = push.hash(); // a controller from before per-object hashing: its hash, its ACK
+        }
         if (!hash.equals(push.hash())) {
             errors.add(ObjectError.snapshotWide("hash", push.hash() + " (expected: " + hash
                     + ", the content hash of the snapshot sent)"));
@@ -210,8 +324,7 @@ final class SnapshotApplier {
             LOG.warn("event=channel.nack version={} errors={} first=\"{}\"", push.version(), errors.size(), errors.get(0));
             return Nack.of(push.version(), push.hash(), errors);
         }
-        hashedSnapshot = snapshot;
-        hashedValue = hash;
+        digests = pushed;
         lastAppliedVersion = push.version();
         epochs.applied(push.epoch(), push.version());
         unpersisted = null; // a whole snapshot supersedes a pending delta write
@@ -270,11 +383,9 @@ final class SnapshotApplier {
         }
     }
 
+    /** {@code snapshot}'s content hash, from the digests kept: only objects not seen before are serialised. */
     private String hash(Snapshot snapshot) {
-        if (snapshot != hashedSnapshot) {
-            hashedSnapshot = snapshot;
-            hashedValue = SnapshotCodec.contentHash(snapshot);
-        }
-        return hashedValue;
+        digests = ContentHash.of(snapshot, digests);
+        return digests.hash();
     }
 }

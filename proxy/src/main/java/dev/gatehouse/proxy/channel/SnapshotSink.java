@@ -2,6 +2,7 @@ package dev.gatehouse.proxy.channel;
 
 import dev.gatehouse.config.Problem;
 import dev.gatehouse.config.Snapshot;
+import dev.gatehouse.config.channel.ObjectDelta;
 
 import java.util.List;
 
@@ -29,6 +30,20 @@ public interface SnapshotSink {
      * @return what is wrong with it; empty when it was applied (as for {@link #apply})
      */
     default List<Problem> applyEndpoints(Snapshot next, String contentHash, List<String> changedUpstreams) {
+        return apply(next);
+    }
+
+    /**
+     * Serves {@code next}, the served snapshot with an object delta replayed (already checked to
+     * apply to what is served, and its content hash to match): objects the delta did not touch are
+     * the served snapshot's instances, so a sink that compiles with reuse recompiles only what
+     * changed. The result must be what {@link #apply} of {@code next} gives; by default it is that.
+     *
+     * @param contentHash {@code next}'s content hash, checked against the controller's
+     * @param delta       what changed, for a sink that validates only the changed objects
+     * @return what is wrong with it; empty when it was applied (as for {@link #apply})
+     */
+    default List<Problem> applyObjects(Snapshot next, String contentHash, ObjectDelta delta) {
         return apply(next);
     }
 

@@ -84,6 +84,16 @@ public final class CompiledSnapshot {
      */
     public static CompiledSnapshot compile(Snapshot snapshot, RouteMetersFactory meters, BalancerPlan balancers,
                                            RetryBudgets.Plan budgets, CompiledSnapshot previous) {
+        return compile(snapshot, meters, balancers, budgets, previous, null);
+    }
+
+    /**
+     * As {@link #compile(Snapshot, RouteMetersFactory, BalancerPlan, RetryBudgets.Plan, CompiledSnapshot)},
+     * with {@code snapshot}'s content hash when the caller has it (the channel checked it against
+     * the controller's); null computes it.
+     */
+    public static CompiledSnapshot compile(Snapshot snapshot, RouteMetersFactory meters, BalancerPlan balancers,
+                                           RetryBudgets.Plan budgets, CompiledSnapshot previous, String contentHash) {
         Map<String, TargetSelector> selectors = new HashMap<>();
         for (Upstream u : snapshot.upstreams()) {
             selectors.put(u.id(), balancers.selector(u)); // replaceable in place by an endpoint delta
@@ -112,7 +122,8 @@ public final class CompiledSnapshot {
             return new CompiledRoute(r, svc, targets, keyAuth, meters.route(r.id(), svc.id(), r.keyAuth(), svc.upstream(), targets),
                     budgets.budget(svc));
         });
-        return new CompiledSnapshot(snapshot, SnapshotCodec.contentHash(snapshot), router, credentials);
+        return new CompiledSnapshot(snapshot, contentHash != null ? contentHash : SnapshotCodec.contentHash(snapshot), router,
+                credentials);
     }
 
     /**

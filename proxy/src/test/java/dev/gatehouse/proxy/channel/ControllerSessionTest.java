@@ -22,6 +22,8 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 
+import java.util.List;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The per-connection handler on an {@link EmbeddedChannel}: frames in, frames out. */
@@ -72,8 +74,8 @@ class ControllerSessionTest {
     @Test
     void saysHelloWithWhatItServesOnceTheHandshakeCompletes() {
         ch.pipeline().fireUserEventTriggered(ClientHandshakeStateEvent.HANDSHAKE_COMPLETE);
-        assertThat(written()).isEqualTo(Hello.of("p1", 1, SnapshotCodec.contentHash(TestSnapshots.v(1)), null,
-                ChannelClientConfig.DEFAULT_MAX_MESSAGE_BYTES));
+        assertThat(written()).isEqualTo(new Hello(Hello.PROTOCOL, "p1", 1, SnapshotCodec.contentHash(TestSnapshots.v(1)), null,
+                (long) ChannelClientConfig.DEFAULT_MAX_MESSAGE_BYTES, List.of(Hello.FEATURE_OBJECTS)));
         assertThat(session.handshaken()).isTrue();
     }
 

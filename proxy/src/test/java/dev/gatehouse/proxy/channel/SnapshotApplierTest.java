@@ -18,19 +18,23 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class SnapshotApplierTest {
+    /** The hello of this build: it says it takes object deltas. */
+    static Hello hello(String proxyId, long version, String hash, String epoch) {
+        return new Hello(Hello.PROTOCOL, proxyId, version, hash, epoch, null, List.of(Hello.FEATURE_OBJECTS));
+    }
 
     @Test
     void helloTellsWhatTheSinkServes() {
         assertThat(new SnapshotApplier(new TestSnapshots.Sink(null), null).hello("p1"))
-                .isEqualTo(Hello.of("p1", 0, null));
+                .isEqualTo(hello("p1", 0, null, null));
         assertThat(new SnapshotApplier(new TestSnapshots.Sink(Snapshot.EMPTY), null).hello("p1"))
                 .as("a proxy before its first snapshot serves nothing, not the empty snapshot's content")
-                .isEqualTo(Hello.of("p1", 0, null));
+                .isEqualTo(hello("p1", 0, null, null));
         TestSnapshots.Sink sink = new TestSnapshots.Sink(TestSnapshots.v(5));
         SnapshotApplier applier = new SnapshotApplier(sink, null);
         assertThat(applier.lastAppliedVersion()).isEqualTo(5);
         assertThat(applier.hello("p1"))
-                .isEqualTo(Hello.of("p1", 5, SnapshotCodec.contentHash(TestSnapshots.v(5))));
+                .isEqualTo(hello("p1", 5, SnapshotCodec.contentHash(TestSnapshots.v(5)), null));
     }
 
     @Test
@@ -154,7 +158,7 @@ class SnapshotApplierTest {
         // a restart: the proxy serves the persisted snapshot, then a new client starts
         TestSnapshots.Sink restored = new TestSnapshots.Sink(ChannelClient.loadPersisted(dir));
         SnapshotApplier after = new SnapshotApplier(restored, dir);
-        assertThat(after.hello("p1")).isEqualTo(Hello.of("p1", 7, SnapshotCodec.contentHash(TestSnapshots.v(7)), "e1"));
+        assertThat(after.hello("p1")).isEqualTo(hello("p1", 7, SnapshotCodec.contentHash(TestSnapshots.v(7)), "e1"));
         assertThat(after.receive(SnapshotPush.of(TestSnapshots.v(6), "e1"))).isInstanceOf(Nack.class);
         assertThat(restored.offered).isEmpty();
         assertThat(after.receive(SnapshotPush.of(TestSnapshots.v(6), "e2"))).isInstanceOf(Ack.class);
@@ -167,5 +171,23 @@ class SnapshotApplierTest {
         SnapshotApplier applier = new SnapshotApplier(new TestSnapshots.Sink(TestSnapshots.v(9)), dir);
         assertThat(applier.hello("p1").lastEpoch()).isNull();
         assertThat(applier.receive(SnapshotPush.of(TestSnapshots.v(2), "e1"))).isInstanceOf(Ack.class);
+    }
+
+    @Test
+    void aPushFromAControllerBeforePerObjectHashingIsTakenWithItsLegacyHashAndAnsweredWithIt() {
+        TestSnapshots.Sink sink = new TestSnapshots.Sink(null);
+        SnapshotApplier applier = new SnapshotApplier(sink, null);
+        Snapshot v3 = TestSnapshots.v(3);
+        String legacy = SnapshotCodec.legacyContentHash(v3);
+        assertThat(legacy).isNotEqualTo(SnapshotCodec.contentHash(v3));
+        assertThat(applier.receive(new SnapshotPush(ChannelMessage.PROTOCOL, 3, legacy, null, v3))).isEqualTo(Ack.of(3, legacy));
+        assertThat(sink.offered).containsExactly(3L);
+        assertThat(applier.hello("p1").lastHash()).as("its own hello tells the per-object hash").isEqualTo(SnapshotCodec.contentHash(v3));
+
+        Snapshot v4 = TestSnapshots.v(4);
+        ChannelMessage wrong = applier.receive(new SnapshotPush(ChannelMessage.PROTOCOL, 4, legacy, null, v4));
+        assertThat(wrong).isInstanceOf(Nack.class);
+        assertThat(((Nack) wrong).errors().get(0).field()).as("a hash of neither definition is refused").isEqualTo("hash");
+        assertThat(sink.offered).containsExactly(3L);
     }
 }

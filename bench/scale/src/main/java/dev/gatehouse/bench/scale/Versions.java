@@ -7,15 +7,16 @@ import java.util.regex.Pattern;
 
 /**
  * The snapshot versions one process logged, each with the time its line carries: a proxy's
- * {@code event=snapshot.applied version=V routes=N} (validated, compiled and swapped in) or
- * {@code event=snapshot.applied version=V kind=endpoints} (an endpoint delta applied in place: the
- * routes are the version's before), or the controller's {@code event=channel.publish version=V ...
- * bytes=B delta-bytes=D} (the message every proxy at the base is sent: the delta's D when there is
- * one, else the whole snapshot's B).
+ * {@code event=snapshot.applied version=V routes=N ... kind=snapshot|objects} (a whole snapshot or an
+ * object delta, validated, compiled and swapped in) or {@code event=snapshot.applied version=V
+ * kind=endpoints} (an endpoint delta applied in place: the routes are the version's before), or the
+ * controller's {@code event=channel.publish version=V ... bytes=B delta-bytes=D delta-kind=K} (the
+ * message every proxy at the base is sent: the delta's D when there is one, else the whole
+ * snapshot's B; B is {@code -} when a delta made encoding the whole snapshot unnecessary).
  */
 final class Versions {
     static final Pattern APPLIED = Pattern.compile("event=snapshot\\.applied version=(\\d+) (?:routes=(\\d+)|kind=endpoints)");
-    static final Pattern PUBLISHED = Pattern.compile("event=channel\\.publish version=(\\d+) \\S+ bytes=(\\d+)(?: delta-bytes=(\\d+))?");
+    static final Pattern PUBLISHED = Pattern.compile("event=channel\\.publish version=(\\d+) \\S+ bytes=(\\d+|-)(?: delta-bytes=(\\d+))?");
     private final Pattern pattern;
     private final Map<Long, Long> at = new ConcurrentHashMap<>();
     private final Map<Long, Long> figure = new ConcurrentHashMap<>();
@@ -36,7 +37,8 @@ final class Versions {
         at.put(v, stamp);
         synchronized (this) {
             long f = m.groupCount() >= 3 && m.group(3) != null ? Long.parseLong(m.group(3)) // a delta's bytes
-                    : m.group(2) != null ? Long.parseLong(m.group(2)) : latestFigure; // a delta keeps the routes
+                    : m.group(2) != null && !m.group(2).equals("-") ? Long.parseLong(m.group(2))
+                    : latestFigure; // an endpoint delta keeps the routes
             figure.put(v, f);
             if (v > latest) {
                 latest = v;
