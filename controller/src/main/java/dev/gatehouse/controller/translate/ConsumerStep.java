@@ -10,11 +10,11 @@ import io.fabric8.kubernetes.api.model.Secret;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
  * Consumer objects and their credential Secrets → snapshot consumers with key digests.
@@ -30,30 +30,55 @@ final class ConsumerStep {
     }
 
     static void run(ClusterState state, TranslationContext ctx) {
-        Map<String, Secret> secrets = new TreeMap<>();
-        for (Secret s : state.secrets()) {
-            secrets.put(Sources.key(s), s);
-        }
+        Map<String, Secret> secrets = ctx.secrets(state);
         Map<String, Consumer> candidates = new LinkedHashMap<>();
         Map<String, ObjectReport> reports = new LinkedHashMap<>();
+        // A digest → the consumers that claim it, per namespace; only digests claimed twice are looked at again.
+        Map<String, List<String>> claims = new HashMap<>();
+        List<String> claimedTwice = new ArrayList<>();
+        Map<String, List<String>> digestsOf = new HashMap<>();
         for (dev.gatehouse.api.v1alpha1.Consumer c : ctx.sorted(state.consumers())) {
-            ObjectReport report = ctx.report(c);
-            Consumer built = build(c.getSpec(), report, secrets);
-            report.keys = 0;
+            TranslationMemo.Entry kept = null;
+            Object[] deps = null;
+            ObjectReport report = null;
+            if (ctx.memo != null) {
+                deps = inputs(c, secrets);
+                kept = ctx.memo.consumers.find(c, deps);
+                report = kept == null ? null : ctx.reuse(c, kept.base);
+            }
+            Consumer built;
+            List<String> digests;
+            if (report != null) {
+                built = (Consumer) kept.output;
+                @SuppressWarnings("unchecked")
+                List<String> keptDigests = (List<String>) kept.extra;
+                digests = keptDigests;
+            } else {
+                report = ctx.report(c);
+                built = build(c.getSpec(), report, secrets);
+                report.keys = 0;
+                digests = report.isInvalid() ? List.of()
+                        : built.credentials().stream().map(cred -> built.namespace() + "|" + cred.digest().toHex()).toList();
+                if (ctx.memo != null) {
+                    ctx.memo.consumers.put(c, deps, built, report, digests);
+                }
+            }
             if (!report.isInvalid()) {
                 candidates.put(report.source.key(), built);
                 reports.put(report.source.key(), report);
+                digestsOf.put(report.source.key(), digests);
+                for (String digest : digests) {
+                    List<String> owners = claims.computeIfAbsent(digest, k -> new ArrayList<>(1));
+                    owners.add(report.source.key());
+                    if (owners.size() == 2) {
+                        claimedTwice.add(digest);
+                    }
+                }
             }
         }
-        // A digest → the consumers (and Secrets) that claim it, per namespace.
-        Map<String, List<String>> claims = new TreeMap<>();
-        for (Consumer c : candidates.values()) {
-            for (Consumer.Credential cred : c.credentials()) {
-                claims.computeIfAbsent(c.namespace() + "|" + cred.digest().toHex(), k -> new ArrayList<>())
-                        .add(c.source().key());
-            }
-        }
-        for (List<String> owners : claims.values()) {
+        claimedTwice.sort(null);
+        for (String digest : claimedTwice) {
+            List<String> owners = claims.get(digest);
             List<String> distinct = owners.stream().distinct().toList();
             if (distinct.size() < 2) {
                 continue;
@@ -71,9 +96,32 @@ final class ConsumerStep {
             } else {
                 ctx.consumers.put(key, consumer);
                 // distinct keys: one Secret named twice, or two Secrets holding one key, is one key
-                reports.get(key).keys = (int) consumer.credentials().stream().map(cred -> cred.digest().toHex()).distinct().count();
+                List<String> digests = digestsOf.get(key);
+                reports.get(key).keys = digests.size() < 2 ? digests.size() : (int) digests.stream().distinct().count();
             }
         });
+    }
+
+    /**
+     * What a Consumer's translation reads beyond the object: the Secret (or null) of each key
+     * reference it resolves, in the order {@link #build} resolves them.
+     */
+    static Object[] inputs(dev.gatehouse.api.v1alpha1.Consumer c, Map<String, Secret> secrets) {
+        ConsumerSpec spec = c.getSpec();
+        if (spec == null || spec.keyAuth == null) {
+            return UpstreamStep.NO_INPUTS;
+        }
+        String ns = Sources.namespace(c);
+        List<ObjectRef> refs = Objects.requireNonNullElse(spec.keyAuth.secretRefs, List.of());
+        List<Object> deps = new ArrayList<>(refs.size() + 1);
+        for (ObjectRef ref : refs) {
+            deps.add(ref.namespace != null && !ref.namespace.isEmpty() && !ref.namespace.equals(ns) ? null
+                    : secrets.get(ns + "/" + ref.name));
+        }
+        if (Boolean.TRUE.equals(spec.keyAuth.generate)) {
+            deps.add(secrets.get(ns + "/" + ApiKeys.secretName(c.getMetadata().getName())));
+        }
+        return deps.toArray();
     }
 
     private static Consumer build(ConsumerSpec spec, ObjectReport report, Map<String, Secret> secrets) {

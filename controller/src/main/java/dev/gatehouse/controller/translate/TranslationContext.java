@@ -100,6 +100,26 @@ final class TranslationContext {
         return reports.computeIfAbsent(o.getKind() + "/" + Sources.key(o), k -> new ObjectReport(Sources.of(o)));
     }
 
+    /**
+     * The per-object outcomes kept from earlier translations, or null for a full translation
+     * ({@link IncrementalTranslator}).
+     */
+    TranslationMemo memo;
+
+    /**
+     * The report of {@code o} continued from a kept one; null when {@code o} already has a report
+     * in this translation (two objects of one name), which only a translation from scratch gets right.
+     */
+    ObjectReport reuse(HasMetadata o, ObjectReport kept) {
+        String key = o.getKind() + "/" + Sources.key(o);
+        if (reports.containsKey(key)) {
+            return null;
+        }
+        ObjectReport r = kept.reuse();
+        reports.put(key, r);
+        return r;
+    }
+
     List<ObjectStatus> statuses() {
         return reports.values().stream().map(ObjectReport::toStatus).toList();
     }
