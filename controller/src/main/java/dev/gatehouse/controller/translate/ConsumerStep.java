@@ -37,14 +37,14 @@ final class ConsumerStep {
         Map<String, List<String>> claims = new HashMap<>();
         List<String> claimedTwice = new ArrayList<>();
         Map<String, List<String>> digestsOf = new HashMap<>();
-        for (dev.gatehouse.api.v1alpha1.Consumer c : ctx.sorted(state.consumers())) {
+        for (dev.gatehouse.api.v1alpha1.Consumer c : ctx.sorted(ctx.memo == null ? null : ctx.memo.consumers, state.consumers())) {
             TranslationMemo.Entry kept = null;
             Object[] deps = null;
             ObjectReport report = null;
             if (ctx.memo != null) {
                 deps = inputs(c, secrets);
                 kept = ctx.memo.consumers.find(c, deps);
-                report = kept == null ? null : ctx.reuse(c, kept.base);
+                report = kept == null ? null : ctx.reuse(kept);
             }
             Consumer built;
             List<String> digests;

@@ -35,9 +35,8 @@ final class RouteStep {
     }
 
     static void run(ClusterState state, TranslationContext ctx) {
-        List<GatewayRoute> routes = new ArrayList<>(state.routes());
-        routes.sort(Sources.CREATION_ORDER);
-        Map<String, String> matchOwners = new HashMap<>();
+        List<GatewayRoute> routes = ctx.sorted(ctx.memo == null ? null : ctx.memo.routes, state.routes(), Sources.CREATION_ORDER);
+        Map<String, ObjectReport> matchOwners = new HashMap<>();
         for (GatewayRoute r : routes) {
             TranslationMemo.Entry kept = null;
             Object[] deps = null;
@@ -45,7 +44,7 @@ final class RouteStep {
             if (ctx.memo != null) {
                 deps = inputs(r, ctx);
                 kept = ctx.memo.routes.find(r, deps);
-                report = kept == null ? null : ctx.reuse(r, kept.base);
+                report = kept == null ? null : ctx.reuse(kept);
             }
             Route built;
             String match;
@@ -63,9 +62,9 @@ final class RouteStep {
             if (report.isInvalid()) {
                 continue;
             }
-            String owner = matchOwners.putIfAbsent(match, report.source.display());
+            ObjectReport owner = matchOwners.putIfAbsent(match, report);
             if (owner != null) {
-                report.conflict("spec", "same hosts, paths, methods, headers and priority as " + owner
+                report.conflict("spec", "same hosts, paths, methods, headers and priority as " + owner.source.display()
                         + ", which is older and wins (expected: a distinct match; change one of them or delete one)");
                 continue;
             }

@@ -18,14 +18,14 @@ final class ServiceStep {
     }
 
     static void run(ClusterState state, TranslationContext ctx) {
-        for (GatewayService gs : ctx.sorted(state.services())) {
+        for (GatewayService gs : ctx.sorted(ctx.memo == null ? null : ctx.memo.services, state.services())) {
             TranslationMemo.Entry kept = null;
             Object[] deps = null;
             ObjectReport report = null;
             if (ctx.memo != null) {
                 deps = inputs(gs, ctx);
                 kept = ctx.memo.services.find(gs, deps);
-                report = kept == null ? null : ctx.reuse(gs, kept.base);
+                report = kept == null ? null : ctx.reuse(kept);
             }
             Service built;
             if (report != null) {

@@ -2,7 +2,11 @@ package dev.gatehouse.controller.translate;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 
-import java.util.HashMap;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -12,29 +16,33 @@ import java.util.Map;
  * Upstream a GatewayService names, the GatewayService and anonymous Consumer a route names, the
  * key Secrets of a Consumer), the output and the report as the object's own step left them.
  *
- * <p>An entry is used only when the object is the same Java object (informer caches and the
- * manifest reader hand out a new object for every change, and the same one otherwise) and every
+ * <p>An entry is found by the object itself, the same Java object (informer caches and the
+ * manifest reader hand out a new object for every change, and the same one otherwise), and used only when every
  * input looked up again is the same object, or an equal value: the inputs are the entry's key
  * into what it depends on, looked up again through the state's indexes at each translation. A
  * changed Service thus invalidates exactly the Upstreams that name it, and no event has to be
  * routed to its dependents; a stale entry cannot be used, whatever events were missed.
  */
 final class TranslationMemo {
-    /** One kind's entries by {@code namespace/name}, and how many were built (not reused) so far. */
+    /** One kind's entries by object (identity), how many were built (not reused), and its last sorted order. */
     static final class Kind {
-        private final Map<String, Entry> entries = new HashMap<>();
+        private final Map<HasMetadata, Entry> entries = new IdentityHashMap<>();
         private int touched;
         /** Objects translated anew (not reused) since this memo was made: what tests count. */
         int built;
+        private List<? extends HasMetadata> lastInput = List.of();
+        private List<? extends HasMetadata> lastSorted = List.of();
 
-        /** The entry of {@code object} when it and its inputs {@code deps} are those it was made from; else null. */
+        /** The entry of {@code object} when its inputs {@code deps} are those it was made from; else null. */
         Entry find(HasMetadata object, Object[] deps) {
-            Entry e = entries.get(Sources.key(object));
-            if (e == null || e.object != object || !same(e.deps, deps)) {
+            Entry e = entries.get(object);
+            if (e == null || !same(e.deps, deps)) {
                 return null;
             }
-            e.pass = pass;
-            touched++;
+            if (e.pass != pass) {
+                e.pass = pass;
+                touched++;
+            }
             return e;
         }
 
@@ -42,12 +50,35 @@ final class TranslationMemo {
         Entry put(HasMetadata object, Object[] deps, Object output, ObjectReport report, Object extra) {
             Entry e = new Entry(object, deps, output, report.keep(), extra);
             e.pass = pass;
-            Entry previous = entries.put(Sources.key(object), e);
+            Entry previous = entries.put(object, e);
             if (previous == null || previous.pass != pass) {
                 touched++;
             }
             built++;
             return e;
+        }
+
+        /**
+         * {@code objects} sorted by {@code order}: the last sorted list again when {@code objects}
+         * holds the same objects in the same order as last time (an informer lists its cache in a
+         * stable order), else sorted anew.
+         */
+        @SuppressWarnings("unchecked")
+        <T extends HasMetadata> List<T> sorted(List<T> objects, Comparator<? super T> order) {
+            if (objects.size() == lastInput.size()) {
+                boolean same = true;
+                for (int i = 0; i < objects.size() && same; i++) {
+                    same = objects.get(i) == lastInput.get(i);
+                }
+                if (same) {
+                    return (List<T>) lastSorted;
+                }
+            }
+            List<T> copy = new ArrayList<>(objects);
+            copy.sort(order);
+            lastInput = objects;
+            lastSorted = Collections.unmodifiableList(copy);
+            return (List<T>) lastSorted;
         }
 
         int size() {
@@ -61,11 +92,17 @@ final class TranslationMemo {
             touched = 0;
         }
 
-        /** Drops the entries of objects that were not in this translation's state (deleted ones). */
+        /** Drops the entries of objects that were not in this translation's state (deleted or replaced ones). */
         private void end() {
             if (entries.size() > touched) {
                 entries.values().removeIf(e -> e.pass != pass);
             }
+        }
+
+        private void clear() {
+            entries.clear();
+            lastInput = List.of();
+            lastSorted = List.of();
         }
     }
 
@@ -83,10 +120,13 @@ final class TranslationMemo {
         final Object output;
         final ObjectReport base;
         final Object extra;
+        /** The key of the object's report in a translation ({@link TranslationContext#reuse}). */
+        final String reportKey;
         private long pass;
 
         private Entry(HasMetadata object, Object[] deps, Object output, ObjectReport base, Object extra) {
             this.object = object;
+            this.reportKey = TranslationContext.reportKey(object);
             this.deps = deps;
             this.output = output;
             this.base = base;
@@ -116,7 +156,7 @@ final class TranslationMemo {
     /** Forgets every entry: the next translation builds everything again. */
     void clear() {
         for (Kind k : kinds()) {
-            k.entries.clear();
+            k.clear();
         }
     }
 

@@ -22,14 +22,14 @@ final class UpstreamStep {
     }
 
     static void run(ClusterState state, TranslationContext ctx) {
-        for (dev.gatehouse.api.v1alpha1.Upstream u : ctx.sorted(state.upstreams())) {
+        for (dev.gatehouse.api.v1alpha1.Upstream u : ctx.sorted(ctx.memo == null ? null : ctx.memo.upstreams, state.upstreams())) {
             TranslationMemo.Entry kept = null;
             Object[] deps = null;
             ObjectReport report = null;
             if (ctx.memo != null) {
                 deps = inputs(u, state);
                 kept = ctx.memo.upstreams.find(u, deps);
-                report = kept == null ? null : ctx.reuse(u, kept.base);
+                report = kept == null ? null : ctx.reuse(kept);
             }
             Upstream built;
             if (report != null) {
