@@ -21,7 +21,7 @@ import java.util.Objects;
  * also done from scratch and compared: snapshot bytes ({@link SnapshotCodec#toJson}) and every
  * status. A difference (a bug, an object changed in place) is logged as
  * {@code event=translate.mismatch}, counted ({@link #mismatches()}), and the full result is used
- * and the kept outcomes dropped. One thread at a time (the controller's rebuild thread, or local
+ * and the kept outcomes dropped; so is an exception in the incremental path. One thread at a time (the controller's rebuild thread, or local
  * mode's reload).
  */
 public final class IncrementalTranslator {
@@ -60,8 +60,13 @@ public final class IncrementalTranslator {
             incremental = Translator.run(state, ingress, gateway, tls, ctx, false);
             memo.end();
         } catch (RuntimeException e) {
-            memo.clear(); // a half-done pass leaves nothing to trust
-            throw e;
+            // a bug in the incremental path: a half-done pass leaves nothing to trust; a translation
+            // from scratch decides (and throws if the bug is the translator's own)
+            memo.clear();
+            mismatches++;
+            log.warn("event=translate.mismatch difference=\"incremental translation failed: {}\" mismatches={} state=\"{}\" "
+                    + "action=full_translation_used", e.toString(), mismatches, state, e);
+            return Translator.translate(state, ingress, gateway, tls);
         }
         if (!verifyNext && translations % verifyEvery != 0) {
             return incremental;
