@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * Consumer objects and their credential Secrets → snapshot consumers with key digests.
@@ -29,15 +30,19 @@ final class ConsumerStep {
     private ConsumerStep() {
     }
 
+    /** A consumer its own checks accepted, before the check of keys claimed twice. */
+    private record Candidate(Consumer consumer, ObjectReport report, List<String> digests) {
+    }
+
     static void run(ClusterState state, TranslationContext ctx) {
         Map<String, Secret> secrets = ctx.secrets(state);
-        Map<String, Consumer> candidates = new LinkedHashMap<>();
-        Map<String, ObjectReport> reports = new LinkedHashMap<>();
-        // A digest → the consumers that claim it, per namespace; only digests claimed twice are looked at again.
-        Map<String, List<String>> claims = new HashMap<>();
-        List<String> claimedTwice = new ArrayList<>();
-        Map<String, List<String>> digestsOf = new HashMap<>();
-        for (dev.gatehouse.api.v1alpha1.Consumer c : ctx.sorted(ctx.memo == null ? null : ctx.memo.consumers, state.consumers())) {
+        List<dev.gatehouse.api.v1alpha1.Consumer> consumers = ctx.sorted(ctx.memo == null ? null : ctx.memo.consumers,
+                state.consumers());
+        Map<String, Candidate> candidates = new LinkedHashMap<>(consumers.size() * 2);
+        // A digest ("namespace|hex") → its first claimant; the digests claimed by another too, with every claimant.
+        Map<String, String> firstClaim = new HashMap<>(consumers.size() * 2);
+        Map<String, List<String>> claimedTwice = new TreeMap<>();
+        for (dev.gatehouse.api.v1alpha1.Consumer c : consumers) {
             TranslationMemo.Entry kept = null;
             Object[] deps = null;
             ObjectReport report = null;
@@ -63,41 +68,38 @@ final class ConsumerStep {
                     ctx.memo.consumers.put(c, deps, built, report, digests);
                 }
             }
-            if (!report.isInvalid()) {
-                candidates.put(report.source.key(), built);
-                reports.put(report.source.key(), report);
-                digestsOf.put(report.source.key(), digests);
-                for (String digest : digests) {
-                    List<String> owners = claims.computeIfAbsent(digest, k -> new ArrayList<>(1));
-                    owners.add(report.source.key());
-                    if (owners.size() == 2) {
-                        claimedTwice.add(digest);
-                    }
+            if (report.isInvalid()) {
+                continue;
+            }
+            String key = report.source.key();
+            candidates.put(key, new Candidate(built, report, digests));
+            for (String digest : digests) {
+                String first = firstClaim.putIfAbsent(digest, key);
+                if (first != null) {
+                    claimedTwice.computeIfAbsent(digest, d -> new ArrayList<>(List.of(first))).add(key);
                 }
             }
         }
-        claimedTwice.sort(null);
-        for (String digest : claimedTwice) {
-            List<String> owners = claims.get(digest);
+        for (List<String> owners : claimedTwice.values()) {
             List<String> distinct = owners.stream().distinct().toList();
             if (distinct.size() < 2) {
                 continue;
             }
             for (String owner : distinct) {
                 List<String> others = distinct.stream().filter(o -> !o.equals(owner)).map(o -> "Consumer " + o).toList();
-                reports.get(owner).conflict("spec.keyAuth", "a key of this consumer is also claimed by "
+                candidates.get(owner).report().conflict("spec.keyAuth", "a key of this consumer is also claimed by "
                         + String.join(", ", others) + " (expected: each key to belong to one consumer of the namespace; "
                         + "give one of them another Secret)");
             }
         }
-        candidates.forEach((key, consumer) -> {
-            if (reports.get(key).isInvalid()) {
+        candidates.forEach((key, candidate) -> {
+            if (candidate.report().isInvalid()) {
                 ctx.refusedConsumers.add(key);
             } else {
-                ctx.consumers.put(key, consumer);
+                ctx.consumers.put(key, candidate.consumer());
                 // distinct keys: one Secret named twice, or two Secrets holding one key, is one key
-                List<String> digests = digestsOf.get(key);
-                reports.get(key).keys = digests.size() < 2 ? digests.size() : (int) digests.stream().distinct().count();
+                List<String> digests = candidate.digests();
+                candidate.report().keys = digests.size() < 2 ? digests.size() : (int) digests.stream().distinct().count();
             }
         });
     }

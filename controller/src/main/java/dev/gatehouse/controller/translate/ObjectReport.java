@@ -44,11 +44,17 @@ final class ObjectReport {
 
     private ObjectReport copyOf(ObjectReport base) {
         ObjectReport c = new ObjectReport(source);
-        c.invalid.addAll(invalid);
+        if (!invalid.isEmpty()) {
+            c.invalid.addAll(invalid);
+        }
         c.invalidReason = invalidReason;
-        c.unresolved.addAll(unresolved);
+        if (!unresolved.isEmpty()) {
+            c.unresolved.addAll(unresolved);
+        }
         c.unresolvedReason = unresolvedReason;
-        c.warnings.addAll(warnings);
+        if (!warnings.isEmpty()) {
+            c.warnings.addAll(warnings);
+        }
         c.targets = targets;
         c.readyTargets = readyTargets;
         c.keys = keys;
