@@ -59,12 +59,13 @@ final class ConsumerStep {
                 List<String> keptDigests = (List<String>) kept.extra;
                 digests = keptDigests;
             } else {
+                boolean keep = ctx.keeps(c);
                 report = ctx.report(c);
                 built = build(c.getSpec(), report, secrets);
                 report.keys = 0;
                 digests = report.isInvalid() ? List.of()
                         : built.credentials().stream().map(cred -> built.namespace() + "|" + cred.digest().toHex()).toList();
-                if (ctx.memo != null) {
+                if (keep) {
                     ctx.memo.consumers.put(c, deps, built, report, digests);
                 }
             }

@@ -52,10 +52,11 @@ final class RouteStep {
                 built = (Route) kept.output;
                 match = (String) kept.extra;
             } else {
+                boolean keep = ctx.keeps(r);
                 report = ctx.report(r);
                 built = build(r.getSpec(), report, ctx);
                 match = report.isInvalid() ? null : matchKey(built);
-                if (ctx.memo != null) {
+                if (keep) {
                     ctx.memo.routes.put(r, deps, built, report, match);
                 }
             }

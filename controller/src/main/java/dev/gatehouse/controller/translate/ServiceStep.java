@@ -35,9 +35,10 @@ final class ServiceStep {
                     ctx.upstreams.put(own.id(), own);
                 }
             } else {
+                boolean keep = ctx.keeps(gs);
                 report = ctx.report(gs);
                 built = build(gs.getSpec(), report, ctx);
-                if (ctx.memo != null) {
+                if (keep) {
                     Upstream own = built == null || built.upstream() == null || !built.upstream().endsWith("#url") ? null
                             : ctx.upstreams.get(built.upstream());
                     ctx.memo.services.put(gs, deps, built, report, own);

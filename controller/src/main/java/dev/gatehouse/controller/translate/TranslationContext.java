@@ -110,6 +110,15 @@ final class TranslationContext {
     }
 
     /**
+     * True when {@code o}'s outcome may be kept: a memo is in use, and no other object of its kind
+     * and name has a report in this translation yet (two objects of one name share a report, which
+     * is no one object's outcome).
+     */
+    boolean keeps(HasMetadata o) {
+        return memo != null && !reports.containsKey(reportKey(o));
+    }
+
+    /**
      * The per-object outcomes kept from earlier translations, or null for a full translation
      * ({@link IncrementalTranslator}).
      */

@@ -81,10 +81,6 @@ final class TranslationMemo {
             return (List<T>) lastSorted;
         }
 
-        int size() {
-            return entries.size();
-        }
-
         private long pass;
 
         private void begin(long p) {
@@ -107,7 +103,7 @@ final class TranslationMemo {
     }
 
     /**
-     * @param object the input object, compared by identity
+     * @param object the input object (entries are found by it, by identity)
      * @param deps   what its translation read beyond the object, compared by identity for API objects
      *               and by equality for values (a message, an id, a flag)
      * @param output the translated object (a snapshot record), or null when it was refused
@@ -115,7 +111,6 @@ final class TranslationMemo {
      * @param extra  what else the step keeps (a route's match key, a url service's own upstream, a consumer's claims)
      */
     static final class Entry {
-        final HasMetadata object;
         final Object[] deps;
         final Object output;
         final ObjectReport base;
@@ -125,7 +120,6 @@ final class TranslationMemo {
         private long pass;
 
         private Entry(HasMetadata object, Object[] deps, Object output, ObjectReport base, Object extra) {
-            this.object = object;
             this.reportKey = TranslationContext.reportKey(object);
             this.deps = deps;
             this.output = output;

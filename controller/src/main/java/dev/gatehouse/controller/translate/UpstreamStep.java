@@ -35,9 +35,10 @@ final class UpstreamStep {
             if (report != null) {
                 built = (Upstream) kept.output;
             } else {
+                boolean keep = ctx.keeps(u);
                 report = ctx.report(u);
                 built = build(u, state, report);
-                if (ctx.memo != null) {
+                if (keep) {
                     ctx.memo.upstreams.put(u, deps, built, report, null);
                 }
             }

@@ -156,6 +156,28 @@ class IncrementalTranslatorTest {
         }
     }
 
+    @Test
+    void twoObjectsOfOneNameShareNoKeptOutcome() {
+        // local mode may hold one name twice (two files); a step then makes one report for both,
+        // which is neither object's own outcome and must not be kept as the second one's
+        GatewayRoute refused = SMALL.route(7, "not a path");
+        GatewayRoute twin = SMALL.route(7, "/twin");
+        List<GatewayRoute> onlyRefused = new ArrayList<>(base.routes());
+        onlyRefused.set(7, refused);
+        List<GatewayRoute> bothRoutes = new ArrayList<>(onlyRefused);
+        bothRoutes.add(twin);
+        List<GatewayRoute> onlyTwin = new ArrayList<>(base.routes());
+        onlyTwin.set(7, twin);
+        ClusterState first = with(base, null, onlyRefused, null, null);
+        ClusterState both = with(base, null, bothRoutes, null, null);
+        ClusterState second = with(base, null, onlyTwin, null, null);
+        for (ClusterState state : List.of(first, both, second, both, first, second)) {
+            Translation t = translate(state);
+            assertThat(IncrementalTranslator.difference(t, Translator.translate(state, TLS))).isNull();
+        }
+        assertThat(status(translate(second), "GatewayRoute", "r-7").problems()).as("the twin alone").isEmpty();
+    }
+
     private static int indexOf(List<EndpointSlice> slices, String name) {
         for (int i = 0; i < slices.size(); i++) {
             if (slices.get(i).getMetadata().getName().equals(name)) {
