@@ -8,7 +8,7 @@ import dev.gatehouse.controller.translate.IngressSelection;
 import dev.gatehouse.controller.translate.ObjectStatus;
 import dev.gatehouse.controller.translate.TlsSettings;
 import dev.gatehouse.controller.translate.Translation;
-import dev.gatehouse.controller.translate.Translator;
+import dev.gatehouse.controller.translate.IncrementalTranslator;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +60,12 @@ public final class LocalSource implements AutoCloseable {
     private final DirectoryScanner scanner;
     /** Each file's objects, parsed again only when its bytes change. */
     private final ParsedFiles parsed = new ParsedFiles();
+    /**
+     * Translates the objects of changed files (and what reads them) only: the files not changed
+     * keep their parsed objects ({@link ParsedFiles}), the same Java objects, so their outcomes are
+     * reused. Used under this source's lock.
+     */
+    private final IncrementalTranslator translator = new IncrementalTranslator();
     private Set<String> reported = Set.of();
     private volatile Translation translation;
     private final String defaultCertificate;
@@ -122,7 +128,7 @@ public final class LocalSource implements AutoCloseable {
         List<HasMetadata> objects = new ArrayList<>(merged.objects());
         objects.addAll(keys.secretsFor(merged.objects()));
         translatedAt = clock.instant();
-        Translation t = Translator.translate(ManifestReader.state(objects), IngressSelection.DEFAULT,
+        Translation t = translator.translate(ManifestReader.state(objects), IngressSelection.DEFAULT,
                 new TlsSettings(defaultCertificate, translatedAt, certificateCache));
         translation = t;
         report(merged, t);

@@ -8,7 +8,7 @@ import dev.gatehouse.controller.translate.DefaultCertificate;
 import dev.gatehouse.controller.translate.TlsSettings;
 import dev.gatehouse.controller.translate.GatewaySelection;
 import dev.gatehouse.controller.translate.Translation;
-import dev.gatehouse.controller.translate.Translator;
+import dev.gatehouse.controller.translate.IncrementalTranslator;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
@@ -60,6 +60,15 @@ public final class Controller implements AutoCloseable {
     private final dev.gatehouse.controller.translate.CertificateCache certificateCache =
             new dev.gatehouse.controller.translate.CertificateCache();
     private volatile java.time.Instant lastTranslation = java.time.Instant.EPOCH;
+    /**
+     * Translates what changed since the last rebuild only; used by the rebuild thread only. Every
+     * {@link IncrementalTranslator#DEFAULT_VERIFY_EVERY}-th rebuild, and the first after
+     * {@link #VERIFY_INTERVAL}, is compared with a full translation (docs/translation.md).
+     */
+    private final IncrementalTranslator translator = new IncrementalTranslator();
+    /** A rebuild at least this long after the last compared one is compared with a full translation. */
+    static final Duration VERIFY_INTERVAL = Duration.ofMinutes(10);
+    private java.time.Instant lastVerified = java.time.Instant.EPOCH;
     /** The last translation refused a TLS Secret (one not valid yet is rechecked like one in play). */
     private volatile boolean certificateRefused;
     private final java.util.concurrent.ScheduledExecutorService recheck = java.util.concurrent.Executors
@@ -80,6 +89,13 @@ public final class Controller implements AutoCloseable {
                 .description("Rebuilds of the snapshot from the informer caches").register(registry);
         this.pushes = io.micrometer.core.instrument.Counter.builder("gatehouse.controller.pushes")
                 .description("Snapshots published because their content changed").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("gatehouse.controller.translate.mismatches", translator,
+                        IncrementalTranslator::mismatches)
+                .description("Incremental translations that differed from the full one (each logged as "
+                        + "event=translate.mismatch; the full one was published)").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("gatehouse.controller.translate.verified", translator,
+                        IncrementalTranslator::verified)
+                .description("Incremental translations compared with a full one").register(registry);
         io.micrometer.core.instrument.Gauge.builder("gatehouse.controller.leader", this, c -> c.leader ? 1 : 0)
                 .description("1 while this replica holds the leader Lease").register(registry);
         io.micrometer.core.instrument.Gauge.builder("gatehouse.controller.snapshot.version", this,
@@ -185,9 +201,14 @@ public final class Controller implements AutoCloseable {
         if (gw != null) {
             state = state.withGatewayApi(gw.state());
         }
-        Translation t = Translator.translate(state, config.ingress().selection(),
+        java.time.Instant now = clock.instant();
+        if (Duration.between(lastVerified, now).compareTo(VERIFY_INTERVAL) >= 0) {
+            lastVerified = now;
+            translator.verifyNext();
+        }
+        Translation t = translator.translate(state, config.ingress().selection(),
                 gw == null ? GatewaySelection.OFF : config.gateway(),
-                new TlsSettings(config.defaultCertificate(), clock.instant(), certificateCache));
+                new TlsSettings(config.defaultCertificate(), now, certificateCache));
         lastTranslation = clock.instant();
         if (w.servicesReferenced(state.servicesReferenced())) {
             debouncer.mark(); // a Service referenced anew: its events so far were passed over

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,51 +30,101 @@ final class ConsumerStep {
     private ConsumerStep() {
     }
 
+    /** A consumer its own checks accepted, before the check of keys claimed twice. */
+    private record Candidate(Consumer consumer, ObjectReport report, List<String> digests) {
+    }
+
     static void run(ClusterState state, TranslationContext ctx) {
-        Map<String, Secret> secrets = new TreeMap<>();
-        for (Secret s : state.secrets()) {
-            secrets.put(Sources.key(s), s);
-        }
-        Map<String, Consumer> candidates = new LinkedHashMap<>();
-        Map<String, ObjectReport> reports = new LinkedHashMap<>();
-        for (dev.gatehouse.api.v1alpha1.Consumer c : ctx.sorted(state.consumers())) {
-            ObjectReport report = ctx.report(c);
-            Consumer built = build(c.getSpec(), report, secrets);
-            report.keys = 0;
-            if (!report.isInvalid()) {
-                candidates.put(report.source.key(), built);
-                reports.put(report.source.key(), report);
+        Map<String, Secret> secrets = ctx.secrets(state);
+        List<dev.gatehouse.api.v1alpha1.Consumer> consumers = ctx.sorted(ctx.memo == null ? null : ctx.memo.consumers,
+                state.consumers());
+        Map<String, Candidate> candidates = new LinkedHashMap<>(consumers.size() * 2);
+        // A digest ("namespace|hex") → its first claimant; the digests claimed by another too, with every claimant.
+        Map<String, String> firstClaim = new HashMap<>(consumers.size() * 2);
+        Map<String, List<String>> claimedTwice = new TreeMap<>();
+        for (dev.gatehouse.api.v1alpha1.Consumer c : consumers) {
+            TranslationMemo.Entry kept = null;
+            Object[] deps = null;
+            ObjectReport report = null;
+            if (ctx.memo != null) {
+                deps = inputs(c, secrets);
+                kept = ctx.memo.consumers.find(c, deps);
+                report = kept == null ? null : ctx.reuse(kept);
+            }
+            Consumer built;
+            List<String> digests;
+            if (report != null) {
+                built = (Consumer) kept.output;
+                @SuppressWarnings("unchecked")
+                List<String> keptDigests = (List<String>) kept.extra;
+                digests = keptDigests;
+            } else {
+                boolean keep = ctx.keeps(c);
+                report = ctx.report(c);
+                built = build(c.getSpec(), report, secrets);
+                report.keys = 0;
+                digests = report.isInvalid() ? List.of()
+                        : built.credentials().stream().map(cred -> built.namespace() + "|" + cred.digest().toHex()).toList();
+                if (keep) {
+                    ctx.memo.consumers.put(c, deps, built, report, digests);
+                }
+            }
+            if (report.isInvalid()) {
+                continue;
+            }
+            String key = report.source.key();
+            candidates.put(key, new Candidate(built, report, digests));
+            for (String digest : digests) {
+                String first = firstClaim.putIfAbsent(digest, key);
+                if (first != null) {
+                    claimedTwice.computeIfAbsent(digest, d -> new ArrayList<>(List.of(first))).add(key);
+                }
             }
         }
-        // A digest → the consumers (and Secrets) that claim it, per namespace.
-        Map<String, List<String>> claims = new TreeMap<>();
-        for (Consumer c : candidates.values()) {
-            for (Consumer.Credential cred : c.credentials()) {
-                claims.computeIfAbsent(c.namespace() + "|" + cred.digest().toHex(), k -> new ArrayList<>())
-                        .add(c.source().key());
-            }
-        }
-        for (List<String> owners : claims.values()) {
+        for (List<String> owners : claimedTwice.values()) {
             List<String> distinct = owners.stream().distinct().toList();
             if (distinct.size() < 2) {
                 continue;
             }
             for (String owner : distinct) {
                 List<String> others = distinct.stream().filter(o -> !o.equals(owner)).map(o -> "Consumer " + o).toList();
-                reports.get(owner).conflict("spec.keyAuth", "a key of this consumer is also claimed by "
+                candidates.get(owner).report().conflict("spec.keyAuth", "a key of this consumer is also claimed by "
                         + String.join(", ", others) + " (expected: each key to belong to one consumer of the namespace; "
                         + "give one of them another Secret)");
             }
         }
-        candidates.forEach((key, consumer) -> {
-            if (reports.get(key).isInvalid()) {
+        candidates.forEach((key, candidate) -> {
+            if (candidate.report().isInvalid()) {
                 ctx.refusedConsumers.add(key);
             } else {
-                ctx.consumers.put(key, consumer);
+                ctx.consumers.put(key, candidate.consumer());
                 // distinct keys: one Secret named twice, or two Secrets holding one key, is one key
-                reports.get(key).keys = (int) consumer.credentials().stream().map(cred -> cred.digest().toHex()).distinct().count();
+                List<String> digests = candidate.digests();
+                candidate.report().keys = digests.size() < 2 ? digests.size() : (int) digests.stream().distinct().count();
             }
         });
+    }
+
+    /**
+     * What a Consumer's translation reads beyond the object: the Secret (or null) of each key
+     * reference it resolves, in the order {@link #build} resolves them.
+     */
+    static Object[] inputs(dev.gatehouse.api.v1alpha1.Consumer c, Map<String, Secret> secrets) {
+        ConsumerSpec spec = c.getSpec();
+        if (spec == null || spec.keyAuth == null) {
+            return UpstreamStep.NO_INPUTS;
+        }
+        String ns = Sources.namespace(c);
+        List<ObjectRef> refs = Objects.requireNonNullElse(spec.keyAuth.secretRefs, List.of());
+        List<Object> deps = new ArrayList<>(refs.size() + 1);
+        for (ObjectRef ref : refs) {
+            deps.add(ref.namespace != null && !ref.namespace.isEmpty() && !ref.namespace.equals(ns) ? null
+                    : secrets.get(ns + "/" + ref.name));
+        }
+        if (Boolean.TRUE.equals(spec.keyAuth.generate)) {
+            deps.add(secrets.get(ns + "/" + ApiKeys.secretName(c.getMetadata().getName())));
+        }
+        return deps.toArray();
     }
 
     private static Consumer build(ConsumerSpec spec, ObjectReport report, Map<String, Secret> secrets) {

@@ -17,8 +17,49 @@ final class ObjectReport {
     Integer readyTargets;
     Integer keys;
 
+    /** The report this one was copied from, unchanged since: its status is reused ({@link #toStatus()}). */
+    private ObjectReport base;
+    /** For a base: the status last made from it, and the counts it was made with. */
+    private ObjectStatus memo;
+    private Integer memoTargets;
+    private Integer memoReadyTargets;
+    private Integer memoKeys;
+
     ObjectReport(Source source) {
         this.source = source;
+    }
+
+    /** A copy of this report as it is now, to keep ({@link TranslationMemo}): later additions to this one do not reach it. */
+    ObjectReport keep() {
+        return copyOf(null);
+    }
+
+    /**
+     * A copy of a kept report to go on from, for a translation that reuses an object's outcome.
+     * The lists only grow, so a copy with as many entries as this one holds the same ones.
+     */
+    ObjectReport reuse() {
+        return copyOf(this);
+    }
+
+    private ObjectReport copyOf(ObjectReport base) {
+        ObjectReport c = new ObjectReport(source);
+        if (!invalid.isEmpty()) {
+            c.invalid.addAll(invalid);
+        }
+        c.invalidReason = invalidReason;
+        if (!unresolved.isEmpty()) {
+            c.unresolved.addAll(unresolved);
+        }
+        c.unresolvedReason = unresolvedReason;
+        if (!warnings.isEmpty()) {
+            c.warnings.addAll(warnings);
+        }
+        c.targets = targets;
+        c.readyTargets = readyTargets;
+        c.keys = keys;
+        c.base = base;
+        return c;
     }
 
     /** The object cannot be used: it is left out of the snapshot. */
@@ -62,7 +103,30 @@ final class ObjectReport {
         return all;
     }
 
+    /**
+     * The status; when nothing was added since the copy from a base (a reused outcome to which the
+     * translation's global checks added no conflict or warning), the same {@link ObjectStatus}
+     * object as the last one made with the same counts: equal, and cheap to compare downstream.
+     */
     ObjectStatus toStatus() {
+        ObjectReport b = base;
+        if (b == null || invalid.size() != b.invalid.size() || unresolved.size() != b.unresolved.size()
+                || warnings.size() != b.warnings.size() || invalidReason != b.invalidReason) {
+            return build();
+        }
+        synchronized (b) {
+            if (b.memo == null || !java.util.Objects.equals(b.memoTargets, targets)
+                    || !java.util.Objects.equals(b.memoReadyTargets, readyTargets) || !java.util.Objects.equals(b.memoKeys, keys)) {
+                b.memo = build();
+                b.memoTargets = targets;
+                b.memoReadyTargets = readyTargets;
+                b.memoKeys = keys;
+            }
+            return b.memo;
+        }
+    }
+
+    private ObjectStatus build() {
         StatusCondition accepted = invalid.isEmpty()
                 ? new StatusCondition(StatusCondition.ACCEPTED, true, Reason.Accepted, "accepted")
                 : new StatusCondition(StatusCondition.ACCEPTED, false, invalidReason, String.join("; ", invalid));

@@ -35,23 +35,88 @@ final class RouteStep {
     }
 
     static void run(ClusterState state, TranslationContext ctx) {
-        List<GatewayRoute> routes = new ArrayList<>(state.routes());
-        routes.sort(Sources.CREATION_ORDER);
-        Map<String, String> matchOwners = new HashMap<>();
+        List<GatewayRoute> routes = ctx.sorted(ctx.memo == null ? null : ctx.memo.routes, state.routes(), Sources.CREATION_ORDER);
+        Map<String, ObjectReport> matchOwners = new HashMap<>();
         for (GatewayRoute r : routes) {
-            ObjectReport report = ctx.report(r);
-            Route built = build(r.getSpec(), report, ctx);
+            TranslationMemo.Entry kept = null;
+            Object[] deps = null;
+            ObjectReport report = null;
+            if (ctx.memo != null) {
+                deps = inputs(r, ctx);
+                kept = ctx.memo.routes.find(r, deps);
+                report = kept == null ? null : ctx.reuse(kept);
+            }
+            Route built;
+            String match;
+            if (report != null) {
+                built = (Route) kept.output;
+                match = (String) kept.extra;
+            } else {
+                boolean keep = ctx.keeps(r);
+                report = ctx.report(r);
+                built = build(r.getSpec(), report, ctx);
+                match = report.isInvalid() ? null : matchKey(built);
+                if (keep) {
+                    ctx.memo.routes.put(r, deps, built, report, match);
+                }
+            }
             if (report.isInvalid()) {
                 continue;
             }
-            String owner = matchOwners.putIfAbsent(matchKey(built), report.source.display());
+            ObjectReport owner = matchOwners.putIfAbsent(match, report);
             if (owner != null) {
-                report.conflict("spec", "same hosts, paths, methods, headers and priority as " + owner
+                report.conflict("spec", "same hosts, paths, methods, headers and priority as " + owner.source.display()
                         + ", which is older and wins (expected: a distinct match; change one of them or delete one)");
                 continue;
             }
             ctx.routes.add(built);
             claimCertificate(r.getSpec(), built, report, ctx);
+        }
+    }
+
+    /**
+     * What a route's translation reads beyond the object, from what earlier steps accepted: whether
+     * its GatewayService was accepted, the key-auth settings it inherits from it and why it cannot
+     * take traffic, and the id of the anonymous Consumer its key-auth names (null when there is none).
+     */
+    static Object[] inputs(GatewayRoute r, TranslationContext ctx) {
+        GatewayRouteSpec spec = r.getSpec();
+        if (spec == null) {
+            return UpstreamStep.NO_INPUTS;
+        }
+        String ns = Sources.namespace(r);
+        ObjectRef ref = spec.serviceRef;
+        Boolean accepted = null;
+        String unusable = null;
+        Plugins.KeyAuth inherited = null;
+        if (ref != null && ref.name != null && !ref.name.isEmpty()
+                && (ref.namespace == null || ref.namespace.isEmpty() || ref.namespace.equals(ns))) {
+            String key = ns + "/" + ref.name;
+            accepted = ctx.services.containsKey(key);
+            unusable = ctx.unusableServices.get(key);
+            Plugins p = ctx.servicePlugins.get(key);
+            inherited = p == null ? null : p.keyAuth;
+        }
+        Plugins.KeyAuth declared = spec.plugins == null ? null : spec.plugins.keyAuth;
+        Plugins.KeyAuth effective = declared != null ? declared : inherited;
+        String anonymous = null;
+        if (effective != null && effective.anonymous != null && !effective.anonymous.isEmpty()) {
+            Consumer c = ctx.consumers.get(ns + "/" + effective.anonymous);
+            anonymous = c == null ? null : c.id();
+        }
+        return new Object[] {accepted, new Identity(inherited), unusable, anonymous};
+    }
+
+    /** Equal only to a wrapper of the same object: settings read from a GatewayService are the same while it is. */
+    private record Identity(Object of) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Identity i && i.of == of;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(of);
         }
     }
 

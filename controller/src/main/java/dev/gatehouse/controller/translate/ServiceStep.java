@@ -18,10 +18,33 @@ final class ServiceStep {
     }
 
     static void run(ClusterState state, TranslationContext ctx) {
-        for (GatewayService gs : ctx.sorted(state.services())) {
-            ObjectReport report = ctx.report(gs);
+        for (GatewayService gs : ctx.sorted(ctx.memo == null ? null : ctx.memo.services, state.services())) {
+            TranslationMemo.Entry kept = null;
+            Object[] deps = null;
+            ObjectReport report = null;
+            if (ctx.memo != null) {
+                deps = inputs(gs, ctx);
+                kept = ctx.memo.services.find(gs, deps);
+                report = kept == null ? null : ctx.reuse(kept);
+            }
+            Service built;
+            if (report != null) {
+                built = (Service) kept.output;
+                if (kept.extra != null) {
+                    Upstream own = (Upstream) kept.extra;
+                    ctx.upstreams.put(own.id(), own);
+                }
+            } else {
+                boolean keep = ctx.keeps(gs);
+                report = ctx.report(gs);
+                built = build(gs.getSpec(), report, ctx);
+                if (keep) {
+                    Upstream own = built == null || built.upstream() == null || !built.upstream().endsWith("#url") ? null
+                            : ctx.upstreams.get(built.upstream());
+                    ctx.memo.services.put(gs, deps, built, report, own);
+                }
+            }
             String key = report.source.key();
-            Service built = build(gs.getSpec(), report, ctx);
             if (report.isInvalid()) {
                 ctx.unusableServices.put(key, "GatewayService " + key + " is not accepted");
             } else if (built == null) {
@@ -31,6 +54,15 @@ final class ServiceStep {
                 ctx.servicePlugins.put(key, gs.getSpec().plugins);
             }
         }
+    }
+
+    /** What a GatewayService's translation reads beyond the object: whether the Upstream it names was accepted. */
+    static Object[] inputs(GatewayService gs, TranslationContext ctx) {
+        GatewayServiceSpec spec = gs.getSpec();
+        if (spec == null || spec.upstreamRef == null) {
+            return UpstreamStep.NO_INPUTS;
+        }
+        return new Object[] {ctx.upstreams.containsKey(Sources.namespace(gs) + "/" + spec.upstreamRef.name)};
     }
 
     private static Service build(GatewayServiceSpec spec, ObjectReport report, TranslationContext ctx) {

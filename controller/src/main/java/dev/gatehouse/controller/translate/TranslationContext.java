@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -94,14 +95,71 @@ final class TranslationContext {
         return secrets;
     }
 
-    private final Map<String, ObjectReport> reports = new TreeMap<>();
+    /**
+     * Reports by {@link #reportKey}, in the order the steps made them: each step goes through its
+     * objects in one order, so {@link #statuses()} sorts a few sorted runs, which is cheap.
+     */
+    private final Map<String, ObjectReport> reports = new LinkedHashMap<>();
 
-    ObjectReport report(HasMetadata o) {
-        return reports.computeIfAbsent(o.getKind() + "/" + Sources.key(o), k -> new ObjectReport(Sources.of(o)));
+    static String reportKey(HasMetadata o) {
+        return o.getKind() + "/" + Sources.key(o);
     }
 
+    ObjectReport report(HasMetadata o) {
+        return reports.computeIfAbsent(reportKey(o), k -> new ObjectReport(Sources.of(o)));
+    }
+
+    /**
+     * True when {@code o}'s outcome may be kept: a memo is in use, and no other object of its kind
+     * and name has a report in this translation yet (two objects of one name share a report, which
+     * is no one object's outcome).
+     */
+    boolean keeps(HasMetadata o) {
+        return memo != null && !reports.containsKey(reportKey(o));
+    }
+
+    /**
+     * The per-object outcomes kept from earlier translations, or null for a full translation
+     * ({@link IncrementalTranslator}).
+     */
+    TranslationMemo memo;
+
+    /**
+     * The report of {@code o} continued from a kept one; null when {@code o} already has a report
+     * in this translation (two objects of one name), which only a translation from scratch gets right.
+     */
+    ObjectReport reuse(TranslationMemo.Entry kept) {
+        ObjectReport r = kept.base.reuse();
+        if (reports.putIfAbsent(kept.reportKey, r) != null) {
+            return null;
+        }
+        return r;
+    }
+
+    /** Every object's status, sorted by kind, namespace and name. */
     List<ObjectStatus> statuses() {
-        return reports.values().stream().map(ObjectReport::toStatus).toList();
+        List<Map.Entry<String, ObjectReport>> all = new ArrayList<>(reports.entrySet());
+        all.sort(Map.Entry.comparingByKey());
+        List<ObjectStatus> out = new ArrayList<>(all.size());
+        for (Map.Entry<String, ObjectReport> e : all) {
+            out.add(e.getValue().toStatus());
+        }
+        return out;
+    }
+
+    /** {@code objects} by namespace and name; the same list as last time when they are the same as last time. */
+    <T extends HasMetadata> List<T> sorted(TranslationMemo.Kind kind, List<T> objects) {
+        return sorted(kind, objects, Sources.NAME_ORDER);
+    }
+
+    /** {@code objects} in {@code order}; through {@code kind} of the memo, when there is one. */
+    <T extends HasMetadata> List<T> sorted(TranslationMemo.Kind kind, List<T> objects, java.util.Comparator<? super T> order) {
+        if (memo != null) {
+            return kind.sorted(objects, order);
+        }
+        List<T> copy = new ArrayList<>(objects);
+        copy.sort(order);
+        return copy;
     }
 
     <T extends HasMetadata> List<T> sorted(List<T> objects) {

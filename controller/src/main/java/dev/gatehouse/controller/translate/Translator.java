@@ -50,7 +50,16 @@ public final class Translator {
      * @param tls     the default certificate and the time certificates are checked against
      */
     public static Translation translate(ClusterState state, IngressSelection ingress, GatewaySelection gateway, TlsSettings tls) {
-        TranslationContext ctx = new TranslationContext();
+        return run(state, ingress, gateway, tls, new TranslationContext(), true);
+    }
+
+    /**
+     * The steps over {@code ctx}, which may carry the outcomes of earlier translations to reuse
+     * ({@link IncrementalTranslator}). {@code validate}: check the snapshot as the proxy will; an
+     * incremental translation leaves it to the full translations it is compared with.
+     */
+    static Translation run(ClusterState state, IngressSelection ingress, GatewaySelection gateway, TlsSettings tls,
+                           TranslationContext ctx, boolean validate) {
         UpstreamStep.run(state, ctx);
         ServiceStep.run(state, ctx);
         ConsumerStep.run(state, ctx);
@@ -61,10 +70,12 @@ public final class Translator {
         Snapshot snapshot = new Snapshot(0, new ArrayList<>(ctx.services.values()), ctx.routes,
                 new ArrayList<>(ctx.upstreams.values()), new ArrayList<>(ctx.consumers.values()),
                 new ArrayList<>(ctx.certificates.values()));
-        var problems = snapshot.validate();
-        if (!problems.isEmpty()) {
-            // The steps check everything validate() does; reaching here is a translator bug.
-            throw new IllegalStateException("translator produced an invalid snapshot: " + problems);
+        if (validate) {
+            var problems = snapshot.validate();
+            if (!problems.isEmpty()) {
+                // The steps check everything validate() does; reaching here is a translator bug.
+                throw new IllegalStateException("translator produced an invalid snapshot: " + problems);
+            }
         }
         return new Translation(snapshot, ctx.statuses(), ctx.defaultCertificate, gatewayApi.status());
     }

@@ -22,9 +22,26 @@ final class UpstreamStep {
     }
 
     static void run(ClusterState state, TranslationContext ctx) {
-        for (dev.gatehouse.api.v1alpha1.Upstream u : ctx.sorted(state.upstreams())) {
-            ObjectReport report = ctx.report(u);
-            Upstream built = build(u, state, report);
+        for (dev.gatehouse.api.v1alpha1.Upstream u : ctx.sorted(ctx.memo == null ? null : ctx.memo.upstreams, state.upstreams())) {
+            TranslationMemo.Entry kept = null;
+            Object[] deps = null;
+            ObjectReport report = null;
+            if (ctx.memo != null) {
+                deps = inputs(u, state);
+                kept = ctx.memo.upstreams.find(u, deps);
+                report = kept == null ? null : ctx.reuse(kept);
+            }
+            Upstream built;
+            if (report != null) {
+                built = (Upstream) kept.output;
+            } else {
+                boolean keep = ctx.keeps(u);
+                report = ctx.report(u);
+                built = build(u, state, report);
+                if (keep) {
+                    ctx.memo.upstreams.put(u, deps, built, report, null);
+                }
+            }
             if (!report.isInvalid()) {
                 ctx.upstreams.put(report.source.key(), built);
                 report.targets = built.targets().size();
@@ -32,6 +49,32 @@ final class UpstreamStep {
             }
         }
     }
+
+    /**
+     * What an Upstream's translation reads beyond the object: the Service its {@code serviceRef}
+     * names (null when there is none) and that Service's EndpointSlices, looked up as
+     * {@link #build} does (so {@link ClusterState#servicesReferenced()} is the same either way).
+     */
+    static Object[] inputs(dev.gatehouse.api.v1alpha1.Upstream u, ClusterState state) {
+        UpstreamSpec spec = u.getSpec();
+        if (spec == null || spec.serviceRef == null) {
+            return NO_INPUTS;
+        }
+        String ns = Sources.namespace(u);
+        UpstreamSpec.ServiceRef ref = spec.serviceRef;
+        if (ref.namespace != null && !ref.namespace.isEmpty() && !ref.namespace.equals(ns)) {
+            return NO_INPUTS;
+        }
+        List<io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice> slices = state.endpointSlicesOf(ns, ref.name);
+        Object[] deps = new Object[1 + slices.size()];
+        deps[0] = state.kubeService(ns, ref.name);
+        for (int i = 0; i < slices.size(); i++) {
+            deps[i + 1] = slices.get(i);
+        }
+        return deps;
+    }
+
+    static final Object[] NO_INPUTS = new Object[0];
 
     private static Upstream build(dev.gatehouse.api.v1alpha1.Upstream u, ClusterState state, ObjectReport report) {
         UpstreamSpec spec = u.getSpec();

@@ -58,6 +58,26 @@ class LocalSourceTest {
     }
 
     @Test
+    void anEditTranslatesTheEditedFilesObjectsOnlyTheOthersAreTheSameObjects(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("base.yaml"), UPSTREAM);
+        Files.writeString(dir.resolve("a.yaml"), route("a", "/a"));
+        Files.writeString(dir.resolve("b.yaml"), route("b", "/b"));
+        try (LocalSource source = new LocalSource(dir, published::add).start()) {
+            Snapshot before = latest();
+            Files.writeString(dir.resolve("b.yaml"), route("b", "/b2"));
+            await(() -> latest().routes().stream().anyMatch(r -> r.paths().contains("/b2")), "changed file");
+            Snapshot after = latest();
+
+            assertThat(after.routes().get(0).id()).isEqualTo("default/a");
+            assertThat(after.routes().get(0)).as("the route of the file not changed").isSameAs(before.routes().get(0));
+            assertThat(after.services().get(0)).isSameAs(before.services().get(0));
+            assertThat(after.upstreams().get(0)).isSameAs(before.upstreams().get(0));
+            assertThat(after.routes().get(1)).isNotSameAs(before.routes().get(1));
+            assertThat(source.translation().statuses()).allMatch(st -> st.accepted());
+        }
+    }
+
+    @Test
     void picksUpChangedAddedAndRemovedFilesWithinASecond(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("base.yaml"), UPSTREAM);
         Files.writeString(dir.resolve("a.yaml"), route("a", "/a"));
