@@ -26,7 +26,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class TuningChartTest {
     static final Path TUNING = Path.of("src/test/resources/values-tuning.yaml");
-    static final String DEFAULT_JAVA_OPTS = "-XX:+UseParallelGC -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError";
+    static final String DEFAULT_JAVA_OPTS = "-XX:+UseParallelGC -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
+            + " -XX:SharedArchiveFile=" + DockerfileTest.ARCHIVE;
     static final String DIGEST = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     static PodSpec pod(List<HasMetadata> objects, String name) {
@@ -59,7 +60,11 @@ class TuningChartTest {
         assertThat(Chart.one(objects, Service.class, "gatehouse-proxy").getSpec().getExternalTrafficPolicy()).isNull();
     }
 
-    /** The default options are ones this JVM accepts, and they mean what the values say. */
+    /**
+     * The default options are ones this JVM accepts, and they mean what the values say. The archive
+     * they name is not on this machine: the JVM runs without it rather than failing, which is what a
+     * JVM does in the image when the archive does not match it.
+     */
     @Test
     void theDefaultJavaOptsAreValidJvmFlags() throws IOException, InterruptedException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
@@ -72,7 +77,8 @@ class TuningChartTest {
         assertThat(out).contains("Picked up JDK_JAVA_OPTIONS: " + DEFAULT_JAVA_OPTS)
                 .containsPattern("bool UseParallelGC\\s+= true")
                 .containsPattern("double MaxRAMPercentage\\s+= 75")
-                .containsPattern("bool ExitOnOutOfMemoryError\\s+= true");
+                .containsPattern("bool ExitOnOutOfMemoryError\\s+= true")
+                .containsPattern("ccstr SharedArchiveFile\\s+= " + DockerfileTest.ARCHIVE);
     }
 
     @Test
