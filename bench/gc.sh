@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What the collector does to the proxy under the bench's load: one `gatehouse local` at a time, pinned
 # to core 0, wrk on core 1 (32 keep-alive connections at `/`), with -Xlog:gc* to a file; per
-# collector and heap setting, the GC pauses per second, their mean and max, the time paused as a share
-# of the run, the young generation's size, and wrk's p50 / p99 / p99.9 in the same run.
+# collector and heap setting, the GC pauses per second and per 100 000 requests (which does not depend
+# on how fast a busy machine lets the proxy go), their mean and max, the time paused as a share of the
+# run, the young generation's size, and wrk's p50 / p99 / p99.9 in the same run.
 #
 #   bench/gc.sh [--duration SECONDS] [--warmup SECONDS] [--connections C] [SETTING ...]
 #
@@ -44,8 +45,8 @@ bench_yaml "$R1" "$R2" bench-secret-key > "$WORK/config/bench.yaml"
 P999=$(wrk_p999_script)
 
 echo "# bench/gc.sh --duration $DURATION --warmup $WARMUP --connections $CONNECTIONS ($(date -u +%FT%TZ), $(nproc) cores, java: $(java -version 2>&1 | head -1))"
-printf '| setting | JVM flags | load avg | rps | pauses/s | mean pause ms | max pause ms | paused %% | young gen MiB | p50 ms | p99 ms | p99.9 ms |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '| setting | JVM flags | load avg | rps | pauses/s | pauses per 100k requests | mean pause ms | max pause ms | paused %% | young gen MiB | p50 ms | p99 ms | p99.9 ms |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 for setting in "${SETTINGS[@]}"; do
   label=${setting%%=*}; flags=${setting#*=}
   P=$(free_port); S=$(free_port)
@@ -83,7 +84,8 @@ for line in open(log):
         young.append(int(e.group(1)))
 n = len(pauses)
 mean = sum(pauses) / n if n else 0
-print(f"| {label} | `{flags}` | {load} | {float(rps)/1000:.1f}k | {n/dur:.1f} | {mean:.2f} | {max(pauses, default=0):.2f} "
+per100k = n / (float(rps) * dur) * 1e5 if float(rps) > 0 else 0
+print(f"| {label} | `{flags}` | {load} | {float(rps)/1000:.1f}k | {n/dur:.1f} | {per100k:.1f} | {mean:.2f} | {max(pauses, default=0):.2f} "
       f"| {100*sum(pauses)/1000/dur:.1f} | {min(young, default=0):.0f}–{max(young, default=0):.0f} | {p50} | {p99} | {p999} |"
       + (f" errors {errors}" if errors != "0" else ""))
 PY

@@ -164,7 +164,7 @@ DROPPED=$(awk '/^gatehouse_access_log_dropped_total/ {printf "%d", $NF}' <<<"$ME
 LINES=$(wc -l < "$WORK/access.log")
 echo "bench: access log: $LINES lines for $ANSWERED requests, $DROPPED dropped" >&2
 
-python3 - "$RESULTS" "$OUT" "$COMMAND" "$ROUNDS" "$DURATION" "$CONNECTIONS" "$LINES" "$ANSWERED" "${DROPPED:-0}" "$RESULTS_C1" <<'PY'
+GATEHOUSE_BENCH_JVM="$GATEHOUSE_BENCH_JVM" python3 - "$RESULTS" "$OUT" "$COMMAND" "$ROUNDS" "$DURATION" "$CONNECTIONS" "$LINES" "$ANSWERED" "${DROPPED:-0}" "$RESULTS_C1" <<'PY'
 import sys, statistics, datetime, platform, subprocess, os
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 rows_c1 = [l.rstrip("\n").split("\t") for l in open(sys.argv[10]) if l.strip()]
@@ -188,6 +188,7 @@ lines = [
     f"- Made by: `{command}` on {datetime.date.today().isoformat()}, {cpu}, 2 cores, Java {platform.python_version() and subprocess.run(['java','-version'],capture_output=True,text=True).stderr.splitlines()[0]}",
     f"- Gateway pinned to core 0; wrk (1 thread, {conns} connections, HTTP/1.1 keep-alive) and the two nginx replicas pinned to core 1.",
     "- nginx 1 worker with upstream keepalive; HAProxy 1 thread with `http-reuse always`, the key check an ACL on a map; Gatehouse with its metrics, strict gate and key-auth on, the access log off (as the others').",
+    f"- Gatehouse's JVM flags: `{os.environ.get('GATEHOUSE_BENCH_JVM', '')}` (the chart's proxy javaOpts in its 512 MiB memory limit, one core).",
     f"- {rounds} interleaved rounds of {duration} s per peer and path after a warm-up, each at {conns} connections and then at 1 (all but `gatehouse-log`); medians with min–max.",
     "- *rps per core* = rps ÷ the gateway's CPU share during the run (from /proc utime+stime). `direct` is wrk against one replica: the limit of the load side.",
     "- Absolute numbers on these shared machines are noisy; read the ratios.", "",

@@ -32,10 +32,9 @@ done
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 
-# the chart's default proxy.javaOpts (the image's archive path dropped: this script trains its own
-# archive the same way, bench/cds-train.sh), and its memory limit
-JAVA_OPTS=$(awk '/^proxy:/ {p=1} p && /^  javaOpts:/ {sub(/^  javaOpts: */, ""); gsub(/"/, ""); print; exit}' helm/gatehouse/values.yaml \
-  | sed 's/ *-XX:SharedArchiveFile=[^ ]*//')
+# the chart's default proxy.javaOpts (lib.sh; the image's archive path dropped: this script trains its
+# own archive the same way, bench/cds-train.sh), and its memory limit
+JAVA_OPTS=$CHART_JAVA_OPTS
 MEMORY_LIMIT=512m
 JAR=$(realpath "$JAR") # the archive is used only with the class path it was trained with
 R1=$(free_port); R2=$(free_port)
