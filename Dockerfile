@@ -26,7 +26,9 @@ COPY --from=build /src/app/target/gatehouse.jar /opt/gatehouse/gatehouse.jar
 # "Startup and memory"). It is made here, with this stage's JRE and the jar at the path ENTRYPOINT gives,
 # because an archive is used only by the JVM build that wrote it and the same class path; the script fails
 # the build unless a start of the jar loads its classes from the archive. A start whose settings do not
-# match (another JVM, compressed pointers off) runs without it (-Xshare:auto, the JVM's default).
+# match (another JVM, compressed pointers off) runs without it (-Xshare:auto, the JVM's default). The
+# training is one start of the JVM: seconds natively, minutes for the arm64 half of a multi-arch build
+# (emulated; bench/cds-train.sh waits up to CDS_TRAIN_TIMEOUT, 600 s).
 COPY bench/cds-train.sh /tmp/cds-train.sh
 RUN /tmp/cds-train.sh /opt/gatehouse/gatehouse.jar /opt/gatehouse/gatehouse.jsa \
  && rm -rf /tmp/cds-train.sh /tmp/hsperfdata_root
