@@ -20,13 +20,25 @@ RUN groupadd --system --gid 10001 gatehouse \
  && mkdir -p /opt/gatehouse /var/lib/gatehouse \
  && chown 10001:10001 /var/lib/gatehouse
 COPY --from=build /src/app/target/gatehouse.jar /opt/gatehouse/gatehouse.jar
+# The AppCDS archive: a training start of the jar (`gatehouse demo` on a small config, a few requests, then
+# SIGTERM) writes the classes it loaded (-XX:ArchiveClassesAtExit), and every start maps them instead of
+# loading and verifying them again, which halves the time to the first request (docs/benchmarks.md,
+# "Startup and memory"). It is made here, with this stage's JRE and the jar at the path ENTRYPOINT gives,
+# because an archive is used only by the JVM build that wrote it and the same class path; the script fails
+# the build unless a start of the jar loads its classes from the archive. A start whose settings do not
+# match (another JVM, compressed pointers off) runs without it (-Xshare:auto, the JVM's default). The
+# training is one start of the JVM: seconds natively, minutes for the arm64 half of a multi-arch build
+# (emulated; bench/cds-train.sh waits up to CDS_TRAIN_TIMEOUT, 600 s).
+COPY bench/cds-train.sh /tmp/cds-train.sh
+RUN /tmp/cds-train.sh /opt/gatehouse/gatehouse.jar /opt/gatehouse/gatehouse.jsa \
+ && rm -rf /tmp/cds-train.sh /tmp/hsperfdata_root
 USER 10001:10001
 WORKDIR /opt/gatehouse
 # proxy HTTP, status and metrics, controller channel
 EXPOSE 8000 8100 18000
 # JVM options through the launcher's JDK_JAVA_OPTIONS, so that the chart's javaOpts (or `docker run
 # -e JDK_JAVA_OPTIONS=...`) replace them rather than conflict with flags fixed here: the heap a share
-# of the container's memory limit, the Parallel collector, exit on OutOfMemoryError. The chart's
-# default javaOpts are the same (DockerfileTest).
-ENV JDK_JAVA_OPTIONS="-XX:+UseParallelGC -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
+# of the container's memory limit, the Parallel collector, exit on OutOfMemoryError, the AppCDS archive.
+# The chart's default javaOpts are the same (DockerfileTest).
+ENV JDK_JAVA_OPTIONS="-XX:+UseParallelGC -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -XX:SharedArchiveFile=/opt/gatehouse/gatehouse.jsa"
 ENTRYPOINT ["java", "-jar", "/opt/gatehouse/gatehouse.jar"]

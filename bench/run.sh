@@ -10,7 +10,9 @@
 # wrote for how many requests, and how many it dropped. Each figure is the median of the
 # rounds with min–max. "rps per core" divides by the gateway's measured CPU share (utime+stime
 # from /proc over the wall time of the run), because the load side can saturate its own core.
-# Latency: p50, p99 and p99.9 (wrk's full histogram, read by a done() script).
+# Latency: p50, p99 and p99.9 (wrk's full histogram, read by a done() script). Each round also runs
+# every peer but gatehouse-log at one connection (wrk -c1, same duration): the latency a gateway adds
+# is its p50 minus direct's p50 in the same round (PERFORMANCE.md: "added latency over the direct replica").
 # The same rounds are drawn as docs/benchmarks.svg (bench/plot.py), next to the page.
 # Installs nginx, HAProxy and wrk from Debian's packages when missing. Not a test: run it on demand.
 set -euo pipefail
@@ -108,11 +110,11 @@ done
 
 # wrk: prints "rps p50_ms p99_ms errors p99.9_ms"
 P999=$(wrk_p999_script)
-load() { # url duration [header]
+load() { # url duration [header [connections]]
   if [ -n "${3:-}" ]; then
-    taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$2"s --latency -s "$P999" -H "$3" "$1" | wrk_stats
+    taskset -c 1 wrk -t1 -c"${4:-$CONNECTIONS}" -d"$2"s --latency -s "$P999" -H "$3" "$1" | wrk_stats
   else
-    taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$2"s --latency -s "$P999" "$1" | wrk_stats
+    taskset -c 1 wrk -t1 -c"${4:-$CONNECTIONS}" -d"$2"s --latency -s "$P999" "$1" | wrk_stats
   fi
 }
 
@@ -129,21 +131,27 @@ done
 load "${URL[nginx]}/" 5 >/dev/null
 load "${URL[haproxy]}/" 5 >/dev/null
 
-RESULTS="$WORK/results.tsv"
-: > "$RESULTS"
+RESULTS="$WORK/results.tsv"; RESULTS_C1="$WORK/results-c1.tsv"
+: > "$RESULTS"; : > "$RESULTS_C1"
+measure() { # round peer path connections results-file
+  local round=$1 peer=$2 path=$3 header="" pid t0 t1 c0 c1 share rps p50 p99 errors p999
+  [ "$path" = /profile ] && header="apikey: $KEY"
+  [ "$peer" = direct ] && [ "$path" = /profile ] && header="X-Consumer-ID: bench-consumer"
+  pid=${PID[$peer]:-}
+  t0=$(date +%s.%N); c0=0; [ -n "$pid" ] && c0=$(cpu_ticks "$pid")
+  read -r rps p50 p99 errors p999 < <(load "${URL[$peer]}$path" "$DURATION" "$header" "$4")
+  t1=$(date +%s.%N); c1=0; [ -n "$pid" ] && c1=$(cpu_ticks "$pid")
+  share=$(awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$HZ" 'BEGIN { s=(c1-c0)/hz/(t1-t0); if (s<=0) s=1; printf "%.3f", s }')
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$peer" "$path" "$rps" "$p50" "$p99" "$p999" "$errors" "$share" >> "$5"
+  echo "round $round c$4 $peer $path: rps=$rps p50=${p50}ms p99=${p99}ms p99.9=${p999}ms errors=$errors cpu=$share" >&2
+}
 for round in $(seq 1 "$ROUNDS"); do
   for peer in direct nginx haproxy gatehouse gatehouse-log; do
-    for path in / /profile; do
-      header=""; [ "$path" = /profile ] && header="apikey: $KEY"
-      [ "$peer" = direct ] && [ "$path" = /profile ] && header="X-Consumer-ID: bench-consumer"
-      pid=${PID[$peer]:-}
-      t0=$(date +%s.%N); c0=0; [ -n "$pid" ] && c0=$(cpu_ticks "$pid")
-      read -r rps p50 p99 errors p999 < <(load "${URL[$peer]}$path" "$DURATION" "$header")
-      t1=$(date +%s.%N); c1=0; [ -n "$pid" ] && c1=$(cpu_ticks "$pid")
-      share=$(awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$HZ" 'BEGIN { s=(c1-c0)/hz/(t1-t0); if (s<=0) s=1; printf "%.3f", s }')
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$peer" "$path" "$rps" "$p50" "$p99" "$p999" "$errors" "$share" >> "$RESULTS"
-      echo "round $round $peer $path: rps=$rps p50=${p50}ms p99=${p99}ms p99.9=${p999}ms errors=$errors cpu=$share" >&2
-    done
+    for path in / /profile; do measure "$round" "$peer" "$path" "$CONNECTIONS" "$RESULTS"; done
+  done
+  # one connection: the latency each gateway adds to a request when nothing queues
+  for peer in direct nginx haproxy gatehouse; do
+    for path in / /profile; do measure "$round" "$peer" "$path" 1 "$RESULTS_C1"; done
   done
 done
 
@@ -156,9 +164,10 @@ DROPPED=$(awk '/^gatehouse_access_log_dropped_total/ {printf "%d", $NF}' <<<"$ME
 LINES=$(wc -l < "$WORK/access.log")
 echo "bench: access log: $LINES lines for $ANSWERED requests, $DROPPED dropped" >&2
 
-python3 - "$RESULTS" "$OUT" "$COMMAND" "$ROUNDS" "$DURATION" "$CONNECTIONS" "$LINES" "$ANSWERED" "${DROPPED:-0}" <<'PY'
+GATEHOUSE_BENCH_JVM="$GATEHOUSE_BENCH_JVM" python3 - "$RESULTS" "$OUT" "$COMMAND" "$ROUNDS" "$DURATION" "$CONNECTIONS" "$LINES" "$ANSWERED" "${DROPPED:-0}" "$RESULTS_C1" <<'PY'
 import sys, statistics, datetime, platform, subprocess, os
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
+rows_c1 = [l.rstrip("\n").split("\t") for l in open(sys.argv[10]) if l.strip()]
 out, command, rounds, duration, conns = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
 log_lines, log_requests, log_dropped = int(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9])
 def cell(vals, fmt):
@@ -179,7 +188,8 @@ lines = [
     f"- Made by: `{command}` on {datetime.date.today().isoformat()}, {cpu}, 2 cores, Java {platform.python_version() and subprocess.run(['java','-version'],capture_output=True,text=True).stderr.splitlines()[0]}",
     f"- Gateway pinned to core 0; wrk (1 thread, {conns} connections, HTTP/1.1 keep-alive) and the two nginx replicas pinned to core 1.",
     "- nginx 1 worker with upstream keepalive; HAProxy 1 thread with `http-reuse always`, the key check an ACL on a map; Gatehouse with its metrics, strict gate and key-auth on, the access log off (as the others').",
-    f"- {rounds} interleaved rounds of {duration} s per peer and path after a warm-up; medians with min–max.",
+    f"- Gatehouse's JVM flags: `{os.environ.get('GATEHOUSE_BENCH_JVM', '')}` (the chart's proxy javaOpts in its 512 MiB memory limit, one core).",
+    f"- {rounds} interleaved rounds of {duration} s per peer and path after a warm-up, each at {conns} connections and then at 1 (all but `gatehouse-log`); medians with min–max.",
     "- *rps per core* = rps ÷ the gateway's CPU share during the run (from /proc utime+stime). `direct` is wrk against one replica: the limit of the load side.",
     "- Absolute numbers on these shared machines are noisy; read the ratios.", "",
     f"![rps per gateway core and latency percentiles per peer and path]({os.path.basename(out)[:-3]}.svg)", "",
@@ -202,8 +212,35 @@ lines += ["", f"`gatehouse-log` is the same build with the access log on (JSON l
           f"{log_ratio('/')}× the log-off figure on `/`, {log_ratio('/profile')}× on `/profile`; "
           f"{log_lines} lines written for {log_requests} requests it answered (warm-up included), "
           f"{log_dropped} dropped (`gatehouse_access_log_dropped_total`)."]
+# one connection: each gateway's p50 minus direct's p50 in the same round and path, in µs
+direct_p50 = {(r[0], r[2]): float(r[4]) for r in rows_c1 if r[1] == "direct"}
+c1 = {}
+for r, peer, path, rps, p50, p99, p999, err, share in rows_c1:
+    t = c1.setdefault((peer, path), {"p50": [], "p99": [], "p999": [], "added": [], "err": 0})
+    t["p50"].append(float(p50)); t["p99"].append(float(p99)); t["p999"].append(float(p999)); t["err"] += int(err)
+    if peer != "direct" and (r, path) in direct_p50:
+        t["added"].append((float(p50) - direct_p50[(r, path)]) * 1000)
+us = lambda v: f"{v:.0f}"
+m3 = lambda v: f"{v:.3f}"
+lines += ["", "### Added latency at one connection", "",
+          "wrk with one connection (`-t1 -c1`), the same duration, in every round after the 32-connection runs; "
+          "*added* is the gateway's p50 minus `direct`'s p50 in the same round and path (median of the rounds, min–max). "
+          "Issue 13's bar: Gatehouse's added latency at most nginx's + 20 µs.", "",
+          "| peer | path | p50 ms | p99 ms | p99.9 ms | added p50 µs | added − nginx's added, µs | errors |",
+          "|---|---|---|---|---|---|---|---|"]
+for path in ["/", "/profile"]:
+    ngx = c1.get(("nginx", path))
+    for peer in ["direct", "nginx", "haproxy", "gatehouse"]:
+        t = c1.get((peer, path))
+        if not t: continue
+        added = "—" if peer == "direct" or not t["added"] else cell(t["added"], us)
+        vs = "—" if peer in ("direct", "nginx") or not ngx or not t["added"] or not ngx["added"] \
+            else f"{statistics.median(t['added']) - statistics.median(ngx['added']):+.0f}"
+        lines.append(f"| {peer} | `{path}` | {cell(t['p50'], m3)} | {cell(t['p99'], m3)} | {cell(t['p999'], m3)} | {added} | {vs} | {t['err']} |")
 lines += ["", "Raw rounds (round, peer, path, rps, p50 ms, p99 ms, p99.9 ms, errors, gateway CPU share):", "", "```"]
 lines += ["\t".join(r) for r in rows]
+lines += ["```", "", "Raw rounds at one connection (same columns):", "", "```"]
+lines += ["\t".join(r) for r in rows_c1]
 lines += ["```", ""]
 # keep the hand-written notes and the sections that bench/loops.sh, bench/tls.sh and bench/jmh.sh write
 import re
@@ -216,4 +253,4 @@ open(out, "w").write("\n".join(lines))
 print("\n".join(lines))
 PY
 # the plot of the same rounds, next to the page (docs/benchmarks.svg)
-python3 bench/plot.py "$RESULTS" "${OUT%.md}.svg"
+python3 bench/plot.py "$RESULTS" "${OUT%.md}.svg" --c1 "$RESULTS_C1"

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -103,7 +104,14 @@ public final class LocalRuntime implements AutoCloseable {
             throws IOException {
         requirePositive(firstSnapshotTimeout);
         List<AutoCloseable> started = new ArrayList<>();
+        // The proxy's side (its event loops, the TLS provider, its meters) starts on a thread of its own
+        // while this one opens the channel and translates the directory: neither needs the other until
+        // the channel client connects, and each is a good part of a start (docs/benchmarks.md,
+        // "Startup and memory"). Not a daemon: threads it makes inherit that.
+        FutureTask<ProxyServer> proxyStart = new FutureTask<>(() ->
+                ProxyServer.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), accessLog));
         try {
+            new Thread(proxyStart, "gatehouse-proxy-start").start();
             String token = ApiKeys.generate();
             ChannelServer channel = ChannelServer.start(new ChannelServerConfig("127.0.0.1", 0, token, null, null));
             started.add(channel);
@@ -119,7 +127,7 @@ public final class LocalRuntime implements AutoCloseable {
                 }
             }, defaultCertificate, java.time.Clock.systemUTC()).start();
             started.add(source);
-            ProxyServer proxy = ProxyServer.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), accessLog);
+            ProxyServer proxy = started(proxyStart);
             started.add(proxy);
             StatusServer status = StatusServer.start(statusAddresses, statusPort, proxy);
             started.add(status);
@@ -134,10 +142,54 @@ public final class LocalRuntime implements AutoCloseable {
             // drains), then stop reading files, drop the channel, and the status server last
             List<AutoCloseable> order = new ArrayList<>(List.of(proxy, source, client, channel, status));
             return new LocalRuntime(order, proxy, status, source);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
+            // a proxy still starting when the other side failed is closed too, once it has started
+            ProxyServer proxy = startedOrNull(proxyStart);
+            if (proxy != null && !started.contains(proxy)) {
+                started.add(proxy);
+            }
             Collections.reverse(started);
             closeAll(started);
             throw e;
+        }
+    }
+
+    /** The started proxy, or what its start threw, as it was thrown (an IllegalStateException names a flag). */
+    private static ProxyServer started(FutureTask<ProxyServer> proxyStart) throws IOException {
+        try {
+            return proxyStart.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new IOException(cause.getMessage(), cause);
+        }
+    }
+
+    /** Waits for the proxy's start to end, also when interrupted (it is to be closed); null when it failed. */
+    private static ProxyServer startedOrNull(FutureTask<ProxyServer> proxyStart) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return proxyStart.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+                    return null;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

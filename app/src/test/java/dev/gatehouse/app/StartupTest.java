@@ -149,7 +149,7 @@ class StartupTest {
         }
     }
 
-    private static void writeSeed(Path dir, int one, int two) throws IOException {
+    static void writeSeed(Path dir, int one, int two) throws IOException {
         Files.writeString(dir.resolve("seed.yaml"), Files.readString(Path.of("../examples/seed/seed.yaml"))
                 .replace("localhost:9001", "127.0.0.1:" + one)
                 .replace("localhost:9002", "127.0.0.1:" + two));

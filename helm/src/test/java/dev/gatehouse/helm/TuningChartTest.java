@@ -26,7 +26,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class TuningChartTest {
     static final Path TUNING = Path.of("src/test/resources/values-tuning.yaml");
-    static final String DEFAULT_JAVA_OPTS = "-XX:+UseParallelGC -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError";
+    static final String DEFAULT_JAVA_OPTS = "-XX:+UseParallelGC -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
+            + " -XX:SharedArchiveFile=" + DockerfileTest.ARCHIVE;
+    /** The proxy's: the image's defaults and a fixed young generation (docs/decisions.md, "The proxy's JVM flags"). */
+    static final String PROXY_JAVA_OPTS = DEFAULT_JAVA_OPTS + " -Xmn64m";
     static final String DIGEST = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     static PodSpec pod(List<HasMetadata> objects, String name) {
@@ -46,7 +49,7 @@ class TuningChartTest {
         List<HasMetadata> objects = Chart.parse(Chart.renderDefault());
         for (String name : List.of("gatehouse-proxy", "gatehouse-controller")) {
             Container c = container(objects, name);
-            assertThat(env(c, "JDK_JAVA_OPTIONS")).as(name).isEqualTo(DEFAULT_JAVA_OPTS);
+            assertThat(env(c, "JDK_JAVA_OPTIONS")).as(name).isEqualTo(name.endsWith("proxy") ? PROXY_JAVA_OPTS : DEFAULT_JAVA_OPTS);
             assertThat(c.getImage()).isEqualTo("ghcr.io/gatehouse-dev/gatehouse:0.1.0");
             PodSpec pod = pod(objects, name);
             assertThat(pod.getPriorityClassName()).isNull();
@@ -59,20 +62,27 @@ class TuningChartTest {
         assertThat(Chart.one(objects, Service.class, "gatehouse-proxy").getSpec().getExternalTrafficPolicy()).isNull();
     }
 
-    /** The default options are ones this JVM accepts, and they mean what the values say. */
+    /**
+     * The default options are ones this JVM accepts, and they mean what the values say. The archive
+     * they name is not on this machine: the JVM runs without it rather than failing, which is what a
+     * JVM does in the image when the archive does not match it.
+     */
     @Test
     void theDefaultJavaOptsAreValidJvmFlags() throws IOException, InterruptedException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         ProcessBuilder withOpts = new ProcessBuilder(java.toString(), "-XX:+PrintFlagsFinal", "-version").redirectErrorStream(true);
-        withOpts.environment().put("JDK_JAVA_OPTIONS", DEFAULT_JAVA_OPTS);
+        withOpts.environment().put("JDK_JAVA_OPTIONS", PROXY_JAVA_OPTS);
         Process run = withOpts.start();
         String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(run.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(run.exitValue()).as(out).isZero();
-        assertThat(out).contains("Picked up JDK_JAVA_OPTIONS: " + DEFAULT_JAVA_OPTS)
+        assertThat(out).contains("Picked up JDK_JAVA_OPTIONS: " + PROXY_JAVA_OPTS)
+                .containsPattern("size_t NewSize\\s+= " + 64 * 1024 * 1024)
+                .containsPattern("size_t MaxNewSize\\s+= " + 64 * 1024 * 1024)
                 .containsPattern("bool UseParallelGC\\s+= true")
                 .containsPattern("double MaxRAMPercentage\\s+= 75")
-                .containsPattern("bool ExitOnOutOfMemoryError\\s+= true");
+                .containsPattern("bool ExitOnOutOfMemoryError\\s+= true")
+                .containsPattern("ccstr SharedArchiveFile\\s+= " + DockerfileTest.ARCHIVE);
     }
 
     @Test
