@@ -74,12 +74,15 @@ final class SnapshotApplier {
     private boolean persistScheduled;
     private Snapshot unpersisted;
     private String unpersistedEpoch;
-    private volatile long deltasApplied;
-    private volatile long resyncsRequested;
-    private volatile long objectDeltasApplied;
-    private volatile long objectResyncsRequested;
-    private volatile long endpointDeltasRefused;
-    private volatile long objectDeltasRefused;
+    /** Counts of one kind of delta, written by the apply thread, read by the metrics. */
+    private static final class DeltaCounts {
+        volatile long applied;
+        volatile long resyncs;
+        volatile long refused;
+    }
+
+    private final DeltaCounts endpointCounts = new DeltaCounts();
+    private final DeltaCounts objectCounts = new DeltaCounts();
     /** The per-object digests of the snapshot served (or last hashed); the next hash starts from them. */
     private ContentHash.Digests digests;
     private volatile long lastAppliedVersion;
@@ -108,32 +111,32 @@ final class SnapshotApplier {
 
     /** Endpoint deltas applied. */
     long deltasApplied() {
-        return deltasApplied;
+        return endpointCounts.applied;
     }
 
     /** Object deltas applied. */
     long objectDeltasApplied() {
-        return objectDeltasApplied;
+        return objectCounts.applied;
     }
 
     /** Endpoint deltas answered with a resync request (the proxy was not at their base). */
     long resyncsRequested() {
-        return resyncsRequested;
+        return endpointCounts.resyncs;
     }
 
     /** Object deltas answered with a resync request (not at their base, or their hash did not come out). */
     long objectResyncsRequested() {
-        return objectResyncsRequested;
+        return objectCounts.resyncs;
     }
 
     /** Endpoint deltas refused for their content (NACKed with the problems). */
     long endpointDeltasRefused() {
-        return endpointDeltasRefused;
+        return endpointCounts.refused;
     }
 
     /** Object deltas refused for their content (NACKed with the problems). */
     long objectDeltasRefused() {
-        return objectDeltasRefused;
+        return objectCounts.refused;
     }
 
     /** Pushes refused because their version went back within their epoch. */
@@ -162,128 +165,96 @@ final class SnapshotApplier {
 
     /** Applies one endpoint delta when the sink serves its base; returns the answer to send. */
     ChannelMessage receive(EndpointDelta delta) {
-        Snapshot current = sink.current();
-        String stale = epochs.refusal(delta.epoch(), delta.version());
-        if (stale != null) {
-            staleRefused++;
-            LOG.warn("event=channel.stale-snapshot kind=endpoints epoch={} version={} held={} action=nack", delta.epoch(),
-                    delta.version(), epochs.highest(delta.epoch()));
-            return Nack.of(delta.version(), delta.hash(), List.of(ObjectError.snapshotWide("version", stale)));
-        }
-        boolean atBase = current != null && !Snapshot.EMPTY.equals(current) && current.version() == delta.baseVersion()
-                && hash(current).equals(delta.baseHash());
-        Snapshot next = null;
-        String why = null;
-        if (!atBase) {
-            why = delta.baseVersion() + " (expected: " + (current == null ? 0 : current.version())
-                    + ", the version this proxy serves; send the whole snapshot)";
-        } else {
-            try {
-                next = EndpointDiff.apply(current, delta);
-            } catch (IllegalArgumentException e) {
-                why = delta.baseVersion() + ": " + e.getMessage() + " (send the whole snapshot)";
-            }
-        }
-        ContentHash.Digests nextDigests = next == null ? null : ContentHash.of(next, digests);
-        if (next != null && !nextDigests.hash().equals(delta.hash())) {
-            why = delta.baseVersion() + ": the content hash after the delta is " + nextDigests.hash() + " (expected: "
-                    + delta.hash() + "; send the whole snapshot)";
-            next = null;
-        }
-        if (next == null) {
-            resyncsRequested++;
-            LOG.info("event=channel.resync-requested version={} base={} held={}", delta.version(), delta.baseVersion(),
-                    current == null ? 0 : current.version());
-            return Nack.of(delta.version(), delta.hash(), List.of(ObjectError.snapshotWide(EndpointDelta.RESYNC_FIELD, why)));
-        }
-        List<Problem> problems;
-        try {
-            problems = Objects.requireNonNullElse(sink.applyEndpoints(next, delta.hash(),
-                    delta.upstreams().stream().map(EndpointDelta.UpstreamTargets::id).toList()), List.of());
-        } catch (RuntimeException e) {
-            LOG.error("event=channel.apply-failed kind=endpoints version={} error=\"{}\"", delta.version(), e.toString(), e);
-            problems = List.of(new Problem(null, "snapshot", "the proxy failed to apply it: " + e));
-        }
-        if (!problems.isEmpty()) {
-            endpointDeltasRefused++;
-            List<ObjectError> errors = problems.stream().map(ObjectError::of).toList();
-            LOG.warn("event=channel.nack kind=endpoints version={} errors={} first=\"{}\"", delta.version(), errors.size(),
-                    errors.get(0));
-            return Nack.of(delta.version(), delta.hash(), errors);
-        }
-        digests = nextDigests;
-        lastAppliedVersion = delta.version();
-        deltasApplied++;
-        epochs.applied(delta.epoch(), delta.version());
-        persistSoon(next, delta.epoch());
-        LOG.info("event=channel.applied kind=endpoints version={} base={} upstreams={} hash={}", delta.version(),
-                delta.baseVersion(), delta.upstreams().size(), delta.hash());
-        return Ack.of(delta.version(), delta.hash());
+        return receiveDelta(new Incoming("endpoints", delta.epoch(), delta.version(), delta.hash(), delta.baseVersion(),
+                        delta.baseHash()), endpointCounts, current -> EndpointDiff.apply(current, delta),
+                next -> sink.applyEndpoints(next, delta.hash(),
+                        delta.upstreams().stream().map(EndpointDelta.UpstreamTargets::id).toList()),
+                "upstreams=" + delta.upstreams().size());
     }
 
     /** Applies one object delta when the sink serves its base; returns the answer to send. */
     ChannelMessage receive(ObjectDelta delta) {
+        return receiveDelta(new Incoming("objects", delta.epoch(), delta.version(), delta.hash(), delta.baseVersion(),
+                        delta.baseHash()), objectCounts, current -> ObjectDiff.apply(current, delta),
+                next -> sink.applyObjects(next, delta.hash(), delta),
+                "kinds=" + delta.changedKinds() + " changes=" + delta.count());
+    }
+
+    /** What both kinds of delta say about themselves: where they apply and what they make. */
+    private record Incoming(String kind, String epoch, long version, String hash, long baseVersion, String baseHash) {
+    }
+
+    /**
+     * One delta, either kind: refused when its version went back within its epoch; a resync asked
+     * for when the sink does not serve exactly its base or the patched snapshot's content hash is
+     * not the delta's; else the patched snapshot handed to the sink, NACKed with its problems or
+     * ACKed, and saved at the bounded rate.
+     *
+     * @param patch  the base with the delta applied; throws IllegalArgumentException when it does not fit
+     * @param apply  hands the patched snapshot to the sink; its problems, empty when applied
+     * @param detail what the applied log line says of the delta's size
+     */
+    private ChannelMessage receiveDelta(Incoming in, DeltaCounts counts, java.util.function.UnaryOperator<Snapshot> patch,
+                                        java.util.function.Function<Snapshot, List<Problem>> apply, String detail) {
         Snapshot current = sink.current();
-        String stale = epochs.refusal(delta.epoch(), delta.version());
+        String stale = epochs.refusal(in.epoch(), in.version());
         if (stale != null) {
             staleRefused++;
-            LOG.warn("event=channel.stale-snapshot kind=objects epoch={} version={} held={} action=nack", delta.epoch(),
-                    delta.version(), epochs.highest(delta.epoch()));
-            return Nack.of(delta.version(), delta.hash(), List.of(ObjectError.snapshotWide("version", stale)));
+            LOG.warn("event=channel.stale-snapshot kind={} epoch={} version={} held={} action=nack", in.kind(), in.epoch(),
+                    in.version(), epochs.highest(in.epoch()));
+            return Nack.of(in.version(), in.hash(), List.of(ObjectError.snapshotWide("version", stale)));
         }
         long startNanos = System.nanoTime();
-        boolean atBase = current != null && !Snapshot.EMPTY.equals(current) && current.version() == delta.baseVersion()
-                && hash(current).equals(delta.baseHash());
-        ContentHash.Digests base = digests;
+        boolean atBase = current != null && !Snapshot.EMPTY.equals(current) && current.version() == in.baseVersion()
+                && hash(current).equals(in.baseHash());
         Snapshot next = null;
         String why = null;
         if (!atBase) {
-            why = delta.baseVersion() + " (expected: " + (current == null ? 0 : current.version())
+            why = in.baseVersion() + " (expected: " + (current == null ? 0 : current.version())
                     + ", the version this proxy serves; send the whole snapshot)";
         } else {
             try {
-                next = ObjectDiff.apply(current, delta);
+                next = patch.apply(current);
             } catch (IllegalArgumentException e) {
-                why = delta.baseVersion() + ": " + e.getMessage() + " (send the whole snapshot)";
+                why = in.baseVersion() + ": " + e.getMessage() + " (send the whole snapshot)";
             }
         }
-        ContentHash.Digests nextDigests = next == null ? null : ContentHash.of(next, base);
-        if (next != null && !nextDigests.hash().equals(delta.hash())) {
-            why = delta.baseVersion() + ": the content hash after the delta is " + nextDigests.hash() + " (expected: "
-                    + delta.hash() + "; send the whole snapshot)";
+        ContentHash.Digests nextDigests = next == null ? null : ContentHash.of(next, digests);
+        if (next != null && !nextDigests.hash().equals(in.hash())) {
+            why = in.baseVersion() + ": the content hash after the delta is " + nextDigests.hash() + " (expected: "
+                    + in.hash() + "; send the whole snapshot)";
             next = null;
         }
         if (next == null) {
-            objectResyncsRequested++;
-            LOG.info("event=channel.resync-requested kind=objects version={} base={} held={}", delta.version(),
-                    delta.baseVersion(), current == null ? 0 : current.version());
-            return Nack.of(delta.version(), delta.hash(), List.of(ObjectError.snapshotWide(EndpointDelta.RESYNC_FIELD, why)));
+            counts.resyncs++;
+            LOG.info("event=channel.resync-requested kind={} version={} base={} held={}", in.kind(), in.version(),
+                    in.baseVersion(), current == null ? 0 : current.version());
+            return Nack.of(in.version(), in.hash(), List.of(ObjectError.snapshotWide(EndpointDelta.RESYNC_FIELD, why)));
         }
         long patchedNanos = System.nanoTime();
         List<Problem> problems;
         try {
-            problems = Objects.requireNonNullElse(sink.applyObjects(next, delta.hash(), delta), List.of());
+            problems = Objects.requireNonNullElse(apply.apply(next), List.of());
         } catch (RuntimeException e) {
-            LOG.error("event=channel.apply-failed kind=objects version={} error=\"{}\"", delta.version(), e.toString(), e);
+            LOG.error("event=channel.apply-failed kind={} version={} error=\"{}\"", in.kind(), in.version(), e.toString(), e);
             problems = List.of(new Problem(null, "snapshot", "the proxy failed to apply it: " + e));
         }
         if (!problems.isEmpty()) {
-            objectDeltasRefused++;
+            counts.refused++;
             List<ObjectError> errors = problems.stream().map(ObjectError::of).toList();
-            LOG.warn("event=channel.nack kind=objects version={} errors={} first=\"{}\"", delta.version(), errors.size(),
+            LOG.warn("event=channel.nack kind={} version={} errors={} first=\"{}\"", in.kind(), in.version(), errors.size(),
                     errors.get(0));
-            return Nack.of(delta.version(), delta.hash(), errors);
+            return Nack.of(in.version(), in.hash(), errors);
         }
         digests = nextDigests;
-        lastAppliedVersion = delta.version();
-        objectDeltasApplied++;
-        epochs.applied(delta.epoch(), delta.version());
-        persistSoon(next, delta.epoch());
-        LOG.info("event=channel.applied kind=objects version={} base={} kinds={} changes={} hashed={} patch-micros={} "
-                        + "apply-micros={} hash={}", delta.version(), delta.baseVersion(), delta.changedKinds(), delta.count(),
-                nextDigests.computed(), (patchedNanos - startNanos) / 1_000, (System.nanoTime() - patchedNanos) / 1_000,
-                delta.hash());
-        return Ack.of(delta.version(), delta.hash());
+        lastAppliedVersion = in.version();
+        counts.applied++;
+        epochs.applied(in.epoch(), in.version());
+        persistSoon(next, in.epoch());
+        LOG.info("event=channel.applied kind={} version={} base={} {} hashed={} patch-micros={} apply-micros={} hash={}",
+                in.kind(), in.version(), in.baseVersion(), detail, nextDigests.computed(), (patchedNanos - startNanos) / 1_000,
+                (System.nanoTime() - patchedNanos) / 1_000, in.hash());
+        return Ack.of(in.version(), in.hash());
     }
 
     /** Applies one push through the sink; returns the answer to send. */
