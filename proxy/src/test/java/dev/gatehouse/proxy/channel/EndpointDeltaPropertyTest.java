@@ -103,6 +103,9 @@ class EndpointDeltaPropertyTest {
             Snapshot next = step.endpointsOnly()
                     ? snapshot(v, step.targets(), retriesOf(prev))
                     : snapshot(v, targetsOf(prev), step.retries() == retriesOf(prev) ? step.retries() + 1 : step.retries());
+            if (next.withVersion(0).equals(prev.withVersion(0))) {
+                continue; // as SnapshotVersions: equal content gets no version and is not published
+            }
             versions.add(next);
             byte[] message = controller.publish(v);
             switch (step.delivery()) {
