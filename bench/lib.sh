@@ -127,6 +127,43 @@ CHART_JAVA_OPTS=$(awk '/^proxy:/ {p=1} p && /^  javaOpts:/ {sub(/^  javaOpts: */
   | sed 's/ *-XX:SharedArchiveFile=[^ ]*//')
 GATEHOUSE_BENCH_JVM=${GATEHOUSE_BENCH_JVM:-$CHART_JAVA_OPTS -XX:MaxRAM=512m -XX:ActiveProcessorCount=1}
 
+# HAProxy as the equivalent gateway (haproxy_gateway port replica1-port replica2-port key; writes
+# $WORK/haproxy/haproxy.cfg and checks it): one thread, round robin over the two replicas, idle server
+# connections shared by every client (http-reuse always), the key check on /profile as an ACL on a
+# map (known key -> X-Consumer-ID, no key or an unknown one -> 401), the key not sent upstream; no
+# log, as nginx's access_log off.
+haproxy_gateway() {
+  mkdir -p "$WORK/haproxy"
+  printf '%s bench-consumer\n' "$4" > "$WORK/haproxy/keys.map"
+  cat > "$WORK/haproxy/haproxy.cfg" <<CFG
+global
+  nbthread 1
+  maxconn 4096
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+  option http-keep-alive
+frontend gateway
+  bind 127.0.0.1:$1
+  acl profile path /profile
+  acl profile path_beg /profile/
+  http-request return status 401 content-type application/json string '{"message":"No API key found in request"}' if profile !{ req.hdr(apikey) -m found }
+  http-request set-var(txn.consumer) req.hdr(apikey),map($WORK/haproxy/keys.map) if profile
+  http-request return status 401 content-type application/json string '{"message":"Unauthorized"}' if profile !{ var(txn.consumer) -m found }
+  http-request set-header X-Consumer-ID %[var(txn.consumer)] if profile
+  http-request del-header apikey if profile
+  default_backend replicas
+backend replicas
+  balance roundrobin
+  http-reuse always
+  server r1 127.0.0.1:$2
+  server r2 127.0.0.1:$3
+CFG
+  haproxy -c -q -f "$WORK/haproxy/haproxy.cfg"
+}
+
 bench_yaml() { # replica1-port replica2-port key: the bench's config for `gatehouse local` (stdout)
   cat <<YAML
 apiVersion: gatehouse.dev/v1alpha1

@@ -43,39 +43,9 @@ nginx_gateway gateway "$NGX" "$R1" "$R2" "$KEY"
 taskset -c 0 nginx -c "$WORK/gateway/nginx.conf" -p "$WORK/gateway" &
 NGX_PID=$!; PIDS+=($NGX_PID)
 
-# HAProxy as the equivalent gateway: one thread, round robin over the two replicas, idle server
-# connections shared by every client (http-reuse always), the key check on /profile as an ACL on a
-# map (known key -> X-Consumer-ID, no key or an unknown one -> 401), the key not sent upstream; no
-# log, as nginx's access_log off.
-mkdir -p "$WORK/haproxy"
-printf '%s bench-consumer\n' "$KEY" > "$WORK/haproxy/keys.map"
-cat > "$WORK/haproxy/haproxy.cfg" <<CFG
-global
-  nbthread 1
-  maxconn 4096
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 60s
-  timeout server 60s
-  option http-keep-alive
-frontend gateway
-  bind 127.0.0.1:$HAP
-  acl profile path /profile
-  acl profile path_beg /profile/
-  http-request return status 401 content-type application/json string '{"message":"No API key found in request"}' if profile !{ req.hdr(apikey) -m found }
-  http-request set-var(txn.consumer) req.hdr(apikey),map($WORK/haproxy/keys.map) if profile
-  http-request return status 401 content-type application/json string '{"message":"Unauthorized"}' if profile !{ var(txn.consumer) -m found }
-  http-request set-header X-Consumer-ID %[var(txn.consumer)] if profile
-  http-request del-header apikey if profile
-  default_backend replicas
-backend replicas
-  balance roundrobin
-  http-reuse always
-  server r1 127.0.0.1:$R1
-  server r2 127.0.0.1:$R2
-CFG
-haproxy -c -q -f "$WORK/haproxy/haproxy.cfg"
+# HAProxy as the equivalent gateway (lib.sh): one thread, round robin, http-reuse always, the key
+# check on /profile as an ACL on a map
+haproxy_gateway "$HAP" "$R1" "$R2" "$KEY"
 taskset -c 0 haproxy -db -f "$WORK/haproxy/haproxy.cfg" > "$WORK/haproxy/haproxy.log" 2>&1 &
 HAP_PID=$!; PIDS+=($HAP_PID)
 

@@ -47,35 +47,8 @@ nginx_gateway gateway "$NGX" "$R1" "$R2" "$KEY"
 taskset -c 0 nginx -c "$WORK/gateway/nginx.conf" -p "$WORK/gateway" &
 PIDS+=($!)
 
-# HAProxy as in bench/run.sh: one thread, round robin, http-reuse always, the key check on a map
-mkdir -p "$WORK/haproxy"
-printf '%s bench-consumer\n' "$KEY" > "$WORK/haproxy/keys.map"
-cat > "$WORK/haproxy/haproxy.cfg" <<CFG
-global
-  nbthread 1
-  maxconn 4096
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 60s
-  timeout server 60s
-  option http-keep-alive
-frontend gateway
-  bind 127.0.0.1:$HAP
-  acl profile path /profile
-  acl profile path_beg /profile/
-  http-request return status 401 content-type application/json string '{"message":"No API key found in request"}' if profile !{ req.hdr(apikey) -m found }
-  http-request set-var(txn.consumer) req.hdr(apikey),map($WORK/haproxy/keys.map) if profile
-  http-request return status 401 content-type application/json string '{"message":"Unauthorized"}' if profile !{ var(txn.consumer) -m found }
-  http-request set-header X-Consumer-ID %[var(txn.consumer)] if profile
-  http-request del-header apikey if profile
-  default_backend replicas
-backend replicas
-  balance roundrobin
-  http-reuse always
-  server r1 127.0.0.1:$R1
-  server r2 127.0.0.1:$R2
-CFG
+# HAProxy as in bench/run.sh (lib.sh)
+haproxy_gateway "$HAP" "$R1" "$R2" "$KEY"
 taskset -c 0 haproxy -db -f "$WORK/haproxy/haproxy.cfg" > "$WORK/haproxy/haproxy.log" 2>&1 &
 PIDS+=($!)
 
