@@ -18,12 +18,22 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class ChannelCounters {
     final LongAdder snapshotsSent = new LongAdder();
-    final LongAdder deltasSent = new LongAdder();
-    final LongAdder objectDeltasSent = new LongAdder();
-    final LongAdder resyncs = new LongAdder();
-    final LongAdder objectResyncs = new LongAdder();
-    final LongAdder endpointRefusals = new LongAdder();
-    final LongAdder objectRefusals = new LongAdder();
+
+    /** The counts of one kind of delta: sent, answered by a resync, refused for its content. */
+    static final class DeltaCounts {
+        final LongAdder sent = new LongAdder();
+        final LongAdder resyncs = new LongAdder();
+        final LongAdder refusals = new LongAdder();
+    }
+
+    private final java.util.Map<Published.DeltaKind, DeltaCounts> deltas = new java.util.EnumMap<>(Published.DeltaKind.class);
+
+    {
+        for (Published.DeltaKind kind : Published.DeltaKind.values()) {
+            deltas.put(kind, new DeltaCounts());
+        }
+    }
+
     final LongAdder oversizeRefused = new LongAdder();
     final LongAdder messageBytes = new LongAdder();
     final LongAdder wireBytes = new LongAdder();
@@ -40,40 +50,42 @@ final class ChannelCounters {
         }
     }
 
+    /** The counts of deltas of that kind. */
+    DeltaCounts of(Published.DeltaKind kind) {
+        return deltas.get(kind);
+    }
+
     /** A message sent: a whole snapshot ({@code kind} null) or a delta of that kind. */
     void sent(Published.DeltaKind kind) {
-        (kind == null ? snapshotsSent : kind == Published.DeltaKind.ENDPOINTS ? deltasSent : objectDeltasSent).increment();
+        (kind == null ? snapshotsSent : of(kind).sent).increment();
     }
 
     /** A delta of that kind the proxy could not take (not at its base): the whole snapshot followed. */
     void resynced(Published.DeltaKind kind) {
-        (kind == Published.DeltaKind.ENDPOINTS ? resyncs : objectResyncs).increment();
+        of(kind).resyncs.increment();
     }
 
     /** A delta of that kind the proxy refused for its content (a NACK naming objects). */
     void refused(Published.DeltaKind kind) {
-        (kind == Published.DeltaKind.ENDPOINTS ? endpointRefusals : objectRefusals).increment();
+        of(kind).refusals.increment();
     }
 
     void bind(MeterRegistry registry) {
         FunctionCounter.builder("gatehouse.controller.channel.pushes", snapshotsSent, LongAdder::doubleValue)
-                .tag("kind", "snapshot").description("Whole snapshots sent to proxies").register(registry);
-        FunctionCounter.builder("gatehouse.controller.channel.pushes", deltasSent, LongAdder::doubleValue)
-                .tag("kind", "endpoints").description("Endpoint deltas sent to proxies").register(registry);
-        FunctionCounter.builder("gatehouse.controller.channel.pushes", objectDeltasSent, LongAdder::doubleValue)
-                .tag("kind", "objects").description("Object deltas sent to proxies").register(registry);
-        FunctionCounter.builder("gatehouse.controller.channel.resyncs", resyncs, LongAdder::doubleValue)
-                .tag("kind", "endpoints")
-                .description("Deltas a proxy could not apply (not at the base version), answered with the whole snapshot")
-                .register(registry);
-        FunctionCounter.builder("gatehouse.controller.channel.resyncs", objectResyncs, LongAdder::doubleValue)
-                .tag("kind", "objects")
-                .description("Deltas a proxy could not apply (not at the base version), answered with the whole snapshot")
-                .register(registry);
-        FunctionCounter.builder("gatehouse.controller.channel.delta.refusals", endpointRefusals, LongAdder::doubleValue)
-                .tag("kind", "endpoints").description("Deltas a proxy refused for their content (NACK)").register(registry);
-        FunctionCounter.builder("gatehouse.controller.channel.delta.refusals", objectRefusals, LongAdder::doubleValue)
-                .tag("kind", "objects").description("Deltas a proxy refused for their content (NACK)").register(registry);
+                .tag("kind", "snapshot").description("Deltas of that kind sent to proxies (kind=snapshot: whole snapshots)").register(registry);
+        for (var e : deltas.entrySet()) {
+            String kind = e.getKey().name().toLowerCase(java.util.Locale.ROOT);
+            DeltaCounts c = e.getValue();
+            FunctionCounter.builder("gatehouse.controller.channel.pushes", c.sent, LongAdder::doubleValue)
+                    .tag("kind", kind).description("Deltas of that kind sent to proxies (kind=snapshot: whole snapshots)")
+                    .register(registry);
+            FunctionCounter.builder("gatehouse.controller.channel.resyncs", c.resyncs, LongAdder::doubleValue)
+                    .tag("kind", kind)
+                    .description("Deltas a proxy could not apply (not at the base version), answered with the whole snapshot")
+                    .register(registry);
+            FunctionCounter.builder("gatehouse.controller.channel.delta.refusals", c.refusals, LongAdder::doubleValue)
+                    .tag("kind", kind).description("Deltas a proxy refused for their content (NACK)").register(registry);
+        }
         FunctionCounter.builder("gatehouse.controller.channel.oversize", oversizeRefused, LongAdder::doubleValue)
                 .description("Messages not sent because they exceed the channel's or the proxy's message limit")
                 .register(registry);

@@ -132,7 +132,7 @@ class EndpointDeltaChannelTest extends ChannelTestBase {
         Poll.until("v2 acked", () -> server.ackedAtLeast(2) == 1);
 
         long wire = counters.wireBytes.sum() - wireBefore;
-        assertThat(counters.deltasSent.sum()).isEqualTo(1);
+        assertThat(counters.of(Published.DeltaKind.ENDPOINTS).sent.sum()).isEqualTo(1);
         assertThat(counters.snapshotsSent.sum()).isEqualTo(1);
         assertThat(logs.containing("event=channel.push proxy=p1 version=2 kind=endpoints")).hasSize(1);
         assertThat(server.latest().frame().length).as("the whole snapshot, as JSON").isGreaterThan(30_000);
@@ -183,7 +183,7 @@ class EndpointDeltaChannelTest extends ChannelTestBase {
         assertThat(peer.texts.get(1)).startsWith("{\"type\":\"snapshot\",\"protocol\":1,\"version\":2,\"hash\":\"" + h2 + "\"");
         peer.sendText("{\"type\":\"ack\",\"protocol\":1,\"version\":2,\"hash\":\"" + h2 + "\"}");
         Poll.until("v2 acked", () -> server.ackedAtLeast(2) == 1);
-        assertThat(server.counters().resyncs.sum()).isEqualTo(1);
+        assertThat(server.counters().of(Published.DeltaKind.ENDPOINTS).resyncs.sum()).isEqualTo(1);
         assertThat(server.proxies().get(0).lastNack()).as("a resync is no refusal").isNull();
         assertThat(logs.containing("event=channel.resync proxy=raw version=2")).hasSize(1);
     }
@@ -203,7 +203,7 @@ class EndpointDeltaChannelTest extends ChannelTestBase {
         Poll.until("a push", () -> peer.texts.size() == 1);
         assertThat(peer.texts.get(0)).startsWith("{\"type\":\"snapshot\",\"protocol\":1,\"version\":2,\"hash\":\""
                 + SnapshotCodec.legacyContentHash(v2) + "\"");
-        assertThat(server.counters().deltasSent.sum()).isZero();
+        assertThat(server.counters().of(Published.DeltaKind.ENDPOINTS).sent.sum()).isZero();
     }
 
     @Test
@@ -223,7 +223,7 @@ class EndpointDeltaChannelTest extends ChannelTestBase {
         assertThat(peer.texts.get(0)).startsWith("{\"type\":\"snapshot\",\"protocol\":1,\"version\":2,\"hash\":\"" + legacy2 + "\"");
         peer.sendText("{\"type\":\"ack\",\"protocol\":1,\"version\":2,\"hash\":\"" + legacy2 + "\"}");
         Poll.until("v2 acked", () -> server.ackedAtLeast(2) == 1);
-        assertThat(server.counters().deltasSent.sum() + server.counters().objectDeltasSent.sum()).isZero();
+        assertThat(server.counters().of(Published.DeltaKind.ENDPOINTS).sent.sum() + server.counters().of(Published.DeltaKind.OBJECTS).sent.sum()).isZero();
         assertThat(server.proxies().get(0).lastNack()).isNull();
     }
 
@@ -240,7 +240,7 @@ class EndpointDeltaChannelTest extends ChannelTestBase {
         server.publish(snapshot(2, List.of(target(9002))));
         ChannelClient second = client(server, "p1", sink);
         Poll.until("v2 acked", () -> server.ackedAtLeast(2) == 1);
-        assertThat(server.counters().deltasSent.sum()).as("at the base after reconnecting: a delta").isEqualTo(1);
+        assertThat(server.counters().of(Published.DeltaKind.ENDPOINTS).sent.sum()).as("at the base after reconnecting: a delta").isEqualTo(1);
         second.close();
         Poll.until("gone again", () -> server.connectedCount() == 0);
 
@@ -248,7 +248,7 @@ class EndpointDeltaChannelTest extends ChannelTestBase {
         server.publish(snapshot(4, List.of(target(9004)))); // the delta from 3 is of no use to a proxy at 2
         client(server, "p1", sink);
         Poll.until("v4 acked", () -> server.ackedAtLeast(4) == 1);
-        assertThat(server.counters().deltasSent.sum()).isEqualTo(1);
+        assertThat(server.counters().of(Published.DeltaKind.ENDPOINTS).sent.sum()).isEqualTo(1);
         assertThat(server.counters().snapshotsSent.sum()).isEqualTo(2);
         assertThat(sink.current()).isEqualTo(snapshot(4, List.of(target(9004))));
         assertThat(sink.offered()).containsExactly(1L, 2L, 4L);

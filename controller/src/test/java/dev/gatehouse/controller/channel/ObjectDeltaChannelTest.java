@@ -150,7 +150,7 @@ class ObjectDeltaChannelTest extends ChannelTestBase {
         Poll.until("v2 acked", () -> server.ackedAtLeast(2) == 1);
 
         long wire = counters.wireBytes.sum() - wireBefore;
-        assertThat(counters.objectDeltasSent.sum()).isEqualTo(1);
+        assertThat(counters.of(Published.DeltaKind.OBJECTS).sent.sum()).isEqualTo(1);
         assertThat(counters.snapshotsSent.sum()).as("only v1 went whole").isEqualTo(1);
         assertThat(logs.containing("event=channel.push proxy=p1 version=2 kind=objects")).hasSize(1);
         assertThat(logs.containing("event=channel.applied kind=objects version=2 base=1 kinds=routes changes=1")).hasSize(1);
@@ -206,8 +206,8 @@ class ObjectDeltaChannelTest extends ChannelTestBase {
         assertThat(error.generation()).isEqualTo(2);
         assertThat(error.field()).isEqualTo("routes[0].paths[0]");
         assertThat(error.message()).startsWith("invalid regex");
-        assertThat(server.counters().objectDeltasSent.sum()).isEqualTo(1);
-        assertThat(server.counters().objectRefusals.sum()).isEqualTo(1);
+        assertThat(server.counters().of(Published.DeltaKind.OBJECTS).sent.sum()).isEqualTo(1);
+        assertThat(server.counters().of(Published.DeltaKind.OBJECTS).refusals.sum()).isEqualTo(1);
         assertThat(proxy.current()).isEqualTo(v1);
         HttpResponse<String> still = get(proxy, "/edit/a").get(10, TimeUnit.SECONDS);
         assertThat(still.body()).as("the last good config serves").isEqualTo("old");
@@ -243,8 +243,8 @@ class ObjectDeltaChannelTest extends ChannelTestBase {
         assertThat(peer.texts.get(1)).startsWith("{\"type\":\"snapshot\",\"protocol\":1,\"version\":2,\"hash\":\"" + h2 + "\"");
         peer.sendText("{\"type\":\"ack\",\"protocol\":1,\"version\":2,\"hash\":\"" + h2 + "\"}");
         Poll.until("v2 acked", () -> server.ackedAtLeast(2) == 1);
-        assertThat(server.counters().objectResyncs.sum()).isEqualTo(1);
-        assertThat(server.counters().objectRefusals.sum()).as("a resync is no refusal").isZero();
+        assertThat(server.counters().of(Published.DeltaKind.OBJECTS).resyncs.sum()).isEqualTo(1);
+        assertThat(server.counters().of(Published.DeltaKind.OBJECTS).refusals.sum()).as("a resync is no refusal").isZero();
         assertThat(server.proxies().get(0).lastNack()).isNull();
         assertThat(logs.containing("event=channel.resync proxy=raw version=2 kind=objects")).hasSize(1);
     }

@@ -191,22 +191,16 @@ public final class ChannelClient implements AutoCloseable {
         FunctionCounter.builder("gatehouse.channel.snapshots.stale", this, ChannelClient::staleSnapshotsRefused)
                 .description("Snapshots refused (NACKed) because their version went back within one controller epoch")
                 .register(registry);
-        FunctionCounter.builder("gatehouse.channel.deltas.applied", applier, SnapshotApplier::deltasApplied)
-                .tag("kind", "endpoints").description("Deltas applied").register(registry);
-        FunctionCounter.builder("gatehouse.channel.deltas.applied", applier, SnapshotApplier::objectDeltasApplied)
-                .tag("kind", "objects").description("Deltas applied").register(registry);
-        FunctionCounter.builder("gatehouse.channel.deltas.refused", applier, SnapshotApplier::endpointDeltasRefused)
-                .tag("kind", "endpoints").description("Deltas refused (NACKed) for their content").register(registry);
-        FunctionCounter.builder("gatehouse.channel.deltas.refused", applier, SnapshotApplier::objectDeltasRefused)
-                .tag("kind", "objects").description("Deltas refused (NACKed) for their content").register(registry);
-        FunctionCounter.builder("gatehouse.channel.resyncs", applier, SnapshotApplier::resyncsRequested)
-                .tag("kind", "endpoints")
-                .description("Deltas not at this proxy's version, answered with a request for the whole snapshot")
-                .register(registry);
-        FunctionCounter.builder("gatehouse.channel.resyncs", applier, SnapshotApplier::objectResyncsRequested)
-                .tag("kind", "objects")
-                .description("Deltas not at this proxy's version, answered with a request for the whole snapshot")
-                .register(registry);
+        for (SnapshotApplier.DeltaCounts c : applier.deltaCounts()) {
+            FunctionCounter.builder("gatehouse.channel.deltas.applied", c, SnapshotApplier.DeltaCounts::applied)
+                    .tag("kind", c.kind).description("Deltas applied").register(registry);
+            FunctionCounter.builder("gatehouse.channel.deltas.refused", c, SnapshotApplier.DeltaCounts::refused)
+                    .tag("kind", c.kind).description("Deltas refused (NACKed) for their content").register(registry);
+            FunctionCounter.builder("gatehouse.channel.resyncs", c, SnapshotApplier.DeltaCounts::resyncs)
+                    .tag("kind", c.kind)
+                    .description("Deltas not at this proxy's version, answered with a request for the whole snapshot")
+                    .register(registry);
+        }
         FunctionCounter.builder("gatehouse.channel.oversize", worker.oversize, LongAdder::doubleValue)
                 .description("Channel messages refused (NACKed) for exceeding the message limit").register(registry);
         FunctionCounter.builder("gatehouse.channel.message.bytes", worker.messageBytes, LongAdder::doubleValue)

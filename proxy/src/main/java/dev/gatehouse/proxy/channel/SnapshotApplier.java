@@ -74,15 +74,32 @@ final class SnapshotApplier {
     private boolean persistScheduled;
     private Snapshot unpersisted;
     private String unpersistedEpoch;
-    /** Counts of one kind of delta, written by the apply thread, read by the metrics. */
-    private static final class DeltaCounts {
+    /** Counts of one kind of delta ({@code kind}: the label), written by the apply thread, read by the metrics. */
+    static final class DeltaCounts {
+        final String kind;
         volatile long applied;
         volatile long resyncs;
         volatile long refused;
+
+        DeltaCounts(String kind) {
+            this.kind = kind;
+        }
+
+        long applied() {
+            return applied;
+        }
+
+        long resyncs() {
+            return resyncs;
+        }
+
+        long refused() {
+            return refused;
+        }
     }
 
-    private final DeltaCounts endpointCounts = new DeltaCounts();
-    private final DeltaCounts objectCounts = new DeltaCounts();
+    private final DeltaCounts endpointCounts = new DeltaCounts("endpoints");
+    private final DeltaCounts objectCounts = new DeltaCounts("objects");
     /** The per-object digests of the snapshot served (or last hashed); the next hash starts from them. */
     private ContentHash.Digests digests;
     private volatile long lastAppliedVersion;
@@ -107,6 +124,11 @@ final class SnapshotApplier {
 
     long lastAppliedVersion() {
         return lastAppliedVersion;
+    }
+
+    /** The counts of each kind of delta, for the meters. */
+    List<DeltaCounts> deltaCounts() {
+        return List.of(endpointCounts, objectCounts);
     }
 
     /** Endpoint deltas applied. */
@@ -165,7 +187,7 @@ final class SnapshotApplier {
 
     /** Applies one endpoint delta when the sink serves its base; returns the answer to send. */
     ChannelMessage receive(EndpointDelta delta) {
-        return receiveDelta(new Incoming("endpoints", delta.epoch(), delta.version(), delta.hash(), delta.baseVersion(),
+        return receiveDelta(new Incoming(delta.epoch(), delta.version(), delta.hash(), delta.baseVersion(),
                         delta.baseHash()), endpointCounts, current -> EndpointDiff.apply(current, delta),
                 next -> sink.applyEndpoints(next, delta.hash(),
                         delta.upstreams().stream().map(EndpointDelta.UpstreamTargets::id).toList()),
@@ -174,14 +196,14 @@ final class SnapshotApplier {
 
     /** Applies one object delta when the sink serves its base; returns the answer to send. */
     ChannelMessage receive(ObjectDelta delta) {
-        return receiveDelta(new Incoming("objects", delta.epoch(), delta.version(), delta.hash(), delta.baseVersion(),
+        return receiveDelta(new Incoming(delta.epoch(), delta.version(), delta.hash(), delta.baseVersion(),
                         delta.baseHash()), objectCounts, current -> ObjectDiff.apply(current, delta),
                 next -> sink.applyObjects(next, delta.hash(), delta),
                 "kinds=" + delta.changedKinds() + " changes=" + delta.count());
     }
 
     /** What both kinds of delta say about themselves: where they apply and what they make. */
-    private record Incoming(String kind, String epoch, long version, String hash, long baseVersion, String baseHash) {
+    private record Incoming(String epoch, long version, String hash, long baseVersion, String baseHash) {
     }
 
     /**
@@ -200,7 +222,7 @@ final class SnapshotApplier {
         String stale = epochs.refusal(in.epoch(), in.version());
         if (stale != null) {
             staleRefused++;
-            LOG.warn("event=channel.stale-snapshot kind={} epoch={} version={} held={} action=nack", in.kind(), in.epoch(),
+            LOG.warn("event=channel.stale-snapshot kind={} epoch={} version={} held={} action=nack", counts.kind, in.epoch(),
                     in.version(), epochs.highest(in.epoch()));
             return Nack.of(in.version(), in.hash(), List.of(ObjectError.snapshotWide("version", stale)));
         }
@@ -227,7 +249,7 @@ final class SnapshotApplier {
         }
         if (next == null) {
             counts.resyncs++;
-            LOG.info("event=channel.resync-requested kind={} version={} base={} held={}", in.kind(), in.version(),
+            LOG.info("event=channel.resync-requested kind={} version={} base={} held={}", counts.kind, in.version(),
                     in.baseVersion(), current == null ? 0 : current.version());
             return Nack.of(in.version(), in.hash(), List.of(ObjectError.snapshotWide(EndpointDelta.RESYNC_FIELD, why)));
         }
@@ -236,13 +258,13 @@ final class SnapshotApplier {
         try {
             problems = Objects.requireNonNullElse(apply.apply(next), List.of());
         } catch (RuntimeException e) {
-            LOG.error("event=channel.apply-failed kind={} version={} error=\"{}\"", in.kind(), in.version(), e.toString(), e);
+            LOG.error("event=channel.apply-failed kind={} version={} error=\"{}\"", counts.kind, in.version(), e.toString(), e);
             problems = List.of(new Problem(null, "snapshot", "the proxy failed to apply it: " + e));
         }
         if (!problems.isEmpty()) {
             counts.refused++;
             List<ObjectError> errors = problems.stream().map(ObjectError::of).toList();
-            LOG.warn("event=channel.nack kind={} version={} errors={} first=\"{}\"", in.kind(), in.version(), errors.size(),
+            LOG.warn("event=channel.nack kind={} version={} errors={} first=\"{}\"", counts.kind, in.version(), errors.size(),
                     errors.get(0));
             return Nack.of(in.version(), in.hash(), errors);
         }
@@ -252,7 +274,7 @@ final class SnapshotApplier {
         epochs.applied(in.epoch(), in.version());
         persistSoon(next, in.epoch());
         LOG.info("event=channel.applied kind={} version={} base={} {} hashed={} patch-micros={} apply-micros={} hash={}",
-                in.kind(), in.version(), in.baseVersion(), detail, nextDigests.computed(), (patchedNanos - startNanos) / 1_000,
+                counts.kind, in.version(), in.baseVersion(), detail, nextDigests.computed(), (patchedNanos - startNanos) / 1_000,
                 (System.nanoTime() - patchedNanos) / 1_000, in.hash());
         return Ack.of(in.version(), in.hash());
     }
