@@ -173,10 +173,12 @@ final class DrillBackend implements AutoCloseable {
             out.flush();
             return;
         }
+        // head and body in one write, as a server answers a small response: a SIGKILL (the kill drill)
+        // then ends the connection between responses, never inside one (a response the target itself
+        // cut after its head cannot be retried by any proxy, and is not what the drill counts)
         byte[] body = name.getBytes(StandardCharsets.ISO_8859_1);
         out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\nContent-Type: text/plain\r\nX-Served-By: " + name
-                + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-        out.write(body);
+                + "\r\n\r\n" + name).getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
         bytesWritten.addAndGet(body.length);
     }
