@@ -35,7 +35,7 @@ final class ConsumerStep {
     }
 
     static void run(ClusterState state, TranslationContext ctx) {
-        Map<String, Secret> secrets = ctx.secrets(state);
+        java.util.function.Function<String, Secret> secrets = state::secret;
         List<dev.gatehouse.api.v1alpha1.Consumer> consumers = ctx.sorted(ctx.memo == null ? null : ctx.memo.consumers,
                 state.consumers());
         Map<String, Candidate> candidates = new LinkedHashMap<>(consumers.size() * 2);
@@ -109,7 +109,7 @@ final class ConsumerStep {
      * What a Consumer's translation reads beyond the object: the Secret (or null) of each key
      * reference it resolves, in the order {@link #build} resolves them.
      */
-    static Object[] inputs(dev.gatehouse.api.v1alpha1.Consumer c, Map<String, Secret> secrets) {
+    static Object[] inputs(dev.gatehouse.api.v1alpha1.Consumer c, java.util.function.Function<String, Secret> secrets) {
         ConsumerSpec spec = c.getSpec();
         if (spec == null || spec.keyAuth == null) {
             return UpstreamStep.NO_INPUTS;
@@ -119,15 +119,15 @@ final class ConsumerStep {
         List<Object> deps = new ArrayList<>(refs.size() + 1);
         for (ObjectRef ref : refs) {
             deps.add(ref.namespace != null && !ref.namespace.isEmpty() && !ref.namespace.equals(ns) ? null
-                    : secrets.get(ns + "/" + ref.name));
+                    : secrets.apply(ns + "/" + ref.name));
         }
         if (Boolean.TRUE.equals(spec.keyAuth.generate)) {
-            deps.add(secrets.get(ns + "/" + ApiKeys.secretName(c.getMetadata().getName())));
+            deps.add(secrets.apply(ns + "/" + ApiKeys.secretName(c.getMetadata().getName())));
         }
         return deps.toArray();
     }
 
-    private static Consumer build(ConsumerSpec spec, ObjectReport report, Map<String, Secret> secrets) {
+    private static Consumer build(ConsumerSpec spec, ObjectReport report, java.util.function.Function<String, Secret> secrets) {
         if (spec == null) {
             report.invalid("spec", "missing (expected: username or customId)");
             return null;
@@ -156,10 +156,10 @@ final class ConsumerStep {
                 hasCustomId ? spec.customId : null, credentials);
     }
 
-    private static void credential(String secretName, String field, ObjectReport report, Map<String, Secret> secrets,
+    private static void credential(String secretName, String field, ObjectReport report, java.util.function.Function<String, Secret> secrets,
                                    List<Consumer.Credential> out) {
         String key = report.source.namespace() + "/" + secretName;
-        Secret secret = secrets.get(key);
+        Secret secret = secrets.apply(key);
         if (secret == null) {
             report.unresolved(Reason.RefNotFound, field, "Secret " + key + " not found"
                     + (field.endsWith("generate") ? " (the controller creates it; wait, or check the controller's log)" : ""));
