@@ -65,9 +65,9 @@ public final class ClusterStore {
 
     /**
      * Deleted names remembered per feed (uid and resourceVersion), so a replayed event of a deleted
-     * object does not bring it back; the oldest is forgotten beyond this many, and a relist
-     * ({@link #replace}) forgets them all. A forgotten one matters only for a replay of an object
-     * deleted more than this many deletes ago, which no informer sends.
+     * object does not bring it back; a relist ({@link #replace}) remembers the names it removes and
+     * forgets those it lists. The oldest is forgotten beyond this many: it matters only for a replay
+     * of an object deleted more than this many deletes ago, which no informer sends.
      */
     static final int TOMBSTONES = 16_384;
 
@@ -186,6 +186,7 @@ public final class ClusterStore {
             HasMetadata listed = next.remove(e.getKey());
             if (listed == null) {
                 it.remove();
+                feed.deleted.put(e.getKey(), e.getValue());
                 differences++;
             } else if (listed != e.getValue() && !(sameUid(listed, e.getValue()) && sameVersion(listed, e.getValue()))) {
                 e.setValue(listed);
@@ -194,9 +195,9 @@ public final class ClusterStore {
         }
         for (Map.Entry<Name, HasMetadata> e : next.entrySet()) {
             feed.objects.put(e.getKey(), e.getValue());
+            feed.deleted.remove(e.getKey());
             differences++;
         }
-        feed.deleted.clear();
         if (differences > 0) {
             changed.put(feed.kind, true);
         }
