@@ -139,7 +139,7 @@ public final class ClusterStore {
                 return Outcome.STALE;
             }
             feed.deleted.remove(name);
-        } else if (held == object || (sameUid(held, object) && sameVersion(held, object))) {
+        } else if (held == object || (sameUid(held, object) && version(object) != null && sameVersion(held, object))) {
             return Outcome.UNCHANGED;
         } else if (!newer(object, held, false)) {
             staleEvents++;
@@ -188,7 +188,8 @@ public final class ClusterStore {
                 it.remove();
                 feed.deleted.put(e.getKey(), e.getValue());
                 differences++;
-            } else if (listed != e.getValue() && !(sameUid(listed, e.getValue()) && sameVersion(listed, e.getValue()))) {
+            } else if (listed != e.getValue()
+                    && !(sameUid(listed, e.getValue()) && version(listed) != null && sameVersion(listed, e.getValue()))) {
                 e.setValue(listed);
                 differences++;
             }
@@ -259,16 +260,17 @@ public final class ClusterStore {
 
     /**
      * Whether {@code incoming} replaces {@code held}: a later resourceVersion (an update, or a new
-     * incarnation of the name), or one that cannot be compared. {@code afterDelete}: {@code held}
-     * is the deleted object; the same uid can never come back.
+     * incarnation of the name), or one that cannot be compared (none, or not a number: the event
+     * is taken, as an informer's cache takes it). {@code afterDelete}: {@code held} is the deleted
+     * object, and its uid never comes back.
      */
     private static boolean newer(HasMetadata incoming, HasMetadata held, boolean afterDelete) {
-        if (afterDelete && sameUid(incoming, held) && incoming.getMetadata().getUid() != null) {
+        if (afterDelete && incoming.getMetadata().getUid() != null && sameUid(incoming, held)) {
             return false;
         }
         Long a = version(incoming);
         Long b = version(held);
-        return a == null || b == null ? !sameVersion(incoming, held) || !sameUid(incoming, held) : a > b;
+        return a == null || b == null || a > b;
     }
 
     /** Whether {@code incoming} is known to be older than {@code held}. */

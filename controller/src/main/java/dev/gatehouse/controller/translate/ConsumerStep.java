@@ -34,7 +34,29 @@ final class ConsumerStep {
     private record Candidate(Consumer consumer, ObjectReport report, List<String> digests) {
     }
 
+    /**
+     * With a memo whose last pass read the same lists of Consumers and Secrets (the kept cluster
+     * state hands the same lists while their kinds do not change: a route edit, an endpoint change),
+     * the step's outcome is the last one: replayed in O(consumers) copies, without a lookup, a
+     * digest or a claim check. Otherwise each consumer's kept outcome is reused as usual.
+     */
     static void run(ClusterState state, TranslationContext ctx) {
+        TranslationMemo.StepOutcome last = ctx.memo == null ? null : ctx.memo.consumerStep;
+        if (last != null && last.readFrom(state.consumers(), state.secrets())) {
+            last.replay(ctx, ctx.consumers);
+            ctx.refusedConsumers.addAll(last.refused);
+            ctx.memo.consumers.keepAll();
+            return;
+        }
+        List<dev.gatehouse.api.v1alpha1.Consumer> consumers = walk(state, ctx);
+        if (ctx.memo != null) {
+            ctx.memo.consumerStep = TranslationMemo.StepOutcome.of(ctx, consumers, ctx.consumers, ctx.refusedConsumers,
+                    state.consumers(), state.secrets());
+        }
+    }
+
+    /** Every Consumer, each reusing its kept outcome when it may; returns them in the order walked. */
+    private static List<dev.gatehouse.api.v1alpha1.Consumer> walk(ClusterState state, TranslationContext ctx) {
         java.util.function.Function<String, Secret> secrets = state::secret;
         List<dev.gatehouse.api.v1alpha1.Consumer> consumers = ctx.sorted(ctx.memo == null ? null : ctx.memo.consumers,
                 state.consumers());
@@ -103,6 +125,7 @@ final class ConsumerStep {
                 candidate.report().keys = digests.size() < 2 ? digests.size() : (int) digests.stream().distinct().count();
             }
         });
+        return consumers;
     }
 
     /**

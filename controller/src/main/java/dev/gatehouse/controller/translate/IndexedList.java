@@ -56,6 +56,11 @@ final class IndexedList<T> extends AbstractList<T> implements RandomAccess {
         return new IndexedList<>(this);
     }
 
+    /** Whether two lists are the same object, or indexed lists over the same items ({@link #fresh()} views of one list). */
+    static boolean sameItems(List<?> a, List<?> b) {
+        return a == b || (a instanceof IndexedList<?> x && b instanceof IndexedList<?> y && x.items == y.items);
+    }
+
     /** The last element whose key is {@code k}, or null; not remembered as asked. */
     T last(String k) {
         List<T> found = byKey.get(k);

@@ -124,6 +124,16 @@ final class TranslationContext {
         return r;
     }
 
+    /** The report of {@code key} in this translation; null when none. */
+    ObjectReport reportOf(String key) {
+        return reports.get(key);
+    }
+
+    /** Adds the report {@code key}, continued from a kept copy ({@link TranslationMemo.StepOutcome}). */
+    void replay(String key, ObjectReport kept) {
+        reports.put(key, kept.reuse());
+    }
+
     /** Every object's status, sorted by kind, namespace and name. */
     List<ObjectStatus> statuses() {
         List<Map.Entry<String, ObjectReport>> all = new ArrayList<>(reports.entrySet());
