@@ -75,7 +75,12 @@ public final class Controller implements AutoCloseable {
     private final IncrementalTranslator translator = new IncrementalTranslator();
     /** A rebuild at least this long after the last compared one is compared with a full translation. */
     static final Duration VERIFY_INTERVAL = Duration.ofMinutes(10);
-    private java.time.Instant lastVerified = java.time.Instant.EPOCH;
+    /**
+     * The start counts as a check: the first translation keeps nothing yet (every object is built,
+     * as a full translation builds it), so comparing it with a full one doubled the start's
+     * translation for nothing; the first comparison comes {@link #VERIFY_INTERVAL} later.
+     */
+    private java.time.Instant lastVerified = clock.instant();
     /** The last translation refused a TLS Secret (one not valid yet is rechecked like one in play). */
     private volatile boolean certificateRefused;
     private final java.util.concurrent.ScheduledExecutorService recheck = java.util.concurrent.Executors
@@ -234,9 +239,11 @@ public final class Controller implements AutoCloseable {
             lastVerified = now;
             translator.verifyNext();
         }
+        long translateStart = System.nanoTime();
         Translation t = translator.translate(state, config.ingress().selection(),
                 gw == null ? GatewaySelection.OFF : config.gateway(),
                 new TlsSettings(config.defaultCertificate(), now, certificateCache));
+        long translateMicros = (System.nanoTime() - translateStart) / 1_000;
         lastTranslation = clock.instant();
         if (w.servicesReferenced(state.servicesReferenced())) {
             debouncer.mark(); // a Service referenced anew: its events so far were passed over
@@ -247,9 +254,11 @@ public final class Controller implements AutoCloseable {
         Snapshot next = versions.next(t.snapshot());
         if (next != null) {
             published = next;
-            log.info("event=snapshot.published version={} routes={} services={} upstreams={} consumers={} certificates={} refused={}",
+            log.info("event=snapshot.published version={} routes={} services={} upstreams={} consumers={} certificates={} refused={} "
+                            + "translate_micros={} since_change_micros={}",
                     next.version(), next.routes().size(), next.services().size(), next.upstreams().size(),
-                    next.consumers().size(), next.certificates().size(), t.rejected().size());
+                    next.consumers().size(), next.certificates().size(), t.rejected().size(), translateMicros,
+                    (System.nanoTime() - changeNanos) / 1_000);
             pushes.increment();
             convergence.published(next.version(), changeNanos);
             publisher.publish(next, versions.lastHash());
