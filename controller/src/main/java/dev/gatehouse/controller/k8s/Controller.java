@@ -136,7 +136,7 @@ public final class Controller implements AutoCloseable {
         ClusterWatch w = watch;
         io.micrometer.core.instrument.FunctionCounter.builder("gatehouse.controller.state.events", w,
                         x -> x.store().events())
-                .description("Informer events applied to the kept cluster state (adds, updates, deletes)").register(registry);
+                .description("Informer events received by the kept cluster state (adds, updates, deletes)").register(registry);
         io.micrometer.core.instrument.FunctionCounter.builder("gatehouse.controller.state.stale.events", w,
                         x -> x.store().staleEvents())
                 .description("Informer events passed over as older than the object held (replays, events of deleted "

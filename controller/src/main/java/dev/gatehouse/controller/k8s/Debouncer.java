@@ -17,15 +17,18 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>{@link #markSoon()} is for the change that is most frequent and most urgent, one
  * EndpointSlice: when the debouncer is quiet (nothing pending, no run in progress, and the last
- * run ended at least {@code holdOff} ago) it runs at once instead of waiting the hold-off, which
- * was 50 ms of the 177 ms median from an endpoint write to its publish at full size
- * (docs/scale.md), where the rebuild itself now takes a few milliseconds. A storm still coalesces:
- * the first change of a rollout runs at once, and every change that comes while a run is pending,
- * in progress, or less than {@code holdOff} after one waits as {@link #mark()} does; so a rollout's
- * burst is one immediate run plus at most one run per {@code maxDelay} (a test counts them). The
- * hold-off stays for every other change: an edit of many objects ({@code kubectl apply -f} of a
- * directory) arrives as a burst whose events are milliseconds apart, and its first event alone
- * would be a snapshot no one asked for.
+ * run ended at least {@code holdOff} ago) it runs at once instead of waiting the hold-off. The
+ * hold-off was 50 ms of the 177 ms median from an endpoint write to its publish at full size
+ * (docs/scale.md); the rebuild after one EndpointSlice change now costs 57 ms of CPU median
+ * (30–134 ms over 50, on a loaded machine; {@code RebuildScaleTest}), so the hold-off was close to
+ * half of the controller's part. A storm still coalesces: the first change of a rollout runs at
+ * once, and every change that comes while a run is pending, in progress, or less than
+ * {@code holdOff} after one waits as {@link #mark()} does; so a rollout's burst is one immediate
+ * run, then the runs {@link #mark()} makes: one after each pause of {@code holdOff}, and at least
+ * one per {@code maxDelay} while the burst lasts (DebouncerTest: 1 002 marks, 3 runs).
+ * The hold-off stays for every other change: an edit of many objects ({@code kubectl apply -f} of
+ * a directory) arrives as a burst of events milliseconds apart, and its first event alone would
+ * be a snapshot no one asked for.
  */
 public final class Debouncer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Debouncer.class);

@@ -104,6 +104,18 @@ class ClusterStoreTest {
     }
 
     @Test
+    void withoutUidOrResourceVersionEveryUpdateIsTaken() {
+        GatewayRoute first = route("a", null, null);
+        GatewayRoute second = route("a", null, null);
+        assertThat(store.upsert(routes, first)).isEqualTo(APPLIED);
+        assertThat(store.upsert(routes, second)).as("nothing to compare: as an informer's cache, the last wins").isEqualTo(APPLIED);
+        assertThat(store.upsert(routes, second)).isEqualTo(UNCHANGED);
+        assertThat(store.state().routes().get(0)).isSameAs(second);
+        assertThat(store.delete(routes, route("a", null, null))).isEqualTo(APPLIED);
+        assertThat(store.state().routes()).isEmpty();
+    }
+
+    @Test
     void anObjectOfAnotherKindIsRefused() {
         assertThatThrownBy(() -> store.upsert(routes, service("web", "s1", "1")))
                 .hasMessage("object: Service (expected: GatewayRoute)");
