@@ -143,7 +143,7 @@ public final class Controller implements AutoCloseable {
                         + "incarnations)").register(registry);
         io.micrometer.core.instrument.FunctionCounter.builder("gatehouse.controller.state.corrections", this,
                         c -> c.corrections)
-                .description("Objects the periodic check against the informer caches found the kept state wrong about "
+                .description("Objects the periodic check against the informer caches found the kept state behind on "
                         + "(each check logged as event=state.reconciled)").register(registry);
         io.micrometer.core.instrument.FunctionCounter.builder("gatehouse.controller.rebuilds.immediate", debouncer,
                         Debouncer::immediateRuns)
@@ -274,8 +274,9 @@ public final class Controller implements AutoCloseable {
     /**
      * Sets the kept state to the informer caches: at the first rebuild (the informers' initial
      * adds reach the kept state on their own threads, and may lag their caches' sync), then every
-     * {@link #VERIFY_INTERVAL} as a check, logged; a later check that finds a difference is a
-     * missed or misordered event, counted and logged as a warning.
+     * {@link #VERIFY_INTERVAL} as a check, logged; a difference found by a later check (an event
+     * still on its way from a cache to the kept state, or a missed one) is counted and logged as
+     * a warning, and the caches win.
      */
     private void reconcile(ClusterWatch w, boolean check) {
         long start = System.nanoTime();
