@@ -6,11 +6,12 @@ import dev.gatehouse.api.v1alpha1.GatewayService;
 import dev.gatehouse.api.v1alpha1.Upstream;
 import dev.gatehouse.controller.keys.ApiKeys;
 import dev.gatehouse.controller.translate.ClusterState;
+import dev.gatehouse.controller.translate.ClusterStore;
+import dev.gatehouse.controller.translate.ClusterStore.Kind;
 import dev.gatehouse.controller.translate.Sources;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
@@ -26,7 +27,9 @@ import java.util.function.Predicate;
 /**
  * The informers: the four Gatehouse kinds, Services, EndpointSlices and the Secrets labelled
  * {@code gatehouse.dev/credential=key-auth}, in every namespace or in the given ones. Handlers
- * only call {@code onChange} (mark dirty); the state is read from the caches when rebuilding.
+ * apply each event to the kept state ({@link ClusterStore}, matched by uid and resourceVersion)
+ * and call {@code onChange} (mark dirty); a rebuild takes the kept state, not a listing of the
+ * caches.
  * Events of Services and EndpointSlices mark dirty only for the Services the last translation
  * looked up ({@link #servicesReferenced}): Upstream {@code serviceRef}s, Ingress and HTTPRoute
  * backends. The caches still hold every Service and EndpointSlice of the watched namespaces (no
@@ -49,6 +52,8 @@ public final class ClusterWatch implements AutoCloseable {
     private final List<SharedIndexInformer<? extends HasMetadata>> slices = new ArrayList<>();
     private final List<SharedIndexInformer<? extends HasMetadata>> secrets = new ArrayList<>();
     private final List<SharedIndexInformer<? extends HasMetadata>> all = new ArrayList<>();
+    private final List<Fed> fed = new ArrayList<>();
+    private final ClusterStore store = new ClusterStore();
     static final String TLS_SECRET_INDEX = "gatehouse.dev/tls-secret";
     private final String defaultCertificate;
     private volatile Predicate<String> otherReferences = key -> false;
@@ -69,8 +74,46 @@ public final class ClusterWatch implements AutoCloseable {
      * @param onChange           called on every add, update and delete that matters; must be cheap
      */
     public ClusterWatch(KubernetesClient client, List<String> namespaces, String defaultCertificate, Runnable onChange) {
+        this(client, namespaces, defaultCertificate, onChange, onChange);
+    }
+
+    /**
+     * @param namespaces         empty: every namespace
+     * @param defaultCertificate the {@code --default-certificate-secret}, {@code namespace/name}; null for none
+     * @param onChange           called on every add, update and delete that matters; must be cheap
+     * @param onEndpoints        called instead for an EndpointSlice's (the most frequent change, which
+     *                           the controller serves without a hold-off when nothing else is pending)
+     */
+    public ClusterWatch(KubernetesClient client, List<String> namespaces, String defaultCertificate, Runnable onChange,
+                        Runnable onEndpoints) {
         this.defaultCertificate = defaultCertificate;
-        ResourceEventHandler<HasMetadata> handler = new ResourceEventHandler<>() {
+        ResourceEventHandler<HasMetadata> handler = marking(onChange);
+        List<String> scopes = namespaces.isEmpty() ? java.util.Collections.singletonList(null) : namespaces;
+        for (String ns : scopes) {
+            add(upstreams, Kind.UPSTREAM, scoped(client.resources(Upstream.class), ns).inform(), handler);
+            add(services, Kind.GATEWAY_SERVICE, scoped(client.resources(GatewayService.class), ns).inform(), handler);
+            add(routes, Kind.GATEWAY_ROUTE, scoped(client.resources(GatewayRoute.class), ns)
+                    .withIndexers(Map.of(TLS_SECRET_INDEX, ClusterWatch::tlsSecretOf)).inform(), handler);
+            add(consumers, Kind.CONSUMER, scoped(client.resources(Consumer.class), ns).inform(), handler);
+            add(kubeServices, Kind.SERVICE, scoped(client.services(), ns).inform(), referencedOnly(handler, Sources::key));
+            add(slices, Kind.ENDPOINT_SLICE, scoped(client.discovery().v1().endpointSlices(), ns).inform(),
+                    referencedOnly(marking(onEndpoints), o -> ClusterState.serviceOf((EndpointSlice) o)));
+            add(secrets, Kind.SECRET, ns == null
+                    ? client.secrets().inAnyNamespace().withLabel(ApiKeys.CREDENTIAL_LABEL, ApiKeys.KEY_AUTH).inform()
+                    : client.secrets().inNamespace(ns).withLabel(ApiKeys.CREDENTIAL_LABEL, ApiKeys.KEY_AUTH).inform(), handler);
+            add(secrets, Kind.SECRET, (ns == null ? client.secrets().inAnyNamespace() : client.secrets().inNamespace(ns))
+                    .withField("type", dev.gatehouse.controller.translate.TlsSettings.SECRET_TYPE).inform(), tlsHandler(onChange));
+        }
+        if (defaultCertificate != null && !namespaces.isEmpty()
+                && !namespaces.contains(defaultCertificate.substring(0, defaultCertificate.indexOf('/')))) {
+            add(secrets, Kind.SECRET, client.secrets().inNamespace(defaultCertificate.substring(0, defaultCertificate.indexOf('/')))
+                    .withName(defaultCertificate.substring(defaultCertificate.indexOf('/') + 1)).inform(), tlsHandler(onChange));
+        }
+    }
+
+    /** Calls {@code onChange} on every add, update and delete but a status-only write to a Gatehouse kind. */
+    private static ResourceEventHandler<HasMetadata> marking(Runnable onChange) {
+        return new ResourceEventHandler<>() {
             @Override
             public void onAdd(HasMetadata obj) {
                 onChange.run();
@@ -93,27 +136,6 @@ public final class ClusterWatch implements AutoCloseable {
                 onChange.run();
             }
         };
-        List<String> scopes = namespaces.isEmpty() ? java.util.Collections.singletonList(null) : namespaces;
-        for (String ns : scopes) {
-            add(upstreams, scoped(client.resources(Upstream.class), ns).inform(), handler);
-            add(services, scoped(client.resources(GatewayService.class), ns).inform(), handler);
-            add(routes, scoped(client.resources(GatewayRoute.class), ns)
-                    .withIndexers(Map.of(TLS_SECRET_INDEX, ClusterWatch::tlsSecretOf)).inform(), handler);
-            add(consumers, scoped(client.resources(Consumer.class), ns).inform(), handler);
-            add(kubeServices, scoped(client.services(), ns).inform(), referencedOnly(handler, Sources::key));
-            add(slices, scoped(client.discovery().v1().endpointSlices(), ns).inform(),
-                    referencedOnly(handler, o -> ClusterState.serviceOf((EndpointSlice) o)));
-            add(secrets, ns == null
-                    ? client.secrets().inAnyNamespace().withLabel(ApiKeys.CREDENTIAL_LABEL, ApiKeys.KEY_AUTH).inform()
-                    : client.secrets().inNamespace(ns).withLabel(ApiKeys.CREDENTIAL_LABEL, ApiKeys.KEY_AUTH).inform(), handler);
-            add(secrets, (ns == null ? client.secrets().inAnyNamespace() : client.secrets().inNamespace(ns))
-                    .withField("type", dev.gatehouse.controller.translate.TlsSettings.SECRET_TYPE).inform(), tlsHandler(onChange));
-        }
-        if (defaultCertificate != null && !namespaces.isEmpty()
-                && !namespaces.contains(defaultCertificate.substring(0, defaultCertificate.indexOf('/')))) {
-            add(secrets, client.secrets().inNamespace(defaultCertificate.substring(0, defaultCertificate.indexOf('/')))
-                    .withName(defaultCertificate.substring(defaultCertificate.indexOf('/') + 1)).inform(), tlsHandler(onChange));
-        }
     }
 
     /**
@@ -229,11 +251,47 @@ public final class ClusterWatch implements AutoCloseable {
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private void add(List<SharedIndexInformer<? extends HasMetadata>> group, SharedIndexInformer<? extends HasMetadata> informer,
-                     ResourceEventHandler<HasMetadata> handler) {
-        ((SharedIndexInformer) informer).addEventHandler(handler);
+    private void add(List<SharedIndexInformer<? extends HasMetadata>> group, Kind kind,
+                     SharedIndexInformer<? extends HasMetadata> informer, ResourceEventHandler<HasMetadata> handler) {
+        ClusterStore.Feed feed = store.feed(kind);
+        ((SharedIndexInformer) informer).addEventHandler(kept(feed, handler));
         group.add(informer);
         all.add(informer);
+        fed.add(new Fed(informer, feed));
+    }
+
+    /** An informer and the feed of the kept state its events go to. */
+    private record Fed(SharedIndexInformer<? extends HasMetadata> informer, ClusterStore.Feed feed) {
+    }
+
+    /**
+     * Applies each event to the kept state first, then passes it on to {@code handler} (which
+     * decides whether to mark dirty) only when it changed the kept state: a replayed or stale
+     * event costs no rebuild.
+     */
+    private ResourceEventHandler<HasMetadata> kept(ClusterStore.Feed feed, ResourceEventHandler<HasMetadata> handler) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(HasMetadata obj) {
+                if (store.upsert(feed, obj) == ClusterStore.Outcome.APPLIED) {
+                    handler.onAdd(obj);
+                }
+            }
+
+            @Override
+            public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
+                if (store.upsert(feed, newObj) == ClusterStore.Outcome.APPLIED) {
+                    handler.onUpdate(oldObj, newObj);
+                }
+            }
+
+            @Override
+            public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
+                if (store.delete(feed, obj) == ClusterStore.Outcome.APPLIED) {
+                    handler.onDelete(obj, deletedFinalStateUnknown);
+                }
+            }
+        };
     }
 
     private static boolean sameLabels(HasMetadata a, HasMetadata b) {
@@ -249,21 +307,33 @@ public final class ClusterWatch implements AutoCloseable {
         return all.stream().allMatch(SharedIndexInformer::hasSynced);
     }
 
-    /** The cluster state from the informer caches. */
+    /**
+     * The cluster state kept from the informer events ({@link ClusterStore}): no cache is listed.
+     * Call {@link #reconcile()} once the informers have synced before the first one.
+     */
     public ClusterState state() {
-        return new ClusterState(list(upstreams, Upstream.class), list(services, GatewayService.class),
-                list(routes, GatewayRoute.class), list(consumers, Consumer.class), list(kubeServices, Service.class),
-                list(slices, EndpointSlice.class), list(secrets, Secret.class));
+        return store.state();
     }
 
-    private static <T> List<T> list(List<SharedIndexInformer<? extends HasMetadata>> group, Class<T> type) {
-        List<T> out = new ArrayList<>();
-        for (SharedIndexInformer<? extends HasMetadata> i : group) {
-            for (Object o : i.getStore().list()) {
-                out.add(type.cast(o));
-            }
+    /**
+     * Sets the kept state to the informer caches, feed by feed ({@link ClusterStore#replace}):
+     * before the first translation (the informers deliver their initial adds on their own threads,
+     * which may lag {@link #synced()}), and from time to time as a check that the events kept it
+     * right. Lists every cache: O(objects).
+     *
+     * @return objects added, replaced or removed; 0 when the events had kept the state right
+     */
+    public int reconcile() {
+        int differences = 0;
+        for (Fed f : fed) {
+            differences += store.replace(f.feed(), f.informer().getStore().list());
         }
-        return out;
+        return differences;
+    }
+
+    /** The kept state's counts of events received and passed over as stale. */
+    public ClusterStore store() {
+        return store;
     }
 
     @Override

@@ -41,6 +41,10 @@ public final class Controller implements AutoCloseable {
     private final Convergence convergence;
     private final io.micrometer.core.instrument.Counter rebuilds;
     private final io.micrometer.core.instrument.Counter pushes;
+    private final io.micrometer.core.instrument.MeterRegistry registry;
+    /** The kept state was set from the caches once the informers synced; rebuild thread only. */
+    private boolean reconciled;
+    private volatile long corrections;
     private volatile ProxyFleet fleet = ProxyFleet.NONE;
     private volatile ClusterWatch watch;
     private volatile IngressWatch ingressWatch;
@@ -51,7 +55,10 @@ public final class Controller implements AutoCloseable {
     private String defaultCertificateMessage;
     /** How often the state is translated again, unchanged, while certificates are in play (they expire). */
     static final Duration CERTIFICATE_RECHECK = Duration.ofMinutes(1);
-    /** A rebuild starts this long after the last informer event of a burst, */
+    /**
+     * A rebuild starts this long after the last informer event of a burst (an EndpointSlice event
+     * while nothing is pending starts one at once: {@link Debouncer#markSoon()}),
+     */
     static final Duration HOLD_OFF = Duration.ofMillis(50);
     /** and no later than this after its first: a steady stream of events still publishes 4 times a second. */
     static final Duration MAX_DELAY = Duration.ofMillis(250);
@@ -68,7 +75,12 @@ public final class Controller implements AutoCloseable {
     private final IncrementalTranslator translator = new IncrementalTranslator();
     /** A rebuild at least this long after the last compared one is compared with a full translation. */
     static final Duration VERIFY_INTERVAL = Duration.ofMinutes(10);
-    private java.time.Instant lastVerified = java.time.Instant.EPOCH;
+    /**
+     * The start counts as a check: the first translation keeps nothing yet (every object is built,
+     * as a full translation builds it), so comparing it with a full one doubled the start's
+     * translation for nothing; the first comparison comes {@link #VERIFY_INTERVAL} later.
+     */
+    private java.time.Instant lastVerified = clock.instant();
     /** The last translation refused a TLS Secret (one not valid yet is rechecked like one in play). */
     private volatile boolean certificateRefused;
     private final java.util.concurrent.ScheduledExecutorService recheck = java.util.concurrent.Executors
@@ -84,6 +96,7 @@ public final class Controller implements AutoCloseable {
     public Controller(KubernetesClient client, ControllerConfig config, SnapshotPublisher publisher,
                       io.micrometer.core.instrument.MeterRegistry registry) {
         this.client = client;
+        this.registry = registry;
         this.convergence = new Convergence(registry);
         this.rebuilds = io.micrometer.core.instrument.Counter.builder("gatehouse.controller.reconciles")
                 .description("Rebuilds of the snapshot from the informer caches").register(registry);
@@ -119,7 +132,23 @@ public final class Controller implements AutoCloseable {
     }
 
     public Controller start() {
-        watch = new ClusterWatch(client, config.namespaces(), config.defaultCertificate(), debouncer::mark);
+        watch = new ClusterWatch(client, config.namespaces(), config.defaultCertificate(), debouncer::mark, debouncer::markSoon);
+        ClusterWatch w = watch;
+        io.micrometer.core.instrument.FunctionCounter.builder("gatehouse.controller.state.events", w,
+                        x -> x.store().events())
+                .description("Informer events received by the kept cluster state (adds, updates, deletes)").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("gatehouse.controller.state.stale.events", w,
+                        x -> x.store().staleEvents())
+                .description("Informer events passed over as older than the object held (replays, events of deleted "
+                        + "incarnations)").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("gatehouse.controller.state.corrections", this,
+                        c -> c.corrections)
+                .description("Objects the periodic check against the informer caches found the kept state behind on "
+                        + "(each check logged as event=state.reconciled)").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("gatehouse.controller.rebuilds.immediate", debouncer,
+                        Debouncer::immediateRuns)
+                .description("Rebuilds started without the hold-off (an EndpointSlice change while nothing was pending)")
+                .register(registry);
         if (config.ingress().enabled()) {
             ingressWatch = new IngressWatch(client, config.namespaces(), config.ingress(), debouncer::mark);
             watch.alsoReferencedBy(ingressWatch::referencesSecret);
@@ -197,18 +226,24 @@ public final class Controller implements AutoCloseable {
             return;
         }
         rebuilds.increment();
+        java.time.Instant now = clock.instant();
+        boolean check = Duration.between(lastVerified, now).compareTo(VERIFY_INTERVAL) >= 0;
+        if (!reconciled || check) {
+            reconcile(w, reconciled);
+        }
         ClusterState state = iw == null ? w.state() : w.state().withIngress(iw.ingresses(), iw.classes());
         if (gw != null) {
             state = state.withGatewayApi(gw.state());
         }
-        java.time.Instant now = clock.instant();
-        if (Duration.between(lastVerified, now).compareTo(VERIFY_INTERVAL) >= 0) {
+        if (check) {
             lastVerified = now;
             translator.verifyNext();
         }
+        long translateStart = System.nanoTime();
         Translation t = translator.translate(state, config.ingress().selection(),
                 gw == null ? GatewaySelection.OFF : config.gateway(),
                 new TlsSettings(config.defaultCertificate(), now, certificateCache));
+        long translateMicros = (System.nanoTime() - translateStart) / 1_000;
         lastTranslation = clock.instant();
         if (w.servicesReferenced(state.servicesReferenced())) {
             debouncer.mark(); // a Service referenced anew: its events so far were passed over
@@ -219,9 +254,11 @@ public final class Controller implements AutoCloseable {
         Snapshot next = versions.next(t.snapshot());
         if (next != null) {
             published = next;
-            log.info("event=snapshot.published version={} routes={} services={} upstreams={} consumers={} certificates={} refused={}",
+            log.info("event=snapshot.published version={} routes={} services={} upstreams={} consumers={} certificates={} refused={} "
+                            + "translate_micros={} since_change_micros={}",
                     next.version(), next.routes().size(), next.services().size(), next.upstreams().size(),
-                    next.consumers().size(), next.certificates().size(), t.rejected().size());
+                    next.consumers().size(), next.certificates().size(), t.rejected().size(), translateMicros,
+                    (System.nanoTime() - changeNanos) / 1_000);
             pushes.increment();
             convergence.published(next.version(), changeNanos);
             publisher.publish(next, versions.lastHash());
@@ -232,6 +269,28 @@ public final class Controller implements AutoCloseable {
         long version = versions.version();
         ClusterState translated = state;
         statusUpdater.offer(new StatusUpdater.Desired(state, t, version, pace -> otherStatus(translated, t, version, iw, gw, pace)));
+    }
+
+    /**
+     * Sets the kept state to the informer caches: at the first rebuild (the informers' initial
+     * adds reach the kept state on their own threads, and may lag their caches' sync), then every
+     * {@link #VERIFY_INTERVAL} as a check, logged; a difference found by a later check (an event
+     * still on its way from a cache to the kept state, or a missed one) is counted and logged as
+     * a warning, and the caches win.
+     */
+    private void reconcile(ClusterWatch w, boolean check) {
+        long start = System.nanoTime();
+        int differences = w.reconcile();
+        long micros = (System.nanoTime() - start) / 1_000;
+        reconciled = true;
+        if (check && differences > 0) {
+            corrections += differences;
+            log.warn("event=state.reconciled differences={} micros={} store=\"{}\" action=caches_used", differences, micros,
+                    w.store());
+        } else {
+            log.info("event=state.reconciled differences={} micros={} store=\"{}\" first={}", differences, micros, w.store(),
+                    !check);
+        }
     }
 
     /**

@@ -30,10 +30,6 @@ public final class KeyGenerator {
 
     /** @return how many Secrets were created */
     public int run(ClusterState state) {
-        Set<String> existing = new HashSet<>();
-        for (Secret s : state.secrets()) {
-            existing.add(Sources.key(s));
-        }
         int created = 0;
         for (Consumer c : state.consumers()) {
             if (c.getSpec() == null || c.getSpec().keyAuth == null || !Boolean.TRUE.equals(c.getSpec().keyAuth.generate)) {
@@ -41,7 +37,7 @@ public final class KeyGenerator {
             }
             String ns = Sources.namespace(c);
             String name = ApiKeys.secretName(c.getMetadata().getName());
-            if (existing.contains(ns + "/" + name)) {
+            if (state.secret(ns + "/" + name) != null) {
                 continue;
             }
             Secret secret = ApiKeys.secret(ns, name, ApiKeys.generate())

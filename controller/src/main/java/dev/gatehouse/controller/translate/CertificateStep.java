@@ -140,7 +140,7 @@ final class CertificateStep {
         if (memo != null) {
             return memo;
         }
-        Secret secret = ctx.secrets(state).get(key);
+        Secret secret = state.secret(key);
         Read read;
         if (secret == null) {
             read = new Read(null, "not found in namespace " + namespace + " (fix: create a kubernetes.io/tls Secret \""

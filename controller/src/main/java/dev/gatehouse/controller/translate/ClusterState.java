@@ -25,9 +25,11 @@ public record ClusterState(List<Upstream> upstreams, List<GatewayService> servic
                            List<Secret> secrets, List<Ingress> ingresses, List<IngressClass> ingressClasses,
                            GatewayApiState gatewayApi) {
     /** A Service's index key, {@code namespace/name}. */
-    private static final java.util.function.Function<Service, String> SERVICE_KEY = Sources::key;
+    static final java.util.function.Function<Service, String> SERVICE_KEY = Sources::key;
     /** An EndpointSlice's index key, its Service's {@code namespace/name} (null without the label). */
-    private static final java.util.function.Function<EndpointSlice, String> SLICE_SERVICE_KEY = EndpointTargets::serviceOf;
+    static final java.util.function.Function<EndpointSlice, String> SLICE_SERVICE_KEY = EndpointTargets::serviceOf;
+    /** A Secret's index key, {@code namespace/name}. */
+    static final java.util.function.Function<Secret, String> SECRET_KEY = Sources::key;
     public static final ClusterState EMPTY = new ClusterState(null, null, null, null, null, null, null);
 
     /** The state without Gateway API inputs. */
@@ -63,7 +65,7 @@ public record ClusterState(List<Upstream> upstreams, List<GatewayService> servic
         consumers = List.copyOf(Objects.requireNonNullElse(consumers, List.of()));
         kubeServices = IndexedList.of(kubeServices, SERVICE_KEY);
         endpointSlices = IndexedList.of(endpointSlices, SLICE_SERVICE_KEY);
-        secrets = List.copyOf(Objects.requireNonNullElse(secrets, List.of()));
+        secrets = IndexedList.of(secrets, SECRET_KEY);
         ingresses = List.copyOf(Objects.requireNonNullElse(ingresses, List.of()));
         ingressClasses = List.copyOf(Objects.requireNonNullElse(ingressClasses, List.of()));
         gatewayApi = Objects.requireNonNullElse(gatewayApi, GatewayApiState.EMPTY);
@@ -78,6 +80,14 @@ public record ClusterState(List<Upstream> upstreams, List<GatewayService> servic
     /** The EndpointSlices labelled with Service {@code namespace/name}, in list order: one index lookup. */
     List<EndpointSlice> endpointSlicesOf(String namespace, String service) {
         return ((IndexedList<EndpointSlice>) endpointSlices).get(namespace + "/" + service);
+    }
+
+    /**
+     * The Secret {@code namespace/name}, or null: one index lookup. When two lists held it (a
+     * key-auth Secret of type kubernetes.io/tls comes from both informers), the last one.
+     */
+    public Secret secret(String key) {
+        return ((IndexedList<Secret>) secrets).last(key);
     }
 
     /**

@@ -40,6 +40,33 @@ final class IndexedList<T> extends AbstractList<T> implements RandomAccess {
         this.byKey = index;
     }
 
+    /** A view of {@code other}'s elements and index (shared: both are immutable) that remembers its own keys asked. */
+    private IndexedList(IndexedList<T> other) {
+        this.items = other.items;
+        this.key = other.key;
+        this.byKey = other.byKey;
+    }
+
+    /**
+     * This list's elements and index, with no key asked yet: what {@link ClusterStore} hands each
+     * translation for a kind that did not change, in O(1), so {@link ClusterState#servicesReferenced()}
+     * tells what that translation asked, not what earlier ones did.
+     */
+    IndexedList<T> fresh() {
+        return new IndexedList<>(this);
+    }
+
+    /** Whether two lists are the same object, or indexed lists over the same items ({@link #fresh()} views of one list). */
+    static boolean sameItems(List<?> a, List<?> b) {
+        return a == b || (a instanceof IndexedList<?> x && b instanceof IndexedList<?> y && x.items == y.items);
+    }
+
+    /** The last element whose key is {@code k}, or null; not remembered as asked. */
+    T last(String k) {
+        List<T> found = byKey.get(k);
+        return found == null ? null : found.get(found.size() - 1);
+    }
+
     /**
      * The elements of {@code items}, in their order, indexed by {@code key} (null: not indexed).
      * A list already indexed by the same function is returned as it is.

@@ -82,18 +82,6 @@ final class TranslationContext {
 
     /** Secrets read as certificates in this translation, by {@code namespace/name}: each is read once. */
     final Map<String, CertificateStep.Read> certificateReads = new HashMap<>();
-    private Map<String, io.fabric8.kubernetes.api.model.Secret> secrets;
-
-    /** The state's Secrets by {@code namespace/name}, indexed once. */
-    Map<String, io.fabric8.kubernetes.api.model.Secret> secrets(ClusterState state) {
-        if (secrets == null) {
-            secrets = new HashMap<>();
-            for (io.fabric8.kubernetes.api.model.Secret s : state.secrets()) {
-                secrets.put(Sources.key(s), s);
-            }
-        }
-        return secrets;
-    }
 
     /**
      * Reports by {@link #reportKey}, in the order the steps made them: each step goes through its
@@ -134,6 +122,16 @@ final class TranslationContext {
             return null;
         }
         return r;
+    }
+
+    /** The report of {@code key} in this translation; null when none. */
+    ObjectReport reportOf(String key) {
+        return reports.get(key);
+    }
+
+    /** Adds the report {@code key}, continued from a kept copy ({@link TranslationMemo.StepOutcome}). */
+    void replay(String key, ObjectReport kept) {
+        reports.put(key, kept.reuse());
     }
 
     /** Every object's status, sorted by kind, namespace and name. */

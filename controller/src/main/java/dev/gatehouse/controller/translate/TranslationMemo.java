@@ -82,15 +82,23 @@ final class TranslationMemo {
         }
 
         private long pass;
+        /** A step replayed its whole outcome this pass ({@link StepOutcome}): every entry stays. */
+        private boolean keepAll;
 
         private void begin(long p) {
             pass = p;
             touched = 0;
+            keepAll = false;
+        }
+
+        /** Every entry stays this pass: the objects are those of the pass that made them. */
+        void keepAll() {
+            keepAll = true;
         }
 
         /** Drops the entries of objects that were not in this translation's state (deleted or replaced ones). */
         private void end() {
-            if (entries.size() > touched) {
+            if (!keepAll && entries.size() > touched) {
                 entries.values().removeIf(e -> e.pass != pass);
             }
         }
@@ -132,7 +140,70 @@ final class TranslationMemo {
     final Kind services = new Kind();
     final Kind consumers = new Kind();
     final Kind routes = new Kind();
+    /** The Consumer step's whole outcome and the lists it read ({@link ConsumerStep}); null after a clear. */
+    StepOutcome consumerStep;
     private long pass;
+
+    /**
+     * A step's whole outcome, reused when the step reads the same lists again (the same list
+     * objects, or indexed lists over the same items: {@link IndexedList#sameItems}): the reports
+     * as the step left them (copies: later steps and the next translation add to their own), and
+     * what it put in the context.
+     */
+    static final class StepOutcome {
+        private final List<?>[] inputs;
+        private final List<String> keys;
+        private final List<ObjectReport> reports;
+        private final java.util.SortedMap<String, ?> accepted;
+        final java.util.Set<String> refused;
+
+        private StepOutcome(List<?>[] inputs, List<String> keys, List<ObjectReport> reports, java.util.SortedMap<String, ?> accepted,
+                            java.util.Set<String> refused) {
+            this.inputs = inputs;
+            this.keys = keys;
+            this.reports = reports;
+            this.accepted = accepted;
+            this.refused = refused;
+        }
+
+        /** The outcome of a step that walked {@code objects} and filled {@code accepted} and {@code refused}, reading {@code inputs}. */
+        static StepOutcome of(TranslationContext ctx, List<? extends HasMetadata> objects, Map<String, ?> accepted,
+                              java.util.Set<String> refused, List<?>... inputs) {
+            List<String> keys = new ArrayList<>(objects.size());
+            List<ObjectReport> reports = new ArrayList<>(objects.size());
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (HasMetadata o : objects) {
+                String key = TranslationContext.reportKey(o);
+                if (seen.add(key)) {
+                    keys.add(key);
+                    reports.add(ctx.reportOf(key).keep());
+                }
+            }
+            return new StepOutcome(inputs.clone(), keys, reports, new java.util.TreeMap<>(accepted), java.util.Set.copyOf(refused));
+        }
+
+        /** Whether the step would read the same lists as this outcome's. */
+        boolean readFrom(List<?>... now) {
+            if (now.length != inputs.length) {
+                return false;
+            }
+            for (int i = 0; i < now.length; i++) {
+                if (!IndexedList.sameItems(now[i], inputs[i])) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Puts the outcome into {@code ctx}: each report continued from its kept copy, and the accepted objects. */
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        void replay(TranslationContext ctx, Map into) {
+            for (int i = 0; i < keys.size(); i++) {
+                ctx.replay(keys.get(i), reports.get(i));
+            }
+            into.putAll(accepted); // a sorted map into an empty TreeMap: one linear build
+        }
+    }
 
     void begin() {
         pass++;
@@ -152,6 +223,7 @@ final class TranslationMemo {
         for (Kind k : kinds()) {
             k.clear();
         }
+        consumerStep = null;
     }
 
     private Kind[] kinds() {

@@ -52,7 +52,8 @@ class ServiceEventsFilterTest {
         AtomicInteger changes = new AtomicInteger();
         try (ClusterWatch watch = new ClusterWatch(client, List.of(), changes::incrementAndGet)) {
             await(watch::synced, s -> s, "informers synced");
-            ClusterState state = watch.state();
+            // the kept state gets the informers' adds on their own threads, after the caches
+            ClusterState state = await(watch::state, s -> s.upstreams().size() == 1, "the Upstream in the kept state");
             Translator.translate(state);
             assertThat(state.servicesReferenced()).as("what the translation looked up").containsExactly("default/web");
             assertThat(watch.servicesReferenced(state.servicesReferenced())).as("nothing referenced anew (the first call)").isFalse();

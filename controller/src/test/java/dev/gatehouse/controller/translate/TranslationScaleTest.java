@@ -20,7 +20,7 @@ import java.util.function.Supplier;
 @EnabledIfSystemProperty(named = "gatehouse.scale", matches = "true")
 class TranslationScaleTest {
     private static final int RUNS = 9;
-    private static final TlsSettings TLS = new TlsSettings(null, Instant.parse("2026-06-01T00:00:00Z"));
+    static final TlsSettings TLS = new TlsSettings(null, Instant.parse("2026-06-01T00:00:00Z"));
 
     @Test
     void figures() {

@@ -1,0 +1,154 @@
+package dev.gatehouse.controller.translate;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * Figures, not a check: what the controller's rebuild costs after one event at the scale issue's
+ * size, the way it was (every informer cache listed, a {@link ClusterState} built and indexed
+ * from the lists) against the kept state ({@link ClusterStore}: the event applied, the state
+ * taken), both translated by one {@link IncrementalTranslator} as the controller keeps it. 50
+ * events each, alternating between two versions of one object; median and min–max. Off by
+ * default; run with {@code -Dgatehouse.scale=true -Dtest=RebuildScaleTest}. Single-process
+ * timings on a shared machine, printed with the load average.
+ */
+@EnabledIfSystemProperty(named = "gatehouse.scale", matches = "true")
+class RebuildScaleTest {
+    private static final int EVENTS = 50;
+    private static final io.fabric8.kubernetes.client.utils.KubernetesSerialization SERIALIZATION =
+            new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
+
+    @Test
+    void figures() {
+        ScaleFixture f = ScaleFixture.FULL;
+        ClusterState base = f.state();
+        long[] rv = {1};
+        List<List<? extends HasMetadata>> kinds = List.of(base.upstreams(), base.services(), base.routes(), base.consumers(),
+                base.kubeServices(), base.endpointSlices(), base.secrets());
+        for (List<? extends HasMetadata> kind : kinds) {
+            for (HasMetadata o : kind) {
+                stamp(o, rv);
+            }
+        }
+        startTranslation(base);
+        int k = 5_001;
+        HasMetadata routeA = stamp(f.route(k, "/edited-a"), rv);
+        HasMetadata routeB = stamp(f.route(k, "/edited-b"), rv);
+        HasMetadata sliceA = stamp(f.slices(77, 1).get(0), rv);
+        HasMetadata sliceB = stamp(f.slices(77, 2).get(0), rv);
+        for (int round = 0; round < 2; round++) { // the first round warms the JIT; the second is printed
+            boolean print = round == 1;
+            rebuilds("one route edit", kinds, 2, routeA, routeB, rv, print);
+            rebuilds("one EndpointSlice change", kinds, 5, sliceA, sliceB, rv, print);
+        }
+        System.out.println("load average " + TranslationScaleTest.loadAverage());
+    }
+
+    /**
+     * The controller's first translation, in this cold JVM: the incremental one (nothing kept yet,
+     * every object built) and the full one the start used to compare it with.
+     */
+    private static void startTranslation(ClusterState state) {
+        long start = System.nanoTime();
+        new IncrementalTranslator(Integer.MAX_VALUE).translate(state, IngressSelection.DEFAULT, TranslationScaleTest.TLS);
+        long mid = System.nanoTime();
+        Translator.translate(state, TranslationScaleTest.TLS);
+        long end = System.nanoTime();
+        System.out.printf("figure %-62s %6.1f ms%n", "first translation, cold JVM: incremental", (mid - start) / 1e6);
+        System.out.printf("figure %-62s %6.1f ms%n", "then the full one it was compared with", (end - mid) / 1e6);
+    }
+
+    private static void rebuilds(String name, List<List<? extends HasMetadata>> kinds, int changed, HasMetadata a, HasMetadata b,
+                                 long[] rv, boolean print) {
+        // before: the informer caches (Fabric8 keeps each in a ConcurrentHashMap) listed and indexed at every rebuild
+        List<Map<String, HasMetadata>> caches = new ArrayList<>();
+        for (List<? extends HasMetadata> kind : kinds) {
+            Map<String, HasMetadata> cache = new ConcurrentHashMap<>();
+            kind.forEach(o -> cache.put(Sources.key(o), o));
+            caches.add(cache);
+        }
+        IncrementalTranslator before = new IncrementalTranslator(Integer.MAX_VALUE);
+        before.translate(fromCaches(caches), IngressSelection.DEFAULT, TranslationScaleTest.TLS);
+        long[][] beforeNanos = time(i -> {
+            HasMetadata o = fresh(i % 2 == 0 ? a : b, rv);
+            caches.get(changed).put(Sources.key(o), o);
+            return before.translate(fromCaches(caches), IngressSelection.DEFAULT, TranslationScaleTest.TLS);
+        });
+        // after: the event applied to the kept state, the state taken
+        ClusterStore store = new ClusterStore();
+        List<ClusterStore.Feed> feeds = new ArrayList<>();
+        for (int i = 0; i < kinds.size(); i++) {
+            ClusterStore.Feed feed = store.feed(ClusterStore.Kind.values()[i]);
+            feeds.add(feed);
+            kinds.get(i).forEach(o -> store.upsert(feed, o));
+        }
+        IncrementalTranslator after = new IncrementalTranslator(Integer.MAX_VALUE);
+        after.translate(store.state(), IngressSelection.DEFAULT, TranslationScaleTest.TLS);
+        long[][] afterNanos = time(i -> {
+            store.upsert(feeds.get(changed), fresh(i % 2 == 0 ? a : b, rv));
+            return after.translate(store.state(), IngressSelection.DEFAULT, TranslationScaleTest.TLS);
+        });
+        if (print) {
+            print(name + ", before (caches listed)", beforeNanos);
+            print(name + ", after (kept state)", afterNanos);
+        }
+    }
+
+    private static ClusterState fromCaches(List<Map<String, HasMetadata>> caches) {
+        return new ClusterState(list(caches.get(0)), list(caches.get(1)), list(caches.get(2)), list(caches.get(3)),
+                list(caches.get(4)), list(caches.get(5)), list(caches.get(6)));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> List<T> list(Map<String, HasMetadata> cache) {
+        return (List<T>) new ArrayList<>(cache.values());
+    }
+
+    /** A copy at the next resourceVersion: an informer hands out a new object for every change. */
+    private static HasMetadata fresh(HasMetadata o, long[] rv) {
+        HasMetadata copy = SERIALIZATION.clone(o);
+        return stamp(copy, rv);
+    }
+
+    private static <T extends HasMetadata> T stamp(T o, long[] rv) {
+        if (o.getMetadata().getUid() == null) {
+            o.getMetadata().setUid("uid-" + Sources.key(o) + "-" + o.getKind());
+        }
+        o.getMetadata().setResourceVersion(Long.toString(rv[0]++));
+        return o;
+    }
+
+    /** Wall-clock nanoseconds of each rebuild, sorted, then the rebuild thread's CPU nanoseconds, sorted. */
+    private static long[][] time(Function<Integer, Translation> rebuild) {
+        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+        long[] t = new long[EVENTS];
+        long[] c = new long[EVENTS];
+        for (int i = 0; i < EVENTS; i++) {
+            long startCpu = cpu.getCurrentThreadCpuTime();
+            long start = System.nanoTime();
+            rebuild.apply(i);
+            t[i] = System.nanoTime() - start;
+            c[i] = cpu.getCurrentThreadCpuTime() - startCpu;
+        }
+        Arrays.sort(t);
+        Arrays.sort(c);
+        return new long[][] {t, c};
+    }
+
+    private static void print(String what, long[][] sorted) {
+        String[] kinds = {"", " (thread CPU)"};
+        for (int k = 0; k < 2; k++) {
+            long[] s = sorted[k];
+            System.out.printf("figure %-62s median %6.1f ms, min %6.1f, max %6.1f (%d events)%n", what + kinds[k],
+                    s[s.length / 2] / 1e6, s[0] / 1e6, s[s.length - 1] / 1e6, s.length);
+        }
+    }
+}
