@@ -6,18 +6,22 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntUnaryOperator;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
  * Checks a whole snapshot: every reference resolves, every number is in range, every regex
  * compiles, no key digest is claimed twice in a namespace. The controller runs it before a
- * push and the proxy on receipt; each problem names its object and field.
+ * push and the proxy on receipt; each problem names its object and field. The rules live here
+ * only: {@link SnapshotIndex} checks a snapshot patched by an object delta with these same
+ * methods, for the objects whose problems the change may have changed.
  */
 final class SnapshotValidator {
     private final List<Problem> problems = new ArrayList<>();
 
-    private SnapshotValidator() {
+    SnapshotValidator() {
     }
 
     static List<Problem> validate(Snapshot s) {
@@ -26,44 +30,58 @@ final class SnapshotValidator {
         return List.copyOf(v.problems);
     }
 
+    /** The problems found so far, in the order found. */
+    List<Problem> problems() {
+        return List.copyOf(problems);
+    }
+
+    /*
+     * The order of the checks is the order of the problems: ids of each kind, then upstreams,
+     * services, routes, consumers and certificates, each in list order. SnapshotIndex checks a
+     * patched snapshot in this same order, through the methods below, for the objects whose
+     * problems may have changed.
+     */
     private void check(Snapshot s) {
-        Set<String> upstreamIds = ids(s.upstreams().stream().map(Upstream::id).toList(), "upstreams");
-        Set<String> serviceIds = ids(s.services().stream().map(Service::id).toList(), "services");
-        ids(s.routes().stream().map(Route::id).toList(), "routes");
-        Set<String> consumerIds = ids(s.consumers().stream().map(Consumer::id).toList(), "consumers");
+        Set<String> upstreamIds = ids(s.upstreams().stream().map(Upstream::id).toList(), i -> i, "upstreams");
+        Set<String> serviceIds = ids(s.services().stream().map(Service::id).toList(), i -> i, "services");
+        ids(s.routes().stream().map(Route::id).toList(), i -> i, "routes");
+        Set<String> consumerIds = ids(s.consumers().stream().map(Consumer::id).toList(), i -> i, "consumers");
 
         for (int i = 0; i < s.upstreams().size(); i++) {
             checkUpstream(s.upstreams().get(i), "upstreams[" + i + "]");
         }
         for (int i = 0; i < s.services().size(); i++) {
-            Service svc = s.services().get(i);
-            String at = "services[" + i + "]";
-            if (!upstreamIds.contains(svc.upstream())) {
-                add(svc.source(), at + ".upstream", "\"" + svc.upstream() + "\" is not an upstream of this snapshot");
-            }
-            if (svc.retries() < 0) {
-                add(svc.source(), at + ".retries", svc.retries() + " (expected: >= 0)");
-            }
-            if (!svc.path().startsWith("/")) {
-                add(svc.source(), at + ".path", "\"" + svc.path() + "\" (expected: a path starting with /)");
-            }
-            Service.RetryBudget b = svc.retryBudget();
-            if (b.percent() < 0 || b.percent() > Service.RetryBudget.MAX_PERCENT) {
-                add(svc.source(), at + ".retryBudget.percent", b.percent() + " (expected: 0.." + Service.RetryBudget.MAX_PERCENT + ")");
-            }
-            if (b.minConcurrency() < 0) {
-                add(svc.source(), at + ".retryBudget.minConcurrency", b.minConcurrency() + " (expected: >= 0)");
-            }
-            Service.Timeouts t = svc.timeouts();
-            if (t.connectMillis() <= 0 || t.readMillis() <= 0 || t.writeMillis() <= 0) {
-                add(svc.source(), at + ".timeouts", t + " (expected: every timeout > 0)");
-            }
+            checkService(s.services().get(i), "services[" + i + "]", upstreamIds::contains);
         }
         for (int i = 0; i < s.routes().size(); i++) {
-            checkRoute(s.routes().get(i), "routes[" + i + "]", serviceIds, consumerIds);
+            checkRoute(s.routes().get(i), "routes[" + i + "]", serviceIds::contains, consumerIds::contains);
         }
         checkConsumers(s.consumers());
         checkCertificates(s.certificates());
+    }
+
+    /** @param upstreamIds whether an id is an upstream of the snapshot */
+    void checkService(Service svc, String at, Predicate<String> upstreamIds) {
+        if (!upstreamIds.test(svc.upstream())) {
+            add(svc.source(), at + ".upstream", "\"" + svc.upstream() + "\" is not an upstream of this snapshot");
+        }
+        if (svc.retries() < 0) {
+            add(svc.source(), at + ".retries", svc.retries() + " (expected: >= 0)");
+        }
+        if (!svc.path().startsWith("/")) {
+            add(svc.source(), at + ".path", "\"" + svc.path() + "\" (expected: a path starting with /)");
+        }
+        Service.RetryBudget b = svc.retryBudget();
+        if (b.percent() < 0 || b.percent() > Service.RetryBudget.MAX_PERCENT) {
+            add(svc.source(), at + ".retryBudget.percent", b.percent() + " (expected: 0.." + Service.RetryBudget.MAX_PERCENT + ")");
+        }
+        if (b.minConcurrency() < 0) {
+            add(svc.source(), at + ".retryBudget.minConcurrency", b.minConcurrency() + " (expected: >= 0)");
+        }
+        Service.Timeouts t = svc.timeouts();
+        if (t.connectMillis() <= 0 || t.readMillis() <= 0 || t.writeMillis() <= 0) {
+            add(svc.source(), at + ".timeouts", t + " (expected: every timeout > 0)");
+        }
     }
 
     /**
@@ -72,7 +90,7 @@ final class SnapshotValidator {
      * PEM present. Whether the key matches and the SANs cover the names the controller checked; the
      * proxy's TLS context building is the last word on the PEM itself.
      */
-    private void checkCertificates(List<Certificate> certificates) {
+    void checkCertificates(List<Certificate> certificates) {
         Map<String, String> owners = new HashMap<>();
         String fallback = null;
         String previous = null;
@@ -117,7 +135,7 @@ final class SnapshotValidator {
                 && bare.equals(bare.toLowerCase(java.util.Locale.ROOT));
     }
 
-    private void checkUpstream(Upstream u, String at) {
+    void checkUpstream(Upstream u, String at) {
         for (int j = 0; j < u.targets().size(); j++) {
             Upstream.Target t = u.targets().get(j);
             String tat = at + ".targets[" + j + "]";
@@ -176,8 +194,9 @@ final class SnapshotValidator {
         }
     }
 
-    private void checkRoute(Route r, String at, Set<String> serviceIds, Set<String> consumerIds) {
-        if (r.service() != null && !serviceIds.contains(r.service())) {
+    /** @param serviceIds whether an id is a service of the snapshot; {@code consumerIds} likewise for consumers */
+    void checkRoute(Route r, String at, Predicate<String> serviceIds, Predicate<String> consumerIds) {
+        if (r.service() != null && !serviceIds.test(r.service())) {
             add(r.source(), at + ".service", "\"" + r.service() + "\" is not a service of this snapshot");
         }
         for (int j = 0; j < r.paths().size(); j++) {
@@ -250,7 +269,7 @@ final class SnapshotValidator {
             if (!ka.keyInHeader() && !ka.keyInQuery()) {
                 add(r.source(), at + ".keyAuth", "neither keyInHeader nor keyInQuery (expected: at least one place to find a key)");
             }
-            if (ka.anonymous() != null && !consumerIds.contains(ka.anonymous())) {
+            if (ka.anonymous() != null && !consumerIds.test(ka.anonymous())) {
                 add(r.source(), at + ".keyAuth.anonymous", "\"" + ka.anonymous() + "\" is not a consumer of this snapshot");
             }
         }
@@ -346,7 +365,7 @@ final class SnapshotValidator {
         }
     }
 
-    private void checkConsumers(List<Consumer> consumers) {
+    void checkConsumers(List<Consumer> consumers) {
         Map<String, Map<KeyDigest, String>> byNamespace = new HashMap<>();
         for (int i = 0; i < consumers.size(); i++) {
             Consumer c = consumers.get(i);
@@ -364,11 +383,17 @@ final class SnapshotValidator {
         }
     }
 
-    private Set<String> ids(List<String> ids, String list) {
+    /**
+     * Each id that appears again, at its later place.
+     *
+     * @param index the index in the snapshot's list of the {@code i}th id given
+     * @return the ids
+     */
+    Set<String> ids(List<String> ids, IntUnaryOperator index, String list) {
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < ids.size(); i++) {
             if (!seen.add(ids.get(i))) {
-                add(null, list + "[" + i + "].id", "\"" + ids.get(i) + "\" appears twice (expected: unique ids)");
+                add(null, list + "[" + index.applyAsInt(i) + "].id", "\"" + ids.get(i) + "\" appears twice (expected: unique ids)");
             }
         }
         return seen;

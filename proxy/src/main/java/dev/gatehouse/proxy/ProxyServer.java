@@ -2,6 +2,8 @@ package dev.gatehouse.proxy;
 
 import dev.gatehouse.config.Problem;
 import dev.gatehouse.config.Snapshot;
+import dev.gatehouse.config.SnapshotIndex;
+import dev.gatehouse.config.channel.ObjectDeltaChanges;
 import dev.gatehouse.proxy.balance.BalancerPlan;
 import dev.gatehouse.proxy.balance.Balancers;
 import dev.gatehouse.proxy.forward.CompiledSnapshot;
@@ -86,6 +88,8 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     private final AtomicBoolean closing = new AtomicBoolean();
     /** Set once the drain is over and the proxy is being torn down: snapshots are ignored from then on. */
     private boolean closed;
+    /** The served snapshot's ids, for validating the next object delta in proportion to it; guarded by this. */
+    private SnapshotIndex validated;
 
     private ProxyServer(ProxyConfig config, Transport transport, EventLoopGroup group, Map<EventLoop, UpstreamPool> pools,
                         ProxyMetrics metrics, RequestObserver observer, ServerCertificates certificates) {
@@ -235,7 +239,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
      * @throws IllegalStateException when the data port cannot be opened
      */
     public synchronized List<Problem> apply(Snapshot snapshot) {
-        return apply(snapshot, null, null);
+        return apply(snapshot, null, null, null);
     }
 
     /**
@@ -243,16 +247,23 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
      * removed, every other object the served one's instance. Applied as a whole snapshot (validated,
      * compiled, swapped), with two savings: the compile reuses every route whose route, service,
      * balancer and consumers are unchanged (see {@link CompiledSnapshot#compile}), and the content
-     * hash is the one the channel checked, not made again.
+     * hash is the one the channel checked, not made again. Validation follows the change too
+     * ({@link SnapshotIndex#validate}: the same problems as a whole validation) when the served
+     * snapshot is the delta's base, as the channel makes sure; otherwise the whole snapshot is validated.
      */
     @Override
     public synchronized List<Problem> applyObjects(Snapshot next, String contentHash,
                                                   dev.gatehouse.config.channel.ObjectDelta delta) {
-        return apply(next, contentHash, delta.changedKinds());
+        boolean atBase = plane.compiled().snapshot().version() == delta.baseVersion();
+        return apply(next, contentHash, atBase ? ObjectDeltaChanges.of(delta) : null, delta.changedKinds());
     }
 
-    /** @param contentHash null to compute it; {@code kinds} the kinds an object delta changed, null for a whole snapshot */
-    private List<Problem> apply(Snapshot snapshot, String contentHash, String kinds) {
+    /**
+     * @param contentHash null to compute it
+     * @param changes     what an object delta changed of the served snapshot, or null to validate the whole snapshot
+     * @param kinds       the kinds an object delta changed, null for a whole snapshot
+     */
+    private List<Problem> apply(Snapshot snapshot, String contentHash, SnapshotIndex.Changes changes, String kinds) {
         if (closed) {
             // the drain is over and the event loops are going: nothing left to serve it with
             LOG.debug("event=snapshot.ignored version={} reason=closed", snapshot.version());
@@ -263,7 +274,10 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             tls.port().throwIfFailed();
         }
         long startNanos = System.nanoTime();
-        List<Problem> problems = snapshot.validate();
+        SnapshotIndex base = changes == null ? null
+                : validated != null && validated.snapshot() == plane.compiled().snapshot() ? validated
+                : SnapshotIndex.of(plane.compiled().snapshot()); // served, so valid
+        List<Problem> problems = base == null ? snapshot.validate() : base.validate(snapshot, changes);
         if (!problems.isEmpty()) {
             LOG.warn("event=snapshot.refused version={} problems={} first=\"{}\"", snapshot.version(), problems.size(),
                     problems.get(0));
@@ -306,6 +320,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             throw e;
         }
         plane.publish(compiled);
+        validated = base == null ? SnapshotIndex.of(snapshot) : base.next(snapshot, changes);
         if (certs != null) {
             tls.commit(certs);
         }

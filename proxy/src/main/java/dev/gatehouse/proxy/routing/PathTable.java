@@ -39,10 +39,87 @@ final class PathTable<T> {
         anyPath.sort(RouteEntry.ORDER);
         prefixes.values().forEach(l -> l.sort(RouteEntry.ORDER));
         exacts.values().forEach(l -> l.sort(RouteEntry.ORDER));
+        lengths = prefixLengths(prefixes);
+        return this;
+    }
+
+    /**
+     * A new table: {@code old}'s entries (none when null) without those of the routes of
+     * {@code removed} (matched by path and rank) and with {@code added}, sorted as {@link #seal}
+     * sorts. Copy on write: {@code old} and every list it holds stay as they are (an event loop
+     * may be reading them), lists no change touches are shared. Entries of equal order are one
+     * route's, added in compile order, so the stable sort leaves them as a compile would.
+     *
+     * @return the table, or null when it holds no entry
+     */
+    static <T> PathTable<T> patched(PathTable<T> old, List<RouteEntry<T>> removed, List<RouteEntry<T>> added) {
+        PathTable<T> t = new PathTable<>();
+        if (old != null) {
+            t.exacts.putAll(old.exacts);
+            t.prefixes.putAll(old.prefixes);
+            t.regexes.addAll(old.regexes);
+            t.anyPath.addAll(old.anyPath);
+            t.lengths = old.lengths;
+        }
+        java.util.Set<String> ownedExacts = new java.util.HashSet<>();
+        java.util.Set<String> ownedPrefixes = new java.util.HashSet<>();
+        for (RouteEntry<T> gone : removed) {
+            t.listFor(gone, ownedExacts, ownedPrefixes).removeIf(e -> e.order == gone.order);
+        }
+        for (RouteEntry<T> e : added) {
+            t.listFor(e, ownedExacts, ownedPrefixes).add(e);
+        }
+        for (String key : ownedExacts) {
+            List<RouteEntry<T>> l = t.exacts.get(key);
+            if (l.isEmpty()) {
+                t.exacts.remove(key);
+            } else {
+                l.sort(RouteEntry.ORDER);
+            }
+        }
+        for (String key : ownedPrefixes) {
+            List<RouteEntry<T>> l = t.prefixes.get(key);
+            if (l.isEmpty()) {
+                t.prefixes.remove(key);
+            } else {
+                l.sort(RouteEntry.ORDER);
+            }
+        }
+        t.regexes.sort(RouteEntry.ORDER);
+        t.anyPath.sort(RouteEntry.ORDER);
+        if (!ownedPrefixes.isEmpty()) {
+            t.lengths = prefixLengths(t.prefixes);
+        }
+        boolean empty = t.exacts.isEmpty() && t.regexes.isEmpty() && t.prefixes.isEmpty() && t.anyPath.isEmpty();
+        return empty ? null : t;
+    }
+
+    /** The list {@code e} belongs in, this table's own copy (copied from the shared one on first use). */
+    private List<RouteEntry<T>> listFor(RouteEntry<T> e, java.util.Set<String> ownedExacts, java.util.Set<String> ownedPrefixes) {
+        if (e.exact != null) {
+            return own(exacts, e.exact, ownedExacts);
+        } else if (e.regex != null) {
+            return regexes;
+        } else if (e.prefix != null) {
+            return own(prefixes, e.prefix, ownedPrefixes);
+        }
+        return anyPath;
+    }
+
+    private static <T> List<RouteEntry<T>> own(Map<String, List<RouteEntry<T>>> map, String key, java.util.Set<String> owned) {
+        if (owned.add(key)) {
+            List<RouteEntry<T>> shared = map.get(key);
+            List<RouteEntry<T>> copy = shared == null ? new ArrayList<>() : new ArrayList<>(shared);
+            map.put(key, copy);
+            return copy;
+        }
+        return map.get(key);
+    }
+
+    private static int[] prefixLengths(Map<String, ?> prefixes) {
         TreeSet<Integer> distinct = new TreeSet<>(java.util.Comparator.reverseOrder());
         prefixes.keySet().forEach(p -> distinct.add(p.length()));
-        lengths = distinct.stream().mapToInt(Integer::intValue).toArray();
-        return this;
+        return distinct.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /**

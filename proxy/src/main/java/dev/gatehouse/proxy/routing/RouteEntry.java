@@ -23,11 +23,12 @@ final class RouteEntry<T> {
             .thenComparingInt(e -> -e.headers.size())
             .thenComparingInt(e -> -e.query.length)
             .thenComparingInt(e -> -e.route.priority())
-            .thenComparingInt(e -> e.order);
+            .thenComparingLong(e -> e.order);
 
     final Route route;
     final T destination;
-    final int order;
+    /** The route's rank: orders like the route's index in the snapshot (see {@link Router#RANK_GAP}). */
+    final long order;
     final String prefix;
     final Pattern regex;
     /** The path an exact entry ({@code =/a}) matches, without its mark; null for other kinds. */
@@ -38,7 +39,7 @@ final class RouteEntry<T> {
     private final QueryCondition[] query;
 
     /** @param path one of the matcher's route's paths, or null for a route without paths */
-    RouteEntry(RouteMatcher matcher, T destination, int order, String path) {
+    RouteEntry(RouteMatcher matcher, T destination, long order, String path) {
         this.route = matcher.route;
         this.destination = destination;
         this.order = order;

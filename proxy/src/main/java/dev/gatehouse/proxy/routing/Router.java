@@ -3,6 +3,7 @@ package dev.gatehouse.proxy.routing;
 import dev.gatehouse.config.Route;
 import io.netty.handler.codec.http.HttpHeaders;
 
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -21,26 +22,50 @@ import java.util.function.Function;
  * @param <T> what a match resolves to (the compiled service, balancer and key-auth of a route)
  */
 public final class Router<T> {
-    private final Map<String, PathTable<T>> exact;
-    /** Keyed by the suffix with its leading dot: {@code *.example.com} → {@code .example.com}. */
-    private final Map<String, PathTable<T>> wildcard;
-    /** Keyed like {@link #wildcard}; matches only a host with exactly one label before the suffix. */
-    private final Map<String, PathTable<T>> oneLabel;
-    private final PathTable<T> anyHost;
-    /** Each route's compiled parts by id, for the next snapshot's router to take over. */
-    private final Map<String, Compiled<T>> byId;
+    /**
+     * A route compiled from scratch at index {@code i} ranks {@code (i + 1) * RANK_GAP}: ranks keep
+     * the snapshot order (the final tie-break) while leaving room for routes a patch inserts
+     * between two others (2^20 ranks: 20 halvings of one gap before a compile from scratch).
+     */
+    static final long RANK_GAP = 1L << 20;
 
-    /** One route as compiled here: its matcher and destination. */
-    private record Compiled<T>(RouteMatcher matcher, T destination) {
+    final Map<String, PathTable<T>> exact;
+    /** Keyed by the suffix with its leading dot: {@code *.example.com} → {@code .example.com}. */
+    final Map<String, PathTable<T>> wildcard;
+    /** Keyed like {@link #wildcard}; matches only a host with exactly one label before the suffix. */
+    final Map<String, PathTable<T>> oneLabel;
+    final PathTable<T> anyHost;
+    /** Each route's compiled parts by id, for the next snapshot's router to take over or patch. */
+    final Map<String, Compiled<T>> byId;
+    /** False when two routes shared an id (only the first is in {@link #byId}): the next compile is from scratch. */
+    final boolean patchable;
+    /** Whether this router was patched from the previous one rather than compiled from scratch; tests read it. */
+    final boolean patched;
+
+    /** One route as compiled here: its matcher, destination and rank (its place in snapshot order). */
+    record Compiled<T>(RouteMatcher matcher, T destination, long rank) {
     }
 
-    private Router(Map<String, PathTable<T>> exact, Map<String, PathTable<T>> wildcard, Map<String, PathTable<T>> oneLabel,
-                   PathTable<T> anyHost, Map<String, Compiled<T>> byId) {
+    /** Host bucket kinds, as {@link #forEachEntry} names them. */
+    static final int ANY_HOST = 0;
+    static final int EXACT = 1;
+    static final int WILDCARD = 2;
+    static final int ONE_LABEL = 3;
+
+    /** Receives one entry of a route: the bucket kind, the bucket's key and the path (null: the route has none). */
+    interface EntrySink {
+        void accept(int kind, String key, String path);
+    }
+
+    Router(Map<String, PathTable<T>> exact, Map<String, PathTable<T>> wildcard, Map<String, PathTable<T>> oneLabel,
+           PathTable<T> anyHost, Map<String, Compiled<T>> byId, boolean patchable, boolean patched) {
         this.exact = exact;
         this.wildcard = wildcard;
         this.oneLabel = oneLabel;
         this.anyHost = anyHost;
         this.byId = byId;
+        this.patchable = patchable;
+        this.patched = patched;
     }
 
     /**
@@ -54,52 +79,93 @@ public final class Router<T> {
     /**
      * Compiles {@code routes}, taking over from {@code previous} what did not change: a route equal
      * to the one of the same id there keeps its compiled conditions and regexes, and its
-     * destination is offered back to {@code destination} to keep or replace. The host and path
-     * tables are rebuilt (cheap: hash inserts); nothing of {@code previous} is changed.
+     * destination is offered back to {@code destination} to keep or replace. When few routes
+     * changed (see {@link RouterPatch}), the host and path tables are {@code previous}'s with only
+     * the changed, added and removed routes' entries replaced, copy on write; otherwise they are
+     * built anew. Either way the result matches exactly as a compile from scratch would, and
+     * nothing of {@code previous} is changed: it keeps serving lookups meanwhile.
      *
      * @param routes      in snapshot order, the final tie-break
      * @param previous    the router of the snapshot before, or null
      * @param destination what each route resolves to, given the route and its destination in
      *                    {@code previous} when the route is equal there (else null); a route mapped
-     *                    to null is left out
+     *                    to null is left out. Called once per route.
      */
     public static <T> Router<T> compile(List<Route> routes, Router<T> previous, BiFunction<Route, T, T> destination) {
+        int n = routes.size();
+        RouteMatcher[] matchers = new RouteMatcher[n];
+        Object[] destinations = new Object[n];
+        for (int i = 0; i < n; i++) {
+            Route r = routes.get(i);
+            Compiled<T> before = previous == null ? null : previous.byId.get(r.id());
+            boolean same = before != null && (before.matcher.route == r || before.matcher.route.equals(r));
+            destinations[i] = destination.apply(r, same ? before.destination : null);
+            matchers[i] = same ? before.matcher : null;
+        }
+        if (previous != null && previous.patchable) {
+            Router<T> patched = RouterPatch.patch(routes, matchers, destinations, previous);
+            if (patched != null) {
+                return patched;
+            }
+        }
+        return fromScratch(routes, matchers, destinations);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> Router<T> fromScratch(List<Route> routes, RouteMatcher[] matchers, Object[] destinations) {
         Map<String, PathTable<T>> exact = new HashMap<>();
         Map<String, PathTable<T>> wildcard = new HashMap<>();
         Map<String, PathTable<T>> oneLabel = new HashMap<>();
         PathTable<T> anyHost = new PathTable<>();
         Map<String, Compiled<T>> byId = new HashMap<>(routes.size() * 4 / 3 + 1);
+        boolean patchable = true;
         for (int order = 0; order < routes.size(); order++) {
-            Route r = routes.get(order);
-            Compiled<T> before = previous == null ? null : previous.byId.get(r.id());
-            boolean same = before != null && before.matcher.route.equals(r);
-            T dest = destination.apply(r, same ? before.destination : null);
+            T dest = (T) destinations[order];
             if (dest == null) {
                 continue;
             }
-            RouteMatcher matcher = same ? before.matcher : new RouteMatcher(r);
-            byId.putIfAbsent(r.id(), new Compiled<>(matcher, dest));
-            List<String> paths = r.paths().isEmpty() ? java.util.Collections.singletonList(null) : r.paths();
-            for (String path : paths) {
-                if (r.hosts().isEmpty()) {
-                    anyHost.add(new RouteEntry<>(matcher, dest, order, path));
-                }
-                for (String host : r.hosts()) {
-                    String h = host.toLowerCase(Locale.ROOT);
-                    PathTable<T> table = h.startsWith(Route.ANY_LABELS)
-                            ? wildcard.computeIfAbsent(h.substring(1), k -> new PathTable<>())
-                            : h.startsWith(Route.ONE_LABEL)
-                            ? oneLabel.computeIfAbsent(h.substring(1), k -> new PathTable<>())
-                            : exact.computeIfAbsent(h, k -> new PathTable<>());
-                    table.add(new RouteEntry<>(matcher, dest, order, path));
-                }
-            }
+            Route r = routes.get(order);
+            RouteMatcher matcher = matchers[order] != null ? matchers[order] : new RouteMatcher(r);
+            long rank = (order + 1) * RANK_GAP;
+            patchable &= byId.putIfAbsent(r.id(), new Compiled<>(matcher, dest, rank)) == null;
+            forEachEntry(r, (kind, key, path) -> {
+                PathTable<T> table = switch (kind) {
+                    case EXACT -> exact.computeIfAbsent(key, k -> new PathTable<>());
+                    case WILDCARD -> wildcard.computeIfAbsent(key, k -> new PathTable<>());
+                    case ONE_LABEL -> oneLabel.computeIfAbsent(key, k -> new PathTable<>());
+                    default -> anyHost;
+                };
+                table.add(new RouteEntry<>(matcher, dest, rank, path));
+            });
         }
         exact.values().forEach(PathTable::seal);
         wildcard.values().forEach(PathTable::seal);
         oneLabel.values().forEach(PathTable::seal);
         anyHost.seal();
-        return new Router<>(Map.copyOf(exact), Map.copyOf(wildcard), Map.copyOf(oneLabel), anyHost, byId);
+        return new Router<>(Map.copyOf(exact), Map.copyOf(wildcard), Map.copyOf(oneLabel), anyHost, byId, patchable, false);
+    }
+
+    /**
+     * Every entry route {@code r} puts in the tables, in the order a compile adds them (paths
+     * outer, hosts inner): the one place that says which host bucket a host goes to.
+     */
+    static void forEachEntry(Route r, EntrySink sink) {
+        List<String> paths = r.paths().isEmpty() ? Collections.singletonList(null) : r.paths();
+        for (String path : paths) {
+            if (r.hosts().isEmpty()) {
+                sink.accept(ANY_HOST, "", path);
+            }
+            for (String host : r.hosts()) {
+                String h = host.toLowerCase(Locale.ROOT);
+                if (h.startsWith(Route.ANY_LABELS)) {
+                    sink.accept(WILDCARD, h.substring(1), path);
+                } else if (h.startsWith(Route.ONE_LABEL)) {
+                    sink.accept(ONE_LABEL, h.substring(1), path);
+                } else {
+                    sink.accept(EXACT, h, path);
+                }
+            }
+        }
     }
 
     /** What route {@code routeId} resolves to in this router, or null when it is not in it. */

@@ -1,0 +1,197 @@
+package dev.gatehouse.proxy.routing;
+
+import dev.gatehouse.config.Route;
+import dev.gatehouse.proxy.routing.Router.Compiled;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A {@link Router} made from the previous one by replacing the entries of the routes that changed,
+ * instead of building every host and path table again: an object delta that edits one route of
+ * 10 000 touches the buckets of that route's hosts, not 10 000 routes' entries.
+ *
+ * <p>A route is <em>kept</em> when its matcher (so its route) and its destination are the very
+ * ones of the previous router; every other route of the new list is <em>added</em> and every
+ * route of the previous router not kept is <em>removed</em> (an edit is both). Kept routes keep
+ * their rank; added ones get ranks spread over the gap between their kept neighbours, so ranks
+ * order the routes exactly as their indexes do and every bucket sorts as a compile from scratch
+ * would sort it. The tables touched are copied (copy on write, see {@link PathTable#patched}); the
+ * previous router is never changed and keeps serving lookups on the event loops meanwhile.
+ *
+ * <p>It gives up, and the caller compiles from scratch, when:
+ * <ul>
+ *   <li>more than {@value #MAX_CHANGED_SHARE_PERCENT}% of the routes are added or removed: the
+ *       patch copies every table it touches and the outer host maps, so with that many changes it
+ *       does about a compile's work plus the diff's, and a fresh compile also spaces ranks out again;</li>
+ *   <li>kept routes changed their relative order (a translator may reorder; ranks cannot follow);</li>
+ *   <li>no rank is left between two kept neighbours for the routes inserted there;</li>
+ *   <li>two routes share an id (validation refuses that; the router stays correct by compiling).</li>
+ * </ul>
+ */
+final class RouterPatch {
+    /** Beyond this share of the routes added plus removed, compiling from scratch is as cheap and simpler. */
+    static final int MAX_CHANGED_SHARE_PERCENT = 25;
+
+    private RouterPatch() {
+    }
+
+    /**
+     * @param matchers     per route, the previous router's matcher when the route is equal there, else
+     *                     null; matchers created here are written back, for the compile from scratch
+     * @param destinations per route, its destination (null: left out)
+     * @return the patched router, or null when it is to be compiled from scratch
+     */
+    @SuppressWarnings("unchecked")
+    static <T> Router<T> patch(List<Route> routes, RouteMatcher[] matchers, Object[] destinations, Router<T> previous) {
+        int n = routes.size();
+        long[] ranks = new long[n];
+        boolean[] kept = new boolean[n];
+        int keptCount = 0;
+        int added = 0;
+        long lastKept = 0;
+        for (int i = 0; i < n; i++) {
+            if (destinations[i] == null) {
+                continue;
+            }
+            Compiled<T> before = previous.byId.get(routes.get(i).id());
+            if (before != null && before.matcher() == matchers[i] && before.destination() == destinations[i]) {
+                if (before.rank() <= lastKept) {
+                    return null; // kept routes reordered, or one id twice
+                }
+                kept[i] = true;
+                ranks[i] = before.rank();
+                lastKept = before.rank();
+                keptCount++;
+            } else {
+                added++;
+            }
+        }
+        int removed = previous.byId.size() - keptCount;
+        if ((long) (added + removed) * 100 > (long) Math.max(n, previous.byId.size()) * MAX_CHANGED_SHARE_PERCENT) {
+            return null;
+        }
+        if (!spreadRanks(kept, destinations, ranks)) {
+            return null;
+        }
+        Map<String, Compiled<T>> byId = new HashMap<>(n * 4 / 3 + 1);
+        Map<Bucket, List<RouteEntry<T>>> adds = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            T dest = (T) destinations[i];
+            if (dest == null) {
+                continue;
+            }
+            Route r = routes.get(i);
+            Compiled<T> c;
+            if (kept[i]) {
+                c = previous.byId.get(r.id());
+            } else {
+                if (matchers[i] == null) {
+                    matchers[i] = new RouteMatcher(r);
+                }
+                c = new Compiled<>(matchers[i], dest, ranks[i]);
+                entries(c, adds);
+            }
+            if (byId.putIfAbsent(r.id(), c) != null) {
+                return null;
+            }
+        }
+        Map<Bucket, List<RouteEntry<T>>> removals = new HashMap<>();
+        for (Compiled<T> c : previous.byId.values()) {
+            if (byId.get(c.matcher().route.id()) != c) {
+                entries(c, removals);
+            }
+        }
+        return patchTables(previous, byId, removals, adds);
+    }
+
+    /**
+     * Ranks for the routes not kept: each run of them between two kept routes (or an end) shares
+     * the gap evenly. False when a gap has fewer free ranks than routes to put there.
+     */
+    private static boolean spreadRanks(boolean[] kept, Object[] destinations, long[] ranks) {
+        int n = kept.length;
+        long low = 0;
+        int i = 0;
+        while (i < n) {
+            if (kept[i]) {
+                low = ranks[i];
+                i++;
+                continue;
+            }
+            int end = i;
+            int count = 0;
+            while (end < n && !kept[end]) {
+                if (destinations[end] != null) {
+                    count++;
+                }
+                end++;
+            }
+            long high = end < n ? ranks[end] : low + (count + 1) * Router.RANK_GAP;
+            long step = (high - low) / (count + 1);
+            if (count > 0 && step == 0) {
+                return false;
+            }
+            long rank = low;
+            for (int j = i; j < end; j++) {
+                if (destinations[j] != null) {
+                    rank += step;
+                    ranks[j] = rank;
+                }
+            }
+            i = end;
+        }
+        return true;
+    }
+
+    /** Which host table an entry lives in. */
+    private record Bucket(int kind, String key) {
+    }
+
+    private static <T> void entries(Compiled<T> c, Map<Bucket, List<RouteEntry<T>>> into) {
+        Router.forEachEntry(c.matcher().route, (kind, key, path) -> into
+                .computeIfAbsent(new Bucket(kind, key), b -> new ArrayList<>())
+                .add(new RouteEntry<>(c.matcher(), c.destination(), c.rank(), path)));
+    }
+
+    private static <T> Router<T> patchTables(Router<T> previous, Map<String, Compiled<T>> byId,
+                                             Map<Bucket, List<RouteEntry<T>>> removals,
+                                             Map<Bucket, List<RouteEntry<T>>> adds) {
+        Set<Bucket> touched = new HashSet<>(removals.keySet());
+        touched.addAll(adds.keySet());
+        Map<String, PathTable<T>> exact = null;
+        Map<String, PathTable<T>> wildcard = null;
+        Map<String, PathTable<T>> oneLabel = null;
+        PathTable<T> anyHost = previous.anyHost;
+        for (Bucket b : touched) {
+            List<RouteEntry<T>> gone = removals.getOrDefault(b, List.of());
+            List<RouteEntry<T>> added = adds.getOrDefault(b, List.of());
+            if (b.kind() == Router.ANY_HOST) {
+                PathTable<T> t = PathTable.patched(anyHost, gone, added);
+                anyHost = t == null ? new PathTable<T>().seal() : t;
+                continue;
+            }
+            Map<String, PathTable<T>> hosts;
+            if (b.kind() == Router.EXACT) {
+                hosts = exact = exact == null ? new HashMap<>(previous.exact) : exact;
+            } else if (b.kind() == Router.WILDCARD) {
+                hosts = wildcard = wildcard == null ? new HashMap<>(previous.wildcard) : wildcard;
+            } else {
+                hosts = oneLabel = oneLabel == null ? new HashMap<>(previous.oneLabel) : oneLabel;
+            }
+            PathTable<T> t = PathTable.patched(hosts.get(b.key()), gone, added);
+            if (t == null) {
+                hosts.remove(b.key());
+            } else {
+                hosts.put(b.key(), t);
+            }
+        }
+        return new Router<>(exact == null ? previous.exact : Map.copyOf(exact),
+                wildcard == null ? previous.wildcard : Map.copyOf(wildcard),
+                oneLabel == null ? previous.oneLabel : Map.copyOf(oneLabel), anyHost, byId, true, true);
+    }
+}
