@@ -254,6 +254,11 @@ public final class LocalSource implements AutoCloseable {
         return parsed.parses();
     }
 
+    /** Files read by reloads since start (a file whose bytes the poll saw parsed already is not read again); for tests. */
+    synchronized long reloadReads() {
+        return parsed.reads();
+    }
+
     /** Files read by the polls since start (an unchanged file is not read again); for tests. */
     long pollReads() {
         return scanner.reads();

@@ -36,6 +36,7 @@ final class ParsedFiles {
 
     private final Map<String, Parsed> byName = new HashMap<>();
     private long parses;
+    private long reads;
 
     /**
      * The objects of file {@code name} with content {@code bytes}, parsed now or when these bytes were seen last.
@@ -43,6 +44,7 @@ final class ParsedFiles {
      * @throws CharacterCodingException when the bytes are not UTF-8
      */
     Parsed read(String name, byte[] bytes) throws CharacterCodingException {
+        reads++;
         byte[] digest = sha256(bytes);
         Parsed known = known(name, digest);
         if (known != null) {
@@ -73,6 +75,11 @@ final class ParsedFiles {
     /** Forgets the files not in {@code names} (removed from the directory). */
     void retain(Set<String> names) {
         byName.keySet().retainAll(names);
+    }
+
+    /** Files read for a reload so far (a file whose scanned digest was parsed already is not); for tests. */
+    long reads() {
+        return reads;
     }
 
     /** Files parsed so far (a file read again unchanged is not parsed again); for tests and logs. */
