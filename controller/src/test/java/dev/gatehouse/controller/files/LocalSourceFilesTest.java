@@ -11,11 +11,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
 
 import static dev.gatehouse.controller.files.LocalSourceTest.UPSTREAM;
-import static dev.gatehouse.controller.files.LocalSourceTest.await;
 import static dev.gatehouse.controller.files.LocalSourceTest.route;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,6 +28,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class LocalSourceFilesTest {
     final List<Snapshot> published = new CopyOnWriteArrayList<>();
+
+    /** Waits for {@code condition}: what is served, not how fast (a busy machine may take seconds). */
+    static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 30 s: " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
 
     Snapshot latest() {
         return published.get(published.size() - 1);
@@ -119,6 +132,29 @@ class LocalSourceFilesTest {
             Files.writeString(dir.resolve("other.yaml"), route("other", "/other"));
             await(() -> latest().routes().size() == 1 && serves("/other"), "only the new file's route");
             assertThat(source.translation().statuses()).allMatch(s -> s.accepted());
+        }
+    }
+
+    /**
+     * The check of the incremental translation against one from scratch runs once the directory is
+     * quiet, not on the reload of an edit, and publishes nothing when they agree.
+     */
+    @Test
+    void theCheckAgainstATranslationFromScratchWaitsForQuiet(@TempDir Path dir) throws Exception {
+        writeRoutes(dir, 3);
+        try (LocalSource source = new LocalSource(dir, published::add, null, Clock.systemUTC(), 3, Duration.ofSeconds(5)).start()) {
+            Files.writeString(dir.resolve("routes-0.yaml"), route("r0", "/r0-a"));
+            await(() -> serves("/r0-a"), "the first edit");
+            Files.writeString(dir.resolve("routes-1.yaml"), route("r1", "/r1-a"));
+            await(() -> serves("/r1-a"), "the second edit");
+            assertThat(source.verified()).as("three translations, but no quiet yet").isZero();
+            int publishes = published.size();
+
+            await(() -> source.verified() > 0, "the check once quiet");
+            assertThat(source.verified()).as("checked once the directory was quiet").isEqualTo(1);
+            assertThat(published).as("the same snapshot: nothing published").hasSize(publishes);
+            assertThat(latest().routes()).as("q0 and q1 gone with the edits, r0, r1 edited, r2 and q2").hasSize(4)
+                    .extracting(r -> r.paths().get(0)).containsExactlyInAnyOrder("/r0-a", "/r1-a", "/r2", "/q2");
         }
     }
 }
