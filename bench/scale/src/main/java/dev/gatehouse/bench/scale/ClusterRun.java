@@ -15,11 +15,12 @@ import java.util.Map;
 /**
  * Cluster mode: the generated cluster on the mock API server, then the controller and two proxies,
  * each a {@code gatehouse.jar} process of its own, over the real channel. Measures initial sync,
- * route edits and a rollout's endpoint changes (each: the API write → both proxies logged the
- * snapshot applied), the bytes published, the controller's CPU and the API writes per change, and
- * the heap after a full GC of each process. Between two changes it waits until the controller has
- * stopped writing to the API (its status pass), so each figure is one change on a settled system;
- * how long that pass takes is a figure of its own.
+ * route edits and a paced rollout's endpoint changes (each: the API write → both proxies logged the
+ * snapshot applied that carries it), the bytes published, the controller's CPU and the API writes
+ * per change, and the heap after a full GC of each process. Between two route edits it waits until
+ * the controller has stopped writing to the API (its status pass), so each is one change on a
+ * settled system; how long that pass takes is a figure of its own. The rollout's writes are paced
+ * by the clock, not by the system ({@link Rollout}).
  */
 final class ClusterRun {
     /** The longest one change may take to reach both proxies before it counts as lost. */
