@@ -150,7 +150,7 @@ final class Rollout implements Observer.Listener {
         return System.currentTimeMillis();
     }
 
-    private synchronized void register(Step step) {
+    synchronized void register(Step step) {
         step.writtenAt = System.currentTimeMillis();
         steps.add(step);
         pending.computeIfAbsent(step.upstream, u -> new ArrayList<>()).add(step);
