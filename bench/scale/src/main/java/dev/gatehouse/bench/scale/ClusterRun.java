@@ -315,11 +315,13 @@ final class ClusterRun {
             }
             int slots = 4 * (r.pods + 3);
             report.line("rollout", String.format("%,d pods replaced across %s, %,d EndpointSlice writes paced "
-                            + "evenly over %.1f s (a slot every %.1f ms), written in %.1f s: each new endpoint joins not ready (not timed), "
+                            + "evenly over %.1f s (a slot every %.1f ms), written in %.1f s (%s, each Upstream's slices on one; the latest write "
+                            + "issued %,d ms after its slot): each new endpoint joins not ready (not timed), "
                             + "becomes ready, then the old one is terminating, then removed (3 timed changes per pod, 4 pods in flight)",
                     r.pods, r.upstreams == 1 ? "1 Upstream (u-0)" : String.format("%,d Upstreams (u-0 … u-%d)", r.upstreams, r.upstreams - 1),
                     r.steps.size() + r.untimedWrites, r.millis / 1000.0,
-                    r.millis / (double) slots, (written - t0) / 1000.0));
+                    r.millis / (double) slots, (written - t0) / 1000.0, Math.min(Rollout.WRITERS, r.upstreams) == 1 ? "1 writer" : Math.min(Rollout.WRITERS, r.upstreams) + " writers",
+                    r.lateMillis.get()));
             report.line("rollout endpoint changes: written / applied by both proxies / lost", String.format("%,d written; %,d applied "
                     + "by both proxies; %,d lost (not seen in a version, or not applied by both, within %d s)", r.steps.size(),
                     latency.count(), lost, CHANGE_TIMEOUT_MS / 1000));

@@ -107,47 +107,84 @@ final class Rollout implements Observer.Listener {
         return "svc-" + (p % upstreams) + "-" + (p / upstreams) / Shape.SLICE_SIZE;
     }
 
-    /** Writes every step at its slot; returns the time of the last write's answer. */
+    /** Writer threads: each Upstream's slices are written by one, in order; the Upstreams' writes go in parallel. */
+    static final int WRITERS = 8;
+    /** The latest a write was issued after its slot, in ms: how far the pace slipped. */
+    final java.util.concurrent.atomic.AtomicLong lateMillis = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * Issues every step at its slot, on the writer of its Upstream (so writes of one slice stay in
+     * order and a slow write delays only its Upstream's next ones); returns the time the last
+     * write was answered.
+     */
     long write(MockCluster api) throws InterruptedException {
-        Map<String, EndpointSlice> slices = new HashMap<>();
+        Map<String, EndpointSlice> slices = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.ExecutorService[] writers = new java.util.concurrent.ExecutorService[Math.min(WRITERS, upstreams)];
+        for (int w = 0; w < writers.length; w++) {
+            writers[w] = java.util.concurrent.Executors.newSingleThreadExecutor();
+        }
+        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
         int slots = 4 * (pods + 3);
         long start = System.nanoTime();
-        for (int s = 0; s < slots; s++) {
-            int p = s / 4 - s % 4;
-            if (p < 0 || p >= pods) {
-                continue;
+        try {
+            for (int s = 0; s < slots; s++) {
+                int p = s / 4 - s % 4;
+                if (p < 0 || p >= pods) {
+                    continue;
+                }
+                long due = start + (long) ((double) s * millis * 1_000_000 / slots);
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                }
+                int step = s % 4;
+                done.add(writers[(p % upstreams) % writers.length].submit(() -> {
+                    lateMillis.accumulateAndGet((System.nanoTime() - due) / 1_000_000, Math::max);
+                    writeStep(api, slices, p, step);
+                    return null;
+                }));
             }
-            long due = start + (long) ((double) s * millis * 1_000_000 / slots);
-            long wait = due - System.nanoTime();
-            if (wait > 0) {
-                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get();
             }
-            String name = slice(p);
-            EndpointSlice slice = slices.computeIfAbsent(name, n -> api.client.resources(EndpointSlice.class)
-                    .inNamespace(Generator.NS).withName(n).get());
-            String upstream = Generator.NS + "/u-" + (p % upstreams);
-            switch (s % 4) {
-                case 0 -> {
-                    slice.getEndpoints().add(Generator.endpoint(newAddress(p), false, false));
-                    untimedWrites++;
-                }
-                case 1 -> {
-                    register(new Step(upstream, newAddress(p), true, 1));
-                    set(slice, newAddress(p), true, false);
-                }
-                case 2 -> {
-                    register(new Step(upstream, oldAddress(p), false, 1));
-                    set(slice, oldAddress(p), false, true);
-                }
-                default -> {
-                    register(new Step(upstream, oldAddress(p), false, 2));
-                    String old = oldAddress(p);
-                    slice.getEndpoints().removeIf(ep -> ep.getAddresses().get(0).equals(old));
-                }
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("rollout: a write failed: " + e.getCause(), e.getCause());
+        } finally {
+            for (java.util.concurrent.ExecutorService w : writers) {
+                w.shutdownNow();
             }
-            slices.put(name, api.client.resource(slice).update());
         }
         return System.currentTimeMillis();
+    }
+
+    /** Step {@code step} (0: join not ready, 1: ready, 2: old terminating, 3: old removed) of pod {@code p}. */
+    private void writeStep(MockCluster api, Map<String, EndpointSlice> slices, int p, int step) {
+        String name = slice(p);
+        EndpointSlice slice = slices.computeIfAbsent(name, n -> api.client.resources(EndpointSlice.class)
+                .inNamespace(Generator.NS).withName(n).get());
+        String upstream = Generator.NS + "/u-" + (p % upstreams);
+        switch (step) {
+            case 0 -> {
+                slice.getEndpoints().add(Generator.endpoint(newAddress(p), false, false));
+                synchronized (this) {
+                    untimedWrites++;
+                }
+            }
+            case 1 -> {
+                register(new Step(upstream, newAddress(p), true, 1));
+                set(slice, newAddress(p), true, false);
+            }
+            case 2 -> {
+                register(new Step(upstream, oldAddress(p), false, 1));
+                set(slice, oldAddress(p), false, true);
+            }
+            default -> {
+                register(new Step(upstream, oldAddress(p), false, 2));
+                String old = oldAddress(p);
+                slice.getEndpoints().removeIf(ep -> ep.getAddresses().get(0).equals(old));
+            }
+        }
+        slices.put(name, api.client.resource(slice).update());
     }
 
     synchronized void register(Step step) {
