@@ -2,7 +2,7 @@
 # The config-plane scale benchmark (issue 14), written into docs/scale.md between the scale markers.
 #
 #   bench/scale.sh [--mode cluster|local|both] [--small] [--services N] [--routes N] [--upstreams N]
-#                  [--endpoints N] [--consumers N] [--edits N] [--rollout N] [--phase-seconds N]
+#                  [--endpoints N] [--consumers N] [--edits N] [--rollout N] [--rollout-seconds N] [--phase-seconds N]
 #                  [--sync-seconds N] [--controller-heap SIZE] [--proxy-heap SIZE] [--local-heap SIZE]
 #                  [--local-jvm-options "OPTS"] [--api mock|standin] [--status-writes-per-second N]
 #                  [--full] [--fill-only] [--baseline-proxy-jar JAR] [--out FILE] [--no-build]
@@ -12,8 +12,9 @@
 #   cluster  an API server in the harness's JVM holding the generated cluster — the indexed stand-in
 #            (--api standin, the default above 20 000 objects) or the Fabric8 mock server's CRUD mode
 #            (--api mock, O(objects) per request); `gatehouse controller` and two `gatehouse proxy`
-#            processes on it, over the real channel. Initial sync, route edits, a rollout's endpoint
-#            changes, bytes, CPU, heaps. --fill-only stops once the cluster is written (its time).
+#            processes on it, over the real channel. Initial sync, route edits, a rollout (--rollout pods
+#            replaced, their EndpointSlice writes paced evenly over --rollout-seconds, default 500 over 30 s),
+#            bytes, CPU, heaps. --fill-only stops once the cluster is written (its time).
 #   local    the same config as YAML files for one `gatehouse local` process (-Xmx512m by default):
 #            start → first request, route edit → served, target edit → served, heap and RSS.
 # Default sizes are the issue's: 5 000 GatewayServices, 10 000 GatewayRoutes, 2 000 Upstreams,
@@ -32,11 +33,11 @@ MODE=both; OUT="$ROOT/docs/scale.md"; BUILD=1; ARGS=(); SIZES=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --mode) MODE=$2; shift 2;;
-    --small) SIZES+=(--services 100 --routes 200 --upstreams 40 --endpoints 1000 --consumers 200 --edits 20 --rollout 10); shift;;
+    --small) SIZES+=(--services 100 --routes 200 --upstreams 40 --endpoints 1000 --consumers 200 --edits 20 --rollout 10 --rollout-seconds 3); shift;;
     --services|--routes|--upstreams|--endpoints|--consumers|--edits|--rollout) SIZES+=("$1" "$2"); shift 2;;
     --full) ARGS+=(--phase-seconds 600 --sync-seconds 900 --status-writes-per-second 500); shift;;
     --fill-only) ARGS+=("$1"); shift;;
-    --phase-seconds|--sync-seconds|--controller-heap|--proxy-heap|--local-heap|--local-jvm-options|--api|--status-writes-per-second|--baseline-proxy-jar) ARGS+=("$1" "$2"); shift 2;;
+    --phase-seconds|--sync-seconds|--rollout-seconds|--controller-heap|--proxy-heap|--local-heap|--local-jvm-options|--api|--status-writes-per-second|--baseline-proxy-jar) ARGS+=("$1" "$2"); shift 2;;
     --out) OUT=$2; shift 2;;
     --no-build) BUILD=0; shift;;
     *) echo "unknown option $1" >&2; exit 2;;

@@ -41,7 +41,7 @@ class DocFlagsTest {
     /** The bench scripts' own flags: each must appear in a script of bench/. */
     static final Set<String> BENCH = Set.of("--rounds", "--duration", "--warmup", "--connections", "--cpu", "--quick", "--forks", "--iterations", "--time",
             "--mode", "--small", "--services", "--routes", "--upstreams", "--endpoints", "--consumers", "--edits", "--rollout",
-            "--phase-seconds", "--sync-seconds", "--controller-heap", "--proxy-heap", "--local-heap", "--local-jvm-options", "--no-build", "--out",
+            "--rollout-seconds", "--phase-seconds", "--sync-seconds", "--controller-heap", "--proxy-heap", "--local-heap", "--local-jvm-options", "--no-build", "--out",
             "--before", "--runs", "--api", "--baseline-proxy-jar", "--fill-only", "--full", "--jfr");
 
     /** Every long option in the usage help of every gatehouse command ({@code --[no-]x} gives both forms). */

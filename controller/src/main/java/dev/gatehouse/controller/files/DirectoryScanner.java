@@ -64,6 +64,7 @@ final class DirectoryScanner {
         }
         MessageDigest whole = sha256();
         Map<String, Seen> now = new HashMap<>();
+        Map<String, byte[]> digests = new HashMap<>();
         long racyBefore = System.currentTimeMillis() - racy.toMillis();
         for (Path f : files) {
             String name = f.getFileName().toString();
@@ -80,6 +81,7 @@ final class DirectoryScanner {
                 if (stat != null) {
                     now.put(name, new Seen(stat, digest));
                 }
+                digests.put(name, digest);
             } catch (NoSuchFileException e) {
                 digest = new byte[] {1}; // vanished between list and read: the next poll settles it
             }
@@ -92,7 +94,7 @@ final class DirectoryScanner {
         seen.putAll(now);
         List<String> names = new ArrayList<>(files.size());
         files.forEach(p -> names.add(p.getFileName().toString()));
-        return new DirectoryState(List.copyOf(names), whole.digest());
+        return new DirectoryState(List.copyOf(names), whole.digest(), Map.copyOf(digests));
     }
 
     /** The file's stat, or null where the file system has no {@code unix} view (the file is read every time). */

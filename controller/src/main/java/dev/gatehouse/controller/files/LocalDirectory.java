@@ -1,6 +1,5 @@
 package dev.gatehouse.controller.files;
 
-import dev.gatehouse.controller.translate.Sources;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 
 import java.io.IOException;
@@ -37,6 +36,16 @@ public record LocalDirectory(Path dir, List<Path> files, List<HasMetadata> objec
 
     /** As {@link #read(Path)}, parsing only the files whose bytes {@code parsed} has not seen (see {@link ParsedFiles}). */
     static LocalDirectory read(Path dir, ParsedFiles parsed) throws IOException {
+        return read(dir, parsed, Map.of());
+    }
+
+    /**
+     * As {@link #read(Path, ParsedFiles)}, not even reading a file whose SHA-256 in {@code scanned}
+     * (the poll's {@link DirectoryState#digests()}) is that of the bytes {@code parsed} holds: after an
+     * edit of one file among many, that file alone is read and parsed. A file changed after the scan
+     * is read at the next poll, which sees it changed.
+     */
+    static LocalDirectory read(Path dir, ParsedFiles parsed, Map<String, byte[]> scanned) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IOException(dir + " is not a directory (expected: a directory of YAML files)");
         }
@@ -52,23 +61,27 @@ public record LocalDirectory(Path dir, List<Path> files, List<HasMetadata> objec
         for (Path f : files) {
             String name = dir.relativize(f).toString();
             names.add(name);
-            ManifestReader.Result r;
-            try {
-                r = parsed.read(name, Files.readAllBytes(f));
-            } catch (IOException e) {
-                errors.add(new ManifestReader.FileError(name, "(file)", "(file)", "cannot read: " + e.getMessage()));
-                continue;
+            ParsedFiles.Parsed p = parsed.known(name, scanned.get(name));
+            if (p == null) {
+                try {
+                    p = parsed.read(name, Files.readAllBytes(f));
+                } catch (IOException e) {
+                    errors.add(new ManifestReader.FileError(name, "(file)", "(file)", "cannot read: " + e.getMessage()));
+                    continue;
+                }
             }
+            ManifestReader.Result r = p.result();
             errors.addAll(r.errors());
             skipped.addAll(r.skipped());
-            for (HasMetadata o : r.objects()) {
-                String id = o.getKind() + "/" + Sources.key(o);
+            List<HasMetadata> read = r.objects();
+            for (int i = 0; i < read.size(); i++) {
+                String id = p.ids().get(i);
                 String first = fileOf.putIfAbsent(id, name);
                 if (first != null) {
                     errors.add(new ManifestReader.FileError(name, id, "metadata.name",
                             "already defined in " + first + " (expected: each object once; the first one is used)"));
                 } else {
-                    objects.add(o);
+                    objects.add(read.get(i));
                 }
             }
         }

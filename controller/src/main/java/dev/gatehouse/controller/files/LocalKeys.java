@@ -13,7 +13,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Local mode's {@code keyAuth.generate: true}: a random key made once per Consumer, printed once
@@ -28,6 +32,12 @@ import java.util.List;
 final class LocalKeys {
     private final Path store;
     private final boolean keep;
+    /**
+     * The key Secret made for each Consumer object at the last call, by identity: a Consumer of a
+     * file not changed since is the same Java object (ParsedFiles), and gets the same Secret object
+     * back, with no key file read; the translator then reuses what it made of both.
+     */
+    private Map<Consumer, Secret> made = new IdentityHashMap<>();
 
     /** @param keep make and keep missing keys (serving); false for {@code --check} */
     LocalKeys(Path store, boolean keep) {
@@ -35,20 +45,40 @@ final class LocalKeys {
         this.keep = keep;
     }
 
+    /**
+     * The key Secret of every Consumer of {@code objects} with {@code keyAuth.generate: true} whose
+     * Secret is not among {@code objects}. Linear in the objects: the declared Secrets are looked up
+     * in a set made once per call (at 10 000 generating Consumers, a scan of every object per
+     * Consumer was 10^8 comparisons per reload). One caller at a time (LocalSource reloads under its lock).
+     */
     List<Secret> secretsFor(List<HasMetadata> objects) {
         List<Secret> out = new ArrayList<>();
+        Set<String> declared = null;
+        Map<Consumer, Secret> next = new IdentityHashMap<>();
         for (HasMetadata o : objects) {
             if (o instanceof Consumer c && c.getSpec() != null && c.getSpec().keyAuth != null
                     && Boolean.TRUE.equals(c.getSpec().keyAuth.generate)) {
+                if (declared == null) {
+                    declared = new HashSet<>();
+                    for (HasMetadata x : objects) {
+                        if (x instanceof Secret) {
+                            declared.add(Sources.key(x));
+                        }
+                    }
+                }
                 String ns = Sources.namespace(c);
                 String name = c.getMetadata().getName();
-                boolean declared = objects.stream().anyMatch(x -> x instanceof Secret
-                        && Sources.key(x).equals(ns + "/" + ApiKeys.secretName(name)));
-                if (!declared) {
-                    out.add(ApiKeys.secretFor(ns, name, keyOf(ns, name)));
+                if (!declared.contains(ns + "/" + ApiKeys.secretName(name))) {
+                    Secret secret = made.get(c);
+                    if (secret == null) {
+                        secret = ApiKeys.secretFor(ns, name, keyOf(ns, name));
+                    }
+                    next.put(c, secret);
+                    out.add(secret);
                 }
             }
         }
+        made = next;
         return out;
     }
 

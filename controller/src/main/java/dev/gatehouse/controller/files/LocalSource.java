@@ -22,21 +22,29 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Local mode's stand-in for the informers: polls a directory, and on any change reads it,
+ * Local mode's stand-in for the informers: watches a directory, and on any change reads it,
  * adds the generated keys, translates and publishes the snapshot (unchanged snapshots are not
- * published). Polling (every {@link #POLL}) sees changed, added and removed files within a
- * second whatever editor wrote them. A change is read once the directory has stayed the same for
- * one poll, so a file caught between its truncation and its write (which is valid YAML: empty, or a
- * prefix) is never served; a file that is not valid YAML keeps its last good objects, so a
- * half-saved file never takes routes down; every problem is logged once.
+ * published). The file system's notification wakes it at once ({@link DirectoryWatch}), and a
+ * scan every {@link #POLL} sees changed, added and removed files whatever editor wrote them and
+ * wherever notifications do not come. A change is read once the directory has stayed the same for
+ * {@link #SETTLE}, so a file caught between its truncation and its write (which is valid YAML:
+ * empty, or a prefix) is not served; a file that is not valid YAML keeps its last good objects, so
+ * a half-saved file never takes routes down; every problem is logged once. A reload reads and
+ * parses only the files whose bytes changed.
  */
 public final class LocalSource implements AutoCloseable {
+    /** How often the directory is scanned when no notification comes. */
     public static final Duration POLL = Duration.ofMillis(100);
+    /**
+     * How long the directory must stay the same, after a change is seen, before it is read: each
+     * write of a file being saved wakes the poller and starts the wait again. An editor's
+     * truncate-then-write, or a tool's write in a few calls, takes well under this; a writer that
+     * pauses longer mid-file, with a prefix that is valid YAML, would be read half-written (an
+     * atomic rename over the file, as {@code kubectl} tooling and most editors do, never is).
+     */
+    public static final Duration SETTLE = Duration.ofMillis(25);
     /** How often the directory is translated again, unchanged, while certificates are in play (they expire). */
     public static final Duration CERTIFICATE_RECHECK = Duration.ofMinutes(1);
     private static final Logger log = LoggerFactory.getLogger(LocalSource.class);
@@ -47,14 +55,10 @@ public final class LocalSource implements AutoCloseable {
     static final String KEY_STORE = ".gatehouse";
     private final LocalKeys keys;
     private final SnapshotVersions versions = new SnapshotVersions(System::currentTimeMillis);
-    private final ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "gatehouse-local-source");
-        t.setDaemon(true);
-        return t;
-    });
+    private DirectoryWatch watch;
+    private Thread poller;
+    private volatile boolean closed;
     private DirectoryState last;
-    /** A changed state seen by the last poll, read when the next poll finds it unchanged. */
-    private DirectoryState settling;
     private LocalDirectory lastGood;
     /** Fingerprints the directory on each poll, reading only files that may have changed. */
     private final DirectoryScanner scanner;
@@ -63,9 +67,19 @@ public final class LocalSource implements AutoCloseable {
     /**
      * Translates the objects of changed files (and what reads them) only: the files not changed
      * keep their parsed objects ({@link ParsedFiles}), the same Java objects, so their outcomes are
-     * reused. Used under this source's lock.
+     * reused. Its check against a translation from scratch is not left to its own cadence, which
+     * would put a whole translation (about a second at 10 000 routes) on one edit in 100: it runs
+     * once the directory is quiet ({@link #VERIFY_IDLE}). Used under this source's lock.
      */
-    private final IncrementalTranslator translator = new IncrementalTranslator();
+    private final IncrementalTranslator translator = new IncrementalTranslator(Integer.MAX_VALUE);
+    /** Translations between two checks against a translation from scratch: the controller's cadence. */
+    static final int VERIFY_EVERY = IncrementalTranslator.DEFAULT_VERIFY_EVERY;
+    /** How long the directory stays unchanged before that check runs: never on an edit's path. */
+    static final Duration VERIFY_IDLE = Duration.ofSeconds(5);
+    private final int verifyEvery;
+    private final long verifyIdleNanos;
+    private int sinceVerified;
+    private long reloadedAt = System.nanoTime();
     private Set<String> reported = Set.of();
     private volatile Translation translation;
     private final String defaultCertificate;
@@ -84,6 +98,16 @@ public final class LocalSource implements AutoCloseable {
      * @param clock              the time certificates are checked against
      */
     public LocalSource(Path dir, SnapshotPublisher publisher, String defaultCertificate, Clock clock) {
+        this(dir, publisher, defaultCertificate, clock, VERIFY_EVERY, VERIFY_IDLE);
+    }
+
+    /** As above, with the check's cadence: after {@code verifyEvery} translations, once quiet for {@code verifyIdle}; for tests. */
+    LocalSource(Path dir, SnapshotPublisher publisher, String defaultCertificate, Clock clock, int verifyEvery, Duration verifyIdle) {
+        if (verifyEvery < 1) {
+            throw new IllegalArgumentException("verifyEvery: " + verifyEvery + " (expected: >= 1)");
+        }
+        this.verifyEvery = verifyEvery;
+        this.verifyIdleNanos = verifyIdle.toNanos();
         this.dir = dir;
         this.publisher = publisher;
         this.keys = new LocalKeys(dir.resolve(KEY_STORE), true);
@@ -92,10 +116,18 @@ public final class LocalSource implements AutoCloseable {
         this.clock = clock;
     }
 
-    /** Loads the directory once (failing if it cannot be read at all), then polls it. */
+    /** Loads the directory once (failing if it cannot be read at all), then watches it. */
     public LocalSource start() throws IOException {
-        reload(scanner.scan());
-        poller.scheduleWithFixedDelay(this::poll, POLL.toMillis(), POLL.toMillis(), TimeUnit.MILLISECONDS);
+        watch = DirectoryWatch.open(dir); // first: a change during the first load wakes the first wait
+        try {
+            reload(scanner.scan());
+        } catch (IOException | RuntimeException e) {
+            watch.close();
+            throw e;
+        }
+        poller = new Thread(this::watchLoop, "gatehouse-local-source");
+        poller.setDaemon(true);
+        poller.start();
         return this;
     }
 
@@ -104,25 +136,66 @@ public final class LocalSource implements AutoCloseable {
         return translation;
     }
 
-    private void poll() {
-        try {
-            DirectoryState now = scanner.scan();
-            if (!now.equals(last) && !now.equals(settling)) {
-                settling = now; // still being written, maybe: read it when it has stayed so for one poll
-                return;
+    /**
+     * Scans when woken by a change or every {@link #POLL}; a state that differs from the one served
+     * is read once it has stayed the same for {@link #SETTLE} (scanned again then, or earlier when
+     * another write wakes it, which starts the wait again).
+     */
+    private void watchLoop() {
+        DirectoryState settling = null; // a changed state, read once unchanged until settleBy
+        long settleBy = 0;
+        while (!closed) {
+            try {
+                watch.await(settling == null ? POLL.toNanos() : settleBy - System.nanoTime());
+                if (closed) {
+                    return;
+                }
+                DirectoryState now = scanner.scan();
+                if (now.equals(last)) {
+                    settling = null; // changed and changed back, or nothing changed
+                    if (certificatesAged()) {
+                        reload(now);
+                    } else if (sinceVerified >= verifyEvery && System.nanoTime() - reloadedAt >= verifyIdleNanos) {
+                        verify(now);
+                    }
+                } else if (!now.equals(settling)) {
+                    settling = now; // still being written, maybe: read it when it has stayed so for SETTLE
+                    settleBy = System.nanoTime() + SETTLE.toNanos();
+                } else if (System.nanoTime() - settleBy >= 0) {
+                    settling = null;
+                    reload(now);
+                }
+            } catch (InterruptedException e) {
+                return; // closed
+            } catch (IOException | RuntimeException e) {
+                settling = null;
+                if (!closed) {
+                    log.warn("event=local.read_failed dir={} error=\"{}\"", dir, e.getMessage());
+                }
             }
-            settling = null;
-            if (!now.equals(last) || certificatesAged()) {
-                reload(now);
-            }
-        } catch (IOException | RuntimeException e) {
-            log.warn("event=local.read_failed dir={} error=\"{}\"", dir, e.getMessage());
         }
+    }
+
+    /**
+     * Translates the directory again with the incremental translation checked against one from
+     * scratch: a difference is logged ({@code event=translate.mismatch}) and the full one published.
+     */
+    private synchronized void verify(DirectoryState state) throws IOException {
+        translator.verifyNext();
+        reload(state);
+        sinceVerified = 0;
+    }
+
+    /** Translations checked against a translation from scratch so far; for tests. */
+    synchronized long verified() {
+        return translator.verified();
     }
 
     private synchronized void reload(DirectoryState state) throws IOException {
         last = state;
-        LocalDirectory read = LocalDirectory.read(dir, parsed);
+        sinceVerified++;
+        reloadedAt = System.nanoTime();
+        LocalDirectory read = LocalDirectory.read(dir, parsed, state.digests());
         LocalDirectory merged = keepLastGoodOfBrokenFiles(read);
         lastGood = merged;
         List<HasMetadata> objects = new ArrayList<>(merged.objects());
@@ -131,12 +204,12 @@ public final class LocalSource implements AutoCloseable {
         Translation t = translator.translate(ManifestReader.state(objects), IngressSelection.DEFAULT,
                 new TlsSettings(defaultCertificate, translatedAt, certificateCache));
         translation = t;
-        report(merged, t);
+        int refused = report(merged, t);
         Snapshot next = versions.next(t.snapshot());
         if (next != null) {
             log.info("event=local.snapshot version={} routes={} services={} upstreams={} consumers={} refused={}",
                     next.version(), next.routes().size(), next.services().size(), next.upstreams().size(),
-                    next.consumers().size(), t.rejected().size());
+                    next.consumers().size(), refused);
             publisher.publish(next, versions.lastHash());
         }
     }
@@ -179,15 +252,27 @@ public final class LocalSource implements AutoCloseable {
         return new LocalDirectory(read.dir(), read.files(), objects, fileOf, read.errors(), read.skipped());
     }
 
-    private void report(LocalDirectory d, Translation t) {
+    /**
+     * Logs each problem not logged at the last reload; returns the objects refused. Only the
+     * statuses with problems are looked at further (tens of thousands of objects, nearly all fine).
+     */
+    private int report(LocalDirectory d, Translation t) {
         Set<String> now = new HashSet<>();
         for (ManifestReader.FileError e : d.errors()) {
             now.add(e.toString());
         }
+        int refused = 0;
         for (ObjectStatus s : t.statuses()) {
-            String file = d.fileOf().getOrDefault(s.source().display(), "?");
+            if (!s.accepted()) {
+                refused++;
+            }
+            if (s.problems().isEmpty()) {
+                continue;
+            }
+            String display = s.source().display();
+            String file = d.fileOf().getOrDefault(display, "?");
             for (String p : s.problems()) {
-                now.add(file + ": " + s.source().display() + ": " + p);
+                now.add(file + ": " + display + ": " + p);
             }
         }
         DefaultCertificate dc = t.defaultCertificate();
@@ -200,6 +285,7 @@ public final class LocalSource implements AutoCloseable {
             }
         }
         reported = now;
+        return refused;
     }
 
     /** Files parsed since start (an unchanged file is parsed once); for tests. */
@@ -207,13 +293,31 @@ public final class LocalSource implements AutoCloseable {
         return parsed.parses();
     }
 
+    /** Files read by reloads since start (a file whose bytes the poll saw parsed already is not read again); for tests. */
+    synchronized long reloadReads() {
+        return parsed.reads();
+    }
+
     /** Files read by the polls since start (an unchanged file is not read again); for tests. */
     long pollReads() {
         return scanner.reads();
     }
 
+    /** Stops watching; a reload under way is interrupted, and nothing is published after this returns (within 10 s). */
     @Override
     public void close() {
-        poller.shutdownNow();
+        closed = true;
+        if (watch != null) {
+            watch.close();
+        }
+        Thread t = poller;
+        if (t != null && t != Thread.currentThread()) {
+            t.interrupt();
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }

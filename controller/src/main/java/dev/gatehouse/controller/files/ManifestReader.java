@@ -31,6 +31,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -157,20 +158,43 @@ public final class ManifestReader {
         return new Result(file, objects, errors, skipped);
     }
 
-    /** The cluster state of every object read, whatever file it came from. */
+    /** The kinds {@link #state} sorts objects into, in one pass. */
+    private static final List<Class<? extends HasMetadata>> STATE_KINDS = List.of(Upstream.class, GatewayService.class,
+            GatewayRoute.class, Consumer.class, Service.class, EndpointSlice.class, Secret.class, Ingress.class, IngressClass.class,
+            GatewayClass.class, Gateway.class, HTTPRoute.class, ReferenceGrant.class, io.fabric8.kubernetes.api.model.Namespace.class,
+            dev.gatehouse.api.v1alpha1.KeyAuthFilter.class);
+
+    /**
+     * The cluster state of every object read, whatever file it came from. One pass over the objects
+     * (local mode builds it on every reload, over tens of thousands of objects at scale).
+     */
     public static ClusterState state(Collection<HasMetadata> objects) {
+        Map<Class<?>, List<HasMetadata>> byKind = new HashMap<>();
+        for (Class<?> k : STATE_KINDS) {
+            byKind.put(k, new ArrayList<>());
+        }
+        for (HasMetadata o : objects) {
+            List<HasMetadata> bucket = byKind.get(o.getClass());
+            if (bucket == null) { // a subclass of a kind read: sorted as that kind
+                bucket = STATE_KINDS.stream().filter(k -> k.isInstance(o)).findFirst().map(byKind::get).orElse(null);
+            }
+            if (bucket != null) {
+                bucket.add(o);
+            }
+        }
         return new ClusterState(
-                of(objects, Upstream.class), of(objects, GatewayService.class), of(objects, GatewayRoute.class),
-                of(objects, Consumer.class), of(objects, Service.class), of(objects, EndpointSlice.class),
-                of(objects, Secret.class)).withIngress(of(objects, Ingress.class), of(objects, IngressClass.class))
-                .withGatewayApi(new GatewayApiState(of(objects, GatewayClass.class), of(objects, Gateway.class),
-                        of(objects, HTTPRoute.class), of(objects, ReferenceGrant.class),
-                        of(objects, io.fabric8.kubernetes.api.model.Namespace.class),
-                        of(objects, dev.gatehouse.api.v1alpha1.KeyAuthFilter.class)));
+                of(byKind, Upstream.class), of(byKind, GatewayService.class), of(byKind, GatewayRoute.class),
+                of(byKind, Consumer.class), of(byKind, Service.class), of(byKind, EndpointSlice.class),
+                of(byKind, Secret.class)).withIngress(of(byKind, Ingress.class), of(byKind, IngressClass.class))
+                .withGatewayApi(new GatewayApiState(of(byKind, GatewayClass.class), of(byKind, Gateway.class),
+                        of(byKind, HTTPRoute.class), of(byKind, ReferenceGrant.class),
+                        of(byKind, io.fabric8.kubernetes.api.model.Namespace.class),
+                        of(byKind, dev.gatehouse.api.v1alpha1.KeyAuthFilter.class)));
     }
 
-    private static <T> List<T> of(Collection<HasMetadata> objects, Class<T> type) {
-        return objects.stream().filter(type::isInstance).map(type::cast).toList();
+    @SuppressWarnings("unchecked")
+    private static <T> List<T> of(Map<Class<?>, List<HasMetadata>> byKind, Class<T> type) {
+        return (List<T>) List.copyOf(byKind.get(type));
     }
 
     private static String path(JsonProcessingException e) {

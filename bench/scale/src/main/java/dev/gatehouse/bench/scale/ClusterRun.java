@@ -1,11 +1,11 @@
 package dev.gatehouse.bench.scale;
 
 import dev.gatehouse.api.v1alpha1.GatewayRoute;
-import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,11 +15,12 @@ import java.util.Map;
 /**
  * Cluster mode: the generated cluster on the mock API server, then the controller and two proxies,
  * each a {@code gatehouse.jar} process of its own, over the real channel. Measures initial sync,
- * route edits and a rollout's endpoint changes (each: the API write → both proxies logged the
- * snapshot applied), the bytes published, the controller's CPU and the API writes per change, and
- * the heap after a full GC of each process. Between two changes it waits until the controller has
- * stopped writing to the API (its status pass), so each figure is one change on a settled system;
- * how long that pass takes is a figure of its own.
+ * route edits and a paced rollout's endpoint changes (each: the API write → both proxies logged the
+ * snapshot applied that carries it), the bytes published, the controller's CPU and the API writes
+ * per change, and the heap after a full GC of each process. Between two route edits it waits until
+ * the controller has stopped writing to the API (its status pass), so each is one change on a
+ * settled system; how long that pass takes is a figure of its own. The rollout's writes are paced
+ * by the clock, not by the system ({@link Rollout}).
  */
 final class ClusterRun {
     /** The longest one change may take to reach both proxies before it counts as lost. */
@@ -33,9 +34,10 @@ final class ClusterRun {
      * @param statusWritesPerSecond the controller's {@code --status-writes-per-second}, or 0 for its default
      * @param fillOnly              write the cluster into the API server and stop (the fill's time is the figure)
      * @param baselineProxyJar      the jar proxy B runs (another build, to compare heaps in one run), or null: the same jar
+     * @param rolloutMillis         how long the rollout's writes are spread over ({@link Rollout})
      */
     record Options(Path jar, Path work, String controllerHeap, String proxyHeap, long phaseMillis, long syncMillis,
-                   MockCluster.Api api, int statusWritesPerSecond, boolean fillOnly, Path baselineProxyJar) {
+                   MockCluster.Api api, int statusWritesPerSecond, boolean fillOnly, Path baselineProxyJar, long rolloutMillis) {
     }
 
     ClusterRun(Shape shape, Options options, Report report) {
@@ -139,7 +141,7 @@ final class ClusterRun {
                             api.writes.get() - populatedWrites, (waitFrom + quiet) / 1000.0));
             heaps("after initial sync", controller, proxyA, proxyB);
             routeEdits(api, controller, published, a, b);
-            rollout(api, controller, published, a, b);
+            rollout(api, controller, published, a, b, channelPort, Files.readString(token).strip());
             heaps("at the end", controller, proxyA, proxyB);
         }
     }
@@ -246,48 +248,95 @@ final class ClusterRun {
     }
 
     /**
-     * A rolling update, one pod at a time: a new endpoint joins its Service's first slice not ready
-     * (no snapshot change, not timed), becomes ready, the old one terminates (serving, weight 0),
-     * then leaves the slice — the three timed changes. The EndpointSlice is replaced whole
-     * (update), as the EndpointSlice controller writes it.
+     * The issue's rollout ({@link Rollout}): the pods' EndpointSlice writes paced evenly over the
+     * rollout's duration, whatever the controller and proxies do meanwhile; each timed change matched
+     * by the {@link Observer} to the version that carries it, and timed from its write to both
+     * proxies having applied that version. Counted: changes written, applied, lost.
      */
-    private void rollout(MockCluster api, Proc controller, Versions published, Versions a, Versions b) throws InterruptedException {
-        Change c = new Change();
-        long end = System.currentTimeMillis() + options.phaseMillis();
-        int replaced = 0;
-        for (int r = 0; r < shape.rollout() && System.currentTimeMillis() < end; r++) {
-            int upstream = r % shape.upstreams();
-            String name = "svc-" + upstream + "-0";
-            EndpointSlice slice = api.client.resources(EndpointSlice.class).inNamespace(Generator.NS).withName(name).get();
-            int index = (r / shape.upstreams()) % slice.getEndpoints().size();
-            String old = slice.getEndpoints().get(index).getAddresses().get(0);
-            String fresh = Shape.address(shape.endpoints() + r);
-            slice.getEndpoints().add(Generator.endpoint(fresh, false, false));
-            slice = update(api, slice);
-            final EndpointSlice[] current = {slice};
-            c.measure(api, controller, published, a, b, () -> current[0] = update(api, set(current[0], fresh, true, false)));
-            c.measure(api, controller, published, a, b, () -> current[0] = update(api, set(current[0], old, false, true)));
-            c.measure(api, controller, published, a, b, () -> {
-                current[0].getEndpoints().removeIf(ep -> ep.getAddresses().get(0).equals(old));
-                current[0] = update(api, current[0]);
-            });
-            replaced++;
-        }
-        report.line("rollout", replaced + " pods replaced, one at a time: 3 timed changes each (new endpoint ready, old one terminating, old one removed)");
-        c.report("rollout endpoint change", "p99 < 250 ms", 250);
-    }
-
-    private static EndpointSlice set(EndpointSlice slice, String address, boolean ready, boolean terminating) {
-        List<Endpoint> endpoints = slice.getEndpoints();
-        for (int i = 0; i < endpoints.size(); i++) {
-            if (endpoints.get(i).getAddresses().get(0).equals(address)) {
-                endpoints.set(i, Generator.endpoint(address, ready, terminating));
+    private void rollout(MockCluster api, Proc controller, Versions published, Versions a, Versions b, int channelPort, String token)
+            throws InterruptedException {
+        Rollout r = new Rollout(shape, options.rolloutMillis());
+        URI channel = URI.create("ws://127.0.0.1:" + channelPort + "/v1/channel");
+        try (Observer observer = new Observer(channel, token, r.upstreamIds(), r)) {
+            long held = Math.max(a.latest(), b.latest());
+            long deadline = System.currentTimeMillis() + options.syncMillis();
+            while (observer.version() < held && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50); // its first snapshot: the whole one, decoded in this JVM
             }
+            if (observer.version() < held) {
+                report.line("rollout", "not measured: the observer held no snapshot within " + options.syncMillis() / 1000 + " s");
+                return;
+            }
+            api.awaitQuiet(500, CHANGE_TIMEOUT_MS); // the status pass after the observer connected
+            long cpu0 = controller.cpuMillis();
+            long writes0 = api.writes.get();
+            long publishedBefore = published.latest();
+            long t0 = System.currentTimeMillis();
+            long written = r.write(api);
+            r.awaitSeen(CHANGE_TIMEOUT_MS);
+            long last = r.lastVersion();
+            a.awaitAbove(last - 1, CHANGE_TIMEOUT_MS);
+            b.awaitAbove(last - 1, CHANGE_TIMEOUT_MS);
+            api.awaitQuiet(500, CHANGE_TIMEOUT_MS);
+            long cpu = controller.cpuMillis() - cpu0;
+            long controllerWrites = api.writes.get() - writes0 - r.steps.size() - r.untimedWrites;
+            Stats latency = new Stats();
+            Stats toPublish = new Stats();
+            Stats publishToApplied = new Stats();
+            Map<Long, Integer> perVersion = new java.util.TreeMap<>();
+            int lost = 0;
+            synchronized (r) {
+                for (Rollout.Step step : r.steps) {
+                    Long at = step.version < 0 ? null : a.firstAtOrAbove(step.version);
+                    Long bt = step.version < 0 ? null : b.firstAtOrAbove(step.version);
+                    if (at == null || bt == null) {
+                        lost++;
+                        continue;
+                    }
+                    long applied = Math.max(at, bt);
+                    latency.add(applied - step.writtenAt);
+                    perVersion.merge(step.version, 1, Integer::sum);
+                    Long pub = published.at(step.version);
+                    if (pub != null) {
+                        toPublish.add(pub - step.writtenAt);
+                        publishToApplied.add(applied - pub);
+                    }
+                }
+            }
+            Stats changesPerVersion = new Stats();
+            perVersion.values().forEach(changesPerVersion::add);
+            Stats bytes = new Stats();
+            List<Long> versions = published.above(publishedBefore);
+            for (long v : versions) {
+                Long size = published.figure(v);
+                if (size != null) {
+                    bytes.add(size);
+                }
+            }
+            int slots = 4 * (r.pods + 3);
+            report.line("rollout", String.format("%,d pods replaced across %s, %,d EndpointSlice writes paced "
+                            + "evenly over %.1f s (a slot every %.1f ms), written in %.1f s (%s, each Upstream's slices on one; the latest write "
+                            + "issued %,d ms after its slot): each new endpoint joins not ready (not timed), "
+                            + "becomes ready, then the old one is terminating, then removed (3 timed changes per pod, 4 pods in flight)",
+                    r.pods, r.upstreams == 1 ? "1 Upstream (u-0)" : String.format("%,d Upstreams (u-0 … u-%d)", r.upstreams, r.upstreams - 1),
+                    r.steps.size() + r.untimedWrites, r.millis / 1000.0,
+                    r.millis / (double) slots, (written - t0) / 1000.0, Math.min(Rollout.WRITERS, r.upstreams) == 1 ? "1 writer" : Math.min(Rollout.WRITERS, r.upstreams) + " writers",
+                    r.lateMillis.get()));
+            report.line("rollout endpoint changes: written / applied by both proxies / lost", String.format("%,d written; %,d applied "
+                    + "by both proxies; %,d lost (not seen in a version, or not applied by both, within %d s)", r.steps.size(),
+                    latency.count(), lost, CHANGE_TIMEOUT_MS / 1000));
+            report.goal("rollout endpoint change (write → both proxies applied the version carrying it)", latency.describe("ms"),
+                    "p99 < 250 ms", lost == 0 && latency.count() > 0 && latency.percentile(99) < 250);
+            report.line("rollout endpoint change: write → controller published (debounce, translation, hash, encoding)",
+                    toPublish.describe("ms"));
+            report.line("rollout endpoint change: published → both proxies applied (transfer, decode, validate, swap)",
+                    publishToApplied.describe("ms"));
+            report.line("rollout: versions published while it ran and settled; changes carried per version",
+                    String.format("%,d versions; %s", versions.size(), changesPerVersion.describe("changes")));
+            report.line("rollout: bytes per version on the channel (the delta; before compression)", bytes.describe("bytes"));
+            report.line("rollout: controller CPU, the rollout and its status pass", String.format("%,d ms in all, %.1f ms per timed change",
+                    cpu, cpu / (double) Math.max(1, r.steps.size())));
+            report.line("rollout: the controller's API writes (status) while it ran and settled", String.format("%,d", controllerWrites));
         }
-        return slice;
-    }
-
-    private static EndpointSlice update(MockCluster api, EndpointSlice slice) {
-        return api.client.resource(slice).update();
     }
 }

@@ -83,12 +83,13 @@ final class LocalRun {
             int[] targets = {a.getAddress().getPort(), b.getAddress().getPort()};
             writeEdit(dir, "/edit-0", targets[0]);
             int port = Ports.free();
+            Versions published = new Versions(LOCAL_SNAPSHOT);
             long start = System.currentTimeMillis();
             try (Proc local = Proc.start("local", jar, jvm(),
                     List.of("local", "--dir", dir.toString(), "--address", "127.0.0.1", "--port", Integer.toString(port),
                             "--tls-port", Integer.toString(Ports.free()), "--status-port", Integer.toString(Ports.free()),
                             "--access-log", "off", "--drain-delay", "0s"),
-                    Map.of(), work.resolve("local.log"), (t, l) -> { })) {
+                    Map.of(), work.resolve("local.log"), published::line)) {
                 long first = await(port, "/edit-0", "a", start, local, START_TIMEOUT_MS);
                 report.line("start → first request served (process start to a 200 from the edit route's backend)",
                         first < 0 ? "not within " + START_TIMEOUT_MS / 1000 + " s" : String.format("%.1f s", first / 1000.0));
@@ -97,38 +98,65 @@ final class LocalRun {
                 }
                 Stats route = new Stats();
                 Stats target = new Stats();
+                Stats[] routeParts = {new Stats(), new Stats()};
+                Stats[] targetParts = {new Stats(), new Stats()};
                 int lost = 0;
                 int current = 0;
                 long end = System.currentTimeMillis() + phaseMillis;
                 for (int e = 1; e <= shape.edits() && System.currentTimeMillis() < end; e++) {
                     String path = "/edit-" + e;
+                    long before = published.latest();
                     long t = writeEdit(dir, path, targets[current]);
                     long served = await(port, path, current == 0 ? "a" : "b", t, local, EDIT_TIMEOUT_MS);
                     if (served < 0) {
                         lost++;
                     } else {
                         route.add(served);
+                        split(published, before, t, served, routeParts);
                     }
                     current = 1 - current;
+                    before = published.latest();
                     t = writeEdit(dir, path, targets[current]);
                     served = await(port, path, current == 0 ? "a" : "b", t, local, EDIT_TIMEOUT_MS);
                     if (served < 0) {
                         lost++;
                     } else {
                         target.add(served);
+                        split(published, before, t, served, targetParts);
                     }
                 }
                 String lostNote = lost > 0 ? ", " + lost + " edits not served within " + EDIT_TIMEOUT_MS / 1000 + " s" : "";
                 report.goal("route edit (a new path) → served", route.describe("ms") + lostNote, "every time < 1 s",
                         route.count() > 0 && route.max() < 1_000 && lost == 0);
+                report.line("route edit: file written → snapshot published (notification, settle, read, parse, translate, hash)",
+                        routeParts[0].describe("ms"));
+                report.line("route edit: snapshot published → served (channel, proxy: validate, compile, swap)", routeParts[1].describe("ms"));
                 report.goal("target edit (the other backend) → served", target.describe("ms"), "every time < 1 s",
                         target.count() > 0 && target.max() < 1_000 && lost == 0);
+                report.line("target edit: file written → snapshot published", targetParts[0].describe("ms"));
+                report.line("target edit: snapshot published → served (an endpoint delta applied in place)", targetParts[1].describe("ms"));
                 double used = local.heapAfterGcMiB();
                 report.line("heap after full GC; RSS", String.format("%.0f MiB; RSS %.0f MiB (-Xmx%s)", used, local.rssMiB(), heap));
             }
         } finally {
             a.stop(0);
             b.stop(0);
+        }
+    }
+
+    /** The local process's {@code event=local.snapshot version=V routes=N} line: the snapshot translated and handed to the channel. */
+    static final java.util.regex.Pattern LOCAL_SNAPSHOT = java.util.regex.Pattern.compile("event=local\\.snapshot version=(\\d+) routes=(\\d+)");
+
+    /**
+     * Splits one edit's time at its snapshot's publish: [0] the file's write → the publish line,
+     * [1] the publish → served ({@code served} ms after the write). Nothing when no version came after {@code before}.
+     */
+    private static void split(Versions published, long before, long written, long served, Stats[] parts) throws InterruptedException {
+        long v = published.awaitAbove(before, 1_000); // logged before the proxy served it: here already, or within a moment
+        Long at = v < 0 ? null : published.at(v);
+        if (at != null) {
+            parts[0].add(at - written);
+            parts[1].add(written + served - at);
         }
     }
 

@@ -10,7 +10,7 @@ import java.util.List;
  * <pre>
  * java -jar bench/scale/target/scale-bench.jar --mode cluster|local --jar app/target/gatehouse.jar
  *      --work DIR --out FILE [--services N] [--routes N] [--upstreams N] [--endpoints N] [--consumers N]
- *      [--edits N] [--rollout N] [--controller-heap SIZE] [--proxy-heap SIZE] [--local-heap SIZE]
+ *      [--edits N] [--rollout N] [--rollout-seconds N] [--controller-heap SIZE] [--proxy-heap SIZE] [--local-heap SIZE]
  *      [--local-jvm-options "OPTS"] [--phase-seconds N] [--sync-seconds N] [--api mock|standin]
  *      [--status-writes-per-second N] [--fill-only] [--baseline-proxy-jar JAR]
  * </pre>
@@ -48,6 +48,7 @@ public final class ScaleBench {
         List<String> localJvmOptions = List.of();
         long phaseSeconds = 300;
         long syncSeconds = 600;
+        double rolloutSeconds = 30;
         String api = null;
         int statusWrites = 0;
         boolean fillOnly = false;
@@ -73,11 +74,15 @@ public final class ScaleBench {
                 case "--local-jvm-options" -> localJvmOptions = v.isBlank() ? List.of() : List.of(v.trim().split("\\s+"));
                 case "--phase-seconds" -> phaseSeconds = Long.parseLong(v);
                 case "--sync-seconds" -> syncSeconds = Long.parseLong(v);
+                case "--rollout-seconds" -> rolloutSeconds = Double.parseDouble(v);
                 case "--api" -> api = v;
                 case "--baseline-proxy-jar" -> baselineProxyJar = Path.of(v);
                 case "--status-writes-per-second" -> statusWrites = Integer.parseInt(v);
                 default -> usage("unknown option " + flag);
             }
+        }
+        if (!(rolloutSeconds > 0)) {
+            usage("--rollout-seconds: " + rolloutSeconds + " (expected: > 0, the seconds the rollout's writes are spread over)");
         }
         if (work == null || out == null) {
             usage("--work and --out are required");
@@ -98,7 +103,8 @@ public final class ScaleBench {
         System.out.println("scale: " + mode + " mode, " + shape.describe() + "; logs in " + work);
         switch (mode) {
             case "cluster" -> new ClusterRun(shape, new ClusterRun.Options(jar, work, controllerHeap, proxyHeap,
-                    phaseSeconds * 1000, syncSeconds * 1000, server, statusWrites, fillOnly, baselineProxyJar), report).run();
+                    phaseSeconds * 1000, syncSeconds * 1000, server, statusWrites, fillOnly, baselineProxyJar,
+                    (long) (rolloutSeconds * 1000)), report).run();
             case "local" -> new LocalRun(shape, jar, work, localHeap, localJvmOptions, phaseSeconds * 1000, report).run();
             default -> usage("--mode: " + mode + " (expected: cluster or local)");
         }

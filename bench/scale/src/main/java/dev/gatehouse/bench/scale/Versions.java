@@ -61,6 +61,28 @@ final class Versions {
         return at.get(version);
     }
 
+    /**
+     * When the process first held {@code version} or a newer one: the stamp of the lowest version
+     * at or above it that it logged (a process may skip versions, taking a newer one whole); null
+     * when it logged none.
+     */
+    Long firstAtOrAbove(long version) {
+        long best = Long.MAX_VALUE;
+        Long stamp = null;
+        for (Map.Entry<Long, Long> e : at.entrySet()) {
+            if (e.getKey() >= version && e.getKey() < best) {
+                best = e.getKey();
+                stamp = e.getValue();
+            }
+        }
+        return stamp;
+    }
+
+    /** The versions logged above {@code after}, in order. */
+    java.util.List<Long> above(long after) {
+        return at.keySet().stream().filter(v -> v > after).sorted().toList();
+    }
+
     Long figure(long version) {
         return figure.get(version);
     }
