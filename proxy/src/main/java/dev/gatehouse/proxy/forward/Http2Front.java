@@ -11,6 +11,7 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
 
 import static java.util.Objects.requireNonNull;
 
@@ -20,7 +21,8 @@ import static java.util.Objects.requireNonNull;
  * {@code h2} on the TLS port. The pipeline:
  *
  * <pre>
- * idle (IdleStateHandler) → h2-guard ({@link Http2FrameGuard}) → h2 (Http2FrameCodec) → h2-streams (Http2MultiplexHandler) → h2-connection ({@link Http2ClientConnection})
+ * idle (IdleStateHandler) → h2-guard ({@link Http2FrameGuard}) → h2 (Http2FrameCodec) → h2-flush (FlushConsolidationHandler)
+ *   → h2-streams (Http2MultiplexHandler) → h2-connection ({@link Http2ClientConnection})
  *   each stream, a child channel on the connection's event loop, AUTO_READ off:
  *   idle → h2-http (Http2StreamFrameToHttpObjectCodec) → h2-writes ({@link Http2ResponseWrites}) → h2-stream ({@link Http2StreamHandler})
  * </pre>
@@ -32,6 +34,15 @@ import static java.util.Objects.requireNonNull;
  * CVE-2023-44487) and sent, on queued control frames and on empty DATA frames; header
  * validation (connection-specific fields, pseudo-headers) answers RST_STREAM PROTOCOL_ERROR.
  * {@link Http2FrameGuard} adds what the codec lacks: a cap on empty CONTINUATION frames.
+ *
+ * <p>One flush per connection per event-loop turn, whatever the number of streams that answered
+ * in it ({@code h2-flush}): a stream's response mostly completes in its upstream connection's read,
+ * outside the client connection's own read, where Netty's multiplexer would flush the connection
+ * once per stream: one pass of the flow controller, one TLS record and one {@code write} each.
+ * Consolidated, the streams' frames of one turn leave together, after the turn's reads (the
+ * handler's task runs before the loop waits again; a turn with more flushes than the connection
+ * may have streams flushes early): fewer system calls, and over TLS fewer,
+ * fuller records (docs/benchmarks.md, "TLS and HTTP/2: before and after").
  */
 public final class Http2Front {
     /**
@@ -87,6 +98,7 @@ public final class Http2Front {
         ch.pipeline()
                 .addLast("h2-guard", new Http2FrameGuard(codec))
                 .addLast("h2", codec)
+                .addLast("h2-flush", new FlushConsolidationHandler(config.maxConcurrentStreams(), true))
                 .addLast("h2-streams", new Http2MultiplexHandler(connection.streamInitializer()))
                 .addLast("h2-connection", connection);
         ch.config().setAutoRead(true);
