@@ -23,8 +23,9 @@ import static java.util.Objects.requireNonNull;
  * <pre>
  * idle (IdleStateHandler) → h2-guard ({@link Http2FrameGuard}) → h2 (Http2FrameCodec) → h2-flush (FlushConsolidationHandler)
  *   → h2-streams (Http2MultiplexHandler) → h2-connection ({@link Http2ClientConnection})
- *   each stream, a child channel on the connection's event loop, AUTO_READ off:
- *   idle → h2-http (Http2StreamFrameToHttpObjectCodec) → h2-writes ({@link Http2ResponseWrites}) → h2-stream ({@link Http2StreamHandler})
+ *   each stream, a child channel on the connection's event loop, AUTO_READ off, its idle timeout kept by
+ *   its handlers ({@link Http2StreamIdle}):
+ *   h2-http (Http2StreamFrameToHttpObjectCodec) → h2-writes ({@link Http2ResponseWrites}) → h2-stream ({@link Http2StreamHandler})
  * </pre>
  *
  * <p>The codec's defences are on: SETTINGS_MAX_CONCURRENT_STREAMS (streams beyond it are
