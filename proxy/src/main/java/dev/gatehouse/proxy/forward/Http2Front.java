@@ -2,16 +2,19 @@ package dev.gatehouse.proxy.forward;
 
 import dev.gatehouse.proxy.ClientLimits;
 import dev.gatehouse.proxy.Http2Config;
+import dev.gatehouse.proxy.http.ProxyHeaders;
 import dev.gatehouse.proxy.http.TrustedProxies;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RequestObserver;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2HeadersEncoder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.util.AsciiString;
 
 import static java.util.Objects.requireNonNull;
 
@@ -51,6 +54,17 @@ public final class Http2Front {
      * at all (the client broke the protocol). The drain waits for streams itself before it closes.
      */
     private static final long GRACEFUL_SHUTDOWN_MILLIS = 0;
+    private static final AsciiString SET_COOKIE = AsciiString.cached("set-cookie");
+    /**
+     * The response fields HPACK never puts in the connection's dynamic table (RFC 7541 §6.2.3,
+     * "never indexed"): {@code x-request-id}, a new value on every response, which indexed costs
+     * an insertion and an eviction per response and pushes out the entries that do repeat
+     * (content-type, server, via: those stay indexed, one byte each from the second response on);
+     * and {@code set-cookie}, a secret that must not be guessable through compression (RFC 7541
+     * §7.1.3).
+     */
+    static final Http2HeadersEncoder.SensitivityDetector NEVER_INDEXED = (name, value) ->
+            AsciiString.contentEqualsIgnoreCase(name, ProxyHeaders.X_REQUEST_ID) || AsciiString.contentEqualsIgnoreCase(name, SET_COOKIE);
 
     private final DataPlane plane;
     private final RequestObserver observer;
@@ -88,6 +102,7 @@ public final class Http2Front {
         Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
                 .initialSettings(settings)
                 .validateHeaders(true)
+                .headerSensitivityDetector(NEVER_INDEXED)
                 .decoderEnforceMaxRstFramesPerWindow(config.maxRstFramesPerWindow(), config.rstWindowSeconds())
                 .encoderEnforceMaxRstFramesPerWindow(config.maxRstFramesPerWindow(), config.rstWindowSeconds())
                 // Channel.close() closes: GOAWAY is sent by Http2ClientConnection when it means it (drain, idle)
