@@ -16,7 +16,6 @@ import io.netty.handler.timeout.IdleStateEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-
 /**
  * The last handler of an HTTP/2 client connection: what belongs to the connection rather than
  * to a stream. It starts each stream's child pipeline ({@link Http2StreamHandler}, one

@@ -23,7 +23,7 @@ public final class ClientTls {
      * is seen, as the table is a new one).
      */
     private String checkedHost;
-    private Object checkedTable;
+    private CertificateTable checkedTable;
     private boolean checkedMisdirected;
 
     /**
