@@ -21,6 +21,9 @@ import sys
 
 BUCKETS = [
     ("io/netty/handler/codec/http/", "netty http codec"),
+    ("io/netty/handler/codec/http2/", "netty http2 codec"),
+    ("io/netty/handler/ssl/", "netty ssl (SslHandler, engine glue)"),
+    ("io/netty/internal/tcnative/", "netty-tcnative (JNI into BoringSSL)"),
     ("io/netty/handler/codec/", "netty codec base (headers, message encoders)"),
     ("io/netty/channel/epoll/", "netty epoll transport"),
     ("io/netty/channel/", "netty channel pipeline, promises, outbound buffer"),

@@ -13,6 +13,8 @@
 # the gateway pinned to core 0, the load and the replicas to core 1; "per core" divides by the
 # gateway's measured CPU share. Writes its table into the TLS section of docs/benchmarks.md
 # (between the tls markers), leaving the rest of the page alone. Not a test: run it on demand.
+# Rates need a quiet machine; bench/tls-cost.sh counts what TLS and the HTTP/2 front add per request
+# (bytes, system calls, CPU split) on any machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD

@@ -74,6 +74,9 @@ final class H2cBackend implements AutoCloseable {
     final java.util.concurrent.atomic.AtomicLong bigSent = new java.util.concurrent.atomic.AtomicLong();
     private final List<Runnable> held = new ArrayList<>();
     volatile int holdUntil = Integer.MAX_VALUE;
+    private final List<Runnable> together = new ArrayList<>();
+    /** How many {@code /together…} streams are answered at once (one connection: the answers share its loop). */
+    volatile int togetherUntil = Integer.MAX_VALUE;
     volatile boolean goAwayOnFirstStream;
     /** When set, every stream is answered with RST_STREAM carrying this error, and nothing else. */
     volatile Http2Error resetWith;
@@ -189,7 +192,7 @@ final class H2cBackend implements AutoCloseable {
                 writeBig(ctx);
                 return;
             }
-            Runnable answer = () -> {
+            Runnable write = () -> {
                 byte[] out = path.startsWith("/echo") ? s.body()
                         : (name + " " + s.header(":method") + " " + path).getBytes(StandardCharsets.UTF_8);
                 boolean trailers = path.startsWith("/trailers");
@@ -200,8 +203,15 @@ final class H2cBackend implements AutoCloseable {
                     ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().set("x-checksum", Integer.toString(s.body().length))
                             .set("grpc-status", "0"), true));
                 }
+            };
+            Runnable answer = () -> {
+                write.run();
                 ctx.flush();
             };
+            if (path.startsWith("/together")) {
+                answerTogether(ctx, write);
+                return;
+            }
             if (!path.startsWith("/hold")) {
                 answer.run();
                 return;
@@ -217,6 +227,30 @@ final class H2cBackend implements AutoCloseable {
             if (release != null) {
                 release.forEach(Runnable::run);
             }
+        }
+    }
+
+    /**
+     * Holds {@code /together…} answers until {@link #togetherUntil} streams asked, then writes them
+     * all in one task of the connection's loop and flushes the connection once: the answers leave
+     * in one TCP write, so the proxy reads them in one batch.
+     */
+    private void answerTogether(ChannelHandlerContext ctx, Runnable write) {
+        List<Runnable> release = null;
+        synchronized (together) {
+            together.add(write);
+            if (together.size() >= togetherUntil) {
+                release = new ArrayList<>(together);
+                together.clear();
+            }
+        }
+        if (release != null) {
+            List<Runnable> writes = release;
+            Channel connection = ctx.channel().parent();
+            connection.eventLoop().execute(() -> {
+                writes.forEach(Runnable::run);
+                connection.flush();
+            });
         }
     }
 

@@ -43,6 +43,27 @@ class Http2ConnectionLimitsTest {
         }
     }
 
+    /** Every DATA frame is activity: a body that keeps coming, however slowly in all, is never idle. */
+    @Test
+    void aStreamWhoseBodyKeepsComingOutlastsTheIdleTimeout() throws Exception {
+        try (Backend backend = new Backend("b");
+             ProxyServer proxy = proxy(backend, ClientLimits.DEFAULTS.withIdleTimeout(Duration.ofSeconds(1)));
+             H2Client c = new H2Client(proxy.port())) {
+            H2Client.Stream steady = c.open();
+            steady.channel.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2HeadersFrame(
+                    H2Client.headers("POST", "/steady", "a").add("content-length", "6"), false));
+            for (int i = 0; i < 6; i++) {
+                Thread.sleep(250); // pacing, not waiting: 1.5 s of body in all, never 1 s silent
+                steady.data(io.netty.buffer.Unpooled.wrappedBuffer(new byte[] {'x'}), i == 5);
+            }
+            H2Client.Response r = steady.response.get(10, TimeUnit.SECONDS);
+            assertThat(r.resetError()).isNull();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.text()).isEqualTo("POST /steady");
+            assertThat(backend.seen).extracting(Backend.Seen::bodyBytes).containsExactly(6L);
+        }
+    }
+
     @Test
     void theLastRequestOfAConnectionIsServedThenGoAway() throws Exception {
         try (Backend backend = new Backend("b");

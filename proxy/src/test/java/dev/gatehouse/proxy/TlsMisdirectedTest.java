@@ -27,6 +27,7 @@ class TlsMisdirectedTest {
     private static TestCerts.Leaf shop;
     private static TestCerts.Leaf wildcard;
     private static TestCerts.Leaf fallback;
+    private static TestCerts.Leaf two;
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -39,6 +40,7 @@ class TlsMisdirectedTest {
         shop = ca.leaf("shop", "shop.example.com", "www.shop.example.com");
         wildcard = ca.leaf("apps", "*.apps.example.com");
         fallback = ca.leaf("fallback", "default.invalid");
+        two = ca.leaf("two", "two.apps.example.com");
     }
 
     @AfterEach
@@ -99,6 +101,30 @@ class TlsMisdirectedTest {
 
         assertThat(PrometheusText.parse(registry.scrape()).value("gatehouse_client_refused_total", "reason", "misdirected"))
                 .isEqualTo(3.0);
+    }
+
+    /**
+     * The answer for a connection's last host is kept, so a client repeating its Host pays for the
+     * lookups once; a snapshot that changes the certificates is still seen by the next request on
+     * the same connection.
+     */
+    @Test
+    void aCertificateChangeReachesARequestOnAnOpenConnection() throws Exception {
+        start(false);
+        TestClient c = tls("one.apps.example.com");
+        assertThat(get(c, "two.apps.example.com", "/a").status()).isEqualTo(200);
+        assertThat(get(c, "two.apps.example.com", "/b").status()).isEqualTo(200);
+
+        // two.apps.example.com gets a certificate of its own: the wildcard no longer serves it
+        assertThat(proxy.apply(new Snapshot(2, List.of(service("default/s", "default/u")),
+                List.of(route("default/r", "default/s").stripPath(false).build()), List.of(upstream("default/u", backend.port())),
+                List.of(), List.of(wildcard.certificate("default/apps", "*.apps.example.com"),
+                        shop.certificate("default/shop", "shop.example.com", "www.shop.example.com"),
+                        two.certificate("default/two", "two.apps.example.com"))))).isEmpty();
+        assertThat(get(c, "two.apps.example.com", "/c").status()).isEqualTo(421);
+        assertThat(get(c, "three.apps.example.com", "/d").status()).isEqualTo(200);
+        assertThat(get(c, "two.apps.example.com", "/e").status()).isEqualTo(421);
+        assertThat(backend.seen).extracting(Backend.Seen::uri).containsExactly("/a", "/b", "/d");
     }
 
     @Test

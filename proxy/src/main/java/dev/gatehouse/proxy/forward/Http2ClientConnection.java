@@ -13,11 +13,8 @@ import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2LocalFlowController;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * The last handler of an HTTP/2 client connection: what belongs to the connection rather than
@@ -59,12 +56,12 @@ public final class Http2ClientConnection extends ChannelInboundHandlerAdapter {
             @Override
             protected void initChannel(Http2StreamChannel ch) {
                 ch.config().setAutoRead(false);
-                Http2ResponseWrites writes = new Http2ResponseWrites();
+                Http2StreamIdle idle = new Http2StreamIdle(front.limits().idleTimeout().toNanos());
+                Http2ResponseWrites writes = new Http2ResponseWrites(idle);
                 ch.pipeline()
-                        .addLast("idle", new IdleStateHandler(0, 0, front.limits().idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
                         .addLast("h2-http", front.httpCodec())
                         .addLast("h2-writes", writes)
-                        .addLast("h2-stream", new Http2StreamHandler(Http2ClientConnection.this, writes));
+                        .addLast("h2-stream", new Http2StreamHandler(Http2ClientConnection.this, writes, idle));
                 streamOpened();
             }
         };

@@ -22,6 +22,7 @@ import io.netty.util.ReferenceCountUtil;
  * <li>An interim response (1xx) arrives from the target as a head and an empty last content;
  * the codec wants one full response, sent as a HEADERS frame without END_STREAM (RFC 9113
  * §8.1). A {@code 101} has no meaning on a stream (§8.6) and is dropped.</li>
+ * <li>Each write is activity for the stream's idle timeout ({@link Http2StreamIdle}).</li>
  * <li>{@link #lastWrite()} completes when the response's last frame left the flow controller:
  * a stream reset after a complete response waits for it, so the reset never cuts the response.</li>
  * </ul>
@@ -31,9 +32,15 @@ final class Http2ResponseWrites extends ChannelOutboundHandlerAdapter {
     private boolean afterInterim;
     private boolean dropInterim;
     private ChannelFuture lastWrite;
+    private final Http2StreamIdle idle;
+
+    Http2ResponseWrites(Http2StreamIdle idle) {
+        this.idle = idle;
+    }
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        idle.activity();
         if (msg instanceof HttpResponse res && !(msg instanceof FullHttpResponse)
                 && res.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
             afterInterim = true;

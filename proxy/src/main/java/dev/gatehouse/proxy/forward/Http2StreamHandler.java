@@ -26,7 +26,6 @@ import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2ResetFrame;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,14 +56,16 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
 
     private final Http2ClientConnection connection;
     private final Http2ResponseWrites writes;
+    private final Http2StreamIdle idle;
     private ChannelHandlerContext ctx;
     private Exchange current;
     private boolean headSeen;
     private boolean closed;
 
-    Http2StreamHandler(Http2ClientConnection connection, Http2ResponseWrites writes) {
+    Http2StreamHandler(Http2ClientConnection connection, Http2ResponseWrites writes, Http2StreamIdle idle) {
         this.connection = connection;
         this.writes = writes;
+        this.idle = idle;
     }
 
     @Override
@@ -108,15 +109,17 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
         this.ctx = ctx;
     }
 
-    /** The stream exists because its HEADERS arrived: read them. */
+    /** The stream exists because its HEADERS arrived: read them; its idle timeout counts from now. */
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        idle.start(this, ctx.executor());
         ctx.read();
         ctx.fireChannelActive();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        idle.activity();
         if (closed) {
             ReferenceCountUtil.release(msg);
             return;
@@ -271,6 +274,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
+        idle.stop();
         Exchange e = current;
         if (e != null) {
             LOG.debug("event=http2.stream-closed client={} stream={} mid-request", ctx.channel().parent().remoteAddress(),
@@ -284,8 +288,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
 
     /**
      * The client reset the stream ({@code RST_STREAM}): the stream closes, and its exchange with it
-     * ({@link #channelInactive}); the stream's silence for the client idle timeout while it
-     * sends request body or does not take the response resets it ({@code CANCEL}).
+     * ({@link #channelInactive}).
      */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
@@ -294,17 +297,22 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
                     reset.errorCode());
             return;
         }
-        if (evt instanceof IdleStateEvent) {
-            Exchange e = current;
-            if (e != null && (!e.requestComplete() || e.waitingOnClient())) {
-                edge().count(EdgeMeters.Reason.IDLE_TIMEOUT);
-                LOG.debug("event=client.idle client={} protocol=HTTP/2 waiting_for={}", ctx.channel().parent().remoteAddress(),
-                        !e.requestComplete() ? "request-body" : "response-read");
-                ctx.channel().close();
-            }
-            return;
-        }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /**
+     * The stream was silent for the client idle timeout ({@link Http2StreamIdle}): reset
+     * ({@code CANCEL}) when its client stalls the request body or does not take the response; a
+     * stream waiting on its target is left to the target's timeouts.
+     */
+    void idle() {
+        Exchange e = current;
+        if (e != null && (!e.requestComplete() || e.waitingOnClient())) {
+            edge().count(EdgeMeters.Reason.IDLE_TIMEOUT);
+            LOG.debug("event=client.idle client={} protocol=HTTP/2 waiting_for={}", ctx.channel().parent().remoteAddress(),
+                    !e.requestComplete() ? "request-body" : "response-read");
+            ctx.channel().close();
+        }
     }
 
     /**

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# What the TLS layer and the HTTP/2 front add to a request, in counts that do not depend on how busy
+# the machine is: one Gatehouse (the provider of --tls-provider, default openssl) under four loads
+# on the same route and the same two replicas,
+#
+#   h1      wrk, HTTP/1.1 keep-alive, cleartext               (the baseline)
+#   https   wrk, HTTP/1.1 keep-alive over TLS                  (h1 + what TLS adds)
+#   h2c     h2load, HTTP/2 with prior knowledge, cleartext     (h1 + what the HTTP/2 front adds)
+#   h2      h2load, HTTP/2 over TLS (ALPN h2)                  (both)
+#
+# C connections (h2load: x 10 streams each). For each load, in one window of --duration seconds:
+# bytes allocated per request (bench/jfr_summary.py: whole JVM and the event loop), system calls
+# per request on the event loop (perf, as bench/syscalls.sh), and where the event loop's CPU goes
+# (bench/cpu_split.py, JFR sampling every millisecond: shares of samples, not times).
+#
+#   bench/tls-cost.sh [--duration SECONDS] [--warmup SECONDS] [--connections C] [--tls-provider P]
+#                     [--loads "h1 https h2c h2"] [--top N] [--keep DIR]
+#
+# GATEHOUSE_JAR picks the build (a before/after pair: run it twice). Needs perf with the syscalls
+# tracepoints (root). Not a test: run it on demand.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=10; WARMUP=15; CONNECTIONS=32; PROVIDER=openssl; LOADS="h1 https h2c h2"; TOP=30; KEEP=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) DURATION=$2; shift 2;; --warmup) WARMUP=$2; shift 2;; --connections) CONNECTIONS=$2; shift 2;;
+    --tls-provider) PROVIDER=$2; shift 2;; --loads) LOADS=$2; shift 2;; --top) TOP=$2; shift 2;;
+    --keep) KEEP=$2; shift 2;;
+    *) echo "unknown option $1" >&2; exit 2;;
+  esac
+done
+command -v perf >/dev/null || { echo "bench/tls-cost.sh needs perf (linux-perf)" >&2; exit 2; }
+
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+
+R1=$(free_port); R2=$(free_port); GH=$(free_port); GHT=$(free_port); GHS=$(free_port)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench-ca \
+  -keyout "$WORK/ca.key" -out "$WORK/ca.crt" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=bench.local \
+  -keyout "$WORK/tls.key" -out "$WORK/tls.csr" 2>/dev/null
+printf 'subjectAltName=DNS:bench.local\n' > "$WORK/san.ext"
+openssl x509 -req -in "$WORK/tls.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" -CAcreateserial -days 2 \
+  -extfile "$WORK/san.ext" -out "$WORK/tls.crt" 2>/dev/null
+replica "$R1"; replica "$R2"
+
+mkdir -p "$WORK/gatehouse"
+{
+  cat <<YAML
+apiVersion: gatehouse.dev/v1alpha1
+kind: Upstream
+metadata: {name: replicas}
+spec: {targets: [{address: "127.0.0.1:$R1"}, {address: "127.0.0.1:$R2"}]}
+---
+apiVersion: gatehouse.dev/v1alpha1
+kind: GatewayService
+metadata: {name: replicas}
+spec: {upstreamRef: {name: replicas}}
+---
+apiVersion: gatehouse.dev/v1alpha1
+kind: GatewayRoute
+metadata: {name: root}
+spec: {serviceRef: {name: replicas}, hosts: [bench.local], paths: ["/"], tls: {secretName: bench-tls}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: bench-tls}
+type: kubernetes.io/tls
+stringData:
+  tls.crt: |
+YAML
+  sed 's/^/    /' "$WORK/tls.crt"
+  echo "  tls.key: |"
+  sed 's/^/    /' "$WORK/tls.key"
+} > "$WORK/gatehouse/bench.yaml"
+
+# shellcheck disable=SC2086
+GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $GATEHOUSE_BENCH_JVM -Dio.netty.leakDetection.level=disabled \
+  -jar "$JAR" local --dir "$WORK/gatehouse" "${EXTRA[@]}" --default-certificate-secret default/bench-tls \
+  --tls-provider "$PROVIDER" --address 127.0.0.1 --port "$GH" --tls-port "$GHT" --status-port "$GHS" \
+  --access-log off > "$WORK/gatehouse.log" 2>&1 &
+GH_PID=$!; PIDS+=($GH_PID)
+for _ in $(seq 1 150); do
+  curl -fs --cacert "$WORK/ca.crt" --resolve "bench.local:$GHT:127.0.0.1" "https://bench.local:$GHT/" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fs --cacert "$WORK/ca.crt" --resolve "bench.local:$GHT:127.0.0.1" "https://bench.local:$GHT/" >/dev/null \
+  || { echo "gatehouse did not come up:"; cat "$WORK/gatehouse.log"; exit 1; }
+TIDS=$(grep -l '^gatehouse-io' /proc/"$GH_PID"/task/*/comm | cut -d/ -f5 | paste -sd, -)
+[ -n "$TIDS" ] || { echo "no gatehouse-io thread in process $GH_PID" >&2; exit 1; }
+
+# the profile settings with method sampling every millisecond (as bench/syscalls.sh --jfr)
+sed 's|<setting name="period" control="method-sampling-java-interval">[^<]*<|<setting name="period" control="method-sampling-java-interval">1 ms<|' \
+  "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/jfr/profile.jfc" > "$WORK/sample-1ms.jfc"
+
+load() { # name duration -> requests completed
+  case $1 in
+    h1) taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$2"s -H 'Host: bench.local' "http://127.0.0.1:$GH/" | awk '/requests in/ {print $1}';;
+    https) taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$2"s -H 'Host: bench.local' "https://127.0.0.1:$GHT/" | awk '/requests in/ {print $1}';;
+    h2c|h2)
+      local url="http://127.0.0.1:$GH/"; [ "$1" = h2 ] && url="https://127.0.0.1:$GHT/"
+      taskset -c 1 h2load -c"$CONNECTIONS" -m10 -t1 -D"$2" -H ':authority: bench.local' "$url" 2>&1 \
+        | awk '/^requests:/ {gsub(",",""); print $8}';;
+  esac
+}
+
+echo "# bench/tls-cost.sh --duration $DURATION --connections $CONNECTIONS --tls-provider $PROVIDER ($(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg), $(basename "$JAR"))"
+for name in $LOADS; do
+  echo "tls-cost: warming up $name for ${WARMUP}s" >&2
+  load "$name" "$WARMUP" >/dev/null
+  jcmd "$GH_PID" JFR.start name="$name" settings="$WORK/sample-1ms.jfc" >/dev/null
+  perf stat -x, -e 'syscalls:sys_enter_*' -e context-switches -t "$TIDS" -o "$WORK/perf-$name" &
+  PERF=$!
+  perf record -q -e cpu-clock -F 997 -t "$TIDS" -o "$WORK/record-$name" >/dev/null 2>&1 &
+  RECORD=$!
+  sleep 0.3
+  requests=$(load "$name" "$DURATION")
+  kill -INT "$PERF" "$RECORD"; wait "$PERF" "$RECORD" 2>/dev/null || true
+  jcmd "$GH_PID" JFR.stop name="$name" filename="$WORK/$name.jfr" >/dev/null
+  echo
+  echo "## $name: $requests requests in ${DURATION}s"
+  echo
+  echo '```'
+  awk -F, -v n="$requests" '$1 ~ /^[0-9.]+$/ && $1 > 0 { sub("syscalls:sys_enter_", "", $3); s[$3] = $1 / n; if ($3 != "context-switches") all += $1 / n }
+    END { printf "event loop syscalls per request: %.2f (", all; sep = ""
+          for (k in s) if (k != "context-switches" && s[k] >= 0.01) { printf "%s%s %.2f", sep, k, s[k]; sep = ", " }
+          printf "); context switches %.3f\n", s["context-switches"] }' "$WORK/perf-$name"
+  # the event loop's CPU by where the code lives: the kernel (system calls, TCP), BoringSSL
+  # (libnetty_tcnative), the JVM itself, JIT-compiled Java ([unknown]/perf map), libc
+  echo "event loop CPU by library (perf, share of samples):"
+  perf report -q -i "$WORK/record-$name" --sort dso --stdio 2>/dev/null | awk 'NF && $1 ~ /%$/ && $1+0 >= 0.5 {print "  " $0}'
+  python3 bench/jfr_summary.py "$WORK/$name.jfr" "$requests" 12 | sed '/^top CPU frames/,$d'
+  python3 bench/cpu_split.py "$WORK/$name.jfr" "$TOP"
+  echo '```'
+  if [ -n "$KEEP" ]; then mkdir -p "$KEEP"; cp "$WORK/$name.jfr" "$KEEP/"; fi
+done
