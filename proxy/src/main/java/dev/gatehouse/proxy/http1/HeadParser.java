@@ -44,11 +44,14 @@ final class HeadParser {
     }
 
     /** The response in {@code b}, which holds exactly one head (its last line the empty one). */
-    static ParsedResponse response(byte[] b, int maxStatusLine) {
+    static ParsedResponse response(byte[] b, int maxStatusLine, int maxFields) {
         int lf = indexOfLf(b, 0);
         int end = lf > 0 && b[lf - 1] == '\r' ? lf - 1 : lf;
         if (end > maxStatusLine) {
             throw new MalformedResponse("status line longer than " + maxStatusLine + " bytes");
+        }
+        if (b.length - lf - 1 > maxFields) {
+            throw new MalformedResponse("fields longer than " + maxFields + " bytes");
         }
         if (end < 12 || b[0] != 'H' || b[1] != 'T' || b[2] != 'T' || b[3] != 'P' || b[4] != '/' || b[5] != '1'
                 || b[6] != '.' || (b[7] != '0' && b[7] != '1') || b[8] != ' ') {

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ByteProcessor;
 
@@ -32,17 +33,19 @@ import java.util.Map;
  *       what follows it is handed on as raw bytes (a WebSocket tunnel's);</li>
  *   <li>{@code Transfer-Encoding}: exactly {@code chunked}; any other coding is refused (the proxy
  *       would have to decode it to re-frame the body), and so is a {@code Content-Length} next to
- *       it (RFC 9112 §6.1: "ought to be handled as an error");</li>
+ *       it (RFC 9112 §6.1: "ought to be handled as an error"), and any in an HTTP/1.0
+ *       response (RFC 9112 §6.1: faulty framing);</li>
  *   <li>{@code Content-Length}: one field, digits only (RFC 9112 §6.2, RFC 9110 §8.6; a list like
  *       {@code 5, 5} is refused too), checked on every response, bodiless ones included;</li>
  *   <li>chunked (RFC 9112 §7.1): a chunk-size line of hex digits up to 2^31-1, optional
  *       whitespace, optional extensions (skipped, no control bytes), at most
- *       {@value #MAX_LINE} bytes; the data followed by exactly CRLF (or LF); then trailer
+ *       {@value #MAX_LINE} bytes; the data followed by exactly CRLF; then trailer
  *       fields, read as head fields are, {@code Content-Length}, {@code Transfer-Encoding} and
  *       {@code Trailer} dropped as Netty drops them;</li>
  *   <li>otherwise the body runs until the target closes the connection.</li>
  * </ul>
- * Limits (as the decoder this replaces had them): status line {@value #MAX_LINE} bytes, fields
+ * Every line ends in CRLF; a bare LF is refused, as Netty's decoder refuses it in a head (RFC
+ * 9112 §2.2 lets a recipient choose). Limits (as the decoder this replaces had them): status line {@value #MAX_LINE} bytes, fields
  * (and trailers) {@value #MAX_FIELDS} bytes. A refused response is handed on as a
  * {@code LastHttpContent} whose decoder result is the failure ({@link MalformedResponse}); every
  * byte after it is dropped, so the connection's handler answers 502 (or cuts the client's
@@ -143,12 +146,15 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
         }
         byte[] bytes = new byte[end - in.readerIndex()];
         in.readBytes(bytes);
-        ParsedResponse res = HeadParser.response(bytes, MAX_LINE);
+        ParsedResponse res = HeadParser.response(bytes, MAX_LINE, MAX_FIELDS);
         HeadFields h = res.headers();
         int code = res.status().code();
         HttpMethod method = code >= 200 ? methods.poll() : null;
         long length = contentLength(h);
         boolean bodiless = code < 200 || code == 204 || code == 304 || method == HttpMethod.HEAD;
+        if (res.protocolVersion() == HttpVersion.HTTP_1_0 && h.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+            throw new MalformedResponse("Transfer-Encoding in an HTTP/1.0 response (RFC 9112 §6.1)");
+        }
         boolean chunked = !bodiless && chunked(h);
         if (chunked && length >= 0) {
             throw new MalformedResponse("Transfer-Encoding and Content-Length together (RFC 9112 §6.1)");
@@ -187,18 +193,12 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
                 tooLong(in, max, statusLine);
                 return -1;
             }
-            if (lf + 1 < limit && in.getByte(lf + 1) == '\n') {
-                scanned = 0;
-                return lf + 2;
+            if (lf == start || in.getByte(lf - 1) != '\r') {
+                throw new MalformedResponse("line ends in a bare LF (RFC 9112 §2.2)");
             }
-            if (lf + 2 < limit && in.getByte(lf + 1) == '\r' && in.getByte(lf + 2) == '\n') {
+            if (lf - start >= 3 && in.getByte(lf - 2) == '\n' && in.getByte(lf - 3) == '\r') {
                 scanned = 0;
-                return lf + 3;
-            }
-            if (lf + 2 >= limit) { // not known yet whether the next line is the empty one
-                scanned = lf - start;
-                tooLong(in, max, statusLine);
-                return -1;
+                return lf + 1;
             }
             pos = lf + 1;
         }
@@ -261,7 +261,10 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
             }
             return false;
         }
-        int end = lf > start && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+        if (lf == start || in.getByte(lf - 1) != '\r') {
+            throw new MalformedResponse("chunk-size line ends in a bare LF (RFC 9112 §2.2, §7.1)");
+        }
+        int end = lf - 1;
         int i = start;
         long size = 0;
         while (i < end && size <= Integer.MAX_VALUE && Character.digit(in.getByte(i), 16) >= 0) {
@@ -291,9 +294,7 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
 
     private boolean chunkEnd(ByteBuf in) {
         byte b = in.getByte(in.readerIndex());
-        if (b == '\n') {
-            in.skipBytes(1);
-        } else if (b != '\r') {
+        if (b != '\r') {
             throw new MalformedResponse("chunk data not followed by CRLF (RFC 9112 §7.1)");
         } else if (in.readableBytes() < 2) {
             return false;
@@ -309,14 +310,17 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
     private boolean trailers(ByteBuf in, List<Object> out) {
         int r = in.readerIndex();
         byte b = in.getByte(r);
-        if (b == '\n' || b == '\r') {
-            if (b == '\r' && in.readableBytes() < 2) {
+        if (b == '\n') {
+            throw new MalformedResponse("line ends in a bare LF (RFC 9112 §2.2)");
+        }
+        if (b == '\r') {
+            if (in.readableBytes() < 2) {
                 return false;
             }
-            if (b == '\r' && in.getByte(r + 1) != '\n') {
+            if (in.getByte(r + 1) != '\n') {
                 throw new MalformedResponse("trailer section holds a bare CR (RFC 9112 §2.2)");
             }
-            in.skipBytes(b == '\n' ? 1 : 2);
+            in.skipBytes(2);
             state = State.HEAD;
             out.add(LastHttpContent.EMPTY_LAST_CONTENT);
             return true;
