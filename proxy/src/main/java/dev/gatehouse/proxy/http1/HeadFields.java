@@ -253,12 +253,32 @@ public final class HeadFields extends HttpHeaders {
         if (map != null) {
             return map.containsValue(name, value, ignoreCase);
         }
-        for (Iterator<? extends CharSequence> it = valueCharSequenceIterator(name); it.hasNext(); ) {
-            if (hasToken(it.next(), value, ignoreCase)) {
+        for (int i = 0; i < count; i++) {
+            if (kept(i) && nameIs(i, name) && hasToken(valueView(i), value, ignoreCase)) {
+                return true;
+            }
+        }
+        for (int j = 0; j < addedCount(); j++) {
+            if (AsciiString.contentEqualsIgnoreCase(added.get(2 * j), name) && hasToken(added.get(2 * j + 1), value, ignoreCase)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** The index of the first kept received field named {@code name} at or after {@code from}, or -1. */
+    int find(CharSequence name, int from) {
+        for (int i = from; i < count; i++) {
+            if (kept(i) && nameIs(i, name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The value of received field {@code i}, as a view over the head's bytes. */
+    AsciiString value(int i) {
+        return valueView(i);
     }
 
     private static boolean hasToken(CharSequence v, CharSequence token, boolean ignoreCase) {
@@ -277,9 +297,7 @@ public final class HeadFields extends HttpHeaders {
             while (to > from && (v.charAt(to - 1) == ' ' || v.charAt(to - 1) == '\t')) {
                 to--;
             }
-            if (to - from == token.length() && (ignoreCase
-                    ? AsciiString.regionMatches(v, true, from, token, 0, to - from)
-                    : AsciiString.regionMatches(v, false, from, token, 0, to - from))) {
+            if (to - from == token.length() && AsciiString.regionMatches(v, ignoreCase, from, token, 0, to - from)) {
                 return true;
             }
             i = end + 1;

@@ -10,10 +10,12 @@ import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import io.netty.util.ByteProcessor;
 
 import java.util.ArrayDeque;
@@ -217,21 +219,21 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
 
     /** The one Content-Length, or -1 without one. */
     private static long contentLength(HeadFields h) {
-        Iterator<? extends CharSequence> it = h.valueCharSequenceIterator(HttpHeaderNames.CONTENT_LENGTH);
-        if (!it.hasNext()) {
+        int at = h.find(HttpHeaderNames.CONTENT_LENGTH, 0);
+        if (at < 0) {
             return -1;
         }
-        CharSequence v = it.next();
-        if (it.hasNext()) {
+        if (h.find(HttpHeaderNames.CONTENT_LENGTH, at + 1) >= 0) {
             throw new MalformedResponse("more than one Content-Length (RFC 9112 §6.3)");
         }
+        AsciiString v = h.value(at);
         int n = v.length();
         if (n == 0 || n > 18) {
             throw new MalformedResponse("Content-Length is not 1..18 digits (RFC 9110 §8.6)");
         }
         long length = 0;
         for (int i = 0; i < n; i++) {
-            char c = v.charAt(i);
+            byte c = v.byteAt(i);
             if (c < '0' || c > '9') {
                 throw new MalformedResponse("Content-Length is not 1..18 digits (RFC 9110 §8.6)");
             }
@@ -241,12 +243,11 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
     }
 
     private static boolean chunked(HeadFields h) {
-        Iterator<? extends CharSequence> it = h.valueCharSequenceIterator(HttpHeaderNames.TRANSFER_ENCODING);
-        if (!it.hasNext()) {
+        int at = h.find(HttpHeaderNames.TRANSFER_ENCODING, 0);
+        if (at < 0) {
             return false;
         }
-        CharSequence v = it.next();
-        if (it.hasNext() || !io.netty.util.AsciiString.contentEqualsIgnoreCase(v, "chunked")) {
+        if (h.find(HttpHeaderNames.TRANSFER_ENCODING, at + 1) >= 0 || !h.value(at).contentEqualsIgnoreCase(HttpHeaderValues.CHUNKED)) {
             throw new MalformedResponse("Transfer-Encoding other than one \"chunked\" (RFC 9112 §6.1, §7)");
         }
         return true;
@@ -335,9 +336,9 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
         for (Iterator<Map.Entry<CharSequence, CharSequence>> it = HeadParser.fields(bytes, 0).iteratorCharSequence(); it.hasNext(); ) {
             Map.Entry<CharSequence, CharSequence> e = it.next();
             CharSequence name = e.getKey();
-            if (!io.netty.util.AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)
-                    && !io.netty.util.AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)
-                    && !io.netty.util.AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRAILER)) {
+            if (!AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)
+                    && !AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)
+                    && !AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRAILER)) {
                 trailers.add(name.toString(), e.getValue().toString());
             }
         }
