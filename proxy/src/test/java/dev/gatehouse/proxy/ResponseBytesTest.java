@@ -216,4 +216,24 @@ class ResponseBytesTest {
             assertThat(text).startsWith("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n").endsWith("\r\n\r\nabc");
         }
     }
+
+    @Test
+    void anHttp2ClientGetsTheSameFieldsLowercasedWithoutTheHopByHopOnes() throws Exception {
+        respond("/h2", "HTTP/1.1 200 OK\r\nX-Dup: 1\r\nConnection: X-Hop\r\nX-Hop: gone\r\nx-dup:  2 \r\n"
+                + "Keep-Alive: timeout=5\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "2\r\nhi\r\n0\r\nX-Sum: 2\r\n\r\n");
+        try (H2Client c = new H2Client(proxy.port())) {
+            H2Client.Response r = c.exchange(H2Client.headers("GET", "/h2", "gw").add("x-request-id", "req-1"), null);
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.headers().getAll("x-dup")).map(CharSequence::toString).containsExactly("1", "2");
+            assertThat(r.headers().get("content-type")).hasToString("text/plain");
+            assertThat(r.headers().get("via")).hasToString("1.1 gatehouse");
+            assertThat(r.headers().get("x-request-id")).hasToString("req-1");
+            for (String hop : List.of("x-hop", "connection", "keep-alive", "transfer-encoding")) {
+                assertThat(r.headers().contains(hop)).as(hop).isFalse();
+            }
+            assertThat(new String(r.body(), StandardCharsets.ISO_8859_1)).isEqualTo("hi");
+            assertThat(r.trailers().get("x-sum")).hasToString("2");
+        }
+    }
 }
