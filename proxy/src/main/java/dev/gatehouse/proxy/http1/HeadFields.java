@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The fields of one received HTTP/1.1 head, kept as offsets into the head's bytes, behind Netty's
@@ -30,7 +29,7 @@ import java.util.Set;
  * <p>Names compare case-insensitively (ASCII), as in every Netty header map. Values are the
  * received bytes read as ISO-8859-1, as Netty's decoder reads them.
  */
-public final class HeadFields extends HttpHeaders {
+public final class HeadFields extends MapOnlyHeaders {
     private final byte[] bytes;
     /** Per field: name start, name end, value start, value end, into {@link #bytes}. */
     private final int[] at;
@@ -47,11 +46,6 @@ public final class HeadFields extends HttpHeaders {
         this.bytes = bytes;
         this.at = at;
         this.count = count;
-    }
-
-    /** No field: for tests and for heads without any. */
-    static HeadFields empty() {
-        return new HeadFields(new byte[0], new int[0], 0);
     }
 
     private boolean kept(int i) {
@@ -94,7 +88,8 @@ public final class HeadFields extends HttpHeaders {
     }
 
     /** The fields as a {@code DefaultHttpHeaders}, made once; every later call is answered by it. */
-    private HttpHeaders map() {
+    @Override
+    HttpHeaders map() {
         HttpHeaders m = map;
         if (m == null) {
             m = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
@@ -158,11 +153,6 @@ public final class HeadFields extends HttpHeaders {
     }
 
     @Override
-    public String get(String name) {
-        return get((CharSequence) name);
-    }
-
-    @Override
     public String get(CharSequence name) {
         if (map != null) {
             return map.get(name);
@@ -178,11 +168,6 @@ public final class HeadFields extends HttpHeaders {
             }
         }
         return null;
-    }
-
-    @Override
-    public List<String> getAll(String name) {
-        return getAll((CharSequence) name);
     }
 
     @Override
@@ -222,11 +207,6 @@ public final class HeadFields extends HttpHeaders {
             }
         }
         return out.iterator();
-    }
-
-    @Override
-    public boolean contains(String name) {
-        return contains((CharSequence) name);
     }
 
     @Override
@@ -306,11 +286,6 @@ public final class HeadFields extends HttpHeaders {
     }
 
     @Override
-    public boolean contains(String name, String value, boolean ignoreCase) {
-        return contains((CharSequence) name, value, ignoreCase);
-    }
-
-    @Override
     public boolean contains(CharSequence name, CharSequence value, boolean ignoreCase) {
         if (map != null) {
             return map.contains(name, value, ignoreCase);
@@ -371,11 +346,6 @@ public final class HeadFields extends HttpHeaders {
     }
 
     @Override
-    public HttpHeaders add(String name, Object value) {
-        return add((CharSequence) name, value);
-    }
-
-    @Override
     public HttpHeaders add(CharSequence name, Object value) {
         if (map != null || !(value instanceof CharSequence v)) {
             map().add(name, value);
@@ -390,11 +360,6 @@ public final class HeadFields extends HttpHeaders {
     }
 
     @Override
-    public HttpHeaders set(String name, Object value) {
-        return set((CharSequence) name, value);
-    }
-
-    @Override
     public HttpHeaders set(CharSequence name, Object value) {
         if (map != null || !(value instanceof CharSequence)) {
             map().set(name, value);
@@ -402,11 +367,6 @@ public final class HeadFields extends HttpHeaders {
         }
         remove(name);
         return add(name, value);
-    }
-
-    @Override
-    public HttpHeaders remove(String name) {
-        return remove((CharSequence) name);
     }
 
     @Override
@@ -446,83 +406,5 @@ public final class HeadFields extends HttpHeaders {
         removedCount = count;
         added = null;
         return this;
-    }
-
-    // What the relay does not do: answered by the map, made once.
-
-    @Override
-    public Integer getInt(CharSequence name) {
-        return map().getInt(name);
-    }
-
-    @Override
-    public int getInt(CharSequence name, int defaultValue) {
-        return map().getInt(name, defaultValue);
-    }
-
-    @Override
-    public Short getShort(CharSequence name) {
-        return map().getShort(name);
-    }
-
-    @Override
-    public short getShort(CharSequence name, short defaultValue) {
-        return map().getShort(name, defaultValue);
-    }
-
-    @Override
-    public Long getTimeMillis(CharSequence name) {
-        return map().getTimeMillis(name);
-    }
-
-    @Override
-    public long getTimeMillis(CharSequence name, long defaultValue) {
-        return map().getTimeMillis(name, defaultValue);
-    }
-
-    @Override
-    public Set<String> names() {
-        return map().names();
-    }
-
-    @Override
-    public HttpHeaders add(String name, Iterable<?> values) {
-        map().add(name, values);
-        return this;
-    }
-
-    @Override
-    public HttpHeaders addInt(CharSequence name, int value) {
-        map().addInt(name, value);
-        return this;
-    }
-
-    @Override
-    public HttpHeaders addShort(CharSequence name, short value) {
-        map().addShort(name, value);
-        return this;
-    }
-
-    @Override
-    public HttpHeaders set(String name, Iterable<?> values) {
-        map().set(name, values);
-        return this;
-    }
-
-    @Override
-    public HttpHeaders setInt(CharSequence name, int value) {
-        map().setInt(name, value);
-        return this;
-    }
-
-    @Override
-    public HttpHeaders setShort(CharSequence name, short value) {
-        map().setShort(name, value);
-        return this;
-    }
-
-    @Override
-    public HttpHeaders copy() {
-        return map().copy();
     }
 }
