@@ -197,3 +197,42 @@ metadata: {name: bench-key, labels: {gatehouse.dev/credential: key-auth}}
 stringData: {key: $3}
 YAML
 }
+
+tls_bench_certificate() { # dir: a CA (ca.crt) and an ECDSA P-256 leaf for bench.local (tls.crt, tls.key) in dir
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench-ca \
+    -keyout "$1/ca.key" -out "$1/ca.crt" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=bench.local \
+    -keyout "$1/tls.key" -out "$1/tls.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:bench.local\n' > "$1/san.ext"
+  openssl x509 -req -in "$1/tls.csr" -CA "$1/ca.crt" -CAkey "$1/ca.key" -CAcreateserial -days 2 \
+    -extfile "$1/san.ext" -out "$1/tls.crt" 2>/dev/null
+}
+
+tls_bench_yaml() { # replica1-port replica2-port cert-dir: the TLS benches' config for `gatehouse local` (stdout)
+  cat <<YAML
+apiVersion: gatehouse.dev/v1alpha1
+kind: Upstream
+metadata: {name: replicas}
+spec: {targets: [{address: "127.0.0.1:$1"}, {address: "127.0.0.1:$2"}]}
+---
+apiVersion: gatehouse.dev/v1alpha1
+kind: GatewayService
+metadata: {name: replicas}
+spec: {upstreamRef: {name: replicas}}
+---
+apiVersion: gatehouse.dev/v1alpha1
+kind: GatewayRoute
+metadata: {name: root}
+spec: {serviceRef: {name: replicas}, hosts: [bench.local], paths: ["/"], tls: {secretName: bench-tls}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: bench-tls}
+type: kubernetes.io/tls
+stringData:
+  tls.crt: |
+YAML
+  sed 's/^/    /' "$3/tls.crt"
+  echo "  tls.key: |"
+  sed 's/^/    /' "$3/tls.key"
+}

@@ -35,44 +35,12 @@ command -v perf >/dev/null || { echo "bench/tls-cost.sh needs perf (linux-perf)"
 . bench/lib.sh
 
 R1=$(free_port); R2=$(free_port); GH=$(free_port); GHT=$(free_port); GHS=$(free_port)
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench-ca \
-  -keyout "$WORK/ca.key" -out "$WORK/ca.crt" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=bench.local \
-  -keyout "$WORK/tls.key" -out "$WORK/tls.csr" 2>/dev/null
-printf 'subjectAltName=DNS:bench.local\n' > "$WORK/san.ext"
-openssl x509 -req -in "$WORK/tls.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" -CAcreateserial -days 2 \
-  -extfile "$WORK/san.ext" -out "$WORK/tls.crt" 2>/dev/null
+# One ECDSA P-256 leaf for bench.local, signed by a CA made here.
+tls_bench_certificate "$WORK"
 replica "$R1"; replica "$R2"
 
 mkdir -p "$WORK/gatehouse"
-{
-  cat <<YAML
-apiVersion: gatehouse.dev/v1alpha1
-kind: Upstream
-metadata: {name: replicas}
-spec: {targets: [{address: "127.0.0.1:$R1"}, {address: "127.0.0.1:$R2"}]}
----
-apiVersion: gatehouse.dev/v1alpha1
-kind: GatewayService
-metadata: {name: replicas}
-spec: {upstreamRef: {name: replicas}}
----
-apiVersion: gatehouse.dev/v1alpha1
-kind: GatewayRoute
-metadata: {name: root}
-spec: {serviceRef: {name: replicas}, hosts: [bench.local], paths: ["/"], tls: {secretName: bench-tls}}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: bench-tls}
-type: kubernetes.io/tls
-stringData:
-  tls.crt: |
-YAML
-  sed 's/^/    /' "$WORK/tls.crt"
-  echo "  tls.key: |"
-  sed 's/^/    /' "$WORK/tls.key"
-} > "$WORK/gatehouse/bench.yaml"
+tls_bench_yaml "$R1" "$R2" "$WORK" > "$WORK/gatehouse/bench.yaml"
 
 # shellcheck disable=SC2086
 GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $GATEHOUSE_BENCH_JVM -Dio.netty.leakDetection.level=disabled \

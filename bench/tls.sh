@@ -36,13 +36,7 @@ GH=$(free_port); GHT=$(free_port); GHS=$(free_port)
 GJ=$(free_port); GJT=$(free_port); GJS=$(free_port)
 
 # One ECDSA P-256 leaf for bench.local, signed by a CA made here.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench-ca \
-  -keyout "$WORK/ca.key" -out "$WORK/ca.crt" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=bench.local \
-  -keyout "$WORK/tls.key" -out "$WORK/tls.csr" 2>/dev/null
-printf 'subjectAltName=DNS:bench.local\n' > "$WORK/san.ext"
-openssl x509 -req -in "$WORK/tls.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" -CAcreateserial -days 2 \
-  -extfile "$WORK/san.ext" -out "$WORK/tls.crt" 2>/dev/null
+tls_bench_certificate "$WORK"
 
 replica "$R1"; replica "$R2"
 
@@ -62,37 +56,11 @@ taskset -c 0 nginx -c "$WORK/gateway/nginx.conf" -p "$WORK/gateway" &
 NGX_PID=$!; PIDS+=($NGX_PID)
 
 mkdir -p "$WORK/gatehouse"
-{
-  cat <<YAML
-apiVersion: gatehouse.dev/v1alpha1
-kind: Upstream
-metadata: {name: replicas}
-spec: {targets: [{address: "127.0.0.1:$R1"}, {address: "127.0.0.1:$R2"}]}
----
-apiVersion: gatehouse.dev/v1alpha1
-kind: GatewayService
-metadata: {name: replicas}
-spec: {upstreamRef: {name: replicas}}
----
-apiVersion: gatehouse.dev/v1alpha1
-kind: GatewayRoute
-metadata: {name: root}
-spec: {serviceRef: {name: replicas}, hosts: [bench.local], paths: ["/"], tls: {secretName: bench-tls}}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: bench-tls}
-type: kubernetes.io/tls
-stringData:
-  tls.crt: |
-YAML
-  sed 's/^/    /' "$WORK/tls.crt"
-  echo "  tls.key: |"
-  sed 's/^/    /' "$WORK/tls.key"
-} > "$WORK/gatehouse/bench.yaml"
+tls_bench_yaml "$R1" "$R2" "$WORK" > "$WORK/gatehouse/bench.yaml"
 
 gatehouse() { # provider port tls-port status-port
-  GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java -XX:+UseParallelGC -XX:ActiveProcessorCount=1 -Xms512m -Xmx512m \
+  # shellcheck disable=SC2086
+  GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $GATEHOUSE_BENCH_JVM \
     -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse" "${EXTRA[@]}" \
     --default-certificate-secret default/bench-tls --tls-provider "$1" \
     --address 127.0.0.1 --port "$2" --tls-port "$3" --status-port "$4" --access-log off > "$WORK/gatehouse-$1.log" 2>&1 &
@@ -161,10 +129,10 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-python3 - "$RESULTS" "$OUT" "$COMMAND" "$ROUNDS" "$DURATION" "$CONNECTIONS" <<'PY'
+python3 - "$RESULTS" "$OUT" "$COMMAND" "$ROUNDS" "$DURATION" "$CONNECTIONS" "$GATEHOUSE_BENCH_JVM" <<'PY'
 import sys, statistics, datetime, os, re
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
-out, command, rounds, duration, conns = sys.argv[2:7]
+out, command, rounds, duration, conns, jvm = sys.argv[2:8]
 table = {}
 for r, peer, load, rps, a, b, err, share in rows:
     t = table.setdefault((peer, load), {"rps": [], "a": [], "b": [], "err": 0, "rpc": []})
@@ -179,7 +147,8 @@ lat = {"https": "p50 / p99 ms", "hs": "p50 / p99 ms", "h2": "mean / max ms"}
 lines = ["<!-- tls:begin (written by bench/tls.sh) -->", "## TLS and HTTP/2", "",
          f"- Made by: `{command}` on {datetime.date.today().isoformat()}; certificate ECDSA P-256, TLS 1.3 negotiated by both.",
          f"- Gateway pinned to core 0; wrk / h2load (1 thread, {conns} connections) and the replicas on core 1; {rounds} interleaved rounds of {duration} s; medians with min–max.",
-         "- *per core* = rate ÷ the gateway's CPU share during the run. `gatehouse-openssl` is the default provider (BoringSSL via netty-tcnative); `gatehouse-jdk` is `--tls-provider jdk`.", ""]
+         "- *per core* = rate ÷ the gateway's CPU share during the run. `gatehouse-openssl` is the default provider (BoringSSL via netty-tcnative); `gatehouse-jdk` is `--tls-provider jdk`.",
+         f"- Gatehouse's JVM flags: `{jvm}` (the chart's proxy javaOpts, as bench/run.sh).", ""]
 for load in ["https", "hs", "h2"]:
     lines += [f"### {names[load]}", "", f"| peer | rate/s | per gateway core | {lat[load]} | errors | per core vs nginx |", "|---|---|---|---|---|---|"]
     base = statistics.median(table[("nginx", load)]["rpc"]) if ("nginx", load) in table else None
