@@ -7,12 +7,10 @@ import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * The balancers of one snapshot being compiled, built aside from the live state (STYLE 14).
@@ -29,12 +27,21 @@ public final class BalancerPlan {
     private final TargetResolver resolver;
     private final boolean failOpen;
     final Map<String, Staged> upstreams = new LinkedHashMap<>();
-    /** DNS names the planned targets use (literals and {@code localhost} excluded). */
-    final Set<String> names = new HashSet<>();
 
-    /** One upstream as planned: its state (live or new), configuration and targets by key. */
+    /**
+     * One upstream as planned: its state (live or new), configuration and targets by key. A
+     * {@linkplain #kept() kept} one is the live upstream as it is (targets and peers null): the
+     * commit leaves it untouched.
+     */
     record Staged(UpstreamState state, Upstream config, Map<String, TargetState> targets, Map<String, Peer> peers,
                   int nextSlot, Balancer balancer) {
+        static Staged kept(UpstreamState live) {
+            return new Staged(live, live.config(), null, null, live.nextSlot(), live.balancer());
+        }
+
+        boolean kept() {
+            return targets == null;
+        }
     }
 
     /** Selectors made by {@link #selector}, by upstream id; committed as the upstreams' live selectors. */
@@ -54,6 +61,13 @@ public final class BalancerPlan {
             throw new IllegalArgumentException("upstream " + u.id() + " appears twice (expected: unique upstream ids)");
         }
         UpstreamState live = owner.live(u.id());
+        if (live != null && live.config() == u && live.balancer() != null && live.balancer().upstream() == u
+                && !owner.usesNames(u.id())) {
+            // the very Upstream the live balancer was built from, all targets literal (no DNS
+            // answer can have changed its peers): taken over without looking at one target
+            upstreams.put(u.id(), Staged.kept(live));
+            return live.balancer();
+        }
         List<Peer> peers = peers(u);
         Balancer reused = reusable(live, u, peers);
         if (reused != null) {
@@ -134,7 +148,6 @@ public final class BalancerPlan {
                 peers.add(Peer.of(t));
                 continue;
             }
-            names.add(t.host());
             List<InetAddress> addresses = resolver == null ? null : resolver.known(t.host());
             if (addresses == null || addresses.isEmpty()) {
                 peers.add(Peer.of(t));
