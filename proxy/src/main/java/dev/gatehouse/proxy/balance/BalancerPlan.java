@@ -46,6 +46,10 @@ public final class BalancerPlan {
 
     /** Selectors made by {@link #selector}, by upstream id; committed as the upstreams' live selectors. */
     final Map<String, UpstreamSelector> selectors = new LinkedHashMap<>();
+    /** Ids of the planned upstreams the commit has to look at: not kept as they are, or with a selector new to them. */
+    final List<String> changed = new ArrayList<>();
+    /** How many planned upstreams are live now: when fewer than the live ones, some left. */
+    int liveCount;
 
     BalancerPlan(Balancers owner, long generation, TargetResolver resolver, boolean failOpen) {
         this.owner = owner;
@@ -61,6 +65,9 @@ public final class BalancerPlan {
             throw new IllegalArgumentException("upstream " + u.id() + " appears twice (expected: unique upstream ids)");
         }
         UpstreamState live = owner.live(u.id());
+        if (live != null) {
+            liveCount++;
+        }
         if (live != null && live.config() == u && live.balancer() != null && live.balancer().upstream() == u
                 && !owner.usesNames(u.id())) {
             // the very Upstream the live balancer was built from, all targets literal (no DNS
@@ -78,6 +85,7 @@ public final class BalancerPlan {
                 byKey.put(peers.get(i).key(), peers.get(i));
             }
             upstreams.put(u.id(), new Staged(live, u, targets, byKey, live.nextSlot(), reused));
+            changed.add(u.id());
             return reused;
         }
         UpstreamState state = live != null ? live : new UpstreamState(u.id(), u);
@@ -102,6 +110,7 @@ public final class BalancerPlan {
         }
         Balancer balancer = new Balancer(state, u, peers, states, failOpen);
         upstreams.put(u.id(), new Staged(state, u, targets, byKey, slot, balancer));
+        changed.add(u.id());
         return balancer;
     }
 
@@ -137,6 +146,9 @@ public final class BalancerPlan {
         UpstreamSelector selector = live != null && live.selector() != null && live.selector().current() == balancer
                 ? live.selector() : new UpstreamSelector(balancer);
         selectors.put(u.id(), selector);
+        if (live != null && selector != live.selector() && upstreams.get(u.id()).kept()) {
+            changed.add(u.id()); // kept, but its routes now hold a new selector
+        }
         return selector;
     }
 

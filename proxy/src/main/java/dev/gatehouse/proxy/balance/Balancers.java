@@ -83,7 +83,7 @@ public final class Balancers implements AutoCloseable {
         generation++;
         boolean dropped = false;
         boolean namesChanged = false;
-        if (upstreams.size() != plan.upstreams.size() || !plan.upstreams.keySet().containsAll(upstreams.keySet())) {
+        if (plan.liveCount < upstreams.size()) { // some live upstream is not in the plan
             for (String id : List.copyOf(upstreams.keySet())) {
                 if (!plan.upstreams.containsKey(id)) {
                     upstreams.remove(id);
@@ -95,9 +95,8 @@ public final class Balancers implements AutoCloseable {
         }
         // an upstream kept as it is (the very same configuration and balancer) is not looked at again:
         // its targets, pool keys and names are the ones committed
-        for (Map.Entry<String, BalancerPlan.Staged> e : plan.upstreams.entrySet()) {
-            BalancerPlan.Staged s = e.getValue();
-            String id = e.getKey();
+        for (String id : plan.changed) {
+            BalancerPlan.Staged s = plan.upstreams.get(id);
             if (s.kept()) {
                 s.state().selector(plan.selectors.get(id));
                 continue;
