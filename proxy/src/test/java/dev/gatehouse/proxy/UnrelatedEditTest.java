@@ -149,6 +149,32 @@ class UnrelatedEditTest {
         assertThat(inFlight("default/lc", busy.equals("a") ? a : b)).isEqualTo(0.0);
     }
 
+    @Test
+    void targetsAddedInPlaceKeepTheirGaugesAcrossAnEditAndLoseThemWhenRemoved() throws Exception {
+        Service svc = service("default/s", "default/u");
+        Route r = route("default/r", "default/s").paths("/r").build();
+        Upstream one = upstream("default/u", Upstream.Algorithm.ROUND_ROBIN, a);
+        assertThat(proxy.apply(Fixtures.snapshot(1, List.of(svc), List.of(r), List.of(one), List.of()))).isEmpty();
+        Upstream two = upstream("default/u", Upstream.Algorithm.ROUND_ROBIN, a, b);
+        Snapshot endpoints = Fixtures.snapshot(2, List.of(svc), List.of(r), List.of(two), List.of());
+        assertThat(proxy.applyEndpoints(endpoints, dev.gatehouse.config.SnapshotCodec.contentHash(endpoints), List.of("default/u")))
+                .isEmpty();
+        assertThat(inFlight("default/u", b)).isEqualTo(0.0);
+
+        // an unrelated edit keeps the upstream as the endpoint delta left it, with both targets' gauges
+        Route moved = route("default/r", "default/s").paths("/r2").build();
+        assertThat(proxy.apply(Fixtures.snapshot(3, List.of(svc), List.of(moved), List.of(two), List.of()))).isEmpty();
+        assertThat(inFlight("default/u", a)).isEqualTo(0.0);
+        assertThat(inFlight("default/u", b)).isEqualTo(0.0);
+        assertThat(TestClient.get(proxy.port(), "/r2").status()).isEqualTo(200);
+
+        // the target leaves with a whole snapshot: its series go, the other's stay
+        Upstream back = upstream("default/u", Upstream.Algorithm.ROUND_ROBIN, a);
+        assertThat(proxy.apply(Fixtures.snapshot(4, List.of(svc), List.of(moved), List.of(back), List.of()))).isEmpty();
+        assertThat(registry.find("gatehouse.upstream.target.in.flight").tag("target", "127.0.0.1:" + b.port()).meters()).isEmpty();
+        assertThat(inFlight("default/u", a)).isEqualTo(0.0);
+    }
+
     private CompiledRoute destination(String routeId) {
         return proxy.compiled().router().destination(routeId);
     }
