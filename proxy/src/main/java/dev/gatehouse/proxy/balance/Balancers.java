@@ -3,7 +3,6 @@ package dev.gatehouse.proxy.balance;
 import dev.gatehouse.config.Upstream;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
