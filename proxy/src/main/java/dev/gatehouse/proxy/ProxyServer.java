@@ -324,13 +324,15 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         if (certs != null) {
             tls.commit(certs);
         }
-        balancers.commit(plan);
+        boolean poolKeysDropped = balancers.commit(plan);
         retryBudgets.commit(budgets);
         meters.commit();
         metrics.snapshotApplied(snapshot.version(), System.nanoTime() - startNanos);
         health.reconcile();
-        Set<String> keys = balancers.poolKeys();
-        pools.forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(keys)));
+        if (poolKeysDropped) { // idle connections to targets no upstream uses any more go; the others stay
+            Set<String> keys = balancers.livePoolKeys();
+            pools.forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(keys)));
+        }
         LOG.info("event=snapshot.applied version={} routes={} services={} upstreams={} hash={} kind={} micros={}",
                 snapshot.version(), snapshot.routes().size(), snapshot.services().size(), snapshot.upstreams().size(),
                 compiled.contentHash(), kinds == null ? "snapshot" : "objects", (System.nanoTime() - startNanos) / 1_000);

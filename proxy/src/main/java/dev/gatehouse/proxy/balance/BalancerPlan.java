@@ -7,12 +7,10 @@ import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * The balancers of one snapshot being compiled, built aside from the live state (STYLE 14).
@@ -29,16 +27,29 @@ public final class BalancerPlan {
     private final TargetResolver resolver;
     private final boolean failOpen;
     final Map<String, Staged> upstreams = new LinkedHashMap<>();
-    /** DNS names the planned targets use (literals and {@code localhost} excluded). */
-    final Set<String> names = new HashSet<>();
 
-    /** One upstream as planned: its state (live or new), configuration and targets by key. */
+    /**
+     * One upstream as planned: its state (live or new), configuration and targets by key. A
+     * {@linkplain #kept() kept} one is the live upstream as it is (targets and peers null): the
+     * commit leaves it untouched.
+     */
     record Staged(UpstreamState state, Upstream config, Map<String, TargetState> targets, Map<String, Peer> peers,
                   int nextSlot, Balancer balancer) {
+        static Staged kept(UpstreamState live) {
+            return new Staged(live, live.config(), null, null, live.nextSlot(), live.balancer());
+        }
+
+        boolean kept() {
+            return targets == null;
+        }
     }
 
     /** Selectors made by {@link #selector}, by upstream id; committed as the upstreams' live selectors. */
     final Map<String, UpstreamSelector> selectors = new LinkedHashMap<>();
+    /** Ids of the planned upstreams the commit has to look at: not kept as they are, or with a selector new to them. */
+    final List<String> changed = new ArrayList<>();
+    /** How many planned upstreams are live now: when fewer than the live ones, some left. */
+    int liveCount;
 
     BalancerPlan(Balancers owner, long generation, TargetResolver resolver, boolean failOpen) {
         this.owner = owner;
@@ -54,6 +65,16 @@ public final class BalancerPlan {
             throw new IllegalArgumentException("upstream " + u.id() + " appears twice (expected: unique upstream ids)");
         }
         UpstreamState live = owner.live(u.id());
+        if (live != null) {
+            liveCount++;
+        }
+        if (live != null && live.config() == u && live.balancer() != null && live.balancer().upstream() == u
+                && !owner.usesNames(u.id())) {
+            // the very Upstream the live balancer was built from, all targets literal (no DNS
+            // answer can have changed its peers): taken over without looking at one target
+            upstreams.put(u.id(), Staged.kept(live));
+            return live.balancer();
+        }
         List<Peer> peers = peers(u);
         Balancer reused = reusable(live, u, peers);
         if (reused != null) {
@@ -64,6 +85,7 @@ public final class BalancerPlan {
                 byKey.put(peers.get(i).key(), peers.get(i));
             }
             upstreams.put(u.id(), new Staged(live, u, targets, byKey, live.nextSlot(), reused));
+            changed.add(u.id());
             return reused;
         }
         UpstreamState state = live != null ? live : new UpstreamState(u.id(), u);
@@ -88,6 +110,7 @@ public final class BalancerPlan {
         }
         Balancer balancer = new Balancer(state, u, peers, states, failOpen);
         upstreams.put(u.id(), new Staged(state, u, targets, byKey, slot, balancer));
+        changed.add(u.id());
         return balancer;
     }
 
@@ -123,6 +146,9 @@ public final class BalancerPlan {
         UpstreamSelector selector = live != null && live.selector() != null && live.selector().current() == balancer
                 ? live.selector() : new UpstreamSelector(balancer);
         selectors.put(u.id(), selector);
+        if (live != null && selector != live.selector() && upstreams.get(u.id()).kept()) {
+            changed.add(u.id()); // kept, but its routes now hold a new selector
+        }
         return selector;
     }
 
@@ -134,7 +160,6 @@ public final class BalancerPlan {
                 peers.add(Peer.of(t));
                 continue;
             }
-            names.add(t.host());
             List<InetAddress> addresses = resolver == null ? null : resolver.known(t.host());
             if (addresses == null || addresses.isEmpty()) {
                 peers.add(Peer.of(t));

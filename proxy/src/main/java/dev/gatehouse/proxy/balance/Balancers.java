@@ -3,7 +3,6 @@ package dev.gatehouse.proxy.balance;
 import dev.gatehouse.config.Upstream;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,11 +31,11 @@ public final class Balancers implements AutoCloseable {
     private final boolean failOpen = Boolean.parseBoolean(System.getProperty(FAIL_OPEN_PROPERTY, "true"));
     private final TargetResolver resolver;
     /** Target keys of each upstream as last committed. */
-    private volatile Map<String, Set<String>> built = Map.of();
+    private final Map<String, Set<String>> built = new ConcurrentHashMap<>();
     /** How many upstreams use each pool key, as last committed; its key set is {@link #livePoolKeys()}. */
     private final ConcurrentHashMap<String, Integer> poolKeyRefs = new ConcurrentHashMap<>();
     /** DNS names (not literals) by upstream, as last committed. */
-    private final Map<String, Set<String>> namesByUpstream = new HashMap<>();
+    private final Map<String, Set<String>> namesByUpstream = new ConcurrentHashMap<>();
     /** Commits so far; a plan commits only on the generation it was built on. */
     private long generation;
 
@@ -64,10 +63,15 @@ public final class Balancers implements AutoCloseable {
      * published. Upstreams and targets not in the plan are forgotten; DNS names not in it are no
      * longer re-resolved, and new names are looked up (asynchronously).
      *
+     * Costs what changed: an upstream the plan kept as it is ({@link BalancerPlan}) is skipped;
+     * only the others' targets, pool keys and names are looked at.
+     *
+     * @return whether some pool key is used by no upstream any more (its idle connections can go:
+     *         {@link #livePoolKeys()})
      * @throws IllegalStateException when another plan was committed since this one was started
      *         (plans must be compiled and committed one at a time, as ProxyServer.apply does)
      */
-    public synchronized void commit(BalancerPlan plan) {
+    public synchronized boolean commit(BalancerPlan plan) {
         if (plan.owner != this) {
             throw new IllegalArgumentException("plan: of another Balancers (expected: one from this.plan())");
         }
@@ -76,22 +80,62 @@ public final class Balancers implements AutoCloseable {
                     + " (expected: plan, compile and commit one snapshot at a time)");
         }
         generation++;
-        upstreams.keySet().retainAll(plan.upstreams.keySet());
-        Map<String, Set<String>> keys = new HashMap<>();
-        plan.upstreams.forEach((id, s) -> {
+        boolean dropped = false;
+        boolean namesChanged = false;
+        if (plan.liveCount < upstreams.size()) { // some live upstream is not in the plan
+            for (String id : List.copyOf(upstreams.keySet())) {
+                if (!plan.upstreams.containsKey(id)) {
+                    upstreams.remove(id);
+                    dropped |= release(built.remove(id));
+                    namesChanged |= !namesByUpstream.getOrDefault(id, Set.of()).isEmpty();
+                    namesByUpstream.remove(id);
+                }
+            }
+        }
+        // an upstream kept as it is (the very same configuration and balancer) is not looked at again:
+        // its targets, pool keys and names are the ones committed
+        for (String id : plan.changed) {
+            BalancerPlan.Staged s = plan.upstreams.get(id);
+            if (s.kept()) {
+                s.state().selector(plan.selectors.get(id));
+                continue;
+            }
             s.state().adopt(s.config(), s.targets(), s.peers(), s.nextSlot(), s.balancer());
             s.state().selector(plan.selectors.get(id));
             upstreams.put(id, s.state());
-            keys.put(id, Set.copyOf(s.targets().keySet()));
-        });
-        built = Map.copyOf(keys);
-        poolKeyRefs.clear();
-        keys.values().forEach(ks -> ks.forEach(k -> poolKeyRefs.merge(k, 1, Integer::sum)));
-        namesByUpstream.clear();
-        plan.upstreams.forEach((id, s) -> namesByUpstream.put(id, names(s.config())));
-        if (resolver != null) {
-            resolver.use(plan.names);
+            Set<String> after = Set.copyOf(s.targets().keySet());
+            Set<String> before = built.put(id, after);
+            if (!after.equals(before)) {
+                after.forEach(k -> poolKeyRefs.merge(k, 1, Integer::sum));
+                dropped |= release(before);
+            }
+            Set<String> n = names(s.config());
+            namesChanged |= !n.equals(namesByUpstream.put(id, n));
         }
+        if (resolver != null && namesChanged) {
+            Set<String> all = new HashSet<>();
+            namesByUpstream.values().forEach(all::addAll);
+            resolver.use(all);
+        }
+        return dropped;
+    }
+
+    /** Counts {@code keys} as no longer used by one upstream; true when one of them is used by none any more. */
+    private boolean release(Set<String> keys) {
+        if (keys == null) {
+            return false;
+        }
+        boolean dropped = false;
+        for (String k : keys) {
+            dropped |= poolKeyRefs.computeIfPresent(k, (key, n) -> n == 1 ? null : n - 1) == null;
+        }
+        return dropped;
+    }
+
+    /** Whether upstream {@code id}, as last committed, has a target by DNS name (its peers follow the answers). */
+    boolean usesNames(String id) {
+        Set<String> n = namesByUpstream.get(id);
+        return n == null || !n.isEmpty();
     }
 
     private static Set<String> names(Upstream u) {
@@ -133,7 +177,6 @@ public final class Balancers implements AutoCloseable {
             plan.balancer(u);
         }
         generation++;
-        Map<String, Set<String>> keys = new HashMap<>(built);
         Map<String, Replaced> out = new LinkedHashMap<>();
         boolean namesChanged = false;
         for (Map.Entry<String, BalancerPlan.Staged> e : plan.upstreams.entrySet()) {
@@ -141,9 +184,9 @@ public final class Balancers implements AutoCloseable {
             BalancerPlan.Staged s = e.getValue();
             s.state().adopt(s.config(), s.targets(), s.peers(), s.nextSlot(), s.balancer());
             s.state().selector().replace(s.balancer());
-            Set<String> before = keys.getOrDefault(id, Set.of());
             Set<String> after = Set.copyOf(s.targets().keySet());
-            keys.put(id, after);
+            Set<String> before = built.put(id, after);
+            before = before == null ? Set.of() : before;
             before.forEach(k -> poolKeyRefs.computeIfPresent(k, (key, n) -> n == 1 ? null : n - 1));
             after.forEach(k -> poolKeyRefs.merge(k, 1, Integer::sum));
             boolean dropped = before.stream().anyMatch(k -> !poolKeyRefs.containsKey(k));
@@ -151,7 +194,6 @@ public final class Balancers implements AutoCloseable {
             Set<String> n = names(s.config());
             namesChanged |= !n.equals(namesByUpstream.put(id, n));
         }
-        built = Map.copyOf(keys);
         if (resolver != null && namesChanged) {
             Set<String> all = new HashSet<>();
             namesByUpstream.values().forEach(all::addAll);

@@ -55,22 +55,41 @@ public final class ProxyMetrics {
     private final Map<String, InFlightGauge> inFlight = new HashMap<>();
     /** target series by {@link #targetKey}: the in-flight gauge and whatever {@link #targetGauge} added */
     private final Map<String, Set<Meter.Id>> targetSeries = new HashMap<>();
+    /** The per-service series of the applied snapshot (retries in flight), by service. */
+    private final Map<String, RetryGauge> live = new HashMap<>();
     /**
-     * The per-service series of the applied snapshot (retries in flight). By identity: the
-     * registry hands back the one meter (and so the one id) registered under a name and tags.
+     * The route meter holders of the applied snapshot, by {@link #holderKey}: a route that stays
+     * keeps its holder. Replaced (copy on write) only when routes come or go.
      */
-    private Set<Meter.Id> live = identitySet(0);
-    /** The route meter holders of the applied snapshot, by {@link #holderKey}: a route that stays keeps its holder. */
-    private Map<String, RouteMeters.Holder> holders = Map.of();
+    private volatile Map<String, RouteMeters.Holder> holders = Map.of();
     /** Of each upstream of the applied snapshot: the target selector its in-flight gauges read, and their target keys. */
-    private Map<String, CommittedTargets> committedTargets = Map.of();
+    private final Map<String, CommittedTargets> committedTargets = new HashMap<>();
+    /** Factories made so far: each marks the holders its snapshot keeps with its own number. */
+    private long generation;
 
     /** The targets of one upstream as committed: the selector and its targets' keys ({@link #targetKey}). */
     record CommittedTargets(Object selector, List<String> keys) {
     }
 
-    private static Set<Meter.Id> identitySet(int size) {
-        return java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>(size));
+    /** The retries-in-flight gauge of one service: the state it was registered reading, and its id. */
+    record RetryGauge(Object state, Meter.Id id) {
+    }
+
+    /**
+     * What a compiled snapshot keeps of the applied one and adds to it, as its
+     * {@link RouteMetersFactory} gathered it.
+     *
+     * @param generation     the factory's mark on the committed holders it keeps
+     * @param keptHolders    how many committed holders it marked
+     * @param addedHolders   its holders not committed before, by {@link #holderKey}
+     * @param keptServices   the services that keep their committed gauge
+     * @param addedServices  gauges registered for services whose committed one it does not keep
+     * @param upstreams      every upstream it serves, with its selector
+     * @param changedTargets upstreams whose in-flight gauges it pointed at a new selector
+     */
+    record Kept(long generation, int keptHolders, Map<String, RouteMeters.Holder> addedHolders, Set<String> keptServices,
+                Map<String, RetryGauge> addedServices, Map<String, Object> upstreams,
+                Map<String, CommittedTargets> changedTargets) {
     }
 
     public ProxyMetrics(MeterRegistry registry) {
@@ -99,6 +118,10 @@ public final class ProxyMetrics {
     /** Starts resolving the meters of a snapshot about to be compiled. */
     public RouteMetersFactory factory() {
         return new RouteMetersFactory(this);
+    }
+
+    synchronized long nextGeneration() {
+        return ++generation;
     }
 
     public void snapshotApplied(long snapshotVersion, long nanos) {
@@ -148,10 +171,15 @@ public final class ProxyMetrics {
         return route + " " + service;
     }
 
-    /** The holder of the applied snapshot's route {@code route} of {@code service}, or a new one (registering nothing yet). */
-    synchronized RouteMeters.Holder holder(String route, String service) {
-        RouteMeters.Holder h = holders.get(holderKey(route, service));
-        return h != null ? h : new RouteMeters.Holder(registry, route, service);
+    /** The holder of the applied snapshot under {@code key} ({@link #holderKey}), or null. */
+    RouteMeters.Holder committedHolder(String key) {
+        return holders.get(key);
+    }
+
+    /** Whether the applied snapshot's gauge of {@code service} reads {@code state} itself. */
+    synchronized boolean committedRetryGauge(String service, Object state) {
+        RetryGauge g = live.get(service);
+        return g != null && g.state() == state;
     }
 
     static String targetKey(String upstream, String target) {
@@ -185,6 +213,8 @@ public final class ProxyMetrics {
      */
     public synchronized void upstreamTargets(String upstream, Set<String> before, Map<String, TargetState> targets) {
         targets.forEach((key, state) -> targetInFlight(upstream, key, state));
+        committedTargets.computeIfPresent(upstream, (u, c) -> new CommittedTargets(c.selector(),
+                targets.keySet().stream().map(t -> targetKey(upstream, t)).toList()));
         for (String gone : before) {
             if (targets.containsKey(gone)) {
                 continue;
@@ -218,43 +248,84 @@ public final class ProxyMetrics {
     }
 
     /**
-     * After a swap: keeps the route holders {@code routes}, the series in {@code routeIds} and of
-     * {@code targets}; retires the other holders and removes the rest of the old series.
+     * After a swap: keeps what {@code kept} kept and added, retires the other holders and removes
+     * the other series. Costs the change: holders, services and upstreams that stay are counted,
+     * not walked, unless some left; only the targets of upstreams with a new selector are compared.
      */
-    synchronized void retain(Map<String, RouteMeters.Holder> routes, List<Meter.Id> routeIds, Set<String> targets,
-                             Map<String, CommittedTargets> byUpstream) {
-        committedTargets = Map.copyOf(byUpstream);
-        for (Map.Entry<String, RouteMeters.Holder> e : holders.entrySet()) {
-            if (routes.get(e.getKey()) != e.getValue()) {
-                e.getValue().retire();
-            }
+    synchronized void retain(Kept kept) {
+        Map<String, RouteMeters.Holder> before = holders;
+        if (kept.keptHolders() != before.size() || !kept.addedHolders().isEmpty()) {
+            Map<String, RouteMeters.Holder> next = new HashMap<>(kept.keptHolders() + kept.addedHolders().size());
+            before.forEach((key, h) -> {
+                if (h.keptBy == kept.generation()) {
+                    next.put(key, h);
+                } else {
+                    h.committed = false;
+                    h.retire();
+                }
+            });
+            kept.addedHolders().forEach((key, h) -> {
+                h.committed = true;
+                next.put(key, h);
+            });
+            holders = Map.copyOf(next);
         }
-        holders = Map.copyOf(routes);
-        Set<Meter.Id> next = identitySet(routeIds.size());
-        next.addAll(routeIds);
-        for (Meter.Id id : live) {
-            if (!next.contains(id)) {
-                registry.remove(id);
-            }
+        if (kept.keptServices().size() != live.size() || !kept.addedServices().isEmpty()) {
+            live.entrySet().removeIf(e -> {
+                if (kept.keptServices().contains(e.getKey())) {
+                    return false;
+                }
+                RetryGauge now = kept.addedServices().get(e.getKey());
+                if (now == null || now.id() != e.getValue().id()) {
+                    registry.remove(e.getValue().id());
+                }
+                return true;
+            });
+            live.putAll(kept.addedServices());
         }
-        live = next;
-        targetSeries.entrySet().removeIf(e -> {
-            if (targets.contains(e.getKey())) {
-                return false;
-            }
-            e.getValue().forEach(registry::remove);
-            inFlight.remove(e.getKey());
-            return true;
-        });
+        if (kept.upstreams().size() != committedTargets.size() || !kept.changedTargets().isEmpty()) {
+            committedTargets.entrySet().removeIf(e -> {
+                CommittedTargets now = kept.changedTargets().get(e.getKey());
+                if (now == null && kept.upstreams().containsKey(e.getKey())) {
+                    return false; // stays as committed
+                }
+                Set<String> stay = now == null ? Set.of() : new HashSet<>(now.keys());
+                e.getValue().keys().forEach(k -> {
+                    if (!stay.contains(k)) {
+                        removeTarget(k);
+                    }
+                });
+                return now == null;
+            });
+            committedTargets.putAll(kept.changedTargets());
+        }
+    }
+
+    private void removeTarget(String key) {
+        Set<Meter.Id> series = targetSeries.remove(key);
+        if (series != null) {
+            series.forEach(registry::remove);
+        }
+        inFlight.remove(key);
     }
 
     /** A refused snapshot: removes what it registered that the applied one does not use. */
-    synchronized void forget(List<Meter.Id> routeIds) {
-        for (Meter.Id id : routeIds) {
-            if (!live.contains(id)) {
-                registry.remove(id);
+    synchronized void forget(Map<String, RetryGauge> registered, Map<String, CommittedTargets> changedTargets) {
+        changedTargets.forEach((upstream, c) -> {
+            CommittedTargets committed = committedTargets.get(upstream);
+            Set<String> stay = committed == null ? Set.of() : new HashSet<>(committed.keys());
+            c.keys().forEach(k -> {
+                if (!stay.contains(k)) {
+                    removeTarget(k);
+                }
+            });
+        });
+        registered.forEach((service, g) -> {
+            RetryGauge committed = live.get(service);
+            if (committed == null || committed.id() != g.id()) {
+                registry.remove(g.id());
             }
-        }
+        });
     }
 
     /** The Prometheus text exposition, or null when the registry is not (and holds no) Prometheus registry. */

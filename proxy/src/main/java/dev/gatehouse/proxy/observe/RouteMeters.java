@@ -99,6 +99,10 @@ public final class RouteMeters {
         private volatile Series series;
         private volatile KeyAuthSeries keyAuth;
         private boolean retired; // guarded by this
+        /** The last {@link RouteMetersFactory} generation that kept this holder; written and read by the one compiling thread. */
+        long keptBy = -1;
+        /** Whether the applied snapshot holds it ({@link ProxyMetrics}'s committed holders); written under its lock, read by the compiling thread. */
+        volatile boolean committed;
 
         Holder(MeterRegistry registry, String route, String service) {
             this.registry = registry;

@@ -3,11 +3,12 @@ package dev.gatehouse.proxy.observe;
 import dev.gatehouse.config.Route;
 import dev.gatehouse.proxy.balance.TargetSelector;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.ToDoubleFunction;
 
@@ -21,16 +22,24 @@ import java.util.function.ToDoubleFunction;
  */
 public final class RouteMetersFactory {
     private final ProxyMetrics metrics;
-    /** The retries-in-flight gauges this snapshot registered or keeps. */
-    private final List<Meter.Id> registered = new ArrayList<>();
-    /** The route meter holders this snapshot uses, by {@link ProxyMetrics#holderKey}. */
-    private final java.util.Map<String, RouteMeters.Holder> holders = new java.util.HashMap<>();
-    private final Set<String> targets = new HashSet<>();
-    /** Upstreams whose targets' gauges this factory has registered, with the selector they read: once per upstream, not per route. */
-    private final java.util.Map<String, ProxyMetrics.CommittedTargets> upstreams = new java.util.HashMap<>();
+    /** Marks the committed holders this snapshot keeps ({@link RouteMeters.Holder#keptBy}). */
+    private final long generation;
+    /** The retries-in-flight gauges this snapshot registered, by service. */
+    private final Map<String, ProxyMetrics.RetryGauge> registered = new HashMap<>();
+    /** The services that keep the gauge committed for them. */
+    private final Set<String> keptServices = new HashSet<>();
+    /** Route meter holders new with this snapshot, by {@link ProxyMetrics#holderKey}. */
+    private final Map<String, RouteMeters.Holder> added = new HashMap<>();
+    /** How many committed holders this snapshot keeps. */
+    private int keptHolders;
+    /** Upstreams seen, with the selector their targets' gauges read. */
+    private final Map<String, Object> upstreams = new HashMap<>();
+    /** Upstreams whose selector is not the committed one: their targets' gauges as registered now. */
+    private final Map<String, ProxyMetrics.CommittedTargets> changedTargets = new HashMap<>();
 
     RouteMetersFactory(ProxyMetrics metrics) {
         this.metrics = metrics;
+        this.generation = metrics == null ? 0 : metrics.nextGeneration();
     }
 
     /**
@@ -50,15 +59,20 @@ public final class RouteMetersFactory {
         }
         targets(upstream, targets);
         String service = serviceId == null ? RouteMeters.NONE : serviceId;
-        RouteMeters.Holder holder = metrics.holder(routeId, service); // registers nothing: the route's first request does
-        holders.put(ProxyMetrics.holderKey(routeId, service), holder);
+        String key = ProxyMetrics.holderKey(routeId, service);
+        RouteMeters.Holder holder = metrics.committedHolder(key);
+        if (holder != null) {
+            keep(holder);
+        } else { // registers nothing: the route's first request does
+            holder = added.computeIfAbsent(key, k -> new RouteMeters.Holder(metrics.registry(), routeId, service));
+        }
         return new RouteMeters(holder, keyAuth != null);
     }
 
     /**
      * Keeps {@code meters}, resolved for an equal route by the factory of the snapshot before, for
      * this snapshot: its series stay registered on commit, as {@link #route} would have found them
-     * again, without resolving each one anew.
+     * again. Costs a mark on the holder: the committed holders are carried over as a whole.
      *
      * @param meters   the route's meters in the snapshot before
      * @param keyAuth  the route's key-auth, or null
@@ -73,58 +87,72 @@ public final class RouteMetersFactory {
             metrics.redaction().add(keyAuth.keyNames());
         }
         targets(upstream, targets);
-        holders.put(ProxyMetrics.holderKey(meters.route(), meters.service()), meters.holder());
+        if (meters.holder().committed) {
+            keep(meters.holder());
+        } else {
+            added.put(ProxyMetrics.holderKey(meters.route(), meters.service()), meters.holder());
+        }
         return meters;
+    }
+
+    private void keep(RouteMeters.Holder holder) {
+        if (holder.keptBy != generation) {
+            holder.keptBy = generation;
+            keptHolders++;
+        }
     }
 
     /** Registers the in-flight gauge of each target of {@code upstream}, once per upstream and selector. */
     private void targets(String upstream, TargetSelector targets) {
-        if (upstream == null || targets == null) {
+        if (upstream == null || targets == null || upstreams.get(upstream) == targets) {
             return;
         }
-        ProxyMetrics.CommittedTargets done = upstreams.get(upstream);
-        if (done != null && done.selector() == targets) {
-            return;
+        upstreams.put(upstream, targets);
+        if (metrics.committedTargetKeys(upstream, targets) != null) {
+            changedTargets.remove(upstream);
+            return; // the committed gauges read this very selector's targets
         }
-        List<String> keys = metrics.committedTargetKeys(upstream, targets);
-        if (keys == null) { // a new or rebuilt balancer: point each target's gauge at its state
-            List<String> fresh = new ArrayList<>(targets.peers().size());
-            for (int i = 0; i < targets.peers().size(); i++) {
-                String key = targets.peers().get(i).key();
-                metrics.targetInFlight(upstream, key, targets.state(i));
-                fresh.add(ProxyMetrics.targetKey(upstream, key));
-            }
-            keys = List.copyOf(fresh);
+        // a new or rebuilt balancer: point each target's gauge at its state
+        List<String> fresh = new ArrayList<>(targets.peers().size());
+        for (int i = 0; i < targets.peers().size(); i++) {
+            String key = targets.peers().get(i).key();
+            metrics.targetInFlight(upstream, key, targets.state(i));
+            fresh.add(ProxyMetrics.targetKey(upstream, key));
         }
-        this.targets.addAll(keys);
-        upstreams.put(upstream, new ProxyMetrics.CommittedTargets(targets, keys));
+        changedTargets.put(upstream, new ProxyMetrics.CommittedTargets(targets, List.copyOf(fresh)));
     }
 
     /**
      * Registers {@code gatehouse_retries_in_flight{service}}, reading {@code state}; kept while the
      * service stays in the applied snapshot. A service that stays keeps the gauge it had, so
-     * {@code state} must read counts that survive swaps (the retry budget's do).
+     * {@code state} must read counts that survive swaps (the retry budget's do). A service whose
+     * committed gauge reads {@code state} itself costs a look-up, nothing registered again.
      */
     public <T> void retriesInFlight(String serviceId, T state, ToDoubleFunction<T> value) {
         if (metrics == null) {
             return;
         }
-        registered.add(Gauge.builder("gatehouse.retries.in.flight", state, value)
+        if (metrics.committedRetryGauge(serviceId, state)) {
+            keptServices.add(serviceId);
+            return;
+        }
+        registered.put(serviceId, new ProxyMetrics.RetryGauge(state, Gauge.builder("gatehouse.retries.in.flight", state, value)
                 .description("Retries in flight for a service, capped by its retry budget").tag("service", serviceId)
-                .strongReference(true).register(metrics.registry()).getId());
+                .strongReference(true).register(metrics.registry()).getId()));
     }
 
     /** The snapshot compiled with these meters is applied: drop the series nothing uses any more. */
     public void commit() {
         if (metrics != null) {
-            metrics.retain(holders, registered, targets, upstreams);
+            metrics.retain(new ProxyMetrics.Kept(generation, keptHolders, added, keptServices, registered, upstreams,
+                    changedTargets));
         }
     }
 
     /** The snapshot was refused: drop the series only it had registered (its routes served no request: they have none). */
     public void abandon() {
         if (metrics != null) {
-            metrics.forget(registered);
+            metrics.forget(registered, changedTargets);
         }
     }
 
