@@ -6,7 +6,6 @@ import dev.gatehouse.proxy.http.ClientAddress;
 import dev.gatehouse.proxy.http.ErrorReply;
 import dev.gatehouse.proxy.http.ProxyHeaders;
 import dev.gatehouse.proxy.http.RequestGate;
-import dev.gatehouse.proxy.http1.MalformedResponse;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RateLimitedLog;
 import dev.gatehouse.proxy.observe.RequestRecord;
@@ -324,9 +323,7 @@ final class Exchange {
             ch.close();
             return;
         }
-        // MalformedResponse's message names the rule broken, never the target's bytes; other causes log their class only
-        MALFORMED.warn("target={} request_id={} cause=\"{}\"", a.peer().key(), requestId,
-                cause instanceof MalformedResponse m ? m.getMessage() : cause.getClass().getSimpleName());
+        MALFORMED.warn("target={} request_id={} cause=\"{}\"", a.peer().key(), requestId, cause.getClass().getSimpleName());
         if (responseStarted && !responseComplete) {
             releaseUpstream(false);
             client.abort();
