@@ -86,7 +86,7 @@ public final class Balancers implements AutoCloseable {
             for (String id : List.copyOf(upstreams.keySet())) {
                 if (!plan.upstreams.containsKey(id)) {
                     upstreams.remove(id);
-                    dropped |= release(built.remove(id));
+                    dropped |= movePoolKeys(built.remove(id), Set.of());
                     namesChanged |= !namesByUpstream.getOrDefault(id, Set.of()).isEmpty();
                     namesByUpstream.remove(id);
                 }
@@ -104,32 +104,49 @@ public final class Balancers implements AutoCloseable {
             s.state().selector(plan.selectors.get(id));
             upstreams.put(id, s.state());
             Set<String> after = Set.copyOf(s.targets().keySet());
-            Set<String> before = built.put(id, after);
-            if (!after.equals(before)) {
-                after.forEach(k -> poolKeyRefs.merge(k, 1, Integer::sum));
-                dropped |= release(before);
-            }
-            Set<String> n = names(s.config());
-            namesChanged |= !n.equals(namesByUpstream.put(id, n));
+            dropped |= movePoolKeys(built.put(id, after), after);
+            namesChanged |= noteNames(id, s.config());
         }
-        if (resolver != null && namesChanged) {
-            Set<String> all = new HashSet<>();
-            namesByUpstream.values().forEach(all::addAll);
-            resolver.use(all);
+        if (namesChanged) {
+            useNames();
         }
         return dropped;
     }
 
-    /** Counts {@code keys} as no longer used by one upstream; true when one of them is used by none any more. */
-    private boolean release(Set<String> keys) {
-        if (keys == null) {
+    /**
+     * Moves one upstream's pool-key counts from the keys it had ({@code before}, null for none) to
+     * {@code after}; true when a key of {@code before} is used by no upstream any more.
+     */
+    private boolean movePoolKeys(Set<String> before, Set<String> after) {
+        if (before == null) {
+            after.forEach(k -> poolKeyRefs.merge(k, 1, Integer::sum));
             return false;
         }
+        if (after.equals(before)) {
+            return false;
+        }
+        after.forEach(k -> poolKeyRefs.merge(k, 1, Integer::sum));
         boolean dropped = false;
-        for (String k : keys) {
+        for (String k : before) {
             dropped |= poolKeyRefs.computeIfPresent(k, (key, n) -> n == 1 ? null : n - 1) == null;
         }
         return dropped;
+    }
+
+    /** Records upstream {@code id}'s DNS names; true when they differ from what it had. */
+    private boolean noteNames(String id, Upstream config) {
+        Set<String> n = names(config);
+        return !n.equals(namesByUpstream.put(id, n));
+    }
+
+    /** Hands the resolver the DNS names every upstream uses, after some upstream's changed. */
+    private void useNames() {
+        if (resolver == null) {
+            return;
+        }
+        Set<String> all = new HashSet<>();
+        namesByUpstream.values().forEach(all::addAll);
+        resolver.use(all);
     }
 
     /** Whether upstream {@code id}, as last committed, has a target by DNS name (its peers follow the answers). */
@@ -186,18 +203,12 @@ public final class Balancers implements AutoCloseable {
             s.state().selector().replace(s.balancer());
             Set<String> after = Set.copyOf(s.targets().keySet());
             Set<String> before = built.put(id, after);
-            before = before == null ? Set.of() : before;
-            before.forEach(k -> poolKeyRefs.computeIfPresent(k, (key, n) -> n == 1 ? null : n - 1));
-            after.forEach(k -> poolKeyRefs.merge(k, 1, Integer::sum));
-            boolean dropped = before.stream().anyMatch(k -> !poolKeyRefs.containsKey(k));
-            out.put(id, new Replaced(before, Map.copyOf(s.targets()), dropped));
-            Set<String> n = names(s.config());
-            namesChanged |= !n.equals(namesByUpstream.put(id, n));
+            boolean dropped = movePoolKeys(before, after);
+            out.put(id, new Replaced(before == null ? Set.of() : before, Map.copyOf(s.targets()), dropped));
+            namesChanged |= noteNames(id, s.config());
         }
-        if (resolver != null && namesChanged) {
-            Set<String> all = new HashSet<>();
-            namesByUpstream.values().forEach(all::addAll);
-            resolver.use(all);
+        if (namesChanged) {
+            useNames();
         }
         return out;
     }
