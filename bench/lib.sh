@@ -164,7 +164,7 @@ CFG
   haproxy -c -q -f "$WORK/haproxy/haproxy.cfg"
 }
 
-bench_yaml() { # replica1-port replica2-port key: the bench's config for `gatehouse local` (stdout)
+replicas_yaml() { # replica1-port replica2-port: the Upstream over the two replicas and its GatewayService (stdout)
   cat <<YAML
 apiVersion: gatehouse.dev/v1alpha1
 kind: Upstream
@@ -176,6 +176,12 @@ kind: GatewayService
 metadata: {name: replicas}
 spec: {upstreamRef: {name: replicas}}
 ---
+YAML
+}
+
+bench_yaml() { # replica1-port replica2-port key: the bench's config for `gatehouse local` (stdout)
+  replicas_yaml "$1" "$2"
+  cat <<YAML
 apiVersion: gatehouse.dev/v1alpha1
 kind: GatewayRoute
 metadata: {name: root}
@@ -209,17 +215,8 @@ tls_bench_certificate() { # dir: a CA (ca.crt) and an ECDSA P-256 leaf for bench
 }
 
 tls_bench_yaml() { # replica1-port replica2-port cert-dir: the TLS benches' config for `gatehouse local` (stdout)
+  replicas_yaml "$1" "$2"
   cat <<YAML
-apiVersion: gatehouse.dev/v1alpha1
-kind: Upstream
-metadata: {name: replicas}
-spec: {targets: [{address: "127.0.0.1:$1"}, {address: "127.0.0.1:$2"}]}
----
-apiVersion: gatehouse.dev/v1alpha1
-kind: GatewayService
-metadata: {name: replicas}
-spec: {upstreamRef: {name: replicas}}
----
 apiVersion: gatehouse.dev/v1alpha1
 kind: GatewayRoute
 metadata: {name: root}
