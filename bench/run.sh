@@ -175,6 +175,22 @@ for path in ["/", "/profile"]:
         ratio = "—" if peer == "direct" or not base else f"{statistics.median(t['rpc'])/base:.2f}"
         vs_hap = "—" if peer == "direct" or not hap else f"{statistics.median(t['rpc'])/hap:.2f}"
         lines.append(f"| {peer} | `{path}` | {cell(t['rps'], k)} | {'—' if peer=='direct' else cell(t['rpc'], k)} | {cell(t['p50'], m)} | {cell(t['p99'], m)} | {cell(t['p999'], m)} | {t['err']} | {ratio} | {vs_hap} |")
+# the same ratio taken within each round (peers measured a minute apart at most), then the median
+# of the rounds: drift of the machine between rounds moves both sides of each ratio alike
+per_round = {}
+for r, peer, path, rps, p50, p99, p999, err, share in rows:
+    per_round.setdefault((r, path), {})[peer] = float(rps) / min(max(float(share), 0.05), 1.0)
+def round_ratios(peer, path, base):
+    return [v[peer] / v[base] for (r, p), v in sorted(per_round.items()) if p == path and peer in v and base in v]
+paired = []
+for peer in ["gatehouse", "gatehouse-log"]:
+    for path in ["/", "/profile"]:
+        for base in ["nginx", "haproxy"]:
+            ratios = round_ratios(peer, path, base)
+            if ratios:
+                paired.append(f"{peer} `{path}` vs {base} {cell(ratios, m)}")
+lines += ["", "Per round (each peer's rps per core over the other's in the same round; median of the rounds, min–max): "
+          + "; ".join(paired) + "."]
 def log_ratio(path):
     on, off = table.get(("gatehouse-log", path)), table.get(("gatehouse", path))
     return f"{statistics.median(on['rpc']) / statistics.median(off['rpc']):.2f}" if on and off else "—"
