@@ -4,6 +4,7 @@ import dev.gatehouse.config.Service;
 import dev.gatehouse.proxy.Transport;
 import dev.gatehouse.proxy.balance.DnsResolvers;
 import dev.gatehouse.proxy.balance.Peer;
+import dev.gatehouse.proxy.http1.UpstreamCodec;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -11,8 +12,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -128,9 +127,7 @@ public final class UpstreamPool implements Connector {
                     handler.setHandshakeTimeoutMillis(connectMillis);
                     ch.pipeline().addLast("tls", handler);
                 }
-                ch.pipeline().addLast("codec", new HttpClientCodec(new HttpDecoderConfig()
-                        .setMaxInitialLineLength(8192).setMaxHeaderSize(65536).setMaxChunkSize(65536)
-                        .setValidateHeaders(false), false, false));
+                ch.pipeline().addLast("codec", new UpstreamCodec());
                 ch.pipeline().addLast("upstream", new UpstreamHandler(pool, key));
             }
         });
