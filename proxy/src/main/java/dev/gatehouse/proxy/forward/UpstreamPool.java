@@ -134,13 +134,19 @@ public final class UpstreamPool implements Connector {
         return bootstrap.connect(peer.address());
     }
 
+    /**
+     * Takes back a connection whose attempt ended: pooled when {@code reuse} and it can carry
+     * another request; closed otherwise. A connection whose target sent bytes beyond its answer
+     * ({@link UpstreamCodec#atRest}) is closed: those bytes must never become the answer to the
+     * next request written on it.
+     */
     @Override
     public void release(Channel ch, boolean reuse) {
         UpstreamHandler h = ch.pipeline().get(UpstreamHandler.class);
+        if (h != null) {
+            h.detach();
+        }
         if (!reuse) {
-            if (h != null) {
-                h.detach();
-            }
             ch.close();
             return;
         }
@@ -148,7 +154,12 @@ public final class UpstreamPool implements Connector {
             ch.close();
             return;
         }
-        h.detach();
+        UpstreamCodec codec = ch.pipeline().get(UpstreamCodec.class);
+        if (codec == null || !codec.atRest()) {
+            UpstreamHandler.BYTES_AFTER_RESPONSE.warn("target={} when=\"with its answer\"", h.key());
+            ch.close();
+            return;
+        }
         h.idleSinceNanos = System.nanoTime();
         idle.computeIfAbsent(h.key(), k -> new ArrayDeque<>()).addLast(ch);
         ch.read();

@@ -73,11 +73,30 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
         methods.add(method);
     }
 
+    /**
+     * True when the decoder holds nothing beyond the responses it handed on: no byte of a next
+     * response, no response under way, no request awaiting its answer. Only then may the
+     * connection carry another request: bytes a target sent beyond its answer are not the answer
+     * to the next request (RFC 9112 §6.3: a client "MUST NOT process, cache, or forward such
+     * extra data as a separate response"), so a connection that holds any is closed instead.
+     * Meaningful while the end of a response is handed on: decoding stops at each response's end
+     * ({@link #decode}), so what came after it is still in the buffer, not decoded yet.
+     */
+    boolean atRest() {
+        return state == State.HEAD && scanned == 0 && methods.isEmpty() && actualReadableBytes() == 0;
+    }
+
+    /**
+     * Decodes up to the end of one response (or of a 1xx), then returns, so that end is handed on
+     * before any byte after it is decoded: the connection's handler sees, through
+     * {@link #atRest}, whether the target sent more than its answer, before it pools the
+     * connection or the next request is written on it.
+     */
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         try {
-            while (in.isReadable() && step(in, out)) {
-                // next part
+            while (in.isReadable() && step(in, out) && state != State.HEAD) {
+                // next part of the same response
             }
         } catch (MalformedResponse e) {
             state = State.BROKEN;

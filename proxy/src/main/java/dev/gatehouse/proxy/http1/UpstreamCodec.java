@@ -15,9 +15,20 @@ import java.util.List;
  * tunnel), the decoder hands on the bytes it holds beyond the {@code 101}.
  */
 public final class UpstreamCodec extends CombinedChannelDuplexHandler<ResponseDecoder, HttpRequestEncoder> {
+    private final ResponseDecoder decoder;
+
     public UpstreamCodec() {
-        ResponseDecoder decoder = new ResponseDecoder();
+        decoder = new ResponseDecoder();
         init(decoder, new Encoder(decoder));
+    }
+
+    /**
+     * True when the connection may carry another request: every request sent was answered and no
+     * byte beyond those answers was received ({@link ResponseDecoder#atRest}). Asked when a
+     * response's end is handed on, before the connection goes back to its pool.
+     */
+    public boolean atRest() {
+        return decoder.atRest();
     }
 
     private static final class Encoder extends HttpRequestEncoder {
