@@ -24,9 +24,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Fault drills on the targets (issue 10): `gatehouse local` over real sockets, steady GET load,
  * one target misbehaving. Each drill asserts what the clients saw, what reached each backend
- * (every request carries an id the backends record) and that nothing was lost: every request
- * sent was answered, every answer arrived somewhere, and only an idempotent request was ever
- * sent twice. Figures: see {@link DrillReport} and docs/operations.md, "Fault drills".
+ * (every request carries an id the backends record and echo in their answer) and that nothing
+ * was lost or mixed up: every request sent was answered with the answer to itself (never
+ * another request's: {@link DrillClient} checks the echo), every answer arrived somewhere, and
+ * only an idempotent request was ever sent twice. Figures: see {@link DrillReport} and
+ * docs/operations.md, "Fault drills".
  */
 class BackendFaultDrillTest {
     /** Load: three keep-alive clients (within the minimum of a retry budget, so none is refused for it). */
@@ -104,8 +106,10 @@ class BackendFaultDrillTest {
                 .put("answered.by-a", load.ok.stream().filter(d -> "a".equals(d.servedBy())).count())
                 .put("arrivals.a.repeated", atA.size() - atASet.size()).put("answered.unrecorded", unrecorded.size())
                 .put("replayed", replayed.size()).put("b.arrivals.after-kill", b.arrivals.size() - bAtKill).log();
+        assertThat(load.wrongAnswers).as("requests answered with another request's answer").isEmpty();
         assertThat(load.failures).as("requests that failed").isEmpty();
         assertThat(load.answered()).as("every request sent was answered").isEqualTo(load.sent.get());
+        // every answer echoed its own request's id (above), so an answer here is a lost arrival line
         assertThat(unrecorded).as("answers for requests no target recorded (id@servedBy); a's last output lines: "
                 + a.lines.subList(Math.max(0, a.lines.size() - 5), a.lines.size())).isEmpty();
         assertThat(replayed).as("GETs sent to both: only those in flight on a when it died").hasSizeLessThanOrEqualTo(CLIENTS);
@@ -142,6 +146,7 @@ class BackendFaultDrillTest {
                 .put("post.sent", posts.size()).put("post.504", 1).put("post.504.ms", timedOut.millis)
                 .put("post.504.arrivals", silent.count(timedOut.id) + "+" + good.count(timedOut.id)).log();
 
+        assertThat(load.wrongAnswers).as("requests answered with another request's answer").isEmpty();
         assertThat(load.failures).as("GETs that failed").isEmpty();
         assertThat(load.answered()).isEqualTo(load.sent.get());
         for (DrillLoad.Done d : load.ok) {
@@ -177,6 +182,7 @@ class BackendFaultDrillTest {
                 .put("post.sent", posts.size()).put("post.502", 1)
                 .put("post.502.arrivals", reset.count(refused.id) + "+" + good.count(refused.id)).log();
 
+        assertThat(load.wrongAnswers).as("requests answered with another request's answer").isEmpty();
         assertThat(load.failures).as("GETs that failed").isEmpty();
         assertThat(load.answered()).isEqualTo(load.sent.get());
         for (DrillLoad.Done d : load.ok) {

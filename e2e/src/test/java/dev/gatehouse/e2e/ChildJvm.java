@@ -15,9 +15,10 @@ import java.util.function.Predicate;
 
 /**
  * A Java main of this test class path in a process of its own (the same java binary), so a
- * drill can kill it as an operator's SIGKILL or an OOM kill would: {@link #kill()} is
- * {@code destroyForcibly}, no shutdown hook runs, the kernel closes its sockets. Its output lines
- * are kept ({@link #lines}) and copied to {@code log}; {@link #close()} kills what is left.
+ * drill can kill it as an operator's SIGKILL or an OOM kill would: {@link #kill()} sends SIGKILL,
+ * no shutdown hook runs, the kernel closes its sockets. Its output lines are kept
+ * ({@link #lines}), every one of them, up to the kill, and copied to {@code log};
+ * {@link #close()} kills what is left.
  */
 final class ChildJvm implements AutoCloseable {
     private final Process process;
@@ -84,13 +85,25 @@ final class ChildJvm implements AutoCloseable {
         return process.pid();
     }
 
-    /** SIGKILL, and waits until the process is gone and its output read to the end. */
+    /**
+     * SIGKILL, and waits until the process is gone and its output read to the end (its pipe's end
+     * of stream), so {@link #lines} holds every line it wrote before it died.
+     *
+     * <p>{@code Process.destroyForcibly()} would close the stream the reader reads right after the
+     * signal: whatever the process wrote that the reader had not read yet was lost (under load,
+     * the last lines: the kill drill then saw answers from a target with no arrival line for
+     * them). {@code ProcessHandle.destroyForcibly()} only signals; the kernel keeps what a dead
+     * process wrote to the pipe for the reader.
+     */
     void kill() throws InterruptedException {
-        process.destroyForcibly();
+        process.toHandle().destroyForcibly();
         if (!process.waitFor(10, TimeUnit.SECONDS)) {
             throw new AssertionError("process " + process.pid() + " still alive 10 s after SIGKILL");
         }
-        reader.join(5_000);
+        reader.join(10_000);
+        if (reader.isAlive()) {
+            throw new AssertionError("the output of process " + process.pid() + " not read to its end 10 s after it died");
+        }
     }
 
     @Override

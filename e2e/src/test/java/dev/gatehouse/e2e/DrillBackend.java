@@ -26,7 +26,10 @@ import java.util.function.Consumer;
  * as told:
  *
  * <ul>
- *   <li>{@link Behaviour#ANSWER}: 200 with its name in {@code X-Served-By}; a path
+ *   <li>{@link Behaviour#ANSWER}: 200 with its name in {@code X-Served-By} and the request's
+ *       {@code X-Drill-Id} echoed in {@code X-Drill-Echo} (and, for a small answer, in the body:
+ *       {@code <name> <id>}), so a client can tell the answer to its own request from one relayed
+ *       to it by mistake ({@link DrillClient} checks every answer); a path
  *       {@code /big/<bytes>} is answered with that many bytes, streamed from one 64 KiB buffer
  *       (what it could write is {@link #bytesWritten()});</li>
  *   <li>{@link Behaviour#SILENT}: never answers, keeps the connection open until closed;</li>
@@ -35,7 +38,11 @@ import java.util.function.Consumer;
  * </ul>
  *
  * <p>{@link #main} runs one in a process of its own, printing {@code port <n>} and then one line
- * {@code arrival <id> <method>} per request, so a drill can kill it with SIGKILL.
+ * {@code arrival <id> <method>} per request, so a drill can kill it with SIGKILL. The arrival is
+ * recorded, and its line written to the process's standard output (an unbuffered descriptor,
+ * flushed by {@code println}), before the request's body is read and before any byte of its
+ * answer is written: a SIGKILL cannot leave an answer on the wire whose arrival line is not in
+ * the pipe (the kernel keeps what a killed process wrote to a pipe for the reader).
  */
 final class DrillBackend implements AutoCloseable {
     enum Behaviour { ANSWER, SILENT, RESET_AFTER_BODY }
@@ -149,7 +156,7 @@ final class DrillBackend implements AutoCloseable {
                         s.setSoLinger(true, 0);
                         return;
                     }
-                    case ANSWER -> answer(out, a.path());
+                    case ANSWER -> answer(out, a);
                 }
             }
         } catch (IOException e) {
@@ -159,11 +166,13 @@ final class DrillBackend implements AutoCloseable {
         }
     }
 
-    private void answer(OutputStream out, String path) throws IOException {
+    private void answer(OutputStream out, Arrival a) throws IOException {
+        String path = a.path();
+        String echo = a.id() == null ? "" : "X-Drill-Echo: " + a.id() + "\r\n";
         if (path.startsWith("/big/")) {
             long size = Long.parseLong(path.substring(5));
             out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\nContent-Type: application/octet-stream\r\nX-Served-By: "
-                    + name + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                    + name + "\r\n" + echo + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
             for (long left = size; left > 0; ) {
                 int n = (int) Math.min(left, FILL.length);
                 out.write(FILL, 0, n);
@@ -176,11 +185,17 @@ final class DrillBackend implements AutoCloseable {
         // head and body in one write, as a server answers a small response: a SIGKILL (the kill drill)
         // then ends the connection between responses, never inside one (a response the target itself
         // cut after its head cannot be retried by any proxy, and is not what the drill counts)
-        byte[] body = name.getBytes(StandardCharsets.ISO_8859_1);
+        String text = smallBody(name, a.id());
+        byte[] body = text.getBytes(StandardCharsets.ISO_8859_1);
         out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\nContent-Type: text/plain\r\nX-Served-By: " + name
-                + "\r\n\r\n" + name).getBytes(StandardCharsets.ISO_8859_1));
+                + "\r\n" + echo + "\r\n" + text).getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
         bytesWritten.addAndGet(body.length);
+    }
+
+    /** The body of a small answer by backend {@code name} to the request with {@code id}: {@code <name> <id>}, or the name alone without an id. */
+    static String smallBody(String name, String id) {
+        return id == null ? name : name + " " + id;
     }
 
     /** The head up to and including the CRLF before the blank line; null at a clean end of stream. */

@@ -13,11 +13,25 @@ import java.util.Locale;
 /**
  * A keep-alive HTTP/1.1 client over a plain socket, for the drills: it never retries and never
  * hides a reset, so every failure the proxy let through is counted. Each request carries
- * {@code X-Drill-Id}, which the {@link DrillBackend}s record. A connection the proxy closed (or
+ * {@code X-Drill-Id}, which the {@link DrillBackend}s record and echo. A connection the proxy closed (or
  * said {@code Connection: close} on) is replaced before the next request; one that failed
  * mid-request is a failure of that request.
+ *
+ * <p>Every answer that names a backend ({@code X-Served-By}) must be the answer to the request
+ * just sent: its {@code X-Drill-Echo} equal to the request's id, and a small text body equal to
+ * {@code <backend> <id>}. Anything else is a response relayed to the wrong request, the worst
+ * fault a proxy can have: it is thrown as a {@link WrongAnswer} (the connection is dropped, as
+ * what follows on it is out of step), so every drill counts it as a failure.
  */
 final class DrillClient implements AutoCloseable {
+    /** An answer that is not the answer to the request sent: another request's, or one with no identity. */
+    static final class WrongAnswer extends IOException {
+        WrongAnswer(String sent, Response r) {
+            super("the answer to request " + sent + " is the answer to " + DrillBackend.header(r.head(), "x-drill-echo")
+                    + " (X-Served-By " + r.servedBy() + ", body \"" + r.body() + "\")");
+        }
+    }
+
     /** What the client saw: status, the backend that answered (X-Served-By), body (up to 4 KiB kept), and its length. */
     record Response(int status, String servedBy, String body, long length, String head) {
     }
@@ -68,6 +82,9 @@ final class DrillClient implements AutoCloseable {
             }
             out.flush();
             Response r = read();
+            if (id != null && r.servedBy() != null && !answers(r, id)) {
+                throw new WrongAnswer(id, r);
+            }
             if ("close".equalsIgnoreCase(DrillBackend.header(r.head(), "connection"))) {
                 close();
             }
@@ -76,6 +93,15 @@ final class DrillClient implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /** True when {@code r}, from a drill backend, answers the request with {@code id}. */
+    static boolean answers(Response r, String id) {
+        if (!id.equals(DrillBackend.header(r.head(), "x-drill-echo"))) {
+            return false;
+        }
+        String type = DrillBackend.header(r.head(), "content-type");
+        return !"text/plain".equals(type) || r.body().equals(DrillBackend.smallBody(r.servedBy(), id));
     }
 
     private Response read() throws IOException {

@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link DrillClient}, sending {@code GET path} back to back (or paced to a rate per client),
  * each request with a unique
  * {@code X-Drill-Id} ({@code <prefix>-<n>}). Every request is accounted for: answered 200
- * ({@link #ok}, with the latency), or a failure (another status, or an I/O error) with the reason.
+ * ({@link #ok}, with the latency), or a failure (another status, an I/O error, or the answer to
+ * another request: {@link #wrongAnswers}) with the reason.
  */
 final class DrillLoad implements AutoCloseable {
     /** One answered request: its id, who served it, and how long it took. */
@@ -28,6 +29,8 @@ final class DrillLoad implements AutoCloseable {
     final List<Done> ok = Collections.synchronizedList(new ArrayList<>());
     /** id → what went wrong. */
     final Map<String, String> failures = new ConcurrentHashMap<>();
+    /** id → the answer to another request it got instead of its own ({@link DrillClient.WrongAnswer}); in {@link #failures} too. */
+    final Map<String, String> wrongAnswers = new ConcurrentHashMap<>();
 
     private DrillLoad(String prefix) {
         this.prefix = prefix;
@@ -72,6 +75,9 @@ final class DrillLoad implements AutoCloseable {
                     } else {
                         failures.put(id, "status " + r.status() + " " + r.body());
                     }
+                } catch (DrillClient.WrongAnswer e) {
+                    wrongAnswers.put(id, e.getMessage());
+                    failures.put(id, e.toString());
                 } catch (Exception e) {
                     failures.put(id, e.toString());
                 }

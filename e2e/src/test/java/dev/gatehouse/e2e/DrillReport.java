@@ -34,9 +34,10 @@ final class DrillReport {
         return this;
     }
 
-    /** sent, answered 200, failed: the three every drill under load reports. */
+    /** sent, answered 200, failed, and of those failed the ones answered with another request's answer: what every drill under load reports. */
     DrillReport load(String name, DrillLoad load) {
-        return put(name + ".sent", load.sent.get()).put(name + ".ok", load.answered()).put(name + ".failed", load.failures.size());
+        return put(name + ".sent", load.sent.get()).put(name + ".ok", load.answered()).put(name + ".failed", load.failures.size())
+                .put(name + ".wrong-answer", load.wrongAnswers.size());
     }
 
     /** Logs the line and appends it to the figures file. */

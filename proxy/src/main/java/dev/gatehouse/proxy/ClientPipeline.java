@@ -6,6 +6,7 @@ import dev.gatehouse.proxy.forward.Http2Front;
 import dev.gatehouse.proxy.forward.UpstreamPool;
 import dev.gatehouse.proxy.http.RequestGate;
 import dev.gatehouse.proxy.http.StrictRequestDecoder;
+import dev.gatehouse.proxy.http1.ClientResponseEncoder;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RequestObserver;
 import io.netty.channel.Channel;
@@ -14,7 +15,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -121,7 +121,7 @@ final class ClientPipeline {
         ClientLimits limits = config.limits();
         ch.pipeline()
                 .addLast("decoder", new StrictRequestDecoder(limits))
-                .addLast("encoder", new HttpResponseEncoder())
+                .addLast("encoder", new ClientResponseEncoder())
                 .addLast("gate", new RequestGate(limits, edge))
                 .addLast("proxy", new ClientHandler(plane, pools.get(ch.eventLoop()), observer, limits, edge,
                         config.trustedProxies()));

@@ -53,6 +53,8 @@ public final class RawBackend implements AutoCloseable {
     public final List<ByteArrayOutputStream> received = new CopyOnWriteArrayList<>();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile Function<Request, byte[]> responder = RawBackend::echo;
+    /** Requests after whose response the backend closes the connection (a body that runs to the close). */
+    private volatile java.util.function.Predicate<Request> closeAfter = r -> false;
 
     public RawBackend() throws IOException {
         server = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
@@ -69,6 +71,10 @@ public final class RawBackend implements AutoCloseable {
 
     public void responder(Function<Request, byte[]> r) {
         responder = r;
+    }
+
+    public void closeAfter(java.util.function.Predicate<Request> p) {
+        closeAfter = p;
     }
 
     public static byte[] echo(Request r) {
@@ -128,6 +134,9 @@ public final class RawBackend implements AutoCloseable {
                 }
                 out.write(response);
                 out.flush();
+                if (closeAfter.test(r)) {
+                    return;
+                }
             }
         } catch (IOException e) {
             // the proxy closed the connection

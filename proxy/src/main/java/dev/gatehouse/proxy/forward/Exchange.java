@@ -6,6 +6,7 @@ import dev.gatehouse.proxy.http.ClientAddress;
 import dev.gatehouse.proxy.http.ErrorReply;
 import dev.gatehouse.proxy.http.ProxyHeaders;
 import dev.gatehouse.proxy.http.RequestGate;
+import dev.gatehouse.proxy.http1.MalformedResponse;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RateLimitedLog;
 import dev.gatehouse.proxy.observe.RequestRecord;
@@ -323,7 +324,9 @@ final class Exchange {
             ch.close();
             return;
         }
-        MALFORMED.warn("target={} request_id={} cause=\"{}\"", a.peer().key(), requestId, cause.getClass().getSimpleName());
+        // MalformedResponse's message names the rule broken, never the target's bytes; other causes log their class only
+        MALFORMED.warn("target={} request_id={} cause=\"{}\"", a.peer().key(), requestId,
+                cause instanceof MalformedResponse m ? m.getMessage() : cause.getClass().getSimpleName());
         if (responseStarted && !responseComplete) {
             releaseUpstream(false);
             client.abort();

@@ -3,6 +3,7 @@ package dev.gatehouse.proxy.forward;
 import dev.gatehouse.proxy.http.RequestGate;
 import dev.gatehouse.proxy.http.StrictRequestDecoder;
 import dev.gatehouse.proxy.http.WebSocketUpgrade;
+import dev.gatehouse.proxy.http1.UpstreamCodec;
 import dev.gatehouse.proxy.observe.RateLimitedLog;
 import dev.gatehouse.proxy.observe.RequestRecord;
 import dev.gatehouse.proxy.observe.RouteMeters.TunnelOutcome;
@@ -14,7 +15,6 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseEncoder;
@@ -150,7 +150,7 @@ public final class Tunnel {
         up.replace(UpstreamHandler.class, "tunnel", t.upstreamSide);
         // each decoder hands on what it holds beyond the HTTP it decoded: the target's first frames
         // to the client, then the client's (if any came early) to the target
-        remove(up, HttpClientCodec.class);
+        remove(up, UpstreamCodec.class);
         remove(cp, StrictRequestDecoder.class);
 
         client.flush();

@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy.forward;
 
+import dev.gatehouse.proxy.observe.RateLimitedLog;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
@@ -18,6 +19,11 @@ import org.slf4j.LoggerFactory;
  */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamHandler.class);
+    /**
+     * A target sent bytes beyond the answer to the request it was sent (RFC 9112 §6.3): the
+     * connection is closed, never handed to the next request.
+     */
+    static final RateLimitedLog BYTES_AFTER_RESPONSE = RateLimitedLog.of(LOG, "upstream.bytes-after-response");
 
     private final Connector pool;
     private final String key;
@@ -67,6 +73,9 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         UpstreamAttempt a = attempt;
         if (a == null) {
             ReferenceCountUtil.release(msg);
+            if (ctx.channel().isOpen()) {
+                BYTES_AFTER_RESPONSE.warn("target={} when=\"while idle\"", key);
+            }
             ctx.close();
             return;
         }

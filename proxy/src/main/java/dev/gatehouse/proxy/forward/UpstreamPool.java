@@ -4,6 +4,7 @@ import dev.gatehouse.config.Service;
 import dev.gatehouse.proxy.Transport;
 import dev.gatehouse.proxy.balance.DnsResolvers;
 import dev.gatehouse.proxy.balance.Peer;
+import dev.gatehouse.proxy.http1.UpstreamCodec;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -11,8 +12,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -128,22 +127,26 @@ public final class UpstreamPool implements Connector {
                     handler.setHandshakeTimeoutMillis(connectMillis);
                     ch.pipeline().addLast("tls", handler);
                 }
-                ch.pipeline().addLast("codec", new HttpClientCodec(new HttpDecoderConfig()
-                        .setMaxInitialLineLength(8192).setMaxHeaderSize(65536).setMaxChunkSize(65536)
-                        .setValidateHeaders(false), false, false));
+                ch.pipeline().addLast("codec", new UpstreamCodec());
                 ch.pipeline().addLast("upstream", new UpstreamHandler(pool, key));
             }
         });
         return bootstrap.connect(peer.address());
     }
 
+    /**
+     * Takes back a connection whose attempt ended: pooled when {@code reuse} and it can carry
+     * another request; closed otherwise. A connection whose target sent bytes beyond its answer
+     * ({@link UpstreamCodec#atRest}) is closed: those bytes must never become the answer to the
+     * next request written on it.
+     */
     @Override
     public void release(Channel ch, boolean reuse) {
         UpstreamHandler h = ch.pipeline().get(UpstreamHandler.class);
+        if (h != null) {
+            h.detach();
+        }
         if (!reuse) {
-            if (h != null) {
-                h.detach();
-            }
             ch.close();
             return;
         }
@@ -151,7 +154,12 @@ public final class UpstreamPool implements Connector {
             ch.close();
             return;
         }
-        h.detach();
+        UpstreamCodec codec = ch.pipeline().get(UpstreamCodec.class);
+        if (codec == null || !codec.atRest()) {
+            UpstreamHandler.BYTES_AFTER_RESPONSE.warn("target={} when=\"with its answer\"", h.key());
+            ch.close();
+            return;
+        }
         h.idleSinceNanos = System.nanoTime();
         idle.computeIfAbsent(h.key(), k -> new ArrayDeque<>()).addLast(ch);
         ch.read();

@@ -1,0 +1,410 @@
+package dev.gatehouse.proxy.http1;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
+
+import java.nio.charset.StandardCharsets;
+import java.util.AbstractMap.SimpleImmutableEntry;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The fields of one received HTTP/1.1 head, kept as offsets into the head's bytes, behind Netty's
+ * {@link HttpHeaders} so the rest of the proxy reads and edits them as any header map.
+ *
+ * <p>What the relay does to a response head — look fields up, remove hop-by-hop ones, set or add
+ * the proxy's own — is answered on the offsets: a removal marks fields dropped, a set or an add
+ * appends a field after the received ones (where {@code DefaultHttpHeaders} puts it too). No
+ * name or value object is made for a field nobody asks about, and {@link #writeTo} writes the
+ * result as byte ranges plus the appended fields. Anything else (iterating names as a set, typed
+ * getters, non-text values, copies) first turns the fields into a {@code DefaultHttpHeaders}
+ * once (copy-on-write), which then answers everything: correct for every caller, cheap for the
+ * relay's.
+ *
+ * <p>Names compare case-insensitively (ASCII), as in every Netty header map. Values are the
+ * received bytes read as ISO-8859-1, as Netty's decoder reads them.
+ */
+public final class HeadFields extends MapOnlyHeaders {
+    private final byte[] bytes;
+    /** Per field: name start, name end, value start, value end, into {@link #bytes}. */
+    private final int[] at;
+    private final int count;
+    /** Received fields removed since; null while none is. */
+    private boolean[] removed;
+    private int removedCount;
+    /** Appended fields, name then value; null while none is. */
+    private ArrayList<CharSequence> added;
+    /** Once set, the fields live here and every call goes to it. */
+    private HttpHeaders map;
+
+    HeadFields(byte[] bytes, int[] at, int count) {
+        this.bytes = bytes;
+        this.at = at;
+        this.count = count;
+    }
+
+    private boolean kept(int i) {
+        return removed == null || !removed[i];
+    }
+
+    private boolean nameIs(int i, CharSequence name) {
+        int from = at[4 * i];
+        int len = at[4 * i + 1] - from;
+        if (len != name.length()) {
+            return false;
+        }
+        for (int j = 0; j < len; j++) {
+            if (lower(bytes[from + j] & 0xFF) != lower(name.charAt(j))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int lower(int c) {
+        return c >= 'A' && c <= 'Z' ? c + 32 : c;
+    }
+
+    private String valueString(int i) {
+        int from = at[4 * i + 2];
+        return new String(bytes, from, at[4 * i + 3] - from, StandardCharsets.ISO_8859_1);
+    }
+
+    private AsciiString nameView(int i) {
+        return new AsciiString(bytes, at[4 * i], at[4 * i + 1] - at[4 * i], false);
+    }
+
+    private AsciiString valueView(int i) {
+        return new AsciiString(bytes, at[4 * i + 2], at[4 * i + 3] - at[4 * i + 2], false);
+    }
+
+    private int addedCount() {
+        return added == null ? 0 : added.size() / 2;
+    }
+
+    /** The fields as a {@code DefaultHttpHeaders}, made once; every later call is answered by it. */
+    @Override
+    HttpHeaders map() {
+        HttpHeaders m = map;
+        if (m == null) {
+            m = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
+            for (int i = 0; i < count; i++) {
+                if (kept(i)) {
+                    m.add(nameView(i).toString(), valueString(i));
+                }
+            }
+            for (int j = 0; j < addedCount(); j++) {
+                m.add(added.get(2 * j), added.get(2 * j + 1));
+            }
+            map = m;
+            added = null;
+        }
+        return m;
+    }
+
+    /** True once the fields were turned into a map: {@link #writeTo} no longer applies. */
+    boolean materialised() {
+        return map != null;
+    }
+
+    /**
+     * Writes the fields as {@code name: value CRLF} lines (the end of head not included): the
+     * received ones kept as byte ranges, then the appended ones, byte for byte what Netty's
+     * encoder writes for the same map.
+     *
+     * @return false when the fields were turned into a map; the caller encodes that instead
+     */
+    public boolean writeTo(ByteBuf buf) {
+        if (map != null) {
+            return false;
+        }
+        for (int i = 0; i < count; i++) {
+            if (kept(i)) {
+                int o = 4 * i;
+                buf.writeBytes(bytes, at[o], at[o + 1] - at[o]);
+                buf.writeShort(COLON_SP);
+                buf.writeBytes(bytes, at[o + 2], at[o + 3] - at[o + 2]);
+                buf.writeShort(CRLF);
+            }
+        }
+        for (int j = 0; j < addedCount(); j++) {
+            writeText(buf, added.get(2 * j));
+            buf.writeShort(COLON_SP);
+            writeText(buf, added.get(2 * j + 1));
+            buf.writeShort(CRLF);
+        }
+        return true;
+    }
+
+    private static final int COLON_SP = (':' << 8) | ' ';
+    private static final int CRLF = ('\r' << 8) | '\n';
+
+    private static void writeText(ByteBuf buf, CharSequence s) {
+        if (s instanceof AsciiString a) {
+            ByteBufUtil.copy(a, buf);
+        } else {
+            ByteBufUtil.writeAscii(buf, s);
+        }
+    }
+
+    @Override
+    public String get(CharSequence name) {
+        if (map != null) {
+            return map.get(name);
+        }
+        for (int i = 0; i < count; i++) {
+            if (kept(i) && nameIs(i, name)) {
+                return valueString(i);
+            }
+        }
+        for (int j = 0; j < addedCount(); j++) {
+            if (AsciiString.contentEqualsIgnoreCase(added.get(2 * j), name)) {
+                return added.get(2 * j + 1).toString();
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public List<String> getAll(CharSequence name) {
+        if (map != null) {
+            return map.getAll(name);
+        }
+        List<String> out = new ArrayList<>(2);
+        for (int i = 0; i < count; i++) {
+            if (kept(i) && nameIs(i, name)) {
+                out.add(valueString(i));
+            }
+        }
+        for (int j = 0; j < addedCount(); j++) {
+            if (AsciiString.contentEqualsIgnoreCase(added.get(2 * j), name)) {
+                out.add(added.get(2 * j + 1).toString());
+            }
+        }
+        return out;
+    }
+
+    /** The values of {@code name} as views over the head's bytes (no copy), then the appended ones. */
+    @Override
+    public Iterator<? extends CharSequence> valueCharSequenceIterator(CharSequence name) {
+        if (map != null) {
+            return map.valueCharSequenceIterator(name);
+        }
+        List<CharSequence> out = new ArrayList<>(2);
+        for (int i = 0; i < count; i++) {
+            if (kept(i) && nameIs(i, name)) {
+                out.add(valueView(i));
+            }
+        }
+        for (int j = 0; j < addedCount(); j++) {
+            if (AsciiString.contentEqualsIgnoreCase(added.get(2 * j), name)) {
+                out.add(added.get(2 * j + 1));
+            }
+        }
+        return out.iterator();
+    }
+
+    @Override
+    public boolean contains(CharSequence name) {
+        if (map != null) {
+            return map.contains(name);
+        }
+        for (int i = 0; i < count; i++) {
+            if (kept(i) && nameIs(i, name)) {
+                return true;
+            }
+        }
+        for (int j = 0; j < addedCount(); j++) {
+            if (AsciiString.contentEqualsIgnoreCase(added.get(2 * j), name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a value of {@code name}, split at commas and trimmed, is {@code value}: as {@code DefaultHttpHeaders}. */
+    @Override
+    public boolean containsValue(CharSequence name, CharSequence value, boolean ignoreCase) {
+        if (map != null) {
+            return map.containsValue(name, value, ignoreCase);
+        }
+        for (int i = 0; i < count; i++) {
+            if (kept(i) && nameIs(i, name) && hasToken(valueView(i), value, ignoreCase)) {
+                return true;
+            }
+        }
+        for (int j = 0; j < addedCount(); j++) {
+            if (AsciiString.contentEqualsIgnoreCase(added.get(2 * j), name) && hasToken(added.get(2 * j + 1), value, ignoreCase)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The index of the first kept received field named {@code name} at or after {@code from}, or -1. */
+    int find(CharSequence name, int from) {
+        for (int i = from; i < count; i++) {
+            if (kept(i) && nameIs(i, name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The value of received field {@code i}, as a view over the head's bytes. */
+    AsciiString value(int i) {
+        return valueView(i);
+    }
+
+    private static boolean hasToken(CharSequence v, CharSequence token, boolean ignoreCase) {
+        int n = v.length();
+        int i = 0;
+        while (i <= n) {
+            int end = i;
+            while (end < n && v.charAt(end) != ',') {
+                end++;
+            }
+            int from = i;
+            int to = end;
+            while (from < to && (v.charAt(from) == ' ' || v.charAt(from) == '\t')) {
+                from++;
+            }
+            while (to > from && (v.charAt(to - 1) == ' ' || v.charAt(to - 1) == '\t')) {
+                to--;
+            }
+            if (to - from == token.length() && AsciiString.regionMatches(v, ignoreCase, from, token, 0, to - from)) {
+                return true;
+            }
+            i = end + 1;
+        }
+        return false;
+    }
+
+    @Override
+    public boolean contains(CharSequence name, CharSequence value, boolean ignoreCase) {
+        if (map != null) {
+            return map.contains(name, value, ignoreCase);
+        }
+        for (Iterator<? extends CharSequence> it = valueCharSequenceIterator(name); it.hasNext(); ) {
+            CharSequence v = it.next();
+            if (ignoreCase ? AsciiString.contentEqualsIgnoreCase(v, value) : AsciiString.contentEquals(v, value)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public boolean isEmpty() {
+        return size() == 0;
+    }
+
+    @Override
+    public int size() {
+        return map != null ? map.size() : count - removedCount + addedCount();
+    }
+
+    /** The fields in order, names and values as views over the head's bytes (no copy). */
+    @Override
+    public Iterator<Map.Entry<CharSequence, CharSequence>> iteratorCharSequence() {
+        if (map != null) {
+            return map.iteratorCharSequence();
+        }
+        List<Map.Entry<CharSequence, CharSequence>> out = new ArrayList<>(size());
+        for (int i = 0; i < count; i++) {
+            if (kept(i)) {
+                out.add(new SimpleImmutableEntry<>(nameView(i), valueView(i)));
+            }
+        }
+        for (int j = 0; j < addedCount(); j++) {
+            out.add(new SimpleImmutableEntry<>(added.get(2 * j), added.get(2 * j + 1)));
+        }
+        return out.iterator();
+    }
+
+    @Override
+    public List<Map.Entry<String, String>> entries() {
+        if (map != null) {
+            return map.entries();
+        }
+        List<Map.Entry<String, String>> out = new ArrayList<>(size());
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> e = it.next();
+            out.add(new SimpleImmutableEntry<>(e.getKey().toString(), e.getValue().toString()));
+        }
+        return out;
+    }
+
+    @Override
+    public Iterator<Map.Entry<String, String>> iterator() {
+        return entries().iterator();
+    }
+
+    @Override
+    public HttpHeaders add(CharSequence name, Object value) {
+        if (map != null || !(value instanceof CharSequence v)) {
+            map().add(name, value);
+            return this;
+        }
+        if (added == null) {
+            added = new ArrayList<>(12);
+        }
+        added.add(name);
+        added.add(v);
+        return this;
+    }
+
+    @Override
+    public HttpHeaders set(CharSequence name, Object value) {
+        if (map != null || !(value instanceof CharSequence)) {
+            map().set(name, value);
+            return this;
+        }
+        remove(name);
+        return add(name, value);
+    }
+
+    @Override
+    public HttpHeaders remove(CharSequence name) {
+        if (map != null) {
+            map.remove(name);
+            return this;
+        }
+        for (int i = 0; i < count; i++) {
+            if (kept(i) && nameIs(i, name)) {
+                if (removed == null) {
+                    removed = new boolean[count];
+                }
+                removed[i] = true;
+                removedCount++;
+            }
+        }
+        if (added != null) {
+            for (int j = addedCount() - 1; j >= 0; j--) {
+                if (AsciiString.contentEqualsIgnoreCase(added.get(2 * j), name)) {
+                    added.remove(2 * j + 1);
+                    added.remove(2 * j);
+                }
+            }
+        }
+        return this;
+    }
+
+    @Override
+    public HttpHeaders clear() {
+        if (map != null) {
+            map.clear();
+            return this;
+        }
+        removed = new boolean[count];
+        java.util.Arrays.fill(removed, true);
+        removedCount = count;
+        added = null;
+        return this;
+    }
+}

@@ -1,0 +1,172 @@
+package dev.gatehouse.proxy.http1;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Reads one complete response head (status line, field lines, the empty line) out of its bytes
+ * into a {@link ParsedResponse}, keeping offsets rather than strings. Lines end in CRLF or a bare
+ * LF (RFC 9112 §2.2 lets a recipient accept the latter, as Netty does). Refused, each with a
+ * {@link MalformedResponse}:
+ * <ul>
+ *   <li>a status line that is not {@code HTTP/1.0} or {@code HTTP/1.1}, one space, three digits
+ *       100..599, then nothing or a space and a reason phrase (RFC 9112 §4, RFC 9110 §15);</li>
+ *   <li>a field line starting with whitespace: obs-fold, which a proxy must refuse or rewrite
+ *       (RFC 9112 §5.2); Gatehouse refuses it (502);</li>
+ *   <li>a field name that is empty or not a token, or a line without a colon (RFC 9110 §5.1,
+ *       RFC 9112 §5); whitespace between name and colon is dropped, as RFC 9112 §5.1 asks of a
+ *       proxy;</li>
+ *   <li>a bare CR, a NUL or any other control character but HTAB in a line (RFC 9112 §2.2,
+ *       RFC 9110 §5.5): such bytes are how responses get split.</li>
+ * </ul>
+ * Value whitespace at both ends is not part of the value (RFC 9110 §5.5).
+ */
+final class HeadParser {
+    private static final boolean[] TOKEN = new boolean[256];
+
+    static {
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+            TOKEN[c] = true;
+        }
+        for (int c = '0'; c <= '9'; c++) {
+            TOKEN[c] = true;
+        }
+        for (int c = 'a'; c <= 'z'; c++) {
+            TOKEN[c] = true;
+            TOKEN[c - 32] = true;
+        }
+    }
+
+    private HeadParser() {
+    }
+
+    /** The response in {@code b}, which holds exactly one head (its last line the empty one). */
+    static ParsedResponse response(byte[] b, int maxStatusLine, int maxFields) {
+        int lf = indexOfLf(b, 0);
+        int end = lf > 0 && b[lf - 1] == '\r' ? lf - 1 : lf;
+        if (end > maxStatusLine) {
+            throw new MalformedResponse("status line longer than " + maxStatusLine + " bytes");
+        }
+        if (b.length - lf - 1 > maxFields) {
+            throw new MalformedResponse("fields longer than " + maxFields + " bytes");
+        }
+        if (end < 12 || b[0] != 'H' || b[1] != 'T' || b[2] != 'T' || b[3] != 'P' || b[4] != '/' || b[5] != '1'
+                || b[6] != '.' || (b[7] != '0' && b[7] != '1') || b[8] != ' ') {
+            throw new MalformedResponse("status line does not start with HTTP/1.0 or HTTP/1.1 and a space (RFC 9112 §4)");
+        }
+        int c0 = b[9] - '0';
+        int c1 = b[10] - '0';
+        int c2 = b[11] - '0';
+        if (c0 < 1 || c0 > 5 || c1 < 0 || c1 > 9 || c2 < 0 || c2 > 9) {
+            throw new MalformedResponse("status code is not three digits 100..599 (RFC 9112 §4, RFC 9110 §15)");
+        }
+        int code = c0 * 100 + c1 * 10 + c2;
+        int from = 12;
+        if (end > 12) {
+            if (b[12] != ' ') {
+                throw new MalformedResponse("status code is not followed by a space (RFC 9112 §4)");
+            }
+            from = 13;
+        }
+        checkText(b, from, end, "reason phrase");
+        while (from < end && isSpace(b[from])) {
+            from++;
+        }
+        int to = end;
+        while (to > from && isSpace(b[to - 1])) {
+            to--;
+        }
+        HttpVersion version = b[7] == '1' ? HttpVersion.HTTP_1_1 : HttpVersion.HTTP_1_0;
+        return new ParsedResponse(version, status(code, b, from, to), fields(b, lf + 1));
+    }
+
+    /** Netty's constant when the reason is the usual one (no object made), else a status with the target's reason. */
+    private static HttpResponseStatus status(int code, byte[] b, int from, int to) {
+        HttpResponseStatus usual = HttpResponseStatus.valueOf(code);
+        String phrase = usual.reasonPhrase();
+        if (phrase.length() == to - from) {
+            boolean same = true;
+            for (int i = 0; i < phrase.length() && same; i++) {
+                same = phrase.charAt(i) == (b[from + i] & 0xFF);
+            }
+            if (same) {
+                return usual;
+            }
+        }
+        return new HttpResponseStatus(code, new String(b, from, to - from, StandardCharsets.ISO_8859_1));
+    }
+
+    /**
+     * The field lines from {@code pos} up to the empty line that ends the block (a head's fields,
+     * or a chunked body's trailer section).
+     */
+    static HeadFields fields(byte[] b, int pos) {
+        int[] at = new int[32];
+        int count = 0;
+        while (true) {
+            int lf = indexOfLf(b, pos);
+            int end = lf > pos && b[lf - 1] == '\r' ? lf - 1 : lf;
+            if (end == pos) {
+                return new HeadFields(b, at, count);
+            }
+            if (isSpace(b[pos])) {
+                throw new MalformedResponse("field line starts with whitespace (obs-fold, refused: RFC 9112 §5.2)");
+            }
+            int nameEnd = pos;
+            while (nameEnd < end && TOKEN[b[nameEnd] & 0xFF]) {
+                nameEnd++;
+            }
+            int colon = nameEnd;
+            while (colon < end && isSpace(b[colon])) {
+                colon++;
+            }
+            if (nameEnd == pos || colon == end || b[colon] != ':') {
+                throw new MalformedResponse("field line is not a token name, a colon and a value (RFC 9112 §5, RFC 9110 §5.1)");
+            }
+            checkText(b, colon + 1, end, "field value");
+            int from = colon + 1;
+            while (from < end && isSpace(b[from])) {
+                from++;
+            }
+            int to = end;
+            while (to > from && isSpace(b[to - 1])) {
+                to--;
+            }
+            if (4 * count + 4 > at.length) {
+                at = Arrays.copyOf(at, at.length * 2);
+            }
+            at[4 * count] = pos;
+            at[4 * count + 1] = nameEnd;
+            at[4 * count + 2] = from;
+            at[4 * count + 3] = to;
+            count++;
+            pos = lf + 1;
+        }
+    }
+
+    /** Field values and reason phrases: HTAB, SP, visible ASCII, obs-text; no other control byte, no bare CR (RFC 9110 §5.5). */
+    private static void checkText(byte[] b, int from, int to, String what) {
+        for (int i = from; i < to; i++) {
+            int c = b[i] & 0xFF;
+            if ((c < 0x20 && c != '\t') || c == 0x7F) {
+                throw new MalformedResponse(what + " holds a control character (RFC 9110 §5.5, RFC 9112 §2.2)");
+            }
+        }
+    }
+
+    private static int indexOfLf(byte[] b, int from) {
+        for (int i = from; i < b.length; i++) {
+            if (b[i] == '\n') {
+                return i;
+            }
+        }
+        throw new IllegalStateException("head without its empty line");
+    }
+
+    static boolean isSpace(byte c) {
+        return c == ' ' || c == '\t';
+    }
+}
