@@ -41,6 +41,13 @@ public final class Controller implements AutoCloseable {
     private final Convergence convergence;
     private final io.micrometer.core.instrument.Counter rebuilds;
     private final io.micrometer.core.instrument.Counter pushes;
+    /** Publishes by path: a whole (incremental) translation, or the endpoint step alone. */
+    private final io.micrometer.core.instrument.Counter fullPublishes;
+    private final io.micrometer.core.instrument.Counter endpointPublishes;
+    /** Changes of Services and EndpointSlices, served without a whole rebuild when only Upstreams' targets read them. */
+    private final EndpointPath endpointPath;
+    /** Held while translating and publishing: the rebuild and the endpoint step take turns on the translator and versions. */
+    private final Object translating = new Object();
     private final io.micrometer.core.instrument.MeterRegistry registry;
     /** The kept state was set from the caches once the informers synced; rebuild thread only. */
     private boolean reconciled;
@@ -123,6 +130,16 @@ public final class Controller implements AutoCloseable {
         this.gatewayStatus = config.gateway().enabled()
                 ? new GatewayStatusWriter(client, Clock.systemUTC(), config.gateway().controllerName(), registry) : null;
         this.debouncer = new Debouncer("gatehouse-rebuild", HOLD_OFF, MAX_DELAY, this::rebuild);
+        this.fullPublishes = publishes(registry, "full");
+        this.endpointPublishes = publishes(registry, "endpoints");
+        this.endpointPath = new EndpointPath(this::endpoints, debouncer, registry);
+    }
+
+    private static io.micrometer.core.instrument.Counter publishes(io.micrometer.core.instrument.MeterRegistry registry, String path) {
+        return io.micrometer.core.instrument.Counter.builder("gatehouse.controller.publishes").tag("path", path)
+                .description("Snapshots published, by path: full (a rebuild: every object looked at, the changed ones "
+                        + "translated again) or endpoints (only the Upstreams reading a changed Service or EndpointSlice)")
+                .register(registry);
     }
 
     /** The proxies, for Programmed; a change in it (connect, ack, nack, disconnect) should call {@link #changed()}. */
@@ -132,7 +149,7 @@ public final class Controller implements AutoCloseable {
     }
 
     public Controller start() {
-        watch = new ClusterWatch(client, config.namespaces(), config.defaultCertificate(), debouncer::mark, debouncer::markSoon);
+        watch = new ClusterWatch(client, config.namespaces(), config.defaultCertificate(), debouncer::mark, endpointPath::changed);
         ClusterWatch w = watch;
         io.micrometer.core.instrument.FunctionCounter.builder("gatehouse.controller.state.events", w,
                         x -> x.store().events())
@@ -217,6 +234,76 @@ public final class Controller implements AutoCloseable {
     }
 
     private void rebuild(long changeNanos) {
+        synchronized (translating) {
+            rebuildLocked(changeNanos);
+        }
+    }
+
+    /**
+     * The endpoint step ({@link EndpointPath}): the last translation with the targets and statuses of
+     * the Upstreams that read {@code services} re-derived ({@link IncrementalTranslator#endpoints}),
+     * published (an {@code endpoints} delta: only targets changed) and offered to the status
+     * updater like a rebuild's; the translator's kept outcomes and the versions move with it, so the
+     * next rebuild's delta is computed against a snapshot holding these targets.
+     *
+     * @return null when served; else why a whole rebuild is needed
+     */
+    private String endpoints(java.util.Set<String> services, long changeNanos) {
+        synchronized (translating) {
+            ClusterWatch w = watch;
+            IngressWatch iw = ingressWatch;
+            GatewayWatch gw = gatewayWatch;
+            if (w == null || !reconciled || published == null) {
+                return "no-translation-yet";
+            }
+            ClusterState state = current(w, iw, gw);
+            long start = System.nanoTime();
+            dev.gatehouse.controller.translate.EndpointChange change = translator.endpoints(state, services);
+            if (change.needsFullTranslation()) {
+                return change.fallback();
+            }
+            Translation t = change.translation();
+            if (t == null) {
+                return null; // no Upstream reads them (any more): the snapshot does not change
+            }
+            long micros = (System.nanoTime() - start) / 1_000;
+            if (publish(t, changeNanos, micros, "endpoints", change.upstreams())) {
+                endpointPublishes.increment();
+            }
+            offerStatus(state, t, iw, gw);
+            return null;
+        }
+    }
+
+    private ClusterState current(ClusterWatch w, IngressWatch iw, GatewayWatch gw) {
+        ClusterState state = iw == null ? w.state() : w.state().withIngress(iw.ingresses(), iw.classes());
+        return gw == null ? state : state.withGatewayApi(gw.state());
+    }
+
+    /** Numbers {@code t}'s snapshot and publishes it when its content changed; true when published. */
+    private boolean publish(Translation t, long changeNanos, long translateMicros, String path, int translated) {
+        Snapshot next = versions.next(t.snapshot());
+        if (next == null) {
+            return false;
+        }
+        published = next;
+        log.info("event=snapshot.published path={} version={} routes={} services={} upstreams={} consumers={} certificates={} "
+                        + "refused={} translated={} translate_micros={} since_change_micros={}",
+                path, next.version(), next.routes().size(), next.services().size(), next.upstreams().size(),
+                next.consumers().size(), next.certificates().size(), t.rejected().size(), translated, translateMicros,
+                (System.nanoTime() - changeNanos) / 1_000);
+        pushes.increment();
+        convergence.published(next.version(), changeNanos);
+        publisher.publish(next, versions.lastHash());
+        return true;
+    }
+
+    private void offerStatus(ClusterState state, Translation t, IngressWatch iw, GatewayWatch gw) {
+        long version = versions.version();
+        statusUpdater.offer(new StatusUpdater.Desired(state, t, version, pace -> otherStatus(state, t, version, iw, gw, pace)));
+    }
+
+    private void rebuildLocked(long changeNanos) {
         ClusterWatch w = watch;
         IngressWatch iw = ingressWatch;
         GatewayWatch gw = gatewayWatch;
@@ -231,10 +318,7 @@ public final class Controller implements AutoCloseable {
         if (!reconciled || check) {
             reconcile(w, reconciled);
         }
-        ClusterState state = iw == null ? w.state() : w.state().withIngress(iw.ingresses(), iw.classes());
-        if (gw != null) {
-            state = state.withGatewayApi(gw.state());
-        }
+        ClusterState state = current(w, iw, gw);
         if (check) {
             lastVerified = now;
             translator.verifyNext();
@@ -251,24 +335,13 @@ public final class Controller implements AutoCloseable {
         certificateRefused = t.certificateRefused();
         logClassConflict(state);
         logDefaultCertificate(t.defaultCertificate());
-        Snapshot next = versions.next(t.snapshot());
-        if (next != null) {
-            published = next;
-            log.info("event=snapshot.published version={} routes={} services={} upstreams={} consumers={} certificates={} refused={} "
-                            + "translate_micros={} since_change_micros={}",
-                    next.version(), next.routes().size(), next.services().size(), next.upstreams().size(),
-                    next.consumers().size(), next.certificates().size(), t.rejected().size(), translateMicros,
-                    (System.nanoTime() - changeNanos) / 1_000);
-            pushes.increment();
-            convergence.published(next.version(), changeNanos);
-            publisher.publish(next, versions.lastHash());
+        if (publish(t, changeNanos, translateMicros, "full", -1)) {
+            fullPublishes.increment();
         }
         if (leader && keyGenerator.run(state) > 0) {
             return; // the new Secrets come back through the informer and trigger the next rebuild
         }
-        long version = versions.version();
-        ClusterState translated = state;
-        statusUpdater.offer(new StatusUpdater.Desired(state, t, version, pace -> otherStatus(translated, t, version, iw, gw, pace)));
+        offerStatus(state, t, iw, gw);
     }
 
     /**
@@ -376,6 +449,7 @@ public final class Controller implements AutoCloseable {
             election.cancel(true);
         }
         recheck.shutdownNow();
+        endpointPath.close();
         debouncer.close();
         statusUpdater.close();
         if (watch != null) {
