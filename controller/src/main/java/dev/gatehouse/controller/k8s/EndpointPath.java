@@ -111,7 +111,7 @@ final class EndpointPath implements AutoCloseable {
             Counter.builder("gatehouse.controller.endpoint.fallbacks").tag("reason", declined)
                     .description("Batches of Service and EndpointSlice changes the endpoint step handed to a whole rebuild")
                     .register(registry).increment();
-            log.debug("event=endpoints.fallback services={} reason={}", batch.size(), declined);
+            log.info("event=endpoints.fallback services={} reason={}", batch.size(), declined);
             if (anySlice) {
                 fallback.markSoon();
             } else {

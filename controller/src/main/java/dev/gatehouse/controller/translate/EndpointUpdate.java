@@ -18,8 +18,9 @@ import java.util.Set;
  * translated again alone ({@link UpstreamStep#one}, the same rules and the same kept outcomes as a
  * whole translation), and their snapshot objects and statuses replaced in the last translation.
  *
- * <p>Why that is the whole translation's result: an Upstream's spec is the same object (the
- * Upstream list must be the very one last translated), so only what it reads from the Service and
+ * <p>Why that is the whole translation's result: every Upstream is the one last translated, or
+ * a new object of the same incarnation and generation (a status write, the endpoint path's own
+ * among them, hands out a new object with the same spec), so only what it reads from the Service and
  * its EndpointSlices can differ: its targets, their counts in its status, and its ResolvedRefs
  * condition. What later steps read of an Upstream is whether it was accepted (a GatewayService's
  * input), and that follows from the spec alone; it is checked anyway. A Service that a later step
@@ -30,8 +31,8 @@ final class EndpointUpdate {
     private Translation last;
     private final List<Upstream> upstreamList;
     private final Set<String> readLater;
-    /** Upstreams by the Service ({@code namespace/name}) their serviceRef names; made on first need. */
-    private Map<String, List<Upstream>> byService;
+    /** Indexes in {@link #upstreamList} of the Upstreams by the Service ({@code namespace/name}) their serviceRef names; made on first need. */
+    private Map<String, List<Integer>> byService;
     /** Index of each snapshot upstream by id, and of each status by report key; made on first need. */
     private Map<String, Integer> upstreamAt;
     private Map<String, Integer> statusAt;
@@ -43,10 +44,11 @@ final class EndpointUpdate {
     }
 
     EndpointChange apply(ClusterState now, Set<String> services, TranslationMemo memo) {
-        if (!IndexedList.sameItems(now.upstreams(), upstreamList)) {
+        List<Upstream> current = now.upstreams();
+        if (!IndexedList.sameItems(current, upstreamList) && !sameSpecs(upstreamList, current)) {
             return EndpointChange.fallback("upstreams-changed");
         }
-        Map<Upstream, Boolean> affected = new IdentityHashMap<>();
+        Map<Upstream, Upstream> affected = new IdentityHashMap<>(); // now's object → the one last translated
         for (String service : services) {
             if (service == null) {
                 return EndpointChange.fallback("unlabelled-slice");
@@ -54,8 +56,8 @@ final class EndpointUpdate {
             if (readLater.contains(service)) {
                 return EndpointChange.fallback("read-by-ingress-or-gateway-api");
             }
-            for (Upstream u : byService().getOrDefault(service, List.of())) {
-                affected.put(u, Boolean.TRUE);
+            for (int i : byService().getOrDefault(service, List.of())) {
+                affected.put(current.get(i), upstreamList.get(i));
             }
         }
         if (affected.isEmpty()) {
@@ -65,8 +67,12 @@ final class EndpointUpdate {
         ctx.memo = memo;
         List<dev.gatehouse.config.Upstream> upstreams = new ArrayList<>(last.snapshot().upstreams());
         List<ObjectStatus> statuses = new ArrayList<>(last.statuses());
-        for (Upstream u : affected.keySet()) {
+        for (Map.Entry<Upstream, Upstream> a : affected.entrySet()) {
+            Upstream u = a.getKey();
             TranslationMemo.Entry before = memo.upstreams.of(u);
+            if (before == null) {
+                before = memo.upstreams.of(a.getValue());
+            }
             if (before == null) {
                 return EndpointChange.fallback("no-kept-outcome"); // two Upstreams of one name share a report
             }
@@ -95,16 +101,45 @@ final class EndpointUpdate {
         return new EndpointChange(next, affected.size(), null);
     }
 
-    private Map<String, List<Upstream>> byService() {
+    /**
+     * Whether {@code now} holds the Upstreams of {@code last}, in the same order, each the same
+     * object or one of the same incarnation (uid) and generation: the API server bumps the
+     * generation of a custom resource on every change of its spec, and nothing else of an Upstream
+     * is translated. A status write, the most frequent change of an Upstream, is no change here.
+     */
+    static boolean sameSpecs(List<Upstream> last, List<Upstream> now) {
+        if (last.size() != now.size()) {
+            return false;
+        }
+        for (int i = 0; i < last.size(); i++) {
+            Upstream a = last.get(i);
+            Upstream b = now.get(i);
+            if (a != b && !sameGeneration(a, b)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean sameGeneration(Upstream a, Upstream b) {
+        var x = a.getMetadata();
+        var y = b.getMetadata();
+        return x != null && y != null && x.getGeneration() != null && x.getGeneration().equals(y.getGeneration())
+                && x.getUid() != null && x.getUid().equals(y.getUid()) && Objects.equals(x.getName(), y.getName())
+                && Objects.equals(Sources.namespace(a), Sources.namespace(b));
+    }
+
+    private Map<String, List<Integer>> byService() {
         if (byService == null) {
-            Map<String, List<Upstream>> m = new HashMap<>();
-            for (Upstream u : upstreamList) {
+            Map<String, List<Integer>> m = new HashMap<>();
+            for (int i = 0; i < upstreamList.size(); i++) {
+                Upstream u = upstreamList.get(i);
                 UpstreamSpec spec = u.getSpec();
                 if (spec != null && spec.serviceRef != null && spec.serviceRef.name != null) {
                     String ns = Sources.namespace(u);
                     String refNs = spec.serviceRef.namespace;
                     if (refNs == null || refNs.isEmpty() || refNs.equals(ns)) {
-                        m.computeIfAbsent(ns + "/" + spec.serviceRef.name, k -> new ArrayList<>(1)).add(u);
+                        m.computeIfAbsent(ns + "/" + spec.serviceRef.name, k -> new ArrayList<>(1)).add(i);
                     }
                 }
             }
