@@ -25,7 +25,9 @@ import java.util.concurrent.CompletableFuture;
  * The controller loop: informers mark dirty → a debounced rebuild translates the cached state,
  * publishes the snapshot when its content changed, generates keys (leader only) and hands the
  * outcome to the {@link StatusUpdater}, which writes status on its own thread, paced, on the
- * leader only. Proxies connecting, acknowledging or refusing cause no rebuild: they update the
+ * leader only. Service and EndpointSlice events take the {@link EndpointPath} instead: the
+ * Upstreams that read the Service translated again alone and published as an endpoints delta,
+ * the rebuild only when more could change (docs/translation.md). Proxies connecting, acknowledging or refusing cause no rebuild: they update the
  * convergence measure and let the status updater decide Programmed again. Every replica serves
  * the channel from its own cache.
  */
@@ -267,7 +269,7 @@ public final class Controller implements AutoCloseable {
                 return null; // no Upstream reads them (any more): the snapshot does not change
             }
             long micros = (System.nanoTime() - start) / 1_000;
-            if (publish(t, changeNanos, micros, "endpoints", change.upstreams())) {
+            if (publish(t, changeNanos, micros, "endpoints", Integer.toString(change.upstreams()))) {
                 endpointPublishes.increment();
             }
             offerStatus(state, t, iw, gw);
@@ -280,8 +282,11 @@ public final class Controller implements AutoCloseable {
         return gw == null ? state : state.withGatewayApi(gw.state());
     }
 
-    /** Numbers {@code t}'s snapshot and publishes it when its content changed; true when published. */
-    private boolean publish(Translation t, long changeNanos, long translateMicros, String path, int translated) {
+    /**
+     * Numbers {@code t}'s snapshot and publishes it when its content changed; true when published.
+     * {@code translated}: the Upstreams the endpoint path translated again, "-" for a rebuild.
+     */
+    private boolean publish(Translation t, long changeNanos, long translateMicros, String path, String translated) {
         Snapshot next = versions.next(t.snapshot());
         if (next == null) {
             return false;
@@ -335,7 +340,7 @@ public final class Controller implements AutoCloseable {
         certificateRefused = t.certificateRefused();
         logClassConflict(state);
         logDefaultCertificate(t.defaultCertificate());
-        if (publish(t, changeNanos, translateMicros, "full", -1)) {
+        if (publish(t, changeNanos, translateMicros, "full", "-")) {
             fullPublishes.increment();
         }
         if (leader && keyGenerator.run(state) > 0) {
