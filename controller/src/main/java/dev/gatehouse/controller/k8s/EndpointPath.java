@@ -111,7 +111,12 @@ final class EndpointPath implements AutoCloseable {
             Counter.builder("gatehouse.controller.endpoint.fallbacks").tag("reason", declined)
                     .description("Batches of Service and EndpointSlice changes the endpoint step handed to a whole rebuild")
                     .register(registry).increment();
-            log.info("event=endpoints.fallback services={} reason={}", batch.size(), declined);
+            if ("no-translation-yet".equals(declined)) {
+                // the informers' initial adds, before the first rebuild: thousands at a large cluster's start
+                log.debug("event=endpoints.fallback services={} reason={}", batch.size(), declined);
+            } else {
+                log.info("event=endpoints.fallback services={} reason={}", batch.size(), declined);
+            }
             if (anySlice) {
                 fallback.markSoon();
             } else {
