@@ -4,7 +4,6 @@ import dev.gatehouse.config.Snapshot;
 import dev.gatehouse.controller.publish.SnapshotPublisher;
 import dev.gatehouse.controller.publish.SnapshotVersions;
 import dev.gatehouse.controller.translate.ClusterState;
-import dev.gatehouse.controller.translate.DefaultCertificate;
 import dev.gatehouse.controller.translate.TlsSettings;
 import dev.gatehouse.controller.translate.GatewaySelection;
 import dev.gatehouse.controller.translate.Translation;
@@ -57,11 +56,9 @@ public final class Controller implements AutoCloseable {
     private volatile ProxyFleet fleet = ProxyFleet.NONE;
     private volatile ClusterWatch watch;
     private volatile IngressWatch ingressWatch;
-    private final IngressStatusWriter ingressStatus;
+    private final OtherStatus otherStatus;
     private volatile GatewayWatch gatewayWatch;
-    private final GatewayStatusWriter gatewayStatus;
-    private String classConflict;
-    private String defaultCertificateMessage;
+    private final ConfigNotes notes;
     /** How often the state is translated again, unchanged, while certificates are in play (they expire). */
     static final Duration CERTIFICATE_RECHECK = Duration.ofMinutes(1);
     /**
@@ -124,13 +121,14 @@ public final class Controller implements AutoCloseable {
                         c -> c.published == null ? 0 : c.published.version())
                 .description("Version of the last published snapshot").register(registry);
         this.config = config;
+        this.notes = new ConfigNotes(config.ingress());
         this.publisher = publisher;
         this.statusUpdater = new StatusUpdater(new StatusWriter(client, Clock.systemUTC())::write, config.statusWrites(),
                 registry, StatusUpdater.Time.SYSTEM);
         this.keyGenerator = new KeyGenerator(client);
-        this.ingressStatus = new IngressStatusWriter(client, Clock.systemUTC(), registry);
-        this.gatewayStatus = config.gateway().enabled()
-                ? new GatewayStatusWriter(client, Clock.systemUTC(), config.gateway().controllerName(), registry) : null;
+        this.otherStatus = new OtherStatus(config, new IngressStatusWriter(client, Clock.systemUTC(), registry),
+                config.gateway().enabled() ? new GatewayStatusWriter(client, Clock.systemUTC(), config.gateway().controllerName(),
+                        registry) : null);
         this.debouncer = new Debouncer("gatehouse-rebuild", HOLD_OFF, MAX_DELAY, this::rebuild);
         this.fullPublishes = publishes(registry, "full");
         this.endpointPublishes = publishes(registry, "endpoints");
@@ -305,7 +303,7 @@ public final class Controller implements AutoCloseable {
 
     private void offerStatus(ClusterState state, Translation t, IngressWatch iw, GatewayWatch gw) {
         long version = versions.version();
-        statusUpdater.offer(new StatusUpdater.Desired(state, t, version, pace -> otherStatus(state, t, version, iw, gw, pace)));
+        statusUpdater.offer(new StatusUpdater.Desired(state, t, version, pace -> otherStatus.pass(state, t, version, iw, gw, fleet, pace)));
     }
 
     private void rebuildLocked(long changeNanos) {
@@ -338,8 +336,8 @@ public final class Controller implements AutoCloseable {
             debouncer.mark(); // a Service referenced anew: its events so far were passed over
         }
         certificateRefused = t.certificateRefused();
-        logClassConflict(state);
-        logDefaultCertificate(t.defaultCertificate());
+        notes.classConflict(state);
+        notes.defaultCertificate(t.defaultCertificate());
         if (publish(t, changeNanos, translateMicros, "full", "-")) {
             fullPublishes.increment();
         }
@@ -372,41 +370,6 @@ public final class Controller implements AutoCloseable {
     }
 
     /**
-     * The Ingress and Gateway API status passes, on the status updater's thread and on its write
-     * budget (their writers skip no-op writes; a refused permit ends the pass, the next one starts
-     * from a newer state).
-     */
-    private void otherStatus(ClusterState state, Translation t, long version, IngressWatch iw, GatewayWatch gw, StatusPace pace) {
-        if (iw != null) {
-            IngressStatusWriter.Pass ip = ingressStatus.write(state, t, config.ingress().selection(), publishedAddresses(iw), pace);
-            if (ip.stopped()) {
-                return;
-            }
-            if (ip.written() > 0 || ip.failed() > 0 || ip.events() > 0) {
-                log.info("event=ingress.status_pass written={} unchanged={} failed={} warnings={}", ip.written(),
-                        ip.unchanged(), ip.failed(), ip.events());
-            }
-        }
-        if (gw != null) {
-            GatewayStatusWriter.Pass gp = gatewayStatus.write(state.gatewayApi(), t.gatewayApi(),
-                    GatewayApiHook.addresses(config.ingress(), gw), version, fleet, pace);
-            if (gp.written() > 0 || gp.failed() > 0) {
-                log.info("event=gatewayapi.status_pass written={} unchanged={} failed={}", gp.written(), gp.unchanged(),
-                        gp.failed());
-            }
-        }
-    }
-
-    /** What Ingresses of our class show in status.loadBalancer.ingress; null: no status is written. */
-    private java.util.List<io.fabric8.kubernetes.api.model.networking.v1.IngressLoadBalancerIngress> publishedAddresses(IngressWatch iw) {
-        IngressConfig ic = config.ingress();
-        if (!ic.publishAddresses().isEmpty()) {
-            return PublishedAddresses.of(ic.publishAddresses());
-        }
-        return ic.publishService() == null ? null : PublishedAddresses.of(iw.publishService());
-    }
-
-    /**
      * Certificates expire, and become valid (notBefore), while nothing in the cluster changes: with any
      * in play or refused, the state is translated again every {@link #CERTIFICATE_RECHECK}, so an
      * expired one leaves the snapshot, one valid from now on joins it, and a near expiry is told.
@@ -417,34 +380,6 @@ public final class Controller implements AutoCloseable {
             if (Duration.between(lastTranslation, clock.instant()).compareTo(CERTIFICATE_RECHECK) >= 0) {
                 debouncer.mark();
             }
-        }
-    }
-
-    /** Logs the default certificate's trouble once per change of it, naming the flag and the fix; never fails. */
-    private void logDefaultCertificate(DefaultCertificate dc) {
-        String message = dc == null ? null : dc.message();
-        if (java.util.Objects.equals(message, defaultCertificateMessage)) {
-            return;
-        }
-        if (message != null) {
-            log.warn("event=tls.default_certificate secret={} served={} problem=\"{}\"", dc.secret(), dc.served(),
-                    message.replace('"', '\''));
-        } else if (dc != null) {
-            log.info("event=tls.default_certificate secret={} served=true", dc.secret());
-        }
-        defaultCertificateMessage = message;
-    }
-
-    /** Logs once when the IngressClass of our name belongs to another controller, and once when that ends. */
-    private void logClassConflict(ClusterState state) {
-        String conflict = config.ingress().selection().conflict(state.ingressClasses());
-        if (!java.util.Objects.equals(conflict, classConflict)) {
-            if (conflict != null) {
-                log.warn("event=ingress.class_conflict class={} problem=\"{}\"", config.ingress().className(), conflict);
-            } else {
-                log.info("event=ingress.class_resolved class={}", config.ingress().className());
-            }
-            classConflict = conflict;
         }
     }
 
