@@ -26,9 +26,9 @@ import java.util.concurrent.CompletableFuture;
  * outcome to the {@link StatusUpdater}, which writes status on its own thread, paced, on the
  * leader only. Service and EndpointSlice events take the {@link EndpointPath} instead: the
  * Upstreams that read the Service translated again alone and published as an endpoints delta,
- * the rebuild only when more could change (docs/translation.md). Proxies connecting, acknowledging or refusing cause no rebuild: they update the
- * convergence measure and let the status updater decide Programmed again. Every replica serves
- * the channel from its own cache.
+ * the rebuild only when more could change (docs/translation.md). Proxies connecting,
+ * acknowledging or refusing cause no rebuild: they update the convergence measure and let the
+ * status updater decide Programmed again. Every replica serves the channel from its own cache.
  */
 public final class Controller implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Controller.class);
@@ -50,7 +50,7 @@ public final class Controller implements AutoCloseable {
     /** Held while translating and publishing: the rebuild and the endpoint step take turns on the translator and versions. */
     private final Object translating = new Object();
     private final io.micrometer.core.instrument.MeterRegistry registry;
-    /** The kept state was set from the caches once the informers synced; rebuild thread only. */
+    /** The kept state was set from the caches once the informers synced; read and written under {@link #translating}. */
     private boolean reconciled;
     private volatile long corrections;
     private volatile ProxyFleet fleet = ProxyFleet.NONE;
