@@ -74,18 +74,30 @@ public final class ClusterWatch implements AutoCloseable {
      * @param onChange           called on every add, update and delete that matters; must be cheap
      */
     public ClusterWatch(KubernetesClient client, List<String> namespaces, String defaultCertificate, Runnable onChange) {
-        this(client, namespaces, defaultCertificate, onChange, onChange);
+        this(client, namespaces, defaultCertificate, onChange, (service, slice) -> onChange.run());
+    }
+
+    /** An event of a Service, or of an EndpointSlice, that the last translation looked up. */
+    @FunctionalInterface
+    public interface ServiceEvents {
+        /**
+         * @param service the Service's {@code namespace/name} (an EndpointSlice's from its
+         *                {@code kubernetes.io/service-name} label); null for a slice without one
+         * @param slice   the event was an EndpointSlice's (else the Service's own)
+         */
+        void changed(String service, boolean slice);
     }
 
     /**
      * @param namespaces         empty: every namespace
      * @param defaultCertificate the {@code --default-certificate-secret}, {@code namespace/name}; null for none
      * @param onChange           called on every add, update and delete that matters; must be cheap
-     * @param onEndpoints        called instead for an EndpointSlice's (the most frequent change, which
-     *                           the controller serves without a hold-off when nothing else is pending)
+     * @param onServices         called instead for a Service's or an EndpointSlice's, with the Service
+     *                           (the most frequent change, which the controller serves on a path of its
+     *                           own when only Upstreams' targets read it)
      */
     public ClusterWatch(KubernetesClient client, List<String> namespaces, String defaultCertificate, Runnable onChange,
-                        Runnable onEndpoints) {
+                        ServiceEvents onServices) {
         this.defaultCertificate = defaultCertificate;
         ResourceEventHandler<HasMetadata> handler = marking(onChange);
         List<String> scopes = namespaces.isEmpty() ? java.util.Collections.singletonList(null) : namespaces;
@@ -95,9 +107,11 @@ public final class ClusterWatch implements AutoCloseable {
             add(routes, Kind.GATEWAY_ROUTE, scoped(client.resources(GatewayRoute.class), ns)
                     .withIndexers(Map.of(TLS_SECRET_INDEX, ClusterWatch::tlsSecretOf)).inform(), handler);
             add(consumers, Kind.CONSUMER, scoped(client.resources(Consumer.class), ns).inform(), handler);
-            add(kubeServices, Kind.SERVICE, scoped(client.services(), ns).inform(), referencedOnly(handler, Sources::key));
+            java.util.function.Function<HasMetadata, String> sliceService = o -> ClusterState.serviceOf((EndpointSlice) o);
+            add(kubeServices, Kind.SERVICE, scoped(client.services(), ns).inform(),
+                    referencedOnly(serviceMarking(onServices, Sources::key, false), Sources::key));
             add(slices, Kind.ENDPOINT_SLICE, scoped(client.discovery().v1().endpointSlices(), ns).inform(),
-                    referencedOnly(marking(onEndpoints), o -> ClusterState.serviceOf((EndpointSlice) o)));
+                    referencedOnly(serviceMarking(onServices, sliceService, true), sliceService));
             add(secrets, Kind.SECRET, ns == null
                     ? client.secrets().inAnyNamespace().withLabel(ApiKeys.CREDENTIAL_LABEL, ApiKeys.KEY_AUTH).inform()
                     : client.secrets().inNamespace(ns).withLabel(ApiKeys.CREDENTIAL_LABEL, ApiKeys.KEY_AUTH).inform(), handler);
@@ -134,6 +148,33 @@ public final class ClusterWatch implements AutoCloseable {
             @Override
             public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
                 onChange.run();
+            }
+        };
+    }
+
+    /** Tells {@code events} of every add, update and delete, with the Service of the object (both, when an update moved it). */
+    private static ResourceEventHandler<HasMetadata> serviceMarking(ServiceEvents events,
+                                                                   java.util.function.Function<HasMetadata, String> serviceOf,
+                                                                   boolean slice) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(HasMetadata obj) {
+                events.changed(serviceOf.apply(obj), slice);
+            }
+
+            @Override
+            public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
+                String before = serviceOf.apply(oldObj);
+                String after = serviceOf.apply(newObj);
+                if (!java.util.Objects.equals(before, after)) {
+                    events.changed(before, slice);
+                }
+                events.changed(after, slice);
+            }
+
+            @Override
+            public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
+                events.changed(serviceOf.apply(obj), slice);
             }
         };
     }

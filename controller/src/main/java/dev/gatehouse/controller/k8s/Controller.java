@@ -4,7 +4,6 @@ import dev.gatehouse.config.Snapshot;
 import dev.gatehouse.controller.publish.SnapshotPublisher;
 import dev.gatehouse.controller.publish.SnapshotVersions;
 import dev.gatehouse.controller.translate.ClusterState;
-import dev.gatehouse.controller.translate.DefaultCertificate;
 import dev.gatehouse.controller.translate.TlsSettings;
 import dev.gatehouse.controller.translate.GatewaySelection;
 import dev.gatehouse.controller.translate.Translation;
@@ -25,9 +24,11 @@ import java.util.concurrent.CompletableFuture;
  * The controller loop: informers mark dirty → a debounced rebuild translates the cached state,
  * publishes the snapshot when its content changed, generates keys (leader only) and hands the
  * outcome to the {@link StatusUpdater}, which writes status on its own thread, paced, on the
- * leader only. Proxies connecting, acknowledging or refusing cause no rebuild: they update the
- * convergence measure and let the status updater decide Programmed again. Every replica serves
- * the channel from its own cache.
+ * leader only. Service and EndpointSlice events take the {@link EndpointPath} instead: the
+ * Upstreams that read the Service translated again alone and published as an endpoints delta,
+ * the rebuild only when more could change (docs/translation.md). Proxies connecting,
+ * acknowledging or refusing cause no rebuild: they update the convergence measure and let the
+ * status updater decide Programmed again. Every replica serves the channel from its own cache.
  */
 public final class Controller implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Controller.class);
@@ -41,18 +42,23 @@ public final class Controller implements AutoCloseable {
     private final Convergence convergence;
     private final io.micrometer.core.instrument.Counter rebuilds;
     private final io.micrometer.core.instrument.Counter pushes;
+    /** Publishes by path: a whole (incremental) translation, or the endpoint step alone. */
+    private final io.micrometer.core.instrument.Counter fullPublishes;
+    private final io.micrometer.core.instrument.Counter endpointPublishes;
+    /** Changes of Services and EndpointSlices, served without a whole rebuild when only Upstreams' targets read them. */
+    private final EndpointPath endpointPath;
+    /** Held while translating and publishing: the rebuild and the endpoint step take turns on the translator and versions. */
+    private final Object translating = new Object();
     private final io.micrometer.core.instrument.MeterRegistry registry;
-    /** The kept state was set from the caches once the informers synced; rebuild thread only. */
+    /** The kept state was set from the caches once the informers synced; read and written under {@link #translating}. */
     private boolean reconciled;
     private volatile long corrections;
     private volatile ProxyFleet fleet = ProxyFleet.NONE;
     private volatile ClusterWatch watch;
     private volatile IngressWatch ingressWatch;
-    private final IngressStatusWriter ingressStatus;
+    private final OtherStatus otherStatus;
     private volatile GatewayWatch gatewayWatch;
-    private final GatewayStatusWriter gatewayStatus;
-    private String classConflict;
-    private String defaultCertificateMessage;
+    private final ConfigNotes notes;
     /** How often the state is translated again, unchanged, while certificates are in play (they expire). */
     static final Duration CERTIFICATE_RECHECK = Duration.ofMinutes(1);
     /**
@@ -115,14 +121,25 @@ public final class Controller implements AutoCloseable {
                         c -> c.published == null ? 0 : c.published.version())
                 .description("Version of the last published snapshot").register(registry);
         this.config = config;
+        this.notes = new ConfigNotes(config.ingress());
         this.publisher = publisher;
         this.statusUpdater = new StatusUpdater(new StatusWriter(client, Clock.systemUTC())::write, config.statusWrites(),
                 registry, StatusUpdater.Time.SYSTEM);
         this.keyGenerator = new KeyGenerator(client);
-        this.ingressStatus = new IngressStatusWriter(client, Clock.systemUTC(), registry);
-        this.gatewayStatus = config.gateway().enabled()
-                ? new GatewayStatusWriter(client, Clock.systemUTC(), config.gateway().controllerName(), registry) : null;
+        this.otherStatus = new OtherStatus(config, new IngressStatusWriter(client, Clock.systemUTC(), registry),
+                config.gateway().enabled() ? new GatewayStatusWriter(client, Clock.systemUTC(), config.gateway().controllerName(),
+                        registry) : null);
         this.debouncer = new Debouncer("gatehouse-rebuild", HOLD_OFF, MAX_DELAY, this::rebuild);
+        this.fullPublishes = publishes(registry, "full");
+        this.endpointPublishes = publishes(registry, "endpoints");
+        this.endpointPath = new EndpointPath(this::endpoints, debouncer, registry);
+    }
+
+    private static io.micrometer.core.instrument.Counter publishes(io.micrometer.core.instrument.MeterRegistry registry, String path) {
+        return io.micrometer.core.instrument.Counter.builder("gatehouse.controller.publishes").tag("path", path)
+                .description("Snapshots published, by path: full (a rebuild: every object looked at, the changed ones "
+                        + "translated again) or endpoints (only the Upstreams reading a changed Service or EndpointSlice)")
+                .register(registry);
     }
 
     /** The proxies, for Programmed; a change in it (connect, ack, nack, disconnect) should call {@link #changed()}. */
@@ -132,7 +149,7 @@ public final class Controller implements AutoCloseable {
     }
 
     public Controller start() {
-        watch = new ClusterWatch(client, config.namespaces(), config.defaultCertificate(), debouncer::mark, debouncer::markSoon);
+        watch = new ClusterWatch(client, config.namespaces(), config.defaultCertificate(), debouncer::mark, endpointPath::changed);
         ClusterWatch w = watch;
         io.micrometer.core.instrument.FunctionCounter.builder("gatehouse.controller.state.events", w,
                         x -> x.store().events())
@@ -217,6 +234,79 @@ public final class Controller implements AutoCloseable {
     }
 
     private void rebuild(long changeNanos) {
+        synchronized (translating) {
+            rebuildLocked(changeNanos);
+        }
+    }
+
+    /**
+     * The endpoint step ({@link EndpointPath}): the last translation with the targets and statuses of
+     * the Upstreams that read {@code services} re-derived ({@link IncrementalTranslator#endpoints}),
+     * published (an {@code endpoints} delta: only targets changed) and offered to the status
+     * updater like a rebuild's; the translator's kept outcomes and the versions move with it, so the
+     * next rebuild's delta is computed against a snapshot holding these targets.
+     *
+     * @return null when served; else why a whole rebuild is needed
+     */
+    private String endpoints(java.util.Set<String> services, long changeNanos) {
+        synchronized (translating) {
+            ClusterWatch w = watch;
+            IngressWatch iw = ingressWatch;
+            GatewayWatch gw = gatewayWatch;
+            if (w == null || !reconciled || published == null) {
+                return "no-translation-yet";
+            }
+            ClusterState state = current(w, iw, gw);
+            long start = System.nanoTime();
+            dev.gatehouse.controller.translate.EndpointChange change = translator.endpoints(state, services);
+            if (change.needsFullTranslation()) {
+                return change.fallback();
+            }
+            Translation t = change.translation();
+            if (t == null) {
+                return null; // no Upstream reads them (any more): the snapshot does not change
+            }
+            long micros = (System.nanoTime() - start) / 1_000;
+            if (publish(t, changeNanos, micros, "endpoints", Integer.toString(change.upstreams()))) {
+                endpointPublishes.increment();
+            }
+            offerStatus(state, t, iw, gw);
+            return null;
+        }
+    }
+
+    private ClusterState current(ClusterWatch w, IngressWatch iw, GatewayWatch gw) {
+        ClusterState state = iw == null ? w.state() : w.state().withIngress(iw.ingresses(), iw.classes());
+        return gw == null ? state : state.withGatewayApi(gw.state());
+    }
+
+    /**
+     * Numbers {@code t}'s snapshot and publishes it when its content changed; true when published.
+     * {@code translated}: the Upstreams the endpoint path translated again, "-" for a rebuild.
+     */
+    private boolean publish(Translation t, long changeNanos, long translateMicros, String path, String translated) {
+        Snapshot next = versions.next(t.snapshot());
+        if (next == null) {
+            return false;
+        }
+        published = next;
+        log.info("event=snapshot.published path={} version={} routes={} services={} upstreams={} consumers={} certificates={} "
+                        + "refused={} translated={} translate_micros={} since_change_micros={}",
+                path, next.version(), next.routes().size(), next.services().size(), next.upstreams().size(),
+                next.consumers().size(), next.certificates().size(), t.rejected().size(), translated, translateMicros,
+                (System.nanoTime() - changeNanos) / 1_000);
+        pushes.increment();
+        convergence.published(next.version(), changeNanos);
+        publisher.publish(next, versions.lastHash());
+        return true;
+    }
+
+    private void offerStatus(ClusterState state, Translation t, IngressWatch iw, GatewayWatch gw) {
+        long version = versions.version();
+        statusUpdater.offer(new StatusUpdater.Desired(state, t, version, pace -> otherStatus.pass(state, t, version, iw, gw, fleet, pace)));
+    }
+
+    private void rebuildLocked(long changeNanos) {
         ClusterWatch w = watch;
         IngressWatch iw = ingressWatch;
         GatewayWatch gw = gatewayWatch;
@@ -231,10 +321,7 @@ public final class Controller implements AutoCloseable {
         if (!reconciled || check) {
             reconcile(w, reconciled);
         }
-        ClusterState state = iw == null ? w.state() : w.state().withIngress(iw.ingresses(), iw.classes());
-        if (gw != null) {
-            state = state.withGatewayApi(gw.state());
-        }
+        ClusterState state = current(w, iw, gw);
         if (check) {
             lastVerified = now;
             translator.verifyNext();
@@ -249,26 +336,15 @@ public final class Controller implements AutoCloseable {
             debouncer.mark(); // a Service referenced anew: its events so far were passed over
         }
         certificateRefused = t.certificateRefused();
-        logClassConflict(state);
-        logDefaultCertificate(t.defaultCertificate());
-        Snapshot next = versions.next(t.snapshot());
-        if (next != null) {
-            published = next;
-            log.info("event=snapshot.published version={} routes={} services={} upstreams={} consumers={} certificates={} refused={} "
-                            + "translate_micros={} since_change_micros={}",
-                    next.version(), next.routes().size(), next.services().size(), next.upstreams().size(),
-                    next.consumers().size(), next.certificates().size(), t.rejected().size(), translateMicros,
-                    (System.nanoTime() - changeNanos) / 1_000);
-            pushes.increment();
-            convergence.published(next.version(), changeNanos);
-            publisher.publish(next, versions.lastHash());
+        notes.classConflict(state);
+        notes.defaultCertificate(t.defaultCertificate());
+        if (publish(t, changeNanos, translateMicros, "full", "-")) {
+            fullPublishes.increment();
         }
         if (leader && keyGenerator.run(state) > 0) {
             return; // the new Secrets come back through the informer and trigger the next rebuild
         }
-        long version = versions.version();
-        ClusterState translated = state;
-        statusUpdater.offer(new StatusUpdater.Desired(state, t, version, pace -> otherStatus(translated, t, version, iw, gw, pace)));
+        offerStatus(state, t, iw, gw);
     }
 
     /**
@@ -294,41 +370,6 @@ public final class Controller implements AutoCloseable {
     }
 
     /**
-     * The Ingress and Gateway API status passes, on the status updater's thread and on its write
-     * budget (their writers skip no-op writes; a refused permit ends the pass, the next one starts
-     * from a newer state).
-     */
-    private void otherStatus(ClusterState state, Translation t, long version, IngressWatch iw, GatewayWatch gw, StatusPace pace) {
-        if (iw != null) {
-            IngressStatusWriter.Pass ip = ingressStatus.write(state, t, config.ingress().selection(), publishedAddresses(iw), pace);
-            if (ip.stopped()) {
-                return;
-            }
-            if (ip.written() > 0 || ip.failed() > 0 || ip.events() > 0) {
-                log.info("event=ingress.status_pass written={} unchanged={} failed={} warnings={}", ip.written(),
-                        ip.unchanged(), ip.failed(), ip.events());
-            }
-        }
-        if (gw != null) {
-            GatewayStatusWriter.Pass gp = gatewayStatus.write(state.gatewayApi(), t.gatewayApi(),
-                    GatewayApiHook.addresses(config.ingress(), gw), version, fleet, pace);
-            if (gp.written() > 0 || gp.failed() > 0) {
-                log.info("event=gatewayapi.status_pass written={} unchanged={} failed={}", gp.written(), gp.unchanged(),
-                        gp.failed());
-            }
-        }
-    }
-
-    /** What Ingresses of our class show in status.loadBalancer.ingress; null: no status is written. */
-    private java.util.List<io.fabric8.kubernetes.api.model.networking.v1.IngressLoadBalancerIngress> publishedAddresses(IngressWatch iw) {
-        IngressConfig ic = config.ingress();
-        if (!ic.publishAddresses().isEmpty()) {
-            return PublishedAddresses.of(ic.publishAddresses());
-        }
-        return ic.publishService() == null ? null : PublishedAddresses.of(iw.publishService());
-    }
-
-    /**
      * Certificates expire, and become valid (notBefore), while nothing in the cluster changes: with any
      * in play or refused, the state is translated again every {@link #CERTIFICATE_RECHECK}, so an
      * expired one leaves the snapshot, one valid from now on joins it, and a near expiry is told.
@@ -342,40 +383,13 @@ public final class Controller implements AutoCloseable {
         }
     }
 
-    /** Logs the default certificate's trouble once per change of it, naming the flag and the fix; never fails. */
-    private void logDefaultCertificate(DefaultCertificate dc) {
-        String message = dc == null ? null : dc.message();
-        if (java.util.Objects.equals(message, defaultCertificateMessage)) {
-            return;
-        }
-        if (message != null) {
-            log.warn("event=tls.default_certificate secret={} served={} problem=\"{}\"", dc.secret(), dc.served(),
-                    message.replace('"', '\''));
-        } else if (dc != null) {
-            log.info("event=tls.default_certificate secret={} served=true", dc.secret());
-        }
-        defaultCertificateMessage = message;
-    }
-
-    /** Logs once when the IngressClass of our name belongs to another controller, and once when that ends. */
-    private void logClassConflict(ClusterState state) {
-        String conflict = config.ingress().selection().conflict(state.ingressClasses());
-        if (!java.util.Objects.equals(conflict, classConflict)) {
-            if (conflict != null) {
-                log.warn("event=ingress.class_conflict class={} problem=\"{}\"", config.ingress().className(), conflict);
-            } else {
-                log.info("event=ingress.class_resolved class={}", config.ingress().className());
-            }
-            classConflict = conflict;
-        }
-    }
-
     @Override
     public void close() {
         if (election != null) {
             election.cancel(true);
         }
         recheck.shutdownNow();
+        endpointPath.close();
         debouncer.close();
         statusUpdater.close();
         if (watch != null) {

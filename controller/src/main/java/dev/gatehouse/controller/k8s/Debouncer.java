@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * 100 ms / 500 ms). Runs are serial on one thread; a mark during a run schedules another.
  *
  * <p>{@link #markSoon()} is for the change that is most frequent and most urgent, one
- * EndpointSlice: when the debouncer is quiet (nothing pending, no run in progress, and the last
+ * EndpointSlice, when the {@link EndpointPath} cannot serve it alone (an Ingress reads its
+ * Service, an Upstream changed, no rebuild yet): when the debouncer is quiet (nothing pending, no run in progress, and the last
  * run ended at least {@code holdOff} ago) it runs at once instead of waiting the hold-off. The
  * hold-off was 50 ms of the 177 ms median from an endpoint write to its publish at full size
  * (docs/scale.md); the rebuild after one EndpointSlice change now costs 57 ms of CPU median

@@ -102,6 +102,18 @@ public record ClusterState(List<Upstream> upstreams, List<GatewayService> servic
         return out;
     }
 
+    /**
+     * From now on, also adds to {@code into} every Service looked up (as a Service or by its
+     * EndpointSlices); null stops. The incremental translator sets it after the Upstream step, so it
+     * knows which Services later steps (Ingress and HTTPRoute backends) read: an EndpointSlice change
+     * of such a Service is not an Upstream-only change ({@link IncrementalTranslator#endpoints}).
+     */
+    @SuppressWarnings("unchecked")
+    void alsoAskedInto(java.util.Set<String> into) {
+        ((IndexedList<Service>) kubeServices).alsoInto(into);
+        ((IndexedList<EndpointSlice>) endpointSlices).alsoInto(into);
+    }
+
     /** The Service an EndpointSlice belongs to, {@code namespace/name} (its {@code kubernetes.io/service-name} label); null without one. */
     public static String serviceOf(EndpointSlice slice) {
         return EndpointTargets.serviceOf(slice);

@@ -35,6 +35,9 @@ public final class IncrementalTranslator {
     private long mismatches;
     private long verified;
     private boolean verifyNext;
+    /** The last translation, to patch for a change that reaches only Upstreams' targets; null after a failure. */
+    private EndpointUpdate endpoints;
+    private long endpointUpdates;
 
     /** @param verifyEvery compare every this-many-th translation with a full one (1: every one, for tests) */
     public IncrementalTranslator(int verifyEvery) {
@@ -56,6 +59,7 @@ public final class IncrementalTranslator {
         TranslationContext ctx = new TranslationContext();
         ctx.memo = memo;
         memo.begin();
+        endpoints = null;
         try {
             incremental = Translator.run(state, ingress, gateway, tls, ctx, false);
             memo.end();
@@ -69,6 +73,7 @@ public final class IncrementalTranslator {
             return Translator.translate(state, ingress, gateway, tls);
         }
         if (!verifyNext && translations % verifyEvery != 0) {
+            endpoints = new EndpointUpdate(incremental, state, ctx.servicesReadLater);
             return incremental;
         }
         verifyNext = false;
@@ -76,6 +81,7 @@ public final class IncrementalTranslator {
         Translation full = Translator.translate(state, ingress, gateway, tls);
         String difference = difference(incremental, full);
         if (difference == null) {
+            endpoints = new EndpointUpdate(incremental, state, ctx.servicesReadLater);
             return incremental;
         }
         mismatches++;
@@ -88,6 +94,46 @@ public final class IncrementalTranslator {
     /** As {@link #translate(ClusterState, IngressSelection, GatewaySelection, TlsSettings)} with the default selections. */
     public Translation translate(ClusterState state, IngressSelection ingress, TlsSettings tls) {
         return translate(state, ingress, GatewaySelection.DEFAULT, tls);
+    }
+
+    /**
+     * A change of the Services {@code services} ({@code namespace/name}: the Service itself or its
+     * EndpointSlices) in {@code now}, the state the last {@link #translate} read with only such
+     * changes since, translated by re-deriving just the Upstreams that read those Services
+     * ({@link EndpointUpdate}): the last translation with their targets and statuses replaced,
+     * which is what a whole translation of {@code now} gives when nothing else changed. Declined
+     * ({@link EndpointChange#needsFullTranslation()}) when it would not be: no translation yet, the
+     * Upstream list changed since, an Ingress or HTTPRoute backend reads one of the Services, or an
+     * Upstream's acceptance would change. A later {@link #translate} reuses the outcomes kept here,
+     * so it gives the same snapshot objects.
+     */
+    public EndpointChange endpoints(ClusterState now, java.util.Set<String> services) {
+        Objects.requireNonNull(now, "now");
+        Objects.requireNonNull(services, "services");
+        EndpointUpdate e = endpoints;
+        if (e == null) {
+            return EndpointChange.fallback("no-translation-yet");
+        }
+        try {
+            EndpointChange change = e.apply(now, services, memo);
+            if (change.translation() != null) {
+                endpointUpdates++;
+            }
+            return change;
+        } catch (RuntimeException ex) {
+            // a bug here must not leave a half-patched translation: the whole one decides, from scratch
+            endpoints = null;
+            memo.clear();
+            mismatches++;
+            log.warn("event=translate.mismatch difference=\"endpoint update failed: {}\" mismatches={} action=full_translation",
+                    ex.toString(), mismatches, ex);
+            return EndpointChange.fallback("failed");
+        }
+    }
+
+    /** Changes translated by {@link #endpoints} alone (a patched translation returned). */
+    public long endpointUpdates() {
+        return endpointUpdates;
     }
 
     /** Compares the next translation with a full one (e.g. on a periodic resync). */

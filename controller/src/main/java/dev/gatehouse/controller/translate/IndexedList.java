@@ -25,6 +25,8 @@ final class IndexedList<T> extends AbstractList<T> implements RandomAccess {
     private final Map<String, List<T>> byKey;
     /** Every key asked for through {@link #get(String)}, found or not: what the translation referenced. */
     private final java.util.Set<String> asked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** While set, every key asked is also added here ({@link #alsoInto}); null otherwise. */
+    private volatile java.util.Set<String> alsoAsked;
 
     private IndexedList(List<T> items, Function<? super T, String> key) {
         this.items = List.copyOf(items);
@@ -82,7 +84,19 @@ final class IndexedList<T> extends AbstractList<T> implements RandomAccess {
     /** The elements whose key is {@code k}, in list order; empty when none. */
     List<T> get(String k) {
         asked.add(k);
+        java.util.Set<String> also = alsoAsked;
+        if (also != null) {
+            also.add(k);
+        }
         return byKey.getOrDefault(k, List.of());
+    }
+
+    /**
+     * From now on, also adds every key asked to {@code into} (null: stops): how a translation tells
+     * which keys its later steps asked for, apart from the earlier ones ({@link ClusterState#alsoAskedInto}).
+     */
+    void alsoInto(java.util.Set<String> into) {
+        alsoAsked = into;
     }
 
     /** The keys asked for so far (a live view). */

@@ -18,6 +18,11 @@ import java.util.TreeMap;
 final class TranslationContext {
     /** Accepted upstreams by {@code namespace/name} (a url service's own under {@code namespace/name#url}). */
     final Map<String, Upstream> upstreams = new TreeMap<>();
+    /**
+     * The Services (and so EndpointSlices), {@code namespace/name}, that steps after the Upstream
+     * step looked up; filled in incremental translations only ({@link EndpointUpdate}).
+     */
+    final java.util.Set<String> servicesReadLater = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Accepted services with every reference resolved, by {@code namespace/name}. */
     final Map<String, Service> services = new TreeMap<>();
     /** Services that exist but cannot take traffic (refused, or a reference unresolved), by key, with why. */

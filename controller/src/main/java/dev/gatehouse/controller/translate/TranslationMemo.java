@@ -46,6 +46,11 @@ final class TranslationMemo {
             return e;
         }
 
+        /** The entry of {@code object}, whatever inputs it was made from; null when none is kept. */
+        Entry of(HasMetadata object) {
+            return entries.get(object);
+        }
+
         /** Records what {@code object}'s translation from {@code deps} produced. */
         Entry put(HasMetadata object, Object[] deps, Object output, ObjectReport report, Object extra) {
             Entry e = new Entry(object, deps, output, report.keep(), extra);

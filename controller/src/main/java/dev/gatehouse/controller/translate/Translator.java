@@ -61,12 +61,22 @@ public final class Translator {
     static Translation run(ClusterState state, IngressSelection ingress, GatewaySelection gateway, TlsSettings tls,
                            TranslationContext ctx, boolean validate) {
         UpstreamStep.run(state, ctx);
-        ServiceStep.run(state, ctx);
-        ConsumerStep.run(state, ctx);
-        RouteStep.run(state, ctx);
-        IngressStep.run(state, ingress, ctx);
-        GatewayStep.Outcome gatewayApi = GatewayStep.run(state, gateway, tls, ctx);
-        CertificateStep.run(state, tls, ctx);
+        GatewayStep.Outcome gatewayApi;
+        if (ctx.memo != null) {
+            state.alsoAskedInto(ctx.servicesReadLater);
+        }
+        try {
+            ServiceStep.run(state, ctx);
+            ConsumerStep.run(state, ctx);
+            RouteStep.run(state, ctx);
+            IngressStep.run(state, ingress, ctx);
+            gatewayApi = GatewayStep.run(state, gateway, tls, ctx);
+            CertificateStep.run(state, tls, ctx);
+        } finally {
+            if (ctx.memo != null) {
+                state.alsoAskedInto(null);
+            }
+        }
         Snapshot snapshot = new Snapshot(0, new ArrayList<>(ctx.services.values()), ctx.routes,
                 new ArrayList<>(ctx.upstreams.values()), new ArrayList<>(ctx.consumers.values()),
                 new ArrayList<>(ctx.certificates.values()));

@@ -23,31 +23,43 @@ final class UpstreamStep {
 
     static void run(ClusterState state, TranslationContext ctx) {
         for (dev.gatehouse.api.v1alpha1.Upstream u : ctx.sorted(ctx.memo == null ? null : ctx.memo.upstreams, state.upstreams())) {
-            TranslationMemo.Entry kept = null;
-            Object[] deps = null;
-            ObjectReport report = null;
-            if (ctx.memo != null) {
-                deps = inputs(u, state);
-                kept = ctx.memo.upstreams.find(u, deps);
-                report = kept == null ? null : ctx.reuse(kept);
-            }
-            Upstream built;
-            if (report != null) {
-                built = (Upstream) kept.output;
-            } else {
-                boolean keep = ctx.keeps(u);
-                report = ctx.report(u);
-                built = build(u, state, report);
-                if (keep) {
-                    ctx.memo.upstreams.put(u, deps, built, report, null);
-                }
-            }
-            if (!report.isInvalid()) {
-                ctx.upstreams.put(report.source.key(), built);
-                report.targets = built.targets().size();
-                report.readyTargets = (int) built.targets().stream().filter(t -> t.weight() > 0).count();
+            one(u, state, ctx);
+        }
+    }
+
+    /**
+     * One Upstream: its kept outcome when its inputs are those it was made from, else translated
+     * anew (and kept); an accepted one goes into {@code ctx.upstreams}. Also how an EndpointSlice
+     * change re-derives the targets of just the Upstreams that read it ({@link EndpointUpdate}).
+     *
+     * @return its report in {@code ctx}
+     */
+    static ObjectReport one(dev.gatehouse.api.v1alpha1.Upstream u, ClusterState state, TranslationContext ctx) {
+        TranslationMemo.Entry kept = null;
+        Object[] deps = null;
+        ObjectReport report = null;
+        if (ctx.memo != null) {
+            deps = inputs(u, state);
+            kept = ctx.memo.upstreams.find(u, deps);
+            report = kept == null ? null : ctx.reuse(kept);
+        }
+        Upstream built;
+        if (report != null) {
+            built = (Upstream) kept.output;
+        } else {
+            boolean keep = ctx.keeps(u);
+            report = ctx.report(u);
+            built = build(u, state, report);
+            if (keep) {
+                ctx.memo.upstreams.put(u, deps, built, report, null);
             }
         }
+        if (!report.isInvalid()) {
+            ctx.upstreams.put(report.source.key(), built);
+            report.targets = built.targets().size();
+            report.readyTargets = (int) built.targets().stream().filter(t -> t.weight() > 0).count();
+        }
+        return report;
     }
 
     /**

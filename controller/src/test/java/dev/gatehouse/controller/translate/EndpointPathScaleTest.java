@@ -1,0 +1,115 @@
+package dev.gatehouse.controller.translate;
+
+import dev.gatehouse.controller.publish.SnapshotVersions;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.function.IntConsumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Figures, not a check: the controller's CPU for one pure EndpointSlice change at the scale
+ * issue's size (10 000 routes, 5 000 GatewayServices, 2 000 Upstreams, 50 000 endpoints, 10 000
+ * Consumers), from the event applied to the kept state to the versioned snapshot with its content
+ * hash, as a rebuild does it (a whole incremental translation: every object looked at, the one
+ * Upstream translated again) against the endpoint path ({@link IncrementalTranslator#endpoints}:
+ * the Upstream that reads the Service alone). The channel's delta encoding after it is the same for
+ * both and not counted. 50 changes each, alternating between two versions of one slice; median
+ * and min–max, wall clock and the thread's CPU. Off by default; run with
+ * {@code -Dgatehouse.scale=true -Dtest=EndpointPathScaleTest}. Single-process timings on a
+ * shared machine, printed with the load average.
+ */
+@EnabledIfSystemProperty(named = "gatehouse.scale", matches = "true")
+class EndpointPathScaleTest {
+    private static final int EVENTS = 50;
+    private static final int SLICES = 5; // ClusterStore.Kind order: upstreams, services, routes, consumers, Services, slices, secrets
+
+    @Test
+    void figures() {
+        ScaleFixture f = ScaleFixture.FULL;
+        ClusterState base = f.state();
+        List<List<? extends HasMetadata>> kinds = List.of(base.upstreams(), base.services(), base.routes(), base.consumers(),
+                base.kubeServices(), base.endpointSlices(), base.secrets());
+        long[] rv = {1};
+        ClusterStore store = new ClusterStore();
+        List<ClusterStore.Feed> feeds = new ArrayList<>();
+        for (int i = 0; i < kinds.size(); i++) {
+            ClusterStore.Feed feed = store.feed(ClusterStore.Kind.values()[i]);
+            feeds.add(feed);
+            for (HasMetadata o : kinds.get(i)) {
+                store.upsert(feed, stamp(o, rv));
+            }
+        }
+        IncrementalTranslator translator = new IncrementalTranslator(Integer.MAX_VALUE);
+        SnapshotVersions versions = new SnapshotVersions(() -> 0);
+        versions.next(translator.translate(store.state(), IngressSelection.DEFAULT, TranslationScaleTest.TLS).snapshot());
+        HasMetadata sliceA = stamp(f.slices(77, 1).get(0), rv);
+        HasMetadata sliceB = stamp(f.slices(77, 2).get(0), rv);
+        Set<String> service = Set.of(ScaleFixture.NS + "/svc-77");
+        for (int round = 0; round < 2; round++) { // the first round warms the JIT; the second is printed
+            long[][] rebuild = time(i -> {
+                store.upsert(feeds.get(SLICES), fresh(i % 2 == 0 ? sliceA : sliceB, rv));
+                Translation t = translator.translate(store.state(), IngressSelection.DEFAULT, TranslationScaleTest.TLS);
+                assertThat(versions.next(t.snapshot())).isNotNull();
+            });
+            long[][] path = time(i -> {
+                store.upsert(feeds.get(SLICES), fresh(i % 2 == 0 ? sliceA : sliceB, rv));
+                EndpointChange c = translator.endpoints(store.state(), service);
+                assertThat(c.needsFullTranslation()).as("declined: %s", c.fallback()).isFalse();
+                assertThat(versions.next(c.translation().snapshot())).isNotNull();
+            });
+            if (round == 1) {
+                print("one EndpointSlice change, whole rebuild", rebuild);
+                print("one EndpointSlice change, endpoint path", path);
+            }
+        }
+        System.out.println("load average " + TranslationScaleTest.loadAverage());
+    }
+
+    private static final io.fabric8.kubernetes.client.utils.KubernetesSerialization SERIALIZATION =
+            new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
+
+    private static HasMetadata fresh(HasMetadata o, long[] rv) {
+        return stamp(SERIALIZATION.clone(o), rv);
+    }
+
+    private static <T extends HasMetadata> T stamp(T o, long[] rv) {
+        if (o.getMetadata().getUid() == null) {
+            o.getMetadata().setUid("uid-" + Sources.key(o) + "-" + o.getKind());
+        }
+        o.getMetadata().setResourceVersion(Long.toString(rv[0]++));
+        return o;
+    }
+
+    /** Wall-clock nanoseconds of each change, sorted, then the thread's CPU nanoseconds, sorted. */
+    private static long[][] time(IntConsumer change) {
+        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+        long[] t = new long[EVENTS];
+        long[] c = new long[EVENTS];
+        for (int i = 0; i < EVENTS; i++) {
+            long startCpu = cpu.getCurrentThreadCpuTime();
+            long start = System.nanoTime();
+            change.accept(i);
+            t[i] = System.nanoTime() - start;
+            c[i] = cpu.getCurrentThreadCpuTime() - startCpu;
+        }
+        Arrays.sort(t);
+        Arrays.sort(c);
+        return new long[][] {t, c};
+    }
+
+    private static void print(String what, long[][] sorted) {
+        String[] kinds = {"", " (thread CPU)"};
+        for (int k = 0; k < 2; k++) {
+            long[] s = sorted[k];
+            System.out.printf("figure %-58s median %6.2f ms, min %6.2f, max %6.2f (%d changes)%n", what + kinds[k],
+                    s[s.length / 2] / 1e6, s[0] / 1e6, s[s.length - 1] / 1e6, s.length);
+        }
+    }
+}
