@@ -58,6 +58,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
     private final Http2ResponseWrites writes;
     private final Http2StreamIdle idle;
     private ChannelHandlerContext ctx;
+    private ResponseSink response;
     private Exchange current;
     private boolean headSeen;
     private boolean closed;
@@ -69,8 +70,8 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
     }
 
     @Override
-    public ChannelHandlerContext ctx() {
-        return ctx;
+    public ResponseSink response() {
+        return response;
     }
 
     /** The HTTP/2 connection, not the stream: its listener and local port are the request's. */
@@ -107,6 +108,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.response = new Http1Response(ctx);
     }
 
     /** The stream exists because its HEADERS arrived: read them; its idle timeout counts from now. */
