@@ -5,6 +5,8 @@ import dev.gatehouse.proxy.observe.EdgeMeters;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
+import io.netty.handler.codec.http2.DefaultHttp2Connection;
+import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
@@ -15,6 +17,7 @@ import io.netty.handler.codec.http2.Http2FrameLogger;
 import io.netty.handler.codec.http2.Http2HeadersEncoder;
 import io.netty.handler.codec.http2.Http2LocalFlowController;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import io.netty.handler.timeout.IdleStateEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -210,12 +213,6 @@ public final class Http2ClientConnection extends Http2ConnectionHandler {
         super.userEventTriggered(ctx, evt);
     }
 
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
-        super.channelWritabilityChanged(ctx); // the flow controller tells the streams that became writable
-        ctx.fireChannelWritabilityChanged();
-    }
-
     /** Connection errors were answered by the codec (GOAWAY, counted by {@link Http2FrameEvents}); anything else closes. */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
@@ -238,7 +235,12 @@ public final class Http2ClientConnection extends Http2ConnectionHandler {
             this.front = front;
             this.pool = pool;
             this.streams = new Http2Streams();
-            server(true);
+            // RFC 9113 deprecated stream priorities: the send windows are shared evenly, without the
+            // priority tree's state per stream (Netty's default distributor)
+            DefaultHttp2Connection connection = new DefaultHttp2Connection(true);
+            connection.remote().flowController(
+                    new DefaultHttp2RemoteFlowController(connection, new UniformStreamByteDistributor(connection)));
+            connection(connection); // a server's: the connection says so
             frameListener(streams);
         }
 

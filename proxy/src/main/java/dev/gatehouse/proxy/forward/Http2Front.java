@@ -77,8 +77,8 @@ public final class Http2Front {
 
     /**
      * Adds the HTTP/2 handlers at the end of {@code ch}'s pipeline and lets the connection read
-     * freely (its streams are read only when their exchanges ask). Call on {@code ch}'s event
-     * loop, with the client's first bytes (the preface) not yet passed on.
+     * freely (flow control holds each stream back: its body goes on when its exchange asks).
+     * Call on {@code ch}'s event loop, with the client's first bytes (the preface) not yet passed on.
      *
      * @param pool the upstream pool of {@code ch}'s event loop
      */

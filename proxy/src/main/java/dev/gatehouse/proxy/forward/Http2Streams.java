@@ -1,8 +1,10 @@
 package dev.gatehouse.proxy.forward;
 
+import dev.gatehouse.proxy.observe.RateLimitedLog;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameAdapter;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -26,6 +28,7 @@ import java.util.ArrayList;
  */
 final class Http2Streams extends Http2FrameAdapter implements Http2Connection.Listener, Http2RemoteFlowController.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(Http2Streams.class);
+    private static final RateLimitedLog STREAM_FAILED = RateLimitedLog.of(LOG, "http2.stream-failed");
 
     private final ArrayList<Http2ServerStream> readBatch = new ArrayList<>(4);
     private Http2ClientConnection connection;
@@ -66,14 +69,27 @@ final class Http2Streams extends Http2FrameAdapter implements Http2Connection.Li
             return; // refused or reset while its header block was decoded
         }
         Http2ServerStream s = stream.getProperty(key);
-        if (s == null) {
-            s = new Http2ServerStream(connection, this, stream);
-            stream.setProperty(key, s);
-            connection.streamOpened();
-            s.onHead(headers, endOfStream);
-        } else {
-            s.onTrailers(headers);
+        try {
+            if (s == null) {
+                s = new Http2ServerStream(connection, this, stream);
+                stream.setProperty(key, s);
+                connection.streamOpened();
+                s.onHead(headers, endOfStream);
+            } else {
+                s.onTrailers(headers);
+            }
+        } catch (RuntimeException e) {
+            throw failed(ctx, streamId, e);
         }
+    }
+
+    /**
+     * A stream's exchange failed with an unexpected exception: that stream is reset
+     * ({@code INTERNAL_ERROR}, its exchange aborted as it closes), never the connection.
+     */
+    private static Http2Exception failed(ChannelHandlerContext ctx, int streamId, RuntimeException e) {
+        STREAM_FAILED.warn("client={} stream={} cause={}", ctx.channel().remoteAddress(), streamId, e.getClass().getSimpleName());
+        return Http2Exception.streamError(streamId, Http2Error.INTERNAL_ERROR, e, "stream failed");
     }
 
     @Override
@@ -87,13 +103,18 @@ final class Http2Streams extends Http2FrameAdapter implements Http2Connection.Li
      * them ({@link Http2ServerStream#onData}); the padding at once, as it carries nothing.
      */
     @Override
-    public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) {
+    public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream)
+            throws Http2Exception {
         Http2Stream stream = connection.connection().stream(streamId);
         Http2ServerStream s = stream == null ? null : stream.getProperty(key);
         if (s == null) {
             return data.readableBytes() + padding;
         }
-        return padding + s.onData(data, endOfStream);
+        try {
+            return padding + s.onData(data, endOfStream);
+        } catch (RuntimeException e) {
+            throw failed(ctx, streamId, e);
+        }
     }
 
     @Override
