@@ -130,6 +130,19 @@ final class RawH2 implements AutoCloseable {
         return null;
     }
 
+    /** Reads frames until one matches; null when none came within {@code millis} (or the connection ended). */
+    Frame untilWithin(Predicate<Frame> match, int millis) throws IOException {
+        int before = socket.getSoTimeout();
+        socket.setSoTimeout(millis);
+        try {
+            return until(match);
+        } catch (java.net.SocketTimeoutException e) {
+            return null;
+        } finally {
+            socket.setSoTimeout(before);
+        }
+    }
+
     @Override
     public void close() throws IOException {
         sink.finishAndReleaseAll();

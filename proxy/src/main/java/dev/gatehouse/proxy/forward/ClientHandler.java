@@ -31,11 +31,11 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayDeque;
 
 /**
- * The last handler of an HTTP/1.1 client connection (after the {@code RequestGate}) and the
- * exchange's {@link Downstream} for it: runs one {@link Exchange} at a time. {@code AUTO_READ} is off; the connection reads when it waits for
- * a request, or when the exchange can take more request body. Pipelined requests that arrive
- * with the previous one wait in order until it is answered. An {@code IdleStateHandler} in front
- * reports a connection silent for the client idle timeout (see {@link #userEventTriggered}).
+ * The last handler of an HTTP/1.1 client connection (after the {@code RequestGate}), its
+ * {@link Downstream} ({@link Http1Response} the response sink): one {@link Exchange} at a time.
+ * {@code AUTO_READ} is off: it reads when it waits for a request or the exchange takes more body.
+ * Pipelined requests wait in order. An {@code IdleStateHandler} in front reports a connection
+ * silent for the client idle timeout ({@link #userEventTriggered}).
  */
 public final class ClientHandler extends ChannelInboundHandlerAdapter implements Downstream {
     private static final Logger LOG = LoggerFactory.getLogger(ClientHandler.class);
@@ -50,6 +50,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
     private ForwardedFor forwarded;
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
+    private ResponseSink response;
     private Exchange current;
     /** Whether the current request's client asked to keep the connection (read before its head is rewritten). */
     private boolean keepAlive;
@@ -88,8 +89,13 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
     }
 
     @Override
-    public ChannelHandlerContext ctx() {
-        return ctx;
+    public Channel connection() {
+        return ctx.channel();
+    }
+
+    @Override
+    public ResponseSink response() {
+        return response;
     }
 
     @Override
@@ -105,17 +111,16 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
     /** The client-address rule of this connection (made once, on its first use: the peer never changes). */
     @Override
     public ForwardedFor forwarded() {
-        ForwardedFor f = forwarded;
-        if (f == null) {
-            f = ForwardedFor.of(trustedProxies, ctx.channel().remoteAddress());
-            forwarded = f;
+        if (forwarded == null) {
+            forwarded = ForwardedFor.of(trustedProxies, ctx.channel().remoteAddress());
         }
-        return f;
+        return forwarded;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.response = new Http1Response(ctx);
     }
 
     @Override
@@ -209,10 +214,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         }
     }
 
-    /**
-     * Called by the exchange when its response is written and its request fully received (or
-     * when the connection must close).
-     */
+    /** The exchange's response is written and its request fully received, or the connection must close. */
     @Override
     public void exchangeDone(Exchange e, boolean close) {
         if (current != e) {

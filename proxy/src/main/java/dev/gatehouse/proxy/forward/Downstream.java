@@ -5,7 +5,6 @@ import dev.gatehouse.proxy.http.ForwardedFor;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RequestObserver;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -19,20 +18,20 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  * are written once, in the exchange; what is left here is framing and connection management:
  * keep-alive, how a response is cut short, how more request body is asked for.
  *
- * <p>Every method runs on the event loop of {@link #ctx()}, which is also the loop of the
+ * The response goes to its {@link #response() sink}.
+ *
+ * <p>Every method runs on the event loop of {@link #connection()}, which is also the loop of the
  * exchange's upstream connections.
  */
 interface Downstream {
-    /** Where the response is written; its channel is the connection (HTTP/1.1) or the stream (HTTP/2). */
-    ChannelHandlerContext ctx();
-
     /**
      * The client's connection (for HTTP/2, the connection the stream belongs to): what the
      * request came in on, its local port ({@code X-Forwarded-Port}) and its listener.
      */
-    default Channel connection() {
-        return ctx().channel();
-    }
+    Channel connection();
+
+    /** Where the exchange writes its response. */
+    ResponseSink response();
 
     DataPlane plane();
 

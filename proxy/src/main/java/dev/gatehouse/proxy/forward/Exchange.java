@@ -12,14 +12,9 @@ import dev.gatehouse.proxy.observe.RateLimitedLog;
 import dev.gatehouse.proxy.observe.RequestRecord;
 import dev.gatehouse.proxy.tls.ClientTls;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -46,7 +41,7 @@ final class Exchange {
     private static final RateLimitedLog MALFORMED = RateLimitedLog.of(LOG, "upstream.malformed");
 
     private final Downstream client;
-    private final ChannelHandlerContext ctx;
+    private final ResponseSink response;
     private final HttpRequest request;
     private final String requestId;
     private final boolean idempotent;
@@ -83,7 +78,7 @@ final class Exchange {
 
     Exchange(Downstream client, HttpRequest request) {
         this.client = client;
-        this.ctx = client.ctx();
+        this.response = client.response();
         this.body = new RequestBody(client);
         this.request = request;
         this.requestId = request.headers().get(ProxyHeaders.X_REQUEST_ID);
@@ -131,37 +126,9 @@ final class Exchange {
         attempt.start(client.pool(), route.service().timeouts());
     }
 
-    /**
-     * The request head for an attempt on {@code peer}: the Host the target is to see. A bodiless
-     * request to an HTTP/1.1 target gets its head and its (empty) end as one message over the same
-     * headers, so the encoder makes one buffer and the attempt one write, one promise and one flush
-     * where a head and a separate empty end took two of each; the bytes on the wire are the same.
-     *
-     * @param http1 the target speaks HTTP/1.1 (an HTTP/2 stream takes the head and the end apart)
-     */
+    /** The request head for an attempt on {@code peer} ({@link UpstreamHost#head}). */
     HttpRequest headFor(Peer peer, boolean http1) {
-        HttpHeaders h = request.headers();
-        if (!route.route().preserveHost() || clientHost == null) {
-            String hostHeader = route.service().hostHeader();
-            h.set(HttpHeaderNames.HOST, hostHeader != null ? hostHeader : hostOf(peer));
-        } else {
-            h.set(HttpHeaderNames.HOST, clientHost);
-        }
-        if (bodiless && http1) {
-            return new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(), Unpooled.EMPTY_BUFFER,
-                    h, EmptyHttpHeaders.INSTANCE);
-        }
-        return request;
-    }
-
-    /**
-     * The target's {@code host:port}: its key when that is all the key is (a literal or a name not
-     * looked up yet), so no string is built per request; {@code host:port@address} keys (one DNS
-     * record of a named target) give the configured {@code host:port}.
-     */
-    static String hostOf(Peer peer) {
-        String key = peer.key();
-        return key.indexOf('@') < 0 ? key : peer.target().address();
+        return UpstreamHost.head(request, route, clientHost, peer, bodiless && http1);
     }
 
     /** The current attempt's head was written: the body follows, the client is read as the target takes it. */
@@ -248,7 +215,7 @@ final class Exchange {
         if (code >= 100 && code < 200 && code != 101) {
             informational = true;
             ResponseHead.rewriteInformational(res);
-            ctx.write(res);
+            response.writeHead(res);
             return;
         }
         responseStarted = true;
@@ -262,7 +229,7 @@ final class Exchange {
         closeAfter = code == 101 ? Tunnel.rewriteHead(res) : client.rewriteHead(request, res, !head && code != 204 && code != 304);
         ResponseHead.annotate(res, requestId, TimeUnit.NANOSECONDS.toMillis(upstreamNanos),
                 TimeUnit.NANOSECONDS.toMillis(a.sentNanos() - startNanos), code == 101 ? null : route.filters());
-        ctx.write(res);
+        response.writeHead(res);
         if (code == 101) {
             done = true;
             attempt = null;
@@ -277,7 +244,7 @@ final class Exchange {
         }
         if (informational) {
             informational = !(c instanceof LastHttpContent);
-            ctx.write(c);
+            response.writeContent(c);
             return;
         }
         if (!responseStarted || done) {
@@ -285,7 +252,7 @@ final class Exchange {
             return;
         }
         record.bytesOut(c.content().readableBytes());
-        ctx.write(client.acceptsTrailers() ? c : ResponseHead.withoutTrailers(c));
+        response.writeContent(client.acceptsTrailers() ? c : ResponseHead.withoutTrailers(c));
         if (c instanceof LastHttpContent) {
             responseComplete = true;
             releaseUpstream(upstreamReusable && body.fullySent());
@@ -305,8 +272,8 @@ final class Exchange {
         if (a != attempt) {
             return;
         }
-        ctx.flush();
-        if (!responseStarted || ctx.channel().isWritable()) {
+        response.flush();
+        if (!responseStarted || response.isWritable()) {
             a.read();
         } else {
             a.holdBack();
@@ -405,11 +372,11 @@ final class Exchange {
         closeAfter = client.closesAfterReply(mustClose, expectsBody && !body.complete());
         FullHttpResponse res = client.reply(request, status, message, requestId, closeAfter);
         record.replied(status.code(), res.content().readableBytes());
-        ctx.write(res);
+        response.writeReply(res);
         body.discard();
         maybeFinish();
         if (!done) {
-            ctx.flush();
+            response.flush();
         }
     }
 
@@ -419,7 +386,7 @@ final class Exchange {
         }
         done = true;
         record.finish(attempts == null ? 0 : attempts.count());
-        ctx.flush();
+        response.flush();
         client.exchangeDone(this, closeAfter);
     }
 

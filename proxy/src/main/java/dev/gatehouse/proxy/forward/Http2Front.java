@@ -7,13 +7,8 @@ import dev.gatehouse.proxy.http.TrustedProxies;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RequestObserver;
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2HeadersEncoder;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.AsciiString;
 
 import static java.util.Objects.requireNonNull;
@@ -24,11 +19,8 @@ import static java.util.Objects.requireNonNull;
  * {@code h2} on the TLS port. The pipeline:
  *
  * <pre>
- * idle (IdleStateHandler) → h2-guard ({@link Http2FrameGuard}) → h2 (Http2FrameCodec) → h2-flush (FlushConsolidationHandler)
- *   → h2-streams (Http2MultiplexHandler) → h2-connection ({@link Http2ClientConnection})
- *   each stream, a child channel on the connection's event loop, AUTO_READ off, its idle timeout kept by
- *   its handlers ({@link Http2StreamIdle}):
- *   h2-http (Http2StreamFrameToHttpObjectCodec) → h2-writes ({@link Http2ResponseWrites}) → h2-stream ({@link Http2StreamHandler})
+ * idle (IdleStateHandler) → h2-guard ({@link Http2FrameGuard}) → h2 ({@link Http2ClientConnection}, Netty's Http2ConnectionHandler)
+ *   its frame listener ({@link Http2Streams}) runs one {@link Http2ServerStream} per stream: no channel, no pipeline per stream
  * </pre>
  *
  * <p>The codec's defences are on: SETTINGS_MAX_CONCURRENT_STREAMS (streams beyond it are
@@ -40,13 +32,11 @@ import static java.util.Objects.requireNonNull;
  * {@link Http2FrameGuard} adds what the codec lacks: a cap on empty CONTINUATION frames.
  *
  * <p>One flush per connection per event-loop turn, whatever the number of streams that answered
- * in it ({@code h2-flush}): a stream's response mostly completes in its upstream connection's read,
- * outside the client connection's own read, where Netty's multiplexer would flush the connection
- * once per stream: one pass of the flow controller, one TLS record and one {@code write} each.
- * Consolidated, the streams' frames of one turn leave together, after the turn's reads (the
- * handler's task runs before the loop waits again; a turn with more flushes than the connection
- * may have streams flushes early): fewer system calls, and over TLS fewer,
- * fuller records (docs/benchmarks.md, "TLS and HTTP/2: before and after").
+ * in it ({@link Http2ClientConnection#flushSoon}): a stream's response mostly completes in its
+ * upstream connection's read, outside the client connection's own read; flushed per stream, that
+ * is one pass of the flow controller, one TLS record and one {@code write} each. Consolidated,
+ * the streams' frames of one turn leave together, after the turn's reads: fewer system calls,
+ * and over TLS fewer, fuller records (docs/benchmarks.md, "TLS and HTTP/2: before and after").
  */
 public final class Http2Front {
     /**
@@ -73,8 +63,6 @@ public final class Http2Front {
     private final EdgeMeters edge;
     private final TrustedProxies trustedProxies;
     private final Http2FrameEvents events;
-    /** Sharable: it keeps no state of a stream. */
-    private final Http2StreamFrameToHttpObjectCodec httpCodec = new Http2StreamFrameToHttpObjectCodec(true, true);
 
     public Http2Front(DataPlane plane, RequestObserver observer, ClientLimits limits, Http2Config config, EdgeMeters edge,
                       TrustedProxies trustedProxies) {
@@ -89,8 +77,8 @@ public final class Http2Front {
 
     /**
      * Adds the HTTP/2 handlers at the end of {@code ch}'s pipeline and lets the connection read
-     * freely (its streams are read only when their exchanges ask). Call on {@code ch}'s event
-     * loop, with the client's first bytes (the preface) not yet passed on.
+     * freely (flow control holds each stream back: its body goes on when its exchange asks).
+     * Call on {@code ch}'s event loop, with the client's first bytes (the preface) not yet passed on.
      *
      * @param pool the upstream pool of {@code ch}'s event loop
      */
@@ -99,24 +87,14 @@ public final class Http2Front {
                 .maxConcurrentStreams(config.maxConcurrentStreams())
                 .initialWindowSize(config.initialWindowSize())
                 .maxHeaderListSize(limits.maxHeaderSize());
-        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
-                .initialSettings(settings)
-                .validateHeaders(true)
-                .headerSensitivityDetector(NEVER_INDEXED)
-                .decoderEnforceMaxRstFramesPerWindow(config.maxRstFramesPerWindow(), config.rstWindowSeconds())
-                .encoderEnforceMaxRstFramesPerWindow(config.maxRstFramesPerWindow(), config.rstWindowSeconds())
-                // Channel.close() closes: GOAWAY is sent by Http2ClientConnection when it means it (drain, idle)
-                .decoupleCloseAndGoAway(true)
-                .gracefulShutdownTimeoutMillis(GRACEFUL_SHUTDOWN_MILLIS)
-                .frameLogger(events)
+        Http2ClientConnection connection = new Http2ClientConnection.Builder(this, pool)
+                .settings(settings)
+                .defences(config.maxRstFramesPerWindow(), config.rstWindowSeconds(), NEVER_INDEXED, events,
+                        GRACEFUL_SHUTDOWN_MILLIS)
                 .build();
-        Http2ClientConnection connection = new Http2ClientConnection(this, pool);
         ch.pipeline()
-                .addLast("h2-guard", new Http2FrameGuard(codec))
-                .addLast("h2", codec)
-                .addLast("h2-flush", new FlushConsolidationHandler(config.maxConcurrentStreams(), true))
-                .addLast("h2-streams", new Http2MultiplexHandler(connection.streamInitializer()))
-                .addLast("h2-connection", connection);
+                .addLast("h2-guard", new Http2FrameGuard(connection))
+                .addLast("h2", connection);
         ch.config().setAutoRead(true);
     }
 
@@ -142,9 +120,5 @@ public final class Http2Front {
 
     TrustedProxies trustedProxies() {
         return trustedProxies;
-    }
-
-    Http2StreamFrameToHttpObjectCodec httpCodec() {
-        return httpCodec;
     }
 }

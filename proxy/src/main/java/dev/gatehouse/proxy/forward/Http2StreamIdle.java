@@ -9,9 +9,9 @@ import java.util.concurrent.TimeUnit;
  * The client idle timeout of one HTTP/2 stream (the connection's {@code idleTimeout}), kept by the
  * stream's own handlers rather than by an {@code IdleStateHandler} in its pipeline: one handler,
  * one context and one write listener fewer per stream and per response frame, for the same rule.
- * The stream's reads ({@link Http2StreamHandler}) and the response's writes
+ * The stream's reads ({@link Http2ServerStream}) and the response's writes
  * ({@link Http2ResponseWrites}) count as activity; when neither happened for the timeout,
- * {@link Http2StreamHandler#idle()} decides (it resets a stream whose client stalls its request
+ * {@link Http2ServerStream#idle()} decides (it resets a stream whose client stalls its request
  * body or does not take its response), and the check repeats every timeout while the stream
  * stays open and silent.
  *
@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class Http2StreamIdle implements Runnable {
     private final long timeoutNanos;
-    private Http2StreamHandler stream;
+    private Http2ServerStream stream;
     private EventExecutor loop;
     private long lastActivity;
     private ScheduledFuture<?> timer;
@@ -31,7 +31,7 @@ final class Http2StreamIdle implements Runnable {
     }
 
     /** The stream opened on {@code loop}: the timeout counts from now. */
-    void start(Http2StreamHandler stream, EventExecutor loop) {
+    void start(Http2ServerStream stream, EventExecutor loop) {
         this.stream = stream;
         this.loop = loop;
         lastActivity = System.nanoTime();

@@ -133,7 +133,7 @@ public final class Tunnel {
      * @param attempts holds the target in flight until the tunnel closes
      */
     static void open(ClientHandler handler, Channel upstream, CompiledRoute route, RequestRecord record, Attempts attempts) {
-        Channel client = handler.ctx().channel();
+        Channel client = handler.connection();
         Tunnel t = new Tunnel(handler.plane(), client, upstream, route, record, attempts);
         handler.tunnelled();
         record.tunnelled(attempts.count());

@@ -50,7 +50,7 @@ public final class RequestObserver implements AutoCloseable {
         return r;
     }
 
-    /** An HTTP/2 stream's head carries version 2.0 ({@code Http2StreamHandler}); the log says {@code HTTP/2} (RFC 9113). */
+    /** An HTTP/2 stream's head carries version 2.0 ({@code Http2ServerStream}); the log says {@code HTTP/2} (RFC 9113). */
     private static String protocolOf(HttpRequest request) {
         return request.protocolVersion().majorVersion() == 2 ? "HTTP/2" : request.protocolVersion().text();
     }
