@@ -21,8 +21,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 /**
@@ -49,7 +52,10 @@ import java.util.function.LongSupplier;
  *
  * <p>On disk: a whole snapshot is written when applied; after deltas the file is rewritten at
  * most once per {@value #PERSIST_EVERY_MILLIS} ms, the last delta of a burst always (a trailing
- * write), so a restart without a controller serves the latest state but for that window.
+ * write), so a restart without a controller serves the latest state but for that window. The
+ * write (the whole snapshot's JSON, tens of megabytes at full size, and an fsync) runs on a writer
+ * thread of its own when one is given, the newest snapshot waiting replacing an older one, so the
+ * next delta's apply never waits for it.
  *
  * <p>A push older than what was applied from the same epoch is answered with a NACK (field
  * {@code version}), not ignored: the controller then knows it was answered and sends the next
@@ -74,6 +80,13 @@ final class SnapshotApplier {
     private boolean persistScheduled;
     private Snapshot unpersisted;
     private String unpersistedEpoch;
+    /** Writes the files off the apply thread; null: on it. */
+    private final Executor writer;
+    /** The newest snapshot handed to the writer and not yet taken by it (latest wins). */
+    private final AtomicReference<Pending> toWrite = new AtomicReference<>();
+
+    private record Pending(Snapshot snapshot, String epoch) {
+    }
     /** Counts of one kind of delta ({@code kind}: the label), written by the apply thread, read by the metrics. */
     static final class DeltaCounts {
         final String kind;
@@ -110,6 +123,12 @@ final class SnapshotApplier {
     }
 
     SnapshotApplier(SnapshotSink sink, Path stateDir, ScheduledExecutorService later, LongSupplier clockMillis) {
+        this(sink, stateDir, later, clockMillis, null);
+    }
+
+    /** @param writer runs the writes to {@code stateDir}, in order; null writes on the caller's thread */
+    SnapshotApplier(SnapshotSink sink, Path stateDir, ScheduledExecutorService later, LongSupplier clockMillis, Executor writer) {
+        this.writer = writer;
         this.sink = Objects.requireNonNull(sink, "sink");
         this.stateDir = stateDir;
         this.later = later;
@@ -344,7 +363,7 @@ final class SnapshotApplier {
             persistScheduled = true;
             try {
                 later.schedule(this::persistPending, lastPersistMillis + PERSIST_EVERY_MILLIS - now, TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 persistScheduled = false;
                 persistPending(); // stopping: write it now rather than lose it
             }
@@ -366,6 +385,28 @@ final class SnapshotApplier {
             return;
         }
         lastPersistMillis = clockMillis.getAsLong();
+        if (writer == null) {
+            write(snapshot, epoch);
+            return;
+        }
+        if (toWrite.getAndSet(new Pending(snapshot, epoch)) == null) { // else the task queued takes this one
+            try {
+                writer.execute(this::writeHandedOver);
+            } catch (RejectedExecutionException e) {
+                writeHandedOver(); // stopping: write it here rather than lose it
+            }
+        }
+    }
+
+    /** On the writer: the newest snapshot handed over, if any is left. */
+    private void writeHandedOver() {
+        Pending p = toWrite.getAndSet(null);
+        if (p != null) {
+            write(p.snapshot(), p.epoch());
+        }
+    }
+
+    private void write(Snapshot snapshot, String epoch) {
         try {
             SnapshotStore.write(stateDir, snapshot);
             SnapshotStore.writeOrigin(stateDir, epoch, snapshot.version());

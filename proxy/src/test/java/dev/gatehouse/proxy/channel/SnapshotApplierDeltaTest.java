@@ -68,6 +68,46 @@ class SnapshotApplierDeltaTest {
         assertThat(onDisk()).as("a second after the last write: at once").isEqualTo(TestSnapshots.v(4));
     }
 
+    /**
+     * With a writer thread, applies and answers never wait for the disk: a push and two deltas are
+     * acknowledged while the writer is held, and once it runs, one write puts the newest on disk.
+     */
+    @Test
+    void theWriterTakesTheWritesOffTheApplyPathAndTheNewestWaitingWins() throws Exception {
+        java.util.concurrent.ExecutorService writes = Executors.newSingleThreadExecutor();
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger handedOver = new java.util.concurrent.atomic.AtomicInteger();
+        try {
+            writes.execute(() -> {
+                try {
+                    held.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            TestSnapshots.Sink sink = new TestSnapshots.Sink(null);
+            SnapshotApplier applier = new SnapshotApplier(sink, dir, later, clock::get, task -> {
+                handedOver.incrementAndGet();
+                writes.execute(task);
+            });
+            assertThat(applier.receive(SnapshotPush.of(TestSnapshots.v(1), "e1"))).isInstanceOf(Ack.class);
+            clock.addAndGet(5_000); // a second after the last write: each delta is written at once
+            assertThat(applier.receive(delta(TestSnapshots.v(1), TestSnapshots.v(2)))).isInstanceOf(Ack.class);
+            clock.addAndGet(5_000);
+            assertThat(applier.receive(delta(TestSnapshots.v(2), TestSnapshots.v(3)))).isInstanceOf(Ack.class);
+            assertThat(onDisk()).as("the writer is held: nothing on disk yet").isNull();
+
+            held.countDown();
+            writes.shutdown();
+            assertThat(writes.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(onDisk()).as("the newest").isEqualTo(TestSnapshots.v(3));
+            assertThat(handedOver.get()).as("one write for the three snapshots handed over while it waited").isEqualTo(1);
+        } finally {
+            held.countDown();
+            writes.shutdownNow();
+        }
+    }
+
     @Test
     void aDeltaNotAtTheBaseAsksForTheWholeSnapshotAndChangesNothing() {
         TestSnapshots.Sink sink = new TestSnapshots.Sink(TestSnapshots.v(1));
