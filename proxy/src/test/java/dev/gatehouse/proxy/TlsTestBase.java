@@ -21,7 +21,10 @@ abstract class TlsTestBase extends ProxyTestBase {
         leaf = ca.leaf("api", "api.example.com", "www.example.com");
     }
 
-    /** A raw HTTP/1.1 client on the proxy's TLS port, SNI {@code sni} (null: none), trusting {@link #ca}; closed after the test. */
+    /**
+     * A raw HTTP/1.1 client on the proxy's TLS port, SNI {@code sni} (null: none), trusting {@link #ca};
+     * closed after the test.
+     */
     protected TestClient tls(String sni) throws Exception {
         TestClient c = new TestClient(TlsClient.connect(ca.clientContext(), proxy.tlsPort(), sni));
         closeables.add(c);
