@@ -177,7 +177,7 @@ public final class ContentHash {
                 if (m < 0 && at != null && at >= j) {
                     m = at;
                 }
-                String prev = i == 0 ? null : id.apply(list.get(i - 1));
+                Object previousObject = i == 0 ? null : list.get(i - 1);
                 if (m >= 0) {
                     misses = 0;
                     for (int q = j; q < m; q++) {
@@ -185,13 +185,18 @@ public final class ContentHash {
                     }
                     j = m + 1;
                     out[i] = baseDigests[m];
-                    String basePrev = m == 0 ? null : id.apply(base.get(m - 1));
-                    if (!Objects.equals(prev, basePrev)) { // its predecessor changed
-                        add(sum, contribution(k, basePrev, out[i]), -1);
-                        add(sum, contribution(k, prev, out[i]), 1);
+                    Object basePrevious = m == 0 ? null : base.get(m - 1);
+                    if (previousObject != basePrevious) { // else the same predecessor, the usual case: nothing to do
+                        String prev = previousObject == null ? null : id.apply(previousObject);
+                        String basePrev = basePrevious == null ? null : id.apply(basePrevious);
+                        if (!Objects.equals(prev, basePrev)) { // its predecessor changed
+                            add(sum, contribution(k, basePrev, out[i]), -1);
+                            add(sum, contribution(k, prev, out[i]), 1);
+                        }
                     }
                     continue;
                 }
+                String prev = previousObject == null ? null : id.apply(previousObject);
                 misses++;
                 if (at != null) {
                     out[i] = baseDigests[at]; // the same instance, moved back: its digest, a new contribution

@@ -21,6 +21,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -52,10 +54,11 @@ import java.util.function.LongSupplier;
  *
  * <p>On disk: a whole snapshot is written when applied; after deltas the file is rewritten at
  * most once per {@value #PERSIST_EVERY_MILLIS} ms, the last delta of a burst always (a trailing
- * write), so a restart without a controller serves the latest state but for that window. The
- * write (the whole snapshot's JSON, tens of megabytes at full size, and an fsync) runs on a writer
- * thread of its own when one is given, the newest snapshot waiting replacing an older one, so the
- * next delta's apply never waits for it.
+ * write), so a restart without a controller serves the latest state but for that window. Writes
+ * run on a writer thread of its own when one is given: a whole snapshot's before it is
+ * acknowledged, as before; a delta's (the whole snapshot's JSON, megabytes at full size, and an
+ * fsync) without waiting, the newest waiting replacing an older one, so that the next delta's
+ * apply does not wait for the disk.
  *
  * <p>A push older than what was applied from the same epoch is answered with a NACK (field
  * {@code version}), not ignored: the controller then knows it was answered and sends the next
@@ -340,7 +343,7 @@ final class SnapshotApplier {
         lastAppliedVersion = push.version();
         epochs.applied(push.epoch(), push.version());
         unpersisted = null; // a whole snapshot supersedes a pending delta write
-        persist(snapshot, push.epoch());
+        persist(snapshot, push.epoch(), true);
         LOG.info("event=channel.applied version={} hash={} epoch={}", push.version(), hash,
                 push.epoch() == null ? "-" : push.epoch());
         return Ack.of(push.version(), hash);
@@ -354,7 +357,7 @@ final class SnapshotApplier {
         long now = clockMillis.getAsLong();
         if (later == null || now - lastPersistMillis >= PERSIST_EVERY_MILLIS) {
             unpersisted = null;
-            persist(snapshot, epoch);
+            persist(snapshot, epoch, false);
             return;
         }
         unpersisted = snapshot;
@@ -376,11 +379,15 @@ final class SnapshotApplier {
         Snapshot s = unpersisted;
         if (s != null) {
             unpersisted = null;
-            persist(s, unpersistedEpoch);
+            persist(s, unpersistedEpoch, false);
         }
     }
 
-    private void persist(Snapshot snapshot, String epoch) {
+    /**
+     * @param wait true to return once it is on disk (a whole snapshot is written before it is
+     *             acknowledged); false for a delta's, which the writer may replace with a newer one
+     */
+    private void persist(Snapshot snapshot, String epoch, boolean wait) {
         if (stateDir == null) {
             return;
         }
@@ -389,12 +396,20 @@ final class SnapshotApplier {
             write(snapshot, epoch);
             return;
         }
-        if (toWrite.getAndSet(new Pending(snapshot, epoch)) == null) { // else the task queued takes this one
-            try {
+        boolean queued = toWrite.getAndSet(new Pending(snapshot, epoch)) != null; // then the task queued takes this one
+        try {
+            if (wait) { // through the writer all the same, so that no older write lands after it
+                CompletableFuture.runAsync(this::writeHandedOver, writer).get();
+            } else if (!queued) {
                 writer.execute(this::writeHandedOver);
-            } catch (RejectedExecutionException e) {
-                writeHandedOver(); // stopping: write it here rather than lose it
             }
+        } catch (RejectedExecutionException e) {
+            writeHandedOver(); // stopping: write it here rather than lose it
+        } catch (ExecutionException e) {
+            LOG.warn("event=channel.persist-failed dir={} version={} error=\"{}\"", stateDir, snapshot.version(),
+                    e.getCause().toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // stopping: the writer still writes it
         }
     }
 
