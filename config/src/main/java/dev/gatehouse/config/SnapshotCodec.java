@@ -64,8 +64,8 @@ public final class SnapshotCodec {
     }
 
     /**
-     * The snapshot's {@link ContentHash content hash}: per-object SHA-256 digests, ordered and
-     * kind-separated, under one SHA-256; the version is not in it, so equal content gives an equal
+     * The snapshot's {@link ContentHash content hash}: per kind, the sum of each object's
+     * contribution (its digest and its predecessor's id), under one SHA-256; the version is not in it, so equal content gives an equal
      * hash whatever the version. Reuses the digests of the last snapshot hashed this way for
      * objects that are the same instances.
      */

@@ -12,8 +12,6 @@ import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -32,30 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * share one flush of the connection, so their frames go out in one record, not one record and
  * one {@code write} per stream; the bytes decrypted are each stream's own response, as before.
  */
-class Http2TlsRecordsTest {
+class Http2TlsRecordsTest extends TlsTestBase {
     private static final int STREAMS = 8;
-    private static TestCerts ca;
-    private static TestCerts.Leaf leaf;
-
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private ProxyServer proxy;
-
-    @BeforeAll
-    static void certificates() throws Exception {
-        ca = new TestCerts("records-ca");
-        leaf = ca.leaf("api", "api.example.com");
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        for (AutoCloseable c : closeables) {
-            c.close();
-        }
-    }
-
     /** Counts the TLS records of type application_data (23) arriving on a socket, across reads. */
     private static final class RecordCounter extends ChannelInboundHandlerAdapter {
         final AtomicInteger applicationData = new AtomicInteger();

@@ -11,8 +11,6 @@ import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +19,6 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static dev.gatehouse.proxy.Fixtures.route;
@@ -35,29 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * as HTTP/1.1 with the HTTPS forwarded headers. With HTTP/2 off ({@code --no-http2}) ALPN offers
  * {@code http/1.1} alone, so a client offering both gets HTTP/1.1.
  */
-class Http2TlsTest {
-    private static TestCerts ca;
-    private static TestCerts.Leaf leaf;
-
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private ProxyServer proxy;
-
-    @BeforeAll
-    static void certificates() throws Exception {
-        ca = new TestCerts("h2-ca");
-        leaf = ca.leaf("api", "api.example.com");
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        for (AutoCloseable c : closeables) {
-            c.close();
-        }
-    }
-
+class Http2TlsTest extends TlsTestBase {
     private Backend start() throws Exception {
         return start(AccessLogDestination.OFF);
     }
@@ -67,8 +42,7 @@ class Http2TlsTest {
     }
 
     private Backend start(AccessLogDestination log, Http2Config http2) throws Exception {
-        Backend b = new Backend("b");
-        closeables.add(b);
+        Backend b = backend("b");
         proxy = ProxyServer.start(Fixtures.config().withTls(TlsConfig.on(0)).withHttp2(http2), new SimpleMeterRegistry(), log);
         assertThat(proxy.apply(new Snapshot(1, List.of(service("default/s", "default/u")),
                 List.of(route("default/open", "default/s").paths("/open").stripPath(false).build()),

@@ -27,12 +27,10 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -52,38 +50,22 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (after its GOAWAY).
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-class TlsCloseNotifyTest {
-    private static TestCerts ca;
-    private static TestCerts.Leaf leaf;
-
+class TlsCloseNotifyTest extends TlsTestBase {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private ProxyServer proxy;
     private CompletableFuture<Void> closing;
 
-    @BeforeAll
-    static void certificates() throws Exception {
-        ca = new TestCerts("close-notify-ca");
-        leaf = ca.leaf("api", "api.example.com");
-    }
-
+    /** Runs before the base's stop, which then closes the backends and clients (and the proxy, unless a test closed it). */
     @AfterEach
-    void stop() throws Exception {
-        if (closing == null && proxy != null) {
-            closing = CompletableFuture.runAsync(proxy::close);
-        }
+    void awaitCloseAndStopClientLoop() throws Exception {
         if (closing != null) {
             closing.get(20, TimeUnit.SECONDS);
-        }
-        for (AutoCloseable c : closeables) {
-            c.close();
+            proxy = null;
         }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     private void start(ProxyConfig config) throws Exception {
-        Backend b = new Backend("b");
-        closeables.add(b);
+        Backend b = backend("b");
         proxy = ProxyServer.start(config.withTls(TlsConfig.on(0)));
         assertThat(proxy.apply(new Snapshot(1, List.of(service("default/s", "default/u")),
                 List.of(route("default/r", "default/s").build()), List.of(upstream("default/u", b.port())), List.of(),

@@ -4,11 +4,9 @@ import dev.gatehouse.config.Snapshot;
 import dev.gatehouse.proxy.tls.TlsConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import static dev.gatehouse.proxy.Fixtures.route;
@@ -22,53 +20,32 @@ import static org.assertj.core.api.Assertions.assertThat;
  * connection, which stays usable; a host the same certificate serves (a second SAN, a wildcard) may
  * share the connection, as may a port on the Host, and a connection without SNI is not checked.
  */
-class TlsMisdirectedTest {
-    private static TestCerts ca;
+class TlsMisdirectedTest extends TlsTestBase {
     private static TestCerts.Leaf shop;
     private static TestCerts.Leaf wildcard;
     private static TestCerts.Leaf fallback;
     private static TestCerts.Leaf two;
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private ProxyServer proxy;
     private Backend backend;
 
     @BeforeAll
     static void certificates() throws Exception {
-        ca = new TestCerts("misdirected-ca");
         shop = ca.leaf("shop", "shop.example.com", "www.shop.example.com");
         wildcard = ca.leaf("apps", "*.apps.example.com");
         fallback = ca.leaf("fallback", "default.invalid");
         two = ca.leaf("two", "two.apps.example.com");
     }
 
-    @AfterEach
-    void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        for (AutoCloseable c : closeables) {
-            c.close();
-        }
-    }
-
     /** A proxy with the shop certificate, and the apps wildcard or the fallback certificate. */
     private void start(boolean withFallback) throws Exception {
-        backend = new Backend("b");
-        closeables.add(backend);
+        backend = backend("b");
         proxy = ProxyServer.start(Fixtures.config().withTls(TlsConfig.on(0)), registry);
         assertThat(proxy.apply(new Snapshot(1, List.of(service("default/s", "default/u")),
                 List.of(route("default/r", "default/s").stripPath(false).build()), List.of(upstream("default/u", backend.port())),
                 List.of(), List.of(withFallback ? fallback.fallback("default/fallback")
                                 : wildcard.certificate("default/apps", "*.apps.example.com"),
                         shop.certificate("default/shop", "shop.example.com", "www.shop.example.com"))))).isEmpty();
-    }
-
-    private TestClient tls(String sni) throws Exception {
-        TestClient c = new TestClient(TlsClient.connect(ca.clientContext(), proxy.tlsPort(), sni));
-        closeables.add(c);
-        return c;
     }
 
     private static TestClient.Response get(TestClient c, String host, String path) throws Exception {

@@ -7,12 +7,9 @@ import dev.gatehouse.config.Snapshot;
 import dev.gatehouse.proxy.observe.AccessLogDestination;
 import dev.gatehouse.proxy.tls.TlsConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.SSLSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,35 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * balancing and the access log over TLS; {@code httpsRedirect} on the cleartext port (308,
  * Location, query kept, nothing forwarded, key-auth never consulted).
  */
-class TlsProxyTest {
+class TlsProxyTest extends TlsTestBase {
     private static final String KEY = "tls-secret-key";
-    private static TestCerts ca;
-    private static TestCerts.Leaf leaf;
-
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private ProxyServer proxy;
-
-    @BeforeAll
-    static void certificates() throws Exception {
-        ca = new TestCerts("proxy-ca");
-        leaf = ca.leaf("api", "api.example.com", "www.example.com");
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        for (AutoCloseable c : closeables) {
-            c.close();
-        }
-    }
-
-    private Backend backend(String name) throws Exception {
-        Backend b = new Backend(name);
-        closeables.add(b);
-        return b;
-    }
 
     private void start(TlsConfig tls, AccessLogDestination log, int... backendPorts) {
         proxy = ProxyServer.start(Fixtures.config().withTls(tls), new SimpleMeterRegistry(), log);
@@ -68,13 +38,6 @@ class TlsProxyTest {
                 route("default/keyed", "default/s").paths("/keyed").stripPath(false).keyAuth(keyAuth).build()),
                 List.of(upstream("default/u", backendPorts)), List.of(consumer("uid-alice", "alice", KEY)),
                 List.of(leaf.certificate("default/api-tls", "api.example.com", "www.example.com"))))).isEmpty();
-    }
-
-    private TestClient tls(String sni) throws Exception {
-        SSLSocket s = TlsClient.connect(ca.clientContext(), proxy.tlsPort(), sni);
-        TestClient c = new TestClient(s);
-        closeables.add(c);
-        return c;
     }
 
     @Test

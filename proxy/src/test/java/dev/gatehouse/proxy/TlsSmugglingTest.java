@@ -3,7 +3,6 @@ package dev.gatehouse.proxy;
 import dev.gatehouse.config.Route;
 import dev.gatehouse.config.Snapshot;
 import dev.gatehouse.proxy.tls.TlsConfig;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -21,17 +20,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * checked on the exact bytes the recording backend received (one event loop, one target: every
  * request shares the pooled connection a smuggled request would poison).
  */
-class TlsSmugglingTest {
+class TlsSmugglingTest extends TlsTestBase {
     private static final String SMUGGLED = "GET /profile HTTP/1.1\r\nHost: gw\r\nX-Consumer-ID: admin\r\n\r\n";
 
-    private TestCerts ca;
     private RawBackend backend;
-    private ProxyServer proxy;
 
     @BeforeEach
     void start() throws Exception {
-        ca = new TestCerts("smuggling-ca");
         backend = new RawBackend();
+        closeables.add(backend);
         proxy = ProxyServer.start(Fixtures.oneLoopConfig().withTls(TlsConfig.on(0)));
         assertThat(proxy.apply(new Snapshot(1, List.of(service("default/s", "default/u")),
                 List.of(route("default/root", "default/s").paths("/").build(),
@@ -39,12 +36,6 @@ class TlsSmugglingTest {
                                 .keyAuth(new Route.KeyAuth(List.of(), true, false, false, null)).build()),
                 List.of(upstream("default/u", backend.port())), List.of(consumer("uid-m", "moesif", "my-secret-key")),
                 List.of(ca.leaf("gw", "gw").fallback("default/gw-tls"))))).isEmpty();
-    }
-
-    @AfterEach
-    void stop() {
-        proxy.close();
-        backend.close();
     }
 
     private TestClient tls() throws Exception {

@@ -32,18 +32,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  * other, then the client sees the TLS connection end cleanly (end of stream) and the tunnel is gone.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class WebSocketTlsTest extends ProxyTestBase {
+class WebSocketTlsTest extends TlsTestBase {
     private static final String KEY = "alice-key";
-    private static TestCerts ca;
-    private static TestCerts.Leaf leaf;
+    private static TestCerts.Leaf chat;
 
     private WebSocketBackend ws;
     private PrometheusMeterRegistry registry;
 
     @BeforeAll
     static void certificates() throws Exception {
-        ca = new TestCerts("wss-ca");
-        leaf = ca.leaf("chat", "chat.example");
+        chat = ca.leaf("chat", "chat.example");
     }
 
     @BeforeEach
@@ -58,7 +56,7 @@ class WebSocketTlsTest extends ProxyTestBase {
                 List.of(route("default/chat", "default/ws").paths("/chat").stripPath(false)
                         .keyAuth(new Route.KeyAuth(List.of("apikey"), true, true, true, null)).build()),
                 List.of(upstream("default/ws-up", ws.port())), List.of(alice),
-                List.of(leaf.certificate("default/chat-tls", "chat.example"))))).isEmpty();
+                List.of(chat.certificate("default/chat-tls", "chat.example"))))).isEmpty();
     }
 
     private RawWebSocket connect() throws Exception {

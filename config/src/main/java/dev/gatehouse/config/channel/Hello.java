@@ -27,8 +27,13 @@ import java.util.Objects;
  */
 public record Hello(int protocol, String proxyId, long lastVersion, String lastHash, String lastEpoch,
                     Long maxMessageBytes, List<String> features) implements ChannelMessage {
-    /** Takes {@link ObjectDelta}s and speaks the per-object {@link dev.gatehouse.config.ContentHash}. */
-    public static final String FEATURE_OBJECTS = "objects";
+    /**
+     * Takes {@link ObjectDelta}s and speaks the summed per-object {@link dev.gatehouse.config.ContentHash}.
+     * Builds with the first per-object hash (an ordered list of digests) said {@code "objects"}; a
+     * controller now takes them for proxies from before object deltas (whole snapshots, legacy
+     * hash, which they accept), so either end can be upgraded first.
+     */
+    public static final String FEATURE_OBJECTS = "objects2";
 
     public Hello {
         Objects.requireNonNull(proxyId, "proxyId");

@@ -169,7 +169,7 @@ class EndpointDeltaChannelTest extends ChannelTestBase {
         server.publish(v1);
         RawPeer peer = track(new RawPeer(uri(server)));
         peer.sendText("{\"type\":\"hello\",\"protocol\":1,\"proxyId\":\"raw\",\"lastVersion\":1,\"lastHash\":\""
-                + SnapshotCodec.contentHash(v1) + "\",\"maxMessageBytes\":65536,\"features\":[\"objects\"]}");
+                + SnapshotCodec.contentHash(v1) + "\",\"maxMessageBytes\":65536,\"features\":[\"objects2\"]}");
         Poll.until("v1 counted as held", () -> server.ackedAtLeast(1) == 1);
 
         server.publish(v2);

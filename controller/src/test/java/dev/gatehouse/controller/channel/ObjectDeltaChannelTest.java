@@ -228,7 +228,7 @@ class ObjectDeltaChannelTest extends ChannelTestBase {
         server.publish(v1);
         RawPeer peer = track(new RawPeer(uri(server)));
         peer.sendText("{\"type\":\"hello\",\"protocol\":1,\"proxyId\":\"raw\",\"lastVersion\":1,\"lastHash\":\""
-                + SnapshotCodec.contentHash(v1) + "\",\"maxMessageBytes\":1048576,\"features\":[\"objects\"]}");
+                + SnapshotCodec.contentHash(v1) + "\",\"maxMessageBytes\":1048576,\"features\":[\"objects2\"]}");
         Poll.until("v1 counted as held", () -> server.ackedAtLeast(1) == 1);
 
         server.publish(v2);
@@ -247,5 +247,31 @@ class ObjectDeltaChannelTest extends ChannelTestBase {
         assertThat(server.counters().of(Published.DeltaKind.OBJECTS).refusals.sum()).as("a resync is no refusal").isZero();
         assertThat(server.proxies().get(0).lastNack()).isNull();
         assertThat(logs.containing("event=channel.resync proxy=raw version=2 kind=objects")).hasSize(1);
+    }
+    /**
+     * A proxy of the builds with the first per-object hash (an ordered list of digests, hello
+     * feature {@code "objects"}) would compute another hash than the summed one: it is sent whole
+     * snapshots with the legacy whole-document hash, which it accepts, and never a delta.
+     */
+    @Test
+    void aProxyWithTheFirstPerObjectHashGetsWholeSnapshotsWithTheLegacyHash() {
+        ChannelServer server = server();
+        Snapshot v1 = snapshot(1, 9001, 9002, 9003, "old", "/edit", 1, 20);
+        Snapshot v2 = snapshot(2, 9001, 9002, 9003, "new", "/edit", 2, 20);
+        server.publish(v1);
+        RawPeer peer = track(new RawPeer(uri(server)));
+        String h1 = dev.gatehouse.config.ContentHash.legacy(v1);
+        peer.sendText("{\"type\":\"hello\",\"protocol\":1,\"proxyId\":\"raw\",\"lastVersion\":1,\"lastHash\":\""
+                + h1 + "\",\"maxMessageBytes\":1048576,\"features\":[\"objects\"]}");
+        Poll.until("v1 counted as held", () -> server.ackedAtLeast(1) == 1);
+
+        server.publish(v2);
+        Poll.until("a push", () -> peer.texts.size() == 1);
+        String h2 = dev.gatehouse.config.ContentHash.legacy(v2);
+        assertThat(h2).isNotEqualTo(SnapshotCodec.contentHash(v2));
+        assertThat(peer.texts.get(0)).startsWith("{\"type\":\"snapshot\",\"protocol\":1,\"version\":2,\"hash\":\"" + h2 + "\"");
+        peer.sendText("{\"type\":\"ack\",\"protocol\":1,\"version\":2,\"hash\":\"" + h2 + "\"}");
+        Poll.until("v2 acked", () -> server.ackedAtLeast(2) == 1);
+        assertThat(server.proxies().get(0).lastNack()).isNull();
     }
 }

@@ -85,7 +85,7 @@ final class RawPeer implements AutoCloseable {
 
     /** The hello of a proxy of this build that serves nothing yet: it speaks the per-object content hash. */
     static String hello(String proxyId) {
-        return "{\"type\":\"hello\",\"protocol\":1,\"proxyId\":\"" + proxyId + "\",\"lastVersion\":0,\"features\":[\"objects\"]}";
+        return "{\"type\":\"hello\",\"protocol\":1,\"proxyId\":\"" + proxyId + "\",\"lastVersion\":0,\"features\":[\"objects2\"]}";
     }
 
     static byte[] utf8(String s) {

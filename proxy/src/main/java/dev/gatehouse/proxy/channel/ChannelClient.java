@@ -41,6 +41,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -104,6 +105,8 @@ public final class ChannelClient implements AutoCloseable {
     private final EventLoopGroup group;
     /** Decodes and applies messages, off the event loop; one thread, so in order. */
     private final ScheduledExecutorService applyThread;
+    /** Writes the snapshot to the state directory, so that an apply never waits for the disk. */
+    private final ExecutorService persistThread;
     private final ApplyWorker worker;
     /** Resolves the controller's name without blocking the loop. */
     private final AddressResolverGroup<InetSocketAddress> dns;
@@ -120,7 +123,8 @@ public final class ChannelClient implements AutoCloseable {
     private ChannelClient(ChannelClientConfig config, SnapshotSink sink, Backoff backoff) {
         this.config = config;
         this.applyThread = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("gatehouse-channel-apply", true));
-        this.applier = new SnapshotApplier(sink, config.stateDir(), applyThread, System::currentTimeMillis);
+        this.persistThread = Executors.newSingleThreadExecutor(new DefaultThreadFactory("gatehouse-channel-persist", true));
+        this.applier = new SnapshotApplier(sink, config.stateDir(), applyThread, System::currentTimeMillis, persistThread);
         this.worker = new ApplyWorker(config, applier, applyThread);
         this.backoff = backoff;
         this.trust = ChannelTrust.of(config);
@@ -234,8 +238,9 @@ public final class ChannelClient implements AutoCloseable {
 
     /**
      * Stops retrying, says goodbye to the controller (close 1000) and stops the event loop; waits
-     * up to about 3 s, then lets the apply thread finish the message in hand and a trailing write
-     * to disk (up to 5 s more). Not to be called from {@link SnapshotSink#apply}, which runs on that thread.
+     * up to about 3 s, then lets the apply thread finish the message in hand (up to 5 s more) and
+     * the writer a trailing write to disk (up to 5 s more). Not to be called from
+     * {@link SnapshotSink#apply}, which runs on that thread.
      */
     @Override
     public void close() {
@@ -262,8 +267,13 @@ public final class ChannelClient implements AutoCloseable {
             if (!applyThread.awaitTermination(5, TimeUnit.SECONDS)) {
                 applyThread.shutdownNow();
             }
+            persistThread.shutdown(); // after the apply thread: it hands the trailing write over
+            if (!persistThread.awaitTermination(5, TimeUnit.SECONDS)) {
+                persistThread.shutdownNow();
+            }
         } catch (InterruptedException e) {
             applyThread.shutdownNow();
+            persistThread.shutdownNow();
             Thread.currentThread().interrupt();
         }
         LOG.info("event=channel.stopped controller={} proxy={}", config.controller(), config.proxyId());

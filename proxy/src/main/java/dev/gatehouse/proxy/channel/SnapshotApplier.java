@@ -21,8 +21,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 /**
@@ -49,7 +54,11 @@ import java.util.function.LongSupplier;
  *
  * <p>On disk: a whole snapshot is written when applied; after deltas the file is rewritten at
  * most once per {@value #PERSIST_EVERY_MILLIS} ms, the last delta of a burst always (a trailing
- * write), so a restart without a controller serves the latest state but for that window.
+ * write), so a restart without a controller serves the latest state but for that window. Writes
+ * run on a writer thread of its own when one is given: a whole snapshot's before it is
+ * acknowledged, as before; a delta's (the whole snapshot's JSON, megabytes at full size, and an
+ * fsync) without waiting, the newest waiting replacing an older one, so that the next delta's
+ * apply does not wait for the disk.
  *
  * <p>A push older than what was applied from the same epoch is answered with a NACK (field
  * {@code version}), not ignored: the controller then knows it was answered and sends the next
@@ -74,6 +83,13 @@ final class SnapshotApplier {
     private boolean persistScheduled;
     private Snapshot unpersisted;
     private String unpersistedEpoch;
+    /** Writes the files off the apply thread; null: on it. */
+    private final Executor writer;
+    /** The newest snapshot handed to the writer and not yet taken by it (latest wins). */
+    private final AtomicReference<Pending> toWrite = new AtomicReference<>();
+
+    private record Pending(Snapshot snapshot, String epoch) {
+    }
     /** Counts of one kind of delta ({@code kind}: the label), written by the apply thread, read by the metrics. */
     static final class DeltaCounts {
         final String kind;
@@ -110,6 +126,12 @@ final class SnapshotApplier {
     }
 
     SnapshotApplier(SnapshotSink sink, Path stateDir, ScheduledExecutorService later, LongSupplier clockMillis) {
+        this(sink, stateDir, later, clockMillis, null);
+    }
+
+    /** @param writer runs the writes to {@code stateDir}, in order; null writes on the caller's thread */
+    SnapshotApplier(SnapshotSink sink, Path stateDir, ScheduledExecutorService later, LongSupplier clockMillis, Executor writer) {
+        this.writer = writer;
         this.sink = Objects.requireNonNull(sink, "sink");
         this.stateDir = stateDir;
         this.later = later;
@@ -321,7 +343,7 @@ final class SnapshotApplier {
         lastAppliedVersion = push.version();
         epochs.applied(push.epoch(), push.version());
         unpersisted = null; // a whole snapshot supersedes a pending delta write
-        persist(snapshot, push.epoch());
+        persist(snapshot, push.epoch(), true);
         LOG.info("event=channel.applied version={} hash={} epoch={}", push.version(), hash,
                 push.epoch() == null ? "-" : push.epoch());
         return Ack.of(push.version(), hash);
@@ -335,7 +357,7 @@ final class SnapshotApplier {
         long now = clockMillis.getAsLong();
         if (later == null || now - lastPersistMillis >= PERSIST_EVERY_MILLIS) {
             unpersisted = null;
-            persist(snapshot, epoch);
+            persist(snapshot, epoch, false);
             return;
         }
         unpersisted = snapshot;
@@ -344,7 +366,7 @@ final class SnapshotApplier {
             persistScheduled = true;
             try {
                 later.schedule(this::persistPending, lastPersistMillis + PERSIST_EVERY_MILLIS - now, TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 persistScheduled = false;
                 persistPending(); // stopping: write it now rather than lose it
             }
@@ -357,15 +379,49 @@ final class SnapshotApplier {
         Snapshot s = unpersisted;
         if (s != null) {
             unpersisted = null;
-            persist(s, unpersistedEpoch);
+            persist(s, unpersistedEpoch, false);
         }
     }
 
-    private void persist(Snapshot snapshot, String epoch) {
+    /**
+     * @param wait true to return once it is on disk (a whole snapshot is written before it is
+     *             acknowledged); false for a delta's, which the writer may replace with a newer one
+     */
+    private void persist(Snapshot snapshot, String epoch, boolean wait) {
         if (stateDir == null) {
             return;
         }
         lastPersistMillis = clockMillis.getAsLong();
+        if (writer == null) {
+            write(snapshot, epoch);
+            return;
+        }
+        boolean queued = toWrite.getAndSet(new Pending(snapshot, epoch)) != null; // then the task queued takes this one
+        try {
+            if (wait) { // through the writer all the same, so that no older write lands after it
+                CompletableFuture.runAsync(this::writeHandedOver, writer).get();
+            } else if (!queued) {
+                writer.execute(this::writeHandedOver);
+            }
+        } catch (RejectedExecutionException e) {
+            writeHandedOver(); // stopping: write it here rather than lose it
+        } catch (ExecutionException e) {
+            LOG.warn("event=channel.persist-failed dir={} version={} error=\"{}\"", stateDir, snapshot.version(),
+                    e.getCause().toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // stopping: the writer still writes it
+        }
+    }
+
+    /** On the writer: the newest snapshot handed over, if any is left. */
+    private void writeHandedOver() {
+        Pending p = toWrite.getAndSet(null);
+        if (p != null) {
+            write(p.snapshot(), p.epoch());
+        }
+    }
+
+    private void write(Snapshot snapshot, String epoch) {
         try {
             SnapshotStore.write(stateDir, snapshot);
             SnapshotStore.writeOrigin(stateDir, epoch, snapshot.version());

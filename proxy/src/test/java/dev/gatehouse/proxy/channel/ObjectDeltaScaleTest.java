@@ -11,6 +11,8 @@ import dev.gatehouse.config.Source;
 import dev.gatehouse.config.Upstream;
 import dev.gatehouse.config.channel.Ack;
 import dev.gatehouse.config.channel.ChannelMessage;
+import dev.gatehouse.config.channel.EndpointDelta;
+import dev.gatehouse.config.channel.EndpointDiff;
 import dev.gatehouse.config.channel.ObjectDelta;
 import dev.gatehouse.config.channel.ObjectDeltaChanges;
 import dev.gatehouse.config.channel.ObjectDiff;
@@ -38,7 +40,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * bench/scale make them) applied by a real {@link SnapshotApplier} in front of a real
  * {@link ProxyServer}, from the delta's arrival to its ACK: median, min and max of 50 edits; then
  * the parts: the router compiled from scratch against patched, the whole validation against
- * {@link SnapshotIndex}'s. Off by default; run with
+ * {@link SnapshotIndex}'s; then one endpoint change (one upstream's first target replaced, as in a
+ * rollout) the same way, with the content hash's part of it. Off by default; run with
  * {@code -Dgatehouse.scale=true -Dtest=ObjectDeltaScaleTest}. Single-process timings on a shared
  * machine: upper bounds, printed with the load average.
  */
@@ -52,7 +55,7 @@ class ObjectDeltaScaleTest {
     private static final int EDITS = 50;
 
     @Test
-    void figures() {
+    void figures() throws Exception {
         Snapshot full = fullSize();
         System.out.println("snapshot routes=" + full.routes().size() + " services=" + full.services().size() + " upstreams="
                 + full.upstreams().size() + " consumers=" + full.consumers().size() + " load="
@@ -65,9 +68,12 @@ class ObjectDeltaScaleTest {
                     .isInstanceOf(Ack.class);
             Snapshot current = full;
             long[] nanos = new long[EDITS + 10];
+            long[] routeHashes = new long[EDITS + 10];
             for (int n = 0; n < nanos.length; n++) {
                 Snapshot next = edit(current, n);
+                long h = System.nanoTime();
                 ContentHash.Digests nextDigests = ContentHash.of(next, digests);
+                routeHashes[n] = System.nanoTime() - h;
                 ObjectDelta delta = ObjectDiff.between(current, current.version(), digests.hash(), next, nextDigests.hash(), null,
                         0.5);
                 long start = System.nanoTime();
@@ -78,6 +84,45 @@ class ObjectDeltaScaleTest {
                 digests = nextDigests;
             }
             print("apply of one route edit (delta received to ACK)", Arrays.copyOfRange(nanos, 10, nanos.length));
+            print("content hash after one route edit", Arrays.copyOfRange(routeHashes, 10, routeHashes.length));
+            long[] endpoints = new long[EDITS + 10];
+            long[] hashes = new long[EDITS + 10];
+            for (int n = 0; n < endpoints.length; n++) {
+                EndpointDelta.UpstreamTargets changed = rollout(current, n);
+                Snapshot next = EndpointDiff.apply(current, new EndpointDelta(ChannelMessage.PROTOCOL, current.version(), "b",
+                        current.version() + 1, "n", null, List.of(changed)));
+                ContentHash.Digests base = digests;
+                long h = System.nanoTime();
+                ContentHash.Digests nextDigests = ContentHash.of(next, base);
+                hashes[n] = System.nanoTime() - h;
+                EndpointDelta delta = new EndpointDelta(ChannelMessage.PROTOCOL, current.version(), digests.hash(), next.version(),
+                        nextDigests.hash(), null, List.of(changed));
+                long start = System.nanoTime();
+                ChannelMessage answer = applier.receive(delta);
+                endpoints[n] = System.nanoTime() - start;
+                assertThat(answer).isInstanceOf(Ack.class);
+                current = proxy.current();
+                digests = nextDigests;
+            }
+            print("apply of one endpoint change (delta received to ACK)", Arrays.copyOfRange(endpoints, 10, endpoints.length));
+            print("content hash after one endpoint change", Arrays.copyOfRange(hashes, 10, hashes.length));
+            long[] writes = new long[5];
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("scale-store");
+            try {
+                for (int n = 0; n < writes.length; n++) {
+                    long start = System.nanoTime();
+                    SnapshotStore.write(dir, current);
+                    writes[n] = System.nanoTime() - start;
+                }
+            } finally {
+                try (var files = java.nio.file.Files.list(dir)) {
+                    for (java.nio.file.Path f : files.toList()) {
+                        java.nio.file.Files.delete(f);
+                    }
+                }
+                java.nio.file.Files.delete(dir);
+            }
+            print("the whole snapshot written to disk (after deltas: at most once a second)", writes);
             parts(current);
         } finally {
             proxy.close();
@@ -127,6 +172,14 @@ class ObjectDeltaScaleTest {
         Arrays.sort(sorted);
         System.out.printf("%-50s median %8.2f ms  min %8.2f ms  max %8.2f ms  (%d runs)%n", what, sorted[sorted.length / 2] / 1e6,
                 sorted[0] / 1e6, sorted[sorted.length - 1] / 1e6, sorted.length);
+    }
+
+    /** Upstream {@code u-k} (k spread over the list) with its first target replaced, as a pod of a rollout. */
+    private static EndpointDelta.UpstreamTargets rollout(Snapshot s, int n) {
+        Upstream u = s.upstreams().get((int) ((n * 7_919L) % s.upstreams().size()));
+        List<Upstream.Target> targets = new ArrayList<>(u.targets());
+        targets.set(0, new Upstream.Target("10.200." + (n >> 8 & 0xff) + "." + (n & 0xff), 8080, 100));
+        return new EndpointDelta.UpstreamTargets(u.id(), targets);
     }
 
     /** Route {@code r-k} (k spread over the list) with its first path changed; the others the same instances. */

@@ -68,6 +68,49 @@ class SnapshotApplierDeltaTest {
         assertThat(onDisk()).as("a second after the last write: at once").isEqualTo(TestSnapshots.v(4));
     }
 
+    /**
+     * With a writer thread, a whole snapshot is on disk when acknowledged, and deltas do not wait
+     * for the disk: two deltas are acknowledged while the writer is held, and once it runs, one
+     * write puts the newest on disk.
+     */
+    @Test
+    void theWriterTakesTheWritesOffTheApplyPathAndTheNewestWaitingWins() throws Exception {
+        java.util.concurrent.ExecutorService writes = Executors.newSingleThreadExecutor();
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger handedOver = new java.util.concurrent.atomic.AtomicInteger();
+        try {
+            TestSnapshots.Sink sink = new TestSnapshots.Sink(null);
+            SnapshotApplier applier = new SnapshotApplier(sink, dir, later, clock::get, task -> {
+                handedOver.incrementAndGet();
+                writes.execute(task);
+            });
+            assertThat(applier.receive(SnapshotPush.of(TestSnapshots.v(1), "e1"))).isInstanceOf(Ack.class);
+            assertThat(onDisk()).as("a whole snapshot: on disk when acknowledged").isEqualTo(TestSnapshots.v(1));
+            handedOver.set(0);
+            writes.execute(() -> {
+                try {
+                    held.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            clock.addAndGet(5_000); // a second after the last write: each delta is written at once
+            assertThat(applier.receive(delta(TestSnapshots.v(1), TestSnapshots.v(2)))).isInstanceOf(Ack.class);
+            clock.addAndGet(5_000);
+            assertThat(applier.receive(delta(TestSnapshots.v(2), TestSnapshots.v(3)))).isInstanceOf(Ack.class);
+            assertThat(onDisk()).as("the writer is held: the deltas not on disk yet").isEqualTo(TestSnapshots.v(1));
+
+            held.countDown();
+            writes.shutdown();
+            assertThat(writes.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(onDisk()).as("the newest").isEqualTo(TestSnapshots.v(3));
+            assertThat(handedOver.get()).as("one write for the two snapshots handed over while it waited").isEqualTo(1);
+        } finally {
+            held.countDown();
+            writes.shutdownNow();
+        }
+    }
+
     @Test
     void aDeltaNotAtTheBaseAsksForTheWholeSnapshotAndChangesNothing() {
         TestSnapshots.Sink sink = new TestSnapshots.Sink(TestSnapshots.v(1));
