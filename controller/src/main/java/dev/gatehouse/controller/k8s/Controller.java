@@ -116,13 +116,14 @@ public final class Controller implements AutoCloseable {
                 .description("Version of the last published snapshot").register(registry);
         this.config = config;
         this.publisher = publisher;
+        this.debouncer = new Debouncer("gatehouse-rebuild", HOLD_OFF, MAX_DELAY, this::rebuild);
+        // status writes keep off the rebuild and publish, and off the proxies' apply right after it
         this.statusUpdater = new StatusUpdater(new StatusWriter(client, Clock.systemUTC())::write, config.statusWrites(),
-                registry, StatusUpdater.Time.SYSTEM);
+                debouncer::quietIn, registry, StatusUpdater.Time.SYSTEM);
         this.keyGenerator = new KeyGenerator(client);
         this.ingressStatus = new IngressStatusWriter(client, Clock.systemUTC(), registry);
         this.gatewayStatus = config.gateway().enabled()
                 ? new GatewayStatusWriter(client, Clock.systemUTC(), config.gateway().controllerName(), registry) : null;
-        this.debouncer = new Debouncer("gatehouse-rebuild", HOLD_OFF, MAX_DELAY, this::rebuild);
     }
 
     /** The proxies, for Programmed; a change in it (connect, ack, nack, disconnect) should call {@link #changed()}. */

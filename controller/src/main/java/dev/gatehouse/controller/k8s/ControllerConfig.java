@@ -25,12 +25,19 @@ public record ControllerConfig(List<String> namespaces, String leaseNamespace, S
                                Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, IngressConfig ingress,
                                String defaultCertificate, GatewaySelection gateway, StatusRate statusWrites) {
     /**
-     * The status writes' rate limit: {@code perSecond} on average, up to {@code burst} at once.
+     * The status writes' pace: {@code perSecond} on average, up to {@code burst} at once, and none
+     * while the publish path is busy or for {@code quietAfterPublish} after it ran (StatusUpdater).
      * The default, 50 a second with a burst of 100, keeps a full status pass over 37 000 objects
-     * (the first start) from crowding out the API server, and is far above what a change needs.
+     * (the first start) from crowding out the API server, and is far above what a change needs;
+     * the default quiet, {@link #DEFAULT_QUIET}, covers the proxies' apply of a route delta at
+     * full size (docs/scale.md), which shares the controller's cores in small installs.
      */
-    public record StatusRate(int perSecond, int burst) {
-        public static final StatusRate DEFAULT = new StatusRate(50, 100);
+    public record StatusRate(int perSecond, int burst, Duration quietAfterPublish) {
+        /** The default pause of status writes after each run of the publish path ({@code --status-quiet-after-publish}). */
+        public static final Duration DEFAULT_QUIET = Duration.ofMillis(100);
+        /** The largest pause the flag takes: a longer one starves status under a steady stream of changes. */
+        public static final Duration MAX_QUIET = Duration.ofSeconds(10);
+        public static final StatusRate DEFAULT = new StatusRate(50, 100, DEFAULT_QUIET);
 
         public StatusRate {
             if (perSecond < 1 || perSecond > 10_000) {
@@ -39,11 +46,26 @@ public record ControllerConfig(List<String> namespaces, String leaseNamespace, S
             if (burst < 1) {
                 throw new IllegalArgumentException("status write burst: " + burst + " (expected: >= 1)");
             }
+            quietAfterPublish = java.util.Objects.requireNonNullElse(quietAfterPublish, DEFAULT_QUIET);
+            if (quietAfterPublish.isNegative() || quietAfterPublish.compareTo(MAX_QUIET) > 0) {
+                throw new IllegalArgumentException("--status-quiet-after-publish: " + quietAfterPublish.toMillis()
+                        + "ms (expected: 0ms..10s)");
+            }
+        }
+
+        /** With the default quiet after a publish. */
+        public StatusRate(int perSecond, int burst) {
+            this(perSecond, burst, DEFAULT_QUIET);
         }
 
         /** {@code perSecond} a second, with a burst of twice that. */
         public static StatusRate of(int perSecond) {
             return new StatusRate(perSecond, Math.max(1, perSecond * 2));
+        }
+
+        /** With {@code quiet} as the pause after each run of the publish path ({@code --status-quiet-after-publish}). */
+        public StatusRate withQuietAfterPublish(Duration quiet) {
+            return new StatusRate(perSecond, burst, quiet);
         }
     }
 

@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,10 +43,20 @@ import static java.util.Objects.requireNonNull;
  * with a backoff (1 s doubling to 60 s) per object. Only while leading. The Ingress and Gateway
  * API passes run after this one on the same thread and the same budget ({@link StatusPace}).
  *
+ * <p>The publish path comes first: a pass plans and writes only while no translation or publish is
+ * pending or running and none ran within {@code --status-quiet-after-publish} ({@link StatusPacer}),
+ * so a route edit met by a long pass (a start's) is published and applied on cores the pass leaves
+ * alone, and the pass goes on after it. An object whose decided status, cached object and
+ * Programmed inputs are those it was last found unchanged with is not compared again, so the
+ * passes after each change and each acknowledgement cost little per unchanged object.
+ *
  * <p>Meters: {@code gatehouse_controller_status_queued} (writes waiting in the current pass),
  * {@code gatehouse_controller_status_writes_total{result=written|unchanged|failed}},
  * {@code gatehouse_controller_status_rate_limited_seconds} (waits for the budget),
- * {@code gatehouse_controller_status_passes_total}.
+ * {@code gatehouse_controller_status_paused_total} (pauses for the publish path),
+ * {@code gatehouse_controller_status_pause_overruns_total}, {@code gatehouse_controller_status_passes_total},
+ * {@code gatehouse_controller_status_cpu_seconds_total} (this thread's CPU; {@code event=status.pass}
+ * logs it per write).
  */
 final class StatusUpdater implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StatusUpdater.class);
@@ -106,8 +115,22 @@ final class StatusUpdater implements AutoCloseable {
     private record Pending(String key, CustomResource cached, ObjectStatus decided, boolean generationChanged) {
     }
 
+    /**
+     * Everything an object's wanted status is decided from, when it was last found to show it: the
+     * same again (the same decided status and cached object, by identity, and the same Programmed
+     * inputs) is unchanged without building and comparing its conditions.
+     */
+    @SuppressWarnings("rawtypes")
+    private record Judged(ObjectStatus decided, CustomResource base, long since, int serving, int servingSince,
+                          boolean noneConnected, String rejected) {
+        boolean same(Judged o) {
+            return o != null && decided == o.decided && base == o.base && since == o.since && serving == o.serving
+                    && servingSince == o.servingSince && noneConnected == o.noneConnected && Objects.equals(rejected, o.rejected);
+        }
+    }
+
     private final ObjectWrite writer;
-    private final WriteBudget budget;
+    private final StatusPacer pacer;
     private final Time time;
     private final ReentrantLock lock = new ReentrantLock();
     private final java.util.concurrent.locks.Condition wake = lock.newCondition();
@@ -117,7 +140,8 @@ final class StatusUpdater implements AutoCloseable {
     private final Counter unchanged;
     private final Counter failed;
     private final Counter passes;
-    private final Timer rateLimited;
+    private final Counter cpu;
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
     /** Guarded by {@link #lock}. */
     private Desired latest;
     private long offers;
@@ -129,11 +153,19 @@ final class StatusUpdater implements AutoCloseable {
     private final Map<String, Written> lastWritten = new HashMap<>();
     private final Map<String, Failure> failures = new HashMap<>();
     private final Map<String, Since> since = new HashMap<>();
+    private final Map<String, Judged> judged = new HashMap<>();
 
+    /** Never paused for a publish: for tests of the updater alone. */
     StatusUpdater(ObjectWrite writer, ControllerConfig.StatusRate rate, MeterRegistry registry, Time time) {
+        this(writer, rate, StatusPacer.PublishPath.IDLE, registry, time);
+    }
+
+    /** @param publishPath when the controller's translation and publish are busy ({@link Debouncer#quietIn}) */
+    StatusUpdater(ObjectWrite writer, ControllerConfig.StatusRate rate, StatusPacer.PublishPath publishPath, MeterRegistry registry,
+                  Time time) {
         this.writer = requireNonNull(writer, "writer");
         this.time = requireNonNull(time, "time");
-        this.budget = new WriteBudget(rate.perSecond(), rate.burst(), time::nanoTime);
+        this.pacer = new StatusPacer(rate, publishPath, time::nanoTime, registry);
         io.micrometer.core.instrument.Gauge.builder("gatehouse.controller.status.queued", queued, AtomicInteger::get)
                 .description("Status writes waiting in the current pass").register(registry);
         this.written = writes(registry, "written", "Status writes made");
@@ -141,8 +173,9 @@ final class StatusUpdater implements AutoCloseable {
         this.failed = writes(registry, "failed", "Status writes the API server refused (retried with a backoff)");
         this.passes = Counter.builder("gatehouse.controller.status.passes").description("Status passes over every object")
                 .register(registry);
-        this.rateLimited = Timer.builder("gatehouse.controller.status.rate_limited")
-                .description("Waits of the status writer for its budget (--status-writes-per-second)").register(registry);
+        this.cpu = Counter.builder("gatehouse.controller.status.cpu").baseUnit("seconds")
+                .description("CPU time of the status writer's thread (planning, comparing, serialising, writing)")
+                .register(registry);
         this.thread = new Thread(this::run, "gatehouse-status");
         this.thread.setDaemon(true);
         this.thread.start();
@@ -244,6 +277,23 @@ final class StatusUpdater implements AutoCloseable {
 
     @SuppressWarnings("rawtypes")
     private void pass(Desired d, long serial) {
+        if (!awaitTurn(serial, false)) {
+            return; // a newer state (or the end of leading): the next pass starts from it
+        }
+        long cpuStart = THREADS.getCurrentThreadCpuTime();
+        try {
+            plan(d, serial);
+        } finally {
+            long spent = THREADS.getCurrentThreadCpuTime() - cpuStart;
+            if (spent > 0) {
+                cpu.increment(spent / 1e9);
+            }
+        }
+    }
+
+    @SuppressWarnings("rawtypes")
+    private void plan(Desired d, long serial) {
+        long cpuStart = THREADS.getCurrentThreadCpuTime();
         passes.increment();
         Map<String, HasMetadata> objects = new HashMap<>();
         for (List<? extends HasMetadata> list : List.of(d.state().upstreams(), d.state().services(), d.state().routes(),
@@ -255,6 +305,7 @@ final class StatusUpdater implements AutoCloseable {
         Map<String, Since> seen = new HashMap<>();
         List<Pending> todo = new ArrayList<>();
         long now = time.nanoTime();
+        Map<String, String> rejections = fleet.rejections(d.version());
         for (ObjectStatus s : d.translation().statuses()) {
             String key = s.source().display();
             Since was = since.get(s.source().uid());
@@ -267,11 +318,14 @@ final class StatusUpdater implements AutoCloseable {
             if (f != null && f.retryAt() > now) {
                 continue;
             }
-            if (wanted(key, cr, s, d.version(), seen) == null) {
+            Judged inputs = judgement(base(key, cr), s, d.version(), seen, rejections);
+            if (inputs.same(judged.get(key)) || wanted(key, cr, s, d.version(), seen, rejections) == null) {
                 unchanged.increment();
                 failures.remove(key);
+                judged.put(key, inputs);
                 continue;
             }
+            judged.remove(key);
             Long generation = cr.getMetadata().getGeneration();
             Condition accepted = StatusWriter.shown(cr, StatusCondition.ACCEPTED);
             todo.add(new Pending(key, cr, s, accepted == null
@@ -281,23 +335,24 @@ final class StatusUpdater implements AutoCloseable {
         since.putAll(seen);
         lastWritten.keySet().retainAll(objects.keySet());
         failures.keySet().retainAll(objects.keySet());
+        judged.keySet().retainAll(objects.keySet());
         todo.sort(Comparator.comparing((Pending p) -> !p.generationChanged()));
         queued.set(todo.size());
         int wrote = 0;
         int refused = 0;
         for (Pending p : todo) {
-            if (!awaitBudget(serial)) {
+            if (!awaitTurn(serial, true)) {
                 queued.set(0);
                 return; // a newer state (or the end of leading): the next pass starts from it
             }
-            List<StatusCondition> desired = wanted(p.key(), p.cached(), p.decided(), d.version(), since);
+            List<StatusCondition> desired = wanted(p.key(), p.cached(), p.decided(), d.version(), since,
+                    fleet.rejections(d.version())); // the proxies' refusals of this moment
             queued.decrementAndGet();
             if (desired == null) {
                 unchanged.increment(); // the proxies' acknowledgements made it so meanwhile
                 continue;
             }
             CustomResource base = base(p.key(), p.cached());
-            budget.take();
             try {
                 CustomResource result = writer.write(base, desired, p.decided());
                 failures.remove(p.key());
@@ -321,28 +376,36 @@ final class StatusUpdater implements AutoCloseable {
         }
         queued.set(0);
         if (wrote > 0 || refused > 0) {
-            log.info("event=status.pass written={} failed={} objects={}", wrote, refused, d.translation().statuses().size());
+            long spent = Math.max(0, THREADS.getCurrentThreadCpuTime() - cpuStart);
+            log.info("event=status.pass written={} failed={} objects={} cpu_ms={} cpu_micros_per_write={}", wrote, refused,
+                    d.translation().statuses().size(), spent / 1_000_000, spent / 1_000 / (wrote + refused));
         }
-        d.others().accept(() -> {
-            if (!awaitBudget(serial)) {
-                return false;
-            }
-            budget.take();
-            return true;
-        });
+        d.others().accept(() -> awaitTurn(serial, true));
     }
 
-    /** Waits for a write's budget; false when the pass should stop instead. */
-    private boolean awaitBudget(long serial) {
+    /** The inputs {@code s}'s wanted status is decided from now. */
+    private Judged judgement(@SuppressWarnings("rawtypes") CustomResource base, ObjectStatus s, long version,
+                             Map<String, Since> since, Map<String, String> rejections) {
+        ProxyFleet f = fleet;
+        Since from = since.get(s.source().uid());
+        long sinceVersion = from == null ? version : from.version();
+        return new Judged(s, base, sinceVersion, f.ackedAtLeast(1), f.ackedAtLeast(sinceVersion), f.connected() == 0,
+                rejections.get(s.source().uid()));
+    }
+
+    /**
+     * Waits for the publish path to be quiet and, with {@code write}, for a write's budget (taking
+     * it); false when the pass should stop instead.
+     */
+    private boolean awaitTurn(long serial, boolean write) {
         while (true) {
             if (superseded(serial)) {
                 return false;
             }
-            long wait = budget.waitNanos();
+            long wait = pacer.waitNanos(write);
             if (wait == 0) {
                 return true;
             }
-            rateLimited.record(wait, TimeUnit.NANOSECONDS);
             lock.lock();
             try {
                 if (offers == serial && leading && !closed) {
@@ -359,12 +422,13 @@ final class StatusUpdater implements AutoCloseable {
 
     /** The conditions to write on {@code key} now, or null when it shows them already. */
     @SuppressWarnings("rawtypes")
-    private List<StatusCondition> wanted(String key, CustomResource cached, ObjectStatus s, long version, Map<String, Since> since) {
+    private List<StatusCondition> wanted(String key, CustomResource cached, ObjectStatus s, long version, Map<String, Since> since,
+                                         Map<String, String> rejections) {
         CustomResource base = base(key, cached);
         ProxyFleet f = fleet;
         Since from = since.get(s.source().uid());
         List<StatusCondition> desired = new ArrayList<>(s.conditions());
-        desired.add(StatusWriter.programmed(s, from == null ? version : from.version(), f, f.rejections(version),
+        desired.add(StatusWriter.programmed(s, from == null ? version : from.version(), f, rejections,
                 StatusWriter.shown(base, StatusCondition.PROGRAMMED), base.getMetadata().getGeneration()));
         return StatusWriter.wanted(base, desired, s, "") == null ? null : desired;
     }
