@@ -135,6 +135,11 @@ public final class Controller implements AutoCloseable {
     public Controller start() {
         watch = new ClusterWatch(client, config.namespaces(), config.defaultCertificate(), debouncer::mark, debouncer::markSoon);
         ClusterWatch w = watch;
+        w.store().tombstoneLimit(config.deletedNamesRemembered());
+        io.micrometer.core.instrument.FunctionCounter.builder("gatehouse.controller.state.deleted_names_forgotten", w,
+                        x -> x.store().tombstonesForgotten())
+                .description("Deleted names the kept state forgot, the oldest beyond --deleted-names-remembered per informer "
+                        + "(logged as event=state.deleted_name_forgotten)").register(registry);
         io.micrometer.core.instrument.FunctionCounter.builder("gatehouse.controller.state.events", w,
                         x -> x.store().events())
                 .description("Informer events received by the kept cluster state (adds, updates, deletes)").register(registry);

@@ -19,11 +19,16 @@ import java.util.List;
  *                       Service's ports their listeners are matched to ({@code --gateway-http-port},
  *                       {@code --gateway-https-port});
  *                       {@link GatewaySelection#OFF}: no Gateway API object is read or written
- * @param statusWrites   how fast the leader writes status ({@code --status-writes-per-second})
+ * @param statusWrites   how fast the leader writes status ({@code --status-writes-per-second},
+ *                       {@code --status-quiet-after-publish})
+ * @param deletedNamesRemembered deleted names the kept state remembers per informer, against replayed
+ *                       events ({@code --deleted-names-remembered}; 0: the default,
+ *                       {@link dev.gatehouse.controller.translate.ClusterStore#DEFAULT_TOMBSTONES})
  */
 public record ControllerConfig(List<String> namespaces, String leaseNamespace, String leaseName, String identity,
                                Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, IngressConfig ingress,
-                               String defaultCertificate, GatewaySelection gateway, StatusRate statusWrites) {
+                               String defaultCertificate, GatewaySelection gateway, StatusRate statusWrites,
+                               int deletedNamesRemembered) {
     /**
      * The status writes' pace: {@code perSecond} on average, up to {@code burst} at once, and none
      * while the publish path is busy or for {@code quietAfterPublish} after it ran (StatusUpdater).
@@ -71,12 +76,27 @@ public record ControllerConfig(List<String> namespaces, String leaseNamespace, S
 
     public ControllerConfig {
         statusWrites = java.util.Objects.requireNonNullElse(statusWrites, StatusRate.DEFAULT);
+        if (deletedNamesRemembered == 0) {
+            deletedNamesRemembered = dev.gatehouse.controller.translate.ClusterStore.DEFAULT_TOMBSTONES;
+        }
+        if (deletedNamesRemembered < 1 || deletedNamesRemembered > dev.gatehouse.controller.translate.ClusterStore.MAX_TOMBSTONES) {
+            throw new IllegalArgumentException("--deleted-names-remembered: " + deletedNamesRemembered + " (expected: 1.."
+                    + dev.gatehouse.controller.translate.ClusterStore.MAX_TOMBSTONES + ")");
+        }
         namespaces = List.copyOf(namespaces);
         ingress = java.util.Objects.requireNonNullElse(ingress, IngressConfig.DEFAULT);
         gateway = java.util.Objects.requireNonNullElse(gateway, GatewaySelection.DEFAULT);
         if (defaultCertificate != null) {
             dev.gatehouse.controller.translate.TlsSettings.checkSecretRef(defaultCertificate);
         }
+    }
+
+    /** The default number of deleted names remembered. */
+    public ControllerConfig(List<String> namespaces, String leaseNamespace, String leaseName, String identity,
+                            Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, IngressConfig ingress,
+                            String defaultCertificate, GatewaySelection gateway, StatusRate statusWrites) {
+        this(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, ingress,
+                defaultCertificate, gateway, statusWrites, 0);
     }
 
     /** The default status write rate. */
@@ -106,23 +126,29 @@ public record ControllerConfig(List<String> namespaces, String leaseNamespace, S
 
     public ControllerConfig withIngress(IngressConfig ingress) {
         return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
-                ingress, defaultCertificate, gateway, statusWrites);
+                ingress, defaultCertificate, gateway, statusWrites, deletedNamesRemembered);
     }
 
     /** With the proxy-wide default certificate, {@code namespace/name} of a kubernetes.io/tls Secret; null for none. */
     public ControllerConfig withDefaultCertificate(String namespaceAndName) {
         return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
-                ingress, namespaceAndName, gateway, statusWrites);
+                ingress, namespaceAndName, gateway, statusWrites, deletedNamesRemembered);
     }
 
     public ControllerConfig withGateway(GatewaySelection gateway) {
         return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
-                ingress, defaultCertificate, gateway, statusWrites);
+                ingress, defaultCertificate, gateway, statusWrites, deletedNamesRemembered);
+    }
+
+    /** With {@code n} deleted names remembered per informer ({@code --deleted-names-remembered}). */
+    public ControllerConfig withDeletedNamesRemembered(int n) {
+        return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
+                ingress, defaultCertificate, gateway, statusWrites, n);
     }
 
     /** With the status writes' rate limit ({@code --status-writes-per-second}). */
     public ControllerConfig withStatusWrites(StatusRate rate) {
         return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
-                ingress, defaultCertificate, gateway, rate);
+                ingress, defaultCertificate, gateway, rate, deletedNamesRemembered);
     }
 }

@@ -13,7 +13,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -60,8 +59,6 @@ import static java.util.Objects.requireNonNull;
  */
 final class StatusUpdater implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StatusUpdater.class);
-    static final Duration FIRST_RETRY = Duration.ofSeconds(1);
-    static final Duration LAST_RETRY = Duration.ofSeconds(60);
 
     /**
      * What the statuses should show: one rebuild's outcome. {@code others} runs the Ingress and
@@ -102,31 +99,11 @@ final class StatusUpdater implements AutoCloseable {
         };
     }
 
-    private record Written(String before, @SuppressWarnings("rawtypes") CustomResource object) {
-    }
-
-    private record Failure(int count, long retryAt) {
-    }
-
     private record Since(long generation, long version) {
     }
 
     @SuppressWarnings("rawtypes")
     private record Pending(String key, CustomResource cached, ObjectStatus decided, boolean generationChanged) {
-    }
-
-    /**
-     * Everything an object's wanted status is decided from, when it was last found to show it: the
-     * same again (the same decided status and cached object, by identity, and the same Programmed
-     * inputs) is unchanged without building and comparing its conditions.
-     */
-    @SuppressWarnings("rawtypes")
-    private record Judged(ObjectStatus decided, CustomResource base, long since, int serving, int servingSince,
-                          boolean noneConnected, String rejected) {
-        boolean same(Judged o) {
-            return o != null && decided == o.decided && base == o.base && since == o.since && serving == o.serving
-                    && servingSince == o.servingSince && noneConnected == o.noneConnected && Objects.equals(rejected, o.rejected);
-        }
     }
 
     private final ObjectWrite writer;
@@ -150,10 +127,8 @@ final class StatusUpdater implements AutoCloseable {
     private boolean closed;
     private volatile ProxyFleet fleet = ProxyFleet.NONE;
     // the rest: the updater's thread only
-    private final Map<String, Written> lastWritten = new HashMap<>();
-    private final Map<String, Failure> failures = new HashMap<>();
+    private final StatusShown shown = new StatusShown();
     private final Map<String, Since> since = new HashMap<>();
-    private final Map<String, Judged> judged = new HashMap<>();
 
     /** Never paused for a publish: for tests of the updater alone. */
     StatusUpdater(ObjectWrite writer, ControllerConfig.StatusRate rate, MeterRegistry registry, Time time) {
@@ -227,7 +202,7 @@ final class StatusUpdater implements AutoCloseable {
             lock.lock();
             try {
                 while (!closed && !(leading && latest != null && (dirty || retryDue()))) {
-                    long retry = nextRetry();
+                    long retry = shown.nextRetry();
                     if (retry == Long.MAX_VALUE || !leading) {
                         wake.await();
                     } else {
@@ -254,15 +229,7 @@ final class StatusUpdater implements AutoCloseable {
     }
 
     private boolean retryDue() {
-        return nextRetry() <= time.nanoTime();
-    }
-
-    private long nextRetry() {
-        long at = Long.MAX_VALUE;
-        for (Failure f : failures.values()) {
-            at = Math.min(at, f.retryAt());
-        }
-        return at;
+        return shown.nextRetry() <= time.nanoTime();
     }
 
     /** True when a newer offer arrived, leadership ended or the updater closed: the pass stops. */
@@ -282,18 +249,17 @@ final class StatusUpdater implements AutoCloseable {
         }
         long cpuStart = THREADS.getCurrentThreadCpuTime();
         try {
-            plan(d, serial);
-        } finally {
-            long spent = THREADS.getCurrentThreadCpuTime() - cpuStart;
-            if (spent > 0) {
-                cpu.increment(spent / 1e9);
+            if (ownPass(d, serial, cpuStart)) {
+                d.others().accept(() -> awaitTurn(serial, true));
             }
+        } finally {
+            cpu.increment(Math.max(0, THREADS.getCurrentThreadCpuTime() - cpuStart) / 1e9);
         }
     }
 
+    /** The pass over Gatehouse's own kinds; false when it stopped early (a newer state, the end of leading). */
     @SuppressWarnings("rawtypes")
-    private void plan(Desired d, long serial) {
-        long cpuStart = THREADS.getCurrentThreadCpuTime();
+    private boolean ownPass(Desired d, long serial, long cpuStart) {
         passes.increment();
         Map<String, HasMetadata> objects = new HashMap<>();
         for (List<? extends HasMetadata> list : List.of(d.state().upstreams(), d.state().services(), d.state().routes(),
@@ -314,18 +280,17 @@ final class StatusUpdater implements AutoCloseable {
             if (!(objects.get(key) instanceof CustomResource<?, ?> cr)) {
                 continue;
             }
-            Failure f = failures.get(key);
-            if (f != null && f.retryAt() > now) {
+            if (shown.backingOff(key, now)) {
                 continue;
             }
-            Judged inputs = judgement(base(key, cr), s, d.version(), seen, rejections);
-            if (inputs.same(judged.get(key)) || wanted(key, cr, s, d.version(), seen, rejections) == null) {
+            Since from = seen.get(s.source().uid());
+            StatusShown.Judged inputs = StatusShown.Judged.of(s, shown.base(key, cr), from.version(), fleet, rejections);
+            if (shown.unchangedBefore(key, inputs) || wanted(key, cr, s, d.version(), seen, rejections) == null) {
                 unchanged.increment();
-                failures.remove(key);
-                judged.put(key, inputs);
+                shown.unchanged(key, inputs);
                 continue;
             }
-            judged.remove(key);
+            shown.differs(key);
             Long generation = cr.getMetadata().getGeneration();
             Condition accepted = StatusWriter.shown(cr, StatusCondition.ACCEPTED);
             todo.add(new Pending(key, cr, s, accepted == null
@@ -333,9 +298,7 @@ final class StatusUpdater implements AutoCloseable {
         }
         since.clear();
         since.putAll(seen);
-        lastWritten.keySet().retainAll(objects.keySet());
-        failures.keySet().retainAll(objects.keySet());
-        judged.keySet().retainAll(objects.keySet());
+        shown.retainAll(objects.keySet());
         todo.sort(Comparator.comparing((Pending p) -> !p.generationChanged()));
         queued.set(todo.size());
         int wrote = 0;
@@ -343,7 +306,7 @@ final class StatusUpdater implements AutoCloseable {
         for (Pending p : todo) {
             if (!awaitTurn(serial, true)) {
                 queued.set(0);
-                return; // a newer state (or the end of leading): the next pass starts from it
+                return false; // a newer state (or the end of leading): the next pass starts from it
             }
             List<StatusCondition> desired = wanted(p.key(), p.cached(), p.decided(), d.version(), since,
                     fleet.rejections(d.version())); // the proxies' refusals of this moment
@@ -352,26 +315,22 @@ final class StatusUpdater implements AutoCloseable {
                 unchanged.increment(); // the proxies' acknowledgements made it so meanwhile
                 continue;
             }
-            CustomResource base = base(p.key(), p.cached());
+            CustomResource base = shown.base(p.key(), p.cached());
             try {
                 CustomResource result = writer.write(base, desired, p.decided());
-                failures.remove(p.key());
+                shown.written(p.key(), p.cached(), result);
                 if (result == null) {
                     unchanged.increment();
                 } else {
-                    lastWritten.put(p.key(), new Written(p.cached().getMetadata().getResourceVersion(), result));
                     written.increment();
                     wrote++;
                 }
             } catch (KubernetesClientException e) {
                 failed.increment();
                 refused++;
-                Failure f = failures.get(p.key());
-                int count = f == null ? 1 : f.count() + 1;
-                long backoff = Math.min(LAST_RETRY.toNanos(), FIRST_RETRY.toNanos() << Math.min(count - 1, 6));
-                failures.put(p.key(), new Failure(count, time.nanoTime() + backoff));
+                StatusShown.Failure f = shown.failed(p.key(), time.nanoTime());
                 log.warn("event=status.write_failed object={} code={} attempt={} retry_in_ms={} error=\"{}\"", p.key(), e.getCode(),
-                        count, backoff / 1_000_000, e.getMessage() == null ? "" : e.getMessage().replace('"', '\''));
+                        f.count(), f.backoffNanos() / 1_000_000, e.getMessage() == null ? "" : e.getMessage().replace('"', '\''));
             }
         }
         queued.set(0);
@@ -380,17 +339,7 @@ final class StatusUpdater implements AutoCloseable {
             log.info("event=status.pass written={} failed={} objects={} cpu_ms={} cpu_micros_per_write={}", wrote, refused,
                     d.translation().statuses().size(), spent / 1_000_000, spent / 1_000 / (wrote + refused));
         }
-        d.others().accept(() -> awaitTurn(serial, true));
-    }
-
-    /** The inputs {@code s}'s wanted status is decided from now. */
-    private Judged judgement(@SuppressWarnings("rawtypes") CustomResource base, ObjectStatus s, long version,
-                             Map<String, Since> since, Map<String, String> rejections) {
-        ProxyFleet f = fleet;
-        Since from = since.get(s.source().uid());
-        long sinceVersion = from == null ? version : from.version();
-        return new Judged(s, base, sinceVersion, f.ackedAtLeast(1), f.ackedAtLeast(sinceVersion), f.connected() == 0,
-                rejections.get(s.source().uid()));
+        return true;
     }
 
     /**
@@ -424,31 +373,13 @@ final class StatusUpdater implements AutoCloseable {
     @SuppressWarnings("rawtypes")
     private List<StatusCondition> wanted(String key, CustomResource cached, ObjectStatus s, long version, Map<String, Since> since,
                                          Map<String, String> rejections) {
-        CustomResource base = base(key, cached);
+        CustomResource base = shown.base(key, cached);
         ProxyFleet f = fleet;
         Since from = since.get(s.source().uid());
         List<StatusCondition> desired = new ArrayList<>(s.conditions());
         desired.add(StatusWriter.programmed(s, from == null ? version : from.version(), f, rejections,
                 StatusWriter.shown(base, StatusCondition.PROGRAMMED), base.getMetadata().getGeneration()));
         return StatusWriter.wanted(base, desired, s, "") == null ? null : desired;
-    }
-
-    /**
-     * What {@code key} shows now: the cached object, or this updater's last write of it while the
-     * cache still holds the version that write replaced (the watch event is on its way).
-     */
-    @SuppressWarnings("rawtypes")
-    private CustomResource base(String key, CustomResource cached) {
-        Written w = lastWritten.get(key);
-        if (w == null) {
-            return cached;
-        }
-        String rv = cached.getMetadata().getResourceVersion();
-        if (Objects.equals(rv, w.before())) {
-            return w.object();
-        }
-        lastWritten.remove(key); // caught up, or written by someone else since: the cache tells
-        return cached;
     }
 
     @Override
