@@ -50,6 +50,7 @@ import static java.util.Objects.requireNonNull;
  * passes after each change and each acknowledgement cost little per unchanged object.
  *
  * <p>Meters: {@code gatehouse_controller_status_queued} (writes waiting in the current pass),
+ * {@code gatehouse_controller_status_busy} (1 while a pass is due or under way),
  * {@code gatehouse_controller_status_writes_total{result=written|unchanged|failed}},
  * {@code gatehouse_controller_status_rate_limited_seconds} (waits for the budget),
  * {@code gatehouse_controller_status_paused_total} (pauses for the publish path),
@@ -113,6 +114,8 @@ final class StatusUpdater implements AutoCloseable {
     private final java.util.concurrent.locks.Condition wake = lock.newCondition();
     private final Thread thread;
     private final AtomicInteger queued = new AtomicInteger();
+    /** A pass is due or under way (paused for the publish path or the budget included); written under {@link #lock}. */
+    private volatile boolean busy;
     private final Counter written;
     private final Counter unchanged;
     private final Counter failed;
@@ -141,6 +144,9 @@ final class StatusUpdater implements AutoCloseable {
         this.writer = requireNonNull(writer, "writer");
         this.time = requireNonNull(time, "time");
         this.pacer = new StatusPacer(rate, publishPath, time::nanoTime, registry);
+        io.micrometer.core.instrument.Gauge.builder("gatehouse.controller.status.busy", this, u -> u.busy ? 1 : 0)
+                .description("1 while a status pass is due or under way (paused for the publish path included), 0 once "
+                        + "every status is written (failed writes wait for their retry)").register(registry);
         io.micrometer.core.instrument.Gauge.builder("gatehouse.controller.status.queued", queued, AtomicInteger::get)
                 .description("Status writes waiting in the current pass").register(registry);
         this.written = writes(registry, "written", "Status writes made");
@@ -189,6 +195,7 @@ final class StatusUpdater implements AutoCloseable {
         try {
             change.run();
             dirty = true;
+            busy = true;
             wake.signalAll();
         } finally {
             lock.unlock();
@@ -201,7 +208,8 @@ final class StatusUpdater implements AutoCloseable {
             long serial;
             lock.lock();
             try {
-                while (!closed && !(leading && latest != null && (dirty || retryDue()))) {
+                while (!closed && !(leading && latest != null && (dirty || shown.nextRetry() <= time.nanoTime()))) {
+                    busy = false; // every status written, or waiting for a retry or for leadership
                     long retry = shown.nextRetry();
                     if (retry == Long.MAX_VALUE || !leading) {
                         wake.await();
@@ -215,6 +223,7 @@ final class StatusUpdater implements AutoCloseable {
                 d = latest;
                 serial = offers;
                 dirty = false;
+                busy = true;
             } catch (InterruptedException e) {
                 return;
             } finally {
@@ -226,10 +235,6 @@ final class StatusUpdater implements AutoCloseable {
                 log.error("event=status.pass_failed error=\"{}\"", e.toString(), e);
             }
         }
-    }
-
-    private boolean retryDue() {
-        return shown.nextRetry() <= time.nanoTime();
     }
 
     /** True when a newer offer arrived, leadership ended or the updater closed: the pass stops. */
