@@ -27,9 +27,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The status pass kept off the publish path, on the real controller and the mock API server (CRUD
  * mode): a route edit made while a long pass is under way is published while the pass is still
- * pending, with no status write between the edit and its publish but the one in flight, none
- * within the quiet after it, and the pass then completes with every status right. Counted by the
- * controller's meters at the moment of each event, not timed.
+ * pending, the writer pauses for it, no write starts within the quiet after the publish (one in
+ * flight when the change came may end then), and the pass then completes with every status right.
+ * Read from the controller's meters at the moment of each event; the one time compared is a lower
+ * bound the pause guarantees, never a speed.
  */
 @EnableKubernetesMockClient(crud = true)
 class StatusPacingMockServerTest {
@@ -99,23 +100,21 @@ class StatusPacingMockServerTest {
 
             GatewayRoute edited = client.resources(GatewayRoute.class).inNamespace("default").withName("r" + (ROUTES - 1))
                     .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"priority\":7}}");
-            double writtenAtEdit = written(registry);
+            double pausesAtEdit = registry.get("gatehouse.controller.status.paused").counter().count();
             await(() -> published.stream().skip(before).anyMatch(p -> p.snapshot().routes().stream()
                     .anyMatch(r -> r.priority() == 7)), Duration.ofSeconds(10), "the edit published");
             Published edit = published.stream().skip(before).filter(p -> p.snapshot().routes().stream()
                     .anyMatch(r -> r.priority() == 7)).findFirst().orElseThrow();
 
             assertThat(edit.queued()).as("writes of the pass still waiting when the edit was published").isPositive();
-            assertThat(edit.written() - writtenAtEdit)
-                    .as("status writes between the edit and its publish (at most the one in flight when the change came)")
-                    .isLessThanOrEqualTo(2);
             // one write may have been in flight when the change came (counted when it completes); the
             // next one starts no sooner than the quiet after the publish
             await(() -> written(registry) >= edit.written() + 2, Duration.ofSeconds(20), "the pass to go on");
             long resumed = System.nanoTime();
             assertThat(resumed - edit.nanos()).as("the pass went on no sooner than the quiet after the publish")
                     .isGreaterThanOrEqualTo(QUIET.toNanos());
-            assertThat(registry.get("gatehouse.controller.status.paused").counter().count()).isPositive();
+            assertThat(registry.get("gatehouse.controller.status.paused").counter().count())
+                    .as("the writer paused for the edit").isGreaterThan(pausesAtEdit);
 
             await(() -> {
                 List<GatewayRoute> routes = client.resources(GatewayRoute.class).inNamespace("default").list().getItems();
