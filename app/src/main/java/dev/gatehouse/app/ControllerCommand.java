@@ -132,16 +132,40 @@ public final class ControllerCommand implements Callable<Integer> {
                     + "spell); only objects whose status changes are written. Default: ${DEFAULT-VALUE}.")
     int statusWritesPerSecond;
 
+    @Option(names = "--status-quiet-after-publish", paramLabel = "DURATION", defaultValue = "100ms",
+            converter = ProxyOptions.DurationOption.class,
+            description = "Status writes pause while a translation or publish is pending or running, and this long after "
+                    + "one, so a change reaches the proxies on cores status writes leave alone (pauses: "
+                    + "gatehouse_controller_status_paused_total). A pause longer than 10 times this (at least 1 s) lets 10 "
+                    + "writes through. 0ms..10s. Default: ${DEFAULT-VALUE}.")
+    java.time.Duration statusQuietAfterPublish;
+
+    @Option(names = "--deleted-names-remembered", paramLabel = "N", defaultValue = "16384",
+            description = "Deleted objects remembered per informer (name, uid and resourceVersion), so a replayed event "
+                    + "of a deleted object does not bring it back; the oldest is forgotten beyond this many (counted: "
+                    + "gatehouse_controller_state_deleted_names_forgotten_total, logged as "
+                    + "event=state.deleted_name_forgotten). About 200 bytes each. 1..4194304. Default: ${DEFAULT-VALUE}.")
+    int deletedNamesRemembered;
+
     @Spec
     CommandSpec spec;
 
     /** The status write rate of the flag; a bad value is a usage error naming the flag. */
     ControllerConfig.StatusRate statusRate() {
         try {
-            return ControllerConfig.StatusRate.of(statusWritesPerSecond);
+            return ControllerConfig.StatusRate.of(statusWritesPerSecond).withQuietAfterPublish(statusQuietAfterPublish);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+    }
+
+    /** The {@code --deleted-names-remembered} value, checked; a bad one is a usage error naming the flag. */
+    int deletedNamesRemembered() {
+        if (deletedNamesRemembered < 1 || deletedNamesRemembered > dev.gatehouse.controller.translate.ClusterStore.MAX_TOMBSTONES) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--deleted-names-remembered: " + deletedNamesRemembered
+                    + " (expected: 1.." + dev.gatehouse.controller.translate.ClusterStore.MAX_TOMBSTONES + ")");
+        }
+        return deletedNamesRemembered;
     }
 
     /** The {@value TlsSettings#FLAG} value, checked; a malformed one is a usage error naming the flag. */
@@ -188,6 +212,7 @@ public final class ControllerCommand implements Callable<Integer> {
         String defaultCertificate = defaultCertificate();
         GatewaySelection gatewaySelection = gatewaySelection();
         ControllerConfig.StatusRate statusRate = statusRate();
+        int deletedNamesRemembered = deletedNamesRemembered();
         int maxMessageBytes = channelMaxMessageBytes();
         String token = Identity.token(tokenFile);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -195,7 +220,7 @@ public final class ControllerCommand implements Callable<Integer> {
              KubernetesClient client = new KubernetesClientBuilder().build();
              Running running = Running.start(client, ControllerConfig.defaults(namespaces, leaseNamespace(client), Identity.podName())
                              .withIngress(ingressConfig).withDefaultCertificate(defaultCertificate).withGateway(gatewaySelection)
-                             .withStatusWrites(statusRate),
+                             .withStatusWrites(statusRate).withDeletedNamesRemembered(deletedNamesRemembered),
                      new ChannelServerConfig(channelAddress, channelPort, token, tlsCert, tlsKey, maxMessageBytes), registry);
              ProcessMeters jvm = ProcessMeters.bind(registry);
              StatusEndpoint status = StatusEndpoint.start(statusAddress, statusPort, running.controller::ready, registry)) {

@@ -46,6 +46,13 @@ public final class LocalCommand implements Callable<Integer> {
                     + "within 5 s. Default: ${DEFAULT-VALUE}.")
     java.time.Duration firstSnapshotTimeout;
 
+    @Option(names = "--settle", paramLabel = "DURATION", defaultValue = "25ms", converter = ProxyOptions.DurationOption.class,
+            description = "How long the directory must stay the same after a change before it is read, so a file caught "
+                    + "mid-write is not served; each write meanwhile starts the wait again (counted: "
+                    + "gatehouse_local_settle_restarts_total). Raise it for a writer that pauses mid-file; an atomic rename "
+                    + "never needs it. 0ms..10s. Default: ${DEFAULT-VALUE}.")
+    java.time.Duration settle;
+
     @picocli.CommandLine.Mixin
     LocalCertificateOption defaultCertificate;
 
@@ -66,6 +73,9 @@ public final class LocalCommand implements Callable<Integer> {
         }
         try {
             LocalRuntime.requirePositive(firstSnapshotTimeout);
+            if (settle.isNegative() || settle.compareTo(dev.gatehouse.controller.files.LocalSource.MAX_SETTLE) > 0) {
+                throw new IllegalArgumentException("--settle: " + settle.toMillis() + "ms (expected: 0ms..10s)");
+            }
         } catch (IllegalArgumentException e) { // a usage error
             spec.commandLine().getErr().println("gatehouse local: " + e.getMessage());
             spec.commandLine().getErr().flush();
@@ -75,7 +85,7 @@ public final class LocalCommand implements Callable<Integer> {
             LocalRuntime runtime;
             try {
                 runtime = LocalRuntime.start(dir, proxy.localConfig(), proxy.statusAddresses(LocalRuntime.STATUS_ADDRESS), proxy.statusPort,
-                        proxy.accessLog, fallback, firstSnapshotTimeout);
+                        proxy.accessLog, fallback, firstSnapshotTimeout, settle);
             } catch (IOException | IllegalStateException e) { // a port that cannot open, a slow or refused first snapshot
                 spec.commandLine().getErr().println("gatehouse local: " + e.getMessage());
                 spec.commandLine().getErr().flush();

@@ -102,6 +102,16 @@ public final class LocalRuntime implements AutoCloseable {
     public static LocalRuntime start(Path dir, ProxyConfig config, List<String> statusAddresses, int statusPort,
                                      AccessLogDestination accessLog, String defaultCertificate, Duration firstSnapshotTimeout)
             throws IOException {
+        return start(dir, config, statusAddresses, statusPort, accessLog, defaultCertificate, firstSnapshotTimeout, LocalSource.SETTLE);
+    }
+
+    /**
+     * As above, with how long the directory stays the same before a change is read ({@code --settle},
+     * {@link LocalSource#SETTLE} by default).
+     */
+    public static LocalRuntime start(Path dir, ProxyConfig config, List<String> statusAddresses, int statusPort,
+                                     AccessLogDestination accessLog, String defaultCertificate, Duration firstSnapshotTimeout,
+                                     Duration settle) throws IOException {
         requirePositive(firstSnapshotTimeout);
         List<AutoCloseable> started = new ArrayList<>();
         // The proxy's side (its event loops, the TLS provider, its meters) starts on a thread of its own
@@ -125,10 +135,13 @@ public final class LocalRuntime implements AutoCloseable {
                 public void publish(dev.gatehouse.config.Snapshot snapshot, String contentHash) {
                     channel.publish(snapshot, contentHash); // hashed once, where it was versioned
                 }
-            }, defaultCertificate, java.time.Clock.systemUTC()).start();
+            }, defaultCertificate, java.time.Clock.systemUTC(), settle).start();
             started.add(source);
             ProxyServer proxy = started(proxyStart);
             started.add(proxy);
+            io.micrometer.core.instrument.FunctionCounter.builder("gatehouse.local.settle.restarts", source, LocalSource::settleRestarts)
+                    .description("Changes of the directory seen while it settled (--settle), each restarting the wait: a file "
+                            + "still being written, not read then").register(proxy.metrics().registry());
             StatusServer status = StatusServer.start(statusAddresses, statusPort, proxy);
             started.add(status);
             ChannelClient client = ChannelClient.start(ChannelClientConfig.of(

@@ -29,7 +29,7 @@ import java.util.Set;
  * published). The file system's notification wakes it at once ({@link DirectoryWatch}), and a
  * scan every {@link #POLL} sees changed, added and removed files whatever editor wrote them and
  * wherever notifications do not come. A change is read once the directory has stayed the same for
- * {@link #SETTLE}, so a file caught between its truncation and its write (which is valid YAML:
+ * {@link #SETTLE} ({@code gatehouse local --settle}), so a file caught between its truncation and its write (which is valid YAML:
  * empty, or a prefix) is not served; a file that is not valid YAML keeps its last good objects, so
  * a half-saved file never takes routes down; every problem is logged once. A reload reads and
  * parses only the files whose bytes changed.
@@ -43,8 +43,14 @@ public final class LocalSource implements AutoCloseable {
      * truncate-then-write, or a tool's write in a few calls, takes well under this; a writer that
      * pauses longer mid-file, with a prefix that is valid YAML, would be read half-written (an
      * atomic rename over the file, as {@code kubectl} tooling and most editors do, never is).
+     * The default of {@code gatehouse local --settle}; each change seen while waiting restarts the
+     * wait and is counted ({@link #settleRestarts()}): a writer caught mid-file and not read then.
+     * A file read half-written is not observable as such (a prefix that is valid YAML is a file
+     * like any other); one that is not valid YAML is logged and keeps its last good objects.
      */
     public static final Duration SETTLE = Duration.ofMillis(25);
+    /** The longest {@code --settle}: every change waits this long before it is served. */
+    public static final Duration MAX_SETTLE = Duration.ofSeconds(10);
     /** How often the directory is translated again, unchanged, while certificates are in play (they expire). */
     public static final Duration CERTIFICATE_RECHECK = Duration.ofMinutes(1);
     private static final Logger log = LoggerFactory.getLogger(LocalSource.class);
@@ -78,6 +84,9 @@ public final class LocalSource implements AutoCloseable {
     static final Duration VERIFY_IDLE = Duration.ofSeconds(5);
     private final int verifyEvery;
     private final long verifyIdleNanos;
+    private final long settleNanos;
+    private final java.util.concurrent.atomic.AtomicLong settleRestarts = new java.util.concurrent.atomic.AtomicLong();
+    private long settleLoggedAt = Long.MIN_VALUE;
     private int sinceVerified;
     private long reloadedAt = System.nanoTime();
     private Set<String> reported = Set.of();
@@ -98,14 +107,28 @@ public final class LocalSource implements AutoCloseable {
      * @param clock              the time certificates are checked against
      */
     public LocalSource(Path dir, SnapshotPublisher publisher, String defaultCertificate, Clock clock) {
-        this(dir, publisher, defaultCertificate, clock, VERIFY_EVERY, VERIFY_IDLE);
+        this(dir, publisher, defaultCertificate, clock, SETTLE);
+    }
+
+    /** @param settle how long the directory stays the same before a change is read ({@code --settle}, 0..10 s) */
+    public LocalSource(Path dir, SnapshotPublisher publisher, String defaultCertificate, Clock clock, Duration settle) {
+        this(dir, publisher, defaultCertificate, clock, VERIFY_EVERY, VERIFY_IDLE, settle);
     }
 
     /** As above, with the check's cadence: after {@code verifyEvery} translations, once quiet for {@code verifyIdle}; for tests. */
     LocalSource(Path dir, SnapshotPublisher publisher, String defaultCertificate, Clock clock, int verifyEvery, Duration verifyIdle) {
+        this(dir, publisher, defaultCertificate, clock, verifyEvery, verifyIdle, SETTLE);
+    }
+
+    private LocalSource(Path dir, SnapshotPublisher publisher, String defaultCertificate, Clock clock, int verifyEvery,
+                        Duration verifyIdle, Duration settle) {
         if (verifyEvery < 1) {
             throw new IllegalArgumentException("verifyEvery: " + verifyEvery + " (expected: >= 1)");
         }
+        if (settle.isNegative() || settle.compareTo(MAX_SETTLE) > 0) {
+            throw new IllegalArgumentException("--settle: " + settle.toMillis() + "ms (expected: 0ms..10s)");
+        }
+        this.settleNanos = settle.toNanos();
         this.verifyEvery = verifyEvery;
         this.verifyIdleNanos = verifyIdle.toNanos();
         this.dir = dir;
@@ -129,6 +152,15 @@ public final class LocalSource implements AutoCloseable {
         poller.setDaemon(true);
         poller.start();
         return this;
+    }
+
+    /**
+     * Changes seen while waiting for the directory to settle, each of which restarted the wait: a
+     * file still being written when a notification or a scan came, not read then. Many of them
+     * against few reloads say writers pause mid-file for about {@code --settle}; raise it then.
+     */
+    public long settleRestarts() {
+        return settleRestarts.get();
     }
 
     /** The last translation, with every object's status. */
@@ -159,8 +191,11 @@ public final class LocalSource implements AutoCloseable {
                         verify(now);
                     }
                 } else if (!now.equals(settling)) {
-                    settling = now; // still being written, maybe: read it when it has stayed so for SETTLE
-                    settleBy = System.nanoTime() + SETTLE.toNanos();
+                    if (settling != null) {
+                        noteSettleRestart(); // written again while settling: not read half-way
+                    }
+                    settling = now; // still being written, maybe: read it when it has stayed so for --settle
+                    settleBy = System.nanoTime() + settleNanos;
                 } else if (System.nanoTime() - settleBy >= 0) {
                     settling = null;
                     reload(now);
@@ -173,6 +208,17 @@ public final class LocalSource implements AutoCloseable {
                     log.warn("event=local.read_failed dir={} error=\"{}\"", dir, e.getMessage());
                 }
             }
+        }
+    }
+
+    /** Counts a restarted settle wait; logs at most once a minute (the poller's thread only). */
+    private void noteSettleRestart() {
+        long n = settleRestarts.incrementAndGet();
+        long now = System.nanoTime();
+        if (settleLoggedAt == Long.MIN_VALUE || now - settleLoggedAt >= java.util.concurrent.TimeUnit.MINUTES.toNanos(1)) {
+            settleLoggedAt = now;
+            log.info("event=local.settle_restarted dir={} settle_ms={} restarts_total={} meaning=\"a file changed again while "
+                    + "the directory settled; it was read once writes stopped\" knob=--settle", dir, settleNanos / 1_000_000, n);
         }
     }
 

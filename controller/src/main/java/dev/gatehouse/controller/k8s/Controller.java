@@ -123,13 +123,14 @@ public final class Controller implements AutoCloseable {
         this.config = config;
         this.notes = new ConfigNotes(config.ingress());
         this.publisher = publisher;
+        this.debouncer = new Debouncer("gatehouse-rebuild", HOLD_OFF, MAX_DELAY, this::rebuild);
+        // status writes keep off the rebuild and publish, and off the proxies' apply right after it
         this.statusUpdater = new StatusUpdater(new StatusWriter(client, Clock.systemUTC())::write, config.statusWrites(),
-                registry, StatusUpdater.Time.SYSTEM);
+                debouncer::quietIn, registry, StatusUpdater.Time.SYSTEM);
         this.keyGenerator = new KeyGenerator(client);
         this.otherStatus = new OtherStatus(config, new IngressStatusWriter(client, Clock.systemUTC(), registry),
                 config.gateway().enabled() ? new GatewayStatusWriter(client, Clock.systemUTC(), config.gateway().controllerName(),
                         registry) : null);
-        this.debouncer = new Debouncer("gatehouse-rebuild", HOLD_OFF, MAX_DELAY, this::rebuild);
         this.fullPublishes = publishes(registry, "full");
         this.endpointPublishes = publishes(registry, "endpoints");
         this.endpointPath = new EndpointPath(this::endpoints, debouncer, registry);
@@ -151,6 +152,11 @@ public final class Controller implements AutoCloseable {
     public Controller start() {
         watch = new ClusterWatch(client, config.namespaces(), config.defaultCertificate(), debouncer::mark, endpointPath::changed);
         ClusterWatch w = watch;
+        w.store().tombstoneLimit(config.deletedNamesRemembered());
+        io.micrometer.core.instrument.FunctionCounter.builder("gatehouse.controller.state.deleted_names_forgotten", w,
+                        x -> x.store().tombstonesForgotten())
+                .description("Deleted names the kept state forgot, the oldest beyond --deleted-names-remembered per informer "
+                        + "(logged as event=state.deleted_name_forgotten)").register(registry);
         io.micrometer.core.instrument.FunctionCounter.builder("gatehouse.controller.state.events", w,
                         x -> x.store().events())
                 .description("Informer events received by the kept cluster state (adds, updates, deletes)").register(registry);

@@ -19,18 +19,30 @@ import java.util.List;
  *                       Service's ports their listeners are matched to ({@code --gateway-http-port},
  *                       {@code --gateway-https-port});
  *                       {@link GatewaySelection#OFF}: no Gateway API object is read or written
- * @param statusWrites   how fast the leader writes status ({@code --status-writes-per-second})
+ * @param statusWrites   how fast the leader writes status ({@code --status-writes-per-second},
+ *                       {@code --status-quiet-after-publish})
+ * @param deletedNamesRemembered deleted names the kept state remembers per informer, against replayed
+ *                       events ({@code --deleted-names-remembered}; 0: the default,
+ *                       {@link dev.gatehouse.controller.translate.ClusterStore#DEFAULT_TOMBSTONES})
  */
 public record ControllerConfig(List<String> namespaces, String leaseNamespace, String leaseName, String identity,
                                Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, IngressConfig ingress,
-                               String defaultCertificate, GatewaySelection gateway, StatusRate statusWrites) {
+                               String defaultCertificate, GatewaySelection gateway, StatusRate statusWrites,
+                               int deletedNamesRemembered) {
     /**
-     * The status writes' rate limit: {@code perSecond} on average, up to {@code burst} at once.
+     * The status writes' pace: {@code perSecond} on average, up to {@code burst} at once, and none
+     * while the publish path is busy or for {@code quietAfterPublish} after it ran (StatusUpdater).
      * The default, 50 a second with a burst of 100, keeps a full status pass over 37 000 objects
-     * (the first start) from crowding out the API server, and is far above what a change needs.
+     * (the first start) from crowding out the API server, and is far above what a change needs;
+     * the default quiet, {@link #DEFAULT_QUIET}, covers the proxies' apply of a route delta at
+     * full size (docs/scale.md), which shares the controller's cores in small installs.
      */
-    public record StatusRate(int perSecond, int burst) {
-        public static final StatusRate DEFAULT = new StatusRate(50, 100);
+    public record StatusRate(int perSecond, int burst, Duration quietAfterPublish) {
+        /** The default pause of status writes after each run of the publish path ({@code --status-quiet-after-publish}). */
+        public static final Duration DEFAULT_QUIET = Duration.ofMillis(100);
+        /** The largest pause the flag takes: a longer one starves status under a steady stream of changes. */
+        public static final Duration MAX_QUIET = Duration.ofSeconds(10);
+        public static final StatusRate DEFAULT = new StatusRate(50, 100, DEFAULT_QUIET);
 
         public StatusRate {
             if (perSecond < 1 || perSecond > 10_000) {
@@ -39,22 +51,52 @@ public record ControllerConfig(List<String> namespaces, String leaseNamespace, S
             if (burst < 1) {
                 throw new IllegalArgumentException("status write burst: " + burst + " (expected: >= 1)");
             }
+            quietAfterPublish = java.util.Objects.requireNonNullElse(quietAfterPublish, DEFAULT_QUIET);
+            if (quietAfterPublish.isNegative() || quietAfterPublish.compareTo(MAX_QUIET) > 0) {
+                throw new IllegalArgumentException("--status-quiet-after-publish: " + quietAfterPublish.toMillis()
+                        + "ms (expected: 0ms..10s)");
+            }
+        }
+
+        /** With the default quiet after a publish. */
+        public StatusRate(int perSecond, int burst) {
+            this(perSecond, burst, DEFAULT_QUIET);
         }
 
         /** {@code perSecond} a second, with a burst of twice that. */
         public static StatusRate of(int perSecond) {
             return new StatusRate(perSecond, Math.max(1, perSecond * 2));
         }
+
+        /** With {@code quiet} as the pause after each run of the publish path ({@code --status-quiet-after-publish}). */
+        public StatusRate withQuietAfterPublish(Duration quiet) {
+            return new StatusRate(perSecond, burst, quiet);
+        }
     }
 
     public ControllerConfig {
         statusWrites = java.util.Objects.requireNonNullElse(statusWrites, StatusRate.DEFAULT);
+        if (deletedNamesRemembered == 0) {
+            deletedNamesRemembered = dev.gatehouse.controller.translate.ClusterStore.DEFAULT_TOMBSTONES;
+        }
+        if (deletedNamesRemembered < 1 || deletedNamesRemembered > dev.gatehouse.controller.translate.ClusterStore.MAX_TOMBSTONES) {
+            throw new IllegalArgumentException("--deleted-names-remembered: " + deletedNamesRemembered + " (expected: 1.."
+                    + dev.gatehouse.controller.translate.ClusterStore.MAX_TOMBSTONES + ")");
+        }
         namespaces = List.copyOf(namespaces);
         ingress = java.util.Objects.requireNonNullElse(ingress, IngressConfig.DEFAULT);
         gateway = java.util.Objects.requireNonNullElse(gateway, GatewaySelection.DEFAULT);
         if (defaultCertificate != null) {
             dev.gatehouse.controller.translate.TlsSettings.checkSecretRef(defaultCertificate);
         }
+    }
+
+    /** The default number of deleted names remembered. */
+    public ControllerConfig(List<String> namespaces, String leaseNamespace, String leaseName, String identity,
+                            Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, IngressConfig ingress,
+                            String defaultCertificate, GatewaySelection gateway, StatusRate statusWrites) {
+        this(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, ingress,
+                defaultCertificate, gateway, statusWrites, 0);
     }
 
     /** The default status write rate. */
@@ -84,23 +126,29 @@ public record ControllerConfig(List<String> namespaces, String leaseNamespace, S
 
     public ControllerConfig withIngress(IngressConfig ingress) {
         return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
-                ingress, defaultCertificate, gateway, statusWrites);
+                ingress, defaultCertificate, gateway, statusWrites, deletedNamesRemembered);
     }
 
     /** With the proxy-wide default certificate, {@code namespace/name} of a kubernetes.io/tls Secret; null for none. */
     public ControllerConfig withDefaultCertificate(String namespaceAndName) {
         return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
-                ingress, namespaceAndName, gateway, statusWrites);
+                ingress, namespaceAndName, gateway, statusWrites, deletedNamesRemembered);
     }
 
     public ControllerConfig withGateway(GatewaySelection gateway) {
         return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
-                ingress, defaultCertificate, gateway, statusWrites);
+                ingress, defaultCertificate, gateway, statusWrites, deletedNamesRemembered);
+    }
+
+    /** With {@code n} deleted names remembered per informer ({@code --deleted-names-remembered}). */
+    public ControllerConfig withDeletedNamesRemembered(int n) {
+        return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
+                ingress, defaultCertificate, gateway, statusWrites, n);
     }
 
     /** With the status writes' rate limit ({@code --status-writes-per-second}). */
     public ControllerConfig withStatusWrites(StatusRate rate) {
         return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
-                ingress, defaultCertificate, gateway, rate);
+                ingress, defaultCertificate, gateway, rate, deletedNamesRemembered);
     }
 }

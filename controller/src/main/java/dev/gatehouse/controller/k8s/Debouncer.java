@@ -105,6 +105,18 @@ public final class Debouncer implements AutoCloseable {
         pending = executor.schedule(this::fire, 0, TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * For work that should keep off this debouncer's runs (the status writer): -1 while a run is
+     * pending or in progress; otherwise the nanoseconds until the last run ended {@code quietNanos}
+     * ago (0: it has). Cheap; safe from any thread.
+     */
+    public synchronized long quietIn(long quietNanos) {
+        if (pending != null || running) {
+            return -1;
+        }
+        return Math.max(0, lastRunEnd + quietNanos - System.nanoTime());
+    }
+
     /** Runs started by {@link #markSoon()} without a hold-off. */
     public synchronized long immediateRuns() {
         return immediateRuns;

@@ -185,7 +185,7 @@ public final class GatewayStatusWriter {
             if (!pace.permit()) {
                 return Outcome.STOPPED;
             }
-            T copy = client.getKubernetesSerialization().clone(current);
+            T copy = StatusBody.of(current);
             set.accept(copy, next);
             try {
                 client.resource(copy).updateStatus();

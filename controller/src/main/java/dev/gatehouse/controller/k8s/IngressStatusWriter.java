@@ -158,7 +158,7 @@ public final class IngressStatusWriter {
             if (!pace.permit()) {
                 return Outcome.STOPPED;
             }
-            Ingress copy = client.getKubernetesSerialization().clone(current);
+            Ingress copy = StatusBody.of(current);
             copy.setStatus(new IngressStatus(new IngressLoadBalancerStatus(addresses)));
             try {
                 client.network().v1().ingresses().inNamespace(current.getMetadata().getNamespace()).resource(copy).updateStatus();

@@ -10,11 +10,9 @@ import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -44,15 +42,24 @@ import static java.util.Objects.requireNonNull;
  * with a backoff (1 s doubling to 60 s) per object. Only while leading. The Ingress and Gateway
  * API passes run after this one on the same thread and the same budget ({@link StatusPace}).
  *
+ * <p>The publish path comes first: a pass plans and writes only while no translation or publish is
+ * pending or running and none ran within {@code --status-quiet-after-publish} ({@link StatusPacer}),
+ * so a route edit met by a long pass (a start's) is published and applied on cores the pass leaves
+ * alone, and the pass goes on after it. An object whose decided status, cached object and
+ * Programmed inputs are those it was last found unchanged with is not compared again, so the
+ * passes after each change and each acknowledgement cost little per unchanged object.
+ *
  * <p>Meters: {@code gatehouse_controller_status_queued} (writes waiting in the current pass),
+ * {@code gatehouse_controller_status_busy} (1 while a pass is due or under way),
  * {@code gatehouse_controller_status_writes_total{result=written|unchanged|failed}},
  * {@code gatehouse_controller_status_rate_limited_seconds} (waits for the budget),
- * {@code gatehouse_controller_status_passes_total}.
+ * {@code gatehouse_controller_status_paused_total} (pauses for the publish path),
+ * {@code gatehouse_controller_status_pause_overruns_total}, {@code gatehouse_controller_status_passes_total},
+ * {@code gatehouse_controller_status_cpu_seconds_total} (this thread's CPU; {@code event=status.pass}
+ * logs it per write).
  */
 final class StatusUpdater implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StatusUpdater.class);
-    static final Duration FIRST_RETRY = Duration.ofSeconds(1);
-    static final Duration LAST_RETRY = Duration.ofSeconds(60);
 
     /**
      * What the statuses should show: one rebuild's outcome. {@code others} runs the Ingress and
@@ -93,12 +100,6 @@ final class StatusUpdater implements AutoCloseable {
         };
     }
 
-    private record Written(String before, @SuppressWarnings("rawtypes") CustomResource object) {
-    }
-
-    private record Failure(int count, long retryAt) {
-    }
-
     private record Since(long generation, long version) {
     }
 
@@ -107,17 +108,20 @@ final class StatusUpdater implements AutoCloseable {
     }
 
     private final ObjectWrite writer;
-    private final WriteBudget budget;
+    private final StatusPacer pacer;
     private final Time time;
     private final ReentrantLock lock = new ReentrantLock();
     private final java.util.concurrent.locks.Condition wake = lock.newCondition();
     private final Thread thread;
     private final AtomicInteger queued = new AtomicInteger();
+    /** A pass is due or under way (paused for the publish path or the budget included); written under {@link #lock}. */
+    private volatile boolean busy;
     private final Counter written;
     private final Counter unchanged;
     private final Counter failed;
     private final Counter passes;
-    private final Timer rateLimited;
+    private final Counter cpu;
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
     /** Guarded by {@link #lock}. */
     private Desired latest;
     private long offers;
@@ -126,14 +130,23 @@ final class StatusUpdater implements AutoCloseable {
     private boolean closed;
     private volatile ProxyFleet fleet = ProxyFleet.NONE;
     // the rest: the updater's thread only
-    private final Map<String, Written> lastWritten = new HashMap<>();
-    private final Map<String, Failure> failures = new HashMap<>();
+    private final StatusShown shown = new StatusShown();
     private final Map<String, Since> since = new HashMap<>();
 
+    /** Never paused for a publish: for tests of the updater alone. */
     StatusUpdater(ObjectWrite writer, ControllerConfig.StatusRate rate, MeterRegistry registry, Time time) {
+        this(writer, rate, StatusPacer.PublishPath.IDLE, registry, time);
+    }
+
+    /** @param publishPath when the controller's translation and publish are busy ({@link Debouncer#quietIn}) */
+    StatusUpdater(ObjectWrite writer, ControllerConfig.StatusRate rate, StatusPacer.PublishPath publishPath, MeterRegistry registry,
+                  Time time) {
         this.writer = requireNonNull(writer, "writer");
         this.time = requireNonNull(time, "time");
-        this.budget = new WriteBudget(rate.perSecond(), rate.burst(), time::nanoTime);
+        this.pacer = new StatusPacer(rate, publishPath, time::nanoTime, registry);
+        io.micrometer.core.instrument.Gauge.builder("gatehouse.controller.status.busy", this, u -> u.busy ? 1 : 0)
+                .description("1 while a status pass is due or under way (paused for the publish path included), 0 once "
+                        + "every status is written (failed writes wait for their retry)").register(registry);
         io.micrometer.core.instrument.Gauge.builder("gatehouse.controller.status.queued", queued, AtomicInteger::get)
                 .description("Status writes waiting in the current pass").register(registry);
         this.written = writes(registry, "written", "Status writes made");
@@ -141,8 +154,9 @@ final class StatusUpdater implements AutoCloseable {
         this.failed = writes(registry, "failed", "Status writes the API server refused (retried with a backoff)");
         this.passes = Counter.builder("gatehouse.controller.status.passes").description("Status passes over every object")
                 .register(registry);
-        this.rateLimited = Timer.builder("gatehouse.controller.status.rate_limited")
-                .description("Waits of the status writer for its budget (--status-writes-per-second)").register(registry);
+        this.cpu = Counter.builder("gatehouse.controller.status.cpu").baseUnit("seconds")
+                .description("CPU time of the status writer's thread (planning, comparing, serialising, writing)")
+                .register(registry);
         this.thread = new Thread(this::run, "gatehouse-status");
         this.thread.setDaemon(true);
         this.thread.start();
@@ -181,6 +195,7 @@ final class StatusUpdater implements AutoCloseable {
         try {
             change.run();
             dirty = true;
+            busy = true;
             wake.signalAll();
         } finally {
             lock.unlock();
@@ -193,8 +208,9 @@ final class StatusUpdater implements AutoCloseable {
             long serial;
             lock.lock();
             try {
-                while (!closed && !(leading && latest != null && (dirty || retryDue()))) {
-                    long retry = nextRetry();
+                while (!closed && !(leading && latest != null && (dirty || shown.nextRetry() <= time.nanoTime()))) {
+                    busy = false; // every status written, or waiting for a retry or for leadership
+                    long retry = shown.nextRetry();
                     if (retry == Long.MAX_VALUE || !leading) {
                         wake.await();
                     } else {
@@ -207,6 +223,7 @@ final class StatusUpdater implements AutoCloseable {
                 d = latest;
                 serial = offers;
                 dirty = false;
+                busy = true;
             } catch (InterruptedException e) {
                 return;
             } finally {
@@ -218,18 +235,6 @@ final class StatusUpdater implements AutoCloseable {
                 log.error("event=status.pass_failed error=\"{}\"", e.toString(), e);
             }
         }
-    }
-
-    private boolean retryDue() {
-        return nextRetry() <= time.nanoTime();
-    }
-
-    private long nextRetry() {
-        long at = Long.MAX_VALUE;
-        for (Failure f : failures.values()) {
-            at = Math.min(at, f.retryAt());
-        }
-        return at;
     }
 
     /** True when a newer offer arrived, leadership ended or the updater closed: the pass stops. */
@@ -244,6 +249,22 @@ final class StatusUpdater implements AutoCloseable {
 
     @SuppressWarnings("rawtypes")
     private void pass(Desired d, long serial) {
+        if (!awaitTurn(serial, false)) {
+            return; // a newer state (or the end of leading): the next pass starts from it
+        }
+        long cpuStart = THREADS.getCurrentThreadCpuTime();
+        try {
+            if (ownPass(d, serial, cpuStart)) {
+                d.others().accept(() -> awaitTurn(serial, true));
+            }
+        } finally {
+            cpu.increment(Math.max(0, THREADS.getCurrentThreadCpuTime() - cpuStart) / 1e9);
+        }
+    }
+
+    /** The pass over Gatehouse's own kinds; false when it stopped early (a newer state, the end of leading). */
+    @SuppressWarnings("rawtypes")
+    private boolean ownPass(Desired d, long serial, long cpuStart) {
         passes.increment();
         Map<String, HasMetadata> objects = new HashMap<>();
         for (List<? extends HasMetadata> list : List.of(d.state().upstreams(), d.state().services(), d.state().routes(),
@@ -255,6 +276,7 @@ final class StatusUpdater implements AutoCloseable {
         Map<String, Since> seen = new HashMap<>();
         List<Pending> todo = new ArrayList<>();
         long now = time.nanoTime();
+        Map<String, String> rejections = fleet.rejections(d.version());
         for (ObjectStatus s : d.translation().statuses()) {
             String key = s.source().display();
             Since was = since.get(s.source().uid());
@@ -263,15 +285,17 @@ final class StatusUpdater implements AutoCloseable {
             if (!(objects.get(key) instanceof CustomResource<?, ?> cr)) {
                 continue;
             }
-            Failure f = failures.get(key);
-            if (f != null && f.retryAt() > now) {
+            if (shown.backingOff(key, now)) {
                 continue;
             }
-            if (wanted(key, cr, s, d.version(), seen) == null) {
+            Since from = seen.get(s.source().uid());
+            StatusShown.Judged inputs = StatusShown.Judged.of(s, shown.base(key, cr), from.version(), fleet, rejections);
+            if (shown.unchangedBefore(key, inputs) || wanted(key, cr, s, d.version(), seen, rejections) == null) {
                 unchanged.increment();
-                failures.remove(key);
+                shown.unchanged(key, inputs);
                 continue;
             }
+            shown.differs(key);
             Long generation = cr.getMetadata().getGeneration();
             Condition accepted = StatusWriter.shown(cr, StatusCondition.ACCEPTED);
             todo.add(new Pending(key, cr, s, accepted == null
@@ -279,70 +303,63 @@ final class StatusUpdater implements AutoCloseable {
         }
         since.clear();
         since.putAll(seen);
-        lastWritten.keySet().retainAll(objects.keySet());
-        failures.keySet().retainAll(objects.keySet());
+        shown.retainAll(objects.keySet());
         todo.sort(Comparator.comparing((Pending p) -> !p.generationChanged()));
         queued.set(todo.size());
         int wrote = 0;
         int refused = 0;
         for (Pending p : todo) {
-            if (!awaitBudget(serial)) {
+            if (!awaitTurn(serial, true)) {
                 queued.set(0);
-                return; // a newer state (or the end of leading): the next pass starts from it
+                return false; // a newer state (or the end of leading): the next pass starts from it
             }
-            List<StatusCondition> desired = wanted(p.key(), p.cached(), p.decided(), d.version(), since);
+            List<StatusCondition> desired = wanted(p.key(), p.cached(), p.decided(), d.version(), since,
+                    fleet.rejections(d.version())); // the proxies' refusals of this moment
             queued.decrementAndGet();
             if (desired == null) {
                 unchanged.increment(); // the proxies' acknowledgements made it so meanwhile
                 continue;
             }
-            CustomResource base = base(p.key(), p.cached());
-            budget.take();
+            CustomResource base = shown.base(p.key(), p.cached());
             try {
                 CustomResource result = writer.write(base, desired, p.decided());
-                failures.remove(p.key());
+                shown.written(p.key(), p.cached(), result);
                 if (result == null) {
                     unchanged.increment();
                 } else {
-                    lastWritten.put(p.key(), new Written(p.cached().getMetadata().getResourceVersion(), result));
                     written.increment();
                     wrote++;
                 }
             } catch (KubernetesClientException e) {
                 failed.increment();
                 refused++;
-                Failure f = failures.get(p.key());
-                int count = f == null ? 1 : f.count() + 1;
-                long backoff = Math.min(LAST_RETRY.toNanos(), FIRST_RETRY.toNanos() << Math.min(count - 1, 6));
-                failures.put(p.key(), new Failure(count, time.nanoTime() + backoff));
+                StatusShown.Failure f = shown.failed(p.key(), time.nanoTime());
                 log.warn("event=status.write_failed object={} code={} attempt={} retry_in_ms={} error=\"{}\"", p.key(), e.getCode(),
-                        count, backoff / 1_000_000, e.getMessage() == null ? "" : e.getMessage().replace('"', '\''));
+                        f.count(), f.backoffNanos() / 1_000_000, e.getMessage() == null ? "" : e.getMessage().replace('"', '\''));
             }
         }
         queued.set(0);
         if (wrote > 0 || refused > 0) {
-            log.info("event=status.pass written={} failed={} objects={}", wrote, refused, d.translation().statuses().size());
+            long spent = Math.max(0, THREADS.getCurrentThreadCpuTime() - cpuStart);
+            log.info("event=status.pass written={} failed={} objects={} cpu_ms={} cpu_micros_per_write={}", wrote, refused,
+                    d.translation().statuses().size(), spent / 1_000_000, spent / 1_000 / (wrote + refused));
         }
-        d.others().accept(() -> {
-            if (!awaitBudget(serial)) {
-                return false;
-            }
-            budget.take();
-            return true;
-        });
+        return true;
     }
 
-    /** Waits for a write's budget; false when the pass should stop instead. */
-    private boolean awaitBudget(long serial) {
+    /**
+     * Waits for the publish path to be quiet and, with {@code write}, for a write's budget (taking
+     * it); false when the pass should stop instead.
+     */
+    private boolean awaitTurn(long serial, boolean write) {
         while (true) {
             if (superseded(serial)) {
                 return false;
             }
-            long wait = budget.waitNanos();
+            long wait = pacer.waitNanos(write);
             if (wait == 0) {
                 return true;
             }
-            rateLimited.record(wait, TimeUnit.NANOSECONDS);
             lock.lock();
             try {
                 if (offers == serial && leading && !closed) {
@@ -359,32 +376,15 @@ final class StatusUpdater implements AutoCloseable {
 
     /** The conditions to write on {@code key} now, or null when it shows them already. */
     @SuppressWarnings("rawtypes")
-    private List<StatusCondition> wanted(String key, CustomResource cached, ObjectStatus s, long version, Map<String, Since> since) {
-        CustomResource base = base(key, cached);
+    private List<StatusCondition> wanted(String key, CustomResource cached, ObjectStatus s, long version, Map<String, Since> since,
+                                         Map<String, String> rejections) {
+        CustomResource base = shown.base(key, cached);
         ProxyFleet f = fleet;
         Since from = since.get(s.source().uid());
         List<StatusCondition> desired = new ArrayList<>(s.conditions());
-        desired.add(StatusWriter.programmed(s, from == null ? version : from.version(), f, f.rejections(version),
+        desired.add(StatusWriter.programmed(s, from == null ? version : from.version(), f, rejections,
                 StatusWriter.shown(base, StatusCondition.PROGRAMMED), base.getMetadata().getGeneration()));
         return StatusWriter.wanted(base, desired, s, "") == null ? null : desired;
-    }
-
-    /**
-     * What {@code key} shows now: the cached object, or this updater's last write of it while the
-     * cache still holds the version that write replaced (the watch event is on its way).
-     */
-    @SuppressWarnings("rawtypes")
-    private CustomResource base(String key, CustomResource cached) {
-        Written w = lastWritten.get(key);
-        if (w == null) {
-            return cached;
-        }
-        String rv = cached.getMetadata().getResourceVersion();
-        if (Objects.equals(rv, w.before())) {
-            return w.object();
-        }
-        lastWritten.remove(key); // caught up, or written by someone else since: the cache tells
-        return cached;
     }
 
     @Override

@@ -81,7 +81,7 @@ final class StatusWriter {
                 return null;
             }
             GatewayStatus old = (GatewayStatus) current.getStatus();
-            CustomResource copy = client.getKubernetesSerialization().clone(current);
+            CustomResource copy = StatusBody.of(current);
             copy.setStatus(status);
             try {
                 CustomResource written = (CustomResource) client.resource(copy).updateStatus();

@@ -66,21 +66,24 @@ public final class ClusterStore {
     /**
      * Deleted names remembered per feed (uid and resourceVersion), so a replayed event of a deleted
      * object does not bring it back; a relist ({@link #replace}) remembers the names it removes and
-     * forgets those it lists. The oldest is forgotten beyond this many: it matters only for a replay
-     * of an object deleted more than this many deletes ago, which no informer sends.
+     * forgets those it lists. The oldest is forgotten beyond this many ({@link #tombstoneLimit},
+     * the controller's {@code --deleted-names-remembered}), counted ({@link #tombstonesForgotten})
+     * and logged ({@code event=state.deleted_name_forgotten}, at most once a minute): it matters
+     * only for a replay of an object deleted more than this many deletes ago, which no informer
+     * sends. About 200 bytes each: 16 384 per feed is about 3 MiB per feed at most.
      */
-    static final int TOMBSTONES = 16_384;
+    public static final int DEFAULT_TOMBSTONES = 16_384;
+    /** The largest {@link #tombstoneLimit}. */
+    public static final int MAX_TOMBSTONES = 1 << 22;
+    private static final long FORGET_LOG_EVERY_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ClusterStore.class);
 
     /** One informer's objects, by namespace and name. */
     public static final class Feed {
         private final Kind kind;
         private final TreeMap<Name, HasMetadata> objects = new TreeMap<>();
-        private final Map<Name, HasMetadata> deleted = new java.util.LinkedHashMap<>(16, 0.75f, false) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Name, HasMetadata> eldest) {
-                return size() > TOMBSTONES;
-            }
-        };
+        /** In the order they were deleted; at most {@link #tombstones} (the store's lock). */
+        private final java.util.LinkedHashMap<Name, HasMetadata> deleted = new java.util.LinkedHashMap<>();
 
         private Feed(Kind kind) {
             this.kind = kind;
@@ -109,6 +112,11 @@ public final class ClusterStore {
     private final Map<Kind, Boolean> changed = new EnumMap<>(Kind.class);
     private long staleEvents;
     private long events;
+    private int tombstones = DEFAULT_TOMBSTONES;
+    private long tombstonesForgotten;
+    private long forgottenLogged;
+    private long lastForgetLog;
+    private boolean forgetLogged;
 
     public ClusterStore() {
         for (Kind k : Kind.values()) {
@@ -164,7 +172,7 @@ public final class ClusterStore {
             return Outcome.STALE;
         }
         feed.objects.remove(name);
-        feed.deleted.put(name, object);
+        remember(feed, name, object);
         changed.put(feed.kind, true);
         return Outcome.APPLIED;
     }
@@ -186,7 +194,7 @@ public final class ClusterStore {
             HasMetadata listed = next.remove(e.getKey());
             if (listed == null) {
                 it.remove();
-                feed.deleted.put(e.getKey(), e.getValue());
+                remember(feed, e.getKey(), e.getValue());
                 differences++;
             } else if (listed != e.getValue()
                     && !(sameUid(listed, e.getValue()) && version(listed) != null && sameVersion(listed, e.getValue()))) {
@@ -217,6 +225,52 @@ public final class ClusterStore {
         }
         return new ClusterState(get(Kind.UPSTREAM), get(Kind.GATEWAY_SERVICE), get(Kind.GATEWAY_ROUTE), get(Kind.CONSUMER),
                 get(Kind.SERVICE), get(Kind.ENDPOINT_SLICE), get(Kind.SECRET));
+    }
+
+    /**
+     * How many deleted names each feed remembers ({@code --deleted-names-remembered}); lowering it
+     * forgets the oldest beyond it at once.
+     */
+    public synchronized void tombstoneLimit(int limit) {
+        if (limit < 1 || limit > MAX_TOMBSTONES) {
+            throw new IllegalArgumentException("--deleted-names-remembered: " + limit + " (expected: 1.." + MAX_TOMBSTONES + ")");
+        }
+        tombstones = limit;
+        for (Feed f : feeds) {
+            trim(f);
+        }
+    }
+
+    /** Deleted names forgotten because a feed remembered {@link #tombstoneLimit} newer ones. */
+    public synchronized long tombstonesForgotten() {
+        return tombstonesForgotten;
+    }
+
+    private void remember(Feed feed, Name name, HasMetadata object) {
+        feed.deleted.put(name, object);
+        trim(feed);
+    }
+
+    private void trim(Feed feed) {
+        int before = feed.deleted.size();
+        var it = feed.deleted.entrySet().iterator();
+        while (feed.deleted.size() > tombstones) {
+            it.next();
+            it.remove();
+            tombstonesForgotten++;
+        }
+        if (feed.deleted.size() < before) {
+            long now = System.nanoTime();
+            if (!forgetLogged || now - lastForgetLog >= FORGET_LOG_EVERY_NANOS) {
+                log.info("event=state.deleted_name_forgotten kind={} limit={} forgotten={} forgotten_total={} effect=\"a replayed "
+                                + "event of a name deleted this long ago would bring it back; no informer sends one\" "
+                                + "knob=--deleted-names-remembered", feed.kind, tombstones, tombstonesForgotten - forgottenLogged,
+                        tombstonesForgotten);
+                forgetLogged = true;
+                lastForgetLog = now;
+                forgottenLogged = tombstonesForgotten;
+            }
+        }
     }
 
     /** Events passed over as older than the object held (replays, events of deleted incarnations). */

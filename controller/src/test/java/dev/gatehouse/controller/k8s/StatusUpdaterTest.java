@@ -293,7 +293,7 @@ class StatusUpdaterTest {
         await(() -> writes.size() == 2, "both objects written");
         Write retried = writes.get(1); // the other object is written at once, in the same pass
         assertThat(count("failed")).isEqualTo(1);
-        assertThat(retried.at() - offered).as("the retry waited for its backoff").isGreaterThanOrEqualTo(StatusUpdater.FIRST_RETRY.toNanos());
+        assertThat(retried.at() - offered).as("the retry waited for its backoff").isGreaterThanOrEqualTo(StatusShown.FIRST_RETRY.toNanos());
     }
 
     @Test

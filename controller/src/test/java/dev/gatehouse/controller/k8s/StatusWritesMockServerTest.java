@@ -84,14 +84,14 @@ class StatusWritesMockServerTest {
             await(() -> seed.route(name), r -> condition(r, "Programmed") != null
                     && "True".equals(condition(r, "Programmed").getStatus()), name + " programmed");
         }
-        await(() -> registry.get("gatehouse.controller.status.queued").gauge().value(), q -> q == 0, "the pass to end");
+        await(() -> registry.get("gatehouse.controller.status.busy").gauge().value(), b -> b == 0, "every pass to end");
         return controller;
     }
 
     /** Waits for the status pass after {@code passes} passes, so what it would write is in the record. */
     static void nextPass(SimpleMeterRegistry registry, double passes) throws InterruptedException {
         await(() -> meter(registry, "gatehouse.controller.status.passes"), n -> n > passes, "a status pass");
-        await(() -> registry.get("gatehouse.controller.status.queued").gauge().value(), q -> q == 0, "the pass to end");
+        await(() -> registry.get("gatehouse.controller.status.busy").gauge().value(), b -> b == 0, "every pass to end");
     }
 
     @Test

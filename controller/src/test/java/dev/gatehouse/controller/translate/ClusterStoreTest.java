@@ -55,6 +55,34 @@ class ClusterStoreTest {
     }
 
     @Test
+    void aTombstoneLimitOfTwoForgetsTheOldestOfThreeDeletedNamesAndCountsIt() {
+        store.tombstoneLimit(2);
+        for (String name : List.of("a", "b", "c")) {
+            store.upsert(routes, route(name, "u-" + name, "5"));
+            store.delete(routes, route(name, "u-" + name, "8"));
+        }
+        assertThat(store.tombstonesForgotten()).isEqualTo(1);
+        assertThat(store.upsert(routes, route("b", "u-b", "5"))).as("b is remembered: its replay is passed over").isEqualTo(STALE);
+        assertThat(store.upsert(routes, route("c", "u-c", "5"))).as("c is remembered").isEqualTo(STALE);
+        assertThat(store.upsert(routes, route("a", "u-a", "5"))).as("a, the oldest, was forgotten: its replay is taken")
+                .isEqualTo(APPLIED);
+        assertThat(store.state().routes()).extracting(r -> r.getMetadata().getName()).containsExactly("a");
+    }
+
+    @Test
+    void loweringTheTombstoneLimitForgetsTheOldestAtOnceAndABadLimitNamesTheFlag() {
+        for (String name : List.of("a", "b", "c", "d")) {
+            store.upsert(routes, route(name, "u-" + name, "5"));
+            store.delete(routes, route(name, "u-" + name, "8"));
+        }
+        assertThat(store.tombstonesForgotten()).as("within the default limit").isZero();
+        store.tombstoneLimit(1);
+        assertThat(store.tombstonesForgotten()).isEqualTo(3);
+        assertThat(store.upsert(routes, route("d", "u-d", "5"))).as("the newest is kept").isEqualTo(STALE);
+        assertThatThrownBy(() -> store.tombstoneLimit(0)).hasMessage("--deleted-names-remembered: 0 (expected: 1..4194304)");
+    }
+
+    @Test
     void aDeleteOfAnEarlierIncarnationLeavesTheNewOne() {
         store.upsert(routes, route("a", "u1", "5"));
         GatewayRoute second = route("a", "u2", "9");

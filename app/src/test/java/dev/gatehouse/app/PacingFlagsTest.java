@@ -1,0 +1,63 @@
+package dev.gatehouse.app;
+
+import dev.gatehouse.controller.files.LocalSource;
+import dev.gatehouse.controller.k8s.ControllerConfig;
+import dev.gatehouse.controller.translate.ClusterStore;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The knobs of three limits, as a user passes them: {@code gatehouse controller
+ * --status-quiet-after-publish} and {@code --deleted-names-remembered}, {@code gatehouse local
+ * --settle}: their defaults, their values reaching the settings the controller and local mode are
+ * built from, and a bad value a usage error (exit 2) naming the flag.
+ */
+class PacingFlagsTest {
+    static ControllerCommand controller(String... args) {
+        ControllerCommand cmd = new ControllerCommand();
+        new CommandLine(cmd).parseArgs(args);
+        return cmd;
+    }
+
+    @Test
+    void theControllerFlagsDefaultsAndValues() {
+        ControllerCommand defaults = controller("--token-file", "t");
+        assertThat(defaults.statusRate()).isEqualTo(ControllerConfig.StatusRate.of(50));
+        assertThat(defaults.statusRate().quietAfterPublish()).isEqualTo(ControllerConfig.StatusRate.DEFAULT_QUIET);
+        assertThat(defaults.deletedNamesRemembered()).isEqualTo(ClusterStore.DEFAULT_TOMBSTONES);
+
+        ControllerCommand set = controller("--token-file", "t", "--status-quiet-after-publish", "250ms",
+                "--deleted-names-remembered", "2", "--status-writes-per-second", "500");
+        assertThat(set.statusRate()).isEqualTo(new ControllerConfig.StatusRate(500, 1000, Duration.ofMillis(250)));
+        assertThat(set.deletedNamesRemembered()).isEqualTo(2);
+        assertThat(ControllerConfig.defaults(java.util.List.of(), "ns", "a").withDeletedNamesRemembered(set.deletedNamesRemembered())
+                .deletedNamesRemembered()).isEqualTo(2);
+        assertThat(controller("--token-file", "t", "--status-quiet-after-publish", "0ms").statusRate().quietAfterPublish())
+                .as("no pause after a publish (still none during one)").isZero();
+    }
+
+    @Test
+    void aBadValueIsAUsageErrorNamingTheFlag() {
+        LocalCheckTest.Run quiet = LocalCheckTest.run("controller", "--token-file", "/nonexistent", "--status-quiet-after-publish", "11s");
+        assertThat(quiet.exit()).isEqualTo(2);
+        assertThat(quiet.err()).contains("--status-quiet-after-publish: 11000ms (expected: 0ms..10s)");
+        LocalCheckTest.Run tombstones = LocalCheckTest.run("controller", "--token-file", "/nonexistent", "--deleted-names-remembered", "0");
+        assertThat(tombstones.exit()).isEqualTo(2);
+        assertThat(tombstones.err()).contains("--deleted-names-remembered: 0 (expected: 1..4194304)");
+        LocalCheckTest.Run settle = LocalCheckTest.run("local", "--dir", "/nonexistent", "--settle", "20s");
+        assertThat(settle.exit()).isEqualTo(2);
+        assertThat(settle.err()).contains("--settle: 20000ms (expected: 0ms..10s)");
+    }
+
+    @Test
+    void helpListsTheFlagsWithTheirDefaults() {
+        assertThat(LocalCheckTest.run("controller", "--help").out()).contains("--status-quiet-after-publish=DURATION",
+                "Default: 100ms", "--deleted-names-remembered=N", "Default: 16384");
+        assertThat(LocalCheckTest.run("local", "--help").out()).contains("--settle=DURATION", "Default: 25ms");
+        assertThat(LocalSource.SETTLE).isEqualTo(Duration.ofMillis(25));
+    }
+}
