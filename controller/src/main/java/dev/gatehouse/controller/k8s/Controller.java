@@ -126,7 +126,7 @@ public final class Controller implements AutoCloseable {
         this.debouncer = new Debouncer("gatehouse-rebuild", HOLD_OFF, MAX_DELAY, this::rebuild);
         // status writes keep off the rebuild and publish, and off the proxies' apply right after it
         this.statusUpdater = new StatusUpdater(new StatusWriter(client, Clock.systemUTC())::write, config.statusWrites(),
-                debouncer::quietIn, registry, StatusUpdater.Time.SYSTEM);
+                this::publishQuietIn, registry, StatusUpdater.Time.SYSTEM);
         this.keyGenerator = new KeyGenerator(client);
         this.otherStatus = new OtherStatus(config, new IngressStatusWriter(client, Clock.systemUTC(), registry),
                 config.gateway().enabled() ? new GatewayStatusWriter(client, Clock.systemUTC(), config.gateway().controllerName(),
@@ -141,6 +141,17 @@ public final class Controller implements AutoCloseable {
                 .description("Snapshots published, by path: full (a rebuild: every object looked at, the changed ones "
                         + "translated again) or endpoints (only the Upstreams reading a changed Service or EndpointSlice)")
                 .register(registry);
+    }
+
+    /**
+     * When the publish path (the rebuild's debouncer and the endpoint path) has been quiet for
+     * {@code quietNanos}: -1 while either is busy, else the nanoseconds left (0: quiet now).
+     */
+    private long publishQuietIn(long quietNanos) {
+        long rebuild = debouncer.quietIn(quietNanos);
+        EndpointPath endpoints = endpointPath; // null only while the constructor runs
+        long path = endpoints == null ? 0 : endpoints.quietIn(quietNanos);
+        return rebuild < 0 || path < 0 ? -1 : Math.max(rebuild, path);
     }
 
     /** The proxies, for Programmed; a change in it (connect, ack, nack, disconnect) should call {@link #changed()}. */

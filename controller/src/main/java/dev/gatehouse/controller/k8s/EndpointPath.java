@@ -46,6 +46,8 @@ final class EndpointPath implements AutoCloseable {
     private boolean slices;
     private long firstNanos = -1;
     private boolean scheduled;
+    private boolean running;
+    private long lastRunEnd = System.nanoTime() - TimeUnit.SECONDS.toNanos(1);
 
     EndpointPath(Step step, Debouncer fallback, MeterRegistry registry) {
         this.step = step;
@@ -95,6 +97,7 @@ final class EndpointPath implements AutoCloseable {
             first = firstNanos;
             firstNanos = -1;
             scheduled = false;
+            running = !batch.isEmpty();
         }
         if (batch.isEmpty()) {
             return;
@@ -106,6 +109,11 @@ final class EndpointPath implements AutoCloseable {
         } catch (RuntimeException e) {
             log.error("event=endpoints.failed services={} error=\"{}\" action=full_rebuild", batch.size(), e.toString(), e);
             declined = "failed";
+        } finally {
+            synchronized (this) {
+                running = false;
+                lastRunEnd = System.nanoTime();
+            }
         }
         if (declined != null) {
             Counter.builder("gatehouse.controller.endpoint.fallbacks").tag("reason", declined)
@@ -123,6 +131,18 @@ final class EndpointPath implements AutoCloseable {
                 fallback.mark();
             }
         }
+    }
+
+    /**
+     * As {@link Debouncer#quietIn}, for this path: -1 while changes wait or a run is under way,
+     * else the nanoseconds until it has been idle for {@code quietNanos} (0: it has). The status
+     * writer keeps off a rollout's endpoint publishes as it keeps off the rebuild's.
+     */
+    synchronized long quietIn(long quietNanos) {
+        if (scheduled || running) {
+            return -1;
+        }
+        return Math.max(0, lastRunEnd + quietNanos - System.nanoTime());
     }
 
     @Override
