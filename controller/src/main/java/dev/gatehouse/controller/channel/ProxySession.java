@@ -277,8 +277,9 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
             return;
         }
         // a delta only to a proxy that takes its kind and serves its base; everyone else the whole snapshot
-        boolean delta = takesDeltas && objects && latest.deltaFrom(heldVersion, heldHash);
-        byte[] message = delta ? latest.delta() : objects ? latest.frame() : latest.legacyFrame();
+        Published.Delta d = takesDeltas && objects ? latest.deltaFor(heldVersion, heldHash) : null;
+        boolean delta = d != null;
+        byte[] message = delta ? d.bytes() : objects ? latest.frame() : latest.legacyFrame();
         pushedVersion = latest.version();
         pushedHash = hash;
         if (message.length > maxMessageBytes) {
@@ -286,7 +287,7 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
             return;
         }
         awaitingAnswer = true;
-        pushedDelta = delta ? latest.deltaKind() : null;
+        pushedDelta = delta ? d.kind() : null;
         updateState();
         ChannelCounters counters = server.counters();
         counters.sent(pushedDelta);

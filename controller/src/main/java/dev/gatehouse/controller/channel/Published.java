@@ -11,7 +11,11 @@ import dev.gatehouse.config.channel.ObjectDelta;
 import dev.gatehouse.config.channel.ObjectDiff;
 import dev.gatehouse.config.channel.SnapshotPush;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 
 /**
  * The latest published snapshot with its messages, each encoded at most once and shared by every
@@ -24,6 +28,13 @@ import java.util.List;
  * the wire), else an {@code objects} message, unless more than {@value #MAX_DELTA_SHARE} of the
  * objects changed: the whole snapshot is then about as big and cheaper to apply.
  *
+ * <p>A proxy still applying an older version when this one is published (versions come faster than
+ * it answers: a rollout's endpoint changes, tens of milliseconds apart) is at a base some versions
+ * back. It gets a <em>catch-up</em> delta from the version it serves to this one ({@link #deltaFor}),
+ * computed on first need and shared by every proxy at that base, as long as its base is among the
+ * last {@value #CATCH_UP_VERSIONS} published: without it, such a proxy got the whole snapshot (11 MB
+ * at 10 000 routes, seconds to apply), fell further behind, and got the whole snapshot again.
+ *
  * <p>Proxies from before per-object hashing get the whole snapshot with the {@link ContentHash#legacy
  * legacy hash} ({@link #legacyFrame}), computed on first need.
  */
@@ -31,7 +42,21 @@ final class Published {
     /** The share of a snapshot's objects above which a change goes out whole. */
     static final double MAX_DELTA_SHARE = 0.5;
 
+    /** The versions before this one a proxy can catch up from with one delta. */
+    static final int CATCH_UP_VERSIONS = 32;
+
     enum DeltaKind { ENDPOINTS, OBJECTS }
+
+    /** A delta's message and kind. */
+    record Delta(byte[] bytes, DeltaKind kind, int count, String kinds) {
+    }
+
+    /** A version published before, kept (its snapshot only: never its encoded frames) to diff against. */
+    private record Base(long version, String hash, Snapshot snapshot) {
+    }
+
+    /** A catch-up delta not worth sending (too much changed): the whole snapshot goes instead. */
+    private static final Delta WHOLE = new Delta(null, null, 0, null);
 
     private final long version;
     private final String hash;
@@ -43,12 +68,17 @@ final class Published {
     private final DeltaKind deltaKind;
     private final int deltaCount;
     private final String deltaKinds;
+    /** The versions published before this one, oldest first, at most {@value #CATCH_UP_VERSIONS}. */
+    private final List<Base> bases;
+    /** Catch-up deltas computed so far, by base version ({@link #WHOLE} when none is worth sending). */
+    private final Map<Long, Delta> catchUps = new HashMap<>();
     private byte[] frame;
     private String legacyHash;
     private byte[] legacyFrame;
 
     private Published(Snapshot snapshot, String hash, String epoch, long deltaBaseVersion, String deltaBaseHash, byte[] delta,
-                      DeltaKind deltaKind, int deltaCount, String deltaKinds) {
+                      DeltaKind deltaKind, int deltaCount, String deltaKinds, List<Base> bases) {
+        this.bases = bases;
         this.version = snapshot.version();
         this.hash = hash;
         this.epoch = epoch;
@@ -69,22 +99,38 @@ final class Published {
     static Published of(Snapshot snapshot, String hash, String epoch, Published previous) {
         String h = hash != null ? hash : SnapshotCodec.contentHash(snapshot);
         if (previous == null || previous.version() >= snapshot.version()) {
-            return new Published(snapshot, h, epoch, 0, null, null, null, 0, null);
+            return new Published(snapshot, h, epoch, 0, null, null, null, 0, null, List.of());
         }
-        ObjectDelta objects = ObjectDiff.between(previous.snapshot, previous.version, previous.hash, snapshot, h, epoch,
-                MAX_DELTA_SHARE);
+        List<Base> bases = new ArrayList<>(Math.min(previous.bases.size() + 1, CATCH_UP_VERSIONS));
+        if (Objects.equals(previous.epoch, epoch)) { // versions of another epoch are never a proxy's base for this one
+            bases.addAll(previous.bases.subList(Math.max(0, previous.bases.size() + 1 - CATCH_UP_VERSIONS), previous.bases.size()));
+        }
+        bases.add(new Base(previous.version, previous.hash, previous.snapshot));
+        Delta d = diff(previous.snapshot, previous.version, previous.hash, snapshot, h, epoch);
+        if (d == null) {
+            return new Published(snapshot, h, epoch, 0, null, null, null, 0, null, List.copyOf(bases));
+        }
+        return new Published(snapshot, h, epoch, previous.version, previous.hash, d.bytes(), d.kind(), d.count(), d.kinds(),
+                List.copyOf(bases));
+    }
+
+    /**
+     * The delta from {@code base} to {@code snapshot}: an {@code endpoints} message when only
+     * upstream targets changed, else an {@code objects} message; null when more than
+     * {@value #MAX_DELTA_SHARE} of the objects changed (the whole snapshot is then about as big).
+     */
+    private static Delta diff(Snapshot base, long baseVersion, String baseHash, Snapshot snapshot, String h, String epoch) {
+        ObjectDelta objects = ObjectDiff.between(base, baseVersion, baseHash, snapshot, h, epoch, MAX_DELTA_SHARE);
         if (objects == null) {
-            return new Published(snapshot, h, epoch, 0, null, null, null, 0, null);
+            return null;
         }
-        List<EndpointDelta.UpstreamTargets> endpoints = EndpointDiff.fromObjects(previous.snapshot, objects);
+        List<EndpointDelta.UpstreamTargets> endpoints = EndpointDiff.fromObjects(base, objects);
         if (endpoints != null) {
-            byte[] bytes = ChannelCodec.encode(new EndpointDelta(ChannelMessage.PROTOCOL, previous.version, previous.hash,
+            byte[] bytes = ChannelCodec.encode(new EndpointDelta(ChannelMessage.PROTOCOL, baseVersion, baseHash,
                     snapshot.version(), h, epoch, endpoints));
-            return new Published(snapshot, h, epoch, previous.version, previous.hash, bytes, DeltaKind.ENDPOINTS,
-                    endpoints.size(), "endpoints");
+            return new Delta(bytes, DeltaKind.ENDPOINTS, endpoints.size(), "endpoints");
         }
-        return new Published(snapshot, h, epoch, previous.version, previous.hash, ChannelCodec.encode(objects),
-                DeltaKind.OBJECTS, objects.count(), objects.changedKinds());
+        return new Delta(ChannelCodec.encode(objects), DeltaKind.OBJECTS, objects.count(), objects.changedKinds());
     }
 
     long version() {
@@ -151,5 +197,36 @@ final class Published {
     /** True when a proxy serving {@code heldVersion} with {@code heldHash} can take {@link #delta}. */
     boolean deltaFrom(long heldVersion, String heldHash) {
         return delta != null && deltaBaseVersion == heldVersion && deltaBaseHash.equals(heldHash);
+    }
+
+    /**
+     * The delta a proxy serving {@code heldVersion} with {@code heldHash} takes to reach this
+     * version: {@link #delta} when it serves the version just before, a catch-up delta when it
+     * serves one of the {@value #CATCH_UP_VERSIONS} before that (computed once per base); null when
+     * it must get the whole snapshot (an unknown base, another hash, or too much changed).
+     */
+    synchronized Delta deltaFor(long heldVersion, String heldHash) {
+        if (heldHash == null) {
+            return null;
+        }
+        if (deltaFrom(heldVersion, heldHash)) {
+            return new Delta(delta, deltaKind, deltaCount, deltaKinds);
+        }
+        Delta known = catchUps.get(heldVersion);
+        if (known == null) {
+            Base base = null;
+            for (Base b : bases) {
+                if (b.version() == heldVersion && b.hash().equals(heldHash)) {
+                    base = b;
+                }
+            }
+            if (base == null) {
+                return null;
+            }
+            Delta d = diff(base.snapshot(), base.version(), base.hash(), snapshot, hash, epoch);
+            known = d == null ? WHOLE : d;
+            catchUps.put(heldVersion, known);
+        }
+        return known == WHOLE ? null : known;
     }
 }

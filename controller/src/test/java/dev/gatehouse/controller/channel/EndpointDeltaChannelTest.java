@@ -228,7 +228,7 @@ class EndpointDeltaChannelTest extends ChannelTestBase {
     }
 
     @Test
-    void aProxyReconnectingAtTheBaseGetsADeltaAndOneThatMissedADeltaGetsTheWholeSnapshot() {
+    void aProxyReconnectingAtTheBaseOrAFewVersionsBehindGetsADeltaAndOneTooFarBehindGetsTheWholeSnapshot() {
         ChannelServer server = server();
         MemorySink sink = new MemorySink();
         server.publish(snapshot(1, List.of(target(9001))));
@@ -245,13 +245,25 @@ class EndpointDeltaChannelTest extends ChannelTestBase {
         Poll.until("gone again", () -> server.connectedCount() == 0);
 
         server.publish(snapshot(3, List.of(target(9003))));
-        server.publish(snapshot(4, List.of(target(9004)))); // the delta from 3 is of no use to a proxy at 2
-        client(server, "p1", sink);
+        server.publish(snapshot(4, List.of(target(9004)))); // the delta from 3 is of no use to a proxy at 2: a catch-up from 2
+        ChannelClient third = client(server, "p1", sink);
         Poll.until("v4 acked", () -> server.ackedAtLeast(4) == 1);
-        assertThat(server.counters().of(Published.DeltaKind.ENDPOINTS).sent.sum()).isEqualTo(1);
-        assertThat(server.counters().snapshotsSent.sum()).isEqualTo(2);
+        assertThat(server.counters().of(Published.DeltaKind.ENDPOINTS).sent.sum()).as("two versions behind: one delta").isEqualTo(2);
+        assertThat(server.counters().snapshotsSent.sum()).isEqualTo(1);
         assertThat(sink.current()).isEqualTo(snapshot(4, List.of(target(9004))));
         assertThat(sink.offered()).containsExactly(1L, 2L, 4L);
+        third.close();
+        Poll.until("gone a third time", () -> server.connectedCount() == 0);
+
+        long last = 5 + Published.CATCH_UP_VERSIONS;
+        for (long v = 5; v <= last; v++) { // v4 falls out of the versions a proxy can catch up from
+            server.publish(snapshot(v, List.of(target(9000 + (int) v))));
+        }
+        client(server, "p1", sink);
+        Poll.until("the last acked", () -> server.ackedAtLeast(last) == 1);
+        assertThat(server.counters().snapshotsSent.sum()).as("too far behind: the whole snapshot").isEqualTo(2);
+        assertThat(server.counters().of(Published.DeltaKind.ENDPOINTS).sent.sum()).isEqualTo(2);
+        assertThat(sink.current()).isEqualTo(snapshot(last, List.of(target(9000 + (int) last))));
     }
 
     @Test

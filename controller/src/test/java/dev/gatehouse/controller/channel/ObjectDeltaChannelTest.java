@@ -220,6 +220,42 @@ class ObjectDeltaChannelTest extends ChannelTestBase {
         assertThat(get(proxy, "/fixed").get(10, TimeUnit.SECONDS).body()).isEqualTo("old");
     }
 
+    /**
+     * Versions published while a proxy is still applying an older one (a rollout's endpoint
+     * changes come tens of milliseconds apart): when it answers, it is sent one delta from the
+     * version it serves to the latest, never the whole snapshot.
+     */
+    @Test
+    void aProxyBehindBySeveralVersionsCatchesUpWithOneDelta() {
+        ChannelServer server = server();
+        Snapshot v1 = snapshot(1, 9001, 9002, 9003, "old", "/edit", 1, 20); // the raw peer takes frames up to 64 KiB
+        Snapshot v2 = snapshot(2, 9001, 9002, 9003, "new", "/edit", 2, 20);
+        Snapshot v3 = snapshot(3, 9001, 9002, 9003, "new", "/edited", 3, 20);
+        Snapshot v4 = snapshot(4, 9001, 9002, 9003, "old", "/edited-again", 4, 20);
+        server.publish(v1);
+        RawPeer peer = track(new RawPeer(uri(server)));
+        peer.sendText("{\"type\":\"hello\",\"protocol\":1,\"proxyId\":\"raw\",\"lastVersion\":1,\"lastHash\":\""
+                + SnapshotCodec.contentHash(v1) + "\",\"maxMessageBytes\":1048576,\"features\":[\"objects2\"]}");
+        Poll.until("v1 counted as held", () -> server.ackedAtLeast(1) == 1);
+
+        server.publish(v2);
+        Poll.until("the delta to v2", () -> peer.texts.size() == 1);
+        server.publish(v3); // the proxy has not answered v2 yet: nothing more is sent
+        server.publish(v4);
+        String h2 = SnapshotCodec.contentHash(v2);
+        peer.sendText("{\"type\":\"ack\",\"protocol\":1,\"version\":2,\"hash\":\"" + h2 + "\"}");
+        Poll.until("the next push", () -> peer.texts.size() == 2);
+        String h4 = SnapshotCodec.contentHash(v4);
+        assertThat(peer.texts.get(1)).as("one delta from v2 to v4, not the whole snapshot")
+                .startsWith("{\"type\":\"objects\",\"protocol\":1,\"baseVersion\":2,\"baseHash\":\"" + h2 + "\"")
+                .contains("\"version\":4,\"hash\":\"" + h4 + "\"")
+                .contains("/edited-again").doesNotContain("filler");
+        peer.sendText("{\"type\":\"ack\",\"protocol\":1,\"version\":4,\"hash\":\"" + h4 + "\"}");
+        Poll.until("v4 acked", () -> server.ackedAtLeast(4) == 1);
+        assertThat(server.counters().of(Published.DeltaKind.OBJECTS).sent.sum()).as("both pushes were deltas").isEqualTo(2);
+        assertThat(server.proxies().get(0).lastNack()).isNull();
+    }
+
     @Test
     void aProxyThatMissedADeltaAsksForAResyncAndGetsTheWholeSnapshot() {
         ChannelServer server = server();
