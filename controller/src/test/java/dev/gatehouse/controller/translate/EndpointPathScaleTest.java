@@ -6,10 +6,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.function.IntConsumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -53,20 +51,20 @@ class EndpointPathScaleTest {
         HasMetadata sliceB = stamp(f.slices(77, 2).get(0), rv);
         Set<String> service = Set.of(ScaleFixture.NS + "/svc-77");
         for (int round = 0; round < 2; round++) { // the first round warms the JIT; the second is printed
-            long[][] rebuild = time(i -> {
+            long[][] rebuild = ScaleTiming.time(EVENTS, i -> {
                 store.upsert(feeds.get(SLICES), fresh(i % 2 == 0 ? sliceA : sliceB, rv));
                 Translation t = translator.translate(store.state(), IngressSelection.DEFAULT, TranslationScaleTest.TLS);
                 assertThat(versions.next(t.snapshot())).isNotNull();
             });
-            long[][] path = time(i -> {
+            long[][] path = ScaleTiming.time(EVENTS, i -> {
                 store.upsert(feeds.get(SLICES), fresh(i % 2 == 0 ? sliceA : sliceB, rv));
                 EndpointChange c = translator.endpoints(store.state(), service);
                 assertThat(c.needsFullTranslation()).as("declined: %s", c.fallback()).isFalse();
                 assertThat(versions.next(c.translation().snapshot())).isNotNull();
             });
             if (round == 1) {
-                print("one EndpointSlice change, whole rebuild", rebuild);
-                print("one EndpointSlice change, endpoint path", path);
+                ScaleTiming.print("one EndpointSlice change, whole rebuild", rebuild, "changes");
+                ScaleTiming.print("one EndpointSlice change, endpoint path", path, "changes");
             }
         }
         System.out.println("load average " + TranslationScaleTest.loadAverage());
@@ -85,31 +83,5 @@ class EndpointPathScaleTest {
         }
         o.getMetadata().setResourceVersion(Long.toString(rv[0]++));
         return o;
-    }
-
-    /** Wall-clock nanoseconds of each change, sorted, then the thread's CPU nanoseconds, sorted. */
-    private static long[][] time(IntConsumer change) {
-        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
-        long[] t = new long[EVENTS];
-        long[] c = new long[EVENTS];
-        for (int i = 0; i < EVENTS; i++) {
-            long startCpu = cpu.getCurrentThreadCpuTime();
-            long start = System.nanoTime();
-            change.accept(i);
-            t[i] = System.nanoTime() - start;
-            c[i] = cpu.getCurrentThreadCpuTime() - startCpu;
-        }
-        Arrays.sort(t);
-        Arrays.sort(c);
-        return new long[][] {t, c};
-    }
-
-    private static void print(String what, long[][] sorted) {
-        String[] kinds = {"", " (thread CPU)"};
-        for (int k = 0; k < 2; k++) {
-            long[] s = sorted[k];
-            System.out.printf("figure %-58s median %6.2f ms, min %6.2f, max %6.2f (%d changes)%n", what + kinds[k],
-                    s[s.length / 2] / 1e6, s[0] / 1e6, s[s.length - 1] / 1e6, s.length);
-        }
     }
 }

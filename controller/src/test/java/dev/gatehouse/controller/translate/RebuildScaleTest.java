@@ -5,11 +5,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 
 /**
  * Figures, not a check: what the controller's rebuild costs after one event at the scale issue's
@@ -77,10 +75,10 @@ class RebuildScaleTest {
         }
         IncrementalTranslator before = new IncrementalTranslator(Integer.MAX_VALUE);
         before.translate(fromCaches(caches), IngressSelection.DEFAULT, TranslationScaleTest.TLS);
-        long[][] beforeNanos = time(i -> {
+        long[][] beforeNanos = ScaleTiming.time(EVENTS, i -> {
             HasMetadata o = fresh(i % 2 == 0 ? a : b, rv);
             caches.get(changed).put(Sources.key(o), o);
-            return before.translate(fromCaches(caches), IngressSelection.DEFAULT, TranslationScaleTest.TLS);
+            before.translate(fromCaches(caches), IngressSelection.DEFAULT, TranslationScaleTest.TLS);
         });
         // after: the event applied to the kept state, the state taken
         ClusterStore store = new ClusterStore();
@@ -92,13 +90,13 @@ class RebuildScaleTest {
         }
         IncrementalTranslator after = new IncrementalTranslator(Integer.MAX_VALUE);
         after.translate(store.state(), IngressSelection.DEFAULT, TranslationScaleTest.TLS);
-        long[][] afterNanos = time(i -> {
+        long[][] afterNanos = ScaleTiming.time(EVENTS, i -> {
             store.upsert(feeds.get(changed), fresh(i % 2 == 0 ? a : b, rv));
-            return after.translate(store.state(), IngressSelection.DEFAULT, TranslationScaleTest.TLS);
+            after.translate(store.state(), IngressSelection.DEFAULT, TranslationScaleTest.TLS);
         });
         if (print) {
-            print(name + ", before (caches listed)", beforeNanos);
-            print(name + ", after (kept state)", afterNanos);
+            ScaleTiming.print(name + ", before (caches listed)", beforeNanos, "events");
+            ScaleTiming.print(name + ", after (kept state)", afterNanos, "events");
         }
     }
 
@@ -124,31 +122,5 @@ class RebuildScaleTest {
         }
         o.getMetadata().setResourceVersion(Long.toString(rv[0]++));
         return o;
-    }
-
-    /** Wall-clock nanoseconds of each rebuild, sorted, then the rebuild thread's CPU nanoseconds, sorted. */
-    private static long[][] time(Function<Integer, Translation> rebuild) {
-        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
-        long[] t = new long[EVENTS];
-        long[] c = new long[EVENTS];
-        for (int i = 0; i < EVENTS; i++) {
-            long startCpu = cpu.getCurrentThreadCpuTime();
-            long start = System.nanoTime();
-            rebuild.apply(i);
-            t[i] = System.nanoTime() - start;
-            c[i] = cpu.getCurrentThreadCpuTime() - startCpu;
-        }
-        Arrays.sort(t);
-        Arrays.sort(c);
-        return new long[][] {t, c};
-    }
-
-    private static void print(String what, long[][] sorted) {
-        String[] kinds = {"", " (thread CPU)"};
-        for (int k = 0; k < 2; k++) {
-            long[] s = sorted[k];
-            System.out.printf("figure %-62s median %6.1f ms, min %6.1f, max %6.1f (%d events)%n", what + kinds[k],
-                    s[s.length / 2] / 1e6, s[0] / 1e6, s[s.length - 1] / 1e6, s.length);
-        }
     }
 }
