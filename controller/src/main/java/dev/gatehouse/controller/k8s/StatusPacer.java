@@ -63,6 +63,8 @@ final class StatusPacer {
     private final Timer rateLimited;
     private long pausedSince = -1;
     private int overrunLeft;
+    /** When the writes {@link #overrunLeft} lets through lapse: a batch is for the pause that earned it. */
+    private long overrunUntil;
     private long lastOverrunLog = Long.MIN_VALUE;
 
     StatusPacer(ControllerConfig.StatusRate rate, PublishPath path, LongSupplier nanoTime, MeterRegistry registry) {
@@ -91,6 +93,9 @@ final class StatusPacer {
      */
     long waitNanos(boolean write) {
         long now = nanoTime.getAsLong();
+        if (overrunLeft > 0 && now - overrunUntil >= 0) {
+            overrunLeft = 0; // not used within a pause's bound (a pass with less to write): the next pause starts afresh
+        }
         if (overrunLeft == 0) {
             long quiet = path.quietIn(quietNanos);
             if (quiet != 0) {
@@ -104,6 +109,7 @@ final class StatusPacer {
                     return Math.max(1, Math.min(quiet < 0 ? POLL_NANOS : quiet, left));
                 }
                 overrunLeft = OVERRUN_BATCH;
+                overrunUntil = now + maxPauseNanos;
                 overruns.increment();
                 if (lastOverrunLog == Long.MIN_VALUE || now - lastOverrunLog >= LOG_EVERY_NANOS) {
                     lastOverrunLog = now;

@@ -84,6 +84,21 @@ class StatusPacerTest {
         assertThat(count("gatehouse.controller.status.paused")).isEqualTo(2);
     }
 
+    /** A batch not used up (the pass had less to write) does not let later writes skip a later pause. */
+    @Test
+    void anUnusedBatchLapsesWithinAPausesBound() {
+        StatusPacer p = pacer(10_000, Duration.ofMillis(100));
+        busy = true;
+        long w;
+        while ((w = p.waitNanos(true)) != 0) {
+            nanos.addAndGet(w);
+        }
+        assertThat(p.waitNanos(true)).as("a second write of the batch").isZero();
+        nanos.addAndGet(2 * p.maxPauseNanos()); // the pass ended with eight writes of the batch unused
+        assertThat(p.waitNanos(true)).as("still busy, much later: paused, not let through").isEqualTo(StatusPacer.POLL_NANOS);
+        assertThat(count("gatehouse.controller.status.paused")).isEqualTo(2);
+    }
+
     @Test
     void theQuietIsAKnobWithBounds() {
         assertThat(ControllerConfig.StatusRate.DEFAULT.quietAfterPublish()).isEqualTo(Duration.ofMillis(100));
