@@ -64,10 +64,8 @@ final class Published {
     private final Snapshot snapshot;
     private final long deltaBaseVersion;
     private final String deltaBaseHash;
-    private final byte[] delta;
-    private final DeltaKind deltaKind;
-    private final int deltaCount;
-    private final String deltaKinds;
+    /** The delta from the version published just before; null without one. */
+    private final Delta delta;
     /** The versions published before this one, oldest first, at most {@value #CATCH_UP_VERSIONS}. */
     private final List<Base> bases;
     /** Catch-up deltas computed so far, by base version ({@link #WHOLE} when none is worth sending). */
@@ -76,8 +74,8 @@ final class Published {
     private String legacyHash;
     private byte[] legacyFrame;
 
-    private Published(Snapshot snapshot, String hash, String epoch, long deltaBaseVersion, String deltaBaseHash, byte[] delta,
-                      DeltaKind deltaKind, int deltaCount, String deltaKinds, List<Base> bases) {
+    private Published(Snapshot snapshot, String hash, String epoch, long deltaBaseVersion, String deltaBaseHash, Delta delta,
+                      List<Base> bases) {
         this.bases = bases;
         this.version = snapshot.version();
         this.hash = hash;
@@ -86,9 +84,6 @@ final class Published {
         this.deltaBaseVersion = deltaBaseVersion;
         this.deltaBaseHash = deltaBaseHash;
         this.delta = delta;
-        this.deltaKind = deltaKind;
-        this.deltaCount = deltaCount;
-        this.deltaKinds = deltaKinds;
     }
 
     /**
@@ -99,7 +94,7 @@ final class Published {
     static Published of(Snapshot snapshot, String hash, String epoch, Published previous) {
         String h = hash != null ? hash : SnapshotCodec.contentHash(snapshot);
         if (previous == null || previous.version() >= snapshot.version()) {
-            return new Published(snapshot, h, epoch, 0, null, null, null, 0, null, List.of());
+            return new Published(snapshot, h, epoch, 0, null, null, List.of());
         }
         List<Base> bases = new ArrayList<>(Math.min(previous.bases.size() + 1, CATCH_UP_VERSIONS));
         if (Objects.equals(previous.epoch, epoch)) { // versions of another epoch are never a proxy's base for this one
@@ -108,10 +103,9 @@ final class Published {
         bases.add(new Base(previous.version, previous.hash, previous.snapshot));
         Delta d = diff(previous.snapshot, previous.version, previous.hash, snapshot, h, epoch);
         if (d == null) {
-            return new Published(snapshot, h, epoch, 0, null, null, null, 0, null, List.copyOf(bases));
+            return new Published(snapshot, h, epoch, 0, null, null, List.copyOf(bases));
         }
-        return new Published(snapshot, h, epoch, previous.version, previous.hash, d.bytes(), d.kind(), d.count(), d.kinds(),
-                List.copyOf(bases));
+        return new Published(snapshot, h, epoch, previous.version, previous.hash, d, List.copyOf(bases));
     }
 
     /**
@@ -147,22 +141,22 @@ final class Published {
 
     /** The delta's message, null without one. */
     byte[] delta() {
-        return delta;
+        return delta == null ? null : delta.bytes();
     }
 
     /** What kind of delta {@link #delta} is; null without one. */
     DeltaKind deltaKind() {
-        return deltaKind;
+        return delta == null ? null : delta.kind();
     }
 
     /** Upstreams (endpoints) or objects put and removed (objects) in the delta; 0 without one. */
     int deltaCount() {
-        return deltaCount;
+        return delta == null ? 0 : delta.count();
     }
 
     /** The kinds of objects the delta changes, as {@code routes+services}; null without one. */
     String deltaKinds() {
-        return deltaKinds;
+        return delta == null ? null : delta.kinds();
     }
 
     /** The whole snapshot's message with the content hash; encoded on first call. */
@@ -210,7 +204,7 @@ final class Published {
             return null;
         }
         if (deltaFrom(heldVersion, heldHash)) {
-            return new Delta(delta, deltaKind, deltaCount, deltaKinds);
+            return delta;
         }
         Delta known = catchUps.get(heldVersion);
         if (known == null) {
