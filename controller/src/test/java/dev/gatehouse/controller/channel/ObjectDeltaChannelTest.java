@@ -234,8 +234,7 @@ class ObjectDeltaChannelTest extends ChannelTestBase {
         Snapshot v4 = snapshot(4, 9001, 9002, 9003, "old", "/edited-again", 4, 20);
         server.publish(v1);
         RawPeer peer = track(new RawPeer(uri(server)));
-        peer.sendText("{\"type\":\"hello\",\"protocol\":1,\"proxyId\":\"raw\",\"lastVersion\":1,\"lastHash\":\""
-                + SnapshotCodec.contentHash(v1) + "\",\"maxMessageBytes\":1048576,\"features\":[\"objects2\"]}");
+        peer.sendText(RawPeer.helloAt("raw", 1, SnapshotCodec.contentHash(v1), "objects2"));
         Poll.until("v1 counted as held", () -> server.ackedAtLeast(1) == 1);
 
         server.publish(v2);
@@ -263,8 +262,7 @@ class ObjectDeltaChannelTest extends ChannelTestBase {
         Snapshot v2 = snapshot(2, 9001, 9002, 9003, "new", "/edit", 2, 20);
         server.publish(v1);
         RawPeer peer = track(new RawPeer(uri(server)));
-        peer.sendText("{\"type\":\"hello\",\"protocol\":1,\"proxyId\":\"raw\",\"lastVersion\":1,\"lastHash\":\""
-                + SnapshotCodec.contentHash(v1) + "\",\"maxMessageBytes\":1048576,\"features\":[\"objects2\"]}");
+        peer.sendText(RawPeer.helloAt("raw", 1, SnapshotCodec.contentHash(v1), "objects2"));
         Poll.until("v1 counted as held", () -> server.ackedAtLeast(1) == 1);
 
         server.publish(v2);
@@ -297,8 +295,7 @@ class ObjectDeltaChannelTest extends ChannelTestBase {
         server.publish(v1);
         RawPeer peer = track(new RawPeer(uri(server)));
         String h1 = dev.gatehouse.config.ContentHash.legacy(v1);
-        peer.sendText("{\"type\":\"hello\",\"protocol\":1,\"proxyId\":\"raw\",\"lastVersion\":1,\"lastHash\":\""
-                + h1 + "\",\"maxMessageBytes\":1048576,\"features\":[\"objects\"]}");
+        peer.sendText(RawPeer.helloAt("raw", 1, h1, "objects"));
         Poll.until("v1 counted as held", () -> server.ackedAtLeast(1) == 1);
 
         server.publish(v2);

@@ -88,6 +88,12 @@ final class RawPeer implements AutoCloseable {
         return "{\"type\":\"hello\",\"protocol\":1,\"proxyId\":\"" + proxyId + "\",\"lastVersion\":0,\"features\":[\"objects2\"]}";
     }
 
+    /** The hello of a proxy that serves {@code version} with {@code hash}, takes deltas up to 1 MiB and speaks {@code feature}. */
+    static String helloAt(String proxyId, long version, String hash, String feature) {
+        return "{\"type\":\"hello\",\"protocol\":1,\"proxyId\":\"" + proxyId + "\",\"lastVersion\":" + version
+                + ",\"lastHash\":\"" + hash + "\",\"maxMessageBytes\":1048576,\"features\":[\"" + feature + "\"]}";
+    }
+
     static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
