@@ -36,7 +36,6 @@ abstract class Http2StreamResponse implements ResponseSink {
     private final ChannelHandlerContext ctx;
     /** The empty last content that follows an interim head: not a DATA frame. */
     private boolean afterInterim;
-    private boolean dropInterim;
     private ChannelFuture lastWrite;
 
     Http2StreamResponse(Http2ClientConnection connection, Http2Stream stream, Http2StreamIdle idle) {
@@ -62,8 +61,7 @@ abstract class Http2StreamResponse implements ResponseSink {
         if (head.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
             afterInterim = true;
             if (head.status().code() == 101) {
-                dropInterim = true;
-                return;
+                return; // no meaning on a stream: dropped, with the empty end that follows it
             }
         }
         encoder.writeHeaders(ctx, stream.id(), HttpConversionUtil.toHttp2Headers(head, true), 0, false, ctx.voidPromise());
@@ -75,7 +73,6 @@ abstract class Http2StreamResponse implements ResponseSink {
         if (afterInterim) {
             if (content instanceof LastHttpContent) {
                 afterInterim = false;
-                dropInterim = false;
             }
             content.release();
             return;
