@@ -83,7 +83,8 @@ class ChannelResilienceTest extends ChannelTestBase {
         Poll.until("v3 acked", () -> server.allAcked(3));
         // v3 arrives as a catch-up delta from v1 (the version the proxy serves): a delta's file is
         // written after its ACK, off the apply path, within a second
-        Poll.until("v3 persisted", () -> Snapshots.v(3).equals(ChannelClient.loadPersisted(state)));
+        Poll.until("v3 persisted with its origin", () -> Snapshots.v(3).equals(ChannelClient.loadPersisted(state))
+                && (server.epoch() + " 3\n").equals(readOrNull(state.resolve("origin"))));
         try (var files = Files.list(state)) {
             assertThat(files.map(p -> p.getFileName().toString())).as("no temporary file left")
                     .containsExactlyInAnyOrder("snapshot.json", "origin");
@@ -116,5 +117,13 @@ class ChannelResilienceTest extends ChannelTestBase {
         assertThat(ChannelClient.loadPersisted(dir)).isNull();
         assertThat(logs.containing("event=channel.persisted-ignored")).hasSize(1)
                 .allSatisfy(l -> assertThat(l).contains("reason=corrupt"));
+    }
+
+    private static String readOrNull(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            return null;
+        }
     }
 }
