@@ -158,6 +158,10 @@ class ClusterE2ETest {
      */
     @Test
     void aNackMarksExactlyTheObjectAtFaultNotProgrammed() throws Exception {
+        // statuses are written paced after a publish: root is programmed before the picky proxy comes
+        await(Duration.ofSeconds(5), () -> Cluster.route(client, "root"),
+                r -> condition(r, "Programmed") != null && "True".equals(condition(r, "Programmed").getStatus()),
+                "Programmed=True on root before the picky proxy connects");
         try (dev.gatehouse.proxy.ProxyServer real = dev.gatehouse.proxy.ProxyServer.start(
                 new dev.gatehouse.proxy.ProxyConfig("127.0.0.1", 0, 1, Duration.ofSeconds(1)));
              dev.gatehouse.proxy.channel.ChannelClient picky = dev.gatehouse.proxy.channel.ChannelClient.start(
