@@ -3,11 +3,13 @@ package dev.gatehouse.proxy.routing;
 import dev.gatehouse.config.Route;
 import io.netty.handler.codec.http.HttpHeaders;
 
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -109,6 +111,26 @@ public final class Router<T> {
             }
         }
         return fromScratch(routes, matchers, destinations);
+    }
+
+    /**
+     * {@code previous} with only the routes an object delta touched compiled again, without
+     * looking at the others: the cost follows the delta, not the routes. The routes not named
+     * keep their compiled conditions, destination and rank; {@code routes} must be
+     * {@code previous}'s routes with the delta replayed (the routes not put in their old order, as
+     * {@code ObjectDiff.apply} leaves them). The result matches as a compile from scratch would.
+     *
+     * @param put         indexes in {@code routes} of the routes added or replaced, ascending
+     * @param removed     ids of the routes gone
+     * @param again       ids of routes not put whose destination is to be asked for again (their
+     *                    service or upstream changed); they keep their conditions and rank
+     * @param destination as for {@link #compile(List, Router, BiFunction)}
+     * @return the patched router, or null when it is to be compiled with {@link #compile(List, Router, BiFunction)}
+     *         instead (too many changes, or no rank left between two neighbours)
+     */
+    public static <T> Router<T> patch(List<Route> routes, Router<T> previous, int[] put, Set<String> removed,
+                                      Collection<String> again, BiFunction<Route, T, T> destination) {
+        return previous.patchable ? RouterPatch.patchTouched(routes, previous, put, removed, again, destination) : null;
     }
 
     @SuppressWarnings("unchecked")

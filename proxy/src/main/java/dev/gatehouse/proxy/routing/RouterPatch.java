@@ -4,11 +4,13 @@ import dev.gatehouse.config.Route;
 import dev.gatehouse.proxy.routing.Router.Compiled;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 
 /**
  * A {@link Router} made from the previous one by replacing the entries of the routes that changed,
@@ -107,6 +109,107 @@ final class RouterPatch {
             }
         }
         return patchTables(previous, byId, removals, adds);
+    }
+
+    /**
+     * As {@link Router#patch}: the put routes get ranks between their nearest neighbours not put
+     * (whose ranks are their previous ones), the {@code again} routes keep theirs.
+     */
+    @SuppressWarnings("unchecked")
+    static <T> Router<T> patchTouched(List<Route> routes, Router<T> previous, int[] put, Set<String> removed,
+                                      Collection<String> again, BiFunction<Route, T, T> destination) {
+        int n = routes.size();
+        if ((long) (put.length + removed.size() + again.size()) * 100 > (long) Math.max(n, 1) * MAX_CHANGED_SHARE_PERCENT) {
+            return null;
+        }
+        Set<String> putIds = new HashSet<>(put.length * 2);
+        for (int i : put) {
+            putIds.add(routes.get(i).id());
+        }
+        Map<String, Compiled<T>> byId = new HashMap<>(previous.byId);
+        Map<Bucket, List<RouteEntry<T>>> adds = new HashMap<>();
+        Map<Bucket, List<RouteEntry<T>>> removals = new HashMap<>();
+        for (String id : removed) {
+            Compiled<T> gone = byId.remove(id);
+            if (gone != null) {
+                entries(gone, removals);
+            }
+        }
+        for (String id : again) {
+            Compiled<T> before = byId.get(id);
+            if (before == null || putIds.contains(id) || removed.contains(id)) {
+                continue; // put: compiled below; not served before: a route put, or one the delta removed
+            }
+            T dest = destination.apply(before.matcher().route, before.destination());
+            if (dest == before.destination()) {
+                continue;
+            }
+            entries(before, removals);
+            if (dest == null) {
+                byId.remove(id);
+                continue;
+            }
+            Compiled<T> c = new Compiled<>(before.matcher(), dest, before.rank());
+            byId.put(id, c);
+            entries(c, adds);
+        }
+        int i = 0;
+        while (i < put.length) {
+            int end = i; // a run of put routes next to each other shares the gap between its neighbours
+            while (end + 1 < put.length && put[end + 1] == put[end] + 1) {
+                end++;
+            }
+            long low = neighbourRank(routes, previous, putIds, put[i] - 1, -1);
+            long high = neighbourRank(routes, previous, putIds, put[end] + 1, 1);
+            int count = end - i + 1;
+            if (high == Long.MAX_VALUE) {
+                high = low + (count + 1) * Router.RANK_GAP;
+            }
+            long step = (high - low) / (count + 1);
+            if (low < 0 || step <= 0) {
+                return null; // neighbours out of order, or no rank left between them
+            }
+            long rank = low;
+            for (int j = i; j <= end; j++) {
+                Route r = routes.get(put[j]);
+                Compiled<T> before = previous.byId.get(r.id());
+                boolean same = before != null && (before.matcher().route == r || before.matcher().route.equals(r));
+                if (before != null && byId.get(r.id()) == before) {
+                    entries(before, removals); // replaced, or moved: its entries go, the put's come
+                }
+                T dest = destination.apply(r, same ? before.destination() : null);
+                rank += step;
+                if (dest == null) {
+                    byId.remove(r.id());
+                    continue;
+                }
+                Compiled<T> c = new Compiled<>(same ? before.matcher() : new RouteMatcher(r), dest, rank);
+                if (byId.put(r.id(), c) != before) {
+                    return null; // one id twice
+                }
+                entries(c, adds);
+            }
+            i = end + 1;
+        }
+        return patchTables(previous, byId, removals, adds);
+    }
+
+    /**
+     * The rank of the nearest route from index {@code from} on, stepping by {@code step}, that is
+     * not put: its rank in {@code previous}; 0 below the first route, {@link Long#MAX_VALUE} after
+     * the last; -1 when {@code previous} does not have that very route (it was left out, or the
+     * list is not {@code previous}'s with a delta replayed).
+     */
+    private static <T> long neighbourRank(List<Route> routes, Router<T> previous, Set<String> putIds, int from, int step) {
+        for (int j = from; j >= 0 && j < routes.size(); j += step) {
+            Route r = routes.get(j);
+            if (putIds.contains(r.id())) {
+                continue;
+            }
+            Compiled<T> c = previous.byId.get(r.id());
+            return c != null && c.matcher().route == r ? c.rank() : -1; // else left out before: no rank to go by
+        }
+        return step < 0 ? 0 : Long.MAX_VALUE;
     }
 
     /**
