@@ -81,6 +81,7 @@ final class CompiledPatch {
             }
         }
         Router<CompiledRoute> router = previous.router();
+        Set<String> left = new HashSet<>(); // upstreams a touched route reached: their gauges go when no route does any more
         SnapshotIndex.Kind routes = changes.routes();
         int[] put = routes == null ? new int[0] : routes.put();
         Set<String> removed = routes == null ? Set.of() : routes.removed();
@@ -88,7 +89,7 @@ final class CompiledPatch {
             CompiledRoute before = router.destination(id);
             if (before != null) {
                 index.route(id, before.route().service(), null);
-                meters.dropRoute(before.meters());
+                dropRoute(meters, before, left);
             }
         }
         for (int i : put) {
@@ -96,7 +97,7 @@ final class CompiledPatch {
             CompiledRoute before = router.destination(r.id());
             index.route(r.id(), before == null ? null : before.route().service(), r.service());
             if (before != null) {
-                meters.dropRoute(before.meters());
+                dropRoute(meters, before, left);
             }
         }
         List<String> again = new ArrayList<>();
@@ -105,7 +106,7 @@ final class CompiledPatch {
                 CompiledRoute before = router.destination(id);
                 if (before != null) {
                     again.add(id);
-                    meters.dropRoute(before.meters());
+                    dropRoute(meters, before, left);
                 }
             }
         }
@@ -126,6 +127,20 @@ final class CompiledPatch {
             }
             credentials = credentials.patched(putConsumers, consumers.removed());
         }
-        return new CompiledSnapshot(snapshot, contentHash, patched, credentials, index.build());
+        ObjectIndex next = index.build();
+        for (String upstream : left) {
+            if (!next.reached(upstream)) {
+                meters.dropUpstream(upstream); // as a whole compile, which registers target gauges for reached upstreams alone
+            }
+        }
+        return new CompiledSnapshot(snapshot, contentHash, patched, credentials, next);
+    }
+
+    /** {@code before}'s meters may go; so may its upstream's target gauges, when no route reaches it any more. */
+    private static void dropRoute(RouteMetersFactory meters, CompiledRoute before, Set<String> left) {
+        meters.dropRoute(before.meters());
+        if (before.service() != null) {
+            left.add(before.service().upstream());
+        }
     }
 }

@@ -57,6 +57,19 @@ final class ObjectIndex {
         return servicesByUpstream.getOrDefault(upstreamId, Set.of());
     }
 
+    /** Whether some route resolves to upstream {@code id}: it is served and a service naming it is named by a route. */
+    boolean reached(String upstreamId) {
+        if (!selectors.containsKey(upstreamId)) {
+            return false;
+        }
+        for (String service : servicesOf(upstreamId)) {
+            if (!routesOf(service).isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The next index, made from this one by a delta's changes alone. */
     Builder next() {
         return new Builder(this);
