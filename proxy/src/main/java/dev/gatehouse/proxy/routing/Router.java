@@ -31,14 +31,15 @@ public final class Router<T> {
      */
     static final long RANK_GAP = 1L << 20;
 
-    final Map<String, PathTable<T>> exact;
+    /** Host maps and routes by id are {@link Shards}: a patch copies the shards of the keys it changes alone. */
+    final Shards<PathTable<T>> exact;
     /** Keyed by the suffix with its leading dot: {@code *.example.com} → {@code .example.com}. */
-    final Map<String, PathTable<T>> wildcard;
+    final Shards<PathTable<T>> wildcard;
     /** Keyed like {@link #wildcard}; matches only a host with exactly one label before the suffix. */
-    final Map<String, PathTable<T>> oneLabel;
+    final Shards<PathTable<T>> oneLabel;
     final PathTable<T> anyHost;
     /** Each route's compiled parts by id, for the next snapshot's router to take over or patch. */
-    final Map<String, Compiled<T>> byId;
+    final Shards<Compiled<T>> byId;
     /** False when two routes shared an id (only the first is in {@link #byId}): the next compile is from scratch. */
     final boolean patchable;
     /** Whether this router was patched from the previous one rather than compiled from scratch; tests read it. */
@@ -59,8 +60,8 @@ public final class Router<T> {
         void accept(int kind, String key, String path);
     }
 
-    Router(Map<String, PathTable<T>> exact, Map<String, PathTable<T>> wildcard, Map<String, PathTable<T>> oneLabel,
-           PathTable<T> anyHost, Map<String, Compiled<T>> byId, boolean patchable, boolean patched) {
+    Router(Shards<PathTable<T>> exact, Shards<PathTable<T>> wildcard, Shards<PathTable<T>> oneLabel,
+           PathTable<T> anyHost, Shards<Compiled<T>> byId, boolean patchable, boolean patched) {
         this.exact = exact;
         this.wildcard = wildcard;
         this.oneLabel = oneLabel;
@@ -164,7 +165,7 @@ public final class Router<T> {
         wildcard.values().forEach(PathTable::seal);
         oneLabel.values().forEach(PathTable::seal);
         anyHost.seal();
-        return new Router<>(Map.copyOf(exact), Map.copyOf(wildcard), Map.copyOf(oneLabel), anyHost, byId, patchable, false);
+        return new Router<>(Shards.of(exact), Shards.of(wildcard), Shards.of(oneLabel), anyHost, Shards.of(byId), patchable, false);
     }
 
     /**

@@ -28,7 +28,7 @@ import java.util.function.BiFunction;
  * <p>It gives up, and the caller compiles from scratch, when:
  * <ul>
  *   <li>more than {@value #MAX_CHANGED_SHARE_PERCENT}% of the routes are added or removed: the
- *       patch copies every table it touches and the outer host maps, so with that many changes it
+ *       patch copies every table it touches and the shards of the host maps, so with that many changes it
  *       does about a compile's work plus the diff's, and a fresh compile also spaces ranks out again;</li>
  *   <li>kept routes changed their relative order (a translator may reorder; ranks cannot follow);</li>
  *   <li>no rank is left between two kept neighbours for the routes inserted there;</li>
@@ -80,7 +80,7 @@ final class RouterPatch {
         if (!spreadRanks(kept, destinations, ranks)) {
             return null;
         }
-        Map<String, Compiled<T>> byId = new HashMap<>(n * 4 / 3 + 1);
+        Shards.Editor<Compiled<T>> byId = Shards.<Compiled<T>>empty().edit();
         Map<Bucket, List<RouteEntry<T>>> adds = new HashMap<>();
         for (int i = 0; i < n; i++) {
             T dest = (T) destinations[i];
@@ -98,16 +98,16 @@ final class RouterPatch {
                 c = new Compiled<>(matchers[i], dest, ranks[i]);
                 entries(c, adds);
             }
-            if (byId.putIfAbsent(r.id(), c) != null) {
+            if (byId.put(r.id(), c) != null) {
                 return null;
             }
         }
         Map<Bucket, List<RouteEntry<T>>> removals = new HashMap<>();
-        for (Compiled<T> c : previous.byId.values()) {
+        previous.byId.forEachValue(c -> {
             if (byId.get(c.matcher().route.id()) != c) {
                 entries(c, removals);
             }
-        }
+        });
         return patchTables(previous, byId, removals, adds);
     }
 
@@ -126,7 +126,7 @@ final class RouterPatch {
         for (int i : put) {
             putIds.add(routes.get(i).id());
         }
-        Map<String, Compiled<T>> byId = new HashMap<>(previous.byId);
+        Shards.Editor<Compiled<T>> byId = previous.byId.edit();
         Map<Bucket, List<RouteEntry<T>>> adds = new HashMap<>();
         Map<Bucket, List<RouteEntry<T>>> removals = new HashMap<>();
         for (String id : removed) {
@@ -261,14 +261,14 @@ final class RouterPatch {
                 .add(new RouteEntry<>(c.matcher(), c.destination(), c.rank(), path)));
     }
 
-    private static <T> Router<T> patchTables(Router<T> previous, Map<String, Compiled<T>> byId,
+    private static <T> Router<T> patchTables(Router<T> previous, Shards.Editor<Compiled<T>> byId,
                                              Map<Bucket, List<RouteEntry<T>>> removals,
                                              Map<Bucket, List<RouteEntry<T>>> adds) {
         Set<Bucket> touched = new HashSet<>(removals.keySet());
         touched.addAll(adds.keySet());
-        Map<String, PathTable<T>> exact = null;
-        Map<String, PathTable<T>> wildcard = null;
-        Map<String, PathTable<T>> oneLabel = null;
+        Shards.Editor<PathTable<T>> exact = null;
+        Shards.Editor<PathTable<T>> wildcard = null;
+        Shards.Editor<PathTable<T>> oneLabel = null;
         PathTable<T> anyHost = previous.anyHost;
         for (Bucket b : touched) {
             List<RouteEntry<T>> gone = removals.getOrDefault(b, List.of());
@@ -278,13 +278,13 @@ final class RouterPatch {
                 anyHost = t == null ? new PathTable<T>().seal() : t;
                 continue;
             }
-            Map<String, PathTable<T>> hosts;
+            Shards.Editor<PathTable<T>> hosts;
             if (b.kind() == Router.EXACT) {
-                hosts = exact = exact == null ? new HashMap<>(previous.exact) : exact;
+                hosts = exact = exact == null ? previous.exact.edit() : exact;
             } else if (b.kind() == Router.WILDCARD) {
-                hosts = wildcard = wildcard == null ? new HashMap<>(previous.wildcard) : wildcard;
+                hosts = wildcard = wildcard == null ? previous.wildcard.edit() : wildcard;
             } else {
-                hosts = oneLabel = oneLabel == null ? new HashMap<>(previous.oneLabel) : oneLabel;
+                hosts = oneLabel = oneLabel == null ? previous.oneLabel.edit() : oneLabel;
             }
             PathTable<T> t = PathTable.patched(hosts.get(b.key()), gone, added);
             if (t == null) {
@@ -293,8 +293,8 @@ final class RouterPatch {
                 hosts.put(b.key(), t);
             }
         }
-        return new Router<>(exact == null ? previous.exact : Map.copyOf(exact),
-                wildcard == null ? previous.wildcard : Map.copyOf(wildcard),
-                oneLabel == null ? previous.oneLabel : Map.copyOf(oneLabel), anyHost, byId, true, true);
+        return new Router<>(exact == null ? previous.exact : exact.build(),
+                wildcard == null ? previous.wildcard : wildcard.build(),
+                oneLabel == null ? previous.oneLabel : oneLabel.build(), anyHost, byId.build(), true, true);
     }
 }
