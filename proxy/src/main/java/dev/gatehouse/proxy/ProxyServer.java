@@ -246,7 +246,8 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
      * Applies an object delta: {@code next} is the served snapshot with the delta's objects put and
      * removed, every other object the served one's instance. Applied as a whole snapshot (validated,
      * compiled, swapped), with two savings: the compile reuses every route whose route, service,
-     * balancer and consumers are unchanged (see {@link CompiledSnapshot#compile}), and the content
+     * balancer and consumers are unchanged (see {@link CompiledSnapshot#compile}; at the delta's base,
+     * only what the delta reaches is compiled), and the content
      * hash is the one the channel checked, not made again. Validation follows the change too
      * ({@link SnapshotIndex#validate}: the same problems as a whole validation) when the served
      * snapshot is the delta's base, as the channel makes sure; otherwise the whole snapshot is validated.
@@ -289,7 +290,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         BalancerPlan plan = balancers.plan();
         RetryBudgets.Plan budgets = retryBudgets.plan();
         try {
-            compiled = CompiledSnapshot.compile(snapshot, meters, plan, budgets, plane.compiled(), contentHash);
+            compiled = CompiledSnapshot.compile(snapshot, meters, plan, budgets, plane.compiled(), contentHash, changes);
         } catch (RuntimeException e) {
             meters.abandon();
             LOG.warn("event=snapshot.refused version={} problems=1 first=\"cannot compile: {}\"", snapshot.version(), e.toString());
@@ -328,7 +329,9 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         retryBudgets.commit(budgets);
         meters.commit();
         metrics.snapshotApplied(snapshot.version(), System.nanoTime() - startNanos);
-        health.reconcile();
+        if (changes == null || changes.upstreams() != null) {
+            health.reconcile(); // a delta that left every upstream as it was changed no balancer: no probe to start or stop
+        }
         if (poolKeysDropped) { // idle connections to targets no upstream uses any more go; the others stay
             Set<String> keys = balancers.livePoolKeys();
             pools.forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(keys)));

@@ -3,6 +3,7 @@ package dev.gatehouse.proxy.auth;
 import dev.gatehouse.config.Consumer;
 import dev.gatehouse.config.KeyDigest;
 
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +12,11 @@ import java.util.Map;
  * Every consumer key of a snapshot by namespace and digest, built when the snapshot is compiled.
  * A lookup by the digest of the presented key gives a candidate; {@link KeyDigest#matches} then
  * confirms it in constant time.
+ *
+ * <p>Immutable. An object delta that changes some consumers makes the next one with
+ * {@link #patched}: only the namespaces of those consumers are copied, so a key change costs the
+ * size of its namespace, not every consumer's keys hashed again. Validation guarantees a digest is
+ * claimed at most once per namespace, so the order consumers are added in does not matter.
  */
 public final class Credentials {
     /** A consumer and the credential that authenticated it. */
@@ -38,18 +44,65 @@ public final class Credentials {
         return new Credentials(Map.copyOf(byNamespace), Map.copyOf(byId));
     }
 
+    /**
+     * These credentials with the consumers of ids {@code removed} gone and {@code put} added or
+     * replacing the consumer of the same id; equal to {@link #of} over the resulting consumers.
+     */
+    public Credentials patched(Collection<Consumer> put, Collection<String> removed) {
+        if (put.isEmpty() && removed.isEmpty()) {
+            return this;
+        }
+        Map<String, Map<KeyDigest, Holder>> namespaces = new HashMap<>(byNamespace);
+        Map<String, Consumer> ids = new HashMap<>(byId);
+        Map<String, Map<KeyDigest, Holder>> copied = new HashMap<>();
+        for (String id : removed) {
+            drop(ids.remove(id), namespaces, copied);
+        }
+        for (Consumer c : put) {
+            drop(ids.put(c.id(), c), namespaces, copied);
+            Map<KeyDigest, Holder> keys = writable(c.namespace(), namespaces, copied);
+            for (Consumer.Credential cred : c.credentials()) {
+                keys.putIfAbsent(cred.digest(), new Holder(c, cred));
+            }
+        }
+        copied.forEach((ns, keys) -> {
+            if (keys.isEmpty()) {
+                namespaces.remove(ns);
+            } else {
+                namespaces.put(ns, Map.copyOf(keys));
+            }
+        });
+        return new Credentials(Map.copyOf(namespaces), Map.copyOf(ids));
+    }
+
+    /** Removes the keys {@code gone} (null: none) holds, where it is still their holder. */
+    private static void drop(Consumer gone, Map<String, Map<KeyDigest, Holder>> namespaces,
+                             Map<String, Map<KeyDigest, Holder>> copied) {
+        if (gone == null) {
+            return;
+        }
+        Map<KeyDigest, Holder> keys = writable(gone.namespace(), namespaces, copied);
+        for (Consumer.Credential cred : gone.credentials()) {
+            Holder h = keys.get(cred.digest());
+            if (h != null && h.consumer().id().equals(gone.id())) {
+                keys.remove(cred.digest());
+            }
+        }
+    }
+
+    /** The keys of {@code namespace}, copied once per patch so the map being replaced stays as it is. */
+    private static Map<KeyDigest, Holder> writable(String namespace, Map<String, Map<KeyDigest, Holder>> namespaces,
+                                                   Map<String, Map<KeyDigest, Holder>> copied) {
+        return copied.computeIfAbsent(namespace, ns -> new HashMap<>(namespaces.getOrDefault(ns, Map.of())));
+    }
+
     /** The consumer of {@code namespace} holding the key with this digest, or null. */
     public Holder find(String namespace, KeyDigest presented) {
         return find(byNamespace.get(namespace), presented);
     }
 
-    /** The keys of {@code namespace} (empty when it has none), resolved once when a route compiles. */
-    Map<KeyDigest, Holder> namespace(String namespace) {
-        return byNamespace.getOrDefault(namespace, Map.of());
-    }
-
-    /** The holder of the key with this digest among {@code keys} ({@link #namespace}), or null. */
-    static Holder find(Map<KeyDigest, Holder> keys, KeyDigest presented) {
+    /** The holder of the key with this digest among {@code keys} (one namespace's), or null. */
+    private static Holder find(Map<KeyDigest, Holder> keys, KeyDigest presented) {
         Holder candidate = keys == null ? null : keys.get(presented);
         return candidate != null && candidate.credential().digest().matches(presented) ? candidate : null;
     }

@@ -7,7 +7,6 @@ import dev.gatehouse.proxy.http.ErrorReply;
 import io.netty.handler.codec.http.HttpHeaders;
 
 import java.util.List;
-import java.util.Map;
 
 /**
  * Kong's key-auth for one route: finds the key in the headers and/or the query string under the
@@ -21,17 +20,33 @@ import java.util.Map;
  *       anonymous is configured (a stricter choice than Kong, which falls back to anonymous).</li>
  * </ul>
  * The key itself is never logged nor put in a message.
+ *
+ * <p>Holds the route's settings and namespace, not the keys: the keys are the serving snapshot's
+ * {@link Credentials}, handed to {@link #authenticate(HttpHeaders, QueryParameters, Credentials)}
+ * per request (one look-up by namespace). So a consumer added, removed or given a new key is
+ * seen by every route at once, and a route compiled before it is reused as it is.
  */
 public final class KeyAuth {
     private final Route.KeyAuth settings;
-    /** The keys of the route's namespace, looked up once here rather than per request. */
-    private final Map<KeyDigest, Credentials.Holder> keys;
-    private final Consumer anonymous;
+    private final String namespace;
+    /** The credentials {@link #authenticate(HttpHeaders, QueryParameters)} reads; null when not bound. */
+    private final Credentials bound;
 
+    /** Key-auth of a route of {@code namespace}, reading the credentials each request is given. */
+    public KeyAuth(Route.KeyAuth settings, String namespace) {
+        this(settings, namespace, null);
+    }
+
+    /** Key-auth bound to {@code credentials}, for {@link #authenticate(HttpHeaders, QueryParameters)}. */
     public KeyAuth(Route.KeyAuth settings, String namespace, Credentials credentials) {
-        this.settings = settings;
-        this.keys = credentials.namespace(namespace);
-        this.anonymous = credentials.consumer(settings.anonymous());
+        this.settings = java.util.Objects.requireNonNull(settings, "settings");
+        this.namespace = java.util.Objects.requireNonNull(namespace, "namespace");
+        this.bound = credentials;
+    }
+
+    /** The namespace whose consumers' keys are accepted. */
+    public String namespace() {
+        return namespace;
     }
 
     /**
@@ -55,7 +70,17 @@ public final class KeyAuth {
         return settings.hideCredentials();
     }
 
+    /** Against the credentials this key-auth was bound to. */
     public Outcome authenticate(HttpHeaders headers, QueryParameters query) {
+        if (bound == null) {
+            throw new IllegalStateException("key-auth of namespace " + namespace
+                    + ": bound to no credentials (expected: authenticate(headers, query, credentials))");
+        }
+        return authenticate(headers, query, bound);
+    }
+
+    /** @param credentials the consumers' keys of the snapshot serving the request */
+    public Outcome authenticate(HttpHeaders headers, QueryParameters query, Credentials credentials) {
         String key = null;
         String keyHeader = null;
         String keyParam = null;
@@ -84,12 +109,13 @@ public final class KeyAuth {
             return reject(ErrorReply.DUPLICATE_KEY);
         }
         if (key == null || key.isEmpty()) {
+            Consumer anonymous = credentials.consumer(settings.anonymous());
             if (anonymous != null) {
                 return new Outcome(null, anonymous, null, true, keyHeader, keyParam);
             }
             return reject(ErrorReply.NO_KEY);
         }
-        Credentials.Holder holder = Credentials.find(keys, KeyDigest.of(key));
+        Credentials.Holder holder = credentials.find(namespace, KeyDigest.of(key));
         if (holder == null) {
             return reject(ErrorReply.UNAUTHORIZED);
         }

@@ -50,12 +50,26 @@ public final class BalancerPlan {
     final List<String> changed = new ArrayList<>();
     /** How many planned upstreams are live now: when fewer than the live ones, some left. */
     int liveCount;
+    /**
+     * Null for a plan of every upstream of a snapshot (a live upstream not planned leaves at commit);
+     * else a plan of an object delta's upstreams alone ({@link #keepUnplanned}): the ids that leave.
+     */
+    java.util.Set<String> removed;
 
     BalancerPlan(Balancers owner, long generation, TargetResolver resolver, boolean failOpen) {
         this.owner = owner;
         this.generation = generation;
         this.resolver = resolver;
         this.failOpen = failOpen;
+    }
+
+    /**
+     * Makes this a plan of the upstreams an object delta put alone: at commit, live upstreams this
+     * plan does not name stay as they are (state, selector, pool keys, names), and those of
+     * {@code removedIds} leave. The commit then costs the delta's upstreams, not every upstream.
+     */
+    public void keepUnplanned(java.util.Collection<String> removedIds) {
+        removed = java.util.Set.copyOf(removedIds);
     }
 
     /** The balancer of {@code u} in the snapshot being compiled; each upstream id once per plan. */

@@ -64,7 +64,8 @@ public final class Balancers implements AutoCloseable {
      * longer re-resolved, and new names are looked up (asynchronously).
      *
      * Costs what changed: an upstream the plan kept as it is ({@link BalancerPlan}) is skipped;
-     * only the others' targets, pool keys and names are looked at.
+     * only the others' targets, pool keys and names are looked at. A delta's plan
+     * ({@link BalancerPlan#keepUnplanned}) does not even look at the upstreams it did not plan.
      *
      * @return whether some pool key is used by no upstream any more (its idle connections can go:
      *         {@link #livePoolKeys()})
@@ -82,7 +83,15 @@ public final class Balancers implements AutoCloseable {
         generation++;
         boolean dropped = false;
         boolean namesChanged = false;
-        if (plan.liveCount < upstreams.size()) { // some live upstream is not in the plan
+        if (plan.removed != null) { // a delta's plan: only the upstreams it removed leave
+            for (String id : plan.removed) {
+                if (!plan.upstreams.containsKey(id) && upstreams.remove(id) != null) {
+                    dropped |= movePoolKeys(built.remove(id), Set.of());
+                    namesChanged |= !namesByUpstream.getOrDefault(id, Set.of()).isEmpty();
+                    namesByUpstream.remove(id);
+                }
+            }
+        } else if (plan.liveCount < upstreams.size()) { // some live upstream is not in the plan
             for (String id : List.copyOf(upstreams.keySet())) {
                 if (!plan.upstreams.containsKey(id)) {
                     upstreams.remove(id);

@@ -4,6 +4,7 @@ import dev.gatehouse.config.Route;
 import dev.gatehouse.config.Service;
 import dev.gatehouse.config.Snapshot;
 import dev.gatehouse.config.SnapshotCodec;
+import dev.gatehouse.config.SnapshotIndex;
 import dev.gatehouse.config.Upstream;
 import dev.gatehouse.proxy.auth.Credentials;
 import dev.gatehouse.proxy.auth.KeyAuth;
@@ -35,14 +36,18 @@ public final class CompiledSnapshot {
     private final Snapshot snapshot;
     private final String contentHash;
     private final Router<CompiledRoute> router;
-    /** The consumers' credentials; taken over by the next compile while the consumers stay equal. */
-    private final Credentials credentials;
+    /** The consumers' keys, read by each request's key-auth; taken over while the consumers stay, patched by a delta. */
+    final Credentials credentials;
+    /** Selectors, services and who names whom: what a delta's compile starts from. */
+    final ObjectIndex index;
 
-    private CompiledSnapshot(Snapshot snapshot, String contentHash, Router<CompiledRoute> router, Credentials credentials) {
+    CompiledSnapshot(Snapshot snapshot, String contentHash, Router<CompiledRoute> router, Credentials credentials,
+                     ObjectIndex index) {
         this.snapshot = snapshot;
         this.contentHash = contentHash;
         this.router = router;
         this.credentials = credentials;
+        this.index = index;
     }
 
     /** @param snapshot a snapshot whose {@code validate()} found no problem */
@@ -69,8 +74,8 @@ public final class CompiledSnapshot {
      * Compiles {@code snapshot}, reusing what {@code previous} compiled for parts that did not
      * change, so the cost of a change follows the change, not the whole config: a route equal to
      * its previous self, with an equal service, the very same balancer (its upstream and peers
-     * unchanged, see {@link BalancerPlan}), the very same retry budget and, when it has key-auth,
-     * equal consumers, is taken over whole (its matcher and regexes, filters, key-auth and meters);
+     * unchanged, see {@link BalancerPlan}) and the very same retry budget is taken over whole (its
+     * matcher and regexes, filters, key-auth and meters);
      * otherwise only its changed parts are compiled anew. Reuse is invisible but for speed: the
      * result serves exactly as a compile from scratch would.
      *
@@ -94,6 +99,25 @@ public final class CompiledSnapshot {
      */
     public static CompiledSnapshot compile(Snapshot snapshot, RouteMetersFactory meters, BalancerPlan balancers,
                                            RetryBudgets.Plan budgets, CompiledSnapshot previous, String contentHash) {
+        return compile(snapshot, meters, balancers, budgets, previous, contentHash, null);
+    }
+
+    /**
+     * As {@link #compile(Snapshot, RouteMetersFactory, BalancerPlan, RetryBudgets.Plan, CompiledSnapshot, String)};
+     * given what an object delta changed of {@code previous}'s snapshot ({@code changes}, with
+     * {@code snapshot} that snapshot with the delta replayed), only what the delta reaches is
+     * compiled ({@link CompiledPatch}): the plans become the delta's ({@code keepUnplanned}, the
+     * meters {@code patching}), and the cost follows the change, not the config.
+     *
+     * @param changes what an object delta changed of {@code previous.snapshot()}, or null to walk the whole snapshot
+     */
+    public static CompiledSnapshot compile(Snapshot snapshot, RouteMetersFactory meters, BalancerPlan balancers,
+                                           RetryBudgets.Plan budgets, CompiledSnapshot previous, String contentHash,
+                                           SnapshotIndex.Changes changes) {
+        String hash = contentHash != null ? contentHash : SnapshotCodec.contentHash(snapshot);
+        if (previous != null && changes != null) {
+            return CompiledPatch.compile(snapshot, meters, balancers, budgets, previous, hash, changes);
+        }
         Map<String, TargetSelector> selectors = new HashMap<>();
         for (Upstream u : snapshot.upstreams()) {
             selectors.put(u.id(), balancers.selector(u)); // replaceable in place by an endpoint delta
@@ -106,24 +130,34 @@ public final class CompiledSnapshot {
         });
         boolean sameConsumers = previous != null && previous.snapshot.consumers().equals(snapshot.consumers());
         Credentials credentials = sameConsumers ? previous.credentials : Credentials.of(snapshot.consumers());
-        Router<CompiledRoute> router = Router.compile(snapshot.routes(), previous == null ? null : previous.router, (r, before) -> {
-            Service svc = r.service() == null ? null : services.get(r.service());
-            TargetSelector targets = svc == null ? null : selectors.get(svc.upstream());
-            if (before != null && (r.keyAuth() == null || sameConsumers) && Objects.equals(before.service(), svc)
-                    && before.targets() == targets && (svc == null || before.retryBudget() == budgets.budget(svc))) {
-                meters.reuse(before.meters(), r.keyAuth(), targets == null ? null : svc.upstream(), targets);
-                return before;
-            }
-            KeyAuth keyAuth = r.keyAuth() == null ? null : new KeyAuth(r.keyAuth(), namespaceOf(r), credentials);
-            if (targets == null) {
-                RouteMeters unresolved = meters.route(r.id(), null, r.keyAuth(), null, null);
-                return new CompiledRoute(r, null, null, keyAuth, unresolved); // unresolved service: 503
-            }
-            return new CompiledRoute(r, svc, targets, keyAuth, meters.route(r.id(), svc.id(), r.keyAuth(), svc.upstream(), targets),
-                    budgets.budget(svc));
-        });
-        return new CompiledSnapshot(snapshot, contentHash != null ? contentHash : SnapshotCodec.contentHash(snapshot), router,
-                credentials);
+        Router<CompiledRoute> router = Router.compile(snapshot.routes(), previous == null ? null : previous.router,
+                (r, before) -> destination(r, before, services, selectors, meters, budgets));
+        return new CompiledSnapshot(snapshot, hash, router, credentials, ObjectIndex.of(selectors, services, snapshot.routes()));
+    }
+
+    /**
+     * What route {@code r} resolves to: {@code before}, its compiled self of the snapshot before
+     * (null when the route changed), taken over whole when its service is equal and its balancer
+     * and retry budget the very same (only its meters are marked kept); else compiled anew, reusing
+     * nothing but its meters' holder. Key-auth reads the consumers' keys of the snapshot serving
+     * each request ({@link #credentials()}), so consumers never make a route compile again.
+     */
+    static CompiledRoute destination(Route r, CompiledRoute before, Map<String, Service> services,
+                                     Map<String, TargetSelector> selectors, RouteMetersFactory meters, RetryBudgets.Plan budgets) {
+        Service svc = r.service() == null ? null : services.get(r.service());
+        TargetSelector targets = svc == null ? null : selectors.get(svc.upstream());
+        if (before != null && (before.service() == svc || Objects.equals(before.service(), svc)) && before.targets() == targets
+                && (svc == null || before.retryBudget() == budgets.budget(svc))) {
+            meters.reuse(before.meters(), r.keyAuth(), targets == null ? null : svc.upstream(), targets);
+            return before;
+        }
+        KeyAuth keyAuth = r.keyAuth() == null ? null : new KeyAuth(r.keyAuth(), namespaceOf(r));
+        if (targets == null) {
+            RouteMeters unresolved = meters.route(r.id(), null, r.keyAuth(), null, null);
+            return new CompiledRoute(r, null, null, keyAuth, unresolved); // unresolved service: 503
+        }
+        return new CompiledRoute(r, svc, targets, keyAuth, meters.route(r.id(), svc.id(), r.keyAuth(), svc.upstream(), targets),
+                budgets.budget(svc));
     }
 
     /**
@@ -134,10 +168,10 @@ public final class CompiledSnapshot {
      * @param contentHash {@code next}'s content hash, as the controller sent it
      */
     public CompiledSnapshot withEndpoints(Snapshot next, String contentHash) {
-        return new CompiledSnapshot(next, contentHash, router, credentials);
+        return new CompiledSnapshot(next, contentHash, router, credentials, index);
     }
 
-    private static String namespaceOf(Route r) {
+    static String namespaceOf(Route r) {
         if (r.source() != null) {
             return r.source().namespace();
         }
@@ -155,5 +189,10 @@ public final class CompiledSnapshot {
 
     public Router<CompiledRoute> router() {
         return router;
+    }
+
+    /** The consumers' keys of this snapshot, which every route's key-auth checks a request's key against. */
+    public Credentials credentials() {
+        return credentials;
     }
 }

@@ -106,7 +106,7 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
         KeyAuth.Outcome auth = null;
         String upstreamQuery = rawQuery;
         if (route.keyAuth() != null) {
-            auth = route.keyAuth().authenticate(h, new QueryParameters(rawQuery));
+            auth = route.keyAuth().authenticate(h, new QueryParameters(rawQuery), compiled.credentials());
             if (!auth.accepted()) {
                 KEYAUTH_REFUSED.info("request_id={} route={} reason=\"{}\"", h.get(ProxyHeaders.X_REQUEST_ID),
                         route.route().id(), auth.message());

@@ -28,7 +28,19 @@ public final class RetryBudgets {
         if (plan.owner != this) {
             throw new IllegalArgumentException("plan: of other RetryBudgets (expected: one from this.plan())");
         }
-        live = Map.copyOf(plan.budgets);
+        if (plan.removed == null) {
+            live = Map.copyOf(plan.budgets);
+            return;
+        }
+        Map<String, RetryBudget> before = live;
+        boolean changed = plan.removed.stream().anyMatch(before::containsKey)
+                || plan.budgets.entrySet().stream().anyMatch(e -> before.get(e.getKey()) != e.getValue());
+        if (changed) { // a limit changed, or a service came or left: else the live map is already this plan's
+            Map<String, RetryBudget> next = new HashMap<>(before);
+            plan.removed.forEach(next::remove);
+            next.putAll(plan.budgets);
+            live = Map.copyOf(next);
+        }
     }
 
     /** Ids of the services whose counts are live. */
@@ -41,10 +53,20 @@ public final class RetryBudgets {
         private final RetryBudgets owner;
         private final Map<String, RetryBudget> from;
         private final Map<String, RetryBudget> budgets = new HashMap<>();
+        /** Null for a plan of every service; else a delta's plan ({@link #keepUnplanned}): the ids that leave. */
+        private Set<String> removed;
 
         private Plan(RetryBudgets owner, Map<String, RetryBudget> from) {
             this.owner = owner;
             this.from = from;
+        }
+
+        /**
+         * Makes this a plan of an object delta's services alone: at commit, live budgets it does
+         * not name stay, and those of {@code removedIds} go.
+         */
+        public void keepUnplanned(java.util.Collection<String> removedIds) {
+            removed = Set.copyOf(removedIds);
         }
 
         /**

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -89,7 +90,15 @@ public final class ProxyMetrics {
      */
     record Kept(long generation, int keptHolders, Map<String, RouteMeters.Holder> addedHolders, Set<String> keptServices,
                 Map<String, RetryGauge> addedServices, Map<String, Object> upstreams,
-                Map<String, CommittedTargets> changedTargets) {
+                Map<String, CommittedTargets> changedTargets, Dropped dropped) {
+    }
+
+    /**
+     * What an object delta's compile may have left ({@link RouteMetersFactory#patching}): the
+     * holder keys of the routes it recompiled or removed, the services and upstreams it put or
+     * removed. Everything else committed stays without being looked at.
+     */
+    record Dropped(Set<String> holders, Set<String> services, Set<String> upstreams) {
     }
 
     public ProxyMetrics(MeterRegistry registry) {
@@ -253,6 +262,10 @@ public final class ProxyMetrics {
      * not walked, unless some left; only the targets of upstreams with a new selector are compared.
      */
     synchronized void retain(Kept kept) {
+        if (kept.dropped() != null) {
+            retainPatched(kept);
+            return;
+        }
         Map<String, RouteMeters.Holder> before = holders;
         if (kept.keptHolders() != before.size() || !kept.addedHolders().isEmpty()) {
             Map<String, RouteMeters.Holder> next = new HashMap<>(kept.keptHolders() + kept.addedHolders().size());
@@ -299,6 +312,60 @@ public final class ProxyMetrics {
             });
             committedTargets.putAll(kept.changedTargets());
         }
+    }
+
+    /** {@link #retain} after a delta's compile: only what it dropped and did not resolve again goes. */
+    private void retainPatched(Kept kept) {
+        Dropped d = kept.dropped();
+        List<String> gone = new ArrayList<>();
+        for (String key : d.holders()) {
+            RouteMeters.Holder h = holders.get(key);
+            if (h != null && h.keptBy != kept.generation() && !kept.addedHolders().containsKey(key)) {
+                gone.add(key);
+            }
+        }
+        if (!gone.isEmpty() || !kept.addedHolders().isEmpty()) {
+            Map<String, RouteMeters.Holder> next = new HashMap<>(holders);
+            for (String key : gone) {
+                RouteMeters.Holder h = next.remove(key);
+                h.committed = false;
+                h.retire();
+            }
+            kept.addedHolders().forEach((key, h) -> {
+                h.committed = true;
+                next.put(key, h);
+            });
+            holders = Map.copyOf(next);
+        }
+        for (String service : d.services()) {
+            if (!kept.keptServices().contains(service) && !kept.addedServices().containsKey(service)) {
+                RetryGauge g = live.remove(service);
+                if (g != null) {
+                    registry.remove(g.id());
+                }
+            }
+        }
+        kept.addedServices().forEach((service, now) -> {
+            RetryGauge before = live.put(service, now);
+            if (before != null && before.id() != now.id()) {
+                registry.remove(before.id());
+            }
+        });
+        for (String upstream : d.upstreams()) {
+            if (!kept.upstreams().containsKey(upstream)) {
+                CommittedTargets before = committedTargets.remove(upstream);
+                if (before != null) {
+                    before.keys().forEach(this::removeTarget);
+                }
+            }
+        }
+        kept.changedTargets().forEach((upstream, now) -> {
+            CommittedTargets before = committedTargets.put(upstream, now);
+            if (before != null) {
+                Set<String> stay = new HashSet<>(now.keys());
+                before.keys().stream().filter(k -> !stay.contains(k)).forEach(this::removeTarget);
+            }
+        });
     }
 
     private void removeTarget(String key) {

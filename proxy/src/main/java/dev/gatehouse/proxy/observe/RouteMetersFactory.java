@@ -36,6 +36,8 @@ public final class RouteMetersFactory {
     private final Map<String, Object> upstreams = new HashMap<>();
     /** Upstreams whose selector is not the committed one: their targets' gauges as registered now. */
     private final Map<String, ProxyMetrics.CommittedTargets> changedTargets = new HashMap<>();
+    /** Null while every route, service and upstream is resolved here; else a delta's ({@link #patching}). */
+    private ProxyMetrics.Dropped dropped;
 
     RouteMetersFactory(ProxyMetrics metrics) {
         this.metrics = metrics;
@@ -141,11 +143,39 @@ public final class RouteMetersFactory {
                 .strongReference(true).register(metrics.registry()).getId()));
     }
 
+    /**
+     * Makes these the meters of an object delta's changed objects alone: at commit, everything
+     * committed stays but what {@link #dropRoute}, {@link #dropService} and {@link #dropUpstream}
+     * name and this compile did not resolve again. The commit then costs the delta, not the config.
+     */
+    public void patching() {
+        if (dropped == null) {
+            dropped = new ProxyMetrics.Dropped(new HashSet<>(), new HashSet<>(), new HashSet<>());
+        }
+    }
+
+    /** A route's meters of the snapshot before, recompiled or removed by a delta ({@link #patching}). */
+    public void dropRoute(RouteMeters before) {
+        if (metrics != null && before != null && before.holder() != null) {
+            dropped.holders().add(ProxyMetrics.holderKey(before.route(), before.service()));
+        }
+    }
+
+    /** A service a delta ({@link #patching}) put or removed: its gauge goes unless resolved again. */
+    public void dropService(String serviceId) {
+        dropped.services().add(serviceId);
+    }
+
+    /** An upstream a delta ({@link #patching}) put or removed: its targets' gauges go unless resolved again. */
+    public void dropUpstream(String upstreamId) {
+        dropped.upstreams().add(upstreamId);
+    }
+
     /** The snapshot compiled with these meters is applied: drop the series nothing uses any more. */
     public void commit() {
         if (metrics != null) {
             metrics.retain(new ProxyMetrics.Kept(generation, keptHolders, added, keptServices, registered, upstreams,
-                    changedTargets));
+                    changedTargets, dropped));
         }
     }
 

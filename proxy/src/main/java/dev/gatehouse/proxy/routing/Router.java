@@ -3,11 +3,13 @@ package dev.gatehouse.proxy.routing;
 import dev.gatehouse.config.Route;
 import io.netty.handler.codec.http.HttpHeaders;
 
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -29,14 +31,15 @@ public final class Router<T> {
      */
     static final long RANK_GAP = 1L << 20;
 
-    final Map<String, PathTable<T>> exact;
+    /** Host maps and routes by id are {@link Shards}: a patch copies the shards of the keys it changes alone. */
+    final Shards<PathTable<T>> exact;
     /** Keyed by the suffix with its leading dot: {@code *.example.com} → {@code .example.com}. */
-    final Map<String, PathTable<T>> wildcard;
+    final Shards<PathTable<T>> wildcard;
     /** Keyed like {@link #wildcard}; matches only a host with exactly one label before the suffix. */
-    final Map<String, PathTable<T>> oneLabel;
+    final Shards<PathTable<T>> oneLabel;
     final PathTable<T> anyHost;
     /** Each route's compiled parts by id, for the next snapshot's router to take over or patch. */
-    final Map<String, Compiled<T>> byId;
+    final Shards<Compiled<T>> byId;
     /** False when two routes shared an id (only the first is in {@link #byId}): the next compile is from scratch. */
     final boolean patchable;
     /** Whether this router was patched from the previous one rather than compiled from scratch; tests read it. */
@@ -57,8 +60,8 @@ public final class Router<T> {
         void accept(int kind, String key, String path);
     }
 
-    Router(Map<String, PathTable<T>> exact, Map<String, PathTable<T>> wildcard, Map<String, PathTable<T>> oneLabel,
-           PathTable<T> anyHost, Map<String, Compiled<T>> byId, boolean patchable, boolean patched) {
+    Router(Shards<PathTable<T>> exact, Shards<PathTable<T>> wildcard, Shards<PathTable<T>> oneLabel,
+           PathTable<T> anyHost, Shards<Compiled<T>> byId, boolean patchable, boolean patched) {
         this.exact = exact;
         this.wildcard = wildcard;
         this.oneLabel = oneLabel;
@@ -111,6 +114,26 @@ public final class Router<T> {
         return fromScratch(routes, matchers, destinations);
     }
 
+    /**
+     * {@code previous} with only the routes an object delta touched compiled again, without
+     * looking at the others: the cost follows the delta, not the routes. The routes not named
+     * keep their compiled conditions, destination and rank; {@code routes} must be
+     * {@code previous}'s routes with the delta replayed (the routes not put in their old order, as
+     * {@code ObjectDiff.apply} leaves them). The result matches as a compile from scratch would.
+     *
+     * @param put         indexes in {@code routes} of the routes added or replaced, ascending
+     * @param removed     ids of the routes gone
+     * @param again       ids of routes not put whose destination is to be asked for again (their
+     *                    service or upstream changed); they keep their conditions and rank
+     * @param destination as for {@link #compile(List, Router, BiFunction)}
+     * @return the patched router, or null when it is to be compiled with {@link #compile(List, Router, BiFunction)}
+     *         instead (too many changes, or no rank left between two neighbours)
+     */
+    public static <T> Router<T> patch(List<Route> routes, Router<T> previous, int[] put, Set<String> removed,
+                                      Collection<String> again, BiFunction<Route, T, T> destination) {
+        return previous.patchable ? RouterPatch.patchTouched(routes, previous, put, removed, again, destination) : null;
+    }
+
     @SuppressWarnings("unchecked")
     private static <T> Router<T> fromScratch(List<Route> routes, RouteMatcher[] matchers, Object[] destinations) {
         Map<String, PathTable<T>> exact = new HashMap<>();
@@ -142,7 +165,7 @@ public final class Router<T> {
         wildcard.values().forEach(PathTable::seal);
         oneLabel.values().forEach(PathTable::seal);
         anyHost.seal();
-        return new Router<>(Map.copyOf(exact), Map.copyOf(wildcard), Map.copyOf(oneLabel), anyHost, byId, patchable, false);
+        return new Router<>(Shards.of(exact), Shards.of(wildcard), Shards.of(oneLabel), anyHost, Shards.of(byId), patchable, false);
     }
 
     /**

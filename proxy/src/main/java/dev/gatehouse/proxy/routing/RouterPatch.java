@@ -4,11 +4,13 @@ import dev.gatehouse.config.Route;
 import dev.gatehouse.proxy.routing.Router.Compiled;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 
 /**
  * A {@link Router} made from the previous one by replacing the entries of the routes that changed,
@@ -26,7 +28,7 @@ import java.util.Set;
  * <p>It gives up, and the caller compiles from scratch, when:
  * <ul>
  *   <li>more than {@value #MAX_CHANGED_SHARE_PERCENT}% of the routes are added or removed: the
- *       patch copies every table it touches and the outer host maps, so with that many changes it
+ *       patch copies every table it touches and the shards of the host maps, so with that many changes it
  *       does about a compile's work plus the diff's, and a fresh compile also spaces ranks out again;</li>
  *   <li>kept routes changed their relative order (a translator may reorder; ranks cannot follow);</li>
  *   <li>no rank is left between two kept neighbours for the routes inserted there;</li>
@@ -78,7 +80,7 @@ final class RouterPatch {
         if (!spreadRanks(kept, destinations, ranks)) {
             return null;
         }
-        Map<String, Compiled<T>> byId = new HashMap<>(n * 4 / 3 + 1);
+        Shards.Editor<Compiled<T>> byId = Shards.<Compiled<T>>empty().edit();
         Map<Bucket, List<RouteEntry<T>>> adds = new HashMap<>();
         for (int i = 0; i < n; i++) {
             T dest = (T) destinations[i];
@@ -96,17 +98,118 @@ final class RouterPatch {
                 c = new Compiled<>(matchers[i], dest, ranks[i]);
                 entries(c, adds);
             }
-            if (byId.putIfAbsent(r.id(), c) != null) {
+            if (byId.put(r.id(), c) != null) {
                 return null;
             }
         }
         Map<Bucket, List<RouteEntry<T>>> removals = new HashMap<>();
-        for (Compiled<T> c : previous.byId.values()) {
+        previous.byId.forEachValue(c -> {
             if (byId.get(c.matcher().route.id()) != c) {
                 entries(c, removals);
             }
+        });
+        return patchTables(previous, byId, removals, adds);
+    }
+
+    /**
+     * As {@link Router#patch}: the put routes get ranks between their nearest neighbours not put
+     * (whose ranks are their previous ones), the {@code again} routes keep theirs.
+     */
+    @SuppressWarnings("unchecked")
+    static <T> Router<T> patchTouched(List<Route> routes, Router<T> previous, int[] put, Set<String> removed,
+                                      Collection<String> again, BiFunction<Route, T, T> destination) {
+        int n = routes.size();
+        if ((long) (put.length + removed.size() + again.size()) * 100 > (long) Math.max(n, 1) * MAX_CHANGED_SHARE_PERCENT) {
+            return null;
+        }
+        Set<String> putIds = new HashSet<>(put.length * 2);
+        for (int i : put) {
+            putIds.add(routes.get(i).id());
+        }
+        Shards.Editor<Compiled<T>> byId = previous.byId.edit();
+        Map<Bucket, List<RouteEntry<T>>> adds = new HashMap<>();
+        Map<Bucket, List<RouteEntry<T>>> removals = new HashMap<>();
+        for (String id : removed) {
+            Compiled<T> gone = byId.remove(id);
+            if (gone != null) {
+                entries(gone, removals);
+            }
+        }
+        for (String id : again) {
+            Compiled<T> before = byId.get(id);
+            if (before == null || putIds.contains(id) || removed.contains(id)) {
+                continue; // put: compiled below; not served before: a route put, or one the delta removed
+            }
+            T dest = destination.apply(before.matcher().route, before.destination());
+            if (dest == before.destination()) {
+                continue;
+            }
+            entries(before, removals);
+            if (dest == null) {
+                byId.remove(id);
+                continue;
+            }
+            Compiled<T> c = new Compiled<>(before.matcher(), dest, before.rank());
+            byId.put(id, c);
+            entries(c, adds);
+        }
+        int i = 0;
+        while (i < put.length) {
+            int end = i; // a run of put routes next to each other shares the gap between its neighbours
+            while (end + 1 < put.length && put[end + 1] == put[end] + 1) {
+                end++;
+            }
+            long low = neighbourRank(routes, previous, putIds, put[i] - 1, -1);
+            long high = neighbourRank(routes, previous, putIds, put[end] + 1, 1);
+            int count = end - i + 1;
+            if (high == Long.MAX_VALUE) {
+                high = low + (count + 1) * Router.RANK_GAP;
+            }
+            long step = (high - low) / (count + 1);
+            if (low < 0 || step <= 0) {
+                return null; // neighbours out of order, or no rank left between them
+            }
+            long rank = low;
+            for (int j = i; j <= end; j++) {
+                Route r = routes.get(put[j]);
+                Compiled<T> before = previous.byId.get(r.id());
+                boolean same = before != null && (before.matcher().route == r || before.matcher().route.equals(r));
+                if (before != null && byId.get(r.id()) == before) {
+                    entries(before, removals); // replaced, or moved: its entries go, the put's come
+                }
+                T dest = destination.apply(r, same ? before.destination() : null);
+                rank += step;
+                if (dest == null) {
+                    byId.remove(r.id());
+                    continue;
+                }
+                Compiled<T> c = new Compiled<>(same ? before.matcher() : new RouteMatcher(r), dest, rank);
+                if (byId.put(r.id(), c) != before) {
+                    return null; // one id twice
+                }
+                entries(c, adds);
+            }
+            i = end + 1;
         }
         return patchTables(previous, byId, removals, adds);
+    }
+
+    /**
+     * The rank of the nearest route from index {@code from} on, stepping by {@code step}, that is
+     * not put: its rank in {@code previous}; 0 below the first route, {@link Long#MAX_VALUE} after
+     * the last; -1 when {@code previous} does not have that very route (it was left out, or the
+     * list is not {@code previous}'s with a delta replayed).
+     */
+    private static <T> long neighbourRank(List<Route> routes, Router<T> previous, Set<String> putIds, int from, int step) {
+        for (int j = from; j >= 0 && j < routes.size(); j += step) {
+            Route r = routes.get(j);
+            if (putIds.contains(r.id())) {
+                continue;
+            }
+            Compiled<T> c = previous.byId.get(r.id());
+            return c != null && c.matcher().route == r ? c.rank() : -1; // else left out before: no rank to go by
+        }
+        return step < 0 ? 0 : Long.MAX_VALUE;
     }
 
     /**
@@ -158,14 +261,14 @@ final class RouterPatch {
                 .add(new RouteEntry<>(c.matcher(), c.destination(), c.rank(), path)));
     }
 
-    private static <T> Router<T> patchTables(Router<T> previous, Map<String, Compiled<T>> byId,
+    private static <T> Router<T> patchTables(Router<T> previous, Shards.Editor<Compiled<T>> byId,
                                              Map<Bucket, List<RouteEntry<T>>> removals,
                                              Map<Bucket, List<RouteEntry<T>>> adds) {
         Set<Bucket> touched = new HashSet<>(removals.keySet());
         touched.addAll(adds.keySet());
-        Map<String, PathTable<T>> exact = null;
-        Map<String, PathTable<T>> wildcard = null;
-        Map<String, PathTable<T>> oneLabel = null;
+        Shards.Editor<PathTable<T>> exact = null;
+        Shards.Editor<PathTable<T>> wildcard = null;
+        Shards.Editor<PathTable<T>> oneLabel = null;
         PathTable<T> anyHost = previous.anyHost;
         for (Bucket b : touched) {
             List<RouteEntry<T>> gone = removals.getOrDefault(b, List.of());
@@ -175,13 +278,13 @@ final class RouterPatch {
                 anyHost = t == null ? new PathTable<T>().seal() : t;
                 continue;
             }
-            Map<String, PathTable<T>> hosts;
+            Shards.Editor<PathTable<T>> hosts;
             if (b.kind() == Router.EXACT) {
-                hosts = exact = exact == null ? new HashMap<>(previous.exact) : exact;
+                hosts = exact = exact == null ? previous.exact.edit() : exact;
             } else if (b.kind() == Router.WILDCARD) {
-                hosts = wildcard = wildcard == null ? new HashMap<>(previous.wildcard) : wildcard;
+                hosts = wildcard = wildcard == null ? previous.wildcard.edit() : wildcard;
             } else {
-                hosts = oneLabel = oneLabel == null ? new HashMap<>(previous.oneLabel) : oneLabel;
+                hosts = oneLabel = oneLabel == null ? previous.oneLabel.edit() : oneLabel;
             }
             PathTable<T> t = PathTable.patched(hosts.get(b.key()), gone, added);
             if (t == null) {
@@ -190,8 +293,8 @@ final class RouterPatch {
                 hosts.put(b.key(), t);
             }
         }
-        return new Router<>(exact == null ? previous.exact : Map.copyOf(exact),
-                wildcard == null ? previous.wildcard : Map.copyOf(wildcard),
-                oneLabel == null ? previous.oneLabel : Map.copyOf(oneLabel), anyHost, byId, true, true);
+        return new Router<>(exact == null ? previous.exact : exact.build(),
+                wildcard == null ? previous.wildcard : wildcard.build(),
+                oneLabel == null ? previous.oneLabel : oneLabel.build(), anyHost, byId.build(), true, true);
     }
 }

@@ -183,7 +183,7 @@ class ObjectDeltaScaleTest {
     }
 
     /** Route {@code r-k} (k spread over the list) with its first path changed; the others the same instances. */
-    private static Snapshot edit(Snapshot s, int n) {
+    static Snapshot edit(Snapshot s, int n) {
         List<Route> routes = new ArrayList<>(s.routes());
         int i = (int) ((n * 7_919L) % routes.size());
         Route r = routes.get(i);
