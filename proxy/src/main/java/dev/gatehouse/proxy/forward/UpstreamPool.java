@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * {@link Http2Pool} for services that speak HTTP/2 ({@link #connector} picks by protocol).
  * Connections are keyed by target address ({@code host:port}), so targets that stay across
  * snapshot swaps keep theirs. An idle connection keeps one read pending, so a close by the target
- * removes it at once; one idle longer than {@link #IDLE_TIMEOUT_NANOS}, or one that served
+ * removes it at once; one idle longer than {@link #IDLE_TIMEOUT_NANOS} (by default), or one that served
  * {@link #MAX_REQUESTS} requests, is closed.
  */
 public final class UpstreamPool implements Connector {
@@ -49,6 +49,7 @@ public final class UpstreamPool implements Connector {
     private final SslContext tls;
     private final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
     private final ScheduledFuture<?> reaper;
+    private final long idleTimeoutNanos;
     private final Http2Pool http2;
 
     /**
@@ -56,7 +57,16 @@ public final class UpstreamPool implements Connector {
      * @param h2Tls the same trust offering only {@code h2} by ALPN, for grpcs services ({@link Http2Pool#alpn})
      */
     public UpstreamPool(EventLoop loop, Transport transport, SslContext tls, SslContext h2Tls) {
+        this(loop, transport, tls, h2Tls, IDLE_TIMEOUT_NANOS);
+    }
+
+    /** @param idleTimeoutNanos how long an HTTP/1.1 connection may stay idle; checked every 5 s, or as often when shorter */
+    UpstreamPool(EventLoop loop, Transport transport, SslContext tls, SslContext h2Tls, long idleTimeoutNanos) {
+        if (idleTimeoutNanos <= 0) {
+            throw new IllegalArgumentException("idleTimeoutNanos: " + idleTimeoutNanos + " (expected: > 0)");
+        }
         this.loop = loop;
+        this.idleTimeoutNanos = idleTimeoutNanos;
         this.tls = tls;
         this.dns = DnsResolvers.forBootstrap(transport.datagramChannel());
         dns.getResolver(loop); // built now, at start-up, rather than by the first connect
@@ -66,7 +76,8 @@ public final class UpstreamPool implements Connector {
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
         this.http2 = new Http2Pool(loop, bootstrap.clone(), h2Tls);
-        this.reaper = loop.scheduleAtFixedRate(this::reapIdle, 5, 5, TimeUnit.SECONDS);
+        long reapEvery = Math.min(TimeUnit.SECONDS.toNanos(5), idleTimeoutNanos);
+        this.reaper = loop.scheduleAtFixedRate(this::reapIdle, reapEvery, reapEvery, TimeUnit.NANOSECONDS);
     }
 
     /** Client TLS for grpcs targets: {@code builder}'s trust, offering only {@code h2} by ALPN. */
@@ -189,23 +200,31 @@ public final class UpstreamPool implements Connector {
         }
     }
 
+    /**
+     * Closes the connections idle longer than {@link #IDLE_TIMEOUT_NANOS}. A target's queue stays
+     * when it empties (it goes with the target, in {@link #retainOnly}): were it dropped, the first
+     * request after an idle spell would take a branch of {@link #acquire} that no request under
+     * load takes, and the JIT would throw away the compiled request path it is inlined into and
+     * compile it again while that load queues (docs/benchmarks.md, "The start-of-load stall").
+     */
     private void reapIdle() {
         long now = System.nanoTime();
-        for (Iterator<ArrayDeque<Channel>> it = idle.values().iterator(); it.hasNext(); ) {
-            ArrayDeque<Channel> q = it.next();
+        for (ArrayDeque<Channel> q : idle.values()) {
             while (!q.isEmpty()) {
                 Channel oldest = q.peekFirst();
                 UpstreamHandler h = oldest.pipeline().get(UpstreamHandler.class);
-                if (h != null && oldest.isActive() && now - h.idleSinceNanos < IDLE_TIMEOUT_NANOS) {
+                if (h != null && oldest.isActive() && now - h.idleSinceNanos < idleTimeoutNanos) {
                     break;
                 }
                 q.pollFirst();
                 oldest.close();
             }
-            if (q.isEmpty()) {
-                it.remove();
-            }
         }
+    }
+
+    /** Whether this pool keeps a queue for {@code key}: from its first connection until the target leaves. */
+    boolean knows(String key) {
+        return idle.containsKey(key);
     }
 
     /** Idle connections to {@code key}, for tests and status. */
