@@ -5,7 +5,7 @@
 #   bench/tail.sh [--rounds N] [--idle SECONDS] [--duration SECONDS] [--warmup SECONDS]
 #                 [--connections C] [--window MILLISECONDS] [--jfr] [--out FILE]
 #
-# bench/run.sh measures `/` first after each peer has been idle for about a minute, and its p99.9
+# bench/run.sh measures `/` first after each peer has been idle for about two minutes, and its p99.9
 # there is 2-4x /profile's: a stall at the start of a load. This script shows where in the load
 # the tail sits. Same layout as run.sh (lib.sh): gateway pinned to core 0, the load and the two
 # nginx replicas to core 1, Gatehouse with the chart's JVM flags. After a warm-up, each round
