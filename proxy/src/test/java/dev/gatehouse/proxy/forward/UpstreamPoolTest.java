@@ -18,6 +18,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -51,7 +52,11 @@ class UpstreamPoolTest {
                 .bind("127.0.0.1", 0).sync().channel();
         int port = ((InetSocketAddress) target.localAddress()).getPort();
         peer = Peer.of(new Upstream.Target("127.0.0.1", port, Upstream.Target.DEFAULT_WEIGHT));
-        pool = onLoop(() -> new UpstreamPool(loop, transport, null, null, TimeUnit.SECONDS.toNanos(1)));
+        pool = pool(TimeUnit.SECONDS.toNanos(1));
+    }
+
+    private UpstreamPool pool(long idleTimeoutNanos) throws Exception {
+        return onLoop(() -> new UpstreamPool(loop, transport, null, null, idleTimeoutNanos));
     }
 
     @AfterEach
@@ -99,11 +104,36 @@ class UpstreamPoolTest {
         assertThat(onLoop(() -> pool.knows(key))).isFalse();
     }
 
+    @Test
+    void forgetsATargetsQueueLeftEmptyForTwentyIdleTimeouts() throws Exception {
+        onLoop(() -> {
+            pool.close();
+            return null;
+        });
+        pool = pool(TimeUnit.MILLISECONDS.toNanos(100)); // the queue goes 2 s after its last connection came back
+        String key = UpstreamPool.key(peer, false);
+        Channel ch = onLoop(() -> pool.connect(peer, false, 5_000)).sync().channel();
+        long beforeRelease = System.nanoTime();
+        assertThat(onLoop(() -> {
+            pool.release(ch, true);
+            return pool.knows(key);
+        })).isTrue();
+        assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo("open");
+        assertThat(seen.poll(5, TimeUnit.SECONDS)).as("reaped after 100 ms idle").isEqualTo("closed");
+        awaitOnLoop(() -> !pool.knows(key), 10);
+        assertThat(System.nanoTime() - beforeRelease).as("dropped no sooner than 20 idle timeouts after the release")
+                .isGreaterThan(TimeUnit.SECONDS.toNanos(2));
+    }
+
     private void awaitOnLoop(Callable<Boolean> condition) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        awaitOnLoop(condition, 5);
+    }
+
+    private void awaitOnLoop(Callable<Boolean> condition, int seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (!onLoop(condition)) {
-            assertThat(System.nanoTime()).as("condition met within 5 s").isLessThan(deadline);
-            Thread.onSpinWait();
+            assertThat(System.nanoTime()).as("condition met within " + seconds + " s").isLessThan(deadline);
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5)); // a poll interval, not a wait for the event
         }
     }
 
