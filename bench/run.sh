@@ -228,10 +228,10 @@ lines += ["\t".join(r) for r in rows]
 lines += ["```", "", "Raw rounds at one connection (same columns):", "", "```"]
 lines += ["\t".join(r) for r in rows_c1]
 lines += ["```", ""]
-# keep the hand-written notes and the sections that bench/loops.sh, bench/tls.sh and bench/jmh.sh write
+# keep the hand-written notes and the sections that bench/tail.sh, bench/loops.sh, bench/tls.sh and bench/jmh.sh write
 import re
 page = open(out).read() if os.path.exists(out) else ""
-for name in ["notes", "loops", "tls", "jmh"]:
+for name in ["notes", "tail", "loops", "tls", "jmh"]:
     kept = re.search(rf"<!-- {name}:begin.*?<!-- {name}:end -->", page, re.S)
     if kept:
         lines += [kept.group(0), ""]

@@ -42,7 +42,8 @@ class DocFlagsTest {
     static final Set<String> BENCH = Set.of("--rounds", "--duration", "--warmup", "--connections", "--cpu", "--quick", "--forks", "--iterations", "--time",
             "--mode", "--small", "--services", "--routes", "--upstreams", "--endpoints", "--consumers", "--edits", "--rollout",
             "--rollout-seconds", "--phase-seconds", "--sync-seconds", "--controller-heap", "--proxy-heap", "--local-heap", "--local-jvm-options", "--no-build", "--out",
-            "--before", "--runs", "--api", "--baseline-proxy-jar", "--fill-only", "--full", "--jfr", "--loads", "--keep");
+            "--before", "--runs", "--api", "--baseline-proxy-jar", "--fill-only", "--full", "--jfr", "--loads", "--keep",
+            "--idle", "--window");
 
     /** Every long option in the usage help of every gatehouse command ({@code --[no-]x} gives both forms). */
     static Set<String> gatehouseFlags() {

@@ -31,12 +31,19 @@ import java.util.concurrent.TimeUnit;
  * {@link Http2Pool} for services that speak HTTP/2 ({@link #connector} picks by protocol).
  * Connections are keyed by target address ({@code host:port}), so targets that stay across
  * snapshot swaps keep theirs. An idle connection keeps one read pending, so a close by the target
- * removes it at once; one idle longer than {@link #IDLE_TIMEOUT_NANOS}, or one that served
+ * removes it at once; one idle longer than {@link #IDLE_TIMEOUT_NANOS} (by default), or one that served
  * {@link #MAX_REQUESTS} requests, is closed.
  */
 public final class UpstreamPool implements Connector {
     static final long IDLE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
     static final int MAX_REQUESTS = 10_000;
+    /**
+     * A target's queue left empty for this many idle timeouts (10 minutes by default) is dropped: a
+     * target known by DNS name has one queue per address, and addresses that stop being returned
+     * would otherwise pile up between two snapshots. Long against an idle spell, so the queues of
+     * targets in use stay (see {@link #reapIdle}).
+     */
+    static final int FORGET_EMPTY_QUEUE_TIMEOUTS = 20;
     public static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
 
     /** Pool keys of targets reached over TLS start with this, so http and https never share. */
@@ -47,8 +54,10 @@ public final class UpstreamPool implements Connector {
     /** Resolves a target known by name only, asynchronously on this loop (never the JDK's blocking lookup). */
     private final AddressResolverGroup<InetSocketAddress> dns;
     private final SslContext tls;
-    private final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
+    private final Map<String, Idle> idle = new HashMap<>();
     private final ScheduledFuture<?> reaper;
+    private final long idleTimeoutNanos;
+    private final long forgetEmptyNanos;
     private final Http2Pool http2;
 
     /**
@@ -56,7 +65,17 @@ public final class UpstreamPool implements Connector {
      * @param h2Tls the same trust offering only {@code h2} by ALPN, for grpcs services ({@link Http2Pool#alpn})
      */
     public UpstreamPool(EventLoop loop, Transport transport, SslContext tls, SslContext h2Tls) {
+        this(loop, transport, tls, h2Tls, IDLE_TIMEOUT_NANOS);
+    }
+
+    /** @param idleTimeoutNanos how long an HTTP/1.1 connection may stay idle; checked every 5 s, or as often when shorter */
+    UpstreamPool(EventLoop loop, Transport transport, SslContext tls, SslContext h2Tls, long idleTimeoutNanos) {
+        if (idleTimeoutNanos <= 0) {
+            throw new IllegalArgumentException("idleTimeoutNanos: " + idleTimeoutNanos + " (expected: > 0)");
+        }
         this.loop = loop;
+        this.idleTimeoutNanos = idleTimeoutNanos;
+        this.forgetEmptyNanos = FORGET_EMPTY_QUEUE_TIMEOUTS * idleTimeoutNanos;
         this.tls = tls;
         this.dns = DnsResolvers.forBootstrap(transport.datagramChannel());
         dns.getResolver(loop); // built now, at start-up, rather than by the first connect
@@ -66,7 +85,8 @@ public final class UpstreamPool implements Connector {
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
         this.http2 = new Http2Pool(loop, bootstrap.clone(), h2Tls);
-        this.reaper = loop.scheduleAtFixedRate(this::reapIdle, 5, 5, TimeUnit.SECONDS);
+        long reapEvery = Math.min(TimeUnit.SECONDS.toNanos(5), idleTimeoutNanos);
+        this.reaper = loop.scheduleAtFixedRate(this::reapIdle, reapEvery, reapEvery, TimeUnit.NANOSECONDS);
     }
 
     /** Client TLS for grpcs targets: {@code builder}'s trust, offering only {@code h2} by ALPN. */
@@ -93,7 +113,7 @@ public final class UpstreamPool implements Connector {
 
     /** An idle open connection to {@code key}, or null. */
     Channel acquire(String key) {
-        ArrayDeque<Channel> q = idle.get(key);
+        Idle q = idle.get(key);
         if (q == null) {
             return null;
         }
@@ -161,7 +181,9 @@ public final class UpstreamPool implements Connector {
             return;
         }
         h.idleSinceNanos = System.nanoTime();
-        idle.computeIfAbsent(h.key(), k -> new ArrayDeque<>()).addLast(ch);
+        Idle q = idle.computeIfAbsent(h.key(), k -> new Idle());
+        q.lastReleaseNanos = h.idleSinceNanos;
+        q.addLast(ch);
         ch.read();
     }
 
@@ -170,8 +192,8 @@ public final class UpstreamPool implements Connector {
      * loop after a snapshot swap. Connections of targets that stay are kept.
      */
     public void retainOnly(java.util.Set<String> keys) {
-        for (Iterator<Map.Entry<String, ArrayDeque<Channel>>> it = idle.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<String, ArrayDeque<Channel>> e = it.next();
+        for (Iterator<Map.Entry<String, Idle>> it = idle.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Idle> e = it.next();
             String address = e.getKey().startsWith(TLS_KEY_PREFIX) ? e.getKey().substring(TLS_KEY_PREFIX.length()) : e.getKey();
             if (!keys.contains(address)) {
                 e.getValue().forEach(Channel::close);
@@ -183,34 +205,47 @@ public final class UpstreamPool implements Connector {
 
     @Override
     public void forget(String key, Channel ch) {
-        ArrayDeque<Channel> q = idle.get(key);
+        Idle q = idle.get(key);
         if (q != null) {
             q.remove(ch);
         }
     }
 
+    /**
+     * Closes the connections idle longer than the idle timeout. A target's queue stays when it
+     * empties (it goes with the target, in {@link #retainOnly}, or after
+     * {@link #FORGET_EMPTY_QUEUE_TIMEOUTS} idle timeouts without a connection): were it dropped at once, the first
+     * request after an idle spell would take a branch of {@link #acquire} that no request under
+     * load takes, and the JIT would throw away the compiled request path it is inlined into and
+     * compile it again while that load queues (docs/benchmarks.md, "The start-of-load stall").
+     */
     private void reapIdle() {
         long now = System.nanoTime();
-        for (Iterator<ArrayDeque<Channel>> it = idle.values().iterator(); it.hasNext(); ) {
-            ArrayDeque<Channel> q = it.next();
+        for (Iterator<Idle> it = idle.values().iterator(); it.hasNext(); ) {
+            Idle q = it.next();
             while (!q.isEmpty()) {
                 Channel oldest = q.peekFirst();
                 UpstreamHandler h = oldest.pipeline().get(UpstreamHandler.class);
-                if (h != null && oldest.isActive() && now - h.idleSinceNanos < IDLE_TIMEOUT_NANOS) {
+                if (h != null && oldest.isActive() && now - h.idleSinceNanos < idleTimeoutNanos) {
                     break;
                 }
                 q.pollFirst();
                 oldest.close();
             }
-            if (q.isEmpty()) {
+            if (q.isEmpty() && now - q.lastReleaseNanos > forgetEmptyNanos) {
                 it.remove();
             }
         }
     }
 
+    /** Whether this pool keeps a queue for {@code key}: from its first connection until the target leaves. */
+    boolean knows(String key) {
+        return idle.containsKey(key);
+    }
+
     /** Idle connections to {@code key}, for tests and status. */
     int idleCount(String key) {
-        ArrayDeque<Channel> q = idle.get(key);
+        Idle q = idle.get(key);
         return q == null ? 0 : q.size();
     }
 
@@ -221,5 +256,10 @@ public final class UpstreamPool implements Connector {
         idle.clear();
         http2.close();
         dns.close();
+    }
+
+    /** The idle connections to one target, oldest first, and when one last came back. */
+    private static final class Idle extends ArrayDeque<Channel> {
+        long lastReleaseNanos;
     }
 }

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# The start-of-load tail: latency per time window of a 32-connection load that starts after an idle
+# pause, for Gatehouse and nginx side by side (docs/benchmarks.md, "The start-of-load stall").
+#
+#   bench/tail.sh [--rounds N] [--idle SECONDS] [--duration SECONDS] [--warmup SECONDS]
+#                 [--connections C] [--window MILLISECONDS] [--jfr] [--out FILE]
+#
+# bench/run.sh measures `/` first after each peer has been idle for about two minutes, and its p99.9
+# there is 2-4x /profile's: a stall at the start of a load. This script shows where in the load
+# the tail sits. Same layout as run.sh (lib.sh): gateway pinned to core 0, the load and the two
+# nginx replicas to core 1, Gatehouse with the chart's JVM flags. After a warm-up, each round
+# idles, then loads each peer in turn (idle, nginx, idle, gatehouse) with h2load over HTTP/1.1
+# (one thread, C new connections, one request in flight each), whose --log-file has every
+# request's start time and latency; the script prints p50/p99/p99.9/max per window, by start time.
+# --jfr records a JFR file of Gatehouse (safepoints, compilations, deoptimisations, GC) and its
+# -Xlog:gc*,safepoint log, kept in /tmp/gatehouse-tail.* for reading, and prints what the JIT did
+# in the first 3 s of each Gatehouse load (deoptimisations, C2 compilations). The windows go into
+# docs/benchmarks.md (--out) between "tail" markers that bench/run.sh keeps. Not a test: run on demand.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=3; IDLE=60; DURATION=6; WARMUP=30; CONNECTIONS=32; WINDOW=1000; JFR=0; OUT="$PWD/docs/benchmarks.md"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) ROUNDS=$2; shift 2;; --idle) IDLE=$2; shift 2;; --duration) DURATION=$2; shift 2;;
+    --warmup) WARMUP=$2; shift 2;; --connections) CONNECTIONS=$2; shift 2;; --window) WINDOW=$2; shift 2;;
+    --jfr) JFR=1; shift;; --out) OUT=$2; shift 2;;
+    *) echo "unknown option $1" >&2; exit 2;;
+  esac
+done
+COMMAND="bench/tail.sh --rounds $ROUNDS --idle $IDLE --duration $DURATION --warmup $WARMUP --connections $CONNECTIONS --window $WINDOW"
+
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+
+R1=$(free_port); R2=$(free_port); NGX=$(free_port); GH=$(free_port); GHS=$(free_port)
+KEY=bench-secret-key
+replica "$R1"; replica "$R2"
+nginx_gateway gateway "$NGX" "$R1" "$R2" "$KEY"
+taskset -c 0 nginx -c "$WORK/gateway/nginx.conf" -p "$WORK/gateway" &
+PIDS+=($!)
+
+mkdir -p "$WORK/gatehouse"
+bench_yaml "$R1" "$R2" "$KEY" > "$WORK/gatehouse/bench.yaml"
+DIAG=()
+if [ "$JFR" = 1 ]; then
+  KEEP=$(mktemp -d /tmp/gatehouse-tail.XXXXXX)
+  # the profile settings with every compilation recorded (its default keeps only those over 100 ms)
+  JH=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
+  sed '/"jdk.Compilation"/,/<\/event>/ s/100 ms/0 ms/' "$JH/lib/jfr/profile.jfc" > "$KEEP/tail.jfc"
+  DIAG=(-Xlog:gc*,safepoint:file="$KEEP/gc.log":time,uptime -XX:StartFlightRecording=name=tail,settings="$KEEP/tail.jfc")
+  echo "bench: JFR and the GC/safepoint log go to $KEEP" >&2
+fi
+# shellcheck disable=SC2086 # GATEHOUSE_BENCH_JVM is a list of flags
+GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $GATEHOUSE_BENCH_JVM "${DIAG[@]}" \
+  -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse" "${EXTRA[@]}" \
+  --address 127.0.0.1 --port "$GH" --status-port "$GHS" --access-log off > "$WORK/gatehouse.log" 2>&1 &
+GH_PID=$!; PIDS+=($GH_PID)
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$GHS/readyz" >/dev/null 2>&1 && curl -fs "http://127.0.0.1:$NGX/" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fs "http://127.0.0.1:$GH/" >/dev/null || { echo "gatehouse did not come up:"; cat "$WORK/gatehouse.log"; exit 1; }
+
+declare -A URL
+URL[nginx]="http://127.0.0.1:$NGX/"; URL[gatehouse]="http://127.0.0.1:$GH/"
+# the warm-up sends the same requests as the measured loads (h2load's), so the JIT compiled what
+# is measured
+echo "bench: warming up gatehouse for ${WARMUP}s, nginx for 5s" >&2
+# in loads of at most 15 s (a long load on a shared machine disturbs the other work on it)
+left=$WARMUP
+while [ "$left" -gt 0 ]; do
+  taskset -c 1 h2load --h1 -t1 -c"$CONNECTIONS" -m1 -D "$((left < 15 ? left : 15))" "${URL[gatehouse]}" >/dev/null
+  left=$((left - 15))
+done
+taskset -c 1 h2load --h1 -t1 -c"$CONNECTIONS" -m1 -D 5 "${URL[nginx]}" >/dev/null
+
+RESULTS="$WORK/windows.tsv"; : > "$RESULTS"
+for round in $(seq 1 "$ROUNDS"); do
+  for peer in nginx gatehouse; do
+    echo "bench: round $round: idle ${IDLE}s, then $peer" >&2
+    sleep "$IDLE"
+    log="$WORK/$peer-$round.log"
+    [ "$peer" = gatehouse ] && date +%s.%N >> "$WORK/starts"
+    taskset -c 1 h2load --h1 -t1 -c"$CONNECTIONS" -m1 -D "$DURATION" --log-file="$log" "${URL[$peer]}" > "$WORK/h2load.out" 2>&1 \
+      || { cat "$WORK/h2load.out" >&2; exit 1; }
+    python3 - "$log" "$WINDOW" "$round" "$peer" >> "$RESULTS" <<'PY'
+import sys
+rows = [l.split("\t") for l in open(sys.argv[1]) if l.strip()]
+window_us, rnd, peer = int(sys.argv[2]) * 1000, sys.argv[3], sys.argv[4]
+t0 = min(int(r[0]) for r in rows)
+windows = {}
+for start, status, latency in ((int(r[0]), r[1], int(r[2])) for r in rows):
+    windows.setdefault((start - t0) // window_us, []).append((latency, status))
+def pct(vals, p):
+    return vals[min(len(vals) - 1, int(len(vals) * p / 100))] / 1000
+for w in sorted(windows):
+    lat = sorted(v for v, _ in windows[w])
+    errors = sum(1 for _, s in windows[w] if not s.startswith("2"))
+    print(f"{rnd}\t{peer}\t{w}\t{len(lat)}\t{pct(lat, 50):.2f}\t{pct(lat, 99):.2f}\t{pct(lat, 99.9):.2f}\t{lat[-1] / 1000:.2f}\t{errors}")
+PY
+  done
+done
+if [ "$JFR" = 1 ]; then
+  # what the JIT did in the first seconds of each Gatehouse load: deoptimisations (a compiled
+  # method thrown away) and the compilations that followed, from the recording
+  jcmd "$GH_PID" JFR.dump name=tail filename="$KEEP/tail.jfr" >/dev/null
+  jfr print --json --events jdk.Deoptimization,jdk.Compilation,jdk.SafepointBegin,jdk.GarbageCollection "$KEEP/tail.jfr" > "$KEEP/events.json"
+  python3 - "$KEEP/events.json" "$WORK/starts" <<'PY'
+import json, sys, datetime
+events = json.load(open(sys.argv[1]))["recording"]["events"]
+starts = [float(l) for l in open(sys.argv[2]) if l.strip()]
+def at(e):
+    t = e["values"]["startTime"].rstrip("Z")  # nanoseconds: keep microseconds for fromisoformat
+    whole, _, frac = t.partition(".")
+    return datetime.datetime.fromisoformat(f"{whole}.{(frac + '000000')[:6]}+00:00").timestamp()
+def ms(d):  # JFR durations print as ISO-8601 ("PT0.123S")
+    return float(d[2:-1]) * 1000 if d and d.startswith("PT") and d.endswith("S") else 0.0
+for n, t0 in enumerate(starts, 1):
+    first = [e for e in events if 0 <= at(e) - t0 < 3]
+    deopts = [e for e in first if e["type"] == "jdk.Deoptimization"]
+    c2 = [e for e in first if e["type"] == "jdk.Compilation" and e["values"]["compileLevel"] == 4]
+    gcs = [e for e in first if e["type"] == "jdk.GarbageCollection"]
+    print(f"gatehouse load {n}, first 3 s: {len(deopts)} deoptimisations, {len(c2)} C2 compilations "
+          f"({sum(ms(e['values']['duration']) for e in c2):.0f} ms compiling), {len(gcs)} collections "
+          f"({sum(ms(e['values']['sumOfPauses']) for e in gcs):.0f} ms paused)")
+    for e in deopts:
+        v = e["values"]; m = v["method"]
+        print(f"  +{(at(e) - t0) * 1000:5.0f} ms deopt {m['type']['name'].split('/')[-1]}.{m['name']} line {v['lineNumber']} {v['reason']} {v['action']}")
+    for e in c2:
+        v = e["values"]; m = v["method"]
+        print(f"  +{(at(e) - t0) * 1000:5.0f} ms C2 {m['type']['name'].split('/')[-1]}.{m['name']} {ms(v['duration']):.0f} ms")
+PY
+fi
+python3 - "$RESULTS" "$OUT" "$COMMAND" "$IDLE" "$WINDOW" "$CONNECTIONS" <<'PY'
+import sys, statistics, datetime, os, re
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
+out, command, idle, window, conns = sys.argv[2:7]
+cell = lambda vs: f"{statistics.median(vs):.2f} ({min(vs):.2f}–{max(vs):.2f})"
+t = {}
+for rnd, peer, w, n, p50, p99, p999, mx, err in rows:
+    e = t.setdefault((peer, int(w)), {"n": [], "p50": [], "p99": [], "p999": [], "max": [], "err": 0})
+    e["n"].append(int(n)); e["p50"].append(float(p50)); e["p99"].append(float(p99))
+    e["p999"].append(float(p999)); e["max"].append(float(mx)); e["err"] += int(err)
+lines = ["<!-- tail:begin (written by bench/tail.sh) -->", "### Latency by second after an idle pause", "",
+         f"- Made by: `{command}` on {datetime.date.today().isoformat()}: each round idles {idle} s, loads nginx, "
+         f"idles {idle} s, loads Gatehouse; h2load over HTTP/1.1, {conns} new connections, one request in flight each, on `/`.",
+         f"- A window is {window} ms of request start times from the load's first request; medians of the rounds with min–max.", "",
+         "| peer | window | requests | p50 ms | p99 ms | p99.9 ms | max ms | errors |", "|---|---|---|---|---|---|---|---|"]
+for peer in ["nginx", "gatehouse"]:
+    for (p, w), e in sorted(t.items()):
+        if p == peer:
+            lines.append(f"| {peer} | {w} | {statistics.median(e['n']):.0f} | {cell(e['p50'])} | {cell(e['p99'])} | "
+                         f"{cell(e['p999'])} | {cell(e['max'])} | {e['err']} |")
+lines += ["", "Raw windows (round, peer, window, requests, p50 ms, p99 ms, p99.9 ms, max ms, errors):", "", "```"]
+lines += ["\t".join(r) for r in rows]
+lines += ["```", "<!-- tail:end -->"]
+section = "\n".join(lines)
+page = open(out).read() if os.path.exists(out) else ""
+if "<!-- tail:begin" in page:
+    page = re.sub(r"<!-- tail:begin.*?<!-- tail:end -->", lambda m: section, page, flags=re.S)
+elif "<!-- notes:end -->" in page:  # right after the hand-written notes, which explain it
+    page = page.replace("<!-- notes:end -->", "<!-- notes:end -->\n\n" + section, 1)
+else:
+    page = page.rstrip("\n") + "\n\n" + section + "\n"
+open(out, "w").write(page)
+print(section)
+PY
