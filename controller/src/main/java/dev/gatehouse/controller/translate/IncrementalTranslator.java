@@ -38,6 +38,8 @@ public final class IncrementalTranslator {
     /** The last translation, to patch for a change that reaches only Upstreams' targets; null after a failure. */
     private EndpointUpdate endpoints;
     private long endpointUpdates;
+    /** Objects the last translation reported on: the next one sizes its map of reports by it. */
+    private int lastReports;
 
     /** @param verifyEvery compare every this-many-th translation with a full one (1: every one, for tests) */
     public IncrementalTranslator(int verifyEvery) {
@@ -56,13 +58,14 @@ public final class IncrementalTranslator {
         Objects.requireNonNull(state, "state");
         translations++;
         Translation incremental;
-        TranslationContext ctx = new TranslationContext();
+        TranslationContext ctx = new TranslationContext(lastReports);
         ctx.memo = memo;
         memo.begin();
         endpoints = null;
         try {
             incremental = Translator.run(state, ingress, gateway, tls, ctx, false);
             memo.end();
+            lastReports = ctx.reportCount();
         } catch (RuntimeException e) {
             // a bug in the incremental path: a half-done pass leaves nothing to trust; a translation
             // from scratch decides (and throws if the bug is the translator's own)

@@ -92,7 +92,30 @@ final class TranslationContext {
      * Reports by {@link #reportKey}, in the order the steps made them: each step goes through its
      * objects in one order, so {@link #statuses()} sorts a few sorted runs, which is cheap.
      */
-    private final Map<String, ObjectReport> reports = new LinkedHashMap<>();
+    private final Map<String, ObjectReport> reports;
+
+    TranslationContext() {
+        this(0);
+    }
+
+    /**
+     * @param expectedReports how many objects the translation is expected to report on (the last
+     *                        translation's count, in an incremental one): the map of reports is made
+     *                        that big at once instead of growing, and rehashing, 15 times to 27 000
+     */
+    TranslationContext(int expectedReports) {
+        reports = new LinkedHashMap<>(capacity(expectedReports));
+    }
+
+    /** A hash map's initial capacity holding {@code entries} without growing. */
+    static int capacity(int entries) {
+        return entries < 12 ? 16 : (int) Math.min(1 << 30, entries / 0.75 + 1);
+    }
+
+    /** How many objects have a report so far. */
+    int reportCount() {
+        return reports.size();
+    }
 
     static String reportKey(HasMetadata o) {
         return o.getKind() + "/" + Sources.key(o);
