@@ -165,6 +165,11 @@ public final class IncrementalTranslator {
         };
     }
 
+    /** Translations whose GatewayService step was replayed whole ({@link ServiceStep.Outcome}): what tests count. */
+    long serviceStepReplays() {
+        return memo.serviceStepReplays;
+    }
+
     /**
      * What differs between two translations of one state, by part and object (never content: a
      * snapshot holds certificates' keys); null when they are the same.
