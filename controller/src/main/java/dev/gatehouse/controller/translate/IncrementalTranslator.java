@@ -40,6 +40,8 @@ public final class IncrementalTranslator {
     private long endpointUpdates;
     /** Objects the last translation reported on: the next one sizes its map of reports by it. */
     private int lastReports;
+    /** The report keys of the last translation in status order: the next one reuses it for the same objects. */
+    private String[] lastStatusOrder;
 
     /** @param verifyEvery compare every this-many-th translation with a full one (1: every one, for tests) */
     public IncrementalTranslator(int verifyEvery) {
@@ -60,16 +62,19 @@ public final class IncrementalTranslator {
         Translation incremental;
         TranslationContext ctx = new TranslationContext(lastReports);
         ctx.memo = memo;
+        ctx.lastStatusOrder = lastStatusOrder;
         memo.begin();
         endpoints = null;
         try {
             incremental = Translator.run(state, ingress, gateway, tls, ctx, false);
             memo.end();
             lastReports = ctx.reportCount();
+            lastStatusOrder = ctx.statusOrder;
         } catch (RuntimeException e) {
             // a bug in the incremental path: a half-done pass leaves nothing to trust; a translation
             // from scratch decides (and throws if the bug is the translator's own)
             memo.clear();
+            lastStatusOrder = null;
             mismatches++;
             log.warn("event=translate.mismatch difference=\"incremental translation failed: {}\" mismatches={} state=\"{}\" "
                     + "action=full_translation_used", e.toString(), mismatches, state, e);
