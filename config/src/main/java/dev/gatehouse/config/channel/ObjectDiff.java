@@ -59,19 +59,42 @@ public final class ObjectDiff {
         return delta;
     }
 
-    /** The changes of one kind; null when the lists are equal. */
+    /**
+     * The changes of one kind; null when the lists are equal.
+     *
+     * <p>Objects that are the very same instance at the same place from either end (a translation
+     * keeps every object it did not translate again, so one route edit leaves all but one) are
+     * passed over with a reference comparison; only the part between them is indexed and compared.
+     * With ids unique within each list (every valid snapshot), this gives the same changes as
+     * comparing every object: a kept head or tail object is kept by the rule above (its base index
+     * is past every one kept before it), and no id of the part between appears in the head or tail.
+     */
     static <T> ObjectDelta.Changes<T> diff(List<T> before, List<T> after, Function<T, String> id) {
         if (before == after) {
             return null;
         }
-        Map<String, Integer> index = new HashMap<>(before.size() * 2);
-        for (int i = 0; i < before.size(); i++) {
+        int shorter = Math.min(before.size(), after.size());
+        int head = 0;
+        while (head < shorter && before.get(head) == after.get(head)) {
+            head++;
+        }
+        int tail = 0;
+        while (tail < shorter - head && before.get(before.size() - 1 - tail) == after.get(after.size() - 1 - tail)) {
+            tail++;
+        }
+        int beforeEnd = before.size() - tail;
+        int afterEnd = after.size() - tail;
+        if (head == beforeEnd && head == afterEnd) {
+            return null;
+        }
+        Map<String, Integer> index = new HashMap<>((beforeEnd - head) * 2);
+        for (int i = head; i < beforeEnd; i++) {
             index.put(id.apply(before.get(i)), i);
         }
         List<ObjectDelta.Put<T>> put = new ArrayList<>();
-        Set<String> present = new HashSet<>(after.size() * 2);
-        int lastKept = -1;
-        for (int i = 0; i < after.size(); i++) {
+        Set<String> present = new HashSet<>((afterEnd - head) * 2);
+        int lastKept = head - 1;
+        for (int i = head; i < afterEnd; i++) {
             T o = after.get(i);
             String key = id.apply(o);
             present.add(key);
@@ -83,8 +106,8 @@ public final class ObjectDiff {
             }
         }
         List<String> removed = new ArrayList<>();
-        for (T o : before) {
-            String key = id.apply(o);
+        for (int i = head; i < beforeEnd; i++) {
+            String key = id.apply(before.get(i));
             if (!present.contains(key)) {
                 removed.add(key);
             }

@@ -84,6 +84,60 @@ class ObjectDiffTest {
         }
     }
 
+    /**
+     * The diff passes over the same instances at either end by reference: random edits, moves,
+     * adds, removals and equal copies (not the same instance) anywhere, the head and tail
+     * included, give exactly the changes that comparing every object gives ({@link #everyObject}).
+     */
+    @Test
+    void passingOverTheSameInstancesAtEitherEndGivesTheChangesOfComparingEveryObject() {
+        Random random = new Random(77);
+        for (int step = 0; step < 2_000; step++) {
+            List<Route> before = new ArrayList<>();
+            for (int i = 0, n = random.nextInt(12); i < n; i++) {
+                before.add(route("default/r" + i, "/r" + i, 0));
+            }
+            List<Route> after = new ArrayList<>(before);
+            for (int e = 0, n = random.nextInt(4); e < n; e++) {
+                int size = after.size();
+                switch (random.nextInt(6)) {
+                    case 0 -> { if (size > 0) after.remove(random.nextInt(size)); }
+                    case 1 -> { if (size > 0) { int i = random.nextInt(size); after.set(i, route(after.get(i).id(), "/e" + e, e)); } }
+                    case 2 -> after.add(random.nextInt(size + 1), route("default/n" + e, "/n", 0));
+                    case 3 -> { if (size > 1) Collections.swap(after, random.nextInt(size), random.nextInt(size)); }
+                    case 4 -> { if (size > 0) { int i = random.nextInt(size); Route r = after.get(i);
+                        after.set(i, route(r.id(), r.paths().get(0), r.priority())); } } // an equal copy
+                    default -> { if (size > 0) after.add(random.nextInt(size), after.remove(random.nextInt(size))); }
+                }
+            }
+            assertThat(ObjectDiff.diff(before, after, Route::id)).as("step %s: %s -> %s", step, before, after)
+                    .isEqualTo(everyObject(before, after));
+        }
+    }
+
+    /** The diff as it was before it passed over the ends: every object of both lists indexed and compared. */
+    private static ObjectDelta.Changes<Route> everyObject(List<Route> before, List<Route> after) {
+        Map<String, Integer> index = new java.util.HashMap<>();
+        for (int i = 0; i < before.size(); i++) {
+            index.put(before.get(i).id(), i);
+        }
+        List<ObjectDelta.Put<Route>> put = new ArrayList<>();
+        java.util.Set<String> present = new java.util.HashSet<>();
+        int lastKept = -1;
+        for (int i = 0; i < after.size(); i++) {
+            Route o = after.get(i);
+            present.add(o.id());
+            Integer at = index.get(o.id());
+            if (at != null && at > lastKept && before.get(at).equals(o)) {
+                lastKept = at;
+            } else {
+                put.add(new ObjectDelta.Put<>(i, o));
+            }
+        }
+        List<String> removed = before.stream().map(Route::id).filter(r -> !present.contains(r)).toList();
+        return put.isEmpty() && removed.isEmpty() ? null : new ObjectDelta.Changes<>(after.size(), put, removed);
+    }
+
     @Test
     void aRouteEditCarriesTheRouteAloneAtItsIndex() {
         Snapshot a = snapshot(1, List.of(service("default/s", 1)), List.of(route("default/r0", "/0", 0), route("default/r1", "/1", 0),

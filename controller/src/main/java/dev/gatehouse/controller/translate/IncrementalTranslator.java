@@ -38,6 +38,10 @@ public final class IncrementalTranslator {
     /** The last translation, to patch for a change that reaches only Upstreams' targets; null after a failure. */
     private EndpointUpdate endpoints;
     private long endpointUpdates;
+    /** Objects the last translation reported on: the next one sizes its map of reports by it. */
+    private int lastReports;
+    /** The report keys of the last translation in status order: the next one reuses it for the same objects. */
+    private String[] lastStatusOrder;
 
     /** @param verifyEvery compare every this-many-th translation with a full one (1: every one, for tests) */
     public IncrementalTranslator(int verifyEvery) {
@@ -56,17 +60,21 @@ public final class IncrementalTranslator {
         Objects.requireNonNull(state, "state");
         translations++;
         Translation incremental;
-        TranslationContext ctx = new TranslationContext();
+        TranslationContext ctx = new TranslationContext(lastReports);
         ctx.memo = memo;
+        ctx.lastStatusOrder = lastStatusOrder;
         memo.begin();
         endpoints = null;
         try {
             incremental = Translator.run(state, ingress, gateway, tls, ctx, false);
             memo.end();
+            lastReports = ctx.reportCount();
+            lastStatusOrder = ctx.statusOrder;
         } catch (RuntimeException e) {
             // a bug in the incremental path: a half-done pass leaves nothing to trust; a translation
             // from scratch decides (and throws if the bug is the translator's own)
             memo.clear();
+            lastStatusOrder = null;
             mismatches++;
             log.warn("event=translate.mismatch difference=\"incremental translation failed: {}\" mismatches={} state=\"{}\" "
                     + "action=full_translation_used", e.toString(), mismatches, state, e);
@@ -160,6 +168,11 @@ public final class IncrementalTranslator {
             case "GatewayRoute" -> memo.routes.built;
             default -> throw new IllegalArgumentException("kind: " + kind + " (expected: Upstream, GatewayService, Consumer or GatewayRoute)");
         };
+    }
+
+    /** Translations whose GatewayService step was replayed whole ({@link ServiceStep.Outcome}): what tests count. */
+    long serviceStepReplays() {
+        return memo.serviceStepReplays;
     }
 
     /**

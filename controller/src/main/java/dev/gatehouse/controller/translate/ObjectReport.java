@@ -8,11 +8,16 @@ import java.util.List;
 /** Collects what the steps find about one object; becomes its {@link ObjectStatus}. */
 final class ObjectReport {
     final Source source;
-    private final List<String> invalid = new ArrayList<>();
+    /*
+     * The three lists start as the shared empty list and become an ArrayList at their first entry:
+     * most objects have none, and an incremental translation copies every kept report ({@link
+     * #reuse}), so a full-size translation made 81 000 empty lists for nothing.
+     */
+    private List<String> invalid = List.of();
     private Reason invalidReason = Reason.Invalid;
-    private final List<String> unresolved = new ArrayList<>();
+    private List<String> unresolved = List.of();
     private Reason unresolvedReason = Reason.RefNotFound;
-    private final List<Warning> warnings = new ArrayList<>();
+    private List<Warning> warnings = List.of();
     Integer targets;
     Integer readyTargets;
     Integer keys;
@@ -44,17 +49,11 @@ final class ObjectReport {
 
     private ObjectReport copyOf(ObjectReport base) {
         ObjectReport c = new ObjectReport(source);
-        if (!invalid.isEmpty()) {
-            c.invalid.addAll(invalid);
-        }
+        c.invalid = copy(invalid);
         c.invalidReason = invalidReason;
-        if (!unresolved.isEmpty()) {
-            c.unresolved.addAll(unresolved);
-        }
+        c.unresolved = copy(unresolved);
         c.unresolvedReason = unresolvedReason;
-        if (!warnings.isEmpty()) {
-            c.warnings.addAll(warnings);
-        }
+        c.warnings = copy(warnings);
         c.targets = targets;
         c.readyTargets = readyTargets;
         c.keys = keys;
@@ -62,15 +61,26 @@ final class ObjectReport {
         return c;
     }
 
+    private static <T> List<T> copy(List<T> list) {
+        return list.isEmpty() ? List.of() : new ArrayList<>(list);
+    }
+
+    /** {@code list} with {@code entry} added: a list of this report's own from the first entry on. */
+    private static <T> List<T> add(List<T> list, T entry) {
+        List<T> own = list.isEmpty() ? new ArrayList<>(2) : list;
+        own.add(entry);
+        return own;
+    }
+
     /** The object cannot be used: it is left out of the snapshot. */
     void invalid(String field, String message) {
-        invalid.add(field + ": " + message);
+        invalid = add(invalid, field + ": " + message);
     }
 
     /** Another object claims the same thing: this one is left out. */
     void conflict(String field, String message) {
         invalidReason = Reason.Conflict;
-        invalid.add(field + ": " + message);
+        invalid = add(invalid, field + ": " + message);
     }
 
     /** A reference is missing or not permitted; the object may still be used in part. */
@@ -78,7 +88,7 @@ final class ObjectReport {
         if (unresolved.isEmpty()) {
             unresolvedReason = reason;
         }
-        unresolved.add(field + ": " + message);
+        unresolved = add(unresolved, field + ": " + message);
     }
 
     /**
@@ -86,7 +96,7 @@ final class ObjectReport {
      * served. A warning about a reference also makes ResolvedRefs false.
      */
     void warn(Reason reason, String field, String message) {
-        warnings.add(new Warning(reason, field, message));
+        warnings = add(warnings, new Warning(reason, field, message));
     }
 
     boolean isInvalid() {

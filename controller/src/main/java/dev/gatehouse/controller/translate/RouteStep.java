@@ -36,7 +36,7 @@ final class RouteStep {
 
     static void run(ClusterState state, TranslationContext ctx) {
         List<GatewayRoute> routes = ctx.sorted(ctx.memo == null ? null : ctx.memo.routes, state.routes(), Sources.CREATION_ORDER);
-        Map<String, ObjectReport> matchOwners = new HashMap<>();
+        Map<String, ObjectReport> matchOwners = new HashMap<>(TranslationContext.capacity(routes.size()));
         for (GatewayRoute r : routes) {
             TranslationMemo.Entry kept = null;
             Object[] deps = null;

@@ -10,6 +10,7 @@ import dev.gatehouse.config.Upstream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /** GatewayService objects → snapshot services; a {@code url} service gets an upstream of its own. */
@@ -17,8 +18,74 @@ final class ServiceStep {
     private ServiceStep() {
     }
 
+    /**
+     * The step's whole outcome, to replay when it would read the same again: the same list of
+     * GatewayServices (the kept cluster state hands the same list while the kind does not change)
+     * and the same Upstreams accepted by the step before (all a GatewayService reads beyond itself).
+     */
+    static final class Outcome {
+        private final TranslationMemo.StepOutcome step;
+        private final List<String> upstreamsAccepted;
+        private final Map<String, String> unusable;
+        private final Map<String, dev.gatehouse.api.v1alpha1.Plugins> plugins;
+        /** The Upstreams of url services, which the step adds to the accepted ones. */
+        private final Map<String, Upstream> own;
+
+        private Outcome(TranslationMemo.StepOutcome step, List<String> upstreamsAccepted, TranslationContext ctx) {
+            this.step = step;
+            this.upstreamsAccepted = upstreamsAccepted;
+            this.unusable = Map.copyOf(ctx.unusableServices);
+            this.plugins = new java.util.HashMap<>(ctx.servicePlugins); // values may be null: no plugins
+            java.util.Set<String> before = new java.util.HashSet<>(upstreamsAccepted);
+            Map<String, Upstream> added = new java.util.HashMap<>();
+            ctx.upstreams.forEach((id, u) -> {
+                if (!before.contains(id)) {
+                    added.put(id, u);
+                }
+            });
+            this.own = Map.copyOf(added);
+        }
+
+        private boolean readFrom(List<GatewayService> services, List<String> upstreams) {
+            return step.readFrom(services) && upstreamsAccepted.equals(upstreams);
+        }
+
+        private void replay(TranslationContext ctx) {
+            step.replay(ctx, ctx.services);
+            ctx.unusableServices.putAll(unusable);
+            ctx.servicePlugins.putAll(plugins);
+            ctx.upstreams.putAll(own);
+        }
+    }
+
+    /**
+     * With a memo whose last pass read the same GatewayServices and found the same Upstreams
+     * accepted (a route edit, a Consumer change, an endpoint change), the step's outcome is the
+     * last one ({@link Outcome}): replayed in O(services) copies without a look-up. Otherwise each
+     * GatewayService's kept outcome is reused as usual.
+     */
     static void run(ClusterState state, TranslationContext ctx) {
-        for (GatewayService gs : ctx.sorted(ctx.memo == null ? null : ctx.memo.services, state.services())) {
+        if (ctx.memo == null) {
+            walk(state, ctx);
+            return;
+        }
+        List<String> upstreams = List.copyOf(ctx.upstreams.keySet());
+        Outcome last = ctx.memo.serviceStep;
+        if (last != null && last.readFrom(state.services(), upstreams)) {
+            last.replay(ctx);
+            ctx.memo.services.keepAll();
+            ctx.memo.serviceStepReplays++;
+            return;
+        }
+        List<GatewayService> walked = walk(state, ctx);
+        ctx.memo.serviceStep = new Outcome(TranslationMemo.StepOutcome.of(ctx, walked, ctx.services, java.util.Set.of(),
+                state.services()), upstreams, ctx);
+    }
+
+    /** Every GatewayService, each reusing its kept outcome when it may; returns them in the order walked. */
+    private static List<GatewayService> walk(ClusterState state, TranslationContext ctx) {
+        List<GatewayService> services = ctx.sorted(ctx.memo == null ? null : ctx.memo.services, state.services());
+        for (GatewayService gs : services) {
             TranslationMemo.Entry kept = null;
             Object[] deps = null;
             ObjectReport report = null;
@@ -54,6 +121,7 @@ final class ServiceStep {
                 ctx.servicePlugins.put(key, gs.getSpec().plugins);
             }
         }
+        return services;
     }
 
     /** What a GatewayService's translation reads beyond the object: whether the Upstream it names was accepted. */

@@ -147,6 +147,10 @@ final class TranslationMemo {
     final Kind routes = new Kind();
     /** The Consumer step's whole outcome and the lists it read ({@link ConsumerStep}); null after a clear. */
     StepOutcome consumerStep;
+    /** The GatewayService step's whole outcome and what it read ({@link ServiceStep}); null after a clear. */
+    ServiceStep.Outcome serviceStep;
+    /** Passes that replayed {@link #serviceStep} whole: what tests count. */
+    long serviceStepReplays;
     private long pass;
 
     /**
@@ -229,6 +233,7 @@ final class TranslationMemo {
             k.clear();
         }
         consumerStep = null;
+        serviceStep = null;
     }
 
     private Kind[] kinds() {

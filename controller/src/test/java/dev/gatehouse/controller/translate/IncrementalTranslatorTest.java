@@ -66,6 +66,44 @@ class IncrementalTranslatorTest {
         assertThat(builtBy(with(base, null, null, null, null))).as("a new state of the same objects").containsExactly(0, 0, 0, 0);
     }
 
+    /**
+     * The GatewayService step is replayed whole when it reads the same: a route edit (the same
+     * GatewayServices, the same Upstreams accepted) replays it; an Upstream gone, with the same
+     * list of GatewayServices, walks it again, and the GatewayService naming that Upstream is told.
+     * Either way the outcome is a full translation's, byte for byte.
+     */
+    @Test
+    void theServiceStepIsReplayedOnlyWhileItReadsTheSameUpstreams() {
+        translate(base);
+        List<GatewayRoute> routes = new ArrayList<>(base.routes());
+        routes.set(7, SMALL.route(7, "/edited"));
+        ClusterState edited = with(base, null, routes, null, null);
+        long replays = translator.serviceStepReplays();
+        assertSameAsFull(edited);
+        assertThat(translator.serviceStepReplays()).as("a route edit").isEqualTo(replays + 1);
+
+        List<Upstream> upstreams = new ArrayList<>(base.upstreams());
+        upstreams.remove(3);
+        ClusterState gone = with(edited, upstreams, null, null, null);
+        assertThat(gone.services()).isSameAs(base.services());
+        Translation t = assertSameAsFull(gone);
+        assertThat(translator.serviceStepReplays()).as("an Upstream gone").isEqualTo(replays + 1);
+        assertThat(t.statuses()).filteredOn(st -> st.source().name().equals("gs-3")).singleElement()
+                .satisfies(st -> assertThat(st.problems()).anySatisfy(p -> assertThat(p).contains("u-3 not found or not accepted")));
+        assertThat(t.snapshot().services()).noneMatch(sv -> sv.id().equals("default/gs-3"));
+
+        assertSameAsFull(with(gone, null, base.routes(), null, null));
+        assertThat(translator.serviceStepReplays()).as("the edit undone, the Upstream still gone").isEqualTo(replays + 2);
+    }
+
+    private Translation assertSameAsFull(ClusterState state) {
+        Translation inc = translate(state);
+        Translation full = Translator.translate(state, IngressSelection.DEFAULT, GatewaySelection.DEFAULT, TLS);
+        assertThat(IncrementalTranslator.difference(inc, full)).isNull();
+        assertThat(inc.statuses()).isEqualTo(full.statuses());
+        return inc;
+    }
+
     @Test
     void oneRouteEditTranslatesOneRouteAndReusesEveryOtherRouteObject() {
         Translation before = translate(base);
