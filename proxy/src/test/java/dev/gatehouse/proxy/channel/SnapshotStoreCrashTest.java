@@ -3,10 +3,10 @@ package dev.gatehouse.proxy.channel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -45,30 +45,36 @@ class SnapshotStoreCrashTest {
                 .contains("state.json").allSatisfy(n -> assertThat(n).matches("state\\.json|\\.state\\.json-.*\\.tmp"));
     }
 
-    /** Runs {@link Writer} from {@code from}, kills it once it reported {@code after} writes; the last version it reported. */
+    /**
+     * Runs {@link Writer} from {@code from}, kills it once it reported {@code after} writes; the
+     * last version it reported (the one after it may be on disk too: written, not yet reported).
+     * Its output goes to a file, read again after its death: it may have run ahead of the reading.
+     */
     private static long killWhileWriting(Path dir, long from, int after) throws Exception {
+        Path report = Files.createTempFile("writer-", ".out");
         Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "-Xshare:auto", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), "-XX:TieredStopAtLevel=1",
                 Writer.class.getName(), dir.toString(), Long.toString(from))
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII))) {
-            long last = -1;
-            int count = 0;
-            for (String line = out.readLine(); line != null; line = out.readLine()) {
-                if (line.startsWith("wrote ")) {
-                    last = Long.parseLong(line.substring(6));
-                    if (++count == after) {
-                        child.destroyForcibly(); // SIGKILL: no shutdown hook, no close, in the middle of a write or between two
-                        break;
-                    }
-                }
+                .redirectOutput(report.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (written(report).size() < after && child.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(2); // polls the child's output file: a process of its own, no event to wait on
             }
+            child.destroyForcibly(); // SIGKILL: no shutdown hook, no close, in the middle of a write or between two
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).as("the writer ended").isTrue();
-            assertThat(last).as("the writer wrote").isPositive();
-            return last;
+            List<Long> versions = written(report);
+            assertThat(versions).as("the writer wrote at least %d before the kill", after).hasSizeGreaterThanOrEqualTo(after);
+            return versions.get(versions.size() - 1);
         } finally {
             child.destroyForcibly();
+            Files.deleteIfExists(report);
         }
+    }
+
+    private static List<Long> written(Path report) throws java.io.IOException {
+        return Files.readAllLines(report, StandardCharsets.US_ASCII).stream()
+                .filter(l -> l.startsWith("wrote ")).map(l -> Long.parseLong(l.substring(6))).toList();
     }
 
     /** The child: writes versions {@code from, from+1, …} with an epoch each, says so after each, for at most 20 s. */
