@@ -119,7 +119,7 @@ class SecretsNeverLeakTest {
                  ProxyCommand.Running proxy = ProxyCommand.Running.start(new ProxyConfig("127.0.0.1", 0, 1, Duration.ofSeconds(2)), 0,
                          new ChannelClientConfig(URI.create("ws://127.0.0.1:" + channel.port() + ChannelServer.PATH), token,
                                  "leak-test", stateDir, false, null), AccessLogDestination.file(accessLog))) {
-                await(() -> proxy.proxy.current().version() > 0 && Files.exists(stateDir.resolve("snapshot.json")),
+                await(() -> proxy.proxy.current().version() > 0 && Files.exists(stateDir.resolve("state.json")),
                         "the first snapshot applied and persisted");
 
                 for (Call c : CALLS) {
@@ -183,7 +183,7 @@ class SecretsNeverLeakTest {
         assertNoKey("state dir", state);
         assertThat(state).as("the state dir holds the consumers' digests (a restart without controller needs them)")
                 .contains(digest(VALID), digest(DATA)).doesNotContain(digest(WRONG)).doesNotContain(token);
-        PosixFileAttributeView posix = Files.getFileAttributeView(stateDir.resolve("snapshot.json"), PosixFileAttributeView.class);
+        PosixFileAttributeView posix = Files.getFileAttributeView(stateDir.resolve("state.json"), PosixFileAttributeView.class);
         if (posix != null) {
             assertThat(PosixFilePermissions.toString(posix.readAttributes().permissions())).isEqualTo("rw-------");
         }

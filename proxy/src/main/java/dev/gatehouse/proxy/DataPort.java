@@ -172,8 +172,9 @@ final class DataPort {
 
     /**
      * Stops accepting and unbinds; cancels {@link #whenListening()} when the port never opened.
-     * An accepting port is closed by {@link AcceptStop}: right after an accept batch, so the
-     * connections the kernel already queued are accepted and served rather than reset.
+     * An accepting port is closed by {@link AcceptStop}: new handshakes stopped first (on
+     * epoll), the connections the kernel already queued or is completing accepted and served
+     * rather than reset, then the close.
      *
      * @return the port it had, for the log, or the configured one with "(never opened)"
      */
@@ -185,8 +186,8 @@ final class DataPort {
             return configuredPort + " (never opened)";
         }
         if (bound.isOpen() && bound.config().isAutoRead()) {
-            bound.eventLoop().execute(() -> acceptStop.arm(bound));
-            if (!bound.closeFuture().awaitUninterruptibly(AcceptStop.FALLBACK_MILLIS * 50)) {
+            bound.eventLoop().execute(() -> acceptStop.arm(bound, name));
+            if (!bound.closeFuture().awaitUninterruptibly(AcceptStop.SETTLE_MILLIS * 10)) {
                 LOG.warn("event=proxy.listener-close-slow port={}", bound.localAddress());
             }
         }
@@ -197,19 +198,38 @@ final class DataPort {
     /**
      * The listening channel's own handler, the end of accepting. Closing a listening socket resets
      * every connection the kernel completed but the proxy has not accepted yet (its backlog): a
-     * client that just connected and sent its request would see a reset. So, once armed, the
-     * listener is closed right after an accept batch, in the same event-loop step, the batch
-     * having been made unbounded so it ends only when the backlog is empty: what remains is the
-     * few microseconds between the last accept and the close, which no server closes (the drain
-     * delay, by taking the proxy out of load balancing first, is what keeps connects away). With
-     * no connect arriving, the listener closes after {@link #FALLBACK_MILLIS}. Runs on the
-     * listener's event loop.
+     * client that just connected and sent its request would see a reset. Accepting until the
+     * backlog is empty and closing in the same event-loop step leaves the microseconds between
+     * the last {@code accept} and the {@code close}, in which the kernel still completes
+     * handshakes on its own (a drill with 16 clients connecting in a loop saw 5 resets in 30
+     * drains). So, once armed:
+     * <ol>
+     *   <li>on epoll, a {@link SynFilter} stops new handshakes: a new client's SYN is dropped, and
+     *       its retransmission (a second later) meets the closed port and is refused, before it
+     *       sent a byte;</li>
+     *   <li>for {@link #SETTLE_MILLIS} the listener keeps accepting, in unbounded batches, what the
+     *       kernel already queued and the handshakes already under way (their last ACK passes the
+     *       filter); those connections are served, with {@code Connection: close};</li>
+     *   <li>then it closes. Left: a handshake whose SYN was answered before the filter and whose
+     *       ACK takes longer than {@link #SETTLE_MILLIS} to arrive (a client more than that many
+     *       milliseconds away, or a lost ACK) is reset.</li>
+     * </ol>
+     * Where the filter cannot be attached (NIO, another OS, a kernel refusing it;
+     * {@code event=proxy.accept-stop mode=close-after-batch reason=…}) the listener closes right
+     * after an accept batch that emptied the backlog, or after {@link #FALLBACK_MILLIS} with no
+     * connect arriving. The drain delay, by taking the proxy out of load balancing first, is what
+     * keeps connects away in the first place. Runs on the listener's event loop.
      */
     private static final class AcceptStop extends ChannelInboundHandlerAdapter {
+        /** With the filter: how long handshakes under way have to complete before the close. */
+        static final long SETTLE_MILLIS = 100;
+        /** Without it: the close when no connect arrives to end a batch. */
         static final long FALLBACK_MILLIS = 20;
         private boolean armed;
+        /** True when the filter holds new handshakes off: then only the timer closes. */
+        private boolean filtered;
 
-        void arm(Channel listener) {
+        void arm(Channel listener, String name) {
             if (armed || !listener.isOpen()) {
                 return;
             }
@@ -217,15 +237,24 @@ final class DataPort {
             if (listener.config().getRecvByteBufAllocator() instanceof MaxMessagesRecvByteBufAllocator batch) {
                 batch.maxMessagesPerRead(Integer.MAX_VALUE);
             }
+            String notFiltered = SynFilter.attach(listener);
+            filtered = notFiltered == null;
+            if (filtered) {
+                LOG.info("event=proxy.accept-stop listener={} port={} mode=syn-filter settle_ms={}", name,
+                        ((InetSocketAddress) listener.localAddress()).getPort(), SETTLE_MILLIS);
+            } else {
+                LOG.info("event=proxy.accept-stop listener={} port={} mode=close-after-batch reason=\"{}\"", name,
+                        ((InetSocketAddress) listener.localAddress()).getPort(), notFiltered);
+            }
             listener.eventLoop().schedule(() -> {
                 listener.close();
-            }, FALLBACK_MILLIS, TimeUnit.MILLISECONDS);
+            }, filtered ? SETTLE_MILLIS : FALLBACK_MILLIS, TimeUnit.MILLISECONDS);
         }
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
             ctx.fireChannelReadComplete();
-            if (armed) {
+            if (armed && !filtered) {
                 ctx.channel().close();
             }
         }

@@ -4,11 +4,9 @@ import dev.gatehouse.config.Problem;
 import dev.gatehouse.config.Snapshot;
 import dev.gatehouse.config.SnapshotIndex;
 import dev.gatehouse.config.channel.ObjectDeltaChanges;
-import dev.gatehouse.proxy.balance.BalancerPlan;
 import dev.gatehouse.proxy.balance.Balancers;
 import dev.gatehouse.proxy.forward.CompiledSnapshot;
 import dev.gatehouse.proxy.forward.DataPlane;
-import dev.gatehouse.proxy.forward.Http2Front;
 import dev.gatehouse.proxy.forward.RetryBudgets;
 import dev.gatehouse.proxy.forward.UpstreamPool;
 import dev.gatehouse.proxy.health.HealthChecker;
@@ -17,7 +15,6 @@ import dev.gatehouse.proxy.observe.AccessLogDestination;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.ProxyMetrics;
 import dev.gatehouse.proxy.observe.RequestObserver;
-import dev.gatehouse.proxy.observe.RouteMetersFactory;
 import dev.gatehouse.proxy.observe.Tracing;
 import dev.gatehouse.proxy.tls.Listener;
 import dev.gatehouse.proxy.tls.ServerCertificates;
@@ -88,8 +85,8 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     private final AtomicBoolean closing = new AtomicBoolean();
     /** Set once the drain is over and the proxy is being torn down: snapshots are ignored from then on. */
     private boolean closed;
-    /** The served snapshot's ids, for validating the next object delta in proportion to it; guarded by this. */
-    private SnapshotIndex validated;
+    /** The apply path; used under this object's lock. */
+    private final SnapshotSwap swap;
 
     private ProxyServer(ProxyConfig config, Transport transport, EventLoopGroup group, Map<EventLoop, UpstreamPool> pools,
                         ProxyMetrics metrics, RequestObserver observer, ServerCertificates certificates) {
@@ -108,6 +105,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         metrics.connections(clients::size);
         this.drain = new Drain(config, plane, tls == null ? List.of(dataPort) : List.of(dataPort, tls.port()), clients,
                 metrics.registry());
+        this.swap = new SnapshotSwap(plane, dataPort, tls, pools, metrics, balancers, retryBudgets, health);
     }
 
     /** Prepares the proxy (the port opens with the first snapshot); metrics in a fresh Prometheus registry, no access log. */
@@ -270,83 +268,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             LOG.debug("event=snapshot.ignored version={} reason=closed", snapshot.version());
             return List.of();
         }
-        dataPort.throwIfFailed();
-        if (tls != null) {
-            tls.port().throwIfFailed();
-        }
-        long startNanos = System.nanoTime();
-        SnapshotIndex base = changes == null ? null
-                : validated != null && validated.snapshot() == plane.compiled().snapshot() ? validated
-                : SnapshotIndex.of(plane.compiled().snapshot()); // served, so valid
-        List<Problem> problems = base == null ? snapshot.validate() : base.validate(snapshot, changes);
-        if (!problems.isEmpty()) {
-            LOG.warn("event=snapshot.refused version={} problems={} first=\"{}\"", snapshot.version(), problems.size(),
-                    problems.get(0));
-            metrics.snapshotRefused(System.nanoTime() - startNanos);
-            return problems;
-        }
-        CompiledSnapshot compiled;
-        RouteMetersFactory meters = metrics.factory();
-        BalancerPlan plan = balancers.plan();
-        RetryBudgets.Plan budgets = retryBudgets.plan();
-        try {
-            compiled = CompiledSnapshot.compile(snapshot, meters, plan, budgets, plane.compiled(), contentHash, changes);
-        } catch (RuntimeException e) {
-            meters.abandon();
-            LOG.warn("event=snapshot.refused version={} problems=1 first=\"cannot compile: {}\"", snapshot.version(), e.toString());
-            metrics.snapshotRefused(System.nanoTime() - startNanos);
-            return List.of(new Problem(null, "snapshot", "cannot compile: " + e.getMessage()));
-        }
-        ServerCertificates.Plan certs = tls == null ? null : tls.plan(snapshot);
-        if (certs != null && !certs.problems().isEmpty()) {
-            meters.abandon();
-            tls.abandon(certs);
-            LOG.warn("event=snapshot.refused version={} problems={} first=\"{}\"", snapshot.version(), certs.problems().size(),
-                    certs.problems().get(0));
-            metrics.snapshotRefused(System.nanoTime() - startNanos);
-            return certs.problems();
-        }
-        boolean opening = !dataPort.bound() && !plane.draining();
-        boolean openingTls;
-        try {
-            if (opening) {
-                dataPort.bind(snapshot.version());
-            }
-            openingTls = tls != null && tls.bindIfOpening(snapshot, plane.draining());
-        } catch (IllegalStateException e) {
-            meters.abandon();
-            if (certs != null) {
-                tls.abandon(certs);
-            }
-            throw e;
-        }
-        plane.publish(compiled);
-        validated = base == null ? SnapshotIndex.of(snapshot) : base.next(snapshot, changes);
-        if (certs != null) {
-            tls.commit(certs);
-        }
-        boolean poolKeysDropped = balancers.commit(plan);
-        retryBudgets.commit(budgets);
-        meters.commit();
-        metrics.snapshotApplied(snapshot.version(), System.nanoTime() - startNanos);
-        if (changes == null || changes.upstreams() != null) {
-            health.reconcile(); // a delta that left every upstream as it was changed no balancer: no probe to start or stop
-        }
-        if (poolKeysDropped) { // idle connections to targets no upstream uses any more go; the others stay
-            Set<String> keys = balancers.livePoolKeys();
-            pools.forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(keys)));
-        }
-        LOG.info("event=snapshot.applied version={} routes={} services={} upstreams={} hash={} kind={} micros={}",
-                snapshot.version(), snapshot.routes().size(), snapshot.services().size(), snapshot.upstreams().size(),
-                compiled.contentHash(), kinds == null ? "snapshot" : "objects", (System.nanoTime() - startNanos) / 1_000);
-        // the TLS port first: whenListening() (the data port) then means both accept when one snapshot opens both
-        if (openingTls) {
-            tls.accept(snapshot.version());
-        }
-        if (opening) {
-            dataPort.accept(snapshot.version());
-        }
-        return List.of();
+        return swap.apply(snapshot, contentHash, changes, kinds);
     }
 
     /**
@@ -363,39 +285,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             LOG.debug("event=snapshot.ignored version={} reason=closed", next.version());
             return List.of();
         }
-        if (!dataPort.bound()) {
-            return apply(next);
-        }
-        long startNanos = System.nanoTime();
-        Set<String> ids = Set.copyOf(changedUpstreams);
-        List<dev.gatehouse.config.Upstream> changed = next.upstreams().stream().filter(u -> ids.contains(u.id())).toList();
-        List<Problem> problems = new Snapshot(next.version(), List.of(), List.of(), changed, List.of()).validate();
-        if (!problems.isEmpty()) {
-            LOG.warn("event=snapshot.refused version={} kind=endpoints problems={} first=\"{}\"", next.version(), problems.size(),
-                    problems.get(0));
-            metrics.snapshotRefused(System.nanoTime() - startNanos);
-            return problems;
-        }
-        Map<String, Balancers.Replaced> targets;
-        try {
-            targets = balancers.replaceTargets(changed);
-        } catch (IllegalArgumentException e) {
-            LOG.info("event=snapshot.endpoints-whole version={} reason=\"{}\"", next.version(), e.getMessage());
-            return apply(next);
-        }
-        plane.publish(plane.compiled().withEndpoints(next, contentHash));
-        targets.forEach((id, r) -> metrics.upstreamTargets(id, r.before(), r.after()));
-        metrics.snapshotApplied(next.version(), System.nanoTime() - startNanos);
-        if (changed.stream().anyMatch(u -> u.healthChecks() != null && u.healthChecks().active() != null)) {
-            health.reconcile(); // probes start for new targets and stop for removed ones
-        }
-        if (targets.values().stream().anyMatch(Balancers.Replaced::poolDropped)) {
-            Set<String> keys = balancers.livePoolKeys(); // a live view: no copy of every key per delta
-            pools.forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(keys)));
-        }
-        LOG.info("event=snapshot.applied version={} kind=endpoints upstreams={} hash={} micros={}", next.version(),
-                changed.size(), contentHash, (System.nanoTime() - startNanos) / 1_000);
-        return List.of();
+        return swap.applyEndpoints(next, contentHash, changedUpstreams);
     }
 
     /** The applied snapshot; {@link Snapshot#EMPTY} before the first. */

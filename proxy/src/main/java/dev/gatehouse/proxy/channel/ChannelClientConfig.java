@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param token              the bearer token; null sends none (a controller without authentication).
  *                           Never printed: {@link #toString()} redacts it.
  * @param proxyId            this proxy's name, e.g. its pod name
- * @param stateDir           where the last acknowledged snapshot is kept ({@code snapshot.json});
+ * @param stateDir           where the last acknowledged snapshot is kept with its epoch ({@code state.json});
  *                           null keeps nothing on disk
  * @param insecureSkipVerify for {@code wss}: trust any certificate and skip host name checks
  *                           (tests with self-signed certificates only; no flag sets it)

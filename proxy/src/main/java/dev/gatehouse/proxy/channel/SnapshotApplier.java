@@ -423,8 +423,7 @@ final class SnapshotApplier {
 
     private void write(Snapshot snapshot, String epoch) {
         try {
-            SnapshotStore.write(stateDir, snapshot);
-            SnapshotStore.writeOrigin(stateDir, epoch, snapshot.version());
+            SnapshotStore.write(stateDir, snapshot, epoch); // the snapshot and its epoch in one rename
         } catch (IOException | RuntimeException e) {
             // still acknowledged: the proxy serves it; only a restart without a controller loses it
             LOG.warn("event=channel.persist-failed dir={} version={} error=\"{}\"", stateDir, snapshot.version(),

@@ -131,7 +131,9 @@ class ObjectDeltaPropertyTest {
         late.forEach(m -> controller.deliver(applier, m));
         controller.reconnect(applier);
         Snapshot latest = versions.get(versions.size() - 1);
-        assertThat(proxy.current()).isEqualTo(latest);
+        // the content: a proxy serving an earlier version whose content equals the latest's says
+        // that hash in its hello, and is not sent the latest again (reconnect)
+        assertThat(proxy.current().withVersion(latest.version())).isEqualTo(latest);
         assertThat(view(proxy.compiled())).isEqualTo(view(CompiledSnapshot.compile(latest)));
         assertThat(controller.kinds).as("messages of every kind travelled in this run").isNotEmpty();
     }

@@ -166,8 +166,9 @@ class SnapshotApplierTest {
 
     @Test
     void anOriginThatDoesNotMatchThePersistedSnapshotIsNotTrusted(@TempDir Path dir) throws Exception {
-        SnapshotStore.write(dir, TestSnapshots.v(9));
-        SnapshotStore.writeOrigin(dir, "e1", 8); // e.g. a crash between the two writes
+        // the two files of a proxy from before state.json, after a crash between their writes
+        java.nio.file.Files.write(dir.resolve(SnapshotStore.LEGACY_FILE), SnapshotCodec.toJson(TestSnapshots.v(9)));
+        java.nio.file.Files.writeString(dir.resolve(SnapshotStore.LEGACY_ORIGIN), "e1 8\n");
         SnapshotApplier applier = new SnapshotApplier(new TestSnapshots.Sink(TestSnapshots.v(9)), dir);
         assertThat(applier.hello("p1").lastEpoch()).isNull();
         assertThat(applier.receive(SnapshotPush.of(TestSnapshots.v(2), "e1"))).isInstanceOf(Ack.class);
