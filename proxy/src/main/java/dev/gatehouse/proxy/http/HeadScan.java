@@ -53,6 +53,11 @@ final class HeadScan {
         return sawRequestLine;
     }
 
+    /** The field lines of the head scanned so far. */
+    int fields() {
+        return headerLines;
+    }
+
     /** Why the head was refused: one of the constants here or a message for the client. */
     String refusal() {
         return refusal;

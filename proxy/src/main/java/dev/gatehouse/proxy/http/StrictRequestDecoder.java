@@ -44,7 +44,7 @@ import java.util.concurrent.TimeUnit;
  * <tr><td>a request line longer than {@code maxRequestLine}</td><td>414</td><td>RFC 9112 §3</td></tr>
  * <tr><td>more than {@code maxHeaders} header fields, or a header block over {@code maxHeaderSize}</td><td>431</td><td>RFC 6585 §5</td></tr>
  * <tr><td>Content-Length given as more than one field (also in HTTP/1.0), or not one decimal value</td><td>400</td><td>RFC 9112 §6.3, RFC 9110 §8.6</td></tr>
- * <tr><td>both Content-Length and Transfer-Encoding; Transfer-Encoding in HTTP/1.0; a final coding other than chunked</td><td>400</td><td>RFC 9112 §6.1</td></tr>
+ * <tr><td>both Content-Length and Transfer-Encoding; Transfer-Encoding outside HTTP/1.1; a final coding other than chunked</td><td>400</td><td>RFC 9112 §6.1</td></tr>
  * <tr><td>a request line that is not method SP target SP HTTP/d.d; a field name that is not a token followed by a colon</td><td>400</td><td>RFC 9112 §3, §5.1</td></tr>
  * <tr><td>bad chunked framing (size, extension, data not followed by CRLF, trailers)</td><td>400</td><td>RFC 9112 §7.1</td></tr>
  * <tr><td>a head not complete {@code requestHeadTimeout} after its first byte</td><td>408</td><td>RFC 9110 §15.5.9</td></tr>
@@ -103,6 +103,8 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
     private boolean upgradeAsked;
     /** Decoding stopped after a WebSocket upgrade request; see {@link #resume()}. */
     private boolean held;
+    /** The request line of the head under way was checked on its own (its fields came in a later read). */
+    private boolean lineChecked;
     private long headStartNanos;
     private ScheduledFuture<?> headDeadline;
 
@@ -180,6 +182,15 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
             headStartNanos = System.nanoTime();
         }
         int end = scan.scan(in);
+        if (end == HeadScan.MORE && !lineChecked && scan.sawRequestLine()) {
+            lineChecked = true;
+            try {
+                checkRequestLine(in);
+            } catch (MalformedRequest e) {
+                refuse(in, out, e, false);
+                return;
+            }
+        }
         if (end == HeadScan.MORE) {
             if (scan.started() && headDeadline == null) {
                 long left = limits.requestHeadTimeout().toNanos() - (System.nanoTime() - headStartNanos);
@@ -200,7 +211,7 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
         in.getBytes(from, bytes);
         ParsedRequest req;
         try {
-            req = RequestHeadParser.parse(bytes);
+            req = RequestHeadParser.parse(bytes, scan.fields());
         } catch (MalformedRequest e) {
             refuse(in, out, e, true);
             return;
@@ -215,9 +226,21 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
         }
     }
 
+    /** The request line of a head whose fields are still on the way (a head in one read is parsed whole instead). */
+    private static void checkRequestLine(ByteBuf in) {
+        int from = in.readerIndex();
+        while (in.getByte(from) == '\r' || in.getByte(from) == '\n') {
+            from++;
+        }
+        byte[] line = new byte[in.indexOf(from, in.writerIndex(), (byte) '\n') + 1 - from];
+        in.getBytes(from, line);
+        RequestHeadParser.checkRequestLine(line);
+    }
+
     /** The request's end was handed on: the next head starts, unless a WebSocket upgrade holds decoding. */
     private void headDone() {
         inHead = true;
+        lineChecked = false;
         scan.reset();
         held = upgradeAsked;
         upgradeAsked = false;

@@ -25,7 +25,7 @@ import java.util.Map;
  *   <li>a field name that is empty or not a token, or not followed at once by a colon
  *       (RFC 9110 §5.1, RFC 9112 §5.1: whitespace before the colon is refused);</li>
  *   <li>a Content-Length that is not one decimal value up to 2^63-1 (RFC 9110 §8.6); both
- *       Content-Length and Transfer-Encoding (RFC 9112 §6.3); Transfer-Encoding in HTTP/1.0;
+ *       Content-Length and Transfer-Encoding (RFC 9112 §6.3); Transfer-Encoding in other than HTTP/1.1;
  *       a Transfer-Encoding whose last coding is not chunked, or with chunked twice
  *       (RFC 9112 §6.1). Codings before a final chunked are left to the gate (501).</li>
  * </ul>
@@ -39,7 +39,7 @@ public final class RequestHeadParser {
             + " RFC 9112 §5.1)";
     public static final String BAD_LENGTH = "invalid Content-Length (expected: a single non-negative decimal value, RFC 9110 §8.6)";
     public static final String BOTH_FRAMINGS = "both Content-Length and Transfer-Encoding (expected: one of them, RFC 9112 §6.3)";
-    public static final String TE_IN_1_0 = "Transfer-Encoding in an HTTP/1.0 request (expected: Content-Length, RFC 9112 §6.1)";
+    public static final String TE_NOT_1_1 = "Transfer-Encoding in a request other than HTTP/1.1 (expected: Content-Length, RFC 9112 §6.1)";
     public static final String OBS_FOLD = "obsolete line folding (expected: every header on one line, RFC 9112 §5.2)";
     public static final String CONTROL = "control character in the request head (expected: visible characters, SP and HT, RFC 9110 §5.5)";
     public static final String BAD_CODING = "bad Transfer-Encoding (expected: chunked as the final coding, RFC 9112 §6.1)";
@@ -65,8 +65,11 @@ public final class RequestHeadParser {
     private RequestHeadParser() {
     }
 
-    /** The request in {@code b}, which holds exactly one head: the request line first, the empty line last. */
-    public static ParsedRequest parse(byte[] b) {
+    /**
+     * The request in {@code b}, which holds exactly one head: the request line first, the empty
+     * line last; {@code fieldCount}, the number of field lines the scan counted, sizes the offsets.
+     */
+    public static ParsedRequest parse(byte[] b, int fieldCount) {
         int lf = lineEnd(b, 0);
         int end = lf - 1;
         int sp1 = indexOf(b, (byte) ' ', 0, end);
@@ -77,7 +80,7 @@ public final class RequestHeadParser {
         HttpMethod method = method(b, sp1);
         String uri = sp2 == sp1 + 2 && b[sp1 + 1] == '/' ? "/" : new String(b, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.ISO_8859_1);
         HttpVersion version = version(b, sp2 + 1, end);
-        HeadFields fields = fields(b, lf + 1);
+        HeadFields fields = fields(b, lf + 1, fieldCount);
         long length = contentLength(fields);
         boolean chunked = chunked(fields, version);
         if (chunked && length >= 0) {
@@ -103,7 +106,7 @@ public final class RequestHeadParser {
             }
         }
         HttpHeaders trailers = DefaultHttpHeadersFactory.trailersFactory().withValidation(false).newHeaders();
-        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = fields(b, 0).iteratorCharSequence(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = fields(b, 0, 4).iteratorCharSequence(); it.hasNext(); ) {
             Map.Entry<CharSequence, CharSequence> e = it.next();
             CharSequence name = e.getKey();
             if (!AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)
@@ -113,6 +116,21 @@ public final class RequestHeadParser {
             }
         }
         return trailers;
+    }
+
+    /**
+     * Refuses the request line in {@code b} (the line and its CRLF) as {@link #parse} would: a
+     * head whose fields are still on the way is refused as soon as its first line shows it bad.
+     */
+    public static void checkRequestLine(byte[] b) {
+        int end = lineEnd(b, 0) - 1;
+        int sp1 = indexOf(b, (byte) ' ', 0, end);
+        int sp2 = sp1 < 0 ? -1 : indexOf(b, (byte) ' ', sp1 + 1, end);
+        if (sp1 <= 0 || sp2 < 0 || sp2 == sp1 + 1) {
+            throw new MalformedRequest(BAD_LINE);
+        }
+        method(b, sp1);
+        version(b, sp2 + 1, end);
     }
 
     /** Netty's constant for the usual methods (no object made), else a method of that token. */
@@ -162,8 +180,8 @@ public final class RequestHeadParser {
     }
 
     /** The field lines from {@code pos} up to the empty line. */
-    private static HeadFields fields(byte[] b, int pos) {
-        int[] at = new int[16];
+    private static HeadFields fields(byte[] b, int pos, int expected) {
+        int[] at = new int[4 * Math.max(1, expected)];
         int count = 0;
         while (true) {
             int lf = lineEnd(b, pos);
@@ -243,15 +261,15 @@ public final class RequestHeadParser {
 
     /**
      * Whether the body is chunked: the codings of every Transfer-Encoding field, in order, end in
-     * chunked and name it once (RFC 9112 §6.1, §7). Not in HTTP/1.0.
+     * chunked and name it once (RFC 9112 §6.1, §7). Only in HTTP/1.1.
      */
     private static boolean chunked(HeadFields h, HttpVersion version) {
         int at = h.find(HttpHeaderNames.TRANSFER_ENCODING, 0);
         if (at < 0) {
             return false;
         }
-        if (version == HttpVersion.HTTP_1_0) {
-            throw new MalformedRequest(TE_IN_1_0);
+        if (version != HttpVersion.HTTP_1_1) {
+            throw new MalformedRequest(TE_NOT_1_1);
         }
         boolean last = false;
         for (; at >= 0; at = h.find(HttpHeaderNames.TRANSFER_ENCODING, at + 1)) {
