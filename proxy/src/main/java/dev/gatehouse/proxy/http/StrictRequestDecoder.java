@@ -11,10 +11,8 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
@@ -115,25 +113,6 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
     public StrictRequestDecoder(ClientLimits limits) {
         this.limits = limits;
         this.scan = new HeadScan(limits);
-    }
-
-    /**
-     * Netty's decoder configuration with the same limits and strictness, for Netty codecs that
-     * decode HTTP/1.1 elsewhere; its header factory checks every name it is given as strictly as
-     * the decoder does, but not the proxy's own constant names ({@link OwnHeaderNames}).
-     */
-    public static HttpDecoderConfig config(ClientLimits limits) {
-        HttpDecoderConfig config = new HttpDecoderConfig()
-                .setMaxInitialLineLength(limits.maxRequestLine())
-                .setMaxHeaderSize(limits.maxHeaderSize())
-                .setMaxChunkSize(MAX_CHUNK_SIZE)
-                .setValidateHeaders(true)
-                .setAllowDuplicateContentLengths(false)
-                .setStrictLineParsing(true)
-                .setUseRfc9112TransferEncoding(true)
-                .setAllowPartialChunks(true);
-        DefaultHttpHeadersFactory headers = (DefaultHttpHeadersFactory) config.getHeadersFactory();
-        return config.setHeadersFactory(headers.withNameValidator(OwnHeaderNames.validator(headers.getNameValidator())));
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.gatehouse.proxy.forward;
 
 import dev.gatehouse.proxy.ClientLimits;
-import dev.gatehouse.proxy.http.StrictRequestDecoder;
 import dev.gatehouse.proxy.http.WebSocketUpgrade;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -9,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
@@ -92,7 +92,15 @@ final class NettyRequestDecoder extends HttpRequestDecoder {
     }
 
     NettyRequestDecoder(ClientLimits limits) {
-        super(StrictRequestDecoder.config(limits));
+        super(new HttpDecoderConfig()
+                .setMaxInitialLineLength(limits.maxRequestLine())
+                .setMaxHeaderSize(limits.maxHeaderSize())
+                .setMaxChunkSize(MAX_CHUNK_SIZE)
+                .setValidateHeaders(true)
+                .setAllowDuplicateContentLengths(false)
+                .setStrictLineParsing(true)
+                .setUseRfc9112TransferEncoding(true)
+                .setAllowPartialChunks(true));
         this.limits = limits;
     }
 
