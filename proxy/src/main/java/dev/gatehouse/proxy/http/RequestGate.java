@@ -1,11 +1,11 @@
 package dev.gatehouse.proxy.http;
 
 import dev.gatehouse.proxy.ClientLimits;
+import dev.gatehouse.proxy.http1.MalformedRequest;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RateLimitedLog;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.ContentLengthNotAllowedException;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -13,13 +13,9 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.InvalidChunkExtensionException;
-import io.netty.handler.codec.http.InvalidChunkTerminationException;
-import io.netty.handler.codec.http.InvalidLineSeparatorException;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.handler.codec.http.TransferEncodingNotAllowedException;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
@@ -307,30 +303,9 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
                     ? "too many header fields (expected: at most " + limits.maxHeaders() + ")"
                     : "request headers too large (expected: at most " + limits.maxHeaderSize() + " bytes)";
         }
-        if (cause instanceof StrictRequestDecoder.HeadRefusedException || cause instanceof StrictRequestDecoder.HeadTimeoutException) {
+        if (cause instanceof StrictRequestDecoder.HeadRefusedException || cause instanceof StrictRequestDecoder.HeadTimeoutException
+                || cause instanceof MalformedRequest) {
             return cause.getMessage();
-        }
-        if (cause instanceof ContentLengthNotAllowedException) {
-            return "both Content-Length and Transfer-Encoding (expected: one of them, RFC 9112 §6.3)";
-        }
-        if (cause instanceof TransferEncodingNotAllowedException) {
-            return "Transfer-Encoding in an HTTP/1.0 request (expected: Content-Length, RFC 9112 §6.1)";
-        }
-        if (cause instanceof InvalidLineSeparatorException) {
-            return "bare LF line ending (expected: CRLF, RFC 9112 §2.2)";
-        }
-        if (cause instanceof InvalidChunkExtensionException || cause instanceof InvalidChunkTerminationException) {
-            return "bad chunked framing (expected: chunk-size [ext] CRLF data CRLF, RFC 9112 §7.1)";
-        }
-        String text = String.valueOf(cause.getMessage());
-        if (text.contains("Content-Length")) {
-            return "invalid Content-Length (expected: a single non-negative decimal value, RFC 9110 §8.6)";
-        }
-        if (text.contains("coding") || text.contains("Transfer-Encoding")) {
-            return "bad Transfer-Encoding (expected: chunked as the final coding, RFC 9112 §6.1)";
-        }
-        if (text.contains("chunk") || cause instanceof NumberFormatException) {
-            return "bad chunked framing (expected: chunk-size [ext] CRLF data CRLF, RFC 9112 §7.1)";
         }
         return "bad request (expected: well-formed HTTP/1.1, RFC 9112)";
     }

@@ -1,53 +1,60 @@
 package dev.gatehouse.proxy.http;
 
 import dev.gatehouse.proxy.ClientLimits;
+import dev.gatehouse.proxy.http1.MalformedRequest;
+import dev.gatehouse.proxy.http1.ParsedRequest;
+import dev.gatehouse.proxy.http1.RequestHeadParser;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
-import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Netty's request decoder in strict mode, behind one byte-by-byte scan of every request head
- * that refuses what Netty would accept or silently repair. The scan runs once per head byte,
- * before Netty parses it; a refusal yields one failed request (the {@link RequestGate} answers
- * it) and the rest of the connection is discarded.
+ * The HTTP/1.1 request decoder of a client connection: one byte scan of each head that refuses
+ * what must not pass ({@link HeadScan}), then one parse of the head's bytes into a
+ * {@link ParsedRequest} ({@link RequestHeadParser}: fields kept as offsets, rewritten as marks and
+ * appended fields, written upstream by copying ranges), then the body as the head frames it
+ * ({@link RequestBodyFraming}: Content-Length bodies as slices of the received buffers, chunked
+ * bodies de-chunked). A refusal yields one failed request (the {@link RequestGate} answers it)
+ * and the rest of the connection is discarded.
  *
  * <table>
- * <caption>What the scan refuses</caption>
+ * <caption>What is refused</caption>
  * <tr><th>input</th><th>answer</th><th>reference</th></tr>
  * <tr><td>obsolete line folding (a header line starting with SP or HT)</td><td>400</td><td>RFC 9112 §5.2</td></tr>
  * <tr><td>a control character (0x00–0x1F but HT, CR, LF; 0x7F) anywhere in the head</td><td>400</td><td>RFC 9110 §5.5</td></tr>
- * <tr><td>a CR not followed by LF</td><td>400</td><td>RFC 9112 §2.2</td></tr>
- * <tr><td>more than {@code maxHeaders} header fields</td><td>431</td><td>RFC 6585 §5</td></tr>
- * <tr><td>Content-Length given as more than one field (also in HTTP/1.0)</td><td>400</td><td>RFC 9112 §6.3</td></tr>
+ * <tr><td>a CR not followed by LF; a bare LF</td><td>400</td><td>RFC 9112 §2.2</td></tr>
+ * <tr><td>a request line longer than {@code maxRequestLine}</td><td>414</td><td>RFC 9112 §3</td></tr>
+ * <tr><td>more than {@code maxHeaders} header fields, or a header block over {@code maxHeaderSize}</td><td>431</td><td>RFC 6585 §5</td></tr>
+ * <tr><td>Content-Length given as more than one field (also in HTTP/1.0), or not one decimal value</td><td>400</td><td>RFC 9112 §6.3, RFC 9110 §8.6</td></tr>
+ * <tr><td>both Content-Length and Transfer-Encoding; Transfer-Encoding outside HTTP/1.1; a final coding other than chunked</td><td>400</td><td>RFC 9112 §6.1</td></tr>
+ * <tr><td>a request line that is not method SP target SP HTTP/d.d; a field name that is not a token followed by a colon</td><td>400</td><td>RFC 9112 §3, §5.1</td></tr>
+ * <tr><td>bad chunked framing (size, extension, data not followed by CRLF, trailers)</td><td>400</td><td>RFC 9112 §7.1</td></tr>
  * <tr><td>a head not complete {@code requestHeadTimeout} after its first byte</td><td>408</td><td>RFC 9110 §15.5.9</td></tr>
  * </table>
  *
- * <p>Everything else is Netty's strict mode (see {@link #config}): both Content-Length and
- * Transfer-Encoding, invalid Content-Length (signs, lists, overflow), a final coding other
- * than chunked, bare LF, invalid header names and bad chunk sizes are failures; a request line
- * longer than {@code maxRequestLine} raises {@code TooLongHttpLineException} (414) and a
- * header block larger than {@code maxHeaderSize} {@code TooLongHttpHeaderException} (431).
- *
  * <p>After a WebSocket upgrade request ({@link WebSocketUpgrade}) nothing more is decoded until
  * {@link #resume()}: what follows it is either the client's first frames (the connection becomes a
- * tunnel) or, when the target does not switch, the next request.
+ * tunnel: the bytes are handed on when this decoder is removed) or, when the target does not
+ * switch, the next request.
  */
-public final class StrictRequestDecoder extends HttpRequestDecoder {
+public final class StrictRequestDecoder extends ByteToMessageDecoder {
+    /** The most body bytes one {@code HttpContent} carries. */
     public static final int MAX_CHUNK_SIZE = 65536;
 
     /** A head the scan refused; the message says what was expected. */
@@ -78,34 +85,24 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
         }
     }
 
-    static final String OBS_FOLD = "obsolete line folding (expected: every header on one line, RFC 9112 §5.2)";
-    static final String CONTROL = "control character in the request head (expected: visible characters, SP and HT, RFC 9110 §5.5)";
+    static final String OBS_FOLD = RequestHeadParser.OBS_FOLD;
+    static final String CONTROL = RequestHeadParser.CONTROL;
     static final String BARE_CR = "bare CR in the request head (expected: CRLF line endings, RFC 9112 §2.2)";
     static final String CL_REPEATED = "Content-Length repeated (expected: exactly one Content-Length field, RFC 9112 §6.3)";
 
-    private static final byte[] CONTENT_LENGTH = "content-length".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-
     private final ClientLimits limits;
+    private final HeadScan scan;
+    private final RequestBodyFraming body = new RequestBodyFraming();
     private ChannelHandlerContext ctx;
 
     private boolean inHead = true;
-    private boolean headStarted;
-    private boolean sawRequestLine;
-    private boolean afterLf;
-    private boolean afterCr;
-    private int lineLength;
-    private int headerLines;
-    /** Progress matching "content-length:" at the start of the current line; -1 when it cannot match. */
-    private int nameMatch;
-    private int contentLengthFields;
     private boolean rejected;
     /** The request being decoded asks for WebSocket ({@link WebSocketUpgrade#requested}). */
     private boolean upgradeAsked;
     /** Decoding stopped after a WebSocket upgrade request; see {@link #resume()}. */
     private boolean held;
-    /** Stream offset of the decoder's reader index, and of the first byte not yet scanned. */
-    private long consumed;
-    private long scannedTo;
+    /** The request line of the head under way was checked on its own (its fields came in a later read). */
+    private boolean lineChecked;
     private long headStartNanos;
     private ScheduledFuture<?> headDeadline;
 
@@ -114,23 +111,8 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
     }
 
     public StrictRequestDecoder(ClientLimits limits) {
-        super(config(limits));
         this.limits = limits;
-    }
-
-    public static HttpDecoderConfig config(ClientLimits limits) {
-        HttpDecoderConfig config = new HttpDecoderConfig()
-                .setMaxInitialLineLength(limits.maxRequestLine())
-                .setMaxHeaderSize(limits.maxHeaderSize())
-                .setMaxChunkSize(MAX_CHUNK_SIZE)
-                .setValidateHeaders(true)
-                .setAllowDuplicateContentLengths(false)
-                .setStrictLineParsing(true)
-                .setUseRfc9112TransferEncoding(true)
-                .setAllowPartialChunks(true);
-        // every name the client sent is checked as strictly as before; the proxy's own constant names are not re-checked
-        DefaultHttpHeadersFactory headers = (DefaultHttpHeadersFactory) config.getHeadersFactory();
-        return config.setHeadersFactory(headers.withNameValidator(OwnHeaderNames.validator(headers.getNameValidator())));
+        this.scan = new HeadScan(limits);
     }
 
     @Override
@@ -152,7 +134,7 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
     }
 
     @Override
-    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (rejected) {
             in.skipBytes(in.readableBytes());
             return;
@@ -160,48 +142,88 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
         if (held) {
             return;
         }
-        Exception deferred = null;
-        if (inHead) {
-            String refusal = scanHead(in);
-            if (refusal != null) {
-                Exception cause = refusal == TOO_MANY_HEADERS
-                        ? new TooLongHttpHeaderException("more than " + limits.maxHeaders() + " header fields")
-                        : new HeadRefusedException(refusal);
-                if (!sawRequestLine) {
-                    refuse(in, out, cause);
-                    return;
-                }
-                // Let Netty parse what it can of this head, only so that the refusal carries the
-                // request's own X-Request-Id; the parsed request is marked failed either way.
-                deferred = cause;
+        try {
+            if (inHead) {
+                head(in, out);
+            } else if (body.decode(in, out)) {
+                headDone();
             }
-        }
-        int before = in.readerIndex();
-        int produced = out.size();
-        super.decode(ctx, in, out);
-        consumed += in.readerIndex() - before;
-        if (deferred != null) {
-            refuseParsed(in, out, produced, deferred);
-            return;
-        }
-        for (int i = produced; i < out.size(); i++) {
-            Object o = out.get(i);
-            if (o instanceof HttpRequest req && WebSocketUpgrade.requested(req.headers())) {
-                upgradeAsked = true;
-            }
-            if (o instanceof LastHttpContent) {
-                startHead();
-                held = upgradeAsked;
-                upgradeAsked = false;
-            }
-        }
-        if (inHead && headStarted && headDeadline == null && !rejected) {
-            long left = limits.requestHeadTimeout().toNanos() - (System.nanoTime() - headStartNanos);
-            headDeadline = ctx.executor().schedule(this::headTimedOut, Math.max(0, left), TimeUnit.NANOSECONDS);
+        } catch (MalformedRequest e) {
+            reject(in);
+            LastHttpContent failed = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, EmptyHttpHeaders.INSTANCE);
+            failed.setDecoderResult(DecoderResult.failure(e));
+            out.add(failed);
         }
     }
 
-    private static final String TOO_MANY_HEADERS = "too many headers";
+    private void head(ByteBuf in, List<Object> out) {
+        if (!scan.started() && in.isReadable()) {
+            headStartNanos = System.nanoTime();
+        }
+        int end = scan.scan(in);
+        if (end == HeadScan.MORE && !lineChecked && scan.sawRequestLine()) {
+            lineChecked = true;
+            try {
+                checkRequestLine(in);
+            } catch (MalformedRequest e) {
+                refuse(in, out, e, false);
+                return;
+            }
+        }
+        if (end == HeadScan.MORE) {
+            if (scan.started() && headDeadline == null) {
+                long left = limits.requestHeadTimeout().toNanos() - (System.nanoTime() - headStartNanos);
+                headDeadline = ctx.executor().schedule(this::headTimedOut, Math.max(0, left), TimeUnit.NANOSECONDS);
+            }
+            return;
+        }
+        if (end == HeadScan.REFUSED) {
+            refuse(in, out, cause(scan.refusal(), limits), true);
+            return;
+        }
+        cancelDeadline();
+        int from = in.readerIndex();
+        while (from < end && (in.getByte(from) == '\r' || in.getByte(from) == '\n')) {
+            from++; // empty lines before the request line are ignored (RFC 9112 §2.2)
+        }
+        byte[] bytes = new byte[end - from];
+        in.getBytes(from, bytes);
+        ParsedRequest req;
+        try {
+            req = RequestHeadParser.parse(bytes, scan.fields());
+        } catch (MalformedRequest e) {
+            refuse(in, out, e, true);
+            return;
+        }
+        in.readerIndex(end);
+        inHead = false;
+        upgradeAsked = WebSocketUpgrade.requested(req.headers());
+        out.add(req);
+        if (body.start(req)) {
+            out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+            headDone();
+        }
+    }
+
+    /** The request line of a head whose fields are still on the way (a head in one read is parsed whole instead). */
+    private static void checkRequestLine(ByteBuf in) {
+        int from = in.readerIndex();
+        while (in.getByte(from) == '\r' || in.getByte(from) == '\n') {
+            from++;
+        }
+        byte[] line = new byte[in.indexOf(from, in.writerIndex(), (byte) '\n') + 1 - from];
+        in.getBytes(from, line);
+        RequestHeadParser.checkRequestLine(line);
+    }
+
+    /** The request's end was handed on: the next head starts, unless a WebSocket upgrade holds decoding. */
+    private void headDone() {
+        inHead = true;
+        lineChecked = false;
+        scan.reset();
+        held = upgradeAsked;
+        upgradeAsked = false;
+    }
 
     /**
      * Decodes on after a WebSocket upgrade request that was not switched (the target answered
@@ -220,47 +242,51 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
         channelReadComplete(ctx);
     }
 
-    private void refuse(ByteBuf in, List<Object> out, Exception cause) {
-        rejected = true;
-        cancelDeadline();
-        in.skipBytes(in.readableBytes());
-        out.add(failed(cause));
-    }
-
     /**
-     * Marks the request just parsed as failed with {@code cause} and drops everything after it;
-     * when this read parsed no request, a stand-in carries the failure (no waiting for more).
+     * Refuses the head under way with {@code cause}: one failed request that carries the client's
+     * own X-Request-Id when a complete line of the head held one, so the answer names it.
      */
-    private void refuseParsed(ByteBuf in, List<Object> out, int produced, Exception cause) {
-        for (int i = out.size() - 1; i > produced; i--) {
-            io.netty.util.ReferenceCountUtil.release(out.remove(i));
-        }
-        if (out.size() > produced && out.get(produced) instanceof HttpRequest req) {
-            req.setDecoderResult(DecoderResult.failure(cause));
-        } else {
-            for (int i = out.size() - 1; i >= produced; i--) {
-                io.netty.util.ReferenceCountUtil.release(out.remove(i));
-            }
-            out.add(failed(cause));
-        }
+    private void refuse(ByteBuf in, List<Object> out, Exception cause, boolean withId) {
+        String id = withId ? HeadScan.requestId(in, in.readerIndex(), in.writerIndex()) : null;
+        reject(in);
+        out.add(failed(cause, id));
+    }
+
+    private void reject(ByteBuf in) {
         rejected = true;
         cancelDeadline();
         in.skipBytes(in.readableBytes());
     }
 
-    private static HttpRequest failed(Exception cause) {
+    private static HttpRequest failed(Exception cause, String requestId) {
         HttpRequest bad = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/", Unpooled.EMPTY_BUFFER);
+        if (requestId != null) {
+            bad.headers().set(ProxyHeaders.X_REQUEST_ID, requestId);
+        }
         bad.setDecoderResult(DecoderResult.failure(cause));
         return bad;
     }
 
+    static Exception cause(String refusal, ClientLimits limits) {
+        if (refusal == HeadScan.TOO_MANY_HEADERS) {
+            return new TooLongHttpHeaderException("more than " + limits.maxHeaders() + " header fields");
+        }
+        if (refusal == HeadScan.HEADERS_TOO_LARGE) {
+            return new TooLongHttpHeaderException("header block larger than " + limits.maxHeaderSize() + " bytes");
+        }
+        if (refusal == HeadScan.LINE_TOO_LONG) {
+            return new TooLongHttpLineException("request line longer than " + limits.maxRequestLine() + " bytes");
+        }
+        return new HeadRefusedException(refusal);
+    }
+
     private void headTimedOut() {
         headDeadline = null;
-        if (rejected || !inHead || !headStarted || !ctx.channel().isActive()) {
+        if (rejected || !inHead || !scan.started() || !ctx.channel().isActive()) {
             return;
         }
         rejected = true;
-        ctx.fireChannelRead(failed(new HeadTimeoutException(limits.requestHeadTimeout().toMillis())));
+        ctx.fireChannelRead(failed(new HeadTimeoutException(limits.requestHeadTimeout().toMillis()), null));
         ctx.fireChannelReadComplete();
     }
 
@@ -271,76 +297,24 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
         }
     }
 
-    private void startHead() {
-        cancelDeadline();
-        inHead = true;
-        headStarted = false;
-        sawRequestLine = false;
-        afterLf = false;
-        afterCr = false;
-        lineLength = 0;
-        headerLines = 0;
-        nameMatch = 0;
-        contentLengthFields = 0;
-        scannedTo = consumed;
-    }
-
-    /** Scans the unscanned part of the head; the refusal message, or null. */
-    private String scanHead(ByteBuf in) {
-        int from = in.readerIndex() + (int) Math.max(0, scannedTo - consumed);
-        int to = in.writerIndex();
-        if (from < to && !headStarted) {
-            headStarted = true;
-            headStartNanos = System.nanoTime();
+    /**
+     * The client closed the connection: a request cut short in its fields or its body is handed
+     * on as failed (the gate answers and counts it; the handler after it sees the close next).
+     */
+    @Override
+    protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+        super.decodeLast(ctx, in, out);
+        if (rejected || held) {
+            return;
         }
-        for (int i = from; i < to; i++) {
-            int b = in.getByte(i) & 0xff;
-            if (afterCr && b != '\n') {
-                return BARE_CR;
-            }
-            if (b == '\n') {
-                afterCr = false;
-                if (sawRequestLine && lineLength == 0) {
-                    inHead = false;
-                    cancelDeadline();
-                    scannedTo = consumed + (i + 1 - in.readerIndex());
-                    return null;
-                }
-                if (lineLength > 0) {
-                    if (sawRequestLine && ++headerLines > limits.maxHeaders()) {
-                        return TOO_MANY_HEADERS;
-                    }
-                    sawRequestLine = true;
-                }
-                lineLength = 0;
-                nameMatch = 0;
-                afterLf = true;
-            } else if (b == '\r') {
-                afterCr = true;
-            } else {
-                if ((b < 0x20 && b != '\t') || b == 0x7f) {
-                    return CONTROL;
-                }
-                if (afterLf && sawRequestLine && (b == ' ' || b == '\t')) {
-                    return OBS_FOLD;
-                }
-                afterLf = false;
-                if (sawRequestLine && nameMatch >= 0) {
-                    if (nameMatch == CONTENT_LENGTH.length) {
-                        nameMatch = -1;
-                        if (b == ':' && ++contentLengthFields > 1) {
-                            return CL_REPEATED;
-                        }
-                    } else if ((b | 0x20) == CONTENT_LENGTH[nameMatch] || b == CONTENT_LENGTH[nameMatch]) {
-                        nameMatch++;
-                    } else {
-                        nameMatch = -1;
-                    }
-                }
-                lineLength++;
-            }
+        if (!inHead) {
+            rejected = true;
+            LastHttpContent cut = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, EmptyHttpHeaders.INSTANCE);
+            cut.setDecoderResult(DecoderResult.failure(new PrematureChannelClosureException("connection closed before the request body ended")));
+            out.add(cut);
+        } else if (scan.sawRequestLine()) {
+            rejected = true;
+            out.add(failed(new PrematureChannelClosureException("connection closed before the request head ended"), null));
         }
-        scannedTo = consumed + (to - in.readerIndex());
-        return null;
     }
 }

@@ -1,7 +1,6 @@
 package dev.gatehouse.proxy.http1;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
@@ -37,8 +36,9 @@ public final class HeadFields extends MapOnlyHeaders {
     /** Received fields removed since; null while none is. */
     private boolean[] removed;
     private int removedCount;
-    /** Appended fields, name then value; null while none is. */
-    private ArrayList<CharSequence> added;
+    /** Appended fields, name then value, in the first {@link #addedLen} slots; null while none is. */
+    private CharSequence[] added;
+    private int addedLen;
     /** Once set, the fields live here and every call goes to it. */
     private HttpHeaders map;
 
@@ -84,7 +84,7 @@ public final class HeadFields extends MapOnlyHeaders {
     }
 
     private int addedCount() {
-        return added == null ? 0 : added.size() / 2;
+        return addedLen / 2;
     }
 
     /** The fields as a {@code DefaultHttpHeaders}, made once; every later call is answered by it. */
@@ -99,10 +99,11 @@ public final class HeadFields extends MapOnlyHeaders {
                 }
             }
             for (int j = 0; j < addedCount(); j++) {
-                m.add(added.get(2 * j), added.get(2 * j + 1));
+                m.add(added[2 * j], added[2 * j + 1]);
             }
             map = m;
             added = null;
+            addedLen = 0;
         }
         return m;
     }
@@ -133,9 +134,9 @@ public final class HeadFields extends MapOnlyHeaders {
             }
         }
         for (int j = 0; j < addedCount(); j++) {
-            writeText(buf, added.get(2 * j));
+            HeadValues.writeText(buf, added[2 * j]);
             buf.writeShort(COLON_SP);
-            writeText(buf, added.get(2 * j + 1));
+            HeadValues.writeText(buf, added[2 * j + 1]);
             buf.writeShort(CRLF);
         }
         return true;
@@ -143,14 +144,6 @@ public final class HeadFields extends MapOnlyHeaders {
 
     private static final int COLON_SP = (':' << 8) | ' ';
     private static final int CRLF = ('\r' << 8) | '\n';
-
-    private static void writeText(ByteBuf buf, CharSequence s) {
-        if (s instanceof AsciiString a) {
-            ByteBufUtil.copy(a, buf);
-        } else {
-            ByteBufUtil.writeAscii(buf, s);
-        }
-    }
 
     @Override
     public String get(CharSequence name) {
@@ -163,8 +156,8 @@ public final class HeadFields extends MapOnlyHeaders {
             }
         }
         for (int j = 0; j < addedCount(); j++) {
-            if (AsciiString.contentEqualsIgnoreCase(added.get(2 * j), name)) {
-                return added.get(2 * j + 1).toString();
+            if (AsciiString.contentEqualsIgnoreCase(added[2 * j], name)) {
+                return added[2 * j + 1].toString();
             }
         }
         return null;
@@ -182,8 +175,8 @@ public final class HeadFields extends MapOnlyHeaders {
             }
         }
         for (int j = 0; j < addedCount(); j++) {
-            if (AsciiString.contentEqualsIgnoreCase(added.get(2 * j), name)) {
-                out.add(added.get(2 * j + 1).toString());
+            if (AsciiString.contentEqualsIgnoreCase(added[2 * j], name)) {
+                out.add(added[2 * j + 1].toString());
             }
         }
         return out;
@@ -195,18 +188,29 @@ public final class HeadFields extends MapOnlyHeaders {
         if (map != null) {
             return map.valueCharSequenceIterator(name);
         }
-        List<CharSequence> out = new ArrayList<>(2);
+        CharSequence first = null;
+        List<CharSequence> out = null;
         for (int i = 0; i < count; i++) {
             if (kept(i) && nameIs(i, name)) {
-                out.add(valueView(i));
+                CharSequence v = valueView(i);
+                if (first == null) {
+                    first = v;
+                } else {
+                    out = HeadValues.more(out, first, v);
+                }
             }
         }
         for (int j = 0; j < addedCount(); j++) {
-            if (AsciiString.contentEqualsIgnoreCase(added.get(2 * j), name)) {
-                out.add(added.get(2 * j + 1));
+            if (AsciiString.contentEqualsIgnoreCase(added[2 * j], name)) {
+                if (first == null) {
+                    first = added[2 * j + 1];
+                } else {
+                    out = HeadValues.more(out, first, added[2 * j + 1]);
+                }
             }
         }
-        return out.iterator();
+        // nearly every lookup finds one value or none: no list for those
+        return out != null ? out.iterator() : first != null ? new HeadValues.One(first) : java.util.Collections.emptyIterator();
     }
 
     @Override
@@ -220,7 +224,7 @@ public final class HeadFields extends MapOnlyHeaders {
             }
         }
         for (int j = 0; j < addedCount(); j++) {
-            if (AsciiString.contentEqualsIgnoreCase(added.get(2 * j), name)) {
+            if (AsciiString.contentEqualsIgnoreCase(added[2 * j], name)) {
                 return true;
             }
         }
@@ -234,12 +238,12 @@ public final class HeadFields extends MapOnlyHeaders {
             return map.containsValue(name, value, ignoreCase);
         }
         for (int i = 0; i < count; i++) {
-            if (kept(i) && nameIs(i, name) && hasToken(valueView(i), value, ignoreCase)) {
+            if (kept(i) && nameIs(i, name) && HeadValues.hasToken(valueView(i), value, ignoreCase)) {
                 return true;
             }
         }
         for (int j = 0; j < addedCount(); j++) {
-            if (AsciiString.contentEqualsIgnoreCase(added.get(2 * j), name) && hasToken(added.get(2 * j + 1), value, ignoreCase)) {
+            if (AsciiString.contentEqualsIgnoreCase(added[2 * j], name) && HeadValues.hasToken(added[2 * j + 1], value, ignoreCase)) {
                 return true;
             }
         }
@@ -259,30 +263,6 @@ public final class HeadFields extends MapOnlyHeaders {
     /** The value of received field {@code i}, as a view over the head's bytes. */
     AsciiString value(int i) {
         return valueView(i);
-    }
-
-    private static boolean hasToken(CharSequence v, CharSequence token, boolean ignoreCase) {
-        int n = v.length();
-        int i = 0;
-        while (i <= n) {
-            int end = i;
-            while (end < n && v.charAt(end) != ',') {
-                end++;
-            }
-            int from = i;
-            int to = end;
-            while (from < to && (v.charAt(from) == ' ' || v.charAt(from) == '\t')) {
-                from++;
-            }
-            while (to > from && (v.charAt(to - 1) == ' ' || v.charAt(to - 1) == '\t')) {
-                to--;
-            }
-            if (to - from == token.length() && AsciiString.regionMatches(v, ignoreCase, from, token, 0, to - from)) {
-                return true;
-            }
-            i = end + 1;
-        }
-        return false;
     }
 
     @Override
@@ -322,7 +302,7 @@ public final class HeadFields extends MapOnlyHeaders {
             }
         }
         for (int j = 0; j < addedCount(); j++) {
-            out.add(new SimpleImmutableEntry<>(added.get(2 * j), added.get(2 * j + 1)));
+            out.add(new SimpleImmutableEntry<>(added[2 * j], added[2 * j + 1]));
         }
         return out.iterator();
     }
@@ -352,10 +332,12 @@ public final class HeadFields extends MapOnlyHeaders {
             return this;
         }
         if (added == null) {
-            added = new ArrayList<>(12);
+            added = new CharSequence[16]; // the proxy's own fields of a request or a response fit
+        } else if (addedLen == added.length) {
+            added = java.util.Arrays.copyOf(added, addedLen * 2);
         }
-        added.add(name);
-        added.add(v);
+        added[addedLen++] = name;
+        added[addedLen++] = v;
         return this;
     }
 
@@ -386,9 +368,10 @@ public final class HeadFields extends MapOnlyHeaders {
         }
         if (added != null) {
             for (int j = addedCount() - 1; j >= 0; j--) {
-                if (AsciiString.contentEqualsIgnoreCase(added.get(2 * j), name)) {
-                    added.remove(2 * j + 1);
-                    added.remove(2 * j);
+                if (AsciiString.contentEqualsIgnoreCase(added[2 * j], name)) {
+                    System.arraycopy(added, 2 * j + 2, added, 2 * j, addedLen - 2 * j - 2);
+                    added[--addedLen] = null;
+                    added[--addedLen] = null;
                 }
             }
         }
@@ -405,6 +388,7 @@ public final class HeadFields extends MapOnlyHeaders {
         java.util.Arrays.fill(removed, true);
         removedCount = count;
         added = null;
+        addedLen = 0;
         return this;
     }
 }

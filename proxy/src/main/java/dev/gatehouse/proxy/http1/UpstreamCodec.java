@@ -1,7 +1,9 @@
 package dev.gatehouse.proxy.http1;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.CombinedChannelDuplexHandler;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestEncoder;
 
@@ -44,6 +46,14 @@ public final class UpstreamCodec extends CombinedChannelDuplexHandler<ResponseDe
                 decoder.requestSent(req.method());
             }
             super.encode(ctx, msg, out);
+        }
+
+        /** A head the proxy decoded ({@link ParsedRequest}) is written as ranges of its received bytes plus the edits. */
+        @Override
+        protected void encodeHeaders(HttpHeaders headers, ByteBuf buf) {
+            if (!(headers instanceof HeadFields fields) || !fields.writeTo(buf)) {
+                super.encodeHeaders(headers, buf);
+            }
         }
     }
 }
