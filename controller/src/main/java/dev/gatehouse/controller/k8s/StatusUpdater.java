@@ -297,7 +297,8 @@ final class StatusUpdater implements AutoCloseable {
         Map<String, Since> seen = new HashMap<>();
         List<Pending> todo = new ArrayList<>();
         long now = time.nanoTime();
-        Map<String, String> rejections = fleet.rejections(d.version());
+        ProxyFleet planned = new FleetView(fleet); // each count once per pass, not once per object
+        Map<String, String> rejections = planned.rejections(d.version());
         for (ObjectStatus s : d.translation().statuses()) {
             String key = s.source().display();
             Since was = since.get(s.source().uid());
@@ -310,8 +311,8 @@ final class StatusUpdater implements AutoCloseable {
                 continue;
             }
             Since from = seen.get(s.source().uid());
-            StatusShown.Judged inputs = StatusShown.Judged.of(s, shown.base(key, cr), from.version(), fleet, rejections);
-            if (shown.unchangedBefore(key, inputs) || wanted(key, cr, s, d.version(), seen, rejections) == null) {
+            StatusShown.Judged inputs = StatusShown.Judged.of(s, shown.base(key, cr), from.version(), planned, rejections);
+            if (shown.unchangedBefore(key, inputs) || wanted(key, cr, s, d.version(), seen, planned, rejections) == null) {
                 unchanged.increment();
                 shown.unchanged(key, inputs);
                 continue;
@@ -334,8 +335,9 @@ final class StatusUpdater implements AutoCloseable {
                 queued.set(0);
                 return false; // a newer state (or the end of leading): the next pass starts from it
             }
-            List<StatusCondition> desired = wanted(p.key(), p.cached(), p.decided(), d.version(), since,
-                    fleet.rejections(d.version())); // the proxies' refusals of this moment
+            ProxyFleet current = fleet; // the proxies of this moment
+            List<StatusCondition> desired = wanted(p.key(), p.cached(), p.decided(), d.version(), since, current,
+                    current.rejections(d.version()));
             queued.decrementAndGet();
             if (desired == null) {
                 unchanged.increment(); // the proxies' acknowledgements made it so meanwhile
@@ -399,9 +401,8 @@ final class StatusUpdater implements AutoCloseable {
     /** The conditions to write on {@code key} now, or null when it shows them already. */
     @SuppressWarnings("rawtypes")
     private List<StatusCondition> wanted(String key, CustomResource cached, ObjectStatus s, long version, Map<String, Since> since,
-                                         Map<String, String> rejections) {
+                                         ProxyFleet f, Map<String, String> rejections) {
         CustomResource base = shown.base(key, cached);
-        ProxyFleet f = fleet;
         Since from = since.get(s.source().uid());
         List<StatusCondition> desired = new ArrayList<>(s.conditions());
         desired.add(StatusWriter.programmed(s, from == null ? version : from.version(), f, rejections,
