@@ -136,9 +136,23 @@ public final class ControllerCommand implements Callable<Integer> {
             converter = ProxyOptions.DurationOption.class,
             description = "Status writes pause while a translation or publish is pending or running, and this long after "
                     + "one, so a change reaches the proxies on cores status writes leave alone (pauses: "
-                    + "gatehouse_controller_status_paused_total). A pause longer than 10 times this (at least 1 s) lets 10 "
-                    + "writes through. 0ms..10s. Default: ${DEFAULT-VALUE}.")
+                    + "gatehouse_controller_status_paused_total); --status-max-delay bounds the pauses. 0ms..10s. "
+                    + "Default: ${DEFAULT-VALUE}.")
     java.time.Duration statusQuietAfterPublish;
+
+    @Option(names = "--status-max-delay", paramLabel = "DURATION", defaultValue = "3s",
+            converter = ProxyOptions.DurationOption.class,
+            description = "How far behind a change status may be held while changes keep coming (a rollout keeps the "
+                    + "publish path busy for minutes): then a batch of up to twice --status-writes-per-second writes goes "
+                    + "out without pausing (gatehouse_controller_status_pause_overruns_total, event=status.pause_overrun), "
+                    + "and the next no sooner than this again. 100ms..10m. Default: ${DEFAULT-VALUE}.")
+    java.time.Duration statusMaxDelay;
+
+    @Option(names = "--catch-up-versions", paramLabel = "N", defaultValue = "32",
+            description = "The versions behind the latest a proxy may be and still get one delta from the version it serves "
+                    + "(gatehouse_controller_channel_catch_ups_total); one further behind gets the whole snapshot. Each "
+                    + "version is kept as its snapshot. 1..1024. Default: ${DEFAULT-VALUE}.")
+    int catchUpVersions;
 
     @Option(names = "--deleted-names-remembered", paramLabel = "N", defaultValue = "16384",
             description = "Deleted objects remembered per informer (name, uid and resourceVersion), so a replayed event "
@@ -153,7 +167,8 @@ public final class ControllerCommand implements Callable<Integer> {
     /** The status write rate of the flag; a bad value is a usage error naming the flag. */
     ControllerConfig.StatusRate statusRate() {
         try {
-            return ControllerConfig.StatusRate.of(statusWritesPerSecond).withQuietAfterPublish(statusQuietAfterPublish);
+            return ControllerConfig.StatusRate.of(statusWritesPerSecond).withQuietAfterPublish(statusQuietAfterPublish)
+                    .withMaxDelay(statusMaxDelay);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -187,6 +202,16 @@ public final class ControllerCommand implements Callable<Integer> {
         }
     }
 
+    /** The channel server's settings of the flags; a bad value is a usage error naming the flag. */
+    ChannelServerConfig channelConfig(String token) {
+        int maxMessageBytes = channelMaxMessageBytes();
+        try {
+            return new ChannelServerConfig(channelAddress, channelPort, token, tlsCert, tlsKey, maxMessageBytes, catchUpVersions);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
     /** The {@value MessageLimitFlag#CONTROLLER} value; a bad one is a usage error naming the flag. */
     int channelMaxMessageBytes() {
         try {
@@ -213,7 +238,7 @@ public final class ControllerCommand implements Callable<Integer> {
         GatewaySelection gatewaySelection = gatewaySelection();
         ControllerConfig.StatusRate statusRate = statusRate();
         int deletedNamesRemembered = deletedNamesRemembered();
-        int maxMessageBytes = channelMaxMessageBytes();
+        channelConfig(null); // the flags checked before the token file is read
         String token = Identity.token(tokenFile);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         try (Shutdown shutdown = Shutdown.register();
@@ -221,7 +246,7 @@ public final class ControllerCommand implements Callable<Integer> {
              Running running = Running.start(client, ControllerConfig.defaults(namespaces, leaseNamespace(client), Identity.podName())
                              .withIngress(ingressConfig).withDefaultCertificate(defaultCertificate).withGateway(gatewaySelection)
                              .withStatusWrites(statusRate).withDeletedNamesRemembered(deletedNamesRemembered),
-                     new ChannelServerConfig(channelAddress, channelPort, token, tlsCert, tlsKey, maxMessageBytes), registry);
+                     channelConfig(token), registry);
              ProcessMeters jvm = ProcessMeters.bind(registry);
              StatusEndpoint status = StatusEndpoint.start(statusAddress, statusPort, running.controller::ready, registry)) {
             shutdown.await();

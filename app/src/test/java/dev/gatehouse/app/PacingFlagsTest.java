@@ -1,5 +1,6 @@
 package dev.gatehouse.app;
 
+import dev.gatehouse.controller.channel.ChannelServerConfig;
 import dev.gatehouse.controller.files.LocalSource;
 import dev.gatehouse.controller.k8s.ControllerConfig;
 import dev.gatehouse.controller.translate.ClusterStore;
@@ -11,9 +12,9 @@ import java.time.Duration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The knobs of three limits, as a user passes them: {@code gatehouse controller
- * --status-quiet-after-publish} and {@code --deleted-names-remembered}, {@code gatehouse local
- * --settle}: their defaults, their values reaching the settings the controller and local mode are
+ * The knobs of five limits, as a user passes them: {@code gatehouse controller
+ * --status-quiet-after-publish}, {@code --status-max-delay}, {@code --deleted-names-remembered} and
+ * {@code --catch-up-versions}, {@code gatehouse local --settle}: their defaults, their values reaching the settings the controller and local mode are
  * built from, and a bad value a usage error (exit 2) naming the flag.
  */
 class PacingFlagsTest {
@@ -29,10 +30,16 @@ class PacingFlagsTest {
         assertThat(defaults.statusRate()).isEqualTo(ControllerConfig.StatusRate.of(50));
         assertThat(defaults.statusRate().quietAfterPublish()).isEqualTo(ControllerConfig.StatusRate.DEFAULT_QUIET);
         assertThat(defaults.deletedNamesRemembered()).isEqualTo(ClusterStore.DEFAULT_TOMBSTONES);
+        assertThat(defaults.statusRate().maxDelay()).isEqualTo(ControllerConfig.StatusRate.DEFAULT_MAX_DELAY);
+        assertThat(defaults.channelConfig("t").catchUpVersions()).isEqualTo(ChannelServerConfig.DEFAULT_CATCH_UP_VERSIONS);
 
         ControllerCommand set = controller("--token-file", "t", "--status-quiet-after-publish", "250ms",
                 "--deleted-names-remembered", "2", "--status-writes-per-second", "500");
         assertThat(set.statusRate()).isEqualTo(new ControllerConfig.StatusRate(500, 1000, Duration.ofMillis(250)));
+        assertThat(controller("--token-file", "t", "--status-max-delay", "30s").statusRate().maxDelay())
+                .isEqualTo(Duration.ofSeconds(30));
+        assertThat(controller("--token-file", "t", "--catch-up-versions", "128").channelConfig("t").catchUpVersions())
+                .isEqualTo(128);
         assertThat(set.deletedNamesRemembered()).isEqualTo(2);
         assertThat(ControllerConfig.defaults(java.util.List.of(), "ns", "a").withDeletedNamesRemembered(set.deletedNamesRemembered())
                 .deletedNamesRemembered()).isEqualTo(2);
@@ -48,6 +55,12 @@ class PacingFlagsTest {
         LocalCheckTest.Run tombstones = LocalCheckTest.run("controller", "--token-file", "/nonexistent", "--deleted-names-remembered", "0");
         assertThat(tombstones.exit()).isEqualTo(2);
         assertThat(tombstones.err()).contains("--deleted-names-remembered: 0 (expected: 1..4194304)");
+        LocalCheckTest.Run maxDelay = LocalCheckTest.run("controller", "--token-file", "/nonexistent", "--status-max-delay", "50ms");
+        assertThat(maxDelay.exit()).isEqualTo(2);
+        assertThat(maxDelay.err()).contains("--status-max-delay: 50ms (expected: 100ms..10m)");
+        LocalCheckTest.Run catchUp = LocalCheckTest.run("controller", "--token-file", "/nonexistent", "--catch-up-versions", "0");
+        assertThat(catchUp.exit()).isEqualTo(2);
+        assertThat(catchUp.err()).contains("--catch-up-versions: 0 (expected: 1..1024");
         LocalCheckTest.Run settle = LocalCheckTest.run("local", "--dir", "/nonexistent", "--settle", "20s");
         assertThat(settle.exit()).isEqualTo(2);
         assertThat(settle.err()).contains("--settle: 20000ms (expected: 0ms..10s)");
@@ -56,7 +69,8 @@ class PacingFlagsTest {
     @Test
     void helpListsTheFlagsWithTheirDefaults() {
         assertThat(LocalCheckTest.run("controller", "--help").out()).contains("--status-quiet-after-publish=DURATION",
-                "Default: 100ms", "--deleted-names-remembered=N", "Default: 16384");
+                "Default: 100ms", "--deleted-names-remembered=N", "Default: 16384", "--status-max-delay=DURATION",
+                "Default: 3s", "--catch-up-versions=N", "Default: 32");
         assertThat(LocalCheckTest.run("local", "--help").out()).contains("--settle=DURATION", "Default: 25ms");
         assertThat(LocalSource.SETTLE).isEqualTo(Duration.ofMillis(25));
     }

@@ -148,7 +148,11 @@ class ChannelTlsE2ETest {
         assertThat(new Http(wrong.proxy.port()).get("/").statusCode()).isEqualTo(200);
         await(CONVERGE, () -> controller.channel.ackedAtLeast(controller.controller.published().version()), n -> n == 2,
                 "both proxies acknowledged the snapshot");
-        assertThat(condition(Cluster.route(client, "root"), "Programmed").getMessage()).isEqualTo("applied by every connected proxy");
+        // statuses are written paced after the acknowledgements: wait for root's, then read it
+        GatewayRoute programmed = await(CONVERGE, () -> Cluster.route(client, "root"),
+                r -> condition(r, "Programmed") != null && "True".equals(condition(r, "Programmed").getStatus()),
+                "root Programmed=True with both proxies");
+        assertThat(condition(programmed, "Programmed").getMessage()).isEqualTo("applied by every connected proxy");
         assertThat(lines("event=channel.refused")).as("one line for the whole run of refusals").hasSize(1);
     }
 }

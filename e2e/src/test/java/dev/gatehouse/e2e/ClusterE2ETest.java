@@ -124,7 +124,9 @@ class ClusterE2ETest {
                 r -> condition(r, "Programmed") != null && "True".equals(condition(r, "Programmed").getStatus()), "Programmed=True");
         assertThat(condition(profile, "Programmed").getMessage()).isEqualTo("applied by every connected proxy");
         assertThat(condition(profile, "Accepted").getStatus()).isEqualTo("True");
-        Upstream up = client.resources(Upstream.class).inNamespace(NS).withName("moesif").get();
+        // the Upstream's status is its own write, paced after the publish like every other: wait for it
+        Upstream up = await(Duration.ofSeconds(5), () -> client.resources(Upstream.class).inNamespace(NS).withName("moesif").get(),
+                u -> u.getStatus() != null && u.getStatus().targets != null, "the Upstream's first status");
         assertThat(up.getStatus().targets).isEqualTo(2);
         assertThat(up.getStatus().readyTargets).isEqualTo(2);
     }

@@ -34,6 +34,8 @@ final class ChannelCounters {
         }
     }
 
+    /** Deltas sent to a proxy several versions behind, from the version it serves ({@code --catch-up-versions}). */
+    final LongAdder catchUpsSent = new LongAdder();
     final LongAdder oversizeRefused = new LongAdder();
     final LongAdder messageBytes = new LongAdder();
     final LongAdder wireBytes = new LongAdder();
@@ -86,6 +88,10 @@ final class ChannelCounters {
             FunctionCounter.builder("gatehouse.controller.channel.delta.refusals", c.refusals, LongAdder::doubleValue)
                     .tag("kind", kind).description("Deltas a proxy refused for their content (NACK)").register(registry);
         }
+        FunctionCounter.builder("gatehouse.controller.channel.catch_ups", catchUpsSent, LongAdder::doubleValue)
+                .description("Deltas sent to a proxy more than one version behind, from the version it serves (also counted "
+                        + "in pushes by kind); one further behind than --catch-up-versions gets the whole snapshot")
+                .register(registry);
         FunctionCounter.builder("gatehouse.controller.channel.oversize", oversizeRefused, LongAdder::doubleValue)
                 .description("Messages not sent because they exceed the channel's or the proxy's message limit")
                 .register(registry);

@@ -244,7 +244,7 @@ public final class ChannelServer implements AutoCloseable {
                 throw new IllegalArgumentException("version: " + snapshot.version()
                         + " (expected: >= " + current.version() + ", the latest published)");
             }
-            next = Published.of(snapshot, contentHash, epoch, current);
+            next = Published.of(snapshot, contentHash, epoch, current, config.catchUpVersions());
             latest = next;
         }
         if (next.delta() == null) {

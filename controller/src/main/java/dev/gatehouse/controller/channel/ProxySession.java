@@ -291,9 +291,13 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
         updateState();
         ChannelCounters counters = server.counters();
         counters.sent(pushedDelta);
+        boolean catchUp = latest.catchUp(d);
+        if (catchUp) {
+            counters.catchUpsSent.increment();
+        }
         counters.messageBytes.add(message.length);
-        LOG.info("event=channel.push proxy={} version={} kind={} bytes={}", proxyId, latest.version(),
-                delta ? kindName(pushedDelta) : "snapshot", message.length);
+        LOG.info("event=channel.push proxy={} version={} kind={} catch-up={} from={} bytes={}", proxyId, latest.version(),
+                delta ? kindName(pushedDelta) : "snapshot", catchUp, delta ? Long.toString(heldVersion) : "-", message.length);
         write(message).addListener((ChannelFuture f) -> {
                     if (!f.isSuccess()) {
                         LOG.warn("event=channel.push-failed proxy={} version={} error=\"{}\"",

@@ -42,8 +42,8 @@ final class Published {
     /** The share of a snapshot's objects above which a change goes out whole. */
     static final double MAX_DELTA_SHARE = 0.5;
 
-    /** The versions before this one a proxy can catch up from with one delta. */
-    static final int CATCH_UP_VERSIONS = 32;
+    /** The versions before this one a proxy can catch up from with one delta, by default ({@code --catch-up-versions}). */
+    static final int CATCH_UP_VERSIONS = ChannelServerConfig.DEFAULT_CATCH_UP_VERSIONS;
 
     enum DeltaKind { ENDPOINTS, OBJECTS }
 
@@ -66,7 +66,7 @@ final class Published {
     private final String deltaBaseHash;
     /** The delta from the version published just before; null without one. */
     private final Delta delta;
-    /** The versions published before this one, oldest first, at most {@value #CATCH_UP_VERSIONS}. */
+    /** The versions published before this one, oldest first, at most {@code --catch-up-versions}. */
     private final List<Base> bases;
     /** Catch-up deltas computed so far, by base version ({@link #WHOLE} when none is worth sending). */
     private final Map<Long, Delta> catchUps = new HashMap<>();
@@ -92,13 +92,18 @@ final class Published {
      * @param previous the latest published before; null for none
      */
     static Published of(Snapshot snapshot, String hash, String epoch, Published previous) {
+        return of(snapshot, hash, epoch, previous, CATCH_UP_VERSIONS);
+    }
+
+    /** @param catchUpVersions the versions before this one kept to catch up from ({@code --catch-up-versions}, at least 1) */
+    static Published of(Snapshot snapshot, String hash, String epoch, Published previous, int catchUpVersions) {
         String h = hash != null ? hash : SnapshotCodec.contentHash(snapshot);
         if (previous == null || previous.version() >= snapshot.version()) {
             return new Published(snapshot, h, epoch, 0, null, null, List.of());
         }
-        List<Base> bases = new ArrayList<>(Math.min(previous.bases.size() + 1, CATCH_UP_VERSIONS));
+        List<Base> bases = new ArrayList<>(Math.min(previous.bases.size() + 1, catchUpVersions));
         if (Objects.equals(previous.epoch, epoch)) { // versions of another epoch are never a proxy's base for this one
-            bases.addAll(previous.bases.subList(Math.max(0, previous.bases.size() + 1 - CATCH_UP_VERSIONS), previous.bases.size()));
+            bases.addAll(previous.bases.subList(Math.max(0, previous.bases.size() + 1 - catchUpVersions), previous.bases.size()));
         }
         bases.add(new Base(previous.version, previous.hash, previous.snapshot));
         Delta d = diff(previous.snapshot, previous.version, previous.hash, snapshot, h, epoch);
@@ -188,6 +193,11 @@ final class Published {
         return legacyFrame;
     }
 
+    /** True when {@code d} (from {@link #deltaFor}) is a catch-up delta, not the delta from the version just before. */
+    boolean catchUp(Delta d) {
+        return d != null && d != delta;
+    }
+
     /** True when a proxy serving {@code heldVersion} with {@code heldHash} can take {@link #delta}. */
     boolean deltaFrom(long heldVersion, String heldHash) {
         return delta != null && deltaBaseVersion == heldVersion && deltaBaseHash.equals(heldHash);
@@ -196,7 +206,7 @@ final class Published {
     /**
      * The delta a proxy serving {@code heldVersion} with {@code heldHash} takes to reach this
      * version: {@link #delta} when it serves the version just before, a catch-up delta when it
-     * serves one of the {@value #CATCH_UP_VERSIONS} before that (computed once per base); null when
+     * serves one of the versions kept before that (computed once per base); null when
      * it must get the whole snapshot (an unknown base, another hash, or too much changed).
      */
     synchronized Delta deltaFor(long heldVersion, String heldHash) {

@@ -37,12 +37,20 @@ public record ControllerConfig(List<String> namespaces, String leaseNamespace, S
      * the default quiet, {@link #DEFAULT_QUIET}, covers the proxies' apply of a route delta at
      * full size (docs/scale.md), which shares the controller's cores in small installs.
      */
-    public record StatusRate(int perSecond, int burst, Duration quietAfterPublish) {
+    public record StatusRate(int perSecond, int burst, Duration quietAfterPublish, Duration maxDelay) {
         /** The default pause of status writes after each run of the publish path ({@code --status-quiet-after-publish}). */
         public static final Duration DEFAULT_QUIET = Duration.ofMillis(100);
         /** The largest pause the flag takes: a longer one starves status under a steady stream of changes. */
         public static final Duration MAX_QUIET = Duration.ofSeconds(10);
-        public static final StatusRate DEFAULT = new StatusRate(50, 100, DEFAULT_QUIET);
+        /**
+         * How far behind the latest change status may be held by the pauses for the publish path
+         * ({@code --status-max-delay}): a rollout keeps that path busy for minutes, and
+         * {@code kubectl get} would show the counts of before it all along.
+         */
+        public static final Duration DEFAULT_MAX_DELAY = Duration.ofSeconds(3);
+        /** The largest bound the flag takes. */
+        public static final Duration MAX_MAX_DELAY = Duration.ofMinutes(10);
+        public static final StatusRate DEFAULT = new StatusRate(50, 100, DEFAULT_QUIET, DEFAULT_MAX_DELAY);
 
         public StatusRate {
             if (perSecond < 1 || perSecond > 10_000) {
@@ -56,6 +64,15 @@ public record ControllerConfig(List<String> namespaces, String leaseNamespace, S
                 throw new IllegalArgumentException("--status-quiet-after-publish: " + quietAfterPublish.toMillis()
                         + "ms (expected: 0ms..10s)");
             }
+            maxDelay = java.util.Objects.requireNonNullElse(maxDelay, DEFAULT_MAX_DELAY);
+            if (maxDelay.compareTo(Duration.ofMillis(100)) < 0 || maxDelay.compareTo(MAX_MAX_DELAY) > 0) {
+                throw new IllegalArgumentException("--status-max-delay: " + maxDelay.toMillis() + "ms (expected: 100ms..10m)");
+            }
+        }
+
+        /** With the default bound on how far behind status may be held. */
+        public StatusRate(int perSecond, int burst, Duration quietAfterPublish) {
+            this(perSecond, burst, quietAfterPublish, DEFAULT_MAX_DELAY);
         }
 
         /** With the default quiet after a publish. */
@@ -70,7 +87,12 @@ public record ControllerConfig(List<String> namespaces, String leaseNamespace, S
 
         /** With {@code quiet} as the pause after each run of the publish path ({@code --status-quiet-after-publish}). */
         public StatusRate withQuietAfterPublish(Duration quiet) {
-            return new StatusRate(perSecond, burst, quiet);
+            return new StatusRate(perSecond, burst, quiet, maxDelay);
+        }
+
+        /** With {@code maxDelay} as the bound on how far behind status may be held ({@code --status-max-delay}). */
+        public StatusRate withMaxDelay(Duration maxDelay) {
+            return new StatusRate(perSecond, burst, quietAfterPublish, maxDelay);
         }
     }
 

@@ -45,7 +45,9 @@ import static java.util.Objects.requireNonNull;
  * <p>The publish path comes first: a pass plans and writes only while no translation or publish is
  * pending or running and none ran within {@code --status-quiet-after-publish} ({@link StatusPacer}),
  * so a route edit met by a long pass (a start's) is published and applied on cores the pass leaves
- * alone, and the pass goes on after it. An object whose decided status, cached object and
+ * alone, and the pass goes on after it. Neither the pauses nor newer offers hold status more than
+ * {@code --status-max-delay} behind a change: then a batch of writes goes out while changes keep
+ * coming (a rollout), and the pass it belongs to runs to the end of the batch. An object whose decided status, cached object and
  * Programmed inputs are those it was last found unchanged with is not compared again, so the
  * passes after each change and each acknowledgement cost little per unchanged object.
  *
@@ -126,6 +128,8 @@ final class StatusUpdater implements AutoCloseable {
     private Desired latest;
     private long offers;
     private boolean dirty;
+    /** When the first signal since the last pass took its state came; -1: none since. */
+    private long dirtySince = -1;
     private boolean leading;
     private boolean closed;
     private volatile ProxyFleet fleet = ProxyFleet.NONE;
@@ -195,6 +199,9 @@ final class StatusUpdater implements AutoCloseable {
         try {
             change.run();
             dirty = true;
+            if (dirtySince < 0) {
+                dirtySince = time.nanoTime();
+            }
             busy = true;
             wake.signalAll();
         } finally {
@@ -224,6 +231,8 @@ final class StatusUpdater implements AutoCloseable {
                 serial = offers;
                 dirty = false;
                 busy = true;
+                pacer.behind(dirtySince < 0 ? time.nanoTime() : dirtySince); // a retry's pass: behind since now
+                dirtySince = -1;
             } catch (InterruptedException e) {
                 return;
             } finally {
@@ -237,11 +246,15 @@ final class StatusUpdater implements AutoCloseable {
         }
     }
 
-    /** True when a newer offer arrived, leadership ended or the updater closed: the pass stops. */
+    /**
+     * True when a newer offer arrived, leadership ended or the updater closed: the pass stops. A
+     * newer offer does not stop a batch the pacer let through for status held too long behind.
+     */
     private boolean superseded(long serial) {
+        boolean batch = pacer.inBatch();
         lock.lock();
         try {
-            return closed || !leading || offers != serial;
+            return closed || !leading || (offers != serial && !batch);
         } finally {
             lock.unlock();
         }
@@ -255,7 +268,15 @@ final class StatusUpdater implements AutoCloseable {
         long cpuStart = THREADS.getCurrentThreadCpuTime();
         try {
             if (ownPass(d, serial, cpuStart)) {
-                d.others().accept(() -> awaitTurn(serial, true));
+                boolean[] stopped = {false};
+                d.others().accept(() -> {
+                    boolean go = awaitTurn(serial, true);
+                    stopped[0] |= !go;
+                    return go;
+                });
+                if (!stopped[0]) {
+                    pacer.caughtUp(); // every status shows this pass's state
+                }
             }
         } finally {
             cpu.increment(Math.max(0, THREADS.getCurrentThreadCpuTime() - cpuStart) / 1e9);
@@ -276,7 +297,8 @@ final class StatusUpdater implements AutoCloseable {
         Map<String, Since> seen = new HashMap<>();
         List<Pending> todo = new ArrayList<>();
         long now = time.nanoTime();
-        Map<String, String> rejections = fleet.rejections(d.version());
+        ProxyFleet planned = new FleetView(fleet); // each count once per pass, not once per object
+        Map<String, String> rejections = planned.rejections(d.version());
         for (ObjectStatus s : d.translation().statuses()) {
             String key = s.source().display();
             Since was = since.get(s.source().uid());
@@ -289,8 +311,8 @@ final class StatusUpdater implements AutoCloseable {
                 continue;
             }
             Since from = seen.get(s.source().uid());
-            StatusShown.Judged inputs = StatusShown.Judged.of(s, shown.base(key, cr), from.version(), fleet, rejections);
-            if (shown.unchangedBefore(key, inputs) || wanted(key, cr, s, d.version(), seen, rejections) == null) {
+            StatusShown.Judged inputs = StatusShown.Judged.of(s, shown.base(key, cr), from.version(), planned, rejections);
+            if (shown.unchangedBefore(key, inputs) || wanted(key, cr, s, d.version(), seen, planned, rejections) == null) {
                 unchanged.increment();
                 shown.unchanged(key, inputs);
                 continue;
@@ -313,8 +335,9 @@ final class StatusUpdater implements AutoCloseable {
                 queued.set(0);
                 return false; // a newer state (or the end of leading): the next pass starts from it
             }
-            List<StatusCondition> desired = wanted(p.key(), p.cached(), p.decided(), d.version(), since,
-                    fleet.rejections(d.version())); // the proxies' refusals of this moment
+            ProxyFleet current = fleet; // the proxies of this moment
+            List<StatusCondition> desired = wanted(p.key(), p.cached(), p.decided(), d.version(), since, current,
+                    current.rejections(d.version()));
             queued.decrementAndGet();
             if (desired == null) {
                 unchanged.increment(); // the proxies' acknowledgements made it so meanwhile
@@ -360,9 +383,10 @@ final class StatusUpdater implements AutoCloseable {
             if (wait == 0) {
                 return true;
             }
+            boolean batch = pacer.inBatch();
             lock.lock();
             try {
-                if (offers == serial && leading && !closed) {
+                if ((offers == serial || batch) && leading && !closed) {
                     time.park(wake, wait);
                 }
             } catch (InterruptedException e) {
@@ -377,9 +401,8 @@ final class StatusUpdater implements AutoCloseable {
     /** The conditions to write on {@code key} now, or null when it shows them already. */
     @SuppressWarnings("rawtypes")
     private List<StatusCondition> wanted(String key, CustomResource cached, ObjectStatus s, long version, Map<String, Since> since,
-                                         Map<String, String> rejections) {
+                                         ProxyFleet f, Map<String, String> rejections) {
         CustomResource base = shown.base(key, cached);
-        ProxyFleet f = fleet;
         Since from = since.get(s.source().uid());
         List<StatusCondition> desired = new ArrayList<>(s.conditions());
         desired.add(StatusWriter.programmed(s, from == null ? version : from.version(), f, rejections,

@@ -24,6 +24,14 @@ class ChannelServerConfigTest {
                 .hasMessage("token: blank (expected: a non-blank token, or null for no authentication)");
         assertThatThrownBy(() -> new ChannelServerConfig("0.0.0.0", 1, null, Path.of("cert.pem"), null))
                 .hasMessage("tlsCert, tlsKey: only one given (expected: both for TLS, neither for plain)");
+        assertThatThrownBy(() -> ChannelServerConfig.loopback(0).withCatchUpVersions(0))
+                .hasMessage("--catch-up-versions: 0 (expected: 1..1024, the versions behind the latest a proxy may be and still "
+                        + "get one delta)");
+        assertThatThrownBy(() -> ChannelServerConfig.loopback(0).withCatchUpVersions(1025))
+                .hasMessageStartingWith("--catch-up-versions: 1025 (expected: 1..1024");
+        assertThat(ChannelServerConfig.loopback(0).catchUpVersions()).isEqualTo(32);
+        assertThat(ChannelServerConfig.loopback(0).withCatchUpVersions(3).withMaxMessageBytes(1 << 20).catchUpVersions())
+                .as("kept by the other withers").isEqualTo(3);
     }
 
     @Test

@@ -266,6 +266,47 @@ class EndpointDeltaChannelTest extends ChannelTestBase {
         assertThat(sink.current()).isEqualTo(snapshot(last, List.of(target(9000 + (int) last))));
     }
 
+    /**
+     * {@code --catch-up-versions 3}: a proxy reconnecting 3 versions behind gets one catch-up delta
+     * from the version it serves (counted and logged as one), one 4 behind the whole snapshot.
+     */
+    @Test
+    void theCatchUpWindowIsAKnobAProxyWithinGetsOneDeltaOneBeyondTheWholeSnapshot() {
+        ChannelServer server = server(ChannelServerConfig.loopback(0).withCatchUpVersions(3));
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        server.bindMeters(registry);
+        MemorySink sink = new MemorySink();
+        server.publish(snapshot(1, List.of(target(9001))));
+        ChannelClient first = client(server, "p1", sink);
+        Poll.until("v1 acked", () -> server.ackedAtLeast(1) == 1);
+        first.close();
+        Poll.until("gone", () -> server.connectedCount() == 0);
+
+        for (long v = 2; v <= 4; v++) {
+            server.publish(snapshot(v, List.of(target(9000 + (int) v))));
+        }
+        ChannelClient second = client(server, "p1", sink);
+        Poll.until("v4 acked", () -> server.ackedAtLeast(4) == 1);
+        assertThat(sink.offered()).as("three versions behind: one delta, from v1").containsExactly(1L, 4L);
+        assertThat(server.counters().of(Published.DeltaKind.ENDPOINTS).sent.sum()).isEqualTo(1);
+        assertThat(server.counters().snapshotsSent.sum()).isEqualTo(1);
+        assertThat(registry.get("gatehouse.controller.channel.catch_ups").functionCounter().count()).isEqualTo(1);
+        assertThat(logs.containing("event=channel.push proxy=p1 version=4 kind=endpoints catch-up=true from=1 ")).hasSize(1);
+        second.close();
+        Poll.until("gone again", () -> server.connectedCount() == 0);
+
+        for (long v = 5; v <= 8; v++) { // four versions: v4 is no longer among the three kept
+            server.publish(snapshot(v, List.of(target(9000 + (int) v))));
+        }
+        client(server, "p1", sink);
+        Poll.until("v8 acked", () -> server.ackedAtLeast(8) == 1);
+        assertThat(sink.offered()).containsExactly(1L, 4L, 8L);
+        assertThat(server.counters().snapshotsSent.sum()).as("four behind: the whole snapshot").isEqualTo(2);
+        assertThat(registry.get("gatehouse.controller.channel.catch_ups").functionCounter().count()).isEqualTo(1);
+        assertThat(logs.containing("event=channel.push proxy=p1 version=8 kind=snapshot catch-up=false from=- ")).hasSize(1);
+        assertThat(sink.current()).isEqualTo(snapshot(8, List.of(target(9008))));
+    }
+
     @Test
     void aSnapshotOverTheProxysLimitIsNotSentAndShowsAsItsRefusal() {
         ChannelServer server = server();

@@ -307,4 +307,51 @@ class StatusUpdaterTest {
         await(() -> writes.size() == 4, "the new leader's pass");
         assertThat(registry.get("gatehouse.controller.status.passes").counter().count()).isEqualTo(1);
     }
+
+    /**
+     * A rollout at full size: the publish path is never quiet, and a newer state arrives while each
+     * pass plans (planning over 27 000 objects outlasts the time between two publishes), which used
+     * to end every pass before its first write. Status is still written, the bound after the first
+     * change, with a state of the stream, and again a bound later.
+     */
+    @Test
+    void aStreamOfChangesNewerThanEveryPassIsWrittenWithinTheBound() throws Exception {
+        Duration bound = Duration.ofSeconds(2);
+        AtomicLong generation = new AtomicLong(1);
+        updater = new StatusUpdater(this::record, new ControllerConfig.StatusRate(1000, 1000, Duration.ofMillis(100), bound),
+                quiet -> -1, registry, fakeTime);
+        updater.fleet(new ProxyFleet() {
+            @Override
+            public int connected() {
+                return 1;
+            }
+
+            @Override
+            public int ackedAtLeast(long version) {
+                return 1;
+            }
+
+            @Override
+            public Map<String, String> rejections(long version) { // read as a pass plans: a publish meanwhile
+                long g = generation.incrementAndGet();
+                updater.offer(desired(List.of(route("edited", g)), 100 + g));
+                return Map.of();
+            }
+        });
+        long first = nanos.get();
+        updater.offer(desired(List.of(route("edited", 1)), 101));
+        updater.leading(true);
+        await(() -> writes.stream().filter(w -> w.name().equals("edited")).count() >= 2, "two writes during the stream");
+
+        List<Write> ofEdited = writes.stream().filter(w -> w.name().equals("edited")).toList();
+        assertThat(ofEdited.get(0).at() - first).as("the first write: the bound after the first change, not sooner")
+                .isBetween(bound.toNanos(), bound.toNanos() + StatusPacer.POLL_NANOS);
+        assertThat(condition(ofEdited.get(0).status(), "Accepted").getObservedGeneration())
+                .as("the newest state when the batch began (none came during the pause here)").isEqualTo(1L);
+        assertThat(ofEdited.get(1).at() - ofEdited.get(0).at()).as("the next batch a bound later")
+                .isBetween(bound.toNanos(), bound.toNanos() + StatusPacer.POLL_NANOS);
+        assertThat(condition(ofEdited.get(1).status(), "Accepted").getObservedGeneration())
+                .isGreaterThan(condition(ofEdited.get(0).status(), "Accepted").getObservedGeneration());
+        assertThat(registry.get("gatehouse.controller.status.pause_overruns").counter().count()).isGreaterThanOrEqualTo(2);
+    }
 }
