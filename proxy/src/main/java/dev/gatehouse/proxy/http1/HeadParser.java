@@ -1,10 +1,16 @@
 package dev.gatehouse.proxy.http1;
 
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Map;
 
 /**
  * Reads one complete response head (status line, field lines, the empty line) out of its bytes
@@ -25,7 +31,8 @@ import java.util.Arrays;
  * Value whitespace at both ends is not part of the value (RFC 9110 §5.5).
  */
 final class HeadParser {
-    private static final boolean[] TOKEN = new boolean[256];
+    /** The bytes of a token (RFC 9110 §5.6.2), for field names and methods; read by both head parsers. */
+    static final boolean[] TOKEN = new boolean[256];
 
     static {
         for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
@@ -168,5 +175,24 @@ final class HeadParser {
 
     static boolean isSpace(byte c) {
         return c == ' ' || c == '\t';
+    }
+
+    /**
+     * A chunked body's trailer fields as headers, without the framing fields a sender may not put
+     * there (Content-Length, Transfer-Encoding, Trailer: RFC 9110 §6.5.1): the same filter on a
+     * client's trailers and a target's.
+     */
+    static HttpHeaders trailers(HeadFields fields) {
+        HttpHeaders trailers = DefaultHttpHeadersFactory.trailersFactory().withValidation(false).newHeaders();
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = fields.iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> e = it.next();
+            CharSequence name = e.getKey();
+            if (!AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)
+                    && !AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)
+                    && !AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRAILER)) {
+                trailers.add(name.toString(), e.getValue().toString());
+            }
+        }
+        return trailers;
     }
 }

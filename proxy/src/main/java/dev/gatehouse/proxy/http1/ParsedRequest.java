@@ -1,6 +1,5 @@
 package dev.gatehouse.proxy.http1;
 
-import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
@@ -14,20 +13,16 @@ import static java.util.Objects.requireNonNull;
  * as any Netty {@link HttpRequest}. {@link #chunked()} and {@link #contentLength()} are the body
  * framing the decoder read the body with, whatever the fields say after the proxy's edits.
  */
-public final class ParsedRequest implements HttpRequest {
+public final class ParsedRequest extends ParsedHead implements HttpRequest {
     private HttpMethod method;
     private String uri;
-    private HttpVersion version;
-    private final HeadFields fields;
     private final boolean chunked;
     private final long contentLength;
-    private DecoderResult result = DecoderResult.SUCCESS;
 
     ParsedRequest(HttpMethod method, String uri, HttpVersion version, HeadFields fields, boolean chunked, long contentLength) {
+        super(version, fields);
         this.method = method;
         this.uri = uri;
-        this.version = version;
-        this.fields = fields;
         this.chunked = chunked;
         this.contentLength = contentLength;
     }
@@ -77,46 +72,14 @@ public final class ParsedRequest implements HttpRequest {
     }
 
     @Override
-    @Deprecated
-    public HttpVersion getProtocolVersion() {
-        return version;
-    }
-
-    @Override
-    public HttpVersion protocolVersion() {
-        return version;
-    }
-
-    @Override
     public ParsedRequest setProtocolVersion(HttpVersion version) {
-        this.version = requireNonNull(version, "version");
+        super.setProtocolVersion(version);
         return this;
-    }
-
-    @Override
-    public HeadFields headers() {
-        return fields;
-    }
-
-    @Override
-    @Deprecated
-    public DecoderResult getDecoderResult() {
-        return result;
-    }
-
-    @Override
-    public DecoderResult decoderResult() {
-        return result;
-    }
-
-    @Override
-    public void setDecoderResult(DecoderResult result) {
-        this.result = requireNonNull(result, "result");
     }
 
     /** Method and version only: the target and the fields may carry credentials (a key in the query, Authorization). */
     @Override
     public String toString() {
-        return "ParsedRequest(" + method + " " + version + ", " + fields.size() + " fields)";
+        return "ParsedRequest(" + method + " " + protocolVersion() + ", " + headers().size() + " fields)";
     }
 }

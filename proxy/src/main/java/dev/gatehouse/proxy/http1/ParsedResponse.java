@@ -1,6 +1,5 @@
 package dev.gatehouse.proxy.http1;
 
-import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
@@ -12,16 +11,12 @@ import static java.util.Objects.requireNonNull;
  * and its fields as {@link HeadFields} (offsets into the head's bytes, turned into a map only for
  * a caller that needs one). Everything else in the proxy takes it as any Netty {@link HttpResponse}.
  */
-public final class ParsedResponse implements HttpResponse {
-    private HttpVersion version;
+public final class ParsedResponse extends ParsedHead implements HttpResponse {
     private HttpResponseStatus status;
-    private final HeadFields fields;
-    private DecoderResult result = DecoderResult.SUCCESS;
 
     ParsedResponse(HttpVersion version, HttpResponseStatus status, HeadFields fields) {
-        this.version = version;
+        super(version, fields);
         this.status = status;
-        this.fields = fields;
     }
 
     @Override
@@ -42,46 +37,14 @@ public final class ParsedResponse implements HttpResponse {
     }
 
     @Override
-    @Deprecated
-    public HttpVersion getProtocolVersion() {
-        return version;
-    }
-
-    @Override
-    public HttpVersion protocolVersion() {
-        return version;
-    }
-
-    @Override
     public ParsedResponse setProtocolVersion(HttpVersion version) {
-        this.version = requireNonNull(version, "version");
+        super.setProtocolVersion(version);
         return this;
-    }
-
-    @Override
-    public HeadFields headers() {
-        return fields;
-    }
-
-    @Override
-    @Deprecated
-    public DecoderResult getDecoderResult() {
-        return result;
-    }
-
-    @Override
-    public DecoderResult decoderResult() {
-        return result;
-    }
-
-    @Override
-    public void setDecoderResult(DecoderResult result) {
-        this.result = requireNonNull(result, "result");
     }
 
     /** Version and status only: the fields may carry credentials (Set-Cookie) and never go to a log. */
     @Override
     public String toString() {
-        return "ParsedResponse(" + version + " " + status + ", " + fields.size() + " fields)";
+        return "ParsedResponse(" + protocolVersion() + " " + status + ", " + headers().size() + " fields)";
     }
 }

@@ -1,6 +1,5 @@
 package dev.gatehouse.proxy.http1;
 
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -9,8 +8,6 @@ import io.netty.util.AsciiString;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Iterator;
-import java.util.Map;
 
 /**
  * Reads one complete request head (request line, field lines, the empty line) out of its bytes
@@ -43,21 +40,6 @@ public final class RequestHeadParser {
     public static final String OBS_FOLD = "obsolete line folding (expected: every header on one line, RFC 9112 §5.2)";
     public static final String CONTROL = "control character in the request head (expected: visible characters, SP and HT, RFC 9110 §5.5)";
     public static final String BAD_CODING = "bad Transfer-Encoding (expected: chunked as the final coding, RFC 9112 §6.1)";
-
-    private static final boolean[] TOKEN = new boolean[256];
-
-    static {
-        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
-            TOKEN[c] = true;
-        }
-        for (int c = '0'; c <= '9'; c++) {
-            TOKEN[c] = true;
-        }
-        for (int c = 'a'; c <= 'z'; c++) {
-            TOKEN[c] = true;
-            TOKEN[c - 32] = true;
-        }
-    }
 
     private static final HttpMethod[] COMMON = {HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.HEAD,
         HttpMethod.DELETE, HttpMethod.OPTIONS, HttpMethod.PATCH, HttpMethod.TRACE, HttpMethod.CONNECT};
@@ -105,17 +87,7 @@ public final class RequestHeadParser {
                 throw new MalformedRequest(CONTROL);
             }
         }
-        HttpHeaders trailers = DefaultHttpHeadersFactory.trailersFactory().withValidation(false).newHeaders();
-        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = fields(b, 0, 4).iteratorCharSequence(); it.hasNext(); ) {
-            Map.Entry<CharSequence, CharSequence> e = it.next();
-            CharSequence name = e.getKey();
-            if (!AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)
-                    && !AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)
-                    && !AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRAILER)) {
-                trailers.add(name.toString(), e.getValue().toString());
-            }
-        }
-        return trailers;
+        return HeadParser.trailers(fields(b, 0, 4));
     }
 
     /**
@@ -136,7 +108,7 @@ public final class RequestHeadParser {
     /** Netty's constant for the usual methods (no object made), else a method of that token. */
     private static HttpMethod method(byte[] b, int end) {
         for (int i = 0; i < end; i++) {
-            if (!TOKEN[b[i] & 0xFF]) {
+            if (!HeadParser.TOKEN[b[i] & 0xFF]) {
                 throw new MalformedRequest(BAD_METHOD);
             }
         }
@@ -190,7 +162,7 @@ public final class RequestHeadParser {
                 return new HeadFields(b, at, count);
             }
             int nameEnd = pos;
-            while (nameEnd < end && TOKEN[b[nameEnd] & 0xFF]) {
+            while (nameEnd < end && HeadParser.TOKEN[b[nameEnd] & 0xFF]) {
                 nameEnd++;
             }
             if (nameEnd == pos || nameEnd == end || b[nameEnd] != ':') {

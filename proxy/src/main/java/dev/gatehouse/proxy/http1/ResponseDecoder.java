@@ -6,7 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -19,9 +18,7 @@ import io.netty.util.AsciiString;
 import io.netty.util.ByteProcessor;
 
 import java.util.ArrayDeque;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Decodes the responses of a target's HTTP/1.1 connection into a {@link ParsedResponse} (its
@@ -351,16 +348,7 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
         }
         byte[] bytes = new byte[end - r];
         in.readBytes(bytes);
-        HttpHeaders trailers = DefaultHttpHeadersFactory.trailersFactory().withValidation(false).newHeaders();
-        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = HeadParser.fields(bytes, 0).iteratorCharSequence(); it.hasNext(); ) {
-            Map.Entry<CharSequence, CharSequence> e = it.next();
-            CharSequence name = e.getKey();
-            if (!AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)
-                    && !AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)
-                    && !AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRAILER)) {
-                trailers.add(name.toString(), e.getValue().toString());
-            }
-        }
+        HttpHeaders trailers = HeadParser.trailers(HeadParser.fields(bytes, 0));
         state = State.HEAD;
         out.add(new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, trailers));
         return true;
