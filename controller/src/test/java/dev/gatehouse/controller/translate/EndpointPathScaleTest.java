@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -32,32 +31,24 @@ class EndpointPathScaleTest {
     void figures() {
         ScaleFixture f = ScaleFixture.FULL;
         ClusterState base = f.state();
-        List<List<? extends HasMetadata>> kinds = List.of(base.upstreams(), base.services(), base.routes(), base.consumers(),
-                base.kubeServices(), base.endpointSlices(), base.secrets());
+        List<List<? extends HasMetadata>> kinds = ScaleObjects.kinds(base);
         long[] rv = {1};
         ClusterStore store = new ClusterStore();
-        List<ClusterStore.Feed> feeds = new ArrayList<>();
-        for (int i = 0; i < kinds.size(); i++) {
-            ClusterStore.Feed feed = store.feed(ClusterStore.Kind.values()[i]);
-            feeds.add(feed);
-            for (HasMetadata o : kinds.get(i)) {
-                store.upsert(feed, stamp(o, rv));
-            }
-        }
+        List<ClusterStore.Feed> feeds = ScaleObjects.fill(store, kinds, rv);
         IncrementalTranslator translator = new IncrementalTranslator(Integer.MAX_VALUE);
         SnapshotVersions versions = new SnapshotVersions(() -> 0);
         versions.next(translator.translate(store.state(), IngressSelection.DEFAULT, TranslationScaleTest.TLS).snapshot());
-        HasMetadata sliceA = stamp(f.slices(77, 1).get(0), rv);
-        HasMetadata sliceB = stamp(f.slices(77, 2).get(0), rv);
+        HasMetadata sliceA = ScaleObjects.stamp(f.slices(77, 1).get(0), rv);
+        HasMetadata sliceB = ScaleObjects.stamp(f.slices(77, 2).get(0), rv);
         Set<String> service = Set.of(ScaleFixture.NS + "/svc-77");
         for (int round = 0; round < 2; round++) { // the first round warms the JIT; the second is printed
             long[][] rebuild = ScaleTiming.time(EVENTS, i -> {
-                store.upsert(feeds.get(SLICES), fresh(i % 2 == 0 ? sliceA : sliceB, rv));
+                store.upsert(feeds.get(SLICES), ScaleObjects.fresh(i % 2 == 0 ? sliceA : sliceB, rv));
                 Translation t = translator.translate(store.state(), IngressSelection.DEFAULT, TranslationScaleTest.TLS);
                 assertThat(versions.next(t.snapshot())).isNotNull();
             });
             long[][] path = ScaleTiming.time(EVENTS, i -> {
-                store.upsert(feeds.get(SLICES), fresh(i % 2 == 0 ? sliceA : sliceB, rv));
+                store.upsert(feeds.get(SLICES), ScaleObjects.fresh(i % 2 == 0 ? sliceA : sliceB, rv));
                 EndpointChange c = translator.endpoints(store.state(), service);
                 assertThat(c.needsFullTranslation()).as("declined: %s", c.fallback()).isFalse();
                 assertThat(versions.next(c.translation().snapshot())).isNotNull();
@@ -70,18 +61,6 @@ class EndpointPathScaleTest {
         System.out.println("load average " + TranslationScaleTest.loadAverage());
     }
 
-    private static final io.fabric8.kubernetes.client.utils.KubernetesSerialization SERIALIZATION =
-            new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
 
-    private static HasMetadata fresh(HasMetadata o, long[] rv) {
-        return stamp(SERIALIZATION.clone(o), rv);
-    }
 
-    private static <T extends HasMetadata> T stamp(T o, long[] rv) {
-        if (o.getMetadata().getUid() == null) {
-            o.getMetadata().setUid("uid-" + Sources.key(o) + "-" + o.getKind());
-        }
-        o.getMetadata().setResourceVersion(Long.toString(rv[0]++));
-        return o;
-    }
 }

@@ -21,27 +21,24 @@ import java.util.concurrent.ConcurrentHashMap;
 @EnabledIfSystemProperty(named = "gatehouse.scale", matches = "true")
 class RebuildScaleTest {
     private static final int EVENTS = 50;
-    private static final io.fabric8.kubernetes.client.utils.KubernetesSerialization SERIALIZATION =
-            new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
 
     @Test
     void figures() {
         ScaleFixture f = ScaleFixture.FULL;
         ClusterState base = f.state();
         long[] rv = {1};
-        List<List<? extends HasMetadata>> kinds = List.of(base.upstreams(), base.services(), base.routes(), base.consumers(),
-                base.kubeServices(), base.endpointSlices(), base.secrets());
+        List<List<? extends HasMetadata>> kinds = ScaleObjects.kinds(base);
         for (List<? extends HasMetadata> kind : kinds) {
             for (HasMetadata o : kind) {
-                stamp(o, rv);
+                ScaleObjects.stamp(o, rv);
             }
         }
         startTranslation(base);
         int k = 5_001;
-        HasMetadata routeA = stamp(f.route(k, "/edited-a"), rv);
-        HasMetadata routeB = stamp(f.route(k, "/edited-b"), rv);
-        HasMetadata sliceA = stamp(f.slices(77, 1).get(0), rv);
-        HasMetadata sliceB = stamp(f.slices(77, 2).get(0), rv);
+        HasMetadata routeA = ScaleObjects.stamp(f.route(k, "/edited-a"), rv);
+        HasMetadata routeB = ScaleObjects.stamp(f.route(k, "/edited-b"), rv);
+        HasMetadata sliceA = ScaleObjects.stamp(f.slices(77, 1).get(0), rv);
+        HasMetadata sliceB = ScaleObjects.stamp(f.slices(77, 2).get(0), rv);
         for (int round = 0; round < 2; round++) { // the first round warms the JIT; the second is printed
             boolean print = round == 1;
             rebuilds("one route edit", kinds, 2, routeA, routeB, rv, print);
@@ -76,22 +73,17 @@ class RebuildScaleTest {
         IncrementalTranslator before = new IncrementalTranslator(Integer.MAX_VALUE);
         before.translate(fromCaches(caches), IngressSelection.DEFAULT, TranslationScaleTest.TLS);
         long[][] beforeNanos = ScaleTiming.time(EVENTS, i -> {
-            HasMetadata o = fresh(i % 2 == 0 ? a : b, rv);
+            HasMetadata o = ScaleObjects.fresh(i % 2 == 0 ? a : b, rv);
             caches.get(changed).put(Sources.key(o), o);
             before.translate(fromCaches(caches), IngressSelection.DEFAULT, TranslationScaleTest.TLS);
         });
         // after: the event applied to the kept state, the state taken
         ClusterStore store = new ClusterStore();
-        List<ClusterStore.Feed> feeds = new ArrayList<>();
-        for (int i = 0; i < kinds.size(); i++) {
-            ClusterStore.Feed feed = store.feed(ClusterStore.Kind.values()[i]);
-            feeds.add(feed);
-            kinds.get(i).forEach(o -> store.upsert(feed, o));
-        }
+        List<ClusterStore.Feed> feeds = ScaleObjects.fill(store, kinds, null);
         IncrementalTranslator after = new IncrementalTranslator(Integer.MAX_VALUE);
         after.translate(store.state(), IngressSelection.DEFAULT, TranslationScaleTest.TLS);
         long[][] afterNanos = ScaleTiming.time(EVENTS, i -> {
-            store.upsert(feeds.get(changed), fresh(i % 2 == 0 ? a : b, rv));
+            store.upsert(feeds.get(changed), ScaleObjects.fresh(i % 2 == 0 ? a : b, rv));
             after.translate(store.state(), IngressSelection.DEFAULT, TranslationScaleTest.TLS);
         });
         if (print) {
@@ -110,17 +102,5 @@ class RebuildScaleTest {
         return (List<T>) new ArrayList<>(cache.values());
     }
 
-    /** A copy at the next resourceVersion: an informer hands out a new object for every change. */
-    private static HasMetadata fresh(HasMetadata o, long[] rv) {
-        HasMetadata copy = SERIALIZATION.clone(o);
-        return stamp(copy, rv);
-    }
 
-    private static <T extends HasMetadata> T stamp(T o, long[] rv) {
-        if (o.getMetadata().getUid() == null) {
-            o.getMetadata().setUid("uid-" + Sources.key(o) + "-" + o.getKind());
-        }
-        o.getMetadata().setResourceVersion(Long.toString(rv[0]++));
-        return o;
-    }
 }

@@ -12,7 +12,6 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -39,36 +38,26 @@ class RouteEditScaleTest {
     private static final String[] PHASES = {"event applied to the kept state", "state taken", "translate (incremental)",
             "number and hash", "object delta diff", "delta encoded", "whole path"};
     private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
-    private static final io.fabric8.kubernetes.client.utils.KubernetesSerialization SERIALIZATION =
-            new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
 
     @Test
     void figures() {
         ScaleFixture f = ScaleFixture.FULL;
         ClusterState base = f.state();
-        List<List<? extends HasMetadata>> kinds = List.of(base.upstreams(), base.services(), base.routes(), base.consumers(),
-                base.kubeServices(), base.endpointSlices(), base.secrets());
+        List<List<? extends HasMetadata>> kinds = ScaleObjects.kinds(base);
         long[] rv = {1};
         ClusterStore store = new ClusterStore();
-        List<ClusterStore.Feed> feeds = new ArrayList<>();
-        for (int i = 0; i < kinds.size(); i++) {
-            ClusterStore.Feed feed = store.feed(ClusterStore.Kind.values()[i]);
-            feeds.add(feed);
-            for (HasMetadata o : kinds.get(i)) {
-                store.upsert(feed, stamp(o, rv));
-            }
-        }
+        List<ClusterStore.Feed> feeds = ScaleObjects.fill(store, kinds, rv);
         IncrementalTranslator translator = new IncrementalTranslator(Integer.MAX_VALUE);
         SnapshotVersions versions = new SnapshotVersions(() -> 0);
         Snapshot[] published = {versions.next(translator.translate(store.state(), IngressSelection.DEFAULT,
                 TranslationScaleTest.TLS).snapshot())};
-        HasMetadata routeA = stamp(f.route(5_001, "/edited-a"), rv);
-        HasMetadata routeB = stamp(f.route(5_001, "/edited-b"), rv);
+        HasMetadata routeA = ScaleObjects.stamp(f.route(5_001, "/edited-a"), rv);
+        HasMetadata routeB = ScaleObjects.stamp(f.route(5_001, "/edited-b"), rv);
         int[] bytes = new int[1];
         for (int round = 0; round < 2; round++) { // the first round warms the JIT; the second is printed
             long[][] cpu = new long[PHASES.length][EVENTS];
             for (int i = 0; i < EVENTS; i++) {
-                HasMetadata edit = fresh(i % 2 == 0 ? routeA : routeB, rv);
+                HasMetadata edit = ScaleObjects.fresh(i % 2 == 0 ? routeA : routeB, rv);
                 long[] at = new long[PHASES.length];
                 at[0] = CPU.getCurrentThreadCpuTime();
                 store.upsert(feeds.get(ROUTES), edit);
@@ -107,16 +96,5 @@ class RouteEditScaleTest {
         System.out.println("load average " + TranslationScaleTest.loadAverage());
     }
 
-    /** A copy at the next resourceVersion: an informer hands out a new object for every change. */
-    private static HasMetadata fresh(HasMetadata o, long[] rv) {
-        return stamp(SERIALIZATION.clone(o), rv);
-    }
 
-    private static <T extends HasMetadata> T stamp(T o, long[] rv) {
-        if (o.getMetadata().getUid() == null) {
-            o.getMetadata().setUid("uid-" + Sources.key(o) + "-" + o.getKind());
-        }
-        o.getMetadata().setResourceVersion(Long.toString(rv[0]++));
-        return o;
-    }
 }
