@@ -37,6 +37,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Objects;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -238,6 +239,12 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
      */
     public synchronized List<Problem> apply(Snapshot snapshot) {
         return apply(snapshot, null, null, null);
+    }
+
+    /** As {@link #apply(Snapshot)}, with the content hash the channel computed for it (not computed again). */
+    @Override
+    public synchronized List<Problem> apply(Snapshot snapshot, String contentHash) {
+        return apply(snapshot, Objects.requireNonNull(contentHash, "contentHash"), null, null);
     }
 
     /**

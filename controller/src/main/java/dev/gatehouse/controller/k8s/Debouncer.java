@@ -18,11 +18,12 @@ import java.util.concurrent.TimeUnit;
  * <p>{@link #markSoon()} is for the change that is most frequent and most urgent, one
  * EndpointSlice, when the {@link EndpointPath} cannot serve it alone (an Ingress reads its
  * Service, an Upstream changed, no rebuild yet): when the debouncer is quiet (nothing pending, no run in progress, and the last
- * run ended at least {@code holdOff} ago) it runs at once instead of waiting the hold-off. The
- * hold-off was 50 ms of the 177 ms median from an endpoint write to its publish at full size
- * (docs/scale.md); the rebuild after one EndpointSlice change now costs 57 ms of CPU median
- * (30–134 ms over 50, on a loaded machine; {@code RebuildScaleTest}), so the hold-off was close to
- * half of the controller's part. A storm still coalesces: the first change of a rollout runs at
+ * run ended at least {@code holdOff} ago) it runs at once instead of waiting the hold-off. When
+ * this was written, the hold-off was 50 ms of a 177 ms median from an endpoint write to its publish
+ * at full size, and the rebuild after one EndpointSlice change cost 57 ms of CPU median (30–134 ms
+ * over 50, on a loaded machine; {@code RebuildScaleTest}): the hold-off was close to half of the
+ * controller's part. (Most slice changes now take the {@link EndpointPath} and never reach the
+ * debouncer; docs/scale.md has today's figures.) A storm still coalesces: the first change of a rollout runs at
  * once, and every change that comes while a run is pending, in progress, or less than
  * {@code holdOff} after one waits as {@link #mark()} does; so a rollout's burst is one immediate
  * run, then the runs {@link #mark()} makes: one after each pause of {@code holdOff}, and at least

@@ -43,7 +43,7 @@ final class GatewayBackends {
     /** The largest backendRef weight the Gateway API allows. */
     static final long MAX_ROUTE_WEIGHT = 1_000_000;
     /** The largest target weight a snapshot takes (config.Upstream.Target). */
-    static final int MAX_WEIGHT = 65535;
+    static final int MAX_WEIGHT = Target.MAX_WEIGHT;
     /** The kind of a backendRef to a Gatehouse Upstream (group {@code gatehouse.dev}). */
     static final String UPSTREAM_KIND = "Upstream";
 

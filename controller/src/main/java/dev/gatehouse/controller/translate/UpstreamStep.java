@@ -113,8 +113,8 @@ final class UpstreamStep {
         for (int i = 0; i < declared.size(); i++) {
             UpstreamSpec.Target t = declared.get(i);
             int weight = t.weight == null ? Target.DEFAULT_WEIGHT : t.weight;
-            if (weight < 0 || weight > 65535) {
-                report.invalid("spec.targets[" + i + "].weight", weight + " (expected: 0..65535)");
+            if (weight < 0 || weight > Target.MAX_WEIGHT) {
+                report.invalid("spec.targets[" + i + "].weight", weight + " (expected: 0.." + Target.MAX_WEIGHT + ")");
                 continue;
             }
             try {
@@ -239,8 +239,9 @@ final class UpstreamStep {
             if (failures < 1) {
                 report.invalid("spec.healthChecks.passive.consecutiveFailures", failures + " (expected: >= 1)");
             }
-            if (maxPercent < 0 || maxPercent > 100) {
-                report.invalid("spec.healthChecks.passive.maxEjectionPercent", maxPercent + " (expected: 0..100)");
+            if (maxPercent < 0 || maxPercent > Upstream.Passive.MAX_EJECTION_PERCENT) {
+                report.invalid("spec.healthChecks.passive.maxEjectionPercent",
+                        maxPercent + " (expected: 0.." + Upstream.Passive.MAX_EJECTION_PERCENT + ")");
             }
             passive = new Upstream.Passive(failures,
                     duration(p.ejectionTime, 30_000, "spec.healthChecks.passive.ejectionTime", report), maxPercent);

@@ -328,7 +328,7 @@ final class SnapshotApplier {
         if (errors.isEmpty()) {
             List<Problem> problems;
             try {
-                problems = Objects.requireNonNullElse(sink.apply(snapshot), List.of());
+                problems = Objects.requireNonNullElse(sink.apply(snapshot, pushed.hash()), List.of());
             } catch (RuntimeException e) {
                 LOG.error("event=channel.apply-failed version={} error=\"{}\"", push.version(), e.toString(), e);
                 problems = List.of(new Problem(null, "snapshot", "the proxy failed to apply it: " + e));

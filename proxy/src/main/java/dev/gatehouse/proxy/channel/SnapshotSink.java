@@ -20,6 +20,15 @@ public interface SnapshotSink {
     List<Problem> apply(Snapshot snapshot);
 
     /**
+     * As {@link #apply(Snapshot)}, with {@code snapshot}'s content hash, which the channel computed
+     * and checked against the controller's: a sink that would hash the snapshot again takes it
+     * instead, so a whole snapshot is hashed once on its way in.
+     */
+    default List<Problem> apply(Snapshot snapshot, String contentHash) {
+        return apply(snapshot);
+    }
+
+    /**
      * Serves {@code next}, which differs from {@link #current()} only in the targets of
      * {@code changedUpstreams} (an endpoint delta, already checked to apply to what is served):
      * a sink that can replace targets in place does so, keeping routes, key maps and the state of

@@ -49,6 +49,16 @@ class SnapshotApplierTest {
         assertThat(applier.hello("p1").lastHash()).isEqualTo(push.hash());
     }
 
+    /** The proxy compiles with the hash the channel checked instead of hashing the whole snapshot a second time. */
+    @Test
+    void aWholeSnapshotIsHandedOnWithTheHashTheChannelChecked() {
+        TestSnapshots.Sink sink = new TestSnapshots.Sink(null);
+        SnapshotApplier applier = new SnapshotApplier(sink, null);
+        SnapshotPush push = SnapshotPush.of(TestSnapshots.v(2));
+        assertThat(applier.receive(push)).isEqualTo(Ack.of(2, push.hash()));
+        assertThat(sink.hashes).containsExactly(push.hash());
+    }
+
     @Test
     void problemsBecomeObjectErrorsAndNothingIsPersisted(@TempDir Path dir) {
         TestSnapshots.Sink sink = new TestSnapshots.Sink(TestSnapshots.v(1));

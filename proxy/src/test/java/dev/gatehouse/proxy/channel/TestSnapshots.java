@@ -34,6 +34,8 @@ final class TestSnapshots {
     /** An in-memory sink; {@code judge} decides the problems. */
     static final class Sink implements SnapshotSink {
         final List<Long> offered = new ArrayList<>();
+        /** The content hashes handed with whole snapshots, in order. */
+        final List<String> hashes = new ArrayList<>();
         Snapshot current;
         Function<Snapshot, List<Problem>> judge = s -> List.of();
 
@@ -49,6 +51,12 @@ final class TestSnapshots {
                 current = snapshot;
             }
             return problems;
+        }
+
+        @Override
+        public List<Problem> apply(Snapshot snapshot, String contentHash) {
+            hashes.add(contentHash);
+            return apply(snapshot);
         }
 
         @Override
