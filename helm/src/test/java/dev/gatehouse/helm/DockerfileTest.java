@@ -47,7 +47,7 @@ class DockerfileTest {
         assertThat(((Map<?, ?>) values.get("controller")).get("javaOpts")).as("controller.javaOpts")
                 .isEqualTo(TuningChartTest.DEFAULT_JAVA_OPTS);
         assertThat(((Map<?, ?>) values.get("proxy")).get("javaOpts")).as("proxy.javaOpts")
-                .isEqualTo(TuningChartTest.DEFAULT_JAVA_OPTS + " -Xmn64m -XX:PerMethodTrapLimit=0").isEqualTo(TuningChartTest.PROXY_JAVA_OPTS);
+                .isEqualTo(TuningChartTest.DEFAULT_JAVA_OPTS + " -Xmn64m").isEqualTo(TuningChartTest.PROXY_JAVA_OPTS);
     }
 
     /**

@@ -28,11 +28,8 @@ class TuningChartTest {
     static final Path TUNING = Path.of("src/test/resources/values-tuning.yaml");
     static final String DEFAULT_JAVA_OPTS = "-XX:+UseParallelGC -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
             + " -XX:SharedArchiveFile=" + DockerfileTest.ARCHIVE;
-    /**
-     * The proxy's: the image's defaults, a fixed young generation (docs/decisions.md, "The proxy's JVM
-     * flags") and no branch left out of compiled code ("The start-of-load stall").
-     */
-    static final String PROXY_JAVA_OPTS = DEFAULT_JAVA_OPTS + " -Xmn64m -XX:PerMethodTrapLimit=0";
+    /** The proxy's: the image's defaults and a fixed young generation (docs/decisions.md, "The proxy's JVM flags"). */
+    static final String PROXY_JAVA_OPTS = DEFAULT_JAVA_OPTS + " -Xmn64m";
     static final String DIGEST = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     static PodSpec pod(List<HasMetadata> objects, String name) {
@@ -83,7 +80,6 @@ class TuningChartTest {
                 .containsPattern("size_t NewSize\\s+= " + 64 * 1024 * 1024)
                 .containsPattern("size_t MaxNewSize\\s+= " + 64 * 1024 * 1024)
                 .containsPattern("bool UseParallelGC\\s+= true")
-                .containsPattern("intx PerMethodTrapLimit\\s+= 0 ")
                 .containsPattern("double MaxRAMPercentage\\s+= 75")
                 .containsPattern("bool ExitOnOutOfMemoryError\\s+= true")
                 .containsPattern("ccstr SharedArchiveFile\\s+= " + DockerfileTest.ARCHIVE);
