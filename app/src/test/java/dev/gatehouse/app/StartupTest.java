@@ -42,6 +42,13 @@ import static org.assertj.core.api.Assertions.fail;
  */
 class StartupTest {
     private static final int ROUNDS = 3;
+    /**
+     * The answer of the command's own channel listener. The command binds it, and its status port,
+     * to port 0 while the test's reserved port is free again: once in a CI run the kernel gave the
+     * channel exactly that port. Such a round says nothing about the proxy and is run again on
+     * another port; any other answer is asserted.
+     */
+    private static final String OWN_CHANNEL = "not found: the channel is at /v1/channel";
     private static final long START_MILLIS = 30_000;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -50,23 +57,27 @@ class StartupTest {
         try (DemoBackend one = DemoBackend.start("127.0.0.1", 0, "replica-1");
              DemoBackend two = DemoBackend.start("127.0.0.1", 0, "replica-2")) {
             writeSeed(dir, one.port(), two.port());
-            for (int round = 1; round <= ROUNDS; round++) {
+            for (int round = 1, attempt = 1; round <= ROUNDS; attempt++) {
                 int port = reserveFreePort();
                 try (Running local = Running.start("Gatehouse serves", "local", "--dir", dir.toString(), "--address", "127.0.0.1",
                         "--port", Integer.toString(port), "--status-port", "0", "--access-log", "off", "--drain-delay", "0s")) {
                     String reply = firstExchange(port, local);
+                    if (reply.contains(OWN_CHANNEL) && attempt < ROUNDS + 2) {
+                        continue; // the reserved port was taken by the command's own channel listener (port 0): another port
+                    }
                     assertThat(reply).as("round %d: the first answer", round).startsWith("HTTP/1.1 200 ")
                             .containsIgnoringCase("X-Served-By: replica-").endsWith("Hello from my service");
                     local.awaitBanner();
                     assertThat(local.out()).contains("Gatehouse serves " + dir + " on 127.0.0.1:" + port);
                 }
+                round++;
             }
         }
     }
 
     @Test
     void demoAnswersTheVeryFirstRequestFromTheSeed(@TempDir Path dir) throws Exception {
-        for (int round = 1; round <= 2; round++) {
+        for (int round = 1, attempt = 1; round <= 2; attempt++) {
             int one = reserveFreePort();
             int two = reserveFreePort();
             writeSeed(dir, one, two);
@@ -75,11 +86,15 @@ class StartupTest {
                     "--address", "127.0.0.1", "--port", Integer.toString(port), "--status-port", "0", "--access-log", "off",
                     "--drain-delay", "0s")) {
                 String reply = firstExchange(port, demo);
+                if (reply.contains(OWN_CHANNEL) && attempt < 4) {
+                    continue; // the reserved port was taken by the command's own channel listener (port 0): another port
+                }
                 assertThat(reply).as("round %d: the first answer", round).startsWith("HTTP/1.1 200 ")
                         .containsIgnoringCase("X-Served-By: replica-").endsWith("Hello from my service");
                 demo.awaitBanner();
                 assertThat(demo.out()).contains("curl -i http://localhost:" + port + "/profile");
             }
+            round++;
         }
     }
 
