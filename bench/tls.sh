@@ -158,6 +158,18 @@ for load in ["https", "hs", "h2"]:
         ratio = f"{statistics.median(t['rpc'])/base:.2f}" if base else "—"
         lines.append(f"| {peer} | {cell(t['rps'], k)} | {cell(t['rpc'], k)} | {m(statistics.median(t['a']))} / {m(statistics.median(t['b']))} | {t['err']} | {ratio} |")
     lines.append("")
+    # Paired by round: each round's rate per core over nginx's in the same round, as bench/run.sh.
+    share = {(r, p): float(s) for r, p, l, _, _, _, _, s in rows if l == load}
+    rpc = {(r, p): float(x) / min(max(float(s), 0.05), 1.0) for r, p, l, x, _, _, _, s in rows if l == load}
+    paired = []
+    for peer in ["gatehouse-openssl", "gatehouse-jdk"]:
+        v = [rpc[(r, peer)] / rpc[(r, "nginx")] for (r, p) in rpc if p == peer and (r, "nginx") in rpc]
+        if v:
+            paired.append(f"{peer} {statistics.median(v):.2f} ({min(v):.2f}–{max(v):.2f}; by round {', '.join(f'{x:.2f}' for x in v)})")
+    ns = [v for (r, p), v in share.items() if p == "nginx"]
+    if paired:
+        lines += [f"Per core over nginx's, paired by round (median, min–max): {'; '.join(paired)}. "
+                  f"nginx's CPU share: {cell(ns, m)} (below 1: the load side, not nginx, set its rate).", ""]
 lines += ["Raw rounds (round, peer, load, rate, latency a, latency b, errors, gateway CPU share):", "", "```"]
 lines += ["\t".join(r) for r in rows] + ["```", "<!-- tls:end -->"]
 block = "\n".join(lines)
