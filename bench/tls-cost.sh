@@ -7,14 +7,21 @@
 #   https   wrk, HTTP/1.1 keep-alive over TLS                  (h1 + what TLS adds)
 #   h2c     h2load, HTTP/2 with prior knowledge, cleartext     (h1 + what the HTTP/2 front adds)
 #   h2      h2load, HTTP/2 over TLS (ALPN h2)                  (both)
+#   h1close wrk, HTTP/1.1, "Connection: close", cleartext     (a connection per request, no TLS)
+#   hs      wrk, HTTP/1.1, "Connection: close", over TLS       (h1close + a full TLS handshake:
+#                                                               wrk does not resume sessions)
 #
 # C connections (h2load: x 10 streams each). For each load, in one window of --duration seconds:
 # bytes allocated per request (bench/jfr_summary.py: whole JVM and the event loop), system calls
 # per request on the event loop (perf, as bench/syscalls.sh), and where the event loop's CPU goes
-# (bench/cpu_split.py, JFR sampling every millisecond: shares of samples, not times).
+# (bench/cpu_split.py, JFR sampling every millisecond: shares of samples, not times). For the two
+# loads with a connection per request, "per request" is per connection, and bench/conn_split.py
+# splits the event loop's CPU by where the code lives (perf: kernel by system call, BoringSSL, the
+# JVM, Java) and the Java part by step of the connection's life (accept, SNI, engine creation,
+# SslHandler, pipeline setup, timers, close, the request).
 #
 #   bench/tls-cost.sh [--duration SECONDS] [--warmup SECONDS] [--connections C] [--tls-provider P]
-#                     [--loads "h1 https h2c h2"] [--top N] [--keep DIR]
+#                     [--loads "h1 https h2c h2 h1close hs"] [--top N] [--keep DIR]
 #
 # GATEHOUSE_JAR picks the build (a before/after pair: run it twice). Needs perf with the syscalls
 # tracepoints (root). Not a test: run it on demand.
@@ -65,6 +72,10 @@ load() { # name duration -> requests completed
   case $1 in
     h1) taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$2"s -H 'Host: bench.local' "http://127.0.0.1:$GH/" | awk '/requests in/ {print $1}';;
     https) taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$2"s -H 'Host: bench.local' "https://127.0.0.1:$GHT/" | awk '/requests in/ {print $1}';;
+    h1close) taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$2"s -H 'Host: bench.local' -H 'Connection: close' \
+      "http://127.0.0.1:$GH/" | awk '/requests in/ {print $1}';;
+    hs) taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$2"s -H 'Host: bench.local' -H 'Connection: close' \
+      "https://127.0.0.1:$GHT/" | awk '/requests in/ {print $1}';;
     h2c|h2)
       local url="http://127.0.0.1:$GH/"; [ "$1" = h2 ] && url="https://127.0.0.1:$GHT/"
       taskset -c 1 h2load -c"$CONNECTIONS" -m10 -t1 -D"$2" -H ':authority: bench.local' "$url" 2>&1 \
@@ -79,7 +90,7 @@ for name in $LOADS; do
   jcmd "$GH_PID" JFR.start name="$name" settings="$WORK/sample-1ms.jfc" >/dev/null
   perf stat -x, -e 'syscalls:sys_enter_*' -e context-switches -t "$TIDS" -o "$WORK/perf-$name" &
   PERF=$!
-  perf record -q -e cpu-clock -F 997 -t "$TIDS" -o "$WORK/record-$name" >/dev/null 2>&1 &
+  perf record -q -g -e cpu-clock -F 997 -t "$TIDS" -o "$WORK/record-$name" >/dev/null 2>&1 &
   RECORD=$!
   sleep 0.3
   requests=$(load "$name" "$DURATION")
@@ -96,9 +107,12 @@ for name in $LOADS; do
   # the event loop's CPU by where the code lives: the kernel (system calls, TCP), BoringSSL
   # (libnetty_tcnative), the JVM itself, JIT-compiled Java ([unknown]/perf map), libc
   echo "event loop CPU by library (perf, share of samples):"
-  perf report -q -i "$WORK/record-$name" --sort dso --stdio 2>/dev/null | awk 'NF && $1 ~ /%$/ && $1+0 >= 0.5 {print "  " $0}'
+  perf report -q --no-children -i "$WORK/record-$name" --sort dso --stdio 2>/dev/null | awk 'NF && $1 ~ /%$/ && $1+0 >= 0.5 {print "  " $0}'
   python3 bench/jfr_summary.py "$WORK/$name.jfr" "$requests" 12 | sed '/^top CPU frames/,$d'
-  python3 bench/cpu_split.py "$WORK/$name.jfr" "$TOP"
+  case $name in
+    h1close|hs) python3 bench/conn_split.py "$WORK/$name.jfr" "$WORK/record-$name" "$requests";;
+    *) python3 bench/cpu_split.py "$WORK/$name.jfr" "$TOP";;
+  esac
   echo '```'
-  if [ -n "$KEEP" ]; then mkdir -p "$KEEP"; cp "$WORK/$name.jfr" "$KEEP/"; fi
+  if [ -n "$KEEP" ]; then mkdir -p "$KEEP"; cp "$WORK/$name.jfr" "$WORK/record-$name" "$KEEP/"; fi
 done
