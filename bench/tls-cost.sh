@@ -68,6 +68,14 @@ TIDS=$(grep -l '^gatehouse-io' /proc/"$GH_PID"/task/*/comm | cut -d/ -f5 | paste
 sed 's|<setting name="period" control="method-sampling-java-interval">[^<]*<|<setting name="period" control="method-sampling-java-interval">1 ms<|' \
   "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/jfr/profile.jfc" > "$WORK/sample-1ms.jfc"
 
+cpu_ticks_of() { # the event-loop threads' CPU time so far, in clock ticks (utime + stime)
+  local t=0 tid
+  for tid in ${TIDS//,/ }; do
+    t=$((t + $(awk '{print $14 + $15}' /proc/"$GH_PID"/task/"$tid"/stat)))
+  done
+  echo "$t"
+}
+
 load() { # name duration -> requests completed
   case $1 in
     h1) taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$2"s -H 'Host: bench.local' "http://127.0.0.1:$GH/" | awk '/requests in/ {print $1}';;
@@ -93,24 +101,34 @@ for name in $LOADS; do
   perf record -q -g -e cpu-clock -F 997 -t "$TIDS" -o "$WORK/record-$name" >/dev/null 2>&1 &
   RECORD=$!
   sleep 0.3
+  ticks=$(cpu_ticks_of)
   requests=$(load "$name" "$DURATION")
+  ticks=$(( $(cpu_ticks_of) - ticks ))
   kill -INT "$PERF" "$RECORD"; wait "$PERF" "$RECORD" 2>/dev/null || true
   jcmd "$GH_PID" JFR.stop name="$name" filename="$WORK/$name.jfr" >/dev/null
   echo
   echo "## $name: $requests requests in ${DURATION}s"
   echo
   echo '```'
-  awk -F, -v n="$requests" '$1 ~ /^[0-9.]+$/ && $1 > 0 { sub("syscalls:sys_enter_", "", $3); s[$3] = $1 / n; if ($3 != "context-switches") all += $1 / n }
-    END { printf "event loop syscalls per request: %.2f (", all; sep = ""
+  # a load with a connection per request counts per connection: per close of a client socket
+  # (upstream connections stay pooled), which holds even when perf attached late on a busy machine
+  per=request
+  case $name in h1close|hs) per=connection;; esac
+  awk -F, -v n="$requests" -v per="$per" '$1 ~ /^[0-9.]+$/ && $1 > 0 { sub("syscalls:sys_enter_", "", $3); c[$3] = $1 }
+    END { if (per == "connection" && c["close"] > 0) n = c["close"]
+          for (k in c) { s[k] = c[k] / n; if (k != "context-switches") all += s[k] }
+          printf "event loop syscalls per %s: %.2f (", per, all; sep = ""
           for (k in s) if (k != "context-switches" && s[k] >= 0.01) { printf "%s%s %.2f", sep, k, s[k]; sep = ", " }
           printf "); context switches %.3f\n", s["context-switches"] }' "$WORK/perf-$name"
   # the event loop's CPU by where the code lives: the kernel (system calls, TCP), BoringSSL
   # (libnetty_tcnative), the JVM itself, JIT-compiled Java ([unknown]/perf map), libc
+  awk -v t="$ticks" -v n="$requests" -v hz="$(getconf CLK_TCK)" -v per="$per" \
+    'BEGIN { printf "event loop CPU time per %s: %.0f us (%d ticks for %d, from /proc)\n", per, t / hz * 1e6 / n, t, n }'
   echo "event loop CPU by library (perf, share of samples):"
   perf report -q --no-children -i "$WORK/record-$name" --sort dso --stdio 2>/dev/null | awk 'NF && $1 ~ /%$/ && $1+0 >= 0.5 {print "  " $0}'
   python3 bench/jfr_summary.py "$WORK/$name.jfr" "$requests" 12 | sed '/^top CPU frames/,$d'
   case $name in
-    h1close|hs) python3 bench/conn_split.py "$WORK/$name.jfr" "$WORK/record-$name" "$requests";;
+    h1close|hs) python3 bench/conn_split.py "$WORK/$name.jfr" "$WORK/record-$name";;
     *) python3 bench/cpu_split.py "$WORK/$name.jfr" "$TOP";;
   esac
   echo '```'
