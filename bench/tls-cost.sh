@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the TLS layer and the HTTP/2 front add to a request, in counts that do not depend on how busy
-# the machine is: one Gatehouse (the provider of --tls-provider, default openssl) under four loads
-# on the same route and the same two replicas,
+# the machine is: one Gatehouse (the provider of --tls-provider, default openssl) under these loads
+# (the first four by default) on the same route and the same two replicas,
 #
 #   h1      wrk, HTTP/1.1 keep-alive, cleartext               (the baseline)
 #   https   wrk, HTTP/1.1 keep-alive over TLS                  (h1 + what TLS adds)
@@ -15,7 +15,9 @@
 # bytes allocated per request (bench/jfr_summary.py: whole JVM and the event loop), system calls
 # per request on the event loop (perf, as bench/syscalls.sh), and where the event loop's CPU goes
 # (bench/cpu_split.py, JFR sampling every millisecond: shares of samples, not times). For the two
-# loads with a connection per request, "per request" is per connection, and bench/conn_split.py
+# loads with a connection per request, "per request" is per connection (system calls: per close of
+# a client socket), the event loop's CPU time per connection is read from /proc (it does depend on
+# how busy the machine is: cache and scheduler), and bench/conn_split.py
 # splits the event loop's CPU by where the code lives (perf: kernel by system call, BoringSSL, the
 # JVM, Java) and the Java part by step of the connection's life (accept, SNI, engine creation,
 # SslHandler, pipeline setup, timers, close, the request).
