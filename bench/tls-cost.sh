@@ -1,20 +1,29 @@
 #!/usr/bin/env bash
 # What the TLS layer and the HTTP/2 front add to a request, in counts that do not depend on how busy
-# the machine is: one Gatehouse (the provider of --tls-provider, default openssl) under four loads
-# on the same route and the same two replicas,
+# the machine is: one Gatehouse (the provider of --tls-provider, default openssl) under these loads
+# (the first four by default) on the same route and the same two replicas,
 #
 #   h1      wrk, HTTP/1.1 keep-alive, cleartext               (the baseline)
 #   https   wrk, HTTP/1.1 keep-alive over TLS                  (h1 + what TLS adds)
 #   h2c     h2load, HTTP/2 with prior knowledge, cleartext     (h1 + what the HTTP/2 front adds)
 #   h2      h2load, HTTP/2 over TLS (ALPN h2)                  (both)
+#   h1close wrk, HTTP/1.1, "Connection: close", cleartext     (a connection per request, no TLS)
+#   hs      wrk, HTTP/1.1, "Connection: close", over TLS       (h1close + a full TLS handshake:
+#                                                               wrk does not resume sessions)
 #
 # C connections (h2load: x 10 streams each). For each load, in one window of --duration seconds:
 # bytes allocated per request (bench/jfr_summary.py: whole JVM and the event loop), system calls
 # per request on the event loop (perf, as bench/syscalls.sh), and where the event loop's CPU goes
-# (bench/cpu_split.py, JFR sampling every millisecond: shares of samples, not times).
+# (bench/cpu_split.py, JFR sampling every millisecond: shares of samples, not times). For the two
+# loads with a connection per request, "per request" is per connection (system calls: per close of
+# a client socket), the event loop's CPU time per connection is read from /proc (it does depend on
+# how busy the machine is: cache and scheduler), and bench/conn_split.py
+# splits the event loop's CPU by where the code lives (perf: kernel by system call, BoringSSL, the
+# JVM, Java) and the Java part by step of the connection's life (accept, SNI, engine creation,
+# SslHandler, pipeline setup, timers, close, the request).
 #
 #   bench/tls-cost.sh [--duration SECONDS] [--warmup SECONDS] [--connections C] [--tls-provider P]
-#                     [--loads "h1 https h2c h2"] [--top N] [--keep DIR]
+#                     [--loads "h1 https h2c h2 h1close hs"] [--top N] [--keep DIR]
 #
 # GATEHOUSE_JAR picks the build (a before/after pair: run it twice). Needs perf with the syscalls
 # tracepoints (root). Not a test: run it on demand.
@@ -61,10 +70,22 @@ TIDS=$(grep -l '^gatehouse-io' /proc/"$GH_PID"/task/*/comm | cut -d/ -f5 | paste
 sed 's|<setting name="period" control="method-sampling-java-interval">[^<]*<|<setting name="period" control="method-sampling-java-interval">1 ms<|' \
   "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/jfr/profile.jfc" > "$WORK/sample-1ms.jfc"
 
+cpu_ticks_of() { # the event-loop threads' CPU time so far, in clock ticks (utime + stime)
+  local t=0 tid
+  for tid in ${TIDS//,/ }; do
+    t=$((t + $(awk '{print $14 + $15}' /proc/"$GH_PID"/task/"$tid"/stat)))
+  done
+  echo "$t"
+}
+
 load() { # name duration -> requests completed
   case $1 in
     h1) taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$2"s -H 'Host: bench.local' "http://127.0.0.1:$GH/" | awk '/requests in/ {print $1}';;
     https) taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$2"s -H 'Host: bench.local' "https://127.0.0.1:$GHT/" | awk '/requests in/ {print $1}';;
+    h1close) taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$2"s -H 'Host: bench.local' -H 'Connection: close' \
+      "http://127.0.0.1:$GH/" | awk '/requests in/ {print $1}';;
+    hs) taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$2"s -H 'Host: bench.local' -H 'Connection: close' \
+      "https://127.0.0.1:$GHT/" | awk '/requests in/ {print $1}';;
     h2c|h2)
       local url="http://127.0.0.1:$GH/"; [ "$1" = h2 ] && url="https://127.0.0.1:$GHT/"
       taskset -c 1 h2load -c"$CONNECTIONS" -m10 -t1 -D"$2" -H ':authority: bench.local' "$url" 2>&1 \
@@ -79,26 +100,39 @@ for name in $LOADS; do
   jcmd "$GH_PID" JFR.start name="$name" settings="$WORK/sample-1ms.jfc" >/dev/null
   perf stat -x, -e 'syscalls:sys_enter_*' -e context-switches -t "$TIDS" -o "$WORK/perf-$name" &
   PERF=$!
-  perf record -q -e cpu-clock -F 997 -t "$TIDS" -o "$WORK/record-$name" >/dev/null 2>&1 &
+  perf record -q -g -e cpu-clock -F 997 -t "$TIDS" -o "$WORK/record-$name" >/dev/null 2>&1 &
   RECORD=$!
   sleep 0.3
+  ticks=$(cpu_ticks_of)
   requests=$(load "$name" "$DURATION")
+  ticks=$(( $(cpu_ticks_of) - ticks ))
   kill -INT "$PERF" "$RECORD"; wait "$PERF" "$RECORD" 2>/dev/null || true
   jcmd "$GH_PID" JFR.stop name="$name" filename="$WORK/$name.jfr" >/dev/null
   echo
   echo "## $name: $requests requests in ${DURATION}s"
   echo
   echo '```'
-  awk -F, -v n="$requests" '$1 ~ /^[0-9.]+$/ && $1 > 0 { sub("syscalls:sys_enter_", "", $3); s[$3] = $1 / n; if ($3 != "context-switches") all += $1 / n }
-    END { printf "event loop syscalls per request: %.2f (", all; sep = ""
+  # a load with a connection per request counts per connection: per close of a client socket
+  # (upstream connections stay pooled), which holds even when perf attached late on a busy machine
+  per=request
+  case $name in h1close|hs) per=connection;; esac
+  awk -F, -v n="$requests" -v per="$per" '$1 ~ /^[0-9.]+$/ && $1 > 0 { sub("syscalls:sys_enter_", "", $3); c[$3] = $1 }
+    END { if (per == "connection" && c["close"] > 0) n = c["close"]
+          for (k in c) { s[k] = c[k] / n; if (k != "context-switches") all += s[k] }
+          printf "event loop syscalls per %s: %.2f (", per, all; sep = ""
           for (k in s) if (k != "context-switches" && s[k] >= 0.01) { printf "%s%s %.2f", sep, k, s[k]; sep = ", " }
           printf "); context switches %.3f\n", s["context-switches"] }' "$WORK/perf-$name"
   # the event loop's CPU by where the code lives: the kernel (system calls, TCP), BoringSSL
   # (libnetty_tcnative), the JVM itself, JIT-compiled Java ([unknown]/perf map), libc
+  awk -v t="$ticks" -v n="$requests" -v hz="$(getconf CLK_TCK)" -v per="$per" \
+    'BEGIN { printf "event loop CPU time per %s: %.0f us (%d ticks for %d, from /proc)\n", per, t / hz * 1e6 / n, t, n }'
   echo "event loop CPU by library (perf, share of samples):"
-  perf report -q -i "$WORK/record-$name" --sort dso --stdio 2>/dev/null | awk 'NF && $1 ~ /%$/ && $1+0 >= 0.5 {print "  " $0}'
+  perf report -q --no-children -i "$WORK/record-$name" --sort dso --stdio 2>/dev/null | awk 'NF && $1 ~ /%$/ && $1+0 >= 0.5 {print "  " $0}'
   python3 bench/jfr_summary.py "$WORK/$name.jfr" "$requests" 12 | sed '/^top CPU frames/,$d'
-  python3 bench/cpu_split.py "$WORK/$name.jfr" "$TOP"
+  case $name in
+    h1close|hs) python3 bench/conn_split.py "$WORK/$name.jfr" "$WORK/record-$name";;
+    *) python3 bench/cpu_split.py "$WORK/$name.jfr" "$TOP";;
+  esac
   echo '```'
-  if [ -n "$KEEP" ]; then mkdir -p "$KEEP"; cp "$WORK/$name.jfr" "$KEEP/"; fi
+  if [ -n "$KEEP" ]; then mkdir -p "$KEEP"; cp "$WORK/$name.jfr" "$WORK/record-$name" "$KEEP/"; fi
 done

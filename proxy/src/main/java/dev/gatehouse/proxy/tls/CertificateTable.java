@@ -3,6 +3,7 @@ package dev.gatehouse.proxy.tls;
 import dev.gatehouse.config.Route;
 import io.netty.handler.ssl.SslContext;
 
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -28,6 +29,12 @@ final class CertificateTable {
     private final Map<String, SslContext> anyDepth;
     private final Map<String, SslContext> oneLabel;
     private final SslContext fallback;
+    /**
+     * The lengths of the wildcard suffixes, so that a handshake copies out a suffix of its name
+     * only when some wildcard could match it: with exact names only (or a name that no
+     * wildcard's length fits, such as an address sent as SNI) a lookup allocates nothing.
+     */
+    private final BitSet suffixLengths = new BitSet();
 
     private CertificateTable(Map<String, SslContext> exact, Map<String, SslContext> anyDepth,
                              Map<String, SslContext> oneLabel, SslContext fallback) {
@@ -35,6 +42,8 @@ final class CertificateTable {
         this.anyDepth = anyDepth;
         this.oneLabel = oneLabel;
         this.fallback = fallback;
+        anyDepth.keySet().forEach(k -> suffixLengths.set(k.length()));
+        oneLabel.keySet().forEach(k -> suffixLengths.set(k.length()));
     }
 
     /** The certificate for {@code sni} (null: the client sent none); null when none fits and there is no fallback. */
@@ -47,22 +56,21 @@ final class CertificateTable {
         if (c != null) {
             return c;
         }
-        int dot = name.indexOf('.');
-        boolean firstLabel = true;
-        while (dot > 0 && dot < name.length() - 1) {
+        for (int dot = name.indexOf('.'), label = 0; dot > 0 && dot < name.length() - 1; dot = name.indexOf('.', dot + 1), label++) {
+            if (!suffixLengths.get(name.length() - dot - 1)) {
+                continue; // no wildcard has a suffix this long: no copy of it
+            }
             String suffix = name.substring(dot + 1);
-            if (firstLabel) {
+            if (label == 0) {
                 c = oneLabel.get(suffix);
                 if (c != null) {
                     return c;
                 }
-                firstLabel = false;
             }
             c = anyDepth.get(suffix);
             if (c != null) {
                 return c;
             }
-            dot = name.indexOf('.', dot + 1);
         }
         return fallback;
     }

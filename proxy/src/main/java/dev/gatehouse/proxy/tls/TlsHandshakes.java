@@ -17,7 +17,10 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.util.AsyncMapping;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +30,7 @@ import java.nio.channels.ClosedChannelException;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The TLS steps of a TLS-port connection, in front of the HTTP ones ({@link #addTlsHandlers}):
@@ -35,7 +39,13 @@ import java.util.Map;
  * the {@link SslHandler}, and an observer that counts the handshake's outcome in
  * {@code gatehouse_tls_handshakes_total{result}}, logs a failure (rate-limited, per kind), and
  * on success hands the version and SNI name to the HTTP decoder. The whole handshake, ClientHello
- * included, must finish within the handshake timeout.
+ * included, must finish within the handshake timeout: one timer per connection, the observer's,
+ * from the accept to the handshake's end (Netty's {@link SniHandler} and {@link SslHandler} would
+ * each schedule and cancel their own; both get 0, i.e. none).
+ *
+ * <p>Per connection the certificate is chosen without a promise or an adapter: the lookup is a
+ * read of the applied {@link CertificateTable} on the event loop, answered with a succeeded future
+ * (docs/decisions.md, "A new TLS connection: what the proxy adds to the handshake").
  *
  * <p>No certificate for the name and no fallback: the proxy answers the ClientHello with a fatal
  * {@code unrecognized_name} alert (RFC 6066 §3), or {@code handshake_failure} when the client
@@ -61,11 +71,14 @@ public final class TlsHandshakes {
     private final long timeoutMillis;
     private final boolean jdk;
     private final Map<Result, Counter> counters = new EnumMap<>(Result.class);
+    /** Shared by every connection's selector (its {@link CertificateSelector#lookup} does not go through it). */
+    private final AsyncMapping<String, SslContext> mapping;
 
     public TlsHandshakes(ServerCertificates certificates, TlsConfig config, MeterRegistry registry) {
         this.certificates = certificates;
         this.timeoutMillis = config.handshakeTimeout().toMillis();
         this.jdk = certificates.provider().equals(TlsProvider.describe(SslProvider.JDK));
+        this.mapping = (sni, promise) -> promise.setSuccess(certificates.select(sni));
         for (Result r : Result.values()) {
             counters.put(r, Counter.builder("gatehouse.tls.handshakes").tag("result", r.label)
                     .description("TLS handshakes on the TLS port, by result: success or why it failed")
@@ -75,7 +88,7 @@ public final class TlsHandshakes {
 
     /** The TLS steps, added after the connection's first handlers; the HTTP ones follow. */
     public void addTlsHandlers(ChannelPipeline p) {
-        p.addLast("sni", new CertificateSelector());
+        p.addLast("sni", new CertificateSelector(mapping));
         p.addLast("tls-handshake", new HandshakeObserver());
     }
 
@@ -116,10 +129,16 @@ public final class TlsHandshakes {
         return Result.OTHER;
     }
 
-    /** Picks the certificate by SNI; without one, refuses the handshake with the alert. */
+    /** Picks the certificate by SNI; without one, refuses the handshake with the alert. No timer of its own. */
     private final class CertificateSelector extends SniHandler {
-        CertificateSelector() {
-            super(certificates::select, timeoutMillis);
+        CertificateSelector(AsyncMapping<String, SslContext> mapping) {
+            super(mapping, 0);
+        }
+
+        /** The table is read on the event loop: the answer is there at once, no promise needed. */
+        @Override
+        protected Future<SslContext> lookup(ChannelHandlerContext ctx, String hostname) {
+            return ctx.executor().newSucceededFuture(certificates.select(hostname));
         }
 
         @Override
@@ -150,20 +169,60 @@ public final class TlsHandshakes {
         }
     }
 
-    /** Counts the outcome; on success keeps the handshake on the channel ({@link ClientTls#KEY}), then leaves the pipeline. */
+    /**
+     * Counts the outcome; on success keeps the handshake on the channel ({@link ClientTls#KEY}),
+     * then leaves the pipeline. Holds the connection's handshake timer: at the timeout the
+     * connection is closed and counted as {@code timeout} once (what the close then makes the
+     * {@link SslHandler} report is not counted again).
+     */
     private final class HandshakeObserver extends ChannelInboundHandlerAdapter {
         private String sni;
+        private ScheduledFuture<?> timeout;
+        private boolean timedOut;
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            if (ctx.channel().isActive()) {
+                startTimer(ctx);
+            }
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            startTimer(ctx);
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
+        }
+
+        private void startTimer(ChannelHandlerContext ctx) {
+            if (timeout == null) {
+                timeout = ctx.executor().schedule(() -> timedOut(ctx), timeoutMillis, TimeUnit.MILLISECONDS);
+            }
+        }
+
+        private void timedOut(ChannelHandlerContext ctx) {
+            if (ctx.isRemoved()) {
+                return;
+            }
+            timedOut = true;
+            failed(ctx, Result.TIMEOUT, sni, new SslHandshakeTimeoutException("handshake timed out after " + timeoutMillis + "ms"));
+            ctx.close();
+        }
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof SniCompletionEvent e) {
                 sni = e.hostname();
-                if (e.cause() instanceof SslHandshakeTimeoutException t) {
-                    failed(ctx, Result.TIMEOUT, null, t);
-                    ctx.pipeline().remove(this);
-                }
             } else if (evt instanceof SslHandshakeCompletionEvent e) {
-                if (e.isSuccess()) {
+                if (timedOut) {
+                    // the close at the timeout fails the handshake: counted already
+                } else if (e.isSuccess()) {
                     counters.get(Result.SUCCESS).increment();
                     SslHandler ssl = ctx.pipeline().get(SslHandler.class);
                     ClientTls tls = new ClientTls(ssl == null ? null : ssl.engine().getSession().getProtocol(),
