@@ -125,6 +125,7 @@ public final class LocalRuntime implements AutoCloseable {
             Handoff handoff = new Handoff();
             LocalSource source = new LocalSource(dir, handoff, defaultCertificate, java.time.Clock.systemUTC(), settle).start();
             started.add(source);
+            String token = ApiKeys.generate(); // while the proxy may still be starting: off the path to the first request
             ProxyServer proxy = started(proxyStart);
             started.add(proxy);
             // The proxy's ports first, then everything bound to port 0 (the channel, a status port 0, the
@@ -136,7 +137,6 @@ public final class LocalRuntime implements AutoCloseable {
             if (config.tls().enabled() && first != null && !first.snapshot().certificates().isEmpty()) {
                 bindAhead(proxy::bindTlsPort, "--tls-port");
             }
-            String token = ApiKeys.generate();
             ChannelServer channel = ChannelServer.start(new ChannelServerConfig("127.0.0.1", 0, token, null, null));
             started.add(channel);
             handoff.to(channel);
