@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
 @Command(name = "local", mixinStandardHelpOptions = true,
         description = {"Run Gatehouse without a cluster on the YAML files of a directory "
                 + "(GatewayService, GatewayRoute, Upstream, Consumer, Secret), as kubectl apply -f DIR would read them.",
-                "Opens --port once the directory's first snapshot is applied (never answering before it knows its routes), "
+                "Binds --port before anything else and accepts on it once the directory's first snapshot is applied (a "
+                        + "connection made meanwhile waits; nothing is answered before it knows its routes), "
                         + "then prints where it serves. Reloads the directory within a second of a change, without dropping a "
                         + "connection; an invalid file or object is reported and skipped while the rest keeps serving.",
                 "With --check: translate once, print what is accepted and every refused object as "

@@ -34,10 +34,10 @@ import java.util.concurrent.TimeoutException;
  * other, joined by the same snapshot channel a cluster uses (on loopback, with a one-time
  * token). Closing drains the proxy (see {@code ProxyServer#close()}), then stops reading the directory.
  *
- * <p>The proxy port opens only when the directory's first snapshot is applied (see
- * {@link ProxyServer}), and {@link #start} returns only then: whatever a caller prints after it
- * (the banner of {@code local} and {@code demo}) is true, and the first connection is served by
- * the files' routes.
+ * <p>The proxy port is bound first, before anything of the process is bound to port 0
+ * ({@link ProxyServer#bindPort()}), and accepts only once the directory's first snapshot is
+ * applied; {@link #start} returns only then: whatever a caller prints after it (the banner of
+ * {@code local} and {@code demo}) is true, and the first connection is served by the files' routes.
  */
 public final class LocalRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalRuntime.class);
@@ -115,30 +115,31 @@ public final class LocalRuntime implements AutoCloseable {
         requirePositive(firstSnapshotTimeout);
         List<AutoCloseable> started = new ArrayList<>();
         // The proxy's side (its event loops, the TLS provider, its meters) starts on a thread of its own
-        // while this one opens the channel and translates the directory: neither needs the other until
-        // the channel client connects, and each is a good part of a start (docs/benchmarks.md,
-        // "Startup and memory"). Not a daemon: threads it makes inherit that.
+        // while this one reads and translates the directory: neither needs the other until the proxy
+        // binds, and each is a good part of a start (docs/benchmarks.md, "Startup and memory"). Not a
+        // daemon: threads it makes inherit that.
         FutureTask<ProxyServer> proxyStart = new FutureTask<>(() ->
                 ProxyServer.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), accessLog));
         try {
             new Thread(proxyStart, "gatehouse-proxy-start").start();
-            String token = ApiKeys.generate();
-            ChannelServer channel = ChannelServer.start(new ChannelServerConfig("127.0.0.1", 0, token, null, null));
-            started.add(channel);
-            LocalSource source = new LocalSource(dir, new dev.gatehouse.controller.publish.SnapshotPublisher() {
-                @Override
-                public void publish(dev.gatehouse.config.Snapshot snapshot) {
-                    channel.publish(snapshot);
-                }
-
-                @Override
-                public void publish(dev.gatehouse.config.Snapshot snapshot, String contentHash) {
-                    channel.publish(snapshot, contentHash); // hashed once, where it was versioned
-                }
-            }, defaultCertificate, java.time.Clock.systemUTC(), settle).start();
+            Handoff handoff = new Handoff();
+            LocalSource source = new LocalSource(dir, handoff, defaultCertificate, java.time.Clock.systemUTC(), settle).start();
             started.add(source);
+            String token = ApiKeys.generate(); // while the proxy may still be starting: off the path to the first request
             ProxyServer proxy = started(proxyStart);
             started.add(proxy);
+            // The proxy's ports first, then everything bound to port 0 (the channel, a status port 0, the
+            // channel client's own end): none of those can be given a port the user chose, and a taken
+            // one fails the start before anything else is bound. The TLS port too when the first
+            // snapshot opens it (it holds a certificate). Nothing is accepted before that snapshot.
+            bindAhead(proxy::bindPort, "--port");
+            dev.gatehouse.controller.translate.Translation first = source.translation();
+            if (config.tls().enabled() && first != null && !first.snapshot().certificates().isEmpty()) {
+                bindAhead(proxy::bindTlsPort, "--tls-port");
+            }
+            ChannelServer channel = ChannelServer.start(new ChannelServerConfig("127.0.0.1", 0, token, null, null));
+            started.add(channel);
+            handoff.to(channel);
             io.micrometer.core.instrument.FunctionCounter.builder("gatehouse.local.settle.restarts", source, LocalSource::settleRestarts)
                     .description("Changes of the directory seen while it settled (--settle), each restarting the wait: a file "
                             + "still being written, not read then").register(proxy.metrics().registry());
@@ -164,6 +165,48 @@ public final class LocalRuntime implements AutoCloseable {
             Collections.reverse(started);
             closeAll(started);
             throw e;
+        }
+    }
+
+    /** Binds one of the proxy's ports ahead of its first snapshot; a failure names the flag that chose the port. */
+    private static void bindAhead(Runnable bind, String flag) {
+        try {
+            bind.run();
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(flag + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Where the directory's snapshots go: held until the channel is up (the directory is read
+     * before it binds, while the proxy starts), then published there, the held one first.
+     */
+    private static final class Handoff implements dev.gatehouse.controller.publish.SnapshotPublisher {
+        private ChannelServer channel;
+        private dev.gatehouse.config.Snapshot held;
+        private String heldHash;
+
+        synchronized void to(ChannelServer server) {
+            channel = server;
+            if (held != null) {
+                server.publish(held, heldHash);
+                held = null;
+            }
+        }
+
+        @Override
+        public void publish(dev.gatehouse.config.Snapshot snapshot) {
+            publish(snapshot, null);
+        }
+
+        @Override
+        public synchronized void publish(dev.gatehouse.config.Snapshot snapshot, String contentHash) {
+            if (channel == null) {
+                held = snapshot;
+                heldHash = contentHash;
+            } else {
+                channel.publish(snapshot, contentHash); // hashed once, where it was versioned
+            }
         }
     }
 

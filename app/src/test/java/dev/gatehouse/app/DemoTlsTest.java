@@ -40,7 +40,7 @@ class DemoTlsTest {
             """;
 
     /** The seed on the given replica ports, plus a TLS route with the example Secret of manifests/examples/tls.yaml. */
-    private static void writeDir(Path dir, int one, int two) throws IOException {
+    static void writeDir(Path dir, int one, int two) throws IOException {
         Files.writeString(dir.resolve("seed.yaml"), Files.readString(Path.of("../examples/seed/seed.yaml"))
                 .replace("localhost:9001", "127.0.0.1:" + one).replace("localhost:9002", "127.0.0.1:" + two));
         String secret = Arrays.stream(Files.readString(Path.of("../manifests/examples/tls.yaml")).split("(?m)^---$"))

@@ -57,7 +57,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * balancer probing the port does not see it up early. The first successful {@link #apply} binds
  * the port before it returns (so {@link #port()} is valid then) and accepts connections only once
  * that snapshot is in place ({@link DataPort}); it logs {@code event=proxy.listening}. A refused
- * snapshot leaves the port closed. A failed bind is final: see {@link #apply}.
+ * snapshot leaves the port closed. A failed bind is final: see {@link #apply}. {@link #bindPort()}
+ * binds ahead of the first snapshot, for commands that must hold their port before anything else.
  *
  * <p>With {@link ProxyConfig#tls()} on, a second data port serves the same proxy over TLS
  * ({@link TlsPort}, docs/tls.md): it opens the same way (with the first snapshot, or the first
@@ -167,9 +168,52 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     }
 
     /**
+     * Binds the data port now, ahead of the first snapshot, not accepting: nothing the process binds
+     * to port 0 later (a listener, an outgoing connection) can be given it, and a port another
+     * process holds fails the start before anything else is bound. A connect meanwhile waits in the
+     * backlog, unanswered (never a {@code 404} from an empty config), and is served once the first
+     * snapshot is applied. For {@code local} and {@code demo}, whose first snapshot is moments away;
+     * {@code proxy}, whose controller may be away, keeps its port closed. Logs {@code event=proxy.bound}.
+     *
+     * @throws IllegalStateException naming the address, the port and the cause when the bind fails
+     *         (final, as in {@link #apply}); when closing, or bound already
+     */
+    public synchronized void bindPort() {
+        bindAhead(dataPort, () -> dataPort.bind(current().version()));
+    }
+
+    /**
+     * As {@link #bindPort()}, for the TLS port; it accepts with the first snapshot, holding a
+     * certificate or not (a handshake for a name without one fails, as with {@code alwaysOpen}).
+     *
+     * @throws IllegalStateException without a TLS port, or as {@link #bindPort()}
+     */
+    public synchronized void bindTlsPort() {
+        if (tls == null) {
+            throw new IllegalStateException("the proxy has no TLS port (expected: a ProxyConfig with TlsConfig.on(port))");
+        }
+        bindAhead(tls.port(), () -> tls.bindAhead(current().version()));
+    }
+
+    private void bindAhead(DataPort port, Runnable bind) {
+        port.throwIfFailed();
+        if (closing.get() || closed || plane.draining() || port.closed()) {
+            throw new IllegalStateException("the proxy is closing: its " + port.name() + " port stays closed");
+        }
+        if (port.bound()) {
+            throw new IllegalStateException("the " + port.name() + " port is bound already (expected: bound ahead once, "
+                    + "before the first snapshot)");
+        }
+        bind.run();
+        LOG.info("event=proxy.bound listener={} address={} port={} until=\"the first snapshot is applied\"", port.name(),
+                config.address(), port.port());
+    }
+
+    /**
      * The bound port (the ephemeral one when configured with port 0).
      *
-     * @throws IllegalStateException before the first snapshot is applied: the port is not open yet
+     * @throws IllegalStateException before the port is bound: by {@link #bindPort()}, or by the
+     *         first snapshot applied
      */
     public int port() {
         return dataPort.port();
@@ -313,7 +357,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
 
     /** Recompiles the applied snapshot: a target name resolved for the first time or differently (DNS-based balancing). */
     private synchronized void reapply() {
-        if (!closed && dataPort.bound()) {
+        if (!closed && dataPort.accepting()) {
             apply(current());
         }
     }

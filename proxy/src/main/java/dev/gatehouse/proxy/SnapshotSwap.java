@@ -98,10 +98,11 @@ final class SnapshotSwap {
             metrics.snapshotRefused(System.nanoTime() - startNanos);
             return certs.problems();
         }
-        boolean opening = !dataPort.bound() && !plane.draining();
+        // the first snapshot opens the port: binds it, or accepts on the port bound ahead of it (ProxyServer#bindPort)
+        boolean opening = !dataPort.accepting() && !dataPort.closed() && !plane.draining();
         boolean openingTls;
         try {
-            if (opening) {
+            if (opening && !dataPort.bound()) {
                 dataPort.bind(snapshot.version());
             }
             openingTls = tls != null && tls.bindIfOpening(snapshot, plane.draining());
@@ -150,7 +151,7 @@ final class SnapshotSwap {
      * first snapshot, or when an upstream cannot be replaced in place, it is applied whole.
      */
     List<Problem> applyEndpoints(Snapshot next, String contentHash, List<String> changedUpstreams) {
-        if (!dataPort.bound()) {
+        if (!dataPort.accepting()) {
             return apply(next, null, null, null);
         }
         long startNanos = System.nanoTime();

@@ -86,20 +86,38 @@ final class TlsPort {
     }
 
     /**
-     * Binds the port, not accepting yet, when {@code snapshot} opens it.
+     * Binds the port, not accepting yet, when {@code snapshot} opens it: the first snapshot when
+     * {@link TlsConfig#alwaysOpen()}, else the first holding a certificate, and whatever snapshot
+     * comes first to a port {@link #bindAhead bound ahead} of it.
      *
-     * @return true when it bound now ({@link #accept} follows the swap)
+     * @return true when it opens with this snapshot ({@link #accept} follows the swap)
      * @throws IllegalStateException when the bind fails (final, as the data port's)
      */
     boolean bindIfOpening(Snapshot snapshot, boolean draining) {
-        if (port.bound() || draining || (!config.alwaysOpen() && snapshot.certificates().isEmpty())) {
+        if (port.accepting() || port.closed() || draining) {
             return false;
         }
-        port.bind(snapshot.version());
+        if (port.bound()) {
+            return true;
+        }
+        if (!config.alwaysOpen() && snapshot.certificates().isEmpty()) {
+            return false;
+        }
+        bindAhead(snapshot.version());
+        return true;
+    }
+
+    /**
+     * Binds the port now, not accepting: see {@link ProxyServer#bindTlsPort()}.
+     *
+     * @param version the served snapshot's, for the log of a failure
+     * @throws IllegalStateException when the bind fails (final, as the data port's)
+     */
+    void bindAhead(long version) {
+        port.bind(version);
         if (config.redirectPort() == 0) {
             cleartext.httpsPort(port.port());
         }
-        return true;
     }
 
     void commit(ServerCertificates.Plan plan) {
