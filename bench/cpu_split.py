@@ -26,6 +26,7 @@ BUCKETS = [
     ("io/netty/internal/tcnative/", "netty-tcnative (JNI into BoringSSL)"),
     ("io/netty/handler/codec/", "netty codec base (headers, message encoders)"),
     ("io/netty/channel/epoll/", "netty epoll transport"),
+    ("io/netty/channel/uring/", "netty io_uring transport"),
     ("io/netty/channel/", "netty channel pipeline, promises, outbound buffer"),
     ("io/netty/buffer/", "netty buffers"),
     ("io/netty/util/concurrent/", "netty event loop, tasks, timers"),

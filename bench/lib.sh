@@ -15,6 +15,10 @@ EXTRA=()
 if java -jar "$JAR" local --help 2>/dev/null | grep -q -- --max-requests-per-connection; then
   EXTRA+=(--max-requests-per-connection 1000000)
 fi
+# GATEHOUSE_TRANSPORT=io_uring (or epoll, nio) runs the scripts' Gatehouse on that transport (--transport).
+if [ -n "${GATEHOUSE_TRANSPORT:-}" ]; then
+  EXTRA+=(--transport "$GATEHOUSE_TRANSPORT")
+fi
 
 WORK=$(mktemp -d /tmp/gatehouse-bench.XXXXXX)
 PIDS=()

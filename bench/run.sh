@@ -14,6 +14,10 @@
 # every peer but gatehouse-log at one connection (wrk -c1, same duration): the latency a gateway adds
 # is its p50 minus direct's p50 in the same round (PERFORMANCE.md: "added latency over the direct replica").
 # The same rounds are drawn as docs/benchmarks.svg (bench/plot.py), next to the page.
+# gatehouse-uring is the same build on the io_uring transport (--transport io_uring), measured in the
+# same rounds (also at one connection), so the page pairs it with gatehouse round by round; it is left
+# out, with the reason, where io_uring cannot run (a seccomp profile refusing io_uring_setup, an old
+# kernel), and GATEHOUSE_URING=0 leaves it out on purpose (two fewer measurements per round and path).
 # Installs nginx, HAProxy and wrk from Debian's packages when missing. Not a test: run it on demand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +36,7 @@ COMMAND="bench/run.sh --rounds $ROUNDS --duration $DURATION --warmup $WARMUP --c
 . bench/lib.sh
 
 R1=$(free_port); R2=$(free_port); NGX=$(free_port); HAP=$(free_port); GH=$(free_port); GHS=$(free_port)
-GHL=$(free_port); GHLS=$(free_port)
+GHL=$(free_port); GHLS=$(free_port); GHU=$(free_port); GHUS=$(free_port)
 KEY=bench-secret-key
 
 replica "$R1"; replica "$R2"
@@ -63,6 +67,16 @@ GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $GATEHOUSE_BENCH_JVM \
   -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse-log" "${EXTRA[@]}" \
   --address 127.0.0.1 --port "$GHL" --status-port "$GHLS" --access-log "$WORK/access.log" > "$WORK/gatehouse-log.log" 2>&1 &
 GHL_PID=$!; PIDS+=($GHL_PID)
+# the same on io_uring: the transport A/B, paired by round
+GHU_PID=""
+if [ "${GATEHOUSE_URING:-1}" != 0 ]; then
+  mkdir -p "$WORK/gatehouse-uring"
+  cp "$WORK/gatehouse/bench.yaml" "$WORK/gatehouse-uring/"
+  GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $GATEHOUSE_BENCH_JVM \
+    -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse-uring" "${EXTRA[@]}" --transport io_uring \
+    --address 127.0.0.1 --port "$GHU" --status-port "$GHUS" --access-log off > "$WORK/gatehouse-uring.log" 2>&1 &
+  GHU_PID=$!; PIDS+=($GHU_PID)
+fi
 
 for i in $(seq 1 100); do
   curl -fs "http://127.0.0.1:$GHS/readyz" >/dev/null 2>&1 && curl -fs "http://127.0.0.1:$NGX/" >/dev/null 2>&1 \
@@ -70,8 +84,22 @@ for i in $(seq 1 100); do
   sleep 0.2
 done
 curl -fs "http://127.0.0.1:$GH/profile" -H "apikey: $KEY" >/dev/null || { echo "gatehouse did not come up:"; cat "$WORK/gatehouse.log"; exit 1; }
+PEERS=(direct nginx haproxy gatehouse gatehouse-log); PEERS_C1=(direct nginx haproxy gatehouse); PORTS=("$NGX" "$HAP" "$GH" "$GHL")
+if [ -n "$GHU_PID" ]; then
+  for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$GHUS/readyz" >/dev/null 2>&1 && break
+    kill -0 "$GHU_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  if curl -fs "http://127.0.0.1:$GHUS/readyz" >/dev/null 2>&1; then
+    PEERS+=(gatehouse-uring); PEERS_C1+=(gatehouse-uring); PORTS+=("$GHU")
+  else
+    echo "bench: gatehouse-uring left out: $(grep -m1 -o 'transport io_uring is not available[^"]*' "$WORK/gatehouse-uring.log" \
+      || tail -n 3 "$WORK/gatehouse-uring.log")" >&2
+  fi
+fi
 # every gateway answers /profile alike: 401 without a key, 401 with a wrong one, the consumer's id with it
-for port in "$NGX" "$HAP" "$GH" "$GHL"; do
+for port in "${PORTS[@]}"; do
   [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/profile")" = 401 ] \
     && [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/profile" -H 'apikey: wrong')" = 401 ] \
     && curl -fs "http://127.0.0.1:$port/profile" -H "apikey: $KEY" | grep -q '"id":"' \
@@ -90,11 +118,12 @@ load() { # url duration [header [connections]]
 
 declare -A URL PID
 URL[direct]="http://127.0.0.1:$R1"; URL[nginx]="http://127.0.0.1:$NGX"; URL[haproxy]="http://127.0.0.1:$HAP"
-URL[gatehouse]="http://127.0.0.1:$GH"; URL[gatehouse-log]="http://127.0.0.1:$GHL"
-PID[nginx]=$NGX_PID; PID[haproxy]=$HAP_PID; PID[gatehouse]=$GH_PID; PID[gatehouse-log]=$GHL_PID
+URL[gatehouse]="http://127.0.0.1:$GH"; URL[gatehouse-log]="http://127.0.0.1:$GHL"; URL[gatehouse-uring]="http://127.0.0.1:$GHU"
+PID[nginx]=$NGX_PID; PID[haproxy]=$HAP_PID; PID[gatehouse]=$GH_PID; PID[gatehouse-log]=$GHL_PID; PID[gatehouse-uring]=$GHU_PID
 
-echo "bench: warming up both gatehouses for ${WARMUP}s, nginx and haproxy briefly" >&2
-for gh in gatehouse gatehouse-log; do
+echo "bench: warming up each gatehouse for ${WARMUP}s, nginx and haproxy briefly" >&2
+for gh in "${PEERS[@]}"; do
+  [[ $gh == gatehouse* ]] || continue
   load "${URL[$gh]}/" "$WARMUP" >/dev/null
   load "${URL[$gh]}/profile" 5 "apikey: $KEY" >/dev/null
 done
@@ -116,11 +145,11 @@ measure() { # round peer path connections results-file
   echo "round $round c$4 $peer $path: rps=$rps p50=${p50}ms p99=${p99}ms p99.9=${p999}ms errors=$errors cpu=$share" >&2
 }
 for round in $(seq 1 "$ROUNDS"); do
-  for peer in direct nginx haproxy gatehouse gatehouse-log; do
+  for peer in "${PEERS[@]}"; do
     for path in / /profile; do measure "$round" "$peer" "$path" "$CONNECTIONS" "$RESULTS"; done
   done
   # one connection: the latency each gateway adds to a request when nothing queues
-  for peer in direct nginx haproxy gatehouse; do
+  for peer in "${PEERS_C1[@]}"; do
     for path in / /profile; do measure "$round" "$peer" "$path" 1 "$RESULTS_C1"; done
   done
 done
@@ -169,7 +198,7 @@ lines = [
 for path in ["/", "/profile"]:
     base = statistics.median(table[("nginx", path)]["rpc"]) if ("nginx", path) in table else None
     hap = statistics.median(table[("haproxy", path)]["rpc"]) if ("haproxy", path) in table else None
-    for peer in ["direct", "nginx", "haproxy", "gatehouse", "gatehouse-log"]:
+    for peer in ["direct", "nginx", "haproxy", "gatehouse", "gatehouse-log", "gatehouse-uring"]:
         t = table.get((peer, path))
         if not t: continue
         ratio = "—" if peer == "direct" or not base else f"{statistics.median(t['rpc'])/base:.2f}"
@@ -183,9 +212,9 @@ for r, peer, path, rps, p50, p99, p999, err, share in rows:
 def round_ratios(peer, path, base):
     return [v[peer] / v[base] for (r, p), v in sorted(per_round.items()) if p == path and peer in v and base in v]
 paired = []
-for peer in ["gatehouse", "gatehouse-log"]:
+for peer in ["gatehouse", "gatehouse-log", "gatehouse-uring"]:
     for path in ["/", "/profile"]:
-        for base in ["nginx", "haproxy"]:
+        for base in ["nginx", "haproxy"] + (["gatehouse"] if peer == "gatehouse-uring" else []):
             ratios = round_ratios(peer, path, base)
             if ratios:
                 paired.append(f"{peer} `{path}` vs {base} {cell(ratios, m)}")
@@ -198,6 +227,11 @@ lines += ["", f"`gatehouse-log` is the same build with the access log on (JSON l
           f"{log_ratio('/')}× the log-off figure on `/`, {log_ratio('/profile')}× on `/profile`; "
           f"{log_lines} lines written for {log_requests} requests it answered (warm-up included), "
           f"{log_dropped} dropped (`gatehouse_access_log_dropped_total`)."]
+if any(peer == "gatehouse-uring" for (peer, path) in table):
+    lines += ["", f"`gatehouse-uring` is the same build on the io_uring transport (`--transport io_uring`): rps per core "
+              f"{statistics.median(round_ratios('gatehouse-uring', '/', 'gatehouse') or [0]):.2f}× the epoll build's on `/`, "
+              f"{statistics.median(round_ratios('gatehouse-uring', '/profile', 'gatehouse') or [0]):.2f}× on `/profile` "
+              "(paired by round, median)."]
 # one connection: each gateway's p50 minus direct's p50 in the same round and path, in µs
 direct_p50 = {(r[0], r[2]): float(r[4]) for r in rows_c1 if r[1] == "direct"}
 c1 = {}
@@ -216,7 +250,7 @@ lines += ["", "### Added latency at one connection", "",
           "|---|---|---|---|---|---|---|---|"]
 for path in ["/", "/profile"]:
     ngx = c1.get(("nginx", path))
-    for peer in ["direct", "nginx", "haproxy", "gatehouse"]:
+    for peer in ["direct", "nginx", "haproxy", "gatehouse", "gatehouse-uring"]:
         t = c1.get((peer, path))
         if not t: continue
         added = "—" if peer == "direct" or not t["added"] else cell(t["added"], us)

@@ -21,7 +21,12 @@
 # Gatehouse on `/` for that long with JFR sampling its threads every millisecond (the profile settings
 # sample every 10 ms: too few samples for a split) and prints where the event loop's CPU goes
 # (bench/cpu_split.py): the system calls above are what the kernel does per request, the split is
-# what the event loop's Java code does. Not a test: run it on demand.
+# what the event loop's Java code does. GATEHOUSE_URING=1 adds the same build on the io_uring transport
+# (`gatehouse-uring`, `gatehouse-uring io`, `--transport io_uring`) in the same rounds: under io_uring the
+# reads and writes are submitted in batches through `io_uring_enter`, so the event loop's counts fall to
+# a few `io_uring_enter` per loop turn while the kernel does the same socket work inside that call
+# (task-clock, a time, shows whether the total went down). --jfr then records it too. Not a test: run
+# it on demand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=1; DURATION=5; WARMUP=30; CONNECTIONS=32; ACCESS_LOG=off; JFR=0
@@ -52,16 +57,17 @@ haproxy_gateway "$HAP" "$R1" "$R2" "$KEY"
 taskset -c 0 haproxy -db -f "$WORK/haproxy/haproxy.cfg" > "$WORK/haproxy/haproxy.log" 2>&1 &
 PIDS+=($!)
 
-gatehouse() { # name jar: starts one Gatehouse with the bench's config (its data port in STARTED_PORT)
-  local status log=(--access-log off)
+gatehouse() { # name jar [flag...]: starts one Gatehouse with the bench's config (its data port in STARTED_PORT)
+  local name=$1 jar=$2 status log=(--access-log off)
+  shift 2
   STARTED_PORT=$(free_port); status=$(free_port)
-  [ "$ACCESS_LOG" = on ] && log=(--access-log "$WORK/$1.access.log")
-  mkdir -p "$WORK/$1"
-  bench_yaml "$R1" "$R2" "$KEY" > "$WORK/$1/bench.yaml"
+  [ "$ACCESS_LOG" = on ] && log=(--access-log "$WORK/$name.access.log")
+  mkdir -p "$WORK/$name"
+  bench_yaml "$R1" "$R2" "$KEY" > "$WORK/$name/bench.yaml"
   # shellcheck disable=SC2086
   GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $GATEHOUSE_BENCH_JVM -Dio.netty.leakDetection.level=disabled \
-    -jar "$2" local --dir "$WORK/$1" "${EXTRA[@]}" --address 127.0.0.1 --port "$STARTED_PORT" --status-port "$status" \
-    "${log[@]}" > "$WORK/$1.log" 2>&1 &
+    -jar "$jar" local --dir "$WORK/$name" "${EXTRA[@]}" "$@" --address 127.0.0.1 --port "$STARTED_PORT" --status-port "$status" \
+    "${log[@]}" > "$WORK/$name.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 150); do curl -fs "http://127.0.0.1:$status/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 }
@@ -74,6 +80,10 @@ gatehouse gatehouse "$JAR"; URL[gatehouse]="http://127.0.0.1:$STARTED_PORT"
 if [ -n "${GATEHOUSE_BASELINE_JAR:-}" ]; then
   gatehouse gatehouse-base "$GATEHOUSE_BASELINE_JAR"; URL[gatehouse-base]="http://127.0.0.1:$STARTED_PORT"
   PEERS+=(gatehouse-base)
+fi
+if [ "${GATEHOUSE_URING:-0}" = 1 ]; then
+  gatehouse gatehouse-uring "$JAR" --transport io_uring; URL[gatehouse-uring]="http://127.0.0.1:$STARTED_PORT"
+  PEERS+=(gatehouse-uring)
 fi
 for peer in "${PEERS[@]}"; do
   port=${URL[$peer]##*:}
@@ -136,7 +146,8 @@ done
 import sys, collections, statistics
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 duration, conns, log, rounds = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
-peers = ["nginx", "haproxy", "gatehouse", "gatehouse io", "gatehouse-base", "gatehouse-base io"]
+peers = ["nginx", "haproxy", "gatehouse", "gatehouse io", "gatehouse-base", "gatehouse-base io", "gatehouse-uring",
+         "gatehouse-uring io"]
 samples = collections.defaultdict(lambda: collections.defaultdict(dict))  # (peer, path) -> event -> round -> per request
 reqs = collections.defaultdict(dict)                                      # (peer, path) -> round -> requests
 for r, peer, path, event, count, n in rows:
@@ -173,14 +184,17 @@ if [ "$JFR" -gt 0 ]; then
   # the profile settings with method sampling every millisecond
   sed 's|<setting name="period" control="method-sampling-java-interval">[^<]*<|<setting name="period" control="method-sampling-java-interval">1 ms<|' \
     "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/jfr/profile.jfc" > "$WORK/sample-1ms.jfc"
-  pid=${TARGET[gatehouse]#-p }
-  jcmd "$pid" JFR.start name=cpu settings="$WORK/sample-1ms.jfc" >/dev/null
-  requests=$(wrk_run "${URL[gatehouse]}/" "$JFR")
-  jcmd "$pid" JFR.stop name=cpu filename="$WORK/cpu.jfr" >/dev/null
-  echo
-  echo "## Where the event loop's CPU goes on \`/\` (JFR, 1 ms sampling, $requests requests in ${JFR}s)"
-  echo
-  echo '```'
-  python3 bench/cpu_split.py "$WORK/cpu.jfr" 40
-  echo '```'
+  for peer in "${PEERS[@]}"; do
+    [[ $peer == gatehouse* ]] || continue
+    pid=${TARGET[$peer]#-p }
+    jcmd "$pid" JFR.start name=cpu settings="$WORK/sample-1ms.jfc" >/dev/null
+    requests=$(wrk_run "${URL[$peer]}/" "$JFR")
+    jcmd "$pid" JFR.stop name=cpu filename="$WORK/cpu-$peer.jfr" >/dev/null
+    echo
+    echo "## Where the event loop's CPU goes on \`/\`, $peer (JFR, 1 ms sampling, $requests requests in ${JFR}s)"
+    echo
+    echo '```'
+    python3 bench/cpu_split.py "$WORK/cpu-$peer.jfr" 40
+    echo '```'
+  done
 fi

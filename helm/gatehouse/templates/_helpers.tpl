@@ -131,6 +131,23 @@ seccompProfile:
   type: RuntimeDefault
 {{- end }}
 
+{{/* A proxy security context: "base" (RuntimeDefault) as it is, or with proxy.seccompProfile in its
+     place when that names another (io_uring needs a profile that allows its system calls: docs/proxy.md). */}}
+{{- define "gatehouse.proxySecurityContext" -}}
+{{- $profile := .root.Values.proxy.seccompProfile | default dict -}}
+{{- if or (ne ($profile.type | default "RuntimeDefault") "RuntimeDefault") $profile.localhostProfile -}}
+{{- $context := fromYaml .base -}}
+{{- $seccomp := dict "type" $profile.type -}}
+{{- if $profile.localhostProfile -}}
+{{- $_ := set $seccomp "localhostProfile" $profile.localhostProfile -}}
+{{- end -}}
+{{- $_ := set $context "seccompProfile" $seccomp -}}
+{{- toYaml $context -}}
+{{- else -}}
+{{- .base -}}
+{{- end -}}
+{{- end }}
+
 {{/* Probes on the status port: /healthz (startup, liveness) and /readyz (readiness). */}}
 {{- define "gatehouse.probes" -}}
 startupProbe:

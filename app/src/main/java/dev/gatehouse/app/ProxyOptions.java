@@ -3,6 +3,7 @@ package dev.gatehouse.app;
 import dev.gatehouse.proxy.ClientLimits;
 import dev.gatehouse.proxy.Http2Config;
 import dev.gatehouse.proxy.ProxyConfig;
+import dev.gatehouse.proxy.TransportChoice;
 import dev.gatehouse.proxy.http.TrustedProxies;
 import dev.gatehouse.proxy.observe.AccessLogDestination;
 import dev.gatehouse.proxy.observe.TracingConfig;
@@ -58,6 +59,12 @@ final class ProxyOptions {
     @Option(names = "--io-threads", paramLabel = "N",
             description = "Event-loop threads. Default: one per available processor.")
     Integer ioThreads;
+
+    @Option(names = "--transport", paramLabel = "auto|io_uring|epoll|nio", defaultValue = "auto", converter = TransportOption.class,
+            description = "Socket transport of the event loops: io_uring (Linux 5.14+, allowed by the container's seccomp "
+                    + "profile), epoll, nio, or auto (epoll when it loads, else nio). One asked for by name that cannot run "
+                    + "here stops the start with the reason. Default: ${DEFAULT-VALUE}.")
+    TransportChoice transport;
 
     @Option(names = "--drain-delay", paramLabel = "DURATION", defaultValue = "5s", converter = DurationOption.class,
             description = "On SIGTERM /readyz answers 503 at once, and the proxy port keeps accepting this long (every "
@@ -243,6 +250,18 @@ final class ProxyOptions {
         }
     }
 
+    /** {@code auto}, {@code io_uring}, {@code epoll} or {@code nio}. */
+    static final class TransportOption implements ITypeConverter<TransportChoice> {
+        @Override
+        public TransportChoice convert(String value) {
+            try {
+                return TransportChoice.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage().replaceFirst("^transport: ", ""));
+            }
+        }
+    }
+
     /** {@code off}, {@code stdout} or a file path. */
     static final class AccessLogOption implements ITypeConverter<AccessLogDestination> {
         @Override
@@ -255,7 +274,7 @@ final class ProxyOptions {
     ProxyConfig config() {
         return new ProxyConfig(address, port, ioThreads == null ? Runtime.getRuntime().availableProcessors() : ioThreads,
                 drainDelay, drainTimeout(), limits()).withTrustedProxies(trustedProxies).withTls(tls(true)).withHttp2(http2Config())
-                .withTracing(tracing());
+                .withTracing(tracing()).withTransport(transport);
     }
 
     /** For {@code local} and {@code demo}: the TLS port opens once a snapshot holds a certificate. */

@@ -134,7 +134,7 @@ class RenderedObjectsTest {
                 "--controller", "wss://gatehouse-channel.gatehouse-system.svc:18000",
                 "--token-file", "/etc/gatehouse/token/token", "--ca-file", "/etc/gatehouse/channel-ca/ca.crt",
                 "--port", "8000", "--tls-port", "8443", "--https-redirect-port", "443", "--tls-provider", "auto",
-                "--status-port", "8100",
+                "--transport", "auto", "--status-port", "8100",
                 "--status-address", "$(POD_IP),127.0.0.1", "--state-dir", "/var/lib/gatehouse",
                 "--drain-delay", "5s", "--drain-timeout", "30s", "--access-log", "stdout");
         PodSpec pod = proxy.getSpec().getTemplate().getSpec();

@@ -173,7 +173,7 @@ final class DataPort {
     /**
      * Stops accepting and unbinds; cancels {@link #whenListening()} when the port never opened.
      * An accepting port is closed by {@link AcceptStop}: new handshakes stopped first (on
-     * epoll), the connections the kernel already queued or is completing accepted and served
+     * epoll and io_uring), the connections the kernel already queued or is completing accepted and served
      * rather than reset, then the close.
      *
      * @return the port it had, for the log, or the configured one with "(never opened)"
@@ -204,7 +204,7 @@ final class DataPort {
      * handshakes on its own (a drill with 16 clients connecting in a loop saw 5 resets in 30
      * drains). So, once armed:
      * <ol>
-     *   <li>on epoll, a {@link SynFilter} stops new handshakes: a new client's SYN is dropped, and
+     *   <li>on epoll and io_uring, a {@link SynFilter} stops new handshakes: a new client's SYN is dropped, and
      *       its retransmission (a second later) meets the closed port and is refused, before it
      *       sent a byte;</li>
      *   <li>for {@link #SETTLE_MILLIS} the listener keeps accepting, in unbounded batches, what the

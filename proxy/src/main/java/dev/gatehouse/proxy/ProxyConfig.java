@@ -25,10 +25,11 @@ import java.util.Objects;
  * @param tls          the TLS port ({@link TlsConfig#OFF}: none)
  * @param http2        HTTP/2 towards clients (h2c with prior knowledge; its limits)
  * @param tracing      spans exported over OTLP and W3C trace context upstream ({@link TracingConfig#OFF}: none)
+ * @param transport    the event loops' socket transport ({@code --transport}; {@link TransportChoice#AUTO}: epoll, else NIO)
  */
 public record ProxyConfig(String address, int port, int ioThreads, Duration drainDelay, Duration drainTimeout,
                           ClientLimits limits, TrustedProxies trustedProxies, TlsConfig tls, Http2Config http2,
-                          TracingConfig tracing) {
+                          TracingConfig tracing, TransportChoice transport) {
     /** The drain delay of {@link #defaults()} and of {@code gatehouse --drain-delay}. */
     public static final Duration DEFAULT_DRAIN_DELAY = Duration.ofSeconds(5);
     /** The drain timeout of {@link #defaults()} and of {@code gatehouse --drain-timeout}. */
@@ -43,6 +44,7 @@ public record ProxyConfig(String address, int port, int ioThreads, Duration drai
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(http2, "http2");
         Objects.requireNonNull(tracing, "tracing");
+        Objects.requireNonNull(transport, "transport");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
         }
@@ -55,6 +57,13 @@ public record ProxyConfig(String address, int port, int ioThreads, Duration drai
         if (drainTimeout.isNegative()) {
             throw new IllegalArgumentException("drainTimeout: " + drainTimeout + " (expected: >= 0)");
         }
+    }
+
+    /** With the {@link TransportChoice#AUTO} transport. */
+    public ProxyConfig(String address, int port, int ioThreads, Duration drainDelay, Duration drainTimeout,
+                       ClientLimits limits, TrustedProxies trustedProxies, TlsConfig tls, Http2Config http2,
+                       TracingConfig tracing) {
+        this(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, http2, tracing, TransportChoice.AUTO);
     }
 
     /** Without tracing. */
@@ -95,32 +104,37 @@ public record ProxyConfig(String address, int port, int ioThreads, Duration drai
     }
 
     public ProxyConfig withPort(int newPort) {
-        return new ProxyConfig(address, newPort, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, http2, tracing);
+        return new ProxyConfig(address, newPort, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, http2, tracing, transport);
     }
 
     public ProxyConfig withLimits(ClientLimits newLimits) {
-        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, newLimits, trustedProxies, tls, http2, tracing);
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, newLimits, trustedProxies, tls, http2, tracing, transport);
     }
 
     public ProxyConfig withDrain(Duration newDelay, Duration newTimeout) {
-        return new ProxyConfig(address, port, ioThreads, newDelay, newTimeout, limits, trustedProxies, tls, http2, tracing);
+        return new ProxyConfig(address, port, ioThreads, newDelay, newTimeout, limits, trustedProxies, tls, http2, tracing, transport);
     }
 
     public ProxyConfig withTrustedProxies(TrustedProxies trusted) {
-        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trusted, tls, http2, tracing);
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trusted, tls, http2, tracing, transport);
     }
 
     /** With the TLS port {@code newTls} ({@link TlsConfig#OFF}: none). */
     public ProxyConfig withTls(TlsConfig newTls) {
-        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, newTls, http2, tracing);
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, newTls, http2, tracing, transport);
     }
 
     public ProxyConfig withHttp2(Http2Config newHttp2) {
-        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, newHttp2, tracing);
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, newHttp2, tracing, transport);
     }
 
     /** With tracing {@code newTracing} ({@link TracingConfig#OFF}: none). */
     public ProxyConfig withTracing(TracingConfig newTracing) {
-        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, http2, newTracing);
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, http2, newTracing, transport);
+    }
+
+    /** With the event loops' transport {@code newTransport}. */
+    public ProxyConfig withTransport(TransportChoice newTransport) {
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, http2, tracing, newTransport);
     }
 }

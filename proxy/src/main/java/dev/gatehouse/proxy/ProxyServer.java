@@ -70,6 +70,8 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
 
     private final ProxyConfig config;
     private final EventLoopGroup group;
+    /** The event loops' transport: {@code io_uring}, {@code epoll} or {@code nio}. */
+    private final String transport;
     private final DataPort dataPort;
     /** The TLS port and its certificates; null when the config has none. */
     private final TlsPort tls;
@@ -94,6 +96,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
                         ProxyMetrics metrics, RequestObserver observer, ServerCertificates certificates) {
         this.config = config;
         this.group = group;
+        this.transport = transport.name();
         this.pools = pools;
         this.metrics = metrics;
         this.observer = observer;
@@ -143,7 +146,15 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             observer.close();
             throw e;
         }
-        Transport transport = Transport.best();
+        Transport transport;
+        try {
+            transport = Transport.of(config.transport());
+        } catch (IllegalStateException e) {
+            LOG.error("event=proxy.transport name={} available=false error=\"{}\"", config.transport(), e.getMessage());
+            observer.close();
+            throw e;
+        }
+        LOG.info("event=proxy.transport name={} asked={} reason=\"{}\"", transport.name(), config.transport(), transport.reason());
         EventLoopGroup group = transport.newGroup(config.ioThreads(), "gatehouse-io");
         observer.attach(group);
         Map<EventLoop, UpstreamPool> pools = new IdentityHashMap<>();
@@ -165,6 +176,11 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
                 config.address(), config.port(), config.tls().enabled() ? config.tls().port() : "off", transport.name(),
                 config.ioThreads(), config.trustedProxies(), config.tracing());
         return server;
+    }
+
+    /** The event loops' transport ({@code --transport}): {@code io_uring}, {@code epoll} or {@code nio}. */
+    public String transport() {
+        return transport;
     }
 
     /**

@@ -1,9 +1,9 @@
 package dev.gatehouse.proxy;
 
 import io.netty.channel.Channel;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.unix.Buffer;
 import io.netty.channel.unix.RawUnixChannelOption;
+import io.netty.channel.unix.UnixChannel;
 
 import java.nio.ByteBuffer;
 
@@ -17,9 +17,9 @@ import java.nio.ByteBuffer;
  * listener's close ({@link DataPort}). Linux's filter sees the TCP header at offset 0; byte 13
  * holds the flags.
  *
- * <p>Only on the epoll transport (Linux), through Netty's raw socket option; elsewhere
- * {@link #attach} says it could not, and the listener closes right after an accept batch as
- * before.
+ * <p>On the native transports (epoll and io_uring, Linux), through Netty's raw socket option,
+ * which both channel configs pass to {@code setsockopt}; on NIO {@link #attach} says it could not,
+ * and the listener closes right after an accept batch as before.
  */
 final class SynFilter {
     static final int SOL_SOCKET = 1;
@@ -46,7 +46,7 @@ final class SynFilter {
      * @return null when attached, else why not (another transport, or the kernel refused it)
      */
     static String attach(Channel listener) {
-        if (!(listener instanceof EpollServerSocketChannel)) {
+        if (!(listener instanceof UnixChannel)) {
             return "transport " + listener.getClass().getSimpleName() + " has no socket filters";
         }
         ByteBuffer program = Buffer.allocateDirectWithNativeOrder(PROGRAM.length * 8);

@@ -65,7 +65,7 @@ class AcceptStopDrillTest {
         }
         String figures = String.format("accept-stop drill: %d drains, %d clients each: answered %d, refused %d, reset %d %s, "
                         + "other %d %s (transport %s)", RUNS, CLIENTS, total.get(Outcome.OK).sum(), total.get(Outcome.REFUSED).sum(),
-                total.get(Outcome.RESET).sum(), resets, total.get(Outcome.OTHER).sum(), otherErrors, Transport.best().name());
+                total.get(Outcome.RESET).sum(), resets, total.get(Outcome.OTHER).sum(), otherErrors, Transport.of(Fixtures.transport()).name());
         System.out.println(figures);
         assertThat(total.get(Outcome.REFUSED).sum()).as("every client ended refused; %s", figures).isEqualTo((long) RUNS * CLIENTS);
         assertThat(total.get(Outcome.OTHER).sum()).as(figures).isZero();

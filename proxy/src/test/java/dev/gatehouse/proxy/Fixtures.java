@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 /** Snapshot building blocks for tests. Everything lives in namespace {@code default}. */
 public final class Fixtures {
     private Fixtures() {
@@ -24,11 +26,25 @@ public final class Fixtures {
      * exchange would leave poisoned is the one the next request is handed.
      */
     public static ProxyConfig oneLoopConfig() {
-        return new ProxyConfig("127.0.0.1", 0, 1, Duration.ofSeconds(5));
+        return new ProxyConfig("127.0.0.1", 0, 1, Duration.ofSeconds(5)).withTransport(transport());
     }
 
     public static ProxyConfig config() {
-        return new ProxyConfig("127.0.0.1", 0, 2, Duration.ofSeconds(5));
+        return new ProxyConfig("127.0.0.1", 0, 2, Duration.ofSeconds(5)).withTransport(transport());
+    }
+
+    /**
+     * The transport the proxies of {@link #config()} run on: {@code -Dgatehouse.transport} (the
+     * io_uring execution of the proxy's build sets it for a chosen set of socket tests), else
+     * auto. A transport this host cannot run skips the test (an assumption, reported as skipped).
+     */
+    public static TransportChoice transport() {
+        TransportChoice choice = TransportChoice.parse(System.getProperty("gatehouse.transport", "auto"));
+        if (choice == TransportChoice.IO_URING) {
+            String unavailable = Transport.ioUringUnavailable();
+            assumeTrue(unavailable == null, () -> "io_uring is not available here: " + unavailable);
+        }
+        return choice;
     }
 
     public static Source source(String kind, String id) {

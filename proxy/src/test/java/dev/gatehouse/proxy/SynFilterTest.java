@@ -4,11 +4,12 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.epoll.Epoll;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -18,22 +19,24 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The listener's SYN filter as a client sees it: before it, a connect completes; after it, a new
  * connect gets no answer (no handshake, so nothing the close could reset), and once the listener
- * closes, the client's next try is refused. A transport without socket filters says so.
+ * closes, the client's next try is refused, on epoll and on io_uring. A transport without socket
+ * filters says so.
  */
 class SynFilterTest {
 
-    @Test
-    void afterTheFilterANewConnectIsNotAnsweredAndAfterTheCloseItIsRefused() throws Exception {
-        assumeTrue(Epoll.isAvailable(), "the filter needs the epoll transport (Linux)");
-        Transport epoll = Transport.best();
-        EventLoopGroup group = epoll.newGroup(1, "syn-filter-test");
+    /** Both native transports pass the raw option to {@code setsockopt} on the listening socket. */
+    @ParameterizedTest
+    @EnumSource(value = TransportChoice.class, names = {"EPOLL", "IO_URING"})
+    void afterTheFilterANewConnectIsNotAnsweredAndAfterTheCloseItIsRefused(TransportChoice choice) throws Exception {
+        TransportTest.assumeAvailable(choice);
+        Transport transport = Transport.of(choice);
+        EventLoopGroup group = transport.newGroup(1, "syn-filter-test");
         try {
-            Channel listener = new ServerBootstrap().group(group).channel(epoll.serverChannel())
+            Channel listener = new ServerBootstrap().group(group).channel(transport.serverChannel())
                     .childHandler(new ChannelInboundHandlerAdapter()).bind("127.0.0.1", 0).sync().channel();
             int port = ((InetSocketAddress) listener.localAddress()).getPort();
             try (Socket before = new Socket()) {
