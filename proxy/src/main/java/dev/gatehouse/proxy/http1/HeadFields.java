@@ -182,6 +182,46 @@ public final class HeadFields extends MapOnlyHeaders {
         return out;
     }
 
+    /**
+     * The first value of {@code name}: a view over the head's bytes (no copy) or the appended
+     * value; null when there is none. What {@link #get} answers, without making a {@code String}.
+     */
+    public CharSequence firstView(CharSequence name) {
+        if (map != null) {
+            return map.get(name);
+        }
+        for (int i = 0; i < count; i++) {
+            if (kept(i) && nameIs(i, name)) {
+                return valueView(i);
+            }
+        }
+        for (int j = 0; j < addedCount(); j++) {
+            if (AsciiString.contentEqualsIgnoreCase(added[2 * j], name)) {
+                return added[2 * j + 1];
+            }
+        }
+        return null;
+    }
+
+    /** How many values {@code name} has (received and kept, then appended). */
+    public int count(CharSequence name) {
+        if (map != null) {
+            return map.getAll(name).size();
+        }
+        int n = 0;
+        for (int i = 0; i < count; i++) {
+            if (kept(i) && nameIs(i, name)) {
+                n++;
+            }
+        }
+        for (int j = 0; j < addedCount(); j++) {
+            if (AsciiString.contentEqualsIgnoreCase(added[2 * j], name)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** The values of {@code name} as views over the head's bytes (no copy), then the appended ones. */
     @Override
     public Iterator<? extends CharSequence> valueCharSequenceIterator(CharSequence name) {
