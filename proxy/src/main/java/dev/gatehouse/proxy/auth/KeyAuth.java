@@ -21,14 +21,17 @@ import java.util.List;
  * </ul>
  * The key itself is never logged nor put in a message.
  *
- * <p>Holds the route's settings and namespace, not the keys: the keys are the serving snapshot's
+ * <p>Holds the route's settings and its namespace's {@link Credentials.Namespace handle} (resolved
+ * once, when the route is compiled), not the keys: the keys are the serving snapshot's
  * {@link Credentials}, handed to {@link #authenticate(HttpHeaders, QueryParameters, Credentials)}
- * per request (one look-up by namespace). So a consumer added, removed or given a new key is
- * seen by every route at once, and a route compiled before it is reused as it is.
+ * per request and read at the handle's slot (no look-up by namespace name). So a consumer added,
+ * removed or given a new key is seen by every route at once, and a route compiled before it is
+ * reused as it is.
  */
 public final class KeyAuth {
     private final Route.KeyAuth settings;
     private final String namespace;
+    private final Credentials.Namespace handle;
     /** The credentials {@link #authenticate(HttpHeaders, QueryParameters)} reads; null when not bound. */
     private final Credentials bound;
 
@@ -41,6 +44,7 @@ public final class KeyAuth {
     public KeyAuth(Route.KeyAuth settings, String namespace, Credentials credentials) {
         this.settings = java.util.Objects.requireNonNull(settings, "settings");
         this.namespace = java.util.Objects.requireNonNull(namespace, "namespace");
+        this.handle = Credentials.namespace(namespace);
         this.bound = credentials;
     }
 
@@ -115,7 +119,7 @@ public final class KeyAuth {
             }
             return reject(ErrorReply.NO_KEY);
         }
-        Credentials.Holder holder = credentials.find(namespace, KeyDigest.of(key));
+        Credentials.Holder holder = credentials.find(handle, KeyDigest.of(key));
         if (holder == null) {
             return reject(ErrorReply.UNAUTHORIZED);
         }
