@@ -52,6 +52,11 @@ final class HeadParser {
 
     /** The response in {@code b}, which holds exactly one head (its last line the empty one). */
     static ParsedResponse response(byte[] b, int maxStatusLine, int maxFields) {
+        return response(b, maxStatusLine, maxFields, 8);
+    }
+
+    /** As {@link #response(byte[], int, int)}, with the number of field lines the decoder's scan counted (sizes the offsets). */
+    static ParsedResponse response(byte[] b, int maxStatusLine, int maxFields, int fieldCount) {
         int lf = indexOfLf(b, 0);
         int end = lf > 0 && b[lf - 1] == '\r' ? lf - 1 : lf;
         if (end > maxStatusLine) {
@@ -87,7 +92,7 @@ final class HeadParser {
             to--;
         }
         HttpVersion version = b[7] == '1' ? HttpVersion.HTTP_1_1 : HttpVersion.HTTP_1_0;
-        return new ParsedResponse(version, status(code, b, from, to), fields(b, lf + 1));
+        return new ParsedResponse(version, status(code, b, from, to), fields(b, lf + 1, fieldCount));
     }
 
     /** Netty's constant when the reason is the usual one (no object made), else a status with the target's reason. */
@@ -111,7 +116,12 @@ final class HeadParser {
      * or a chunked body's trailer section).
      */
     static HeadFields fields(byte[] b, int pos) {
-        int[] at = new int[32];
+        return fields(b, pos, 8);
+    }
+
+    /** As {@link #fields(byte[], int)}, with the offsets sized for {@code expected} fields (grown if more come). */
+    static HeadFields fields(byte[] b, int pos, int expected) {
+        int[] at = new int[4 * Math.max(1, expected)];
         int count = 0;
         while (true) {
             int lf = indexOfLf(b, pos);
