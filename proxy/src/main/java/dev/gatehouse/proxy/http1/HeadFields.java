@@ -33,8 +33,12 @@ public final class HeadFields extends MapOnlyHeaders {
     /** Per field: name start, name end, value start, value end, into {@link #bytes}. */
     private final int[] at;
     private final int count;
-    /** Received fields removed since; null while none is. */
-    private boolean[] removed;
+    /**
+     * Received fields removed since: the first 64 as bits (nearly every head has fewer fields, so a
+     * removal allocates nothing), the others in an array made when one of them is removed.
+     */
+    private long removedLow;
+    private boolean[] removedHigh;
     private int removedCount;
     /** Appended fields, name then value, in the first {@link #addedLen} slots; null while none is. */
     private CharSequence[] added;
@@ -49,7 +53,20 @@ public final class HeadFields extends MapOnlyHeaders {
     }
 
     private boolean kept(int i) {
-        return removed == null || !removed[i];
+        return i < 64 ? (removedLow & (1L << i)) == 0 : removedHigh == null || !removedHigh[i];
+    }
+
+    /** Marks kept field {@code i} removed. */
+    private void markRemoved(int i) {
+        if (i < 64) {
+            removedLow |= 1L << i;
+        } else {
+            if (removedHigh == null) {
+                removedHigh = new boolean[count];
+            }
+            removedHigh[i] = true;
+        }
+        removedCount++;
     }
 
     private boolean nameIs(int i, CharSequence name) {
@@ -399,11 +416,7 @@ public final class HeadFields extends MapOnlyHeaders {
         }
         for (int i = 0; i < count; i++) {
             if (kept(i) && nameIs(i, name)) {
-                if (removed == null) {
-                    removed = new boolean[count];
-                }
-                removed[i] = true;
-                removedCount++;
+                markRemoved(i);
             }
         }
         if (added != null) {
@@ -424,9 +437,11 @@ public final class HeadFields extends MapOnlyHeaders {
             map.clear();
             return this;
         }
-        removed = new boolean[count];
-        java.util.Arrays.fill(removed, true);
-        removedCount = count;
+        for (int i = 0; i < count; i++) {
+            if (kept(i)) {
+                markRemoved(i);
+            }
+        }
         added = null;
         addedLen = 0;
         return this;
