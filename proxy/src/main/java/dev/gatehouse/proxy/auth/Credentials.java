@@ -3,10 +3,12 @@ package dev.gatehouse.proxy.auth;
 import dev.gatehouse.config.Consumer;
 import dev.gatehouse.config.KeyDigest;
 
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Every consumer key of a snapshot by namespace and digest, built when the snapshot is compiled.
@@ -17,18 +19,77 @@ import java.util.Map;
  * {@link #patched}: only the namespaces of those consumers are copied, so a key change costs the
  * size of its namespace, not every consumer's keys hashed again. Validation guarantees a digest is
  * claimed at most once per namespace, so the order consumers are added in does not matter.
+ *
+ * <p>A route's key-auth does not look its namespace up per request: it holds the namespace's
+ * {@link Namespace} handle, resolved once when the route is compiled, and every {@code Credentials}
+ * keeps its namespaces' keys in an array at the handles' slots. A request's lookup is an array
+ * read and the digest's map lookup; a consumer change makes new credentials (a new array at the
+ * same slots), which the next snapshot serves to the very same routes: no route compiles again.
  */
 public final class Credentials {
     /** A consumer and the credential that authenticated it. */
     public record Holder(Consumer consumer, Consumer.Credential credential) {
     }
 
+    /**
+     * A namespace's place in every {@code Credentials}: one per namespace name for the life of the
+     * process (handles are interned, never dropped: there are as many as namespaces ever seen).
+     */
+    public static final class Namespace {
+        private final String name;
+        private final int slot;
+
+        private Namespace(String name, int slot) {
+            this.name = name;
+            this.slot = slot;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public String toString() {
+            return "Namespace(" + name + ")";
+        }
+    }
+
+    private static final Map<String, Namespace> NAMESPACES = new ConcurrentHashMap<>();
+
+    /** The handle of {@code namespace}, the same object for the same name; made on first use (compile time, never per request). */
+    public static Namespace namespace(String namespace) {
+        java.util.Objects.requireNonNull(namespace, "namespace");
+        Namespace ns = NAMESPACES.get(namespace);
+        if (ns != null) {
+            return ns;
+        }
+        synchronized (NAMESPACES) {
+            return NAMESPACES.computeIfAbsent(namespace, n -> new Namespace(n, NAMESPACES.size()));
+        }
+    }
+
     private final Map<String, Map<KeyDigest, Holder>> byNamespace;
+    /** {@link #byNamespace} at its namespaces' {@link Namespace#slot}s; null at the others. */
+    private final Map<KeyDigest, Holder>[] bySlot;
     private final Map<String, Consumer> byId;
 
     private Credentials(Map<String, Map<KeyDigest, Holder>> byNamespace, Map<String, Consumer> byId) {
         this.byNamespace = byNamespace;
         this.byId = byId;
+        this.bySlot = slots(byNamespace);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<KeyDigest, Holder>[] slots(Map<String, Map<KeyDigest, Holder>> byNamespace) {
+        Map<KeyDigest, Holder>[] out = new Map[0];
+        for (Map.Entry<String, Map<KeyDigest, Holder>> e : byNamespace.entrySet()) {
+            int slot = namespace(e.getKey()).slot;
+            if (slot >= out.length) {
+                out = Arrays.copyOf(out, slot + 1);
+            }
+            out[slot] = e.getValue();
+        }
+        return out;
     }
 
     public static Credentials of(List<Consumer> consumers) {
@@ -99,6 +160,12 @@ public final class Credentials {
     /** The consumer of {@code namespace} holding the key with this digest, or null. */
     public Holder find(String namespace, KeyDigest presented) {
         return find(byNamespace.get(namespace), presented);
+    }
+
+    /** As {@link #find(String, KeyDigest)} by the namespace's handle: no lookup by name. */
+    public Holder find(Namespace namespace, KeyDigest presented) {
+        int slot = namespace.slot;
+        return find(slot < bySlot.length ? bySlot[slot] : null, presented);
     }
 
     /** The holder of the key with this digest among {@code keys} (one namespace's), or null. */

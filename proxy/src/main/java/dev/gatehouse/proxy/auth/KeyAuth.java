@@ -4,7 +4,9 @@ import dev.gatehouse.config.Consumer;
 import dev.gatehouse.config.KeyDigest;
 import dev.gatehouse.config.Route;
 import dev.gatehouse.proxy.http.ErrorReply;
+import dev.gatehouse.proxy.http1.HeadFields;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 
 import java.util.List;
 
@@ -21,14 +23,17 @@ import java.util.List;
  * </ul>
  * The key itself is never logged nor put in a message.
  *
- * <p>Holds the route's settings and namespace, not the keys: the keys are the serving snapshot's
+ * <p>Holds the route's settings and its namespace's {@link Credentials.Namespace handle} (resolved
+ * once, when the route is compiled), not the keys: the keys are the serving snapshot's
  * {@link Credentials}, handed to {@link #authenticate(HttpHeaders, QueryParameters, Credentials)}
- * per request (one look-up by namespace). So a consumer added, removed or given a new key is
- * seen by every route at once, and a route compiled before it is reused as it is.
+ * per request and read at the handle's slot (no look-up by namespace name). So a consumer added,
+ * removed or given a new key is seen by every route at once, and a route compiled before it is
+ * reused as it is.
  */
 public final class KeyAuth {
     private final Route.KeyAuth settings;
     private final String namespace;
+    private final Credentials.Namespace handle;
     /** The credentials {@link #authenticate(HttpHeaders, QueryParameters)} reads; null when not bound. */
     private final Credentials bound;
 
@@ -41,6 +46,7 @@ public final class KeyAuth {
     public KeyAuth(Route.KeyAuth settings, String namespace, Credentials credentials) {
         this.settings = java.util.Objects.requireNonNull(settings, "settings");
         this.namespace = java.util.Objects.requireNonNull(namespace, "namespace");
+        this.handle = Credentials.namespace(namespace);
         this.bound = credentials;
     }
 
@@ -81,7 +87,7 @@ public final class KeyAuth {
 
     /** @param credentials the consumers' keys of the snapshot serving the request */
     public Outcome authenticate(HttpHeaders headers, QueryParameters query, Credentials credentials) {
-        String key = null;
+        CharSequence key = null;
         String keyHeader = null;
         String keyParam = null;
         int found = 0;
@@ -89,11 +95,21 @@ public final class KeyAuth {
         for (int i = 0; i < names.size(); i++) {
             String name = names.get(i);
             if (settings.keyInHeader()) {
-                List<String> values = headers.getAll(name);
-                found += values.size();
-                if (!values.isEmpty()) {
-                    key = values.get(0);
-                    keyHeader = name;
+                if (headers instanceof HeadFields fields) {
+                    // an HTTP/1.1 head: the key as a view over its bytes, no list and no String
+                    int n = fields.count(name);
+                    found += n;
+                    if (n > 0) {
+                        key = fields.firstView(name);
+                        keyHeader = name;
+                    }
+                } else {
+                    List<String> values = headers.getAll(name);
+                    found += values.size();
+                    if (!values.isEmpty()) {
+                        key = values.get(0);
+                        keyHeader = name;
+                    }
                 }
             }
             if (settings.keyInQuery()) {
@@ -108,18 +124,36 @@ public final class KeyAuth {
         if (found > 1) {
             return reject(ErrorReply.DUPLICATE_KEY);
         }
-        if (key == null || key.isEmpty()) {
+        if (key == null || key.length() == 0) {
             Consumer anonymous = credentials.consumer(settings.anonymous());
             if (anonymous != null) {
                 return new Outcome(null, anonymous, null, true, keyHeader, keyParam);
             }
             return reject(ErrorReply.NO_KEY);
         }
-        Credentials.Holder holder = credentials.find(namespace, KeyDigest.of(key));
+        Credentials.Holder holder = credentials.find(handle, digest(key));
         if (holder == null) {
             return reject(ErrorReply.UNAUTHORIZED);
         }
         return new Outcome(null, holder.consumer(), holder.credential().id(), false, keyHeader, keyParam);
+    }
+
+    /**
+     * The key's digest, as {@link KeyDigest#of(String)} gives it for the key read as ISO-8859-1 (as
+     * a header value is): an ASCII key's bytes are its UTF-8 bytes, so a view over the head's bytes
+     * is digested from a copy of its bytes without making a {@code String}; any other key takes the
+     * {@code String} path, so both give the same digest.
+     */
+    static KeyDigest digest(CharSequence key) {
+        if (key instanceof AsciiString view) {
+            for (int i = 0; i < view.length(); i++) {
+                if (view.byteAt(i) < 0) {
+                    return KeyDigest.of(view.toString());
+                }
+            }
+            return KeyDigest.of(view.toByteArray());
+        }
+        return KeyDigest.of(key.toString());
     }
 
     private static Outcome reject(String message) {

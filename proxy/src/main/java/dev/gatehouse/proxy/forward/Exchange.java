@@ -7,9 +7,11 @@ import dev.gatehouse.proxy.http.ErrorReply;
 import dev.gatehouse.proxy.http.ProxyHeaders;
 import dev.gatehouse.proxy.http.RequestGate;
 import dev.gatehouse.proxy.http1.MalformedResponse;
+import dev.gatehouse.proxy.http1.ParsedRequest;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RateLimitedLog;
 import dev.gatehouse.proxy.observe.RequestRecord;
+import dev.gatehouse.proxy.routing.RequestHost;
 import dev.gatehouse.proxy.tls.ClientTls;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -61,7 +63,7 @@ final class Exchange {
     private CompiledRoute route;
     /** The tries on the route's targets; null until routed. */
     private Attempts attempts;
-    private String clientHost;
+    private RequestHost clientHost;
     /** The attempt under way; null between attempts and once the response is relayed. */
     private UpstreamAttempt attempt;
     /** Set-Cookie for a new sticky-session cookie, or null. */
@@ -81,7 +83,7 @@ final class Exchange {
         this.response = client.response();
         this.body = new RequestBody(client);
         this.request = request;
-        this.requestId = request.headers().get(ProxyHeaders.X_REQUEST_ID);
+        this.requestId = requestIdOf(request);
         this.clientAddress = client.forwarded().resolve(request.headers());
         this.record = client.observer().begin(request, requestId, clientAddress, client.connection().attr(ClientTls.KEY).get());
         this.expectsBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
@@ -90,12 +92,22 @@ final class Exchange {
         this.idempotent = Attempts.idempotent(request.method());
     }
 
+    /**
+     * The id the HTTP/1.1 gate settled and kept on the request; an HTTP/2 stream's head carries it
+     * as a field ({@code Http2RequestCheck}).
+     */
+    private static String requestIdOf(HttpRequest request) {
+        String id = request instanceof ParsedRequest p ? p.requestId() : null;
+        return id != null ? id : request.headers().get(ProxyHeaders.X_REQUEST_ID);
+    }
+
     boolean requestComplete() {
         return body.complete();
     }
 
     void start() {
-        RequestPlan plan = RequestPlan.of(request, client.plane().compiled(), client.connection(), clientAddress, client.edge());
+        RequestPlan plan = RequestPlan.of(request, requestId, client.plane().compiled(), client.connection(), clientAddress,
+                client.edge());
         clientHost = plan.clientHost();
         record.routed(plan.route() == null ? null : plan.route().meters(), plan.consumer());
         if (plan.status() != null) {

@@ -10,6 +10,8 @@ import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RateLimitedLog;
 import dev.gatehouse.proxy.routing.CompiledFilters;
 import dev.gatehouse.proxy.routing.PathRewrite;
+import dev.gatehouse.proxy.routing.RequestHost;
+import dev.gatehouse.proxy.http1.ParsedRequest;
 import dev.gatehouse.config.RequestPath;
 import dev.gatehouse.proxy.routing.RouteMatch;
 import dev.gatehouse.proxy.tls.ClientTls;
@@ -35,23 +37,27 @@ import org.slf4j.LoggerFactory;
  *
  * @param route      the matched route; null when the proxy answers itself
  * @param clientHost the Host the client asked for (the authority of an absolute-form target
- *                   wins, RFC 9112 §3.2.2); null when none
+ *                   wins, RFC 9112 §3.2.2), read once for every reader; null when none
  * @param status     the proxy's own answer, or null
  * @param message    the JSON message of that answer; for a 308, the {@code Location} ({@link ErrorReply})
  * @param consumer   the authenticated consumer's username, or null
  */
-record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus status, String message, String consumer) {
+record RequestPlan(CompiledRoute route, RequestHost clientHost, HttpResponseStatus status, String message, String consumer) {
     private static final Logger LOG = LoggerFactory.getLogger(RequestPlan.class);
     private static final RateLimitedLog KEYAUTH_REFUSED = RateLimitedLog.of(LOG, "keyauth.refused");
 
-    /** @param from who sent the request, by the trusted-proxies rule; {@code client} is its connection */
-    static RequestPlan of(HttpRequest request, CompiledSnapshot compiled, Channel client, ClientAddress from, EdgeMeters edge) {
+    /**
+     * @param requestId the request's {@code X-Request-Id} (for the refusals' log lines)
+     * @param from      who sent the request, by the trusted-proxies rule; {@code client} is its connection
+     */
+    static RequestPlan of(HttpRequest request, String requestId, CompiledSnapshot compiled, Channel client, ClientAddress from,
+                          EdgeMeters edge) {
         HttpHeaders h = request.headers();
         if (h.contains(ProxyHeaders.X_FORWARDED_FOR)) {
             edge.forwardedFor(from.peerTrusted());
         }
         String uri = request.uri();
-        String clientHost = h.get(HttpHeaderNames.HOST);
+        RequestHost clientHost = null;
         String target = uri;
         int scheme = uri.startsWith("/") ? -1 : uri.indexOf("://");
         if (scheme > 0) {
@@ -59,14 +65,18 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
             int slash = uri.indexOf('/', scheme + 3);
             int q = uri.indexOf('?', scheme + 3);
             int end = slash < 0 ? (q < 0 ? uri.length() : q) : (q >= 0 && q < slash ? q : slash);
-            clientHost = uri.substring(scheme + 3, end);
+            clientHost = RequestHost.of(uri.substring(scheme + 3, end));
             target = end == uri.length() ? "/" : uri.charAt(end) == '?' ? "/" + uri.substring(end) : uri.substring(end);
-        } else if (uri.equals("*")) {
-            target = "/";
+        } else {
+            // the Host, read once for the TLS check, the router, X-Forwarded-Host and the upstream Host
+            clientHost = RequestHost.of(hostOf(request));
+            if (uri.equals("*")) {
+                target = "/";
+            }
         }
         ClientTls tls = client.attr(ClientTls.KEY).get();
-        if (tls != null && tls.misdirected(clientHost)) {
-            return refused(edge, EdgeMeters.Reason.MISDIRECTED, null, clientHost, MISDIRECTED, misdirected(tls), h);
+        if (tls != null && clientHost != null && tls.misdirected(clientHost.authority())) {
+            return refused(edge, EdgeMeters.Reason.MISDIRECTED, null, clientHost, MISDIRECTED, misdirected(tls), requestId);
         }
         int q = target.indexOf('?');
         String rawQuery = q < 0 ? null : target.substring(q + 1);
@@ -74,10 +84,11 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
         try {
             path = RequestPath.normalize(q < 0 ? target : target.substring(0, q));
         } catch (RequestPath.Refused e) {
-            return refused(edge, EdgeMeters.Reason.BAD_PATH, null, clientHost, HttpResponseStatus.BAD_REQUEST, e.getMessage(), h);
+            return refused(edge, EdgeMeters.Reason.BAD_PATH, null, clientHost, HttpResponseStatus.BAD_REQUEST, e.getMessage(), requestId);
         }
 
-        RouteMatch<CompiledRoute> match = compiled.router().match(clientHost, request.method().name(), path, h, rawQuery);
+        String hostName = clientHost == null ? "" : clientHost.routingName();
+        RouteMatch<CompiledRoute> match = compiled.router().matchName(hostName, request.method().name(), path, h, rawQuery);
         if (match == null) {
             return new RequestPlan(null, clientHost, HttpResponseStatus.NOT_FOUND, ErrorReply.NO_ROUTE, null);
         }
@@ -85,10 +96,10 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
         Listener listener = Listener.of(client);
         if (route.route().httpsRedirect() && !listener.isTls()) {
             // before key-auth and body limits: a redirect says nothing about a key, and no body is read for it
-            return redirect(route, clientHost, target, listener.httpsPort(), edge, h);
+            return redirect(route, clientHost, target, listener.httpsPort(), edge, requestId);
         }
         if (!route.route().allowEncodedSlashes() && RequestPath.hasEncodedSlash(path)) {
-            return refused(edge, EdgeMeters.Reason.BAD_PATH, route, clientHost, HttpResponseStatus.BAD_REQUEST, ENCODED_SLASH, h);
+            return refused(edge, EdgeMeters.Reason.BAD_PATH, route, clientHost, HttpResponseStatus.BAD_REQUEST, ENCODED_SLASH, requestId);
         }
         CompiledFilters filters = route.filters();
         if (route.service() == null && (filters == null || !filters.answersAll())) {
@@ -101,14 +112,14 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
         Long max = route.route().maxBodySize();
         if (max != null && contentLength > max) {
             return refused(edge, EdgeMeters.Reason.BODY_SIZE, route, clientHost, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-                    bodyTooLarge(max), h);
+                    bodyTooLarge(max), requestId);
         }
         KeyAuth.Outcome auth = null;
         String upstreamQuery = rawQuery;
         if (route.keyAuth() != null) {
             auth = route.keyAuth().authenticate(h, new QueryParameters(rawQuery), compiled.credentials());
             if (!auth.accepted()) {
-                KEYAUTH_REFUSED.info("request_id={} route={} reason=\"{}\"", h.get(ProxyHeaders.X_REQUEST_ID),
+                KEYAUTH_REFUSED.info("request_id={} route={} reason=\"{}\"", requestId,
                         route.route().id(), auth.message());
                 route.meters().keyAuthFailed(auth.message());
                 return new RequestPlan(route, clientHost, HttpResponseStatus.UNAUTHORIZED, auth.message(), null);
@@ -119,17 +130,16 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
         }
         HttpResponseStatus own = filters == null ? null : filters.answer();
         if (own != null) {
-            return answer(route, filters, own, clientHost, match, upstreamQuery, listener.isTls(), edge, h, auth);
+            return answer(route, filters, own, clientHost, match, upstreamQuery, listener.isTls(), edge, requestId, auth);
         }
         String base = route.service().path();
         String upstreamPath = PathRewrite.confined(base, filters == null ? match.upstreamPath(base) : filters.upstreamPath(base, match));
         if (upstreamPath == null) {
-            return refused(edge, EdgeMeters.Reason.BAD_PATH, route, clientHost, HttpResponseStatus.BAD_REQUEST, ESCAPES_SERVICE_PATH, h);
+            return refused(edge, EdgeMeters.Reason.BAD_PATH, route, clientHost, HttpResponseStatus.BAD_REQUEST, ESCAPES_SERVICE_PATH, requestId);
         }
         String upstreamUri = upstreamQuery == null ? upstreamPath : upstreamPath + "?" + upstreamQuery;
-        String hostName = clientHost == null ? null : hostWithoutPort(clientHost);
-        UpstreamRequest.rewrite(request, upstreamUri, chunked, contentLength, hostName, from, client.localAddress(),
-                listener.isTls());
+        UpstreamRequest.rewrite(request, upstreamUri, chunked, contentLength, clientHost == null ? null : clientHost.name(), from,
+                client.localAddress(), listener.isTls());
         if (auth != null) {
             UpstreamRequest.authenticated(h, auth, route.keyAuth().hideCredentials());
         }
@@ -139,17 +149,23 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
         return new RequestPlan(route, clientHost, null, null, auth == null ? null : auth.consumer().username());
     }
 
+    /** The Host value: the one the gate checked and kept on the request, else looked up (an HTTP/2 stream's head). */
+    private static CharSequence hostOf(HttpRequest request) {
+        CharSequence checked = request instanceof ParsedRequest p ? p.host() : null;
+        return checked != null ? checked : request.headers().get(HttpHeaderNames.HOST);
+    }
+
     /**
      * {@code 308 Permanent Redirect} (RFC 9110 §15.4.9: the method and body are kept by the client)
      * to {@code https://host[:port]target}; the port is left out when it is 443 or unknown. A
      * request without a Host cannot be sent anywhere: 400.
      */
-    private static RequestPlan redirect(CompiledRoute route, String clientHost, String target, int httpsPort, EdgeMeters edge,
-                                        HttpHeaders h) {
+    private static RequestPlan redirect(CompiledRoute route, RequestHost clientHost, String target, int httpsPort, EdgeMeters edge,
+                                        String requestId) {
         if (clientHost == null || clientHost.isEmpty()) {
-            return refused(edge, EdgeMeters.Reason.BAD_REQUEST, route, null, HttpResponseStatus.BAD_REQUEST, NO_HOST_TO_REDIRECT, h);
+            return refused(edge, EdgeMeters.Reason.BAD_REQUEST, route, null, HttpResponseStatus.BAD_REQUEST, NO_HOST_TO_REDIRECT, requestId);
         }
-        String host = hostWithoutPort(clientHost);
+        String host = clientHost.name();
         String port = httpsPort == 0 || httpsPort == 443 ? "" : ":" + httpsPort;
         return new RequestPlan(route, clientHost, HttpResponseStatus.PERMANENT_REDIRECT, "https://" + host + port + target, null);
     }
@@ -158,16 +174,16 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
      * The route's own answer, after key-auth: its redirect (the query kept, without a hidden key) or its
      * direct status. A redirect that keeps the request's host needs one: 400 without.
      */
-    private static RequestPlan answer(CompiledRoute route, CompiledFilters filters, HttpResponseStatus status, String clientHost,
+    private static RequestPlan answer(CompiledRoute route, CompiledFilters filters, HttpResponseStatus status, RequestHost clientHost,
                                       RouteMatch<CompiledRoute> match, String query, boolean tls, EdgeMeters edge,
-                                      HttpHeaders h, KeyAuth.Outcome auth) {
+                                      String requestId, KeyAuth.Outcome auth) {
         String consumer = auth == null ? null : auth.consumer().username();
         if (!filters.redirects()) {
             return new RequestPlan(route, clientHost, status, CompiledFilters.DIRECT, consumer);
         }
-        String location = filters.location(tls, clientHost, match, query);
+        String location = filters.location(tls, clientHost == null ? null : clientHost.authority(), match, query);
         if (location == null) {
-            return refused(edge, EdgeMeters.Reason.BAD_REQUEST, route, null, HttpResponseStatus.BAD_REQUEST, NO_HOST_TO_KEEP, h);
+            return refused(edge, EdgeMeters.Reason.BAD_REQUEST, route, null, HttpResponseStatus.BAD_REQUEST, NO_HOST_TO_KEEP, requestId);
         }
         return new RequestPlan(route, clientHost, status, location, consumer);
     }
@@ -179,11 +195,11 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
             + " httpsRedirect)";
 
     /** A request the edge refuses after its head was read: counted by reason, logged (rate-limited), answered. */
-    private static RequestPlan refused(EdgeMeters edge, EdgeMeters.Reason reason, CompiledRoute route, String clientHost,
-                                       HttpResponseStatus status, String message, HttpHeaders h) {
+    private static RequestPlan refused(EdgeMeters edge, EdgeMeters.Reason reason, CompiledRoute route, RequestHost clientHost,
+                                       HttpResponseStatus status, String message, String requestId) {
         edge.count(reason);
         RequestGate.REQUEST_REFUSED.info("status={} request_id={} route={} reason=\"{}\"", status.code(),
-                h.get(ProxyHeaders.X_REQUEST_ID), route == null ? "none" : route.route().id(), message);
+                requestId, route == null ? "none" : route.route().id(), message);
         return new RequestPlan(route, clientHost, status, message, null);
     }
 
@@ -210,10 +226,5 @@ record RequestPlan(CompiledRoute route, String clientHost, HttpResponseStatus st
     static long declaredLength(HttpHeaders h) {
         String value = h.get(HttpHeaderNames.CONTENT_LENGTH);
         return value == null ? -1 : Long.parseLong(value.trim());
-    }
-
-    private static String hostWithoutPort(String host) {
-        int colon = host.lastIndexOf(':');
-        return colon >= 0 && host.indexOf(']') < colon ? host.substring(0, colon) : host;
     }
 }

@@ -4,6 +4,7 @@ import dev.gatehouse.config.Service;
 import dev.gatehouse.proxy.balance.Peer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 
@@ -19,7 +20,7 @@ import io.netty.handler.codec.http.LastHttpContent;
  * results are dropped. Its read and write timeouts run from the head's write to its release, on
  * the channel's {@link Deadlines} (kept by its {@link UpstreamHandler} from one attempt to the next).
  */
-final class UpstreamAttempt implements Deadlines.Expiry {
+final class UpstreamAttempt implements Deadlines.Expiry, ChannelFutureListener {
     private final Exchange exchange;
     private final Peer peer;
     private final Service.Protocol protocol;
@@ -109,20 +110,27 @@ final class UpstreamAttempt implements Deadlines.Expiry {
         endInHead = head instanceof LastHttpContent;
         sentNanos = System.nanoTime();
         deadlines.start(ch, timeouts, this);
-        ch.writeAndFlush(head).addListener((ChannelFuture f) -> {
-            if (released || channel != f.channel() || !exchange.isCurrent(this)) {
-                return;
-            }
-            if (!f.isSuccess()) {
-                exchange.attemptFailed(this, false, f.cause());
-                return;
-            }
-            headAcked = true;
-            exchange.headSent(this);
-        });
+        ch.writeAndFlush(head).addListener(this);
         if (channel == ch && !released) {
             ch.read();
         }
+    }
+
+    /**
+     * The head's write finished: the body follows, or the attempt failed before anything was sent.
+     * The attempt is its own listener (one head per attempt), so the write makes no listener object.
+     */
+    @Override
+    public void operationComplete(ChannelFuture f) {
+        if (released || channel != f.channel() || !exchange.isCurrent(this)) {
+            return;
+        }
+        if (!f.isSuccess()) {
+            exchange.attemptFailed(this, false, f.cause());
+            return;
+        }
+        headAcked = true;
+        exchange.headSent(this);
     }
 
     /** Reads more of the response. */

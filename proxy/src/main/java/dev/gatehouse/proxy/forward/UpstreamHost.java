@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy.forward;
 
 import dev.gatehouse.proxy.balance.Peer;
+import dev.gatehouse.proxy.routing.RequestHost;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
@@ -25,13 +26,13 @@ final class UpstreamHost {
      * @param endInHead   the request is bodiless by its HTTP/1.1 framing and the target speaks
      *                    HTTP/1.1 (an HTTP/2 stream takes the head and the end apart)
      */
-    static HttpRequest head(HttpRequest request, CompiledRoute route, String clientHost, Peer peer, boolean endInHead) {
+    static HttpRequest head(HttpRequest request, CompiledRoute route, RequestHost clientHost, Peer peer, boolean endInHead) {
         HttpHeaders h = request.headers();
         if (!route.route().preserveHost() || clientHost == null) {
             String hostHeader = route.service().hostHeader();
             h.set(HttpHeaderNames.HOST, hostHeader != null ? hostHeader : hostOf(peer));
         } else {
-            h.set(HttpHeaderNames.HOST, clientHost);
+            h.set(HttpHeaderNames.HOST, clientHost.authority());
         }
         if (endInHead) {
             return new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(), Unpooled.EMPTY_BUFFER,

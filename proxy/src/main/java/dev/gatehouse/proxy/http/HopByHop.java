@@ -24,7 +24,7 @@ public final class HopByHop {
     public static void strip(HttpHeaders headers) {
         if (headers.contains(HttpHeaderNames.CONNECTION)) {
             for (Iterator<? extends CharSequence> it = headers.valueCharSequenceIterator(HttpHeaderNames.CONNECTION); it.hasNext(); ) {
-                removeNamed(headers, it.next().toString());
+                removeNamed(headers, it.next()); // a view over the head's bytes: no String for the usual tokens
             }
             headers.remove(HttpHeaderNames.CONNECTION);
         }
@@ -37,11 +37,11 @@ public final class HopByHop {
     }
 
     /** Removes every field a {@code Connection} value names (comma-separated, optional whitespace). */
-    private static void removeNamed(HttpHeaders headers, String value) {
+    private static void removeNamed(HttpHeaders headers, CharSequence value) {
         int n = value.length();
         int i = 0;
         while (i < n) {
-            int comma = value.indexOf(',', i);
+            int comma = indexOf(value, ',', i);
             int end = comma < 0 ? n : comma;
             int from = i;
             int to = end;
@@ -52,13 +52,27 @@ public final class HopByHop {
                 to--;
             }
             if (to > from && !isToken(value, from, to, HttpHeaderValues.KEEP_ALIVE)) { // Keep-Alive goes below anyway
-                headers.remove(isToken(value, from, to, HttpHeaderValues.CLOSE) ? HttpHeaderValues.CLOSE : value.substring(from, to));
+                headers.remove(isToken(value, from, to, HttpHeaderValues.CLOSE) ? HttpHeaderValues.CLOSE : text(value, from, to));
             }
             i = end + 1;
         }
     }
 
-    private static boolean isToken(String value, int from, int to, AsciiString token) {
+    /** The token {@code value[from, to)} as a name to remove: one copy ({@code AsciiString.subSequence} would make two). */
+    private static String text(CharSequence value, int from, int to) {
+        return value instanceof AsciiString a ? a.toString(from, to) : value.subSequence(from, to).toString();
+    }
+
+    private static int indexOf(CharSequence s, char c, int from) {
+        for (int i = from; i < s.length(); i++) {
+            if (s.charAt(i) == c) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean isToken(CharSequence value, int from, int to, AsciiString token) {
         return to - from == token.length() && token.regionMatches(true, 0, value, from, to - from);
     }
 

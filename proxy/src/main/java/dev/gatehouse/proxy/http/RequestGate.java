@@ -1,7 +1,9 @@
 package dev.gatehouse.proxy.http;
 
 import dev.gatehouse.proxy.ClientLimits;
+import dev.gatehouse.proxy.http1.HeadFields;
 import dev.gatehouse.proxy.http1.MalformedRequest;
+import dev.gatehouse.proxy.http1.ParsedRequest;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RateLimitedLog;
 import io.netty.channel.ChannelHandlerContext;
@@ -92,7 +94,10 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
         }
         if (msg instanceof HttpRequest req) {
             String id = requestIdOf(req);
-            req.headers().set(ProxyHeaders.X_REQUEST_ID, id);
+            req.headers().set(ProxyHeaders.X_REQUEST_ID, id); // written once, read back by nobody: the request keeps it
+            if (req instanceof ParsedRequest parsed) {
+                parsed.requestId(id);
+            }
             currentId = id;
             Refusal refusal = refusalOf(req);
             if (refusal != null) {
@@ -134,16 +139,27 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
             return new Refusal(HttpResponseStatus.METHOD_NOT_ALLOWED,
                     "method CONNECT not allowed (expected: a method other than CONNECT)");
         }
-        // one iterator over the Host values rather than a list of them: this runs for every request
-        Iterator<? extends CharSequence> hosts = h.valueCharSequenceIterator(HttpHeaderNames.HOST);
-        CharSequence host = hosts.hasNext() ? hosts.next() : null;
-        if (hosts.hasNext() || (host == null && req.protocolVersion().equals(HttpVersion.HTTP_1_1))) {
+        CharSequence host;
+        boolean repeated;
+        if (h instanceof HeadFields fields) {
+            // a view over the head's bytes, kept on the request for its routing: no String, no iterator
+            host = fields.firstView(HttpHeaderNames.HOST);
+            repeated = host != null && fields.count(HttpHeaderNames.HOST) > 1;
+        } else {
+            Iterator<? extends CharSequence> hosts = h.valueCharSequenceIterator(HttpHeaderNames.HOST);
+            host = hosts.hasNext() ? hosts.next() : null;
+            repeated = hosts.hasNext();
+        }
+        if (repeated || (host == null && req.protocolVersion().equals(HttpVersion.HTTP_1_1))) {
             return new Refusal(HttpResponseStatus.BAD_REQUEST,
                     "Host header missing or repeated (expected: exactly one, RFC 9112 §3.2)");
         }
-        if (host != null && !validHost(host.toString())) {
+        if (host != null && !validHost(host)) { // checked in place, no String made
             return new Refusal(HttpResponseStatus.BAD_REQUEST,
                     "invalid Host (expected: a host name or IP literal and an optional numeric port, RFC 9110 §7.2)");
+        }
+        if (host != null && req instanceof ParsedRequest parsed) {
+            parsed.host(host);
         }
         if (h.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
             List<String> codings = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
@@ -228,10 +244,10 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
      * RFC 9110 §7.2: {@code uri-host [ ":" port ]}, where uri-host is a reg-name (unreserved,
      * sub-delims, pct-encoded) or an IP literal in brackets; empty is allowed (RFC 9112 §3.2).
      */
-    static boolean validHost(String host) {
+    static boolean validHost(CharSequence host) {
         int end = host.length();
-        int colon = host.lastIndexOf(':');
-        if (colon >= 0 && host.indexOf(']') < colon) {
+        int colon = lastIndexOf(host, ':');
+        if (colon >= 0 && indexOf(host, ']') < colon) {
             for (int i = colon + 1; i < host.length(); i++) {
                 if (host.charAt(i) < '0' || host.charAt(i) > '9') {
                     return false;
@@ -263,6 +279,24 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
             }
         }
         return true;
+    }
+
+    private static int indexOf(CharSequence s, char c) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) == c) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static int lastIndexOf(CharSequence s, char c) {
+        for (int i = s.length() - 1; i >= 0; i--) {
+            if (s.charAt(i) == c) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** RFC 9110 §5.6.2 tchar. */

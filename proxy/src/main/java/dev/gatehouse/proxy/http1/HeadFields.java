@@ -33,8 +33,12 @@ public final class HeadFields extends MapOnlyHeaders {
     /** Per field: name start, name end, value start, value end, into {@link #bytes}. */
     private final int[] at;
     private final int count;
-    /** Received fields removed since; null while none is. */
-    private boolean[] removed;
+    /**
+     * Received fields removed since: the first 64 as bits (nearly every head has fewer fields, so a
+     * removal allocates nothing), the others in an array made when one of them is removed.
+     */
+    private long removedLow;
+    private boolean[] removedHigh;
     private int removedCount;
     /** Appended fields, name then value, in the first {@link #addedLen} slots; null while none is. */
     private CharSequence[] added;
@@ -49,7 +53,20 @@ public final class HeadFields extends MapOnlyHeaders {
     }
 
     private boolean kept(int i) {
-        return removed == null || !removed[i];
+        return i < 64 ? (removedLow & (1L << i)) == 0 : removedHigh == null || !removedHigh[i];
+    }
+
+    /** Marks kept field {@code i} removed. */
+    private void markRemoved(int i) {
+        if (i < 64) {
+            removedLow |= 1L << i;
+        } else {
+            if (removedHigh == null) {
+                removedHigh = new boolean[count];
+            }
+            removedHigh[i] = true;
+        }
+        removedCount++;
     }
 
     private boolean nameIs(int i, CharSequence name) {
@@ -180,6 +197,46 @@ public final class HeadFields extends MapOnlyHeaders {
             }
         }
         return out;
+    }
+
+    /**
+     * The first value of {@code name}: a view over the head's bytes (no copy) or the appended
+     * value; null when there is none. What {@link #get} answers, without making a {@code String}.
+     */
+    public CharSequence firstView(CharSequence name) {
+        if (map != null) {
+            return map.get(name);
+        }
+        for (int i = 0; i < count; i++) {
+            if (kept(i) && nameIs(i, name)) {
+                return valueView(i);
+            }
+        }
+        for (int j = 0; j < addedCount(); j++) {
+            if (AsciiString.contentEqualsIgnoreCase(added[2 * j], name)) {
+                return added[2 * j + 1];
+            }
+        }
+        return null;
+    }
+
+    /** How many values {@code name} has (received and kept, then appended). */
+    public int count(CharSequence name) {
+        if (map != null) {
+            return map.getAll(name).size();
+        }
+        int n = 0;
+        for (int i = 0; i < count; i++) {
+            if (kept(i) && nameIs(i, name)) {
+                n++;
+            }
+        }
+        for (int j = 0; j < addedCount(); j++) {
+            if (AsciiString.contentEqualsIgnoreCase(added[2 * j], name)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** The values of {@code name} as views over the head's bytes (no copy), then the appended ones. */
@@ -359,11 +416,7 @@ public final class HeadFields extends MapOnlyHeaders {
         }
         for (int i = 0; i < count; i++) {
             if (kept(i) && nameIs(i, name)) {
-                if (removed == null) {
-                    removed = new boolean[count];
-                }
-                removed[i] = true;
-                removedCount++;
+                markRemoved(i);
             }
         }
         if (added != null) {
@@ -384,9 +437,11 @@ public final class HeadFields extends MapOnlyHeaders {
             map.clear();
             return this;
         }
-        removed = new boolean[count];
-        java.util.Arrays.fill(removed, true);
-        removedCount = count;
+        for (int i = 0; i < count; i++) {
+            if (kept(i)) {
+                markRemoved(i);
+            }
+        }
         added = null;
         addedLen = 0;
         return this;

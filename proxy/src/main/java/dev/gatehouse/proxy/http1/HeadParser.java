@@ -52,6 +52,11 @@ final class HeadParser {
 
     /** The response in {@code b}, which holds exactly one head (its last line the empty one). */
     static ParsedResponse response(byte[] b, int maxStatusLine, int maxFields) {
+        return response(b, maxStatusLine, maxFields, 8);
+    }
+
+    /** As {@link #response(byte[], int, int)}, with the number of field lines the decoder's scan counted (sizes the offsets). */
+    static ParsedResponse response(byte[] b, int maxStatusLine, int maxFields, int fieldCount) {
         int lf = indexOfLf(b, 0);
         int end = lf > 0 && b[lf - 1] == '\r' ? lf - 1 : lf;
         if (end > maxStatusLine) {
@@ -87,7 +92,7 @@ final class HeadParser {
             to--;
         }
         HttpVersion version = b[7] == '1' ? HttpVersion.HTTP_1_1 : HttpVersion.HTTP_1_0;
-        return new ParsedResponse(version, status(code, b, from, to), fields(b, lf + 1));
+        return new ParsedResponse(version, status(code, b, from, to), fields(b, lf + 1, fieldCount));
     }
 
     /** Netty's constant when the reason is the usual one (no object made), else a status with the target's reason. */
@@ -111,7 +116,12 @@ final class HeadParser {
      * or a chunked body's trailer section).
      */
     static HeadFields fields(byte[] b, int pos) {
-        int[] at = new int[32];
+        return fields(b, pos, 8);
+    }
+
+    /** As {@link #fields(byte[], int)}, with the offsets sized for {@code expected} fields (grown if more come). */
+    static HeadFields fields(byte[] b, int pos, int expected) {
+        int[] at = new int[4 * Math.max(1, expected)];
         int count = 0;
         while (true) {
             int lf = indexOfLf(b, pos);
@@ -134,24 +144,37 @@ final class HeadParser {
                 throw new MalformedResponse("field line is not a token name, a colon and a value (RFC 9112 §5, RFC 9110 §5.1)");
             }
             checkText(b, colon + 1, end, "field value");
-            int from = colon + 1;
-            while (from < end && isSpace(b[from])) {
-                from++;
-            }
-            int to = end;
-            while (to > from && isSpace(b[to - 1])) {
-                to--;
-            }
-            if (4 * count + 4 > at.length) {
-                at = Arrays.copyOf(at, at.length * 2);
-            }
-            at[4 * count] = pos;
-            at[4 * count + 1] = nameEnd;
-            at[4 * count + 2] = from;
-            at[4 * count + 3] = to;
-            count++;
+            at = field(at, count++, b, pos, nameEnd, colon + 1, end);
             pos = lf + 1;
         }
+    }
+
+    /**
+     * Keeps field {@code count}'s offsets in {@code at} (grown when full): the name from
+     * {@code pos} to {@code nameEnd}, the value between {@code from} (just after the colon) and
+     * {@code end} (the line's end) without its whitespace at both ends (RFC 9110 §5.5). The part of
+     * the field loop both head parsers share; what a line may hold differs (a response's fields
+     * are read leniently where RFC 9112 lets a recipient be, a request's strictly), so each keeps
+     * its own loop and calls this. Small enough that the JIT inlines it into both.
+     *
+     * @return {@code at}, or its grown copy
+     */
+    static int[] field(int[] at, int count, byte[] b, int pos, int nameEnd, int from, int end) {
+        while (from < end && isSpace(b[from])) {
+            from++;
+        }
+        int to = end;
+        while (to > from && isSpace(b[to - 1])) {
+            to--;
+        }
+        if (4 * count + 4 > at.length) {
+            at = Arrays.copyOf(at, at.length * 2);
+        }
+        at[4 * count] = pos;
+        at[4 * count + 1] = nameEnd;
+        at[4 * count + 2] = from;
+        at[4 * count + 3] = to;
+        return at;
     }
 
     /** Field values and reason phrases: HTAB, SP, visible ASCII, obs-text; no other control byte, no bare CR (RFC 9110 §5.5). */

@@ -18,6 +18,10 @@ public final class ParsedRequest extends ParsedHead implements HttpRequest {
     private String uri;
     private final boolean chunked;
     private final long contentLength;
+    /** The request's {@code X-Request-Id} as the gate settled it; null before the gate ran. */
+    private String requestId;
+    /** The Host value the gate checked (a view over the head's bytes); null when none or before the gate ran. */
+    private CharSequence host;
 
     ParsedRequest(HttpMethod method, String uri, HttpVersion version, HeadFields fields, boolean chunked, long contentLength) {
         super(version, fields);
@@ -35,6 +39,34 @@ public final class ParsedRequest extends ParsedHead implements HttpRequest {
     /** The body's Content-Length, or -1 without one (chunked, or no body). */
     public long contentLength() {
         return contentLength;
+    }
+
+    /**
+     * The {@code X-Request-Id} the gate settled for this request (the client's when acceptable,
+     * else a new one) and wrote into its head once: the exchange, the response head and the access
+     * log take it from here rather than reading the field back. Null before the gate ran.
+     */
+    public String requestId() {
+        return requestId;
+    }
+
+    /** Called by the gate, which also writes the id into the head's fields. */
+    public void requestId(String id) {
+        this.requestId = requireNonNull(id, "id");
+    }
+
+    /**
+     * The one Host value the gate found and checked, as a view over the head's bytes (no copy):
+     * what the request's routing reads instead of looking the field up again. Null when the
+     * request has none, or before the gate ran.
+     */
+    public CharSequence host() {
+        return host;
+    }
+
+    /** Called by the gate once it checked the request's one Host value. */
+    public void host(CharSequence checked) {
+        this.host = checked;
     }
 
     @Override

@@ -7,7 +7,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 /**
  * Reads one complete request head (request line, field lines, the empty line) out of its bytes
@@ -168,22 +167,7 @@ public final class RequestHeadParser {
             if (nameEnd == pos || nameEnd == end || b[nameEnd] != ':') {
                 throw new MalformedRequest(BAD_NAME);
             }
-            int from = nameEnd + 1;
-            while (from < end && HeadParser.isSpace(b[from])) {
-                from++;
-            }
-            int to = end;
-            while (to > from && HeadParser.isSpace(b[to - 1])) {
-                to--;
-            }
-            if (4 * count + 4 > at.length) {
-                at = Arrays.copyOf(at, at.length * 2);
-            }
-            at[4 * count] = pos;
-            at[4 * count + 1] = nameEnd;
-            at[4 * count + 2] = from;
-            at[4 * count + 3] = to;
-            count++;
+            at = HeadParser.field(at, count++, b, pos, nameEnd, nameEnd + 1, end);
             pos = lf + 1;
         }
     }

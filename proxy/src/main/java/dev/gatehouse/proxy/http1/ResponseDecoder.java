@@ -64,6 +64,10 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
     private long remaining;
     /** Bytes from the reader index already searched for the end of the head (or trailers) under way. */
     private int scanned;
+    /** Lines ended so far in the block being scanned ({@link #blockEnd}), so its parser sizes its offsets once. */
+    private int lines;
+    /** The field lines of the block {@link #blockEnd} found last. */
+    private int blockFields;
 
     /** A request went out on the connection: its response is read by its method (HEAD: no body). */
     void requestSent(HttpMethod method) {
@@ -164,7 +168,7 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
         }
         byte[] bytes = new byte[end - in.readerIndex()];
         in.readBytes(bytes);
-        ParsedResponse res = HeadParser.response(bytes, MAX_LINE, MAX_FIELDS);
+        ParsedResponse res = HeadParser.response(bytes, MAX_LINE, MAX_FIELDS, blockFields);
         HeadFields h = res.headers();
         int code = res.status().code();
         HttpMethod method = code >= 200 ? methods.poll() : null;
@@ -214,8 +218,11 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
             if (lf == start || in.getByte(lf - 1) != '\r') {
                 throw new MalformedResponse("line ends in a bare LF (RFC 9112 §2.2)");
             }
+            lines++;
             if (lf - start >= 3 && in.getByte(lf - 2) == '\n' && in.getByte(lf - 3) == '\r') {
                 scanned = 0;
+                blockFields = lines - (statusLine ? 2 : 1); // the status line and the empty one are not fields
+                lines = 0;
                 return lf + 1;
             }
             pos = lf + 1;
@@ -348,7 +355,7 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
         }
         byte[] bytes = new byte[end - r];
         in.readBytes(bytes);
-        HttpHeaders trailers = HeadParser.trailers(HeadParser.fields(bytes, 0));
+        HttpHeaders trailers = HeadParser.trailers(HeadParser.fields(bytes, 0, blockFields));
         state = State.HEAD;
         out.add(new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, trailers));
         return true;

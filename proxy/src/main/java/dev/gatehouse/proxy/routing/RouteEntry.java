@@ -72,6 +72,9 @@ final class RouteEntry<T> {
                 return false;
             }
         }
+        if (headers.isEmpty()) {
+            return true; // most routes: no entry set and iterator made per request to find that out
+        }
         for (Map.Entry<String, Set<String>> h : headers.entrySet()) {
             if (!anyValueAccepted(requestHeaders.getAll(h.getKey()), h.getValue())) {
                 return false;

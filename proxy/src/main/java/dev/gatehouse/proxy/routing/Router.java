@@ -218,7 +218,17 @@ public final class Router<T> {
      * @return the match, or null for none
      */
     public RouteMatch<T> match(String host, String method, String path, HttpHeaders headers, String rawQuery) {
-        String h = host == null ? "" : hostName(host);
+        return matchName(host == null ? "" : hostName(host), method, path, headers, rawQuery);
+    }
+
+    /**
+     * As {@link #match(String, String, String, HttpHeaders, String)}, for a host already in the
+     * router's form ({@link RequestHost#routingName()}: lower case, no port, no trailing dot), so a
+     * request's Host is read once for everything that needs it.
+     *
+     * @param h the host name in the router's form; empty for none
+     */
+    public RouteMatch<T> matchName(String h, String method, String path, HttpHeaders headers, String rawQuery) {
         if (!h.isEmpty()) {
             PathTable<T> table = exact.get(h);
             if (table != null) {
@@ -260,9 +270,6 @@ public final class Router<T> {
         if (colon >= 0 && h.indexOf(']') < colon) {
             h = h.substring(0, colon);
         }
-        if (h.endsWith(".")) {
-            h = h.substring(0, h.length() - 1);
-        }
-        return h.toLowerCase(Locale.ROOT);
+        return RequestHost.routingName(h);
     }
 }
