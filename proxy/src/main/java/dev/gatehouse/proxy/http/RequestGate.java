@@ -6,6 +6,7 @@ import dev.gatehouse.proxy.http1.MalformedRequest;
 import dev.gatehouse.proxy.http1.ParsedRequest;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RateLimitedLog;
+import dev.gatehouse.proxy.routing.RequestHost;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -246,8 +247,8 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
      */
     static boolean validHost(CharSequence host) {
         int end = host.length();
-        int colon = lastIndexOf(host, ':');
-        if (colon >= 0 && indexOf(host, ']') < colon) {
+        int colon = RequestHost.portColon(host);
+        if (colon >= 0) {
             for (int i = colon + 1; i < host.length(); i++) {
                 if (host.charAt(i) < '0' || host.charAt(i) > '9') {
                     return false;
@@ -279,24 +280,6 @@ public final class RequestGate extends ChannelInboundHandlerAdapter {
             }
         }
         return true;
-    }
-
-    private static int indexOf(CharSequence s, char c) {
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) == c) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private static int lastIndexOf(CharSequence s, char c) {
-        for (int i = s.length() - 1; i >= 0; i--) {
-            if (s.charAt(i) == c) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     /** RFC 9110 §5.6.2 tchar. */

@@ -36,9 +36,8 @@ public final class RequestHost {
         if (host == null) {
             return null;
         }
-        int colon = lastIndexOf(host, ':');
-        int bracket = indexOf(host, ']');
-        if (colon >= 0 && bracket < colon) {
+        int colon = portColon(host);
+        if (colon >= 0) {
             String name = host instanceof AsciiString a ? a.toString(0, colon) : host.subSequence(0, colon).toString();
             return new RequestHost(host, name, routingName(name));
         }
@@ -55,6 +54,16 @@ public final class RequestHost {
             h = h.substring(0, h.length() - 1);
         }
         return h.toLowerCase(Locale.ROOT); // the same String when already lower case
+    }
+
+    /**
+     * Where the port of {@code uri-host [ ":" port ]} starts: the last colon when it is not inside an
+     * IP literal's brackets, else -1. The one rule the gate (which checks the port's digits) and this
+     * class (which drops the port) share.
+     */
+    public static int portColon(CharSequence host) {
+        int colon = lastIndexOf(host, ':');
+        return colon >= 0 && indexOf(host, ']') < colon ? colon : -1;
     }
 
     private static int indexOf(CharSequence s, char c) {
