@@ -208,10 +208,13 @@ final class ReplicaLease implements AutoCloseable {
     /** Stops writing; with {@code clean}, deletes the Lease so the leader stops counting this replica at once. */
     void close(boolean clean) {
         closed = true;
-        thread.shutdownNow();
+        thread.shutdown(); // a write under way ends (interrupting it would log a failure on every stop); none starts
         try {
-            thread.awaitTermination(5, TimeUnit.SECONDS);
+            if (!thread.awaitTermination(5, TimeUnit.SECONDS)) {
+                thread.shutdownNow();
+            }
         } catch (InterruptedException e) {
+            thread.shutdownNow();
             Thread.currentThread().interrupt();
         }
         if (!clean) {
