@@ -122,6 +122,17 @@ class ReplicaProgrammedE2ETest {
                 "the picky proxy serves the fixed profile");
         profile = awaitProgrammed("profile", "True", "Programmed", 2);
         assertThat(programmed(profile).getMessage()).isEqualTo("applied by every connected proxy");
+
+        // the replica that does not lead reads nothing new: one list (and watch) of the report Leases, the leader's
+        List<String> requests = server.drainRequests();
+        assertThat(requests).filteredOn(r -> r.startsWith("GET /apis/coordination.k8s.io/v1/namespaces/default/leases?")
+                && r.contains("labelSelector=gatehouse.dev%2Freplica-of%3Dgatehouse-controller") && !r.contains("watch=true"))
+                .hasSize(1);
+        assertThat(requests).as("no replica reads another's report by name")
+                .noneMatch(r -> r.startsWith("GET /apis/coordination.k8s.io/v1/namespaces/default/leases/gatehouse-controller-replica-"));
+        assertThat(requests).as("each replica writes its own report")
+                .anyMatch(r -> r.startsWith("PUT /apis/coordination.k8s.io/v1/namespaces/default/leases/gatehouse-controller-replica-controller-a"))
+                .anyMatch(r -> r.startsWith("PUT /apis/coordination.k8s.io/v1/namespaces/default/leases/gatehouse-controller-replica-controller-b"));
     }
 
     @Test
