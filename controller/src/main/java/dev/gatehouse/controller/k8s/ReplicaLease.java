@@ -30,8 +30,8 @@ import static java.util.Objects.requireNonNull;
  * {@code <lease name>-replica-<identity>} in the lease namespace: labelled
  * {@value #LABEL}={@code <lease name>} so the leader watches exactly these, held by this replica's
  * identity and renewed like a lease (every third of the lease duration), the report in annotation
- * {@value #ANNOTATION}. Written at most once per {@code --replica-report-interval} and only when
- * the report changed or the renewal is due; deleted on a clean stop. A replica that dies leaves it
+ * {@value #ANNOTATION}. Written when the report changed, at most once per
+ * {@code --replica-report-interval}, and at each renewal whatever the interval; deleted on a clean stop. A replica that dies leaves it
  * behind: the leader ignores it once it is not renewed for its lease duration, and deletes it
  * later ({@link ReplicaReports}). Every replica writes one, the leader too, so a new leader finds
  * the old one's proxies without a gap. Nothing is read from the API server but this Lease, and
@@ -79,7 +79,8 @@ final class ReplicaLease implements AutoCloseable {
         this.name = nameFor(config.leaseName(), config.identity());
         this.durationSeconds = (int) Math.max(1, (config.leaseDuration().toMillis() + 999) / 1000);
         this.intervalNanos = config.replicaReportInterval().toNanos();
-        this.renewNanos = Math.max(intervalNanos, Duration.ofSeconds(durationSeconds).toNanos() / 3);
+        // renewals keep their own pace whatever the interval: a report not renewed within its duration stops counting
+        this.renewNanos = Duration.ofSeconds(durationSeconds).toNanos() / 3;
         this.written = Counter.builder("gatehouse.controller.replica.report.writes").tag("result", "written")
                 .description("Writes of this replica's proxy report to its Lease").register(registry);
         this.failed = Counter.builder("gatehouse.controller.replica.report.writes").tag("result", "failed")
@@ -146,7 +147,7 @@ final class ReplicaLease implements AutoCloseable {
         if (json.equals(lastJson) && !(renewal && renewDue)) {
             return;
         }
-        if (now - lastWrite < intervalNanos) {
+        if (!(renewal && renewDue) && now - lastWrite < intervalNanos) {
             schedule(); // a renewal tick right after a change's write: the change's turn comes at the interval
             return;
         }
@@ -161,11 +162,12 @@ final class ReplicaLease implements AutoCloseable {
                 log.debug("event=replica.report_written lease={} report={}", name, json);
             }
             failures = 0;
-        } catch (KubernetesClientException e) {
+        } catch (RuntimeException e) { // never out of a periodic task: that would end the renewals for good
             failed.increment();
             if (failures++ == 0) {
                 log.warn("event=replica.report_write_failed lease={}/{} code={} error=\"{}\" fix=\"the controller's Role must "
-                        + "allow create, get, update and delete on leases in {}\"", namespace, name, e.getCode(),
+                        + "allow create, get, update and delete on leases in {}\"", namespace, name,
+                        e instanceof KubernetesClientException k ? k.getCode() : -1,
                         String.valueOf(e.getMessage()).replace('"', '\''), namespace);
             }
             last = null; // read it again next time

@@ -72,6 +72,8 @@ final class ReplicaReports implements AutoCloseable {
         return t;
     });
     private SharedIndexInformer<Lease> informer;
+    /** The annotation last found unreadable, by Lease: told once, not at every renewal. */
+    private final Map<String, String> unreadable = new ConcurrentHashMap<>();
 
     /**
      * @param own     this replica's own report Lease, passed over
@@ -192,8 +194,13 @@ final class ReplicaReports implements AutoCloseable {
             return ReplicaReport.EMPTY;
         }
         try {
-            return ReplicaReport.parse(json);
+            ReplicaReport r = ReplicaReport.parse(json);
+            unreadable.remove(name);
+            return r;
         } catch (IllegalArgumentException e) {
+            if (json.equals(unreadable.put(name, json))) {
+                return ReplicaReport.EMPTY;
+            }
             log.warn("event=replica.report_unreadable lease={}/{} annotation={} error=\"{}\" fix=\"every replica must run "
                     + "a Gatehouse version that writes this report; its proxies are not counted meanwhile\"", namespace, name,
                     ReplicaLease.ANNOTATION, e.getMessage().replace('"', '\''));
@@ -239,6 +246,7 @@ final class ReplicaReports implements AutoCloseable {
     }
 
     private void left(Lease lease) {
+        unreadable.remove(lease.getMetadata().getName());
         Entry e = entries.remove(lease.getMetadata().getName());
         if (e != null) {
             log.info("event=replica.left replica={} lease={}/{}", e.replica(), namespace, lease.getMetadata().getName());
