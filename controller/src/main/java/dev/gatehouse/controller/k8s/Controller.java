@@ -191,7 +191,7 @@ public final class Controller implements AutoCloseable {
     private void startLeading() {
         leader = true;
         log.info("event=leader.acquired identity={}", config.identity());
-        replicaReports.start(); // before status is written as leader: the first pass may miss reports still listing
+        replicaReports.start(); // returns once the report Leases are listed: the first pass as leader counts them
         statusUpdater.leading(true);
         debouncer.mark(); // generate keys as leader
     }
