@@ -180,8 +180,9 @@ final class ReplicaReports implements AutoCloseable {
                     replica, namespace, name, renewed);
         }
         if (before == null || !before.report().equals(report) || wasLive != next.live(now)) {
-            log.debug("event=replica.report replica={} proxies={} hashes={} refused={}", replica, report.synced(),
-                    report.acked().size(), report.refused().values().stream().mapToInt(Map::size).sum());
+            log.debug("event=replica.report replica={} proxies={} hashes={} refused={} refused_left_out={}", replica,
+                    report.synced(), report.acked().size(), report.refused().values().stream().mapToInt(Map::size).sum(),
+                    report.leftOut());
             changed.run();
         }
         schedule(name, next, now);
