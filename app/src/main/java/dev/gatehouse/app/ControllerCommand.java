@@ -161,8 +161,26 @@ public final class ControllerCommand implements Callable<Integer> {
                     + "event=state.deleted_name_forgotten). About 200 bytes each. 1..4194304. Default: ${DEFAULT-VALUE}.")
     int deletedNamesRemembered;
 
+    @Option(names = "--replica-report-interval", paramLabel = "DURATION", defaultValue = "1s",
+            converter = ProxyOptions.DurationOption.class,
+            description = "The least time between two writes of this replica's report of its proxies (what they acknowledged "
+                    + "and refused, by content hash) to its Lease <lease>-replica-<pod>; the leader decides Programmed "
+                    + "from every replica's reports. Written only when it changed, and renewed every third of the lease "
+                    + "duration (gatehouse_controller_replica_report_writes_total). 10ms..1m. Default: ${DEFAULT-VALUE}.")
+    java.time.Duration replicaReportInterval;
+
     @Spec
     CommandSpec spec;
+
+    /** The {@code --replica-report-interval} value, checked; a bad one is a usage error naming the flag. */
+    java.time.Duration replicaReportInterval() {
+        try {
+            return ControllerConfig.defaults(List.of(), "default", "x").withReplicaReportInterval(replicaReportInterval)
+                    .replicaReportInterval();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
 
     /** The status write rate of the flag; a bad value is a usage error naming the flag. */
     ControllerConfig.StatusRate statusRate() {
@@ -238,6 +256,7 @@ public final class ControllerCommand implements Callable<Integer> {
         GatewaySelection gatewaySelection = gatewaySelection();
         ControllerConfig.StatusRate statusRate = statusRate();
         int deletedNamesRemembered = deletedNamesRemembered();
+        java.time.Duration reportInterval = replicaReportInterval();
         channelConfig(null); // the flags checked before the token file is read
         String token = Identity.token(tokenFile);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -245,7 +264,8 @@ public final class ControllerCommand implements Callable<Integer> {
              KubernetesClient client = new KubernetesClientBuilder().build();
              Running running = Running.start(client, ControllerConfig.defaults(namespaces, leaseNamespace(client), Identity.podName())
                              .withIngress(ingressConfig).withDefaultCertificate(defaultCertificate).withGateway(gatewaySelection)
-                             .withStatusWrites(statusRate).withDeletedNamesRemembered(deletedNamesRemembered),
+                             .withStatusWrites(statusRate).withDeletedNamesRemembered(deletedNamesRemembered)
+                             .withReplicaReportInterval(reportInterval),
                      channelConfig(token), registry);
              ProcessMeters jvm = ProcessMeters.bind(registry);
              StatusEndpoint status = StatusEndpoint.start(statusAddress, statusPort, running.controller::ready, registry)) {

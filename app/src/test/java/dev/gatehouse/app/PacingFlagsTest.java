@@ -43,6 +43,9 @@ class PacingFlagsTest {
         assertThat(set.deletedNamesRemembered()).isEqualTo(2);
         assertThat(ControllerConfig.defaults(java.util.List.of(), "ns", "a").withDeletedNamesRemembered(set.deletedNamesRemembered())
                 .deletedNamesRemembered()).isEqualTo(2);
+        assertThat(defaults.replicaReportInterval()).isEqualTo(ControllerConfig.DEFAULT_REPORT_INTERVAL).isEqualTo(Duration.ofSeconds(1));
+        assertThat(controller("--token-file", "t", "--replica-report-interval", "250ms").replicaReportInterval())
+                .isEqualTo(Duration.ofMillis(250));
         assertThat(controller("--token-file", "t", "--status-quiet-after-publish", "0ms").statusRate().quietAfterPublish())
                 .as("no pause after a publish (still none during one)").isZero();
     }
@@ -61,6 +64,9 @@ class PacingFlagsTest {
         LocalCheckTest.Run catchUp = LocalCheckTest.run("controller", "--token-file", "/nonexistent", "--catch-up-versions", "0");
         assertThat(catchUp.exit()).isEqualTo(2);
         assertThat(catchUp.err()).contains("--catch-up-versions: 0 (expected: 1..1024");
+        LocalCheckTest.Run report = LocalCheckTest.run("controller", "--token-file", "/nonexistent", "--replica-report-interval", "2m");
+        assertThat(report.exit()).isEqualTo(2);
+        assertThat(report.err()).contains("--replica-report-interval: 120000ms (expected: 10ms..1m)");
         LocalCheckTest.Run settle = LocalCheckTest.run("local", "--dir", "/nonexistent", "--settle", "20s");
         assertThat(settle.exit()).isEqualTo(2);
         assertThat(settle.err()).contains("--settle: 20000ms (expected: 0ms..10s)");
@@ -70,7 +76,7 @@ class PacingFlagsTest {
     void helpListsTheFlagsWithTheirDefaults() {
         assertThat(LocalCheckTest.run("controller", "--help").out()).contains("--status-quiet-after-publish=DURATION",
                 "Default: 100ms", "--deleted-names-remembered=N", "Default: 16384", "--status-max-delay=DURATION",
-                "Default: 3s", "--catch-up-versions=N", "Default: 32");
+                "Default: 3s", "--catch-up-versions=N", "Default: 32", "--replica-report-interval=DURATION", "Default: 1s");
         assertThat(LocalCheckTest.run("local", "--help").out()).contains("--settle=DURATION", "Default: 25ms");
         assertThat(LocalSource.SETTLE).isEqualTo(Duration.ofMillis(25));
     }

@@ -12,13 +12,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * The controller's status pacing, kept-state and catch-up knobs as chart values
  * ({@code controller.status.*}, {@code controller.deletedNamesRemembered},
- * {@code controller.catchUpVersions}): none passed by default (the controller's own defaults
+ * {@code controller.catchUpVersions}, {@code controller.replicaReportInterval}): none passed by default (the controller's own defaults
  * hold), each set one the flag it names with its value, and helm refuses a value the controller
  * would refuse at start.
  */
 class ControllerKnobsChartTest {
     static final List<String> FLAGS = List.of("--status-writes-per-second", "--status-quiet-after-publish", "--status-max-delay",
-            "--deleted-names-remembered", "--catch-up-versions");
+            "--deleted-names-remembered", "--catch-up-versions", "--replica-report-interval");
 
     private static List<String> controllerArgs(List<HasMetadata> objects) {
         Deployment d = Chart.one(objects, Deployment.class, "gatehouse-controller");
@@ -38,6 +38,7 @@ class ControllerKnobsChartTest {
                 .set("controller.status.maxDelay", "10s")
                 .set("controller.deletedNamesRemembered", 65536)
                 .set("controller.catchUpVersions", 128)
+                .set("controller.replicaReportInterval", "250ms")
                 .set("controller.extraArgs[0]", "--lease-namespace")
                 .set("controller.extraArgs[1]", "other").call()));
         assertThat(args).containsSequence("--status-writes-per-second", "500")
@@ -45,6 +46,7 @@ class ControllerKnobsChartTest {
                 .containsSequence("--status-max-delay", "10s")
                 .containsSequence("--deleted-names-remembered", "65536")
                 .containsSequence("--catch-up-versions", "128")
+                .containsSequence("--replica-report-interval", "250ms")
                 .as("extraArgs still come last").endsWith("--lease-namespace", "other");
     }
 
@@ -60,5 +62,7 @@ class ControllerKnobsChartTest {
                 .hasMessageContaining("controller.deletedNamesRemembered");
         assertThatThrownBy(() -> Chart.template().set("controller.catchUpVersions", 1025).call())
                 .hasMessageContaining("controller.catchUpVersions");
+        assertThatThrownBy(() -> Chart.template().set("controller.replicaReportInterval", "often").call())
+                .hasMessageContaining("controller.replicaReportInterval");
     }
 }

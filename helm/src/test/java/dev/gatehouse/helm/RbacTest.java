@@ -53,8 +53,12 @@ class RbacTest {
     /** IngressClasses are cluster-scoped: read through a ClusterRole of their own, in both modes. */
     static final Map<String, Set<String>> INGRESS_CLASSES = Map.of("networking.k8s.io/ingressclasses", Set.of("get", "list", "watch"));
     static final String CLASS_READER = "gatehouse-controller-gatehouse-system-ingressclasses";
-    /** The leader-election Lease, in the release namespace only. */
-    static final Map<String, Set<String>> LEADER = Map.of("coordination.k8s.io/leases", Set.of("get", "create", "update"));
+    /**
+     * The leader-election Lease and the replicas' report Leases (named after pods, so not by
+     * name), in the release namespace only.
+     */
+    static final Map<String, Set<String>> LEADER = Map.of("coordination.k8s.io/leases",
+            Set.of("get", "create", "update", "list", "watch", "delete"));
 
     static List<HasMetadata> defaults;
     static List<HasMetadata> namespaced;
@@ -176,8 +180,14 @@ class RbacTest {
         Role role = Chart.one(objects, Role.class, "gatehouse-controller-leader-election");
         assertThat(role.getMetadata().getNamespace()).isEqualTo("gatehouse-system");
         assertThat(verbsByResource(role.getRules())).isEqualTo(LEADER);
-        assertThat(role.getRules()).filteredOn(r -> r.getVerbs().contains("get") || r.getVerbs().contains("update"))
-                .allSatisfy(r -> assertThat(r.getResourceNames()).containsExactly("gatehouse-controller"));
+        assertThat(role.getRules()).filteredOn(r -> r.getResourceNames() != null && !r.getResourceNames().isEmpty())
+                .singleElement().satisfies(r -> {
+                    assertThat(r.getResourceNames()).containsExactly("gatehouse-controller");
+                    assertThat(r.getVerbs()).containsExactlyInAnyOrder("get", "update");
+                });
+        // the report Leases: what a replica and the leader do with them, nothing more (no patch, no deletecollection)
+        assertThat(role.getRules()).filteredOn(r -> r.getResourceNames() == null || r.getResourceNames().isEmpty())
+                .flatExtracting(r -> r.getVerbs()).containsExactlyInAnyOrder("create", "get", "list", "watch", "update", "delete");
         RoleBinding binding = Chart.one(objects, RoleBinding.class, "gatehouse-controller-leader-election");
         assertThat(binding.getMetadata().getNamespace()).isEqualTo("gatehouse-system");
         assertThat(binding.getRoleRef().getName()).isEqualTo(role.getMetadata().getName());

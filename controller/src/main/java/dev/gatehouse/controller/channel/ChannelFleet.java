@@ -2,6 +2,7 @@ package dev.gatehouse.controller.channel;
 
 import dev.gatehouse.config.channel.ObjectError;
 import dev.gatehouse.controller.k8s.ProxyFleet;
+import dev.gatehouse.controller.k8s.ReplicaReport;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -34,10 +35,37 @@ public final class ChannelFleet implements ProxyFleet {
             }
             for (ObjectError e : p.lastNack().errors()) {
                 if (e.uid() != null) {
-                    out.merge(e.uid(), "proxy " + p.proxyId() + ": " + e.field() + ": " + e.message(), (a, b) -> a + "; " + b);
+                    out.merge(e.uid(), refusal(p, e), (a, b) -> a + "; " + b);
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * The synced proxies by the content hash they acknowledged last, and every proxy's last refusal
+     * not superseded by a newer acknowledgement, by the content hash refused (the same words as
+     * {@link #rejections}), for the leader.
+     */
+    @Override
+    public ReplicaReport report() {
+        ReplicaReport.Builder b = new ReplicaReport.Builder();
+        for (ProxyState p : server.proxies()) {
+            if (p.lastAckedVersion() > 0) { // one still syncing serves nothing: not counted, but its refusals are
+                b.acked(p.lastAckedContent());
+            }
+            if (p.lastNack() != null && p.lastNackContent() != null && p.lastNack().version() > p.lastAckedVersion()) {
+                for (ObjectError e : p.lastNack().errors()) {
+                    if (e.uid() != null) {
+                        b.refused(p.lastNackContent(), e.uid(), refusal(p, e));
+                    }
+                }
+            }
+        }
+        return b.build();
+    }
+
+    private static String refusal(ProxyState p, ObjectError e) {
+        return "proxy " + p.proxyId() + ": " + e.field() + ": " + e.message();
     }
 }

@@ -84,6 +84,9 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
      */
     private boolean objects;
     private Nack lastNack;
+    /** The per-object content hashes of what {@link #ackedVersion} and {@link #lastNack} name; null when not known. */
+    private String ackedContent;
+    private String nackContent;
     /** The copy others read; replaced on the event loop after every change. */
     private volatile ProxyState state;
 
@@ -203,6 +206,7 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
         if (version >= ackedVersion) {
             ackedVersion = version;
             ackedHash = hash;
+            ackedContent = content(version, hash);
         }
         updateState();
         String id = proxyId;
@@ -232,6 +236,7 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
             server.counters().refused(pushedDelta);
         }
         lastNack = nack;
+        nackContent = content(nack.version(), nack.hash());
         Nack refused = nack;
         updateState();
         LOG.warn("event=channel.nack proxy={} version={} errors={} first=\"{}\"", proxyId, nack.version(),
@@ -307,6 +312,18 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
                 });
     }
 
+    /**
+     * The per-object content hash of {@code version}, which this proxy named {@code hash}: the
+     * same for a proxy that speaks it; a legacy proxy's is known for the latest version only.
+     */
+    private String content(long version, String hash) {
+        if (objects) {
+            return hash;
+        }
+        Published latest = server.latest();
+        return latest != null && latest.version() == version ? latest.hash() : null;
+    }
+
     /** The content hash of {@code p} as this proxy computes it. */
     private String hashFor(Published p) {
         return objects ? p.hash() : p.legacyHash();
@@ -340,6 +357,7 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
     private void refuseOversize(Published latest, int bytes) {
         lastNack = Nack.of(latest.version(), hashFor(latest), List.of(ObjectError.snapshotWide("snapshot",
                 bytes + " bytes (expected: <= " + maxMessageBytes + ", the channel's message limit); not sent")));
+        nackContent = latest.hash();
         updateState();
         LOG.error("event=channel.oversize proxy={} version={} bytes={} limit={} fix=\"raise --channel-max-message-bytes "
                 + "(controller) and --max-message-bytes (proxy), or split the configuration\"", proxyId, latest.version(),
@@ -429,6 +447,6 @@ final class ProxySession extends ChannelInboundHandlerAdapter {
     }
 
     private void updateState() {
-        state = new ProxyState(proxyId, remote, since, pushedVersion, ackedVersion, lastNack);
+        state = new ProxyState(proxyId, remote, since, pushedVersion, ackedVersion, lastNack, ackedContent, nackContent);
     }
 }

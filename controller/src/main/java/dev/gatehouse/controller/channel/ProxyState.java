@@ -14,7 +14,12 @@ import java.time.Instant;
  * @param lastAckedVersion  the newest version the proxy acknowledged (or already had, by hash);
  *                          0 when none
  * @param lastNack          the proxy's last refusal on this connection; null when there was none
+ * @param lastAckedContent  the content hash of {@code lastAckedVersion} as this build computes it
+ *                          (per object; a legacy proxy's own hash is translated when known); null
+ *                          when none or not known
+ * @param lastNackContent   the same for {@code lastNack}'s snapshot
  */
 public record ProxyState(String proxyId, String remoteAddress, Instant connectedSince,
-                         long lastPushedVersion, long lastAckedVersion, Nack lastNack) {
+                         long lastPushedVersion, long lastAckedVersion, Nack lastNack, String lastAckedContent,
+                         String lastNackContent) {
 }

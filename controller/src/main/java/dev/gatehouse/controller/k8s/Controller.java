@@ -22,7 +22,10 @@ import java.util.concurrent.CompletableFuture;
  * the rebuild only when more could change (docs/translation.md). Both are the {@link PublishPath};
  * this class wires the informers, the leader election and the status writers to it. Proxies
  * connecting, acknowledging or refusing cause no rebuild: they update the convergence measure and
- * let the status updater decide Programmed again. Every replica serves the channel from its own cache.
+ * let the status updater decide Programmed again. Every replica serves the channel from its own cache
+ * and reports what its proxies acknowledged in a Lease of its own ({@link ReplicaLease}); the leader
+ * reads those reports ({@link ReplicaReports}) and decides Programmed from every replica's proxies
+ * ({@link ClusterFleet}).
  */
 public final class Controller implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Controller.class);
@@ -35,6 +38,10 @@ public final class Controller implements AutoCloseable {
     private final Debouncer debouncer;
     private final io.micrometer.core.instrument.MeterRegistry registry;
     private volatile ProxyFleet fleet = ProxyFleet.NONE;
+    /** This replica's own proxies (the channel's), for its report and the convergence measure. */
+    private volatile ProxyFleet local = ProxyFleet.NONE;
+    private final ReplicaLease replicaLease;
+    private final ReplicaReports replicaReports;
     private volatile ClusterWatch watch;
     private volatile IngressWatch ingressWatch;
     private volatile GatewayWatch gatewayWatch;
@@ -79,6 +86,9 @@ public final class Controller implements AutoCloseable {
         // status writes keep off the rebuild and publish, and off the proxies' apply right after it
         this.statusUpdater = new StatusUpdater(new StatusWriter(client, Clock.systemUTC())::write, config.statusWrites(),
                 path::quietIn, registry, StatusUpdater.Time.SYSTEM);
+        this.replicaLease = new ReplicaLease(client, config, () -> local.report(), registry);
+        this.replicaReports = new ReplicaReports(client, config, replicaLease.name(), statusUpdater::proxiesChanged, registry);
+        fleet(ProxyFleet.NONE);
     }
 
     /** The rebuild's and the endpoint step's outcome, for the status writer (its field is set after the path's). */
@@ -86,10 +96,15 @@ public final class Controller implements AutoCloseable {
         statusUpdater.offer(desired);
     }
 
-    /** The proxies, for Programmed; a change in it (connect, ack, nack, disconnect) should call {@link #changed()}. */
+    /**
+     * This replica's proxies; a change in them (connect, ack, nack, disconnect) should call
+     * {@link #changed()}. While leading, Programmed counts the other replicas' reported proxies too.
+     */
     public void fleet(ProxyFleet fleet) {
-        this.fleet = fleet;
-        statusUpdater.fleet(fleet);
+        this.local = java.util.Objects.requireNonNull(fleet, "fleet");
+        ProxyFleet all = new ClusterFleet(fleet, () -> leader ? replicaReports.live() : java.util.List.of(), path::versionOf);
+        this.fleet = all;
+        statusUpdater.fleet(all);
     }
 
     public Controller start() {
@@ -138,6 +153,7 @@ public final class Controller implements AutoCloseable {
                 .withLeaderCallbacks(new LeaderCallbacks(this::startLeading, this::stopLeading,
                         id -> log.info("event=leader.observed leader={}", id)))
                 .build()).build().start();
+        replicaLease.start();
         debouncer.mark();
         recheck.scheduleWithFixedDelay(this::recheckCertificates, 10, 10, java.util.concurrent.TimeUnit.SECONDS);
         return this;
@@ -149,8 +165,9 @@ public final class Controller implements AutoCloseable {
      * Cheap; called on the channel's event loops.
      */
     public void changed() {
-        convergence.check(fleet);
+        convergence.check(local);
         statusUpdater.proxiesChanged();
+        replicaLease.changed();
     }
 
     public Convergence convergence() {
@@ -174,6 +191,7 @@ public final class Controller implements AutoCloseable {
     private void startLeading() {
         leader = true;
         log.info("event=leader.acquired identity={}", config.identity());
+        replicaReports.start(); // returns once the report Leases are listed: the first pass as leader counts them
         statusUpdater.leading(true);
         debouncer.mark(); // generate keys as leader
     }
@@ -181,6 +199,7 @@ public final class Controller implements AutoCloseable {
     private void stopLeading() {
         leader = false;
         statusUpdater.leading(false);
+        replicaReports.stop();
         log.info("event=leader.lost identity={}", config.identity());
     }
 
@@ -204,6 +223,8 @@ public final class Controller implements AutoCloseable {
             election.cancel(true);
         }
         recheck.shutdownNow();
+        replicaLease.close(true); // the leader stops counting this replica's proxies at once
+        replicaReports.close();
         path.close();
         statusUpdater.close();
         if (watch != null) {

@@ -24,11 +24,21 @@ import java.util.List;
  * @param deletedNamesRemembered deleted names the kept state remembers per informer, against replayed
  *                       events ({@code --deleted-names-remembered}; 0: the default,
  *                       {@link dev.gatehouse.controller.translate.ClusterStore#DEFAULT_TOMBSTONES})
+ * @param replicaReportInterval the least time between two writes of this replica's report of its
+ *                       proxies to its Lease ({@code --replica-report-interval}; null: {@link #DEFAULT_REPORT_INTERVAL})
  */
 public record ControllerConfig(List<String> namespaces, String leaseNamespace, String leaseName, String identity,
                                Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, IngressConfig ingress,
                                String defaultCertificate, GatewaySelection gateway, StatusRate statusWrites,
-                               int deletedNamesRemembered) {
+                               int deletedNamesRemembered, Duration replicaReportInterval) {
+    /**
+     * One write a second at most per replica: the leader sees a remote proxy's ACK or NACK within
+     * about a second, and a rollout's stream of ACKs costs each replica one Lease write a second.
+     */
+    public static final Duration DEFAULT_REPORT_INTERVAL = Duration.ofSeconds(1);
+    /** The longest interval the flag takes: beyond it Programmed lags a remote proxy too far. */
+    public static final Duration MAX_REPORT_INTERVAL = Duration.ofMinutes(1);
+
     /**
      * The status writes' pace: {@code perSecond} on average, up to {@code burst} at once, and none
      * while the publish path is busy or for {@code quietAfterPublish} after it ran (StatusUpdater).
@@ -97,6 +107,11 @@ public record ControllerConfig(List<String> namespaces, String leaseNamespace, S
     }
 
     public ControllerConfig {
+        replicaReportInterval = java.util.Objects.requireNonNullElse(replicaReportInterval, DEFAULT_REPORT_INTERVAL);
+        if (replicaReportInterval.compareTo(Duration.ofMillis(10)) < 0 || replicaReportInterval.compareTo(MAX_REPORT_INTERVAL) > 0) {
+            throw new IllegalArgumentException("--replica-report-interval: " + replicaReportInterval.toMillis()
+                    + "ms (expected: 10ms..1m)");
+        }
         statusWrites = java.util.Objects.requireNonNullElse(statusWrites, StatusRate.DEFAULT);
         if (deletedNamesRemembered == 0) {
             deletedNamesRemembered = dev.gatehouse.controller.translate.ClusterStore.DEFAULT_TOMBSTONES;
@@ -111,6 +126,14 @@ public record ControllerConfig(List<String> namespaces, String leaseNamespace, S
         if (defaultCertificate != null) {
             dev.gatehouse.controller.translate.TlsSettings.checkSecretRef(defaultCertificate);
         }
+    }
+
+    /** The default report interval. */
+    public ControllerConfig(List<String> namespaces, String leaseNamespace, String leaseName, String identity,
+                            Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, IngressConfig ingress,
+                            String defaultCertificate, GatewaySelection gateway, StatusRate statusWrites, int deletedNamesRemembered) {
+        this(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, ingress,
+                defaultCertificate, gateway, statusWrites, deletedNamesRemembered, null);
     }
 
     /** The default number of deleted names remembered. */
@@ -148,29 +171,35 @@ public record ControllerConfig(List<String> namespaces, String leaseNamespace, S
 
     public ControllerConfig withIngress(IngressConfig ingress) {
         return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
-                ingress, defaultCertificate, gateway, statusWrites, deletedNamesRemembered);
+                ingress, defaultCertificate, gateway, statusWrites, deletedNamesRemembered, replicaReportInterval);
     }
 
     /** With the proxy-wide default certificate, {@code namespace/name} of a kubernetes.io/tls Secret; null for none. */
     public ControllerConfig withDefaultCertificate(String namespaceAndName) {
         return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
-                ingress, namespaceAndName, gateway, statusWrites, deletedNamesRemembered);
+                ingress, namespaceAndName, gateway, statusWrites, deletedNamesRemembered, replicaReportInterval);
     }
 
     public ControllerConfig withGateway(GatewaySelection gateway) {
         return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
-                ingress, defaultCertificate, gateway, statusWrites, deletedNamesRemembered);
+                ingress, defaultCertificate, gateway, statusWrites, deletedNamesRemembered, replicaReportInterval);
     }
 
     /** With {@code n} deleted names remembered per informer ({@code --deleted-names-remembered}). */
     public ControllerConfig withDeletedNamesRemembered(int n) {
         return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
-                ingress, defaultCertificate, gateway, statusWrites, n);
+                ingress, defaultCertificate, gateway, statusWrites, n, replicaReportInterval);
     }
 
     /** With the status writes' rate limit ({@code --status-writes-per-second}). */
     public ControllerConfig withStatusWrites(StatusRate rate) {
         return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
-                ingress, defaultCertificate, gateway, rate, deletedNamesRemembered);
+                ingress, defaultCertificate, gateway, rate, deletedNamesRemembered, replicaReportInterval);
+    }
+
+    /** With the least time between two writes of this replica's report ({@code --replica-report-interval}). */
+    public ControllerConfig withReplicaReportInterval(Duration interval) {
+        return new ControllerConfig(namespaces, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
+                ingress, defaultCertificate, gateway, statusWrites, deletedNamesRemembered, interval);
     }
 }

@@ -16,11 +16,14 @@ import static java.util.Objects.requireNonNull;
 final class FleetView implements ProxyFleet {
     private final ProxyFleet live;
     private final int connected;
+    private final int synced;
     private final Map<Long, Integer> acked = new HashMap<>();
+    private final Map<Long, String> behind = new HashMap<>();
 
     FleetView(ProxyFleet live) {
         this.live = requireNonNull(live, "live");
         this.connected = live.connected();
+        this.synced = live.synced();
     }
 
     @Override
@@ -29,12 +32,30 @@ final class FleetView implements ProxyFleet {
     }
 
     @Override
+    public int synced() {
+        return synced;
+    }
+
+    @Override
     public int ackedAtLeast(long version) {
         return acked.computeIfAbsent(version, live::ackedAtLeast);
     }
 
     @Override
+    public String behind(long version) {
+        if (!behind.containsKey(version)) {
+            behind.put(version, live.behind(version));
+        }
+        return behind.get(version);
+    }
+
+    @Override
     public Map<String, String> rejections(long version) {
         return live.rejections(version);
+    }
+
+    @Override
+    public ReplicaReport report() {
+        return live.report();
     }
 }

@@ -232,14 +232,14 @@ public final class GatewayStatusWriter {
             Condition now = shown == null ? null : shown.stream().filter(x -> "Programmed".equals(x.getType())).findFirst().orElse(null);
             boolean stays = now != null && "True".equals(now.getStatus()) && "Programmed".equals(now.getReason())
                     && Objects.equals(now.getObservedGeneration(), generation == null ? 0L : generation);
-            int serving = fleet.ackedAtLeast(1);
+            String behind = stays ? null : fleet.behind(version);
             if (stays) {
                 out.add(new GatewayApiStatus.Condition("Programmed", true, "Programmed", now.getMessage()));
-            } else if (serving == 0) {
+            } else if (fleet.synced() == 0) {
                 out.add(new GatewayApiStatus.Condition("Programmed", false, "Pending", fleet.connected() == 0
                         ? "no proxy is connected" : "no connected proxy has applied a snapshot yet"));
-            } else if (fleet.ackedAtLeast(version) < serving) {
-                out.add(new GatewayApiStatus.Condition("Programmed", false, "Pending", "not yet applied by every connected proxy"));
+            } else if (behind != null) {
+                out.add(new GatewayApiStatus.Condition("Programmed", false, "Pending", behind));
             } else {
                 out.add(new GatewayApiStatus.Condition("Programmed", true, "Programmed", "applied by every connected proxy"));
             }

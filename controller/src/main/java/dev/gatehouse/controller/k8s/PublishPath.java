@@ -211,6 +211,11 @@ final class PublishPath implements AutoCloseable {
      * Numbers {@code t}'s snapshot and publishes it when its content changed; true when published.
      * {@code translated}: the Upstreams the endpoint path translated again, "-" for a rebuild.
      */
+    /** The newest recent version of this replica whose content hash is {@code hash}; 0 when none ({@link SnapshotVersions#versionOf}). */
+    long versionOf(String hash) {
+        return versions.versionOf(hash);
+    }
+
     private boolean publish(Translation t, long changeNanos, long translateMicros, String path, String translated) {
         Snapshot next = versions.next(t.snapshot());
         if (next == null) {

@@ -33,16 +33,17 @@ final class StatusShown {
      * inputs) is unchanged without building and comparing its conditions.
      */
     record Judged(ObjectStatus decided, CustomResource base, long since, int serving, int servingSince,
-                  boolean noneConnected, String rejected) {
+                  boolean noneConnected, String rejected, String behind) {
         /** The inputs of {@code decided} over {@code base} now; {@code since}: the first version that held its generation. */
         static Judged of(ObjectStatus decided, CustomResource base, long since, ProxyFleet fleet, Map<String, String> rejections) {
-            return new Judged(decided, base, since, fleet.ackedAtLeast(1), fleet.ackedAtLeast(since), fleet.connected() == 0,
-                    rejections.get(decided.source().uid()));
+            return new Judged(decided, base, since, fleet.synced(), fleet.ackedAtLeast(since), fleet.connected() == 0,
+                    rejections.get(decided.source().uid()), fleet.behind(since));
         }
 
         boolean same(Judged o) {
             return o != null && decided == o.decided && base == o.base && since == o.since && serving == o.serving
-                    && servingSince == o.servingSince && noneConnected == o.noneConnected && Objects.equals(rejected, o.rejected);
+                    && servingSince == o.servingSince && noneConnected == o.noneConnected && Objects.equals(rejected, o.rejected)
+                    && Objects.equals(behind, o.behind);
         }
     }
 

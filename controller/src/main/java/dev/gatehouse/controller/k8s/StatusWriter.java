@@ -128,8 +128,7 @@ final class StatusWriter {
         if (rejected != null) {
             return new StatusCondition(type, false, Reason.Rejected, "a proxy refused it: " + rejected);
         }
-        int serving = fleet.ackedAtLeast(1);
-        if (serving == 0) {
+        if (fleet.synced() == 0) {
             if (existing != null && "True".equals(existing.getStatus()) && Reason.Programmed.name().equals(existing.getReason())
                     && Objects.equals(existing.getObservedGeneration(), generation == null ? 0L : generation)) {
                 return new StatusCondition(type, true, Reason.Programmed, existing.getMessage());
@@ -137,8 +136,9 @@ final class StatusWriter {
             return new StatusCondition(type, false, Reason.Pending, fleet.connected() == 0
                     ? "no proxy is connected" : "no connected proxy has applied a snapshot yet");
         }
-        if (fleet.ackedAtLeast(since) < serving) {
-            return new StatusCondition(type, false, Reason.Pending, "not yet applied by every connected proxy");
+        String behind = fleet.behind(since);
+        if (behind != null) {
+            return new StatusCondition(type, false, Reason.Pending, behind);
         }
         return new StatusCondition(type, true, Reason.Programmed, "applied by every connected proxy");
     }

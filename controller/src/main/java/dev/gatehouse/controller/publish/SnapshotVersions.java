@@ -20,6 +20,20 @@ public final class SnapshotVersions {
     private long version;
     private String hash;
     private ContentHash.Digests digests;
+    /** The content hashes of the last {@value #REMEMBERED} versions → the newest version that had each, oldest first. */
+    private final java.util.LinkedHashMap<String, Long> recent = new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, Long> eldest) {
+            return size() > REMEMBERED;
+        }
+    };
+
+    /**
+     * How many recent versions' content hashes are kept for {@link #versionOf}: a proxy of another
+     * replica whose content is older than that counts as not having acknowledged anything newer
+     * (Pending) until its replica catches up. 1 024 versions is minutes of a rollout's changes.
+     */
+    public static final int REMEMBERED = 1024;
 
     public SnapshotVersions(LongSupplier clock) {
         this.clock = clock;
@@ -35,7 +49,18 @@ public final class SnapshotVersions {
         }
         hash = h;
         version = Math.max(version + 1, clock.getAsLong());
+        recent.remove(h); // back to earlier content: the newest version is the one that counts
+        recent.put(h, version);
         return unversioned.withVersion(version);
+    }
+
+    /**
+     * The newest of the last {@value #REMEMBERED} versions whose content hash is {@code hash}; 0
+     * when none was (content this controller never published, or published longer ago).
+     */
+    public synchronized long versionOf(String hash) {
+        Long v = hash == null ? null : recent.get(hash);
+        return v == null ? 0 : v;
     }
 
     public synchronized long version() {

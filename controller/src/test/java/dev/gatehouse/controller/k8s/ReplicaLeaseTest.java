@@ -1,0 +1,95 @@
+package dev.gatehouse.controller.k8s;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static dev.gatehouse.controller.k8s.ControllerMockServerTest.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A replica's report Lease on the mock API server (CRUD mode): what it holds, how often it is
+ * written while the report keeps changing, that an unchanged report is not written again, and
+ * that a clean stop deletes it.
+ */
+@EnableKubernetesMockClient(crud = true)
+class ReplicaLeaseTest {
+    KubernetesMockServer server;
+    KubernetesClient client;
+    final AtomicReference<ReplicaReport> report = new AtomicReference<>(ReplicaReport.EMPTY);
+
+    Lease lease(String name) {
+        return client.leases().inNamespace("ns").withName(name).get();
+    }
+
+    ReplicaReport shown(String name) {
+        Lease l = lease(name);
+        return l == null ? null : ReplicaReport.parse(l.getMetadata().getAnnotations().get(ReplicaLease.ANNOTATION));
+    }
+
+    /** Writes of the Lease since the last call (the first one a create, the others updates). */
+    int writes(String name) throws InterruptedException {
+        int n = 0;
+        for (RecordedRequest r = server.takeRequest(1, TimeUnit.MILLISECONDS); r != null;
+             r = server.takeRequest(1, TimeUnit.MILLISECONDS)) {
+            if (("PUT".equals(r.getMethod()) && r.getPath().endsWith("/leases/" + name)) || ("POST".equals(r.getMethod())
+                    && r.getPath().endsWith("/leases"))) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void writtenAtMostOncePerIntervalOnlyOnChangeAndDeletedOnACleanStop() throws Exception {
+        ControllerConfig config = ControllerConfig.defaults(List.of(), "ns", "Controller_B")
+                .withReplicaReportInterval(Duration.ofMillis(300));
+        ReplicaLease writer = new ReplicaLease(client, config, report::get, new SimpleMeterRegistry()).start();
+        String name = writer.name();
+        assertThat(name).isEqualTo("gatehouse-controller-replica-controller-b");
+        try {
+            await(() -> lease(name), l -> l != null, "the report Lease");
+            Lease l = lease(name);
+            assertThat(l.getMetadata().getLabels()).containsEntry(ReplicaLease.LABEL, "gatehouse-controller");
+            assertThat(l.getSpec().getHolderIdentity()).isEqualTo("Controller_B");
+            assertThat(l.getSpec().getLeaseDurationSeconds()).isEqualTo(15);
+            assertThat(l.getSpec().getRenewTime()).isNotNull();
+            writes(name);
+
+            long start = System.nanoTime();
+            ReplicaReport last = null;
+            for (int i = 0; i < 2_000; i++) { // a burst of ACKs, each changing the report
+                last = new ReplicaReport.Builder().acked("h" + i).build();
+                report.set(last);
+                writer.changed();
+            }
+            ReplicaReport fin = last;
+            await(() -> shown(name), fin::equals, "the last report");
+            long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+            int burst = writes(name);
+            assertThat(burst).as("%d writes in %d ms at one per 300 ms at most", burst, elapsedMs)
+                    .isBetween(1, (int) (elapsedMs / 300) + 2);
+
+            for (int i = 0; i < 20; i++) {
+                writer.changed(); // unchanged: nothing to write
+            }
+            ReplicaReport next = new ReplicaReport.Builder().acked("next").build();
+            report.set(next);
+            writer.changed();
+            await(() -> shown(name), next::equals, "the next report");
+            assertThat(writes(name)).as("only the changed report was written").isEqualTo(1);
+        } finally {
+            writer.close();
+        }
+        assertThat(lease(name)).as("deleted on a clean stop").isNull();
+    }
+}
