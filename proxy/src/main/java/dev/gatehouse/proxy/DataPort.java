@@ -90,7 +90,9 @@ final class DataPort {
                 // accept batches end at an empty backlog (or 16), whatever the transport guesses: see AcceptStop
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new ServerChannelRecvByteBufAllocator().respectMaybeMoreData(false)
                         .maxMessagesPerRead(ACCEPT_BATCH))
-                .childOption(ChannelOption.TCP_NODELAY, true)
+                // no childOption(TCP_NODELAY, true): every transport's socket config turns it on when
+                // it is made, and setting it again was a second setsockopt per connection
+                // (DataPortSocketTest holds it on)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, UpstreamPool.WATER_MARK)
                 .attr(Listener.KEY, listener)
