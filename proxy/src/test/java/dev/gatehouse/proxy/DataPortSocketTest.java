@@ -5,9 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
@@ -23,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * connection's local address is the port's. {@link DataPort} does not set {@code TCP_NODELAY}
  * itself (each transport's socket config turns it on when it is made; setting it again cost a
  * system call per connection): this test is what holds it on, on the transport the proxy picks
- * here (epoll on Linux) and on NIO.
+ * here (epoll on Linux), on NIO and on io_uring where it runs.
  */
 class DataPortSocketTest {
 
@@ -34,8 +32,14 @@ class DataPortSocketTest {
 
     @Test
     void anAcceptedSocketHasNoDelayOnNio() throws Exception {
-        assertAcceptedSocket(new Transport("nio", NioServerSocketChannel.class, NioSocketChannel.class,
-                NioIoHandler.newFactory()));
+        assertAcceptedSocket(Transport.of(TransportChoice.NIO));
+    }
+
+    @Test
+    void anAcceptedSocketHasNoDelayOnIoUring() throws Exception {
+        String why = Transport.ioUringUnavailable();
+        Assumptions.assumeTrue(why == null, () -> "io_uring is not available here: " + why);
+        assertAcceptedSocket(Transport.of(TransportChoice.IO_URING));
     }
 
     private static void assertAcceptedSocket(Transport transport) throws Exception {
