@@ -106,6 +106,8 @@ PID[nginx]=$NGX_PID; PID[gatehouse-openssl]=$GH_PID; PID[gatehouse-jdk]=$GJ_PID
 echo "bench: warming up for ${WARMUP}s per peer" >&2
 for peer in gatehouse-openssl gatehouse-jdk nginx; do
   wrk_load "https://127.0.0.1:${PORT[$peer]}/" "$WARMUP" >/dev/null
+  # the handshake path too: without it round 1 compiled it while measured (docs/benchmarks.md)
+  wrk_load "https://127.0.0.1:${PORT[$peer]}/" 5 'Connection: close' >/dev/null
   h2_load "https://127.0.0.1:${PORT[$peer]}/" 3 >/dev/null
 done
 
