@@ -114,9 +114,9 @@ wrk_stats() {
 # [connections]): wrk with `Connection: close`, one request per connection, from core 1. A warm-up over
 # long-lived connections alone opens a few dozen of them, so the accept, pipeline and close code stays in
 # the interpreter and C1; the 32 new connections of the next measured load then made Gatehouse compile it
-# on its own core in the load's first second (47 C1 and 16 C2 compilations, p99.9 there 24 ms against
-# 14 ms after this warm-up: docs/benchmarks.md, "The start-of-load stall"). nginx has no JIT; it gets
-# the same warm-up for symmetry.
+# on its own core in the load's first second (15-47 C1 compilations there in four runs, 2-13 after this
+# warm-up; the first second's p99.9 halved in two of them: docs/benchmarks.md, "The start-of-load
+# stall"). nginx and HAProxy have no JIT; they get the same warm-up for symmetry.
 warm_connections() {
   taskset -c 1 wrk -t1 -c"${3:-32}" -d"$2"s -H "Connection: close" "$1" >/dev/null 2>&1
 }
