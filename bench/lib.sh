@@ -110,6 +110,17 @@ wrk_stats() {
   echo "$rps $(ms "$p50") $(ms "$p99") $((errs + non2xx))${p999:+ $p999}"
 }
 
+# Warms a gateway's connection set-up and close as its requests are warmed (warm_connections url seconds
+# [connections]): wrk with `Connection: close`, one request per connection, from core 1. A warm-up over
+# long-lived connections alone opens a few dozen of them, so the accept, pipeline and close code stays in
+# the interpreter and C1; the 32 new connections of the next measured load then made Gatehouse compile it
+# on its own core in the load's first second (15-47 C1 compilations there in four runs, 2-13 after this
+# warm-up; the first second's p99.9 halved in two of them: docs/benchmarks.md, "The start-of-load
+# stall"). nginx and HAProxy have no JIT; they get the same warm-up for symmetry.
+warm_connections() {
+  taskset -c 1 wrk -t1 -c"${3:-32}" -d"$2"s -H "Connection: close" "$1" >/dev/null 2>&1
+}
+
 # A wrk script (path on stdout) that prints the 99.9th latency percentile in microseconds once, at
 # the end of the run (no per-request Lua, so it does not slow wrk down).
 wrk_p999_script() {

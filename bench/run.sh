@@ -126,9 +126,12 @@ for gh in "${PEERS[@]}"; do
   [[ $gh == gatehouse* ]] || continue
   load "${URL[$gh]}/" "$WARMUP" >/dev/null
   load "${URL[$gh]}/profile" 5 "apikey: $KEY" >/dev/null
+  warm_connections "${URL[$gh]}/" 5 "$CONNECTIONS"  # each load opens new connections (lib.sh)
 done
 load "${URL[nginx]}/" 5 >/dev/null
 load "${URL[haproxy]}/" 5 >/dev/null
+warm_connections "${URL[nginx]}/" 5 "$CONNECTIONS"
+warm_connections "${URL[haproxy]}/" 5 "$CONNECTIONS"
 
 RESULTS="$WORK/results.tsv"; RESULTS_C1="$WORK/results-c1.tsv"
 : > "$RESULTS"; : > "$RESULTS_C1"

@@ -73,6 +73,9 @@ while [ "$left" -gt 0 ]; do
   left=$((left - 15))
 done
 taskset -c 1 h2load --h1 -t1 -c"$CONNECTIONS" -m1 -D 5 "${URL[nginx]}" >/dev/null
+# and its connection set-up and close, as each measured load opens 32 new connections (lib.sh)
+warm_connections "${URL[gatehouse]}" 5 "$CONNECTIONS"
+warm_connections "${URL[nginx]}" 5 "$CONNECTIONS"
 
 RESULTS="$WORK/windows.tsv"; : > "$RESULTS"
 for round in $(seq 1 "$ROUNDS"); do
