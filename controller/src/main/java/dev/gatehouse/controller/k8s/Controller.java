@@ -42,6 +42,8 @@ public final class Controller implements AutoCloseable {
     private volatile ProxyFleet local = ProxyFleet.NONE;
     private final ReplicaLease replicaLease;
     private final ReplicaReports replicaReports;
+    /** Other replicas' content hashes the leader could not map to a recent version of its own. */
+    private final UnmappedHashes unmappedHashes;
     private volatile ClusterWatch watch;
     private volatile IngressWatch ingressWatch;
     private volatile GatewayWatch gatewayWatch;
@@ -75,6 +77,7 @@ public final class Controller implements AutoCloseable {
         OtherStatus otherStatus = new OtherStatus(config, new IngressStatusWriter(client, Clock.systemUTC(), registry),
                 config.gateway().enabled() ? new GatewayStatusWriter(client, Clock.systemUTC(), config.gateway().controllerName(),
                         registry) : null);
+        this.unmappedHashes = new UnmappedHashes(registry, System::nanoTime);
         this.path = new PublishPath(config, publisher, convergence, new KeyGenerator(client), otherStatus, () -> leader,
                 () -> fleet, this::offerStatus, registry);
         this.debouncer = path.debouncer();
@@ -102,7 +105,8 @@ public final class Controller implements AutoCloseable {
      */
     public void fleet(ProxyFleet fleet) {
         this.local = java.util.Objects.requireNonNull(fleet, "fleet");
-        ProxyFleet all = new ClusterFleet(fleet, () -> leader ? replicaReports.live() : java.util.List.of(), path::versionOf);
+        ProxyFleet all = new ClusterFleet(fleet, () -> leader ? replicaReports.live() : java.util.List.of(), path::versionOf,
+                unmappedHashes);
         this.fleet = all;
         statusUpdater.fleet(all);
     }
