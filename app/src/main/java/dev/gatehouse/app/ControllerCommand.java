@@ -148,6 +148,15 @@ public final class ControllerCommand implements Callable<Integer> {
                     + "and the next no sooner than this again. 100ms..10m. Default: ${DEFAULT-VALUE}.")
     java.time.Duration statusMaxDelay;
 
+    @Option(names = "--status-startup-hold", paramLabel = "DURATION", defaultValue = "30s",
+            converter = ProxyOptions.DurationOption.class,
+            description = "The start-up status pass (every object's status, tens of thousands of writes at scale) waits "
+                    + "until every connected proxy acknowledged the first snapshot, at most this long, so the proxies' first "
+                    + "compile gets the cores (event=status.startup_hold_released, "
+                    + "gatehouse_controller_status_startup_hold_total); edits after it are written as before. 0ms..10m, "
+                    + "0ms: no hold. Default: ${DEFAULT-VALUE}.")
+    java.time.Duration statusStartupHold;
+
     @Option(names = "--catch-up-versions", paramLabel = "N", defaultValue = "32",
             description = "The versions behind the latest a proxy may be and still get one delta from the version it serves "
                     + "(gatehouse_controller_channel_catch_ups_total); one further behind gets the whole snapshot. Each "
@@ -186,7 +195,7 @@ public final class ControllerCommand implements Callable<Integer> {
     ControllerConfig.StatusRate statusRate() {
         try {
             return ControllerConfig.StatusRate.of(statusWritesPerSecond).withQuietAfterPublish(statusQuietAfterPublish)
-                    .withMaxDelay(statusMaxDelay);
+                    .withMaxDelay(statusMaxDelay).withStartupHold(statusStartupHold);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

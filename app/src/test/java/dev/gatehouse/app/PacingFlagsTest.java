@@ -27,7 +27,11 @@ class PacingFlagsTest {
     @Test
     void theControllerFlagsDefaultsAndValues() {
         ControllerCommand defaults = controller("--token-file", "t");
-        assertThat(defaults.statusRate()).isEqualTo(ControllerConfig.StatusRate.of(50));
+        assertThat(defaults.statusRate()).isEqualTo(ControllerConfig.StatusRate.of(50)
+                .withStartupHold(ControllerConfig.StatusRate.DEFAULT_STARTUP_HOLD));
+        assertThat(defaults.statusRate().startupHold()).as("the command holds the start-up pass, 30 s at most")
+                .isEqualTo(Duration.ofSeconds(30));
+        assertThat(controller("--token-file", "t", "--status-startup-hold", "0ms").statusRate().startupHold()).isZero();
         assertThat(defaults.statusRate().quietAfterPublish()).isEqualTo(ControllerConfig.StatusRate.DEFAULT_QUIET);
         assertThat(defaults.deletedNamesRemembered()).isEqualTo(ClusterStore.DEFAULT_TOMBSTONES);
         assertThat(defaults.statusRate().maxDelay()).isEqualTo(ControllerConfig.StatusRate.DEFAULT_MAX_DELAY);
@@ -35,7 +39,8 @@ class PacingFlagsTest {
 
         ControllerCommand set = controller("--token-file", "t", "--status-quiet-after-publish", "250ms",
                 "--deleted-names-remembered", "2", "--status-writes-per-second", "500");
-        assertThat(set.statusRate()).isEqualTo(new ControllerConfig.StatusRate(500, 1000, Duration.ofMillis(250)));
+        assertThat(set.statusRate()).isEqualTo(new ControllerConfig.StatusRate(500, 1000, Duration.ofMillis(250))
+                .withStartupHold(ControllerConfig.StatusRate.DEFAULT_STARTUP_HOLD));
         assertThat(controller("--token-file", "t", "--status-max-delay", "30s").statusRate().maxDelay())
                 .isEqualTo(Duration.ofSeconds(30));
         assertThat(controller("--token-file", "t", "--catch-up-versions", "128").channelConfig("t").catchUpVersions())
@@ -55,6 +60,9 @@ class PacingFlagsTest {
         LocalCheckTest.Run quiet = LocalCheckTest.run("controller", "--token-file", "/nonexistent", "--status-quiet-after-publish", "11s");
         assertThat(quiet.exit()).isEqualTo(2);
         assertThat(quiet.err()).contains("--status-quiet-after-publish: 11000ms (expected: 0ms..10s)");
+        LocalCheckTest.Run hold = LocalCheckTest.run("controller", "--token-file", "/nonexistent", "--status-startup-hold", "11m");
+        assertThat(hold.exit()).isEqualTo(2);
+        assertThat(hold.err()).contains("--status-startup-hold: 660000ms (expected: 0ms..10m; 0ms: no hold)");
         LocalCheckTest.Run tombstones = LocalCheckTest.run("controller", "--token-file", "/nonexistent", "--deleted-names-remembered", "0");
         assertThat(tombstones.exit()).isEqualTo(2);
         assertThat(tombstones.err()).contains("--deleted-names-remembered: 0 (expected: 1..4194304)");

@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class ControllerKnobsChartTest {
     static final List<String> FLAGS = List.of("--status-writes-per-second", "--status-quiet-after-publish", "--status-max-delay",
-            "--deleted-names-remembered", "--catch-up-versions", "--replica-report-interval");
+            "--status-startup-hold", "--deleted-names-remembered", "--catch-up-versions", "--replica-report-interval");
 
     private static List<String> controllerArgs(List<HasMetadata> objects) {
         Deployment d = Chart.one(objects, Deployment.class, "gatehouse-controller");
@@ -36,6 +36,7 @@ class ControllerKnobsChartTest {
                 .set("controller.status.writesPerSecond", 500)
                 .set("controller.status.quietAfterPublish", "250ms")
                 .set("controller.status.maxDelay", "10s")
+                .set("controller.status.startupHold", "45s")
                 .set("controller.deletedNamesRemembered", 65536)
                 .set("controller.catchUpVersions", 128)
                 .set("controller.replicaReportInterval", "250ms")
@@ -44,6 +45,7 @@ class ControllerKnobsChartTest {
         assertThat(args).containsSequence("--status-writes-per-second", "500")
                 .containsSequence("--status-quiet-after-publish", "250ms")
                 .containsSequence("--status-max-delay", "10s")
+                .containsSequence("--status-startup-hold", "45s")
                 .containsSequence("--deleted-names-remembered", "65536")
                 .containsSequence("--catch-up-versions", "128")
                 .containsSequence("--replica-report-interval", "250ms")
@@ -58,6 +60,8 @@ class ControllerKnobsChartTest {
                 .hasMessageContaining("controller.status.quietAfterPublish");
         assertThatThrownBy(() -> Chart.template().set("controller.status.maxDelay", "soon").call())
                 .hasMessageContaining("controller.status.maxDelay");
+        assertThatThrownBy(() -> Chart.template().set("controller.status.startupHold", "30").call())
+                .hasMessageContaining("controller.status.startupHold");
         assertThatThrownBy(() -> Chart.template().set("controller.deletedNamesRemembered", 0).call())
                 .hasMessageContaining("controller.deletedNamesRemembered");
         assertThatThrownBy(() -> Chart.template().set("controller.catchUpVersions", 1025).call())

@@ -23,11 +23,19 @@ final class ClusterFleet implements ProxyFleet {
     private final ProxyFleet local;
     private final Supplier<List<ReplicaReports.Remote>> remotes;
     private final ToLongFunction<String> versionOf;
+    /** Where the hashes that map to no recent version are counted; null: not counted. */
+    private final UnmappedHashes unmapped;
 
     ClusterFleet(ProxyFleet local, Supplier<List<ReplicaReports.Remote>> remotes, ToLongFunction<String> versionOf) {
+        this(local, remotes, versionOf, null);
+    }
+
+    ClusterFleet(ProxyFleet local, Supplier<List<ReplicaReports.Remote>> remotes, ToLongFunction<String> versionOf,
+                 UnmappedHashes unmapped) {
         this.local = requireNonNull(local, "local");
         this.remotes = requireNonNull(remotes, "remotes");
         this.versionOf = requireNonNull(versionOf, "versionOf");
+        this.unmapped = unmapped;
     }
 
     @Override
@@ -53,7 +61,7 @@ final class ClusterFleet implements ProxyFleet {
         int n = local.ackedAtLeast(version);
         for (ReplicaReports.Remote r : remotes.get()) {
             for (Map.Entry<String, Integer> e : r.report().acked().entrySet()) {
-                if (acks(e.getKey(), version)) {
+                if (acks(e.getKey(), version, r.replica())) {
                     n += e.getValue();
                 }
             }
@@ -70,7 +78,7 @@ final class ClusterFleet implements ProxyFleet {
         }
         for (ReplicaReports.Remote r : remotes.get()) {
             for (String hash : r.report().acked().keySet()) {
-                if (!acks(hash, version)) {
+                if (!acks(hash, version, r.replica())) {
                     return "a proxy on replica " + r.replica() + " is not yet on this config";
                 }
             }
@@ -83,7 +91,7 @@ final class ClusterFleet implements ProxyFleet {
         Map<String, String> out = null;
         for (ReplicaReports.Remote r : remotes.get()) {
             for (Map.Entry<String, Map<String, String>> e : r.report().refused().entrySet()) {
-                if (versionOf.applyAsLong(e.getKey()) != version) {
+                if (versionOf(e.getKey(), r.replica()) != version) {
                     continue;
                 }
                 if (out == null) {
@@ -103,11 +111,20 @@ final class ClusterFleet implements ProxyFleet {
         return local.report();
     }
 
-    private boolean acks(String hash, long version) {
+    private boolean acks(String hash, long version, String replica) {
         if (ReplicaReport.UNKNOWN.equals(hash)) {
             return false;
         }
-        long v = versionOf.applyAsLong(hash);
+        long v = versionOf(hash, replica);
         return v > 0 && v >= version;
+    }
+
+    /** The leader's version of {@code hash}; 0, counted as unmapped, when none of its recent versions had it. */
+    private long versionOf(String hash, String replica) {
+        long v = versionOf.applyAsLong(hash);
+        if (v <= 0 && unmapped != null) {
+            unmapped.unmapped(hash, replica);
+        }
+        return v;
     }
 }

@@ -102,26 +102,50 @@ public final class ClusterWatch implements AutoCloseable {
         ResourceEventHandler<HasMetadata> handler = marking(onChange);
         List<String> scopes = namespaces.isEmpty() ? java.util.Collections.singletonList(null) : namespaces;
         for (String ns : scopes) {
-            add(upstreams, Kind.UPSTREAM, scoped(client.resources(Upstream.class), ns).inform(), handler);
-            add(services, Kind.GATEWAY_SERVICE, scoped(client.resources(GatewayService.class), ns).inform(), handler);
+            add(upstreams, Kind.UPSTREAM, scoped(client.resources(Upstream.class), ns).runnableInformer(0), handler);
+            add(services, Kind.GATEWAY_SERVICE, scoped(client.resources(GatewayService.class), ns).runnableInformer(0), handler);
             add(routes, Kind.GATEWAY_ROUTE, scoped(client.resources(GatewayRoute.class), ns)
-                    .withIndexers(Map.of(TLS_SECRET_INDEX, ClusterWatch::tlsSecretOf)).inform(), handler);
-            add(consumers, Kind.CONSUMER, scoped(client.resources(Consumer.class), ns).inform(), handler);
+                    .withIndexers(Map.of(TLS_SECRET_INDEX, ClusterWatch::tlsSecretOf)).runnableInformer(0), handler);
+            add(consumers, Kind.CONSUMER, scoped(client.resources(Consumer.class), ns).runnableInformer(0), handler);
             java.util.function.Function<HasMetadata, String> sliceService = o -> ClusterState.serviceOf((EndpointSlice) o);
-            add(kubeServices, Kind.SERVICE, scoped(client.services(), ns).inform(),
+            add(kubeServices, Kind.SERVICE, scoped(client.services(), ns).runnableInformer(0),
                     referencedOnly(serviceMarking(onServices, Sources::key, false), Sources::key));
-            add(slices, Kind.ENDPOINT_SLICE, scoped(client.discovery().v1().endpointSlices(), ns).inform(),
+            add(slices, Kind.ENDPOINT_SLICE, scoped(client.discovery().v1().endpointSlices(), ns).runnableInformer(0),
                     referencedOnly(serviceMarking(onServices, sliceService, true), sliceService));
             add(secrets, Kind.SECRET, ns == null
-                    ? client.secrets().inAnyNamespace().withLabel(ApiKeys.CREDENTIAL_LABEL, ApiKeys.KEY_AUTH).inform()
-                    : client.secrets().inNamespace(ns).withLabel(ApiKeys.CREDENTIAL_LABEL, ApiKeys.KEY_AUTH).inform(), handler);
+                    ? client.secrets().inAnyNamespace().withLabel(ApiKeys.CREDENTIAL_LABEL, ApiKeys.KEY_AUTH).runnableInformer(0)
+                    : client.secrets().inNamespace(ns).withLabel(ApiKeys.CREDENTIAL_LABEL, ApiKeys.KEY_AUTH).runnableInformer(0), handler);
             add(secrets, Kind.SECRET, (ns == null ? client.secrets().inAnyNamespace() : client.secrets().inNamespace(ns))
-                    .withField("type", dev.gatehouse.controller.translate.TlsSettings.SECRET_TYPE).inform(), tlsHandler(onChange));
+                    .withField("type", dev.gatehouse.controller.translate.TlsSettings.SECRET_TYPE).runnableInformer(0), tlsHandler(onChange));
         }
         if (defaultCertificate != null && !namespaces.isEmpty()
                 && !namespaces.contains(defaultCertificate.substring(0, defaultCertificate.indexOf('/')))) {
             add(secrets, Kind.SECRET, client.secrets().inNamespace(defaultCertificate.substring(0, defaultCertificate.indexOf('/')))
-                    .withName(defaultCertificate.substring(defaultCertificate.indexOf('/') + 1)).inform(), tlsHandler(onChange));
+                    .withName(defaultCertificate.substring(defaultCertificate.indexOf('/') + 1)).runnableInformer(0), tlsHandler(onChange));
+        }
+        startAll();
+    }
+
+    /**
+     * Starts every informer and waits until each has listed its objects. The lists run at once,
+     * not one after another ({@code inform()} returns only once its list is done): at scale each is
+     * seconds of the API server's encoding and this process's decoding, which two cores overlap.
+     * A list that fails stops them all and throws, as {@code inform()} does.
+     */
+    private void startAll() {
+        List<java.util.concurrent.CompletableFuture<Void>> lists = new ArrayList<>();
+        for (SharedIndexInformer<? extends HasMetadata> informer : all) {
+            lists.add(informer.start().toCompletableFuture());
+        }
+        try {
+            java.util.concurrent.CompletableFuture.allOf(lists.toArray(java.util.concurrent.CompletableFuture[]::new)).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            close();
+            throw e.getCause() instanceof RuntimeException r ? r
+                    : new io.fabric8.kubernetes.client.KubernetesClientException("informer list failed: " + e.getCause(), e.getCause());
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         }
     }
 

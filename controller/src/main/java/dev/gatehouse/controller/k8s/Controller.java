@@ -42,6 +42,8 @@ public final class Controller implements AutoCloseable {
     private volatile ProxyFleet local = ProxyFleet.NONE;
     private final ReplicaLease replicaLease;
     private final ReplicaReports replicaReports;
+    /** Other replicas' content hashes the leader could not map to a recent version of its own. */
+    private final UnmappedHashes unmappedHashes;
     private volatile ClusterWatch watch;
     private volatile IngressWatch ingressWatch;
     private volatile GatewayWatch gatewayWatch;
@@ -75,6 +77,7 @@ public final class Controller implements AutoCloseable {
         OtherStatus otherStatus = new OtherStatus(config, new IngressStatusWriter(client, Clock.systemUTC(), registry),
                 config.gateway().enabled() ? new GatewayStatusWriter(client, Clock.systemUTC(), config.gateway().controllerName(),
                         registry) : null);
+        this.unmappedHashes = new UnmappedHashes(registry, System::nanoTime);
         this.path = new PublishPath(config, publisher, convergence, new KeyGenerator(client), otherStatus, () -> leader,
                 () -> fleet, this::offerStatus, registry);
         this.debouncer = path.debouncer();
@@ -102,13 +105,26 @@ public final class Controller implements AutoCloseable {
      */
     public void fleet(ProxyFleet fleet) {
         this.local = java.util.Objects.requireNonNull(fleet, "fleet");
-        ProxyFleet all = new ClusterFleet(fleet, () -> leader ? replicaReports.live() : java.util.List.of(), path::versionOf);
+        ProxyFleet all = new ClusterFleet(fleet, () -> leader ? replicaReports.live() : java.util.List.of(), path::versionOf,
+                unmappedHashes);
         this.fleet = all;
         statusUpdater.fleet(all);
     }
 
     public Controller start() {
         EndpointPath endpointPath = path.endpointPath();
+        // the election first: it takes a round trip or two, the informers' lists below take seconds at
+        // scale, and a leader known before the first rebuild generates keys in it instead of marking a
+        // second whole rebuild right after it (docs/decisions.md, "The initial sync")
+        election = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
+                .withName(config.leaseName())
+                .withLock(new LeaseLock(config.leaseNamespace(), config.leaseName(), config.identity()))
+                .withLeaseDuration(config.leaseDuration()).withRenewDeadline(config.renewDeadline())
+                .withRetryPeriod(config.retryPeriod()).withReleaseOnCancel()
+                .withLeaderCallbacks(new LeaderCallbacks(this::startLeading, this::stopLeading,
+                        id -> log.info("event=leader.observed leader={}", id)))
+                .build()).build().start();
+        replicaLease.start();
         watch = new ClusterWatch(client, config.namespaces(), config.defaultCertificate(), debouncer::mark, endpointPath::changed);
         ClusterWatch w = watch;
         w.store().tombstoneLimit(config.deletedNamesRemembered());
@@ -145,15 +161,6 @@ public final class Controller implements AutoCloseable {
             watch.alsoReferencedBy(gatewayWatch::referencesSecret);
         }
         path.watches(new PublishPath.Watches(watch, ingressWatch, gatewayWatch));
-        election = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
-                .withName(config.leaseName())
-                .withLock(new LeaseLock(config.leaseNamespace(), config.leaseName(), config.identity()))
-                .withLeaseDuration(config.leaseDuration()).withRenewDeadline(config.renewDeadline())
-                .withRetryPeriod(config.retryPeriod()).withReleaseOnCancel()
-                .withLeaderCallbacks(new LeaderCallbacks(this::startLeading, this::stopLeading,
-                        id -> log.info("event=leader.observed leader={}", id)))
-                .build()).build().start();
-        replicaLease.start();
         debouncer.mark();
         recheck.scheduleWithFixedDelay(this::recheckCertificates, 10, 10, java.util.concurrent.TimeUnit.SECONDS);
         return this;
@@ -193,7 +200,9 @@ public final class Controller implements AutoCloseable {
         log.info("event=leader.acquired identity={}", config.identity());
         replicaReports.start(); // returns once the report Leases are listed: the first pass as leader counts them
         statusUpdater.leading(true);
-        debouncer.mark(); // generate keys as leader
+        if (watch != null) {
+            debouncer.mark(); // generate keys as leader; before the informers are up, start()'s first rebuild does
+        }
     }
 
     private void stopLeading() {

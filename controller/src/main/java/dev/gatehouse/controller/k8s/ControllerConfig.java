@@ -20,7 +20,8 @@ import java.util.List;
  *                       {@code --gateway-https-port});
  *                       {@link GatewaySelection#OFF}: no Gateway API object is read or written
  * @param statusWrites   how fast the leader writes status ({@code --status-writes-per-second},
- *                       {@code --status-quiet-after-publish})
+ *                       {@code --status-quiet-after-publish}, {@code --status-max-delay}) and how long the
+ *                       start-up pass waits for the proxies' first acknowledgement ({@code --status-startup-hold})
  * @param deletedNamesRemembered deleted names the kept state remembers per informer, against replayed
  *                       events ({@code --deleted-names-remembered}; 0: the default,
  *                       {@link dev.gatehouse.controller.translate.ClusterStore#DEFAULT_TOMBSTONES})
@@ -47,7 +48,7 @@ public record ControllerConfig(List<String> namespaces, String leaseNamespace, S
      * the default quiet, {@link #DEFAULT_QUIET}, covers the proxies' apply of a route delta at
      * full size (docs/scale.md), which shares the controller's cores in small installs.
      */
-    public record StatusRate(int perSecond, int burst, Duration quietAfterPublish, Duration maxDelay) {
+    public record StatusRate(int perSecond, int burst, Duration quietAfterPublish, Duration maxDelay, Duration startupHold) {
         /** The default pause of status writes after each run of the publish path ({@code --status-quiet-after-publish}). */
         public static final Duration DEFAULT_QUIET = Duration.ofMillis(100);
         /** The largest pause the flag takes: a longer one starves status under a steady stream of changes. */
@@ -60,7 +61,17 @@ public record ControllerConfig(List<String> namespaces, String leaseNamespace, S
         public static final Duration DEFAULT_MAX_DELAY = Duration.ofSeconds(3);
         /** The largest bound the flag takes. */
         public static final Duration MAX_MAX_DELAY = Duration.ofMinutes(10);
-        public static final StatusRate DEFAULT = new StatusRate(50, 100, DEFAULT_QUIET, DEFAULT_MAX_DELAY);
+        /**
+         * The longest the start-up status pass waits for every connected proxy to acknowledge the
+         * first snapshot ({@code --status-startup-hold}, {@link StartupHold}): the command's default.
+         * At full size on 2 cores the proxies apply the first snapshot 15 s after it is published
+         * (docs/scale.md); the bound leaves room for a slower hour.
+         */
+        public static final Duration DEFAULT_STARTUP_HOLD = Duration.ofSeconds(30);
+        /** The largest hold the flag takes: status held longer would look like a controller that does not work. */
+        public static final Duration MAX_STARTUP_HOLD = Duration.ofMinutes(10);
+        /** No start-up hold: a controller embedded without the command (tests, tools) writes status at once. */
+        public static final StatusRate DEFAULT = new StatusRate(50, 100, DEFAULT_QUIET, DEFAULT_MAX_DELAY, Duration.ZERO);
 
         public StatusRate {
             if (perSecond < 1 || perSecond > 10_000) {
@@ -78,6 +89,16 @@ public record ControllerConfig(List<String> namespaces, String leaseNamespace, S
             if (maxDelay.compareTo(Duration.ofMillis(100)) < 0 || maxDelay.compareTo(MAX_MAX_DELAY) > 0) {
                 throw new IllegalArgumentException("--status-max-delay: " + maxDelay.toMillis() + "ms (expected: 100ms..10m)");
             }
+            startupHold = java.util.Objects.requireNonNullElse(startupHold, Duration.ZERO);
+            if (startupHold.isNegative() || startupHold.compareTo(MAX_STARTUP_HOLD) > 0) {
+                throw new IllegalArgumentException("--status-startup-hold: " + startupHold.toMillis()
+                        + "ms (expected: 0ms..10m; 0ms: no hold)");
+            }
+        }
+
+        /** No start-up hold. */
+        public StatusRate(int perSecond, int burst, Duration quietAfterPublish, Duration maxDelay) {
+            this(perSecond, burst, quietAfterPublish, maxDelay, Duration.ZERO);
         }
 
         /** With the default bound on how far behind status may be held. */
@@ -97,12 +118,17 @@ public record ControllerConfig(List<String> namespaces, String leaseNamespace, S
 
         /** With {@code quiet} as the pause after each run of the publish path ({@code --status-quiet-after-publish}). */
         public StatusRate withQuietAfterPublish(Duration quiet) {
-            return new StatusRate(perSecond, burst, quiet, maxDelay);
+            return new StatusRate(perSecond, burst, quiet, maxDelay, startupHold);
         }
 
         /** With {@code maxDelay} as the bound on how far behind status may be held ({@code --status-max-delay}). */
         public StatusRate withMaxDelay(Duration maxDelay) {
-            return new StatusRate(perSecond, burst, quietAfterPublish, maxDelay);
+            return new StatusRate(perSecond, burst, quietAfterPublish, maxDelay, startupHold);
+        }
+
+        /** With {@code hold} as the bound on the start-up pass's wait for the proxies ({@code --status-startup-hold}). */
+        public StatusRate withStartupHold(Duration hold) {
+            return new StatusRate(perSecond, burst, quietAfterPublish, maxDelay, hold);
         }
     }
 

@@ -37,9 +37,12 @@ import static java.util.Objects.requireNonNull;
  * the old one's proxies without a gap. Nothing is read from the API server but this Lease, and
  * only after a conflict. One thread of its own.
  *
- * <p>Meters: {@code gatehouse_controller_replica_report_writes_total{result=written|failed}}.
- * Logs: {@code event=replica.report_write_failed} (WARN, the first of a run of failures) and
- * {@code event=replica.report_written} (INFO after failures, DEBUG otherwise).
+ * <p>Meters: {@code gatehouse_controller_replica_report_writes_total{result=written|failed}},
+ * {@code gatehouse_controller_replica_report_overflows_total} (changes of the report that went over
+ * its bounds, {@link ReplicaReport#overflow()}). Logs: {@code event=replica.report_write_failed}
+ * (WARN, the first of a run of failures), {@code event=replica.report_written} (INFO after
+ * failures, DEBUG otherwise) and {@code event=replica.report_overflow} (INFO, once per change of
+ * what went over, not per write).
  */
 final class ReplicaLease implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaLease.class);
@@ -57,6 +60,7 @@ final class ReplicaLease implements AutoCloseable {
     private final Supplier<ReplicaReport> report;
     private final Counter written;
     private final Counter failed;
+    private final Counter overflows;
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "gatehouse-replica-report");
         t.setDaemon(true);
@@ -67,6 +71,7 @@ final class ReplicaLease implements AutoCloseable {
     private String lastJson;
     private long lastWrite = Long.MIN_VALUE / 2;
     private int failures;
+    private ReplicaReport.Overflow lastOverflow = ReplicaReport.Overflow.NONE;
     private boolean scheduled;
     private volatile boolean closed;
 
@@ -86,6 +91,11 @@ final class ReplicaLease implements AutoCloseable {
         this.failed = Counter.builder("gatehouse.controller.replica.report.writes").tag("result", "failed")
                 .description("Writes of this replica's proxy report the API server refused (tried again at the next "
                         + "change or renewal)").register(registry);
+        this.overflows = Counter.builder("gatehouse.controller.replica.report.overflows")
+                .description("Changes of this replica's proxy report that went over its bounds (" + ReplicaReport.MAX_HASHES
+                        + " content hashes, " + ReplicaReport.MAX_REFUSALS + " refusals, " + ReplicaReport.MAX_MESSAGE_CHARS
+                        + " characters a message): what was left out or cut (event=replica.report_overflow)")
+                .register(registry);
     }
 
     /**
@@ -136,13 +146,35 @@ final class ReplicaLease implements AutoCloseable {
         }, wait, TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * Counts and logs a report over its bounds once per change of what went over (a renewal of the
+     * same report, or the same overflow in a changed report, is not logged again).
+     */
+    private void overflow(ReplicaReport.Overflow o) {
+        if (o.equals(lastOverflow)) {
+            return;
+        }
+        lastOverflow = o;
+        if (!o.any()) {
+            return;
+        }
+        overflows.increment();
+        log.info("event=replica.report_overflow lease={}/{} proxies_unreported={} refusals_left_out={} messages_cut={} "
+                        + "max_hashes={} max_refusals={} max_message_chars={} effect=\"the leader counts unreported proxies as "
+                        + "not acknowledging (Pending) and shows the refusals it was sent\"", namespace, name,
+                o.proxiesUnreported(), o.refusalsLeftOut(), o.messagesCut(), ReplicaReport.MAX_HASHES,
+                ReplicaReport.MAX_REFUSALS, ReplicaReport.MAX_MESSAGE_CHARS);
+    }
+
     /** Writes the report when it changed, or {@code renewal} is due; keeps the interval between writes. */
     private void write(boolean renewal) {
         if (closed) {
             return;
         }
         long now = System.nanoTime();
-        String json = report.get().toJson();
+        ReplicaReport current = report.get();
+        String json = current.toJson();
+        overflow(current.overflow());
         boolean renewDue = now - lastWrite >= renewNanos - renewNanos / 10;
         if (json.equals(lastJson) && !(renewal && renewDue)) {
             return;

@@ -51,6 +51,33 @@ public record ReplicaReport(Map<String, Integer> acked, Map<String, Map<String, 
         return n;
     }
 
+    /**
+     * What this report left out or cut to stay within its bounds: proxies counted under
+     * {@link #UNKNOWN} beside {@value #MAX_HASHES} hashes, refusals over {@value #MAX_REFUSALS},
+     * messages cut at {@value #MAX_MESSAGE_CHARS} characters.
+     */
+    public record Overflow(int proxiesUnreported, int refusalsLeftOut, int messagesCut) {
+        public static final Overflow NONE = new Overflow(0, 0, 0);
+
+        public boolean any() {
+            return !equals(NONE);
+        }
+    }
+
+    /** Whether, and how, this report went over its bounds ({@link Overflow#NONE}: it did not). */
+    public Overflow overflow() {
+        int unreported = acked.size() > MAX_HASHES ? acked.getOrDefault(UNKNOWN, 0) : 0;
+        int cut = 0;
+        for (Map<String, String> byUid : refused.values()) {
+            for (String m : byUid.values()) {
+                if (m.length() == MAX_MESSAGE_CHARS + 1 && m.endsWith("…")) {
+                    cut++;
+                }
+            }
+        }
+        return unreported == 0 && leftOut == 0 && cut == 0 ? Overflow.NONE : new Overflow(unreported, leftOut, cut);
+    }
+
     /** The annotation's value. */
     String toJson() {
         try {

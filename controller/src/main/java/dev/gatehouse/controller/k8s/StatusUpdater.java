@@ -42,6 +42,10 @@ import static java.util.Objects.requireNonNull;
  * with a backoff (1 s doubling to 60 s) per object. Only while leading. The Ingress and Gateway
  * API passes run after this one on the same thread and the same budget ({@link StatusPace}).
  *
+ * <p>The first pass after start waits until every connected proxy acknowledged the first snapshot,
+ * at most {@code --status-startup-hold} ({@link StartupHold}): the proxies' first compile gets the
+ * cores that tens of thousands of status writes would take at scale. Once only.
+ *
  * <p>The publish path comes first: a pass plans and writes only while no translation or publish is
  * pending or running and none ran within {@code --status-quiet-after-publish} ({@link StatusPacer}),
  * so a route edit met by a long pass (a start's) is published and applied on cores the pass leaves
@@ -58,7 +62,7 @@ import static java.util.Objects.requireNonNull;
  * {@code gatehouse_controller_status_paused_total} (pauses for the publish path),
  * {@code gatehouse_controller_status_pause_overruns_total}, {@code gatehouse_controller_status_passes_total},
  * {@code gatehouse_controller_status_cpu_seconds_total} (this thread's CPU; {@code event=status.pass}
- * logs it per write).
+ * logs it per write), {@code gatehouse_controller_status_startup_hold_total{ended}} ({@link StartupHold}).
  */
 final class StatusUpdater implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StatusUpdater.class);
@@ -111,6 +115,8 @@ final class StatusUpdater implements AutoCloseable {
 
     private final ObjectWrite writer;
     private final StatusPacer pacer;
+    /** The start-up pass waits for the proxies' first acknowledgement ({@code --status-startup-hold}); this thread only. */
+    private final StartupHold startupHold;
     private final Time time;
     private final ReentrantLock lock = new ReentrantLock();
     private final java.util.concurrent.locks.Condition wake = lock.newCondition();
@@ -148,6 +154,7 @@ final class StatusUpdater implements AutoCloseable {
         this.writer = requireNonNull(writer, "writer");
         this.time = requireNonNull(time, "time");
         this.pacer = new StatusPacer(rate, publishPath, time::nanoTime, registry);
+        this.startupHold = new StartupHold(rate.startupHold(), registry);
         io.micrometer.core.instrument.Gauge.builder("gatehouse.controller.status.busy", this, u -> u.busy ? 1 : 0)
                 .description("1 while a status pass is due or under way (paused for the publish path included), 0 once "
                         + "every status is written (failed writes wait for their retry)").register(registry);
@@ -215,7 +222,18 @@ final class StatusUpdater implements AutoCloseable {
             long serial;
             lock.lock();
             try {
-                while (!closed && !(leading && latest != null && (dirty || shown.nextRetry() <= time.nanoTime()))) {
+                while (!closed) {
+                    long now = time.nanoTime();
+                    boolean due = leading && latest != null && (dirty || shown.nextRetry() <= now);
+                    long held = latest == null ? 0 : startupHold.waitNanos(latest.version(), fleet, now);
+                    if (due && held == 0) {
+                        break;
+                    }
+                    if (held > 0) {
+                        busy = due; // due, held until the proxies applied the first snapshot (or the bound)
+                        time.park(wake, held); // a proxy's acknowledgement signals
+                        continue;
+                    }
                     busy = false; // every status written, or waiting for a retry or for leadership
                     long retry = shown.nextRetry();
                     if (retry == Long.MAX_VALUE || !leading) {

@@ -58,6 +58,23 @@ class ClusterFleetTest {
     }
 
     @Test
+    void aHashTheLeaderCannotMapIsCountedOnceHoweverOftenItIsAsked() {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        UnmappedHashes unmapped = new UnmappedHashes(registry, System::nanoTime);
+        ClusterFleet counted = new ClusterFleet(new Local(1, 20), () -> remotes, h -> versions.getOrDefault(h, 0L), unmapped);
+        remotes.add(new ReplicaReports.Remote("controller-b", new ReplicaReport.Builder().acked("h1").acked("old")
+                .acked(null).refused("gone", "uid-1", "proxy p: x: y").build()));
+        for (int i = 0; i < 3; i++) {
+            assertThat(counted.ackedAtLeast(10)).isEqualTo(2);
+            assertThat(counted.behind(10)).isEqualTo("a proxy on replica controller-b is not yet on this config");
+            assertThat(counted.rejections(20)).isEmpty();
+        }
+        assertThat(registry.get("gatehouse.controller.replica.hashes_unmapped").counter().count())
+                .as("'old' and 'gone', each once; h1 maps, the unknown bucket is not a hash").isEqualTo(2);
+        assertThat(unmapped.count()).isEqualTo(2);
+    }
+
+    @Test
     void theLeadersOwnLaggingProxyIsToldFirst() {
         ClusterFleet lagging = new ClusterFleet(new Local(1, 10), () -> remotes, h -> versions.getOrDefault(h, 0L));
         remotes.add(new ReplicaReports.Remote("controller-b", new ReplicaReport.Builder().acked("h1").build()));

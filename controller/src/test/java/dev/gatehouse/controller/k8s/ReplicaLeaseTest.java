@@ -92,4 +92,55 @@ class ReplicaLeaseTest {
         }
         assertThat(lease(name)).as("deleted on a clean stop").isNull();
     }
+
+    static ReplicaReport over(int extraHashes, int extraRefusals) {
+        ReplicaReport.Builder b = new ReplicaReport.Builder();
+        for (int i = 0; i < ReplicaReport.MAX_HASHES + extraHashes; i++) {
+            b.acked("hash-" + i);
+        }
+        for (int i = 0; i < ReplicaReport.MAX_REFUSALS + extraRefusals; i++) {
+            b.refused("h", "uid-" + i, "x".repeat(ReplicaReport.MAX_MESSAGE_CHARS + 10));
+        }
+        return b.build();
+    }
+
+    /** A report over its bounds is counted once per change of what went over, not once per write or renewal. */
+    @Test
+    void aReportOverItsBoundsIsCountedOncePerChangeNotPerWrite() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        ControllerConfig config = ControllerConfig.defaults(List.of(), "ns", "controller-c")
+                .withReplicaReportInterval(Duration.ofMillis(10));
+        report.set(new ReplicaReport.Builder().acked("h").build());
+        ReplicaLease writer = new ReplicaLease(client, config, report::get, registry).start();
+        String name = writer.name();
+        java.util.function.DoubleSupplier overflows = () -> registry.get("gatehouse.controller.replica.report.overflows")
+                .counter().count();
+        try {
+            await(() -> shown(name), r -> r != null && r.acked().containsKey("h"), "the first report");
+            assertThat(overflows.getAsDouble()).as("within its bounds").isZero();
+
+            ReplicaReport first = over(5, 3);
+            assertThat(first.overflow()).isEqualTo(new ReplicaReport.Overflow(5, 3, ReplicaReport.MAX_REFUSALS));
+            report.set(first);
+            writer.changed();
+            await(() -> shown(name), first::equals, "the report over its bounds");
+            assertThat(overflows.getAsDouble()).isEqualTo(1);
+            for (int i = 0; i < 5; i++) {
+                writer.changed(); // the same report: no write, no count
+            }
+            ReplicaReport marker = new ReplicaReport.Builder().acked("marker").build();
+            report.set(marker);
+            writer.changed();
+            await(() -> shown(name), marker::equals, "a report within its bounds again");
+            assertThat(overflows.getAsDouble()).as("the same overflow was not counted again").isEqualTo(1);
+
+            ReplicaReport second = over(6, 0);
+            report.set(second);
+            writer.changed();
+            await(() -> shown(name), second::equals, "another report over its bounds");
+            assertThat(overflows.getAsDouble()).as("a new overflow, a new count").isEqualTo(2);
+        } finally {
+            writer.close();
+        }
+    }
 }

@@ -63,6 +63,11 @@ class StatusPacingMockServerTest {
     }
 
     void createRoutes(int n) {
+        createRoutes(client, n);
+    }
+
+    /** A GatewayService {@code svc} and {@code n} routes {@code r<i>} to it, in {@code default}. */
+    static void createRoutes(KubernetesClient client, int n) {
         GatewayService svc = new GatewayService();
         svc.setMetadata(new ObjectMetaBuilder().withName("svc").withNamespace("default").build());
         svc.setSpec(new GatewayServiceSpec());

@@ -90,7 +90,8 @@ final class ClusterRun {
         Versions published = new Versions(Versions.PUBLISHED);
         Versions a = new Versions(Versions.APPLIED);
         Versions b = new Versions(Versions.APPLIED);
-        Marks controllerMarks = new Marks("leader.acquired", "snapshot.published", "status.pass");
+        Marks controllerMarks = new Marks("leader.acquired", "state.reconciled", "snapshot.published", "channel.publish",
+                "status.startup_hold_released", "status.pass");
         Marks marksA = new Marks("channel.connected");
         Marks marksB = new Marks("channel.connected");
         Map<String, String> env = Map.of("KUBERNETES_MASTER", api.url(), "KUBERNETES_AUTH_TRYKUBECONFIG", "false",
@@ -124,9 +125,13 @@ final class ClusterRun {
             long synced = Math.max(a.at(va), b.at(vb)) - start;
             report.goal("initial sync: controller start → both proxies applied every route", String.format("%.1f s", synced / 1000.0),
                     "< 30 s", synced < 30_000);
-            report.line("initial sync, where the time goes (from controller start)", "first snapshot published "
-                    + controllerMarks.since("snapshot.published", start) + " (JVM start, informer lists, translation); leader "
-                    + controllerMarks.since("leader.acquired", start) + "; proxies connected " + marksA.since("channel.connected", start)
+            report.line("initial sync, where the time goes (from controller start)", "informers listed "
+                    + controllerMarks.since("state.reconciled", start) + " (JVM start, every informer's list); first snapshot "
+                    + "published " + controllerMarks.since("snapshot.published", start) + " (translation, content hash) and "
+                    + "sent " + controllerMarks.since("channel.publish", start) + " (encoding); leader "
+                    + controllerMarks.since("leader.acquired", start) + "; start-up status pass held until "
+                    + controllerMarks.since("status.startup_hold_released", start) + "; proxies connected "
+                    + marksA.since("channel.connected", start)
                     + " and " + marksB.since("channel.connected", start) + " (they retry with a backoff of up to 5 s until the "
                     + "channel listens); applied " + String.format("%.1f and %.1f s", (a.at(va) - start) / 1000.0, (b.at(vb) - start) / 1000.0));
             Long bytes = published.figure(va);
