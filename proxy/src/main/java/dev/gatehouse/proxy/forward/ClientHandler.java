@@ -261,6 +261,10 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
                 ctx.flush();
             }
             readNextRequest();
+        } else if (!closed && dispatched) {
+            // What waited is a read batch of its own: the body the current exchange took from it is
+            // flushed to its target now (no read of the client ends this batch to flush it)
+            current.onClientReadComplete();
         }
     }
 
