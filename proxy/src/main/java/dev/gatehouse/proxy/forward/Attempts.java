@@ -30,10 +30,10 @@ final class Attempts {
     private static final int FIRST_ATTEMPT = 1;
     private static final int RETRY_ATTEMPT = 2;
 
-    private final CompiledRoute route;
+    private CompiledRoute route;
     /** The route's selector pinned for this request: every attempt's index refers to one target list. */
-    private final TargetSelector targets;
-    private final String requestId;
+    private TargetSelector targets;
+    private String requestId;
     /**
      * The targets tried before this attempt: {@link #NONE_TRIED} (shared, never written: the
      * balancers only read it) until a retry, which makes the set from {@link #firstTried}; most
@@ -52,10 +52,28 @@ final class Attempts {
     private String lastMessage = ErrorReply.BAD_UPSTREAM;
 
     Attempts(CompiledRoute route, String requestId) {
+        reset(route, requestId);
+    }
+
+    /**
+     * Starts afresh for a new request on {@code route} (a kept-alive connection's next exchange,
+     * {@link Exchange#reusable}): nothing of the previous request's attempts is left, and what its
+     * last attempt held was given back by {@link #ended()} before it finished.
+     */
+    Attempts reset(CompiledRoute route, String requestId) {
+        if (target != null || budgetHeld != NO_ATTEMPT) {
+            throw new IllegalStateException("attempts reset while an attempt holds its target (expected: ended() first)");
+        }
         this.route = route;
         this.targets = route.targets().pin();
         this.requestId = requestId;
         this.left = 1 + route.service().retries();
+        this.tried = NONE_TRIED;
+        this.firstTried = -1;
+        this.count = 0;
+        this.lastFailure = HttpResponseStatus.BAD_GATEWAY;
+        this.lastMessage = ErrorReply.BAD_UPSTREAM;
+        return this;
     }
 
     /** Methods whose request may be sent again after it may have reached a target (RFC 9110 §9.2.2). */

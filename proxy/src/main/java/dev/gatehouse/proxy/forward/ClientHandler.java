@@ -52,6 +52,11 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
     private ChannelHandlerContext ctx;
     private ResponseSink response;
     private Exchange current;
+    /**
+     * The exchange of this connection's requests, started again for each one once the previous
+     * finished cleanly ({@link Exchange#reusable}); a new one otherwise.
+     */
+    private Exchange exchange;
     /** Whether the current request's client asked to keep the connection (read before its head is rewritten). */
     private boolean keepAlive;
     private boolean http11;
@@ -159,8 +164,13 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
             keepAlive = HttpUtil.isKeepAlive(req) && !last;
             http11 = req.protocolVersion().equals(HttpVersion.HTTP_1_1);
             trailers = http11 && req.headers().containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
-            current = new Exchange(this, req);
-            current.start();
+            Exchange e = exchange;
+            if (e == null || !e.reusable()) {
+                e = new Exchange(this);
+                exchange = e;
+            }
+            current = e;
+            e.start(req);
             if (msg instanceof HttpContent c) {
                 dispatch(c);
             }
@@ -261,6 +271,10 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
                 ctx.flush();
             }
             readNextRequest();
+        } else if (!closed && dispatched) {
+            // What waited is a read batch of its own: the body the current exchange took from it is
+            // flushed to its target now (no read of the client ends this batch to flush it)
+            current.onClientReadComplete();
         }
     }
 

@@ -10,6 +10,7 @@ import dev.gatehouse.proxy.http1.MalformedResponse;
 import dev.gatehouse.proxy.http1.ParsedRequest;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RateLimitedLog;
+import dev.gatehouse.proxy.observe.RequestObserver;
 import dev.gatehouse.proxy.observe.RequestRecord;
 import dev.gatehouse.proxy.routing.RequestHost;
 import dev.gatehouse.proxy.tls.ClientTls;
@@ -44,25 +45,33 @@ final class Exchange {
 
     private final Downstream client;
     private final ResponseSink response;
-    private final HttpRequest request;
-    private final String requestId;
-    private final boolean idempotent;
-    private final boolean expectsBody;
+    private final RequestBody body;
+    /** The routing decision, decided again for each request ({@link RequestPlan#decide}). */
+    private final RequestPlan plan = new RequestPlan();
+
+    // Per request: set by start(request); a kept-alive connection's next request starts the same
+    // exchange again once it is reusable() (docs/decisions.md, "One exchange per connection").
+    private HttpRequest request;
+    private String requestId;
+    private boolean idempotent;
+    private boolean expectsBody;
     /**
      * The request has no body by its HTTP/1.1 framing (no Content-Length above 0, not chunked), so
      * its head goes to an HTTP/1.1 target with its end in one message ({@link #headFor}).
      */
-    private final boolean bodiless;
-    private final boolean head;
-    private final long startNanos = System.nanoTime();
-    private final RequestRecord record;
+    private boolean bodiless;
+    private boolean head;
+    private long startNanos;
+    /** The request's record; the previous request's, finished, is started again ({@link RequestObserver#begin}). */
+    private RequestRecord record;
     /** Who sent the request (the trusted-proxies rule), read before the head is rewritten. */
-    private final ClientAddress clientAddress;
-    private final RequestBody body;
+    private ClientAddress clientAddress;
 
     private CompiledRoute route;
     /** The tries on the route's targets; null until routed. */
     private Attempts attempts;
+    /** The {@link Attempts} of an earlier request of this exchange, reset for the next routed one. */
+    private Attempts spareAttempts;
     private RequestHost clientHost;
     /** The attempt under way; null between attempts and once the response is relayed. */
     private UpstreamAttempt attempt;
@@ -77,19 +86,56 @@ final class Exchange {
     private boolean upstreamReusable;
     private boolean closeAfter;
     private boolean done;
+    /** No request yet, or the last one finished with nothing left under way: {@link #start} may take the next. */
+    private boolean idle = true;
 
-    Exchange(Downstream client, HttpRequest request) {
+    /** An exchange for {@code client}'s requests, one at a time: {@link #start} each. */
+    Exchange(Downstream client) {
         this.client = client;
         this.response = client.response();
         this.body = new RequestBody(client);
+    }
+
+    /**
+     * True when {@link #start} may take another request: the previous one finished normally (its
+     * response complete, its body read, its record finished, no attempt left, nothing owed to a
+     * tunnel), so no state of it can reach the next.
+     */
+    boolean reusable() {
+        return idle;
+    }
+
+    /** Starts this exchange on {@code request}: every per-request field afresh, then routing and the first attempt. */
+    void start(HttpRequest request) {
+        if (!idle) {
+            throw new IllegalStateException("exchange started while a request is under way");
+        }
+        idle = false;
         this.request = request;
         this.requestId = requestIdOf(request);
+        this.startNanos = System.nanoTime();
+        body.reset();
         this.clientAddress = client.forwarded().resolve(request.headers());
-        this.record = client.observer().begin(request, requestId, clientAddress, client.connection().attr(ClientTls.KEY).get());
+        this.record = client.observer().begin(record, request, requestId, clientAddress,
+                client.connection().attr(ClientTls.KEY).get());
         this.expectsBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
         this.bodiless = !expectsBody && client.headFramesBody();
         this.head = request.method() == HttpMethod.HEAD;
         this.idempotent = Attempts.idempotent(request.method());
+        route = null;
+        attempts = null;
+        clientHost = null;
+        attempt = null;
+        stickyCookie = null;
+        maxBodyBytes = Long.MAX_VALUE;
+        bodyBytes = 0;
+        informational = false;
+        responseStarted = false;
+        responseComplete = false;
+        upstreamReusable = false;
+        closeAfter = false;
+        done = false;
+        route();
     }
 
     /**
@@ -105,8 +151,8 @@ final class Exchange {
         return body.complete();
     }
 
-    void start() {
-        RequestPlan plan = RequestPlan.of(request, requestId, client.plane().compiled(), client.connection(), clientAddress,
+    private void route() {
+        RequestPlan plan = this.plan.decide(request, requestId, client.plane().compiled(), client.connection(), clientAddress,
                 client.edge());
         clientHost = plan.clientHost();
         record.routed(plan.route() == null ? null : plan.route().meters(), plan.consumer());
@@ -118,7 +164,9 @@ final class Exchange {
         record.propagate(request.headers()); // after RequestPlan's rewrite and the route's header filters
         Long max = route.route().maxBodySize();
         maxBodyBytes = max == null ? Long.MAX_VALUE : max;
-        attempts = new Attempts(route, requestId);
+        Attempts spare = spareAttempts;
+        attempts = spare == null ? new Attempts(route, requestId) : spare.reset(route, requestId);
+        spareAttempts = null;
         stickyCookie = route.targets().stickyCookie(request);
         nextAttempt();
     }
@@ -145,7 +193,7 @@ final class Exchange {
 
     /** The current attempt's head was written: the body follows, the client is read as the target takes it. */
     void headSent(UpstreamAttempt a) {
-        body.startAttempt(a.channel(), a::writeDone, a.endInHead());
+        body.startAttempt(a.channel(), a, a.endInHead());
     }
 
     void onClientContent(HttpContent c) {
@@ -386,20 +434,35 @@ final class Exchange {
         record.replied(status.code(), res.content().readableBytes());
         response.writeReply(res);
         body.discard();
-        maybeFinish();
-        if (!done) {
+        if (!maybeFinish()) {
             response.flush();
         }
     }
 
-    private void maybeFinish() {
+    /**
+     * Finishes the exchange when its response is complete and its request read (or the connection
+     * closes after it). The client may start its next request on this very exchange inside
+     * {@code exchangeDone} (a pipelined one): a caller reads none of its fields after a true answer.
+     *
+     * @return true when it finished
+     */
+    private boolean maybeFinish() {
         if (done || !responseComplete || !(body.complete() || closeAfter)) {
-            return;
+            return false;
         }
         done = true;
         record.finish(attempts == null ? 0 : attempts.count());
         response.flush();
-        client.exchangeDone(this, closeAfter);
+        boolean close = closeAfter;
+        if (attempt == null && !close) {
+            // nothing under way and the connection stays: the next request may start here
+            if (attempts != null) {
+                spareAttempts = attempts;
+            }
+            idle = true;
+        }
+        client.exchangeDone(this, close);
+        return true;
     }
 
     /** The client went away: give up, and never reuse the upstream connection. */

@@ -134,8 +134,8 @@ final class Http2ServerStream extends Http2StreamResponse implements Downstream 
         }
         req.setProtocolVersion(HTTP_2);
         plane().requestStarted();
-        current = new Exchange(this, req);
-        current.start();
+        current = new Exchange(this);
+        current.start(req);
         if (endOfStream && current != null) {
             // HEADERS with END_STREAM: a head and an empty end, as the HTTP/1.1 decoder yields them;
             // the read's end flushes the end to the target (an attempt may already be under way)

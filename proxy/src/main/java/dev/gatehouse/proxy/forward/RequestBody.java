@@ -1,7 +1,6 @@
 package dev.gatehouse.proxy.forward;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
 
@@ -24,7 +23,8 @@ final class RequestBody {
     private final Downstream client;
     /** The connection of the attempt whose head was written; null between attempts. */
     private Channel target;
-    private ChannelFutureListener writeDone;
+    /** The attempt writing to {@link #target}: its listener is told of every body write. */
+    private UpstreamAttempt attempt;
     /** The current attempt's head carried the request's end: the decoder's empty end is not written again. */
     private boolean endInHead;
     /** Something was written to {@link #target} since its last flush. */
@@ -35,6 +35,19 @@ final class RequestBody {
 
     RequestBody(Downstream client) {
         this.client = client;
+    }
+
+    /**
+     * Empty again for the next request of a kept-alive connection ({@link Exchange#reusable}): the
+     * previous request's body was complete and nothing of it is queued; anything left is released.
+     */
+    void reset() {
+        discard();
+        attempt = null;
+        endInHead = false;
+        complete = false;
+        sent = false;
+        bytesSent = false;
     }
 
     /** The client's last chunk arrived (or the rest of the body was refused). */
@@ -80,12 +93,12 @@ final class RequestBody {
      * Starts an attempt on {@code target} whose head was written: sends what was queued, and
      * reads the client on while the target takes it.
      *
-     * @param writeDone notified of every write to the target
+     * @param attempt   the attempt whose {@link UpstreamAttempt#writeListener} is notified of every write to the target
      * @param endInHead the head written carried the request's end (a bodiless request)
      */
-    void startAttempt(Channel target, ChannelFutureListener writeDone, boolean endInHead) {
+    void startAttempt(Channel target, UpstreamAttempt attempt, boolean endInHead) {
         this.target = target;
-        this.writeDone = writeDone;
+        this.attempt = attempt;
         this.endInHead = endInHead;
         sent = endInHead;
         unflushed = false;
@@ -126,6 +139,7 @@ final class RequestBody {
     /** The attempt ended: what comes next is queued for the next one (or dropped). */
     void endAttempt() {
         target = null;
+        attempt = null;
         unflushed = false;
     }
 
@@ -162,6 +176,7 @@ final class RequestBody {
 
     void discard() {
         target = null;
+        attempt = null;
         unflushed = false;
         for (HttpContent c = poll(); c != null; c = poll()) {
             c.release();
@@ -179,7 +194,7 @@ final class RequestBody {
             if (!last.content().isReadable() && last.trailingHeaders().isEmpty()) {
                 last.release();
                 unflushed = true;
-                target.write(LastHttpContent.EMPTY_LAST_CONTENT).addListener(writeDone);
+                target.write(LastHttpContent.EMPTY_LAST_CONTENT).addListener(attempt.writeListener());
                 return;
             }
         } else if (!c.content().isReadable()) {
@@ -188,6 +203,6 @@ final class RequestBody {
         }
         bytesSent = true;
         unflushed = true;
-        target.write(c).addListener(writeDone);
+        target.write(c).addListener(attempt.writeListener());
     }
 }

@@ -35,14 +35,51 @@ import org.slf4j.LoggerFactory;
  * status) or the request goes to {@link #route}. The path is normalised once, here, before routing and
  * key-auth ({@link RequestPath}); the rewritten upstream path must stay under the service path.
  *
- * @param route      the matched route; null when the proxy answers itself
- * @param clientHost the Host the client asked for (the authority of an absolute-form target
- *                   wins, RFC 9112 §3.2.2), read once for every reader; null when none
- * @param status     the proxy's own answer, or null
- * @param message    the JSON message of that answer; for a 308, the {@code Location} ({@link ErrorReply})
- * @param consumer   the authenticated consumer's username, or null
+ * <p>What it holds once {@link #decide}d: {@code route}, the matched route (null when the proxy
+ * answers itself); {@code clientHost}, the Host the client asked for (the authority of an
+ * absolute-form target wins, RFC 9112 §3.2.2), read once for every reader, null when none;
+ * {@code status}, the proxy's own answer or null; {@code message}, the JSON message of that answer
+ * (for a 308, the {@code Location}: {@link ErrorReply}); {@code consumer}, the authenticated
+ * consumer's username or null. One plan per {@link Exchange}, decided again for each request it
+ * carries (a kept-alive connection's exchange is reused), so deciding allocates no plan.
  */
-record RequestPlan(CompiledRoute route, RequestHost clientHost, HttpResponseStatus status, String message, String consumer) {
+final class RequestPlan {
+    private CompiledRoute route;
+    private RequestHost clientHost;
+    private HttpResponseStatus status;
+    private String message;
+    private String consumer;
+
+    CompiledRoute route() {
+        return route;
+    }
+
+    RequestHost clientHost() {
+        return clientHost;
+    }
+
+    HttpResponseStatus status() {
+        return status;
+    }
+
+    String message() {
+        return message;
+    }
+
+    String consumer() {
+        return consumer;
+    }
+
+    /** Holds one decision ({@link #decide}); made once per exchange and decided again for each request it carries. */
+    private RequestPlan set(CompiledRoute route, RequestHost clientHost, HttpResponseStatus status, String message, String consumer) {
+        this.route = route;
+        this.clientHost = clientHost;
+        this.status = status;
+        this.message = message;
+        this.consumer = consumer;
+        return this;
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(RequestPlan.class);
     private static final RateLimitedLog KEYAUTH_REFUSED = RateLimitedLog.of(LOG, "keyauth.refused");
 
@@ -50,7 +87,7 @@ record RequestPlan(CompiledRoute route, RequestHost clientHost, HttpResponseStat
      * @param requestId the request's {@code X-Request-Id} (for the refusals' log lines)
      * @param from      who sent the request, by the trusted-proxies rule; {@code client} is its connection
      */
-    static RequestPlan of(HttpRequest request, String requestId, CompiledSnapshot compiled, Channel client, ClientAddress from,
+    RequestPlan decide(HttpRequest request, String requestId, CompiledSnapshot compiled, Channel client, ClientAddress from,
                           EdgeMeters edge) {
         HttpHeaders h = request.headers();
         if (h.contains(ProxyHeaders.X_FORWARDED_FOR)) {
@@ -90,7 +127,7 @@ record RequestPlan(CompiledRoute route, RequestHost clientHost, HttpResponseStat
         String hostName = clientHost == null ? "" : clientHost.routingName();
         RouteMatch<CompiledRoute> match = compiled.router().matchName(hostName, request.method().name(), path, h, rawQuery);
         if (match == null) {
-            return new RequestPlan(null, clientHost, HttpResponseStatus.NOT_FOUND, ErrorReply.NO_ROUTE, null);
+            return set(null, clientHost, HttpResponseStatus.NOT_FOUND, ErrorReply.NO_ROUTE, null);
         }
         CompiledRoute route = match.destination();
         Listener listener = Listener.of(client);
@@ -105,7 +142,7 @@ record RequestPlan(CompiledRoute route, RequestHost clientHost, HttpResponseStat
         if (route.service() == null && (filters == null || !filters.answersAll())) {
             // The route's service reference is unresolved: answer here rather than let the
             // request fall through to a less specific route that might not check keys.
-            return new RequestPlan(route, clientHost, HttpResponseStatus.SERVICE_UNAVAILABLE, ErrorReply.NO_SERVICE, null);
+            return set(route, clientHost, HttpResponseStatus.SERVICE_UNAVAILABLE, ErrorReply.NO_SERVICE, null);
         }
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
         long contentLength = chunked ? -1 : declaredLength(h);
@@ -122,7 +159,7 @@ record RequestPlan(CompiledRoute route, RequestHost clientHost, HttpResponseStat
                 KEYAUTH_REFUSED.info("request_id={} route={} reason=\"{}\"", requestId,
                         route.route().id(), auth.message());
                 route.meters().keyAuthFailed(auth.message());
-                return new RequestPlan(route, clientHost, HttpResponseStatus.UNAUTHORIZED, auth.message(), null);
+                return set(route, clientHost, HttpResponseStatus.UNAUTHORIZED, auth.message(), null);
             }
             if (route.keyAuth().hideCredentials() && auth.keyParam() != null) {
                 upstreamQuery = new QueryParameters(rawQuery).without(auth.keyParam());
@@ -146,7 +183,7 @@ record RequestPlan(CompiledRoute route, RequestHost clientHost, HttpResponseStat
         if (filters != null) {
             filters.editRequest(h);
         }
-        return new RequestPlan(route, clientHost, null, null, auth == null ? null : auth.consumer().username());
+        return set(route, clientHost, null, null, auth == null ? null : auth.consumer().username());
     }
 
     /** The Host value: the one the gate checked and kept on the request, else looked up (an HTTP/2 stream's head). */
@@ -160,32 +197,32 @@ record RequestPlan(CompiledRoute route, RequestHost clientHost, HttpResponseStat
      * to {@code https://host[:port]target}; the port is left out when it is 443 or unknown. A
      * request without a Host cannot be sent anywhere: 400.
      */
-    private static RequestPlan redirect(CompiledRoute route, RequestHost clientHost, String target, int httpsPort, EdgeMeters edge,
+    private RequestPlan redirect(CompiledRoute route, RequestHost clientHost, String target, int httpsPort, EdgeMeters edge,
                                         String requestId) {
         if (clientHost == null || clientHost.isEmpty()) {
             return refused(edge, EdgeMeters.Reason.BAD_REQUEST, route, null, HttpResponseStatus.BAD_REQUEST, NO_HOST_TO_REDIRECT, requestId);
         }
         String host = clientHost.name();
         String port = httpsPort == 0 || httpsPort == 443 ? "" : ":" + httpsPort;
-        return new RequestPlan(route, clientHost, HttpResponseStatus.PERMANENT_REDIRECT, "https://" + host + port + target, null);
+        return set(route, clientHost, HttpResponseStatus.PERMANENT_REDIRECT, "https://" + host + port + target, null);
     }
 
     /**
      * The route's own answer, after key-auth: its redirect (the query kept, without a hidden key) or its
      * direct status. A redirect that keeps the request's host needs one: 400 without.
      */
-    private static RequestPlan answer(CompiledRoute route, CompiledFilters filters, HttpResponseStatus status, RequestHost clientHost,
+    private RequestPlan answer(CompiledRoute route, CompiledFilters filters, HttpResponseStatus status, RequestHost clientHost,
                                       RouteMatch<CompiledRoute> match, String query, boolean tls, EdgeMeters edge,
                                       String requestId, KeyAuth.Outcome auth) {
         String consumer = auth == null ? null : auth.consumer().username();
         if (!filters.redirects()) {
-            return new RequestPlan(route, clientHost, status, CompiledFilters.DIRECT, consumer);
+            return set(route, clientHost, status, CompiledFilters.DIRECT, consumer);
         }
         String location = filters.location(tls, clientHost == null ? null : clientHost.authority(), match, query);
         if (location == null) {
             return refused(edge, EdgeMeters.Reason.BAD_REQUEST, route, null, HttpResponseStatus.BAD_REQUEST, NO_HOST_TO_KEEP, requestId);
         }
-        return new RequestPlan(route, clientHost, status, location, consumer);
+        return set(route, clientHost, status, location, consumer);
     }
 
     static final String NO_HOST_TO_KEEP = "no Host to redirect to (expected: a Host header; the route's redirect keeps the"
@@ -195,12 +232,12 @@ record RequestPlan(CompiledRoute route, RequestHost clientHost, HttpResponseStat
             + " httpsRedirect)";
 
     /** A request the edge refuses after its head was read: counted by reason, logged (rate-limited), answered. */
-    private static RequestPlan refused(EdgeMeters edge, EdgeMeters.Reason reason, CompiledRoute route, RequestHost clientHost,
+    private RequestPlan refused(EdgeMeters edge, EdgeMeters.Reason reason, CompiledRoute route, RequestHost clientHost,
                                        HttpResponseStatus status, String message, String requestId) {
         edge.count(reason);
         RequestGate.REQUEST_REFUSED.info("status={} request_id={} route={} reason=\"{}\"", status.code(),
                 requestId, route == null ? "none" : route.route().id(), message);
-        return new RequestPlan(route, clientHost, status, message, null);
+        return set(route, clientHost, status, message, null);
     }
 
     /** RFC 9110 §15.5.20. */

@@ -34,6 +34,8 @@ final class UpstreamAttempt implements Deadlines.Expiry, ChannelFutureListener {
     private boolean endInHead;
     private boolean released;
     private long sentNanos;
+    /** {@link #writeDone} as a listener, made on the first body write (a bodiless request makes none). */
+    private ChannelFutureListener writeListener;
 
     UpstreamAttempt(Exchange exchange, Peer peer, Service.Protocol protocol) {
         this.exchange = exchange;
@@ -165,6 +167,16 @@ final class UpstreamAttempt implements Deadlines.Expiry, ChannelFutureListener {
         if (deadlines != null) {
             deadlines.read();
         }
+    }
+
+    /** The listener of this attempt's body writes ({@link #writeDone}), made once. */
+    ChannelFutureListener writeListener() {
+        ChannelFutureListener l = writeListener;
+        if (l == null) {
+            l = this::writeDone;
+            writeListener = l;
+        }
+        return l;
     }
 
     /** Notes write progress of the request body for the write timeout; a failed write closes the connection. */

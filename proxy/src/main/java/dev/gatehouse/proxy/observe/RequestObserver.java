@@ -39,13 +39,29 @@ public final class RequestObserver implements AutoCloseable {
      * @param tls    the connection's TLS handshake (the access log's {@code tls_version} and {@code sni}); null for cleartext
      */
     public RequestRecord begin(HttpRequest request, String requestId, ClientAddress client, ClientTls tls) {
-        RequestRecord r = new RequestRecord(this, request.method().name(), protocolOf(request), request.uri(), requestId,
-                client);
+        return begin(null, request, requestId, client, tls);
+    }
+
+    /**
+     * {@link #begin(HttpRequest, String, ClientAddress, ClientTls)} into {@code previous}, the
+     * record of the connection's previous request, when it is {@link RequestRecord#reusable} (finished,
+     * no tunnel's, made by this observer); otherwise into a new record.
+     */
+    public RequestRecord begin(RequestRecord previous, HttpRequest request, String requestId, ClientAddress client,
+                               ClientTls tls) {
+        String method = request.method().name();
+        RequestRecord r;
+        if (previous != null && previous.observer() == this && previous.reusable()) {
+            r = previous;
+            r.reset(method, protocolOf(request), request.uri(), requestId, client);
+        } else {
+            r = new RequestRecord(this, method, protocolOf(request), request.uri(), requestId, client);
+        }
         if (tls != null) {
             r.tls(tls);
         }
         if (tracing != null) {
-            tracing.begin(r, request.method().name(), request.headers());
+            tracing.begin(r, method, request.headers());
         }
         return r;
     }

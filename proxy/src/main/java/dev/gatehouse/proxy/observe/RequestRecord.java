@@ -10,20 +10,21 @@ import io.opentelemetry.api.trace.Span;
  * One request as metrics and the access log see it: filled in on the event loop as the exchange
  * goes, counted into the route's meters by {@link #finish}, then formatted by the same event loop
  * into its access-log buffer ({@link AccessLog}) and dropped. A request that became a WebSocket tunnel is counted by
- * {@link #tunnelled} and handed to the access log by {@link #tunnelClosed}. The only per-request allocation of observing
- * (with tracing on, the span too: {@link Tracing}); no lookups, no locks.
+ * {@link #tunnelled} and handed to the access log by {@link #tunnelClosed}. A kept-alive connection's next request
+ * reuses its finished record ({@link #reusable}), so observing allocates nothing per request (with tracing on, the
+ * span: {@link Tracing}); no lookups, no locks.
  */
 public final class RequestRecord {
     private final RequestObserver observer;
-    private final long startMillis = System.currentTimeMillis();
-    private final long startNanos = System.nanoTime();
-    private final String method;
+    private long startMillis;
+    private long startNanos;
+    private String method;
     /** {@code HTTP/1.1}, {@code HTTP/1.0} or {@code HTTP/2}; null for a request the gate refused before reading it. */
-    private final String protocol;
+    private String protocol;
     /** the request-target as received; key parameters are redacted when formatting, off the event loop */
-    private final String uri;
-    private final String requestId;
-    private final ClientAddress client;
+    private String uri;
+    private String requestId;
+    private ClientAddress client;
 
     /** The connection's handshake; null for cleartext. */
     private ClientTls tls;
@@ -48,11 +49,47 @@ public final class RequestRecord {
 
     RequestRecord(RequestObserver observer, String method, String protocol, String uri, String requestId, ClientAddress client) {
         this.observer = observer;
+        reset(method, protocol, uri, requestId, client);
+    }
+
+    RequestObserver observer() {
+        return observer;
+    }
+
+    /**
+     * True when this record may carry another request ({@link RequestObserver#begin}): it was
+     * finished, so it was counted, its span ended and its access-log line formatted (on this event
+     * loop, into the loop's buffer: nothing keeps the record), and it is no tunnel's.
+     */
+    boolean reusable() {
+        return finished && tunnelOutcome == null && !tunnelled;
+    }
+
+    /** Starts the record afresh: every field as a new record has it. */
+    void reset(String method, String protocol, String uri, String requestId, ClientAddress client) {
+        this.startMillis = System.currentTimeMillis();
+        this.startNanos = System.nanoTime();
         this.method = method;
         this.protocol = protocol;
         this.uri = uri;
         this.requestId = requestId;
         this.client = client;
+        this.tls = null;
+        this.meters = null;
+        this.consumer = null;
+        this.target = null;
+        this.status = 0;
+        this.bytesIn = 0;
+        this.bytesOut = 0;
+        this.upstreamNanos = -1;
+        this.latencyNanos = 0;
+        this.retries = 0;
+        this.finished = false;
+        this.tunnelled = false;
+        this.tunnelOutcome = null;
+        this.tunnelNanos = 0;
+        this.span = null;
+        this.remoteParent = false;
     }
 
     /** The request came over TLS. */
