@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy.forward;
 
 import dev.gatehouse.config.Upstream;
+import dev.gatehouse.proxy.Fixtures;
 import dev.gatehouse.proxy.Transport;
 import dev.gatehouse.proxy.TransportChoice;
 import dev.gatehouse.proxy.balance.Peer;
@@ -11,8 +12,9 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -33,21 +35,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class UpstreamSocketTest {
 
-    @Test
-    void aPooledUpstreamConnectionHasNoDelayOnTheBestTransport() throws Exception {
-        assertPoolConnection(Transport.best());
-    }
-
-    @Test
-    void aPooledUpstreamConnectionHasNoDelayOnNio() throws Exception {
-        assertPoolConnection(Transport.of(TransportChoice.NIO));
-    }
-
-    @Test
-    void aPooledUpstreamConnectionHasNoDelayOnIoUring() throws Exception {
-        String why = Transport.ioUringUnavailable();
-        Assumptions.assumeTrue(why == null, () -> "io_uring is not available here: " + why);
-        assertPoolConnection(Transport.of(TransportChoice.IO_URING));
+    @ParameterizedTest
+    @EnumSource(value = TransportChoice.class, names = {"AUTO", "NIO", "IO_URING"})
+    void aPooledUpstreamConnectionHasNoDelay(TransportChoice choice) throws Exception {
+        assertPoolConnection(Fixtures.available(choice));
     }
 
     @Test
