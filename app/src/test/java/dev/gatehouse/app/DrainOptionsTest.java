@@ -4,7 +4,6 @@ import dev.gatehouse.proxy.ProxyConfig;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
 
@@ -20,18 +19,9 @@ class DrainOptionsTest {
     private final StringWriter err = new StringWriter();
 
     private ProxyOptions parse(String... args) {
-        CommandLine cli = Gatehouse.commandLine();
-        cli.setErr(new PrintWriter(err, true));
-        CommandLine.ParseResult result = cli.parseArgs(args);
-        Object command = result.subcommand().commandSpec().userObject();
-        if (command instanceof LocalCommand local) {
-            return local.proxy;
-        }
-        if (command instanceof DemoCommand demo) {
-            return demo.proxy;
-        }
-        return ((ProxyCommand) command).options;
+        return ProxyFlags.parse(err, args);
     }
+
 
     @Test
     void defaultsAreFiveSecondsOfDelayAndThirtyOfTimeout() {

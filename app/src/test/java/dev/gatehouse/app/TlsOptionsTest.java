@@ -5,8 +5,6 @@ import dev.gatehouse.proxy.tls.TlsProvider;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,18 +12,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The TLS flags on proxy, local and demo: defaults, values, and usage errors that name the flag. */
 class TlsOptionsTest {
-    private ProxyOptions parse(String... args) {
-        CommandLine cli = Gatehouse.commandLine();
-        cli.setErr(new PrintWriter(new StringWriter(), true));
-        Object command = cli.parseArgs(args).subcommand().commandSpec().userObject();
-        if (command instanceof LocalCommand local) {
-            return local.proxy;
-        }
-        if (command instanceof DemoCommand demo) {
-            return demo.proxy;
-        }
-        return ((ProxyCommand) command).options;
+    private static ProxyOptions parse(String... args) {
+        return ProxyFlags.parse(args);
     }
+
 
     @Test
     void defaultsAre8443AutoTenSecondsAndTheTlsPortForRedirects() {

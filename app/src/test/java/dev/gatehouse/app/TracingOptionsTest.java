@@ -19,10 +19,7 @@ class TracingOptionsTest {
         String[] args = new String[extra.length + 1];
         args[0] = command;
         System.arraycopy(extra, 0, args, 1, extra.length);
-        Object user = Gatehouse.commandLine().parseArgs(args).subcommand().commandSpec().userObject();
-        ProxyOptions options = user instanceof LocalCommand l ? l.proxy : user instanceof DemoCommand d ? d.proxy
-                : ((ProxyCommand) user).options;
-        return options.config().tracing();
+        return ProxyFlags.parse(args).config().tracing();
     }
 
     @Test

@@ -4,7 +4,6 @@ import dev.gatehouse.proxy.TransportChoice;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-import java.io.PrintWriter;
 import java.io.StringWriter;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,17 +18,9 @@ class TransportOptionsTest {
     private final StringWriter err = new StringWriter();
 
     private ProxyOptions parse(String... args) {
-        CommandLine cli = Gatehouse.commandLine();
-        cli.setErr(new PrintWriter(err, true));
-        Object command = cli.parseArgs(args).subcommand().commandSpec().userObject();
-        if (command instanceof LocalCommand local) {
-            return local.proxy;
-        }
-        if (command instanceof DemoCommand demo) {
-            return demo.proxy;
-        }
-        return ((ProxyCommand) command).options;
+        return ProxyFlags.parse(err, args);
     }
+
 
     private static final String[][] COMMANDS = {{"local", "--dir", "d"}, {"demo"},
             {"proxy", "--controller", "ws://c:18000", "--token-file", "t"}};

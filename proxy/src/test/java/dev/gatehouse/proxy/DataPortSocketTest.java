@@ -5,8 +5,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -25,21 +25,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class DataPortSocketTest {
 
-    @Test
-    void anAcceptedSocketHasNoDelayOnTheBestTransport() throws Exception {
-        assertAcceptedSocket(Transport.best());
-    }
-
-    @Test
-    void anAcceptedSocketHasNoDelayOnNio() throws Exception {
-        assertAcceptedSocket(Transport.of(TransportChoice.NIO));
-    }
-
-    @Test
-    void anAcceptedSocketHasNoDelayOnIoUring() throws Exception {
-        String why = Transport.ioUringUnavailable();
-        Assumptions.assumeTrue(why == null, () -> "io_uring is not available here: " + why);
-        assertAcceptedSocket(Transport.of(TransportChoice.IO_URING));
+    @ParameterizedTest
+    @EnumSource(value = TransportChoice.class, names = {"AUTO", "NIO", "IO_URING"})
+    void anAcceptedSocketHasNoDelay(TransportChoice choice) throws Exception {
+        assertAcceptedSocket(Fixtures.available(choice));
     }
 
     private static void assertAcceptedSocket(Transport transport) throws Exception {

@@ -40,11 +40,25 @@ public final class Fixtures {
      */
     public static TransportChoice transport() {
         TransportChoice choice = TransportChoice.parse(System.getProperty("gatehouse.transport", "auto"));
+        assumeAvailable(choice);
+        return choice;
+    }
+
+    /** Skips the test (an assumption, reported as skipped) when this host cannot run {@code choice}. */
+    public static void assumeAvailable(TransportChoice choice) {
         if (choice == TransportChoice.IO_URING) {
             String unavailable = Transport.ioUringUnavailable();
             assumeTrue(unavailable == null, () -> "io_uring is not available here: " + unavailable);
         }
-        return choice;
+        if (choice == TransportChoice.EPOLL) {
+            assumeTrue(io.netty.channel.epoll.Epoll.isAvailable(), "epoll is not available here");
+        }
+    }
+
+    /** The transport {@code choice} names, for a test run on each; one this host cannot run skips the test. */
+    public static Transport available(TransportChoice choice) {
+        assumeAvailable(choice);
+        return Transport.of(choice);
     }
 
     public static Source source(String kind, String id) {

@@ -47,20 +47,22 @@ class Http2ConnectionLimitsTest {
     @Test
     void aStreamWhoseBodyKeepsComingOutlastsTheIdleTimeout() throws Exception {
         try (Backend backend = new Backend("b");
-             ProxyServer proxy = proxy(backend, ClientLimits.DEFAULTS.withIdleTimeout(Duration.ofSeconds(1)));
+             ProxyServer proxy = proxy(backend, ClientLimits.DEFAULTS.withIdleTimeout(Duration.ofSeconds(2)));
              H2Client c = new H2Client(proxy.port())) {
             H2Client.Stream steady = c.open();
             steady.channel.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2HeadersFrame(
-                    H2Client.headers("POST", "/steady", "a").add("content-length", "6"), false));
-            for (int i = 0; i < 6; i++) {
-                Thread.sleep(250); // pacing, not waiting: 1.5 s of body in all, never 1 s silent
-                steady.data(io.netty.buffer.Unpooled.wrappedBuffer(new byte[] {'x'}), i == 5);
+                    H2Client.headers("POST", "/steady", "a").add("content-length", "12"), false));
+            for (int i = 0; i < 12; i++) {
+                // pacing, not waiting: 3 s of body in all, never 2 s silent, with 1.75 s to spare for a
+                // loaded machine that wakes this thread late
+                Thread.sleep(250);
+                steady.data(io.netty.buffer.Unpooled.wrappedBuffer(new byte[] {'x'}), i == 11);
             }
             H2Client.Response r = steady.response.get(10, TimeUnit.SECONDS);
             assertThat(r.resetError()).isNull();
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.text()).isEqualTo("POST /steady");
-            assertThat(backend.seen).extracting(Backend.Seen::bodyBytes).containsExactly(6L);
+            assertThat(backend.seen).extracting(Backend.Seen::bodyBytes).containsExactly(12L);
         }
     }
 

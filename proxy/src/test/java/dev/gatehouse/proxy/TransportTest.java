@@ -71,12 +71,6 @@ class TransportTest {
     }
 
     static void assumeAvailable(TransportChoice choice) {
-        if (choice == TransportChoice.IO_URING) {
-            String unavailable = Transport.ioUringUnavailable();
-            assumeTrue(unavailable == null, () -> "io_uring is not available here: " + unavailable);
-        }
-        if (choice == TransportChoice.EPOLL) {
-            assumeTrue(Epoll.isAvailable(), "epoll is not available here");
-        }
+        Fixtures.assumeAvailable(choice);
     }
 }

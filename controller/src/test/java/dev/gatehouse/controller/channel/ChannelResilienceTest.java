@@ -29,7 +29,7 @@ class ChannelResilienceTest extends ChannelTestBase {
 
         ChannelServer second = server(new ChannelServerConfig("127.0.0.1", port, null, null, null));
         second.publish(Snapshots.v(2));
-        Poll.until(Duration.ofSeconds(2), "reconnected and applied v2", () -> sink.currentVersion() == 2);
+        Poll.until("reconnected and applied v2", () -> sink.currentVersion() == 2);
         Poll.until("v2 acked", () -> second.allAcked(2) && second.connectedCount() == 1);
         assertThat(logs.containing("event=channel.disconnected controller=")).hasSize(1);
         assertThat(logs.containing("event=channel.connected controller=")).hasSize(2);
@@ -49,7 +49,9 @@ class ChannelResilienceTest extends ChannelTestBase {
         // reconnect's line, so the check below cannot pass on too short an outage.
         Poll.sleep(1_500);
         ChannelServer second = server(new ChannelServerConfig("127.0.0.1", port, null, null, null));
-        Poll.until(Duration.ofSeconds(6), "reconnected", () -> second.connectedCount() == 1 && client.connected());
+        Poll.until("reconnected", () -> second.connectedCount() == 1 && client.connected());
+        // the line is the apply thread's, written after the handshake marked the client connected: awaited, not read once
+        Poll.until("the reconnection logged", () -> logs.containing("event=channel.connected controller=").size() == 2);
         String reconnected = logs.containing("event=channel.connected controller=").get(1);
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("after-failures=(\\d+)").matcher(reconnected);
         assertThat(m.find()).as(reconnected).isTrue();

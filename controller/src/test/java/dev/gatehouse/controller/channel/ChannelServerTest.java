@@ -92,7 +92,7 @@ class ChannelServerTest extends ChannelTestBase {
         server.publish(Snapshots.v(2));
         MemorySink sink = new MemorySink();
         client(server, "late", sink);
-        Poll.until(Duration.ofSeconds(2), "late proxy has v2", () -> sink.currentVersion() == 2);
+        Poll.until("late proxy has v2", () -> sink.currentVersion() == 2);
         assertThat(sink.offered()).containsExactly(2L);
         Poll.until("acked", () -> server.allAcked(2));
     }

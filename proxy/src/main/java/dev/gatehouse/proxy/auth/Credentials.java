@@ -8,7 +8,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Every consumer key of a snapshot by namespace and digest, built when the snapshot is compiled.
@@ -21,7 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * claimed at most once per namespace, so the order consumers are added in does not matter.
  *
  * <p>A route's key-auth does not look its namespace up per request: it holds the namespace's
- * {@link Namespace} handle, resolved once when the route is compiled, and every {@code Credentials}
+ * {@link Namespace} handle, resolved once when the route is compiled from the {@link Namespaces}
+ * registry of the proxy's compiled snapshots, and every {@code Credentials} made with that registry
  * keeps its namespaces' keys in an array at the handles' slots. A request's lookup is an array
  * read and the digest's map lookup; a consumer change makes new credentials (a new array at the
  * same slots), which the next snapshot serves to the very same routes: no route compiles again.
@@ -32,14 +32,16 @@ public final class Credentials {
     }
 
     /**
-     * A namespace's place in every {@code Credentials}: one per namespace name for the life of the
-     * process (handles are interned, never dropped: there are as many as namespaces ever seen).
+     * A namespace's place in every {@code Credentials} made with its {@link Namespaces} registry: one
+     * per namespace name in that registry, which belongs to one proxy's chain of compiled snapshots.
      */
     public static final class Namespace {
+        private final Namespaces owner;
         private final String name;
         private final int slot;
 
-        private Namespace(String name, int slot) {
+        Namespace(Namespaces owner, String name, int slot) {
+            this.owner = owner;
             this.name = name;
             this.slot = slot;
         }
@@ -54,36 +56,24 @@ public final class Credentials {
         }
     }
 
-    private static final Map<String, Namespace> NAMESPACES = new ConcurrentHashMap<>();
-
-    /** The handle of {@code namespace}, the same object for the same name; made on first use (compile time, never per request). */
-    public static Namespace namespace(String namespace) {
-        java.util.Objects.requireNonNull(namespace, "namespace");
-        Namespace ns = NAMESPACES.get(namespace);
-        if (ns != null) {
-            return ns;
-        }
-        synchronized (NAMESPACES) {
-            return NAMESPACES.computeIfAbsent(namespace, n -> new Namespace(n, NAMESPACES.size()));
-        }
-    }
-
+    private final Namespaces namespaces;
     private final Map<String, Map<KeyDigest, Holder>> byNamespace;
-    /** {@link #byNamespace} at its namespaces' {@link Namespace#slot}s; null at the others. */
+    /** {@link #byNamespace} at its namespaces' {@link Namespace#slot}s in {@link #namespaces}; null at the others. */
     private final Map<KeyDigest, Holder>[] bySlot;
     private final Map<String, Consumer> byId;
 
-    private Credentials(Map<String, Map<KeyDigest, Holder>> byNamespace, Map<String, Consumer> byId) {
+    private Credentials(Namespaces namespaces, Map<String, Map<KeyDigest, Holder>> byNamespace, Map<String, Consumer> byId) {
+        this.namespaces = namespaces;
         this.byNamespace = byNamespace;
         this.byId = byId;
-        this.bySlot = slots(byNamespace);
+        this.bySlot = slots(namespaces, byNamespace);
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<KeyDigest, Holder>[] slots(Map<String, Map<KeyDigest, Holder>> byNamespace) {
+    private static Map<KeyDigest, Holder>[] slots(Namespaces namespaces, Map<String, Map<KeyDigest, Holder>> byNamespace) {
         Map<KeyDigest, Holder>[] out = new Map[0];
         for (Map.Entry<String, Map<KeyDigest, Holder>> e : byNamespace.entrySet()) {
-            int slot = namespace(e.getKey()).slot;
+            int slot = namespaces.handle(e.getKey()).slot;
             if (slot >= out.length) {
                 out = Arrays.copyOf(out, slot + 1);
             }
@@ -92,7 +82,14 @@ public final class Credentials {
         return out;
     }
 
+    /** The keys of {@code consumers}, with a registry of their own (tests, benchmarks: nothing compiled shares it). */
     public static Credentials of(List<Consumer> consumers) {
+        return of(consumers, new Namespaces());
+    }
+
+    /** The keys of {@code consumers}, at the slots of {@code namespaces}: the registry of the snapshots they serve. */
+    public static Credentials of(List<Consumer> consumers, Namespaces namespaces) {
+        java.util.Objects.requireNonNull(namespaces, "namespaces");
         Map<String, Map<KeyDigest, Holder>> byNamespace = new HashMap<>();
         Map<String, Consumer> byId = new HashMap<>();
         for (Consumer c : consumers) {
@@ -102,7 +99,7 @@ public final class Credentials {
                 keys.putIfAbsent(cred.digest(), new Holder(c, cred));
             }
         }
-        return new Credentials(Map.copyOf(byNamespace), Map.copyOf(byId));
+        return new Credentials(namespaces, Map.copyOf(byNamespace), Map.copyOf(byId));
     }
 
     /**
@@ -133,7 +130,7 @@ public final class Credentials {
                 namespaces.put(ns, Map.copyOf(keys));
             }
         });
-        return new Credentials(Map.copyOf(namespaces), Map.copyOf(ids));
+        return new Credentials(this.namespaces, Map.copyOf(namespaces), Map.copyOf(ids));
     }
 
     /** Removes the keys {@code gone} (null: none) holds, where it is still their holder. */
@@ -162,8 +159,15 @@ public final class Credentials {
         return find(byNamespace.get(namespace), presented);
     }
 
-    /** As {@link #find(String, KeyDigest)} by the namespace's handle: no lookup by name. */
+    /**
+     * As {@link #find(String, KeyDigest)} by the namespace's handle: no lookup by name. A handle of
+     * another registry (a key-auth compiled for another proxy) is looked up by its name: its slot
+     * means nothing here.
+     */
     public Holder find(Namespace namespace, KeyDigest presented) {
+        if (namespace.owner != namespaces) {
+            return find(namespace.name, presented);
+        }
         int slot = namespace.slot;
         return find(slot < bySlot.length ? bySlot[slot] : null, presented);
     }
@@ -172,6 +176,11 @@ public final class Credentials {
     private static Holder find(Map<KeyDigest, Holder> keys, KeyDigest presented) {
         Holder candidate = keys == null ? null : keys.get(presented);
         return candidate != null && candidate.credential().digest().matches(presented) ? candidate : null;
+    }
+
+    /** The registry whose handles index these credentials, taken over by {@link #patched}. */
+    public Namespaces namespaces() {
+        return namespaces;
     }
 
     public Consumer consumer(String id) {

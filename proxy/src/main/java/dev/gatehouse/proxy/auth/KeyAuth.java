@@ -37,17 +37,24 @@ public final class KeyAuth {
     /** The credentials {@link #authenticate(HttpHeaders, QueryParameters)} reads; null when not bound. */
     private final Credentials bound;
 
-    /** Key-auth of a route of {@code namespace}, reading the credentials each request is given. */
-    public KeyAuth(Route.KeyAuth settings, String namespace) {
-        this(settings, namespace, null);
+    /**
+     * Key-auth of a route of {@code namespace}, reading the credentials each request is given; its
+     * handle is {@code namespaces}', the registry of the compiled snapshots whose credentials it reads.
+     */
+    public KeyAuth(Route.KeyAuth settings, String namespace, Namespaces namespaces) {
+        this(settings, namespace, java.util.Objects.requireNonNull(namespaces, "namespaces").handle(namespace), null);
     }
 
     /** Key-auth bound to {@code credentials}, for {@link #authenticate(HttpHeaders, QueryParameters)}. */
     public KeyAuth(Route.KeyAuth settings, String namespace, Credentials credentials) {
+        this(settings, namespace, credentials.namespaces().handle(namespace), credentials);
+    }
+
+    private KeyAuth(Route.KeyAuth settings, String namespace, Credentials.Namespace handle, Credentials bound) {
         this.settings = java.util.Objects.requireNonNull(settings, "settings");
         this.namespace = java.util.Objects.requireNonNull(namespace, "namespace");
-        this.handle = Credentials.namespace(namespace);
-        this.bound = credentials;
+        this.handle = handle;
+        this.bound = bound;
     }
 
     /** The namespace whose consumers' keys are accepted. */

@@ -291,7 +291,7 @@ public final class ChannelClient implements AutoCloseable {
                 .channel(NioSocketChannel.class)
                 .resolver(dns)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
-                .option(ChannelOption.TCP_NODELAY, true)
+                // TCP_NODELAY is on without an option: NIO's socket config sets it (UpstreamSocketTest)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {

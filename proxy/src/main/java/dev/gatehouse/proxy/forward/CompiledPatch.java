@@ -7,6 +7,7 @@ import dev.gatehouse.config.Snapshot;
 import dev.gatehouse.config.SnapshotIndex;
 import dev.gatehouse.config.Upstream;
 import dev.gatehouse.proxy.auth.Credentials;
+import dev.gatehouse.proxy.auth.Namespaces;
 import dev.gatehouse.proxy.balance.BalancerPlan;
 import dev.gatehouse.proxy.observe.RouteMetersFactory;
 import dev.gatehouse.proxy.routing.Router;
@@ -112,11 +113,12 @@ final class CompiledPatch {
         }
         Map<String, Service> byId = index.servicesNow();
         Map<String, dev.gatehouse.proxy.balance.TargetSelector> selectors = index.selectorsNow();
+        Namespaces namespaces = previous.credentials.namespaces(); // the chain's handles, kept by the patched credentials
         Router<CompiledRoute> patched = Router.patch(snapshot.routes(), router, put, removed, again,
-                (r, before) -> CompiledSnapshot.destination(r, before, byId, selectors, meters, budgets));
+                (r, before) -> CompiledSnapshot.destination(r, before, byId, selectors, meters, budgets, namespaces));
         if (patched == null) {
             patched = Router.compile(snapshot.routes(), router,
-                    (r, before) -> CompiledSnapshot.destination(r, before, byId, selectors, meters, budgets));
+                    (r, before) -> CompiledSnapshot.destination(r, before, byId, selectors, meters, budgets, namespaces));
         }
         SnapshotIndex.Kind consumers = changes.consumers();
         Credentials credentials = previous.credentials;

@@ -8,6 +8,7 @@ import dev.gatehouse.config.SnapshotIndex;
 import dev.gatehouse.config.Upstream;
 import dev.gatehouse.proxy.auth.Credentials;
 import dev.gatehouse.proxy.auth.KeyAuth;
+import dev.gatehouse.proxy.auth.Namespaces;
 import dev.gatehouse.proxy.balance.BalancerPlan;
 import dev.gatehouse.proxy.balance.Balancers;
 import dev.gatehouse.proxy.balance.TargetSelector;
@@ -31,7 +32,13 @@ import java.util.Objects;
  * ({@link RetryBudgets}), planned and committed the same way.
  */
 public final class CompiledSnapshot {
-    public static final CompiledSnapshot EMPTY = compile(Snapshot.EMPTY);
+    /**
+     * An empty snapshot compiled, the start of a proxy's chain of compiled snapshots: one per
+     * proxy, never shared, as each chain owns its key-auth {@link Namespaces} registry.
+     */
+    public static CompiledSnapshot empty() {
+        return compile(Snapshot.EMPTY);
+    }
 
     private final Snapshot snapshot;
     private final String contentHash;
@@ -128,10 +135,12 @@ public final class CompiledSnapshot {
             RetryBudget budget = budgets.budget(s); // every service keeps its counts, routed or not
             meters.retriesInFlight(s.id(), budget, RetryBudget::retriesInFlight);
         });
+        // the chain's namespace handles: a compile from scratch starts a registry, every other takes its previous one's
+        Namespaces namespaces = previous == null ? new Namespaces() : previous.credentials.namespaces();
         boolean sameConsumers = previous != null && previous.snapshot.consumers().equals(snapshot.consumers());
-        Credentials credentials = sameConsumers ? previous.credentials : Credentials.of(snapshot.consumers());
+        Credentials credentials = sameConsumers ? previous.credentials : Credentials.of(snapshot.consumers(), namespaces);
         Router<CompiledRoute> router = Router.compile(snapshot.routes(), previous == null ? null : previous.router,
-                (r, before) -> destination(r, before, services, selectors, meters, budgets));
+                (r, before) -> destination(r, before, services, selectors, meters, budgets, namespaces));
         return new CompiledSnapshot(snapshot, hash, router, credentials, ObjectIndex.of(selectors, services, snapshot.routes()));
     }
 
@@ -140,10 +149,12 @@ public final class CompiledSnapshot {
      * (null when the route changed), taken over whole when its service is equal and its balancer
      * and retry budget the very same (only its meters are marked kept); else compiled anew, reusing
      * nothing but its meters' holder. Key-auth reads the consumers' keys of the snapshot serving
-     * each request ({@link #credentials()}), so consumers never make a route compile again.
+     * each request ({@link #credentials()}), so consumers never make a route compile again; its
+     * namespace's handle is {@code namespaces}', the registry of this chain of compiled snapshots.
      */
     static CompiledRoute destination(Route r, CompiledRoute before, Map<String, Service> services,
-                                     Map<String, TargetSelector> selectors, RouteMetersFactory meters, RetryBudgets.Plan budgets) {
+                                     Map<String, TargetSelector> selectors, RouteMetersFactory meters, RetryBudgets.Plan budgets,
+                                     Namespaces namespaces) {
         Service svc = r.service() == null ? null : services.get(r.service());
         TargetSelector targets = svc == null ? null : selectors.get(svc.upstream());
         if (before != null && (before.service() == svc || Objects.equals(before.service(), svc)) && before.targets() == targets
@@ -151,7 +162,7 @@ public final class CompiledSnapshot {
             meters.reuse(before.meters(), r.keyAuth(), targets == null ? null : svc.upstream(), targets);
             return before;
         }
-        KeyAuth keyAuth = r.keyAuth() == null ? null : new KeyAuth(r.keyAuth(), namespaceOf(r));
+        KeyAuth keyAuth = r.keyAuth() == null ? null : new KeyAuth(r.keyAuth(), namespaceOf(r), namespaces);
         if (targets == null) {
             RouteMeters unresolved = meters.route(r.id(), null, r.keyAuth(), null, null);
             return new CompiledRoute(r, null, null, keyAuth, unresolved); // unresolved service: 503

@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code /status} read the sum.
  */
 public final class DataPlane {
-    private volatile CompiledSnapshot compiled = CompiledSnapshot.EMPTY;
+    /** This proxy's own start: its chain of compiled snapshots (and their key-auth namespace handles) is its alone. */
+    private volatile CompiledSnapshot compiled = CompiledSnapshot.empty();
     private volatile boolean draining;
     private final LongAdder inFlight = new LongAdder();
     private final AtomicInteger tunnels = new AtomicInteger();

@@ -81,7 +81,8 @@ public final class UpstreamPool implements Connector {
         dns.getResolver(loop); // built now, at start-up, rather than by the first connect
         this.bootstrap = new Bootstrap().group(loop).channel(transport.socketChannel())
                 .resolver(dns)
-                .option(ChannelOption.TCP_NODELAY, true)
+                // no option(TCP_NODELAY, true): every transport's socket config turns it on when the channel
+                // is made, so ours was a second setsockopt per upstream connection (UpstreamSocketTest holds it on)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
         this.http2 = new Http2Pool(loop, bootstrap.clone(), h2Tls);

@@ -103,9 +103,9 @@ public final class HealthChecker implements AutoCloseable {
             group = transport.newGroup(1, "gatehouse-health");
             dns = DnsResolvers.forBootstrap(transport.datagramChannel());
             dns.getResolver(group.next()); // built here, off the checker's loop
+            // TCP_NODELAY is on without an option: the transport's socket config sets it (UpstreamSocketTest)
             bootstrap = new Bootstrap().group(group).channel(transport.socketChannel())
-                    .resolver(dns)
-                    .option(ChannelOption.TCP_NODELAY, true);
+                    .resolver(dns);
         }
         return bootstrap;
     }

@@ -22,7 +22,8 @@ class KeyAuthViewTest {
 
     private static final Credentials CREDENTIALS = Credentials.of(List.of(
             consumer("ascii", ASCII_KEY), consumer("latin", LATIN1_KEY)));
-    private static final KeyAuth AUTH = new KeyAuth(new Route.KeyAuth(List.of(), true, true, false, null), "ns-view");
+    private static final KeyAuth AUTH = new KeyAuth(new Route.KeyAuth(List.of(), true, true, false, null), "ns-view",
+            CREDENTIALS.namespaces());
 
     private static Consumer consumer(String name, String key) {
         return new Consumer("uid-" + name, new Source("Consumer", "ns-view", name, "uid", 1), name, null,
