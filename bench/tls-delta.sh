@@ -34,20 +34,7 @@ R1=$(free_port); R2=$(free_port); NGX=$(free_port); NGXT=$(free_port); GH=$(free
 tls_bench_certificate "$WORK"
 replica "$R1"; replica "$R2"
 
-nginx_conf gateway "
-  upstream replicas { server 127.0.0.1:$R1; server 127.0.0.1:$R2; keepalive 64; }
-  server {
-    listen 127.0.0.1:$NGX reuseport;
-    listen 127.0.0.1:$NGXT ssl reuseport;
-    ssl_certificate $WORK/tls.crt;
-    ssl_certificate_key $WORK/tls.key;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    proxy_http_version 1.1;
-    proxy_set_header Connection '';
-    location / { proxy_pass http://replicas; }
-  }"
-taskset -c 0 nginx -c "$WORK/gateway/nginx.conf" -p "$WORK/gateway" &
-NGX_PID=$!; PIDS+=($NGX_PID)
+nginx_tls_gateway "$R1" "$R2" "$WORK" "listen 127.0.0.1:$NGX reuseport; listen 127.0.0.1:$NGXT ssl reuseport;"
 
 mkdir -p "$WORK/gatehouse"
 tls_bench_yaml "$R1" "$R2" "$WORK" > "$WORK/gatehouse/bench.yaml"
@@ -134,8 +121,8 @@ for peer in nginx gatehouse; do
   python3 - "$WORK/strace-$peer" "$n" "$peer" <<'PY'
 import re, sys
 path, n, peer = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-# the client connection is the fd whose first read is a TLS record (the ClientHello); for every
-# write to it, walk the TLS record headers in what was written
+# the client connection is the fd that read a TLS handshake record (the ClientHello; nginx peeks at
+# its first byte first); for every write to it, walk the TLS record headers in what was written
 reads, writes = {}, {}
 call = re.compile(r'^(?:\d+\s+)?(write|sendto|writev|read|recvfrom)\((\d+), (.*)\) = (-?\d+)')
 def payload(args):
@@ -146,7 +133,7 @@ for line in open(path):
         continue
     fd, data = m.group(2), payload(m.group(3))
     (reads if m.group(1) in ("read", "recvfrom") else writes).setdefault(fd, []).append(data)
-client = [fd for fd, rs in reads.items() if rs and rs[0][:1] in (b"\x16", b"\x17") and rs[0][1:2] == b"\x03"]
+client = [fd for fd, rs in reads.items() if any(r[:2] == b"\x16\x03" for r in rs)]
 w = sum(len(writes.get(fd, [])) for fd in client)
 records = sizes = 0
 for fd in client:
