@@ -20,7 +20,11 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import static dev.gatehouse.proxy.Fixtures.route;
 import static dev.gatehouse.proxy.Fixtures.service;
@@ -31,23 +35,28 @@ import static org.assertj.core.api.Assertions.assertThat;
  * How an HTTPS keep-alive response leaves the proxy, in TLS records on the client's socket (read
  * one record at a time by a raw client, before it decrypts them): a small response whose head and
  * body the target sends in one write is one record, head and body together, as nginx sends it;
- * two records would cost the proxy a second encryption and the client a second read.
+ * two records would cost the proxy a second encryption and the client a second read. A body that
+ * comes later is relayed when it comes, in a record of its own (the head is not held for it).
  */
 class TlsRecordsTest extends TlsTestBase {
-    /** A target that answers every request on its connections with one write of head and body. */
+    /**
+     * A target that answers every request on its connections with one write of head and body, or,
+     * with a {@code bodyGate}, writes the head and the body only once the gate opens.
+     */
     private static final class OneWriteTarget implements AutoCloseable {
         final ServerSocket server = new ServerSocket();
         final Thread thread;
 
-        OneWriteTarget(String body) throws IOException {
+        OneWriteTarget(String body, CountDownLatch bodyGate) throws IOException {
             server.bind(new InetSocketAddress("127.0.0.1", 0));
-            byte[] response = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+            byte[] head = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + body.length() + "\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII);
             thread = new Thread(() -> {
                 while (!server.isClosed()) {
                     try {
                         Socket s = server.accept();
-                        new Thread(() -> serve(s, response), "one-write-target-connection").start();
+                        new Thread(() -> serve(s, head, body.getBytes(StandardCharsets.US_ASCII), bodyGate),
+                                "one-write-target-connection").start();
                     } catch (IOException closed) {
                         return;
                     }
@@ -56,19 +65,30 @@ class TlsRecordsTest extends TlsTestBase {
             thread.start();
         }
 
-        private static void serve(Socket s, byte[] response) {
+        private static void serve(Socket s, byte[] head, byte[] body, CountDownLatch bodyGate) {
             try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
                 int matched = 0;
                 for (int b; (b = in.read()) >= 0; ) {
                     matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
-                    if (matched == 4) { // a request without a body read whole: the answer in one write
-                        out.write(response);
+                    if (matched == 4) { // a request without a body read whole
+                        if (bodyGate == null) {
+                            byte[] response = Arrays.copyOf(head, head.length + body.length);
+                            System.arraycopy(body, 0, response, head.length, body.length);
+                            out.write(response);
+                        } else {
+                            out.write(head);
+                            out.flush();
+                            if (!bodyGate.await(10, TimeUnit.SECONDS)) {
+                                return;
+                            }
+                            out.write(body);
+                        }
                         out.flush();
                         matched = 0;
                     }
                 }
-            } catch (IOException gone) {
-                // the proxy closed its connection
+            } catch (IOException | InterruptedException gone) {
+                // the proxy closed its connection, or the test ended
             }
         }
 
@@ -153,8 +173,13 @@ class TlsRecordsTest extends TlsTestBase {
         int exchange(String request, String body) throws IOException {
             app.clear();
             send(ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)));
+            return readUntil(t -> t.contains("\r\n\r\n") && t.endsWith(body));
+        }
+
+        /** Reads records until what was decrypted so far passes {@code done}; returns how many carried application data. */
+        int readUntil(Predicate<String> done) throws IOException {
             int records = 0;
-            while (!text().contains("\r\n\r\n") || !text().endsWith(body)) {
+            while (!done.test(text())) {
                 if (unwrap(readRecord()) > 0) {
                     records++;
                 }
@@ -176,7 +201,7 @@ class TlsRecordsTest extends TlsTestBase {
     @EnumSource(value = TlsProvider.class, names = {"OPENSSL", "JDK"})
     void aSmallResponseIsOneTlsRecordHeadAndBodyTogether(TlsProvider provider) throws Exception {
         String body = "Hello from my service";
-        OneWriteTarget target = new OneWriteTarget(body);
+        OneWriteTarget target = new OneWriteTarget(body, null);
         closeables.add(target);
         proxy = ProxyServer.start(Fixtures.config().withTls(TlsConfig.on(0).withProvider(provider)), new SimpleMeterRegistry());
         assertThat(proxy.apply(new Snapshot(1, List.of(service("default/s", "default/u")),
@@ -192,6 +217,29 @@ class TlsRecordsTest extends TlsTestBase {
                 assertThat(c.text()).startsWith("HTTP/1.1 200 OK\r\n").containsIgnoringCase("\r\ncontent-length: 21\r\n")
                         .endsWith("\r\n\r\n" + body);
             }
+        }
+    }
+
+    /** The counter above sees a second record when there is one: a body the target sends after its head is relayed on its own. */
+    @ParameterizedTest
+    @EnumSource(value = TlsProvider.class, names = {"OPENSSL", "JDK"})
+    void aBodyThatComesAfterTheRelayedHeadIsARecordOfItsOwn(TlsProvider provider) throws Exception {
+        String body = "Hello from my service";
+        CountDownLatch bodyGate = new CountDownLatch(1);
+        closeables.add(bodyGate::countDown); // a connection still waiting at the end lets go first
+        OneWriteTarget target = new OneWriteTarget(body, bodyGate);
+        closeables.add(target);
+        proxy = ProxyServer.start(Fixtures.config().withTls(TlsConfig.on(0).withProvider(provider)), new SimpleMeterRegistry());
+        assertThat(proxy.apply(new Snapshot(1, List.of(service("default/s", "default/u")),
+                List.of(route("default/r", "default/s").paths("/").build()), List.of(upstream("default/u", target.port())),
+                List.of(), List.of(leaf.certificate("default/api-tls", "api.example.com"))))).isEmpty();
+
+        try (RecordClient c = new RecordClient(proxy.tlsPort())) {
+            c.send(ByteBuffer.wrap("GET / HTTP/1.1\r\nHost: api.example.com\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+            assertThat(c.readUntil(t -> t.contains("\r\n\r\n"))).as("records carrying the head").isEqualTo(1);
+            assertThat(c.text()).startsWith("HTTP/1.1 200 OK\r\n").endsWith("\r\n\r\n");
+            bodyGate.countDown();
+            assertThat(c.readUntil(t -> t.endsWith(body))).as("records carrying the body").isEqualTo(1);
         }
     }
 }
