@@ -229,6 +229,25 @@ tls_bench_certificate() { # dir: a CA (ca.crt) and an ECDSA P-256 leaf for bench
     -extfile "$1/san.ext" -out "$1/tls.crt" 2>/dev/null
 }
 
+# nginx as the TLS benches' gateway, started on core 0 (NGX_PID): round robin over the two replicas with
+# upstream keep-alive, the certificate of tls_bench_certificate in cert-dir, TLS 1.2 and 1.3; the listen
+# lines (and any other server directives) are the caller's.
+nginx_tls_gateway() { # replica1-port replica2-port cert-dir "listen ...; ..."
+  nginx_conf gateway "
+  upstream replicas { server 127.0.0.1:$1; server 127.0.0.1:$2; keepalive 64; }
+  server {
+    $4
+    ssl_certificate $3/tls.crt;
+    ssl_certificate_key $3/tls.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    proxy_http_version 1.1;
+    proxy_set_header Connection '';
+    location / { proxy_pass http://replicas; }
+  }"
+  taskset -c 0 nginx -c "$WORK/gateway/nginx.conf" -p "$WORK/gateway" &
+  NGX_PID=$!; PIDS+=($NGX_PID)
+}
+
 tls_bench_yaml() { # replica1-port replica2-port cert-dir: the TLS benches' config for `gatehouse local` (stdout)
   replicas_yaml "$1" "$2"
   cat <<YAML

@@ -3,11 +3,15 @@
 #
 #   bench/tls-provider.sh [--duration SECONDS] [--rounds N] [--connections C] [--warmup SECONDS]
 #   bench/tls-provider.sh --cpu [HANDSHAKES REQUESTS]
+#   bench/tls-provider.sh --records [REQUESTS ROUNDS]
 #
 # --cpu runs TlsHandshakeCpu.java instead: the server engine's CPU time per full TLS 1.3
 # handshake and per keep-alive request/response, in memory, for both providers. It needs no free
 # core and is what docs/tls.md quotes (the build machine is shared); the socket run below is the
-# end-to-end check for a quiet machine.
+# end-to-end check for a quiet machine. --records runs TlsRecordCpu.java: what Netty's SslHandler
+# (OpenSSL) costs the server per keep-alive request, in memory, with the response's head and body
+# written apart or as one buffer and with the adaptive or the pooled allocator (bytes allocated,
+# CPU time, records out: docs/benchmarks.md, "HTTPS keep-alive: what TLS adds per request").
 #
 # The proxy (one event loop, TlsProviderBench.java) is pinned to core 0, wrk to core 1. No route:
 # the proxy answers every request itself (404 JSON), so the figures are TLS and HTTP/1.1 parsing,
@@ -27,6 +31,7 @@ while [ $# -gt 0 ]; do
     --duration) DURATION=$2; shift 2;; --rounds) ROUNDS=$2; shift 2;; --connections) CONNECTIONS=$2; shift 2;;
     --warmup) WARMUP=$2; shift 2;;
     --cpu) CPU=1; shift; CPU_ARGS=("$@"); break;;
+    --records) CPU=records; shift; CPU_ARGS=("$@"); break;;
     *) echo "unknown option $1" >&2; exit 2;;
   esac
 done
@@ -35,6 +40,9 @@ CP=$(mktemp /tmp/gatehouse-tls-cp.XXXXXX)
 ./mvnw -B -o -q -pl proxy dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$CP" >/dev/null
 CLASSPATH="proxy/target/classes:config/target/classes:$(cat "$CP")"
 rm -f "$CP"
+if [ "$CPU" = records ]; then
+  exec java -Xmx256m -cp "$CLASSPATH" bench/TlsRecordCpu.java "${CPU_ARGS[0]:-200000}" "${CPU_ARGS[1]:-3}"
+fi
 if [ -n "$CPU" ]; then
   exec java -Xmx256m -cp "$CLASSPATH" bench/TlsHandshakeCpu.java "${CPU_ARGS[0]:-3000}" "${CPU_ARGS[1]:-200000}"
 fi

@@ -40,20 +40,7 @@ tls_bench_certificate "$WORK"
 
 replica "$R1"; replica "$R2"
 
-nginx_conf gateway "
-  upstream replicas { server 127.0.0.1:$R1; server 127.0.0.1:$R2; keepalive 64; }
-  server {
-    listen 127.0.0.1:$NGX ssl http2 reuseport;
-    ssl_certificate $WORK/tls.crt;
-    ssl_certificate_key $WORK/tls.key;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    http2_max_concurrent_streams 100;
-    proxy_http_version 1.1;
-    proxy_set_header Connection '';
-    location / { proxy_pass http://replicas; }
-  }"
-taskset -c 0 nginx -c "$WORK/gateway/nginx.conf" -p "$WORK/gateway" &
-NGX_PID=$!; PIDS+=($NGX_PID)
+nginx_tls_gateway "$R1" "$R2" "$WORK" "listen 127.0.0.1:$NGX ssl http2 reuseport; http2_max_concurrent_streams 100;"
 
 mkdir -p "$WORK/gatehouse"
 tls_bench_yaml "$R1" "$R2" "$WORK" > "$WORK/gatehouse/bench.yaml"
