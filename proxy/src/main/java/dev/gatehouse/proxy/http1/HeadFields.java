@@ -45,11 +45,41 @@ public final class HeadFields extends MapOnlyHeaders {
     private int addedLen;
     /** Once set, the fields live here and every call goes to it. */
     private HttpHeaders map;
+    /**
+     * One bit per name held, received or appended, by {@link #sign}: a lookup or removal whose
+     * name's bit is clear has nothing to find and walks no field. The relay asks about some
+     * twenty names per exchange (hop-by-hop fields, the proxy's own before setting them) of
+     * which a head holds few. A removal leaves its bit set (a later lookup walks the fields, as
+     * before).
+     */
+    private long names;
 
     HeadFields(byte[] bytes, int[] at, int count) {
         this.bytes = bytes;
         this.at = at;
         this.count = count;
+        long n = 0;
+        for (int i = 0; i < count; i++) {
+            int from = at[4 * i];
+            int to = at[4 * i + 1];
+            n |= to > from ? sign(to - from, bytes[from] & 0xFF, bytes[to - 1] & 0xFF) : 1L;
+        }
+        names = n;
+    }
+
+    /** The bit of a name of {@code len} characters from {@code first} to {@code last}, case-insensitively. */
+    private static long sign(int len, int first, int last) {
+        return 1L << ((len * 7 + (lower(first) & 0x1F) * 3 + (lower(last) & 0x1F)) & 63);
+    }
+
+    static long sign(CharSequence name) {
+        int len = name.length();
+        return len == 0 ? 1L : sign(len, name.charAt(0), name.charAt(len - 1));
+    }
+
+    /** False when no field named {@code name} can be held; true when one may be. */
+    private boolean mayHold(CharSequence name) {
+        return (names & sign(name)) != 0;
     }
 
     private boolean kept(int i) {
@@ -81,6 +111,15 @@ public final class HeadFields extends MapOnlyHeaders {
             }
         }
         return true;
+    }
+
+    /**
+     * Whether appended field {@code j} is named {@code name}: the same constant (the proxy sets its
+     * fields by {@code AsciiString} constants), else the same length before a case-insensitive compare.
+     */
+    private boolean addedIs(int j, CharSequence name) {
+        CharSequence a = added[2 * j];
+        return a == name || a.length() == name.length() && AsciiString.contentEqualsIgnoreCase(a, name);
     }
 
     private static int lower(int c) {
@@ -167,13 +206,16 @@ public final class HeadFields extends MapOnlyHeaders {
         if (map != null) {
             return map.get(name);
         }
+        if (!mayHold(name)) {
+            return null;
+        }
         for (int i = 0; i < count; i++) {
             if (kept(i) && nameIs(i, name)) {
                 return valueString(i);
             }
         }
         for (int j = 0; j < addedCount(); j++) {
-            if (AsciiString.contentEqualsIgnoreCase(added[2 * j], name)) {
+            if (addedIs(j, name)) {
                 return added[2 * j + 1].toString();
             }
         }
@@ -185,6 +227,9 @@ public final class HeadFields extends MapOnlyHeaders {
         if (map != null) {
             return map.getAll(name);
         }
+        if (!mayHold(name)) {
+            return new ArrayList<>(0);
+        }
         List<String> out = new ArrayList<>(2);
         for (int i = 0; i < count; i++) {
             if (kept(i) && nameIs(i, name)) {
@@ -192,7 +237,7 @@ public final class HeadFields extends MapOnlyHeaders {
             }
         }
         for (int j = 0; j < addedCount(); j++) {
-            if (AsciiString.contentEqualsIgnoreCase(added[2 * j], name)) {
+            if (addedIs(j, name)) {
                 out.add(added[2 * j + 1].toString());
             }
         }
@@ -207,13 +252,16 @@ public final class HeadFields extends MapOnlyHeaders {
         if (map != null) {
             return map.get(name);
         }
+        if (!mayHold(name)) {
+            return null;
+        }
         for (int i = 0; i < count; i++) {
             if (kept(i) && nameIs(i, name)) {
                 return valueView(i);
             }
         }
         for (int j = 0; j < addedCount(); j++) {
-            if (AsciiString.contentEqualsIgnoreCase(added[2 * j], name)) {
+            if (addedIs(j, name)) {
                 return added[2 * j + 1];
             }
         }
@@ -225,6 +273,9 @@ public final class HeadFields extends MapOnlyHeaders {
         if (map != null) {
             return map.getAll(name).size();
         }
+        if (!mayHold(name)) {
+            return 0;
+        }
         int n = 0;
         for (int i = 0; i < count; i++) {
             if (kept(i) && nameIs(i, name)) {
@@ -232,7 +283,7 @@ public final class HeadFields extends MapOnlyHeaders {
             }
         }
         for (int j = 0; j < addedCount(); j++) {
-            if (AsciiString.contentEqualsIgnoreCase(added[2 * j], name)) {
+            if (addedIs(j, name)) {
                 n++;
             }
         }
@@ -244,6 +295,9 @@ public final class HeadFields extends MapOnlyHeaders {
     public Iterator<? extends CharSequence> valueCharSequenceIterator(CharSequence name) {
         if (map != null) {
             return map.valueCharSequenceIterator(name);
+        }
+        if (!mayHold(name)) {
+            return java.util.Collections.emptyIterator();
         }
         CharSequence first = null;
         List<CharSequence> out = null;
@@ -258,7 +312,7 @@ public final class HeadFields extends MapOnlyHeaders {
             }
         }
         for (int j = 0; j < addedCount(); j++) {
-            if (AsciiString.contentEqualsIgnoreCase(added[2 * j], name)) {
+            if (addedIs(j, name)) {
                 if (first == null) {
                     first = added[2 * j + 1];
                 } else {
@@ -275,13 +329,16 @@ public final class HeadFields extends MapOnlyHeaders {
         if (map != null) {
             return map.contains(name);
         }
+        if (!mayHold(name)) {
+            return false;
+        }
         for (int i = 0; i < count; i++) {
             if (kept(i) && nameIs(i, name)) {
                 return true;
             }
         }
         for (int j = 0; j < addedCount(); j++) {
-            if (AsciiString.contentEqualsIgnoreCase(added[2 * j], name)) {
+            if (addedIs(j, name)) {
                 return true;
             }
         }
@@ -294,13 +351,16 @@ public final class HeadFields extends MapOnlyHeaders {
         if (map != null) {
             return map.containsValue(name, value, ignoreCase);
         }
+        if (!mayHold(name)) {
+            return false;
+        }
         for (int i = 0; i < count; i++) {
             if (kept(i) && nameIs(i, name) && HeadValues.hasToken(valueView(i), value, ignoreCase)) {
                 return true;
             }
         }
         for (int j = 0; j < addedCount(); j++) {
-            if (AsciiString.contentEqualsIgnoreCase(added[2 * j], name) && HeadValues.hasToken(added[2 * j + 1], value, ignoreCase)) {
+            if (addedIs(j, name) && HeadValues.hasToken(added[2 * j + 1], value, ignoreCase)) {
                 return true;
             }
         }
@@ -309,6 +369,9 @@ public final class HeadFields extends MapOnlyHeaders {
 
     /** The index of the first kept received field named {@code name} at or after {@code from}, or -1. */
     int find(CharSequence name, int from) {
+        if (!mayHold(name)) {
+            return -1;
+        }
         for (int i = from; i < count; i++) {
             if (kept(i) && nameIs(i, name)) {
                 return i;
@@ -395,6 +458,7 @@ public final class HeadFields extends MapOnlyHeaders {
         }
         added[addedLen++] = name;
         added[addedLen++] = v;
+        names |= sign(name);
         return this;
     }
 
@@ -414,6 +478,9 @@ public final class HeadFields extends MapOnlyHeaders {
             map.remove(name);
             return this;
         }
+        if (!mayHold(name)) {
+            return this;
+        }
         for (int i = 0; i < count; i++) {
             if (kept(i) && nameIs(i, name)) {
                 markRemoved(i);
@@ -421,7 +488,7 @@ public final class HeadFields extends MapOnlyHeaders {
         }
         if (added != null) {
             for (int j = addedCount() - 1; j >= 0; j--) {
-                if (AsciiString.contentEqualsIgnoreCase(added[2 * j], name)) {
+                if (addedIs(j, name)) {
                     System.arraycopy(added, 2 * j + 2, added, 2 * j, addedLen - 2 * j - 2);
                     added[--addedLen] = null;
                     added[--addedLen] = null;

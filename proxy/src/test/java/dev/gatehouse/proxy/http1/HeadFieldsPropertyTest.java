@@ -28,7 +28,8 @@ class HeadFieldsPropertyTest {
     }
 
     private static final String[] NAMES = {"Connection", "connection", "Via", "X-A", "x-a", "Set-Cookie", "Content-Length",
-            "Transfer-Encoding", "Keep-Alive", "x-request-id"};
+            "Transfer-Encoding", "Keep-Alive", "x-request-id", "TE", "Upgrade", "Trailer", "Proxy-Connection",
+            "X-Forwarded-Host", "X-Forwarded-Proto", "x-forwarded-port", "Host", "apikey", "X-Consumer-ID"};
     private static final String[] VALUES = {"close", "keep-alive, X-A", "1.1 a", "v", "", "chunked", "a, close ,b"};
 
     private static java.util.List<String> text(HttpHeaders h) {
