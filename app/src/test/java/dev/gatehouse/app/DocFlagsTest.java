@@ -43,7 +43,7 @@ class DocFlagsTest {
             "--mode", "--small", "--services", "--routes", "--upstreams", "--endpoints", "--consumers", "--edits", "--rollout",
             "--rollout-seconds", "--phase-seconds", "--sync-seconds", "--controller-heap", "--proxy-heap", "--local-heap", "--local-jvm-options", "--no-build", "--out",
             "--before", "--runs", "--api", "--baseline-proxy-jar", "--fill-only", "--full", "--jfr", "--loads", "--keep",
-            "--idle", "--window");
+            "--idle", "--window", "--priority", "--sched", "--records");
 
     /** Every long option in the usage help of every gatehouse command ({@code --[no-]x} gives both forms). */
     static Set<String> gatehouseFlags() {
