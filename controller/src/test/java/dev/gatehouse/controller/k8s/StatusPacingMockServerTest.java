@@ -34,6 +34,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @EnableKubernetesMockClient(crud = true)
 class StatusPacingMockServerTest {
+    /** The mock server's watch close can hold its event loop past the teardown's 10 s (ControllerMockServerTest). */
+    @org.junit.jupiter.api.AfterEach
+    void mockServerSettled() throws InterruptedException {
+        ControllerMockServerTest.awaitMockServerSettled();
+    }
+
     static final int ROUTES = 300;
     static final Duration QUIET = Duration.ofMillis(1500);
     KubernetesMockServer server;
