@@ -53,6 +53,14 @@ public final class Backend implements AutoCloseable {
         server.start();
     }
 
+    /** A loopback port nothing listens on any more (a backend started and closed): a target that refuses. */
+    public static int deadPort() throws IOException {
+        Backend gone = new Backend("gone");
+        int port = gone.port();
+        gone.close();
+        return port;
+    }
+
     public int port() {
         return server.getAddress().getPort();
     }

@@ -213,4 +213,16 @@ public final class Fixtures {
                     queryParams, filters, directStatus, directShare);
         }
     }
+
+    /** The JSON lines of an access-log file, blank lines skipped; read once the proxy has written them. */
+    static List<com.fasterxml.jackson.databind.JsonNode> accessLog(java.nio.file.Path file) throws java.io.IOException {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<com.fasterxml.jackson.databind.JsonNode> out = new ArrayList<>();
+        for (String line : java.nio.file.Files.readAllLines(file)) {
+            if (!line.isBlank()) {
+                out.add(json.readTree(line));
+            }
+        }
+        return out;
+    }
 }

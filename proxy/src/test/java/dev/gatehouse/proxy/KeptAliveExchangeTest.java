@@ -1,7 +1,6 @@
 package dev.gatehouse.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.config.Consumer;
 import dev.gatehouse.config.KeyDigest;
 import dev.gatehouse.config.Route;
@@ -14,9 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +30,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * upstream, not its upstream connection when the client left mid-response.
  */
 class KeptAliveExchangeTest extends ProxyTestBase {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String KEY = "s3cret-alice-key";
 
     private static Snapshot snapshot(int... ports) {
@@ -50,23 +46,6 @@ class KeptAliveExchangeTest extends ProxyTestBase {
         return log.stream().filter(n -> n.get("request_id").asText().equals(requestId)).findFirst().orElseThrow();
     }
 
-    private static List<JsonNode> lines(Path file) throws IOException {
-        List<JsonNode> out = new ArrayList<>();
-        for (String l : Files.readString(file).split("\n")) {
-            if (!l.isBlank()) {
-                out.add(JSON.readTree(l));
-            }
-        }
-        return out;
-    }
-
-    private static int deadPort() throws IOException {
-        Backend gone = new Backend("gone");
-        int port = gone.port();
-        gone.close();
-        return port;
-    }
-
     /**
      * Keyed POSTs with a body and open GETs alternate on one connection over a live and a refusing
      * target, so some requests are retried after one that was not (and the other way round).
@@ -75,7 +54,7 @@ class KeptAliveExchangeTest extends ProxyTestBase {
     void aKeptAliveConnectionsRetriedRequestsCarryNothingOfTheRequestsBefore(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("access.log");
         Backend live = backend("live");
-        int dead = deadPort();
+        int dead = Backend.deadPort();
         proxy = ProxyServer.start(Fixtures.config(), new SimpleMeterRegistry(), AccessLogDestination.file(file));
         assertThat(proxy.apply(snapshot(dead, live.port()))).isEmpty();
         int n = 8;
@@ -109,7 +88,7 @@ class KeptAliveExchangeTest extends ProxyTestBase {
                 assertThat(s.bodyBytes()).isZero();
             }
         }
-        List<JsonNode> log = lines(file);
+        List<JsonNode> log = Fixtures.accessLog(file);
         assertThat(log).hasSize(n);
         int retried = 0;
         for (int i = 0; i < n; i++) {
@@ -166,7 +145,7 @@ class KeptAliveExchangeTest extends ProxyTestBase {
         assertThat(b.seen.get(1).bodyBytes()).isEqualTo(3);
         assertThat(b.seen.get(2).header("x-consumer-username")).isNull();
         assertThat(b.seen.get(2).bodyBytes()).isZero();
-        List<JsonNode> log = lines(file);
+        List<JsonNode> log = Fixtures.accessLog(file);
         assertThat(log).hasSize(requests.length);
         assertThat(line(log, "p-2").get("target").isNull()).as("a refused request after a served one").isTrue();
         assertThat(line(log, "p-2").get("upstream_latency_ms").isNull()).isTrue();

@@ -27,17 +27,10 @@ class RetryTest extends ProxyTestBase {
                 List.of(upstream), List.of()))).isEmpty();
     }
 
-    private static int deadPort() throws IOException {
-        Backend gone = new Backend("gone");
-        int port = gone.port();
-        gone.close();
-        return port;
-    }
-
     @Test
     void requestsGoToTheLiveTargetAtOnceWhenOneIsDown() throws Exception {
         Backend live = backend("live");
-        serve(service("default/s", "default/u"), upstream("default/u", live.port(), deadPort()));
+        serve(service("default/s", "default/u"), upstream("default/u", live.port(), Backend.deadPort()));
         long start = System.nanoTime();
         for (int i = 0; i < 50; i++) {
             TestClient.Response r = TestClient.get(proxy.port(), "/" + i);
@@ -62,7 +55,7 @@ class RetryTest extends ProxyTestBase {
 
     @Test
     void allTargetsRefusingIs502() throws Exception {
-        serve(service("default/s", "default/u"), upstream("default/u", deadPort(), deadPort()));
+        serve(service("default/s", "default/u"), upstream("default/u", Backend.deadPort(), Backend.deadPort()));
         TestClient.Response r = TestClient.get(proxy.port(), "/");
         assertThat(r.status()).isEqualTo(502);
         assertThat(r.body()).startsWith("{\"message\":\"An invalid response was received from the upstream server\"");

@@ -197,16 +197,21 @@ class TlsRecordsTest extends TlsTestBase {
         }
     }
 
+    /** The proxy on {@code provider}, one route to {@code targetPort}, api.example.com's certificate. */
+    private void serveTls(TlsProvider provider, int targetPort) throws Exception {
+        proxy = ProxyServer.start(Fixtures.config().withTls(TlsConfig.on(0).withProvider(provider)), new SimpleMeterRegistry());
+        assertThat(proxy.apply(new Snapshot(1, List.of(service("default/s", "default/u")),
+                List.of(route("default/r", "default/s").paths("/").build()), List.of(upstream("default/u", targetPort)),
+                List.of(), List.of(leaf.certificate("default/api-tls", "api.example.com"))))).isEmpty();
+    }
+
     @ParameterizedTest
     @EnumSource(value = TlsProvider.class, names = {"OPENSSL", "JDK"})
     void aSmallResponseIsOneTlsRecordHeadAndBodyTogether(TlsProvider provider) throws Exception {
         String body = "Hello from my service";
         OneWriteTarget target = new OneWriteTarget(body, null);
         closeables.add(target);
-        proxy = ProxyServer.start(Fixtures.config().withTls(TlsConfig.on(0).withProvider(provider)), new SimpleMeterRegistry());
-        assertThat(proxy.apply(new Snapshot(1, List.of(service("default/s", "default/u")),
-                List.of(route("default/r", "default/s").paths("/").build()), List.of(upstream("default/u", target.port())),
-                List.of(), List.of(leaf.certificate("default/api-tls", "api.example.com"))))).isEmpty();
+        serveTls(provider, target.port());
 
         try (RecordClient c = new RecordClient(proxy.tlsPort())) {
             String request = "GET / HTTP/1.1\r\nHost: api.example.com\r\n\r\n";
@@ -229,10 +234,7 @@ class TlsRecordsTest extends TlsTestBase {
         closeables.add(bodyGate::countDown); // a connection still waiting at the end lets go first
         OneWriteTarget target = new OneWriteTarget(body, bodyGate);
         closeables.add(target);
-        proxy = ProxyServer.start(Fixtures.config().withTls(TlsConfig.on(0).withProvider(provider)), new SimpleMeterRegistry());
-        assertThat(proxy.apply(new Snapshot(1, List.of(service("default/s", "default/u")),
-                List.of(route("default/r", "default/s").paths("/").build()), List.of(upstream("default/u", target.port())),
-                List.of(), List.of(leaf.certificate("default/api-tls", "api.example.com"))))).isEmpty();
+        serveTls(provider, target.port());
 
         try (RecordClient c = new RecordClient(proxy.tlsPort())) {
             c.send(ByteBuffer.wrap("GET / HTTP/1.1\r\nHost: api.example.com\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));

@@ -1,7 +1,6 @@
 package dev.gatehouse.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import com.sun.net.httpserver.HttpServer;
 import dev.gatehouse.config.Snapshot;
@@ -22,7 +21,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,7 +44,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Timeout(60)
 class TracingTest extends ProxyTestBase {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
     private static final String CLIENT_SPAN = "00f067aa0ba902b7";
     private static final HexFormat HEX = HexFormat.of();
@@ -125,30 +122,12 @@ class TracingTest extends ProxyTestBase {
         return HEX.formatHex(b.toByteArray());
     }
 
-    /** The access log's lines; call once the proxy is closed (it writes what is queued then). */
-    private static List<JsonNode> logLines(Path file) throws Exception {
-        List<JsonNode> out = new ArrayList<>();
-        for (String line : Files.readAllLines(file)) {
-            if (!line.isBlank()) {
-                out.add(JSON.readTree(line));
-            }
-        }
-        return out;
-    }
-
-    private static int deadPort() throws IOException {
-        Backend gone = new Backend("gone");
-        int port = gone.port();
-        gone.close();
-        return port;
-    }
-
     @Test
     void aSampledRequestIsAChildOfTheClientsSpanAndTheTargetAChildOfTheProxys(@TempDir Path dir) throws Exception {
         Path log = dir.resolve("access.log");
         // the first target refuses: one retry, the same trace context on both attempts
         Backend backend = backend("b");
-        serve(tracing(1.0), log, deadPort(), backend.port());
+        serve(tracing(1.0), log, Backend.deadPort(), backend.port());
         TestClient.Response r = TestClient.get(proxy.port(), "/orders/1", "traceparent", "00-" + TRACE + "-" + CLIENT_SPAN + "-01",
                 "tracestate", "vendor=abc,other=x", "X-Request-Id", "req-t1");
         assertThat(r.status()).isEqualTo(200);
@@ -179,7 +158,7 @@ class TracingTest extends ProxyTestBase {
 
         proxy.close();
         proxy = null;
-        JsonNode line = logLines(log).get(0);
+        JsonNode line = Fixtures.accessLog(log).get(0);
         assertThat(line.get("trace_id").asText()).isEqualTo(TRACE);
         assertThat(line.get("retries").asInt()).isEqualTo(1);
     }
@@ -262,7 +241,7 @@ class TracingTest extends ProxyTestBase {
 
     @Test
     void aFailedExchangeIsAnErrorSpan() throws Exception {
-        serve(tracing(1.0), null, deadPort());
+        serve(tracing(1.0), null, Backend.deadPort());
         assertThat(TestClient.get(proxy.port(), "/").status()).isEqualTo(502);
         Span span = collector.next();
         assertThat(attributes(span)).containsEntry("http.response.status_code", 502L);
@@ -283,6 +262,6 @@ class TracingTest extends ProxyTestBase {
         assertThat(backend.seen.get(1).header("traceparent")).isNull();
         proxy.close();
         proxy = null;
-        assertThat(logLines(log)).hasSize(2).allSatisfy(line -> assertThat(line.has("trace_id")).isFalse());
+        assertThat(Fixtures.accessLog(log)).hasSize(2).allSatisfy(line -> assertThat(line.has("trace_id")).isFalse());
     }
 }
