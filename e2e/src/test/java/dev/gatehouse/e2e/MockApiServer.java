@@ -5,12 +5,19 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.ByteString;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.Response;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The Fabric8 mock API server in CRUD mode, standing in for a cluster, with its clients.
@@ -23,9 +30,14 @@ final class MockApiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MockApiServer.class);
     private final KubernetesMockServer server;
     private final List<KubernetesClient> clients = new ArrayList<>();
+    private final ExecutorService closer = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "mock-watch-close");
+        t.setDaemon(true);
+        return t;
+    });
 
     MockApiServer() {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new OffLoopCloseDispatcher(closer), false);
         server.init();
     }
 
@@ -55,6 +67,93 @@ final class MockApiServer implements AutoCloseable {
             server.destroy();
         } catch (IllegalStateException e) {
             LOG.warn("event=test.mock_server_close_timeout error=\"{}\"", e.getMessage());
+        }
+        closer.shutdown();
+    }
+
+    /**
+     * Test environment, not product. The mock server's watch listener, when a watch closes, waits
+     * (up to a minute) for its sender thread to stop, on the server's event loop; that sender may
+     * itself be waiting (10 s per message) for a write the blocked event loop would do. While it
+     * waits, every request on that loop stalls: a controller stopped mid-test stalled the others'
+     * lease renewals past a 30 s bound in a clean-clone run. A real API server does not. Here a
+     * watch's close and failure callbacks run on a thread of their own, so the event loop never
+     * waits on them; every other callback is passed through unchanged, on the loop.
+     */
+    static final class OffLoopCloseDispatcher extends KubernetesCrudDispatcher {
+        private final ExecutorService closer;
+
+        OffLoopCloseDispatcher(ExecutorService closer) {
+            this.closer = closer;
+        }
+
+        @Override
+        public MockResponse handleWatch(String path) {
+            MockResponse response = super.handleWatch(path);
+            WebSocketListener watch = response.getWebSocketListener();
+            return watch == null ? response : response.withWebSocketUpgrade(new OffLoopClose(watch, closer));
+        }
+    }
+
+    private static final class OffLoopClose extends WebSocketListener {
+        private final WebSocketListener watch;
+        private final ExecutorService closer;
+
+        OffLoopClose(WebSocketListener watch, ExecutorService closer) {
+            this.watch = watch;
+            this.closer = closer;
+        }
+
+        @Override
+        public void onBeforeAccept(WebSocket ws, Response response) {
+            watch.onBeforeAccept(ws, response);
+        }
+
+        @Override
+        public void onOpen(WebSocket ws, Response response) {
+            watch.onOpen(ws, response);
+        }
+
+        @Override
+        public void onMessage(WebSocket ws, String text) {
+            watch.onMessage(ws, text);
+        }
+
+        @Override
+        public void onMessage(WebSocket ws, ByteString bytes) {
+            watch.onMessage(ws, bytes);
+        }
+
+        @Override
+        public void onMessage(WebSocket ws, byte[] bytes) {
+            watch.onMessage(ws, bytes);
+        }
+
+        @Override
+        public void onPing(WebSocket ws, byte[] bytes) {
+            watch.onPing(ws, bytes);
+        }
+
+        @Override
+        public void onClosing(WebSocket ws, int code, String reason) {
+            watch.onClosing(ws, code, reason);
+        }
+
+        @Override
+        public void onClosed(WebSocket ws, int code, String reason) {
+            closer.execute(() -> {
+                long start = System.nanoTime();
+                watch.onClosed(ws, code, reason);
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                if (ms > 1_000) {
+                    LOG.info("event=test.mock_watch_close_slow ms={} (off the event loop: requests went on meanwhile)", ms);
+                }
+            });
+        }
+
+        @Override
+        public void onFailure(WebSocket ws, Throwable t, Response response) {
+            closer.execute(() -> watch.onFailure(ws, t, response));
         }
     }
 }

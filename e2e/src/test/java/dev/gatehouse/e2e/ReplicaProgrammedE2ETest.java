@@ -39,9 +39,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * proxies, only the leader writes status, and the leader counts the proxies of the other replicas
  * from the reports they keep in their own Leases. Two (or three) real controllers on one Fabric8
  * mock server (CRUD mode), the real channel, and test proxies that can refuse an object or hold
- * their answer. Lease durations are 2 s, reports written at most every 100 ms; the waits are
- * generous because the mock server stalls for up to 10 s after a controller's watches close
- * ({@link Cluster#awaitResponsive}).
+ * their answer. Lease durations are 2 s, reports written at most every 100 ms. A replica stopped
+ * mid-test closes its watches; {@link MockApiServer} runs the mock's watch-close work off its event
+ * loop, so the others' lease renewals are not held up meanwhile.
  */
 class ReplicaProgrammedE2ETest {
     static final Duration WAIT = Duration.ofSeconds(30);
