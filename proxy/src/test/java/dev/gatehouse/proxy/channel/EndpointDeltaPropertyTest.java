@@ -124,7 +124,11 @@ class EndpointDeltaPropertyTest {
         late.forEach(m -> controller.deliver(applier, m));
         controller.reconnect(applier); // a connection's hello always converges
         Snapshot latest = versions.get(versions.size() - 1);
-        assertThat(proxy.current()).isEqualTo(latest);
+        // converged means the latest content: a proxy whose content hash is the latest's is up to date
+        // (ProxySession's channel.up-to-date) whatever version number it holds, as when versions went
+        // A -> B -> A with both messages dropped; its next delta then resyncs on the version
+        assertThat(SnapshotCodec.contentHash(proxy.current())).isEqualTo(SnapshotCodec.contentHash(latest));
+        assertThat(proxy.current().withVersion(0)).isEqualTo(latest.withVersion(0));
         assertThat(view(proxy.compiled())).isEqualTo(view(CompiledSnapshot.compile(latest)));
         assertThat(liveTargets()).isEqualTo(targetsOfSnapshot(latest));
     }
