@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy.forward;
 
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -14,8 +15,10 @@ import java.util.concurrent.TimeUnit;
  * {@link ClientHandler}, the HTTP/2 connection, the preface sniffer); the check repeats every
  * timeout while the connection stays open and silent.
  *
- * <p>Activity is a read batch, a flush (what the proxy wrote goes out) and a change of
- * writability (the client took bytes, or stopped taking them). Netty's {@code IdleStateHandler}
+ * <p>Activity is a read batch, a flush (what the proxy wrote goes out), a change of writability
+ * (the client took bytes, or stopped taking them) and, seen when the timer fires, a change of the
+ * bytes waiting in the connection's outbound buffer since the last check (the client is taking them
+ * slowly). Netty's {@code IdleStateHandler}
  * counted a write when it completed, so it listened to every write's promise and turned a void
  * promise into a new one: a promise and a listener per response write. Counting the flush keeps
  * the rule for the cases the timeout is for: a client that stops reading its response stops the
@@ -33,6 +36,11 @@ public final class ClientIdle extends ChannelDuplexHandler implements Runnable {
     /** A read batch is under way: its end records the time; a check meanwhile sees activity. */
     private boolean reading;
     private ScheduledFuture<?> timer;
+    /**
+     * The bytes waiting in the connection's outbound buffer after the last flush or check: a change
+     * seen by the next check is the client taking bytes.
+     */
+    private long pendingAtCheck;
     /** 0 before the timer started, 1 while it runs, 2 once stopped (it never starts again). */
     private int state;
 
@@ -119,6 +127,12 @@ public final class ClientIdle extends ChannelDuplexHandler implements Runnable {
     public void flush(ChannelHandlerContext ctx) {
         lastActivity = System.nanoTime();
         ctx.flush();
+        pendingAtCheck = pending(); // what this flush could not send yet is not the client's progress
+    }
+
+    private long pending() {
+        ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
+        return out == null ? 0 : out.totalPendingWriteBytes();
     }
 
     @Override
@@ -126,7 +140,13 @@ public final class ClientIdle extends ChannelDuplexHandler implements Runnable {
         if (state != 1 || !ctx.channel().isOpen()) {
             return; // stopped while this run was already queued
         }
-        long silent = reading ? 0 : System.nanoTime() - lastActivity;
+        long now = System.nanoTime();
+        long pending = pending();
+        if (pending != pendingAtCheck) {
+            pendingAtCheck = pending;
+            lastActivity = now; // what waited to go out moved: the client is taking the response
+        }
+        long silent = reading ? 0 : now - lastActivity;
         if (silent < timeoutNanos) {
             timer = ctx.executor().schedule(this, timeoutNanos - silent, TimeUnit.NANOSECONDS);
             return;
