@@ -10,7 +10,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -187,12 +186,7 @@ class KeptAliveExchangeTest extends ProxyTestBase {
             }
         }
         assertThat(raw.connections()).as("every request on one upstream connection").isEqualTo(1);
-        ByteArrayOutputStream received = raw.received.get(0);
-        String wire;
-        synchronized (received) {
-            wire = received.toString(StandardCharsets.ISO_8859_1);
-        }
-        assertThat(wire).isEqualTo(
+        assertThat(raw.wire(0)).isEqualTo(
                 "GET /open/1 HTTP/1.1\r\nx-request-id: q-1\r\n" + fields + "\r\n"
                 + "POST /open/2 HTTP/1.1\r\nContent-Type: text/plain\r\nx-request-id: q-2\r\ncontent-length: 11\r\n" + fields
                 + "\r\nhello world"
