@@ -157,6 +157,47 @@ class KeptAliveExchangeTest extends ProxyTestBase {
     }
 
     /**
+     * A POST with a body pipelined behind a proxied GET, and a chunked one behind it, in one
+     * write: each waits until the request before it is answered, and the target reads every
+     * request's exact bytes — request line, fields, framing and body — on one connection. (A body
+     * taken from the waiting queue after the previous exchange finished on the target's read was
+     * once written and never flushed: the POST hung until the client gave up.)
+     */
+    @Test
+    void aPostPipelinedBehindAProxiedGetReachesTheTargetByteForByte() throws Exception {
+        RawBackend raw = new RawBackend();
+        closeables.add(raw);
+        proxy = ProxyServer.start(Fixtures.config());
+        assertThat(proxy.apply(snapshot(raw.port()))).isEmpty();
+        String fields = "x-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\nx-forwarded-host: h\r\n"
+                + "x-forwarded-port: " + proxy.port() + "\r\nvia: 1.1 gatehouse\r\nhost: 127.0.0.1:" + raw.port() + "\r\n";
+        try (TestClient c = new TestClient(proxy.port())) {
+            c.write("GET /open/1 HTTP/1.1\r\nHost: h\r\nX-Request-Id: q-1\r\n\r\n"
+                    + "POST /open/2 HTTP/1.1\r\nHost: h\r\nX-Request-Id: q-2\r\nContent-Type: text/plain\r\n"
+                    + "Content-Length: 11\r\n\r\nhello world"
+                    + "POST /open/3 HTTP/1.1\r\nHost: h\r\nX-Request-Id: q-3\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "5\r\nfirst\r\n6\r\nsecond\r\n0\r\n\r\n");
+            String[] answers = {"GET /open/1", "POST /open/2", "POST /open/3"};
+            for (int i = 0; i < answers.length; i++) {
+                TestClient.Response r = c.read(false);
+                assertThat(r.status()).as("pipelined request %d", i + 1).isEqualTo(200);
+                assertThat(r.header("x-request-id")).isEqualTo("q-" + (i + 1));
+                assertThat(r.body()).isEqualTo(answers[i]);
+            }
+        }
+        assertThat(raw.connections()).as("every request on one upstream connection").isEqualTo(1);
+        assertThat(raw.wire(0)).isEqualTo(
+                "GET /open/1 HTTP/1.1\r\nx-request-id: q-1\r\n" + fields + "\r\n"
+                + "POST /open/2 HTTP/1.1\r\nContent-Type: text/plain\r\nx-request-id: q-2\r\ncontent-length: 11\r\n" + fields
+                + "\r\nhello world"
+                + "POST /open/3 HTTP/1.1\r\nx-request-id: q-3\r\ntransfer-encoding: chunked\r\n" + fields + "\r\n"
+                + "5\r\nfirst\r\n6\r\nsecond\r\n0\r\n\r\n");
+        assertThat(raw.requests).extracting(r -> new String(r.body(), StandardCharsets.ISO_8859_1))
+                .containsExactly("", "hello world", "firstsecond");
+        assertThat(raw.leftover()).isEmpty();
+    }
+
+    /**
      * A client that leaves mid-response: its exchange is abandoned, never started again, and its
      * upstream connection is closed, not pooled; the next request (on a new connection) goes over
      * a new upstream connection and gets its own, complete answer.

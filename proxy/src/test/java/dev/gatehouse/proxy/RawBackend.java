@@ -82,6 +82,14 @@ public final class RawBackend implements AutoCloseable {
         return ("HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1);
     }
 
+    /** Every byte connection {@code connection} (in accept order) received so far, as ISO-8859-1 text. */
+    public String wire(int connection) {
+        ByteArrayOutputStream b = received.get(connection);
+        synchronized (b) {
+            return b.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+
     /** Bytes received that are not part of a request this backend parsed, over all connections. */
     public String leftover() {
         StringBuilder all = new StringBuilder();

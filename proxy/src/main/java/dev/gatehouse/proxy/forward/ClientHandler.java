@@ -34,7 +34,7 @@ import java.util.ArrayDeque;
  * The last handler of an HTTP/1.1 client connection (after the {@code RequestGate}), its
  * {@link Downstream} ({@link Http1Response} the response sink): one {@link Exchange} at a time.
  * {@code AUTO_READ} is off: it reads when it waits for a request or the exchange takes more body.
- * Pipelined requests wait in order. An {@code IdleStateHandler} in front reports a connection
+ * Pipelined requests wait in order. A {@link ClientIdle} in front reports a connection
  * silent for the client idle timeout ({@link #userEventTriggered}).
  */
 public final class ClientHandler extends ChannelInboundHandlerAdapter implements Downstream {

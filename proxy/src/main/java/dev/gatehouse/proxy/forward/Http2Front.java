@@ -19,7 +19,7 @@ import static java.util.Objects.requireNonNull;
  * {@code h2} on the TLS port. The pipeline:
  *
  * <pre>
- * idle (IdleStateHandler) → h2-guard ({@link Http2FrameGuard}) → h2 ({@link Http2ClientConnection}, Netty's Http2ConnectionHandler)
+ * idle ({@link ClientIdle}) → h2-guard ({@link Http2FrameGuard}) → h2 ({@link Http2ClientConnection}, Netty's Http2ConnectionHandler)
  *   its frame listener ({@link Http2Streams}) runs one {@link Http2ServerStream} per stream: no channel, no pipeline per stream
  * </pre>
  *

@@ -18,7 +18,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseEncoder;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
@@ -142,7 +141,7 @@ public final class Tunnel {
                 upstream.remoteAddress());
 
         ChannelPipeline cp = client.pipeline();
-        remove(cp, IdleStateHandler.class);
+        remove(cp, ClientIdle.class);
         remove(cp, RequestGate.class);
         remove(cp, HttpResponseEncoder.class);
         cp.replace(handler, "tunnel", t.clientSide);

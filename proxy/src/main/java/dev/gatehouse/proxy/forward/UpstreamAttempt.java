@@ -2,6 +2,7 @@ package dev.gatehouse.proxy.forward;
 
 import dev.gatehouse.config.Service;
 import dev.gatehouse.proxy.balance.Peer;
+import dev.gatehouse.proxy.http1.ParsedRequest;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -109,7 +110,7 @@ final class UpstreamAttempt implements Deadlines.Expiry, ChannelFutureListener {
         channel = ch;
         deadlines = ch.pipeline().get(UpstreamHandler.class).attach(this);
         HttpRequest head = exchange.headFor(peer, !protocol.http2());
-        endInHead = head instanceof LastHttpContent;
+        endInHead = head instanceof LastHttpContent || head instanceof ParsedRequest p && p.endsInHead();
         sentNanos = System.nanoTime();
         deadlines.start(ch, timeouts, this);
         ch.writeAndFlush(head).addListener(this);

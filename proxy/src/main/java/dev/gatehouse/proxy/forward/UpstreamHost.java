@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy.forward;
 
 import dev.gatehouse.proxy.balance.Peer;
+import dev.gatehouse.proxy.http1.ParsedRequest;
 import dev.gatehouse.proxy.routing.RequestHost;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -20,7 +21,8 @@ final class UpstreamHost {
      * {@code host:port}). A bodiless request to an HTTP/1.1 target gets its head and its (empty)
      * end as one message over the same headers, so the encoder makes one buffer and the attempt
      * one write, one promise and one flush where a head and a separate empty end took two of
-     * each; the bytes on the wire are the same.
+     * each; the bytes on the wire are the same. A head the proxy decoded ({@link ParsedRequest})
+     * is marked instead ({@link ParsedRequest#endInHead}), so no message is made for it.
      *
      * @param clientHost  the Host the client asked for, or null
      * @param endInHead   the request is bodiless by its HTTP/1.1 framing and the target speaks
@@ -33,6 +35,10 @@ final class UpstreamHost {
             h.set(HttpHeaderNames.HOST, hostHeader != null ? hostHeader : hostOf(peer));
         } else {
             h.set(HttpHeaderNames.HOST, clientHost.authority());
+        }
+        if (request instanceof ParsedRequest p) {
+            p.endInHead(endInHead); // the encoder writes its end with it (no object per request)
+            return request;
         }
         if (endInHead) {
             return new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(), Unpooled.EMPTY_BUFFER,

@@ -22,6 +22,8 @@ public final class ParsedRequest extends ParsedHead implements HttpRequest {
     private String requestId;
     /** The Host value the gate checked (a view over the head's bytes); null when none or before the gate ran. */
     private CharSequence host;
+    /** The head goes to an HTTP/1.1 target with its (empty) end: see {@link #endInHead(boolean)}. */
+    private boolean endInHead;
 
     ParsedRequest(HttpMethod method, String uri, HttpVersion version, HeadFields fields, boolean chunked, long contentLength) {
         super(version, fields);
@@ -67,6 +69,22 @@ public final class ParsedRequest extends ParsedHead implements HttpRequest {
     /** Called by the gate once it checked the request's one Host value. */
     public void host(CharSequence checked) {
         this.host = checked;
+    }
+
+    /**
+     * Whether this head, written to an HTTP/1.1 target's connection, also ends the request (a
+     * bodiless one): its encoder ({@link UpstreamCodec}) then writes the head and the request's
+     * end as one buffer, the same bytes as for a {@code FullHttpRequest} over these fields with
+     * no content, without making one per request. Set for each attempt before its head is
+     * written, and read by the encoder within that write.
+     */
+    public void endInHead(boolean end) {
+        this.endInHead = end;
+    }
+
+    /** See {@link #endInHead(boolean)}. */
+    public boolean endsInHead() {
+        return endInHead;
     }
 
     @Override

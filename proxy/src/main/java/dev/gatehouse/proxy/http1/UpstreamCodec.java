@@ -1,11 +1,13 @@
 package dev.gatehouse.proxy.http1;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestEncoder;
+import io.netty.handler.codec.http.LastHttpContent;
 
 import java.util.List;
 
@@ -46,6 +48,16 @@ public final class UpstreamCodec extends CombinedChannelDuplexHandler<ResponseDe
                 decoder.requestSent(req.method());
             }
             super.encode(ctx, msg, out);
+            if (msg instanceof ParsedRequest p && p.endsInHead()) {
+                // the request's end right behind its head, as for a FullHttpRequest with no content:
+                // the encoder adds nothing but an empty buffer for it (no chunked framing on a bodiless
+                // request), which is dropped so the write stays one buffer
+                int n = out.size();
+                super.encode(ctx, LastHttpContent.EMPTY_LAST_CONTENT, out);
+                if (out.size() == n + 1 && out.get(n) == Unpooled.EMPTY_BUFFER) {
+                    out.remove(n);
+                }
+            }
         }
 
         /** A head the proxy decoded ({@link ParsedRequest}) is written as ranges of its received bytes plus the edits. */
