@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy;
 
 import dev.gatehouse.proxy.forward.ClientHandler;
+import dev.gatehouse.proxy.forward.ClientIdle;
 import dev.gatehouse.proxy.forward.DataPlane;
 import dev.gatehouse.proxy.forward.Http2Front;
 import dev.gatehouse.proxy.forward.UpstreamPool;
@@ -17,7 +18,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -112,7 +112,7 @@ final class ClientPipeline {
         }
         ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
         clients.add(ch);
-        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        ch.pipeline().addLast("idle", new ClientIdle(limits.idleTimeout().toMillis()));
         return true;
     }
 
