@@ -131,6 +131,16 @@ for peer in "${PEERS[@]:1}" nginx; do
   wrk_load "https://127.0.0.1:${PORT[$peer]}/" 5 'Connection: close' >/dev/null
   h2_load "https://127.0.0.1:${PORT[$peer]}/" 3 >/dev/null
 done
+# The three loads once more, in the rounds' order, after each peer sat idle as it will between rounds:
+# the keep-alive path was compiled before the handshake and h2 loads ran, so round 1's keep-alive load
+# met code built on its own profile alone and recompiled it while measured (round 1 was Gatehouse's worst
+# keep-alive round, at a full core, in each run whose rounds are on the page: docs/benchmarks.md, "A new
+# TLS connection on io_uring").
+for peer in "${PEERS[@]:1}"; do
+  wrk_load "https://127.0.0.1:${PORT[$peer]}/" 3 >/dev/null
+  wrk_load "https://127.0.0.1:${PORT[$peer]}/" 3 'Connection: close' >/dev/null
+  h2_load "https://127.0.0.1:${PORT[$peer]}/" 3 >/dev/null
+done
 
 RESULTS="$WORK/results.tsv"
 : > "$RESULTS"
