@@ -268,7 +268,8 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
      */
     private void closeAfterResponse() {
         Channel ch = ctx.channel();
-        ClientIdle idle = ch.hasAttr(ClientTls.KEY) ? ctx.pipeline().get(ClientIdle.class) : null;
+        // the attribute's value, not its presence: reading it (RequestPlan) makes it on a cleartext channel too
+        ClientIdle idle = ch.attr(ClientTls.KEY).get() != null ? ctx.pipeline().get(ClientIdle.class) : null;
         if (idle != null) {
             idle.hold();
             try {
@@ -282,6 +283,9 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
                 return;
             }
         }
+        ctx.flush();
+        // the empty write's future completes once what was flushed before it is written (and at once
+        // when the encoder passes it on before the flush: hence the flush first)
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
