@@ -58,14 +58,14 @@ gatehouse() { # name provider transport port tls-port status-port
     -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse" "${EXTRA_OWN_TRANSPORT[@]}" \
     --default-certificate-secret default/bench-tls --tls-provider "$2" --transport "$3" \
     --address 127.0.0.1 --port "$4" --tls-port "$5" --status-port "$6" --access-log off > "$WORK/$1.log" 2>&1 &
-  PIDS+=($!)
   echo $!
 }
-GH_PID=$(gatehouse gatehouse-openssl openssl "$TRANSPORT" "$GH" "$GHT" "$GHS")
-GJ_PID=$(gatehouse gatehouse-jdk jdk "$TRANSPORT" "$GJ" "$GJT" "$GJS")
+# $(...) runs gatehouse() in a subshell, whose PIDS+= the exit trap never sees: the parent adds them
+GH_PID=$(gatehouse gatehouse-openssl openssl "$TRANSPORT" "$GH" "$GHT" "$GHS"); PIDS+=("$GH_PID")
+GJ_PID=$(gatehouse gatehouse-jdk jdk "$TRANSPORT" "$GJ" "$GJT" "$GJS"); PIDS+=("$GJ_PID")
 GU_PID=""
 if [ "${GATEHOUSE_URING:-1}" != 0 ]; then
-  GU_PID=$(gatehouse gatehouse-uring openssl io_uring "$GU" "$GUT" "$GUS")
+  GU_PID=$(gatehouse gatehouse-uring openssl io_uring "$GU" "$GUT" "$GUS"); PIDS+=("$GU_PID")
 fi
 
 for i in $(seq 1 150); do
