@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import static dev.gatehouse.proxy.Fixtures.route;
 import static dev.gatehouse.proxy.Fixtures.service;
@@ -80,29 +81,34 @@ class TlsCloseNotifyTest extends TlsTestBase {
 
     /** A keep-alive HTTP/1.1 client over TLS; the responses it reads go to {@code responses}. */
     private Channel connect(LinkedBlockingQueue<Integer> responses) throws Exception {
-        SslContext tls = SslContextBuilder.forClient().trustManager(ca.ca()).build();
-        Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
-                .handler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel c) {
-                        c.pipeline().addLast(tls.newHandler(c.alloc(), "api.example.com", proxy.tlsPort()))
-                                .addLast(new HttpClientCodec())
-                                .addLast(new HttpObjectAggregator(1 << 16))
-                                .addLast(new SimpleChannelInboundHandler<FullHttpResponse>() {
-                                    @Override
-                                    protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse res) {
-                                        responses.add(res.status().code());
-                                    }
-                                });
-                    }
-                })
-                .connect("127.0.0.1", proxy.tlsPort()).sync().channel();
+        Channel ch = open(1 << 16, res -> responses.add(res.status().code()));
         assertThat(ch.pipeline().get(SslHandler.class).handshakeFuture().await(10, TimeUnit.SECONDS)).isTrue();
         FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/a");
         req.headers().set(HttpHeaderNames.HOST, "api.example.com");
         ch.writeAndFlush(req);
         assertThat(responses.poll(10, TimeUnit.SECONDS)).isEqualTo(200);
         return ch;
+    }
+
+    /** An HTTP/1.1 client over TLS to the proxy (SNI {@code api.example.com}); each whole response goes to {@code onResponse}. */
+    private Channel open(int maxContent, Consumer<FullHttpResponse> onResponse) throws Exception {
+        SslContext tls = SslContextBuilder.forClient().trustManager(ca.ca()).build();
+        return new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel c) {
+                        c.pipeline().addLast(tls.newHandler(c.alloc(), "api.example.com", proxy.tlsPort()))
+                                .addLast(new HttpClientCodec())
+                                .addLast(new HttpObjectAggregator(maxContent))
+                                .addLast(new SimpleChannelInboundHandler<FullHttpResponse>() {
+                                    @Override
+                                    protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse res) {
+                                        onResponse.accept(res);
+                                    }
+                                });
+                    }
+                })
+                .connect("127.0.0.1", proxy.tlsPort()).sync().channel();
     }
 
     private static void assertClosedWithCloseNotify(Channel ch) throws InterruptedException {
@@ -125,23 +131,7 @@ class TlsCloseNotifyTest extends TlsTestBase {
         b.handler((ex, seen) -> Backend.respond(ex, 200, "x".repeat(bodyBytes)));
         start(Fixtures.config(), b);
         LinkedBlockingQueue<FullHttpResponse> responses = new LinkedBlockingQueue<>();
-        SslContext tls = SslContextBuilder.forClient().trustManager(ca.ca()).build();
-        Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
-                .handler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel c) {
-                        c.pipeline().addLast(tls.newHandler(c.alloc(), "api.example.com", proxy.tlsPort()))
-                                .addLast(new HttpClientCodec())
-                                .addLast(new HttpObjectAggregator(4 << 20))
-                                .addLast(new SimpleChannelInboundHandler<FullHttpResponse>() {
-                                    @Override
-                                    protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse res) {
-                                        responses.add(res.retainedDuplicate());
-                                    }
-                                });
-                    }
-                })
-                .connect("127.0.0.1", proxy.tlsPort()).sync().channel();
+        Channel ch = open(4 << 20, res -> responses.add(res.retainedDuplicate()));
         SslHandler ssl = ch.pipeline().get(SslHandler.class);
         FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/a");
         req.headers().set(HttpHeaderNames.HOST, "api.example.com").set(HttpHeaderNames.CONNECTION, "close");
