@@ -283,9 +283,8 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
                 return;
             }
         }
-        ctx.flush();
-        // the empty write's future completes once what was flushed before it is written (and at once
-        // when the encoder passes it on before the flush: hence the flush first)
+        ctx.flush(); // the response, as the exchange would have flushed it
+        // the empty write completes once everything written before it has left: then the close
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
