@@ -32,6 +32,26 @@ STEPS = [
     ("socket call, its Java side: other (socket options, eventfd)", "io/netty/channel/unix/", None),
     ("socket call, its Java side: other (socket options, eventfd)", "io/netty/channel/epoll/Native", None),
     ("socket call, its Java side: other (socket options, eventfd)", "io/netty/channel/epoll/LinuxSocket", None),
+    # io_uring (Netty's transport-classes-io_uring): what a connection's life submits to the ring and
+    # reaps from it; the socket calls that stay plain calls are the "socket call" steps above
+    ("io_uring: poll and cancel submissions (POLLIN, POLLRDHUP, their cancels at close)", "io/netty/channel/uring/AbstractIoUringChannel",
+     r"^(schedulePoll|cancelOps|cancelOutstanding|pollAddComplete|pollIn|pollRdHup|cancelComplete)"),
+    ("io_uring: poll and cancel submissions (POLLIN, POLLRDHUP, their cancels at close)", "io/netty/channel/uring/AbstractIoUringStreamChannel",
+     r"^cancelOutstanding"),
+    ("io_uring: read submission (the receive buffer allocated when it submits)", "io/netty/channel/uring/",
+     r"^(scheduleRead|scheduleFirstRead|doBeginRead|scheduleReadProviderBuffer)"),
+    ("io_uring: write submission", "io/netty/channel/uring/", r"^(scheduleWrite|doWrite|writeComplete)"),
+    ("io_uring: close submission and delayed close", "io/netty/channel/uring/", r"^(doClose|closeNow|handleDelayedClosed|canCloseNow)"),
+    ("accept and register", "io/netty/channel/uring/AbstractIoUringServerChannel", None),
+    ("accept and register", "io/netty/channel/uring/IoUringServerSocketChannel", None),
+    ("accept and register", "io/netty/channel/uring/IoUringSocketChannel", r"^<init>"),
+    ("accept and register", "io/netty/channel/uring/AbstractIoUring", r"^(<init>|doRegister)"),
+    ("accept and register", "io/netty/channel/uring/IoUringIoHandler", r"^register"),
+    ("io_uring: ring submission and completion dispatch", "io/netty/channel/uring/SubmissionQueue", None),
+    ("io_uring: ring submission and completion dispatch", "io/netty/channel/uring/CompletionQueue", None),
+    ("io_uring: ring submission and completion dispatch", "io/netty/channel/uring/IoUringIoOps", None),
+    ("io_uring: ring submission and completion dispatch", "io/netty/channel/uring/IoUringIoHandler", None),
+    ("io_uring: ring submission and completion dispatch", "io/netty/channel/uring/Native", r"^ioUringEnter"),
     ("engine creation (SslContext.newHandler, the engine's setup)", "io/netty/handler/ssl/ReferenceCountedOpenSsl", r"^(<init>|newEngine|setKeyMaterial|setVerify|setClientAuth)"),
     ("engine creation (SslContext.newHandler, the engine's setup)", "io/netty/handler/ssl/SslContext", r"^newHandler"),
     ("engine creation (SslContext.newHandler, the engine's setup)", "io/netty/handler/ssl/SslHandler", r"^<init>"),
@@ -69,7 +89,10 @@ STEPS = [
     ("the request and its response (HTTP/1 and the proxy)", "io/netty/handler/codec/", None),
 ]
 COMPILED = [(step, cls, re.compile(m) if m else None) for step, cls, m in STEPS]
-SYSCALL = re.compile(r"\b__(?:x64_)?sys_(\w+)|\bdo_sys_(\w+)|\b__sys_(\w+)")
+SYSCALL = re.compile(r"\b__(?:x64_)?sys_(\w+)|\b(?:__)?do_sys_(\w+)|\b__sys_(\w+)")
+# inside io_uring_enter (or the task work run on the way out of any call): which operation the kernel runs
+URING_OP = re.compile(r"\bio_(recv|recvmsg|send|sendmsg|send_zc|writev?|readv?|accept|close|connect|poll_add|arm_poll_handler|"
+                      r"poll_task_func|async_cancel|try_cancel|cancel_req)\b|\b(?:__)?(tctx_task_work|io_handle_tw_list)\b")
 
 
 def perf_split(record):
@@ -88,6 +111,16 @@ def perf_split(record):
                 if m:
                     name = next(g for g in m.groups() if g)
                     break
+            op = None
+            for l in lines:  # leaf first: the innermost io_uring operation
+                m = URING_OP.search(l)
+                if m:
+                    op = m.group(1) or "task work"
+                    break
+            if op and name != "io_uring_enter":
+                name = (name or "no system call") + ", io_uring " + op
+            elif op:
+                name += ": " + op
             where["kernel: " + (name or "no system call (softirq, scheduler)")] += 1
         elif "tcnative" in leaf:
             where["BoringSSL (libnetty_tcnative)"] += 1

@@ -73,7 +73,7 @@ if [ "${GATEHOUSE_URING:-1}" != 0 ]; then
   mkdir -p "$WORK/gatehouse-uring"
   cp "$WORK/gatehouse/bench.yaml" "$WORK/gatehouse-uring/"
   GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $GATEHOUSE_BENCH_JVM \
-    -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse-uring" "${EXTRA[@]}" --transport io_uring \
+    -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse-uring" "${EXTRA_OWN_TRANSPORT[@]}" --transport io_uring \
     --address 127.0.0.1 --port "$GHU" --status-port "$GHUS" --access-log off > "$WORK/gatehouse-uring.log" 2>&1 &
   GHU_PID=$!; PIDS+=($GHU_PID)
 fi

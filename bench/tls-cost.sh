@@ -25,6 +25,10 @@
 #   bench/tls-cost.sh [--duration SECONDS] [--warmup SECONDS] [--connections C] [--tls-provider P]
 #                     [--loads "h1 https h2c h2 h1close hs"] [--top N] [--keep DIR]
 #
+# On io_uring (GATEHOUSE_TRANSPORT=io_uring) the socket work goes through the ring, not through system
+# calls: the operations the event loop submits are counted per connection too, by opcode (perf on
+# the io_uring:io_uring_submit_req tracepoint), with the kernel's internal poll arms
+# (io_uring:io_uring_poll_arm: a recv or send that found nothing to do and waits).
 # GATEHOUSE_JAR picks the build (a before/after pair: run it twice). Needs perf with the syscalls
 # tracepoints (root). Not a test: run it on demand.
 set -euo pipefail
@@ -102,11 +106,13 @@ for name in $LOADS; do
   PERF=$!
   perf record -q -g -e cpu-clock -F 997 -t "$TIDS" -o "$WORK/record-$name" >/dev/null 2>&1 &
   RECORD=$!
+  perf record -q -e io_uring:io_uring_submit_req -e io_uring:io_uring_poll_arm -t "$TIDS" -o "$WORK/ring-$name" >/dev/null 2>&1 &
+  RING=$!
   sleep 0.3
   ticks=$(cpu_ticks_of)
   requests=$(load "$name" "$DURATION")
   ticks=$(( $(cpu_ticks_of) - ticks ))
-  kill -INT "$PERF" "$RECORD"; wait "$PERF" "$RECORD" 2>/dev/null || true
+  kill -INT "$PERF" "$RECORD" "$RING"; wait "$PERF" "$RECORD" "$RING" 2>/dev/null || true
   jcmd "$GH_PID" JFR.stop name="$name" filename="$WORK/$name.jfr" >/dev/null
   echo
   echo "## $name: $requests requests in ${DURATION}s"
@@ -117,11 +123,18 @@ for name in $LOADS; do
   per=request
   case $name in h1close|hs) per=connection;; esac
   awk -F, -v n="$requests" -v per="$per" '$1 ~ /^[0-9.]+$/ && $1 > 0 { sub("syscalls:sys_enter_", "", $3); c[$3] = $1 }
-    END { if (per == "connection" && c["close"] > 0) n = c["close"]
+    END { if (per == "connection" && c["close"] > n / 2) n = c["close"]  # on io_uring the close is a ring operation
           for (k in c) { s[k] = c[k] / n; if (k != "context-switches") all += s[k] }
           printf "event loop syscalls per %s: %.2f (", per, all; sep = ""
           for (k in s) if (k != "context-switches" && s[k] >= 0.01) { printf "%s%s %.2f", sep, k, s[k]; sep = ", " }
           printf "); context switches %.3f\n", s["context-switches"] }' "$WORK/perf-$name"
+  perf script -i "$WORK/ring-$name" -F event,trace 2>/dev/null | awk -v n="$requests" -v per="$per" '
+    /io_uring_submit_req/ { for (i = 1; i <= NF; i++) if ($i == "opcode") { op = $(i + 1); sub(",", "", op); c[op]++; all++ } }
+    /io_uring_poll_arm/ { arms++ }
+    END { if (all == 0) exit
+          printf "event loop ring operations per %s: %.2f (", per, all / n; sep = ""
+          for (k in c) if (c[k] / n >= 0.01) { printf "%s%s %.2f", sep, k, c[k] / n; sep = ", " }
+          printf "); kernel poll arms %.2f\n", arms / n }'
   # the event loop's CPU by where the code lives: the kernel (system calls, TCP), BoringSSL
   # (libnetty_tcnative), the JVM itself, JIT-compiled Java ([unknown]/perf map), libc
   awk -v t="$ticks" -v n="$requests" -v hz="$(getconf CLK_TCK)" -v per="$per" \

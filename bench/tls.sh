@@ -4,7 +4,7 @@
 #   bench/tls.sh [--rounds N] [--duration SECONDS] [--warmup SECONDS] [--connections C] [--out FILE]
 #
 # Three loads, each on every peer, rounds interleaved (nginx, gatehouse with OpenSSL, gatehouse
-# with the JDK's TLS, then again):
+# with the JDK's TLS, gatehouse with OpenSSL on io_uring, then again):
 #   https   wrk, HTTP/1.1 keep-alive over TLS: requests per second per gateway core;
 #   hs      wrk with "Connection: close": every request a new TCP connection and a full TLS
 #           handshake (wrk does not resume sessions): handshakes per second per gateway core;
@@ -13,6 +13,11 @@
 # the gateway pinned to core 0, the load and the replicas to core 1; "per core" divides by the
 # gateway's measured CPU share. Writes its table into the TLS section of docs/benchmarks.md
 # (between the tls markers), leaving the rest of the page alone. Not a test: run it on demand.
+# Transports: gatehouse-openssl and gatehouse-jdk run on epoll (GATEHOUSE_TRANSPORT picks another),
+# gatehouse-uring is the OpenSSL build on io_uring (--transport io_uring), so both transports are
+# measured in the same rounds whatever `auto` picks, and the page pairs gatehouse-uring with
+# gatehouse-openssl round by round as well as with nginx. It is left out, with the reason, where
+# io_uring cannot run (as in bench/run.sh), and GATEHOUSE_URING=0 leaves it out on purpose.
 # Rates need a quiet machine; bench/tls-cost.sh counts what TLS and the HTTP/2 front add per request
 # (bytes, system calls, CPU split) on any machine.
 set -euo pipefail
@@ -34,6 +39,8 @@ COMMAND="bench/tls.sh --rounds $ROUNDS --duration $DURATION --warmup $WARMUP --c
 R1=$(free_port); R2=$(free_port); NGX=$(free_port)
 GH=$(free_port); GHT=$(free_port); GHS=$(free_port)
 GJ=$(free_port); GJT=$(free_port); GJS=$(free_port)
+GU=$(free_port); GUT=$(free_port); GUS=$(free_port)
+TRANSPORT=${GATEHOUSE_TRANSPORT:-epoll}
 
 # One ECDSA P-256 leaf for bench.local, signed by a CA made here.
 tls_bench_certificate "$WORK"
@@ -45,17 +52,21 @@ nginx_tls_gateway "$R1" "$R2" "$WORK" "listen 127.0.0.1:$NGX ssl http2 reuseport
 mkdir -p "$WORK/gatehouse"
 tls_bench_yaml "$R1" "$R2" "$WORK" > "$WORK/gatehouse/bench.yaml"
 
-gatehouse() { # provider port tls-port status-port
+gatehouse() { # name provider transport port tls-port status-port
   # shellcheck disable=SC2086
   GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $GATEHOUSE_BENCH_JVM \
-    -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse" "${EXTRA[@]}" \
-    --default-certificate-secret default/bench-tls --tls-provider "$1" \
-    --address 127.0.0.1 --port "$2" --tls-port "$3" --status-port "$4" --access-log off > "$WORK/gatehouse-$1.log" 2>&1 &
-  PIDS+=($!)
+    -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse" "${EXTRA_OWN_TRANSPORT[@]}" \
+    --default-certificate-secret default/bench-tls --tls-provider "$2" --transport "$3" \
+    --address 127.0.0.1 --port "$4" --tls-port "$5" --status-port "$6" --access-log off > "$WORK/$1.log" 2>&1 &
   echo $!
 }
-GH_PID=$(gatehouse openssl "$GH" "$GHT" "$GHS")
-GJ_PID=$(gatehouse jdk "$GJ" "$GJT" "$GJS")
+# $(...) runs gatehouse() in a subshell, whose PIDS+= the exit trap never sees: the parent adds them
+GH_PID=$(gatehouse gatehouse-openssl openssl "$TRANSPORT" "$GH" "$GHT" "$GHS"); PIDS+=("$GH_PID")
+GJ_PID=$(gatehouse gatehouse-jdk jdk "$TRANSPORT" "$GJ" "$GJT" "$GJS"); PIDS+=("$GJ_PID")
+GU_PID=""
+if [ "${GATEHOUSE_URING:-1}" != 0 ]; then
+  GU_PID=$(gatehouse gatehouse-uring openssl io_uring "$GU" "$GUT" "$GUS"); PIDS+=("$GU_PID")
+fi
 
 for i in $(seq 1 150); do
   curl -fsk "https://127.0.0.1:$GHT/" -H 'Host: bench.local' >/dev/null 2>&1 \
@@ -67,6 +78,20 @@ for p in "$GHT" "$GJT"; do
   curl -fs --cacert "$WORK/ca.crt" --resolve "bench.local:$p:127.0.0.1" "https://bench.local:$p/" >/dev/null \
     || { echo "gatehouse did not come up on $p:"; cat "$WORK"/gatehouse-*.log; exit 1; }
 done
+PEERS=(nginx gatehouse-openssl gatehouse-jdk)
+if [ -n "$GU_PID" ]; then
+  for _ in $(seq 1 100); do
+    curl -fs --cacert "$WORK/ca.crt" --resolve "bench.local:$GUT:127.0.0.1" "https://bench.local:$GUT/" >/dev/null 2>&1 && break
+    kill -0 "$GU_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  if curl -fs --cacert "$WORK/ca.crt" --resolve "bench.local:$GUT:127.0.0.1" "https://bench.local:$GUT/" >/dev/null 2>&1; then
+    PEERS+=(gatehouse-uring)
+  else
+    echo "bench: gatehouse-uring left out: $(grep -m1 -o 'transport io_uring is not available[^"]*' "$WORK/gatehouse-uring.log" \
+      || tail -n 3 "$WORK/gatehouse-uring.log")" >&2
+  fi
+fi
 
 # wrk: prints "rps p50_ms p99_ms errors"
 wrk_load() { # url duration [header]
@@ -77,7 +102,8 @@ wrk_load() { # url duration [header]
 # h2load: prints "rps mean_ms max_ms errors" (h2load reports no percentiles: mean and max request time)
 h2_load() { # url duration
   local out
-  out=$(taskset -c 1 h2load -c"$CONNECTIONS" -m10 -t1 -D"$2" --warm-up-time=1 -H ':authority: bench.local' "$1" 2>&1)
+  # bounded: on a machine busy with other work h2load once waited minutes for its warm-up to begin
+  out=$(timeout $(($2 + 60)) taskset -c 1 h2load -c"$CONNECTIONS" -m10 -t1 -D"$2" --warm-up-time=1 -H ':authority: bench.local' "$1" 2>&1 || true)
   local rps mean max failed errored
   rps=$(awk '/^finished in/ {gsub(",",""); print $4}' <<<"$out")
   mean=$(awk '/^time for request:/ {print $6}' <<<"$out")
@@ -86,24 +112,43 @@ h2_load() { # url duration
   echo "${rps:-0} $(ms "${mean:-0ms}") $(ms "${max:-0ms}") ${failed:-0}"
 }
 
+# JIT compilations so far and the compiler's time in seconds (jstat -compiler: Compiled, Time); "0 0" for
+# nginx. Read around each load: a round whose load made Gatehouse compile (its first after an idle spell,
+# or after another load changed the profiles the compiled code was built on) spends its core on C2.
+jit_counts() { # peer pid
+  [[ $1 == gatehouse* ]] || { echo "0 0"; return; }
+  jstat -compiler "$2" 2>/dev/null | awk 'NR == 2 { print $1, $4; found = 1 } END { if (!found) print "0 0" }'
+}
+
 declare -A PORT PID
-PORT[nginx]=$NGX; PORT[gatehouse-openssl]=$GHT; PORT[gatehouse-jdk]=$GJT
-PID[nginx]=$NGX_PID; PID[gatehouse-openssl]=$GH_PID; PID[gatehouse-jdk]=$GJ_PID
+PORT[nginx]=$NGX; PORT[gatehouse-openssl]=$GHT; PORT[gatehouse-jdk]=$GJT; PORT[gatehouse-uring]=$GUT
+PID[nginx]=$NGX_PID; PID[gatehouse-openssl]=$GH_PID; PID[gatehouse-jdk]=$GJ_PID; PID[gatehouse-uring]=$GU_PID
 
 echo "bench: warming up for ${WARMUP}s per peer" >&2
-for peer in gatehouse-openssl gatehouse-jdk nginx; do
+for peer in "${PEERS[@]:1}" nginx; do
   wrk_load "https://127.0.0.1:${PORT[$peer]}/" "$WARMUP" >/dev/null
   # the handshake path too: without it round 1 compiled it while measured (docs/benchmarks.md)
   wrk_load "https://127.0.0.1:${PORT[$peer]}/" 5 'Connection: close' >/dev/null
+  h2_load "https://127.0.0.1:${PORT[$peer]}/" 3 >/dev/null
+done
+# The three loads once more, in the rounds' order, after each peer sat idle as it will between rounds:
+# the keep-alive path was compiled before the handshake and h2 loads ran, so round 1's keep-alive load
+# met code built on its own profile alone and recompiled it while measured (round 1 was Gatehouse's worst
+# keep-alive round, at a full core, in each run whose rounds are on the page: docs/benchmarks.md, "A new
+# TLS connection on io_uring").
+for peer in "${PEERS[@]:1}"; do
+  wrk_load "https://127.0.0.1:${PORT[$peer]}/" 3 >/dev/null
+  wrk_load "https://127.0.0.1:${PORT[$peer]}/" 3 'Connection: close' >/dev/null
   h2_load "https://127.0.0.1:${PORT[$peer]}/" 3 >/dev/null
 done
 
 RESULTS="$WORK/results.tsv"
 : > "$RESULTS"
 for round in $(seq 1 "$ROUNDS"); do
-  for peer in nginx gatehouse-openssl gatehouse-jdk; do
+  for peer in "${PEERS[@]}"; do
     for load in https hs h2; do
       url="https://127.0.0.1:${PORT[$peer]}/"; pid=${PID[$peer]}
+      j0=$(jit_counts "$peer" "$pid")
       t0=$(date +%s.%N); c0=$(cpu_ticks "$pid")
       case $load in
         https) read -r rps a b errors < <(wrk_load "$url" "$DURATION");;
@@ -111,19 +156,20 @@ for round in $(seq 1 "$ROUNDS"); do
         h2) read -r rps a b errors < <(h2_load "$url" "$DURATION");;
       esac
       t1=$(date +%s.%N); c1=$(cpu_ticks "$pid")
+      read -r compiles jit_ms < <(awk -v a="$j0" -v b="$(jit_counts "$peer" "$pid")" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%d %.0f\n", y[1] - x[1], (y[2] - x[2]) * 1000 }')
       share=$(awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$HZ" 'BEGIN { s=(c1-c0)/hz/(t1-t0); if (s<=0) s=1; printf "%.3f", s }')
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$peer" "$load" "$rps" "$a" "$b" "$errors" "$share" >> "$RESULTS"
-      echo "round $round $peer $load: rps=$rps lat=${a}/${b}ms errors=$errors cpu=$share" >&2
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$peer" "$load" "$rps" "$a" "$b" "$errors" "$share" "$compiles" "$jit_ms" >> "$RESULTS"
+      echo "round $round $peer $load: rps=$rps lat=${a}/${b}ms errors=$errors cpu=$share jit=$compiles/${jit_ms}ms" >&2
     done
   done
 done
 
-python3 - "$RESULTS" "$OUT" "$COMMAND" "$ROUNDS" "$DURATION" "$CONNECTIONS" "$GATEHOUSE_BENCH_JVM" <<'PY'
+python3 - "$RESULTS" "$OUT" "$COMMAND" "$ROUNDS" "$DURATION" "$CONNECTIONS" "$GATEHOUSE_BENCH_JVM" "$TRANSPORT" "$(uptime)" <<'PY'
 import sys, statistics, datetime, os, re
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
-out, command, rounds, duration, conns, jvm = sys.argv[2:8]
+out, command, rounds, duration, conns, jvm, transport, load_at_start = sys.argv[2:10]
 table = {}
-for r, peer, load, rps, a, b, err, share in rows:
+for r, peer, load, rps, a, b, err, share, *_ in rows:
     t = table.setdefault((peer, load), {"rps": [], "a": [], "b": [], "err": 0, "rpc": []})
     t["rps"].append(float(rps)); t["a"].append(float(a)); t["b"].append(float(b)); t["err"] += int(err)
     t["rpc"].append(float(rps) / min(max(float(share), 0.05), 1.0))
@@ -136,30 +182,40 @@ lat = {"https": "p50 / p99 ms", "hs": "p50 / p99 ms", "h2": "mean / max ms"}
 lines = ["<!-- tls:begin (written by bench/tls.sh) -->", "## TLS and HTTP/2", "",
          f"- Made by: `{command}` on {datetime.date.today().isoformat()}; certificate ECDSA P-256, TLS 1.3 negotiated by both.",
          f"- Gateway pinned to core 0; wrk / h2load (1 thread, {conns} connections) and the replicas on core 1; {rounds} interleaved rounds of {duration} s; medians with min–max.",
-         "- *per core* = rate ÷ the gateway's CPU share during the run. `gatehouse-openssl` is the default provider (BoringSSL via netty-tcnative); `gatehouse-jdk` is `--tls-provider jdk`.",
+         "- *per core* = rate ÷ the gateway's CPU share during the run. `gatehouse-openssl` is the default provider (BoringSSL via netty-tcnative); `gatehouse-jdk` is `--tls-provider jdk`; "
+         f"both run on `--transport {transport}`; `gatehouse-uring` is `gatehouse-openssl` on `--transport io_uring`.",
+         f"- Load at the end of the run (`uptime`): {load_at_start.strip()}.",
          f"- Gatehouse's JVM flags: `{jvm}` (the chart's proxy javaOpts, as bench/run.sh).", ""]
 for load in ["https", "hs", "h2"]:
     lines += [f"### {names[load]}", "", f"| peer | rate/s | per gateway core | {lat[load]} | errors | per core vs nginx |", "|---|---|---|---|---|---|"]
     base = statistics.median(table[("nginx", load)]["rpc"]) if ("nginx", load) in table else None
-    for peer in ["nginx", "gatehouse-openssl", "gatehouse-jdk"]:
+    for peer in ["nginx", "gatehouse-openssl", "gatehouse-jdk", "gatehouse-uring"]:
         t = table.get((peer, load))
         if not t: continue
         ratio = f"{statistics.median(t['rpc'])/base:.2f}" if base else "—"
         lines.append(f"| {peer} | {cell(t['rps'], k)} | {cell(t['rpc'], k)} | {m(statistics.median(t['a']))} / {m(statistics.median(t['b']))} | {t['err']} | {ratio} |")
     lines.append("")
     # Paired by round: each round's rate per core over nginx's in the same round, as bench/run.sh.
-    share = {(r, p): float(s) for r, p, l, _, _, _, _, s in rows if l == load}
-    rpc = {(r, p): float(x) / min(max(float(s), 0.05), 1.0) for r, p, l, x, _, _, _, s in rows if l == load}
+    share = {(r, p): float(s) for r, p, l, _, _, _, _, s, *_ in rows if l == load}
+    rpc = {(r, p): float(x) / min(max(float(s), 0.05), 1.0) for r, p, l, x, _, _, _, s, *_ in rows if l == load}
     paired = []
-    for peer in ["gatehouse-openssl", "gatehouse-jdk"]:
-        v = [rpc[(r, peer)] / rpc[(r, "nginx")] for (r, p) in rpc if p == peer and (r, "nginx") in rpc]
+    for peer, base in [("gatehouse-openssl", "nginx"), ("gatehouse-jdk", "nginx"), ("gatehouse-uring", "nginx"),
+                       ("gatehouse-uring", "gatehouse-openssl")]:
+        v = [rpc[(r, peer)] / rpc[(r, base)] for (r, p) in rpc if p == peer and (r, base) in rpc]
         if v:
-            paired.append(f"{peer} {statistics.median(v):.2f} ({min(v):.2f}–{max(v):.2f}; by round {', '.join(f'{x:.2f}' for x in v)})")
+            over = "" if base == "nginx" else f" over {base}"
+            paired.append(f"{peer}{over} {statistics.median(v):.2f} ({min(v):.2f}–{max(v):.2f}; by round {', '.join(f'{x:.2f}' for x in v)})")
+    if load == "hs":
+        us = [f"{peer} {1e6 / statistics.median(table[(peer, load)]['rpc']):.0f}" for peer in
+              ["nginx", "gatehouse-openssl", "gatehouse-jdk", "gatehouse-uring"] if (peer, load) in table]
+        lines += [f"The gateway's CPU per new connection (its whole process, µs, median of the rounds; a time: it grows "
+                  f"with how busy the machine is): {', '.join(us)}.", ""]
     ns = [v for (r, p), v in share.items() if p == "nginx"]
     if paired:
         lines += [f"Per core over nginx's, paired by round (median, min–max): {'; '.join(paired)}. "
                   f"nginx's CPU share: {cell(ns, m)} (below 1: the load side, not nginx, set its rate).", ""]
-lines += ["Raw rounds (round, peer, load, rate, latency a, latency b, errors, gateway CPU share):", "", "```"]
+lines += ["Raw rounds (round, peer, load, rate, latency a, latency b, errors, gateway CPU share, JIT compilations during "
+          "the load, the compiler's ms during it):", "", "```"]
 lines += ["\t".join(r) for r in rows] + ["```", "<!-- tls:end -->"]
 block = "\n".join(lines)
 page = open(out).read() if os.path.exists(out) else "# Benchmarks\n"

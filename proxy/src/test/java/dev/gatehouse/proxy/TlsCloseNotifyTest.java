@@ -29,12 +29,15 @@ import io.netty.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import static dev.gatehouse.proxy.Fixtures.route;
 import static dev.gatehouse.proxy.Fixtures.service;
@@ -46,8 +49,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (RFC 8446 §6.1), so its TLS stack sees a closure, not a truncation. Netty's client
  * {@link SslHandler} completes {@link SslHandler#sslCloseFuture()} successfully only when
  * {@code close_notify} arrived; a bare FIN fails it. Over the drain's half-close of a quiet
- * keep-alive connection, the client idle timeout, and the drain's close of an HTTP/2 connection
- * (after its GOAWAY).
+ * keep-alive connection, the client idle timeout, the drain's close of an HTTP/2 connection
+ * (after its GOAWAY), and the close after a response to {@code Connection: close}, whose last
+ * records leave with {@code close_notify} when they are small and before it otherwise.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class TlsCloseNotifyTest extends TlsTestBase {
@@ -65,7 +69,10 @@ class TlsCloseNotifyTest extends TlsTestBase {
     }
 
     private void start(ProxyConfig config) throws Exception {
-        Backend b = backend("b");
+        start(config, backend("b"));
+    }
+
+    private void start(ProxyConfig config, Backend b) throws Exception {
         proxy = ProxyServer.start(config.withTls(TlsConfig.on(0)));
         assertThat(proxy.apply(new Snapshot(1, List.of(service("default/s", "default/u")),
                 List.of(route("default/r", "default/s").build()), List.of(upstream("default/u", b.port())), List.of(),
@@ -74,23 +81,7 @@ class TlsCloseNotifyTest extends TlsTestBase {
 
     /** A keep-alive HTTP/1.1 client over TLS; the responses it reads go to {@code responses}. */
     private Channel connect(LinkedBlockingQueue<Integer> responses) throws Exception {
-        SslContext tls = SslContextBuilder.forClient().trustManager(ca.ca()).build();
-        Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
-                .handler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel c) {
-                        c.pipeline().addLast(tls.newHandler(c.alloc(), "api.example.com", proxy.tlsPort()))
-                                .addLast(new HttpClientCodec())
-                                .addLast(new HttpObjectAggregator(1 << 16))
-                                .addLast(new SimpleChannelInboundHandler<FullHttpResponse>() {
-                                    @Override
-                                    protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse res) {
-                                        responses.add(res.status().code());
-                                    }
-                                });
-                    }
-                })
-                .connect("127.0.0.1", proxy.tlsPort()).sync().channel();
+        Channel ch = open(1 << 16, res -> responses.add(res.status().code()));
         assertThat(ch.pipeline().get(SslHandler.class).handshakeFuture().await(10, TimeUnit.SECONDS)).isTrue();
         FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/a");
         req.headers().set(HttpHeaderNames.HOST, "api.example.com");
@@ -99,11 +90,62 @@ class TlsCloseNotifyTest extends TlsTestBase {
         return ch;
     }
 
+    /** An HTTP/1.1 client over TLS to the proxy (SNI {@code api.example.com}); each whole response goes to {@code onResponse}. */
+    private Channel open(int maxContent, Consumer<FullHttpResponse> onResponse) throws Exception {
+        SslContext tls = SslContextBuilder.forClient().trustManager(ca.ca()).build();
+        return new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel c) {
+                        c.pipeline().addLast(tls.newHandler(c.alloc(), "api.example.com", proxy.tlsPort()))
+                                .addLast(new HttpClientCodec())
+                                .addLast(new HttpObjectAggregator(maxContent))
+                                .addLast(new SimpleChannelInboundHandler<FullHttpResponse>() {
+                                    @Override
+                                    protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse res) {
+                                        onResponse.accept(res);
+                                    }
+                                });
+                    }
+                })
+                .connect("127.0.0.1", proxy.tlsPort()).sync().channel();
+    }
+
     private static void assertClosedWithCloseNotify(Channel ch) throws InterruptedException {
-        Future<Channel> closed = ch.pipeline().get(SslHandler.class).sslCloseFuture();
+        assertClosedWithCloseNotify(ch, ch.pipeline().get(SslHandler.class));
+    }
+
+    /** With the channel's TLS handler taken before the close (a closed channel's pipeline lets go of its handlers). */
+    private static void assertClosedWithCloseNotify(Channel ch, SslHandler ssl) throws InterruptedException {
+        Future<Channel> closed = ssl.sslCloseFuture();
         assertThat(closed.await(10, TimeUnit.SECONDS)).as("the TLS connection ended").isTrue();
         assertThat(closed.cause()).as("the TLS end (a bare TCP end fails it)").isNull();
         assertThat(ch.closeFuture().await(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /** {@code Connection: close} over TLS: the whole response, then close_notify, then the end; small and large. */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 40, 3 << 20})
+    void aClosingResponseArrivesWholeThenCloseNotify(int bodyBytes) throws Exception {
+        Backend b = backend("b");
+        b.handler((ex, seen) -> Backend.respond(ex, 200, "x".repeat(bodyBytes)));
+        start(Fixtures.config(), b);
+        LinkedBlockingQueue<FullHttpResponse> responses = new LinkedBlockingQueue<>();
+        Channel ch = open(4 << 20, res -> responses.add(res.retainedDuplicate()));
+        SslHandler ssl = ch.pipeline().get(SslHandler.class);
+        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/a");
+        req.headers().set(HttpHeaderNames.HOST, "api.example.com").set(HttpHeaderNames.CONNECTION, "close");
+        ch.writeAndFlush(req);
+        FullHttpResponse res = responses.poll(20, TimeUnit.SECONDS);
+        assertThat(res).as("the response").isNotNull();
+        try {
+            assertThat(res.status().code()).isEqualTo(200);
+            assertThat(res.headers().get(HttpHeaderNames.CONNECTION)).isEqualToIgnoringCase("close");
+            assertThat(res.content().readableBytes()).isEqualTo(bodyBytes);
+        } finally {
+            res.release();
+        }
+        assertClosedWithCloseNotify(ch, ssl);
     }
 
     @Test

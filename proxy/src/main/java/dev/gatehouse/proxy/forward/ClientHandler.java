@@ -9,11 +9,13 @@ import dev.gatehouse.proxy.http.TrustedProxies;
 import dev.gatehouse.proxy.http.WebSocketUpgrade;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RequestObserver;
+import dev.gatehouse.proxy.tls.ClientTls;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -39,6 +41,11 @@ import java.util.ArrayDeque;
  */
 public final class ClientHandler extends ChannelInboundHandlerAdapter implements Downstream {
     private static final Logger LOG = LoggerFactory.getLogger(ClientHandler.class);
+    /**
+     * The most a closing TLS connection's response may still have to send for its {@code close_notify}
+     * to go in the same write: one full TLS record, which a socket's send buffer takes at once.
+     */
+    private static final int CLOSE_WITH_RESPONSE_BYTES = 16 * 1024 + 256;
 
     private final DataPlane plane;
     private final UpstreamPool pool;
@@ -239,11 +246,46 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         if (close) {
             LOG.debug("closing client connection {} after its response", ctx.channel().remoteAddress());
             closed = true;
-            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            closeAfterResponse();
             releasePending();
             return;
         }
         dispatchPending(); // the exchange flushed its response before it called this
+    }
+
+    /** The exchange leaves the flush of a closing connection's response to {@link #closeAfterResponse}. */
+    @Override
+    public boolean flushesWithClose() {
+        return true;
+    }
+
+    /**
+     * Flushes what is left of the response, then closes. Over TLS, when that is at most
+     * {@link #CLOSE_WITH_RESPONSE_BYTES}, the flush is held below the TLS handler and the close
+     * takes it along: the response's last records and {@code close_notify} leave in one write
+     * ({@link ClientIdle}), and the TLS handler closes once they left (within its close_notify flush
+     * timeout, 3 s). Otherwise, and in cleartext, the close follows the flush's completion.
+     */
+    private void closeAfterResponse() {
+        Channel ch = ctx.channel();
+        // the attribute's value, not its presence: reading it (RequestPlan) makes it on a cleartext channel too
+        ClientIdle idle = ch.attr(ClientTls.KEY).get() != null ? ctx.pipeline().get(ClientIdle.class) : null;
+        if (idle != null) {
+            idle.hold();
+            try {
+                ctx.flush(); // the TLS handler encrypts what is left; the flush stops at the idle handler
+            } finally {
+                idle.release();
+            }
+            ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+            if (out != null && out.totalPendingWriteBytes() <= CLOSE_WITH_RESPONSE_BYTES) {
+                ctx.close();
+                return;
+            }
+        }
+        ctx.flush(); // the response, as the exchange would have flushed it
+        // the empty write completes once everything written before it has left: then the close
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
     /**

@@ -41,6 +41,8 @@ public final class ClientIdle extends ChannelDuplexHandler implements Runnable {
      * seen by the next check is the client taking bytes.
      */
     private long pendingAtCheck;
+    /** A closing TLS response's flush is held until the close's own flush takes it along ({@link #hold}). */
+    private boolean holding;
     /** 0 before the timer started, 1 while it runs, 2 once stopped (it never starts again). */
     private int state;
 
@@ -123,9 +125,29 @@ public final class ClientIdle extends ChannelDuplexHandler implements Runnable {
         ctx.fireChannelWritabilityChanged();
     }
 
+    /**
+     * The next flushes stop here, until {@link #release}: what they flushed leaves with the flush
+     * after it. This handler is first in a client's pipeline, so below the TLS handler: a TLS
+     * connection that closes after its response gives the socket the response's last records and the
+     * {@code close_notify} alert in one write ({@link ClientHandler}), where it took two (two
+     * {@code sendto} on epoll; on io_uring two sends, one ring round trip after the other, as the
+     * transport keeps one write in flight per channel). docs/decisions.md, "A new TLS connection on
+     * io_uring".
+     */
+    void hold() {
+        holding = true;
+    }
+
+    void release() {
+        holding = false;
+    }
+
     @Override
     public void flush(ChannelHandlerContext ctx) {
         lastActivity = System.nanoTime();
+        if (holding) {
+            return;
+        }
         ctx.flush();
         pendingAtCheck = pending(); // what this flush could not send yet is not the client's progress
     }

@@ -93,6 +93,14 @@ interface Downstream {
     /** The exchange's response is written and its request fully received, or the connection must close. */
     void exchangeDone(Exchange exchange, boolean close);
 
+    /**
+     * True when {@link #exchangeDone} with {@code close} flushes what is left of the response itself,
+     * with the close: the exchange then leaves its last flush to it.
+     */
+    default boolean flushesWithClose() {
+        return false;
+    }
+
     /** The response cannot be completed: the client must see it cut short, never taken as complete. */
     void abort();
 }

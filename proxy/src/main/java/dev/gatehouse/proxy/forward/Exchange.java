@@ -452,8 +452,10 @@ final class Exchange {
         }
         done = true;
         record.finish(attempts == null ? 0 : attempts.count());
-        response.flush();
         boolean close = closeAfter;
+        if (!close || !client.flushesWithClose()) {
+            response.flush();
+        }
         if (attempt == null && !close) {
             // nothing under way and the connection stays: the next request may start here
             if (attempts != null) {
