@@ -4,6 +4,7 @@ import dev.gatehouse.app.ControllerCommand;
 import dev.gatehouse.app.ProxyCommand;
 import dev.gatehouse.controller.channel.ChannelServer;
 import dev.gatehouse.controller.channel.ChannelServerConfig;
+import dev.gatehouse.controller.k8s.MockApiServer;
 import dev.gatehouse.e2e.DrillBackend.Behaviour;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.junit.jupiter.api.AfterEach;

@@ -6,6 +6,7 @@ import dev.gatehouse.app.DemoBackend;
 import dev.gatehouse.app.Gatehouse;
 import dev.gatehouse.controller.channel.ChannelServer;
 import dev.gatehouse.controller.files.ManifestReader;
+import dev.gatehouse.controller.k8s.MockApiServer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;

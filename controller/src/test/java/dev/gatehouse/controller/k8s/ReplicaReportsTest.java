@@ -3,9 +3,9 @@ package dev.gatehouse.controller.k8s;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.time.ZoneOffset;
@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The leader's reading of the report Leases on the mock API server (CRUD mode), on a clock the
  * test drives: which reports count, when they stop counting, and which Leases are not read at all.
  */
-@EnableKubernetesMockClient(crud = true)
+@ExtendWith(MockApiServerExtension.class)
 class ReplicaReportsTest {
     KubernetesClient client;
     final ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MICROS);

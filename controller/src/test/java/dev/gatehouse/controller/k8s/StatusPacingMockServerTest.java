@@ -11,10 +11,10 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.List;
@@ -32,14 +32,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Read from the controller's meters at the moment of each event; the one time compared is a lower
  * bound the pause guarantees, never a speed.
  */
-@EnableKubernetesMockClient(crud = true)
+@ExtendWith(MockApiServerExtension.class)
 class StatusPacingMockServerTest {
-    /** The mock server's watch close can hold its event loop past the teardown's 10 s (ControllerMockServerTest). */
-    @org.junit.jupiter.api.AfterEach
-    void mockServerSettled() throws InterruptedException {
-        ControllerMockServerTest.awaitMockServerSettled();
-    }
-
     static final int ROUTES = 300;
     static final Duration QUIET = Duration.ofMillis(1500);
     KubernetesMockServer server;
