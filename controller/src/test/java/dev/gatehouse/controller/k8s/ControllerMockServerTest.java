@@ -37,8 +37,13 @@ class ControllerMockServerTest {
                 Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(200));
     }
 
+    /**
+     * Waits up to 30 s for {@code done}: a bound on waiting for an event on the mock API server (a
+     * controller's start, its informers' sync, a status write), not a figure; on 2 busy cores a
+     * controller's first request has come 14 s after its start.
+     */
     static <T> T await(Supplier<T> value, java.util.function.Predicate<T> done, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         T v = value.get();
         while (!done.test(v)) {
             if (System.nanoTime() > deadline) {

@@ -59,7 +59,6 @@ class ReplicaReportsTest {
         Lease unreadable = report("controller-e", now.minusSeconds(1), "gatehouse-controller", ReplicaReport.EMPTY);
         unreadable.getMetadata().getAnnotations().put(ReplicaLease.ANNOTATION, "{\"acked\":\"all\"}"); // another version's
         client.resource(unreadable).create();
-        // one informer per mock server here: the mock stalls up to 10 s after a watch closes, and its teardown waits 10 s
         try (ReplicaReports r = reports()) {
             r.start();
             await(() -> r.live(), l -> l.size() == 2, "controller-b's and controller-e's reports");

@@ -98,7 +98,7 @@ class StartupHoldMockServerTest {
             client.configMaps().inNamespace("default").withName("marker-before-ack").get();
             proxies.acked.set(1); // the proxy applied the first snapshot
             controller.changed();
-            await(() -> holds(registry, "acknowledged") == 1, Duration.ofSeconds(10), "the hold released by the ack");
+            await(() -> holds(registry, "acknowledged") == 1, Duration.ofSeconds(30), "the hold released by the ack");
             await(() -> routes().stream().allMatch(StartupHoldMockServerTest::programmed), Duration.ofSeconds(30),
                     Duration.ofMillis(200), "every route Programmed");
             assertThat(holds(registry, "bound")).isZero();
@@ -121,7 +121,7 @@ class StartupHoldMockServerTest {
                 Condition accepted = condition(client.resources(GatewayRoute.class).inNamespace("default").withName("r3").get(),
                         "Accepted");
                 return accepted != null && edited.getMetadata().getGeneration().equals(accepted.getObservedGeneration());
-            }, Duration.ofSeconds(10), "the edit's status written");
+            }, Duration.ofSeconds(30), "the edit's status written");
             assertThat(holds(registry, "acknowledged") + holds(registry, "bound")).as("held once, at start only").isEqualTo(1);
         }
     }

@@ -111,7 +111,7 @@ class StatusPacingMockServerTest {
             GatewayRoute edited = client.resources(GatewayRoute.class).inNamespace("default").withName("r" + (ROUTES - 1))
                     .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"priority\":7}}");
             await(() -> published.stream().skip(before).anyMatch(p -> p.snapshot().routes().stream()
-                    .anyMatch(r -> r.priority() == 7)), Duration.ofSeconds(10), "the edit published");
+                    .anyMatch(r -> r.priority() == 7)), Duration.ofSeconds(30), "the edit published");
             Published edit = published.stream().skip(before).filter(p -> p.snapshot().routes().stream()
                     .anyMatch(r -> r.priority() == 7)).findFirst().orElseThrow();
 
@@ -144,15 +144,15 @@ class StatusPacingMockServerTest {
         List<Snapshot> published = new CopyOnWriteArrayList<>();
         ControllerConfig config = ControllerMockServerTest.fast("a").withDeletedNamesRemembered(2);
         try (Controller controller = new Controller(client, config, published::add, registry).start()) {
-            await(() -> !published.isEmpty() && published.get(published.size() - 1).routes().size() == 3, Duration.ofSeconds(10),
+            await(() -> !published.isEmpty() && published.get(published.size() - 1).routes().size() == 3, Duration.ofSeconds(30),
                     "the three routes published");
             assertThat(registry.get("gatehouse.controller.state.deleted_names_forgotten").functionCounter().count()).isZero();
             for (int i = 0; i < 3; i++) {
                 client.resources(GatewayRoute.class).inNamespace("default").withName("r" + i).delete();
             }
-            await(() -> published.get(published.size() - 1).routes().isEmpty(), Duration.ofSeconds(10), "the routes gone");
+            await(() -> published.get(published.size() - 1).routes().isEmpty(), Duration.ofSeconds(30), "the routes gone");
             await(() -> registry.get("gatehouse.controller.state.deleted_names_forgotten").functionCounter().count() == 1,
-                    Duration.ofSeconds(10), "one deleted name forgotten");
+                    Duration.ofSeconds(30), "one deleted name forgotten");
         }
     }
 }
