@@ -69,7 +69,7 @@ class ControllerKillDrillTest {
                 Files.createDirectories(Path.of("target/drill-logs")).resolve(name + ".log"), "controller", "--token-file", token.toString(), "--namespace", Cluster.NS,
                 "--channel-address", "127.0.0.1", "--channel-port", String.valueOf(channelPort),
                 "--status-address", "127.0.0.1", "--status-port", "0"));
-        c.awaitLine(Duration.ofSeconds(60), l -> l.contains("event=channel.listening"), name + "'s channel listening");
+        c.awaitLine(ChildJvm.START, l -> l.contains("event=channel.listening"), name + "'s channel listening");
         return c;
     }
 

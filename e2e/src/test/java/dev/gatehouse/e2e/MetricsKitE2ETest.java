@@ -143,14 +143,14 @@ class MetricsKitE2ETest {
                 logs.resolve("controller.log"), "controller", "--token-file", token.toString(), "--namespace", NS,
                 "--channel-address", "127.0.0.1", "--channel-port", String.valueOf(channelPort),
                 "--status-address", "127.0.0.1", "--status-port", String.valueOf(controllerStatus)));
-        controller.awaitLine(Duration.ofSeconds(60), l -> l.contains("event=channel.listening"), "the controller's channel listening");
+        controller.awaitLine(ChildJvm.START, l -> l.contains("event=channel.listening"), "the controller's channel listening");
         int proxyPort = Cluster.reserveFreePort();
         int proxyStatus = Cluster.reserveFreePort();
         ChildJvm proxy = closing(ChildJvm.start(Gatehouse.class, Map.of(), logs.resolve("proxy.log"), "proxy",
                 "--controller", "ws://127.0.0.1:" + channelPort + ChannelServer.PATH, "--token-file", token.toString(),
                 "--proxy-id", "proxy-kit", "--address", "127.0.0.1", "--port", String.valueOf(proxyPort),
                 "--status-address", "127.0.0.1", "--status-port", String.valueOf(proxyStatus), "--access-log", "off"));
-        proxy.awaitLine(Duration.ofSeconds(60), l -> l.contains("event=proxy.listening"), "the proxy serving its first snapshot");
+        proxy.awaitLine(ChildJvm.START, l -> l.contains("event=proxy.listening"), "the proxy serving its first snapshot");
 
         Http http = new Http(proxyPort);
         await(Duration.ofSeconds(30), () -> http.status("/spent"), s -> s == 502, "the proxy serves every route");
