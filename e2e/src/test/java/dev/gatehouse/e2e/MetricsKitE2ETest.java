@@ -73,7 +73,7 @@ class MetricsKitE2ETest {
     }
 
     @Test
-    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    @Timeout(value = 600, unit = TimeUnit.SECONDS) // a backstop: two child JVMs start in turn, each bounded by ChildJvm.START
     void everyMetricTheDashboardAndTheAlertsQueryIsScrapedAfterTraffic() throws Exception {
         Set<String> queried = new TreeSet<>(dashboardMetricNames());
         Set<String> fromRules = ruleMetricNames();

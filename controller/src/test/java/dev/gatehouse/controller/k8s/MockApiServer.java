@@ -51,9 +51,13 @@ public final class MockApiServer implements AutoCloseable {
         return server;
     }
 
-    /** A client of the server, closed with it. */
+    /**
+     * A client of the server, closed with it. Its requests wait up to 60 s for an answer (the
+     * client's default is 10 s): on a loaded machine the mock's first answers, while it loads and
+     * compiles its classes, took longer (a drill's first create timed out at load 42).
+     */
     public KubernetesClient newClient() {
-        KubernetesClient c = server.createClient();
+        KubernetesClient c = server.createClient(b -> b.editOrNewConfig().withRequestTimeout(60_000).endConfig());
         clients.add(c);
         return c;
     }
