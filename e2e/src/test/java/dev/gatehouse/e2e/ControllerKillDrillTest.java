@@ -65,7 +65,8 @@ class ControllerKillDrillTest {
      */
     ChildJvm controller(String name, int channelPort, Path kubeconfig, Path token) throws Exception {
         ChildJvm c = closing(ChildJvm.start(Gatehouse.class,
-                Map.of("KUBECONFIG", kubeconfig.toString(), "POD_NAME", name, "POD_NAMESPACE", Cluster.NS),
+                Map.of("KUBECONFIG", kubeconfig.toString(), "POD_NAME", name, "POD_NAMESPACE", Cluster.NS,
+                        "KUBERNETES_REQUEST_TIMEOUT", MockApiServer.REQUEST_TIMEOUT_MILLIS),
                 Files.createDirectories(Path.of("target/drill-logs")).resolve(name + ".log"), "controller", "--token-file", token.toString(), "--namespace", Cluster.NS,
                 "--channel-address", "127.0.0.1", "--channel-port", String.valueOf(channelPort),
                 "--status-address", "127.0.0.1", "--status-port", "0"));

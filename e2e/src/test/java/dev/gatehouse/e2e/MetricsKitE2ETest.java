@@ -139,7 +139,8 @@ class MetricsKitE2ETest {
         int channelPort = Cluster.reserveFreePort();
         int controllerStatus = Cluster.reserveFreePort();
         ChildJvm controller = closing(ChildJvm.start(Gatehouse.class,
-                Map.of("KUBECONFIG", kubeconfig.toString(), "POD_NAME", "controller-kit", "POD_NAMESPACE", NS),
+                Map.of("KUBECONFIG", kubeconfig.toString(), "POD_NAME", "controller-kit", "POD_NAMESPACE", NS,
+                        "KUBERNETES_REQUEST_TIMEOUT", MockApiServer.REQUEST_TIMEOUT_MILLIS),
                 logs.resolve("controller.log"), "controller", "--token-file", token.toString(), "--namespace", NS,
                 "--channel-address", "127.0.0.1", "--channel-port", String.valueOf(channelPort),
                 "--status-address", "127.0.0.1", "--status-port", String.valueOf(controllerStatus)));

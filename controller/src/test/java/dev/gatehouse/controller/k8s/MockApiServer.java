@@ -32,6 +32,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class MockApiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MockApiServer.class);
+    /** How long a client of the server waits for an answer ({@link #newClient}; a child JVM's as KUBERNETES_REQUEST_TIMEOUT). */
+    public static final String REQUEST_TIMEOUT_MILLIS = "60000";
     private final KubernetesMockServer server;
     private final List<KubernetesClient> clients = new ArrayList<>();
     private final ExecutorService closer = Executors.newCachedThreadPool(r -> {
@@ -57,7 +59,8 @@ public final class MockApiServer implements AutoCloseable {
      * compiles its classes, took longer (a drill's first create timed out at load 42).
      */
     public KubernetesClient newClient() {
-        KubernetesClient c = server.createClient(b -> b.editOrNewConfig().withRequestTimeout(60_000).endConfig());
+        KubernetesClient c = server.createClient(b -> b.editOrNewConfig()
+                .withRequestTimeout(Integer.parseInt(REQUEST_TIMEOUT_MILLIS)).endConfig());
         clients.add(c);
         return c;
     }
