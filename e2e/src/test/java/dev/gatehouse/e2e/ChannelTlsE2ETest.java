@@ -10,6 +10,7 @@ import dev.gatehouse.api.v1alpha1.GatewayRoute;
 import dev.gatehouse.controller.channel.ChannelServer;
 import dev.gatehouse.controller.channel.ChannelServerConfig;
 import dev.gatehouse.controller.k8s.ControllerConfig;
+import dev.gatehouse.controller.k8s.MockApiServer;
 import dev.gatehouse.proxy.ProxyConfig;
 import dev.gatehouse.proxy.channel.ChannelClientConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -78,7 +79,6 @@ class ChannelTlsE2ETest {
         client.resource(Cluster.slice("echo-2", "echo", two, true, false)).create();
         Cluster.applySeedWithPods(client);
         KubernetesClient own = server.newClient();
-        Cluster.awaitResponsive(own);
         controller = ControllerCommand.Running.start(own,
                 new ControllerConfig(List.of(), Cluster.NS, "gatehouse-controller", "controller-tls",
                         Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(200)),

@@ -21,6 +21,12 @@ import java.util.function.Predicate;
  * {@link #close()} kills what is left.
  */
 final class ChildJvm implements AutoCloseable {
+    /**
+     * How long a child JVM may take to start and say so (a listening line): a bound on waiting,
+     * not a figure. 60 s were missed at load 32 on 2 cores: a controller child wrote nothing
+     * after its logging set-up for 57 s.
+     */
+    static final Duration START = Duration.ofSeconds(180);
     private final Process process;
     private final Thread reader;
     final List<String> lines = new CopyOnWriteArrayList<>();

@@ -54,58 +54,16 @@ final class Cluster {
     }
 
     static ControllerCommand.Running controller(KubernetesClient client, String identity, int channelPort) {
-        awaitResponsive(client);
-        try {
-            return startController(client, identity, channelPort);
-        } catch (io.fabric8.kubernetes.client.KubernetesClientException stalledMock) {
-            // the stall below can begin just after the probe: wait it out once more, then retry
-            awaitResponsive(client);
-            return startController(client, identity, channelPort);
-        }
+        return controller(client, identity, channelPort, dev.gatehouse.controller.k8s.IngressConfig.DEFAULT);
     }
 
     /** A controller serving Ingresses as {@code ingress} says (class, published addresses). */
     static ControllerCommand.Running controller(KubernetesClient client, String identity, int channelPort,
                                                 dev.gatehouse.controller.k8s.IngressConfig ingress) {
-        awaitResponsive(client);
-        try {
-            return startController(client, identity, channelPort, ingress);
-        } catch (io.fabric8.kubernetes.client.KubernetesClientException stalledMock) {
-            awaitResponsive(client); // as in controller(client, identity, channelPort)
-            return startController(client, identity, channelPort, ingress);
-        }
-    }
-
-    private static ControllerCommand.Running startController(KubernetesClient client, String identity, int channelPort) {
-        return startController(client, identity, channelPort, dev.gatehouse.controller.k8s.IngressConfig.DEFAULT);
-    }
-
-    private static ControllerCommand.Running startController(KubernetesClient client, String identity, int channelPort,
-                                                             dev.gatehouse.controller.k8s.IngressConfig ingress) {
         return ControllerCommand.Running.start(client,
                 new ControllerConfig(java.util.List.of(), NS, "gatehouse-controller", identity,
                         Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(200), ingress),
                 new ChannelServerConfig("127.0.0.1", channelPort, TOKEN, null, null), new SimpleMeterRegistry());
-    }
-
-    /**
-     * Test environment, not product: the Fabric8 mock server (8.0.0) blocks its event loop for
-     * up to 10 s in {@code WatchEventsListener.onClosed} after a controller's watches close, and
-     * a controller started meanwhile fails its first list on the client's 10 s request timeout.
-     * A real API server does not stall; here we wait, bounded, until the mock answers a list.
-     */
-    static void awaitResponsive(KubernetesClient client) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (true) {
-            try {
-                client.resources(dev.gatehouse.api.v1alpha1.Upstream.class).inNamespace(NS).list();
-                return;
-            } catch (RuntimeException stalled) {
-                if (System.nanoTime() > deadline) {
-                    throw stalled;
-                }
-            }
-        }
     }
 
     static ProxyCommand.Running proxy(int channelPort, String id, Path stateDir) {

@@ -9,6 +9,7 @@ import dev.gatehouse.api.v1alpha1.GatewayRoute;
 import dev.gatehouse.api.v1alpha1.GatewayRouteSpec;
 import dev.gatehouse.api.v1alpha1.ObjectRef;
 import dev.gatehouse.api.v1alpha1.Upstream;
+import dev.gatehouse.controller.k8s.MockApiServer;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.junit.jupiter.api.AfterEach;

@@ -5,6 +5,7 @@ import dev.gatehouse.app.ProxyCommand;
 import dev.gatehouse.controller.files.ManifestReader;
 import dev.gatehouse.controller.k8s.IngressConfig;
 import dev.gatehouse.controller.channel.ChannelServer;
+import dev.gatehouse.controller.k8s.MockApiServer;
 import dev.gatehouse.controller.translate.TestCertificates;
 import dev.gatehouse.proxy.ClientLimits;
 import dev.gatehouse.proxy.Http2Config;

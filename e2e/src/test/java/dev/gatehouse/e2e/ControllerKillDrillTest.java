@@ -2,6 +2,7 @@ package dev.gatehouse.e2e;
 
 import dev.gatehouse.app.Gatehouse;
 import dev.gatehouse.app.ProxyCommand;
+import dev.gatehouse.controller.k8s.MockApiServer;
 import dev.gatehouse.e2e.DrillBackend.Behaviour;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.junit.jupiter.api.AfterEach;
@@ -64,11 +65,12 @@ class ControllerKillDrillTest {
      */
     ChildJvm controller(String name, int channelPort, Path kubeconfig, Path token) throws Exception {
         ChildJvm c = closing(ChildJvm.start(Gatehouse.class,
-                Map.of("KUBECONFIG", kubeconfig.toString(), "POD_NAME", name, "POD_NAMESPACE", Cluster.NS),
+                Map.of("KUBECONFIG", kubeconfig.toString(), "POD_NAME", name, "POD_NAMESPACE", Cluster.NS,
+                        "KUBERNETES_REQUEST_TIMEOUT", MockApiServer.REQUEST_TIMEOUT_MILLIS),
                 Files.createDirectories(Path.of("target/drill-logs")).resolve(name + ".log"), "controller", "--token-file", token.toString(), "--namespace", Cluster.NS,
                 "--channel-address", "127.0.0.1", "--channel-port", String.valueOf(channelPort),
                 "--status-address", "127.0.0.1", "--status-port", "0"));
-        c.awaitLine(Duration.ofSeconds(60), l -> l.contains("event=channel.listening"), name + "'s channel listening");
+        c.awaitLine(ChildJvm.START, l -> l.contains("event=channel.listening"), name + "'s channel listening");
         return c;
     }
 
@@ -108,7 +110,6 @@ class ControllerKillDrillTest {
         await(SETTLE, () -> loadA.answered() + loadB.answered(), n -> n >= atKill + 400,
                 "400 requests served with no controller");
 
-        Cluster.awaitResponsive(client); // the mock server's stall after the killed watches (test environment, see Cluster)
         long restartAt = System.nanoTime();
         controller("controller-2", channelPort, kubeconfig, token);
         long listeningMillis = (System.nanoTime() - restartAt) / 1_000_000;

@@ -4,6 +4,7 @@ import dev.gatehouse.app.ControllerCommand;
 import dev.gatehouse.app.ProxyCommand;
 import dev.gatehouse.controller.files.ManifestReader;
 import dev.gatehouse.controller.k8s.IngressConfig;
+import dev.gatehouse.controller.k8s.MockApiServer;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;

@@ -6,6 +6,7 @@ import dev.gatehouse.app.DemoBackend;
 import dev.gatehouse.app.Gatehouse;
 import dev.gatehouse.controller.channel.ChannelServer;
 import dev.gatehouse.controller.files.ManifestReader;
+import dev.gatehouse.controller.k8s.MockApiServer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -72,7 +73,7 @@ class MetricsKitE2ETest {
     }
 
     @Test
-    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    @Timeout(value = 600, unit = TimeUnit.SECONDS) // a backstop: two child JVMs start in turn, each bounded by ChildJvm.START
     void everyMetricTheDashboardAndTheAlertsQueryIsScrapedAfterTraffic() throws Exception {
         Set<String> queried = new TreeSet<>(dashboardMetricNames());
         Set<String> fromRules = ruleMetricNames();
@@ -138,18 +139,19 @@ class MetricsKitE2ETest {
         int channelPort = Cluster.reserveFreePort();
         int controllerStatus = Cluster.reserveFreePort();
         ChildJvm controller = closing(ChildJvm.start(Gatehouse.class,
-                Map.of("KUBECONFIG", kubeconfig.toString(), "POD_NAME", "controller-kit", "POD_NAMESPACE", NS),
+                Map.of("KUBECONFIG", kubeconfig.toString(), "POD_NAME", "controller-kit", "POD_NAMESPACE", NS,
+                        "KUBERNETES_REQUEST_TIMEOUT", MockApiServer.REQUEST_TIMEOUT_MILLIS),
                 logs.resolve("controller.log"), "controller", "--token-file", token.toString(), "--namespace", NS,
                 "--channel-address", "127.0.0.1", "--channel-port", String.valueOf(channelPort),
                 "--status-address", "127.0.0.1", "--status-port", String.valueOf(controllerStatus)));
-        controller.awaitLine(Duration.ofSeconds(60), l -> l.contains("event=channel.listening"), "the controller's channel listening");
+        controller.awaitLine(ChildJvm.START, l -> l.contains("event=channel.listening"), "the controller's channel listening");
         int proxyPort = Cluster.reserveFreePort();
         int proxyStatus = Cluster.reserveFreePort();
         ChildJvm proxy = closing(ChildJvm.start(Gatehouse.class, Map.of(), logs.resolve("proxy.log"), "proxy",
                 "--controller", "ws://127.0.0.1:" + channelPort + ChannelServer.PATH, "--token-file", token.toString(),
                 "--proxy-id", "proxy-kit", "--address", "127.0.0.1", "--port", String.valueOf(proxyPort),
                 "--status-address", "127.0.0.1", "--status-port", String.valueOf(proxyStatus), "--access-log", "off"));
-        proxy.awaitLine(Duration.ofSeconds(60), l -> l.contains("event=proxy.listening"), "the proxy serving its first snapshot");
+        proxy.awaitLine(ChildJvm.START, l -> l.contains("event=proxy.listening"), "the proxy serving its first snapshot");
 
         Http http = new Http(proxyPort);
         await(Duration.ofSeconds(30), () -> http.status("/spent"), s -> s == 502, "the proxy serves every route");

@@ -6,6 +6,7 @@ import dev.gatehouse.app.ProxyCommand;
 import dev.gatehouse.controller.channel.ChannelServer;
 import dev.gatehouse.controller.channel.ChannelServerConfig;
 import dev.gatehouse.controller.k8s.ControllerConfig;
+import dev.gatehouse.controller.k8s.MockApiServer;
 import dev.gatehouse.controller.status.StatusEndpoint;
 import dev.gatehouse.proxy.ProxyConfig;
 import dev.gatehouse.proxy.channel.ChannelClientConfig;

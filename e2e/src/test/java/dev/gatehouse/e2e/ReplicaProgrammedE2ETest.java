@@ -9,6 +9,7 @@ import dev.gatehouse.config.Snapshot;
 import dev.gatehouse.controller.channel.ChannelServerConfig;
 import dev.gatehouse.controller.k8s.ControllerConfig;
 import dev.gatehouse.controller.k8s.IngressConfig;
+import dev.gatehouse.controller.k8s.MockApiServer;
 import dev.gatehouse.proxy.channel.ChannelClient;
 import dev.gatehouse.proxy.channel.ChannelClientConfig;
 import dev.gatehouse.proxy.channel.SnapshotSink;
@@ -96,7 +97,6 @@ class ReplicaProgrammedE2ETest {
     /** A controller replica with its own client, as each controller pod has one; 2 s leases, reports every 100 ms at most. */
     ControllerCommand.Running controller(String identity) {
         KubernetesClient own = server.newClient();
-        Cluster.awaitResponsive(own);
         ControllerCommand.Running r = ControllerCommand.Running.start(own,
                 new ControllerConfig(List.of(), NS, "gatehouse-controller", identity, Duration.ofSeconds(2),
                         Duration.ofMillis(1500), Duration.ofMillis(200), IngressConfig.DEFAULT)

@@ -188,7 +188,7 @@ class SlowReaderDrillTest {
             readHead(in, size);
             long before = drain(in, MB);
             long t0 = System.nanoTime();
-            Cluster.await(Duration.ofSeconds(10), () -> backend.openConnections(), n -> n == 0, "the target's connection closed");
+            Cluster.await(Duration.ofSeconds(30), () -> backend.openConnections(), n -> n == 0, "the target's connection closed");
             long closedAfter = (System.nanoTime() - t0) / 1_000_000;
             long rest = drain(in, size - before);
             double idle = gatehouse.proxy().metrics().registry().get("gatehouse.client.refused").tag("reason", "idle_timeout")
@@ -196,7 +196,10 @@ class SlowReaderDrillTest {
             DrillReport.of("slow-reader-stalled").put("client-idle-timeout.ms", 1000).put("target-closed-after.ms", closedAfter)
                     .put("received", before + rest).put("idle.counter", idle).log();
             assertThat(before + rest).as("the response is cut short: the client stopped reading").isLessThan(size);
-            assertThat(closedAfter).as("ms from the last read to the close (idle timeout 1 s)").isLessThan(5_000L);
+            // closed by the client's idle timeout (1 s), not by the target's read timeout (60 s); how soon after the
+            // second is the load's, not asserted
+            assertThat(closedAfter).as("ms from the last read to the close (idle timeout 1 s, read timeout 60 s)")
+                    .isLessThan(30_000L);
             assertThat(idle).isEqualTo(1.0);
         }
     }

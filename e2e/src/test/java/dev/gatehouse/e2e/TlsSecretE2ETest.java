@@ -5,6 +5,7 @@ import dev.gatehouse.app.ProxyCommand;
 import dev.gatehouse.config.Certificate;
 import dev.gatehouse.config.Snapshot;
 import dev.gatehouse.controller.files.ManifestReader;
+import dev.gatehouse.controller.k8s.MockApiServer;
 import dev.gatehouse.controller.translate.TestCertificates;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;

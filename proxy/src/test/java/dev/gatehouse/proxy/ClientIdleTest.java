@@ -61,7 +61,8 @@ class ClientIdleTest {
             long start = System.nanoTime();
             assertThat(idle.closedByServer()).isTrue();
             assertThat(partial.closedByServer()).isTrue();
-            assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(3_000);
+            // closed by the 300 ms idle timeout, not left open until the client's own 10 s read timeout
+            assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(9_000);
         }
     }
 

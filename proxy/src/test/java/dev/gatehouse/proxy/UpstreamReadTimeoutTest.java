@@ -38,7 +38,8 @@ class UpstreamReadTimeoutTest extends ProxyTestBase {
             long millis = (System.nanoTime() - t0) / 1_000_000;
             assertThat(r.status()).isEqualTo(504);
             assertThat(r.body()).contains("The upstream server is timing out");
-            assertThat(millis).as("ms until the 504").isBetween(450L, 4_000L);
+            // no sooner than the 500 ms read timeout; the upper bound only tells it from none (the client's 10 s)
+            assertThat(millis).as("ms until the 504").isBetween(450L, 9_000L);
         }
         assertThat(b.connections.get()).as("both requests on one upstream connection").isEqualTo(1);
     }
@@ -62,7 +63,7 @@ class UpstreamReadTimeoutTest extends ProxyTestBase {
             TestClient.Response r = c.read(false);
             long millis = (System.nanoTime() - t0) / 1_000_000;
             assertThat(r.status()).isEqualTo(504);
-            assertThat(millis).as("ms until the 504 (the 30 s check of /long must not stand)").isBetween(250L, 5_000L);
+            assertThat(millis).as("ms until the 504 (the 30 s check of /long must not stand)").isBetween(250L, 9_000L);
         }
         assertThat(b.connections.get()).as("both requests on one upstream connection").isEqualTo(1);
     }

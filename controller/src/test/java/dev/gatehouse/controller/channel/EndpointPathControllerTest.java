@@ -14,6 +14,7 @@ import dev.gatehouse.controller.k8s.ControllerConfig;
 import dev.gatehouse.controller.publish.SnapshotPublisher;
 import dev.gatehouse.controller.translate.ClusterState;
 import dev.gatehouse.controller.translate.Translator;
+import dev.gatehouse.controller.k8s.MockApiServerExtension;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -21,9 +22,9 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -43,7 +44,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * against a snapshot that holds their targets (no resync); and what the proxy serves at the end
  * is byte for byte a full translation of the API server's objects.
  */
-@EnableKubernetesMockClient(crud = true)
+@ExtendWith(MockApiServerExtension.class)
 class EndpointPathControllerTest extends ChannelTestBase {
     KubernetesClient client;
 

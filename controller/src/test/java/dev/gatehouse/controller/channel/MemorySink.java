@@ -39,7 +39,7 @@ final class MemorySink implements SnapshotSink {
     }
 
     void awaitStalled() throws InterruptedException {
-        if (!stalled.await(5, TimeUnit.SECONDS)) {
+        if (!stalled.await(30, TimeUnit.SECONDS)) { // a push over real sockets, on a loaded machine
             throw new AssertionError("apply of version " + stallAt + " never started");
         }
     }
@@ -56,7 +56,7 @@ final class MemorySink implements SnapshotSink {
         if (snapshot.version() == stallAt) {
             stalled.countDown();
             try {
-                release.await(10, TimeUnit.SECONDS);
+                release.await(30, TimeUnit.SECONDS); // held while the test looks, however slow the machine
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -92,7 +92,7 @@ class ObjectDeltaChannelTest extends ChannelTestBase {
             if (ex.getRequestURI().getPath().equals("/keep/slow")) {
                 entered.countDown();
                 try {
-                    release.await(10, TimeUnit.SECONDS);
+                    release.await(60, TimeUnit.SECONDS); // held while the test looks, however slow the machine
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -112,7 +112,7 @@ class ObjectDeltaChannelTest extends ChannelTestBase {
 
     private CompletableFuture<HttpResponse<String>> get(ProxyServer proxy, String path) {
         return http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + path))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString()); // the held request waits out the test's steps
     }
 
     @Test

@@ -8,9 +8,9 @@ import dev.gatehouse.config.Snapshot;
 import dev.gatehouse.controller.translate.TestCertificates;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * informer of its own; while it is missing the controller logs one warning naming the flag and
  * the fix and publishes without a fallback; once it exists the snapshot holds it as the fallback.
  */
-@EnableKubernetesMockClient(crud = true)
+@ExtendWith(MockApiServerExtension.class)
 class DefaultCertificateControllerTest {
     KubernetesMockServer server;
     KubernetesClient client;

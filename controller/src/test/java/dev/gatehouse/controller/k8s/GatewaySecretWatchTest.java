@@ -5,9 +5,9 @@ import dev.gatehouse.controller.translate.GatewaySelection;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
 
@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * a Secret named only by a Gateway rebuilds when it changes, a reference that is not to a Secret
  * names none, and a Gateway that stops naming a Secret stops it mattering.
  */
-@EnableKubernetesMockClient(crud = true)
+@ExtendWith(MockApiServerExtension.class)
 class GatewaySecretWatchTest {
     KubernetesMockServer server;
     KubernetesClient client;

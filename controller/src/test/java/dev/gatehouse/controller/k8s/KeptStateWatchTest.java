@@ -3,9 +3,9 @@ package dev.gatehouse.controller.k8s;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
 import java.util.Set;
@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * check against the caches ({@link ClusterWatch#reconcile()}, as the controller runs it every 10
  * minutes, and as a relist amounts to) finds nothing to correct, and keeps the objects it holds.
  */
-@EnableKubernetesMockClient(crud = true)
+@ExtendWith(MockApiServerExtension.class)
 class KeptStateWatchTest {
     KubernetesMockServer server;
     KubernetesClient client;

@@ -3,9 +3,9 @@ package dev.gatehouse.controller.k8s;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.time.ZoneOffset;
@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The leader's reading of the report Leases on the mock API server (CRUD mode), on a clock the
  * test drives: which reports count, when they stop counting, and which Leases are not read at all.
  */
-@EnableKubernetesMockClient(crud = true)
+@ExtendWith(MockApiServerExtension.class)
 class ReplicaReportsTest {
     KubernetesClient client;
     final ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MICROS);
@@ -59,7 +59,6 @@ class ReplicaReportsTest {
         Lease unreadable = report("controller-e", now.minusSeconds(1), "gatehouse-controller", ReplicaReport.EMPTY);
         unreadable.getMetadata().getAnnotations().put(ReplicaLease.ANNOTATION, "{\"acked\":\"all\"}"); // another version's
         client.resource(unreadable).create();
-        // one informer per mock server here: the mock stalls up to 10 s after a watch closes, and its teardown waits 10 s
         try (ReplicaReports r = reports()) {
             r.start();
             await(() -> r.live(), l -> l.size() == 2, "controller-b's and controller-e's reports");

@@ -6,11 +6,11 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.List;
@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * bound passes (with no proxy connected too); edits after the hold are written as before. Order and
  * outcome only; the one time compared is the lower bound the hold guarantees.
  */
-@EnableKubernetesMockClient(crud = true)
+@ExtendWith(MockApiServerExtension.class)
 class StartupHoldMockServerTest {
     static final int ROUTES = 20;
     KubernetesMockServer server;
@@ -98,7 +98,7 @@ class StartupHoldMockServerTest {
             client.configMaps().inNamespace("default").withName("marker-before-ack").get();
             proxies.acked.set(1); // the proxy applied the first snapshot
             controller.changed();
-            await(() -> holds(registry, "acknowledged") == 1, Duration.ofSeconds(10), "the hold released by the ack");
+            await(() -> holds(registry, "acknowledged") == 1, Duration.ofSeconds(30), "the hold released by the ack");
             await(() -> routes().stream().allMatch(StartupHoldMockServerTest::programmed), Duration.ofSeconds(30),
                     Duration.ofMillis(200), "every route Programmed");
             assertThat(holds(registry, "bound")).isZero();
@@ -121,7 +121,7 @@ class StartupHoldMockServerTest {
                 Condition accepted = condition(client.resources(GatewayRoute.class).inNamespace("default").withName("r3").get(),
                         "Accepted");
                 return accepted != null && edited.getMetadata().getGeneration().equals(accepted.getObservedGeneration());
-            }, Duration.ofSeconds(10), "the edit's status written");
+            }, Duration.ofSeconds(30), "the edit's status written");
             assertThat(holds(registry, "acknowledged") + holds(registry, "bound")).as("held once, at start only").isEqualTo(1);
         }
     }

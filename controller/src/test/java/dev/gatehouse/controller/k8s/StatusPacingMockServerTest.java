@@ -11,10 +11,10 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.List;
@@ -32,14 +32,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Read from the controller's meters at the moment of each event; the one time compared is a lower
  * bound the pause guarantees, never a speed.
  */
-@EnableKubernetesMockClient(crud = true)
+@ExtendWith(MockApiServerExtension.class)
 class StatusPacingMockServerTest {
-    /** The mock server's watch close can hold its event loop past the teardown's 10 s (ControllerMockServerTest). */
-    @org.junit.jupiter.api.AfterEach
-    void mockServerSettled() throws InterruptedException {
-        ControllerMockServerTest.awaitMockServerSettled();
-    }
-
     static final int ROUTES = 300;
     static final Duration QUIET = Duration.ofMillis(1500);
     KubernetesMockServer server;
@@ -117,7 +111,7 @@ class StatusPacingMockServerTest {
             GatewayRoute edited = client.resources(GatewayRoute.class).inNamespace("default").withName("r" + (ROUTES - 1))
                     .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"priority\":7}}");
             await(() -> published.stream().skip(before).anyMatch(p -> p.snapshot().routes().stream()
-                    .anyMatch(r -> r.priority() == 7)), Duration.ofSeconds(10), "the edit published");
+                    .anyMatch(r -> r.priority() == 7)), Duration.ofSeconds(30), "the edit published");
             Published edit = published.stream().skip(before).filter(p -> p.snapshot().routes().stream()
                     .anyMatch(r -> r.priority() == 7)).findFirst().orElseThrow();
 
@@ -150,15 +144,15 @@ class StatusPacingMockServerTest {
         List<Snapshot> published = new CopyOnWriteArrayList<>();
         ControllerConfig config = ControllerMockServerTest.fast("a").withDeletedNamesRemembered(2);
         try (Controller controller = new Controller(client, config, published::add, registry).start()) {
-            await(() -> !published.isEmpty() && published.get(published.size() - 1).routes().size() == 3, Duration.ofSeconds(10),
+            await(() -> !published.isEmpty() && published.get(published.size() - 1).routes().size() == 3, Duration.ofSeconds(30),
                     "the three routes published");
             assertThat(registry.get("gatehouse.controller.state.deleted_names_forgotten").functionCounter().count()).isZero();
             for (int i = 0; i < 3; i++) {
                 client.resources(GatewayRoute.class).inNamespace("default").withName("r" + i).delete();
             }
-            await(() -> published.get(published.size() - 1).routes().isEmpty(), Duration.ofSeconds(10), "the routes gone");
+            await(() -> published.get(published.size() - 1).routes().isEmpty(), Duration.ofSeconds(30), "the routes gone");
             await(() -> registry.get("gatehouse.controller.state.deleted_names_forgotten").functionCounter().count() == 1,
-                    Duration.ofSeconds(10), "one deleted name forgotten");
+                    Duration.ofSeconds(30), "one deleted name forgotten");
         }
     }
 }

@@ -10,10 +10,10 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,7 +39,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * publish during a pass's planning no longer ends the pass before its first write (the full-size
  * case, where planning outlasts the time between publishes) is {@code StatusUpdaterTest}'s.
  */
-@EnableKubernetesMockClient(crud = true)
+@ExtendWith(MockApiServerExtension.class)
 class StatusRolloutMockServerTest {
     static final Duration MAX_DELAY = Duration.ofSeconds(1);
     static final Duration ROLLOUT = Duration.ofSeconds(4);

@@ -9,11 +9,11 @@ import dev.gatehouse.controller.translate.ClusterState;
 import dev.gatehouse.controller.translate.Translator;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
@@ -34,7 +34,7 @@ import java.util.function.BooleanSupplier;
  * <pre>./mvnw -B -o -q -pl controller -am test -Dtest=StatusWriteCpuMeasure -Dgatehouse.measure=true \
  *     -Dsurefire.failIfNoSpecifiedTests=false</pre>
  */
-@EnableKubernetesMockClient(crud = true)
+@ExtendWith(MockApiServerExtension.class)
 @EnabledIfSystemProperty(named = "gatehouse.measure", matches = "true")
 class StatusWriteCpuMeasure {
     static final int ROUTES = 2_000;

@@ -5,11 +5,11 @@ import dev.gatehouse.config.Snapshot;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
 import java.util.Map;
@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * of requests: a route edit writes that route only; proxies connecting and acknowledging cause
  * no translation and no write; a restart with nothing changed writes nothing.
  */
-@EnableKubernetesMockClient(crud = true)
+@ExtendWith(MockApiServerExtension.class)
 class StatusWritesMockServerTest {
     KubernetesMockServer server;
     KubernetesClient client;

@@ -1,8 +1,9 @@
-package dev.gatehouse.e2e;
+package dev.gatehouse.controller.k8s;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.ByteString;
@@ -18,16 +19,21 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The Fabric8 mock API server in CRUD mode, standing in for a cluster, with its clients.
- * Each controller gets a client of its own (as each controller process has one); all are closed
- * before the server. The server's own shutdown (Vert.x 5's graceful close, awaited for only
- * 10 s) sometimes times out on a watch connection of a controller stopped mid-test: that is the
- * test double's teardown, so it is logged rather than failing the test.
+ * The Fabric8 mock API server in CRUD mode, standing in for a cluster, with its clients: the one
+ * every test of the controller and of e2e runs on (the controller's tests through
+ * {@link MockApiServerExtension}). Each controller gets a client of its own (as each controller
+ * process has one); all are closed before the server. A watch's close and failure callbacks run
+ * off the server's event loop ({@link OffLoopCloseDispatcher}). The server's own shutdown (Vert.x
+ * 5's close, awaited for only 10 s) is the test double's teardown: if it times out, that is
+ * logged ({@code event=test.mock_server_close_timeout}) rather than failing the test.
  */
-final class MockApiServer implements AutoCloseable {
+public final class MockApiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MockApiServer.class);
+    /** How long a client of the server waits for an answer ({@link #newClient}; a child JVM's as KUBERNETES_REQUEST_TIMEOUT). */
+    public static final String REQUEST_TIMEOUT_MILLIS = "60000";
     private final KubernetesMockServer server;
     private final List<KubernetesClient> clients = new ArrayList<>();
     private final ExecutorService closer = Executors.newCachedThreadPool(r -> {
@@ -36,13 +42,25 @@ final class MockApiServer implements AutoCloseable {
         return t;
     });
 
-    MockApiServer() {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new OffLoopCloseDispatcher(closer), false);
+    public MockApiServer() {
+        server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), new HashMap<>(),
+                new OffLoopCloseDispatcher(closer), false);
         server.init();
     }
 
-    KubernetesClient newClient() {
-        KubernetesClient c = server.createClient();
+    /** The mock server itself: its record of requests, clients of a test's own making (which the test closes). */
+    public KubernetesMockServer server() {
+        return server;
+    }
+
+    /**
+     * A client of the server, closed with it. Its requests wait up to 60 s for an answer (the
+     * client's default is 10 s): on a loaded machine the mock's first answers, while it loads and
+     * compiles its classes, took longer (a drill's first create timed out at load 42).
+     */
+    public KubernetesClient newClient() {
+        KubernetesClient c = server.createClient(b -> b.editOrNewConfig()
+                .withRequestTimeout(Integer.parseInt(REQUEST_TIMEOUT_MILLIS)).endConfig());
         clients.add(c);
         return c;
     }
@@ -51,10 +69,9 @@ final class MockApiServer implements AutoCloseable {
      * Every request the server received since the previous call, as {@code METHOD path}, in order
      * (drains the server's own record of them).
      */
-    List<String> drainRequests() throws InterruptedException {
+    public List<String> drainRequests() throws InterruptedException {
         List<String> out = new ArrayList<>();
-        for (var r = server.takeRequest(1, java.util.concurrent.TimeUnit.MILLISECONDS); r != null;
-             r = server.takeRequest(1, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        for (var r = server.takeRequest(1, TimeUnit.MILLISECONDS); r != null; r = server.takeRequest(1, TimeUnit.MILLISECONDS)) {
             out.add(r.getMethod() + " " + r.getPath());
         }
         return out;
@@ -72,11 +89,13 @@ final class MockApiServer implements AutoCloseable {
     }
 
     /**
-     * Test environment, not product. The mock server's watch listener, when a watch closes, waits
-     * (up to a minute) for its sender thread to stop, on the server's event loop; that sender may
-     * itself be waiting (10 s per message) for a write the blocked event loop would do. While it
-     * waits, every request on that loop stalls: a controller stopped mid-test stalled the others'
-     * lease renewals past a 30 s bound in a clean-clone run. A real API server does not. Here a
+     * Test environment, not product. The mock server's watch listener (Fabric8 8.0.0
+     * {@code WatchEventsListener.onClosed}), when a watch closes, waits up to a minute for its
+     * sender thread to stop, on the server's event loop; that sender may itself be waiting (up to
+     * 30 s per message, {@code VertxMockWebSocket.awaitWrite}) for a write the blocked event loop
+     * would do. While it waits, every request on that loop stalls: a controller stopped mid-test
+     * stalled the others' lease renewals past a 30 s bound, and the server's 10 s close timed out
+     * ("Unable to close MockWebServer"), in clean-clone runs. A real API server does not. Here a
      * watch's close and failure callbacks run on a thread of their own, so the event loop never
      * waits on them; every other callback is passed through unchanged, on the loop.
      */
@@ -141,19 +160,30 @@ final class MockApiServer implements AutoCloseable {
 
         @Override
         public void onClosed(WebSocket ws, int code, String reason) {
-            closer.execute(() -> {
-                long start = System.nanoTime();
-                watch.onClosed(ws, code, reason);
-                long ms = (System.nanoTime() - start) / 1_000_000;
-                if (ms > 1_000) {
-                    LOG.info("event=test.mock_watch_close_slow ms={} (off the event loop: requests went on meanwhile)", ms);
-                }
-            });
+            offLoop("close", () -> watch.onClosed(ws, code, reason));
         }
 
         @Override
         public void onFailure(WebSocket ws, Throwable t, Response response) {
-            closer.execute(() -> watch.onFailure(ws, t, response));
+            offLoop("failure", () -> watch.onFailure(ws, t, response));
+        }
+
+        private void offLoop(String what, Runnable callback) {
+            if (closer.isShutdown()) { // the server is closed or closing: nothing waits on this watch any more
+                return;
+            }
+            closer.execute(() -> {
+                long start = System.nanoTime();
+                try {
+                    callback.run();
+                } catch (RuntimeException e) { // the server may be closing meanwhile: its teardown, not the test's
+                    LOG.debug("event=test.mock_watch_{}_error error=\"{}\"", what, e.toString());
+                }
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                if (ms > 1_000) {
+                    LOG.info("event=test.mock_watch_{}_slow ms={} (off the event loop: requests went on meanwhile)", what, ms);
+                }
+            });
         }
     }
 }
