@@ -78,6 +78,17 @@ class StartupHoldMockServerTest {
         return p != null && "True".equals(p.getStatus());
     }
 
+    /** Starts {@code controller} with {@code proxies} and waits until the routes are published and status is due (held). */
+    static void startHeld(Controller controller, ProxyFleet proxies, List<Snapshot> published, SimpleMeterRegistry registry)
+            throws InterruptedException {
+        controller.fleet(proxies);
+        controller.start();
+        await(() -> controller.leader() && !published.isEmpty()
+                        && published.get(published.size() - 1).routes().size() == ROUTES
+                        && registry.get("gatehouse.controller.status.busy").gauge().value() == 1,
+                Duration.ofSeconds(20), "the routes published, status due on the leader");
+    }
+
     ControllerConfig held(Duration bound) {
         return ControllerMockServerTest.fast("a").withStatusWrites(ControllerConfig.StatusRate.of(1000).withStartupHold(bound));
     }
@@ -90,12 +101,7 @@ class StartupHoldMockServerTest {
         Proxies proxies = new Proxies();
         proxies.connected.set(1);
         try (Controller controller = new Controller(client, held(Duration.ofMinutes(5)), published::add, registry)) {
-            controller.fleet(proxies);
-            controller.start();
-            await(() -> controller.leader() && !published.isEmpty()
-                            && published.get(published.size() - 1).routes().size() == ROUTES
-                            && registry.get("gatehouse.controller.status.busy").gauge().value() == 1,
-                    Duration.ofSeconds(20), "the routes published, status due on the leader");
+            startHeld(controller, proxies, published, registry);
 
             assertThat(written(registry)).as("no status written while the proxy has not acknowledged").isZero();
             assertThat(routes()).as("no route shows a status yet").allMatch(r -> condition(r, "Accepted") == null);
@@ -142,12 +148,7 @@ class StartupHoldMockServerTest {
         proxies.connected.set(2);
         proxies.acked.set(1); // the one that applied it
         try (Controller controller = new Controller(client, held(Duration.ofMinutes(5)), published::add, registry)) {
-            controller.fleet(proxies);
-            controller.start();
-            await(() -> controller.leader() && !published.isEmpty()
-                            && published.get(published.size() - 1).routes().size() == ROUTES
-                            && registry.get("gatehouse.controller.status.busy").gauge().value() == 1,
-                    Duration.ofSeconds(20), "the routes published, status due on the leader");
+            startHeld(controller, proxies, published, registry);
             assertThat(written(registry)).as("no status written while one proxy has not answered").isZero();
             assertThat(holds(registry, "acknowledged") + holds(registry, "answered") + holds(registry, "bound")).isZero();
 
