@@ -145,7 +145,7 @@ class StatusNarrowedMockServerTest {
                 }
                 return client.resources(GatewayRoute.class).inNamespace("default").list().getItems().stream()
                         .allMatch(r -> ControllerMockServerTest.condition(r, "Programmed") != null);
-            }, Duration.ofSeconds(60), Duration.ofMillis(100), "every object's first status");
+            }, Duration.ofSeconds(120), Duration.ofMillis(100), "every object's first status"); // a loaded mock server: 60 s was missed
             // the start-up pass's writes come back through the cache; the passes after two changes have looked at them
             change(registry, 0, 4, 2);
             change(registry, 0, 3, 3);
