@@ -25,6 +25,11 @@ public final class ChannelFleet implements ProxyFleet {
         return server.ackedAtLeast(version);
     }
 
+    @Override
+    public int answeredAtLeast(long version) {
+        return server.answeredAtLeast(version);
+    }
+
     /** uid → "proxy P: field: message" from the NACKs of {@code version}. */
     @Override
     public Map<String, String> rejections(long version) {

@@ -320,6 +320,18 @@ public final class ChannelServer implements AutoCloseable {
         return n;
     }
 
+    /** How many connected proxies acknowledged or refused {@code version} or a newer one. */
+    public int answeredAtLeast(long version) {
+        int n = 0;
+        for (ProxySession session : sessions.values()) {
+            ProxyState s = session.state();
+            if (s != null && (s.lastAckedVersion() >= version || (s.lastNack() != null && s.lastNack().version() >= version))) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** How many proxies said hello and are still connected. */
     public int connectedCount() {
         return sessions.size();

@@ -58,7 +58,21 @@ final class ClusterFleet implements ProxyFleet {
 
     @Override
     public int ackedAtLeast(long version) {
-        int n = local.ackedAtLeast(version);
+        return local.ackedAtLeast(version) + remoteAckedAtLeast(version);
+    }
+
+    /**
+     * The leader's own proxies that answered, and the other replicas' that acknowledged: another
+     * replica counts only its synced proxies as connected ({@link #connected()}), so those are the
+     * answers it can give.
+     */
+    @Override
+    public int answeredAtLeast(long version) {
+        return local.answeredAtLeast(version) + remoteAckedAtLeast(version);
+    }
+
+    private int remoteAckedAtLeast(long version) {
+        int n = 0;
         for (ReplicaReports.Remote r : remotes.get()) {
             for (Map.Entry<String, Integer> e : r.report().acked().entrySet()) {
                 if (acks(e.getKey(), version, r.replica())) {

@@ -17,6 +17,14 @@ public interface ProxyFleet {
     /** Connected proxies that acknowledged {@code version} or a newer one. */
     int ackedAtLeast(long version);
 
+    /**
+     * Connected proxies that answered {@code version} or a newer one: acknowledged it, or refused it
+     * (a NACK is an answer too). At least {@link #ackedAtLeast}; the same where refusals are not known.
+     */
+    default int answeredAtLeast(long version) {
+        return ackedAtLeast(version);
+    }
+
     /** For {@code version}: the source object uid → why a proxy refused it (from NACKs). */
     Map<String, String> rejections(long version);
 

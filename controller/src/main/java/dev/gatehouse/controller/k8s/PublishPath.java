@@ -202,7 +202,7 @@ final class PublishPath implements AutoCloseable {
             if (publish(t, changeNanos, micros, "endpoints", Integer.toString(change.upstreams()))) {
                 endpointPublishes.increment();
             }
-            offerStatus(state, t, w);
+            offerStatus(state, t, w, new StatusUpdater.Touched(change.base(), change.touched()));
             return null;
         }
     }
@@ -233,10 +233,11 @@ final class PublishPath implements AutoCloseable {
         return true;
     }
 
-    private void offerStatus(ClusterState state, Translation t, Watches w) {
+    /** @param touched what the endpoint step changed in the last translation; null after a rebuild */
+    private void offerStatus(ClusterState state, Translation t, Watches w, StatusUpdater.Touched touched) {
         long version = versions.version();
         status.accept(new StatusUpdater.Desired(state, t, version,
-                pace -> otherStatus.pass(state, t, version, w.ingress(), w.gateway(), fleet.get(), pace)));
+                pace -> otherStatus.pass(state, t, version, w.ingress(), w.gateway(), fleet.get(), pace), touched));
     }
 
     private void rebuildLocked(long changeNanos) {
@@ -274,7 +275,7 @@ final class PublishPath implements AutoCloseable {
         if (leader.getAsBoolean() && keyGenerator.run(state) > 0) {
             return; // the new Secrets come back through the informer and trigger the next rebuild
         }
-        offerStatus(state, t, w);
+        offerStatus(state, t, w, null);
     }
 
     /**

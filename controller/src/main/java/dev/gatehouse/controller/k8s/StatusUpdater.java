@@ -13,12 +13,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
@@ -53,7 +51,12 @@ import static java.util.Objects.requireNonNull;
  * {@code --status-max-delay} behind a change: then a batch of writes goes out while changes keep
  * coming (a rollout), and the pass it belongs to runs to the end of the batch. An object whose decided status, cached object and
  * Programmed inputs are those it was last found unchanged with is not compared again, so the
- * passes after each change and each acknowledgement cost little per unchanged object.
+ * passes after each change and each acknowledgement cost little per unchanged object. The pass
+ * after an endpoint-only change (the endpoint path's offers since the last plan, each patching the
+ * one before) or a proxy's acknowledgement plans over only the objects whose status could have
+ * changed ({@link StatusPlanner}): the Upstreams whose targets moved, what the cache holds anew, what
+ * waited for that acknowledgement, what is still to write; a rebuild's state, leadership won, a
+ * proxy coming or going and a refusal get a pass over every object.
  *
  * <p>Meters: {@code gatehouse_controller_status_queued} (writes waiting in the current pass),
  * {@code gatehouse_controller_status_busy} (1 while a pass is due or under way),
@@ -61,6 +64,9 @@ import static java.util.Objects.requireNonNull;
  * {@code gatehouse_controller_status_rate_limited_seconds} (waits for the budget),
  * {@code gatehouse_controller_status_paused_total} (pauses for the publish path),
  * {@code gatehouse_controller_status_pause_overruns_total}, {@code gatehouse_controller_status_passes_total},
+ * {@code gatehouse_controller_status_plans_total{plan=full|narrowed}} and
+ * {@code gatehouse_controller_status_planned_total{plan=...}} (objects looked at; {@code event=status.pass}
+ * logs the plan and its count, {@code event=status.plan} at DEBUG every pass),
  * {@code gatehouse_controller_status_cpu_seconds_total} (this thread's CPU; {@code event=status.pass}
  * logs it per write), {@code gatehouse_controller_status_startup_hold_total{ended}} ({@link StartupHold}).
  */
@@ -71,11 +77,29 @@ final class StatusUpdater implements AutoCloseable {
      * What the statuses should show: one rebuild's outcome. {@code others} runs the Ingress and
      * Gateway API passes after this updater's own, with a {@link StatusPace} on the same budget.
      */
-    record Desired(ClusterState state, Translation translation, long version, java.util.function.Consumer<StatusPace> others) {
+    record Desired(ClusterState state, Translation translation, long version, java.util.function.Consumer<StatusPace> others,
+                   Touched touched) {
         Desired {
             requireNonNull(state, "state");
             requireNonNull(translation, "translation");
             others = Objects.requireNonNullElse(others, pace -> { });
+        }
+
+        /** A rebuild's outcome: any status may have changed. */
+        Desired(ClusterState state, Translation translation, long version, java.util.function.Consumer<StatusPace> others) {
+            this(state, translation, version, others, null);
+        }
+    }
+
+    /**
+     * What the endpoint path changed: {@code translation} is {@code base} with the statuses at
+     * {@code statuses} replaced (the Upstreams whose targets moved), every other one the same object
+     * at the same index ({@link dev.gatehouse.controller.translate.EndpointChange}).
+     */
+    record Touched(Translation base, int[] statuses) {
+        Touched {
+            requireNonNull(base, "base");
+            requireNonNull(statuses, "statuses");
         }
     }
 
@@ -106,13 +130,6 @@ final class StatusUpdater implements AutoCloseable {
         };
     }
 
-    private record Since(long generation, long version) {
-    }
-
-    @SuppressWarnings("rawtypes")
-    private record Pending(String key, CustomResource cached, ObjectStatus decided, boolean generationChanged) {
-    }
-
     private final ObjectWrite writer;
     private final StatusPacer pacer;
     /** The start-up pass waits for the proxies' first acknowledgement ({@code --status-startup-hold}); this thread only. */
@@ -128,6 +145,10 @@ final class StatusUpdater implements AutoCloseable {
     private final Counter unchanged;
     private final Counter failed;
     private final Counter passes;
+    private final Counter fullPlans;
+    private final Counter narrowedPlans;
+    private final Counter plannedFull;
+    private final Counter plannedNarrowed;
     private final Counter cpu;
     private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
     /** Guarded by {@link #lock}. */
@@ -138,10 +159,17 @@ final class StatusUpdater implements AutoCloseable {
     private long dirtySince = -1;
     private boolean leading;
     private boolean closed;
+    /** The status indexes the endpoint path replaced in the offers since the last take; see {@link #wholeSince}. */
+    private final Set<Integer> touchedSince = new HashSet<>();
+    /** An offer since the last take was not the endpoint path's patch of the one before (or leadership changed). */
+    private boolean wholeSince = true;
     private volatile ProxyFleet fleet = ProxyFleet.NONE;
     // the rest: the updater's thread only
     private final StatusShown shown = new StatusShown();
-    private final Map<String, Since> since = new HashMap<>();
+    private final StatusPlanner planner = new StatusPlanner(shown);
+    /** Touched since the last complete plan, by the offers taken since (a take not planned carries over). */
+    private final Set<Integer> carried = new HashSet<>();
+    private boolean carriedWhole = true;
 
     /** Never paused for a publish: for tests of the updater alone. */
     StatusUpdater(ObjectWrite writer, ControllerConfig.StatusRate rate, MeterRegistry registry, Time time) {
@@ -163,14 +191,30 @@ final class StatusUpdater implements AutoCloseable {
         this.written = writes(registry, "written", "Status writes made");
         this.unchanged = writes(registry, "unchanged", "Objects whose status already showed what it should (no write)");
         this.failed = writes(registry, "failed", "Status writes the API server refused (retried with a backoff)");
-        this.passes = Counter.builder("gatehouse.controller.status.passes").description("Status passes over every object")
+        this.passes = Counter.builder("gatehouse.controller.status.passes").description("Status passes planned")
                 .register(registry);
+        this.fullPlans = plans(registry, "full", "Status passes planned over every object");
+        this.narrowedPlans = plans(registry, "narrowed", "Status passes planned over only the objects whose status could "
+                + "have changed since the last plan (after an endpoint-only change or a proxy's acknowledgement)");
+        this.plannedFull = planned(registry, "full");
+        this.plannedNarrowed = planned(registry, "narrowed");
         this.cpu = Counter.builder("gatehouse.controller.status.cpu").baseUnit("seconds")
                 .description("CPU time of the status writer's thread (planning, comparing, serialising, writing)")
                 .register(registry);
         this.thread = new Thread(this::run, "gatehouse-status");
         this.thread.setDaemon(true);
         this.thread.start();
+    }
+
+    private static Counter plans(MeterRegistry registry, String plan, String description) {
+        return Counter.builder("gatehouse.controller.status.plans").tag("plan", plan).description(description)
+                .register(registry);
+    }
+
+    private static Counter planned(MeterRegistry registry, String plan) {
+        return Counter.builder("gatehouse.controller.status.planned").tag("plan", plan)
+                .description("Objects looked at by status passes' plans (compared with what they show), by plan")
+                .register(registry);
     }
 
     private static Counter writes(MeterRegistry registry, String result, String description) {
@@ -186,6 +230,14 @@ final class StatusUpdater implements AutoCloseable {
     void offer(Desired desired) {
         requireNonNull(desired, "desired");
         signal(() -> {
+            Touched t = desired.touched();
+            if (t != null && latest != null && t.base() == latest.translation()) {
+                for (int i : t.statuses()) {
+                    touchedSince.add(i);
+                }
+            } else {
+                wholeSince = true;
+            }
             latest = desired;
             offers++;
         });
@@ -198,7 +250,10 @@ final class StatusUpdater implements AutoCloseable {
 
     /** Leading or not; only the leader writes. Becoming leader makes a pass over what is there. */
     void leading(boolean leading) {
-        signal(() -> this.leading = leading);
+        signal(() -> {
+            this.leading = leading;
+            wholeSince = true;
+        });
     }
 
     private void signal(Runnable change) {
@@ -248,6 +303,10 @@ final class StatusUpdater implements AutoCloseable {
                 d = latest;
                 serial = offers;
                 dirty = false;
+                carried.addAll(touchedSince);
+                carriedWhole |= wholeSince;
+                touchedSince.clear();
+                wholeSince = false;
                 busy = true;
                 pacer.behind(dirtySince < 0 ? time.nanoTime() : dirtySince); // a retry's pass: behind since now
                 dirtySince = -1;
@@ -259,6 +318,8 @@ final class StatusUpdater implements AutoCloseable {
             try {
                 pass(d, serial);
             } catch (RuntimeException e) {
+                planner.forget();
+                carriedWhole = true;
                 log.error("event=status.pass_failed error=\"{}\"", e.toString(), e);
             }
         }
@@ -305,57 +366,26 @@ final class StatusUpdater implements AutoCloseable {
     @SuppressWarnings("rawtypes")
     private boolean ownPass(Desired d, long serial, long cpuStart) {
         passes.increment();
-        Map<String, HasMetadata> objects = new HashMap<>();
-        for (List<? extends HasMetadata> list : List.of(d.state().upstreams(), d.state().services(), d.state().routes(),
-                d.state().consumers())) {
-            for (HasMetadata o : list) {
-                objects.put(o.getKind() + "/" + dev.gatehouse.controller.translate.Sources.key(o), o);
-            }
-        }
-        Map<String, Since> seen = new HashMap<>();
-        List<Pending> todo = new ArrayList<>();
-        long now = time.nanoTime();
-        ProxyFleet planned = new FleetView(fleet); // each count once per pass, not once per object
-        Map<String, String> rejections = planned.rejections(d.version());
-        for (ObjectStatus s : d.translation().statuses()) {
-            String key = s.source().display();
-            Since was = since.get(s.source().uid());
-            seen.put(s.source().uid(), was != null && was.generation() == s.source().generation()
-                    ? was : new Since(s.source().generation(), d.version()));
-            if (!(objects.get(key) instanceof CustomResource<?, ?> cr)) {
-                continue;
-            }
-            if (shown.backingOff(key, now)) {
-                continue;
-            }
-            Since from = seen.get(s.source().uid());
-            StatusShown.Judged inputs = StatusShown.Judged.of(s, shown.base(key, cr), from.version(), planned, rejections);
-            if (shown.unchangedBefore(key, inputs) || wanted(key, cr, s, d.version(), seen, planned, rejections) == null) {
-                unchanged.increment();
-                shown.unchanged(key, inputs);
-                continue;
-            }
-            shown.differs(key);
-            Long generation = cr.getMetadata().getGeneration();
-            Condition accepted = StatusWriter.shown(cr, StatusCondition.ACCEPTED);
-            todo.add(new Pending(key, cr, s, accepted == null
-                    || !Objects.equals(accepted.getObservedGeneration(), generation == null ? 0L : generation)));
-        }
-        since.clear();
-        since.putAll(seen);
-        shown.retainAll(objects.keySet());
-        todo.sort(Comparator.comparing((Pending p) -> !p.generationChanged()));
+        StatusPlanner.Plan plan = planner.plan(d, carriedWhole ? null : carried, fleet, time.nanoTime());
+        carried.clear();
+        carriedWhole = false;
+        (plan.narrowed() ? narrowedPlans : fullPlans).increment();
+        (plan.narrowed() ? plannedNarrowed : plannedFull).increment(plan.planned());
+        unchanged.increment(plan.unchanged());
+        List<StatusPlanner.Pending> todo = plan.todo();
+        log.debug("event=status.plan plan={} planned={} to_write={} version={}", plan.narrowed() ? "narrowed" : "full",
+                plan.planned(), todo.size(), d.version());
         queued.set(todo.size());
         int wrote = 0;
         int refused = 0;
-        for (Pending p : todo) {
+        for (StatusPlanner.Pending p : todo) {
             if (!awaitTurn(serial, true)) {
                 queued.set(0);
                 return false; // a newer state (or the end of leading): the next pass starts from it
             }
             ProxyFleet current = fleet; // the proxies of this moment
-            List<StatusCondition> desired = wanted(p.key(), p.cached(), p.decided(), d.version(), since, current,
-                    current.rejections(d.version()));
+            List<StatusCondition> desired = planner.wanted(p.key(), p.cached(), p.decided(),
+                    planner.since(p.decided().source().uid(), d.version()), current, current.rejections(d.version()));
             queued.decrementAndGet();
             if (desired == null) {
                 unchanged.increment(); // the proxies' acknowledgements made it so meanwhile
@@ -382,8 +412,9 @@ final class StatusUpdater implements AutoCloseable {
         queued.set(0);
         if (wrote > 0 || refused > 0) {
             long spent = Math.max(0, THREADS.getCurrentThreadCpuTime() - cpuStart);
-            log.info("event=status.pass written={} failed={} objects={} cpu_ms={} cpu_micros_per_write={}", wrote, refused,
-                    d.translation().statuses().size(), spent / 1_000_000, spent / 1_000 / (wrote + refused));
+            log.info("event=status.pass written={} failed={} objects={} plan={} planned={} cpu_ms={} cpu_micros_per_write={}",
+                    wrote, refused, d.translation().statuses().size(), plan.narrowed() ? "narrowed" : "full", plan.planned(),
+                    spent / 1_000_000, spent / 1_000 / (wrote + refused));
         }
         return true;
     }
@@ -414,18 +445,6 @@ final class StatusUpdater implements AutoCloseable {
                 lock.unlock();
             }
         }
-    }
-
-    /** The conditions to write on {@code key} now, or null when it shows them already. */
-    @SuppressWarnings("rawtypes")
-    private List<StatusCondition> wanted(String key, CustomResource cached, ObjectStatus s, long version, Map<String, Since> since,
-                                         ProxyFleet f, Map<String, String> rejections) {
-        CustomResource base = shown.base(key, cached);
-        Since from = since.get(s.source().uid());
-        List<StatusCondition> desired = new ArrayList<>(s.conditions());
-        desired.add(StatusWriter.programmed(s, from == null ? version : from.version(), f, rejections,
-                StatusWriter.shown(base, StatusCondition.PROGRAMMED), base.getMetadata().getGeneration()));
-        return StatusWriter.wanted(base, desired, s, "") == null ? null : desired;
     }
 
     @Override

@@ -67,6 +67,8 @@ final class EndpointUpdate {
         ctx.memo = memo;
         List<dev.gatehouse.config.Upstream> upstreams = new ArrayList<>(last.snapshot().upstreams());
         List<ObjectStatus> statuses = new ArrayList<>(last.statuses());
+        int[] touched = new int[affected.size()];
+        int t = 0;
         for (Map.Entry<Upstream, Upstream> a : affected.entrySet()) {
             Upstream u = a.getKey();
             TranslationMemo.Entry before = memo.upstreams.of(u);
@@ -85,6 +87,7 @@ final class EndpointUpdate {
                 return EndpointChange.fallback("no-status");
             }
             statuses.set(statusIndex, report.toStatus());
+            touched[t++] = statusIndex;
             if (!report.isInvalid()) {
                 dev.gatehouse.config.Upstream built = ctx.upstreams.get(report.source.key());
                 Integer at = upstreamAt().get(built.id());
@@ -95,10 +98,12 @@ final class EndpointUpdate {
             }
         }
         Snapshot s = last.snapshot();
+        Translation base = last;
         Translation next = new Translation(new Snapshot(s.version(), s.services(), s.routes(), upstreams, s.consumers(),
                 s.certificates()), statuses, last.defaultCertificate(), last.gatewayApi());
         last = next;
-        return new EndpointChange(next, affected.size(), null);
+        return new EndpointChange(next, affected.size(), null, base, java.util.Arrays.stream(touched, 0, t).sorted().distinct()
+                .toArray());
     }
 
     /**

@@ -41,6 +41,13 @@ class StartupHoldMockServerTest {
     static final class Proxies implements ProxyFleet {
         final AtomicInteger connected = new AtomicInteger();
         final AtomicInteger acked = new AtomicInteger();
+        /** Those of the connected that refused every version (a NACK): answered, not acknowledged. */
+        final AtomicInteger refused = new AtomicInteger();
+
+        @Override
+        public int answeredAtLeast(long version) {
+            return acked.get() + refused.get();
+        }
 
         @Override
         public int connected() {
@@ -71,6 +78,17 @@ class StartupHoldMockServerTest {
         return p != null && "True".equals(p.getStatus());
     }
 
+    /** Starts {@code controller} with {@code proxies} and waits until the routes are published and status is due (held). */
+    static void startHeld(Controller controller, ProxyFleet proxies, List<Snapshot> published, SimpleMeterRegistry registry)
+            throws InterruptedException {
+        controller.fleet(proxies);
+        controller.start();
+        await(() -> controller.leader() && !published.isEmpty()
+                        && published.get(published.size() - 1).routes().size() == ROUTES
+                        && registry.get("gatehouse.controller.status.busy").gauge().value() == 1,
+                Duration.ofSeconds(20), "the routes published, status due on the leader");
+    }
+
     ControllerConfig held(Duration bound) {
         return ControllerMockServerTest.fast("a").withStatusWrites(ControllerConfig.StatusRate.of(1000).withStartupHold(bound));
     }
@@ -83,12 +101,7 @@ class StartupHoldMockServerTest {
         Proxies proxies = new Proxies();
         proxies.connected.set(1);
         try (Controller controller = new Controller(client, held(Duration.ofMinutes(5)), published::add, registry)) {
-            controller.fleet(proxies);
-            controller.start();
-            await(() -> controller.leader() && !published.isEmpty()
-                            && published.get(published.size() - 1).routes().size() == ROUTES
-                            && registry.get("gatehouse.controller.status.busy").gauge().value() == 1,
-                    Duration.ofSeconds(20), "the routes published, status due on the leader");
+            startHeld(controller, proxies, published, registry);
 
             assertThat(written(registry)).as("no status written while the proxy has not acknowledged").isZero();
             assertThat(routes()).as("no route shows a status yet").allMatch(r -> condition(r, "Accepted") == null);
@@ -123,6 +136,28 @@ class StartupHoldMockServerTest {
                 return accepted != null && edited.getMetadata().getGeneration().equals(accepted.getObservedGeneration());
             }, Duration.ofSeconds(30), "the edit's status written");
             assertThat(holds(registry, "acknowledged") + holds(registry, "bound")).as("held once, at start only").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aProxyThatRefusesTheFirstSnapshotHasAnsweredItAndEndsTheHold() throws Exception {
+        StatusPacingMockServerTest.createRoutes(client, ROUTES);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        List<Snapshot> published = new CopyOnWriteArrayList<>();
+        Proxies proxies = new Proxies();
+        proxies.connected.set(2);
+        proxies.acked.set(1); // the one that applied it
+        try (Controller controller = new Controller(client, held(Duration.ofMinutes(5)), published::add, registry)) {
+            startHeld(controller, proxies, published, registry);
+            assertThat(written(registry)).as("no status written while one proxy has not answered").isZero();
+            assertThat(holds(registry, "acknowledged") + holds(registry, "answered") + holds(registry, "bound")).isZero();
+
+            proxies.refused.set(1); // the other refused it (a NACK): every connected proxy has answered
+            controller.changed();
+            await(() -> holds(registry, "answered") == 1, Duration.ofSeconds(10), "the hold released by the answers");
+            await(() -> routes().stream().allMatch(r -> condition(r, "Accepted") != null), Duration.ofSeconds(30),
+                    Duration.ofMillis(200), "every route's status written, long before the 5 minute bound");
+            assertThat(holds(registry, "acknowledged") + holds(registry, "bound")).isZero();
         }
     }
 

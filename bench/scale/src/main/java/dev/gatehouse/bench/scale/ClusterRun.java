@@ -106,6 +106,7 @@ final class ClusterRun {
                 env, options.work().resolve("controller.log"), (t, l) -> {
                     published.line(t, l);
                     controllerMarks.line(t, l);
+                    statusPasses.line(t, l);
                 });
              Proc proxyA = proxy("proxy-a", options.jar(), channelPort, token, a, marksA);
              Proc proxyB = proxy("proxy-b", options.baselineProxyJar() != null ? options.baselineProxyJar() : options.jar(),
@@ -123,6 +124,8 @@ final class ClusterRun {
                 return;
             }
             long synced = Math.max(a.at(va), b.at(vb)) - start;
+            // the hold ends on the proxies' answers, which come with the apply just seen: its line is on its way
+            controllerMarks.await("status.startup_hold_released", 10_000);
             report.goal("initial sync: controller start → both proxies applied every route", String.format("%.1f s", synced / 1000.0),
                     "< 30 s", synced < 30_000);
             report.line("initial sync, where the time goes (from controller start)", "informers listed "
@@ -152,6 +155,48 @@ final class ClusterRun {
     }
 
     private long populatedWrites;
+    private final StatusPasses statusPasses = new StatusPasses();
+
+    /**
+     * The controller's status passes that wrote ({@code event=status.pass}): when, the plan (full or
+     * narrowed), the objects it looked at and the CPU of the pass.
+     */
+    static final class StatusPasses {
+        private static final java.util.regex.Pattern PASS = java.util.regex.Pattern.compile(
+                "event=status\\.pass .*?plan=(\\w+) planned=(\\d+) cpu_ms=(\\d+)");
+
+        record Pass(long at, String plan, long planned, long cpuMillis) {
+        }
+
+        private final List<Pass> passes = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        void line(long stamp, String line) {
+            if (line.contains("event=status.pass ")) {
+                java.util.regex.Matcher m = PASS.matcher(line);
+                if (m.find()) {
+                    passes.add(new Pass(stamp, m.group(1), Long.parseLong(m.group(2)), Long.parseLong(m.group(3))));
+                }
+            }
+        }
+
+        /** The passes logged from {@code from} to {@code to} (epoch ms), described. */
+        String describe(long from, long to) {
+            Stats planned = new Stats();
+            Stats cpu = new Stats();
+            int narrowed = 0;
+            int n = 0;
+            for (Pass p : passes) {
+                if (p.at() >= from && p.at() <= to) {
+                    n++;
+                    narrowed += "narrowed".equals(p.plan()) ? 1 : 0;
+                    planned.add(p.planned());
+                    cpu.add(p.cpuMillis());
+                }
+            }
+            return n == 0 ? "none logged" : String.format("%d passes (%d narrowed, %d full); objects planned per pass %s; "
+                    + "CPU per pass %s", n, narrowed, n - narrowed, planned.describe("objects"), cpu.describe("ms"));
+        }
+    }
 
     private Proc proxy(String id, Path jar, int channelPort, Path token, Versions applied, Marks marks) throws java.io.IOException {
         return Proc.start(id, jar, List.of("-Xmx" + options.proxyHeap()),
@@ -342,6 +387,8 @@ final class ClusterRun {
             report.line("rollout: controller CPU, the rollout and its status pass", String.format("%,d ms in all, %.1f ms per timed change",
                     cpu, cpu / (double) Math.max(1, r.steps.size())));
             report.line("rollout: the controller's API writes (status) while it ran and settled", String.format("%,d", controllerWrites));
+            report.line("rollout: the controller's status passes that wrote (event=status.pass: plan, objects planned, CPU of the pass)",
+                    statusPasses.describe(t0, System.currentTimeMillis()));
         }
     }
 }

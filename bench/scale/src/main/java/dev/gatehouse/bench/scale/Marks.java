@@ -24,6 +24,17 @@ final class Marks {
         }
     }
 
+    /**
+     * Waits up to {@code millis} for the event's first line: a line the process has written may not
+     * have been read from its output yet when the harness reports (the reader is a thread of its own).
+     */
+    void await(String event, long millis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        while (!first.containsKey(event) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+    }
+
     /** Seconds from {@code start} (epoch ms) to the event's first line, as text; "—" when it never came. */
     String since(String event, long start) {
         Long at = first.get(event);
