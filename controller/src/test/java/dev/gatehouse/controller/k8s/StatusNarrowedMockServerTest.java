@@ -11,11 +11,10 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import org.junit.jupiter.api.extension.ExtendWith;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -36,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * routes untouched), made by narrowed plans only, which looked at fewer objects than there are.
  * That a narrowed plan writes what a full one would is {@code StatusPlannerTest}'s.
  */
-@EnableKubernetesMockClient(crud = true)
+@ExtendWith(MockApiServerExtension.class)
 class StatusNarrowedMockServerTest {
     static final int UPSTREAMS = 5;
     static final int ROUTES = 12;
@@ -44,11 +43,6 @@ class StatusNarrowedMockServerTest {
     static final int OBJECTS = UPSTREAMS * 2 + ROUTES;
     KubernetesMockServer server;
     KubernetesClient client;
-
-    @AfterEach
-    void mockServerSettled() throws InterruptedException {
-        ControllerMockServerTest.awaitMockServerSettled();
-    }
 
     /** A slice of {@code n} endpoints, the first {@code ready} ready, the others terminating: {@code n} targets, {@code ready} ready. */
     static EndpointSlice slice(int service, int n, int ready) {
