@@ -40,26 +40,6 @@ public record Transport(String name, Class<? extends ServerSocketChannel> server
                        Class<? extends SocketChannel> socketChannel, Class<? extends DatagramChannel> datagramChannel,
                        IoHandlerFactory ioHandler, String reason) {
 
-    /**
-     * Netty's io_uring channels wait for a readable socket with a multishot {@code POLL_ADD} unless
-     * this is false. With {@code AUTO_READ} off that wait can miss a peer's reset: when the data
-     * and the RST arrive together, the one {@code recv} drains the data, the completion says the
-     * socket is empty, and the next {@code read()} finds the multishot poll still armed and waits
-     * for it; the poll fired before and a reset wakes it no more, so the reset is seen only when a
-     * timeout closes the channel (a target that resets mid-head gave 504 after the read timeout
-     * instead of 502 at once; AnswerPairingTest). A one-shot poll per wait is armed anew by that
-     * {@code read()} and completes at once on the reset socket. Set before Netty reads it (its
-     * {@code IoUring} class initialiser, reached only through this class); an operator's own
-     * {@code -Dio.netty.iouring.pollAddMultishotEnabled} is kept. docs/decisions.md, "auto is io_uring".
-     */
-    static final String POLL_ADD_MULTISHOT = "io.netty.iouring.pollAddMultishotEnabled";
-
-    static {
-        if (System.getProperty(POLL_ADD_MULTISHOT) == null) {
-            System.setProperty(POLL_ADD_MULTISHOT, "false");
-        }
-    }
-
     public Transport {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(serverChannel, "serverChannel");

@@ -65,8 +65,6 @@ class TransportTest {
         assertThat(auto.socketChannel()).isEqualTo(IoUringSocketChannel.class);
         assertThat(auto.reason()).isEqualTo("auto: io_uring is available");
         assertThat(Transport.best().name()).as("the status server and health checks").isEqualTo("io_uring");
-        assertThat(io.netty.channel.uring.IoUring.isPollAddMultishotEnabled())
-                .as("one-shot read polls, so a reset that came with the last data is seen (Transport.POLL_ADD_MULTISHOT)").isFalse();
     }
 
     @Test
