@@ -62,7 +62,7 @@ final class ProxyOptions {
 
     @Option(names = "--transport", paramLabel = "auto|io_uring|epoll|nio", defaultValue = "auto", converter = TransportOption.class,
             description = "Socket transport of the event loops: io_uring (Linux 5.14+, allowed by the container's seccomp "
-                    + "profile), epoll, nio, or auto (io_uring where it runs, else epoll, else nio). One asked for by name that cannot run "
+                    + "profile), epoll, nio, or auto (epoll when it loads, else nio). One asked for by name that cannot run "
                     + "here stops the start with the reason. Default: ${DEFAULT-VALUE}.")
     TransportChoice transport;
 

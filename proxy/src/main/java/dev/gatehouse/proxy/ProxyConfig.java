@@ -25,7 +25,7 @@ import java.util.Objects;
  * @param tls          the TLS port ({@link TlsConfig#OFF}: none)
  * @param http2        HTTP/2 towards clients (h2c with prior knowledge; its limits)
  * @param tracing      spans exported over OTLP and W3C trace context upstream ({@link TracingConfig#OFF}: none)
- * @param transport    the event loops' socket transport ({@code --transport}; {@link TransportChoice#AUTO}: io_uring, else epoll, else NIO)
+ * @param transport    the event loops' socket transport ({@code --transport}; {@link TransportChoice#AUTO}: epoll, else NIO)
  */
 public record ProxyConfig(String address, int port, int ioThreads, Duration drainDelay, Duration drainTimeout,
                           ClientLimits limits, TrustedProxies trustedProxies, TlsConfig tls, Http2Config http2,

@@ -49,7 +49,7 @@ public record Transport(String name, Class<? extends ServerSocketChannel> server
         Objects.requireNonNull(reason, "reason");
     }
 
-    /** {@code auto}: io_uring when {@link IoUring#isAvailable()}, else native epoll, else NIO. */
+    /** {@code auto}: native epoll when {@link Epoll#isAvailable()}, NIO otherwise. */
     public static Transport best() {
         return of(TransportChoice.AUTO);
     }
@@ -64,7 +64,9 @@ public record Transport(String name, Class<? extends ServerSocketChannel> server
     public static Transport of(TransportChoice choice) {
         Objects.requireNonNull(choice, "choice");
         return switch (choice) {
-            case AUTO -> auto();
+            case AUTO -> Epoll.isAvailable()
+                    ? epoll("auto: epoll is available")
+                    : nio("auto: epoll is not available (" + cause(Epoll.unavailabilityCause()) + ")");
             case EPOLL -> {
                 if (!Epoll.isAvailable()) {
                     throw unavailable("epoll", Epoll.unavailabilityCause(), "Linux on x86_64");
@@ -82,27 +84,6 @@ public record Transport(String name, Class<? extends ServerSocketChannel> server
             }
             case NIO -> nio("asked for");
         };
-    }
-
-    /**
-     * io_uring where the kernel and the seccomp profile allow it, else epoll, else NIO; the reason
-     * says what was found, and each fallback names the cause of the transport it passed over (one
-     * line: a container's default seccomp profile refuses io_uring, so the cause is worth a look).
-     */
-    private static Transport auto() {
-        return auto(IoUring.unavailabilityCause(), Epoll.unavailabilityCause());
-    }
-
-    /** {@link #auto()} given why io_uring and epoll cannot run (null: it can). */
-    static Transport auto(Throwable noIoUring, Throwable noEpoll) {
-        if (noIoUring == null) {
-            return ioUring("auto: io_uring is available");
-        }
-        String passedOver = "io_uring is not available (" + cause(noIoUring) + ")";
-        if (noEpoll == null) {
-            return epoll("auto: " + passedOver);
-        }
-        return nio("auto: " + passedOver + ", epoll is not available (" + cause(noEpoll) + ")");
     }
 
     /** Why io_uring cannot run here; null when it can. */
@@ -143,7 +124,6 @@ public record Transport(String name, Class<? extends ServerSocketChannel> server
             root = root.getCause();
         }
         String message = root == t ? String.valueOf(t.getMessage()) : t.getMessage() + ": " + root.getMessage();
-        // one line in the log: a native library's message may span several
-        return (root.getClass().getSimpleName() + ": " + message).replaceAll("\\s*\\R\\s*", " ");
+        return root.getClass().getSimpleName() + ": " + message;
     }
 }

@@ -4,11 +4,11 @@ import java.util.Locale;
 
 /**
  * Which socket transport the proxy's event loops use ({@code --transport}, docs/proxy.md).
- * {@link #AUTO} is io_uring where it runs, else native epoll, else NIO; the others are asked for by name
+ * {@link #AUTO} is native epoll when it loads, NIO otherwise; the others are asked for by name
  * and refused at start, with the reason, when this host cannot run them ({@link Transport#of}).
  */
 public enum TransportChoice {
-    /** io_uring when available, else epoll, else NIO, never failing: the default (docs/proxy.md, "Transport"). */
+    /** epoll when available, else NIO: the default (docs/decisions.md says why not io_uring). */
     AUTO("auto"),
     /** Linux io_uring (5.14+; a container's seccomp profile must allow io_uring_setup/enter). */
     IO_URING("io_uring"),

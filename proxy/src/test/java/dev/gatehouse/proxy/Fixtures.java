@@ -35,9 +35,8 @@ public final class Fixtures {
 
     /**
      * The transport the proxies of {@link #config()} run on: {@code -Dgatehouse.transport} (the
-     * epoll execution of the proxy's build sets it for a chosen set of socket tests), else auto
-     * (io_uring where it runs). A transport this host cannot run skips the test (an assumption,
-     * reported as skipped).
+     * io_uring execution of the proxy's build sets it for a chosen set of socket tests), else
+     * auto. A transport this host cannot run skips the test (an assumption, reported as skipped).
      */
     public static TransportChoice transport() {
         TransportChoice choice = TransportChoice.parse(System.getProperty("gatehouse.transport", "auto"));

@@ -1,10 +1,7 @@
 package dev.gatehouse.proxy;
 
 import dev.gatehouse.config.Upstream;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.channel.uring.IoUringServerSocketChannel;
-import io.netty.channel.uring.IoUringSocketChannel;
+import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -21,9 +18,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * {@code --transport}: each transport this host can run serves keep-alive requests through to
  * both targets (client and upstream channels of that transport on the same loops); {@code auto}
- * is io_uring where it runs, else epoll, else NIO, and a fallback says why; a name that is no
- * transport is refused with the accepted ones. The whole suite runs on {@code auto}; the socket
- * tests of the epoll execution (proxy/pom.xml) run once more on epoll.
+ * is epoll where epoll loads; a name that is no transport is refused with the accepted ones.
+ * The socket tests of the io_uring execution (proxy/pom.xml) cover the rest on io_uring.
  */
 class TransportTest {
 
@@ -57,34 +53,12 @@ class TransportTest {
     }
 
     @Test
-    void autoIsIoUringWhereItRuns() {
-        assumeTrue(Transport.ioUringUnavailable() == null, () -> "io_uring is not available here: " + Transport.ioUringUnavailable());
+    void autoIsEpollWhereEpollLoads() {
+        assumeTrue(Epoll.isAvailable(), "epoll is not available here");
         Transport auto = Transport.of(TransportChoice.AUTO);
-        assertThat(auto.name()).isEqualTo("io_uring");
-        assertThat(auto.serverChannel()).isEqualTo(IoUringServerSocketChannel.class);
-        assertThat(auto.socketChannel()).isEqualTo(IoUringSocketChannel.class);
-        assertThat(auto.reason()).isEqualTo("auto: io_uring is available");
-        assertThat(Transport.best().name()).as("the status server and health checks").isEqualTo("io_uring");
-    }
-
-    @Test
-    void autoFallsBackToEpollThenNioAndSaysWhyOnOneLine() {
-        Throwable seccomp = new IllegalStateException("failed to create io_uring ring fd",
-                new java.io.IOException("io_uring_setup(...) failed:\nOperation not permitted"));
-        Transport epoll = Transport.auto(seccomp, null);
-        assertThat(epoll.name()).isEqualTo("epoll");
-        assertThat(epoll.socketChannel()).isEqualTo(EpollSocketChannel.class);
-        assertThat(epoll.reason()).isEqualTo("auto: io_uring is not available (IOException: failed to create io_uring ring fd: "
-                + "io_uring_setup(...) failed: Operation not permitted)");
-
-        Transport nio = Transport.auto(seccomp, new UnsatisfiedLinkError("no netty_transport_native_epoll_aarch64"));
-        assertThat(nio.name()).isEqualTo("nio");
-        assertThat(nio.socketChannel()).isEqualTo(NioSocketChannel.class);
-        assertThat(nio.reason()).isEqualTo("auto: io_uring is not available (IOException: failed to create io_uring ring fd: "
-                + "io_uring_setup(...) failed: Operation not permitted), epoll is not available (UnsatisfiedLinkError: "
-                + "no netty_transport_native_epoll_aarch64)");
-
-        assertThat(Transport.auto(null, new UnsatisfiedLinkError("no epoll")).name()).as("io_uring first").isEqualTo("io_uring");
+        assertThat(auto.name()).isEqualTo("epoll");
+        assertThat(auto.reason()).isEqualTo("auto: epoll is available");
+        assertThat(Transport.best().name()).as("the status server and health checks").isEqualTo("epoll");
     }
 
     @Test
