@@ -38,7 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * have gone to another replica) and retried every 20 ms. A connect the kernel completed between
  * the proxy's last accept and the listener's close would be reset ({@code RESET_FRESH}; seen once
  * in 2 613 requests when the listener closed right after an accept batch). The proxy now stops
- * new handshakes first (a SYN filter on the epoll listener), accepts for 100 ms what the kernel
+ * new handshakes first (a SYN filter on the io_uring or epoll listener), accepts for 100 ms what the kernel
  * had queued or was completing, then closes: a client connecting then is refused about a second
  * later, before it sent a byte. What is left is a handshake whose last ACK takes longer than
  * those 100 ms to arrive, which on loopback (the kernel answers SYN and ACK in one pass) does not

@@ -188,13 +188,45 @@ final class DataPort {
             return configuredPort + " (never opened)";
         }
         if (bound.isOpen() && bound.config().isAutoRead()) {
+            long started = System.nanoTime();
             bound.eventLoop().execute(() -> acceptStop.arm(bound, name));
+            // the listener closes itself, SETTLE_MILLIS after the arm runs; a close from here before
+            // that would reset what the kernel queued. The arm waits its turn on a busy loop (an
+            // io_uring loop runs up to 128 rounds of completions before its tasks): seconds at a
+            // load of 30 on two cores (docs/decisions.md, "auto is io_uring"), so only a loop stuck
+            // for HANDOFF_MILLIS is closed from here
             if (!bound.closeFuture().awaitUninterruptibly(AcceptStop.SETTLE_MILLIS * 10)) {
-                LOG.warn("event=proxy.listener-close-slow port={}", bound.localAddress());
+                LOG.warn("event=proxy.listener-close-slow port={} waited_ms={}", bound.localAddress(),
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+                bound.closeFuture().awaitUninterruptibly(HANDOFF_MILLIS);
             }
+            bound.close().syncUninterruptibly();
+            awaitHandOffs(started);
         }
         bound.close().syncUninterruptibly();
         return Integer.toString(((InetSocketAddress) bound.localAddress()).getPort());
+    }
+
+    /** How long the close waits for the listener's loop, and then for the hand-off of what it accepted last. */
+    private static final long HANDOFF_MILLIS = 30_000;
+
+    /**
+     * Waits until every connection the listener accepted has reached its event loop. The listener's
+     * loop hands each accepted connection to its own loop (a task there, when it is the other
+     * loop): until that task runs, the connection is in no {@code clients} group, so a drain that
+     * looked then found no connection left, ended, and stopped the loops, which refused the task
+     * and closed the connection with its request unread (a reset; 5 in 100 drains of
+     * AcceptStopDrillTest on io_uring at a load of 30). One empty task per loop, queued after the
+     * listener closed, runs after every hand-off queued before it.
+     */
+    private void awaitHandOffs(long started) {
+        for (io.netty.util.concurrent.EventExecutor loop : group) {
+            if (!loop.submit(() -> { }).awaitUninterruptibly(HANDOFF_MILLIS)) {
+                LOG.warn("event=proxy.listener-handoff-slow port={} waited_ms={}", configuredPort,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+                return;
+            }
+        }
     }
 
     /**

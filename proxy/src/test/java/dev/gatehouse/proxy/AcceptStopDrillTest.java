@@ -55,12 +55,12 @@ class AcceptStopDrillTest {
         List<String> resets = new ArrayList<>();
         Map<String, Long> otherErrors = new ConcurrentHashMap<>();
         try (Backend backend = new Backend("b")) {
-            for (int run = 0; run < RUNS; run++) {
-                Map<Outcome, Long> counts = drill(backend, otherErrors);
+            for (int r = 0; r < RUNS; r++) {
+                int run = r;
+                List<String> runResets = new java.util.concurrent.CopyOnWriteArrayList<>();
+                Map<Outcome, Long> counts = drill(backend, otherErrors, runResets);
                 counts.forEach((o, n) -> total.get(o).add(n));
-                if (counts.get(Outcome.RESET) > 0) {
-                    resets.add("run " + run + ": " + counts.get(Outcome.RESET));
-                }
+                runResets.forEach(reset -> resets.add("run " + run + ": " + reset));
             }
         }
         String figures = String.format("accept-stop drill: %d drains, %d clients each: answered %d, refused %d, reset %d %s, "
@@ -73,7 +73,7 @@ class AcceptStopDrillTest {
     }
 
     /** One proxy, {@link #CLIENTS} clients connecting in a loop, a drain with no delay; the outcomes. */
-    private static Map<Outcome, Long> drill(Backend backend, Map<String, Long> otherErrors) throws Exception {
+    private static Map<Outcome, Long> drill(Backend backend, Map<String, Long> otherErrors, List<String> resets) throws Exception {
         ProxyServer proxy = ProxyServer.start(Fixtures.config().withDrain(Duration.ZERO, Duration.ofSeconds(5)));
         CompletableFuture<Void> closing = null;
         try {
@@ -86,12 +86,13 @@ class AcceptStopDrillTest {
                 counts.put(o, new LongAdder());
             }
             AtomicLong answered = new AtomicLong();
+            AtomicLong closeStarted = new AtomicLong();
             List<CompletableFuture<Void>> clients = new ArrayList<>();
             for (int c = 0; c < CLIENTS; c++) {
                 clients.add(CompletableFuture.runAsync(() -> {
                     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                     while (System.nanoTime() < deadline) {
-                        Outcome o = once(port, otherErrors);
+                        Outcome o = once(port, otherErrors, closeStarted, resets);
                         counts.get(o).increment();
                         if (o == Outcome.OK) {
                             answered.incrementAndGet();
@@ -110,6 +111,7 @@ class AcceptStopDrillTest {
             while (answered.get() < 10L * CLIENTS && System.nanoTime() < until) {
                 Thread.sleep(1);
             }
+            closeStarted.set(System.nanoTime());
             closing = CompletableFuture.runAsync(proxy::close);
             CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
             closing.get(30, TimeUnit.SECONDS);
@@ -123,17 +125,34 @@ class AcceptStopDrillTest {
         }
     }
 
-    private static Outcome once(int port, Map<String, Long> otherErrors) {
+    /**
+     * One connect, request and answer. A reset is described in {@code resets}: at which step
+     * (write or read), how many answer bytes came before it, and when, counted from the start of
+     * the listener's close ({@code closeStarted}, 0 before it), so a failure says which window it fell in.
+     */
+    private static Outcome once(int port, Map<String, Long> otherErrors, AtomicLong closeStarted, List<String> resets) {
+        String step = "connect";
+        int answerBytes = 0;
+        int localPort = 0;
         try (Socket s = new Socket()) {
             try {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
             } catch (ConnectException e) {
                 return Outcome.REFUSED;
             }
+            localPort = s.getLocalPort();
             s.setSoTimeout(5_000);
+            step = "write";
             s.getOutputStream().write(GET.getBytes(StandardCharsets.US_ASCII));
+            step = "read";
             InputStream in = s.getInputStream();
-            String answer = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            byte[] buf = new byte[4096];
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                bytes.write(buf, 0, n);
+                answerBytes += n;
+            }
+            String answer = bytes.toString(StandardCharsets.US_ASCII);
             if (answer.startsWith("HTTP/1.1 200 ") && answer.toLowerCase(java.util.Locale.ROOT).contains("connection: close")) {
                 return Outcome.OK;
             }
@@ -144,6 +163,9 @@ class AcceptStopDrillTest {
             return Outcome.OTHER;
         } catch (IOException e) {
             if (String.valueOf(e.getMessage()).contains("reset") || String.valueOf(e.getMessage()).contains("Broken pipe")) {
+                long started = closeStarted.get();
+                resets.add(String.format("client port %d, at %s after %d answer bytes, %s", localPort, step, answerBytes, started == 0
+                        ? "before the close" : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms into the close"));
                 return Outcome.RESET;
             }
             otherErrors.merge(e.toString(), 1L, Long::sum);
