@@ -1,29 +1,15 @@
 package dev.gatehouse.e2e;
 
-import dev.gatehouse.app.ControllerCommand;
-import dev.gatehouse.app.ProxyCommand;
-import dev.gatehouse.controller.files.ManifestReader;
 import dev.gatehouse.controller.k8s.IngressConfig;
-import dev.gatehouse.controller.k8s.MockApiServer;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerStatus;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteParentStatus;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -38,77 +24,25 @@ import static org.assertj.core.api.Assertions.assertThat;
  * channel; requests go to real backends that echo what they received; status is read back as
  * {@code kubectl get} shows it.
  */
-class GatewayApiE2ETest {
+class GatewayApiE2ETest extends OneProxyE2E {
     static final Duration WITHIN = Duration.ofSeconds(20);
     static final String CONTROLLER = "gatehouse.dev/gateway-controller";
-    MockApiServer server;
-    KubernetesClient client;
-    @TempDir
-    Path state;
-    final List<AutoCloseable> running = new ArrayList<>();
-    ProxyCommand.Running proxy;
-
-    @AfterEach
-    void stop() throws Exception {
-        Collections.reverse(running);
-        for (AutoCloseable c : running) {
-            c.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
 
     void start(String... backends) throws Exception {
-        server = new MockApiServer();
-        client = server.newClient();
+        startServer();
         for (String b : backends) {
             backend(NS, b);
         }
-        ControllerCommand.Running controller = Cluster.controller(server.newClient(), "controller-a", 0,
-                new IngressConfig("gatehouse", null, List.of("203.0.113.7")));
-        running.add(controller);
-        proxy = Cluster.proxy(controller.channel.port(), "proxy-a", state);
-        running.add(proxy);
+        startControllerAndProxy(new IngressConfig("gatehouse", null, List.of("203.0.113.7")));
     }
 
     /** A backend that echoes, behind Service {@code namespace/name} (port 80, named http), its one pod on loopback. */
     void backend(String namespace, String name) throws Exception {
-        EchoBackend b = EchoBackend.start(name);
-        running.add(b);
-        client.resource(new ServiceBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
-                .withNewSpec().addNewPort().withName("http").withPort(80).withTargetPort(new IntOrString(8080)).endPort().endSpec()
-                .build()).create();
-        client.resource(new EndpointSliceBuilder().withNewMetadata().withName(name + "-1").withNamespace(namespace)
-                .addToLabels("kubernetes.io/service-name", name).endMetadata()
-                .withAddressType("IPv4")
-                .addNewPort().withName("http").withPort(b.port()).withProtocol("TCP").endPort()
-                .addNewEndpoint().withAddresses("127.0.0.1").withNewConditions().withReady(true).endConditions().endEndpoint()
-                .build()).create();
-    }
-
-    void apply(String yaml) {
-        ManifestReader.Result r = ManifestReader.read("test.yaml", yaml);
-        assertThat(r.errors()).isEmpty();
-        for (HasMetadata o : r.objects()) {
-            if (!(o instanceof GatewayClass) && o.getMetadata().getNamespace() == null) {
-                o.getMetadata().setNamespace(NS);
-            }
-            client.resource(o).create();
-        }
-    }
-
-    RawGet.Answer get(String host, String path, String... headers) {
-        return RawGet.get(proxy.proxy.port(), host, path, headers);
+        service(namespace, name, echo(name));
     }
 
     void awaitAnswer(String host, String path, String expectedStart, String... headers) throws InterruptedException {
-        await(WITHIN, () -> proxy.proxy.listening() ? get(host, path, headers).toString() : "not listening",
-                a -> a.startsWith(expectedStart), host + path + " answers " + expectedStart);
-    }
-
-    static Condition condition(List<Condition> conditions, String type) {
-        return conditions == null ? null : conditions.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
+        awaitAnswer(WITHIN, host, path, expectedStart, headers);
     }
 
     static String text(Condition c) {

@@ -1,28 +1,14 @@
 package dev.gatehouse.e2e;
 
 import dev.gatehouse.api.v1alpha1.KeyAuthFilter;
-import dev.gatehouse.app.ControllerCommand;
-import dev.gatehouse.app.ProxyCommand;
-import dev.gatehouse.controller.files.ManifestReader;
 import dev.gatehouse.controller.k8s.IngressConfig;
-import dev.gatehouse.controller.k8s.MockApiServer;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteParentStatus;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -39,27 +25,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * kind Upstream balances by that Upstream's algorithm (ConsistentHash on a header here), through the
  * real controller, channel and proxy to real backends that echo what they received.
  */
-class GatewayExtensionsE2ETest {
+class GatewayExtensionsE2ETest extends OneProxyE2E {
     static final Duration WITHIN = Duration.ofSeconds(20);
     static final String CONTROLLER = "gatehouse.dev/gateway-controller";
-    MockApiServer server;
-    KubernetesClient client;
-    @TempDir
-    Path state;
-    final List<AutoCloseable> running = new ArrayList<>();
     final Map<String, EchoBackend> backends = new HashMap<>();
-    ProxyCommand.Running proxy;
-
-    @AfterEach
-    void stop() throws Exception {
-        Collections.reverse(running);
-        for (AutoCloseable c : running) {
-            c.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
 
     static final String SET = """
             apiVersion: gateway.networking.k8s.io/v1
@@ -117,24 +86,24 @@ class GatewayExtensionsE2ETest {
     @Test
     void keyAuthFilterChecksKeysAndAnUpstreamBackendRefKeepsItsAlgorithm() throws Exception {
         start();
-        service("open", "open");
-        service("pool", "p1", "p2");
+        serviceWithPods("open", "open");
+        serviceWithPods("pool", "p1", "p2");
         apply(SET);
         EchoBackend open = backends.get("open");
         awaitAnswer("/keyed/x", "200 open /keyed/x", "X-Api-Key", "alice-secret-1");
 
         // no key: 401 from the proxy, and the backend sees nothing
         int before = open.requests();
-        RawGet.Answer none = get("/keyed/x");
+        RawGet.Answer none = getApi("/keyed/x");
         assertThat(none.status()).isEqualTo(401);
         assertThat(none.headers()).containsIgnoringCase("WWW-Authenticate: Key realm=\"gatehouse\"");
         assertThat(none.body()).contains("No API key found in request");
-        assertThat(get("/keyed/x", "X-Api-Key", "not-a-key").status()).isEqualTo(401);
-        assertThat(get("/keyed/x?X-Api-Key=alice-secret-1").status()).as("keyInQuery: false").isEqualTo(401);
+        assertThat(getApi("/keyed/x", "X-Api-Key", "not-a-key").status()).isEqualTo(401);
+        assertThat(getApi("/keyed/x?X-Api-Key=alice-secret-1").status()).as("keyInQuery: false").isEqualTo(401);
         assertThat(open.requests()).as("refused requests never reach the backend").isEqualTo(before);
 
         // the key: 200, the consumer headers (a client's own are replaced), the key itself hidden
-        RawGet.Answer ok = get("/keyed/x", "X-Api-Key", "alice-secret-1", "X-Consumer-Username", "mallory");
+        RawGet.Answer ok = getApi("/keyed/x", "X-Api-Key", "alice-secret-1", "X-Consumer-Username", "mallory");
         assertThat(ok.status()).isEqualTo(200);
         assertThat(ok.body()).contains("\nx-consumer-username: alice\n", "\nx-consumer-custom-id: crm-7\n", "\nx-consumer-id: ",
                 "\nx-credential-identifier: ").doesNotContain("x-api-key", "alice-secret-1", "mallory");
@@ -145,7 +114,7 @@ class GatewayExtensionsE2ETest {
         Map<String, Set<String>> byUser = new HashMap<>();
         for (int round = 0; round < 4; round++) {
             for (int u = 0; u < 15; u++) {
-                RawGet.Answer a = get("/hashed/" + u, "X-User-Id", "user-" + u);
+                RawGet.Answer a = getApi("/hashed/" + u, "X-User-Id", "user-" + u);
                 assertThat(a.status()).isEqualTo(200);
                 byUser.computeIfAbsent("user-" + u, k -> new HashSet<>()).add(a.body().substring(0, 2));
             }
@@ -156,7 +125,7 @@ class GatewayExtensionsE2ETest {
         assertThat(pods).as("15 users over both pods").containsExactlyInAnyOrder("p1", "p2");
 
         // an extension Gatehouse does not know: the rule answers 500, never served without it
-        assertThat(get("/limited/x").status()).isEqualTo(500);
+        assertThat(getApi("/limited/x").status()).isEqualTo(500);
         RouteParentStatus api = await(WITHIN, () -> parent("api"),
                 p -> p != null && condition(p.getConditions(), "ResolvedRefs") != null, "the route's status");
         Condition refs = condition(api.getConditions(), "ResolvedRefs");
@@ -166,62 +135,33 @@ class GatewayExtensionsE2ETest {
 
         // the KeyAuthFilter deleted: its rule answers 500 rather than be served without keys
         client.resources(KeyAuthFilter.class).inNamespace(NS).withName("api-keys").delete();
-        await(WITHIN, () -> get("/keyed/x").status(), s -> s == 500, "500 without the filter");
+        await(WITHIN, () -> getApi("/keyed/x").status(), s -> s == 500, "500 without the filter");
         assertThat(open.requests()).isEqualTo(before + 1);
         await(WITHIN, () -> condition(parent("api").getConditions(), "ResolvedRefs").getMessage(),
                 m -> m.contains("KeyAuthFilter default/api-keys not found"), "the route names the missing filter");
     }
 
     void start() throws Exception {
-        server = new MockApiServer();
-        client = server.newClient();
-        ControllerCommand.Running controller = Cluster.controller(server.newClient(), "controller-a", 0,
-                new IngressConfig("gatehouse", null, List.of("203.0.113.7")));
-        running.add(controller);
-        proxy = Cluster.proxy(controller.channel.port(), "proxy-a", state);
-        running.add(proxy);
+        startControllerAndProxy(new IngressConfig("gatehouse", null, List.of("203.0.113.7")));
     }
 
     /** Service {@code name} (port 80, named http) whose pods are header-echoing backends on loopback, one slice each. */
-    void service(String name, String... pods) throws Exception {
-        client.resource(new ServiceBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
-                .withNewSpec().addNewPort().withName("http").withPort(80).withTargetPort(new IntOrString(8080)).endPort().endSpec()
-                .build()).create();
+    void serviceWithPods(String name, String... pods) throws Exception {
+        service(NS, name);
         for (String pod : pods) {
             EchoBackend b = EchoBackend.startEchoingHeaders(pod);
             running.add(b);
             backends.put(pod, b);
-            client.resource(new EndpointSliceBuilder().withNewMetadata().withName(name + "-" + pod).withNamespace(NS)
-                    .addToLabels("kubernetes.io/service-name", name).endMetadata()
-                    .withAddressType("IPv4")
-                    .addNewPort().withName("http").withPort(b.port()).withProtocol("TCP").endPort()
-                    .addNewEndpoint().withAddresses("127.0.0.1").withNewConditions().withReady(true).endConditions().endEndpoint()
-                    .build()).create();
+            slice(NS, name, name + "-" + pod, b);
         }
     }
 
-    void apply(String yaml) {
-        ManifestReader.Result r = ManifestReader.read("test.yaml", yaml);
-        assertThat(r.errors()).isEmpty();
-        for (HasMetadata o : r.objects()) {
-            if (!(o instanceof GatewayClass) && o.getMetadata().getNamespace() == null) {
-                o.getMetadata().setNamespace(NS);
-            }
-            client.resource(o).create();
-        }
-    }
-
-    RawGet.Answer get(String path, String... headers) {
-        return RawGet.get(proxy.proxy.port(), "api.example.com", path, headers);
+    RawGet.Answer getApi(String path, String... headers) {
+        return get("api.example.com", path, headers);
     }
 
     void awaitAnswer(String path, String expectedStart, String... headers) throws InterruptedException {
-        await(WITHIN, () -> proxy.proxy.listening() ? get(path, headers).toString() : "not listening",
-                a -> a.startsWith(expectedStart), path + " answers " + expectedStart);
-    }
-
-    static Condition condition(List<Condition> conditions, String type) {
-        return conditions == null ? null : conditions.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
+        awaitAnswer(WITHIN, "api.example.com", path, expectedStart, headers);
     }
 
     /** Our entry of the route's status.parents[], or null. */

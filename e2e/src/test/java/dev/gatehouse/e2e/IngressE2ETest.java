@@ -1,27 +1,16 @@
 package dev.gatehouse.e2e;
 
-import dev.gatehouse.app.ControllerCommand;
-import dev.gatehouse.app.ProxyCommand;
-import dev.gatehouse.controller.files.ManifestReader;
 import dev.gatehouse.controller.k8s.IngressConfig;
-import dev.gatehouse.controller.k8s.MockApiServer;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressClass;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressLoadBalancerIngress;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -35,76 +24,22 @@ import static org.assertj.core.api.Assertions.assertThat;
  * requests go to real backends that echo the path and Host they received. The pathType table is
  * the one the Kubernetes documentation gives ("Examples" under "Path types").
  */
-class IngressE2ETest {
+class IngressE2ETest extends OneProxyE2E {
     static final Duration WITHIN = Duration.ofSeconds(15);
     static final String PUBLISH_NS = "gatehouse-system";
-    MockApiServer server;
-    KubernetesClient client;
-    @TempDir
-    Path state;
-    final List<AutoCloseable> running = new ArrayList<>();
-    ProxyCommand.Running proxy;
-
-    @AfterEach
-    void stop() throws Exception {
-        Collections.reverse(running);
-        for (AutoCloseable c : running) {
-            c.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
 
     /** The mock server, the backends named (each behind a Service of that name), a controller and one proxy. */
     void start(IngressConfig ingress, String... backends) throws Exception {
-        if (server == null) {
-            server = new MockApiServer();
-            client = server.newClient();
-        }
+        startServer();
         for (String name : backends) {
-            EchoBackend b = EchoBackend.start(name);
-            running.add(b);
-            backendService(name, b);
+            service(NS, name, echo(name));
         }
-        ControllerCommand.Running controller = Cluster.controller(server.newClient(), "controller-a", 0, ingress);
-        running.add(controller);
-        proxy = Cluster.proxy(controller.channel.port(), "proxy-a", state);
-        running.add(proxy);
-    }
-
-    void backendService(String name, EchoBackend b) {
-        client.resource(new ServiceBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
-                .withNewSpec().addNewPort().withName("http").withPort(80).withTargetPort(new IntOrString(8080)).endPort().endSpec()
-                .build()).create();
-        client.resource(new EndpointSliceBuilder().withNewMetadata().withName(name + "-1").withNamespace(NS)
-                .addToLabels("kubernetes.io/service-name", name).endMetadata()
-                .withAddressType("IPv4")
-                .addNewPort().withName("http").withPort(b.port()).withProtocol("TCP").endPort()
-                .addNewEndpoint().withAddresses("127.0.0.1").withNewConditions().withReady(true).endConditions().endEndpoint()
-                .build()).create();
-    }
-
-    /** Applies YAML as {@code kubectl apply -f} would (namespaced objects into {@link Cluster#NS}). */
-    void apply(String yaml) {
-        ManifestReader.Result r = ManifestReader.read("test.yaml", yaml);
-        assertThat(r.errors()).isEmpty();
-        for (HasMetadata o : r.objects()) {
-            if (!(o instanceof IngressClass) && o.getMetadata().getNamespace() == null) {
-                o.getMetadata().setNamespace(NS);
-            }
-            client.resource(o).create();
-        }
-    }
-
-    RawGet.Answer get(String host, String path, String... headers) {
-        return RawGet.get(proxy.proxy.port(), host, path, headers);
+        startControllerAndProxy(ingress);
     }
 
     /** Waits until a request answers as expected: the proxy has the snapshot that holds it. */
     void awaitAnswer(String host, String path, String expectedStart) throws InterruptedException {
-        await(WITHIN, () -> proxy.proxy.listening() ? get(host, path).toString() : "not listening",
-                a -> a.startsWith(expectedStart), host + path + " answers " + expectedStart);
+        awaitAnswer(WITHIN, host, path, expectedStart);
     }
 
     Ingress ingress(String name) {
@@ -279,17 +214,14 @@ class IngressE2ETest {
         assertThat(events("tuned")).isEmpty();
 
         // the missing Service arrives: its path is served, and no warning is recorded twice
-        EchoBackend later = EchoBackend.start("later");
-        running.add(later);
-        backendService("later", later);
+        service(NS, "later", echo("later"));
         awaitAnswer("broken.test", "/gone", "200 later /gone");
         assertThat(events("broken")).hasSize(3);
     }
 
     @Test
     void classSelectionStatusFromTheProxyServiceAndAnotherClassIsNeverTouched() throws Exception {
-        server = new MockApiServer();
-        client = server.newClient();
+        startServer();
         client.resource(new ServiceBuilder().withNewMetadata().withName("gatehouse-proxy").withNamespace(PUBLISH_NS).endMetadata()
                 .withNewSpec().withType("ClusterIP").withClusterIP("10.96.0.10").addNewPort().withName("http").withPort(80).endPort()
                 .endSpec().build()).create();

@@ -1,32 +1,19 @@
 package dev.gatehouse.e2e;
 
-import dev.gatehouse.app.ControllerCommand;
-import dev.gatehouse.app.ProxyCommand;
 import dev.gatehouse.config.Certificate;
 import dev.gatehouse.config.Snapshot;
-import dev.gatehouse.controller.files.ManifestReader;
-import dev.gatehouse.controller.k8s.MockApiServer;
+import dev.gatehouse.controller.k8s.IngressConfig;
 import dev.gatehouse.controller.translate.TestCertificates;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collections;
 import java.util.List;
 
 import static dev.gatehouse.e2e.Cluster.NS;
@@ -40,34 +27,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * turns the route's ResolvedRefs false (with a Warning Event), takes the certificate out of the
  * proxy's snapshot, and the route goes on answering over plain HTTP.
  */
-class TlsSecretE2ETest {
+class TlsSecretE2ETest extends OneProxyE2E {
     static final Duration WITHIN = Duration.ofSeconds(20);
     static final String HOST = "secure.example.com";
-    MockApiServer server;
-    KubernetesClient client;
-    @TempDir
-    Path state;
-    final List<AutoCloseable> running = new ArrayList<>();
-    ProxyCommand.Running proxy;
-
-    @AfterEach
-    void stop() throws Exception {
-        Collections.reverse(running);
-        for (AutoCloseable c : running) {
-            c.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
-
     @Test
     void aSecretsCertificateReachesTheProxyRotatesAndABrokenOneFallsBackToPlainHttp() throws Exception {
-        server = new MockApiServer();
-        client = server.newClient();
-        EchoBackend echo = EchoBackend.start("echo");
-        running.add(echo);
-        backendService(echo);
+        startServer();
+        service(NS, "echo", echo("echo"));
         TestCertificates.Ca ca = TestCertificates.ca("e2e CA");
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         TestCertificates.Leaf first = TestCertificates.leaf(ca, List.of(HOST), now.minusSeconds(60), now.plus(Duration.ofDays(90)),
@@ -92,10 +58,7 @@ class TlsSecretE2ETest {
         // an unrelated TLS Secret: in the informer's cache, never in the snapshot
         client.resource(new SecretBuilder(tlsSecret(first.chainPem(), first.keyPem())).editMetadata().withName("unrelated-tls")
                 .endMetadata().build()).create();
-        ControllerCommand.Running controller = Cluster.controller(server.newClient(), "controller-a", 0);
-        running.add(controller);
-        proxy = Cluster.proxy(controller.channel.port(), "proxy-a", state);
-        running.add(proxy);
+        startControllerAndProxy(IngressConfig.DEFAULT);
 
         Certificate served = await(WITHIN, this::certificate, c -> c != null, "the proxy holds the route's certificate");
         assertThat(served.id()).isEqualTo(NS + "/secure-tls");
@@ -149,26 +112,5 @@ class TlsSecretE2ETest {
                 .addToData("tls.crt", Base64.getEncoder().encodeToString(crt.getBytes(StandardCharsets.UTF_8)))
                 .addToData("tls.key", Base64.getEncoder().encodeToString(key.getBytes(StandardCharsets.UTF_8)))
                 .build();
-    }
-
-    void backendService(EchoBackend b) {
-        client.resource(new ServiceBuilder().withNewMetadata().withName("echo").withNamespace(NS).endMetadata()
-                .withNewSpec().addNewPort().withName("http").withPort(80).withTargetPort(new IntOrString(8080)).endPort().endSpec()
-                .build()).create();
-        client.resource(new EndpointSliceBuilder().withNewMetadata().withName("echo-1").withNamespace(NS)
-                .addToLabels("kubernetes.io/service-name", "echo").endMetadata()
-                .withAddressType("IPv4")
-                .addNewPort().withName("http").withPort(b.port()).withProtocol("TCP").endPort()
-                .addNewEndpoint().withAddresses("127.0.0.1").withNewConditions().withReady(true).endConditions().endEndpoint()
-                .build()).create();
-    }
-
-    void apply(String yaml) {
-        ManifestReader.Result r = ManifestReader.read("test.yaml", yaml);
-        assertThat(r.errors()).isEmpty();
-        for (HasMetadata o : r.objects()) {
-            o.getMetadata().setNamespace(NS);
-            client.resource(o).create();
-        }
     }
 }
