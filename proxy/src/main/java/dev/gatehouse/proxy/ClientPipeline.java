@@ -11,6 +11,7 @@ import dev.gatehouse.proxy.http1.ClientResponseEncoder;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RequestObserver;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -50,6 +51,8 @@ final class ClientPipeline {
     private final AtomicInteger openConnections = new AtomicInteger();
     private final AtomicLong lastRefusalLogNanos = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(2));
     private final AtomicLong refusedSinceLog = new AtomicLong();
+    /** A connection's close gives back its place (one listener for all connections, not one each). */
+    private final ChannelFutureListener closed = f -> openConnections.decrementAndGet();
 
     ClientPipeline(ProxyConfig config, ChannelGroup clients, DataPlane plane, Map<EventLoop, UpstreamPool> pools,
                    RequestObserver observer, EdgeMeters edge) {
@@ -108,7 +111,7 @@ final class ClientPipeline {
             ch.close();
             return false;
         }
-        ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
+        ch.closeFuture().addListener(closed);
         clients.add(ch);
         ch.pipeline().addLast("idle", new ClientIdle(limits.idleTimeout().toNanos()));
         return true;

@@ -38,8 +38,9 @@ final class TlsPort {
         this.certificates = certificates;
         this.cleartext = cleartext;
         this.handshakes = new TlsHandshakes(certificates, config, registry);
+        TlsHandshakes.AfterHandshake next = pipeline::afterHandshake; // one for every connection, not one each
         this.port = new DataPort("https", proxy.address(), config.port(), proxy.ioThreads(), Listener.tls(), transport, group,
-                pipeline.tls(p -> handshakes.addTlsHandlers(p, pipeline::afterHandshake)));
+                pipeline.tls(p -> handshakes.addTlsHandlers(p, next)));
         // an applied certificate may come within 14 days of its expiry while nothing changes
         group.next().scheduleAtFixedRate(certificates::checkExpiry, 1, 1, TimeUnit.HOURS);
     }
