@@ -40,7 +40,8 @@ import java.util.concurrent.TimeUnit;
  * {@link CertificateTable} (a volatile read, nothing built per handshake) and then makes way for
  * the {@link SslHandler}, and an observer that counts the handshake's outcome in
  * {@code gatehouse_tls_handshakes_total{result}}, logs a failure (rate-limited, per kind), and
- * on success hands the version and SNI name to the HTTP decoder. The whole handshake, ClientHello
+ * on success hands the version and SNI name to the HTTP decoder and the connection to the protocol
+ * ALPN chose ({@link AfterHandshake}). The whole handshake, ClientHello
  * included, must finish within the handshake timeout: one timer per connection, the observer's,
  * from the accept to the handshake's end (Netty's {@link SniHandler} and {@link SslHandler} would
  * each schedule and cancel their own; both get 0, i.e. none).
