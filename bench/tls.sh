@@ -18,6 +18,9 @@
 # measured in the same rounds whatever `auto` picks, and the page pairs gatehouse-uring with
 # gatehouse-openssl round by round as well as with nginx. It is left out, with the reason, where
 # io_uring cannot run (as in bench/run.sh), and GATEHOUSE_URING=0 leaves it out on purpose.
+# GATEHOUSE_URING_ONESHOT=1 adds gatehouse-uring1: the same on io_uring with one-shot polls
+# (-Dio.netty.iouring.pollAddMultishotEnabled=false, Netty's property), so both poll modes are
+# measured in the same rounds.
 # Rates need a quiet machine; bench/tls-cost.sh counts what TLS and the HTTP/2 front add per request
 # (bytes, system calls, CPU split) on any machine.
 set -euo pipefail
@@ -40,6 +43,7 @@ R1=$(free_port); R2=$(free_port); NGX=$(free_port)
 GH=$(free_port); GHT=$(free_port); GHS=$(free_port)
 GJ=$(free_port); GJT=$(free_port); GJS=$(free_port)
 GU=$(free_port); GUT=$(free_port); GUS=$(free_port)
+GO=$(free_port); GOT=$(free_port); GOS=$(free_port)
 TRANSPORT=${GATEHOUSE_TRANSPORT:-epoll}
 
 # One ECDSA P-256 leaf for bench.local, signed by a CA made here.
@@ -52,9 +56,9 @@ nginx_tls_gateway "$R1" "$R2" "$WORK" "listen 127.0.0.1:$NGX ssl http2 reuseport
 mkdir -p "$WORK/gatehouse"
 tls_bench_yaml "$R1" "$R2" "$WORK" > "$WORK/gatehouse/bench.yaml"
 
-gatehouse() { # name provider transport port tls-port status-port
+gatehouse() { # name provider transport port tls-port status-port [jvm flags]
   # shellcheck disable=SC2086
-  GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $GATEHOUSE_BENCH_JVM \
+  GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $GATEHOUSE_BENCH_JVM ${7:-} \
     -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse" "${EXTRA_OWN_TRANSPORT[@]}" \
     --default-certificate-secret default/bench-tls --tls-provider "$2" --transport "$3" \
     --address 127.0.0.1 --port "$4" --tls-port "$5" --status-port "$6" --access-log off > "$WORK/$1.log" 2>&1 &
@@ -66,6 +70,11 @@ GJ_PID=$(gatehouse gatehouse-jdk jdk "$TRANSPORT" "$GJ" "$GJT" "$GJS"); PIDS+=("
 GU_PID=""
 if [ "${GATEHOUSE_URING:-1}" != 0 ]; then
   GU_PID=$(gatehouse gatehouse-uring openssl io_uring "$GU" "$GUT" "$GUS"); PIDS+=("$GU_PID")
+fi
+GO_PID=""
+if [ "${GATEHOUSE_URING:-1}" != 0 ] && [ "${GATEHOUSE_URING_ONESHOT:-0}" = 1 ]; then
+  GO_PID=$(gatehouse gatehouse-uring1 openssl io_uring "$GO" "$GOT" "$GOS" -Dio.netty.iouring.pollAddMultishotEnabled=false)
+  PIDS+=("$GO_PID")
 fi
 
 for i in $(seq 1 150); do
@@ -79,19 +88,22 @@ for p in "$GHT" "$GJT"; do
     || { echo "gatehouse did not come up on $p:"; cat "$WORK"/gatehouse-*.log; exit 1; }
 done
 PEERS=(nginx gatehouse-openssl gatehouse-jdk)
-if [ -n "$GU_PID" ]; then
+uring_peer() { # name pid tls-port: joins PEERS once it answers, else says why it is left out
+  [ -n "$2" ] || return 0
   for _ in $(seq 1 100); do
-    curl -fs --cacert "$WORK/ca.crt" --resolve "bench.local:$GUT:127.0.0.1" "https://bench.local:$GUT/" >/dev/null 2>&1 && break
-    kill -0 "$GU_PID" 2>/dev/null || break
+    curl -fs --cacert "$WORK/ca.crt" --resolve "bench.local:$3:127.0.0.1" "https://bench.local:$3/" >/dev/null 2>&1 && break
+    kill -0 "$2" 2>/dev/null || break
     sleep 0.2
   done
-  if curl -fs --cacert "$WORK/ca.crt" --resolve "bench.local:$GUT:127.0.0.1" "https://bench.local:$GUT/" >/dev/null 2>&1; then
-    PEERS+=(gatehouse-uring)
+  if curl -fs --cacert "$WORK/ca.crt" --resolve "bench.local:$3:127.0.0.1" "https://bench.local:$3/" >/dev/null 2>&1; then
+    PEERS+=("$1")
   else
-    echo "bench: gatehouse-uring left out: $(grep -m1 -o 'transport io_uring is not available[^"]*' "$WORK/gatehouse-uring.log" \
-      || tail -n 3 "$WORK/gatehouse-uring.log")" >&2
+    echo "bench: $1 left out: $(grep -m1 -o 'transport io_uring is not available[^"]*' "$WORK/$1.log" \
+      || tail -n 3 "$WORK/$1.log")" >&2
   fi
-fi
+}
+uring_peer gatehouse-uring "$GU_PID" "$GUT"
+uring_peer gatehouse-uring1 "$GO_PID" "$GOT"
 
 # wrk: prints "rps p50_ms p99_ms errors"
 wrk_load() { # url duration [header]
@@ -121,8 +133,8 @@ jit_counts() { # peer pid
 }
 
 declare -A PORT PID
-PORT[nginx]=$NGX; PORT[gatehouse-openssl]=$GHT; PORT[gatehouse-jdk]=$GJT; PORT[gatehouse-uring]=$GUT
-PID[nginx]=$NGX_PID; PID[gatehouse-openssl]=$GH_PID; PID[gatehouse-jdk]=$GJ_PID; PID[gatehouse-uring]=$GU_PID
+PORT[nginx]=$NGX; PORT[gatehouse-openssl]=$GHT; PORT[gatehouse-jdk]=$GJT; PORT[gatehouse-uring]=$GUT; PORT[gatehouse-uring1]=$GOT
+PID[nginx]=$NGX_PID; PID[gatehouse-openssl]=$GH_PID; PID[gatehouse-jdk]=$GJ_PID; PID[gatehouse-uring]=$GU_PID; PID[gatehouse-uring1]=$GO_PID
 
 echo "bench: warming up for ${WARMUP}s per peer" >&2
 for peer in "${PEERS[@]:1}" nginx; do
@@ -173,6 +185,7 @@ for r, peer, load, rps, a, b, err, share, *_ in rows:
     t = table.setdefault((peer, load), {"rps": [], "a": [], "b": [], "err": 0, "rpc": []})
     t["rps"].append(float(rps)); t["a"].append(float(a)); t["b"].append(float(b)); t["err"] += int(err)
     t["rpc"].append(float(rps) / min(max(float(share), 0.05), 1.0))
+PEERS = ["nginx", "gatehouse-openssl", "gatehouse-jdk", "gatehouse-uring", "gatehouse-uring1"]
 cell = lambda v, f: f"{f(statistics.median(v))} ({f(min(v))}–{f(max(v))})"
 k = lambda v: f"{v/1000:.1f}k"
 m = lambda v: f"{v:.2f}"
@@ -183,13 +196,15 @@ lines = ["<!-- tls:begin (written by bench/tls.sh) -->", "## TLS and HTTP/2", ""
          f"- Made by: `{command}` on {datetime.date.today().isoformat()}; certificate ECDSA P-256, TLS 1.3 negotiated by both.",
          f"- Gateway pinned to core 0; wrk / h2load (1 thread, {conns} connections) and the replicas on core 1; {rounds} interleaved rounds of {duration} s; medians with min–max.",
          "- *per core* = rate ÷ the gateway's CPU share during the run. `gatehouse-openssl` is the default provider (BoringSSL via netty-tcnative); `gatehouse-jdk` is `--tls-provider jdk`; "
-         f"both run on `--transport {transport}`; `gatehouse-uring` is `gatehouse-openssl` on `--transport io_uring`.",
+         f"both run on `--transport {transport}`; `gatehouse-uring` is `gatehouse-openssl` on `--transport io_uring`"
+         + ("; `gatehouse-uring1` is `gatehouse-uring` with one-shot polls (`-Dio.netty.iouring.pollAddMultishotEnabled=false`)."
+            if any(r[1] == "gatehouse-uring1" for r in rows) else "."),
          f"- Load at the end of the run (`uptime`): {load_at_start.strip()}.",
          f"- Gatehouse's JVM flags: `{jvm}` (the chart's proxy javaOpts, as bench/run.sh).", ""]
 for load in ["https", "hs", "h2"]:
     lines += [f"### {names[load]}", "", f"| peer | rate/s | per gateway core | {lat[load]} | errors | per core vs nginx |", "|---|---|---|---|---|---|"]
     base = statistics.median(table[("nginx", load)]["rpc"]) if ("nginx", load) in table else None
-    for peer in ["nginx", "gatehouse-openssl", "gatehouse-jdk", "gatehouse-uring"]:
+    for peer in PEERS:
         t = table.get((peer, load))
         if not t: continue
         ratio = f"{statistics.median(t['rpc'])/base:.2f}" if base else "—"
@@ -200,16 +215,18 @@ for load in ["https", "hs", "h2"]:
     rpc = {(r, p): float(x) / min(max(float(s), 0.05), 1.0) for r, p, l, x, _, _, _, s, *_ in rows if l == load}
     paired = []
     for peer, base in [("gatehouse-openssl", "nginx"), ("gatehouse-jdk", "nginx"), ("gatehouse-uring", "nginx"),
-                       ("gatehouse-uring", "gatehouse-openssl")]:
+                       ("gatehouse-uring1", "nginx"), ("gatehouse-uring", "gatehouse-openssl"),
+                       ("gatehouse-uring1", "gatehouse-uring")]:
         v = [rpc[(r, peer)] / rpc[(r, base)] for (r, p) in rpc if p == peer and (r, base) in rpc]
         if v:
             over = "" if base == "nginx" else f" over {base}"
             paired.append(f"{peer}{over} {statistics.median(v):.2f} ({min(v):.2f}–{max(v):.2f}; by round {', '.join(f'{x:.2f}' for x in v)})")
-    if load == "hs":
-        us = [f"{peer} {1e6 / statistics.median(table[(peer, load)]['rpc']):.0f}" for peer in
-              ["nginx", "gatehouse-openssl", "gatehouse-jdk", "gatehouse-uring"] if (peer, load) in table]
-        lines += [f"The gateway's CPU per new connection (its whole process, µs, median of the rounds; a time: it grows "
-                  f"with how busy the machine is): {', '.join(us)}.", ""]
+    # the inverse of the rate per core: CPU per request (per connection under hs), the figure that holds
+    # when the load side, not the gateway, sets the rate
+    us = [f"{peer} {1e6 / statistics.median(table[(peer, load)]['rpc']):.{0 if load == 'hs' else 1}f}" for peer in PEERS
+          if (peer, load) in table]
+    lines += [f"The gateway's CPU per {'new connection' if load == 'hs' else 'request'} (its whole process, µs, median "
+              f"of the rounds; a time: it grows with how busy the machine is): {', '.join(us)}.", ""]
     ns = [v for (r, p), v in share.items() if p == "nginx"]
     if paired:
         lines += [f"Per core over nginx's, paired by round (median, min–max): {'; '.join(paired)}. "

@@ -11,13 +11,13 @@ import dev.gatehouse.proxy.http1.ClientResponseEncoder;
 import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RequestObserver;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.ssl.ApplicationProtocolNames;
-import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +34,7 @@ import java.util.function.Consumer;
  * gate, the same on both ports. On the cleartext port a connection that opens with the HTTP/2
  * preface takes the HTTP/2 steps instead ({@link Http2Front}: h2c with prior knowledge); on the
  * TLS port ALPN chooses ({@code h2} or {@code http/1.1}, HTTP/1.1 without ALPN) once the handshake
- * is done.
+ * is done ({@link #afterHandshake}).
  */
 final class ClientPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(ClientPipeline.class);
@@ -51,6 +51,8 @@ final class ClientPipeline {
     private final AtomicInteger openConnections = new AtomicInteger();
     private final AtomicLong lastRefusalLogNanos = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(2));
     private final AtomicLong refusedSinceLog = new AtomicLong();
+    /** A connection's close gives back its place (one listener for all connections, not one each). */
+    private final ChannelFutureListener closed = f -> openConnections.decrementAndGet();
 
     ClientPipeline(ProxyConfig config, ChannelGroup clients, DataPlane plane, Map<EventLoop, UpstreamPool> pools,
                    RequestObserver observer, EdgeMeters edge) {
@@ -68,7 +70,7 @@ final class ClientPipeline {
         return initializer(null);
     }
 
-    /** The TLS port's connections: {@code tlsSteps} add the TLS handlers. */
+    /** The TLS port's connections: {@code tlsSteps} add the TLS handlers, which call {@link #afterHandshake}. */
     ChannelInitializer<Channel> tls(Consumer<ChannelPipeline> tlsSteps) {
         return initializer(tlsSteps);
     }
@@ -82,7 +84,6 @@ final class ClientPipeline {
                 }
                 if (tlsSteps != null) {
                     tlsSteps.accept(ch.pipeline());
-                    ch.pipeline().addLast("alpn", new Alpn());
                 } else if (config.http2().enabled()) {
                     ch.pipeline().addLast("protocol", new PrefaceSniffer(ClientPipeline.this::addHttp1Handlers,
                             ClientPipeline.this::addHttp2Handlers, edge));
@@ -110,7 +111,7 @@ final class ClientPipeline {
             ch.close();
             return false;
         }
-        ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
+        ch.closeFuture().addListener(closed);
         clients.add(ch);
         ch.pipeline().addLast("idle", new ClientIdle(limits.idleTimeout().toNanos()));
         return true;
@@ -128,34 +129,15 @@ final class ClientPipeline {
     }
 
     /**
-     * After the TLS handshake: HTTP/2 when ALPN chose {@code h2}, else HTTP/1.1. It reads the
-     * connection once at the start (AUTO_READ is off and the HTTP handlers that would come later),
-     * so the handshake can begin; the HTTP/1 handlers it adds then ask for the first request.
+     * After the TLS handshake ({@code TlsHandshakes} calls it): HTTP/2 when ALPN chose {@code h2},
+     * else HTTP/1.1, whose handlers then ask for the first request.
      */
-    private final class Alpn extends ApplicationProtocolNegotiationHandler {
-        Alpn() {
-            super(ApplicationProtocolNames.HTTP_1_1);
-        }
-
-        @Override
-        public void channelActive(ChannelHandlerContext ctx) throws Exception {
+    void afterHandshake(ChannelHandlerContext ctx, String protocol) {
+        if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+            addHttp2Handlers(ctx.channel());
+        } else {
+            addHttp1Handlers(ctx.channel());
             ctx.read();
-            super.channelActive(ctx);
-        }
-
-        @Override
-        protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
-            if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
-                addHttp2Handlers(ctx.channel());
-            } else {
-                addHttp1Handlers(ctx.channel());
-                ctx.read();
-            }
-        }
-
-        @Override
-        protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close(); // counted and logged by TlsHandshakes
         }
     }
 

@@ -6,7 +6,6 @@ import dev.gatehouse.proxy.tls.ServerCertificates;
 import dev.gatehouse.proxy.tls.TlsConfig;
 import dev.gatehouse.proxy.tls.TlsHandshakes;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.OpenSsl;
 import org.slf4j.Logger;
@@ -39,8 +38,9 @@ final class TlsPort {
         this.certificates = certificates;
         this.cleartext = cleartext;
         this.handshakes = new TlsHandshakes(certificates, config, registry);
+        TlsHandshakes.AfterHandshake next = pipeline::afterHandshake; // one for every connection, not one each
         this.port = new DataPort("https", proxy.address(), config.port(), proxy.ioThreads(), Listener.tls(), transport, group,
-                pipeline.tls(this::addTlsHandlers));
+                pipeline.tls(p -> handshakes.addTlsHandlers(p, next)));
         // an applied certificate may come within 14 days of its expiry while nothing changes
         group.next().scheduleAtFixedRate(certificates::checkExpiry, 1, 1, TimeUnit.HOURS);
     }
@@ -70,10 +70,6 @@ final class TlsPort {
 
     DataPort port() {
         return port;
-    }
-
-    void addTlsHandlers(ChannelPipeline p) {
-        handshakes.addTlsHandlers(p);
     }
 
     /** The snapshot's certificates, built aside; see {@link ServerCertificates#plan}. */

@@ -2,7 +2,9 @@ package dev.gatehouse.proxy.http;
 
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.NetUtil;
+import io.netty.util.concurrent.FastThreadLocal;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
@@ -48,10 +50,13 @@ public final class ForwardedFor {
             IpAddress.of(a.getAddress(), scratch);
             peerHi = scratch[0];
             peerLo = scratch[1];
-            peerIp = NetUtil.toAddressString(a.getAddress());
+            peerIp = LastPeer.text(a.getAddress(), peerHi, peerLo);
             peerTrusted = trusted.contains(peerHi, peerLo);
-            peerText = peerIp.indexOf(':') >= 0 ? "[" + peerIp + "]:" + a.getPort() : peerIp + ":" + a.getPort();
-            direct = new ClientAddress(peerIp, a.getPort(), true, peerHi, peerLo, peerIp, peerTrusted ? peerText : null);
+            // the peer with its port is only ever written for a trusted peer (resolve, the direct answer's
+            // forwarding text): not made for every connection of an untrusted one
+            peerText = !peerTrusted ? null
+                    : peerIp.indexOf(':') >= 0 ? "[" + peerIp + "]:" + a.getPort() : peerIp + ":" + a.getPort();
+            direct = new ClientAddress(peerIp, a.getPort(), true, peerHi, peerLo, peerIp, peerText);
         } else {
             peerHi = 0;
             peerLo = 0;
@@ -59,6 +64,34 @@ public final class ForwardedFor {
             peerTrusted = false;
             peerText = null;
             direct = new ClientAddress(peerIp, -1, false, 0, 0, peerIp, null);
+        }
+    }
+
+    /**
+     * The last peer address written as text on this thread (an event loop), and its text: the
+     * connections of one address (a load balancer's, a node's, a client's burst) share the string,
+     * where each formatted its own. The text is a function of the address's 16 bytes
+     * ({@link IpAddress#of}: an IPv4 address as its IPv4-mapped form), so those are the key.
+     */
+    private static final class LastPeer {
+        private static final FastThreadLocal<LastPeer> LAST = new FastThreadLocal<>() {
+            @Override
+            protected LastPeer initialValue() {
+                return new LastPeer();
+            }
+        };
+        private long hi;
+        private long lo;
+        private String text;
+
+        static String text(InetAddress address, long hi, long lo) {
+            LastPeer last = LAST.get();
+            if (last.text == null || last.hi != hi || last.lo != lo) {
+                last.text = NetUtil.toAddressString(address);
+                last.hi = hi;
+                last.lo = lo;
+            }
+            return last.text;
         }
     }
 

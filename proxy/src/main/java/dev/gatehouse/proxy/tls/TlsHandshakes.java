@@ -9,6 +9,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SniCompletionEvent;
 import io.netty.handler.ssl.SniHandler;
@@ -38,7 +40,8 @@ import java.util.concurrent.TimeUnit;
  * {@link CertificateTable} (a volatile read, nothing built per handshake) and then makes way for
  * the {@link SslHandler}, and an observer that counts the handshake's outcome in
  * {@code gatehouse_tls_handshakes_total{result}}, logs a failure (rate-limited, per kind), and
- * on success hands the version and SNI name to the HTTP decoder. The whole handshake, ClientHello
+ * on success hands the version and SNI name to the HTTP decoder and the connection to the protocol
+ * ALPN chose ({@link AfterHandshake}). The whole handshake, ClientHello
  * included, must finish within the handshake timeout: one timer per connection, the observer's,
  * from the accept to the handshake's end (Netty's {@link SniHandler} and {@link SslHandler} would
  * each schedule and cancel their own; both get 0, i.e. none).
@@ -86,10 +89,25 @@ public final class TlsHandshakes {
         }
     }
 
-    /** The TLS steps, added after the connection's first handlers; the HTTP ones follow. */
-    public void addTlsHandlers(ChannelPipeline p) {
+    /** What follows a successful handshake on a connection: the handlers of the protocol ALPN chose. */
+    @FunctionalInterface
+    public interface AfterHandshake {
+        /**
+         * Adds the protocol's handlers behind the TLS ones.
+         *
+         * @param protocol {@code h2}, or {@code http/1.1} (also when the client offered no ALPN)
+         */
+        void configure(ChannelHandlerContext ctx, String protocol);
+    }
+
+    /**
+     * The TLS steps, added after the connection's first handlers: the certificate selector, then one
+     * handler that holds the handshake's timer, counts its outcome and, on success, hands the
+     * connection to {@code next} and leaves the pipeline.
+     */
+    public void addTlsHandlers(ChannelPipeline p, AfterHandshake next) {
         p.addLast("sni", new CertificateSelector(mapping));
-        p.addLast("tls-handshake", new HandshakeObserver());
+        p.addLast("tls-handshake", new HandshakeObserver(next));
     }
 
     long count(Result r) {
@@ -170,39 +188,58 @@ public final class TlsHandshakes {
     }
 
     /**
-     * Counts the outcome; on success keeps the handshake on the channel ({@link ClientTls#KEY}),
-     * then leaves the pipeline. Holds the connection's handshake timer: at the timeout the
-     * connection is closed and counted as {@code timeout} once (what the close then makes the
-     * {@link SslHandler} report is not counted again).
+     * The handshake's end, in one handler (it was two, an observer and an ALPN handler, each added and
+     * removed per connection): holds the connection's handshake timer; reads once at the start
+     * ({@code AUTO_READ} is off, and the handlers that would ask come later) so the handshake can
+     * begin; counts the outcome; on success keeps the handshake on the channel ({@link ClientTls#KEY}),
+     * hands the connection to the protocol ALPN chose ({@link AfterHandshake}) and leaves the
+     * pipeline, passing on what it held back meanwhile (Netty's {@link ApplicationProtocolNegotiationHandler}).
+     * At the timeout the connection is closed and counted as {@code timeout} once (what the close then
+     * makes the {@link SslHandler} report is not counted again); a failed handshake closes the
+     * connection ({@link #handshakeFailure}).
      */
-    private final class HandshakeObserver extends ChannelInboundHandlerAdapter {
+    private final class HandshakeObserver extends ApplicationProtocolNegotiationHandler {
+        private final AfterHandshake next;
         private String sni;
         private ScheduledFuture<?> timeout;
         private boolean timedOut;
 
+        HandshakeObserver(AfterHandshake next) {
+            super(ApplicationProtocolNames.HTTP_1_1);
+            this.next = next;
+        }
+
         @Override
-        public void handlerAdded(ChannelHandlerContext ctx) {
+        public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+            super.handlerAdded(ctx);
             if (ctx.channel().isActive()) {
                 startTimer(ctx);
             }
         }
 
         @Override
-        public void channelActive(ChannelHandlerContext ctx) {
-            startTimer(ctx);
-            ctx.fireChannelActive();
+        public void handlerRemoved(ChannelHandlerContext ctx) throws Exception {
+            stopTimer();
+            super.handlerRemoved(ctx);
         }
 
         @Override
-        public void handlerRemoved(ChannelHandlerContext ctx) {
-            if (timeout != null) {
-                timeout.cancel(false);
-            }
+        public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            startTimer(ctx);
+            ctx.read();
+            super.channelActive(ctx);
         }
 
         private void startTimer(ChannelHandlerContext ctx) {
-            if (timeout == null) {
+            if (timeout == null && !timedOut) {
                 timeout = ctx.executor().schedule(() -> timedOut(ctx), timeoutMillis, TimeUnit.MILLISECONDS);
+            }
+        }
+
+        private void stopTimer() {
+            if (timeout != null) {
+                timeout.cancel(false);
+                timeout = null;
             }
         }
 
@@ -216,25 +253,54 @@ public final class TlsHandshakes {
         }
 
         @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
             if (evt instanceof SniCompletionEvent e) {
                 sni = e.hostname();
             } else if (evt instanceof SslHandshakeCompletionEvent e) {
-                if (timedOut) {
-                    // the close at the timeout fails the handshake: counted already
-                } else if (e.isSuccess()) {
-                    counters.get(Result.SUCCESS).increment();
-                    SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-                    ClientTls tls = new ClientTls(ssl == null ? null : ssl.engine().getSession().getProtocol(),
-                            sni == null ? null : CertificateTable.normalize(sni), certificates);
-                    // read by the HTTP/1 decoder that ALPN adds after the handshake
-                    ctx.channel().attr(ClientTls.KEY).set(tls);
-                } else {
+                stopTimer();
+                if (e.isSuccess() && !timedOut) {
+                    succeeded(ctx);
+                    ctx.fireUserEventTriggered(evt);
+                    return;
+                }
+                if (!timedOut) { // the close at the timeout fails the handshake: counted already
                     failed(ctx, classify(e.cause()), sni, e.cause());
                 }
-                ctx.pipeline().remove(this);
             }
-            ctx.fireUserEventTriggered(evt);
+            // a failure: the SslHandler's exception follows, and handshakeFailure closes
+            super.userEventTriggered(ctx, evt);
+        }
+
+        /** What {@link ApplicationProtocolNegotiationHandler} does on success, with the one pipeline lookup shared. */
+        private void succeeded(ChannelHandlerContext ctx) throws Exception {
+            counters.get(Result.SUCCESS).increment();
+            SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+            try {
+                if (ssl == null) {
+                    throw new IllegalStateException("no SslHandler in the pipeline after a handshake");
+                }
+                // read by the HTTP/1 decoder that comes next
+                ctx.channel().attr(ClientTls.KEY).set(new ClientTls(ssl.engine().getSession().getProtocol(),
+                        sni == null ? null : CertificateTable.normalize(sni), certificates));
+                String protocol = ssl.applicationProtocol();
+                next.configure(ctx, protocol != null ? protocol : ApplicationProtocolNames.HTTP_1_1);
+            } catch (Throwable cause) {
+                exceptionCaught(ctx, cause);
+            } finally {
+                if (!ctx.isRemoved()) {
+                    ctx.pipeline().remove(this); // passes on what was held back
+                }
+            }
+        }
+
+        @Override
+        protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+            next.configure(ctx, protocol); // not reached: succeeded() configures
+        }
+
+        @Override
+        protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close(); // counted and logged at the handshake's completion event
         }
     }
 

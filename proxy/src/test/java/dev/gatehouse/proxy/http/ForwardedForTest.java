@@ -57,6 +57,26 @@ class ForwardedForTest {
         assertThat(rule.resolve(h)).isSameAs(rule.resolve(new DefaultHttpHeaders())).isSameAs(rule.peer());
     }
 
+    /** Connections from one address share its text; another address in between gets its own, then the first again. */
+    @Test
+    void peersInTurnEachGetTheirOwnAddressText() {
+        TrustedProxies none = TrustedProxies.parse("");
+        String[] peers = {"203.0.113.7", "203.0.113.7", "2001:db8::7", "::ffff:203.0.113.8", "203.0.113.8", "2001:db8::7", "203.0.113.7"};
+        String[] expected = {"203.0.113.7", "203.0.113.7", "2001:db8::7", "203.0.113.8", "203.0.113.8", "2001:db8::7", "203.0.113.7"};
+        ClientAddress previous = null;
+        for (int i = 0; i < peers.length; i++) {
+            ClientAddress c = ForwardedFor.of(none, new InetSocketAddress(peers[i], 40000 + i)).peer();
+            assertThat(c.ip()).as(peers[i]).isEqualTo(expected[i]);
+            assertThat(c.forwardedFor()).as(peers[i]).isEqualTo(expected[i]);
+            assertThat(c.port()).isEqualTo(40000 + i);
+            assertThat(c.trustedPeer()).isNull();
+            if (previous != null && previous.ip().equals(c.ip())) {
+                assertThat(c.ip()).as("the same address's text, shared").isSameAs(previous.ip());
+            }
+            previous = c;
+        }
+    }
+
     @Test
     void aPeerWithoutAnIpAddressIsUnknown() {
         ClientAddress c = ForwardedFor.of(TrustedProxies.parse("0.0.0.0/0"), null).resolve(new DefaultHttpHeaders());
