@@ -147,6 +147,11 @@ final class Exchange {
         return id != null ? id : request.headers().get(ProxyHeaders.X_REQUEST_ID);
     }
 
+    /** See {@link Downstream#readsHeadAtOnce}. */
+    boolean readsHeadAtOnce() {
+        return client.readsHeadAtOnce();
+    }
+
     boolean requestComplete() {
         return body.complete();
     }
