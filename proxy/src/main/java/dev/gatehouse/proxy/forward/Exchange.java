@@ -467,6 +467,11 @@ final class Exchange {
                 spareAttempts = attempts;
             }
             idle = true;
+            // nothing reads the head any more (its record was formatted above, no attempt will write
+            // it again): the connection's next head may be parsed into it
+            if (request instanceof ParsedRequest p) {
+                p.release();
+            }
         }
         client.exchangeDone(this, close);
         return true;
