@@ -53,7 +53,8 @@ for path in "${PATHS[@]}"; do
     NR == FNR { c[$1] = $2; b[$1] = $3; next }
     { db = $3 - b[$1]; if (db > 0) { total += db; printf "%8.2f %8.1f  %s\n", ($2 - c[$1]) / n, db / n, $1 } }
     END { printf "total %.0f\n", total / n > "/dev/stderr" }' "$WORK/before" "$WORK/after" 2> "$WORK/total" \
-    | sort -k2,2 -n -r | head -n "$TOP" > "$WORK/classes"
+    | sort -k2,2 -n -r > "$WORK/sorted"
+  head -n "$TOP" "$WORK/sorted" > "$WORK/classes" # not in the pipe: head leaving early would fail sort (pipefail)
   echo "bytes per request: $(awk '{print $2}' "$WORK/total") (all classes)"
   printf "%8s %8s  %s\n" obj/req B/req class
   cat "$WORK/classes"

@@ -219,6 +219,12 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         return true;
     }
 
+    /** HTTP/1.1: the encoder after this handler writes a response head to bytes within its write. */
+    @Override
+    public boolean readsHeadAtOnce() {
+        return true;
+    }
+
     @Override
     public boolean acceptsTrailers() {
         return trailers;

@@ -54,6 +54,17 @@ interface Downstream {
     }
 
     /**
+     * True when {@link ResponseSink#writeHead} reads the head to the end within the call (HTTP/1.1:
+     * the connection's encoder writes it to bytes there), so nothing reads it afterwards and the
+     * target's connection may parse its next head into the same objects
+     * ({@code ResponseDecoder#headsReadAtOnce}); false when a head may be read later (HTTP/2: a
+     * HEADERS frame queued behind data is encoded over views of the head's bytes).
+     */
+    default boolean readsHeadAtOnce() {
+        return false;
+    }
+
+    /**
      * Whether the client takes the response's trailers (gRPC's {@code grpc-status} among them): an
      * HTTP/1.1 client only when its request said {@code TE: trailers} (RFC 9110 §10.1.4), they are
      * dropped otherwise; HTTP/2 always carries them.

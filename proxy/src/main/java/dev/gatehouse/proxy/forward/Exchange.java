@@ -147,6 +147,11 @@ final class Exchange {
         return id != null ? id : request.headers().get(ProxyHeaders.X_REQUEST_ID);
     }
 
+    /** See {@link Downstream#readsHeadAtOnce}. */
+    boolean readsHeadAtOnce() {
+        return client.readsHeadAtOnce();
+    }
+
     boolean requestComplete() {
         return body.complete();
     }
@@ -462,6 +467,11 @@ final class Exchange {
                 spareAttempts = attempts;
             }
             idle = true;
+            // nothing reads the head any more (its record was formatted above, no attempt will write
+            // it again): the connection's next head may be parsed into it
+            if (request instanceof ParsedRequest p) {
+                p.release();
+            }
         }
         client.exchangeDone(this, close);
         return true;

@@ -46,6 +46,12 @@ import org.slf4j.LoggerFactory;
 final class RequestPlan {
     private CompiledRoute route;
     private RequestHost clientHost;
+    /**
+     * The host of this plan's last request, with its own copy of the bytes ({@link RequestHost#kept}):
+     * the next request of a kept-alive connection names the same one nearly always, and takes it
+     * again instead of reading the name and its lower-case form afresh.
+     */
+    private RequestHost lastHost;
     private HttpResponseStatus status;
     private String message;
     private String consumer;
@@ -80,6 +86,19 @@ final class RequestPlan {
         return this;
     }
 
+    /** The request's host: the last request's when it named the same, else read and kept ({@link #lastHost}). */
+    private RequestHost host(CharSequence received) {
+        if (received == null) {
+            return null;
+        }
+        RequestHost h = lastHost;
+        if (h == null || !h.sameAs(received)) {
+            h = RequestHost.kept(received);
+            lastHost = h;
+        }
+        return h;
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(RequestPlan.class);
     private static final RateLimitedLog KEYAUTH_REFUSED = RateLimitedLog.of(LOG, "keyauth.refused");
 
@@ -102,11 +121,11 @@ final class RequestPlan {
             int slash = uri.indexOf('/', scheme + 3);
             int q = uri.indexOf('?', scheme + 3);
             int end = slash < 0 ? (q < 0 ? uri.length() : q) : (q >= 0 && q < slash ? q : slash);
-            clientHost = RequestHost.of(uri.substring(scheme + 3, end));
+            clientHost = host(uri.substring(scheme + 3, end));
             target = end == uri.length() ? "/" : uri.charAt(end) == '?' ? "/" + uri.substring(end) : uri.substring(end);
         } else {
             // the Host, read once for the TLS check, the router, X-Forwarded-Host and the upstream Host
-            clientHost = RequestHost.of(hostOf(request));
+            clientHost = host(hostOf(request));
             if (uri.equals("*")) {
                 target = "/";
             }

@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy.forward;
 
+import dev.gatehouse.proxy.http1.UpstreamCodec;
 import dev.gatehouse.proxy.observe.RateLimitedLog;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -27,14 +28,21 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     private final Connector pool;
     private final String key;
+    /** The HTTP/1.1 connection's codec; null on an HTTP/2 stream. */
+    private final UpstreamCodec codec;
     private UpstreamAttempt attempt;
     private Deadlines deadlines;
     long idleSinceNanos;
     int requests;
 
     UpstreamHandler(Connector pool, String key) {
+        this(pool, key, null);
+    }
+
+    UpstreamHandler(Connector pool, String key, UpstreamCodec codec) {
         this.pool = pool;
         this.key = key;
+        this.codec = codec;
     }
 
     String key() {
@@ -55,6 +63,9 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     /** Gives the channel to {@code a}; its timeouts are the returned ones, started by the attempt. */
     Deadlines attach(UpstreamAttempt a) {
         attempt = a;
+        if (codec != null) {
+            codec.headsReadAtOnce(a.exchange().readsHeadAtOnce());
+        }
         requests++;
         return deadlines;
     }

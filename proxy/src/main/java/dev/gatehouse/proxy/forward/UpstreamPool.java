@@ -148,8 +148,9 @@ public final class UpstreamPool implements Connector {
                     handler.setHandshakeTimeoutMillis(connectMillis);
                     ch.pipeline().addLast("tls", handler);
                 }
-                ch.pipeline().addLast("codec", new UpstreamCodec());
-                ch.pipeline().addLast("upstream", new UpstreamHandler(pool, key));
+                UpstreamCodec codec = new UpstreamCodec();
+                ch.pipeline().addLast("codec", codec);
+                ch.pipeline().addLast("upstream", new UpstreamHandler(pool, key, codec));
             }
         });
         return bootstrap.connect(peer.address());

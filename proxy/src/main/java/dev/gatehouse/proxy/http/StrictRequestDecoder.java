@@ -4,6 +4,7 @@ import dev.gatehouse.proxy.ClientLimits;
 import dev.gatehouse.proxy.http1.MalformedRequest;
 import dev.gatehouse.proxy.http1.ParsedRequest;
 import dev.gatehouse.proxy.http1.RequestHeadParser;
+import dev.gatehouse.proxy.http1.RequestHeads;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -93,6 +94,8 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
     private final ClientLimits limits;
     private final HeadScan scan;
     private final RequestBodyFraming body = new RequestBodyFraming();
+    /** This connection's heads, parsed into again once their exchanges finished. */
+    private final RequestHeads heads = new RequestHeads();
     private ChannelHandlerContext ctx;
 
     private boolean inHead = true;
@@ -186,11 +189,9 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
         while (from < end && (in.getByte(from) == '\r' || in.getByte(from) == '\n')) {
             from++; // empty lines before the request line are ignored (RFC 9112 §2.2)
         }
-        byte[] bytes = new byte[end - from];
-        in.getBytes(from, bytes);
         ParsedRequest req;
         try {
-            req = RequestHeadParser.parse(bytes, scan.fields());
+            req = heads.parse(in, from, end, scan.fields());
         } catch (MalformedRequest e) {
             refuse(in, out, e, true);
             return;

@@ -29,10 +29,12 @@ import java.util.Map;
  * received bytes read as ISO-8859-1, as Netty's decoder reads them.
  */
 public final class HeadFields extends MapOnlyHeaders {
-    private final byte[] bytes;
+    // Set again by reset when a connection's next head is parsed into this object (docs/decisions.md,
+    // "Heads kept per connection"); read only on the connection's event loop.
+    private byte[] bytes;
     /** Per field: name start, name end, value start, value end, into {@link #bytes}. */
-    private final int[] at;
-    private final int count;
+    private int[] at;
+    private int count;
     /**
      * Received fields removed since: the first 64 as bits (nearly every head has fewer fields, so a
      * removal allocates nothing), the others in an array made when one of them is removed.
@@ -55,9 +57,26 @@ public final class HeadFields extends MapOnlyHeaders {
     private long names;
 
     HeadFields(byte[] bytes, int[] at, int count) {
+        reset(bytes, at, count);
+    }
+
+    /**
+     * Makes this the fields of another head (the connection's next one, parsed into the buffers
+     * this held): every edit of the previous head is forgotten, the appended fields' array kept,
+     * emptied. The caller guarantees nothing reads the previous head any more.
+     */
+    void reset(byte[] bytes, int[] at, int count) {
         this.bytes = bytes;
         this.at = at;
         this.count = count;
+        removedLow = 0;
+        removedHigh = null;
+        removedCount = 0;
+        if (added != null) {
+            java.util.Arrays.fill(added, 0, addedLen, null);
+        }
+        addedLen = 0;
+        map = null;
         long n = 0;
         for (int i = 0; i < count; i++) {
             int from = at[4 * i];
@@ -162,6 +181,16 @@ public final class HeadFields extends MapOnlyHeaders {
             addedLen = 0;
         }
         return m;
+    }
+
+    /** The head's bytes (a buffer the next head of the connection may be parsed into). */
+    byte[] bytes() {
+        return bytes;
+    }
+
+    /** The field offsets (reused, when large enough, for the connection's next head). */
+    int[] offsets() {
+        return at;
     }
 
     /** True once the fields were turned into a map: {@link #writeTo} no longer applies. */

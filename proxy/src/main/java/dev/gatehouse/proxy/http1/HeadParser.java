@@ -52,17 +52,22 @@ final class HeadParser {
 
     /** The response in {@code b}, which holds exactly one head (its last line the empty one). */
     static ParsedResponse response(byte[] b, int maxStatusLine, int maxFields) {
-        return response(b, maxStatusLine, maxFields, 8);
+        return response(b, b.length, maxStatusLine, maxFields, 8, null);
     }
 
-    /** As {@link #response(byte[], int, int)}, with the number of field lines the decoder's scan counted (sizes the offsets). */
-    static ParsedResponse response(byte[] b, int maxStatusLine, int maxFields, int fieldCount) {
-        int lf = indexOfLf(b, 0);
+    /**
+     * The response in the first {@code len} bytes of {@code b}, which hold exactly one head;
+     * {@code fieldCount}, the number of field lines the decoder's scan counted, sizes the offsets.
+     * Parsed into {@code into} (a head of the same connection nothing reads any more, whose
+     * offsets are reused when large enough) when not null, else into new objects.
+     */
+    static ParsedResponse response(byte[] b, int len, int maxStatusLine, int maxFields, int fieldCount, ParsedResponse into) {
+        int lf = indexOfLf(b, 0, len);
         int end = lf > 0 && b[lf - 1] == '\r' ? lf - 1 : lf;
         if (end > maxStatusLine) {
             throw new MalformedResponse("status line longer than " + maxStatusLine + " bytes");
         }
-        if (b.length - lf - 1 > maxFields) {
+        if (len - lf - 1 > maxFields) {
             throw new MalformedResponse("fields longer than " + maxFields + " bytes");
         }
         if (end < 12 || b[0] != 'H' || b[1] != 'T' || b[2] != 'T' || b[3] != 'P' || b[4] != '/' || b[5] != '1'
@@ -92,7 +97,13 @@ final class HeadParser {
             to--;
         }
         HttpVersion version = b[7] == '1' ? HttpVersion.HTTP_1_1 : HttpVersion.HTTP_1_0;
-        return new ParsedResponse(version, status(code, b, from, to), fields(b, lf + 1, fieldCount));
+        HttpResponseStatus status = status(code, b, from, to);
+        if (into == null) {
+            return new ParsedResponse(version, status, fields(b, lf + 1, len, fieldCount, null));
+        }
+        fields(b, lf + 1, len, fieldCount, into.headers());
+        into.reset(version, status);
+        return into;
     }
 
     /** Netty's constant when the reason is the usual one (no object made), else a status with the target's reason. */
@@ -116,18 +127,27 @@ final class HeadParser {
      * or a chunked body's trailer section).
      */
     static HeadFields fields(byte[] b, int pos) {
-        return fields(b, pos, 8);
+        return fields(b, pos, b.length, 8, null);
     }
 
     /** As {@link #fields(byte[], int)}, with the offsets sized for {@code expected} fields (grown if more come). */
     static HeadFields fields(byte[] b, int pos, int expected) {
-        int[] at = new int[4 * Math.max(1, expected)];
+        return fields(b, pos, b.length, expected, null);
+    }
+
+    /**
+     * The field lines from {@code pos} up to the empty line, within the first {@code len} bytes
+     * of {@code b}: into {@code into} when not null (its offsets reused when large enough), else
+     * into a new {@link HeadFields}.
+     */
+    static HeadFields fields(byte[] b, int pos, int len, int expected, HeadFields into) {
+        int[] at = offsets(into, expected);
         int count = 0;
         while (true) {
-            int lf = indexOfLf(b, pos);
+            int lf = indexOfLf(b, pos, len);
             int end = lf > pos && b[lf - 1] == '\r' ? lf - 1 : lf;
             if (end == pos) {
-                return new HeadFields(b, at, count);
+                return fieldsOf(into, b, at, count);
             }
             if (isSpace(b[pos])) {
                 throw new MalformedResponse("field line starts with whitespace (obs-fold, refused: RFC 9112 §5.2)");
@@ -147,6 +167,37 @@ final class HeadParser {
             at = field(at, count++, b, pos, nameEnd, colon + 1, end);
             pos = lf + 1;
         }
+    }
+
+    /** Offsets for {@code expected} fields: {@code into}'s when it has room for them, else new. */
+    static int[] offsets(HeadFields into, int expected) {
+        int need = 4 * Math.max(1, expected);
+        return into != null && into.offsets().length >= need ? into.offsets() : new int[need];
+    }
+
+    /** The parsed fields: {@code into}, reset to them, or a new {@link HeadFields}. */
+    static HeadFields fieldsOf(HeadFields into, byte[] b, int[] at, int count) {
+        if (into == null) {
+            return new HeadFields(b, at, count);
+        }
+        into.reset(b, at, count);
+        return into;
+    }
+
+    /** Heads up to this many bytes are read into a buffer the connection keeps for its next head. */
+    static final int KEPT_BUFFER = 8192;
+
+    /**
+     * A buffer for a head of {@code n} bytes: {@code have} (the previous head's, nothing reads it
+     * any more) when it holds them and is small enough to keep, else a new one, sized up to leave
+     * room for the next heads when it is to be kept. A head over {@value #KEPT_BUFFER} bytes gets
+     * an exact one, so a connection keeps at most that much per head.
+     */
+    static byte[] buffer(byte[] have, int n) {
+        if (have != null && n <= have.length && have.length <= KEPT_BUFFER) {
+            return have;
+        }
+        return new byte[n > KEPT_BUFFER ? n : Math.max(256, Integer.highestOneBit(Math.max(1, n - 1)) << 1)];
     }
 
     /**
@@ -187,8 +238,8 @@ final class HeadParser {
         }
     }
 
-    private static int indexOfLf(byte[] b, int from) {
-        for (int i = from; i < b.length; i++) {
+    private static int indexOfLf(byte[] b, int from, int len) {
+        for (int i = from; i < len; i++) {
             if (b[i] == '\n') {
                 return i;
             }

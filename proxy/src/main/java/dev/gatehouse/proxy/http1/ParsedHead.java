@@ -22,6 +22,12 @@ abstract class ParsedHead implements HttpMessage {
         this.fields = fields;
     }
 
+    /** A connection's next head parsed into this one: its version, a successful result (its fields reset by the parser). */
+    void reset(HttpVersion version) {
+        this.version = version;
+        this.result = DecoderResult.SUCCESS;
+    }
+
     @Override
     @Deprecated
     public HttpVersion getProtocolVersion() {

@@ -16,14 +16,16 @@ import static java.util.Objects.requireNonNull;
 public final class ParsedRequest extends ParsedHead implements HttpRequest {
     private HttpMethod method;
     private String uri;
-    private final boolean chunked;
-    private final long contentLength;
+    private boolean chunked;
+    private long contentLength;
     /** The request's {@code X-Request-Id} as the gate settled it; null before the gate ran. */
     private String requestId;
     /** The Host value the gate checked (a view over the head's bytes); null when none or before the gate ran. */
     private CharSequence host;
     /** The head goes to an HTTP/1.1 target with its (empty) end: see {@link #endInHead(boolean)}. */
     private boolean endInHead;
+    /** The connection's heads this one goes back to on {@link #release}; null when none, or once released. */
+    private RequestHeads home;
 
     ParsedRequest(HttpMethod method, String uri, HttpVersion version, HeadFields fields, boolean chunked, long contentLength) {
         super(version, fields);
@@ -31,6 +33,36 @@ public final class ParsedRequest extends ParsedHead implements HttpRequest {
         this.uri = uri;
         this.chunked = chunked;
         this.contentLength = contentLength;
+    }
+
+    /** The connection's next head, parsed into this one ({@link RequestHeads}): every field afresh. */
+    void reset(HttpMethod method, String uri, HttpVersion version, boolean chunked, long contentLength) {
+        reset(version);
+        this.method = method;
+        this.uri = uri;
+        this.chunked = chunked;
+        this.contentLength = contentLength;
+        this.requestId = null;
+        this.host = null;
+        this.endInHead = false;
+    }
+
+    /** This head came from {@code heads}, to which {@link #release} gives it back. */
+    void takenFrom(RequestHeads heads) {
+        this.home = heads;
+    }
+
+    /**
+     * Nothing reads this head any more (its exchange finished: response written, access-log line
+     * formatted, no attempt left): the connection may parse a later head into it. Once only; a
+     * head that came from no connection's {@link RequestHeads} ignores it.
+     */
+    public void release() {
+        RequestHeads h = home;
+        if (h != null) {
+            home = null;
+            h.release(this);
+        }
     }
 
     /** The body is chunked (RFC 9112 §7.1). */

@@ -19,6 +19,12 @@ public final class ParsedResponse extends ParsedHead implements HttpResponse {
         this.status = status;
     }
 
+    /** The connection's next response head, parsed into this one ({@link ResponseDecoder}). */
+    void reset(HttpVersion version, HttpResponseStatus status) {
+        reset(version);
+        this.status = status;
+    }
+
     @Override
     @Deprecated
     public HttpResponseStatus getStatus() {

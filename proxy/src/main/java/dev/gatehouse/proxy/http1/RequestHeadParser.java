@@ -51,7 +51,16 @@ public final class RequestHeadParser {
      * line last; {@code fieldCount}, the number of field lines the scan counted, sizes the offsets.
      */
     public static ParsedRequest parse(byte[] b, int fieldCount) {
-        int lf = lineEnd(b, 0);
+        return parse(b, b.length, fieldCount, null);
+    }
+
+    /**
+     * The request in the first {@code len} bytes of {@code b}, which hold exactly one head: into
+     * {@code into} (a head of the same connection nothing reads any more, its offsets reused when
+     * large enough) when not null, else into new objects.
+     */
+    static ParsedRequest parse(byte[] b, int len, int fieldCount, ParsedRequest into) {
+        int lf = lineEnd(b, 0, len);
         int end = lf - 1;
         int sp1 = indexOf(b, (byte) ' ', 0, end);
         int sp2 = sp1 < 0 ? -1 : indexOf(b, (byte) ' ', sp1 + 1, end);
@@ -61,13 +70,17 @@ public final class RequestHeadParser {
         HttpMethod method = method(b, sp1);
         String uri = sp2 == sp1 + 2 && b[sp1 + 1] == '/' ? "/" : new String(b, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.ISO_8859_1);
         HttpVersion version = version(b, sp2 + 1, end);
-        HeadFields fields = fields(b, lf + 1, fieldCount);
+        HeadFields fields = fields(b, lf + 1, len, fieldCount, into == null ? null : into.headers());
         long length = contentLength(fields);
         boolean chunked = chunked(fields, version);
         if (chunked && length >= 0) {
             throw new MalformedRequest(BOTH_FRAMINGS);
         }
-        return new ParsedRequest(method, uri, version, fields, chunked, length);
+        if (into == null) {
+            return new ParsedRequest(method, uri, version, fields, chunked, length);
+        }
+        into.reset(method, uri, version, chunked, length);
+        return into;
     }
 
     /**
@@ -86,7 +99,7 @@ public final class RequestHeadParser {
                 throw new MalformedRequest(CONTROL);
             }
         }
-        return HeadParser.trailers(fields(b, 0, 4));
+        return HeadParser.trailers(fields(b, 0, b.length, 4, null));
     }
 
     /**
@@ -94,7 +107,7 @@ public final class RequestHeadParser {
      * head whose fields are still on the way is refused as soon as its first line shows it bad.
      */
     public static void checkRequestLine(byte[] b) {
-        int end = lineEnd(b, 0) - 1;
+        int end = lineEnd(b, 0, b.length) - 1;
         int sp1 = indexOf(b, (byte) ' ', 0, end);
         int sp2 = sp1 < 0 ? -1 : indexOf(b, (byte) ' ', sp1 + 1, end);
         if (sp1 <= 0 || sp2 < 0 || sp2 == sp1 + 1) {
@@ -150,15 +163,15 @@ public final class RequestHeadParser {
         return c >= '0' && c <= '9';
     }
 
-    /** The field lines from {@code pos} up to the empty line. */
-    private static HeadFields fields(byte[] b, int pos, int expected) {
-        int[] at = new int[4 * Math.max(1, expected)];
+    /** The field lines from {@code pos} up to the empty line, within the first {@code len} bytes: into {@code into} when not null. */
+    private static HeadFields fields(byte[] b, int pos, int len, int expected, HeadFields into) {
+        int[] at = HeadParser.offsets(into, expected);
         int count = 0;
         while (true) {
-            int lf = lineEnd(b, pos);
+            int lf = lineEnd(b, pos, len);
             int end = lf - 1;
             if (end == pos) {
-                return new HeadFields(b, at, count);
+                return HeadParser.fieldsOf(into, b, at, count);
             }
             int nameEnd = pos;
             while (nameEnd < end && HeadParser.TOKEN[b[nameEnd] & 0xFF]) {
@@ -172,9 +185,9 @@ public final class RequestHeadParser {
         }
     }
 
-    /** The LF ending the line at {@code from}; refuses a bare one. */
-    private static int lineEnd(byte[] b, int from) {
-        int lf = indexOf(b, (byte) '\n', from, b.length);
+    /** The LF ending the line at {@code from}, within the first {@code len} bytes; refuses a bare one. */
+    private static int lineEnd(byte[] b, int from, int len) {
+        int lf = indexOf(b, (byte) '\n', from, len);
         if (lf < 0) {
             throw new IllegalStateException("head without its empty line");
         }

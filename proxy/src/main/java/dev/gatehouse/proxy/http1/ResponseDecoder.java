@@ -69,6 +69,30 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
     /** The field lines of the block {@link #blockEnd} found last. */
     private int blockFields;
 
+    /**
+     * Whether the heads of the responses to come are read to the end before the decoder hands on
+     * the next one ({@link #headsReadAtOnce(boolean)}): then each is parsed into {@link #kept}.
+     */
+    private boolean headsReadAtOnce;
+    /** The last head handed on, parsed into again for the next one while {@link #headsReadAtOnce}. */
+    private ParsedResponse kept;
+
+    /**
+     * Says whether whoever takes the responses to come reads each head to the end before the next
+     * one is decoded: an HTTP/1.1 client's connection does (its encoder writes the head within the
+     * exchange's write, on this event loop, before this connection can go back to its pool and
+     * carry another request), so the decoder parses every head into the same objects and buffer
+     * ({@link #kept}). An HTTP/2 client's does not (a HEADERS frame may be encoded later, over
+     * views of the head's bytes), so each of its heads gets objects of its own. Set by each attempt
+     * that takes the connection, before its request is written.
+     */
+    public void headsReadAtOnce(boolean atOnce) {
+        this.headsReadAtOnce = atOnce;
+        if (!atOnce) {
+            kept = null;
+        }
+    }
+
     /** A request went out on the connection: its response is read by its method (HEAD: no body). */
     void requestSent(HttpMethod method) {
         methods.add(method);
@@ -166,9 +190,14 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
         if (end < 0) {
             return false;
         }
-        byte[] bytes = new byte[end - in.readerIndex()];
-        in.readBytes(bytes);
-        ParsedResponse res = HeadParser.response(bytes, MAX_LINE, MAX_FIELDS, blockFields);
+        int n = end - in.readerIndex();
+        ParsedResponse into = headsReadAtOnce ? kept : null;
+        byte[] bytes = HeadParser.buffer(into == null ? null : into.headers().bytes(), n);
+        in.readBytes(bytes, 0, n);
+        ParsedResponse res = HeadParser.response(bytes, n, MAX_LINE, MAX_FIELDS, blockFields, into);
+        if (headsReadAtOnce) {
+            kept = res;
+        }
         HeadFields h = res.headers();
         int code = res.status().code();
         HttpMethod method = code >= 200 ? methods.poll() : null;

@@ -35,6 +35,11 @@ public final class UpstreamCodec extends CombinedChannelDuplexHandler<ResponseDe
         return decoder.atRest();
     }
 
+    /** See {@link ResponseDecoder#headsReadAtOnce(boolean)}. */
+    public void headsReadAtOnce(boolean atOnce) {
+        decoder.headsReadAtOnce(atOnce);
+    }
+
     private static final class Encoder extends HttpRequestEncoder {
         private final ResponseDecoder decoder;
 

@@ -47,6 +47,22 @@ public final class RequestHost {
         return h;
     }
 
+    /**
+     * As {@link #of}, to be kept beyond its request: the host as a {@code String} of its own, not
+     * a view over a head whose buffer the connection parses its next head into.
+     */
+    public static RequestHost kept(CharSequence host) {
+        return host == null ? null : of(host.toString());
+    }
+
+    /**
+     * Whether {@code host} is what this was read from, character for character (case included):
+     * then it is this host, and a connection's next request may take this object again.
+     */
+    public boolean sameAs(CharSequence host) {
+        return host != null && AsciiString.contentEquals(received, host);
+    }
+
     /** {@link Router}'s form of a host name without its port: trimmed, one trailing dot dropped, lower case. */
     static String routingName(String withoutPort) {
         String h = withoutPort.trim();

@@ -3,6 +3,8 @@ package dev.gatehouse.proxy.http1;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -31,6 +33,17 @@ record Decoded(List<String> events, boolean refused, String cause) {
         return run(new UpstreamCodec(), methods, reads);
     }
 
+    /**
+     * {@code UpstreamCodec} parsing every head into the one it handed on before
+     * ({@code ResponseDecoder#headsReadAtOnce}): each head is read to the end (turned into its
+     * text) as it is handed on, before the next is decoded, as an HTTP/1.1 client's encoder does.
+     */
+    static Decoded oursKeptHeads(List<HttpMethod> methods, List<byte[]> reads) {
+        UpstreamCodec codec = new UpstreamCodec();
+        codec.headsReadAtOnce(true);
+        return run(codec, methods, reads);
+    }
+
     /** Netty's, configured as the proxy had it. */
     static Decoded netty(List<HttpMethod> methods, List<byte[]> reads) {
         return run(new HttpClientCodec(new HttpDecoderConfig().setMaxInitialLineLength(8192).setMaxHeaderSize(65536)
@@ -38,7 +51,13 @@ record Decoded(List<String> events, boolean refused, String cause) {
     }
 
     private static Decoded run(ChannelHandler codec, List<HttpMethod> methods, List<byte[]> reads) {
-        EmbeddedChannel ch = new EmbeddedChannel(codec);
+        // each head becomes its text as it is handed on: a decoder may parse its next head into it
+        EmbeddedChannel ch = new EmbeddedChannel(codec, new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                ctx.fireChannelRead(msg instanceof HttpResponse res && !res.decoderResult().isFailure() ? new Head(text(res)) : msg);
+            }
+        });
         for (HttpMethod m : methods) {
             ch.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, m, "/", Unpooled.EMPTY_BUFFER));
         }
@@ -63,13 +82,8 @@ record Decoded(List<String> events, boolean refused, String cause) {
                     cause = String.valueOf(h.decoderResult().cause());
                     continue;
                 }
-                if (o instanceof HttpResponse res) {
-                    StringBuilder s = new StringBuilder("HEAD ").append(res.protocolVersion()).append(' ')
-                            .append(res.status().code()).append(" [").append(res.status().reasonPhrase()).append(']');
-                    for (Map.Entry<String, String> e : res.headers()) {
-                        s.append(" |").append(e.getKey()).append('=').append(e.getValue());
-                    }
-                    events.add(s.toString());
+                if (o instanceof Head h) {
+                    events.add(h.text());
                 }
                 if (o instanceof HttpContent c) {
                     ByteBuf b = c.content();
@@ -94,6 +108,19 @@ record Decoded(List<String> events, boolean refused, String cause) {
             }
         }
         return new Decoded(events, refused, cause);
+    }
+
+    /** A response head as text, made when it was handed on. */
+    private record Head(String text) {
+    }
+
+    private static String text(HttpResponse res) {
+        StringBuilder s = new StringBuilder("HEAD ").append(res.protocolVersion()).append(' ')
+                .append(res.status().code()).append(" [").append(res.status().reasonPhrase()).append(']');
+        for (Map.Entry<String, String> e : res.headers()) {
+            s.append(" |").append(e.getKey()).append('=').append(e.getValue());
+        }
+        return s.toString();
     }
 
     private static void drain(EmbeddedChannel ch, List<Object> out) {

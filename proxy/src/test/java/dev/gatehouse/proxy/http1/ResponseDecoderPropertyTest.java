@@ -161,6 +161,8 @@ class ResponseDecoderPropertyTest {
         assertThat(netty.refused()).as("Netty takes the generated connection %s (%s)", c, netty.cause()).isFalse();
         assertThat(ours.refused()).as("ours takes %s (%s)", c, ours.cause()).isFalse();
         assertThat(ours.events()).as("%s", c).isEqualTo(netty.events());
+        assertThat(Decoded.oursKeptHeads(c.methods(), reads).events()).as("each head parsed into the one before, %s", c)
+                .isEqualTo(netty.events());
     }
 
     /** Defects Netty's decoder refuses, each spliced into a valid response. */
