@@ -65,6 +65,14 @@ class ResetAndCloseReadsTest {
         return proxy;
     }
 
+    /** A proxy with one route to a target that is never reached (port 9), and {@code certs} for its TLS port. */
+    private ProxyServer startWithRoute(ProxyConfig config, PrometheusMeterRegistry registry, List<Certificate> certs) {
+        ProxyServer proxy = start(config, registry);
+        assertThat(proxy.apply(new Snapshot(1, List.of(service("default/s", "default/u")), List.of(route("default/r", "default/s").build()),
+                List.of(upstream("default/u", 9)), List.of(), certs))).isEmpty();
+        return proxy;
+    }
+
     /**
      * A target sends part of a response head and resets in the same instant: the client gets 502 on
      * the read, not a 504 at the read timeout (60 s here).
@@ -108,10 +116,8 @@ class ResetAndCloseReadsTest {
     void aClientThatResetsWithPartOfAHeadIsClosedNotHeldToTheHeadTimeout(TransportChoice choice) throws Exception {
         Fixtures.assumeAvailable(choice);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        ProxyServer proxy = start(Fixtures.oneLoopConfig().withTransport(choice)
-                .withLimits(ClientLimits.DEFAULTS.withRequestHeadTimeout(Duration.ofSeconds(60))), registry);
-        assertThat(proxy.apply(Fixtures.snapshot(1, List.of(service("default/s", "default/u")),
-                List.of(route("default/r", "default/s").build()), List.of(upstream("default/u", 9)), List.of()))).isEmpty();
+        ProxyServer proxy = startWithRoute(Fixtures.oneLoopConfig().withTransport(choice)
+                .withLimits(ClientLimits.DEFAULTS.withRequestHeadTimeout(Duration.ofSeconds(60))), registry, List.of());
         for (int i = 0; i < 3; i++) {
             Socket s = new Socket(InetAddress.getLoopbackAddress(), proxy.port());
             awaitActive(registry, 1, "the proxy holds client " + i);
@@ -137,11 +143,9 @@ class ResetAndCloseReadsTest {
     void aRefusedTlsHelloEndsWithTheAlertAndAClose(TransportChoice choice) throws Exception {
         Fixtures.assumeAvailable(choice);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        ProxyServer proxy = start(Fixtures.config().withTransport(choice)
-                .withTls(TlsConfig.on(0).withProvider(TlsProvider.JDK).withHandshakeTimeout(Duration.ofSeconds(60))), registry);
-        List<Certificate> certs = List.of(leaf.certificate("default/api", "api.example.com"));
-        assertThat(proxy.apply(new Snapshot(1, List.of(service("default/s", "default/u")), List.of(route("default/r", "default/s").build()),
-                List.of(upstream("default/u", 9)), List.of(), certs))).isEmpty();
+        ProxyServer proxy = startWithRoute(Fixtures.config().withTransport(choice)
+                .withTls(TlsConfig.on(0).withProvider(TlsProvider.JDK).withHandshakeTimeout(Duration.ofSeconds(60))), registry,
+                List.of(leaf.certificate("default/api", "api.example.com")));
         for (int i = 0; i < 3; i++) {
             // reads until the end of the stream; a socket left open fails it with a SocketTimeoutException
             byte[] answer = TlsClient.rawHello(proxy.tlsPort(), 0x0302, "api.example.com", 30_000);
