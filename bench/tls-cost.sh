@@ -27,8 +27,9 @@
 #
 # On io_uring (GATEHOUSE_TRANSPORT=io_uring) the socket work goes through the ring, not through system
 # calls: the operations the event loop submits are counted per connection too, by opcode (perf on
-# the io_uring:io_uring_submit_req tracepoint), with the kernel's internal poll arms
-# (io_uring:io_uring_poll_arm: a recv or send that found nothing to do and waits).
+# the io_uring:io_uring_submit_req tracepoint), with the completions the loop reaps (io_uring_complete;
+# a multishot poll or recv completes more than once per submission) and the kernel's internal poll
+# arms (io_uring:io_uring_poll_arm: a recv or send that found nothing to do and waits).
 # GATEHOUSE_JAR picks the build (a before/after pair: run it twice). Needs perf with the syscalls
 # tracepoints (root). Not a test: run it on demand.
 set -euo pipefail
@@ -106,7 +107,8 @@ for name in $LOADS; do
   PERF=$!
   perf record -q -g -e cpu-clock -F 997 -t "$TIDS" -o "$WORK/record-$name" >/dev/null 2>&1 &
   RECORD=$!
-  perf record -q -e io_uring:io_uring_submit_req -e io_uring:io_uring_poll_arm -t "$TIDS" -o "$WORK/ring-$name" >/dev/null 2>&1 &
+  perf record -q -e io_uring:io_uring_submit_req -e io_uring:io_uring_poll_arm -e io_uring:io_uring_complete -t "$TIDS" \
+    -o "$WORK/ring-$name" >/dev/null 2>&1 &
   RING=$!
   sleep 0.3
   ticks=$(cpu_ticks_of)
@@ -131,10 +133,11 @@ for name in $LOADS; do
   perf script -i "$WORK/ring-$name" -F event,trace 2>/dev/null | awk -v n="$requests" -v per="$per" '
     /io_uring_submit_req/ { for (i = 1; i <= NF; i++) if ($i == "opcode") { op = $(i + 1); sub(",", "", op); c[op]++; all++ } }
     /io_uring_poll_arm/ { arms++ }
+    /io_uring_complete/ { done++ }
     END { if (all == 0) exit
           printf "event loop ring operations per %s: %.2f (", per, all / n; sep = ""
           for (k in c) if (c[k] / n >= 0.01) { printf "%s%s %.2f", sep, k, c[k] / n; sep = ", " }
-          printf "); kernel poll arms %.2f\n", arms / n }'
+          printf "); completions %.2f; kernel poll arms %.2f\n", done / n, arms / n }'
   # the event loop's CPU by where the code lives: the kernel (system calls, TCP), BoringSSL
   # (libnetty_tcnative), the JVM itself, JIT-compiled Java ([unknown]/perf map), libc
   awk -v t="$ticks" -v n="$requests" -v hz="$(getconf CLK_TCK)" -v per="$per" \

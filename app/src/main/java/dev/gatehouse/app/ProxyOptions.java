@@ -61,9 +61,9 @@ final class ProxyOptions {
     Integer ioThreads;
 
     @Option(names = "--transport", paramLabel = "auto|io_uring|epoll|nio", defaultValue = "auto", converter = TransportOption.class,
-            description = "Socket transport of the event loops: io_uring (Linux 5.14+, allowed by the container's seccomp "
-                    + "profile), epoll, nio, or auto (epoll when it loads, else nio). One asked for by name that cannot run "
-                    + "here stops the start with the reason. Default: ${DEFAULT-VALUE}.")
+            description = "Socket transport of the event loops: io_uring (Linux 5.19+, allowed by the container's seccomp "
+                    + "profile), epoll, nio, or auto (io_uring where it runs, else epoll, else nio). One asked for by name "
+                    + "that cannot run here stops the start with the reason. Default: ${DEFAULT-VALUE}.")
     TransportChoice transport;
 
     @Option(names = "--drain-delay", paramLabel = "DURATION", defaultValue = "5s", converter = DurationOption.class,

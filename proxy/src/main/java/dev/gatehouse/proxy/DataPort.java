@@ -81,9 +81,7 @@ final class DataPort {
      *         fails (then also {@link #failure()}, for good)
      */
     void bind(long version) {
-        ServerBootstrap b = new ServerBootstrap()
-                .group(group)
-                .channel(transport.serverChannel())
+        ServerBootstrap b = transport.serverBootstrap(group)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.AUTO_READ, false)

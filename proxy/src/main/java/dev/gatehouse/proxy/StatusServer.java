@@ -82,7 +82,7 @@ public final class StatusServer implements AutoCloseable {
         }
         Transport transport = Transport.best();
         EventLoopGroup group = transport.newGroup(1, "gatehouse-status");
-        ServerBootstrap b = new ServerBootstrap().group(group).channel(transport.serverChannel())
+        ServerBootstrap b = transport.serverBootstrap(group)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {

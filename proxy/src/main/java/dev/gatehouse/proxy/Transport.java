@@ -1,5 +1,8 @@
 package dev.gatehouse.proxy;
 
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -16,8 +19,12 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringAdaptiveBufferRingAllocator;
+import io.netty.channel.uring.IoUringBufferRingConfig;
+import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringIoHandlerConfig;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -31,7 +38,21 @@ import java.util.Objects;
  * {@link #datagramChannel()}.
  *
  * <p>The data plane's transport is chosen with {@code --transport} ({@link #of}); the status
- * server and the health checker, off the hot path, use {@link #best()}.
+ * server and the health checker, off the hot path, use {@link #best()}. Every stream channel is
+ * made through {@link #bootstrap} or {@link #serverBootstrap}, which give it what its transport
+ * needs to read correctly.
+ *
+ * <p><b>io_uring reads from a provided buffer ring.</b> Each io_uring loop registers one ring of
+ * receive buffers ({@link #READ_RING}), and every stream channel reads from it: Netty then submits a
+ * {@code recv} for each {@code read()} (the kernel waits for data inside it and picks a buffer only
+ * when data is there), instead of waiting with a {@code POLL_ADD} first. Netty 4.2.18's poll-first
+ * reads have two faults (docs/decisions.md, "io_uring reads from a provided buffer ring"): a
+ * multishot poll misses a reset that arrives with the last data (the connection then waits for its
+ * timeout), and a one-shot poll armed by a {@code read()} after {@code close()} keeps the closed
+ * socket open. A {@code recv} completes with the reset, and Netty never submits one after
+ * {@code close()}. Multishot {@code recv} is turned off ({@link #RECV_MULTISHOT}): with
+ * {@code AUTO_READ} off, a multishot {@code recv} is cancelled after each read, two more ring
+ * operations per request.
  *
  * @param name   {@code io_uring}, {@code epoll} or {@code nio}, for the logs
  * @param reason why this one: asked for, or what {@code auto} found
@@ -39,6 +60,24 @@ import java.util.Objects;
 public record Transport(String name, Class<? extends ServerSocketChannel> serverChannel,
                        Class<? extends SocketChannel> socketChannel, Class<? extends DatagramChannel> datagramChannel,
                        IoHandlerFactory ioHandler, String reason) {
+
+    /** The buffer group id of the io_uring read ring, the same on every loop. */
+    static final short READ_RING = 0;
+    /** Ring entries (a power of two): the most buffers the kernel may fill between two refills of a loop. */
+    static final short READ_RING_ENTRIES = 256;
+    /** Buffers put in the ring at start, and added each time it runs dry (up to {@link #READ_RING_ENTRIES}). */
+    static final int READ_RING_BATCH = 64;
+    /** Netty's switch for multishot {@code recv}, read once when its io_uring classes load. */
+    static final String RECV_MULTISHOT = "io.netty.iouring.recvMultiShotEnabled";
+
+    static {
+        // before IoUring's static initialiser reads it: Transport is the first to touch IoUring
+        // (every availability check and every io_uring loop goes through here); an operator's own
+        // -D value wins
+        if (System.getProperty(RECV_MULTISHOT) == null) {
+            System.setProperty(RECV_MULTISHOT, "false");
+        }
+    }
 
     public Transport {
         Objects.requireNonNull(name, "name");
@@ -49,7 +88,7 @@ public record Transport(String name, Class<? extends ServerSocketChannel> server
         Objects.requireNonNull(reason, "reason");
     }
 
-    /** {@code auto}: native epoll when {@link Epoll#isAvailable()}, NIO otherwise. */
+    /** {@code auto}: io_uring, else epoll, else NIO ({@link #of}). */
     public static Transport best() {
         return of(TransportChoice.AUTO);
     }
@@ -64,21 +103,30 @@ public record Transport(String name, Class<? extends ServerSocketChannel> server
     public static Transport of(TransportChoice choice) {
         Objects.requireNonNull(choice, "choice");
         return switch (choice) {
-            case AUTO -> Epoll.isAvailable()
-                    ? epoll("auto: epoll is available")
-                    : nio("auto: epoll is not available (" + cause(Epoll.unavailabilityCause()) + ")");
+            case AUTO -> {
+                String noIoUring = ioUringUnavailable();
+                if (noIoUring == null) {
+                    yield ioUring("auto: io_uring is available");
+                }
+                yield Epoll.isAvailable()
+                        ? epoll("auto: io_uring is not available (" + noIoUring + ")")
+                        : nio("auto: io_uring is not available (" + noIoUring + "), nor epoll ("
+                                + cause(Epoll.unavailabilityCause()) + ")");
+            }
             case EPOLL -> {
                 if (!Epoll.isAvailable()) {
-                    throw unavailable("epoll", Epoll.unavailabilityCause(), "Linux on x86_64");
+                    throw unavailable("epoll", cause(Epoll.unavailabilityCause()), "Linux on x86_64", Epoll.unavailabilityCause());
                 }
                 yield epoll("asked for");
             }
             case IO_URING -> {
-                if (!IoUring.isAvailable()) {
-                    throw unavailable("io_uring", IoUring.unavailabilityCause(),
-                            "Linux 5.14 or later on x86_64, io_uring not disabled (sysctl kernel.io_uring_disabled=0) and, "
+                String noIoUring = ioUringUnavailable();
+                if (noIoUring != null) {
+                    throw unavailable("io_uring", noIoUring,
+                            "Linux 5.19 or later on x86_64, io_uring not disabled (sysctl kernel.io_uring_disabled=0) and, "
                                     + "in a container, a seccomp profile that allows io_uring_setup, io_uring_enter and "
-                                    + "io_uring_register (Docker's default profile refuses them)");
+                                    + "io_uring_register (Docker's default profile refuses them)",
+                            IoUring.unavailabilityCause());
                 }
                 yield ioUring("asked for");
             }
@@ -86,13 +134,43 @@ public record Transport(String name, Class<? extends ServerSocketChannel> server
         };
     }
 
-    /** Why io_uring cannot run here; null when it can. */
+    /**
+     * Why io_uring cannot run here; null when it can: Netty's io_uring loads and the kernel
+     * registers provided buffer rings (5.19+), which every io_uring read here uses.
+     */
     public static String ioUringUnavailable() {
-        return IoUring.isAvailable() ? null : cause(IoUring.unavailabilityCause());
+        if (!IoUring.isAvailable()) {
+            return cause(IoUring.unavailabilityCause());
+        }
+        return IoUring.isRegisterBufferRingSupported() ? null
+                : "the kernel does not register provided buffer rings (IORING_REGISTER_PBUF_RING, Linux 5.19+)";
     }
 
     public EventLoopGroup newGroup(int threads, String threadPrefix) {
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadPrefix, true), ioHandler);
+    }
+
+    /** A bootstrap of this transport's stream channels on {@code group}, each reading as its transport needs. */
+    public Bootstrap bootstrap(EventLoopGroup group) {
+        Bootstrap b = new Bootstrap().group(group).channel(socketChannel);
+        if (readsFromRing()) {
+            b.option(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, READ_RING);
+        }
+        return b;
+    }
+
+    /** A server bootstrap of this transport on {@code group}; each accepted channel reads as its transport needs. */
+    public ServerBootstrap serverBootstrap(EventLoopGroup group) {
+        ServerBootstrap b = new ServerBootstrap().group(group).channel(serverChannel);
+        if (readsFromRing()) {
+            b.childOption(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, READ_RING);
+        }
+        return b;
+    }
+
+    /** True when stream channels read from the loop's provided buffer ring (io_uring). */
+    boolean readsFromRing() {
+        return socketChannel == IoUringSocketChannel.class;
     }
 
     private static Transport epoll(String reason) {
@@ -101,8 +179,20 @@ public record Transport(String name, Class<? extends ServerSocketChannel> server
     }
 
     private static Transport ioUring(String reason) {
+        // one config per loop: the ring's allocator sizes its buffers from that loop's reads, unshared
+        IoHandlerFactory perLoop = executor -> IoUringIoHandler.newFactory(new IoUringIoHandlerConfig()
+                .setBufferRingConfig(IoUringBufferRingConfig.builder()
+                        .bufferGroupId(READ_RING)
+                        .bufferRingSize(READ_RING_ENTRIES)
+                        .batchSize(READ_RING_BATCH)
+                        // a buffer per read, as without a ring (incremental consumption, 6.12+, shares one
+                        // buffer between the reads of several connections; not needed for correctness)
+                        .incremental(false)
+                        .allocator(new IoUringAdaptiveBufferRingAllocator(ByteBufAllocator.DEFAULT))
+                        .build()))
+                .newHandler(executor);
         return new Transport("io_uring", IoUringServerSocketChannel.class, IoUringSocketChannel.class,
-                IoUringDatagramChannel.class, IoUringIoHandler.newFactory(), reason);
+                IoUringDatagramChannel.class, perLoop, reason);
     }
 
     private static Transport nio(String reason) {
@@ -110,8 +200,8 @@ public record Transport(String name, Class<? extends ServerSocketChannel> server
                 NioIoHandler.newFactory(), reason);
     }
 
-    private static IllegalStateException unavailable(String name, Throwable cause, String needs) {
-        return new IllegalStateException("transport " + name + " is not available on this host: " + cause(cause)
+    private static IllegalStateException unavailable(String name, String why, String needs, Throwable cause) {
+        return new IllegalStateException("transport " + name + " is not available on this host: " + why
                 + " (expected: " + needs + "; or --transport auto)", cause);
     }
 

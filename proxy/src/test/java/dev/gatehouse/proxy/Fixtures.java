@@ -35,7 +35,7 @@ public final class Fixtures {
 
     /**
      * The transport the proxies of {@link #config()} run on: {@code -Dgatehouse.transport} (the
-     * io_uring execution of the proxy's build sets it for a chosen set of socket tests), else
+     * epoll execution of the proxy's build sets it for a chosen set of socket tests), else
      * auto. A transport this host cannot run skips the test (an assumption, reported as skipped).
      */
     public static TransportChoice transport() {

@@ -36,7 +36,7 @@ class SynFilterTest {
         Transport transport = Transport.of(choice);
         EventLoopGroup group = transport.newGroup(1, "syn-filter-test");
         try {
-            Channel listener = new ServerBootstrap().group(group).channel(transport.serverChannel())
+            Channel listener = transport.serverBootstrap(group)
                     .childHandler(new ChannelInboundHandlerAdapter()).bind("127.0.0.1", 0).sync().channel();
             int port = ((InetSocketAddress) listener.localAddress()).getPort();
             try (Socket before = new Socket()) {

@@ -55,6 +55,11 @@ final class TlsClient {
      * answers until it closes (at most 4 KiB, 5 s).
      */
     static byte[] rawHello(int port, int version, String sni) throws IOException {
+        return rawHello(port, version, sni, 5_000);
+    }
+
+    /** As {@link #rawHello(int, int, String)}, waiting up to {@code readTimeoutMillis} for each read (then a SocketTimeoutException). */
+    static byte[] rawHello(int port, int version, String sni, int readTimeoutMillis) throws IOException {
         ByteArrayOutputStream ext = new ByteArrayOutputStream();
         if (sni != null) {
             byte[] name = sni.getBytes(StandardCharsets.US_ASCII);
@@ -86,7 +91,7 @@ final class TlsClient {
         u16(record, body.size());
         record.writeBytes(body.toByteArray());
         try (Socket s = new Socket("127.0.0.1", port)) {
-            s.setSoTimeout(5_000);
+            s.setSoTimeout(readTimeoutMillis);
             s.getOutputStream().write(record.toByteArray());
             s.getOutputStream().flush();
             InputStream in = s.getInputStream();

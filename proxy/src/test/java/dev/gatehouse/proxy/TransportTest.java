@@ -1,12 +1,17 @@
 package dev.gatehouse.proxy;
 
 import dev.gatehouse.config.Upstream;
+import io.netty.channel.DefaultEventLoopGroup;
+import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static dev.gatehouse.proxy.Fixtures.route;
 import static dev.gatehouse.proxy.Fixtures.service;
@@ -18,8 +23,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * {@code --transport}: each transport this host can run serves keep-alive requests through to
  * both targets (client and upstream channels of that transport on the same loops); {@code auto}
- * is epoll where epoll loads; a name that is no transport is refused with the accepted ones.
- * The socket tests of the io_uring execution (proxy/pom.xml) cover the rest on io_uring.
+ * is io_uring where it runs, else epoll, else NIO; io_uring's stream channels read from the loop's
+ * buffer ring; a name that is no transport is refused with the accepted ones. The socket tests of
+ * the epoll execution (proxy/pom.xml) cover the rest on epoll.
  */
 class TransportTest {
 
@@ -53,12 +59,46 @@ class TransportTest {
     }
 
     @Test
-    void autoIsEpollWhereEpollLoads() {
-        assumeTrue(Epoll.isAvailable(), "epoll is not available here");
+    void autoIsIoUringWhereItRunsElseEpollElseNio() {
         Transport auto = Transport.of(TransportChoice.AUTO);
-        assertThat(auto.name()).isEqualTo("epoll");
-        assertThat(auto.reason()).isEqualTo("auto: epoll is available");
-        assertThat(Transport.best().name()).as("the status server and health checks").isEqualTo("epoll");
+        String noIoUring = Transport.ioUringUnavailable();
+        if (noIoUring == null) {
+            assertThat(auto.name()).isEqualTo("io_uring");
+            assertThat(auto.reason()).isEqualTo("auto: io_uring is available");
+        } else if (Epoll.isAvailable()) {
+            assertThat(auto.name()).isEqualTo("epoll");
+            assertThat(auto.reason()).isEqualTo("auto: io_uring is not available (" + noIoUring + ")");
+        } else {
+            assertThat(auto.name()).isEqualTo("nio");
+            assertThat(auto.reason()).startsWith("auto: io_uring is not available (" + noIoUring + "), nor epoll (");
+        }
+        assertThat(Transport.best().name()).as("the status server and health checks").isEqualTo(auto.name());
+    }
+
+    @Test
+    void ioUringStreamChannelsReadFromTheLoopsBufferRingWithOneShotRecvs() {
+        Transport ioUring = Fixtures.available(TransportChoice.IO_URING);
+        EventLoopGroup group = new DefaultEventLoopGroup(1); // never started: the bootstraps only hold it
+        try {
+            assertThat(ioUring.readsFromRing()).isTrue();
+            assertThat(ioUring.bootstrap(group).config().options())
+                    .containsEntry(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, Transport.READ_RING);
+            assertThat(ioUring.serverBootstrap(group).config().childOptions())
+                    .containsEntry(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, Transport.READ_RING);
+            assertThat(IoUring.isRecvMultishotEnabled()).as("multishot recv: a cancel per request with AUTO_READ off").isFalse();
+            for (TransportChoice other : new TransportChoice[]{TransportChoice.EPOLL, TransportChoice.NIO}) {
+                if (other == TransportChoice.EPOLL && !Epoll.isAvailable()) {
+                    continue;
+                }
+                Transport t = Transport.of(other);
+                assertThat(t.readsFromRing()).isFalse();
+                assertThat(t.bootstrap(group).config().options()).doesNotContainKey(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID);
+                assertThat(t.serverBootstrap(group).config().childOptions())
+                        .doesNotContainKey(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID);
+            }
+        } finally {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        }
     }
 
     @Test

@@ -79,7 +79,7 @@ public final class UpstreamPool implements Connector {
         this.tls = tls;
         this.dns = DnsResolvers.forBootstrap(transport.datagramChannel());
         dns.getResolver(loop); // built now, at start-up, rather than by the first connect
-        this.bootstrap = new Bootstrap().group(loop).channel(transport.socketChannel())
+        this.bootstrap = transport.bootstrap(loop)
                 .resolver(dns)
                 // no option(TCP_NODELAY, true): every transport's socket config turns it on when the channel
                 // is made, so ours was a second setsockopt per upstream connection (UpstreamSocketTest holds it on)

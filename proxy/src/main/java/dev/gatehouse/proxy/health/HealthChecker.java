@@ -104,7 +104,7 @@ public final class HealthChecker implements AutoCloseable {
             dns = DnsResolvers.forBootstrap(transport.datagramChannel());
             dns.getResolver(group.next()); // built here, off the checker's loop
             // TCP_NODELAY is on without an option: the transport's socket config sets it (UpstreamSocketTest)
-            bootstrap = new Bootstrap().group(group).channel(transport.socketChannel())
+            bootstrap = transport.bootstrap(group)
                     .resolver(dns);
         }
         return bootstrap;

@@ -41,7 +41,7 @@ class UpstreamPoolTest {
     void start() throws Exception {
         group = transport.newGroup(1, "pool-test");
         loop = group.next();
-        target = new ServerBootstrap().group(group).channel(transport.serverChannel())
+        target = transport.serverBootstrap(group)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
