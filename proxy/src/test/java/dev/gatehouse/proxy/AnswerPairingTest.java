@@ -33,8 +33,9 @@ class AnswerPairingTest extends ProxyTestBase {
     void start() throws IOException {
         target = new ScriptedTarget();
         closeables.add(target);
-        // no retries: a failed attempt is the client's answer, so each fault's outcome is fixed
-        Service s = service("default/s", "default/u", "/", 0, new Service.Timeouts(1000, 500, 1000));
+        // no retries: a failed attempt is the client's answer, so each fault's outcome is fixed; a read timeout of 3 s,
+        // so that on a loaded machine only the LATE answer meets it, never a warm-up request (it did once at 500 ms)
+        Service s = service("default/s", "default/u", "/", 0, new Service.Timeouts(3000, 3000, 3000));
         proxy = ProxyServer.start(Fixtures.oneLoopConfig());
         assertThat(proxy.apply(Fixtures.snapshot(1, List.of(s), List.of(route("default/r", s.id()).stripPath(false).build()),
                 List.of(upstream("default/u", target.port())), List.of()))).isEmpty();
