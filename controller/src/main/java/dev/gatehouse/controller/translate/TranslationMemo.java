@@ -255,13 +255,32 @@ final class TranslationMemo {
             return new StepOutcome(inputs.clone(), keys, reports, new java.util.TreeMap<>(accepted), java.util.Set.copyOf(refused));
         }
 
-        /** Whether the step would read the same lists as this outcome's. */
+        /**
+         * Whether the step would read the same lists as this outcome's: the same lists, or lists of
+         * objects that translate as those ({@link Sources#sameSpec}: status writes come back), which
+         * it then reads from.
+         */
         boolean readFrom(List<?>... now) {
             if (now.length != inputs.length) {
                 return false;
             }
             for (int i = 0; i < now.length; i++) {
-                if (!IndexedList.sameItems(now[i], inputs[i])) {
+                if (!IndexedList.sameItems(now[i], inputs[i]) && !sameSpecs(now[i], inputs[i])) {
+                    return false;
+                }
+            }
+            System.arraycopy(now, 0, inputs, 0, now.length);
+            return true;
+        }
+
+        private static boolean sameSpecs(List<?> now, List<?> before) {
+            if (now.size() != before.size()) {
+                return false;
+            }
+            for (int i = 0; i < now.size(); i++) {
+                Object a = now.get(i);
+                Object b = before.get(i);
+                if (a != b && !(a instanceof HasMetadata x && b instanceof HasMetadata y && Sources.sameSpec(y, x))) {
                     return false;
                 }
             }

@@ -99,7 +99,8 @@ class IncrementalTranslatorTest {
     /**
      * The controller's own status writes come back from the informers as new Java objects of the
      * same uid and generation (every object's, after a start): the next translation builds none of
-     * them again and hands out the same snapshot objects, as a full translation would give them.
+     * them again (the GatewayService step is replayed whole) and hands out the same snapshot
+     * objects, as a full translation would give them.
      * A new generation, or new labels, is translated again.
      */
     @Test
@@ -108,7 +109,9 @@ class IncrementalTranslatorTest {
         Translation before = translate(written);
         ClusterState back = stamped(SMALL.state(), "2", 7, 1L, written);
         assertThat(back.routes().get(7)).isNotSameAs(written.routes().get(7));
+        long replays = translator.serviceStepReplays();
         assertThat(builtBy(back)).as("every object back from a status write").containsExactly(0, 0, 0, 0);
+        assertThat(translator.serviceStepReplays()).as("the GatewayService step replayed whole").isEqualTo(replays + 1);
         Translation after = assertSameAsFull(stamped(SMALL.state(), "3", 7, 1L, written));
         for (int i = 0; i < before.snapshot().routes().size(); i++) {
             assertThat(after.snapshot().routes().get(i)).isSameAs(before.snapshot().routes().get(i));
