@@ -183,7 +183,9 @@ final class PublishPath implements AutoCloseable {
      * @return null when served; else why a whole rebuild is needed
      */
     private String endpoints(Set<String> services, long changeNanos) {
+        long run = System.nanoTime();
         synchronized (translating) {
+            long locked = System.nanoTime();
             Watches w = watches;
             if (w == null || !reconciled || published == null) {
                 return "no-translation-yet";
@@ -199,7 +201,9 @@ final class PublishPath implements AutoCloseable {
                 return null; // no Upstream reads them (any more): the snapshot does not change
             }
             long micros = (System.nanoTime() - start) / 1_000;
-            if (publish(t, changeNanos, micros, "endpoints", Integer.toString(change.upstreams()))) {
+            String stages = "queued_micros=" + (run - changeNanos) / 1_000 + " lock_micros=" + (locked - run) / 1_000
+                    + " state_micros=" + (start - locked) / 1_000;
+            if (publish(t, changeNanos, micros, "endpoints", Integer.toString(change.upstreams()), stages)) {
                 endpointPublishes.increment();
             }
             offerStatus(state, t, w, new StatusUpdater.Touched(change.base(), change.touched()));
@@ -207,26 +211,32 @@ final class PublishPath implements AutoCloseable {
         }
     }
 
-    /**
-     * Numbers {@code t}'s snapshot and publishes it when its content changed; true when published.
-     * {@code translated}: the Upstreams the endpoint path translated again, "-" for a rebuild.
-     */
     /** The newest recent version of this replica whose content hash is {@code hash}; 0 when none ({@link SnapshotVersions#versionOf}). */
     long versionOf(String hash) {
         return versions.versionOf(hash);
     }
 
-    private boolean publish(Translation t, long changeNanos, long translateMicros, String path, String translated) {
+    /**
+     * Numbers {@code t}'s snapshot and publishes it when its content changed; true when published.
+     * {@code translated}: the Upstreams the endpoint path translated again, "-" for a rebuild.
+     *
+     * @param stages the endpoint path's stages before the translation, logged as they are: the
+     *               first change → the step's run ({@code queued_micros}: the hand-off, and a run
+     *               under way the change waited for), the translator's lock, the kept state taken
+     */
+    private boolean publish(Translation t, long changeNanos, long translateMicros, String path, String translated, String stages) {
+        long hashStart = System.nanoTime();
         Snapshot next = versions.next(t.snapshot());
         if (next == null) {
             return false;
         }
         published = next;
         log.info("event=snapshot.published path={} version={} routes={} services={} upstreams={} consumers={} certificates={} "
-                        + "refused={} translated={} translate_micros={} since_change_micros={}",
+                        + "refused={} translated={} translate_micros={} hash_micros={} since_change_micros={}{}",
                 path, next.version(), next.routes().size(), next.services().size(), next.upstreams().size(),
                 next.consumers().size(), next.certificates().size(), t.rejected().size(), translated, translateMicros,
-                (System.nanoTime() - changeNanos) / 1_000);
+                (System.nanoTime() - hashStart) / 1_000, (System.nanoTime() - changeNanos) / 1_000,
+                stages.isEmpty() ? "" : " " + stages);
         pushes.increment();
         convergence.published(next.version(), changeNanos);
         publisher.publish(next, versions.lastHash());
@@ -269,7 +279,7 @@ final class PublishPath implements AutoCloseable {
         certificateRefused = t.certificateRefused();
         notes.classConflict(state);
         notes.defaultCertificate(t.defaultCertificate());
-        if (publish(t, changeNanos, translateMicros, "full", "-")) {
+        if (publish(t, changeNanos, translateMicros, "full", "-", "")) {
             fullPublishes.increment();
         }
         if (leader.getAsBoolean() && keyGenerator.run(state) > 0) {

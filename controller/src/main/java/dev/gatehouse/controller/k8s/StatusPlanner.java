@@ -29,18 +29,25 @@ import static java.util.Objects.requireNonNull;
  * changed since the last plan, and gives the same writes a full plan would:
  * <ul>
  *   <li>the statuses the endpoint path replaced since ({@code touched}: the Upstreams whose targets
- *       moved; every other status is the same object at the same index);</li>
+ *       moved; every other status is the same object at the same index), or after a rebuild (a
+ *       route edit) the statuses that differ from those last planned, found by comparing the two
+ *       translations' lists index by index: the edited route, and whatever its edit changed
+ *       elsewhere (a route it now conflicts with, a GatewayService's or Upstream's status) — a
+ *       status equal to the one last planned, of an object whose generation is the same, is
+ *       judged from the same inputs;</li>
  *   <li>the objects the informer cache holds anew (a status write coming back, the most frequent);</li>
  *   <li>the objects of each "first version of this generation" whose Programmed inputs moved (a
  *       proxy's acknowledgement of a version some object still waits for);</li>
  *   <li>the objects not yet found to show their status: planned to be written (written or not yet),
  *       or a failed write's, backing off.</li>
  * </ul>
+ * An object of a new generation is first held by the version planned, as a full plan finds.
  * Everything else is what the last plan found unchanged, from inputs that have not changed, so a
  * full plan would find it unchanged again. A narrowed plan is made only after a complete plan and
- * only when what it cannot see held still: the object lists' sizes and names, the count of proxies
- * serving, whether none is connected, the proxies' refusals of the version planned. Anything else
- * (a rebuild's translation, leadership won, a proxy coming or going, a refusal) gets a full plan.
+ * only when what it cannot see held still: the object lists' sizes and names (a route added or
+ * deleted: a full plan), the statuses' objects at each index, the count of proxies serving,
+ * whether none is connected, the proxies' refusals of the version planned. Anything else
+ * (leadership won, a failed pass, a proxy coming or going, a refusal) gets a full plan.
  * {@code StatusPlannerTest} compares the two over random sequences of changes.
  *
  * <p>The status updater's thread only (not thread-safe).
@@ -70,6 +77,8 @@ final class StatusPlanner {
     private static final class Slot {
         HasMetadata cached;
         int status = -1;
+        /** The {@link Since#version()} whose list in {@link Basis#bySince} holds {@link #status}. */
+        long since;
 
         Slot(HasMetadata cached) {
             this.cached = cached;
@@ -88,7 +97,8 @@ final class StatusPlanner {
         /** The state's lists of Gatehouse's kinds, by {@link #kinds}, as last planned. */
         List<List<? extends HasMetadata>> lists;
         final Map<String, Slot> objects;
-        final int statuses;
+        /** The statuses of the translation last planned, by index: what a rebuild's are compared with. */
+        List<ObjectStatus> statuses;
         final Map<Long, List<Integer>> bySince;
         final Map<Long, FleetInputs> fleetBySince;
         final int synced;
@@ -97,7 +107,8 @@ final class StatusPlanner {
         /** Objects not found to show their status (to write, or backing off): key → status index. */
         Map<String, Integer> unsettled;
 
-        Basis(List<List<? extends HasMetadata>> lists, Map<String, Slot> objects, int statuses, Map<Long, List<Integer>> bySince,
+        Basis(List<List<? extends HasMetadata>> lists, Map<String, Slot> objects, List<ObjectStatus> statuses,
+              Map<Long, List<Integer>> bySince,
               Map<Long, FleetInputs> fleetBySince, int synced, boolean noneConnected, Map<String, String> rejections,
               Map<String, Integer> unsettled) {
             this.lists = lists;
@@ -143,21 +154,54 @@ final class StatusPlanner {
     }
 
     /**
-     * Plans a pass over {@code d}.
+     * Plans a pass over {@code d}, narrowed where it can be.
      *
      * @param touched the status indexes the endpoint path replaced since the last complete plan;
-     *                null when something else changed the translation (a full plan)
+     *                null when a rebuild translated again since: the statuses that differ from
+     *                those last planned are found by comparing the two translations' (the same
+     *                objects at the same indexes, or a full plan)
      * @param fleet   the proxies now
      * @param now     the updater's clock, for the write retries' backoff
      */
     Plan plan(StatusUpdater.Desired d, Set<Integer> touched, ProxyFleet fleet, long now) {
-        if (touched != null && basis != null) {
+        if (basis != null) {
             Plan p = narrowed(d, touched, fleet, now);
             if (p != null) {
                 return p;
             }
         }
         return full(d, fleet, now);
+    }
+
+    /** Plans a pass over every object of {@code d} (leadership won, a failed pass: what the last plans saw is not to be trusted). */
+    Plan planFull(StatusUpdater.Desired d, ProxyFleet fleet, long now) {
+        return full(d, fleet, now);
+    }
+
+    /**
+     * The indexes whose status in {@code now} is not the one at the same index in {@code before}:
+     * null when the two do not list the same objects in the same order (an object added, removed
+     * or renamed: a full plan).
+     */
+    private static Set<Integer> differing(List<ObjectStatus> before, List<ObjectStatus> now) {
+        if (before.size() != now.size()) {
+            return null;
+        }
+        Set<Integer> out = new TreeSet<>();
+        for (int i = 0; i < now.size(); i++) {
+            ObjectStatus a = before.get(i);
+            ObjectStatus b = now.get(i);
+            if (a == b) {
+                continue;
+            }
+            if (!a.source().display().equals(b.source().display())) {
+                return null;
+            }
+            if (!a.equals(b)) {
+                out.add(i);
+            }
+        }
+        return out;
     }
 
     private Plan full(StatusUpdater.Desired d, ProxyFleet fleet, long now) {
@@ -190,6 +234,7 @@ final class StatusPlanner {
                 continue;
             }
             slot.status = i;
+            slot.since = from.version();
             bySince.computeIfAbsent(from.version(), v -> new ArrayList<>()).add(i);
             looked++;
             if (judge(key, cr, s, from.version(), planned, rejections, now, todo)) {
@@ -205,7 +250,7 @@ final class StatusPlanner {
         for (Long v : bySince.keySet()) {
             fleetBySince.put(v, FleetInputs.of(planned, v));
         }
-        basis = new Basis(lists, objects, statuses.size(), bySince, fleetBySince, planned.synced(), planned.connected() == 0,
+        basis = new Basis(lists, objects, statuses, bySince, fleetBySince, planned.synced(), planned.connected() == 0,
                 Map.copyOf(rejections), unsettled);
         todo.sort(Comparator.comparing((Pending p) -> !p.generationChanged()));
         return new Plan(todo, looked, unchanged, false);
@@ -215,8 +260,14 @@ final class StatusPlanner {
     private Plan narrowed(StatusUpdater.Desired d, Set<Integer> touched, ProxyFleet fleet, long now) {
         Basis b = basis;
         List<ObjectStatus> statuses = d.translation().statuses();
-        if (statuses.size() != b.statuses) {
+        if (statuses.size() != b.statuses.size()) {
             return null;
+        }
+        if (touched == null) { // a rebuild: what it changed is what differs from the statuses last planned
+            touched = differing(b.statuses, statuses);
+            if (touched == null) {
+                return null;
+            }
         }
         // the objects the cache holds anew; the same names at the same places, or a full plan
         List<List<? extends HasMetadata>> lists = kinds(d.state());
@@ -269,15 +320,16 @@ final class StatusPlanner {
                 plan.add(slot.status);
             }
         }
-        for (int i : plan) {
+        for (java.util.Iterator<Integer> it = plan.iterator(); it.hasNext(); ) {
+            int i = it.next();
             if (i < 0 || i >= statuses.size()) {
                 return null;
             }
-            ObjectStatus s = statuses.get(i);
-            Since was = since.get(s.source().uid());
-            Slot slot = b.objects.get(s.source().display());
-            if (was == null || was.generation() != s.source().generation() || slot == null || slot.status != i) {
-                return null; // a new generation or another object at this index: not an endpoint-only change
+            Slot slot = b.objects.get(statuses.get(i).source().display());
+            if (slot == null) {
+                it.remove(); // not one of Gatehouse's own objects (an Ingress's status): a full plan passes over it too
+            } else if (slot.status != i) {
+                return null; // another object at this index
             }
         }
         // from here on, the plan is made: the basis moves to d
@@ -286,6 +338,19 @@ final class StatusPlanner {
         }
         b.fleetBySince.putAll(moved);
         b.lists = lists;
+        b.statuses = statuses;
+        for (int i : plan) { // a new generation (a rebuild's edit) is first held by this version, as a full plan finds
+            ObjectStatus s = statuses.get(i);
+            Since was = since.get(s.source().uid());
+            if (was == null || was.generation() != s.source().generation()) {
+                Slot slot = b.objects.get(s.source().display());
+                since.put(s.source().uid(), new Since(s.source().generation(), d.version()));
+                b.bySince.get(slot.since).remove(Integer.valueOf(i));
+                slot.since = d.version();
+                b.bySince.computeIfAbsent(d.version(), v -> new ArrayList<>()).add(i);
+                b.fleetBySince.putIfAbsent(d.version(), FleetInputs.of(planned, d.version()));
+            }
+        }
         Map<String, Integer> unsettled = new HashMap<>();
         List<Pending> todo = new ArrayList<>();
         int unchanged = 0;

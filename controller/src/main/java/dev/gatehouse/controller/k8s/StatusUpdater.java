@@ -53,10 +53,12 @@ import static java.util.Objects.requireNonNull;
  * Programmed inputs are those it was last found unchanged with is not compared again, so the
  * passes after each change and each acknowledgement cost little per unchanged object. The pass
  * after an endpoint-only change (the endpoint path's offers since the last plan, each patching the
- * one before) or a proxy's acknowledgement plans over only the objects whose status could have
- * changed ({@link StatusPlanner}): the Upstreams whose targets moved, what the cache holds anew, what
- * waited for that acknowledgement, what is still to write; a rebuild's state, leadership won, a
- * proxy coming or going and a refusal get a pass over every object.
+ * one before), a rebuild that kept every object in its place (a route edit) or a proxy's
+ * acknowledgement plans over only the objects whose status could have changed
+ * ({@link StatusPlanner}): the Upstreams whose targets moved or the statuses the rebuild changed,
+ * what the cache holds anew, what waited for that acknowledgement, what is still to write; an
+ * object added or removed, leadership won, a failed pass, a proxy coming or going and a refusal
+ * get a pass over every object.
  *
  * <p>Meters: {@code gatehouse_controller_status_queued} (writes waiting in the current pass),
  * {@code gatehouse_controller_status_busy} (1 while a pass is due or under way),
@@ -161,7 +163,9 @@ final class StatusUpdater implements AutoCloseable {
     private boolean closed;
     /** The status indexes the endpoint path replaced in the offers since the last take; see {@link #wholeSince}. */
     private final Set<Integer> touchedSince = new HashSet<>();
-    /** An offer since the last take was not the endpoint path's patch of the one before (or leadership changed). */
+    /** An offer since the last take was not the endpoint path's patch of the one before: a rebuild's. */
+    private boolean rebuiltSince;
+    /** Leadership changed since the last take: the next plan is a full one. */
     private boolean wholeSince = true;
     private volatile ProxyFleet fleet = ProxyFleet.NONE;
     // the rest: the updater's thread only
@@ -169,6 +173,8 @@ final class StatusUpdater implements AutoCloseable {
     private final StatusPlanner planner = new StatusPlanner(shown);
     /** Touched since the last complete plan, by the offers taken since (a take not planned carries over). */
     private final Set<Integer> carried = new HashSet<>();
+    /** A rebuild's offer was taken since the last complete plan: its statuses are compared with those planned. */
+    private boolean carriedRebuilt;
     private boolean carriedWhole = true;
 
     /** Never paused for a publish: for tests of the updater alone. */
@@ -236,7 +242,7 @@ final class StatusUpdater implements AutoCloseable {
                     touchedSince.add(i);
                 }
             } else {
-                wholeSince = true;
+                rebuiltSince = true;
             }
             latest = desired;
             offers++;
@@ -305,8 +311,10 @@ final class StatusUpdater implements AutoCloseable {
                 dirty = false;
                 carried.addAll(touchedSince);
                 carriedWhole |= wholeSince;
+                carriedRebuilt |= rebuiltSince;
                 touchedSince.clear();
                 wholeSince = false;
+                rebuiltSince = false;
                 busy = true;
                 pacer.behind(dirtySince < 0 ? time.nanoTime() : dirtySince); // a retry's pass: behind since now
                 dirtySince = -1;
@@ -366,9 +374,11 @@ final class StatusUpdater implements AutoCloseable {
     @SuppressWarnings("rawtypes")
     private boolean ownPass(Desired d, long serial, long cpuStart) {
         passes.increment();
-        StatusPlanner.Plan plan = planner.plan(d, carriedWhole ? null : carried, fleet, time.nanoTime());
+        StatusPlanner.Plan plan = carriedWhole ? planner.planFull(d, fleet, time.nanoTime())
+                : planner.plan(d, carriedRebuilt ? null : carried, fleet, time.nanoTime());
         carried.clear();
         carriedWhole = false;
+        carriedRebuilt = false;
         (plan.narrowed() ? narrowedPlans : fullPlans).increment();
         (plan.narrowed() ? plannedNarrowed : plannedFull).increment(plan.planned());
         unchanged.increment(plan.unchanged());

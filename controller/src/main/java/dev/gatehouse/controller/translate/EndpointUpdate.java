@@ -108,30 +108,19 @@ final class EndpointUpdate {
 
     /**
      * Whether {@code now} holds the Upstreams of {@code last}, in the same order, each the same
-     * object or one of the same incarnation (uid) and generation: the API server bumps the
-     * generation of a custom resource on every change of its spec, and nothing else of an Upstream
-     * is translated. A status write, the most frequent change of an Upstream, is no change here.
+     * object or one that translates as it ({@link Sources#sameSpec}): a status write, the most
+     * frequent change of an Upstream, is no change here.
      */
     static boolean sameSpecs(List<Upstream> last, List<Upstream> now) {
         if (last.size() != now.size()) {
             return false;
         }
         for (int i = 0; i < last.size(); i++) {
-            Upstream a = last.get(i);
-            Upstream b = now.get(i);
-            if (a != b && !sameGeneration(a, b)) {
+            if (!Sources.sameSpec(last.get(i), now.get(i))) {
                 return false;
             }
         }
         return true;
-    }
-
-    private static boolean sameGeneration(Upstream a, Upstream b) {
-        var x = a.getMetadata();
-        var y = b.getMetadata();
-        return x != null && y != null && x.getGeneration() != null && x.getGeneration().equals(y.getGeneration())
-                && x.getUid() != null && x.getUid().equals(y.getUid()) && Objects.equals(x.getName(), y.getName())
-                && Objects.equals(Sources.namespace(a), Sources.namespace(b));
     }
 
     private Map<String, List<Integer>> byService() {

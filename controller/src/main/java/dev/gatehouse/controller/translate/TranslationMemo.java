@@ -22,20 +22,30 @@ import java.util.Map;
  * into what it depends on, looked up again through the state's indexes at each translation. A
  * changed Service thus invalidates exactly the Upstreams that name it, and no event has to be
  * routed to its dependents; a stale entry cannot be used, whatever events were missed.
+ *
+ * <p>One exception to "the same Java object": an object that translates as the one an entry was
+ * made from ({@link Sources#sameSpec}: the same uid and generation of a Gatehouse kind, a status
+ * write come back through the informer) finds that entry, which is then kept under the new object,
+ * and counts as the same input in what depends on it. Without it the controller's own status
+ * writes (every object's, after a start) made the next translation build every object again.
  */
 final class TranslationMemo {
     /** One kind's entries by object (identity), how many were built (not reused), and its last sorted order. */
     static final class Kind {
         private final Map<HasMetadata, Entry> entries = new IdentityHashMap<>();
+        /** The entries of objects with a uid, by uid: where a new object of the same spec finds its entry. */
+        private final Map<String, Entry> byUid = new java.util.HashMap<>();
         private int touched;
         /** Objects translated anew (not reused) since this memo was made: what tests count. */
         int built;
         private List<? extends HasMetadata> lastInput = List.of();
         private List<? extends HasMetadata> lastSorted = List.of();
+        /** {@code lastSorted.get(k) == lastInput.get(lastOrder[k])}. */
+        private int[] lastOrder = new int[0];
 
         /** The entry of {@code object} when its inputs {@code deps} are those it was made from; else null. */
         Entry find(HasMetadata object, Object[] deps) {
-            Entry e = entries.get(object);
+            Entry e = of(object);
             if (e == null || !same(e.deps, deps)) {
                 return null;
             }
@@ -48,7 +58,20 @@ final class TranslationMemo {
 
         /** The entry of {@code object}, whatever inputs it was made from; null when none is kept. */
         Entry of(HasMetadata object) {
-            return entries.get(object);
+            Entry e = entries.get(object);
+            if (e != null) {
+                return e;
+            }
+            String uid = object.getMetadata() == null ? null : object.getMetadata().getUid();
+            e = uid == null ? null : byUid.get(uid);
+            if (e == null || !Sources.sameSpec(e.object, object)) {
+                return null;
+            }
+            // the same spec in a new Java object (a status write): the entry now stands for it
+            entries.remove(e.object);
+            e.object = object;
+            entries.put(object, e);
+            return e;
         }
 
         /** Records what {@code object}'s translation from {@code deps} produced. */
@@ -58,6 +81,10 @@ final class TranslationMemo {
             Entry previous = entries.put(object, e);
             if (previous == null || previous.pass != pass) {
                 touched++;
+            }
+            String uid = object.getMetadata() == null ? null : object.getMetadata().getUid();
+            if (uid != null) {
+                byUid.put(uid, e);
             }
             built++;
             return e;
@@ -72,16 +99,39 @@ final class TranslationMemo {
         <T extends HasMetadata> List<T> sorted(List<T> objects, Comparator<? super T> order) {
             if (objects.size() == lastInput.size()) {
                 boolean same = true;
+                boolean identical = true;
                 for (int i = 0; i < objects.size() && same; i++) {
-                    same = objects.get(i) == lastInput.get(i);
+                    HasMetadata o = objects.get(i);
+                    HasMetadata was = lastInput.get(i);
+                    identical &= o == was;
+                    same = o == was || Sources.sameSpec(was, o);
                 }
-                if (same) {
+                if (identical) {
+                    return (List<T>) lastSorted;
+                }
+                if (same) { // the same specs in the same places: the same order, of the new objects
+                    List<T> copy = new ArrayList<>(objects.size());
+                    for (int i : lastOrder) {
+                        copy.add(objects.get(i));
+                    }
+                    lastInput = objects;
+                    lastSorted = Collections.unmodifiableList(copy);
                     return (List<T>) lastSorted;
                 }
             }
-            List<T> copy = new ArrayList<>(objects);
-            copy.sort(order);
+            Integer[] at = new Integer[objects.size()];
+            for (int i = 0; i < at.length; i++) {
+                at[i] = i;
+            }
+            java.util.Arrays.sort(at, (a, b) -> order.compare(objects.get(a), objects.get(b))); // stable, as List.sort
+            List<T> copy = new ArrayList<>(at.length);
+            int[] positions = new int[at.length];
+            for (int k = 0; k < at.length; k++) {
+                positions[k] = at[k];
+                copy.add(objects.get(at[k]));
+            }
             lastInput = objects;
+            lastOrder = positions;
             lastSorted = Collections.unmodifiableList(copy);
             return (List<T>) lastSorted;
         }
@@ -104,12 +154,23 @@ final class TranslationMemo {
         /** Drops the entries of objects that were not in this translation's state (deleted or replaced ones). */
         private void end() {
             if (!keepAll && entries.size() > touched) {
-                entries.values().removeIf(e -> e.pass != pass);
+                entries.values().removeIf(e -> {
+                    if (e.pass == pass) {
+                        return false;
+                    }
+                    String uid = e.object.getMetadata() == null ? null : e.object.getMetadata().getUid();
+                    if (uid != null) {
+                        byUid.remove(uid, e);
+                    }
+                    return true;
+                });
             }
         }
 
         private void clear() {
             entries.clear();
+            byUid.clear();
+            lastOrder = new int[0];
             lastInput = List.of();
             lastSorted = List.of();
         }
@@ -131,8 +192,11 @@ final class TranslationMemo {
         /** The key of the object's report in a translation ({@link TranslationContext#reuse}). */
         final String reportKey;
         private long pass;
+        /** The object it stands for (the latest of the same spec found). */
+        private HasMetadata object;
 
         private Entry(HasMetadata object, Object[] deps, Object output, ObjectReport base, Object extra) {
+            this.object = object;
             this.reportKey = TranslationContext.reportKey(object);
             this.deps = deps;
             this.output = output;
@@ -191,13 +255,32 @@ final class TranslationMemo {
             return new StepOutcome(inputs.clone(), keys, reports, new java.util.TreeMap<>(accepted), java.util.Set.copyOf(refused));
         }
 
-        /** Whether the step would read the same lists as this outcome's. */
+        /**
+         * Whether the step would read the same lists as this outcome's: the same lists, or lists of
+         * objects that translate as those ({@link Sources#sameSpec}: status writes come back), which
+         * it then reads from.
+         */
         boolean readFrom(List<?>... now) {
             if (now.length != inputs.length) {
                 return false;
             }
             for (int i = 0; i < now.length; i++) {
-                if (!IndexedList.sameItems(now[i], inputs[i])) {
+                if (!IndexedList.sameItems(now[i], inputs[i]) && !sameSpecs(now[i], inputs[i])) {
+                    return false;
+                }
+            }
+            System.arraycopy(now, 0, inputs, 0, now.length);
+            return true;
+        }
+
+        private static boolean sameSpecs(List<?> now, List<?> before) {
+            if (now.size() != before.size()) {
+                return false;
+            }
+            for (int i = 0; i < now.size(); i++) {
+                Object a = now.get(i);
+                Object b = before.get(i);
+                if (a != b && !(a instanceof HasMetadata x && b instanceof HasMetadata y && Sources.sameSpec(y, x))) {
                     return false;
                 }
             }
@@ -240,7 +323,7 @@ final class TranslationMemo {
         return new Kind[] {upstreams, services, consumers, routes};
     }
 
-    /** Element by element: API objects by identity, anything else by equality. */
+    /** Element by element: API objects by identity (or {@link Sources#sameSpec}), anything else by equality. */
     static boolean same(Object[] a, Object[] b) {
         if (a.length != b.length) {
             return false;
@@ -248,7 +331,9 @@ final class TranslationMemo {
         for (int i = 0; i < a.length; i++) {
             Object x = a[i];
             Object y = b[i];
-            if (x instanceof HasMetadata || y instanceof HasMetadata ? x != y : !java.util.Objects.equals(x, y)) {
+            if (x instanceof HasMetadata || y instanceof HasMetadata
+                    ? x != y && !(x instanceof HasMetadata p && y instanceof HasMetadata q && Sources.sameSpec(p, q))
+                    : !java.util.Objects.equals(x, y)) {
                 return false;
             }
         }

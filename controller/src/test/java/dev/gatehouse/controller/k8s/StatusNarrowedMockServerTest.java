@@ -33,6 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Upstreams each on a Service of its own and routes beside them, a change of one Service's
  * EndpointSlice gets a status write on its Upstream alone (the others, the GatewayServices and the
  * routes untouched), made by narrowed plans only, which looked at fewer objects than there are.
+ * A route edit then (a rebuild) gets status writes on that route alone, from narrowed plans too.
  * That a narrowed plan writes what a full one would is {@code StatusPlannerTest}'s.
  */
 @ExtendWith(MockApiServerExtension.class)
@@ -160,6 +161,34 @@ class StatusNarrowedMockServerTest {
             assertThat(meter(registry, "gatehouse.controller.status.plans", "full")).as("full plans after the change")
                     .isEqualTo(fullPlans);
             assertThat(plans).as("narrowed plans after the change").isGreaterThanOrEqualTo(1);
+            assertThat(planned / plans).as("objects per narrowed plan (of %d)", OBJECTS).isLessThan(OBJECTS / 4.0);
+
+            // a route edit: a rebuild that keeps every object in its place; its pass plans over what it changed
+            narrowedPlans = meter(registry, "gatehouse.controller.status.plans", "narrowed");
+            narrowedPlanned = meter(registry, "gatehouse.controller.status.planned", "narrowed");
+            GatewayRoute r3 = client.resources(GatewayRoute.class).inNamespace("default").withName("r-3").get();
+            long generation = r3.getMetadata().getGeneration();
+            r3.getSpec().paths = List.of("/edited");
+            client.resource(r3).update();
+            await(() -> {
+                GatewayRoute now = client.resources(GatewayRoute.class).inNamespace("default").withName("r-3").get();
+                var accepted = ControllerMockServerTest.condition(now, "Accepted");
+                var programmed = ControllerMockServerTest.condition(now, "Programmed");
+                return now.getMetadata().getGeneration() > generation && accepted != null && programmed != null
+                        && now.getMetadata().getGeneration().equals(accepted.getObservedGeneration())
+                        && now.getMetadata().getGeneration().equals(programmed.getObservedGeneration())
+                        && "True".equals(programmed.getStatus());
+            }, Duration.ofSeconds(30), Duration.ofMillis(50), "r-3 showing its new generation accepted and programmed");
+            await(() -> registry.get("gatehouse.controller.status.busy").gauge().value() == 0, Duration.ofSeconds(30),
+                    "the status updater idle");
+
+            assertThat(statusWrites()).as("status writes after r-3's edit: its own alone")
+                    .containsOnly("/apis/gatehouse.dev/v1alpha1/namespaces/default/gatewayroutes/r-3/status").isNotEmpty();
+            plans = meter(registry, "gatehouse.controller.status.plans", "narrowed") - narrowedPlans;
+            planned = meter(registry, "gatehouse.controller.status.planned", "narrowed") - narrowedPlanned;
+            assertThat(meter(registry, "gatehouse.controller.status.plans", "full")).as("full plans after the route edit")
+                    .isEqualTo(fullPlans);
+            assertThat(plans).as("narrowed plans after the route edit").isGreaterThanOrEqualTo(1);
             assertThat(planned / plans).as("objects per narrowed plan (of %d)", OBJECTS).isLessThan(OBJECTS / 4.0);
         }
     }

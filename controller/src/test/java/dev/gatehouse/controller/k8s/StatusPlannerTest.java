@@ -35,13 +35,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A narrowed status plan gives the writes a full one gives. Two planners see the same random
  * sequence of changes: endpoint changes through the real endpoint path ({@link IncrementalTranslator#endpoints},
  * its touched statuses handed on as the controller does, several offers between two plans unioned),
- * route edits and Upstream spec edits (a rebuild), status writes coming back through the cache
+ * route edits and Upstream spec edits (a rebuild, whose statuses the narrowing planner compares with
+ * those it planned last), status writes coming back through the cache
  * (echoes, late and out of order), proxies acknowledging versions, connecting, leaving and refusing,
  * writes the API server refuses (retried after their backoff) and the clock moving on. One planner
  * gets what the endpoint path touched and narrows where it can; the other always plans in full.
  * After every plan both write, through {@link StatusWriter#wanted} as the updater does, and the
  * writes (object, status, order) must be the same. Counted over all tries: narrowed plans were
- * made, and looked at fewer objects than full ones.
+ * made, after endpoint changes and after rebuilds, and looked at fewer objects than full ones.
  */
 class StatusPlannerTest {
     static final KubernetesSerialization JSON = new KubernetesSerialization();
@@ -52,6 +53,7 @@ class StatusPlannerTest {
     static final TlsSettings TLS = new TlsSettings(null, Instant.parse("2026-12-01T00:00:00Z"), null);
 
     static final AtomicLong NARROWED = new AtomicLong();
+    static final AtomicLong NARROWED_AFTER_REBUILD = new AtomicLong();
     static final AtomicLong NARROWED_PLANNED = new AtomicLong();
     static final AtomicLong FULL = new AtomicLong();
     static final AtomicLong FULL_PLANNED = new AtomicLong();
@@ -60,6 +62,7 @@ class StatusPlannerTest {
     @AfterProperty
     void narrowedPlansWereMadeAndLookedAtLess() {
         assertThat(NARROWED.get()).as("narrowed plans").isGreaterThan(500);
+        assertThat(NARROWED_AFTER_REBUILD.get()).as("narrowed plans after a rebuild (a route or Upstream edit)").isGreaterThan(100);
         assertThat(WRITES.get()).as("writes compared").isGreaterThan(1000);
         assertThat(NARROWED_PLANNED.get() / (double) NARROWED.get()).as("objects per narrowed plan")
                 .isLessThan(FULL_PLANNED.get() / (double) FULL.get() / 2);
@@ -283,8 +286,11 @@ class StatusPlannerTest {
             }
             // a pass: both plan, then write what they planned
             StatusPlanner.Plan narrowed = narrowing.planner.plan(latest, touched == null ? null : Set.copyOf(touched), proxies, now);
-            StatusPlanner.Plan whole = full.planner.plan(latest, null, proxies, now);
+            StatusPlanner.Plan whole = full.planner.planFull(latest, proxies, now);
             (narrowed.narrowed() ? NARROWED : FULL).incrementAndGet();
+            if (narrowed.narrowed() && touched == null) {
+                NARROWED_AFTER_REBUILD.incrementAndGet();
+            }
             (narrowed.narrowed() ? NARROWED_PLANNED : FULL_PLANNED).addAndGet(narrowed.planned());
             assertThat(whole.narrowed()).isFalse();
             touched = new HashSet<>();

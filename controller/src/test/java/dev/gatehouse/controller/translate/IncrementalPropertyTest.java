@@ -48,7 +48,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * two namespaces with few names (so references resolve, break, and conflict: equal matches, keys
  * claimed twice, missing and unlabelled Secrets, url services, anonymous consumers), after every
  * event the incremental translator's snapshot is byte for byte the full translation's and every
- * status is equal, and it never had to fall back.
+ * status is equal, and it never had to fall back. Gatehouse's own kinds carry a uid (new after a
+ * delete) and a generation bumped when their spec changes, as the API server's do: an update with
+ * the same spec is a status write come back (a new object of the same uid and generation, which
+ * the memo takes for the one it translated, {@link Sources#sameSpec}).
  */
 class IncrementalPropertyTest {
     static final String[] KINDS = {"Upstream", "GatewayService", "GatewayRoute", "Consumer", "Service", "EndpointSlice", "Secret",
@@ -64,12 +67,26 @@ class IncrementalPropertyTest {
     void incrementalEqualsFullAfterEveryEvent(@ForAll("events") List<Event> events) {
         Map<String, HasMetadata> objects = new LinkedHashMap<>();
         IncrementalTranslator incremental = new IncrementalTranslator(Integer.MAX_VALUE);
+        Map<String, Event> specs = new java.util.HashMap<>();
+        Map<String, ObjectMeta> incarnations = new java.util.HashMap<>();
+        long versions = 0;
         for (Event e : events) {
             String key = KINDS[e.kind] + "/" + NAMESPACES[e.ns] + "/" + e.name;
             if (e.delete) {
                 objects.remove(key);
+                incarnations.remove(key);
             } else {
-                objects.put(key, make(e));
+                HasMetadata o = make(e);
+                if (e.kind < 4) { // Gatehouse's own kinds: uid, generation and resourceVersion as the API server gives them
+                    ObjectMeta was = incarnations.get(key);
+                    Event before = specs.put(key, e);
+                    ObjectMeta m = o.getMetadata();
+                    m.setUid(was == null ? key + "#" + versions : was.getUid());
+                    m.setGeneration(was == null ? 1L : before.variant() == e.variant() ? was.getGeneration() : was.getGeneration() + 1);
+                    m.setResourceVersion(Long.toString(++versions));
+                    incarnations.put(key, m);
+                }
+                objects.put(key, o);
             }
             ClusterState state = state(objects.values());
             Translation full = Translator.translate(state, IngressSelection.DEFAULT, GatewaySelection.DEFAULT, TLS);

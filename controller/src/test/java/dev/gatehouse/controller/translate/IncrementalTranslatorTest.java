@@ -96,6 +96,56 @@ class IncrementalTranslatorTest {
         assertThat(translator.serviceStepReplays()).as("the edit undone, the Upstream still gone").isEqualTo(replays + 2);
     }
 
+    /**
+     * The controller's own status writes come back from the informers as new Java objects of the
+     * same uid and generation (every object's, after a start): the next translation builds none of
+     * them again (the GatewayService step is replayed whole) and hands out the same snapshot
+     * objects, as a full translation would give them.
+     * A new generation, or new labels, is translated again.
+     */
+    @Test
+    void objectsBackFromAStatusWriteAreNotTranslatedAgain() {
+        ClusterState written = stamped(SMALL.state(), "1", 7, 1L, null);
+        Translation before = translate(written);
+        ClusterState back = stamped(SMALL.state(), "2", 7, 1L, written);
+        assertThat(back.routes().get(7)).isNotSameAs(written.routes().get(7));
+        long replays = translator.serviceStepReplays();
+        assertThat(builtBy(back)).as("every object back from a status write").containsExactly(0, 0, 0, 0);
+        assertThat(translator.serviceStepReplays()).as("the GatewayService step replayed whole").isEqualTo(replays + 1);
+        Translation after = assertSameAsFull(stamped(SMALL.state(), "3", 7, 1L, written));
+        for (int i = 0; i < before.snapshot().routes().size(); i++) {
+            assertThat(after.snapshot().routes().get(i)).isSameAs(before.snapshot().routes().get(i));
+        }
+        assertThat(after.snapshot().services()).containsExactlyElementsOf(before.snapshot().services());
+
+        ClusterState edited = stamped(SMALL.state(), "4", 7, 2L, written);
+        assertThat(builtBy(edited)).as("route r-7's next generation").containsExactly(0, 0, 0, 1);
+        ClusterState relabelled = stamped(SMALL.state(), "5", 7, 2L, written);
+        relabelled.routes().get(7).getMetadata().setLabels(java.util.Map.of("team", "b"));
+        assertThat(builtBy(relabelled)).as("route r-7 with new labels").containsExactly(0, 0, 0, 1);
+        assertSameAsFull(stamped(SMALL.state(), "6", 7, 2L, written));
+    }
+
+    /**
+     * {@code state}'s Gatehouse objects with a uid of their kind and name, generation 1 ({@code route}'s
+     * generation {@code generation}) and resourceVersion {@code rv}; the Services, EndpointSlices and
+     * Secrets of {@code kube} when given (the same objects: they had no status written).
+     */
+    private static ClusterState stamped(ClusterState state, String rv, int route, long generation, ClusterState kube) {
+        List<List<? extends io.fabric8.kubernetes.api.model.HasMetadata>> kinds = List.of(state.upstreams(), state.services(),
+                state.routes(), state.consumers());
+        for (List<? extends io.fabric8.kubernetes.api.model.HasMetadata> list : kinds) {
+            for (io.fabric8.kubernetes.api.model.HasMetadata o : list) {
+                o.getMetadata().setUid(o.getKind() + "-" + o.getMetadata().getName());
+                o.getMetadata().setGeneration(o == state.routes().get(route) ? generation : 1L);
+                o.getMetadata().setResourceVersion(rv);
+            }
+        }
+        ClusterState k = kube == null ? state : kube;
+        return new ClusterState(state.upstreams(), state.services(), state.routes(), state.consumers(),
+                new ArrayList<>(k.kubeServices()), new ArrayList<>(k.endpointSlices()), k.secrets());
+    }
+
     private Translation assertSameAsFull(ClusterState state) {
         Translation inc = translate(state);
         Translation full = Translator.translate(state, IngressSelection.DEFAULT, GatewaySelection.DEFAULT, TLS);

@@ -107,6 +107,7 @@ final class ClusterRun {
                     published.line(t, l);
                     controllerMarks.line(t, l);
                     statusPasses.line(t, l);
+                    publishStages.line(t, l);
                 });
              Proc proxyA = proxy("proxy-a", options.jar(), channelPort, token, a, marksA);
              Proc proxyB = proxy("proxy-b", options.baselineProxyJar() != null ? options.baselineProxyJar() : options.jar(),
@@ -139,6 +140,10 @@ final class ClusterRun {
                     + "channel listens); applied " + String.format("%.1f and %.1f s", (a.at(va) - start) / 1000.0, (b.at(vb) - start) / 1000.0));
             Long bytes = published.figure(va);
             report.line("snapshot on the wire (full, one frame per proxy)", bytes == null ? "—" : String.format("%,d bytes", bytes));
+            // the start-up pass logs event=status.pass at its end; on a loaded machine its first write may come more than 2 s
+            // after the hold's release (its plan, its pauses for the publish path), and "no write for 2 s" alone was then
+            // read before it began: the route edits met the whole pass
+            controllerMarks.await("status.pass", options.phaseMillis());
             long waitFrom = System.currentTimeMillis() - start;
             long quiet = api.awaitQuiet(2_000, options.phaseMillis());
             report.line("controller's writes to the API after start (status), until none for 2 s",
@@ -156,6 +161,87 @@ final class ClusterRun {
 
     private long populatedWrites;
     private final StatusPasses statusPasses = new StatusPasses();
+    private final PublishStages publishStages = new PublishStages();
+
+    /**
+     * The endpoint path's stages per publish, from the controller's {@code event=snapshot.published
+     * path=endpoints} lines (first change → the step's run, the translator's lock, the kept state,
+     * the translation, the content hash; first change → published) and its {@code event=channel.publish}
+     * line of the same version (published → sent: the delta built and encoded), by the log's own clock.
+     */
+    static final class PublishStages {
+        private static final String[] STAGES = {"queued", "lock", "state", "translate", "hash", "since_change"};
+        private static final java.util.regex.Pattern VERSION = java.util.regex.Pattern.compile("version=(\\d+)");
+
+        record Publish(long at, long logMillis, long[] micros) {
+        }
+
+        private final Map<String, Publish> byVersion = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Map<String, Long> sentMillis = new java.util.concurrent.ConcurrentHashMap<>();
+
+        void line(long stamp, String line) {
+            boolean published = line.contains("event=snapshot.published path=endpoints ");
+            if (!published && !line.contains("event=channel.publish ")) {
+                return;
+            }
+            java.util.regex.Matcher v = VERSION.matcher(line);
+            long logMillis;
+            try {
+                logMillis = java.time.Instant.parse(line.substring(0, line.indexOf(' '))).toEpochMilli();
+            } catch (RuntimeException e) {
+                return;
+            }
+            if (!v.find()) {
+                return;
+            }
+            if (!published) {
+                sentMillis.put(v.group(1), logMillis);
+                return;
+            }
+            long[] micros = new long[STAGES.length];
+            for (int i = 0; i < STAGES.length; i++) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile(" " + STAGES[i] + "_micros=(\\d+)").matcher(line);
+                micros[i] = m.find() ? Long.parseLong(m.group(1)) : -1;
+            }
+            byVersion.put(v.group(1), new Publish(stamp, logMillis, micros));
+        }
+
+        /** The endpoint publishes logged from {@code from} to {@code to} (epoch ms), each stage's p50 / p99 in ms. */
+        String describe(long from, long to) {
+            Stats[] stats = new Stats[STAGES.length + 1];
+            for (int i = 0; i < stats.length; i++) {
+                stats[i] = new Stats();
+            }
+            int n = 0;
+            for (Map.Entry<String, Publish> e : byVersion.entrySet()) {
+                Publish p = e.getValue();
+                if (p.at() < from || p.at() > to) {
+                    continue;
+                }
+                n++;
+                for (int i = 0; i < STAGES.length; i++) {
+                    if (p.micros()[i] >= 0) {
+                        stats[i].add(p.micros()[i] / 1000.0);
+                    }
+                }
+                Long sent = sentMillis.get(e.getKey());
+                if (sent != null) {
+                    stats[STAGES.length].add(sent - p.logMillis());
+                }
+            }
+            if (n == 0) {
+                return "none logged";
+            }
+            StringBuilder out = new StringBuilder(n + " publishes, p50 / p99 ms:");
+            String[] names = {"change → step run (queued)", "lock", "state", "translate", "hash", "change → published",
+                    "published → sent (delta, encoding)"};
+            for (int i = 0; i < stats.length; i++) {
+                out.append(i == 0 ? " " : "; ").append(names[i]).append(' ').append(stats[i].count() == 0 ? "-"
+                        : String.format("%.1f / %.1f", stats[i].percentile(50), stats[i].percentile(99)));
+            }
+            return out.toString();
+        }
+    }
 
     /**
      * The controller's status passes that wrote ({@code event=status.pass}): when, the plan (full or
@@ -389,6 +475,8 @@ final class ClusterRun {
             report.line("rollout: the controller's API writes (status) while it ran and settled", String.format("%,d", controllerWrites));
             report.line("rollout: the controller's status passes that wrote (event=status.pass: plan, objects planned, CPU of the pass)",
                     statusPasses.describe(t0, System.currentTimeMillis()));
+            report.line("rollout: the controller's stages per endpoint publish (its log: event=snapshot.published path=endpoints, "
+                    + "event=channel.publish)", publishStages.describe(t0, System.currentTimeMillis()));
         }
     }
 }
