@@ -15,8 +15,8 @@ EXTRA=()
 if java -jar "$JAR" local --help 2>/dev/null | grep -q -- --max-requests-per-connection; then
   EXTRA+=(--max-requests-per-connection 1000000)
 fi
-# The same without --transport, for a peer that names its own (bench/run.sh's and bench/tls.sh's
-# gatehouse-uring): picocli refuses the flag twice.
+# The same without --transport, for a peer that names its own (bench/run.sh's
+# gatehouse-epoll, bench/tls.sh's gatehouse-uring): picocli refuses the flag twice.
 EXTRA_OWN_TRANSPORT=("${EXTRA[@]}")
 # GATEHOUSE_TRANSPORT=io_uring (or epoll, nio) runs the scripts' Gatehouse on that transport (--transport).
 if [ -n "${GATEHOUSE_TRANSPORT:-}" ]; then

@@ -16,9 +16,9 @@ import statistics
 import sys
 from xml.sax.saxutils import escape
 
-PEERS = ["direct", "nginx", "haproxy", "gatehouse", "gatehouse-log", "gatehouse-uring"]
+PEERS = ["direct", "nginx", "haproxy", "gatehouse", "gatehouse-log", "gatehouse-epoll"]
 COLOURS = {"direct": "#9e9e9e", "nginx": "#2e7d32", "haproxy": "#1565c0", "gatehouse": "#e65100", "gatehouse-log": "#ffb74d",
-           "gatehouse-uring": "#6a1b9a"}
+           "gatehouse-epoll": "#6a1b9a"}
 
 
 def load(path):

@@ -14,10 +14,10 @@
 # every peer but gatehouse-log at one connection (wrk -c1, same duration): the latency a gateway adds
 # is its p50 minus direct's p50 in the same round (PERFORMANCE.md: "added latency over the direct replica").
 # The same rounds are drawn as docs/benchmarks.svg (bench/plot.py), next to the page.
-# gatehouse-uring is the same build on the io_uring transport (--transport io_uring), measured in the
-# same rounds (also at one connection), so the page pairs it with gatehouse round by round; it is left
-# out, with the reason, where io_uring cannot run (a seccomp profile refusing io_uring_setup, an old
-# kernel), and GATEHOUSE_URING=0 leaves it out on purpose (two fewer measurements per round and path).
+# gatehouse runs the default transport (`auto`: io_uring where it runs, else epoll; its log line says
+# which); gatehouse-epoll is the same build on --transport epoll, measured in the same rounds (also at
+# one connection), so the page pairs the two round by round; GATEHOUSE_EPOLL=0 leaves it out on purpose
+# (two fewer measurements per round and path).
 # Installs nginx, HAProxy and wrk from Debian's packages when missing. Not a test: run it on demand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -67,14 +67,14 @@ GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $GATEHOUSE_BENCH_JVM \
   -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse-log" "${EXTRA[@]}" \
   --address 127.0.0.1 --port "$GHL" --status-port "$GHLS" --access-log "$WORK/access.log" > "$WORK/gatehouse-log.log" 2>&1 &
 GHL_PID=$!; PIDS+=($GHL_PID)
-# the same on io_uring: the transport A/B, paired by round
+# the same on epoll: the transport A/B, paired by round
 GHU_PID=""
-if [ "${GATEHOUSE_URING:-1}" != 0 ]; then
-  mkdir -p "$WORK/gatehouse-uring"
-  cp "$WORK/gatehouse/bench.yaml" "$WORK/gatehouse-uring/"
+if [ "${GATEHOUSE_EPOLL:-1}" != 0 ]; then
+  mkdir -p "$WORK/gatehouse-epoll"
+  cp "$WORK/gatehouse/bench.yaml" "$WORK/gatehouse-epoll/"
   GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $GATEHOUSE_BENCH_JVM \
-    -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse-uring" "${EXTRA_OWN_TRANSPORT[@]}" --transport io_uring \
-    --address 127.0.0.1 --port "$GHU" --status-port "$GHUS" --access-log off > "$WORK/gatehouse-uring.log" 2>&1 &
+    -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse-epoll" "${EXTRA_OWN_TRANSPORT[@]}" --transport epoll \
+    --address 127.0.0.1 --port "$GHU" --status-port "$GHUS" --access-log off > "$WORK/gatehouse-epoll.log" 2>&1 &
   GHU_PID=$!; PIDS+=($GHU_PID)
 fi
 
@@ -92,10 +92,9 @@ if [ -n "$GHU_PID" ]; then
     sleep 0.2
   done
   if curl -fs "http://127.0.0.1:$GHUS/readyz" >/dev/null 2>&1; then
-    PEERS+=(gatehouse-uring); PEERS_C1+=(gatehouse-uring); PORTS+=("$GHU")
+    PEERS+=(gatehouse-epoll); PEERS_C1+=(gatehouse-epoll); PORTS+=("$GHU")
   else
-    echo "bench: gatehouse-uring left out: $(grep -m1 -o 'transport io_uring is not available[^"]*' "$WORK/gatehouse-uring.log" \
-      || tail -n 3 "$WORK/gatehouse-uring.log")" >&2
+    echo "bench: gatehouse-epoll left out: $(tail -n 3 "$WORK/gatehouse-epoll.log")" >&2
   fi
 fi
 # every gateway answers /profile alike: 401 without a key, 401 with a wrong one, the consumer's id with it
@@ -118,8 +117,8 @@ load() { # url duration [header [connections]]
 
 declare -A URL PID
 URL[direct]="http://127.0.0.1:$R1"; URL[nginx]="http://127.0.0.1:$NGX"; URL[haproxy]="http://127.0.0.1:$HAP"
-URL[gatehouse]="http://127.0.0.1:$GH"; URL[gatehouse-log]="http://127.0.0.1:$GHL"; URL[gatehouse-uring]="http://127.0.0.1:$GHU"
-PID[nginx]=$NGX_PID; PID[haproxy]=$HAP_PID; PID[gatehouse]=$GH_PID; PID[gatehouse-log]=$GHL_PID; PID[gatehouse-uring]=$GHU_PID
+URL[gatehouse]="http://127.0.0.1:$GH"; URL[gatehouse-log]="http://127.0.0.1:$GHL"; URL[gatehouse-epoll]="http://127.0.0.1:$GHU"
+PID[nginx]=$NGX_PID; PID[haproxy]=$HAP_PID; PID[gatehouse]=$GH_PID; PID[gatehouse-log]=$GHL_PID; PID[gatehouse-epoll]=$GHU_PID
 
 echo "bench: warming up each gatehouse for ${WARMUP}s, nginx and haproxy briefly" >&2
 for gh in "${PEERS[@]}"; do
@@ -201,7 +200,7 @@ lines = [
 for path in ["/", "/profile"]:
     base = statistics.median(table[("nginx", path)]["rpc"]) if ("nginx", path) in table else None
     hap = statistics.median(table[("haproxy", path)]["rpc"]) if ("haproxy", path) in table else None
-    for peer in ["direct", "nginx", "haproxy", "gatehouse", "gatehouse-log", "gatehouse-uring"]:
+    for peer in ["direct", "nginx", "haproxy", "gatehouse", "gatehouse-log", "gatehouse-epoll"]:
         t = table.get((peer, path))
         if not t: continue
         ratio = "—" if peer == "direct" or not base else f"{statistics.median(t['rpc'])/base:.2f}"
@@ -215,9 +214,9 @@ for r, peer, path, rps, p50, p99, p999, err, share in rows:
 def round_ratios(peer, path, base):
     return [v[peer] / v[base] for (r, p), v in sorted(per_round.items()) if p == path and peer in v and base in v]
 paired = []
-for peer in ["gatehouse", "gatehouse-log", "gatehouse-uring"]:
+for peer in ["gatehouse", "gatehouse-log", "gatehouse-epoll"]:
     for path in ["/", "/profile"]:
-        for base in ["nginx", "haproxy"] + (["gatehouse"] if peer == "gatehouse-uring" else []):
+        for base in ["nginx", "haproxy"] + (["gatehouse"] if peer == "gatehouse-epoll" else []):
             ratios = round_ratios(peer, path, base)
             if ratios:
                 paired.append(f"{peer} `{path}` vs {base} {cell(ratios, m)}")
@@ -230,10 +229,11 @@ lines += ["", f"`gatehouse-log` is the same build with the access log on (JSON l
           f"{log_ratio('/')}× the log-off figure on `/`, {log_ratio('/profile')}× on `/profile`; "
           f"{log_lines} lines written for {log_requests} requests it answered (warm-up included), "
           f"{log_dropped} dropped (`gatehouse_access_log_dropped_total`)."]
-if any(peer == "gatehouse-uring" for (peer, path) in table):
-    lines += ["", f"`gatehouse-uring` is the same build on the io_uring transport (`--transport io_uring`): rps per core "
-              f"{statistics.median(round_ratios('gatehouse-uring', '/', 'gatehouse') or [0]):.2f}× the epoll build's on `/`, "
-              f"{statistics.median(round_ratios('gatehouse-uring', '/profile', 'gatehouse') or [0]):.2f}× on `/profile` "
+if any(peer == "gatehouse-epoll" for (peer, path) in table):
+    lines += ["", f"`gatehouse-epoll` is the same build on the epoll transport (`--transport epoll`; `gatehouse` runs the "
+              f"default, `auto`): rps per core "
+              f"{statistics.median(round_ratios('gatehouse-epoll', '/', 'gatehouse') or [0]):.2f}× the default's on `/`, "
+              f"{statistics.median(round_ratios('gatehouse-epoll', '/profile', 'gatehouse') or [0]):.2f}× on `/profile` "
               "(paired by round, median)."]
 # one connection: each gateway's p50 minus direct's p50 in the same round and path, in µs
 direct_p50 = {(r[0], r[2]): float(r[4]) for r in rows_c1 if r[1] == "direct"}
@@ -253,7 +253,7 @@ lines += ["", "### Added latency at one connection", "",
           "|---|---|---|---|---|---|---|---|"]
 for path in ["/", "/profile"]:
     ngx = c1.get(("nginx", path))
-    for peer in ["direct", "nginx", "haproxy", "gatehouse", "gatehouse-uring"]:
+    for peer in ["direct", "nginx", "haproxy", "gatehouse", "gatehouse-epoll"]:
         t = c1.get((peer, path))
         if not t: continue
         added = "—" if peer == "direct" or not t["added"] else cell(t["added"], us)
