@@ -39,7 +39,7 @@ class StatusAddressTest {
     @Test
     void localBindsItsStatusPortOnLoopbackOnly(@TempDir Path dir) throws Exception {
         try (Command local = Command.start("local", "--dir", dir.toString(), "--address", "127.0.0.1", "--port", "0",
-                "--status-port", "0", "--access-log", "off")) {
+                "--status-port", "0", "--access-log", "off", "--drain-delay", "0s")) {
             Matcher m = local.await(LOCAL_STATUS);
             assertThat(m.group(1)).isEqualTo("127.0.0.1");
             int port = Integer.parseInt(m.group(2));
@@ -56,7 +56,7 @@ class StatusAddressTest {
         int one = StartupTest.reserveFreePort();
         int two = StartupTest.reserveFreePort();
         try (Command demo = Command.start("demo", "--dir", dir.toString(), "--backend-ports", one + "," + two,
-                "--address", "127.0.0.1", "--port", "0", "--status-port", "0", "--access-log", "off")) {
+                "--address", "127.0.0.1", "--port", "0", "--status-port", "0", "--access-log", "off", "--drain-delay", "0s")) {
             int port = Integer.parseInt(demo.await(DEMO_STATUS).group(1));
             assertThat(connects(InetAddress.getByName("127.0.0.1"), port)).isTrue();
             for (InetAddress other : otherAddresses()) {
@@ -68,7 +68,7 @@ class StatusAddressTest {
     @Test
     void statusAddressOpensItWhereAsked(@TempDir Path dir) throws Exception {
         try (Command local = Command.start("local", "--dir", dir.toString(), "--address", "127.0.0.1", "--port", "0",
-                "--status-port", "0", "--status-address", "0.0.0.0", "--access-log", "off")) {
+                "--status-port", "0", "--status-address", "0.0.0.0", "--access-log", "off", "--drain-delay", "0s")) {
             Matcher m = local.await(LOCAL_STATUS);
             assertThat(m.group(1)).isEqualTo("0.0.0.0");
             assertThat(connects(InetAddress.getByName("127.0.0.2"), Integer.parseInt(m.group(2)))).isTrue();
@@ -108,7 +108,11 @@ class StatusAddressTest {
         }
     }
 
-    /** A {@code gatehouse} command on its own thread, as a user runs it; closing interrupts it as Ctrl-C does. */
+    /**
+     * A {@code gatehouse} command on its own thread, as a user runs it; closing interrupts it as Ctrl-C does.
+     * The commands run with {@code --drain-delay 0s}: nothing here is about the drain, whose default 5 s
+     * each close otherwise waited out.
+     */
     private static final class Command implements AutoCloseable {
         private final StringWriter out = new StringWriter();
         private final StringWriter err = new StringWriter();
