@@ -47,12 +47,43 @@ class DocFlagsTest {
     /** Every flag the scripts of bench/ parse. */
     static Set<String> benchFlags() throws IOException {
         Set<String> flags = new TreeSet<>();
+        for (Path s : benchScripts()) {
+            flags.addAll(parsedFlags(Files.readString(s)));
+        }
+        return flags;
+    }
+
+    static java.util.List<Path> benchScripts() throws IOException {
         try (Stream<Path> scripts = Files.list(Path.of("../bench"))) {
-            for (Path s : scripts.filter(p -> p.toString().endsWith(".sh")).toList()) {
-                Matcher m = BENCH_CASE.matcher(Files.readString(s));
+            return scripts.filter(p -> p.toString().endsWith(".sh")).sorted().toList();
+        }
+    }
+
+    /** The flags a bench script's argument loop parses: its {@link #BENCH_CASE} patterns. */
+    static Set<String> parsedFlags(String script) {
+        Set<String> flags = new TreeSet<>();
+        Matcher m = BENCH_CASE.matcher(script);
+        while (m.find()) {
+            String pattern = m.group();
+            flags.addAll(java.util.List.of(pattern.substring(0, pattern.length() - 1).split("\\|")));
+        }
+        return flags;
+    }
+
+    /**
+     * The flags a bench script's usage names: the header lines {@code #   bench/NAME.sh [--a N] ...},
+     * each with the lines that continue it ({@code #} and an indented {@code [}).
+     */
+    static Set<String> usageFlags(String script, String name) {
+        Set<String> flags = new TreeSet<>();
+        Pattern usage = Pattern.compile("#\\s+" + Pattern.quote("bench/" + name) + "(?:\\s.*)?");
+        boolean in = false;
+        for (String line : script.lines().toList()) {
+            in = usage.matcher(line).matches() || (in && line.matches("#\\s{4,}\\[.*"));
+            if (in) {
+                Matcher m = FLAG.matcher(line);
                 while (m.find()) {
-                    String pattern = m.group();
-                    flags.addAll(java.util.List.of(pattern.substring(0, pattern.length() - 1).split("\\|")));
+                    flags.add(m.group());
                 }
             }
         }
@@ -119,6 +150,35 @@ class DocFlagsTest {
         }
         assertThat(unknown).as("flags named in the docs that no gatehouse command's --help lists (a renamed or "
                 + "removed flag, or a typo; another tool's flag goes into OTHER_TOOLS with the tool)").isEmpty();
+    }
+
+    /** The start of a bench script's argument loop; it ends at the first {@code done} at the start of a line. */
+    static final String ARGUMENT_LOOP = "while [ $# -gt 0 ]; do";
+
+    /** A bench script's usage line names every flag its argument loop parses, and no other. */
+    @Test
+    void everyBenchScriptsUsageNamesTheFlagsItParses() throws IOException {
+        Map<String, String> wrong = new TreeMap<>();
+        Set<String> checked = new TreeSet<>();
+        for (Path s : benchScripts()) {
+            String script = Files.readString(s);
+            String name = s.getFileName().toString();
+            int loop = script.indexOf(ARGUMENT_LOOP);
+            if (loop < 0) {
+                continue;
+            }
+            // the loop's own case patterns: a comment elsewhere may name another tool's flag in parentheses
+            Set<String> parsed = parsedFlags(script.substring(loop, script.indexOf("\ndone", loop)));
+            checked.add(name);
+            Set<String> named = usageFlags(script, name);
+            if (!named.equals(parsed)) {
+                wrong.put(name, "parses " + parsed + ", its usage names " + named);
+            }
+        }
+        assertThat(checked).as("scripts with an argument loop").contains("run.sh", "tls-objects.sh", "tls-delta.sh",
+                "footprint.sh", "scale.sh");
+        assertThat(wrong).as("bench scripts whose usage line (the header's '#   bench/NAME.sh [...]') and argument "
+                + "loop disagree: add the flag to the usage, or drop it from the loop").isEmpty();
     }
 
     static Set<Path> documents() throws IOException {

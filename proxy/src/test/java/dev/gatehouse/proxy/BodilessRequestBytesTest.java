@@ -1,14 +1,7 @@
 package dev.gatehouse.proxy;
 
-import dev.gatehouse.config.Upstream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
-
-import static dev.gatehouse.proxy.Fixtures.route;
-import static dev.gatehouse.proxy.Fixtures.service;
-import static dev.gatehouse.proxy.Fixtures.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -17,27 +10,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and requests with a body follow one another on one upstream connection: nothing after a
  * bodiless head, and the next request framed as before.
  */
-class BodilessRequestBytesTest {
-    private RawBackend backend;
-    private ProxyServer proxy;
-
-    @AfterEach
-    void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (backend != null) {
-            backend.close();
-        }
-    }
-
+class BodilessRequestBytesTest extends OneProxy {
     @Test
     void bodilessAndBodiedRequestsOnOneUpstreamConnectionAreFramedByteForByte() throws Exception {
-        backend = new RawBackend();
-        Upstream u = upstream("default/u", backend.port());
+        RawBackend backend = rawBackend();
         proxy = ProxyServer.start(Fixtures.config());
-        assertThat(proxy.apply(Fixtures.snapshot(1, List.of(service("default/s", u.id())),
-                List.of(route("default/r", "default/s").paths("/").stripPath(false).build()), List.of(u), List.of()))).isEmpty();
+        routeEverythingTo(backend.port());
         String fields = "x-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\nx-forwarded-host: gw\r\n"
                 + "x-forwarded-port: " + proxy.port() + "\r\nvia: 1.1 gatehouse\r\nhost: 127.0.0.1:" + backend.port() + "\r\n";
         try (TestClient c = new TestClient(proxy.port())) {

@@ -3,7 +3,6 @@ package dev.gatehouse.proxy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -21,28 +20,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Every client-side limit over real sockets: the status a careful proxy gives, a JSON body with
  * the request id, the connection closed, the backend untouched, and the counter of its reason.
  */
-class ClientLimitsTest {
+class ClientLimitsTest extends OneProxy {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private RawBackend backend;
-    private ProxyServer proxy;
 
     private void start(ClientLimits limits) throws IOException {
-        backend = new RawBackend();
+        backend = rawBackend();
         proxy = ProxyServer.start(Fixtures.config().withLimits(limits), registry);
         assertThat(proxy.apply(Fixtures.snapshot(1, List.of(service("default/s", "default/u")),
                 List.of(route("default/r", "default/s").paths("/").build(),
                         route("default/upload", "default/s").paths("/upload").maxBodySize(10).build()),
                 List.of(upstream("default/u", backend.port())), List.of()))).isEmpty();
-    }
-
-    @AfterEach
-    void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (backend != null) {
-            backend.close();
-        }
     }
 
     private double refused(String reason) {

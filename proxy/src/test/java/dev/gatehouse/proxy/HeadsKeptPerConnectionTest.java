@@ -1,12 +1,10 @@
 package dev.gatehouse.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gatehouse.config.Upstream;
 import dev.gatehouse.proxy.observe.AccessLogDestination;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,9 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import static dev.gatehouse.proxy.Fixtures.route;
-import static dev.gatehouse.proxy.Fixtures.service;
-import static dev.gatehouse.proxy.Fixtures.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -38,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * one connection, so a head parsed into a previous one's objects — with fewer fields, a longer
  * buffer, marks of removed fields, appended ones — shows anything left of it in the exact bytes.
  */
-class HeadsKeptPerConnectionTest {
+class HeadsKeptPerConnectionTest extends OneProxy {
     private static final String OWN = "via: 1.1 gatehouse\r\nx-request-id: ID\r\n"
             + "x-gatehouse-upstream-latency: N\r\nx-gatehouse-proxy-latency: N\r\n";
     private static final String HUGE = "v".repeat(9000); // over the buffer a connection keeps (8 KiB)
@@ -75,24 +70,13 @@ class HeadsKeptPerConnectionTest {
             "/odd", "/many", "/hop", "/none", "/huge", "/many");
 
     private RawBackend backend;
-    private ProxyServer proxy;
-
-    @AfterEach
-    void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (backend != null) {
-            backend.close();
-        }
-    }
 
     private void start(int... more) throws Exception {
         start(null, more);
     }
 
     private void start(Path accessLog, int... more) throws Exception {
-        backend = new RawBackend();
+        backend = rawBackend();
         backend.responder(r -> {
             String[] a = ANSWERS.get(r.path());
             return a != null ? a[0].getBytes(StandardCharsets.ISO_8859_1) : RawBackend.echo(r);
@@ -100,12 +84,10 @@ class HeadsKeptPerConnectionTest {
         int[] ports = new int[more.length + 1];
         System.arraycopy(more, 0, ports, 0, more.length);
         ports[more.length] = backend.port();
-        Upstream u = upstream("default/u", ports);
         // one event loop: every client's requests share one upstream pool, so one target connection
         proxy = accessLog == null ? ProxyServer.start(Fixtures.oneLoopConfig())
                 : ProxyServer.start(Fixtures.oneLoopConfig(), new SimpleMeterRegistry(), AccessLogDestination.file(accessLog));
-        assertThat(proxy.apply(Fixtures.snapshot(1, List.of(service("default/s", u.id())),
-                List.of(route("default/r", "default/s").paths("/").stripPath(false).build()), List.of(u), List.of()))).isEmpty();
+        routeEverythingTo(ports);
     }
 
     private static String expectedHead(String path, String id) {

@@ -95,11 +95,7 @@ class ResetAndCloseReadsTest {
                     upstream.setSoTimeout(20_000);
                     readHead(upstream);
                     // the proxy's one loop (client and upstream) learns of the bytes and the reset at once
-                    whileBusy(proxy, () -> {
-                        upstream.getOutputStream().write("HTTP/1.1 200 OK\r\nX-Echo: cut\r\nContent-Le".getBytes(StandardCharsets.US_ASCII));
-                        upstream.setSoLinger(true, 0);
-                        upstream.close();
-                    });
+                    sendThenResetWhileBusy(proxy, upstream, "HTTP/1.1 200 OK\r\nX-Echo: cut\r\nContent-Le");
                 }
                 assertThat(c.read(false).status()).as("answer %d on %s", i, choice).isEqualTo(502);
             }
@@ -121,15 +117,8 @@ class ResetAndCloseReadsTest {
         for (int i = 0; i < 3; i++) {
             Socket s = new Socket(InetAddress.getLoopbackAddress(), proxy.port());
             awaitActive(registry, 1, "the proxy holds client " + i);
-            // the bytes and the reset reach the socket while its loop is busy, so the loop learns of
-            // both at once (as from a client that resets right behind its last write, on a busy proxy)
-            whileBusy(proxy, () -> {
-                OutputStream out = s.getOutputStream();
-                out.write("GET / HTTP/1.1\r\nHost: a\r\nX-Part".getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                s.setSoLinger(true, 0); // the close below is a reset, right behind the bytes
-                s.close();
-            });
+            // as from a client that resets right behind its last write, on a busy proxy
+            sendThenResetWhileBusy(proxy, s, "GET / HTTP/1.1\r\nHost: a\r\nX-Part");
             awaitActive(registry, 0, "the proxy closed client " + i + " on " + choice);
         }
     }
@@ -183,6 +172,20 @@ class ResetAndCloseReadsTest {
         } finally {
             done.countDown();
         }
+    }
+
+    /**
+     * Sends {@code bytes} on {@code s} and resets it right behind them (SO_LINGER 0, then close) while
+     * the proxy's loop is busy ({@link #whileBusy}), so the loop learns of the bytes and the reset at once.
+     */
+    private static void sendThenResetWhileBusy(ProxyServer proxy, Socket s, String bytes) throws Exception {
+        whileBusy(proxy, () -> {
+            OutputStream out = s.getOutputStream();
+            out.write(bytes.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            s.setSoLinger(true, 0); // the close below is a reset, right behind the bytes
+            s.close();
+        });
     }
 
     /** Reads a request head (up to its blank line) from {@code s}. */

@@ -2,7 +2,6 @@ package dev.gatehouse.proxy;
 
 import dev.gatehouse.config.Snapshot;
 import dev.gatehouse.proxy.tls.TlsConfig;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.ConnectException;
@@ -20,20 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** When the TLS port opens (first snapshot; in local mode the first with a certificate) and that the drain closes it too. */
-class TlsPortTest {
-    private ProxyServer proxy;
-    private Backend backend;
-
-    @AfterEach
-    void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (backend != null) {
-            backend.close();
-        }
-    }
-
+class TlsPortTest extends OneProxy {
     private static Snapshot snapshot(long version, int port, dev.gatehouse.config.Certificate... certs) {
         return new Snapshot(version, List.of(service("default/s", "default/u")), List.of(route("default/r", "default/s").build()),
                 List.of(upstream("default/u", port)), List.of(), List.of(certs));
@@ -42,7 +28,7 @@ class TlsPortTest {
     @Test
     void inLocalModeTheTlsPortOpensWithTheFirstSnapshotHoldingACertificate() throws Exception {
         TestCerts ca = new TestCerts("port-ca");
-        backend = new Backend("b");
+        Backend backend = stopAfter(new Backend("b"));
         proxy = ProxyServer.start(Fixtures.config().withTls(TlsConfig.on(0).withAlwaysOpen(false)));
         assertThat(proxy.apply(snapshot(1, backend.port()))).isEmpty();
         assertThat(proxy.listening()).isTrue();
@@ -71,7 +57,7 @@ class TlsPortTest {
         TestCerts ca = new TestCerts("drain-ca");
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch arrived = new CountDownLatch(1);
-        backend = new Backend("slow", (ex, seen) -> {
+        Backend backend = stopAfter(new Backend("slow", (ex, seen) -> {
             arrived.countDown();
             try {
                 release.await(10, TimeUnit.SECONDS);
@@ -79,7 +65,7 @@ class TlsPortTest {
                 Thread.currentThread().interrupt();
             }
             Backend.echo(ex, seen);
-        });
+        }));
         proxy = ProxyServer.start(Fixtures.config().withDrain(Duration.ZERO, Duration.ofSeconds(10)).withTls(TlsConfig.on(0)));
         assertThat(proxy.apply(snapshot(1, backend.port(), ca.leaf("a", "a.test").fallback("default/a")))).isEmpty();
         int cleartext = proxy.port();

@@ -5,7 +5,6 @@ import dev.gatehouse.config.Snapshot;
 import dev.gatehouse.proxy.tls.TlsConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import javax.net.ssl.SSLSocket;
@@ -30,20 +29,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and no request fails meanwhile. The expiry gauge follows the certificate, and the expiring
  * line is written once per certificate version.
  */
-class TlsRotationTest {
+class TlsRotationTest extends OneProxy {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private Backend backend;
-    private ProxyServer proxy;
-
-    @AfterEach
-    void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (backend != null) {
-            backend.close();
-        }
-    }
 
     private Snapshot snapshot(long version, Certificate... certs) {
         return new Snapshot(version, List.of(service("default/s", "default/u")), List.of(route("default/r", "default/s").build()),
@@ -60,7 +48,7 @@ class TlsRotationTest {
         TestCerts ca = new TestCerts("rotation-ca");
         TestCerts.Leaf first = ca.leaf("first", Duration.ofDays(30), "api.example.com");
         TestCerts.Leaf second = ca.leaf("second", Duration.ofDays(90), "api.example.com");
-        backend = new Backend("b");
+        backend = stopAfter(new Backend("b"));
         proxy = ProxyServer.start(Fixtures.config().withTls(TlsConfig.on(0)), registry);
         assertThat(proxy.apply(snapshot(1, first.certificate("default/api-tls", "api.example.com")))).isEmpty();
 
@@ -122,7 +110,7 @@ class TlsRotationTest {
         TestCerts.Leaf soon = ca.leaf("soon", Duration.ofDays(5).plusHours(1), "api.example.com");
         TestCerts.Leaf renewedSoon = ca.leaf("renewed", Duration.ofDays(3).plusHours(1), "api.example.com");
         TestCerts.Leaf expired = ca.leaf("expired", Duration.ofDays(-2).minusHours(1), "old.example.com");
-        backend = new Backend("b");
+        backend = stopAfter(new Backend("b"));
         PrintStream original = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));

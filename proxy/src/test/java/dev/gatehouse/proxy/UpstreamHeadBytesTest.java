@@ -1,14 +1,7 @@
 package dev.gatehouse.proxy;
 
-import dev.gatehouse.config.Upstream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
-
-import static dev.gatehouse.proxy.Fixtures.route;
-import static dev.gatehouse.proxy.Fixtures.service;
-import static dev.gatehouse.proxy.Fixtures.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -17,26 +10,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code Connection} lines, {@code keep-alive} and {@code close}), {@code Via} added or appended,
  * {@code Host} set to the target, the client's {@code X-Request-Id} kept, {@code X-Forwarded-*} set.
  */
-class UpstreamHeadBytesTest {
+class UpstreamHeadBytesTest extends OneProxy {
     private RawBackend backend;
-    private ProxyServer proxy;
-
-    @AfterEach
-    void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (backend != null) {
-            backend.close();
-        }
-    }
 
     private void start() throws Exception {
-        backend = new RawBackend();
-        Upstream u = upstream("default/u", backend.port());
+        backend = rawBackend();
         proxy = ProxyServer.start(Fixtures.config());
-        assertThat(proxy.apply(Fixtures.snapshot(1, List.of(service("default/s", u.id())),
-                List.of(route("default/r", "default/s").paths("/").stripPath(false).build()), List.of(u), List.of()))).isEmpty();
+        routeEverythingTo(backend.port());
     }
 
     /** The head as the target read it: the request line and every field line, each ending in CRLF. */

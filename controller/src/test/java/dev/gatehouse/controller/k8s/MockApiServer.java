@@ -14,12 +14,16 @@ import io.fabric8.mockwebserver.http.WebSocketListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
 
 /**
  * The Fabric8 mock API server in CRUD mode, standing in for a cluster, with its clients: the one
@@ -98,28 +102,65 @@ public final class MockApiServer implements AutoCloseable {
      * ("Unable to close MockWebServer"), in clean-clone runs. A real API server does not. Here a
      * watch's close and failure callbacks run on a thread of their own, so the event loop never
      * waits on them; every other callback is passed through unchanged, on the loop.
+     *
+     * <p>Off the loop, the watch is first taken out of the dispatcher's set of watches, under the
+     * dispatcher's write lock (which every create, update, patch and delete holds while it sends
+     * its events): the listener's own close shuts its send executor down before it leaves that
+     * set, and a write that met it in between threw {@code RejectedExecutionException} on the loop
+     * and was never answered. A controller's stop (its informers' watches close, then its replica
+     * Lease is deleted) met that window and waited out the client's 60 s request timeout
+     * ({@code event=replica.report_delete_failed}; StatusPacingMockServerTest, ReplicaProgrammedE2ETest).
+     * The set and the lock are private fields of Fabric8 8.0.0's {@code KubernetesCrudDispatcher},
+     * read once here: a version without them fails every test at once, naming them.
      */
     static final class OffLoopCloseDispatcher extends KubernetesCrudDispatcher {
         private final ExecutorService closer;
+        private final Set<?> watches;
+        private final Lock writes;
 
         OffLoopCloseDispatcher(ExecutorService closer) {
             this.closer = closer;
+            this.watches = (Set<?>) field("watchEventListeners");
+            this.writes = ((ReadWriteLock) field("lock")).writeLock();
+        }
+
+        private Object field(String name) {
+            try {
+                Field f = KubernetesCrudDispatcher.class.getDeclaredField(name);
+                f.setAccessible(true);
+                return f.get(this);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("KubernetesCrudDispatcher." + name + " is not there (a Fabric8 other than "
+                        + "8.0.0?): MockApiServer.OffLoopCloseDispatcher needs it to take a closed watch out before its close", e);
+            }
+        }
+
+        /** Takes {@code watch} out of the set events are sent to, once no write is sending any. */
+        void forget(WebSocketListener watch) {
+            writes.lock();
+            try {
+                watches.remove(watch);
+            } finally {
+                writes.unlock();
+            }
         }
 
         @Override
         public MockResponse handleWatch(String path) {
             MockResponse response = super.handleWatch(path);
             WebSocketListener watch = response.getWebSocketListener();
-            return watch == null ? response : response.withWebSocketUpgrade(new OffLoopClose(watch, closer));
+            return watch == null ? response : response.withWebSocketUpgrade(new OffLoopClose(watch, this, closer));
         }
     }
 
     private static final class OffLoopClose extends WebSocketListener {
         private final WebSocketListener watch;
+        private final OffLoopCloseDispatcher dispatcher;
         private final ExecutorService closer;
 
-        OffLoopClose(WebSocketListener watch, ExecutorService closer) {
+        OffLoopClose(WebSocketListener watch, OffLoopCloseDispatcher dispatcher, ExecutorService closer) {
             this.watch = watch;
+            this.dispatcher = dispatcher;
             this.closer = closer;
         }
 
@@ -175,6 +216,7 @@ public final class MockApiServer implements AutoCloseable {
             closer.execute(() -> {
                 long start = System.nanoTime();
                 try {
+                    dispatcher.forget(watch); // before the watch's own close shuts its sender down
                     callback.run();
                 } catch (RuntimeException e) { // the server may be closing meanwhile: its teardown, not the test's
                     LOG.debug("event=test.mock_watch_{}_error error=\"{}\"", what, e.toString());
