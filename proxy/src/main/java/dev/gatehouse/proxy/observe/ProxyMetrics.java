@@ -9,6 +9,11 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
@@ -67,6 +73,11 @@ public final class ProxyMetrics {
     private final Map<String, CommittedTargets> committedTargets = new HashMap<>();
     /** Factories made so far: each marks the holders its snapshot keeps with its own number. */
     private long generation;
+    /** The request-timer buffers of the loops {@link #attach}ed, drained by {@link #drainTimers()}. */
+    private final List<TimerSamples> samples = new CopyOnWriteArrayList<>();
+    /** How long a scrape waits for the loops' drains. */
+    static final long DRAIN_WAIT_MILLIS = 2000;
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyMetrics.class);
 
     /** The targets of one upstream as committed: the selector and its targets' keys ({@link #targetKey}). */
     record CommittedTargets(Object selector, List<String> keys) {
@@ -395,10 +406,61 @@ public final class ProxyMetrics {
         });
     }
 
-    /** The Prometheus text exposition, or null when the registry is not (and holds no) Prometheus registry. */
+    /**
+     * Gives each event loop of {@code group} its buffer of request-timer samples ({@link TimerSamples}),
+     * drained once a second and on every {@link #scrape()}.
+     */
+    public void attach(EventExecutorGroup group) {
+        for (EventExecutor loop : group) {
+            TimerSamples s = new TimerSamples(loop);
+            loop.execute(s::install);
+            loop.scheduleAtFixedRate(s::drain, TimerSamples.PERIOD_MILLIS, TimerSamples.PERIOD_MILLIS, TimeUnit.MILLISECONDS);
+            samples.add(s);
+        }
+    }
+
+    /**
+     * Records every loop's waiting request-timer samples into their timers and returns when done:
+     * the timers then hold every request that finished before the call. Waits at most
+     * {@value #DRAIN_WAIT_MILLIS} ms in all (a loop stuck that long is logged, its samples stay for
+     * its next drain).
+     */
+    public void drainTimers() {
+        if (samples.isEmpty()) {
+            return;
+        }
+        List<Future<?>> pending = new ArrayList<>(samples.size());
+        for (TimerSamples s : samples) {
+            pending.add(s.drainSoon());
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_WAIT_MILLIS);
+        for (int i = 0; i < pending.size(); i++) {
+            long left = deadline - System.nanoTime();
+            boolean done;
+            try {
+                done = pending.get(i).await(Math.max(0, left), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (!done) {
+                LOG.warn("event=metrics.drain_late loop={} waited_ms={} fix=\"the event loop is busy or blocked; "
+                        + "the request timers it holds are recorded on its next drain\"", samples.get(i).loop(), DRAIN_WAIT_MILLIS);
+            }
+        }
+    }
+
+    /**
+     * The Prometheus text exposition, or null when the registry is not (and holds no) Prometheus
+     * registry. The loops' request-timer samples are drained first ({@link #drainTimers()}).
+     */
     public String scrape() {
         PrometheusMeterRegistry p = prometheus(registry);
-        return p == null ? null : p.scrape();
+        if (p == null) {
+            return null;
+        }
+        drainTimers();
+        return p.scrape();
     }
 
     private static PrometheusMeterRegistry prometheus(MeterRegistry r) {

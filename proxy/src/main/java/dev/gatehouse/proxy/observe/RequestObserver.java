@@ -25,8 +25,12 @@ public final class RequestObserver implements AutoCloseable {
         this.tracing = tracing;
     }
 
-    /** Gives each event loop of {@code group} its own access-log buffer (see {@link AccessLog}). */
+    /**
+     * Gives each event loop of {@code group} its own buffer of request-timer samples ({@link TimerSamples})
+     * and its own access-log buffer (see {@link AccessLog}).
+     */
     public void attach(io.netty.util.concurrent.EventExecutorGroup group) {
+        metrics.attach(group);
         if (accessLog != null) {
             accessLog.attach(group);
         }

@@ -243,9 +243,10 @@ public final class RouteMeters {
         Series s = holder.series();
         int cls = status / 100;
         s.requests[cls < 1 ? 0 : cls > 5 ? 4 : cls - 1].increment();
-        s.latency.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        // the timers are recorded off the request path, by the loop's drain (TimerSamples)
+        TimerSamples.record(s.latency, nanos);
         if (upstreamNanos >= 0) {
-            s.upstreamLatency.record(upstreamNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            TimerSamples.record(s.upstreamLatency, upstreamNanos);
         }
         if (retryCount > 0) {
             s.retries.increment(retryCount);
