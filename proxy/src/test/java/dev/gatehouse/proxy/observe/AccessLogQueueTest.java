@@ -192,6 +192,76 @@ class AccessLogQueueTest {
         assertThat(metrics.accessLogDropped().count()).isZero();
     }
 
+    /**
+     * Every field of a line, exactly, with odd bytes where a client or a configuration can put them:
+     * the path (a query with a key), the consumer's name, the route's and the target's; a client
+     * behind a trusted proxy over IPv6, TLS, a retry. Keys and values are written as bytes straight
+     * into the loop's chunk; the line must read as it always has.
+     */
+    @Test
+    void aLineWithEveryFieldSetIsExactlyTheRecordsJson() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        AccessLog log = new AccessLog(synchronizedStream(out), false, metrics.accessLogDropped(), 64, 64 * 1024, 3_600_000);
+        RequestObserver observer = new RequestObserver(metrics, log);
+        observer.attach(loops);
+        metrics.redaction().add(List.of("apikey"));
+        RouteMetersFactory factory = metrics.factory();
+        RouteMeters meters = factory.route("ns/r\"o\\ute", "ns/s\u00e9rvice", null, null, null);
+        factory.commit();
+        ForwardedFor rule = ForwardedFor.of(TrustedProxies.parse("::1/128"), new InetSocketAddress("::1", 40000));
+        io.netty.handler.codec.http.HttpHeaders h = new io.netty.handler.codec.http.DefaultHttpHeaders()
+                .add("X-Forwarded-For", "2001:db8::7");
+        ClientAddress client = rule.resolve(h);
+        String consumer = "ali\"ce\\\u0007\u007f\u00e9\u4e2d\uD83D\uDE00\uD800";
+        loops.next().submit(() -> {
+            RequestRecord r = new RequestRecord(observer, "GET", "HTTP/2", "/p/\u00e9?apikey=k&x=\"\t", "id-1", client);
+            r.tls(new dev.gatehouse.proxy.tls.ClientTls("TLSv1.3", "bench.local"));
+            r.routed(meters, consumer);
+            r.target("[2001:db8::9]:8443");
+            r.bytesIn(5);
+            r.responded(200, 811_400);
+            r.bytesOut(61);
+            r.finish(2);
+        }).syncUninterruptibly();
+        observer.close();
+        List<String> lines = text(out).lines()
+                .map(l -> l.replaceFirst("^\\{\"time\":\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\"", "{\"time\":T")
+                        .replaceFirst("\"latency_ms\":\\d+\\.\\d{3}", "\"latency_ms\":L"))
+                .toList();
+        assertThat(lines).containsExactly("{\"time\":T,\"request_id\":\"id-1\",\"client\":\"2001:db8::7\",\"peer\":\"[::1]:40000\","
+                + "\"method\":\"GET\",\"protocol\":\"HTTP/2\",\"path\":\"/p/\u00e9?apikey=REDACTED&x=\\\"\\t\","
+                + "\"route\":\"ns/r\\\"o\\\\ute\",\"service\":\"ns/s\u00e9rvice\",\"target\":\"[2001:db8::9]:8443\",\"status\":200,"
+                + "\"bytes_in\":5,\"bytes_out\":61,\"latency_ms\":L,\"upstream_latency_ms\":0.811,\"retries\":1,"
+                + "\"consumer\":\"ali\\\"ce\\\\\\u0007\u007f\u00e9\u4e2d\uD83D\uDE00?\",\"tls_version\":\"TLSv1.3\",\"sni\":\"bench.local\"}");
+        assertThat(metrics.accessLogDropped().count()).isZero();
+    }
+
+    /**
+     * A burst of a hundred chunks (the queue holds them all): every line arrives once, in the
+     * order each loop finished them, however the writer gathers the chunks between its looks.
+     */
+    @Test
+    void aBurstOfManyChunksIsWrittenWholeAndInOrder() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        AccessLog log = new AccessLog(synchronizedStream(out), false, metrics.accessLogDropped(), 256, 64 * 1024, 3_600_000);
+        RequestObserver observer = new RequestObserver(metrics, log);
+        observer.attach(loops);
+        EventLoop loop = loops.next();
+        int n = 20_000;
+        String[] ids = new String[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = "b" + i;
+        }
+        finishOn(loop, observer, log, false, ids);
+        observer.close();
+        List<String> lines = text(out).lines().toList();
+        assertThat(lines).hasSize(n);
+        for (int i = 0; i < n; i++) {
+            assertThat(lines.get(i)).contains("\"request_id\":\"b" + i + "\"").endsWith("}");
+        }
+        assertThat(metrics.accessLogDropped().count()).isZero();
+    }
+
     private static boolean awaitUninterruptibly(CountDownLatch latch) {
         try {
             return latch.await(10, TimeUnit.SECONDS);
