@@ -19,6 +19,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One JSON line per request, batched per event loop and written by one thread with large writes.
@@ -66,6 +67,8 @@ public final class AccessLog implements AutoCloseable {
     public static final long DEFAULT_FLUSH_MILLIS = 200;
     /** One loop's buffer, and the size of one write. */
     static final int CHUNK_BYTES = 64 * 1024;
+    /** The longest the busy writer sleeps between looks at the queue (shorter with a shorter flush interval). */
+    static final long MAX_WRITER_TICK_MILLIS = 20;
 
     /** The buffer of the event loop this thread runs, when it is attached to an access log. */
     private static final FastThreadLocal<LoopBuffer> LOOP = new FastThreadLocal<>();
@@ -74,6 +77,8 @@ public final class AccessLog implements AutoCloseable {
     private final BlockingQueue<Chunk> spare;
     private final int chunkBytes;
     private final long flushMillis;
+    /** How long the busy writer lets chunks gather between looks at the queue. */
+    private final long writerTickNanos;
     private final OutputStream out;
     private final boolean closeOut;
     private final Counter dropped;
@@ -101,6 +106,7 @@ public final class AccessLog implements AutoCloseable {
         this.spare = new ArrayBlockingQueue<>(queueChunks);
         this.chunkBytes = chunkBytes;
         this.flushMillis = flushMillis;
+        this.writerTickNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(MAX_WRITER_TICK_MILLIS, flushMillis));
         this.out = out;
         this.closeOut = closeOut;
         this.dropped = dropped;
@@ -201,6 +207,12 @@ public final class AccessLog implements AutoCloseable {
         return c != null ? c : new Chunk(new byte[chunkBytes]);
     }
 
+    /**
+     * The writer: while idle it waits for a chunk (a loop's hand-over wakes it); once busy it writes
+     * every chunk queued, then sleeps {@link #writerTickNanos} and looks again, so under load the
+     * loops' hand-overs find no writer waiting and wake nobody (no futex per chunk), and each wake-up
+     * writes the chunks of a whole tick. Back to waiting when a look finds the queue empty.
+     */
     private void drain() {
         List<Chunk> batch = new ArrayList<>();
         while (true) {
@@ -217,16 +229,21 @@ public final class AccessLog implements AutoCloseable {
                 continue;
             }
             batch.add(first);
-            queue.drainTo(batch, 15);
-            for (Chunk c : batch) {
-                write(c);
-            }
-            try {
-                out.flush();
-            } catch (IOException e) {
-                WRITE_FAILED.warn("error=\"{}\"", e.toString());
-            }
-            batch.clear();
+            do {
+                queue.drainTo(batch);
+                for (Chunk c : batch) {
+                    write(c);
+                }
+                batch.clear();
+                try {
+                    out.flush();
+                } catch (IOException e) {
+                    WRITE_FAILED.warn("error=\"{}\"", e.toString());
+                }
+                if (closingDeadline == 0) { // shutting down: no pause, the last buffers are on their way
+                    LockSupport.parkNanos(writerTickNanos);
+                }
+            } while (!queue.isEmpty());
         }
         try {
             out.flush();
