@@ -29,8 +29,10 @@ import java.util.concurrent.locks.LockSupport;
  * bytes that only that loop touches (no lock, no atomic), in place: a line is formatted right
  * after the previous one in that chunk, never copied on the loop. A full chunk, or every
  * {@link #flushMillis() flush interval} a partly filled one, is handed to a bounded queue of
- * chunks — the only cross-thread step, once per chunk rather than once per line. One daemon
- * thread writes each chunk with one {@code write} and gives it back for reuse. Formatting on the
+ * chunks — the only cross-thread step, once per chunk rather than once per line, and it wakes
+ * nobody: one daemon thread looks at the queue every {@value #MAX_WRITER_TICK_MILLIS} ms (at most
+ * the flush interval; at once when a quarter of the queue is waiting), writes each chunk queued
+ * with one {@code write} and gives it back for reuse. Formatting on the
  * loop costs the same CPU as formatting on the writer (the gateway's threads share its cores) but
  * keeps the per-line work to formatting into a warm buffer, and the record is garbage at once.
  *
@@ -67,8 +69,9 @@ public final class AccessLog implements AutoCloseable {
     public static final long DEFAULT_FLUSH_MILLIS = 200;
     /** One loop's buffer, and the size of one write. */
     static final int CHUNK_BYTES = 64 * 1024;
-    /** The longest the busy writer sleeps between looks at the queue (shorter with a shorter flush interval). */
-    static final long MAX_WRITER_TICK_MILLIS = 20;
+    /** How long the writer sleeps between looks at the queue (at most the flush interval). */
+    static final long MAX_WRITER_TICK_MILLIS = 100;
+    private static final long CLOSING_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     /** The buffer of the event loop this thread runs, when it is attached to an access log. */
     private static final FastThreadLocal<LoopBuffer> LOOP = new FastThreadLocal<>();
@@ -77,8 +80,10 @@ public final class AccessLog implements AutoCloseable {
     private final BlockingQueue<Chunk> spare;
     private final int chunkBytes;
     private final long flushMillis;
-    /** How long the busy writer lets chunks gather between looks at the queue. */
+    /** How long chunks gather between the writer's looks at the queue. */
     private final long writerTickNanos;
+    /** A hand-over that leaves this little room (a quarter of the queue or more waiting) wakes the writer at once. */
+    private final int wakeWhenRemaining;
     private final OutputStream out;
     private final boolean closeOut;
     private final Counter dropped;
@@ -107,6 +112,7 @@ public final class AccessLog implements AutoCloseable {
         this.chunkBytes = chunkBytes;
         this.flushMillis = flushMillis;
         this.writerTickNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(MAX_WRITER_TICK_MILLIS, flushMillis));
+        this.wakeWhenRemaining = queueChunks - Math.max(1, queueChunks / 4);
         this.out = out;
         this.closeOut = closeOut;
         this.dropped = dropped;
@@ -185,10 +191,14 @@ public final class AccessLog implements AutoCloseable {
 
     private boolean enqueue(Chunk c) {
         if (!closed && queue.offer(c)) {
+            if (queue.remainingCapacity() <= wakeWhenRemaining || closingDeadline != 0) {
+                LockSupport.unpark(writer);
+            }
             return true;
         }
         long deadline = closingDeadline;
         if (!closed && deadline != 0) { // shutting down: the last buffers wait for the writer rather than drop
+            LockSupport.unpark(writer);
             try {
                 if (queue.offer(c, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                     return true;
@@ -208,29 +218,18 @@ public final class AccessLog implements AutoCloseable {
     }
 
     /**
-     * The writer: while idle it waits for a chunk (a loop's hand-over wakes it); once busy it writes
-     * every chunk queued, then sleeps {@link #writerTickNanos} and looks again, so under load the
-     * loops' hand-overs find no writer waiting and wake nobody (no futex per chunk), and each wake-up
-     * writes the chunks of a whole tick. Back to waiting when a look finds the queue empty.
+     * The writer: wakes every {@link #writerTickNanos} (or when a hand-over finds the queue a quarter
+     * full, or on shutdown), writes every chunk queued and sleeps again. So a loop's hand-over wakes
+     * nobody (no futex per chunk) and a wake-up writes a tick's chunks, while the quarter-full wake
+     * keeps a burst from filling the queue before the writer looks. Stops after the first pass that
+     * began once {@link #close()} had handed every loop's buffer over.
      */
     private void drain() {
         List<Chunk> batch = new ArrayList<>();
         while (true) {
-            Chunk first;
-            try {
-                first = queue.poll(100, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                break;
-            }
-            if (first == null) {
-                if (closed) {
-                    break;
-                }
-                continue;
-            }
-            batch.add(first);
-            do {
-                queue.drainTo(batch);
+            boolean last = closed; // read before draining: what was queued before close() got this far is written
+            queue.drainTo(batch);
+            if (!batch.isEmpty()) {
                 for (Chunk c : batch) {
                     write(c);
                 }
@@ -240,10 +239,12 @@ public final class AccessLog implements AutoCloseable {
                 } catch (IOException e) {
                     WRITE_FAILED.warn("error=\"{}\"", e.toString());
                 }
-                if (closingDeadline == 0) { // shutting down: no pause, the last buffers are on their way
-                    LockSupport.parkNanos(writerTickNanos);
-                }
-            } while (!queue.isEmpty());
+            }
+            if (last) {
+                break;
+            }
+            // shutting down: look again soon, the last buffers are on their way
+            LockSupport.parkNanos(this, closingDeadline == 0 ? writerTickNanos : CLOSING_TICK_NANOS);
         }
         try {
             out.flush();
@@ -298,6 +299,7 @@ public final class AccessLog implements AutoCloseable {
             }
         }
         closed = true;
+        LockSupport.unpark(writer);
         try {
             writer.join(2000);
         } catch (InterruptedException e) {
