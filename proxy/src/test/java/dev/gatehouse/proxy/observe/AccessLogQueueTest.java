@@ -12,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -260,6 +262,59 @@ class AccessLogQueueTest {
             assertThat(lines.get(i)).contains("\"request_id\":\"b" + i + "\"").endsWith("}");
         }
         assertThat(metrics.accessLogDropped().count()).isZero();
+    }
+
+    /**
+     * To a file, a look at the queue goes out in gathering writes of up to 16 chunks: with small
+     * chunks thousands of lines from two loops make hundreds of chunks, and every line arrives once,
+     * each loop's in the order it finished them.
+     */
+    @Test
+    void toAFileManyChunksGoOutInGatheringWritesWholeAndInOrder(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path path = dir.resolve("access.log");
+        FileChannel file = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        AccessLog log = new AccessLog(file, metrics.accessLogDropped(), 8192, 1024, 3_600_000);
+        RequestObserver observer = new RequestObserver(metrics, log);
+        observer.attach(loops);
+        int perLoop = 3000;
+        for (int l = 0; l < 2; l++) {
+            String[] ids = new String[perLoop];
+            for (int i = 0; i < perLoop; i++) {
+                ids[i] = "g" + l + "-" + i;
+            }
+            finishOn(loops.next(), observer, log, false, ids);
+        }
+        observer.close();
+        List<String> lines = java.nio.file.Files.readAllLines(path);
+        assertThat(lines).hasSize(2 * perLoop).allMatch(line -> line.startsWith("{\"time\":\"") && line.endsWith("}"));
+        for (int l = 0; l < 2; l++) {
+            String prefix = "g" + l + "-";
+            List<String> ids = lines.stream().map(line -> line.replaceAll(".*\"request_id\":\"([^\"]+)\".*", "$1"))
+                    .filter(id -> id.startsWith(prefix)).toList();
+            assertThat(ids).hasSize(perLoop);
+            for (int i = 0; i < perLoop; i++) {
+                assertThat(ids.get(i)).isEqualTo(prefix + i);
+            }
+        }
+        assertThat(metrics.accessLogDropped().count()).isZero();
+    }
+
+    /** A file that cannot be written: every line handed to the writer counts as dropped, none blocks a loop. */
+    @Test
+    void linesAFileCannotTakeCountAsDropped(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        FileChannel file = FileChannel.open(dir.resolve("access.log"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        AccessLog log = new AccessLog(file, metrics.accessLogDropped(), 64, 1024, 3_600_000);
+        RequestObserver observer = new RequestObserver(metrics, log);
+        observer.attach(loops);
+        file.close(); // every write now fails (ClosedChannelException)
+        String[] ids = new String[40];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = "x" + i;
+        }
+        finishOn(loops.next(), observer, log, false, ids);
+        observer.close();
+        assertThat(metrics.accessLogDropped().count()).isEqualTo(40.0);
     }
 
     private static boolean awaitUninterruptibly(CountDownLatch latch) {
