@@ -74,6 +74,23 @@ class AccessLogQueueTest {
         }).syncUninterruptibly();
     }
 
+    /** {@code prefix + 0 .. prefix + (n - 1)}. */
+    private static String[] ids(String prefix, int n) {
+        String[] ids = new String[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = prefix + i;
+        }
+        return ids;
+    }
+
+    /** The lines of {@code text} with the time and the latency (which vary) replaced by T and L. */
+    private static List<String> normalizedLines(String text) {
+        return text.lines()
+                .map(l -> l.replaceFirst("^\\{\"time\":\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\"", "{\"time\":T")
+                        .replaceFirst("\"latency_ms\":\\d+\\.\\d{3}", "\"latency_ms\":L"))
+                .toList();
+    }
+
     private static RequestRecord record(RequestObserver observer, String id) {
         RequestRecord r = new RequestRecord(observer, "GET", "HTTP/1.1", "/p?apikey=k", id, null);
         r.replied(404, 10);
@@ -130,11 +147,7 @@ class AccessLogQueueTest {
         observer.attach(loops);
         int perLoop = 500;
         for (int l = 0; l < 2; l++) {
-            String[] ids = new String[perLoop];
-            for (int i = 0; i < perLoop; i++) {
-                ids[i] = "l" + l + "-" + i;
-            }
-            finishOn(loops.next(), observer, log, false, ids);
+            finishOn(loops.next(), observer, log, false, ids("l" + l + "-", perLoop));
         }
         observer.close(); // the loops still run: each hands over its own buffer
         List<String> lines = text(out).lines().toList();
@@ -179,10 +192,7 @@ class AccessLogQueueTest {
             }
         }).syncUninterruptibly();
         observer.close();
-        List<String> lines = text(out).lines()
-                .map(l -> l.replaceFirst("^\\{\"time\":\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\"", "{\"time\":T")
-                        .replaceFirst("\"latency_ms\":\\d+\\.\\d{3}", "\"latency_ms\":L"))
-                .toList();
+        List<String> lines = normalizedLines(text(out));
         assertThat(lines).hasSize(3);
         assertThat(lines.get(0)).isEqualTo("{\"time\":T,\"request_id\":\"id-" + odd.length() + "\",\"client\":\"203.0.113.7:51544\","
                 + "\"peer\":null,\"method\":\"GET\",\"protocol\":\"HTTP/1.1\","
@@ -226,10 +236,7 @@ class AccessLogQueueTest {
             r.finish(2);
         }).syncUninterruptibly();
         observer.close();
-        List<String> lines = text(out).lines()
-                .map(l -> l.replaceFirst("^\\{\"time\":\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\"", "{\"time\":T")
-                        .replaceFirst("\"latency_ms\":\\d+\\.\\d{3}", "\"latency_ms\":L"))
-                .toList();
+        List<String> lines = normalizedLines(text(out));
         assertThat(lines).containsExactly("{\"time\":T,\"request_id\":\"id-1\",\"client\":\"2001:db8::7\",\"peer\":\"[::1]:40000\","
                 + "\"method\":\"GET\",\"protocol\":\"HTTP/2\",\"path\":\"/p/\u00e9?apikey=REDACTED&x=\\\"\\t\","
                 + "\"route\":\"ns/r\\\"o\\\\ute\",\"service\":\"ns/s\u00e9rvice\",\"target\":\"[2001:db8::9]:8443\",\"status\":200,"
@@ -250,11 +257,7 @@ class AccessLogQueueTest {
         observer.attach(loops);
         EventLoop loop = loops.next();
         int n = 20_000;
-        String[] ids = new String[n];
-        for (int i = 0; i < n; i++) {
-            ids[i] = "b" + i;
-        }
-        finishOn(loop, observer, log, false, ids);
+        finishOn(loop, observer, log, false, ids("b", n));
         observer.close();
         List<String> lines = text(out).lines().toList();
         assertThat(lines).hasSize(n);
@@ -279,11 +282,7 @@ class AccessLogQueueTest {
         observer.attach(loops);
         int perLoop = 3000;
         for (int l = 0; l < 2; l++) {
-            String[] ids = new String[perLoop];
-            for (int i = 0; i < perLoop; i++) {
-                ids[i] = "g" + l + "-" + i;
-            }
-            finishOn(loops.next(), observer, log, false, ids);
+            finishOn(loops.next(), observer, log, false, ids("g" + l + "-", perLoop));
         }
         observer.close();
         List<String> lines = java.nio.file.Files.readAllLines(path);
@@ -308,11 +307,7 @@ class AccessLogQueueTest {
         RequestObserver observer = new RequestObserver(metrics, log);
         observer.attach(loops);
         file.close(); // every write now fails (ClosedChannelException)
-        String[] ids = new String[40];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = "x" + i;
-        }
-        finishOn(loops.next(), observer, log, false, ids);
+        finishOn(loops.next(), observer, log, false, ids("x", 40));
         observer.close();
         assertThat(metrics.accessLogDropped().count()).isEqualTo(40.0);
     }
