@@ -9,7 +9,9 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,6 +21,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One JSON line per request, batched per event loop and written by one thread with large writes.
@@ -28,8 +31,11 @@ import java.util.concurrent.TimeUnit;
  * bytes that only that loop touches (no lock, no atomic), in place: a line is formatted right
  * after the previous one in that chunk, never copied on the loop. A full chunk, or every
  * {@link #flushMillis() flush interval} a partly filled one, is handed to a bounded queue of
- * chunks — the only cross-thread step, once per chunk rather than once per line. One daemon
- * thread writes each chunk with one {@code write} and gives it back for reuse. Formatting on the
+ * chunks — the only cross-thread step, once per chunk rather than once per line, and it wakes
+ * nobody: one daemon thread looks at the queue every {@value #MAX_WRITER_TICK_MILLIS} ms (at most
+ * the flush interval; at once when a quarter of the queue is waiting), writes each chunk queued
+ * (to a file: up to {@value #GATHER_CHUNKS} chunks in one gathering {@code write}) and gives
+ * them back for reuse. Formatting on the
  * loop costs the same CPU as formatting on the writer (the gateway's threads share its cores) but
  * keeps the per-line work to formatting into a warm buffer, and the record is garbage at once.
  *
@@ -66,6 +72,11 @@ public final class AccessLog implements AutoCloseable {
     public static final long DEFAULT_FLUSH_MILLIS = 200;
     /** One loop's buffer, and the size of one write. */
     static final int CHUNK_BYTES = 64 * 1024;
+    /** How long the writer sleeps between looks at the queue (at most the flush interval). */
+    static final long MAX_WRITER_TICK_MILLIS = 100;
+    /** The most chunks one gathering write takes (1 MiB of 64 KiB chunks; the JDK copies each into a cached direct buffer). */
+    static final int GATHER_CHUNKS = 16;
+    private static final long CLOSING_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     /** The buffer of the event loop this thread runs, when it is attached to an access log. */
     private static final FastThreadLocal<LoopBuffer> LOOP = new FastThreadLocal<>();
@@ -74,7 +85,13 @@ public final class AccessLog implements AutoCloseable {
     private final BlockingQueue<Chunk> spare;
     private final int chunkBytes;
     private final long flushMillis;
+    /** How long chunks gather between the writer's looks at the queue. */
+    private final long writerTickNanos;
+    /** A hand-over that leaves this little room (a quarter of the queue or more waiting) wakes the writer at once. */
+    private final int wakeWhenRemaining;
     private final OutputStream out;
+    /** The file {@link #out} writes to, for gathering writes; null for standard output (and tests' streams). */
+    private final FileChannel file;
     private final boolean closeOut;
     private final Counter dropped;
     private final List<LoopBuffer> loops = new CopyOnWriteArrayList<>();
@@ -88,6 +105,16 @@ public final class AccessLog implements AutoCloseable {
      * @param chunkBytes  the size of each loop's buffer
      */
     AccessLog(OutputStream out, boolean closeOut, Counter dropped, int queueChunks, int chunkBytes, long flushMillis) {
+        this(out, null, closeOut, dropped, queueChunks, chunkBytes, flushMillis);
+    }
+
+    /** Appends to {@code file}: the chunks of one look at the queue go out in one gathering write (up to {@value #GATHER_CHUNKS}). */
+    AccessLog(FileChannel file, Counter dropped, int queueChunks, int chunkBytes, long flushMillis) {
+        this(Channels.newOutputStream(file), file, true, dropped, queueChunks, chunkBytes, flushMillis);
+    }
+
+    private AccessLog(OutputStream out, FileChannel file, boolean closeOut, Counter dropped, int queueChunks, int chunkBytes,
+                      long flushMillis) {
         if (queueChunks < 1) {
             throw new IllegalArgumentException("queueChunks: " + queueChunks + " (expected: >= 1)");
         }
@@ -101,7 +128,10 @@ public final class AccessLog implements AutoCloseable {
         this.spare = new ArrayBlockingQueue<>(queueChunks);
         this.chunkBytes = chunkBytes;
         this.flushMillis = flushMillis;
+        this.writerTickNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(MAX_WRITER_TICK_MILLIS, flushMillis));
+        this.wakeWhenRemaining = queueChunks - Math.max(1, queueChunks / 4);
         this.out = out;
+        this.file = file;
         this.closeOut = closeOut;
         this.dropped = dropped;
         this.writer = new Thread(this::drain, "gatehouse-access-log");
@@ -123,8 +153,8 @@ public final class AccessLog implements AutoCloseable {
         return switch (destination.kind()) {
             case OFF -> null;
             case STDOUT -> new AccessLog(System.out, false, metrics.accessLogDropped(), chunks, CHUNK_BYTES, flush);
-            case FILE -> new AccessLog(Files.newOutputStream(destination.file(), StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND, StandardOpenOption.WRITE), true, metrics.accessLogDropped(), chunks, CHUNK_BYTES, flush);
+            case FILE -> new AccessLog(FileChannel.open(destination.file(), StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND, StandardOpenOption.WRITE), metrics.accessLogDropped(), chunks, CHUNK_BYTES, flush);
         };
     }
 
@@ -179,10 +209,14 @@ public final class AccessLog implements AutoCloseable {
 
     private boolean enqueue(Chunk c) {
         if (!closed && queue.offer(c)) {
+            if (queue.remainingCapacity() <= wakeWhenRemaining || closingDeadline != 0) {
+                LockSupport.unpark(writer);
+            }
             return true;
         }
         long deadline = closingDeadline;
         if (!closed && deadline != 0) { // shutting down: the last buffers wait for the writer rather than drop
+            LockSupport.unpark(writer);
             try {
                 if (queue.offer(c, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                     return true;
@@ -201,32 +235,40 @@ public final class AccessLog implements AutoCloseable {
         return c != null ? c : new Chunk(new byte[chunkBytes]);
     }
 
+    /**
+     * The writer: wakes every {@link #writerTickNanos} (or when a hand-over finds the queue a quarter
+     * full, or on shutdown), writes every chunk queued and sleeps again. So a loop's hand-over wakes
+     * nobody (no futex per chunk) and a wake-up writes a tick's chunks, while the quarter-full wake
+     * keeps a burst from filling the queue before the writer looks. Stops after the first pass that
+     * began once {@link #close()} had handed every loop's buffer over.
+     */
     private void drain() {
         List<Chunk> batch = new ArrayList<>();
         while (true) {
-            Chunk first;
-            try {
-                first = queue.poll(100, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
+            boolean last = closed; // read before draining: what was queued before close() got this far is written
+            queue.drainTo(batch);
+            if (!batch.isEmpty()) {
+                if (file != null) {
+                    for (int from = 0; from < batch.size(); from += GATHER_CHUNKS) {
+                        writeGathered(batch.subList(from, Math.min(batch.size(), from + GATHER_CHUNKS)));
+                    }
+                } else {
+                    for (Chunk c : batch) {
+                        write(c);
+                    }
+                }
+                batch.clear();
+                try {
+                    out.flush();
+                } catch (IOException e) {
+                    WRITE_FAILED.warn("error=\"{}\"", e.toString());
+                }
+            }
+            if (last) {
                 break;
             }
-            if (first == null) {
-                if (closed) {
-                    break;
-                }
-                continue;
-            }
-            batch.add(first);
-            queue.drainTo(batch, 15);
-            for (Chunk c : batch) {
-                write(c);
-            }
-            try {
-                out.flush();
-            } catch (IOException e) {
-                WRITE_FAILED.warn("error=\"{}\"", e.toString());
-            }
-            batch.clear();
+            // shutting down: look again soon, the last buffers are on their way
+            LockSupport.parkNanos(this, closingDeadline == 0 ? writerTickNanos : CLOSING_TICK_NANOS);
         }
         try {
             out.flush();
@@ -245,6 +287,38 @@ public final class AccessLog implements AutoCloseable {
             dropped.increment(c.lines);
             WRITE_FAILED.warn("lines={} error=\"{}\"", c.lines, e.toString());
         }
+        recycle(c);
+    }
+
+    /** The chunks in order with one {@code writev} (more when the file takes part of them); a chunk not fully written counts as dropped. */
+    private void writeGathered(List<Chunk> chunks) {
+        ByteBuffer[] buffers = new ByteBuffer[chunks.size()];
+        for (int i = 0; i < buffers.length; i++) {
+            Chunk c = chunks.get(i);
+            buffers[i] = ByteBuffer.wrap(c.bytes, 0, c.length);
+        }
+        int done = 0;
+        try {
+            while (done < buffers.length) {
+                file.write(buffers, done, buffers.length - done);
+                while (done < buffers.length && !buffers[done].hasRemaining()) {
+                    done++;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            long lines = 0;
+            for (int i = done; i < buffers.length; i++) {
+                lines += chunks.get(i).lines;
+            }
+            dropped.increment(lines);
+            WRITE_FAILED.warn("lines={} error=\"{}\"", lines, e.toString());
+        }
+        for (Chunk c : chunks) {
+            recycle(c);
+        }
+    }
+
+    private void recycle(Chunk c) {
         if (c.bytes.length == chunkBytes) {
             c.length = 0;
             c.lines = 0;
@@ -281,6 +355,7 @@ public final class AccessLog implements AutoCloseable {
             }
         }
         closed = true;
+        LockSupport.unpark(writer);
         try {
             writer.join(2000);
         } catch (InterruptedException e) {

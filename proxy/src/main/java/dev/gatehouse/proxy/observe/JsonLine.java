@@ -16,6 +16,14 @@ import java.time.ZoneOffset;
 final class JsonLine {
     private static final byte[] NULL = {'n', 'u', 'l', 'l'};
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    /** The ASCII characters a JSON string holds as they are: not a control character, {@code "} or {@code \\}. */
+    private static final boolean[] PLAIN = new boolean[0x80];
+
+    static {
+        for (char c = 0x20; c < 0x80; c++) {
+            PLAIN[c] = c != '"' && c != '\\';
+        }
+    }
 
     /** This line's own array: where it is built after {@link #reset()}, and where it spills to. */
     private byte[] own = new byte[1024];
@@ -76,40 +84,61 @@ final class JsonLine {
         return this;
     }
 
-    /** {@code ,"name":} then the value as a JSON string, or {@code null}. */
-    JsonLine field(String name, String value) {
-        ascii(",\"").ascii(name).ascii("\":");
+    /**
+     * The bytes of {@code ,"name":}, a field's key with the comma before it: made once per field
+     * (a constant of the caller), so writing a key is one copy. {@code name} is plain ASCII.
+     */
+    static byte[] key(String name) {
+        byte[] k = new byte[name.length() + 4];
+        k[0] = ',';
+        k[1] = '"';
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
+                throw new IllegalArgumentException("name: " + name + " (expected: plain ASCII)");
+            }
+            k[i + 2] = (byte) c;
+        }
+        k[k.length - 2] = '"';
+        k[k.length - 1] = ':';
+        return k;
+    }
+
+    /** {@code key} ({@link #key}) then the value as a JSON string, or {@code null}. */
+    JsonLine field(byte[] key, String value) {
+        raw(key);
         if (value == null) {
             return raw(NULL);
         }
         return string(value);
     }
 
-    /** {@code ,"name":value} for a whole number. */
-    JsonLine field(String name, long value) {
-        return ascii(",\"").ascii(name).ascii("\":").number(value);
+    /** {@code key} ({@link #key}) then a whole number. */
+    JsonLine field(byte[] key, long value) {
+        return raw(key).number(value);
     }
 
-    /** {@code ,"name":m.uuu}: nanoseconds as milliseconds with three decimals (microsecond precision). */
-    JsonLine millisField(String name, long nanos) {
-        ascii(",\"").ascii(name).ascii("\":");
+    /** {@code key} ({@link #key}) then {@code m.uuu}: nanoseconds as milliseconds with three decimals (microsecond precision). */
+    JsonLine millisField(byte[] key, long nanos) {
+        raw(key);
         long micros = Math.round(nanos / 1_000.0);
         if (micros < 0) {
             ascii('-');
             micros = -micros;
         }
-        number(micros / 1_000).ascii('.');
+        number(micros / 1_000);
         long frac = micros % 1_000;
-        ensure(3);
+        ensure(4);
+        bytes[length++] = '.';
         bytes[length++] = (byte) ('0' + frac / 100);
         bytes[length++] = (byte) ('0' + frac / 10 % 10);
         bytes[length++] = (byte) ('0' + frac % 10);
         return this;
     }
 
-    /** {@code ,"name":null}. */
-    JsonLine nullField(String name) {
-        return ascii(",\"").ascii(name).ascii("\":").raw(NULL);
+    /** {@code key} ({@link #key}) then {@code null}. */
+    JsonLine nullField(byte[] key) {
+        return raw(key).raw(NULL);
     }
 
     /** The instant as a JSON string, ISO-8601 UTC with milliseconds. */
@@ -163,11 +192,11 @@ final class JsonLine {
     }
 
     /**
-     * {@code ,"name":"ip:port"} ({@code "[ip]:port"} for IPv6; {@code "ip"} when {@code port < 0}),
+     * {@code key} then {@code "ip:port"} ({@code "[ip]:port"} for IPv6; {@code "ip"} when {@code port < 0}),
      * as {@code ClientAddress.toString()} reads, without building that string.
      */
-    JsonLine addressField(String name, String ip, int port) {
-        ascii(",\"").ascii(name).ascii("\":\"");
+    JsonLine addressField(byte[] key, String ip, int port) {
+        raw(key).ascii('"');
         boolean v6 = port >= 0 && ip.indexOf(':') >= 0;
         if (v6) {
             ascii('[');
@@ -189,12 +218,33 @@ final class JsonLine {
         return ascii('"');
     }
 
+    /**
+     * The string's characters, escaped, as UTF-8. Plain ASCII (what a line mostly holds) is copied in
+     * one tight loop; the first character that is not sends the rest through {@link #escapedBody}.
+     */
     private void stringBody(String s) {
         int n = s.length();
         ensure(n);
-        for (int i = 0; i < n; i++) {
+        byte[] b = bytes;
+        int at = length;
+        int i = 0;
+        for (; i < n; i++) {
             char c = s.charAt(i);
-            if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            if (c >= 0x80 || !PLAIN[c]) {
+                break;
+            }
+            b[at + i] = (byte) c;
+        }
+        length = at + i;
+        if (i < n) {
+            escapedBody(s, i, n);
+        }
+    }
+
+    private void escapedBody(String s, int from, int n) {
+        for (int i = from; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80 && PLAIN[c]) {
                 ensure(1);
                 bytes[length++] = (byte) c;
             } else if (c < 0x80) {
@@ -240,7 +290,7 @@ final class JsonLine {
         }
     }
 
-    private JsonLine raw(byte[] b) {
+    JsonLine raw(byte[] b) {
         ensure(b.length);
         System.arraycopy(b, 0, bytes, length, b.length);
         length += b.length;

@@ -28,6 +28,8 @@ public final class QueryRedaction {
     public static final String MARKER = "REDACTED";
 
     private volatile Set<String> names = Set.of();
+    /** The names that are plain ASCII (all in practice): what a plain ASCII parameter name is compared with in place. */
+    private volatile String[] asciiNames = {};
 
     /** Redacts these parameter names from now on (case-insensitive). */
     public synchronized void add(Collection<String> keyNames) {
@@ -42,6 +44,7 @@ public final class QueryRedaction {
             }
         }
         if (next != null) {
+            asciiNames = next.stream().filter(QueryRedaction::isAscii).toArray(String[]::new);
             names = Set.copyOf(next);
         }
     }
@@ -57,8 +60,11 @@ public final class QueryRedaction {
             return null;
         }
         int end = target.indexOf('#');
-        if (end < 0 && target.startsWith("/") && target.indexOf('?') < 0) {
-            return target; // origin-form without a query (most requests): nothing to redact, nothing to copy
+        if (end < 0 && target.startsWith("/")) {
+            int q = target.indexOf('?');
+            if (q < 0 || !redactsAny(target, q + 1, target.length())) {
+                return target; // origin-form, nothing to redact (most requests): nothing to copy, no allocation
+            }
         }
         if (end < 0) {
             end = target.length();
@@ -106,14 +112,63 @@ public final class QueryRedaction {
     }
 
     /** A pair without a value ({@code apikey}, {@code apikey=}) is written as sent: there is nothing to hide. */
-    private static void appendPair(StringBuilder out, String target, int start, int stop, Set<String> redacted) {
-        int eq = target.indexOf('=', start);
-        if (eq < 0 || eq + 1 >= stop || redacted.isEmpty()
-                || !redacted.contains(QueryParameters.decode(target.substring(start, eq)).toLowerCase(Locale.ROOT))) {
+    private void appendPair(StringBuilder out, String target, int start, int stop, Set<String> redacted) {
+        if (!redacts(target, start, stop, redacted)) {
             out.append(target, start, stop);
             return;
         }
-        out.append(target, start, eq + 1).append(MARKER);
+        out.append(target, start, target.indexOf('=', start) + 1).append(MARKER);
+    }
+
+    /** True when a pair of the query {@code target[from, end)} has its value redacted. */
+    private boolean redactsAny(String target, int from, int end) {
+        Set<String> redacted = names;
+        int start = from;
+        while (start <= end && !redacted.isEmpty()) {
+            int stop = start;
+            while (stop < end && target.charAt(stop) != '&' && target.charAt(stop) != ';') {
+                stop++;
+            }
+            if (redacts(target, start, stop, redacted)) {
+                return true;
+            }
+            start = stop + 1;
+        }
+        return false;
+    }
+
+    /**
+     * True when the pair {@code target[start, stop)} has a value and a redacted name. A plain ASCII
+     * name without escapes is compared in place, ignoring case (what lower-casing it would match);
+     * any other is decoded and lower-cased first.
+     */
+    private boolean redacts(String target, int start, int stop, Set<String> redacted) {
+        int eq = target.indexOf('=', start);
+        if (eq < 0 || eq + 1 >= stop || redacted.isEmpty()) {
+            return false;
+        }
+        for (int i = start; i < eq; i++) {
+            char c = target.charAt(i);
+            if (c >= 0x80 || c == '%' || c == '+') {
+                return redacted.contains(QueryParameters.decode(target.substring(start, eq)).toLowerCase(Locale.ROOT));
+            }
+        }
+        int n = eq - start;
+        for (String name : asciiNames) {
+            if (name.length() == n && target.regionMatches(true, start, name, 0, n)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 
 }

@@ -216,42 +216,66 @@ public final class RequestRecord {
         }
     }
 
+    /** The access log's keys, each with the comma before it ({@link JsonLine#key}). */
+    private static final byte[] TIME = "{\"time\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] REQUEST_ID = JsonLine.key("request_id");
+    private static final byte[] TRACE_ID = JsonLine.key("trace_id");
+    private static final byte[] CLIENT = JsonLine.key("client");
+    private static final byte[] PEER = JsonLine.key("peer");
+    private static final byte[] METHOD = JsonLine.key("method");
+    private static final byte[] PROTOCOL = JsonLine.key("protocol");
+    private static final byte[] PATH = JsonLine.key("path");
+    private static final byte[] ROUTE = JsonLine.key("route");
+    private static final byte[] SERVICE = JsonLine.key("service");
+    private static final byte[] TARGET = JsonLine.key("target");
+    private static final byte[] STATUS = JsonLine.key("status");
+    private static final byte[] BYTES_IN = JsonLine.key("bytes_in");
+    private static final byte[] BYTES_OUT = JsonLine.key("bytes_out");
+    private static final byte[] LATENCY_MS = JsonLine.key("latency_ms");
+    private static final byte[] UPSTREAM_LATENCY_MS = JsonLine.key("upstream_latency_ms");
+    private static final byte[] RETRIES = JsonLine.key("retries");
+    private static final byte[] CONSUMER = JsonLine.key("consumer");
+    private static final byte[] TLS_VERSION = JsonLine.key("tls_version");
+    private static final byte[] SNI = JsonLine.key("sni");
+    private static final byte[] TUNNEL_OUTCOME = JsonLine.key("tunnel_outcome");
+    private static final byte[] TUNNEL_DURATION_MS = JsonLine.key("tunnel_duration_ms");
+
     /** The access-log line (without the newline), formatted by the event loop that finished the request. */
     void appendJson(JsonLine b) {
         RouteMeters m = meters;
-        b.ascii("{\"time\":").time(startMillis);
-        b.field("request_id", requestId);
+        b.raw(TIME).time(startMillis);
+        b.field(REQUEST_ID, requestId);
         if (span != null) {
-            b.field("trace_id", span.getSpanContext().getTraceId());
+            b.field(TRACE_ID, span.getSpanContext().getTraceId());
         }
         if (client == null) {
-            b.nullField("client");
+            b.nullField(CLIENT);
         } else {
-            b.addressField("client", client.ip(), client.port());
+            b.addressField(CLIENT, client.ip(), client.port());
         }
-        b.field("peer", client == null ? null : client.trustedPeer());
-        b.field("method", method);
-        b.field("protocol", protocol);
-        b.field("path", observer.redaction().apply(uri));
-        b.field("route", m == null ? null : m.route());
-        b.field("service", m == null || RouteMeters.NONE.equals(m.service()) ? null : m.service());
-        b.field("target", target);
-        b.field("status", status);
-        b.field("bytes_in", bytesIn);
-        b.field("bytes_out", bytesOut);
-        b.millisField("latency_ms", latencyNanos);
+        b.field(PEER, client == null ? null : client.trustedPeer());
+        b.field(METHOD, method);
+        b.field(PROTOCOL, protocol);
+        b.field(PATH, observer.redaction().apply(uri));
+        b.field(ROUTE, m == null ? null : m.route());
+        b.field(SERVICE, m == null || RouteMeters.NONE.equals(m.service()) ? null : m.service());
+        b.field(TARGET, target);
+        b.field(STATUS, status);
+        b.field(BYTES_IN, bytesIn);
+        b.field(BYTES_OUT, bytesOut);
+        b.millisField(LATENCY_MS, latencyNanos);
         if (upstreamNanos < 0) {
-            b.nullField("upstream_latency_ms");
+            b.nullField(UPSTREAM_LATENCY_MS);
         } else {
-            b.millisField("upstream_latency_ms", upstreamNanos);
+            b.millisField(UPSTREAM_LATENCY_MS, upstreamNanos);
         }
-        b.field("retries", retries);
-        b.field("consumer", consumer);
-        b.field("tls_version", tls == null ? null : tls.protocol());
-        b.field("sni", tls == null ? null : tls.sni());
+        b.field(RETRIES, retries);
+        b.field(CONSUMER, consumer);
+        b.field(TLS_VERSION, tls == null ? null : tls.protocol());
+        b.field(SNI, tls == null ? null : tls.sni());
         if (tunnelOutcome != null) {
-            b.field("tunnel_outcome", tunnelOutcome.tag);
-            b.millisField("tunnel_duration_ms", tunnelNanos);
+            b.field(TUNNEL_OUTCOME, tunnelOutcome.tag);
+            b.millisField(TUNNEL_DURATION_MS, tunnelNanos);
         }
         b.ascii('}');
     }

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -72,6 +74,23 @@ class AccessLogQueueTest {
         }).syncUninterruptibly();
     }
 
+    /** {@code prefix + 0 .. prefix + (n - 1)}. */
+    private static String[] ids(String prefix, int n) {
+        String[] ids = new String[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = prefix + i;
+        }
+        return ids;
+    }
+
+    /** The lines of {@code text} with the time and the latency (which vary) replaced by T and L. */
+    private static List<String> normalizedLines(String text) {
+        return text.lines()
+                .map(l -> l.replaceFirst("^\\{\"time\":\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\"", "{\"time\":T")
+                        .replaceFirst("\"latency_ms\":\\d+\\.\\d{3}", "\"latency_ms\":L"))
+                .toList();
+    }
+
     private static RequestRecord record(RequestObserver observer, String id) {
         RequestRecord r = new RequestRecord(observer, "GET", "HTTP/1.1", "/p?apikey=k", id, null);
         r.replied(404, 10);
@@ -128,11 +147,7 @@ class AccessLogQueueTest {
         observer.attach(loops);
         int perLoop = 500;
         for (int l = 0; l < 2; l++) {
-            String[] ids = new String[perLoop];
-            for (int i = 0; i < perLoop; i++) {
-                ids[i] = "l" + l + "-" + i;
-            }
-            finishOn(loops.next(), observer, log, false, ids);
+            finishOn(loops.next(), observer, log, false, ids("l" + l + "-", perLoop));
         }
         observer.close(); // the loops still run: each hands over its own buffer
         List<String> lines = text(out).lines().toList();
@@ -177,10 +192,7 @@ class AccessLogQueueTest {
             }
         }).syncUninterruptibly();
         observer.close();
-        List<String> lines = text(out).lines()
-                .map(l -> l.replaceFirst("^\\{\"time\":\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\"", "{\"time\":T")
-                        .replaceFirst("\"latency_ms\":\\d+\\.\\d{3}", "\"latency_ms\":L"))
-                .toList();
+        List<String> lines = normalizedLines(text(out));
         assertThat(lines).hasSize(3);
         assertThat(lines.get(0)).isEqualTo("{\"time\":T,\"request_id\":\"id-" + odd.length() + "\",\"client\":\"203.0.113.7:51544\","
                 + "\"peer\":null,\"method\":\"GET\",\"protocol\":\"HTTP/1.1\","
@@ -190,6 +202,114 @@ class AccessLogQueueTest {
         assertThat(lines.get(1)).contains("\"path\":\"" + huge + "\"").endsWith("}");
         assertThat(lines.get(2)).contains("\"request_id\":\"id-6\"", "\"path\":\"/after\"");
         assertThat(metrics.accessLogDropped().count()).isZero();
+    }
+
+    /**
+     * Every field of a line, exactly, with odd bytes where a client or a configuration can put them:
+     * the path (a query with a key), the consumer's name, the route's and the target's; a client
+     * behind a trusted proxy over IPv6, TLS, a retry. Keys and values are written as bytes straight
+     * into the loop's chunk; the line must read as it always has.
+     */
+    @Test
+    void aLineWithEveryFieldSetIsExactlyTheRecordsJson() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        AccessLog log = new AccessLog(synchronizedStream(out), false, metrics.accessLogDropped(), 64, 64 * 1024, 3_600_000);
+        RequestObserver observer = new RequestObserver(metrics, log);
+        observer.attach(loops);
+        metrics.redaction().add(List.of("apikey"));
+        RouteMetersFactory factory = metrics.factory();
+        RouteMeters meters = factory.route("ns/r\"o\\ute", "ns/s\u00e9rvice", null, null, null);
+        factory.commit();
+        ForwardedFor rule = ForwardedFor.of(TrustedProxies.parse("::1/128"), new InetSocketAddress("::1", 40000));
+        io.netty.handler.codec.http.HttpHeaders h = new io.netty.handler.codec.http.DefaultHttpHeaders()
+                .add("X-Forwarded-For", "2001:db8::7");
+        ClientAddress client = rule.resolve(h);
+        String consumer = "ali\"ce\\\u0007\u007f\u00e9\u4e2d\uD83D\uDE00\uD800";
+        loops.next().submit(() -> {
+            RequestRecord r = new RequestRecord(observer, "GET", "HTTP/2", "/p/\u00e9?apikey=k&x=\"\t", "id-1", client);
+            r.tls(new dev.gatehouse.proxy.tls.ClientTls("TLSv1.3", "bench.local"));
+            r.routed(meters, consumer);
+            r.target("[2001:db8::9]:8443");
+            r.bytesIn(5);
+            r.responded(200, 811_400);
+            r.bytesOut(61);
+            r.finish(2);
+        }).syncUninterruptibly();
+        observer.close();
+        List<String> lines = normalizedLines(text(out));
+        assertThat(lines).containsExactly("{\"time\":T,\"request_id\":\"id-1\",\"client\":\"2001:db8::7\",\"peer\":\"[::1]:40000\","
+                + "\"method\":\"GET\",\"protocol\":\"HTTP/2\",\"path\":\"/p/\u00e9?apikey=REDACTED&x=\\\"\\t\","
+                + "\"route\":\"ns/r\\\"o\\\\ute\",\"service\":\"ns/s\u00e9rvice\",\"target\":\"[2001:db8::9]:8443\",\"status\":200,"
+                + "\"bytes_in\":5,\"bytes_out\":61,\"latency_ms\":L,\"upstream_latency_ms\":0.811,\"retries\":1,"
+                + "\"consumer\":\"ali\\\"ce\\\\\\u0007\u007f\u00e9\u4e2d\uD83D\uDE00?\",\"tls_version\":\"TLSv1.3\",\"sni\":\"bench.local\"}");
+        assertThat(metrics.accessLogDropped().count()).isZero();
+    }
+
+    /**
+     * A burst of a hundred chunks (the queue holds them all): every line arrives once, in the
+     * order each loop finished them, however the writer gathers the chunks between its looks.
+     */
+    @Test
+    void aBurstOfManyChunksIsWrittenWholeAndInOrder() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        AccessLog log = new AccessLog(synchronizedStream(out), false, metrics.accessLogDropped(), 256, 64 * 1024, 3_600_000);
+        RequestObserver observer = new RequestObserver(metrics, log);
+        observer.attach(loops);
+        EventLoop loop = loops.next();
+        int n = 20_000;
+        finishOn(loop, observer, log, false, ids("b", n));
+        observer.close();
+        List<String> lines = text(out).lines().toList();
+        assertThat(lines).hasSize(n);
+        for (int i = 0; i < n; i++) {
+            assertThat(lines.get(i)).contains("\"request_id\":\"b" + i + "\"").endsWith("}");
+        }
+        assertThat(metrics.accessLogDropped().count()).isZero();
+    }
+
+    /**
+     * To a file, a look at the queue goes out in gathering writes of up to 16 chunks: with small
+     * chunks thousands of lines from two loops make hundreds of chunks, and every line arrives once,
+     * each loop's in the order it finished them.
+     */
+    @Test
+    void toAFileManyChunksGoOutInGatheringWritesWholeAndInOrder(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path path = dir.resolve("access.log");
+        FileChannel file = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        AccessLog log = new AccessLog(file, metrics.accessLogDropped(), 8192, 1024, 3_600_000);
+        RequestObserver observer = new RequestObserver(metrics, log);
+        observer.attach(loops);
+        int perLoop = 3000;
+        for (int l = 0; l < 2; l++) {
+            finishOn(loops.next(), observer, log, false, ids("g" + l + "-", perLoop));
+        }
+        observer.close();
+        List<String> lines = java.nio.file.Files.readAllLines(path);
+        assertThat(lines).hasSize(2 * perLoop).allMatch(line -> line.startsWith("{\"time\":\"") && line.endsWith("}"));
+        for (int l = 0; l < 2; l++) {
+            String prefix = "g" + l + "-";
+            List<String> ids = lines.stream().map(line -> line.replaceAll(".*\"request_id\":\"([^\"]+)\".*", "$1"))
+                    .filter(id -> id.startsWith(prefix)).toList();
+            assertThat(ids).hasSize(perLoop);
+            for (int i = 0; i < perLoop; i++) {
+                assertThat(ids.get(i)).isEqualTo(prefix + i);
+            }
+        }
+        assertThat(metrics.accessLogDropped().count()).isZero();
+    }
+
+    /** A file that cannot be written: every line handed to the writer counts as dropped, none blocks a loop. */
+    @Test
+    void linesAFileCannotTakeCountAsDropped(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        FileChannel file = FileChannel.open(dir.resolve("access.log"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        AccessLog log = new AccessLog(file, metrics.accessLogDropped(), 64, 1024, 3_600_000);
+        RequestObserver observer = new RequestObserver(metrics, log);
+        observer.attach(loops);
+        file.close(); // every write now fails (ClosedChannelException)
+        finishOn(loops.next(), observer, log, false, ids("x", 40));
+        observer.close();
+        assertThat(metrics.accessLogDropped().count()).isEqualTo(40.0);
     }
 
     private static boolean awaitUninterruptibly(CountDownLatch latch) {

@@ -40,9 +40,23 @@ class QueryRedactionTest {
             "http://user:pw@h/a?x=1                 | http://REDACTED@h/a?x=1",
             "http://user:pw@h?apikey=k3y-1          | http://REDACTED@h?apikey=REDACTED",
             "/a/b@c?x=1                             | /a/b@c?x=1",
+            "/a?ap\u0130key=k3y-1                   | /a?ap\u0130key=k3y-1",
+            "/a?Api+Key=k3y-1&APIKEY=k3y-2          | /a?Api+Key=k3y-1&APIKEY=REDACTED",
     })
     void redactsTheValuesOfKeyParameters(String target, String logged) {
         assertThat(redaction().apply(target)).isEqualTo(logged);
+    }
+
+    /** A target with nothing to redact is the very string received: no copy, nothing allocated. */
+    @Test
+    void aTargetWithNothingToRedactIsReturnedAsIs() {
+        QueryRedaction r = redaction();
+        for (String target : List.of("/a/b", "/a?x=1&y=2", "/a?apikey", "/a?apikey=", "/a?apikeyx=1&x=apikey", "/a?x=1;y=api%6Bey",
+                "/a?ap\u0130key=k3y-1")) {
+            assertThat(r.apply(target)).as(target).isSameAs(target);
+        }
+        assertThat(r.apply("/a?x=1&Apikey=k")).isEqualTo("/a?x=1&Apikey=REDACTED");
+        assertThat(new QueryRedaction().apply("/a?apikey=k")).isSameAs("/a?apikey=k");
     }
 
     @Test
