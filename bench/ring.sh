@@ -9,7 +9,10 @@
 #   - CPU µs per request (utime+stime of the event-loop threads from /proc over the requests wrk
 #     completed: depends on how busy the machine is, read it as a ratio within one round).
 #
-#   bench/ring.sh [--duration S] [--warmup S] [--rounds R] [--connections C] VARIANT...
+#   - with --profile: the event loop's CPU samples (perf record, cpu-clock) by self symbol, the top
+#     lines (kernel symbols; JIT-compiled Java shows as unresolved addresses).
+#
+#   bench/ring.sh [--duration S] [--warmup S] [--rounds R] [--connections C] [--profile] VARIANT...
 #
 # A VARIANT is name=jar[:jvm flags], e.g.
 #   ring=app/target/gatehouse.jar
@@ -19,11 +22,11 @@
 # Not a test: run it on demand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DURATION=10; WARMUP=15; ROUNDS=2; CONNECTIONS=32
+DURATION=10; WARMUP=15; ROUNDS=2; CONNECTIONS=32; PROFILE=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION=$2; shift 2;; --warmup) WARMUP=$2; shift 2;; --rounds) ROUNDS=$2; shift 2;;
-    --connections) CONNECTIONS=$2; shift 2;;
+    --connections) CONNECTIONS=$2; shift 2;; --profile) PROFILE=1; shift;;
     --*) echo "unknown option $1" >&2; exit 2;;
     *) break;;
   esac
@@ -70,11 +73,16 @@ for round in $(seq 1 "$ROUNDS"); do
       perf record -q -e io_uring:io_uring_submit_req -e io_uring:io_uring_poll_arm -e io_uring:io_uring_complete \
         -t "$tids" -o "$WORK/ring.data" >/dev/null 2>&1 &
       rec=$!
+      prof=""
+      if [ "$PROFILE" = 1 ]; then
+        perf record -q -e cpu-clock -F 997 -t "$tids" -o "$WORK/cpu.data" >/dev/null 2>&1 &
+        prof=$!
+      fi
       sleep 0.3
       t0=0; for tid in ${tids//,/ }; do t0=$((t0 + $(awk '{print $14 + $15}' /proc/"$pid"/task/"$tid"/stat))); done
       requests=$(wrk_run "http://127.0.0.1:$port$path" "$DURATION" "$header")
       t1=0; for tid in ${tids//,/ }; do t1=$((t1 + $(awk '{print $14 + $15}' /proc/"$pid"/task/"$tid"/stat))); done
-      kill -INT "$rec"; wait "$rec" 2>/dev/null || true
+      kill -INT "$rec" $prof; wait "$rec" $prof 2>/dev/null || true
       perf script -i "$WORK/ring.data" -F event,trace 2>/dev/null | awk -v n="$requests" -v t=$((t1 - t0)) \
         -v hz="$(getconf CLK_TCK)" -v r="$round" -v v="$name" -v p="$path" '
         /io_uring_submit_req/ { for (i = 1; i <= NF; i++) if ($i == "opcode") { op = $(i + 1); sub(",", "", op); c[op]++; all++ } }
@@ -82,6 +90,10 @@ for round in $(seq 1 "$ROUNDS"); do
         /io_uring_complete/ { done++ }
         END { ops = ""; for (k in c) if (c[k] / n >= 0.01) ops = ops sprintf("%s %.2f ", k, c[k] / n)
               printf "%-5s %-12s %-9s %9d %8.1f %8.2f %7.2f %7.2f  %s\n", r, v, p, n, t / hz * 1e6 / n, all / n, done / n, arms / n, ops }'
+      if [ "$PROFILE" = 1 ]; then
+        perf report -q --no-children -i "$WORK/cpu.data" --sort sym --stdio 2>/dev/null \
+          | awk 'NF && $1 ~ /%$/ {print "        " $0}' | head -12 || true
+      fi
     done
     kill "$pid"; wait "$pid" 2>/dev/null || true
   done
