@@ -1,5 +1,6 @@
 package dev.gatehouse.app;
 
+import dev.gatehouse.proxy.Transport;
 import picocli.CommandLine;
 
 import java.io.IOException;
@@ -17,6 +18,8 @@ public final class Gatehouse implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // before anything loads Netty's io_uring classes (the Kubernetes client's Vert.x probes them)
+        Transport.configureNetty();
         int code = commandLine().execute(args);
         Shutdown.flushLogs();
         System.exit(code);

@@ -133,6 +133,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
      */
     public static ProxyServer start(ProxyConfig config, MeterRegistry registry, AccessLogDestination accessLog) {
         ProxyMetrics metrics = new ProxyMetrics(registry);
+        RingAllocator.bindTo(registry);
         RequestObserver observer;
         try {
             observer = new RequestObserver(metrics, AccessLog.open(accessLog, metrics), Tracing.start(config.tracing(), registry));

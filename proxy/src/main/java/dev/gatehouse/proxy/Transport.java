@@ -29,6 +29,9 @@ import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.Objects;
 
 /**
@@ -61,6 +64,8 @@ public record Transport(String name, Class<? extends ServerSocketChannel> server
                        Class<? extends SocketChannel> socketChannel, Class<? extends DatagramChannel> datagramChannel,
                        IoHandlerFactory ioHandler, String reason) {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Transport.class);
+
     /** The buffer group id of the io_uring read ring, the same on every loop. */
     static final short READ_RING = 0;
     /** Ring entries (a power of two): the most buffers the kernel may fill between two refills of a loop. */
@@ -71,9 +76,20 @@ public record Transport(String name, Class<? extends ServerSocketChannel> server
     static final String RECV_MULTISHOT = "io.netty.iouring.recvMultiShotEnabled";
 
     static {
-        // before IoUring's static initialiser reads it: Transport is the first to touch IoUring
-        // (every availability check and every io_uring loop goes through here); an operator's own
-        // -D value wins
+        // tests and embedders make proxies without the launcher: loading this class sets it too
+        configureNetty();
+    }
+
+    /**
+     * Sets the JVM-wide Netty settings Gatehouse's io_uring transport reads with (multishot
+     * {@code recv} off, {@link #RECV_MULTISHOT}) unless the operator set them with {@code -D}. Netty
+     * reads them once, when its {@code IoUring} class loads, and more than Gatehouse loads that class:
+     * building a Vert.x instance (the Kubernetes client's HTTP client) probes every native transport
+     * in Vert.x's {@code Transport} class initialiser. So the launcher calls this first thing in
+     * {@code main}, before anything else runs; loading this class calls it too, for processes
+     * without the launcher (tests). The one place these settings are made. Idempotent.
+     */
+    public static void configureNetty() {
         if (System.getProperty(RECV_MULTISHOT) == null) {
             System.setProperty(RECV_MULTISHOT, "false");
         }
@@ -179,6 +195,17 @@ public record Transport(String name, Class<? extends ServerSocketChannel> server
     }
 
     private static Transport ioUring(String reason) {
+        return ioUring(reason, ByteBufAllocator.DEFAULT);
+    }
+
+    /** io_uring whose read rings take their buffers from {@code buffers} (a test's failing allocator). */
+    static Transport ioUring(String reason, ByteBufAllocator buffers) {
+        if (IoUring.isRecvMultishotEnabled() && !Boolean.getBoolean(RECV_MULTISHOT)) {
+            // Netty's IoUring loaded before configureNetty() ran: reads cost a cancel more per request
+            LOG.warn("event=proxy.transport.settings name=io_uring recv_multishot=true error=\"Netty's io_uring classes loaded"
+                    + " before Gatehouse set {}=false\" fix=\"call Transport.configureNetty() before anything loads Netty's"
+                    + " io_uring, or set -D{}=false\"", RECV_MULTISHOT, RECV_MULTISHOT);
+        }
         // one config per loop: the ring's allocator sizes its buffers from that loop's reads, unshared
         IoHandlerFactory perLoop = executor -> IoUringIoHandler.newFactory(new IoUringIoHandlerConfig()
                 .setBufferRingConfig(IoUringBufferRingConfig.builder()
@@ -188,7 +215,7 @@ public record Transport(String name, Class<? extends ServerSocketChannel> server
                         // a buffer per read, as without a ring (incremental consumption, 6.12+, shares one
                         // buffer between the reads of several connections; not needed for correctness)
                         .incremental(false)
-                        .allocator(new IoUringAdaptiveBufferRingAllocator(ByteBufAllocator.DEFAULT))
+                        .allocator(new RingAllocator(new IoUringAdaptiveBufferRingAllocator(buffers)))
                         .build()))
                 .newHandler(executor);
         return new Transport("io_uring", IoUringServerSocketChannel.class, IoUringSocketChannel.class,
