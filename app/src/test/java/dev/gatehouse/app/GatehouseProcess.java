@@ -34,10 +34,10 @@ final class GatehouseProcess implements AutoCloseable {
         return new GatehouseProcess(p, out, err);
     }
 
-    /** Waits until standard output contains {@code text}; fails when the process ends first or after {@code millis}. */
+    /** Waits until standard output contains {@code text} and the end of its line; fails when the process ends first or after {@code millis}. */
     void awaitOutput(String text, long millis) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (!out().contains(text)) {
+        while (!hasLine(out(), text)) {
             if (!process.isAlive()) {
                 throw new AssertionError("gatehouse exited " + process.exitValue() + " before printing '" + text
                         + "'; stderr:\n" + err());
@@ -47,6 +47,12 @@ final class GatehouseProcess implements AutoCloseable {
             }
             Thread.sleep(20);
         }
+    }
+
+    /** {@code text} is in {@code out} on a line written to its end (a line may reach the file in pieces). */
+    private static boolean hasLine(String out, String text) {
+        int at = out.indexOf(text);
+        return at >= 0 && out.indexOf('\n', at) >= 0;
     }
 
     /** SIGTERM. */

@@ -326,10 +326,21 @@ class StartupTest {
          */
         void awaitBanner() throws InterruptedException {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_MILLIS);
-            while (!out().contains(banner) && System.nanoTime() < deadline) {
+            while (!hasBannerLine() && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
             assertThat(out()).as("the banner").contains(banner);
+            assertThat(hasBannerLine()).as("the banner's whole line: %s", out()).isTrue();
+        }
+
+        /**
+         * The banner's line has been written to its end: printf writes it in pieces, and a read
+         * between two pieces sees only its start (it met "Gatehouse serves " once).
+         */
+        private boolean hasBannerLine() {
+            String o = out();
+            int at = o.indexOf(banner);
+            return at >= 0 && o.indexOf('\n', at) >= 0;
         }
 
         @Override
