@@ -267,7 +267,7 @@ public final class AccessLog implements AutoCloseable {
             if (last) {
                 break;
             }
-            // shutting down: look again soon, the last buffers are on their way
+            // the next tick; shutting down, look again soon: the last buffers are on their way
             LockSupport.parkNanos(this, closingDeadline == 0 ? writerTickNanos : CLOSING_TICK_NANOS);
         }
         try {

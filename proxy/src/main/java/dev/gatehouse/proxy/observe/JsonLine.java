@@ -94,7 +94,7 @@ final class JsonLine {
         k[1] = '"';
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
+            if (c >= 0x80 || !PLAIN[c]) {
                 throw new IllegalArgumentException("name: " + name + " (expected: plain ASCII)");
             }
             k[i + 2] = (byte) c;
