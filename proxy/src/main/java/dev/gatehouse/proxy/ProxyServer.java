@@ -132,7 +132,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
      * @param accessLog where the access log goes (one JSON line per request)
      */
     public static ProxyServer start(ProxyConfig config, MeterRegistry registry, AccessLogDestination accessLog) {
-        ProxyMetrics metrics = new ProxyMetrics(registry);
+        ProxyMetrics metrics = new ProxyMetrics(registry, config.metricsDrainWait());
         RingAllocator.bindTo(registry);
         RequestObserver observer;
         try {
