@@ -85,6 +85,12 @@ final class ProxyOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
+    @Option(names = "--metrics-drain-wait", paramLabel = "DURATION", defaultValue = "2s", converter = DurationOption.class,
+            description = "How long a scrape of /metrics waits, in all, for the event loops to record their request timers; "
+                    + "a loop still busy then keeps them for the next scrape, logged (event=metrics.drain_late) and counted "
+                    + "(gatehouse_metrics_drain_late_total). Default: ${DEFAULT-VALUE}.")
+    Duration metricsDrainWait;
+
     @Option(names = "--access-log", paramLabel = "off|stdout|FILE", defaultValue = "stdout", converter = AccessLogOption.class,
             description = "Access log, one JSON line per request: off, stdout, or a file to append to. Default: ${DEFAULT-VALUE}.")
     AccessLogDestination accessLog;
@@ -274,7 +280,7 @@ final class ProxyOptions {
     ProxyConfig config() {
         return new ProxyConfig(address, port, ioThreads == null ? Runtime.getRuntime().availableProcessors() : ioThreads,
                 drainDelay, drainTimeout(), limits()).withTrustedProxies(trustedProxies).withTls(tls(true)).withHttp2(http2Config())
-                .withTracing(tracing()).withTransport(transport);
+                .withTracing(tracing()).withTransport(transport).withMetricsDrainWait(metricsDrainWait);
     }
 
     /** For {@code local} and {@code demo}: the TLS port opens once a snapshot holds a certificate. */

@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy;
 
 import dev.gatehouse.proxy.http.TrustedProxies;
+import dev.gatehouse.proxy.observe.ProxyMetrics;
 import dev.gatehouse.proxy.observe.TracingConfig;
 import dev.gatehouse.proxy.tls.TlsConfig;
 
@@ -26,14 +27,19 @@ import java.util.Objects;
  * @param http2        HTTP/2 towards clients (h2c with prior knowledge; its limits)
  * @param tracing      spans exported over OTLP and W3C trace context upstream ({@link TracingConfig#OFF}: none)
  * @param transport    the event loops' socket transport ({@code --transport}; {@link TransportChoice#AUTO}: epoll, else NIO)
+ * @param metricsDrainWait how long a scrape of {@code /metrics} waits, in all, for the event loops to
+ *                     record their request timers ({@code --metrics-drain-wait}); a loop still busy
+ *                     then holds them for the next scrape, logged and counted as late
  */
 public record ProxyConfig(String address, int port, int ioThreads, Duration drainDelay, Duration drainTimeout,
                           ClientLimits limits, TrustedProxies trustedProxies, TlsConfig tls, Http2Config http2,
-                          TracingConfig tracing, TransportChoice transport) {
+                          TracingConfig tracing, TransportChoice transport, Duration metricsDrainWait) {
     /** The drain delay of {@link #defaults()} and of {@code gatehouse --drain-delay}. */
     public static final Duration DEFAULT_DRAIN_DELAY = Duration.ofSeconds(5);
     /** The drain timeout of {@link #defaults()} and of {@code gatehouse --drain-timeout}. */
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+    /** The metrics drain wait of {@link #defaults()} and of {@code gatehouse --metrics-drain-wait}. */
+    public static final Duration DEFAULT_METRICS_DRAIN_WAIT = ProxyMetrics.DEFAULT_DRAIN_WAIT;
 
     public ProxyConfig {
         Objects.requireNonNull(address, "address");
@@ -45,6 +51,7 @@ public record ProxyConfig(String address, int port, int ioThreads, Duration drai
         Objects.requireNonNull(http2, "http2");
         Objects.requireNonNull(tracing, "tracing");
         Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(metricsDrainWait, "metricsDrainWait");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
         }
@@ -57,6 +64,17 @@ public record ProxyConfig(String address, int port, int ioThreads, Duration drai
         if (drainTimeout.isNegative()) {
             throw new IllegalArgumentException("drainTimeout: " + drainTimeout + " (expected: >= 0)");
         }
+        if (metricsDrainWait.isNegative()) {
+            throw new IllegalArgumentException("metricsDrainWait: " + metricsDrainWait + " (expected: >= 0)");
+        }
+    }
+
+    /** With the default metrics drain wait ({@link #DEFAULT_METRICS_DRAIN_WAIT}). */
+    public ProxyConfig(String address, int port, int ioThreads, Duration drainDelay, Duration drainTimeout,
+                       ClientLimits limits, TrustedProxies trustedProxies, TlsConfig tls, Http2Config http2,
+                       TracingConfig tracing, TransportChoice transport) {
+        this(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, http2, tracing, transport,
+                DEFAULT_METRICS_DRAIN_WAIT);
     }
 
     /** With the {@link TransportChoice#AUTO} transport. */
@@ -104,37 +122,51 @@ public record ProxyConfig(String address, int port, int ioThreads, Duration drai
     }
 
     public ProxyConfig withPort(int newPort) {
-        return new ProxyConfig(address, newPort, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, http2, tracing, transport);
+        return new ProxyConfig(address, newPort, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, http2,
+                tracing, transport, metricsDrainWait);
     }
 
     public ProxyConfig withLimits(ClientLimits newLimits) {
-        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, newLimits, trustedProxies, tls, http2, tracing, transport);
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, newLimits, trustedProxies, tls, http2,
+                tracing, transport, metricsDrainWait);
     }
 
     public ProxyConfig withDrain(Duration newDelay, Duration newTimeout) {
-        return new ProxyConfig(address, port, ioThreads, newDelay, newTimeout, limits, trustedProxies, tls, http2, tracing, transport);
+        return new ProxyConfig(address, port, ioThreads, newDelay, newTimeout, limits, trustedProxies, tls, http2,
+                tracing, transport, metricsDrainWait);
     }
 
     public ProxyConfig withTrustedProxies(TrustedProxies trusted) {
-        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trusted, tls, http2, tracing, transport);
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trusted, tls, http2,
+                tracing, transport, metricsDrainWait);
     }
 
     /** With the TLS port {@code newTls} ({@link TlsConfig#OFF}: none). */
     public ProxyConfig withTls(TlsConfig newTls) {
-        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, newTls, http2, tracing, transport);
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, newTls, http2,
+                tracing, transport, metricsDrainWait);
     }
 
     public ProxyConfig withHttp2(Http2Config newHttp2) {
-        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, newHttp2, tracing, transport);
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, newHttp2,
+                tracing, transport, metricsDrainWait);
     }
 
     /** With tracing {@code newTracing} ({@link TracingConfig#OFF}: none). */
     public ProxyConfig withTracing(TracingConfig newTracing) {
-        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, http2, newTracing, transport);
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, http2,
+                newTracing, transport, metricsDrainWait);
     }
 
     /** With the event loops' transport {@code newTransport}. */
     public ProxyConfig withTransport(TransportChoice newTransport) {
-        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, http2, tracing, newTransport);
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, http2,
+                tracing, newTransport, metricsDrainWait);
+    }
+
+    /** With a scrape waiting at most {@code newWait} for the event loops' request timers. */
+    public ProxyConfig withMetricsDrainWait(Duration newWait) {
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, http2, tracing, transport,
+                newWait);
     }
 }

@@ -132,8 +132,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
      * @param accessLog where the access log goes (one JSON line per request)
      */
     public static ProxyServer start(ProxyConfig config, MeterRegistry registry, AccessLogDestination accessLog) {
-        ProxyMetrics metrics = new ProxyMetrics(registry);
-        RingAllocator.bindTo(registry);
+        ProxyMetrics metrics = new ProxyMetrics(registry, config.metricsDrainWait());
         RequestObserver observer;
         try {
             observer = new RequestObserver(metrics, AccessLog.open(accessLog, metrics), Tracing.start(config.tracing(), registry));
@@ -156,6 +155,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             throw e;
         }
         LOG.info("event=proxy.transport name={} asked={} reason=\"{}\"", transport.name(), config.transport(), transport.reason());
+        RingAllocator.bindTo(registry, transport);
         EventLoopGroup group = transport.newGroup(config.ioThreads(), "gatehouse-io");
         observer.attach(group);
         Map<EventLoop, UpstreamPool> pools = new IdentityHashMap<>();

@@ -23,22 +23,25 @@ import java.util.function.Consumer;
  * {@code exceptionCaught}; a failed batch marks the ring corrupted and releases its buffers, and
  * from then on every channel of the loop waits with a {@code POLL_ADD} before it reads, the path with
  * the two traps the ring is there to avoid (docs/decisions.md). So every failed allocation is
- * counted ({@code gatehouse_transport_ring_failures_total}, JVM-wide, bound to each proxy's registry
- * by {@link #bindTo}) and the first one of each loop logs
- * {@code event=proxy.transport.ring_failed}; the exception is then thrown on to Netty as before.
+ * counted ({@code gatehouse_transport_ring_failures_total}: the sum of the loops of one
+ * {@link Transport}, which a proxy binds to its registry with {@link #bindTo}) and the first one of
+ * each loop logs {@code event=proxy.transport.ring_failed}; the exception is then thrown on to Netty
+ * as before.
  *
  * <p>One per loop, as the allocator it wraps (Netty's adaptive ring allocator is not thread-safe),
  * called on that loop's thread only, which names the loop in the log line.
  */
 final class RingAllocator implements IoUringBufferRingAllocator {
     private static final Logger LOG = LoggerFactory.getLogger(RingAllocator.class);
-    private static final LongAdder FAILURES = new LongAdder();
 
     private final IoUringBufferRingAllocator buffers;
+    /** Shared by the loops of one transport. */
+    private final LongAdder failures;
     private boolean logged;
 
-    RingAllocator(IoUringBufferRingAllocator buffers) {
+    RingAllocator(IoUringBufferRingAllocator buffers, LongAdder failures) {
         this.buffers = Objects.requireNonNull(buffers, "buffers");
+        this.failures = Objects.requireNonNull(failures, "failures");
     }
 
     @Override
@@ -67,7 +70,7 @@ final class RingAllocator implements IoUringBufferRingAllocator {
     }
 
     private void failed(Throwable e, int wanted) {
-        FAILURES.increment();
+        failures.increment();
         if (logged) {
             return;
         }
@@ -79,14 +82,14 @@ final class RingAllocator implements IoUringBufferRingAllocator {
                 Thread.currentThread().getName(), Transport.READ_RING, wanted, String.valueOf(e).replace('"', '\''));
     }
 
-    /** Failed allocations for io_uring read rings since the JVM started. */
-    static long failures() {
-        return FAILURES.sum();
-    }
-
-    /** Exposes {@code gatehouse_transport_ring_failures_total} on {@code registry} (JVM-wide, as the rings' loops may be). */
-    static void bindTo(MeterRegistry registry) {
-        FunctionCounter.builder("gatehouse.transport.ring.failures", FAILURES, LongAdder::sum)
+    /**
+     * Exposes {@code gatehouse_transport_ring_failures_total} on {@code registry}: the failures of the
+     * read rings of {@code transport}'s loops ({@link Transport#ringFailures()}), 0 but on io_uring.
+     */
+    static void bindTo(MeterRegistry registry, Transport transport) {
+        LongAdder failures = transport.ringFailures();
+        // the function holds the sum (a counter's object is held weakly; the registry outlives the loops)
+        FunctionCounter.builder("gatehouse.transport.ring.failures", registry, r -> failures.sum())
                 .description("Buffers an io_uring read ring needed and could not allocate (a loop may then read poll-first)")
                 .register(registry);
     }

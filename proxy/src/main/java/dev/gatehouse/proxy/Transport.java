@@ -33,6 +33,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A socket transport: its channel classes and the I/O handler of its event loops. Client and
@@ -59,10 +60,13 @@ import java.util.Objects;
  *
  * @param name   {@code io_uring}, {@code epoll} or {@code nio}, for the logs
  * @param reason why this one: asked for, or what {@code auto} found
+ * @param ringFailures the buffers the read rings of this transport's loops could not allocate
+ *               ({@link RingAllocator}); each {@link #of} makes its own, so a proxy counts its
+ *               own loops. Always 0 but on io_uring
  */
 public record Transport(String name, Class<? extends ServerSocketChannel> serverChannel,
                        Class<? extends SocketChannel> socketChannel, Class<? extends DatagramChannel> datagramChannel,
-                       IoHandlerFactory ioHandler, String reason) {
+                       IoHandlerFactory ioHandler, String reason, LongAdder ringFailures) {
 
     private static final Logger LOG = LoggerFactory.getLogger(Transport.class);
 
@@ -102,6 +106,7 @@ public record Transport(String name, Class<? extends ServerSocketChannel> server
         Objects.requireNonNull(datagramChannel, "datagramChannel");
         Objects.requireNonNull(ioHandler, "ioHandler");
         Objects.requireNonNull(reason, "reason");
+        Objects.requireNonNull(ringFailures, "ringFailures");
     }
 
     /** {@code auto}: io_uring, else epoll, else NIO ({@link #of}). */
@@ -191,7 +196,7 @@ public record Transport(String name, Class<? extends ServerSocketChannel> server
 
     private static Transport epoll(String reason) {
         return new Transport("epoll", EpollServerSocketChannel.class, EpollSocketChannel.class, EpollDatagramChannel.class,
-                EpollIoHandler.newFactory(), reason);
+                EpollIoHandler.newFactory(), reason, new LongAdder());
     }
 
     private static Transport ioUring(String reason) {
@@ -206,7 +211,9 @@ public record Transport(String name, Class<? extends ServerSocketChannel> server
                     + " before Gatehouse set {}=false\" fix=\"call Transport.configureNetty() before anything loads Netty's"
                     + " io_uring, or set -D{}=false\"", RECV_MULTISHOT, RECV_MULTISHOT);
         }
-        // one config per loop: the ring's allocator sizes its buffers from that loop's reads, unshared
+        // one config per loop: the ring's allocator sizes its buffers from that loop's reads, unshared;
+        // the loops' failures count in one sum, this transport's
+        LongAdder failures = new LongAdder();
         IoHandlerFactory perLoop = executor -> IoUringIoHandler.newFactory(new IoUringIoHandlerConfig()
                 .setBufferRingConfig(IoUringBufferRingConfig.builder()
                         .bufferGroupId(READ_RING)
@@ -215,16 +222,16 @@ public record Transport(String name, Class<? extends ServerSocketChannel> server
                         // a buffer per read, as without a ring (incremental consumption, 6.12+, shares one
                         // buffer between the reads of several connections; not needed for correctness)
                         .incremental(false)
-                        .allocator(new RingAllocator(new IoUringAdaptiveBufferRingAllocator(buffers)))
+                        .allocator(new RingAllocator(new IoUringAdaptiveBufferRingAllocator(buffers), failures))
                         .build()))
                 .newHandler(executor);
         return new Transport("io_uring", IoUringServerSocketChannel.class, IoUringSocketChannel.class,
-                IoUringDatagramChannel.class, perLoop, reason);
+                IoUringDatagramChannel.class, perLoop, reason, failures);
     }
 
     private static Transport nio(String reason) {
         return new Transport("nio", NioServerSocketChannel.class, NioSocketChannel.class, NioDatagramChannel.class,
-                NioIoHandler.newFactory(), reason);
+                NioIoHandler.newFactory(), reason, new LongAdder());
     }
 
     private static IllegalStateException unavailable(String name, String why, String needs, Throwable cause) {

@@ -290,7 +290,12 @@ public final class AccessLog implements AutoCloseable {
         recycle(c);
     }
 
-    /** The chunks in order with one {@code writev} (more when the file takes part of them); a chunk not fully written counts as dropped. */
+    /**
+     * The chunks in order with one {@code writev} (more when the file takes part of them). When a
+     * write fails, the lines not in the file count as dropped: every line of the chunks not begun,
+     * and of a chunk the file took part of, those its written bytes do not hold whole (lines end
+     * with {@code \n}, which no line holds otherwise).
+     */
     private void writeGathered(List<Chunk> chunks) {
         ByteBuffer[] buffers = new ByteBuffer[chunks.size()];
         for (int i = 0; i < buffers.length; i++) {
@@ -310,12 +315,26 @@ public final class AccessLog implements AutoCloseable {
             for (int i = done; i < buffers.length; i++) {
                 lines += chunks.get(i).lines;
             }
+            if (done < buffers.length) {
+                lines -= wholeLines(chunks.get(done).bytes, buffers[done].position());
+            }
             dropped.increment(lines);
             WRITE_FAILED.warn("lines={} error=\"{}\"", lines, e.toString());
         }
         for (Chunk c : chunks) {
             recycle(c);
         }
+    }
+
+    /** The lines that end in {@code bytes[0, end)}. */
+    private static int wholeLines(byte[] bytes, int end) {
+        int n = 0;
+        for (int i = 0; i < end; i++) {
+            if (bytes[i] == '\n') {
+                n++;
+            }
+        }
+        return n;
     }
 
     private void recycle(Chunk c) {

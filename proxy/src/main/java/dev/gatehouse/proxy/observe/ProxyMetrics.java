@@ -15,6 +15,7 @@ import io.netty.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -41,6 +42,8 @@ import java.util.function.ToDoubleFunction;
  *       <td>ACKed / NACKed snapshots</td></tr>
  *   <tr><td>{@code gatehouse_channel_connected}</td><td>1 while connected to the controller (when a channel is bound)</td></tr>
  *   <tr><td>{@code gatehouse_access_log_dropped_total}</td><td>access-log lines dropped because the queue was full</td></tr>
+ *   <tr><td>{@code gatehouse_metrics_drain_late_total}</td><td>event loops that had not recorded their request timers
+ *       when a scrape's drain wait ran out ({@link #drainTimers()})</td></tr>
  *   <tr><td>{@code gatehouse_log_events_total{event}}</td><td>occurrences of a rate-limited log event ({@link RateLimitedLog}), written or not</td></tr>
  *   <tr><td>{@code gatehouse_log_suppressed_total{event}}</td><td>its lines not written because of the per-second limit</td></tr>
  * </table>
@@ -56,6 +59,7 @@ public final class ProxyMetrics {
     private final Counter applied;
     private final Counter refused;
     private final Counter accessLogDropped;
+    private final Counter drainLate;
     private final QueryRedaction redaction = new QueryRedaction();
     private volatile long version;
     /** in-flight adders by {@link #targetKey}; strongly held so a gauge never reads a collected one */
@@ -75,8 +79,10 @@ public final class ProxyMetrics {
     private long generation;
     /** The request-timer buffers of the loops {@link #attach}ed, drained by {@link #drainTimers()}. */
     private final List<TimerSamples> samples = new CopyOnWriteArrayList<>();
-    /** How long a scrape waits for the loops' drains. */
-    static final long DRAIN_WAIT_MILLIS = 2000;
+    /** How long a scrape waits for the loops' drains by default ({@code --metrics-drain-wait}). */
+    public static final Duration DEFAULT_DRAIN_WAIT = Duration.ofSeconds(2);
+    /** How long a scrape waits for the loops' drains, in all. */
+    private final Duration drainWait;
     private static final Logger LOG = LoggerFactory.getLogger(ProxyMetrics.class);
 
     /** The targets of one upstream as committed: the selector and its targets' keys ({@link #targetKey}). */
@@ -112,8 +118,21 @@ public final class ProxyMetrics {
     record Dropped(Set<String> holders, Set<String> services, Set<String> upstreams) {
     }
 
+    /** With a scrape waiting at most {@link #DEFAULT_DRAIN_WAIT} for the loops' drains. */
     public ProxyMetrics(MeterRegistry registry) {
+        this(registry, DEFAULT_DRAIN_WAIT);
+    }
+
+    /**
+     * @param drainWait how long a scrape waits, in all, for the loops attached to record their
+     *                  request timers ({@link #drainTimers()})
+     */
+    public ProxyMetrics(MeterRegistry registry, Duration drainWait) {
         this.registry = Objects.requireNonNull(registry, "registry");
+        this.drainWait = Objects.requireNonNull(drainWait, "drainWait");
+        if (drainWait.isNegative()) {
+            throw new IllegalArgumentException("drainWait: " + drainWait + " (expected: >= 0)");
+        }
         this.unmatched = new RouteMeters(new RouteMeters.Holder(registry, RouteMeters.NONE, RouteMeters.NONE), false);
         this.applyTime = Timer.builder("gatehouse.snapshot.apply").description("Validating, compiling and swapping in a snapshot")
                 .register(registry);
@@ -121,6 +140,9 @@ public final class ProxyMetrics {
         this.refused = Counter.builder("gatehouse.snapshots.refused").description("Snapshots refused (NACK)").register(registry);
         this.accessLogDropped = Counter.builder("gatehouse.access.log.dropped")
                 .description("Access-log lines dropped because the writer fell behind").register(registry);
+        this.drainLate = Counter.builder("gatehouse.metrics.drain.late")
+                .description("Event loops whose request timers a scrape could not wait for (recorded on their next drain)")
+                .register(registry);
         Gauge.builder("gatehouse.snapshot.version", this, m -> m.version).description("Version of the applied snapshot")
                 .register(registry);
         RateLimitedLog.bindTo(registry);
@@ -421,9 +443,10 @@ public final class ProxyMetrics {
 
     /**
      * Records every loop's waiting request-timer samples into their timers and returns when done:
-     * the timers then hold every request that finished before the call. Waits at most
-     * {@value #DRAIN_WAIT_MILLIS} ms in all (a loop stuck that long is logged, its samples stay for
-     * its next drain).
+     * the timers then hold every request that finished before the call. Waits at most the drain
+     * wait in all ({@link #DEFAULT_DRAIN_WAIT} unless set); a loop still busy then is logged
+     * ({@code event=metrics.drain_late}) and counted ({@code gatehouse_metrics_drain_late_total}),
+     * its samples stay for its next drain.
      */
     public void drainTimers() {
         if (samples.isEmpty()) {
@@ -433,7 +456,7 @@ public final class ProxyMetrics {
         for (TimerSamples s : samples) {
             pending.add(s.drainSoon());
         }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_WAIT_MILLIS);
+        long deadline = System.nanoTime() + drainWait.toNanos();
         for (int i = 0; i < pending.size(); i++) {
             long left = deadline - System.nanoTime();
             boolean done;
@@ -444,8 +467,9 @@ public final class ProxyMetrics {
                 return;
             }
             if (!done) {
+                drainLate.increment();
                 LOG.warn("event=metrics.drain_late loop={} waited_ms={} fix=\"the event loop is busy or blocked; "
-                        + "the request timers it holds are recorded on its next drain\"", samples.get(i).loop(), DRAIN_WAIT_MILLIS);
+                        + "the request timers it holds are recorded on its next drain\"", samples.get(i).loop(), drainWait.toMillis());
             }
         }
     }

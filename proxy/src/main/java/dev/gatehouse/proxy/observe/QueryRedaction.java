@@ -21,37 +21,36 @@ import java.util.Set;
  * written as sent, as nginx and Envoy do.
  *
  * <p>Thread-safe: {@link #add} runs on the thread that applies snapshots, {@link #apply} on the
- * access log's thread; the set is copied on write and read through one volatile field.
+ * access log's thread; the names are copied on write into one immutable holder and read through
+ * one volatile field, once per target.
  */
 public final class QueryRedaction {
     /** What a redacted value reads as; Kong's log serializer writes the same word. */
     public static final String MARKER = "REDACTED";
 
-    private volatile Set<String> names = Set.of();
-    /** The names that are plain ASCII (all in practice): what a plain ASCII parameter name is compared with in place. */
-    private volatile String[] asciiNames = {};
+    /** Every name and its plain ASCII subset, published together by one volatile write. */
+    private volatile Names names = Names.NONE;
 
     /** Redacts these parameter names from now on (case-insensitive). */
     public synchronized void add(Collection<String> keyNames) {
         Set<String> next = null;
         for (String n : keyNames) {
             String lower = n.toLowerCase(Locale.ROOT);
-            if (!names.contains(lower)) {
+            if (!names.all().contains(lower)) {
                 if (next == null) {
-                    next = new HashSet<>(names);
+                    next = new HashSet<>(names.all());
                 }
                 next.add(lower);
             }
         }
         if (next != null) {
-            asciiNames = next.stream().filter(QueryRedaction::isAscii).toArray(String[]::new);
-            names = Set.copyOf(next);
+            names = Names.of(next);
         }
     }
 
     /** The names redacted, lower case. */
     public Set<String> names() {
-        return names;
+        return names.all();
     }
 
     /** The request-target as the access log writes it; null for null. */
@@ -59,10 +58,11 @@ public final class QueryRedaction {
         if (target == null) {
             return null;
         }
+        Names redacted = names; // one read: every pair of this target is judged by the same names
         int end = target.indexOf('#');
         if (end < 0 && target.startsWith("/")) {
             int q = target.indexOf('?');
-            if (q < 0 || !redactsAny(target, q + 1, target.length())) {
+            if (q < 0 || !pairs(target, q + 1, target.length(), redacted, null)) {
                 return target; // origin-form, nothing to redact (most requests): nothing to copy, no allocation
             }
         }
@@ -79,19 +79,7 @@ public final class QueryRedaction {
             return out.toString();
         }
         out.append('?');
-        Set<String> redacted = names;
-        int start = q + 1;
-        while (start <= end) {
-            int stop = start;
-            while (stop < end && target.charAt(stop) != '&' && target.charAt(stop) != ';') {
-                stop++;
-            }
-            appendPair(out, target, start, stop, redacted);
-            if (stop < end) {
-                out.append(target.charAt(stop));
-            }
-            start = stop + 1;
-        }
+        pairs(target, q + 1, end, redacted, out);
         return out.toString();
     }
 
@@ -111,55 +99,81 @@ public final class QueryRedaction {
         out.append(target, 0, end);
     }
 
-    /** A pair without a value ({@code apikey}, {@code apikey=}) is written as sent: there is nothing to hide. */
-    private void appendPair(StringBuilder out, String target, int start, int stop, Set<String> redacted) {
-        if (!redacts(target, start, stop, redacted)) {
-            out.append(target, start, stop);
-            return;
+    /**
+     * Walks the pairs of the query {@code target[from, end)}, split at {@code &} and {@code ;}, and
+     * answers whether any has its value redacted. With {@code out} null it only answers, stopping
+     * at the first such pair and allocating nothing; with {@code out} it appends every pair as the
+     * log writes it, separators included. A pair without a value ({@code apikey}, {@code apikey=})
+     * is written as sent: there is nothing to hide.
+     */
+    private static boolean pairs(String target, int from, int end, Names redacted, StringBuilder out) {
+        if (out == null && redacted.all().isEmpty()) {
+            return false;
         }
-        out.append(target, start, target.indexOf('=', start) + 1).append(MARKER);
-    }
-
-    /** True when a pair of the query {@code target[from, end)} has its value redacted. */
-    private boolean redactsAny(String target, int from, int end) {
-        Set<String> redacted = names;
+        boolean any = false;
         int start = from;
-        while (start <= end && !redacted.isEmpty()) {
+        while (start <= end) {
             int stop = start;
             while (stop < end && target.charAt(stop) != '&' && target.charAt(stop) != ';') {
                 stop++;
             }
-            if (redacts(target, start, stop, redacted)) {
-                return true;
+            boolean redact = redacted.redacts(target, start, stop);
+            if (out == null) {
+                if (redact) {
+                    return true;
+                }
+            } else {
+                if (redact) {
+                    out.append(target, start, target.indexOf('=', start) + 1).append(MARKER);
+                } else {
+                    out.append(target, start, stop);
+                }
+                if (stop < end) {
+                    out.append(target.charAt(stop));
+                }
             }
+            any |= redact;
             start = stop + 1;
         }
-        return false;
+        return any;
     }
 
     /**
-     * True when the pair {@code target[start, stop)} has a value and a redacted name. A plain ASCII
-     * name without escapes is compared in place, ignoring case (what lower-casing it would match);
-     * any other is decoded and lower-cased first.
+     * The names redacted, lower case, and those of them that are plain ASCII (all in practice): what
+     * a plain ASCII parameter name is compared with in place. Immutable, so a reader of the one
+     * field sees both of the same {@link #add}.
      */
-    private boolean redacts(String target, int start, int stop, Set<String> redacted) {
-        int eq = target.indexOf('=', start);
-        if (eq < 0 || eq + 1 >= stop || redacted.isEmpty()) {
+    private record Names(Set<String> all, String[] ascii) {
+        static final Names NONE = new Names(Set.of(), new String[0]);
+
+        static Names of(Set<String> names) {
+            return new Names(Set.copyOf(names), names.stream().filter(QueryRedaction::isAscii).toArray(String[]::new));
+        }
+
+        /**
+         * True when the pair {@code target[start, stop)} has a value and a redacted name. A plain
+         * ASCII name without escapes is compared in place, ignoring case (what lower-casing it would
+         * match); any other is decoded and lower-cased first.
+         */
+        boolean redacts(String target, int start, int stop) {
+            int eq = target.indexOf('=', start);
+            if (eq < 0 || eq + 1 >= stop || all.isEmpty()) {
+                return false;
+            }
+            for (int i = start; i < eq; i++) {
+                char c = target.charAt(i);
+                if (c >= 0x80 || c == '%' || c == '+') {
+                    return all.contains(QueryParameters.decode(target.substring(start, eq)).toLowerCase(Locale.ROOT));
+                }
+            }
+            int n = eq - start;
+            for (String name : ascii) {
+                if (name.length() == n && target.regionMatches(true, start, name, 0, n)) {
+                    return true;
+                }
+            }
             return false;
         }
-        for (int i = start; i < eq; i++) {
-            char c = target.charAt(i);
-            if (c >= 0x80 || c == '%' || c == '+') {
-                return redacted.contains(QueryParameters.decode(target.substring(start, eq)).toLowerCase(Locale.ROOT));
-            }
-        }
-        int n = eq - start;
-        for (String name : asciiNames) {
-            if (name.length() == n && target.regionMatches(true, start, name, 0, n)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static boolean isAscii(String s) {

@@ -312,6 +312,34 @@ class AccessLogQueueTest {
         assertThat(metrics.accessLogDropped().count()).isEqualTo(40.0);
     }
 
+    /**
+     * A disk that fills up in the middle of a gathering write: the file takes the first chunks and
+     * part of the next, then fails. The lines whole in the file are not counted as dropped; every
+     * other line is, the one cut in two included.
+     */
+    @Test
+    void aWriteThatFailsPartWayCountsOnlyTheLinesNotWritten(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path path = dir.resolve("access.log");
+        int capacity = 4096 + 2048; // a 4 KiB chunk holds whole lines only, so the file ends inside the second
+        AccessLog log = new AccessLog(new FullDiskFile(path, capacity), metrics.accessLogDropped(), 64, 4096, 3_600_000);
+        RequestObserver observer = new RequestObserver(metrics, log);
+        observer.attach(loops);
+        int total = 60; // about 5 chunks
+        finishOn(loops.next(), observer, log, false, ids("w", total));
+        observer.close();
+
+        byte[] written = java.nio.file.Files.readAllBytes(path);
+        assertThat(written).hasSize(capacity);
+        String text = new String(written, StandardCharsets.UTF_8);
+        List<String> whole = text.substring(0, text.lastIndexOf('\n') + 1).lines().toList();
+        assertThat(whole.size()).as("more lines in the file than the first chunk's").isGreaterThan(4096 / whole.get(0).length());
+        for (int i = 0; i < whole.size(); i++) {
+            assertThat(whole.get(i)).contains("\"request_id\":\"w" + i + "\"").endsWith("}");
+        }
+        assertThat(metrics.accessLogDropped().count()).isEqualTo(total - whole.size());
+    }
+
     private static boolean awaitUninterruptibly(CountDownLatch latch) {
         try {
             return latch.await(10, TimeUnit.SECONDS);

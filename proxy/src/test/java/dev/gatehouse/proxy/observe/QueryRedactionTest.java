@@ -6,6 +6,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -79,5 +82,40 @@ class QueryRedactionTest {
         r.add(List.of("apikey"));
         assertThat(r.names()).isEqualTo(Set.of("apikey", "token"));
         assertThat(r.apply("/a?token=t&apikey=k")).isEqualTo("/a?token=REDACTED&apikey=REDACTED");
+    }
+
+    /**
+     * Names added while requests are logged: a line judges all its pairs by the same names (both
+     * pairs of one name redacted, or neither), and a name is redacted in every line formatted after
+     * its {@code add} returned.
+     */
+    @Test
+    void namesAddedWhileRequestsRunAreAppliedWholePerLine() throws Exception {
+        QueryRedaction r = new QueryRedaction();
+        int count = 2_000;
+        AtomicInteger added = new AtomicInteger(-1);
+        AtomicReference<String> failure = new AtomicReference<>();
+        Thread reader = new Thread(() -> {
+            while (added.get() < count - 1 && failure.get() == null) {
+                int known = added.get();
+                int i = ThreadLocalRandom.current().nextInt(count);
+                String target = "/a?k" + i + "=v&x=1&K" + i + "=v";
+                String logged = r.apply(target);
+                String whole = "/a?k" + i + "=REDACTED&x=1&K" + i + "=REDACTED";
+                boolean ok = i <= known ? logged.equals(whole) : logged.equals(target) || logged.equals(whole);
+                if (!ok) {
+                    failure.set(target + " -> " + logged + " (names added up to k" + known + ")");
+                }
+            }
+        });
+        reader.start();
+        for (int i = 0; i < count; i++) {
+            r.add(List.of("k" + i));
+            added.set(i);
+        }
+        reader.join(10_000);
+        assertThat(reader.isAlive()).isFalse();
+        assertThat(failure.get()).isNull();
+        assertThat(r.names()).hasSize(count);
     }
 }

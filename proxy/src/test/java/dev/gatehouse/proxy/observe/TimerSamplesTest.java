@@ -8,6 +8,12 @@ import io.netty.channel.EventLoop;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -116,5 +122,61 @@ class TimerSamplesTest {
         group.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
         metrics.drainTimers();
         assertThat(latency("ns/a").count()).isEqualTo(5);
+    }
+
+    /**
+     * A loop kept busy past the drain wait ({@code --metrics-drain-wait}, here 200 ms): the scrape
+     * returns after the wait, not after the loop, and the late loop is counted once and logged once;
+     * its samples reach the timers on its next drain.
+     */
+    @Test
+    void aScrapeWaitsNoLongerThanTheDrainWaitForABusyLoop() throws Exception {
+        PrometheusMeterRegistry own = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ProxyMetrics waiting = new ProxyMetrics(own, Duration.ofMillis(200));
+        DefaultEventLoopGroup busy = new DefaultEventLoopGroup(1);
+        CountDownLatch release = new CountDownLatch(1);
+        PrintStream original = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        try {
+            waiting.attach(busy);
+            RouteMetersFactory f = waiting.factory();
+            RouteMeters a = f.route("ns/a", "ns/s", null, null, null);
+            f.commit();
+            EventLoop loop = busy.next();
+            answer(loop, a, 3);
+            CountDownLatch blocking = new CountDownLatch(1);
+            loop.execute(() -> {
+                blocking.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertThat(blocking.await(10, TimeUnit.SECONDS)).isTrue();
+            System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            long start = System.nanoTime();
+            String text = waiting.scrape();
+            long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            System.setErr(original);
+
+            assertThat(tookMillis).as("the scrape waited the drain wait, not the loop").isBetween(200L, 1_500L);
+            assertThat(text).contains("gatehouse_metrics_drain_late_total 1.0");
+            assertThat(own.get("gatehouse.metrics.drain.late").counter().count()).isEqualTo(1);
+            List<String> late = captured.toString(StandardCharsets.UTF_8).lines()
+                    .filter(l -> l.contains("event=metrics.drain_late")).toList();
+            assertThat(late).hasSize(1);
+            assertThat(late.get(0)).contains("waited_ms=200");
+
+            release.countDown();
+            waiting.drainTimers();
+            assertThat(own.get("gatehouse.request.duration").tag("route", "ns/a").timer().count())
+                    .as("recorded on the loop's next drain").isEqualTo(3);
+            assertThat(own.get("gatehouse.metrics.drain.late").counter().count()).isEqualTo(1);
+        } finally {
+            System.setErr(original);
+            release.countDown();
+            busy.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+        }
     }
 }
