@@ -47,7 +47,9 @@ class DockerfileTest {
         assertThat(((Map<?, ?>) values.get("controller")).get("javaOpts")).as("controller.javaOpts")
                 .isEqualTo(TuningChartTest.DEFAULT_JAVA_OPTS);
         assertThat(((Map<?, ?>) values.get("proxy")).get("javaOpts")).as("proxy.javaOpts")
-                .isEqualTo(TuningChartTest.DEFAULT_JAVA_OPTS + " -Xmn64m").isEqualTo(TuningChartTest.PROXY_JAVA_OPTS);
+                .as("the image's defaults with the serial collector and a fixed young generation")
+                .isEqualTo(TuningChartTest.DEFAULT_JAVA_OPTS.replace("-XX:+UseParallelGC", "-XX:+UseSerialGC") + " -Xmn64m")
+                .isEqualTo(TuningChartTest.PROXY_JAVA_OPTS);
     }
 
     /**

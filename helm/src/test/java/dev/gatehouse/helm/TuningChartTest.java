@@ -28,8 +28,8 @@ class TuningChartTest {
     static final Path TUNING = Path.of("src/test/resources/values-tuning.yaml");
     static final String DEFAULT_JAVA_OPTS = "-XX:+UseParallelGC -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
             + " -XX:SharedArchiveFile=" + DockerfileTest.ARCHIVE;
-    /** The proxy's: the image's defaults and a fixed young generation (docs/decisions.md, "The proxy's JVM flags"). */
-    static final String PROXY_JAVA_OPTS = DEFAULT_JAVA_OPTS + " -Xmn64m";
+    /** The proxy's: the image's defaults with the serial collector and a fixed young generation (docs/decisions.md, "The proxy's JVM flags"). */
+    static final String PROXY_JAVA_OPTS = DEFAULT_JAVA_OPTS.replace("-XX:+UseParallelGC", "-XX:+UseSerialGC") + " -Xmn64m";
     static final String DIGEST = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     static PodSpec pod(List<HasMetadata> objects, String name) {
@@ -79,7 +79,8 @@ class TuningChartTest {
         assertThat(out).contains("Picked up JDK_JAVA_OPTIONS: " + PROXY_JAVA_OPTS)
                 .containsPattern("size_t NewSize\\s+= " + 64 * 1024 * 1024)
                 .containsPattern("size_t MaxNewSize\\s+= " + 64 * 1024 * 1024)
-                .containsPattern("bool UseParallelGC\\s+= true")
+                .containsPattern("bool UseSerialGC\\s+= true")
+                .containsPattern("bool UseParallelGC\\s+= false")
                 .containsPattern("double MaxRAMPercentage\\s+= 75")
                 .containsPattern("bool ExitOnOutOfMemoryError\\s+= true")
                 .containsPattern("ccstr SharedArchiveFile\\s+= " + DockerfileTest.ARCHIVE);
