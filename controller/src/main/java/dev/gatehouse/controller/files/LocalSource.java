@@ -27,16 +27,24 @@ import java.util.Set;
  * Local mode's stand-in for the informers: watches a directory, and on any change reads it,
  * adds the generated keys, translates and publishes the snapshot (unchanged snapshots are not
  * published). The file system's notification wakes it at once ({@link DirectoryWatch}), and a
- * scan every {@link #POLL} sees changed, added and removed files whatever editor wrote them and
- * wherever notifications do not come. A change is read once the directory has stayed the same for
+ * scan every {@link #WATCHED_POLL} (every {@link #POLL} where notifications cannot be had) sees
+ * changed, added and removed files whatever editor wrote them and whatever notifications missed. A change is read once the directory has stayed the same for
  * {@link #SETTLE} ({@code gatehouse local --settle}), so a file caught between its truncation and its write (which is valid YAML:
  * empty, or a prefix) is not served; a file that is not valid YAML keeps its last good objects, so
  * a half-saved file never takes routes down; every problem is logged once. A reload reads and
  * parses only the files whose bytes changed.
  */
 public final class LocalSource implements AutoCloseable {
-    /** How often the directory is scanned when no notification comes. */
+    /** How often the directory is scanned when the file system offers no notification. */
     public static final Duration POLL = Duration.ofMillis(100);
+    /**
+     * How often it is scanned with notifications, for a change they missed (an overflow, a file
+     * system that accepts a watch and sends nothing). Each scan wakes a thread on the proxy's cores
+     * and lists, stats and hashes the directory: at {@link #POLL}, ten times a second, that was a
+     * preemption of the event loop every 100 ms under load (docs/decisions.md, "The p99 at 32
+     * connections: a proxy in service").
+     */
+    public static final Duration WATCHED_POLL = Duration.ofSeconds(1);
     /**
      * How long the directory must stay the same, after a change is seen, before it is read: each
      * write of a file being saved wakes the poller and starts the wait again. An editor's
@@ -169,7 +177,7 @@ public final class LocalSource implements AutoCloseable {
     }
 
     /**
-     * Scans when woken by a change or every {@link #POLL}; a state that differs from the one served
+     * Scans when woken by a change or every {@link #WATCHED_POLL} ({@link #POLL} without a watch); a state that differs from the one served
      * is read once it has stayed the same for {@link #SETTLE} (scanned again then, or earlier when
      * another write wakes it, which starts the wait again).
      */
@@ -178,7 +186,7 @@ public final class LocalSource implements AutoCloseable {
         long settleBy = 0;
         while (!closed) {
             try {
-                watch.await(settling == null ? POLL.toNanos() : settleBy - System.nanoTime());
+                watch.await(settling == null ? (watch.watching() ? WATCHED_POLL : POLL).toNanos() : settleBy - System.nanoTime());
                 if (closed) {
                     return;
                 }
