@@ -34,6 +34,8 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private Deadlines deadlines;
     long idleSinceNanos;
     int requests;
+    /** The requests this connection carries before the pool closes it ({@link UpstreamPool#requestLimit}); unused on an HTTP/2 stream. */
+    int requestLimit = Integer.MAX_VALUE;
 
     UpstreamHandler(Connector pool, String key) {
         this(pool, key, null);

@@ -23,6 +23,8 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -32,11 +34,20 @@ import java.util.concurrent.TimeUnit;
  * Connections are keyed by target address ({@code host:port}), so targets that stay across
  * snapshot swaps keep theirs. An idle connection keeps one read pending, so a close by the target
  * removes it at once; one idle longer than {@link #IDLE_TIMEOUT_NANOS} (by default), or one that served
- * {@link #MAX_REQUESTS} requests, is closed.
+ * its share of requests (between 90 % and all of {@link #MAX_REQUESTS}, drawn per connection:
+ * {@link #requestLimit}), is closed.
  */
 public final class UpstreamPool implements Connector {
     static final long IDLE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
     static final int MAX_REQUESTS = 10_000;
+    /**
+     * How far below {@link #MAX_REQUESTS} a connection's own limit may be drawn, as a fraction of it.
+     * Connections opened together (a pool filling at the start of a load, or after an idle spell)
+     * would otherwise all reach the limit within a few requests of each other, and be closed and
+     * opened again together: a burst of closes and connects on the loop at once, each of them through
+     * code the steady state rarely runs (docs/decisions.md, "The p99 at 32 connections: a proxy in service").
+     */
+    static final double LIMIT_SPREAD = 0.1;
     /**
      * A target's queue left empty for this many idle timeouts (10 minutes by default) is dropped: a
      * target known by DNS name has one queue per address, and addresses that stop being returned
@@ -58,6 +69,7 @@ public final class UpstreamPool implements Connector {
     private final ScheduledFuture<?> reaper;
     private final long idleTimeoutNanos;
     private final long forgetEmptyNanos;
+    private final int maxRequests;
     private final Http2Pool http2;
 
     /**
@@ -65,14 +77,23 @@ public final class UpstreamPool implements Connector {
      * @param h2Tls the same trust offering only {@code h2} by ALPN, for grpcs services ({@link Http2Pool#alpn})
      */
     public UpstreamPool(EventLoop loop, Transport transport, SslContext tls, SslContext h2Tls) {
-        this(loop, transport, tls, h2Tls, IDLE_TIMEOUT_NANOS);
+        this(loop, transport, tls, h2Tls, IDLE_TIMEOUT_NANOS, MAX_REQUESTS);
     }
 
     /** @param idleTimeoutNanos how long an HTTP/1.1 connection may stay idle; checked every 5 s, or as often when shorter */
     UpstreamPool(EventLoop loop, Transport transport, SslContext tls, SslContext h2Tls, long idleTimeoutNanos) {
+        this(loop, transport, tls, h2Tls, idleTimeoutNanos, MAX_REQUESTS);
+    }
+
+    /** @param maxRequests the most requests a connection carries; each draws its own limit at most {@link #LIMIT_SPREAD} below */
+    UpstreamPool(EventLoop loop, Transport transport, SslContext tls, SslContext h2Tls, long idleTimeoutNanos, int maxRequests) {
         if (idleTimeoutNanos <= 0) {
             throw new IllegalArgumentException("idleTimeoutNanos: " + idleTimeoutNanos + " (expected: > 0)");
         }
+        if (maxRequests < 1) {
+            throw new IllegalArgumentException("maxRequests: " + maxRequests + " (expected: >= 1)");
+        }
+        this.maxRequests = maxRequests;
         this.loop = loop;
         this.idleTimeoutNanos = idleTimeoutNanos;
         this.forgetEmptyNanos = FORGET_EMPTY_QUEUE_TIMEOUTS * idleTimeoutNanos;
@@ -150,10 +171,17 @@ public final class UpstreamPool implements Connector {
                 }
                 UpstreamCodec codec = new UpstreamCodec();
                 ch.pipeline().addLast("codec", codec);
-                ch.pipeline().addLast("upstream", new UpstreamHandler(pool, key, codec));
+                UpstreamHandler handler = new UpstreamHandler(pool, key, codec);
+                handler.requestLimit = requestLimit(maxRequests, ThreadLocalRandom.current());
+                ch.pipeline().addLast("upstream", handler);
             }
         });
         return bootstrap.connect(peer.address());
+    }
+
+    /** A connection's own request limit: {@code max} less up to {@link #LIMIT_SPREAD} of it, evenly drawn. */
+    static int requestLimit(int max, Random random) {
+        return max - random.nextInt((int) (max * LIMIT_SPREAD) + 1);
     }
 
     /**
@@ -172,7 +200,7 @@ public final class UpstreamPool implements Connector {
             ch.close();
             return;
         }
-        if (h == null || !ch.isActive() || h.requests >= MAX_REQUESTS || !ch.eventLoop().equals(loop)) {
+        if (h == null || !ch.isActive() || h.requests >= h.requestLimit || !ch.eventLoop().equals(loop)) {
             ch.close();
             return;
         }

@@ -13,6 +13,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
@@ -123,6 +127,55 @@ class UpstreamPoolTest {
         awaitOnLoop(() -> !pool.knows(key), 10);
         assertThat(System.nanoTime() - beforeRelease).as("dropped no sooner than 20 idle timeouts after the release")
                 .isGreaterThan(TimeUnit.SECONDS.toNanos(2));
+    }
+
+    /**
+     * Each connection carries its own share of requests, between 90 % and all of the limit, so
+     * connections opened together are not all closed and opened again together.
+     */
+    @Test
+    void eachConnectionIsClosedAtItsOwnRequestLimitWithinTheSpread() throws Exception {
+        onLoop(() -> {
+            pool.close();
+            return null;
+        });
+        pool = onLoop(() -> new UpstreamPool(loop, transport, null, null, TimeUnit.SECONDS.toNanos(30), 100));
+        String key = UpstreamPool.key(peer, false);
+        Set<Integer> limits = new HashSet<>();
+        for (int i = 0; i < 8; i++) {
+            Channel ch = onLoop(() -> pool.connect(peer, false, 5_000)).sync().channel();
+            assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo("open");
+            UpstreamHandler h = ch.pipeline().get(UpstreamHandler.class);
+            int limit = onLoop(() -> h.requestLimit);
+            assertThat(limit).as("connection %d's limit", i).isBetween(90, 100);
+            limits.add(limit);
+            // one request short of its limit it goes back to the pool; at its limit it is closed
+            assertThat(onLoop(() -> {
+                h.requests = limit - 1;
+                pool.release(ch, true);
+                return pool.acquire(key);
+            })).isSameAs(ch);
+            onLoop(() -> {
+                h.requests = limit;
+                pool.release(ch, true);
+                return null;
+            });
+            assertThat(seen.poll(5, TimeUnit.SECONDS)).as("closed at its limit").isEqualTo("closed");
+            assertThat(onLoop(() -> pool.idleCount(key))).isZero();
+        }
+        assertThat(limits).as("drawn per connection, not one for all").hasSizeGreaterThan(1);
+    }
+
+    @Test
+    void theLimitsAreSpreadEvenlyOverTheTopTenthOfTheMaximum() {
+        Random random = new Random(13);
+        Map<Integer, Integer> counts = new HashMap<>();
+        for (int i = 0; i < 100_000; i++) {
+            counts.merge(UpstreamPool.requestLimit(UpstreamPool.MAX_REQUESTS, random), 1, Integer::sum);
+        }
+        assertThat(counts.keySet()).allSatisfy(n -> assertThat(n).isBetween(9_000, 10_000));
+        assertThat(counts).containsKeys(9_000, 10_000).hasSize(1_001);
+        assertThat(UpstreamPool.requestLimit(1, random)).as("a limit of one stays one").isEqualTo(1);
     }
 
     private void awaitOnLoop(Callable<Boolean> condition) throws Exception {
