@@ -25,7 +25,11 @@ fi
 
 WORK=$(mktemp -d /tmp/gatehouse-bench.XXXXXX)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+# GATEHOUSE_BENCH_KEEP=1 keeps the scratch directory (logs, JFR recordings, wrk and h2load output) and prints where.
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+  if [ -n "${GATEHOUSE_BENCH_KEEP:-}" ]; then echo "bench: kept $WORK" >&2; else rm -rf "$WORK"; fi
+}
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
@@ -122,6 +126,27 @@ wrk_stats() {
 # stall"). nginx and HAProxy have no JIT; they get the same warm-up for symmetry.
 warm_connections() {
   taskset -c 1 wrk -t1 -c"${3:-32}" -d"$2"s -H "Connection: close" "$1" >/dev/null 2>&1
+}
+
+# The warm-up's last part (warm_after_idle seconds url...): a pause past Gatehouse's upstream idle
+# timeout (30 s, reaped every 5 s), then on each url 5 s of load and six loads of one second, from
+# core 1. A proxy in service has been through idle spells and client closes many times: its pool
+# closed idle connections (a cancelled read on each) and reconnected under load, clients closed their
+# keep-alive connections (the end of every load here), its timers rotated after a pause, and the JIT
+# has compiled those branches in. A warm-up of one or two loads had not, so the measured loads took
+# them: the end of a load threw away compiled code of the read and write paths (uncommon traps in
+# `AbstractUnsafe.write`, `doBeginRead`, `ClientIdle`, the cancelled-read branch of `readComplete`),
+# and the next load's first second ran them in the interpreter while C2 compiled them again on the
+# loop's core (`handle` 130 ms): docs/decisions.md, "The p99 at 32 connections: a proxy in service".
+# What a just-started proxy does is measured on its own by bench/tail.sh and bench/startup.sh. nginx
+# and HAProxy get the same pause and loads.
+warm_after_idle() {
+  local idle=$1 url i; shift
+  sleep "$idle"
+  for url in "$@"; do
+    taskset -c 1 wrk -t1 -c32 -d5s "$url" >/dev/null 2>&1
+    for i in 1 2 3 4 5 6; do taskset -c 1 wrk -t1 -c32 -d1s "$url" >/dev/null 2>&1; done
+  done
 }
 
 # A wrk script (path on stdout) that prints the 99.9th latency percentile in microseconds once, at

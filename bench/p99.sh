@@ -9,7 +9,8 @@
 # A SETTING is a label and JVM flags, "label=-XX:+UseParallelGC -Xmn64m ..."; without any, one
 # Gatehouse with the chart's flags (lib.sh's GATEHOUSE_BENCH_JVM). Every peer's warm-up ends with
 # 5 s of one request per connection (lib.sh's warm_connections), so its connection set-up is compiled
-# as its requests are; a label ending in "+cold" skips that (the A/B that found the start-of-load stall). Same layout as bench/run.sh:
+# as its requests are, then 40 s idle and loads again (lib.sh's warm_after_idle, as bench/run.sh);
+# a label ending in "+cold" skips both (the A/B that found the start-of-load stall). Same layout as bench/run.sh:
 # gateways pinned to core 0, h2load (HTTP/1.1, one request in flight per connection) and the two
 # replicas to core 1. Per load it records:
 #   - every request's start and latency (h2load), cut into the first second and the rest (the
@@ -106,6 +107,11 @@ for peer in "${PEERS[@]}"; do
   done
   [[ $peer == *+cold ]] || warm_connections "${URL[$peer]}" 5 "$CONNECTIONS"
 done
+# then an idle spell and a load again, as bench/run.sh does (lib.sh's warm_after_idle); "+cold" peers skip it
+AFTER_IDLE=()
+for peer in "${PEERS[@]}"; do [[ $peer == *+cold ]] || AFTER_IDLE+=("${URL[$peer]%"$URLPATH"}/"); done
+echo "bench: idle for 40s, then 5s and six 1s loads on each peer" >&2
+warm_after_idle 40 "${AFTER_IDLE[@]}"
 
 LOADS="$WORK/loads.tsv"; : > "$LOADS"
 for round in $(seq 1 "$ROUNDS"); do
