@@ -4,12 +4,12 @@
 # what happened at the same moments recorded, so the slowest requests can be matched with it.
 #
 #   bench/p99.sh [--rounds N] [--duration SECONDS] [--warmup SECONDS] [--connections C] [--path PATH]
-#                [--no-jfr] [--sched] [--priority NICE] [--out FILE] [SETTING ...]
+#                [--no-jfr] [--sched] [--priority NICE] [--gap SECONDS] [--out FILE] [SETTING ...]
 #
 # A SETTING is a label and JVM flags, "label=-XX:+UseParallelGC -Xmn64m ..."; without any, one
 # Gatehouse with the chart's flags (lib.sh's GATEHOUSE_BENCH_JVM). Every peer's warm-up ends with
 # 5 s of one request per connection (lib.sh's warm_connections), so its connection set-up is compiled
-# as its requests are, then 40 s idle and loads again (lib.sh's warm_after_idle, as bench/run.sh);
+# as its requests are, then twice 40 s idle and loads again (lib.sh's warm_after_idle, as bench/run.sh);
 # a label ending in "+cold" skips both (the A/B that found the start-of-load stall). Same layout as bench/run.sh:
 # gateways pinned to core 0, h2load (HTTP/1.1, one request in flight per connection) and the two
 # replicas to core 1. Per load it records:
@@ -28,16 +28,18 @@
 # that nice value (-10: about nine times the weight of another group; Linux's autogroups share the
 # cores between sessions first), so that other work on a shared machine takes less of the cores
 # from both gateways alike; the JVM's threads still share core 0 among themselves as in a pod.
+# --gap idles that long before every load, so each peer's loads are further apart (bench/run.sh's
+# are ~90 s apart per peer and path: past nginx's 60 s upstream keepalive timeout and Gatehouse's).
 # Prints a markdown report (and appends it to --out when given). Not a test: run it on demand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ARGS=("$@")
-ROUNDS=3; DURATION=10; WARMUP=30; CONNECTIONS=32; URLPATH=/; JFR=1; SCHED=0; OUT=""; PRIORITY=""; SETTINGS=()
+ROUNDS=3; DURATION=10; WARMUP=30; CONNECTIONS=32; URLPATH=/; JFR=1; SCHED=0; OUT=""; PRIORITY=""; GAP=0; SETTINGS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) ROUNDS=$2; shift 2;; --duration) DURATION=$2; shift 2;; --warmup) WARMUP=$2; shift 2;;
     --connections) CONNECTIONS=$2; shift 2;; --path) URLPATH=$2; shift 2;; --no-jfr) JFR=0; shift;;
-    --sched) SCHED=1; shift;; --out) OUT=$2; shift 2;; --priority) PRIORITY=$2; shift 2;;
+    --sched) SCHED=1; shift;; --out) OUT=$2; shift 2;; --priority) PRIORITY=$2; shift 2;; --gap) GAP=$2; shift 2;;
     -*) echo "unknown option $1" >&2; exit 2;;
     *) SETTINGS+=("$1"); shift;;
   esac
@@ -49,6 +51,7 @@ fi
 COMMAND="bench/p99.sh --rounds $ROUNDS --duration $DURATION --warmup $WARMUP --connections $CONNECTIONS --path $URLPATH"
 [ "$JFR" = 1 ] || COMMAND+=" --no-jfr"
 [ -z "$PRIORITY" ] || COMMAND+=" --priority $PRIORITY"
+[ "$GAP" = 0 ] || COMMAND+=" --gap $GAP"
 
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
@@ -107,16 +110,17 @@ for peer in "${PEERS[@]}"; do
   done
   [[ $peer == *+cold ]] || warm_connections "${URL[$peer]}" 5 "$CONNECTIONS"
 done
-# then an idle spell and a load again, as bench/run.sh does (lib.sh's warm_after_idle); "+cold" peers skip it
+# then two idle spells, each followed by loads, as bench/run.sh does (lib.sh's warm_after_idle); "+cold" peers skip it
 AFTER_IDLE=()
 for peer in "${PEERS[@]}"; do [[ $peer == *+cold ]] || AFTER_IDLE+=("${URL[$peer]%"$URLPATH"}/"); done
-echo "bench: idle for 40s, then 5s and six 1s loads on each peer" >&2
+echo "bench: twice idle for 40s, then 5s and six 1s loads on each peer" >&2
 warm_after_idle 40 "${AFTER_IDLE[@]}"
 
 LOADS="$WORK/loads.tsv"; : > "$LOADS"
 for round in $(seq 1 "$ROUNDS"); do
   for peer in "${PEERS[@]}"; do
     pid=${PID[$peer]}; log="$WORK/$peer-$round.log"
+    sleep "$GAP"
     python3 bench/threads.py snapshot "$pid" > "$WORK/before.json"
     sched=""
     if [ "$SCHED" = 1 ] && [ "$round" = 1 ]; then

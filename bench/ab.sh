@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# An A/B of Gatehouse settings with bench/run.sh's client and layout: nginx and one Gatehouse per
+# setting (JVM flags, Netty's -D properties among them), loaded by wrk at 32 connections on `/` and
+# `/profile` in interleaved rounds, each Gatehouse's p50 / p99 / p99.9 and requests per core paired
+# with nginx's of the same round. Shorter than run.sh (no HAProxy, no one-connection rounds, no page),
+# so a change aimed at one figure can be tried against the same client run.sh reports with.
+#
+#   bench/ab.sh [--rounds N] [--duration SECONDS] [--warmup SECONDS] [--connections C] [--gap SECONDS]
+#               [--out FILE] [SETTING ...]
+#
+# A SETTING is a label and JVM flags, "label=-XX:+UseSerialGC -Dio.netty.iouring.ringSize=16";
+# without any, one Gatehouse with the chart's flags (lib.sh's GATEHOUSE_BENCH_JVM). GATEHOUSE_JAR
+# names the build (lib.sh), so two builds are two runs. Warm-up as run.sh's: load on each path, new
+# connections, then lib.sh's warm_after_idle. Gateways on core 0, wrk and the two replicas on core 1.
+# --gap idles that long before each peer's load on `/` (`/profile` follows it at once, as in run.sh):
+# with fewer peers than run.sh, a peer's loads are closer together than there (~90 s apart, past
+# nginx's and Gatehouse's upstream idle timeouts); a gap puts them as far apart. Prints a markdown
+# table (and appends it to --out when given). Not a test: run it on demand.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ARGS=("$@")
+ROUNDS=4; DURATION=8; WARMUP=15; CONNECTIONS=32; OUT=""; GAP=0; SETTINGS=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) ROUNDS=$2; shift 2;; --duration) DURATION=$2; shift 2;; --warmup) WARMUP=$2; shift 2;;
+    --connections) CONNECTIONS=$2; shift 2;; --out) OUT=$2; shift 2;; --gap) GAP=$2; shift 2;;
+    -*) echo "unknown option $1" >&2; exit 2;;
+    *) SETTINGS+=("$1"); shift;;
+  esac
+done
+
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+[ ${#SETTINGS[@]} -gt 0 ] || SETTINGS=("chart=$GATEHOUSE_BENCH_JVM")
+
+R1=$(free_port); R2=$(free_port); NGX=$(free_port)
+KEY=bench-secret-key
+replica "$R1"; replica "$R2"
+nginx_gateway gateway "$NGX" "$R1" "$R2" "$KEY"
+taskset -c 0 nginx -c "$WORK/gateway/nginx.conf" -p "$WORK/gateway" &
+PIDS+=($!)
+
+declare -A URL PID FLAGS
+PEERS=(nginx)
+URL[nginx]="http://127.0.0.1:$NGX"; PID[nginx]=$!
+for setting in "${SETTINGS[@]}"; do
+  label=${setting%%=*}; FLAGS[$label]=${setting#*=}
+  mkdir -p "$WORK/$label"
+  bench_yaml "$R1" "$R2" "$KEY" > "$WORK/$label/bench.yaml"
+  P=$(free_port); S=$(free_port)
+  # shellcheck disable=SC2086 # the flags are a list
+  GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java ${FLAGS[$label]} -Dio.netty.leakDetection.level=disabled \
+    -jar "$JAR" local --dir "$WORK/$label" "${EXTRA[@]}" --address 127.0.0.1 --port "$P" --status-port "$S" \
+    --access-log off > "$WORK/$label.log" 2>&1 &
+  PID[$label]=$!; PIDS+=($!)
+  URL[$label]="http://127.0.0.1:$P"
+  PEERS+=("$label")
+  for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$S/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+  curl -fs "http://127.0.0.1:$P/profile" -H "apikey: $KEY" >/dev/null \
+    || { echo "gatehouse $label did not come up:"; cat "$WORK/$label.log"; exit 1; }
+done
+
+P999=$(wrk_p999_script)
+load() { # url duration header
+  taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$2"s --latency -s "$P999" ${3:+-H "$3"} "$1" | wrk_stats
+}
+echo "bench: warming up each gatehouse for ${WARMUP}s, nginx briefly" >&2
+for peer in "${PEERS[@]}"; do
+  [ "$peer" = nginx ] && w=5 || w=$WARMUP
+  load "${URL[$peer]}/" "$w" >/dev/null
+  load "${URL[$peer]}/profile" 5 "apikey: $KEY" >/dev/null
+  warm_connections "${URL[$peer]}/" 5 "$CONNECTIONS"
+done
+AFTER_IDLE=()
+for peer in "${PEERS[@]}"; do AFTER_IDLE+=("${URL[$peer]}/"); done
+echo "bench: twice idle for 40s, then 5s and six 1s loads on each gateway (lib.sh's warm_after_idle)" >&2
+warm_after_idle 40 "${AFTER_IDLE[@]}"
+
+RESULTS="$WORK/results.tsv"; : > "$RESULTS"
+for round in $(seq 1 "$ROUNDS"); do
+  for peer in "${PEERS[@]}"; do
+    for path in / /profile; do
+      header=""; [ "$path" = /profile ] && header="apikey: $KEY"
+      [ "$path" = / ] && sleep "$GAP"
+      t0=$(date +%s.%N); c0=$(cpu_ticks "${PID[$peer]}")
+      read -r rps p50 p99 errors p999 < <(load "${URL[$peer]}$path" "$DURATION" "$header")
+      t1=$(date +%s.%N); c1=$(cpu_ticks "${PID[$peer]}")
+      share=$(awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$HZ" 'BEGIN { s=(c1-c0)/hz/(t1-t0); if (s<=0) s=1; printf "%.3f", s }')
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$peer" "$path" "$rps" "$p50" "$p99" "$p999" "$errors" "$share" >> "$RESULTS"
+      echo "bench: round $round $peer $path: rps=$rps p50=$p50 p99=$p99 p99.9=$p999 errors=$errors cpu=$share" >&2
+    done
+  done
+done
+
+FLAGLIST=()
+for peer in "${PEERS[@]}"; do [ "$peer" = nginx ] || FLAGLIST+=("$peer=${FLAGS[$peer]}"); done
+REPORT=$(python3 - "$RESULTS" "bench/ab.sh ${ARGS[*]}" "$(cut -d' ' -f1-3 /proc/loadavg)" "${FLAGLIST[@]}" <<'PY'
+import sys, statistics
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
+command, load, flags = sys.argv[2], sys.argv[3], sys.argv[4:]
+by = {(r[0], r[1], r[2]): r for r in rows}
+peers = list(dict.fromkeys(r[1] for r in rows))
+rounds = sorted({r[0] for r in rows}, key=int)
+def cell(v, f="{:.2f}"):
+    return f"{f.format(statistics.median(v))} ({f.format(min(v))}–{f.format(max(v))})"
+out = [f"`{command}` (load average at the end: {load})", ""]
+out += [f"- `{f.split('=', 1)[0]}`: `{f.split('=', 1)[1]}`" for f in flags] + [""]
+out += ["| peer | path | rps per core | p50 ms | p99 ms | p99.9 ms | p99 / nginx's, per round | errors |",
+        "|---|---|---|---|---|---|---|---|"]
+for peer in peers:
+    for path in ("/", "/profile"):
+        rs = [by[(r, peer, path)] for r in rounds if (r, peer, path) in by]
+        rpc = [float(r[3]) / min(max(float(r[8]), 0.05), 1.0) for r in rs]
+        ratio = "" if peer == "nginx" else ", ".join(
+            f"{float(by[(r, peer, path)][5]) / float(by[(r, 'nginx', path)][5]):.2f}" for r in rounds)
+        out.append(f"| {peer} | `{path}` | {cell(rpc, '{:.0f}')} | {cell([float(r[4]) for r in rs])} | "
+                   f"{cell([float(r[5]) for r in rs])} | {cell([float(r[6]) for r in rs])} | {ratio} | "
+                   f"{sum(int(r[7]) for r in rs)} |")
+print("\n".join(out))
+PY
+)
+echo "$REPORT"
+[ -z "$OUT" ] || printf '\n%s\n' "$REPORT" >> "$OUT"
