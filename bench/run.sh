@@ -10,9 +10,9 @@
 # wrote for how many requests, and how many it dropped. Each figure is the median of the
 # rounds with min–max. "rps per core" divides by the gateway's measured CPU share (utime+stime
 # from /proc over the wall time of the run), because the load side can saturate its own core.
-# The warm-up ends with an idle spell past Gatehouse's upstream idle timeout and loads again, for every
-# peer (lib.sh's warm_after_idle): the rounds measure a proxy in service, not its first idle spell and
-# first client closes.
+# The warm-up ends with two idle spells past Gatehouse's upstream idle timeout, each followed by loads,
+# for every peer (lib.sh's warm_after_idle): the rounds measure a proxy in service, not its first idle
+# spells and first client closes.
 # Latency: p50, p99 and p99.9 (wrk's full histogram, read by a done() script). After the rounds, as many
 # rounds run every peer but gatehouse-log at one connection (wrk -c1, same duration): the latency a
 # gateway adds is its p50 minus direct's p50 in the same round (PERFORMANCE.md: "added latency over the
@@ -137,7 +137,7 @@ warm_connections "${URL[nginx]}/" 5 "$CONNECTIONS"
 warm_connections "${URL[haproxy]}/" 5 "$CONNECTIONS"
 AFTER_IDLE=()
 for peer in "${PEERS[@]}"; do [ "$peer" = direct ] || AFTER_IDLE+=("${URL[$peer]}/"); done
-echo "bench: idle for 40s, then 5s and six 1s loads on each gateway (lib.sh's warm_after_idle)" >&2
+echo "bench: twice idle for 40s, then 5s and six 1s loads on each gateway (lib.sh's warm_after_idle)" >&2
 warm_after_idle 40 "${AFTER_IDLE[@]}"
 
 RESULTS="$WORK/results.tsv"; RESULTS_C1="$WORK/results-c1.tsv"
@@ -203,7 +203,7 @@ lines = [
     f"- Gateway pinned to core 0; wrk (1 thread, {conns} connections, HTTP/1.1 keep-alive) and the two nginx replicas pinned to core 1.",
     "- nginx 1 worker with upstream keepalive; HAProxy 1 thread with `http-reuse always`, the key check an ACL on a map; Gatehouse with its metrics, strict gate and key-auth on, the access log off (as the others').",
     f"- Gatehouse's JVM flags: `{os.environ.get('GATEHOUSE_BENCH_JVM', '')}` (the chart's proxy javaOpts in its 512 MiB memory limit, one core).",
-    f"- {rounds} interleaved rounds of {duration} s per peer and path after a warm-up (load on each path, new connections, then 40 s idle, 5 s of load and six loads of 1 s: a proxy that has been through idle spells and client closes before, `bench/lib.sh`), at {conns} connections, then as many rounds at 1 connection (all but `gatehouse-log`); medians with min–max.",
+    f"- {rounds} interleaved rounds of {duration} s per peer and path after a warm-up (load on each path, new connections, then twice 40 s idle, 5 s of load and six loads of 1 s: a proxy that has been through idle spells and client closes before, `bench/lib.sh`), at {conns} connections, then as many rounds at 1 connection (all but `gatehouse-log`); medians with min–max.",
     "- *rps per core* = rps ÷ the gateway's CPU share during the run (from /proc utime+stime). `direct` is wrk against one replica: the limit of the load side.",
     "- Absolute numbers on these shared machines are noisy; read the ratios.", "",
     f"![rps per gateway core and latency percentiles per peer and path]({os.path.basename(out)[:-3]}.svg)", "",
