@@ -33,16 +33,11 @@ done
 . bench/lib.sh
 [ ${#SETTINGS[@]} -gt 0 ] || SETTINGS=("chart=$GATEHOUSE_BENCH_JVM")
 
-R1=$(free_port); R2=$(free_port); NGX=$(free_port)
-KEY=bench-secret-key
-replica "$R1"; replica "$R2"
-nginx_gateway gateway "$NGX" "$R1" "$R2" "$KEY"
-taskset -c 0 nginx -c "$WORK/gateway/nginx.conf" -p "$WORK/gateway" &
-PIDS+=($!)
+replicas_and_nginx
 
 declare -A URL PID FLAGS
 PEERS=(nginx)
-URL[nginx]="http://127.0.0.1:$NGX"; PID[nginx]=$!
+URL[nginx]="http://127.0.0.1:$NGX"; PID[nginx]=$NGX_PID
 for setting in "${SETTINGS[@]}"; do
   label=${setting%%=*}; FLAGS[$label]=${setting#*=}
   mkdir -p "$WORK/$label"
@@ -85,7 +80,7 @@ for round in $(seq 1 "$ROUNDS"); do
       t0=$(date +%s.%N); c0=$(cpu_ticks "${PID[$peer]}")
       read -r rps p50 p99 errors p999 < <(load "${URL[$peer]}$path" "$DURATION" "$header")
       t1=$(date +%s.%N); c1=$(cpu_ticks "${PID[$peer]}")
-      share=$(awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$HZ" 'BEGIN { s=(c1-c0)/hz/(t1-t0); if (s<=0) s=1; printf "%.3f", s }')
+      share=$(cpu_share "$c0" "$c1" "$t0" "$t1")
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$peer" "$path" "$rps" "$p50" "$p99" "$p999" "$errors" "$share" >> "$RESULTS"
       echo "bench: round $round $peer $path: rps=$rps p50=$p50 p99=$p99 p99.9=$p999 errors=$errors cpu=$share" >&2
     done

@@ -89,12 +89,29 @@ replica() { # port
   PIDS+=($!)
 }
 
+# The two replicas (core 1) and nginx as the equivalent gateway (core 0, lib.sh's nginx_gateway), as
+# every comparing script starts them: sets R1, R2, NGX (ports), KEY and NGX_PID (nginx's master).
+replicas_and_nginx() {
+  R1=$(free_port); R2=$(free_port); NGX=$(free_port)
+  KEY=bench-secret-key
+  replica "$R1"; replica "$R2"
+  nginx_gateway gateway "$NGX" "$R1" "$R2" "$KEY"
+  taskset -c 0 nginx -c "$WORK/gateway/nginx.conf" -p "$WORK/gateway" &
+  NGX_PID=$!; PIDS+=($NGX_PID)
+}
+
 cpu_ticks() { # utime+stime of a process and its children (nginx's master and its worker)
   local total=0 p
   for p in "$1" $(pgrep -P "$1"); do
     total=$((total + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
   done
   echo "$total"
+}
+
+# A gateway's CPU share over a load (cpu_share ticks-before ticks-after time-before time-after, from
+# cpu_ticks and date +%s.%N): cores used over the wall time, 1 when nothing was counted (direct).
+cpu_share() {
+  awk -v c0="$1" -v c1="$2" -v t0="$3" -v t1="$4" -v hz="$HZ" 'BEGIN { s=(c1-c0)/hz/(t1-t0); if (s<=0) s=1; printf "%.3f", s }'
 }
 HZ=$(getconf CLK_TCK)
 

@@ -57,12 +57,7 @@ COMMAND="bench/p99.sh --rounds $ROUNDS --duration $DURATION --warmup $WARMUP --c
 . bench/lib.sh
 [ ${#SETTINGS[@]} -gt 0 ] || SETTINGS=("chart=$GATEHOUSE_BENCH_JVM")
 
-R1=$(free_port); R2=$(free_port); NGX=$(free_port)
-KEY=bench-secret-key
-replica "$R1"; replica "$R2"
-nginx_gateway gateway "$NGX" "$R1" "$R2" "$KEY"
-taskset -c 0 nginx -c "$WORK/gateway/nginx.conf" -p "$WORK/gateway" &
-PIDS+=($!)
+replicas_and_nginx
 
 declare -A URL PID FLAGS
 PEERS=(nginx)

@@ -39,17 +39,11 @@ COMMAND="bench/run.sh --rounds $ROUNDS --duration $DURATION --warmup $WARMUP --c
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 
-R1=$(free_port); R2=$(free_port); NGX=$(free_port); HAP=$(free_port); GH=$(free_port); GHS=$(free_port)
+# the two replicas, and nginx as the equivalent gateway (lib.sh): round robin over them with upstream
+# keep-alive, and the walkthrough's key check on /profile
+replicas_and_nginx
+HAP=$(free_port); GH=$(free_port); GHS=$(free_port)
 GHL=$(free_port); GHLS=$(free_port); GHU=$(free_port); GHUS=$(free_port)
-KEY=bench-secret-key
-
-replica "$R1"; replica "$R2"
-
-# nginx as the equivalent gateway (lib.sh): round robin over the two replicas with upstream keep-alive,
-# and the walkthrough's key check on /profile
-nginx_gateway gateway "$NGX" "$R1" "$R2" "$KEY"
-taskset -c 0 nginx -c "$WORK/gateway/nginx.conf" -p "$WORK/gateway" &
-NGX_PID=$!; PIDS+=($NGX_PID)
 
 # HAProxy as the equivalent gateway (lib.sh): one thread, round robin, http-reuse always, the key
 # check on /profile as an ACL on a map
@@ -150,7 +144,7 @@ measure() { # round peer path connections results-file
   t0=$(date +%s.%N); c0=0; [ -n "$pid" ] && c0=$(cpu_ticks "$pid")
   read -r rps p50 p99 errors p999 < <(load "${URL[$peer]}$path" "$DURATION" "$header" "$4")
   t1=$(date +%s.%N); c1=0; [ -n "$pid" ] && c1=$(cpu_ticks "$pid")
-  share=$(awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$HZ" 'BEGIN { s=(c1-c0)/hz/(t1-t0); if (s<=0) s=1; printf "%.3f", s }')
+  share=$(cpu_share "$c0" "$c1" "$t0" "$t1")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$peer" "$path" "$rps" "$p50" "$p99" "$p999" "$errors" "$share" >> "$5"
   echo "round $round c$4 $peer $path: rps=$rps p50=${p50}ms p99=${p99}ms p99.9=${p999}ms errors=$errors cpu=$share" >&2
 }

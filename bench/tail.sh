@@ -39,12 +39,7 @@ COMMAND="bench/tail.sh --rounds $ROUNDS --idle $IDLE --duration $DURATION --warm
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 
-R1=$(free_port); R2=$(free_port); NGX=$(free_port)
-KEY=bench-secret-key
-replica "$R1"; replica "$R2"
-nginx_gateway gateway "$NGX" "$R1" "$R2" "$KEY"
-taskset -c 0 nginx -c "$WORK/gateway/nginx.conf" -p "$WORK/gateway" &
-PIDS+=($!)
+replicas_and_nginx
 
 DIAG=()
 if [ "$JFR" = 1 ]; then

@@ -169,7 +169,7 @@ for round in $(seq 1 "$ROUNDS"); do
       esac
       t1=$(date +%s.%N); c1=$(cpu_ticks "$pid")
       read -r compiles jit_ms < <(awk -v a="$j0" -v b="$(jit_counts "$peer" "$pid")" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%d %.0f\n", y[1] - x[1], (y[2] - x[2]) * 1000 }')
-      share=$(awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$HZ" 'BEGIN { s=(c1-c0)/hz/(t1-t0); if (s<=0) s=1; printf "%.3f", s }')
+      share=$(cpu_share "$c0" "$c1" "$t0" "$t1")
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$peer" "$load" "$rps" "$a" "$b" "$errors" "$share" "$compiles" "$jit_ms" >> "$RESULTS"
       echo "round $round $peer $load: rps=$rps lat=${a}/${b}ms errors=$errors cpu=$share jit=$compiles/${jit_ms}ms" >&2
     done
