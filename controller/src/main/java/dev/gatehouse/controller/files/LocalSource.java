@@ -28,9 +28,10 @@ import java.util.Set;
  * adds the generated keys, translates and publishes the snapshot (unchanged snapshots are not
  * published). The file system's notification wakes it at once ({@link DirectoryWatch}), and a
  * scan every {@link #WATCHED_POLL} (every {@link #POLL} where notifications cannot be had) sees
- * changed, added and removed files whatever editor wrote them and whatever notifications missed. A change is read once the directory has stayed the same for
- * {@link #SETTLE} ({@code gatehouse local --settle}), so a file caught between its truncation and its write (which is valid YAML:
- * empty, or a prefix) is not served; a file that is not valid YAML keeps its last good objects, so
+ * changed, added and removed files whatever editor wrote them and whatever notifications missed.
+ * A change is read once the directory has stayed the same for {@link #SETTLE}
+ * ({@code gatehouse local --settle}), so a file caught between its truncation and its write (which
+ * is valid YAML: empty, or a prefix) is not served; a file that is not valid YAML keeps its last good objects, so
  * a half-saved file never takes routes down; every problem is logged once. A reload reads and
  * parses only the files whose bytes changed.
  */
@@ -177,16 +178,17 @@ public final class LocalSource implements AutoCloseable {
     }
 
     /**
-     * Scans when woken by a change or every {@link #WATCHED_POLL} ({@link #POLL} without a watch); a state that differs from the one served
-     * is read once it has stayed the same for {@link #SETTLE} (scanned again then, or earlier when
-     * another write wakes it, which starts the wait again).
+     * Scans when woken by a change or every {@link #WATCHED_POLL} ({@link #POLL} without a watch); a
+     * state that differs from the one served is read once it has stayed the same for {@link #SETTLE}
+     * (scanned again then, or earlier when another write wakes it, which starts the wait again).
      */
     private void watchLoop() {
         DirectoryState settling = null; // a changed state, read once unchanged until settleBy
         long settleBy = 0;
         while (!closed) {
             try {
-                watch.await(settling == null ? (watch.watching() ? WATCHED_POLL : POLL).toNanos() : settleBy - System.nanoTime());
+                long scanEvery = (watch.watching() ? WATCHED_POLL : POLL).toNanos();
+                watch.await(settling == null ? scanEvery : settleBy - System.nanoTime());
                 if (closed) {
                     return;
                 }

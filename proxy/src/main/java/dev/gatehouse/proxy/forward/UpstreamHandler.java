@@ -35,16 +35,18 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     long idleSinceNanos;
     int requests;
     /** The requests this connection carries before the pool closes it ({@link UpstreamPool#requestLimit}); unused on an HTTP/2 stream. */
-    int requestLimit = Integer.MAX_VALUE;
+    final int requestLimit;
 
+    /** An HTTP/2 stream's: no codec of its own, no request limit. */
     UpstreamHandler(Connector pool, String key) {
-        this(pool, key, null);
+        this(pool, key, null, Integer.MAX_VALUE);
     }
 
-    UpstreamHandler(Connector pool, String key, UpstreamCodec codec) {
+    UpstreamHandler(Connector pool, String key, UpstreamCodec codec, int requestLimit) {
         this.pool = pool;
         this.key = key;
         this.codec = codec;
+        this.requestLimit = requestLimit;
     }
 
     String key() {

@@ -80,12 +80,10 @@ public final class UpstreamPool implements Connector {
         this(loop, transport, tls, h2Tls, IDLE_TIMEOUT_NANOS, MAX_REQUESTS);
     }
 
-    /** @param idleTimeoutNanos how long an HTTP/1.1 connection may stay idle; checked every 5 s, or as often when shorter */
-    UpstreamPool(EventLoop loop, Transport transport, SslContext tls, SslContext h2Tls, long idleTimeoutNanos) {
-        this(loop, transport, tls, h2Tls, idleTimeoutNanos, MAX_REQUESTS);
-    }
-
-    /** @param maxRequests the most requests a connection carries; each draws its own limit at most {@link #LIMIT_SPREAD} below */
+    /**
+     * @param idleTimeoutNanos how long an HTTP/1.1 connection may stay idle; checked every 5 s, or as often when shorter
+     * @param maxRequests the most requests a connection carries; each draws its own limit at most {@link #LIMIT_SPREAD} below
+     */
     UpstreamPool(EventLoop loop, Transport transport, SslContext tls, SslContext h2Tls, long idleTimeoutNanos, int maxRequests) {
         if (idleTimeoutNanos <= 0) {
             throw new IllegalArgumentException("idleTimeoutNanos: " + idleTimeoutNanos + " (expected: > 0)");
@@ -171,9 +169,8 @@ public final class UpstreamPool implements Connector {
                 }
                 UpstreamCodec codec = new UpstreamCodec();
                 ch.pipeline().addLast("codec", codec);
-                UpstreamHandler handler = new UpstreamHandler(pool, key, codec);
-                handler.requestLimit = requestLimit(maxRequests, ThreadLocalRandom.current());
-                ch.pipeline().addLast("upstream", handler);
+                ch.pipeline().addLast("upstream",
+                        new UpstreamHandler(pool, key, codec, requestLimit(maxRequests, ThreadLocalRandom.current())));
             }
         });
         return bootstrap.connect(peer.address());

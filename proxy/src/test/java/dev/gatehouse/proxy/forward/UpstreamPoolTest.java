@@ -60,7 +60,7 @@ class UpstreamPoolTest {
     }
 
     private UpstreamPool pool(long idleTimeoutNanos) throws Exception {
-        return onLoop(() -> new UpstreamPool(loop, transport, null, null, idleTimeoutNanos));
+        return onLoop(() -> new UpstreamPool(loop, transport, null, null, idleTimeoutNanos, UpstreamPool.MAX_REQUESTS));
     }
 
     @AfterEach
@@ -175,6 +175,8 @@ class UpstreamPoolTest {
         }
         assertThat(counts.keySet()).allSatisfy(n -> assertThat(n).isBetween(9_000, 10_000));
         assertThat(counts).containsKeys(9_000, 10_000).hasSize(1_001);
+        // about 100 draws each: none of the 1 001 values twice as likely as another
+        assertThat(counts.values()).allSatisfy(n -> assertThat(n).isBetween(50, 160));
         assertThat(UpstreamPool.requestLimit(1, random)).as("a limit of one stays one").isEqualTo(1);
     }
 
