@@ -108,6 +108,28 @@ cpu_ticks() { # utime+stime of a process and its children (nginx's master and it
   echo "$total"
 }
 
+# One `gatehouse local` on the bench's config (lib.sh's bench_yaml over R1 and R2, from
+# replicas_and_nginx), pinned to core 0, access log off, waited for until it answers /profile with the key
+# (local_gatehouse name jar jvm-flags [more java options...]): sets GH_URL (no trailing slash) and
+# GH_PID; its log is $WORK/name.log. The comparing scripts' Gatehouse peers (ab.sh, p99.sh, tail.sh,
+# submissions.sh); run.sh starts its own three, which differ in access log and transport.
+local_gatehouse() {
+  local name=$1 jar=$2 flags=$3 port status
+  shift 3
+  mkdir -p "$WORK/$name"
+  bench_yaml "$R1" "$R2" "$KEY" > "$WORK/$name/bench.yaml"
+  port=$(free_port); status=$(free_port)
+  # shellcheck disable=SC2086 # the flags are a list
+  GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $flags "$@" -Dio.netty.leakDetection.level=disabled \
+    -jar "$jar" local --dir "$WORK/$name" "${EXTRA[@]}" --address 127.0.0.1 --port "$port" --status-port "$status" \
+    --access-log off > "$WORK/$name.log" 2>&1 &
+  GH_PID=$!; PIDS+=($GH_PID)
+  GH_URL="http://127.0.0.1:$port"
+  for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$status/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+  curl -fs "$GH_URL/profile" -H "apikey: $KEY" >/dev/null \
+    || { echo "gatehouse $name did not come up:"; cat "$WORK/$name.log"; exit 1; }
+}
+
 # A gateway's CPU share over a load (cpu_share ticks-before ticks-after time-before time-after, from
 # cpu_ticks and date +%s.%N): cores used over the wall time, 1 when nothing was counted (direct).
 cpu_share() {

@@ -75,20 +75,11 @@ cat > "$WORK/p99.jfc" <<'JFC'
 JFC
 for setting in "${SETTINGS[@]}"; do
   label=${setting%%=*}; FLAGS[$label]=${setting#*=}
-  mkdir -p "$WORK/$label"
-  bench_yaml "$R1" "$R2" "$KEY" > "$WORK/$label/bench.yaml"
-  P=$(free_port); S=$(free_port)
   DIAG=()
   [ "$JFR" = 1 ] && DIAG=(-XX:StartFlightRecording=name=p99,settings="$WORK/p99.jfc")
-  # shellcheck disable=SC2086 # the flags are a list
-  GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java ${FLAGS[$label]} "${DIAG[@]}" -Dio.netty.leakDetection.level=disabled \
-    -jar "$JAR" local --dir "$WORK/$label" "${EXTRA[@]}" --address 127.0.0.1 --port "$P" --status-port "$S" \
-    --access-log off > "$WORK/$label.log" 2>&1 &
-  PID[$label]=$!; PIDS+=($!)
-  URL[$label]="http://127.0.0.1:$P$URLPATH"
+  local_gatehouse "$label" "$JAR" "${FLAGS[$label]}" "${DIAG[@]}"
+  PID[$label]=$GH_PID; URL[$label]="$GH_URL$URLPATH"
   PEERS+=("$label")
-  for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$S/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
-  curl -fs "http://127.0.0.1:$P/" >/dev/null || { echo "gatehouse $label did not come up:"; cat "$WORK/$label.log"; exit 1; }
 done
 PID[nginx]=$(pgrep -P "$(pgrep -f "nginx -c $WORK/gateway/nginx.conf" | head -1)" | head -1)
 HEADER=()

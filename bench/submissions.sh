@@ -22,19 +22,12 @@ done
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 need perf || { echo "bench: needs perf (apt-get install linux-perf)" >&2; exit 2; }
-R1=$(free_port); R2=$(free_port); KEY=bench-secret-key
-replica "$R1"; replica "$R2"
-mkdir -p "$WORK/gatehouse"; bench_yaml "$R1" "$R2" "$KEY" > "$WORK/gatehouse/bench.yaml"
-P=$(free_port); S=$(free_port)
-# shellcheck disable=SC2086 # the flags are a list
-GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $GATEHOUSE_BENCH_JVM -Dio.netty.leakDetection.level=disabled \
-  -jar "$JAR" local --dir "$WORK/gatehouse" "${EXTRA[@]}" --address 127.0.0.1 --port "$P" --status-port "$S" \
-  --access-log off > "$WORK/gatehouse.log" 2>&1 &
-GP=$!; PIDS+=($GP)
-for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$S/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+replicas_and_nginx
+local_gatehouse gatehouse "$JAR" "$GATEHOUSE_BENCH_JVM"
+GP=$GH_PID
 HEADER=()
 [ "$URLPATH" = /profile ] && HEADER=(-H "apikey: $KEY")
-URL="http://127.0.0.1:$P$URLPATH"
+URL="$GH_URL$URLPATH"
 echo "bench: warming up for 20s" >&2
 taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d20s "${HEADER[@]}" "$URL" >/dev/null
 LOOP=$(grep -l "^gatehouse-io" /proc/"$GP"/task/*/comm | head -1 | xargs dirname | xargs basename)

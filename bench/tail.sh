@@ -51,24 +51,11 @@ if [ "$JFR" = 1 ]; then
 fi
 declare -A URL PID
 start_gatehouse() { # label jar
-  local gh ghs
-  gh=$(free_port); ghs=$(free_port)
-  mkdir -p "$WORK/$1"
-  bench_yaml "$R1" "$R2" "$KEY" > "$WORK/$1/bench.yaml"
   if [ "$JFR" = 1 ]; then
     DIAG=(-Xlog:gc*,safepoint:file="$KEEP/gc-$1.log":time,uptime -XX:StartFlightRecording=name=tail,settings="$KEEP/tail.jfc")
   fi
-  # shellcheck disable=SC2086 # GATEHOUSE_BENCH_JVM is a list of flags
-  GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $GATEHOUSE_BENCH_JVM "${DIAG[@]}" \
-    -Dio.netty.leakDetection.level=disabled -jar "$2" local --dir "$WORK/$1" "${EXTRA[@]}" \
-    --address 127.0.0.1 --port "$gh" --status-port "$ghs" --access-log off > "$WORK/$1.log" 2>&1 &
-  PID[$1]=$!; PIDS+=($!)
-  for _ in $(seq 1 100); do
-    curl -fs "http://127.0.0.1:$ghs/readyz" >/dev/null 2>&1 && curl -fs "http://127.0.0.1:$NGX/" >/dev/null 2>&1 && break
-    sleep 0.2
-  done
-  curl -fs "http://127.0.0.1:$gh/" >/dev/null || { echo "gatehouse $1 did not come up:"; cat "$WORK/$1.log"; exit 1; }
-  URL[$1]="http://127.0.0.1:$gh/"
+  local_gatehouse "$1" "$2" "$GATEHOUSE_BENCH_JVM" "${DIAG[@]}"
+  PID[$1]=$GH_PID; URL[$1]="$GH_URL/"
 }
 start_gatehouse gatehouse "$JAR"
 GATEHOUSES=(gatehouse)
