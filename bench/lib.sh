@@ -112,7 +112,7 @@ cpu_ticks() { # utime+stime of a process and its children (nginx's master and it
 # replicas_and_nginx), pinned to core 0, access log off, waited for until it answers /profile with the key
 # (local_gatehouse name jar jvm-flags [more java options...]): sets GH_URL (no trailing slash) and
 # GH_PID; its log is $WORK/name.log. The comparing scripts' Gatehouse peers (ab.sh, p99.sh, tail.sh,
-# submissions.sh); run.sh starts its own three, which differ in access log and transport.
+# submissions.sh, perfsplit.sh); run.sh starts its own three, which differ in access log and transport.
 local_gatehouse() {
   local name=$1 jar=$2 flags=$3 port status
   shift 3
