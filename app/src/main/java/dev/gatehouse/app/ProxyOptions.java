@@ -3,6 +3,7 @@ package dev.gatehouse.app;
 import dev.gatehouse.proxy.ClientLimits;
 import dev.gatehouse.proxy.Http2Config;
 import dev.gatehouse.proxy.ProxyConfig;
+import dev.gatehouse.proxy.UpstreamKeepalive;
 import dev.gatehouse.proxy.TransportChoice;
 import dev.gatehouse.proxy.http.TrustedProxies;
 import dev.gatehouse.proxy.observe.AccessLogDestination;
@@ -90,6 +91,16 @@ final class ProxyOptions {
                     + "a loop still busy then keeps them for the next scrape, logged (event=metrics.drain_late) and counted "
                     + "(gatehouse_metrics_drain_late_total). Default: ${DEFAULT-VALUE}.")
     Duration metricsDrainWait;
+
+    @Option(names = "--upstream-keepalive-idle-timeout", paramLabel = "DURATION", defaultValue = "30s", converter = DurationOption.class,
+            description = "How long a connection to a target may stay unused before the proxy closes it (keep it under the "
+                    + "targets' own keep-alive timeout, so the proxy closes first). Default: ${DEFAULT-VALUE}.")
+    Duration upstreamKeepaliveIdleTimeout;
+
+    @Option(names = "--upstream-keepalive-max-requests", paramLabel = "N", defaultValue = "10000",
+            description = "The most requests one connection to a target carries; each connection closes after its own "
+                    + "limit, drawn between 90% and all of N. Default: ${DEFAULT-VALUE}.")
+    int upstreamKeepaliveMaxRequests;
 
     @Option(names = "--access-log", paramLabel = "off|stdout|FILE", defaultValue = "stdout", converter = AccessLogOption.class,
             description = "Access log, one JSON line per request: off, stdout, or a file to append to. Default: ${DEFAULT-VALUE}.")
@@ -280,7 +291,21 @@ final class ProxyOptions {
     ProxyConfig config() {
         return new ProxyConfig(address, port, ioThreads == null ? Runtime.getRuntime().availableProcessors() : ioThreads,
                 drainDelay, drainTimeout(), limits()).withTrustedProxies(trustedProxies).withTls(tls(true)).withHttp2(http2Config())
-                .withTracing(tracing()).withTransport(transport).withMetricsDrainWait(metricsDrainWait);
+                .withTracing(tracing()).withTransport(transport).withMetricsDrainWait(metricsDrainWait)
+                .withUpstreamKeepalive(upstreamKeepalive());
+    }
+
+    /** The upstream keep-alive flags; a value out of range is a usage error naming its flag. */
+    private UpstreamKeepalive upstreamKeepalive() {
+        try {
+            return new UpstreamKeepalive(upstreamKeepaliveIdleTimeout, upstreamKeepaliveMaxRequests);
+        } catch (IllegalArgumentException e) {
+            // UpstreamKeepalive says "<component>: <value> (expected: …)"; the user wrote a flag
+            String message = String.valueOf(e.getMessage());
+            String flag = message.startsWith("idleTimeout") ? "--upstream-keepalive-idle-timeout" : "--upstream-keepalive-max-requests";
+            throw new ParameterException(command == null ? null : command.commandLine(),
+                    flag + message.substring(message.indexOf(':')));
+        }
     }
 
     /** For {@code local} and {@code demo}: the TLS port opens once a snapshot holds a certificate. */

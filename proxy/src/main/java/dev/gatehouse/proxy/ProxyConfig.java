@@ -30,10 +30,13 @@ import java.util.Objects;
  * @param metricsDrainWait how long a scrape of {@code /metrics} waits, in all, for the event loops to
  *                     record their request timers ({@code --metrics-drain-wait}); a loop still busy
  *                     then holds them for the next scrape, logged and counted as late
+ * @param upstreamKeepalive how long connections to targets are kept ({@code --upstream-keepalive-idle-timeout},
+ *                     {@code --upstream-keepalive-max-requests})
  */
 public record ProxyConfig(String address, int port, int ioThreads, Duration drainDelay, Duration drainTimeout,
                           ClientLimits limits, TrustedProxies trustedProxies, TlsConfig tls, Http2Config http2,
-                          TracingConfig tracing, TransportChoice transport, Duration metricsDrainWait) {
+                          TracingConfig tracing, TransportChoice transport, Duration metricsDrainWait,
+                          UpstreamKeepalive upstreamKeepalive) {
     /** The drain delay of {@link #defaults()} and of {@code gatehouse --drain-delay}. */
     public static final Duration DEFAULT_DRAIN_DELAY = Duration.ofSeconds(5);
     /** The drain timeout of {@link #defaults()} and of {@code gatehouse --drain-timeout}. */
@@ -52,6 +55,7 @@ public record ProxyConfig(String address, int port, int ioThreads, Duration drai
         Objects.requireNonNull(tracing, "tracing");
         Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(metricsDrainWait, "metricsDrainWait");
+        Objects.requireNonNull(upstreamKeepalive, "upstreamKeepalive");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
         }
@@ -67,6 +71,14 @@ public record ProxyConfig(String address, int port, int ioThreads, Duration drai
         if (metricsDrainWait.isNegative()) {
             throw new IllegalArgumentException("metricsDrainWait: " + metricsDrainWait + " (expected: >= 0)");
         }
+    }
+
+    /** With the default upstream keep-alive ({@link UpstreamKeepalive#DEFAULTS}). */
+    public ProxyConfig(String address, int port, int ioThreads, Duration drainDelay, Duration drainTimeout,
+                       ClientLimits limits, TrustedProxies trustedProxies, TlsConfig tls, Http2Config http2,
+                       TracingConfig tracing, TransportChoice transport, Duration metricsDrainWait) {
+        this(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, http2, tracing, transport,
+                metricsDrainWait, UpstreamKeepalive.DEFAULTS);
     }
 
     /** With the default metrics drain wait ({@link #DEFAULT_METRICS_DRAIN_WAIT}). */
@@ -123,50 +135,56 @@ public record ProxyConfig(String address, int port, int ioThreads, Duration drai
 
     public ProxyConfig withPort(int newPort) {
         return new ProxyConfig(address, newPort, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, http2,
-                tracing, transport, metricsDrainWait);
+                tracing, transport, metricsDrainWait, upstreamKeepalive);
     }
 
     public ProxyConfig withLimits(ClientLimits newLimits) {
         return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, newLimits, trustedProxies, tls, http2,
-                tracing, transport, metricsDrainWait);
+                tracing, transport, metricsDrainWait, upstreamKeepalive);
     }
 
     public ProxyConfig withDrain(Duration newDelay, Duration newTimeout) {
         return new ProxyConfig(address, port, ioThreads, newDelay, newTimeout, limits, trustedProxies, tls, http2,
-                tracing, transport, metricsDrainWait);
+                tracing, transport, metricsDrainWait, upstreamKeepalive);
     }
 
     public ProxyConfig withTrustedProxies(TrustedProxies trusted) {
         return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trusted, tls, http2,
-                tracing, transport, metricsDrainWait);
+                tracing, transport, metricsDrainWait, upstreamKeepalive);
     }
 
     /** With the TLS port {@code newTls} ({@link TlsConfig#OFF}: none). */
     public ProxyConfig withTls(TlsConfig newTls) {
         return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, newTls, http2,
-                tracing, transport, metricsDrainWait);
+                tracing, transport, metricsDrainWait, upstreamKeepalive);
     }
 
     public ProxyConfig withHttp2(Http2Config newHttp2) {
         return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, newHttp2,
-                tracing, transport, metricsDrainWait);
+                tracing, transport, metricsDrainWait, upstreamKeepalive);
     }
 
     /** With tracing {@code newTracing} ({@link TracingConfig#OFF}: none). */
     public ProxyConfig withTracing(TracingConfig newTracing) {
         return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, http2,
-                newTracing, transport, metricsDrainWait);
+                newTracing, transport, metricsDrainWait, upstreamKeepalive);
     }
 
     /** With the event loops' transport {@code newTransport}. */
     public ProxyConfig withTransport(TransportChoice newTransport) {
         return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, http2,
-                tracing, newTransport, metricsDrainWait);
+                tracing, newTransport, metricsDrainWait, upstreamKeepalive);
     }
 
     /** With a scrape waiting at most {@code newWait} for the event loops' request timers. */
     public ProxyConfig withMetricsDrainWait(Duration newWait) {
         return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, http2, tracing, transport,
-                newWait);
+                newWait, upstreamKeepalive);
+    }
+
+    /** With connections to targets kept as {@code newKeepalive} says. */
+    public ProxyConfig withUpstreamKeepalive(UpstreamKeepalive newKeepalive) {
+        return new ProxyConfig(address, port, ioThreads, drainDelay, drainTimeout, limits, trustedProxies, tls, http2, tracing, transport,
+                metricsDrainWait, newKeepalive);
     }
 }

@@ -164,7 +164,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             SslContext h2Tls = UpstreamPool.alpnH2(SslContextBuilder.forClient()).build();
             for (EventExecutor e : group) {
                 EventLoop loop = (EventLoop) e;
-                pools.put(loop, loop.submit(() -> new UpstreamPool(loop, transport, tls, h2Tls)).get());
+                pools.put(loop, loop.submit(() -> new UpstreamPool(loop, transport, tls, h2Tls, config.upstreamKeepalive())).get());
             }
         } catch (InterruptedException | ExecutionException | SSLException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
@@ -173,9 +173,11 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         }
         ProxyServer server = new ProxyServer(config, transport, group, Map.copyOf(pools), metrics, observer, certificates);
         LOG.info("event=proxy.waiting address={} port={} tls_port={} transport={} eventLoops={} trusted_proxies={}"
-                        + " tracing={} until=\"the first snapshot is applied\"",
+                        + " tracing={} upstream_keepalive_idle_timeout={} upstream_keepalive_max_requests={}"
+                        + " until=\"the first snapshot is applied\"",
                 config.address(), config.port(), config.tls().enabled() ? config.tls().port() : "off", transport.name(),
-                config.ioThreads(), config.trustedProxies(), config.tracing());
+                config.ioThreads(), config.trustedProxies(), config.tracing(), config.upstreamKeepalive().idleTimeout(),
+                config.upstreamKeepalive().maxRequests());
         return server;
     }
 

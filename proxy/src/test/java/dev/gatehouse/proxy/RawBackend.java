@@ -51,6 +51,8 @@ public final class RawBackend implements AutoCloseable {
     public final List<Request> requests = new CopyOnWriteArrayList<>();
     /** Every byte received, one entry per connection, in accept order. */
     public final List<ByteArrayOutputStream> received = new CopyOnWriteArrayList<>();
+    /** The connections (their ids, as in {@link Request#connection}) the proxy closed: end of stream where a head could start. */
+    public final List<Integer> closedByProxy = new CopyOnWriteArrayList<>();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile Function<Request, byte[]> responder = RawBackend::echo;
     /** Requests after whose response the backend closes the connection (a body that runs to the close). */
@@ -131,6 +133,7 @@ public final class RawBackend implements AutoCloseable {
                 ByteArrayOutputStream raw = new ByteArrayOutputStream();
                 String head = readHead(in, raw);
                 if (head == null) {
+                    closedByProxy.add(id);
                     return;
                 }
                 byte[] body = readBody(in, head, raw);

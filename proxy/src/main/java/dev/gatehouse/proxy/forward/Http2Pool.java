@@ -47,7 +47,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>after a GOAWAY from the target no stream opens on that connection; it closes when its
  *       last stream ends. Streams above the GOAWAY's last-stream-id were not processed, so their
  *       attempts count as not sent ({@link Http2StreamAdapter});</li>
- *   <li>a connection without streams for {@link UpstreamPool#IDLE_TIMEOUT_NANOS}, or one whose
+ *   <li>a connection without streams for the pool's idle timeout ({@code --upstream-keepalive-idle-timeout}), or one whose
  *       target left the snapshot, is closed (GOAWAY first).</li>
  * </ul>
  *
@@ -78,17 +78,21 @@ final class Http2Pool implements Connector {
     private final Map<String, List<Http2Link>> links = new HashMap<>();
     private final Http2StreamFrameToHttpObjectCodec codec = new Http2StreamFrameToHttpObjectCodec(false, true);
     private final ScheduledFuture<?> reaper;
+    private final long idleTimeoutNanos;
 
     /**
      * @param bootstrap a bootstrap on {@code loop} with the proxy's resolver and socket options
      * @param tls       the client TLS context of grpcs services: {@link #alpn} offering {@code h2}
      */
-    Http2Pool(EventLoop loop, Bootstrap bootstrap, SslContext tls) {
+    /** @param idleTimeoutNanos how long a connection may carry no stream; checked every 5 s, or as often when shorter */
+    Http2Pool(EventLoop loop, Bootstrap bootstrap, SslContext tls, long idleTimeoutNanos) {
         this.loop = loop;
         this.tls = tls;
+        this.idleTimeoutNanos = idleTimeoutNanos;
         // the connection is always read: each stream is flow-controlled on its own
         this.bootstrap = bootstrap.option(ChannelOption.AUTO_READ, true);
-        this.reaper = loop.scheduleAtFixedRate(this::reapIdle, 5, 5, TimeUnit.SECONDS);
+        long reapEvery = Math.min(TimeUnit.SECONDS.toNanos(5), idleTimeoutNanos);
+        this.reaper = loop.scheduleAtFixedRate(this::reapIdle, reapEvery, reapEvery, TimeUnit.NANOSECONDS);
     }
 
     /** Client TLS that offers only {@code h2} by ALPN (RFC 9113 §3.2); trust and hostname checks as {@code builder} has them. */
@@ -219,7 +223,7 @@ final class Http2Pool implements Connector {
         long now = System.nanoTime();
         for (List<Http2Link> list : new ArrayList<>(links.values())) {
             for (Http2Link link : new ArrayList<>(list)) {
-                link.closeIfIdle(now, UpstreamPool.IDLE_TIMEOUT_NANOS);
+                link.closeIfIdle(now, idleTimeoutNanos);
             }
         }
     }

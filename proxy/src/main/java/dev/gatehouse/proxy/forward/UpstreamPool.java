@@ -2,6 +2,7 @@ package dev.gatehouse.proxy.forward;
 
 import dev.gatehouse.config.Service;
 import dev.gatehouse.proxy.Transport;
+import dev.gatehouse.proxy.UpstreamKeepalive;
 import dev.gatehouse.proxy.balance.DnsResolvers;
 import dev.gatehouse.proxy.balance.Peer;
 import dev.gatehouse.proxy.http1.UpstreamCodec;
@@ -33,15 +34,13 @@ import java.util.concurrent.TimeUnit;
  * {@link Http2Pool} for services that speak HTTP/2 ({@link #connector} picks by protocol).
  * Connections are keyed by target address ({@code host:port}), so targets that stay across
  * snapshot swaps keep theirs. An idle connection keeps one read pending, so a close by the target
- * removes it at once; one idle longer than {@link #IDLE_TIMEOUT_NANOS} (by default), or one that served
- * its share of requests (between 90 % and all of {@link #MAX_REQUESTS}, drawn per connection:
- * {@link #requestLimit}), is closed.
+ * removes it at once; one idle longer than the idle timeout, or one that served its share of requests
+ * (between 90 % and all of the request limit, drawn per connection: {@link #requestLimit}), is closed
+ * ({@link UpstreamKeepalive}: 30 s and 10 000 by default).
  */
 public final class UpstreamPool implements Connector {
-    static final long IDLE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
-    static final int MAX_REQUESTS = 10_000;
     /**
-     * How far below {@link #MAX_REQUESTS} a connection's own limit may be drawn, as a fraction of it.
+     * How far below the request limit a connection's own limit may be drawn, as a fraction of it.
      * Connections opened together (a pool filling at the start of a load, or after an idle spell)
      * would otherwise all reach the limit within a few requests of each other, and be closed and
      * opened again together: a burst of closes and connects on the loop at once, each of them through
@@ -77,7 +76,12 @@ public final class UpstreamPool implements Connector {
      * @param h2Tls the same trust offering only {@code h2} by ALPN, for grpcs services ({@link Http2Pool#alpn})
      */
     public UpstreamPool(EventLoop loop, Transport transport, SslContext tls, SslContext h2Tls) {
-        this(loop, transport, tls, h2Tls, IDLE_TIMEOUT_NANOS, MAX_REQUESTS);
+        this(loop, transport, tls, h2Tls, UpstreamKeepalive.DEFAULTS);
+    }
+
+    /** @param keepalive how long connections are kept ({@code --upstream-keepalive-idle-timeout}, {@code --upstream-keepalive-max-requests}) */
+    public UpstreamPool(EventLoop loop, Transport transport, SslContext tls, SslContext h2Tls, UpstreamKeepalive keepalive) {
+        this(loop, transport, tls, h2Tls, keepalive.idleTimeout().toNanos(), keepalive.maxRequests());
     }
 
     /**
@@ -104,7 +108,7 @@ public final class UpstreamPool implements Connector {
                 // is made, so ours was a second setsockopt per upstream connection (UpstreamSocketTest holds it on)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
-        this.http2 = new Http2Pool(loop, bootstrap.clone(), h2Tls);
+        this.http2 = new Http2Pool(loop, bootstrap.clone(), h2Tls, idleTimeoutNanos);
         long reapEvery = Math.min(TimeUnit.SECONDS.toNanos(5), idleTimeoutNanos);
         this.reaper = loop.scheduleAtFixedRate(this::reapIdle, reapEvery, reapEvery, TimeUnit.NANOSECONDS);
     }

@@ -2,6 +2,7 @@ package dev.gatehouse.proxy.forward;
 
 import dev.gatehouse.config.Upstream;
 import dev.gatehouse.proxy.Transport;
+import dev.gatehouse.proxy.UpstreamKeepalive;
 import dev.gatehouse.proxy.balance.Peer;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -60,7 +61,7 @@ class UpstreamPoolTest {
     }
 
     private UpstreamPool pool(long idleTimeoutNanos) throws Exception {
-        return onLoop(() -> new UpstreamPool(loop, transport, null, null, idleTimeoutNanos, UpstreamPool.MAX_REQUESTS));
+        return onLoop(() -> new UpstreamPool(loop, transport, null, null, idleTimeoutNanos, UpstreamKeepalive.DEFAULTS.maxRequests()));
     }
 
     @AfterEach
@@ -171,7 +172,7 @@ class UpstreamPoolTest {
         Random random = new Random(13);
         Map<Integer, Integer> counts = new HashMap<>();
         for (int i = 0; i < 100_000; i++) {
-            counts.merge(UpstreamPool.requestLimit(UpstreamPool.MAX_REQUESTS, random), 1, Integer::sum);
+            counts.merge(UpstreamPool.requestLimit(UpstreamKeepalive.DEFAULTS.maxRequests(), random), 1, Integer::sum);
         }
         assertThat(counts.keySet()).allSatisfy(n -> assertThat(n).isBetween(9_000, 10_000));
         assertThat(counts).containsKeys(9_000, 10_000).hasSize(1_001);
