@@ -137,6 +137,25 @@ cpu_share() {
 }
 HZ=$(getconf CLK_TCK)
 
+# The wrk/h2load arguments a path needs (key_header PATH): sets HEADER, the walkthrough's key on /profile.
+key_header() {
+  HEADER=()
+  if [ "$1" = /profile ]; then HEADER=(-H "apikey: $KEY"); fi
+}
+
+# For the scripts that trace or sample a gateway's thread with perf: stops the script when perf is missing.
+need_perf() {
+  need perf || { echo "bench: needs perf (apt-get install linux-perf)" >&2; exit 2; }
+}
+
+# The thread id of a Gatehouse's first event loop (loop_thread PID), what perf traces or samples.
+loop_thread() {
+  local t
+  for t in /proc/"$1"/task/*; do
+    case "$(cat "$t/comm")" in gatehouse-io-*) basename "$t"; return;; esac
+  done
+}
+
 ms() { # wrk latency (e.g. 512.00us, 1.20ms, 1.01s) -> ms
   awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) n/=1000; else if (v ~ /ms$/) n=n; else if (v ~ /s$/) n*=1000; printf "%.3f", n }'
 }

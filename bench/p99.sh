@@ -81,9 +81,8 @@ for setting in "${SETTINGS[@]}"; do
   PID[$label]=$GH_PID; URL[$label]="$GH_URL$URLPATH"
   PEERS+=("$label")
 done
-PID[nginx]=$(pgrep -P "$(pgrep -f "nginx -c $WORK/gateway/nginx.conf" | head -1)" | head -1)
-HEADER=()
-[ "$URLPATH" = /profile ] && HEADER=(-H "apikey: $KEY")
+PID[nginx]=$(pgrep -P "$NGX_PID" | head -1) # the worker: threads.py reads one process
+key_header "$URLPATH"
 
 # warm-up with the client that measures (docs/benchmarks.md, "The start-of-load stall"), in loads
 # of at most 15 s

@@ -26,24 +26,13 @@ while [ $# -gt 0 ]; do
 done
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-need perf || { echo "bench: needs perf (apt-get install linux-perf)" >&2; exit 2; }
+need_perf
 replicas_and_nginx
 local_gatehouse gatehouse "$JAR" "$GATEHOUSE_BENCH_JVM"
-HEADER=()
-[ "$URLPATH" = /profile ] && HEADER=(-H "apikey: $KEY")
+key_header "$URLPATH"
 declare -A URL=([nginx]="http://127.0.0.1:$NGX$URLPATH" [gatehouse]="$GH_URL$URLPATH")
 PEERS=(nginx gatehouse)
 
-serving_thread() { # peer -> the tid that serves: nginx's worker, Gatehouse's first event loop
-  if [ "$1" = nginx ]; then
-    pgrep -P "$NGX_PID" | head -1
-  else
-    local t
-    for t in /proc/"$GH_PID"/task/*; do
-      case "$(cat "$t/comm")" in gatehouse-io-*) basename "$t"; return;; esac
-    done
-  fi
-}
 cpu_ns() { awk '{print $1}' "/proc/$1/task/$2/schedstat" 2>/dev/null || awk '{print $1}' "/proc/$2/schedstat"; }
 
 echo "bench: warming up each gateway for ${WARMUP}s on $URLPATH" >&2
@@ -52,8 +41,8 @@ for p in "${PEERS[@]}"; do taskset -c 1 wrk -t1 -c32 -d"${WARMUP}"s "${HEADER[@]
 LOAD=$((DURATION + 4))
 for r in $(seq 1 "$ROUNDS"); do
   for p in "${PEERS[@]}"; do
-    pid=$([ "$p" = nginx ] && pgrep -P "$NGX_PID" | head -1 || echo "$GH_PID")
-    tid=$(serving_thread "$p")
+    # the thread that serves: nginx's worker (a process of its own), Gatehouse's first event loop
+    if [ "$p" = nginx ]; then pid=$(pgrep -P "$NGX_PID" | head -1); tid=$pid; else pid=$GH_PID; tid=$(loop_thread "$GH_PID"); fi
     taskset -c 1 wrk -t1 -c32 -d"${LOAD}"s "${HEADER[@]}" "${URL[$p]}" > "$WORK/wrk-$p-$r.txt" & wp=$!
     sleep 2
     c0=$(cpu_ns "$pid" "$tid"); t0=$(date +%s.%N)

@@ -21,16 +21,15 @@ while [ $# -gt 0 ]; do
 done
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-need perf || { echo "bench: needs perf (apt-get install linux-perf)" >&2; exit 2; }
+need_perf
 replicas_and_nginx
 local_gatehouse gatehouse "$JAR" "$GATEHOUSE_BENCH_JVM"
 GP=$GH_PID
-HEADER=()
-[ "$URLPATH" = /profile ] && HEADER=(-H "apikey: $KEY")
+key_header "$URLPATH"
 URL="$GH_URL$URLPATH"
 echo "bench: warming up for 20s" >&2
 taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d20s "${HEADER[@]}" "$URL" >/dev/null
-LOOP=$(grep -l "^gatehouse-io" /proc/"$GP"/task/*/comm | head -1 | xargs dirname | xargs basename)
+LOOP=$(loop_thread "$GP")
 taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$((TRACE + 6))"s "${HEADER[@]}" "$URL" > "$WORK/wrk.txt" &
 WRK=$!
 sleep 3

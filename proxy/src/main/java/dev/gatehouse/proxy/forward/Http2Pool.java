@@ -81,17 +81,17 @@ final class Http2Pool implements Connector {
     private final long idleTimeoutNanos;
 
     /**
-     * @param bootstrap a bootstrap on {@code loop} with the proxy's resolver and socket options
-     * @param tls       the client TLS context of grpcs services: {@link #alpn} offering {@code h2}
+     * @param bootstrap        a bootstrap on {@code loop} with the proxy's resolver and socket options
+     * @param tls              the client TLS context of grpcs services: {@link #alpn} offering {@code h2}
+     * @param idleTimeoutNanos how long a connection may carry no stream ({@link UpstreamPool#reapEvery})
      */
-    /** @param idleTimeoutNanos how long a connection may carry no stream; checked every 5 s, or as often when shorter */
     Http2Pool(EventLoop loop, Bootstrap bootstrap, SslContext tls, long idleTimeoutNanos) {
         this.loop = loop;
         this.tls = tls;
         this.idleTimeoutNanos = idleTimeoutNanos;
         // the connection is always read: each stream is flow-controlled on its own
         this.bootstrap = bootstrap.option(ChannelOption.AUTO_READ, true);
-        long reapEvery = Math.min(TimeUnit.SECONDS.toNanos(5), idleTimeoutNanos);
+        long reapEvery = UpstreamPool.reapEvery(idleTimeoutNanos);
         this.reaper = loop.scheduleAtFixedRate(this::reapIdle, reapEvery, reapEvery, TimeUnit.NANOSECONDS);
     }
 

@@ -85,7 +85,7 @@ public final class UpstreamPool implements Connector {
     }
 
     /**
-     * @param idleTimeoutNanos how long an HTTP/1.1 connection may stay idle; checked every 5 s, or as often when shorter
+     * @param idleTimeoutNanos how long an HTTP/1.1 connection may stay idle ({@link #reapEvery})
      * @param maxRequests the most requests a connection carries; each draws its own limit at most {@link #LIMIT_SPREAD} below
      */
     UpstreamPool(EventLoop loop, Transport transport, SslContext tls, SslContext h2Tls, long idleTimeoutNanos, int maxRequests) {
@@ -109,8 +109,13 @@ public final class UpstreamPool implements Connector {
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
         this.http2 = new Http2Pool(loop, bootstrap.clone(), h2Tls, idleTimeoutNanos);
-        long reapEvery = Math.min(TimeUnit.SECONDS.toNanos(5), idleTimeoutNanos);
+        long reapEvery = reapEvery(idleTimeoutNanos);
         this.reaper = loop.scheduleAtFixedRate(this::reapIdle, reapEvery, reapEvery, TimeUnit.NANOSECONDS);
+    }
+
+    /** How often a pool looks for connections idle past {@code idleTimeoutNanos}: every 5 s, or as often as a shorter timeout. */
+    static long reapEvery(long idleTimeoutNanos) {
+        return Math.min(TimeUnit.SECONDS.toNanos(5), idleTimeoutNanos);
     }
 
     /** Client TLS for grpcs targets: {@code builder}'s trust, offering only {@code h2} by ALPN. */
