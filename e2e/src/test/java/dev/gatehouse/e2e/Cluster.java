@@ -84,6 +84,35 @@ final class Cluster {
         }
     }
 
+    /**
+     * A free loopback port held for as long as the hold is open, for a server that must bind the same
+     * port again after a restart: a socket bound to it with SO_REUSEADDR and never listening. While it
+     * is held no other socket on the machine is given the port (an ephemeral bind or an outgoing
+     * connection from another test JVM in the gap between a server's death and its successor's start
+     * made the successor's bind fail with "Address already in use"); a connect to it is refused as to
+     * any closed port; and a server binding it with SO_REUSEADDR, as the channel server does, binds and
+     * listens beside the hold (Linux lets a listener share a port with bound sockets that do not listen
+     * when both set the option). A pod's network namespace gives its port to no one else; this is the
+     * stand-in.
+     */
+    static final class PortHold implements AutoCloseable {
+        private final java.net.Socket socket = new java.net.Socket();
+
+        PortHold() throws java.io.IOException {
+            socket.setReuseAddress(true);
+            socket.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+        }
+
+        int port() {
+            return socket.getLocalPort();
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            socket.close();
+        }
+    }
+
     /** True when a connect to {@code port} on loopback is refused: nothing listens. */
     static boolean refuses(int port) throws java.io.IOException {
         try (java.net.Socket s = new java.net.Socket()) {

@@ -24,7 +24,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Fault drill: the controller is killed (SIGKILL: `gatehouse controller` in a process of its
  * own, against the mock API server through a kubeconfig) and restarted under load. The proxies
  * keep serving their last snapshot, reconnect to the new process on the same channel port, and
- * converge: a change made while the controller was down, and one made after, reach both.
+ * converge: a change made while the controller was down, and one made after, reach both. The
+ * channel port is held by the test from before the first controller binds it to the end, so that
+ * nothing else on the machine can take it while no controller listens.
  */
 class ControllerKillDrillTest {
     /**
@@ -90,7 +92,8 @@ class ControllerKillDrillTest {
                 current-context: mock
                 """.formatted(client.getMasterUrl()));
         Path token = Files.writeString(dir.resolve("token"), Cluster.TOKEN);
-        int channelPort = Cluster.reserveFreePort();
+        // held from here to the end: the port stays the controllers' while neither listens (Cluster.PortHold)
+        int channelPort = closing(new Cluster.PortHold()).port();
 
         ChildJvm first = controller("controller-1", channelPort, kubeconfig, token);
         ProxyCommand.Running a = closing(Cluster.proxy(channelPort, "proxy-a", Files.createDirectories(dir.resolve("a"))));

@@ -136,7 +136,7 @@ class MetricsKitE2ETest {
                 """.formatted(client.getMasterUrl()));
         Path token = Files.writeString(dir.resolve("token"), Cluster.TOKEN);
         Path logs = Files.createDirectories(Path.of("target/kit-logs"));
-        int channelPort = Cluster.reserveFreePort();
+        int channelPort = closing(new Cluster.PortHold()).port(); // no one else's between here and the controller's bind
         int controllerStatus = Cluster.reserveFreePort();
         ChildJvm controller = closing(ChildJvm.start(Gatehouse.class,
                 Map.of("KUBECONFIG", kubeconfig.toString(), "POD_NAME", "controller-kit", "POD_NAMESPACE", NS,
