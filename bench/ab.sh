@@ -6,11 +6,13 @@
 # so a change aimed at one figure can be tried against the same client run.sh reports with.
 #
 #   bench/ab.sh [--rounds N] [--duration SECONDS] [--warmup SECONDS] [--connections C] [--gap SECONDS]
-#               [--out FILE] [SETTING ...]
+#               [--jar LABEL=JAR ...] [--out FILE] [SETTING ...]
 #
-# A SETTING is a label and JVM flags, "label=-XX:+UseSerialGC -Dio.netty.iouring.ringSize=16";
-# without any, one Gatehouse with the chart's flags (lib.sh's GATEHOUSE_BENCH_JVM). GATEHOUSE_JAR
-# names the build (lib.sh), so two builds are two runs. Warm-up as run.sh's: load on each path, new
+# A SETTING is a label and JVM flags, "label=-XX:+UseSerialGC -Dio.netty.iouring.ringSize=16", or a
+# label alone for the chart's flags (lib.sh's GATEHOUSE_BENCH_JVM); without any, one Gatehouse with
+# the chart's flags. Each runs GATEHOUSE_JAR's build (lib.sh) unless --jar names another for its
+# label: two builds in one run, "--jar before=/tmp/before.jar before after", so a code change is
+# paired round by round as a flag is. Warm-up as run.sh's: load on each path, new
 # connections, then lib.sh's warm_after_idle. Gateways on core 0, wrk and the two replicas on core 1.
 # --gap idles that long before each peer's load on `/` (`/profile` follows it at once, as in run.sh):
 # with fewer peers than run.sh, a peer's loads are closer together than there (~90 s apart, past
@@ -19,11 +21,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ARGS=("$@")
-ROUNDS=4; DURATION=8; WARMUP=15; CONNECTIONS=32; OUT=""; GAP=0; SETTINGS=()
+ROUNDS=4; DURATION=8; WARMUP=15; CONNECTIONS=32; OUT=""; GAP=0; SETTINGS=(); JARS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) ROUNDS=$2; shift 2;; --duration) DURATION=$2; shift 2;; --warmup) WARMUP=$2; shift 2;;
     --connections) CONNECTIONS=$2; shift 2;; --out) OUT=$2; shift 2;; --gap) GAP=$2; shift 2;;
+    --jar) JARS+=("$2"); shift 2;;
     -*) echo "unknown option $1" >&2; exit 2;;
     *) SETTINGS+=("$1"); shift;;
   esac
@@ -35,12 +38,18 @@ done
 
 replicas_and_nginx
 
-declare -A URL PID FLAGS
+declare -A URL PID FLAGS BUILD
+for j in "${JARS[@]}"; do
+  [ -f "${j#*=}" ] || { echo "--jar $j: no such file" >&2; exit 2; }
+  BUILD[${j%%=*}]=${j#*=}
+done
 PEERS=(nginx)
 URL[nginx]="http://127.0.0.1:$NGX"; PID[nginx]=$NGX_PID
 for setting in "${SETTINGS[@]}"; do
-  label=${setting%%=*}; FLAGS[$label]=${setting#*=}
-  local_gatehouse "$label" "$JAR" "${FLAGS[$label]}"
+  if [[ $setting == *=* ]]; then label=${setting%%=*}; FLAGS[$label]=${setting#*=}
+  else label=$setting; FLAGS[$label]=$GATEHOUSE_BENCH_JVM; fi
+  BUILD[$label]=${BUILD[$label]:-$JAR}
+  local_gatehouse "$label" "${BUILD[$label]}" "${FLAGS[$label]}"
   PID[$label]=$GH_PID; URL[$label]=$GH_URL
   PEERS+=("$label")
 done
@@ -78,7 +87,7 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 FLAGLIST=()
-for peer in "${PEERS[@]}"; do [ "$peer" = nginx ] || FLAGLIST+=("$peer=${FLAGS[$peer]}"); done
+for peer in "${PEERS[@]}"; do [ "$peer" = nginx ] || FLAGLIST+=("$peer=${FLAGS[$peer]}\` on \`${BUILD[$peer]}"); done
 REPORT=$(python3 - "$RESULTS" "bench/ab.sh ${ARGS[*]}" "$(cut -d' ' -f1-3 /proc/loadavg)" "${FLAGLIST[@]}" <<'PY'
 import sys, statistics
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
