@@ -209,14 +209,28 @@ public final class HeadFields extends MapOnlyHeaders {
         if (map != null) {
             return false;
         }
-        for (int i = 0; i < count; i++) {
-            if (kept(i)) {
-                int o = 4 * i;
+        int i = 0;
+        while (i < count) {
+            if (!kept(i)) {
+                i++;
+                continue;
+            }
+            int o = 4 * i;
+            if (!asWritten(i)) {
                 buf.writeBytes(bytes, at[o], at[o + 1] - at[o]);
                 buf.writeShort(COLON_SP);
                 buf.writeBytes(bytes, at[o + 2], at[o + 3] - at[o + 2]);
                 buf.writeShort(CRLF);
+                i++;
+                continue;
             }
+            // a run of kept fields received as they are written, one after the other: one copy
+            int from = at[o];
+            int to = at[o + 3] + 2;
+            for (i++; i < count && kept(i) && at[4 * i] == to && asWritten(i); i++) {
+                to = at[4 * i + 3] + 2;
+            }
+            buf.writeBytes(bytes, from, to - from);
         }
         for (int j = 0; j < addedCount(); j++) {
             HeadValues.writeText(buf, added[2 * j]);
@@ -225,6 +239,18 @@ public final class HeadFields extends MapOnlyHeaders {
             buf.writeShort(CRLF);
         }
         return true;
+    }
+
+    /**
+     * True when received field {@code i}'s line is exactly what {@link #writeTo} writes for it:
+     * {@code name: value CRLF}, one space after the colon, none after the value.
+     */
+    private boolean asWritten(int i) {
+        int o = 4 * i;
+        int nameEnd = at[o + 1];
+        int valueEnd = at[o + 3];
+        return at[o + 2] == nameEnd + 2 && bytes[nameEnd] == ':' && bytes[nameEnd + 1] == ' '
+                && valueEnd + 1 < bytes.length && bytes[valueEnd] == '\r' && bytes[valueEnd + 1] == '\n';
     }
 
     private static final int COLON_SP = (':' << 8) | ' ';
