@@ -54,13 +54,17 @@ class AccessLogTest {
     void writesOneJsonLinePerRequestWithoutTheKey(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("access.log");
         int backendPort;
+        Instant started;
+        Instant answered;
         try (Backend backend = new Backend("b")) {
             backendPort = backend.port();
             ProxyServer proxy = ProxyServer.start(Fixtures.config(), new SimpleMeterRegistry(), AccessLogDestination.file(file));
             try {
                 assertThat(proxy.apply(snapshot(backend.port()))).isEmpty();
+                started = Instant.now();
                 TestClient.Response open = TestClient.raw(proxy.port(), "POST /open/a?x=1&apikey=" + KEY + " HTTP/1.1\r\nHost: h\r\n"
                         + "X-Request-Id: req-1\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
+                answered = Instant.now();
                 assertThat(open.status()).isEqualTo(200);
                 assertThat(TestClient.get(proxy.port(), "/k/b", "apikey", KEY, "X-Request-Id", "req-2").status()).isEqualTo(200);
                 assertThat(TestClient.get(proxy.port(), "/k/c?apikey=" + KEY + "&y=2", "X-Request-Id", "req-3").status())
@@ -83,7 +87,8 @@ class AccessLogTest {
         assertThat(post.fieldNames()).toIterable().containsExactly("time", "request_id", "client", "peer", "method", "protocol",
                 "path", "route", "service", "target", "status", "bytes_in", "bytes_out", "latency_ms", "upstream_latency_ms", "retries",
                 "consumer", "tls_version", "sni");
-        assertThat(Instant.parse(post.get("time").asText())).isBefore(Instant.now());
+        // the request's start, to the millisecond (the line's time is made from the monotonic clock: WallClock)
+        assertThat(Instant.parse(post.get("time").asText())).isBetween(started.minusMillis(2), answered.plusMillis(2));
         assertThat(post.get("client").asText()).startsWith("127.0.0.1:");
         assertThat(post.get("peer").isNull()).as("no trusted proxy in between").isTrue();
         assertThat(post.get("method").asText()).isEqualTo("POST");

@@ -138,6 +138,36 @@ class ProxyRoutingTest {
         assertThat(r.header("x-gatehouse-proxy-latency")).matches("\\d+");
     }
 
+    /**
+     * The latency headers time the target and the proxy: a target that answers after 150 ms shows
+     * 150 ms or more upstream, on a new upstream connection and on the kept-alive one the next
+     * request is sent on at once, and the proxy's own share stays small.
+     */
+    @Test
+    void latencyHeadersTimeTheTargetOnNewAndKeptAliveConnections() throws Exception {
+        api.handler((ex, seen) -> {
+            try {
+                Thread.sleep(150);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            Backend.echo(ex, seen);
+        });
+        try (Http1Client c = new Http1Client(proxy.port())) { // one client connection: one event loop, one pool
+            for (int i = 0; i < 2; i++) {
+                long sent = System.nanoTime();
+                c.write("GET /strip/slow HTTP/1.1\r\nHost: h\r\n\r\n");
+                Http1Client.Reply r = c.read();
+                long elapsedMillis = (System.nanoTime() - sent) / 1_000_000;
+                assertThat(r.status()).isEqualTo(200);
+                long upstream = Long.parseLong(r.header("x-gatehouse-upstream-latency"));
+                assertThat(upstream).as("request %d: the target's 150 ms", i).isBetween(150L, elapsedMillis);
+                assertThat(Long.parseLong(r.header("x-gatehouse-proxy-latency"))).as("request %d", i).isLessThan(100);
+            }
+        }
+        assertThat(api.seen.stream().map(Backend.Seen::remotePort).distinct()).as("the second on the first's connection").hasSize(1);
+    }
+
     @Test
     void removesHopByHopHeadersBothWays() throws Exception {
         api.handler((ex, s) -> {

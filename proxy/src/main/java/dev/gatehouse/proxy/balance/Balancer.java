@@ -110,7 +110,11 @@ public final class Balancer implements TargetSelector {
 
     @Override
     public int pick(HttpRequest request, ClientAddress client, BitSet tried) {
-        long now = System.nanoTime();
+        return pick(request, client, tried, System.nanoTime());
+    }
+
+    @Override
+    public int pick(HttpRequest request, ClientAddress client, BitSet tried, long now) {
         int i = strategy.pick(request, client, tried, now, true);
         if (i < 0 && failOpen && noneAvailable(now)) {
             i = strategy.pick(request, client, tried, now, false);

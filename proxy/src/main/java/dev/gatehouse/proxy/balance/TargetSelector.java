@@ -27,6 +27,15 @@ public interface TargetSelector {
     }
 
     /**
+     * As {@link #pick(HttpRequest, ClientAddress, BitSet)} at {@code now} ({@link System#nanoTime}),
+     * the reading the caller already holds: ejections and slow starts are judged at that moment
+     * rather than at another read of the clock.
+     */
+    default int pick(HttpRequest request, ClientAddress client, BitSet tried, long now) {
+        return pick(request, client, tried);
+    }
+
+    /**
      * The selector to ask for every attempt of one request: indexes from {@link #pick} stay valid
      * for {@link #peers} and {@link #state} of the same pinned selector. This one itself unless its
      * targets can be replaced while a request runs ({@link UpstreamSelector}).

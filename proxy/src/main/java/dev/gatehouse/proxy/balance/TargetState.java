@@ -116,9 +116,12 @@ public final class TargetState {
         inFlight.decrementAndGet();
     }
 
-    /** A response head arrived after {@code latencyNanos}; 502, 503 and 504 count as passive failures. */
-    public void responded(long latencyNanos, int status) {
-        observeLatency(latencyNanos, System.nanoTime());
+    /**
+     * A response head arrived after {@code latencyNanos}, read at {@code now} ({@link System#nanoTime});
+     * 502, 503 and 504 count as passive failures.
+     */
+    public void responded(long latencyNanos, int status, long now) {
+        observeLatency(latencyNanos, now);
         if (status == 502 || status == 503 || status == 504) {
             failed();
         } else {

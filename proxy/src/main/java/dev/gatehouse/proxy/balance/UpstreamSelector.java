@@ -54,6 +54,11 @@ public final class UpstreamSelector implements TargetSelector {
     }
 
     @Override
+    public int pick(HttpRequest request, ClientAddress client, BitSet tried, long now) {
+        return current.pick(request, client, tried, now);
+    }
+
+    @Override
     public TargetState state(int index) {
         return current.state(index);
     }

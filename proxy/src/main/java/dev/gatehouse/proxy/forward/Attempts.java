@@ -85,14 +85,14 @@ final class Attempts {
     /**
      * The target of the next attempt, or null when there is none: no target at all ({@link
      * #failureStatus()} is then 503), none left untried, or the retry budget refused it (then the
-     * last attempt's failure stands).
+     * last attempt's failure stands). {@code now} is the caller's reading of {@link System#nanoTime}.
      */
-    Peer next(HttpRequest request, ClientAddress from) {
+    Peer next(HttpRequest request, ClientAddress from, long now) {
         if (firstTried >= 0 && tried == NONE_TRIED) {
             tried = new BitSet();
             tried.set(firstTried);
         }
-        int index = left > 0 ? targets.pick(request, from, tried) : -1;
+        int index = left > 0 ? targets.pick(request, from, tried, now) : -1;
         if (index < 0) {
             if (count == 0) {
                 NO_TARGET.warn("request_id={} route={}", requestId, route.route().id());
@@ -132,9 +132,9 @@ final class Attempts {
     }
 
     /** The current attempt's target answered with a response head. */
-    void responded(long upstreamNanos, int code) {
+    void responded(long upstreamNanos, int code, long now) {
         if (target != null) {
-            target.responded(upstreamNanos, code);
+            target.responded(upstreamNanos, code, now);
         }
     }
 

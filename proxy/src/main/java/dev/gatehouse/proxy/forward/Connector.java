@@ -29,7 +29,12 @@ interface Connector {
      * target as complete and a half-read response is never taken by the next request. HTTP/2:
      * the stream is closed (reset when unfinished); the connection stays.
      */
-    void release(Channel ch, boolean reuse);
+    default void release(Channel ch, boolean reuse) {
+        release(ch, reuse, System.nanoTime());
+    }
+
+    /** {@link #release(Channel, boolean)} at {@code now} ({@link System#nanoTime}): a channel kept is idle from then. */
+    void release(Channel ch, boolean reuse, long now);
 
     /** {@code ch}, keyed {@code key}, closed while no attempt held it. */
     void forget(String key, Channel ch);

@@ -62,15 +62,15 @@ final class Deadlines {
      * Starts the clocks for an attempt whose head is being written to {@code upstream}. The read
      * check left by an earlier attempt on the channel stays when it runs no later than this
      * attempt's deadline (it re-arms itself for the remainder); one that would run later (the
-     * earlier attempt had a longer read timeout) is replaced.
+     * earlier attempt had a longer read timeout) is replaced. {@code now} ({@link System#nanoTime})
+     * is when the head is handed to the channel.
      */
-    void start(Channel upstream, Service.Timeouts timeouts, Expiry expiry) {
+    void start(Channel upstream, Service.Timeouts timeouts, Expiry expiry, long now) {
         stop();
         this.upstream = upstream;
         this.expiry = expiry;
         this.readMillis = timeouts.readMillis();
         this.writeMillis = timeouts.writeMillis();
-        long now = System.nanoTime();
         lastReadNanos = now;
         lastWriteNanos = now;
         if (readTimer != null && readCheckNanos - (now + TimeUnit.MILLISECONDS.toNanos(readMillis)) > 0) {
@@ -82,8 +82,11 @@ final class Deadlines {
         }
     }
 
-    void read() {
-        lastReadNanos = System.nanoTime();
+    /** Bytes came from the target: the read clock starts again. Returns the reading ({@link System#nanoTime}). */
+    long read() {
+        long now = System.nanoTime();
+        lastReadNanos = now;
+        return now;
     }
 
     /** The proxy stopped reading the target to let the client catch up: the read clock stops. */

@@ -117,7 +117,7 @@ final class Exchange {
         body.reset();
         this.clientAddress = client.forwarded().resolve(request.headers());
         this.record = client.observer().begin(record, request, requestId, clientAddress,
-                client.connection().attr(ClientTls.KEY).get());
+                client.connection().attr(ClientTls.KEY).get(), startNanos);
         this.expectsBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
         this.bodiless = !expectsBody && client.headFramesBody();
         this.head = request.method() == HttpMethod.HEAD;
@@ -181,14 +181,16 @@ final class Exchange {
     }
 
     private void nextAttempt() {
-        Peer peer = attempts.next(request, clientAddress);
+        // the first attempt starts in the call that brought the head: the exchange's own reading serves
+        long now = attempts.count() == 0 ? startNanos : System.nanoTime();
+        Peer peer = attempts.next(request, clientAddress, now);
         if (peer == null) {
             fail(attempts.failureStatus(), attempts.failureMessage());
             return;
         }
         record.target(peer.key());
         attempt = new UpstreamAttempt(this, peer, route.service().protocol());
-        attempt.start(client.pool(), route.service().timeouts());
+        attempt.start(client.pool(), route.service().timeouts(), now);
     }
 
     /** The request head for an attempt on {@code peer} ({@link UpstreamHost#head}). */
@@ -269,7 +271,8 @@ final class Exchange {
         return attempt != null && attempt.heldBack();
     }
 
-    void onUpstreamResponse(UpstreamAttempt a, HttpResponse res) {
+    /** A response head from the current attempt's target, read at {@code now} ({@link System#nanoTime}). */
+    void onUpstreamResponse(UpstreamAttempt a, HttpResponse res, long now) {
         if (a != attempt || done) {
             return;
         }
@@ -285,9 +288,9 @@ final class Exchange {
         }
         responseStarted = true;
         upstreamReusable = HttpUtil.isKeepAlive(res);
-        long upstreamNanos = System.nanoTime() - a.sentNanos();
+        long upstreamNanos = now - a.sentNanos();
         record.responded(code, upstreamNanos);
-        attempts.responded(upstreamNanos, code);
+        attempts.responded(upstreamNanos, code, now);
         if (stickyCookie != null) {
             res.headers().add(HttpHeaderNames.SET_COOKIE, stickyCookie);
         }
@@ -302,7 +305,8 @@ final class Exchange {
         }
     }
 
-    void onUpstreamContent(UpstreamAttempt a, HttpContent c) {
+    /** Response content from an attempt's target, read at {@code now} ({@link System#nanoTime}). */
+    void onUpstreamContent(UpstreamAttempt a, HttpContent c, long now) {
         if (a != attempt) {
             c.release();
             return;
@@ -320,11 +324,11 @@ final class Exchange {
         response.writeContent(client.acceptsTrailers() ? c : ResponseHead.withoutTrailers(c));
         if (c instanceof LastHttpContent) {
             responseComplete = true;
-            releaseUpstream(upstreamReusable && body.fullySent());
+            releaseUpstream(upstreamReusable && body.fullySent(), now);
             if (!body.complete()) {
                 closeAfter = true;
             }
-            maybeFinish();
+            maybeFinish(now);
         }
     }
 
@@ -411,6 +415,11 @@ final class Exchange {
     }
 
     private void releaseUpstream(boolean reuse) {
+        releaseUpstream(reuse, System.nanoTime());
+    }
+
+    /** {@link #releaseUpstream(boolean)} at {@code now} ({@link System#nanoTime}), the reading of the event that ends the attempt. */
+    private void releaseUpstream(boolean reuse, long now) {
         if (attempts != null) {
             attempts.ended();
         }
@@ -418,7 +427,7 @@ final class Exchange {
         UpstreamAttempt a = attempt;
         attempt = null;
         if (a != null) {
-            a.release(reuse);
+            a.release(reuse, now);
         }
     }
 
@@ -452,11 +461,21 @@ final class Exchange {
      * @return true when it finished
      */
     private boolean maybeFinish() {
-        if (done || !responseComplete || !(body.complete() || closeAfter)) {
-            return false;
-        }
+        return finishable() && finish(System.nanoTime()); // the clock is read only when it finishes
+    }
+
+    /** {@link #maybeFinish()} at {@code now} ({@link System#nanoTime}), a reading the caller took for the same event. */
+    private boolean maybeFinish(long now) {
+        return finishable() && finish(now);
+    }
+
+    private boolean finishable() {
+        return !done && responseComplete && (body.complete() || closeAfter);
+    }
+
+    private boolean finish(long now) {
         done = true;
-        record.finish(attempts == null ? 0 : attempts.count());
+        record.finish(attempts == null ? 0 : attempts.count(), now);
         boolean close = closeAfter;
         if (!close || !client.flushesWithClose()) {
             response.flush();

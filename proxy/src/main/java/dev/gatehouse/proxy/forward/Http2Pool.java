@@ -171,7 +171,7 @@ final class Http2Pool implements Connector {
 
     /** Streams are never pooled: the stream is closed, with RST_STREAM(CANCEL) when either side has not finished. */
     @Override
-    public void release(Channel ch, boolean reuse) {
+    public void release(Channel ch, boolean reuse, long now) {
         UpstreamHandler h = ch.pipeline().get(UpstreamHandler.class);
         if (h != null) {
             h.detach();

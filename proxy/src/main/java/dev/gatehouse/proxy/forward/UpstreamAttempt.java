@@ -35,6 +35,10 @@ final class UpstreamAttempt implements Deadlines.Expiry, ChannelFutureListener {
     private boolean endInHead;
     private boolean released;
     private long sentNanos;
+    /** The exchange's reading of the clock when it started this attempt ({@link #start}). */
+    private long startedNanos;
+    /** True while {@link #start} runs: a channel handed over meanwhile (an idle one from the pool) is sent on at once. */
+    private boolean starting;
     /** {@link #writeDone} as a listener, made on the first body write (a bodiless request makes none). */
     private ChannelFutureListener writeListener;
 
@@ -72,11 +76,22 @@ final class UpstreamAttempt implements Deadlines.Expiry, ChannelFutureListener {
         return sentNanos;
     }
 
-    /** Asks the loop's connector for the service's protocol for a channel to the target (within the connect timeout). */
-    void start(UpstreamPool pool, Service.Timeouts timeouts) {
+    /**
+     * Asks the loop's connector for the service's protocol for a channel to the target (within the
+     * connect timeout). {@code now} is the exchange's reading of {@link System#nanoTime}: when the
+     * connector hands over an idle channel at once, the head is sent at that moment, and no other
+     * reading is taken for it.
+     */
+    void start(UpstreamPool pool, Service.Timeouts timeouts, long now) {
         this.timeouts = timeouts;
         this.connector = pool.connector(protocol);
-        connector.open(this, protocol.tls(), timeouts.connectMillis());
+        this.startedNanos = now;
+        starting = true;
+        try {
+            connector.open(this, protocol.tls(), timeouts.connectMillis());
+        } finally {
+            starting = false;
+        }
     }
 
     /** True once the attempt no longer wants a channel: it was released, or the exchange moved on. */
@@ -111,8 +126,8 @@ final class UpstreamAttempt implements Deadlines.Expiry, ChannelFutureListener {
         deadlines = ch.pipeline().get(UpstreamHandler.class).attach(this);
         HttpRequest head = exchange.headFor(peer, !protocol.http2());
         endInHead = head instanceof LastHttpContent || head instanceof ParsedRequest p && p.endsInHead();
-        sentNanos = System.nanoTime();
-        deadlines.start(ch, timeouts, this);
+        sentNanos = starting ? startedNanos : System.nanoTime();
+        deadlines.start(ch, timeouts, this, sentNanos);
         ch.writeAndFlush(head).addListener(this);
         if (channel == ch && !released) {
             ch.read();
@@ -163,11 +178,9 @@ final class UpstreamAttempt implements Deadlines.Expiry, ChannelFutureListener {
         return deadlines != null && deadlines.heldBack();
     }
 
-    /** Response bytes arrived. */
-    void noteRead() {
-        if (deadlines != null) {
-            deadlines.read();
-        }
+    /** Response bytes arrived; returns when ({@link System#nanoTime}), the one reading of the clock for them. */
+    long noteRead() {
+        return deadlines != null ? deadlines.read() : System.nanoTime();
     }
 
     /** The listener of this attempt's body writes ({@link #writeDone}), made once. */
@@ -223,7 +236,7 @@ final class UpstreamAttempt implements Deadlines.Expiry, ChannelFutureListener {
     }
 
     /** Ends the attempt, its channel handed back to the connector ({@link Connector#release}). */
-    void release(boolean reuse) {
+    void release(boolean reuse, long now) {
         released = true;
         if (deadlines != null) {
             deadlines.stop(); // the read check stays with the connection for its next attempt
@@ -235,6 +248,6 @@ final class UpstreamAttempt implements Deadlines.Expiry, ChannelFutureListener {
         if (ch == null) {
             return;
         }
-        connector.release(ch, reuse);
+        connector.release(ch, reuse, now);
     }
 }

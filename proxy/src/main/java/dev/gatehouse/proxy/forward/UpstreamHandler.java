@@ -95,17 +95,17 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         Exchange e = a.exchange();
-        a.noteRead();
+        long now = a.noteRead();
         if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
             ReferenceCountUtil.release(msg);
             e.onUpstreamMalformed(a, ctx.channel(), o.decoderResult().cause());
             return;
         }
         if (msg instanceof HttpResponse res) {
-            e.onUpstreamResponse(a, res);
+            e.onUpstreamResponse(a, res, now);
         }
         if (msg instanceof HttpContent c) {
-            e.onUpstreamContent(a, c);
+            e.onUpstreamContent(a, c, now);
         } else if (!(msg instanceof HttpResponse)) {
             ReferenceCountUtil.release(msg);
         }

@@ -197,7 +197,7 @@ public final class UpstreamPool implements Connector {
      * next request written on it.
      */
     @Override
-    public void release(Channel ch, boolean reuse) {
+    public void release(Channel ch, boolean reuse, long now) {
         UpstreamHandler h = ch.pipeline().get(UpstreamHandler.class);
         if (h != null) {
             h.detach();
@@ -216,7 +216,7 @@ public final class UpstreamPool implements Connector {
             ch.close();
             return;
         }
-        h.idleSinceNanos = System.nanoTime();
+        h.idleSinceNanos = now;
         Idle q = idle.computeIfAbsent(h.key(), k -> new Idle());
         q.lastReleaseNanos = h.idleSinceNanos;
         q.addLast(ch);

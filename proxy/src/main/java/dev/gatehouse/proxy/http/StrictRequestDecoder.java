@@ -106,7 +106,11 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
     private boolean held;
     /** The request line of the head under way was checked on its own (its fields came in a later read). */
     private boolean lineChecked;
-    private long headStartNanos;
+    /**
+     * The head's timeout, armed in the read that brings its first byte when that read does not
+     * complete it (so it runs {@code requestHeadTimeout} after the first byte); a head complete in
+     * the read it starts in, nearly all of them, reads no clock.
+     */
     private ScheduledFuture<?> headDeadline;
 
     public StrictRequestDecoder() {
@@ -160,9 +164,6 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
     }
 
     private void head(ByteBuf in, List<Object> out) {
-        if (!scan.started() && in.isReadable()) {
-            headStartNanos = System.nanoTime();
-        }
         int end = scan.scan(in);
         if (end == HeadScan.MORE && !lineChecked && scan.sawRequestLine()) {
             lineChecked = true;
@@ -175,8 +176,8 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
         }
         if (end == HeadScan.MORE) {
             if (scan.started() && headDeadline == null) {
-                long left = limits.requestHeadTimeout().toNanos() - (System.nanoTime() - headStartNanos);
-                headDeadline = ctx.executor().schedule(this::headTimedOut, Math.max(0, left), TimeUnit.NANOSECONDS);
+                headDeadline = ctx.executor().schedule(this::headTimedOut, limits.requestHeadTimeout().toNanos(),
+                        TimeUnit.NANOSECONDS);
             }
             return;
         }

@@ -43,23 +43,24 @@ public final class RequestObserver implements AutoCloseable {
      * @param tls    the connection's TLS handshake (the access log's {@code tls_version} and {@code sni}); null for cleartext
      */
     public RequestRecord begin(HttpRequest request, String requestId, ClientAddress client, ClientTls tls) {
-        return begin(null, request, requestId, client, tls);
+        return begin(null, request, requestId, client, tls, System.nanoTime());
     }
 
     /**
      * {@link #begin(HttpRequest, String, ClientAddress, ClientTls)} into {@code previous}, the
      * record of the connection's previous request, when it is {@link RequestRecord#reusable} (finished,
-     * no tunnel's, made by this observer); otherwise into a new record.
+     * no tunnel's, made by this observer); otherwise into a new record. {@code startNanos} is when the
+     * request was received ({@link System#nanoTime}), the reading its exchange started with.
      */
     public RequestRecord begin(RequestRecord previous, HttpRequest request, String requestId, ClientAddress client,
-                               ClientTls tls) {
+                               ClientTls tls, long startNanos) {
         String method = request.method().name();
         RequestRecord r;
         if (previous != null && previous.observer() == this && previous.reusable()) {
             r = previous;
-            r.reset(method, protocolOf(request), request.uri(), requestId, client);
+            r.reset(method, protocolOf(request), request.uri(), requestId, client, startNanos);
         } else {
-            r = new RequestRecord(this, method, protocolOf(request), request.uri(), requestId, client);
+            r = new RequestRecord(this, method, protocolOf(request), request.uri(), requestId, client, startNanos);
         }
         if (tls != null) {
             r.tls(tls);

@@ -16,7 +16,7 @@ import io.opentelemetry.api.trace.Span;
  */
 public final class RequestRecord {
     private final RequestObserver observer;
-    private long startMillis;
+    /** {@link System#nanoTime} when the request's head was received; the log's {@code time} is made from it ({@link WallClock}). */
     private long startNanos;
     private String method;
     /** {@code HTTP/1.1}, {@code HTTP/1.0} or {@code HTTP/2}; null for a request the gate refused before reading it. */
@@ -48,8 +48,13 @@ public final class RequestRecord {
     private boolean remoteParent;
 
     RequestRecord(RequestObserver observer, String method, String protocol, String uri, String requestId, ClientAddress client) {
+        this(observer, method, protocol, uri, requestId, client, System.nanoTime());
+    }
+
+    RequestRecord(RequestObserver observer, String method, String protocol, String uri, String requestId, ClientAddress client,
+                  long startNanos) {
         this.observer = observer;
-        reset(method, protocol, uri, requestId, client);
+        reset(method, protocol, uri, requestId, client, startNanos);
     }
 
     RequestObserver observer() {
@@ -65,10 +70,9 @@ public final class RequestRecord {
         return finished && tunnelOutcome == null && !tunnelled;
     }
 
-    /** Starts the record afresh: every field as a new record has it. */
-    void reset(String method, String protocol, String uri, String requestId, ClientAddress client) {
-        this.startMillis = System.currentTimeMillis();
-        this.startNanos = System.nanoTime();
+    /** Starts the record afresh, for a request received at {@code startNanos}: every field as a new record has it. */
+    void reset(String method, String protocol, String uri, String requestId, ClientAddress client, long startNanos) {
+        this.startNanos = startNanos;
         this.method = method;
         this.protocol = protocol;
         this.uri = uri;
@@ -154,17 +158,22 @@ public final class RequestRecord {
      * @param attempts how many targets were tried
      */
     public void finish(int attempts) {
+        finish(attempts, System.nanoTime());
+    }
+
+    /** As {@link #finish(int)}, the exchange over at {@code nowNanos} ({@link System#nanoTime}), a reading the caller holds. */
+    public void finish(int attempts, long nowNanos) {
         if (finished || tunnelled) {
             return;
         }
         finished = true;
-        count(attempts);
+        count(attempts, nowNanos);
         endSpan();
         observer.finished(this);
     }
 
-    private void count(int attempts) {
-        latencyNanos = System.nanoTime() - startNanos;
+    private void count(int attempts, long nowNanos) {
+        latencyNanos = nowNanos - startNanos;
         if (status == 0) {
             status = 499;
         }
@@ -182,7 +191,7 @@ public final class RequestRecord {
             return;
         }
         tunnelled = true;
-        count(attempts);
+        count(attempts, System.nanoTime());
     }
 
     /**
@@ -243,7 +252,7 @@ public final class RequestRecord {
     /** The access-log line (without the newline), formatted by the event loop that finished the request. */
     void appendJson(JsonLine b) {
         RouteMeters m = meters;
-        b.raw(TIME).time(startMillis);
+        b.raw(TIME).time(WallClock.millisAt(startNanos));
         b.field(REQUEST_ID, requestId);
         if (span != null) {
             b.field(TRACE_ID, span.getSpanContext().getTraceId());
