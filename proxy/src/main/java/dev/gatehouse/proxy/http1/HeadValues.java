@@ -1,7 +1,5 @@
 package dev.gatehouse.proxy.http1;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.util.AsciiString;
 
 import java.util.ArrayList;
@@ -70,15 +68,6 @@ final class HeadValues {
             }
             value = null;
             return v;
-        }
-    }
-
-    /** A name or value the proxy set, as its bytes. */
-    static void writeText(ByteBuf buf, CharSequence s) {
-        if (s instanceof AsciiString a) {
-            ByteBufUtil.copy(a, buf);
-        } else {
-            ByteBufUtil.writeAscii(buf, s);
         }
     }
 }
