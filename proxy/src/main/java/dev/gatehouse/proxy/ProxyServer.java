@@ -16,6 +16,7 @@ import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.ProxyMetrics;
 import dev.gatehouse.proxy.observe.RequestObserver;
 import dev.gatehouse.proxy.observe.Tracing;
+import dev.gatehouse.proxy.observe.UpstreamConnectionMeters;
 import dev.gatehouse.proxy.tls.Listener;
 import dev.gatehouse.proxy.tls.ServerCertificates;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -162,9 +163,11 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         try {
             SslContext tls = SslContextBuilder.forClient().build();
             SslContext h2Tls = UpstreamPool.alpnH2(SslContextBuilder.forClient()).build();
+            UpstreamConnectionMeters upstreamMeters = new UpstreamConnectionMeters(metrics.registry());
             for (EventExecutor e : group) {
                 EventLoop loop = (EventLoop) e;
-                pools.put(loop, loop.submit(() -> new UpstreamPool(loop, transport, tls, h2Tls, config.upstreamKeepalive())).get());
+                pools.put(loop, loop.submit(() -> new UpstreamPool(loop, transport, tls, h2Tls, config.upstreamKeepalive(),
+                        upstreamMeters)).get());
             }
         } catch (InterruptedException | ExecutionException | SSLException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);

@@ -2,6 +2,7 @@ package dev.gatehouse.proxy;
 
 import dev.gatehouse.config.Service;
 import dev.gatehouse.config.Upstream;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -23,6 +24,22 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class Http2UpstreamTest extends ProxyTestBase {
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+    /** {@code gatehouse_upstream_connections_closed_total{reason}} once it reaches {@code n} (up to 10 s), else what it is. */
+    private double closed(String reason, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        double count;
+        while ((count = registry.get("gatehouse.upstream.connections.closed").tag("reason", reason).counter().count()) < n
+                && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        return count;
+    }
+
+    private double opened() {
+        return registry.get("gatehouse.upstream.connections.opened").counter().count();
+    }
 
     private H2cBackend h2c(String name, int maxConcurrentStreams) throws InterruptedException {
         H2cBackend b = new H2cBackend(name, maxConcurrentStreams);
@@ -31,7 +48,7 @@ class Http2UpstreamTest extends ProxyTestBase {
     }
 
     private void serve(ProxyConfig config, Upstream upstream) {
-        proxy = ProxyServer.start(config);
+        proxy = ProxyServer.start(config, registry);
         Service svc = new Service("default/h2", Fixtures.source("GatewayService", "default/h2"), upstream.id(),
                 Service.Protocol.H2C, "/", null, 5, new Service.Timeouts(2_000, 10_000, 10_000));
         assertThat(proxy.apply(Fixtures.snapshot(1, List.of(svc), List.of(route("default/r", "default/h2").paths("/").build()),
@@ -134,6 +151,8 @@ class Http2UpstreamTest extends ProxyTestBase {
         }
         assertThat(b.seen).hasSize(100);
         assertThat(b.connections.get()).isEqualTo(1);
+        assertThat(opened()).as("one connection counted, not a hundred streams").isEqualTo(1);
+        assertThat(registry.get("gatehouse.upstream.connections.closed").counters()).allSatisfy(c -> assertThat(c.count()).isZero());
     }
 
     /** The target allows 2 streams per connection: 4 calls in flight at once need a second connection, and all succeed. */
@@ -301,6 +320,8 @@ class Http2UpstreamTest extends ProxyTestBase {
             Thread.sleep(10);
         }
         assertThat(leaving.closedConnections.get()).isEqualTo(1);
+        assertThat(closed("target_removed", 1)).isEqualTo(1);
+        assertThat(opened()).isEqualTo(2);
         for (int i = 0; i < 2; i++) {
             TestClient.Response r = TestClient.get(proxy.port(), "/x");
             assertThat(r.header("x-backend")).isEqualTo("staying");

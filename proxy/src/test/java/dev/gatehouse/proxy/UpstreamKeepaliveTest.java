@@ -13,13 +13,35 @@ import static org.assertj.core.api.Assertions.assertThat;
  * connection carries before the proxy closes it, and how long an unused one stays open.
  */
 class UpstreamKeepaliveTest extends OneProxy {
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
     private RawBackend start(UpstreamKeepalive keepalive) throws Exception {
         RawBackend backend = rawBackend();
-        backend.responder(r -> ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").getBytes(StandardCharsets.ISO_8859_1));
-        proxy = ProxyServer.start(Fixtures.oneLoopConfig().withUpstreamKeepalive(keepalive), new SimpleMeterRegistry());
+        // a path ending in /close is answered with Connection: close
+        backend.responder(r -> ("HTTP/1.1 200 OK\r\n" + (r.path().endsWith("/close") ? "Connection: close\r\n" : "")
+                + "Content-Length: 2\r\n\r\nok").getBytes(StandardCharsets.ISO_8859_1));
+        proxy = ProxyServer.start(Fixtures.oneLoopConfig().withUpstreamKeepalive(keepalive), registry);
         routeEverythingTo(backend.port());
         return backend;
+    }
+
+    /** {@code gatehouse_upstream_connections_closed_total{reason}}, once it reaches {@code n} (up to 5 s), else what it is. */
+    private double closed(String reason, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        double count;
+        while ((count = registry.get("gatehouse.upstream.connections.closed").tag("reason", reason).counter().count()) < n
+                && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        return count;
+    }
+
+    private double opened() {
+        return registry.get("gatehouse.upstream.connections.opened").counter().count();
+    }
+
+    private double closedInAll() {
+        return registry.get("gatehouse.upstream.connections.closed").counters().stream().mapToDouble(c -> c.count()).sum();
     }
 
     @Test
@@ -33,6 +55,9 @@ class UpstreamKeepaliveTest extends OneProxy {
         awaitSize(backend, 2);
         assertThat(backend.closedByProxy).as("each connection closed by the proxy after its second request")
                 .containsExactlyInAnyOrder(0, 1);
+        assertThat(closed("max_requests", 2)).isEqualTo(2);
+        assertThat(opened()).isEqualTo(3);
+        assertThat(closedInAll()).as("the third is open").isEqualTo(2);
     }
 
     @Test
@@ -44,6 +69,7 @@ class UpstreamKeepaliveTest extends OneProxy {
         assertThat(backend.closedByProxy).containsExactly(0);
         assertThat(Duration.ofNanos(System.nanoTime() - sent)).as("not before the idle timeout")
                 .isGreaterThanOrEqualTo(Duration.ofMillis(300));
+        assertThat(closed("idle_timeout", 1)).isEqualTo(1);
         assertThat(TestClient.get(proxy.port(), "/second").status()).isEqualTo(200);
         assertThat(backend.requests).extracting(RawBackend.Request::connection).as("a new connection after the close")
                 .containsExactly(0, 1);
@@ -57,6 +83,20 @@ class UpstreamKeepaliveTest extends OneProxy {
         }
         assertThat(backend.connections()).isEqualTo(1);
         assertThat(backend.closedByProxy).isEmpty();
+    }
+
+    @Test
+    void closesByTheTargetAndAfterAnAnswerThatAsksForItAreCountedApart() throws Exception {
+        RawBackend backend = start(UpstreamKeepalive.DEFAULTS);
+        backend.closeAfter(r -> r.path().equals("/bye"));
+        assertThat(TestClient.get(proxy.port(), "/bye").status()).isEqualTo(200);
+        assertThat(closed("target_closed", 1)).as("the target closed the pooled connection").isEqualTo(1);
+        assertThat(TestClient.get(proxy.port(), "/please/close").status()).isEqualTo(200);
+        awaitSize(backend, 1);
+        assertThat(backend.closedByProxy).as("the second connection, closed by the proxy").containsExactly(1);
+        assertThat(closed("unusable", 1)).as("its answer said Connection: close").isEqualTo(1);
+        assertThat(opened()).isEqualTo(2);
+        assertThat(closedInAll()).isEqualTo(2);
     }
 
     /** Waits up to 5 s for the proxy to have closed {@code n} of the backend's connections. */

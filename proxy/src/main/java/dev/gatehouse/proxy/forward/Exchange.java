@@ -12,6 +12,7 @@ import dev.gatehouse.proxy.observe.EdgeMeters;
 import dev.gatehouse.proxy.observe.RateLimitedLog;
 import dev.gatehouse.proxy.observe.RequestObserver;
 import dev.gatehouse.proxy.observe.RequestRecord;
+import dev.gatehouse.proxy.observe.UpstreamConnectionMeters;
 import dev.gatehouse.proxy.routing.RequestHost;
 import dev.gatehouse.proxy.tls.ClientTls;
 import io.netty.channel.Channel;
@@ -357,7 +358,7 @@ final class Exchange {
      */
     void onUpstreamMalformed(UpstreamAttempt a, Channel ch, Throwable cause) {
         if (a != attempt || done) {
-            ch.close();
+            UpstreamHandler.close(ch, UpstreamConnectionMeters.Reason.UNUSABLE);
             return;
         }
         // MalformedResponse's message names the rule broken, never the target's bytes; other causes log their class only

@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy.forward;
 
 import dev.gatehouse.proxy.observe.RateLimitedLog;
+import dev.gatehouse.proxy.observe.UpstreamConnectionMeters.Reason;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -55,6 +56,8 @@ final class Http2Link extends ChannelInboundHandlerAdapter {
     private boolean ready;
     private boolean goingAway;
     private boolean closed;
+    /** Why the connection goes away or was closed by the proxy; null while it serves, and when the target ends it. */
+    private Reason reason;
     /** The target's SETTINGS_MAX_CONCURRENT_STREAMS; unlimited until it says otherwise (RFC 9113 §6.5.2). */
     private long maxStreams = Long.MAX_VALUE;
     private int active;
@@ -175,7 +178,7 @@ final class Http2Link extends ChannelInboundHandlerAdapter {
                 if (!ready) {
                     fail(new ClosedChannelException());
                 } else {
-                    retire();
+                    retire(Reason.TARGET_CLOSED);
                 }
             }
         } finally {
@@ -185,6 +188,7 @@ final class Http2Link extends ChannelInboundHandlerAdapter {
 
     private void becomeReady() {
         ready = true;
+        pool.meters().opened();
         connectTimer.cancel(false);
         streams = new Http2StreamChannelBootstrap(channel)
                 .option(ChannelOption.AUTO_READ, false)
@@ -200,8 +204,11 @@ final class Http2Link extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** No new stream on this connection; it closes once its streams end. */
-    void retire() {
+    /** No new stream on this connection; it closes once its streams end, counted for {@code why} (the first one given). */
+    void retire(Reason why) {
+        if (reason == null) {
+            reason = why;
+        }
         goingAway = true;
         if (active == 0) {
             close();
@@ -211,7 +218,7 @@ final class Http2Link extends ChannelInboundHandlerAdapter {
     /** Closes the connection when it had no stream for {@code idleNanos}. */
     void closeIfIdle(long now, long idleNanos) {
         if (ready && active == 0 && now - idleSinceNanos >= idleNanos) {
-            retire();
+            retire(Reason.IDLE_TIMEOUT);
         }
     }
 
@@ -250,6 +257,7 @@ final class Http2Link extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         LOG.debug("event=upstream.h2-closed target={} active_streams={}", key, active);
         if (ready) {
+            pool.meters().closed(reason != null ? reason : Reason.TARGET_CLOSED);
             closed = true;
             pool.remove(this);
         } else {

@@ -1,6 +1,8 @@
 package dev.gatehouse.proxy.forward;
 
 import dev.gatehouse.proxy.balance.Peer;
+import dev.gatehouse.proxy.observe.UpstreamConnectionMeters;
+import dev.gatehouse.proxy.observe.UpstreamConnectionMeters.Reason;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -79,14 +81,17 @@ final class Http2Pool implements Connector {
     private final Http2StreamFrameToHttpObjectCodec codec = new Http2StreamFrameToHttpObjectCodec(false, true);
     private final ScheduledFuture<?> reaper;
     private final long idleTimeoutNanos;
+    private final UpstreamConnectionMeters meters;
 
     /**
      * @param bootstrap        a bootstrap on {@code loop} with the proxy's resolver and socket options
      * @param tls              the client TLS context of grpcs services: {@link #alpn} offering {@code h2}
      * @param idleTimeoutNanos how long a connection may carry no stream ({@link UpstreamPool#reapEvery})
+     * @param meters           counts the connections opened (ready) and closed
      */
-    Http2Pool(EventLoop loop, Bootstrap bootstrap, SslContext tls, long idleTimeoutNanos) {
+    Http2Pool(EventLoop loop, Bootstrap bootstrap, SslContext tls, long idleTimeoutNanos, UpstreamConnectionMeters meters) {
         this.loop = loop;
+        this.meters = meters;
         this.tls = tls;
         this.idleTimeoutNanos = idleTimeoutNanos;
         // the connection is always read: each stream is flow-controlled on its own
@@ -203,6 +208,10 @@ final class Http2Pool implements Connector {
         return loop;
     }
 
+    UpstreamConnectionMeters meters() {
+        return meters;
+    }
+
     /**
      * Retires the connections to targets no longer in {@code keys} (after a snapshot swap, on this
      * loop): no new stream on them, closed once their streams end.
@@ -214,7 +223,7 @@ final class Http2Pool implements Connector {
             String address = k.substring(k.startsWith(H2_KEY_PREFIX) ? H2_KEY_PREFIX.length() : H2C_KEY_PREFIX.length());
             if (!keys.contains(address)) {
                 it.remove();
-                new ArrayList<>(e.getValue()).forEach(Http2Link::retire);
+                new ArrayList<>(e.getValue()).forEach(link -> link.retire(Reason.TARGET_REMOVED));
             }
         }
     }
@@ -234,7 +243,7 @@ final class Http2Pool implements Connector {
         List<Http2Link> all = new ArrayList<>();
         links.values().forEach(all::addAll);
         links.clear();
-        all.forEach(Http2Link::retire);
+        all.forEach(link -> link.retire(Reason.SHUTDOWN));
         all.forEach(Http2Link::close);
     }
 

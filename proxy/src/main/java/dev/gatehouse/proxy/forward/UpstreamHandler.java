@@ -2,6 +2,8 @@ package dev.gatehouse.proxy.forward;
 
 import dev.gatehouse.proxy.http1.UpstreamCodec;
 import dev.gatehouse.proxy.observe.RateLimitedLog;
+import dev.gatehouse.proxy.observe.UpstreamConnectionMeters;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
@@ -36,17 +38,39 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     int requests;
     /** The requests this connection carries before the pool closes it ({@link UpstreamPool#requestLimit}); unused on an HTTP/2 stream. */
     final int requestLimit;
+    /** Counts the HTTP/1.1 connection's open and close; an HTTP/2 stream's counts nothing (its connection does: {@link Http2Link}). */
+    private final UpstreamConnectionMeters meters;
+    /** Why the proxy is closing the connection; null until it does (then the close was the target's). */
+    private UpstreamConnectionMeters.Reason closing;
 
     /** An HTTP/2 stream's: no codec of its own, no request limit. */
     UpstreamHandler(Connector pool, String key) {
-        this(pool, key, null, Integer.MAX_VALUE);
+        this(pool, key, null, Integer.MAX_VALUE, UpstreamConnectionMeters.NONE);
     }
 
-    UpstreamHandler(Connector pool, String key, UpstreamCodec codec, int requestLimit) {
+    UpstreamHandler(Connector pool, String key, UpstreamCodec codec, int requestLimit, UpstreamConnectionMeters meters) {
         this.pool = pool;
         this.key = key;
         this.codec = codec;
         this.requestLimit = requestLimit;
+        this.meters = meters;
+    }
+
+    /** Closes {@code ch}, an upstream connection, for {@code reason} ({@link #close(Channel, UpstreamHandler, UpstreamConnectionMeters.Reason)}). */
+    static void close(Channel ch, UpstreamConnectionMeters.Reason reason) {
+        close(ch, ch.pipeline().get(UpstreamHandler.class), reason);
+    }
+
+    /**
+     * Closes {@code ch}, whose handler is {@code h}, for {@code reason}: counted so when its close is
+     * seen ({@link #channelInactive}; the first reason given stands). A channel the target closed
+     * already keeps the reason its close had.
+     */
+    static void close(Channel ch, UpstreamHandler h, UpstreamConnectionMeters.Reason reason) {
+        if (h != null && ch.isActive() && h.closing == null) {
+            h.closing = reason;
+        }
+        ch.close();
     }
 
     String key() {
@@ -91,7 +115,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
             if (ctx.channel().isOpen()) {
                 BYTES_AFTER_RESPONSE.warn("target={} when=\"while idle\"", key);
             }
-            ctx.close();
+            close(ctx.channel(), this, UpstreamConnectionMeters.Reason.UNUSABLE);
             return;
         }
         Exchange e = a.exchange();
@@ -133,10 +157,18 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        meters.opened();
+        ctx.fireChannelActive();
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         deadlines.close();
         UpstreamAttempt a = attempt;
         attempt = null;
+        meters.closed(closing != null ? closing
+                : a != null ? UpstreamConnectionMeters.Reason.IN_USE : UpstreamConnectionMeters.Reason.TARGET_CLOSED);
         if (a != null) {
             a.exchange().onUpstreamClosed(a);
         } else {

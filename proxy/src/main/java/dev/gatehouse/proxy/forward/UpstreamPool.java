@@ -6,6 +6,8 @@ import dev.gatehouse.proxy.UpstreamKeepalive;
 import dev.gatehouse.proxy.balance.DnsResolvers;
 import dev.gatehouse.proxy.balance.Peer;
 import dev.gatehouse.proxy.http1.UpstreamCodec;
+import dev.gatehouse.proxy.observe.UpstreamConnectionMeters;
+import dev.gatehouse.proxy.observe.UpstreamConnectionMeters.Reason;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -69,6 +71,7 @@ public final class UpstreamPool implements Connector {
     private final long idleTimeoutNanos;
     private final long forgetEmptyNanos;
     private final int maxRequests;
+    private final UpstreamConnectionMeters meters;
     private final Http2Pool http2;
 
     /**
@@ -76,19 +79,28 @@ public final class UpstreamPool implements Connector {
      * @param h2Tls the same trust offering only {@code h2} by ALPN, for grpcs services ({@link Http2Pool#alpn})
      */
     public UpstreamPool(EventLoop loop, Transport transport, SslContext tls, SslContext h2Tls) {
-        this(loop, transport, tls, h2Tls, UpstreamKeepalive.DEFAULTS);
+        this(loop, transport, tls, h2Tls, UpstreamKeepalive.DEFAULTS, UpstreamConnectionMeters.NONE);
     }
 
-    /** @param keepalive how long connections are kept ({@code --upstream-keepalive-idle-timeout}, {@code --upstream-keepalive-max-requests}) */
-    public UpstreamPool(EventLoop loop, Transport transport, SslContext tls, SslContext h2Tls, UpstreamKeepalive keepalive) {
-        this(loop, transport, tls, h2Tls, keepalive.idleTimeout().toNanos(), keepalive.maxRequests());
+    /**
+     * @param keepalive how long connections are kept ({@code --upstream-keepalive-idle-timeout}, {@code --upstream-keepalive-max-requests})
+     * @param meters    counts the connections opened and closed ({@code gatehouse_upstream_connections_*})
+     */
+    public UpstreamPool(EventLoop loop, Transport transport, SslContext tls, SslContext h2Tls, UpstreamKeepalive keepalive,
+                        UpstreamConnectionMeters meters) {
+        this(loop, transport, tls, h2Tls, keepalive.idleTimeout().toNanos(), keepalive.maxRequests(), meters);
+    }
+
+    UpstreamPool(EventLoop loop, Transport transport, SslContext tls, SslContext h2Tls, long idleTimeoutNanos, int maxRequests) {
+        this(loop, transport, tls, h2Tls, idleTimeoutNanos, maxRequests, UpstreamConnectionMeters.NONE);
     }
 
     /**
      * @param idleTimeoutNanos how long an HTTP/1.1 connection may stay idle ({@link #reapEvery})
      * @param maxRequests the most requests a connection carries; each draws its own limit at most {@link #LIMIT_SPREAD} below
      */
-    UpstreamPool(EventLoop loop, Transport transport, SslContext tls, SslContext h2Tls, long idleTimeoutNanos, int maxRequests) {
+    UpstreamPool(EventLoop loop, Transport transport, SslContext tls, SslContext h2Tls, long idleTimeoutNanos, int maxRequests,
+                 UpstreamConnectionMeters meters) {
         if (idleTimeoutNanos <= 0) {
             throw new IllegalArgumentException("idleTimeoutNanos: " + idleTimeoutNanos + " (expected: > 0)");
         }
@@ -96,6 +108,7 @@ public final class UpstreamPool implements Connector {
             throw new IllegalArgumentException("maxRequests: " + maxRequests + " (expected: >= 1)");
         }
         this.maxRequests = maxRequests;
+        this.meters = meters;
         this.loop = loop;
         this.idleTimeoutNanos = idleTimeoutNanos;
         this.forgetEmptyNanos = FORGET_EMPTY_QUEUE_TIMEOUTS * idleTimeoutNanos;
@@ -108,7 +121,7 @@ public final class UpstreamPool implements Connector {
                 // is made, so ours was a second setsockopt per upstream connection (UpstreamSocketTest holds it on)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
-        this.http2 = new Http2Pool(loop, bootstrap.clone(), h2Tls, idleTimeoutNanos);
+        this.http2 = new Http2Pool(loop, bootstrap.clone(), h2Tls, idleTimeoutNanos, meters);
         long reapEvery = reapEvery(idleTimeoutNanos);
         this.reaper = loop.scheduleAtFixedRate(this::reapIdle, reapEvery, reapEvery, TimeUnit.NANOSECONDS);
     }
@@ -179,7 +192,7 @@ public final class UpstreamPool implements Connector {
                 UpstreamCodec codec = new UpstreamCodec();
                 ch.pipeline().addLast("codec", codec);
                 ch.pipeline().addLast("upstream",
-                        new UpstreamHandler(pool, key, codec, requestLimit(maxRequests, ThreadLocalRandom.current())));
+                        new UpstreamHandler(pool, key, codec, requestLimit(maxRequests, ThreadLocalRandom.current()), meters));
             }
         });
         return bootstrap.connect(peer.address());
@@ -202,18 +215,19 @@ public final class UpstreamPool implements Connector {
         if (h != null) {
             h.detach();
         }
-        if (!reuse) {
-            ch.close();
+        if (h == null || !reuse || !ch.isActive() || !ch.eventLoop().equals(loop)) {
+            // closed by the target already (its own reason, when its close is seen), else unusable
+            UpstreamHandler.close(ch, h, Reason.UNUSABLE);
             return;
         }
-        if (h == null || !ch.isActive() || h.requests >= h.requestLimit || !ch.eventLoop().equals(loop)) {
-            ch.close();
+        if (h.requests >= h.requestLimit) {
+            UpstreamHandler.close(ch, h, Reason.MAX_REQUESTS);
             return;
         }
         UpstreamCodec codec = ch.pipeline().get(UpstreamCodec.class);
         if (codec == null || !codec.atRest()) {
             UpstreamHandler.BYTES_AFTER_RESPONSE.warn("target={} when=\"with its answer\"", h.key());
-            ch.close();
+            UpstreamHandler.close(ch, h, Reason.UNUSABLE);
             return;
         }
         h.idleSinceNanos = now;
@@ -232,7 +246,7 @@ public final class UpstreamPool implements Connector {
             Map.Entry<String, Idle> e = it.next();
             String address = e.getKey().startsWith(TLS_KEY_PREFIX) ? e.getKey().substring(TLS_KEY_PREFIX.length()) : e.getKey();
             if (!keys.contains(address)) {
-                e.getValue().forEach(Channel::close);
+                e.getValue().forEach(ch -> UpstreamHandler.close(ch, Reason.TARGET_REMOVED));
                 it.remove();
             }
         }
@@ -266,7 +280,7 @@ public final class UpstreamPool implements Connector {
                     break;
                 }
                 q.pollFirst();
-                oldest.close();
+                UpstreamHandler.close(oldest, h, Reason.IDLE_TIMEOUT);
             }
             if (q.isEmpty() && now - q.lastReleaseNanos > forgetEmptyNanos) {
                 it.remove();
@@ -288,7 +302,7 @@ public final class UpstreamPool implements Connector {
     /** Closes every idle connection and stops reaping; runs on the pool's loop. */
     public void close() {
         reaper.cancel(false);
-        idle.values().forEach(q -> q.forEach(Channel::close));
+        idle.values().forEach(q -> q.forEach(ch -> UpstreamHandler.close(ch, Reason.SHUTDOWN)));
         idle.clear();
         http2.close();
         dns.close();
