@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -25,21 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class Http2UpstreamTest extends ProxyTestBase {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-
-    /** {@code gatehouse_upstream_connections_closed_total{reason}} once it reaches {@code n} (up to 10 s), else what it is. */
-    private double closed(String reason, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        double count;
-        while ((count = registry.get("gatehouse.upstream.connections.closed").tag("reason", reason).counter().count()) < n
-                && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        return count;
-    }
-
-    private double opened() {
-        return registry.get("gatehouse.upstream.connections.opened").counter().count();
-    }
+    private final UpstreamConnectionCounts counts = new UpstreamConnectionCounts(registry);
 
     private H2cBackend h2c(String name, int maxConcurrentStreams) throws InterruptedException {
         H2cBackend b = new H2cBackend(name, maxConcurrentStreams);
@@ -151,8 +138,8 @@ class Http2UpstreamTest extends ProxyTestBase {
         }
         assertThat(b.seen).hasSize(100);
         assertThat(b.connections.get()).isEqualTo(1);
-        assertThat(opened()).as("one connection counted, not a hundred streams").isEqualTo(1);
-        assertThat(registry.get("gatehouse.upstream.connections.closed").counters()).allSatisfy(c -> assertThat(c.count()).isZero());
+        assertThat(counts.opened()).as("one connection counted, not a hundred streams").isEqualTo(1);
+        assertThat(counts.closedInAll()).isZero();
     }
 
     /** The target allows 2 streams per connection: 4 calls in flight at once need a second connection, and all succeed. */
@@ -320,8 +307,8 @@ class Http2UpstreamTest extends ProxyTestBase {
             Thread.sleep(10);
         }
         assertThat(leaving.closedConnections.get()).isEqualTo(1);
-        assertThat(closed("target_removed", 1)).isEqualTo(1);
-        assertThat(opened()).isEqualTo(2);
+        assertThat(counts.closed("target_removed", 1, Duration.ofSeconds(10))).isEqualTo(1);
+        assertThat(counts.opened()).isEqualTo(2);
         for (int i = 0; i < 2; i++) {
             TestClient.Response r = TestClient.get(proxy.port(), "/x");
             assertThat(r.header("x-backend")).isEqualTo("staying");

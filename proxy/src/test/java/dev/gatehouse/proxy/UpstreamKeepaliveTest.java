@@ -14,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class UpstreamKeepaliveTest extends OneProxy {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final UpstreamConnectionCounts counts = new UpstreamConnectionCounts(registry);
 
     private RawBackend start(UpstreamKeepalive keepalive) throws Exception {
         RawBackend backend = rawBackend();
@@ -25,23 +26,8 @@ class UpstreamKeepaliveTest extends OneProxy {
         return backend;
     }
 
-    /** {@code gatehouse_upstream_connections_closed_total{reason}}, once it reaches {@code n} (up to 5 s), else what it is. */
     private double closed(String reason, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        double count;
-        while ((count = registry.get("gatehouse.upstream.connections.closed").tag("reason", reason).counter().count()) < n
-                && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        return count;
-    }
-
-    private double opened() {
-        return registry.get("gatehouse.upstream.connections.opened").counter().count();
-    }
-
-    private double closedInAll() {
-        return registry.get("gatehouse.upstream.connections.closed").counters().stream().mapToDouble(c -> c.count()).sum();
+        return counts.closed(reason, n, Duration.ofSeconds(5));
     }
 
     @Test
@@ -56,8 +42,8 @@ class UpstreamKeepaliveTest extends OneProxy {
         assertThat(backend.closedByProxy).as("each connection closed by the proxy after its second request")
                 .containsExactlyInAnyOrder(0, 1);
         assertThat(closed("max_requests", 2)).isEqualTo(2);
-        assertThat(opened()).isEqualTo(3);
-        assertThat(closedInAll()).as("the third is open").isEqualTo(2);
+        assertThat(counts.opened()).isEqualTo(3);
+        assertThat(counts.closedInAll()).as("the third is open").isEqualTo(2);
     }
 
     @Test
@@ -95,8 +81,8 @@ class UpstreamKeepaliveTest extends OneProxy {
         awaitSize(backend, 1);
         assertThat(backend.closedByProxy).as("the second connection, closed by the proxy").containsExactly(1);
         assertThat(closed("unusable", 1)).as("its answer said Connection: close").isEqualTo(1);
-        assertThat(opened()).isEqualTo(2);
-        assertThat(closedInAll()).isEqualTo(2);
+        assertThat(counts.opened()).isEqualTo(2);
+        assertThat(counts.closedInAll()).isEqualTo(2);
     }
 
     /** Waits up to 5 s for the proxy to have closed {@code n} of the backend's connections. */
