@@ -300,11 +300,8 @@ final class ProxyOptions {
         try {
             return new UpstreamKeepalive(upstreamKeepaliveIdleTimeout, upstreamKeepaliveMaxRequests);
         } catch (IllegalArgumentException e) {
-            // UpstreamKeepalive says "<component>: <value> (expected: …)"; the user wrote a flag
-            String message = String.valueOf(e.getMessage());
-            String flag = message.startsWith("idleTimeout") ? "--upstream-keepalive-idle-timeout" : "--upstream-keepalive-max-requests";
-            throw new ParameterException(command == null ? null : command.commandLine(),
-                    flag + message.substring(message.indexOf(':')));
+            throw usageError(e, component -> component.equals("idleTimeout") ? "--upstream-keepalive-idle-timeout"
+                    : "--upstream-keepalive-max-requests");
         }
     }
 
@@ -380,14 +377,20 @@ final class ProxyOptions {
             return new ClientLimits(requestHeadTimeout, clientIdleTimeout, maxRequestsPerConnection, maxRequestLine, maxHeaderSize,
                     maxHeaders, maxConnections);
         } catch (IllegalArgumentException e) {
-            // ClientLimits says "<component>: <value> (expected: …)"; the user wrote a flag
-            String message = String.valueOf(e.getMessage());
-            int colon = message.indexOf(':');
-            String component = colon < 0 ? "" : message.substring(0, colon);
-            String flag = component.equals("idleTimeout") ? "--client-idle-timeout"
-                    : "--" + component.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
-            throw new ParameterException(command == null ? null : command.commandLine(),
-                    colon < 0 ? message : flag + message.substring(colon));
+            throw usageError(e, component -> component.equals("idleTimeout") ? "--client-idle-timeout"
+                    : "--" + component.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT));
         }
+    }
+
+    /**
+     * A config record's refusal of a value as the usage error of the flag the user wrote: the records
+     * (ClientLimits, UpstreamKeepalive) say "&lt;component&gt;: &lt;value&gt; (expected: …)", and
+     * {@code flagOf} names the component's flag.
+     */
+    private ParameterException usageError(IllegalArgumentException e, java.util.function.UnaryOperator<String> flagOf) {
+        String message = String.valueOf(e.getMessage());
+        int colon = message.indexOf(':');
+        return new ParameterException(command == null ? null : command.commandLine(),
+                colon < 0 ? message : flagOf.apply(message.substring(0, colon)) + message.substring(colon));
     }
 }
