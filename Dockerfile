@@ -38,7 +38,8 @@ WORKDIR /opt/gatehouse
 EXPOSE 8000 8100 18000
 # JVM options through the launcher's JDK_JAVA_OPTIONS, so that the chart's javaOpts (or `docker run
 # -e JDK_JAVA_OPTIONS=...`) replace them rather than conflict with flags fixed here: the heap a share
-# of the container's memory limit, the Parallel collector, exit on OutOfMemoryError, the AppCDS archive.
+# of the container's memory limit, the Parallel collector, exit on OutOfMemoryError, no performance-data
+# file (-XX:-UsePerfData; jcmd works, jstat and jps do not see the JVM), the AppCDS archive.
 # The chart's default javaOpts are the same (DockerfileTest).
-ENV JDK_JAVA_OPTIONS="-XX:+UseParallelGC -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -XX:SharedArchiveFile=/opt/gatehouse/gatehouse.jsa"
+ENV JDK_JAVA_OPTIONS="-XX:+UseParallelGC -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData -XX:SharedArchiveFile=/opt/gatehouse/gatehouse.jsa"
 ENTRYPOINT ["java", "-jar", "/opt/gatehouse/gatehouse.jar"]

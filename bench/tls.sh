@@ -57,8 +57,9 @@ mkdir -p "$WORK/gatehouse"
 tls_bench_yaml "$R1" "$R2" "$WORK" > "$WORK/gatehouse/bench.yaml"
 
 gatehouse() { # name provider transport port tls-port status-port [jvm flags]
+  # -XX:+UsePerfData: the chart turns the JVM's performance counters off; jit_counts reads them (jstat)
   # shellcheck disable=SC2086
-  GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $GATEHOUSE_BENCH_JVM ${7:-} \
+  GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $GATEHOUSE_BENCH_JVM -XX:+UsePerfData ${7:-} \
     -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse" "${EXTRA_OWN_TRANSPORT[@]}" \
     --default-certificate-secret default/bench-tls --tls-provider "$2" --transport "$3" \
     --address 127.0.0.1 --port "$4" --tls-port "$5" --status-port "$6" --access-log off > "$WORK/$1.log" 2>&1 &

@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class TuningChartTest {
     static final Path TUNING = Path.of("src/test/resources/values-tuning.yaml");
-    static final String DEFAULT_JAVA_OPTS = "-XX:+UseParallelGC -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
+    static final String DEFAULT_JAVA_OPTS = "-XX:+UseParallelGC -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData"
             + " -XX:SharedArchiveFile=" + DockerfileTest.ARCHIVE;
     /** The proxy's: the image's defaults with the serial collector and a fixed young generation (docs/decisions.md, "The proxy's JVM flags"). */
     static final String PROXY_JAVA_OPTS = DEFAULT_JAVA_OPTS.replace("-XX:+UseParallelGC", "-XX:+UseSerialGC") + " -Xmn64m";
@@ -83,6 +83,7 @@ class TuningChartTest {
                 .containsPattern("bool UseParallelGC\\s+= false")
                 .containsPattern("double MaxRAMPercentage\\s+= 75")
                 .containsPattern("bool ExitOnOutOfMemoryError\\s+= true")
+                .containsPattern("bool UsePerfData\\s+= false")
                 .containsPattern("ccstr SharedArchiveFile\\s+= " + DockerfileTest.ARCHIVE);
     }
 
