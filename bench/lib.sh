@@ -79,6 +79,9 @@ replica() { # port
   server {
     listen 127.0.0.1:$1 reuseport;
     location / { default_type text/plain; return 200 'Hello from my service'; }
+    # closes every connection after its response (Connection: close): lib.sh's warm_connections makes
+    # the gateways connect to the replicas again for each request here
+    location /bench-reconnect { keepalive_requests 1; default_type text/plain; return 200 'Hello from my service'; }
     location /profile {
       if (\$http_x_consumer_id = '') { return 401 'Unauthorized\n'; }
       default_type application/json;
@@ -182,8 +185,18 @@ wrk_stats() {
 # on its own core in the load's first second (15-47 C1 compilations there in four runs, 2-13 after this
 # warm-up; the first second's p99.9 halved in two of them: docs/benchmarks.md, "The start-of-load
 # stall"). nginx and HAProxy have no JIT; they get the same warm-up for symmetry.
+# Then the gateway's side of it: 10 s on the replicas' /bench-reconnect, which closes every upstream
+# connection after its response, so the gateway connects to a replica for each request (over ten
+# thousand connects). A proxy in service connects to its targets all the time (a target's own request
+# limit, Gatehouse's --upstream-max-requests, idle timeouts, new pods); the warm-up above did it only
+# when a connection reached 10 000 requests or an idle spell closed them all, so after minutes of
+# warm-up Gatehouse's connect path was still interpreted (UpstreamPool.connect reached C1 after 316 s
+# of a p99.sh-like run, -XX:+PrintCompilation) and each load after an idle spell ran its 32 connects
+# there. On a just-started Gatehouse this load runs at 0.9k requests a second in its first 5 s and
+# reaches nginx's 9k only after about 30 s, as the JIT compiles the path (docs/benchmarks.md).
 warm_connections() {
   taskset -c 1 wrk -t1 -c"${3:-32}" -d"$2"s -H "Connection: close" "$1" >/dev/null 2>&1
+  taskset -c 1 wrk -t1 -c"${3:-32}" -d10s "$(sed -E 's#^(https?://[^/]+).*#\1#' <<<"$1")/bench-reconnect" >/dev/null 2>&1
 }
 
 # The warm-up's last part (warm_after_idle seconds url...), twice: a pause past Gatehouse's upstream

@@ -8,8 +8,8 @@
 #
 # A SETTING is a label and JVM flags, "label=-XX:+UseParallelGC -Xmn64m ..."; without any, one
 # Gatehouse with the chart's flags (lib.sh's GATEHOUSE_BENCH_JVM). Every peer's warm-up ends with
-# 5 s of one request per connection (lib.sh's warm_connections), so its connection set-up is compiled
-# as its requests are, then twice 40 s idle and loads again (lib.sh's warm_after_idle, as bench/run.sh);
+# 5 s of one request per connection and 10 s of a new upstream connection per request (lib.sh's
+# warm_connections), so its connection set-up is compiled as its requests are, then twice 40 s idle and loads again (lib.sh's warm_after_idle, as bench/run.sh);
 # a label ending in "+cold" skips both (the A/B that found the start-of-load stall). Same layout as bench/run.sh:
 # gateways pinned to core 0, h2load (HTTP/1.1, one request in flight per connection) and the two
 # replicas to core 1. Per load it records:

@@ -197,7 +197,7 @@ lines = [
     f"- Gateway pinned to core 0; wrk (1 thread, {conns} connections, HTTP/1.1 keep-alive) and the two nginx replicas pinned to core 1.",
     "- nginx 1 worker with upstream keepalive; HAProxy 1 thread with `http-reuse always`, the key check an ACL on a map; Gatehouse with its metrics, strict gate and key-auth on, the access log off (as the others').",
     f"- Gatehouse's JVM flags: `{os.environ.get('GATEHOUSE_BENCH_JVM', '')}` (the chart's proxy javaOpts in its 512 MiB memory limit, one core).",
-    f"- {rounds} interleaved rounds of {duration} s per peer and path after a warm-up (load on each path, new connections, then twice 40 s idle, 5 s of load and six loads of 1 s: a proxy that has been through idle spells and client closes before, `bench/lib.sh`), at {conns} connections, then as many rounds at 1 connection (all but `gatehouse-log`); medians with min–max.",
+    f"- {rounds} interleaved rounds of {duration} s per peer and path after a warm-up (load on each path, new client connections and new upstream connections, then twice 40 s idle, 5 s of load and six loads of 1 s: a proxy that has been through idle spells and client closes before, `bench/lib.sh`), at {conns} connections, then as many rounds at 1 connection (all but `gatehouse-log`); medians with min–max.",
     "- *rps per core* = rps ÷ the gateway's CPU share during the run (from /proc utime+stime). `direct` is wrk against one replica: the limit of the load side.",
     "- Absolute numbers on these shared machines are noisy; read the ratios.", "",
     f"![rps per gateway core and latency percentiles per peer and path]({os.path.basename(out)[:-3]}.svg)", "",
