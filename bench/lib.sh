@@ -188,7 +188,7 @@ wrk_stats() {
 # Then the gateway's side of it: 10 s on the replicas' /bench-reconnect, which closes every upstream
 # connection after its response, so the gateway connects to a replica for each request (over ten
 # thousand connects). A proxy in service connects to its targets all the time (a target's own request
-# limit, Gatehouse's --upstream-max-requests, idle timeouts, new pods); the warm-up above did it only
+# limit, Gatehouse's --upstream-keepalive-max-requests, idle timeouts, new pods); the warm-up above did it only
 # when a connection reached 10 000 requests or an idle spell closed them all, so after minutes of
 # warm-up Gatehouse's connect path was still interpreted (UpstreamPool.connect reached C1 after 316 s
 # of a p99.sh-like run, -XX:+PrintCompilation) and each load after an idle spell ran its 32 connects
