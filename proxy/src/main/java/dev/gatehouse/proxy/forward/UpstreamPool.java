@@ -91,10 +91,6 @@ public final class UpstreamPool implements Connector {
         this(loop, transport, tls, h2Tls, keepalive.idleTimeout().toNanos(), keepalive.maxRequests(), meters);
     }
 
-    UpstreamPool(EventLoop loop, Transport transport, SslContext tls, SslContext h2Tls, long idleTimeoutNanos, int maxRequests) {
-        this(loop, transport, tls, h2Tls, idleTimeoutNanos, maxRequests, UpstreamConnectionMeters.NONE);
-    }
-
     /**
      * @param idleTimeoutNanos how long an HTTP/1.1 connection may stay idle ({@link #reapEvery})
      * @param maxRequests the most requests a connection carries; each draws its own limit at most {@link #LIMIT_SPREAD} below

@@ -4,6 +4,7 @@ import dev.gatehouse.config.Upstream;
 import dev.gatehouse.proxy.Transport;
 import dev.gatehouse.proxy.UpstreamKeepalive;
 import dev.gatehouse.proxy.balance.Peer;
+import dev.gatehouse.proxy.observe.UpstreamConnectionMeters;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -61,7 +62,8 @@ class UpstreamPoolTest {
     }
 
     private UpstreamPool pool(long idleTimeoutNanos) throws Exception {
-        return onLoop(() -> new UpstreamPool(loop, transport, null, null, idleTimeoutNanos, UpstreamKeepalive.DEFAULTS.maxRequests()));
+        return onLoop(() -> new UpstreamPool(loop, transport, null, null, idleTimeoutNanos, UpstreamKeepalive.DEFAULTS.maxRequests(),
+                UpstreamConnectionMeters.NONE));
     }
 
     @AfterEach
@@ -140,7 +142,8 @@ class UpstreamPoolTest {
             pool.close();
             return null;
         });
-        pool = onLoop(() -> new UpstreamPool(loop, transport, null, null, TimeUnit.SECONDS.toNanos(30), 100));
+        pool = onLoop(() -> new UpstreamPool(loop, transport, null, null, TimeUnit.SECONDS.toNanos(30), 100,
+                UpstreamConnectionMeters.NONE));
         String key = UpstreamPool.key(peer, false);
         Set<Integer> limits = new HashSet<>();
         for (int i = 0; i < 8; i++) {
