@@ -99,7 +99,7 @@ final class ProxyOptions {
 
     @Option(names = "--upstream-keepalive-max-requests", paramLabel = "N", defaultValue = "10000",
             description = "The most requests one connection to a target carries; each connection closes after its own "
-                    + "limit, drawn between 90% and all of N. Default: ${DEFAULT-VALUE}.")
+                    + "limit, drawn between 90%% and all of N. Default: ${DEFAULT-VALUE}.")
     int upstreamKeepaliveMaxRequests;
 
     @Option(names = "--access-log", paramLabel = "off|stdout|FILE", defaultValue = "stdout", converter = AccessLogOption.class,
