@@ -6,13 +6,14 @@
 # so a change aimed at one figure can be tried against the same client run.sh reports with.
 #
 #   bench/ab.sh [--rounds N] [--duration SECONDS] [--warmup SECONDS] [--connections C] [--gap SECONDS]
-#               [--jar LABEL=JAR ...] [--out FILE] [SETTING ...]
+#               [--jar LABEL=JAR ...] [--java LABEL=JAVA ...] [--out FILE] [SETTING ...]
 #
 # A SETTING is a label and JVM flags, "label=-XX:+UseSerialGC -Dio.netty.iouring.ringSize=16", or a
 # label alone for the chart's flags (lib.sh's GATEHOUSE_BENCH_JVM); without any, one Gatehouse with
 # the chart's flags. Each runs GATEHOUSE_JAR's build (lib.sh) unless --jar names another for its
 # label: two builds in one run, "--jar before=/tmp/before.jar before after", so a code change is
-# paired round by round as a flag is. Warm-up as run.sh's: load on each path, new
+# paired round by round as a flag is; --java names another java launcher for its label (another JDK,
+# "--java jdk25=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java"). Warm-up as run.sh's: load on each path, new
 # connections, then lib.sh's warm_after_idle. Gateways on core 0, wrk and the two replicas on core 1.
 # --gap idles that long before each peer's load on `/` (`/profile` follows it at once, as in run.sh):
 # with fewer peers than run.sh, a peer's loads are closer together than there (~90 s apart, past
@@ -21,12 +22,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ARGS=("$@")
-ROUNDS=4; DURATION=8; WARMUP=15; CONNECTIONS=32; OUT=""; GAP=0; SETTINGS=(); JARS=()
+ROUNDS=4; DURATION=8; WARMUP=15; CONNECTIONS=32; OUT=""; GAP=0; SETTINGS=(); JARS=(); JAVAS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) ROUNDS=$2; shift 2;; --duration) DURATION=$2; shift 2;; --warmup) WARMUP=$2; shift 2;;
     --connections) CONNECTIONS=$2; shift 2;; --out) OUT=$2; shift 2;; --gap) GAP=$2; shift 2;;
-    --jar) JARS+=("$2"); shift 2;;
+    --jar) JARS+=("$2"); shift 2;; --java) JAVAS+=("$2"); shift 2;;
     -*) echo "unknown option $1" >&2; exit 2;;
     *) SETTINGS+=("$1"); shift;;
   esac
@@ -38,10 +39,14 @@ done
 
 replicas_and_nginx
 
-declare -A URL PID FLAGS BUILD
+declare -A URL PID FLAGS BUILD LAUNCHER
 for j in "${JARS[@]}"; do
   [ -f "${j#*=}" ] || { echo "--jar $j: no such file" >&2; exit 2; }
   BUILD[${j%%=*}]=${j#*=}
+done
+for j in "${JAVAS[@]}"; do
+  [ -x "${j#*=}" ] || { echo "--java $j: no such launcher" >&2; exit 2; }
+  LAUNCHER[${j%%=*}]=${j#*=}
 done
 PEERS=(nginx)
 URL[nginx]="http://127.0.0.1:$NGX"; PID[nginx]=$NGX_PID
@@ -49,7 +54,7 @@ for setting in "${SETTINGS[@]}"; do
   if [[ $setting == *=* ]]; then label=${setting%%=*}; FLAGS[$label]=${setting#*=}
   else label=$setting; FLAGS[$label]=$GATEHOUSE_BENCH_JVM; fi
   BUILD[$label]=${BUILD[$label]:-$JAR}
-  local_gatehouse "$label" "${BUILD[$label]}" "${FLAGS[$label]}"
+  GH_JAVA=${LAUNCHER[$label]:-java} local_gatehouse "$label" "${BUILD[$label]}" "${FLAGS[$label]}"
   PID[$label]=$GH_PID; URL[$label]=$GH_URL
   PEERS+=("$label")
 done

@@ -116,6 +116,7 @@ cpu_ticks() { # utime+stime of a process and its children (nginx's master and it
 # (local_gatehouse name jar jvm-flags [more java options...]): sets GH_URL (no trailing slash) and
 # GH_PID; its log is $WORK/name.log. The comparing scripts' Gatehouse peers (ab.sh, p99.sh, tail.sh,
 # submissions.sh, perfsplit.sh); run.sh starts its own three, which differ in access log and transport.
+# GH_JAVA names the java launcher (default: java on the PATH), so a peer can run on another JDK.
 local_gatehouse() {
   local name=$1 jar=$2 flags=$3 port status
   shift 3
@@ -123,7 +124,7 @@ local_gatehouse() {
   bench_yaml "$R1" "$R2" "$KEY" > "$WORK/$name/bench.yaml"
   port=$(free_port); status=$(free_port)
   # shellcheck disable=SC2086 # the flags are a list
-  GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $flags "$@" -Dio.netty.leakDetection.level=disabled \
+  GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 "${GH_JAVA:-java}" $flags "$@" -Dio.netty.leakDetection.level=disabled \
     -jar "$jar" local --dir "$WORK/$name" "${EXTRA[@]}" --address 127.0.0.1 --port "$port" --status-port "$status" \
     --access-log off > "$WORK/$name.log" 2>&1 &
   GH_PID=$!; PIDS+=($GH_PID)

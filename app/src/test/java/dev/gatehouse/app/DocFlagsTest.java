@@ -33,7 +33,9 @@ class DocFlagsTest {
             Map.entry("--replicas", "kubectl scale"), Map.entry("--cert", "kubectl create secret tls"),
             Map.entry("--key", "kubectl create secret tls"), Map.entry("--name", "kind"),
             Map.entry("--http2-prior-knowledge", "curl"),
-            Map.entry("--platform", "docker buildx build"), Map.entry("--push", "docker buildx build"));
+            Map.entry("--platform", "docker buildx build"), Map.entry("--push", "docker buildx build"),
+            Map.entry("--sun-misc-unsafe-memory-access", "java, JDK 23 and later"),
+            Map.entry("--enable-native-access", "java, JDK 22 and later"));
 
     /** Deprecated aliases, hidden from --help on purpose; the docs may name them as such. */
     static final Set<String> DEPRECATED = Set.of("--shutdown-grace");
