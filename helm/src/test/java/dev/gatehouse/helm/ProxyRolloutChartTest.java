@@ -24,7 +24,7 @@ class ProxyRolloutChartTest {
     @Test
     void aNewProxyServesThirtySecondsBeforeTheNextOldOneGoes() {
         List<HasMetadata> objects = Chart.parse(Chart.renderDefault());
-        assertThat(proxy(Chart.renderDefault()).getSpec().getMinReadySeconds()).isEqualTo(30);
+        assertThat(Chart.one(objects, Deployment.class, "gatehouse-proxy").getSpec().getMinReadySeconds()).isEqualTo(30);
         assertThat(Chart.one(objects, Deployment.class, "gatehouse-controller").getSpec().getMinReadySeconds())
                 .as("the controller's rollout is not held").isNull();
     }
