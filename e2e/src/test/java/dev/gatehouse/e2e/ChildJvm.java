@@ -87,6 +87,19 @@ final class ChildJvm implements AutoCloseable {
         }
     }
 
+    /**
+     * The port in the first line that contains {@code text} and {@code port=N} (bounded wait, {@link #START}):
+     * a child given port 0 binds one of its own and says which, so no other process can take it first.
+     */
+    int awaitPort(String text, String what) throws InterruptedException {
+        String line = awaitLine(START, l -> l.contains(text), what);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(" port=(\\d+)").matcher(line);
+        if (!m.find()) {
+            throw new AssertionError("no port= in the line for " + what + ": " + line);
+        }
+        return Integer.parseInt(m.group(1));
+    }
+
     long pid() {
         return process.pid();
     }

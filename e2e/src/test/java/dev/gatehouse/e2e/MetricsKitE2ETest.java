@@ -136,22 +136,22 @@ class MetricsKitE2ETest {
                 """.formatted(client.getMasterUrl()));
         Path token = Files.writeString(dir.resolve("token"), Cluster.TOKEN);
         Path logs = Files.createDirectories(Path.of("target/kit-logs"));
-        int channelPort = closing(new Cluster.PortHold()).port(); // no one else's between here and the controller's bind
-        int controllerStatus = Cluster.reserveFreePort();
+        // every port the children listen on is their own bind of port 0, read from their log lines: a port
+        // found free, released and bound again by a child was once taken in between by another process
         ChildJvm controller = closing(ChildJvm.start(Gatehouse.class,
                 Map.of("KUBECONFIG", kubeconfig.toString(), "POD_NAME", "controller-kit", "POD_NAMESPACE", NS,
                         "KUBERNETES_REQUEST_TIMEOUT", MockApiServer.REQUEST_TIMEOUT_MILLIS),
                 logs.resolve("controller.log"), "controller", "--token-file", token.toString(), "--namespace", NS,
-                "--channel-address", "127.0.0.1", "--channel-port", String.valueOf(channelPort),
-                "--status-address", "127.0.0.1", "--status-port", String.valueOf(controllerStatus)));
-        controller.awaitLine(ChildJvm.START, l -> l.contains("event=channel.listening"), "the controller's channel listening");
-        int proxyPort = Cluster.reserveFreePort();
-        int proxyStatus = Cluster.reserveFreePort();
+                "--channel-address", "127.0.0.1", "--channel-port", "0",
+                "--status-address", "127.0.0.1", "--status-port", "0"));
+        int channelPort = controller.awaitPort("event=channel.listening ", "the controller's channel listening");
+        int controllerStatus = controller.awaitPort("event=status.listening ", "the controller's status port listening");
         ChildJvm proxy = closing(ChildJvm.start(Gatehouse.class, Map.of(), logs.resolve("proxy.log"), "proxy",
                 "--controller", "ws://127.0.0.1:" + channelPort + ChannelServer.PATH, "--token-file", token.toString(),
-                "--proxy-id", "proxy-kit", "--address", "127.0.0.1", "--port", String.valueOf(proxyPort),
-                "--status-address", "127.0.0.1", "--status-port", String.valueOf(proxyStatus), "--access-log", "off"));
-        proxy.awaitLine(ChildJvm.START, l -> l.contains("event=proxy.listening"), "the proxy serving its first snapshot");
+                "--proxy-id", "proxy-kit", "--address", "127.0.0.1", "--port", "0", "--tls-port", "0",
+                "--status-address", "127.0.0.1", "--status-port", "0", "--access-log", "off"));
+        int proxyStatus = proxy.awaitPort("event=status.listening ", "the proxy's status port listening");
+        int proxyPort = proxy.awaitPort("event=proxy.listening listener=http ", "the proxy serving its first snapshot");
 
         Http http = new Http(proxyPort);
         await(Duration.ofSeconds(30), () -> http.status("/spent"), s -> s == 502, "the proxy serves every route");

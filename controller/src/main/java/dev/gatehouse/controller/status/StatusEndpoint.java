@@ -3,6 +3,8 @@ package dev.gatehouse.controller.status;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -17,6 +19,7 @@ import java.util.function.BooleanSupplier;
  * Read-only; no secrets. Low traffic, so the JDK's HTTP server does.
  */
 public final class StatusEndpoint implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StatusEndpoint.class);
     private final HttpServer server;
     private final ExecutorService executor;
 
@@ -42,6 +45,8 @@ public final class StatusEndpoint implements AutoCloseable {
         server.createContext("/", ex -> reply(ex, 404, "text/plain", "not found (try /healthz, /readyz, /metrics)\n"));
         server.setExecutor(executor);
         server.start();
+        // the bound port, as the proxy's status server says it: with --status-port 0 the only place it shows
+        LOG.info("event=status.listening addresses={} port={}", address, server.getAddress().getPort());
         return new StatusEndpoint(server, executor);
     }
 
