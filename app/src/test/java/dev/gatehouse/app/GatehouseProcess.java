@@ -34,6 +34,23 @@ final class GatehouseProcess implements AutoCloseable {
         return new GatehouseProcess(p, out, err);
     }
 
+    private static final java.util.regex.Pattern BANNER =
+            java.util.regex.Pattern.compile("Gatehouse serves .* on [^ ]+:(\\d+).* \\(status on [^)]*:(\\d+)\\)");
+
+    /**
+     * The data and status ports {@code local} serves on, from its banner (waited for up to {@code millis}):
+     * given port 0 it binds ports of its own, so no other process can take them between a test's
+     * choice and the child's bind.
+     */
+    int[] servedPorts(long millis) throws IOException, InterruptedException {
+        awaitOutput("Gatehouse serves", millis);
+        java.util.regex.Matcher m = BANNER.matcher(out());
+        if (!m.find()) {
+            throw new AssertionError("no ports in the banner: " + out());
+        }
+        return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+    }
+
     /** Waits until standard output contains {@code text} and the end of its line; fails when the process ends first or after {@code millis}. */
     void awaitOutput(String text, long millis) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);

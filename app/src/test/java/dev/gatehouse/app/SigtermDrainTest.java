@@ -98,15 +98,16 @@ class SigtermDrainTest {
                 metadata: {name: root}
                 spec: {serviceRef: {name: backend}, paths: ["/"]}
                 """.formatted(backend.getAddress().getPort()));
-        int port = StartupTest.reserveFreePort();
-        int statusPort = StartupTest.reserveFreePort();
+        // port 0 for both: the child binds its own and the banner names them (a port found free by the test
+        // and bound by the child a second later can be taken in between)
         try (GatehouseProcess gatehouse = GatehouseProcess.start(dir, "local", "--dir", config.toString(),
-                "--address", "127.0.0.1", "--port", Integer.toString(port), "--status-port", Integer.toString(statusPort),
+                "--address", "127.0.0.1", "--port", "0", "--status-port", "0",
                 "--access-log", "off", "--io-threads", "2", "--drain-delay", DELAY_MILLIS + "ms",
                 "--drain-timeout", TIMEOUT_MILLIS + "ms");
-             LoadBalancer balancer = new LoadBalancer(statusPort, direct)) {
-            // a child JVM's start: 60 s were not enough at load 30 on 2 cores (its first log line came 41 s after it)
-            gatehouse.awaitOutput("Gatehouse serves", 180_000);
+             // a child JVM's start: 60 s were not enough at load 30 on 2 cores (its first log line came 41 s after it)
+             LoadBalancer balancer = new LoadBalancer(gatehouse.servedPorts(180_000)[1], direct)) {
+            int port = gatehouse.servedPorts(0)[0];
+            int statusPort = gatehouse.servedPorts(0)[1];
             assertThat(RawHttp.status(get(statusPort, "/readyz"))).isEqualTo(200);
 
             KeepAliveLoad load = KeepAliveLoad.start(port, "/", CLIENTS, balancer::routes);
