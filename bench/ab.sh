@@ -37,17 +37,23 @@ done
 . bench/lib.sh
 [ ${#SETTINGS[@]} -gt 0 ] || SETTINGS=("chart=$GATEHOUSE_BENCH_JVM")
 
-replicas_and_nginx
-
-declare -A URL PID FLAGS BUILD LAUNCHER
+declare -A URL PID FLAGS BUILD LAUNCHER LABELS
+for setting in "${SETTINGS[@]}"; do LABELS[${setting%%=*}]=1; done
+# --jar and --java are checked before anything starts, and each must name a setting's label: one that
+# names none would otherwise be ignored without a word
 for j in "${JARS[@]}"; do
   [ -f "${j#*=}" ] || { echo "--jar $j: no such file" >&2; exit 2; }
+  [ -n "${LABELS[${j%%=*}]:-}" ] || { echo "--jar $j: no setting is labelled ${j%%=*}" >&2; exit 2; }
   BUILD[${j%%=*}]=${j#*=}
 done
 for j in "${JAVAS[@]}"; do
   [ -x "${j#*=}" ] || { echo "--java $j: no such launcher" >&2; exit 2; }
+  [ -n "${LABELS[${j%%=*}]:-}" ] || { echo "--java $j: no setting is labelled ${j%%=*}" >&2; exit 2; }
   LAUNCHER[${j%%=*}]=${j#*=}
 done
+
+replicas_and_nginx
+
 PEERS=(nginx)
 URL[nginx]="http://127.0.0.1:$NGX"; PID[nginx]=$NGX_PID
 for setting in "${SETTINGS[@]}"; do

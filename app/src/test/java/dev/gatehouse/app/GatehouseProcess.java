@@ -42,13 +42,17 @@ final class GatehouseProcess implements AutoCloseable {
      * given port 0 it binds ports of its own, so no other process can take them between a test's
      * choice and the child's bind.
      */
-    int[] servedPorts(long millis) throws IOException, InterruptedException {
+    Served servedPorts(long millis) throws IOException, InterruptedException {
         awaitOutput("Gatehouse serves", millis);
         java.util.regex.Matcher m = BANNER.matcher(out());
         if (!m.find()) {
             throw new AssertionError("no ports in the banner: " + out());
         }
-        return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+        return new Served(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+    }
+
+    /** The ports named by {@code local}'s banner: its data port and its status port. */
+    record Served(int port, int statusPort) {
     }
 
     /** Waits until standard output contains {@code text} and the end of its line; fails when the process ends first or after {@code millis}. */

@@ -105,9 +105,10 @@ class SigtermDrainTest {
                 "--access-log", "off", "--io-threads", "2", "--drain-delay", DELAY_MILLIS + "ms",
                 "--drain-timeout", TIMEOUT_MILLIS + "ms");
              // a child JVM's start: 60 s were not enough at load 30 on 2 cores (its first log line came 41 s after it)
-             LoadBalancer balancer = new LoadBalancer(gatehouse.servedPorts(180_000)[1], direct)) {
-            int port = gatehouse.servedPorts(0)[0];
-            int statusPort = gatehouse.servedPorts(0)[1];
+             LoadBalancer balancer = new LoadBalancer(gatehouse.servedPorts(180_000).statusPort(), direct)) {
+            GatehouseProcess.Served served = gatehouse.servedPorts(0); // printed by now
+            int port = served.port();
+            int statusPort = served.statusPort();
             assertThat(RawHttp.status(get(statusPort, "/readyz"))).isEqualTo(200);
 
             KeepAliveLoad load = KeepAliveLoad.start(port, "/", CLIENTS, balancer::routes);

@@ -87,13 +87,15 @@ final class ChildJvm implements AutoCloseable {
         }
     }
 
+    private static final java.util.regex.Pattern PORT = java.util.regex.Pattern.compile(" port=(\\d+)");
+
     /**
      * The port in the first line that contains {@code text} and {@code port=N} (bounded wait, {@link #START}):
      * a child given port 0 binds one of its own and says which, so no other process can take it first.
      */
     int awaitPort(String text, String what) throws InterruptedException {
         String line = awaitLine(START, l -> l.contains(text), what);
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile(" port=(\\d+)").matcher(line);
+        java.util.regex.Matcher m = PORT.matcher(line);
         if (!m.find()) {
             throw new AssertionError("no port= in the line for " + what + ": " + line);
         }
