@@ -51,7 +51,42 @@ CONF
 }
 
 # nginx as the equivalent gateway: round robin over the two replicas with upstream keep-alive,
-# and the walkthrough's key check on /profile (known key -> X-Consumer-ID, else 401).
+# the walkthrough's key check on /profile (known key -> X-Consumer-ID, else 401), and Gatehouse's
+# header rules (NGINX_HEADERS below).
+# Gatehouse's header rules, as nginx directives: what Gatehouse adds to every request it forwards
+# (X-Request-Id, X-Forwarded-For/-Proto/-Host/-Port, Via) and to every response (Via, X-Request-Id, the
+# upstream and proxy latencies), so that the three gateways send the replicas and the client the same
+# header lines (Gatehouse's stay on in every figure: issue 13). Without them Gatehouse's requests carried
+# six header lines more and its responses four more than nginx's and HAProxy's, parsed by the replicas
+# and wrk on core 1, the load side's busy core: nginx with these rules measured p99 1.19x its own
+# without them, in the same rounds (docs/benchmarks.md, stop 36). A location that sets a proxy header
+# of its own loses the server's (nginx's inheritance): /profile repeats them.
+NGINX_PROXY_HEADERS="proxy_set_header Connection '';
+    proxy_set_header X-Request-Id \$request_id;
+    proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto \$scheme;
+    proxy_set_header X-Forwarded-Host \$http_host;
+    proxy_set_header X-Forwarded-Port \$server_port;
+    proxy_set_header Via '1.1 nginx';"
+NGINX_RESPONSE_HEADERS="add_header Via '1.1 nginx';
+    add_header X-Request-Id \$request_id;
+    add_header X-Upstream-Latency \$upstream_response_time;
+    add_header X-Proxy-Latency \$request_time;"
+# GATEHOUSE_BENCH_PEER_HEADERS=0 runs nginx and HAProxy without these rules (the comparison before stop 36).
+HAPROXY_HEADERS="  unique-id-format %[uuid()]
+  http-request set-header X-Request-Id %[unique-id]
+  option forwardfor
+  http-request set-header X-Forwarded-Proto http
+  http-request set-header X-Forwarded-Host %[req.hdr(host)]
+  http-request set-header X-Forwarded-Port %[dst_port]
+  http-request set-header Via \"1.1 haproxy\"
+  http-response set-header Via \"1.1 haproxy\"
+  http-response set-header X-Request-Id %[unique-id]
+  http-response set-header X-Upstream-Latency %Tr
+  http-response set-header X-Proxy-Latency %TR"
+if [ "${GATEHOUSE_BENCH_PEER_HEADERS:-1}" = 0 ]; then
+  NGINX_PROXY_HEADERS="proxy_set_header Connection '';"; NGINX_RESPONSE_HEADERS=""; HAPROXY_HEADERS=""
+fi
 nginx_gateway() { # name port replica1-port replica2-port key [workers]
   nginx_conf "$1" "
   upstream replicas { server 127.0.0.1:$3; server 127.0.0.1:$4; keepalive 64; }
@@ -59,15 +94,18 @@ nginx_gateway() { # name port replica1-port replica2-port key [workers]
   server {
     listen 127.0.0.1:$2 reuseport;
     proxy_http_version 1.1;
-    proxy_set_header Connection '';
+    $NGINX_PROXY_HEADERS
+    $NGINX_RESPONSE_HEADERS
     location / { proxy_pass http://replicas; }
     location /profile {
       if (\$http_apikey = '') { return 401 '{\"message\":\"No API key found in request\"}'; }
       if (\$consumer_id = '') { return 401 '{\"message\":\"Unauthorized\"}'; }
-      # proxy_set_header at this level replaces the server's: repeat Connection '' or nginx
-      # closes every upstream connection on this path
-      proxy_set_header Connection '';
+      # proxy_set_header at this level replaces the server's: repeat them (Connection '' among them, or
+      # nginx closes every upstream connection on this path)
+      $NGINX_PROXY_HEADERS
       proxy_set_header X-Consumer-ID \$consumer_id;
+      proxy_set_header X-Consumer-Username bench;
+      proxy_set_header X-Credential-Identifier bench-key;
       proxy_set_header apikey '';
       proxy_pass http://replicas;
     }
@@ -253,8 +291,8 @@ GATEHOUSE_BENCH_JVM=${GATEHOUSE_BENCH_JVM:-$CHART_JAVA_OPTS -XX:MaxRAM=512m -XX:
 # HAProxy as the equivalent gateway (haproxy_gateway port replica1-port replica2-port key; writes
 # $WORK/haproxy/haproxy.cfg and checks it): one thread, round robin over the two replicas, idle server
 # connections shared by every client (http-reuse always), the key check on /profile as an ACL on a
-# map (known key -> X-Consumer-ID, no key or an unknown one -> 401), the key not sent upstream; no
-# log, as nginx's access_log off.
+# map (known key -> X-Consumer-ID, no key or an unknown one -> 401), the key not sent upstream,
+# Gatehouse's header rules as nginx_gateway has them; no log, as nginx's access_log off.
 haproxy_gateway() {
   mkdir -p "$WORK/haproxy"
   printf '%s bench-consumer\n' "$4" > "$WORK/haproxy/keys.map"
@@ -276,7 +314,11 @@ frontend gateway
   http-request set-var(txn.consumer) req.hdr(apikey),map($WORK/haproxy/keys.map) if profile
   http-request return status 401 content-type application/json string '{"message":"Unauthorized"}' if profile !{ var(txn.consumer) -m found }
   http-request set-header X-Consumer-ID %[var(txn.consumer)] if profile
+  http-request set-header X-Consumer-Username bench if profile
+  http-request set-header X-Credential-Identifier bench-key if profile
   http-request del-header apikey if profile
+  # Gatehouse's header rules (lib.sh's NGINX_PROXY_HEADERS says why)
+$HAPROXY_HEADERS
   default_backend replicas
 backend replicas
   balance roundrobin
@@ -338,8 +380,8 @@ tls_bench_certificate() { # dir: a CA (ca.crt) and an ECDSA P-256 leaf for bench
 }
 
 # nginx as the TLS benches' gateway, started on core 0 (NGX_PID): round robin over the two replicas with
-# upstream keep-alive, the certificate of tls_bench_certificate in cert-dir, TLS 1.2 and 1.3; the listen
-# lines (and any other server directives) are the caller's.
+# upstream keep-alive, the certificate of tls_bench_certificate in cert-dir, TLS 1.2 and 1.3, Gatehouse's
+# header rules (NGINX_PROXY_HEADERS); the listen lines (and any other server directives) are the caller's.
 nginx_tls_gateway() { # replica1-port replica2-port cert-dir "listen ...; ..."
   nginx_conf gateway "
   upstream replicas { server 127.0.0.1:$1; server 127.0.0.1:$2; keepalive 64; }
@@ -349,7 +391,8 @@ nginx_tls_gateway() { # replica1-port replica2-port cert-dir "listen ...; ..."
     ssl_certificate_key $3/tls.key;
     ssl_protocols TLSv1.2 TLSv1.3;
     proxy_http_version 1.1;
-    proxy_set_header Connection '';
+    $NGINX_PROXY_HEADERS
+    $NGINX_RESPONSE_HEADERS
     location / { proxy_pass http://replicas; }
   }"
   taskset -c 0 nginx -c "$WORK/gateway/nginx.conf" -p "$WORK/gateway" &

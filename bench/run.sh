@@ -18,10 +18,16 @@
 # gateway adds is its p50 minus direct's p50 in the same round (PERFORMANCE.md: "added latency over the
 # direct replica").
 # The same rounds are drawn as docs/benchmarks.svg (bench/plot.py), next to the page.
+# Each load is traced (bench/round_trace.py, outside the load's window, from core 1): what ran on the
+# gateway's core meanwhile (the serving thread's CPU and run-queue wait, a JVM's compiler and VM threads,
+# the other gateways, core 0's time nobody accounts for); the page lists the rounds in which a Gatehouse
+# peer's p99 was 1.2x nginx's or more beside what ran in nginx's round.
 # gatehouse runs the default transport (`auto`: io_uring where it runs, else epoll; its log line says
 # which); gatehouse-epoll is the same build on --transport epoll, measured in the same rounds (also at
 # one connection), so the page pairs the two round by round; GATEHOUSE_EPOLL=0 leaves it out on purpose
 # (two fewer measurements per round and path).
+# nginx and HAProxy carry Gatehouse's header rules (lib.sh's NGINX_PROXY_HEADERS); GATEHOUSE_BENCH_PEER_HEADERS=0
+# runs them without.
 # Installs nginx, HAProxy and wrk from Debian's packages when missing. Not a test: run it on demand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -117,6 +123,9 @@ declare -A URL PID
 URL[direct]="http://127.0.0.1:$R1"; URL[nginx]="http://127.0.0.1:$NGX"; URL[haproxy]="http://127.0.0.1:$HAP"
 URL[gatehouse]="http://127.0.0.1:$GH"; URL[gatehouse-log]="http://127.0.0.1:$GHL"; URL[gatehouse-epoll]="http://127.0.0.1:$GHU"
 PID[nginx]=$NGX_PID; PID[haproxy]=$HAP_PID; PID[gatehouse]=$GH_PID; PID[gatehouse-log]=$GHL_PID; PID[gatehouse-epoll]=$GHU_PID
+# the per-round trace (bench/round_trace.py): what each peer's serving thread is, and every gateway process on core 0
+declare -A KIND=([direct]=none [nginx]=process [haproxy]=process [gatehouse]=loop [gatehouse-log]=loop [gatehouse-epoll]=loop)
+GATEWAY_PIDS=("$NGX_PID" "$HAP_PID" "$GH_PID" "$GHL_PID"); [ -n "$GHU_PID" ] && GATEWAY_PIDS+=("$GHU_PID")
 
 echo "bench: warming up each gatehouse for ${WARMUP}s, nginx and haproxy briefly" >&2
 for gh in "${PEERS[@]}"; do
@@ -134,16 +143,20 @@ for peer in "${PEERS[@]}"; do [ "$peer" = direct ] || AFTER_IDLE+=("${URL[$peer]
 echo "bench: twice idle for 40s, then 5s and six 1s loads on each gateway (lib.sh's warm_after_idle)" >&2
 warm_after_idle 40 "${AFTER_IDLE[@]}"
 
-RESULTS="$WORK/results.tsv"; RESULTS_C1="$WORK/results-c1.tsv"
-: > "$RESULTS"; : > "$RESULTS_C1"
+RESULTS="$WORK/results.tsv"; RESULTS_C1="$WORK/results-c1.tsv"; TRACE="$WORK/trace.tsv"
+: > "$RESULTS"; : > "$RESULTS_C1"; : > "$TRACE"
 measure() { # round peer path connections results-file
   local round=$1 peer=$2 path=$3 header="" pid t0 t1 c0 c1 share rps p50 p99 errors p999
   [ "$path" = /profile ] && header="apikey: $KEY"
   [ "$peer" = direct ] && [ "$path" = /profile ] && header="X-Consumer-ID: bench-consumer"
   pid=${PID[$peer]:-}
+  taskset -c 1 python3 bench/round_trace.py snap "$WORK/snap-before.json" "${GATEWAY_PIDS[@]}"
   t0=$(date +%s.%N); c0=0; [ -n "$pid" ] && c0=$(cpu_ticks "$pid")
   read -r rps p50 p99 errors p999 < <(load "${URL[$peer]}$path" "$DURATION" "$header" "$4")
   t1=$(date +%s.%N); c1=0; [ -n "$pid" ] && c1=$(cpu_ticks "$pid")
+  taskset -c 1 python3 bench/round_trace.py snap "$WORK/snap-after.json" "${GATEWAY_PIDS[@]}"
+  taskset -c 1 python3 bench/round_trace.py diff "$WORK/snap-before.json" "$WORK/snap-after.json" "${KIND[$peer]}" "${pid:--}" \
+    "$round" "$peer" "$path" "$4" >> "$TRACE"
   share=$(cpu_share "$c0" "$c1" "$t0" "$t1")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$peer" "$path" "$rps" "$p50" "$p99" "$p999" "$errors" "$share" >> "$5"
   echo "round $round c$4 $peer $path: rps=$rps p50=${p50}ms p99=${p99}ms p99.9=${p999}ms errors=$errors cpu=$share" >&2
@@ -172,7 +185,7 @@ DROPPED=$(awk '/^gatehouse_access_log_dropped_total/ {printf "%d", $NF}' <<<"$ME
 LINES=$(wc -l < "$WORK/access.log")
 echo "bench: access log: $LINES lines for $ANSWERED requests, $DROPPED dropped" >&2
 
-GATEHOUSE_BENCH_JVM="$GATEHOUSE_BENCH_JVM" python3 - "$RESULTS" "$OUT" "$COMMAND" "$ROUNDS" "$DURATION" "$CONNECTIONS" "$LINES" "$ANSWERED" "${DROPPED:-0}" "$RESULTS_C1" <<'PY'
+GATEHOUSE_BENCH_JVM="$GATEHOUSE_BENCH_JVM" GATEHOUSE_BENCH_PEER_HEADERS="${GATEHOUSE_BENCH_PEER_HEADERS:-1}" python3 - "$RESULTS" "$OUT" "$COMMAND" "$ROUNDS" "$DURATION" "$CONNECTIONS" "$LINES" "$ANSWERED" "${DROPPED:-0}" "$RESULTS_C1" "$TRACE" <<'PY'
 import sys, statistics, datetime, platform, subprocess, os
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 rows_c1 = [l.rstrip("\n").split("\t") for l in open(sys.argv[10]) if l.strip()]
@@ -196,6 +209,9 @@ lines = [
     f"- Made by: `{command}` on {datetime.date.today().isoformat()}, {cpu}, 2 cores, Java {platform.python_version() and subprocess.run(['java','-version'],capture_output=True,text=True).stderr.splitlines()[0]}",
     f"- Gateway pinned to core 0; wrk (1 thread, {conns} connections, HTTP/1.1 keep-alive) and the two nginx replicas pinned to core 1.",
     "- nginx 1 worker with upstream keepalive; HAProxy 1 thread with `http-reuse always`, the key check an ACL on a map; Gatehouse with its metrics, strict gate and key-auth on, the access log off (as the others').",
+    ("- nginx and HAProxy add the headers Gatehouse adds (`bench/lib.sh`): X-Request-Id, X-Forwarded-For, -Proto, -Host and -Port and Via to each request, Via, X-Request-Id and the upstream and proxy latencies to each response, and on `/profile` the consumer's username and credential besides its id; so the replicas and wrk, on the load side's core, parse as many header lines from each gateway."
+     if os.environ.get("GATEHOUSE_BENCH_PEER_HEADERS", "1") != "0" else
+     "- nginx and HAProxy without Gatehouse's header rules (`GATEHOUSE_BENCH_PEER_HEADERS=0`): Gatehouse's requests carry six header lines more than theirs, its responses four more."),
     f"- Gatehouse's JVM flags: `{os.environ.get('GATEHOUSE_BENCH_JVM', '')}` (the chart's proxy javaOpts in its 512 MiB memory limit, one core).",
     f"- {rounds} interleaved rounds of {duration} s per peer and path after a warm-up (load on each path, new client connections and new upstream connections, then twice 40 s idle, 5 s of load and six loads of 1 s: a proxy that has been through idle spells and client closes before, `bench/lib.sh`), at {conns} connections, then as many rounds at 1 connection (all but `gatehouse-log`); medians with min–max.",
     "- *rps per core* = rps ÷ the gateway's CPU share during the run (from /proc utime+stime). `direct` is wrk against one replica: the limit of the load side.",
@@ -267,11 +283,49 @@ for path in ["/", "/profile"]:
         vs = "—" if peer in ("direct", "nginx") or not ngx or not t["added"] or not ngx["added"] \
             else f"{statistics.median(t['added']) - statistics.median(ngx['added']):+.0f}"
         lines.append(f"| {peer} | `{path}` | {cell(t['p50'], m3)} | {cell(t['p99'], m3)} | {cell(t['p999'], m3)} | {added} | {vs} | {t['err']} |")
+# what ran on the gateway's core during each 32-connection load (bench/round_trace.py), per peer and path,
+# and the rounds in which a Gatehouse peer's p99 was over nginx's by a fifth or more, beside nginx's own
+trace = [l.rstrip("\n").split("\t") for l in open(sys.argv[11]) if l.strip()] if len(sys.argv) > 11 else []
+TRACE_COLS = ["serving thread CPU", "its run-queue wait", "its time slices /s", "JIT threads", "VM thread",
+              "other threads", "other gateways", "core 0 unaccounted", "core 0 softirq"]
+tr = {}
+for t in trace:
+    if t[3] == conns:
+        tr[(t[0], t[1], t[2])] = [float(v) for v in t[4:]]
+if tr:
+    lines += ["", "### What ran on the gateway's core", "",
+              f"Per second of each {conns}-connection load, in ms (time slices: a count), median of the rounds "
+              "(`bench/round_trace.py`, from each thread's `/proc/…/schedstat` and core 0's `/proc/stat`): the serving "
+              "thread (Gatehouse's event loop, nginx's worker, HAProxy's thread), the time it waited on the run queue "
+              "while runnable, the JVM's compiler threads, its VM thread (collections, safepoints), its other threads, "
+              "the other gateway processes (all pinned to core 0), and core 0's busy time none of those account for.", "",
+              "| peer | path | " + " | ".join(TRACE_COLS) + " |", "|---|---|" + "---|" * len(TRACE_COLS)]
+    for path in ["/", "/profile"]:
+        for peer in ["direct", "nginx", "haproxy", "gatehouse", "gatehouse-log", "gatehouse-epoll"]:
+            vals = [v for (r, pe, pa), v in tr.items() if pe == peer and pa == path]
+            if vals:
+                lines.append(f"| {peer} | `{path}` | " + " | ".join(
+                    f"{statistics.median(v[i] for v in vals):.{0 if i == 2 else 1}f}" for i in range(len(TRACE_COLS))) + " |")
+    p99 = {(r[0], r[1], r[2]): float(r[5]) for r in rows}
+    slow = []
+    for (r, peer, path), v in sorted(tr.items()):
+        base = p99.get((r, "nginx", path))
+        if peer.startswith("gatehouse") and base and p99.get((r, peer, path), 0) >= 1.2 * base:
+            n = tr.get((r, "nginx", path))
+            slow.append(f"round {r} {peer} `{path}` p99 {p99[(r, peer, path)]:.2f} ms against nginx's {base:.2f}: "
+                        f"run-queue wait {v[1]:.1f} ms/s (nginx's {n[1]:.1f}), JIT {v[3]:.1f}, VM thread {v[4]:.1f}, "
+                        f"other gateways {v[6]:.1f} (nginx's {n[6]:.1f}), core 0 unaccounted {v[7]:.1f} (nginx's {n[7]:.1f})"
+                        if n else f"round {r} {peer} `{path}` p99 {p99[(r, peer, path)]:.2f} ms against nginx's {base:.2f}")
+    lines += ["", "Rounds in which a Gatehouse peer's p99 was 1.2× nginx's or more in the same round: "
+              + ("; ".join(slow) if slow else "none") + "."]
 lines += ["", "Raw rounds (round, peer, path, rps, p50 ms, p99 ms, p99.9 ms, errors, gateway CPU share):", "", "```"]
 lines += ["\t".join(r) for r in rows]
 lines += ["```", "", "Raw rounds at one connection (same columns):", "", "```"]
 lines += ["\t".join(r) for r in rows_c1]
 lines += ["```", ""]
+if trace:
+    lines += ["Raw per-round trace (round, peer, path, connections, then the columns of \"What ran on the gateway's core\"):",
+              "", "```"] + ["\t".join(t) for t in trace] + ["```", ""]
 # keep the hand-written notes and the sections that bench/tail.sh, bench/loops.sh, bench/tls.sh and bench/jmh.sh write
 import re
 page = open(out).read() if os.path.exists(out) else ""
