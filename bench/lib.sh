@@ -24,7 +24,7 @@ if [ -n "${GATEHOUSE_TRANSPORT:-}" ]; then
 fi
 
 WORK=$(mktemp -d /tmp/gatehouse-bench.XXXXXX)
-PIDS=()
+PIDS=(); REPLICA_PIDS=()
 # GATEHOUSE_BENCH_KEEP=1 keeps the scratch directory (logs, JFR recordings, wrk and h2load output) and prints where.
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
@@ -52,10 +52,11 @@ CONF
 
 # nginx as the equivalent gateway: round robin over the two replicas with upstream keep-alive,
 # the walkthrough's key check on /profile (known key -> X-Consumer-ID, else 401), and Gatehouse's
-# header rules (NGINX_HEADERS below).
+# header rules (NGINX_PROXY_HEADERS and the rest below).
 # Gatehouse's header rules, as nginx directives: what Gatehouse adds to every request it forwards
 # (X-Request-Id, X-Forwarded-For/-Proto/-Host/-Port, Via) and to every response (Via, X-Request-Id, the
-# upstream and proxy latencies), so that the three gateways send the replicas and the client the same
+# upstream and proxy latencies), and on /profile the consumer's username and credential besides its id
+# (NGINX_CONSUMER_HEADERS), so that the three gateways send the replicas and the client the same
 # header lines (Gatehouse's stay on in every figure: issue 13). Without them Gatehouse's requests carried
 # six header lines more and its responses four more than nginx's and HAProxy's, parsed by the replicas
 # and wrk on core 1, the load side's busy core: nginx with these rules measured p99 1.19x its own
@@ -72,7 +73,8 @@ NGINX_RESPONSE_HEADERS="add_header Via '1.1 nginx';
     add_header X-Request-Id \$request_id;
     add_header X-Upstream-Latency \$upstream_response_time;
     add_header X-Proxy-Latency \$request_time;"
-# GATEHOUSE_BENCH_PEER_HEADERS=0 runs nginx and HAProxy without these rules (the comparison before stop 36).
+NGINX_CONSUMER_HEADERS="proxy_set_header X-Consumer-Username bench;
+      proxy_set_header X-Credential-Identifier bench-key;"
 HAPROXY_HEADERS="  unique-id-format %[uuid()]
   http-request set-header X-Request-Id %[unique-id]
   option forwardfor
@@ -84,8 +86,12 @@ HAPROXY_HEADERS="  unique-id-format %[uuid()]
   http-response set-header X-Request-Id %[unique-id]
   http-response set-header X-Upstream-Latency %Tr
   http-response set-header X-Proxy-Latency %TR"
+HAPROXY_CONSUMER_HEADERS="  http-request set-header X-Consumer-Username bench if profile
+  http-request set-header X-Credential-Identifier bench-key if profile"
+# GATEHOUSE_BENCH_PEER_HEADERS=0 runs nginx and HAProxy without these rules: the comparison before stop 36.
 if [ "${GATEHOUSE_BENCH_PEER_HEADERS:-1}" = 0 ]; then
-  NGINX_PROXY_HEADERS="proxy_set_header Connection '';"; NGINX_RESPONSE_HEADERS=""; HAPROXY_HEADERS=""
+  NGINX_PROXY_HEADERS="proxy_set_header Connection '';"; NGINX_RESPONSE_HEADERS=""; NGINX_CONSUMER_HEADERS=""
+  HAPROXY_HEADERS=""; HAPROXY_CONSUMER_HEADERS=""
 fi
 nginx_gateway() { # name port replica1-port replica2-port key [workers]
   nginx_conf "$1" "
@@ -104,8 +110,7 @@ nginx_gateway() { # name port replica1-port replica2-port key [workers]
       # nginx closes every upstream connection on this path)
       $NGINX_PROXY_HEADERS
       proxy_set_header X-Consumer-ID \$consumer_id;
-      proxy_set_header X-Consumer-Username bench;
-      proxy_set_header X-Credential-Identifier bench-key;
+      $NGINX_CONSUMER_HEADERS
       proxy_set_header apikey '';
       proxy_pass http://replicas;
     }
@@ -127,7 +132,7 @@ replica() { # port
     }
   }"
   taskset -c 1 nginx -c "$WORK/replica-$1/nginx.conf" -p "$WORK/replica-$1" &
-  PIDS+=($!)
+  PIDS+=($!); REPLICA_PIDS+=($!)
 }
 
 # The two replicas (core 1) and nginx as the equivalent gateway (core 0, lib.sh's nginx_gateway), as
@@ -314,8 +319,7 @@ frontend gateway
   http-request set-var(txn.consumer) req.hdr(apikey),map($WORK/haproxy/keys.map) if profile
   http-request return status 401 content-type application/json string '{"message":"Unauthorized"}' if profile !{ var(txn.consumer) -m found }
   http-request set-header X-Consumer-ID %[var(txn.consumer)] if profile
-  http-request set-header X-Consumer-Username bench if profile
-  http-request set-header X-Credential-Identifier bench-key if profile
+$HAPROXY_CONSUMER_HEADERS
   http-request del-header apikey if profile
   # Gatehouse's header rules (lib.sh's NGINX_PROXY_HEADERS says why)
 $HAPROXY_HEADERS

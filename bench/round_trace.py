@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What ran on the gateways' core during one measured load of bench/run.sh (its per-round trace).
 
-    round_trace.py snap FILE PID...                      threads of the gateway processes, and core 0's /proc/stat line
+    round_trace.py snap FILE PID... [-- LOADPID...]      threads of the gateway processes (and of the replicas), core 0's /proc/stat line
     round_trace.py diff BEFORE AFTER KIND PID [FIELDS...] one TSV row: where core 0's time went between the two snapshots
 
 KIND names the measured peer's serving thread: `loop` (Gatehouse: its event loop threads, gatehouse-io-*),
@@ -10,7 +10,9 @@ second of load, in ms: the serving thread's CPU and its wait on the run queue (s
 slices; for a JVM its compiler threads' CPU (C1/C2), the VM thread's (collections and safepoints: Serial
 runs the collection there) and the rest of its threads'; the other gateway processes' CPU (all pinned to
 core 0 too); core 0's busy time that none of those account for (softirqs, kernel threads, other work that
-landed there) and its softirq time alone; then FIELDS as given (the round, the peer, the path...) first.
+landed there) and its softirq time alone; the replicas' CPU and run-queue wait (LOADPIDs, on core 1 with
+wrk: where the load queues when the gateway has room left); then FIELDS as given (the round, the peer,
+the path...) first.
 Run pinned to core 1, outside the load's window.
 """
 import json
@@ -55,14 +57,16 @@ def core0():
     return {"busy": 0, "softirq": 0}
 
 
-def snap(path, pids):
-    pids = [int(p) for p in pids]
-    every = list(pids)
+def snap(path, args):
+    load = args[args.index("--") + 1:] if "--" in args else []
+    pids = [int(p) for p in (args[:args.index("--")] if "--" in args else args)]
+    state = {"time": time.monotonic(), "core0": core0(), "hz": os.sysconf("SC_CLK_TCK"), "threads": {}, "load": {}}
     for p in pids:
-        every += children(p)  # nginx's worker under its master
-    state = {"time": time.monotonic(), "core0": core0(), "hz": os.sysconf("SC_CLK_TCK"), "threads": {}}
-    for p in every:
-        state["threads"].update(threads(p))
+        for q in [p] + children(p):  # nginx's worker under its master
+            state["threads"].update(threads(q))
+    for p in (int(x) for x in load):
+        for q in [p] + children(p):
+            state["load"].update(threads(q))
     with open(path, "w") as f:
         json.dump(state, f)
 
@@ -98,9 +102,13 @@ def diff(before_path, after_path, kind, pid, fields):
     tick_ns = 1e9 / b["hz"]
     busy = (b["core0"]["busy"] - a["core0"]["busy"]) * tick_ns
     softirq = (b["core0"]["softirq"] - a["core0"]["softirq"]) * tick_ns
+    load_cpu = load_wait = 0
+    for tid, t in b.get("load", {}).items():
+        t0 = a.get("load", {}).get(tid, {"cpu": 0, "wait": 0})
+        load_cpu += t["cpu"] - t0["cpu"]; load_wait += t["wait"] - t0["wait"]
     per_s = lambda ns: f"{ns / 1e6 / secs:.1f}"
     row = list(fields) + [per_s(serving), per_s(wait), f"{slices / secs:.0f}", per_s(jit), per_s(vm), per_s(rest),
-                          per_s(others), per_s(max(busy - accounted, 0)), per_s(softirq)]
+                          per_s(others), per_s(max(busy - accounted, 0)), per_s(softirq), per_s(load_cpu), per_s(load_wait)]
     print("\t".join(row))
 
 

@@ -20,8 +20,8 @@
 # The same rounds are drawn as docs/benchmarks.svg (bench/plot.py), next to the page.
 # Each load is traced (bench/round_trace.py, outside the load's window, from core 1): what ran on the
 # gateway's core meanwhile (the serving thread's CPU and run-queue wait, a JVM's compiler and VM threads,
-# the other gateways, core 0's time nobody accounts for); the page lists the rounds in which a Gatehouse
-# peer's p99 was 1.2x nginx's or more beside what ran in nginx's round.
+# the other gateways, core 0's time nobody accounts for, the replicas' run-queue wait on core 1); the page
+# lists the rounds in which Gatehouse's p99 was 1.2x nginx's or more beside what ran in nginx's round.
 # gatehouse runs the default transport (`auto`: io_uring where it runs, else epoll; its log line says
 # which); gatehouse-epoll is the same build on --transport epoll, measured in the same rounds (also at
 # one connection), so the page pairs the two round by round; GATEHOUSE_EPOLL=0 leaves it out on purpose
@@ -150,11 +150,11 @@ measure() { # round peer path connections results-file
   [ "$path" = /profile ] && header="apikey: $KEY"
   [ "$peer" = direct ] && [ "$path" = /profile ] && header="X-Consumer-ID: bench-consumer"
   pid=${PID[$peer]:-}
-  taskset -c 1 python3 bench/round_trace.py snap "$WORK/snap-before.json" "${GATEWAY_PIDS[@]}"
+  taskset -c 1 python3 bench/round_trace.py snap "$WORK/snap-before.json" "${GATEWAY_PIDS[@]}" -- "${REPLICA_PIDS[@]}"
   t0=$(date +%s.%N); c0=0; [ -n "$pid" ] && c0=$(cpu_ticks "$pid")
   read -r rps p50 p99 errors p999 < <(load "${URL[$peer]}$path" "$DURATION" "$header" "$4")
   t1=$(date +%s.%N); c1=0; [ -n "$pid" ] && c1=$(cpu_ticks "$pid")
-  taskset -c 1 python3 bench/round_trace.py snap "$WORK/snap-after.json" "${GATEWAY_PIDS[@]}"
+  taskset -c 1 python3 bench/round_trace.py snap "$WORK/snap-after.json" "${GATEWAY_PIDS[@]}" -- "${REPLICA_PIDS[@]}"
   taskset -c 1 python3 bench/round_trace.py diff "$WORK/snap-before.json" "$WORK/snap-after.json" "${KIND[$peer]}" "${pid:--}" \
     "$round" "$peer" "$path" "$4" >> "$TRACE"
   share=$(cpu_share "$c0" "$c1" "$t0" "$t1")
@@ -284,10 +284,11 @@ for path in ["/", "/profile"]:
             else f"{statistics.median(t['added']) - statistics.median(ngx['added']):+.0f}"
         lines.append(f"| {peer} | `{path}` | {cell(t['p50'], m3)} | {cell(t['p99'], m3)} | {cell(t['p999'], m3)} | {added} | {vs} | {t['err']} |")
 # what ran on the gateway's core during each 32-connection load (bench/round_trace.py), per peer and path,
-# and the rounds in which a Gatehouse peer's p99 was over nginx's by a fifth or more, beside nginx's own
+# and the rounds in which Gatehouse's p99 was over nginx's by a fifth or more, beside nginx's own
 trace = [l.rstrip("\n").split("\t") for l in open(sys.argv[11]) if l.strip()] if len(sys.argv) > 11 else []
 TRACE_COLS = ["serving thread CPU", "its run-queue wait", "its time slices /s", "JIT threads", "VM thread",
-              "other threads", "other gateways", "core 0 unaccounted", "core 0 softirq"]
+              "other threads", "other gateways", "core 0 unaccounted", "core 0 softirq", "replicas' CPU",
+              "replicas' run-queue wait"]
 tr = {}
 for t in trace:
     if t[3] == conns:
@@ -298,11 +299,12 @@ if tr:
               "(`bench/round_trace.py`, from each thread's `/proc/…/schedstat` and core 0's `/proc/stat`): the serving "
               "thread (Gatehouse's event loop, nginx's worker, HAProxy's thread), the time it waited on the run queue "
               "while runnable, the JVM's compiler threads, its VM thread (collections, safepoints), its other threads, "
-              "the other gateway processes (all pinned to core 0), and core 0's busy time none of those account for.", "",
+              "the other gateway processes (all pinned to core 0), core 0's busy time none of those account for, and "
+              "the two replicas' CPU and run-queue wait on core 1, which they share with wrk.", "",
               "| peer | path | " + " | ".join(TRACE_COLS) + " |", "|---|---|" + "---|" * len(TRACE_COLS)]
     for path in ["/", "/profile"]:
         for peer in ["direct", "nginx", "haproxy", "gatehouse", "gatehouse-log", "gatehouse-epoll"]:
-            vals = [v for (r, pe, pa), v in tr.items() if pe == peer and pa == path]
+            vals = [v for (r, pe, pa), v in tr.items() if pe == peer and pa == path and len(v) >= len(TRACE_COLS)]
             if vals:
                 lines.append(f"| {peer} | `{path}` | " + " | ".join(
                     f"{statistics.median(v[i] for v in vals):.{0 if i == 2 else 1}f}" for i in range(len(TRACE_COLS))) + " |")
@@ -310,13 +312,14 @@ if tr:
     slow = []
     for (r, peer, path), v in sorted(tr.items()):
         base = p99.get((r, "nginx", path))
-        if peer.startswith("gatehouse") and base and p99.get((r, peer, path), 0) >= 1.2 * base:
+        if peer == "gatehouse" and base and p99.get((r, peer, path), 0) >= 1.2 * base:
             n = tr.get((r, "nginx", path))
             slow.append(f"round {r} {peer} `{path}` p99 {p99[(r, peer, path)]:.2f} ms against nginx's {base:.2f}: "
                         f"run-queue wait {v[1]:.1f} ms/s (nginx's {n[1]:.1f}), JIT {v[3]:.1f}, VM thread {v[4]:.1f}, "
-                        f"other gateways {v[6]:.1f} (nginx's {n[6]:.1f}), core 0 unaccounted {v[7]:.1f} (nginx's {n[7]:.1f})"
+                        f"other gateways {v[6]:.1f} (nginx's {n[6]:.1f}), core 0 unaccounted {v[7]:.1f} (nginx's {n[7]:.1f}), "
+                        f"the replicas' run-queue wait {v[10]:.1f} (nginx's {n[10]:.1f})"
                         if n else f"round {r} {peer} `{path}` p99 {p99[(r, peer, path)]:.2f} ms against nginx's {base:.2f}")
-    lines += ["", "Rounds in which a Gatehouse peer's p99 was 1.2× nginx's or more in the same round: "
+    lines += ["", "Rounds in which Gatehouse's p99 was 1.2× nginx's or more in the same round: "
               + ("; ".join(slow) if slow else "none") + "."]
 lines += ["", "Raw rounds (round, peer, path, rps, p50 ms, p99 ms, p99.9 ms, errors, gateway CPU share):", "", "```"]
 lines += ["\t".join(r) for r in rows]
