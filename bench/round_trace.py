@@ -20,23 +20,17 @@ import os
 import sys
 import time
 
+from threads import snapshot as thread_snapshot  # bench/threads.py, next to this script
+
 
 def threads(pid):
-    out = {}
+    """PID's threads: bench/threads.py's snapshot (schedstat), keyed by tid, with the process they belong to."""
     try:
-        tids = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return out
-    for tid in tids:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/comm") as f:
-                comm = f.read().strip()
-            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                cpu, wait, slices = (int(v) for v in f.read().split()[:3])
-        except OSError:
-            continue
-        out[tid] = {"pid": pid, "comm": comm, "cpu": cpu, "wait": wait, "slices": slices}
-    return out
+        snap = thread_snapshot(pid)
+    except OSError:  # the process ended
+        return {}
+    return {tid: {"pid": pid, "comm": name, "cpu": cpu, "wait": wait, "slices": slices}
+            for tid, (name, cpu, wait, slices, _) in snap.items()}
 
 
 def children(pid):
@@ -59,14 +53,14 @@ def core0():
 
 def snap(path, args):
     load = args[args.index("--") + 1:] if "--" in args else []
-    pids = [int(p) for p in (args[:args.index("--")] if "--" in args else args)]
-    state = {"time": time.monotonic(), "core0": core0(), "hz": os.sysconf("SC_CLK_TCK"), "threads": {}, "load": {}}
-    for p in pids:
-        for q in [p] + children(p):  # nginx's worker under its master
-            state["threads"].update(threads(q))
-    for p in (int(x) for x in load):
-        for q in [p] + children(p):
-            state["load"].update(threads(q))
+    pids = args[:args.index("--")] if "--" in args else args
+    def of(processes):  # every thread of each process and of its children (nginx's workers under their master)
+        out = {}
+        for p in processes:
+            for q in [int(p)] + children(int(p)):
+                out.update(threads(q))
+        return out
+    state = {"time": time.monotonic(), "core0": core0(), "hz": os.sysconf("SC_CLK_TCK"), "threads": of(pids), "load": of(load)}
     with open(path, "w") as f:
         json.dump(state, f)
 
