@@ -74,8 +74,12 @@ public final class AccessLog implements AutoCloseable {
     static final int CHUNK_BYTES = 64 * 1024;
     /** How long the writer sleeps between looks at the queue (at most the flush interval). */
     static final long MAX_WRITER_TICK_MILLIS = 100;
-    /** The most chunks one gathering write takes (1 MiB of 64 KiB chunks; the JDK copies each into a cached direct buffer). */
-    static final int GATHER_CHUNKS = 16;
+    /**
+     * The most chunks one gathering write takes (128 KiB of 64 KiB chunks; the JDK copies each into a
+     * cached direct buffer): a piece of the writer's work short enough (about 0.1–0.3 ms here) that the
+     * event loop it shares a core with waits no longer than that for the core (see {@link #drain()}).
+     */
+    static final int GATHER_CHUNKS = 2;
     private static final long CLOSING_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     /** The buffer of the event loop this thread runs, when it is attached to an access log. */
@@ -108,7 +112,7 @@ public final class AccessLog implements AutoCloseable {
         this(out, null, closeOut, dropped, queueChunks, chunkBytes, flushMillis);
     }
 
-    /** Appends to {@code file}: the chunks of one look at the queue go out in one gathering write (up to {@value #GATHER_CHUNKS}). */
+    /** Appends to {@code file}: the chunks of one look at the queue go out in gathering writes of up to {@value #GATHER_CHUNKS}. */
     AccessLog(FileChannel file, Counter dropped, int queueChunks, int chunkBytes, long flushMillis) {
         this(Channels.newOutputStream(file), file, true, dropped, queueChunks, chunkBytes, flushMillis);
     }
@@ -241,6 +245,13 @@ public final class AccessLog implements AutoCloseable {
      * nobody (no futex per chunk) and a wake-up writes a tick's chunks, while the quarter-full wake
      * keeps a burst from filling the queue before the writer looks. Stops after the first pass that
      * began once {@link #close()} had handed every loop's buffer over.
+     *
+     * <p>A look's chunks go out in pieces of at most {@value #GATHER_CHUNKS} chunks with a
+     * {@link Thread#yield()} between two: the writer shares the gateway's cores with the event loops,
+     * and a tick's megabyte written in one run held a loop off its core for a millisecond or more ten
+     * times a second (the scheduler lets a thread that wakes after a long sleep run for a whole time
+     * slice), which is where the requests of the p99 at full load were. A yield with no loop waiting
+     * returns at once; one with a loop waiting gives it the core after each piece.
      */
     private void drain() {
         List<Chunk> batch = new ArrayList<>();
@@ -250,11 +261,17 @@ public final class AccessLog implements AutoCloseable {
             if (!batch.isEmpty()) {
                 if (file != null) {
                     for (int from = 0; from < batch.size(); from += GATHER_CHUNKS) {
+                        if (from > 0) {
+                            Thread.yield();
+                        }
                         writeGathered(batch.subList(from, Math.min(batch.size(), from + GATHER_CHUNKS)));
                     }
                 } else {
-                    for (Chunk c : batch) {
-                        write(c);
+                    for (int i = 0; i < batch.size(); i++) {
+                        if (i > 0) {
+                            Thread.yield();
+                        }
+                        write(batch.get(i));
                     }
                 }
                 batch.clear();

@@ -268,15 +268,16 @@ class AccessLogQueueTest {
     }
 
     /**
-     * To a file, a look at the queue goes out in gathering writes of up to 16 chunks: with small
-     * chunks thousands of lines from two loops make hundreds of chunks, and every line arrives once,
-     * each loop's in the order it finished them.
+     * To a file, a look at the queue goes out in gathering writes of up to two chunks: with small
+     * chunks thousands of lines from two loops make hundreds of chunks, every line arrives once,
+     * each loop's in the order it finished them, and no write is given more than two chunks (the
+     * writer's pieces between which an event loop gets the core back).
      */
     @Test
     void toAFileManyChunksGoOutInGatheringWritesWholeAndInOrder(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
         java.nio.file.Path path = dir.resolve("access.log");
-        FileChannel file = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        FullDiskFile file = new FullDiskFile(path, Long.MAX_VALUE);
         AccessLog log = new AccessLog(file, metrics.accessLogDropped(), 8192, 1024, 3_600_000);
         RequestObserver observer = new RequestObserver(metrics, log);
         observer.attach(loops);
@@ -297,6 +298,7 @@ class AccessLogQueueTest {
             }
         }
         assertThat(metrics.accessLogDropped().count()).isZero();
+        assertThat(file.largestWrite()).isGreaterThan(1024).isLessThanOrEqualTo(2 * 1024L);
     }
 
     /** A file that cannot be written: every line handed to the writer counts as dropped, none blocks a loop. */

@@ -13,11 +13,13 @@ import java.nio.file.StandardOpenOption;
 /**
  * A real file on a disk that fills up after {@code capacity} bytes: a write takes what fits and
  * reports that many bytes written (a short write, as the kernel's), the next one fails with
- * "No space left on device". Only the writes the access log makes are limited.
+ * "No space left on device". Only the writes the access log makes are limited. It remembers the
+ * most bytes one write was given, so a test can see how the writer cuts its work.
  */
 final class FullDiskFile extends FileChannel {
     private final FileChannel file;
     private long left;
+    private long largestWrite;
 
     FullDiskFile(Path path, long capacity) throws IOException {
         this.file = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
@@ -26,6 +28,11 @@ final class FullDiskFile extends FileChannel {
 
     @Override
     public synchronized long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        long given = 0;
+        for (int i = offset; i < offset + length; i++) {
+            given += srcs[i].remaining();
+        }
+        largestWrite = Math.max(largestWrite, given);
         if (left == 0) {
             throw new IOException("No space left on device");
         }
@@ -42,6 +49,11 @@ final class FullDiskFile extends FileChannel {
             written += n;
         }
         return written;
+    }
+
+    /** The most bytes one write was asked to take. */
+    synchronized long largestWrite() {
+        return largestWrite;
     }
 
     @Override
