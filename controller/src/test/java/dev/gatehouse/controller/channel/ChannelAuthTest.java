@@ -38,7 +38,7 @@ class ChannelAuthTest extends ChannelTestBase {
         tokenServer();
         MemorySink sink = new MemorySink();
         ChannelClient client = clientWith(TOKEN, sink);
-        Poll.until("acked", () -> server.connectedCount() == 1 && server.allAcked(1));
+        Poll.until("acked", () -> oneProxyAcked(server, 1));
         assertThat(client.connected()).isTrue();
         assertThat(logs.containing("event=channel.refused")).isEmpty();
         assertTokenNeverLogged();

@@ -46,7 +46,7 @@ class ChannelEpochTest extends ChannelTestBase {
         second.publish(Snapshots.v(5));
         Poll.until(Duration.ofSeconds(20), "v5 from the new epoch applied", () -> client.lastAppliedVersion() == 5);
         assertThat(sink.current()).isEqualTo(Snapshots.v(5));
-        Poll.until("acked", () -> second.connectedCount() == 1 && second.allAcked(5));
+        Poll.until("acked", () -> oneProxyAcked(second, 5));
         assertThat(logs.containing("event=channel.connected proxy=p1")).last().asString()
                 .contains("version=100 epoch=" + firstEpoch + " same-epoch=false");
         assertThat(logs.containing("event=channel.stale-snapshot")).isEmpty();

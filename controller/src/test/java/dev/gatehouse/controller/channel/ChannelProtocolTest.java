@@ -164,7 +164,7 @@ class ChannelProtocolTest extends ChannelTestBase {
         client(server, "p1", sink);
         Snapshot big = big(5, 4_000, 12);
         server.publish(big);
-        Poll.until(Duration.ofSeconds(20), "big snapshot acked", () -> server.connectedCount() == 1 && server.allAcked(5));
+        Poll.until(Duration.ofSeconds(20), "big snapshot acked", () -> oneProxyAcked(server, 5));
         assertThat(sink.current()).isEqualTo(big);
         assertThat(logs.containing("event=channel.push ").get(0)).satisfies(l ->
                 assertThat(Long.parseLong(l.replaceAll(".*bytes=(\\d+).*", "$1"))).isGreaterThan(4_000_000L));

@@ -21,7 +21,7 @@ class ChannelResilienceTest extends ChannelTestBase {
         MemorySink sink = new MemorySink();
         ChannelClient client = client(first, "p1", sink);
         first.publish(Snapshots.v(1));
-        Poll.until("v1 acked", () -> first.connectedCount() == 1 && first.allAcked(1));
+        Poll.until("v1 acked", () -> oneProxyAcked(first, 1));
 
         first.close();
         Poll.until("client noticed", () -> !client.connected());
@@ -30,7 +30,7 @@ class ChannelResilienceTest extends ChannelTestBase {
         ChannelServer second = server(new ChannelServerConfig("127.0.0.1", port, null, null, null));
         second.publish(Snapshots.v(2));
         Poll.until("reconnected and applied v2", () -> sink.currentVersion() == 2);
-        Poll.until("v2 acked", () -> second.connectedCount() == 1 && second.allAcked(2));
+        Poll.until("v2 acked", () -> oneProxyAcked(second, 2));
         assertThat(logs.containing("event=channel.disconnected controller=")).hasSize(1);
         assertThat(logs.containing("event=channel.connected controller=")).hasSize(2);
     }
@@ -74,7 +74,7 @@ class ChannelResilienceTest extends ChannelTestBase {
         assertThat(ChannelClient.loadPersisted(state)).isNull();
 
         server.publish(Snapshots.v(1));
-        Poll.until("v1 acked", () -> server.connectedCount() == 1 && server.allAcked(1));
+        Poll.until("v1 acked", () -> oneProxyAcked(server, 1));
         assertThat(ChannelClient.loadPersisted(state)).isEqualTo(Snapshots.v(1));
 
         server.publish(Snapshots.v(2));
@@ -100,7 +100,7 @@ class ChannelResilienceTest extends ChannelTestBase {
         ChannelServer server = server();
         server.publish(Snapshots.v(4));
         ChannelClient first = client(ChannelClientConfig.of(uri(server), null, "p1").withStateDir(state), new MemorySink());
-        Poll.until("v4 acked", () -> server.connectedCount() == 1 && server.allAcked(4));
+        Poll.until("v4 acked", () -> oneProxyAcked(server, 4));
         first.close();
         Poll.until("gone", () -> server.connectedCount() == 0);
 
@@ -109,7 +109,7 @@ class ChannelResilienceTest extends ChannelTestBase {
         assertThat(persisted).isEqualTo(Snapshots.v(4));
         MemorySink restarted = new MemorySink(persisted);
         client(ChannelClientConfig.of(uri(server), null, "p1").withStateDir(state), restarted);
-        Poll.until("recorded as acked", () -> server.connectedCount() == 1 && server.allAcked(4));
+        Poll.until("recorded as acked", () -> oneProxyAcked(server, 4));
         Poll.never(Duration.ofMillis(300), "a resend", () -> !restarted.offered().isEmpty());
     }
 

@@ -103,7 +103,7 @@ class ChannelServerTest extends ChannelTestBase {
         MemorySink sink = new MemorySink();
         ChannelClient first = client(server, "p1", sink);
         server.publish(Snapshots.v(1));
-        Poll.until("v1 acked", () -> server.connectedCount() == 1 && server.allAcked(1));
+        Poll.until("v1 acked", () -> oneProxyAcked(server, 1));
         first.close();
         Poll.until("gone", () -> server.connectedCount() == 0);
 
@@ -111,7 +111,7 @@ class ChannelServerTest extends ChannelTestBase {
         server.publish(Snapshots.v(3));
         server.publish(Snapshots.v(4));
         client(server, "p1", sink);
-        Poll.until("v4 acked", () -> server.connectedCount() == 1 && server.allAcked(4));
+        Poll.until("v4 acked", () -> oneProxyAcked(server, 4));
         assertThat(sink.offered()).containsExactly(1L, 4L);
     }
 
@@ -121,7 +121,7 @@ class ChannelServerTest extends ChannelTestBase {
         MemorySink sink = new MemorySink().stallAt(2);
         client(server, "slow", sink);
         server.publish(Snapshots.v(1));
-        Poll.until("v1 acked", () -> server.connectedCount() == 1 && server.allAcked(1));
+        Poll.until("v1 acked", () -> oneProxyAcked(server, 1));
 
         server.publish(Snapshots.v(2));
         sink.awaitStalled();
@@ -145,7 +145,7 @@ class ChannelServerTest extends ChannelTestBase {
                 : List.of());
         client(server, "p1", sink);
         server.publish(Snapshots.v(1));
-        Poll.until("v1 acked", () -> server.connectedCount() == 1 && server.allAcked(1));
+        Poll.until("v1 acked", () -> oneProxyAcked(server, 1));
 
         server.publish(Snapshots.v(2));
         Poll.until("nack reached the listener", () -> recorder.calls.contains("nack p1 2"));
@@ -175,7 +175,7 @@ class ChannelServerTest extends ChannelTestBase {
         // e.g. restarted from its state dir: same content, older version number
         MemorySink sink = new MemorySink(Snapshots.v(7).withVersion(3));
         ChannelClient client = client(server, "warm", sink);
-        Poll.until("recorded as acked", () -> server.connectedCount() == 1 && server.allAcked(7));
+        Poll.until("recorded as acked", () -> oneProxyAcked(server, 7));
         Poll.never(Duration.ofMillis(300), "a resend", () -> !sink.offered().isEmpty());
         assertThat(client.lastAppliedVersion()).isEqualTo(3);
         assertThat(recorder.calls).containsExactly("connect warm", "ack warm 7");
@@ -188,7 +188,7 @@ class ChannelServerTest extends ChannelTestBase {
         MemorySink sink = new MemorySink();
         client(server, "p1", sink);
         server.publish(Snapshots.v(1));
-        Poll.until("v1 acked", () -> server.connectedCount() == 1 && server.allAcked(1));
+        Poll.until("v1 acked", () -> oneProxyAcked(server, 1));
         server.publish(Snapshots.v(1).withVersion(2));
         Poll.until("v2 acked", () -> server.allAcked(2));
         assertThat(sink.offered()).containsExactly(1L);

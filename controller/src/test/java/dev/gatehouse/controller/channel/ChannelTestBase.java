@@ -63,6 +63,15 @@ abstract class ChannelTestBase {
         return server(ChannelServerConfig.loopback(0));
     }
 
+    /**
+     * One proxy connected and it acknowledged {@code version}, checked in that order: {@link
+     * ChannelServer#allAcked} is true over no sessions, so checked first it lets a session registered
+     * between the two calls pass unacknowledged.
+     */
+    protected static boolean oneProxyAcked(ChannelServer server, long version) {
+        return server.connectedCount() == 1 && server.allAcked(version);
+    }
+
     protected static URI uri(ChannelServer server) {
         return URI.create("ws://127.0.0.1:" + server.port() + ChannelServer.PATH);
     }

@@ -47,7 +47,7 @@ class ChannelTlsTest extends ChannelTestBase {
         ChannelServer server = tlsServer();
         MemorySink sink = new MemorySink();
         client(new ChannelClientConfig(wss(server, "127.0.0.1"), TOKEN, "p1", null, true, null), sink);
-        Poll.until(Duration.ofSeconds(10), "acked over wss", () -> server.connectedCount() == 1 && server.allAcked(1));
+        Poll.until(Duration.ofSeconds(10), "acked over wss", () -> oneProxyAcked(server, 1));
         assertThat(sink.current()).isEqualTo(Snapshots.v(1));
     }
 
@@ -56,7 +56,7 @@ class ChannelTlsTest extends ChannelTestBase {
         ChannelServer server = tlsServer();
         MemorySink sink = new MemorySink();
         client(new ChannelClientConfig(wss(server, "127.0.0.1"), TOKEN, "p1", null, false, pem.cert()), sink);
-        Poll.until(Duration.ofSeconds(10), "acked over wss", () -> server.connectedCount() == 1 && server.allAcked(1));
+        Poll.until(Duration.ofSeconds(10), "acked over wss", () -> oneProxyAcked(server, 1));
     }
 
     @Test
@@ -81,7 +81,7 @@ class ChannelTlsTest extends ChannelTestBase {
         server.publish(Snapshots.v(1));
         MemorySink sink = new MemorySink();
         client(new ChannelClientConfig(wss(server, "localhost"), TOKEN, "p1", null, false, ca.caCert()), sink);
-        Poll.until(Duration.ofSeconds(10), "acked over wss", () -> server.connectedCount() == 1 && server.allAcked(1));
+        Poll.until(Duration.ofSeconds(10), "acked over wss", () -> oneProxyAcked(server, 1));
         assertThat(logs.containing("event=channel.starting").get(0)).contains("tls=pinned-ca");
     }
 
@@ -115,7 +115,7 @@ class ChannelTlsTest extends ChannelTestBase {
         client(new ChannelClientConfig(wss(server, "127.0.0.1"), TOKEN, "p1", null, false, pinned), sink);
         Poll.until(Duration.ofSeconds(10), "refused", () -> !logs.containing("event=channel.refused").isEmpty());
         Files.copy(right.caCert(), pinned, StandardCopyOption.REPLACE_EXISTING);
-        Poll.until(Duration.ofSeconds(20), "acked once the CA file changed", () -> server.connectedCount() == 1 && server.allAcked(1));
+        Poll.until(Duration.ofSeconds(20), "acked once the CA file changed", () -> oneProxyAcked(server, 1));
         assertThat(logs.containing("event=channel.ca-reloaded")).hasSize(1);
     }
 
@@ -138,7 +138,7 @@ class ChannelTlsTest extends ChannelTestBase {
                 .contains("does not belong").contains("action=kept-previous");
         Files.copy(second.cert(), cert, StandardCopyOption.REPLACE_EXISTING);
         assertThat(server.reloadTls()).isTrue();
-        Poll.until(Duration.ofSeconds(20), "acked with the new certificate", () -> server.connectedCount() == 1 && server.allAcked(1));
+        Poll.until(Duration.ofSeconds(20), "acked with the new certificate", () -> oneProxyAcked(server, 1));
     }
 
     @Test

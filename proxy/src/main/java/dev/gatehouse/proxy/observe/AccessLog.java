@@ -259,19 +259,15 @@ public final class AccessLog implements AutoCloseable {
             boolean last = closed; // read before draining: what was queued before close() got this far is written
             queue.drainTo(batch);
             if (!batch.isEmpty()) {
-                if (file != null) {
-                    for (int from = 0; from < batch.size(); from += GATHER_CHUNKS) {
-                        if (from > 0) {
-                            Thread.yield();
-                        }
-                        writeGathered(batch.subList(from, Math.min(batch.size(), from + GATHER_CHUNKS)));
+                int piece = file != null ? GATHER_CHUNKS : 1;
+                for (int from = 0; from < batch.size(); from += piece) {
+                    if (from > 0) {
+                        Thread.yield();
                     }
-                } else {
-                    for (int i = 0; i < batch.size(); i++) {
-                        if (i > 0) {
-                            Thread.yield();
-                        }
-                        write(batch.get(i));
+                    if (file != null) {
+                        writeGathered(batch.subList(from, Math.min(batch.size(), from + piece)));
+                    } else {
+                        write(batch.get(from));
                     }
                 }
                 batch.clear();
