@@ -28,7 +28,7 @@
 # (two fewer measurements per round and path).
 # nginx and HAProxy carry Gatehouse's header rules (lib.sh's NGINX_PROXY_HEADERS); GATEHOUSE_BENCH_PEER_HEADERS=0
 # runs them without.
-# Defaults: 8 rounds of 8 s after a 15 s warm-up (about 40 minutes). One 8 s load's p99 is set by a few dozen
+# Defaults: 8 rounds of 8 s after a 15 s warm-up (about 35 minutes). One 8 s load's p99 is set by a few dozen
 # stalls of a few milliseconds on a shared machine, so single rounds scatter by ±30 %; the page gives each
 # gateway's p99 over nginx's round by round (median, min–max, and in how many rounds it was at most nginx's).
 # Installs nginx, HAProxy and wrk from Debian's packages when missing. Not a test: run it on demand.
