@@ -236,9 +236,11 @@ for path in ["/", "/profile"]:
 # of the rounds: drift of the machine between rounds moves both sides of each ratio alike
 per_round = {}
 for r, peer, path, rps, p50, p99, p999, err, share in rows:
-    per_round.setdefault((r, path), {})[peer] = float(rps) / min(max(float(share), 0.05), 1.0)
-def round_ratios(peer, path, base):
-    return [v[peer] / v[base] for (r, p), v in sorted(per_round.items()) if p == path and peer in v and base in v]
+    per_round.setdefault((r, path), {})[peer] = {
+        "rpc": float(rps) / min(max(float(share), 0.05), 1.0), "p99": float(p99), "p999": float(p999)}
+def round_ratios(peer, path, base, figure="rpc"):
+    return [v[peer][figure] / v[base][figure] for (r, p), v in sorted(per_round.items())
+            if p == path and peer in v and base in v]
 paired = []
 for peer in ["gatehouse", "gatehouse-log", "gatehouse-epoll"]:
     for path in ["/", "/profile"]:
@@ -251,18 +253,13 @@ lines += ["", "Per round (each peer's rps per core over the other's in the same 
 # issue 13's latency bar, p99 at most nginx's, taken the same way: each round's p99 over nginx's in that
 # round, and in how many rounds it was at most nginx's (one load's p99 is set by a few dozen stalls of a
 # few milliseconds, so single rounds scatter; the median of paired rounds is the figure to read)
-tail_by_round = {}
-for r, peer, path, rps, p50, p99, p999, err, share in rows:
-    tail_by_round.setdefault((r, path), {})[peer] = (float(p99), float(p999))
 tails = []
 for peer in ["gatehouse", "gatehouse-log", "gatehouse-epoll", "haproxy"]:
     for path in ["/", "/profile"]:
-        pairs = [(v[peer][0] / v["nginx"][0], v[peer][1] / v["nginx"][1])
-                 for (r, p), v in sorted(tail_by_round.items()) if p == path and peer in v and "nginx" in v]
-        if pairs:
-            under = sum(1 for a, _ in pairs if a <= 1.0)
-            tails.append(f"{peer} `{path}` p99 {cell([a for a, _ in pairs], m)}, at most nginx's in {under} of {len(pairs)}, "
-                         f"p99.9 {cell([b for _, b in pairs], m)}")
+        p99s = round_ratios(peer, path, "nginx", "p99")
+        if p99s:
+            tails.append(f"{peer} `{path}` p99 {cell(p99s, m)}, at most nginx's in {sum(1 for x in p99s if x <= 1.0)} of "
+                         f"{len(p99s)}, p99.9 {cell(round_ratios(peer, path, 'nginx', 'p999'), m)}")
 lines += ["", "Latency per round (each peer's p99 and p99.9 over nginx's in the same round; median of the rounds, min–max; "
           "issue 13's bar is a p99 at most nginx's): " + "; ".join(tails) + "."]
 def log_ratio(path):

@@ -86,8 +86,7 @@ class ChannelAuthTest extends ChannelTestBase {
         server.close();
         server = server(new ChannelServerConfig("127.0.0.1", port, "old-token", null, null));
         server.publish(Snapshots.v(1));
-        Poll.until(Duration.ofSeconds(20), "connected with the rotated token", () -> server.allAcked(1)
-                && server.connectedCount() == 1);
+        Poll.until(Duration.ofSeconds(20), "connected with the rotated token", () -> oneProxyAcked(server, 1));
     }
 
     @Test

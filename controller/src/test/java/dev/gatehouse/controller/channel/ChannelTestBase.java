@@ -64,12 +64,17 @@ abstract class ChannelTestBase {
     }
 
     /**
-     * One proxy connected and it acknowledged {@code version}, checked in that order: {@link
-     * ChannelServer#allAcked} is true over no sessions, so checked first it lets a session registered
-     * between the two calls pass unacknowledged.
+     * {@code proxies} connected and every one acknowledged {@code version}, checked in that order:
+     * {@link ChannelServer#allAcked} is true over no sessions, so alone it passes before a proxy has
+     * connected, and checked first it lets a session registered between the two calls pass
+     * unacknowledged. Every wait for an ACK in these tests goes through here.
      */
+    protected static boolean proxiesAcked(ChannelServer server, int proxies, long version) {
+        return server.connectedCount() == proxies && server.allAcked(version);
+    }
+
     protected static boolean oneProxyAcked(ChannelServer server, long version) {
-        return server.connectedCount() == 1 && server.allAcked(version);
+        return proxiesAcked(server, 1, version);
     }
 
     protected static URI uri(ChannelServer server) {
