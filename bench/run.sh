@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gatehouse against nginx and HAProxy as equivalent gateways, on the same two replicas, in one run.
 #
-#   bench/run.sh [--rounds N] [--duration SECONDS] [--warmup SECONDS] [--connections C] [--out FILE]
+#   bench/run.sh [--rounds N] [--duration SECONDS] [--warmup SECONDS] [--connections C] [--out FILE] [--p99]
 #
 # Layout (PERFORMANCE.md): the gateway under test is pinned to core 0; wrk and the two replicas
 # (nginx, one worker each) to core 1. Rounds are interleaved (direct, nginx, haproxy, gatehouse,
@@ -31,19 +31,24 @@
 # Defaults: 8 rounds of 8 s after a 15 s warm-up (about 35 minutes). One 8 s load's p99 is set by a few dozen
 # stalls of a few milliseconds on a shared machine, so single rounds scatter by ±30 %; the page gives each
 # gateway's p99 over nginx's round by round (median, min–max, and in how many rounds it was at most nginx's).
+# --p99 measures only what issue 13's point 2 is read by, so that a run of many rounds fits in an hour: nginx,
+# HAProxy and Gatehouse at C connections, without direct, gatehouse-log, gatehouse-epoll, the one-connection
+# rounds and the per-load trace (a round takes about a minute instead of four). It writes the page to --out
+# only when given (never over docs/benchmarks.md by default) and prints it either way.
 # Installs nginx, HAProxy and wrk from Debian's packages when missing. Not a test: run it on demand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-ROUNDS=8; DURATION=8; WARMUP=15; CONNECTIONS=32; OUT="$ROOT/docs/benchmarks.md"
+ROUNDS=8; DURATION=8; WARMUP=15; CONNECTIONS=32; OUT=""; P99_ONLY=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) ROUNDS=$2; shift 2;; --duration) DURATION=$2; shift 2;; --warmup) WARMUP=$2; shift 2;;
-    --connections) CONNECTIONS=$2; shift 2;; --out) OUT=$2; shift 2;;
+    --connections) CONNECTIONS=$2; shift 2;; --out) OUT=$2; shift 2;; --p99) P99_ONLY=1; shift;;
     *) echo "unknown option $1" >&2; exit 2;;
   esac
 done
 COMMAND="bench/run.sh --rounds $ROUNDS --duration $DURATION --warmup $WARMUP --connections $CONNECTIONS"
+if [ "$P99_ONLY" = 1 ]; then COMMAND+=" --p99"; GATEHOUSE_EPOLL=0; else OUT=${OUT:-$ROOT/docs/benchmarks.md}; fi
 
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
@@ -68,12 +73,15 @@ GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $GATEHOUSE_BENCH_JVM \
 GH_PID=$!; PIDS+=($GH_PID)
 # the same with the access log on, JSON lines to a file (as the chart's default): its cost, and
 # whether every request got its line
-mkdir -p "$WORK/gatehouse-log"
-cp "$WORK/gatehouse/bench.yaml" "$WORK/gatehouse-log/"
-GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $GATEHOUSE_BENCH_JVM \
-  -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse-log" "${EXTRA[@]}" \
-  --address 127.0.0.1 --port "$GHL" --status-port "$GHLS" --access-log "$WORK/access.log" > "$WORK/gatehouse-log.log" 2>&1 &
-GHL_PID=$!; PIDS+=($GHL_PID)
+GHL_PID=""
+if [ "$P99_ONLY" = 0 ]; then
+  mkdir -p "$WORK/gatehouse-log"
+  cp "$WORK/gatehouse/bench.yaml" "$WORK/gatehouse-log/"
+  GATEHOUSE_LOG_LEVEL=WARN taskset -c 0 java $GATEHOUSE_BENCH_JVM \
+    -Dio.netty.leakDetection.level=disabled -jar "$JAR" local --dir "$WORK/gatehouse-log" "${EXTRA[@]}" \
+    --address 127.0.0.1 --port "$GHL" --status-port "$GHLS" --access-log "$WORK/access.log" > "$WORK/gatehouse-log.log" 2>&1 &
+  GHL_PID=$!; PIDS+=($GHL_PID)
+fi
 # the same on epoll: the transport A/B, paired by round
 GHU_PID=""
 if [ "${GATEHOUSE_EPOLL:-1}" != 0 ]; then
@@ -87,11 +95,13 @@ fi
 
 for i in $(seq 1 100); do
   curl -fs "http://127.0.0.1:$GHS/readyz" >/dev/null 2>&1 && curl -fs "http://127.0.0.1:$NGX/" >/dev/null 2>&1 \
-    && curl -fs "http://127.0.0.1:$HAP/" >/dev/null 2>&1 && curl -fs "http://127.0.0.1:$GHLS/readyz" >/dev/null 2>&1 && break
+    && curl -fs "http://127.0.0.1:$HAP/" >/dev/null 2>&1 \
+    && { [ -z "$GHL_PID" ] || curl -fs "http://127.0.0.1:$GHLS/readyz" >/dev/null 2>&1; } && break
   sleep 0.2
 done
 curl -fs "http://127.0.0.1:$GH/profile" -H "apikey: $KEY" >/dev/null || { echo "gatehouse did not come up:"; cat "$WORK/gatehouse.log"; exit 1; }
 PEERS=(direct nginx haproxy gatehouse gatehouse-log); PEERS_C1=(direct nginx haproxy gatehouse); PORTS=("$NGX" "$HAP" "$GH" "$GHL")
+if [ "$P99_ONLY" = 1 ]; then PEERS=(nginx haproxy gatehouse); PEERS_C1=(); PORTS=("$NGX" "$HAP" "$GH"); fi
 if [ -n "$GHU_PID" ]; then
   for _ in $(seq 1 100); do
     curl -fs "http://127.0.0.1:$GHUS/readyz" >/dev/null 2>&1 && break
@@ -128,7 +138,7 @@ URL[gatehouse]="http://127.0.0.1:$GH"; URL[gatehouse-log]="http://127.0.0.1:$GHL
 PID[nginx]=$NGX_PID; PID[haproxy]=$HAP_PID; PID[gatehouse]=$GH_PID; PID[gatehouse-log]=$GHL_PID; PID[gatehouse-epoll]=$GHU_PID
 # the per-round trace (bench/round_trace.py): what each peer's serving thread is, and every gateway process on core 0
 declare -A KIND=([direct]=none [nginx]=process [haproxy]=process [gatehouse]=loop [gatehouse-log]=loop [gatehouse-epoll]=loop)
-GATEWAY_PIDS=("$NGX_PID" "$HAP_PID" "$GH_PID" "$GHL_PID"); [ -n "$GHU_PID" ] && GATEWAY_PIDS+=("$GHU_PID")
+GATEWAY_PIDS=("$NGX_PID" "$HAP_PID" "$GH_PID"); [ -n "$GHL_PID" ] && GATEWAY_PIDS+=("$GHL_PID"); [ -n "$GHU_PID" ] && GATEWAY_PIDS+=("$GHU_PID")
 
 echo "bench: warming up each gatehouse for ${WARMUP}s, nginx and haproxy briefly" >&2
 for gh in "${PEERS[@]}"; do
@@ -153,13 +163,15 @@ measure() { # round peer path connections results-file
   [ "$path" = /profile ] && header="apikey: $KEY"
   [ "$peer" = direct ] && [ "$path" = /profile ] && header="X-Consumer-ID: bench-consumer"
   pid=${PID[$peer]:-}
-  taskset -c 1 python3 bench/round_trace.py snap "$WORK/snap-before.json" "${GATEWAY_PIDS[@]}" -- "${REPLICA_PIDS[@]}"
+  [ "$P99_ONLY" = 1 ] || taskset -c 1 python3 bench/round_trace.py snap "$WORK/snap-before.json" "${GATEWAY_PIDS[@]}" -- "${REPLICA_PIDS[@]}"
   t0=$(date +%s.%N); c0=0; [ -n "$pid" ] && c0=$(cpu_ticks "$pid")
   read -r rps p50 p99 errors p999 < <(load "${URL[$peer]}$path" "$DURATION" "$header" "$4")
   t1=$(date +%s.%N); c1=0; [ -n "$pid" ] && c1=$(cpu_ticks "$pid")
-  taskset -c 1 python3 bench/round_trace.py snap "$WORK/snap-after.json" "${GATEWAY_PIDS[@]}" -- "${REPLICA_PIDS[@]}"
-  taskset -c 1 python3 bench/round_trace.py diff "$WORK/snap-before.json" "$WORK/snap-after.json" "${KIND[$peer]}" "${pid:--}" \
-    "$round" "$peer" "$path" "$4" >> "$TRACE"
+  if [ "$P99_ONLY" = 0 ]; then
+    taskset -c 1 python3 bench/round_trace.py snap "$WORK/snap-after.json" "${GATEWAY_PIDS[@]}" -- "${REPLICA_PIDS[@]}"
+    taskset -c 1 python3 bench/round_trace.py diff "$WORK/snap-before.json" "$WORK/snap-after.json" "${KIND[$peer]}" "${pid:--}" \
+      "$round" "$peer" "$path" "$4" >> "$TRACE"
+  fi
   share=$(cpu_share "$c0" "$c1" "$t0" "$t1")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$peer" "$path" "$rps" "$p50" "$p99" "$p999" "$errors" "$share" >> "$5"
   echo "round $round c$4 $peer $path: rps=$rps p50=${p50}ms p99=${p99}ms p99.9=${p999}ms errors=$errors cpu=$share" >&2
@@ -181,12 +193,15 @@ done
 
 # every request gatehouse-log answered (warm-up and checks included) against the lines in its file,
 # once its event loops handed their last buffers over (every 200 ms)
-sleep 1
-METRICS=$(curl -fs "http://127.0.0.1:$GHLS/metrics")
-ANSWERED=$(awk '/^gatehouse_requests_total/ {s += $NF} END {printf "%d", s}' <<<"$METRICS")
-DROPPED=$(awk '/^gatehouse_access_log_dropped_total/ {printf "%d", $NF}' <<<"$METRICS")
-LINES=$(wc -l < "$WORK/access.log")
-echo "bench: access log: $LINES lines for $ANSWERED requests, $DROPPED dropped" >&2
+LINES=0; ANSWERED=0; DROPPED=0
+if [ -n "$GHL_PID" ]; then
+  sleep 1
+  METRICS=$(curl -fs "http://127.0.0.1:$GHLS/metrics")
+  ANSWERED=$(awk '/^gatehouse_requests_total/ {s += $NF} END {printf "%d", s}' <<<"$METRICS")
+  DROPPED=$(awk '/^gatehouse_access_log_dropped_total/ {printf "%d", $NF}' <<<"$METRICS")
+  LINES=$(wc -l < "$WORK/access.log")
+  echo "bench: access log: $LINES lines for $ANSWERED requests, $DROPPED dropped" >&2
+fi
 
 GATEHOUSE_BENCH_JVM="$GATEHOUSE_BENCH_JVM" GATEHOUSE_BENCH_PEER_HEADERS="${GATEHOUSE_BENCH_PEER_HEADERS:-1}" python3 - "$RESULTS" "$OUT" "$COMMAND" "$ROUNDS" "$DURATION" "$CONNECTIONS" "$LINES" "$ANSWERED" "${DROPPED:-0}" "$RESULTS_C1" "$TRACE" <<'PY'
 import sys, statistics, datetime, platform, subprocess, os, math
@@ -216,10 +231,13 @@ lines = [
      if os.environ.get("GATEHOUSE_BENCH_PEER_HEADERS", "1") != "0" else
      "- nginx and HAProxy without Gatehouse's header rules (`GATEHOUSE_BENCH_PEER_HEADERS=0`): Gatehouse's requests carry six header lines more than theirs (eight on `/profile`), its responses four more."),
     f"- Gatehouse's JVM flags: `{os.environ.get('GATEHOUSE_BENCH_JVM', '')}` (the chart's proxy javaOpts in its 512 MiB memory limit, one core).",
-    f"- {rounds} interleaved rounds of {duration} s per peer and path after a warm-up (load on each path, new client connections and new upstream connections, then twice 40 s idle, 5 s of load and six loads of 1 s: a proxy that has been through idle spells and client closes before, `bench/lib.sh`), at {conns} connections, then as many rounds at 1 connection (all but `gatehouse-log`); medians with min–max.",
-    "- *rps per core* = rps ÷ the gateway's CPU share during the run (from /proc utime+stime). `direct` is wrk against one replica: the limit of the load side.",
+    f"- {rounds} interleaved rounds of {duration} s per peer and path after a warm-up (load on each path, new client connections and new upstream connections, then twice 40 s idle, 5 s of load and six loads of 1 s: a proxy that has been through idle spells and client closes before, `bench/lib.sh`), at {conns} connections"
+    + (", then as many rounds at 1 connection (all but `gatehouse-log`); medians with min–max." if rows_c1 else
+       " (`--p99`: nginx, HAProxy and Gatehouse only, no rounds at 1 connection, no per-load trace); medians with min–max."),
+    "- *rps per core* = rps ÷ the gateway's CPU share during the run (from /proc utime+stime)."
+    + (" `direct` is wrk against one replica: the limit of the load side." if any(r[1] == "direct" for r in rows) else ""),
     "- Absolute numbers on these shared machines are noisy; read the ratios.", "",
-    f"![rps per gateway core and latency percentiles per peer and path]({os.path.basename(out)[:-3]}.svg)", "",
+    *([f"![rps per gateway core and latency percentiles per peer and path]({os.path.basename(out)[:-3]}.svg)", ""] if out else []),
     "| peer | path | rps | rps per gateway core | p50 ms | p99 ms | p99.9 ms | errors | rps/core vs nginx | vs HAProxy |",
     "|---|---|---|---|---|---|---|---|---|---|",
 ]
@@ -284,10 +302,11 @@ lines += ["", "Latency per round (each peer's p99 and p99.9 over nginx's in the 
 def log_ratio(path):
     on, off = table.get(("gatehouse-log", path)), table.get(("gatehouse", path))
     return f"{statistics.median(on['rpc']) / statistics.median(off['rpc']):.2f}" if on and off else "—"
-lines += ["", f"`gatehouse-log` is the same build with the access log on (JSON lines to a file): rps per core "
-          f"{log_ratio('/')}× the log-off figure on `/`, {log_ratio('/profile')}× on `/profile`; "
-          f"{log_lines} lines written for {log_requests} requests it answered (warm-up included), "
-          f"{log_dropped} dropped (`gatehouse_access_log_dropped_total`)."]
+if any(peer == "gatehouse-log" for (peer, path) in table):
+    lines += ["", f"`gatehouse-log` is the same build with the access log on (JSON lines to a file): rps per core "
+              f"{log_ratio('/')}× the log-off figure on `/`, {log_ratio('/profile')}× on `/profile`; "
+              f"{log_lines} lines written for {log_requests} requests it answered (warm-up included), "
+              f"{log_dropped} dropped (`gatehouse_access_log_dropped_total`)."]
 if any(peer == "gatehouse-epoll" for (peer, path) in table):
     lines += ["", f"`gatehouse-epoll` is the same build on the epoll transport (`--transport epoll`; `gatehouse` runs the "
               f"default, `auto`): rps per core "
@@ -304,13 +323,14 @@ for r, peer, path, rps, p50, p99, p999, err, share in rows_c1:
         t["added"].append((float(p50) - direct_p50[(r, path)]) * 1000)
 us = lambda v: f"{v:.0f}"
 m3 = lambda v: f"{v:.3f}"
-lines += ["", "### Added latency at one connection", "",
-          "wrk with one connection (`-t1 -c1`), the same duration, in rounds of their own after the 32-connection rounds; "
-          "*added* is the gateway's p50 minus `direct`'s p50 in the same round and path (median of the rounds, min–max). "
-          "Issue 13's bar: Gatehouse's added latency at most nginx's + 20 µs.", "",
-          "| peer | path | p50 ms | p99 ms | p99.9 ms | added p50 µs | added − nginx's added, µs | errors |",
-          "|---|---|---|---|---|---|---|---|"]
-for path in ["/", "/profile"]:
+if c1:
+    lines += ["", "### Added latency at one connection", "",
+              "wrk with one connection (`-t1 -c1`), the same duration, in rounds of their own after the 32-connection rounds; "
+              "*added* is the gateway's p50 minus `direct`'s p50 in the same round and path (median of the rounds, min–max). "
+              "Issue 13's bar: Gatehouse's added latency at most nginx's + 20 µs.", "",
+              "| peer | path | p50 ms | p99 ms | p99.9 ms | added p50 µs | added − nginx's added, µs | errors |",
+              "|---|---|---|---|---|---|---|---|"]
+for path in ["/", "/profile"] if c1 else []:
     ngx = c1.get(("nginx", path))
     for peer in ["direct", "nginx", "haproxy", "gatehouse", "gatehouse-epoll"]:
         t = c1.get((peer, path))
@@ -359,21 +379,22 @@ if tr:
               + ("; ".join(slow) if slow else "none") + "."]
 lines += ["", "Raw rounds (round, peer, path, rps, p50 ms, p99 ms, p99.9 ms, errors, gateway CPU share):", "", "```"]
 lines += ["\t".join(r) for r in rows]
-lines += ["```", "", "Raw rounds at one connection (same columns):", "", "```"]
-lines += ["\t".join(r) for r in rows_c1]
 lines += ["```", ""]
+if rows_c1:
+    lines += ["Raw rounds at one connection (same columns):", "", "```"] + ["\t".join(r) for r in rows_c1] + ["```", ""]
 if trace:
     lines += ["Raw per-round trace (round, peer, path, connections, then the columns of \"What ran on the gateway's core\"):",
               "", "```"] + ["\t".join(t) for t in trace] + ["```", ""]
 # keep the hand-written notes and the sections that bench/tail.sh, bench/loops.sh, bench/tls.sh and bench/jmh.sh write
 import re
-page = open(out).read() if os.path.exists(out) else ""
+page = open(out).read() if out and os.path.exists(out) else ""
 for name in ["notes", "tail", "loops", "tls", "jmh"]:
     kept = re.search(rf"<!-- {name}:begin.*?<!-- {name}:end -->", page, re.S)
     if kept:
         lines += [kept.group(0), ""]
-open(out, "w").write("\n".join(lines))
+if out:
+    open(out, "w").write("\n".join(lines))
 print("\n".join(lines))
 PY
 # the plot of the same rounds, next to the page (docs/benchmarks.svg)
-python3 bench/plot.py "$RESULTS" "${OUT%.md}.svg" --c1 "$RESULTS_C1"
+[ -z "$OUT" ] || python3 bench/plot.py "$RESULTS" "${OUT%.md}.svg" --c1 "$RESULTS_C1"
