@@ -397,4 +397,5 @@ if out:
 print("\n".join(lines))
 PY
 # the plot of the same rounds, next to the page (docs/benchmarks.svg)
-[ -z "$OUT" ] || python3 bench/plot.py "$RESULTS" "${OUT%.md}.svg" --c1 "$RESULTS_C1"
+C1_ARGS=(); [ -s "$RESULTS_C1" ] && C1_ARGS=(--c1 "$RESULTS_C1")
+[ -z "$OUT" ] || python3 bench/plot.py "$RESULTS" "${OUT%.md}.svg" "${C1_ARGS[@]}"
