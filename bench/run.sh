@@ -30,7 +30,8 @@
 # runs them without.
 # Defaults: 8 rounds of 8 s after a 15 s warm-up (about 35 minutes). One 8 s load's p99 is set by a few dozen
 # stalls of a few milliseconds on a shared machine, so single rounds scatter by ±30 %; the page gives each
-# gateway's p99 over nginx's round by round (median, min–max, and in how many rounds it was at most nginx's).
+# gateway's p99 over nginx's round by round (median, min–max, the interval that holds the median with at least
+# 90 %, and in how many rounds it was at most nginx's), per path and for both paths together.
 # --p99 measures only what issue 13's point 2 is read by, so that a run of many rounds fits in an hour: nginx,
 # HAProxy and Gatehouse at C connections, without direct, gatehouse-log, gatehouse-epoll, the one-connection
 # rounds and the per-load trace (a round takes about a minute instead of four). It writes the page to --out
