@@ -34,7 +34,7 @@
 # 90 %, and in how many rounds it was at most nginx's), per path and for both paths together.
 # --p99 measures only what issue 13's point 2 is read by, so that a run of many rounds fits in an hour: nginx,
 # HAProxy and Gatehouse at C connections, without direct, gatehouse-log, gatehouse-epoll, the one-connection
-# rounds and the per-load trace (a round takes about a minute instead of four). It writes the page to --out
+# rounds and the per-load trace (a round takes about a minute instead of two to four). It writes the page to --out
 # only when given (never over docs/benchmarks.md by default) and prints it either way.
 # Installs nginx, HAProxy and wrk from Debian's packages when missing. Not a test: run it on demand.
 set -euo pipefail
