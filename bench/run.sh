@@ -4,8 +4,11 @@
 #   bench/run.sh [--rounds N] [--duration SECONDS] [--warmup SECONDS] [--connections C] [--out FILE] [--p99]
 #
 # Layout (PERFORMANCE.md): the gateway under test is pinned to core 0; wrk and the two replicas
-# (nginx, one worker each) to core 1. Rounds are interleaved (direct, nginx, haproxy, gatehouse,
-# gatehouse-log, then again) so drift on a shared machine hits every peer alike. gatehouse-log is
+# (nginx, one worker each) to core 1. Rounds are interleaved (each round loads every peer, then the
+# next round again) so drift on a shared machine hits every peer alike, and the peers take turns in a
+# balanced order (a Williams design: over six rounds of the six peers, or six of --p99's three, each
+# comes right after each other one equally often) so that what one load leaves behind does not always
+# fall on the same peer. gatehouse-log is
 # the same build with the access log on (JSON lines to a file); the page says how many lines it
 # wrote for how many requests, and how many it dropped. Each figure is the median of the
 # rounds with min–max. "rps per core" divides by the gateway's measured CPU share (utime+stime
@@ -159,6 +162,22 @@ warm_after_idle 40 "${AFTER_IDLE[@]}"
 
 RESULTS="$WORK/results.tsv"; RESULTS_C1="$WORK/results-c1.tsv"; TRACE="$WORK/trace.tsv"
 : > "$RESULTS"; : > "$RESULTS_C1"; : > "$TRACE"
+# The order of the peers in a round, as indexes into N peers: a Williams design. Over N rounds (2N when N is
+# odd) each peer comes right after each other peer equally often, so whatever a load leaves behind on the
+# machine (a JVM's compilations after its load, the replicas warmed by direct's) falls on every peer alike
+# rather than always on the one after it (docs/decisions.md, "The peers take turns in a balanced order").
+peer_order() { # round n
+  local n=$2 rows=$2 r j v out=()
+  (( n % 2 )) && rows=$((2 * n))
+  r=$(( ($1 - 1) % rows ))
+  for ((j = 0; j < n; j++)); do
+    if (( j == 0 )); then v=0; elif (( j % 2 )); then v=$(( (j + 1) / 2 )); else v=$(( n - j / 2 )); fi
+    out+=($(( (v + r) % n )))
+  done
+  (( r < n )) || for ((j = n - 1; j >= 0; j--)); do echo -n "${out[j]} "; done
+  (( r >= n )) || echo -n "${out[*]}"
+  echo
+}
 measure() { # round peer path connections results-file
   local round=$1 peer=$2 path=$3 header="" pid t0 t1 c0 c1 share rps p50 p99 errors p999
   [ "$path" = /profile ] && header="apikey: $KEY"
@@ -178,8 +197,8 @@ measure() { # round peer path connections results-file
   echo "round $round c$4 $peer $path: rps=$rps p50=${p50}ms p99=${p99}ms p99.9=${p999}ms errors=$errors cpu=$share" >&2
 }
 for round in $(seq 1 "$ROUNDS"); do
-  for peer in "${PEERS[@]}"; do
-    for path in / /profile; do measure "$round" "$peer" "$path" "$CONNECTIONS" "$RESULTS"; done
+  for i in $(peer_order "$round" "${#PEERS[@]}"); do
+    for path in / /profile; do measure "$round" "${PEERS[$i]}" "$path" "$CONNECTIONS" "$RESULTS"; done
   done
 done
 # one connection, in rounds of its own after the 32-connection ones: the latency each gateway adds to a
@@ -187,8 +206,8 @@ done
 # 32-connection load changed which branches Gatehouse's JIT saw taken, and the 32-connection load then
 # started by compiling again (docs/decisions.md, "The p99 at 32 connections: a proxy in service").
 for round in $(seq 1 "$ROUNDS"); do
-  for peer in "${PEERS_C1[@]}"; do
-    for path in / /profile; do measure "$round" "$peer" "$path" 1 "$RESULTS_C1"; done
+  for i in $(peer_order "$round" "${#PEERS_C1[@]}"); do
+    for path in / /profile; do measure "$round" "${PEERS_C1[$i]}" "$path" 1 "$RESULTS_C1"; done
   done
 done
 
@@ -232,7 +251,7 @@ lines = [
      if os.environ.get("GATEHOUSE_BENCH_PEER_HEADERS", "1") != "0" else
      "- nginx and HAProxy without Gatehouse's header rules (`GATEHOUSE_BENCH_PEER_HEADERS=0`): Gatehouse's requests carry six header lines more than theirs (eight on `/profile`), its responses four more."),
     f"- Gatehouse's JVM flags: `{os.environ.get('GATEHOUSE_BENCH_JVM', '')}` (the chart's proxy javaOpts in its 512 MiB memory limit, one core).",
-    f"- {rounds} interleaved rounds of {duration} s per peer and path after a warm-up (load on each path, new client connections and new upstream connections, then twice 40 s idle, 5 s of load and six loads of 1 s: a proxy that has been through idle spells and client closes before, `bench/lib.sh`), at {conns} connections"
+    f"- {rounds} interleaved rounds of {duration} s per peer and path, the peers in a balanced order (each right after each other one equally often over a full cycle of orders), after a warm-up (load on each path, new client connections and new upstream connections, then twice 40 s idle, 5 s of load and six loads of 1 s: a proxy that has been through idle spells and client closes before, `bench/lib.sh`), at {conns} connections"
     + (", then as many rounds at 1 connection (all but `gatehouse-log`); medians with min–max." if rows_c1 else
        " (`--p99`: nginx, HAProxy and Gatehouse only, no rounds at 1 connection, no per-load trace); medians with min–max."),
     "- *rps per core* = rps ÷ the gateway's CPU share during the run (from /proc utime+stime)."
