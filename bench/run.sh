@@ -6,9 +6,9 @@
 # Layout (PERFORMANCE.md): the gateway under test is pinned to core 0; wrk and the two replicas
 # (nginx, one worker each) to core 1. Rounds are interleaved (each round loads every peer, then the
 # next round again) so drift on a shared machine hits every peer alike, and the peers take turns in a
-# balanced order (a Williams design: over six rounds of the six peers, or six of --p99's three, each
-# comes right after each other one equally often) so that what one load leaves behind does not always
-# fall on the same peer. gatehouse-log is
+# balanced order (a Williams design: over N rounds for N peers, 2N for an odd N, each comes right after
+# each other one equally often: six rounds for the default's six peers and for --p99's three, ten for five)
+# so that what one load leaves behind does not always fall on the same peer. gatehouse-log is
 # the same build with the access log on (JSON lines to a file); the page says how many lines it
 # wrote for how many requests, and how many it dropped. Each figure is the median of the
 # rounds with min–max. "rps per core" divides by the gateway's measured CPU share (utime+stime
@@ -174,9 +174,12 @@ peer_order() { # round n
     if (( j == 0 )); then v=0; elif (( j % 2 )); then v=$(( (j + 1) / 2 )); else v=$(( n - j / 2 )); fi
     out+=($(( (v + r) % n )))
   done
-  (( r < n )) || for ((j = n - 1; j >= 0; j--)); do echo -n "${out[j]} "; done
-  (( r >= n )) || echo -n "${out[*]}"
-  echo
+  if (( r < n )); then
+    echo "${out[*]}"
+  else # the mirror image of row r - n
+    for ((j = n - 1; j >= 0; j--)); do printf '%s ' "${out[j]}"; done
+    echo
+  fi
 }
 measure() { # round peer path connections results-file
   local round=$1 peer=$2 path=$3 header="" pid t0 t1 c0 c1 share rps p50 p99 errors p999
