@@ -79,6 +79,40 @@ class DirectoryScannerTest {
         assertThat(s.scan()).isEqualTo(one);
     }
 
+    @Test
+    void onlyRegularFilesCountAndALinkToNothingIsLeftOut(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("a.yaml"), "a: 1\n");
+        Files.createDirectory(dir.resolve("sub.yaml"));
+        Files.createSymbolicLink(dir.resolve("gone.yaml"), dir.resolve("nowhere.yaml"));
+        Files.createSymbolicLink(dir.resolve("link.yaml"), dir.resolve("a.yaml"));
+        DirectoryScanner s = scanner(dir);
+        DirectoryState one = s.scan();
+        assertThat(one.names()).containsExactly("a.yaml", "link.yaml");
+        assertThat(one.digests()).containsOnlyKeys("a.yaml", "link.yaml");
+        assertThat(s.scan()).isEqualTo(one);
+
+        Files.writeString(dir.resolve("nowhere.yaml"), "n: 1\n"); // the link now points at a file
+        assertThat(s.scan().names()).containsExactly("a.yaml", "gone.yaml", "link.yaml", "nowhere.yaml");
+    }
+
+    @Test
+    void aRescanOfAnUnchangedDirectoryReadsNothingAndKeepsItsFingerprint(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("a.yaml"), "a: 1\n");
+        DirectoryScanner s = scanner(dir);
+        awaitClockTick();
+        DirectoryState first = s.scan();
+        for (int i = 0; i < 3; i++) {
+            assertThat(s.scan()).isEqualTo(first);
+        }
+        assertThat(s.reads()).isEqualTo(1);
+        Files.delete(dir.resolve("a.yaml"));
+        Files.writeString(dir.resolve("a.yaml"), "a: 1\n"); // the same bytes under another inode: read, same fingerprint
+        assertThat(s.scan()).isEqualTo(first);
+        assertThat(s.reads()).isEqualTo(2);
+        Files.writeString(dir.resolve("b.yaml"), "b: 1\n");
+        assertThat(s.scan()).isNotEqualTo(first);
+    }
+
     /**
      * Waits until the wall clock has moved past the last file time written, so a change made
      * after this gets a later change time even on a file system with coarse timestamps.
