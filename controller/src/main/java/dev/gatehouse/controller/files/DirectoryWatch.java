@@ -15,8 +15,10 @@ import java.util.concurrent.TimeUnit;
  * Wakes local mode's poller as soon as the directory changes: the file system's own notification
  * ({@link WatchService}; inotify on Linux, delivered within a millisecond), so an edit is read
  * without waiting for the next poll. Only a wake-up: what changed is always found by a scan, so
- * a lost or coalesced event (an overflow, a file system that sends none, e.g. NFS, or a
- * {@link WatchService} that itself polls, as on macOS) costs at most one poll interval. When no
+ * a coalesced event or an overflow costs nothing, and a lost one (a file system that sends none,
+ * e.g. NFS, or a {@link WatchService} that itself polls, as on macOS) at most one
+ * {@link LocalSource#WATCHED_POLL}, after which {@link LocalSource} polls every
+ * {@link LocalSource#POLL}. When no
  * watch can be had (the inotify instance limit reached, say) it waits the full interval, and
  * says so once.
  */

@@ -28,7 +28,9 @@ import java.util.Set;
  * adds the generated keys, translates and publishes the snapshot (unchanged snapshots are not
  * published). The file system's notification wakes it at once ({@link DirectoryWatch}), and a
  * scan every {@link #WATCHED_POLL} (every {@link #POLL} where notifications cannot be had) sees
- * changed, added and removed files whatever editor wrote them and whatever notifications missed.
+ * changed, added and removed files whatever editor wrote them and whatever notifications missed;
+ * once such a scan finds a change no notification announced, the directory is polled every
+ * {@link #POLL} from then on, as where there is no watch, and that is logged once.
  * A change is read once the directory has stayed the same for {@link #SETTLE}
  * ({@code gatehouse local --settle}), so a file caught between its truncation and its write (which
  * is valid YAML: empty, or a prefix) is not served; a file that is not valid YAML keeps its last good objects, so
@@ -36,16 +38,23 @@ import java.util.Set;
  * parses only the files whose bytes changed.
  */
 public final class LocalSource implements AutoCloseable {
-    /** How often the directory is scanned when the file system offers no notification. */
+    /** How often the directory is scanned when the file system offers no notification, or once one was seen missing. */
     public static final Duration POLL = Duration.ofMillis(100);
     /**
-     * How often it is scanned with notifications, for a change they missed (an overflow, a file
-     * system that accepts a watch and sends nothing). Each scan wakes a thread on the proxy's cores
-     * and lists, stats and hashes the directory: at {@link #POLL}, ten times a second, that was a
-     * preemption of the event loop every 100 ms under load (docs/decisions.md, "The p99 at 32
-     * connections: a proxy in service").
+     * How often it is scanned with notifications, for a change they missed (a file system that
+     * accepts a watch and sends nothing, a file changed through a hard link in another directory;
+     * an overflow wakes the poller itself). Each scan wakes a thread on the proxy's cores and lists
+     * and stats the directory: at {@link #POLL}, ten times a second, that was a preemption of the
+     * event loop every 100 ms under load, and once a second still 0.5-0.8 ms of the gateway's core
+     * each second in an idle proxy (docs/decisions.md, "Local mode's poller: notifications first").
+     * The first change such a scan finds unannounced turns the poller to {@link #POLL}.
      */
-    public static final Duration WATCHED_POLL = Duration.ofSeconds(1);
+    public static final Duration WATCHED_POLL = Duration.ofSeconds(10);
+    /**
+     * How long a scan that found a change on its own waits for the notification that may be on its way
+     * (a change made just as the wait ran out) before it counts the change as one notifications missed.
+     */
+    static final Duration NOTIFICATION_GRACE = Duration.ofMillis(200);
     /**
      * How long the directory must stay the same, after a change is seen, before it is read: each
      * write of a file being saved wakes the poller and starts the wait again. An editor's
@@ -93,6 +102,10 @@ public final class LocalSource implements AutoCloseable {
     static final Duration VERIFY_IDLE = Duration.ofSeconds(5);
     private final int verifyEvery;
     private final long verifyIdleNanos;
+    /** {@link #WATCHED_POLL}; tests shorten it. */
+    private final long watchedPollNanos;
+    /** A scan found a change no notification announced: polled every {@link #POLL} since. */
+    private volatile boolean notificationsMissed;
     private final long settleNanos;
     private final java.util.concurrent.atomic.AtomicLong settleRestarts = new java.util.concurrent.atomic.AtomicLong();
     private long settleLoggedAt = Long.MIN_VALUE;
@@ -131,6 +144,16 @@ public final class LocalSource implements AutoCloseable {
 
     private LocalSource(Path dir, SnapshotPublisher publisher, String defaultCertificate, Clock clock, int verifyEvery,
                         Duration verifyIdle, Duration settle) {
+        this(dir, publisher, defaultCertificate, clock, verifyEvery, verifyIdle, settle, WATCHED_POLL);
+    }
+
+    /** As the public ones, with a shorter scan for what notifications missed; for tests. */
+    LocalSource(Path dir, SnapshotPublisher publisher, Duration watchedPoll) {
+        this(dir, publisher, null, Clock.systemUTC(), VERIFY_EVERY, VERIFY_IDLE, SETTLE, watchedPoll);
+    }
+
+    private LocalSource(Path dir, SnapshotPublisher publisher, String defaultCertificate, Clock clock, int verifyEvery,
+                        Duration verifyIdle, Duration settle, Duration watchedPoll) {
         if (verifyEvery < 1) {
             throw new IllegalArgumentException("verifyEvery: " + verifyEvery + " (expected: >= 1)");
         }
@@ -140,6 +163,7 @@ public final class LocalSource implements AutoCloseable {
         this.settleNanos = settle.toNanos();
         this.verifyEvery = verifyEvery;
         this.verifyIdleNanos = verifyIdle.toNanos();
+        this.watchedPollNanos = watchedPoll.toNanos();
         this.dir = dir;
         this.publisher = publisher;
         this.keys = new LocalKeys(dir.resolve(KEY_STORE), true);
@@ -172,6 +196,14 @@ public final class LocalSource implements AutoCloseable {
         return settleRestarts.get();
     }
 
+    /**
+     * True once a scan found a change that no notification of the file system announced: the
+     * directory is polled every {@link #POLL} since, as where no watch can be had.
+     */
+    public boolean notificationsMissed() {
+        return notificationsMissed;
+    }
+
     /** The last translation, with every object's status. */
     public Translation translation() {
         return translation;
@@ -187,8 +219,14 @@ public final class LocalSource implements AutoCloseable {
         long settleBy = 0;
         while (!closed) {
             try {
-                long scanEvery = (watch.watching() ? WATCHED_POLL : POLL).toNanos();
-                watch.await(settling == null ? scanEvery : settleBy - System.nanoTime());
+                boolean notified = watch.watching() && !notificationsMissed;
+                long scanEvery = notified ? watchedPollNanos : POLL.toNanos();
+                long wait = settling == null ? scanEvery : settleBy - System.nanoTime();
+                long verifyIn = reloadedAt + verifyIdleNanos - System.nanoTime();
+                if (settling == null && sinceVerified >= verifyEvery && verifyIn > 0) { // the check once quiet, not a scan later
+                    wait = Math.min(wait, verifyIn);
+                }
+                boolean woken = watch.await(wait);
                 if (closed) {
                     return;
                 }
@@ -201,6 +239,9 @@ public final class LocalSource implements AutoCloseable {
                         verify(now);
                     }
                 } else if (!now.equals(settling)) {
+                    if (settling == null && notified && !woken && !watch.await(NOTIFICATION_GRACE.toNanos()) && !closed) {
+                        noteMissedNotification();
+                    }
                     if (settling != null) {
                         noteSettleRestart(); // written again while settling: not read half-way
                     }
@@ -219,6 +260,13 @@ public final class LocalSource implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** A change found by a scan alone: the file system's notifications cannot be relied on here. */
+    private void noteMissedNotification() {
+        notificationsMissed = true;
+        log.info("event=local.notification_missed dir={} meaning=\"a file changed and the file system did not notify; "
+                + "on a network or virtual file system, or through a hard link elsewhere\" action=poll interval_ms={}", dir, POLL.toMillis());
     }
 
     /** Counts a restarted settle wait; logs at most once a minute (the poller's thread only). */
