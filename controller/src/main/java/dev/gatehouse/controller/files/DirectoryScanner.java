@@ -25,10 +25,9 @@ import java.util.Map;
  * the file system's clock keeps its times, so a recent time proves nothing; git's "racy clean"
  * rule). Polling a directory of megabytes of YAML every 100 ms then costs a listing and one stat per
  * file, not a read and a hash of every byte, and a poll that finds every file as the last one did
- * hands back the last state without hashing anything (an idle proxy's poller, once a second on the
- * gateway's core, was 0.7-0.9 ms a poll when it listed, stat-ed twice and hashed each time). Entries
- * that are not regular files, links to nothing among them, are left out. Where the file system has
- * no {@code unix} attribute view every file is read on every poll. One poller at a time.
+ * hands back the last state without hashing anything. Entries that are not regular files, links to
+ * nothing among them, are left out. Where the file system has no {@code unix} attribute view every
+ * file is read on every poll. One poller at a time.
  */
 final class DirectoryScanner {
     /** A file modified this recently is read whatever its size and time say. */

@@ -198,9 +198,10 @@ public final class LocalSource implements AutoCloseable {
 
     /**
      * True once a scan found a change that no notification of the file system announced: the
-     * directory is polled every {@link #POLL} since, as where no watch can be had.
+     * directory is polled every {@link #POLL} since, as where no watch can be had. For tests;
+     * operators read it in the log ({@code event=local.notification_missed}).
      */
-    public boolean notificationsMissed() {
+    boolean notificationsMissed() {
         return notificationsMissed;
     }
 
