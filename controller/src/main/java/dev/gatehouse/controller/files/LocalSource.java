@@ -134,17 +134,12 @@ public final class LocalSource implements AutoCloseable {
 
     /** @param settle how long the directory stays the same before a change is read ({@code --settle}, 0..10 s) */
     public LocalSource(Path dir, SnapshotPublisher publisher, String defaultCertificate, Clock clock, Duration settle) {
-        this(dir, publisher, defaultCertificate, clock, VERIFY_EVERY, VERIFY_IDLE, settle);
+        this(dir, publisher, defaultCertificate, clock, VERIFY_EVERY, VERIFY_IDLE, settle, WATCHED_POLL);
     }
 
     /** As above, with the check's cadence: after {@code verifyEvery} translations, once quiet for {@code verifyIdle}; for tests. */
     LocalSource(Path dir, SnapshotPublisher publisher, String defaultCertificate, Clock clock, int verifyEvery, Duration verifyIdle) {
-        this(dir, publisher, defaultCertificate, clock, verifyEvery, verifyIdle, SETTLE);
-    }
-
-    private LocalSource(Path dir, SnapshotPublisher publisher, String defaultCertificate, Clock clock, int verifyEvery,
-                        Duration verifyIdle, Duration settle) {
-        this(dir, publisher, defaultCertificate, clock, verifyEvery, verifyIdle, settle, WATCHED_POLL);
+        this(dir, publisher, defaultCertificate, clock, verifyEvery, verifyIdle, SETTLE, WATCHED_POLL);
     }
 
     /** As the public ones, with a shorter scan for what notifications missed; for tests. */

@@ -106,7 +106,7 @@ class DirectoryScannerTest {
         }
         assertThat(s.reads()).isEqualTo(1);
         Files.delete(dir.resolve("a.yaml"));
-        Files.writeString(dir.resolve("a.yaml"), "a: 1\n"); // the same bytes under another inode: read, same fingerprint
+        Files.writeString(dir.resolve("a.yaml"), "a: 1\n"); // written again, its stat new: read; the same bytes, the same fingerprint
         assertThat(s.scan()).isEqualTo(first);
         assertThat(s.reads()).isEqualTo(2);
         Files.writeString(dir.resolve("b.yaml"), "b: 1\n");
