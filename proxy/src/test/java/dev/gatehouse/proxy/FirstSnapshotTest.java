@@ -34,6 +34,18 @@ class FirstSnapshotTest extends ProxyTestBase {
         }
     }
 
+    /**
+     * The status server on a port of its own other than {@code dataPort}: bound to port 0, it could be
+     * handed the data port, free until the first snapshot opens it, and answer where the data port must refuse.
+     */
+    static StatusServer statusBeside(int dataPort, ProxyServer proxy) throws Exception {
+        int statusPort;
+        do {
+            statusPort = reserveFreePort();
+        } while (statusPort == dataPort);
+        return StatusServer.start("127.0.0.1", statusPort, proxy);
+    }
+
     static boolean refuses(int port) throws IOException {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1_000);
@@ -53,7 +65,7 @@ class FirstSnapshotTest extends ProxyTestBase {
         Backend blue = backend("blue");
         int port = reserveFreePort();
         proxy = ProxyServer.start(Fixtures.config().withPort(port));
-        try (StatusServer status = StatusServer.start("127.0.0.1", 0, proxy)) {
+        try (StatusServer status = statusBeside(port, proxy)) {
             assertThat(refuses(port)).as("the data port before any snapshot").isTrue();
             assertThat(proxy.listening()).isFalse();
             assertThatThrownBy(proxy::port).isInstanceOf(IllegalStateException.class)
@@ -85,7 +97,7 @@ class FirstSnapshotTest extends ProxyTestBase {
         Backend blue = backend("blue");
         int port = reserveFreePort();
         proxy = ProxyServer.start(Fixtures.config().withPort(port));
-        try (StatusServer status = StatusServer.start("127.0.0.1", 0, proxy)) {
+        try (StatusServer status = statusBeside(port, proxy)) {
             Snapshot bad = Fixtures.snapshot(1, List.of(service("default/s", "default/missing")),
                     List.of(route("default/r", "default/s").paths("/").build()), List.of(upstream("default/u", blue.port())), List.of());
             assertThat(proxy.apply(bad)).isNotEmpty();
@@ -102,7 +114,7 @@ class FirstSnapshotTest extends ProxyTestBase {
     void anEmptyFirstSnapshotOpensThePortAndIsReady() throws Exception {
         int port = reserveFreePort();
         proxy = ProxyServer.start(Fixtures.config().withPort(port));
-        try (StatusServer status = StatusServer.start("127.0.0.1", 0, proxy)) {
+        try (StatusServer status = statusBeside(port, proxy)) {
             assertThat(proxy.apply(new Snapshot(3, List.of(), List.of(), List.of(), List.of()))).isEmpty();
             TestClient.Response none = TestClient.get(port, "/");
             assertThat(none.status()).as("no routes: the proxy's own 404").isEqualTo(404);
@@ -161,7 +173,7 @@ class FirstSnapshotTest extends ProxyTestBase {
         int port = reserveFreePort();
         ProxyServer p = ProxyServer.start(Fixtures.config().withPort(port));
         CompletableFuture<InetSocketAddress> opened = p.whenListening();
-        try (StatusServer status = StatusServer.start("127.0.0.1", 0, p)) {
+        try (StatusServer status = statusBeside(port, p)) {
             p.close();
             assertThat(opened).isCancelled();
             assertThat(refuses(port)).isTrue();
@@ -176,7 +188,7 @@ class FirstSnapshotTest extends ProxyTestBase {
             int port = holder.getLocalPort();
             proxy = ProxyServer.start(Fixtures.config().withPort(port));
             CompletableFuture<InetSocketAddress> opened = proxy.whenListening();
-            try (StatusServer status = StatusServer.start("127.0.0.1", 0, proxy)) {
+            try (StatusServer status = statusBeside(port, proxy)) {
                 assertThatThrownBy(() -> proxy.apply(toBackend(1, blue.port())))
                         .isInstanceOf(IllegalStateException.class)
                         .hasMessageStartingWith("cannot listen on 127.0.0.1:" + port + ": ")
