@@ -105,7 +105,7 @@ final class DirectoryScanner {
                 digests.put(name, digest);
                 files.add(name);
             } catch (NoSuchFileException e) {
-                changed = true; // listed, then gone (or a link to nothing): left out, as a file removed
+                // listed, then gone, or a link to nothing: left out; if the last scan had it, the names differ below
             }
         }
         seen.clear();
