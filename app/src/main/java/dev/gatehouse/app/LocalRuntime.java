@@ -143,6 +143,10 @@ public final class LocalRuntime implements AutoCloseable {
             io.micrometer.core.instrument.FunctionCounter.builder("gatehouse.local.settle.restarts", source, LocalSource::settleRestarts)
                     .description("Changes of the directory seen while it settled (--settle), each restarting the wait: a file "
                             + "still being written, not read then").register(proxy.metrics().registry());
+            io.micrometer.core.instrument.Gauge.builder("gatehouse.local.notifications.missed", source,
+                            s -> s.notificationsMissed() ? 1 : 0)
+                    .description("1 once a scan found a change of the directory the file system sent no notification for; "
+                            + "the directory is polled every 100 ms since").register(proxy.metrics().registry());
             StatusServer status = StatusServer.start(statusAddresses, statusPort, proxy);
             started.add(status);
             ChannelClient client = ChannelClient.start(ChannelClientConfig.of(

@@ -91,7 +91,11 @@ class LocalObservabilityTest {
                         "gatehouse_requests_total{route=\"default/keyed\",service=\"default/echo\",status_class=\"4xx\"} 1.0",
                         "gatehouse_keyauth_failures_total{reason=\"no_key\",route=\"default/keyed\"} 1.0",
                         "gatehouse_channel_connected 1.0",
-                        "gatehouse_snapshots_applied_total 1.0");
+                        "gatehouse_snapshots_applied_total 1.0",
+                        // local mode's own: nothing written mid-settle, every change announced (the source's
+                        // tests make both move; these lines are how an operator reads them)
+                        "gatehouse_local_settle_restarts_total 0.0",
+                        "gatehouse_local_notifications_missed 0.0");
                 assertThat(metrics.body()).doesNotContain("anns-very-secret-key");
             }
             String log = Files.readString(accessLog);

@@ -193,10 +193,11 @@ public final class LocalSource implements AutoCloseable {
 
     /**
      * True once a scan found a change that no notification of the file system announced: the
-     * directory is polled every {@link #POLL} since, as where no watch can be had. For tests;
-     * operators read it in the log ({@code event=local.notification_missed}).
+     * directory is polled every {@link #POLL} since, as where no watch can be had. Operators read it
+     * as {@code gatehouse_local_notifications_missed} on the status port and in the log
+     * ({@code event=local.notification_missed}).
      */
-    boolean notificationsMissed() {
+    public boolean notificationsMissed() {
         return notificationsMissed;
     }
 
