@@ -209,6 +209,7 @@ done
 # 32-connection load changed which branches Gatehouse's JIT saw taken, and the 32-connection load then
 # started by compiling again (docs/decisions.md, "The p99 at 32 connections: a proxy in service").
 for round in $(seq 1 "$ROUNDS"); do
+  (( ${#PEERS_C1[@]} )) || break # --p99 has none: no order of zero peers to draw (it divided by zero)
   for i in $(peer_order "$round" "${#PEERS_C1[@]}"); do
     for path in / /profile; do measure "$round" "${PEERS_C1[$i]}" "$path" 1 "$RESULTS_C1"; done
   done
