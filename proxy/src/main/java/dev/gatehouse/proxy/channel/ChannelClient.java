@@ -337,6 +337,16 @@ public final class ChannelClient implements AutoCloseable {
         p.addLast("session", session);
     }
 
+    /**
+     * Returns once everything handed to the apply thread before this call has run, the answers it
+     * wrote included. For tests on an {@code EmbeddedChannel}, which the apply thread writes to from its
+     * own thread: the test touches the channel only after this, never at the same time.
+     */
+    void awaitApplyThread() throws InterruptedException, java.util.concurrent.ExecutionException,
+            java.util.concurrent.TimeoutException {
+        applyThread.submit(() -> { }).get(5, TimeUnit.SECONDS);
+    }
+
     /** The handshake completed: log the change and send the hello, made on the apply thread (it reads what is served). */
     void handshaken(Channel ch) {
         connected = true;

@@ -53,13 +53,29 @@ class ControllerSessionTest {
         client.close();
     }
 
-    /** The next message written; answers are made on the client's apply thread, so it is awaited (bounded). */
+    /**
+     * Waits until the client's apply thread has run what it was handed: it makes the answers and writes
+     * them to this channel from its own thread, and an {@link EmbeddedChannel} is not safe to touch from
+     * two threads at once (reading the hello while the apply thread was still flushing it once lost the
+     * next write, the ping, in a clean-clone CI run).
+     */
+    private void settled() {
+        try {
+            client.awaitApplyThread();
+        } catch (Exception e) {
+            throw new AssertionError("the apply thread did not finish its work within 5 s", e);
+        }
+        ch.runPendingTasks();
+    }
+
+    /** The next message written, once the apply thread has made and written it (bounded). */
     private ChannelMessage written() {
+        settled();
         Object out = ch.readOutbound();
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-        while (out == null && System.nanoTime() < deadline) {
+        while (out == null && System.nanoTime() < deadline) { // an answer the apply thread handed on again
             Thread.onSpinWait();
-            ch.runPendingTasks();
+            settled();
             out = ch.readOutbound();
         }
         assertThat(out).isInstanceOf(TextWebSocketFrame.class);
@@ -106,6 +122,7 @@ class ControllerSessionTest {
     void otherGarbageIsLoggedAndIgnored() {
         ch.writeInbound(new TextWebSocketFrame("not json"));
         ch.writeInbound(new TextWebSocketFrame("{\"type\":\"hello\",\"protocol\":1,\"proxyId\":\"x\"}"));
+        settled();
         assertThat((Object) ch.readOutbound()).isNull();
         assertThat(ch.isActive()).isTrue();
     }
