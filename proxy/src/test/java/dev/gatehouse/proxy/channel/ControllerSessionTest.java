@@ -56,8 +56,8 @@ class ControllerSessionTest {
     /**
      * Waits until the client's apply thread has run what it was handed: it makes the answers and writes
      * them to this channel from its own thread, and an {@link EmbeddedChannel} is not safe to touch from
-     * two threads at once (reading the hello while the apply thread was still flushing it once lost the
-     * next write, the ping, in a clean-clone CI run).
+     * two threads at once: its queues are plain ones. Read while the apply thread could still be
+     * flushing the hello, a clean-clone CI run once found the next write, the ping, missing.
      */
     private void settled() {
         try {
