@@ -342,8 +342,7 @@ public final class ChannelClient implements AutoCloseable {
      * wrote included. For tests on an {@code EmbeddedChannel}, which the apply thread writes to from its
      * own thread: the test touches the channel only after this, never at the same time.
      */
-    void awaitApplyThread() throws InterruptedException, java.util.concurrent.ExecutionException,
-            java.util.concurrent.TimeoutException {
+    void awaitApplyThread() throws Exception {
         applyThread.submit(() -> { }).get(5, TimeUnit.SECONDS);
     }
 

@@ -68,16 +68,10 @@ class ControllerSessionTest {
         ch.runPendingTasks();
     }
 
-    /** The next message written, once the apply thread has made and written it (bounded). */
+    /** The next message written, once the apply thread has made and written it. */
     private ChannelMessage written() {
         settled();
         Object out = ch.readOutbound();
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-        while (out == null && System.nanoTime() < deadline) { // an answer the apply thread handed on again
-            Thread.onSpinWait();
-            settled();
-            out = ch.readOutbound();
-        }
         assertThat(out).isInstanceOf(TextWebSocketFrame.class);
         TextWebSocketFrame f = (TextWebSocketFrame) out;
         try {
