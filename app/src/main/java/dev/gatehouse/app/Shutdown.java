@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * }
  * }</pre>
  *
- * <p>Logging is asynchronous (logback's AsyncAppender, see logback.xml): {@link #flushLogs()}
+ * <p>Logging is asynchronous (logback's AsyncAppender, see {@link LogSetup}): {@link #flushLogs()}
  * writes out what is queued, and runs last, after a signal's resources closed and before a
  * normal exit.
  */

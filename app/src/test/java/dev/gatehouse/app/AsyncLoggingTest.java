@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-/** The shipped logback.xml: a logging call never waits on standard error, even a stuck one. */
+/** The shipped logging ({@link LogSetup}): a logging call never waits on standard error, even a stuck one. */
 class AsyncLoggingTest {
     /** A standard error that blocks every write until released, then swallows them (noting a marker). */
     private static final class StuckStream extends OutputStream {

@@ -14,7 +14,7 @@ import java.nio.file.Path;
 
 /**
  * The application log of this JVM, every logger, written to a file while open: a file appender
- * at the root, in the production layout (see {@code logback.xml}) plus the full logger name and
+ * at the root, in the production layout ({@link LogSetup}) plus the full logger name and
  * any stack trace, with the root level lowered to {@code DEBUG} so the lines an operator could
  * turn on are in it too. Closing restores the level and detaches the appender.
  */
