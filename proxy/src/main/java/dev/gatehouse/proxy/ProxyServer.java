@@ -9,6 +9,7 @@ import dev.gatehouse.proxy.forward.CompiledSnapshot;
 import dev.gatehouse.proxy.forward.DataPlane;
 import dev.gatehouse.proxy.forward.RetryBudgets;
 import dev.gatehouse.proxy.forward.UpstreamPool;
+import dev.gatehouse.proxy.forward.UpstreamTls;
 import dev.gatehouse.proxy.health.HealthChecker;
 import dev.gatehouse.proxy.observe.AccessLog;
 import dev.gatehouse.proxy.observe.AccessLogDestination;
@@ -26,14 +27,13 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.ThreadPerTaskExecutor;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.IdentityHashMap;
@@ -43,6 +43,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -77,6 +78,8 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     /** The TLS port and its certificates; null when the config has none. */
     private final TlsPort tls;
     private final Map<EventLoop, UpstreamPool> pools;
+    /** The pools' client TLS contexts, made once a snapshot has an https or grpcs service. */
+    private final UpstreamTls upstreamTls;
     private final ChannelGroup clients = new DefaultChannelGroup("gatehouse-clients", GlobalEventExecutor.INSTANCE);
     private final DataPlane plane = new DataPlane();
     private final ProxyMetrics metrics;
@@ -94,7 +97,8 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
     private final SnapshotSwap swap;
 
     private ProxyServer(ProxyConfig config, Transport transport, EventLoopGroup group, Map<EventLoop, UpstreamPool> pools,
-                        ProxyMetrics metrics, RequestObserver observer, ServerCertificates certificates) {
+                        UpstreamTls upstreamTls, ProxyMetrics metrics, RequestObserver observer, ServerCertificates certificates) {
+        this.upstreamTls = upstreamTls;
         this.config = config;
         this.group = group;
         this.transport = transport.name();
@@ -140,9 +144,14 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         } catch (IOException e) {
             throw new IllegalStateException("cannot open the access log " + accessLog, e);
         }
+        // what TLS needs that takes long to make is made on threads of its own, and no plain-HTTP request
+        // waits for it: the TLS port's provider from now on, beside the rest of the start
+        // (TlsProvider.resolveAside); the upstreams' client contexts once a snapshot has an https or
+        // grpcs service (UpstreamTls)
+        Executor aside = new ThreadPerTaskExecutor(new DefaultThreadFactory("gatehouse-tls-setup", true));
         ServerCertificates certificates;
         try {
-            certificates = TlsPort.certificates(config.tls(), config.http2().enabled(), registry);
+            certificates = TlsPort.certificates(config.tls(), config.http2().enabled(), registry, aside);
         } catch (IllegalStateException e) {
             observer.close();
             throw e;
@@ -160,21 +169,20 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         EventLoopGroup group = transport.newGroup(config.ioThreads(), "gatehouse-io");
         observer.attach(group);
         Map<EventLoop, UpstreamPool> pools = new IdentityHashMap<>();
+        UpstreamTls tls = UpstreamTls.aside(aside);
         try {
-            SslContext tls = SslContextBuilder.forClient().build();
-            SslContext h2Tls = UpstreamPool.alpnH2(SslContextBuilder.forClient()).build();
             UpstreamConnectionMeters upstreamMeters = new UpstreamConnectionMeters(metrics.registry());
             for (EventExecutor e : group) {
                 EventLoop loop = (EventLoop) e;
-                pools.put(loop, loop.submit(() -> new UpstreamPool(loop, transport, tls, h2Tls, config.upstreamKeepalive(),
+                pools.put(loop, loop.submit(() -> new UpstreamPool(loop, transport, tls, config.upstreamKeepalive(),
                         upstreamMeters)).get());
             }
-        } catch (InterruptedException | ExecutionException | SSLException e) {
+        } catch (InterruptedException | ExecutionException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             observer.close();
             throw new IllegalStateException("cannot start the upstream pools", e);
         }
-        ProxyServer server = new ProxyServer(config, transport, group, Map.copyOf(pools), metrics, observer, certificates);
+        ProxyServer server = new ProxyServer(config, transport, group, Map.copyOf(pools), tls, metrics, observer, certificates);
         LOG.info("event=proxy.waiting address={} port={} tls_port={} transport={} eventLoops={} trusted_proxies={}"
                         + " tracing={} upstream_keepalive_idle_timeout={} upstream_keepalive_max_requests={}"
                         + " until=\"the first snapshot is applied\"",
@@ -341,6 +349,7 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
             LOG.debug("event=snapshot.ignored version={} reason=closed", snapshot.version());
             return List.of();
         }
+        upstreamTls.startFor(snapshot.services()); // before the swap: made while it compiles
         return swap.apply(snapshot, contentHash, changes, kinds);
     }
 

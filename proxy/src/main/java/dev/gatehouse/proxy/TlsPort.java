@@ -5,14 +5,18 @@ import dev.gatehouse.proxy.tls.Listener;
 import dev.gatehouse.proxy.tls.ServerCertificates;
 import dev.gatehouse.proxy.tls.TlsConfig;
 import dev.gatehouse.proxy.tls.TlsHandshakes;
+import dev.gatehouse.proxy.tls.TlsProvider;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -47,20 +51,21 @@ final class TlsPort {
 
     /**
      * The certificates of a proxy with a TLS port, for the provider it asks for, with {@code h2} in
-     * ALPN when {@code http2}; logs the choice.
+     * ALPN when {@code http2}; the provider resolved on {@code aside} ({@link TlsProvider#resolveAside}),
+     * whose thread logs the choice.
      *
      * @return null when {@code config} has no TLS port
      * @throws IllegalStateException when OpenSSL is asked for and does not load
      */
-    static ServerCertificates certificates(TlsConfig config, boolean http2, MeterRegistry registry) {
+    static ServerCertificates certificates(TlsConfig config, boolean http2, MeterRegistry registry, Executor aside) {
         if (!config.enabled()) {
             return null;
         }
-        ServerCertificates certificates = ServerCertificates.of(config.provider(), http2, registry);
-        LOG.info("event=tls.provider provider={} requested={} alpn={} openssl_available={}{}", certificates.provider(),
-                config.provider().flag(), http2 ? "h2,http/1.1" : "http/1.1", OpenSsl.isAvailable(),
-                OpenSsl.isAvailable() ? " openssl_version=\"" + OpenSsl.versionString() + "\"" : "");
-        return certificates;
+        CompletableFuture<SslProvider> provider = config.provider().resolveAside(aside);
+        provider.thenAccept(p -> LOG.info("event=tls.provider provider={} requested={} alpn={} openssl_available={}{}",
+                TlsProvider.describe(p), config.provider().flag(), http2 ? "h2,http/1.1" : "http/1.1", OpenSsl.isAvailable(),
+                OpenSsl.isAvailable() ? " openssl_version=\"" + OpenSsl.versionString() + "\"" : ""));
+        return ServerCertificates.resolving(provider, http2, registry);
     }
 
     /** What the cleartext port's connections are: where {@code httpsRedirect} points until the TLS port is bound. */

@@ -57,16 +57,12 @@ class GrpcUpstreamTest {
             ex.close();
         });
         http1Only.start();
+        // the JVM's trust, read when the proxy makes its client contexts: once a snapshot has a grpcs
+        // service (UpstreamTls), so the properties stay set until the proxy is closed
         System.setProperty("javax.net.ssl.trustStore", trust.toString());
         System.setProperty("javax.net.ssl.trustStorePassword", TestKeystores.PASSWORD);
         System.setProperty("javax.net.ssl.trustStoreType", "PKCS12");
-        try {
-            proxy = ProxyServer.start(Fixtures.config());
-        } finally {
-            System.clearProperty("javax.net.ssl.trustStore");
-            System.clearProperty("javax.net.ssl.trustStorePassword");
-            System.clearProperty("javax.net.ssl.trustStoreType");
-        }
+        proxy = ProxyServer.start(Fixtures.config());
         int dead1 = TestKeystores.freePort();
         int dead2 = TestKeystores.freePort();
         assertThat(proxy.apply(Fixtures.snapshot(1,
@@ -88,6 +84,9 @@ class GrpcUpstreamTest {
         if (proxy != null) {
             proxy.close();
         }
+        System.clearProperty("javax.net.ssl.trustStore");
+        System.clearProperty("javax.net.ssl.trustStorePassword");
+        System.clearProperty("javax.net.ssl.trustStoreType");
         plain.close();
         secure.close();
         http1Only.stop(0);

@@ -65,16 +65,12 @@ class UpstreamTlsTest {
             ex.sendResponseHeaders(200, -1);
             ex.close();
         });
+        // the JVM's trust, read when the proxy makes its client contexts: once a snapshot has an https
+        // service (UpstreamTls), so the properties stay set until the proxy is closed
         System.setProperty("javax.net.ssl.trustStore", trust.toString());
         System.setProperty("javax.net.ssl.trustStorePassword", "changeit");
         System.setProperty("javax.net.ssl.trustStoreType", "PKCS12");
-        try {
-            proxy = ProxyServer.start(Fixtures.config());
-        } finally {
-            System.clearProperty("javax.net.ssl.trustStore");
-            System.clearProperty("javax.net.ssl.trustStorePassword");
-            System.clearProperty("javax.net.ssl.trustStoreType");
-        }
+        proxy = ProxyServer.start(Fixtures.config());
         Service tls = new Service("default/tls", Fixtures.source("GatewayService", "default/tls"), "default/tls",
                 Service.Protocol.HTTPS, "/", null, 5, Service.Timeouts.DEFAULT);
         Service bogus = new Service("default/bogus", Fixtures.source("GatewayService", "default/bogus"), "default/bogus",
@@ -89,6 +85,9 @@ class UpstreamTlsTest {
     @AfterAll
     static void stop() {
         proxy.close();
+        System.clearProperty("javax.net.ssl.trustStore");
+        System.clearProperty("javax.net.ssl.trustStorePassword");
+        System.clearProperty("javax.net.ssl.trustStoreType");
         trusted.stop(0);
         untrusted.stop(0);
         executor.shutdownNow();

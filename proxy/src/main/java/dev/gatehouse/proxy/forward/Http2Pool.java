@@ -18,7 +18,6 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
-import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -76,7 +75,7 @@ final class Http2Pool implements Connector {
 
     private final EventLoop loop;
     private final Bootstrap bootstrap;
-    private final SslContext tls;
+    private final UpstreamTls tls;
     private final Map<String, List<Http2Link>> links = new HashMap<>();
     private final Http2StreamFrameToHttpObjectCodec codec = new Http2StreamFrameToHttpObjectCodec(false, true);
     private final ScheduledFuture<?> reaper;
@@ -85,11 +84,11 @@ final class Http2Pool implements Connector {
 
     /**
      * @param bootstrap        a bootstrap on {@code loop} with the proxy's resolver and socket options
-     * @param tls              the client TLS context of grpcs services: {@link #alpn} offering {@code h2}
+     * @param tls              the client TLS contexts: grpcs services get {@link UpstreamTls#h2()}, {@link #alpn} offering {@code h2}
      * @param idleTimeoutNanos how long a connection may carry no stream ({@link UpstreamPool#reapEvery})
      * @param meters           counts the connections opened (ready) and closed
      */
-    Http2Pool(EventLoop loop, Bootstrap bootstrap, SslContext tls, long idleTimeoutNanos, UpstreamConnectionMeters meters) {
+    Http2Pool(EventLoop loop, Bootstrap bootstrap, UpstreamTls tls, long idleTimeoutNanos, UpstreamConnectionMeters meters) {
         this.loop = loop;
         this.meters = meters;
         this.tls = tls;
@@ -144,7 +143,7 @@ final class Http2Pool implements Connector {
             @Override
             protected void initChannel(Channel ch) {
                 if (useTls) {
-                    SslHandler handler = tls.newHandler(ch.alloc(), peer.target().host(), peer.target().port());
+                    SslHandler handler = tls.h2().newHandler(ch.alloc(), peer.target().host(), peer.target().port());
                     handler.setHandshakeTimeoutMillis(connectMillis);
                     ch.pipeline().addLast("tls", handler);
                 }

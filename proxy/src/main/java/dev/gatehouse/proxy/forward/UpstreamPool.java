@@ -65,7 +65,7 @@ public final class UpstreamPool implements Connector {
     private final Bootstrap bootstrap;
     /** Resolves a target known by name only, asynchronously on this loop (never the JDK's blocking lookup). */
     private final AddressResolverGroup<InetSocketAddress> dns;
-    private final SslContext tls;
+    private final UpstreamTls tls;
     private final Map<String, Idle> idle = new HashMap<>();
     private final ScheduledFuture<?> reaper;
     private final long idleTimeoutNanos;
@@ -88,7 +88,17 @@ public final class UpstreamPool implements Connector {
      */
     public UpstreamPool(EventLoop loop, Transport transport, SslContext tls, SslContext h2Tls, UpstreamKeepalive keepalive,
                         UpstreamConnectionMeters meters) {
-        this(loop, transport, tls, h2Tls, keepalive.idleTimeout().toNanos(), keepalive.maxRequests(), meters);
+        this(loop, transport, UpstreamTls.of(tls, h2Tls), keepalive, meters);
+    }
+
+    /**
+     * @param tls       the client TLS contexts of https and grpcs services
+     * @param keepalive how long connections are kept ({@code --upstream-keepalive-idle-timeout}, {@code --upstream-keepalive-max-requests})
+     * @param meters    counts the connections opened and closed ({@code gatehouse_upstream_connections_*})
+     */
+    public UpstreamPool(EventLoop loop, Transport transport, UpstreamTls tls, UpstreamKeepalive keepalive,
+                        UpstreamConnectionMeters meters) {
+        this(loop, transport, tls, keepalive.idleTimeout().toNanos(), keepalive.maxRequests(), meters);
     }
 
     /**
@@ -97,6 +107,11 @@ public final class UpstreamPool implements Connector {
      */
     UpstreamPool(EventLoop loop, Transport transport, SslContext tls, SslContext h2Tls, long idleTimeoutNanos, int maxRequests,
                  UpstreamConnectionMeters meters) {
+        this(loop, transport, UpstreamTls.of(tls, h2Tls), idleTimeoutNanos, maxRequests, meters);
+    }
+
+    private UpstreamPool(EventLoop loop, Transport transport, UpstreamTls tls, long idleTimeoutNanos, int maxRequests,
+                         UpstreamConnectionMeters meters) {
         if (idleTimeoutNanos <= 0) {
             throw new IllegalArgumentException("idleTimeoutNanos: " + idleTimeoutNanos + " (expected: > 0)");
         }
@@ -117,7 +132,7 @@ public final class UpstreamPool implements Connector {
                 // is made, so ours was a second setsockopt per upstream connection (UpstreamSocketTest holds it on)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
-        this.http2 = new Http2Pool(loop, bootstrap.clone(), h2Tls, idleTimeoutNanos, meters);
+        this.http2 = new Http2Pool(loop, bootstrap.clone(), tls, idleTimeoutNanos, meters);
         long reapEvery = reapEvery(idleTimeoutNanos);
         this.reaper = loop.scheduleAtFixedRate(this::reapIdle, reapEvery, reapEvery, TimeUnit.NANOSECONDS);
     }
@@ -181,7 +196,7 @@ public final class UpstreamPool implements Connector {
             @Override
             protected void initChannel(Channel ch) {
                 if (https) {
-                    SslHandler handler = tls.newHandler(ch.alloc(), peer.target().host(), peer.target().port());
+                    SslHandler handler = tls.http1().newHandler(ch.alloc(), peer.target().host(), peer.target().port());
                     handler.setHandshakeTimeoutMillis(connectMillis);
                     ch.pipeline().addLast("tls", handler);
                 }

@@ -17,8 +17,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
  * The certificates of the applied snapshot, ready to serve: one {@link SslContext} per
@@ -44,7 +46,8 @@ public final class ServerCertificates implements AutoCloseable {
     /** How long a certificate that left the snapshot stays alive for handshakes that chose it just before. */
     static final long RELEASE_GRACE_SECONDS = 30;
 
-    private final SslProvider provider;
+    /** The provider, once resolved (a provider resolved aside is waited for by its first use: {@link #resolving}). */
+    private final Supplier<SslProvider> provider;
     /** Whether ALPN offers {@code h2}. */
     private final boolean http2;
     private final MeterRegistry registry;
@@ -58,6 +61,10 @@ public final class ServerCertificates implements AutoCloseable {
      * @param http2    offer {@code h2} in ALPN (before {@code http/1.1}); false offers {@code http/1.1} alone
      */
     ServerCertificates(SslProvider provider, boolean http2, MeterRegistry registry) {
+        this(() -> provider, http2, registry);
+    }
+
+    private ServerCertificates(Supplier<SslProvider> provider, boolean http2, MeterRegistry registry) {
         this.provider = provider;
         this.http2 = http2;
         this.registry = registry;
@@ -71,9 +78,23 @@ public final class ServerCertificates implements AutoCloseable {
         return new ServerCertificates(choice.resolve(), http2, registry);
     }
 
+    /**
+     * For the provider that {@code provider} resolves to ({@link TlsProvider#resolveAside}): what
+     * needs the provider (a certificate to build, {@link #provider()}, a handshake's engine) waits
+     * for it the first time, and nothing does before.
+     */
+    public static ServerCertificates resolving(CompletableFuture<SslProvider> provider, boolean http2, MeterRegistry registry) {
+        return new ServerCertificates(provider::join, http2, registry);
+    }
+
     /** {@code openssl} or {@code jdk}. */
     public String provider() {
-        return TlsProvider.describe(provider);
+        return TlsProvider.describe(provider.get());
+    }
+
+    /** True when the provider is the JDK's. */
+    boolean jdk() {
+        return provider.get() == SslProvider.JDK;
     }
 
     /** The certificate for a handshake's SNI name (null: none sent); null when none fits and there is no fallback. */
@@ -108,7 +129,7 @@ public final class ServerCertificates implements AutoCloseable {
             Entry e = current.get(c.id());
             if (e == null || !e.sameBytes(c)) {
                 try {
-                    e = new Entry(c, TlsContexts.server(c, provider, http2));
+                    e = new Entry(c, TlsContexts.server(c, provider.get(), http2));
                     built.add(e);
                 } catch (Exception failure) {
                     problems.add(new Problem(null, "certificates[" + i + "]", "certificate " + c.id()

@@ -18,7 +18,6 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
-import io.netty.handler.ssl.SslProvider;
 import io.netty.util.AsyncMapping;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
@@ -72,7 +71,6 @@ public final class TlsHandshakes {
 
     private final ServerCertificates certificates;
     private final long timeoutMillis;
-    private final boolean jdk;
     private final Map<Result, Counter> counters = new EnumMap<>(Result.class);
     /** Shared by every connection's selector (its {@link CertificateSelector#lookup} does not go through it). */
     private final AsyncMapping<String, SslContext> mapping;
@@ -80,7 +78,6 @@ public final class TlsHandshakes {
     public TlsHandshakes(ServerCertificates certificates, TlsConfig config, MeterRegistry registry) {
         this.certificates = certificates;
         this.timeoutMillis = config.handshakeTimeout().toMillis();
-        this.jdk = certificates.provider().equals(TlsProvider.describe(SslProvider.JDK));
         this.mapping = (sni, promise) -> promise.setSuccess(certificates.select(sni));
         for (Result r : Result.values()) {
             counters.put(r, Counter.builder("gatehouse.tls.handshakes").tag("result", r.label)
@@ -176,7 +173,7 @@ public final class TlsHandshakes {
         @Override
         protected SslHandler newSslHandler(SslContext context, ByteBufAllocator allocator) {
             SslHandler h = super.newSslHandler(context, allocator);
-            if (jdk) {
+            if (certificates.jdk()) {
                 // OpenSSL server contexts prefer the server's order already (SSL_OP_CIPHER_SERVER_PREFERENCE)
                 SSLEngine engine = h.engine();
                 SSLParameters params = engine.getSSLParameters();
