@@ -31,6 +31,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.AddressResolverGroup;
+import io.netty.util.NetUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
@@ -109,6 +110,7 @@ public final class ChannelClient implements AutoCloseable {
     private final ExecutorService persistThread;
     private final ApplyWorker worker;
     /** Resolves the controller's name without blocking the loop. */
+    /** Null when the controller is named by its IP address (local and demo mode's own): nothing to resolve. */
     private final AddressResolverGroup<InetSocketAddress> dns;
 
     // confined to the event loop
@@ -130,8 +132,12 @@ public final class ChannelClient implements AutoCloseable {
         this.trust = ChannelTrust.of(config);
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gatehouse-channel-client", true),
                 NioIoHandler.newFactory());
-        this.dns = DnsResolvers.forBootstrap(NioDatagramChannel.class);
-        dns.getResolver(group.next()); // built here, off the client's loop
+        if (NetUtil.createByteArrayFromIpAddressString(config.controller().getHost()) != null) {
+            this.dns = null;
+        } else {
+            this.dns = DnsResolvers.forBootstrap(NioDatagramChannel.class);
+            dns.getResolver(group.next()); // built here, off the client's loop
+        }
     }
 
     /** Starts dialing {@code config.controller()} in the background and returns at once. */
@@ -259,7 +265,9 @@ public final class ChannelClient implements AutoCloseable {
                 channel.close();
             }
         }).awaitUninterruptibly(1, TimeUnit.SECONDS);
-        dns.close();
+        if (dns != null) {
+            dns.close();
+        }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         applyThread.execute(applier::persistPending); // the trailing write of a burst of deltas, if one is due
         applyThread.shutdown();
@@ -286,10 +294,13 @@ public final class ChannelClient implements AutoCloseable {
         }
         ControllerSession session = new ControllerSession(this);
         SslContext ssl = trust == null ? null : trust.current();
-        ChannelFuture connecting = new Bootstrap()
+        Bootstrap bootstrap = new Bootstrap();
+        if (dns != null) {
+            bootstrap.resolver(dns);
+        }
+        ChannelFuture connecting = bootstrap
                 .group(group)
                 .channel(NioSocketChannel.class)
-                .resolver(dns)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
                 // TCP_NODELAY is on without an option: NIO's socket config sets it (UpstreamSocketTest)
                 .handler(new ChannelInitializer<SocketChannel>() {

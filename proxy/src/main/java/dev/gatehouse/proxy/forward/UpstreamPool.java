@@ -125,7 +125,9 @@ public final class UpstreamPool implements Connector {
         this.forgetEmptyNanos = FORGET_EMPTY_QUEUE_TIMEOUTS * idleTimeoutNanos;
         this.tls = tls;
         this.dns = DnsResolvers.forBootstrap(transport.datagramChannel());
-        dns.getResolver(loop); // built now, at start-up, rather than by the first connect
+        // built at start-up rather than by the first connect, in a task of the loop's own: a proxy's start
+        // waits for its pools, not for their resolvers (the first one reads /etc/hosts and /etc/resolv.conf)
+        loop.execute(() -> dns.getResolver(loop));
         this.bootstrap = transport.bootstrap(loop)
                 .resolver(dns)
                 // no option(TCP_NODELAY, true): every transport's socket config turns it on when the channel
