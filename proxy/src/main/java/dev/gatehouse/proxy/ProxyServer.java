@@ -144,10 +144,9 @@ public final class ProxyServer implements AutoCloseable, dev.gatehouse.proxy.cha
         } catch (IOException e) {
             throw new IllegalStateException("cannot open the access log " + accessLog, e);
         }
-        // what TLS needs that takes long to make is made on threads of its own, and no plain-HTTP request
-        // waits for it: the TLS port's provider from now on, beside the rest of the start
-        // (TlsProvider.resolveAside); the upstreams' client contexts once a snapshot has an https or
-        // grpcs service (UpstreamTls)
+        // what TLS needs that takes long to make is made when it is needed, on threads of its own, and no
+        // plain-HTTP request waits for it: the TLS port's provider (TlsPort.certificates), the upstreams'
+        // client contexts once a snapshot has an https or grpcs service (UpstreamTls)
         Executor aside = new ThreadPerTaskExecutor(new DefaultThreadFactory("gatehouse-tls-setup", true));
         ServerCertificates certificates;
         try {

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -51,21 +52,37 @@ final class TlsPort {
 
     /**
      * The certificates of a proxy with a TLS port, for the provider it asks for, with {@code h2} in
-     * ALPN when {@code http2}; the provider resolved on {@code aside} ({@link TlsProvider#resolveAside}),
-     * whose thread logs the choice.
+     * ALPN when {@code http2}. Resolving {@code auto} costs a third of a second (BoringSSL loaded and
+     * initialised with the JDK's TLS), so it is not done before the port can serve: for a port that
+     * opens with the first snapshot ({@link TlsConfig#alwaysOpen()}: {@code proxy}) on {@code asideExecutor},
+     * beside the rest of the start; for one that opens with the first certificate ({@code local},
+     * {@code demo}) when a certificate comes, if one does. {@code openssl} and {@code jdk} are
+     * resolved now. Logs the choice ({@code event=tls.provider}) when it is made.
      *
      * @return null when {@code config} has no TLS port
      * @throws IllegalStateException when OpenSSL is asked for and does not load
      */
-    static ServerCertificates certificates(TlsConfig config, boolean http2, MeterRegistry registry, Executor aside) {
+    static ServerCertificates certificates(TlsConfig config, boolean http2, MeterRegistry registry, Executor asideExecutor) {
         if (!config.enabled()) {
             return null;
         }
-        CompletableFuture<SslProvider> provider = config.provider().resolveAside(aside);
-        provider.thenAccept(p -> LOG.info("event=tls.provider provider={} requested={} alpn={} openssl_available={}{}",
-                TlsProvider.describe(p), config.provider().flag(), http2 ? "h2,http/1.1" : "http/1.1", OpenSsl.isAvailable(),
-                OpenSsl.isAvailable() ? " openssl_version=\"" + OpenSsl.versionString() + "\"" : ""));
-        return ServerCertificates.resolving(provider, http2, registry);
+        TlsProvider choice = config.provider();
+        Supplier<SslProvider> resolve = () -> {
+            SslProvider p = choice.resolve();
+            LOG.info("event=tls.provider provider={} requested={} alpn={} openssl_available={}{}", TlsProvider.describe(p),
+                    choice.flag(), http2 ? "h2,http/1.1" : "http/1.1", OpenSsl.isAvailable(),
+                    OpenSsl.isAvailable() ? " openssl_version=\"" + OpenSsl.versionString() + "\"" : "");
+            return p;
+        };
+        if (choice != TlsProvider.AUTO) {
+            SslProvider now = resolve.get();
+            return ServerCertificates.resolving(() -> now, http2, registry);
+        }
+        if (config.alwaysOpen()) {
+            CompletableFuture<SslProvider> aside = CompletableFuture.supplyAsync(resolve, asideExecutor);
+            return ServerCertificates.resolving(aside::join, http2, registry);
+        }
+        return ServerCertificates.resolving(resolve, http2, registry);
     }
 
     /** What the cleartext port's connections are: where {@code httpsRedirect} points until the TLS port is bound. */
@@ -133,7 +150,9 @@ final class TlsPort {
     Map<String, Object> describe() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("listening", port.accepting());
-        m.put("provider", certificates.provider());
+        // the choice until a certificate made the proxy resolve it: /status never waits for it
+        String provider = certificates.providerIfResolved();
+        m.put("provider", provider != null ? provider : config.provider().flag());
         m.put("certificates", certificates.describe());
         return m;
     }

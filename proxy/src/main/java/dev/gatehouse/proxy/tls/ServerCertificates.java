@@ -17,7 +17,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -46,8 +45,10 @@ public final class ServerCertificates implements AutoCloseable {
     /** How long a certificate that left the snapshot stays alive for handshakes that chose it just before. */
     static final long RELEASE_GRACE_SECONDS = 30;
 
-    /** The provider, once resolved (a provider resolved aside is waited for by its first use: {@link #resolving}). */
-    private final Supplier<SslProvider> provider;
+    /** Resolves the provider: called once, by the first use that needs it ({@link #resolving}). */
+    private final Supplier<SslProvider> resolve;
+    /** Null until resolved. */
+    private volatile SslProvider provider;
     /** Whether ALPN offers {@code h2}. */
     private final boolean http2;
     private final MeterRegistry registry;
@@ -64,8 +65,8 @@ public final class ServerCertificates implements AutoCloseable {
         this(() -> provider, http2, registry);
     }
 
-    private ServerCertificates(Supplier<SslProvider> provider, boolean http2, MeterRegistry registry) {
-        this.provider = provider;
+    private ServerCertificates(Supplier<SslProvider> resolve, boolean http2, MeterRegistry registry) {
+        this.resolve = resolve;
         this.http2 = http2;
         this.registry = registry;
     }
@@ -79,22 +80,42 @@ public final class ServerCertificates implements AutoCloseable {
     }
 
     /**
-     * For the provider that {@code provider} resolves to ({@link TlsProvider#resolveAside}): what
-     * needs the provider (a certificate to build, {@link #provider()}, a handshake's engine) waits
-     * for it the first time, and nothing does before.
+     * For the provider {@code resolve} gives, asked once, by the first use that needs it: a
+     * certificate to build ({@link #plan}), {@link #provider()}, a handshake's engine. Nothing
+     * before asks for it: a {@code resolve} that waits for a future resolves it beside whatever runs
+     * meanwhile; one that calls {@link TlsProvider#resolve} does it only if a certificate ever comes.
      */
-    public static ServerCertificates resolving(CompletableFuture<SslProvider> provider, boolean http2, MeterRegistry registry) {
-        return new ServerCertificates(provider::join, http2, registry);
+    public static ServerCertificates resolving(Supplier<SslProvider> resolve, boolean http2, MeterRegistry registry) {
+        return new ServerCertificates(resolve, http2, registry);
     }
 
-    /** {@code openssl} or {@code jdk}. */
+    private SslProvider resolved() {
+        SslProvider p = provider;
+        if (p == null) {
+            synchronized (this) {
+                p = provider;
+                if (p == null) {
+                    provider = p = resolve.get();
+                }
+            }
+        }
+        return p;
+    }
+
+    /** {@code openssl} or {@code jdk}; resolves the provider if nothing did yet. */
     public String provider() {
-        return TlsProvider.describe(provider.get());
+        return TlsProvider.describe(resolved());
+    }
+
+    /** {@code openssl} or {@code jdk}; null while nothing needed the provider yet. */
+    public String providerIfResolved() {
+        SslProvider p = provider;
+        return p == null ? null : TlsProvider.describe(p);
     }
 
     /** True when the provider is the JDK's. */
     boolean jdk() {
-        return provider.get() == SslProvider.JDK;
+        return resolved() == SslProvider.JDK;
     }
 
     /** The certificate for a handshake's SNI name (null: none sent); null when none fits and there is no fallback. */
@@ -129,7 +150,7 @@ public final class ServerCertificates implements AutoCloseable {
             Entry e = current.get(c.id());
             if (e == null || !e.sameBytes(c)) {
                 try {
-                    e = new Entry(c, TlsContexts.server(c, provider.get(), http2));
+                    e = new Entry(c, TlsContexts.server(c, resolved(), http2));
                     built.add(e);
                 } catch (Exception failure) {
                     problems.add(new Problem(null, "certificates[" + i + "]", "certificate " + c.id()

@@ -4,8 +4,6 @@ import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslProvider;
 
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 
 /**
  * Which TLS implementation the TLS port uses ({@code --tls-provider}). OpenSSL is BoringSSL from
@@ -38,7 +36,7 @@ public enum TlsProvider {
      *
      * @throws IllegalStateException for {@link #OPENSSL} when the native library does not load, with the reason
      */
-    SslProvider resolve() {
+    public SslProvider resolve() {
         return switch (this) {
             case JDK -> SslProvider.JDK;
             case OPENSSL -> {
@@ -51,18 +49,6 @@ public enum TlsProvider {
             }
             case AUTO -> OpenSsl.isAvailable() ? SslProvider.OPENSSL_REFCNT : SslProvider.JDK;
         };
-    }
-
-    /**
-     * {@link #resolve()} on {@code aside} for {@link #AUTO}, whose answer costs the start a third of
-     * a second (loading BoringSSL's native library and initialising it, with the JDK's TLS); at
-     * once for {@link #JDK}, and for {@link #OPENSSL}, whose library must fail the start when it does
-     * not load.
-     *
-     * @throws IllegalStateException for {@link #OPENSSL} when the native library does not load, with the reason
-     */
-    public CompletableFuture<SslProvider> resolveAside(Executor aside) {
-        return this == AUTO ? CompletableFuture.supplyAsync(this::resolve, aside) : CompletableFuture.completedFuture(resolve());
     }
 
     /** How a resolved provider is named in logs and metrics: {@code openssl} or {@code jdk}. */
