@@ -80,7 +80,7 @@ final class TlsPort {
         }
         if (config.alwaysOpen()) {
             CompletableFuture<SslProvider> aside = CompletableFuture.supplyAsync(resolve, asideExecutor);
-            return ServerCertificates.resolving(aside::join, http2, registry);
+            return ServerCertificates.resolvingAside(aside, http2, registry);
         }
         return ServerCertificates.resolving(resolve, http2, registry);
     }

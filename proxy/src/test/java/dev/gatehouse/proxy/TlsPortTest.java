@@ -33,8 +33,11 @@ class TlsPortTest extends OneProxy {
         assertThat(proxy.apply(snapshot(1, backend.port()))).isEmpty();
         assertThat(proxy.listening()).isTrue();
         assertThat(proxy.tlsListening()).as("no certificate yet").isFalse();
+        assertThat(proxy.describeTls().get("provider")).as("auto is resolved when a certificate comes, not before")
+                .isEqualTo("auto");
         assertThat(proxy.apply(snapshot(2, backend.port(), ca.leaf("a", "a.test").certificate("default/a", "a.test")))).isEmpty();
         assertThat(proxy.tlsListening()).isTrue();
+        assertThat(proxy.describeTls().get("provider")).isIn("openssl", "jdk");
         try (TestClient c = new TestClient(TlsClient.connect(ca.clientContext(), proxy.tlsPort(), "a.test"))) {
             c.write("GET /x HTTP/1.1\r\nHost: a.test\r\n\r\n");
             assertThat(c.read(false).status()).isEqualTo(200);
@@ -45,11 +48,17 @@ class TlsPortTest extends OneProxy {
     }
 
     @Test
-    void theProxyOpensItWithTheFirstSnapshotEvenWithoutCertificates() {
+    void theProxyOpensItWithTheFirstSnapshotEvenWithoutCertificates() throws InterruptedException {
         proxy = ProxyServer.start(Fixtures.config().withTls(TlsConfig.on(0)));
         assertThat(proxy.tlsListening()).isFalse();
         assertThat(proxy.apply(snapshot(1, 9))).isEmpty();
         assertThat(proxy.tlsListening()).isTrue();
+        // the port opens with the first snapshot: auto is resolved from the start, on a thread of its own
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while ("auto".equals(proxy.describeTls().get("provider")) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(proxy.describeTls().get("provider")).isIn("openssl", "jdk");
     }
 
     @Test

@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -87,6 +88,13 @@ public final class ServerCertificates implements AutoCloseable {
      */
     public static ServerCertificates resolving(Supplier<SslProvider> resolve, boolean http2, MeterRegistry registry) {
         return new ServerCertificates(resolve, http2, registry);
+    }
+
+    /** As {@link #resolving}, for the provider {@code aside} gives; resolved (for {@link #providerIfResolved()} too) once it does. */
+    public static ServerCertificates resolvingAside(CompletableFuture<SslProvider> aside, boolean http2, MeterRegistry registry) {
+        ServerCertificates certificates = new ServerCertificates(aside::join, http2, registry);
+        aside.thenAccept(p -> certificates.provider = p);
+        return certificates;
     }
 
     private SslProvider resolved() {
