@@ -130,6 +130,11 @@ final class Http2Pool implements Connector {
             pending.await(attempt);
             return;
         }
+        Throwable noTls = tls ? this.tls.unusable() : null;
+        if (noTls != null) {
+            attempt.opened(null, noTls);
+            return;
+        }
         // in the pool and awaited before the connect starts: a connect that fails at once fails this attempt too
         Http2Link link = new Http2Link(this, key, tls, connectMillis);
         list.add(link);

@@ -162,6 +162,11 @@ public final class UpstreamPool implements Connector {
             attempt.opened(pooled, null);
             return;
         }
+        Throwable noTls = tls ? this.tls.unusable() : null;
+        if (noTls != null) {
+            attempt.opened(null, noTls);
+            return;
+        }
         connect(attempt.peer(), tls, connectMillis).addListener((ChannelFuture f) ->
                 attempt.opened(f.isSuccess() ? f.channel() : null, f.cause()));
     }

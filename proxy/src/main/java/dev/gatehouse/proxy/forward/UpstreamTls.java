@@ -85,6 +85,21 @@ public final class UpstreamTls {
         });
     }
 
+    /**
+     * Null when the contexts are made (waiting for them when they are being made), else why they
+     * could not be: a connect asks first, so that its attempt fails with the cause (one rate-limited
+     * line, another target tried) rather than inside a channel's initialisation.
+     */
+    Throwable unusable() {
+        start();
+        try {
+            both.join();
+            return null;
+        } catch (CompletionException e) {
+            return e.getCause() != null ? e.getCause() : e;
+        }
+    }
+
     /** For https targets; waits for it when not ready yet. @throws CompletionException when it failed */
     SslContext http1() {
         start();
