@@ -36,8 +36,8 @@ import ch.qos.logback.core.spi.ContextAwareBase;
  * </ul>
  *
  * <p>A logback configuration of the user's own still wins: with {@code -Dlogback.configurationFile}
- * set, or a {@code logback-test.xml} on the class path (the tests'), this steps aside and logback
- * reads that file as usual.
+ * set, or a {@code logback-test.xml} (the tests') or {@code logback.xml} on the class path, this
+ * steps aside and logback reads that file as usual.
  */
 public final class LogSetup extends ContextAwareBase implements Configurator {
     static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX,UTC} level=%level logger=%logger{0} %msg%n";
@@ -49,8 +49,7 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
-        if (System.getProperty(ContextInitializer.CONFIG_FILE_PROPERTY) != null
-                || LogSetup.class.getClassLoader().getResource(ContextInitializer.TEST_AUTOCONFIG_FILE) != null) {
+        if (System.getProperty(ContextInitializer.CONFIG_FILE_PROPERTY) != null || userFileOn(LogSetup.class.getClassLoader())) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
@@ -82,6 +81,12 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         root.setLevel(rootLevel(System.getProperty(LEVEL_VARIABLE, System.getenv(LEVEL_VARIABLE))));
         root.addAppender(async);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+
+    /** A {@code logback-test.xml} or {@code logback.xml} on the class path: the jar has neither, so it is the user's (or the tests'). */
+    static boolean userFileOn(ClassLoader loader) {
+        return loader.getResource(ContextInitializer.TEST_AUTOCONFIG_FILE) != null
+                || loader.getResource(ContextInitializer.AUTOCONFIG_FILE) != null;
     }
 
     /** The root level for {@code value}: the level it names (any case), INFO when null or none. */

@@ -8,10 +8,15 @@ import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.util.ContextInitializer;
 import ch.qos.logback.classic.util.LogbackMDCAdapter;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -77,6 +82,19 @@ class LogSetupTest {
             }
             context.stop();
         }
+    }
+
+    @Test
+    void aLogbackFileOnTheClassPathIsTheUsersAndWins(@TempDir Path dir) throws Exception {
+        try (URLClassLoader none = new URLClassLoader(new URL[] {dir.toUri().toURL()}, null)) {
+            assertThat(LogSetup.userFileOn(none)).as("the jar ships neither file").isFalse();
+        }
+        Files.writeString(dir.resolve("logback.xml"), "<configuration/>");
+        try (URLClassLoader users = new URLClassLoader(new URL[] {dir.toUri().toURL()}, null)) {
+            assertThat(LogSetup.userFileOn(users)).isTrue();
+        }
+        assertThat(LogSetup.userFileOn(LogSetupTest.class.getClassLoader()))
+                .as("the app's tests have no logback-test.xml: they log as the jar does").isFalse();
     }
 
     private static Configurator.ExecutionStatus configure(LoggerContext context) {
