@@ -39,8 +39,8 @@ public final class Gatehouse implements Runnable {
      * The configured command line for arguments that start with {@code first}: with only that
      * subcommand when {@code first} names one, else with all of them (for help, the version, and a
      * mistyped name's suggestions). picocli builds a subcommand's model by reflection on its
-     * options when it is registered: building the three that a start does not run took about a
-     * tenth of a second of every start (docs/benchmarks.md, "Startup and memory").
+     * options when it is registered: building the three that a start does not run cost every start
+     * about 35 ms (docs/benchmarks.md, "Startup and memory").
      */
     static CommandLine commandLine(String first) {
         CommandLine line = new CommandLine(new Gatehouse());

@@ -14,8 +14,8 @@ import ch.qos.logback.core.spi.ContextAwareBase;
 /**
  * Gatehouse's logging, set up in code when logback starts (its {@code Configurator} service, found
  * before any configuration file): one line per event on standard error through a bounded
- * asynchronous queue. Parsing the same setup from XML took logback about a seventh of a second of
- * every start (docs/benchmarks.md, "Startup and memory"); this takes a few milliseconds.
+ * asynchronous queue. Parsing the same setup from XML cost every start 50–90 ms more of its main
+ * thread (docs/benchmarks.md, "Startup and memory").
  *
  * <ul>
  *   <li>Each line: UTC time to the millisecond, {@code level=}, {@code logger=} (the class's simple

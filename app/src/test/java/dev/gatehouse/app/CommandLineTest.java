@@ -27,6 +27,8 @@ class CommandLineTest {
             assertThat(alone.getCommandSpec().optionsMap().keySet()).as(name)
                     .isEqualTo(full.getCommandSpec().optionsMap().keySet());
             assertThat(alone.isCaseInsensitiveEnumValuesAllowed()).as(name + ": enum values in any case").isTrue();
+            assertThat(alone.getCommand().getClass().getAnnotation(CommandLine.Command.class).name())
+                    .as("registered under the name its own @Command gives").isEqualTo(name);
         }
     }
 

@@ -74,15 +74,11 @@ final class TlsPort {
                     OpenSsl.isAvailable() ? " openssl_version=\"" + OpenSsl.versionString() + "\"" : "");
             return p;
         };
-        if (choice != TlsProvider.AUTO) {
-            SslProvider now = resolve.get();
-            return ServerCertificates.resolving(() -> now, http2, registry);
+        if (choice == TlsProvider.AUTO && !config.alwaysOpen()) {
+            return ServerCertificates.resolving(resolve, http2, registry);
         }
-        if (config.alwaysOpen()) {
-            CompletableFuture<SslProvider> aside = CompletableFuture.supplyAsync(resolve, asideExecutor);
-            return ServerCertificates.resolvingAside(aside, http2, registry);
-        }
-        return ServerCertificates.resolving(resolve, http2, registry);
+        return ServerCertificates.resolvingAside(choice == TlsProvider.AUTO ? CompletableFuture.supplyAsync(resolve, asideExecutor)
+                : CompletableFuture.completedFuture(resolve.get()), http2, registry);
     }
 
     /** What the cleartext port's connections are: where {@code httpsRedirect} points until the TLS port is bound. */

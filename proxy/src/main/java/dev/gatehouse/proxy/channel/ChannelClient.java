@@ -109,8 +109,7 @@ public final class ChannelClient implements AutoCloseable {
     /** Writes the snapshot to the state directory, so that an apply never waits for the disk. */
     private final ExecutorService persistThread;
     private final ApplyWorker worker;
-    /** Resolves the controller's name without blocking the loop. */
-    /** Null when the controller is named by its IP address (local and demo mode's own): nothing to resolve. */
+    /** Resolves the controller's name without blocking the loop; null when it is named by its IP address (local and demo mode's own). */
     private final AddressResolverGroup<InetSocketAddress> dns;
 
     // confined to the event loop

@@ -130,9 +130,7 @@ final class Http2Pool implements Connector {
             pending.await(attempt);
             return;
         }
-        Throwable noTls = tls ? this.tls.unusable() : null;
-        if (noTls != null) {
-            attempt.opened(null, noTls);
+        if (this.tls.failed(attempt, tls)) {
             return;
         }
         // in the pool and awaited before the connect starts: a connect that fails at once fails this attempt too

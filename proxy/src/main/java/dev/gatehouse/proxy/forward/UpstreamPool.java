@@ -16,7 +16,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -79,16 +78,7 @@ public final class UpstreamPool implements Connector {
      * @param h2Tls the same trust offering only {@code h2} by ALPN, for grpcs services ({@link Http2Pool#alpn})
      */
     public UpstreamPool(EventLoop loop, Transport transport, SslContext tls, SslContext h2Tls) {
-        this(loop, transport, tls, h2Tls, UpstreamKeepalive.DEFAULTS, UpstreamConnectionMeters.NONE);
-    }
-
-    /**
-     * @param keepalive how long connections are kept ({@code --upstream-keepalive-idle-timeout}, {@code --upstream-keepalive-max-requests})
-     * @param meters    counts the connections opened and closed ({@code gatehouse_upstream_connections_*})
-     */
-    public UpstreamPool(EventLoop loop, Transport transport, SslContext tls, SslContext h2Tls, UpstreamKeepalive keepalive,
-                        UpstreamConnectionMeters meters) {
-        this(loop, transport, UpstreamTls.of(tls, h2Tls), keepalive, meters);
+        this(loop, transport, UpstreamTls.of(tls, h2Tls), UpstreamKeepalive.DEFAULTS, UpstreamConnectionMeters.NONE);
     }
 
     /**
@@ -144,11 +134,6 @@ public final class UpstreamPool implements Connector {
         return Math.min(TimeUnit.SECONDS.toNanos(5), idleTimeoutNanos);
     }
 
-    /** Client TLS for grpcs targets: {@code builder}'s trust, offering only {@code h2} by ALPN. */
-    public static SslContextBuilder alpnH2(SslContextBuilder builder) {
-        return Http2Pool.alpn(builder);
-    }
-
     /** The pool that reaches targets of {@code protocol}: this one for HTTP/1.1, the HTTP/2 one for h2c, grpc, grpcs. */
     Connector connector(Service.Protocol protocol) {
         return protocol.http2() ? http2 : this;
@@ -162,9 +147,7 @@ public final class UpstreamPool implements Connector {
             attempt.opened(pooled, null);
             return;
         }
-        Throwable noTls = tls ? this.tls.unusable() : null;
-        if (noTls != null) {
-            attempt.opened(null, noTls);
+        if (this.tls.failed(attempt, tls)) {
             return;
         }
         connect(attempt.peer(), tls, connectMillis).addListener((ChannelFuture f) ->

@@ -57,7 +57,7 @@ public final class UpstreamTls {
             return;
         }
         for (Service s : services) {
-            if (s.protocol() == Service.Protocol.HTTPS || s.protocol() == Service.Protocol.GRPCS) {
+            if (s.protocol().tls()) {
                 start();
                 return;
             }
@@ -86,17 +86,22 @@ public final class UpstreamTls {
     }
 
     /**
-     * Null when the contexts are made (waiting for them when they are being made), else why they
-     * could not be: a connect asks first, so that its attempt fails with the cause (one rate-limited
-     * line, another target tried) rather than inside a channel's initialisation.
+     * For a connector about to open a connection for {@code attempt}: false when it is not over TLS
+     * or the contexts are made (waiting for them while they are being made); true when they could
+     * not be, the attempt then failed with the cause (one rate-limited line, another target tried)
+     * rather than inside a channel's initialisation.
      */
-    Throwable unusable() {
+    boolean failed(UpstreamAttempt attempt, boolean overTls) {
+        if (!overTls) {
+            return false;
+        }
         start();
         try {
             both.join();
-            return null;
+            return false;
         } catch (CompletionException e) {
-            return e.getCause() != null ? e.getCause() : e;
+            attempt.opened(null, e.getCause() != null ? e.getCause() : e);
+            return true;
         }
     }
 

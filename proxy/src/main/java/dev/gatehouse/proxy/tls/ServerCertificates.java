@@ -58,14 +58,6 @@ public final class ServerCertificates implements AutoCloseable {
     private volatile Map<String, Entry> entries = Map.of();
     private final Map<String, ExpiryGauge> gauges = new HashMap<>();
 
-    /**
-     * @param provider from {@link TlsProvider#resolve()}
-     * @param http2    offer {@code h2} in ALPN (before {@code http/1.1}); false offers {@code http/1.1} alone
-     */
-    ServerCertificates(SslProvider provider, boolean http2, MeterRegistry registry) {
-        this(() -> provider, http2, registry);
-    }
-
     private ServerCertificates(Supplier<SslProvider> resolve, boolean http2, MeterRegistry registry) {
         this.resolve = resolve;
         this.http2 = http2;
@@ -73,24 +65,23 @@ public final class ServerCertificates implements AutoCloseable {
     }
 
     /**
-     * For the provider chosen by {@code choice}, {@code h2} in ALPN when {@code http2}; throws when
-     * {@link TlsProvider#OPENSSL} cannot load.
-     */
-    public static ServerCertificates of(TlsProvider choice, boolean http2, MeterRegistry registry) {
-        return new ServerCertificates(choice.resolve(), http2, registry);
-    }
-
-    /**
      * For the provider {@code resolve} gives, asked once, by the first use that needs it: a
      * certificate to build ({@link #plan}), {@link #provider()}, a handshake's engine. Nothing
-     * before asks for it: a {@code resolve} that waits for a future resolves it beside whatever runs
-     * meanwhile; one that calls {@link TlsProvider#resolve} does it only if a certificate ever comes.
+     * before asks for it, so a {@code resolve} that calls {@link TlsProvider#resolve} runs only if a
+     * certificate ever comes.
+     *
+     * @param http2 offer {@code h2} in ALPN (before {@code http/1.1}); false offers {@code http/1.1} alone
      */
     public static ServerCertificates resolving(Supplier<SslProvider> resolve, boolean http2, MeterRegistry registry) {
         return new ServerCertificates(resolve, http2, registry);
     }
 
-    /** As {@link #resolving}, for the provider {@code aside} gives; resolved (for {@link #providerIfResolved()} too) once it does. */
+    /**
+     * As {@link #resolving}, for the provider {@code aside} gives (done already, or being resolved
+     * on another thread); resolved for {@link #providerIfResolved()} too once it is.
+     *
+     * @param http2 offer {@code h2} in ALPN (before {@code http/1.1}); false offers {@code http/1.1} alone
+     */
     public static ServerCertificates resolvingAside(CompletableFuture<SslProvider> aside, boolean http2, MeterRegistry registry) {
         ServerCertificates certificates = new ServerCertificates(aside::join, http2, registry);
         aside.thenAccept(p -> certificates.provider = p);
